@@ -1,0 +1,36 @@
+/**
+ * The one error type every layer throws. `code` is the AWS error code as the service's model
+ * names it (shape name, e.g. `ParameterNotFound` or `NoSuchEntityException`); codecs translate it
+ * into the wire code and HTTP status the model declares, so handlers never think about the wire.
+ */
+export class AwsError extends Error {
+  readonly code: string;
+  /** Explicit status; when absent the codec takes the model's `error.httpStatusCode`, else 400. */
+  readonly status?: number;
+  /** Extra members serialized into the error body (S3 `<Key>`, `<BucketName>` …). */
+  readonly fields: Record<string, string | number | boolean>;
+  /** Extra response headers (e.g. `x-amz-delete-marker`). */
+  readonly headers: Record<string, string>;
+
+  constructor(
+    code: string,
+    message: string,
+    options: { status?: number; fields?: Record<string, string | number | boolean>; headers?: Record<string, string> } = {},
+  ) {
+    super(message);
+    this.name = 'AwsError';
+    this.code = code;
+    this.status = options.status;
+    this.fields = options.fields ?? {};
+    this.headers = options.headers ?? {};
+  }
+
+  get fault(): 'client' | 'server' {
+    return (this.status ?? 400) >= 500 ? 'server' : 'client';
+  }
+}
+
+/** A modelled operation Drydock does not implement: never a silent success. */
+export function notImplemented(service: string, operation: string): AwsError {
+  return new AwsError('NotImplemented', `${service} ${operation} is not implemented by Drydock yet`, { status: 501 });
+}

@@ -1,0 +1,163 @@
+/**
+ * Durable state: one SQLite database per data directory (WAL, synchronous=FULL so an
+ * acknowledged write survives kill -9 and power loss of the page cache) plus a blob directory
+ * whose files are written to a temp name, fsynced and renamed into place.
+ *
+ * Services own their tables: each registers migrations under its own name and keeps its SQL in
+ * its own store.ts. Nothing else touches another service's tables.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync, openSync, fsyncSync, closeSync, renameSync, rmSync, createWriteStream, createReadStream, statSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+export type Db = Database.Database;
+
+export interface Migration {
+  /** Monotonic per service, starting at 1. */
+  version: number;
+  sql: string;
+}
+
+export class Store {
+  readonly db: Db;
+  readonly blobs: BlobStore;
+
+  constructor(readonly dataDir: string) {
+    mkdirSync(dataDir, { recursive: true });
+    this.db = new Database(join(dataDir, 'drydock.sqlite'));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_versions (owner TEXT PRIMARY KEY, version INTEGER NOT NULL)');
+    this.blobs = new BlobStore(join(dataDir, 'blobs'));
+  }
+
+  /** Applies the migrations of `owner` newer than what the database has, in one transaction each. */
+  migrate(owner: string, migrations: Migration[]): void {
+    const row = this.db.prepare('SELECT version FROM schema_versions WHERE owner = ?').get(owner) as { version: number } | undefined;
+    let current = row?.version ?? 0;
+    for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (m.version <= current) continue;
+      this.db.transaction(() => {
+        this.db.exec(m.sql);
+        this.db.prepare('INSERT INTO schema_versions (owner, version) VALUES (?, ?) ON CONFLICT(owner) DO UPDATE SET version = excluded.version').run(owner, m.version);
+      })();
+      current = m.version;
+    }
+  }
+
+  /** Runs `fn` in a transaction: all of it is written or none. */
+  tx<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  /** Deletes every row of every table and every blob, keeping the schema. */
+  wipe(): void {
+    const tables = this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'schema_versions'").all() as { name: string }[];
+    this.db.pragma('foreign_keys = OFF');
+    this.tx(() => {
+      for (const t of tables) this.db.exec(`DELETE FROM "${t.name}"`);
+    });
+    this.db.pragma('foreign_keys = ON');
+    this.blobs.wipe();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+export interface BlobInfo {
+  id: string;
+  size: number;
+  md5: Buffer;
+  sha256: Buffer;
+}
+
+/**
+ * Content files addressed by random ids. A blob is visible under its id only once it is complete
+ * and fsynced; the row that references it is written after, so a crash leaves at worst an orphan
+ * file, never a row pointing at half a file.
+ */
+export class BlobStore {
+  private readonly tmpDir: string;
+
+  constructor(readonly dir: string) {
+    this.tmpDir = join(dir, '.tmp');
+    mkdirSync(this.tmpDir, { recursive: true });
+  }
+
+  path(id: string): string {
+    return join(this.dir, id.slice(0, 2), id);
+  }
+
+  /** Writes a buffer or stream as a new blob; extra hashers (e.g. a CRC) see every chunk. */
+  async write(source: Buffer | Readable, observe?: (chunk: Buffer) => void): Promise<BlobInfo> {
+    const id = randomBytes(16).toString('hex');
+    const tmp = join(this.tmpDir, id);
+    const md5 = createHash('md5');
+    const sha256 = createHash('sha256');
+    let size = 0;
+    const see = (chunk: Buffer) => {
+      md5.update(chunk);
+      sha256.update(chunk);
+      size += chunk.length;
+      observe?.(chunk);
+    };
+    try {
+      if (Buffer.isBuffer(source)) {
+        see(source);
+        writeFileSync(tmp, source);
+      } else {
+        await pipeline(
+          source,
+          async function* (chunks: AsyncIterable<Buffer>) {
+            for await (const chunk of chunks) {
+              see(chunk);
+              yield chunk;
+            }
+          },
+          createWriteStream(tmp),
+        );
+      }
+      const fd = openSync(tmp, 'r');
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      const final = this.path(id);
+      mkdirSync(dirname(final), { recursive: true });
+      renameSync(tmp, final);
+      return { id, size, md5: md5.digest(), sha256: sha256.digest() };
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  read(id: string): Buffer {
+    return readFileSync(this.path(id));
+  }
+
+  stream(id: string, range?: { start: number; end: number }): Readable {
+    return createReadStream(this.path(id), range);
+  }
+
+  size(id: string): number {
+    return statSync(this.path(id)).size;
+  }
+
+  delete(id: string): void {
+    rmSync(this.path(id), { force: true });
+  }
+
+  wipe(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+    mkdirSync(this.tmpDir, { recursive: true });
+  }
+}

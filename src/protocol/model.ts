@@ -1,0 +1,209 @@
+/**
+ * AWS JSON service models (botocore `service-2.json` format, imported into models/ by
+ * scripts/import-models.mjs) and the resolution of member references into concrete shapes.
+ * Every codec, the router and the validator read the wire format from here: no operation is
+ * described by hand anywhere in Drydock.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../core/paths.js';
+
+export type Protocol = 'json' | 'query' | 'rest-json' | 'rest-xml' | 'ec2';
+export type ShapeType =
+  | 'structure' | 'list' | 'map' | 'string' | 'integer' | 'long' | 'float' | 'double'
+  | 'boolean' | 'timestamp' | 'blob' | 'bigdecimal' | 'biginteger' | 'byte' | 'short';
+export type TimestampFormat = 'iso8601' | 'rfc822' | 'unixTimestamp';
+
+/** Binding properties a member reference may carry on top of its target shape. */
+interface Binding {
+  location?: 'header' | 'headers' | 'querystring' | 'uri' | 'statusCode';
+  locationName?: string;
+  queryName?: string;
+  flattened?: boolean;
+  xmlAttribute?: boolean;
+  xmlNamespace?: { prefix?: string; uri: string };
+  jsonvalue?: boolean;
+  streaming?: boolean;
+  idempotencyToken?: boolean;
+  timestampFormat?: TimestampFormat;
+  eventpayload?: boolean;
+}
+
+export interface MemberRef extends Binding {
+  shape: string;
+}
+
+export interface RawShape extends Binding {
+  type: ShapeType;
+  members?: Record<string, MemberRef>;
+  required?: string[];
+  member?: MemberRef;
+  key?: MemberRef;
+  value?: MemberRef;
+  enum?: string[];
+  min?: number;
+  max?: number;
+  pattern?: string;
+  payload?: string;
+  error?: { code?: string; httpStatusCode?: number; senderFault?: boolean };
+  exception?: boolean;
+  sensitive?: boolean;
+  union?: boolean;
+  document?: boolean;
+  event?: boolean;
+  eventstream?: boolean;
+}
+
+/** A shape with a member reference's bindings applied: what a codec actually works with. */
+export interface Shape extends RawShape {
+  name: string;
+}
+
+export interface RawOperation {
+  name: string;
+  http?: { method?: string; requestUri?: string; responseCode?: number };
+  input?: MemberRef & { locationName?: string; xmlNamespace?: { uri: string } };
+  output?: MemberRef & { resultWrapper?: string };
+  errors?: MemberRef[];
+  deprecated?: boolean;
+  endpoint?: { hostPrefix: string };
+  httpChecksum?: { requestChecksumRequired?: boolean; requestAlgorithmMember?: string };
+  authtype?: string;
+  auth?: string[];
+}
+
+export interface ServiceMetadata {
+  apiVersion: string;
+  endpointPrefix: string;
+  signingName?: string;
+  protocol: Protocol | string;
+  protocols?: string[];
+  jsonVersion?: string;
+  targetPrefix?: string;
+  serviceId: string;
+  serviceFullName: string;
+  xmlNamespace?: string;
+  globalEndpoint?: string;
+}
+
+export interface RawModel {
+  metadata: ServiceMetadata;
+  operations: Record<string, RawOperation>;
+  shapes: Record<string, RawShape>;
+}
+
+export interface Operation {
+  name: string;
+  method: string;
+  /** Path part of requestUri, e.g. `/{Bucket}/{Key+}`. */
+  path: string;
+  /** Literal query part of requestUri, e.g. `list-type=2` or `uploads`. */
+  staticQuery: Record<string, string>;
+  responseCode: number;
+  input?: Shape;
+  output?: Shape;
+  resultWrapper?: string;
+  errors: string[];
+  /** Operations AWS serves without a signature (STS AssumeRoleWithWebIdentity …). */
+  unsigned: boolean;
+}
+
+const MODELS_DIR = join(PACKAGE_ROOT, 'models');
+const BINDING_KEYS: (keyof Binding)[] = [
+  'location', 'locationName', 'queryName', 'flattened', 'xmlAttribute', 'xmlNamespace',
+  'jsonvalue', 'streaming', 'idempotencyToken', 'timestampFormat', 'eventpayload',
+];
+
+export class ServiceModel {
+  readonly metadata: ServiceMetadata;
+  readonly protocol: Protocol;
+  readonly operations = new Map<string, Operation>();
+  private readonly raw: RawModel;
+  private readonly resolved = new Map<string, Shape>();
+
+  constructor(raw: RawModel) {
+    this.raw = raw;
+    this.metadata = raw.metadata;
+    this.protocol = pickProtocol(raw.metadata);
+    for (const op of Object.values(raw.operations)) this.operations.set(op.name, this.buildOperation(op));
+  }
+
+  /** Name clients sign with (the SigV4 credential scope service). */
+  get signingName(): string {
+    return this.metadata.signingName ?? this.metadata.endpointPrefix;
+  }
+
+  shape(name: string): Shape {
+    let shape = this.resolved.get(name);
+    if (!shape) {
+      const raw = this.raw.shapes[name];
+      if (!raw) throw new Error(`model ${this.metadata.serviceId}: unknown shape ${name}`);
+      shape = { ...raw, name };
+      this.resolved.set(name, shape);
+    }
+    return shape;
+  }
+
+  /** The shape a member reference points at, with the reference's bindings layered on top. */
+  member(ref: MemberRef): Shape {
+    const target = this.shape(ref.shape);
+    let overridden = false;
+    for (const key of BINDING_KEYS) if (ref[key] !== undefined) overridden = true;
+    if (!overridden) return target;
+    const merged: Shape = { ...target };
+    for (const key of BINDING_KEYS) if (ref[key] !== undefined) (merged as unknown as Record<string, unknown>)[key] = ref[key];
+    return merged;
+  }
+
+  /** Error shapes by name (`NoSuchEntityException`) and by wire code (`NoSuchEntity`). */
+  errorShape(nameOrCode: string): Shape | undefined {
+    const direct = this.raw.shapes[nameOrCode];
+    if (direct?.exception) return this.shape(nameOrCode);
+    for (const [name, shape] of Object.entries(this.raw.shapes)) {
+      if (shape.exception && shape.error?.code === nameOrCode) return this.shape(name);
+    }
+    return undefined;
+  }
+
+  private buildOperation(op: RawOperation): Operation {
+    const uri = op.http?.requestUri ?? '/';
+    const [path, query = ''] = uri.split('?');
+    const staticQuery: Record<string, string> = {};
+    for (const part of query.split('&').filter(Boolean)) {
+      const [k, v = ''] = part.split('=');
+      staticQuery[decodeURIComponent(k)] = decodeURIComponent(v);
+    }
+    return {
+      name: op.name,
+      method: op.http?.method ?? 'POST',
+      path,
+      staticQuery,
+      responseCode: op.http?.responseCode ?? 200,
+      input: op.input ? this.member(op.input) : undefined,
+      output: op.output ? this.member(op.output) : undefined,
+      resultWrapper: op.output?.resultWrapper,
+      errors: (op.errors ?? []).map((e) => e.shape),
+      unsigned: op.authtype === 'none' || (op.auth?.includes('smithy.api#noAuth') ?? false),
+    };
+  }
+}
+
+function pickProtocol(meta: ServiceMetadata): Protocol {
+  const supported: Protocol[] = ['json', 'query', 'rest-json', 'rest-xml', 'ec2'];
+  const candidates = [meta.protocol, ...(meta.protocols ?? [])];
+  const found = candidates.find((p): p is Protocol => supported.includes(p as Protocol));
+  if (!found) throw new Error(`model ${meta.serviceId}: no supported protocol in ${candidates.join(', ')}`);
+  return found;
+}
+
+const cache = new Map<string, ServiceModel>();
+
+/** Loads `models/<name>.json` once per process. */
+export function loadModel(name: string): ServiceModel {
+  let model = cache.get(name);
+  if (!model) {
+    model = new ServiceModel(JSON.parse(readFileSync(join(MODELS_DIR, `${name}.json`), 'utf8')) as RawModel);
+    cache.set(name, model);
+  }
+  return model;
+}

@@ -1,0 +1,302 @@
+/**
+ * The AWS request pipeline: route → authenticate → deserialize → validate → invoke → serialize.
+ * Generic over services: everything it knows about one comes from its model and its handlers.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import type { Codec } from './codecs/codec.js';
+import { jsonCodec } from './codecs/json.js';
+import { queryCodec, formParams } from './codecs/query.js';
+import { restXmlCodec } from './codecs/rest-xml.js';
+import { restJsonCodec } from './codecs/rest-json.js';
+import { compileRoutes, type RestRouter } from './codecs/rest.js';
+import type { Operation, ServiceModel } from './model.js';
+import type { CredentialLookup, Handlers, HttpRequest, HttpResponse, RequestContext } from './types.js';
+import { parseSigV4, verifySigV4, unknownAccessKey, type AuthStyle, type SigV4Auth } from './sigv4.js';
+import { verifiedBody } from './body.js';
+import { validateInput } from './validate.js';
+import { AwsError, notImplemented } from '../core/errors.js';
+import { DEFAULT_REGION, isRegion, type Principal } from '../core/accounts.js';
+import { requestId as newRequestId } from '../core/ids.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+
+/** A service as the pipeline needs it. */
+export interface BoundService {
+  name: string;
+  model: ServiceModel;
+  handlers: Handlers;
+  validationError: string | false;
+}
+
+interface Prepared extends BoundService {
+  codec: Codec;
+  router?: RestRouter;
+  style: AuthStyle;
+}
+
+export interface PipelineOptions {
+  services: BoundService[];
+  credentials: CredentialLookup;
+  clock: Clock;
+  log: Logger;
+  endpoint: () => string;
+  /** Largest non-streaming body accepted, in bytes. */
+  maxBodyBytes: number;
+}
+
+/** Hosts whose first label is an S3 bucket (virtual-hosted-style requests). */
+const S3_VIRTUAL_HOST = /^(.+?)\.(?:s3(?:[.-][a-z0-9-]+)?\.)?(?:localhost|localhost\.localstack\.cloud|amazonaws\.com)$/;
+const CREDENTIAL_SCOPE = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/;
+
+export class Pipeline {
+  private readonly byName = new Map<string, Prepared>();
+  private readonly byTarget = new Map<string, Prepared>();
+  private readonly bySigningName = new Map<string, Prepared>();
+  private readonly streamingOps = new WeakSet<Operation>();
+
+  constructor(private readonly opts: PipelineOptions) {
+    for (const svc of opts.services) {
+      const { model } = svc;
+      const serializationError = model.protocol === 'rest-xml' ? 'MalformedXML' : model.protocol === 'query' ? (svc.validationError || 'ValidationError') : 'SerializationException';
+      const factory = { json: jsonCodec, query: queryCodec, ec2: queryCodec, 'rest-xml': restXmlCodec, 'rest-json': restJsonCodec }[model.protocol];
+      const prepared: Prepared = {
+        ...svc,
+        codec: factory(model, { serializationError }),
+        router: model.protocol.startsWith('rest') ? compileRoutes(model) : undefined,
+        style: model.signingName === 's3' ? 's3' : 'default',
+      };
+      this.byName.set(svc.name, prepared);
+      if (model.metadata.targetPrefix) this.byTarget.set(model.metadata.targetPrefix, prepared);
+      this.bySigningName.set(model.signingName, prepared);
+      for (const op of model.operations.values()) {
+        const payload = op.input?.payload;
+        if (payload && model.member(op.input!.members![payload]).streaming) this.streamingOps.add(op);
+      }
+    }
+  }
+
+  async handle(incoming: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const requestId = newRequestId();
+    const req = this.head(incoming);
+    let service: Prepared | undefined;
+    let operation = '';
+    let response: HttpResponse;
+    try {
+      const routed = await this.route(req, incoming);
+      service = routed.service;
+      operation = routed.op.name;
+      response = await this.execute(service, routed.op, routed.labels, req, incoming, requestId);
+    } catch (err) {
+      response = this.errorResponse(err, service, requestId, `${service?.name ?? '?'}.${operation || '?'}`);
+    }
+    // Whatever was not read of the body (errors before a streaming upload was consumed) is drained
+    // so the connection stays usable.
+    if (!incoming.readableEnded) incoming.resume();
+    await writeResponse(res, response, req.method === 'HEAD');
+    this.opts.log.debug({ requestId, service: service?.name, operation, status: response.status, ms: +(performance.now() - started).toFixed(2) }, 'request');
+  }
+
+  /** The parts of the request known before its body is read. */
+  private head(incoming: IncomingMessage): HttpRequest {
+    const url = incoming.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const rawQuery = q < 0 ? '' : url.slice(q + 1);
+    const query: [string, string][] = [];
+    for (const part of rawQuery.split('&')) {
+      if (!part) continue;
+      const eq = part.indexOf('=');
+      const k = eq < 0 ? part : part.slice(0, eq);
+      const v = eq < 0 ? '' : part.slice(eq + 1);
+      query.push([safeDecode(k), safeDecode(v)]);
+    }
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(incoming.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
+    return { method: (incoming.method ?? 'GET').toUpperCase(), path, rawQuery, query, headers, body: Buffer.alloc(0) };
+  }
+
+  private async route(req: HttpRequest, incoming: IncomingMessage): Promise<{ service: Prepared; op: Operation; labels: Record<string, string> }> {
+    const target = req.headers['x-amz-target'];
+    if (target) {
+      const dot = target.lastIndexOf('.');
+      const service = this.byTarget.get(target.slice(0, dot));
+      const op = service?.model.operations.get(target.slice(dot + 1));
+      if (!service || !op) throw new AwsError('UnknownOperationException', `Unknown operation ${target}`, { status: 400 });
+      req.body = await readBody(incoming, this.opts.maxBodyBytes);
+      return { service, op, labels: {} };
+    }
+    const scope = CREDENTIAL_SCOPE.exec(req.headers['authorization'] ?? '')?.[1]
+      ?? /^[^/]+\/\d{8}\/[^/]+\/([^/]+)\//.exec(req.query.find(([k]) => k === 'X-Amz-Credential')?.[1] ?? '')?.[1];
+    const isForm = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+    let service = scope ? this.bySigningName.get(scope) : undefined;
+    if (!service && (isForm || req.query.some(([k]) => k === 'Action'))) {
+      // Unsigned query requests (AssumeRoleWithWebIdentity): the Action names the service.
+      req.body = await readBody(incoming, this.opts.maxBodyBytes);
+      const action = formParams(req.body, req.query).get('Action');
+      service = [...this.byName.values()].find((s) => s.model.protocol === 'query' && action && s.model.operations.has(action));
+    }
+    service ??= this.bySigningName.get('s3');
+    if (!service) throw new AwsError('UnknownOperationException', 'No service matches this request', { status: 404 });
+
+    if (service.model.protocol === 'query' || service.model.protocol === 'ec2') {
+      if (!req.body.length) req.body = await readBody(incoming, this.opts.maxBodyBytes);
+      const action = formParams(req.body, req.query).get('Action');
+      if (!action) throw new AwsError('MissingAction', 'Missing Action parameter', { status: 400 });
+      const op = service.model.operations.get(action);
+      if (!op) throw new AwsError('InvalidAction', `Could not find operation ${action} for version ${service.model.metadata.apiVersion}`, { status: 400 });
+      return { service, op, labels: {} };
+    }
+    if (service.router) {
+      if (service.style === 's3') this.rewriteVirtualHost(req);
+      const match = service.router.match(req);
+      if (!match) {
+        throw service.style === 's3'
+          ? new AwsError('MethodNotAllowed', 'The specified method is not allowed against this resource.', { status: 405, fields: { Method: req.method, ResourceType: 'OBJECT' } })
+          : new AwsError('UnknownOperationException', `No operation of ${service.name} matches ${req.method} ${req.path}`, { status: 404 });
+      }
+      if (!this.streamingOps.has(match.op)) req.body = await readBody(incoming, this.opts.maxBodyBytes);
+      return { service, ...match };
+    }
+    throw new AwsError('UnknownOperationException', `${service.name} needs an X-Amz-Target header`, { status: 400 });
+  }
+
+  private rewriteVirtualHost(req: HttpRequest): void {
+    const host = (req.headers.host ?? '').replace(/:\d+$/, '');
+    const m = S3_VIRTUAL_HOST.exec(host);
+    if (!m || m[1] === 's3' || /^s3[.-]/.test(m[1])) return;
+    req.signedPath = req.path;
+    req.path = `/${m[1]}${req.path === '/' ? '' : req.path}`;
+  }
+
+  private async execute(service: Prepared, op: Operation, labels: Record<string, string>, req: HttpRequest, incoming: IncomingMessage, requestId: string): Promise<HttpResponse> {
+    const { principal, region, signing } = await this.authenticate(service, op, req);
+    if (this.streamingOps.has(op)) {
+      const body = verifiedBody(incoming, req.headers, signing);
+      req.stream = body.stream;
+      req.trailers = body.trailers;
+    }
+    const input = service.codec.decode(op, req, labels);
+    if (service.validationError) validateInput(service.model, op.input, input, service.validationError);
+    const handler = service.handlers[op.name];
+    if (!handler) throw notImplemented(service.model.metadata.serviceId, op.name);
+    const ctx: RequestContext = {
+      requestId,
+      service: service.name,
+      operation: op.name,
+      account: principal.account,
+      region,
+      principal,
+      endpoint: this.opts.endpoint(),
+      http: req,
+    };
+    const output = await handler(input, ctx);
+    return service.codec.encode(op, output, requestId);
+  }
+
+  private async authenticate(service: Prepared, op: Operation, req: HttpRequest): Promise<{ principal: Principal; region: string; signing?: { key: Uint8Array; auth: SigV4Auth } }> {
+    const auth = parseSigV4(req, service.style);
+    if (!auth) {
+      if (op.unsigned) return { principal: anonymous(), region: DEFAULT_REGION };
+      throw service.style === 's3'
+        ? new AwsError('AccessDenied', 'Anonymous access is not allowed: sign requests with SigV4 (the default credentials test/test work).', { status: 403 })
+        : new AwsError(service.model.protocol === 'json' ? 'MissingAuthenticationTokenException' : 'MissingAuthenticationToken', 'Request is missing Authentication Token', { status: 403 });
+    }
+    const credential = this.opts.credentials(auth.accessKeyId);
+    if (!credential || credential.active === false) throw unknownAccessKey(service.style);
+    const now = this.opts.clock.now();
+    if (credential.sessionToken !== undefined) {
+      const token = auth.presigned ? auth.sessionToken : req.headers['x-amz-security-token'];
+      if (token !== credential.sessionToken) {
+        throw service.style === 's3'
+          ? new AwsError('InvalidToken', 'The provided token is malformed or otherwise invalid.', { status: 400 })
+          : new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', { status: 403 });
+      }
+      if (credential.expiresAt !== undefined && now > credential.expiresAt) {
+        throw new AwsError('ExpiredToken', 'The security token included in the request is expired', { status: service.style === 's3' ? 400 : 403 });
+      }
+    }
+    const key = await verifySigV4({ ...req, path: req.signedPath ?? req.path }, auth, credential, { style: service.style, now, host: req.headers.host ?? '' });
+    return { principal: credential.principal, region: isRegion(auth.region) ? auth.region : DEFAULT_REGION, signing: { key, auth } };
+  }
+
+  private errorResponse(err: unknown, service: Prepared | undefined, requestId: string, where: string): HttpResponse {
+    let error: AwsError;
+    if (err instanceof AwsError) {
+      error = err;
+    } else {
+      this.opts.log.error({ err, requestId, where }, 'unhandled error');
+      error = new AwsError(service?.style === 's3' ? 'InternalError' : 'InternalFailure', 'We encountered an internal error. Please try again.', { status: 500 });
+    }
+    if (service) return service.codec.encodeError(error, requestId);
+    return {
+      status: error.status ?? 400,
+      headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId, 'x-amzn-errortype': error.code },
+      body: JSON.stringify({ __type: error.code, message: error.message }),
+    };
+  }
+}
+
+function anonymous(): Principal {
+  return { account: '000000000000', arn: 'anonymous', userId: 'anonymous', kind: 'root', accessKeyId: '' };
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Reads a whole body, refusing more than `max` bytes with 413 before buffering it. */
+export function readBody(incoming: IncomingMessage, max: number): Promise<Buffer> {
+  const declared = Number(incoming.headers['content-length'] ?? 0);
+  if (declared > max) return Promise.reject(tooLarge(max));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    incoming.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) {
+        incoming.removeAllListeners('data');
+        reject(tooLarge(max));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    incoming.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+    incoming.on('error', reject);
+  });
+}
+
+function tooLarge(max: number): AwsError {
+  return new AwsError('RequestEntityTooLarge', `Request body is larger than the ${max} bytes Drydock accepts for this operation`, { status: 413 });
+}
+
+async function writeResponse(res: ServerResponse, response: HttpResponse, headOnly: boolean): Promise<void> {
+  const { body } = response;
+  const headers = { ...response.headers };
+  if (body === undefined) headers['content-length'] ??= '0';
+  else if (typeof body === 'string') headers['content-length'] ??= String(Buffer.byteLength(body));
+  else if (Buffer.isBuffer(body)) headers['content-length'] ??= String(body.length);
+  res.writeHead(response.status, headers);
+  if (headOnly || body === undefined) {
+    if (body instanceof Readable) body.destroy();
+    res.end();
+    return;
+  }
+  if (body instanceof Readable) {
+    await new Promise<void>((resolve) => {
+      body.on('error', () => {
+        res.destroy();
+        resolve();
+      });
+      res.on('close', resolve);
+      body.pipe(res);
+    });
+    return;
+  }
+  res.end(body);
+}

@@ -1,0 +1,89 @@
+/** Scalar conversions shared by the codecs: timestamps, numbers, booleans, blobs. */
+import type { Shape, TimestampFormat } from './model.js';
+
+export class WireError extends Error {
+  constructor(readonly path: string, message: string) {
+    super(message);
+  }
+}
+
+/** Accepts what handlers return for timestamps: Date, ISO text or epoch milliseconds. */
+export function toDate(value: unknown): Date {
+  if (value instanceof Date) return value;
+  if (typeof value === 'number') return new Date(value);
+  if (typeof value === 'string') return new Date(value);
+  throw new Error(`not a timestamp: ${String(value)}`);
+}
+
+export function formatTimestamp(value: unknown, format: TimestampFormat): string | number {
+  const date = toDate(value);
+  switch (format) {
+    case 'unixTimestamp':
+      return date.getTime() / 1000;
+    case 'rfc822':
+      return date.toUTCString();
+    case 'iso8601':
+      return date.toISOString();
+  }
+}
+
+export function parseTimestamp(text: string | number, path: string): Date {
+  if (typeof text === 'number') return new Date(text * 1000);
+  const date = /^-?\d+(\.\d+)?$/.test(text) ? new Date(Number(text) * 1000) : new Date(text);
+  if (Number.isNaN(date.getTime())) throw new WireError(path, `Value '${text}' at '${path}' is not a valid timestamp`);
+  return date;
+}
+
+const INTEGER_TYPES = new Set(['integer', 'long', 'short', 'byte', 'biginteger']);
+const FLOAT_TYPES = new Set(['float', 'double', 'bigdecimal']);
+
+export function isNumeric(shape: Shape): boolean {
+  return INTEGER_TYPES.has(shape.type) || FLOAT_TYPES.has(shape.type);
+}
+
+/** Parses the text form of a scalar (query strings, headers, XML text, form fields). */
+export function parseScalar(shape: Shape, text: string, path: string, timestampFormat: TimestampFormat): unknown {
+  switch (shape.type) {
+    case 'string':
+      return text;
+    case 'boolean':
+      if (text === 'true') return true;
+      if (text === 'false') return false;
+      throw new WireError(path, `Value '${text}' at '${path}' is not a valid boolean`);
+    case 'timestamp':
+      return parseTimestamp(text, path);
+    case 'blob':
+      return Buffer.from(text, 'base64');
+    default:
+      if (INTEGER_TYPES.has(shape.type)) {
+        if (!/^-?\d+$/.test(text.trim())) throw new WireError(path, `Value '${text}' at '${path}' is not a valid integer`);
+        return Number(text);
+      }
+      if (FLOAT_TYPES.has(shape.type)) {
+        const n = Number(text);
+        if (text.trim() === '' || Number.isNaN(n)) throw new WireError(path, `Value '${text}' at '${path}' is not a valid number`);
+        return n;
+      }
+      return text;
+  }
+}
+
+/** The text form of a scalar for XML, headers and query strings. */
+export function formatScalar(shape: Shape, value: unknown, timestampFormat: TimestampFormat): string {
+  switch (shape.type) {
+    case 'timestamp':
+      return String(formatTimestamp(value, shape.timestampFormat ?? timestampFormat));
+    case 'blob':
+      return Buffer.isBuffer(value) || value instanceof Uint8Array ? Buffer.from(value).toString('base64') : Buffer.from(String(value)).toString('base64');
+    case 'boolean':
+      return value ? 'true' : 'false';
+    default:
+      return String(value);
+  }
+}
+
+/** AWS reports member paths with a lower-case first letter (`Name` → `name`). */
+export function memberPath(parent: string, member: string): string {
+  const local = member.charAt(0).toLowerCase() + member.slice(1);
+  return parent ? `${parent}.${local}` : local;
+}

@@ -1,0 +1,145 @@
+/**
+ * One process, one port: the AWS pipeline for every service, plus the internal `/_drydock` API.
+ * `startServer` is what the CLI, the tests and the benchmarks all use.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Pipeline } from '../protocol/pipeline.js';
+import type { Credential, Runtime, ServiceInstance } from '../protocol/types.js';
+import { Store } from '../core/store.js';
+import { Clock } from '../core/clock.js';
+import { EventBus } from '../core/events.js';
+import { JobQueue } from '../core/jobs.js';
+import { Executor, detectSandbox } from '../core/executor.js';
+import { createLogger, type Logger } from '../core/logger.js';
+import { accountForRootKey, rootPrincipal, DEFAULT_SECRET_KEY } from '../core/accounts.js';
+import { SERVICES } from '../services/index.js';
+import { VERSION } from '../version.js';
+
+export interface ServerOptions {
+  /** 0 picks a free port. */
+  port: number;
+  host?: string;
+  dataDir: string;
+  /** Drydock seconds per real second (DRYDOCK_TIME_SCALE). */
+  timeScale?: number;
+  log?: Logger;
+  /** Largest non-streaming request body in bytes. */
+  maxBodyBytes?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  runtime: Runtime;
+  /** Deletes all state (what `POST /_drydock/reset` does). */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const DEFAULT_MAX_BODY = 64 * 1024 * 1024;
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const log = opts.log ?? createLogger();
+  const store = new Store(opts.dataDir);
+  const clock = new Clock(opts.timeScale ?? 1);
+  const events = new EventBus(clock, (err) => log.error({ err }, 'event listener failed'));
+  const jobs = new JobQueue(store, clock, (err, job) => log.error({ err, job: job.id, kind: job.kind }, 'job failed'));
+  const executor = new Executor(detectSandbox(), log);
+  let url = '';
+  const instances = new Map<string, ServiceInstance>();
+  const runtime: Runtime = {
+    store, clock, events, jobs, executor, log,
+    dataDir: opts.dataDir,
+    endpoint: () => url,
+    service<T>(name: string): T {
+      const instance = instances.get(name);
+      if (!instance?.api) throw new Error(`service ${name} has no public api`);
+      return instance.api as T;
+    },
+  };
+  for (const def of Object.values(SERVICES)) instances.set(def.name, def.create(runtime));
+
+  const issuers = [...instances.values()].map((i) => i.credentials).filter((c) => c !== undefined);
+  const credentials = (accessKeyId: string): Credential | undefined => {
+    const rootAccount = accountForRootKey(accessKeyId);
+    if (rootAccount) return { secretAccessKey: DEFAULT_SECRET_KEY, principal: rootPrincipal(rootAccount, accessKeyId) };
+    for (const issuer of issuers) {
+      const found = issuer(accessKeyId);
+      if (found) return found;
+    }
+    return undefined;
+  };
+
+  const pipeline = new Pipeline({
+    services: Object.values(SERVICES).map((def) => ({ name: def.name, model: def.model, validationError: def.validationError, handlers: instances.get(def.name)!.handlers })),
+    credentials,
+    clock,
+    log,
+    endpoint: () => url,
+    maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY,
+  });
+
+  const reset = () => store.wipe();
+  const internal = (req: IncomingMessage, res: ServerResponse) => {
+    const send = (status: number, body: unknown) => {
+      const text = JSON.stringify(body);
+      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+    };
+    const path = (req.url ?? '').split('?')[0];
+    if (path === '/_drydock/health' && req.method === 'GET') {
+      return send(200, {
+        status: 'running',
+        version: VERSION,
+        services: Object.fromEntries(Object.values(SERVICES).map((d) => [d.name, 'running'])),
+        sandbox: executor.mode,
+        dataDir: opts.dataDir,
+        time: clock.date().toISOString(),
+      });
+    }
+    if (path === '/_drydock/reset' && req.method === 'POST') {
+      reset();
+      return send(200, { reset: true });
+    }
+    if (path === '/_drydock/time' && req.method === 'POST') {
+      const ms = Number(new URL(req.url ?? '', 'http://x').searchParams.get('advanceMs'));
+      if (!Number.isFinite(ms) || ms < 0) return send(400, { error: 'advanceMs must be a non-negative number' });
+      clock.advance(ms);
+      return send(200, { time: clock.date().toISOString() });
+    }
+    return send(404, { error: `no internal route ${req.method} ${path}` });
+  };
+
+  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
+    if ((req.url ?? '').startsWith('/_drydock/')) return internal(req, res);
+    pipeline.handle(req, res).catch((err) => {
+      log.error({ err }, 'response failed');
+      res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host ?? '0.0.0.0', resolve);
+  });
+  const port = (server.address() as AddressInfo).port;
+  url = `http://localhost:${port}`;
+  for (const instance of instances.values()) instance.start?.();
+  jobs.start();
+
+  return {
+    url,
+    port,
+    runtime,
+    reset,
+    async close() {
+      jobs.stop();
+      for (const instance of instances.values()) await instance.stop?.();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      store.close();
+    },
+  };
+}

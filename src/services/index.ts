@@ -1,0 +1,11 @@
+/** Every service Drydock serves, by folder name. Adding a service: see CONTRIBUTING.md. */
+import type { ServiceDefinition } from '../protocol/types.js';
+import { sts } from './sts/index.js';
+import { iam } from './iam/index.js';
+import { s3 } from './s3/index.js';
+import { kms } from './kms/index.js';
+import { ssm } from './ssm/index.js';
+import { secretsmanager } from './secretsmanager/index.js';
+import { logs } from './logs/index.js';
+
+export const SERVICES: Record<string, ServiceDefinition> = { sts, iam, s3, kms, ssm, secretsmanager, logs };

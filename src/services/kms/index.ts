@@ -1,0 +1,16 @@
+/**
+ * kms: model binding.
+ *
+ * Gaps: every operation answers NotImplemented (501) until its handler lands.
+ */
+import { loadModel } from '../../protocol/model.js';
+import type { ServiceDefinition } from '../../protocol/types.js';
+
+export const kms: ServiceDefinition = {
+  name: 'kms',
+  model: loadModel('kms'),
+  validationError: 'ValidationException',
+  create() {
+    return { handlers: {} };
+  },
+};

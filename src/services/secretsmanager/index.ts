@@ -1,0 +1,16 @@
+/**
+ * secretsmanager: model binding.
+ *
+ * Gaps: every operation answers NotImplemented (501) until its handler lands.
+ */
+import { loadModel } from '../../protocol/model.js';
+import type { ServiceDefinition } from '../../protocol/types.js';
+
+export const secretsmanager: ServiceDefinition = {
+  name: 'secretsmanager',
+  model: loadModel('secretsmanager'),
+  validationError: 'ValidationException',
+  create() {
+    return { handlers: {} };
+  },
+};
