@@ -1,0 +1,223 @@
+import { describe, it, expect, afterEach } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { Store } from './store.js';
+import { Clock } from './clock.js';
+import { EventBus, type AwsEvent } from './events.js';
+import { JobQueue, type Job } from './jobs.js';
+import { Executor, detectSandbox } from './executor.js';
+import { arn, parseArn } from './arn.js';
+import { accountForRootKey } from './accounts.js';
+import { createLogger } from './logger.js';
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'drydock-core-'));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('Store', () => {
+  it('applies migrations once and survives reopen', () => {
+    const dir = tempDir();
+    const migrations = [{ version: 1, sql: 'CREATE TABLE t (x INTEGER)' }, { version: 2, sql: 'ALTER TABLE t ADD COLUMN y TEXT' }];
+    const a = new Store(dir);
+    a.migrate('svc', migrations);
+    a.db.prepare("INSERT INTO t (x, y) VALUES (1, 'a')").run();
+    a.close();
+    const b = new Store(dir);
+    b.migrate('svc', migrations);
+    expect(b.db.prepare('SELECT x, y FROM t').all()).toEqual([{ x: 1, y: 'a' }]);
+    expect(b.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    b.close();
+  });
+
+  it('rolls back a failed transaction entirely', () => {
+    const store = new Store(tempDir());
+    store.migrate('svc', [{ version: 1, sql: 'CREATE TABLE t (x INTEGER)' }]);
+    expect(() =>
+      store.tx(() => {
+        store.db.prepare('INSERT INTO t VALUES (1)').run();
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(store.db.prepare('SELECT COUNT(*) AS n FROM t').get()).toEqual({ n: 0 });
+    store.close();
+  });
+
+  it('wipe empties tables and blobs but keeps the schema', async () => {
+    const store = new Store(tempDir());
+    store.migrate('svc', [{ version: 1, sql: 'CREATE TABLE t (x INTEGER)' }]);
+    store.db.prepare('INSERT INTO t VALUES (1)').run();
+    const blob = await store.blobs.write(Buffer.from('hello'));
+    store.wipe();
+    expect(store.db.prepare('SELECT COUNT(*) AS n FROM t').get()).toEqual({ n: 0 });
+    expect(existsSync(store.blobs.path(blob.id))).toBe(false);
+    store.close();
+  });
+});
+
+describe('BlobStore', () => {
+  it('writes buffers and streams atomically with their hashes', async () => {
+    const store = new Store(tempDir());
+    const fromBuffer = await store.blobs.write(Buffer.from('abc'));
+    expect(fromBuffer.size).toBe(3);
+    expect(fromBuffer.md5.toString('hex')).toBe('900150983cd24fb0d6963f7d28e17f72');
+    const fromStream = await store.blobs.write(Readable.from([Buffer.from('ab'), Buffer.from('c')]));
+    expect(fromStream.sha256.toString('hex')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(store.blobs.read(fromStream.id).toString()).toBe('abc');
+    store.close();
+  });
+
+  it('leaves no file behind when the source stream fails', async () => {
+    const store = new Store(tempDir());
+    const failing = new Readable({
+      read() {
+        this.push(Buffer.from('partial'));
+        this.destroy(new Error('client went away'));
+      },
+    });
+    await expect(store.blobs.write(failing)).rejects.toThrow('client went away');
+    const { readdirSync } = await import('node:fs');
+    expect(readdirSync(join(store.blobs.dir, '.tmp'))).toEqual([]);
+    store.close();
+  });
+});
+
+describe('Clock', () => {
+  it('scales and warps time', () => {
+    const clock = new Clock(60, 0);
+    const before = clock.now();
+    clock.advance(10_000);
+    expect(clock.now() - before).toBeGreaterThanOrEqual(10_000);
+    expect(clock.realDelay(60_000)).toBe(1000);
+    expect(() => clock.advance(-1)).toThrow();
+    expect(() => new Clock(0)).toThrow();
+  });
+});
+
+describe('EventBus', () => {
+  it('publishes the EventBridge envelope and isolates failing listeners', () => {
+    const errors: unknown[] = [];
+    const bus = new EventBus(new Clock(1, Date.UTC(2026, 0, 2, 3, 4, 5)), (e) => errors.push(e));
+    const seen: AwsEvent[] = [];
+    bus.subscribe(() => {
+      throw new Error('bad listener');
+    });
+    const unsubscribe = bus.subscribe((e) => seen.push(e));
+    const event = bus.publish({ source: 'aws.codecommit', 'detail-type': 'CodeCommit Repository State Change', detail: { event: 'referenceCreated' }, account: '000000000000', region: 'us-east-1', resources: ['arn:aws:codecommit:us-east-1:000000000000:repo'] });
+    expect(seen).toEqual([event]);
+    expect(event).toMatchObject({ version: '0', source: 'aws.codecommit', account: '000000000000', region: 'us-east-1' });
+    expect(event.time).toMatch(/^2026-01-02T03:04:0\dZ$/);
+    expect(errors).toHaveLength(1);
+    unsubscribe();
+    bus.publish({ source: 's', 'detail-type': 'd', detail: {}, account: 'a', region: 'r' });
+    expect(seen).toHaveLength(1);
+  });
+});
+
+describe('JobQueue', () => {
+  it('runs queued jobs and records their outcome', async () => {
+    const store = new Store(tempDir());
+    const queue = new JobQueue(store, new Clock(), () => {});
+    const done: unknown[] = [];
+    queue.register('echo', async (job: Job) => {
+      if ((job.payload as { fail?: boolean }).fail) throw new Error('nope');
+      done.push(job.payload);
+    });
+    queue.start();
+    const ok = queue.enqueue('echo', { n: 1 });
+    const bad = queue.enqueue('echo', { fail: true });
+    await waitFor(() => queue.get(ok)?.state === 'succeeded' && queue.get(bad)?.state === 'failed');
+    expect(done).toEqual([{ n: 1 }]);
+    expect(queue.get(bad)?.error).toBe('nope');
+    queue.stop();
+    store.close();
+  });
+
+  it('hands jobs a dead process left running back with resumed: true', async () => {
+    const dir = tempDir();
+    const first = new Store(dir);
+    const crashed = new JobQueue(first, new Clock(), () => {});
+    const id = crashed.enqueue('build', { build: 'b-1' });
+    first.db.prepare("UPDATE jobs SET state = 'running' WHERE id = ?").run(id);
+    first.close();
+
+    const second = new Store(dir);
+    const queue = new JobQueue(second, new Clock(), () => {});
+    const resumed: boolean[] = [];
+    queue.register('build', async (_job, info) => {
+      resumed.push(info.resumed);
+    });
+    queue.start();
+    await waitFor(() => queue.get(id)?.state === 'succeeded');
+    expect(resumed).toEqual([true]);
+    queue.stop();
+    second.close();
+  });
+});
+
+describe('Executor', () => {
+  const log = createLogger('silent');
+
+  it('runs a command in its working directory with its environment', async () => {
+    const cwd = tempDir();
+    const executor = new Executor(detectSandbox(), log);
+    let output = '';
+    const result = await executor.run({ command: 'echo "$GREETING" > out.txt; cat out.txt; exit 3', cwd, env: { PATH: process.env.PATH!, GREETING: 'hi' }, onOutput: (c) => (output += c) });
+    expect(result.exitCode).toBe(3);
+    expect(output.trim()).toBe('hi');
+    expect(readFileSync(join(cwd, 'out.txt'), 'utf8').trim()).toBe('hi');
+  });
+
+  it('kills the whole process group on timeout', async () => {
+    const executor = new Executor(detectSandbox(), log);
+    const started = Date.now();
+    const result = await executor.run({ command: 'sleep 30 & sleep 30', cwd: tempDir(), env: { PATH: process.env.PATH! }, timeoutMs: 300 });
+    expect(result.timedOut).toBe(true);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('in bubblewrap, sees a private /tmp and cannot write outside its work directory', async (ctx) => {
+    if (detectSandbox() !== 'bubblewrap') ctx.skip('bwrap is not installed on this machine: the plain-process fallback is covered above');
+    const marker = join(tmpdir(), `drydock-marker-${process.pid}`);
+    writeFileSync(marker, 'host');
+    const executor = new Executor('bubblewrap', log);
+    let output = '';
+    const result = await executor.run({ command: `test -e ${marker} && echo visible || echo hidden; touch /etc/drydock-escape 2>/dev/null && echo wrote || echo readonly`, cwd: tempDir(), env: { PATH: process.env.PATH! }, onOutput: (c) => (output += c) });
+    rmSync(marker, { force: true });
+    expect(result.exitCode).toBe(0);
+    expect(output).toContain('hidden');
+    expect(output).toContain('readonly');
+    expect(existsSync('/etc/drydock-escape')).toBe(false);
+  });
+});
+
+describe('ARNs and accounts', () => {
+  it('builds and parses ARNs', () => {
+    const text = arn('ssm', 'eu-west-1', '123456789012', 'parameter/a/b');
+    expect(text).toBe('arn:aws:ssm:eu-west-1:123456789012:parameter/a/b');
+    expect(parseArn(text)).toEqual({ partition: 'aws', service: 'ssm', region: 'eu-west-1', account: '123456789012', resource: 'parameter/a/b' });
+    expect(parseArn('arn:aws:s3:::bucket/key:with:colons')?.resource).toBe('bucket/key:with:colons');
+    expect(parseArn('not-an-arn')).toBeUndefined();
+  });
+
+  it('treats test and 12-digit keys as account roots', () => {
+    expect(accountForRootKey('test')).toBe('000000000000');
+    expect(accountForRootKey('123456789012')).toBe('123456789012');
+    expect(accountForRootKey('AKIAEXAMPLE')).toBeUndefined();
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
