@@ -1,0 +1,445 @@
+/**
+ * Protocol conformance: one table of cases, one driver, every codec. Each case drives a real AWS SDK
+ * v3 client in-process through a request handler that
+ *   1. takes the HttpRequest the SDK's serializer produced, routes it and runs our codec.decode,
+ *      asserting the decoded input equals what was passed to the command;
+ *   2. runs our codec.encode on the case's output (or encodeError on its error) and hands that
+ *      HttpResponse back to the SDK, asserting the SDK's deserializer parses exactly that output
+ *      (or throws exactly that error).
+ * So the wire format is checked against AWS's own serializers, not against our reading of the docs.
+ */
+import { describe, it, expect } from 'vitest';
+import { Readable } from 'node:stream';
+import { SSMClient, PutParameterCommand, GetParameterCommand, GetParametersCommand, GetParametersByPathCommand, DescribeParametersCommand, DeleteParameterCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
+import { CloudWatchLogsClient, PutLogEventsCommand, CreateLogGroupCommand, ListTagsForResourceCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { KMSClient, EncryptCommand, DecryptCommand } from '@aws-sdk/client-kms';
+import { SecretsManagerClient, DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { STSClient, AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { IAMClient, CreateUserCommand, ListUsersCommand, GetAccountSummaryCommand, CreateVirtualMFADeviceCommand, GetUserCommand, DeleteUserCommand } from '@aws-sdk/client-iam';
+import {
+  S3Client, PutObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, ListBucketsCommand, DeleteObjectsCommand,
+  PutBucketTaggingCommand, GetBucketTaggingCommand, PutBucketLifecycleConfigurationCommand, GetObjectAttributesCommand, CreateBucketCommand,
+} from '@aws-sdk/client-s3';
+// The restJson1 clients already installed (as dependencies of the STS client's credential chain).
+import { SSOClient, GetRoleCredentialsCommand } from '@aws-sdk/nested-clients/sso';
+import { SSOOIDCClient, CreateTokenCommand } from '@aws-sdk/nested-clients/sso-oidc';
+import type { HttpRequest as SdkRequest } from '@smithy/types';
+import { loadModel, type ServiceModel, type Operation } from '../model.js';
+import type { Codec } from './codec.js';
+import { jsonCodec } from './json.js';
+import { queryCodec, formParams } from './query.js';
+import { restXmlCodec } from './rest-xml.js';
+import { restJsonCodec } from './rest-json.js';
+import { compileRoutes } from './rest.js';
+import { verifiedBody } from '../body.js';
+import type { HttpRequest, HttpResponse } from '../types.js';
+import { AwsError } from '../../core/errors.js';
+
+interface SdkClient {
+  send(command: unknown): Promise<Record<string, unknown>>;
+}
+type ClientFactory = (handler: { handle(request: SdkRequest): Promise<{ response: unknown }> }) => SdkClient;
+
+interface Protocol {
+  model: ServiceModel;
+  codec: Codec;
+  client: ClientFactory;
+  /** Finds the operation a request is for, the way the pipeline's router does. */
+  route(req: HttpRequest): { op: Operation; labels: Record<string, string> } | undefined;
+}
+
+const clientConfig = {
+  region: 'us-east-1',
+  endpoint: 'http://localhost:4566',
+  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  maxAttempts: 1,
+};
+
+function protocol(service: string, client: ClientFactory, serializationError: string): Protocol {
+  const model = loadModel(service);
+  const factory = { json: jsonCodec, query: queryCodec, ec2: queryCodec, 'rest-xml': restXmlCodec, 'rest-json': restJsonCodec }[model.protocol];
+  const router = model.protocol.startsWith('rest') ? compileRoutes(model) : undefined;
+  return {
+    model,
+    codec: factory(model, { serializationError }),
+    client,
+    route(req) {
+      if (router) return router.match(req);
+      if (model.protocol === 'json') {
+        const target = req.headers['x-amz-target'] ?? '';
+        const op = model.operations.get(target.slice(target.lastIndexOf('.') + 1));
+        return op && target.startsWith(`${model.metadata.targetPrefix}.`) ? { op, labels: {} } : undefined;
+      }
+      const op = model.operations.get(formParams(req.body, req.query).get('Action') ?? '');
+      return op ? { op, labels: {} } : undefined;
+    },
+  };
+}
+
+const PROTOCOLS = {
+  ssm: protocol('ssm', (requestHandler) => new SSMClient({ ...clientConfig, requestHandler }), 'SerializationException'),
+  logs: protocol('logs', (requestHandler) => new CloudWatchLogsClient({ ...clientConfig, requestHandler }), 'SerializationException'),
+  kms: protocol('kms', (requestHandler) => new KMSClient({ ...clientConfig, requestHandler }), 'SerializationException'),
+  secretsmanager: protocol('secretsmanager', (requestHandler) => new SecretsManagerClient({ ...clientConfig, requestHandler }), 'SerializationException'),
+  sts: protocol('sts', (requestHandler) => new STSClient({ ...clientConfig, requestHandler }), 'ValidationError'),
+  iam: protocol('iam', (requestHandler) => new IAMClient({ ...clientConfig, requestHandler }), 'ValidationError'),
+  s3: protocol('s3', (requestHandler) => new S3Client({ ...clientConfig, forcePathStyle: true, requestHandler }), 'MalformedXML'),
+  sso: protocol('sso', (requestHandler) => new SSOClient({ ...clientConfig, requestHandler }), 'SerializationException'),
+  ssooidc: protocol('sso-oidc', (requestHandler) => new SSOOIDCClient({ ...clientConfig, requestHandler }), 'SerializationException'),
+} satisfies Record<string, Protocol>;
+
+interface Case {
+  name: string;
+  protocol: keyof typeof PROTOCOLS;
+  /** The SDK command, built from `input`. */
+  command: unknown;
+  /** What the decoded input must equal; defaults to the command's input. */
+  decoded?: Record<string, unknown>;
+  /** Decoded members the SDK adds on its own (checksums, idempotency tokens), left out of the comparison. */
+  sdkAdded?: string[];
+  /** Handler output to encode; the SDK must parse exactly this (or `parsed`). */
+  output?: Record<string, unknown>;
+  /** What the SDK must return when it legitimately differs from `output` (S3 strips ETag quotes …). */
+  parsed?: Record<string, unknown>;
+  error?: { code: string; message: string; fields?: Record<string, string | number | boolean>; status?: number };
+  /** The SDK's view of the error: exception name, HTTP status, modelled members it exposes. */
+  thrown?: { name: string; status: number; members?: Record<string, unknown> };
+  /** Extra checks on the wire request/response. */
+  wire?: (req: HttpRequest, res: HttpResponse) => void;
+}
+
+/** Blobs, dates and streams compared by value whatever their class (Buffer vs Uint8Array …). */
+async function normalize(value: unknown): Promise<unknown> {
+  if (value === undefined || value === null) return undefined;
+  if (value instanceof Date) return { $date: value.toISOString() };
+  if (value instanceof Uint8Array) return { $blob: Buffer.from(value).toString('base64') };
+  if (value instanceof Readable) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of value) chunks.push(Buffer.from(chunk as Uint8Array));
+    return { $blob: Buffer.concat(chunks).toString('base64') };
+  }
+  if (Array.isArray(value)) return Promise.all(value.map(normalize));
+  if (typeof value === 'object') {
+    const obj = value as Record<string, unknown> & { transformToByteArray?: () => Promise<Uint8Array> };
+    // SDK streaming outputs (sdkStreamMixin) are Readables already; this covers other stream wrappers.
+    if (typeof obj.transformToByteArray === 'function') return { $blob: Buffer.from(await obj.transformToByteArray()).toString('base64') };
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(obj)) {
+      const n = await normalize(v);
+      if (n !== undefined) out[k] = n;
+    }
+    return out;
+  }
+  return value;
+}
+
+async function bodyBytes(body: unknown): Promise<Buffer> {
+  if (body === undefined || body === null) return Buffer.alloc(0);
+  if (typeof body === 'string') return Buffer.from(body);
+  if (body instanceof Uint8Array) return Buffer.from(body);
+  if (body instanceof Readable || Symbol.asyncIterator in (body as object)) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of body as AsyncIterable<Uint8Array | string>) chunks.push(Buffer.from(chunk));
+    return Buffer.concat(chunks);
+  }
+  throw new Error(`unexpected SDK request body ${Object.prototype.toString.call(body)}`);
+}
+
+/** The SDK's request as the server would see it on the wire. */
+async function toWireRequest(sdk: SdkRequest): Promise<HttpRequest> {
+  const query: [string, string][] = [];
+  for (const [k, v] of Object.entries(sdk.query ?? {})) {
+    if (v === null || v === undefined) query.push([k, '']);
+    else for (const item of Array.isArray(v) ? v : [v]) query.push([k, item]);
+  }
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(sdk.headers)) headers[k.toLowerCase()] = v;
+  return {
+    method: sdk.method,
+    path: sdk.path,
+    rawQuery: query.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&'),
+    query,
+    headers,
+    body: await bodyBytes(sdk.body),
+  };
+}
+
+function toSdkResponse(res: HttpResponse): { statusCode: number; headers: Record<string, string>; body: Readable } {
+  const body = res.body instanceof Readable ? res.body : Readable.from(res.body === undefined ? [] : [Buffer.from(res.body)]);
+  return { statusCode: res.status, headers: res.headers, body };
+}
+
+function isStreaming(p: Protocol, op: Operation): boolean {
+  const payload = op.input?.payload;
+  return !!payload && !!p.model.member(op.input!.members![payload]).streaming;
+}
+
+async function run(c: Case): Promise<void> {
+  const p = PROTOCOLS[c.protocol];
+  let decoded: Record<string, unknown> | undefined;
+  let wireRequest: HttpRequest | undefined;
+  let wireResponse: HttpResponse | undefined;
+  const client = p.client({
+    async handle(sdkRequest) {
+      const req = await toWireRequest(sdkRequest);
+      wireRequest = req;
+      const routed = p.route(req);
+      if (!routed) throw new Error(`no route for ${req.method} ${req.path}?${req.rawQuery}`);
+      if (isStreaming(p, routed.op)) req.stream = verifiedBody(Readable.from([req.body]), req.headers, undefined).stream;
+      decoded = p.codec.decode(routed.op, req, routed.labels);
+      wireResponse = c.error
+        ? p.codec.encodeError(new AwsError(c.error.code, c.error.message, { fields: c.error.fields, status: c.error.status }), 'req-1')
+        : p.codec.encode(routed.op, c.output ?? {}, 'req-1');
+      return { response: toSdkResponse(wireResponse) };
+    },
+  });
+  const command = c.command as { input: Record<string, unknown> };
+  let result: Record<string, unknown> | undefined;
+  let thrown: unknown;
+  try {
+    result = await client.send(command);
+  } catch (err) {
+    thrown = err;
+  }
+
+  expect(decoded, 'the codec decoded the request').toBeDefined();
+  const actualInput = (await normalize(decoded)) as Record<string, unknown>;
+  for (const key of c.sdkAdded ?? []) delete actualInput[key];
+  expect(actualInput).toEqual(await normalize(c.decoded ?? command.input));
+
+  if (c.error) {
+    expect(thrown, 'the SDK throws the error').toBeDefined();
+    const err = thrown as Error & { $metadata: { httpStatusCode: number }; $fault: string } & Record<string, unknown>;
+    expect(err.name).toBe(c.thrown?.name ?? c.error.code);
+    expect(err.message).toBe(c.error.message);
+    expect(err.$metadata.httpStatusCode).toBe(c.thrown?.status);
+    expect(err.$fault).toBe(c.thrown!.status >= 500 ? 'server' : 'client');
+    for (const [k, v] of Object.entries(c.thrown?.members ?? {})) expect(err[k], `error member ${k}`).toEqual(v);
+  } else {
+    if (thrown) throw thrown;
+    const { $metadata, ...parsed } = result!;
+    expect($metadata.httpStatusCode).toBeLessThan(300);
+    expect(await normalize(parsed)).toEqual(await normalize(c.parsed ?? c.output ?? {}));
+  }
+  c.wire?.(wireRequest!, wireResponse!);
+}
+
+const T1 = new Date('2024-02-29T12:34:56.000Z');
+const T2 = new Date('2025-01-02T03:04:05.000Z');
+
+const CASES: Case[] = [
+  // ---- awsJson ----------------------------------------------------------------------------------
+  {
+    name: 'strings, enums, booleans, list of structures; integer and enum output',
+    protocol: 'ssm',
+    command: new PutParameterCommand({ Name: '/app/db/url', Value: 'jdbc:x?a=1&b=ü', Type: 'SecureString', Overwrite: false, Tags: [{ Key: 'env', Value: 'prod' }, { Key: 'team', Value: '' }] }),
+    output: { Version: 3, Tier: 'Standard' },
+    wire: (req, res) => {
+      expect(req.headers['x-amz-target']).toBe('AmazonSSM.PutParameter');
+      expect(res.headers['content-type']).toBe('application/x-amz-json-1.1');
+    },
+  },
+  {
+    name: 'nested structure with an epoch-seconds timestamp (fractional)',
+    protocol: 'ssm',
+    command: new GetParameterCommand({ Name: 'p', WithDecryption: true }),
+    output: { Parameter: { Name: 'p', Type: 'String', Value: 'v', Version: 1, LastModifiedDate: new Date('2024-02-29T12:34:56.789Z'), ARN: 'arn:aws:ssm:us-east-1:000000000000:parameter/p', DataType: 'text' } },
+    wire: (_req, res) => expect(JSON.parse(String(res.body)).Parameter.LastModifiedDate).toBe(1709210096.789),
+  },
+  {
+    name: 'nested lists of structures with lists, integer, pagination token',
+    protocol: 'ssm',
+    command: new GetParametersByPathCommand({ Path: '/a', Recursive: true, MaxResults: 10, NextToken: 'tok', ParameterFilters: [{ Key: 'Type', Option: 'Equals', Values: ['String', 'SecureString'] }, { Key: 'Label', Values: [] }] }),
+    output: { Parameters: [{ Name: '/a/b', Value: '1', Version: 1, LastModifiedDate: T1 }, { Name: '/a/c', Value: '2', Version: 2, LastModifiedDate: T2 }], NextToken: 'next' },
+  },
+  {
+    name: 'empty list in and out',
+    protocol: 'ssm',
+    command: new GetParametersCommand({ Names: [] }),
+    output: { Parameters: [], InvalidParameters: [] },
+    wire: (req, res) => {
+      expect(JSON.parse(req.body.toString())).toEqual({ Names: [] });
+      expect(JSON.parse(String(res.body))).toEqual({ Parameters: [], InvalidParameters: [] });
+    },
+  },
+  {
+    name: 'empty input, empty output',
+    protocol: 'ssm',
+    command: new DescribeParametersCommand({}),
+    output: {},
+  },
+  {
+    name: 'operation whose output has no members',
+    protocol: 'ssm',
+    command: new DeleteParameterCommand({ Name: 'x' }),
+    output: {},
+  },
+  {
+    name: 'map of string to list of strings',
+    protocol: 'ssm',
+    command: new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: ['i-1'], Parameters: { commands: ['echo 1', 'echo 2'], workingDirectory: [] }, TimeoutSeconds: 60 }),
+    output: { Command: { CommandId: 'c-1', Parameters: { commands: ['echo 1'] }, RequestedDateTime: T1, ExpiresAfter: T2, TargetCount: 1, InstanceIds: ['i-1'] } },
+  },
+  {
+    name: 'map of strings in and out, empty map',
+    protocol: 'logs',
+    command: new CreateLogGroupCommand({ logGroupName: '/g', tags: { a: '1', 'b:c': '' } }),
+    output: {},
+  },
+  {
+    name: 'map output',
+    protocol: 'logs',
+    command: new ListTagsForResourceCommand({ resourceArn: 'arn:aws:logs:us-east-1:000000000000:log-group:/g' }),
+    output: { tags: { a: '1', 'with space': 'x y' } },
+  },
+  {
+    name: 'list of structures with longs (epoch millis)',
+    protocol: 'logs',
+    command: new PutLogEventsCommand({ logGroupName: '/g', logStreamName: 's', logEvents: [{ timestamp: 1709210096789, message: 'hello' }, { timestamp: 1709210096790, message: 'line\nwith "quotes"' }] }),
+    output: { nextSequenceToken: '49', rejectedLogEventsInfo: { tooOldLogEventEndIndex: 1 } },
+  },
+  {
+    name: 'long output members',
+    protocol: 'logs',
+    command: new GetLogEventsCommand({ logGroupName: '/g', logStreamName: 's', startFromHead: true, limit: 2 }),
+    output: { events: [{ timestamp: 1, message: 'a', ingestionTime: 2 }], nextForwardToken: 'f/1', nextBackwardToken: 'b/1' },
+  },
+  {
+    name: 'blobs as base64 both ways, map of encryption context',
+    protocol: 'kms',
+    command: new EncryptCommand({ KeyId: 'alias/k', Plaintext: Buffer.from([0, 1, 2, 250, 255]), EncryptionContext: { purpose: 'test' } }),
+    output: { CiphertextBlob: Buffer.from('ciphertext\u0000bytes'), KeyId: 'arn:aws:kms:us-east-1:000000000000:key/1', EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' },
+  },
+  {
+    name: 'blob input',
+    protocol: 'kms',
+    command: new DecryptCommand({ CiphertextBlob: Buffer.from('abc') }),
+    output: { Plaintext: Buffer.alloc(0), KeyId: 'k' },
+    // An empty blob is an empty base64 string on the wire; the SDK reads it back as an empty array.
+    parsed: { Plaintext: Buffer.alloc(0), KeyId: 'k' },
+  },
+  {
+    name: 'timestamps and maps of lists in output',
+    protocol: 'secretsmanager',
+    command: new DescribeSecretCommand({ SecretId: 's' }),
+    output: { ARN: 'arn', Name: 's', CreatedDate: T1, LastChangedDate: T2, VersionIdsToStages: { v1: ['AWSCURRENT'], v0: [] }, Tags: [{ Key: 'k', Value: 'v' }] },
+  },
+  {
+    name: 'modelled error without fields',
+    protocol: 'ssm',
+    command: new GetParameterCommand({ Name: '/missing' }),
+    error: { code: 'ParameterNotFound', message: 'Parameter /missing not found.' },
+    thrown: { name: 'ParameterNotFound', status: 400 },
+    wire: (_req, res) => expect(res.headers['x-amzn-errortype']).toBe('ParameterNotFound'),
+  },
+  {
+    name: 'modelled error with fields',
+    protocol: 'logs',
+    command: new PutLogEventsCommand({ logGroupName: '/g', logStreamName: 's', logEvents: [{ timestamp: 1, message: 'm' }], sequenceToken: '1' }),
+    error: { code: 'InvalidSequenceTokenException', message: 'The given sequenceToken is invalid.', fields: { expectedSequenceToken: '2' } },
+    thrown: { name: 'InvalidSequenceTokenException', status: 400, members: { expectedSequenceToken: '2' } },
+  },
+  {
+    name: 'unmodelled server error',
+    protocol: 'kms',
+    command: new DecryptCommand({ CiphertextBlob: Buffer.from('x') }),
+    error: { code: 'KMSInternalException', message: 'boom', status: 500 },
+    thrown: { name: 'KMSInternalException', status: 500 },
+  },
+  // ---- awsQuery -------------------------------------------------------------------------------
+  {
+    name: 'form members: integers, lists (member.N), lists of structures; ISO 8601 timestamps in the result',
+    protocol: 'sts',
+    command: new AssumeRoleCommand({
+      RoleArn: 'arn:aws:iam::000000000000:role/r', RoleSessionName: 's@x=1&y', DurationSeconds: 3600,
+      PolicyArns: [{ arn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }, { arn: 'arn:aws:iam::aws:policy/B' }],
+      Tags: [{ Key: 'k', Value: 'v w' }], TransitiveTagKeys: ['k'], Policy: '{"Version":"2012-10-17"}',
+    }),
+    output: {
+      Credentials: { AccessKeyId: 'ASIA1', SecretAccessKey: 'secret', SessionToken: 'tok<&>', Expiration: new Date('2024-02-29T12:34:56.789Z') },
+      AssumedRoleUser: { AssumedRoleId: 'AROA1:s', Arn: 'arn:aws:sts::000000000000:assumed-role/r/s' },
+      PackedPolicySize: 6,
+      SourceIdentity: 'me',
+    },
+    wire: (req, res) => {
+      const form = new URLSearchParams(req.body.toString());
+      expect(form.get('PolicyArns.member.2.arn')).toBe('arn:aws:iam::aws:policy/B');
+      expect(form.get('Tags.member.1.Value')).toBe('v w');
+      expect(String(res.body)).toContain('<Expiration>2024-02-29T12:34:56.789Z</Expiration>');
+      expect(String(res.body)).toContain('<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>');
+    },
+  },
+  {
+    name: 'operation without input members',
+    protocol: 'sts',
+    command: new GetCallerIdentityCommand({}),
+    output: { UserId: 'AIDA', Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/u' },
+  },
+  {
+    name: 'empty list input; tags list',
+    protocol: 'iam',
+    command: new CreateUserCommand({ UserName: 'u', Path: '/p/', Tags: [] }),
+    output: { User: { UserName: 'u', UserId: 'AIDA1', Arn: 'arn:aws:iam::000000000000:user/p/u', Path: '/p/', CreateDate: T1, Tags: [{ Key: 'a', Value: 'b' }] } },
+    wire: (req) => expect(new URLSearchParams(req.body.toString()).get('Tags')).toBe(''),
+  },
+  {
+    name: 'list output with boolean and marker',
+    protocol: 'iam',
+    command: new ListUsersCommand({ PathPrefix: '/', MaxItems: 2, Marker: 'm1' }),
+    output: { Users: [{ UserName: 'a', UserId: 'A', Arn: 'arn:a', Path: '/', CreateDate: T1, PasswordLastUsed: T2 }, { UserName: 'b', UserId: 'B', Arn: 'arn:b', Path: '/', CreateDate: T2 }], IsTruncated: true, Marker: 'm2' },
+  },
+  {
+    name: 'empty list output',
+    protocol: 'iam',
+    command: new ListUsersCommand({}),
+    output: { Users: [], IsTruncated: false },
+  },
+  {
+    name: 'wrapped map output (entry/key/value)',
+    protocol: 'iam',
+    command: new GetAccountSummaryCommand({}),
+    output: { SummaryMap: { Users: 3, Groups: 0, AccessKeysPerUserQuota: 2 } },
+    wire: (_req, res) => expect(String(res.body)).toContain('<SummaryMap><entry><key>Users</key><value>3</value></entry>'),
+  },
+  {
+    name: 'blob output as base64',
+    protocol: 'iam',
+    command: new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'mfa' }),
+    output: { VirtualMFADevice: { SerialNumber: 'arn:aws:iam::000000000000:mfa/mfa', Base32StringSeed: Buffer.from('JBSWY3DPEHPK3PXP'), QRCodePNG: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 255]), EnableDate: T1 } },
+  },
+  {
+    name: 'result without members',
+    protocol: 'iam',
+    command: new DeleteUserCommand({ UserName: 'u' }),
+    output: {},
+  },
+  {
+    name: 'modelled error (wire code differs from shape name), Sender fault',
+    protocol: 'iam',
+    command: new GetUserCommand({ UserName: 'ghost' }),
+    error: { code: 'NoSuchEntityException', message: 'The user with name ghost cannot be found.' },
+    thrown: { name: 'NoSuchEntityException', status: 404 },
+    wire: (_req, res) => {
+      expect(String(res.body)).toContain('<Code>NoSuchEntity</Code>');
+      expect(String(res.body)).toContain('<Type>Sender</Type>');
+    },
+  },
+  {
+    name: 'unmodelled error code',
+    protocol: 'sts',
+    command: new GetCallerIdentityCommand({}),
+    error: { code: 'InvalidClientTokenId', message: 'The security token included in the request is invalid.', status: 403 },
+    thrown: { name: 'InvalidClientTokenId', status: 403 },
+  },
+  {
+    name: 'modelled error by wire code',
+    protocol: 'sts',
+    command: new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::000000000000:role/r', RoleSessionName: 's' }),
+    error: { code: 'MalformedPolicyDocument', message: 'bad policy' },
+    thrown: { name: 'MalformedPolicyDocumentException', status: 400 },
+  },
+];
+
+describe('protocol conformance against the AWS SDK v3 serializers', () => {
+  for (const c of CASES) it(`${PROTOCOLS[c.protocol].model.protocol} ${c.protocol}: ${c.name}`, () => run(c));
+});
