@@ -1,7 +1,27 @@
 /**
- * SSM Parameter Store.
+ * SSM Parameter Store: parameters with versions, labels, tags, tiers, policies and SecureString
+ * values encrypted through KMS (only ciphertext is stored), plus the read-only public
+ * `/aws/service/...` parameters.
  *
- * Gaps: everything but PutParameter/GetParameter answers NotImplemented (501) for now.
+ * Gaps against AWS:
+ * - Only the Parameter Store operations are implemented; every other SSM operation (documents,
+ *   commands, sessions, automation, inventory, OpsCenter …) answers 501 NotImplemented, and
+ *   tagging accepts only ResourceType Parameter (other types answer InvalidResourceId: none exist).
+ * - Public parameters are a fixed local catalog (Amazon Linux 2/2023, Windows Server, Ubuntu,
+ *   ECS/EKS optimized AMIs, global-infrastructure regions and their long names). Their AMI ids are
+ *   local placeholders of the real format (`ami-` + 17 hex digits), stable per region and name,
+ *   naming no real image. Public parameters have one version and no labels.
+ * - `aws:ec2:image` values are checked for the AMI id format only; AWS also checks asynchronously
+ *   that the image exists.
+ * - Parameter policies: Expiration deletes the parameter at its time (a durable job);
+ *   ExpirationNotification and NoChangeNotification are validated and stored but raise no events.
+ *   PolicyStatus is always `Pending`.
+ * - Changes publish `Parameter Store Change` events on the in-process bus; AWS's exact event
+ *   detail may carry more fields.
+ * - No per-region parameter count limit (ParameterLimitExceeded), no throughput limits
+ *   (TooManyUpdates), no sharing through RAM (`Shared: true` lists nothing), no cross-account ARNs.
+ * - Some messages whose exact AWS wording is not documented (data type and AMI format errors,
+ *   policy errors, name-length-with-ARN) are Drydock's own wording under AWS's error code.
  */
 import { loadModel } from '../../protocol/model.js';
 import type { ServiceDefinition } from '../../protocol/types.js';

@@ -1,25 +1,54 @@
 /** SSM Parameter Store tables and their prepared statements. No SQL lives anywhere else. */
 import type { Store } from '../../core/store.js';
 
+/** One parameter: identity and what is not versioned (tags live in their own table). */
 export interface ParameterRow {
   account: string;
   region: string;
+  /** The name without a leading slash: `foo` and `/foo` are one parameter, as in AWS. */
+  name_key: string;
+  /** The name as it was created. */
   name: string;
+  /** Latest version number. */
+  version: number;
+}
+
+/** One version of a parameter. SecureString values hold only the base64 KMS ciphertext. */
+export interface VersionRow {
+  account: string;
+  region: string;
+  name_key: string;
+  version: number;
   type: string;
   value: string;
-  version: number;
   description: string | null;
   key_id: string | null;
   tier: string;
   data_type: string;
   allowed_pattern: string | null;
+  policies: string | null;
   modified_at: number;
   modified_by: string;
 }
 
+/** A parameter joined with its latest version. */
+export type CurrentRow = ParameterRow & Omit<VersionRow, 'account' | 'region' | 'name_key' | 'version'>;
+
+export interface TagRow {
+  tag_key: string;
+  tag_value: string;
+}
+
+type Scope = [account: string, region: string];
+type Key = [account: string, region: string, nameKey: string];
+
+const CURRENT_SELECT = `SELECT p.account, p.region, p.name_key, p.name, p.version, v.type, v.value, v.description, v.key_id,
+    v.tier, v.data_type, v.allowed_pattern, v.policies, v.modified_at, v.modified_by
+  FROM ssm_parameters p JOIN ssm_parameter_versions v
+    ON v.account = p.account AND v.region = p.region AND v.name_key = p.name_key AND v.version = p.version`;
+
 export class SsmStore {
-  private readonly getStmt;
-  private readonly upsertStmt;
+  private readonly stmts;
 
   constructor(private readonly store: Store) {
     store.migrate('ssm', [
@@ -33,25 +62,173 @@ export class SsmStore {
           PRIMARY KEY (account, region, name)
         );`,
       },
+      {
+        // Versions, labels and tags get their own tables; rows of the first sketch become version rows.
+        version: 2,
+        sql: `ALTER TABLE ssm_parameters RENAME TO ssm_parameters_v1;
+        CREATE TABLE ssm_parameters (
+          account TEXT NOT NULL, region TEXT NOT NULL, name_key TEXT NOT NULL, name TEXT NOT NULL,
+          version INTEGER NOT NULL,
+          PRIMARY KEY (account, region, name_key)
+        );
+        CREATE TABLE ssm_parameter_versions (
+          account TEXT NOT NULL, region TEXT NOT NULL, name_key TEXT NOT NULL, version INTEGER NOT NULL,
+          type TEXT NOT NULL, value TEXT NOT NULL, description TEXT, key_id TEXT, tier TEXT NOT NULL,
+          data_type TEXT NOT NULL, allowed_pattern TEXT, policies TEXT,
+          modified_at INTEGER NOT NULL, modified_by TEXT NOT NULL,
+          PRIMARY KEY (account, region, name_key, version)
+        );
+        CREATE TABLE ssm_parameter_labels (
+          account TEXT NOT NULL, region TEXT NOT NULL, name_key TEXT NOT NULL, label TEXT NOT NULL,
+          version INTEGER NOT NULL,
+          PRIMARY KEY (account, region, name_key, label)
+        );
+        CREATE TABLE ssm_parameter_tags (
+          account TEXT NOT NULL, region TEXT NOT NULL, name_key TEXT NOT NULL, tag_key TEXT NOT NULL,
+          tag_value TEXT NOT NULL,
+          PRIMARY KEY (account, region, name_key, tag_key)
+        );
+        INSERT INTO ssm_parameters (account, region, name_key, name, version)
+          SELECT account, region, ltrim(name, '/'), name, version FROM ssm_parameters_v1 WHERE type != 'SecureString';
+        INSERT INTO ssm_parameter_versions (account, region, name_key, version, type, value, description, key_id, tier,
+            data_type, allowed_pattern, policies, modified_at, modified_by)
+          SELECT account, region, ltrim(name, '/'), version, type, value, description, NULL, tier, data_type,
+            allowed_pattern, NULL, modified_at, modified_by FROM ssm_parameters_v1 WHERE type != 'SecureString';
+        DROP TABLE ssm_parameters_v1;`,
+      },
     ]);
-    this.getStmt = store.db.prepare<[string, string, string], ParameterRow>('SELECT * FROM ssm_parameters WHERE account = ? AND region = ? AND name = ?');
-    this.upsertStmt = store.db.prepare<ParameterRow>(`INSERT INTO ssm_parameters
-      (account, region, name, type, value, version, description, key_id, tier, data_type, allowed_pattern, modified_at, modified_by)
-      VALUES (@account, @region, @name, @type, @value, @version, @description, @key_id, @tier, @data_type, @allowed_pattern, @modified_at, @modified_by)
-      ON CONFLICT (account, region, name) DO UPDATE SET type = excluded.type, value = excluded.value, version = excluded.version,
-        description = excluded.description, key_id = excluded.key_id, tier = excluded.tier, data_type = excluded.data_type,
-        allowed_pattern = excluded.allowed_pattern, modified_at = excluded.modified_at, modified_by = excluded.modified_by`);
-  }
-
-  get(account: string, region: string, name: string): ParameterRow | undefined {
-    return this.getStmt.get(account, region, name);
-  }
-
-  put(row: ParameterRow): void {
-    this.upsertStmt.run(row);
+    const db = store.db;
+    this.stmts = {
+      getParameter: db.prepare<Key, ParameterRow>('SELECT * FROM ssm_parameters WHERE account = ? AND region = ? AND name_key = ?'),
+      getCurrent: db.prepare<Key, CurrentRow>(`${CURRENT_SELECT} WHERE p.account = ? AND p.region = ? AND p.name_key = ?`),
+      listCurrentAfter: db.prepare<[...Scope, string, string, number], CurrentRow>(
+        `${CURRENT_SELECT} WHERE p.account = ? AND p.region = ? AND p.name_key > ? AND p.name_key >= ? ORDER BY p.name_key LIMIT ?`,
+      ),
+      insertParameter: db.prepare<ParameterRow>('INSERT INTO ssm_parameters (account, region, name_key, name, version) VALUES (@account, @region, @name_key, @name, @version)'),
+      setVersion: db.prepare<[number, ...Key]>('UPDATE ssm_parameters SET version = ? WHERE account = ? AND region = ? AND name_key = ?'),
+      insertVersion: db.prepare<VersionRow>(`INSERT INTO ssm_parameter_versions
+        (account, region, name_key, version, type, value, description, key_id, tier, data_type, allowed_pattern, policies, modified_at, modified_by)
+        VALUES (@account, @region, @name_key, @version, @type, @value, @description, @key_id, @tier, @data_type, @allowed_pattern, @policies, @modified_at, @modified_by)`),
+      getVersion: db.prepare<[...Key, number], VersionRow>('SELECT * FROM ssm_parameter_versions WHERE account = ? AND region = ? AND name_key = ? AND version = ?'),
+      listVersions: db.prepare<[...Key, number, number], VersionRow>(
+        'SELECT * FROM ssm_parameter_versions WHERE account = ? AND region = ? AND name_key = ? AND version > ? ORDER BY version LIMIT ?',
+      ),
+      countVersions: db.prepare<Key, { n: number; oldest: number }>(
+        'SELECT COUNT(*) AS n, MIN(version) AS oldest FROM ssm_parameter_versions WHERE account = ? AND region = ? AND name_key = ?',
+      ),
+      deleteVersion: db.prepare<[...Key, number]>('DELETE FROM ssm_parameter_versions WHERE account = ? AND region = ? AND name_key = ? AND version = ?'),
+      labelsOf: db.prepare<Key, { label: string; version: number }>(
+        'SELECT label, version FROM ssm_parameter_labels WHERE account = ? AND region = ? AND name_key = ? ORDER BY label',
+      ),
+      labelVersion: db.prepare<[...Key, string], { version: number }>(
+        'SELECT version FROM ssm_parameter_labels WHERE account = ? AND region = ? AND name_key = ? AND label = ?',
+      ),
+      putLabel: db.prepare<[...Key, string, number]>(
+        `INSERT INTO ssm_parameter_labels (account, region, name_key, label, version) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (account, region, name_key, label) DO UPDATE SET version = excluded.version`,
+      ),
+      deleteLabel: db.prepare<[...Key, string]>('DELETE FROM ssm_parameter_labels WHERE account = ? AND region = ? AND name_key = ? AND label = ?'),
+      tagsOf: db.prepare<Key, TagRow>('SELECT tag_key, tag_value FROM ssm_parameter_tags WHERE account = ? AND region = ? AND name_key = ? ORDER BY tag_key'),
+      putTag: db.prepare<[...Key, string, string]>(
+        `INSERT INTO ssm_parameter_tags (account, region, name_key, tag_key, tag_value) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (account, region, name_key, tag_key) DO UPDATE SET tag_value = excluded.tag_value`,
+      ),
+      deleteTag: db.prepare<[...Key, string]>('DELETE FROM ssm_parameter_tags WHERE account = ? AND region = ? AND name_key = ? AND tag_key = ?'),
+      deleteParameter: db.prepare<Key>('DELETE FROM ssm_parameters WHERE account = ? AND region = ? AND name_key = ?'),
+      deleteAllVersions: db.prepare<Key>('DELETE FROM ssm_parameter_versions WHERE account = ? AND region = ? AND name_key = ?'),
+      deleteAllLabels: db.prepare<Key>('DELETE FROM ssm_parameter_labels WHERE account = ? AND region = ? AND name_key = ?'),
+      deleteAllTags: db.prepare<Key>('DELETE FROM ssm_parameter_tags WHERE account = ? AND region = ? AND name_key = ?'),
+    };
   }
 
   tx<T>(fn: () => T): T {
     return this.store.tx(fn);
+  }
+
+  parameter(account: string, region: string, nameKey: string): ParameterRow | undefined {
+    return this.stmts.getParameter.get(account, region, nameKey);
+  }
+
+  current(account: string, region: string, nameKey: string): CurrentRow | undefined {
+    return this.stmts.getCurrent.get(account, region, nameKey);
+  }
+
+  /**
+   * Latest versions in name order, starting after `afterKey`, restricted to keys at or after
+   * `fromKey` (callers filtering by a prefix pass it so the scan starts there).
+   */
+  *iterateCurrent(account: string, region: string, afterKey: string, fromKey = ''): Generator<CurrentRow> {
+    const batch = 200;
+    let after = afterKey;
+    for (;;) {
+      const rows = this.stmts.listCurrentAfter.all(account, region, after, fromKey, batch);
+      yield* rows;
+      if (rows.length < batch) return;
+      after = rows[rows.length - 1].name_key;
+    }
+  }
+
+  createParameter(row: ParameterRow): void {
+    this.stmts.insertParameter.run(row);
+  }
+
+  setLatestVersion(account: string, region: string, nameKey: string, version: number): void {
+    this.stmts.setVersion.run(version, account, region, nameKey);
+  }
+
+  addVersion(row: VersionRow): void {
+    this.stmts.insertVersion.run(row);
+  }
+
+  version(account: string, region: string, nameKey: string, version: number): VersionRow | undefined {
+    return this.stmts.getVersion.get(account, region, nameKey, version);
+  }
+
+  versions(account: string, region: string, nameKey: string, afterVersion: number, limit: number): VersionRow[] {
+    return this.stmts.listVersions.all(account, region, nameKey, afterVersion, limit);
+  }
+
+  versionCount(account: string, region: string, nameKey: string): { n: number; oldest: number } {
+    return this.stmts.countVersions.get(account, region, nameKey)!;
+  }
+
+  deleteVersion(account: string, region: string, nameKey: string, version: number): void {
+    this.stmts.deleteVersion.run(account, region, nameKey, version);
+  }
+
+  labels(account: string, region: string, nameKey: string): { label: string; version: number }[] {
+    return this.stmts.labelsOf.all(account, region, nameKey);
+  }
+
+  labelVersion(account: string, region: string, nameKey: string, label: string): number | undefined {
+    return this.stmts.labelVersion.get(account, region, nameKey, label)?.version;
+  }
+
+  putLabel(account: string, region: string, nameKey: string, label: string, version: number): void {
+    this.stmts.putLabel.run(account, region, nameKey, label, version);
+  }
+
+  deleteLabel(account: string, region: string, nameKey: string, label: string): void {
+    this.stmts.deleteLabel.run(account, region, nameKey, label);
+  }
+
+  tags(account: string, region: string, nameKey: string): TagRow[] {
+    return this.stmts.tagsOf.all(account, region, nameKey);
+  }
+
+  putTag(account: string, region: string, nameKey: string, key: string, value: string): void {
+    this.stmts.putTag.run(account, region, nameKey, key, value);
+  }
+
+  deleteTag(account: string, region: string, nameKey: string, key: string): void {
+    this.stmts.deleteTag.run(account, region, nameKey, key);
+  }
+
+  /** Removes a parameter with all its versions, labels and tags. */
+  deleteParameter(account: string, region: string, nameKey: string): void {
+    this.stmts.deleteAllLabels.run(account, region, nameKey);
+    this.stmts.deleteAllTags.run(account, region, nameKey);
+    this.stmts.deleteAllVersions.run(account, region, nameKey);
+    this.stmts.deleteParameter.run(account, region, nameKey);
   }
 }
