@@ -16,14 +16,32 @@ export function formParams(body: Buffer, query: [string, string][]): Map<string,
   return params;
 }
 
-function readForm(model: ServiceModel, shape: Shape, params: Map<string, string>, prefix: string, path: string): unknown {
+/** The form parameters and every dotted prefix of their names (`A.member.1.B` → `A`, `A.member`, …). */
+interface Form {
+  params: Map<string, string>;
+  prefixes: Set<string>;
+}
+
+function toForm(params: Map<string, string>): Form {
+  const prefixes = new Set<string>();
+  for (const key of params.keys()) {
+    for (let dot = key.indexOf('.'); dot > 0; dot = key.indexOf('.', dot + 1)) prefixes.add(key.slice(0, dot));
+  }
+  return { params, prefixes };
+}
+
+function readForm(model: ServiceModel, shape: Shape, form: Form, prefix: string, path: string): unknown {
+  const { params } = form;
+  // Only descend where parameters exist: keeps decoding proportional to the request and
+  // terminates on recursive shapes.
+  if (prefix && (shape.type === 'structure' || shape.type === 'list' || shape.type === 'map') && !form.prefixes.has(prefix) && !params.has(prefix)) return undefined;
   switch (shape.type) {
     case 'structure': {
       const out: Record<string, unknown> = {};
       for (const [name, ref] of Object.entries(shape.members ?? {})) {
         const member = model.member(ref);
         const key = prefix ? `${prefix}.${member.locationName ?? name}` : (member.locationName ?? name);
-        const value = readForm(model, member, params, key, memberPath(path, name));
+        const value = readForm(model, member, form, key, memberPath(path, name));
         if (value !== undefined) out[name] = value;
       }
       return Object.keys(out).length || !prefix ? out : undefined;
@@ -35,7 +53,7 @@ function readForm(model: ServiceModel, shape: Shape, params: Map<string, string>
       if (params.get(prefix) === '') return [];
       const out: unknown[] = [];
       for (let i = 1; ; i++) {
-        const v = readForm(model, item, params, `${base}.${i}`, `${path}.${i}.member`);
+        const v = readForm(model, item, form, `${base}.${i}`, `${path}.${i}.member`);
         if (v === undefined) break;
         out.push(v);
       }
@@ -49,7 +67,7 @@ function readForm(model: ServiceModel, shape: Shape, params: Map<string, string>
       for (let i = 1; ; i++) {
         const k = params.get(`${base}.${i}.${keyShape.locationName ?? 'key'}`);
         if (k === undefined) break;
-        out[k] = readForm(model, valueShape, params, `${base}.${i}.${valueShape.locationName ?? 'value'}`, `${path}.${k}`);
+        out[k] = readForm(model, valueShape, form, `${base}.${i}.${valueShape.locationName ?? 'value'}`, `${path}.${k}`);
       }
       return Object.keys(out).length ? out : undefined;
     }
@@ -67,7 +85,7 @@ export const queryCodec: CodecFactory = (model, { serializationError }): Codec =
     decode(op, req) {
       if (!op.input) return {};
       try {
-        return readForm(model, op.input, formParams(req.body, req.query), '', '') as Record<string, unknown>;
+        return readForm(model, op.input, toForm(formParams(req.body, req.query)), '', '') as Record<string, unknown>;
       } catch (err) {
         if (err instanceof WireError) throw new AwsError(serializationError, err.message);
         throw err;

@@ -132,6 +132,11 @@ export function readXml(model: ServiceModel, shape: Shape, node: unknown, path: 
           if (items.length) out[memberName] = items.map((n, i) => readXml(model, item, n, `${childPath}.${i + 1}.member`));
           continue;
         }
+        if (member.type === 'map' && member.flattened) {
+          const entries = children(node, wireName);
+          if (entries.length) out[memberName] = readMapEntries(model, member, entries, childPath);
+          continue;
+        }
         const found = children(node, wireName);
         if (found.length) out[memberName] = readXml(model, member, found[0], childPath);
       }
@@ -141,17 +146,21 @@ export function readXml(model: ServiceModel, shape: Shape, node: unknown, path: 
       const item = model.member(shape.member!);
       return children(node, item.locationName ?? 'member').map((n, i) => readXml(model, item, n, `${path}.${i + 1}.member`));
     }
-    case 'map': {
-      const keyShape = model.member(shape.key!);
-      const valueShape = model.member(shape.value!);
-      const out: Record<string, unknown> = {};
-      for (const entry of children(node, 'entry')) {
-        const key = textOf(children(entry, keyShape.locationName ?? 'key')[0]);
-        out[key] = readXml(model, valueShape, children(entry, valueShape.locationName ?? 'value')[0], `${path}.${key}`);
-      }
-      return out;
-    }
+    case 'map':
+      return readMapEntries(model, shape, children(node, 'entry'), path);
     default:
       return parseScalar(shape, textOf(node), path, 'iso8601');
   }
+}
+
+/** Map entries (`<entry>` of a wrapped map, or the repeated elements of a flattened one). */
+function readMapEntries(model: ServiceModel, map: Shape, entries: unknown[], path: string): Record<string, unknown> {
+  const keyShape = model.member(map.key!);
+  const valueShape = model.member(map.value!);
+  const out: Record<string, unknown> = {};
+  for (const entry of entries) {
+    const key = textOf(children(entry, keyShape.locationName ?? 'key')[0]);
+    out[key] = readXml(model, valueShape, children(entry, valueShape.locationName ?? 'value')[0], `${path}.${key}`);
+  }
+  return out;
 }
