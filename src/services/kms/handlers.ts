@@ -1,0 +1,627 @@
+/**
+ * KMS operations.
+ *
+ * Gaps against AWS:
+ * - Grants, custom key stores (CloudHSM/XKS), imported key material (Origin EXTERNAL), multi-Region
+ *   replication (ReplicateKey/UpdatePrimaryRegion), DeriveSharedSecret and key-agreement keys,
+ *   Recipient (Nitro attestation) and GetKeyLastUsage answer 501 or a clear UnsupportedOperationException.
+ * - Key specs SM2, ML_DSA_* and ECC_NIST_EDWARDS25519 are refused with UnsupportedOperationException.
+ * - Sign/Verify accept MessageType RAW only (DIGEST/EXTERNAL_MU → UnsupportedOperationException).
+ * - Key policies are stored and returned but not evaluated; GrantTokens are ignored.
+ * - Ciphertext blobs use Drydock's own envelope format (not AWS's), so they only decrypt here.
+ * - ListAliases lists only AWS managed aliases that exist (AWS also lists predefined ones without a key).
+ * - Markers are the last returned name/id, not opaque tokens.
+ */
+import { constants, createHmac, createPublicKey, generateKeyPairSync, privateDecrypt, publicEncrypt, sign, timingSafeEqual, verify } from 'node:crypto';
+import type * as K from '@aws-sdk/client-kms';
+import type { Handlers, RequestContext, Runtime } from '../../protocol/types.js';
+import { AwsError } from '../../core/errors.js';
+import type { KeyRow, KmsStore } from './store.js';
+import { KeyRing, aliasArn, keyArn, type Scope } from './keys.js';
+import { isSupportedSpec, privateKey, publicKeyDer, supportsUsage } from './specs.js';
+
+const DAY_MS = 86_400_000;
+const MAX_TAGS = 50;
+const MAX_ON_DEMAND_ROTATIONS = 25;
+
+function scopeOf(ctx: RequestContext): Scope {
+  return { account: ctx.account, region: ctx.region };
+}
+
+function dryRun(): AwsError {
+  return new AwsError('DryRunOperationException', 'The request would have succeeded, but the DryRun option is set.');
+}
+
+/** `limit + 1` rows were fetched: trims to `limit` and says where the next page starts. */
+function page<T>(rows: T[], limit: number, markerOf: (row: T) => string): { items: T[]; Truncated: boolean; NextMarker?: string } {
+  if (rows.length <= limit) return { items: rows, Truncated: false };
+  const items = rows.slice(0, limit);
+  return { items, Truncated: true, NextMarker: markerOf(items[items.length - 1]) };
+}
+
+function validateTags(tags: K.Tag[]): void {
+  for (const tag of tags) {
+    if (tag.TagKey!.startsWith('aws:')) throw new AwsError('TagException', `Tag keys beginning with 'aws:' are reserved: ${tag.TagKey}`);
+  }
+}
+
+function validatePolicy(policy: string): void {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(policy);
+  } catch {
+    throw new AwsError('MalformedPolicyDocumentException', 'The key policy is not valid JSON.');
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || !('Statement' in doc)) {
+    throw new AwsError('MalformedPolicyDocumentException', 'The key policy must be a JSON object with a Statement.');
+  }
+}
+
+const HASH_OF: Record<string, string> = {
+  RSASSA_PKCS1_V1_5_SHA_256: 'sha256',
+  RSASSA_PKCS1_V1_5_SHA_384: 'sha384',
+  RSASSA_PKCS1_V1_5_SHA_512: 'sha512',
+  RSASSA_PSS_SHA_256: 'sha256',
+  RSASSA_PSS_SHA_384: 'sha384',
+  RSASSA_PSS_SHA_512: 'sha512',
+  ECDSA_SHA_256: 'sha256',
+  ECDSA_SHA_384: 'sha384',
+  ECDSA_SHA_512: 'sha512',
+  HMAC_SHA_224: 'sha224',
+  HMAC_SHA_256: 'sha256',
+  HMAC_SHA_384: 'sha384',
+  HMAC_SHA_512: 'sha512',
+  RSAES_OAEP_SHA_1: 'sha1',
+  RSAES_OAEP_SHA_256: 'sha256',
+};
+
+/** PSS salt length is the digest length, as KMS signs. */
+const PSS_SALT = { sha256: 32, sha384: 48, sha512: 64 } as Record<string, number>;
+
+export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Handlers {
+  const tuple = (scope: Scope): [string, string] => [scope.account, scope.region];
+
+  function metadata(scope: Scope, row: KeyRow): K.KeyMetadata {
+    const arnText = keyArn(scope, row.key_id);
+    return {
+      AWSAccountId: scope.account,
+      KeyId: row.key_id,
+      Arn: arnText,
+      CreationDate: new Date(row.created_at),
+      Enabled: row.key_state === 'Enabled',
+      Description: row.description,
+      KeyUsage: row.key_usage as K.KeyUsageType,
+      KeyState: row.key_state as K.KeyState,
+      DeletionDate: row.deletion_date === null ? undefined : new Date(row.deletion_date),
+      Origin: 'AWS_KMS',
+      KeyManager: row.key_manager as K.KeyManagerType,
+      CustomerMasterKeySpec: row.key_spec as K.CustomerMasterKeySpec,
+      KeySpec: row.key_spec as K.KeySpec,
+      ...(keys.info(row) as Pick<K.KeyMetadata, 'EncryptionAlgorithms' | 'SigningAlgorithms' | 'MacAlgorithms'>),
+      MultiRegion: row.multi_region === 1,
+      MultiRegionConfiguration: row.multi_region ? { MultiRegionKeyType: 'PRIMARY', PrimaryKey: { Arn: arnText, Region: scope.region }, ReplicaKeys: [] } : undefined,
+      CurrentKeyMaterialId: row.key_spec === 'SYMMETRIC_DEFAULT' ? keys.currentMaterial(scope, row).material_id : undefined,
+    };
+  }
+
+  /** Management operations refuse keys pending deletion. */
+  function assertNotPendingDeletion(scope: Scope, row: KeyRow): void {
+    if (row.key_state === 'PendingDeletion') throw new AwsError('KMSInvalidStateException', `${keyArn(scope, row.key_id)} is pending deletion.`);
+  }
+
+  /** AWS owns its managed keys: their state, policy and rotation cannot be changed. */
+  function assertCustomerManaged(scope: Scope, row: KeyRow, operation: string): void {
+    if (row.key_manager === 'AWS') throw new AwsError('NotAuthorizedException', `You cannot perform ${operation} on AWS managed key ${keyArn(scope, row.key_id)}.`, { status: 400 });
+  }
+
+  function assertSymmetricForRotation(scope: Scope, row: KeyRow): void {
+    if (row.key_spec !== 'SYMMETRIC_DEFAULT') throw new AwsError('UnsupportedOperationException', `${keyArn(scope, row.key_id)} key spec ${row.key_spec} does not support key rotation.`);
+  }
+
+  function validateAliasName(name: string, forCreate: boolean): void {
+    if (!name.startsWith('alias/')) throw new AwsError('ValidationException', 'Alias must start with the prefix "alias/". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html');
+    if (name.startsWith('alias/aws/')) throw new AwsError('NotAuthorizedException', `Cannot ${forCreate ? 'create' : 'modify'} alias with prefix 'alias/aws/'.`, { status: 400 });
+    if (name === 'alias/') throw new AwsError('ValidationException', 'Alias name must have at least one character after "alias/".');
+  }
+
+  /** Encrypts with any encryption key: the envelope for symmetric keys, RSA-OAEP for RSA keys. */
+  function encryptWith(scope: Scope, row: KeyRow, plaintext: Buffer, context: Record<string, string> | undefined, algorithm: string | undefined, operation: string): Buffer {
+    keys.assertUsable(scope, row, 'ENCRYPT_DECRYPT', operation);
+    const supported = (keys.info(row).EncryptionAlgorithms ?? []) as string[];
+    const chosen = algorithm ?? 'SYMMETRIC_DEFAULT';
+    if (!supported.includes(chosen)) throw new AwsError('InvalidKeyUsageException', `The encryption algorithm ${chosen} is not compatible with ${keyArn(scope, row.key_id)} (${row.key_spec}).`);
+    if (chosen === 'SYMMETRIC_DEFAULT') return keys.encrypt(scope, row, plaintext, context, operation);
+    if (context && Object.keys(context).length) throw new AwsError('ValidationException', 'EncryptionContext is not supported with asymmetric keys.');
+    const key = createPublicKey(privateKey(keys.currentMaterial(scope, row).material));
+    try {
+      return publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: HASH_OF[chosen] }, plaintext);
+    } catch {
+      throw new AwsError('ValidationException', `Plaintext of ${plaintext.length} bytes is too long for ${row.key_spec} with ${chosen}.`);
+    }
+  }
+
+  /** Decrypts a blob from this KMS: symmetric envelopes need no key id; RSA ciphertexts need KeyId and the algorithm. */
+  function decryptWith(
+    scope: Scope,
+    blob: Buffer,
+    context: Record<string, string> | undefined,
+    keyId: string | undefined,
+    algorithm: string | undefined,
+  ): { plaintext: Buffer; row: KeyRow; algorithm: string } {
+    const explicit = keyId === undefined ? undefined : keys.resolve(scope, keyId, { allowAlias: true });
+    if (explicit && explicit.key_spec !== 'SYMMETRIC_DEFAULT') {
+      keys.assertUsable(scope, explicit, 'ENCRYPT_DECRYPT', 'Decrypt');
+      const chosen = algorithm ?? 'SYMMETRIC_DEFAULT';
+      if (!((keys.info(explicit).EncryptionAlgorithms ?? []) as string[]).includes(chosen)) {
+        throw new AwsError('InvalidKeyUsageException', `The encryption algorithm ${chosen} is not compatible with ${keyArn(scope, explicit.key_id)} (${explicit.key_spec}).`);
+      }
+      try {
+        const plaintext = privateDecrypt({ key: privateKey(keys.currentMaterial(scope, explicit).material), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: HASH_OF[chosen] }, blob);
+        return { plaintext, row: explicit, algorithm: chosen };
+      } catch {
+        throw new AwsError('InvalidCiphertextException', 'The ciphertext is invalid.');
+      }
+    }
+    if (algorithm !== undefined && algorithm !== 'SYMMETRIC_DEFAULT') throw new AwsError('IncorrectKeyException', 'The key ID in the request does not identify a CMK that can perform this operation.');
+    const { plaintext, row } = keys.decrypt(scope, blob, context, keyId);
+    return { plaintext, row, algorithm: 'SYMMETRIC_DEFAULT' };
+  }
+
+  function dataKeyLength(input: { KeySpec?: string; NumberOfBytes?: number }): number {
+    if (input.KeySpec !== undefined && input.NumberOfBytes !== undefined) throw new AwsError('ValidationException', 'Please specify either number of bytes or key spec, not both.');
+    if (input.KeySpec === 'AES_256') return 32;
+    if (input.KeySpec === 'AES_128') return 16;
+    if (input.NumberOfBytes !== undefined) return input.NumberOfBytes;
+    throw new AwsError('ValidationException', 'Please specify either number of bytes or key spec.');
+  }
+
+  function signingHash(scope: Scope, row: KeyRow, algorithm: string, messageType: string | undefined, operation: string): string {
+    keys.assertUsable(scope, row, 'SIGN_VERIFY', operation);
+    if (!((keys.info(row).SigningAlgorithms ?? []) as string[]).includes(algorithm)) {
+      throw new AwsError('InvalidKeyUsageException', `Signing algorithm ${algorithm} is not compatible with ${keyArn(scope, row.key_id)} (${row.key_spec}).`);
+    }
+    if (messageType !== undefined && messageType !== 'RAW') throw new AwsError('UnsupportedOperationException', `MessageType ${messageType} is not supported by Drydock; send the RAW message.`);
+    return HASH_OF[algorithm];
+  }
+
+  function signOptions(material: Buffer, algorithm: string) {
+    const key = privateKey(material);
+    if (algorithm.startsWith('RSASSA_PSS')) return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: PSS_SALT[HASH_OF[algorithm]] };
+    if (algorithm.startsWith('RSASSA_PKCS1')) return { key, padding: constants.RSA_PKCS1_PADDING };
+    return { key, dsaEncoding: 'der' as const };
+  }
+
+  function macFor(scope: Scope, row: KeyRow, algorithm: string, message: Buffer, operation: string): Buffer {
+    keys.assertUsable(scope, row, 'GENERATE_VERIFY_MAC', operation);
+    if (!((keys.info(row).MacAlgorithms ?? []) as string[]).includes(algorithm)) {
+      throw new AwsError('InvalidKeyUsageException', `MAC algorithm ${algorithm} is not compatible with ${keyArn(scope, row.key_id)} (${row.key_spec}).`);
+    }
+    return createHmac(HASH_OF[algorithm], keys.currentMaterial(scope, row).material).update(message).digest();
+  }
+
+  function rotationStatus(scope: Scope, row: KeyRow): K.GetKeyRotationStatusResponse {
+    return {
+      KeyId: keyArn(scope, row.key_id),
+      KeyRotationEnabled: row.rotation_enabled === 1,
+      RotationPeriodInDays: row.rotation_enabled ? row.rotation_period_days! : undefined,
+      NextRotationDate: row.rotation_enabled && row.next_rotation_at !== null ? new Date(row.next_rotation_at) : undefined,
+      OnDemandRotationStartDate: row.on_demand_rotation_at === null ? undefined : new Date(row.on_demand_rotation_at),
+    };
+  }
+
+  return {
+    CreateKey(input: K.CreateKeyRequest, ctx): K.CreateKeyResponse {
+      const scope = scopeOf(ctx);
+      if (input.KeySpec && input.CustomerMasterKeySpec) throw new AwsError('ValidationException', 'You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated.');
+      const keySpec = input.KeySpec ?? input.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT';
+      if (input.CustomKeyStoreId !== undefined) throw new AwsError('CustomKeyStoreNotFoundException', `Custom key store ${input.CustomKeyStoreId} does not exist.`);
+      if (input.XksKeyId !== undefined) throw new AwsError('UnsupportedOperationException', 'External key stores are not supported by Drydock.');
+      if (input.Origin !== undefined && input.Origin !== 'AWS_KMS') throw new AwsError('UnsupportedOperationException', `Origin ${input.Origin} is not supported by Drydock; only AWS_KMS keys can be created.`);
+      if (!isSupportedSpec(keySpec)) throw new AwsError('UnsupportedOperationException', `KeySpec ${keySpec} is not supported by Drydock.`);
+      if (input.KeyUsage === undefined && keySpec !== 'SYMMETRIC_DEFAULT') {
+        throw new AwsError('ValidationException', 'You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.');
+      }
+      const keyUsage = input.KeyUsage ?? 'ENCRYPT_DECRYPT';
+      if (!supportsUsage(keySpec, keyUsage)) throw new AwsError('ValidationException', `KeyUsage ${keyUsage} is not compatible with KeySpec ${keySpec}.`);
+      if (input.Policy !== undefined) validatePolicy(input.Policy);
+      const tags = input.Tags ?? [];
+      validateTags(tags);
+      if (tags.length > MAX_TAGS) throw new AwsError('LimitExceededException', `A key can have at most ${MAX_TAGS} tags.`);
+      const row = keys.create(scope, {
+        keySpec,
+        keyUsage,
+        description: input.Description ?? '',
+        policy: input.Policy,
+        keyManager: 'CUSTOMER',
+        multiRegion: input.MultiRegion === true,
+        tags: tags as { TagKey: string; TagValue: string }[],
+      });
+      return { KeyMetadata: metadata(scope, row) };
+    },
+
+    DescribeKey(input: K.DescribeKeyRequest, ctx): K.DescribeKeyResponse {
+      const scope = scopeOf(ctx);
+      return { KeyMetadata: metadata(scope, keys.resolve(scope, input.KeyId!, { allowAlias: true, createAwsManaged: true })) };
+    },
+
+    ListKeys(input: K.ListKeysRequest, ctx): K.ListKeysResponse {
+      const scope = scopeOf(ctx);
+      keys.sweep(scope);
+      const limit = input.Limit ?? 100;
+      const { items, ...rest } = page(store.listKeys(tuple(scope), input.Marker ?? '', limit + 1), limit, (r) => r.key_id);
+      return { Keys: items.map((r) => ({ KeyId: r.key_id, KeyArn: keyArn(scope, r.key_id) })), ...rest };
+    },
+
+    UpdateKeyDescription(input: K.UpdateKeyDescriptionRequest, ctx) {
+      const scope = scopeOf(ctx);
+      const row = keys.resolve(scope, input.KeyId!);
+      assertNotPendingDeletion(scope, row);
+      assertCustomerManaged(scope, row, 'UpdateKeyDescription');
+      store.tx(() => store.updateKey({ ...row, description: input.Description! }));
+      return {};
+    },
+
+    EnableKey(input: K.EnableKeyRequest, ctx) {
+      const scope = scopeOf(ctx);
+      const row = keys.resolve(scope, input.KeyId!);
+      assertNotPendingDeletion(scope, row);
+      assertCustomerManaged(scope, row, 'EnableKey');
+      store.tx(() => store.updateKey({ ...row, key_state: 'Enabled' }));
+      return {};
+    },
+
+    DisableKey(input: K.DisableKeyRequest, ctx) {
+      const scope = scopeOf(ctx);
+      const row = keys.resolve(scope, input.KeyId!);
+      assertNotPendingDeletion(scope, row);
+      assertCustomerManaged(scope, row, 'DisableKey');
+      store.tx(() => store.updateKey({ ...row, key_state: 'Disabled' }));
+      return {};
+    },
+
+    ScheduleKeyDeletion(input: K.ScheduleKeyDeletionRequest, ctx): K.ScheduleKeyDeletionResponse {
+      const scope = scopeOf(ctx);
+      const days = input.PendingWindowInDays ?? 30;
+      if (days < 7 || days > 30) {
+        throw new AwsError('ValidationException', `1 validation error detected: Value '${days}' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value ${days < 7 ? 'greater than or equal to 7' : 'less than or equal to 30'}`);
+      }
+      const row = keys.resolve(scope, input.KeyId!);
+      assertNotPendingDeletion(scope, row);
+      assertCustomerManaged(scope, row, 'ScheduleKeyDeletion');
+      const deletionDate = rt.clock.now() + days * DAY_MS;
+      store.tx(() => store.updateKey({ ...row, key_state: 'PendingDeletion', deletion_date: deletionDate, pending_window_days: days }));
+      return { KeyId: keyArn(scope, row.key_id), DeletionDate: new Date(deletionDate), KeyState: 'PendingDeletion', PendingWindowInDays: days };
+    },
+
+    CancelKeyDeletion(input: K.CancelKeyDeletionRequest, ctx): K.CancelKeyDeletionResponse {
+      const scope = scopeOf(ctx);
+      const row = keys.resolve(scope, input.KeyId!);
+      if (row.key_state !== 'PendingDeletion') throw new AwsError('KMSInvalidStateException', `${keyArn(scope, row.key_id)} is not pending deletion.`);
+      // AWS leaves a key whose deletion was cancelled disabled.
+      store.tx(() => store.updateKey({ ...row, key_state: 'Disabled', deletion_date: null, pending_window_days: null }));
+      return { KeyId: keyArn(scope, row.key_id) };
+    },
+
+    CreateAlias(input: K.CreateAliasRequest, ctx) {
+      const scope = scopeOf(ctx);
+      const name = input.AliasName!;
+      validateAliasName(name, true);
+      const row = keys.resolve(scope, input.TargetKeyId!);
+      assertNotPendingDeletion(scope, row);
+      assertCustomerManaged(scope, row, 'CreateAlias');
+      store.tx(() => {
+        if (store.getAlias(tuple(scope), name)) throw new AwsError('AlreadyExistsException', `An alias with the name ${aliasArn(scope, name)} already exists`);
+        const now = rt.clock.now();
+        store.insertAlias({ account: scope.account, region: scope.region, alias_name: name, key_id: row.key_id, created_at: now, updated_at: now });
+      });
+      return {};
+    },
+
+    UpdateAlias(input: K.UpdateAliasRequest, ctx) {
+      const scope = scopeOf(ctx);
+      const name = input.AliasName!;
+      validateAliasName(name, false);
+      const alias = store.getAlias(tuple(scope), name);
+      if (!alias) throw new AwsError('NotFoundException', `Alias ${aliasArn(scope, name)} is not found.`);
+      const target = keys.resolve(scope, input.TargetKeyId!);
+      assertNotPendingDeletion(scope, target);
+      assertCustomerManaged(scope, target, 'UpdateAlias');
+      const current = store.getKey(tuple(scope), alias.key_id);
+      if (current && (current.key_usage !== target.key_usage || (current.key_spec === 'SYMMETRIC_DEFAULT') !== (target.key_spec === 'SYMMETRIC_DEFAULT'))) {
+        throw new AwsError('ValidationException', `${keyArn(scope, target.key_id)} must have the same key type and key usage as the key the alias points to.`);
+      }
+      store.tx(() => store.retargetAlias(tuple(scope), name, target.key_id, rt.clock.now()));
+      return {};
+    },
+
+    DeleteAlias(input: K.DeleteAliasRequest, ctx) {
+      const scope = scopeOf(ctx);
+      const name = input.AliasName!;
+      validateAliasName(name, false);
+      store.tx(() => {
+        if (!store.getAlias(tuple(scope), name)) throw new AwsError('NotFoundException', `Alias ${aliasArn(scope, name)} is not found.`);
+        store.deleteAlias(tuple(scope), name);
+      });
+      return {};
+    },
+
+    ListAliases(input: K.ListAliasesRequest, ctx): K.ListAliasesResponse {
+      const scope = scopeOf(ctx);
+      keys.sweep(scope);
+      const keyId = input.KeyId === undefined ? undefined : keys.resolve(scope, input.KeyId).key_id;
+      const limit = input.Limit ?? 100;
+      const { items, ...rest } = page(store.listAliases(tuple(scope), keyId, input.Marker ?? '', limit + 1), limit, (a) => a.alias_name);
+      return {
+        Aliases: items.map((a) => ({
+          AliasName: a.alias_name,
+          AliasArn: aliasArn(scope, a.alias_name),
+          TargetKeyId: a.key_id,
+          CreationDate: new Date(a.created_at),
+          LastUpdatedDate: new Date(a.updated_at),
+        })),
+        ...rest,
+      };
+    },
+
+    Encrypt(input: K.EncryptRequest, ctx): K.EncryptResponse {
+      const scope = scopeOf(ctx);
+      const row = keys.resolve(scope, input.KeyId!, { allowAlias: true, createAwsManaged: true });
+      const blob = encryptWith(scope, row, Buffer.from(input.Plaintext!), input.EncryptionContext, input.EncryptionAlgorithm, 'Encrypt');
+      if (input.DryRun) throw dryRun();
+      return { CiphertextBlob: blob, KeyId: keyArn(scope, row.key_id), EncryptionAlgorithm: input.EncryptionAlgorithm ?? 'SYMMETRIC_DEFAULT' };
+    },
+
+    Decrypt(input: K.DecryptRequest, ctx): K.DecryptResponse {
+      const scope = scopeOf(ctx);
+      if (!input.CiphertextBlob) throw new AwsError('ValidationException', '1 validation error detected: Value null at \'ciphertextBlob\' failed to satisfy constraint: Member must not be null');
+      if (input.Recipient) throw new AwsError('UnsupportedOperationException', 'Recipient (attested decryption) is not supported by Drydock.');
+      const { plaintext, row, algorithm } = decryptWith(scope, Buffer.from(input.CiphertextBlob), input.EncryptionContext, input.KeyId, input.EncryptionAlgorithm);
+      if (input.DryRun) throw dryRun();
+      return { KeyId: keyArn(scope, row.key_id), Plaintext: plaintext, EncryptionAlgorithm: algorithm as K.EncryptionAlgorithmSpec };
+    },
+
+    ReEncrypt(input: K.ReEncryptRequest, ctx): K.ReEncryptResponse {
+      const scope = scopeOf(ctx);
+      if (!input.CiphertextBlob) throw new AwsError('ValidationException', '1 validation error detected: Value null at \'ciphertextBlob\' failed to satisfy constraint: Member must not be null');
+      const source = decryptWith(scope, Buffer.from(input.CiphertextBlob), input.SourceEncryptionContext, input.SourceKeyId, input.SourceEncryptionAlgorithm);
+      const destination = keys.resolve(scope, input.DestinationKeyId!, { allowAlias: true, createAwsManaged: true });
+      const blob = encryptWith(scope, destination, source.plaintext, input.DestinationEncryptionContext, input.DestinationEncryptionAlgorithm, 'ReEncrypt');
+      if (input.DryRun) throw dryRun();
+      return {
+        CiphertextBlob: blob,
+        SourceKeyId: keyArn(scope, source.row.key_id),
+        KeyId: keyArn(scope, destination.key_id),
+        SourceEncryptionAlgorithm: source.algorithm as K.EncryptionAlgorithmSpec,
+        DestinationEncryptionAlgorithm: input.DestinationEncryptionAlgorithm ?? 'SYMMETRIC_DEFAULT',
+      };
+    },
+
+    GenerateDataKey(input: K.GenerateDataKeyRequest, ctx): K.GenerateDataKeyResponse {
+      const scope = scopeOf(ctx);
+      if (input.Recipient) throw new AwsError('UnsupportedOperationException', 'Recipient (attested decryption) is not supported by Drydock.');
+      const length = dataKeyLength(input);
+      const row = keys.resolve(scope, input.KeyId!, { allowAlias: true, createAwsManaged: true });
+      const plaintext = keys.random(length);
+      const blob = keys.encrypt(scope, row, plaintext, input.EncryptionContext, 'GenerateDataKey');
+      if (input.DryRun) throw dryRun();
+      return { CiphertextBlob: blob, Plaintext: plaintext, KeyId: keyArn(scope, row.key_id) };
+    },
+
+    GenerateDataKeyWithoutPlaintext(input: K.GenerateDataKeyWithoutPlaintextRequest, ctx): K.GenerateDataKeyWithoutPlaintextResponse {
+      const scope = scopeOf(ctx);
+      const length = dataKeyLength(input);
+      const row = keys.resolve(scope, input.KeyId!, { allowAlias: true, createAwsManaged: true });
+      const blob = keys.encrypt(scope, row, keys.random(length), input.EncryptionContext, 'GenerateDataKeyWithoutPlaintext');
+      if (input.DryRun) throw dryRun();
+      return { CiphertextBlob: blob, KeyId: keyArn(scope, row.key_id) };
+    },
+
+    GenerateDataKeyPair(input: K.GenerateDataKeyPairRequest, ctx): K.GenerateDataKeyPairResponse {
+      const scope = scopeOf(ctx);
+      if (input.Recipient) throw new AwsError('UnsupportedOperationException', 'Recipient (attested decryption) is not supported by Drydock.');
+      const pair = dataKeyPair(input.KeyPairSpec!);
+      const row = keys.resolve(scope, input.KeyId!, { allowAlias: true, createAwsManaged: true });
+      const blob = keys.encrypt(scope, row, pair.privateKey, input.EncryptionContext, 'GenerateDataKeyPair');
+      if (input.DryRun) throw dryRun();
+      return { PrivateKeyCiphertextBlob: blob, PrivateKeyPlaintext: pair.privateKey, PublicKey: pair.publicKey, KeyId: keyArn(scope, row.key_id), KeyPairSpec: input.KeyPairSpec };
+    },
+
+    GenerateDataKeyPairWithoutPlaintext(input: K.GenerateDataKeyPairWithoutPlaintextRequest, ctx): K.GenerateDataKeyPairWithoutPlaintextResponse {
+      const scope = scopeOf(ctx);
+      const pair = dataKeyPair(input.KeyPairSpec!);
+      const row = keys.resolve(scope, input.KeyId!, { allowAlias: true, createAwsManaged: true });
+      const blob = keys.encrypt(scope, row, pair.privateKey, input.EncryptionContext, 'GenerateDataKeyPairWithoutPlaintext');
+      if (input.DryRun) throw dryRun();
+      return { PrivateKeyCiphertextBlob: blob, PublicKey: pair.publicKey, KeyId: keyArn(scope, row.key_id), KeyPairSpec: input.KeyPairSpec };
+    },
+
+    GenerateRandom(input: K.GenerateRandomRequest): K.GenerateRandomResponse {
+      if (input.CustomKeyStoreId !== undefined) throw new AwsError('CustomKeyStoreNotFoundException', `Custom key store ${input.CustomKeyStoreId} does not exist.`);
+      if (input.Recipient) throw new AwsError('UnsupportedOperationException', 'Recipient (attested decryption) is not supported by Drydock.');
+      if (input.NumberOfBytes === undefined) throw new AwsError('ValidationException', 'Please specify the number of bytes.');
+      return { Plaintext: keys.random(input.NumberOfBytes) };
+    },
+
+    Sign(input: K.SignRequest, ctx): K.SignResponse {
+      const scope = scopeOf(ctx);
+      const row = keys.resolve(scope, input.KeyId!, { allowAlias: true });
+      const hash = signingHash(scope, row, input.SigningAlgorithm!, input.MessageType, 'Sign');
+      const signature = sign(hash, Buffer.from(input.Message!), signOptions(keys.currentMaterial(scope, row).material, input.SigningAlgorithm!));
+      if (input.DryRun) throw dryRun();
+      return { KeyId: keyArn(scope, row.key_id), Signature: signature, SigningAlgorithm: input.SigningAlgorithm };
+    },
+
+    Verify(input: K.VerifyRequest, ctx): K.VerifyResponse {
+      const scope = scopeOf(ctx);
+      const row = keys.resolve(scope, input.KeyId!, { allowAlias: true });
+      const hash = signingHash(scope, row, input.SigningAlgorithm!, input.MessageType, 'Verify');
+      let valid: boolean;
+      try {
+        valid = verify(hash, Buffer.from(input.Message!), signOptions(keys.currentMaterial(scope, row).material, input.SigningAlgorithm!), Buffer.from(input.Signature!));
+      } catch {
+        valid = false;
+      }
+      if (input.DryRun) throw dryRun();
+      if (!valid) throw new AwsError('KMSInvalidSignatureException', 'The signature is invalid.');
+      return { KeyId: keyArn(scope, row.key_id), SignatureValid: true, SigningAlgorithm: input.SigningAlgorithm };
+    },
+
+    GetPublicKey(input: K.GetPublicKeyRequest, ctx): K.GetPublicKeyResponse {
+      const scope = scopeOf(ctx);
+      const row = keys.resolve(scope, input.KeyId!, { allowAlias: true });
+      if (!row.key_spec.startsWith('RSA_') && !row.key_spec.startsWith('ECC_')) {
+        throw new AwsError('UnsupportedOperationException', `${keyArn(scope, row.key_id)} key spec ${row.key_spec} has no public key.`);
+      }
+      if (row.key_state === 'Disabled') throw new AwsError('DisabledException', `${keyArn(scope, row.key_id)} is disabled.`);
+      assertNotPendingDeletion(scope, row);
+      return {
+        KeyId: keyArn(scope, row.key_id),
+        PublicKey: publicKeyDer(keys.currentMaterial(scope, row).material),
+        KeySpec: row.key_spec as K.KeySpec,
+        CustomerMasterKeySpec: row.key_spec as K.CustomerMasterKeySpec,
+        KeyUsage: row.key_usage as K.KeyUsageType,
+        ...(keys.info(row) as Pick<K.GetPublicKeyResponse, 'EncryptionAlgorithms' | 'SigningAlgorithms'>),
+      };
+    },
+
+    GenerateMac(input: K.GenerateMacRequest, ctx): K.GenerateMacResponse {
+      const scope = scopeOf(ctx);
+      const row = keys.resolve(scope, input.KeyId!, { allowAlias: true });
+      const mac = macFor(scope, row, input.MacAlgorithm!, Buffer.from(input.Message!), 'GenerateMac');
+      if (input.DryRun) throw dryRun();
+      return { Mac: mac, MacAlgorithm: input.MacAlgorithm, KeyId: keyArn(scope, row.key_id) };
+    },
+
+    VerifyMac(input: K.VerifyMacRequest, ctx): K.VerifyMacResponse {
+      const scope = scopeOf(ctx);
+      const row = keys.resolve(scope, input.KeyId!, { allowAlias: true });
+      const expected = macFor(scope, row, input.MacAlgorithm!, Buffer.from(input.Message!), 'VerifyMac');
+      const given = Buffer.from(input.Mac!);
+      if (input.DryRun) throw dryRun();
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new AwsError('KMSInvalidMacException', 'The MAC is invalid.');
+      return { KeyId: keyArn(scope, row.key_id), MacValid: true, MacAlgorithm: input.MacAlgorithm };
+    },
+
+    EnableKeyRotation(input: K.EnableKeyRotationRequest, ctx) {
+      const scope = scopeOf(ctx);
+      const row = keys.resolve(scope, input.KeyId!);
+      assertCustomerManaged(scope, row, 'EnableKeyRotation');
+      assertSymmetricForRotation(scope, row);
+      keys.assertUsable(scope, row, 'ENCRYPT_DECRYPT', 'EnableKeyRotation');
+      const period = input.RotationPeriodInDays ?? 365;
+      store.tx(() => store.updateKey({ ...row, rotation_enabled: 1, rotation_period_days: period, next_rotation_at: rt.clock.now() + period * DAY_MS }));
+      return {};
+    },
+
+    DisableKeyRotation(input: K.DisableKeyRotationRequest, ctx) {
+      const scope = scopeOf(ctx);
+      const row = keys.resolve(scope, input.KeyId!);
+      assertCustomerManaged(scope, row, 'DisableKeyRotation');
+      assertSymmetricForRotation(scope, row);
+      keys.assertUsable(scope, row, 'ENCRYPT_DECRYPT', 'DisableKeyRotation');
+      store.tx(() => store.updateKey({ ...row, rotation_enabled: 0, rotation_period_days: null, next_rotation_at: null }));
+      return {};
+    },
+
+    GetKeyRotationStatus(input: K.GetKeyRotationStatusRequest, ctx): K.GetKeyRotationStatusResponse {
+      const scope = scopeOf(ctx);
+      const row = keys.resolve(scope, input.KeyId!);
+      assertSymmetricForRotation(scope, row);
+      return rotationStatus(scope, row);
+    },
+
+    RotateKeyOnDemand(input: K.RotateKeyOnDemandRequest, ctx): K.RotateKeyOnDemandResponse {
+      const scope = scopeOf(ctx);
+      const row = keys.resolve(scope, input.KeyId!);
+      assertCustomerManaged(scope, row, 'RotateKeyOnDemand');
+      assertSymmetricForRotation(scope, row);
+      keys.assertUsable(scope, row, 'ENCRYPT_DECRYPT', 'RotateKeyOnDemand');
+      const now = rt.clock.now();
+      store.tx(() => {
+        const onDemand = store.rotations(tuple(scope), row.key_id, 0, 1000).filter((m) => m.rotation_type === 'ON_DEMAND').length;
+        if (onDemand >= MAX_ON_DEMAND_ROTATIONS) throw new AwsError('LimitExceededException', `${keyArn(scope, row.key_id)} has reached the limit of ${MAX_ON_DEMAND_ROTATIONS} on-demand rotations.`);
+        keys.addMaterial(scope, row, 'ON_DEMAND', now);
+        store.updateKey({ ...row, on_demand_rotation_at: now });
+      });
+      return { KeyId: keyArn(scope, row.key_id) };
+    },
+
+    ListKeyRotations(input: K.ListKeyRotationsRequest, ctx): K.ListKeyRotationsResponse {
+      const scope = scopeOf(ctx);
+      const row = keys.resolve(scope, input.KeyId!);
+      assertSymmetricForRotation(scope, row);
+      const limit = input.Limit ?? 100;
+      const after = input.Marker === undefined ? 0 : Number(input.Marker);
+      if (!Number.isInteger(after) || after < 0) throw new AwsError('InvalidMarkerException', 'The marker is invalid.');
+      const { items, ...rest } = page(store.rotations(tuple(scope), row.key_id, after, limit + 1), limit, (m) => String(m.version));
+      return {
+        Rotations: items.map((m) => ({ KeyId: row.key_id, KeyMaterialId: m.material_id, RotationDate: new Date(m.created_at), RotationType: m.rotation_type as K.RotationType })),
+        ...rest,
+      };
+    },
+
+    TagResource(input: K.TagResourceRequest, ctx) {
+      const scope = scopeOf(ctx);
+      const row = keys.resolve(scope, input.KeyId!);
+      assertNotPendingDeletion(scope, row);
+      assertCustomerManaged(scope, row, 'TagResource');
+      validateTags(input.Tags!);
+      store.tx(() => {
+        for (const tag of input.Tags!) store.putTag(tuple(scope), row.key_id, tag.TagKey!, tag.TagValue!);
+        if (store.countTags(tuple(scope), row.key_id) > MAX_TAGS) throw new AwsError('LimitExceededException', `A key can have at most ${MAX_TAGS} tags.`);
+      });
+      return {};
+    },
+
+    UntagResource(input: K.UntagResourceRequest, ctx) {
+      const scope = scopeOf(ctx);
+      const row = keys.resolve(scope, input.KeyId!);
+      assertNotPendingDeletion(scope, row);
+      assertCustomerManaged(scope, row, 'UntagResource');
+      store.tx(() => input.TagKeys!.forEach((k) => store.deleteTag(tuple(scope), row.key_id, k)));
+      return {};
+    },
+
+    ListResourceTags(input: K.ListResourceTagsRequest, ctx): K.ListResourceTagsResponse {
+      const scope = scopeOf(ctx);
+      const row = keys.resolve(scope, input.KeyId!);
+      const limit = Math.min(input.Limit ?? 50, 50);
+      const { items, ...rest } = page(store.listTags(tuple(scope), row.key_id, input.Marker ?? '', limit + 1), limit, (t) => t.tag_key);
+      return { Tags: items.map((t) => ({ TagKey: t.tag_key, TagValue: t.tag_value })), ...rest };
+    },
+
+    GetKeyPolicy(input: K.GetKeyPolicyRequest, ctx): K.GetKeyPolicyResponse {
+      const scope = scopeOf(ctx);
+      const row = keys.resolve(scope, input.KeyId!);
+      if ((input.PolicyName ?? 'default') !== 'default') throw new AwsError('NotFoundException', 'No such policy exists');
+      return { Policy: row.policy, PolicyName: 'default' };
+    },
+
+    PutKeyPolicy(input: K.PutKeyPolicyRequest, ctx) {
+      const scope = scopeOf(ctx);
+      const row = keys.resolve(scope, input.KeyId!);
+      if ((input.PolicyName ?? 'default') !== 'default') throw new AwsError('NotFoundException', 'No such policy exists');
+      assertNotPendingDeletion(scope, row);
+      assertCustomerManaged(scope, row, 'PutKeyPolicy');
+      validatePolicy(input.Policy!);
+      store.tx(() => store.updateKey({ ...row, policy: input.Policy! }));
+      return {};
+    },
+
+    ListKeyPolicies(input: K.ListKeyPoliciesRequest, ctx): K.ListKeyPoliciesResponse {
+      keys.resolve(scopeOf(ctx), input.KeyId!);
+      return { PolicyNames: ['default'], Truncated: false };
+    },
+  };
+}
+
+/** A fresh key pair for GenerateDataKeyPair: DER PKCS#8 private key and DER SPKI public key. */
+function dataKeyPair(spec: string): { privateKey: Buffer; publicKey: Buffer } {
+  const curves: Record<string, string> = { ECC_NIST_P256: 'prime256v1', ECC_NIST_P384: 'secp384r1', ECC_NIST_P521: 'secp521r1', ECC_SECG_P256K1: 'secp256k1' };
+  const rsaBits = /^RSA_(\d+)$/.exec(spec);
+  let pair;
+  if (rsaBits) pair = generateKeyPairSync('rsa', { modulusLength: Number(rsaBits[1]) });
+  else if (curves[spec]) pair = generateKeyPairSync('ec', { namedCurve: curves[spec] });
+  else throw new AwsError('UnsupportedOperationException', `KeyPairSpec ${spec} is not supported by Drydock.`);
+  return { privateKey: pair.privateKey.export({ type: 'pkcs8', format: 'der' }), publicKey: pair.publicKey.export({ type: 'spki', format: 'der' }) };
+}

@@ -1,0 +1,245 @@
+/**
+ * The KMS domain: finding keys by any identifier, the rules of key state and usage, key creation
+ * (including AWS managed keys on first use), lazy deletion and rotation, and symmetric encryption.
+ * Shared by the handlers and by the api other services call.
+ */
+import { randomBytes } from 'node:crypto';
+import { AwsError } from '../../core/errors.js';
+import { arn, parseArn } from '../../core/arn.js';
+import { hex, uuid } from '../../core/ids.js';
+import type { Clock } from '../../core/clock.js';
+import type { KeyRow, KmsStore, MaterialRow } from './store.js';
+import { open, readHeader, seal } from './envelope.js';
+import { generateMaterial, specInfo } from './specs.js';
+
+export interface Scope {
+  account: string;
+  region: string;
+}
+
+const DAY_MS = 86_400_000;
+const DEFAULT_ROTATION_DAYS = 365;
+const KEY_ID = /^(?:mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+const AWS_ALIAS_PREFIX = 'alias/aws/';
+
+export function keyArn(scope: Scope, keyId: string): string {
+  return arn('kms', scope.region, scope.account, `key/${keyId}`);
+}
+
+export function aliasArn(scope: Scope, aliasName: string): string {
+  return arn('kms', scope.region, scope.account, aliasName);
+}
+
+export function defaultKeyPolicy(account: string): string {
+  return JSON.stringify(
+    {
+      Version: '2012-10-17',
+      Id: 'key-default-1',
+      Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' }],
+    },
+    null,
+    2,
+  );
+}
+
+/** What an operation needs of the key it resolves. */
+interface ResolveOptions {
+  /** Most management operations take only a key id or key ARN. */
+  allowAlias?: boolean;
+  /** `alias/aws/<service>` creates the AWS managed key when it does not exist yet. */
+  createAwsManaged?: boolean;
+}
+
+export class KeyRing {
+  constructor(
+    private readonly store: KmsStore,
+    private readonly clock: Clock,
+  ) {}
+
+  private tuple(scope: Scope): [string, string] {
+    return [scope.account, scope.region];
+  }
+
+  /** Deletes keys whose waiting period is over: AWS deletes them at DeletionDate. */
+  sweep(scope: Scope): void {
+    const expired = this.store.expiredKeys(this.tuple(scope), this.clock.now());
+    if (expired.length) this.store.tx(() => expired.forEach((keyId) => this.store.deleteKey(this.tuple(scope), keyId)));
+  }
+
+  /** The key an identifier names in `scope`; NotFoundException in AWS's words otherwise. */
+  resolve(scope: Scope, identifier: string, options: ResolveOptions = {}): KeyRow {
+    this.sweep(scope);
+    let text = identifier;
+    const parsed = identifier.startsWith('arn:') ? parseArn(identifier) : undefined;
+    if (identifier.startsWith('arn:')) {
+      if (!parsed || parsed.service !== 'kms' || !(parsed.resource.startsWith('key/') || parsed.resource.startsWith('alias/'))) {
+        throw new AwsError('NotFoundException', `Invalid arn ${identifier}`);
+      }
+      if (parsed.account !== scope.account || parsed.region !== scope.region) {
+        throw new AwsError('NotFoundException', `${parsed.resource.startsWith('alias/') ? 'Alias' : 'Key'} '${identifier}' does not exist`);
+      }
+      text = parsed.resource.startsWith('key/') ? parsed.resource.slice(4) : parsed.resource;
+    }
+    if (text.startsWith('alias/')) {
+      if (!options.allowAlias) throw new AwsError('NotFoundException', `Invalid keyId '${identifier}'`);
+      const alias = this.store.getAlias(this.tuple(scope), text);
+      if (alias) return this.withDueRotations(scope, this.mustGet(scope, alias.key_id));
+      if (options.createAwsManaged && text.startsWith(AWS_ALIAS_PREFIX) && text.length > AWS_ALIAS_PREFIX.length) return this.createAwsManaged(scope, text);
+      throw new AwsError('NotFoundException', `Alias '${aliasArn(scope, text)}' is not found.`);
+    }
+    if (!KEY_ID.test(text)) throw new AwsError('NotFoundException', `Invalid keyId '${identifier}'`);
+    return this.withDueRotations(scope, this.mustGet(scope, text));
+  }
+
+  private mustGet(scope: Scope, keyId: string): KeyRow {
+    const row = this.store.getKey(this.tuple(scope), keyId);
+    if (!row) throw new AwsError('NotFoundException', `Key '${keyArn(scope, keyId)}' does not exist`);
+    return row;
+  }
+
+  /** Creates a key with fresh material; the caller validated spec/usage. */
+  create(
+    scope: Scope,
+    spec: { keySpec: string; keyUsage: string; description: string; policy?: string; keyManager: 'CUSTOMER' | 'AWS'; multiRegion: boolean; tags?: { TagKey: string; TagValue: string }[] },
+  ): KeyRow {
+    const now = this.clock.now();
+    const keyId = spec.multiRegion ? `mrk-${hex(16)}` : uuid();
+    const row: KeyRow = {
+      account: scope.account,
+      region: scope.region,
+      key_id: keyId,
+      description: spec.description,
+      key_spec: spec.keySpec,
+      key_usage: spec.keyUsage,
+      key_state: 'Enabled',
+      key_manager: spec.keyManager,
+      multi_region: spec.multiRegion ? 1 : 0,
+      created_at: now,
+      deletion_date: null,
+      pending_window_days: null,
+      policy: spec.policy ?? defaultKeyPolicy(scope.account),
+      // AWS rotates its managed keys every year, always.
+      rotation_enabled: spec.keyManager === 'AWS' ? 1 : 0,
+      rotation_period_days: spec.keyManager === 'AWS' ? DEFAULT_ROTATION_DAYS : null,
+      next_rotation_at: spec.keyManager === 'AWS' ? now + DEFAULT_ROTATION_DAYS * DAY_MS : null,
+      on_demand_rotation_at: null,
+    };
+    const material: MaterialRow = {
+      account: scope.account,
+      region: scope.region,
+      key_id: keyId,
+      version: 1,
+      material_id: hex(32),
+      material: generateMaterial(spec.keySpec),
+      created_at: now,
+      rotation_type: null,
+    };
+    this.store.tx(() => {
+      this.store.insertKey(row);
+      this.store.insertMaterial(material);
+      for (const tag of spec.tags ?? []) this.store.putTag(this.tuple(scope), keyId, tag.TagKey, tag.TagValue);
+    });
+    return row;
+  }
+
+  private createAwsManaged(scope: Scope, aliasName: string): KeyRow {
+    const service = aliasName.slice(AWS_ALIAS_PREFIX.length);
+    return this.store.tx(() => {
+      const row = this.create(scope, {
+        keySpec: 'SYMMETRIC_DEFAULT',
+        keyUsage: 'ENCRYPT_DECRYPT',
+        description: `Default key that protects my ${service} resources when no other key is defined`,
+        keyManager: 'AWS',
+        multiRegion: false,
+      });
+      const now = this.clock.now();
+      this.store.insertAlias({ account: scope.account, region: scope.region, alias_name: aliasName, key_id: row.key_id, created_at: now, updated_at: now });
+      return row;
+    });
+  }
+
+  /** Adds the material versions automatic rotation would have created by now. */
+  private withDueRotations(scope: Scope, row: KeyRow): KeyRow {
+    if (!row.rotation_enabled || row.next_rotation_at === null || row.key_state !== 'Enabled' || row.next_rotation_at > this.clock.now()) return row;
+    return this.store.tx(() => {
+      const updated = { ...row };
+      while (updated.next_rotation_at! <= this.clock.now()) {
+        this.addMaterial(scope, updated, 'AUTOMATIC', updated.next_rotation_at!);
+        updated.next_rotation_at! += updated.rotation_period_days! * DAY_MS;
+      }
+      this.store.updateKey(updated);
+      return updated;
+    });
+  }
+
+  /** New current material for a symmetric key; older versions stay so old ciphertexts decrypt. */
+  addMaterial(scope: Scope, row: KeyRow, rotationType: 'AUTOMATIC' | 'ON_DEMAND', at: number): MaterialRow {
+    const current = this.currentMaterial(scope, row);
+    const material: MaterialRow = {
+      account: scope.account,
+      region: scope.region,
+      key_id: row.key_id,
+      version: current.version + 1,
+      material_id: hex(32),
+      material: generateMaterial(row.key_spec),
+      created_at: at,
+      rotation_type: rotationType,
+    };
+    this.store.insertMaterial(material);
+    return material;
+  }
+
+  currentMaterial(scope: Scope, row: KeyRow): MaterialRow {
+    const material = this.store.currentMaterial(this.tuple(scope), row.key_id);
+    if (!material) throw new AwsError('KMSInternalException', 'The key material is missing.', { status: 500 });
+    return material;
+  }
+
+  /** Key state rules for cryptographic operations. */
+  assertUsable(scope: Scope, row: KeyRow, usage: string, operation: string): void {
+    const keyArnText = keyArn(scope, row.key_id);
+    if (row.key_state === 'Disabled') throw new AwsError('DisabledException', `${keyArnText} is disabled.`);
+    if (row.key_state === 'PendingDeletion') throw new AwsError('KMSInvalidStateException', `${keyArnText} is pending deletion.`);
+    if (row.key_usage !== usage) throw new AwsError('InvalidKeyUsageException', `${keyArnText} key usage is ${row.key_usage} which is not valid for ${operation}.`);
+  }
+
+  /** Symmetric encryption under the key's current material. */
+  encrypt(scope: Scope, row: KeyRow, plaintext: Buffer, context: Record<string, string> | undefined, operation = 'Encrypt'): Buffer {
+    this.assertUsable(scope, row, 'ENCRYPT_DECRYPT', operation);
+    if (row.key_spec !== 'SYMMETRIC_DEFAULT') throw new AwsError('InvalidKeyUsageException', `${keyArn(scope, row.key_id)} key spec ${row.key_spec} requires an asymmetric EncryptionAlgorithm.`);
+    const material = this.currentMaterial(scope, row);
+    return seal(material.material, { keyId: row.key_id, materialVersion: material.version }, plaintext, context);
+  }
+
+  /**
+   * Decrypts a symmetric envelope. `expectedKeyId` (any identifier) must name the key the blob was
+   * encrypted under, else IncorrectKeyException.
+   */
+  decrypt(scope: Scope, blob: Buffer, context: Record<string, string> | undefined, expectedKeyId?: string): { plaintext: Buffer; row: KeyRow; materialId: string } {
+    const header = readHeader(blob);
+    const expected = expectedKeyId === undefined ? undefined : this.resolve(scope, expectedKeyId, { allowAlias: true });
+    if (expected && expected.key_spec !== 'SYMMETRIC_DEFAULT') {
+      throw new AwsError('IncorrectKeyException', 'The key ID in the request does not identify a CMK that can perform this operation.');
+    }
+    if (!header || !KEY_ID.test(header.keyId)) throw new AwsError('InvalidCiphertextException', 'The ciphertext is invalid.');
+    if (expected && expected.key_id !== header.keyId) {
+      throw new AwsError('IncorrectKeyException', 'The key ID in the request does not identify a CMK that can perform this operation.');
+    }
+    const row = expected ?? this.resolve(scope, header.keyId);
+    this.assertUsable(scope, row, 'ENCRYPT_DECRYPT', 'Decrypt');
+    const material = this.store.material(this.tuple(scope), row.key_id, header.materialVersion);
+    const plaintext = material ? open(material.material, blob, context) : undefined;
+    if (!material || !plaintext) throw new AwsError('InvalidCiphertextException', 'The ciphertext is invalid or the encryption context does not match.');
+    return { plaintext, row, materialId: material.material_id };
+  }
+
+  /** Random bytes from the CSPRNG. */
+  random(bytes: number): Buffer {
+    return randomBytes(bytes);
+  }
+
+  /** Facts about a key spec for DescribeKey and friends. */
+  info(row: KeyRow) {
+    return specInfo(row.key_spec, row.key_usage);
+  }
+}

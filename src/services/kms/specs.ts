@@ -1,0 +1,82 @@
+/** Key specs Drydock supports, their usages and algorithms, and how their material is made (node:crypto). */
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+
+interface SpecFacts {
+  usages: string[];
+  /** Material for this spec: raw secret bytes or a PKCS#8 DER private key. */
+  generate(): Buffer;
+  encryptionAlgorithms?: string[];
+  signingAlgorithms?: string[];
+  macAlgorithms?: string[];
+}
+
+const RSA_SIGNING = ['RSASSA_PKCS1_V1_5_SHA_256', 'RSASSA_PKCS1_V1_5_SHA_384', 'RSASSA_PKCS1_V1_5_SHA_512', 'RSASSA_PSS_SHA_256', 'RSASSA_PSS_SHA_384', 'RSASSA_PSS_SHA_512'];
+const RSA_ENCRYPTION = ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'];
+
+function pkcs8(key: KeyObject): Buffer {
+  return key.export({ type: 'pkcs8', format: 'der' });
+}
+
+function rsa(bits: number): SpecFacts {
+  return {
+    usages: ['ENCRYPT_DECRYPT', 'SIGN_VERIFY'],
+    generate: () => pkcs8(generateKeyPairSync('rsa', { modulusLength: bits }).privateKey),
+    encryptionAlgorithms: RSA_ENCRYPTION,
+    signingAlgorithms: RSA_SIGNING,
+  };
+}
+
+function ecc(namedCurve: string, algorithm: string): SpecFacts {
+  return { usages: ['SIGN_VERIFY'], generate: () => pkcs8(generateKeyPairSync('ec', { namedCurve }).privateKey), signingAlgorithms: [algorithm] };
+}
+
+function hmac(bits: number): SpecFacts {
+  return { usages: ['GENERATE_VERIFY_MAC'], generate: () => randomBytes(bits / 8), macAlgorithms: [`HMAC_SHA_${bits}`] };
+}
+
+const SPECS: Record<string, SpecFacts> = {
+  SYMMETRIC_DEFAULT: { usages: ['ENCRYPT_DECRYPT'], generate: () => randomBytes(32), encryptionAlgorithms: ['SYMMETRIC_DEFAULT'] },
+  RSA_2048: rsa(2048),
+  RSA_3072: rsa(3072),
+  RSA_4096: rsa(4096),
+  ECC_NIST_P256: ecc('prime256v1', 'ECDSA_SHA_256'),
+  ECC_NIST_P384: ecc('secp384r1', 'ECDSA_SHA_384'),
+  ECC_NIST_P521: ecc('secp521r1', 'ECDSA_SHA_512'),
+  ECC_SECG_P256K1: ecc('secp256k1', 'ECDSA_SHA_256'),
+  HMAC_224: hmac(224),
+  HMAC_256: hmac(256),
+  HMAC_384: hmac(384),
+  HMAC_512: hmac(512),
+};
+
+export function isSupportedSpec(keySpec: string): boolean {
+  return keySpec in SPECS;
+}
+
+export function supportsUsage(keySpec: string, keyUsage: string): boolean {
+  return SPECS[keySpec]?.usages.includes(keyUsage) ?? false;
+}
+
+export function generateMaterial(keySpec: string): Buffer {
+  const facts = SPECS[keySpec];
+  if (!facts) throw new Error(`no material generator for ${keySpec}`);
+  return facts.generate();
+}
+
+export function specInfo(keySpec: string, keyUsage: string): { EncryptionAlgorithms?: string[]; SigningAlgorithms?: string[]; MacAlgorithms?: string[] } {
+  const facts = SPECS[keySpec];
+  if (!facts) return {};
+  if (keyUsage === 'ENCRYPT_DECRYPT') return { EncryptionAlgorithms: facts.encryptionAlgorithms };
+  if (keyUsage === 'SIGN_VERIFY') return { SigningAlgorithms: facts.signingAlgorithms };
+  if (keyUsage === 'GENERATE_VERIFY_MAC') return { MacAlgorithms: facts.macAlgorithms };
+  return {};
+}
+
+export function privateKey(material: Buffer): KeyObject {
+  return createPrivateKey({ key: material, format: 'der', type: 'pkcs8' });
+}
+
+/** DER SubjectPublicKeyInfo, what GetPublicKey returns. */
+export function publicKeyDer(material: Buffer): Buffer {
+  return createPublicKey(privateKey(material)).export({ type: 'spki', format: 'der' });
+}

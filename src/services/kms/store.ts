@@ -1,0 +1,227 @@
+/** KMS tables and their prepared statements. No SQL lives anywhere else. Key material never leaves this service. */
+import type { Store } from '../../core/store.js';
+
+export interface KeyRow {
+  account: string;
+  region: string;
+  key_id: string;
+  description: string;
+  key_spec: string;
+  key_usage: string;
+  /** Enabled | Disabled | PendingDeletion */
+  key_state: string;
+  /** CUSTOMER | AWS */
+  key_manager: string;
+  multi_region: number;
+  created_at: number;
+  deletion_date: number | null;
+  pending_window_days: number | null;
+  policy: string;
+  rotation_enabled: number;
+  rotation_period_days: number | null;
+  next_rotation_at: number | null;
+  on_demand_rotation_at: number | null;
+}
+
+export interface MaterialRow {
+  account: string;
+  region: string;
+  key_id: string;
+  /** 1 for the material the key was created with, +1 per rotation; ciphertexts name the version they used. */
+  version: number;
+  material_id: string;
+  /** Symmetric: 32 raw bytes. HMAC: raw secret. Asymmetric: PKCS#8 DER private key. */
+  material: Buffer;
+  created_at: number;
+  /** AUTOMATIC | ON_DEMAND for rotations, null for the original material. */
+  rotation_type: string | null;
+}
+
+export interface AliasRow {
+  account: string;
+  region: string;
+  alias_name: string;
+  key_id: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface TagRow {
+  tag_key: string;
+  tag_value: string;
+}
+
+type Scope = [account: string, region: string];
+
+export class KmsStore {
+  private readonly stmts;
+
+  constructor(private readonly store: Store) {
+    store.migrate('kms', [
+      {
+        version: 1,
+        sql: `CREATE TABLE kms_keys (
+          account TEXT NOT NULL, region TEXT NOT NULL, key_id TEXT NOT NULL,
+          description TEXT NOT NULL, key_spec TEXT NOT NULL, key_usage TEXT NOT NULL, key_state TEXT NOT NULL,
+          key_manager TEXT NOT NULL, multi_region INTEGER NOT NULL, created_at INTEGER NOT NULL,
+          deletion_date INTEGER, pending_window_days INTEGER, policy TEXT NOT NULL,
+          rotation_enabled INTEGER NOT NULL, rotation_period_days INTEGER, next_rotation_at INTEGER, on_demand_rotation_at INTEGER,
+          PRIMARY KEY (account, region, key_id)
+        );
+        CREATE TABLE kms_key_materials (
+          account TEXT NOT NULL, region TEXT NOT NULL, key_id TEXT NOT NULL, version INTEGER NOT NULL,
+          material_id TEXT NOT NULL, material BLOB NOT NULL, created_at INTEGER NOT NULL, rotation_type TEXT,
+          PRIMARY KEY (account, region, key_id, version)
+        );
+        CREATE TABLE kms_aliases (
+          account TEXT NOT NULL, region TEXT NOT NULL, alias_name TEXT NOT NULL, key_id TEXT NOT NULL,
+          created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+          PRIMARY KEY (account, region, alias_name)
+        );
+        CREATE TABLE kms_tags (
+          account TEXT NOT NULL, region TEXT NOT NULL, key_id TEXT NOT NULL, tag_key TEXT NOT NULL, tag_value TEXT NOT NULL,
+          PRIMARY KEY (account, region, key_id, tag_key)
+        );`,
+      },
+    ]);
+    const db = store.db;
+    this.stmts = {
+      getKey: db.prepare<[string, string, string], KeyRow>('SELECT * FROM kms_keys WHERE account = ? AND region = ? AND key_id = ?'),
+      insertKey: db.prepare<KeyRow>(`INSERT INTO kms_keys (account, region, key_id, description, key_spec, key_usage, key_state, key_manager,
+        multi_region, created_at, deletion_date, pending_window_days, policy, rotation_enabled, rotation_period_days, next_rotation_at, on_demand_rotation_at)
+        VALUES (@account, @region, @key_id, @description, @key_spec, @key_usage, @key_state, @key_manager, @multi_region, @created_at,
+        @deletion_date, @pending_window_days, @policy, @rotation_enabled, @rotation_period_days, @next_rotation_at, @on_demand_rotation_at)`),
+      updateKey: db.prepare<KeyRow>(`UPDATE kms_keys SET description = @description, key_state = @key_state, deletion_date = @deletion_date,
+        pending_window_days = @pending_window_days, policy = @policy, rotation_enabled = @rotation_enabled,
+        rotation_period_days = @rotation_period_days, next_rotation_at = @next_rotation_at, on_demand_rotation_at = @on_demand_rotation_at
+        WHERE account = @account AND region = @region AND key_id = @key_id`),
+      listKeys: db.prepare<[string, string, string, number], KeyRow>('SELECT * FROM kms_keys WHERE account = ? AND region = ? AND key_id > ? ORDER BY key_id LIMIT ?'),
+      expiredKeys: db.prepare<[string, string, number], { key_id: string }>(
+        "SELECT key_id FROM kms_keys WHERE account = ? AND region = ? AND key_state = 'PendingDeletion' AND deletion_date <= ?",
+      ),
+      deleteKey: db.prepare<[string, string, string]>('DELETE FROM kms_keys WHERE account = ? AND region = ? AND key_id = ?'),
+      deleteMaterials: db.prepare<[string, string, string]>('DELETE FROM kms_key_materials WHERE account = ? AND region = ? AND key_id = ?'),
+      deleteKeyAliases: db.prepare<[string, string, string]>('DELETE FROM kms_aliases WHERE account = ? AND region = ? AND key_id = ?'),
+      deleteKeyTags: db.prepare<[string, string, string]>('DELETE FROM kms_tags WHERE account = ? AND region = ? AND key_id = ?'),
+      insertMaterial: db.prepare<MaterialRow>(`INSERT INTO kms_key_materials (account, region, key_id, version, material_id, material, created_at, rotation_type)
+        VALUES (@account, @region, @key_id, @version, @material_id, @material, @created_at, @rotation_type)`),
+      getMaterial: db.prepare<[string, string, string, number], MaterialRow>(
+        'SELECT * FROM kms_key_materials WHERE account = ? AND region = ? AND key_id = ? AND version = ?',
+      ),
+      currentMaterial: db.prepare<[string, string, string], MaterialRow>(
+        'SELECT * FROM kms_key_materials WHERE account = ? AND region = ? AND key_id = ? ORDER BY version DESC LIMIT 1',
+      ),
+      rotations: db.prepare<[string, string, string, number, number], MaterialRow>(
+        'SELECT * FROM kms_key_materials WHERE account = ? AND region = ? AND key_id = ? AND rotation_type IS NOT NULL AND version > ? ORDER BY version LIMIT ?',
+      ),
+      getAlias: db.prepare<[string, string, string], AliasRow>('SELECT * FROM kms_aliases WHERE account = ? AND region = ? AND alias_name = ?'),
+      insertAlias: db.prepare<AliasRow>(`INSERT INTO kms_aliases (account, region, alias_name, key_id, created_at, updated_at)
+        VALUES (@account, @region, @alias_name, @key_id, @created_at, @updated_at)`),
+      retargetAlias: db.prepare<[string, number, string, string, string]>(
+        'UPDATE kms_aliases SET key_id = ?, updated_at = ? WHERE account = ? AND region = ? AND alias_name = ?',
+      ),
+      deleteAlias: db.prepare<[string, string, string]>('DELETE FROM kms_aliases WHERE account = ? AND region = ? AND alias_name = ?'),
+      listAliases: db.prepare<[string, string, string, number], AliasRow>(
+        'SELECT * FROM kms_aliases WHERE account = ? AND region = ? AND alias_name > ? ORDER BY alias_name LIMIT ?',
+      ),
+      listKeyAliases: db.prepare<[string, string, string, string, number], AliasRow>(
+        'SELECT * FROM kms_aliases WHERE account = ? AND region = ? AND key_id = ? AND alias_name > ? ORDER BY alias_name LIMIT ?',
+      ),
+      listTags: db.prepare<[string, string, string, string, number], TagRow>(
+        'SELECT tag_key, tag_value FROM kms_tags WHERE account = ? AND region = ? AND key_id = ? AND tag_key > ? ORDER BY tag_key LIMIT ?',
+      ),
+      countTags: db.prepare<[string, string, string], { n: number }>('SELECT COUNT(*) AS n FROM kms_tags WHERE account = ? AND region = ? AND key_id = ?'),
+      putTag: db.prepare<[string, string, string, string, string]>(`INSERT INTO kms_tags (account, region, key_id, tag_key, tag_value) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (account, region, key_id, tag_key) DO UPDATE SET tag_value = excluded.tag_value`),
+      deleteTag: db.prepare<[string, string, string, string]>('DELETE FROM kms_tags WHERE account = ? AND region = ? AND key_id = ? AND tag_key = ?'),
+    };
+  }
+
+  tx<T>(fn: () => T): T {
+    return this.store.tx(fn);
+  }
+
+  getKey(scope: Scope, keyId: string): KeyRow | undefined {
+    return this.stmts.getKey.get(...scope, keyId);
+  }
+
+  insertKey(row: KeyRow): void {
+    this.stmts.insertKey.run(row);
+  }
+
+  updateKey(row: KeyRow): void {
+    this.stmts.updateKey.run(row);
+  }
+
+  /** Keys ordered by id, strictly after `afterKeyId`. */
+  listKeys(scope: Scope, afterKeyId: string, limit: number): KeyRow[] {
+    return this.stmts.listKeys.all(...scope, afterKeyId, limit);
+  }
+
+  /** Ids of keys whose deletion date has passed. */
+  expiredKeys(scope: Scope, now: number): string[] {
+    return this.stmts.expiredKeys.all(...scope, now).map((r) => r.key_id);
+  }
+
+  /** Removes a key with everything hanging off it: material, aliases, tags. */
+  deleteKey(scope: Scope, keyId: string): void {
+    this.stmts.deleteKey.run(...scope, keyId);
+    this.stmts.deleteMaterials.run(...scope, keyId);
+    this.stmts.deleteKeyAliases.run(...scope, keyId);
+    this.stmts.deleteKeyTags.run(...scope, keyId);
+  }
+
+  insertMaterial(row: MaterialRow): void {
+    this.stmts.insertMaterial.run(row);
+  }
+
+  material(scope: Scope, keyId: string, version: number): MaterialRow | undefined {
+    return this.stmts.getMaterial.get(...scope, keyId, version);
+  }
+
+  currentMaterial(scope: Scope, keyId: string): MaterialRow | undefined {
+    return this.stmts.currentMaterial.get(...scope, keyId);
+  }
+
+  /** Rotated material versions (not the original) after `afterVersion`. */
+  rotations(scope: Scope, keyId: string, afterVersion: number, limit: number): MaterialRow[] {
+    return this.stmts.rotations.all(...scope, keyId, afterVersion, limit);
+  }
+
+  getAlias(scope: Scope, aliasName: string): AliasRow | undefined {
+    return this.stmts.getAlias.get(...scope, aliasName);
+  }
+
+  insertAlias(row: AliasRow): void {
+    this.stmts.insertAlias.run(row);
+  }
+
+  retargetAlias(scope: Scope, aliasName: string, keyId: string, now: number): void {
+    this.stmts.retargetAlias.run(keyId, now, ...scope, aliasName);
+  }
+
+  deleteAlias(scope: Scope, aliasName: string): void {
+    this.stmts.deleteAlias.run(...scope, aliasName);
+  }
+
+  /** Aliases ordered by name, strictly after `afterName`, optionally only those of one key. */
+  listAliases(scope: Scope, keyId: string | undefined, afterName: string, limit: number): AliasRow[] {
+    return keyId === undefined ? this.stmts.listAliases.all(...scope, afterName, limit) : this.stmts.listKeyAliases.all(...scope, keyId, afterName, limit);
+  }
+
+  listTags(scope: Scope, keyId: string, afterKey: string, limit: number): TagRow[] {
+    return this.stmts.listTags.all(...scope, keyId, afterKey, limit);
+  }
+
+  countTags(scope: Scope, keyId: string): number {
+    return this.stmts.countTags.get(...scope, keyId)!.n;
+  }
+
+  putTag(scope: Scope, keyId: string, tagKey: string, tagValue: string): void {
+    this.stmts.putTag.run(...scope, keyId, tagKey, tagValue);
+  }
+
+  deleteTag(scope: Scope, keyId: string, tagKey: string): void {
+    this.stmts.deleteTag.run(...scope, keyId, tagKey);
+  }
+}
