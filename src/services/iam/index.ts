@@ -1,16 +1,50 @@
 /**
- * iam: model binding.
+ * IAM: users, groups, roles, managed and inline policies, access keys, instance profiles,
+ * service-specific credentials and tags. Global: every resource is scoped by account only.
  *
- * Gaps: every operation answers NotImplemented (501) until its handler lands.
+ * Gaps against AWS:
+ * - Policies are stored and validated but not yet enforced on requests (no authorization step).
+ * - Permissions boundaries, login profiles/passwords, MFA devices, SSH keys, signing and server
+ *   certificates, SAML/OIDC providers, service-linked roles, account aliases, password policy,
+ *   credential reports, access advisor, policy simulation and GetAccountAuthorizationDetails
+ *   answer NotImplemented (501).
+ * - Root access keys cannot be created; GetAccessKeyLastUsed always reports a never-used key
+ *   (usage is not recorded). RoleLastUsed is recorded when STS assumes the role.
+ * - AWS managed policies: a fixed catalogue (AdministratorAccess, PowerUserAccess, ReadOnlyAccess,
+ *   IAM/S3/SSM/Logs/SecretsManager/KMS and CodeCommit policies) with a single version each;
+ *   ReadOnlyAccess is abridged to the services Drydock serves. Their policy ids are stable but not AWS's.
+ * - Modifying an AWS managed policy answers AccessDenied 403.
+ * - Policy document checks cover IAM's grammar (JSON, Version, Statement, Effect, Action, Resource,
+ *   Principal) but not per-service action names or condition operators.
  */
 import { loadModel } from '../../protocol/model.js';
-import type { ServiceDefinition } from '../../protocol/types.js';
+import type { Credential, ServiceDefinition } from '../../protocol/types.js';
+import { IamStore } from './store.js';
+import { entityHandlers } from './entity-handlers.js';
+import { policyHandlers } from './policy-handlers.js';
+import { credentialHandlers } from './credential-handlers.js';
+import { createIamApi } from './api.js';
+import { userPrincipal } from './common.js';
+
+export type { IamApi, IamRole, IamUser, EffectivePolicy } from './api.js';
 
 export const iam: ServiceDefinition = {
   name: 'iam',
   model: loadModel('iam'),
   validationError: 'ValidationError',
-  create() {
-    return { handlers: {} };
+  create(rt) {
+    const store = new IamStore(rt.store);
+    const context = { store, rt };
+    return {
+      handlers: { ...entityHandlers(context), ...policyHandlers(context), ...credentialHandlers(context) },
+      api: createIamApi(store, rt.clock),
+      credentials(accessKeyId: string): Credential | undefined {
+        if (!accessKeyId.startsWith('AKIA')) return undefined;
+        const key = store.getAccessKey(accessKeyId);
+        const user = key && store.getEntity('user', key.account, key.user_name);
+        if (!key || !user) return undefined;
+        return { secretAccessKey: key.secret, principal: userPrincipal(user, accessKeyId), active: key.status === 'Active' };
+      },
+    };
   },
 };

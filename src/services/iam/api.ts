@@ -1,0 +1,140 @@
+/**
+ * IAM's public interface for other services (STS assumes roles through it, CodeCommit checks Git
+ * passwords and evaluates policies with it). Never IAM's tables.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { Principal } from '../../core/accounts.js';
+import type { IamStore, RoleRow, UserRow } from './store.js';
+import { roleArn, userArn, userPrincipal } from './common.js';
+import { validatePolicyDocument, type PolicyKind } from './policy-document.js';
+import { defaultDocument, findPolicy } from './policy-handlers.js';
+import type { Clock } from '../../core/clock.js';
+
+export interface IamUser {
+  account: string;
+  userName: string;
+  path: string;
+  userId: string;
+  arn: string;
+  createdAt: number;
+}
+
+export interface IamRole {
+  account: string;
+  roleName: string;
+  path: string;
+  roleId: string;
+  arn: string;
+  /** The trust policy, raw JSON text. */
+  assumeRolePolicyDocument: string;
+  maxSessionDuration: number;
+  description?: string;
+  createdAt: number;
+}
+
+/** One identity policy that applies to a principal, with its document as raw JSON text. */
+export interface EffectivePolicy {
+  kind: 'inline' | 'managed';
+  name: string;
+  /** Managed policies only. */
+  arn?: string;
+  /** Set when the policy reaches a user through this group. */
+  group?: string;
+  document: string;
+}
+
+export interface IamApi {
+  getUser(account: string, userName: string): IamUser | undefined;
+  getRole(account: string, roleName: string): IamRole | undefined;
+  /** Inline and attached policies of the user, and of every group the user is in. */
+  policiesForUser(account: string, userName: string): EffectivePolicy[];
+  /** Inline and attached policies of the role. */
+  policiesForRole(account: string, roleName: string): EffectivePolicy[];
+  /** The default version's document of a managed policy visible to the account (AWS managed or its own). */
+  managedPolicyDocument(account: string, policyArn: string): string | undefined;
+  /** Throws MalformedPolicyDocumentException as IAM would for this document. */
+  validatePolicyDocument(text: string, kind: PolicyKind): void;
+  /**
+   * The IAM user behind a service-specific credential (e.g. a CodeCommit HTTPS Git login
+   * `alice-at-123456789012`), or undefined when the login, password, service or status do not match.
+   */
+  verifyServiceSpecificCredential(serviceUserName: string, password: string, serviceName?: string): Principal | undefined;
+  /** The account that owns an IAM access key (STS GetAccessKeyInfo). */
+  accountOfAccessKey(accessKeyId: string): string | undefined;
+  /** Records that a role was just assumed (GetRole's RoleLastUsed). */
+  recordRoleUse(account: string, roleName: string, region: string): void;
+}
+
+function userView(row: UserRow): IamUser {
+  return { account: row.account, userName: row.name, path: row.path, userId: row.id, arn: userArn(row), createdAt: row.created_at };
+}
+
+function roleView(row: RoleRow): IamRole {
+  return {
+    account: row.account, roleName: row.name, path: row.path, roleId: row.id, arn: roleArn(row), assumeRolePolicyDocument: row.trust_policy,
+    maxSessionDuration: row.max_session_duration, description: row.description ?? undefined, createdAt: row.created_at,
+  };
+}
+
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export function createIamApi(store: IamStore, clock: Clock): IamApi {
+  function policiesOf(account: string, type: 'user' | 'group' | 'role', name: string, group?: string): EffectivePolicy[] {
+    const out: EffectivePolicy[] = store.listInline(account, type, name).map((p) => ({ kind: 'inline', name: p.policy_name, group, document: p.document }));
+    for (const attachment of store.attachedTo(account, type, name)) {
+      const policy = findPolicy(store, account, attachment.policy_arn);
+      if (policy) out.push({ kind: 'managed', name: policy.name, arn: policy.arn, group, document: defaultDocument(store, account, policy) });
+    }
+    return out;
+  }
+
+  return {
+    getUser(account, userName) {
+      const row = store.getEntity('user', account, userName);
+      return row && userView(row);
+    },
+    getRole(account, roleName) {
+      const row = store.getEntity('role', account, roleName);
+      return row && roleView(row);
+    },
+    policiesForUser(account, userName) {
+      const user = store.getEntity('user', account, userName);
+      if (!user) return [];
+      const out = policiesOf(account, 'user', user.name);
+      for (const group of store.groupsOfUser(account, user.name)) out.push(...policiesOf(account, 'group', group.name, group.name));
+      return out;
+    },
+    policiesForRole(account, roleName) {
+      const role = store.getEntity('role', account, roleName);
+      return role ? policiesOf(account, 'role', role.name) : [];
+    },
+    managedPolicyDocument(account, policyArn) {
+      const policy = findPolicy(store, account, policyArn);
+      return policy && defaultDocument(store, account, policy);
+    },
+    validatePolicyDocument(text, kind) {
+      validatePolicyDocument(text, kind);
+    },
+    verifyServiceSpecificCredential(serviceUserName, password, serviceName = 'codecommit.amazonaws.com') {
+      for (const credential of store.serviceCredentialsByLogin(serviceUserName)) {
+        if (credential.service_name !== serviceName || credential.status !== 'Active' || !sameText(credential.password, password)) continue;
+        const user = store.getEntity('user', credential.account, credential.user_name);
+        if (user) return userPrincipal(user, credential.id);
+      }
+      return undefined;
+    },
+    accountOfAccessKey(accessKeyId) {
+      return store.getAccessKey(accessKeyId)?.account;
+    },
+    recordRoleUse(account, roleName, region) {
+      store.tx(() => {
+        const row = store.getEntity('role', account, roleName);
+        if (row) store.updateRole({ ...row, last_used_at: clock.now(), last_used_region: region });
+      });
+    },
+  };
+}
