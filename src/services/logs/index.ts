@@ -1,16 +1,42 @@
 /**
- * logs: model binding.
+ * CloudWatch Logs: log groups and streams, PutLogEvents/GetLogEvents/FilterLogEvents with AWS's
+ * limits, tokens and filter-pattern syntax, retention, tags. Other services write logs through
+ * `api` (LogsApi).
  *
- * Gaps: every operation answers NotImplemented (501) until its handler lands.
+ * Gaps against AWS:
+ * - Implemented: CreateLogGroup, DeleteLogGroup, DescribeLogGroups, PutLogGroupDeletionProtection,
+ *   PutRetentionPolicy, DeleteRetentionPolicy, CreateLogStream, DeleteLogStream, DescribeLogStreams,
+ *   PutLogEvents, GetLogEvents, FilterLogEvents, TagLogGroup, UntagLogGroup, ListTagsLogGroup,
+ *   TagResource, UntagResource, ListTagsForResource. Every other operation (metric and subscription
+ *   filters, Insights queries, Live Tail, exports, destinations, data protection, deliveries …)
+ *   answers NotImplemented (501).
+ * - kmsKeyId is stored and reported, not used to encrypt, and not checked against KMS.
+ * - Cross-account observability is not modelled: accountIdentifiers/includeLinkedAccounts are ignored
+ *   and ARNs of other accounts' groups are not found.
+ * - Only log groups are taggable (TagResource with any other ARN is InvalidParameterException).
+ * - Retention: expired events are invisible at once and purged when the group is next written to or
+ *   its policy changes (AWS deletes them within days); storedBytes counts UTF-8 message bytes and
+ *   is exact and immediate, where AWS's is approximate and lags.
+ * - DescribeLogStreams' lastEventTimestamp/lastIngestionTime are updated at once (AWS: eventually).
+ * - FilterLogEvents: nextToken is returned whenever more events lie in the searched range (a last page
+ *   can be empty, as on AWS); logStreamNames that do not exist are ignored; a call examines at most
+ *   100,000 events before handing back a nextToken. Filter-pattern regexes allow AWS's character set
+ *   but JavaScript regex semantics; the per-pattern regex count quota is not enforced.
+ * - Events more than 1 MB each are only refused through the 1,048,576-byte batch limit.
  */
 import { loadModel } from '../../protocol/model.js';
 import type { ServiceDefinition } from '../../protocol/types.js';
+import { LogsStore } from './store.js';
+import { createLogs } from './handlers.js';
+
+export type { LogsApi, LogsScope, LogEventInput } from './handlers.js';
 
 export const logs: ServiceDefinition = {
   name: 'logs',
   model: loadModel('logs'),
-  validationError: 'ValidationException',
-  create() {
-    return { handlers: {} };
+  // CloudWatch Logs reports constraint violations ("1 validation error detected: …") as InvalidParameterException.
+  validationError: 'InvalidParameterException',
+  create(rt) {
+    return createLogs(new LogsStore(rt.store), rt);
   },
 };

@@ -1,0 +1,305 @@
+/** CloudWatch Logs tables and their prepared statements. No SQL lives anywhere else. */
+import type { Store } from '../../core/store.js';
+
+export interface GroupRow {
+  id: number;
+  account: string;
+  region: string;
+  name: string;
+  created_at: number;
+  retention_days: number | null;
+  kms_key_id: string | null;
+  log_group_class: string;
+  deletion_protection: number;
+  /** JSON object of tag key → value. */
+  tags: string;
+}
+
+export interface GroupWithBytes extends GroupRow {
+  stored_bytes: number;
+}
+
+export interface StreamRow {
+  id: number;
+  group_id: number;
+  name: string;
+  created_at: number;
+  first_event_ts: number | null;
+  last_event_ts: number | null;
+  last_ingestion: number | null;
+  /** Number of accepted PutLogEvents calls: the basis of the (ignored) sequence tokens. */
+  sequence: number;
+  /** UTF-8 bytes of the stream's messages; summed into the group's storedBytes. */
+  stored_bytes: number;
+}
+
+export interface EventRow {
+  id: number;
+  stream_id: number;
+  ts: number;
+  ingested: number;
+  message: string;
+}
+
+/** A point in the (timestamp, id) order of events: tokens and event ids are built from it. */
+export interface EventPosition {
+  ts: number;
+  id: number;
+}
+
+export interface NewEvent {
+  timestamp: number;
+  message: string;
+}
+
+/** Lower bound inclusive, upper bound exclusive, as AWS's startTime/endTime. */
+export interface TimeRange {
+  from: number;
+  to: number;
+}
+
+export interface GroupPage {
+  /** Exclusive lower bound in name order (pagination). */
+  after?: string;
+  prefix?: string;
+  /** Case-insensitive substring of the name. */
+  contains?: string;
+  logGroupClass?: string;
+  /** Only these names (logGroupIdentifiers). */
+  names?: string[];
+  limit: number;
+}
+
+export interface StreamPage {
+  groupId: number;
+  prefix?: string;
+  orderBy: 'LogStreamName' | 'LastEventTime';
+  descending: boolean;
+  /** Exclusive bound in the requested order (pagination). */
+  after?: { key: number | string; name: string };
+  limit: number;
+}
+
+export class LogsStore {
+  private readonly stmts;
+
+  constructor(private readonly store: Store) {
+    store.migrate('logs', [
+      {
+        version: 1,
+        sql: `CREATE TABLE logs_groups (
+          id INTEGER PRIMARY KEY,
+          account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+          created_at INTEGER NOT NULL, retention_days INTEGER, kms_key_id TEXT,
+          log_group_class TEXT NOT NULL, deletion_protection INTEGER NOT NULL DEFAULT 0,
+          tags TEXT NOT NULL DEFAULT '{}',
+          UNIQUE (account, region, name)
+        );
+        CREATE TABLE logs_streams (
+          id INTEGER PRIMARY KEY,
+          group_id INTEGER NOT NULL, name TEXT NOT NULL, created_at INTEGER NOT NULL,
+          first_event_ts INTEGER, last_event_ts INTEGER, last_ingestion INTEGER,
+          sequence INTEGER NOT NULL DEFAULT 0, stored_bytes INTEGER NOT NULL DEFAULT 0,
+          UNIQUE (group_id, name)
+        );
+        -- Events carry their group so a whole group is searched (FilterLogEvents) by one index range;
+        -- no foreign keys: a per-row check would slow the PutLogEvents hot path, and the store
+        -- deletes a group's streams and events itself in one transaction.
+        CREATE TABLE logs_events (
+          id INTEGER PRIMARY KEY,
+          group_id INTEGER NOT NULL, stream_id INTEGER NOT NULL,
+          ts INTEGER NOT NULL, ingested INTEGER NOT NULL, message TEXT NOT NULL
+        );
+        CREATE INDEX logs_events_stream_time ON logs_events (stream_id, ts, id);
+        CREATE INDEX logs_events_group_time ON logs_events (group_id, ts, id);`,
+      },
+    ]);
+    const db = store.db;
+    this.stmts = {
+      groupByName: db.prepare<[string, string, string], GroupRow>('SELECT * FROM logs_groups WHERE account = ? AND region = ? AND name = ?'),
+      groupBytes: db.prepare<[number], { bytes: number | null }>('SELECT SUM(stored_bytes) AS bytes FROM logs_streams WHERE group_id = ?'),
+      insertGroup: db.prepare<Omit<GroupRow, 'id'>>(`INSERT INTO logs_groups
+        (account, region, name, created_at, retention_days, kms_key_id, log_group_class, deletion_protection, tags)
+        VALUES (@account, @region, @name, @created_at, @retention_days, @kms_key_id, @log_group_class, @deletion_protection, @tags)`),
+      deleteGroup: db.prepare<[number]>('DELETE FROM logs_groups WHERE id = ?'),
+      deleteGroupStreams: db.prepare<[number]>('DELETE FROM logs_streams WHERE group_id = ?'),
+      deleteGroupEvents: db.prepare<[number]>('DELETE FROM logs_events WHERE group_id = ?'),
+      setRetention: db.prepare<[number | null, number]>('UPDATE logs_groups SET retention_days = ? WHERE id = ?'),
+      setDeletionProtection: db.prepare<[number, number]>('UPDATE logs_groups SET deletion_protection = ? WHERE id = ?'),
+      setTags: db.prepare<[string, number]>('UPDATE logs_groups SET tags = ? WHERE id = ?'),
+      streamByName: db.prepare<[number, string], StreamRow>('SELECT * FROM logs_streams WHERE group_id = ? AND name = ?'),
+      insertStream: db.prepare<[number, string, number]>('INSERT INTO logs_streams (group_id, name, created_at) VALUES (?, ?, ?)'),
+      deleteStream: db.prepare<[number]>('DELETE FROM logs_streams WHERE id = ?'),
+      deleteStreamEvents: db.prepare<[number]>('DELETE FROM logs_events WHERE stream_id = ?'),
+      insertEvent: db.prepare<[number, number, number, number, string]>('INSERT INTO logs_events (group_id, stream_id, ts, ingested, message) VALUES (?, ?, ?, ?, ?)'),
+      recordBatch: db.prepare<{ id: number; first: number; last: number; now: number; bytes: number }>(`UPDATE logs_streams SET
+        first_event_ts = MIN(COALESCE(first_event_ts, @first), @first),
+        last_event_ts = MAX(COALESCE(last_event_ts, @last), @last),
+        last_ingestion = @now, sequence = sequence + 1, stored_bytes = stored_bytes + @bytes
+        WHERE id = @id`),
+      hasExpired: db.prepare<[number, number], { one: number }>('SELECT 1 AS one FROM logs_events WHERE group_id = ? AND ts < ? LIMIT 1'),
+      expiredBytes: db.prepare<[number, number], { stream_id: number; bytes: number }>(
+        'SELECT stream_id, SUM(length(CAST(message AS BLOB))) AS bytes FROM logs_events WHERE group_id = ? AND ts < ? GROUP BY stream_id',
+      ),
+      shrinkStream: db.prepare<[number, number]>('UPDATE logs_streams SET stored_bytes = MAX(0, stored_bytes - ?) WHERE id = ?'),
+      deleteExpired: db.prepare<[number, number]>('DELETE FROM logs_events WHERE group_id = ? AND ts < ?'),
+      streamsOfGroup: db.prepare<[number], StreamRow>('SELECT * FROM logs_streams WHERE group_id = ? ORDER BY name'),
+      streamsWithPrefix: db.prepare<[number, string, string], StreamRow>('SELECT * FROM logs_streams WHERE group_id = ? AND substr(name, 1, length(?)) = ? ORDER BY name'),
+      streamEventsForward: db.prepare<[number, number, number, number, number], EventRow>(
+        'SELECT id, stream_id, ts, ingested, message FROM logs_events WHERE stream_id = ? AND ts >= ? AND ts < ? AND (ts, id) > (?, ?) ORDER BY ts, id',
+      ),
+      streamEventsBackward: db.prepare<[number, number, number, number, number], EventRow>(
+        'SELECT id, stream_id, ts, ingested, message FROM logs_events WHERE stream_id = ? AND ts >= ? AND ts < ? AND (ts, id) < (?, ?) ORDER BY ts DESC, id DESC',
+      ),
+      groupEventsForward: db.prepare<[number, number, number, number, number], EventRow>(
+        'SELECT id, stream_id, ts, ingested, message FROM logs_events WHERE group_id = ? AND ts >= ? AND ts < ? AND (ts, id) > (?, ?) ORDER BY ts, id',
+      ),
+    };
+  }
+
+  tx<T>(fn: () => T): T {
+    return this.store.tx(fn);
+  }
+
+  group(account: string, region: string, name: string): GroupRow | undefined {
+    return this.stmts.groupByName.get(account, region, name);
+  }
+
+  groupStoredBytes(groupId: number): number {
+    return this.stmts.groupBytes.get(groupId)?.bytes ?? 0;
+  }
+
+  createGroup(row: Omit<GroupRow, 'id'>): void {
+    this.stmts.insertGroup.run(row);
+  }
+
+  deleteGroup(id: number): void {
+    this.stmts.deleteGroupEvents.run(id);
+    this.stmts.deleteGroupStreams.run(id);
+    this.stmts.deleteGroup.run(id);
+  }
+
+  setRetention(id: number, days: number | null): void {
+    this.stmts.setRetention.run(days, id);
+  }
+
+  setDeletionProtection(id: number, enabled: boolean): void {
+    this.stmts.setDeletionProtection.run(enabled ? 1 : 0, id);
+  }
+
+  setTags(id: number, tags: Record<string, string>): void {
+    this.stmts.setTags.run(JSON.stringify(tags), id);
+  }
+
+  /** One page of an account's groups in a region, in name order, with their stored bytes. */
+  listGroups(account: string, region: string, page: GroupPage): GroupWithBytes[] {
+    if (page.names?.length === 0) return [];
+    const where = ['g.account = ?', 'g.region = ?'];
+    const params: (string | number)[] = [account, region];
+    if (page.after !== undefined) {
+      where.push('g.name > ?');
+      params.push(page.after);
+    }
+    if (page.prefix !== undefined) {
+      // substr, not LIKE: LIKE folds ASCII case and names are case-sensitive.
+      where.push('substr(g.name, 1, length(?)) = ?');
+      params.push(page.prefix, page.prefix);
+    }
+    if (page.contains !== undefined) {
+      where.push("instr(lower(g.name), lower(?)) > 0");
+      params.push(page.contains);
+    }
+    if (page.logGroupClass !== undefined) {
+      where.push('g.log_group_class = ?');
+      params.push(page.logGroupClass);
+    }
+    if (page.names !== undefined) {
+      where.push(`g.name IN (${page.names.map(() => '?').join(', ')})`);
+      params.push(...page.names);
+    }
+    params.push(page.limit);
+    const sql = `SELECT g.*, COALESCE((SELECT SUM(s.stored_bytes) FROM logs_streams s WHERE s.group_id = g.id), 0) AS stored_bytes
+      FROM logs_groups g WHERE ${where.join(' AND ')} ORDER BY g.name LIMIT ?`;
+    return this.store.db.prepare<(string | number)[], GroupWithBytes>(sql).all(...params);
+  }
+
+  stream(groupId: number, name: string): StreamRow | undefined {
+    return this.stmts.streamByName.get(groupId, name);
+  }
+
+  createStream(groupId: number, name: string, now: number): void {
+    this.stmts.insertStream.run(groupId, name, now);
+  }
+
+  deleteStream(id: number): void {
+    this.stmts.deleteStreamEvents.run(id);
+    this.stmts.deleteStream.run(id);
+  }
+
+  /** Streams of a group, all or those whose name starts with `prefix`, in name order. */
+  streams(groupId: number, prefix?: string): StreamRow[] {
+    return prefix === undefined ? this.stmts.streamsOfGroup.all(groupId) : this.stmts.streamsWithPrefix.all(groupId, prefix, prefix);
+  }
+
+  /** One page of a group's streams in the requested order. */
+  listStreams(page: StreamPage): StreamRow[] {
+    const where = ['group_id = ?'];
+    const params: (string | number)[] = [page.groupId];
+    if (page.prefix !== undefined) {
+      where.push('substr(name, 1, length(?)) = ?');
+      params.push(page.prefix, page.prefix);
+    }
+    const key = page.orderBy === 'LastEventTime' ? 'COALESCE(last_event_ts, 0)' : 'name';
+    const dir = page.descending ? 'DESC' : 'ASC';
+    if (page.after) {
+      const cmp = page.descending ? '<' : '>';
+      if (page.orderBy === 'LastEventTime') {
+        where.push(`(${key}, name) ${cmp} (?, ?)`);
+        params.push(page.after.key, page.after.name);
+      } else {
+        where.push(`name ${cmp} ?`);
+        params.push(page.after.name);
+      }
+    }
+    params.push(page.limit);
+    const order = page.orderBy === 'LastEventTime' ? `${key} ${dir}, name ${dir}` : `name ${dir}`;
+    const sql = `SELECT * FROM logs_streams WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`;
+    return this.store.db.prepare<(string | number)[], StreamRow>(sql).all(...params);
+  }
+
+  /**
+   * Appends a chronologically ordered batch to a stream (inside the caller's transaction) and
+   * returns the stream's new sequence number.
+   */
+  appendEvents(stream: StreamRow, events: NewEvent[], now: number): number {
+    let bytes = 0;
+    for (const event of events) {
+      this.stmts.insertEvent.run(stream.group_id, stream.id, event.timestamp, now, event.message);
+      bytes += Buffer.byteLength(event.message, 'utf8');
+    }
+    this.stmts.recordBatch.run({ id: stream.id, first: events[0].timestamp, last: events[events.length - 1].timestamp, now, bytes });
+    return stream.sequence + 1;
+  }
+
+  /** Deletes a group's events older than `cutoff` (retention), keeping the byte counters right. */
+  purgeExpired(groupId: number, cutoff: number): void {
+    if (!this.stmts.hasExpired.get(groupId, cutoff)) return;
+    for (const { stream_id, bytes } of this.stmts.expiredBytes.all(groupId, cutoff)) this.stmts.shrinkStream.run(bytes, stream_id);
+    this.stmts.deleteExpired.run(groupId, cutoff);
+  }
+
+  /** A stream's events in `range` strictly after `after`, ascending; lazily read so callers stop early. */
+  streamEventsAfter(streamId: number, range: TimeRange, after: EventPosition): IterableIterator<EventRow> {
+    return this.stmts.streamEventsForward.iterate(streamId, range.from, range.to, after.ts, after.id);
+  }
+
+  /** A stream's events in `range` strictly before `before`, newest first. */
+  streamEventsBefore(streamId: number, range: TimeRange, before: EventPosition): IterableIterator<EventRow> {
+    return this.stmts.streamEventsBackward.iterate(streamId, range.from, range.to, before.ts, before.id);
+  }
+
+  /** A group's events (all streams interleaved) in `range` strictly after `after`, ascending. */
+  groupEventsAfter(groupId: number, range: TimeRange, after: EventPosition): IterableIterator<EventRow> {
+    return this.stmts.groupEventsForward.iterate(groupId, range.from, range.to, after.ts, after.id);
+  }
+}
