@@ -106,6 +106,8 @@ export interface Operation {
   errors: string[];
   /** Operations AWS serves without a signature (STS AssumeRoleWithWebIdentity …). */
   unsigned: boolean;
+  /** Superseded operations (S3 GetBucketLifecycle …): routing prefers their successor on the same URI. */
+  deprecated: boolean;
 }
 
 const MODELS_DIR = join(PACKAGE_ROOT, 'models');
@@ -184,6 +186,7 @@ export class ServiceModel {
       resultWrapper: op.output?.resultWrapper,
       errors: (op.errors ?? []).map((e) => e.shape),
       unsigned: op.authtype === 'none' || (op.auth?.includes('smithy.api#noAuth') ?? false),
+      deprecated: op.deprecated === true,
     };
   }
 }

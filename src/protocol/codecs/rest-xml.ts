@@ -10,10 +10,34 @@ import type { Shape } from '../model.js';
 
 const XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
+/**
+ * Key under which a handler's output may carry {@link ResponseOverrides}: the generic way for a
+ * restXml service to answer what the model alone cannot describe (a 206 or 304 status, the root
+ * element names and namespace S3 really sends, a document that is only a text root).
+ */
+export const RESPONSE_OVERRIDES = Symbol('drydock.responseOverrides');
+
+export interface ResponseOverrides {
+  /** HTTP status instead of the operation's default (206 Partial Content, 304 Not Modified …). */
+  status?: number;
+  /** Root element of the response document instead of `<Operation>Result` or the payload member's name. */
+  xmlRoot?: string;
+  /** `xmlns` of the root element when the model declares none. */
+  xmlNamespace?: string;
+  /** Render this top-level output member as the root element's text (S3 GetBucketLocation). */
+  xmlTextMember?: string;
+}
+
+/** Attaches response overrides to a handler output (merged with any it already carries). */
+export function withResponse<T extends object>(output: T, overrides: ResponseOverrides): T {
+  const current = (output as { [RESPONSE_OVERRIDES]?: ResponseOverrides })[RESPONSE_OVERRIDES];
+  return Object.assign(output, { [RESPONSE_OVERRIDES]: { ...current, ...overrides } });
+}
+
 export const restXmlCodec: CodecFactory = (model, { serializationError }): Codec => {
   const malformed = () => new AwsError(serializationError, 'The XML you provided was not well-formed or did not validate against our published schema', { status: 400 });
-  const nsAttr = (shape: Shape) => {
-    const uri = shape.xmlNamespace?.uri ?? model.metadata.xmlNamespace;
+  const nsAttr = (shape: Shape, overrides: ResponseOverrides) => {
+    const uri = shape.xmlNamespace?.uri ?? model.metadata.xmlNamespace ?? overrides.xmlNamespace;
     return uri ? ` xmlns="${uri}"` : '';
   };
   const parseDocument = (body: Buffer, shape: Shape, path: string) => {
@@ -54,11 +78,20 @@ export const restXmlCodec: CodecFactory = (model, { serializationError }): Codec
     },
     encode(op, output, requestId) {
       const value = (output ?? {}) as Record<string, unknown>;
+      const overrides = (value as { [RESPONSE_OVERRIDES]?: ResponseOverrides })[RESPONSE_OVERRIDES] ?? {};
       const headers: Record<string, string> = { 'x-amz-request-id': requestId, 'x-amz-id-2': requestId };
-      if (!op.output) return { status: op.responseCode, headers };
+      if (!op.output) return { status: overrides.status ?? op.responseCode, headers };
       const bindings = encodeHttpBindings(model, op.output, value);
       Object.assign(headers, bindings.headers);
-      const status = bindings.status ?? op.responseCode;
+      const status = overrides.status ?? bindings.status ?? op.responseCode;
+      if (status === 304) return { status, headers };
+      if (overrides.xmlTextMember !== undefined) {
+        const root = overrides.xmlRoot ?? overrides.xmlTextMember;
+        const text = value[overrides.xmlTextMember];
+        headers['content-type'] = 'application/xml';
+        const ns = nsAttr(op.output, overrides);
+        return { status, headers, body: XML_DECL + (text === undefined || text === null || text === '' ? `<${root}${ns}/>` : `<${root}${ns}>${escapeXml(String(text))}</${root}>`) };
+      }
       const payloadName = op.output.payload;
       if (payloadName) {
         const member = model.member(op.output.members![payloadName]);
@@ -66,13 +99,13 @@ export const restXmlCodec: CodecFactory = (model, { serializationError }): Codec
         if (payload === undefined || payload === null) return { status, headers };
         if (member.type === 'structure') {
           headers['content-type'] = 'application/xml';
-          return { status, headers, body: XML_DECL + writeXml(model, member, payload, member.locationName ?? payloadName, nsAttr(member)) };
+          return { status, headers, body: XML_DECL + writeXml(model, member, payload, overrides.xmlRoot ?? member.locationName ?? payloadName, nsAttr(member, overrides)) };
         }
         return { status, headers, body: payload as Buffer | string | Readable };
       }
       if (!hasBodyMembers(model, op.output)) return { status, headers };
       headers['content-type'] = 'application/xml';
-      return { status, headers, body: XML_DECL + writeXml(model, op.output, value, op.output.locationName ?? `${op.name}Result`, nsAttr(op.output)) };
+      return { status, headers, body: XML_DECL + writeXml(model, op.output, value, overrides.xmlRoot ?? op.output.locationName ?? `${op.name}Result`, nsAttr(op.output, overrides)) };
     },
     encodeError(err, requestId) {
       const { code, status } = errorWire(model, err);

@@ -12,6 +12,8 @@ interface CompiledRoute {
   labels: { name: string; greedy: boolean }[];
   literalLength: number;
   requiredHeaders: string[];
+  /** Required query-bound members: S3's UploadPart, ListParts … share a URI with PutObject, GetObject … and differ only by these. */
+  requiredQuery: string[];
 }
 
 export interface RestRouter {
@@ -35,15 +37,19 @@ export function compileRoutes(model: ServiceModel): RestRouter {
     });
     const tail = op.path.endsWith('/') || labels.some((l) => l.greedy) ? '' : '/?';
     const requiredHeaders: string[] = [];
+    const requiredQuery: string[] = [];
     if (op.input) {
       for (const name of op.input.required ?? []) {
         const member = model.member(op.input.members![name]);
         if (member.location === 'header') requiredHeaders.push(member.locationName!.toLowerCase());
+        if (member.location === 'querystring' && member.type !== 'map') requiredQuery.push(member.locationName ?? name);
       }
     }
-    routes.push({ op, pattern: new RegExp(`^${source}${tail}$`), labels, literalLength, requiredHeaders });
+    routes.push({ op, pattern: new RegExp(`^${source}${tail}$`), labels, literalLength, requiredHeaders, requiredQuery });
   }
-  const score = (r: CompiledRoute) => Object.keys(r.op.staticQuery).length * 1000 + r.requiredHeaders.length * 100 + r.literalLength;
+  // Most specific first; among equals a deprecated operation (S3 GetBucketLifecycle, …) yields to its successor.
+  const score = (r: CompiledRoute) =>
+    (Object.keys(r.op.staticQuery).length + r.requiredQuery.length) * 1000 + r.requiredHeaders.length * 100 + r.literalLength - (r.op.deprecated ? 1 : 0);
   routes.sort((a, b) => score(b) - score(a));
 
   return {
@@ -55,6 +61,7 @@ export function compileRoutes(model: ServiceModel): RestRouter {
         if (!m) continue;
         if (!Object.entries(route.op.staticQuery).every(([k, v]) => queryKeys.has(k) && (v === '' || req.query.some(([qk, qv]) => qk === k && qv === v)))) continue;
         if (!route.requiredHeaders.every((h) => req.headers[h] !== undefined)) continue;
+        if (!route.requiredQuery.every((k) => queryKeys.has(k))) continue;
         const labels: Record<string, string> = {};
         route.labels.forEach((label, i) => {
           labels[label.name] = safeDecode(m[i + 1]);

@@ -1,16 +1,91 @@
 /**
- * s3: model binding.
+ * Amazon S3: buckets (versioning, tagging, policy, default encryption and notification
+ * configuration stored), objects with versions and delete markers, ranges, conditional requests,
+ * Content-MD5 and flexible checksums (headers and aws-chunked trailers), object tagging, copies,
+ * multipart uploads, and the three listing APIs. Bodies stream to and from the blob store.
  *
- * Gaps: every operation answers NotImplemented (501) until its handler lands.
+ * Gaps:
+ * - Bucket policies, ACLs and public-access settings are stored or ignored, never enforced; every
+ *   bucket is private to its owning account (another account gets AccessDenied). ACL, CORS, lifecycle,
+ *   website, logging, replication, object lock, inventory/metrics/analytics, SelectObjectContent,
+ *   RestoreObject, GetObjectAttributes and directory buckets answer NotImplemented (501).
+ * - Notification configurations are stored; only EventBridge delivery happens (events on the core
+ *   bus when EventBridgeConfiguration is set). SNS/SQS/Lambda targets are not invoked.
+ * - Encryption is reported (SSE-S3 default, or the bucket's configured algorithm) but content is stored
+ *   unencrypted; SSE-C headers are ignored. Storage classes are recorded, not simulated.
+ * - Checksums: CRC32, CRC32C, SHA1 and SHA256 are verified and returned; CRC64NVME, SHA512, MD5 and
+ *   XXHASH algorithms answer NotImplemented. Objects uploaded without a checksum get none (AWS now
+ *   computes CRC64NVME for them).
+ * - Requests reach a bucket whatever region they are signed for (AWS redirects with 301).
+ * - PutObject conditional writes support If-None-Match: * and If-Match only.
  */
+import { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
 import { loadModel } from '../../protocol/model.js';
-import type { ServiceDefinition } from '../../protocol/types.js';
+import type { Handler, Handlers, RequestContext, ServiceDefinition } from '../../protocol/types.js';
+import { withResponse } from '../../protocol/codecs/rest-xml.js';
+import { S3Store } from './store.js';
+import { S3Core, S3_NAMESPACE } from './core.js';
+import { bucketHandlers } from './buckets.js';
+import { objectHandlers } from './objects.js';
+import { listingHandlers } from './listing.js';
+import { multipartHandlers } from './multipart.js';
+import { createApi } from './api.js';
+import { Checksum, SUPPORTED_ALGORITHMS, checksumHeader } from './checksums.js';
+import * as e from './errors.js';
+
+export type { S3Api, S3ObjectInfo } from './api.js';
+
+/**
+ * Digests of whole (non-streaming) bodies: DeleteObjects, PutBucketTagging … carry a Content-MD5
+ * or an x-amz-checksum-* header that must match what arrived. Streaming bodies are checked as they are stored.
+ */
+function checkBufferedDigests(ctx: RequestContext): void {
+  const { headers, body, stream } = ctx.http;
+  if (stream) return;
+  const md5 = headers['content-md5'];
+  if (md5 !== undefined) {
+    S3Core.checkContentMd5Form(md5);
+    if (createHash('md5').update(body).digest('base64') !== md5) throw e.badDigest();
+  }
+  for (const algorithm of SUPPORTED_ALGORITHMS) {
+    const claimed = headers[checksumHeader(algorithm)];
+    if (claimed === undefined) continue;
+    const actual = new Checksum(algorithm);
+    actual.update(body);
+    if (actual.base64() !== claimed) throw e.badChecksum(algorithm);
+  }
+}
+
+/** Every S3 response document carries S3's namespace; an unread upload body is drained on failure. */
+function s3Handler(handler: Handler): Handler {
+  return async (input: { Body?: unknown }, ctx) => {
+    try {
+      checkBufferedDigests(ctx);
+      const output = (await handler(input, ctx)) ?? {};
+      return withResponse(output as object, { xmlNamespace: S3_NAMESPACE });
+    } catch (err) {
+      if (input.Body instanceof Readable && !input.Body.readableEnded) input.Body.resume();
+      throw err;
+    }
+  };
+}
 
 export const s3: ServiceDefinition = {
   name: 's3',
   model: loadModel('s3'),
   validationError: false,
-  create() {
-    return { handlers: {} };
+  create(rt) {
+    const core = new S3Core(new S3Store(rt.store), rt);
+    const handlers: Handlers = {
+      ...bucketHandlers(core),
+      ...objectHandlers(core),
+      ...listingHandlers(core),
+      ...multipartHandlers(core),
+    };
+    return {
+      handlers: Object.fromEntries(Object.entries(handlers).map(([name, handler]) => [name, s3Handler(handler)])),
+      api: createApi(core),
+    };
   },
 };

@@ -1,0 +1,212 @@
+/** Bucket operations: lifecycle of the bucket itself and the configurations stored on it. */
+import type {
+  CreateBucketRequest, CreateBucketOutput, HeadBucketRequest, HeadBucketOutput, ListBucketsRequest, ListBucketsOutput,
+  DeleteBucketRequest, GetBucketLocationRequest, PutBucketVersioningRequest, GetBucketVersioningRequest, GetBucketVersioningOutput,
+  PutBucketTaggingRequest, GetBucketTaggingRequest, GetBucketTaggingOutput, DeleteBucketTaggingRequest, PutBucketPolicyRequest,
+  GetBucketPolicyRequest, GetBucketPolicyOutput, DeleteBucketPolicyRequest, PutBucketEncryptionRequest, GetBucketEncryptionRequest,
+  GetBucketEncryptionOutput, DeleteBucketEncryptionRequest, PutBucketNotificationConfigurationRequest,
+  GetBucketNotificationConfigurationRequest, NotificationConfiguration, ServerSideEncryptionConfiguration,
+} from '@aws-sdk/client-s3';
+import type { Handlers, RequestContext } from '../../protocol/types.js';
+import { withResponse } from '../../protocol/codecs/rest-xml.js';
+import { DEFAULT_REGION } from '../../core/accounts.js';
+import { S3Core, owner, validBucketName, validateTags } from './core.js';
+import * as e from './errors.js';
+
+/** What S3 reports for a bucket with no encryption configuration: since 2023 every bucket has SSE-S3. */
+const DEFAULT_ENCRYPTION: ServerSideEncryptionConfiguration = {
+  Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: false }],
+};
+
+const token = (name: string) => Buffer.from(name).toString('base64url');
+const untoken = (text: string) => Buffer.from(text, 'base64url').toString('utf8');
+
+export function bucketHandlers(core: S3Core): Handlers {
+  const { store, rt } = core;
+
+  return {
+    CreateBucket(input: CreateBucketRequest, ctx: RequestContext): CreateBucketOutput {
+      const name = input.Bucket!;
+      if (!validBucketName(name)) throw e.invalidBucketName(name);
+      const constraint = input.CreateBucketConfiguration?.LocationConstraint as string | undefined;
+      if (constraint === DEFAULT_REGION) throw e.invalidLocationConstraint();
+      const region = constraint ?? DEFAULT_REGION;
+      if (region !== ctx.region) throw e.illegalLocationConstraint(constraint ?? 'unspecified');
+      return store.tx(() => {
+        const existing = store.getBucket(name);
+        if (existing) {
+          if (existing.account !== ctx.account) throw e.bucketAlreadyExists(name);
+          // us-east-1 keeps S3's legacy answer: re-creating your own bucket there succeeds.
+          if (existing.region !== DEFAULT_REGION || region !== DEFAULT_REGION) throw e.bucketAlreadyOwnedByYou(name);
+          return { Location: `/${name}` };
+        }
+        store.insertBucket({ name, account: ctx.account, region, created_at: rt.clock.now(), versioning: null, tags: null, policy: null, encryption: null, notification: null });
+        return { Location: region === DEFAULT_REGION ? `/${name}` : `${ctx.endpoint}/${name}/` };
+      });
+    },
+
+    HeadBucket(input: HeadBucketRequest, ctx: RequestContext): HeadBucketOutput {
+      const bucket = core.bucket(input.Bucket!, ctx.account);
+      return { BucketRegion: bucket.region, AccessPointAlias: false };
+    },
+
+    ListBuckets(input: ListBucketsRequest, ctx: RequestContext): ListBucketsOutput {
+      const max = input.MaxBuckets ?? 10000;
+      if (max < 1 || max > 10000) throw e.invalidArgument('Argument max-buckets must be an integer between 1 and 10000.', 'max-buckets', String(max));
+      const rows = store.listBuckets(ctx.account, input.ContinuationToken ? untoken(input.ContinuationToken) : '', input.Prefix ?? '')
+        .filter((b) => !input.BucketRegion || b.region === input.BucketRegion);
+      const page = rows.slice(0, max);
+      return withResponse({
+        Buckets: page.map((b) => ({ Name: b.name, CreationDate: new Date(b.created_at), BucketRegion: b.region })),
+        Owner: owner(ctx.account),
+        Prefix: input.Prefix,
+        ContinuationToken: rows.length > max ? token(page[page.length - 1].name) : undefined,
+      }, { xmlRoot: 'ListAllMyBucketsResult' });
+    },
+
+    DeleteBucket(input: DeleteBucketRequest, ctx: RequestContext): void {
+      const blobs = store.tx(() => {
+        const bucket = core.bucket(input.Bucket!, ctx.account);
+        if (store.bucketHasVersions(bucket.name)) throw e.bucketNotEmpty(bucket.name);
+        return store.deleteBucket(bucket.name);
+      });
+      for (const id of blobs) rt.store.blobs.delete(id);
+    },
+
+    GetBucketLocation(input: GetBucketLocationRequest, ctx: RequestContext) {
+      const bucket = core.bucket(input.Bucket!, ctx.account);
+      // S3 answers with a bare <LocationConstraint> root, empty for us-east-1.
+      return withResponse({ LocationConstraint: bucket.region === DEFAULT_REGION ? undefined : bucket.region }, { xmlTextMember: 'LocationConstraint' });
+    },
+
+    PutBucketVersioning(input: PutBucketVersioningRequest, ctx: RequestContext): void {
+      const status = input.VersioningConfiguration?.Status;
+      if (status !== 'Enabled' && status !== 'Suspended') throw e.malformedXml();
+      if (input.VersioningConfiguration?.MFADelete === 'Enabled') {
+        throw e.invalidRequest('DevPay and Mfa are mutually exclusive authorization methods.');
+      }
+      store.tx(() => {
+        core.bucket(input.Bucket!, ctx.account);
+        store.setBucketConfig(input.Bucket!, 'versioning', status);
+      });
+    },
+
+    GetBucketVersioning(input: GetBucketVersioningRequest, ctx: RequestContext): GetBucketVersioningOutput {
+      const bucket = core.bucket(input.Bucket!, ctx.account);
+      return withResponse({ Status: (bucket.versioning ?? undefined) as GetBucketVersioningOutput['Status'] }, { xmlRoot: 'VersioningConfiguration' });
+    },
+
+    PutBucketTagging(input: PutBucketTaggingRequest, ctx: RequestContext): void {
+      if (!input.Tagging?.TagSet) throw e.malformedXml();
+      const tags = validateTags(input.Tagging.TagSet, 50, 'Bucket');
+      store.tx(() => {
+        core.bucket(input.Bucket!, ctx.account);
+        store.setBucketConfig(input.Bucket!, 'tags', JSON.stringify(tags));
+      });
+    },
+
+    GetBucketTagging(input: GetBucketTaggingRequest, ctx: RequestContext): GetBucketTaggingOutput {
+      const bucket = core.bucket(input.Bucket!, ctx.account);
+      if (!bucket.tags) throw e.noSuchTagSet(bucket.name);
+      return withResponse({ TagSet: JSON.parse(bucket.tags) }, { xmlRoot: 'Tagging' });
+    },
+
+    DeleteBucketTagging(input: DeleteBucketTaggingRequest, ctx: RequestContext): void {
+      store.tx(() => {
+        core.bucket(input.Bucket!, ctx.account);
+        store.setBucketConfig(input.Bucket!, 'tags', null);
+      });
+    },
+
+    PutBucketPolicy(input: PutBucketPolicyRequest, ctx: RequestContext): void {
+      const text = input.Policy ?? '';
+      let policy: unknown;
+      try {
+        policy = JSON.parse(text);
+      } catch {
+        throw e.malformedPolicy("Policies must be valid JSON and the first byte must be '{'");
+      }
+      if (!policy || typeof policy !== 'object' || Array.isArray(policy) || !text.trimStart().startsWith('{')) {
+        throw e.malformedPolicy("Policies must be valid JSON and the first byte must be '{'");
+      }
+      const statements = (policy as { Statement?: unknown }).Statement;
+      if (statements === undefined) throw e.malformedPolicy('Missing required field Statement');
+      const list = Array.isArray(statements) ? statements : [statements];
+      for (const statement of list) {
+        if (!statement || typeof statement !== 'object') throw e.malformedPolicy('Statement is not a valid JSON object');
+        const s = statement as Record<string, unknown>;
+        if (s.Effect !== 'Allow' && s.Effect !== 'Deny') throw e.malformedPolicy('Invalid effect: ' + String(s.Effect));
+        if (s.Action === undefined && s.NotAction === undefined) throw e.malformedPolicy('Missing required field Action');
+        if (s.Principal === undefined && s.NotPrincipal === undefined) throw e.malformedPolicy('Missing required field Principal');
+        if (s.Resource === undefined && s.NotResource === undefined) throw e.malformedPolicy('Missing required field Resource');
+      }
+      store.tx(() => {
+        core.bucket(input.Bucket!, ctx.account);
+        store.setBucketConfig(input.Bucket!, 'policy', text);
+      });
+    },
+
+    GetBucketPolicy(input: GetBucketPolicyRequest, ctx: RequestContext): GetBucketPolicyOutput {
+      const bucket = core.bucket(input.Bucket!, ctx.account);
+      if (!bucket.policy) throw e.noSuchBucketPolicy(bucket.name);
+      return { Policy: bucket.policy };
+    },
+
+    DeleteBucketPolicy(input: DeleteBucketPolicyRequest, ctx: RequestContext): void {
+      store.tx(() => {
+        core.bucket(input.Bucket!, ctx.account);
+        store.setBucketConfig(input.Bucket!, 'policy', null);
+      });
+    },
+
+    PutBucketEncryption(input: PutBucketEncryptionRequest, ctx: RequestContext): void {
+      const rules = input.ServerSideEncryptionConfiguration?.Rules;
+      if (!rules?.length) throw e.malformedXml();
+      for (const rule of rules) {
+        const algorithm = rule.ApplyServerSideEncryptionByDefault?.SSEAlgorithm;
+        if (algorithm !== undefined && !['AES256', 'aws:kms', 'aws:kms:dsse'].includes(algorithm)) throw e.malformedXml();
+        if (algorithm === 'AES256' && rule.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID) {
+          throw e.invalidArgument('a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse', 'ApplyServerSideEncryptionByDefault');
+        }
+      }
+      store.tx(() => {
+        core.bucket(input.Bucket!, ctx.account);
+        store.setBucketConfig(input.Bucket!, 'encryption', JSON.stringify(input.ServerSideEncryptionConfiguration));
+      });
+    },
+
+    GetBucketEncryption(input: GetBucketEncryptionRequest, ctx: RequestContext): GetBucketEncryptionOutput {
+      const bucket = core.bucket(input.Bucket!, ctx.account);
+      return { ServerSideEncryptionConfiguration: bucket.encryption ? JSON.parse(bucket.encryption) : DEFAULT_ENCRYPTION };
+    },
+
+    DeleteBucketEncryption(input: DeleteBucketEncryptionRequest, ctx: RequestContext): void {
+      store.tx(() => {
+        core.bucket(input.Bucket!, ctx.account);
+        store.setBucketConfig(input.Bucket!, 'encryption', null);
+      });
+    },
+
+    PutBucketNotificationConfiguration(input: PutBucketNotificationConfigurationRequest, ctx: RequestContext): void {
+      const config = input.NotificationConfiguration ?? {};
+      const targets = [...(config.TopicConfigurations ?? []), ...(config.QueueConfigurations ?? []), ...(config.LambdaFunctionConfigurations ?? [])];
+      for (const target of targets) {
+        if (!target.Events?.length) throw e.malformedXml();
+        for (const event of target.Events) {
+          if (!/^s3:(\*|[A-Za-z]+:[A-Za-z*]+)$/.test(event) && !/^s3:[A-Za-z]+:[A-Za-z]+:[A-Za-z*]+$/.test(event)) {
+            throw e.invalidArgument('The event is not supported for notifications', 'Event', event);
+          }
+        }
+      }
+      store.tx(() => {
+        core.bucket(input.Bucket!, ctx.account);
+        store.setBucketConfig(input.Bucket!, 'notification', JSON.stringify(config));
+      });
+    },
+
+    GetBucketNotificationConfiguration(input: GetBucketNotificationConfigurationRequest, ctx: RequestContext): NotificationConfiguration {
+      const bucket = core.bucket(input.Bucket!, ctx.account);
+      return withResponse(bucket.notification ? (JSON.parse(bucket.notification) as NotificationConfiguration) : {}, { xmlRoot: 'NotificationConfiguration' });
+    },
+  };
+}

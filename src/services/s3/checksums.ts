@@ -1,0 +1,67 @@
+/** S3 flexible checksums: the algorithms Drydock computes, and how S3 encodes and combines them. */
+import { createHash, type Hash } from 'node:crypto';
+import { Crc32 } from '@aws-crypto/crc32';
+import { Crc32c } from '@aws-crypto/crc32c';
+import { notImplementedChecksum } from './errors.js';
+
+export type ChecksumAlgorithm = 'CRC32' | 'CRC32C' | 'SHA1' | 'SHA256';
+
+export const SUPPORTED_ALGORITHMS: ChecksumAlgorithm[] = ['CRC32', 'CRC32C', 'SHA1', 'SHA256'];
+/** Modelled algorithms Drydock cannot compute: refused rather than stored unverified. */
+const UNSUPPORTED_ALGORITHMS = ['CRC64NVME', 'SHA512', 'MD5', 'XXHASH64', 'XXHASH3', 'XXHASH128'];
+
+/** The header (and trailer) an algorithm's value travels in. */
+export const checksumHeader = (algorithm: string) => `x-amz-checksum-${algorithm.toLowerCase()}`;
+
+/** Upper-cased algorithm name; throws NotImplemented for modelled algorithms Drydock lacks. */
+export function parseAlgorithm(name: string): ChecksumAlgorithm {
+  const upper = name.toUpperCase();
+  if ((SUPPORTED_ALGORITHMS as string[]).includes(upper)) return upper as ChecksumAlgorithm;
+  if (UNSUPPORTED_ALGORITHMS.includes(upper)) throw notImplementedChecksum(upper);
+  throw notImplementedChecksum(name);
+}
+
+/** Raw digest length of each algorithm, to reject malformed client values. */
+const DIGEST_BYTES: Record<ChecksumAlgorithm, number> = { CRC32: 4, CRC32C: 4, SHA1: 20, SHA256: 32 };
+
+export function isWellFormed(algorithm: ChecksumAlgorithm, base64: string): boolean {
+  return /^[A-Za-z0-9+/]+={0,2}$/.test(base64) && Buffer.from(base64, 'base64').length === DIGEST_BYTES[algorithm];
+}
+
+/** Incremental digest of one algorithm. */
+export class Checksum {
+  private readonly crc?: Crc32 | Crc32c;
+  private readonly hash?: Hash;
+
+  constructor(readonly algorithm: ChecksumAlgorithm) {
+    if (algorithm === 'CRC32') this.crc = new Crc32();
+    else if (algorithm === 'CRC32C') this.crc = new Crc32c();
+    else this.hash = createHash(algorithm === 'SHA1' ? 'sha1' : 'sha256');
+  }
+
+  update(chunk: Buffer): void {
+    if (this.crc) this.crc.update(chunk);
+    else this.hash!.update(chunk);
+  }
+
+  /** The raw digest bytes (big-endian for CRCs, as S3 encodes them). */
+  digest(): Buffer {
+    if (this.crc) {
+      const out = Buffer.alloc(4);
+      out.writeUInt32BE(this.crc.digest() >>> 0);
+      return out;
+    }
+    return this.hash!.digest();
+  }
+
+  base64(): string {
+    return this.digest().toString('base64');
+  }
+}
+
+/** S3's COMPOSITE multipart checksum: the checksum of the parts' raw checksums, suffixed `-<part count>`. */
+export function compositeChecksum(algorithm: ChecksumAlgorithm, partChecksums: string[]): string {
+  const combined = new Checksum(algorithm);
+  for (const value of partChecksums) combined.update(Buffer.from(value, 'base64'));
+  return `${combined.base64()}-${partChecksums.length}`;
+}

@@ -1,0 +1,268 @@
+/**
+ * S3 semantics shared by the wire handlers and the `api` other services use: bucket access,
+ * versions and delete markers, ingesting bodies into blobs with their digests checked, and
+ * committing a version only once its blob is complete.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { Runtime } from '../../protocol/types.js';
+import type { BlobInfo } from '../../core/store.js';
+import { AwsError } from '../../core/errors.js';
+import type { BucketRow, ObjectAttributes, ObjectRow, S3Store } from './store.js';
+import { Checksum, isWellFormed, type ChecksumAlgorithm } from './checksums.js';
+import { arn } from '../../core/arn.js';
+import * as e from './errors.js';
+
+export const S3_NAMESPACE = 'http://s3.amazonaws.com/doc/2006-03-01/';
+export const NULL_VERSION = 'null';
+const VERSION_ID = /^[A-Za-z0-9._-]{32}$/;
+
+/** The 64-hex canonical user id S3 shows as Owner.ID, derived from the account. */
+export function canonicalId(account: string): string {
+  return createHash('sha256').update(`drydock-canonical-user:${account}`).digest('hex');
+}
+
+export function owner(account: string): { ID: string; DisplayName: string } {
+  return { ID: canonicalId(account), DisplayName: account };
+}
+
+export function newVersionId(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+/** A version id as the client sent it: 'null', one of ours, or InvalidArgument. */
+export function checkVersionId(versionId: string): string {
+  if (versionId !== NULL_VERSION && !VERSION_ID.test(versionId)) throw e.invalidVersionId(versionId);
+  return versionId;
+}
+
+export const quoteEtag = (hex: string) => `"${hex}"`;
+export const unquoteEtag = (etag: string) => etag.trim().replace(/^W\//, '').replace(/^"|"$/g, '');
+
+/** Bucket names as AWS's general-purpose bucket rules allow them. */
+export function validBucketName(name: string): boolean {
+  return (
+    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name) &&
+    !name.includes('..') &&
+    !/^\d+\.\d+\.\d+\.\d+$/.test(name) &&
+    !/^(xn--|sthree-|amzn-s3-demo-)/.test(name) &&
+    !/(-s3alias|--ol-s3|\.mrap|--x-s3|--table-s3)$/.test(name)
+  );
+}
+
+/** Parses an `x-amz-tagging` header (URL query form) into a tag set. */
+export function parseTaggingHeader(header: string): { Key: string; Value: string }[] {
+  const tags: { Key: string; Value: string }[] = [];
+  for (const [Key, Value] of new URLSearchParams(header)) tags.push({ Key, Value });
+  return tags;
+}
+
+/** AWS's tag rules; `max` is 10 for objects, 50 for buckets. */
+export function validateTags(tags: { Key?: string; Value?: string }[], max: number, kind: 'Object' | 'Bucket'): { Key: string; Value: string }[] {
+  if (tags.length > max) {
+    throw new AwsError(kind === 'Object' ? 'BadRequest' : 'InvalidTag', `${kind} tags cannot be greater than ${max}`, { status: 400 });
+  }
+  const seen = new Set<string>();
+  return tags.map(({ Key, Value }) => {
+    if (Key === undefined || Key.length < 1 || Key.length > 128) throw e.invalidTag('The TagKey you have provided is invalid');
+    if ((Value ?? '').length > 256) throw e.invalidTag('The TagValue you have provided is invalid');
+    if (seen.has(Key)) throw e.invalidTag('Cannot provide multiple Tags with the same key');
+    seen.add(Key);
+    return { Key, Value: Value ?? '' };
+  });
+}
+
+/** What a body must match: a Content-MD5 and/or a flexible checksum (header or aws-chunked trailer). */
+export interface DigestExpectations {
+  contentMd5?: string;
+  /** The algorithm to compute (from a header value, `x-amz-trailer`, the SDK's algorithm header or the upload). */
+  algorithm?: ChecksumAlgorithm;
+  /** Base64 value the client sent in a header. */
+  checksum?: string;
+  /** Trailers of an aws-chunked body and the trailer holding the checksum. */
+  trailers?: Record<string, string>;
+  trailerName?: string;
+  /** x-amz-decoded-content-length of an aws-chunked body. */
+  decodedLength?: number;
+}
+
+export interface Ingested {
+  blob: BlobInfo;
+  checksum?: { algorithm: ChecksumAlgorithm; value: string };
+}
+
+export interface ObjectScope {
+  account: string;
+  region: string;
+}
+
+export class S3Core {
+  constructor(readonly store: S3Store, readonly rt: Runtime) {}
+
+  /** The bucket, if it exists and `account` owns it. */
+  bucket(name: string, account: string): BucketRow {
+    const bucket = this.store.getBucket(name);
+    if (!bucket) throw e.noSuchBucket(name);
+    if (bucket.account !== account) throw e.accessDenied();
+    return bucket;
+  }
+
+  /** Last-Modified granularity is the second, as S3 reports it. */
+  now(): number {
+    return Math.floor(this.rt.clock.now() / 1000) * 1000;
+  }
+
+  /** Checks a Content-MD5 header's form before any body is read. */
+  static checkContentMd5Form(contentMd5: string | undefined): void {
+    if (contentMd5 === undefined) return;
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(contentMd5) || Buffer.from(contentMd5, 'base64').length !== 16) throw e.invalidDigest();
+  }
+
+  /**
+   * Writes a body to a new blob, checking every digest the client declared. On any mismatch the
+   * blob is removed and the error thrown: nothing of a rejected body stays behind.
+   */
+  async ingest(source: Buffer | Readable, expect: DigestExpectations = {}): Promise<Ingested> {
+    S3Core.checkContentMd5Form(expect.contentMd5);
+    if (expect.algorithm && expect.checksum !== undefined && !isWellFormed(expect.algorithm, expect.checksum)) throw e.invalidChecksum(expect.algorithm);
+    const checksum = expect.algorithm ? new Checksum(expect.algorithm) : undefined;
+    const blob = await this.rt.store.blobs.write(source, checksum ? (chunk) => checksum.update(chunk) : undefined);
+    try {
+      if (expect.decodedLength !== undefined && expect.decodedLength !== blob.size) {
+        throw new AwsError('IncompleteBody', 'You did not provide the number of bytes specified by the x-amz-decoded-content-length HTTP header', { status: 400 });
+      }
+      if (expect.contentMd5 !== undefined && !Buffer.from(expect.contentMd5, 'base64').equals(blob.md5)) throw e.badDigest();
+      if (!checksum) return { blob };
+      const value = checksum.base64();
+      const claimed = expect.checksum ?? (expect.trailerName ? expect.trailers?.[expect.trailerName] : undefined);
+      if (claimed !== undefined && claimed !== value) throw e.badChecksum(checksum.algorithm);
+      return { blob, checksum: { algorithm: checksum.algorithm, value } };
+    } catch (err) {
+      this.rt.store.blobs.delete(blob.id);
+      throw err;
+    }
+  }
+
+  /**
+   * Makes a new current version of `key` from a complete blob. The version id follows the
+   * bucket's versioning state; a replaced 'null' version's blob is deleted after the commit.
+   * If the bucket vanished meanwhile the blob is discarded. `alongside` runs in the same
+   * transaction (CompleteMultipartUpload removes its upload there).
+   */
+  commit(
+    bucketName: string,
+    key: string,
+    account: string,
+    content: { blobId: string; size: number; etag: string; checksum?: { algorithm: string; value: string; type: string }; partSizes?: number[] },
+    attributes: ObjectAttributes,
+    alongside?: () => void,
+  ): { versionId?: string; row: Omit<ObjectRow, 'seq' | 'is_latest'> } {
+    let replaced: string | undefined;
+    let result: { versionId?: string; row: Omit<ObjectRow, 'seq' | 'is_latest'> };
+    try {
+      result = this.store.tx(() => {
+        const bucket = this.bucket(bucketName, account);
+        alongside?.();
+        const versionId = bucket.versioning === 'Enabled' ? newVersionId() : NULL_VERSION;
+        const row: Omit<ObjectRow, 'seq' | 'is_latest'> = {
+          ...attributes,
+          bucket: bucketName,
+          key,
+          version_id: versionId,
+          delete_marker: 0,
+          blob_id: content.blobId,
+          size: content.size,
+          etag: content.etag,
+          last_modified: this.now(),
+          checksum_algorithm: content.checksum?.algorithm ?? null,
+          checksum_type: content.checksum?.type ?? null,
+          checksum_value: content.checksum?.value ?? null,
+          parts_count: content.partSizes?.length ?? null,
+          part_sizes: content.partSizes ? JSON.stringify(content.partSizes) : null,
+          owner_account: account,
+        };
+        replaced = this.store.putVersion(row);
+        return { versionId: bucket.versioning ? versionId : undefined, row };
+      });
+    } catch (err) {
+      this.rt.store.blobs.delete(content.blobId);
+      throw err;
+    }
+    if (replaced) this.rt.store.blobs.delete(replaced);
+    this.notify(bucketName, 'Object Created', { key, size: content.size, etag: unquoteEtag(content.etag), 'version-id': result.versionId });
+    return result;
+  }
+
+  /**
+   * DeleteObject semantics: a version id deletes that version for good; otherwise an
+   * unversioned bucket loses the object, a versioned one gets a delete marker.
+   */
+  deleteObject(bucketName: string, key: string, account: string, versionId?: string): { deleteMarker: boolean; versionId?: string } {
+    const blobs: string[] = [];
+    const outcome = this.store.tx(() => {
+      const bucket = this.bucket(bucketName, account);
+      if (versionId !== undefined) {
+        const row = this.store.version(bucketName, key, checkVersionId(versionId));
+        if (!row) return { deleteMarker: false, versionId };
+        this.store.deleteVersion(row);
+        if (row.blob_id) blobs.push(row.blob_id);
+        return { deleteMarker: row.delete_marker === 1, versionId };
+      }
+      if (!bucket.versioning) {
+        const row = this.store.latest(bucketName, key);
+        if (row) {
+          this.store.deleteVersion(row);
+          if (row.blob_id) blobs.push(row.blob_id);
+        }
+        return { deleteMarker: false };
+      }
+      const markerId = bucket.versioning === 'Enabled' ? newVersionId() : NULL_VERSION;
+      const replaced = this.store.putVersion({
+        bucket: bucketName, key, version_id: markerId, delete_marker: 1, blob_id: null, size: 0, etag: '',
+        last_modified: this.now(), content_type: null, content_encoding: null, content_disposition: null,
+        content_language: null, cache_control: null, expires: null, website_redirect: null, storage_class: 'STANDARD',
+        metadata: '{}', tags: '[]', checksum_algorithm: null, checksum_type: null, checksum_value: null,
+        parts_count: null, part_sizes: null, owner_account: account,
+      });
+      if (replaced) blobs.push(replaced);
+      return { deleteMarker: true, versionId: markerId };
+    });
+    for (const id of blobs) this.rt.store.blobs.delete(id);
+    this.notify(bucketName, 'Object Deleted', { key, 'version-id': outcome.versionId, 'deletion-type': outcome.deleteMarker ? 'Delete Marker Created' : 'Permanently Deleted' });
+    return outcome;
+  }
+
+  /**
+   * The version a GET/HEAD addresses: NoSuchKey (with the delete-marker headers) when the
+   * current version is a delete marker, MethodNotAllowed when a delete marker is asked by id.
+   */
+  readable(bucketName: string, key: string, account: string, method: string, versionId?: string): ObjectRow {
+    this.bucket(bucketName, account);
+    if (versionId !== undefined) {
+      const row = this.store.version(bucketName, key, checkVersionId(versionId));
+      if (!row) throw e.noSuchVersion(key, versionId);
+      if (row.delete_marker) throw e.deleteMarkerNotAllowed(method, row.version_id, new Date(row.last_modified));
+      return row;
+    }
+    const row = this.store.latest(bucketName, key);
+    if (!row) throw e.noSuchKey(key);
+    if (row.delete_marker) throw e.noSuchKey(key, { 'x-amz-delete-marker': 'true', 'x-amz-version-id': row.version_id });
+    return row;
+  }
+
+  /** Publishes S3's EventBridge events for buckets that turned EventBridge delivery on. */
+  private notify(bucketName: string, detailType: 'Object Created' | 'Object Deleted', object: Record<string, unknown>): void {
+    const bucket = this.store.getBucket(bucketName);
+    if (!bucket?.notification) return;
+    const config = JSON.parse(bucket.notification) as { EventBridgeConfiguration?: unknown };
+    if (!config.EventBridgeConfiguration) return;
+    this.rt.events.publish({
+      source: 'aws.s3',
+      'detail-type': detailType,
+      account: bucket.account,
+      region: bucket.region,
+      resources: [arn('s3', '', '', bucketName)],
+      detail: { version: '0', bucket: { name: bucketName }, object, 'request-id': '', requester: bucket.account },
+    });
+  }
+}

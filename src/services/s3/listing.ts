@@ -1,0 +1,231 @@
+/** ListObjects, ListObjectsV2 and ListObjectVersions: prefixes, delimiters, markers and url encoding. */
+import type {
+  ListObjectsRequest, ListObjectsOutput, ListObjectsV2Request, ListObjectsV2Output, ListObjectVersionsRequest, ListObjectVersionsOutput,
+  _Object, ObjectVersion, DeleteMarkerEntry,
+} from '@aws-sdk/client-s3';
+import type { Handlers, RequestContext } from '../../protocol/types.js';
+import { withResponse } from '../../protocol/codecs/rest-xml.js';
+import type { ObjectRow } from './store.js';
+import { S3Core, owner } from './core.js';
+import * as e from './errors.js';
+
+/** encoding-type=url as S3 applies it: percent-encoding with `/` kept and spaces as `+`. */
+function urlEncode(text: string): string {
+  return encodeURIComponent(text).replace(/%2F/g, '/').replace(/%20/g, '+');
+}
+
+function maxKeysOf(value: number | undefined): number {
+  if (value === undefined) return 1000;
+  if (value < 0) throw e.invalidArgument('Provided max-keys not an integer or within integer range', 'max-keys', String(value));
+  return Math.min(value, 1000);
+}
+
+function checkEncodingType(value: string | undefined): void {
+  if (value !== undefined && value !== 'url') throw e.invalidArgument('Invalid Encoding Method specified in Request', 'encoding-type', value);
+}
+
+/**
+ * Groups keys under `delimiter` into common prefixes and stops after `max` entries. `skipPrefix`
+ * is a common prefix already returned (a marker that names one), whose keys are not revisited.
+ */
+function* grouped<T extends { key: string }>(rows: Iterable<T>, prefix: string, delimiter: string | undefined, skipPrefix?: string): Generator<{ row: T } | { commonPrefix: string; last: T }> {
+  let current = skipPrefix;
+  for (const row of rows) {
+    if (delimiter) {
+      const at = row.key.indexOf(delimiter, prefix.length);
+      if (at >= 0) {
+        const common = row.key.slice(0, at + delimiter.length);
+        if (common === current) continue;
+        current = common;
+        yield { commonPrefix: common, last: row };
+        continue;
+      }
+    }
+    yield { row };
+  }
+}
+
+/** A marker that names a common prefix (NextMarker of a delimited page) skips every key under it. */
+function markerPrefix(marker: string, prefix: string, delimiter: string | undefined): string | undefined {
+  if (!delimiter || !marker.startsWith(prefix) || !marker.endsWith(delimiter)) return undefined;
+  return marker.indexOf(delimiter, prefix.length) === marker.length - delimiter.length ? marker : undefined;
+}
+
+interface Page {
+  contents: ObjectRow[];
+  prefixes: string[];
+  truncated: boolean;
+  /** The last key or common prefix returned. */
+  last?: string;
+}
+
+function listPage(core: S3Core, bucket: string, prefix: string, delimiter: string | undefined, after: string, max: number): Page {
+  const page: Page = { contents: [], prefixes: [], truncated: false };
+  if (delimiter === '') delimiter = undefined;
+  const rows = core.store.listLatest(bucket, after, prefix);
+  try {
+    for (const item of grouped(rows, prefix, delimiter, markerPrefix(after, prefix, delimiter))) {
+      if (page.contents.length + page.prefixes.length >= max) {
+        page.truncated = true;
+        break;
+      }
+      if ('row' in item) {
+        page.contents.push(item.row);
+        page.last = item.row.key;
+      } else {
+        page.prefixes.push(item.commonPrefix);
+        page.last = item.commonPrefix;
+      }
+    }
+  } finally {
+    rows.return?.();
+  }
+  return page;
+}
+
+function objectEntry(row: ObjectRow, encode: (s: string) => string, fetchOwner: boolean): _Object {
+  return {
+    Key: encode(row.key),
+    LastModified: new Date(row.last_modified),
+    ETag: row.etag,
+    ChecksumAlgorithm: row.checksum_algorithm ? [row.checksum_algorithm as never] : undefined,
+    ChecksumType: (row.checksum_type ?? undefined) as _Object['ChecksumType'],
+    Size: row.size,
+    StorageClass: row.storage_class as _Object['StorageClass'],
+    Owner: fetchOwner ? owner(row.owner_account) : undefined,
+  };
+}
+
+const continuationToken = (last: string) => Buffer.from(last).toString('base64url');
+
+export function listingHandlers(core: S3Core): Handlers {
+  return {
+    ListObjects(input: ListObjectsRequest, ctx: RequestContext): ListObjectsOutput {
+      core.bucket(input.Bucket!, ctx.account);
+      checkEncodingType(input.EncodingType);
+      const encode = input.EncodingType === 'url' ? urlEncode : (s: string) => s;
+      const prefix = input.Prefix ?? '';
+      const max = maxKeysOf(input.MaxKeys);
+      const page = listPage(core, input.Bucket!, prefix, input.Delimiter, input.Marker ?? '', max);
+      return withResponse({
+        IsTruncated: page.truncated,
+        Marker: input.Marker !== undefined ? encode(input.Marker) : '',
+        NextMarker: page.truncated && input.Delimiter && page.last ? encode(page.last) : undefined,
+        Contents: page.contents.map((r) => objectEntry(r, encode, true)),
+        Name: input.Bucket,
+        Prefix: encode(prefix),
+        Delimiter: input.Delimiter ? encode(input.Delimiter) : undefined,
+        MaxKeys: max,
+        CommonPrefixes: page.prefixes.map((p) => ({ Prefix: encode(p) })),
+        EncodingType: input.EncodingType,
+      }, { xmlRoot: 'ListBucketResult' });
+    },
+
+    ListObjectsV2(input: ListObjectsV2Request, ctx: RequestContext): ListObjectsV2Output {
+      core.bucket(input.Bucket!, ctx.account);
+      checkEncodingType(input.EncodingType);
+      const encode = input.EncodingType === 'url' ? urlEncode : (s: string) => s;
+      const prefix = input.Prefix ?? '';
+      const max = maxKeysOf(input.MaxKeys);
+      let after = input.StartAfter ?? '';
+      if (input.ContinuationToken !== undefined) {
+        after = Buffer.from(input.ContinuationToken, 'base64url').toString('utf8');
+        if (!input.ContinuationToken || continuationToken(after) !== input.ContinuationToken) {
+          throw e.invalidArgument('The continuation token provided is incorrect', 'continuation-token', input.ContinuationToken);
+        }
+      }
+      const page = listPage(core, input.Bucket!, prefix, input.Delimiter, after, max);
+      return withResponse({
+        IsTruncated: page.truncated,
+        Contents: page.contents.map((r) => objectEntry(r, encode, input.FetchOwner === true)),
+        Name: input.Bucket,
+        Prefix: encode(prefix),
+        Delimiter: input.Delimiter ? encode(input.Delimiter) : undefined,
+        MaxKeys: max,
+        CommonPrefixes: page.prefixes.map((p) => ({ Prefix: encode(p) })),
+        EncodingType: input.EncodingType,
+        KeyCount: page.contents.length + page.prefixes.length,
+        ContinuationToken: input.ContinuationToken,
+        NextContinuationToken: page.truncated && page.last !== undefined ? continuationToken(page.last) : undefined,
+        StartAfter: input.StartAfter !== undefined ? encode(input.StartAfter) : undefined,
+      }, { xmlRoot: 'ListBucketResult' });
+    },
+
+    ListObjectVersions(input: ListObjectVersionsRequest, ctx: RequestContext): ListObjectVersionsOutput {
+      core.bucket(input.Bucket!, ctx.account);
+      checkEncodingType(input.EncodingType);
+      const encode = input.EncodingType === 'url' ? urlEncode : (s: string) => s;
+      const prefix = input.Prefix ?? '';
+      const max = maxKeysOf(input.MaxKeys);
+      const keyMarker = input.KeyMarker ?? '';
+      const versionMarker = input.VersionIdMarker;
+      if (versionMarker !== undefined && !keyMarker) {
+        throw e.invalidArgument('A version-id marker cannot be specified without a key marker.', 'version-id-marker', versionMarker);
+      }
+      const versions: ObjectVersion[] = [];
+      const markers: DeleteMarkerEntry[] = [];
+      const prefixes: string[] = [];
+      let truncated = false;
+      let last: { key: string; versionId?: string } | undefined;
+      // Rows from the key marker on; within the marker's key, skip up to and including the version marker.
+      let skippingMarkerKey = keyMarker !== '';
+      let passedVersionMarker = versionMarker === undefined;
+      const rows = core.store.listVersions(input.Bucket!, keyMarker, prefix);
+      const filtered = (function* () {
+        for (const row of rows) {
+          if (skippingMarkerKey && row.key === keyMarker) {
+            if (passedVersionMarker) continue;
+            if (row.version_id === versionMarker) passedVersionMarker = true;
+            continue;
+          }
+          skippingMarkerKey = false;
+          yield row;
+        }
+      })();
+      try {
+        for (const item of grouped(filtered, prefix, input.Delimiter || undefined, markerPrefix(keyMarker, prefix, input.Delimiter || undefined))) {
+          if (versions.length + markers.length + prefixes.length >= max) {
+            truncated = true;
+            break;
+          }
+          if ('commonPrefix' in item) {
+            prefixes.push(item.commonPrefix);
+            last = { key: item.commonPrefix };
+            continue;
+          }
+          const row = item.row;
+          last = { key: row.key, versionId: row.version_id };
+          const common = { Key: encode(row.key), VersionId: row.version_id, IsLatest: row.is_latest === 1, LastModified: new Date(row.last_modified), Owner: owner(row.owner_account) };
+          if (row.delete_marker) markers.push(common);
+          else {
+            versions.push({
+              ...common,
+              ETag: row.etag,
+              Size: row.size,
+              StorageClass: 'STANDARD',
+              ChecksumAlgorithm: row.checksum_algorithm ? [row.checksum_algorithm as never] : undefined,
+              ChecksumType: (row.checksum_type ?? undefined) as ObjectVersion['ChecksumType'],
+            });
+          }
+        }
+      } finally {
+        rows.return?.();
+      }
+      return withResponse({
+        IsTruncated: truncated,
+        KeyMarker: encode(keyMarker),
+        VersionIdMarker: versionMarker,
+        NextKeyMarker: truncated && last ? encode(last.key) : undefined,
+        NextVersionIdMarker: truncated && last?.versionId ? last.versionId : undefined,
+        Versions: versions,
+        DeleteMarkers: markers,
+        Name: input.Bucket,
+        Prefix: encode(prefix),
+        Delimiter: input.Delimiter ? encode(input.Delimiter) : undefined,
+        MaxKeys: max,
+        CommonPrefixes: prefixes.map((p) => ({ Prefix: encode(p) })),
+        EncodingType: input.EncodingType,
+      }, { xmlRoot: 'ListVersionsResult' });
+    },
+  };
+}

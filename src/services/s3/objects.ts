@@ -1,0 +1,372 @@
+/** Object operations: put, get, head, copy, delete and tagging of single objects. */
+import type { Readable } from 'node:stream';
+import type {
+  PutObjectRequest, PutObjectOutput, GetObjectRequest, GetObjectOutput, HeadObjectRequest, HeadObjectOutput,
+  DeleteObjectRequest, DeleteObjectOutput, DeleteObjectsRequest, DeleteObjectsOutput, CopyObjectRequest, CopyObjectOutput,
+  PutObjectTaggingRequest, PutObjectTaggingOutput, GetObjectTaggingRequest, GetObjectTaggingOutput,
+  DeleteObjectTaggingRequest, DeleteObjectTaggingOutput, DeletedObject, _Error as DeleteError,
+} from '@aws-sdk/client-s3';
+import type { Handlers, RequestContext } from '../../protocol/types.js';
+import { withResponse } from '../../protocol/codecs/rest-xml.js';
+import { AwsError } from '../../core/errors.js';
+import type { BucketRow, ObjectAttributes, ObjectRow } from './store.js';
+import { S3Core, quoteEtag, unquoteEtag, parseTaggingHeader, validateTags, NULL_VERSION, type DigestExpectations } from './core.js';
+import { parseAlgorithm, SUPPORTED_ALGORITHMS, type ChecksumAlgorithm } from './checksums.js';
+import * as e from './errors.js';
+
+const UNSUPPORTED_CHECKSUM_MEMBERS = ['CRC64NVME', 'SHA512', 'MD5', 'XXHASH64', 'XXHASH3', 'XXHASH128'];
+
+/** Request members that carry an object's content headers and metadata. */
+export interface AttributeInput {
+  ContentType?: string;
+  ContentEncoding?: string;
+  ContentDisposition?: string;
+  ContentLanguage?: string;
+  CacheControl?: string;
+  Expires?: Date;
+  WebsiteRedirectLocation?: string;
+  StorageClass?: string;
+  Metadata?: Record<string, string>;
+  Tagging?: string;
+  ChecksumAlgorithm?: string;
+  ChecksumType?: string;
+}
+
+export function attributesFrom(input: AttributeInput, checksumAlgorithm: string | null = null): ObjectAttributes {
+  // aws-chunked is how the body travelled, not how the object is encoded.
+  const encoding = (input.ContentEncoding ?? '').split(',').map((s) => s.trim()).filter((s) => s && s !== 'aws-chunked').join(',');
+  return {
+    content_type: input.ContentType ?? 'binary/octet-stream',
+    content_encoding: encoding || null,
+    content_disposition: input.ContentDisposition ?? null,
+    content_language: input.ContentLanguage ?? null,
+    cache_control: input.CacheControl ?? null,
+    expires: input.Expires ? input.Expires.toUTCString() : null,
+    website_redirect: input.WebsiteRedirectLocation ?? null,
+    storage_class: input.StorageClass ?? 'STANDARD',
+    metadata: JSON.stringify(input.Metadata ?? {}),
+    tags: JSON.stringify(input.Tagging ? validateTags(parseTaggingHeader(input.Tagging), 10, 'Object') : []),
+    checksum_algorithm: checksumAlgorithm,
+    checksum_type: null,
+  };
+}
+
+type ChecksumMembers = Partial<Record<`Checksum${string}`, string>>;
+
+/** Which checksum a body must match: a header value, an aws-chunked trailer, or only the algorithm to compute. */
+export function digestExpectations(input: { ContentMD5?: string; ChecksumAlgorithm?: string } & ChecksumMembers, ctx: RequestContext, fallback?: ChecksumAlgorithm): DigestExpectations {
+  for (const name of UNSUPPORTED_CHECKSUM_MEMBERS) if (input[`Checksum${name}`] !== undefined) parseAlgorithm(name);
+  const inHeader = SUPPORTED_ALGORITHMS.find((a) => input[`Checksum${a}`] !== undefined);
+  const trailer = ctx.http.headers['x-amz-trailer']?.trim().toLowerCase();
+  const trailerAlgorithm = trailer?.startsWith('x-amz-checksum-') ? parseAlgorithm(trailer.slice('x-amz-checksum-'.length)) : undefined;
+  const decoded = ctx.http.headers['x-amz-decoded-content-length'];
+  return {
+    contentMd5: input.ContentMD5,
+    algorithm: inHeader ?? trailerAlgorithm ?? (input.ChecksumAlgorithm ? parseAlgorithm(input.ChecksumAlgorithm) : fallback),
+    checksum: inHeader ? input[`Checksum${inHeader}`] : undefined,
+    trailers: ctx.http.trailers,
+    trailerName: trailerAlgorithm ? trailer : undefined,
+    decodedLength: decoded !== undefined ? Number(decoded) : undefined,
+  };
+}
+
+/** `{ ChecksumCRC32: value }` for an algorithm/value pair. */
+export function checksumMember(algorithm: string | null | undefined, value: string | null | undefined): Record<string, string> {
+  return algorithm && value ? { [`Checksum${algorithm}`]: value } : {};
+}
+
+function encryptionOf(bucket: BucketRow | undefined): string {
+  const config = bucket?.encryption ? (JSON.parse(bucket.encryption) as { Rules?: { ApplyServerSideEncryptionByDefault?: { SSEAlgorithm?: string } }[] }) : undefined;
+  return config?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm ?? 'AES256';
+}
+
+/** The response headers every GET/HEAD of a version carries. */
+function objectHeaders(row: ObjectRow, bucket: BucketRow | undefined): HeadObjectOutput {
+  const tags = JSON.parse(row.tags) as unknown[];
+  const expires = row.expires ? new Date(row.expires) : undefined;
+  return {
+    ETag: row.etag,
+    LastModified: new Date(row.last_modified),
+    ContentLength: row.size,
+    ContentType: row.content_type ?? undefined,
+    ContentEncoding: row.content_encoding ?? undefined,
+    ContentDisposition: row.content_disposition ?? undefined,
+    ContentLanguage: row.content_language ?? undefined,
+    CacheControl: row.cache_control ?? undefined,
+    Expires: expires && !Number.isNaN(expires.getTime()) ? expires : undefined,
+    WebsiteRedirectLocation: row.website_redirect ?? undefined,
+    Metadata: JSON.parse(row.metadata) as Record<string, string>,
+    VersionId: row.version_id !== NULL_VERSION || bucket?.versioning ? row.version_id : undefined,
+    AcceptRanges: 'bytes',
+    TagCount: tags.length || undefined,
+    StorageClass: row.storage_class !== 'STANDARD' ? (row.storage_class as HeadObjectOutput['StorageClass']) : undefined,
+    ServerSideEncryption: encryptionOf(bucket) as HeadObjectOutput['ServerSideEncryption'],
+  };
+}
+
+function etagList(header: string): string[] {
+  return header.split(',').map((s) => unquoteEtag(s)).filter(Boolean);
+}
+
+/** RFC 7232 evaluation as S3 does it: 412 PreconditionFailed or 'not-modified' (304). */
+function evaluateConditions(
+  row: { etag: string; last_modified: number },
+  c: { IfMatch?: string; IfNoneMatch?: string; IfModifiedSince?: Date; IfUnmodifiedSince?: Date },
+  names = { ifMatch: 'If-Match', ifUnmodifiedSince: 'If-Unmodified-Since' },
+): 'not-modified' | undefined {
+  const etag = unquoteEtag(row.etag);
+  if (c.IfMatch !== undefined) {
+    const list = etagList(c.IfMatch);
+    if (!list.includes('*') && !list.includes(etag)) throw e.preconditionFailed(names.ifMatch);
+  } else if (c.IfUnmodifiedSince && row.last_modified > c.IfUnmodifiedSince.getTime()) {
+    throw e.preconditionFailed(names.ifUnmodifiedSince);
+  }
+  if (c.IfNoneMatch !== undefined) {
+    const list = etagList(c.IfNoneMatch);
+    if (list.includes('*') || list.includes(etag)) return 'not-modified';
+  } else if (c.IfModifiedSince && row.last_modified <= c.IfModifiedSince.getTime()) {
+    return 'not-modified';
+  }
+  return undefined;
+}
+
+/** A single `bytes=` range resolved against `size`; undefined when the header is absent or not a usable range. */
+export function resolveRange(header: string | undefined, size: number): { start: number; end: number } | undefined {
+  if (!header) return undefined;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return undefined;
+  if (m[1] === '') {
+    const suffix = Number(m[2]);
+    if (suffix === 0 || size === 0) throw e.invalidRange(header, size);
+    return { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(m[1]);
+  const end = m[2] === '' ? size - 1 : Number(m[2]);
+  if (end < start) return undefined;
+  if (start >= size) throw e.invalidRange(header, size);
+  return { start, end: Math.min(end, size - 1) };
+}
+
+/** The byte range of part `partNumber` of a version (multipart objects keep their part sizes). */
+function partRange(row: ObjectRow, partNumber: number): { start: number; end: number } | undefined {
+  const sizes = row.part_sizes ? (JSON.parse(row.part_sizes) as number[]) : [row.size];
+  if (partNumber < 1 || partNumber > sizes.length) {
+    throw new AwsError('InvalidPartNumber', 'The requested partnumber is not satisfiable', { status: 416, fields: { PartNumberRequested: partNumber, ActualPartCount: sizes.length } });
+  }
+  if (!row.part_sizes) return undefined;
+  const start = sizes.slice(0, partNumber - 1).reduce((a, b) => a + b, 0);
+  return { start, end: start + sizes[partNumber - 1] - 1 };
+}
+
+/** Parses `x-amz-copy-source`: `bucket/key` (URL-encoded, optional leading slash) and an optional `?versionId=`. */
+export function parseCopySource(header: string): { bucket: string; key: string; versionId?: string } {
+  const q = header.indexOf('?');
+  const path = q < 0 ? header : header.slice(0, q);
+  const versionId = q < 0 ? undefined : (new URLSearchParams(header.slice(q + 1)).get('versionId') ?? undefined);
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path).replace(/^\//, '');
+  } catch {
+    decoded = '';
+  }
+  const slash = decoded.indexOf('/');
+  if (slash <= 0 || slash === decoded.length - 1) {
+    throw e.invalidArgument('Invalid copy source object key', 'x-amz-copy-source', header);
+  }
+  return { bucket: decoded.slice(0, slash), key: decoded.slice(slash + 1), versionId };
+}
+
+export function copySourceConditions(row: ObjectRow, input: { CopySourceIfMatch?: string; CopySourceIfNoneMatch?: string; CopySourceIfModifiedSince?: Date; CopySourceIfUnmodifiedSince?: Date }): void {
+  const outcome = evaluateConditions(row, {
+    IfMatch: input.CopySourceIfMatch,
+    IfNoneMatch: input.CopySourceIfNoneMatch,
+    IfModifiedSince: input.CopySourceIfModifiedSince,
+    IfUnmodifiedSince: input.CopySourceIfUnmodifiedSince,
+  }, { ifMatch: 'x-amz-copy-source-If-Match', ifUnmodifiedSince: 'x-amz-copy-source-If-Unmodified-Since' });
+  if (outcome === 'not-modified') {
+    throw e.preconditionFailed(input.CopySourceIfNoneMatch !== undefined ? 'x-amz-copy-source-If-None-Match' : 'x-amz-copy-source-If-Modified-Since');
+  }
+}
+
+export function objectHandlers(core: S3Core): Handlers {
+  const { store, rt } = core;
+
+  /** PutObject's own conditional write: If-None-Match: * and If-Match against the current version. */
+  const checkWriteConditions = (bucket: string, key: string, input: { IfMatch?: string; IfNoneMatch?: string }) => {
+    if (input.IfMatch === undefined && input.IfNoneMatch === undefined) return;
+    const current = store.latest(bucket, key);
+    const live = current && !current.delete_marker ? current : undefined;
+    if (input.IfNoneMatch !== undefined) {
+      if (input.IfNoneMatch.trim() !== '*') throw new AwsError('NotImplemented', 'A header you provided implies functionality that is not implemented', { status: 501, fields: { Header: 'If-None-Match' } });
+      if (live) throw e.preconditionFailed('If-None-Match');
+    }
+    if (input.IfMatch !== undefined) {
+      if (!live) throw e.noSuchKey(key);
+      if (!etagList(input.IfMatch).includes(unquoteEtag(live.etag))) throw e.preconditionFailed('If-Match');
+    }
+  };
+
+  return {
+    async PutObject(input: PutObjectRequest & { Body: Readable }, ctx: RequestContext): Promise<PutObjectOutput> {
+      const bucket = core.bucket(input.Bucket!, ctx.account);
+      const attributes = attributesFrom(input as AttributeInput);
+      checkWriteConditions(bucket.name, input.Key!, input);
+      const { blob, checksum } = await core.ingest(input.Body, digestExpectations(input as never, ctx));
+      checkWriteConditions(bucket.name, input.Key!, input);
+      const etag = quoteEtag(blob.md5.toString('hex'));
+      const { versionId } = core.commit(bucket.name, input.Key!, ctx.account, {
+        blobId: blob.id, size: blob.size, etag,
+        checksum: checksum && { ...checksum, type: 'FULL_OBJECT' },
+      }, { ...attributes, checksum_algorithm: checksum?.algorithm ?? null });
+      return {
+        ETag: etag,
+        VersionId: versionId,
+        ServerSideEncryption: encryptionOf(bucket) as PutObjectOutput['ServerSideEncryption'],
+        ...checksumMember(checksum?.algorithm, checksum?.value),
+        ChecksumType: checksum ? 'FULL_OBJECT' : undefined,
+      };
+    },
+
+    GetObject(input: GetObjectRequest, ctx: RequestContext): GetObjectOutput {
+      const row = core.readable(input.Bucket!, input.Key!, ctx.account, 'GET', input.VersionId);
+      const bucket = store.getBucket(input.Bucket!);
+      const headers: GetObjectOutput = objectHeaders(row, bucket);
+      if (evaluateConditions(row, input) === 'not-modified') {
+        return withResponse({ ETag: row.etag, LastModified: headers.LastModified, VersionId: headers.VersionId }, { status: 304 });
+      }
+      let range: { start: number; end: number } | undefined;
+      if (input.PartNumber !== undefined) {
+        range = partRange(row, input.PartNumber);
+        if (row.parts_count) headers.PartsCount = row.parts_count;
+      } else {
+        range = resolveRange(input.Range, row.size);
+      }
+      Object.assign(headers, {
+        ContentType: input.ResponseContentType ?? headers.ContentType,
+        ContentDisposition: input.ResponseContentDisposition ?? headers.ContentDisposition,
+        ContentEncoding: input.ResponseContentEncoding ?? headers.ContentEncoding,
+        ContentLanguage: input.ResponseContentLanguage ?? headers.ContentLanguage,
+        CacheControl: input.ResponseCacheControl ?? headers.CacheControl,
+        Expires: input.ResponseExpires ?? headers.Expires,
+      });
+      if (!range) {
+        if (input.ChecksumMode === 'ENABLED') Object.assign(headers, checksumMember(row.checksum_algorithm, row.checksum_value), { ChecksumType: row.checksum_type ?? undefined });
+        return { ...headers, Body: rt.store.blobs.stream(row.blob_id!) as unknown as GetObjectOutput['Body'] };
+      }
+      return withResponse({
+        ...headers,
+        ContentLength: range.end - range.start + 1,
+        ContentRange: `bytes ${range.start}-${range.end}/${row.size}`,
+        Body: rt.store.blobs.stream(row.blob_id!, range) as unknown as GetObjectOutput['Body'],
+      }, { status: 206 });
+    },
+
+    HeadObject(input: HeadObjectRequest, ctx: RequestContext): HeadObjectOutput {
+      const row = core.readable(input.Bucket!, input.Key!, ctx.account, 'HEAD', input.VersionId);
+      const headers = objectHeaders(row, store.getBucket(input.Bucket!));
+      if (evaluateConditions(row, input) === 'not-modified') {
+        return withResponse({ ETag: row.etag, LastModified: headers.LastModified, VersionId: headers.VersionId }, { status: 304 });
+      }
+      if (input.PartNumber !== undefined) {
+        const range = partRange(row, input.PartNumber);
+        if (row.parts_count) headers.PartsCount = row.parts_count;
+        if (range) {
+          return withResponse({ ...headers, ContentLength: range.end - range.start + 1, ContentRange: `bytes ${range.start}-${range.end}/${row.size}` }, { status: 206 });
+        }
+      } else {
+        const range = resolveRange(input.Range, row.size);
+        if (range) return withResponse({ ...headers, ContentLength: range.end - range.start + 1, ContentRange: `bytes ${range.start}-${range.end}/${row.size}` }, { status: 206 });
+      }
+      if (input.ChecksumMode === 'ENABLED') Object.assign(headers, checksumMember(row.checksum_algorithm, row.checksum_value), { ChecksumType: row.checksum_type ?? undefined });
+      return headers;
+    },
+
+    DeleteObject(input: DeleteObjectRequest, ctx: RequestContext): DeleteObjectOutput {
+      const outcome = core.deleteObject(input.Bucket!, input.Key!, ctx.account, input.VersionId);
+      return { DeleteMarker: outcome.deleteMarker || undefined, VersionId: outcome.versionId };
+    },
+
+    DeleteObjects(input: DeleteObjectsRequest, ctx: RequestContext): DeleteObjectsOutput {
+      const objects = input.Delete?.Objects;
+      if (!objects || objects.length === 0 || objects.length > 1000) throw e.malformedXml();
+      core.bucket(input.Bucket!, ctx.account);
+      const deleted: DeletedObject[] = [];
+      const errors: DeleteError[] = [];
+      for (const object of objects) {
+        if (!object.Key) throw e.malformedXml();
+        try {
+          const outcome = core.deleteObject(input.Bucket!, object.Key, ctx.account, object.VersionId);
+          deleted.push({
+            Key: object.Key,
+            VersionId: object.VersionId,
+            DeleteMarker: outcome.deleteMarker || undefined,
+            DeleteMarkerVersionId: outcome.deleteMarker ? outcome.versionId : undefined,
+          });
+        } catch (err) {
+          if (!(err instanceof AwsError)) throw err;
+          errors.push({ Key: object.Key, VersionId: object.VersionId, Code: err.code, Message: err.message });
+        }
+      }
+      return withResponse({ Deleted: input.Delete!.Quiet ? undefined : deleted, Errors: errors.length ? errors : undefined }, { xmlRoot: 'DeleteResult' });
+    },
+
+    async CopyObject(input: CopyObjectRequest, ctx: RequestContext): Promise<CopyObjectOutput> {
+      const target = core.bucket(input.Bucket!, ctx.account);
+      const source = parseCopySource(input.CopySource!);
+      const row = core.readable(source.bucket, source.key, ctx.account, 'GET', source.versionId);
+      copySourceConditions(row, input);
+      const replaceMetadata = input.MetadataDirective === 'REPLACE';
+      const replaceTags = input.TaggingDirective === 'REPLACE';
+      if (input.MetadataDirective && !['COPY', 'REPLACE'].includes(input.MetadataDirective)) {
+        throw e.invalidArgument('Unknown metadata directive.', 'x-amz-metadata-directive', input.MetadataDirective);
+      }
+      const sameObject = source.bucket === input.Bucket && source.key === input.Key && (source.versionId === undefined || row.is_latest === 1);
+      if (sameObject && !replaceMetadata && !input.StorageClass && !input.WebsiteRedirectLocation && !input.ServerSideEncryption) {
+        throw e.invalidRequest("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
+      }
+      const algorithm = input.ChecksumAlgorithm ? parseAlgorithm(input.ChecksumAlgorithm) : (row.checksum_algorithm as ChecksumAlgorithm | null) ?? undefined;
+      const copied = replaceMetadata ? attributesFrom(input as AttributeInput) : {
+        content_type: row.content_type, content_encoding: row.content_encoding, content_disposition: row.content_disposition,
+        content_language: row.content_language, cache_control: row.cache_control, expires: row.expires,
+        website_redirect: input.WebsiteRedirectLocation ?? row.website_redirect, storage_class: input.StorageClass ?? row.storage_class,
+        metadata: row.metadata, tags: row.tags, checksum_algorithm: null, checksum_type: null,
+      };
+      copied.tags = replaceTags ? JSON.stringify(input.Tagging ? validateTags(parseTaggingHeader(input.Tagging), 10, 'Object') : []) : row.tags;
+      const { blob, checksum } = await core.ingest(rt.store.blobs.stream(row.blob_id!), { algorithm });
+      const etag = quoteEtag(blob.md5.toString('hex'));
+      const { versionId, row: written } = core.commit(target.name, input.Key!, ctx.account, {
+        blobId: blob.id, size: blob.size, etag, checksum: checksum && { ...checksum, type: 'FULL_OBJECT' },
+      }, { ...copied, checksum_algorithm: checksum?.algorithm ?? null });
+      return withResponse({
+        CopyObjectResult: { ETag: etag, LastModified: new Date(written.last_modified), ...checksumMember(checksum?.algorithm, checksum?.value), ChecksumType: checksum ? 'FULL_OBJECT' : undefined },
+        VersionId: versionId,
+        CopySourceVersionId: row.version_id !== NULL_VERSION ? row.version_id : undefined,
+        ServerSideEncryption: encryptionOf(target) as CopyObjectOutput['ServerSideEncryption'],
+      }, { xmlRoot: 'CopyObjectResult' });
+    },
+
+    PutObjectTagging(input: PutObjectTaggingRequest, ctx: RequestContext): PutObjectTaggingOutput {
+      if (!input.Tagging?.TagSet) throw e.malformedXml();
+      const tags = validateTags(input.Tagging.TagSet, 10, 'Object');
+      return store.tx(() => {
+        const row = core.readable(input.Bucket!, input.Key!, ctx.account, 'PUT', input.VersionId);
+        store.setObjectTags(row, JSON.stringify(tags));
+        return { VersionId: row.version_id !== NULL_VERSION ? row.version_id : undefined };
+      });
+    },
+
+    GetObjectTagging(input: GetObjectTaggingRequest, ctx: RequestContext): GetObjectTaggingOutput {
+      const row = core.readable(input.Bucket!, input.Key!, ctx.account, 'GET', input.VersionId);
+      return withResponse({ TagSet: JSON.parse(row.tags), VersionId: row.version_id !== NULL_VERSION ? row.version_id : undefined }, { xmlRoot: 'Tagging' });
+    },
+
+    DeleteObjectTagging(input: DeleteObjectTaggingRequest, ctx: RequestContext): DeleteObjectTaggingOutput {
+      return store.tx(() => {
+        const row = core.readable(input.Bucket!, input.Key!, ctx.account, 'DELETE', input.VersionId);
+        store.setObjectTags(row, '[]');
+        return { VersionId: row.version_id !== NULL_VERSION ? row.version_id : undefined };
+      });
+    },
+  };
+}
+

@@ -1,0 +1,275 @@
+/** S3 tables and their prepared statements. No SQL lives anywhere else. */
+import type { Store } from '../../core/store.js';
+
+export interface BucketRow {
+  name: string;
+  account: string;
+  region: string;
+  created_at: number;
+  /** NULL until versioning is first configured, then 'Enabled' or 'Suspended'. */
+  versioning: string | null;
+  tags: string | null;
+  policy: string | null;
+  encryption: string | null;
+  notification: string | null;
+}
+
+/** Object fields that travel with every version (and with a multipart upload until it completes). */
+export interface ObjectAttributes {
+  content_type: string | null;
+  content_encoding: string | null;
+  content_disposition: string | null;
+  content_language: string | null;
+  cache_control: string | null;
+  expires: string | null;
+  website_redirect: string | null;
+  storage_class: string;
+  /** JSON object of x-amz-meta-* values. */
+  metadata: string;
+  /** JSON array of {Key, Value}. */
+  tags: string;
+  checksum_algorithm: string | null;
+  checksum_type: string | null;
+}
+
+export interface ObjectRow extends ObjectAttributes {
+  seq: number;
+  bucket: string;
+  key: string;
+  version_id: string;
+  is_latest: number;
+  delete_marker: number;
+  blob_id: string | null;
+  size: number;
+  etag: string;
+  last_modified: number;
+  checksum_value: string | null;
+  parts_count: number | null;
+  /** JSON array of the part sizes of a multipart object (GetObject/HeadObject partNumber). */
+  part_sizes: string | null;
+  owner_account: string;
+}
+
+export interface UploadRow extends ObjectAttributes {
+  upload_id: string;
+  bucket: string;
+  key: string;
+  initiated: number;
+  owner_account: string;
+}
+
+export interface PartRow {
+  upload_id: string;
+  part_number: number;
+  blob_id: string;
+  size: number;
+  etag: string;
+  checksum_value: string | null;
+  last_modified: number;
+}
+
+export type BucketConfig = 'tags' | 'policy' | 'encryption' | 'notification' | 'versioning';
+
+const OBJECT_COLUMNS = `bucket, key, version_id, is_latest, delete_marker, blob_id, size, etag, last_modified,
+  content_type, content_encoding, content_disposition, content_language, cache_control, expires, website_redirect,
+  storage_class, metadata, tags, checksum_algorithm, checksum_type, checksum_value, parts_count, part_sizes, owner_account`;
+/** `column` starts with the @prefix parameter, case-sensitively (LIKE is not). */
+const STARTS_WITH = (column: string) => `substr(${column}, 1, length(@prefix)) = @prefix`;
+const OBJECT_VALUES = OBJECT_COLUMNS.split(',').map((c) => `@${c.trim()}`).join(', ');
+
+export class S3Store {
+  private readonly s;
+
+  constructor(private readonly store: Store) {
+    store.migrate('s3', [
+      {
+        version: 1,
+        sql: `CREATE TABLE s3_buckets (
+          name TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, created_at INTEGER NOT NULL,
+          versioning TEXT, tags TEXT, policy TEXT, encryption TEXT, notification TEXT
+        );
+        CREATE INDEX s3_buckets_account ON s3_buckets (account, name);
+        CREATE TABLE s3_objects (
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          bucket TEXT NOT NULL, key TEXT NOT NULL, version_id TEXT NOT NULL,
+          is_latest INTEGER NOT NULL, delete_marker INTEGER NOT NULL, blob_id TEXT,
+          size INTEGER NOT NULL, etag TEXT NOT NULL, last_modified INTEGER NOT NULL,
+          content_type TEXT, content_encoding TEXT, content_disposition TEXT, content_language TEXT,
+          cache_control TEXT, expires TEXT, website_redirect TEXT, storage_class TEXT NOT NULL,
+          metadata TEXT NOT NULL, tags TEXT NOT NULL, checksum_algorithm TEXT, checksum_type TEXT, checksum_value TEXT,
+          parts_count INTEGER, part_sizes TEXT, owner_account TEXT NOT NULL,
+          UNIQUE (bucket, key, version_id)
+        );
+        CREATE INDEX s3_objects_latest ON s3_objects (bucket, is_latest, key);
+        CREATE INDEX s3_objects_versions ON s3_objects (bucket, key, seq);
+        CREATE TABLE s3_uploads (
+          upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, initiated INTEGER NOT NULL,
+          content_type TEXT, content_encoding TEXT, content_disposition TEXT, content_language TEXT,
+          cache_control TEXT, expires TEXT, website_redirect TEXT, storage_class TEXT NOT NULL,
+          metadata TEXT NOT NULL, tags TEXT NOT NULL, checksum_algorithm TEXT, checksum_type TEXT, owner_account TEXT NOT NULL
+        );
+        CREATE INDEX s3_uploads_bucket ON s3_uploads (bucket, key, initiated);
+        CREATE TABLE s3_parts (
+          upload_id TEXT NOT NULL, part_number INTEGER NOT NULL, blob_id TEXT NOT NULL, size INTEGER NOT NULL,
+          etag TEXT NOT NULL, checksum_value TEXT, last_modified INTEGER NOT NULL,
+          PRIMARY KEY (upload_id, part_number)
+        );`,
+      },
+    ]);
+    const db = store.db;
+    this.s = {
+      getBucket: db.prepare<[string], BucketRow>('SELECT * FROM s3_buckets WHERE name = ?'),
+      insertBucket: db.prepare<BucketRow>(`INSERT INTO s3_buckets (name, account, region, created_at, versioning, tags, policy, encryption, notification)
+        VALUES (@name, @account, @region, @created_at, @versioning, @tags, @policy, @encryption, @notification)`),
+      listBuckets: db.prepare<{ account: string; after: string; prefix: string }, BucketRow>(`SELECT * FROM s3_buckets
+        WHERE account = @account AND name > @after AND ${STARTS_WITH('name')} ORDER BY name`),
+      deleteBucket: db.prepare<[string]>('DELETE FROM s3_buckets WHERE name = ?'),
+      countVersions: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM (SELECT 1 FROM s3_objects WHERE bucket = ? LIMIT 1)'),
+      setConfig: Object.fromEntries((['tags', 'policy', 'encryption', 'notification', 'versioning'] as BucketConfig[]).map((c) => [c, db.prepare<[string | null, string]>(`UPDATE s3_buckets SET ${c} = ? WHERE name = ?`)])) as Record<BucketConfig, ReturnType<typeof db.prepare<[string | null, string]>>>,
+
+      latest: db.prepare<[string, string], ObjectRow>('SELECT * FROM s3_objects WHERE bucket = ? AND key = ? AND is_latest = 1'),
+      version: db.prepare<[string, string, string], ObjectRow>('SELECT * FROM s3_objects WHERE bucket = ? AND key = ? AND version_id = ?'),
+      insertObject: db.prepare<Omit<ObjectRow, 'seq'>>(`INSERT INTO s3_objects (${OBJECT_COLUMNS}) VALUES (${OBJECT_VALUES})`),
+      clearLatest: db.prepare<[string, string]>('UPDATE s3_objects SET is_latest = 0 WHERE bucket = ? AND key = ? AND is_latest = 1'),
+      deleteVersion: db.prepare<[number]>('DELETE FROM s3_objects WHERE seq = ?'),
+      promoteNewest: db.prepare<[string, string, string, string]>(`UPDATE s3_objects SET is_latest = 1 WHERE seq =
+        (SELECT MAX(seq) FROM s3_objects WHERE bucket = ? AND key = ?) AND bucket = ? AND key = ?`),
+      setObjectTags: db.prepare<[string, number]>('UPDATE s3_objects SET tags = ? WHERE seq = ?'),
+      listLatest: db.prepare<{ bucket: string; after: string; prefix: string }, ObjectRow>(`SELECT * FROM s3_objects
+        WHERE bucket = @bucket AND is_latest = 1 AND delete_marker = 0 AND key > @after AND ${STARTS_WITH('key')} ORDER BY key`),
+      listVersions: db.prepare<{ bucket: string; after: string; prefix: string }, ObjectRow>(`SELECT * FROM s3_objects
+        WHERE bucket = @bucket AND key >= @after AND ${STARTS_WITH('key')} ORDER BY key, seq DESC`),
+
+      insertUpload: db.prepare<UploadRow>(`INSERT INTO s3_uploads (upload_id, bucket, key, initiated, content_type, content_encoding,
+        content_disposition, content_language, cache_control, expires, website_redirect, storage_class, metadata, tags,
+        checksum_algorithm, checksum_type, owner_account)
+        VALUES (@upload_id, @bucket, @key, @initiated, @content_type, @content_encoding, @content_disposition, @content_language,
+        @cache_control, @expires, @website_redirect, @storage_class, @metadata, @tags, @checksum_algorithm, @checksum_type, @owner_account)`),
+      getUpload: db.prepare<[string], UploadRow>('SELECT * FROM s3_uploads WHERE upload_id = ?'),
+      deleteUpload: db.prepare<[string]>('DELETE FROM s3_uploads WHERE upload_id = ?'),
+      listUploads: db.prepare<{ bucket: string; prefix: string }, UploadRow>(`SELECT * FROM s3_uploads
+        WHERE bucket = @bucket AND ${STARTS_WITH('key')} ORDER BY key, initiated, upload_id`),
+      uploadsOfBucket: db.prepare<[string], UploadRow>('SELECT * FROM s3_uploads WHERE bucket = ?'),
+      getPart: db.prepare<[string, number], PartRow>('SELECT * FROM s3_parts WHERE upload_id = ? AND part_number = ?'),
+      upsertPart: db.prepare<PartRow>(`INSERT INTO s3_parts (upload_id, part_number, blob_id, size, etag, checksum_value, last_modified)
+        VALUES (@upload_id, @part_number, @blob_id, @size, @etag, @checksum_value, @last_modified)
+        ON CONFLICT (upload_id, part_number) DO UPDATE SET blob_id = excluded.blob_id, size = excluded.size, etag = excluded.etag,
+          checksum_value = excluded.checksum_value, last_modified = excluded.last_modified`),
+      listParts: db.prepare<[string, number, number], PartRow>('SELECT * FROM s3_parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?'),
+      allParts: db.prepare<[string], PartRow>('SELECT * FROM s3_parts WHERE upload_id = ? ORDER BY part_number'),
+      deleteParts: db.prepare<[string]>('DELETE FROM s3_parts WHERE upload_id = ?'),
+    };
+  }
+
+  tx<T>(fn: () => T): T {
+    return this.store.tx(fn);
+  }
+
+  getBucket(name: string): BucketRow | undefined {
+    return this.s.getBucket.get(name);
+  }
+
+  insertBucket(row: BucketRow): void {
+    this.s.insertBucket.run(row);
+  }
+
+  /** The account's buckets after `after` whose names start with `prefix`, by name. */
+  listBuckets(account: string, after: string, prefix: string): BucketRow[] {
+    return this.s.listBuckets.all({ account, after, prefix });
+  }
+
+  bucketHasVersions(name: string): boolean {
+    return this.s.countVersions.get(name)!.n > 0;
+  }
+
+  /** Deletes the bucket and its in-progress uploads; returns the blobs to remove once committed. */
+  deleteBucket(name: string): string[] {
+    const blobs: string[] = [];
+    for (const upload of this.s.uploadsOfBucket.all(name)) blobs.push(...this.deleteUpload(upload.upload_id));
+    this.s.deleteBucket.run(name);
+    return blobs;
+  }
+
+  setBucketConfig(name: string, config: BucketConfig, value: string | null): void {
+    this.s.setConfig[config].run(value, name);
+  }
+
+  latest(bucket: string, key: string): ObjectRow | undefined {
+    return this.s.latest.get(bucket, key);
+  }
+
+  version(bucket: string, key: string, versionId: string): ObjectRow | undefined {
+    return this.s.version.get(bucket, key, versionId);
+  }
+
+  /**
+   * Makes `row` the latest version of its key. A version with the same id (the 'null' version of
+   * unversioned or suspended buckets) is replaced; its blob id is returned for deletion after commit.
+   */
+  putVersion(row: Omit<ObjectRow, 'seq' | 'is_latest'>): string | undefined {
+    const replaced = this.s.version.get(row.bucket, row.key, row.version_id);
+    if (replaced) this.s.deleteVersion.run(replaced.seq);
+    this.s.clearLatest.run(row.bucket, row.key);
+    this.s.insertObject.run({ ...row, is_latest: 1 });
+    return replaced?.blob_id ?? undefined;
+  }
+
+  /** Permanently removes one version; the newest remaining one becomes the latest. */
+  deleteVersion(row: ObjectRow): void {
+    this.s.deleteVersion.run(row.seq);
+    if (row.is_latest) this.s.promoteNewest.run(row.bucket, row.key, row.bucket, row.key);
+  }
+
+  setObjectTags(row: ObjectRow, tags: string): void {
+    this.s.setObjectTags.run(tags, row.seq);
+  }
+
+  /** Latest live objects after `afterKey` under `prefix`, by key (read lazily: stop early). */
+  listLatest(bucket: string, afterKey: string, prefix: string): IterableIterator<ObjectRow> {
+    return this.s.listLatest.iterate({ bucket, after: afterKey, prefix });
+  }
+
+  /** Every version (delete markers included) from `fromKey` under `prefix`, by key then newest first. */
+  listVersions(bucket: string, fromKey: string, prefix: string): IterableIterator<ObjectRow> {
+    return this.s.listVersions.iterate({ bucket, after: fromKey, prefix });
+  }
+
+  insertUpload(row: UploadRow): void {
+    this.s.insertUpload.run(row);
+  }
+
+  getUpload(uploadId: string): UploadRow | undefined {
+    return this.s.getUpload.get(uploadId);
+  }
+
+  listUploads(bucket: string, prefix: string): UploadRow[] {
+    return this.s.listUploads.all({ bucket, prefix });
+  }
+
+  /** Removes an upload and its parts; returns the part blobs to delete once committed. */
+  deleteUpload(uploadId: string): string[] {
+    const blobs = this.s.allParts.all(uploadId).map((p) => p.blob_id);
+    this.s.deleteParts.run(uploadId);
+    this.s.deleteUpload.run(uploadId);
+    return blobs;
+  }
+
+  getPart(uploadId: string, partNumber: number): PartRow | undefined {
+    return this.s.getPart.get(uploadId, partNumber);
+  }
+
+  /** Stores a part; returns the blob of the part it replaced, if any. */
+  putPart(row: PartRow): string | undefined {
+    const previous = this.s.getPart.get(row.upload_id, row.part_number);
+    this.s.upsertPart.run(row);
+    return previous?.blob_id;
+  }
+
+  listParts(uploadId: string, afterPart: number, limit: number): PartRow[] {
+    return this.s.listParts.all(uploadId, afterPart, limit);
+  }
+
+  allParts(uploadId: string): PartRow[] {
+    return this.s.allParts.all(uploadId);
+  }
+}
