@@ -12,7 +12,7 @@ import { restJsonCodec } from './codecs/rest-json.js';
 import { compileRoutes, type RestRouter } from './codecs/rest.js';
 import type { Operation, ServiceModel } from './model.js';
 import type { CredentialLookup, Handlers, HttpRequest, HttpResponse, RequestContext } from './types.js';
-import { parseSigV4, verifySigV4, unknownAccessKey, type AuthStyle, type SigV4Auth } from './sigv4.js';
+import { parseSigV4, verifySigV4, unknownAccessKey, sha256Hex, type AuthStyle, type SigV4Auth } from './sigv4.js';
 import { verifiedBody } from './body.js';
 import { validateInput } from './validate.js';
 import { AwsError, notImplemented } from '../core/errors.js';
@@ -176,6 +176,8 @@ export class Pipeline {
       const body = verifiedBody(incoming, req.headers, signing);
       req.stream = body.stream;
       req.trailers = body.trailers;
+    } else if (service.style === 's3') {
+      checkPayloadHash(req);
     }
     const input = service.codec.decode(op, req, labels);
     if (service.validationError) validateInput(service.model, op.input, input, service.validationError);
@@ -269,6 +271,16 @@ export function readBody(incoming: IncomingMessage, max: number): Promise<Buffer
     incoming.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
     incoming.on('error', reject);
   });
+}
+
+/** S3 signs the x-amz-content-sha256 header, so a buffered body must match it. */
+function checkPayloadHash(req: HttpRequest): void {
+  const declared = req.headers['x-amz-content-sha256'];
+  if (!declared || !/^[0-9a-fA-F]{64}$/.test(declared)) return;
+  const actual = sha256Hex(req.body);
+  if (actual !== declared.toLowerCase()) {
+    throw new AwsError('XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.", { status: 400, fields: { ClientComputedContentSHA256: declared, S3ComputedContentSHA256: actual } });
+  }
 }
 
 function tooLarge(max: number): AwsError {

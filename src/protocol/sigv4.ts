@@ -29,7 +29,8 @@ export interface SigV4Auth {
   sessionToken?: string;
 }
 
-class NodeSha256 {
+/** The hash constructor @smithy/signature-v4 wants, on node:crypto. */
+export class NodeSha256 {
   private readonly hash;
   constructor(secret?: SourceData) {
     const key = secret === undefined ? undefined : typeof secret === 'string' ? secret : Buffer.from(secret instanceof ArrayBuffer ? new Uint8Array(secret) : new Uint8Array(secret.buffer, secret.byteOffset, secret.byteLength));
@@ -163,9 +164,10 @@ export interface VerifyOptions {
 }
 
 /**
- * Checks a request's signature against the credential's secret. The payload hash is the
- * `x-amz-content-sha256` header where the client sent one (S3: streaming and unsigned forms
- * included; a hex hash is compared to the body later by whoever reads it), else the body's hash.
+ * Checks a request's signature against the credential's secret. The payload hash is the body's
+ * hash, except for S3, which signs the `x-amz-content-sha256` header where the client sent one
+ * (streaming and unsigned forms included; a hex hash is compared to the body by the pipeline for
+ * buffered bodies and by body.ts for streamed ones).
  * Returns the signing key, which aws-chunked uploads need to check each chunk.
  */
 export async function verifySigV4(req: HttpRequest, auth: SigV4Auth, credential: Credential, opts: VerifyOptions): Promise<Uint8Array> {
@@ -201,8 +203,11 @@ export async function verifySigV4(req: HttpRequest, auth: SigV4Auth, credential:
     headers[name] = value.replace(/[\r\n]/g, ' ').replace(/[ \t]+/g, ' ').trim();
   }
 
+  // Services other than S3 hash the body they received: a client-sent x-amz-content-sha256 that
+  // does not describe the body cannot make a tampered body verify.
   let payloadHash: string;
-  if (auth.presigned) payloadHash = style === 's3' ? UNSIGNED_PAYLOAD : (req.headers['x-amz-content-sha256'] ?? sha256Hex(req.body));
+  if (style !== 's3') payloadHash = sha256Hex(req.body);
+  else if (auth.presigned) payloadHash = UNSIGNED_PAYLOAD;
   else payloadHash = req.headers['x-amz-content-sha256'] ?? sha256Hex(req.body);
 
   const query: Record<string, string | string[]> = {};
