@@ -1,0 +1,175 @@
+import { describe, it, expect } from 'vitest';
+import { compileFilterPattern, FilterPatternError, splitFields } from './filter-pattern.js';
+
+function matching(pattern: string, messages: string[]): string[] {
+  const matches = compileFilterPattern(pattern);
+  return messages.filter((m) => matches(m));
+}
+
+describe('term patterns', () => {
+  const messages = ['[ERROR 400] BAD REQUEST', '[ERROR 401] UNAUTHORIZED REQUEST', '[WARN] slow ARGUMENTS', '[ERROR 419] MISSING ARGUMENTS', 'error lowercase', '[INFO] ok'];
+
+  it('an empty or blank pattern matches everything', () => {
+    expect(matching('', messages)).toEqual(messages);
+    expect(matching('   ', messages)).toEqual(messages);
+  });
+
+  it('a single term is a case-sensitive substring', () => {
+    expect(matching('ERROR', messages)).toEqual([messages[0], messages[1], messages[3]]);
+    expect(matching('error', messages)).toEqual(['error lowercase']);
+  });
+
+  it('every plain term must occur', () => {
+    expect(matching('ERROR ARGUMENTS', messages)).toEqual(['[ERROR 419] MISSING ARGUMENTS']);
+  });
+
+  it('?terms match any of them', () => {
+    expect(matching('?ERROR ?ARGUMENTS', messages)).toEqual([messages[0], messages[1], messages[2], messages[3]]);
+  });
+
+  it('"quoted phrases" match exactly, spaces and punctuation included', () => {
+    expect(matching('"BAD REQUEST"', messages)).toEqual(['[ERROR 400] BAD REQUEST']);
+    expect(matching('"[ERROR 401]"', messages)).toEqual(['[ERROR 401] UNAUTHORIZED REQUEST']);
+    expect(matching('"say \\"hi\\""', ['they say "hi"', 'say hi'])).toEqual(['they say "hi"']);
+  });
+
+  it('-terms exclude', () => {
+    expect(matching('ERROR -ARGUMENTS', messages)).toEqual([messages[0], messages[1]]);
+    expect(matching('ERROR -"BAD REQUEST"', messages)).toEqual([messages[1], messages[3]]);
+  });
+
+  it('%regex% matches anywhere unless anchored', () => {
+    expect(matching('%ERROR 40[01]%', messages)).toEqual([messages[0], messages[1]]);
+    expect(matching('%^error%', messages)).toEqual(['error lowercase']);
+    expect(matching('%AUTHORIZED%', messages)).toEqual([messages[1]]);
+  });
+
+  it('regexes with parentheses or unsupported characters are invalid', () => {
+    expect(() => compileFilterPattern('%(a|b)%')).toThrow(FilterPatternError);
+    expect(() => compileFilterPattern('%something!%')).toThrow(FilterPatternError);
+  });
+
+  it('an unterminated quote is invalid', () => {
+    expect(() => compileFilterPattern('"open')).toThrow(FilterPatternError);
+  });
+});
+
+describe('JSON patterns', () => {
+  const events = [
+    JSON.stringify({ level: 'ERROR', code: 404, latency: 120, user: { id: 1, name: 'ana' }, tags: ['a', 'b'], ok: false, gone: null }),
+    JSON.stringify({ level: 'INFO', code: 200, latency: 900, user: { id: 2, name: 'bo' }, tags: ['c'], ok: true, x: 'y' }),
+    JSON.stringify({ level: 'WARN', code: 503, latency: 501.5, user: { id: 3 }, tags: [], ok: true, x: 'z', ip: '10.1.2.3' }),
+    'not json at all',
+    '{"truncated": ',
+  ];
+
+  it('string equality and inequality', () => {
+    expect(matching('{ $.level = "ERROR" }', events)).toEqual([events[0]]);
+    expect(matching('{ $.level = ERROR }', events)).toEqual([events[0]]);
+    // != needs the field to exist.
+    expect(matching('{ $.x != "y" }', events)).toEqual([events[2]]);
+  });
+
+  it('wildcards in string values, quoted or not, also against numbers', () => {
+    expect(matching('{ $.level = "*RN" }', events)).toEqual([events[2]]);
+    expect(matching('{ $.code = 4* }', events)).toEqual([events[0]]);
+    expect(matching('{ $.ip = 10.1.* }', events)).toEqual([events[2]]);
+  });
+
+  it('numeric comparisons', () => {
+    expect(matching('{ $.latency > 500 }', events)).toEqual([events[1], events[2]]);
+    expect(matching('{ $.latency >= 900 }', events)).toEqual([events[1]]);
+    expect(matching('{ $.latency < 200 }', events)).toEqual([events[0]]);
+    expect(matching('{ $.latency <= 501.5 }', events)).toEqual([events[0], events[2]]);
+    expect(matching('{ $.code = 200 }', events)).toEqual([events[1]]);
+    expect(matching('{ $.code != 200 }', events)).toEqual([events[0], events[2]]);
+    expect(matching('{ $.latency > 1e2 }', events)).toEqual(events.slice(0, 3));
+  });
+
+  it('|| and && with parentheses', () => {
+    expect(matching('{ ($.code = 4*) || ($.latency > 500) }', events)).toEqual(events.slice(0, 3));
+    expect(matching('{ $.level = "WARN" && $.latency > 500 }', events)).toEqual([events[2]]);
+    expect(matching('{ ($.level = "INFO" || $.level = "WARN") && $.user.id = 3 }', events)).toEqual([events[2]]);
+  });
+
+  it('nested and array selectors', () => {
+    expect(matching('{ $.user.name = "bo" }', events)).toEqual([events[1]]);
+    expect(matching('{ $.tags[0] = "a" && $.x != "y" }', events)).toEqual([]);
+    expect(matching('{ $.tags[1] = "b" }', events)).toEqual([events[0]]);
+    expect(matching('{ $.tags[0] = 1 && $.level != "z" }', [JSON.stringify({ tags: [1], level: 'a' })])).toHaveLength(1);
+  });
+
+  it('IS TRUE / IS FALSE / IS NULL / NOT EXISTS', () => {
+    expect(matching('{ $.ok IS TRUE }', events)).toEqual([events[1], events[2]]);
+    expect(matching('{ $.ok IS FALSE }', events)).toEqual([events[0]]);
+    expect(matching('{ $.gone IS NULL }', events)).toEqual([events[0]]);
+    expect(matching('{ $.x NOT EXISTS }', events.slice(0, 3))).toEqual([events[0]]);
+    expect(matching('{ $.user.name NOT EXISTS }', events.slice(0, 3))).toEqual([events[2]]);
+  });
+
+  it('a value of the wrong type never matches', () => {
+    expect(matching('{ $.user = "x" }', events)).toEqual([]);
+    expect(matching('{ $.level > 3 }', events)).toEqual([]);
+  });
+
+  it('regex values', () => {
+    expect(() => compileFilterPattern('{ $.level = %^(?:E|W)% }')).toThrow(FilterPatternError);
+    expect(matching('{ $.level = %^[EW]% }', events)).toEqual([events[0], events[2]]);
+  });
+
+  it('non-JSON messages never match a JSON pattern', () => {
+    expect(matching('{ $.level NOT EXISTS }', ['not json at all', '{"truncated": '])).toEqual([]);
+  });
+
+  it('syntax errors are FilterPatternError', () => {
+    for (const bad of ['{ $.level = }', '{ level = "x" }', '{ $.a = 1', '{ $.a > "x" }', '{ $.a IS MAYBE }', '{ $.a = 1 && }', '{ ($.a = 1 }', '{ }']) {
+      expect(() => compileFilterPattern(bad), bad).toThrow(FilterPatternError);
+    }
+  });
+});
+
+describe('space-delimited patterns', () => {
+  const access = [
+    '127.0.0.1 - frank [10/Oct/2000:13:25:15 -0700] "GET /apache_pb.gif HTTP/1.0" 200 1534',
+    '127.0.0.1 - frank [10/Oct/2000:13:35:22 -0700] "GET /index.html HTTP/1.0" 404 1500',
+    '10.0.0.9 - - [10/Oct/2000:13:50:35 -0700] "POST /login HTTP/1.0" 410 100',
+    '127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /big.html HTTP/1.0" 200 5000',
+  ];
+
+  it('splits quoted and bracketed fields as one', () => {
+    expect(splitFields(access[0])).toEqual(['127.0.0.1', '-', 'frank', '10/Oct/2000:13:25:15 -0700', 'GET /apache_pb.gif HTTP/1.0', '200', '1534']);
+  });
+
+  it('names every field; the field count must match', () => {
+    expect(matching('[ip, user, username, timestamp, request, status_code, bytes]', access)).toEqual(access);
+    expect(matching('[ip, user, username, timestamp, request, status_code]', access)).toEqual([]);
+  });
+
+  it('conditions on fields, with wildcards', () => {
+    expect(matching('[ip, user, username, timestamp, request, status_code = 4*, bytes]', access)).toEqual([access[1], access[2]]);
+    expect(matching('[ip, user, username, timestamp, request = "*html*", status_code, bytes]', access)).toEqual([access[1], access[3]]);
+    expect(matching('[ip = 10.*, ...]', access)).toEqual([access[2]]);
+  });
+
+  it('... stands for any number of fields', () => {
+    expect(matching('[..., status_code = 200, bytes > 1000]', access)).toEqual([access[0], access[3]]);
+    expect(matching('[ip, user, ..., status_code = 404 || status_code = 410, bytes]', access)).toEqual([access[1], access[2]]);
+    expect(matching('[ip, ..., bytes < 200]', access)).toEqual([access[2]]);
+    expect(matching('[...]', access)).toEqual(access);
+  });
+
+  it('numeric comparisons and !=', () => {
+    expect(matching('[..., status_code != 200, bytes >= 1500]', access)).toEqual([access[1]]);
+    expect(matching('[w1 = ERROR, w2]', ['ERROR disk', 'INFO disk', 'ERROR disk full'])).toEqual(['ERROR disk']);
+  });
+
+  it('regex field values', () => {
+    expect(matching('[..., request = %login%, status_code, bytes]', access)).toEqual([access[2]]);
+  });
+
+  it('syntax errors are FilterPatternError', () => {
+    for (const bad of ['[a, b', '[a = ]', '[a > x]', '[a,, b]']) {
+      expect(() => compileFilterPattern(bad), bad).toThrow(FilterPatternError);
+    }
+  });
+});
