@@ -1,17 +1,51 @@
 /**
- * STS: who is calling, and temporary credentials.
+ * STS: who is calling, and temporary credentials (sessions persist in SQLite; expiry follows the
+ * Drydock clock, so warping time expires them).
  *
- * Gaps: every operation but GetCallerIdentity answers NotImplemented (501) for now.
+ * Gaps against AWS:
+ * - AssumeRole does not evaluate the role's trust policy nor the caller's permissions: any caller
+ *   may assume any existing role, in any account, whose ARN (path included) matches exactly.
+ *   ExternalId, MFA (SerialNumber/TokenCode) and session tags are accepted but not checked.
+ * - Session policies (Policy, PolicyArns) are validated and stored, not yet enforced.
+ * - PackedPolicySize is an estimate (compact JSON length against a 2048-character budget).
+ * - AssumeRoleWithWebIdentity, AssumeRoleWithSAML, AssumeRoot, GetFederationToken,
+ *   DecodeAuthorizationMessage, GetDelegatedAccessToken and GetWebIdentityToken answer
+ *   NotImplemented (501).
+ * - GetAccessKeyInfo only knows keys Drydock issued (root keys, IAM keys, sessions).
  */
 import { loadModel } from '../../protocol/model.js';
-import type { ServiceDefinition } from '../../protocol/types.js';
+import type { Credential, ServiceDefinition } from '../../protocol/types.js';
+import { StsStore } from './store.js';
 import { createHandlers } from './handlers.js';
 
 export const sts: ServiceDefinition = {
   name: 'sts',
   model: loadModel('sts'),
   validationError: 'ValidationError',
-  create() {
-    return { handlers: createHandlers() };
+  create(rt) {
+    const store = new StsStore(rt.store);
+    return {
+      handlers: createHandlers(store, rt),
+      credentials(accessKeyId: string): Credential | undefined {
+        if (!accessKeyId.startsWith('ASIA')) return undefined;
+        const row = store.get(accessKeyId);
+        if (!row) return undefined;
+        return {
+          secretAccessKey: row.secret,
+          sessionToken: row.session_token,
+          expiresAt: row.expires_at,
+          principal: {
+            account: row.account,
+            arn: row.arn,
+            userId: row.user_id,
+            kind: row.kind,
+            accessKeyId,
+            userName: row.user_name ?? undefined,
+            roleName: row.role_name ?? undefined,
+            sessionName: row.session_name ?? undefined,
+          },
+        };
+      },
+    };
   },
 };
