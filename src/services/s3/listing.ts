@@ -168,17 +168,18 @@ export function listingHandlers(core: S3Core): Handlers {
       let truncated = false;
       let last: { key: string; versionId?: string } | undefined;
       // Rows from the key marker on; within the marker's key, skip up to and including the version marker.
-      let skippingMarkerKey = keyMarker !== '';
-      let passedVersionMarker = versionMarker === undefined;
+      let passedVersionMarker = false;
       const rows = core.store.listVersions(input.Bucket!, keyMarker, prefix);
       const filtered = (function* () {
         for (const row of rows) {
-          if (skippingMarkerKey && row.key === keyMarker) {
-            if (passedVersionMarker) continue;
-            if (row.version_id === versionMarker) passedVersionMarker = true;
-            continue;
+          if (keyMarker && row.key === keyMarker) {
+            // Without a version marker the marker's key is done; with one, its older versions follow.
+            if (versionMarker === undefined) continue;
+            if (!passedVersionMarker) {
+              if (row.version_id === versionMarker) passedVersionMarker = true;
+              continue;
+            }
           }
-          skippingMarkerKey = false;
           yield row;
         }
       })();
