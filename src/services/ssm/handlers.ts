@@ -37,7 +37,7 @@ import type { SsmStore, CurrentRow, VersionRow } from './store.js';
 import { isReserved, isValidLabel, nameKey, parameterArn, parseReference, validateNameForPut, PATH_REQUIREMENTS_MESSAGE, type ParameterReference } from './names.js';
 import { publicParameter, publicParameterArn, publicParameters, type PublicParameter } from './public.js';
 import { matchesLegacyFilter, matchesParameterFilter, validateParameterFilters, type Filterable } from './filters.js';
-import { describePolicies, expirationTime, parsePolicies } from './policies.js';
+import { describePolicies, expirationTime, parsePolicies, type ParameterPolicy } from './policies.js';
 
 const DEFAULT_KEY = 'alias/aws/ssm';
 const MAX_VERSIONS = 100;
@@ -55,7 +55,8 @@ interface Scope {
 
 interface ExpireJob extends Scope {
   nameKey: string;
-  version: number;
+  /** The Expiration timestamp (epoch ms) that scheduled the job. */
+  at: number;
 }
 
 function notFound(name: string): AwsError {
@@ -255,7 +256,6 @@ export function createHandlers(store: SsmStore, rt: Runtime): Handlers {
     const key = nameKey(name);
     const now = rt.clock.now();
     let created = false;
-    let expiresAt: number | undefined;
     const result = store.tx(() => {
       const param = store.parameter(ctx.account, ctx.region, key);
       if (param && !input.Overwrite) {
@@ -279,8 +279,9 @@ export function createHandlers(store: SsmStore, rt: Runtime): Handlers {
         const re = compilePattern(allowedPattern);
         if (!re.test(value)) throw new AwsError('ParameterPatternMismatchException', `Parameter value, cannot be validated against allowedPattern: ${allowedPattern}`);
       }
+      // Policies carry over an overwrite that does not name them; `[]` removes them.
       const policies = input.Policies !== undefined ? parsePolicies(input.Policies, now) : undefined;
-      const storedPolicies = policies ? JSON.stringify(policies) : (previous?.policies ?? null);
+      const storedPolicies = policies ? (policies.length ? JSON.stringify(policies) : null) : (previous?.policies ?? null);
       const tier = resolveTier(input.Tier, previous?.tier, length(value), storedPolicies !== null);
       if (length(value) > TIER_LIMITS[tier]) {
         throw new AwsError(
@@ -333,8 +334,8 @@ export function createHandlers(store: SsmStore, rt: Runtime): Handlers {
         for (const tag of input.Tags ?? []) store.putTag(ctx.account, ctx.region, key, tag.Key!, tag.Value!);
       }
       store.addVersion(row);
-      expiresAt = policies ? expirationTime(policies) : undefined;
-      if (expiresAt !== undefined) rt.jobs.enqueue(EXPIRE_JOB, { account: ctx.account, region: ctx.region, nameKey: key, version } satisfies ExpireJob, expiresAt - now);
+      const expiresAt = policies ? expirationTime(policies) : undefined;
+      if (expiresAt !== undefined) rt.jobs.enqueue(EXPIRE_JOB, { account: ctx.account, region: ctx.region, nameKey: key, at: expiresAt } satisfies ExpireJob, expiresAt - now);
       return { Version: version, Tier: tier as PutParameterResult['Tier'], type, displayName };
     });
     publishChange(ctx, result.displayName, result.type, created ? 'Create' : 'Update');
@@ -528,11 +529,13 @@ export function createHandlers(store: SsmStore, rt: Runtime): Handlers {
   }
 
   rt.jobs.register(EXPIRE_JOB, async (job) => {
-    const { account, region, nameKey: key, version } = job.payload as ExpireJob;
+    const { account, region, nameKey: key, at } = job.payload as ExpireJob;
     const deleted = store.tx(() => {
       const current = store.current(account, region, key);
-      // A later version (or a recreated parameter) replaced the policy that scheduled this.
-      if (!current || current.version !== version) return undefined;
+      // Only if the parameter still carries the policy that scheduled this job (it may have been
+      // replaced, removed, or the parameter deleted and recreated since).
+      const due = current?.policies ? expirationTime(JSON.parse(current.policies) as ParameterPolicy[]) : undefined;
+      if (!current || due !== at) return undefined;
       store.deleteParameter(account, region, key);
       return current;
     });
