@@ -1,17 +1,4 @@
-/**
- * KMS operations.
- *
- * Gaps against AWS:
- * - Grants, custom key stores (CloudHSM/XKS), imported key material (Origin EXTERNAL), multi-Region
- *   replication (ReplicateKey/UpdatePrimaryRegion), DeriveSharedSecret and key-agreement keys,
- *   Recipient (Nitro attestation) and GetKeyLastUsage answer 501 or a clear UnsupportedOperationException.
- * - Key specs SM2, ML_DSA_* and ECC_NIST_EDWARDS25519 are refused with UnsupportedOperationException.
- * - Sign/Verify accept MessageType RAW only (DIGEST/EXTERNAL_MU → UnsupportedOperationException).
- * - Key policies are stored and returned but not evaluated; GrantTokens are ignored.
- * - Ciphertext blobs use Drydock's own envelope format (not AWS's), so they only decrypt here.
- * - ListAliases lists only AWS managed aliases that exist (AWS also lists predefined ones without a key).
- * - Markers are the last returned name/id, not opaque tokens.
- */
+/** KMS operations. The Gaps are stated in index.ts. */
 import { constants, createHmac, createPublicKey, generateKeyPairSync, privateDecrypt, publicEncrypt, sign, timingSafeEqual, verify } from 'node:crypto';
 import type * as K from '@aws-sdk/client-kms';
 import type { Handlers, RequestContext, Runtime } from '../../protocol/types.js';

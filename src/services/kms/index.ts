@@ -5,7 +5,16 @@
  * AES-256-GCM into a self-describing envelope that binds the key, material version and encryption
  * context; asymmetric and HMAC keys use node:crypto.
  *
- * Gaps: see handlers.ts header.
+ * Gaps against AWS:
+ * - Grants, custom key stores (CloudHSM/XKS), imported key material (Origin EXTERNAL), multi-Region
+ *   replication (ReplicateKey/UpdatePrimaryRegion), DeriveSharedSecret and key-agreement keys,
+ *   Recipient (Nitro attestation) and GetKeyLastUsage answer 501 or a clear UnsupportedOperationException.
+ * - Key specs SM2, ML_DSA_* and ECC_NIST_EDWARDS25519 are refused with UnsupportedOperationException.
+ * - Sign/Verify accept MessageType RAW only (DIGEST/EXTERNAL_MU → UnsupportedOperationException).
+ * - Key policies are stored and returned but not evaluated; GrantTokens are ignored.
+ * - Ciphertext blobs use Drydock's own envelope format (not AWS's), so they only decrypt here.
+ * - ListAliases lists only AWS managed aliases that exist (AWS also lists predefined ones without a key).
+ * - Markers are the last returned name/id, not opaque tokens.
  */
 import { loadModel } from '../../protocol/model.js';
 import type { ServiceDefinition } from '../../protocol/types.js';

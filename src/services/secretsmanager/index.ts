@@ -1,16 +1,31 @@
 /**
- * secretsmanager: model binding.
+ * AWS Secrets Manager.
  *
- * Gaps: every operation answers NotImplemented (501) until its handler lands.
+ * Secret values are stored only as KMS ciphertexts made by Drydock's KMS (default key
+ * alias/aws/secretsmanager, created on first use; encryption context SecretARN + SecretVersionId,
+ * as AWS binds it), so a disabled or deleted key makes values unreadable (DecryptionFailure).
+ *
+ * Gaps against AWS:
+ * - Rotation (RotateSecret, CancelRotateSecret) answers 501: it needs Lambda. DescribeSecret never
+ *   reports rotation fields.
+ * - Replication (ReplicateSecretToRegions, RemoveRegionsFromReplication, StopReplicationToReplica,
+ *   CreateSecret AddReplicaRegions) answers 501.
+ * - Resource policies are stored and checked for JSON shape and (BlockPublicPolicy) public access,
+ *   but not evaluated; ValidateResourcePolicy runs no IAM Access Analyzer checks.
+ * - The owning-service filter never matches: secrets are never managed by other services here.
+ * - Deleted secrets are purged lazily when the next request in their account and region arrives
+ *   after the recovery window.
  */
 import { loadModel } from '../../protocol/model.js';
 import type { ServiceDefinition } from '../../protocol/types.js';
+import { SecretsStore } from './store.js';
+import { createHandlers } from './handlers.js';
 
 export const secretsmanager: ServiceDefinition = {
   name: 'secretsmanager',
   model: loadModel('secretsmanager'),
   validationError: 'ValidationException',
-  create() {
-    return { handlers: {} };
+  create(rt) {
+    return { handlers: createHandlers(new SecretsStore(rt.store), rt) };
   },
 };
