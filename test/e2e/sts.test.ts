@@ -1,0 +1,165 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { STSClient, GetCallerIdentityCommand, AssumeRoleCommand, GetSessionTokenCommand, GetAccessKeyInfoCommand } from '@aws-sdk/client-sts';
+import { IAMClient, CreateUserCommand, CreateAccessKeyCommand, UpdateAccessKeyCommand, DeleteAccessKeyCommand, CreateRoleCommand, GetRoleCommand, GetUserCommand } from '@aws-sdk/client-iam';
+import { SSMClient, PutParameterCommand, GetParameterCommand } from '@aws-sdk/client-ssm';
+import { startTestServer, type TestServer } from '../helpers.js';
+
+const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::000000000000:root' }, Action: 'sts:AssumeRole' }] });
+
+describe('STS', () => {
+  let server: TestServer;
+  let iam: IAMClient;
+  let sts: STSClient;
+  let role: { Arn?: string; RoleId?: string };
+  /** Temporary credentials the expiry test at the end warps the clock past. */
+  const expiring: { role?: Creds; session?: Creds } = {};
+
+  type Creds = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  const stsAs = (credentials: Creds) => new STSClient({ ...server.clientConfig, credentials, maxAttempts: 1 });
+
+  async function fails(promise: Promise<unknown>, name: string, status: number) {
+    await expect(promise).rejects.toMatchObject({ name, $metadata: { httpStatusCode: status } });
+  }
+
+  async function warp(ms: number) {
+    const res = await fetch(`${server.url}/_drydock/time?advanceMs=${ms}`, { method: 'POST' });
+    expect(res.status).toBe(200);
+  }
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    iam = new IAMClient(server.clientConfig);
+    sts = new STSClient(server.clientConfig);
+    role = (await iam.send(new CreateRoleCommand({ RoleName: 'deployer', Path: '/ci/', AssumeRolePolicyDocument: TRUST, MaxSessionDuration: 7200 }))).Role!;
+  });
+  afterAll(async () => server.stop());
+
+  it('GetCallerIdentity of the root user', async () => {
+    expect(await sts.send(new GetCallerIdentityCommand({}))).toMatchObject({ Account: '000000000000', Arn: 'arn:aws:iam::000000000000:root', UserId: '000000000000' });
+    const other = await stsAs({ accessKeyId: '111111111111', secretAccessKey: 'test' }).send(new GetCallerIdentityCommand({}));
+    expect(other).toMatchObject({ Account: '111111111111', Arn: 'arn:aws:iam::111111111111:root' });
+  });
+
+  it('IAM user keys sign requests as that user until deactivated or deleted', async () => {
+    const user = (await iam.send(new CreateUserCommand({ UserName: 'ci-bot', Path: '/bots/' }))).User!;
+    const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'ci-bot' }))).AccessKey!;
+    const asUser = stsAs({ accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! });
+    expect(await asUser.send(new GetCallerIdentityCommand({}))).toEqual(expect.objectContaining({ Account: '000000000000', Arn: 'arn:aws:iam::000000000000:user/bots/ci-bot', UserId: user.UserId }));
+    // GetUser without a name describes the caller.
+    const self = await new IAMClient({ ...server.clientConfig, credentials: { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! } }).send(new GetUserCommand({}));
+    expect(self.User!.UserName).toBe('ci-bot');
+
+    await fails(stsAs({ accessKeyId: key.AccessKeyId!, secretAccessKey: 'wrong'.padEnd(40, 'x') }).send(new GetCallerIdentityCommand({})), 'SignatureDoesNotMatch', 403);
+    await iam.send(new UpdateAccessKeyCommand({ UserName: 'ci-bot', AccessKeyId: key.AccessKeyId, Status: 'Inactive' }));
+    await fails(asUser.send(new GetCallerIdentityCommand({})), 'InvalidClientTokenId', 403);
+    await iam.send(new UpdateAccessKeyCommand({ UserName: 'ci-bot', AccessKeyId: key.AccessKeyId, Status: 'Active' }));
+    expect((await asUser.send(new GetCallerIdentityCommand({}))).Arn).toContain('user/bots/ci-bot');
+    await iam.send(new DeleteAccessKeyCommand({ UserName: 'ci-bot', AccessKeyId: key.AccessKeyId }));
+    await fails(asUser.send(new GetCallerIdentityCommand({})), 'InvalidClientTokenId', 403);
+  });
+
+  it('AssumeRole issues temporary credentials that act as the assumed role', async () => {
+    const assumed = await sts.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 'build-42', DurationSeconds: 900 }));
+    const c = assumed.Credentials!;
+    expect(c.AccessKeyId).toMatch(/^ASIA[A-Z2-7]{16}$/);
+    expect(c.SecretAccessKey).toHaveLength(40);
+    expect(c.SessionToken!.length).toBeGreaterThan(100);
+    expect(Math.abs(c.Expiration!.getTime() - Date.now() - 900_000)).toBeLessThan(60_000);
+    expect(assumed.AssumedRoleUser).toEqual({ AssumedRoleId: `${role.RoleId}:build-42`, Arn: 'arn:aws:sts::000000000000:assumed-role/deployer/build-42' });
+    expect(assumed.PackedPolicySize).toBeUndefined();
+
+    const creds = { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! };
+    expect(await stsAs(creds).send(new GetCallerIdentityCommand({}))).toMatchObject({
+      Account: '000000000000', Arn: 'arn:aws:sts::000000000000:assumed-role/deployer/build-42', UserId: `${role.RoleId}:build-42`,
+    });
+    const ssm = new SSMClient({ ...server.clientConfig, credentials: creds });
+    await ssm.send(new PutParameterCommand({ Name: '/from/role', Value: 'hi', Type: 'String' }));
+    expect((await new SSMClient(server.clientConfig).send(new GetParameterCommand({ Name: '/from/role' }))).Parameter!.Value).toBe('hi');
+
+    // The role remembers it was used.
+    expect((await iam.send(new GetRoleCommand({ RoleName: 'deployer' }))).Role!.RoleLastUsed!.Region).toBe('us-east-1');
+
+    await fails(stsAs({ ...creds, sessionToken: 'not-the-token' }).send(new GetCallerIdentityCommand({})), 'InvalidClientTokenId', 403);
+    await fails(stsAs({ accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey }).send(new GetCallerIdentityCommand({})), 'InvalidClientTokenId', 403);
+
+    // Role chaining is capped at one hour; GetSessionToken refuses session credentials.
+    await fails(stsAs(creds).send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 'chain', DurationSeconds: 7200 })), 'ValidationError', 400);
+    const chained = await stsAs(creds).send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 'chain' }));
+    expect(chained.AssumedRoleUser!.Arn).toBe('arn:aws:sts::000000000000:assumed-role/deployer/chain');
+    await fails(stsAs(creds).send(new GetSessionTokenCommand({})), 'AccessDenied', 403);
+    expiring.role = creds;
+  });
+
+  it('AssumeRole errors: unknown role, other account, duration, session name, session policy', async () => {
+    const missing = 'arn:aws:iam::000000000000:role/ghost';
+    await expect(sts.send(new AssumeRoleCommand({ RoleArn: missing, RoleSessionName: 's1' }))).rejects.toMatchObject({
+      name: 'AccessDenied',
+      message: `User: arn:aws:iam::000000000000:root is not authorized to perform: sts:AssumeRole on resource: ${missing}`,
+      $metadata: { httpStatusCode: 403 },
+    });
+    // The role exists, but in account 000000000000, not 111111111111; and the path must match.
+    await fails(sts.send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::111111111111:role/ci/deployer', RoleSessionName: 's1' })), 'AccessDenied', 403);
+    await fails(sts.send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::000000000000:role/deployer', RoleSessionName: 's1' })), 'AccessDenied', 403);
+
+    await fails(sts.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 's1', DurationSeconds: 7201 })), 'ValidationError', 400);
+    await fails(sts.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 's1', DurationSeconds: 899 })), 'ValidationError', 400);
+    await fails(sts.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 'has space' })), 'ValidationError', 400);
+    await fails(sts.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 'x' })), 'ValidationError', 400);
+    await fails(sts.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 's1', Policy: '{oops' })), 'MalformedPolicyDocumentException', 400);
+
+    const longest = await sts.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 's1', DurationSeconds: 7200 }));
+    expect(longest.Credentials!.Expiration!.getTime() - Date.now()).toBeGreaterThan(7000_000);
+    const scoped = await sts.send(new AssumeRoleCommand({
+      RoleArn: role.Arn, RoleSessionName: 's2',
+      Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ssm:GetParameter', Resource: '*' }] }),
+    }));
+    expect(scoped.PackedPolicySize).toBeGreaterThan(0);
+    expect(scoped.PackedPolicySize).toBeLessThanOrEqual(100);
+  });
+
+  it('cross-account: a role in account 111111111111 is assumed by naming that account', async () => {
+    const otherIam = new IAMClient({ ...server.clientConfig, credentials: { accessKeyId: '111111111111', secretAccessKey: 'test' } });
+    const theirRole = (await otherIam.send(new CreateRoleCommand({ RoleName: 'shared', AssumeRolePolicyDocument: TRUST }))).Role!;
+    const assumed = await sts.send(new AssumeRoleCommand({ RoleArn: theirRole.Arn, RoleSessionName: 'visitor' }));
+    const creds = { accessKeyId: assumed.Credentials!.AccessKeyId!, secretAccessKey: assumed.Credentials!.SecretAccessKey!, sessionToken: assumed.Credentials!.SessionToken! };
+    expect(await stsAs(creds).send(new GetCallerIdentityCommand({}))).toMatchObject({ Account: '111111111111', Arn: 'arn:aws:sts::111111111111:assumed-role/shared/visitor' });
+    expect((await sts.send(new GetAccessKeyInfoCommand({ AccessKeyId: creds.accessKeyId }))).Account).toBe('111111111111');
+  });
+
+  it('GetSessionToken keeps the caller identity, for root and IAM users', async () => {
+    await iam.send(new CreateUserCommand({ UserName: 'temp-user' }));
+    const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'temp-user' }))).AccessKey!;
+    const session = await stsAs({ accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! }).send(new GetSessionTokenCommand({ DurationSeconds: 1800 }));
+    const c = session.Credentials!;
+    expect(c.AccessKeyId).toMatch(/^ASIA/);
+    const asSession = stsAs({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! });
+    expect((await asSession.send(new GetCallerIdentityCommand({}))).Arn).toBe('arn:aws:iam::000000000000:user/temp-user');
+    expect((await sts.send(new GetAccessKeyInfoCommand({ AccessKeyId: key.AccessKeyId! }))).Account).toBe('000000000000');
+
+    const rootSession = (await sts.send(new GetSessionTokenCommand({ DurationSeconds: 129600 }))).Credentials!;
+    // Root sessions are capped at one hour.
+    expect(rootSession.Expiration!.getTime() - c.Expiration!.getTime()).toBeLessThan(3600_000);
+    await fails(sts.send(new GetSessionTokenCommand({ DurationSeconds: 129601 })), 'ValidationError', 400);
+    await fails(sts.send(new GetSessionTokenCommand({ DurationSeconds: 899 })), 'ValidationError', 400);
+    expiring.session = { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! };
+  });
+
+  it('aws sts assume-role through the CLI', async () => {
+    const { stdout } = await server.aws(['sts', 'assume-role', '--role-arn', role.Arn!, '--role-session-name', 'cli-session']);
+    const out = JSON.parse(stdout);
+    expect(out.AssumedRoleUser.Arn).toBe('arn:aws:sts::000000000000:assumed-role/deployer/cli-session');
+    expect(out.Credentials.AccessKeyId).toMatch(/^ASIA/);
+    const who = await server.aws(['sts', 'get-caller-identity'], {
+      AWS_ACCESS_KEY_ID: out.Credentials.AccessKeyId, AWS_SECRET_ACCESS_KEY: out.Credentials.SecretAccessKey, AWS_SESSION_TOKEN: out.Credentials.SessionToken,
+    });
+    expect(JSON.parse(who.stdout).Arn).toBe('arn:aws:sts::000000000000:assumed-role/deployer/cli-session');
+  });
+
+  // Last: once the clock is warped, freshly signed requests no longer match Drydock's time.
+  it('temporary credentials expire with the Drydock clock', async () => {
+    await warp(901_000);
+    await fails(stsAs(expiring.role!).send(new GetCallerIdentityCommand({})), 'ExpiredToken', 403);
+    await warp(900_000);
+    await fails(stsAs(expiring.session!).send(new GetCallerIdentityCommand({})), 'ExpiredToken', 403);
+  });
+});
