@@ -1,0 +1,149 @@
+/**
+ * Durability under kill -9: the real server runs as a child process (the built CLI), a stream of
+ * writes runs against it, the process is SIGKILLed mid-stream, and after a restart on the same
+ * data directory every write the server acknowledged must be intact.
+ */
+import { describe, it, expect, afterAll } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomBytes, createHash } from 'node:crypto';
+import { SSMClient, PutParameterCommand, GetParametersCommand } from '@aws-sdk/client-ssm';
+import { S3Client, CreateBucketCommand, PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
+import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+
+const CLI = resolve(import.meta.dirname, '../../dist/src/cli/main.js');
+const WRITERS_PER_KIND = 3;
+/** Acknowledged writes (of all kinds) after which the server is killed. */
+const KILL_AFTER_ACKS = 120;
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function startChild(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [CLI, 'start', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir], {
+    env: { ...process.env, DRYDOCK_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  await new Promise<void>((ready, fail) => {
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('ready on')) ready();
+    });
+    child.once('exit', (code) => fail(new Error(`drydock exited with ${code} before it was ready: ${stderr}`)));
+  });
+  return { child, url: `http://127.0.0.1:${port}` };
+}
+
+function clients(url: string) {
+  const config = { endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, forcePathStyle: true, maxAttempts: 1 };
+  return { ssm: new SSMClient(config), s3: new S3Client(config), logs: new CloudWatchLogsClient(config) };
+}
+
+const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
+
+describe('durability', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'drydock-durability-'));
+  let child: ChildProcess | undefined;
+  afterAll(() => {
+    child?.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('every acknowledged write survives SIGKILL mid-stream', { timeout: 60_000 }, async () => {
+    expect(existsSync(CLI), `${CLI} is missing: npm test builds it (npm run build)`).toBe(true);
+    const first = await startChild(dataDir);
+    child = first.child;
+    const c = clients(first.url);
+    await c.s3.send(new CreateBucketCommand({ Bucket: 'durable' }));
+    await c.logs.send(new CreateLogGroupCommand({ logGroupName: '/durable' }));
+    for (let w = 0; w < WRITERS_PER_KIND; w++) await c.logs.send(new CreateLogStreamCommand({ logGroupName: '/durable', logStreamName: `w${w}` }));
+
+    const ackedParameters = new Map<string, string>();
+    const ackedObjects = new Map<string, string>();
+    const ackedEvents = new Map<string, string[]>();
+    let acks = 0;
+    let killed = false;
+    const exited = new Promise<void>((done) => first.child.once('exit', () => done()));
+    const ack = () => {
+      acks++;
+      if (acks === KILL_AFTER_ACKS && !killed) {
+        killed = true;
+        first.child.kill('SIGKILL');
+      }
+    };
+    // Each writer loops until its requests start failing because the server is gone.
+    const writer = async (write: (i: number) => Promise<void>) => {
+      for (let i = 0; ; i++) {
+        try {
+          await write(i);
+        } catch (err) {
+          if (killed) return;
+          throw err;
+        }
+        ack();
+      }
+    };
+    const writers: Promise<void>[] = [];
+    for (let w = 0; w < WRITERS_PER_KIND; w++) {
+      writers.push(writer(async (i) => {
+        const name = `/durable/w${w}/p${i}`;
+        const value = `value-${w}-${i}-${randomBytes(8).toString('hex')}`;
+        await c.ssm.send(new PutParameterCommand({ Name: name, Value: value, Type: 'String' }));
+        ackedParameters.set(name, value);
+      }));
+      writers.push(writer(async (i) => {
+        const key = `w${w}/o${i}`;
+        const body = randomBytes(1024 + ((i * 7919) % 65536));
+        await c.s3.send(new PutObjectCommand({ Bucket: 'durable', Key: key, Body: body }));
+        ackedObjects.set(key, md5(body));
+      }));
+      writers.push(writer(async (i) => {
+        const messages = [`w${w} batch ${i} a`, `w${w} batch ${i} b`];
+        const timestamp = Date.now();
+        await c.logs.send(new PutLogEventsCommand({ logGroupName: '/durable', logStreamName: `w${w}`, logEvents: messages.map((message) => ({ timestamp, message })) }));
+        ackedEvents.set(`w${w}`, [...(ackedEvents.get(`w${w}`) ?? []), ...messages]);
+      }));
+    }
+    await Promise.all(writers);
+    await exited;
+    expect(acks).toBeGreaterThanOrEqual(KILL_AFTER_ACKS);
+
+    const second = await startChild(dataDir);
+    child = second.child;
+    const r = clients(second.url);
+    const names = [...ackedParameters.keys()];
+    for (let i = 0; i < names.length; i += 10) {
+      const batch = names.slice(i, i + 10);
+      const got = await r.ssm.send(new GetParametersCommand({ Names: batch }));
+      expect(got.InvalidParameters ?? []).toEqual([]);
+      for (const p of got.Parameters ?? []) expect(p.Value).toBe(ackedParameters.get(p.Name!));
+    }
+    for (const [key, digest] of ackedObjects) {
+      const got = await r.s3.send(new GetObjectCommand({ Bucket: 'durable', Key: key }));
+      expect(md5(await got.Body!.transformToByteArray()), key).toBe(digest);
+    }
+    for (const [stream, messages] of ackedEvents) {
+      const got = await r.logs.send(new GetLogEventsCommand({ logGroupName: '/durable', logStreamName: stream, startFromHead: true, limit: 10_000 }));
+      const stored = (got.events ?? []).map((e) => e.message);
+      for (const m of messages) expect(stored).toContain(m);
+    }
+    second.child.kill('SIGTERM');
+    await new Promise<void>((done) => second.child.once('exit', () => done()));
+    child = undefined;
+  });
+});
