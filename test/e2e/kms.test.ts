@@ -124,7 +124,7 @@ describe('kms', () => {
     const bytes = await kms.send(new GenerateDataKeyCommand({ KeyId: keyId, NumberOfBytes: 7 }));
     expect(bytes.Plaintext).toHaveLength(7);
     const np = await kms.send(new GenerateDataKeyWithoutPlaintextCommand({ KeyId: keyId, KeySpec: 'AES_256' }));
-    expect(np.Plaintext).toBeUndefined();
+    expect('Plaintext' in np).toBe(false);
     expect((await kms.send(new DecryptCommand({ CiphertextBlob: np.CiphertextBlob }))).Plaintext).toHaveLength(32);
     await expect(kms.send(new GenerateDataKeyCommand({ KeyId: keyId }))).rejects.toMatchObject({ name: 'ValidationException' });
     await expect(kms.send(new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: 'AES_256', NumberOfBytes: 32 }))).rejects.toMatchObject({ name: 'ValidationException' });
