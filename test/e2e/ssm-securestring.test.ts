@@ -90,6 +90,13 @@ describe('SSM SecureString through KMS', () => {
     expect((await ssm.send(new GetParameterCommand({ Name: '/secure/by-id' }))).Parameter?.Value).not.toBe('b1');
   });
 
+  it('encrypts Advanced-tier values larger than 4 KB', async () => {
+    const large = 'é'.repeat(8192);
+    const put = await ssm.send(new PutParameterCommand({ Name: '/secure/large', Value: large, Type: 'SecureString', Tier: 'Advanced' }));
+    expect(put.Tier).toBe('Advanced');
+    expect((await ssm.send(new GetParameterCommand({ Name: '/secure/large', WithDecryption: true }))).Parameter?.Value).toBe(large);
+  });
+
   it('rejects a KeyId on other types and an unknown key', async () => {
     const onString = await failure(ssm.send(new PutParameterCommand({ Name: '/secure/plain', Value: 'v', Type: 'String', KeyId: 'alias/aws/ssm' })));
     expect(onString.name).toBe('ValidationException');

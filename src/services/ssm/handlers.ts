@@ -401,7 +401,7 @@ export function createHandlers(store: SsmStore, rt: Runtime): Handlers {
     const parameterFilters: ParameterStringFilter[] = input.ParameterFilters ?? [];
     if (filters.length && parameterFilters.length) throw new AwsError('ValidationException', 'You can use either Filters or ParameterFilters in a single request.');
     validateParameterFilters(parameterFilters, 'DescribeParameters');
-    const limit = input.MaxResults ?? 50;
+    const limit = input.MaxResults ?? 10;
     const after = decodeToken<string>(input.NextToken, 'string') ?? '';
     // Nothing is shared with this account through RAM, so the shared view is empty.
     if (input.Shared) return { Parameters: [] };

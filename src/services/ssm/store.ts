@@ -64,6 +64,7 @@ export class SsmStore {
       },
       {
         // Versions, labels and tags get their own tables; rows of the first sketch become version rows.
+        // Its SecureString rows held plaintext and cannot be encrypted from SQL, so they are not kept.
         version: 2,
         sql: `ALTER TABLE ssm_parameters RENAME TO ssm_parameters_v1;
         CREATE TABLE ssm_parameters (
