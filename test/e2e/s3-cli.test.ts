@@ -1,0 +1,91 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { startTestServer, type TestServer } from '../helpers.js';
+
+const MB = 1000 * 1000;
+
+describe('S3 through the aws CLI', () => {
+  let server: TestServer;
+  let dir: string;
+  beforeAll(async () => {
+    server = await startTestServer();
+    dir = mkdtempSync(join(tmpdir(), 'drydock-s3-cli-'));
+  });
+  afterAll(async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('mb, cp (small and 20 MB multipart), ls and round trip', async () => {
+    await server.aws(['s3', 'mb', 's3://cli-bucket']);
+    const small = join(dir, 'small.txt');
+    writeFileSync(small, 'small file\n');
+    await server.aws(['s3', 'cp', small, 's3://cli-bucket/docs/small.txt']);
+    const big = join(dir, 'big.bin');
+    const data = Buffer.alloc(20 * MB);
+    for (let i = 0; i < data.length; i += 997) data[i] = i % 256;
+    writeFileSync(big, data);
+    await server.aws(['s3', 'cp', big, 's3://cli-bucket/big.bin']);
+    const head = JSON.parse((await server.aws(['s3api', 'head-object', '--bucket', 'cli-bucket', '--key', 'big.bin'])).stdout);
+    expect(head.ContentLength).toBe(20 * MB);
+    expect(head.ETag).toMatch(/^"[0-9a-f]{32}-\d+"$/); // the CLI switched to multipart
+
+    const back = join(dir, 'back.bin');
+    await server.aws(['s3', 'cp', 's3://cli-bucket/big.bin', back]);
+    expect(createHash('sha256').update(readFileSync(back)).digest('hex')).toBe(createHash('sha256').update(data).digest('hex'));
+
+    const buckets = (await server.aws(['s3', 'ls'])).stdout;
+    expect(buckets).toContain('cli-bucket');
+    const listing = (await server.aws(['s3', 'ls', 's3://cli-bucket/'])).stdout;
+    expect(listing).toContain('PRE docs/');
+    expect(listing).toContain('big.bin');
+    const prefixed = (await server.aws(['s3', 'ls', 's3://cli-bucket/docs/'])).stdout;
+    expect(prefixed).toMatch(/11 small\.txt/);
+  });
+
+  it('sync uploads only what changed, and rb --force empties and removes the bucket', async () => {
+    const folder = join(dir, 'site');
+    mkdirSync(join(folder, 'nested dir'), { recursive: true });
+    writeFileSync(join(folder, 'index.html'), '<h1>hi</h1>');
+    writeFileSync(join(folder, 'nested dir', 'a+b.txt'), 'plus');
+    await server.aws(['s3', 'mb', 's3://sync-bucket']);
+    const first = (await server.aws(['s3', 'sync', folder, 's3://sync-bucket/site'])).stdout;
+    expect(first.match(/upload:/g)).toHaveLength(2);
+    const again = (await server.aws(['s3', 'sync', folder, 's3://sync-bucket/site'])).stdout;
+    expect(again).not.toContain('upload:');
+    const keys = JSON.parse((await server.aws(['s3api', 'list-objects-v2', '--bucket', 'sync-bucket'])).stdout).Contents.map((c: { Key: string }) => c.Key);
+    expect(keys).toEqual(['site/index.html', 'site/nested dir/a+b.txt']);
+    const down = join(dir, 'down');
+    await server.aws(['s3', 'sync', 's3://sync-bucket/site', down]);
+    expect(readFileSync(join(down, 'nested dir', 'a+b.txt'), 'utf8')).toBe('plus');
+
+    await server.aws(['s3', 'rb', 's3://sync-bucket', '--force']);
+    await expect(server.aws(['s3api', 'head-bucket', '--bucket', 'sync-bucket'])).rejects.toMatchObject({ stderr: expect.stringContaining('404') });
+  });
+
+  it('s3api calls: put/get object, tagging, versioning, errors', async () => {
+    await server.aws(['s3api', 'create-bucket', '--bucket', 'api-bucket']);
+    const file = join(dir, 'body.txt');
+    writeFileSync(file, 'api body');
+    const put = JSON.parse((await server.aws(['s3api', 'put-object', '--bucket', 'api-bucket', '--key', 'k', '--body', file, '--tagging', 'a=b', '--metadata', 'x=y'])).stdout);
+    expect(put.ETag).toBe(`"${createHash('md5').update('api body').digest('hex')}"`);
+    const out = join(dir, 'out.txt');
+    const got = JSON.parse((await server.aws(['s3api', 'get-object', '--bucket', 'api-bucket', '--key', 'k', out])).stdout);
+    expect(got).toMatchObject({ ContentLength: 8, Metadata: { x: 'y' }, TagCount: 1 });
+    expect(readFileSync(out, 'utf8')).toBe('api body');
+    const tags = JSON.parse((await server.aws(['s3api', 'get-object-tagging', '--bucket', 'api-bucket', '--key', 'k'])).stdout);
+    expect(tags.TagSet).toEqual([{ Key: 'a', Value: 'b' }]);
+    await server.aws(['s3api', 'put-bucket-versioning', '--bucket', 'api-bucket', '--versioning-configuration', 'Status=Enabled']);
+    expect(JSON.parse((await server.aws(['s3api', 'get-bucket-versioning', '--bucket', 'api-bucket'])).stdout).Status).toBe('Enabled');
+    const ranged = JSON.parse((await server.aws(['s3api', 'get-object', '--bucket', 'api-bucket', '--key', 'k', '--range', 'bytes=0-2', out])).stdout);
+    expect(ranged.ContentRange).toBe('bytes 0-2/8');
+    expect(readFileSync(out, 'utf8')).toBe('api');
+    await expect(server.aws(['s3api', 'get-object', '--bucket', 'api-bucket', '--key', 'missing', out])).rejects.toMatchObject({ stderr: expect.stringContaining('NoSuchKey') });
+    await expect(server.aws(['s3api', 'create-bucket', '--bucket', 'Bad_Name'])).rejects.toMatchObject({ stderr: expect.stringContaining('InvalidBucketName') });
+    const deleted = JSON.parse((await server.aws(['s3api', 'delete-objects', '--bucket', 'api-bucket', '--delete', 'Objects=[{Key=k}]'])).stdout);
+    expect(deleted.Deleted[0]).toMatchObject({ Key: 'k', DeleteMarker: true });
+  });
+});
