@@ -181,6 +181,7 @@ describe('kms', () => {
     await expect(kms.send(new CreateAliasCommand({ AliasName: 'app2', TargetKeyId: a }))).rejects.toMatchObject({ name: 'ValidationException' });
     await expect(kms.send(new CreateAliasCommand({ AliasName: 'alias/aws/mine', TargetKeyId: a }))).rejects.toMatchObject({ name: 'NotAuthorizedException' });
     await expect(kms.send(new CreateAliasCommand({ AliasName: 'alias/bad name', TargetKeyId: a }))).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(kms.send(new CreateAliasCommand({ AliasName: 'alias/a:b', TargetKeyId: a }))).rejects.toMatchObject({ name: 'ValidationException' });
     await expect(kms.send(new CreateAliasCommand({ AliasName: 'alias/x', TargetKeyId: 'alias/app' }))).rejects.toMatchObject({ name: 'NotFoundException' });
     const enc = await kms.send(new EncryptCommand({ KeyId: 'alias/app', Plaintext: text('via alias') }));
     expect(enc.KeyId).toMatch(a);
@@ -219,6 +220,7 @@ describe('kms', () => {
     } while (marker);
     expect(new Set(all).size).toBe(all.length);
     expect(all.length).toBeGreaterThanOrEqual(3);
+    await expect(kms.send(new ListKeysCommand({ Marker: 'made-up' }))).rejects.toMatchObject({ name: 'InvalidMarkerException' });
   });
 
   it('rotates keys and still decrypts older ciphertexts', async () => {

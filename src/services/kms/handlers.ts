@@ -19,11 +19,26 @@ function dryRun(): AwsError {
   return new AwsError('DryRunOperationException', 'The request would have succeeded, but the DryRun option is set.');
 }
 
+const MARKER_PREFIX = 'drydock:';
+
+/** Markers are opaque to clients: the last key returned, wrapped so a made-up marker is recognizably invalid. */
+function encodeMarker(after: string): string {
+  return Buffer.from(MARKER_PREFIX + after, 'utf8').toString('base64url');
+}
+
+/** Where a listing resumes: '' for the first page. */
+function decodeMarker(marker: string | undefined): string {
+  if (marker === undefined) return '';
+  const text = Buffer.from(marker, 'base64url').toString('utf8');
+  if (!text.startsWith(MARKER_PREFIX)) throw new AwsError('InvalidMarkerException', 'The request was rejected because the marker that specifies where pagination should next begin is not valid.');
+  return text.slice(MARKER_PREFIX.length);
+}
+
 /** `limit + 1` rows were fetched: trims to `limit` and says where the next page starts. */
 function page<T>(rows: T[], limit: number, markerOf: (row: T) => string): { items: T[]; Truncated: boolean; NextMarker?: string } {
   if (rows.length <= limit) return { items: rows, Truncated: false };
   const items = rows.slice(0, limit);
-  return { items, Truncated: true, NextMarker: markerOf(items[items.length - 1]) };
+  return { items, Truncated: true, NextMarker: encodeMarker(markerOf(items[items.length - 1])) };
 }
 
 function validateTags(tags: K.Tag[]): void {
@@ -109,6 +124,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
     if (!name.startsWith('alias/')) throw new AwsError('ValidationException', 'Alias must start with the prefix "alias/". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html');
     if (name.startsWith('alias/aws/')) throw new AwsError('NotAuthorizedException', `Cannot ${forCreate ? 'create' : 'modify'} alias with prefix 'alias/aws/'.`, { status: 400 });
     if (name === 'alias/') throw new AwsError('ValidationException', 'Alias name must have at least one character after "alias/".');
+    if (name.includes(':')) throw new AwsError('ValidationException', `${name} contains invalid characters for an alias`);
   }
 
   /** Encrypts with any encryption key: the envelope for symmetric keys, RSA-OAEP for RSA keys. */
@@ -235,7 +251,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       const scope = scopeOf(ctx);
       keys.sweep(scope);
       const limit = input.Limit ?? 100;
-      const { items, ...rest } = page(store.listKeys(tuple(scope), input.Marker ?? '', limit + 1), limit, (r) => r.key_id);
+      const { items, ...rest } = page(store.listKeys(tuple(scope), decodeMarker(input.Marker), limit + 1), limit, (r) => r.key_id);
       return { Keys: items.map((r) => ({ KeyId: r.key_id, KeyArn: keyArn(scope, r.key_id) })), ...rest };
     },
 
@@ -337,7 +353,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       keys.sweep(scope);
       const keyId = input.KeyId === undefined ? undefined : keys.resolve(scope, input.KeyId).key_id;
       const limit = input.Limit ?? 100;
-      const { items, ...rest } = page(store.listAliases(tuple(scope), keyId, input.Marker ?? '', limit + 1), limit, (a) => a.alias_name);
+      const { items, ...rest } = page(store.listAliases(tuple(scope), keyId, decodeMarker(input.Marker), limit + 1), limit, (a) => a.alias_name);
       return {
         Aliases: items.map((a) => ({
           AliasName: a.alias_name,
@@ -538,8 +554,8 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       const row = keys.resolve(scope, input.KeyId!);
       assertSymmetricForRotation(scope, row);
       const limit = input.Limit ?? 100;
-      const after = input.Marker === undefined ? 0 : Number(input.Marker);
-      if (!Number.isInteger(after) || after < 0) throw new AwsError('InvalidMarkerException', 'The marker is invalid.');
+      const after = Number(decodeMarker(input.Marker) || '0');
+      if (!Number.isInteger(after)) throw new AwsError('InvalidMarkerException', 'The request was rejected because the marker that specifies where pagination should next begin is not valid.');
       const { items, ...rest } = page(store.rotations(tuple(scope), row.key_id, after, limit + 1), limit, (m) => String(m.version));
       return {
         Rotations: items.map((m) => ({ KeyId: row.key_id, KeyMaterialId: m.material_id, RotationDate: new Date(m.created_at), RotationType: m.rotation_type as K.RotationType })),
@@ -573,7 +589,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       const scope = scopeOf(ctx);
       const row = keys.resolve(scope, input.KeyId!);
       const limit = Math.min(input.Limit ?? 50, 50);
-      const { items, ...rest } = page(store.listTags(tuple(scope), row.key_id, input.Marker ?? '', limit + 1), limit, (t) => t.tag_key);
+      const { items, ...rest } = page(store.listTags(tuple(scope), row.key_id, decodeMarker(input.Marker), limit + 1), limit, (t) => t.tag_key);
       return { Tags: items.map((t) => ({ TagKey: t.tag_key, TagValue: t.tag_value })), ...rest };
     },
 

@@ -14,7 +14,6 @@
  * - Key policies are stored and returned but not evaluated; GrantTokens are ignored.
  * - Ciphertext blobs use Drydock's own envelope format (not AWS's), so they only decrypt here.
  * - ListAliases lists only AWS managed aliases that exist (AWS also lists predefined ones without a key).
- * - Markers are the last returned name/id, not opaque tokens.
  */
 import { loadModel } from '../../protocol/model.js';
 import type { ServiceDefinition } from '../../protocol/types.js';
