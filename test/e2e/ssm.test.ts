@@ -465,6 +465,8 @@ describe('SSM Parameter Store', () => {
       expect(many.Parameters).toHaveLength(6);
       expect(many.InvalidParameters).toEqual(['/aws/service/nothing-here']);
       expect(many.Parameters?.find((p) => p.Name!.endsWith('/regions/eu-west-1'))).toMatchObject({ Value: 'eu-west-1', DataType: 'text' });
+      const byArn = await ssm.send(new GetParameterCommand({ Name: `arn:aws:ssm:us-east-1::parameter${AL2023}` }));
+      expect(byArn.Parameter?.Value).toBe(east.Parameter?.Value);
       const ecs = await ssm.send(new GetParameterCommand({ Name: '/aws/service/ecs/optimized-ami/amazon-linux-2/recommended' }));
       const ecsImage = many.Parameters?.find((p) => p.Name!.endsWith('amazon-linux-2/recommended/image_id'));
       expect(JSON.parse(ecs.Parameter!.Value!).image_id).toBe(ecsImage?.Value);
@@ -505,6 +507,32 @@ describe('SSM Parameter Store', () => {
       expect((await failure(other.send(new GetParameterCommand({ Name: '/scoped/p' })))).name).toBe('ParameterNotFound');
       // Another account's ARN does not reach across.
       expect((await failure(other.send(new GetParameterCommand({ Name: 'arn:aws:ssm:us-east-1:000000000000:parameter/scoped/p' })))).name).toBe('ParameterNotFound');
+    });
+  });
+
+  describe('events', () => {
+    it('publishes Parameter Store Change events for creates, updates, labels and deletes', async () => {
+      const seen: { detailType: string; detail: Record<string, unknown>; resources: string[] }[] = [];
+      const unsubscribe = server.runtime.events.subscribe((e) => {
+        if (e.source === 'aws.ssm') seen.push({ detailType: e['detail-type'], detail: e.detail, resources: e.resources });
+      });
+      try {
+        await ssm.send(new PutParameterCommand({ Name: '/events/p', Value: 'a', Type: 'String' }));
+        await ssm.send(new PutParameterCommand({ Name: '/events/p', Value: 'b', Overwrite: true }));
+        await ssm.send(new LabelParameterVersionCommand({ Name: '/events/p', Labels: ['live'] }));
+        await ssm.send(new DeleteParameterCommand({ Name: '/events/p' }));
+        // A refused call publishes nothing.
+        await failure(ssm.send(new DeleteParameterCommand({ Name: '/events/p' })));
+      } finally {
+        unsubscribe();
+      }
+      expect(seen.map((e) => [e.detailType, e.detail.operation, e.detail.name])).toEqual([
+        ['Parameter Store Change', 'Create', '/events/p'],
+        ['Parameter Store Change', 'Update', '/events/p'],
+        ['Parameter Store Change', 'LabelParameterVersion', '/events/p'],
+        ['Parameter Store Change', 'Delete', '/events/p'],
+      ]);
+      expect(seen[0].resources).toEqual(['arn:aws:ssm:us-east-1:000000000000:parameter/events/p']);
     });
   });
 
