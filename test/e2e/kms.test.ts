@@ -301,6 +301,17 @@ describe('kms', () => {
     expect(Buffer.from(privateKey.Plaintext!).equals(Buffer.from(pair.PrivateKeyPlaintext!))).toBe(true);
   });
 
+  it('scopes keys by region', async () => {
+    const keyId = await newKey();
+    const enc = await kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: text('regional') }));
+    const eu = new KMSClient({ ...server.clientConfig, region: 'eu-west-1' });
+    await expect(eu.send(new DescribeKeyCommand({ KeyId: keyId }))).rejects.toMatchObject({ name: 'NotFoundException' });
+    await expect(eu.send(new DescribeKeyCommand({ KeyId: `arn:aws:kms:us-east-1:000000000000:key/${keyId}` }))).rejects.toMatchObject({ name: 'NotFoundException' });
+    await expect(eu.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob }))).rejects.toMatchObject({ name: 'NotFoundException' });
+    const euKey = (await eu.send(new CreateKeyCommand({}))).KeyMetadata!;
+    expect(euKey.Arn).toMatch(/^arn:aws:kms:eu-west-1:000000000000:key\//);
+  });
+
   it('exposes encrypt/decrypt to other services through its api', () => {
     const api = server.runtime.service<KmsApi>('kms');
     const scope = { account: '000000000000', region: 'us-east-1' };

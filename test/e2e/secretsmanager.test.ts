@@ -224,6 +224,16 @@ describe('secretsmanager', () => {
     await expect(sm.send(new RotateSecretCommand({ SecretId: 'pol' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 501 } });
   });
 
+  it('scopes secrets by region', async () => {
+    await sm.send(new CreateSecretCommand({ Name: 'regional', SecretString: 'us' }));
+    const eu = new SecretsManagerClient({ ...server.clientConfig, region: 'eu-west-1' });
+    await expect(eu.send(new GetSecretValueCommand({ SecretId: 'regional' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    const created = await eu.send(new CreateSecretCommand({ Name: 'regional', SecretString: 'eu' }));
+    expect(created.ARN).toMatch(/^arn:aws:secretsmanager:eu-west-1:/);
+    expect((await eu.send(new GetSecretValueCommand({ SecretId: 'regional' }))).SecretString).toBe('eu');
+    expect((await sm.send(new GetSecretValueCommand({ SecretId: 'regional' }))).SecretString).toBe('us');
+  });
+
   it('works with the aws CLI', async () => {
     const { stdout } = await server.aws(['secretsmanager', 'create-secret', '--name', 'cli/secret', '--secret-string', 'from-cli']);
     const created = JSON.parse(stdout);
