@@ -95,6 +95,7 @@ describe('kms', () => {
     await expect(kms.send(new DecryptCommand({ CiphertextBlob: tampered, EncryptionContext: context }))).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
     await expect(kms.send(new DecryptCommand({ CiphertextBlob: text('garbage that is not a blob') }))).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
 
+    await expect(kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: text('x'), DryRun: true }))).rejects.toMatchObject({ name: 'DryRunOperationException', $metadata: { httpStatusCode: 412 } });
     const other = await newKey();
     await expect(kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob, EncryptionContext: context, KeyId: other }))).rejects.toMatchObject({ name: 'IncorrectKeyException' });
     const withKey = await kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob, EncryptionContext: context, KeyId: keyId }));

@@ -16,7 +16,8 @@ function scopeOf(ctx: RequestContext): Scope {
 }
 
 function dryRun(): AwsError {
-  return new AwsError('DryRunOperationException', 'The request would have succeeded, but the DryRun option is set.');
+  // AWS documents 412 for this exception; the model carries no status for it.
+  return new AwsError('DryRunOperationException', 'The request would have succeeded, but the DryRun option is set.', { status: 412 });
 }
 
 const MARKER_PREFIX = 'drydock:';
