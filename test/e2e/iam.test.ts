@@ -17,6 +17,7 @@ import {
   UpdateServiceSpecificCredentialCommand, DeleteServiceSpecificCredentialCommand,
   TagUserCommand, UntagUserCommand, ListUserTagsCommand, TagRoleCommand, UntagRoleCommand, ListRoleTagsCommand,
   TagPolicyCommand, UntagPolicyCommand, ListPolicyTagsCommand, TagInstanceProfileCommand, UntagInstanceProfileCommand, ListInstanceProfileTagsCommand,
+  GetAccountAuthorizationDetailsCommand,
 } from '@aws-sdk/client-iam';
 import { startTestServer, type TestServer } from '../helpers.js';
 import type { IamApi } from '../../src/services/iam/index.js';
@@ -372,6 +373,32 @@ describe('IAM', () => {
     expect((await iam.send(new ListInstanceProfileTagsCommand({ InstanceProfileName: 'tagged-ip' }))).Tags).toEqual([]);
   });
 
+  it('GetAccountAuthorizationDetails reports entities with their policies', async () => {
+    const other = new IAMClient({ ...server.clientConfig, credentials: { accessKeyId: '222222222222', secretAccessKey: 'test' } });
+    await other.send(new CreateUserCommand({ UserName: 'auditee' }));
+    await other.send(new CreateGroupCommand({ GroupName: 'auditors' }));
+    await other.send(new AddUserToGroupCommand({ GroupName: 'auditors', UserName: 'auditee' }));
+    await other.send(new PutUserPolicyCommand({ UserName: 'auditee', PolicyName: 'own', PolicyDocument: doc('s3:GetObject') }));
+    await other.send(new CreateRoleCommand({ RoleName: 'audited-role', AssumeRolePolicyDocument: TRUST }));
+    await other.send(new AttachRolePolicyCommand({ RoleName: 'audited-role', PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }));
+    await other.send(new CreatePolicyCommand({ PolicyName: 'Local1', PolicyDocument: doc('ssm:GetParameter') }));
+
+    const all = await other.send(new GetAccountAuthorizationDetailsCommand({}));
+    expect(all.UserDetailList).toEqual([expect.objectContaining({ UserName: 'auditee', GroupList: ['auditors'], UserPolicyList: [{ PolicyName: 'own', PolicyDocument: encodeURIComponent(doc('s3:GetObject')) }] })]);
+    expect(all.GroupDetailList!.map((g) => g.GroupName)).toEqual(['auditors']);
+    expect(all.RoleDetailList![0]).toMatchObject({ RoleName: 'audited-role', AttachedManagedPolicies: [{ PolicyName: 'ReadOnlyAccess', PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }] });
+    expect(all.Policies!.map((p) => p.PolicyName).sort()).toEqual(['Local1', 'ReadOnlyAccess']);
+    expect(all.Policies!.find((p) => p.PolicyName === 'Local1')!.PolicyVersionList).toEqual([expect.objectContaining({ VersionId: 'v1', IsDefaultVersion: true })]);
+
+    const rolesOnly = await other.send(new GetAccountAuthorizationDetailsCommand({ Filter: ['Role'] }));
+    expect(rolesOnly.UserDetailList).toEqual([]);
+    expect(rolesOnly.RoleDetailList!.map((r) => r.RoleName)).toEqual(['audited-role']);
+    const paged = await other.send(new GetAccountAuthorizationDetailsCommand({ MaxItems: 2 }));
+    expect(paged.IsTruncated).toBe(true);
+    const rest = await other.send(new GetAccountAuthorizationDetailsCommand({ MaxItems: 100, Marker: paged.Marker }));
+    expect((paged.UserDetailList!.length + paged.GroupDetailList!.length) + rest.GroupDetailList!.length + rest.RoleDetailList!.length + rest.Policies!.length).toBe(5);
+  });
+
   it('accounts are isolated: a 12-digit key is the root of its own account', async () => {
     const other = new IAMClient({ ...server.clientConfig, credentials: { accessKeyId: '111111111111', secretAccessKey: 'test' } });
     await other.send(new CreateUserCommand({ UserName: 'alice' }));
@@ -385,17 +412,21 @@ describe('IAM', () => {
   });
 
   it('the aws CLI creates users and keys and decodes policy documents', async () => {
-    const created = JSON.parse((await server.aws(['iam', 'create-user', '--user-name', 'cli-user'])).stdout);
-    expect(created.User.Arn).toBe(`arn:aws:iam::${account}:user/cli-user`);
-    const listed = JSON.parse((await server.aws(['iam', 'list-users'])).stdout);
-    expect(listed.Users.map((u: { UserName: string }) => u.UserName)).toContain('cli-user');
-    const key = JSON.parse((await server.aws(['iam', 'create-access-key', '--user-name', 'cli-user'])).stdout);
-    expect(key.AccessKey.AccessKeyId).toMatch(/^AKIA/);
-    expect(key.AccessKey.SecretAccessKey).toHaveLength(40);
-
     await iam.send(new CreateRoleCommand({ RoleName: 'cli-role', AssumeRolePolicyDocument: TRUST }));
-    const role = JSON.parse((await server.aws(['iam', 'get-role', '--role-name', 'cli-role'])).stdout);
+    // The CLI starts slowly: independent calls run side by side.
+    const [created, role] = await Promise.all([
+      server.aws(['iam', 'create-user', '--user-name', 'cli-user']),
+      server.aws(['iam', 'get-role', '--role-name', 'cli-role']),
+    ]);
+    expect(JSON.parse(created.stdout).User.Arn).toBe(`arn:aws:iam::${account}:user/cli-user`);
     // botocore URL-decodes and parses IAM's documents, which proves they are encoded as IAM does.
-    expect(role.Role.AssumeRolePolicyDocument).toEqual(JSON.parse(TRUST));
+    expect(JSON.parse(role.stdout).Role.AssumeRolePolicyDocument).toEqual(JSON.parse(TRUST));
+    const [listed, key] = await Promise.all([
+      server.aws(['iam', 'list-users']),
+      server.aws(['iam', 'create-access-key', '--user-name', 'cli-user']),
+    ]);
+    expect(JSON.parse(listed.stdout).Users.map((u: { UserName: string }) => u.UserName)).toContain('cli-user');
+    expect(JSON.parse(key.stdout).AccessKey.AccessKeyId).toMatch(/^AKIA/);
+    expect(JSON.parse(key.stdout).AccessKey.SecretAccessKey).toHaveLength(40);
   });
 });

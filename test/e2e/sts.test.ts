@@ -2,6 +2,9 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { STSClient, GetCallerIdentityCommand, AssumeRoleCommand, GetSessionTokenCommand, GetAccessKeyInfoCommand } from '@aws-sdk/client-sts';
 import { IAMClient, CreateUserCommand, CreateAccessKeyCommand, UpdateAccessKeyCommand, DeleteAccessKeyCommand, CreateRoleCommand, GetRoleCommand, GetUserCommand } from '@aws-sdk/client-iam';
 import { SSMClient, PutParameterCommand, GetParameterCommand } from '@aws-sdk/client-ssm';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../helpers.js';
 
 const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::000000000000:root' }, Action: 'sts:AssumeRole' }] });
@@ -161,5 +164,32 @@ describe('STS', () => {
     await fails(stsAs(expiring.role!).send(new GetCallerIdentityCommand({})), 'ExpiredToken', 403);
     await warp(900_000);
     await fails(stsAs(expiring.session!).send(new GetCallerIdentityCommand({})), 'ExpiredToken', 403);
+  });
+});
+
+describe('IAM keys and STS sessions survive a restart', () => {
+  it('signs with the same user key and role session after the server restarts on its data directory', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'drydock-sts-restart-'));
+    try {
+      let first = await startTestServer({ dataDir });
+      const iam = new IAMClient(first.clientConfig);
+      await iam.send(new CreateUserCommand({ UserName: 'durable' }));
+      const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'durable' }))).AccessKey!;
+      const roleArn = (await iam.send(new CreateRoleCommand({ RoleName: 'durable-role', AssumeRolePolicyDocument: TRUST }))).Role!.Arn!;
+      const session = (await new STSClient(first.clientConfig).send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'before-restart' }))).Credentials!;
+      await first.stop();
+
+      first = await startTestServer({ dataDir });
+      try {
+        const client = (credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }) => new STSClient({ ...first.clientConfig, credentials });
+        expect((await client({ accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! }).send(new GetCallerIdentityCommand({}))).Arn).toBe('arn:aws:iam::000000000000:user/durable');
+        const asRole = client({ accessKeyId: session.AccessKeyId!, secretAccessKey: session.SecretAccessKey!, sessionToken: session.SessionToken! });
+        expect((await asRole.send(new GetCallerIdentityCommand({}))).Arn).toBe('arn:aws:sts::000000000000:assumed-role/durable-role/before-restart');
+      } finally {
+        await first.stop();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -6,8 +6,7 @@
  * - Policies are stored and validated but not yet enforced on requests (no authorization step).
  * - Permissions boundaries, login profiles/passwords, MFA devices, SSH keys, signing and server
  *   certificates, SAML/OIDC providers, service-linked roles, account aliases, password policy,
- *   credential reports, access advisor, policy simulation and GetAccountAuthorizationDetails
- *   answer NotImplemented (501).
+ *   credential reports, access advisor and policy simulation answer NotImplemented (501).
  * - Root access keys cannot be created; GetAccessKeyLastUsed always reports a never-used key
  *   (usage is not recorded). RoleLastUsed is recorded when STS assumes the role.
  * - AWS managed policies: a fixed catalogue (AdministratorAccess, PowerUserAccess, ReadOnlyAccess,
@@ -23,6 +22,7 @@ import { IamStore } from './store.js';
 import { entityHandlers } from './entity-handlers.js';
 import { policyHandlers } from './policy-handlers.js';
 import { credentialHandlers } from './credential-handlers.js';
+import { authorizationDetailsHandlers } from './authorization-details.js';
 import { createIamApi } from './api.js';
 import { userPrincipal } from './common.js';
 
@@ -36,7 +36,7 @@ export const iam: ServiceDefinition = {
     const store = new IamStore(rt.store);
     const context = { store, rt };
     return {
-      handlers: { ...entityHandlers(context), ...policyHandlers(context), ...credentialHandlers(context) },
+      handlers: { ...entityHandlers(context), ...policyHandlers(context), ...credentialHandlers(context), ...authorizationDetailsHandlers(context) },
       api: createIamApi(store, rt.clock),
       credentials(accessKeyId: string): Credential | undefined {
         if (!accessKeyId.startsWith('AKIA')) return undefined;
