@@ -107,6 +107,10 @@ describe('SSM Parameter Store', () => {
         expect({ name, code: err.name, message: err.message }).toEqual({ name, code: 'ValidationException', message: pathMessage });
       }
 
+      // Reads check the characters too; GetParameters lists such names as invalid instead.
+      expect(await failure(ssm.send(new GetParameterCommand({ Name: '{test}-test' })))).toMatchObject({ name: 'ValidationException', message: pathMessage });
+      expect((await ssm.send(new GetParametersCommand({ Names: ['{test}-test'] }))).InvalidParameters).toEqual(['{test}-test']);
+
       const fifteen = `/${Array.from({ length: 15 }, (_, i) => `l${i}`).join('/')}`;
       await ssm.send(new PutParameterCommand({ Name: fifteen, Value: 'deep', Type: 'String' }));
       const sixteen = await failure(ssm.send(new PutParameterCommand({ Name: `${fifteen}/l15`, Value: 'v', Type: 'String' })));

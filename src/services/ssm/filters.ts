@@ -1,7 +1,7 @@
 /** ParameterFilters and the legacy Filters of DescribeParameters and GetParametersByPath. */
 import type { ParametersFilter, ParameterStringFilter } from '@aws-sdk/client-ssm';
 import { AwsError } from '../../core/errors.js';
-import { nameKey, PATH_REQUIREMENTS_MESSAGE } from './names.js';
+import { nameKey, validatePath } from './names.js';
 
 /** What filters look at for one parameter. */
 export interface Filterable {
@@ -17,7 +17,6 @@ const TYPES = ['String', 'StringList', 'SecureString'];
 const TIERS = ['Standard', 'Advanced', 'Intelligent-Tiering'];
 /** Keys GetParametersByPath accepts. */
 const BY_PATH_KEYS = ['Type', 'KeyId', 'Label'];
-const PATH_PATTERN = /^\/([a-zA-Z0-9_.-]+\/)*[a-zA-Z0-9_.-]*$/;
 
 export type Operation = 'DescribeParameters' | 'GetParametersByPath';
 
@@ -51,7 +50,7 @@ export function validateParameterFilters(filters: ParameterStringFilter[], opera
             'Filters for common parameters can\'t be prefixed with "aws" or "ssm" (case-insensitive). When using global parameters, please specify within a global namespace.',
           );
         }
-        if (!PATH_PATTERN.test(value)) throw new AwsError('ValidationException', PATH_REQUIREMENTS_MESSAGE);
+        validatePath(value);
       }
       continue;
     }

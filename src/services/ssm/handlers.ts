@@ -34,7 +34,7 @@ import type { Handlers, RequestContext, Runtime } from '../../protocol/types.js'
 import type { KmsApi } from '../kms/index.js';
 import { AwsError } from '../../core/errors.js';
 import type { SsmStore, CurrentRow, VersionRow } from './store.js';
-import { isReserved, isValidLabel, nameKey, parameterArn, parseReference, validateNameForPut, PATH_REQUIREMENTS_MESSAGE, type ParameterReference } from './names.js';
+import { hasNameCharacters, invalidName, isReserved, isValidLabel, nameKey, parameterArn, parseReference, validateNameForPut, validatePath, type ParameterReference } from './names.js';
 import { publicParameter, publicParameterArn, publicParameters, type PublicParameter } from './public.js';
 import { matchesLegacyFilter, matchesParameterFilter, validateParameterFilters, type Filterable } from './filters.js';
 import { describePolicies, expirationTime, parsePolicies, type ParameterPolicy } from './policies.js';
@@ -180,7 +180,7 @@ export function createHandlers(store: SsmStore, rt: Runtime): Handlers {
   /** GetParameter's lookup: the selected version of a parameter, or a public parameter. */
   function getOne(ctx: RequestContext, text: string, withDecryption: boolean | undefined): Parameter {
     const ref = parseReference(text);
-    if (!ownReference(ctx, ref) || !/^[a-zA-Z0-9_.\-/]+$/.test(ref.name)) throw notFound(text);
+    if (!ownReference(ctx, ref) || !hasNameCharacters(ref.name)) throw notFound(text);
     if (isReserved(ref.name)) {
       const p = publicParameter(ctx.region, ref.name);
       if (!p || ref.label !== undefined) throw notFound(text);
@@ -344,7 +344,7 @@ export function createHandlers(store: SsmStore, rt: Runtime): Handlers {
 
   function getParametersByPath(input: GetParametersByPathRequest, ctx: RequestContext): GetParametersByPathResult {
     const path = input.Path!;
-    if (!/^\/([a-zA-Z0-9_.-]+\/)*[a-zA-Z0-9_.-]*$/.test(path)) throw new AwsError('ValidationException', PATH_REQUIREMENTS_MESSAGE);
+    validatePath(path);
     const filters = input.ParameterFilters ?? [];
     validateParameterFilters(filters, 'GetParametersByPath');
     const limit = input.MaxResults ?? 10;
@@ -546,13 +546,7 @@ export function createHandlers(store: SsmStore, rt: Runtime): Handlers {
     PutParameter: putParameter,
 
     GetParameter(input: GetParameterRequest, ctx: RequestContext): GetParameterResult {
-      const ref = parseReference(input.Name!);
-      if (!/^[a-zA-Z0-9_.\-/]+$/.test(ref.name)) {
-        throw new AwsError(
-          'ValidationException',
-          'Parameter name: can\'t be prefixed with "ssm" (case-insensitive). If formed as a path, it can consist of sub-paths divided by slash symbol; each sub-path can be formed as a mix of letters, numbers and the following 3 symbols .-_',
-        );
-      }
+      if (!hasNameCharacters(parseReference(input.Name!).name)) throw invalidName();
       return { Parameter: getOne(ctx, input.Name!, input.WithDecryption) };
     },
 

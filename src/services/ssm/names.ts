@@ -10,8 +10,25 @@ const NAME_CHARACTERS = /^[a-zA-Z0-9_.\-/]+$/;
 const PATH_MESSAGE =
   'Parameter name: can\'t be prefixed with "ssm" (case-insensitive). If formed as a path, it can consist of sub-paths divided by slash symbol; each sub-path can be formed as a mix of letters, numbers and the following 3 symbols .-_';
 const PREFIX_MESSAGE = 'Parameter name: can\'t be prefixed with "aws" or "ssm" (case-insensitive).';
-export const PATH_REQUIREMENTS_MESSAGE =
+const PATH_REQUIREMENTS_MESSAGE =
   'The parameter doesn\'t meet the parameter name requirements. The parameter name must begin with a forward slash "/". It can\'t be prefixed with "aws" or "ssm" (case-insensitive). It must use only letters, numbers, or the following symbols: . (period), - (hyphen), _ (underscore). Special characters are not allowed. All sub-paths, if specified, must use the forward slash symbol "/". Valid example: /get/parameters2-/by1./path0_.';
+
+const PATH_PATTERN = /^\/([a-zA-Z0-9_.-]+\/)*[a-zA-Z0-9_.-]*$/;
+
+/** Whether a name uses only the characters parameter names may contain. */
+export function hasNameCharacters(name: string): boolean {
+  return NAME_CHARACTERS.test(name);
+}
+
+/** The error AWS answers for a malformed parameter name. */
+export function invalidName(): AwsError {
+  return new AwsError('ValidationException', PATH_MESSAGE);
+}
+
+/** A hierarchy path as GetParametersByPath and the Path filter take it: `/`, `/a`, `/a/b/`. */
+export function validatePath(path: string): void {
+  if (!PATH_PATTERN.test(path)) throw new AwsError('ValidationException', PATH_REQUIREMENTS_MESSAGE);
+}
 
 /** `foo` and `/foo` name the same parameter (they share an ARN); `/a/b` is keyed `a/b`. */
 export function nameKey(name: string): string {
@@ -32,10 +49,10 @@ export function validateNameForPut(name: string, region: string, account: string
   if (isReserved(name)) throw new AwsError('AccessDeniedException', `No access to reserved parameter name: ${name}.`);
   const isPath = name.includes('/');
   if (nameKey(name).toLowerCase().startsWith('ssm')) throw new AwsError('ValidationException', isPath ? PATH_MESSAGE : PREFIX_MESSAGE);
-  if (!NAME_CHARACTERS.test(name)) throw new AwsError('ValidationException', PATH_MESSAGE);
+  if (!hasNameCharacters(name)) throw invalidName();
   if (isPath) {
     // A hierarchy must be fully qualified (leading slash) and have no empty level.
-    if (!name.startsWith('/') || name.slice(1).split('/').some((level) => level === '')) throw new AwsError('ValidationException', PATH_MESSAGE);
+    if (!name.startsWith('/') || name.slice(1).split('/').some((level) => level === '')) throw invalidName();
     if (name.slice(1).split('/').length > MAX_HIERARCHY_LEVELS) {
       throw new AwsError('HierarchyLevelLimitExceededException', `A hierarchy can have a maximum of ${MAX_HIERARCHY_LEVELS} levels.`);
     }
