@@ -80,6 +80,9 @@ const MAX_EVENTS_RETURNED = 10_000;
 const FILTER_SCAN_BUDGET = 100_000;
 const MAX_TAGS = 50;
 const DEFAULT_DESCRIBE_LIMIT = 50;
+/** The model's LogGroupName and LogStreamName constraints. */
+const GROUP_NAME = /^[.\-_/#A-Za-z0-9]{1,512}$/;
+const STREAM_NAME = /^[^:*]{1,512}$/;
 /** Positions before and after every event: ids start at 1 and timestamps are never negative. */
 const HEAD: EventPosition = { ts: 0, id: 0 };
 const TAIL: EventPosition = { ts: Number.MAX_SAFE_INTEGER, id: Number.MAX_SAFE_INTEGER };
@@ -505,13 +508,21 @@ export function createLogs(store: LogsStore, rt: Runtime): { handlers: Handlers;
     },
   };
 
+  // The api skips the pipeline, so it checks what the model's constraints would have.
+  const checkNames = (group: string, stream?: string): void => {
+    if (!GROUP_NAME.test(group)) throw invalid(`Invalid log group name: ${group}`);
+    if (stream !== undefined && !STREAM_NAME.test(stream)) throw invalid(`Invalid log stream name: ${stream}`);
+  };
+
   const api: LogsApi = {
     ensureLogGroup(scope, group) {
+      checkNames(group);
       store.tx(() => {
         if (!store.group(scope.account, scope.region, group)) createGroup(scope, { logGroupName: group });
       });
     },
     ensureLogStream(scope, group, stream) {
+      checkNames(group, stream);
       store.tx(() => {
         if (!store.group(scope.account, scope.region, group)) createGroup(scope, { logGroupName: group });
         const row = requireGroup(scope, group);
@@ -519,6 +530,11 @@ export function createLogs(store: LogsStore, rt: Runtime): { handlers: Handlers;
       });
     },
     async putLogEvents(scope, group, stream, events) {
+      checkNames(group, stream);
+      for (const [i, event] of events.entries()) {
+        if (typeof event.message !== 'string' || event.message.length === 0) throw invalid(`logEvents.${i + 1}.message must be a non-empty string`);
+        if (!Number.isSafeInteger(event.timestamp) || event.timestamp < 0) throw invalid(`logEvents.${i + 1}.timestamp must be a non-negative integer of milliseconds`);
+      }
       // The transaction commits with synchronous=FULL before putEvents returns: resolving means durable.
       return putEvents(scope, group, stream, events);
     },
