@@ -118,13 +118,22 @@ export class Pipeline {
   }
 
   private async route(req: HttpRequest, incoming: IncomingMessage): Promise<{ service: Prepared; op: Operation; labels: Record<string, string> }> {
+    // Routing may need the body at several points; the stream can be read only once.
+    let bodyRead = false;
+    const readBodyOnce = async () => {
+      if (bodyRead) return;
+      bodyRead = true;
+      req.body = await readBody(incoming, this.opts.maxBodyBytes);
+    };
     const target = req.headers['x-amz-target'];
     if (target) {
       const dot = target.lastIndexOf('.');
       const service = this.byTarget.get(target.slice(0, dot));
       const op = service?.model.operations.get(target.slice(dot + 1));
       if (!service || !op) throw new AwsError('UnknownOperationException', `Unknown operation ${target}`, { status: 400 });
-      req.body = await readBody(incoming, this.opts.maxBodyBytes);
+      // awsJson is POST only: another method must not run an operation (a HEAD must not write).
+      if (req.method !== 'POST') throw new AwsError('UnknownOperationException', `${service.model.metadata.serviceId} operations are called with POST, not ${req.method}`, { status: 404 });
+      await readBodyOnce();
       return { service, op, labels: {} };
     }
     const scope = CREDENTIAL_SCOPE.exec(req.headers['authorization'] ?? '')?.[1]
@@ -133,7 +142,7 @@ export class Pipeline {
     let service = scope ? this.bySigningName.get(scope) : undefined;
     if (!service && (isForm || req.query.some(([k]) => k === 'Action'))) {
       // Unsigned query requests (AssumeRoleWithWebIdentity): the Action names the service.
-      req.body = await readBody(incoming, this.opts.maxBodyBytes);
+      await readBodyOnce();
       const action = formParams(req.body, req.query).get('Action');
       service = [...this.byName.values()].find((s) => s.model.protocol === 'query' && action && s.model.operations.has(action));
     }
@@ -141,7 +150,7 @@ export class Pipeline {
     if (!service) throw new AwsError('UnknownOperationException', 'No service matches this request', { status: 404 });
 
     if (service.model.protocol === 'query' || service.model.protocol === 'ec2') {
-      if (!req.body.length) req.body = await readBody(incoming, this.opts.maxBodyBytes);
+      await readBodyOnce();
       const action = formParams(req.body, req.query).get('Action');
       if (!action) throw new AwsError('MissingAction', 'Missing Action parameter', { status: 400 });
       const op = service.model.operations.get(action);
@@ -156,7 +165,7 @@ export class Pipeline {
           ? new AwsError('MethodNotAllowed', 'The specified method is not allowed against this resource.', { status: 405, fields: { Method: req.method, ResourceType: 'OBJECT' } })
           : new AwsError('UnknownOperationException', `No operation of ${service.name} matches ${req.method} ${req.path}`, { status: 404 });
       }
-      if (!this.streamingOps.has(match.op)) req.body = await readBody(incoming, this.opts.maxBodyBytes);
+      if (!this.streamingOps.has(match.op)) await readBodyOnce();
       return { service, ...match };
     }
     throw new AwsError('UnknownOperationException', `${service.name} needs an X-Amz-Target header`, { status: 400 });
@@ -270,6 +279,10 @@ export function readBody(incoming: IncomingMessage, max: number): Promise<Buffer
     });
     incoming.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
     incoming.on('error', reject);
+    // A client that disconnects mid-body: settle (the answer goes nowhere) instead of waiting forever.
+    incoming.on('close', () => {
+      if (!incoming.complete) reject(new AwsError('IncompleteBody', 'The request body terminated unexpectedly.', { status: 400 }));
+    });
   });
 }
 
