@@ -206,7 +206,7 @@ describe('CloudWatch Logs: groups, streams, retention, tags', () => {
         await logs.send(new CreateLogStreamCommand({ logGroupName: 'ordering', logStreamName: name }));
         await logs.send(new PutLogEventsCommand({ logGroupName: 'ordering', logStreamName: name, logEvents: [{ timestamp: t - age * 1000, message: name }] }));
       }
-      const names = (list: LogStream[] | undefined) => list!.map((s) => s.logStreamName);
+      const names = (list: LogStream[] | undefined) => list!.map((s) => s.logStreamName!);
       expect(names((await logs.send(new DescribeLogStreamsCommand({ logGroupName: 'ordering' }))).logStreams)).toEqual(['s1', 's2', 's3', 's4']);
       expect(names((await logs.send(new DescribeLogStreamsCommand({ logGroupName: 'ordering', descending: true }))).logStreams)).toEqual(['s4', 's3', 's2', 's1']);
       expect(names((await logs.send(new DescribeLogStreamsCommand({ logGroupName: 'ordering', orderBy: 'LastEventTime' }))).logStreams)).toEqual(['s4', 's1', 's3', 's2']);
