@@ -46,7 +46,14 @@ describe('S3 objects', () => {
 
   it('streams a body the SDK sends aws-chunked with a CRC32 trailer and returns checksums on request', async () => {
     const data = Buffer.alloc(300_000, 7);
-    const put = await s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'stream.bin', Body: Readable.from([data.subarray(0, 100_000), data.subarray(100_000)]), ContentLength: data.length }));
+    const watched = new S3Client(server.clientConfig);
+    const sent: Record<string, string>[] = [];
+    watched.middlewareStack.add((next) => async (args) => {
+      sent.push({ ...(args.request as { headers: Record<string, string> }).headers });
+      return next(args);
+    }, { step: 'finalizeRequest' });
+    const put = await watched.send(new PutObjectCommand({ Bucket: 'objects', Key: 'stream.bin', Body: Readable.from([data.subarray(0, 100_000), data.subarray(100_000)]), ContentLength: data.length }));
+    expect(sent[0]).toMatchObject({ 'content-encoding': 'aws-chunked', 'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER', 'x-amz-trailer': 'x-amz-checksum-crc32' });
     expect(put.ETag).toBe(`"${md5(data)}"`);
     expect(put.ChecksumCRC32).toBeDefined();
     const got = await s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'stream.bin', ChecksumMode: 'ENABLED' }));
