@@ -38,6 +38,11 @@ import {
   GenerateMacCommand,
   VerifyMacCommand,
   GenerateDataKeyPairCommand,
+  CreateGrantCommand,
+  ListGrantsCommand,
+  ListRetirableGrantsCommand,
+  RetireGrantCommand,
+  RevokeGrantCommand,
 } from '@aws-sdk/client-kms';
 import { createPublicKey, verify as verifySignature, constants } from 'node:crypto';
 import { startTestServer, type TestServer } from '../helpers.js';
@@ -300,6 +305,28 @@ describe('kms', () => {
     const pair = await kms.send(new GenerateDataKeyPairCommand({ KeyId: sym, KeyPairSpec: 'ECC_NIST_P256' }));
     const privateKey = await kms.send(new DecryptCommand({ CiphertextBlob: pair.PrivateKeyCiphertextBlob }));
     expect(Buffer.from(privateKey.Plaintext!).equals(Buffer.from(pair.PrivateKeyPlaintext!))).toBe(true);
+  });
+
+  it('creates, lists, retires and revokes grants', async () => {
+    const keyId = await newKey();
+    const grantee = 'arn:aws:iam::000000000000:role/app';
+    const retiring = 'arn:aws:iam::000000000000:role/ops';
+    const g1 = await kms.send(new CreateGrantCommand({ KeyId: keyId, GranteePrincipal: grantee, RetiringPrincipal: retiring, Operations: ['Decrypt', 'Encrypt'], Name: 'app-grant', Constraints: { EncryptionContextSubset: { app: 'x' } } }));
+    expect(g1.GrantId).toMatch(/^[0-9a-f]{64}$/);
+    const again = await kms.send(new CreateGrantCommand({ KeyId: keyId, GranteePrincipal: grantee, RetiringPrincipal: retiring, Operations: ['Encrypt', 'Decrypt'], Name: 'app-grant', Constraints: { EncryptionContextSubset: { app: 'x' } } }));
+    expect(again.GrantId).toBe(g1.GrantId);
+    expect(again.GrantToken).not.toBe(g1.GrantToken);
+    const g2 = await kms.send(new CreateGrantCommand({ KeyId: keyId, GranteePrincipal: grantee, Operations: ['DescribeKey'] }));
+    const listed = await kms.send(new ListGrantsCommand({ KeyId: keyId }));
+    expect(listed.Grants).toHaveLength(2);
+    expect(listed.Grants!.find((g) => g.GrantId === g1.GrantId)).toMatchObject({ Name: 'app-grant', GranteePrincipal: grantee, RetiringPrincipal: retiring, Operations: ['Decrypt', 'Encrypt'], Constraints: { EncryptionContextSubset: { app: 'x' } } });
+    expect((await kms.send(new ListRetirableGrantsCommand({ RetiringPrincipal: retiring }))).Grants!.map((g) => g.GrantId)).toEqual([g1.GrantId]);
+    await expect(kms.send(new CreateGrantCommand({ KeyId: keyId, GranteePrincipal: grantee, Operations: ['Sign'] }))).rejects.toMatchObject({ name: 'ValidationException' });
+    await kms.send(new RetireGrantCommand({ GrantToken: g1.GrantToken }));
+    await kms.send(new RevokeGrantCommand({ KeyId: keyId, GrantId: g2.GrantId }));
+    expect((await kms.send(new ListGrantsCommand({ KeyId: keyId }))).Grants).toEqual([]);
+    await expect(kms.send(new RevokeGrantCommand({ KeyId: keyId, GrantId: g2.GrantId }))).rejects.toMatchObject({ name: 'NotFoundException' });
+    await expect(kms.send(new RetireGrantCommand({ GrantToken: 'not-a-token' }))).rejects.toMatchObject({ name: 'InvalidGrantTokenException' });
   });
 
   it('scopes keys by region', async () => {

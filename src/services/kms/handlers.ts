@@ -3,7 +3,8 @@ import { constants, createHmac, createPublicKey, generateKeyPairSync, privateDec
 import type * as K from '@aws-sdk/client-kms';
 import type { Handlers, RequestContext, Runtime } from '../../protocol/types.js';
 import { AwsError } from '../../core/errors.js';
-import type { KeyRow, KmsStore } from './store.js';
+import type { GrantRow, KeyRow, KmsStore } from './store.js';
+import { hex } from '../../core/ids.js';
 import { KeyRing, aliasArn, keyArn, type Scope } from './keys.js';
 import { isSupportedSpec, privateKey, publicKeyDer, supportsUsage } from './specs.js';
 
@@ -77,6 +78,31 @@ const HASH_OF: Record<string, string> = {
   RSAES_OAEP_SHA_1: 'sha1',
   RSAES_OAEP_SHA_256: 'sha256',
 };
+
+const GRANT_ALWAYS = ['CreateGrant', 'RetireGrant', 'DescribeKey'];
+
+/** Grant operations that make sense for a key's type and usage. */
+function grantableOperations(row: KeyRow): string[] {
+  if (row.key_usage === 'SIGN_VERIFY') return [...GRANT_ALWAYS, 'Sign', 'Verify', 'GetPublicKey'];
+  if (row.key_usage === 'GENERATE_VERIFY_MAC') return [...GRANT_ALWAYS, 'GenerateMac', 'VerifyMac'];
+  if (row.key_spec !== 'SYMMETRIC_DEFAULT') return [...GRANT_ALWAYS, 'Encrypt', 'Decrypt', 'ReEncryptFrom', 'ReEncryptTo', 'GetPublicKey'];
+  return [...GRANT_ALWAYS, 'Encrypt', 'Decrypt', 'ReEncryptFrom', 'ReEncryptTo', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext'];
+}
+
+/** A grant token names its grant; each CreateGrant call hands out a distinct one. */
+function grantToken(grantId: string): string {
+  return Buffer.from(JSON.stringify({ grantId, nonce: hex(16) }), 'utf8').toString('base64url');
+}
+
+function grantIdOfToken(token: string): string {
+  try {
+    const { grantId } = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { grantId: unknown };
+    if (typeof grantId === 'string') return grantId;
+  } catch {
+    // falls through to the error below
+  }
+  throw new AwsError('InvalidGrantTokenException', 'The grant token is invalid.');
+}
 
 /** PSS salt length is the digest length, as KMS signs. */
 const PSS_SALT = { sha256: 32, sha384: 48, sha512: 64 } as Record<string, number>;
@@ -201,6 +227,33 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       throw new AwsError('InvalidKeyUsageException', `MAC algorithm ${algorithm} is not compatible with ${keyArn(scope, row.key_id)} (${row.key_spec}).`);
     }
     return createHmac(HASH_OF[algorithm], keys.currentMaterial(scope, row).material).update(message).digest();
+  }
+
+  function grantEntry(scope: Scope, grant: GrantRow): K.GrantListEntry {
+    return {
+      KeyId: keyArn(scope, grant.key_id),
+      GrantId: grant.grant_id,
+      Name: grant.name ?? undefined,
+      CreationDate: new Date(grant.created_at),
+      GranteePrincipal: grant.grantee_principal,
+      RetiringPrincipal: grant.retiring_principal ?? undefined,
+      IssuingAccount: `arn:aws:iam::${scope.account}:root`,
+      Operations: JSON.parse(grant.operations) as K.GrantOperation[],
+      Constraints: grant.constraints === null ? undefined : (JSON.parse(grant.constraints) as K.GrantConstraints),
+    };
+  }
+
+  function grantPage(grants: GrantRow[], limit: number | undefined, marker: string | undefined) {
+    const after = decodeMarker(marker);
+    const max = limit ?? 50;
+    return page(grants.filter((g) => g.grant_id > after).slice(0, max + 1), max, (g) => g.grant_id);
+  }
+
+  function grantOfKey(scope: Scope, keyId: string, grantId: string): { key: KeyRow; grant: GrantRow } {
+    const key = keys.resolve(scope, keyId);
+    const grant = store.getGrant(tuple(scope), grantId);
+    if (!grant || grant.key_id !== key.key_id) throw new AwsError('NotFoundException', `Grant ID ${grantId} not found`);
+    return { key, grant };
   }
 
   function rotationStatus(scope: Scope, row: KeyRow): K.GetKeyRotationStatusResponse {
@@ -562,6 +615,82 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
         Rotations: items.map((m) => ({ KeyId: row.key_id, KeyMaterialId: m.material_id, RotationDate: new Date(m.created_at), RotationType: m.rotation_type as K.RotationType })),
         ...rest,
       };
+    },
+
+    CreateGrant(input: K.CreateGrantRequest, ctx): K.CreateGrantResponse {
+      const scope = scopeOf(ctx);
+      const row = keys.resolve(scope, input.KeyId!);
+      assertNotPendingDeletion(scope, row);
+      if (row.key_state === 'Disabled') throw new AwsError('DisabledException', `${keyArn(scope, row.key_id)} is disabled.`);
+      const allowed = grantableOperations(row);
+      const refused = input.Operations!.filter((op) => !allowed.includes(op));
+      if (refused.length) throw new AwsError('ValidationException', `Grant operations ${refused.join(', ')} are not supported for ${row.key_spec} keys with key usage ${row.key_usage}.`);
+      const constraints = input.Constraints && (input.Constraints.EncryptionContextEquals || input.Constraints.EncryptionContextSubset) ? JSON.stringify(input.Constraints) : null;
+      const operations = JSON.stringify([...new Set(input.Operations!)].sort());
+      if (input.DryRun) throw dryRun();
+      return store.tx(() => {
+        // With a Name, an identical request returns the same grant (with a new token), as AWS does.
+        const same = input.Name === undefined
+          ? undefined
+          : store.keyGrants(tuple(scope), row.key_id).find(
+              (g) => g.name === input.Name && g.grantee_principal === input.GranteePrincipal && g.retiring_principal === (input.RetiringPrincipal ?? null) && g.operations === operations && g.constraints === constraints,
+            );
+        if (same) return { GrantId: same.grant_id, GrantToken: grantToken(same.grant_id) };
+        const grantId = hex(32);
+        store.insertGrant({
+          account: scope.account,
+          region: scope.region,
+          grant_id: grantId,
+          key_id: row.key_id,
+          name: input.Name ?? null,
+          grantee_principal: input.GranteePrincipal!,
+          retiring_principal: input.RetiringPrincipal ?? null,
+          operations,
+          constraints,
+          created_at: rt.clock.now(),
+        });
+        return { GrantId: grantId, GrantToken: grantToken(grantId) };
+      });
+    },
+
+    ListGrants(input: K.ListGrantsRequest, ctx): K.ListGrantsResponse {
+      const scope = scopeOf(ctx);
+      const row = keys.resolve(scope, input.KeyId!, { allowAlias: true });
+      const grants = store
+        .keyGrants(tuple(scope), row.key_id)
+        .filter((g) => (input.GrantId === undefined || g.grant_id === input.GrantId) && (input.GranteePrincipal === undefined || g.grantee_principal === input.GranteePrincipal));
+      const { items, ...rest } = grantPage(grants, input.Limit, input.Marker);
+      return { Grants: items.map((g) => grantEntry(scope, g)), ...rest };
+    },
+
+    ListRetirableGrants(input: K.ListRetirableGrantsRequest, ctx): K.ListGrantsResponse {
+      const scope = scopeOf(ctx);
+      keys.sweep(scope);
+      const { items, ...rest } = grantPage(store.retirableGrants(tuple(scope), input.RetiringPrincipal!), input.Limit, input.Marker);
+      return { Grants: items.map((g) => grantEntry(scope, g)), ...rest };
+    },
+
+    RetireGrant(input: K.RetireGrantRequest, ctx) {
+      const scope = scopeOf(ctx);
+      let grantId: string;
+      if (input.GrantToken !== undefined) {
+        grantId = grantIdOfToken(input.GrantToken);
+        if (!store.getGrant(tuple(scope), grantId)) throw new AwsError('NotFoundException', `Grant ID ${grantId} not found`);
+      } else {
+        if (input.KeyId === undefined || input.GrantId === undefined) throw new AwsError('ValidationException', 'Specify either GrantToken, or both KeyId and GrantId.');
+        grantId = grantOfKey(scope, input.KeyId, input.GrantId).grant.grant_id;
+      }
+      if (input.DryRun) throw dryRun();
+      store.tx(() => store.deleteGrant(tuple(scope), grantId));
+      return {};
+    },
+
+    RevokeGrant(input: K.RevokeGrantRequest, ctx) {
+      const scope = scopeOf(ctx);
+      const { grant } = grantOfKey(scope, input.KeyId!, input.GrantId!);
+      if (input.DryRun) throw dryRun();
+      store.tx(() => store.deleteGrant(tuple(scope), grant.grant_id));
+      return {};
     },
 
     TagResource(input: K.TagResourceRequest, ctx) {

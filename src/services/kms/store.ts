@@ -46,6 +46,21 @@ export interface AliasRow {
   updated_at: number;
 }
 
+export interface GrantRow {
+  account: string;
+  region: string;
+  grant_id: string;
+  key_id: string;
+  name: string | null;
+  grantee_principal: string;
+  retiring_principal: string | null;
+  /** JSON array of operation names. */
+  operations: string;
+  /** JSON GrantConstraints or null. */
+  constraints: string | null;
+  created_at: number;
+}
+
 export interface TagRow {
   tag_key: string;
   tag_value: string;
@@ -82,6 +97,16 @@ export class KmsStore {
           account TEXT NOT NULL, region TEXT NOT NULL, key_id TEXT NOT NULL, tag_key TEXT NOT NULL, tag_value TEXT NOT NULL,
           PRIMARY KEY (account, region, key_id, tag_key)
         );`,
+      },
+      {
+        version: 2,
+        sql: `CREATE TABLE kms_grants (
+          account TEXT NOT NULL, region TEXT NOT NULL, grant_id TEXT NOT NULL, key_id TEXT NOT NULL, name TEXT,
+          grantee_principal TEXT NOT NULL, retiring_principal TEXT, operations TEXT NOT NULL, constraints TEXT,
+          created_at INTEGER NOT NULL,
+          PRIMARY KEY (account, region, grant_id)
+        );
+        CREATE INDEX kms_grants_by_key ON kms_grants (account, region, key_id);`,
       },
     ]);
     const db = store.db;
@@ -133,6 +158,15 @@ export class KmsStore {
       countTags: db.prepare<[string, string, string], { n: number }>('SELECT COUNT(*) AS n FROM kms_tags WHERE account = ? AND region = ? AND key_id = ?'),
       putTag: db.prepare<[string, string, string, string, string]>(`INSERT INTO kms_tags (account, region, key_id, tag_key, tag_value) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (account, region, key_id, tag_key) DO UPDATE SET tag_value = excluded.tag_value`),
+      insertGrant: db.prepare<GrantRow>(`INSERT INTO kms_grants (account, region, grant_id, key_id, name, grantee_principal, retiring_principal, operations, constraints, created_at)
+        VALUES (@account, @region, @grant_id, @key_id, @name, @grantee_principal, @retiring_principal, @operations, @constraints, @created_at)`),
+      getGrant: db.prepare<[string, string, string], GrantRow>('SELECT * FROM kms_grants WHERE account = ? AND region = ? AND grant_id = ?'),
+      deleteGrant: db.prepare<[string, string, string]>('DELETE FROM kms_grants WHERE account = ? AND region = ? AND grant_id = ?'),
+      deleteKeyGrants: db.prepare<[string, string, string]>('DELETE FROM kms_grants WHERE account = ? AND region = ? AND key_id = ?'),
+      keyGrants: db.prepare<[string, string, string], GrantRow>('SELECT * FROM kms_grants WHERE account = ? AND region = ? AND key_id = ? ORDER BY grant_id'),
+      retirableGrants: db.prepare<[string, string, string], GrantRow>(
+        'SELECT * FROM kms_grants WHERE account = ? AND region = ? AND retiring_principal = ? ORDER BY grant_id',
+      ),
       deleteTag: db.prepare<[string, string, string, string]>('DELETE FROM kms_tags WHERE account = ? AND region = ? AND key_id = ? AND tag_key = ?'),
     };
   }
@@ -169,6 +203,29 @@ export class KmsStore {
     this.stmts.deleteMaterials.run(...scope, keyId);
     this.stmts.deleteKeyAliases.run(...scope, keyId);
     this.stmts.deleteKeyTags.run(...scope, keyId);
+    this.stmts.deleteKeyGrants.run(...scope, keyId);
+  }
+
+  insertGrant(row: GrantRow): void {
+    this.stmts.insertGrant.run(row);
+  }
+
+  getGrant(scope: Scope, grantId: string): GrantRow | undefined {
+    return this.stmts.getGrant.get(...scope, grantId);
+  }
+
+  deleteGrant(scope: Scope, grantId: string): void {
+    this.stmts.deleteGrant.run(...scope, grantId);
+  }
+
+  /** Grants of one key, ordered by grant id. */
+  keyGrants(scope: Scope, keyId: string): GrantRow[] {
+    return this.stmts.keyGrants.all(...scope, keyId);
+  }
+
+  /** Grants a principal may retire, ordered by grant id. */
+  retirableGrants(scope: Scope, principal: string): GrantRow[] {
+    return this.stmts.retirableGrants.all(...scope, principal);
   }
 
   insertMaterial(row: MaterialRow): void {
