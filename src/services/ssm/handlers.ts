@@ -255,7 +255,6 @@ export function createHandlers(store: SsmStore, rt: Runtime): Handlers {
     if ((input.Tags?.length ?? 0) > MAX_TAGS) throw new AwsError('TooManyTagsError', `A parameter can have at most ${MAX_TAGS} tags.`);
     const key = nameKey(name);
     const now = rt.clock.now();
-    let created = false;
     const result = store.tx(() => {
       const param = store.parameter(ctx.account, ctx.region, key);
       if (param && !input.Overwrite) {
@@ -329,16 +328,15 @@ export function createHandlers(store: SsmStore, rt: Runtime): Handlers {
       if (param) {
         store.setLatestVersion(ctx.account, ctx.region, key, version);
       } else {
-        created = true;
         store.createParameter({ account: ctx.account, region: ctx.region, name_key: key, name, version });
         for (const tag of input.Tags ?? []) store.putTag(ctx.account, ctx.region, key, tag.Key!, tag.Value!);
       }
       store.addVersion(row);
       const expiresAt = policies ? expirationTime(policies) : undefined;
       if (expiresAt !== undefined) rt.jobs.enqueue(EXPIRE_JOB, { account: ctx.account, region: ctx.region, nameKey: key, at: expiresAt } satisfies ExpireJob, expiresAt - now);
-      return { Version: version, Tier: tier as PutParameterResult['Tier'], type, displayName };
+      return { Version: version, Tier: tier as PutParameterResult['Tier'], type, displayName, created: !param };
     });
-    publishChange(ctx, result.displayName, result.type, created ? 'Create' : 'Update');
+    publishChange(ctx, result.displayName, result.type, result.created ? 'Create' : 'Update');
     return { Version: result.Version, Tier: result.Tier };
   }
 
