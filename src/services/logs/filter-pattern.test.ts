@@ -99,6 +99,12 @@ describe('JSON patterns', () => {
     expect(matching('{ $.tags[0] = 1 && $.level != "z" }', [JSON.stringify({ tags: [1], level: 'a' })])).toHaveLength(1);
   });
 
+  it('a lone * tests that a field exists, whatever its type', () => {
+    expect(matching('{ $.x = "*" }', events)).toEqual([events[1], events[2]]);
+    expect(matching('{ $.ok = * }', events)).toEqual(events.slice(0, 3));
+    expect(matching('{ $.user = * && $.gone = * }', events)).toEqual([events[0]]);
+  });
+
   it('IS TRUE / IS FALSE / IS NULL / NOT EXISTS', () => {
     expect(matching('{ $.ok IS TRUE }', events)).toEqual([events[1], events[2]]);
     expect(matching('{ $.ok IS FALSE }', events)).toEqual([events[0]]);

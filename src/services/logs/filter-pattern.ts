@@ -69,7 +69,9 @@ function compare(op: Operator, literal: Literal, actual: unknown): boolean {
   if (actual === undefined) return false;
   if (op === '=' || op === '!=') {
     let equal: boolean;
-    if (typeof actual === 'number') equal = literal.kind === 'number' ? actual === literal.value : textMatches(literal, String(actual));
+    // A lone `*` is how patterns test that a field exists (CDK's FilterPattern.exists), whatever its type.
+    if (literal.kind === 'string' && literal.text === '*') equal = true;
+    else if (typeof actual === 'number') equal = literal.kind === 'number' ? actual === literal.value : textMatches(literal, String(actual));
     else if (typeof actual === 'string') equal = textMatches(literal, actual);
     else if (typeof actual === 'boolean') equal = literal.kind === 'string' && !literal.matcher ? literal.text === String(actual) : false;
     else equal = false; // objects, arrays and null are never equal to a scalar literal
