@@ -118,6 +118,7 @@ describe('IAM', () => {
     await fails(iam.send(new CreateRoleCommand({ RoleName: 'r2', AssumeRolePolicyDocument: doc('s3:*') })), 'MalformedPolicyDocumentException', 400);
     await fails(iam.send(new CreateRoleCommand({ RoleName: 'r2', AssumeRolePolicyDocument: TRUST, MaxSessionDuration: 100 })), 'ValidationError', 400);
     await fails(iam.send(new GetRoleCommand({ RoleName: 'ghost' })), 'NoSuchEntityException', 404);
+    await fails(iam.send(new CreateRoleCommand({ RoleName: 'bounded', AssumeRolePolicyDocument: TRUST, PermissionsBoundary: 'arn:aws:iam::aws:policy/PowerUserAccess' })), 'NotImplemented', 501);
 
     await iam.send(new DeleteRoleCommand({ RoleName: 'plain' }));
     await fails(iam.send(new GetRoleCommand({ RoleName: 'plain' })), 'NoSuchEntityException', 404);

@@ -2,7 +2,7 @@
 import type * as Iam from '@aws-sdk/client-iam';
 import { randomBytes } from 'node:crypto';
 import type { Handlers, RequestContext } from '../../protocol/types.js';
-import { AwsError } from '../../core/errors.js';
+import { AwsError, notImplemented } from '../../core/errors.js';
 import { iamId, secretKey } from '../../core/ids.js';
 import type { AccessKeyRow, ServiceCredentialRow } from './store.js';
 import { type IamContext, limitExceeded, noSuchEntity, paginate, requireUser, targetUserName } from './common.js';
@@ -89,6 +89,7 @@ export function credentialHandlers({ store, rt }: IamContext): Handlers {
     },
 
     CreateServiceSpecificCredential(input: Iam.CreateServiceSpecificCredentialRequest, ctx: RequestContext): Iam.CreateServiceSpecificCredentialResponse {
+      if (input.CredentialAgeDays !== undefined) throw notImplemented('IAM', 'CreateServiceSpecificCredential with CredentialAgeDays');
       if (!CREDENTIAL_SERVICES.has(input.ServiceName!)) {
         throw new AwsError('ServiceNotSupportedException', `The specified service ${input.ServiceName} is not supported for service-specific credentials.`);
       }

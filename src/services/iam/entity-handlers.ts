@@ -1,7 +1,7 @@
 /** Users, groups, roles and instance profiles: their lifecycle, membership and tags. */
 import type * as Iam from '@aws-sdk/client-iam';
 import type { Handlers, RequestContext } from '../../protocol/types.js';
-import { AwsError } from '../../core/errors.js';
+import { AwsError, notImplemented } from '../../core/errors.js';
 import { iamId } from '../../core/ids.js';
 import { validatePolicyDocument } from './policy-document.js';
 import type { RoleRow, TaggedType } from './store.js';
@@ -45,6 +45,7 @@ export function entityHandlers({ store, rt }: IamContext): Handlers {
   return {
     // --- users ---
     CreateUser(input: Iam.CreateUserRequest, ctx: RequestContext): Iam.CreateUserResponse {
+      if (input.PermissionsBoundary) throw notImplemented('IAM', 'CreateUser with PermissionsBoundary');
       return store.tx(() => {
         if (store.getEntity('user', ctx.account, input.UserName!)) throw alreadyExists(`User with name ${input.UserName} already exists.`);
         const row = { account: ctx.account, name: input.UserName!, path: input.Path ?? '/', id: iamId('AIDA'), created_at: now() };
@@ -158,6 +159,7 @@ export function entityHandlers({ store, rt }: IamContext): Handlers {
 
     // --- roles ---
     CreateRole(input: Iam.CreateRoleRequest, ctx: RequestContext): Iam.CreateRoleResponse {
+      if (input.PermissionsBoundary) throw notImplemented('IAM', 'CreateRole with PermissionsBoundary');
       validatePolicyDocument(input.AssumeRolePolicyDocument!, 'trust');
       return store.tx(() => {
         if (store.getEntity('role', ctx.account, input.RoleName!)) throw alreadyExists(`Role with name ${input.RoleName} already exists.`);

@@ -4,15 +4,17 @@
  *
  * Gaps against AWS:
  * - Policies are stored and validated but not yet enforced on requests (no authorization step).
- * - Permissions boundaries, login profiles/passwords, MFA devices, SSH keys, signing and server
- *   certificates, SAML/OIDC providers, service-linked roles, account aliases, password policy,
- *   credential reports, access advisor and policy simulation answer NotImplemented (501).
+ * - Permissions boundaries (CreateUser/CreateRole with one answer 501), login profiles and
+ *   passwords, MFA devices, SSH keys, signing and server certificates, SAML/OIDC providers,
+ *   service-linked roles, account aliases, password policy, credential reports, access advisor and
+ *   policy simulation answer NotImplemented (501).
  * - Root access keys cannot be created; GetAccessKeyLastUsed always reports a never-used key
  *   (usage is not recorded). RoleLastUsed is recorded when STS assumes the role.
  * - AWS managed policies: a fixed catalogue (AdministratorAccess, PowerUserAccess, ReadOnlyAccess,
  *   IAM/S3/SSM/Logs/SecretsManager/KMS and CodeCommit policies) with a single version each;
  *   ReadOnlyAccess is abridged to the services Drydock serves. Their policy ids are stable but not AWS's.
  * - Modifying an AWS managed policy answers AccessDenied 403.
+ * - Service-specific credentials: codecommit and cassandra only; CredentialAgeDays answers 501.
  * - Policy document checks cover IAM's grammar (JSON, Version, Statement, Effect, Action, Resource,
  *   Principal) but not per-service action names or condition operators.
  */

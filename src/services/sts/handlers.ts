@@ -118,7 +118,7 @@ export function createHandlers(store: StsStore, rt: Runtime): Handlers {
       if (caller.kind === 'assumed-role') throw new AwsError('AccessDenied', 'Cannot call GetSessionToken with session credentials', { status: 403 });
       let duration = input.DurationSeconds ?? DEFAULT_SESSION_TOKEN_SECONDS;
       if (caller.kind === 'root') duration = Math.min(duration, ROOT_SESSION_MAX_SECONDS);
-      const { accessKeyId: _sourceKey, ...principal } = caller;
+      const principal = { account: caller.account, arn: caller.arn, userId: caller.userId, kind: caller.kind, userName: caller.userName };
       return { Credentials: issue(principal, duration) };
     },
 
