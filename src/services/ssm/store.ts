@@ -55,19 +55,6 @@ export class SsmStore {
       {
         version: 1,
         sql: `CREATE TABLE ssm_parameters (
-          account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
-          type TEXT NOT NULL, value TEXT NOT NULL, version INTEGER NOT NULL,
-          description TEXT, key_id TEXT, tier TEXT NOT NULL, data_type TEXT NOT NULL,
-          allowed_pattern TEXT, modified_at INTEGER NOT NULL, modified_by TEXT NOT NULL,
-          PRIMARY KEY (account, region, name)
-        );`,
-      },
-      {
-        // Versions, labels and tags get their own tables; rows of the first sketch become version rows.
-        // Its SecureString rows held plaintext and cannot be encrypted from SQL, so they are not kept.
-        version: 2,
-        sql: `ALTER TABLE ssm_parameters RENAME TO ssm_parameters_v1;
-        CREATE TABLE ssm_parameters (
           account TEXT NOT NULL, region TEXT NOT NULL, name_key TEXT NOT NULL, name TEXT NOT NULL,
           version INTEGER NOT NULL,
           PRIMARY KEY (account, region, name_key)
@@ -88,14 +75,7 @@ export class SsmStore {
           account TEXT NOT NULL, region TEXT NOT NULL, name_key TEXT NOT NULL, tag_key TEXT NOT NULL,
           tag_value TEXT NOT NULL,
           PRIMARY KEY (account, region, name_key, tag_key)
-        );
-        INSERT INTO ssm_parameters (account, region, name_key, name, version)
-          SELECT account, region, ltrim(name, '/'), name, version FROM ssm_parameters_v1 WHERE type != 'SecureString';
-        INSERT INTO ssm_parameter_versions (account, region, name_key, version, type, value, description, key_id, tier,
-            data_type, allowed_pattern, policies, modified_at, modified_by)
-          SELECT account, region, ltrim(name, '/'), version, type, value, description, NULL, tier, data_type,
-            allowed_pattern, NULL, modified_at, modified_by FROM ssm_parameters_v1 WHERE type != 'SecureString';
-        DROP TABLE ssm_parameters_v1;`,
+        );`,
       },
     ]);
     const db = store.db;
