@@ -193,6 +193,16 @@ describe('S3 objects', () => {
     expect(next.Versions?.map((v) => v.VersionId)).toEqual([v1.VersionId, 'null']);
   });
 
+  it('refuses long keys, unknown storage classes, foreign expected owners and reads of archived objects', async () => {
+    await expect(s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'k'.repeat(1025), Body: 'x' }))).rejects.toMatchObject({ name: 'KeyTooLongError', $metadata: { httpStatusCode: 400 } });
+    await expect(s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'sc', Body: 'x', StorageClass: 'COLD' as never }))).rejects.toMatchObject({ name: 'InvalidStorageClass' });
+    await expect(s3.send(new HeadObjectCommand({ Bucket: 'objects', Key: 'digits', ExpectedBucketOwner: '111111111111' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+    await s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'archived', Body: 'cold', StorageClass: 'GLACIER' }));
+    expect((await s3.send(new HeadObjectCommand({ Bucket: 'objects', Key: 'archived' }))).StorageClass).toBe('GLACIER');
+    await expect(s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'archived' }))).rejects.toMatchObject({ name: 'InvalidObjectState', $metadata: { httpStatusCode: 403 } });
+    await expect(s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'digits', Range: 'bytes=0-1', PartNumber: 1 }))).rejects.toMatchObject({ name: 'InvalidRequest' });
+  });
+
   it('presigned GET and PUT work; an expired URL is AccessDenied', async () => {
     const putUrl = await getSignedUrl(s3, new PutObjectCommand({ Bucket: 'objects', Key: 'presigned.txt' }), { expiresIn: 60 });
     const put = await fetch(putUrl, { method: 'PUT', body: 'via url' });

@@ -33,6 +33,7 @@ import { multipartHandlers } from './multipart.js';
 import { createApi } from './api.js';
 import { Checksum, SUPPORTED_ALGORITHMS, checksumHeader } from './checksums.js';
 import * as e from './errors.js';
+import { AwsError } from '../../core/errors.js';
 
 export type { S3Api, S3ObjectInfo } from './api.js';
 
@@ -57,11 +58,20 @@ function checkBufferedDigests(ctx: RequestContext): void {
   }
 }
 
+/** Checks every operation shares: key length, the expected bucket owner, digests of buffered bodies. */
+function checkCommon(input: { Key?: string; ExpectedBucketOwner?: string }, ctx: RequestContext): void {
+  if (input.Key !== undefined && Buffer.byteLength(input.Key) > 1024) {
+    throw new AwsError('KeyTooLongError', 'Your key is too long', { status: 400, fields: { MaxSizeAllowed: 1024, Size: Buffer.byteLength(input.Key) } });
+  }
+  if (input.ExpectedBucketOwner !== undefined && input.ExpectedBucketOwner !== ctx.account) throw e.accessDenied();
+  checkBufferedDigests(ctx);
+}
+
 /** Every S3 response document carries S3's namespace; an unread upload body is drained on failure. */
 function s3Handler(handler: Handler): Handler {
-  return async (input: { Body?: unknown }, ctx) => {
+  return async (input: { Body?: unknown; Key?: string; ExpectedBucketOwner?: string }, ctx) => {
     try {
-      checkBufferedDigests(ctx);
+      checkCommon(input, ctx);
       const output = (await handler(input, ctx)) ?? {};
       return withResponse(output as object, { xmlNamespace: S3_NAMESPACE });
     } catch (err) {

@@ -11,7 +11,7 @@ import type { Handlers, RequestContext } from '../../protocol/types.js';
 import { withResponse } from '../../protocol/codecs/rest-xml.js';
 import type { UploadRow } from './store.js';
 import { S3Core, owner, quoteEtag, unquoteEtag } from './core.js';
-import { attributesFrom, checksumMember, copySourceConditions, digestExpectations, parseCopySource, resolveRange, type AttributeInput } from './objects.js';
+import { attributesFrom, checkReadableClass, checksumMember, copySourceConditions, digestExpectations, parseCopySource, resolveRange, type AttributeInput } from './objects.js';
 import { Checksum, compositeChecksum, parseAlgorithm, type ChecksumAlgorithm } from './checksums.js';
 import * as e from './errors.js';
 
@@ -91,6 +91,7 @@ export function multipartHandlers(core: S3Core): Handlers {
       const row = upload(input.Bucket!, input.Key!, input.UploadId!, ctx.account);
       const source = parseCopySource(input.CopySource!);
       const object = core.readable(source.bucket, source.key, ctx.account, 'GET', source.versionId);
+      checkReadableClass(object);
       copySourceConditions(object, input);
       let range: { start: number; end: number } | undefined;
       if (input.CopySourceRange !== undefined) {

@@ -32,7 +32,24 @@ export interface AttributeInput {
   ChecksumType?: string;
 }
 
+const STORAGE_CLASSES = new Set([
+  'STANDARD', 'REDUCED_REDUNDANCY', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER', 'DEEP_ARCHIVE', 'OUTPOSTS', 'GLACIER_IR',
+  'SNOW', 'EXPRESS_ONEZONE', 'FSX_OPENZFS', 'FSX_ONTAP',
+]);
+/** Classes whose objects must be restored before they can be read. */
+const ARCHIVED_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE']);
+
+/** GET and copy of an archived object fail as in AWS until it is restored (RestoreObject is not implemented). */
+export function checkReadableClass(row: ObjectRow): void {
+  if (ARCHIVED_CLASSES.has(row.storage_class)) {
+    throw new AwsError('InvalidObjectState', "The operation is not valid for the object's storage class", { status: 403, fields: { StorageClass: row.storage_class } });
+  }
+}
+
 export function attributesFrom(input: AttributeInput, checksumAlgorithm: string | null = null): ObjectAttributes {
+  if (input.StorageClass !== undefined && !STORAGE_CLASSES.has(input.StorageClass)) {
+    throw new AwsError('InvalidStorageClass', 'The storage class you specified is not valid', { status: 400, fields: { StorageClassRequested: input.StorageClass } });
+  }
   // aws-chunked is how the body travelled, not how the object is encoded.
   const encoding = (input.ContentEncoding ?? '').split(',').map((s) => s.trim()).filter((s) => s && s !== 'aws-chunked').join(',');
   return {
@@ -231,6 +248,8 @@ export function objectHandlers(core: S3Core): Handlers {
       const row = core.readable(input.Bucket!, input.Key!, ctx.account, 'GET', input.VersionId);
       const bucket = store.getBucket(input.Bucket!);
       const headers: GetObjectOutput = objectHeaders(row, bucket);
+      checkReadableClass(row);
+      if (input.PartNumber !== undefined && input.Range !== undefined) throw e.invalidRequest('Cannot specify both Range header and partNumber query parameter');
       if (evaluateConditions(row, input) === 'not-modified') {
         return withResponse({ ETag: row.etag, LastModified: headers.LastModified, VersionId: headers.VersionId }, { status: 304 });
       }
@@ -314,6 +333,7 @@ export function objectHandlers(core: S3Core): Handlers {
       const target = core.bucket(input.Bucket!, ctx.account);
       const source = parseCopySource(input.CopySource!);
       const row = core.readable(source.bucket, source.key, ctx.account, 'GET', source.versionId);
+      checkReadableClass(row);
       copySourceConditions(row, input);
       const replaceMetadata = input.MetadataDirective === 'REPLACE';
       const replaceTags = input.TaggingDirective === 'REPLACE';
