@@ -9,15 +9,38 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startServer } from '../server/server.js';
-import { createLogger } from '../core/logger.js';
+import type { RunningServer } from '../server/server.js';
 import { DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, DEFAULT_REGION } from '../core/accounts.js';
 import { VERSION } from '../version.js';
 
 const DEFAULT_PORT = 4566;
 
+/** A mistake in how Drydock was invoked or configured: reported as one line, without a stack trace. */
+class UsageError extends Error {}
+
 function defaultEndpoint(): string {
   return process.env.AWS_ENDPOINT_URL ?? `http://localhost:${process.env.DRYDOCK_PORT ?? DEFAULT_PORT}`;
+}
+
+function parsePort(text: string, source: string): number {
+  const port = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(port >= 0 && port <= 65535)) throw new UsageError(`${source} must be an integer from 0 to 65535, got "${text}"`);
+  return port;
+}
+
+function parseTimeScale(text: string | undefined): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  const scale = Number(text);
+  if (!(scale > 0) || !Number.isFinite(scale)) throw new UsageError(`DRYDOCK_TIME_SCALE must be a positive number, got "${text}"`);
+  return scale;
+}
+
+/** Turns the listen errors people actually hit into a sentence that says what to do. */
+function listenFailure(err: unknown, port: number): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return new UsageError(`port ${port} is already in use: stop what is using it or pick another with --port / DRYDOCK_PORT`);
+  if (code === 'EACCES') return new UsageError(`no permission to listen on port ${port}: pick a port above 1023 with --port / DRYDOCK_PORT`);
+  return err instanceof Error ? err : new Error(String(err));
 }
 
 async function start(argv: string[]): Promise<void> {
@@ -30,57 +53,102 @@ async function start(argv: string[]): Promise<void> {
       ephemeral: { type: 'boolean', default: false },
     },
   });
-  const port = Number(values.port ?? process.env.DRYDOCK_PORT ?? DEFAULT_PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0-65535, got ${values.port}`);
+  const port = values.port !== undefined
+    ? parsePort(values.port, '--port')
+    : process.env.DRYDOCK_PORT
+      ? parsePort(process.env.DRYDOCK_PORT, 'DRYDOCK_PORT')
+      : DEFAULT_PORT;
+  if (values.ephemeral && values['data-dir'] !== undefined) throw new UsageError('use either --data-dir or --ephemeral, not both');
+  const timeScale = parseTimeScale(process.env.DRYDOCK_TIME_SCALE);
   const ephemeral = values.ephemeral;
-  const dataDir = ephemeral ? mkdtempSync(join(tmpdir(), 'drydock-')) : resolve(values['data-dir'] ?? process.env.DRYDOCK_DATA_DIR ?? '.drydock');
+  // Loaded here rather than at the top: the server pulls in every service model, which status,
+  // reset and aws do not need.
+  const [{ startServer }, { createLogger }] = await Promise.all([import('../server/server.js'), import('../core/logger.js')]);
   const log = createLogger();
-  const server = await startServer({
-    port,
-    host: values.host ?? process.env.DRYDOCK_HOST,
-    dataDir,
-    timeScale: process.env.DRYDOCK_TIME_SCALE ? Number(process.env.DRYDOCK_TIME_SCALE) : undefined,
-    log,
-  });
-  process.stdout.write(`Drydock ${VERSION} ready on ${server.url} (data: ${ephemeral ? 'ephemeral ' : ''}${dataDir})\n`);
+
+  // Handlers go in before anything is created, so a signal during startup still cleans up.
+  let server: RunningServer | undefined;
+  let dataDir: string | undefined;
   let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    await server.close();
-    if (ephemeral) rmSync(dataDir, { recursive: true, force: true });
-    log.flush();
-    process.exit(0);
+  const removeEphemeralDir = () => {
+    if (ephemeral && dataDir) rmSync(dataDir, { recursive: true, force: true });
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) {
+      process.stderr.write(`drydock: ${signal} again, exiting without a clean shutdown\n`);
+      process.exit(1);
+    }
+    stopping = true;
+    if (!server) return; // startup finishes the shutdown once the server exists
+    log.info({ signal }, 'shutting down');
+    let exitCode = 0;
+    try {
+      await server.close();
+    } catch (err) {
+      log.error({ err }, 'shutdown failed');
+      exitCode = 1;
+    }
+    removeEphemeralDir();
+    await new Promise<void>((done) => log.flush(() => done()));
+    process.exit(exitCode);
+  };
+  process.on('SIGINT', (signal) => void stop(signal));
+  process.on('SIGTERM', (signal) => void stop(signal));
+
+  dataDir = ephemeral ? mkdtempSync(join(tmpdir(), 'drydock-')) : resolve(values['data-dir'] ?? process.env.DRYDOCK_DATA_DIR ?? '.drydock');
+  try {
+    server = await startServer({ port, host: values.host ?? process.env.DRYDOCK_HOST, dataDir, timeScale, log });
+  } catch (err) {
+    removeEphemeralDir();
+    throw listenFailure(err, port);
+  }
+  process.stdout.write(`Drydock ${VERSION} ready on ${server.url} (data: ${ephemeral ? 'ephemeral ' : ''}${dataDir})\n`);
+  if (stopping) {
+    stopping = false;
+    await stop('SIGTERM');
+  }
 }
 
 async function internal(method: 'GET' | 'POST', path: string, argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { endpoint: { type: 'string' } } });
   const endpoint = values.endpoint ?? defaultEndpoint();
+  let res: Response;
   try {
-    const res = await fetch(`${endpoint}${path}`, { method });
-    process.stdout.write(JSON.stringify(await res.json(), null, 2) + '\n');
-    process.exitCode = res.ok ? 0 : 1;
+    res = await fetch(`${endpoint}${path}`, { method });
   } catch {
     process.stderr.write(`Drydock is not reachable at ${endpoint}\n`);
     process.exitCode = 1;
+    return;
   }
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    process.stderr.write(`${endpoint} answered ${res.status} but is not Drydock (the answer is not JSON)\n`);
+    process.exitCode = 1;
+    return;
+  }
+  process.stdout.write(JSON.stringify(body, null, 2) + '\n');
+  process.exitCode = res.ok ? 0 : 1;
 }
 
+/**
+ * Keys already in the environment win (a twelve-digit key id addresses another account); the
+ * test keys fill in otherwise, so a bare `drydock aws …` needs no configuration.
+ */
 function aws(argv: string[]): void {
+  const endpoint = defaultEndpoint();
   const env = {
     ...process.env,
-    AWS_ENDPOINT_URL: defaultEndpoint(),
+    AWS_ENDPOINT_URL: endpoint,
     AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? DEFAULT_ACCESS_KEY,
     AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? DEFAULT_SECRET_KEY,
     AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION ?? process.env.AWS_REGION ?? DEFAULT_REGION,
   };
-  const child = spawn('aws', ['--endpoint-url', env.AWS_ENDPOINT_URL, ...argv], { stdio: 'inherit', env });
+  const child = spawn('aws', ['--endpoint-url', endpoint, ...argv], { stdio: 'inherit', env });
   child.on('error', () => {
-    process.stderr.write('the aws CLI is not installed or not on PATH\n');
+    process.stderr.write('drydock: the aws CLI is not installed or not on PATH\n');
     process.exitCode = 127;
   });
   child.on('exit', (code) => {
@@ -94,6 +162,7 @@ usage:
   drydock status [--endpoint URL]
   drydock reset [--endpoint URL]
   drydock aws <aws CLI arguments>
+  drydock --version
 `;
 
 async function main(): Promise<void> {
@@ -110,13 +179,21 @@ async function main(): Promise<void> {
     case '--version':
       process.stdout.write(`${VERSION}\n`);
       return;
-    default:
+    case undefined:
+    case 'help':
+    case '--help':
       process.stdout.write(USAGE);
-      process.exitCode = command && command !== 'help' && command !== '--help' ? 2 : 0;
+      return;
+    default:
+      process.stderr.write(`drydock: unknown command "${command}"\n${USAGE}`);
+      process.exitCode = 2;
   }
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`drydock: ${err instanceof Error ? err.message : String(err)}\n`);
+  // Mistakes in the invocation (ours, and parseArgs' ERR_PARSE_ARGS_* errors) are one line; anything else keeps its stack.
+  const expected = err instanceof UsageError || String((err as NodeJS.ErrnoException)?.code).startsWith('ERR_PARSE_ARGS');
+  const text = err instanceof Error ? (expected ? err.message : (err.stack ?? err.message)) : String(err);
+  process.stderr.write(`drydock: ${text}\n`);
   process.exit(1);
 });
