@@ -126,11 +126,11 @@ export function createLogs(store: LogsStore, rt: Runtime): { handlers: Handlers;
     return group;
   };
 
-  /** A log group named by a name or an ARN (`arn:aws:logs:region:account:log-group:name[:*]`). */
+  /** A log group named by a name or an ARN (`arn:aws:logs:region:account:log-group:name`; the model's pattern refuses `:*`). */
   const groupByIdentifier = (scope: LogsScope, identifier: string): GroupRow => {
     if (!identifier.startsWith('arn:')) return requireGroup(scope, identifier);
     const parts = parseArn(identifier);
-    const name = parts?.resource.startsWith('log-group:') ? parts.resource.slice('log-group:'.length).replace(/:\*$/, '') : undefined;
+    const name = parts?.resource.startsWith('log-group:') ? parts.resource.slice('log-group:'.length) : undefined;
     if (!parts || parts.service !== 'logs' || !name) throw invalid(`Invalid log group ARN: ${identifier}`);
     // Cross-account observability is not modelled: only the caller's own groups are visible.
     if (parts.account !== scope.account || parts.region !== scope.region) throw groupNotFound();
@@ -304,7 +304,7 @@ export function createLogs(store: LogsStore, rt: Runtime): { handlers: Handlers;
         if (!id.startsWith('arn:')) return id;
         const parts = parseArn(id);
         return parts?.resource.startsWith('log-group:') && parts.account === scope.account && parts.region === scope.region
-          ? parts.resource.slice('log-group:'.length).replace(/:\*$/, '')
+          ? parts.resource.slice('log-group:'.length)
           : '';
       });
       // One extra row tells whether another page exists.

@@ -23,6 +23,10 @@
  *   100,000 events before handing back a nextToken. Filter-pattern regexes allow AWS's character set
  *   but JavaScript regex semantics; the per-pattern regex count quota is not enforced.
  * - Events more than 1 MB each are only refused through the 1,048,576-byte batch limit.
+ * - PutLogEvents' `entity` and the reads' `unmask` are accepted and ignored (no entities, no data
+ *   protection policies); metricFilterCount is always 0 because metric filters are not implemented.
+ * - Filter patterns: unquoted terms match as substrings; JSON selectors support `.name` and `[n]`
+ *   steps only (no `[*]`).
  */
 import { loadModel } from '../../protocol/model.js';
 import type { ServiceDefinition } from '../../protocol/types.js';
