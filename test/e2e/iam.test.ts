@@ -17,8 +17,9 @@ import {
   UpdateServiceSpecificCredentialCommand, DeleteServiceSpecificCredentialCommand,
   TagUserCommand, UntagUserCommand, ListUserTagsCommand, TagRoleCommand, UntagRoleCommand, ListRoleTagsCommand,
   TagPolicyCommand, UntagPolicyCommand, ListPolicyTagsCommand, TagInstanceProfileCommand, UntagInstanceProfileCommand, ListInstanceProfileTagsCommand,
-  GetAccountAuthorizationDetailsCommand,
+  GetAccountAuthorizationDetailsCommand, UpdateGroupCommand,
 } from '@aws-sdk/client-iam';
+import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { startTestServer, type TestServer } from '../helpers.js';
 import type { IamApi } from '../../src/services/iam/index.js';
 
@@ -94,6 +95,27 @@ describe('IAM', () => {
     await fails(iam.send(new RemoveUserFromGroupCommand({ GroupName: 'devs', UserName: 'gina' })), 'NoSuchEntityException', 404);
     await iam.send(new DeleteGroupCommand({ GroupName: 'devs' }));
     await iam.send(new DeleteUserCommand({ UserName: 'gina' }));
+  });
+
+  it('renaming a user or group carries its keys, memberships, policies and tags along', async () => {
+    await iam.send(new CreateUserCommand({ UserName: 'old-name', Tags: [{ Key: 'k', Value: 'v' }] }));
+    await iam.send(new CreateGroupCommand({ GroupName: 'old-group' }));
+    await iam.send(new AddUserToGroupCommand({ GroupName: 'old-group', UserName: 'old-name' }));
+    await iam.send(new PutUserPolicyCommand({ UserName: 'old-name', PolicyName: 'p', PolicyDocument: doc('s3:*') }));
+    await iam.send(new AttachGroupPolicyCommand({ GroupName: 'old-group', PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }));
+    const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'old-name' }))).AccessKey!;
+
+    await iam.send(new UpdateUserCommand({ UserName: 'old-name', NewUserName: 'new-name' }));
+    await iam.send(new UpdateGroupCommand({ GroupName: 'old-group', NewGroupName: 'new-group' }));
+
+    const sts = new STSClient({ ...server.clientConfig, credentials: { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! } });
+    expect((await sts.send(new GetCallerIdentityCommand({}))).Arn).toBe(`arn:aws:iam::${account}:user/new-name`);
+    expect((await iam.send(new GetGroupCommand({ GroupName: 'new-group' }))).Users!.map((u) => u.UserName)).toEqual(['new-name']);
+    expect((await iam.send(new ListUserPoliciesCommand({ UserName: 'new-name' }))).PolicyNames).toEqual(['p']);
+    expect((await iam.send(new ListUserTagsCommand({ UserName: 'new-name' }))).Tags).toEqual([{ Key: 'k', Value: 'v' }]);
+    expect((await iam.send(new ListAttachedGroupPoliciesCommand({ GroupName: 'new-group' }))).AttachedPolicies!.map((p) => p.PolicyName)).toEqual(['ReadOnlyAccess']);
+    expect((await iam.send(new ListAccessKeysCommand({ UserName: 'new-name' }))).AccessKeyMetadata!.map((k) => k.AccessKeyId)).toEqual([key.AccessKeyId]);
+    await fails(iam.send(new GetGroupCommand({ GroupName: 'old-group' })), 'NoSuchEntityException', 404);
   });
 
   it('roles: trust policy URL-encoded, max session duration, updates, delete', async () => {
@@ -178,7 +200,9 @@ describe('IAM', () => {
     await iam.send(new AttachUserPolicyCommand({ UserName: 'admin-user', PolicyArn: admin }));
     expect((await iam.send(new GetPolicyCommand({ PolicyArn: admin }))).Policy!.AttachmentCount).toBe(1);
     const attachedOnly = await iam.send(new ListPoliciesCommand({ OnlyAttached: true }));
-    expect(attachedOnly.Policies!.map((p) => p.PolicyName)).toEqual(['AdministratorAccess']);
+    expect(attachedOnly.Policies!.map((p) => p.PolicyName)).toContain('AdministratorAccess');
+    expect(attachedOnly.Policies!.map((p) => p.PolicyName)).not.toContain('PowerUserAccess');
+    expect(attachedOnly.Policies!.every((p) => p.AttachmentCount! > 0)).toBe(true);
     await iam.send(new DetachUserPolicyCommand({ UserName: 'admin-user', PolicyArn: admin }));
     await iam.send(new DeleteUserCommand({ UserName: 'admin-user' }));
   });
