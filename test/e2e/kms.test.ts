@@ -44,7 +44,7 @@ import {
   RetireGrantCommand,
   RevokeGrantCommand,
 } from '@aws-sdk/client-kms';
-import { createPublicKey, verify as verifySignature, constants } from 'node:crypto';
+import { createHash, createPublicKey, verify as verifySignature, constants } from 'node:crypto';
 import { startTestServer, type TestServer } from '../helpers.js';
 import type { KmsApi } from '../../src/services/kms/index.js';
 
@@ -285,6 +285,24 @@ describe('kms', () => {
     await expect(kms.send(new EncryptCommand({ KeyId: ec.KeyId, Plaintext: message }))).rejects.toMatchObject({ name: 'InvalidKeyUsageException' });
     await expect(kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256' }))).rejects.toMatchObject({ name: 'ValidationException' });
     await expect(kms.send(new CreateKeyCommand({ KeySpec: 'SM2', KeyUsage: 'SIGN_VERIFY' }))).rejects.toMatchObject({ name: 'UnsupportedOperationException' });
+  });
+
+  it('signs and verifies precomputed digests (MessageType DIGEST)', async () => {
+    const message = text('hashed by the client');
+    const digest = createHash('sha256').update(message).digest();
+    const ec = (await kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }))).KeyMetadata!;
+    const ecPub = createPublicKey({ key: Buffer.from((await kms.send(new GetPublicKeyCommand({ KeyId: ec.KeyId }))).PublicKey!), format: 'der', type: 'spki' });
+    const ecSig = await kms.send(new SignCommand({ KeyId: ec.KeyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }));
+    expect(verifySignature('sha256', message, ecPub, Buffer.from(ecSig.Signature!))).toBe(true);
+    const rawSig = await kms.send(new SignCommand({ KeyId: ec.KeyId, Message: message, SigningAlgorithm: 'ECDSA_SHA_256' }));
+    expect((await kms.send(new VerifyCommand({ KeyId: ec.KeyId, Message: digest, MessageType: 'DIGEST', Signature: rawSig.Signature, SigningAlgorithm: 'ECDSA_SHA_256' }))).SignatureValid).toBe(true);
+    await expect(kms.send(new SignCommand({ KeyId: ec.KeyId, Message: digest.subarray(1), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }))).rejects.toMatchObject({ name: 'ValidationException' });
+
+    const rsa = (await kms.send(new CreateKeyCommand({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' }))).KeyMetadata!;
+    const rsaPub = createPublicKey({ key: Buffer.from((await kms.send(new GetPublicKeyCommand({ KeyId: rsa.KeyId }))).PublicKey!), format: 'der', type: 'spki' });
+    const pss = await kms.send(new SignCommand({ KeyId: rsa.KeyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm: 'RSASSA_PSS_SHA_256' }));
+    expect(verifySignature('sha256', message, { key: rsaPub, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, Buffer.from(pss.Signature!))).toBe(true);
+    await expect(kms.send(new VerifyCommand({ KeyId: rsa.KeyId, Message: createHash('sha256').update('other').digest(), MessageType: 'DIGEST', Signature: pss.Signature, SigningAlgorithm: 'RSASSA_PSS_SHA_256' }))).rejects.toMatchObject({ name: 'KMSInvalidSignatureException' });
   });
 
   it('RSA encryption, HMAC keys and data key pairs', async () => {

@@ -1,5 +1,5 @@
 /** KMS operations. The Gaps are stated in index.ts. */
-import { constants, createHmac, createPublicKey, generateKeyPairSync, privateDecrypt, publicEncrypt, sign, timingSafeEqual, verify } from 'node:crypto';
+import { constants, createHmac, createPublicKey, generateKeyPairSync, privateDecrypt, publicEncrypt, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
 import type * as K from '@aws-sdk/client-kms';
 import type { Handlers, RequestContext, Runtime } from '../../protocol/types.js';
 import { AwsError } from '../../core/errors.js';
@@ -7,6 +7,7 @@ import type { GrantRow, KeyRow, KmsStore } from './store.js';
 import { hex } from '../../core/ids.js';
 import { KeyRing, aliasArn, keyArn, type Scope } from './keys.js';
 import { isSupportedSpec, privateKey, publicKeyDer, supportsUsage } from './specs.js';
+import { DIGEST_LENGTH, ecdsaSignDigest, ecdsaVerifyDigest, rsaPkcs1SignDigest, rsaPkcs1VerifyDigest, rsaPssSignDigest, rsaPssVerifyDigest } from './digest-sign.js';
 
 const DAY_MS = 86_400_000;
 const MAX_TAGS = 50;
@@ -205,20 +206,43 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
     throw new AwsError('ValidationException', 'Please specify either number of bytes or key spec.');
   }
 
-  function signingHash(scope: Scope, row: KeyRow, algorithm: string, messageType: string | undefined, operation: string): string {
+  /** The hash of a signing algorithm, once the key, algorithm and message type are known to fit. */
+  function signingHash(scope: Scope, row: KeyRow, algorithm: string, messageType: string | undefined, message: Buffer, operation: string): string {
     keys.assertUsable(scope, row, 'SIGN_VERIFY', operation);
     if (!((keys.info(row).SigningAlgorithms ?? []) as string[]).includes(algorithm)) {
       throw new AwsError('InvalidKeyUsageException', `Signing algorithm ${algorithm} is not compatible with ${keyArn(scope, row.key_id)} (${row.key_spec}).`);
     }
-    if (messageType !== undefined && messageType !== 'RAW') throw new AwsError('UnsupportedOperationException', `MessageType ${messageType} is not supported by Drydock; send the RAW message.`);
-    return HASH_OF[algorithm];
+    const hash = HASH_OF[algorithm];
+    if (messageType === 'EXTERNAL_MU') throw new AwsError('ValidationException', `MessageType EXTERNAL_MU is only valid with ML-DSA keys.`);
+    if (messageType === 'DIGEST' && message.length !== DIGEST_LENGTH[hash]) throw new AwsError('ValidationException', `Digest is invalid length for algorithm ${algorithm}.`);
+    return hash;
   }
 
-  function signOptions(material: Buffer, algorithm: string) {
-    const key = privateKey(material);
+  function signOptions(key: KeyObject, algorithm: string) {
     if (algorithm.startsWith('RSASSA_PSS')) return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: PSS_SALT[HASH_OF[algorithm]] };
     if (algorithm.startsWith('RSASSA_PKCS1')) return { key, padding: constants.RSA_PKCS1_PADDING };
     return { key, dsaEncoding: 'der' as const };
+  }
+
+  function signMessage(material: Buffer, algorithm: string, hash: string, message: Buffer, messageType: string | undefined): Buffer {
+    const key = privateKey(material);
+    if (messageType !== 'DIGEST') return sign(hash, message, signOptions(key, algorithm));
+    if (algorithm.startsWith('RSASSA_PSS')) return rsaPssSignDigest(key, hash, message);
+    if (algorithm.startsWith('RSASSA_PKCS1')) return rsaPkcs1SignDigest(key, hash, message);
+    return ecdsaSignDigest(key, message);
+  }
+
+  function verifyMessage(material: Buffer, algorithm: string, hash: string, message: Buffer, messageType: string | undefined, signature: Buffer): boolean {
+    const key = createPublicKey(privateKey(material));
+    try {
+      if (messageType !== 'DIGEST') return verify(hash, message, signOptions(key, algorithm), signature);
+      if (algorithm.startsWith('RSASSA_PSS')) return rsaPssVerifyDigest(key, hash, message, signature);
+      if (algorithm.startsWith('RSASSA_PKCS1')) return rsaPkcs1VerifyDigest(key, hash, message, signature);
+      return ecdsaVerifyDigest(key, message, signature);
+    } catch {
+      // A malformed signature is an invalid one.
+      return false;
+    }
   }
 
   function macFor(scope: Scope, row: KeyRow, algorithm: string, message: Buffer, operation: string): Buffer {
@@ -502,8 +526,9 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
     Sign(input: K.SignRequest, ctx): K.SignResponse {
       const scope = scopeOf(ctx);
       const row = keys.resolve(scope, input.KeyId!, { allowAlias: true });
-      const hash = signingHash(scope, row, input.SigningAlgorithm!, input.MessageType, 'Sign');
-      const signature = sign(hash, Buffer.from(input.Message!), signOptions(keys.currentMaterial(scope, row).material, input.SigningAlgorithm!));
+      const message = Buffer.from(input.Message!);
+      const hash = signingHash(scope, row, input.SigningAlgorithm!, input.MessageType, message, 'Sign');
+      const signature = signMessage(keys.currentMaterial(scope, row).material, input.SigningAlgorithm!, hash, message, input.MessageType);
       if (input.DryRun) throw dryRun();
       return { KeyId: keyArn(scope, row.key_id), Signature: signature, SigningAlgorithm: input.SigningAlgorithm };
     },
@@ -511,13 +536,9 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
     Verify(input: K.VerifyRequest, ctx): K.VerifyResponse {
       const scope = scopeOf(ctx);
       const row = keys.resolve(scope, input.KeyId!, { allowAlias: true });
-      const hash = signingHash(scope, row, input.SigningAlgorithm!, input.MessageType, 'Verify');
-      let valid: boolean;
-      try {
-        valid = verify(hash, Buffer.from(input.Message!), signOptions(keys.currentMaterial(scope, row).material, input.SigningAlgorithm!), Buffer.from(input.Signature!));
-      } catch {
-        valid = false;
-      }
+      const message = Buffer.from(input.Message!);
+      const hash = signingHash(scope, row, input.SigningAlgorithm!, input.MessageType, message, 'Verify');
+      const valid = verifyMessage(keys.currentMaterial(scope, row).material, input.SigningAlgorithm!, hash, message, input.MessageType, Buffer.from(input.Signature!));
       if (input.DryRun) throw dryRun();
       if (!valid) throw new AwsError('KMSInvalidSignatureException', 'The signature is invalid.');
       return { KeyId: keyArn(scope, row.key_id), SignatureValid: true, SigningAlgorithm: input.SigningAlgorithm };

@@ -12,7 +12,6 @@
  *   replication (ReplicateKey/UpdatePrimaryRegion), DeriveSharedSecret and key-agreement keys,
  *   Recipient (Nitro attestation) and GetKeyLastUsage answer 501 or a clear UnsupportedOperationException.
  * - Key specs SM2, ML_DSA_* and ECC_NIST_EDWARDS25519 are refused with UnsupportedOperationException.
- * - Sign/Verify accept MessageType RAW only (DIGEST/EXTERNAL_MU → UnsupportedOperationException).
  * - Key policies are stored and returned but not evaluated (no lockout safety check either).
  * - `alias/aws/<anything>` creates an AWS managed key on first use, not only for real service names.
  * - Ciphertext blobs use Drydock's own envelope format (not AWS's), so they only decrypt here.
