@@ -354,14 +354,28 @@ function delimitedField(cursor: Cursor): DelimitedField {
   return { ellipsis: false, condition };
 }
 
-function matchFields(pattern: DelimitedField[], fields: string[], p: number, f: number): boolean {
-  if (p === pattern.length) return f === fields.length;
-  const field = pattern[p];
-  if (field.ellipsis) {
-    for (let skip = f; skip <= fields.length; skip++) if (matchFields(pattern, fields, p + 1, skip)) return true;
-    return false;
-  }
-  return f < fields.length && field.condition(fields[f]) && matchFields(pattern, fields, p + 1, f + 1);
+/**
+ * Whether `fields` fit `pattern`; `...` absorbs any number of fields. Memoised on (pattern index,
+ * field index) so patterns with many ellipses stay linear in the message instead of exponential.
+ */
+function matchFields(pattern: DelimitedField[], fields: string[]): boolean {
+  const width = fields.length + 1;
+  const memo = new Int8Array((pattern.length + 1) * width); // 0 unknown, 1 match, -1 no match
+  const match = (p: number, f: number): boolean => {
+    if (p === pattern.length) return f === fields.length;
+    const key = p * width + f;
+    if (memo[key] !== 0) return memo[key] === 1;
+    const field = pattern[p];
+    let result = false;
+    if (field.ellipsis) {
+      for (let skip = f; skip <= fields.length && !result; skip++) result = match(p + 1, skip);
+    } else {
+      result = f < fields.length && field.condition(fields[f]) && match(p + 1, f + 1);
+    }
+    memo[key] = result ? 1 : -1;
+    return result;
+  };
+  return match(0, 0);
 }
 
 function compileDelimited(body: string): EventMatcher {
@@ -372,7 +386,7 @@ function compileDelimited(body: string): EventMatcher {
     while (cursor.accept('punct', ','));
   }
   if (!cursor.done()) throw new FilterPatternError(`Unexpected '${cursor.peek()!.value}' in space-delimited filter pattern`);
-  return (message) => matchFields(pattern, splitFields(message), 0, 0);
+  return (message) => matchFields(pattern, splitFields(message));
 }
 
 // ---------------------------------------------------------------------------------------------
