@@ -84,7 +84,11 @@ export const restXmlCodec: CodecFactory = (model, { serializationError }): Codec
       const bindings = encodeHttpBindings(model, op.output, value);
       Object.assign(headers, bindings.headers);
       const status = overrides.status ?? bindings.status ?? op.responseCode;
-      if (status === 304) return { status, headers };
+      if (status === 304) {
+        // Not Modified has no body: a stream the handler opened anyway is released here.
+        for (const member of Object.values(value)) if (member instanceof Readable) member.destroy();
+        return { status, headers };
+      }
       if (overrides.xmlTextMember !== undefined) {
         const root = overrides.xmlRoot ?? overrides.xmlTextMember;
         const text = value[overrides.xmlTextMember];
