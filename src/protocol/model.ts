@@ -122,6 +122,8 @@ export class ServiceModel {
   readonly operations = new Map<string, Operation>();
   private readonly raw: RawModel;
   private readonly resolved = new Map<string, Shape>();
+  private readonly members = new WeakMap<MemberRef, Shape>();
+  private readonly errorsByNameOrCode = new Map<string, Shape | undefined>();
 
   constructor(raw: RawModel) {
     this.raw = raw;
@@ -146,25 +148,36 @@ export class ServiceModel {
     return shape;
   }
 
-  /** The shape a member reference points at, with the reference's bindings layered on top. */
+  /**
+   * The shape a member reference points at, with the reference's bindings layered on top. Cached
+   * per reference: codecs call this for every member of every request.
+   */
   member(ref: MemberRef): Shape {
-    const target = this.shape(ref.shape);
-    let overridden = false;
-    for (const key of BINDING_KEYS) if (ref[key] !== undefined) overridden = true;
-    if (!overridden) return target;
-    const merged: Shape = { ...target };
-    for (const key of BINDING_KEYS) if (ref[key] !== undefined) (merged as unknown as Record<string, unknown>)[key] = ref[key];
-    return merged;
+    let shape = this.members.get(ref);
+    if (!shape) {
+      const target = this.shape(ref.shape);
+      shape = target;
+      if (BINDING_KEYS.some((key) => ref[key] !== undefined)) {
+        const merged: Shape = { ...target };
+        for (const key of BINDING_KEYS) if (ref[key] !== undefined) (merged as unknown as Record<string, unknown>)[key] = ref[key];
+        shape = merged;
+      }
+      this.members.set(ref, shape);
+    }
+    return shape;
   }
 
   /** Error shapes by name (`NoSuchEntityException`) and by wire code (`NoSuchEntity`). */
   errorShape(nameOrCode: string): Shape | undefined {
-    const direct = this.raw.shapes[nameOrCode];
-    if (direct?.exception) return this.shape(nameOrCode);
-    for (const [name, shape] of Object.entries(this.raw.shapes)) {
-      if (shape.exception && shape.error?.code === nameOrCode) return this.shape(name);
+    if (this.errorsByNameOrCode.has(nameOrCode)) return this.errorsByNameOrCode.get(nameOrCode);
+    let found: Shape | undefined;
+    if (this.raw.shapes[nameOrCode]?.exception) found = this.shape(nameOrCode);
+    else {
+      const entry = Object.entries(this.raw.shapes).find(([, shape]) => shape.exception && shape.error?.code === nameOrCode);
+      if (entry) found = this.shape(entry[0]);
     }
-    return undefined;
+    this.errorsByNameOrCode.set(nameOrCode, found);
+    return found;
   }
 
   private buildOperation(op: RawOperation): Operation {

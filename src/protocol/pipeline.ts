@@ -95,7 +95,10 @@ export class Pipeline {
     // so the connection stays usable.
     if (!incoming.readableEnded) incoming.resume();
     await writeResponse(res, response, req.method === 'HEAD');
-    this.opts.log.debug({ requestId, service: service?.name, operation, status: response.status, ms: +(performance.now() - started).toFixed(2) }, 'request');
+    // Guarded: building the log record costs allocations on every request even when debug is off.
+    if (this.opts.log.isLevelEnabled('debug')) {
+      this.opts.log.debug({ requestId, service: service?.name, operation, status: response.status, ms: +(performance.now() - started).toFixed(2) }, 'request');
+    }
   }
 
   /** The parts of the request known before its body is read. */

@@ -51,6 +51,38 @@ class Verifier extends SignatureV4 {
   }
 }
 
+/**
+ * One verifier per signing service: canonical requests depend only on the service (S3 does not
+ * re-escape paths), so the signer need not be rebuilt for every request.
+ */
+const verifiers = new Map<string, Verifier>();
+function verifierFor(service: string): Verifier {
+  let verifier = verifiers.get(service);
+  if (!verifier) {
+    // The credentials are never used: only the canonical-request construction is.
+    verifier = new Verifier({ service, region: 'us-east-1', credentials: { accessKeyId: '', secretAccessKey: '' }, sha256: NodeSha256, uriEscapePath: service !== 's3' });
+    verifiers.set(service, verifier);
+  }
+  return verifier;
+}
+
+/**
+ * Signing keys change once a day per secret, region and service; deriving one costs four HMACs
+ * (and the SDK's own cache an HMAC per lookup), so they are kept here. Bounded: cleared when full.
+ */
+const signingKeys = new Map<string, Uint8Array>();
+const MAX_SIGNING_KEYS = 1024;
+async function signingKeyFor(auth: SigV4Auth, secretAccessKey: string): Promise<Uint8Array> {
+  const cacheKey = `${auth.shortDate}\0${auth.region}\0${auth.service}\0${auth.accessKeyId}\0${secretAccessKey}`;
+  let key = signingKeys.get(cacheKey);
+  if (!key) {
+    key = await getSigningKey(NodeSha256, { accessKeyId: auth.accessKeyId, secretAccessKey }, auth.shortDate, auth.region, auth.service);
+    if (signingKeys.size >= MAX_SIGNING_KEYS) signingKeys.clear();
+    signingKeys.set(cacheKey, key);
+  }
+  return key;
+}
+
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 export const STREAMING_SIGNED = 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD';
 export const STREAMING_SIGNED_TRAILER = 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER';
@@ -216,18 +248,10 @@ export async function verifySigV4(req: HttpRequest, auth: SigV4Auth, credential:
     if (existing === undefined) query[k] = v;
     else query[k] = Array.isArray(existing) ? [...existing, v] : [existing, v];
   }
-  const credentials = { accessKeyId: auth.accessKeyId, secretAccessKey: credential.secretAccessKey };
-  const verifier = new Verifier({
-    service: auth.service,
-    region: auth.region,
-    credentials,
-    sha256: NodeSha256,
-    uriEscapePath: auth.service !== 's3',
-  });
-  const canonical = verifier.canonical({ method: req.method, path: req.path, query, headers, protocol: 'http:', hostname: '' } as SmithyRequest, headers, payloadHash);
+  const canonical = verifierFor(auth.service).canonical({ method: req.method, path: req.path, query, headers, protocol: 'http:', hostname: '' } as SmithyRequest, headers, payloadHash);
   const scope = createScope(auth.shortDate, auth.region, auth.service);
   const stringToSign = `${ALGORITHM_IDENTIFIER}\n${auth.longDate}\n${scope}\n${sha256Hex(canonical)}`;
-  const signingKey = await getSigningKey(NodeSha256, credentials, auth.shortDate, auth.region, auth.service);
+  const signingKey = await signingKeyFor(auth, credential.secretAccessKey);
   const expected = createHmac('sha256', signingKey).update(stringToSign).digest('hex');
   if (!sameSignature(expected, auth.signature)) throw signatureMismatch(style);
   return signingKey;

@@ -23,11 +23,16 @@ export const restJsonCodec: CodecFactory = (model, { serializationError }): Code
       throw err;
     }
   };
-  /** Body members only: HTTP-bound members are ignored by the document walk. */
-  const bodyShape = (shape: Shape): Shape => ({
-    ...shape,
-    members: Object.fromEntries(Object.entries(shape.members ?? {}).filter(([, ref]) => !model.member(ref).location)),
-  });
+  /** Body members only: HTTP-bound members are ignored by the document walk. Built once per shape. */
+  const bodyShapes = new WeakMap<Shape, Shape>();
+  const bodyShape = (shape: Shape): Shape => {
+    let body = bodyShapes.get(shape);
+    if (!body) {
+      body = { ...shape, members: Object.fromEntries(Object.entries(shape.members ?? {}).filter(([, ref]) => !model.member(ref).location)) };
+      bodyShapes.set(shape, body);
+    }
+    return body;
+  };
   return {
     decode(op, req, labels) {
       if (!op.input) return {};
