@@ -178,8 +178,7 @@ export function policyHandlers({ store, rt }: IamContext): Handlers {
         store.insertVersion({ account: ctx.account, policy_arn: row.arn, version_id: 'v1', document: input.PolicyDocument!, created_at: at });
         applyTags(store, ctx.account, 'policy', row.arn, input.Tags);
         const view = findPolicy(store, ctx.account, row.arn)!;
-        // CreatePolicy's answer carries no description (AWS returns it only from GetPolicy).
-        return { Policy: { ...policyOut(view, 0, tagsOf(store, ctx.account, 'policy', row.arn)), Description: undefined } };
+        return { Policy: policyOut(view, 0, tagsOf(store, ctx.account, 'policy', row.arn)) };
       });
     },
     GetPolicy(input: Iam.GetPolicyRequest, ctx: RequestContext): Iam.GetPolicyResponse {
@@ -197,6 +196,7 @@ export function policyHandlers({ store, rt }: IamContext): Handlers {
         .filter((p) => underPath(p.path, input.PathPrefix) && (!input.OnlyAttached || (counts.get(p.arn) ?? 0) > 0))
         .sort((a, b) => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : a.name.toLowerCase() > b.name.toLowerCase() ? 1 : 0));
       const page = paginate(matching, (p) => p.name.toLowerCase(), input);
+      // ListPolicies leaves descriptions out, as IAM does (GetPolicy has them).
       return { Policies: page.items.map((p) => ({ ...policyOut(p, counts.get(p.arn) ?? 0), Description: undefined })), IsTruncated: page.IsTruncated, Marker: page.Marker };
     },
     DeletePolicy(input: Iam.DeletePolicyRequest, ctx: RequestContext): Record<string, never> {
