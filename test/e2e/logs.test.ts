@@ -91,11 +91,14 @@ describe('CloudWatch Logs: groups, streams, retention, tags', () => {
       await expect(logs.send(new CreateLogGroupCommand({ logGroupName: 'ok', logGroupClass: 'CHEAP' as never }))).rejects.toMatchObject({ name: 'InvalidParameterException' });
     });
 
-    it('filters by prefix (case-sensitive) or pattern (case-insensitive), never both', async () => {
+    it('filters by prefix or by substring pattern (both case-sensitive), never both', async () => {
       for (const name of ['/svc/Alpha', '/svc/beta', '/svc/alphabet', '/other/ALPHA']) await logs.send(new CreateLogGroupCommand({ logGroupName: name }));
       const names = (groups: LogGroup[] | undefined) => groups!.map((g) => g.logGroupName);
       expect(names((await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/svc/a' }))).logGroups)).toEqual(['/svc/alphabet']);
-      expect(names((await logs.send(new DescribeLogGroupsCommand({ logGroupNamePattern: 'alpha' }))).logGroups)).toEqual(['/other/ALPHA', '/svc/Alpha', '/svc/alphabet']);
+      expect(names((await logs.send(new DescribeLogGroupsCommand({ logGroupNamePattern: 'lpha' }))).logGroups)).toEqual(['/svc/Alpha', '/svc/alphabet']);
+      const byPattern = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePattern: 'ALPHA' }));
+      // A pattern search answers only the name, creation time and arn.
+      expect(byPattern.logGroups).toEqual([{ logGroupName: '/other/ALPHA', creationTime: expect.any(Number), arn: 'arn:aws:logs:us-east-1:000000000000:log-group:/other/ALPHA:*' }]);
       await expect(logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/svc', logGroupNamePattern: 'a' }))).rejects.toMatchObject({
         name: 'InvalidParameterException',
         message: 'LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.',

@@ -318,7 +318,10 @@ export function createLogs(store: LogsStore, rt: Runtime): { handlers: Handlers;
       });
       const page = rows.slice(0, limit);
       return {
-        logGroups: page.map(toLogGroup),
+        // With a name pattern AWS answers only these three members.
+        logGroups: input.logGroupNamePattern
+          ? page.map((g) => ({ logGroupName: g.name, creationTime: g.created_at, arn: `${groupArn(g)}:*` }))
+          : page.map(toLogGroup),
         ...(rows.length > limit ? { nextToken: pageToken({ n: page[page.length - 1].name }) } : {}),
       };
     },

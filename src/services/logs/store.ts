@@ -62,7 +62,7 @@ export interface GroupPage {
   /** Exclusive lower bound in name order (pagination). */
   after?: string;
   prefix?: string;
-  /** Case-insensitive substring of the name. */
+  /** Case-sensitive substring of the name. */
   contains?: string;
   logGroupClass?: string;
   /** Only these names (logGroupIdentifiers). */
@@ -206,7 +206,7 @@ export class LogsStore {
       params.push(page.prefix, page.prefix);
     }
     if (page.contains !== undefined) {
-      where.push("instr(lower(g.name), lower(?)) > 0");
+      where.push('instr(g.name, ?) > 0');
       params.push(page.contains);
     }
     if (page.logGroupClass !== undefined) {
