@@ -63,6 +63,16 @@ describe('S3 objects', () => {
     expect(sha.ChecksumSHA256).toBe(createHash('sha256').update('abc').digest('base64'));
     const head = await s3.send(new HeadObjectCommand({ Bucket: 'objects', Key: 'sha.txt', ChecksumMode: 'ENABLED' }));
     expect(head.ChecksumSHA256).toBe(sha.ChecksumSHA256);
+    const sha1 = await s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'sha1.txt', Body: 'abc', ChecksumAlgorithm: 'SHA1' }));
+    expect(sha1.ChecksumSHA1).toBe(createHash('sha1').update('abc').digest('base64'));
+    // CRC32C of "123456789" is the standard check value 0xE3069283.
+    const crc32c = await s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'crc32c.txt', Body: '123456789', ChecksumAlgorithm: 'CRC32C' }));
+    expect(crc32c.ChecksumCRC32C).toBe(Buffer.from('e3069283', 'hex').toString('base64'));
+    const withCrc32c = await s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'crc32c.txt', ChecksumMode: 'ENABLED' }));
+    expect(withCrc32c.ChecksumCRC32C).toBe(crc32c.ChecksumCRC32C);
+    await withCrc32c.Body!.transformToString();
+    await expect(s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'nvme', Body: 'abc', ChecksumAlgorithm: 'CRC64NVME' })))
+      .rejects.toMatchObject({ $metadata: { httpStatusCode: 501 } });
   });
 
   it('rejects a wrong checksum or Content-MD5 and stores nothing', async () => {
