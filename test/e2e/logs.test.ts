@@ -131,7 +131,13 @@ describe('CloudWatch Logs: groups, streams, retention, tags', () => {
       await logs.send(new CreateLogStreamCommand({ logGroupName: 'doomed', logStreamName: 's' }));
       await logs.send(new PutLogEventsCommand({ logGroupName: 'doomed', logStreamName: 's', logEvents: [{ timestamp: now(), message: 'bye' }] }));
       await logs.send(new PutLogGroupDeletionProtectionCommand({ logGroupIdentifier: 'doomed', deletionProtectionEnabled: true }));
-      await expect(logs.send(new DeleteLogGroupCommand({ logGroupName: 'doomed' }))).rejects.toMatchObject({ name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
+      await expect(logs.send(new DeleteLogGroupCommand({ logGroupName: 'doomed' }))).rejects.toMatchObject({
+        name: 'ValidationException',
+        message: 'Cannot delete log group with deletion protection enabled. Disable deletion protection first.',
+        $metadata: { httpStatusCode: 400 },
+      });
+      await expect(logs.send(new DeleteLogStreamCommand({ logGroupName: 'doomed', logStreamName: 's' }))).rejects.toMatchObject({ name: 'ValidationException' });
+      expect((await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: 'doomed' }))).logGroups![0].deletionProtectionEnabled).toBe(true);
       await logs.send(new PutLogGroupDeletionProtectionCommand({ logGroupIdentifier: 'doomed', deletionProtectionEnabled: false }));
       await logs.send(new DeleteLogGroupCommand({ logGroupName: 'doomed' }));
       await expect(logs.send(new DeleteLogGroupCommand({ logGroupName: 'doomed' }))).rejects.toMatchObject({

@@ -278,7 +278,7 @@ export function createLogs(store: LogsStore, rt: Runtime): { handlers: Handlers;
     DeleteLogGroup(input: DeleteLogGroupRequest, ctx: RequestContext): void {
       store.tx(() => {
         const group = requireGroup(scopeOf(ctx), input.logGroupName!);
-        if (group.deletion_protection) throw new AwsError('ValidationException', `Log group ${group.name} has deletion protection enabled. Disable it before deleting the log group.`);
+        if (group.deletion_protection) throw new AwsError('ValidationException', 'Cannot delete log group with deletion protection enabled. Disable deletion protection first.');
         store.deleteGroup(group.id);
       });
     },
@@ -351,6 +351,8 @@ export function createLogs(store: LogsStore, rt: Runtime): { handlers: Handlers;
         const group = requireGroup(scopeOf(ctx), input.logGroupName!);
         const stream = store.stream(group.id, input.logStreamName!);
         if (!stream) throw streamNotFound();
+        // Deletion protection "blocks all deletion operations" on the group, its streams included.
+        if (group.deletion_protection) throw new AwsError('ValidationException', 'Cannot delete log stream in a log group with deletion protection enabled. Disable deletion protection first.');
         store.deleteStream(stream.id);
       });
     },
