@@ -676,7 +676,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
 
     ListGrants(input: K.ListGrantsRequest, ctx): K.ListGrantsResponse {
       const scope = scopeOf(ctx);
-      const row = keys.resolve(scope, input.KeyId!, { allowAlias: true });
+      const row = keys.resolve(scope, input.KeyId!);
       const grants = store
         .keyGrants(tuple(scope), row.key_id)
         .filter((g) => (input.GrantId === undefined || g.grant_id === input.GrantId) && (input.GranteePrincipal === undefined || g.grantee_principal === input.GranteePrincipal));

@@ -96,11 +96,8 @@ export class KmsStore {
         CREATE TABLE kms_tags (
           account TEXT NOT NULL, region TEXT NOT NULL, key_id TEXT NOT NULL, tag_key TEXT NOT NULL, tag_value TEXT NOT NULL,
           PRIMARY KEY (account, region, key_id, tag_key)
-        );`,
-      },
-      {
-        version: 2,
-        sql: `CREATE TABLE kms_grants (
+        );
+        CREATE TABLE kms_grants (
           account TEXT NOT NULL, region TEXT NOT NULL, grant_id TEXT NOT NULL, key_id TEXT NOT NULL, name TEXT,
           grantee_principal TEXT NOT NULL, retiring_principal TEXT, operations TEXT NOT NULL, constraints TEXT,
           created_at INTEGER NOT NULL,
