@@ -57,6 +57,16 @@ const CASES: BadCase[] = [
   { service: 'secretsmanager', what: 'a boolean where a string belongs', request: json.secretsmanager('CreateSecret', { Name: true }), status: 400, code: 'SerializationException' },
   { service: 'secretsmanager', what: 'a missing required member', request: json.secretsmanager('GetSecretValue', {}), status: 400, code: 'ValidationException' },
   { service: 'secretsmanager', what: 'a string too long', request: json.secretsmanager('CreateSecret', { Name: 'n'.repeat(600) }), status: 400, code: 'ValidationException' },
+  { service: 'secretsmanager', what: 'an unknown secret', request: json.secretsmanager('GetSecretValue', { SecretId: 'no/such/secret' }), status: 400, code: 'ResourceNotFoundException' },
+  { service: 'secretsmanager', what: 'an unknown secret ARN', request: json.secretsmanager('DescribeSecret', { SecretId: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:nope-AbCdEf' }), status: 400, code: 'ResourceNotFoundException' },
+  {
+    service: 'secretsmanager',
+    what: 'both SecretString and SecretBinary',
+    request: json.secretsmanager('CreateSecret', { Name: 'half/written', SecretString: 's', SecretBinary: 'aGk=' }),
+    status: 400,
+    code: 'InvalidParameterException',
+    nothingWritten: (s) => expectCode(s, json.secretsmanager('DescribeSecret', { SecretId: 'half/written' }), 400, 'ResourceNotFoundException').then(() => undefined),
+  },
   // ---- awsJson: Logs ----
   { service: 'logs', what: 'malformed JSON', request: json.logs('CreateLogGroup', '{"logGroupName":"/bad"'), status: 400, code: 'SerializationException', nothingWritten: (s) => expectLogGroupAbsent(s, '/bad') },
   { service: 'logs', what: 'a string where a long belongs', request: json.logs('PutLogEvents', { logGroupName: '/g', logStreamName: 's', logEvents: [{ timestamp: 'now', message: 'm' }] }), status: 400, code: 'SerializationException' },
