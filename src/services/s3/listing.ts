@@ -1,7 +1,7 @@
 /** ListObjects, ListObjectsV2 and ListObjectVersions: prefixes, delimiters, markers and url encoding. */
 import type {
   ListObjectsRequest, ListObjectsOutput, ListObjectsV2Request, ListObjectsV2Output, ListObjectVersionsRequest, ListObjectVersionsOutput,
-  _Object, ObjectVersion, DeleteMarkerEntry,
+  _Object, ObjectVersion, DeleteMarkerEntry, ChecksumAlgorithm as SdkChecksumAlgorithm,
 } from '@aws-sdk/client-s3';
 import type { Handlers, RequestContext } from '../../protocol/types.js';
 import { withResponse } from '../../protocol/codecs/rest-xml.js';
@@ -88,7 +88,7 @@ function objectEntry(row: ObjectRow, encode: (s: string) => string, fetchOwner: 
     Key: encode(row.key),
     LastModified: new Date(row.last_modified),
     ETag: row.etag,
-    ChecksumAlgorithm: row.checksum_algorithm ? [row.checksum_algorithm as never] : undefined,
+    ChecksumAlgorithm: row.checksum_algorithm ? [row.checksum_algorithm as SdkChecksumAlgorithm] : undefined,
     ChecksumType: (row.checksum_type ?? undefined) as _Object['ChecksumType'],
     Size: row.size,
     StorageClass: row.storage_class as _Object['StorageClass'],
@@ -204,7 +204,7 @@ export function listingHandlers(core: S3Core): Handlers {
               ETag: row.etag,
               Size: row.size,
               StorageClass: 'STANDARD',
-              ChecksumAlgorithm: row.checksum_algorithm ? [row.checksum_algorithm as never] : undefined,
+              ChecksumAlgorithm: row.checksum_algorithm ? [row.checksum_algorithm as SdkChecksumAlgorithm] : undefined,
               ChecksumType: (row.checksum_type ?? undefined) as ObjectVersion['ChecksumType'],
             });
           }

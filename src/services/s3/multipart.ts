@@ -81,7 +81,7 @@ export function multipartHandlers(core: S3Core): Handlers {
     async UploadPart(input: UploadPartRequest & { Body: Readable }, ctx: RequestContext): Promise<UploadPartOutput> {
       const partNumber = checkPartNumber(input.PartNumber);
       const row = upload(input.Bucket!, input.Key!, input.UploadId!, ctx.account);
-      const { blob, checksum } = await core.ingest(input.Body, digestExpectations(input as never, ctx, (row.checksum_algorithm as ChecksumAlgorithm | null) ?? undefined));
+      const { blob, checksum } = await core.ingest(input.Body, digestExpectations(input, ctx, (row.checksum_algorithm as ChecksumAlgorithm | null) ?? undefined));
       const etag = savePart(row, partNumber, blob, checksum?.value);
       return { ETag: etag, ...checksumMember(checksum?.algorithm, checksum?.value) };
     },

@@ -68,19 +68,34 @@ export function attributesFrom(input: AttributeInput, checksumAlgorithm: string 
   };
 }
 
-type ChecksumMembers = Partial<Record<`Checksum${string}`, string>>;
+/** The request members that carry digests of an upload's body. */
+export interface DigestInput {
+  ContentMD5?: string;
+  ChecksumAlgorithm?: string;
+  ChecksumCRC32?: string;
+  ChecksumCRC32C?: string;
+  ChecksumSHA1?: string;
+  ChecksumSHA256?: string;
+  ChecksumCRC64NVME?: string;
+  ChecksumSHA512?: string;
+  ChecksumMD5?: string;
+  ChecksumXXHASH64?: string;
+  ChecksumXXHASH3?: string;
+  ChecksumXXHASH128?: string;
+}
 
 /** Which checksum a body must match: a header value, an aws-chunked trailer, or only the algorithm to compute. */
-export function digestExpectations(input: { ContentMD5?: string; ChecksumAlgorithm?: string } & ChecksumMembers, ctx: RequestContext, fallback?: ChecksumAlgorithm): DigestExpectations {
-  for (const name of UNSUPPORTED_CHECKSUM_MEMBERS) if (input[`Checksum${name}`] !== undefined) parseAlgorithm(name);
-  const inHeader = SUPPORTED_ALGORITHMS.find((a) => input[`Checksum${a}`] !== undefined);
+export function digestExpectations(input: DigestInput, ctx: RequestContext, fallback?: ChecksumAlgorithm): DigestExpectations {
+  const valueOf = (algorithm: string) => (input as Record<string, string | undefined>)[`Checksum${algorithm}`];
+  for (const name of UNSUPPORTED_CHECKSUM_MEMBERS) if (valueOf(name) !== undefined) parseAlgorithm(name);
+  const inHeader = SUPPORTED_ALGORITHMS.find((a) => valueOf(a) !== undefined);
   const trailer = ctx.http.headers['x-amz-trailer']?.trim().toLowerCase();
   const trailerAlgorithm = trailer?.startsWith('x-amz-checksum-') ? parseAlgorithm(trailer.slice('x-amz-checksum-'.length)) : undefined;
   const decoded = ctx.http.headers['x-amz-decoded-content-length'];
   return {
     contentMd5: input.ContentMD5,
     algorithm: inHeader ?? trailerAlgorithm ?? (input.ChecksumAlgorithm ? parseAlgorithm(input.ChecksumAlgorithm) : fallback),
-    checksum: inHeader ? input[`Checksum${inHeader}`] : undefined,
+    checksum: inHeader ? valueOf(inHeader) : undefined,
     trailers: ctx.http.trailers,
     trailerName: trailerAlgorithm ? trailer : undefined,
     decodedLength: decoded !== undefined ? Number(decoded) : undefined,
@@ -228,7 +243,7 @@ export function objectHandlers(core: S3Core): Handlers {
       const bucket = core.bucket(input.Bucket!, ctx.account);
       const attributes = attributesFrom(input as AttributeInput);
       checkWriteConditions(bucket.name, input.Key!, input);
-      const { blob, checksum } = await core.ingest(input.Body, digestExpectations(input as never, ctx));
+      const { blob, checksum } = await core.ingest(input.Body, digestExpectations(input, ctx));
       checkWriteConditions(bucket.name, input.Key!, input);
       const etag = quoteEtag(blob.md5.toString('hex'));
       const { versionId } = core.commit(bucket.name, input.Key!, ctx.account, {
@@ -244,6 +259,7 @@ export function objectHandlers(core: S3Core): Handlers {
       };
     },
 
+    // GetObjectOutput['Body'] is the client's view (a stream with SDK mixins); the codec sends a plain Readable.
     GetObject(input: GetObjectRequest, ctx: RequestContext): GetObjectOutput {
       const row = core.readable(input.Bucket!, input.Key!, ctx.account, 'GET', input.VersionId);
       const bucket = store.getBucket(input.Bucket!);
