@@ -16,6 +16,7 @@ import {
   GetKeyRotationStatusCommand,
 } from '@aws-sdk/client-kms';
 import { startTestServer, type TestServer } from '../helpers.js';
+import type { AwsEvent } from '../../src/core/events.js';
 
 const DAY_MS = 86_400_000;
 
@@ -48,6 +49,8 @@ describe('kms lifecycle', () => {
 
   it('rotates automatically when the period passes; old ciphertexts still decrypt', async () => {
     const keyId = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!;
+    const events: AwsEvent[] = [];
+    const unsubscribe = server.runtime.events.subscribe((e) => events.push(e));
     await kms.send(new EnableKeyRotationCommand({ KeyId: keyId, RotationPeriodInDays: 90 }));
     const old = await kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from('old') }));
     const materialBefore = (await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!.CurrentKeyMaterialId;
@@ -60,6 +63,10 @@ describe('kms lifecycle', () => {
     const status = await kms.send(new GetKeyRotationStatusCommand({ KeyId: keyId }));
     expect(status.NextRotationDate!.getTime()).toBeGreaterThan(server.runtime.clock.now());
     expect(Buffer.from((await kms.send(new DecryptCommand({ CiphertextBlob: old.CiphertextBlob }))).Plaintext!).toString()).toBe('old');
+    unsubscribe();
+    expect(events.filter((e) => e['detail-type'] === 'KMS CMK Rotation')).toEqual([
+      expect.objectContaining({ source: 'aws.kms', resources: [`arn:aws:kms:us-east-1:000000000000:key/${keyId}`], detail: { 'key-id': keyId } }),
+    ]);
     const fresh = await kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from('new') }));
     expect(Buffer.from((await kms.send(new DecryptCommand({ CiphertextBlob: fresh.CiphertextBlob }))).Plaintext!).toString()).toBe('new');
   });
@@ -69,10 +76,13 @@ describe('kms lifecycle', () => {
     await kms.send(new CreateAliasCommand({ AliasName: 'alias/doomed', TargetKeyId: keyId }));
     const enc = await kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from('gone soon') }));
     await kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: 7 }));
+    const deletions: AwsEvent[] = [];
+    server.runtime.events.subscribe((e) => e['detail-type'] === 'KMS CMK Deletion' && deletions.push(e));
     server.runtime.clock.advance(6 * DAY_MS);
     expect((await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!.KeyState).toBe('PendingDeletion');
     server.runtime.clock.advance(2 * DAY_MS);
     await expect(kms.send(new DescribeKeyCommand({ KeyId: keyId }))).rejects.toMatchObject({ name: 'NotFoundException' });
+    expect(deletions.map((e) => e.detail)).toEqual([{ 'key-id': keyId }]);
     await expect(kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob }))).rejects.toMatchObject({ name: 'NotFoundException' });
     const aliases = await kms.send(new ListAliasesCommand({}));
     expect(aliases.Aliases!.map((a) => a.AliasName)).not.toContain('alias/doomed');

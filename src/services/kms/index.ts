@@ -14,6 +14,8 @@
  * - Key specs SM2, ML_DSA_* and ECC_NIST_EDWARDS25519 are refused with UnsupportedOperationException.
  * - Key policies are stored and returned but not evaluated (no lockout safety check either).
  * - `alias/aws/<anything>` creates an AWS managed key on first use, not only for real service names.
+ * - Deletion at DeletionDate and automatic rotation happen lazily, on the next request in the key's
+ *   account and region; their "KMS CMK Deletion"/"KMS CMK Rotation" events are published then.
  * - Ciphertext blobs use Drydock's own envelope format (not AWS's), so they only decrypt here.
  * - ListAliases lists only AWS managed aliases that exist (AWS also lists predefined ones without a key).
  */
@@ -50,7 +52,7 @@ export const kms: ServiceDefinition = {
   validationError: 'ValidationException',
   create(rt) {
     const store = new KmsStore(rt.store);
-    const keys = new KeyRing(store, rt.clock);
+    const keys = new KeyRing(store, rt.clock, rt.events);
     return { handlers: createHandlers(store, keys, rt), api: createApi(keys) };
   },
 };

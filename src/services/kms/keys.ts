@@ -8,6 +8,7 @@ import { AwsError } from '../../core/errors.js';
 import { arn, parseArn } from '../../core/arn.js';
 import { hex, uuid } from '../../core/ids.js';
 import type { Clock } from '../../core/clock.js';
+import type { EventBus } from '../../core/events.js';
 import type { KeyRow, KmsStore, MaterialRow } from './store.js';
 import { open, readHeader, seal } from './envelope.js';
 import { generateMaterial, specInfo } from './specs.js';
@@ -54,7 +55,13 @@ export class KeyRing {
   constructor(
     private readonly store: KmsStore,
     private readonly clock: Clock,
+    private readonly events: EventBus,
   ) {}
+
+  /** KMS's EventBridge events ("KMS CMK Deletion", "KMS CMK Rotation") name the key in the detail. */
+  private publish(scope: Scope, detailType: string, keyId: string): void {
+    this.events.publish({ source: 'aws.kms', 'detail-type': detailType, account: scope.account, region: scope.region, resources: [keyArn(scope, keyId)], detail: { 'key-id': keyId } });
+  }
 
   private tuple(scope: Scope): [string, string] {
     return [scope.account, scope.region];
@@ -63,7 +70,9 @@ export class KeyRing {
   /** Deletes keys whose waiting period is over: AWS deletes them at DeletionDate. */
   sweep(scope: Scope): void {
     const expired = this.store.expiredKeys(this.tuple(scope), this.clock.now());
-    if (expired.length) this.store.tx(() => expired.forEach((keyId) => this.store.deleteKey(this.tuple(scope), keyId)));
+    if (!expired.length) return;
+    this.store.tx(() => expired.forEach((keyId) => this.store.deleteKey(this.tuple(scope), keyId)));
+    for (const keyId of expired) this.publish(scope, 'KMS CMK Deletion', keyId);
   }
 
   /** The key an identifier names in `scope`; NotFoundException in AWS's words otherwise. */
@@ -161,15 +170,19 @@ export class KeyRing {
   /** Adds the material versions automatic rotation would have created by now. */
   private withDueRotations(scope: Scope, row: KeyRow): KeyRow {
     if (!row.rotation_enabled || row.next_rotation_at === null || row.key_state !== 'Enabled' || row.next_rotation_at > this.clock.now()) return row;
-    return this.store.tx(() => {
-      const updated = { ...row };
-      while (updated.next_rotation_at! <= this.clock.now()) {
-        this.addMaterial(scope, updated, 'AUTOMATIC', updated.next_rotation_at!);
-        updated.next_rotation_at! += updated.rotation_period_days! * DAY_MS;
+    let rotations = 0;
+    const updated = this.store.tx(() => {
+      const next = { ...row };
+      while (next.next_rotation_at! <= this.clock.now()) {
+        this.addMaterial(scope, next, 'AUTOMATIC', next.next_rotation_at!);
+        next.next_rotation_at! += next.rotation_period_days! * DAY_MS;
+        rotations++;
       }
-      this.store.updateKey(updated);
-      return updated;
+      this.store.updateKey(next);
+      return next;
     });
+    for (let i = 0; i < rotations; i++) this.publish(scope, 'KMS CMK Rotation', row.key_id);
+    return updated;
   }
 
   /** New current material for a symmetric key; older versions stay so old ciphertexts decrypt. */
