@@ -257,6 +257,7 @@ describe('CloudWatch Logs: events', () => {
       expect(byPrefix.searchedLogStreams!.map((s) => s.logStreamName)).toEqual(['web-1', 'web-2']);
       await expect(filter({ logStreamNames: ['worker'], logStreamNamePrefix: 'w' })).rejects.toMatchObject({ name: 'InvalidParameterException', $metadata: { httpStatusCode: 400 } });
       await expect(logs.send(new FilterLogEventsCommand({ logGroupName: 'absent' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+      await expect(filter({ logStreamNames: ['worker', 'ghost'] })).rejects.toMatchObject({ name: 'ResourceNotFoundException', message: 'The specified log stream does not exist.' });
     });
 
     it('honours startTime (inclusive) and endTime (exclusive)', async () => {

@@ -441,6 +441,7 @@ export function createLogs(store: LogsStore, rt: Runtime): { handlers: Handlers;
       if (input.logStreamNames !== undefined) {
         const wanted = new Set(input.logStreamNames);
         selected = allStreams.filter((s) => wanted.has(s.name));
+        if (selected.length < wanted.size) throw streamNotFound();
       } else if (input.logStreamNamePrefix !== undefined) {
         selected = store.streams(group.id, input.logStreamNamePrefix);
       }

@@ -19,9 +19,10 @@
  *   is exact and immediate, where AWS's is approximate and lags.
  * - DescribeLogStreams' lastEventTimestamp/lastIngestionTime are updated at once (AWS: eventually).
  * - FilterLogEvents: nextToken is returned whenever more events lie in the searched range (a last page
- *   can be empty, as on AWS); logStreamNames that do not exist are ignored; a call examines at most
- *   100,000 events before handing back a nextToken. Filter-pattern regexes allow AWS's character set
- *   but JavaScript regex semantics; the per-pattern regex count quota is not enforced.
+ *   can be empty, as on AWS); a call examines at most 100,000 events before handing back a nextToken;
+ *   any missing name in logStreamNames is ResourceNotFoundException. Filter-pattern regexes allow
+ *   AWS's character set (plus space) with JavaScript regex semantics; the per-pattern regex quota is
+ *   not enforced.
  * - Events more than 1 MB each are only refused through the 1,048,576-byte batch limit.
  * - PutLogEvents' `entity` and the reads' `unmask` are accepted and ignored (no entities, no data
  *   protection policies); metricFilterCount is always 0 because metric filters are not implemented.
