@@ -159,11 +159,11 @@ describe('S3 wire: aws-chunked uploads and virtual-hosted-style requests', () =>
     const host = `127.0.0.1:${port}`;
     const data = Buffer.from('unsigned trailer body');
     const encode = (crc: string) => Buffer.from(`${data.length.toString(16)}\r\n${data.toString()}\r\n0\r\nx-amz-checksum-crc32:${crc}\r\n\r\n`);
-    const put = async (key: string, crc: string) => {
+    const put = async (key: string, crc: string, declaredLength = data.length) => {
       const body = encode(crc);
       const { headers } = await sign(host, 'PUT', `/wire/${key}`, {
         'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER', 'content-encoding': 'aws-chunked',
-        'x-amz-decoded-content-length': String(data.length), 'x-amz-trailer': 'x-amz-checksum-crc32',
+        'x-amz-decoded-content-length': String(declaredLength), 'x-amz-trailer': 'x-amz-checksum-crc32',
       });
       return send(port, 'PUT', `/wire/${key}`, { ...headers, 'content-length': String(body.length) }, body);
     };
@@ -173,6 +173,12 @@ describe('S3 wire: aws-chunked uploads and virtual-hosted-style requests', () =>
     const bad = await put('unsigned-bad.txt', crc32Base64(Buffer.from('other')));
     expect(bad.status).toBe(400);
     expect(bad.body).toContain('BadDigest');
+    const tooLarge = await put('too-large.bin', crc32Base64(data), 6 * 1024 ** 3);
+    expect(tooLarge.status).toBe(400);
+    expect(tooLarge.body).toContain('<Code>EntityTooLarge</Code>');
+    const lying = await put('short.bin', crc32Base64(data), data.length + 5);
+    expect(lying.status).toBe(400);
+    expect(lying.body).toContain('<Code>IncompleteBody</Code>');
   });
 
   it('routes virtual-hosted-style requests (bucket in the Host header)', async () => {

@@ -11,7 +11,7 @@ import type { Handlers, RequestContext } from '../../protocol/types.js';
 import { withResponse } from '../../protocol/codecs/rest-xml.js';
 import type { UploadRow } from './store.js';
 import { S3Core, owner, quoteEtag, unquoteEtag } from './core.js';
-import { attributesFrom, checkReadableClass, checksumMember, copySourceConditions, digestExpectations, parseCopySource, resolveRange, type AttributeInput } from './objects.js';
+import { attributesFrom, checkReadableClass, checkUploadSize, checksumMember, copySourceConditions, digestExpectations, parseCopySource, resolveRange, type AttributeInput } from './objects.js';
 import { Checksum, compositeChecksum, parseAlgorithm, type ChecksumAlgorithm } from './checksums.js';
 import * as e from './errors.js';
 
@@ -81,6 +81,7 @@ export function multipartHandlers(core: S3Core): Handlers {
     async UploadPart(input: UploadPartRequest & { Body: Readable }, ctx: RequestContext): Promise<UploadPartOutput> {
       const partNumber = checkPartNumber(input.PartNumber);
       const row = upload(input.Bucket!, input.Key!, input.UploadId!, ctx.account);
+      checkUploadSize(ctx);
       const { blob, checksum } = await core.ingest(input.Body, digestExpectations(input, ctx, (row.checksum_algorithm as ChecksumAlgorithm | null) ?? undefined));
       const etag = savePart(row, partNumber, blob, checksum?.value);
       return { ETag: etag, ...checksumMember(checksum?.algorithm, checksum?.value) };

@@ -84,6 +84,16 @@ export interface DigestInput {
   ChecksumXXHASH128?: string;
 }
 
+const MAX_UPLOAD_BYTES = 5 * 1024 ** 3;
+
+/** PutObject and UploadPart take at most 5 GiB: refused from the declared length, before any byte is stored. */
+export function checkUploadSize(ctx: RequestContext): void {
+  const declared = Number(ctx.http.headers['x-amz-decoded-content-length'] ?? ctx.http.headers['content-length'] ?? 0);
+  if (declared > MAX_UPLOAD_BYTES) {
+    throw new AwsError('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', { status: 400, fields: { ProposedSize: declared, MaxSizeAllowed: MAX_UPLOAD_BYTES } });
+  }
+}
+
 /** Which checksum a body must match: a header value, an aws-chunked trailer, or only the algorithm to compute. */
 export function digestExpectations(input: DigestInput, ctx: RequestContext, fallback?: ChecksumAlgorithm): DigestExpectations {
   const valueOf = (algorithm: string) => (input as Record<string, string | undefined>)[`Checksum${algorithm}`];
@@ -241,6 +251,7 @@ export function objectHandlers(core: S3Core): Handlers {
   return {
     async PutObject(input: PutObjectRequest & { Body: Readable }, ctx: RequestContext): Promise<PutObjectOutput> {
       const bucket = core.bucket(input.Bucket!, ctx.account);
+      checkUploadSize(ctx);
       const attributes = attributesFrom(input as AttributeInput);
       checkWriteConditions(bucket.name, input.Key!, input);
       const { blob, checksum } = await core.ingest(input.Body, digestExpectations(input, ctx));
