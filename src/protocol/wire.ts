@@ -37,6 +37,20 @@ export function parseTimestamp(text: string | number, path: string): Date {
 const INTEGER_TYPES = new Set(['integer', 'long', 'short', 'byte', 'biginteger']);
 const FLOAT_TYPES = new Set(['float', 'double', 'bigdecimal']);
 
+/** Java's ranges for the model's integer types (AWS parses into them); longs also need to be exact in a double. */
+const INTEGER_RANGES: Record<string, [number, number]> = {
+  byte: [-128, 127],
+  short: [-32768, 32767],
+  integer: [-2147483648, 2147483647],
+  long: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+};
+
+export function fitsIntegerShape(shape: Shape, n: number): boolean {
+  if (!Number.isInteger(n)) return false;
+  const range = INTEGER_RANGES[shape.type];
+  return !range || (n >= range[0] && n <= range[1]);
+}
+
 export function isNumeric(shape: Shape): boolean {
   return INTEGER_TYPES.has(shape.type) || FLOAT_TYPES.has(shape.type);
 }
@@ -56,8 +70,9 @@ export function parseScalar(shape: Shape, text: string, path: string, timestampF
       return Buffer.from(text, 'base64');
     default:
       if (INTEGER_TYPES.has(shape.type)) {
-        if (!/^-?\d+$/.test(text.trim())) throw new WireError(path, `Value '${text}' at '${path}' is not a valid integer`);
-        return Number(text);
+        const n = Number(text);
+        if (!/^-?\d+$/.test(text.trim()) || !fitsIntegerShape(shape, n)) throw new WireError(path, `Value '${text}' at '${path}' is not a valid ${shape.type}`);
+        return n;
       }
       if (FLOAT_TYPES.has(shape.type)) {
         const n = Number(text);

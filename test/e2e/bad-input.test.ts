@@ -70,6 +70,7 @@ const CASES: BadCase[] = [
   // ---- awsJson: Logs ----
   { service: 'logs', what: 'malformed JSON', request: json.logs('CreateLogGroup', '{"logGroupName":"/bad"'), status: 400, code: 'SerializationException', nothingWritten: (s) => expectLogGroupAbsent(s, '/bad') },
   { service: 'logs', what: 'a string where a long belongs', request: json.logs('PutLogEvents', { logGroupName: '/g', logStreamName: 's', logEvents: [{ timestamp: 'now', message: 'm' }] }), status: 400, code: 'SerializationException' },
+  { service: 'logs', what: 'a long beyond 2^53', request: json.logs('GetLogEvents', { logGroupName: '/g', logStreamName: 's', startTime: 1e300 }), status: 400, code: 'SerializationException' },
   { service: 'logs', what: 'a missing required member', request: json.logs('CreateLogGroup', {}), status: 400, code: 'InvalidParameterException' },
   { service: 'logs', what: 'an out-of-range limit', request: json.logs('DescribeLogGroups', { limit: 51 }), status: 400, code: 'InvalidParameterException' },
   { service: 'logs', what: 'a log group name breaking the pattern', request: json.logs('CreateLogGroup', { logGroupName: 'bad name*' }), status: 400, code: 'InvalidParameterException', nothingWritten: (s) => expectLogGroupAbsent(s, 'bad name*') },

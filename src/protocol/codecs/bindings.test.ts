@@ -198,8 +198,8 @@ describe('restJson bindings', () => {
     expect(input).toEqual({ Limit: 5, Tags: ['a', 'b'], After: new Date(1709210096000), Extra: { x: ['1', '2'], y: [''] } });
   });
 
-  it('rejects a non-integer query parameter with SerializationException', () => {
-    expect(() => decode(request({ method: 'GET', url: '/search?limit=ten' }))).toThrow(expect.objectContaining({ code: 'SerializationException' }));
+  it.each(['ten', '1e3', '2147483648', '1.0'])('rejects the query integer %s with SerializationException', (limit) => {
+    expect(() => decode(request({ method: 'GET', url: `/search?limit=${limit}` }))).toThrow(expect.objectContaining({ code: 'SerializationException' }));
   });
 
   it('encodes a JSON document with per-member timestamp formats, blobs and maps', () => {
@@ -239,6 +239,8 @@ describe('awsJson bindings', () => {
   it.each([
     ['a string for an integer', '{"N":"5"}'],
     ['a fraction for an integer', '{"N":1.5}'],
+    ['an integer beyond 32 bits', '{"N":2147483648}'],
+    ['a huge exponent for an integer', '{"N":1e300}'],
     ['an array for a structure', '[]'],
     ['not JSON', '{"N":'],
     ['a JSON scalar document', '5'],

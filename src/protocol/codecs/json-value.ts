@@ -5,7 +5,7 @@
  * epoch seconds and blobs as base64.
  */
 import type { ServiceModel, Shape } from '../model.js';
-import { WireError, formatTimestamp, parseTimestamp, memberPath } from '../wire.js';
+import { WireError, formatTimestamp, parseTimestamp, memberPath, fitsIntegerShape } from '../wire.js';
 
 export function decodeJsonValue(model: ServiceModel, shape: Shape, value: unknown, path: string): unknown {
   if (value === null || value === undefined) return undefined;
@@ -55,7 +55,7 @@ export function decodeJsonValue(model: ServiceModel, shape: Shape, value: unknow
     case 'long':
     case 'short':
     case 'byte':
-      if (typeof value !== 'number' || !Number.isInteger(value)) fail('an integer');
+      if (typeof value !== 'number' || !fitsIntegerShape(shape, value)) fail(`an integer in the range of a ${shape.type}`);
       return value;
     case 'float':
     case 'double':
