@@ -25,8 +25,14 @@ class AwsChunkedDecoder extends Transform {
   private chunkSig = '';
   private chunkHash = createHash('sha256');
   private previous: string;
+  private decoded = 0;
 
-  constructor(private readonly signing: { key: Uint8Array; auth: SigV4Auth } | undefined, private readonly trailerSigned: boolean) {
+  constructor(
+    private readonly signing: { key: Uint8Array; auth: SigV4Auth } | undefined,
+    private readonly trailerSigned: boolean,
+    /** x-amz-decoded-content-length: the body must decode to exactly this many bytes. */
+    private readonly declaredLength: number | undefined,
+  ) {
     super();
     this.previous = signing?.auth.signature ?? '';
   }
@@ -43,6 +49,9 @@ class AwsChunkedDecoder extends Transform {
 
   override _flush(done: TransformCallback): void {
     if (this.state !== 'done') return done(incomplete());
+    if (this.declaredLength !== undefined && this.decoded !== this.declaredLength) {
+      return done(new AwsError('IncompleteBody', 'You did not provide the number of bytes specified by the x-amz-decoded-content-length HTTP header', { status: 400 }));
+    }
     done();
   }
 
@@ -74,6 +83,7 @@ class AwsChunkedDecoder extends Transform {
         const piece = this.buffer.subarray(0, take);
         this.buffer = this.buffer.subarray(take);
         this.remaining -= take;
+        this.decoded += take;
         if (this.signing) this.chunkHash.update(piece);
         this.push(piece);
         if (this.remaining === 0) {
@@ -163,7 +173,7 @@ export function verifiedBody(raw: Readable, headers: Record<string, string>, sig
   const decodedLength = headers['x-amz-decoded-content-length'] !== undefined ? Number(headers['x-amz-decoded-content-length']) : undefined;
   if (chunked) {
     const signed = contentHash === STREAMING_SIGNED || contentHash === STREAMING_SIGNED_TRAILER;
-    const decoder = new AwsChunkedDecoder(signed ? signing : undefined, contentHash === STREAMING_SIGNED_TRAILER);
+    const decoder = new AwsChunkedDecoder(signed ? signing : undefined, contentHash === STREAMING_SIGNED_TRAILER, decodedLength);
     raw.on('error', (err) => decoder.destroy(err));
     return { stream: raw.pipe(decoder), trailers: decoder.trailers, decodedLength };
   }

@@ -82,8 +82,6 @@ export interface DigestExpectations {
   /** Trailers of an aws-chunked body and the trailer holding the checksum. */
   trailers?: Record<string, string>;
   trailerName?: string;
-  /** x-amz-decoded-content-length of an aws-chunked body. */
-  decodedLength?: number;
 }
 
 export interface Ingested {
@@ -128,9 +126,6 @@ export class S3Core {
     const checksum = expect.algorithm ? new Checksum(expect.algorithm) : undefined;
     const blob = await this.rt.store.blobs.write(source, checksum ? (chunk) => checksum.update(chunk) : undefined);
     try {
-      if (expect.decodedLength !== undefined && expect.decodedLength !== blob.size) {
-        throw new AwsError('IncompleteBody', 'You did not provide the number of bytes specified by the x-amz-decoded-content-length HTTP header', { status: 400 });
-      }
       if (expect.contentMd5 !== undefined && !Buffer.from(expect.contentMd5, 'base64').equals(blob.md5)) throw e.badDigest();
       if (!checksum) return { blob };
       const value = checksum.base64();

@@ -75,7 +75,11 @@ function s3Handler(handler: Handler): Handler {
       const output = (await handler(input, ctx)) ?? {};
       return withResponse(output as object, { xmlNamespace: S3_NAMESPACE });
     } catch (err) {
-      if (input.Body instanceof Readable && !input.Body.readableEnded) input.Body.resume();
+      if (input.Body instanceof Readable && !input.Body.readableEnded) {
+        // The request already failed: the rest of its body is only drained, and its own errors no longer matter.
+        input.Body.on('error', () => {});
+        input.Body.resume();
+      }
       throw err;
     }
   };

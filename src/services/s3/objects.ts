@@ -101,14 +101,12 @@ export function digestExpectations(input: DigestInput, ctx: RequestContext, fall
   const inHeader = SUPPORTED_ALGORITHMS.find((a) => valueOf(a) !== undefined);
   const trailer = ctx.http.headers['x-amz-trailer']?.trim().toLowerCase();
   const trailerAlgorithm = trailer?.startsWith('x-amz-checksum-') ? parseAlgorithm(trailer.slice('x-amz-checksum-'.length)) : undefined;
-  const decoded = ctx.http.headers['x-amz-decoded-content-length'];
   return {
     contentMd5: input.ContentMD5,
     algorithm: inHeader ?? trailerAlgorithm ?? (input.ChecksumAlgorithm ? parseAlgorithm(input.ChecksumAlgorithm) : fallback),
     checksum: inHeader ? valueOf(inHeader) : undefined,
     trailers: ctx.http.trailers,
     trailerName: trailerAlgorithm ? trailer : undefined,
-    decodedLength: decoded !== undefined ? Number(decoded) : undefined,
   };
 }
 
