@@ -19,6 +19,7 @@ import { IAMClient, CreateUserCommand, ListUsersCommand, GetAccountSummaryComman
 import {
   S3Client, PutObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, ListBucketsCommand, DeleteObjectsCommand,
   PutBucketTaggingCommand, GetBucketTaggingCommand, PutBucketLifecycleConfigurationCommand, GetObjectAttributesCommand, CreateBucketCommand,
+  PutBucketAclCommand, GetBucketAclCommand, CopyObjectCommand, CompleteMultipartUploadCommand, UploadPartCommand,
 } from '@aws-sdk/client-s3';
 // The restJson1 clients already installed (as dependencies of the STS client's credential chain).
 import { SSOClient, GetRoleCredentialsCommand } from '@aws-sdk/nested-clients/sso';
@@ -643,6 +644,43 @@ const CASES: Case[] = [
     command: new GetRoleCredentialsCommand({ roleName: 'r', accountId: '123456789012', accessToken: 't' }),
     error: { code: 'UnauthorizedException', message: 'Session token not found or invalid' },
     thrown: { name: 'UnauthorizedException', status: 401 },
+  },
+  {
+    name: 'XML attribute with a namespace prefix (Grantee xsi:type) in a request payload',
+    protocol: 's3',
+    command: new PutBucketAclCommand({
+      Bucket: 'bkt',
+      AccessControlPolicy: { Owner: { ID: 'owner' }, Grants: [{ Grantee: { Type: 'CanonicalUser', ID: 'abc' }, Permission: 'FULL_CONTROL' }, { Grantee: { Type: 'Group', URI: 'http://acs.amazonaws.com/groups/global/AllUsers' }, Permission: 'READ' }] },
+    }),
+    sdkAdded: ['ChecksumAlgorithm', 'ChecksumCRC32', 'ContentMD5'],
+    output: {},
+  },
+  {
+    name: 'XML attribute with a namespace prefix in output',
+    protocol: 's3',
+    command: new GetBucketAclCommand({ Bucket: 'bkt' }),
+    output: { Owner: { ID: 'owner', DisplayName: 'me' }, Grants: [{ Grantee: { Type: 'CanonicalUser', ID: 'abc', DisplayName: 'me' }, Permission: 'FULL_CONTROL' }] },
+    wire: (_req, res) => expect(String(res.body)).toContain('<Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser">'),
+  },
+  {
+    name: 'copy source header, structure payload output next to header members',
+    protocol: 's3',
+    command: new CopyObjectCommand({ Bucket: 'dst', Key: 'k2', CopySource: 'src/k 1?versionId=v', MetadataDirective: 'REPLACE', Metadata: { a: 'b' }, CopySourceIfModifiedSince: T1 }),
+    output: { CopyObjectResult: { ETag: '"e"', LastModified: T2, ChecksumCRC32: 'AAAAAA==' }, VersionId: 'v2', CopySourceVersionId: 'v' },
+  },
+  {
+    name: 'flattened Part list in a payload, query parameters from the URI template',
+    protocol: 's3',
+    command: new CompleteMultipartUploadCommand({ Bucket: 'bkt', Key: 'big', UploadId: 'u-1', MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"a"' }, { PartNumber: 2, ETag: '"b"', ChecksumCRC32: 'AAAAAA==' }] } }),
+    output: { Location: 'http://localhost/bkt/big', Bucket: 'bkt', Key: 'big', ETag: '"abc-2"', VersionId: 'v' },
+  },
+  {
+    name: 'streaming upload with integer query parameter',
+    protocol: 's3',
+    command: new UploadPartCommand({ Bucket: 'bkt', Key: 'big', UploadId: 'u-1', PartNumber: 3, Body: Buffer.from('part three'), ContentLength: 10 }),
+    decoded: { Bucket: 'bkt', Key: 'big', UploadId: 'u-1', PartNumber: 3, Body: Buffer.from('part three'), ContentLength: 10 },
+    sdkAdded: ['ChecksumAlgorithm', 'ChecksumCRC32'],
+    output: { ETag: '"p3"', ServerSideEncryption: 'AES256' },
   },
 ];
 

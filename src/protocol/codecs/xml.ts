@@ -121,7 +121,9 @@ export function readXml(model: ServiceModel, shape: Shape, node: unknown, path: 
         const wireName = member.locationName ?? memberName;
         const childPath = memberPath(path, memberName);
         if (member.xmlAttribute) {
-          const attr = node && typeof node === 'object' ? (node as XmlNode)[`@${wireName}`] : undefined;
+          // The parser drops namespace prefixes (removeNSPrefix), so `xsi:type` arrives as `type`.
+          const attrName = `@${wireName.slice(wireName.indexOf(':') + 1)}`;
+          const attr = node && typeof node === 'object' ? (node as XmlNode)[attrName] : undefined;
           if (attr !== undefined) out[memberName] = parseScalar(member, String(attr), childPath, 'iso8601');
           continue;
         }
