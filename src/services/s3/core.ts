@@ -18,7 +18,7 @@ export const NULL_VERSION = 'null';
 const VERSION_ID = /^[A-Za-z0-9._-]{32}$/;
 
 /** The 64-hex canonical user id S3 shows as Owner.ID, derived from the account. */
-export function canonicalId(account: string): string {
+function canonicalId(account: string): string {
   return createHash('sha256').update(`drydock-canonical-user:${account}`).digest('hex');
 }
 
@@ -26,12 +26,12 @@ export function owner(account: string): { ID: string; DisplayName: string } {
   return { ID: canonicalId(account), DisplayName: account };
 }
 
-export function newVersionId(): string {
+function newVersionId(): string {
   return randomBytes(24).toString('base64url');
 }
 
 /** A version id as the client sent it: 'null', one of ours, or InvalidArgument. */
-export function checkVersionId(versionId: string): string {
+function checkVersionId(versionId: string): string {
   if (versionId !== NULL_VERSION && !VERSION_ID.test(versionId)) throw e.invalidVersionId(versionId);
   return versionId;
 }

@@ -41,8 +41,6 @@ export const invalidChecksum = (algorithm: string) =>
 export const noSuchTagSet = (bucket: string) => err('NoSuchTagSet', 404, 'The TagSet does not exist', { BucketName: bucket });
 export const noSuchBucketPolicy = (bucket: string) => err('NoSuchBucketPolicy', 404, 'The bucket policy does not exist', { BucketName: bucket });
 export const malformedPolicy = (message: string) => err('MalformedPolicy', 400, message);
-export const encryptionNotFound = (bucket: string) =>
-  err('ServerSideEncryptionConfigurationNotFoundError', 404, 'The server side encryption configuration was not found', { BucketName: bucket });
 export const invalidTag = (message: string) => err('InvalidTag', 400, message);
 export const entityTooSmall = (size: number, partNumber: number, etag: string) =>
   err('EntityTooSmall', 400, 'Your proposed upload is smaller than the minimum allowed size', { ProposedSize: size, MinSizeAllowed: 5242880, PartNumber: partNumber, ETag: etag });

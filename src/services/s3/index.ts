@@ -12,7 +12,12 @@
  * - Notification configurations are stored; only EventBridge delivery happens (events on the core
  *   bus when EventBridgeConfiguration is set). SNS/SQS/Lambda targets are not invoked.
  * - Encryption is reported (SSE-S3 default, or the bucket's configured algorithm) but content is stored
- *   unencrypted; SSE-C headers are ignored. Storage classes are recorded, not simulated.
+ *   unencrypted; SSE-C headers are ignored. As in AWS since 2023, GetBucketEncryption of a bucket without
+ *   a configuration answers the SSE-S3 default (never ServerSideEncryptionConfigurationNotFoundError).
+ * - Storage classes are recorded, not simulated: GLACIER/DEEP_ARCHIVE objects are unreadable
+ *   (InvalidObjectState) because RestoreObject is not implemented.
+ * - Multipart: in-progress uploads are dropped with their bucket; completing an already completed
+ *   upload again is NoSuchUpload (AWS briefly repeats the result).
  * - Checksums: CRC32, CRC32C, SHA1 and SHA256 are verified and returned; CRC64NVME, SHA512, MD5 and
  *   XXHASH algorithms answer NotImplemented. Objects uploaded without a checksum get none (AWS now
  *   computes CRC64NVME for them).
