@@ -257,7 +257,7 @@ export class S3Core {
       account: bucket.account,
       region: bucket.region,
       resources: [arn('s3', '', '', bucketName)],
-      detail: { version: '0', bucket: { name: bucketName }, object, 'request-id': '', requester: bucket.account },
+      detail: { version: '0', bucket: { name: bucketName }, object, requester: bucket.account },
     });
   }
 }

@@ -73,8 +73,8 @@ export type BucketConfig = 'tags' | 'policy' | 'encryption' | 'notification' | '
 const OBJECT_COLUMNS = `bucket, key, version_id, is_latest, delete_marker, blob_id, size, etag, last_modified,
   content_type, content_encoding, content_disposition, content_language, cache_control, expires, website_redirect,
   storage_class, metadata, tags, checksum_algorithm, checksum_type, checksum_value, parts_count, part_sizes, owner_account`;
-/** `column` starts with the @prefix parameter, case-sensitively (LIKE is not). */
-const STARTS_WITH = (column: string) => `substr(${column}, 1, length(@prefix)) = @prefix`;
+/** `column` starts with the @prefix parameter, case-sensitively (LIKE is not); the range lets SQLite seek the index. */
+const STARTS_WITH = (column: string) => `${column} >= @prefix AND substr(${column}, 1, length(@prefix)) = @prefix`;
 const OBJECT_VALUES = OBJECT_COLUMNS.split(',').map((c) => `@${c.trim()}`).join(', ');
 
 export class S3Store {
