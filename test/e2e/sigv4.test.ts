@@ -4,7 +4,8 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { SSMClient, GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
-import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { STSClient, GetCallerIdentityCommand, GetSessionTokenCommand } from '@aws-sdk/client-sts';
+import { IAMClient, CreateUserCommand, CreateAccessKeyCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { S3Client, ListBucketsCommand, CreateBucketCommand, PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { startTestServer, type TestServer } from '../helpers.js';
@@ -81,6 +82,15 @@ describe('SigV4', () => {
         const parsed = parseResponse(res.status, {}, Buffer.from(await res.text()));
         expect({ service, status: parsed.status, code: parsed.code, message: parsed.message }).toEqual({ service, status: 403, code: 'AccessDenied', message: 'Request has expired' });
       }
+    });
+
+    it('refuses X-Amz-Expires beyond seven days', async () => {
+      // The SDK signer itself refuses to presign beyond a week, so a valid URL is altered.
+      const url = new URL(await presign(server.url, { service: 's3', path: '/presign-bucket/k', expiresIn: 60 }));
+      url.searchParams.set('X-Amz-Expires', '604801');
+      const res = await fetch(url);
+      expect(res.status).toBe(400);
+      expect(await res.text()).toContain('<Code>AuthorizationQueryParametersError</Code>');
     });
 
     it('refuses a presigned URL whose signature does not match', async () => {
@@ -180,6 +190,40 @@ describe('SigV4', () => {
       const bad = { ...server.clientConfig, credentials: { accessKeyId: 'test', secretAccessKey: 'nope' } };
       await expect(new STSClient(bad).send(new GetCallerIdentityCommand({}))).rejects.toMatchObject({ name: 'SignatureDoesNotMatch', $metadata: { httpStatusCode: 403 } });
       await expect(new S3Client(bad).send(new ListBucketsCommand({}))).rejects.toMatchObject({ name: 'SignatureDoesNotMatch', $metadata: { httpStatusCode: 403 } });
+    });
+  });
+
+  describe('issued credentials', () => {
+    it('STS session credentials need their session token', async () => {
+      const sts = new STSClient(server.clientConfig);
+      const { Credentials: c } = await sts.send(new GetSessionTokenCommand({ DurationSeconds: 900 }));
+      const session = { accessKeyId: c!.AccessKeyId!, secretAccessKey: c!.SecretAccessKey!, sessionToken: c!.SessionToken! };
+      const id = await new STSClient({ ...server.clientConfig, credentials: session }).send(new GetCallerIdentityCommand({}));
+      expect(id.Account).toBe('000000000000');
+
+      const noToken = await signedRequest(server.url, stsWhoAmI({ accessKeyId: session.accessKeyId, secretAccessKey: session.secretAccessKey }));
+      expect([noToken.status, noToken.code]).toEqual([403, 'InvalidClientTokenId']);
+      const wrongToken = await signedRequest(server.url, stsWhoAmI({ ...session, sessionToken: 'forged' }));
+      expect([wrongToken.status, wrongToken.code]).toEqual([403, 'InvalidClientTokenId']);
+
+      // A presigned URL carries the token in X-Amz-Security-Token.
+      const url = await presign(server.url, { service: 'sts', path: '/', query: { Action: 'GetCallerIdentity', Version: STS_VERSION }, ...session });
+      expect((await fetch(url)).status).toBe(200);
+    });
+
+    it('an IAM user\'s access key signs as that user until it is made Inactive', async () => {
+      const iam = new IAMClient(server.clientConfig);
+      await iam.send(new CreateUserCommand({ UserName: 'signer' }));
+      const { AccessKey: key } = await iam.send(new CreateAccessKeyCommand({ UserName: 'signer' }));
+      const credentials = { accessKeyId: key!.AccessKeyId!, secretAccessKey: key!.SecretAccessKey! };
+      const id = await new STSClient({ ...server.clientConfig, credentials }).send(new GetCallerIdentityCommand({}));
+      expect(id.Arn).toBe('arn:aws:iam::000000000000:user/signer');
+
+      await iam.send(new UpdateAccessKeyCommand({ UserName: 'signer', AccessKeyId: credentials.accessKeyId, Status: 'Inactive' }));
+      const query = await signedRequest(server.url, stsWhoAmI(credentials));
+      expect([query.status, query.code]).toEqual([403, 'InvalidClientTokenId']);
+      const rest = await signedRequest(server.url, s3List(credentials));
+      expect([rest.status, rest.code]).toEqual([403, 'InvalidAccessKeyId']);
     });
   });
 
