@@ -48,6 +48,7 @@ export interface PipelineOptions {
 /** Hosts whose first label is an S3 bucket (virtual-hosted-style requests). */
 const S3_VIRTUAL_HOST = /^(.+?)\.(?:s3(?:[.-][a-z0-9-]+)?\.)?(?:localhost|localhost\.localstack\.cloud|amazonaws\.com)$/;
 const CREDENTIAL_SCOPE = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/;
+const PRESIGNED_SCOPE = /^[^/]+\/\d{8}\/[^/]+\/([^/]+)\//;
 
 export class Pipeline {
   private readonly byName = new Map<string, Prepared>();
@@ -133,14 +134,19 @@ export class Pipeline {
       const dot = target.lastIndexOf('.');
       const service = this.byTarget.get(target.slice(0, dot));
       const op = service?.model.operations.get(target.slice(dot + 1));
+      if (!service) {
+        const scope = signingScope(req);
+        if (scope && !this.bySigningName.has(scope)) throw notEmulated(scope);
+      }
       if (!service || !op) throw new AwsError('UnknownOperationException', `Unknown operation ${target}`, { status: 400 });
       // awsJson is POST only: another method must not run an operation (a HEAD must not write).
       if (req.method !== 'POST') throw new AwsError('UnknownOperationException', `${service.model.metadata.serviceId} operations are called with POST, not ${req.method}`, { status: 404 });
       await readBodyOnce();
       return { service, op, labels: {} };
     }
-    const scope = CREDENTIAL_SCOPE.exec(req.headers['authorization'] ?? '')?.[1]
-      ?? /^[^/]+\/\d{8}\/[^/]+\/([^/]+)\//.exec(req.query.find(([k]) => k === 'X-Amz-Credential')?.[1] ?? '')?.[1];
+    const scope = signingScope(req);
+    // A client signing for a service Drydock does not emulate would otherwise get S3's answers.
+    if (scope && !this.bySigningName.has(scope)) throw notEmulated(scope);
     const isForm = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
     let service = scope ? this.bySigningName.get(scope) : undefined;
     if (!service && (isForm || req.query.some(([k]) => k === 'Action'))) {
@@ -250,6 +256,18 @@ export class Pipeline {
       body: JSON.stringify({ __type: error.code, message: error.message }),
     };
   }
+}
+
+/** The service named by the SigV4 credential scope (Authorization header or presigned query), if signed. */
+function signingScope(req: HttpRequest): string | undefined {
+  const header = req.headers['authorization'];
+  if (header) return CREDENTIAL_SCOPE.exec(header)?.[1];
+  const credential = req.query.find(([k]) => k === 'X-Amz-Credential')?.[1];
+  return credential ? PRESIGNED_SCOPE.exec(credential)?.[1] : undefined;
+}
+
+function notEmulated(service: string): AwsError {
+  return new AwsError('NotImplemented', `Drydock does not emulate the '${service}' service`, { status: 501 });
 }
 
 function anonymous(): Principal {

@@ -63,6 +63,14 @@ describe('malformed HTTP', () => {
     expect([res.status, res.code]).toEqual([403, 'MissingAuthenticationToken']);
   });
 
+  it('a request signed for a service Drydock does not emulate gets 501, not another service\'s answer', async () => {
+    const query = await signedRequest(server.url, requests.query('sqs', 'ListQueues', '2012-11-05'));
+    expect([query.status, query.code]).toEqual([501, 'NotImplemented']);
+    const json = await signedRequest(server.url, requests.json('sqs', 'AmazonSQS', 'ListQueues', {}, '1.0'));
+    expect([json.status, json.code]).toEqual([501, 'NotImplemented']);
+    expect(json.message).toBe("Drydock does not emulate the 'sqs' service");
+  });
+
   it('huge headers are refused with 431 and the server keeps serving', async () => {
     const reply = await rawExchange(server.port, [`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`], { until: /\r\n\r\n/ });
     expect(reply).toMatch(/^HTTP\/1\.1 431/);
