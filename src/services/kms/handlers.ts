@@ -1,17 +1,20 @@
 /** KMS operations. The Gaps are stated in index.ts. */
-import { constants, createHmac, createPublicKey, generateKeyPairSync, privateDecrypt, publicEncrypt, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
+import { constants, createHash, createHmac, createPublicKey, generateKeyPairSync, privateDecrypt, publicEncrypt, randomBytes, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
 import type * as K from '@aws-sdk/client-kms';
 import type { Handlers, RequestContext, Runtime } from '../../protocol/types.js';
 import { AwsError } from '../../core/errors.js';
 import type { GrantRow, KeyRow, KmsStore } from './store.js';
 import { hex } from '../../core/ids.js';
 import { KeyRing, aliasArn, keyArn, type Scope } from './keys.js';
-import { isSupportedSpec, privateKey, publicKeyDer, supportsUsage } from './specs.js';
+import { acceptImportedMaterial, isSupportedSpec, privateKey, publicKeyDer, supportsUsage } from './specs.js';
+import { WRAPPING_ALGORITHMS, unwrapKeyMaterial } from './import.js';
 import { DIGEST_LENGTH, ecdsaSignDigest, ecdsaVerifyDigest, rsaPkcs1SignDigest, rsaPkcs1VerifyDigest, rsaPssSignDigest, rsaPssVerifyDigest } from './digest-sign.js';
 
 const DAY_MS = 86_400_000;
 const MAX_TAGS = 50;
 const MAX_ON_DEMAND_ROTATIONS = 25;
+/** GetParametersForImport's public key and token are valid for 24 hours. */
+const IMPORT_TOKEN_LIFETIME_MS = 24 * 3_600_000;
 
 function scopeOf(ctx: RequestContext): Scope {
   return { account: ctx.account, region: ctx.region };
@@ -123,20 +126,31 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       KeyUsage: row.key_usage as K.KeyUsageType,
       KeyState: row.key_state as K.KeyState,
       DeletionDate: row.deletion_date === null ? undefined : new Date(row.deletion_date),
-      Origin: 'AWS_KMS',
+      Origin: row.origin as K.OriginType,
+      ExpirationModel: row.origin === 'EXTERNAL' ? ((row.expiration_model ?? undefined) as K.ExpirationModelType | undefined) : undefined,
+      ValidTo: row.material_valid_to === null ? undefined : new Date(row.material_valid_to),
       KeyManager: row.key_manager as K.KeyManagerType,
       CustomerMasterKeySpec: row.key_spec as K.CustomerMasterKeySpec,
       KeySpec: row.key_spec as K.KeySpec,
       ...(keys.info(row) as Pick<K.KeyMetadata, 'EncryptionAlgorithms' | 'SigningAlgorithms' | 'MacAlgorithms'>),
       MultiRegion: row.multi_region === 1,
       MultiRegionConfiguration: row.multi_region ? { MultiRegionKeyType: 'PRIMARY', PrimaryKey: { Arn: arnText, Region: scope.region }, ReplicaKeys: [] } : undefined,
-      CurrentKeyMaterialId: row.key_spec === 'SYMMETRIC_DEFAULT' ? keys.currentMaterial(scope, row).material_id : undefined,
+      CurrentKeyMaterialId: row.key_spec === 'SYMMETRIC_DEFAULT' ? keys.currentMaterialId(scope, row) : undefined,
     };
   }
 
   /** Management operations refuse keys pending deletion. */
   function assertNotPendingDeletion(scope: Scope, row: KeyRow): void {
     if (row.key_state === 'PendingDeletion') throw new AwsError('KMSInvalidStateException', `${keyArn(scope, row.key_id)} is pending deletion.`);
+  }
+
+  /** Enabling or disabling needs key material: an EXTERNAL key waiting for its import cannot change state. */
+  function assertNotPendingImport(scope: Scope, row: KeyRow): void {
+    if (row.key_state === 'PendingImport') throw new AwsError('KMSInvalidStateException', `${keyArn(scope, row.key_id)} is pending import.`);
+  }
+
+  function assertImported(scope: Scope, row: KeyRow): void {
+    if (row.origin !== 'EXTERNAL') throw new AwsError('UnsupportedOperationException', `${keyArn(scope, row.key_id)} origin is ${row.origin}, which is not valid for this operation.`);
   }
 
   /** AWS owns its managed keys: their state, policy and rotation cannot be changed. */
@@ -146,6 +160,11 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
 
   function assertSymmetricForRotation(scope: Scope, row: KeyRow): void {
     if (row.key_spec !== 'SYMMETRIC_DEFAULT') throw new AwsError('UnsupportedOperationException', `${keyArn(scope, row.key_id)} key spec ${row.key_spec} does not support key rotation.`);
+  }
+
+  function assertRotatable(scope: Scope, row: KeyRow): void {
+    assertSymmetricForRotation(scope, row);
+    if (row.origin === 'EXTERNAL') throw new AwsError('UnsupportedOperationException', `${keyArn(scope, row.key_id)} has imported key material, which KMS cannot rotate.`);
   }
 
   function validateAliasName(name: string, forCreate: boolean): void {
@@ -297,7 +316,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       const keySpec = input.KeySpec ?? input.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT';
       if (input.CustomKeyStoreId !== undefined) throw new AwsError('CustomKeyStoreNotFoundException', `Custom key store ${input.CustomKeyStoreId} does not exist.`);
       if (input.XksKeyId !== undefined) throw new AwsError('UnsupportedOperationException', 'External key stores are not supported by Drydock.');
-      if (input.Origin !== undefined && input.Origin !== 'AWS_KMS') throw new AwsError('UnsupportedOperationException', `Origin ${input.Origin} is not supported by Drydock; only AWS_KMS keys can be created.`);
+      if (input.Origin === 'AWS_CLOUDHSM' || input.Origin === 'EXTERNAL_KEY_STORE') throw new AwsError('UnsupportedOperationException', `Origin ${input.Origin} needs a custom key store, which Drydock does not support.`);
       if (!isSupportedSpec(keySpec)) throw new AwsError('UnsupportedOperationException', `KeySpec ${keySpec} is not supported by Drydock.`);
       if (input.KeyUsage === undefined && keySpec !== 'SYMMETRIC_DEFAULT') {
         throw new AwsError('ValidationException', 'You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.');
@@ -314,6 +333,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
         description: input.Description ?? '',
         policy: input.Policy,
         keyManager: 'CUSTOMER',
+        origin: input.Origin === 'EXTERNAL' ? 'EXTERNAL' : 'AWS_KMS',
         multiRegion: input.MultiRegion === true,
         tags: tags as { TagKey: string; TagValue: string }[],
       });
@@ -346,6 +366,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       const scope = scopeOf(ctx);
       const row = keys.resolve(scope, input.KeyId!);
       assertNotPendingDeletion(scope, row);
+      assertNotPendingImport(scope, row);
       assertCustomerManaged(scope, row, 'EnableKey');
       store.tx(() => store.updateKey({ ...row, key_state: 'Enabled' }));
       return {};
@@ -355,6 +376,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       const scope = scopeOf(ctx);
       const row = keys.resolve(scope, input.KeyId!);
       assertNotPendingDeletion(scope, row);
+      assertNotPendingImport(scope, row);
       assertCustomerManaged(scope, row, 'DisableKey');
       store.tx(() => store.updateKey({ ...row, key_state: 'Disabled' }));
       return {};
@@ -378,8 +400,9 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       const scope = scopeOf(ctx);
       const row = keys.resolve(scope, input.KeyId!);
       if (row.key_state !== 'PendingDeletion') throw new AwsError('KMSInvalidStateException', `${keyArn(scope, row.key_id)} is not pending deletion.`);
-      // AWS leaves a key whose deletion was cancelled disabled.
-      store.tx(() => store.updateKey({ ...row, key_state: 'Disabled', deletion_date: null, pending_window_days: null }));
+      // AWS leaves a key whose deletion was cancelled disabled, or waiting for its import if it has no material.
+      const state = keys.currentMaterialId(scope, row) === undefined ? 'PendingImport' : 'Disabled';
+      store.tx(() => store.updateKey({ ...row, key_state: state, deletion_date: null, pending_window_days: null }));
       return { KeyId: keyArn(scope, row.key_id) };
     },
 
@@ -552,6 +575,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       }
       if (row.key_state === 'Disabled') throw new AwsError('DisabledException', `${keyArn(scope, row.key_id)} is disabled.`);
       assertNotPendingDeletion(scope, row);
+      assertNotPendingImport(scope, row);
       return {
         KeyId: keyArn(scope, row.key_id),
         PublicKey: publicKeyDer(keys.currentMaterial(scope, row).material),
@@ -584,7 +608,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       const scope = scopeOf(ctx);
       const row = keys.resolve(scope, input.KeyId!);
       assertCustomerManaged(scope, row, 'EnableKeyRotation');
-      assertSymmetricForRotation(scope, row);
+      assertRotatable(scope, row);
       keys.assertUsable(scope, row, 'ENCRYPT_DECRYPT', 'EnableKeyRotation');
       const period = input.RotationPeriodInDays ?? 365;
       store.tx(() => store.updateKey({ ...row, rotation_enabled: 1, rotation_period_days: period, next_rotation_at: rt.clock.now() + period * DAY_MS }));
@@ -595,7 +619,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       const scope = scopeOf(ctx);
       const row = keys.resolve(scope, input.KeyId!);
       assertCustomerManaged(scope, row, 'DisableKeyRotation');
-      assertSymmetricForRotation(scope, row);
+      assertRotatable(scope, row);
       keys.assertUsable(scope, row, 'ENCRYPT_DECRYPT', 'DisableKeyRotation');
       store.tx(() => store.updateKey({ ...row, rotation_enabled: 0, rotation_period_days: null, next_rotation_at: null }));
       return {};
@@ -612,7 +636,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       const scope = scopeOf(ctx);
       const row = keys.resolve(scope, input.KeyId!);
       assertCustomerManaged(scope, row, 'RotateKeyOnDemand');
-      assertSymmetricForRotation(scope, row);
+      assertRotatable(scope, row);
       keys.assertUsable(scope, row, 'ENCRYPT_DECRYPT', 'RotateKeyOnDemand');
       const now = rt.clock.now();
       store.tx(() => {
@@ -712,6 +736,87 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       if (input.DryRun) throw dryRun();
       store.tx(() => store.deleteGrant(tuple(scope), grant.grant_id));
       return {};
+    },
+
+    GetParametersForImport(input: K.GetParametersForImportRequest, ctx): K.GetParametersForImportResponse {
+      const scope = scopeOf(ctx);
+      const row = keys.resolve(scope, input.KeyId!);
+      assertImported(scope, row);
+      assertNotPendingDeletion(scope, row);
+      if (!WRAPPING_ALGORITHMS.includes(input.WrappingAlgorithm!)) throw new AwsError('UnsupportedOperationException', `Wrapping algorithm ${input.WrappingAlgorithm} is not supported.`);
+      const bits = /^RSA_(\d+)$/.exec(input.WrappingKeySpec!);
+      if (!bits) throw new AwsError('UnsupportedOperationException', `Wrapping key spec ${input.WrappingKeySpec} is not supported.`);
+      const pair = generateKeyPairSync('rsa', { modulusLength: Number(bits[1]) });
+      const token = randomBytes(64);
+      const validTo = rt.clock.now() + IMPORT_TOKEN_LIFETIME_MS;
+      store.tx(() =>
+        store.insertImportToken({
+          account: scope.account,
+          region: scope.region,
+          token_id: token.toString('hex'),
+          key_id: row.key_id,
+          wrapping_algorithm: input.WrappingAlgorithm!,
+          private_key: pair.privateKey.export({ type: 'pkcs8', format: 'der' }),
+          valid_to: validTo,
+        }),
+      );
+      return { KeyId: keyArn(scope, row.key_id), ImportToken: token, PublicKey: pair.publicKey.export({ type: 'spki', format: 'der' }), ParametersValidTo: new Date(validTo) };
+    },
+
+    ImportKeyMaterial(input: K.ImportKeyMaterialRequest, ctx): K.ImportKeyMaterialResponse {
+      const scope = scopeOf(ctx);
+      const row = keys.resolve(scope, input.KeyId!);
+      assertImported(scope, row);
+      assertNotPendingDeletion(scope, row);
+      const now = rt.clock.now();
+      const token = store.importToken(tuple(scope), Buffer.from(input.ImportToken!).toString('hex'));
+      if (!token || token.key_id !== row.key_id) throw new AwsError('InvalidImportTokenException', 'The import token is invalid or belongs to another KMS key.');
+      if (token.valid_to <= now) throw new AwsError('ExpiredImportTokenException', 'The import token has expired. Call GetParametersForImport for a new one.');
+      const validTo = input.ValidTo === undefined ? undefined : new Date(input.ValidTo).getTime();
+      const expirationModel = input.ExpirationModel ?? (validTo === undefined ? 'KEY_MATERIAL_DOES_NOT_EXPIRE' : 'KEY_MATERIAL_EXPIRES');
+      if (expirationModel === 'KEY_MATERIAL_EXPIRES' && validTo === undefined) throw new AwsError('ValidationException', 'A ValidTo date must be set if the ExpirationModel is KEY_MATERIAL_EXPIRES.');
+      if (expirationModel === 'KEY_MATERIAL_DOES_NOT_EXPIRE' && validTo !== undefined) throw new AwsError('ValidationException', 'A ValidTo date must not be set if the ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE.');
+      if (validTo !== undefined && (validTo <= now || validTo > now + 365 * DAY_MS)) throw new AwsError('ValidationException', 'ValidTo must be in the future and at most 365 days away.');
+      const current = keys.currentMaterialId(scope, row);
+      if (input.ImportType === 'NEW_KEY_MATERIAL' && current !== undefined) {
+        throw new AwsError('UnsupportedOperationException', 'Rotating imported key material (ImportType NEW_KEY_MATERIAL) is not supported by Drydock.');
+      }
+      const unwrapped = unwrapKeyMaterial(token.wrapping_algorithm, token.private_key, Buffer.from(input.EncryptedKeyMaterial!));
+      if (!unwrapped) throw new AwsError('InvalidCiphertextException', 'The encrypted key material could not be decrypted with the wrapping key of this import token.');
+      const material = acceptImportedMaterial(row.key_spec, unwrapped);
+      if (!material) throw new AwsError('IncorrectKeyMaterialException', `The key material does not fit key spec ${row.key_spec}.`);
+      const materialId = createHash('sha256').update(material).digest('hex');
+      const firstId = row.imported_material_id ?? materialId;
+      if (materialId !== firstId || (input.KeyMaterialId !== undefined && input.KeyMaterialId !== materialId)) {
+        throw new AwsError('IncorrectKeyMaterialException', 'The key material in the request is not the same key material that was previously imported into this KMS key.');
+      }
+      store.tx(() => {
+        if (current === undefined) {
+          store.insertMaterial({ account: scope.account, region: scope.region, key_id: row.key_id, version: 1, material_id: materialId, material, created_at: now, rotation_type: null });
+        }
+        store.updateKey({
+          ...row,
+          key_state: row.key_state === 'PendingImport' ? 'Enabled' : row.key_state,
+          expiration_model: expirationModel,
+          material_valid_to: validTo ?? null,
+          imported_material_id: firstId,
+        });
+      });
+      return { KeyId: keyArn(scope, row.key_id), KeyMaterialId: materialId };
+    },
+
+    DeleteImportedKeyMaterial(input: K.DeleteImportedKeyMaterialRequest, ctx): K.DeleteImportedKeyMaterialResponse {
+      const scope = scopeOf(ctx);
+      const row = keys.resolve(scope, input.KeyId!);
+      assertImported(scope, row);
+      assertNotPendingDeletion(scope, row);
+      const current = keys.currentMaterialId(scope, row);
+      if (input.KeyMaterialId !== undefined && input.KeyMaterialId !== current) throw new AwsError('NotFoundException', `Key material ${input.KeyMaterialId} is not imported into ${keyArn(scope, row.key_id)}.`);
+      store.tx(() => {
+        store.deleteMaterials(tuple(scope), row.key_id);
+        store.updateKey({ ...row, key_state: 'PendingImport', expiration_model: null, material_valid_to: null });
+      });
+      return { KeyId: keyArn(scope, row.key_id), KeyMaterialId: current };
     },
 
     TagResource(input: K.TagResourceRequest, ctx) {

@@ -8,7 +8,10 @@
  * Gaps against AWS:
  * - Grants are stored, listed, retired and revoked but, like key policies, not evaluated:
  *   GrantTokens are ignored by cryptographic operations.
- * - Custom key stores (CloudHSM/XKS), imported key material (Origin EXTERNAL), multi-Region
+ * - Imported key material (Origin EXTERNAL) is supported for every key spec Drydock supports, but
+ *   not rotated (ImportType NEW_KEY_MATERIAL → UnsupportedOperationException); RSAES_PKCS1_V1_5 and
+ *   SM2 wrapping are refused.
+ * - Custom key stores (CloudHSM/XKS), multi-Region
  *   replication (ReplicateKey/UpdatePrimaryRegion), DeriveSharedSecret and key-agreement keys,
  *   Recipient (Nitro attestation) and GetKeyLastUsage answer 501 or a clear UnsupportedOperationException.
  * - Key specs SM2, ML_DSA_* and ECC_NIST_EDWARDS25519 are refused with UnsupportedOperationException.

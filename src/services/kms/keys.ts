@@ -58,7 +58,7 @@ export class KeyRing {
     private readonly events: EventBus,
   ) {}
 
-  /** KMS's EventBridge events ("KMS CMK Deletion", "KMS CMK Rotation") name the key in the detail. */
+  /** KMS's EventBridge events (CMK deletion, rotation, imported material expiration) name the key in the detail. */
   private publish(scope: Scope, detailType: string, keyId: string): void {
     this.events.publish({ source: 'aws.kms', 'detail-type': detailType, account: scope.account, region: scope.region, resources: [keyArn(scope, keyId)], detail: { 'key-id': keyId } });
   }
@@ -92,12 +92,34 @@ export class KeyRing {
     if (text.startsWith('alias/')) {
       if (!options.allowAlias) throw new AwsError('NotFoundException', `Invalid keyId '${identifier}'`);
       const alias = this.store.getAlias(this.tuple(scope), text);
-      if (alias) return this.withDueRotations(scope, this.mustGet(scope, alias.key_id));
+      if (alias) return this.current(scope, this.mustGet(scope, alias.key_id));
       if (options.createAwsManaged && text.startsWith(AWS_ALIAS_PREFIX) && text.length > AWS_ALIAS_PREFIX.length) return this.createAwsManaged(scope, text);
       throw new AwsError('NotFoundException', `Alias '${aliasArn(scope, text)}' is not found.`);
     }
     if (!KEY_ID.test(text)) throw new AwsError('NotFoundException', `Invalid keyId '${identifier}'`);
-    return this.withDueRotations(scope, this.mustGet(scope, text));
+    return this.current(scope, this.mustGet(scope, text));
+  }
+
+  /** A key as time has left it: expired imported material removed, due rotations done. */
+  private current(scope: Scope, row: KeyRow): KeyRow {
+    return this.withDueRotations(scope, this.withoutExpiredMaterial(scope, row));
+  }
+
+  /** Imported material past its ValidTo is deleted by KMS; the key waits for a new import. */
+  private withoutExpiredMaterial(scope: Scope, row: KeyRow): KeyRow {
+    if (row.material_valid_to === null || row.material_valid_to > this.clock.now()) return row;
+    const updated: KeyRow = {
+      ...row,
+      key_state: row.key_state === 'PendingDeletion' ? row.key_state : 'PendingImport',
+      expiration_model: null,
+      material_valid_to: null,
+    };
+    this.store.tx(() => {
+      this.store.deleteMaterials(this.tuple(scope), row.key_id);
+      this.store.updateKey(updated);
+    });
+    this.publish(scope, 'KMS Imported Key Material Expiration', row.key_id);
+    return updated;
   }
 
   private mustGet(scope: Scope, keyId: string): KeyRow {
@@ -106,11 +128,21 @@ export class KeyRing {
     return row;
   }
 
-  /** Creates a key with fresh material; the caller validated spec/usage. */
+  /** Creates a key with fresh material (AWS_KMS) or waiting for imported material (EXTERNAL); the caller validated spec/usage. */
   create(
     scope: Scope,
-    spec: { keySpec: string; keyUsage: string; description: string; policy?: string; keyManager: 'CUSTOMER' | 'AWS'; multiRegion: boolean; tags?: { TagKey: string; TagValue: string }[] },
+    spec: {
+      keySpec: string;
+      keyUsage: string;
+      description: string;
+      policy?: string;
+      keyManager: 'CUSTOMER' | 'AWS';
+      origin?: 'AWS_KMS' | 'EXTERNAL';
+      multiRegion: boolean;
+      tags?: { TagKey: string; TagValue: string }[];
+    },
   ): KeyRow {
+    const imported = spec.origin === 'EXTERNAL';
     const now = this.clock.now();
     const keyId = spec.multiRegion ? `mrk-${hex(16)}` : uuid();
     const row: KeyRow = {
@@ -120,8 +152,12 @@ export class KeyRing {
       description: spec.description,
       key_spec: spec.keySpec,
       key_usage: spec.keyUsage,
-      key_state: 'Enabled',
+      key_state: imported ? 'PendingImport' : 'Enabled',
       key_manager: spec.keyManager,
+      origin: imported ? 'EXTERNAL' : 'AWS_KMS',
+      expiration_model: null,
+      material_valid_to: null,
+      imported_material_id: null,
       multi_region: spec.multiRegion ? 1 : 0,
       created_at: now,
       deletion_date: null,
@@ -133,19 +169,21 @@ export class KeyRing {
       next_rotation_at: spec.keyManager === 'AWS' ? now + DEFAULT_ROTATION_DAYS * DAY_MS : null,
       on_demand_rotation_at: null,
     };
-    const material: MaterialRow = {
-      account: scope.account,
-      region: scope.region,
-      key_id: keyId,
-      version: 1,
-      material_id: hex(32),
-      material: generateMaterial(spec.keySpec),
-      created_at: now,
-      rotation_type: null,
-    };
+    const material: MaterialRow | undefined = imported
+      ? undefined
+      : {
+          account: scope.account,
+          region: scope.region,
+          key_id: keyId,
+          version: 1,
+          material_id: hex(32),
+          material: generateMaterial(spec.keySpec),
+          created_at: now,
+          rotation_type: null,
+        };
     this.store.tx(() => {
       this.store.insertKey(row);
-      this.store.insertMaterial(material);
+      if (material) this.store.insertMaterial(material);
       for (const tag of spec.tags ?? []) this.store.putTag(this.tuple(scope), keyId, tag.TagKey, tag.TagValue);
     });
     return row;
@@ -202,6 +240,11 @@ export class KeyRing {
     return material;
   }
 
+  /** The id of the material in use; undefined while an EXTERNAL key waits for its material. */
+  currentMaterialId(scope: Scope, row: KeyRow): string | undefined {
+    return this.store.currentMaterial(this.tuple(scope), row.key_id)?.material_id;
+  }
+
   currentMaterial(scope: Scope, row: KeyRow): MaterialRow {
     const material = this.store.currentMaterial(this.tuple(scope), row.key_id);
     if (!material) throw new AwsError('KMSInternalException', 'The key material is missing.', { status: 500 });
@@ -213,6 +256,7 @@ export class KeyRing {
     const keyArnText = keyArn(scope, row.key_id);
     if (row.key_state === 'Disabled') throw new AwsError('DisabledException', `${keyArnText} is disabled.`);
     if (row.key_state === 'PendingDeletion') throw new AwsError('KMSInvalidStateException', `${keyArnText} is pending deletion.`);
+    if (row.key_state === 'PendingImport') throw new AwsError('KMSInvalidStateException', `${keyArnText} is pending import.`);
     if (row.key_usage !== usage) throw new AwsError('InvalidKeyUsageException', `${keyArnText} key usage is ${row.key_usage} which is not valid for ${operation}.`);
   }
 

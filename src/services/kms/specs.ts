@@ -5,6 +5,8 @@ interface SpecFacts {
   usages: string[];
   /** Material for this spec: raw secret bytes or a PKCS#8 DER private key. */
   generate(): Buffer;
+  /** Imported material in the stored form, or undefined when it does not fit this spec. */
+  accept(material: Buffer): Buffer | undefined;
   encryptionAlgorithms?: string[];
   signingAlgorithms?: string[];
   macAlgorithms?: string[];
@@ -17,25 +19,53 @@ function pkcs8(key: KeyObject): Buffer {
   return key.export({ type: 'pkcs8', format: 'der' });
 }
 
+/** A DER PKCS#8 private key of the given type whose details satisfy `fits`, re-exported canonically. */
+function acceptPrivateKey(material: Buffer, type: string, fits: (details: NonNullable<KeyObject['asymmetricKeyDetails']>) => boolean): Buffer | undefined {
+  try {
+    const key = createPrivateKey({ key: material, format: 'der', type: 'pkcs8' });
+    return key.asymmetricKeyType === type && fits(key.asymmetricKeyDetails ?? {}) ? pkcs8(key) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function rsa(bits: number): SpecFacts {
   return {
     usages: ['ENCRYPT_DECRYPT', 'SIGN_VERIFY'],
     generate: () => pkcs8(generateKeyPairSync('rsa', { modulusLength: bits }).privateKey),
+    accept: (material) => acceptPrivateKey(material, 'rsa', (d) => d.modulusLength === bits),
     encryptionAlgorithms: RSA_ENCRYPTION,
     signingAlgorithms: RSA_SIGNING,
   };
 }
 
 function ecc(namedCurve: string, algorithm: string): SpecFacts {
-  return { usages: ['SIGN_VERIFY'], generate: () => pkcs8(generateKeyPairSync('ec', { namedCurve }).privateKey), signingAlgorithms: [algorithm] };
+  return {
+    usages: ['SIGN_VERIFY'],
+    generate: () => pkcs8(generateKeyPairSync('ec', { namedCurve }).privateKey),
+    accept: (material) => acceptPrivateKey(material, 'ec', (d) => d.namedCurve === namedCurve),
+    signingAlgorithms: [algorithm],
+  };
 }
 
 function hmac(bits: number): SpecFacts {
-  return { usages: ['GENERATE_VERIFY_MAC'], generate: () => randomBytes(bits / 8), macAlgorithms: [`HMAC_SHA_${bits}`] };
+  // Imported HMAC keys may be longer than the digest, up to the hash's block size.
+  const maxBytes = bits <= 256 ? 64 : 128;
+  return {
+    usages: ['GENERATE_VERIFY_MAC'],
+    generate: () => randomBytes(bits / 8),
+    accept: (material) => (material.length >= bits / 8 && material.length <= maxBytes ? material : undefined),
+    macAlgorithms: [`HMAC_SHA_${bits}`],
+  };
 }
 
 const SPECS: Record<string, SpecFacts> = {
-  SYMMETRIC_DEFAULT: { usages: ['ENCRYPT_DECRYPT'], generate: () => randomBytes(32), encryptionAlgorithms: ['SYMMETRIC_DEFAULT'] },
+  SYMMETRIC_DEFAULT: {
+    usages: ['ENCRYPT_DECRYPT'],
+    generate: () => randomBytes(32),
+    accept: (material) => (material.length === 32 ? material : undefined),
+    encryptionAlgorithms: ['SYMMETRIC_DEFAULT'],
+  },
   RSA_2048: rsa(2048),
   RSA_3072: rsa(3072),
   RSA_4096: rsa(4096),
@@ -61,6 +91,11 @@ export function generateMaterial(keySpec: string): Buffer {
   const facts = SPECS[keySpec];
   if (!facts) throw new Error(`no material generator for ${keySpec}`);
   return facts.generate();
+}
+
+/** Imported material in the form Drydock stores, or undefined when it does not fit the key spec. */
+export function acceptImportedMaterial(keySpec: string, material: Buffer): Buffer | undefined {
+  return SPECS[keySpec]?.accept(material);
 }
 
 export function specInfo(keySpec: string, keyUsage: string): { EncryptionAlgorithms?: string[]; SigningAlgorithms?: string[]; MacAlgorithms?: string[] } {

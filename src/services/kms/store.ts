@@ -12,6 +12,14 @@ export interface KeyRow {
   key_state: string;
   /** CUSTOMER | AWS */
   key_manager: string;
+  /** AWS_KMS | EXTERNAL (imported material) */
+  origin: string;
+  /** EXTERNAL keys: KEY_MATERIAL_EXPIRES | KEY_MATERIAL_DOES_NOT_EXPIRE once material is imported. */
+  expiration_model: string | null;
+  /** EXTERNAL keys: when the imported material expires. */
+  material_valid_to: number | null;
+  /** EXTERNAL keys: the id of the first material imported; a re-import must bring the same material. */
+  imported_material_id: string | null;
   multi_region: number;
   created_at: number;
   deletion_date: number | null;
@@ -61,6 +69,17 @@ export interface GrantRow {
   created_at: number;
 }
 
+export interface ImportTokenRow {
+  account: string;
+  region: string;
+  token_id: string;
+  key_id: string;
+  wrapping_algorithm: string;
+  /** PKCS#8 DER of the RSA wrapping key handed out by GetParametersForImport. */
+  private_key: Buffer;
+  valid_to: number;
+}
+
 export interface TagRow {
   tag_key: string;
   tag_value: string;
@@ -78,7 +97,8 @@ export class KmsStore {
         sql: `CREATE TABLE kms_keys (
           account TEXT NOT NULL, region TEXT NOT NULL, key_id TEXT NOT NULL,
           description TEXT NOT NULL, key_spec TEXT NOT NULL, key_usage TEXT NOT NULL, key_state TEXT NOT NULL,
-          key_manager TEXT NOT NULL, multi_region INTEGER NOT NULL, created_at INTEGER NOT NULL,
+          key_manager TEXT NOT NULL, origin TEXT NOT NULL, expiration_model TEXT, material_valid_to INTEGER, imported_material_id TEXT,
+          multi_region INTEGER NOT NULL, created_at INTEGER NOT NULL,
           deletion_date INTEGER, pending_window_days INTEGER, policy TEXT NOT NULL,
           rotation_enabled INTEGER NOT NULL, rotation_period_days INTEGER, next_rotation_at INTEGER, on_demand_rotation_at INTEGER,
           PRIMARY KEY (account, region, key_id)
@@ -103,17 +123,25 @@ export class KmsStore {
           created_at INTEGER NOT NULL,
           PRIMARY KEY (account, region, grant_id)
         );
-        CREATE INDEX kms_grants_by_key ON kms_grants (account, region, key_id);`,
+        CREATE INDEX kms_grants_by_key ON kms_grants (account, region, key_id);
+        CREATE TABLE kms_import_tokens (
+          account TEXT NOT NULL, region TEXT NOT NULL, token_id TEXT NOT NULL, key_id TEXT NOT NULL,
+          wrapping_algorithm TEXT NOT NULL, private_key BLOB NOT NULL, valid_to INTEGER NOT NULL,
+          PRIMARY KEY (account, region, token_id)
+        );`,
       },
     ]);
     const db = store.db;
     this.stmts = {
       getKey: db.prepare<[string, string, string], KeyRow>('SELECT * FROM kms_keys WHERE account = ? AND region = ? AND key_id = ?'),
       insertKey: db.prepare<KeyRow>(`INSERT INTO kms_keys (account, region, key_id, description, key_spec, key_usage, key_state, key_manager,
+        origin, expiration_model, material_valid_to, imported_material_id,
         multi_region, created_at, deletion_date, pending_window_days, policy, rotation_enabled, rotation_period_days, next_rotation_at, on_demand_rotation_at)
-        VALUES (@account, @region, @key_id, @description, @key_spec, @key_usage, @key_state, @key_manager, @multi_region, @created_at,
+        VALUES (@account, @region, @key_id, @description, @key_spec, @key_usage, @key_state, @key_manager,
+        @origin, @expiration_model, @material_valid_to, @imported_material_id, @multi_region, @created_at,
         @deletion_date, @pending_window_days, @policy, @rotation_enabled, @rotation_period_days, @next_rotation_at, @on_demand_rotation_at)`),
       updateKey: db.prepare<KeyRow>(`UPDATE kms_keys SET description = @description, key_state = @key_state, deletion_date = @deletion_date,
+        expiration_model = @expiration_model, material_valid_to = @material_valid_to, imported_material_id = @imported_material_id,
         pending_window_days = @pending_window_days, policy = @policy, rotation_enabled = @rotation_enabled,
         rotation_period_days = @rotation_period_days, next_rotation_at = @next_rotation_at, on_demand_rotation_at = @on_demand_rotation_at
         WHERE account = @account AND region = @region AND key_id = @key_id`),
@@ -155,6 +183,10 @@ export class KmsStore {
       countTags: db.prepare<[string, string, string], { n: number }>('SELECT COUNT(*) AS n FROM kms_tags WHERE account = ? AND region = ? AND key_id = ?'),
       putTag: db.prepare<[string, string, string, string, string]>(`INSERT INTO kms_tags (account, region, key_id, tag_key, tag_value) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (account, region, key_id, tag_key) DO UPDATE SET tag_value = excluded.tag_value`),
+      insertImportToken: db.prepare<ImportTokenRow>(`INSERT INTO kms_import_tokens (account, region, token_id, key_id, wrapping_algorithm, private_key, valid_to)
+        VALUES (@account, @region, @token_id, @key_id, @wrapping_algorithm, @private_key, @valid_to)`),
+      getImportToken: db.prepare<[string, string, string], ImportTokenRow>('SELECT * FROM kms_import_tokens WHERE account = ? AND region = ? AND token_id = ?'),
+      deleteKeyImportTokens: db.prepare<[string, string, string]>('DELETE FROM kms_import_tokens WHERE account = ? AND region = ? AND key_id = ?'),
       insertGrant: db.prepare<GrantRow>(`INSERT INTO kms_grants (account, region, grant_id, key_id, name, grantee_principal, retiring_principal, operations, constraints, created_at)
         VALUES (@account, @region, @grant_id, @key_id, @name, @grantee_principal, @retiring_principal, @operations, @constraints, @created_at)`),
       getGrant: db.prepare<[string, string, string], GrantRow>('SELECT * FROM kms_grants WHERE account = ? AND region = ? AND grant_id = ?'),
@@ -201,6 +233,20 @@ export class KmsStore {
     this.stmts.deleteKeyAliases.run(...scope, keyId);
     this.stmts.deleteKeyTags.run(...scope, keyId);
     this.stmts.deleteKeyGrants.run(...scope, keyId);
+    this.stmts.deleteKeyImportTokens.run(...scope, keyId);
+  }
+
+  /** Removes every material version of a key (imported material deleted or expired). */
+  deleteMaterials(scope: Scope, keyId: string): void {
+    this.stmts.deleteMaterials.run(...scope, keyId);
+  }
+
+  insertImportToken(row: ImportTokenRow): void {
+    this.stmts.insertImportToken.run(row);
+  }
+
+  importToken(scope: Scope, tokenId: string): ImportTokenRow | undefined {
+    return this.stmts.getImportToken.get(...scope, tokenId);
   }
 
   insertGrant(row: GrantRow): void {
