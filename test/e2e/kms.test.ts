@@ -38,6 +38,7 @@ import {
   GenerateMacCommand,
   VerifyMacCommand,
   GenerateDataKeyPairCommand,
+  GetKeyLastUsageCommand,
   CreateGrantCommand,
   ListGrantsCommand,
   ListRetirableGrantsCommand,
@@ -105,6 +106,18 @@ describe('kms', () => {
     await expect(kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob, EncryptionContext: context, KeyId: other }))).rejects.toMatchObject({ name: 'IncorrectKeyException' });
     const withKey = await kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob, EncryptionContext: context, KeyId: keyId }));
     expect(Buffer.from(withKey.Plaintext!).toString()).toBe('hello kms');
+  });
+
+  it('tracks the last cryptographic use of a key', async () => {
+    const keyId = await newKey();
+    const fresh = await kms.send(new GetKeyLastUsageCommand({ KeyId: keyId }));
+    expect(fresh.KeyLastUsage).toBeUndefined();
+    expect(fresh.TrackingStartDate).toBeInstanceOf(Date);
+    const enc = await kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: text('x') }));
+    const dec = await kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob }));
+    const used = await kms.send(new GetKeyLastUsageCommand({ KeyId: keyId }));
+    expect(used.KeyLastUsage).toMatchObject({ Operation: 'Decrypt', KmsRequestId: dec.$metadata.requestId });
+    expect(used.KeyLastUsage!.Timestamp).toBeInstanceOf(Date);
   });
 
   it('re-encrypts under another key and context', async () => {

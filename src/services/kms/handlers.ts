@@ -472,6 +472,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       const row = keys.resolve(scope, input.KeyId!, { allowAlias: true, createAwsManaged: true });
       const blob = encryptWith(scope, row, Buffer.from(input.Plaintext!), input.EncryptionContext, input.EncryptionAlgorithm, 'Encrypt');
       if (input.DryRun) throw dryRun();
+      keys.recordUse(scope, row, 'Encrypt', ctx.requestId);
       return { CiphertextBlob: blob, KeyId: keyArn(scope, row.key_id), EncryptionAlgorithm: input.EncryptionAlgorithm ?? 'SYMMETRIC_DEFAULT' };
     },
 
@@ -481,6 +482,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       if (input.Recipient) throw new AwsError('UnsupportedOperationException', 'Recipient (attested decryption) is not supported by Drydock.');
       const { plaintext, row, algorithm } = decryptWith(scope, Buffer.from(input.CiphertextBlob), input.EncryptionContext, input.KeyId, input.EncryptionAlgorithm);
       if (input.DryRun) throw dryRun();
+      keys.recordUse(scope, row, 'Decrypt', ctx.requestId);
       return { KeyId: keyArn(scope, row.key_id), Plaintext: plaintext, EncryptionAlgorithm: algorithm as K.EncryptionAlgorithmSpec };
     },
 
@@ -491,6 +493,8 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       const destination = keys.resolve(scope, input.DestinationKeyId!, { allowAlias: true, createAwsManaged: true });
       const blob = encryptWith(scope, destination, source.plaintext, input.DestinationEncryptionContext, input.DestinationEncryptionAlgorithm, 'ReEncrypt');
       if (input.DryRun) throw dryRun();
+      keys.recordUse(scope, source.row, 'ReEncrypt', ctx.requestId);
+      keys.recordUse(scope, destination, 'ReEncrypt', ctx.requestId);
       return {
         CiphertextBlob: blob,
         SourceKeyId: keyArn(scope, source.row.key_id),
@@ -508,6 +512,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       const plaintext = keys.random(length);
       const blob = keys.encrypt(scope, row, plaintext, input.EncryptionContext, 'GenerateDataKey');
       if (input.DryRun) throw dryRun();
+      keys.recordUse(scope, row, 'GenerateDataKey', ctx.requestId);
       return { CiphertextBlob: blob, Plaintext: plaintext, KeyId: keyArn(scope, row.key_id) };
     },
 
@@ -517,6 +522,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       const row = keys.resolve(scope, input.KeyId!, { allowAlias: true, createAwsManaged: true });
       const blob = keys.encrypt(scope, row, keys.random(length), input.EncryptionContext, 'GenerateDataKeyWithoutPlaintext');
       if (input.DryRun) throw dryRun();
+      keys.recordUse(scope, row, 'GenerateDataKeyWithoutPlaintext', ctx.requestId);
       return { CiphertextBlob: blob, KeyId: keyArn(scope, row.key_id) };
     },
 
@@ -527,6 +533,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       const row = keys.resolve(scope, input.KeyId!, { allowAlias: true, createAwsManaged: true });
       const blob = keys.encrypt(scope, row, pair.privateKey, input.EncryptionContext, 'GenerateDataKeyPair');
       if (input.DryRun) throw dryRun();
+      keys.recordUse(scope, row, 'GenerateDataKeyPair', ctx.requestId);
       return { PrivateKeyCiphertextBlob: blob, PrivateKeyPlaintext: pair.privateKey, PublicKey: pair.publicKey, KeyId: keyArn(scope, row.key_id), KeyPairSpec: input.KeyPairSpec };
     },
 
@@ -536,6 +543,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       const row = keys.resolve(scope, input.KeyId!, { allowAlias: true, createAwsManaged: true });
       const blob = keys.encrypt(scope, row, pair.privateKey, input.EncryptionContext, 'GenerateDataKeyPairWithoutPlaintext');
       if (input.DryRun) throw dryRun();
+      keys.recordUse(scope, row, 'GenerateDataKeyPairWithoutPlaintext', ctx.requestId);
       return { PrivateKeyCiphertextBlob: blob, PublicKey: pair.publicKey, KeyId: keyArn(scope, row.key_id), KeyPairSpec: input.KeyPairSpec };
     },
 
@@ -553,6 +561,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       const hash = signingHash(scope, row, input.SigningAlgorithm!, input.MessageType, message, 'Sign');
       const signature = signMessage(keys.currentMaterial(scope, row).material, input.SigningAlgorithm!, hash, message, input.MessageType);
       if (input.DryRun) throw dryRun();
+      keys.recordUse(scope, row, 'Sign', ctx.requestId);
       return { KeyId: keyArn(scope, row.key_id), Signature: signature, SigningAlgorithm: input.SigningAlgorithm };
     },
 
@@ -563,6 +572,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       const hash = signingHash(scope, row, input.SigningAlgorithm!, input.MessageType, message, 'Verify');
       const valid = verifyMessage(keys.currentMaterial(scope, row).material, input.SigningAlgorithm!, hash, message, input.MessageType, Buffer.from(input.Signature!));
       if (input.DryRun) throw dryRun();
+      keys.recordUse(scope, row, 'Verify', ctx.requestId);
       if (!valid) throw new AwsError('KMSInvalidSignatureException', 'The signature is invalid.');
       return { KeyId: keyArn(scope, row.key_id), SignatureValid: true, SigningAlgorithm: input.SigningAlgorithm };
     },
@@ -591,6 +601,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       const row = keys.resolve(scope, input.KeyId!, { allowAlias: true });
       const mac = macFor(scope, row, input.MacAlgorithm!, Buffer.from(input.Message!), 'GenerateMac');
       if (input.DryRun) throw dryRun();
+      keys.recordUse(scope, row, 'GenerateMac', ctx.requestId);
       return { Mac: mac, MacAlgorithm: input.MacAlgorithm, KeyId: keyArn(scope, row.key_id) };
     },
 
@@ -600,6 +611,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       const expected = macFor(scope, row, input.MacAlgorithm!, Buffer.from(input.Message!), 'VerifyMac');
       const given = Buffer.from(input.Mac!);
       if (input.DryRun) throw dryRun();
+      keys.recordUse(scope, row, 'VerifyMac', ctx.requestId);
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new AwsError('KMSInvalidMacException', 'The MAC is invalid.');
       return { KeyId: keyArn(scope, row.key_id), MacValid: true, MacAlgorithm: input.MacAlgorithm };
     },
@@ -865,6 +877,21 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       validatePolicy(input.Policy!);
       store.tx(() => store.updateKey({ ...row, policy: input.Policy! }));
       return {};
+    },
+
+    GetKeyLastUsage(input: K.GetKeyLastUsageRequest, ctx): K.GetKeyLastUsageResponse {
+      const scope = scopeOf(ctx);
+      const row = keys.resolve(scope, input.KeyId!);
+      return {
+        KeyId: keyArn(scope, row.key_id),
+        // Drydock tracks every key from its creation.
+        TrackingStartDate: new Date(row.created_at),
+        KeyCreationDate: new Date(row.created_at),
+        KeyLastUsage:
+          row.last_used_at === null
+            ? undefined
+            : { Operation: row.last_used_operation as K.KeyLastUsageTrackingOperation, Timestamp: new Date(row.last_used_at), KmsRequestId: row.last_used_request_id ?? undefined },
+      };
     },
 
     ListKeyPolicies(input: K.ListKeyPoliciesRequest, ctx): K.ListKeyPoliciesResponse {

@@ -13,8 +13,10 @@
  *   SM2 wrapping are refused.
  * - Custom key stores (CloudHSM/XKS), multi-Region
  *   replication (ReplicateKey/UpdatePrimaryRegion), DeriveSharedSecret and key-agreement keys,
- *   Recipient (Nitro attestation) and GetKeyLastUsage answer 501 or a clear UnsupportedOperationException.
+ *   Recipient (Nitro attestation) answer 501 or a clear UnsupportedOperationException.
  * - Key specs SM2, ML_DSA_* and ECC_NIST_EDWARDS25519 are refused with UnsupportedOperationException.
+ * - GetKeyLastUsage has no CloudTrailEventId (there is no CloudTrail), and uses by other
+ *   services through the api carry no KmsRequestId.
  * - Key policies are stored and returned but not evaluated (no lockout safety check either).
  * - `alias/aws/<anything>` creates an AWS managed key on first use, not only for real service names.
  * - Deletion at DeletionDate and automatic rotation happen lazily, on the next request in the key's
@@ -40,10 +42,13 @@ function createApi(keys: KeyRing): KmsApi {
   return {
     encrypt(scope: Scope, keyId, plaintext, context) {
       const row = keys.resolve(scope, keyId, { allowAlias: true, createAwsManaged: true });
-      return { ciphertextBlob: keys.encrypt(scope, row, plaintext, context), keyArn: keyArn(scope, row.key_id) };
+      const ciphertextBlob = keys.encrypt(scope, row, plaintext, context);
+      keys.recordUse(scope, row, 'Encrypt');
+      return { ciphertextBlob, keyArn: keyArn(scope, row.key_id) };
     },
     decrypt(scope: Scope, ciphertextBlob, context) {
       const { plaintext, row } = keys.decrypt(scope, ciphertextBlob, context);
+      keys.recordUse(scope, row, 'Decrypt');
       return { plaintext, keyArn: keyArn(scope, row.key_id) };
     },
   };

@@ -168,6 +168,9 @@ export class KeyRing {
       rotation_period_days: spec.keyManager === 'AWS' ? DEFAULT_ROTATION_DAYS : null,
       next_rotation_at: spec.keyManager === 'AWS' ? now + DEFAULT_ROTATION_DAYS * DAY_MS : null,
       on_demand_rotation_at: null,
+      last_used_operation: null,
+      last_used_at: null,
+      last_used_request_id: null,
     };
     const material: MaterialRow | undefined = imported
       ? undefined
@@ -249,6 +252,11 @@ export class KeyRing {
     const material = this.store.currentMaterial(this.tuple(scope), row.key_id);
     if (!material) throw new AwsError('KMSInternalException', 'The key material is missing.', { status: 500 });
     return material;
+  }
+
+  /** Remembers the latest cryptographic use of a key for GetKeyLastUsage. */
+  recordUse(scope: Scope, row: KeyRow, operation: string, requestId?: string): void {
+    this.store.tx(() => this.store.recordUse(this.tuple(scope), row.key_id, operation, this.clock.now(), requestId));
   }
 
   /** Key state rules for cryptographic operations. */

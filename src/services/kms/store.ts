@@ -29,6 +29,10 @@ export interface KeyRow {
   rotation_period_days: number | null;
   next_rotation_at: number | null;
   on_demand_rotation_at: number | null;
+  /** The last cryptographic operation that used the key (GetKeyLastUsage). */
+  last_used_operation: string | null;
+  last_used_at: number | null;
+  last_used_request_id: string | null;
 }
 
 export interface MaterialRow {
@@ -101,6 +105,7 @@ export class KmsStore {
           multi_region INTEGER NOT NULL, created_at INTEGER NOT NULL,
           deletion_date INTEGER, pending_window_days INTEGER, policy TEXT NOT NULL,
           rotation_enabled INTEGER NOT NULL, rotation_period_days INTEGER, next_rotation_at INTEGER, on_demand_rotation_at INTEGER,
+          last_used_operation TEXT, last_used_at INTEGER, last_used_request_id TEXT,
           PRIMARY KEY (account, region, key_id)
         );
         CREATE TABLE kms_key_materials (
@@ -136,15 +141,20 @@ export class KmsStore {
       getKey: db.prepare<[string, string, string], KeyRow>('SELECT * FROM kms_keys WHERE account = ? AND region = ? AND key_id = ?'),
       insertKey: db.prepare<KeyRow>(`INSERT INTO kms_keys (account, region, key_id, description, key_spec, key_usage, key_state, key_manager,
         origin, expiration_model, material_valid_to, imported_material_id,
-        multi_region, created_at, deletion_date, pending_window_days, policy, rotation_enabled, rotation_period_days, next_rotation_at, on_demand_rotation_at)
+        multi_region, created_at, deletion_date, pending_window_days, policy, rotation_enabled, rotation_period_days, next_rotation_at, on_demand_rotation_at,
+        last_used_operation, last_used_at, last_used_request_id)
         VALUES (@account, @region, @key_id, @description, @key_spec, @key_usage, @key_state, @key_manager,
         @origin, @expiration_model, @material_valid_to, @imported_material_id, @multi_region, @created_at,
-        @deletion_date, @pending_window_days, @policy, @rotation_enabled, @rotation_period_days, @next_rotation_at, @on_demand_rotation_at)`),
+        @deletion_date, @pending_window_days, @policy, @rotation_enabled, @rotation_period_days, @next_rotation_at, @on_demand_rotation_at,
+        @last_used_operation, @last_used_at, @last_used_request_id)`),
       updateKey: db.prepare<KeyRow>(`UPDATE kms_keys SET description = @description, key_state = @key_state, deletion_date = @deletion_date,
         expiration_model = @expiration_model, material_valid_to = @material_valid_to, imported_material_id = @imported_material_id,
         pending_window_days = @pending_window_days, policy = @policy, rotation_enabled = @rotation_enabled,
         rotation_period_days = @rotation_period_days, next_rotation_at = @next_rotation_at, on_demand_rotation_at = @on_demand_rotation_at
         WHERE account = @account AND region = @region AND key_id = @key_id`),
+      recordUse: db.prepare<[string, number, string | null, string, string, string]>(
+        'UPDATE kms_keys SET last_used_operation = ?, last_used_at = ?, last_used_request_id = ? WHERE account = ? AND region = ? AND key_id = ?',
+      ),
       listKeys: db.prepare<[string, string, string, number], KeyRow>('SELECT * FROM kms_keys WHERE account = ? AND region = ? AND key_id > ? ORDER BY key_id LIMIT ?'),
       expiredKeys: db.prepare<[string, string, number], { key_id: string }>(
         "SELECT key_id FROM kms_keys WHERE account = ? AND region = ? AND key_state = 'PendingDeletion' AND deletion_date <= ?",
@@ -214,6 +224,10 @@ export class KmsStore {
 
   updateKey(row: KeyRow): void {
     this.stmts.updateKey.run(row);
+  }
+
+  recordUse(scope: Scope, keyId: string, operation: string, at: number, requestId: string | undefined): void {
+    this.stmts.recordUse.run(operation, at, requestId ?? null, ...scope, keyId);
   }
 
   /** Keys ordered by id, strictly after `afterKeyId`. */
