@@ -97,6 +97,15 @@ export function formatScalar(shape: Shape, value: unknown, timestampFormat: Time
   }
 }
 
+/**
+ * Sets a map entry. `__proto__` is a legal key in AWS maps (tags, encryption contexts); a plain
+ * assignment would change the object's prototype and lose the entry.
+ */
+export function setEntry(map: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+  else map[key] = value;
+}
+
 /** AWS reports member paths with a lower-case first letter (`Name` → `name`). */
 export function memberPath(parent: string, member: string): string {
   const local = member.charAt(0).toLowerCase() + member.slice(1);

@@ -224,8 +224,10 @@ describe('restJson bindings', () => {
 
 describe('awsJson bindings', () => {
   const m = model('json', { Op: { name: 'Op', input: { shape: 'In' }, output: { shape: 'In' } } }, {
-    In: { type: 'structure', members: { Iso: { shape: 'Timestamp', timestampFormat: 'iso8601' }, N: { shape: 'Integer' }, Doc: { shape: 'Doc' } } },
+    In: { type: 'structure', members: { Iso: { shape: 'Timestamp', timestampFormat: 'iso8601' }, N: { shape: 'Integer' }, Doc: { shape: 'Doc' }, D: { shape: 'Double' }, Tags: { shape: 'Tags' } } },
     Doc: { type: 'structure', members: {}, document: true },
+    Double: { type: 'double' },
+    Tags: { type: 'map', key: { shape: 'String' }, value: { shape: 'String' } },
   });
   const codec = jsonCodec(m, { serializationError: 'SerializationException' });
   const op = m.operations.get('Op')!;
@@ -234,6 +236,19 @@ describe('awsJson bindings', () => {
   it('honours a member timestampFormat and passes documents through', () => {
     expect(decode('{"Iso":"2024-02-29T12:34:56Z","Doc":{"any":[1,"x",null]}}')).toEqual({ Iso: new Date('2024-02-29T12:34:56Z'), Doc: { any: [1, 'x', null] } });
     expect(JSON.parse(String(codec.encode(op, { Iso: new Date(0) }, 'r').body))).toEqual({ Iso: '1970-01-01T00:00:00.000Z' });
+  });
+
+  it('carries non-finite doubles as strings', () => {
+    expect(decode('{"D":"-Infinity"}')).toEqual({ D: -Infinity });
+    expect(JSON.parse(String(codec.encode(op, { D: Number.NaN }, 'r').body))).toEqual({ D: 'NaN' });
+  });
+
+  it('keeps a map entry named __proto__ as an entry', () => {
+    const input = decode('{"Tags":{"__proto__":"x","a":"b"}}');
+    const tags = input.Tags as Record<string, string>;
+    expect(Object.entries(tags)).toEqual([['__proto__', 'x'], ['a', 'b']]);
+    expect(Object.getPrototypeOf(tags)).toBe(Object.prototype);
+    expect(JSON.parse(String(codec.encode(op, input, 'r').body))).toEqual({ Tags: JSON.parse('{"__proto__":"x","a":"b"}') });
   });
 
   it.each([

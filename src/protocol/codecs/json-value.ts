@@ -5,7 +5,9 @@
  * epoch seconds and blobs as base64.
  */
 import type { ServiceModel, Shape } from '../model.js';
-import { WireError, formatTimestamp, parseTimestamp, memberPath, fitsIntegerShape } from '../wire.js';
+import { WireError, formatTimestamp, parseTimestamp, memberPath, fitsIntegerShape, setEntry } from '../wire.js';
+
+const NON_FINITE = new Set(['NaN', 'Infinity', '-Infinity']);
 
 export function decodeJsonValue(model: ServiceModel, shape: Shape, value: unknown, path: string): unknown {
   if (value === null || value === undefined) return undefined;
@@ -35,7 +37,7 @@ export function decodeJsonValue(model: ServiceModel, shape: Shape, value: unknow
       if (typeof value !== 'object' || Array.isArray(value)) fail('an object');
       const out: Record<string, unknown> = {};
       const valueShape = model.member(shape.value!);
-      for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = decodeJsonValue(model, valueShape, v, `${path}.${k}`);
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) setEntry(out, k, decodeJsonValue(model, valueShape, v, `${path}.${k}`));
       return out;
     }
     case 'string':
@@ -60,6 +62,8 @@ export function decodeJsonValue(model: ServiceModel, shape: Shape, value: unknow
     case 'float':
     case 'double':
     case 'bigdecimal':
+      // Non-finite values travel as the strings "NaN", "Infinity" and "-Infinity".
+      if (typeof value === 'string' && NON_FINITE.has(value)) return Number(value);
       if (typeof value !== 'number') fail('a number');
       return value;
     default:
@@ -87,13 +91,16 @@ export function encodeJsonValue(model: ServiceModel, shape: Shape, value: unknow
     case 'map': {
       const out: Record<string, unknown> = {};
       const valueShape = model.member(shape.value!);
-      for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = encodeJsonValue(model, valueShape, v);
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) setEntry(out, k, encodeJsonValue(model, valueShape, v));
       return out;
     }
     case 'timestamp':
       return formatTimestamp(value, shape.timestampFormat ?? 'unixTimestamp');
     case 'blob':
       return Buffer.from(value as Uint8Array | string).toString('base64');
+    case 'float':
+    case 'double':
+      return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
     default:
       return value;
   }

@@ -7,7 +7,7 @@ import { errorWire } from './codec.js';
 import type { ServiceModel, Shape } from '../model.js';
 import { writeXml, escapeXml } from './xml.js';
 import { AwsError } from '../../core/errors.js';
-import { parseScalar, memberPath, WireError } from '../wire.js';
+import { parseScalar, memberPath, WireError, setEntry } from '../wire.js';
 
 /** Form parameters of a query request: the body for POST, the query string otherwise. */
 export function formParams(body: Buffer, query: [string, string][]): Map<string, string> {
@@ -67,7 +67,7 @@ function readForm(model: ServiceModel, shape: Shape, form: Form, prefix: string,
       for (let i = 1; ; i++) {
         const k = params.get(`${base}.${i}.${keyShape.locationName ?? 'key'}`);
         if (k === undefined) break;
-        out[k] = readForm(model, valueShape, form, `${base}.${i}.${valueShape.locationName ?? 'value'}`, `${path}.${k}`);
+        setEntry(out, k, readForm(model, valueShape, form, `${base}.${i}.${valueShape.locationName ?? 'value'}`, `${path}.${k}`));
       }
       return Object.keys(out).length ? out : undefined;
     }

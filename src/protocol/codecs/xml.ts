@@ -5,7 +5,7 @@
  */
 import { XMLParser } from 'fast-xml-parser';
 import type { ServiceModel, Shape } from '../model.js';
-import { formatScalar, parseScalar, memberPath, WireError } from '../wire.js';
+import { formatScalar, parseScalar, memberPath, WireError, setEntry } from '../wire.js';
 
 export function escapeXml(text: string): string {
   return text.replace(/[&<>"'\r]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#13;' })[c]!);
@@ -162,7 +162,7 @@ function readMapEntries(model: ServiceModel, map: Shape, entries: unknown[], pat
   const out: Record<string, unknown> = {};
   for (const entry of entries) {
     const key = textOf(children(entry, keyShape.locationName ?? 'key')[0]);
-    out[key] = readXml(model, valueShape, children(entry, valueShape.locationName ?? 'value')[0], `${path}.${key}`);
+    setEntry(out, key, readXml(model, valueShape, children(entry, valueShape.locationName ?? 'value')[0], `${path}.${key}`));
   }
   return out;
 }
