@@ -108,6 +108,8 @@ export interface Operation {
   unsigned: boolean;
   /** Superseded operations (S3 GetBucketLifecycle …): routing prefers their successor on the same URI. */
   deprecated: boolean;
+  /** The request must carry a body digest (S3 DeleteObjects, PutBucketTagging …: Content-MD5 or a flexible checksum). */
+  checksumRequired: boolean;
 }
 
 const MODELS_DIR = join(PACKAGE_ROOT, 'models');
@@ -200,6 +202,7 @@ export class ServiceModel {
       errors: (op.errors ?? []).map((e) => e.shape),
       unsigned: op.authtype === 'none' || (op.auth?.includes('smithy.api#noAuth') ?? false),
       deprecated: op.deprecated === true,
+      checksumRequired: op.httpChecksum?.requestChecksumRequired === true,
     };
   }
 }

@@ -201,6 +201,23 @@ describe('S3 wire: aws-chunked uploads and virtual-hosted-style requests', () =>
     expect(listed.body).toContain('<Key>dir/vhost.txt</Key>');
   });
 
+  it('DeleteObjects needs a body digest, and a wrong Content-MD5 on a buffered body is BadDigest', async () => {
+    const body = Buffer.from('<Delete><Object><Key>k</Key></Object></Delete>');
+    const signer = new SignatureV4({ service: 's3', region: 'us-east-1', credentials, sha256: Sha256, uriEscapePath: false });
+    const post = async (extra: Record<string, string>) => {
+      const signed = await signer.sign({ method: 'POST', protocol: 'http:', hostname: '127.0.0.1', path: '/wire', query: { delete: '' }, headers: { host: `127.0.0.1:${port}`, 'x-amz-content-sha256': sha256Hex(body), ...extra } });
+      return send(port, 'POST', '/wire?delete=', { ...(signed.headers as Record<string, string>), 'content-length': String(body.length) }, body);
+    };
+    const missing = await post({});
+    expect(missing.status).toBe(400);
+    expect(missing.body).toContain('<Code>InvalidRequest</Code>');
+    const wrong = await post({ 'content-md5': createHash('md5').update('other').digest('base64') });
+    expect(wrong.body).toContain('<Code>BadDigest</Code>');
+    const ok = await post({ 'content-md5': createHash('md5').update(body).digest('base64') });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toContain('<DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Deleted><Key>k</Key></Deleted></DeleteResult>');
+  });
+
   it('sends S3 root element names with the S3 namespace', async () => {
     const { headers } = await sign(`127.0.0.1:${port}`, 'GET', '/', { 'x-amz-content-sha256': EMPTY_SHA256 });
     const res = await send(port, 'GET', '/', headers);

@@ -63,8 +63,16 @@ function checkBufferedDigests(ctx: RequestContext): void {
   }
 }
 
+const model = loadModel('s3');
+/** Headers holding a digest of the body (not x-amz-checksum-mode/-type/-algorithm). */
+const BODY_CHECKSUM_HEADER = /^x-amz-checksum-(crc32|crc32c|crc64nvme|sha1|sha256|sha512|md5|xxhash64|xxhash3|xxhash128)$/;
+
 /** Checks every operation shares: key length, the expected bucket owner, digests of buffered bodies. */
 function checkCommon(input: { Key?: string; ExpectedBucketOwner?: string }, ctx: RequestContext): void {
+  if (model.operations.get(ctx.operation)?.checksumRequired && ctx.http.headers['content-md5'] === undefined
+    && !Object.keys(ctx.http.headers).some((h) => BODY_CHECKSUM_HEADER.test(h))) {
+    throw e.invalidRequest('Missing required header for this request: Content-MD5');
+  }
   if (input.Key !== undefined && Buffer.byteLength(input.Key) > 1024) {
     throw new AwsError('KeyTooLongError', 'Your key is too long', { status: 400, fields: { MaxSizeAllowed: 1024, Size: Buffer.byteLength(input.Key) } });
   }
@@ -92,7 +100,7 @@ function s3Handler(handler: Handler): Handler {
 
 export const s3: ServiceDefinition = {
   name: 's3',
-  model: loadModel('s3'),
+  model,
   validationError: false,
   create(rt) {
     const core = new S3Core(new S3Store(rt.store), rt);
