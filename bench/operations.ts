@@ -1,0 +1,110 @@
+/**
+ * The operations the benchmark drives, as raw AWS wire requests (the same bytes the SDKs send),
+ * with the state each needs created first. Every operation gets its own bucket or log group so the
+ * rows do not depend on each other's order.
+ */
+import { randomBytes } from 'node:crypto';
+import { sha256Hex, type BenchRequest } from './client.js';
+
+export interface BenchOperation {
+  id: string;
+  label: string;
+  /** Requests in a cell's measured phase, at most (the time bound may stop it earlier). */
+  maxRequests: number;
+  /** Requests that create the state the operation reads or writes into; each must answer 2xx. */
+  setup: BenchRequest[];
+  /** Request number `i` of the cell tagged `cell` (tags keep created names unique across cells). */
+  request(i: number, cell: string): BenchRequest;
+  /** Response body length a correct answer has (GetObject), checked on every request. */
+  expectedBytes?: number;
+}
+
+const SMALL_CELL = 2_000;
+const LARGE_CELL = 200;
+// A few keys reused round-robin: overwrites, without filling the disk with 1 MiB objects.
+const PUT_KEYS = 32;
+
+function awsJson(service: string, target: string, payload: unknown): BenchRequest {
+  return {
+    service,
+    method: 'POST',
+    path: '/',
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target },
+    body: Buffer.from(JSON.stringify(payload)),
+  };
+}
+
+function s3Put(path: string, body: Buffer, hash = sha256Hex(body)): BenchRequest {
+  return { service: 's3', method: 'PUT', path, headers: { 'content-type': 'application/octet-stream', 'x-amz-content-sha256': hash }, body };
+}
+
+const EMPTY = Buffer.alloc(0);
+const EMPTY_HASH = sha256Hex(EMPTY);
+
+function s3Operations(size: number, sizeLabel: string, maxRequests: number): BenchOperation[] {
+  const body = randomBytes(size);
+  const hash = sha256Hex(body);
+  const putBucket = `bench-put-${sizeLabel.toLowerCase()}`;
+  const getBucket = `bench-get-${sizeLabel.toLowerCase()}`;
+  const puts = Array.from({ length: PUT_KEYS }, (_, k) => s3Put(`/${putBucket}/object-${k}`, body, hash));
+  const get: BenchRequest = { service: 's3', method: 'GET', path: `/${getBucket}/object`, headers: { 'x-amz-content-sha256': EMPTY_HASH } };
+  return [
+    {
+      id: `s3.PutObject.${sizeLabel}`,
+      label: `S3 PutObject ${sizeLabel}`,
+      maxRequests,
+      setup: [s3Put(`/${putBucket}`, EMPTY, EMPTY_HASH)],
+      request: (i) => puts[i % PUT_KEYS],
+    },
+    {
+      id: `s3.GetObject.${sizeLabel}`,
+      label: `S3 GetObject ${sizeLabel}`,
+      maxRequests,
+      setup: [s3Put(`/${getBucket}`, EMPTY, EMPTY_HASH), s3Put(`/${getBucket}/object`, body, hash)],
+      request: () => get,
+      expectedBytes: size,
+    },
+  ];
+}
+
+export function benchOperations(): BenchOperation[] {
+  const getParameter = awsJson('ssm', 'AmazonSSM.GetParameter', { Name: '/bench/read' });
+  const [put1k, get1k] = s3Operations(1024, '1KiB', SMALL_CELL);
+  const [put1m, get1m] = s3Operations(1024 * 1024, '1MiB', LARGE_CELL);
+  return [
+    {
+      id: 'ssm.PutParameter',
+      label: 'SSM PutParameter',
+      maxRequests: SMALL_CELL,
+      setup: [],
+      request: (i, cell) => awsJson('ssm', 'AmazonSSM.PutParameter', { Name: `/bench/write/${cell}/${i}`, Value: `value ${i}`, Type: 'String' }),
+    },
+    {
+      id: 'ssm.GetParameter',
+      label: 'SSM GetParameter',
+      maxRequests: SMALL_CELL,
+      setup: [awsJson('ssm', 'AmazonSSM.PutParameter', { Name: '/bench/read', Value: 'the value read back', Type: 'String' })],
+      request: () => getParameter,
+    },
+    put1k,
+    get1k,
+    put1m,
+    get1m,
+    {
+      id: 'logs.PutLogEvents',
+      label: 'Logs PutLogEvents',
+      maxRequests: SMALL_CELL,
+      setup: [
+        awsJson('logs', 'Logs_20140328.CreateLogGroup', { logGroupName: 'bench' }),
+        awsJson('logs', 'Logs_20140328.CreateLogStream', { logGroupName: 'bench', logStreamName: 'events' }),
+      ],
+      // Logs rejects events too old or too far ahead: timestamps are taken when the cell's requests are built.
+      request: (i) =>
+        awsJson('logs', 'Logs_20140328.PutLogEvents', {
+          logGroupName: 'bench',
+          logStreamName: 'events',
+          logEvents: [{ timestamp: Date.now(), message: `bench event ${i}: GET /index.html 200 1532 bytes in 3 ms` }],
+        }),
+    },
+  ];
+}

@@ -1,0 +1,138 @@
+/**
+ * The two servers under test as real processes: Drydock's built CLI and moto's `moto_server`.
+ * Measures time from spawn to the first answered AWS request and the resident memory of the
+ * process tree (moto's included children, should it fork any).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { Agent } from 'node:http';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../src/core/paths.js';
+import { HOST, send, sign, type SignedRequest } from './client.js';
+
+export interface RunningTarget {
+  name: 'Drydock' | 'moto';
+  version: string;
+  port: number;
+  pid: number;
+  /** Milliseconds from spawn() to the first answer to a signed STS GetCallerIdentity. */
+  firstAnswerMs: number;
+  stop(): Promise<number | null>;
+}
+
+const FIRST_ANSWER_TIMEOUT_MS = 30_000;
+const POLL_INTERVAL_MS = 2;
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, HOST, () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resident set size in bytes of `pid` and all its descendants, from /proc. */
+export function treeRss(pid: number): number {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Field 4 is the parent pid; the command name (field 2) may hold spaces, so parse after its ')'.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  let total = 0;
+  const pending = [pid];
+  while (pending.length) {
+    const current = pending.pop()!;
+    try {
+      const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${current}/status`, 'utf8'))?.[1];
+      total += Number(kb ?? 0) * 1024;
+    } catch {
+      continue;
+    }
+    pending.push(...(children.get(current) ?? []));
+  }
+  return total;
+}
+
+const IDENTITY = { service: 'sts', method: 'POST' as const, path: '/', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body: Buffer.from('Action=GetCallerIdentity&Version=2011-06-15') };
+
+async function waitForFirstAnswer(child: ChildProcess, port: number, identity: SignedRequest, spawnedAt: number, output: () => string): Promise<number> {
+  const agent = new Agent({ keepAlive: false });
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode} before answering: ${output()}`);
+      if (performance.now() - spawnedAt > FIRST_ANSWER_TIMEOUT_MS) throw new Error(`no answer within ${FIRST_ANSWER_TIMEOUT_MS} ms: ${output()}`);
+      try {
+        const answer = await send(port, agent, identity);
+        const elapsed = performance.now() - spawnedAt;
+        if (answer.status !== 200) throw new Error(`GetCallerIdentity answered ${answer.status} ${answer.error}`);
+        return elapsed;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ECONNREFUSED' && (err as NodeJS.ErrnoException).code !== 'ECONNRESET') throw err;
+      }
+      await new Promise((r) => setTimeout(r, POLL_INTERVAL_MS));
+    }
+  } finally {
+    agent.destroy();
+  }
+}
+
+async function launch(name: RunningTarget['name'], version: string, command: string, args: string[], port: number, env: NodeJS.ProcessEnv): Promise<RunningTarget> {
+  const identity = await sign(port, IDENTITY);
+  const spawnedAt = performance.now();
+  const child = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  // Only the tail of stderr is kept: enough to explain a failed start, bounded however chatty the server is.
+  let stderrTail = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderrTail = (stderrTail + chunk.toString()).slice(-2000)));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    const firstAnswerMs = await waitForFirstAnswer(child, port, identity, spawnedAt, () => stderrTail);
+    return {
+      name, version, port, pid: child.pid!, firstAnswerMs,
+      async stop() {
+        if (child.exitCode === null) child.kill('SIGTERM');
+        return exited;
+      },
+    };
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`${name}: ${(err as Error).message}`);
+  }
+}
+
+export async function startDrydock(port: number): Promise<RunningTarget> {
+  const version = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  const cli = join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
+  return launch('Drydock', version, process.execPath, [cli, 'start', '--port', String(port), '--ephemeral'], port, { ...process.env, DRYDOCK_LOG_LEVEL: 'warn' });
+}
+
+/**
+ * moto_server behind a pyenv shim is a shell script that execs pyenv then Python: resolve the real
+ * script so its start-up is not charged for the shim.
+ */
+function motoCommand(): { command: string; python?: string } {
+  const resolved = spawnSync('pyenv', ['which', 'moto_server'], { encoding: 'utf8' });
+  const command = resolved.status === 0 ? resolved.stdout.trim() : 'moto_server';
+  try {
+    const shebang = /^#!(\S+)/.exec(readFileSync(command, 'utf8'))?.[1];
+    return { command, python: shebang };
+  } catch {
+    return { command };
+  }
+}
+
+export async function startMoto(port: number): Promise<RunningTarget> {
+  const { command, python } = motoCommand();
+  const version = python ? spawnSync(python, ['-c', 'import moto; print(moto.__version__)'], { encoding: 'utf8' }).stdout.trim() : 'unknown';
+  return launch('moto', version, command, ['-H', HOST, '-p', String(port)], port, process.env);
+}
