@@ -97,6 +97,15 @@ describe('secretsmanager', () => {
     await expect(sm.send(new PutSecretValueCommand({ SecretId: 'rot', SecretString: 'x', ClientRequestToken: 'short' }))).rejects.toMatchObject({ name: 'ValidationException' });
   });
 
+  it('the first version of a secret created without a value becomes AWSCURRENT', async () => {
+    const created = await sm.send(new CreateSecretCommand({ Name: 'empty-first' }));
+    expect(created.VersionId).toBeUndefined();
+    await expect(sm.send(new GetSecretValueCommand({ SecretId: 'empty-first' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    const put = await sm.send(new PutSecretValueCommand({ SecretId: 'empty-first', SecretString: 'v', VersionStages: ['AWSPENDING'] }));
+    expect(put.VersionStages!.sort()).toEqual(['AWSCURRENT', 'AWSPENDING']);
+    expect((await sm.send(new GetSecretValueCommand({ SecretId: 'empty-first' }))).SecretString).toBe('v');
+  });
+
   it('UpdateSecretVersionStage moves labels with AWS checks', async () => {
     await sm.send(new CreateSecretCommand({ Name: 'stages', SecretString: 'a', ClientRequestToken: token(11) }));
     await sm.send(new PutSecretValueCommand({ SecretId: 'stages', SecretString: 'b', ClientRequestToken: token(12), VersionStages: ['AWSPENDING'] }));

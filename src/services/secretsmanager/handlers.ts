@@ -236,7 +236,9 @@ export function createHandlers(store: SecretsStore, rt: Runtime): Handlers {
     const now = rt.clock.now();
     const { ciphertext, keyArn } = encrypt(scope, secret, versionId, value);
     store.insertVersion({ secret_arn: secret.arn, version_id: versionId, ciphertext, is_binary: value.binary ? 1 : 0, kms_key_arn: keyArn, created_at: now, last_accessed_at: null });
-    for (const stage of stages) attachStage(secret.arn, stage, versionId);
+    // The first version of a secret always becomes AWSCURRENT, whatever labels were asked for.
+    const labels = store.stages(secret.arn).has(CURRENT) || stages.includes(CURRENT) ? stages : [...stages, CURRENT];
+    for (const stage of labels) attachStage(secret.arn, stage, versionId);
     store.pruneUnlabelled(secret.arn, MAX_UNLABELLED_VERSIONS);
     store.updateSecret({ ...secret, last_changed_at: now });
     return { versionId, created: true };
