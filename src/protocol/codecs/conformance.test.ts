@@ -520,6 +520,13 @@ const CASES: Case[] = [
     },
   },
   {
+    name: 'control characters and markup in XML text',
+    protocol: 's3',
+    command: new ListObjectsV2Command({ Bucket: 'bkt' }),
+    output: { Name: 'bkt', KeyCount: 1, Contents: [{ Key: 'a\r\nb\tc\u0001d<&>"\'', Size: 1 }] },
+    wire: (_req, res) => expect(String(res.body)).toContain('<Key>a&#xD;\nb\tc&#x1;d&lt;&amp;&gt;&quot;&apos;</Key>'),
+  },
+  {
     name: 'empty wrapped list in output',
     protocol: 's3',
     command: new ListBucketsCommand({}),

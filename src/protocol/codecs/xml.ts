@@ -7,8 +7,12 @@ import { XMLParser } from 'fast-xml-parser';
 import type { ServiceModel, Shape } from '../model.js';
 import { formatScalar, parseScalar, memberPath, WireError, setEntry } from '../wire.js';
 
+const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+
+/** Escapes markup, and control characters as character references (as S3 does for object keys). */
 export function escapeXml(text: string): string {
-  return text.replace(/[&<>"'\r]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#13;' })[c]!);
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[&<>"'\u0000-\u0008\u000b-\u001f]/g, (c) => XML_ESCAPES[c] ?? `&#x${c.charCodeAt(0).toString(16).toUpperCase()};`);
 }
 
 /** Renders `value` as the element `name`; `extraAttrs` is raw attribute text (e.g. xmlns). */
