@@ -443,7 +443,7 @@ export function createHandlers(store: SecretsStore, rt: Runtime): Handlers {
       const sortBy = input.SortBy ?? 'created-date';
       const sortKey = (s: SecretRow): string | number =>
         sortBy === 'name' ? s.name : sortBy === 'last-accessed-date' ? (s.last_accessed_at ?? 0) : sortBy === 'last-changed-date' ? s.last_changed_at : s.created_at;
-      const direction = input.SortOrder === 'asc' ? 1 : -1;
+      const direction = input.SortOrder === 'desc' ? -1 : 1;
       const secrets = filteredSecrets(scope, input.Filters, input.IncludePlannedDeletion === true).sort((a, b) => {
         const ka = sortKey(a);
         const kb = sortKey(b);

@@ -13,6 +13,7 @@
  * - Resource policies are stored and checked for JSON shape and (BlockPublicPolicy) public access,
  *   but not evaluated; ValidateResourcePolicy runs no IAM Access Analyzer checks.
  * - The owning-service filter never matches: secrets are never managed by other services here.
+ * - ListSecrets without SortOrder lists oldest first (AWS documents no default order).
  * - Deleted secrets are purged lazily when the next request in their account and region arrives
  *   after the recovery window.
  */
