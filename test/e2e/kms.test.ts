@@ -298,6 +298,13 @@ describe('kms', () => {
     await expect(kms.send(new EncryptCommand({ KeyId: ec.KeyId, Plaintext: message }))).rejects.toMatchObject({ name: 'InvalidKeyUsageException' });
     await expect(kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256' }))).rejects.toMatchObject({ name: 'ValidationException' });
     await expect(kms.send(new CreateKeyCommand({ KeySpec: 'SM2', KeyUsage: 'SIGN_VERIFY' }))).rejects.toMatchObject({ name: 'UnsupportedOperationException' });
+
+    const ed = (await kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_EDWARDS25519', KeyUsage: 'SIGN_VERIFY' }))).KeyMetadata!;
+    const edSig = await kms.send(new SignCommand({ KeyId: ed.KeyId, Message: message, SigningAlgorithm: 'ED25519_SHA_512' }));
+    const edPub = createPublicKey({ key: Buffer.from((await kms.send(new GetPublicKeyCommand({ KeyId: ed.KeyId }))).PublicKey!), format: 'der', type: 'spki' });
+    expect(verifySignature(null, message, edPub, Buffer.from(edSig.Signature!))).toBe(true);
+    expect((await kms.send(new VerifyCommand({ KeyId: ed.KeyId, Message: message, Signature: edSig.Signature, SigningAlgorithm: 'ED25519_SHA_512' }))).SignatureValid).toBe(true);
+    await expect(kms.send(new SignCommand({ KeyId: ed.KeyId, Message: message, SigningAlgorithm: 'ED25519_PH_SHA_512' }))).rejects.toMatchObject({ name: 'UnsupportedOperationException' });
   });
 
   it('signs and verifies precomputed digests (MessageType DIGEST)', async () => {

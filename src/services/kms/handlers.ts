@@ -231,7 +231,10 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
     if (!((keys.info(row).SigningAlgorithms ?? []) as string[]).includes(algorithm)) {
       throw new AwsError('InvalidKeyUsageException', `Signing algorithm ${algorithm} is not compatible with ${keyArn(scope, row.key_id)} (${row.key_spec}).`);
     }
-    const hash = HASH_OF[algorithm];
+    if (algorithm === 'ED25519_PH_SHA_512') throw new AwsError('UnsupportedOperationException', 'ED25519_PH_SHA_512 (pre-hashed Ed25519) is not supported by Drydock; use ED25519_SHA_512.');
+    if (algorithm === 'ED25519_SHA_512' && messageType === 'DIGEST') throw new AwsError('ValidationException', 'ED25519_SHA_512 requires MessageType RAW.');
+    // Pure Ed25519 hashes internally: node signs it with a null digest.
+    const hash = algorithm === 'ED25519_SHA_512' ? '' : HASH_OF[algorithm];
     if (messageType === 'EXTERNAL_MU') throw new AwsError('ValidationException', `MessageType EXTERNAL_MU is only valid with ML-DSA keys.`);
     if (messageType === 'DIGEST' && message.length !== DIGEST_LENGTH[hash]) throw new AwsError('ValidationException', `Digest is invalid length for algorithm ${algorithm}.`);
     return hash;
@@ -240,12 +243,13 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
   function signOptions(key: KeyObject, algorithm: string) {
     if (algorithm.startsWith('RSASSA_PSS')) return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: PSS_SALT[HASH_OF[algorithm]] };
     if (algorithm.startsWith('RSASSA_PKCS1')) return { key, padding: constants.RSA_PKCS1_PADDING };
-    return { key, dsaEncoding: 'der' as const };
+    if (algorithm.startsWith('ECDSA')) return { key, dsaEncoding: 'der' as const };
+    return { key };
   }
 
   function signMessage(material: Buffer, algorithm: string, hash: string, message: Buffer, messageType: string | undefined): Buffer {
     const key = privateKey(material);
-    if (messageType !== 'DIGEST') return sign(hash, message, signOptions(key, algorithm));
+    if (messageType !== 'DIGEST') return sign(hash || null, message, signOptions(key, algorithm));
     if (algorithm.startsWith('RSASSA_PSS')) return rsaPssSignDigest(key, hash, message);
     if (algorithm.startsWith('RSASSA_PKCS1')) return rsaPkcs1SignDigest(key, hash, message);
     return ecdsaSignDigest(key, message);
@@ -254,7 +258,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
   function verifyMessage(material: Buffer, algorithm: string, hash: string, message: Buffer, messageType: string | undefined, signature: Buffer): boolean {
     const key = createPublicKey(privateKey(material));
     try {
-      if (messageType !== 'DIGEST') return verify(hash, message, signOptions(key, algorithm), signature);
+      if (messageType !== 'DIGEST') return verify(hash || null, message, signOptions(key, algorithm), signature);
       if (algorithm.startsWith('RSASSA_PSS')) return rsaPssVerifyDigest(key, hash, message, signature);
       if (algorithm.startsWith('RSASSA_PKCS1')) return rsaPkcs1VerifyDigest(key, hash, message, signature);
       return ecdsaVerifyDigest(key, message, signature);
@@ -908,6 +912,7 @@ function dataKeyPair(spec: string): { privateKey: Buffer; publicKey: Buffer } {
   let pair;
   if (rsaBits) pair = generateKeyPairSync('rsa', { modulusLength: Number(rsaBits[1]) });
   else if (curves[spec]) pair = generateKeyPairSync('ec', { namedCurve: curves[spec] });
+  else if (spec === 'ECC_NIST_EDWARDS25519') pair = generateKeyPairSync('ed25519');
   else throw new AwsError('UnsupportedOperationException', `KeyPairSpec ${spec} is not supported by Drydock.`);
   return { privateKey: pair.privateKey.export({ type: 'pkcs8', format: 'der' }), publicKey: pair.publicKey.export({ type: 'spki', format: 'der' }) };
 }

@@ -14,7 +14,8 @@
  * - Custom key stores (CloudHSM/XKS), multi-Region
  *   replication (ReplicateKey/UpdatePrimaryRegion), DeriveSharedSecret and key-agreement keys,
  *   Recipient (Nitro attestation) answer 501 or a clear UnsupportedOperationException.
- * - Key specs SM2, ML_DSA_* and ECC_NIST_EDWARDS25519 are refused with UnsupportedOperationException.
+ * - Key specs SM2 and ML_DSA_* are refused with UnsupportedOperationException; ECC_NIST_EDWARDS25519
+ *   signs with ED25519_SHA_512 only (ED25519_PH_SHA_512 → UnsupportedOperationException).
  * - GetKeyLastUsage has no CloudTrailEventId (there is no CloudTrail), and uses by other
  *   services through the api carry no KmsRequestId.
  * - Key policies are stored and returned but not evaluated (no lockout safety check either).

@@ -73,6 +73,12 @@ const SPECS: Record<string, SpecFacts> = {
   ECC_NIST_P384: ecc('secp384r1', 'ECDSA_SHA_384'),
   ECC_NIST_P521: ecc('secp521r1', 'ECDSA_SHA_512'),
   ECC_SECG_P256K1: ecc('secp256k1', 'ECDSA_SHA_256'),
+  ECC_NIST_EDWARDS25519: {
+    usages: ['SIGN_VERIFY'],
+    generate: () => pkcs8(generateKeyPairSync('ed25519').privateKey),
+    accept: (material) => acceptPrivateKey(material, 'ed25519', () => true),
+    signingAlgorithms: ['ED25519_SHA_512', 'ED25519_PH_SHA_512'],
+  },
   HMAC_224: hmac(224),
   HMAC_256: hmac(256),
   HMAC_384: hmac(384),
