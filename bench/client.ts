@@ -6,9 +6,8 @@
  * longer than a cell runs.
  */
 import { Agent, request as httpRequest } from 'node:http';
-import { createHash, createHmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { SourceData } from '@smithy/types';
+import { NodeSha256 } from '../src/protocol/sigv4.js';
 
 /** Benchmark traffic never leaves the machine. */
 export const HOST = '127.0.0.1';
@@ -42,25 +41,6 @@ export interface Answer {
   ms: number;
   /** The start of the body of a non-2xx answer, to say what went wrong. */
   error?: string;
-}
-
-/** node:crypto behind the hash interface the signer expects (plain SHA-256, or HMAC with a key). */
-class NodeSha256 {
-  private readonly hash;
-  constructor(secret?: SourceData) {
-    if (secret === undefined) this.hash = createHash('sha256');
-    else this.hash = createHmac('sha256', typeof secret === 'string' ? secret : Buffer.from(secret as Uint8Array));
-  }
-  update(data: Uint8Array | string): void {
-    this.hash.update(data);
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-}
-
-export function sha256Hex(data: Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
 }
 
 const signers = new Map<string, SignatureV4>();

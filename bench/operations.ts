@@ -4,7 +4,8 @@
  * rows do not depend on each other's order.
  */
 import { randomBytes } from 'node:crypto';
-import { sha256Hex, type BenchRequest } from './client.js';
+import { EMPTY_SHA256, sha256Hex } from '../src/protocol/sigv4.js';
+import type { BenchRequest } from './client.js';
 
 export interface BenchOperation {
   id: string;
@@ -39,7 +40,6 @@ function s3Put(path: string, body: Buffer, hash = sha256Hex(body)): BenchRequest
 }
 
 const EMPTY = Buffer.alloc(0);
-const EMPTY_HASH = sha256Hex(EMPTY);
 
 function s3Operations(size: number, sizeLabel: string, maxRequests: number): BenchOperation[] {
   const body = randomBytes(size);
@@ -47,20 +47,20 @@ function s3Operations(size: number, sizeLabel: string, maxRequests: number): Ben
   const putBucket = `bench-put-${sizeLabel.toLowerCase()}`;
   const getBucket = `bench-get-${sizeLabel.toLowerCase()}`;
   const puts = Array.from({ length: PUT_KEYS }, (_, k) => s3Put(`/${putBucket}/object-${k}`, body, hash));
-  const get: BenchRequest = { service: 's3', method: 'GET', path: `/${getBucket}/object`, headers: { 'x-amz-content-sha256': EMPTY_HASH } };
+  const get: BenchRequest = { service: 's3', method: 'GET', path: `/${getBucket}/object`, headers: { 'x-amz-content-sha256': EMPTY_SHA256 } };
   return [
     {
       id: `s3.PutObject.${sizeLabel}`,
       label: `S3 PutObject ${sizeLabel}`,
       maxRequests,
-      setup: [s3Put(`/${putBucket}`, EMPTY, EMPTY_HASH)],
+      setup: [s3Put(`/${putBucket}`, EMPTY, EMPTY_SHA256)],
       request: (i) => puts[i % PUT_KEYS],
     },
     {
       id: `s3.GetObject.${sizeLabel}`,
       label: `S3 GetObject ${sizeLabel}`,
       maxRequests,
-      setup: [s3Put(`/${getBucket}`, EMPTY, EMPTY_HASH), s3Put(`/${getBucket}/object`, body, hash)],
+      setup: [s3Put(`/${getBucket}`, EMPTY, EMPTY_SHA256), s3Put(`/${getBucket}/object`, body, hash)],
       request: () => get,
       expectedBytes: size,
     },
