@@ -56,6 +56,33 @@ describe('S3 multipart uploads', () => {
     await expect(s3.send(new ListPartsCommand({ Bucket: 'mpu', Key: 'big', UploadId }))).rejects.toMatchObject({ name: 'NoSuchUpload', $metadata: { httpStatusCode: 404 } });
   });
 
+  it('computes a FULL_OBJECT checksum over the whole content and checks the one the client claims', async () => {
+    const part1 = Buffer.alloc(5 * MiB, 'b');
+    const part2 = Buffer.from('end');
+    const crc = (data: Buffer) => {
+      const out = Buffer.alloc(4);
+      out.writeUInt32BE(new Crc32().update(data).digest() >>> 0);
+      return out.toString('base64');
+    };
+    const whole = crc(Buffer.concat([part1, part2]));
+    const upload = async (key: string) => {
+      const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'mpu', Key: key, ChecksumAlgorithm: 'CRC32', ChecksumType: 'FULL_OBJECT' }));
+      const p1 = await s3.send(new UploadPartCommand({ Bucket: 'mpu', Key: key, UploadId, PartNumber: 1, Body: part1, ChecksumAlgorithm: 'CRC32' }));
+      const p2 = await s3.send(new UploadPartCommand({ Bucket: 'mpu', Key: key, UploadId, PartNumber: 2, Body: part2, ChecksumAlgorithm: 'CRC32' }));
+      return { UploadId, Parts: [{ PartNumber: 1, ETag: p1.ETag, ChecksumCRC32: p1.ChecksumCRC32 }, { PartNumber: 2, ETag: p2.ETag, ChecksumCRC32: p2.ChecksumCRC32 }] };
+    };
+    const good = await upload('full');
+    const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket: 'mpu', Key: 'full', UploadId: good.UploadId, ChecksumCRC32: whole, ChecksumType: 'FULL_OBJECT', MultipartUpload: { Parts: good.Parts } }));
+    expect(done).toMatchObject({ ChecksumCRC32: whole, ChecksumType: 'FULL_OBJECT' });
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'mpu', Key: 'full', ChecksumMode: 'ENABLED' }));
+    expect(got.ChecksumCRC32).toBe(whole);
+    expect((await got.Body!.transformToByteArray()).length).toBe(5 * MiB + 3);
+    const bad = await upload('full-bad');
+    await expect(s3.send(new CompleteMultipartUploadCommand({ Bucket: 'mpu', Key: 'full-bad', UploadId: bad.UploadId, ChecksumCRC32: crc(part2), ChecksumType: 'FULL_OBJECT', MultipartUpload: { Parts: bad.Parts } })))
+      .rejects.toMatchObject({ name: 'BadDigest' });
+    await expect(s3.send(new HeadObjectCommand({ Bucket: 'mpu', Key: 'full-bad' }))).rejects.toMatchObject({ name: 'NotFound' });
+  });
+
   it('refuses small parts, unknown parts and out-of-order lists', async () => {
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'mpu', Key: 'bad' }));
     const a = await s3.send(new UploadPartCommand({ Bucket: 'mpu', Key: 'bad', UploadId, PartNumber: 1, Body: 'small' }));

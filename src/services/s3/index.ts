@@ -42,18 +42,28 @@ import { AwsError } from '../../core/errors.js';
 
 export type { S3Api, S3ObjectInfo } from './api.js';
 
+const model = loadModel('s3');
+/** Headers holding a digest of the body (not x-amz-checksum-mode/-type/-algorithm). */
+const BODY_CHECKSUM_HEADER = /^x-amz-checksum-(crc32|crc32c|crc64nvme|sha1|sha256|sha512|md5|xxhash64|xxhash3|xxhash128)$/;
+
 /**
- * Digests of whole (non-streaming) bodies: DeleteObjects, PutBucketTagging … carry a Content-MD5
- * or an x-amz-checksum-* header that must match what arrived. Streaming bodies are checked as they are stored.
+ * Digests of whole (non-streaming) bodies. A Content-MD5 always describes the body; x-amz-checksum-*
+ * headers do only on the operations the model marks checksum-required (DeleteObjects, PutBucketTagging …):
+ * on CompleteMultipartUpload they are the object's checksum. Streaming bodies are checked as they are stored.
  */
 function checkBufferedDigests(ctx: RequestContext): void {
   const { headers, body, stream } = ctx.http;
   if (stream) return;
+  const required = model.operations.get(ctx.operation)?.checksumRequired ?? false;
   const md5 = headers['content-md5'];
+  if (required && md5 === undefined && !Object.keys(headers).some((h) => BODY_CHECKSUM_HEADER.test(h))) {
+    throw e.invalidRequest('Missing required header for this request: Content-MD5');
+  }
   if (md5 !== undefined) {
     S3Core.checkContentMd5Form(md5);
     if (createHash('md5').update(body).digest('base64') !== md5) throw e.badDigest();
   }
+  if (!required) return;
   for (const algorithm of SUPPORTED_ALGORITHMS) {
     const claimed = headers[checksumHeader(algorithm)];
     if (claimed === undefined) continue;
@@ -63,16 +73,8 @@ function checkBufferedDigests(ctx: RequestContext): void {
   }
 }
 
-const model = loadModel('s3');
-/** Headers holding a digest of the body (not x-amz-checksum-mode/-type/-algorithm). */
-const BODY_CHECKSUM_HEADER = /^x-amz-checksum-(crc32|crc32c|crc64nvme|sha1|sha256|sha512|md5|xxhash64|xxhash3|xxhash128)$/;
-
 /** Checks every operation shares: key length, the expected bucket owner, digests of buffered bodies. */
 function checkCommon(input: { Key?: string; ExpectedBucketOwner?: string }, ctx: RequestContext): void {
-  if (model.operations.get(ctx.operation)?.checksumRequired && ctx.http.headers['content-md5'] === undefined
-    && !Object.keys(ctx.http.headers).some((h) => BODY_CHECKSUM_HEADER.test(h))) {
-    throw e.invalidRequest('Missing required header for this request: Content-MD5');
-  }
   if (input.Key !== undefined && Buffer.byteLength(input.Key) > 1024) {
     throw new AwsError('KeyTooLongError', 'Your key is too long', { status: 400, fields: { MaxSizeAllowed: 1024, Size: Buffer.byteLength(input.Key) } });
   }

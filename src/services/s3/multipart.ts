@@ -11,7 +11,7 @@ import type { Handlers, RequestContext } from '../../protocol/types.js';
 import { withResponse } from '../../protocol/codecs/rest-xml.js';
 import type { UploadRow } from './store.js';
 import { S3Core, owner, quoteEtag, unquoteEtag } from './core.js';
-import { attributesFrom, checkReadableClass, checkUploadSize, checksumMember, copySourceConditions, digestExpectations, parseCopySource, resolveRange, type AttributeInput } from './objects.js';
+import { attributesFrom, checkReadableClass, checkUploadSize, checksumMember, claimedChecksum, copySourceConditions, digestExpectations, parseCopySource, resolveRange, type AttributeInput } from './objects.js';
 import { Checksum, compositeChecksum, parseAlgorithm, type ChecksumAlgorithm } from './checksums.js';
 import * as e from './errors.js';
 
@@ -123,7 +123,7 @@ export function multipartHandlers(core: S3Core): Handlers {
         const found = stored.get(number);
         const etag = part.ETag ?? '';
         if (!found || unquoteEtag(found.etag) !== unquoteEtag(etag)) throw e.invalidPart(row.upload_id, number, etag);
-        const claimed = algorithm ? (part as Record<string, unknown>)[`Checksum${algorithm}`] : undefined;
+        const claimed = algorithm ? claimedChecksum(part, algorithm) : undefined;
         if (claimed !== undefined && claimed !== found.checksum_value) throw e.invalidPart(row.upload_id, number, etag);
         return found;
       });
@@ -141,6 +141,12 @@ export function multipartHandlers(core: S3Core): Handlers {
       let checksum: { algorithm: string; value: string; type: string } | undefined;
       if (algorithm && fullObject) checksum = { algorithm, value: fullObject.base64(), type: 'FULL_OBJECT' };
       else if (algorithm && parts.every((p) => p.checksum_value)) checksum = { algorithm, value: compositeChecksum(algorithm, parts.map((p) => p.checksum_value!)), type: 'COMPOSITE' };
+      // The object's own checksum, when the client sent one, must match what the parts add up to.
+      const claimed = algorithm ? claimedChecksum(input, algorithm) : undefined;
+      if (claimed !== undefined && claimed !== checksum?.value && `${claimed}-${parts.length}` !== checksum?.value) {
+        rt.store.blobs.delete(blob.id);
+        throw e.badChecksum(algorithm!);
+      }
       // The upload's rows go in the same transaction as the object's; its part blobs after the commit.
       let partBlobs: string[] = [];
       const attributes: UploadRow = row;

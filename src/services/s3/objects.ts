@@ -110,6 +110,11 @@ export function digestExpectations(input: DigestInput, ctx: RequestContext, fall
   };
 }
 
+/** The value a request or part element gives for `algorithm`. */
+export function claimedChecksum(source: Pick<DigestInput, 'ChecksumCRC32' | 'ChecksumCRC32C' | 'ChecksumSHA1' | 'ChecksumSHA256'>, algorithm: ChecksumAlgorithm): string | undefined {
+  return { CRC32: source.ChecksumCRC32, CRC32C: source.ChecksumCRC32C, SHA1: source.ChecksumSHA1, SHA256: source.ChecksumSHA256 }[algorithm];
+}
+
 /** `{ ChecksumCRC32: value }` for an algorithm/value pair. */
 export function checksumMember(algorithm: string | null | undefined, value: string | null | undefined): Record<string, string> {
   return algorithm && value ? { [`Checksum${algorithm}`]: value } : {};
