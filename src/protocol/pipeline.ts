@@ -13,6 +13,7 @@ import { compileRoutes, type RestRouter } from './codecs/rest.js';
 import type { Operation, ServiceModel } from './model.js';
 import type { CredentialLookup, Handlers, HttpRequest, HttpResponse, RequestContext } from './types.js';
 import { parseSigV4, verifySigV4, unknownAccessKey, sha256Hex, type AuthStyle, type SigV4Auth } from './sigv4.js';
+import { parseSigV2Query, verifySigV2Query, type SigV2QueryAuth } from './sigv2.js';
 import { verifiedBody } from './body.js';
 import { validateInput } from './validate.js';
 import { AwsError, notImplemented } from '../core/errors.js';
@@ -218,6 +219,8 @@ export class Pipeline {
   private async authenticate(service: Prepared, op: Operation, req: HttpRequest): Promise<{ principal: Principal; region: string; signing?: { key: Uint8Array; auth: SigV4Auth } }> {
     const auth = parseSigV4(req, service.style);
     if (!auth) {
+      const legacy = service.style === 's3' ? parseSigV2Query(req) : undefined;
+      if (legacy) return { principal: this.authenticateSigV2(req, legacy), region: DEFAULT_REGION };
       if (op.unsigned) return { principal: anonymous(), region: DEFAULT_REGION };
       throw service.style === 's3'
         ? new AwsError('AccessDenied', 'Anonymous access is not allowed: sign requests with SigV4 (the default credentials test/test work).', { status: 403 })
@@ -239,6 +242,18 @@ export class Pipeline {
     }
     const key = await verifySigV4({ ...req, path: req.signedPath ?? req.path }, auth, credential, { style: service.style, now, host: req.headers.host ?? '' });
     return { principal: credential.principal, region: isRegion(auth.region) ? auth.region : DEFAULT_REGION, signing: { key, auth } };
+  }
+
+  /** S3 presigned URLs in the legacy SigV2 form (`aws s3 presign` of the aws CLI v1). */
+  private authenticateSigV2(req: HttpRequest, auth: SigV2QueryAuth): Principal {
+    const credential = this.opts.credentials(auth.accessKeyId);
+    if (!credential || credential.active === false) throw unknownAccessKey('s3');
+    if (credential.sessionToken !== undefined && auth.sessionToken !== credential.sessionToken) {
+      throw new AwsError('InvalidToken', 'The provided token is malformed or otherwise invalid.', { status: 400 });
+    }
+    // SigV2 signs the path-style resource (`/bucket/key`) even for virtual-hosted requests.
+    verifySigV2Query(req, req.path, auth, credential, this.opts.clock.now());
+    return credential.principal;
   }
 
   private errorResponse(err: unknown, service: Prepared | undefined, requestId: string, where: string): HttpResponse {

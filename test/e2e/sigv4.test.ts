@@ -8,6 +8,7 @@ import { STSClient, GetCallerIdentityCommand, GetSessionTokenCommand } from '@aw
 import { IAMClient, CreateUserCommand, CreateAccessKeyCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { S3Client, ListBucketsCommand, CreateBucketCommand, PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { createHmac } from 'node:crypto';
 import { startTestServer, type TestServer } from '../helpers.js';
 import { signedRequest, sign, send, presign, requests, parseResponse, type RawRequest } from './raw-request.js';
 
@@ -82,6 +83,35 @@ describe('SigV4', () => {
         const parsed = parseResponse(res.status, {}, Buffer.from(await res.text()));
         expect({ service, status: parsed.status, code: parsed.code, message: parsed.message }).toEqual({ service, status: 403, code: 'AccessDenied', message: 'Request has expired' });
       }
+    });
+
+    it('serves the legacy SigV2 presigned URLs of `aws s3 presign` (aws CLI v1)', async () => {
+      const s3 = new S3Client(server.clientConfig);
+      await s3.send(new CreateBucketCommand({ Bucket: 'sigv2-bucket' }));
+      await s3.send(new PutObjectCommand({ Bucket: 'sigv2-bucket', Key: 'dir/a b+c.txt', Body: 'legacy' }));
+      const { stdout } = await server.aws(['s3', 'presign', 's3://sigv2-bucket/dir/a b+c.txt', '--expires-in', '120']);
+      const url = new URL(stdout.trim());
+      expect(url.searchParams.get('AWSAccessKeyId')).toBe('test');
+      const res = await fetch(url);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe('legacy');
+
+      const tampered = new URL(url);
+      tampered.searchParams.set('Expires', String(Number(url.searchParams.get('Expires')) + 1000));
+      const bad = await fetch(tampered);
+      expect(bad.status).toBe(403);
+      expect(await bad.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
+    });
+
+    it('refuses an expired SigV2 presigned URL', async () => {
+      const expires = Math.floor(Date.now() / 1000) - 60;
+      const path = '/sigv2-bucket/dir/x';
+      const signature = createHmac('sha1', 'test').update(`GET\n\n\n${expires}\n${path}`).digest('base64');
+      const res = await fetch(`${server.url}${path}?AWSAccessKeyId=test&Expires=${expires}&Signature=${encodeURIComponent(signature)}`);
+      expect(res.status).toBe(403);
+      const text = await res.text();
+      expect(text).toContain('<Code>AccessDenied</Code>');
+      expect(text).toContain('<Message>Request has expired</Message>');
     });
 
     it('refuses X-Amz-Expires beyond seven days', async () => {
