@@ -11,7 +11,7 @@ import type { Handlers, RequestContext } from '../../protocol/types.js';
 import { withResponse } from '../../protocol/codecs/rest-xml.js';
 import type { UploadRow } from './store.js';
 import { S3Core, owner, quoteEtag, unquoteEtag } from './core.js';
-import { attributesFrom, checkReadableClass, checkUploadSize, checksumMember, claimedChecksum, copySourceConditions, digestExpectations, parseCopySource, resolveRange, type AttributeInput } from './objects.js';
+import { attributesFrom, checkReadableClass, checkUploadSize, checksumMember, claimedChecksum, copySourceConditions, digestExpectations, parseCopySource, resolveRange } from './objects.js';
 import { Checksum, compositeChecksum, parseAlgorithm, type ChecksumAlgorithm } from './checksums.js';
 import * as e from './errors.js';
 
@@ -67,7 +67,7 @@ export function multipartHandlers(core: S3Core): Handlers {
       }
       const uploadId = randomBytes(48).toString('base64url');
       store.insertUpload({
-        ...attributesFrom(input as AttributeInput, algorithm ?? null),
+        ...attributesFrom(input, algorithm ?? null),
         checksum_type: checksumType ?? null,
         upload_id: uploadId,
         bucket: input.Bucket!,

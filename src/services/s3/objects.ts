@@ -28,8 +28,6 @@ export interface AttributeInput {
   StorageClass?: string;
   Metadata?: Record<string, string>;
   Tagging?: string;
-  ChecksumAlgorithm?: string;
-  ChecksumType?: string;
 }
 
 const STORAGE_CLASSES = new Set([
@@ -255,7 +253,7 @@ export function objectHandlers(core: S3Core): Handlers {
     async PutObject(input: PutObjectRequest & { Body: Readable }, ctx: RequestContext): Promise<PutObjectOutput> {
       const bucket = core.bucket(input.Bucket!, ctx.account);
       checkUploadSize(ctx);
-      const attributes = attributesFrom(input as AttributeInput);
+      const attributes = attributesFrom(input);
       checkWriteConditions(bucket.name, input.Key!, input);
       const { blob, checksum } = await core.ingest(input.Body, digestExpectations(input, ctx));
       checkWriteConditions(bucket.name, input.Key!, input);
@@ -375,7 +373,7 @@ export function objectHandlers(core: S3Core): Handlers {
         throw e.invalidRequest("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
       }
       const algorithm = input.ChecksumAlgorithm ? parseAlgorithm(input.ChecksumAlgorithm) : (row.checksum_algorithm as ChecksumAlgorithm | null) ?? undefined;
-      const copied = replaceMetadata ? attributesFrom(input as AttributeInput) : {
+      const copied = replaceMetadata ? attributesFrom(input) : {
         content_type: row.content_type, content_encoding: row.content_encoding, content_disposition: row.content_disposition,
         content_language: row.content_language, cache_control: row.cache_control, expires: row.expires,
         website_redirect: input.WebsiteRedirectLocation ?? row.website_redirect, storage_class: input.StorageClass ?? row.storage_class,
