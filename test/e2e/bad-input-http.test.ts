@@ -97,6 +97,12 @@ describe('malformed HTTP', () => {
     }
   });
 
+  it('a chunked (Transfer-Encoding) body is read whole', async () => {
+    const prepared = await sign(server.url, requests.json('ssm', 'AmazonSSM', 'PutParameter', { Name: '/http/chunked', Value: 'c'.repeat(8000), Type: 'String', Tier: 'Advanced' }));
+    const res = await send(server.url, { ...prepared, headers: { ...prepared.headers, 'transfer-encoding': 'chunked' } });
+    expect(res.status, res.text).toBe(200);
+  });
+
   it('Expect: 100-continue gets 100 Continue, then the answer', async () => {
     const prepared = await sign(server.url, requests.json('ssm', 'AmazonSSM', 'PutParameter', { Name: '/http/continue', Value: 'v', Type: 'String' }));
     const body = String(prepared.body);
