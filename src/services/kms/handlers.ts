@@ -3,8 +3,8 @@ import { constants, createHash, createHmac, createPublicKey, generateKeyPairSync
 import type * as K from '@aws-sdk/client-kms';
 import type { Handlers, RequestContext, Runtime } from '../../protocol/types.js';
 import { AwsError } from '../../core/errors.js';
-import type { GrantRow, KeyRow, KmsStore } from './store.js';
 import { hex } from '../../core/ids.js';
+import type { GrantRow, KeyRow, KmsStore } from './store.js';
 import { KeyRing, aliasArn, keyArn, type Scope } from './keys.js';
 import { acceptImportedMaterial, isSupportedSpec, privateKey, publicKeyDer, supportsUsage } from './specs.js';
 import { WRAPPING_ALGORITHMS, unwrapKeyMaterial } from './import.js';
@@ -107,9 +107,6 @@ function grantIdOfToken(token: string): string {
   }
   throw new AwsError('InvalidGrantTokenException', 'The grant token is invalid.');
 }
-
-/** PSS salt length is the digest length, as KMS signs. */
-const PSS_SALT = { sha256: 32, sha384: 48, sha512: 64 } as Record<string, number>;
 
 export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Handlers {
   const tuple = (scope: Scope): [string, string] => [scope.account, scope.region];
@@ -241,7 +238,8 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
   }
 
   function signOptions(key: KeyObject, algorithm: string) {
-    if (algorithm.startsWith('RSASSA_PSS')) return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: PSS_SALT[HASH_OF[algorithm]] };
+    // KMS signs PSS with a salt as long as the digest.
+    if (algorithm.startsWith('RSASSA_PSS')) return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: DIGEST_LENGTH[HASH_OF[algorithm]] };
     if (algorithm.startsWith('RSASSA_PKCS1')) return { key, padding: constants.RSA_PKCS1_PADDING };
     if (algorithm.startsWith('ECDSA')) return { key, dsaEncoding: 'der' as const };
     return { key };
@@ -296,11 +294,12 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
     return page(grants.filter((g) => g.grant_id > after).slice(0, max + 1), max, (g) => g.grant_id);
   }
 
-  function grantOfKey(scope: Scope, keyId: string, grantId: string): { key: KeyRow; grant: GrantRow } {
+  /** The grant `grantId` of the key `keyId` names (key id or ARN). */
+  function grantOfKey(scope: Scope, keyId: string, grantId: string): GrantRow {
     const key = keys.resolve(scope, keyId);
     const grant = store.getGrant(tuple(scope), grantId);
     if (!grant || grant.key_id !== key.key_id) throw new AwsError('NotFoundException', `Grant ID ${grantId} not found`);
-    return { key, grant };
+    return grant;
   }
 
   function rotationStatus(scope: Scope, row: KeyRow): K.GetKeyRotationStatusResponse {
@@ -513,7 +512,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       if (input.Recipient) throw new AwsError('UnsupportedOperationException', 'Recipient (attested decryption) is not supported by Drydock.');
       const length = dataKeyLength(input);
       const row = keys.resolve(scope, input.KeyId!, { allowAlias: true, createAwsManaged: true });
-      const plaintext = keys.random(length);
+      const plaintext = randomBytes(length);
       const blob = keys.encrypt(scope, row, plaintext, input.EncryptionContext, 'GenerateDataKey');
       if (input.DryRun) throw dryRun();
       keys.recordUse(scope, row, 'GenerateDataKey', ctx.requestId);
@@ -524,7 +523,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       const scope = scopeOf(ctx);
       const length = dataKeyLength(input);
       const row = keys.resolve(scope, input.KeyId!, { allowAlias: true, createAwsManaged: true });
-      const blob = keys.encrypt(scope, row, keys.random(length), input.EncryptionContext, 'GenerateDataKeyWithoutPlaintext');
+      const blob = keys.encrypt(scope, row, randomBytes(length), input.EncryptionContext, 'GenerateDataKeyWithoutPlaintext');
       if (input.DryRun) throw dryRun();
       keys.recordUse(scope, row, 'GenerateDataKeyWithoutPlaintext', ctx.requestId);
       return { CiphertextBlob: blob, KeyId: keyArn(scope, row.key_id) };
@@ -555,7 +554,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       if (input.CustomKeyStoreId !== undefined) throw new AwsError('CustomKeyStoreNotFoundException', `Custom key store ${input.CustomKeyStoreId} does not exist.`);
       if (input.Recipient) throw new AwsError('UnsupportedOperationException', 'Recipient (attested decryption) is not supported by Drydock.');
       if (input.NumberOfBytes === undefined) throw new AwsError('ValidationException', 'Please specify the number of bytes.');
-      return { Plaintext: keys.random(input.NumberOfBytes) };
+      return { Plaintext: randomBytes(input.NumberOfBytes) };
     },
 
     Sign(input: K.SignRequest, ctx): K.SignResponse {
@@ -739,7 +738,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
         if (!store.getGrant(tuple(scope), grantId)) throw new AwsError('NotFoundException', `Grant ID ${grantId} not found`);
       } else {
         if (input.KeyId === undefined || input.GrantId === undefined) throw new AwsError('ValidationException', 'Specify either GrantToken, or both KeyId and GrantId.');
-        grantId = grantOfKey(scope, input.KeyId, input.GrantId).grant.grant_id;
+        grantId = grantOfKey(scope, input.KeyId, input.GrantId).grant_id;
       }
       if (input.DryRun) throw dryRun();
       store.tx(() => store.deleteGrant(tuple(scope), grantId));
@@ -748,7 +747,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
 
     RevokeGrant(input: K.RevokeGrantRequest, ctx) {
       const scope = scopeOf(ctx);
-      const { grant } = grantOfKey(scope, input.KeyId!, input.GrantId!);
+      const grant = grantOfKey(scope, input.KeyId!, input.GrantId!);
       if (input.DryRun) throw dryRun();
       store.tx(() => store.deleteGrant(tuple(scope), grant.grant_id));
       return {};

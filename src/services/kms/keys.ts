@@ -3,7 +3,6 @@
  * (including AWS managed keys on first use), lazy deletion and rotation, and symmetric encryption.
  * Shared by the handlers and by the api other services call.
  */
-import { randomBytes } from 'node:crypto';
 import { AwsError } from '../../core/errors.js';
 import { arn, parseArn } from '../../core/arn.js';
 import { hex, uuid } from '../../core/ids.js';
@@ -296,11 +295,6 @@ export class KeyRing {
     const plaintext = material ? open(material.material, blob, context) : undefined;
     if (!material || !plaintext) throw new AwsError('InvalidCiphertextException', 'The ciphertext is invalid or the encryption context does not match.');
     return { plaintext, row, materialId: material.material_id };
-  }
-
-  /** Random bytes from the CSPRNG. */
-  random(bytes: number): Buffer {
-    return randomBytes(bytes);
   }
 
   /** Facts about a key spec for DescribeKey and friends. */
