@@ -91,7 +91,9 @@ export class Pipeline {
       operation = routed.op.name;
       response = await this.execute(service, routed.op, routed.labels, req, incoming, requestId);
     } catch (err) {
-      response = this.errorResponse(err, service, requestId, `${service?.name ?? '?'}.${operation || '?'}`);
+      // A client that hung up mid-body is not a server fault (and will never see the answer).
+      const clientGone = !(err instanceof AwsError) && incoming.destroyed && !incoming.complete;
+      response = this.errorResponse(clientGone ? incompleteBody() : err, service, requestId, `${service?.name ?? '?'}.${operation || '?'}`);
     }
     // Whatever was not read of the body (errors before a streaming upload was consumed) is drained
     // so the connection stays usable.
@@ -314,10 +316,10 @@ export function readBody(incoming: IncomingMessage, max: number): Promise<Buffer
       chunks.push(chunk);
     });
     incoming.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
-    incoming.on('error', reject);
     // A client that disconnects mid-body: settle (the answer goes nowhere) instead of waiting forever.
+    incoming.on('error', () => reject(incompleteBody()));
     incoming.on('close', () => {
-      if (!incoming.complete) reject(new AwsError('IncompleteBody', 'The request body terminated unexpectedly.', { status: 400 }));
+      if (!incoming.complete) reject(incompleteBody());
     });
   });
 }
@@ -330,6 +332,10 @@ function checkPayloadHash(req: HttpRequest): void {
   if (actual !== declared.toLowerCase()) {
     throw new AwsError('XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.", { status: 400, fields: { ClientComputedContentSHA256: declared, S3ComputedContentSHA256: actual } });
   }
+}
+
+function incompleteBody(): AwsError {
+  return new AwsError('IncompleteBody', 'The request body terminated before the length the client declared.', { status: 400 });
 }
 
 function tooLarge(max: number): AwsError {
