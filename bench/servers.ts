@@ -67,9 +67,12 @@ export function treeRss(pid: number): number {
 const IDENTITY = { service: 'sts', method: 'POST' as const, path: '/', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body: Buffer.from('Action=GetCallerIdentity&Version=2011-06-15') };
 
 async function waitForFirstAnswer(child: ChildProcess, port: number, identity: SignedRequest, spawnedAt: number, output: () => string): Promise<number> {
+  let spawnError: Error | undefined;
+  child.once('error', (err) => (spawnError = err));
   const agent = new Agent({ keepAlive: false });
   try {
     for (;;) {
+      if (spawnError) throw new Error(`cannot run ${child.spawnfile}: ${spawnError.message}`);
       if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode} before answering: ${output()}`);
       if (performance.now() - spawnedAt > FIRST_ANSWER_TIMEOUT_MS) throw new Error(`no answer within ${FIRST_ANSWER_TIMEOUT_MS} ms: ${output()}`);
       try {
