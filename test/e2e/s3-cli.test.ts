@@ -23,7 +23,7 @@ describe('S3 through the aws CLI', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('mb, cp (small and 20 MB multipart), ls and round trip', async () => {
+  it('mb, cp (small and 20 MB multipart), ls, presign and round trip', async () => {
     await server.aws(['s3', 'mb', 's3://cli-bucket']);
     const small = join(dir, 'small.txt');
     writeFileSync(small, 'small file\n');
@@ -45,6 +45,8 @@ describe('S3 through the aws CLI', () => {
     expect(buckets).toContain('cli-bucket');
     const prefixed = (await server.aws(['s3', 'ls', 's3://cli-bucket/docs/'])).stdout;
     expect(prefixed).toMatch(/11 small\.txt/);
+    const url = (await server.aws(['s3', 'presign', 's3://cli-bucket/docs/small.txt'])).stdout.trim();
+    expect(await (await fetch(url)).text()).toBe('small file\n');
   });
 
   it('sync uploads only what changed, and rb --force empties and removes the bucket', async () => {
