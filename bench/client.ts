@@ -39,7 +39,7 @@ export interface Answer {
   bytes: number;
   /** From the request being handed to the socket to the last response byte. */
   ms: number;
-  /** The start of the body of a non-2xx answer, to say what went wrong. */
+  /** What went wrong, for a non-2xx answer: its AWS error code, or the start of its body. */
   error?: string;
 }
 
