@@ -161,8 +161,9 @@ describe('S3 objects', () => {
     for (const k of ['d1', 'd2', 'd3']) await s3.send(new PutObjectCommand({ Bucket: 'objects', Key: k, Body: k }));
     const del = await s3.send(new DeleteObjectCommand({ Bucket: 'objects', Key: 'd1' }));
     expect(del.$metadata.httpStatusCode).toBe(204);
-    const batch = await s3.send(new DeleteObjectsCommand({ Bucket: 'objects', Delete: { Objects: [{ Key: 'd2' }, { Key: 'never-existed' }] } }));
+    const batch = await s3.send(new DeleteObjectsCommand({ Bucket: 'objects', Delete: { Objects: [{ Key: 'd2' }, { Key: 'never-existed' }, { Key: 'd3', VersionId: 'bad' }] } }));
     expect(batch.Deleted?.map((d) => d.Key)).toEqual(['d2', 'never-existed']);
+    expect(batch.Errors).toEqual([{ Key: 'd3', VersionId: 'bad', Code: 'InvalidArgument', Message: 'Invalid version id specified' }]);
     const quiet = await s3.send(new DeleteObjectsCommand({ Bucket: 'objects', Delete: { Objects: [{ Key: 'd3' }], Quiet: true } }));
     expect(quiet.Deleted ?? []).toEqual([]);
     const left = await s3.send(new ListObjectsV2Command({ Bucket: 'objects', Prefix: 'd' }));

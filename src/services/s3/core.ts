@@ -89,6 +89,11 @@ export interface Ingested {
   checksum?: { algorithm: ChecksumAlgorithm; value: string };
 }
 
+export interface DeleteOutcome {
+  deleteMarker: boolean;
+  versionId?: string;
+}
+
 export interface ObjectScope {
   account: string;
   region: string;
@@ -192,39 +197,65 @@ export class S3Core {
    * DeleteObject semantics: a version id deletes that version for good; otherwise an
    * unversioned bucket loses the object, a versioned one gets a delete marker.
    */
-  deleteObject(bucketName: string, key: string, account: string, versionId?: string): { deleteMarker: boolean; versionId?: string } {
+  deleteObject(bucketName: string, key: string, account: string, versionId?: string): DeleteOutcome {
+    const [outcome] = this.deleteObjects(bucketName, account, [{ key, versionId }]);
+    if ('error' in outcome) throw outcome.error;
+    return outcome;
+  }
+
+  /**
+   * Deletes several objects in one transaction (DeleteObjects): each item succeeds or fails on its
+   * own (a savepoint each); blobs go only after the commit, so a crash never leaves a row without its blob.
+   */
+  deleteObjects(bucketName: string, account: string, items: { key: string; versionId?: string }[]): (DeleteOutcome | { error: AwsError })[] {
     const blobs: string[] = [];
-    const outcome = this.store.tx(() => {
+    const outcomes = this.store.tx(() => {
       const bucket = this.bucket(bucketName, account);
-      if (versionId !== undefined) {
-        const row = this.store.version(bucketName, key, checkVersionId(versionId));
-        if (!row) return { deleteMarker: false, versionId };
-        this.store.deleteVersion(row);
-        if (row.blob_id) blobs.push(row.blob_id);
-        return { deleteMarker: row.delete_marker === 1, versionId };
-      }
-      if (!bucket.versioning) {
-        const row = this.store.latest(bucketName, key);
-        if (row) {
-          this.store.deleteVersion(row);
-          if (row.blob_id) blobs.push(row.blob_id);
+      return items.map(({ key, versionId }) => {
+        try {
+          return this.store.tx(() => this.deleteRows(bucket, key, account, versionId, blobs));
+        } catch (err) {
+          if (err instanceof AwsError) return { error: err };
+          throw err;
         }
-        return { deleteMarker: false };
-      }
-      const markerId = bucket.versioning === 'Enabled' ? newVersionId() : NULL_VERSION;
-      const replaced = this.store.putVersion({
-        bucket: bucketName, key, version_id: markerId, delete_marker: 1, blob_id: null, size: 0, etag: '',
-        last_modified: this.now(), content_type: null, content_encoding: null, content_disposition: null,
-        content_language: null, cache_control: null, expires: null, website_redirect: null, storage_class: 'STANDARD',
-        metadata: '{}', tags: '[]', checksum_algorithm: null, checksum_type: null, checksum_value: null,
-        parts_count: null, part_sizes: null, owner_account: account,
       });
-      if (replaced) blobs.push(replaced);
-      return { deleteMarker: true, versionId: markerId };
     });
     for (const id of blobs) this.rt.store.blobs.delete(id);
-    this.notify(bucketName, 'Object Deleted', { key, 'version-id': outcome.versionId, 'deletion-type': outcome.deleteMarker ? 'Delete Marker Created' : 'Permanently Deleted' });
-    return outcome;
+    items.forEach(({ key }, i) => {
+      const outcome = outcomes[i];
+      if ('error' in outcome) return;
+      this.notify(bucketName, 'Object Deleted', { key, 'version-id': outcome.versionId, 'deletion-type': outcome.deleteMarker ? 'Delete Marker Created' : 'Permanently Deleted' });
+    });
+    return outcomes;
+  }
+
+  /** The row changes of one delete; blobs no longer referenced are added to `blobs`. */
+  private deleteRows(bucket: BucketRow, key: string, account: string, versionId: string | undefined, blobs: string[]): DeleteOutcome {
+    if (versionId !== undefined) {
+      const row = this.store.version(bucket.name, key, checkVersionId(versionId));
+      if (!row) return { deleteMarker: false, versionId };
+      this.store.deleteVersion(row);
+      if (row.blob_id) blobs.push(row.blob_id);
+      return { deleteMarker: row.delete_marker === 1, versionId };
+    }
+    if (!bucket.versioning) {
+      const row = this.store.latest(bucket.name, key);
+      if (row) {
+        this.store.deleteVersion(row);
+        if (row.blob_id) blobs.push(row.blob_id);
+      }
+      return { deleteMarker: false };
+    }
+    const markerId = bucket.versioning === 'Enabled' ? newVersionId() : NULL_VERSION;
+    const replaced = this.store.putVersion({
+      bucket: bucket.name, key, version_id: markerId, delete_marker: 1, blob_id: null, size: 0, etag: '',
+      last_modified: this.now(), content_type: null, content_encoding: null, content_disposition: null,
+      content_language: null, cache_control: null, expires: null, website_redirect: null, storage_class: 'STANDARD',
+      metadata: '{}', tags: '[]', checksum_algorithm: null, checksum_type: null, checksum_value: null,
+      parts_count: null, part_sizes: null, owner_account: account,
+    });
+    if (replaced) blobs.push(replaced);
+    return { deleteMarker: true, versionId: markerId };
   }
 
   /**

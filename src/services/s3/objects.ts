@@ -336,24 +336,23 @@ export function objectHandlers(core: S3Core): Handlers {
     DeleteObjects(input: DeleteObjectsRequest, ctx: RequestContext): DeleteObjectsOutput {
       const objects = input.Delete?.Objects;
       if (!objects || objects.length === 0 || objects.length > 1000) throw e.malformedXml();
-      core.bucket(input.Bucket!, ctx.account);
+      if (objects.some((o) => !o.Key)) throw e.malformedXml();
+      const outcomes = core.deleteObjects(input.Bucket!, ctx.account, objects.map((o) => ({ key: o.Key!, versionId: o.VersionId })));
       const deleted: DeletedObject[] = [];
       const errors: DeleteError[] = [];
-      for (const object of objects) {
-        if (!object.Key) throw e.malformedXml();
-        try {
-          const outcome = core.deleteObject(input.Bucket!, object.Key, ctx.account, object.VersionId);
-          deleted.push({
-            Key: object.Key,
-            VersionId: object.VersionId,
-            DeleteMarker: outcome.deleteMarker || undefined,
-            DeleteMarkerVersionId: outcome.deleteMarker ? outcome.versionId : undefined,
-          });
-        } catch (err) {
-          if (!(err instanceof AwsError)) throw err;
-          errors.push({ Key: object.Key, VersionId: object.VersionId, Code: err.code, Message: err.message });
+      objects.forEach((object, i) => {
+        const outcome = outcomes[i];
+        if ('error' in outcome) {
+          errors.push({ Key: object.Key, VersionId: object.VersionId, Code: outcome.error.code, Message: outcome.error.message });
+          return;
         }
-      }
+        deleted.push({
+          Key: object.Key,
+          VersionId: object.VersionId,
+          DeleteMarker: outcome.deleteMarker || undefined,
+          DeleteMarkerVersionId: outcome.deleteMarker ? outcome.versionId : undefined,
+        });
+      });
       return withResponse({ Deleted: input.Delete!.Quiet ? undefined : deleted, Errors: errors.length ? errors : undefined }, { xmlRoot: 'DeleteResult' });
     },
 
