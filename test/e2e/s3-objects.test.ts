@@ -44,6 +44,17 @@ describe('S3 objects', () => {
     expect(head).toMatchObject({ ContentLength: 5, ETag: put.ETag, ContentType: 'text/plain' });
   });
 
+  it('round-trips keys with characters that need encoding', async () => {
+    const keys = ['folder/', 'ü nicode/ε.txt', 'percent%20literal', 'plus+sign', 'q?x=1', 'hash#tag', 'semi;colon', "quote'd", 'a//double', '(paren) [bracket] {brace}', 'tilde~star*'];
+    for (const Key of keys) {
+      await s3.send(new PutObjectCommand({ Bucket: 'objects', Key, Body: Key }));
+      expect(await (await s3.send(new GetObjectCommand({ Bucket: 'objects', Key }))).Body!.transformToString()).toBe(Key);
+    }
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'objects' }));
+    for (const Key of keys) expect(listed.Contents?.map((c) => c.Key)).toContain(Key);
+    await s3.send(new DeleteObjectsCommand({ Bucket: 'objects', Delete: { Objects: keys.map((Key) => ({ Key })) } }));
+  });
+
   it('streams a body the SDK sends aws-chunked with a CRC32 trailer and returns checksums on request', async () => {
     const data = Buffer.alloc(300_000, 7);
     const watched = new S3Client(server.clientConfig);
