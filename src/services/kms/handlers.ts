@@ -4,6 +4,7 @@ import type * as K from '@aws-sdk/client-kms';
 import type { Handlers, RequestContext, Runtime } from '../../protocol/types.js';
 import { AwsError } from '../../core/errors.js';
 import { hex } from '../../core/ids.js';
+import { isRegion } from '../../core/accounts.js';
 import type { GrantRow, KeyRow, KmsStore } from './store.js';
 import { KeyRing, aliasArn, keyArn, type Scope } from './keys.js';
 import { acceptImportedMaterial, isSupportedSpec, privateKey, publicKeyDer, supportsUsage } from './specs.js';
@@ -131,14 +132,42 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       KeySpec: row.key_spec as K.KeySpec,
       ...(keys.info(row) as Pick<K.KeyMetadata, 'EncryptionAlgorithms' | 'SigningAlgorithms' | 'MacAlgorithms'>),
       MultiRegion: row.multi_region === 1,
-      MultiRegionConfiguration: row.multi_region ? { MultiRegionKeyType: 'PRIMARY', PrimaryKey: { Arn: arnText, Region: scope.region }, ReplicaKeys: [] } : undefined,
+      MultiRegionConfiguration: row.multi_region ? multiRegionConfiguration(scope, row) : undefined,
+      PendingDeletionWindowInDays: row.key_state === 'PendingReplicaDeletion' ? row.pending_window_days! : undefined,
       CurrentKeyMaterialId: row.key_spec === 'SYMMETRIC_DEFAULT' ? keys.currentMaterialId(scope, row) : undefined,
     };
   }
 
-  /** Management operations refuse keys pending deletion. */
+  function multiRegionConfiguration(scope: Scope, row: KeyRow): K.MultiRegionConfiguration {
+    const primaryRegion = row.primary_region!;
+    const arnIn = (region: string) => keyArn({ account: scope.account, region }, row.key_id);
+    return {
+      MultiRegionKeyType: primaryRegion === scope.region ? 'PRIMARY' : 'REPLICA',
+      PrimaryKey: { Arn: arnIn(primaryRegion), Region: primaryRegion },
+      ReplicaKeys: store
+        .keyInAllRegions(scope.account, row.key_id)
+        .filter((r) => r.region !== primaryRegion)
+        .map((r) => ({ Arn: arnIn(r.region), Region: r.region })),
+    };
+  }
+
+  /** Management operations refuse keys pending deletion (or waiting for their replicas' deletion). */
   function assertNotPendingDeletion(scope: Scope, row: KeyRow): void {
     if (row.key_state === 'PendingDeletion') throw new AwsError('KMSInvalidStateException', `${keyArn(scope, row.key_id)} is pending deletion.`);
+    if (row.key_state === 'PendingReplicaDeletion') throw new AwsError('KMSInvalidStateException', `${keyArn(scope, row.key_id)} is pending replica deletion.`);
+  }
+
+  /** Multi-Region keys share rotation, which only their primary key manages. */
+  function assertNotReplica(scope: Scope, row: KeyRow, operation: string): void {
+    if (row.multi_region && row.primary_region !== scope.region) {
+      throw new AwsError('UnsupportedOperationException', `${keyArn(scope, row.key_id)} is a multi-Region replica key; call ${operation} on its primary key in ${row.primary_region}.`);
+    }
+  }
+
+  /** Operations that only a multi-Region primary key in this Region accepts. */
+  function assertMultiRegionPrimary(scope: Scope, row: KeyRow, operation: string): void {
+    if (!row.multi_region) throw new AwsError('UnsupportedOperationException', `${keyArn(scope, row.key_id)} is not a multi-Region key.`);
+    assertNotReplica(scope, row, operation);
   }
 
   /** Enabling or disabling needs key material: an EXTERNAL key waiting for its import cannot change state. */
@@ -394,6 +423,11 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       const row = keys.resolve(scope, input.KeyId!);
       assertNotPendingDeletion(scope, row);
       assertCustomerManaged(scope, row, 'ScheduleKeyDeletion');
+      // A multi-Region primary key with replicas waits for their deletion before its own waiting period starts.
+      if (row.multi_region && row.primary_region === scope.region && keys.otherRegions(scope, row).length) {
+        store.tx(() => store.updateKey({ ...row, key_state: 'PendingReplicaDeletion', deletion_date: null, pending_window_days: days }));
+        return { KeyId: keyArn(scope, row.key_id), KeyState: 'PendingReplicaDeletion', PendingWindowInDays: days };
+      }
       const deletionDate = rt.clock.now() + days * DAY_MS;
       store.tx(() => store.updateKey({ ...row, key_state: 'PendingDeletion', deletion_date: deletionDate, pending_window_days: days }));
       return { KeyId: keyArn(scope, row.key_id), DeletionDate: new Date(deletionDate), KeyState: 'PendingDeletion', PendingWindowInDays: days };
@@ -402,7 +436,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
     CancelKeyDeletion(input: K.CancelKeyDeletionRequest, ctx): K.CancelKeyDeletionResponse {
       const scope = scopeOf(ctx);
       const row = keys.resolve(scope, input.KeyId!);
-      if (row.key_state !== 'PendingDeletion') throw new AwsError('KMSInvalidStateException', `${keyArn(scope, row.key_id)} is not pending deletion.`);
+      if (row.key_state !== 'PendingDeletion' && row.key_state !== 'PendingReplicaDeletion') throw new AwsError('KMSInvalidStateException', `${keyArn(scope, row.key_id)} is not pending deletion.`);
       // AWS leaves a key whose deletion was cancelled disabled, or waiting for its import if it has no material.
       const state = keys.currentMaterialId(scope, row) === undefined ? 'PendingImport' : 'Disabled';
       store.tx(() => store.updateKey({ ...row, key_state: state, deletion_date: null, pending_window_days: null }));
@@ -624,6 +658,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       const row = keys.resolve(scope, input.KeyId!);
       assertCustomerManaged(scope, row, 'EnableKeyRotation');
       assertRotatable(scope, row);
+      assertNotReplica(scope, row, 'EnableKeyRotation');
       keys.assertUsable(scope, row, 'ENCRYPT_DECRYPT', 'EnableKeyRotation');
       const period = input.RotationPeriodInDays ?? 365;
       store.tx(() => store.updateKey({ ...row, rotation_enabled: 1, rotation_period_days: period, next_rotation_at: rt.clock.now() + period * DAY_MS }));
@@ -635,6 +670,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       const row = keys.resolve(scope, input.KeyId!);
       assertCustomerManaged(scope, row, 'DisableKeyRotation');
       assertRotatable(scope, row);
+      assertNotReplica(scope, row, 'DisableKeyRotation');
       keys.assertUsable(scope, row, 'ENCRYPT_DECRYPT', 'DisableKeyRotation');
       store.tx(() => store.updateKey({ ...row, rotation_enabled: 0, rotation_period_days: null, next_rotation_at: null }));
       return {};
@@ -644,7 +680,8 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       const scope = scopeOf(ctx);
       const row = keys.resolve(scope, input.KeyId!);
       assertSymmetricForRotation(scope, row);
-      return rotationStatus(scope, row);
+      // Replicas report the rotation their primary key manages for both.
+      return { ...rotationStatus(scope, keys.primaryOf(scope, row).row), KeyId: keyArn(scope, row.key_id) };
     },
 
     RotateKeyOnDemand(input: K.RotateKeyOnDemandRequest, ctx): K.RotateKeyOnDemandResponse {
@@ -652,10 +689,11 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       const row = keys.resolve(scope, input.KeyId!);
       assertCustomerManaged(scope, row, 'RotateKeyOnDemand');
       assertRotatable(scope, row);
+      assertNotReplica(scope, row, 'RotateKeyOnDemand');
       keys.assertUsable(scope, row, 'ENCRYPT_DECRYPT', 'RotateKeyOnDemand');
       const now = rt.clock.now();
       store.tx(() => {
-        const onDemand = store.rotations(tuple(scope), row.key_id, 0, 1000).filter((m) => m.rotation_type === 'ON_DEMAND').length;
+        const onDemand = store.rotations(keys.materialScope(scope, row), row.key_id, 0, 1000).filter((m) => m.rotation_type === 'ON_DEMAND').length;
         if (onDemand >= MAX_ON_DEMAND_ROTATIONS) throw new AwsError('LimitExceededException', `${keyArn(scope, row.key_id)} has reached the limit of ${MAX_ON_DEMAND_ROTATIONS} on-demand rotations.`);
         keys.addMaterial(scope, row, 'ON_DEMAND', now);
         store.updateKey({ ...row, on_demand_rotation_at: now });
@@ -670,7 +708,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       const limit = input.Limit ?? 100;
       const after = Number(decodeMarker(input.Marker) || '0');
       if (!Number.isInteger(after)) throw new AwsError('InvalidMarkerException', 'The request was rejected because the marker that specifies where pagination should next begin is not valid.');
-      const { items, ...rest } = page(store.rotations(tuple(scope), row.key_id, after, limit + 1), limit, (m) => String(m.version));
+      const { items, ...rest } = page(store.rotations(keys.materialScope(scope, row), row.key_id, after, limit + 1), limit, (m) => String(m.version));
       return {
         Rotations: items.map((m) => ({ KeyId: row.key_id, KeyMaterialId: m.material_id, RotationDate: new Date(m.created_at), RotationType: m.rotation_type as K.RotationType })),
         ...rest,
@@ -753,6 +791,55 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       return {};
     },
 
+    ReplicateKey(input: K.ReplicateKeyRequest, ctx): K.ReplicateKeyResponse {
+      const scope = scopeOf(ctx);
+      const row = keys.resolve(scope, input.KeyId!);
+      assertMultiRegionPrimary(scope, row, 'ReplicateKey');
+      assertNotPendingDeletion(scope, row);
+      if (row.origin === 'EXTERNAL') throw new AwsError('UnsupportedOperationException', 'Replicating multi-Region keys with imported key material is not supported by Drydock.');
+      const replicaRegion = input.ReplicaRegion!;
+      if (!isRegion(replicaRegion)) throw new AwsError('ValidationException', `${replicaRegion} is not a valid AWS Region.`);
+      if (replicaRegion === scope.region) throw new AwsError('ValidationException', 'The replica Region must be different from the Region of the primary key.');
+      if (input.Policy !== undefined) validatePolicy(input.Policy);
+      const tags = input.Tags ?? [];
+      validateTags(tags);
+      const replicaScope = { account: scope.account, region: replicaRegion };
+      const replica = store.tx(() => {
+        if (store.getKey(tuple(replicaScope), row.key_id)) throw new AwsError('AlreadyExistsException', `${keyArn(replicaScope, row.key_id)} already exists.`);
+        return keys.replicate(scope, row, replicaRegion, { description: input.Description ?? '', policy: input.Policy, tags: tags as { TagKey: string; TagValue: string }[] });
+      });
+      return {
+        ReplicaKeyMetadata: metadata(replicaScope, replica),
+        ReplicaPolicy: replica.policy,
+        ReplicaTags: store.listTags(tuple(replicaScope), replica.key_id, '', MAX_TAGS).map((t) => ({ TagKey: t.tag_key, TagValue: t.tag_value })),
+      };
+    },
+
+    UpdatePrimaryRegion(input: K.UpdatePrimaryRegionRequest, ctx) {
+      const scope = scopeOf(ctx);
+      const row = keys.resolve(scope, input.KeyId!);
+      assertMultiRegionPrimary(scope, row, 'UpdatePrimaryRegion');
+      assertNotPendingDeletion(scope, row);
+      const newRegion = input.PrimaryRegion!;
+      if (newRegion === scope.region) throw new AwsError('ValidationException', `${newRegion} is already the primary Region of ${keyArn(scope, row.key_id)}.`);
+      const newScope = { account: scope.account, region: newRegion };
+      const target = store.getKey(tuple(newScope), row.key_id);
+      if (!target) throw new AwsError('NotFoundException', `Key '${keyArn(newScope, row.key_id)}' does not exist`);
+      assertNotPendingDeletion(newScope, target);
+      store.tx(() => {
+        for (const related of store.keyInAllRegions(scope.account, row.key_id)) {
+          const moved = related.region === newRegion
+            ? // The shared rotation settings move with the primary role.
+              { ...related, rotation_enabled: row.rotation_enabled, rotation_period_days: row.rotation_period_days, next_rotation_at: row.next_rotation_at, on_demand_rotation_at: row.on_demand_rotation_at }
+            : related.region === scope.region
+              ? { ...related, rotation_enabled: 0, rotation_period_days: null, next_rotation_at: null, on_demand_rotation_at: null }
+              : related;
+          store.updateKey({ ...moved, primary_region: newRegion });
+        }
+      });
+      return {};
+    },
+
     GetParametersForImport(input: K.GetParametersForImportRequest, ctx): K.GetParametersForImportResponse {
       const scope = scopeOf(ctx);
       const row = keys.resolve(scope, input.KeyId!);
@@ -807,7 +894,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       }
       store.tx(() => {
         if (current === undefined) {
-          store.insertMaterial({ account: scope.account, region: scope.region, key_id: row.key_id, version: 1, material_id: materialId, material, created_at: now, rotation_type: null });
+          store.insertMaterial({ account: scope.account, region: keys.materialScope(scope, row)[1], key_id: row.key_id, version: 1, material_id: materialId, material, created_at: now, rotation_type: null });
         }
         store.updateKey({
           ...row,
@@ -828,7 +915,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       const current = keys.currentMaterialId(scope, row);
       if (input.KeyMaterialId !== undefined && input.KeyMaterialId !== current) throw new AwsError('NotFoundException', `Key material ${input.KeyMaterialId} is not imported into ${keyArn(scope, row.key_id)}.`);
       store.tx(() => {
-        store.deleteMaterials(tuple(scope), row.key_id);
+        store.deleteMaterials(keys.materialScope(scope, row), row.key_id);
         store.updateKey({ ...row, key_state: 'PendingImport', expiration_model: null, material_valid_to: null });
       });
       return { KeyId: keyArn(scope, row.key_id), KeyMaterialId: current };

@@ -21,6 +21,8 @@ const DAY_MS = 86_400_000;
 const DEFAULT_ROTATION_DAYS = 365;
 const KEY_ID = /^(?:mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 const AWS_ALIAS_PREFIX = 'alias/aws/';
+/** Material rows of multi-Region keys live under this pseudo-Region: every Region of the key shares them. */
+const SHARED_MATERIAL_REGION = '*';
 
 export function keyArn(scope: Scope, keyId: string): string {
   return arn('kms', scope.region, scope.account, `key/${keyId}`);
@@ -66,11 +68,35 @@ export class KeyRing {
     return [scope.account, scope.region];
   }
 
-  /** Deletes keys whose waiting period is over: AWS deletes them at DeletionDate. */
+  /** Where a key's material rows live: its own Region, or the shared place of a multi-Region key. */
+  materialScope(scope: Scope, row: KeyRow): [string, string] {
+    return [scope.account, row.multi_region ? SHARED_MATERIAL_REGION : scope.region];
+  }
+
+  /** The Regions other than `scope`'s that hold the same multi-Region key. */
+  otherRegions(scope: Scope, row: KeyRow): KeyRow[] {
+    return row.multi_region ? this.store.keyInAllRegions(scope.account, row.key_id).filter((r) => r.region !== scope.region) : [];
+  }
+
+  /**
+   * Deletes keys whose waiting period is over (AWS deletes them at DeletionDate), and starts the
+   * waiting period of multi-Region primary keys whose replicas are all gone.
+   */
   sweep(scope: Scope): void {
-    const expired = this.store.expiredKeys(this.tuple(scope), this.clock.now());
+    const now = this.clock.now();
+    for (const primary of this.store.keysInState(this.tuple(scope), 'PendingReplicaDeletion')) {
+      if (this.otherRegions(scope, primary).length) continue;
+      this.store.tx(() => this.store.updateKey({ ...primary, key_state: 'PendingDeletion', deletion_date: now + primary.pending_window_days! * DAY_MS }));
+    }
+    const expired = this.store.expiredKeys(this.tuple(scope), now);
     if (!expired.length) return;
-    this.store.tx(() => expired.forEach((keyId) => this.store.deleteKey(this.tuple(scope), keyId)));
+    this.store.tx(() => {
+      for (const keyId of expired) {
+        const row = this.store.getKey(this.tuple(scope), keyId)!;
+        this.store.deleteKey(this.tuple(scope), keyId);
+        if (!this.otherRegions(scope, row).length) this.store.deleteMaterials(this.materialScope(scope, row), keyId);
+      }
+    });
     for (const keyId of expired) this.publish(scope, 'KMS CMK Deletion', keyId);
   }
 
@@ -114,7 +140,7 @@ export class KeyRing {
       material_valid_to: null,
     };
     this.store.tx(() => {
-      this.store.deleteMaterials(this.tuple(scope), row.key_id);
+      this.store.deleteMaterials(this.materialScope(scope, row), row.key_id);
       this.store.updateKey(updated);
     });
     this.publish(scope, 'KMS Imported Key Material Expiration', row.key_id);
@@ -158,6 +184,7 @@ export class KeyRing {
       material_valid_to: null,
       imported_material_id: null,
       multi_region: spec.multiRegion ? 1 : 0,
+      primary_region: spec.multiRegion ? scope.region : null,
       created_at: now,
       deletion_date: null,
       pending_window_days: null,
@@ -175,7 +202,7 @@ export class KeyRing {
       ? undefined
       : {
           account: scope.account,
-          region: scope.region,
+          region: this.materialScope(scope, row)[1],
           key_id: keyId,
           version: 1,
           material_id: hex(32),
@@ -207,8 +234,52 @@ export class KeyRing {
     });
   }
 
-  /** Adds the material versions automatic rotation would have created by now. */
+  /**
+   * A multi-Region replica of `scope`'s Region for a primary key: same id, spec and (shared)
+   * material; its own state, description, policy and tags.
+   */
+  replicate(scope: Scope, primary: KeyRow, replicaRegion: string, spec: { description: string; policy?: string; tags: { TagKey: string; TagValue: string }[] }): KeyRow {
+    const replicaScope = { account: scope.account, region: replicaRegion };
+    const row: KeyRow = {
+      ...primary,
+      region: replicaRegion,
+      description: spec.description,
+      key_state: 'Enabled',
+      policy: spec.policy ?? defaultKeyPolicy(scope.account),
+      created_at: this.clock.now(),
+      deletion_date: null,
+      pending_window_days: null,
+      // Rotation is a shared property kept on the primary key.
+      rotation_enabled: 0,
+      rotation_period_days: null,
+      next_rotation_at: null,
+      on_demand_rotation_at: null,
+      last_used_operation: null,
+      last_used_at: null,
+      last_used_request_id: null,
+    };
+    this.store.tx(() => {
+      this.store.insertKey(row);
+      for (const tag of spec.tags) this.store.putTag(this.tuple(replicaScope), row.key_id, tag.TagKey, tag.TagValue);
+    });
+    return row;
+  }
+
+  /** The primary key of a multi-Region key (the row itself unless it is a replica), with its scope. */
+  primaryOf(scope: Scope, row: KeyRow): { scope: Scope; row: KeyRow } {
+    if (!row.multi_region || row.primary_region === scope.region) return { scope, row };
+    const primaryScope = { account: scope.account, region: row.primary_region! };
+    const primary = this.store.getKey(this.tuple(primaryScope), row.key_id);
+    return primary ? { scope: primaryScope, row: primary } : { scope, row };
+  }
+
+  /** Adds the material versions automatic rotation would have created by now; replicas rotate with their primary. */
   private withDueRotations(scope: Scope, row: KeyRow): KeyRow {
+    const primary = this.primaryOf(scope, row);
+    if (primary.row !== row) {
+      this.withDueRotations(primary.scope, primary.row);
+      return row;
+    }
     if (!row.rotation_enabled || row.next_rotation_at === null || row.key_state !== 'Enabled' || row.next_rotation_at > this.clock.now()) return row;
     let rotations = 0;
     const updated = this.store.tx(() => {
@@ -230,7 +301,7 @@ export class KeyRing {
     const current = this.currentMaterial(scope, row);
     const material: MaterialRow = {
       account: scope.account,
-      region: scope.region,
+      region: this.materialScope(scope, row)[1],
       key_id: row.key_id,
       version: current.version + 1,
       material_id: hex(32),
@@ -244,11 +315,11 @@ export class KeyRing {
 
   /** The id of the material in use; undefined while an EXTERNAL key waits for its material. */
   currentMaterialId(scope: Scope, row: KeyRow): string | undefined {
-    return this.store.currentMaterial(this.tuple(scope), row.key_id)?.material_id;
+    return this.store.currentMaterial(this.materialScope(scope, row), row.key_id)?.material_id;
   }
 
   currentMaterial(scope: Scope, row: KeyRow): MaterialRow {
-    const material = this.store.currentMaterial(this.tuple(scope), row.key_id);
+    const material = this.store.currentMaterial(this.materialScope(scope, row), row.key_id);
     if (!material) throw new AwsError('KMSInternalException', 'The key material is missing.', { status: 500 });
     return material;
   }
@@ -264,6 +335,7 @@ export class KeyRing {
     if (row.key_state === 'Disabled') throw new AwsError('DisabledException', `${keyArnText} is disabled.`);
     if (row.key_state === 'PendingDeletion') throw new AwsError('KMSInvalidStateException', `${keyArnText} is pending deletion.`);
     if (row.key_state === 'PendingImport') throw new AwsError('KMSInvalidStateException', `${keyArnText} is pending import.`);
+    if (row.key_state === 'PendingReplicaDeletion') throw new AwsError('KMSInvalidStateException', `${keyArnText} is pending replica deletion.`);
     if (row.key_usage !== usage) throw new AwsError('InvalidKeyUsageException', `${keyArnText} key usage is ${row.key_usage} which is not valid for ${operation}.`);
   }
 
@@ -291,7 +363,7 @@ export class KeyRing {
     }
     const row = expected ?? this.resolve(scope, header.keyId);
     this.assertUsable(scope, row, 'ENCRYPT_DECRYPT', 'Decrypt');
-    const material = this.store.material(this.tuple(scope), row.key_id, header.materialVersion);
+    const material = this.store.material(this.materialScope(scope, row), row.key_id, header.materialVersion);
     const plaintext = material ? open(material.material, blob, context) : undefined;
     if (!material || !plaintext) throw new AwsError('InvalidCiphertextException', 'The ciphertext is invalid or the encryption context does not match.');
     return { plaintext, row, materialId: material.material_id };

@@ -21,6 +21,8 @@ export interface KeyRow {
   /** EXTERNAL keys: the id of the first material imported; a re-import must bring the same material. */
   imported_material_id: string | null;
   multi_region: number;
+  /** Multi-Region keys: the Region of the primary key (this row's own Region for the primary). */
+  primary_region: string | null;
   created_at: number;
   deletion_date: number | null;
   pending_window_days: number | null;
@@ -37,6 +39,7 @@ export interface KeyRow {
 
 export interface MaterialRow {
   account: string;
+  /** The key's Region, or SHARED_MATERIAL_REGION for multi-Region keys, whose material all their Regions share. */
   region: string;
   key_id: string;
   /** 1 for the material the key was created with, +1 per rotation; ciphertexts name the version they used. */
@@ -102,7 +105,7 @@ export class KmsStore {
           account TEXT NOT NULL, region TEXT NOT NULL, key_id TEXT NOT NULL,
           description TEXT NOT NULL, key_spec TEXT NOT NULL, key_usage TEXT NOT NULL, key_state TEXT NOT NULL,
           key_manager TEXT NOT NULL, origin TEXT NOT NULL, expiration_model TEXT, material_valid_to INTEGER, imported_material_id TEXT,
-          multi_region INTEGER NOT NULL, created_at INTEGER NOT NULL,
+          multi_region INTEGER NOT NULL, primary_region TEXT, created_at INTEGER NOT NULL,
           deletion_date INTEGER, pending_window_days INTEGER, policy TEXT NOT NULL,
           rotation_enabled INTEGER NOT NULL, rotation_period_days INTEGER, next_rotation_at INTEGER, on_demand_rotation_at INTEGER,
           last_used_operation TEXT, last_used_at INTEGER, last_used_request_id TEXT,
@@ -141,20 +144,23 @@ export class KmsStore {
       getKey: db.prepare<[string, string, string], KeyRow>('SELECT * FROM kms_keys WHERE account = ? AND region = ? AND key_id = ?'),
       insertKey: db.prepare<KeyRow>(`INSERT INTO kms_keys (account, region, key_id, description, key_spec, key_usage, key_state, key_manager,
         origin, expiration_model, material_valid_to, imported_material_id,
-        multi_region, created_at, deletion_date, pending_window_days, policy, rotation_enabled, rotation_period_days, next_rotation_at, on_demand_rotation_at,
+        multi_region, primary_region, created_at, deletion_date, pending_window_days, policy, rotation_enabled, rotation_period_days, next_rotation_at, on_demand_rotation_at,
         last_used_operation, last_used_at, last_used_request_id)
         VALUES (@account, @region, @key_id, @description, @key_spec, @key_usage, @key_state, @key_manager,
-        @origin, @expiration_model, @material_valid_to, @imported_material_id, @multi_region, @created_at,
+        @origin, @expiration_model, @material_valid_to, @imported_material_id, @multi_region, @primary_region, @created_at,
         @deletion_date, @pending_window_days, @policy, @rotation_enabled, @rotation_period_days, @next_rotation_at, @on_demand_rotation_at,
         @last_used_operation, @last_used_at, @last_used_request_id)`),
       updateKey: db.prepare<KeyRow>(`UPDATE kms_keys SET description = @description, key_state = @key_state, deletion_date = @deletion_date,
         expiration_model = @expiration_model, material_valid_to = @material_valid_to, imported_material_id = @imported_material_id,
+        primary_region = @primary_region,
         pending_window_days = @pending_window_days, policy = @policy, rotation_enabled = @rotation_enabled,
         rotation_period_days = @rotation_period_days, next_rotation_at = @next_rotation_at, on_demand_rotation_at = @on_demand_rotation_at
         WHERE account = @account AND region = @region AND key_id = @key_id`),
       recordUse: db.prepare<[string, number, string | null, string, string, string]>(
         'UPDATE kms_keys SET last_used_operation = ?, last_used_at = ?, last_used_request_id = ? WHERE account = ? AND region = ? AND key_id = ?',
       ),
+      keyInAllRegions: db.prepare<[string, string], KeyRow>('SELECT * FROM kms_keys WHERE account = ? AND key_id = ? ORDER BY region'),
+      keysInState: db.prepare<[string, string, string], KeyRow>('SELECT * FROM kms_keys WHERE account = ? AND region = ? AND key_state = ?'),
       listKeys: db.prepare<[string, string, string, number], KeyRow>('SELECT * FROM kms_keys WHERE account = ? AND region = ? AND key_id > ? ORDER BY key_id LIMIT ?'),
       expiredKeys: db.prepare<[string, string, number], { key_id: string }>(
         "SELECT key_id FROM kms_keys WHERE account = ? AND region = ? AND key_state = 'PendingDeletion' AND deletion_date <= ?",
@@ -240,10 +246,18 @@ export class KmsStore {
     return this.stmts.expiredKeys.all(...scope, now).map((r) => r.key_id);
   }
 
-  /** Removes a key with everything hanging off it: material, aliases, tags. */
+  /** Every Region's row of a (multi-Region) key in an account. */
+  keyInAllRegions(account: string, keyId: string): KeyRow[] {
+    return this.stmts.keyInAllRegions.all(account, keyId);
+  }
+
+  keysInState(scope: Scope, state: string): KeyRow[] {
+    return this.stmts.keysInState.all(...scope, state);
+  }
+
+  /** Removes a key with its aliases, tags, grants and import tokens; its material is the caller's to remove (multi-Region keys share it). */
   deleteKey(scope: Scope, keyId: string): void {
     this.stmts.deleteKey.run(...scope, keyId);
-    this.stmts.deleteMaterials.run(...scope, keyId);
     this.stmts.deleteKeyAliases.run(...scope, keyId);
     this.stmts.deleteKeyTags.run(...scope, keyId);
     this.stmts.deleteKeyGrants.run(...scope, keyId);
