@@ -39,13 +39,14 @@ import {
   VerifyMacCommand,
   GenerateDataKeyPairCommand,
   GetKeyLastUsageCommand,
+  DeriveSharedSecretCommand,
   CreateGrantCommand,
   ListGrantsCommand,
   ListRetirableGrantsCommand,
   RetireGrantCommand,
   RevokeGrantCommand,
 } from '@aws-sdk/client-kms';
-import { createHash, createPublicKey, verify as verifySignature, constants } from 'node:crypto';
+import { constants, createHash, createPublicKey, diffieHellman, generateKeyPairSync, verify as verifySignature } from 'node:crypto';
 import { startTestServer, type TestServer } from '../helpers.js';
 import type { KmsApi } from '../../src/services/kms/index.js';
 
@@ -323,6 +324,18 @@ describe('kms', () => {
     const pss = await kms.send(new SignCommand({ KeyId: rsa.KeyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm: 'RSASSA_PSS_SHA_256' }));
     expect(verifySignature('sha256', message, { key: rsaPub, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, Buffer.from(pss.Signature!))).toBe(true);
     await expect(kms.send(new VerifyCommand({ KeyId: rsa.KeyId, Message: createHash('sha256').update('other').digest(), MessageType: 'DIGEST', Signature: pss.Signature, SigningAlgorithm: 'RSASSA_PSS_SHA_256' }))).rejects.toMatchObject({ name: 'KMSInvalidSignatureException' });
+  });
+
+  it('derives ECDH shared secrets with KEY_AGREEMENT keys', async () => {
+    const key = (await kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'KEY_AGREEMENT' }))).KeyMetadata!;
+    expect(key.KeyAgreementAlgorithms).toEqual(['ECDH']);
+    const peer = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const derived = await kms.send(new DeriveSharedSecretCommand({ KeyId: key.KeyId, KeyAgreementAlgorithm: 'ECDH', PublicKey: peer.publicKey.export({ type: 'spki', format: 'der' }) }));
+    const kmsPublic = createPublicKey({ key: Buffer.from((await kms.send(new GetPublicKeyCommand({ KeyId: key.KeyId }))).PublicKey!), format: 'der', type: 'spki' });
+    expect(Buffer.from(derived.SharedSecret!)).toEqual(diffieHellman({ privateKey: peer.privateKey, publicKey: kmsPublic }));
+    const otherCurve = generateKeyPairSync('ec', { namedCurve: 'secp384r1' });
+    await expect(kms.send(new DeriveSharedSecretCommand({ KeyId: key.KeyId, KeyAgreementAlgorithm: 'ECDH', PublicKey: otherCurve.publicKey.export({ type: 'spki', format: 'der' }) }))).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(kms.send(new CreateKeyCommand({ KeySpec: 'ECC_SECG_P256K1', KeyUsage: 'KEY_AGREEMENT' }))).rejects.toMatchObject({ name: 'ValidationException' });
   });
 
   it('RSA encryption, HMAC keys and data key pairs', async () => {

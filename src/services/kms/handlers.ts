@@ -1,5 +1,5 @@
 /** KMS operations. The Gaps are stated in index.ts. */
-import { constants, createHash, createHmac, createPublicKey, generateKeyPairSync, privateDecrypt, publicEncrypt, randomBytes, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
+import { constants, createHash, createHmac, createPublicKey, diffieHellman, generateKeyPairSync, privateDecrypt, publicEncrypt, randomBytes, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
 import type * as K from '@aws-sdk/client-kms';
 import type { Handlers, RequestContext, Runtime } from '../../protocol/types.js';
 import { AwsError } from '../../core/errors.js';
@@ -90,6 +90,7 @@ const GRANT_ALWAYS = ['CreateGrant', 'RetireGrant', 'DescribeKey'];
 function grantableOperations(row: KeyRow): string[] {
   if (row.key_usage === 'SIGN_VERIFY') return [...GRANT_ALWAYS, 'Sign', 'Verify', 'GetPublicKey'];
   if (row.key_usage === 'GENERATE_VERIFY_MAC') return [...GRANT_ALWAYS, 'GenerateMac', 'VerifyMac'];
+  if (row.key_usage === 'KEY_AGREEMENT') return [...GRANT_ALWAYS, 'DeriveSharedSecret', 'GetPublicKey'];
   if (row.key_spec !== 'SYMMETRIC_DEFAULT') return [...GRANT_ALWAYS, 'Encrypt', 'Decrypt', 'ReEncryptFrom', 'ReEncryptTo', 'GetPublicKey'];
   return [...GRANT_ALWAYS, 'Encrypt', 'Decrypt', 'ReEncryptFrom', 'ReEncryptTo', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext'];
 }
@@ -130,7 +131,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       KeyManager: row.key_manager as K.KeyManagerType,
       CustomerMasterKeySpec: row.key_spec as K.CustomerMasterKeySpec,
       KeySpec: row.key_spec as K.KeySpec,
-      ...(keys.info(row) as Pick<K.KeyMetadata, 'EncryptionAlgorithms' | 'SigningAlgorithms' | 'MacAlgorithms'>),
+      ...(keys.info(row) as Pick<K.KeyMetadata, 'EncryptionAlgorithms' | 'SigningAlgorithms' | 'MacAlgorithms' | 'KeyAgreementAlgorithms'>),
       MultiRegion: row.multi_region === 1,
       MultiRegionConfiguration: row.multi_region ? multiRegionConfiguration(scope, row) : undefined,
       PendingDeletionWindowInDays: row.key_state === 'PendingReplicaDeletion' ? row.pending_window_days! : undefined,
@@ -614,6 +615,27 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       return { KeyId: keyArn(scope, row.key_id), SignatureValid: true, SigningAlgorithm: input.SigningAlgorithm };
     },
 
+    DeriveSharedSecret(input: K.DeriveSharedSecretRequest, ctx): K.DeriveSharedSecretResponse {
+      const scope = scopeOf(ctx);
+      if (input.Recipient) throw new AwsError('UnsupportedOperationException', 'Recipient (attested decryption) is not supported by Drydock.');
+      const row = keys.resolve(scope, input.KeyId!, { allowAlias: true });
+      keys.assertUsable(scope, row, 'KEY_AGREEMENT', 'DeriveSharedSecret');
+      const ours = privateKey(keys.currentMaterial(scope, row).material);
+      let theirs: KeyObject;
+      try {
+        theirs = createPublicKey({ key: Buffer.from(input.PublicKey!), format: 'der', type: 'spki' });
+      } catch {
+        throw new AwsError('ValidationException', 'PublicKey must be a DER-encoded X.509 SubjectPublicKeyInfo.');
+      }
+      if (theirs.asymmetricKeyType !== 'ec' || theirs.asymmetricKeyDetails?.namedCurve !== ours.asymmetricKeyDetails?.namedCurve) {
+        throw new AwsError('ValidationException', `PublicKey must be on the same curve as ${row.key_spec}.`);
+      }
+      const secret = diffieHellman({ privateKey: ours, publicKey: theirs });
+      if (input.DryRun) throw dryRun();
+      keys.recordUse(scope, row, 'DeriveSharedSecret', ctx.requestId);
+      return { KeyId: keyArn(scope, row.key_id), SharedSecret: secret, KeyAgreementAlgorithm: 'ECDH', KeyOrigin: row.origin as K.OriginType };
+    },
+
     GetPublicKey(input: K.GetPublicKeyRequest, ctx): K.GetPublicKeyResponse {
       const scope = scopeOf(ctx);
       const row = keys.resolve(scope, input.KeyId!, { allowAlias: true });
@@ -629,7 +651,7 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
         KeySpec: row.key_spec as K.KeySpec,
         CustomerMasterKeySpec: row.key_spec as K.CustomerMasterKeySpec,
         KeyUsage: row.key_usage as K.KeyUsageType,
-        ...(keys.info(row) as Pick<K.GetPublicKeyResponse, 'EncryptionAlgorithms' | 'SigningAlgorithms'>),
+        ...(keys.info(row) as Pick<K.GetPublicKeyResponse, 'EncryptionAlgorithms' | 'SigningAlgorithms' | 'KeyAgreementAlgorithms'>),
       };
     },
 

@@ -10,6 +10,7 @@ interface SpecFacts {
   encryptionAlgorithms?: string[];
   signingAlgorithms?: string[];
   macAlgorithms?: string[];
+  keyAgreementAlgorithms?: string[];
 }
 
 const RSA_SIGNING = ['RSASSA_PKCS1_V1_5_SHA_256', 'RSASSA_PKCS1_V1_5_SHA_384', 'RSASSA_PKCS1_V1_5_SHA_512', 'RSASSA_PSS_SHA_256', 'RSASSA_PSS_SHA_384', 'RSASSA_PSS_SHA_512'];
@@ -39,12 +40,14 @@ function rsa(bits: number): SpecFacts {
   };
 }
 
-function ecc(namedCurve: string, algorithm: string): SpecFacts {
+/** NIST curves also serve key agreement (ECDH); secp256k1 only signs. */
+function ecc(namedCurve: string, algorithm: string, keyAgreement: boolean): SpecFacts {
   return {
-    usages: ['SIGN_VERIFY'],
+    usages: keyAgreement ? ['SIGN_VERIFY', 'KEY_AGREEMENT'] : ['SIGN_VERIFY'],
     generate: () => pkcs8(generateKeyPairSync('ec', { namedCurve }).privateKey),
     accept: (material) => acceptPrivateKey(material, 'ec', (d) => d.namedCurve === namedCurve),
     signingAlgorithms: [algorithm],
+    keyAgreementAlgorithms: keyAgreement ? ['ECDH'] : undefined,
   };
 }
 
@@ -69,10 +72,10 @@ const SPECS: Record<string, SpecFacts> = {
   RSA_2048: rsa(2048),
   RSA_3072: rsa(3072),
   RSA_4096: rsa(4096),
-  ECC_NIST_P256: ecc('prime256v1', 'ECDSA_SHA_256'),
-  ECC_NIST_P384: ecc('secp384r1', 'ECDSA_SHA_384'),
-  ECC_NIST_P521: ecc('secp521r1', 'ECDSA_SHA_512'),
-  ECC_SECG_P256K1: ecc('secp256k1', 'ECDSA_SHA_256'),
+  ECC_NIST_P256: ecc('prime256v1', 'ECDSA_SHA_256', true),
+  ECC_NIST_P384: ecc('secp384r1', 'ECDSA_SHA_384', true),
+  ECC_NIST_P521: ecc('secp521r1', 'ECDSA_SHA_512', true),
+  ECC_SECG_P256K1: ecc('secp256k1', 'ECDSA_SHA_256', false),
   ECC_NIST_EDWARDS25519: {
     usages: ['SIGN_VERIFY'],
     generate: () => pkcs8(generateKeyPairSync('ed25519').privateKey),
@@ -104,12 +107,16 @@ export function acceptImportedMaterial(keySpec: string, material: Buffer): Buffe
   return SPECS[keySpec]?.accept(material);
 }
 
-export function specInfo(keySpec: string, keyUsage: string): { EncryptionAlgorithms?: string[]; SigningAlgorithms?: string[]; MacAlgorithms?: string[] } {
+export function specInfo(
+  keySpec: string,
+  keyUsage: string,
+): { EncryptionAlgorithms?: string[]; SigningAlgorithms?: string[]; MacAlgorithms?: string[]; KeyAgreementAlgorithms?: string[] } {
   const facts = SPECS[keySpec];
   if (!facts) return {};
   if (keyUsage === 'ENCRYPT_DECRYPT') return { EncryptionAlgorithms: facts.encryptionAlgorithms };
   if (keyUsage === 'SIGN_VERIFY') return { SigningAlgorithms: facts.signingAlgorithms };
   if (keyUsage === 'GENERATE_VERIFY_MAC') return { MacAlgorithms: facts.macAlgorithms };
+  if (keyUsage === 'KEY_AGREEMENT') return { KeyAgreementAlgorithms: facts.keyAgreementAlgorithms };
   return {};
 }
 
