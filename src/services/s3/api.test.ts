@@ -34,6 +34,8 @@ describe('S3 api for other services, accounts and events', () => {
     const read = api.getObject(scope, 'artifacts', 'from-sdk.txt');
     expect(await text(read.body)).toBe('sdk');
     expect(api.headObject(scope, 'artifacts', 'logs.txt')).toMatchObject({ size: 14, contentType: 'binary/octet-stream' });
+    expect(api.listObjects(scope, 'artifacts').map((o) => o.key)).toEqual(['build/output.zip', 'from-sdk.txt', 'logs.txt']);
+    expect(api.listObjects(scope, 'artifacts', 'build/').map((o) => [o.key, o.size])).toEqual([['build/output.zip', 9]]);
     api.deleteObject(scope, 'artifacts', 'logs.txt');
     expect(() => api.headObject(scope, 'artifacts', 'logs.txt')).toThrow(expect.objectContaining({ code: 'NoSuchKey' }));
     expect(() => api.getObject(scope, 'nope-bucket', 'k')).toThrow(expect.objectContaining({ code: 'NoSuchBucket' }));

@@ -29,6 +29,8 @@ export interface S3Api {
   getObject(scope: ObjectScope, bucket: string, key: string, options?: { versionId?: string }): S3ObjectInfo & { body: Readable };
   headObject(scope: ObjectScope, bucket: string, key: string, options?: { versionId?: string }): S3ObjectInfo;
   deleteObject(scope: ObjectScope, bucket: string, key: string): void;
+  /** Current objects under `prefix`, by key. */
+  listObjects(scope: ObjectScope, bucket: string, prefix?: string): S3ObjectInfo[];
 }
 
 function info(row: Omit<ObjectRow, 'seq' | 'is_latest'>): S3ObjectInfo {
@@ -79,6 +81,10 @@ export function createApi(core: S3Core): S3Api {
     },
     deleteObject(scope, bucket, key) {
       core.deleteObject(bucket, key, scope.account);
+    },
+    listObjects(scope, bucket, prefix = '') {
+      core.bucket(bucket, scope.account);
+      return [...core.store.listLatest(bucket, '', prefix)].map(info);
     },
   };
 }
