@@ -202,7 +202,8 @@ describe('kms', () => {
     await expect(kms.send(new CreateAliasCommand({ AliasName: 'alias/aws/mine', TargetKeyId: a }))).rejects.toMatchObject({ name: 'NotAuthorizedException' });
     await expect(kms.send(new CreateAliasCommand({ AliasName: 'alias/bad name', TargetKeyId: a }))).rejects.toMatchObject({ name: 'ValidationException' });
     await expect(kms.send(new CreateAliasCommand({ AliasName: 'alias/a:b', TargetKeyId: a }))).rejects.toMatchObject({ name: 'ValidationException' });
-    await expect(kms.send(new CreateAliasCommand({ AliasName: 'alias/x', TargetKeyId: 'alias/app' }))).rejects.toMatchObject({ name: 'NotFoundException' });
+    await expect(kms.send(new CreateAliasCommand({ AliasName: 'alias/x', TargetKeyId: 'alias/app' }))).rejects.toMatchObject({ name: 'InvalidArnException' });
+    await expect(kms.send(new DisableKeyCommand({ KeyId: 'alias/app' }))).rejects.toMatchObject({ name: 'InvalidArnException' });
     const enc = await kms.send(new EncryptCommand({ KeyId: 'alias/app', Plaintext: text('via alias') }));
     expect(enc.KeyId).toMatch(a);
     await kms.send(new UpdateAliasCommand({ AliasName: 'alias/app', TargetKeyId: b }));

@@ -115,7 +115,7 @@ export class KeyRing {
       text = parsed.resource.startsWith('key/') ? parsed.resource.slice(4) : parsed.resource;
     }
     if (text.startsWith('alias/')) {
-      if (!options.allowAlias) throw new AwsError('NotFoundException', `Invalid keyId '${identifier}'`);
+      if (!options.allowAlias) throw new AwsError('InvalidArnException', 'Key Aliases are not supported for this operation.');
       const alias = this.store.getAlias(this.tuple(scope), text);
       if (alias) return this.current(scope, this.mustGet(scope, alias.key_id));
       if (options.createAwsManaged && text.startsWith(AWS_ALIAS_PREFIX) && text.length > AWS_ALIAS_PREFIX.length) return this.createAwsManaged(scope, text);
