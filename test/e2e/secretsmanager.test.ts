@@ -208,11 +208,14 @@ describe('secretsmanager', () => {
     expect(digits).toMatch(/^[0-9]{50}$/);
     const noChars = (await sm.send(new GetRandomPasswordCommand({ PasswordLength: 200, ExcludeCharacters: 'abcABC123!"' }))).RandomPassword!;
     expect(noChars).not.toMatch(/[abcABC123!"]/);
-    const each = (await sm.send(new GetRandomPasswordCommand({ PasswordLength: 5, IncludeSpace: true, RequireEachIncludedType: true }))).RandomPassword!;
+    const each = (await sm.send(new GetRandomPasswordCommand({ PasswordLength: 4, RequireEachIncludedType: true }))).RandomPassword!;
     expect(each).toMatch(/[a-z]/);
     expect(each).toMatch(/[A-Z]/);
     expect(each).toMatch(/[0-9]/);
-    expect(each).toMatch(/ /);
+    expect(each).toMatch(/[^A-Za-z0-9]/);
+    const spaced = (await sm.send(new GetRandomPasswordCommand({ PasswordLength: 3000, IncludeSpace: true, ExcludePunctuation: true }))).RandomPassword!;
+    expect(spaced).toMatch(/^[A-Za-z0-9 ]{3000}$/);
+    expect(spaced).toMatch(/ /);
     await expect(sm.send(new GetRandomPasswordCommand({ PasswordLength: 3 }))).rejects.toMatchObject({ name: 'InvalidParameterException' });
     await expect(sm.send(new GetRandomPasswordCommand({ ExcludeLowercase: true, ExcludeUppercase: true, ExcludeNumbers: true, ExcludePunctuation: true }))).rejects.toMatchObject({ name: 'InvalidParameterException' });
     await expect(sm.send(new GetRandomPasswordCommand({ PasswordLength: 5000 }))).rejects.toMatchObject({ name: 'ValidationException' });

@@ -12,24 +12,25 @@ const DEFAULT_LENGTH = 32;
 export function randomPassword(input: GetRandomPasswordRequest): string {
   const length = input.PasswordLength ?? DEFAULT_LENGTH;
   const excluded = new Set(input.ExcludeCharacters ?? '');
-  const classes = [
+  const keep = (chars: string) => [...chars].filter((c) => !excluded.has(c)).join('');
+  // RequireEachIncludedType asks for a letter of each case, a number and a punctuation mark; a space is only ever optional.
+  const requirable = [
     input.ExcludeLowercase ? '' : LOWERCASE,
     input.ExcludeUppercase ? '' : UPPERCASE,
     input.ExcludeNumbers ? '' : NUMBERS,
     input.ExcludePunctuation ? '' : PUNCTUATION,
-    input.IncludeSpace ? ' ' : '',
   ]
-    .map((chars) => [...chars].filter((c) => !excluded.has(c)).join(''))
+    .map(keep)
     .filter((chars) => chars.length > 0);
-  if (classes.length === 0) throw new AwsError('InvalidParameterException', 'The password must include at least one character type: every character type is excluded.');
+  const all = requirable.join('') + (input.IncludeSpace && !excluded.has(' ') ? ' ' : '');
+  if (all.length === 0) throw new AwsError('InvalidParameterException', 'The password must include at least one character type: every character type is excluded.');
   const requireEach = input.RequireEachIncludedType ?? true;
-  if (requireEach && length < classes.length) throw new AwsError('InvalidParameterException', 'Password length is too short based on the required types.');
+  if (requireEach && length < requirable.length) throw new AwsError('InvalidParameterException', 'Password length is too short based on the required types.');
 
-  const all = classes.join('');
   const chars: string[] = [];
   // One character of each class first (when required), the rest from the union; then a Fisher-Yates
   // shuffle so the required characters are not always at the front.
-  if (requireEach) for (const cls of classes) chars.push(cls[randomInt(cls.length)]);
+  if (requireEach) for (const cls of requirable) chars.push(cls[randomInt(cls.length)]);
   while (chars.length < length) chars.push(all[randomInt(all.length)]);
   for (let i = chars.length - 1; i > 0; i--) {
     const j = randomInt(i + 1);
