@@ -4,6 +4,7 @@ import type * as S from '@aws-sdk/client-secrets-manager';
 import type { Handler, Handlers, RequestContext, Runtime } from '../../protocol/types.js';
 import { AwsError } from '../../core/errors.js';
 import { arn, parseArn } from '../../core/arn.js';
+import { isRegion } from '../../core/accounts.js';
 import { uuid } from '../../core/ids.js';
 import type { KmsApi } from '../kms/index.js';
 import type { SecretRow, SecretsStore, VersionRow } from './store.js';
@@ -122,7 +123,7 @@ function matchesFilters(secret: SecretRow, tags: { tag_key: string; tag_value: s
       case 'tag-value':
         return tags.some((t) => t.tag_value.startsWith(term));
       case 'primary-region':
-        return secret.region.startsWith(term);
+        return (secret.primary_region ?? secret.region).startsWith(term);
       case 'owning-service':
         // Secrets created through the API have no owning service.
         return false;
@@ -202,6 +203,105 @@ export function createHandlers(store: SecretsStore, rt: Runtime): Handlers {
     const row = find(scope, secretId);
     if (row.deleted_at !== null) throw markedForDeletion();
     return row;
+  }
+
+  /** A live secret that accepts changes: replicas change only through their primary. */
+  function findWritable(scope: Scope, secretId: string): SecretRow {
+    const row = findLive(scope, secretId);
+    assertNotReplica(row);
+    return row;
+  }
+
+  function assertNotReplica(secret: SecretRow): void {
+    if (secret.primary_region !== null) {
+      throw new AwsError('InvalidRequestException', `Operation is not permitted on a replica secret. Make the change on the primary secret in ${secret.primary_region}.`);
+    }
+  }
+
+  function replicasOf(secret: SecretRow): SecretRow[] {
+    return secret.primary_region === null ? store.replicas(secret.account, secret.name, secret.region) : [];
+  }
+
+  /**
+   * Copies the primary's metadata, tags, versions and labels into a replica, each value
+   * re-encrypted under the replica's KMS key and ARN. A failure marks the replica Failed, as AWS
+   * reports replication problems in the status instead of failing the primary's request.
+   */
+  function syncReplica(primary: SecretRow, replica: SecretRow): void {
+    const primaryScope = { account: primary.account, region: primary.region };
+    const replicaScope = { account: replica.account, region: replica.region };
+    let status = 'InSync';
+    let message = 'Replication succeeded';
+    try {
+      store.tx(() => {
+        store.clearContent(replica.arn);
+        for (const tag of store.tags(primary.arn)) store.putTag(replica.arn, tag.tag_key, tag.tag_value);
+        for (const version of store.versions(primary.arn).reverse()) {
+          const { ciphertext, keyArn } = encrypt(replicaScope, replica, version.version_id, decrypt(primaryScope, primary, version));
+          store.insertVersion({ ...version, secret_arn: replica.arn, ciphertext, kms_key_arn: keyArn, last_accessed_at: null });
+        }
+        for (const [stage, versionId] of store.stages(primary.arn)) store.setStage(replica.arn, stage, versionId);
+      });
+    } catch (err) {
+      if (!(err instanceof AwsError)) throw err;
+      status = 'Failed';
+      message = err.message;
+    }
+    store.updateSecret({
+      ...replica,
+      description: primary.description,
+      type: primary.type,
+      resource_policy: primary.resource_policy,
+      last_changed_at: primary.last_changed_at,
+      replication_status: status,
+      replication_message: message,
+    });
+  }
+
+  /** Brings every replica of a primary up to date after a change. */
+  function syncReplicas(scope: Scope, primaryArn: string): void {
+    const primary = store.byArn(tuple(scope), primaryArn);
+    if (primary) for (const replica of replicasOf(primary)) syncReplica(primary, replica);
+  }
+
+  function replicationStatus(primary: SecretRow): S.ReplicationStatusType[] {
+    return replicasOf(primary).map((r) => ({
+      Region: r.region,
+      KmsKeyId: r.kms_key_id ?? DEFAULT_KMS_KEY,
+      Status: r.replication_status as S.StatusType,
+      StatusMessage: r.replication_message ?? undefined,
+      LastAccessedDate: r.last_accessed_at === null ? undefined : new Date(r.last_accessed_at),
+    }));
+  }
+
+  /** Creates (or, with force, takes over) a replica in each Region; Regions that refuse are reported Failed. */
+  function addReplicas(scope: Scope, primary: SecretRow, regions: S.ReplicaRegionType[], force: boolean): S.ReplicationStatusType[] {
+    const refused: S.ReplicationStatusType[] = [];
+    for (const { Region: region, KmsKeyId: kmsKeyId } of regions) {
+      if (!region || !isRegion(region) || region === primary.region) throw new AwsError('InvalidParameterException', `Invalid replica Region ${region}: it must be a Region other than the primary's.`);
+      const replicaScope = { account: scope.account, region };
+      const existing = store.byName(tuple(replicaScope), primary.name);
+      if (existing?.primary_region === primary.region) continue;
+      if (existing && !force) {
+        refused.push({ Region: region, KmsKeyId: kmsKeyId, Status: 'Failed', StatusMessage: 'Destination secret already exists. Set ForceOverwriteReplicaSecret to overwrite it.' });
+        continue;
+      }
+      if (existing) store.purge(existing.arn);
+      const replica: SecretRow = {
+        ...primary,
+        region,
+        arn: arn('secretsmanager', region, scope.account, parseArn(primary.arn)!.resource),
+        kms_key_id: kmsKeyId || null,
+        created_at: rt.clock.now(),
+        last_accessed_at: null,
+        primary_region: primary.region,
+        replication_status: 'InProgress',
+        replication_message: null,
+      };
+      store.insertSecret(replica);
+      syncReplica(primary, replica);
+    }
+    return [...replicationStatus(primary), ...refused];
   }
 
   /** Version id → its staging labels, for versions that have any. */
@@ -298,6 +398,7 @@ export function createHandlers(store: SecretsStore, rt: Runtime): Handlers {
       Tags: tags.length ? tags : undefined,
       SecretVersionsToStages: versionsToStages(secret.arn),
       CreatedDate: new Date(secret.created_at),
+      PrimaryRegion: secret.primary_region ?? (replicasOf(secret).length ? secret.region : undefined),
     };
   }
 
@@ -314,7 +415,6 @@ export function createHandlers(store: SecretsStore, rt: Runtime): Handlers {
       const scope = scopeOf(ctx);
       const name = input.Name!;
       if (!NAME.test(name)) throw new AwsError('InvalidParameterException', 'Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!');
-      if (input.AddReplicaRegions?.length) throw new AwsError('NotImplemented', 'Secrets Manager replication (AddReplicaRegions) is not implemented by Drydock yet', { status: 501 });
       const value = valueOf(input);
       const tags = input.Tags ?? [];
       validateTags(tags);
@@ -346,11 +446,17 @@ export function createHandlers(store: SecretsStore, rt: Runtime): Handlers {
           last_accessed_at: null,
           deleted_at: null,
           deletion_date: null,
+          primary_region: null,
+          replication_status: null,
+          replication_message: null,
         };
         store.insertSecret(secret);
         for (const tag of tags) store.putTag(secret.arn, tag.Key!, tag.Value!);
         const version = value ? addVersion(scope, secret, value, input.ClientRequestToken, [CURRENT]) : undefined;
-        return { ARN: secret.arn, Name: name, VersionId: version?.versionId };
+        const replication = input.AddReplicaRegions?.length
+          ? addReplicas(scope, store.byArn(tuple(scope), secret.arn)!, input.AddReplicaRegions, input.ForceOverwriteReplicaSecret === true)
+          : undefined;
+        return { ARN: secret.arn, Name: name, VersionId: version?.versionId, ReplicationStatus: replication };
       });
     },
 
@@ -399,8 +505,9 @@ export function createHandlers(store: SecretsStore, rt: Runtime): Handlers {
       const value = valueOf(input);
       if (!value) throw new AwsError('InvalidRequestException', 'You must provide either SecretString or SecretBinary.');
       return store.tx(() => {
-        const secret = findLive(scope, input.SecretId!);
+        const secret = findWritable(scope, input.SecretId!);
         const { versionId } = addVersion(scope, secret, value, input.ClientRequestToken, input.VersionStages ?? [CURRENT]);
+        syncReplicas(scope, secret.arn);
         return { ARN: secret.arn, Name: secret.name, VersionId: versionId, VersionStages: versionsToStages(secret.arn)[versionId] ?? [] };
       });
     },
@@ -409,7 +516,7 @@ export function createHandlers(store: SecretsStore, rt: Runtime): Handlers {
       const scope = scopeOf(ctx);
       const value = valueOf(input);
       return store.tx(() => {
-        let secret = findLive(scope, input.SecretId!);
+        let secret = findWritable(scope, input.SecretId!);
         const now = rt.clock.now();
         const newKey = input.KmsKeyId === undefined ? secret.kms_key_id : input.KmsKeyId || null;
         const keyChanged = newKey !== secret.kms_key_id;
@@ -427,6 +534,7 @@ export function createHandlers(store: SecretsStore, rt: Runtime): Handlers {
           }
         }
         const version = value ? addVersion(scope, secret, value, input.ClientRequestToken, [CURRENT]) : undefined;
+        syncReplicas(scope, secret.arn);
         return { ARN: secret.arn, Name: secret.name, VersionId: version?.versionId };
       });
     },
@@ -435,7 +543,8 @@ export function createHandlers(store: SecretsStore, rt: Runtime): Handlers {
       const scope = scopeOf(ctx);
       const secret = find(scope, input.SecretId!);
       const { SecretVersionsToStages, ...entry } = listEntry(secret);
-      return { ...entry, VersionIdsToStages: SecretVersionsToStages };
+      const replication = replicationStatus(secret);
+      return { ...entry, VersionIdsToStages: SecretVersionsToStages, ReplicationStatus: replication.length ? replication : undefined };
     },
 
     ListSecrets(input: S.ListSecretsRequest, ctx): S.ListSecretsResponse {
@@ -484,6 +593,8 @@ export function createHandlers(store: SecretsStore, rt: Runtime): Handlers {
       }
       return store.tx(() => {
         const secret = find(scope, input.SecretId!);
+        assertNotReplica(secret);
+        if (replicasOf(secret).length) throw new AwsError('InvalidRequestException', `You can't delete secret ${secret.name} while it has replicas. Remove the replicas first.`);
         const now = rt.clock.now();
         if (input.ForceDeleteWithoutRecovery) {
           store.purge(secret.arn);
@@ -500,6 +611,7 @@ export function createHandlers(store: SecretsStore, rt: Runtime): Handlers {
       const scope = scopeOf(ctx);
       return store.tx(() => {
         const secret = find(scope, input.SecretId!);
+        assertNotReplica(secret);
         store.updateSecret({ ...secret, deleted_at: null, deletion_date: null });
         return { ARN: secret.arn, Name: secret.name };
       });
@@ -509,7 +621,7 @@ export function createHandlers(store: SecretsStore, rt: Runtime): Handlers {
       const scope = scopeOf(ctx);
       const stage = input.VersionStage!;
       return store.tx(() => {
-        const secret = findLive(scope, input.SecretId!);
+        const secret = findWritable(scope, input.SecretId!);
         const holder = store.stages(secret.arn).get(stage);
         for (const id of [input.MoveToVersionId, input.RemoveFromVersionId]) {
           if (id !== undefined && !store.version(secret.arn, id)) throw new AwsError('ResourceNotFoundException', `Secrets Manager can't find the specified secret version: ${id}`);
@@ -531,6 +643,7 @@ export function createHandlers(store: SecretsStore, rt: Runtime): Handlers {
           attachStage(secret.arn, stage, input.MoveToVersionId);
         }
         store.updateSecret({ ...secret, last_changed_at: rt.clock.now() });
+        syncReplicas(scope, secret.arn);
         return { ARN: secret.arn, Name: secret.name };
       });
     },
@@ -543,9 +656,10 @@ export function createHandlers(store: SecretsStore, rt: Runtime): Handlers {
       const scope = scopeOf(ctx);
       validateTags(input.Tags!);
       store.tx(() => {
-        const secret = findLive(scope, input.SecretId!);
+        const secret = findWritable(scope, input.SecretId!);
         for (const tag of input.Tags!) store.putTag(secret.arn, tag.Key!, tag.Value!);
         if (store.tags(secret.arn).length > MAX_TAGS) throw new AwsError('InvalidParameterException', `A secret can have at most ${MAX_TAGS} tags.`);
+        syncReplicas(scope, secret.arn);
       });
       return {};
     },
@@ -553,8 +667,9 @@ export function createHandlers(store: SecretsStore, rt: Runtime): Handlers {
     UntagResource(input: S.UntagResourceRequest, ctx) {
       const scope = scopeOf(ctx);
       store.tx(() => {
-        const secret = findLive(scope, input.SecretId!);
+        const secret = findWritable(scope, input.SecretId!);
         for (const key of input.TagKeys!) store.deleteTag(secret.arn, key);
+        syncReplicas(scope, secret.arn);
       });
       return {};
     },
@@ -569,8 +684,9 @@ export function createHandlers(store: SecretsStore, rt: Runtime): Handlers {
       const doc = validatePolicyJson(input.ResourcePolicy!);
       if (input.BlockPublicPolicy && isPublic(doc)) throw new AwsError('PublicPolicyException', 'You can\'t attach a resource-based policy that allows broad access to the secret.');
       return store.tx(() => {
-        const secret = findLive(scope, input.SecretId!);
+        const secret = findWritable(scope, input.SecretId!);
         store.updateSecret({ ...secret, resource_policy: input.ResourcePolicy! });
+        syncReplicas(scope, secret.arn);
         return { ARN: secret.arn, Name: secret.name };
       });
     },
@@ -578,9 +694,43 @@ export function createHandlers(store: SecretsStore, rt: Runtime): Handlers {
     DeleteResourcePolicy(input: S.DeleteResourcePolicyRequest, ctx): S.DeleteResourcePolicyResponse {
       const scope = scopeOf(ctx);
       return store.tx(() => {
-        const secret = findLive(scope, input.SecretId!);
+        const secret = findWritable(scope, input.SecretId!);
         store.updateSecret({ ...secret, resource_policy: null });
+        syncReplicas(scope, secret.arn);
         return { ARN: secret.arn, Name: secret.name };
+      });
+    },
+
+    ReplicateSecretToRegions(input: S.ReplicateSecretToRegionsRequest, ctx): S.ReplicateSecretToRegionsResponse {
+      const scope = scopeOf(ctx);
+      return store.tx(() => {
+        const secret = findWritable(scope, input.SecretId!);
+        return { ARN: secret.arn, ReplicationStatus: addReplicas(scope, secret, input.AddReplicaRegions!, input.ForceOverwriteReplicaSecret === true) };
+      });
+    },
+
+    RemoveRegionsFromReplication(input: S.RemoveRegionsFromReplicationRequest, ctx): S.RemoveRegionsFromReplicationResponse {
+      const scope = scopeOf(ctx);
+      return store.tx(() => {
+        const secret = findWritable(scope, input.SecretId!);
+        const replicas = replicasOf(secret);
+        for (const region of input.RemoveReplicaRegions!) {
+          const replica = replicas.find((r) => r.region === region);
+          if (!replica) throw new AwsError('InvalidParameterException', `The secret ${secret.name} is not replicated to ${region}.`);
+          store.purge(replica.arn);
+        }
+        return { ARN: secret.arn, ReplicationStatus: replicationStatus(secret) };
+      });
+    },
+
+    StopReplicationToReplica(input: S.StopReplicationToReplicaRequest, ctx): S.StopReplicationToReplicaResponse {
+      const scope = scopeOf(ctx);
+      return store.tx(() => {
+        const secret = findLive(scope, input.SecretId!);
+        if (secret.primary_region === null) throw new AwsError('InvalidRequestException', `The secret ${secret.name} is not a replica secret.`);
+        // The replica becomes a standalone secret in its own Region.
+        store.updateSecret({ ...secret, primary_region: null, replication_status: null, replication_message: null });
+        return { ARN: secret.arn };
       });
     },
 

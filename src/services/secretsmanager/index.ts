@@ -8,8 +8,8 @@
  * Gaps against AWS:
  * - Rotation (RotateSecret, CancelRotateSecret) answers 501: it needs Lambda. DescribeSecret never
  *   reports rotation fields.
- * - Replication (ReplicateSecretToRegions, RemoveRegionsFromReplication, StopReplicationToReplica,
- *   CreateSecret AddReplicaRegions) answers 501.
+ * - Replication is synchronous: a replica is InSync (or Failed, when its Region's KMS key cannot
+ *   encrypt) as soon as the primary's request returns; it never shows InProgress.
  * - Resource policies are stored and checked for JSON shape and (BlockPublicPolicy) public access,
  *   but not evaluated; ValidateResourcePolicy runs no IAM Access Analyzer checks.
  * - The owning-service filter never matches: secrets are never managed by other services here.

@@ -18,6 +18,11 @@ export interface SecretRow {
   deleted_at: number | null;
   /** When the secret is purged for good. */
   deletion_date: number | null;
+  /** Replicas: the Region of their primary secret. Null for primaries and unreplicated secrets. */
+  primary_region: string | null;
+  /** Replicas: InSync, or Failed when the last synchronization could not encrypt here. */
+  replication_status: string | null;
+  replication_message: string | null;
 }
 
 export interface VersionRow {
@@ -66,6 +71,12 @@ export class SecretsStore {
           PRIMARY KEY (secret_arn, tag_key)
         );`,
       },
+      {
+        version: 2,
+        sql: `ALTER TABLE secretsmanager_secrets ADD COLUMN primary_region TEXT;
+        ALTER TABLE secretsmanager_secrets ADD COLUMN replication_status TEXT;
+        ALTER TABLE secretsmanager_secrets ADD COLUMN replication_message TEXT;`,
+      },
     ]);
     const db = store.db;
     this.stmts = {
@@ -73,12 +84,16 @@ export class SecretsStore {
       byArn: db.prepare<[string, string, string], SecretRow>('SELECT * FROM secretsmanager_secrets WHERE account = ? AND region = ? AND arn = ?'),
       all: db.prepare<[string, string], SecretRow>('SELECT * FROM secretsmanager_secrets WHERE account = ? AND region = ?'),
       insertSecret: db.prepare<SecretRow>(`INSERT INTO secretsmanager_secrets (account, region, name, arn, description, kms_key_id, type, resource_policy,
-        created_at, last_changed_at, last_accessed_at, deleted_at, deletion_date)
+        created_at, last_changed_at, last_accessed_at, deleted_at, deletion_date, primary_region, replication_status, replication_message)
         VALUES (@account, @region, @name, @arn, @description, @kms_key_id, @type, @resource_policy, @created_at, @last_changed_at,
-        @last_accessed_at, @deleted_at, @deletion_date)`),
+        @last_accessed_at, @deleted_at, @deletion_date, @primary_region, @replication_status, @replication_message)`),
       updateSecret: db.prepare<SecretRow>(`UPDATE secretsmanager_secrets SET description = @description, kms_key_id = @kms_key_id, type = @type,
         resource_policy = @resource_policy, last_changed_at = @last_changed_at, last_accessed_at = @last_accessed_at,
-        deleted_at = @deleted_at, deletion_date = @deletion_date WHERE arn = @arn`),
+        deleted_at = @deleted_at, deletion_date = @deletion_date, primary_region = @primary_region,
+        replication_status = @replication_status, replication_message = @replication_message WHERE arn = @arn`),
+      replicas: db.prepare<[string, string, string, string], SecretRow>(
+        'SELECT * FROM secretsmanager_secrets WHERE account = ? AND name = ? AND primary_region = ? AND region != ? ORDER BY region',
+      ),
       expired: db.prepare<[string, string, number], { arn: string }>(
         'SELECT arn FROM secretsmanager_secrets WHERE account = ? AND region = ? AND deletion_date IS NOT NULL AND deletion_date <= ?',
       ),
@@ -132,6 +147,18 @@ export class SecretsStore {
 
   updateSecret(row: SecretRow): void {
     this.stmts.updateSecret.run(row);
+  }
+
+  /** The replicas of the primary secret `name` of `primaryRegion`, in other Regions. */
+  replicas(account: string, name: string, primaryRegion: string): SecretRow[] {
+    return this.stmts.replicas.all(account, name, primaryRegion, primaryRegion);
+  }
+
+  /** Removes a secret's versions, labels and tags (a replica about to be copied again). */
+  clearContent(arn: string): void {
+    this.stmts.deleteVersions.run(arn);
+    this.stmts.deleteStages.run(arn);
+    this.stmts.deleteTags.run(arn);
   }
 
   /** ARNs of secrets whose recovery window is over. */
