@@ -47,6 +47,8 @@ export interface RawShape extends Binding {
   payload?: string;
   error?: { code?: string; httpStatusCode?: number; senderFault?: boolean };
   exception?: boolean;
+  /** A server-side error shape (HTTP 500 unless the model says otherwise). */
+  fault?: boolean;
   sensitive?: boolean;
   union?: boolean;
   document?: boolean;

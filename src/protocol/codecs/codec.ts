@@ -19,7 +19,7 @@ export interface CodecFactory {
 /** Status and wire code for an error, read from the model where the error is modelled. */
 export function errorWire(model: ServiceModel, err: AwsError): { code: string; status: number; sender: boolean } {
   const shape = model.errorShape(err.code);
-  const status = err.status ?? shape?.error?.httpStatusCode ?? 400;
+  const status = err.status ?? shape?.error?.httpStatusCode ?? (shape?.fault ? 500 : 400);
   const code = shape?.error?.code ?? err.code;
   return { code, status, sender: status < 500 };
 }
