@@ -40,6 +40,8 @@ import {
   GenerateDataKeyPairCommand,
   GetKeyLastUsageCommand,
   DeriveSharedSecretCommand,
+  DescribeCustomKeyStoresCommand,
+  CreateCustomKeyStoreCommand,
   CreateGrantCommand,
   ListGrantsCommand,
   ListRetirableGrantsCommand,
@@ -379,6 +381,13 @@ describe('kms', () => {
     expect((await kms.send(new ListGrantsCommand({ KeyId: keyId }))).Grants).toEqual([]);
     await expect(kms.send(new RevokeGrantCommand({ KeyId: keyId, GrantId: g2.GrantId }))).rejects.toMatchObject({ name: 'NotFoundException' });
     await expect(kms.send(new RetireGrantCommand({ GrantToken: 'not-a-token' }))).rejects.toMatchObject({ name: 'InvalidGrantTokenException' });
+  });
+
+  it('has no custom key stores', async () => {
+    expect((await kms.send(new DescribeCustomKeyStoresCommand({}))).CustomKeyStores).toEqual([]);
+    await expect(kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreName: 'hsm' }))).rejects.toMatchObject({ name: 'CustomKeyStoreNotFoundException' });
+    await expect(kms.send(new CreateCustomKeyStoreCommand({ CustomKeyStoreName: 'hsm' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 501 } });
+    await expect(kms.send(new CreateKeyCommand({ CustomKeyStoreId: 'cks-1234567890abcdef0' }))).rejects.toMatchObject({ name: 'CustomKeyStoreNotFoundException' });
   });
 
   it('scopes keys by region', async () => {

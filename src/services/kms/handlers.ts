@@ -1006,6 +1006,15 @@ export function createHandlers(store: KmsStore, keys: KeyRing, rt: Runtime): Han
       };
     },
 
+    DescribeCustomKeyStores(input: K.DescribeCustomKeyStoresRequest): K.DescribeCustomKeyStoresResponse {
+      // CreateCustomKeyStore is not implemented, so no account ever has a custom key store.
+      if (input.CustomKeyStoreId !== undefined || input.CustomKeyStoreName !== undefined) {
+        throw new AwsError('CustomKeyStoreNotFoundException', `Custom key store ${input.CustomKeyStoreId ?? input.CustomKeyStoreName} does not exist.`);
+      }
+      decodeMarker(input.Marker);
+      return { CustomKeyStores: [], Truncated: false };
+    },
+
     ListKeyPolicies(input: K.ListKeyPoliciesRequest, ctx): K.ListKeyPoliciesResponse {
       keys.resolve(scopeOf(ctx), input.KeyId!);
       return { PolicyNames: ['default'], Truncated: false };

@@ -14,8 +14,8 @@
  * - Multi-Region keys replicate within the account (ReplicateKey, UpdatePrimaryRegion) and share
  *   material and rotation; replicas are Enabled at once (no Creating state), and multi-Region keys
  *   with imported material cannot be replicated.
- * - Custom key stores (CloudHSM/XKS) and Recipient (Nitro attestation) answer 501 or a clear
- *   UnsupportedOperationException.
+ * - Custom key stores (CloudHSM/XKS): their operations answer 501 except DescribeCustomKeyStores,
+ *   which truthfully lists none; Recipient (Nitro attestation) answers UnsupportedOperationException.
  * - Key specs SM2 and ML_DSA_* are refused with UnsupportedOperationException; ECC_NIST_EDWARDS25519
  *   signs with ED25519_SHA_512 only (ED25519_PH_SHA_512 → UnsupportedOperationException).
  * - GetKeyLastUsage has no CloudTrailEventId (there is no CloudTrail), and uses by other
