@@ -22,8 +22,9 @@
  *   services through the api carry no KmsRequestId.
  * - Key policies are stored and returned but not evaluated (no lockout safety check either).
  * - `alias/aws/<anything>` creates an AWS managed key on first use, not only for real service names.
- * - Deletion at DeletionDate and automatic rotation happen lazily, on the next request in the key's
- *   account and region; their "KMS CMK Deletion"/"KMS CMK Rotation" events are published then.
+ * - Time-driven changes happen lazily, on the next request in the key's account and Region:
+ *   deletion at DeletionDate, automatic rotation, expiry of imported material (their EventBridge
+ *   events are published then), and a primary key leaving PendingReplicaDeletion.
  * - Ciphertext blobs use Drydock's own envelope format (not AWS's), so they only decrypt here.
  * - ListAliases lists only AWS managed aliases that exist (AWS also lists predefined ones without a key).
  */
