@@ -8,8 +8,11 @@
  *      (or throws exactly that error).
  * So the wire format is checked against AWS's own serializers, not against our reading of the docs.
  */
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { Readable } from 'node:stream';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SSMClient, PutParameterCommand, GetParameterCommand, GetParametersCommand, GetParametersByPathCommand, DescribeParametersCommand, DeleteParameterCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
 import { CloudWatchLogsClient, PutLogEventsCommand, CreateLogGroupCommand, ListTagsForResourceCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { KMSClient, EncryptCommand, DecryptCommand } from '@aws-sdk/client-kms';
@@ -57,6 +60,9 @@ interface Protocol {
   /** Finds the operation a request is for, the way the pipeline's router does. */
   route(req: HttpRequest): { op: Operation; labels: Record<string, string> } | undefined;
 }
+
+const MODELS_DIR = fileURLToPath(new URL('../../../models', import.meta.url));
+const BOTOCORE_HARNESS = fileURLToPath(new URL('./botocore-harness.py', import.meta.url));
 
 const clientConfig = {
   region: 'us-east-1',
@@ -126,6 +132,8 @@ interface Case {
    * (AWS's wire is the same): compare with empty lists and empty strings left out.
    */
   emptyIsAbsent?: boolean;
+  /** Cases generated from the model: which operation, and whether collections and strings are empty. */
+  generated?: { operation: string; empty: boolean };
   /** Extra checks on the wire request/response. */
   wire?: (req: HttpRequest, res: HttpResponse) => void;
 }
@@ -750,9 +758,10 @@ class Sampler {
           const location = member.location === 'header' || member.location === 'headers' ? 'header' : member.location === 'uri' ? 'uri' : member.location === 'querystring' ? 'query' : where;
           const v = member.location === 'headers' ? { [`meta${n}`]: `value ${n}` } : this.value(member, depth + 1, location);
           if (v !== undefined) out[name] = v;
-          if (shape.union) break;
+          if (shape.union && v !== undefined) break;
         }
-        return out;
+        // A union needs exactly one member; past the depth limit there may be none to give.
+        return shape.union && !Object.keys(out).length ? undefined : out;
       }
       case 'list': {
         if (this.empty && where === 'body') return [];
@@ -825,7 +834,7 @@ function generatedCases(): Case[] {
       if (key === 's3') for (const name of Object.keys(output)) if (S3_SDK_CHECKED_OUTPUT.test(name)) delete output[name];
       const parsed = key === 's3' ? (stringifyMembers(output, S3_STRING_IN_SDK) as Record<string, unknown>) : undefined;
       // The command gets its own copy: SDK middleware may fill in members of the object it is given.
-      cases.push({ name: `generated ${op.name}${variant ? ' (empty collections and strings)' : ''}`, protocol: key, command: new Command(structuredClone(input)), decoded: input, sdkAdded, output, parsed, emptyIsAbsent: key === 's3' && variant === 1 });
+      cases.push({ name: `generated ${op.name}${variant ? ' (empty collections and strings)' : ''}`, protocol: key, command: new Command(structuredClone(input)), decoded: input, sdkAdded, output, parsed, emptyIsAbsent: key === 's3' && variant === 1, generated: { operation: op.name, empty: variant === 1 } });
     }
   }
   return cases;
@@ -839,7 +848,7 @@ function generatedErrorCases(): Case[] {
   const cases: Case[] = [];
   for (const key of Object.keys(SDK_MODULES) as (keyof typeof PROTOCOLS)[]) {
     const { model } = PROTOCOLS[key];
-    const generated = new Map(generatedCases().filter((c) => c.protocol === key && !c.emptyIsAbsent).map((c) => [c.name.replace('generated ', ''), c]));
+    const generated = new Map(generatedCases().filter((c) => c.protocol === key && !c.generated!.empty).map((c) => [c.generated!.operation, c]));
     const seen = new Set<string>();
     for (const op of model.operations.values()) {
       const carrier = generated.get(op.name);
@@ -866,12 +875,84 @@ function generatedErrorCases(): Case[] {
           sdkAdded: carrier.sdkAdded,
           error: { code: errorName, message: `${errorName} happened`, fields },
           thrown: { name: errorName, status, members: fields },
+          generated: carrier.generated,
         });
       }
     }
   }
   return cases;
 }
+
+/**
+ * The same generated inputs and outputs against botocore (the aws CLI's library), a second
+ * implementation of the protocols: botocore serializes each input (our codec must decode it back
+ * exactly) and parses our encoding of each output (it must read back exactly that output).
+ */
+describe('protocol conformance against botocore', () => {
+  const cases = [...generatedCases().filter((c) => !c.generated!.empty), ...generatedErrorCases()];
+  const results = new Map<Case, {
+    request?: { method: string; url: string; headers: Record<string, string>; body: string };
+    parsed?: unknown;
+    error?: { code: string; message: string; shape: string | null; fields: Record<string, unknown> };
+    failure?: string;
+  }>();
+
+  beforeAll(async () => {
+    const payload = [];
+    for (const c of cases) {
+      const p = PROTOCOLS[c.protocol];
+      const op = p.model.operations.get(c.generated!.operation)!;
+      const encoded = c.error
+        ? p.codec.encodeError(new AwsError(c.error.code, c.error.message, { fields: c.error.fields }), 'req-1')
+        : p.codec.encode(op, c.output ?? {}, 'req-1');
+      payload.push({
+        service: c.protocol,
+        model: join(MODELS_DIR, `${c.protocol}.json`),
+        operation: op.name,
+        input: await normalize(c.decoded),
+        response: { status: encoded.status, headers: encoded.headers, body: (await bodyBytes(encoded.body)).toString('base64') },
+      });
+    }
+    const stdout = execFileSync('python3', [BOTOCORE_HARNESS], { input: JSON.stringify({ cases: payload }), maxBuffer: 256 * 1024 * 1024 });
+    const parsed = JSON.parse(stdout.toString()) as never[];
+    cases.forEach((c, i) => results.set(c, parsed[i]));
+  }, 60_000);
+
+  for (const c of cases) {
+    it(`${PROTOCOLS[c.protocol].model.protocol} ${c.protocol}: ${c.name}`, async () => {
+      const result = results.get(c)!;
+      if (result.failure) throw new Error(`botocore: ${result.failure}`);
+      const p = PROTOCOLS[c.protocol];
+      const { method, url, headers, body } = result.request!;
+      const target = url.slice('http://localhost:4566'.length) || '/';
+      const q = target.indexOf('?');
+      const rawQuery = q < 0 ? '' : target.slice(q + 1);
+      const req: HttpRequest = {
+        method,
+        path: q < 0 ? target : target.slice(0, q),
+        rawQuery,
+        query: rawQuery.split('&').filter(Boolean).map((part) => {
+          const eq = part.indexOf('=');
+          return (eq < 0 ? [part, ''] : [part.slice(0, eq), part.slice(eq + 1)]).map(decodeURIComponent) as [string, string];
+        }),
+        headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])),
+        body: Buffer.from(body, 'base64'),
+      };
+      const routed = p.route(req);
+      if (!routed) throw new Error(`no route for ${req.method} ${req.path}?${req.rawQuery}`);
+      if (isStreaming(p, routed.op)) req.stream = verifiedBody(Readable.from([req.body]), req.headers, undefined).stream;
+      expect(await normalize(p.codec.decode(routed.op, req, routed.labels))).toEqual(await normalize(c.decoded));
+      if (c.error) {
+        const shape = p.model.shape(c.error.code);
+        // botocore also reads the message into the modelled `message` member; it is compared above.
+        const fields = Object.fromEntries(Object.entries(result.error!.fields).filter(([k]) => !/^message$/i.test(k)));
+        expect({ ...result.error, fields }).toEqual({ code: shape.error?.code ?? c.error.code, message: c.error.message, shape: c.error.code, fields: c.error.fields });
+      } else if (routed.op.output) {
+        expect(result.parsed).toEqual(await normalize(c.output));
+      }
+    });
+  }
+});
 
 describe('protocol conformance against the AWS SDK v3 serializers', () => {
   for (const c of CASES) it(`${PROTOCOLS[c.protocol].model.protocol} ${c.protocol}: ${c.name}`, () => run(c));
