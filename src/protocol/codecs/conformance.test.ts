@@ -221,11 +221,13 @@ async function run(c: Case): Promise<void> {
   let decoded: Record<string, unknown> | undefined;
   let wireRequest: HttpRequest | undefined;
   let wireResponse: HttpResponse | undefined;
+  let routedTo: string | undefined;
   const handle: Handle = async (sdkRequest) => {
     const req = await toWireRequest(sdkRequest);
     wireRequest = req;
     const routed = p.route(req);
     if (!routed) throw new Error(`no route for ${req.method} ${req.path}?${req.rawQuery}`);
+    routedTo = routed.op.name;
     if (isStreaming(p, routed.op)) req.stream = verifiedBody(Readable.from([req.body]), req.headers, undefined).stream;
     decoded = p.codec.decode(routed.op, req, routed.labels);
     wireResponse = c.error
@@ -245,6 +247,7 @@ async function run(c: Case): Promise<void> {
 
   // Whatever stopped the request before the codec decoded it (routing, decode, the SDK) is the failure.
   if (decoded === undefined) throw thrown ?? new Error('the request never reached the codec');
+  if (c.generated) expect(routedTo).toBe(c.generated.operation);
   const actualInput = (await normalize(decoded)) as Record<string, unknown>;
   const expectedInput = (await normalize(c.decoded ?? command.input)) as Record<string, unknown>;
   for (const key of c.sdkAdded ?? []) {
@@ -940,6 +943,7 @@ describe('protocol conformance against botocore', () => {
       };
       const routed = p.route(req);
       if (!routed) throw new Error(`no route for ${req.method} ${req.path}?${req.rawQuery}`);
+      expect(routed.op.name).toBe(c.generated!.operation);
       if (isStreaming(p, routed.op)) req.stream = verifiedBody(Readable.from([req.body]), req.headers, undefined).stream;
       const comparable = (value: unknown) => (c.emptyIsAbsent ? withoutEmpties(value) : value);
       expect(comparable(await normalize(p.codec.decode(routed.op, req, routed.labels)))).toEqual(comparable(await normalize(c.decoded)));
