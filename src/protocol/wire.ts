@@ -97,6 +97,15 @@ export function formatScalar(shape: Shape, value: unknown, timestampFormat: Time
   }
 }
 
+/** A `jsonvalue` header: base64 of a JSON document. */
+export function parseJsonValueHeader(text: string, path: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(text, 'base64').toString('utf8'));
+  } catch {
+    throw new WireError(path, `Value at '${path}' is not base64-encoded JSON`);
+  }
+}
+
 /**
  * Sets a map entry. `__proto__` is a legal key in AWS maps (tags, encryption contexts); a plain
  * assignment would change the object's prototype and lose the entry.

@@ -185,6 +185,11 @@ describe('restJson bindings', () => {
     expect(input).toEqual({ Name: 'my fn', Qualifier: '$LATEST', Ids: [1, 2, 3], Flags: [true, false], At: at, Since: at, Context: { a: [1] }, Payload: Buffer.from([0, 159, 146, 150]) });
   });
 
+  it('rejects a jsonvalue header that is not base64 JSON with SerializationException', () => {
+    const req = request({ url: '/fn/f/invoke', headers: { 'x-context': Buffer.from('{nope').toString('base64') } });
+    expect(() => decode(req)).toThrow(expect.objectContaining({ code: 'SerializationException' }));
+  });
+
   it('encodes a statusCode member, a header and a raw blob payload', () => {
     const op = m.operations.get('Invoke')!;
     const res = codec.encode(op, { StatusCode: 202, Error: 'Unhandled', Payload: Buffer.from('{"x":1}') }, 'r');

@@ -4,7 +4,7 @@
  */
 import type { Operation, ServiceModel, Shape } from '../model.js';
 import type { HttpRequest } from '../types.js';
-import { formatScalar, parseScalar, memberPath, formatTimestamp } from '../wire.js';
+import { formatScalar, parseScalar, memberPath, formatTimestamp, parseJsonValueHeader } from '../wire.js';
 
 interface CompiledRoute {
   op: Operation;
@@ -116,7 +116,7 @@ export function decodeHttpBindings(model: ServiceModel, input: Shape, req: HttpR
       case 'header': {
         const value = req.headers[wire.toLowerCase()];
         if (value === undefined) break;
-        if (member.jsonvalue) out[name] = JSON.parse(Buffer.from(value, 'base64').toString('utf8'));
+        if (member.jsonvalue) out[name] = parseJsonValueHeader(value, path);
         else if (member.type === 'list') {
           const item = model.member(member.member!);
           out[name] = value.split(',').map((v, i) => parseScalar(item, v.trim(), `${path}.${i + 1}.member`, 'rfc822'));
