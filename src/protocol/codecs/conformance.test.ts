@@ -35,7 +35,8 @@ import * as stsSdk from '@aws-sdk/client-sts';
 import * as iamSdk from '@aws-sdk/client-iam';
 import * as s3Sdk from '@aws-sdk/client-s3';
 import type { HttpRequest as SdkRequest } from '@smithy/types';
-import { loadModel, type ServiceModel, type Operation, type Shape } from '../model.js';
+import { loadModel, type ServiceModel, type Operation } from '../model.js';
+import { Sampler } from '../../../test/model-samples.js';
 import type { Codec } from './codec.js';
 import { jsonCodec } from './json.js';
 import { queryCodec, formParams } from './query.js';
@@ -742,60 +743,6 @@ const CASES: Case[] = [
  */
 const SDK_MODULES: Partial<Record<keyof typeof PROTOCOLS, Record<string, unknown>>> = { ssm: ssmSdk, logs: logsSdk, kms: kmsSdk, secretsmanager: secretsSdk, sts: stsSdk, iam: iamSdk, s3: s3Sdk };
 
-/** Deterministic sample values: distinct enough that a member decoded into the wrong place shows. */
-class Sampler {
-  private n = 0;
-  /** `empty`: body lists and maps are empty and strings blank (the edge every codec gets wrong once). */
-  constructor(private readonly model: ServiceModel, private readonly empty = false) {}
-
-  value(shape: Shape, depth: number, where: 'body' | 'header' | 'uri' | 'query'): unknown {
-    const n = ++this.n;
-    if (shape.document) return { doc: [n, 'x'] };
-    switch (shape.type) {
-      case 'structure': {
-        if (depth > 3) return undefined;
-        const out: Record<string, unknown> = {};
-        for (const [name, ref] of Object.entries(shape.members ?? {})) {
-          const member = this.model.member(ref);
-          if (member.jsonvalue || member.eventpayload || this.model.shape(ref.shape).eventstream || member.location === 'statusCode') continue;
-          const location = member.location === 'header' || member.location === 'headers' ? 'header' : member.location === 'uri' ? 'uri' : member.location === 'querystring' ? 'query' : where;
-          const v = member.location === 'headers' ? { [`meta${n}`]: `value ${n}` } : this.value(member, depth + 1, location);
-          if (v !== undefined) out[name] = v;
-          if (shape.union && v !== undefined) break;
-        }
-        // A union needs exactly one member; past the depth limit there may be none to give.
-        return shape.union && !Object.keys(out).length ? undefined : out;
-      }
-      case 'list': {
-        if (this.empty && where === 'body') return [];
-        const item = this.model.member(shape.member!);
-        const count = where === 'header' || where === 'query' ? 1 : 2;
-        const items = Array.from({ length: count }, () => this.value(item, depth + 1, where)).filter((v) => v !== undefined);
-        return items.length ? items : undefined;
-      }
-      case 'map': {
-        if (this.empty && where === 'body') return {};
-        const value = this.value(this.model.member(shape.value!), depth + 1, where);
-        return value === undefined ? undefined : { [`key${n}`]: value };
-      }
-      case 'string':
-        if (shape.enum?.length) return shape.enum[n % shape.enum.length];
-        if (this.empty && where === 'body') return '';
-        return where === 'uri' ? `label-${n}` : `text ${n} ü&<>`.slice(0, where === 'header' || where === 'query' ? 6 : undefined);
-      case 'boolean':
-        return n % 2 === 0;
-      case 'timestamp':
-        return new Date(Date.UTC(2024, 1, 29, 12, 0, n % 60));
-      case 'blob':
-        return Buffer.from([n % 256, 0, 255, 10]);
-      case 'float':
-      case 'double':
-        return n + 0.5;
-      default:
-        return n;
-    }
-  }
-}
 
 /**
  * S3 input members the SDK computes or rewrites itself (checksums, Content-MD5, SSE-C key
@@ -824,7 +771,7 @@ function generatedCases(): Case[] {
   const cases: Case[] = [];
   for (const [key, sdk] of Object.entries(SDK_MODULES) as [keyof typeof PROTOCOLS, Record<string, unknown>][]) {
     const { model } = PROTOCOLS[key];
-    const samplers = [new Sampler(model), new Sampler(model, true)];
+    const samplers = [new Sampler(model), new Sampler(model, { empty: true })];
     for (const [variant, sampler] of samplers.entries()) for (const op of model.operations.values()) {
       const Command = sdk[`${op.name}Command`] as (new (input: unknown) => unknown) | undefined;
       // Event streams are a framing of their own, not part of these codecs.
