@@ -39,6 +39,8 @@ export interface BenchResults {
   limits: { measureMs: number; warmupMs: number; concurrency: number[] };
   servers: { drydock: ServerSummary; moto: ServerSummary };
   rows: Row[];
+  /** The same requests against a server that does nothing: the client's and the loopback's share of every figure. */
+  floor: { operation: string; label: string; cells: { concurrency: number; result: CellResult }[] };
   targets: TargetCheck[];
 }
 
@@ -111,6 +113,7 @@ export function formatTable(results: BenchResults): string {
     out.push(`${row.label.padEnd(20)} ${String(row.concurrency).padStart(7)} | ${cellColumns(row.drydock)} | ${cellColumns(row.moto)} | ${ratio}`);
   }
   out.push(
+    `${'floor (no-op server)'.padEnd(20)} ${results.floor.label}: ${results.floor.cells.map(({ concurrency, result }) => `${concurrency} client${concurrency > 1 ? 's' : ''} ${result.state === 'ok' ? `${num(result.reqPerSec)} req/s, p50 ${num(result.p50Ms, 2)}, p99 ${num(result.p99Ms, 2)}` : result.state}`).join('; ')}`,
     '',
     `${''.padEnd(20)} ${'Drydock'.padStart(10)} ${'moto'.padStart(10)} ${'Drydock/moto'.padStart(13)}`,
     `${'first answer (ms)'.padEnd(20)} ${num(drydock.firstAnswerMs).padStart(10)} ${num(moto.firstAnswerMs).padStart(10)} ${num(drydock.firstAnswerMs / moto.firstAnswerMs, 2).padStart(13)}`,

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../src/core/paths.js';
-import { freePort, startDrydock, startMoto, treeRss, type RunningTarget } from './servers.js';
+import { freePort, startDrydock, startFloor, startMoto, treeRss, type RunningTarget } from './servers.js';
 import { benchOperations } from './operations.js';
 import { prepare, runCell, type CellLimits, type CellResult } from './load.js';
 import { evaluateTargets, formatTable, type BenchResults, type Row, type ServerSummary } from './report.js';
@@ -25,13 +25,16 @@ function describe(cell: CellResult): string {
   return cell.state === 'ok' ? `${cell.reqPerSec.toFixed(0)} req/s, p50 ${cell.p50Ms.toFixed(2)} ms, p99 ${cell.p99Ms.toFixed(2)} ms` : `${cell.state}: ${cell.detail}`;
 }
 
-/** Every operation at every concurrency against one server; returns the cells by "operation/concurrency" and the peak RSS. */
-async function measure(server: RunningTarget): Promise<{ cells: Map<string, CellResult>; peakRss: number }> {
+/** The operation the floor server is driven with: the smallest request/answer pair of the table. */
+const FLOOR_OPERATION = 'ssm.GetParameter';
+
+/** Operations at every concurrency against one server; returns the cells by "operation/concurrency" and the peak RSS. */
+async function measure(server: RunningTarget, only?: string): Promise<{ cells: Map<string, CellResult>; peakRss: number }> {
   let peakRss = treeRss(server.pid);
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, treeRss(server.pid))), RSS_SAMPLE_MS);
   const cells = new Map<string, CellResult>();
   try {
-    for (const op of benchOperations()) {
+    for (const op of benchOperations().filter((o) => !only || o.id === only)) {
       const unavailable = await prepare(server.port, op);
       for (const concurrency of CONCURRENCY) {
         collectGarbage();
@@ -72,6 +75,11 @@ async function main(): Promise<void> {
     const motoRun = await measure(moto);
     const exitCodes = { drydock: await drydock.stop(), moto: await moto.stop() };
     running.length = 0;
+    const floor = await startFloor(await freePort());
+    running.push(floor);
+    const floorRun = await measure(floor, FLOOR_OPERATION);
+    await floor.stop();
+    running.length = 0;
 
     const rows: Row[] = [];
     for (const op of benchOperations()) {
@@ -103,6 +111,7 @@ async function main(): Promise<void> {
       limits: { measureMs: LIMITS.measureMs, warmupMs: LIMITS.warmupMs, concurrency: CONCURRENCY },
       servers,
       rows,
+      floor: { operation: FLOOR_OPERATION, label: benchOperations().find((op) => op.id === FLOOR_OPERATION)!.label, cells: CONCURRENCY.map((concurrency) => ({ concurrency, result: floorRun.cells.get(`${FLOOR_OPERATION}/${concurrency}`)! })) },
       targets: evaluateTargets(servers, rows),
     };
   } finally {

@@ -1,6 +1,6 @@
 /**
- * The two servers under test as real processes: Drydock's built CLI and moto's `moto_server`.
- * Measures time from spawn to the first answered AWS request and the resident memory of the
+ * The two servers under test as real processes, Drydock's built CLI and moto's `moto_server`, and
+ * a do-nothing node:http server as the floor of the measurement. Measures time from spawn to the first answered AWS request and the resident memory of the
  * process tree (moto's included children, should it fork any).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -12,7 +12,7 @@ import { PACKAGE_ROOT } from '../src/core/paths.js';
 import { HOST, send, sign, type SignedRequest } from './client.js';
 
 export interface RunningTarget {
-  name: 'Drydock' | 'moto';
+  name: 'Drydock' | 'moto' | 'floor';
   version: string;
   port: number;
   pid: number;
@@ -117,6 +117,12 @@ export async function startDrydock(port: number): Promise<RunningTarget> {
   const version = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
   const cli = join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
   return launch('Drydock', version, process.execPath, [cli, 'start', '--port', String(port), '--ephemeral'], port, { ...process.env, DRYDOCK_LOG_LEVEL: 'warn' });
+}
+
+/** The do-nothing server that calibrates the client (see floor-server.ts). */
+export async function startFloor(port: number): Promise<RunningTarget> {
+  const script = join(PACKAGE_ROOT, 'dist', 'bench', 'floor-server.js');
+  return launch('floor', process.version, process.execPath, [script, String(port)], port, process.env);
 }
 
 /**
