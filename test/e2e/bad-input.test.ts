@@ -75,7 +75,12 @@ const CASES: BadCase[] = [
   { service: 'logs', what: 'an out-of-range limit', request: json.logs('DescribeLogGroups', { limit: 51 }), status: 400, code: 'InvalidParameterException' },
   { service: 'logs', what: 'a log group name breaking the pattern', request: json.logs('CreateLogGroup', { logGroupName: 'bad name*' }), status: 400, code: 'InvalidParameterException', nothingWritten: (s) => expectLogGroupAbsent(s, 'bad name*') },
   { service: 'logs', what: 'an unknown log group', request: json.logs('DescribeLogStreams', { logGroupName: '/no/such/group' }), status: 400, code: 'ResourceNotFoundException' },
+  { service: 'logs', what: 'an unknown log group ARN', request: json.logs('ListTagsForResource', { resourceArn: 'arn:aws:logs:us-east-1:000000000000:log-group:nope' }), status: 400, code: 'ResourceNotFoundException' },
+  { service: 'logs', what: 'a malformed ARN', request: json.logs('ListTagsForResource', { resourceArn: 'not-an-arn' }), status: 400, code: 'InvalidParameterException' },
+  { service: 'ssm', what: 'tags for an unknown parameter', request: json.ssm('AddTagsToResource', { ResourceType: 'Parameter', ResourceId: '/nope', Tags: [{ Key: 'a', Value: 'b' }] }), status: 400, code: 'InvalidResourceId' },
+  { service: 'kms', what: 'an unknown alias', request: json.kms('DescribeKey', { KeyId: 'alias/nope' }), status: 400, code: 'NotFoundException' },
   // ---- awsQuery: STS ----
+  { service: 'sts', what: 'a role that does not exist', request: sts('AssumeRole', { RoleArn: 'arn:aws:iam::000000000000:role/nope', RoleSessionName: 'session' }), status: 403, code: 'AccessDenied' },
   { service: 'sts', what: 'no Action', request: { ...sts('GetCallerIdentity'), body: 'Version=2011-06-15' }, status: 400, code: 'MissingAction' },
   { service: 'sts', what: 'an unknown Action', request: sts('GetEverything'), status: 400, code: 'InvalidAction' },
   { service: 'sts', what: 'invalid percent-encoding in the form body (tolerated: kept as text)', request: { ...sts('GetCallerIdentity'), body: 'Action=GetCallerIdentity&Version=2011-06-15&%E0%A4%A=%' }, status: 200, code: undefined },
