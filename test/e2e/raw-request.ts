@@ -116,7 +116,8 @@ export function parseResponse(status: number, headers: IncomingHttpHeaders, body
     }
   } else if (text.includes('<Code>')) {
     code ??= /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
-    message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
+    const raw = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
+    message = raw?.replace(/&(lt|gt|quot|apos|amp);/g, (_, name: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[name]!);
   }
   return { status, headers, body, text, code, message };
 }
