@@ -1,6 +1,6 @@
 /**
  * Durability under kill -9: the real server runs as a child process (the built CLI), a stream of
- * writes runs against it, the process is SIGKILLed mid-stream, and after a restart on the same
+ * writes (SSM parameters, S3 objects, log events, secrets) runs against it, the process is SIGKILLed mid-stream, and after a restart on the same
  * data directory every write the server acknowledged must be intact.
  */
 import { describe, it, expect, afterAll } from 'vitest';
@@ -13,6 +13,7 @@ import { randomBytes, createHash } from 'node:crypto';
 import { SSMClient, PutParameterCommand, GetParametersCommand } from '@aws-sdk/client-ssm';
 import { S3Client, CreateBucketCommand, PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { SecretsManagerClient, CreateSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 
 const CLI = resolve(import.meta.dirname, '../../dist/src/cli/main.js');
 const WRITERS_PER_KIND = 3;
@@ -51,7 +52,7 @@ async function startChild(dataDir: string): Promise<{ child: ChildProcess; url: 
 
 function clients(url: string) {
   const config = { endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, forcePathStyle: true, maxAttempts: 1 };
-  return { ssm: new SSMClient(config), s3: new S3Client(config), logs: new CloudWatchLogsClient(config) };
+  return { ssm: new SSMClient(config), s3: new S3Client(config), logs: new CloudWatchLogsClient(config), secrets: new SecretsManagerClient(config) };
 }
 
 const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
@@ -76,6 +77,7 @@ describe('durability', () => {
     const ackedParameters = new Map<string, string>();
     const ackedObjects = new Map<string, string>();
     const ackedEvents = new Map<string, string[]>();
+    const ackedSecrets = new Map<string, string>();
     let acks = 0;
     let killed = false;
     const exited = new Promise<void>((done) => first.child.once('exit', () => done()));
@@ -118,10 +120,17 @@ describe('durability', () => {
         await c.logs.send(new PutLogEventsCommand({ logGroupName: '/durable', logStreamName: `w${w}`, logEvents: messages.map((message) => ({ timestamp, message })) }));
         ackedEvents.set(`w${w}`, [...(ackedEvents.get(`w${w}`) ?? []), ...messages]);
       }));
+      writers.push(writer(async (i) => {
+        const name = `durable/w${w}/s${i}`;
+        const value = `secret-${randomBytes(12).toString('hex')}`;
+        await c.secrets.send(new CreateSecretCommand({ Name: name, SecretString: value }));
+        ackedSecrets.set(name, value);
+      }));
     }
     await Promise.all(writers);
     await exited;
     expect(acks).toBeGreaterThanOrEqual(KILL_AFTER_ACKS);
+    for (const acked of [ackedParameters, ackedObjects, ackedEvents, ackedSecrets]) expect(acked.size).toBeGreaterThan(0);
 
     const second = await startChild(dataDir);
     child = second.child;
@@ -141,6 +150,10 @@ describe('durability', () => {
       const got = await r.logs.send(new GetLogEventsCommand({ logGroupName: '/durable', logStreamName: stream, startFromHead: true, limit: 10_000 }));
       const stored = (got.events ?? []).map((e) => e.message);
       for (const m of messages) expect(stored).toContain(m);
+    }
+    for (const [name, value] of ackedSecrets) {
+      const got = await r.secrets.send(new GetSecretValueCommand({ SecretId: name }));
+      expect(got.SecretString, name).toBe(value);
     }
     second.child.kill('SIGTERM');
     await new Promise<void>((done) => second.child.once('exit', () => done()));
