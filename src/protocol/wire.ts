@@ -93,7 +93,9 @@ export function formatScalar(shape: Shape, value: unknown, timestampFormat: Time
     case 'boolean':
       return value ? 'true' : 'false';
     default:
-      return String(value);
+      // A Date for a string member (S3 `Expires`: a Date in the SDK's types, a string in the model)
+      // is rendered as the timestamp it is, not as JavaScript's Date text.
+      return value instanceof Date ? String(formatTimestamp(value, timestampFormat)) : String(value);
   }
 }
 

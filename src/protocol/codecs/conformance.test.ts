@@ -547,6 +547,13 @@ const CASES: Case[] = [
     },
   },
   {
+    name: 'a Date returned for a string header member (S3 Expires) is rendered as RFC 822',
+    protocol: 's3',
+    command: new HeadObjectCommand({ Bucket: 'bkt', Key: 'k' }),
+    output: { Expires: T1 },
+    parsed: { Expires: T1, ExpiresString: 'Thu, 29 Feb 2024 12:34:56 GMT', Metadata: {} },
+  },
+  {
     name: 'HEAD with header-only output',
     protocol: 's3',
     command: new HeadObjectCommand({ Bucket: 'bkt', Key: 'k', IfNoneMatch: '"x"', IfModifiedSince: T1 }),

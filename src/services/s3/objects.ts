@@ -56,7 +56,8 @@ export function attributesFrom(input: AttributeInput, checksumAlgorithm: string 
     content_disposition: input.ContentDisposition ?? null,
     content_language: input.ContentLanguage ?? null,
     cache_control: input.CacheControl ?? null,
-    expires: input.Expires ? input.Expires.toUTCString() : null,
+    // The codec hands over the header text: botocore's model types Expires as a string.
+    expires: input.Expires ? String(input.Expires) : null,
     website_redirect: input.WebsiteRedirectLocation ?? null,
     storage_class: input.StorageClass ?? 'STANDARD',
     metadata: JSON.stringify(input.Metadata ?? {}),
