@@ -1,8 +1,9 @@
 /**
- * SigV4 verification against the worked examples AWS publishes in the S3 documentation
- * ("Signature Calculations for the Authorization Header"), so a pass means we agree with AWS,
- * not merely with ourselves: a GET with a Range header, and a PUT streamed as signed aws-chunked
- * chunks whose chained signatures are published too.
+ * SigV4 verification against the vectors AWS publishes, so a pass means we agree with AWS, not
+ * merely with ourselves: the generic SigV4 test suite (service `service`), and the worked examples
+ * of the S3 documentation ("Signature Calculations for the Authorization Header"): a GET with a
+ * Range header, and a PUT streamed as signed aws-chunked chunks whose chained signatures are
+ * published too.
  */
 import { describe, it, expect } from 'vitest';
 import { Readable } from 'node:stream';
@@ -25,7 +26,36 @@ async function verify(req: HttpRequest, now = EXAMPLE_TIME) {
   return { auth, key };
 }
 
-describe('SigV4 against AWS\'s published examples', () => {
+describe('the SigV4 test suite', () => {
+  const suiteCredential: Credential = { secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', principal: rootPrincipal('111122223333', 'AKIDEXAMPLE') };
+  const suiteRequest = (method: string, path: string, query: [string, string][], signature: string) =>
+    request({
+      method,
+      path,
+      query,
+      headers: {
+        host: 'example.amazonaws.com',
+        'x-amz-date': '20150830T123600Z',
+        authorization: `AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=${signature}`,
+      },
+    });
+  const verifySuite = (req: HttpRequest) =>
+    verifySigV4(req, parseSigV4(req, 'default')!, suiteCredential, { style: 'default', now: Date.UTC(2015, 7, 30, 12, 36), host: req.headers.host });
+
+  // Vectors whose raw path needs encoding (get-utf8, get-space) are left out: they sign the path
+  // encoded once, while clients send it encoded on the wire and sign it encoded again.
+  it.each([
+    ['get-vanilla', 'GET', '/', [], '5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31'],
+    ['get-vanilla-query-order-key-case', 'GET', '/', [['Param2', 'value2'], ['Param1', 'value1']], 'b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500'],
+    ['post-vanilla', 'POST', '/', [], '5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b'],
+  ] as [string, string, string, [string, string][], string][])('%s', async (_name, method, path, query, signature) => {
+    await expect(verifySuite(suiteRequest(method, path, query, signature))).resolves.toBeDefined();
+    const tampered = signature.replace(/^./, (c) => (c === '0' ? '1' : '0'));
+    await expect(verifySuite(suiteRequest(method, path, query, tampered))).rejects.toMatchObject({ code: 'SignatureDoesNotMatch' });
+  });
+});
+
+describe('SigV4 against AWS\'s published S3 examples', () => {
   it('GET object with a Range header', async () => {
     const req = request({
       path: '/test.txt',
