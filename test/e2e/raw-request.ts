@@ -47,14 +47,14 @@ function signer(req: RawRequest): SignatureV4 {
   });
 }
 
-function target(baseUrl: string, req: RawRequest) {
+function target(baseUrl: string) {
   const url = new URL(baseUrl);
   return { hostname: url.hostname, port: Number(url.port), host: url.host };
 }
 
 /** A signed request ready to send: method, path, query, headers (Host included), body. */
 export async function sign(baseUrl: string, req: RawRequest): Promise<{ method: string; path: string; query: Record<string, string>; headers: Record<string, string>; body: string | Buffer }> {
-  const { hostname, port, host } = target(baseUrl, req);
+  const { hostname, port, host } = target(baseUrl);
   const body = req.body ?? '';
   const headers: Record<string, string> = { host, ...req.headers };
   const base = { method: req.method ?? 'POST', protocol: 'http:', hostname, port, path: req.path ?? '/', query: req.query ?? {}, headers, body };
@@ -65,7 +65,7 @@ export async function sign(baseUrl: string, req: RawRequest): Promise<{ method: 
 
 /** A presigned URL (query-string auth) for a GET of `path`. */
 export async function presign(baseUrl: string, req: RawRequest & { expiresIn?: number }): Promise<string> {
-  const { hostname, port, host } = target(baseUrl, req);
+  const { hostname, port, host } = target(baseUrl);
   const presigned = await signer(req).presign(
     { method: req.method ?? 'GET', protocol: 'http:', hostname, port, path: req.path ?? '/', query: req.query ?? {}, headers: { host } },
     { signingDate: req.signingDate, expiresIn: req.expiresIn },
@@ -80,7 +80,7 @@ export function queryString(query: Record<string, string>): string {
 
 /** Sends exactly these bytes (no header added but Content-Length when there is a body). */
 export function send(baseUrl: string, prepared: { method: string; path: string; query?: Record<string, string>; headers: Record<string, string>; body?: string | Buffer }): Promise<RawResponse> {
-  const { hostname, port } = target(baseUrl, { service: '' });
+  const { hostname, port } = target(baseUrl);
   const qs = queryString(prepared.query ?? {});
   const body = prepared.body ?? '';
   const headers = { ...prepared.headers };
