@@ -234,7 +234,6 @@ export class Pipeline {
     }
     const credential = this.opts.credentials(auth.accessKeyId);
     if (!credential || credential.active === false) throw unknownAccessKey(service.style);
-    const now = this.opts.clock.now();
     if (credential.sessionToken !== undefined) {
       const token = auth.presigned ? auth.sessionToken : req.headers['x-amz-security-token'];
       if (token !== credential.sessionToken) {
@@ -242,11 +241,14 @@ export class Pipeline {
           ? new AwsError('InvalidToken', 'The provided token is malformed or otherwise invalid.', { status: 400 })
           : new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', { status: 403 });
       }
-      if (credential.expiresAt !== undefined && now > credential.expiresAt) {
+      // Credential lifetimes are Drydock state: they follow Drydock's (scalable, warpable) clock.
+      if (credential.expiresAt !== undefined && this.opts.clock.now() > credential.expiresAt) {
         throw new AwsError('ExpiredToken', 'The security token included in the request is expired', { status: service.style === 's3' ? 400 : 403 });
       }
     }
-    const key = await verifySigV4({ ...req, path: req.signedPath ?? req.path }, auth, credential, { style: service.style, now, host: req.headers.host ?? '' });
+    // Signing times come from the client's wall clock, so skew and presigned expiry are checked
+    // against the wall clock: a warped or scaled Drydock clock must not invalidate every signature.
+    const key = await verifySigV4({ ...req, path: req.signedPath ?? req.path }, auth, credential, { style: service.style, now: Date.now(), host: req.headers.host ?? '' });
     return { principal: credential.principal, region: isRegion(auth.region) ? auth.region : DEFAULT_REGION, signing: { key, auth } };
   }
 
@@ -258,7 +260,7 @@ export class Pipeline {
       throw new AwsError('InvalidToken', 'The provided token is malformed or otherwise invalid.', { status: 400 });
     }
     // SigV2 signs the path-style resource (`/bucket/key`) even for virtual-hosted requests.
-    verifySigV2Query(req, req.path, auth, credential, this.opts.clock.now());
+    verifySigV2Query(req, req.path, auth, credential, Date.now());
     return credential.principal;
   }
 

@@ -189,7 +189,7 @@ function sameSignature(a: string, b: string): boolean {
 
 export interface VerifyOptions {
   style: AuthStyle;
-  /** Drydock's current time (epoch ms). */
+  /** Wall-clock time (epoch ms) the client's signing time is compared with. */
   now: number;
   /** The request's `Host` as the client signed it. */
   host: string;

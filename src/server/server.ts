@@ -113,9 +113,6 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
     if ((req.url ?? '').startsWith('/_drydock/')) return internal(req, res);
-    // SDKs correct their signing clock from the Date header: it must be Drydock's time, which SigV4
-    // checks against, or a warped clock makes every client sign with the wrong time.
-    res.setHeader('date', clock.date().toUTCString());
     pipeline.handle(req, res).catch((err) => {
       log.error({ err }, 'response failed');
       res.destroy();
