@@ -167,7 +167,7 @@ describe('Executor', () => {
 
   it('runs a command in its working directory with its environment', async () => {
     const cwd = tempDir();
-    const executor = new Executor(detectSandbox(), log);
+    const executor = new Executor(log);
     let output = '';
     const result = await executor.run({ command: 'echo "$GREETING" > out.txt; cat out.txt; exit 3', cwd, env: { PATH: process.env.PATH!, GREETING: 'hi' }, onOutput: (c) => (output += c) });
     expect(result.exitCode).toBe(3);
@@ -176,7 +176,7 @@ describe('Executor', () => {
   });
 
   it('kills the whole process group on timeout', async () => {
-    const executor = new Executor(detectSandbox(), log);
+    const executor = new Executor(log);
     const started = Date.now();
     const result = await executor.run({ command: 'sleep 30 & sleep 30', cwd: tempDir(), env: { PATH: process.env.PATH! }, timeoutMs: 300 });
     expect(result.timedOut).toBe(true);
@@ -187,7 +187,7 @@ describe('Executor', () => {
     if (detectSandbox() !== 'bubblewrap') ctx.skip('bwrap is not installed on this machine: the plain-process fallback is covered above');
     const marker = join(tmpdir(), `drydock-marker-${process.pid}`);
     writeFileSync(marker, 'host');
-    const executor = new Executor('bubblewrap', log);
+    const executor = new Executor(log, 'bubblewrap');
     let output = '';
     const result = await executor.run({ command: `test -e ${marker} && echo visible || echo hidden; touch /etc/drydock-escape 2>/dev/null && echo wrote || echo readonly`, cwd: tempDir(), env: { PATH: process.env.PATH! }, onOutput: (c) => (output += c) });
     rmSync(marker, { force: true });

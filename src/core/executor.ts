@@ -34,8 +34,17 @@ export function detectSandbox(): SandboxMode {
 
 export class Executor {
   private warned = false;
+  private detected?: SandboxMode;
 
-  constructor(readonly mode: SandboxMode, private readonly log: Logger) {}
+  /** Without an explicit mode, the sandbox is probed on first use rather than at server start-up. */
+  constructor(private readonly log: Logger, mode?: SandboxMode) {
+    this.detected = mode;
+  }
+
+  get mode(): SandboxMode {
+    this.detected ??= detectSandbox();
+    return this.detected;
+  }
 
   run(req: ExecRequest): Promise<ExecResult> {
     const shell = req.shell ?? '/bin/sh';

@@ -10,7 +10,7 @@ import { Store } from '../core/store.js';
 import { Clock } from '../core/clock.js';
 import { EventBus } from '../core/events.js';
 import { JobQueue } from '../core/jobs.js';
-import { Executor, detectSandbox } from '../core/executor.js';
+import { Executor } from '../core/executor.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { accountForRootKey, rootPrincipal, DEFAULT_SECRET_KEY } from '../core/accounts.js';
 import { SERVICES } from '../services/index.js';
@@ -45,7 +45,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const clock = new Clock(opts.timeScale ?? 1);
   const events = new EventBus(clock, (err) => log.error({ err }, 'event listener failed'));
   const jobs = new JobQueue(store, clock, (err, job) => log.error({ err, job: job.id, kind: job.kind }, 'job failed'));
-  const executor = new Executor(detectSandbox(), log);
+  const executor = new Executor(log);
   let url = '';
   const instances = new Map<string, ServiceInstance>();
   const runtime: Runtime = {

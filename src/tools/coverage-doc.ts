@@ -44,7 +44,7 @@ function handlerNames(): Map<string, string[]> {
       clock,
       events: new EventBus(clock),
       jobs: new JobQueue(store, clock, () => {}),
-      executor: new Executor('process', log),
+      executor: new Executor(log, 'process'),
       log,
       dataDir,
       endpoint: () => 'http://localhost:4566',

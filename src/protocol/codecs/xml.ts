@@ -3,7 +3,8 @@
  * `locationName`, wrapped or flattened lists and maps, attributes, namespaces; and parsing of
  * request documents back into input objects.
  */
-import { XMLParser } from 'fast-xml-parser';
+import { createRequire } from 'node:module';
+import type { XMLParser } from 'fast-xml-parser';
 import type { ServiceModel, Shape } from '../model.js';
 import { formatScalar, parseScalar, memberPath, WireError, setEntry } from '../wire.js';
 
@@ -72,7 +73,9 @@ function writeMapEntries(model: ServiceModel, map: Shape, value: Record<string, 
     .join('');
 }
 
-const parser = new XMLParser({
+// Built on first use: only request bodies in XML need it, and loading the parser costs start-up time.
+let parser: XMLParser | undefined;
+const newParser = () => new (createRequire(import.meta.url)('fast-xml-parser') as typeof import('fast-xml-parser')).XMLParser({
   ignoreAttributes: false,
   attributeNamePrefix: '@',
   parseTagValue: false,
@@ -89,6 +92,7 @@ export type XmlNode = Record<string, unknown>;
 
 /** Parses a document; returns the root element's name and node. Throws on malformed XML. */
 export function parseXmlDocument(text: string): { name: string; node: unknown } {
+  parser ??= newParser();
   const doc = parser.parse(text, true) as Record<string, unknown[]>;
   const roots = Object.entries(doc).filter(([k]) => !k.startsWith('?') && k !== '#text');
   if (roots.length !== 1) throw new WireError('', 'The XML you provided was not well-formed or did not validate against our published schema');

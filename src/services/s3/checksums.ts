@@ -1,7 +1,8 @@
 /** S3 flexible checksums: the algorithms Drydock computes, and how S3 encodes and combines them. */
 import { createHash, type Hash } from 'node:crypto';
-import { Crc32 } from '@aws-crypto/crc32';
-import { Crc32c } from '@aws-crypto/crc32c';
+import { createRequire } from 'node:module';
+import type { Crc32 } from '@aws-crypto/crc32';
+import type { Crc32c } from '@aws-crypto/crc32c';
 import { notImplementedChecksum } from './errors.js';
 
 export type ChecksumAlgorithm = 'CRC32' | 'CRC32C' | 'SHA1' | 'SHA256';
@@ -28,14 +29,25 @@ export function isWellFormed(algorithm: ChecksumAlgorithm, base64: string): bool
   return /^[A-Za-z0-9+/]+={0,2}$/.test(base64) && Buffer.from(base64, 'base64').length === DIGEST_BYTES[algorithm];
 }
 
+// Loaded on first use: the CRC packages cost tens of milliseconds of start-up that most runs never need.
+const load = createRequire(import.meta.url);
+let crcClasses: { Crc32: typeof Crc32; Crc32c: typeof Crc32c } | undefined;
+function crcs(): { Crc32: typeof Crc32; Crc32c: typeof Crc32c } {
+  crcClasses ??= {
+    Crc32: (load('@aws-crypto/crc32') as typeof import('@aws-crypto/crc32')).Crc32,
+    Crc32c: (load('@aws-crypto/crc32c') as typeof import('@aws-crypto/crc32c')).Crc32c,
+  };
+  return crcClasses;
+}
+
 /** Incremental digest of one algorithm. */
 export class Checksum {
   private readonly crc?: Crc32 | Crc32c;
   private readonly hash?: Hash;
 
   constructor(readonly algorithm: ChecksumAlgorithm) {
-    if (algorithm === 'CRC32') this.crc = new Crc32();
-    else if (algorithm === 'CRC32C') this.crc = new Crc32c();
+    if (algorithm === 'CRC32') this.crc = new (crcs().Crc32)();
+    else if (algorithm === 'CRC32C') this.crc = new (crcs().Crc32c)();
     else this.hash = createHash(algorithm === 'SHA1' ? 'sha1' : 'sha256');
   }
 
