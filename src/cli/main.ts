@@ -60,6 +60,8 @@ async function start(argv: string[]): Promise<void> {
       : DEFAULT_PORT;
   if (values.ephemeral && values['data-dir'] !== undefined) throw new UsageError('use either --data-dir or --ephemeral, not both');
   const timeScale = parseTimeScale(process.env.DRYDOCK_TIME_SCALE);
+  const durability = process.env.DRYDOCK_DURABILITY ?? 'process';
+  if (durability !== 'process' && durability !== 'power') throw new UsageError(`DRYDOCK_DURABILITY must be 'process' or 'power', got '${durability}'`);
   const ephemeral = values.ephemeral;
   // Loaded here rather than at the top: the server pulls in every service model, which status,
   // reset and aws do not need.
@@ -97,7 +99,7 @@ async function start(argv: string[]): Promise<void> {
 
   dataDir = ephemeral ? mkdtempSync(join(tmpdir(), 'drydock-')) : resolve(values['data-dir'] ?? process.env.DRYDOCK_DATA_DIR ?? '.drydock');
   try {
-    server = await startServer({ port, host: values.host ?? process.env.DRYDOCK_HOST, dataDir, timeScale, log });
+    server = await startServer({ port, host: values.host ?? process.env.DRYDOCK_HOST, dataDir, timeScale, durability, log });
   } catch (err) {
     removeEphemeralDir();
     throw listenFailure(err, port);

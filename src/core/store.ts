@@ -1,7 +1,12 @@
 /**
- * Durable state: one SQLite database per data directory (WAL, synchronous=FULL so an
- * acknowledged write survives kill -9 and power loss of the page cache) plus a blob directory
- * whose files are written to a temp name, fsynced and renamed into place.
+ * Durable state: one SQLite database per data directory (WAL) plus a blob directory whose files
+ * are written to a temp name and renamed into place once complete.
+ *
+ * Two durability levels. `process` (the default): every acknowledged write is in the WAL or the
+ * blob file before the answer goes out, so it survives kill -9 or a crash of Drydock — what a
+ * local cloud needs — without an fsync per request. `power` (DRYDOCK_DURABILITY=power): SQLite
+ * synchronous=FULL and fsync of every blob before its rename, so it also survives losing the
+ * machine, at several times the cost of a write.
  *
  * Services own their tables: each registers migrations under its own name and keeps its SQL in
  * its own store.ts. Nothing else touches another service's tables.
@@ -21,19 +26,21 @@ export interface Migration {
   sql: string;
 }
 
+export type Durability = 'process' | 'power';
+
 export class Store {
   readonly db: Db;
   readonly blobs: BlobStore;
 
-  constructor(readonly dataDir: string) {
+  constructor(readonly dataDir: string, durability: Durability = 'process') {
     mkdirSync(dataDir, { recursive: true });
     this.db = new Database(join(dataDir, 'drydock.sqlite'));
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+    this.db.pragma(durability === 'power' ? 'synchronous = FULL' : 'synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec('CREATE TABLE IF NOT EXISTS schema_versions (owner TEXT PRIMARY KEY, version INTEGER NOT NULL)');
-    this.blobs = new BlobStore(join(dataDir, 'blobs'));
+    this.blobs = new BlobStore(join(dataDir, 'blobs'), durability === 'power');
   }
 
   /** Applies the migrations of `owner` newer than what the database has, in one transaction each. */
@@ -74,19 +81,19 @@ export class Store {
 export interface BlobInfo {
   id: string;
   size: number;
+  /** S3 ETags are MD5s, so every blob gets one; other digests are the caller's `observe`. */
   md5: Buffer;
-  sha256: Buffer;
 }
 
 /**
  * Content files addressed by random ids. A blob is visible under its id only once it is complete
- * and fsynced; the row that references it is written after, so a crash leaves at worst an orphan
- * file, never a row pointing at half a file.
+ * (and fsynced, at `power` durability); the row that references it is written after, so a crash
+ * leaves at worst an orphan file, never a row pointing at half a file.
  */
 export class BlobStore {
   private readonly tmpDir: string;
 
-  constructor(readonly dir: string) {
+  constructor(readonly dir: string, private readonly fsync = false) {
     this.tmpDir = join(dir, '.tmp');
     mkdirSync(this.tmpDir, { recursive: true });
   }
@@ -100,11 +107,9 @@ export class BlobStore {
     const id = randomBytes(16).toString('hex');
     const tmp = join(this.tmpDir, id);
     const md5 = createHash('md5');
-    const sha256 = createHash('sha256');
     let size = 0;
     const see = (chunk: Buffer) => {
       md5.update(chunk);
-      sha256.update(chunk);
       size += chunk.length;
       observe?.(chunk);
     };
@@ -124,16 +129,18 @@ export class BlobStore {
           createWriteStream(tmp),
         );
       }
-      const fd = openSync(tmp, 'r');
-      try {
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
+      if (this.fsync) {
+        const fd = openSync(tmp, 'r');
+        try {
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
       }
       const final = this.path(id);
       mkdirSync(dirname(final), { recursive: true });
       renameSync(tmp, final);
-      return { id, size, md5: md5.digest(), sha256: sha256.digest() };
+      return { id, size, md5: md5.digest() };
     } catch (err) {
       rmSync(tmp, { force: true });
       throw err;

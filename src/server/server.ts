@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { Pipeline } from '../protocol/pipeline.js';
 import type { Credential, Runtime, ServiceInstance } from '../protocol/types.js';
-import { Store } from '../core/store.js';
+import { Store, type Durability } from '../core/store.js';
 import { Clock } from '../core/clock.js';
 import { EventBus } from '../core/events.js';
 import { JobQueue } from '../core/jobs.js';
@@ -26,6 +26,8 @@ export interface ServerOptions {
   log?: Logger;
   /** Largest non-streaming request body in bytes. */
   maxBodyBytes?: number;
+  /** `process` (default) survives kill -9; `power` also survives losing the machine (DRYDOCK_DURABILITY). */
+  durability?: Durability;
 }
 
 export interface RunningServer {
@@ -41,7 +43,7 @@ const DEFAULT_MAX_BODY = 64 * 1024 * 1024;
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = opts.log ?? createLogger();
-  const store = new Store(opts.dataDir);
+  const store = new Store(opts.dataDir, opts.durability);
   const clock = new Clock(opts.timeScale ?? 1);
   const events = new EventBus(clock, (err) => log.error({ err }, 'event listener failed'));
   const jobs = new JobQueue(store, clock, (err, job) => log.error({ err, job: job.id, kind: job.kind }, 'job failed'));
