@@ -90,10 +90,10 @@ export class Pipeline {
     let operation = '';
     let response: HttpResponse;
     try {
-      const routed = await this.route(req, incoming);
-      service = routed.service;
+      // The service is known before its operation: routing errors are then answered in its protocol.
+      const routed = await this.route(req, incoming, (found) => (service = found));
       operation = routed.op.name;
-      response = await this.execute(service, routed.op, routed.labels, req, incoming, requestId);
+      response = await this.execute(routed.service, routed.op, routed.labels, req, incoming, requestId);
     } catch (err) {
       // A client that hung up mid-body is not a server fault (and will never see the answer).
       const clientGone = !(err instanceof AwsError) && incoming.destroyed && !incoming.complete;
@@ -128,7 +128,7 @@ export class Pipeline {
     return { method: (incoming.method ?? 'GET').toUpperCase(), path, rawQuery, query, headers, body: Buffer.alloc(0) };
   }
 
-  private async route(req: HttpRequest, incoming: IncomingMessage): Promise<{ service: Prepared; op: Operation; labels: Record<string, string> }> {
+  private async route(req: HttpRequest, incoming: IncomingMessage, serviceFound: (service: Prepared) => void): Promise<{ service: Prepared; op: Operation; labels: Record<string, string> }> {
     // Routing may need the body at several points; the stream can be read only once.
     let bodyRead = false;
     const readBodyOnce = async () => {
@@ -144,6 +144,8 @@ export class Pipeline {
       if (!service) {
         const scope = signingScope(req);
         if (scope && !this.bySigningName.has(scope)) throw notEmulated(scope);
+      } else {
+        serviceFound(service);
       }
       if (!service || !op) throw new AwsError('UnknownOperationException', `Unknown operation ${target}`, { status: 400 });
       // awsJson is POST only: another method must not run an operation (a HEAD must not write).
@@ -164,6 +166,7 @@ export class Pipeline {
     }
     service ??= this.bySigningName.get('s3');
     if (!service) throw new AwsError('UnknownOperationException', 'No service matches this request', { status: 404 });
+    serviceFound(service);
 
     if (service.model.protocol === 'query' || service.model.protocol === 'ec2') {
       await readBodyOnce();
