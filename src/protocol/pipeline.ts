@@ -3,8 +3,7 @@
  * Generic over services: everything it knows about one comes from its model and its handlers.
  *
  * Gaps: no SigV4a (multi-region) signatures, no SigV2 header auth (only S3's SigV2 presigned
- * URLs), no `Date` header in place of X-Amz-Date, no event streams and no rpcv2-cbor protocol;
- * S3 error and XML responses carry no xmlns on their root element.
+ * URLs), no `Date` header in place of X-Amz-Date, no event streams and no rpcv2-cbor protocol.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
