@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -54,6 +54,10 @@ describe('S3 through the aws CLI', () => {
     mkdirSync(join(folder, 'nested dir'), { recursive: true });
     writeFileSync(join(folder, 'index.html'), '<h1>hi</h1>');
     writeFileSync(join(folder, 'nested dir', 'a+b.txt'), 'plus');
+    // S3's LastModified has one-second precision (as AWS's): a file written in the same second as its
+    // upload would look newer than its copy to the next sync, so the files are dated a minute back.
+    const aMinuteAgo = new Date(Date.now() - 60_000);
+    for (const file of [join(folder, 'index.html'), join(folder, 'nested dir', 'a+b.txt')]) utimesSync(file, aMinuteAgo, aMinuteAgo);
     await s3.send(new CreateBucketCommand({ Bucket: 'sync-bucket' }));
     const first = (await server.aws(['s3', 'sync', folder, 's3://sync-bucket/site'])).stdout;
     expect(first.match(/upload:/g)).toHaveLength(2);
