@@ -96,37 +96,50 @@ function objectEntry(row: ObjectRow, encode: (s: string) => string, fetchOwner: 
   };
 }
 
+interface ListingInput {
+  Bucket?: string;
+  EncodingType?: string;
+  Prefix?: string;
+  MaxKeys?: number;
+  Delimiter?: string;
+}
+
+/** What every listing shares: the bucket check, key encoding, prefix, page size and the members every answer carries. */
+function listing(core: S3Core, input: ListingInput, ctx: RequestContext) {
+  core.bucket(input.Bucket!, ctx.account);
+  checkEncodingType(input.EncodingType);
+  const encode = input.EncodingType === 'url' ? urlEncode : (s: string) => s;
+  const prefix = input.Prefix ?? '';
+  const max = maxKeysOf(input.MaxKeys);
+  const shared = (prefixes: string[]) => ({
+    Name: input.Bucket,
+    Prefix: encode(prefix),
+    Delimiter: input.Delimiter ? encode(input.Delimiter) : undefined,
+    MaxKeys: max,
+    CommonPrefixes: prefixes.map((p) => ({ Prefix: encode(p) })),
+    EncodingType: input.EncodingType as 'url' | undefined,
+  });
+  return { encode, prefix, max, shared };
+}
+
 const continuationToken = (last: string) => Buffer.from(last).toString('base64url');
 
 export function listingHandlers(core: S3Core): Handlers {
   return {
     ListObjects(input: ListObjectsRequest, ctx: RequestContext): ListObjectsOutput {
-      core.bucket(input.Bucket!, ctx.account);
-      checkEncodingType(input.EncodingType);
-      const encode = input.EncodingType === 'url' ? urlEncode : (s: string) => s;
-      const prefix = input.Prefix ?? '';
-      const max = maxKeysOf(input.MaxKeys);
+      const { encode, prefix, max, shared } = listing(core, input, ctx);
       const page = listPage(core, input.Bucket!, prefix, input.Delimiter, input.Marker ?? '', max);
       return withResponse({
         IsTruncated: page.truncated,
         Marker: input.Marker !== undefined ? encode(input.Marker) : '',
         NextMarker: page.truncated && input.Delimiter && page.last ? encode(page.last) : undefined,
         Contents: page.contents.map((r) => objectEntry(r, encode, true)),
-        Name: input.Bucket,
-        Prefix: encode(prefix),
-        Delimiter: input.Delimiter ? encode(input.Delimiter) : undefined,
-        MaxKeys: max,
-        CommonPrefixes: page.prefixes.map((p) => ({ Prefix: encode(p) })),
-        EncodingType: input.EncodingType,
+        ...shared(page.prefixes),
       }, { xmlRoot: 'ListBucketResult' });
     },
 
     ListObjectsV2(input: ListObjectsV2Request, ctx: RequestContext): ListObjectsV2Output {
-      core.bucket(input.Bucket!, ctx.account);
-      checkEncodingType(input.EncodingType);
-      const encode = input.EncodingType === 'url' ? urlEncode : (s: string) => s;
-      const prefix = input.Prefix ?? '';
-      const max = maxKeysOf(input.MaxKeys);
+      const { encode, prefix, max, shared } = listing(core, input, ctx);
       let after = input.StartAfter ?? '';
       if (input.ContinuationToken !== undefined) {
         after = Buffer.from(input.ContinuationToken, 'base64url').toString('utf8');
@@ -138,12 +151,7 @@ export function listingHandlers(core: S3Core): Handlers {
       return withResponse({
         IsTruncated: page.truncated,
         Contents: page.contents.map((r) => objectEntry(r, encode, input.FetchOwner === true)),
-        Name: input.Bucket,
-        Prefix: encode(prefix),
-        Delimiter: input.Delimiter ? encode(input.Delimiter) : undefined,
-        MaxKeys: max,
-        CommonPrefixes: page.prefixes.map((p) => ({ Prefix: encode(p) })),
-        EncodingType: input.EncodingType,
+        ...shared(page.prefixes),
         KeyCount: page.contents.length + page.prefixes.length,
         ContinuationToken: input.ContinuationToken,
         NextContinuationToken: page.truncated && page.last !== undefined ? continuationToken(page.last) : undefined,
@@ -152,11 +160,7 @@ export function listingHandlers(core: S3Core): Handlers {
     },
 
     ListObjectVersions(input: ListObjectVersionsRequest, ctx: RequestContext): ListObjectVersionsOutput {
-      core.bucket(input.Bucket!, ctx.account);
-      checkEncodingType(input.EncodingType);
-      const encode = input.EncodingType === 'url' ? urlEncode : (s: string) => s;
-      const prefix = input.Prefix ?? '';
-      const max = maxKeysOf(input.MaxKeys);
+      const { encode, prefix, max, shared } = listing(core, input, ctx);
       const keyMarker = input.KeyMarker ?? '';
       const versionMarker = input.VersionIdMarker;
       if (versionMarker !== undefined && !keyMarker) {
@@ -220,12 +224,7 @@ export function listingHandlers(core: S3Core): Handlers {
         NextVersionIdMarker: truncated && last?.versionId ? last.versionId : undefined,
         Versions: versions,
         DeleteMarkers: markers,
-        Name: input.Bucket,
-        Prefix: encode(prefix),
-        Delimiter: input.Delimiter ? encode(input.Delimiter) : undefined,
-        MaxKeys: max,
-        CommonPrefixes: prefixes.map((p) => ({ Prefix: encode(p) })),
-        EncodingType: input.EncodingType,
+        ...shared(prefixes),
       }, { xmlRoot: 'ListVersionsResult' });
     },
   };
