@@ -1,9 +1,10 @@
 import { describe, it, expect, afterEach } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { Store } from './store.js';
+import { Store, INLINE_BLOB_MAX } from './store.js';
+import { createHash } from 'node:crypto';
 import { Clock } from './clock.js';
 import { EventBus, type AwsEvent } from './events.js';
 import { JobQueue, type Job } from './jobs.js';
@@ -66,7 +67,7 @@ describe('Store', () => {
     const blob = await store.blobs.write(Buffer.from('hello'));
     store.wipe();
     expect(store.db.prepare('SELECT COUNT(*) AS n FROM t').get()).toEqual({ n: 0 });
-    expect(existsSync(store.blobs.path(blob.id))).toBe(false);
+    expect(() => store.blobs.read(blob.id)).toThrow();
     store.close();
   });
 });
@@ -85,6 +86,45 @@ describe('BlobStore', () => {
     store.close();
   });
 
+  it('keeps small blobs in SQLite and spills larger ones to files, with ranges on both', async () => {
+    const store = new Store(tempDir());
+    const small = Buffer.from('0123456789');
+    const large = Buffer.alloc(INLINE_BLOB_MAX * 3 + 7, 'x');
+    large.write('head', 0);
+    const inline = await store.blobs.write(Readable.from([small.subarray(0, 4), small.subarray(4)]));
+    const spilled = await store.blobs.write(Readable.from([large.subarray(0, 1000), large.subarray(1000)]));
+    const filesUnder = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [e.name]));
+    expect(filesUnder(store.blobs.dir)).toEqual([spilled.id]);
+    expect(spilled.size).toBe(large.length);
+    expect(spilled.md5).toEqual(createHash('md5').update(large).digest());
+    const read = async (r: Readable) => Buffer.concat(await r.toArray());
+    expect((await read(store.blobs.stream(inline.id, { start: 2, end: 5 }))).toString()).toBe('2345');
+    expect((await read(store.blobs.stream(spilled.id, { start: 0, end: 3 }))).toString()).toBe('head');
+    expect(store.blobs.read(spilled.id).equals(large)).toBe(true);
+    expect(store.blobs.size(inline.id)).toBe(10);
+    store.blobs.delete(inline.id);
+    store.blobs.delete(spilled.id);
+    expect(() => store.blobs.read(inline.id)).toThrow();
+    expect(filesUnder(store.blobs.dir)).toEqual([]);
+    store.close();
+  });
+
+  it('leaves nothing behind when a large source stream fails after spilling to a file', async () => {
+    const store = new Store(tempDir());
+    let sent = 0;
+    const failing = new Readable({
+      read() {
+        if (sent > INLINE_BLOB_MAX * 2) return this.destroy(new Error('client went away'));
+        sent += 16 * 1024;
+        this.push(Buffer.alloc(16 * 1024));
+      },
+    });
+    await expect(store.blobs.write(failing)).rejects.toThrow('client went away');
+    expect(readdirSync(join(store.blobs.dir, '.tmp'))).toEqual([]);
+    expect(store.db.prepare('SELECT COUNT(*) AS n FROM core_blobs_inline').get()).toEqual({ n: 0 });
+    store.close();
+  });
+
   it('leaves no file behind when the source stream fails', async () => {
     const store = new Store(tempDir());
     const failing = new Readable({
@@ -94,7 +134,6 @@ describe('BlobStore', () => {
       },
     });
     await expect(store.blobs.write(failing)).rejects.toThrow('client went away');
-    const { readdirSync } = await import('node:fs');
     expect(readdirSync(join(store.blobs.dir, '.tmp'))).toEqual([]);
     store.close();
   });

@@ -12,10 +12,10 @@
  * its own store.ts. Nothing else touches another service's tables.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync, openSync, fsyncSync, closeSync, renameSync, rmSync, createWriteStream, createReadStream, statSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, openSync, fsyncSync, closeSync, renameSync, rmSync, createWriteStream, createReadStream, statSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 export type Db = Database.Database;
@@ -40,7 +40,8 @@ export class Store {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec('CREATE TABLE IF NOT EXISTS schema_versions (owner TEXT PRIMARY KEY, version INTEGER NOT NULL)');
-    this.blobs = new BlobStore(join(dataDir, 'blobs'), durability === 'power');
+    this.migrate('core.blobs', [{ version: 1, sql: 'CREATE TABLE core_blobs_inline (id TEXT PRIMARY KEY, data BLOB NOT NULL)' }]);
+    this.blobs = new BlobStore(join(dataDir, 'blobs'), this.db, durability === 'power');
   }
 
   /** Applies the migrations of `owner` newer than what the database has, in one transaction each. */
@@ -70,7 +71,7 @@ export class Store {
       for (const t of tables) this.db.exec(`DELETE FROM "${t.name}"`);
     });
     this.db.pragma('foreign_keys = ON');
-    this.blobs.wipe();
+    this.blobs.wipeFiles();
   }
 
   close(): void {
@@ -85,27 +86,36 @@ export interface BlobInfo {
   md5: Buffer;
 }
 
+/** Blobs up to this size live in SQLite: a file per small object costs more syscalls than the object. */
+export const INLINE_BLOB_MAX = 64 * 1024;
+
 /**
- * Content files addressed by random ids. A blob is visible under its id only once it is complete
- * (and fsynced, at `power` durability); the row that references it is written after, so a crash
- * leaves at worst an orphan file, never a row pointing at half a file.
+ * Content addressed by random ids: small blobs as rows of `core_blobs_inline`, larger ones as files.
+ * A blob is visible under its id only once it is complete (and fsynced, at `power` durability);
+ * the row that references it is written after, so a crash leaves at worst an orphan, never a row
+ * pointing at half a blob.
  */
 export class BlobStore {
   private readonly tmpDir: string;
+  private readonly stmts;
 
-  constructor(readonly dir: string, private readonly fsync = false) {
+  constructor(readonly dir: string, db: Db, private readonly fsync = false) {
     this.tmpDir = join(dir, '.tmp');
     mkdirSync(this.tmpDir, { recursive: true });
+    this.stmts = {
+      insert: db.prepare<[string, Buffer]>('INSERT INTO core_blobs_inline (id, data) VALUES (?, ?)'),
+      get: db.prepare<[string], { data: Buffer }>('SELECT data FROM core_blobs_inline WHERE id = ?'),
+      remove: db.prepare<[string]>('DELETE FROM core_blobs_inline WHERE id = ?'),
+    };
   }
 
-  path(id: string): string {
+  private path(id: string): string {
     return join(this.dir, id.slice(0, 2), id);
   }
 
   /** Writes a buffer or stream as a new blob; extra hashers (e.g. a CRC) see every chunk. */
   async write(source: Buffer | Readable, observe?: (chunk: Buffer) => void): Promise<BlobInfo> {
     const id = randomBytes(16).toString('hex');
-    const tmp = join(this.tmpDir, id);
     const md5 = createHash('md5');
     let size = 0;
     const see = (chunk: Buffer) => {
@@ -113,22 +123,57 @@ export class BlobStore {
       size += chunk.length;
       observe?.(chunk);
     };
-    try {
-      if (Buffer.isBuffer(source)) {
-        see(source);
-        writeFileSync(tmp, source);
-      } else {
-        await pipeline(
-          source,
-          async function* (chunks: AsyncIterable<Buffer>) {
-            for await (const chunk of chunks) {
+    if (Buffer.isBuffer(source)) {
+      see(source);
+      if (source.length <= INLINE_BLOB_MAX) this.stmts.insert.run(id, source);
+      else await this.writeFile(id, Readable.from([source]));
+      return { id, size, md5: md5.digest() };
+    }
+    // Read the head of the stream: a body that ends within the inline limit never touches a file.
+    const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    const head: Buffer[] = [];
+    let headSize = 0;
+    let ended = false;
+    while (headSize <= INLINE_BLOB_MAX) {
+      const next = await chunks.next();
+      if (next.done) {
+        ended = true;
+        break;
+      }
+      const chunk = Buffer.from(next.value);
+      see(chunk);
+      head.push(chunk);
+      headSize += chunk.length;
+    }
+    if (ended) {
+      this.stmts.insert.run(id, head.length === 1 ? head[0] : Buffer.concat(head));
+      return { id, size, md5: md5.digest() };
+    }
+    await this.writeFile(
+      id,
+      Readable.from(
+        (async function* () {
+          try {
+            yield* head;
+            for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+              const chunk = Buffer.from(next.value);
               see(chunk);
               yield chunk;
             }
-          },
-          createWriteStream(tmp),
-        );
-      }
+          } finally {
+            // A failed write must release (and so destroy) the source it was reading.
+            await chunks.return?.();
+          }
+        })(),
+      ),
+    );
+    return { id, size, md5: md5.digest() };
+  }
+
+  private async writeFile(id: string, body: Readable): Promise<void> {
+    const tmp = join(this.tmpDir, id);
+    try {
+      await pipeline(body, createWriteStream(tmp));
       if (this.fsync) {
         const fd = openSync(tmp, 'r');
         try {
@@ -140,7 +185,6 @@ export class BlobStore {
       const final = this.path(id);
       mkdirSync(dirname(final), { recursive: true });
       renameSync(tmp, final);
-      return { id, size, md5: md5.digest() };
     } catch (err) {
       rmSync(tmp, { force: true });
       throw err;
@@ -148,22 +192,26 @@ export class BlobStore {
   }
 
   read(id: string): Buffer {
-    return readFileSync(this.path(id));
+    return this.stmts.get.get(id)?.data ?? readFileSync(this.path(id));
   }
 
+  /** The blob's bytes, or the inclusive byte `range` of them. */
   stream(id: string, range?: { start: number; end: number }): Readable {
-    return createReadStream(this.path(id), range);
+    const inline = this.stmts.get.get(id)?.data;
+    if (!inline) return createReadStream(this.path(id), range);
+    return Readable.from([range ? inline.subarray(range.start, range.end + 1) : inline]);
   }
 
   size(id: string): number {
-    return statSync(this.path(id)).size;
+    return this.stmts.get.get(id)?.data.length ?? statSync(this.path(id)).size;
   }
 
   delete(id: string): void {
-    rmSync(this.path(id), { force: true });
+    if (this.stmts.remove.run(id).changes === 0) rmSync(this.path(id), { force: true });
   }
 
-  wipe(): void {
+  /** Removes the blob files; inline blobs go with the rest of the rows in Store.wipe. */
+  wipeFiles(): void {
     rmSync(this.dir, { recursive: true, force: true });
     mkdirSync(this.tmpDir, { recursive: true });
   }
