@@ -5,16 +5,14 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pipeline } from '../protocol/pipeline.js';
-import type { Credential, Runtime, ServiceInstance } from '../protocol/types.js';
+import type { Credential, Runtime } from '../protocol/types.js';
 import { Store, type Durability } from '../core/store.js';
 import { Clock } from '../core/clock.js';
-import { EventBus } from '../core/events.js';
-import { JobQueue } from '../core/jobs.js';
-import { Executor } from '../core/executor.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { accountForRootKey, rootPrincipal, DEFAULT_SECRET_KEY } from '../core/accounts.js';
 import { SERVICES } from '../services/index.js';
 import { VERSION } from '../version.js';
+import { createServices } from './services.js';
 
 export interface ServerOptions {
   /** 0 picks a free port. */
@@ -45,22 +43,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = opts.log ?? createLogger();
   const store = new Store(opts.dataDir, opts.durability);
   const clock = new Clock(opts.timeScale ?? 1);
-  const events = new EventBus(clock, (err) => log.error({ err }, 'event listener failed'));
-  const jobs = new JobQueue(store, clock, (err, job) => log.error({ err, job: job.id, kind: job.kind }, 'job failed'));
-  const executor = new Executor(log);
   let url = '';
-  const instances = new Map<string, ServiceInstance>();
-  const runtime: Runtime = {
-    store, clock, events, jobs, executor, log,
-    dataDir: opts.dataDir,
-    endpoint: () => url,
-    service<T>(name: string): T {
-      const instance = instances.get(name);
-      if (!instance?.api) throw new Error(`service ${name} has no public api`);
-      return instance.api as T;
-    },
-  };
-  for (const def of Object.values(SERVICES)) instances.set(def.name, def.create(runtime));
+  const { runtime, instances } = createServices({ store, clock, log, dataDir: opts.dataDir, endpoint: () => url });
+  const { jobs, executor } = runtime;
 
   const issuers = [...instances.values()].map((i) => i.credentials).filter((c) => c !== undefined);
   const credentials = (accessKeyId: string): Credential | undefined => {

@@ -3,7 +3,7 @@
  * have a handler (implemented) and which answer 501 NotImplemented. `npm run coverage-doc`
  * rewrites the file; test/coverage-doc.test.ts fails when the committed file is stale.
  *
- * Handlers are read from real service instances, built the way src/server/server.ts builds them
+ * Handlers are read from real service instances, built as the server builds them (createServices)
  * but against a throwaway data directory and without starting anything (no port, no job polling).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,12 +11,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SERVICES } from '../services/index.js';
-import type { Runtime, ServiceDefinition, ServiceInstance } from '../protocol/types.js';
+import type { ServiceDefinition } from '../protocol/types.js';
 import { Store } from '../core/store.js';
 import { Clock } from '../core/clock.js';
-import { EventBus } from '../core/events.js';
-import { JobQueue } from '../core/jobs.js';
-import { Executor } from '../core/executor.js';
+import { createServices } from '../server/services.js';
 import { createLogger } from '../core/logger.js';
 import { PACKAGE_ROOT } from '../core/paths.js';
 
@@ -36,25 +34,7 @@ function handlerNames(): Map<string, string[]> {
   const dataDir = mkdtempSync(join(tmpdir(), 'drydock-coverage-'));
   const store = new Store(dataDir);
   try {
-    const clock = new Clock();
-    const log = createLogger('silent');
-    const instances = new Map<string, ServiceInstance>();
-    const runtime: Runtime = {
-      store,
-      clock,
-      events: new EventBus(clock),
-      jobs: new JobQueue(store, clock, () => {}),
-      executor: new Executor(log, 'process'),
-      log,
-      dataDir,
-      endpoint: () => 'http://localhost:4566',
-      service<T>(name: string): T {
-        const instance = instances.get(name);
-        if (!instance?.api) throw new Error(`service ${name} has no public api`);
-        return instance.api as T;
-      },
-    };
-    for (const def of Object.values(SERVICES)) instances.set(def.name, def.create(runtime));
+    const { instances } = createServices({ store, clock: new Clock(), log: createLogger('silent'), dataDir, endpoint: () => 'http://localhost:4566', sandbox: 'process' });
     return new Map([...instances].map(([name, instance]) => [name, Object.keys(instance.handlers)]));
   } finally {
     store.close();
