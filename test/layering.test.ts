@@ -63,6 +63,11 @@ describe('layering', () => {
     expect(bad).toEqual([]);
   });
 
+  it('src/services imports nothing from server or cli', () => {
+    const bad = all.filter((e) => top(e.from) === 'services' && ['server', 'cli'].includes(top(e.to)));
+    expect(bad).toEqual([]);
+  });
+
   it('a service imports another service only through its index.ts', () => {
     const bad = all.filter((e) => {
       const from = e.from.split('/');
