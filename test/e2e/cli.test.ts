@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SSMClient, GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
+import { S3Client, CreateBucketCommand, GetBucketLocationCommand, PutObjectCommand, DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { IAMClient, CreateUserCommand } from '@aws-sdk/client-iam';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import { SERVICES } from '../../src/services/index.js';
 
@@ -152,6 +154,25 @@ describe('drydock CLI', () => {
     server.child.kill('SIGTERM');
     expect((await server.exit).code).toBe(0);
   }, 60_000);
+
+  // Everything else tests the TypeScript sources; this drives the compiled server that users run,
+  // through each protocol family and the modules it loads only on first use (XML parser, CRCs).
+  it('the built server answers XML, query and JSON requests', async () => {
+    const server = await startDrydock(['--port', '0', '--ephemeral']);
+    const config = { endpoint: server.url, region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
+    const s3 = new S3Client({ ...config, forcePathStyle: true });
+    await s3.send(new CreateBucketCommand({ Bucket: 'built', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
+    expect((await s3.send(new GetBucketLocationCommand({ Bucket: 'built' }))).LocationConstraint).toBe('eu-west-1');
+    await s3.send(new PutObjectCommand({ Bucket: 'built', Key: 'a', Body: 'x', ChecksumAlgorithm: 'CRC32C' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'built', Key: 'b', Body: 'y', ChecksumAlgorithm: 'CRC32' }));
+    const deleted = await s3.send(new DeleteObjectsCommand({ Bucket: 'built', Delete: { Objects: [{ Key: 'a' }] } }));
+    expect(deleted.Deleted?.map((d) => d.Key)).toEqual(['a']);
+    expect((await s3.send(new ListObjectsV2Command({ Bucket: 'built' }))).Contents?.map((c) => c.Key)).toEqual(['b']);
+    expect((await new IAMClient(config).send(new CreateUserCommand({ UserName: 'built' }))).User?.UserName).toBe('built');
+    await ssmClient(server.url).send(new PutParameterCommand({ Name: '/built', Value: 'v', Type: 'String' }));
+    server.child.kill('SIGTERM');
+    expect((await server.exit).code).toBe(0);
+  }, 30_000);
 
   it.each(['SIGTERM', 'SIGINT'] as const)('--ephemeral: %s exits 0 and removes the data directory', async (signal) => {
     const server = await startDrydock(['--port', '0', '--ephemeral']);

@@ -75,18 +75,21 @@ function writeMapEntries(model: ServiceModel, map: Shape, value: Record<string, 
 
 // Built on first use: only request bodies in XML need it, and loading the parser costs start-up time.
 let parser: XMLParser | undefined;
-const newParser = () => new (createRequire(import.meta.url)('fast-xml-parser') as typeof import('fast-xml-parser')).XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: false,
-  ignoreDeclaration: true,
-  removeNSPrefix: true,
-  processEntities: true,
-  htmlEntities: false,
-  isArray: () => true,
-});
+function newParser(): XMLParser {
+  const { XMLParser: Parser } = createRequire(import.meta.url)('fast-xml-parser') as typeof import('fast-xml-parser');
+  return new Parser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '@',
+    parseTagValue: false,
+    parseAttributeValue: false,
+    trimValues: false,
+    ignoreDeclaration: true,
+    removeNSPrefix: true,
+    processEntities: true,
+    htmlEntities: false,
+    isArray: () => true,
+  });
+}
 
 export type XmlNode = Record<string, unknown>;
 
