@@ -67,3 +67,13 @@ export async function startTestServer(options: { dataDir?: string; timeScale?: n
     },
   };
 }
+
+/** The error a client call rejects with; fails the test if the call succeeds. */
+export async function failure(promise: Promise<unknown>): Promise<{ name: string; message: string; $metadata: { httpStatusCode?: number } }> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as { name: string; message: string; $metadata: { httpStatusCode?: number } };
+  }
+  throw new Error('expected the call to fail');
+}

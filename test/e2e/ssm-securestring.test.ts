@@ -12,16 +12,8 @@ import {
   ListTagsForResourceCommand,
 } from '@aws-sdk/client-ssm';
 import { KMSClient, CreateKeyCommand, CreateAliasCommand, DecryptCommand, DisableKeyCommand } from '@aws-sdk/client-kms';
-import { startTestServer, type TestServer } from '../helpers.js';
+import { startTestServer, failure, type TestServer } from '../helpers.js';
 
-async function failure(promise: Promise<unknown>): Promise<{ name: string; message: string; $metadata: { httpStatusCode?: number } }> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as { name: string; message: string; $metadata: { httpStatusCode?: number } };
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** Every byte SQLite keeps for this data directory (database, WAL and shared memory files). */
 function databaseBytes(dataDir: string): Buffer {

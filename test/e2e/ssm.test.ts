@@ -17,17 +17,8 @@ import {
   type Parameter,
   type ParameterMetadata,
 } from '@aws-sdk/client-ssm';
-import { startTestServer, type TestServer } from '../helpers.js';
+import { startTestServer, failure, type TestServer } from '../helpers.js';
 
-/** Runs `fn` and returns the error it rejects with, failing the test if it resolves. */
-async function failure(promise: Promise<unknown>): Promise<{ name: string; message: string; $metadata: { httpStatusCode?: number } }> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as { name: string; message: string; $metadata: { httpStatusCode?: number } };
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('SSM Parameter Store', () => {
   let server: TestServer;
