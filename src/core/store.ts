@@ -12,7 +12,7 @@
  * its own store.ts. Nothing else touches another service's tables.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync, openSync, fsyncSync, closeSync, renameSync, rmSync, createWriteStream, createReadStream, statSync, readFileSync } from 'node:fs';
+import { mkdirSync, openSync, fsyncSync, closeSync, renameSync, rmSync, createWriteStream, createReadStream } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -191,19 +191,11 @@ export class BlobStore {
     }
   }
 
-  read(id: string): Buffer {
-    return this.stmts.get.get(id)?.data ?? readFileSync(this.path(id));
-  }
-
   /** The blob's bytes, or the inclusive byte `range` of them. */
   stream(id: string, range?: { start: number; end: number }): Readable {
     const inline = this.stmts.get.get(id)?.data;
     if (!inline) return createReadStream(this.path(id), range);
     return Readable.from([range ? inline.subarray(range.start, range.end + 1) : inline]);
-  }
-
-  size(id: string): number {
-    return this.stmts.get.get(id)?.data.length ?? statSync(this.path(id)).size;
   }
 
   delete(id: string): void {
