@@ -1,5 +1,6 @@
 /** The contracts between the server, the protocol pipeline and the services. */
 import type { Readable } from 'node:stream';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServiceModel } from './model.js';
 import type { Principal } from '../core/accounts.js';
 import type { Clock } from '../core/clock.js';
@@ -79,6 +80,8 @@ export interface Runtime {
   dataDir: string;
   /** Another service's public interface (what its `api` exposes). */
   service<T>(name: string): T;
+  /** Resolves an access key to its credential, as SigV4 verification does (for non-AWS-protocol routes such as Git). */
+  credential: CredentialLookup;
 }
 
 export interface ServiceInstance {
@@ -87,6 +90,8 @@ export interface ServiceInstance {
   api?: unknown;
   /** Credentials this service issues (IAM access keys, STS sessions). */
   credentials?: CredentialLookup;
+  /** Serves requests under the definition's `httpPrefix` that are not AWS API calls (CodeCommit's Git smart HTTP). */
+  handleHttp?(req: IncomingMessage, res: ServerResponse): Promise<void>;
   start?(): void;
   stop?(): void | Promise<void>;
 }
@@ -97,5 +102,7 @@ export interface ServiceDefinition {
   model: ServiceModel;
   /** Error code for failed input validation in this service's style; `false` to skip generic validation (S3). */
   validationError: string | false;
+  /** A path prefix (e.g. `/v1/repos/`) whose requests go to the instance's `handleHttp` instead of the AWS pipeline. */
+  httpPrefix?: string;
   create(rt: Runtime): ServiceInstance;
 }

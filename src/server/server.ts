@@ -5,11 +5,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pipeline } from '../protocol/pipeline.js';
-import type { Credential, Runtime } from '../protocol/types.js';
+import type { Runtime } from '../protocol/types.js';
 import { Store, type Durability } from '../core/store.js';
 import { Clock } from '../core/clock.js';
 import { createLogger, type Logger } from '../core/logger.js';
-import { accountForRootKey, rootPrincipal, DEFAULT_SECRET_KEY } from '../core/accounts.js';
 import { SERVICES } from '../services/index.js';
 import { VERSION } from '../version.js';
 import { createServices } from './services.js';
@@ -47,20 +46,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { runtime, instances } = createServices({ store, clock, log, dataDir: opts.dataDir, endpoint: () => url });
   const { jobs, executor } = runtime;
 
-  const issuers = [...instances.values()].map((i) => i.credentials).filter((c) => c !== undefined);
-  const credentials = (accessKeyId: string): Credential | undefined => {
-    const rootAccount = accountForRootKey(accessKeyId);
-    if (rootAccount) return { secretAccessKey: DEFAULT_SECRET_KEY, principal: rootPrincipal(rootAccount, accessKeyId) };
-    for (const issuer of issuers) {
-      const found = issuer(accessKeyId);
-      if (found) return found;
-    }
-    return undefined;
-  };
+  const httpRoutes = Object.values(SERVICES).flatMap((def) => {
+    const handle = instances.get(def.name)!.handleHttp;
+    return def.httpPrefix && handle ? [{ prefix: def.httpPrefix, handle }] : [];
+  });
 
   const pipeline = new Pipeline({
     services: Object.values(SERVICES).map((def) => ({ name: def.name, model: def.model, validationError: def.validationError, handlers: instances.get(def.name)!.handlers })),
-    credentials,
+    credentials: runtime.credential,
     clock,
     log,
     endpoint: () => url,
@@ -99,7 +92,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   };
 
   const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
-    if ((req.url ?? '').startsWith('/_drydock/')) return internal(req, res);
+    const target = req.url ?? '';
+    if (target.startsWith('/_drydock/')) return internal(req, res);
+    const route = httpRoutes.find((r) => target.startsWith(r.prefix));
+    if (route) {
+      route.handle(req, res).catch((err) => {
+        log.error({ err }, 'request failed');
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end();
+      });
+      return;
+    }
     pipeline.handle(req, res).catch((err) => {
       log.error({ err }, 'response failed');
       res.destroy();

@@ -7,5 +7,6 @@ import { kms } from './kms/index.js';
 import { ssm } from './ssm/index.js';
 import { secretsmanager } from './secretsmanager/index.js';
 import { logs } from './logs/index.js';
+import { codecommit } from './codecommit/index.js';
 
-export const SERVICES: Record<string, ServiceDefinition> = { sts, iam, s3, kms, ssm, secretsmanager, logs };
+export const SERVICES: Record<string, ServiceDefinition> = { sts, iam, s3, kms, ssm, secretsmanager, logs, codecommit };

@@ -9,6 +9,7 @@ import { roleArn, userArn, userPrincipal } from './common.js';
 import { validatePolicyDocument, type PolicyKind } from './policy-document.js';
 import { defaultDocument, findPolicy } from './policy-handlers.js';
 import type { Clock } from '../../core/clock.js';
+import { evaluatePolicies, type Decision } from '../../core/policy.js';
 
 export interface IamUser {
   account: string;
@@ -63,6 +64,19 @@ export interface IamApi {
   accountOfAccessKey(accessKeyId: string): string | undefined;
   /** Records that a role was just assumed (GetRole's RoleLastUsed). */
   recordRoleUse(account: string, roleName: string, region: string): void;
+  /**
+   * Whether the principal's identity policies allow `action` on `resource`. Root principals are
+   * always allowed; IAM users and assumed roles need an Allow and no explicit Deny.
+   */
+  authorize(principal: Principal, request: AuthorizationRequest): Decision;
+}
+
+export interface AuthorizationRequest {
+  action: string;
+  resource: string;
+  region: string;
+  /** Service-specific condition keys (e.g. `codecommit:References`); global `aws:` keys are added from the principal. */
+  context?: Record<string, string | string[] | undefined>;
 }
 
 function userView(row: UserRow): IamUser {
@@ -129,6 +143,24 @@ export function createIamApi(store: IamStore, clock: Clock): IamApi {
     },
     accountOfAccessKey(accessKeyId) {
       return store.getAccessKey(accessKeyId)?.account;
+    },
+    authorize(principal, request) {
+      if (principal.kind === 'root') return 'Allow';
+      const policies = principal.kind === 'user' && principal.userName
+        ? this.policiesForUser(principal.account, principal.userName)
+        : principal.kind === 'assumed-role' && principal.roleName
+          ? this.policiesForRole(principal.account, principal.roleName)
+          : [];
+      const context = {
+        'aws:username': principal.userName,
+        'aws:userid': principal.userId,
+        'aws:PrincipalArn': principal.arn,
+        'aws:PrincipalAccount': principal.account,
+        'aws:RequestedRegion': request.region,
+        'aws:CurrentTime': new Date(clock.now()).toISOString(),
+        ...request.context,
+      };
+      return evaluatePolicies(policies.map((p) => p.document), { action: request.action, resource: request.resource, context });
     },
     recordRoleUse(account, roleName, region) {
       store.tx(() => {

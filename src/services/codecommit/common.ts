@@ -1,0 +1,124 @@
+/**
+ * What every CodeCommit handler file shares: the service context, name validation, repository
+ * lookup with IAM authorization, commit specifier resolution, and reference-change events.
+ */
+import { join } from 'node:path';
+import type { RequestContext, Runtime } from '../../protocol/types.js';
+import type { Principal } from '../../core/accounts.js';
+import type { IamApi } from '../iam/index.js';
+import { AwsError } from '../../core/errors.js';
+import { arn } from '../../core/arn.js';
+import type { CodeCommitStore, RepositoryRow } from './store.js';
+import { GitRepository } from './git.js';
+
+export interface CodeCommitContext {
+  rt: Runtime;
+  store: CodeCommitStore;
+}
+
+export const REPOSITORY_NAME = /^[\w.-]+$/;
+
+export const repositoryArn = (row: Pick<RepositoryRow, 'account' | 'region' | 'name'>): string => arn('codecommit', row.region, row.account, row.name);
+
+/** The bare repository holding a repository's Git data (by id, so renames move nothing). */
+export function gitRepository(c: CodeCommitContext, row: Pick<RepositoryRow, 'id'>): GitRepository {
+  return new GitRepository(join(c.rt.dataDir, 'codecommit', `${row.id}.git`));
+}
+
+export function cloneUrls(c: CodeCommitContext, row: RepositoryRow): { cloneUrlHttp: string; cloneUrlSsh: string } {
+  return {
+    cloneUrlHttp: `${c.rt.endpoint()}/v1/repos/${row.name}`,
+    cloneUrlSsh: `ssh://git-codecommit.${row.region}.amazonaws.com/v1/repos/${row.name}`,
+  };
+}
+
+/** Checks a repository name as CodeCommit does: present, at most 100 characters, `[\w.-]+`, not ending in `.git`. */
+export function checkRepositoryName(name: unknown): string {
+  if (name === undefined || name === null || name === '') throw new AwsError('RepositoryNameRequiredException', 'A repository name is required, but was not specified.');
+  if (typeof name !== 'string' || name.length > 100 || !REPOSITORY_NAME.test(name) || name.toLowerCase().endsWith('.git')) {
+    throw new AwsError('InvalidRepositoryNameException', `The repository name is not valid. Repository names can be any valid combination of letters, numbers, periods, underscores, and dashes between 1 and 100 characters in length. Names are case sensitive. For more information, see Limits in the AWS CodeCommit User Guide.`);
+  }
+  return name;
+}
+
+/**
+ * IAM authorization as AWS applies it to CodeCommit: root credentials are always allowed; IAM users
+ * and assumed roles need an identity policy that allows `codecommit:<action>` on the resource with
+ * no explicit deny. `references` fills the `codecommit:References` condition key (branch protection).
+ */
+export function authorize(c: CodeCommitContext, principal: Principal, region: string, action: string, resource: string, references?: string[]): void {
+  if (principal.kind === 'root') return;
+  const context = references ? { 'codecommit:References': references } : undefined;
+  const decision = c.rt.service<IamApi>('iam').authorize(principal, { action: `codecommit:${action}`, resource, region, context });
+  if (decision === 'Allow') return;
+  const why = decision === 'ExplicitDeny' ? 'with an explicit deny in an identity-based policy' : `because no identity-based policy allows the codecommit:${action} action`;
+  throw new AwsError('AccessDeniedException', `User: ${principal.arn} is not authorized to perform: codecommit:${action} on resource: ${resource} ${why}`, { status: 400 });
+}
+
+/**
+ * The repository a request names, after checking the caller may perform the request's operation
+ * on it (AWS authorizes before it looks, so a denied caller cannot probe which repositories exist).
+ */
+export function requireRepository(c: CodeCommitContext, ctx: RequestContext, name: unknown, references?: string[]): RepositoryRow {
+  const repositoryName = checkRepositoryName(name);
+  authorize(c, ctx.principal, ctx.region, ctx.operation, arn('codecommit', ctx.region, ctx.account, repositoryName), references);
+  const row = c.store.getRepository(ctx.account, ctx.region, repositoryName);
+  if (!row) throw new AwsError('RepositoryDoesNotExistException', `${repositoryName} does not exist`);
+  return row;
+}
+
+/** `main` → `refs/heads/main`; full names (`refs/...`) stay as they are. */
+export const branchRef = (branchName: string): string => (branchName.startsWith('refs/') ? branchName : `refs/heads/${branchName}`);
+
+/**
+ * Resolves a commit specifier as CodeCommit does (a branch name, a full reference, `HEAD`, a tag,
+ * or a commit id) to a commit id; throws CommitDoesNotExistException when it names no commit.
+ */
+export async function resolveCommit(c: CodeCommitContext, row: RepositoryRow, specifier: string): Promise<string> {
+  const git = gitRepository(c, row);
+  const candidates = /^[0-9a-f]{40}$/i.test(specifier)
+    ? [specifier]
+    : specifier === 'HEAD' && row.default_branch
+      ? [`refs/heads/${row.default_branch}`]
+      : [branchRef(specifier), `refs/tags/${specifier}`, specifier];
+  for (const candidate of candidates) {
+    const commitId = await git.refCommit(candidate);
+    if (commitId) return commitId;
+  }
+  throw new AwsError('CommitDoesNotExistException', `Could not find the specified commit: ${specifier}`);
+}
+
+export type ReferenceEvent = 'referenceCreated' | 'referenceUpdated' | 'referenceDeleted';
+
+/**
+ * Publishes "CodeCommit Repository State Change" exactly as AWS does for every reference change,
+ * whether it came from `git push` or from the API. `extra` carries the merge fields
+ * (baseCommitId, sourceCommitId, destinationCommitId, mergeOption, conflict options …).
+ */
+export function publishReferenceChange(
+  c: CodeCommitContext,
+  row: RepositoryRow,
+  change: { event: ReferenceEvent; refName: string; commitId?: string; oldCommitId?: string; callerUserArn: string; extra?: Record<string, unknown> },
+): void {
+  const tag = change.refName.startsWith('refs/tags/');
+  const detail: Record<string, unknown> = {
+    callerUserArn: change.callerUserArn,
+    event: change.event,
+    referenceFullName: change.refName,
+    referenceName: change.refName.replace(/^refs\/(heads|tags)\//, ''),
+    referenceType: tag ? 'tag' : 'branch',
+    repositoryId: row.id,
+    repositoryName: row.name,
+  };
+  if (change.commitId) detail.commitId = change.commitId;
+  if (change.oldCommitId) detail.oldCommitId = change.oldCommitId;
+  Object.assign(detail, change.extra);
+  c.rt.events.publish({
+    source: 'aws.codecommit',
+    'detail-type': 'CodeCommit Repository State Change',
+    account: row.account,
+    region: row.region,
+    resources: [repositoryArn(row)],
+    detail,
+  });
+}
