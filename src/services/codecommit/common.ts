@@ -122,3 +122,24 @@ export function publishReferenceChange(
     detail,
   });
 }
+
+/**
+ * Checks a branch name as CodeCommit does (its quotas page and git-check-ref-format): present
+ * (BranchNameRequiredException), 1–256 characters, not exactly 40 hex digits, no component starting
+ * with `.` or ending in `.lock`, no `..`, `//`, `@{`, spaces, control characters or `? ^ * [ \ ~ :`,
+ * not starting or ending with `/` or `.`, not `@` (InvalidBranchNameException). Returns the name.
+ */
+export function checkBranchName(name: unknown, requiredError = 'BranchNameRequiredException', invalidError = 'InvalidBranchNameException'): string {
+  if (name === undefined || name === null || name === '') throw new AwsError(requiredError, 'A branch name is required, but was not specified.');
+  const text = typeof name === 'string' ? name : '';
+  const valid =
+    text.length >= 1 && text.length <= 256 &&
+    !/^[0-9a-f]{40}$/i.test(text) &&
+    text !== '@' &&
+    // eslint-disable-next-line no-control-regex
+    !/[\x00-\x20\x7f?^*[\\~:]|\.\.|\/\/|@\{/.test(text) &&
+    !/^[/.]|[/.]$/.test(text) &&
+    !text.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock'));
+  if (!valid) throw new AwsError(invalidError, `The branch name is not valid: ${text}. Branch names cannot contain spaces or the characters ? ^ * [ \\ ~ :, consecutive periods or slashes, or @{, cannot begin or end with a slash or period, and cannot be exactly 40 hexadecimal characters.`);
+  return text;
+}
