@@ -146,20 +146,27 @@ export function createIamApi(store: IamStore, clock: Clock): IamApi {
     },
     authorize(principal, request) {
       if (principal.kind === 'root') return 'Allow';
-      const policies = principal.kind === 'user' && principal.userName
-        ? this.policiesForUser(principal.account, principal.userName)
-        : principal.kind === 'assumed-role' && principal.roleName
-          ? this.policiesForRole(principal.account, principal.roleName)
-          : [];
-      const context = {
-        'aws:username': principal.userName,
+      // The identity behind the credentials: its policies, tags and (for a role session) the role's
+      // ARN, which is what aws:PrincipalArn names rather than the assumed-role session ARN.
+      const user = principal.kind === 'user' && principal.userName ? store.getEntity('user', principal.account, principal.userName) : undefined;
+      const role = principal.kind === 'assumed-role' && principal.roleName ? store.getEntity('role', principal.account, principal.roleName) : undefined;
+      const policies = user ? this.policiesForUser(principal.account, user.name) : role ? this.policiesForRole(principal.account, role.name) : [];
+      const now = clock.now();
+      const context: Record<string, string | string[] | undefined> = {
+        'aws:username': user?.name,
         'aws:userid': principal.userId,
-        'aws:PrincipalArn': principal.arn,
+        'aws:PrincipalArn': role ? roleArn(role) : principal.arn,
         'aws:PrincipalAccount': principal.account,
+        'aws:PrincipalType': principal.kind === 'user' ? 'User' : 'AssumedRole',
+        'aws:PrincipalIsAWSService': 'false',
+        'aws:ViaAWSService': 'false',
         'aws:RequestedRegion': request.region,
-        'aws:CurrentTime': new Date(clock.now()).toISOString(),
-        ...request.context,
+        'aws:CurrentTime': new Date(now).toISOString(),
+        'aws:EpochTime': String(Math.floor(now / 1000)),
       };
+      const tags = user ? store.tags(principal.account, 'user', user.name) : role ? store.tags(principal.account, 'role', role.name) : [];
+      for (const tag of tags) context[`aws:PrincipalTag/${tag.key}`] = tag.value;
+      Object.assign(context, request.context);
       return evaluatePolicies(policies.map((p) => p.document), { action: request.action, resource: request.resource, context });
     },
     recordRoleUse(account, roleName, region) {
