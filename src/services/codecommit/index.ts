@@ -15,6 +15,7 @@ import { commitsHandlers } from './commits.js';
 import { mergesHandlers } from './merges.js';
 import { pullRequestsHandlers } from './pull-requests.js';
 import { commentsHandlers } from './comments.js';
+import { approvalRuleTemplatesHandlers } from './approval-rule-templates.js';
 import { gitHttpHandler } from './http.js';
 
 export const codecommit: ServiceDefinition = {
@@ -27,7 +28,7 @@ export const codecommit: ServiceDefinition = {
   create(rt) {
     const c: CodeCommitContext = { rt, store: new CodeCommitStore(rt.store) };
     return {
-      handlers: { ...repositoriesHandlers(c), ...commitsHandlers(c), ...mergesHandlers(c), ...pullRequestsHandlers(c), ...commentsHandlers(c) },
+      handlers: { ...repositoriesHandlers(c), ...commitsHandlers(c), ...mergesHandlers(c), ...pullRequestsHandlers(c), ...commentsHandlers(c), ...approvalRuleTemplatesHandlers(c) },
       handleHttp: gitHttpHandler(c),
     };
   },
