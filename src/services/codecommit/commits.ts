@@ -150,7 +150,9 @@ async function writeCommit(c: CodeCommitContext, row: RepositoryRow, request: Co
   const sources = new Map<string, { mode: string; id: string }>();
   for (const put of request.putFiles) {
     if (!put.source) continue;
-    const source = fileAt(put.source.path, 'source file');
+    // Copies and moves read the parent's file, even one this commit deletes.
+    const source = before.get(put.source.path);
+    if (!source || source.type !== 'blob') throw new AwsError('FileDoesNotExistException', `The source file ${put.source.path} does not exist in the specified commit or branch.`);
     sources.set(put.path, source);
     if (put.source.isMove) {
       files.delete(put.source.path);
