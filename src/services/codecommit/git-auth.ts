@@ -1,0 +1,117 @@
+/**
+ * Who a Git smart-HTTP request comes from. CodeCommit accepts two HTTP Basic logins:
+ *
+ * - HTTPS Git credentials: an IAM service-specific credential for codecommit.amazonaws.com
+ *   (username `alice-at-123456789012`, generated password), checked by IAM.
+ * - The aws CLI's `aws codecommit credential-helper`: username = access key id (`%` session token
+ *   appended for temporary credentials), password = `<YYYYMMDDTHHMMSS>Z<hex signature>`, a SigV4
+ *   signature (service `codecommit`) over the canonical request `GIT\n<path>\n\nhost:<host>\n\nhost\n`,
+ *   where path is the repository URL's path and host its hostname without the port.
+ *
+ * AWS does not accept an access key id and secret key as a Basic login, so neither does Drydock.
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { Principal } from '../../core/accounts.js';
+import { DEFAULT_REGION, isRegion } from '../../core/accounts.js';
+import type { Credential } from '../../protocol/types.js';
+import type { IamApi } from '../iam/index.js';
+import type { CodeCommitContext } from './common.js';
+
+export interface GitCaller {
+  principal: Principal;
+  region: string;
+}
+
+export type GitAuthentication = { caller: GitCaller } | { status: 401 | 403; message: string };
+
+/** The same hostname pattern the credential helper reads the region from. */
+const CODECOMMIT_HOST = /^(vpce-.+\.)?git-codecommit(-fips)?\.([^.]+)\.(vpce\.)?amazonaws\.com/;
+const HELPER_PASSWORD = /^(\d{8}T\d{6})Z([0-9a-f]{64})$/;
+/** Signing times come from the client's wall clock; the same window SigV4 requests get. */
+const MAX_SKEW_MS = 15 * 60 * 1000;
+
+/**
+ * The helper signs with whatever region the aws CLI is configured for and does not send it, so the
+ * server tries the hostname's region, then the default, then every public region: a signature
+ * verifies for exactly one of them.
+ */
+const REGIONS = [
+  'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'af-south-1', 'ap-east-1', 'ap-east-2', 'ap-south-1', 'ap-south-2',
+  'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ap-southeast-4', 'ap-southeast-5', 'ap-southeast-7',
+  'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ca-central-1', 'ca-west-1', 'eu-central-1', 'eu-central-2',
+  'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-south-1', 'eu-south-2', 'eu-north-1', 'il-central-1', 'me-south-1',
+  'me-central-1', 'mx-central-1', 'sa-east-1', 'us-gov-east-1', 'us-gov-west-1', 'cn-north-1', 'cn-northwest-1',
+];
+
+/** The region a CodeCommit Git hostname names (`git-codecommit.eu-west-1.amazonaws.com`), if any. */
+export function hostRegion(hostname: string): string | undefined {
+  const region = CODECOMMIT_HOST.exec(hostname)?.[3];
+  return region && isRegion(region) ? region : undefined;
+}
+
+/**
+ * Authenticates a Git request from its Authorization header. `host` is the Host header and
+ * `repositoryPath` the repository URL's path (`/v1/repos/<name>`), which is what the helper signs.
+ */
+export function authenticateGit(c: CodeCommitContext, authorization: string | undefined, host: string, repositoryPath: string): GitAuthentication {
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization ?? '');
+  if (!basic) return { status: 401, message: 'Authentication required: use HTTPS Git credentials from IAM or the aws codecommit credential-helper.' };
+  const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return { status: 401, message: 'Authentication required: the Basic credentials have no password.' };
+  const username = decoded.slice(0, colon);
+  const password = decoded.slice(colon + 1);
+  const hostname = host.split(':')[0].toLowerCase();
+
+  const helper = HELPER_PASSWORD.exec(password);
+  if (helper) return verifyHelperSignature(c, username, helper[1], helper[2], hostname, repositoryPath);
+
+  const principal = c.rt.service<IamApi>('iam').verifyServiceSpecificCredential(username, password, 'codecommit.amazonaws.com');
+  if (!principal) {
+    return { status: 403, message: `Invalid HTTPS Git credentials for '${username}': the user name or password is wrong, or the credential is inactive. Create credentials with 'aws iam create-service-specific-credential --service-name codecommit.amazonaws.com' or use the aws codecommit credential-helper.` };
+  }
+  return { caller: { principal, region: hostRegion(hostname) ?? DEFAULT_REGION } };
+}
+
+function verifyHelperSignature(c: CodeCommitContext, username: string, longDate: string, signature: string, hostname: string, repositoryPath: string): GitAuthentication {
+  const percent = username.indexOf('%');
+  const accessKeyId = percent < 0 ? username : username.slice(0, percent);
+  const sessionToken = percent < 0 ? undefined : username.slice(percent + 1);
+  const credential: Credential | undefined = c.rt.credential(accessKeyId);
+  if (!credential || credential.active === false) {
+    return { status: 403, message: `The security token included in the request is invalid: access key '${accessKeyId}' is not known or is inactive.` };
+  }
+  if (credential.sessionToken !== sessionToken) {
+    return { status: 403, message: 'The security token included in the request is invalid: the session token does not match the access key.' };
+  }
+  // Credential lifetimes are Drydock state and follow its clock; signing times follow the client's wall clock.
+  if (credential.expiresAt !== undefined && c.rt.clock.now() > credential.expiresAt) {
+    return { status: 403, message: 'The security token included in the request is expired.' };
+  }
+  const signedAt = Date.UTC(+longDate.slice(0, 4), +longDate.slice(4, 6) - 1, +longDate.slice(6, 8), +longDate.slice(9, 11), +longDate.slice(11, 13), +longDate.slice(13, 15));
+  if (!Number.isFinite(signedAt) || Math.abs(Date.now() - signedAt) > MAX_SKEW_MS) {
+    return { status: 403, message: `Signature expired: ${longDate}Z is more than 15 minutes away from the server time ${new Date().toISOString()}. Git asks the credential helper again on the next command.` };
+  }
+  const given = Buffer.from(signature, 'hex');
+  // A repository URL may be written with a trailing slash; the helper signs the path as written.
+  const paths = [repositoryPath, `${repositoryPath}/`];
+  const named = hostRegion(hostname);
+  const regions = [...new Set([...(named ? [named] : []), DEFAULT_REGION, ...REGIONS])];
+  for (const region of regions) {
+    const key = signingKey(credential.secretAccessKey, longDate.slice(0, 8), region);
+    for (const path of paths) {
+      const canonical = `GIT\n${path}\n\nhost:${hostname}\n\nhost\n`;
+      const stringToSign = `AWS4-HMAC-SHA256\n${longDate}\n${longDate.slice(0, 8)}/${region}/codecommit/aws4_request\n${createHash('sha256').update(canonical).digest('hex')}`;
+      const expected = createHmac('sha256', key).update(stringToSign).digest();
+      if (timingSafeEqual(expected, given)) return { caller: { principal: credential.principal, region } };
+    }
+  }
+  return { status: 403, message: 'The request signature we calculated does not match the signature the aws codecommit credential-helper provided. Check your AWS secret access key, and that credential.UseHttpPath is true.' };
+}
+
+function signingKey(secretAccessKey: string, shortDate: string, region: string): Buffer {
+  const date = createHmac('sha256', `AWS4${secretAccessKey}`).update(shortDate).digest();
+  const regional = createHmac('sha256', date).update(region).digest();
+  const service = createHmac('sha256', regional).update('codecommit').digest();
+  return createHmac('sha256', service).update('aws4_request').digest();
+}
