@@ -1,0 +1,330 @@
+/**
+ * CodeCommit pull requests end to end: create, describe, list, update, events, merges by the three
+ * strategies (moving the real branch in the bare repository), and pull requests following their
+ * branches when the API or `git push` moves them — with CodeCommit's exceptions for bad input and
+ * nothing written half-way.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import {
+  CodeCommitClient, CreateRepositoryCommand, PutFileCommand, CreateBranchCommand, CreatePullRequestCommand, GetPullRequestCommand,
+  ListPullRequestsCommand, DescribePullRequestEventsCommand, UpdatePullRequestTitleCommand, UpdatePullRequestDescriptionCommand,
+  UpdatePullRequestStatusCommand, MergePullRequestByFastForwardCommand, MergePullRequestBySquashCommand, MergePullRequestByThreeWayCommand,
+  type CreatePullRequestCommandInput, type PullRequest,
+} from '@aws-sdk/client-codecommit';
+import type { AwsEvent } from '../../src/core/events.js';
+import { startTestServer, failure, type TestServer } from '../helpers.js';
+import { GitRunner, rootUrl } from './codecommit-git-helpers.js';
+
+const ROOT = 'arn:aws:iam::000000000000:root';
+const text = (s: string) => Buffer.from(s, 'utf8');
+
+describe('CodeCommit pull requests', () => {
+  let server: TestServer;
+  let cc: CodeCommitClient;
+  const events: AwsEvent[] = [];
+  const repositoryIds = new Map<string, string>();
+
+  function git(repositoryName: string, ...args: string[]): string {
+    return execFileSync('git', ['--git-dir', join(server.dataDir, 'codecommit', `${repositoryIds.get(repositoryName)}.git`), ...args], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: '/nonexistent', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' },
+    }).trim();
+  }
+
+  async function expectError(promise: Promise<unknown>, name: string): Promise<void> {
+    const err = await failure(promise);
+    expect(err.name, err.message).toBe(name);
+    expect(err.$metadata.httpStatusCode).toBe(400);
+  }
+
+  /** A repository with `main` (one commit) and the given branches, each one commit ahead of main touching its own file. */
+  async function repository(name: string, branches: string[] = []): Promise<Record<string, string>> {
+    const created = await cc.send(new CreateRepositoryCommand({ repositoryName: name }));
+    repositoryIds.set(name, created.repositoryMetadata!.repositoryId!);
+    const tips: Record<string, string> = {};
+    tips.main = (await cc.send(new PutFileCommand({ repositoryName: name, branchName: 'main', filePath: 'README.md', fileContent: text('hello\n'), commitMessage: 'first' }))).commitId!;
+    for (const branch of branches) {
+      await cc.send(new CreateBranchCommand({ repositoryName: name, branchName: branch, commitId: tips.main }));
+      tips[branch] = (await cc.send(new PutFileCommand({
+        repositoryName: name, branchName: branch, filePath: `${branch}.txt`, fileContent: text(`${branch}\n`), parentCommitId: tips.main, commitMessage: `work on ${branch}`,
+      }))).commitId!;
+    }
+    return tips;
+  }
+
+  async function open(repositoryName: string, source: string, extra: Partial<CreatePullRequestCommandInput> = {}): Promise<PullRequest> {
+    const created = await cc.send(new CreatePullRequestCommand({
+      title: `PR from ${source}`, targets: [{ repositoryName, sourceReference: source, destinationReference: 'main' }], ...extra,
+    }));
+    return created.pullRequest!;
+  }
+
+  const get = async (id: string) => (await cc.send(new GetPullRequestCommand({ pullRequestId: id }))).pullRequest!;
+  const prEvents = (id: string) => events.filter((e) => e['detail-type'] === 'CodeCommit Pull Request State Change' && e.detail.pullRequestId === id);
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    cc = new CodeCommitClient(server.clientConfig);
+    server.runtime.events.subscribe((event) => {
+      if (event.source === 'aws.codecommit') events.push(event);
+    });
+  });
+  afterAll(async () => server.stop());
+
+  describe('create, describe, list and update', () => {
+    let tips: Record<string, string>;
+    let pr: PullRequest;
+
+    beforeAll(async () => {
+      tips = await repository('prs', ['feature', 'other']);
+    });
+
+    it('creates a pull request with full references, commits, a revision and AWS\'s event', async () => {
+      pr = await open('prs', 'feature', { description: 'Adds feature.txt', clientRequestToken: 'token-1' });
+      expect(pr.pullRequestId).toMatch(/^\d+$/);
+      expect(pr).toMatchObject({
+        title: 'PR from feature', description: 'Adds feature.txt', pullRequestStatus: 'OPEN', authorArn: ROOT, clientRequestToken: 'token-1',
+        pullRequestTargets: [{
+          repositoryName: 'prs', sourceReference: 'refs/heads/feature', destinationReference: 'refs/heads/main',
+          sourceCommit: tips.feature, destinationCommit: tips.main, mergeBase: tips.main, mergeMetadata: { isMerged: false },
+        }],
+        approvalRules: [],
+      });
+      expect(pr.revisionId).toMatch(/^[0-9a-f]{64}$/);
+      expect(pr.creationDate).toBeInstanceOf(Date);
+
+      const [event] = prEvents(pr.pullRequestId!);
+      expect(event.resources).toEqual(['arn:aws:codecommit:us-east-1:000000000000:prs']);
+      expect(event.detail).toMatchObject({
+        event: 'pullRequestCreated', author: ROOT, callerUserArn: ROOT, description: 'Adds feature.txt', destinationCommit: tips.main,
+        destinationReference: 'refs/heads/main', isMerged: 'False', pullRequestStatus: 'Open', repositoryNames: ['prs'], revisionId: pr.revisionId,
+        sourceCommit: tips.feature, sourceReference: 'refs/heads/feature', title: 'PR from feature',
+      });
+      expect(event.detail.creationDate).toMatch(/^[A-Z][a-z]{2} [A-Z][a-z]{2} \d{2} \d{2}:\d{2}:\d{2} UTC \d{4}$/);
+      expect(event.detail.notificationBody).toContain(`Pull Request ID as ${pr.pullRequestId} and title as PR from feature`);
+
+      const described = await cc.send(new DescribePullRequestEventsCommand({ pullRequestId: pr.pullRequestId }));
+      expect(described.pullRequestEvents).toEqual([expect.objectContaining({
+        pullRequestId: pr.pullRequestId, pullRequestEventType: 'PULL_REQUEST_CREATED', actorArn: ROOT,
+        pullRequestCreatedEventMetadata: { repositoryName: 'prs', sourceCommitId: tips.feature, destinationCommitId: tips.main, mergeBase: tips.main },
+      })]);
+      expect(await get(pr.pullRequestId!)).toEqual(pr);
+    });
+
+    it('numbers pull requests sequentially and answers a repeated token with the same pull request', async () => {
+      const again = await open('prs', 'feature', { description: 'Adds feature.txt', clientRequestToken: 'token-1' });
+      expect(again).toEqual(pr);
+      await expectError(open('prs', 'feature', { description: 'something else', clientRequestToken: 'token-1' }), 'IdempotencyParameterMismatchException');
+      const next = await open('prs', 'other');
+      expect(Number(next.pullRequestId)).toBe(Number(pr.pullRequestId) + 1);
+      // The destination defaults to the repository's default branch.
+      const defaulted = await cc.send(new CreatePullRequestCommand({ title: 'default destination', targets: [{ repositoryName: 'prs', sourceReference: 'refs/heads/other' }] }));
+      expect(defaulted.pullRequest!.pullRequestTargets![0].destinationReference).toBe('refs/heads/main');
+      await cc.send(new UpdatePullRequestStatusCommand({ pullRequestId: defaulted.pullRequest!.pullRequestId, pullRequestStatus: 'CLOSED' }));
+    });
+
+    it('rejects bad CreatePullRequest input with CodeCommit\'s exceptions and creates nothing', async () => {
+      const before = (await cc.send(new ListPullRequestsCommand({ repositoryName: 'prs' }))).pullRequestIds!;
+      const target = { repositoryName: 'prs', sourceReference: 'feature', destinationReference: 'main' };
+      await expectError(cc.send(new CreatePullRequestCommand({ title: '', targets: [target] })), 'TitleRequiredException');
+      await expectError(cc.send(new CreatePullRequestCommand({ title: '   ', targets: [target] })), 'TitleRequiredException');
+      await expectError(cc.send(new CreatePullRequestCommand({ title: 'x'.repeat(151), targets: [target] })), 'InvalidTitleException');
+      await expectError(cc.send(new CreatePullRequestCommand({ title: 't', description: 'd'.repeat(10241), targets: [target] })), 'InvalidDescriptionException');
+      await expectError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [] })), 'TargetsRequiredException');
+      await expectError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [target, target] })), 'MultipleRepositoriesInPullRequestException');
+      await expectError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [{ ...target, repositoryName: 'nope' }] })), 'RepositoryDoesNotExistException');
+      await expectError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [{ ...target, repositoryName: 'bad name' }] })), 'InvalidRepositoryNameException');
+      await expectError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [{ ...target, sourceReference: '' }] })), 'ReferenceNameRequiredException');
+      await expectError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [{ ...target, sourceReference: 'bad..name' }] })), 'InvalidReferenceNameException');
+      await expectError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [{ ...target, sourceReference: 'refs/tags/v1' }] })), 'ReferenceTypeNotSupportedException');
+      await expectError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [{ ...target, sourceReference: 'missing' }] })), 'ReferenceDoesNotExistException');
+      await expectError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [{ ...target, destinationReference: 'missing' }] })), 'ReferenceDoesNotExistException');
+      await expectError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [{ ...target, sourceReference: 'refs/heads/main' }] })), 'SourceAndDestinationAreSameException');
+      expect((await cc.send(new ListPullRequestsCommand({ repositoryName: 'prs' }))).pullRequestIds).toEqual(before);
+    });
+
+    it('rejects bad pull request ids', async () => {
+      await expectError(cc.send(new GetPullRequestCommand({ pullRequestId: 'abc' })), 'InvalidPullRequestIdException');
+      await expectError(cc.send(new GetPullRequestCommand({ pullRequestId: '' })), 'PullRequestIdRequiredException');
+      await expectError(cc.send(new GetPullRequestCommand({ pullRequestId: '99999' })), 'PullRequestDoesNotExistException');
+      await expectError(cc.send(new DescribePullRequestEventsCommand({ pullRequestId: '99999' })), 'PullRequestDoesNotExistException');
+    });
+
+    it('lists newest first by status and author, page by page', async () => {
+      const all = (await cc.send(new ListPullRequestsCommand({ repositoryName: 'prs' }))).pullRequestIds!;
+      expect(all.length).toBe(3);
+      expect(all.map(Number)).toEqual([...all.map(Number)].sort((a, b) => b - a));
+      const openIds = (await cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', pullRequestStatus: 'OPEN' }))).pullRequestIds!;
+      const closedIds = (await cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', pullRequestStatus: 'CLOSED' }))).pullRequestIds!;
+      expect(openIds.length).toBe(2);
+      expect(closedIds.length).toBe(1);
+      expect((await cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', authorArn: ROOT }))).pullRequestIds).toEqual(all);
+
+      const first = await cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', maxResults: 2 }));
+      expect(first.pullRequestIds).toEqual(all.slice(0, 2));
+      const second = await cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', maxResults: 2, nextToken: first.nextToken }));
+      expect(second.pullRequestIds).toEqual(all.slice(2));
+      expect(second.nextToken).toBeUndefined();
+
+      await expectError(cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', maxResults: 0 })), 'InvalidMaxResultsException');
+      await expectError(cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', nextToken: 'garbage' })), 'InvalidContinuationTokenException');
+      await expectError(cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', pullRequestStatus: 'MERGED' as 'OPEN' })), 'InvalidPullRequestStatusException');
+      await expectError(cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', authorArn: 'not-an-arn' })), 'InvalidAuthorArnException');
+      await expectError(cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', authorArn: 'arn:aws:iam::000000000000:user/ghost' })), 'AuthorDoesNotExistException');
+      await expectError(cc.send(new ListPullRequestsCommand({ repositoryName: 'nope' })), 'RepositoryDoesNotExistException');
+    });
+
+    it('updates the title and description, and rejects bad ones without changing anything', async () => {
+      const titled = (await cc.send(new UpdatePullRequestTitleCommand({ pullRequestId: pr.pullRequestId, title: 'Better title' }))).pullRequest!;
+      expect(titled.title).toBe('Better title');
+      const described = (await cc.send(new UpdatePullRequestDescriptionCommand({ pullRequestId: pr.pullRequestId, description: 'Better description' }))).pullRequest!;
+      expect(described).toMatchObject({ title: 'Better title', description: 'Better description' });
+      expect(described.lastActivityDate!.getTime()).toBeGreaterThanOrEqual(pr.lastActivityDate!.getTime());
+
+      await expectError(cc.send(new UpdatePullRequestTitleCommand({ pullRequestId: pr.pullRequestId, title: '' })), 'TitleRequiredException');
+      await expectError(cc.send(new UpdatePullRequestTitleCommand({ pullRequestId: pr.pullRequestId, title: 'x'.repeat(151) })), 'InvalidTitleException');
+      await expectError(cc.send(new UpdatePullRequestDescriptionCommand({ pullRequestId: pr.pullRequestId, description: 'd'.repeat(10241) })), 'InvalidDescriptionException');
+      await expectError(cc.send(new UpdatePullRequestTitleCommand({ pullRequestId: 'x', title: 'ok' })), 'InvalidPullRequestIdException');
+      expect(await get(pr.pullRequestId!)).toMatchObject({ title: 'Better title', description: 'Better description' });
+    });
+
+    it('closes a pull request once (OPEN to CLOSED only) with a status event; closed pull requests are read-only', async () => {
+      const other = await open('prs', 'other', { title: 'to close' });
+      await expectError(cc.send(new UpdatePullRequestStatusCommand({ pullRequestId: other.pullRequestId, pullRequestStatus: 'OPEN' })), 'InvalidPullRequestStatusUpdateException');
+      await expectError(cc.send(new UpdatePullRequestStatusCommand({ pullRequestId: other.pullRequestId, pullRequestStatus: 'DONE' as 'OPEN' })), 'InvalidPullRequestStatusException');
+      const closedPr = (await cc.send(new UpdatePullRequestStatusCommand({ pullRequestId: other.pullRequestId, pullRequestStatus: 'CLOSED' }))).pullRequest!;
+      expect(closedPr.pullRequestStatus).toBe('CLOSED');
+      expect(closedPr.pullRequestTargets![0].mergeMetadata).toEqual({ isMerged: false });
+      expect(prEvents(other.pullRequestId!).map((e) => [e.detail.event, e.detail.pullRequestStatus])).toEqual([['pullRequestCreated', 'Open'], ['pullRequestStatusChanged', 'Closed']]);
+      const statusEvents = await cc.send(new DescribePullRequestEventsCommand({ pullRequestId: other.pullRequestId, pullRequestEventType: 'PULL_REQUEST_STATUS_CHANGED' }));
+      expect(statusEvents.pullRequestEvents!.map((e) => e.pullRequestStatusChangedEventMetadata)).toEqual([{ pullRequestStatus: 'CLOSED' }]);
+
+      await expectError(cc.send(new UpdatePullRequestStatusCommand({ pullRequestId: other.pullRequestId, pullRequestStatus: 'CLOSED' })), 'InvalidPullRequestStatusUpdateException');
+      await expectError(cc.send(new UpdatePullRequestStatusCommand({ pullRequestId: other.pullRequestId, pullRequestStatus: 'OPEN' })), 'InvalidPullRequestStatusUpdateException');
+      await expectError(cc.send(new UpdatePullRequestTitleCommand({ pullRequestId: other.pullRequestId, title: 'late' })), 'PullRequestAlreadyClosedException');
+      await expectError(cc.send(new UpdatePullRequestDescriptionCommand({ pullRequestId: other.pullRequestId, description: 'late' })), 'PullRequestAlreadyClosedException');
+      expect((await get(other.pullRequestId!)).title).toBe('to close');
+    });
+
+    it('follows its source branch: a new commit gives a new revision and a source-updated event', async () => {
+      const before = await get(pr.pullRequestId!);
+      const next = (await cc.send(new PutFileCommand({
+        repositoryName: 'prs', branchName: 'feature', filePath: 'more.txt', fileContent: text('more\n'), parentCommitId: tips.feature, commitMessage: 'more',
+      }))).commitId!;
+      const after = await get(pr.pullRequestId!);
+      expect(after.pullRequestTargets![0].sourceCommit).toBe(next);
+      expect(after.revisionId).not.toBe(before.revisionId);
+      expect(after.pullRequestStatus).toBe('OPEN');
+      const updated = await cc.send(new DescribePullRequestEventsCommand({ pullRequestId: pr.pullRequestId, pullRequestEventType: 'PULL_REQUEST_SOURCE_REFERENCE_UPDATED' }));
+      expect(updated.pullRequestEvents!.map((e) => e.pullRequestSourceReferenceUpdatedEventMetadata)).toEqual([
+        { repositoryName: 'prs', beforeCommitId: tips.feature, afterCommitId: next, mergeBase: tips.main },
+      ]);
+      expect(prEvents(pr.pullRequestId!).at(-1)!.detail).toMatchObject({ event: 'pullRequestSourceBranchUpdated', sourceCommit: next, revisionId: after.revisionId });
+      tips.feature = next;
+    });
+
+    it('pages DescribePullRequestEvents and filters by actor', async () => {
+      const all = (await cc.send(new DescribePullRequestEventsCommand({ pullRequestId: pr.pullRequestId }))).pullRequestEvents!;
+      expect(all.map((e) => e.pullRequestEventType)).toEqual(['PULL_REQUEST_CREATED', 'PULL_REQUEST_SOURCE_REFERENCE_UPDATED']);
+      const first = await cc.send(new DescribePullRequestEventsCommand({ pullRequestId: pr.pullRequestId, maxResults: 1 }));
+      expect(first.pullRequestEvents).toEqual(all.slice(0, 1));
+      const second = await cc.send(new DescribePullRequestEventsCommand({ pullRequestId: pr.pullRequestId, maxResults: 1, nextToken: first.nextToken }));
+      expect(second.pullRequestEvents).toEqual(all.slice(1));
+      expect(second.nextToken).toBeUndefined();
+      expect((await cc.send(new DescribePullRequestEventsCommand({ pullRequestId: pr.pullRequestId, actorArn: ROOT }))).pullRequestEvents).toEqual(all);
+      await expectError(cc.send(new DescribePullRequestEventsCommand({ pullRequestId: pr.pullRequestId, pullRequestEventType: 'NOPE' as 'PULL_REQUEST_CREATED' })), 'InvalidPullRequestEventTypeException');
+      await expectError(cc.send(new DescribePullRequestEventsCommand({ pullRequestId: pr.pullRequestId, actorArn: 'nope' })), 'InvalidActorArnException');
+      await expectError(cc.send(new DescribePullRequestEventsCommand({ pullRequestId: pr.pullRequestId, actorArn: 'arn:aws:iam::000000000000:user/ghost' })), 'ActorDoesNotExistException');
+      await expectError(cc.send(new DescribePullRequestEventsCommand({ pullRequestId: pr.pullRequestId, maxResults: 101 })), 'InvalidMaxResultsException');
+      await expectError(cc.send(new DescribePullRequestEventsCommand({ pullRequestId: pr.pullRequestId, nextToken: '!!' })), 'InvalidContinuationTokenException');
+    });
+  });
+
+  describe('merges', () => {
+    let tips: Record<string, string>;
+
+    beforeAll(async () => {
+      tips = await repository('merging', ['ff', 'squash', 'threeway', 'late']);
+      await repository('unrelated');
+    });
+
+    it('fast-forwards the destination to the source tip and closes the pull request as merged', async () => {
+      const pr = await open('merging', 'ff');
+      await expectError(cc.send(new MergePullRequestByFastForwardCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'merging', sourceCommitId: tips.main })), 'TipOfSourceReferenceIsDifferentException');
+      await expectError(cc.send(new MergePullRequestByFastForwardCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'merging', sourceCommitId: 'abc' })), 'InvalidCommitIdException');
+      await expectError(cc.send(new MergePullRequestByFastForwardCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'unrelated' })), 'RepositoryNotAssociatedWithPullRequestException');
+      await expectError(cc.send(new MergePullRequestByFastForwardCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'nope' })), 'RepositoryDoesNotExistException');
+      expect(git('merging', 'rev-parse', 'refs/heads/main')).toBe(tips.main);
+
+      events.length = 0;
+      const merged = (await cc.send(new MergePullRequestByFastForwardCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'merging', sourceCommitId: tips.ff }))).pullRequest!;
+      expect(git('merging', 'rev-parse', 'refs/heads/main')).toBe(tips.ff);
+      expect(merged.pullRequestStatus).toBe('CLOSED');
+      expect(merged.pullRequestTargets![0].mergeMetadata).toEqual({ isMerged: true, mergedBy: ROOT, mergeCommitId: tips.ff, mergeOption: 'FAST_FORWARD_MERGE' });
+      expect(await get(pr.pullRequestId!)).toEqual(merged);
+
+      const reference = events.find((e) => e['detail-type'] === 'CodeCommit Repository State Change')!;
+      expect(reference.detail).toMatchObject({ event: 'referenceUpdated', referenceFullName: 'refs/heads/main', commitId: tips.ff, oldCommitId: tips.main, mergeOption: 'FAST_FORWARD_MERGE' });
+      const prEvent = prEvents(pr.pullRequestId!).at(-1)!;
+      expect(prEvent.detail).toMatchObject({ event: 'pullRequestMergeStatusUpdated', isMerged: 'True', pullRequestStatus: 'Closed', mergeOption: 'FAST_FORWARD_MERGE' });
+      const described = (await cc.send(new DescribePullRequestEventsCommand({ pullRequestId: pr.pullRequestId }))).pullRequestEvents!;
+      expect(described.map((e) => e.pullRequestEventType)).toEqual(['PULL_REQUEST_CREATED', 'PULL_REQUEST_MERGE_STATE_CHANGED', 'PULL_REQUEST_STATUS_CHANGED']);
+      expect(described[1].pullRequestMergedStateChangedEventMetadata).toEqual({
+        repositoryName: 'merging', destinationReference: 'refs/heads/main',
+        mergeMetadata: { isMerged: true, mergedBy: ROOT, mergeCommitId: tips.ff, mergeOption: 'FAST_FORWARD_MERGE' },
+      });
+
+      await expectError(cc.send(new MergePullRequestByFastForwardCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'merging' })), 'PullRequestAlreadyClosedException');
+      tips.main = tips.ff;
+    });
+
+    it('refuses a fast-forward once the branches diverged, and squashes instead into one single-parent commit', async () => {
+      const pr = await open('merging', 'squash');
+      // main moved on (the fast-forward above), so squash's branch is no longer a fast-forward; the
+      // pull request followed the destination with a new revision.
+      expect(pr.pullRequestTargets![0].destinationCommit).toBe(tips.main);
+      await expectError(cc.send(new MergePullRequestByFastForwardCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'merging' })), 'ManualMergeRequiredException');
+      await expectError(cc.send(new MergePullRequestBySquashCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'merging', conflictDetailLevel: 'NOPE' as 'FILE_LEVEL' })), 'InvalidConflictDetailLevelException');
+      expect(git('merging', 'rev-parse', 'refs/heads/main')).toBe(tips.main);
+
+      const merged = (await cc.send(new MergePullRequestBySquashCommand({
+        pullRequestId: pr.pullRequestId, repositoryName: 'merging', sourceCommitId: tips.squash, commitMessage: 'Squashed', authorName: 'Mary Major', email: 'mary@example.com',
+      }))).pullRequest!;
+      const head = git('merging', 'rev-parse', 'refs/heads/main');
+      expect(merged.pullRequestTargets![0].mergeMetadata).toEqual({ isMerged: true, mergedBy: ROOT, mergeCommitId: head, mergeOption: 'SQUASH_MERGE' });
+      expect(git('merging', 'log', '-1', '--format=%P|%an|%s', head)).toBe(`${tips.main}|Mary Major|Squashed`);
+      expect(git('merging', 'show', `${head}:squash.txt`)).toBe('squash');
+      expect(git('merging', 'show', `${head}:ff.txt`)).toBe('ff');
+      tips.main = head;
+    });
+
+    it('three-way merges into a two-parent merge commit', async () => {
+      const pr = await open('merging', 'threeway');
+      const merged = (await cc.send(new MergePullRequestByThreeWayCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'merging', commitMessage: 'Merge threeway' }))).pullRequest!;
+      const head = git('merging', 'rev-parse', 'refs/heads/main');
+      expect(merged.pullRequestTargets![0].mergeMetadata).toMatchObject({ isMerged: true, mergeCommitId: head, mergeOption: 'THREE_WAY_MERGE' });
+      expect(git('merging', 'log', '-1', '--format=%P', head)).toBe(`${tips.main} ${tips.threeway}`);
+      expect(git('merging', 'fsck', '--no-progress', '--strict')).toBe('');
+      tips.main = head;
+    });
+
+    it('marks a pull request merged when its source becomes reachable from the destination by git push', async () => {
+      const pr = await open('merging', 'late');
+      const gitRunner = new GitRunner();
+      const work = gitRunner.dir('late');
+      await gitRunner.ok(['clone', '--quiet', rootUrl(server, 'merging'), work]);
+      await gitRunner.ok(['checkout', '--quiet', '-B', 'main', 'origin/main'], { cwd: work });
+      await gitRunner.ok(['merge', '--quiet', '--no-edit', 'origin/late'], { cwd: work });
+      await gitRunner.ok(['push', '--quiet', 'origin', 'HEAD:main'], { cwd: work });
+      const head = git('merging', 'rev-parse', 'refs/heads/main');
+      expect(git('merging', 'merge-base', '--is-ancestor', tips.late, head)).toBe('');
+
+      const after = await get(pr.pullRequestId!);
+      expect(after.pullRequestStatus).toBe('CLOSED');
+      expect(after.pullRequestTargets![0]).toMatchObject({ destinationCommit: head, mergeMetadata: { isMerged: true, mergedBy: ROOT } });
+      expect(prEvents(pr.pullRequestId!).at(-1)!.detail).toMatchObject({ event: 'pullRequestMergeStatusUpdated', isMerged: 'True', pullRequestStatus: 'Closed' });
+    });
+  });
+});
