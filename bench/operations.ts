@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { EMPTY_SHA256, sha256Hex } from '../src/protocol/sigv4.js';
 import type { BenchRequest } from './client.js';
+import { codecommitOperations } from './codecommit.js';
 
 export interface BenchOperation {
   id: string;
@@ -106,5 +107,6 @@ export function benchOperations(): BenchOperation[] {
           logEvents: [{ timestamp: Date.now(), message: `bench event ${i}: GET /index.html 200 1532 bytes in 3 ms` }],
         }),
     },
+    ...codecommitOperations(),
   ];
 }

@@ -10,6 +10,7 @@ import { PACKAGE_ROOT } from '../src/core/paths.js';
 import { freePort, startDrydock, startFloor, startMoto, treeRss, type RunningTarget } from './servers.js';
 import { benchOperations } from './operations.js';
 import { prepare, runCell, type CellLimits, type CellResult } from './load.js';
+import { codecommitGitBench, formatGitBench, type GitBenchResults } from './codecommit.js';
 import { evaluateTargets, formatTable, type BenchResults, type Row, type ServerSummary } from './report.js';
 
 const CONCURRENCY = [1, 16];
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', abort);
 
   let results: BenchResults;
+  let codecommitGit: GitBenchResults;
   try {
     // Started one after the other so neither start-up competes with the other for the CPU.
     const drydock = await startDrydock(await freePort());
@@ -80,6 +82,9 @@ async function main(): Promise<void> {
     const floorRun = await measure(floor, FLOOR_OPERATION);
     await floor.stop();
     running.length = 0;
+
+    // Git over HTTP and its events: Drydock only, after the table so it competes with nothing.
+    codecommitGit = await codecommitGitBench();
 
     const rows: Row[] = [];
     for (const op of benchOperations()) {
@@ -118,10 +123,10 @@ async function main(): Promise<void> {
     for (const server of running) await server.stop();
   }
 
-  process.stdout.write(formatTable(results) + '\n');
+  process.stdout.write(formatTable(results) + '\n\n' + formatGitBench(codecommitGit) + '\n');
   const dir = join(PACKAGE_ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const json = JSON.stringify(results, null, 2) + '\n';
+  const json = JSON.stringify({ ...results, codecommitGit }, null, 2) + '\n';
   writeFileSync(join(dir, 'latest.json'), json);
   writeFileSync(join(dir, `${startedAt.toISOString().slice(0, 10)}.json`), json);
   process.stderr.write(`results: bench/results/latest.json, bench/results/${startedAt.toISOString().slice(0, 10)}.json\n`);
