@@ -185,11 +185,18 @@ describe('CodeCommit authorization by IAM identity policies', () => {
       expect((await commit('scratch', scratch)).commitId).toMatch(/^[0-9a-f]{40}$/);
     });
 
-    it('MergeBranchesByFastForward: denied into main', async () => {
+    it('MergeBranchesByFastForward: denied into main, allowed into another branch', async () => {
       await denied(guarded.send(new MergeBranchesByFastForwardCommand({
         repositoryName: 'protected', sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', targetBranch: 'main',
       })), 'MergeBranchesByFastForward', true);
       expect((await root.send(new GetBranchCommand({ repositoryName: 'protected', branchName: 'main' }))).branch?.commitId).toBe(mainCommit);
+      await root.send(new CreateBranchCommand({ repositoryName: 'protected', branchName: 'ff-target', commitId: mainCommit }));
+      const merged = await guarded.send(new MergeBranchesByFastForwardCommand({
+        repositoryName: 'protected', sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'ff-target', targetBranch: 'ff-target',
+      }));
+      const feature = (await root.send(new GetBranchCommand({ repositoryName: 'protected', branchName: 'feature' }))).branch!.commitId;
+      expect(merged.commitId).toBe(feature);
+      expect((await root.send(new GetBranchCommand({ repositoryName: 'protected', branchName: 'ff-target' }))).branch?.commitId).toBe(feature);
     });
 
     it('DeleteBranch: denied for main, allowed for another branch', async () => {
