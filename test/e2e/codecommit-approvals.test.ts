@@ -1,0 +1,234 @@
+/**
+ * CodeCommit pull request approvals end to end, with IAM users as author and reviewers: approval
+ * rules (own and from templates), approvals per revision, evaluation with approval pools,
+ * overrides, and merges that wait for the rules — each with CodeCommit's exceptions for bad input.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import {
+  CodeCommitClient, CreateRepositoryCommand, PutFileCommand, CreateBranchCommand, CreatePullRequestCommand, GetPullRequestCommand,
+  CreatePullRequestApprovalRuleCommand, UpdatePullRequestApprovalRuleContentCommand, DeletePullRequestApprovalRuleCommand,
+  UpdatePullRequestApprovalStateCommand, GetPullRequestApprovalStatesCommand, EvaluatePullRequestApprovalRulesCommand,
+  OverridePullRequestApprovalRulesCommand, GetPullRequestOverrideStateCommand, MergePullRequestByFastForwardCommand,
+  DescribePullRequestEventsCommand, CreateApprovalRuleTemplateCommand, AssociateApprovalRuleTemplateWithRepositoryCommand,
+  UpdatePullRequestStatusCommand, type PullRequest,
+} from '@aws-sdk/client-codecommit';
+import { IAMClient, CreateUserCommand, CreateAccessKeyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import type { AwsEvent } from '../../src/core/events.js';
+import { startTestServer, failure, type TestServer } from '../helpers.js';
+
+const ACCOUNT = '000000000000';
+const userArn = (name: string) => `arn:aws:iam::${ACCOUNT}:user/${name}`;
+const text = (s: string) => Buffer.from(s, 'utf8');
+const rule = (needed: number, pool?: string[], destinations?: string[]) =>
+  JSON.stringify({
+    Version: '2018-11-08',
+    ...(destinations ? { DestinationReferences: destinations } : {}),
+    Statements: [{ Type: 'Approvers', NumberOfApprovalsNeeded: needed, ...(pool ? { ApprovalPoolMembers: pool } : {}) }],
+  });
+
+describe('CodeCommit pull request approvals', () => {
+  let server: TestServer;
+  let root: CodeCommitClient;
+  let author: CodeCommitClient;
+  let bob: CodeCommitClient;
+  let carol: CodeCommitClient;
+  const events: AwsEvent[] = [];
+  let mainTip: string;
+
+  async function user(iam: IAMClient, name: string): Promise<CodeCommitClient> {
+    await iam.send(new CreateUserCommand({ UserName: name }));
+    const key = (await iam.send(new CreateAccessKeyCommand({ UserName: name }))).AccessKey!;
+    await iam.send(new PutUserPolicyCommand({
+      UserName: name, PolicyName: 'codecommit', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'codecommit:*', Resource: '*' }] }),
+    }));
+    return new CodeCommitClient({ ...server.clientConfig, credentials: { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! } });
+  }
+
+  async function expectError(promise: Promise<unknown>, name: string): Promise<void> {
+    const err = await failure(promise);
+    expect(err.name, err.message).toBe(name);
+    expect(err.$metadata.httpStatusCode).toBe(400);
+  }
+
+  /** A branch one commit ahead of main, and alice's pull request from it. */
+  async function pullRequest(branch: string, destination = 'main'): Promise<PullRequest> {
+    await root.send(new CreateBranchCommand({ repositoryName: 'reviewed', branchName: branch, commitId: mainTip }));
+    await root.send(new PutFileCommand({ repositoryName: 'reviewed', branchName: branch, filePath: `${branch}.txt`, fileContent: text(branch), parentCommitId: mainTip }));
+    const created = await author.send(new CreatePullRequestCommand({ title: branch, targets: [{ repositoryName: 'reviewed', sourceReference: branch, destinationReference: destination }] }));
+    return created.pullRequest!;
+  }
+
+  const evaluate = async (pr: PullRequest, revisionId = pr.revisionId) =>
+    (await root.send(new EvaluatePullRequestApprovalRulesCommand({ pullRequestId: pr.pullRequestId, revisionId }))).evaluation!;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    root = new CodeCommitClient(server.clientConfig);
+    const iam = new IAMClient(server.clientConfig);
+    author = await user(iam, 'alice');
+    bob = await user(iam, 'bob');
+    carol = await user(iam, 'carol');
+    server.runtime.events.subscribe((event) => {
+      if (event['detail-type'] === 'CodeCommit Pull Request State Change') events.push(event);
+    });
+    await root.send(new CreateRepositoryCommand({ repositoryName: 'reviewed' }));
+    mainTip = (await root.send(new PutFileCommand({ repositoryName: 'reviewed', branchName: 'main', filePath: 'README.md', fileContent: text('hi\n') }))).commitId!;
+    await root.send(new CreateBranchCommand({ repositoryName: 'reviewed', branchName: 'release', commitId: mainTip }));
+  });
+  afterAll(async () => server.stop());
+
+  it('creates, updates and deletes approval rules with their events, and rejects bad ones', async () => {
+    const pr = await pullRequest('rules');
+    const created = (await author.send(new CreatePullRequestApprovalRuleCommand({
+      pullRequestId: pr.pullRequestId, approvalRuleName: 'two-reviewers', approvalRuleContent: rule(2),
+    }))).approvalRule!;
+    expect(created).toMatchObject({ approvalRuleName: 'two-reviewers', approvalRuleContent: rule(2), lastModifiedUser: userArn('alice') });
+    expect(created.approvalRuleId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(created.ruleContentSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect((await root.send(new GetPullRequestCommand({ pullRequestId: pr.pullRequestId }))).pullRequest!.approvalRules).toEqual([created]);
+    expect(events.at(-1)!.detail).toMatchObject({ event: 'pullRequestApprovalRuleCreated', approvalRuleName: 'two-reviewers', approvalRuleId: created.approvalRuleId, callerUserArn: userArn('alice') });
+
+    const id = pr.pullRequestId;
+    await expectError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'two-reviewers', approvalRuleContent: rule(1) })), 'ApprovalRuleNameAlreadyExistsException');
+    await expectError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: '', approvalRuleContent: rule(1) })), 'ApprovalRuleNameRequiredException');
+    await expectError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'x'.repeat(101), approvalRuleContent: rule(1) })), 'InvalidApprovalRuleNameException');
+    await expectError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'r', approvalRuleContent: '' })), 'ApprovalRuleContentRequiredException');
+    await expectError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'r', approvalRuleContent: '{"Version":"2018-11-08"}' })), 'InvalidApprovalRuleContentException');
+    await expectError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'r', approvalRuleContent: rule(0) })), 'InvalidApprovalRuleContentException');
+    await expectError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: '12345', approvalRuleName: 'r', approvalRuleContent: rule(1) })), 'PullRequestDoesNotExistException');
+
+    const updated = (await root.send(new UpdatePullRequestApprovalRuleContentCommand({
+      pullRequestId: id, approvalRuleName: 'two-reviewers', existingRuleContentSha256: created.ruleContentSha256, newRuleContent: rule(1),
+    }))).approvalRule!;
+    expect(updated).toMatchObject({ approvalRuleId: created.approvalRuleId, approvalRuleContent: rule(1), lastModifiedUser: `arn:aws:iam::${ACCOUNT}:root` });
+    expect(updated.ruleContentSha256).not.toBe(created.ruleContentSha256);
+    await expectError(root.send(new UpdatePullRequestApprovalRuleContentCommand({ pullRequestId: id, approvalRuleName: 'two-reviewers', existingRuleContentSha256: created.ruleContentSha256, newRuleContent: rule(3) })), 'InvalidRuleContentSha256Exception');
+    await expectError(root.send(new UpdatePullRequestApprovalRuleContentCommand({ pullRequestId: id, approvalRuleName: 'missing', newRuleContent: rule(3) })), 'ApprovalRuleDoesNotExistException');
+    await expectError(root.send(new UpdatePullRequestApprovalRuleContentCommand({ pullRequestId: id, approvalRuleName: 'two-reviewers', newRuleContent: 'nope' })), 'InvalidApprovalRuleContentException');
+
+    expect((await root.send(new DeletePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'two-reviewers' }))).approvalRuleId).toBe(created.approvalRuleId);
+    // Deleting again is not an error in AWS: the answer carries an empty id.
+    expect((await root.send(new DeletePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'two-reviewers' }))).approvalRuleId).toBe('');
+    await expectError(root.send(new DeletePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: '' })), 'ApprovalRuleNameRequiredException');
+
+    const history = (await root.send(new DescribePullRequestEventsCommand({ pullRequestId: id }))).pullRequestEvents!;
+    expect(history.map((e) => [e.pullRequestEventType, e.approvalRuleEventMetadata?.approvalRuleContent])).toEqual([
+      ['PULL_REQUEST_CREATED', undefined],
+      ['PULL_REQUEST_APPROVAL_RULE_CREATED', rule(2)],
+      ['PULL_REQUEST_APPROVAL_RULE_UPDATED', rule(1)],
+      ['PULL_REQUEST_APPROVAL_RULE_DELETED', rule(1)],
+    ]);
+
+    await root.send(new UpdatePullRequestStatusCommand({ pullRequestId: id, pullRequestStatus: 'CLOSED' }));
+    await expectError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'late', approvalRuleContent: rule(1) })), 'PullRequestAlreadyClosedException');
+  });
+
+  it('counts approvals per revision from the pool, never from the author, and blocks the merge until satisfied', async () => {
+    const pr = await pullRequest('pooled');
+    const id = pr.pullRequestId!;
+    await root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'lead', approvalRuleContent: rule(1, [`CodeCommitApprovers:${ACCOUNT}:carol`]) }));
+    await root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'anyone', approvalRuleContent: rule(1) }));
+    expect(await evaluate(pr)).toEqual({ approved: false, overridden: false, approvalRulesSatisfied: [], approvalRulesNotSatisfied: ['lead', 'anyone'] });
+
+    await expectError(author.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: pr.revisionId, approvalState: 'APPROVE' })), 'PullRequestCannotBeApprovedByAuthorException');
+    await expectError(bob.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: 'f'.repeat(64), approvalState: 'APPROVE' })), 'RevisionNotCurrentException');
+    await expectError(bob.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: 'nope', approvalState: 'APPROVE' })), 'InvalidRevisionIdException');
+    await expectError(bob.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: '', approvalState: 'APPROVE' })), 'RevisionIdRequiredException');
+    await expectError(bob.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: pr.revisionId, approvalState: 'MAYBE' as 'APPROVE' })), 'InvalidApprovalStateException');
+    await expectError(root.send(new EvaluatePullRequestApprovalRulesCommand({ pullRequestId: id, revisionId: 'f'.repeat(64) })), 'RevisionNotCurrentException');
+
+    await bob.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: pr.revisionId, approvalState: 'APPROVE' }));
+    expect((await root.send(new GetPullRequestApprovalStatesCommand({ pullRequestId: id, revisionId: pr.revisionId }))).approvals).toEqual([{ userArn: userArn('bob'), approvalState: 'APPROVE' }]);
+    expect(events.at(-1)!.detail).toMatchObject({ event: 'pullRequestApprovalStateChanged', approvalStatus: 'APPROVE', callerUserArn: userArn('bob'), author: userArn('alice') });
+    expect(await evaluate(pr)).toEqual({ approved: false, overridden: false, approvalRulesSatisfied: ['anyone'], approvalRulesNotSatisfied: ['lead'] });
+    await expectError(root.send(new MergePullRequestByFastForwardCommand({ pullRequestId: id, repositoryName: 'reviewed' })), 'PullRequestApprovalRulesNotSatisfiedException');
+
+    // A new commit on the source branch is a new revision: the approvals given so far no longer count.
+    const current = (await root.send(new GetPullRequestCommand({ pullRequestId: id }))).pullRequest!;
+    const next = (await root.send(new PutFileCommand({
+      repositoryName: 'reviewed', branchName: 'pooled', filePath: 'more.txt', fileContent: text('more'), parentCommitId: current.pullRequestTargets![0].sourceCommit,
+    }))).commitId!;
+    const revised = (await root.send(new GetPullRequestCommand({ pullRequestId: id }))).pullRequest!;
+    expect(revised.pullRequestTargets![0].sourceCommit).toBe(next);
+    expect(revised.revisionId).not.toBe(pr.revisionId);
+    expect(await evaluate(revised)).toMatchObject({ approved: false, approvalRulesNotSatisfied: ['lead', 'anyone'] });
+    expect((await root.send(new GetPullRequestApprovalStatesCommand({ pullRequestId: id, revisionId: revised.revisionId }))).approvals).toEqual([]);
+    // The old revision keeps its history.
+    expect((await root.send(new GetPullRequestApprovalStatesCommand({ pullRequestId: id, revisionId: pr.revisionId }))).approvals).toHaveLength(1);
+    await expectError(bob.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: pr.revisionId, approvalState: 'APPROVE' })), 'RevisionNotCurrentException');
+
+    await carol.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: revised.revisionId, approvalState: 'APPROVE' }));
+    expect(await evaluate(revised)).toEqual({ approved: true, overridden: false, approvalRulesSatisfied: ['lead', 'anyone'], approvalRulesNotSatisfied: [] });
+    // Revoking takes the approval back.
+    await carol.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: revised.revisionId, approvalState: 'REVOKE' }));
+    expect(await evaluate(revised)).toMatchObject({ approved: false });
+    await carol.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: revised.revisionId, approvalState: 'APPROVE' }));
+
+    await expectError(root.send(new MergePullRequestByFastForwardCommand({ pullRequestId: id, repositoryName: 'reviewed', sourceCommitId: current.pullRequestTargets![0].sourceCommit })), 'TipOfSourceReferenceIsDifferentException');
+    const merged = (await root.send(new MergePullRequestByFastForwardCommand({ pullRequestId: id, repositoryName: 'reviewed', sourceCommitId: next }))).pullRequest!;
+    expect(merged.pullRequestTargets![0].mergeMetadata).toMatchObject({ isMerged: true, mergeCommitId: next });
+    mainTip = next;
+    await expectError(carol.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: merged.revisionId, approvalState: 'REVOKE' })), 'PullRequestAlreadyClosedException');
+
+    const approvals = (await root.send(new DescribePullRequestEventsCommand({ pullRequestId: id, pullRequestEventType: 'PULL_REQUEST_APPROVAL_STATE_CHANGED' }))).pullRequestEvents!;
+    expect(approvals.map((e) => [e.actorArn, e.approvalStateChangedEventMetadata?.approvalStatus])).toEqual([
+      [userArn('bob'), 'APPROVE'], [userArn('carol'), 'APPROVE'], [userArn('carol'), 'REVOKE'], [userArn('carol'), 'APPROVE'],
+    ]);
+  });
+
+  it('overrides the rules for one revision, once, and lets the merge through', async () => {
+    const pr = await pullRequest('overridden');
+    const id = pr.pullRequestId!;
+    await root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'never', approvalRuleContent: rule(5) }));
+    expect(await root.send(new GetPullRequestOverrideStateCommand({ pullRequestId: id, revisionId: pr.revisionId }))).toMatchObject({ overridden: false });
+    await expectError(root.send(new OverridePullRequestApprovalRulesCommand({ pullRequestId: id, revisionId: pr.revisionId, overrideStatus: 'MAYBE' as 'OVERRIDE' })), 'InvalidOverrideStatusException');
+    await expectError(root.send(new OverridePullRequestApprovalRulesCommand({ pullRequestId: id, revisionId: 'a'.repeat(64), overrideStatus: 'OVERRIDE' })), 'RevisionNotCurrentException');
+    await expectError(root.send(new GetPullRequestOverrideStateCommand({ pullRequestId: id, revisionId: 'x' })), 'InvalidRevisionIdException');
+
+    await bob.send(new OverridePullRequestApprovalRulesCommand({ pullRequestId: id, revisionId: pr.revisionId, overrideStatus: 'OVERRIDE' }));
+    expect(await root.send(new GetPullRequestOverrideStateCommand({ pullRequestId: id, revisionId: pr.revisionId }))).toMatchObject({ overridden: true, overrider: userArn('bob') });
+    expect(await evaluate(pr)).toEqual({ approved: false, overridden: true, approvalRulesSatisfied: [], approvalRulesNotSatisfied: ['never'] });
+    expect(events.at(-1)!.detail).toMatchObject({ event: 'pullRequestApprovalRuleOverridden', overrideStatus: 'OVERRIDE', callerUserArn: userArn('bob') });
+    await expectError(bob.send(new OverridePullRequestApprovalRulesCommand({ pullRequestId: id, revisionId: pr.revisionId, overrideStatus: 'OVERRIDE' })), 'OverrideAlreadySetException');
+
+    await bob.send(new OverridePullRequestApprovalRulesCommand({ pullRequestId: id, revisionId: pr.revisionId, overrideStatus: 'REVOKE' }));
+    await expectError(root.send(new MergePullRequestByFastForwardCommand({ pullRequestId: id, repositoryName: 'reviewed' })), 'PullRequestApprovalRulesNotSatisfiedException');
+    await bob.send(new OverridePullRequestApprovalRulesCommand({ pullRequestId: id, revisionId: pr.revisionId, overrideStatus: 'OVERRIDE' }));
+    // The override holds for the revision it was given on, which is still the current one.
+    const current = (await root.send(new GetPullRequestCommand({ pullRequestId: id }))).pullRequest!;
+    expect(current.revisionId).toBe(pr.revisionId);
+    const merged = (await root.send(new MergePullRequestByFastForwardCommand({ pullRequestId: id, repositoryName: 'reviewed' }))).pullRequest!;
+    expect(merged.pullRequestStatus).toBe('CLOSED');
+    mainTip = merged.pullRequestTargets![0].mergeMetadata!.mergeCommitId!;
+
+    const overrides = (await root.send(new DescribePullRequestEventsCommand({ pullRequestId: id, pullRequestEventType: 'PULL_REQUEST_APPROVAL_RULE_OVERRIDDEN' }))).pullRequestEvents!;
+    expect(overrides.map((e) => e.approvalRuleOverriddenEventMetadata)).toEqual([
+      { revisionId: pr.revisionId, overrideStatus: 'OVERRIDE' }, { revisionId: pr.revisionId, overrideStatus: 'REVOKE' }, { revisionId: pr.revisionId, overrideStatus: 'OVERRIDE' },
+    ]);
+  });
+
+  it('applies associated approval rule templates whose destination matches, and protects their rules', async () => {
+    const template = await root.send(new CreateApprovalRuleTemplateCommand({
+      approvalRuleTemplateName: 'main-needs-one', approvalRuleTemplateContent: rule(1, undefined, ['refs/heads/main']),
+    }));
+    await root.send(new CreateApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'release-only', approvalRuleTemplateContent: rule(1, undefined, ['refs/heads/release']) }));
+    await root.send(new CreateApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'everywhere', approvalRuleTemplateContent: rule(1) }));
+    for (const name of ['main-needs-one', 'release-only', 'everywhere']) {
+      await root.send(new AssociateApprovalRuleTemplateWithRepositoryCommand({ approvalRuleTemplateName: name, repositoryName: 'reviewed' }));
+    }
+    const pr = await pullRequest('templated');
+    expect(pr.approvalRules!.map((r) => [r.approvalRuleName, r.originApprovalRuleTemplate?.approvalRuleTemplateName]).sort()).toEqual([
+      ['everywhere', 'everywhere'], ['main-needs-one', 'main-needs-one'],
+    ]);
+    const fromTemplate = pr.approvalRules!.find((r) => r.approvalRuleName === 'main-needs-one')!;
+    expect(fromTemplate.originApprovalRuleTemplate!.approvalRuleTemplateId).toBe(template.approvalRuleTemplate!.approvalRuleTemplateId);
+    expect(fromTemplate.approvalRuleContent).toBe(rule(1, undefined, ['refs/heads/main']));
+
+    await expectError(root.send(new UpdatePullRequestApprovalRuleContentCommand({ pullRequestId: pr.pullRequestId, approvalRuleName: 'main-needs-one', newRuleContent: rule(2) })), 'CannotModifyApprovalRuleFromTemplateException');
+    await expectError(root.send(new DeletePullRequestApprovalRuleCommand({ pullRequestId: pr.pullRequestId, approvalRuleName: 'main-needs-one' })), 'CannotDeleteApprovalRuleFromTemplateException');
+    expect(await evaluate(pr)).toMatchObject({ approved: false, approvalRulesNotSatisfied: expect.arrayContaining(['main-needs-one', 'everywhere']) });
+
+    const toRelease = await pullRequest('for-release', 'release');
+    expect(toRelease.approvalRules!.map((r) => r.approvalRuleName).sort()).toEqual(['everywhere', 'release-only']);
+  });
+});
