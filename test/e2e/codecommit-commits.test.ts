@@ -242,7 +242,7 @@ describe('CodeCommit commits and files', () => {
         [{ setFileModes: [{ filePath: 'main.js', fileMode: 'NORMAL' }] }, 'NoChangeException'],
         [{ putFiles: [{ filePath: 'main.js', sourceFile: { filePath: 'main.js' } }] }, 'SamePathRequestException'],
         [{ putFiles: [{ filePath: '../main.js', fileContent: text('1') }] }, 'InvalidPathException'],
-        [{ putFiles: [{ fileContent: text('1') } as { filePath: string }] }, 'PathRequiredException'],
+        [{ putFiles: [{ fileContent: text('1') } as unknown as { filePath: string }] }, 'PathRequiredException'],
         [{ putFiles: Array.from({ length: 101 }, (_, i) => ({ filePath: `f${i}`, fileContent: text('x') })) }, 'MaximumFileEntriesExceededException'],
         [{ putFiles: [{ filePath: 'big', fileContent: Buffer.alloc(6 * 1024 * 1024 + 1) }] }, 'FileContentSizeLimitExceededException'],
         [{ putFiles: [{ filePath: 'f/a', fileContent: Buffer.alloc(4 * 1024 * 1024) }, { filePath: 'f/b', fileContent: Buffer.alloc(3 * 1024 * 1024) }] }, 'FolderContentSizeLimitExceededException'],
@@ -254,6 +254,41 @@ describe('CodeCommit commits and files', () => {
       await expectError(cc.send(new CreateCommitCommand({ repositoryName: 'create-commit', branchName: 'other', putFiles: [{ filePath: 'a', fileContent: text('1') }] })), 'BranchDoesNotExistException');
       expect(git(repositoryId, 'rev-parse', 'dev').trim()).toBe(tip);
       expect(git(repositoryId, 'for-each-ref', '--format=%(refname)')).toBe('refs/heads/dev\n');
+    });
+
+    it('replaces a folder it empties with a file of the same name, and the reverse', async () => {
+      const swapped = await cc.send(new CreateCommitCommand(input({
+        deleteFiles: [{ filePath: 'link' }, { filePath: 'copy.js' }],
+        putFiles: [{ filePath: 'link/inside.txt', fileContent: text('now a folder') }],
+      })));
+      tip = swapped.commitId!;
+      expect(git(repositoryId, 'show', 'dev:link/inside.txt')).toBe('now a folder');
+      const back = await cc.send(new CreateCommitCommand(input({ deleteFiles: [{ filePath: 'link/inside.txt' }], putFiles: [{ filePath: 'link', fileContent: text('a file again') }] })));
+      tip = back.commitId!;
+      expect(git(repositoryId, 'cat-file', '-t', 'dev:link').trim()).toBe('blob');
+      expect(git(repositoryId, 'fsck', '--no-progress', '--strict')).toBe('');
+    });
+
+    it('lists a submodule in GetFolder and refuses files inside or over it', async () => {
+      // A gitlink made with git plumbing, as a push of a repository with a submodule would bring it.
+      const treeLines = git(repositoryId, 'ls-tree', 'dev') + `160000 commit ${tip}\tvendor\n`;
+      const tree = execFileSync('git', ['--git-dir', join(server.dataDir, 'codecommit', `${repositoryId}.git`), 'mktree'], { input: treeLines, encoding: 'utf8' }).trim();
+      const commit = execFileSync('git', ['--git-dir', join(server.dataDir, 'codecommit', `${repositoryId}.git`), 'commit-tree', tree, '-p', tip, '-m', 'submodule'], {
+        encoding: 'utf8', env: { PATH: process.env.PATH, GIT_AUTHOR_NAME: 'g', GIT_AUTHOR_EMAIL: 'g@x', GIT_COMMITTER_NAME: 'g', GIT_COMMITTER_EMAIL: 'g@x' },
+      }).trim();
+      git(repositoryId, 'update-ref', 'refs/heads/dev', commit, tip);
+      tip = commit;
+      const root = await cc.send(new GetFolderCommand({ repositoryName: 'create-commit', folderPath: '/', commitSpecifier: 'dev' }));
+      expect(root.subModules).toEqual([{ commitId: git(repositoryId, 'rev-parse', 'dev^').trim(), absolutePath: 'vendor', relativePath: 'vendor' }]);
+      await expectError(cc.send(new CreateCommitCommand(input({ putFiles: [{ filePath: 'vendor/x.txt', fileContent: text('1') }] }))), 'FilePathConflictsWithSubmodulePathException');
+      await expectError(cc.send(new CreateCommitCommand(input({ putFiles: [{ filePath: 'vendor', fileContent: text('1') }] }))), 'FilePathConflictsWithSubmodulePathException');
+      await expectError(cc.send(new GetFileCommand({ repositoryName: 'create-commit', filePath: 'vendor', commitSpecifier: 'dev' })), 'FileDoesNotExistException');
+      expect(git(repositoryId, 'rev-parse', 'dev').trim()).toBe(tip);
+    });
+
+    it('refuses to read a blob over 6 MB that a git push brought in', async () => {
+      const big = execFileSync('git', ['--git-dir', join(server.dataDir, 'codecommit', `${repositoryId}.git`), 'hash-object', '-w', '--stdin'], { input: Buffer.alloc(6 * 1024 * 1024 + 1, 97), encoding: 'utf8' }).trim();
+      await expectError(cc.send(new GetBlobCommand({ repositoryName: 'create-commit', blobId: big })), 'FileTooLargeException');
     });
 
     it('refuses a branch name that is a tag when the branch does not exist', async () => {

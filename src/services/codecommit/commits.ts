@@ -200,26 +200,28 @@ async function writeCommit(c: CodeCommitContext, row: RepositoryRow, request: Co
         const keepPath = `${deepest}/${GITKEEP}`;
         files.set(keepPath, { ...keep, type: 'blob' });
         written.set(keepPath, keep);
+        removed.delete(keepPath);
         for (const dir of ancestors(keepPath)) remaining.add(dir);
       }
     }
   }
 
   const result: CommitResult = { commitId: '', treeId: '', parentCommitId: parent, created: !tip, filesAdded: [], filesUpdated: [], filesDeleted: [], blobs: new Map(), deletedBlobs: new Map() };
+  // Removals go first, so a file may take the place of a folder this commit empties (and the reverse).
   const lines: string[] = [];
-  for (const [path, entry] of written) {
-    const old = before.get(path);
-    if (!old || old.type === 'tree') result.filesAdded.push(metadata(path, entry));
-    else if (old.id !== entry.id || old.mode !== entry.mode) result.filesUpdated.push(metadata(path, entry));
-    result.blobs.set(path, entry.id);
-    lines.push(`${entry.mode} ${entry.id}\t${path}`);
-  }
   for (const path of removed) {
     const old = before.get(path);
     if (!old) continue;
     result.filesDeleted.push(metadata(path, old));
     result.deletedBlobs.set(path, old.id);
     lines.push(`0 ${ZERO_ID}\t${path}`);
+  }
+  for (const [path, entry] of written) {
+    const old = before.get(path);
+    if (!old || old.type === 'tree') result.filesAdded.push(metadata(path, entry));
+    else if (old.id !== entry.id || old.mode !== entry.mode) result.filesUpdated.push(metadata(path, entry));
+    result.blobs.set(path, entry.id);
+    lines.push(`${entry.mode} ${entry.id}\t${path}`);
   }
 
   const index = join(git.dir, `drydock-index-${uuid()}`);
