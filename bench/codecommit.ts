@@ -20,15 +20,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import { CodeCommitClient, CreateRepositoryCommand } from '@aws-sdk/client-codecommit';
-import { IAMClient, CreateUserCommand, PutUserPolicyCommand, CreateServiceSpecificCredentialCommand } from '@aws-sdk/client-iam';
 import type { BenchOperation } from './operations.js';
 import type { BenchRequest } from './client.js';
 import { HOST } from './client.js';
 import { freePort, startDrydock, startMoto, type RunningTarget } from './servers.js';
 import { prepare, runCell, type CellLimits, type CellResult } from './load.js';
-import { startServer } from '../src/server/server.js';
-import { createLogger } from '../src/core/logger.js';
 
 // --- API rows ----------------------------------------------------------------------------------
 
@@ -163,6 +159,9 @@ async function generateRepository(dir: string, home: string, commits: number, me
 
 /** An IAM user allowed codecommit:* with HTTPS Git credentials, and the repository; the clone URL with the login. */
 async function gitRemote(endpoint: string, repositoryName: string, userName: string): Promise<string> {
+  // Loaded here, not at the top: run.ts imports this module, and the table's client process should not carry the SDK.
+  const { CodeCommitClient, CreateRepositoryCommand } = await import('@aws-sdk/client-codecommit');
+  const { IAMClient, CreateUserCommand, PutUserPolicyCommand, CreateServiceSpecificCredentialCommand } = await import('@aws-sdk/client-iam');
   const config = { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
   const iam = new IAMClient(config);
   const codecommit = new CodeCommitClient(config);
@@ -213,6 +212,9 @@ async function pushAndClone(port: number, work: string, options: GitBenchOptions
 /** Small pushes to an in-process Drydock, timing each reference event against the push's exit. */
 async function pushToEvent(work: string, pushes: number): Promise<Pick<GitBenchResults, 'eventAfterPushMs' | 'smallPushMs'>> {
   const dataDir = join(work, 'in-process');
+  // Loaded here, not at the top, for the same reason as the SDK clients above.
+  const { startServer } = await import('../src/server/server.js');
+  const { createLogger } = await import('../src/core/logger.js');
   const server = await startServer({ port: 0, host: HOST, dataDir, log: createLogger('silent') });
   const seen = new Map<string, number>();
   const unsubscribe = server.runtime.events.subscribe((event) => {
