@@ -20,6 +20,7 @@ import { startTestServer, failure, type TestServer } from '../helpers.js';
 import type { AwsEvent } from '../../src/core/events.js';
 import { CodeCommitStore } from '../../src/services/codecommit/store.js';
 import { repositoriesApi } from '../../src/services/codecommit/repositories.js';
+import { publishReferenceChange } from '../../src/services/codecommit/common.js';
 
 let server: TestServer;
 let cc: CodeCommitClient;
@@ -303,6 +304,33 @@ describe('branches', () => {
     expect(events.map((e) => e.detail)).toContainEqual(expect.objectContaining({ event: 'referenceDeleted', referenceName: 'feature/x', oldCommitId: second }));
     expect((await cc.send(new DeleteBranchCommand({ repositoryName: 'branchy', branchName: 'feature/x' }))).deletedBranch).toBeUndefined();
     expect((await failure(cc.send(new DeleteBranchCommand({ repositoryName: 'branchy', branchName: 'bad name' })))).name).toBe('InvalidBranchNameException');
+  });
+
+  it('when a push deletes the default branch, another branch takes over; with none left there is no default', async () => {
+    const id = (await create('pushed')).repositoryId!;
+    const commit = makeCommit(id, 'base');
+    for (const branchName of ['zeta', 'main', 'dev']) await cc.send(new CreateBranchCommand({ repositoryName: 'pushed', branchName, commitId: commit }));
+    const defaultBranch = async () => (await cc.send(new GetRepositoryCommand({ repositoryName: 'pushed' }))).repositoryMetadata!.defaultBranch;
+    expect(await defaultBranch()).toBe('zeta');
+    // What the Git push path does for `git push --delete`: move the ref, then publish the change.
+    const c = { rt: server.runtime, store: new CodeCommitStore(server.runtime.store) };
+    const pushDelete = (branch: string) => {
+      git(id, ['update-ref', '-d', `refs/heads/${branch}`]);
+      publishReferenceChange(c, c.store.repositoryById(id)!, { event: 'referenceDeleted', refName: `refs/heads/${branch}`, oldCommitId: commit, callerUserArn: 'arn:aws:iam::000000000000:root' });
+    };
+    const settled = async (expected: string | undefined) => {
+      for (let i = 0; i < 50 && (await defaultBranch()) !== expected; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(await defaultBranch()).toBe(expected);
+    };
+    pushDelete('zeta');
+    await settled('main');
+    expect(git(id, ['symbolic-ref', 'HEAD'])).toBe('refs/heads/main');
+    pushDelete('main');
+    await settled('dev');
+    pushDelete('dev');
+    await settled(undefined);
+    await cc.send(new CreateBranchCommand({ repositoryName: 'pushed', branchName: 'fresh', commitId: commit }));
+    expect(await defaultBranch()).toBe('fresh');
   });
 
   it('lists branches 100 a page', async () => {
