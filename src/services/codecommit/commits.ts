@@ -262,26 +262,27 @@ async function checkParent(git: GitRepository, parentCommitId: unknown): Promise
 }
 
 /**
- * Runs a commit write under the repository lock, then records what the branch move means: the
- * state-change event and, for a repository's first branch, its default branch.
+ * Runs a commit write under the repository lock, then records it: the repository's last-modified
+ * date and the state-change event (whose listener in repositories.ts makes a repository's first
+ * branch its default, for pushes and API commits alike).
  */
 async function commitAndPublish(c: CodeCommitContext, ctx: RequestContext, row: RepositoryRow, request: CommitRequest): Promise<CommitResult> {
-  const result = await withRepositoryLock(row.id, async () => {
-    const written = await writeCommit(c, row, request);
+  // Published under the lock, so events of one branch arrive in the order its commits were made.
+  return withRepositoryLock(row.id, async () => {
+    const result = await writeCommit(c, row, request);
     c.store.tx(() => {
       const fresh = c.store.repositoryById(row.id);
-      if (fresh) c.store.updateRepository({ ...fresh, default_branch: fresh.default_branch ?? request.branchName.replace(/^refs\/heads\//, ''), modified_at: c.rt.clock.now() });
+      if (fresh) c.store.updateRepository({ ...fresh, modified_at: c.rt.clock.now() });
     });
-    return written;
+    publishReferenceChange(c, row, {
+      event: result.created ? 'referenceCreated' : 'referenceUpdated',
+      refName: branchRef(request.branchName),
+      commitId: result.commitId,
+      oldCommitId: result.created ? undefined : result.parentCommitId,
+      callerUserArn: ctx.principal.arn,
+    });
+    return result;
   });
-  publishReferenceChange(c, row, {
-    event: result.created ? 'referenceCreated' : 'referenceUpdated',
-    refName: branchRef(request.branchName),
-    commitId: result.commitId,
-    oldCommitId: result.parentCommitId,
-    callerUserArn: ctx.principal.arn,
-  });
-  return result;
 }
 
 /** The repository and branch of a write, validated in AWS's order, with the branch as the IAM `codecommit:References` value. */
