@@ -32,15 +32,17 @@ describe('CodeCommit pull request approvals', () => {
   let author: CodeCommitClient;
   let bob: CodeCommitClient;
   let carol: CodeCommitClient;
+  /** May do everything but merge pull requests into main (the User Guide's branch protection). */
+  let dave: CodeCommitClient;
   const events: AwsEvent[] = [];
   let mainTip: string;
 
-  async function user(iam: IAMClient, name: string): Promise<CodeCommitClient> {
+  const ALLOW_ALL = { Effect: 'Allow', Action: 'codecommit:*', Resource: '*' };
+
+  async function user(iam: IAMClient, name: string, statements: object[] = [ALLOW_ALL]): Promise<CodeCommitClient> {
     await iam.send(new CreateUserCommand({ UserName: name }));
     const key = (await iam.send(new CreateAccessKeyCommand({ UserName: name }))).AccessKey!;
-    await iam.send(new PutUserPolicyCommand({
-      UserName: name, PolicyName: 'codecommit', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'codecommit:*', Resource: '*' }] }),
-    }));
+    await iam.send(new PutUserPolicyCommand({ UserName: name, PolicyName: 'codecommit', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }) }));
     return new CodeCommitClient({ ...server.clientConfig, credentials: { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! } });
   }
 
@@ -68,6 +70,12 @@ describe('CodeCommit pull request approvals', () => {
     author = await user(iam, 'alice');
     bob = await user(iam, 'bob');
     carol = await user(iam, 'carol');
+    dave = await user(iam, 'dave', [ALLOW_ALL, {
+      Effect: 'Deny',
+      Action: ['codecommit:MergePullRequestByFastForward', 'codecommit:MergePullRequestBySquash', 'codecommit:MergePullRequestByThreeWay'],
+      Resource: `arn:aws:codecommit:us-east-1:${ACCOUNT}:reviewed`,
+      Condition: { StringEqualsIfExists: { 'codecommit:References': ['refs/heads/main'] }, Null: { 'codecommit:References': false } },
+    }]);
     server.runtime.events.subscribe((event) => {
       if (event['detail-type'] === 'CodeCommit Pull Request State Change') events.push(event);
     });
@@ -230,5 +238,28 @@ describe('CodeCommit pull request approvals', () => {
 
     const toRelease = await pullRequest('for-release', 'release');
     expect(toRelease.approvalRules!.map((r) => r.approvalRuleName).sort()).toEqual(['everywhere', 'release-only']);
+  });
+
+  it('authorizes pull request operations on the repository, with the destination branch for merges', async () => {
+    const pr = await pullRequest('protected-merge');
+    const id = pr.pullRequestId!;
+    expect((await dave.send(new GetPullRequestCommand({ pullRequestId: id }))).pullRequest!.pullRequestId).toBe(id);
+    const denied = await failure(dave.send(new MergePullRequestByFastForwardCommand({ pullRequestId: id, repositoryName: 'reviewed' })));
+    expect(denied.name).toBe('AccessDeniedException');
+    expect(denied.message).toContain('codecommit:MergePullRequestByFastForward');
+    expect((await root.send(new GetPullRequestCommand({ pullRequestId: id }))).pullRequest!.pullRequestStatus).toBe('OPEN');
+
+    const iam = new IAMClient(server.clientConfig);
+    const nobody = await user(iam, 'nobody', [{ Effect: 'Allow', Action: 'codecommit:ListRepositories', Resource: '*' }]);
+    expect((await failure(nobody.send(new GetPullRequestCommand({ pullRequestId: id })))).name).toBe('AccessDeniedException');
+    expect((await failure(nobody.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: pr.revisionId, approvalState: 'APPROVE' })))).name).toBe('AccessDeniedException');
+    expect((await root.send(new GetPullRequestApprovalStatesCommand({ pullRequestId: id, revisionId: pr.revisionId }))).approvals).toEqual([]);
+
+    // Merging into another branch is not protected.
+    const toRelease = await pullRequest('unprotected-merge', 'release');
+    // The templates associated above apply to it; a reviewer sets them aside.
+    await bob.send(new OverridePullRequestApprovalRulesCommand({ pullRequestId: toRelease.pullRequestId, revisionId: toRelease.revisionId, overrideStatus: 'OVERRIDE' }));
+    const merged = (await dave.send(new MergePullRequestByFastForwardCommand({ pullRequestId: toRelease.pullRequestId, repositoryName: 'reviewed' }))).pullRequest!;
+    expect(merged.pullRequestTargets![0].mergeMetadata).toMatchObject({ isMerged: true, mergedBy: userArn('dave') });
   });
 });

@@ -145,6 +145,19 @@ describe('CodeCommit pull requests', () => {
       expect((await cc.send(new ListPullRequestsCommand({ repositoryName: 'prs' }))).pullRequestIds).toEqual(before);
     });
 
+    it('works from the aws CLI', async () => {
+      const created = JSON.parse((await server.aws([
+        'codecommit', 'create-pull-request', '--title', 'from the CLI', '--description', 'cli',
+        '--targets', 'repositoryName=prs,sourceReference=other,destinationReference=main',
+      ])).stdout) as { pullRequest: PullRequest & { creationDate: number } };
+      expect(created.pullRequest).toMatchObject({ title: 'from the CLI', pullRequestStatus: 'OPEN', pullRequestTargets: [{ sourceReference: 'refs/heads/other', sourceCommit: tips.other }] });
+      const id = created.pullRequest.pullRequestId!;
+      expect((await get(id)).revisionId).toBe(created.pullRequest.revisionId);
+      const failed = await server.aws(['codecommit', 'get-pull-request', '--pull-request-id', '424242']).then(() => '', (err: { stderr: string }) => err.stderr);
+      expect(failed).toContain('PullRequestDoesNotExistException');
+      await cc.send(new UpdatePullRequestStatusCommand({ pullRequestId: id, pullRequestStatus: 'CLOSED' }));
+    });
+
     it('rejects bad pull request ids', async () => {
       await expectError(cc.send(new GetPullRequestCommand({ pullRequestId: 'abc' })), 'InvalidPullRequestIdException');
       await expectError(cc.send(new GetPullRequestCommand({ pullRequestId: '' })), 'PullRequestIdRequiredException');
@@ -154,18 +167,18 @@ describe('CodeCommit pull requests', () => {
 
     it('lists newest first by status and author, page by page', async () => {
       const all = (await cc.send(new ListPullRequestsCommand({ repositoryName: 'prs' }))).pullRequestIds!;
-      expect(all.length).toBe(3);
+      expect(all.length).toBe(4);
       expect(all.map(Number)).toEqual([...all.map(Number)].sort((a, b) => b - a));
       const openIds = (await cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', pullRequestStatus: 'OPEN' }))).pullRequestIds!;
       const closedIds = (await cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', pullRequestStatus: 'CLOSED' }))).pullRequestIds!;
       expect(openIds.length).toBe(2);
-      expect(closedIds.length).toBe(1);
+      expect(closedIds.length).toBe(2);
       expect((await cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', authorArn: ROOT }))).pullRequestIds).toEqual(all);
 
-      const first = await cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', maxResults: 2 }));
-      expect(first.pullRequestIds).toEqual(all.slice(0, 2));
-      const second = await cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', maxResults: 2, nextToken: first.nextToken }));
-      expect(second.pullRequestIds).toEqual(all.slice(2));
+      const first = await cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', maxResults: 3 }));
+      expect(first.pullRequestIds).toEqual(all.slice(0, 3));
+      const second = await cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', maxResults: 3, nextToken: first.nextToken }));
+      expect(second.pullRequestIds).toEqual(all.slice(3));
       expect(second.nextToken).toBeUndefined();
 
       await expectError(cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', maxResults: 0 })), 'InvalidMaxResultsException');

@@ -475,7 +475,6 @@ export function pullRequestsHandlers(c: CodeCommitContext): Handlers {
         recordMerged(updated, repo, caller);
         return updated;
       });
-      publish(merged, repo, 'pullRequestMergeStatusUpdated', caller);
       if (moved) {
         const extra: Record<string, unknown> = { sourceCommitId: source, destinationCommitId: destination, mergeOption: option };
         if (result.baseCommitId) extra.baseCommitId = result.baseCommitId;
@@ -485,6 +484,7 @@ export function pullRequestsHandlers(c: CodeCommitContext): Handlers {
         }
         publishReferenceChange(c, repo, { event: 'referenceUpdated', refName: row.destination_ref, commitId: result.commitId, oldCommitId: destination, callerUserArn: caller, extra });
       }
+      publish(merged, repo, 'pullRequestMergeStatusUpdated', caller);
       return { pullRequest: render(merged) };
     });
   }
@@ -515,7 +515,7 @@ export function pullRequestsHandlers(c: CodeCommitContext): Handlers {
       if (sourceRef === destinationRef) throw new AwsError('SourceAndDestinationAreSameException', 'The source branch and destination branch for the pull request are the same. You must specify different branches for the source and destination.');
 
       const token = input.clientRequestToken;
-      if (token !== undefined && (typeof token !== 'string' || token.length < 1 || token.length > 64)) {
+      if (token !== undefined && token !== null && typeof token !== 'string') {
         throw new AwsError('InvalidClientRequestTokenException', 'The client request token is not valid. Either the token is not in a valid format, or the token has been used in a previous request and cannot be reused.');
       }
       const fingerprint = JSON.stringify([title, description ?? null, repo.id, sourceRef, destinationRef]);
