@@ -17,7 +17,7 @@ import { AwsError } from '../../core/errors.js';
 import { parseArn } from '../../core/arn.js';
 import { uuid } from '../../core/ids.js';
 import type { KmsApi } from '../kms/index.js';
-import type { S3Api } from '../s3/api.js';
+import type { S3Api } from '../s3/index.js';
 import type { RepositoryRow } from './store.js';
 import {
   type CodeCommitContext, authorize, checkBranchName, checkRepositoryName, cloneUrls, gitRepository, publishReferenceChange,
