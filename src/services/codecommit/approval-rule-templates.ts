@@ -384,8 +384,8 @@ export function approvalRuleTemplatesHandlers(c: CodeCommitContext): Handlers {
       input: C.ListAssociatedApprovalRuleTemplatesForRepositoryInput,
       ctx: RequestContext,
     ): C.ListAssociatedApprovalRuleTemplatesForRepositoryOutput {
-      const size = pageSize(input.maxResults, DEFAULT_PAGE_SIZE);
       const repository = requireRepository(c, ctx, input.repositoryName);
+      const size = pageSize(input.maxResults, DEFAULT_PAGE_SIZE);
       const { page, nextToken } = paginate(templates.templatesOfRepository(repository.id), (t) => t.name, input.nextToken, size);
       return { approvalRuleTemplateNames: page.map((t) => t.name), ...(nextToken ? { nextToken } : {}) };
     },

@@ -94,7 +94,7 @@ function checkToken(token: unknown): string {
   if (token === undefined || token === null || token === '') {
     throw new AwsError('ClientRequestTokenRequiredException', 'A client request token is required. A client request token is an unique, client-generated idempotency token.');
   }
-  if (typeof token !== 'string' || token.length > 256) throw new AwsError('InvalidClientRequestTokenException', 'The client request token is not valid.');
+  if (typeof token !== 'string') throw new AwsError('InvalidClientRequestTokenException', 'The client request token is not valid.');
   return token;
 }
 
