@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-codecommit';
 import type { AwsEvent } from '../../src/core/events.js';
 import { startTestServer, failure, type TestServer } from '../helpers.js';
+import { GitRunner, rootUrl } from './codecommit-git-helpers.js';
 
 const text = (s: string) => Buffer.from(s, 'utf8');
 
@@ -171,6 +172,35 @@ describe('CodeCommit commits and files', () => {
         '--file-content', 'abc', '--parent-commit-id', first]).catch((e: { stderr: string }) => e);
       expect((err as { stderr: string }).stderr).toContain('ParentCommitIdOutdatedException');
       first = put.commitId;
+    });
+  });
+
+  describe('API commits and git push are one history', () => {
+    it('clones what the API committed, and the API reads and builds on what git pushed', async () => {
+      await createRepository('interop');
+      const api1 = await cc.send(new PutFileCommand({ repositoryName: 'interop', branchName: 'main', filePath: 'app/config.json', fileContent: text('{"v":1}\n'), commitMessage: 'api one' }));
+      const runner = new GitRunner();
+      const work = runner.dir('interop');
+      await runner.ok(['clone', '--quiet', rootUrl(server, 'interop'), work]);
+      expect(await runner.ok(['log', '--format=%H %s'], { cwd: work })).toBe(`${api1.commitId} api one\n`);
+      expect(await runner.ok(['show', 'HEAD:app/config.json'], { cwd: work })).toBe('{"v":1}\n');
+
+      writeFileSync(join(work, 'app', 'config.json'), '{"v":2}\n');
+      await runner.ok(['commit', '--quiet', '-am', 'pushed two'], { cwd: work });
+      await runner.ok(['push', '--quiet', 'origin', 'main'], { cwd: work });
+      const pushed = (await runner.ok(['rev-parse', 'HEAD'], { cwd: work })).trim();
+
+      const got = await cc.send(new GetFileCommand({ repositoryName: 'interop', filePath: 'app/config.json' }));
+      expect(got.commitId).toBe(pushed);
+      expect(Buffer.from(got.fileContent!).toString()).toBe('{"v":2}\n');
+      await expectError(cc.send(new PutFileCommand({ repositoryName: 'interop', branchName: 'main', filePath: 'x', fileContent: text('x'), parentCommitId: api1.commitId })), 'ParentCommitIdOutdatedException');
+      const api3 = await cc.send(new PutFileCommand({ repositoryName: 'interop', branchName: 'main', filePath: 'app/config.json', fileContent: text('{"v":3}\n'), parentCommitId: pushed, commitMessage: 'api three' }));
+
+      await runner.ok(['pull', '--quiet', '--ff-only'], { cwd: work });
+      expect((await runner.ok(['rev-parse', 'HEAD'], { cwd: work })).trim()).toBe(api3.commitId);
+      expect(await runner.ok(['log', '--format=%s'], { cwd: work })).toBe('api three\npushed two\napi one\n');
+      const history = await cc.send(new ListFileCommitHistoryCommand({ repositoryName: 'interop', filePath: 'app/config.json' }));
+      expect(history.revisionDag?.map((v) => v.commit?.message)).toEqual(['api three', 'pushed two\n', 'api one']);
     });
   });
 
