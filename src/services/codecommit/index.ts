@@ -17,6 +17,9 @@ import { pullRequestsHandlers } from './pull-requests.js';
 import { commentsHandlers } from './comments.js';
 import { approvalRuleTemplatesHandlers } from './approval-rule-templates.js';
 import { gitHttpHandler } from './http.js';
+import { createCodeCommitApi } from './api.js';
+
+export type { CodeCommitApi } from './api.js';
 
 export const codecommit: ServiceDefinition = {
   name: 'codecommit',
@@ -30,6 +33,7 @@ export const codecommit: ServiceDefinition = {
     return {
       handlers: { ...repositoriesHandlers(c), ...commitsHandlers(c), ...mergesHandlers(c), ...pullRequestsHandlers(c), ...commentsHandlers(c), ...approvalRuleTemplatesHandlers(c) },
       handleHttp: gitHttpHandler(c),
+      api: createCodeCommitApi(c),
     };
   },
 };
