@@ -389,6 +389,8 @@ async function lineChanges(git: GitRepository, side: Change['side'], base: TreeE
  * changed differently is a conflict. Lines are 0-based and end-exclusive; contents are base64.
  */
 export async function mergeHunks(analysis: MergeAnalysis, path: string): Promise<MergeHunk[]> {
+  // A file against a folder has no lines to compare.
+  if (analysis.conflicts.some((conflict) => conflict.path === path && conflict.folder)) return [];
   const entries = Object.fromEntries(SIDES.map((side) => [side, analysis.trees[side].get(path)])) as Record<SideName, TreeEntry | undefined>;
   const texts = {} as Record<SideName, Buffer[]>;
   const blobs = await readObjects(analysis.git, SIDES.map((side) => entries[side]?.id).filter((id): id is string => id !== undefined));
