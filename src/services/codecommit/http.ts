@@ -37,6 +37,7 @@ const NO_CACHE = { expires: 'Fri, 01 Jan 1980 00:00:00 GMT', pragma: 'no-cache',
 /** The command list heads a push; anything this long before its flush is not a real push. */
 const MAX_COMMAND_BYTES = 4 * 1024 * 1024;
 const OBJECT_ID = /^([0-9a-f]{40}|[0-9a-f]{64})$/;
+const RECEIVE_PACK_GRACE_MS = 30_000;
 
 /** A failure answered as plain text, which git prints to the user as `remote: <line>`. */
 class GitHttpError extends Error {
@@ -223,12 +224,17 @@ function runGit(c: CodeCommitContext, row: RepositoryRow, res: ServerResponse, r
 
   const stop = () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
-    // A fetch is read-only: stop it. A push stops only while its upload is incomplete; once git has
-    // the whole request it finishes, as it would on AWS when the client goes away after sending.
-    if (run.service === 'git-upload-pack' || !requestComplete) {
-      child.stdin.destroy();
+    if (run.service === 'git-upload-pack') {
+      // A fetch writes nothing: stop it now.
       child.kill('SIGTERM');
+    } else if (!requestComplete) {
+      // A push cut off halfway is ended, not killed: on end of input its unpacker fails and
+      // receive-pack removes the quarantined objects itself (a signal would race the unpacker,
+      // which recreates the quarantine). Only a receive-pack that hangs on is terminated.
+      child.stdin.destroy();
+      setTimeout(() => child.kill('SIGTERM'), RECEIVE_PACK_GRACE_MS).unref();
     }
+    // A push whose upload is complete finishes, as it would on AWS when the client goes away after sending.
   };
   res.once('close', () => {
     if (!res.writableFinished) stop();
