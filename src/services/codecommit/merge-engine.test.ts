@@ -214,6 +214,17 @@ describe('merge engine', () => {
     expect(destinationWins['thing/inner.txt']).toBeUndefined();
   });
 
+  it('never line-merges binary files: they conflict at LINE_LEVEL too and have no hunks', async () => {
+    const binaryBase = await commit(base, { 'img.bin': 'P\0one\n2\n3\n4\n' });
+    const destination = await commit(binaryBase, { 'img.bin': 'P\0one\n2\n3\nD\n' });
+    const source = await commit(binaryBase, { 'img.bin': 'P\0S\n2\n3\n4\n' });
+    const analysis = await analyzeMerge(git, source, destination, 'LINE_LEVEL', 'AUTOMERGE');
+    expect(analysis.conflicts.map((c) => conflictMetadata(analysis, c))).toMatchObject([{ filePath: 'img.bin', isBinaryFile: { base: true, source: true, destination: true }, contentConflict: true, numberOfConflicts: 1 }]);
+    expect(await mergeHunks(analysis, 'img.bin')).toEqual([]);
+    const accepted = await merge(source, destination, { conflictDetailLevel: 'LINE_LEVEL', conflictResolutionStrategy: 'ACCEPT_SOURCE' });
+    expect((await files(accepted.commitId))['img.bin']).toBe('P\0S\n2\n3\n4\n');
+  });
+
   it('keeps folders the merge empties with a .gitkeep when asked', async () => {
     const destination = await commit(base, { 'b.txt': 'bb\n' });
     const source = await commit(base, { 'dir/c.txt': null });
