@@ -500,6 +500,10 @@ describe('CodeCommit commits and files', () => {
       await expectError(cc.send(new ListFileCommitHistoryCommand({ repositoryName: 'reader', filePath: 'README.md', maxResults: -1 })), 'InvalidMaxResultsException');
       await expectError(cc.send(new ListFileCommitHistoryCommand({ repositoryName: 'reader', filePath: 'README.md', nextToken: 'bad' })), 'InvalidContinuationTokenException');
       await expectError(cc.send(new ListFileCommitHistoryCommand({ repositoryName: 'reader', filePath: 'README.md', commitSpecifier: 'nope' })), 'CommitDoesNotExistException');
+      await expectError(cc.send(new ListFileCommitHistoryCommand({ repositoryName: 'reader', filePath: '' })), 'PathRequiredException');
+      await expectError(cc.send(new ListFileCommitHistoryCommand({ repositoryName: 'reader', filePath: 'a/../../b' })), 'InvalidPathException');
+      const never = await cc.send(new ListFileCommitHistoryCommand({ repositoryName: 'reader', filePath: 'never/existed.txt' }));
+      expect(never.revisionDag).toEqual([]);
     });
 
     it('reads nothing from an empty repository', async () => {
