@@ -8,5 +8,6 @@ import { ssm } from './ssm/index.js';
 import { secretsmanager } from './secretsmanager/index.js';
 import { logs } from './logs/index.js';
 import { codecommit } from './codecommit/index.js';
+import { codebuild } from './codebuild/index.js';
 
-export const SERVICES: Record<string, ServiceDefinition> = { sts, iam, s3, kms, ssm, secretsmanager, logs, codecommit };
+export const SERVICES: Record<string, ServiceDefinition> = { sts, iam, s3, kms, ssm, secretsmanager, logs, codecommit, codebuild };

@@ -1,0 +1,21 @@
+/**
+ * CodeBuild: projects, and builds that really run their buildspec in a sandbox (bubblewrap when
+ * installed), with phases, logs to CloudWatch Logs, artifacts and cache in S3, reports and events.
+ *
+ * Gaps against AWS:
+ * - (filled in as the areas land)
+ */
+import { loadModel } from '../../protocol/model.js';
+import type { ServiceDefinition } from '../../protocol/types.js';
+import type { CodeBuildContext } from './common.js';
+import { projectsHandlers } from './projects.js';
+
+export const codebuild: ServiceDefinition = {
+  name: 'codebuild',
+  model: loadModel('codebuild'),
+  validationError: 'InvalidInputException',
+  create(rt) {
+    const c: CodeBuildContext = { rt };
+    return { handlers: { ...projectsHandlers(c) } };
+  },
+};
