@@ -7,8 +7,10 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import {
-  CodeCommitClient, CreateRepositoryCommand, PutFileCommand, CreateBranchCommand, CreatePullRequestCommand, GetPullRequestCommand,
+  CodeCommitClient, CreateRepositoryCommand, DeleteRepositoryCommand, PutFileCommand, CreateBranchCommand, CreatePullRequestCommand, GetPullRequestCommand,
   ListPullRequestsCommand, DescribePullRequestEventsCommand, UpdatePullRequestTitleCommand, UpdatePullRequestDescriptionCommand,
   UpdatePullRequestStatusCommand, MergePullRequestByFastForwardCommand, MergePullRequestBySquashCommand, MergePullRequestByThreeWayCommand,
   type CreatePullRequestCommandInput, type PullRequest,
@@ -259,7 +261,7 @@ describe('CodeCommit pull requests', () => {
     let tips: Record<string, string>;
 
     beforeAll(async () => {
-      tips = await repository('merging', ['ff', 'squash', 'threeway', 'late']);
+      tips = await repository('merging', ['ff', 'squash', 'threeway', 'late', 'c1', 'c2']);
       await repository('unrelated');
     });
 
@@ -323,6 +325,17 @@ describe('CodeCommit pull requests', () => {
       tips.main = head;
     });
 
+    it('serializes concurrent merges into one branch: both land, neither is lost', async () => {
+      const [one, two] = [await open('merging', 'c1'), await open('merging', 'c2')];
+      const results = await Promise.all([one, two].map((pr) => cc.send(new MergePullRequestByThreeWayCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'merging' }))));
+      const head = git('merging', 'rev-parse', 'refs/heads/main');
+      expect(results.map((r) => r.pullRequest!.pullRequestTargets![0].mergeMetadata!.mergeCommitId)).toContain(head);
+      expect(git('merging', 'show', `${head}:c1.txt`)).toBe('c1');
+      expect(git('merging', 'show', `${head}:c2.txt`)).toBe('c2');
+      expect(git('merging', 'show', `${head}:threeway.txt`)).toBe('threeway');
+      tips.main = head;
+    });
+
     it('marks a pull request merged when its source becomes reachable from the destination by git push', async () => {
       const pr = await open('merging', 'late');
       const gitRunner = new GitRunner();
@@ -338,6 +351,41 @@ describe('CodeCommit pull requests', () => {
       expect(after.pullRequestStatus).toBe('CLOSED');
       expect(after.pullRequestTargets![0]).toMatchObject({ destinationCommit: head, mergeMetadata: { isMerged: true, mergedBy: ROOT } });
       expect(prEvents(pr.pullRequestId!).at(-1)!.detail).toMatchObject({ event: 'pullRequestMergeStatusUpdated', isMerged: 'True', pullRequestStatus: 'Closed' });
+    });
+  });
+
+  describe('lifetime', () => {
+    it('goes with its repository', async () => {
+      await repository('doomed', ['topic']);
+      const pr = await open('doomed', 'topic');
+      await cc.send(new DeleteRepositoryCommand({ repositoryName: 'doomed' }));
+      await expectError(cc.send(new GetPullRequestCommand({ pullRequestId: pr.pullRequestId })), 'PullRequestDoesNotExistException');
+    });
+
+    it('survives a restart, and numbering continues where it stopped', async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'drydock-pr-restart-'));
+      try {
+        let first = await startTestServer({ dataDir });
+        let client = new CodeCommitClient(first.clientConfig);
+        await client.send(new CreateRepositoryCommand({ repositoryName: 'kept' }));
+        const base = (await client.send(new PutFileCommand({ repositoryName: 'kept', branchName: 'main', filePath: 'a', fileContent: text('a') }))).commitId!;
+        await client.send(new CreateBranchCommand({ repositoryName: 'kept', branchName: 'topic', commitId: base }));
+        await client.send(new PutFileCommand({ repositoryName: 'kept', branchName: 'topic', filePath: 'b', fileContent: text('b'), parentCommitId: base }));
+        const created = (await client.send(new CreatePullRequestCommand({ title: 'kept', targets: [{ repositoryName: 'kept', sourceReference: 'topic' }] }))).pullRequest!;
+        await first.stop();
+
+        first = await startTestServer({ dataDir });
+        client = new CodeCommitClient(first.clientConfig);
+        try {
+          expect((await client.send(new GetPullRequestCommand({ pullRequestId: created.pullRequestId }))).pullRequest).toEqual(created);
+          const next = (await client.send(new CreatePullRequestCommand({ title: 'next', targets: [{ repositoryName: 'kept', sourceReference: 'topic' }] }))).pullRequest!;
+          expect(Number(next.pullRequestId)).toBe(Number(created.pullRequestId) + 1);
+        } finally {
+          await first.stop();
+        }
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
     });
   });
 });

@@ -163,8 +163,21 @@ export function pullRequestsHandlers(c: CodeCommitContext): Handlers {
     });
     return next;
   }
-  /** Pull request reads wait for the refreshes already started, so a read after `git push` sees the push. */
-  const settled = (repositoryId: string): Promise<void> => refreshes.get(repositoryId) ?? Promise.resolve();
+  /**
+   * Pull request reads wait for the refreshes already started, so a read after `git push` sees the
+   * push. The first read of a repository's pull requests since start also checks its branches, in
+   * case Drydock stopped between a reference change and its refresh (the change is then
+   * attributed to the account's root, the pusher being unknown).
+   */
+  const checkedSinceStart = new Set<string>();
+  function caughtUp(repositoryId: string): Promise<void> {
+    if (!checkedSinceStart.has(repositoryId)) {
+      checkedSinceStart.add(repositoryId);
+      const repo = c.store.repositoryById(repositoryId);
+      if (repo) return enqueueRefresh(repositoryId, `arn:aws:iam::${repo.account}:root`);
+    }
+    return refreshes.get(repositoryId) ?? Promise.resolve();
+  }
 
   c.rt.events.subscribe((event: AwsEvent) => {
     if (event.source !== 'aws.codecommit' || event['detail-type'] !== 'CodeCommit Repository State Change') return;
@@ -355,19 +368,20 @@ export function pullRequestsHandlers(c: CodeCommitContext): Handlers {
   }
 
   /**
-   * The pull request a request names, after the refreshes its repository has pending, with the
-   * caller authorized for the operation on its repository (`references` for merges).
+   * The pull request a request names, brought up to its branches, with the caller authorized for
+   * the operation on its repository (`references` for merges). A pull request goes with its
+   * repository: once the repository is deleted, the pull request no longer exists.
    */
-  async function loadPullRequest(ctx: RequestContext, rawId: unknown, references?: (row: PullRequestRow) => string[]): Promise<{ row: PullRequestRow; repo: RepositoryRow | undefined }> {
+  async function loadPullRequest(ctx: RequestContext, rawId: unknown, references?: (row: PullRequestRow) => string[]): Promise<{ row: PullRequestRow; repo: RepositoryRow }> {
     const id = checkPullRequestId(rawId);
     const found = prs.getPullRequest(scopeOf(ctx), id);
     if (!found) throw notFound(id);
-    await settled(found.repository_id);
+    const current = c.store.repositoryById(found.repository_id);
+    authorize(c, ctx.principal, ctx.region, ctx.operation, repositoryArn({ account: found.account, region: found.region, name: current?.name ?? found.repository_name }), references?.(found));
+    if (!current) throw notFound(id);
+    await caughtUp(found.repository_id);
     const row = prs.getPullRequest(scopeOf(ctx), id)!;
-    const repo = c.store.repositoryById(row.repository_id);
-    const resource = repositoryArn({ account: row.account, region: row.region, name: repo?.name ?? row.repository_name });
-    authorize(c, ctx.principal, ctx.region, ctx.operation, resource, references?.(row));
-    return { row, repo };
+    return { row, repo: c.store.repositoryById(row.repository_id) ?? current };
   }
 
   function evaluate(row: PullRequestRow): CC.Evaluation {
@@ -431,7 +445,7 @@ export function pullRequestsHandlers(c: CodeCommitContext): Handlers {
     // (and the approvals it carries) is the one the branches are at.
     await enqueueRefresh(repo.id, ctx.principal.arn);
     return withRepositoryLock(repo.id, async () => {
-      const row = prs.getPullRequest(scopeOf(ctx), found.id)!;
+      let row = prs.getPullRequest(scopeOf(ctx), found.id)!;
       requireOpen(row);
       const git = gitRepository(c, repo);
       const source = await git.refCommit(row.source_ref);
@@ -442,8 +456,14 @@ export function pullRequestsHandlers(c: CodeCommitContext): Handlers {
         throw new AwsError('TipOfSourceReferenceIsDifferentException', `The tip of the source reference is different from the specified source commit ID: ${input.sourceCommitId}`);
       }
       if (source !== row.source_commit || destination !== row.destination_commit) {
-        // A push landed between the refresh and the lock: the approvals were for another revision.
-        throw new AwsError('ConcurrentReferenceUpdateException', 'The merge cannot be completed because the source or destination reference changed while the merge was in progress. Try again.');
+        // A branch moved while this merge waited for the lock (another merge, a push): the pull
+        // request takes the new revision first, and the approval rules are judged on that one.
+        await enqueueRefresh(repo.id, ctx.principal.arn);
+        row = prs.getPullRequest(scopeOf(ctx), found.id)!;
+        requireOpen(row);
+        if (source !== row.source_commit || destination !== row.destination_commit) {
+          throw new AwsError('ConcurrentReferenceUpdateException', 'The merge cannot be completed because the source or destination reference changed while the merge was in progress. Try again.');
+        }
       }
       const evaluation = evaluate(row);
       if (!evaluation.approved && !evaluation.overridden) {
@@ -594,7 +614,7 @@ export function pullRequestsHandlers(c: CodeCommitContext): Handlers {
       const author = checkIdentityArn(input.authorArn, 'InvalidAuthorArnException', 'AuthorDoesNotExistException');
       const max = checkMaxResults(input.maxResults, MAX_PAGE);
       const start = decodeToken(input.nextToken);
-      await settled(repo.id);
+      await caughtUp(repo.id);
       const ids = prs.listPullRequests(repo.id, author, status as string | undefined).map((row) => row.id);
       if (start > ids.length) throw new AwsError('InvalidContinuationTokenException', 'The specified continuation token is not valid.');
       const page = ids.slice(start, start + max);
@@ -660,7 +680,7 @@ export function pullRequestsHandlers(c: CodeCommitContext): Handlers {
         addEvent(next, 'PULL_REQUEST_STATUS_CHANGED', caller, { pullRequestStatusChangedEventMetadata: { pullRequestStatus: 'CLOSED' } });
         return next;
       });
-      publish(updated, repo ?? { account: row.account, region: row.region, name: row.repository_name }, 'pullRequestStatusChanged', caller);
+      publish(updated, repo, 'pullRequestStatusChanged', caller);
       return { pullRequest: render(updated) };
     },
 
@@ -710,7 +730,7 @@ export function pullRequestsHandlers(c: CodeCommitContext): Handlers {
         addEvent(next, 'PULL_REQUEST_APPROVAL_STATE_CHANGED', caller, { approvalStateChangedEventMetadata: { revisionId, approvalStatus: state } });
         return next;
       });
-      publish(updated, repo ?? { account: row.account, region: row.region, name: row.repository_name }, 'pullRequestApprovalStateChanged', caller, { approvalStatus: state });
+      publish(updated, repo, 'pullRequestApprovalStateChanged', caller, { approvalStatus: state });
       return {};
     },
 
@@ -736,7 +756,7 @@ export function pullRequestsHandlers(c: CodeCommitContext): Handlers {
         addEvent(next, 'PULL_REQUEST_APPROVAL_RULE_CREATED', caller, { approvalRuleEventMetadata: { approvalRuleName: name, approvalRuleId: rule.rule_id, approvalRuleContent: content } });
         return next;
       });
-      publish(updated, repo ?? { account: row.account, region: row.region, name: row.repository_name }, 'pullRequestApprovalRuleCreated', caller, {
+      publish(updated, repo, 'pullRequestApprovalRuleCreated', caller, {
         approvalRuleContentSha256: rule.content_sha256, approvalRuleId: rule.rule_id, approvalRuleName: name,
       });
       return { approvalRule: renderRule(rule) };
@@ -762,7 +782,7 @@ export function pullRequestsHandlers(c: CodeCommitContext): Handlers {
         addEvent(next, 'PULL_REQUEST_APPROVAL_RULE_UPDATED', caller, { approvalRuleEventMetadata: { approvalRuleName: name, approvalRuleId: changed.rule_id, approvalRuleContent: content } });
         return { rule: changed, updated: next };
       });
-      publish(updated, repo ?? { account: row.account, region: row.region, name: row.repository_name }, 'pullRequestApprovalRuleUpdated', caller, {
+      publish(updated, repo, 'pullRequestApprovalRuleUpdated', caller, {
         approvalRuleContentSha256: rule.content_sha256, approvalRuleId: rule.rule_id, approvalRuleName: name,
       });
       return { approvalRule: renderRule(rule) };
@@ -785,7 +805,7 @@ export function pullRequestsHandlers(c: CodeCommitContext): Handlers {
         return { rule: existing, updated: next };
       });
       if (!result) return { approvalRuleId: '' };
-      publish(result.updated, repo ?? { account: row.account, region: row.region, name: row.repository_name }, 'pullRequestApprovalRuleDeleted', caller, {
+      publish(result.updated, repo, 'pullRequestApprovalRuleDeleted', caller, {
         approvalRuleContentSha256: result.rule.content_sha256, approvalRuleId: result.rule.rule_id, approvalRuleName: name,
       });
       return { approvalRuleId: result.rule.rule_id };
@@ -824,7 +844,7 @@ export function pullRequestsHandlers(c: CodeCommitContext): Handlers {
         return next;
       });
       if (updated) {
-        publish(updated, repo ?? { account: row.account, region: row.region, name: row.repository_name }, 'pullRequestApprovalRuleOverridden', caller, { overrideStatus: status });
+        publish(updated, repo, 'pullRequestApprovalRuleOverridden', caller, { overrideStatus: status });
       }
       return {};
     },
