@@ -16,6 +16,7 @@ import {
 import { IAMClient, CreateUserCommand, CreateAccessKeyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import type { AwsEvent } from '../../src/core/events.js';
 import { startTestServer, failure, type TestServer } from '../helpers.js';
+import { GitRunner, rootUrl } from './codecommit-git-helpers.js';
 
 const run = promisify(execFile);
 const lines = (...items: string[]): string => items.map((item) => `${item}\n`).join('');
@@ -164,6 +165,26 @@ describe('CodeCommit merges', () => {
       const unmerged = await cc.send(new GetMergeCommitCommand({ repositoryName: name, sourceCommitSpecifier: mainTip, destinationCommitSpecifier: source }));
       expect(unmerged.baseCommitId).toBe(base);
       expect(unmerged.mergedCommitId).toBeUndefined();
+    });
+
+    it('serializes simultaneous merges into one branch: each lands on top of the other', async () => {
+      const { name, base } = await repository();
+      await cc.send(new CreateBranchCommand({ repositoryName: name, branchName: 'other', commitId: base }));
+      await put(name, 'feature', 'one.txt', '1\n');
+      await put(name, 'other', 'two.txt', '2\n');
+      const [first, second] = await Promise.all([
+        cc.send(new MergeBranchesBySquashCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main' })),
+        cc.send(new MergeBranchesBySquashCommand({ repositoryName: name, sourceCommitSpecifier: 'other', destinationCommitSpecifier: 'main' })),
+      ]);
+      const parents = async (commitId: string | undefined) => (await cc.send(new GetCommitCommand({ repositoryName: name, commitId }))).commit!.parents;
+      // Whichever ran second was merged onto the first one's commit, so nothing was lost.
+      const mainTip = await tip(name, 'main');
+      expect([first.commitId, second.commitId]).toContain(mainTip);
+      const [earlier, later] = mainTip === second.commitId ? [first, second] : [second, first];
+      expect(await parents(earlier.commitId)).toEqual([base]);
+      expect(await parents(later.commitId)).toEqual([earlier.commitId]);
+      expect(await file(name, 'main', 'one.txt')).toBe('1\n');
+      expect(await file(name, 'main', 'two.txt')).toBe('2\n');
     });
 
     it('treats a file changed on both sides as a conflict at FILE_LEVEL, and merges separate lines at LINE_LEVEL', async () => {
@@ -322,6 +343,13 @@ describe('CodeCommit merges', () => {
         event: 'unreferencedMergeCommitCreated', repositoryName: name, repositoryId: id, commitId: made.commitId, baseCommitId: base, sourceCommitId: source, destinationCommitId: destination,
         mergeOption: 'THREE_WAY_MERGE', conflictDetailsLevel: 'FILE_LEVEL', conflictResolutionStrategy: 'NONE',
       })]);
+      // As AWS documents, git can fetch it by its id.
+      const git = new GitRunner();
+      const work = git.dir('unreferenced');
+      await git.ok(['clone', '--quiet', rootUrl(server, name), work]);
+      await git.ok(['fetch', '--quiet', 'origin', made.commitId!], { cwd: work });
+      expect((await git.ok(['log', '-1', '--format=%P|%an|%s', made.commitId!], { cwd: work })).trim()).toBe(`${destination} ${source}|Tester|test merge`);
+      expect((await git.ok(['show', `${made.commitId}:f.txt`], { cwd: work }))).toBe('f\n');
       const error = await failure(cc.send(new CreateUnreferencedMergeCommitCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', mergeOption: 'FAST_FORWARD_MERGE' })));
       expect(error.name).toBe('InvalidMergeOptionException');
     });
