@@ -77,13 +77,16 @@ async function serve(c: CodeCommitContext, req: IncomingMessage, res: ServerResp
   if (advertise && req.method !== 'GET') throw new GitHttpError(405, 'Method Not Allowed', { allow: 'GET' });
   if (!advertise && req.method !== 'POST') throw new GitHttpError(405, 'Method Not Allowed', { allow: 'POST' });
   if (service !== 'git-upload-pack' && service !== 'git-receive-pack') {
-    throw new GitHttpError(403, 'CodeCommit serves the Git smart HTTP protocol only; this client asked for the dumb protocol.');
+    throw new GitHttpError(403, service === null
+      ? 'CodeCommit serves the Git smart HTTP protocol only; this client asked for the dumb protocol.'
+      : `Unsupported service: ${service}`);
   }
   if (!advertise && (req.headers['content-type'] ?? '') !== `application/x-${service}-request`) {
     throw new GitHttpError(415, `Unsupported Media Type: expected application/x-${service}-request`);
   }
 
-  const auth = authenticateGit(c, req.headers.authorization, req.headers.host ?? '', `/v1/repos/${route[1]}`);
+  // Git hands its credential helper the URL's path decoded, so that is what a helper signed.
+  const auth = authenticateGit(c, req.headers.authorization, req.headers.host ?? '', `/v1/repos/${name}`);
   if ('status' in auth) {
     throw new GitHttpError(auth.status, auth.message, auth.status === 401 ? { 'www-authenticate': 'Basic realm="AWS CodeCommit"' } : {});
   }
@@ -176,8 +179,8 @@ interface GitRun {
 
 /**
  * Spawns the git service and streams: request body into its stdin (with backpressure), its stdout
- * into the response. A client that goes away mid-request gets its git stopped with SIGTERM, on
- * which git removes its lock files and quarantined objects, so nothing half-written stays.
+ * into the response. A client that goes away stops a fetch, and ends the input of a push it had
+ * not finished sending (see `stop`), so nothing half-written stays.
  */
 function runGit(c: CodeCommitContext, row: RepositoryRow, res: ServerResponse, run: GitRun): Promise<void> {
   const git = gitRepository(c, row);
@@ -237,11 +240,16 @@ function runGit(c: CodeCommitContext, row: RepositoryRow, res: ServerResponse, r
     // A push whose upload is complete finishes, as it would on AWS when the client goes away after sending.
   };
   res.once('close', () => {
-    if (!res.writableFinished) stop();
+    if (res.writableFinished) return;
+    // Output nobody reads any more is dropped, so a push that goes on is never blocked writing it.
+    child.stdout.resume();
+    stop();
   });
 
+  let spawnFailed = false;
   return new Promise((resolve) => {
     child.once('error', (err) => {
+      spawnFailed = true;
       c.rt.log.error({ err }, 'could not start git');
     });
     child.once('close', (code) => {
@@ -259,8 +267,9 @@ function runGit(c: CodeCommitContext, row: RepositoryRow, res: ServerResponse, r
           if (code === 0) {
             startResponse();
           } else {
-            const text = `git ${run.service.slice(4)} failed: ${lastLine(stderr) || `exit code ${code}`}\n`;
-            res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text), ...NO_CACHE });
+            // Git that could not start is the server's fault; git that refused its input, the request's.
+            const text = spawnFailed ? 'Drydock could not run git.\n' : `git ${run.service.slice(4)} failed: ${lastLine(stderr) || `exit code ${code}`}\n`;
+            res.writeHead(spawnFailed ? 500 : 400, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text), ...NO_CACHE });
             res.end(text);
             return resolve();
           }
