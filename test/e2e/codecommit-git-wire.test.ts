@@ -149,6 +149,28 @@ describe('CodeCommit Git smart HTTP on the wire', () => {
     await consistent();
   });
 
+  it('stops git when a fetching client goes away mid-pack', async () => {
+    // After the gzip test the server has the 3 MB commit; ask for all of it and hang up after the first bytes.
+    const negotiation = Buffer.concat([pkt(`want ${local.commit} side-band-64k\n`), FLUSH, pkt('done\n')]);
+    await new Promise<void>((resolve, reject) => {
+      const req = request(`${server.url}/v1/repos/wire/git-upload-pack`, {
+        method: 'POST',
+        headers: { authorization: authorization('wire'), 'content-type': 'application/x-git-upload-pack-request' },
+      }, (res) => {
+        expect(res.statusCode).toBe(200);
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on('error', () => {});
+      req.end(negotiation, () => setTimeout(() => reject(new Error('no answer')), 10_000).unref());
+    });
+    const running = () => execFileSync('ps', ['-eo', 'args']).toString().split('\n').filter((line) => line.includes(bare) && !line.includes('ps -eo'));
+    for (let i = 0; i < 50 && running().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(running()).toEqual([]);
+  });
+
   it('stops a push whose upload is cut off halfway: no lock, no quarantined objects left, no ref moved', async () => {
     const head = Buffer.concat([pkt(`${ZERO} ${local.commit} refs/heads/aborted\0report-status side-band-64k\n`), FLUSH]);
     await new Promise<void>((resolve) => {
