@@ -321,6 +321,13 @@ describe('CodeCommit commits and files', () => {
       await expectError(cc.send(new GetBlobCommand({ repositoryName: 'create-commit', blobId: big })), 'FileTooLargeException');
     });
 
+    it('takes up to 100 file changes in one commit', async () => {
+      const made = await cc.send(new CreateCommitCommand(input({ putFiles: Array.from({ length: 100 }, (_, i) => ({ filePath: `many/f${i}.txt`, fileContent: text(`file ${i}`) })) })));
+      expect(made.filesAdded).toHaveLength(100);
+      expect(git(repositoryId, 'show', 'dev:many/f42.txt')).toBe('file 42');
+      tip = made.commitId!;
+    });
+
     it('refuses a branch name that is a tag when the branch does not exist', async () => {
       git(repositoryId, 'update-ref', 'refs/tags/v1', tip);
       await expectError(cc.send(new CreateCommitCommand(input({ branchName: 'v1', putFiles: [{ filePath: 'a', fileContent: text('1') }] }))), 'BranchNameIsTagNameException');

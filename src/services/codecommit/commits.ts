@@ -107,6 +107,18 @@ async function hashBlob(git: GitRepository, content: Buffer): Promise<string> {
   return (await git.run(['hash-object', '-w', '--stdin'], { input: content })).stdout.toString('utf8').trim();
 }
 
+/** Writes the contents as blobs a few at a time (a commit may carry 100 files): blob id by path. */
+async function hashBlobs(git: GitRepository, puts: PutChange[]): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  const pending = puts.filter((put) => put.content !== undefined);
+  for (let i = 0; i < pending.length; i += 8) {
+    const batch = pending.slice(i, i + 8);
+    const hashed = await Promise.all(batch.map((put) => hashBlob(git, put.content as Buffer)));
+    batch.forEach((put, j) => ids.set(put.path, hashed[j]));
+  }
+  return ids;
+}
+
 /**
  * Validates the branch and parent as CodeCommit does, applies the file changes to the parent's
  * tree, and makes the commit. Runs under the repository lock; the branch moves by compare-and-swap.
@@ -162,18 +174,25 @@ async function writeCommit(c: CodeCommitContext, row: RepositoryRow, request: Co
 
   const directories = new Set<string>();
   for (const path of files.keys()) for (const dir of ancestors(path)) directories.add(dir);
-  const written = new Map<string, { mode: string; id: string }>();
+  // Every check before any blob is written, so a refused commit leaves not even a dangling object.
   for (const put of request.putFiles) {
     if (directories.has(put.path)) throw new AwsError('FileNameConflictsWithDirectoryNameException', `The file ${put.path} cannot be added because its name is the same as a folder in this repository.`);
-    const existing = files.get(put.path);
-    if (existing?.type === 'commit') throw new AwsError('FilePathConflictsWithSubmodulePathException', `The file ${put.path} cannot be added because its path is the same as a submodule.`);
+    if (files.get(put.path)?.type === 'commit') throw new AwsError('FilePathConflictsWithSubmodulePathException', `The file ${put.path} cannot be added because its path is the same as a submodule.`);
     for (const dir of ancestors(put.path)) {
       const blocker = files.get(dir);
       if (blocker?.type === 'commit') throw new AwsError('FilePathConflictsWithSubmodulePathException', `The file ${put.path} cannot be added because its path contains the submodule ${dir}.`);
       if (blocker) throw new AwsError('DirectoryNameConflictsWithFileNameException', `The file ${put.path} cannot be added because ${dir} is a file in this repository.`);
     }
+  }
+  const modeChanges = request.setFileModes.map((change) => ({ ...change, entry: fileAt(change.path, 'file') }));
+
+  const written = new Map<string, { mode: string; id: string }>();
+  const contentIds = await hashBlobs(git, request.putFiles);
+  for (const put of request.putFiles) {
+    const existing = files.get(put.path);
     const source = sources.get(put.path);
-    const id = source ? source.id : await hashBlob(git, put.content ?? Buffer.alloc(0));
+    const id = source?.id ?? contentIds.get(put.path);
+    if (id === undefined) throw new Error(`no blob for ${put.path}`);
     const mode = put.mode ?? source?.mode ?? existing?.mode ?? MODE_BY_NAME.NORMAL;
     if (request.putFile && existing && existing.id === id && existing.mode === mode) {
       throw new AwsError('SameFileContentException', 'The file could not be added because the provided file content is the same as the content of the file in the specified branch.');
@@ -182,10 +201,9 @@ async function writeCommit(c: CodeCommitContext, row: RepositoryRow, request: Co
     written.set(put.path, { mode, id });
     removed.delete(put.path);
   }
-  for (const change of request.setFileModes) {
-    const entry = fileAt(change.path, 'file');
-    files.set(change.path, { ...entry, mode: change.mode });
-    written.set(change.path, { mode: change.mode, id: entry.id });
+  for (const { path, mode, entry } of modeChanges) {
+    files.set(path, { ...entry, mode });
+    written.set(path, { mode, id: entry.id });
   }
 
   // Git keeps no empty folders: keepEmptyFolders keeps a folder emptied by a deletion with a .gitkeep file.
@@ -421,7 +439,7 @@ export function commitsHandlers(c: CodeCommitContext): Handlers {
       const { row, branchName } = writeTarget(c, ctx, input);
       const content = contentOf(input.fileContent);
       if (content === undefined || content.length === 0) throw new AwsError('FileContentRequiredException', 'The file cannot be added because it is empty. Empty files cannot be added to the repository with this API.');
-      if (content.length > FILE_CONTENT_LIMIT) throw new AwsError('FileContentSizeLimitExceededException', 'The file cannot be added because it is too large. The maximum file size is 6 MB, and the combined file content change size is 7 MB. Consider making these changes using a Git client.');
+      if (content.length > FILE_CONTENT_LIMIT) throw new AwsError('FileContentSizeLimitExceededException', 'The file cannot be added because it is too large. The maximum file size is 6 MB. Consider making this change using a Git client.');
       const path = normalizePath(input.filePath);
       const mode = checkFileMode(input.fileMode);
       const author = identity(ctx.principal, input.name, input.email);
