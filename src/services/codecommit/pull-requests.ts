@@ -207,29 +207,30 @@ export function pullRequestsHandlers(c: CodeCommitContext): Handlers {
       const mergeBase = (await git.mergeBase(source, destination)) ?? null;
       const merged = await git.isAncestor(source, destination);
       const sourceMoved = source !== row.source_commit;
-      const now = c.rt.clock.now();
-      const before = row.source_commit;
-      const updated: PullRequestRow = {
-        ...row,
-        repository_name: repo.name,
-        source_commit: source,
-        destination_commit: destination,
-        merge_base: mergeBase,
-        revision_id: newRevisionId(),
-        modified_at: now,
-      };
-      if (merged) Object.assign(updated, { is_merged: 1, merged_by: callerUserArn, status: 'CLOSED' });
-      prs.tx(() => {
+      const updated = prs.tx(() => {
+        // Other requests may have changed the pull request while git ran: start from what is stored now.
         const current = prs.getPullRequest(row, row.id);
-        if (!current || current.status !== 'OPEN' || current.revision_id !== row.revision_id) return;
-        prs.updatePullRequest(updated);
+        if (!current || current.status !== 'OPEN' || current.source_commit !== row.source_commit || current.destination_commit !== row.destination_commit) return undefined;
+        const next: PullRequestRow = {
+          ...current,
+          repository_name: repo.name,
+          source_commit: source,
+          destination_commit: destination,
+          merge_base: mergeBase,
+          revision_id: newRevisionId(),
+          modified_at: c.rt.clock.now(),
+        };
+        if (merged) Object.assign(next, { is_merged: 1, merged_by: callerUserArn, status: 'CLOSED' });
+        prs.updatePullRequest(next);
         if (sourceMoved) {
-          addEvent(updated, 'PULL_REQUEST_SOURCE_REFERENCE_UPDATED', callerUserArn, {
-            pullRequestSourceReferenceUpdatedEventMetadata: { repositoryName: repo.name, beforeCommitId: before, afterCommitId: source, mergeBase: mergeBase ?? undefined },
+          addEvent(next, 'PULL_REQUEST_SOURCE_REFERENCE_UPDATED', callerUserArn, {
+            pullRequestSourceReferenceUpdatedEventMetadata: { repositoryName: repo.name, beforeCommitId: row.source_commit, afterCommitId: source, mergeBase: mergeBase ?? undefined },
           });
         }
-        if (merged) recordMerged(updated, repo, callerUserArn);
+        if (merged) recordMerged(next, repo, callerUserArn);
+        return next;
       });
+      if (!updated) continue;
       if (sourceMoved) publish(updated, repo, 'pullRequestSourceBranchUpdated', callerUserArn);
       if (merged) publish(updated, repo, 'pullRequestMergeStatusUpdated', callerUserArn);
     }
@@ -421,9 +422,19 @@ export function pullRequestsHandlers(c: CodeCommitContext): Handlers {
     if (row.status !== 'OPEN') throw closed();
   }
 
-  /** Saves a change to a pull request's own fields (title, description, status). */
+  /** Inside a transaction: the pull request, as stored now, is open and at `revisionId`. */
+  function requireCurrent(row: PullRequestRow, revisionId: string): void {
+    const now = prs.getPullRequest(row, row.id)!;
+    requireOpen(now);
+    if (revisionId !== now.revision_id) throw notCurrent();
+  }
+
+  /**
+   * Saves a change to a pull request's own fields (title, status, merge …) inside a transaction,
+   * onto the row as stored now: a refresh may have given it a new revision since it was read.
+   */
   function touch(row: PullRequestRow, changes: Partial<PullRequestRow>): PullRequestRow {
-    const updated = { ...row, ...changes, modified_at: c.rt.clock.now() };
+    const updated = { ...prs.getPullRequest(row, row.id)!, ...changes, modified_at: c.rt.clock.now() };
     prs.updatePullRequest(updated);
     return updated;
   }
@@ -710,13 +721,12 @@ export function pullRequestsHandlers(c: CodeCommitContext): Handlers {
       if (state === undefined || state === null || state === '') throw new AwsError('ApprovalStateRequiredException', 'An approval state is required, but none was provided.');
       if (state !== 'APPROVE' && state !== 'REVOKE') throw new AwsError('InvalidApprovalStateException', `The state for the approval is not valid. Valid values include APPROVE and REVOKE: ${String(state)}`);
       const { row, repo } = await loadPullRequest(ctx, input.pullRequestId);
-      requireOpen(row);
-      if (revisionId !== row.revision_id) throw notCurrent();
       const caller = ctx.principal.arn;
-      if (state === 'APPROVE' && caller === row.author_arn) {
-        throw new AwsError('PullRequestCannotBeApprovedByAuthorException', 'The approval cannot be applied because the user approving the pull request matches the user who created the pull request. You cannot approve a pull request that you created.');
-      }
       const updated = prs.tx(() => {
+        requireCurrent(row, revisionId);
+        if (state === 'APPROVE' && caller === row.author_arn) {
+          throw new AwsError('PullRequestCannotBeApprovedByAuthorException', 'The approval cannot be applied because the user approving the pull request matches the user who created the pull request. You cannot approve a pull request that you created.');
+        }
         if (state === 'APPROVE') {
           const already = prs.approvals(row, row.id, revisionId).some((a) => a.user_arn === caller);
           if (!already && prs.countApprovals(row, row.id, revisionId) >= MAX_APPROVALS) {
@@ -826,10 +836,9 @@ export function pullRequestsHandlers(c: CodeCommitContext): Handlers {
       if (status === undefined || status === null || status === '') throw new AwsError('OverrideStatusRequiredException', 'An override status is required, but no value was provided. Valid values include OVERRIDE and REVOKE.');
       if (status !== 'OVERRIDE' && status !== 'REVOKE') throw new AwsError('InvalidOverrideStatusException', `The override status is not valid. Valid statuses are OVERRIDE and REVOKE: ${String(status)}`);
       const { row, repo } = await loadPullRequest(ctx, input.pullRequestId);
-      requireOpen(row);
-      if (revisionId !== row.revision_id) throw notCurrent();
       const caller = ctx.principal.arn;
       const updated = prs.tx(() => {
+        requireCurrent(row, revisionId);
         const current = prs.override(row, row.id, revisionId);
         if (status === 'OVERRIDE') {
           if (current) throw new AwsError('OverrideAlreadySetException', 'The pull request has already had its approval rules set to override.');
