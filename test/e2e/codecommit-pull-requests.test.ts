@@ -205,9 +205,10 @@ describe('CodeCommit pull requests', () => {
       expect(await get(pr.pullRequestId!)).toMatchObject({ title: 'Better title', description: 'Better description' });
     });
 
-    it('closes a pull request once (OPEN to CLOSED only) with a status event; closed pull requests are read-only', async () => {
+    it('closes a pull request with a status event; it never reopens and is read-only once closed', async () => {
       const other = await open('prs', 'other', { title: 'to close' });
-      await expectError(cc.send(new UpdatePullRequestStatusCommand({ pullRequestId: other.pullRequestId, pullRequestStatus: 'OPEN' })), 'InvalidPullRequestStatusUpdateException');
+      // OPEN to OPEN is valid and changes nothing.
+      expect((await cc.send(new UpdatePullRequestStatusCommand({ pullRequestId: other.pullRequestId, pullRequestStatus: 'OPEN' }))).pullRequest).toEqual(other);
       await expectError(cc.send(new UpdatePullRequestStatusCommand({ pullRequestId: other.pullRequestId, pullRequestStatus: 'DONE' as 'OPEN' })), 'InvalidPullRequestStatusException');
       const closedPr = (await cc.send(new UpdatePullRequestStatusCommand({ pullRequestId: other.pullRequestId, pullRequestStatus: 'CLOSED' }))).pullRequest!;
       expect(closedPr.pullRequestStatus).toBe('CLOSED');
@@ -216,8 +217,9 @@ describe('CodeCommit pull requests', () => {
       const statusEvents = await cc.send(new DescribePullRequestEventsCommand({ pullRequestId: other.pullRequestId, pullRequestEventType: 'PULL_REQUEST_STATUS_CHANGED' }));
       expect(statusEvents.pullRequestEvents!.map((e) => e.pullRequestStatusChangedEventMetadata)).toEqual([{ pullRequestStatus: 'CLOSED' }]);
 
-      await expectError(cc.send(new UpdatePullRequestStatusCommand({ pullRequestId: other.pullRequestId, pullRequestStatus: 'CLOSED' })), 'InvalidPullRequestStatusUpdateException');
+      expect((await cc.send(new UpdatePullRequestStatusCommand({ pullRequestId: other.pullRequestId, pullRequestStatus: 'CLOSED' }))).pullRequest).toEqual(closedPr);
       await expectError(cc.send(new UpdatePullRequestStatusCommand({ pullRequestId: other.pullRequestId, pullRequestStatus: 'OPEN' })), 'InvalidPullRequestStatusUpdateException');
+      expect((await cc.send(new DescribePullRequestEventsCommand({ pullRequestId: other.pullRequestId }))).pullRequestEvents).toHaveLength(2);
       await expectError(cc.send(new UpdatePullRequestTitleCommand({ pullRequestId: other.pullRequestId, title: 'late' })), 'PullRequestAlreadyClosedException');
       await expectError(cc.send(new UpdatePullRequestDescriptionCommand({ pullRequestId: other.pullRequestId, description: 'late' })), 'PullRequestAlreadyClosedException');
       expect((await get(other.pullRequestId!)).title).toBe('to close');

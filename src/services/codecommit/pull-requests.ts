@@ -682,9 +682,9 @@ export function pullRequestsHandlers(c: CodeCommitContext): Handlers {
       if (status === undefined || status === null || status === '') throw new AwsError('PullRequestStatusRequiredException', 'A pull request status is required, but none was provided.');
       if (status !== 'OPEN' && status !== 'CLOSED') throw new AwsError('InvalidPullRequestStatusException', `The pull request status is not valid. The only valid values are OPEN and CLOSED: ${String(status)}`);
       const { row, repo } = await loadPullRequest(ctx, input.pullRequestId);
-      if (row.status !== 'OPEN' || status !== 'CLOSED') {
-        throw new AwsError('InvalidPullRequestStatusUpdateException', 'The pull request status update is not valid. The only valid update is from OPEN to CLOSED.');
-      }
+      // OPEN to OPEN and CLOSED to CLOSED are valid and change nothing; a closed pull request never reopens.
+      if (row.status === status) return { pullRequest: render(row) };
+      if (status === 'OPEN') throw new AwsError('InvalidPullRequestStatusUpdateException', 'The pull request status update is not valid. The only valid update is from OPEN to CLOSED.');
       const caller = ctx.principal.arn;
       const updated = prs.tx(() => {
         const next = touch(row, { status: 'CLOSED' });
