@@ -67,8 +67,8 @@ const GITKEEP = '.gitkeep';
 const BINARY_PROBE = 8000;
 
 export function checkMergeOption(value: unknown): MergeOption {
-  if (value === undefined || value === null || value === '') throw new AwsError('MergeOptionRequiredException', 'A merge option or stategy is required.');
-  if (!MERGE_OPTIONS.includes(value as MergeOption)) throw new AwsError('InvalidMergeOptionException', `The specified merge option is not valid: ${String(value)}. Valid merge options are FAST_FORWARD_MERGE, SQUASH_MERGE and THREE_WAY_MERGE.`);
+  if (value === undefined || value === null || value === '') throw new AwsError('MergeOptionRequiredException', 'A merge option or stategy is required, and none was provided.');
+  if (!MERGE_OPTIONS.includes(value as MergeOption)) throw new AwsError('InvalidMergeOptionException', `The specified merge option is not valid for this operation: ${String(value)}. Valid merge options are FAST_FORWARD_MERGE, SQUASH_MERGE and THREE_WAY_MERGE.`);
   return value as MergeOption;
 }
 
@@ -187,6 +187,13 @@ async function lineMerge(git: GitRepository, base: Buffer, destination: Buffer, 
   });
 }
 
+/** The merge base of two commits; TipsDivergenceExceededException when they share no history. */
+export async function mergeBase(git: GitRepository, sourceCommitId: string, destinationCommitId: string): Promise<string> {
+  const baseCommitId = await git.mergeBase(destinationCommitId, sourceCommitId);
+  if (baseCommitId) return baseCommitId;
+  throw new AwsError('TipsDivergenceExceededException', `The divergence between the tips of the provided commit specifiers is too great to determine whether there might be any merge conflicts. Locally compare the specifiers using git diff or a diff tool. (${sourceCommitId} and ${destinationCommitId} have no common ancestor.)`);
+}
+
 /**
  * Merges two commits in memory: which paths merge by themselves, which conflict, and how (see the
  * header). Throws TipsDivergenceExceededException when the commits share no history.
@@ -196,10 +203,7 @@ export async function analyzeMerge(
 ): Promise<MergeAnalysis> {
   const detail = checkConflictDetailLevel(conflictDetailLevel);
   const strategy = checkConflictResolutionStrategy(conflictResolutionStrategy);
-  const baseCommitId = await git.mergeBase(destinationCommitId, sourceCommitId);
-  if (!baseCommitId) {
-    throw new AwsError('TipsDivergenceExceededException', `The divergence between the tips of the provided commit specifiers is too great to determine whether there might be any merge conflicts: ${sourceCommitId} and ${destinationCommitId} have no common ancestor.`);
-  }
+  const baseCommitId = await mergeBase(git, sourceCommitId, destinationCommitId);
   const [base, source, destination] = await Promise.all([flatTree(git, baseCommitId), flatTree(git, sourceCommitId), flatTree(git, destinationCommitId)]);
   const trees = { base, source, destination };
   const merged = new Map<string, ResultEntry>(destination);

@@ -17,7 +17,7 @@ import type { RepositoryRow } from './store.js';
 import { decodeToken, encodeToken, normalizePath, OBJECT_ID } from './trees.js';
 import {
   analyzeMerge, checkConflictDetailLevel, checkConflictResolution, checkConflictResolutionStrategy, checkMergeOption, computeMerge, conflictMetadata,
-  describePath, loadBlobs, mergeHunks, mergeOptions, type ConflictResolutionInput, type MergeAnalysis, type MergeOption,
+  describePath, isMergeable, loadBlobs, mergeBase, mergeHunks, mergeOptions, type ConflictResolutionInput, type MergeAnalysis, type MergeOption,
 } from './merge-engine.js';
 
 const MAX_NAME_LENGTH = 1024;
@@ -251,14 +251,13 @@ export function mergesHandlers(c: CodeCommitContext): Handlers {
       const scope = [sourceCommitId, destinationCommitId, option, detail, strategy].join(':');
       if (option === 'FAST_FORWARD_MERGE') {
         decodeToken(input.nextToken, scope);
-        const baseCommitId = await git.mergeBase(destinationCommitId, sourceCommitId);
-        if (!baseCommitId) throw new AwsError('TipsDivergenceExceededException', `The divergence between the tips of the provided commit specifiers is too great to determine whether there might be any merge conflicts: ${sourceCommitId} and ${destinationCommitId} have no common ancestor.`);
+        const baseCommitId = await mergeBase(git, sourceCommitId, destinationCommitId);
         return { mergeable: baseCommitId === destinationCommitId, sourceCommitId, destinationCommitId, baseCommitId, conflictMetadataList: [] };
       }
       const analysis = await analyzeMerge(git, sourceCommitId, destinationCommitId, detail, strategy);
       const { items, nextToken } = page(analysis.conflicts, input.nextToken, scope, max);
       return {
-        mergeable: analysis.strategy === 'ACCEPT_SOURCE' || analysis.strategy === 'ACCEPT_DESTINATION' || analysis.conflicts.length === 0,
+        mergeable: isMergeable(analysis),
         sourceCommitId, destinationCommitId, baseCommitId: analysis.baseCommitId,
         conflictMetadataList: items.map((conflict) => conflictMetadata(analysis, conflict)),
         nextToken,
