@@ -5,7 +5,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import {
@@ -172,6 +172,7 @@ describe('CodeCommit commits and files', () => {
         '--file-content', 'abc', '--parent-commit-id', first]).catch((e: { stderr: string }) => e);
       expect((err as { stderr: string }).stderr).toContain('ParentCommitIdOutdatedException');
       first = put.commitId;
+      rmSync(dir, { recursive: true, force: true });
     });
   });
 
