@@ -144,6 +144,13 @@ describe('CodeCommit Git smart HTTP on the wire', () => {
     expect(report).toMatch(/unpack (?!ok)/);
     expect(report).toContain('ng refs/heads/bogus');
     expect((await failure(cc.send(new GetBranchCommand({ repositoryName: 'wire', branchName: 'bogus' })))).name).toBe('BranchDoesNotExistException');
+    // CodeCommit's quota of 4,000 references per push, refused whole.
+    const many = Array.from({ length: 4001 }, (_, i) => pkt(`${mainCommit} ${ZERO} refs/heads/b${i}${i === 0 ? '\0report-status side-band-64k' : ''}\n`));
+    const tooMany = await post('/v1/repos/wire/git-receive-pack', Buffer.concat([...many, FLUSH]));
+    expect(tooMany.status).toBe(200);
+    const refused = await tooMany.text();
+    expect(refused).toContain('error: A single push can create, update or delete at most 4000 references; this one has 4001.');
+    expect(refused).toContain('ng refs/heads/b4000 too many references in one push');
     // A push probe (what git sends first for a large push) is an empty command list.
     expect((await post('/v1/repos/wire/git-receive-pack', FLUSH)).status).toBe(200);
     await consistent();

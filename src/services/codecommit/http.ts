@@ -38,6 +38,8 @@ const NO_CACHE = { expires: 'Fri, 01 Jan 1980 00:00:00 GMT', pragma: 'no-cache',
 const MAX_COMMAND_BYTES = 4 * 1024 * 1024;
 const OBJECT_ID = /^([0-9a-f]{40}|[0-9a-f]{64})$/;
 const RECEIVE_PACK_GRACE_MS = 30_000;
+/** CodeCommit's quota: references created, updated or deleted by one push. */
+const MAX_PUSH_REFERENCES = 4000;
 
 /** A failure answered as plain text, which git prints to the user as `remote: <line>`. */
 class GitHttpError extends Error {
@@ -378,16 +380,23 @@ async function receivePack(
   res: ServerResponse, body: Readable, protocol: string | undefined,
 ): Promise<void> {
   const { list, head, ended } = await readCommandList(body);
-  const denials = new Map<string, string>();
+  if (list.commands.length > MAX_PUSH_REFERENCES) {
+    const reason = `too many references in one push (CodeCommit allows ${MAX_PUSH_REFERENCES})`;
+    const message = `A single push can create, update or delete at most ${MAX_PUSH_REFERENCES} references; this one has ${list.commands.length}. Push in smaller batches.`;
+    return refusePush(res, body, ended, list, new Map(list.commands.map((command) => [command.ref, reason])), [message]);
+  }
+  const reasons = new Map<string, string>();
+  const messages: string[] = [];
   for (const command of list.commands) {
     try {
       authorize(c, caller.principal, caller.region, 'GitPush', resource, [command.ref]);
     } catch (err) {
       if (!(err instanceof AwsError)) throw err;
-      denials.set(command.ref, err.message);
+      reasons.set(command.ref, `access denied: codecommit:GitPush is not allowed on ${command.ref}`);
+      if (!messages.includes(err.message)) messages.push(err.message);
     }
   }
-  if (denials.size > 0) return refusePush(res, body, ended, list, denials);
+  if (reasons.size > 0) return refusePush(res, body, ended, list, reasons, messages);
 
   const hooks = await pushHooksDir(c);
   const log = join(hooks, '..', 'tmp', `push-${randomUUID()}`);
@@ -403,28 +412,29 @@ async function receivePack(
 }
 
 /**
- * Answers a push with a denied reference as receive-pack would report a rejection: each reference
- * `ng` in the report-status, and the IAM message on the progress channel, so git prints
+ * Refuses a whole push as receive-pack reports a rejection: each reference `ng` with its reason in
+ * the report-status, and the messages on the progress channel, so git prints e.g.
  * `remote: error: User: ... is not authorized to perform: codecommit:GitPush ...` and
  * `! [remote rejected] main -> main (...)`. Nothing of the push reaches the repository.
  */
-function refusePush(res: ServerResponse, body: Readable, ended: boolean, list: CommandList, denials: Map<string, string>): Promise<void> {
+function refusePush(res: ServerResponse, body: Readable, ended: boolean, list: CommandList, reasons: Map<string, string>, errors: string[]): Promise<void> {
   const reports = [pktLine('unpack ok\n')];
   for (const command of list.commands) {
-    const reason = denials.has(command.ref)
-      ? `access denied: codecommit:GitPush is not allowed on ${command.ref}`
-      : 'push refused: another reference in this push was denied';
-    reports.push(pktLine(`ng ${command.ref} ${reason}\n`));
+    reports.push(pktLine(`ng ${command.ref} ${reasons.get(command.ref) ?? 'push refused: another reference in this push was denied'}\n`));
   }
   reports.push(FLUSH);
   const report = list.capabilities.has('report-status') || list.capabilities.has('report-status-v2') ? Buffer.concat(reports) : Buffer.alloc(0);
-  const messages = [...new Set(denials.values())].map((message) => `error: ${message}\n`);
+  const messages = errors.map((message) => `error: ${message}\n`);
 
   let answer: Buffer;
   const bandSize = list.capabilities.has('side-band-64k') ? 65515 : list.capabilities.has('side-band') ? 995 : 0;
   if (bandSize > 0) {
-    const packets = messages.map((message) => pktLine(Buffer.concat([Buffer.from([2]), Buffer.from(message)])));
-    for (let at = 0; at < report.length; at += bandSize) packets.push(pktLine(Buffer.concat([Buffer.from([1]), report.subarray(at, at + bandSize)])));
+    const packets: Buffer[] = [];
+    const band = (channel: number, data: Buffer) => {
+      for (let at = 0; at < data.length; at += bandSize) packets.push(pktLine(Buffer.concat([Buffer.from([channel]), data.subarray(at, at + bandSize)])));
+    };
+    for (const message of messages) band(2, Buffer.from(message));
+    band(1, report);
     packets.push(FLUSH);
     answer = Buffer.concat(packets);
   } else {
