@@ -482,7 +482,7 @@ function pushHooksDir(c: CodeCommitContext): Promise<string> {
 async function afterPush(c: CodeCommitContext, row: RepositoryRow, caller: GitCaller, log: string): Promise<void> {
   const text = await readFile(log, 'utf8').catch(() => '');
   const moved = text.split('\n').map((line) => line.split(' ')).filter(([oldId, newId, ref]) => OBJECT_ID.test(oldId ?? '') && OBJECT_ID.test(newId ?? '') && ref);
-  // A rename or delete while the push ran leaves the row as it is now; events name the repository as it was.
+  // Events name the repository as it is now (renamed while the push ran?), or as it was if deleted meanwhile.
   const current = c.store.repositoryById(row.id) ?? row;
   let firstBranch: string | undefined;
   for (const [oldId, newId, ref] of moved) {
