@@ -89,6 +89,15 @@ describe('merge engine', () => {
     expect(made?.message).toBe('merge it');
   });
 
+  it('never fails on an empty or malformed author: git gets a usable identity', async () => {
+    const destination = await commit(base, { 'b.txt': 'b4\n' });
+    const source = await commit(base, { 'y.txt': 'y\n' });
+    const byEmail = await merge(source, destination, { author: { name: '', email: 'me@example.com' } });
+    expect((await git.commit(byEmail.commitId))?.author).toMatchObject({ name: 'me@example.com', email: 'me@example.com' });
+    const anonymous = await merge(source, destination, { author: undefined });
+    expect((await git.commit(anonymous.commitId))?.author).toMatchObject({ name: 'AWS CodeCommit', email: '' });
+  });
+
   it('squash merges have the destination as their only parent', async () => {
     const destination = await commit(base, { 'b.txt': 'b3\n' });
     const source = await commit(base, { 'x.txt': 'x\n' });

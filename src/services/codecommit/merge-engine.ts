@@ -675,7 +675,9 @@ export async function computeMerge(req: MergeRequest): Promise<MergeResult> {
   const result = await resolveConflicts(analysis, resolutions);
   if (req.keepEmptyFolders) keepEmptyFolders(analysis, result);
   const treeId = await writeTree(git, result);
-  const author = req.author ?? { name: 'AWS CodeCommit', email: '' };
+  // git refuses an empty name and cuts names and emails at `<`, `>` and line breaks.
+  const email = (req.author?.email ?? '').replace(/[<>\n]/g, '');
+  const author = { name: (req.author?.name ?? '').replace(/[<>\n]/g, '').trim() || email || 'AWS CodeCommit', email };
   const date = `@${Math.floor(req.time)} +0000`;
   const env = {
     GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email, GIT_AUTHOR_DATE: date,
