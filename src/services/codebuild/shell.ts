@@ -1,0 +1,252 @@
+/**
+ * One shell session per build, as buildspec 0.2 promises: `cd` and `export` in one command are
+ * seen by every later command, across phases.
+ *
+ * How AWS does it: the agent writes each command into a script (`/codebuild/output/tmp/script.sh`,
+ * which is why failures read `script.sh: line 4: foo: command not found`) and runs it in a fresh
+ * shell process that first restores the exported variables and working directory the previous
+ * command left, and saves them again when it ends. So `exit 3` ends only that command (which then
+ * fails with "exit status 3"), and shell functions, aliases and unexported variables do not carry
+ * over, while exported variables and the directory do.
+ *
+ * Drydock does the same inside one long-lived sandboxed process (one bubblewrap sandbox per build,
+ * so /tmp and background processes persist between commands): a small control loop reads command
+ * numbers on its stdin, runs `cmd-<n>.sh` in a fresh shell with an emptied environment rebuilt from
+ * the saved state, with stdin from /dev/null (a command reading stdin gets end-of-file and can
+ * never eat the control stream), stderr merged into stdout in order, and prints an unguessable
+ * marker with the exit status after the command's output. Because the state lives in files, a
+ * session that dies (a command killing its parent) is restarted transparently for the next command.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, isAbsolute, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { StringDecoder } from 'node:string_decoder';
+import type { Session, SessionExecutor } from '../../core/executor.js';
+
+export interface BuildShellOptions {
+  executor: SessionExecutor;
+  /** Directory the first command starts in (CODEBUILD_SRC_DIR). */
+  cwd: string;
+  /** The build's initial environment. */
+  env: Record<string, string>;
+  /** buildspec env/shell: `bash` (the default, as AWS's Linux images use) or `/bin/sh`, or a path. */
+  shell?: string;
+  /** Each line of the commands' combined stdout and stderr, without its line break. */
+  onOutput(line: string): void;
+  /** Host paths the commands may write besides `cwd` (the build's work root). */
+  writable?: string[];
+  /** Host paths hidden from the commands (Drydock's data directory). */
+  hidden?: string[];
+  /** Buildspec 0.1: every command starts from the initial environment and directory. */
+  isolated?: boolean;
+}
+
+export interface CommandResult {
+  exitCode: number;
+  /** True when kill() ended the command (StopBuild, timeout). */
+  killed: boolean;
+}
+
+/** Shell names AWS accepts in env/shell on Linux, and their programs. */
+const SHELL_PROGRAMS: Record<string, string> = { bash: 'bash', '/bin/sh': '/bin/sh', sh: '/bin/sh', '/bin/bash': '/bin/bash' };
+
+/** Longest output line kept whole: longer output is cut into pieces (a CloudWatch event holds 256 KB). */
+const MAX_LINE = 64 * 1024;
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function quote(text: string): string {
+  return `'${text.replace(/'/g, `'"'"'`)}'`;
+}
+
+/** The program for a shell name, as an absolute path (the commands' environment is rebuilt from scratch). */
+export function resolveShell(name: string | undefined, path: string | undefined): string {
+  const program = SHELL_PROGRAMS[name ?? 'bash'] ?? name!;
+  if (isAbsolute(program)) return program;
+  for (const dir of (path ?? '/usr/local/bin:/usr/bin:/bin').split(delimiter)) {
+    if (dir && existsSync(join(dir, program))) return join(dir, program);
+  }
+  throw new Error(`shell ${program} was not found on PATH`);
+}
+
+/** The control loop: reads a command number per line, runs it, prints `<token> <n> <status>`. */
+const CONTROL_LOOP = [
+  'D=$1; SH=$2; T=$3',
+  'while IFS= read -r n; do',
+  '  env -i "$SH" "$D/cmd-$n.sh" </dev/null 2>&1 3>&-',
+  '  s=$?',
+  '  printf "%s %s %s\\n" "$T" "$n" "$s"',
+  'done',
+].join('\n');
+
+export class BuildShell {
+  private session?: Session;
+  private readonly stateDir: string;
+  private readonly shellPath: string;
+  private readonly token = randomBytes(16).toString('hex');
+  private decoder = new StringDecoder('utf8');
+  private partial = '';
+  private sequence = 0;
+  private pending?: { n: number; resolve: (r: CommandResult) => void };
+  /** Serializes commands: one runs at a time, in call order. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private killed = false;
+
+  private constructor(private readonly opts: BuildShellOptions) {
+    this.shellPath = resolveShell(opts.shell, opts.env.PATH);
+    this.stateDir = mkdtempSync(join(tmpdir(), 'drydock-shell-'));
+    this.resetState();
+  }
+
+  static start(opts: BuildShellOptions): BuildShell {
+    const shell = new BuildShell(opts);
+    shell.launch();
+    return shell;
+  }
+
+  /** Runs one buildspec command (may span lines) in the session; resolves once its output is delivered. */
+  run(command: string): Promise<CommandResult> {
+    const next = this.queue.then(() => this.execute(`${command}\n`, true));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** The session's exported environment as the next command would see it (for exported-variables). */
+  async env(): Promise<Record<string, string>> {
+    const dump = join(this.stateDir, 'env.dump');
+    const run = this.queue.then(() => this.execute(`env -0 > ${quote(dump)}\n`, false));
+    this.queue = run.catch(() => undefined);
+    const result = await run;
+    if (result.exitCode !== 0) throw new Error(`reading the build environment failed with exit status ${result.exitCode}`);
+    const env: Record<string, string> = {};
+    for (const entry of readFileSync(dump, 'utf8').split('\0')) {
+      const eq = entry.indexOf('=');
+      if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
+    }
+    return env;
+  }
+
+  /** Sets exported variables for every later command (CODEBUILD_BUILD_SUCCEEDING=0 once a phase failed). */
+  async setEnv(vars: Record<string, string>): Promise<void> {
+    const set = this.queue.then(() => {
+      const lines = Object.entries(vars).filter(([name]) => IDENTIFIER.test(name)).map(([name, value]) => `export ${name}=${quote(value)}\n`);
+      appendFileSync(join(this.stateDir, 'env'), lines.join(''));
+      if (this.opts.isolated) appendFileSync(join(this.stateDir, 'env.initial'), lines.join(''));
+    });
+    this.queue = set.catch(() => undefined);
+    await set;
+  }
+
+  /** Kills the session and everything it started, at once; a running command resolves as killed. */
+  kill(): void {
+    this.killed = true;
+    const session = this.session;
+    if (!session) return;
+    session.kill();
+    // Do not wait for the pipes to drain: a daemon that escaped the process tree may hold them open.
+    for (const stream of [session.child.stdin, session.child.stdout, session.child.stderr]) stream?.destroy();
+    const pending = this.pending;
+    this.pending = undefined;
+    pending?.resolve({ exitCode: 137, killed: true });
+  }
+
+  /** Ends the session (and anything left running in the background) and removes its state. */
+  async close(): Promise<void> {
+    this.kill();
+    await this.session?.exited;
+    rmSync(this.stateDir, { recursive: true, force: true });
+  }
+
+  private resetState(): void {
+    const lines = Object.entries(this.opts.env)
+      .filter(([name]) => IDENTIFIER.test(name))
+      .map(([name, value]) => `export ${name}=${quote(value)}\n`)
+      .join('');
+    writeFileSync(join(this.stateDir, 'env'), lines);
+    writeFileSync(join(this.stateDir, 'cwd'), `${this.opts.cwd}\n`);
+    if (this.opts.isolated) writeFileSync(join(this.stateDir, 'env.initial'), lines);
+  }
+
+  private launch(): void {
+    const session = this.opts.executor.spawn({
+      argv: ['/bin/sh', '-c', CONTROL_LOOP, 'drydock-build-shell', this.stateDir, this.shellPath, this.token],
+      cwd: this.opts.cwd,
+      env: this.opts.env,
+      writable: [this.stateDir, ...(this.opts.writable ?? [])],
+      hidden: this.opts.hidden,
+    });
+    this.session = session;
+    this.decoder = new StringDecoder('utf8');
+    this.partial = '';
+    session.child.stdout!.on('data', (chunk: Buffer) => this.consume(this.decoder.write(chunk)));
+    // The control loop's own errors (never the commands': theirs are merged into stdout).
+    session.child.stderr!.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n')) if (line) this.opts.onOutput(line);
+    });
+    void session.exited.then(({ exitCode, signal }) => {
+      if (this.session !== session) return;
+      this.consume(this.decoder.end());
+      if (this.partial) this.opts.onOutput(this.partial);
+      this.partial = '';
+      this.session = undefined;
+      const pending = this.pending;
+      this.pending = undefined;
+      // A session that ended under a command: the command failed (killed, or it took its shell with it).
+      pending?.resolve({ exitCode: exitCode ?? (signal === 'SIGKILL' ? 137 : 1), killed: this.killed });
+    });
+  }
+
+  private execute(script: string, userCommand: boolean): Promise<CommandResult> {
+    if (this.killed) return Promise.resolve({ exitCode: 137, killed: true });
+    if (!this.session) this.launch();
+    const n = ++this.sequence;
+    const dir = this.stateDir;
+    if (this.opts.isolated && userCommand) {
+      writeFileSync(join(dir, 'env'), readFileSync(join(dir, 'env.initial')));
+      writeFileSync(join(dir, 'cwd'), `${this.opts.cwd}\n`);
+    }
+    const restore = [
+      `. ${quote(join(dir, 'env'))} 2>/dev/null`,
+      `IFS= read -r __drydock_cwd < ${quote(join(dir, 'cwd'))} && cd -- "$__drydock_cwd" 2>/dev/null; unset __drydock_cwd`,
+    ];
+    const save = userCommand ? [`trap '__drydock_status=$?; export -p > ${quote(join(dir, 'env'))}; pwd > ${quote(join(dir, 'cwd'))}; exit $__drydock_status' EXIT`] : [];
+    writeFileSync(join(dir, `cmd-${n}.sh`), [...restore, ...save, script].join('\n'));
+    return new Promise((resolve) => {
+      this.pending = { n, resolve };
+      this.session!.child.stdin!.write(`${n}\n`);
+    });
+  }
+
+  private consume(text: string): void {
+    this.partial += text;
+    let newline: number;
+    while ((newline = this.partial.indexOf('\n')) >= 0) {
+      let line = this.partial.slice(0, newline);
+      this.partial = this.partial.slice(newline + 1);
+      if (line.endsWith('\r')) line = line.slice(0, -1);
+      this.line(line);
+    }
+    while (this.partial.length > MAX_LINE) {
+      this.opts.onOutput(this.partial.slice(0, MAX_LINE));
+      this.partial = this.partial.slice(MAX_LINE);
+    }
+  }
+
+  private line(line: string): void {
+    const at = line.indexOf(this.token);
+    if (at < 0) {
+      this.opts.onOutput(line);
+      return;
+    }
+    // Output without a final newline ends up in front of the marker: it is still the command's output.
+    if (at > 0) this.opts.onOutput(line.slice(0, at));
+    const [n, status] = line.slice(at + this.token.length + 1).split(' ').map(Number);
+    const pending = this.pending;
+    if (pending && pending.n === n) {
+      this.pending = undefined;
+      rmSync(join(this.stateDir, `cmd-${n}.sh`), { force: true });
+      pending.resolve({ exitCode: status, killed: false });
+    }
+  }
+}
