@@ -798,7 +798,7 @@ export function pullRequestsHandlers(c: CodeCommitContext): Handlers {
       return { approvalRule: renderRule(rule) };
     },
 
-    async DeletePullRequestApprovalRule(input: CC.DeletePullRequestApprovalRuleInput, ctx: RequestContext): Promise<CC.DeletePullRequestApprovalRuleOutput> {
+    async DeletePullRequestApprovalRule(input: CC.DeletePullRequestApprovalRuleInput, ctx: RequestContext): Promise<Partial<CC.DeletePullRequestApprovalRuleOutput>> {
       checkPullRequestId(input.pullRequestId);
       const name = checkApprovalRuleName(input.approvalRuleName);
       const { row, repo } = await loadPullRequest(ctx, input.pullRequestId);
@@ -806,7 +806,7 @@ export function pullRequestsHandlers(c: CodeCommitContext): Handlers {
       const caller = ctx.principal.arn;
       const result = prs.tx(() => {
         const existing = prs.approvalRule(row, row.id, name);
-        // AWS answers a rule that is already gone with an empty id, not an error.
+        // AWS answers a rule that is already gone with 200 and no content, not an error.
         if (!existing) return undefined;
         if (existing.template_id) throw new AwsError('CannotDeleteApprovalRuleFromTemplateException', 'The approval rule cannot be deleted from the pull request because it was created by an approval rule template and applied to the pull request automatically.');
         prs.deleteApprovalRule(row, row.id, name);
@@ -814,7 +814,7 @@ export function pullRequestsHandlers(c: CodeCommitContext): Handlers {
         addEvent(next, 'PULL_REQUEST_APPROVAL_RULE_DELETED', caller, { approvalRuleEventMetadata: { approvalRuleName: name, approvalRuleId: existing.rule_id, approvalRuleContent: existing.content } });
         return { rule: existing, updated: next };
       });
-      if (!result) return { approvalRuleId: '' };
+      if (!result) return {};
       publish(result.updated, repo, 'pullRequestApprovalRuleDeleted', caller, {
         approvalRuleContentSha256: result.rule.content_sha256, approvalRuleId: result.rule.rule_id, approvalRuleName: name,
       });
