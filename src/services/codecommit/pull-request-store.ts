@@ -179,7 +179,7 @@ export class PullRequestStore {
       ),
       approvals: db.prepare<[string, string, string, string], ApprovalRow>(
         `SELECT user_arn, state FROM codecommit_pr_approvals WHERE account = ? AND region = ? AND pull_request_id = ? AND revision_id = ?
-         ORDER BY seq`,
+         ORDER BY seq, rowid`,
       ),
       countApprovals: db.prepare<[string, string, string, string], { n: number }>(
         'SELECT COUNT(*) AS n FROM codecommit_pr_approvals WHERE account = ? AND region = ? AND pull_request_id = ? AND revision_id = ?',
