@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
   CodeCommitClient, CreateRepositoryCommand, GetRepositoryCommand, ListRepositoriesCommand, PutFileCommand, CreateBranchCommand,
-  GetBranchCommand, DeleteBranchCommand, CreateCommitCommand, MergeBranchesByFastForwardCommand,
+  GetBranchCommand, DeleteBranchCommand, CreateCommitCommand, MergeBranchesByFastForwardCommand, MergeBranchesBySquashCommand, MergeBranchesByThreeWayCommand,
 } from '@aws-sdk/client-codecommit';
 import {
   IAMClient, CreateUserCommand, CreateAccessKeyCommand, PutUserPolicyCommand, CreateGroupCommand, AddUserToGroupCommand,
@@ -185,10 +185,13 @@ describe('CodeCommit authorization by IAM identity policies', () => {
       expect((await commit('scratch', scratch)).commitId).toMatch(/^[0-9a-f]{40}$/);
     });
 
-    it('MergeBranchesByFastForward: denied into main, allowed into another branch', async () => {
+    it('merges: fast-forward, squash and three-way denied into main; fast-forward allowed into another branch', async () => {
       await denied(guarded.send(new MergeBranchesByFastForwardCommand({
         repositoryName: 'protected', sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', targetBranch: 'main',
       })), 'MergeBranchesByFastForward', true);
+      const into = { repositoryName: 'protected', sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', targetBranch: 'main' };
+      await denied(guarded.send(new MergeBranchesBySquashCommand(into)), 'MergeBranchesBySquash', true);
+      await denied(guarded.send(new MergeBranchesByThreeWayCommand(into)), 'MergeBranchesByThreeWay', true);
       expect((await root.send(new GetBranchCommand({ repositoryName: 'protected', branchName: 'main' }))).branch?.commitId).toBe(mainCommit);
       await root.send(new CreateBranchCommand({ repositoryName: 'protected', branchName: 'ff-target', commitId: mainCommit }));
       const merged = await guarded.send(new MergeBranchesByFastForwardCommand({
@@ -208,7 +211,7 @@ describe('CodeCommit authorization by IAM identity policies', () => {
       expect((await failure(root.send(new GetBranchCommand({ repositoryName: 'protected', branchName: 'doomed' })))).name).toBe('BranchDoesNotExistException');
     });
 
-    it('git push: denied to main with the AWS message, allowed to another branch', async () => {
+    it('git push: update or delete of main denied with the AWS message, other branches allowed', async () => {
       await iam.send(new CreateUserCommand({ UserName: 'pusher' }));
       await iam.send(new PutUserPolicyCommand({ UserName: 'pusher', PolicyName: 'codecommit', PolicyDocument: policy(ALLOW_ALL, PROTECT_MAIN) }));
       const credential = (await iam.send(new CreateServiceSpecificCredentialCommand({ UserName: 'pusher', ServiceName: 'codecommit.amazonaws.com' }))).ServiceSpecificCredential!;
@@ -224,6 +227,11 @@ describe('CodeCommit authorization by IAM identity policies', () => {
       const rejected = await git(['push', 'origin', 'HEAD:refs/heads/main'], clone).then(() => undefined, (err: { stderr: string }) => err);
       expect(rejected, 'the push to main must fail').toBeDefined();
       expect(rejected!.stderr).toContain('is not authorized to perform: codecommit:GitPush');
+      expect((await root.send(new GetBranchCommand({ repositoryName: 'protected', branchName: 'main' }))).branch?.commitId).toBe(mainCommit);
+
+      const deletion = await git(['push', 'origin', '--delete', 'main'], clone).then(() => undefined, (err: { stderr: string }) => err);
+      expect(deletion, 'deleting main by push must fail').toBeDefined();
+      expect(deletion!.stderr).toContain('is not authorized to perform: codecommit:GitPush');
       expect((await root.send(new GetBranchCommand({ repositoryName: 'protected', branchName: 'main' }))).branch?.commitId).toBe(mainCommit);
 
       await git(['push', '--quiet', 'origin', 'HEAD:refs/heads/pushed'], clone);
