@@ -338,6 +338,23 @@ describe('CodeCommit pull requests', () => {
       tips.main = head;
     });
 
+    it('leaves conflicts to the caller: ManualMergeRequiredException, then a resolution strategy', async () => {
+      await cc.send(new CreateBranchCommand({ repositoryName: 'merging', branchName: 'clash', commitId: tips.main }));
+      await cc.send(new PutFileCommand({ repositoryName: 'merging', branchName: 'clash', filePath: 'README.md', fileContent: text('from clash\n'), parentCommitId: tips.main }));
+      tips.main = (await cc.send(new PutFileCommand({ repositoryName: 'merging', branchName: 'main', filePath: 'README.md', fileContent: text('from main\n'), parentCommitId: tips.main }))).commitId!;
+      const pr = await open('merging', 'clash');
+      await expectError(cc.send(new MergePullRequestByThreeWayCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'merging' })), 'ManualMergeRequiredException');
+      expect(git('merging', 'rev-parse', 'refs/heads/main')).toBe(tips.main);
+      expect((await get(pr.pullRequestId!)).pullRequestStatus).toBe('OPEN');
+
+      await cc.send(new MergePullRequestByThreeWayCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'merging', conflictResolutionStrategy: 'ACCEPT_SOURCE' }));
+      const head = git('merging', 'rev-parse', 'refs/heads/main');
+      expect(git('merging', 'show', `${head}:README.md`)).toBe('from clash');
+      const reference = events.filter((e) => e['detail-type'] === 'CodeCommit Repository State Change').at(-1)!;
+      expect(reference.detail).toMatchObject({ commitId: head, mergeOption: 'THREE_WAY_MERGE', conflictResolutionStrategy: 'ACCEPT_SOURCE', conflictDetailsLevel: 'FILE_LEVEL' });
+      tips.main = head;
+    });
+
     it('marks a pull request merged when its source becomes reachable from the destination by git push', async () => {
       const pr = await open('merging', 'late');
       const gitRunner = new GitRunner();
