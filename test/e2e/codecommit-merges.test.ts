@@ -357,7 +357,7 @@ describe('CodeCommit merges', () => {
 
   describe('bad input', () => {
     it('answers every malformed merge with its AWS exception and leaves the branches alone', async () => {
-      const { name } = await sharedConflict();
+      const { name, id } = await sharedConflict();
       const mainTip = await tip(name, 'main');
       const merge = (input: Record<string, unknown>) => failure(cc.send(new MergeBranchesByThreeWayCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', ...input } as never)));
       const cases: [Record<string, unknown>, string][] = [
@@ -391,6 +391,11 @@ describe('CodeCommit merges', () => {
       expect(await tip(name, 'main')).toBe(mainTip);
       const commitDestination = await failure(cc.send(new MergeBranchesBySquashCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: mainTip })));
       expect(commitDestination.name).toBe('BranchNameRequiredException');
+      await bare(id, ['tag', 'v1', mainTip]);
+      const tagDestination = await failure(cc.send(new MergeBranchesBySquashCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'v1' })));
+      expect(tagDestination.name).toBe('BranchNameIsTagNameException');
+      const tagTarget = await failure(cc.send(new MergeBranchesBySquashCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', targetBranch: 'v1' })));
+      expect(tagTarget.name).toBe('BranchNameIsTagNameException');
       const blob = (await cc.send(new GetFileCommand({ repositoryName: name, filePath: 'a.txt' }))).blobId!;
       const notCommit = await failure(cc.send(new GetMergeOptionsCommand({ repositoryName: name, sourceCommitSpecifier: blob, destinationCommitSpecifier: 'main' })));
       expect(notCommit.name).toBe('InvalidCommitException');
@@ -416,8 +421,10 @@ describe('CodeCommit merges', () => {
       }));
       const merger = new CodeCommitClient({ ...server.clientConfig, credentials: { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! } });
       const mainTip = await tip(name, 'main');
-      const denied = await failure(merger.send(new MergeBranchesBySquashCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main' })));
-      expect(denied.name).toBe('AccessDeniedException');
+      for (const destinationCommitSpecifier of ['main', 'refs/heads/main', 'HEAD']) {
+        const denied = await failure(merger.send(new MergeBranchesBySquashCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier })));
+        expect(denied.name).toBe('AccessDeniedException');
+      }
       expect(await tip(name, 'main')).toBe(mainTip);
       await cc.send(new CreateBranchCommand({ repositoryName: name, branchName: 'staging', commitId: mainTip }));
       const allowed = await merger.send(new MergeBranchesBySquashCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', targetBranch: 'staging' }));

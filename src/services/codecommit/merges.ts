@@ -77,7 +77,22 @@ async function destinationBranch(row: RepositoryRow, git: GitRepository, specifi
   if (specifier === 'HEAD' && row.default_branch) return row.default_branch;
   const name = specifier.replace(/^refs\/heads\//, '');
   if (!OBJECT_ID.test(name) && (await git.refCommit(branchRef(name)))) return name;
+  if (await git.refCommit(`refs/tags/${name}`)) throw new AwsError('BranchNameIsTagNameException', `The specified branch name is not valid because it is a tag name: ${name}. Specify the targetBranch to merge into.`);
   throw new AwsError('BranchNameRequiredException', `A branch name is required: the destination ${specifier} is not a branch, so specify the targetBranch to merge into.`);
+}
+
+/**
+ * The reference a merge into a branch moves, for branch protection (`codecommit:References`):
+ * targetBranch, else the destination, with `HEAD` read as the repository's default branch. Only
+ * the name is looked up here; requireRepository still authorizes before it reports a missing repository.
+ */
+function mergedReference(c: CodeCommitContext, ctx: RequestContext, input: CC.MergeBranchesBySquashInput, target: string | undefined): string[] | undefined {
+  if (target) return [branchRef(target)];
+  const destination = input.destinationCommitSpecifier;
+  if (typeof destination !== 'string' || destination === '') return undefined;
+  if (destination !== 'HEAD') return [branchRef(destination)];
+  const row = typeof input.repositoryName === 'string' ? c.store.getRepository(ctx.account, ctx.region, input.repositoryName) : undefined;
+  return row?.default_branch ? [branchRef(row.default_branch)] : undefined;
 }
 
 /** A token page of a list, bound to the request that made the token. */
@@ -93,10 +108,7 @@ export function mergesHandlers(c: CodeCommitContext): Handlers {
   /** Everything a merge into a branch shares: validation, the merge, the compare-and-swap move and its event. */
   async function mergeBranches(input: CC.MergeBranchesBySquashInput, ctx: RequestContext, option: MergeOption): Promise<CC.MergeBranchesBySquashOutput> {
     const target = input.targetBranch === undefined || input.targetBranch === null ? undefined : checkBranchName(input.targetBranch, 'BranchNameRequiredException', 'InvalidTargetBranchException');
-    const destinationName = typeof input.destinationCommitSpecifier === 'string' ? input.destinationCommitSpecifier : undefined;
-    // Branch protection sees the branch the merge will move; without targetBranch that is the destination.
-    const references = target ? [branchRef(target)] : destinationName ? [branchRef(destinationName)] : undefined;
-    const row = requireRepository(c, ctx, input.repositoryName, references);
+    const row = requireRepository(c, ctx, input.repositoryName, mergedReference(c, ctx, input, target));
     const { source, destination } = specifiers(input);
     const fastForward = option === 'FAST_FORWARD_MERGE';
     const detail = fastForward ? undefined : checkConflictDetailLevel(input.conflictDetailLevel);
