@@ -184,6 +184,20 @@ describe('CodeCommit pull request approvals', () => {
     ]);
   });
 
+  it('gives a new revision when the destination moves too, without a source-updated event', async () => {
+    const pr = await pullRequest('destination-moves');
+    const id = pr.pullRequestId!;
+    await bob.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: pr.revisionId, approvalState: 'APPROVE' }));
+    mainTip = (await root.send(new PutFileCommand({ repositoryName: 'reviewed', branchName: 'main', filePath: 'main.txt', fileContent: text('moved'), parentCommitId: mainTip }))).commitId!;
+    const moved = (await root.send(new GetPullRequestCommand({ pullRequestId: id }))).pullRequest!;
+    expect(moved.pullRequestTargets![0]).toMatchObject({ destinationCommit: mainTip, sourceCommit: pr.pullRequestTargets![0].sourceCommit });
+    expect(moved.revisionId).not.toBe(pr.revisionId);
+    expect((await root.send(new GetPullRequestApprovalStatesCommand({ pullRequestId: id, revisionId: moved.revisionId }))).approvals).toEqual([]);
+    const history = (await root.send(new DescribePullRequestEventsCommand({ pullRequestId: id }))).pullRequestEvents!;
+    expect(history.map((e) => e.pullRequestEventType)).toEqual(['PULL_REQUEST_CREATED', 'PULL_REQUEST_APPROVAL_STATE_CHANGED']);
+    await root.send(new UpdatePullRequestStatusCommand({ pullRequestId: id, pullRequestStatus: 'CLOSED' }));
+  });
+
   it('overrides the rules for one revision, once, and lets the merge through', async () => {
     const pr = await pullRequest('overridden');
     const id = pr.pullRequestId!;
