@@ -103,10 +103,7 @@ async function serve(c: CodeCommitContext, req: IncomingMessage, res: ServerResp
   const protocol = gitProtocol(req);
   if (advertise) return advertiseRefs(c, row, service, protocol, res);
   const body = requestBody(req);
-  if (service === 'git-upload-pack') {
-    await syncHead(c, row);
-    return runGit(c, row, res, { service, protocol, body });
-  }
+  if (service === 'git-upload-pack') return runGit(c, row, res, { service, protocol, body });
   return receivePack(c, row, caller, resource, res, body, protocol);
 }
 
@@ -143,23 +140,10 @@ function pktLine(data: Buffer | string): Buffer {
 const FLUSH = Buffer.from('0000');
 
 async function advertiseRefs(c: CodeCommitContext, row: RepositoryRow, service: GitService, protocol: string | undefined, res: ServerResponse): Promise<void> {
-  if (service === 'git-upload-pack') await syncHead(c, row);
   // Protocol v2 replaces the service announcement with its capability advertisement; receive-pack has no v2.
   const v2 = service === 'git-upload-pack' && /(^|:)version=2(:|$)/.test(protocol ?? '');
   const head = v2 ? Buffer.alloc(0) : Buffer.concat([pktLine(`# service=${service}\n`), FLUSH]);
   return runGit(c, row, res, { service, protocol, advertise: true, head });
-}
-
-/**
- * Points the bare repository's HEAD at the repository's default branch, so clones check it out
- * whichever way the default branch was set (API or first push).
- */
-async function syncHead(c: CodeCommitContext, row: RepositoryRow): Promise<void> {
-  if (!row.default_branch) return;
-  const git = gitRepository(c, row);
-  const target = `refs/heads/${row.default_branch}`;
-  const current = await readFile(join(git.dir, 'HEAD'), 'utf8').catch(() => '');
-  if (current.trim() !== `ref: ${target}`) await git.run(['symbolic-ref', 'HEAD', target], { okCodes: [1, 128] });
 }
 
 interface GitRun {
@@ -478,19 +462,20 @@ function pushHooksDir(c: CodeCommitContext): Promise<string> {
   return ready;
 }
 
-/** Publishes a reference event for every branch or tag the push moved; the first branch pushed becomes the default. */
+/**
+ * Publishes a reference event for every branch or tag the push moved. The repository's default
+ * branch (the first branch pushed) and HEAD follow from these events (repositories.ts).
+ */
 async function afterPush(c: CodeCommitContext, row: RepositoryRow, caller: GitCaller, log: string): Promise<void> {
   const text = await readFile(log, 'utf8').catch(() => '');
   const moved = text.split('\n').map((line) => line.split(' ')).filter(([oldId, newId, ref]) => OBJECT_ID.test(oldId ?? '') && OBJECT_ID.test(newId ?? '') && ref);
   // Events name the repository as it is now (renamed while the push ran?), or as it was if deleted meanwhile.
   const current = c.store.repositoryById(row.id) ?? row;
-  let firstBranch: string | undefined;
   for (const [oldId, newId, ref] of moved) {
     // CodeCommit's events describe branches and tags only.
     if (!ref.startsWith('refs/heads/') && !ref.startsWith('refs/tags/')) continue;
     const created = oldId === ZERO_ID;
     const deleted = newId === ZERO_ID;
-    if (created && !deleted && ref.startsWith('refs/heads/')) firstBranch ??= ref.slice('refs/heads/'.length);
     publishReferenceChange(c, current, {
       event: created ? 'referenceCreated' : deleted ? 'referenceDeleted' : 'referenceUpdated',
       refName: ref,
@@ -499,14 +484,4 @@ async function afterPush(c: CodeCommitContext, row: RepositoryRow, caller: GitCa
       callerUserArn: caller.principal.arn,
     });
   }
-  if (!firstBranch) return;
-  const branch = firstBranch;
-  const updated = c.store.tx(() => {
-    const fresh = c.store.repositoryById(row.id);
-    if (!fresh || fresh.default_branch) return undefined;
-    const next = { ...fresh, default_branch: branch, modified_at: c.rt.clock.now() };
-    c.store.updateRepository(next);
-    return next;
-  });
-  if (updated) await syncHead(c, updated);
 }
