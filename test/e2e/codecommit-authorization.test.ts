@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import {
   CodeCommitClient, CreateRepositoryCommand, GetRepositoryCommand, ListRepositoriesCommand, PutFileCommand, CreateBranchCommand,
   GetBranchCommand, DeleteBranchCommand, CreateCommitCommand, MergeBranchesByFastForwardCommand, MergeBranchesBySquashCommand, MergeBranchesByThreeWayCommand,
+  CreatePullRequestCommand, MergePullRequestByFastForwardCommand, GetPullRequestCommand,
 } from '@aws-sdk/client-codecommit';
 import {
   IAMClient, CreateUserCommand, CreateAccessKeyCommand, PutUserPolicyCommand, CreateGroupCommand, AddUserToGroupCommand,
@@ -200,6 +201,14 @@ describe('CodeCommit authorization by IAM identity policies', () => {
       const feature = (await root.send(new GetBranchCommand({ repositoryName: 'protected', branchName: 'feature' }))).branch!.commitId;
       expect(merged.commitId).toBe(feature);
       expect((await root.send(new GetBranchCommand({ repositoryName: 'protected', branchName: 'ff-target' }))).branch?.commitId).toBe(feature);
+    });
+
+    it('MergePullRequestByFastForward: denied into main', async () => {
+      const created = await root.send(new CreatePullRequestCommand({ title: 'feature', targets: [{ repositoryName: 'protected', sourceReference: 'feature', destinationReference: 'main' }] }));
+      const pullRequestId = created.pullRequest!.pullRequestId!;
+      await denied(guarded.send(new MergePullRequestByFastForwardCommand({ pullRequestId, repositoryName: 'protected' })), 'MergePullRequestByFastForward', true);
+      expect((await root.send(new GetPullRequestCommand({ pullRequestId }))).pullRequest?.pullRequestStatus).toBe('OPEN');
+      expect((await root.send(new GetBranchCommand({ repositoryName: 'protected', branchName: 'main' }))).branch?.commitId).toBe(mainCommit);
     });
 
     it('DeleteBranch: denied for main, allowed for another branch', async () => {
