@@ -40,7 +40,15 @@ export type PhaseName = 'install' | 'pre_build' | 'build' | 'post_build';
 
 export interface BuildspecPhase {
   runAs?: string;
-  onFailure: 'ABORT' | 'CONTINUE';
+  /**
+   * on-failure. Absent: AWS's phase transitions decide what follows a failure (post_build still runs
+   * after a failed build phase). ABORT ends the build after this phase; CONTINUE goes on to the next
+   * phase (the build still ends FAILED); RETRY runs the phase again (see `retry`).
+   */
+  onFailure?: 'ABORT' | 'CONTINUE' | 'RETRY';
+  /** RETRY, RETRY-count, RETRY-regex, RETRY-count-regex: extra attempts (0–100, default 3) and the error pattern. */
+  retry?: { limit: number; pattern?: string };
+  /** install only: runtime name → version as written (`nodejs: 20`, `python: 3.x`, `ruby: "$MY_VAR"`). */
   runtimeVersions: Record<string, string>;
   commands: string[];
   finally: string[];
@@ -60,13 +68,22 @@ export interface BuildspecReport {
   files: string[];
   baseDirectory?: string;
   discardPaths: boolean;
+  /** Upper-cased: JUNITXML (default), CUCUMBERJSON, NUNITXML, NUNIT3XML, TESTNGXML, VISUALSTUDIOTRX, CLOVERXML, COBERTURAXML, JACOCOXML, SIMPLECOV. */
   fileFormat: string;
+}
+
+/** A key the buildspec language does not know: AWS ignores it; the runner may tell the user. */
+export interface BuildspecWarning {
+  message: string;
+  line?: number;
+  column?: number;
 }
 
 export interface Buildspec {
   version: '0.1' | '0.2';
   runAs?: string;
   env: {
+    /** `bash`, `/bin/sh` (Linux), `powershell.exe`, `cmd.exe` (Windows). */
     shell?: string;
     variables: Record<string, string>;
     parameterStore: Record<string, string>;
@@ -75,18 +92,59 @@ export interface Buildspec {
     gitCredentialHelper: boolean;
   };
   proxy?: { uploadArtifacts: boolean; logs: boolean };
+  /** The batch section as plain data (YAML 1.1 scalars: yes/no are booleans), for the batch engine. */
   batch?: unknown;
   phases: Partial<Record<PhaseName, BuildspecPhase>>;
   /** Report group name or ARN → what to collect. */
   reports: Record<string, BuildspecReport>;
   artifacts?: BuildspecArtifactSet & { secondaryArtifacts: Record<string, BuildspecArtifactSet> };
-  cache?: { paths: string[] };
+  cache?: { paths: string[]; key?: string; fallbackKeys: string[]; action?: 'restore' | 'save' };
+  warnings: BuildspecWarning[];
 }
 
-/** A buildspec that does not parse or break the 0.2 rules; line and column are 1-based when known. */
+/**
+ * A buildspec that does not parse or breaks the buildspec rules: the build fails in DOWNLOAD_SOURCE
+ * with phase context `{statusCode: 'YAML_FILE_ERROR', message}`. The message is AWS's wording
+ * (with "at line L, columnNumber C" where AWS gives a position); line and column are 1-based.
+ */
 export class BuildspecError extends Error {
+  readonly statusCode = 'YAML_FILE_ERROR';
   constructor(message: string, readonly line?: number, readonly column?: number) {
     super(message);
     this.name = 'BuildspecError';
   }
+}
+
+// ---- failures a build reports in its phase contexts ------------------------------------------
+
+/**
+ * A problem the build reports as its phase's context (`CLIENT_ERROR: repository not found …`,
+ * `YAML_FILE_ERROR: …`) and that fails the build, as opposed to a Drydock fault. Thrown by the
+ * source, environment, artifacts and cache libraries; the runner records it on the current phase.
+ */
+export class BuildPhaseError extends Error {
+  constructor(readonly statusCode: string, message: string) {
+    super(message);
+    this.name = 'BuildPhaseError';
+  }
+}
+
+// ---- source.ts, artifacts.ts, cache.ts (the runner calls these) ---------------------------------
+//
+// fetchSources(c: CodeBuildContext, run: BuildRun): Promise<SourceResult>
+//   Checks out the primary source into run.srcDir and secondary sources into run.secondarySrcDirs
+//   (CODECOMMIT through rt.service<CodeCommitApi>('codecommit').checkout, S3 zip or folder,
+//   NO_SOURCE, CODEPIPELINE input artifacts); throws BuildPhaseError('CLIENT_ERROR', …).
+// uploadArtifacts(c, run, spec: Buildspec['artifacts'] | undefined): Promise<ArtifactsResult>
+// restoreCache(c, run, paths: string[]): Promise<void>; saveCache(c, run, paths: string[]): Promise<void>
+
+export interface SourceResult {
+  resolvedSourceVersion?: string;
+  secondarySourceVersions: { sourceIdentifier: string; sourceVersion: string }[];
+}
+
+export interface ArtifactsResult {
+  /** The build record's `artifacts` (location ARN, sha256sum, md5sum, overrideArtifactName …). */
+  artifacts?: import('@aws-sdk/client-codebuild').BuildArtifacts;
+  secondaryArtifacts: import('@aws-sdk/client-codebuild').BuildArtifacts[];
 }
