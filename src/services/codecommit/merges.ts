@@ -109,17 +109,15 @@ export function mergesHandlers(c: CodeCommitContext): Handlers {
   async function mergeBranches(input: CC.MergeBranchesBySquashInput, ctx: RequestContext, option: MergeOption): Promise<CC.MergeBranchesBySquashOutput> {
     const target = input.targetBranch === undefined || input.targetBranch === null ? undefined : checkBranchName(input.targetBranch, 'BranchNameRequiredException', 'InvalidTargetBranchException');
     const row = requireRepository(c, ctx, input.repositoryName, mergedReference(c, ctx, input, target));
-    const { source, destination } = specifiers(input);
+    const { destination } = specifiers(input);
     const fastForward = option === 'FAST_FORWARD_MERGE';
     const detail = fastForward ? undefined : checkConflictDetailLevel(input.conflictDetailLevel);
     const strategy = fastForward ? undefined : checkConflictResolutionStrategy(input.conflictResolutionStrategy);
     const author = identity(ctx.principal, input.authorName, input.email);
     const commitMessage = checkMessage(input.commitMessage);
     checkConflictResolution(input.conflictResolution as ConflictResolutionInput | undefined);
-    const git = gitRepository(c, row);
     return withRepositoryLock(row.id, async () => {
-      const sourceCommitId = await commitOf(c, row, git, source);
-      const destinationCommitId = await commitOf(c, row, git, destination);
+      const { git, sourceCommitId, destinationCommitId } = await commits(row, input);
       const branch = target ?? (await destinationBranch(row, git, destination));
       const ref = branchRef(branch);
       const oldCommitId = await git.refCommit(ref);
@@ -144,13 +142,12 @@ export function mergesHandlers(c: CodeCommitContext): Handlers {
     });
   }
 
-  /** The request's repository and resolved commits, for the operations that only look. */
-  async function inspect(input: { repositoryName?: string; sourceCommitSpecifier?: string; destinationCommitSpecifier?: string }, ctx: RequestContext) {
-    const row = requireRepository(c, ctx, input.repositoryName);
+  /** The commits a request's specifiers name, in its repository; `invalid` names the error for a specifier that is no commit. */
+  async function commits(row: RepositoryRow, input: { sourceCommitSpecifier?: string; destinationCommitSpecifier?: string }, invalid = { source: 'InvalidCommitException', destination: 'InvalidCommitException' }) {
     const { source, destination } = specifiers(input);
     const git = gitRepository(c, row);
-    const sourceCommitId = await commitOf(c, row, git, source);
-    const destinationCommitId = await commitOf(c, row, git, destination);
+    const sourceCommitId = await commitOf(c, row, git, source, invalid.source);
+    const destinationCommitId = await commitOf(c, row, git, destination, invalid.destination);
     return { git, sourceCommitId, destinationCommitId };
   }
 
@@ -164,10 +161,7 @@ export function mergesHandlers(c: CodeCommitContext): Handlers {
     const detail = checkConflictDetailLevel(input.conflictDetailLevel);
     const strategy = checkConflictResolutionStrategy(input.conflictResolutionStrategy);
     if (option === 'FAST_FORWARD_MERGE') throw new AwsError('InvalidMergeOptionException', 'Merge conflicts can only be described for the SQUASH_MERGE and THREE_WAY_MERGE options: a fast-forward merge has no conflicts.');
-    const { source, destination } = specifiers(input);
-    const git = gitRepository(c, row);
-    const sourceCommitId = await commitOf(c, row, git, source);
-    const destinationCommitId = await commitOf(c, row, git, destination);
+    const { git, sourceCommitId, destinationCommitId } = await commits(row, input);
     const analysis = await analyzeMerge(git, sourceCommitId, destinationCommitId, detail, strategy);
     return { analysis, scope: [sourceCommitId, destinationCommitId, option, detail, strategy].join(':') };
   }
@@ -191,13 +185,10 @@ export function mergesHandlers(c: CodeCommitContext): Handlers {
       if (option === 'FAST_FORWARD_MERGE') throw new AwsError('InvalidMergeOptionException', 'An unreferenced merge commit cannot be created with the FAST_FORWARD_MERGE option, which creates no merge commit.');
       const detail = checkConflictDetailLevel(input.conflictDetailLevel);
       const strategy = checkConflictResolutionStrategy(input.conflictResolutionStrategy);
-      const { source, destination } = specifiers(input);
       const author = identity(ctx.principal, input.authorName, input.email);
       const commitMessage = checkMessage(input.commitMessage);
       checkConflictResolution(input.conflictResolution as ConflictResolutionInput | undefined);
-      const git = gitRepository(c, row);
-      const sourceCommitId = await commitOf(c, row, git, source);
-      const destinationCommitId = await commitOf(c, row, git, destination);
+      const { git, sourceCommitId, destinationCommitId } = await commits(row, input);
       const result = await computeMerge({
         git, sourceCommitId, destinationCommitId, option, conflictDetailLevel: detail, conflictResolutionStrategy: strategy,
         conflictResolution: input.conflictResolution as ConflictResolutionInput | undefined,
@@ -229,7 +220,7 @@ export function mergesHandlers(c: CodeCommitContext): Handlers {
     async GetMergeOptions(input: CC.GetMergeOptionsInput, ctx: RequestContext): Promise<CC.GetMergeOptionsOutput> {
       checkConflictDetailLevel(input.conflictDetailLevel);
       checkConflictResolutionStrategy(input.conflictResolutionStrategy);
-      const { git, sourceCommitId, destinationCommitId } = await inspect(input, ctx);
+      const { git, sourceCommitId, destinationCommitId } = await commits(requireRepository(c, ctx, input.repositoryName), input);
       const { options, baseCommitId } = await mergeOptions(git, sourceCommitId, destinationCommitId, input.conflictDetailLevel, input.conflictResolutionStrategy);
       return { mergeOptions: options, sourceCommitId, destinationCommitId, baseCommitId };
     },
@@ -237,7 +228,7 @@ export function mergesHandlers(c: CodeCommitContext): Handlers {
     async GetMergeCommit(input: CC.GetMergeCommitInput, ctx: RequestContext): Promise<CC.GetMergeCommitOutput> {
       checkConflictDetailLevel(input.conflictDetailLevel);
       checkConflictResolutionStrategy(input.conflictResolutionStrategy);
-      const { git, sourceCommitId, destinationCommitId } = await inspect(input, ctx);
+      const { git, sourceCommitId, destinationCommitId } = await commits(requireRepository(c, ctx, input.repositoryName), input);
       const baseCommitId = await git.mergeBase(destinationCommitId, sourceCommitId);
       const output: CC.GetMergeCommitOutput = { sourceCommitId, destinationCommitId, baseCommitId };
       // The merge commit is the first commit on the destination's history that has the source as a
@@ -256,10 +247,7 @@ export function mergesHandlers(c: CodeCommitContext): Handlers {
       const detail = checkConflictDetailLevel(input.conflictDetailLevel);
       const strategy = checkConflictResolutionStrategy(input.conflictResolutionStrategy);
       const max = checkMax(input.maxConflictFiles, 'InvalidMaxConflictFilesException', 'conflict files') ?? DEFAULT_MAX_CONFLICT_FILES;
-      const { source, destination } = specifiers(input);
-      const git = gitRepository(c, row);
-      const sourceCommitId = await commitOf(c, row, git, source, 'InvalidSourceCommitSpecifierException');
-      const destinationCommitId = await commitOf(c, row, git, destination, 'InvalidDestinationCommitSpecifierException');
+      const { git, sourceCommitId, destinationCommitId } = await commits(row, input, { source: 'InvalidSourceCommitSpecifierException', destination: 'InvalidDestinationCommitSpecifierException' });
       const scope = [sourceCommitId, destinationCommitId, option, detail, strategy].join(':');
       if (option === 'FAST_FORWARD_MERGE') {
         decodeToken(input.nextToken, scope);
