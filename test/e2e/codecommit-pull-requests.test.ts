@@ -15,7 +15,10 @@ import {
   UpdatePullRequestStatusCommand, MergePullRequestByFastForwardCommand, MergePullRequestBySquashCommand, MergePullRequestByThreeWayCommand,
   type CreatePullRequestCommandInput, type PullRequest,
 } from '@aws-sdk/client-codecommit';
+import * as codecommitSdk from '@aws-sdk/client-codecommit';
 import type { AwsEvent } from '../../src/core/events.js';
+import { loadModel } from '../../src/protocol/model.js';
+import { Sampler, type SamplerOptions } from '../model-samples.js';
 import { startTestServer, failure, type TestServer } from '../helpers.js';
 import { GitRunner, rootUrl } from './codecommit-git-helpers.js';
 
@@ -406,5 +409,41 @@ describe('CodeCommit pull requests', () => {
         rmSync(dataDir, { recursive: true, force: true });
       }
     });
+  });
+
+  it('answers generated requests to every pull request operation without a server fault', async () => {
+    const tips = await repository('swept', ['topic']);
+    const pr = await open('swept', 'topic');
+    const existing: Record<string, unknown> = {
+      repositoryName: 'swept', pullRequestId: pr.pullRequestId, revisionId: pr.revisionId, sourceCommitId: tips.topic,
+      targets: [{ repositoryName: 'swept', sourceReference: 'topic', destinationReference: 'main' }],
+    };
+    const operations = [
+      'CreatePullRequest', 'GetPullRequest', 'ListPullRequests', 'DescribePullRequestEvents', 'UpdatePullRequestTitle', 'UpdatePullRequestDescription',
+      'UpdatePullRequestStatus', 'MergePullRequestByFastForward', 'MergePullRequestBySquash', 'MergePullRequestByThreeWay', 'GetPullRequestApprovalStates',
+      'UpdatePullRequestApprovalState', 'CreatePullRequestApprovalRule', 'UpdatePullRequestApprovalRuleContent', 'DeletePullRequestApprovalRule',
+      'EvaluatePullRequestApprovalRules', 'OverridePullRequestApprovalRules', 'GetPullRequestOverrideState',
+    ];
+    const model = loadModel('codecommit');
+    const client = new CodeCommitClient({ ...server.clientConfig, maxAttempts: 1 });
+    const variants: { sample: SamplerOptions; existing: boolean }[] = [{ sample: {}, existing: false }, { sample: { empty: true }, existing: false }, { sample: { withinBounds: true }, existing: true }];
+    const faults: string[] = [];
+    for (const variant of variants) {
+      const sampler = new Sampler(model, variant.sample);
+      for (const name of operations) {
+        const op = model.operations.get(name)!;
+        const input = sampler.value(op.input!, 0, 'body') as Record<string, unknown>;
+        if (variant.existing) for (const [member, value] of Object.entries(existing)) if (op.input!.members?.[member]) input[member] = value;
+        const Command = (codecommitSdk as unknown as Record<string, new (input: unknown) => Parameters<CodeCommitClient['send']>[0]>)[`${name}Command`];
+        try {
+          await client.send(new Command(input));
+        } catch (err) {
+          const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+          if (status === undefined || status >= 500) faults.push(`${name} ${JSON.stringify(variant)}: ${status} ${(err as Error).name} ${(err as Error).message.slice(0, 200)}`);
+        }
+      }
+    }
+    client.destroy();
+    expect(faults).toEqual([]);
   });
 });
