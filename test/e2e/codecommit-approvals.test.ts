@@ -12,7 +12,8 @@ import {
   DescribePullRequestEventsCommand, CreateApprovalRuleTemplateCommand, AssociateApprovalRuleTemplateWithRepositoryCommand,
   UpdatePullRequestStatusCommand, type PullRequest,
 } from '@aws-sdk/client-codecommit';
-import { IAMClient, CreateUserCommand, CreateAccessKeyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import { IAMClient, CreateUserCommand, CreateAccessKeyCommand, PutUserPolicyCommand, CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { STSClient, AssumeRoleCommand } from '@aws-sdk/client-sts';
 import type { AwsEvent } from '../../src/core/events.js';
 import { startTestServer, failure, type TestServer } from '../helpers.js';
 
@@ -195,6 +196,37 @@ describe('CodeCommit pull request approvals', () => {
     expect((await root.send(new GetPullRequestApprovalStatesCommand({ pullRequestId: id, revisionId: moved.revisionId }))).approvals).toEqual([]);
     const history = (await root.send(new DescribePullRequestEventsCommand({ pullRequestId: id }))).pullRequestEvents!;
     expect(history.map((e) => e.pullRequestEventType)).toEqual(['PULL_REQUEST_CREATED', 'PULL_REQUEST_APPROVAL_STATE_CHANGED']);
+    await root.send(new UpdatePullRequestStatusCommand({ pullRequestId: id, pullRequestStatus: 'CLOSED' }));
+  });
+
+  it('counts assumed-role sessions through ARN wildcards and role ARNs, and CodeCommitApprovers only with a wildcard', async () => {
+    const iam = new IAMClient(server.clientConfig);
+    const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }] };
+    await iam.send(new CreateRoleCommand({ RoleName: 'CodeCommitReview', AssumeRolePolicyDocument: JSON.stringify(trust) }));
+    await iam.send(new PutRolePolicyCommand({ RoleName: 'CodeCommitReview', PolicyName: 'cc', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [ALLOW_ALL] }) }));
+    const session = (await new STSClient(server.clientConfig).send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/CodeCommitReview`, RoleSessionName: 'Mary_Major' }))).Credentials!;
+    const reviewer = new CodeCommitClient({ ...server.clientConfig, credentials: { accessKeyId: session.AccessKeyId!, secretAccessKey: session.SecretAccessKey!, sessionToken: session.SessionToken } });
+
+    const pr = await pullRequest('role-reviewed');
+    const id = pr.pullRequestId!;
+    const rules: [string, string[]][] = [
+      ['session-wildcard', [`arn:aws:sts::${ACCOUNT}:assumed-role/CodeCommitReview/*`]],
+      ['role-arn', [`arn:aws:iam::${ACCOUNT}:role/CodeCommitReview`]],
+      ['by-name', [`CodeCommitApprovers:${ACCOUNT}:Mary_Major`]],
+      ['by-name-wildcard', [`CodeCommitApprovers:${ACCOUNT}:*Mary_Major`]],
+      ['other-role', [`arn:aws:sts::${ACCOUNT}:assumed-role/Other/*`]],
+    ];
+    for (const [name, pool] of rules) {
+      await root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: name, approvalRuleContent: rule(1, pool) }));
+    }
+    await reviewer.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: pr.revisionId, approvalState: 'APPROVE' }));
+    expect((await root.send(new GetPullRequestApprovalStatesCommand({ pullRequestId: id, revisionId: pr.revisionId }))).approvals).toEqual([
+      { userArn: `arn:aws:sts::${ACCOUNT}:assumed-role/CodeCommitReview/Mary_Major`, approvalState: 'APPROVE' },
+    ]);
+    expect(await evaluate(pr)).toEqual({
+      approved: false, overridden: false,
+      approvalRulesSatisfied: ['session-wildcard', 'role-arn', 'by-name-wildcard'], approvalRulesNotSatisfied: ['by-name', 'other-role'],
+    });
     await root.send(new UpdatePullRequestStatusCommand({ pullRequestId: id, pullRequestStatus: 'CLOSED' }));
   });
 

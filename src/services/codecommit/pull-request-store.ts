@@ -158,7 +158,7 @@ export class PullRequestStore {
          AND (@type IS NULL OR event_type = @type) AND (@actor IS NULL OR actor_arn = @actor) AND seq > @after ORDER BY seq`,
       ),
       rules: db.prepare<Key, ApprovalRuleRow>(
-        'SELECT * FROM codecommit_pr_approval_rules WHERE account = ? AND region = ? AND pull_request_id = ? ORDER BY created_at, rule_id',
+        'SELECT * FROM codecommit_pr_approval_rules WHERE account = ? AND region = ? AND pull_request_id = ? ORDER BY created_at, rowid',
       ),
       rule: db.prepare<[string, string, string, string], ApprovalRuleRow>(
         'SELECT * FROM codecommit_pr_approval_rules WHERE account = ? AND region = ? AND pull_request_id = ? AND name = ?',
