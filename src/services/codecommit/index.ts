@@ -4,7 +4,38 @@
  * assumed roles, publishing AWS's events for every change.
  *
  * Gaps against AWS:
- * - (filled in as the areas land)
+ * - Git is served over HTTP only (no SSH). The aws CLI's `codecommit credential-helper` signs only
+ *   for `*.amazonaws.com` hosts: use `http://git-codecommit.<region>.amazonaws.com.localhost:4566`
+ *   (curl resolves `*.localhost` to loopback) or `--ignore-host-check`; `credential.UseHttpPath` is
+ *   required either way. HTTPS Git credentials (IAM service-specific credentials) work on any host.
+ * - A push with any denied reference is refused whole (AWS's exact denial wording is undocumented;
+ *   ours names the action, resource and reference). Signed pushes and push options are refused.
+ *   No 2 GB blob limit or total push size limit. The 4,000-references-per-push quota is enforced.
+ * - Reference events cover `refs/heads/*` and `refs/tags/*`; an annotated tag's event carries the
+ *   tag object id. lastModifiedDate changes with metadata updates, not with pushes.
+ * - The repository's KMS key is checked at CreateRepository/UpdateRepositoryEncryptionKey; Git data
+ *   is not encrypted with it, and disabling the key later does not block access.
+ * - CreateRepository's initial code from an S3 zip is reachable only through the service api
+ *   (CloudFormation's `Code`): the CodeCommit API has no such member. Zip files are committed as
+ *   100644 (no executable bits, no symlinks).
+ * - Never raised: RepositoryLimitExceededException, TagPolicyException, the EncryptionKey*/
+ *   EncryptionIntegrity* exceptions on reads, ReactionLimitExceededException.
+ * - When `git push` deletes the default branch (the API refuses to), main, then master, then the
+ *   first branch by name becomes the default (AWS's behaviour is undocumented).
+ * - Repository triggers are validated, stored and fired on matching reference changes, but Drydock
+ *   has no SNS or Lambda yet: each firing is logged as a warning, and TestRepositoryTriggers reports
+ *   every destination as failed. Destinations are not checked for existence.
+ * - Commits without an author name use the caller's IAM user or session name (`root` for root
+ *   credentials) and an empty email; AWS does not document its default. Without a commit message
+ *   the message is empty. Empty folders are kept as `.gitkeep`.
+ * - GetFile/GetBlob refuse content above 6 MB (FileTooLargeException); ListFileCommitHistory does
+ *   not follow renames; GetDifferences pages default to 100 and a continuation token stops working
+ *   when the branch moves between pages.
+ * - Comment reactions support a fixed emoji set (thumbsup, thumbsdown, smile, laughing, confused,
+ *   heart, clap, tada, rocket, eyes); reactionsFromDeletedUsersCount is always 0.
+ * - Batch operations naming several repositories are denied whole when any one is denied.
+ * - `POST /_drydock/reset` removes the rows; bare repositories stay on disk, unreachable (a new
+ *   repository gets a new id).
  */
 import { loadModel } from '../../protocol/model.js';
 import type { ServiceDefinition } from '../../protocol/types.js';
