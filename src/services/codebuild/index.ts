@@ -9,6 +9,7 @@ import { loadModel } from '../../protocol/model.js';
 import type { ServiceDefinition } from '../../protocol/types.js';
 import type { CodeBuildContext } from './common.js';
 import { projectsHandlers } from './projects.js';
+import { reportsHandlers } from './reports.js';
 
 export const codebuild: ServiceDefinition = {
   name: 'codebuild',
@@ -16,6 +17,6 @@ export const codebuild: ServiceDefinition = {
   validationError: 'InvalidInputException',
   create(rt) {
     const c: CodeBuildContext = { rt };
-    return { handlers: { ...projectsHandlers(c) } };
+    return { handlers: { ...projectsHandlers(c), ...reportsHandlers(c) } };
   },
 };
