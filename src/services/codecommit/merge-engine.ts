@@ -305,6 +305,7 @@ function mergeOperation(conflict: Conflict, side: 'source' | 'destination', tree
   const has = (name: SideName) => conflict.objectTypes[name] !== undefined;
   if (!has('base')) return has(side) ? 'A' : undefined;
   if (!has(side)) return 'D';
+  if (!conflict.folder) return sameEntry(conflict.entries[side], conflict.entries.base) ? undefined : 'M';
   const signature = (name: SideName) =>
     [...trees[name]].filter(([path]) => under(path, conflict.path)).map(([path, e]) => `${path} ${e.mode} ${e.id}`).join('\n');
   return signature(side) === signature('base') ? undefined : 'M';
