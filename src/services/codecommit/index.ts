@@ -18,7 +18,7 @@
  * - CreateRepository's initial code from an S3 zip is reachable only through the service api
  *   (CloudFormation's `Code`): the CodeCommit API has no such member. Zip files are committed as
  *   100644 (no executable bits, no symlinks).
- * - Never raised: RepositoryLimitExceededException, TagPolicyException, the EncryptionKey*/
+ * - Never raised: RepositoryLimitExceededException, TagPolicyException, the EncryptionKey* and
  *   EncryptionIntegrity* exceptions on reads, ReactionLimitExceededException.
  * - When `git push` deletes the default branch (the API refuses to), main, then master, then the
  *   first branch by name becomes the default (AWS's behaviour is undocumented).
