@@ -254,25 +254,28 @@ export function pullRequestsHandlers(c: CodeCommitContext): Handlers {
   const consoleUrl = (row: PullRequestRow, name: string) =>
     `https://${row.region}.console.aws.amazon.com/codesuite/codecommit/repositories/${name}/pull-requests/${row.id}?region=${row.region}`;
 
+  /** The notificationBody texts of AWS's published example events, word for word. */
   function notificationBody(row: PullRequestRow, name: string, event: string, caller: string, extra: Record<string, unknown>): string {
-    const head = `A pull request event occurred in the following AWS CodeCommit repository: ${name}. User: ${caller}.`;
+    const repository = `A pull request event occurred in the following AWS CodeCommit repository: ${name}.`;
+    const head = `${repository} User: ${caller}.`;
     const tail = `For more information, go to the AWS CodeCommit console ${consoleUrl(row, name)}`;
     const branch = row.source_ref.replace(/^refs\/heads\//, '');
     switch (event) {
       case 'pullRequestCreated':
-        return `${head} Event: Created. The pull request was created with the following information: Pull Request ID as ${row.id} and title as ${row.title}. ${tail}`;
+        return `${head} Event: Created. The pull request was created with the following information: Pull Request ID as ${row.id} and title as ${row.title}. ${tail.replace(/\?region=.*$/, '')}`;
       case 'pullRequestSourceBranchUpdated':
-        return `${head} Event: Updated. The user updated the following pull request: ${row.id}. The pull request was updated with one or more commits to the source branch: ${branch}. ${tail}`;
+        return `${head} Event: Updated.  The user updated the following pull request: ${row.id}. The pull request was updated with one or more commits to the source branch: ${branch}. ${tail}`;
       case 'pullRequestStatusChanged':
-        return `${head} Event: Updated. The pull request status has been updated for pull request ${row.id}. The status is ${row.status === 'OPEN' ? 'open' : 'closed'}. ${tail}`;
+        return `${repository} ${caller} updated the following PullRequest ${row.id}. The pull request status has been updated. The status is ${row.status === 'OPEN' ? 'open' : 'closed'}. ${tail}`;
       case 'pullRequestMergeStatusUpdated':
-        return `${head} Event: Updated. The pull request merge status has been updated for pull request ${row.id}. The status is merged. ${tail}`;
+        return `${repository} ${caller} updated the following PullRequest ${row.id}. The pull request merge status has been updated. The status is merged. ${tail}`;
       case 'pullRequestApprovalRuleCreated':
         return `${head} Event: Updated. Pull request: ${row.id}. Additional information: An approval rule has been created with the following name: ${String(extra.approvalRuleName)}. ${tail}`;
       case 'pullRequestApprovalRuleUpdated':
         return `${head} Event: Updated. Pull request name: ${row.id}. The content of an approval rule has been updated for the pull request. The name of the updated rule is: ${String(extra.approvalRuleName)}. ${tail}`;
       case 'pullRequestApprovalRuleDeleted':
-        return `${head} Event: Updated. Pull request: ${row.id}. Additional information: An approval rule has been deleted: ${String(extra.approvalRuleName)} was deleted. ${tail}`;
+        // "Created" is what AWS's example event for a deletion says.
+        return `${head} Event: Created. Pull request: ${row.id}. Additional information: An approval rule has been deleted: ${String(extra.approvalRuleName)} was deleted. ${tail}`;
       case 'pullRequestApprovalRuleOverridden':
         return `${head} Event: Updated. Pull request name: ${row.id}. Additional information: An override event has occurred for the approval rules for this pull request. Override status: ${String(extra.overrideStatus)}. ${tail}`;
       default:
