@@ -32,6 +32,17 @@ export interface BuildRun {
   log(line: string): void;
   /** True once StopBuild or a timeout asked the build to end. */
   readonly stopping: boolean;
+  /**
+   * The build's environment as the commands left it (built-in, project and buildspec variables plus
+   * what the commands exported), for artifact names computed after the build (uploadArtifacts).
+   */
+  env?: Record<string, string>;
+  /**
+   * Expands a buildspec artifact `name` as the Shell Command Language does (`$(date +%F)`,
+   * `${VAR}`), in the build's shell session. Without it uploadArtifacts expands `$VAR` and `${VAR}`
+   * from `env` only.
+   */
+  expand?(text: string): Promise<string>;
 }
 
 // ---- buildspec.ts ----------------------------------------------------------------------------
