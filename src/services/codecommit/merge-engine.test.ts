@@ -89,11 +89,13 @@ describe('merge engine', () => {
     expect(made?.message).toBe('merge it');
   });
 
-  it('never fails on an empty or malformed author: git gets a usable identity', async () => {
+  it('never fails on an empty or malformed author or a NUL in the message: git gets what it can store', async () => {
     const destination = await commit(base, { 'b.txt': 'b4\n' });
     const source = await commit(base, { 'y.txt': 'y\n' });
     const byEmail = await merge(source, destination, { author: { name: '', email: 'me@example.com' } });
     expect((await git.commit(byEmail.commitId))?.author).toMatchObject({ name: 'me@example.com', email: 'me@example.com' });
+    const nul = await merge(source, destination, { commitMessage: 'a\0b' });
+    expect((await git.commit(nul.commitId))?.message).toBe('ab');
     const anonymous = await merge(source, destination, { author: undefined });
     expect((await git.commit(anonymous.commitId))?.author).toMatchObject({ name: 'AWS CodeCommit', email: '' });
   });

@@ -686,7 +686,8 @@ export async function computeMerge(req: MergeRequest): Promise<MergeResult> {
   };
   const args = ['commit-tree', treeId, '-p', destinationCommitId];
   if (option === 'THREE_WAY_MERGE') args.push('-p', sourceCommitId);
-  const commitId = (await git.run(args, { env, input: req.commitMessage ?? '' })).stdout.toString('utf8').trim();
+  // A git commit message cannot hold NUL bytes (commit-tree refuses them), so they are dropped.
+  const commitId = (await git.run(args, { env, input: (req.commitMessage ?? '').replace(/\0/g, '') })).stdout.toString('utf8').trim();
   return { commitId, treeId, baseCommitId: analysis.baseCommitId };
 }
 
