@@ -17,6 +17,7 @@ import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
 import { S3Client, CreateBucketCommand, PutObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { startTestServer, failure, type TestServer } from '../helpers.js';
 import { ProjectStore } from '../../src/services/codebuild/project-store.js';
+import { signedRequest } from './raw-request.js';
 
 let server: TestServer;
 let cb: CodeBuildClient;
@@ -187,6 +188,35 @@ describe('CreateProject', () => {
     })));
     expect(s3Project.project!.artifacts).toEqual({ type: 'S3', location: 'out-bucket', namespaceType: 'NONE', name: 'from-s3', packaging: 'NONE', encryptionDisabled: false });
     expect(s3Project.project!.cache).toEqual({ type: 'S3', location: 'cache-bucket/app' });
+  });
+
+  it('records sources on external Git hosts (builds from them cannot reach the host offline)', async () => {
+    const { project } = await cb.send(new CreateProjectCommand(minimal('from-github', {
+      source: { type: 'GITHUB', location: 'https://github.com/owner/repo.git', reportBuildStatus: true, auth: { type: 'CODECONNECTIONS', resource: `arn:aws:codeconnections:${REGION}:${ACCOUNT}:connection/x` } },
+    })));
+    expect(project!.source).toEqual({
+      type: 'GITHUB', location: 'https://github.com/owner/repo.git', reportBuildStatus: true, insecureSsl: false,
+      auth: { type: 'CODECONNECTIONS', resource: `arn:aws:codeconnections:${REGION}:${ACCOUNT}:connection/x` },
+    });
+    await expectInvalid(cb.send(new CreateProjectCommand(minimal('github-no-url', { source: { type: 'GITHUB', location: 'github.com/owner/repo' } }))), 'is not an HTTPS clone URL');
+  });
+
+  it('rejects null entries in lists with InvalidInputException', async () => {
+    for (const [target, body] of [
+      ['CreateProject', { ...minimal('with-null'), secondarySources: [null] }],
+      ['CreateProject', { ...minimal('with-null'), tags: [null] }],
+      ['BatchGetProjects', { names: ['defaults', null] }],
+    ] as const) {
+      const res = await signedRequest(server.url, {
+        method: 'POST', path: '/', service: 'codebuild', region: REGION, accessKeyId: 'test', secretAccessKey: 'test',
+        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `CodeBuild_20161006.${target}` },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(400);
+      expect(res.code).toBe('InvalidInputException');
+      expect(res.message).toContain('must not contain null entries');
+    }
+    expect(await get('with-null')).toBeUndefined();
   });
 
   it('answers ResourceAlreadyExistsException for a second project with the same name, leaving the first untouched', async () => {
@@ -424,6 +454,15 @@ describe('InvalidateProjectCache', () => {
     await cb.send(new InvalidateProjectCacheCommand({ projectName: 'no-bucket-cache' }));
   });
 
+  it('goes with its project when the project is deleted', async () => {
+    await cb.send(new CreateProjectCommand(minimal('cache-owner', { cache: { type: 'LOCAL', modes: ['LOCAL_SOURCE_CACHE'] } })));
+    const dir = join(server.dataDir, 'codebuild', 'cache', ACCOUNT, REGION, 'cache-owner');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'f'), 'cached');
+    await cb.send(new DeleteProjectCommand({ name: 'cache-owner' }));
+    expect(existsSync(dir)).toBe(false);
+  });
+
   it('answers ResourceNotFoundException for an unknown project', async () => {
     await expectInvalid(cb.send(new InvalidateProjectCacheCommand({ projectName: 'ghost' })), 'Project cannot be found', 'ResourceNotFoundException');
     await expectInvalid(cb.send(new InvalidateProjectCacheCommand({ projectName: '' })), 'Member must have length greater than or equal to 1');
@@ -454,6 +493,25 @@ describe('UpdateProjectVisibility', () => {
     await expectInvalid(cb.send(new UpdateProjectVisibilityCommand({ projectArn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/still-private`, projectVisibility: 'PUBLIC_READ', resourceAccessRole: ec2RoleArn })),
       'CodeBuild is not authorized to perform: sts:AssumeRole');
     expect((await get('still-private'))!.projectVisibility).toBe('PRIVATE');
+  });
+});
+
+describe('durability', () => {
+  it('keeps projects across a restart', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'codebuild-restart-'));
+    try {
+      let other = await startTestServer({ dataDir });
+      const iam = new IAMClient(other.clientConfig);
+      const role = (await iam.send(new CreateRoleCommand({ RoleName: 'cb', AssumeRolePolicyDocument: trust('codebuild.amazonaws.com') }))).Role!.Arn!;
+      const { project } = await new CodeBuildClient(other.clientConfig).send(new CreateProjectCommand({ ...minimal('survivor'), serviceRole: role, tags: [{ key: 'k', value: 'v' }] }));
+      await other.stop();
+      other = await startTestServer({ dataDir });
+      const after = await new CodeBuildClient(other.clientConfig).send(new BatchGetProjectsCommand({ names: ['survivor'] }));
+      expect(after.projects).toEqual([project]);
+      await other.stop();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

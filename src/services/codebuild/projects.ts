@@ -36,6 +36,13 @@ export const projectArn = (scope: Scope, name: string): string => arn('codebuild
 const invalid = (message: string) => new AwsError('InvalidInputException', `Invalid input: ${message}`);
 const projectNotFound = (what: string) => new AwsError('ResourceNotFoundException', `Project cannot be found: ${what}`);
 
+/** A list's entries; JSON nulls inside a list reach handlers as holes, which AWS rejects. */
+function present<T>(list: readonly (T | undefined)[] | undefined, what: string): T[] {
+  const entries = list ?? [];
+  if (entries.some((entry) => entry === undefined)) throw invalid(`${what} must not contain null entries`);
+  return entries as T[];
+}
+
 /** The full Project for a stored name: what CreateProject/UpdateProject validate and fill in. */
 type ProjectFields = Omit<CB.CreateProjectInput, 'name'>;
 
@@ -160,7 +167,7 @@ export function projectsHandlers(c: CodeBuildContext): Handlers {
       throw invalid(`fleet ${env.fleet.fleetArn} does not exist`);
     }
     const names = new Set<string>();
-    const variables = (env.environmentVariables ?? []).map((v) => {
+    const variables = present(env.environmentVariables, 'environmentVariables').map((v) => {
       const name = v.name!;
       if (name.startsWith('CODEBUILD_')) throw invalid('No user environment variables can start with CODEBUILD_');
       if (names.has(name)) throw invalid(`environment variable ${name} is specified more than once`);
@@ -192,7 +199,7 @@ export function projectsHandlers(c: CodeBuildContext): Handlers {
       if (!BUCKET.test(cache.location.split('/')[0])) throw invalid(`cache location ${cache.location} must be <bucket-name> or <bucket-name>/<prefix>`);
       return { type: 'S3', location: cache.location, ...(cache.cacheNamespace !== undefined ? { cacheNamespace: cache.cacheNamespace } : {}) };
     }
-    const modes = cache.modes ?? [];
+    const modes = present(cache.modes, 'cache modes');
     if (modes.length === 0) throw invalid('at least one cache mode must be specified for cache type LOCAL');
     if (new Set(modes).size !== modes.length) throw invalid('cache modes must be unique');
     return { type: 'LOCAL', modes };
@@ -212,7 +219,7 @@ export function projectsHandlers(c: CodeBuildContext): Handlers {
 
   function checkTags(tags: CB.Tag[]): CB.Tag[] {
     const keys = new Set<string>();
-    return tags.map((tag) => {
+    return present(tags, 'tags').map((tag) => {
       if (tag.key === undefined) throw invalid('every tag must have a key');
       if (tag.key.toLowerCase().startsWith('aws:')) throw invalid(`tag keys starting with aws: are reserved (${tag.key})`);
       if (keys.has(tag.key)) throw invalid(`duplicate tag key ${tag.key}`);
@@ -228,17 +235,17 @@ export function projectsHandlers(c: CodeBuildContext): Handlers {
     if ((source.type === 'CODEPIPELINE') !== (artifacts.type === 'CODEPIPELINE')) {
       throw invalid('when using CodePipeline both sourceType, and artifactType must be set to: CODEPIPELINE');
     }
-    const secondarySources = (fields.secondarySources ?? []).map((s) => normalizeSource(ctx, s, true));
+    const secondarySources = present(fields.secondarySources, 'secondarySources').map((s) => normalizeSource(ctx, s, true));
     const sourceIds = new Set<string>();
     for (const s of secondarySources) {
       if (sourceIds.has(s.sourceIdentifier!)) throw invalid(`duplicate sourceIdentifier ${s.sourceIdentifier} in secondarySources`);
       sourceIds.add(s.sourceIdentifier!);
     }
-    const secondarySourceVersions = (fields.secondarySourceVersions ?? []).map((v) => {
+    const secondarySourceVersions = present(fields.secondarySourceVersions, 'secondarySourceVersions').map((v) => {
       if (!sourceIds.has(v.sourceIdentifier!)) throw invalid(`secondarySourceVersions names sourceIdentifier ${v.sourceIdentifier}, which no secondary source has`);
       return { sourceIdentifier: v.sourceIdentifier, sourceVersion: v.sourceVersion };
     });
-    const secondaryArtifacts = (fields.secondaryArtifacts ?? []).map((a) => normalizeArtifacts(a, name, true));
+    const secondaryArtifacts = present(fields.secondaryArtifacts, 'secondaryArtifacts').map((a) => normalizeArtifacts(a, name, true));
     const artifactIds = new Set<string>();
     for (const a of secondaryArtifacts) {
       if (artifactIds.has(a.artifactIdentifier!)) throw invalid(`duplicate artifactIdentifier ${a.artifactIdentifier} in secondaryArtifacts`);
@@ -249,7 +256,7 @@ export function projectsHandlers(c: CodeBuildContext): Handlers {
     if (cache.type === 'LOCAL' && LAMBDA_ENVIRONMENTS.has(environment.type!)) throw invalid('LOCAL cache is not supported for Lambda compute');
     const logsConfig = normalizeLogs(fields.logsConfig);
     const tags = checkTags(fields.tags ?? []);
-    for (const location of fields.fileSystemLocations ?? []) {
+    for (const location of present(fields.fileSystemLocations, 'fileSystemLocations')) {
       if (location.identifier === undefined || !IDENTIFIER.test(location.identifier)) {
         throw invalid('identifier must contain only alphanumeric characters and underscores and be less than 128 characters in length');
       }
@@ -375,6 +382,9 @@ export function projectsHandlers(c: CodeBuildContext): Handlers {
           store.remove(scope, row.name);
           store.deleteResourcePolicy(scope, row.arn);
         });
+        // A LOCAL cache lives on AWS's build hosts and is gone with the project; a new project of
+        // the same name must not inherit it.
+        rmSync(localCacheDir(c.rt.dataDir, scope, row.name), { recursive: true, force: true });
       }
       return {};
     },
@@ -383,7 +393,7 @@ export function projectsHandlers(c: CodeBuildContext): Handlers {
       const scope = scopeOf(ctx);
       const projects: CB.Project[] = [];
       const projectsNotFound: string[] = [];
-      for (const nameOrArn of input.names!) {
+      for (const nameOrArn of present(input.names, 'names')) {
         const project = store.getProject(scope, nameOrArn);
         if (project) projects.push(project);
         else projectsNotFound.push(nameOrArn);
