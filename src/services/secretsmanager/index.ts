@@ -21,12 +21,16 @@ import { loadModel } from '../../protocol/model.js';
 import type { ServiceDefinition } from '../../protocol/types.js';
 import { SecretsStore } from './store.js';
 import { createHandlers } from './handlers.js';
+import { createSecretsManagerApi } from './api.js';
+
+export type { SecretsManagerApi, SecretValue } from './api.js';
 
 export const secretsmanager: ServiceDefinition = {
   name: 'secretsmanager',
   model: loadModel('secretsmanager'),
   validationError: 'ValidationException',
   create(rt) {
-    return { handlers: createHandlers(new SecretsStore(rt.store), rt) };
+    const handlers = createHandlers(new SecretsStore(rt.store), rt);
+    return { handlers, api: createSecretsManagerApi(handlers, rt) };
   },
 };

@@ -27,12 +27,16 @@ import { loadModel } from '../../protocol/model.js';
 import type { ServiceDefinition } from '../../protocol/types.js';
 import { SsmStore } from './store.js';
 import { createHandlers } from './handlers.js';
+import { createSsmApi } from './api.js';
+
+export type { SsmApi, SsmParameterValue } from './api.js';
 
 export const ssm: ServiceDefinition = {
   name: 'ssm',
   model: loadModel('ssm'),
   validationError: 'ValidationException',
   create(rt) {
-    return { handlers: createHandlers(new SsmStore(rt.store), rt) };
+    const handlers = createHandlers(new SsmStore(rt.store), rt);
+    return { handlers, api: createSsmApi(handlers, rt) };
   },
 };
