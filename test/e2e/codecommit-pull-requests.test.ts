@@ -122,8 +122,12 @@ describe('CodeCommit pull requests', () => {
       const again = await open('prs', 'feature', { description: 'Adds feature.txt', clientRequestToken: 'token-1' });
       expect(again).toEqual(pr);
       await expectError(open('prs', 'feature', { description: 'something else', clientRequestToken: 'token-1' }), 'IdempotencyParameterMismatchException');
+      // Simultaneous retries with one token create one pull request.
+      const racing = await Promise.all([1, 2, 3].map(() => open('prs', 'other', { title: 'raced', clientRequestToken: 'token-race' })));
+      expect(new Set(racing.map((r) => r.pullRequestId)).size).toBe(1);
+      await cc.send(new UpdatePullRequestStatusCommand({ pullRequestId: racing[0].pullRequestId, pullRequestStatus: 'CLOSED' }));
       const next = await open('prs', 'other');
-      expect(Number(next.pullRequestId)).toBe(Number(pr.pullRequestId) + 1);
+      expect(Number(next.pullRequestId)).toBe(Number(racing[0].pullRequestId) + 1);
       // The destination defaults to the repository's default branch.
       const defaulted = await cc.send(new CreatePullRequestCommand({ title: 'default destination', targets: [{ repositoryName: 'prs', sourceReference: 'refs/heads/other' }] }));
       expect(defaulted.pullRequest!.pullRequestTargets![0].destinationReference).toBe('refs/heads/main');
@@ -172,18 +176,19 @@ describe('CodeCommit pull requests', () => {
 
     it('lists newest first by status and author, page by page', async () => {
       const all = (await cc.send(new ListPullRequestsCommand({ repositoryName: 'prs' }))).pullRequestIds!;
-      expect(all.length).toBe(4);
+      expect(all.length).toBe(5);
       expect(all.map(Number)).toEqual([...all.map(Number)].sort((a, b) => b - a));
       const openIds = (await cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', pullRequestStatus: 'OPEN' }))).pullRequestIds!;
       const closedIds = (await cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', pullRequestStatus: 'CLOSED' }))).pullRequestIds!;
       expect(openIds.length).toBe(2);
-      expect(closedIds.length).toBe(2);
+      expect(closedIds.length).toBe(3);
       expect((await cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', authorArn: ROOT }))).pullRequestIds).toEqual(all);
 
       const first = await cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', maxResults: 3 }));
       expect(first.pullRequestIds).toEqual(all.slice(0, 3));
       const second = await cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', maxResults: 3, nextToken: first.nextToken }));
       expect(second.pullRequestIds).toEqual(all.slice(3));
+      expect(second.pullRequestIds).toHaveLength(2);
       expect(second.nextToken).toBeUndefined();
 
       await expectError(cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', maxResults: 0 })), 'InvalidMaxResultsException');

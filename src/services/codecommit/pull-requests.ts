@@ -553,15 +553,16 @@ export function pullRequestsHandlers(c: CodeCommitContext): Handlers {
         throw new AwsError('InvalidClientRequestTokenException', 'The client request token is not valid. Either the token is not in a valid format, or the token has been used in a previous request and cannot be reused.');
       }
       const fingerprint = JSON.stringify([title, description ?? null, repo.id, sourceRef, destinationRef]);
-      if (token) {
-        const earlier = prs.pullRequestByToken(scopeOf(ctx), token);
-        if (earlier) {
-          if (earlier.request_fingerprint !== fingerprint) {
-            throw new AwsError('IdempotencyParameterMismatchException', `The client request token is not valid because it has already been used with different parameters: ${token}`);
-          }
-          return { pullRequest: render(earlier) };
+      /** The pull request this token already created with these parameters (a retry), if any. */
+      const earlier = (): PullRequestRow | undefined => {
+        const found = token ? prs.pullRequestByToken(scopeOf(ctx), token) : undefined;
+        if (found && found.request_fingerprint !== fingerprint) {
+          throw new AwsError('IdempotencyParameterMismatchException', `The client request token is not valid because it has already been used with different parameters: ${token}`);
         }
-      }
+        return found;
+      };
+      const retried = earlier();
+      if (retried) return { pullRequest: render(retried) };
 
       const git = gitRepository(c, repo);
       const source = await git.refCommit(sourceRef);
@@ -583,9 +584,9 @@ export function pullRequestsHandlers(c: CodeCommitContext): Handlers {
         });
 
       const created = prs.tx(() => {
-        if (token && prs.pullRequestByToken(scopeOf(ctx), token)) {
-          throw new AwsError('IdempotencyParameterMismatchException', `The client request token is already in use: ${token}`);
-        }
+        // A concurrent retry with the same token may have created it while git ran.
+        const concurrent = earlier();
+        if (concurrent) return { row: concurrent, fresh: false };
         if (prs.countOpenPullRequests(repo.id) >= MAX_OPEN_PULL_REQUESTS) {
           throw new AwsError('MaximumOpenPullRequestsExceededException', `You cannot create the pull request because the repository has too many open pull requests. The maximum number of open pull requests for a repository is ${MAX_OPEN_PULL_REQUESTS}.`);
         }
@@ -608,10 +609,10 @@ export function pullRequestsHandlers(c: CodeCommitContext): Handlers {
         addEvent(row, 'PULL_REQUEST_CREATED', author, {
           pullRequestCreatedEventMetadata: { repositoryName: repo.name, sourceCommitId: source, destinationCommitId: destination, mergeBase: mergeBase ?? undefined },
         });
-        return row;
+        return { row, fresh: true };
       });
-      publish(created, repo, 'pullRequestCreated', author);
-      return { pullRequest: render(created) };
+      if (created.fresh) publish(created.row, repo, 'pullRequestCreated', author);
+      return { pullRequest: render(created.row) };
     },
 
     async GetPullRequest(input: CC.GetPullRequestInput, ctx: RequestContext): Promise<CC.GetPullRequestOutput> {
