@@ -25,13 +25,15 @@ describe('test report parsers', () => {
     expect(cases).toEqual([{ testSuiteName: 's', prefix: 'A', name: 'b', status: 'SUCCEEDED', durationInNanoSeconds: 2e9, message: undefined }]);
   });
 
-  it('NUnit 2: nested suites, Ignored as SKIPPED, failure message and stack trace', () => {
+  it('NUnit 2: nested suites, full names, Ignored as SKIPPED, NotRunnable as ERROR, failure message and stack trace', () => {
     const cases = parseTestReport('NUNITXML', fixture('nunit2.xml'));
     expect(cases.map((c) => [c.testSuiteName, c.prefix, c.name, c.status, c.durationInNanoSeconds])).toEqual([
-      ['CartTests', 'Shop.CartTests', 'AddsItem', 'SUCCEEDED', 21_000_000],
-      ['CartTests', 'Shop.CartTests', 'RemovesItem', 'FAILED', 45_000_000],
-      ['CartTests', 'Shop.CartTests', 'Discounts', 'SKIPPED', 0],
+      ['CartTests', 'Shop.CartTests', 'Shop.CartTests.AddsItem', 'SUCCEEDED', 21_000_000],
+      ['CartTests', 'Shop.CartTests', 'Shop.CartTests.RemovesItem', 'FAILED', 45_000_000],
+      ['CartTests', 'Shop.CartTests', 'Shop.CartTests.Discounts', 'SKIPPED', 0],
+      ['CartTests', 'Shop.CartTests', 'Shop.CartTests.AppliesCoupon', 'ERROR', 0],
     ]);
+    expect(cases[3].message).toBe('No arguments were provided');
     expect(cases[1].message).toMatch(/Expected: 0\s+But was:\s+1[\s\S]*CartTests.cs:line 21/);
     expect(cases[2].message).toBe('not ready');
   });
@@ -39,10 +41,10 @@ describe('test report parsers', () => {
   it('NUnit 3: Failed with label Error is ERROR', () => {
     const cases = parseTestReport('NUNIT3XML', fixture('nunit3.xml'));
     expect(cases.map((c) => [c.prefix, c.name, c.status])).toEqual([
-      ['Bank.AccountTests', 'Deposit', 'SUCCEEDED'],
-      ['Bank.AccountTests', 'Withdraw', 'FAILED'],
-      ['Bank.AccountTests', 'Transfer', 'ERROR'],
-      ['Bank.AccountTests', 'Interest', 'SKIPPED'],
+      ['Bank.AccountTests', 'Bank.AccountTests.Deposit', 'SUCCEEDED'],
+      ['Bank.AccountTests', 'Bank.AccountTests.Withdraw', 'FAILED'],
+      ['Bank.AccountTests', 'Bank.AccountTests.Transfer', 'ERROR'],
+      ['Bank.AccountTests', 'Bank.AccountTests.Interest', 'SKIPPED'],
     ]);
     expect(cases[0].durationInNanoSeconds).toBe(12_000_000);
     expect(cases[2].message).toContain('NullReferenceException');

@@ -205,21 +205,23 @@ function parseNUnit2(content: string): ParsedTestCase[] {
         const dot = full.lastIndexOf('.');
         const result = (attr(tc, 'result') ?? '').toLowerCase();
         const executed = (attr(tc, 'executed') ?? 'True').toLowerCase() === 'true';
-        const status: TestStatus = !executed || ['ignored', 'skipped', 'notrunnable'].includes(result)
-          ? 'SKIPPED'
-          : result === 'success'
-            ? 'SUCCEEDED'
-            : result === 'failure'
-              ? 'FAILED'
-              : result === 'error' || result === 'cancelled'
-                ? 'ERROR'
+        // A test NUnit could not run (NotRunnable: bad arguments, invalid signature) is an ERROR, as CodeBuild reports it.
+        const status: TestStatus = result === 'notrunnable' || result === 'error' || result === 'cancelled'
+          ? 'ERROR'
+          : !executed || result === 'ignored' || result === 'skipped'
+            ? 'SKIPPED'
+            : result === 'success'
+              ? 'SUCCEEDED'
+              : result === 'failure'
+                ? 'FAILED'
                 : 'UNKNOWN';
         const failure = child(tc, 'failure');
         const reason = child(tc, 'reason');
         cases.push({
           testSuiteName: name ?? suiteName,
+          // CodeBuild names NUnit cases by their full name and prefixes them with the fixture.
           prefix: dot > 0 ? full.slice(0, dot) : (name ?? ''),
-          name: dot > 0 ? full.slice(dot + 1) : full,
+          name: full,
           status,
           durationInNanoSeconds: secondsToNanos(attr(tc, 'time')),
           message: joinMessage(text(failure, 'message') ?? text(reason, 'message'), text(failure, 'stack-trace')),
@@ -251,7 +253,7 @@ function parseNUnit3(content: string): ParsedTestCase[] {
     return {
       testSuiteName: className || undefined,
       prefix: className,
-      name,
+      name: full,
       status,
       durationInNanoSeconds: secondsToNanos(attr(tc, 'duration')),
       message: joinMessage(text(failure, 'message') ?? text(reason, 'message'), text(failure, 'stack-trace')),

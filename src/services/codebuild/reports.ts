@@ -51,15 +51,16 @@ export function normalizeExportConfig(config: CB.ReportExportConfig | undefined)
   if (!s3?.bucket) throw invalid('Invalid export config: s3Destination.bucket is required when exportConfigType is S3');
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(s3.bucket)) throw invalid(`Invalid export config: ${s3.bucket} is not a valid S3 bucket name`);
   if (s3.encryptionDisabled && s3.encryptionKey) throw invalid('Invalid export config: encryptionKey cannot be set when encryptionDisabled is true');
+  // Echoed as given (an empty path stays ""), as AWS returns it; the collector reads absent packaging as NONE.
   return {
     exportConfigType: 'S3',
     s3Destination: {
       bucket: s3.bucket,
-      ...(s3.bucketOwner ? { bucketOwner: s3.bucketOwner } : {}),
-      ...(s3.path ? { path: s3.path } : {}),
-      packaging: s3.packaging ?? 'NONE',
-      ...(s3.encryptionKey ? { encryptionKey: s3.encryptionKey } : {}),
-      encryptionDisabled: s3.encryptionDisabled ?? false,
+      ...(s3.bucketOwner !== undefined ? { bucketOwner: s3.bucketOwner } : {}),
+      ...(s3.path !== undefined ? { path: s3.path } : {}),
+      ...(s3.packaging !== undefined ? { packaging: s3.packaging } : {}),
+      ...(s3.encryptionKey !== undefined ? { encryptionKey: s3.encryptionKey } : {}),
+      ...(s3.encryptionDisabled !== undefined ? { encryptionDisabled: s3.encryptionDisabled } : {}),
     },
   };
 }
@@ -75,7 +76,6 @@ function normalizeTags(tags: CB.Tag[] | undefined): CB.Tag[] {
 }
 
 export function reportGroupOf(row: ReportGroupRow): CB.ReportGroup {
-  const tags = JSON.parse(row.tags) as CB.Tag[];
   return {
     arn: row.arn,
     name: row.name,
@@ -83,7 +83,7 @@ export function reportGroupOf(row: ReportGroupRow): CB.ReportGroup {
     exportConfig: JSON.parse(row.export_config) as CB.ReportExportConfig,
     created: new Date(row.created),
     lastModified: new Date(row.last_modified),
-    ...(tags.length ? { tags } : {}),
+    tags: JSON.parse(row.tags) as CB.Tag[],
     status: 'ACTIVE',
   };
 }
