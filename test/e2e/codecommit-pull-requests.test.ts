@@ -192,6 +192,7 @@ describe('CodeCommit pull requests', () => {
       expect(second.nextToken).toBeUndefined();
 
       await expectError(cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', maxResults: 0 })), 'InvalidMaxResultsException');
+      expect((await cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', maxResults: 5000 }))).pullRequestIds).toEqual(all);
       await expectError(cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', nextToken: 'garbage' })), 'InvalidContinuationTokenException');
       await expectError(cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', pullRequestStatus: 'MERGED' as 'OPEN' })), 'InvalidPullRequestStatusException');
       await expectError(cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', authorArn: 'not-an-arn' })), 'InvalidAuthorArnException');

@@ -115,7 +115,7 @@ function checkApprovalRuleContent(content: unknown): string {
 function checkMaxResults(value: unknown, max: number): number {
   if (value === undefined || value === null) return max;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
-    throw new AwsError('InvalidMaxResultsException', `The specified number of maximum results is not valid. It must be between 1 and ${max}.`);
+    throw new AwsError('InvalidMaxResultsException', 'The specified number of maximum results is not valid.');
   }
   return value;
 }
@@ -627,7 +627,8 @@ export function pullRequestsHandlers(c: CodeCommitContext): Handlers {
         throw new AwsError('InvalidPullRequestStatusException', `The pull request status is not valid. The only valid values are OPEN and CLOSED: ${String(status)}`);
       }
       const author = checkIdentityArn(input.authorArn, 'InvalidAuthorArnException', 'AuthorDoesNotExistException');
-      const max = checkMaxResults(input.maxResults, MAX_PAGE);
+      // ListPullRequests states no maximum: a larger maxResults is answered page by page.
+      const max = Math.min(checkMaxResults(input.maxResults, Number.MAX_SAFE_INTEGER), MAX_PAGE);
       const start = decodeToken(input.nextToken);
       await caughtUp(repo.id);
       const ids = prs.listPullRequests(repo.id, author, status as string | undefined).map((row) => row.id);
