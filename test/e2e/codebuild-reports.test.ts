@@ -296,6 +296,26 @@ describe('CodeBuild reports', () => {
     expect((await cb.send(new ListReportsForReportGroupCommand({ reportGroupArn: groupArn('alpha') }))).reports).toEqual([]);
   });
 
+  it('keeps 500 test cases of a larger report, failed ones first, and says it truncated', async () => {
+    mkdirSync(join(workDir, 'big'));
+    const cases = Array.from({ length: 520 }, (_, i) => (i >= 490 ? `<testcase classname="Big" name="t${i}"><failure message="boom ${i}"/></testcase>` : `<testcase classname="Big" name="t${i}" time="0.001"/>`));
+    writeFileSync(join(workDir, 'big/TEST-big.xml'), `<testsuite name="big">${cases.join('')}</testsuite>`);
+    const [arn] = await collect({ big: report('JUNITXML', ['*.xml'], 'big') });
+    const { reports } = await cb.send(new BatchGetReportsCommand({ reportArns: [arn] }));
+    expect(reports![0]).toMatchObject({ status: 'FAILED', truncated: true, testSummary: { total: 520, statusCounts: { SUCCEEDED: 490, FAILED: 30 } } });
+    const names: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await cb.send(new DescribeTestCasesCommand({ reportArn: arn, nextToken }));
+      names.push(...page.testCases!.map((t) => t.name!));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    expect(names).toHaveLength(500);
+    expect(names.filter((n) => Number(n.slice(1)) >= 490)).toHaveLength(30);
+    const failed = await cb.send(new DescribeTestCasesCommand({ reportArn: arn, filter: { status: 'FAILED' } }));
+    expect(failed.testCases!.map((t) => t.message)).toContain('boom 519');
+  });
+
   it('computes trends over the latest reports of a group', async () => {
     const green1 = await collect({ trend: report('JUNITXML', ['**/TEST-*.xml'], 'green') });
     const red = await collect({ trend: report('JUNITXML', ['junit.xml'], 'reports') });

@@ -18,6 +18,8 @@ import {
 } from './report-parsers.js';
 import { MAX_REPORT_GROUPS, REPORT_RETENTION_MS, parseReportGroupArn, reportGroupArn, validGroupName } from './reports.js';
 
+/** CodeBuild keeps at most this many test case results per report, failed ones first. */
+export const MAX_TEST_CASES = 500;
 /** Larger report files are not parsed (the report becomes INCOMPLETE) rather than held in memory whole. */
 const MAX_REPORT_FILE_BYTES = 64 * 1024 * 1024;
 
@@ -100,21 +102,19 @@ async function collectOne(c: CodeBuildContext, store: ReportStore, run: ReportRu
   const summary = isCoverageFormat(format) ? coverageSummary(coverages) : testSummary(tests.flatMap((t) => t.cases));
   const failed = 'statusCounts' in summary && ((summary.statusCounts?.FAILED ?? 0) > 0 || (summary.statusCounts?.ERROR ?? 0) > 0);
   const status: CB.ReportStatusType = incomplete ? 'INCOMPLETE' : failed ? 'FAILED' : 'SUCCEEDED';
+  const kept = keepTestCases(tests.flatMap(({ path, cases }) => cases.map((testCase) => ({ path, testCase }))));
   store.tx(() => {
     store.insertReport({
       arn: reportArn, account: run.scope.account, region: run.scope.region, group_arn: group.arn, type, name: group.name,
       execution_id: run.buildArn, status, created: at, expired: at + REPORT_RETENTION_MS, export_config: group.export_config,
-      summary: JSON.stringify(summary),
+      summary: JSON.stringify(summary), truncated: kept.truncated ? 1 : 0,
     });
-    let position = 0;
-    for (const { path, cases } of tests) {
-      for (const t of cases) {
-        store.insertTestCase({
-          report_arn: reportArn, position: position++, test_raw_data_path: path, prefix: t.prefix, name: t.name, status: t.status,
-          duration_ns: t.durationInNanoSeconds, message: t.message ?? null, suite_name: t.testSuiteName ?? null,
-        });
-      }
-    }
+    kept.forEach(({ path, testCase: t }, position) => {
+      store.insertTestCase({
+        report_arn: reportArn, position, test_raw_data_path: path, prefix: t.prefix, name: t.name, status: t.status,
+        duration_ns: t.durationInNanoSeconds, message: t.message ?? null, suite_name: t.testSuiteName ?? null,
+      });
+    });
     for (const f of coverages) {
       store.insertCoverage({
         report_arn: reportArn, id: uuid(), file_path: f.filePath, line_pct: f.lineCoveragePercentage, lines_covered: f.linesCovered,
@@ -161,6 +161,15 @@ function resolveGroup(store: ReportStore, run: ReportRun, key: string, type: CB.
   }
   if (group.type !== type) throw new ReportSkipped(`report group ${group.arn} is of type ${group.type}, which cannot hold ${type} reports`);
   return group;
+}
+
+/** The test cases a report keeps: all of them up to MAX_TEST_CASES, else failed ones first, in file order. */
+function keepTestCases<T extends { testCase: ParsedTestCase }>(cases: T[]): T[] & { truncated?: boolean } {
+  if (cases.length <= MAX_TEST_CASES) return cases;
+  const failed = cases.filter((c) => c.testCase.status === 'FAILED');
+  const others = cases.filter((c) => c.testCase.status !== 'FAILED');
+  const keep = new Set([...failed, ...others].slice(0, MAX_TEST_CASES));
+  return Object.assign(cases.filter((c) => keep.has(c)), { truncated: true });
 }
 
 /** A file's bytes when it really lies inside `root` (links resolved) and is a readable regular file. */

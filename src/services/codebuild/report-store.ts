@@ -29,6 +29,8 @@ export interface ReportRow {
   export_config: string;
   /** TestReportSummary or CodeCoverageReportSummary as JSON, by type. */
   summary: string | null;
+  /** 1 when the report kept only MAX_TEST_CASES of its test cases. */
+  truncated: number;
   /** Insertion order: reports created in the same millisecond still sort by creation. */
   seq: number;
 }
@@ -93,6 +95,10 @@ export class ReportStore {
           PRIMARY KEY (report_arn, id)
         );`,
       },
+      {
+        version: 2,
+        sql: 'ALTER TABLE codebuild_reports ADD COLUMN truncated INTEGER NOT NULL DEFAULT 0',
+      },
     ]);
     const db = store.db;
     this.stmts = {
@@ -108,8 +114,8 @@ export class ReportStore {
       groupByName: db.prepare<[string, string, string], ReportGroupRow>('SELECT * FROM codebuild_report_groups WHERE account = ? AND region = ? AND name = ?'),
       groups: db.prepare<[string, string], ReportGroupRow>('SELECT * FROM codebuild_report_groups WHERE account = ? AND region = ?'),
       insertReport: db.prepare<[NewReport]>(
-        `INSERT INTO codebuild_reports (arn, account, region, group_arn, type, name, execution_id, status, created, expired, export_config, summary)
-         VALUES (@arn, @account, @region, @group_arn, @type, @name, @execution_id, @status, @created, @expired, @export_config, @summary)`,
+        `INSERT INTO codebuild_reports (arn, account, region, group_arn, type, name, execution_id, status, created, expired, export_config, summary, truncated)
+         VALUES (@arn, @account, @region, @group_arn, @type, @name, @execution_id, @status, @created, @expired, @export_config, @summary, @truncated)`,
       ),
       finishReport: db.prepare<[{ arn: string; status: string; summary: string | null }]>('UPDATE codebuild_reports SET status = @status, summary = @summary WHERE arn = @arn'),
       reportByArn: db.prepare<[string, number], ReportRow>('SELECT * FROM codebuild_reports WHERE arn = ? AND expired > ?'),

@@ -100,7 +100,7 @@ export function reportOf(row: ReportRow): CB.Report {
     created: new Date(row.created),
     expired: new Date(row.expired),
     exportConfig: JSON.parse(row.export_config) as CB.ReportExportConfig,
-    truncated: false,
+    truncated: row.truncated === 1,
     ...(summary && row.type === 'TEST' ? { testSummary: summary as CB.TestReportSummary } : {}),
     ...(summary && row.type === 'CODE_COVERAGE' ? { codeCoverageSummary: summary as CB.CodeCoverageReportSummary } : {}),
   };
