@@ -33,6 +33,17 @@
  *   when the branch moves between pages.
  * - Comment reactions support a fixed emoji set (thumbsup, thumbsdown, smile, laughing, confused,
  *   heart, clap, tada, rocket, eyes); reactionsFromDeletedUsersCount is always 0.
+ * - Merges use git's line merge (`git merge-file`); no rename detection, one merge base for
+ *   criss-cross histories; a blocked fast-forward answers ManualMergeRequiredException (AWS's exact
+ *   exception is undocumented); merge hunks are 0-based, end-exclusive and base64, inferred from
+ *   AWS's example. GetMergeCommit finds a merge commit only for three-way merges. The limit of 100
+ *   conflict-resolution entries is an assumption; MaximumFileContentToLoadExceededException and
+ *   MaximumItemsToCompareExceededException are never raised.
+ * - Pull requests: title and description updates publish no event (AWS documents none); a pull
+ *   request auto-closed by a merge outside the API has no mergeOption or mergeCommitId; pull
+ *   requests whose branches are deleted stay open at their last commits; they go with their
+ *   repository. Limits (1,000 open per repository, 25 rules, 200 approvals per revision) are
+ *   Drydock's choice. Events leave out session-tag displayName/emailAddress.
  * - Batch operations naming several repositories are denied whole when any one is denied.
  * - `POST /_drydock/reset` removes the rows; bare repositories stay on disk, unreachable (a new
  *   repository gets a new id).
