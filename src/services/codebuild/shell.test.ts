@@ -81,6 +81,13 @@ describe('BuildShell', () => {
     expect(lines).toEqual(['partial', 'drop=gone']);
   });
 
+  it('streams large output line by line and cuts endless lines into pieces', async () => {
+    const { shell, lines } = start();
+    expect((await shell.run('seq 1 20000; head -c 150000 /dev/zero | tr "\\0" x')).exitCode).toBe(0);
+    expect(lines.slice(0, 20000)).toEqual(Array.from({ length: 20000 }, (_, i) => String(i + 1)));
+    expect(lines.slice(20000).map((l) => l.length)).toEqual([65536, 65536, 18928]);
+  });
+
   it('applies setEnv to later commands', async () => {
     const { shell, lines } = start({ env: { PATH: process.env.PATH!, CODEBUILD_BUILD_SUCCEEDING: '1' } });
     await shell.setEnv({ CODEBUILD_BUILD_SUCCEEDING: '0', QUOTED: "it's" });
@@ -113,7 +120,12 @@ describe('BuildShell', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     expect(await shell.run('echo after')).toEqual({ exitCode: 137, killed: true });
     // The background sleep went with it (in bubblewrap its pid is the sandbox's own, not checked here).
-    if (executor.mode === 'process') expect(alive(Number(readFileSync(join(cwd, 'bg.pid'), 'utf8')))).toBe(false);
+    if (executor.mode === 'process') {
+      const pid = Number(readFileSync(join(cwd, 'bg.pid'), 'utf8'));
+      // SIGKILL is delivered asynchronously: give the kernel a moment to end it.
+      for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(alive(pid)).toBe(false);
+    }
   });
 
   it('restarts the session when a command kills its own control loop', async () => {

@@ -187,7 +187,7 @@ export class BuildShell {
     void session.exited.then(({ exitCode, signal }) => {
       if (this.session !== session) return;
       this.consume(this.decoder.end());
-      if (this.partial) this.opts.onOutput(this.partial);
+      if (this.partial) this.emit(this.partial);
       this.partial = '';
       this.session = undefined;
       const pending = this.pending;
@@ -219,28 +219,37 @@ export class BuildShell {
   }
 
   private consume(text: string): void {
-    this.partial += text;
+    const buffer = this.partial + text;
+    let start = 0;
     let newline: number;
-    while ((newline = this.partial.indexOf('\n')) >= 0) {
-      let line = this.partial.slice(0, newline);
-      this.partial = this.partial.slice(newline + 1);
-      if (line.endsWith('\r')) line = line.slice(0, -1);
-      this.line(line);
+    while ((newline = buffer.indexOf('\n', start)) >= 0) {
+      const end = newline > start && buffer[newline - 1] === '\r' ? newline - 1 : newline;
+      this.line(buffer.slice(start, end));
+      start = newline + 1;
     }
-    while (this.partial.length > MAX_LINE) {
-      this.opts.onOutput(this.partial.slice(0, MAX_LINE));
-      this.partial = this.partial.slice(MAX_LINE);
+    this.partial = buffer.slice(start);
+    // An endless line is delivered in pieces rather than held back (a token never spans a cut: the
+    // marker is printed whole, right after its command ended, and MAX_LINE is far longer).
+    if (this.partial.length > MAX_LINE && !this.partial.includes(this.token)) {
+      const keep = this.partial.length % MAX_LINE || MAX_LINE;
+      this.emit(this.partial.slice(0, this.partial.length - keep));
+      this.partial = this.partial.slice(this.partial.length - keep);
     }
+  }
+
+  private emit(text: string): void {
+    for (let at = 0; at < text.length; at += MAX_LINE) this.opts.onOutput(text.slice(at, at + MAX_LINE));
+    if (text.length === 0) this.opts.onOutput('');
   }
 
   private line(line: string): void {
     const at = line.indexOf(this.token);
     if (at < 0) {
-      this.opts.onOutput(line);
+      this.emit(line);
       return;
     }
     // Output without a final newline ends up in front of the marker: it is still the command's output.
-    if (at > 0) this.opts.onOutput(line.slice(0, at));
+    if (at > 0) this.emit(line.slice(0, at));
     const [n, status] = line.slice(at + this.token.length + 1).split(' ').map(Number);
     const pending = this.pending;
     if (pending && pending.n === n) {
