@@ -34,7 +34,7 @@ describe('CodeBuild reports', () => {
   const logs: string[] = [];
 
   /** One build's reports step, as the runner calls it. */
-  function collect(reports: Record<string, BuildspecReport>, projectName = 'shop'): Promise<string[]> {
+  function collect(reports: Record<string, BuildspecReport>, projectName = 'shop', env?: Record<string, string>): Promise<string[]> {
     buildNumber++;
     return collectReports(
       { rt: server.runtime },
@@ -45,6 +45,7 @@ describe('CodeBuild reports', () => {
         workDir,
         log: (line) => logs.push(line),
         now: () => server.runtime.clock.now(),
+        env,
       },
       reports,
     );
@@ -294,6 +295,16 @@ describe('CodeBuild reports', () => {
     expect(logs).toContain(`Error in report ${groupArn('ghost')}: report group ${groupArn('ghost')} does not exist`);
     expect(await groupNames()).not.toContain('shop-nothing');
     expect((await cb.send(new ListReportsForReportGroupCommand({ reportGroupArn: groupArn('alpha') }))).reports).toEqual([]);
+  });
+
+  it('expands $VAR and ${VAR} in report group keys from the build environment', async () => {
+    await cb.send(new CreateReportGroupCommand({ name: 'env-target', type: 'TEST', exportConfig: { exportConfigType: 'NO_EXPORT' } }));
+    const arns = await collect(
+      { '$SUITE': report('JUNITXML', ['**/*.xml'], 'green'), '${GROUP}': report('JUNITXML', ['**/*.xml'], 'green') },
+      'shop',
+      { SUITE: 'from-env', GROUP: groupArn('env-target') },
+    );
+    expect(arns.map((a) => a.slice(a.indexOf('/') + 1, a.lastIndexOf(':')))).toEqual(['shop-from-env', 'env-target']);
   });
 
   it('keeps 500 test cases of a larger report, failed ones first, and says it truncated', async () => {

@@ -31,6 +31,14 @@ export interface ReportRun {
   workDir: string;
   log(line: string): void;
   now(): number;
+  /** The build's environment after its commands: report group names may be `$VAR` / `${VAR}` (CodeBuild docs). */
+  env?: Record<string, string>;
+}
+
+/** `$VAR` and `${VAR}` from the build's environment, unset variables empty as in the shell. */
+function expandName(key: string, env: Record<string, string> | undefined): string {
+  if (!key.includes('$')) return key;
+  return key.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_m, braced: string | undefined, bare: string | undefined) => env?.[braced ?? bare ?? ''] ?? '');
 }
 
 /** Why one buildspec report produced no report; logged, never thrown, so the other reports still run. */
@@ -43,7 +51,8 @@ class ReportSkipped extends Error {}
 export async function collectReports(c: CodeBuildContext, run: ReportRun, reports: Buildspec['reports']): Promise<string[]> {
   const store = new ReportStore(c.rt.store);
   const arns: string[] = [];
-  for (const [key, spec] of Object.entries(reports ?? {})) {
+  for (const [written, spec] of Object.entries(reports ?? {})) {
+    const key = expandName(written, run.env);
     try {
       arns.push(await collectOne(c, store, run, key, spec));
     } catch (err) {
