@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseBuildspec } from './buildspec.js';
+import { buildspecNotFound, parseBuildspec } from './buildspec.js';
 import { BuildspecError } from './common.js';
 
 function error(text: string): BuildspecError {
@@ -217,5 +217,10 @@ describe('parseBuildspec', () => {
     expect(spec.env.variables).toEqual({ A: 'two' });
     expect(spec.phases.install).toEqual({ runAs: undefined, runtimeVersions: {}, commands: [], finally: [] });
     expect(spec.phases.build?.commands).toEqual([]);
+  });
+
+  it('words a missing buildspec file as the agent does', () => {
+    const err = buildspecNotFound('/work/b1/src/buildspecs/build.yml');
+    expect([err.statusCode, err.message]).toEqual(['YAML_FILE_ERROR', 'stat /work/b1/src/buildspecs/build.yml: no such file or directory']);
   });
 });

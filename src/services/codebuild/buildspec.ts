@@ -281,3 +281,11 @@ export function parseBuildspec(text: string): Buildspec {
   }
   return spec;
 }
+
+/**
+ * The DOWNLOAD_SOURCE failure AWS's agent reports when the buildspec path (relative to
+ * CODEBUILD_SRC_DIR) names no file: `YAML_FILE_ERROR: stat <path>: no such file or directory`.
+ */
+export function buildspecNotFound(path: string): BuildspecError {
+  return new BuildspecError(`stat ${path}: no such file or directory`);
+}

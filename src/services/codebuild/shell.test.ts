@@ -143,7 +143,10 @@ describe('BuildShell', () => {
     writeFileSync(join(dataDir, 'secret.db'), 'data');
     const hostTmp = join(tmpdir(), `drydock-host-marker-${process.pid}`);
     writeFileSync(hostTmp, 'host');
-    const { shell, lines, cwd } = start({ hidden: [dataDir] });
+    // The build's work directory lives inside the hidden data directory, as the runner lays it out.
+    const cwd = join(dataDir, 'builds', 'b1', 'src');
+    mkdirSync(cwd, { recursive: true });
+    const { shell, lines } = start({ hidden: [dataDir], cwd });
     await shell.run(`test -e ${join(dataDir, 'secret.db')} && echo data-visible || echo data-hidden`);
     await shell.run(`test -e ${hostTmp} && echo tmp-shared || echo tmp-private; echo x > /tmp/own && cat /tmp/own`);
     await shell.run('touch /usr/drydock-escape 2>/dev/null && echo wrote || echo readonly; echo built > out.txt');
