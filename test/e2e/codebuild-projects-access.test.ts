@@ -6,7 +6,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import {
   CodeBuildClient, CreateProjectCommand, DeleteProjectCommand, ImportSourceCredentialsCommand, ListSourceCredentialsCommand,
-  DeleteSourceCredentialsCommand, PutResourcePolicyCommand, GetResourcePolicyCommand, DeleteResourcePolicyCommand,
+  DeleteSourceCredentialsCommand, PutResourcePolicyCommand, GetResourcePolicyCommand, DeleteResourcePolicyCommand, CreateReportGroupCommand,
   type ImportSourceCredentialsCommandInput,
 } from '@aws-sdk/client-codebuild';
 import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
@@ -122,6 +122,13 @@ describe('resource policies', () => {
       environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' }, serviceRole: roleArn,
     }));
     await expectError(cb.send(new GetResourcePolicyCommand({ resourceArn: projectArn })), 'ResourceNotFoundException', 'Resource policy cannot be found');
+  });
+
+  it('attaches policies to report groups too, and never by bare name', async () => {
+    const { reportGroup } = await cb.send(new CreateReportGroupCommand({ name: 'tests', type: 'TEST', exportConfig: { exportConfigType: 'NO_EXPORT' } }));
+    await cb.send(new PutResourcePolicyCommand({ resourceArn: reportGroup!.arn!, policy }));
+    expect((await cb.send(new GetResourcePolicyCommand({ resourceArn: reportGroup!.arn! }))).policy).toBe(policy);
+    await expectError(cb.send(new PutResourcePolicyCommand({ resourceArn: 'tests', policy })), 'ResourceNotFoundException', 'Resource cannot be found: tests');
   });
 
   const badPolicies: [string, string, string][] = [

@@ -442,13 +442,20 @@ describe('InvalidateProjectCache', () => {
     await cb.send(new InvalidateProjectCacheCommand({ projectName: 'local-cache' }));
   });
 
-  it('deletes the objects under an S3 cache location and nothing else', async () => {
+  it("deletes the project's folder under an S3 cache location and nothing else", async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'build-cache' }));
-    for (const key of ['app/a', 'app/deep/b', 'application/c', 'other/d']) await s3.send(new PutObjectCommand({ Bucket: 'build-cache', Key: key, Body: key }));
-    await cb.send(new CreateProjectCommand(minimal('s3-cache', { cache: { type: 'S3', location: 'build-cache/app' } })));
+    const keys = ['app/s3-cache/cache.zip', 'app/s3-cache/extra', 'app/s3-cache-2/cache.zip', 'app/shared-ns/cache.zip', 'other/s3-cache/cache.zip', 's3-cache/cache.zip'];
+    for (const key of keys) await s3.send(new PutObjectCommand({ Bucket: 'build-cache', Key: key, Body: key }));
+    const listKeys = async () => (await s3.send(new ListObjectsV2Command({ Bucket: 'build-cache' }))).Contents!.map((o) => o.Key);
+    await cb.send(new CreateProjectCommand(minimal('s3-cache', { cache: { type: 'S3', location: 'build-cache/app/' } })));
     await cb.send(new InvalidateProjectCacheCommand({ projectName: `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/s3-cache` }));
-    const left = (await s3.send(new ListObjectsV2Command({ Bucket: 'build-cache' }))).Contents!.map((o) => o.Key);
-    expect(left).toEqual(['application/c', 'other/d']);
+    expect(await listKeys()).toEqual(['app/s3-cache-2/cache.zip', 'app/shared-ns/cache.zip', 'other/s3-cache/cache.zip', 's3-cache/cache.zip']);
+    // A namespace is the cache's name when projects share it; a bare bucket holds folders at its root.
+    await cb.send(new CreateProjectCommand(minimal('namespaced', { cache: { type: 'S3', location: 'build-cache/app', cacheNamespace: 'shared-ns' } })));
+    await cb.send(new InvalidateProjectCacheCommand({ projectName: 'namespaced' }));
+    await cb.send(new UpdateProjectCommand({ name: 's3-cache', cache: { type: 'S3', location: 'build-cache' } }));
+    await cb.send(new InvalidateProjectCacheCommand({ projectName: 's3-cache' }));
+    expect(await listKeys()).toEqual(['app/s3-cache-2/cache.zip', 'other/s3-cache/cache.zip']);
     // A cache bucket that does not exist holds nothing to invalidate.
     await cb.send(new CreateProjectCommand(minimal('no-bucket-cache', { cache: { type: 'S3', location: 'never-created/x' } })));
     await cb.send(new InvalidateProjectCacheCommand({ projectName: 'no-bucket-cache' }));

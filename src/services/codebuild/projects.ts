@@ -16,6 +16,7 @@ import type { IamApi } from '../iam/index.js';
 import type { S3Api } from '../s3/index.js';
 import type { CodeBuildContext, Scope } from './common.js';
 import { ProjectStore, projectOf, type ProjectCursor, type ProjectSortBy, type SortOrder } from './project-store.js';
+import { ReportStore } from './report-store.js';
 import { sourceCredentialsHandlers } from './source-credentials.js';
 import { resourcePolicyHandlers } from './resource-policies.js';
 
@@ -48,6 +49,8 @@ type ProjectFields = Omit<CB.CreateProjectInput, 'name'>;
 
 export function projectsHandlers(c: CodeBuildContext): Handlers {
   const store = new ProjectStore(c.rt.store);
+  // Resource policies attach to report groups too; their rows belong to the reports area.
+  const reports = new ReportStore(c.rt.store);
   const iam = () => c.rt.service<IamApi>('iam');
   const s3 = () => c.rt.service<S3Api>('s3');
 
@@ -434,12 +437,16 @@ export function projectsHandlers(c: CodeBuildContext): Handlers {
       if (cache.type === 'LOCAL') {
         rmSync(localCacheDir(c.rt.dataDir, scope, project.name!), { recursive: true, force: true });
       } else if (cache.type === 'S3') {
+        // The cache library keeps a project's S3 cache under `<location>/<cacheNamespace or project
+        // name>/`: that folder is this project's (or its namespace's) cache, the rest of the
+        // location may belong to other projects.
         const [bucket, ...rest] = cache.location!.split('/');
-        const prefix = rest.join('/').replace(/\/*$/, '');
+        const prefix = rest.join('/').replace(/^\/+|\/+$/g, '');
+        const folder = `${prefix ? `${prefix}/` : ''}${cache.cacheNamespace ?? project.name}/`;
         const api = s3();
         // A cache bucket that was never created (or was deleted) holds nothing to invalidate.
         if (api.bucketExists(scope, bucket)) {
-          for (const object of api.listObjects(scope, bucket, prefix ? `${prefix}/` : '')) api.deleteObject(scope, bucket, object.key);
+          for (const object of api.listObjects(scope, bucket, folder)) api.deleteObject(scope, bucket, object.key);
         }
       }
       return {};
@@ -469,7 +476,12 @@ export function projectsHandlers(c: CodeBuildContext): Handlers {
   return {
     ...handlers,
     ...sourceCredentialsHandlers(c, store),
-    ...resourcePolicyHandlers(c, store, (scope, resourceArn) => store.row(scope, resourceArn) !== undefined),
+    ...resourcePolicyHandlers(c, store, (scope, resourceArn) => {
+      if (!resourceArn.startsWith('arn:')) return false;
+      if (store.row(scope, resourceArn)) return true;
+      const group = reports.groupByArn(resourceArn);
+      return group !== undefined && group.account === scope.account && group.region === scope.region;
+    }),
   };
 }
 
