@@ -213,8 +213,8 @@ describe('parseBuildspec', () => {
   });
 
   it('takes the last of duplicate keys and accepts empty phases and sections', () => {
-    const spec = parseBuildspec('version: 0.2\nenv:\n  variables:\n    A: one\n    A: two\nphases:\n  install:\n  build:\n    commands:\n');
-    expect(spec.env.variables).toEqual({ A: 'two' });
+    const spec = parseBuildspec('version: 0.2\nenv:\n  variables:\n    A: one\n    A: two\n    EMPTY:\nphases:\n  install:\n  build:\n    commands:\n');
+    expect(spec.env.variables).toEqual({ A: 'two', EMPTY: '' });
     expect(spec.phases.install).toEqual({ runAs: undefined, runtimeVersions: {}, commands: [], finally: [] });
     expect(spec.phases.build?.commands).toEqual([]);
   });

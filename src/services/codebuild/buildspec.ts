@@ -120,7 +120,8 @@ class Reader {
 
   stringMap(node: Node | null | undefined, path: string): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const [key, pair] of this.entries(this.map(node, path), path)) out[key] = this.string(pair.value as Node, `${path}[${key}]`);
+    // An empty value is the empty string, as Go's decoder leaves a string it finds null.
+    for (const [key, pair] of this.entries(this.map(node, path), path)) out[key] = this.isNull(pair.value as Node) ? '' : this.string(pair.value as Node, `${path}[${key}]`);
     return out;
   }
 }
