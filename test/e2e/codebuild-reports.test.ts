@@ -300,11 +300,16 @@ describe('CodeBuild reports', () => {
   it('expands $VAR and ${VAR} in report group keys from the build environment', async () => {
     await cb.send(new CreateReportGroupCommand({ name: 'env-target', type: 'TEST', exportConfig: { exportConfigType: 'NO_EXPORT' } }));
     const arns = await collect(
-      { '$SUITE': report('JUNITXML', ['**/*.xml'], 'green'), '${GROUP}': report('JUNITXML', ['**/*.xml'], 'green') },
+      {
+        '$SUITE': report('JUNITXML', ['**/*.xml'], 'green'),
+        '${GROUP}': report('JUNITXML', ['**/*.xml'], 'green'),
+        // An absolute base-directory inside CODEBUILD_SRC_DIR is fine.
+        absolute: report('JUNITXML', ['**/*.xml'], join(workDir, 'green')),
+      },
       'shop',
       { SUITE: 'from-env', GROUP: groupArn('env-target') },
     );
-    expect(arns.map((a) => a.slice(a.indexOf('/') + 1, a.lastIndexOf(':')))).toEqual(['shop-from-env', 'env-target']);
+    expect(arns.map((a) => a.slice(a.indexOf('/') + 1, a.lastIndexOf(':')))).toEqual(['shop-from-env', 'env-target', 'shop-absolute']);
   });
 
   it('keeps 500 test cases of a larger report, failed ones first, and says it truncated', async () => {

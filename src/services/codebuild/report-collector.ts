@@ -68,9 +68,11 @@ async function collectOne(c: CodeBuildContext, store: ReportStore, run: ReportRu
   if (!format) throw new ReportSkipped(`unsupported file-format ${spec.fileFormat}`);
   const type: CB.ReportType = isCoverageFormat(format) ? 'CODE_COVERAGE' : 'TEST';
 
-  const root = await realpath(run.workDir);
-  const baseDir = resolve(root, spec.baseDirectory ?? '.');
-  if (baseDir !== root && !baseDir.startsWith(root + sep)) throw new ReportSkipped(`base-directory ${spec.baseDirectory} is outside the source directory`);
+  const workDir = resolve(run.workDir);
+  const baseDir = resolve(workDir, spec.baseDirectory ?? '.');
+  if (baseDir !== workDir && !baseDir.startsWith(workDir + sep)) throw new ReportSkipped(`base-directory ${spec.baseDirectory} is outside the source directory`);
+  // Links are resolved before reading, so a file must really lie in the source directory.
+  const root = await realpath(workDir);
   run.log(`Expanding base directory path: ${spec.baseDirectory ?? '.'}`);
   run.log('Assembling file list');
   for (const pattern of spec.files) run.log(`Expanding ${pattern}`);
