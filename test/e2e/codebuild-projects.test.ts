@@ -201,6 +201,13 @@ describe('CreateProject', () => {
     await expectInvalid(cb.send(new CreateProjectCommand(minimal('github-no-url', { source: { type: 'GITHUB', location: 'github.com/owner/repo' } }))), 'is not an HTTPS clone URL');
   });
 
+  it('records an enabled badge without a badge URL, since Drydock serves no badges', async () => {
+    const { project } = await cb.send(new CreateProjectCommand(minimal('badged', { badgeEnabled: true })));
+    expect(project!.badge).toEqual({ badgeEnabled: true });
+    const { project: off } = await cb.send(new UpdateProjectCommand({ name: 'badged', badgeEnabled: false }));
+    expect(off!.badge).toEqual({ badgeEnabled: false });
+  });
+
   it('rejects null entries in lists with InvalidInputException', async () => {
     for (const [target, body] of [
       ['CreateProject', { ...minimal('with-null'), secondarySources: [null] }],
