@@ -10,6 +10,7 @@ import type { ServiceDefinition } from '../../protocol/types.js';
 import type { CodeBuildContext } from './common.js';
 import { projectsHandlers } from './projects.js';
 import { reportsHandlers } from './reports.js';
+import { buildsService } from './builds.js';
 
 export const codebuild: ServiceDefinition = {
   name: 'codebuild',
@@ -17,6 +18,7 @@ export const codebuild: ServiceDefinition = {
   validationError: 'InvalidInputException',
   create(rt) {
     const c: CodeBuildContext = { rt };
-    return { handlers: { ...projectsHandlers(c), ...reportsHandlers(c) } };
+    const builds = buildsService(c);
+    return { handlers: { ...projectsHandlers(c), ...reportsHandlers(c), ...builds.handlers }, stop: () => builds.runner.close() };
   },
 };

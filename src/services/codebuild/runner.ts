@@ -1,0 +1,668 @@
+/**
+ * The build lifecycle. Each build is a durable job (enqueued by StartBuild in the same transaction
+ * as the build record) that walks AWS's phases: QUEUED → PROVISIONING → DOWNLOAD_SOURCE → INSTALL
+ * → PRE_BUILD → BUILD → POST_BUILD → UPLOAD_ARTIFACTS → FINALIZING → COMPLETED, persisting the
+ * record and publishing events at every transition, so BatchGetBuilds shows live progress.
+ *
+ * - Builds wait in QUEUED while their project's concurrentBuildLimit or Drydock's global limit
+ *   (2 × CPUs unless configured) is reached, first come first served, and time out there after
+ *   queuedTimeoutInMinutes.
+ * - Each build gets a work root in the system temp directory (never inside the data directory,
+ *   which the sandbox hides), its source in `<root>/src`, and one sandboxed shell session.
+ * - StopBuild and timeoutInMinutes kill the session's whole process tree at once.
+ * - A build that was past QUEUED when Drydock stopped comes back from the job queue as resumed and
+ *   is failed explicitly; builds still queued simply continue.
+ *
+ * Time (timeouts, phase durations) is Drydock's clock, checked by a ticker, so time scaling and
+ * /_drydock/time both move builds toward their timeouts.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, resolve, sep } from 'node:path';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { Build, BuildPhase, BuildPhaseType, PhaseContext, Project, StatusType } from '@aws-sdk/client-codebuild';
+import { DEFAULT_SECRET_KEY } from '../../core/accounts.js';
+import { AwsError } from '../../core/errors.js';
+import { hex } from '../../core/ids.js';
+import { NodeSha256 } from '../../protocol/sigv4.js';
+import type { S3Api } from '../s3/index.js';
+import type { SsmApi } from '../ssm/index.js';
+import type { SecretsManagerApi } from '../secretsmanager/index.js';
+import { BuildPhaseError, BuildspecError, type Buildspec, type BuildRun, type CodeBuildContext, type Scope } from './common.js';
+import { BuildStore, buildOf, buildProjectOf } from './build-store.js';
+import { ProjectStore } from './project-store.js';
+import { projectArn } from './projects.js';
+import { parseBuildspec } from './buildspec.js';
+import { BuildShell } from './shell.js';
+import { EnvironmentError, exportedVariables, resolveEnvironment, secretMasker } from './environment.js';
+import { containerLine, runBuildPhases, runtimeSelectionMessages } from './phases.js';
+import { fetchSources } from './source.js';
+import { uploadArtifacts } from './artifacts.js';
+import { restoreCache, saveCache } from './cache.js';
+import { collectReports } from './report-collector.js';
+import { BuildLog, logTargets, logsLocation } from './build-logs.js';
+import { publishPhaseChange, publishStateChange } from './build-events.js';
+
+export const BUILD_JOB = 'codebuild.build';
+
+/** How often running and queued builds are checked against their timeouts (real milliseconds). */
+const TICK_MS = 100;
+/** StopBuild answers once the build has completed or after this long (real milliseconds). */
+const STOP_WAIT_MS = 2000;
+/** Lifetime of the service role credentials a build gets (AssumeRole's default). */
+const ROLE_SESSION_SECONDS = 3600;
+
+interface BuildJob {
+  account: string;
+  region: string;
+  id: string;
+}
+
+type EndReason = 'STOPPED' | 'TIMED_OUT';
+
+/** A build this process is queuing or running. */
+interface Active {
+  scope: Scope;
+  id: string;
+  projectName: string;
+  endReason?: EndReason;
+  /** Set while queued: when the queued timeout hits (Drydock time). */
+  queuedDeadline?: number;
+  /** Set once out of the queue: when the build timeout hits (Drydock time). */
+  deadline?: number;
+  /** Set while queued: lets the build out of the queue (or wakes it to notice a stop). */
+  wake?: () => void;
+  slot: boolean;
+  shell?: BuildShell;
+  done: Promise<void>;
+}
+
+/** Drydock is shutting down: the build stays as it is (IN_PROGRESS) for the next start to settle. */
+class ShuttingDown extends Error {}
+
+export interface RunnerOptions {
+  /** Builds running at once across all projects; more wait in QUEUED. */
+  globalLimit: number;
+}
+
+export class BuildRunner {
+  private readonly builds: BuildStore;
+  private readonly projects: ProjectStore;
+  private readonly active = new Map<string, Active>();
+  /** Builds waiting for a slot, oldest first. */
+  private readonly queue: Active[] = [];
+  private readonly runningByProject = new Map<string, number>();
+  private running = 0;
+  private closing = false;
+  private ticker?: NodeJS.Timeout;
+  /** StopBuild calls for builds whose job had not started yet. */
+  private readonly earlyStops = new Set<string>();
+
+  constructor(private readonly c: CodeBuildContext, private readonly opts: RunnerOptions) {
+    this.builds = new BuildStore(c.rt.store);
+    this.projects = new ProjectStore(c.rt.store);
+    c.rt.jobs.register(BUILD_JOB, (job, info) => this.handle(job.payload as BuildJob, info.resumed));
+  }
+
+  /** Asks a queued or running build to stop; resolves once it completed (or after a short wait). */
+  async stopBuild(scope: Scope, id: string): Promise<void> {
+    const active = this.active.get(key(scope, id));
+    if (!active) {
+      this.earlyStops.add(key(scope, id));
+      return;
+    }
+    this.end(active, 'STOPPED');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([active.done, new Promise<void>((done) => (timer = setTimeout(done, STOP_WAIT_MS)))]);
+    clearTimeout(timer);
+  }
+
+  /** Shutdown: kills every build's processes and waits for the runners to let go, writing nothing more. */
+  async close(): Promise<void> {
+    this.closing = true;
+    if (this.ticker) clearInterval(this.ticker);
+    const all = [...this.active.values()];
+    for (const active of all) {
+      active.shell?.kill();
+      active.wake?.();
+    }
+    await Promise.allSettled(all.map((a) => a.done));
+  }
+
+  private end(active: Active, reason: EndReason): void {
+    if (active.endReason) return;
+    active.endReason = reason;
+    active.shell?.kill();
+    active.wake?.();
+  }
+
+  private tick(): void {
+    const now = this.c.rt.clock.now();
+    for (const active of this.active.values()) {
+      if (active.queuedDeadline !== undefined && now >= active.queuedDeadline) this.end(active, 'TIMED_OUT');
+      else if (active.deadline !== undefined && now >= active.deadline) this.end(active, 'TIMED_OUT');
+    }
+  }
+
+  private async handle(payload: BuildJob, resumed: boolean): Promise<void> {
+    const scope = { account: payload.account, region: payload.region };
+    const row = this.builds.get(scope, payload.id);
+    if (!row || row.complete || this.closing) return;
+    const build = buildOf(row);
+    const project = buildProjectOf(row);
+    if (resumed && build.currentPhase !== 'QUEUED' && build.currentPhase !== 'SUBMITTED') {
+      await this.abandon(scope, build, 'FAILED', 'BUILD_INTERRUPTED', 'Drydock restarted while the build was running');
+      return;
+    }
+    let finished!: () => void;
+    const active: Active = { scope, id: payload.id, projectName: project.name!, slot: false, done: new Promise((r) => (finished = r)) };
+    this.active.set(key(scope, payload.id), active);
+    this.ticker ??= setInterval(() => this.tick(), TICK_MS);
+    if (this.earlyStops.delete(key(scope, payload.id))) active.endReason = 'STOPPED';
+    try {
+      await new Lifecycle(this.c, this.builds, scope, build, project, active, this).run();
+    } catch (err) {
+      if (err instanceof ShuttingDown || this.closing) return;
+      // A Drydock bug must not leave the build IN_PROGRESS forever: it ends as FAULT, saying why.
+      this.c.rt.log.error({ err, build: payload.id }, 'CodeBuild build runner failed');
+      const latest = this.builds.get(scope, payload.id);
+      if (latest && !latest.complete) await this.abandon(scope, buildOf(latest), 'FAULT', 'FAULT', err instanceof Error ? err.message : String(err));
+    } finally {
+      this.release(active);
+      this.active.delete(key(scope, payload.id));
+      if (this.active.size === 0 && this.ticker) {
+        clearInterval(this.ticker);
+        this.ticker = undefined;
+      }
+      finished();
+    }
+  }
+
+  get shuttingDown(): boolean {
+    return this.closing;
+  }
+
+  /** Waits in QUEUED for a slot; resolves false when the build was stopped or timed out meanwhile. */
+  async acquire(active: Active, queuedTimeoutMinutes: number): Promise<boolean> {
+    active.queuedDeadline = this.c.rt.clock.now() + queuedTimeoutMinutes * 60_000;
+    this.queue.push(active);
+    try {
+      for (;;) {
+        if (this.closing) throw new ShuttingDown();
+        if (active.endReason) return false;
+        if (this.grant(active)) return true;
+        await new Promise<void>((wake) => (active.wake = wake));
+        active.wake = undefined;
+      }
+    } finally {
+      const at = this.queue.indexOf(active);
+      if (at >= 0) this.queue.splice(at, 1);
+      active.queuedDeadline = undefined;
+    }
+  }
+
+  /** Takes a slot if the build is the oldest queued one that fits both limits. */
+  private grant(active: Active): boolean {
+    for (const candidate of this.queue) {
+      if (!this.fits(candidate)) continue;
+      if (candidate !== active) return false;
+      this.running++;
+      this.runningByProject.set(active.projectName, (this.runningByProject.get(active.projectName) ?? 0) + 1);
+      active.slot = true;
+      return true;
+    }
+    return false;
+  }
+
+  private fits(active: Active): boolean {
+    if (this.running >= this.opts.globalLimit) return false;
+    // The project as it is now: UpdateProject may raise or lower the limit while builds wait.
+    const limit = this.projects.getProject(active.scope, active.projectName)?.concurrentBuildLimit;
+    return limit === undefined || limit < 1 || (this.runningByProject.get(active.projectName) ?? 0) < limit;
+  }
+
+  private release(active: Active): void {
+    if (!active.slot) return;
+    active.slot = false;
+    this.running--;
+    const left = (this.runningByProject.get(active.projectName) ?? 1) - 1;
+    if (left > 0) this.runningByProject.set(active.projectName, left);
+    else this.runningByProject.delete(active.projectName);
+    for (const waiting of this.queue) waiting.wake?.();
+  }
+
+  /**
+   * Ends a build no runner is taking to completion (Drydock stopped under it, or the runner broke):
+   * its current phase and the build get `status` with a context that says why, never left IN_PROGRESS.
+   */
+  private async abandon(scope: Scope, build: Build, status: StatusType, statusCode: string, message: string): Promise<void> {
+    const now = this.c.rt.clock.date();
+    const current = build.phases?.[build.phases.length - 1];
+    if (current && !current.phaseStatus) {
+      finishPhase(current, now, status, [{ statusCode, message }]);
+      this.builds.update(scope, build.id!, build);
+      publishPhaseChange(this.c, scope, build, current);
+    }
+    const targets = build.logs?.groupName && build.logs.streamName ? { cloudWatch: { group: build.logs.groupName, stream: build.logs.streamName } } : {};
+    const log = new BuildLog(this.c, scope, targets);
+    log.line(containerLine(now.getTime(), message));
+    await log.flush();
+    const uuid = build.id!.slice(build.id!.lastIndexOf(':') + 1);
+    await rm(workRootOf(uuid), { recursive: true, force: true });
+    build.phases!.push({ phaseType: 'COMPLETED', startTime: now });
+    build.currentPhase = 'COMPLETED';
+    build.buildStatus = status;
+    build.endTime = now;
+    build.buildComplete = true;
+    this.builds.update(scope, build.id!, build);
+    publishStateChange(this.c, scope, build);
+  }
+}
+
+const key = (scope: Scope, id: string) => `${scope.account}/${scope.region}/${id}`;
+
+/** Each build's work root: named after its id, so a restart can find and remove what a run left. */
+function workRootOf(uuid: string): string {
+  return join(tmpdir(), `drydock-build-${uuid}`);
+}
+
+function finishPhase(phase: BuildPhase, now: Date, status: StatusType, contexts?: PhaseContext[]): void {
+  phase.endTime = now;
+  phase.durationInSeconds = Math.max(0, Math.round((now.getTime() - phase.startTime!.getTime()) / 1000));
+  phase.phaseStatus = status;
+  // AWS gives a phase that went well one empty context.
+  phase.contexts = contexts ?? [{ statusCode: '', message: '' }];
+}
+
+/** One run of one build. */
+class Lifecycle {
+  private readonly uuid: string;
+  private log?: BuildLog;
+  /** The status the build ends with, once a phase decided it. */
+  private outcome: StatusType = 'SUCCEEDED';
+
+  constructor(
+    private readonly c: CodeBuildContext,
+    private readonly builds: BuildStore,
+    private readonly scope: Scope,
+    private readonly build: Build,
+    private readonly project: Project,
+    private readonly active: Active,
+    private readonly runner: BuildRunner,
+  ) {
+    this.uuid = build.id!.slice(build.id!.lastIndexOf(':') + 1);
+  }
+
+  private now(): Date {
+    return this.c.rt.clock.date();
+  }
+
+  /** Writes the record as it is now; nothing once Drydock is shutting down. */
+  private persist(): void {
+    if (this.runner.shuttingDown) throw new ShuttingDown();
+    this.builds.update(this.scope, this.build.id!, this.build);
+  }
+
+  private current(): BuildPhase {
+    return this.build.phases![this.build.phases!.length - 1];
+  }
+
+  /** Starts a phase; the command phases log their own agent lines (phases.ts). */
+  private begin(type: BuildPhaseType, logged = true): void {
+    this.build.currentPhase = type;
+    this.build.phases!.push({ phaseType: type, startTime: this.now() });
+    this.persist();
+    if (logged && type !== 'COMPLETED') this.agent(`Entering phase ${type}`);
+  }
+
+  private finish(status: StatusType, contexts?: PhaseContext[]): void {
+    const phase = this.current();
+    finishPhase(phase, this.now(), status, contexts);
+    this.settle(phase, true);
+  }
+
+  /** Records a phase's end: the build's outcome, the record, the event, the agent's lines. */
+  private settle(phase: BuildPhase, logged: boolean): void {
+    const status = phase.phaseStatus!;
+    if (status !== 'SUCCEEDED' && this.outcome === 'SUCCEEDED') this.outcome = status;
+    this.persist();
+    publishPhaseChange(this.c, this.scope, this.build, phase);
+    if (logged && status !== 'STOPPED' && status !== 'TIMED_OUT') {
+      const context = phase.contexts?.[0];
+      this.agent(`Phase complete: ${phase.phaseType} State: ${status}`);
+      this.agent(`Phase context status code: ${context?.statusCode ?? ''} Message: ${context?.message ?? ''}`);
+    }
+  }
+
+  private agent(text: string): void {
+    this.log?.line(containerLine(this.c.rt.clock.now(), text));
+  }
+
+  /** Ends the current phase as the stop or timeout that interrupted it. */
+  private finishInterrupted(): void {
+    const reason = this.active.endReason!;
+    this.finish(reason, reason === 'TIMED_OUT' ? [{ statusCode: 'BUILD_TIMED_OUT', message: 'Build has timed out. ' }] : undefined);
+  }
+
+  private failWith(err: unknown): void {
+    if (err instanceof BuildPhaseError || err instanceof EnvironmentError || err instanceof BuildspecError) {
+      this.finish('FAILED', [{ statusCode: err.statusCode, message: err.message }]);
+      return;
+    }
+    if (err instanceof ShuttingDown) throw err;
+    // Anything else is Drydock's own fault: the build says so rather than pretending the user's build failed.
+    this.c.rt.log.error({ err, build: this.build.id }, 'CodeBuild build faulted');
+    this.finish('FAULT', [{ statusCode: 'FAULT', message: err instanceof Error ? err.message : String(err) }]);
+  }
+
+  async run(): Promise<void> {
+    const admitted = await this.runner.acquire(this.active, this.build.queuedTimeoutInMinutes ?? 480);
+    if (!admitted) {
+      this.finishInterrupted();
+      return this.complete();
+    }
+    this.finish('SUCCEEDED');
+    this.active.deadline = this.c.rt.clock.now() + (this.build.timeoutInMinutes ?? 60) * 60_000;
+    const workRoot = workRootOf(this.uuid);
+    try {
+      await this.lifecycle(workRoot);
+    } finally {
+      this.active.shell?.kill();
+      await this.active.shell?.close().catch(() => undefined);
+      await rm(workRoot, { recursive: true, force: true });
+    }
+  }
+
+  private async lifecycle(workRoot: string): Promise<void> {
+    // PROVISIONING: the work root, the log, the service role's credentials.
+    this.begin('PROVISIONING');
+    const targets = logTargets(this.project.logsConfig, this.project.name!, this.uuid);
+    this.build.logs = logsLocation(this.scope, this.project.logsConfig, targets);
+    const log = new BuildLog(this.c, this.scope, targets);
+    this.log = log;
+    this.agent('Running on Drydock (CodeBuild emulation)');
+    this.agent('Waiting for agent ping');
+    const srcDir = join(workRoot, 'src');
+    let credentials: RoleCredentials | undefined;
+    try {
+      await rm(workRoot, { recursive: true, force: true });
+      await mkdir(srcDir, { recursive: true });
+      credentials = await assumeServiceRole(this.c, this.scope, this.build.serviceRole!, `AWSCodeBuild-${this.uuid}`);
+      if (this.active.endReason) this.finishInterrupted();
+      else this.finish('SUCCEEDED');
+    } catch (err) {
+      if (this.active.endReason) this.finishInterrupted();
+      else this.failWith(err);
+    }
+    this.agent('Waiting for DOWNLOAD_SOURCE');
+
+    const secondarySrcDirs: Record<string, string> = {};
+    for (const s of this.project.secondarySources ?? []) secondarySrcDirs[s.sourceIdentifier!] = join(workRoot, `src_${s.sourceIdentifier}`);
+    const active = this.active;
+    const run: BuildRun = {
+      scope: this.scope,
+      build: this.build,
+      project: this.project,
+      workRoot,
+      srcDir,
+      secondarySrcDirs,
+      log: (line) => log.line(line),
+      get stopping() {
+        return active.endReason !== undefined;
+      },
+    };
+
+    let spec: Buildspec | undefined;
+    let unexportable: string[] = [];
+    if (this.outcome === 'SUCCEEDED') {
+      // DOWNLOAD_SOURCE: sources, the buildspec, the environment, the cache.
+      this.begin('DOWNLOAD_SOURCE');
+      try {
+        for (const dir of Object.values(secondarySrcDirs)) await mkdir(dir, { recursive: true });
+        const sources = await fetchSources(this.c, run);
+        if (sources.resolvedSourceVersion !== undefined) this.build.resolvedSourceVersion = sources.resolvedSourceVersion;
+        if (sources.secondarySourceVersions.length) this.build.secondarySourceVersions = sources.secondarySourceVersions;
+        this.agent(`CODEBUILD_SRC_DIR=${srcDir}`);
+        spec = await this.loadBuildspec(srcDir);
+        for (const warning of spec.warnings) this.agent(`Warning: ${warning.message}`);
+        for (const message of runtimeSelectionMessages(spec)) this.agent(message);
+        this.agent('Processing environment variables');
+        const resolved = resolveEnvironment({
+          scope: this.scope,
+          ssm: this.c.rt.service<SsmApi>('ssm'),
+          secretsManager: this.c.rt.service<SecretsManagerApi>('secretsmanager'),
+          base: this.baseEnvironment(run, credentials),
+          buildspec: spec.env,
+          project: this.project.environment?.environmentVariables,
+        });
+        log.setMask(secretMasker(resolved.secrets));
+        unexportable = resolved.unexportable;
+        run.env = resolved.env;
+        if (spec.cache?.paths.length) await restoreCache(this.c, run, spec.cache.paths);
+        if (active.endReason) this.finishInterrupted();
+        else this.finish('SUCCEEDED');
+      } catch (err) {
+        if (active.endReason) this.finishInterrupted();
+        else this.failWith(err);
+      }
+    }
+
+    let reachedUpload = false;
+    if (this.outcome === 'SUCCEEDED' && spec && run.env) {
+      const shell = BuildShell.start({
+        executor: this.c.rt.executor,
+        cwd: srcDir,
+        env: run.env,
+        shell: spec.env.shell,
+        onOutput: (line) => log.line(line),
+        writable: [workRoot],
+        hidden: [this.c.rt.dataDir],
+        isolated: spec.version === '0.1',
+      });
+      active.shell = shell;
+      // A stop that arrived while the shell was starting.
+      if (active.endReason) shell.kill();
+      run.expand = (text) => expandInShell(shell, workRoot, text);
+      const phases = await runBuildPhases({
+        buildspec: spec,
+        shell,
+        clock: this.c.rt.clock,
+        isStopping: () => active.endReason ?? false,
+        onPhaseStart: (type) => this.begin(type, false),
+        onPhaseEnd: (record) => {
+          Object.assign(this.current(), record);
+          this.settle(this.current(), false);
+        },
+        log: (line) => log.line(line),
+      });
+      reachedUpload = phases.uploadArtifacts && !active.endReason;
+      if (!active.endReason) {
+        try {
+          run.env = await shell.env();
+          this.build.exportedEnvironmentVariables = exportedVariables(spec.env.exportedVariables, run.env, unexportable);
+        } catch (err) {
+          this.c.rt.log.warn({ err, build: this.build.id }, 'CodeBuild could not read the build environment after the build');
+        }
+      }
+    }
+
+    if (reachedUpload && spec) {
+      this.begin('UPLOAD_ARTIFACTS');
+      try {
+        const artifacts = await uploadArtifacts(this.c, run, spec.artifacts);
+        if (artifacts.artifacts) this.build.artifacts = artifacts.artifacts;
+        this.build.secondaryArtifacts = artifacts.secondaryArtifacts;
+        this.build.reportArns = await collectReports(
+          this.c,
+          { scope: this.scope, buildArn: this.build.arn!, projectName: this.project.name!, workDir: srcDir, log: (line) => log.line(line), now: () => this.c.rt.clock.now(), env: run.env },
+          spec.reports,
+        );
+        if (spec.cache?.paths.length) await saveCache(this.c, run, spec.cache.paths);
+        if (active.endReason) this.finishInterrupted();
+        else this.finish('SUCCEEDED');
+      } catch (err) {
+        if (active.endReason) this.finishInterrupted();
+        else this.failWith(err);
+      }
+    }
+
+    // FINALIZING: the session ends, the log is flushed.
+    this.begin('FINALIZING');
+    active.deadline = undefined;
+    active.shell?.kill();
+    await active.shell?.close().catch(() => undefined);
+    active.shell = undefined;
+    this.finish('SUCCEEDED');
+    await this.complete();
+  }
+
+  /** COMPLETED: the final status, the end time, the last state change. */
+  private async complete(): Promise<void> {
+    this.begin('COMPLETED');
+    const reason = this.active.endReason;
+    this.build.buildStatus = reason ?? this.outcome;
+    this.build.endTime = this.now();
+    this.build.buildComplete = true;
+    this.agent(`Build ${this.build.buildStatus}`);
+    await this.log?.close();
+    this.persist();
+    publishStateChange(this.c, this.scope, this.build);
+  }
+
+  /**
+   * The buildspec: StartBuild's override or the project's, inline text or a path relative to the
+   * source (default buildspec.yml), or an S3 object ARN.
+   */
+  private async loadBuildspec(srcDir: string): Promise<Buildspec> {
+    const value = this.project.source?.buildspec?.trim() ? this.project.source.buildspec : undefined;
+    if (value !== undefined && isInline(value)) return parseBuildspec(value);
+    if (value?.startsWith('arn:aws:s3:::')) {
+      const location = value.slice('arn:aws:s3:::'.length);
+      const slash = location.indexOf('/');
+      try {
+        const object = this.c.rt.service<S3Api>('s3').getObject(this.scope, location.slice(0, slash), location.slice(slash + 1));
+        const chunks: Buffer[] = [];
+        for await (const chunk of object.body) chunks.push(Buffer.from(chunk as Buffer));
+        return parseBuildspec(Buffer.concat(chunks).toString('utf8'));
+      } catch (err) {
+        if (err instanceof AwsError) throw new BuildspecError(`Unable to get buildspec file ${value}: ${err.code}: ${err.message}`);
+        throw err;
+      }
+    }
+    const relative = value ?? 'buildspec.yml';
+    const path = resolve(srcDir, relative);
+    if (isAbsolute(relative) || (path !== srcDir && !path.startsWith(srcDir + sep))) {
+      throw new BuildspecError(`YAML file does not exist: buildspec path ${relative} is outside the source directory`);
+    }
+    if (!existsSync(path)) throw new BuildspecError(`stat ${path}: no such file or directory`);
+    return parseBuildspec(await readFile(path, 'utf8'));
+  }
+
+  /** The image's environment and CodeBuild's built-in variables. */
+  private baseEnvironment(run: BuildRun, credentials: RoleCredentials | undefined): Record<string, string> {
+    const build = this.build;
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      HOME: process.env.HOME ?? '/root',
+      ...(process.env.LANG ? { LANG: process.env.LANG } : {}),
+      CODEBUILD_BUILD_ID: build.id!,
+      CODEBUILD_BUILD_ARN: build.arn!,
+      CODEBUILD_BUILD_NUMBER: String(build.buildNumber),
+      CODEBUILD_BUILD_SUCCEEDING: '1',
+      CODEBUILD_BUILD_IMAGE: build.environment?.image ?? '',
+      CODEBUILD_INITIATOR: build.initiator ?? '',
+      CODEBUILD_PROJECT_ARN: projectArn(this.scope, this.project.name!),
+      CODEBUILD_RESOLVED_SOURCE_VERSION: build.resolvedSourceVersion ?? '',
+      CODEBUILD_SOURCE_VERSION: build.sourceVersion ?? '',
+      CODEBUILD_SOURCE_REPO_URL: build.source?.location ?? '',
+      CODEBUILD_SRC_DIR: run.srcDir,
+      CODEBUILD_START_TIME: String(build.startTime!.getTime()),
+      CODEBUILD_KMS_KEY_ID: build.encryptionKey ?? '',
+      CODEBUILD_LOG_PATH: build.logs?.streamName ?? this.uuid,
+      CODEBUILD_CI: 'true',
+      AWS_REGION: this.scope.region,
+      AWS_DEFAULT_REGION: this.scope.region,
+      AWS_ENDPOINT_URL: this.c.rt.endpoint(),
+    };
+    for (const [identifier, dir] of Object.entries(run.secondarySrcDirs)) env[`CODEBUILD_SRC_DIR_${identifier}`] = dir;
+    if (build.buildBatchArn) env.CODEBUILD_BATCH_BUILD_IDENTIFIER = build.buildBatchArn;
+    if (credentials) {
+      env.AWS_ACCESS_KEY_ID = credentials.accessKeyId;
+      env.AWS_SECRET_ACCESS_KEY = credentials.secretAccessKey;
+      env.AWS_SESSION_TOKEN = credentials.sessionToken;
+    }
+    return env;
+  }
+}
+
+/**
+ * Expands text as a here-document in the build's session (`$VAR`, `${VAR}`, `$(command)`, without
+ * quote removal), which is how AWS evaluates artifact names.
+ */
+async function expandInShell(shell: BuildShell, workRoot: string, text: string): Promise<string> {
+  const token = hex(8);
+  const file = join(workRoot, `expand-${token}`);
+  const delimiter = `DRYDOCK_EXPAND_${token}`;
+  const result = await shell.run(`cat > '${file}' <<${delimiter}\n${text}\n${delimiter}`);
+  if (result.exitCode !== 0) throw new BuildPhaseError('CLIENT_ERROR', `could not evaluate ${text} in the build environment (exit status ${result.exitCode})`);
+  const expanded = await readFile(file, 'utf8');
+  await rm(file, { force: true });
+  return expanded.replace(/\n$/, '');
+}
+
+/** Inline buildspec text rather than a file path: YAML has a line break or a `key:` on its first line. */
+function isInline(value: string): boolean {
+  return /\n/.test(value.trim()) || /^\s*[\w-]+\s*:/.test(value);
+}
+
+interface RoleCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+}
+
+/**
+ * The service role's temporary credentials, from Drydock's own STS (AssumeRole over signed HTTP:
+ * STS offers no in-process api), signed as the account's root with Drydock's clock.
+ */
+async function assumeServiceRole(c: CodeBuildContext, scope: Scope, roleArn: string, sessionName: string): Promise<RoleCredentials> {
+  const endpoint = new URL(c.rt.endpoint());
+  const body = new URLSearchParams({
+    Action: 'AssumeRole',
+    Version: '2011-06-15',
+    RoleArn: roleArn,
+    RoleSessionName: sessionName.slice(0, 64),
+    DurationSeconds: String(ROLE_SESSION_SECONDS),
+  }).toString();
+  const signer = new SignatureV4({
+    service: 'sts',
+    region: scope.region,
+    credentials: { accessKeyId: scope.account, secretAccessKey: DEFAULT_SECRET_KEY },
+    sha256: NodeSha256,
+  });
+  const signed = await signer.sign(
+    {
+      method: 'POST',
+      protocol: endpoint.protocol,
+      hostname: endpoint.hostname,
+      port: endpoint.port ? Number(endpoint.port) : undefined,
+      path: '/',
+      query: {},
+      headers: { host: endpoint.host, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+      body,
+    },
+    { signingDate: c.rt.clock.date() },
+  );
+  const res = await fetch(new URL('/', endpoint), { method: 'POST', headers: signed.headers as Record<string, string>, body });
+  const text = await res.text();
+  const field = (name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(text)?.[1];
+  if (!res.ok) {
+    throw new BuildPhaseError('CLIENT_ERROR', `CodeBuild is not authorized to perform: sts:AssumeRole on ${roleArn}${field('Message') ? `: ${field('Message')}` : ''}`);
+  }
+  const accessKeyId = field('AccessKeyId');
+  const secretAccessKey = field('SecretAccessKey');
+  const sessionToken = field('SessionToken');
+  if (!accessKeyId || !secretAccessKey || !sessionToken) throw new Error(`STS AssumeRole answered without credentials: ${text.slice(0, 200)}`);
+  return { accessKeyId, secretAccessKey, sessionToken };
+}
