@@ -624,7 +624,7 @@ interface RoleCredentials {
 
 /**
  * The service role's temporary credentials, from Drydock's own STS (AssumeRole over signed HTTP:
- * STS offers no in-process api), signed as the account's root with Drydock's clock.
+ * STS offers no in-process api), signed as the account's root.
  */
 async function assumeServiceRole(c: CodeBuildContext, scope: Scope, roleArn: string, sessionName: string): Promise<RoleCredentials> {
   const endpoint = new URL(c.rt.endpoint());
@@ -641,19 +641,17 @@ async function assumeServiceRole(c: CodeBuildContext, scope: Scope, roleArn: str
     credentials: { accessKeyId: scope.account, secretAccessKey: DEFAULT_SECRET_KEY },
     sha256: NodeSha256,
   });
-  const signed = await signer.sign(
-    {
-      method: 'POST',
-      protocol: endpoint.protocol,
-      hostname: endpoint.hostname,
-      port: endpoint.port ? Number(endpoint.port) : undefined,
-      path: '/',
-      query: {},
-      headers: { host: endpoint.host, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
-      body,
-    },
-    { signingDate: c.rt.clock.date() },
-  );
+  // Signed at the wall clock's time, as every client signs: Drydock checks skew against it, not its own clock.
+  const signed = await signer.sign({
+    method: 'POST',
+    protocol: endpoint.protocol,
+    hostname: endpoint.hostname,
+    port: endpoint.port ? Number(endpoint.port) : undefined,
+    path: '/',
+    query: {},
+    headers: { host: endpoint.host, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+    body,
+  });
   const res = await fetch(new URL('/', endpoint), { method: 'POST', headers: signed.headers as Record<string, string>, body });
   const text = await res.text();
   const field = (name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(text)?.[1];

@@ -1,0 +1,213 @@
+/**
+ * CodeBuild build lifecycle under pressure: timeouts (build and queued) on Drydock's clock,
+ * concurrency limits that queue builds visibly, live log streaming latency, and a server restart
+ * in the middle of a build (failed explicitly, while a queued build simply runs after the restart).
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import {
+  CodeBuildClient, CreateProjectCommand, StartBuildCommand, BatchGetBuildsCommand, StopBuildCommand, type Build, type CreateProjectCommandInput,
+} from '@aws-sdk/client-codebuild';
+import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
+import { startTestServer, type TestServer } from '../helpers.js';
+
+const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+
+function spec(commands: string[], postBuild: string[] = []): string {
+  const lines = ['version: 0.2', 'phases:', '  build:', '    commands:', ...commands.map((c) => `      - ${JSON.stringify(c)}`)];
+  if (postBuild.length) lines.push('  post_build:', '    commands:', ...postBuild.map((c) => `      - ${JSON.stringify(c)}`));
+  return `${lines.join('\n')}\n`;
+}
+
+async function setup(server: TestServer): Promise<{ cb: CodeBuildClient; roleArn: string }> {
+  const iam = new IAMClient(server.clientConfig);
+  const roleArn = (await iam.send(new CreateRoleCommand({ RoleName: 'codebuild-lifecycle', AssumeRolePolicyDocument: trust }))).Role!.Arn!;
+  return { cb: new CodeBuildClient(server.clientConfig), roleArn };
+}
+
+async function project(cb: CodeBuildClient, roleArn: string, name: string, buildspec: string, extra: Partial<CreateProjectCommandInput> = {}): Promise<void> {
+  await cb.send(new CreateProjectCommand({
+    name,
+    source: { type: 'NO_SOURCE', buildspec },
+    artifacts: { type: 'NO_ARTIFACTS' },
+    environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' },
+    serviceRole: roleArn,
+    ...extra,
+  }));
+}
+
+async function get(cb: CodeBuildClient, id: string): Promise<Build> {
+  return (await cb.send(new BatchGetBuildsCommand({ ids: [id] }))).builds![0];
+}
+
+async function waitFor(cb: CodeBuildClient, id: string, done: (b: Build) => boolean = (b) => b.buildComplete === true, timeoutMs = 20_000): Promise<Build> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const build = await get(cb, id);
+    if (done(build)) return build;
+    if (Date.now() > until) throw new Error(`build ${id} did not get there: ${JSON.stringify(build.phases?.map((p) => [p.phaseType, p.phaseStatus]))}`);
+    await new Promise((r) => setTimeout(r, 40));
+  }
+}
+
+async function advance(server: TestServer, ms: number): Promise<void> {
+  const res = await fetch(`${server.url}/_drydock/time?advanceMs=${ms}`, { method: 'POST' });
+  expect(res.status).toBe(200);
+}
+
+function running(pattern: string): string {
+  try {
+    return execFileSync('pgrep', ['-f', pattern], { encoding: 'utf8' });
+  } catch {
+    return '';
+  }
+}
+
+describe('timeouts, queueing and log latency', () => {
+  let server: TestServer;
+  let cb: CodeBuildClient;
+  let roleArn: string;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    ({ cb, roleArn } = await setup(server));
+  });
+
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('queues builds beyond concurrentBuildLimit (QUEUED visible), times out the queue and the build on Drydock time', async () => {
+    await project(cb, roleArn, 'limited', spec(['sleep 41.5']), { concurrentBuildLimit: 1 });
+    const first = (await cb.send(new StartBuildCommand({ projectName: 'limited', timeoutInMinutesOverride: 5 }))).build!;
+    await waitFor(cb, first.id!, (b) => b.currentPhase === 'BUILD');
+    const second = (await cb.send(new StartBuildCommand({ projectName: 'limited', queuedTimeoutInMinutesOverride: 5 }))).build!;
+    // The second build waits in QUEUED while the first runs.
+    await new Promise((r) => setTimeout(r, 300));
+    const queued = await get(cb, second.id!);
+    expect(queued.currentPhase).toBe('QUEUED');
+    expect(queued.buildStatus).toBe('IN_PROGRESS');
+
+    // Both have five minutes: the queued build's clock started later, so four and a half minutes
+    // in neither has timed out; at six both have.
+    await advance(server, 4.5 * 60_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await get(cb, first.id!)).buildComplete).toBe(false);
+    await advance(server, 90_000);
+    const timedOut = await waitFor(cb, first.id!);
+    expect(timedOut.buildStatus).toBe('TIMED_OUT');
+    const buildPhase = timedOut.phases!.find((p) => p.phaseType === 'BUILD')!;
+    expect(buildPhase.phaseStatus).toBe('TIMED_OUT');
+    expect(buildPhase.contexts).toEqual([{ statusCode: 'BUILD_TIMED_OUT', message: 'Build has timed out. ' }]);
+    expect(running('sleep 41.5')).toBe('');
+
+    const queueTimedOut = await waitFor(cb, second.id!);
+    expect(queueTimedOut.buildStatus).toBe('TIMED_OUT');
+    expect(queueTimedOut.phases!.map((p) => `${p.phaseType}:${p.phaseStatus ?? '-'}`)).toEqual(['SUBMITTED:SUCCEEDED', 'QUEUED:TIMED_OUT', 'COMPLETED:-']);
+  });
+
+  it('runs queued builds one after another under the limit, none lost', async () => {
+    await project(cb, roleArn, 'serial', spec(['echo "start $CODEBUILD_BUILD_NUMBER"', 'sleep 0.3', 'echo "end $CODEBUILD_BUILD_NUMBER"']), { concurrentBuildLimit: 1 });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await cb.send(new StartBuildCommand({ projectName: 'serial' }))).build!.id!);
+    let sawQueued = false;
+    let maxRunning = 0;
+    for (;;) {
+      const builds = (await cb.send(new BatchGetBuildsCommand({ ids }))).builds!;
+      const active = builds.filter((b) => !b.buildComplete && b.currentPhase !== 'QUEUED').length;
+      maxRunning = Math.max(maxRunning, active);
+      if (builds.some((b) => b.currentPhase === 'QUEUED')) sawQueued = true;
+      if (builds.every((b) => b.buildComplete)) {
+        expect(builds.map((b) => b.buildStatus)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+        // One at a time: each build started after the previous one ended.
+        const byNumber = [...builds].sort((a, b) => a.buildNumber! - b.buildNumber!);
+        for (let i = 1; i < byNumber.length; i++) {
+          const provisioning = byNumber[i].phases!.find((p) => p.phaseType === 'PROVISIONING')!;
+          const previousBuildEnd = byNumber[i - 1].phases!.find((p) => p.phaseType === 'BUILD')!.endTime!;
+          expect(provisioning.startTime!.getTime()).toBeGreaterThanOrEqual(previousBuildEnd.getTime());
+        }
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    expect(sawQueued).toBe(true);
+    expect(maxRunning).toBe(1);
+  });
+
+  it('streams log lines to CloudWatch Logs while the build runs', async () => {
+    const logs = new CloudWatchLogsClient(server.clientConfig);
+    await project(cb, roleArn, 'live-log', spec(['echo "marker $(date +%s%3N)"', 'sleep 30']));
+    const build = (await cb.send(new StartBuildCommand({ projectName: 'live-log' }))).build!;
+    const running = await waitFor(cb, build.id!, (b) => b.logs?.streamName !== undefined);
+    let seen: number | undefined;
+    let printed: number | undefined;
+    while (seen === undefined) {
+      const out = await logs.send(new GetLogEventsCommand({ logGroupName: running.logs!.groupName!, logStreamName: running.logs!.streamName!, startFromHead: true })).catch(() => undefined);
+      const line = out?.events?.find((e) => e.message!.startsWith('marker '));
+      if (line) {
+        seen = Date.now();
+        printed = Number(line.message!.slice('marker '.length));
+      } else await new Promise((r) => setTimeout(r, 5));
+    }
+    // The build is still running: the line arrived live, not at the end.
+    expect((await get(cb, build.id!)).buildComplete).toBe(false);
+    expect(seen - printed!).toBeLessThan(500);
+    await cb.send(new StopBuildCommand({ id: build.id! }));
+  });
+});
+
+describe('a server restart in the middle of a build', () => {
+  it('fails the running build explicitly and runs the queued one', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'drydock-restart-'));
+    try {
+      let server = await startTestServer({ dataDir });
+      let { cb, roleArn } = await setup(server);
+      await project(cb, roleArn, 'restarted', spec(['echo "build $CODEBUILD_BUILD_NUMBER"', 'sleep 43.75']), { concurrentBuildLimit: 1 });
+      const first = (await cb.send(new StartBuildCommand({ projectName: 'restarted' }))).build!;
+      await waitFor(cb, first.id!, (b) => b.currentPhase === 'BUILD');
+      await cb.send(new CreateProjectCommand({
+        name: 'after-restart',
+        source: { type: 'NO_SOURCE', buildspec: spec(['echo fine']) },
+        artifacts: { type: 'NO_ARTIFACTS' },
+        environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' },
+        serviceRole: roleArn,
+        concurrentBuildLimit: 1,
+      }));
+      const blocker = (await cb.send(new StartBuildCommand({ projectName: 'after-restart', buildspecOverride: spec(['sleep 44.25']) }))).build!;
+      await waitFor(cb, blocker.id!, (b) => b.currentPhase === 'BUILD');
+      const queued = (await cb.send(new StartBuildCommand({ projectName: 'after-restart' }))).build!;
+      expect((await get(cb, queued.id!)).currentPhase).toBe('QUEUED');
+
+      await server.close();
+      // Closing Drydock takes the builds' processes with it.
+      expect(running('sleep 43.75')).toBe('');
+
+      server = await startTestServer({ dataDir });
+      cb = new CodeBuildClient(server.clientConfig);
+      try {
+        const failed = await waitFor(cb, first.id!);
+        expect(failed.buildStatus).toBe('FAILED');
+        const buildPhase = failed.phases!.find((p) => p.phaseType === 'BUILD')!;
+        expect(buildPhase.phaseStatus).toBe('FAILED');
+        expect(buildPhase.contexts).toEqual([{ statusCode: 'BUILD_INTERRUPTED', message: 'Drydock restarted while the build was running' }]);
+        expect(failed.phases!.at(-1)!.phaseType).toBe('COMPLETED');
+        const logs = new CloudWatchLogsClient(server.clientConfig);
+        const lines = (await logs.send(new GetLogEventsCommand({ logGroupName: failed.logs!.groupName!, logStreamName: failed.logs!.streamName!, startFromHead: true }))).events!.map((e) => e.message!);
+        expect(lines).toContain('build 1');
+        expect(lines.at(-1)).toMatch(/Drydock restarted while the build was running$/);
+
+        expect((await waitFor(cb, blocker.id!)).buildStatus).toBe('FAILED');
+        const ran = await waitFor(cb, queued.id!);
+        expect(ran.buildStatus).toBe('SUCCEEDED');
+      } finally {
+        await server.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
