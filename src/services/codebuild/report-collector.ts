@@ -115,6 +115,8 @@ async function collectOne(c: CodeBuildContext, store: ReportStore, run: ReportRu
   const status: CB.ReportStatusType = incomplete ? 'INCOMPLETE' : failed ? 'FAILED' : 'SUCCEEDED';
   const kept = keepTestCases(tests.flatMap(({ path, cases }) => cases.map((testCase) => ({ path, testCase }))));
   store.tx(() => {
+    // DeleteReportGroup may have run while the files were parsed: never leave a report without its group.
+    if (!store.groupByArn(group.arn)) throw new ReportSkipped(`report group ${group.arn} was deleted during the build`);
     store.insertReport({
       arn: reportArn, account: run.scope.account, region: run.scope.region, group_arn: group.arn, type, name: group.name,
       execution_id: run.buildArn, status, created: at, expired: at + REPORT_RETENTION_MS, export_config: group.export_config,
