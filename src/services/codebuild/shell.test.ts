@@ -88,6 +88,16 @@ describe('BuildShell', () => {
     expect(lines.slice(20000).map((l) => l.length)).toEqual([65536, 65536, 18928]);
   });
 
+  it('keeps its control marker out of sight of the commands (ps, environment)', async () => {
+    const { shell, lines } = start();
+    expect((await shell.run('ps -eo args; env')).exitCode).toBe(0);
+    expect(await shell.run('echo after')).toEqual({ exitCode: 0, killed: false });
+    expect(lines.some((line) => line.includes('drydock-build-shell'))).toBe(true);
+    // The token is 32 hex digits; nothing a command can list shows one.
+    expect(lines.filter((line) => /[0-9a-f]{32}/.test(line))).toEqual([]);
+    expect(lines.at(-1)).toBe('after');
+  });
+
   it('applies setEnv to later commands', async () => {
     const { shell, lines } = start({ env: { PATH: process.env.PATH!, CODEBUILD_BUILD_SUCCEEDING: '1' } });
     await shell.setEnv({ CODEBUILD_BUILD_SUCCEEDING: '0', QUOTED: "it's" });

@@ -70,9 +70,14 @@ export function resolveShell(name: string | undefined, path: string | undefined)
   throw new Error(`shell ${program} was not found on PATH`);
 }
 
-/** The control loop: reads a command number per line, runs it, prints `<token> <n> <status>`. */
+/**
+ * The control loop: reads its marker token (first line: kept out of argv and the environment, where
+ * `ps` in a build would show it), then a command number per line; runs it and prints
+ * `<token> <n> <status>`.
+ */
 const CONTROL_LOOP = [
-  'D=$1; SH=$2; T=$3',
+  'D=$1; SH=$2',
+  'IFS= read -r T',
   'while IFS= read -r n; do',
   '  env -i "$SH" "$D/cmd-$n.sh" </dev/null 2>&1 3>&-',
   '  s=$?',
@@ -85,6 +90,7 @@ export class BuildShell {
   private readonly stateDir: string;
   private readonly shellPath: string;
   private readonly token = randomBytes(16).toString('hex');
+  private readonly markerPattern = new RegExp(`${this.token} (\\d+) (\\d+)$`);
   private decoder = new StringDecoder('utf8');
   private partial = '';
   private sequence = 0;
@@ -170,7 +176,7 @@ export class BuildShell {
 
   private launch(): void {
     const session = this.opts.executor.spawn({
-      argv: ['/bin/sh', '-c', CONTROL_LOOP, 'drydock-build-shell', this.stateDir, this.shellPath, this.token],
+      argv: ['/bin/sh', '-c', CONTROL_LOOP, 'drydock-build-shell', this.stateDir, this.shellPath],
       cwd: this.opts.cwd,
       env: this.opts.env,
       writable: [this.stateDir, ...(this.opts.writable ?? [])],
@@ -179,6 +185,7 @@ export class BuildShell {
     this.session = session;
     this.decoder = new StringDecoder('utf8');
     this.partial = '';
+    session.child.stdin!.write(`${this.token}\n`);
     session.child.stdout!.on('data', (chunk: Buffer) => this.consume(this.decoder.write(chunk)));
     // The control loop's own errors (never the commands': theirs are merged into stdout).
     session.child.stderr!.on('data', (chunk: Buffer) => {
@@ -243,14 +250,15 @@ export class BuildShell {
   }
 
   private line(line: string): void {
-    const at = line.indexOf(this.token);
-    if (at < 0) {
+    const marker = this.markerPattern.exec(line);
+    if (!marker) {
       this.emit(line);
       return;
     }
     // Output without a final newline ends up in front of the marker: it is still the command's output.
-    if (at > 0) this.emit(line.slice(0, at));
-    const [n, status] = line.slice(at + this.token.length + 1).split(' ').map(Number);
+    if (marker.index > 0) this.emit(line.slice(0, marker.index));
+    const n = Number(marker[1]);
+    const status = Number(marker[2]);
     const pending = this.pending;
     if (pending && pending.n === n) {
       this.pending = undefined;
