@@ -7,7 +7,7 @@ import { Clock } from '../../core/clock.js';
 import { createLogger } from '../../core/logger.js';
 import { parseBuildspec } from './buildspec.js';
 import { BuildShell } from './shell.js';
-import { containerLine, runBuildPhases, runtimeSelectionMessages, type PhaseRunOptions, type StopReason } from './phases.js';
+import { containerLine, phasesFoundMessages, runBuildPhases, runtimeSelectionMessages, type PhaseRunOptions, type StopReason } from './phases.js';
 
 const executor = new Executor(createLogger('silent'));
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -207,6 +207,11 @@ phases:
 describe('log lines', () => {
   it('stamps lines like the agent, in UTC with microseconds', () => {
     expect(containerLine(Date.UTC(2026, 10, 28, 4, 33, 12, 123), 'Running command npm test')).toBe('[Container] 2026/11/28 04:33:12.123000 Running command npm test');
+  });
+
+  it('summarizes the phases found in the buildspec', () => {
+    const spec = parseBuildspec('version: 0.2\nphases:\n  pre_build:\n    commands: [a, b]\n  build:\n    commands: [c]\n');
+    expect(phasesFoundMessages(spec)).toEqual(['Phases found in YAML: 2', ' PRE_BUILD: 2 commands', ' BUILD: 1 commands']);
   });
 
   it('announces runtime-versions selections', () => {

@@ -82,6 +82,12 @@ export function runtimeSelectionMessages(buildspec: Buildspec): string[] {
   return Object.entries(buildspec.phases.install?.runtimeVersions ?? {}).map(([runtime, version]) => `Selecting '${runtime}' runtime version '${version}' based on manual selections...`);
 }
 
+/** What the agent logs in DOWNLOAD_SOURCE once it has read the buildspec: `Phases found in YAML: 2`, then ` BUILD: 1 commands` per phase. */
+export function phasesFoundMessages(buildspec: Buildspec): string[] {
+  const found = Object.entries(buildspec.phases);
+  return [`Phases found in YAML: ${found.length}`, ...found.map(([name, phase]) => ` ${name.toUpperCase()}: ${phase!.commands.length} commands`)];
+}
+
 function stopReason(value: boolean | StopReason): StopReason | undefined {
   if (value === false) return undefined;
   return value === true ? 'STOPPED' : value;
