@@ -149,7 +149,8 @@ export interface SessionRequest {
   writable?: string[];
   /**
    * Host paths the session must not see (Drydock's data directory): covered by an empty tmpfs
-   * before the writable paths are bound, so a writable path inside one stays visible.
+   * before the writable paths are bound, so a writable path inside one stays visible. Without
+   * bubblewrap nothing is hidden (and nothing is read-only): the plain process sees the host.
    */
   hidden?: string[];
   /** Extra pipes beyond stdin/stdout/stderr (fd 3 upwards), for control channels. */
