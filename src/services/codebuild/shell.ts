@@ -185,6 +185,8 @@ export class BuildShell {
     this.session = session;
     this.decoder = new StringDecoder('utf8');
     this.partial = '';
+    // A session that died between commands fails the write (EPIPE); its exit settles the command.
+    session.child.stdin!.on('error', () => undefined);
     session.child.stdin!.write(`${this.token}\n`);
     session.child.stdout!.on('data', (chunk: Buffer) => this.consume(this.decoder.write(chunk)));
     // The control loop's own errors (never the commands': theirs are merged into stdout).
