@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildspecNotFound, parseBuildspec } from './buildspec.js';
-import { BuildspecError } from './common.js';
+import { BuildPhaseError, BuildspecError } from './common.js';
 
 function error(text: string): BuildspecError {
   try {
@@ -166,6 +166,7 @@ describe('parseBuildspec', () => {
     const err = error('version: 0.2\n\nphases:\n  build:\n    commands:\n      - echo Hello: world\n');
     expect(err.message).toBe('Expected Commands[0] to be of string type: found subkeys instead at line 6, columnNumber 9');
     expect(err.statusCode).toBe('YAML_FILE_ERROR');
+    expect(err).toBeInstanceOf(BuildPhaseError);
     expect([err.line, err.column]).toEqual([6, 9]);
     expect(error('version: 0.2\nphases:\n  build:\n    commands:\n      - make\n      - [a, b]\n').message).toBe('Expected Commands[1] to be of string type: found sequence instead at line 6, columnNumber 9');
     expect(error('version: 0.2\nphases:\n  build:\n    commands: make\n').message).toBe('Expected Commands to be of sequence type: found string instead at line 4, columnNumber 15');

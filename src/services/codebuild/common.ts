@@ -113,19 +113,6 @@ export interface Buildspec {
   warnings: BuildspecWarning[];
 }
 
-/**
- * A buildspec that does not parse or breaks the buildspec rules: the build fails in DOWNLOAD_SOURCE
- * with phase context `{statusCode: 'YAML_FILE_ERROR', message}`. The message is AWS's wording
- * (with "at line L, columnNumber C" where AWS gives a position); line and column are 1-based.
- */
-export class BuildspecError extends Error {
-  readonly statusCode = 'YAML_FILE_ERROR';
-  constructor(message: string, readonly line?: number, readonly column?: number) {
-    super(message);
-    this.name = 'BuildspecError';
-  }
-}
-
 // ---- failures a build reports in its phase contexts ------------------------------------------
 
 /**
@@ -137,6 +124,19 @@ export class BuildPhaseError extends Error {
   constructor(readonly statusCode: string, message: string) {
     super(message);
     this.name = 'BuildPhaseError';
+  }
+}
+
+/**
+ * A buildspec that does not parse or breaks the buildspec rules: the build fails in DOWNLOAD_SOURCE
+ * with phase context `{statusCode: 'YAML_FILE_ERROR', message}`. The message is AWS's wording
+ * (with "at line L, columnNumber C" where AWS gives a position); line and column are 1-based.
+ * (Declared after BuildPhaseError, which it extends.)
+ */
+export class BuildspecError extends BuildPhaseError {
+  constructor(message: string, readonly line?: number, readonly column?: number) {
+    super('YAML_FILE_ERROR', message);
+    this.name = 'BuildspecError';
   }
 }
 

@@ -6,6 +6,7 @@ import { DEFAULT_ACCOUNT } from '../../core/accounts.js';
 import type { SsmApi } from '../ssm/index.js';
 import type { SecretsManagerApi } from '../secretsmanager/index.js';
 import { parseBuildspec } from './buildspec.js';
+import { BuildPhaseError } from './common.js';
 import { EnvironmentError, exportedVariables, maskSecrets, parseSecretReference, resolveEnvironment, secretMasker, type EnvironmentInput } from './environment.js';
 
 let server: TestServer;
@@ -122,6 +123,7 @@ env:
     const spec = (text: string) => parseBuildspec(`version: 0.2\nenv:\n${text}`).env;
     let err = failure(() => resolveEnvironment({ ...input, base, buildspec: spec('  parameter-store:\n    X: /app/missing\n') }));
     expect([err.statusCode, err.message]).toEqual(['Decrypted Variables Error', 'parameter does not exist: /app/missing']);
+    expect(err).toBeInstanceOf(BuildPhaseError);
     err = failure(() => resolveEnvironment({ ...input, base, project: [{ name: 'X', value: '/app/password:9', type: 'PARAMETER_STORE' }] }));
     expect([err.statusCode, err.message]).toEqual(['Decrypted Variables Error', 'parameter does not exist: /app/password:9']);
     err = failure(() => resolveEnvironment({ ...input, base, buildspec: spec('  secrets-manager:\n    X: nope\n') }));

@@ -17,14 +17,14 @@ import type { EnvironmentVariable, ExportedEnvironmentVariable } from '@aws-sdk/
 import { AwsError } from '../../core/errors.js';
 import type { SsmApi } from '../ssm/index.js';
 import type { SecretsManagerApi } from '../secretsmanager/index.js';
-import type { Buildspec, Scope } from './common.js';
+import { BuildPhaseError, type Buildspec, type Scope } from './common.js';
 
 export type EnvironmentErrorCode = 'Decrypted Variables Error' | 'Secrets Manager Error';
 
 /** A variable that could not be resolved: the runner fails the build in DOWNLOAD_SOURCE with this context. */
-export class EnvironmentError extends Error {
-  constructor(readonly statusCode: EnvironmentErrorCode, message: string) {
-    super(message);
+export class EnvironmentError extends BuildPhaseError {
+  constructor(override readonly statusCode: EnvironmentErrorCode, message: string) {
+    super(statusCode, message);
     this.name = 'EnvironmentError';
   }
 }
