@@ -81,6 +81,17 @@ describe('test report parsers', () => {
     expect(cases[1].message).toContain('FormatTests.cs:line 14');
   });
 
+  it('reads files with a UTF-8 byte order mark, and ignores entity bombs', () => {
+    expect(parseTestReport('VISUALSTUDIOTRX', `\uFEFF${fixture('results.trx')}`)).toHaveLength(3);
+    expect(parseTestReport('CUCUMBERJSON', `\uFEFF${fixture('cucumber.json')}`)).toHaveLength(3);
+    expect(parseCoverageReport('SIMPLECOV', `\uFEFF${fixture('.resultset.json')}`)).toHaveLength(2);
+    const bomb = `<?xml version="1.0"?><!DOCTYPE t [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>
+      <testsuite name="s"><testcase classname="A" name="x"><failure>&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;</failure></testcase></testsuite>`;
+    const [bombed] = parseTestReport('JUNITXML', bomb);
+    expect(bombed.status).toBe('FAILED');
+    expect(bombed.message!.length).toBeLessThan(1000);
+  });
+
   it('refuses malformed and mismatched files', () => {
     expect(() => parseTestReport('JUNITXML', '<testsuite><testcase></testsuite>')).toThrow(ReportParseError);
     expect(() => parseTestReport('JUNITXML', fixture('nunit3.xml'))).toThrow(/expected a root element <testsuites> or <testsuite>/);

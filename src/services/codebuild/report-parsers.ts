@@ -139,6 +139,15 @@ function joinMessage(...parts: (string | undefined)[]): string | undefined {
   return unique.length ? unique.join('\n') : undefined;
 }
 
+/** JSON as tools write it, a UTF-8 byte order mark included (Windows tooling adds one). */
+function parseJson(content: string): unknown {
+  try {
+    return JSON.parse(content.replace(/^\uFEFF/, ''));
+  } catch (err) {
+    throw new ReportParseError(`not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 // ---- test formats ------------------------------------------------------------------------------
 
 export function parseTestReport(format: TestFormat, content: string): ParsedTestCase[] {
@@ -307,12 +316,7 @@ interface CucumberFeature {
 
 /** Cucumber JSON: one test case per scenario, a background's steps counting towards the scenario after it. */
 function parseCucumber(content: string): ParsedTestCase[] {
-  let features: unknown;
-  try {
-    features = JSON.parse(content);
-  } catch (err) {
-    throw new ReportParseError(`not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  const features = parseJson(content);
   if (!Array.isArray(features)) throw new ReportParseError('not a Cucumber JSON file: expected an array of features');
   const cases: ParsedTestCase[] = [];
   for (const feature of features as CucumberFeature[]) {
@@ -499,12 +503,7 @@ type SimpleCovFile = (number | null)[] | { lines?: (number | null | string)[]; b
  * with a bare line array per file); several commands merge by summing hits line by line.
  */
 function parseSimpleCov(content: string): ParsedCoverage[] {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(content);
-  } catch (err) {
-    throw new ReportParseError(`not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  const doc = parseJson(content);
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new ReportParseError('not a SimpleCov .resultset.json: expected an object of commands');
   const files = new Map<string, { lines: (number | null)[]; branches: Map<string, number> }>();
   for (const [command, result] of Object.entries(doc as Record<string, unknown>)) {
