@@ -3,6 +3,7 @@
  * drydock start [--port N] [--host H] [--data-dir DIR | --ephemeral]
  * drydock status | reset [--endpoint URL]
  * drydock aws <args…>    the aws CLI with Drydock's endpoint and the test credentials
+ * drydock builds logs <build-id> [--follow] [--endpoint URL]   a CodeBuild build's log
  */
 import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
@@ -158,12 +159,135 @@ function aws(argv: string[]): void {
   });
 }
 
+/** An AWS error answer, as the CLI reports it. */
+class ApiError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(`${code}: ${message}`);
+  }
+}
+
+/** Calls an awsJson1_1 operation of the server, signed with the caller's (or the test) credentials. */
+async function callJson(endpoint: string, service: string, target: string, input: unknown): Promise<Record<string, unknown>> {
+  // Loaded on use, like the server: the other commands do not sign requests.
+  const [{ SignatureV4 }, { NodeSha256 }] = await Promise.all([import('@smithy/signature-v4'), import('../protocol/sigv4.js')]);
+  const url = new URL(endpoint);
+  const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? DEFAULT_REGION;
+  const signer = new SignatureV4({
+    service,
+    region,
+    credentials: {
+      accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? DEFAULT_ACCESS_KEY,
+      secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? DEFAULT_SECRET_KEY,
+      sessionToken: process.env.AWS_SESSION_TOKEN,
+    },
+    sha256: NodeSha256,
+  });
+  const body = JSON.stringify(input);
+  const signed = await signer.sign({
+    method: 'POST',
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: url.port ? Number(url.port) : undefined,
+    path: '/',
+    query: {},
+    headers: { host: url.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target },
+    body,
+  });
+  let res: Response;
+  try {
+    res = await fetch(new URL('/', url), { method: 'POST', headers: signed.headers as Record<string, string>, body });
+  } catch {
+    throw new UsageError(`Drydock is not reachable at ${endpoint}`);
+  }
+  const text = await res.text();
+  const answer = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
+  if (!res.ok) {
+    const code = String(answer.__type ?? res.status).split('#').pop()!;
+    throw new ApiError(code, String(answer.message ?? answer.Message ?? text));
+  }
+  return answer;
+}
+
+interface BuildView {
+  id: string;
+  currentPhase?: string;
+  buildStatus?: string;
+  buildComplete?: boolean;
+  phases?: { phaseType: string }[];
+  logs?: { groupName?: string; streamName?: string };
+}
+
+/**
+ * Prints a build's log from CloudWatch Logs; with --follow keeps tailing, tells each phase as the
+ * build enters it (on stderr, so stdout stays the log), and exits once the build has completed:
+ * 0 when it SUCCEEDED, 1 otherwise.
+ */
+async function buildLogs(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { follow: { type: 'boolean', short: 'f', default: false }, endpoint: { type: 'string' } } });
+  if (positionals.length !== 1) throw new UsageError('usage: drydock builds logs <build-id> [--follow] [--endpoint URL]');
+  const endpoint = values.endpoint ?? defaultEndpoint();
+  const id = positionals[0];
+  const getBuild = async (): Promise<BuildView> => {
+    const out = await callJson(endpoint, 'codebuild', 'CodeBuild_20161006.BatchGetBuilds', { ids: [id] });
+    const build = (out.builds as BuildView[] | undefined)?.[0];
+    if (!build) throw new UsageError(`build ${id} was not found`);
+    return build;
+  };
+  let token: string | undefined;
+  /** Prints the events written since the last call; false while the log stream does not exist yet. */
+  const drain = async (build: BuildView): Promise<boolean> => {
+    const { groupName, streamName } = build.logs ?? {};
+    if (!groupName || !streamName) return false;
+    for (;;) {
+      let out: Record<string, unknown>;
+      try {
+        out = await callJson(endpoint, 'logs', 'Logs_20140328.GetLogEvents', { logGroupName: groupName, logStreamName: streamName, startFromHead: true, ...(token ? { nextToken: token } : {}) });
+      } catch (err) {
+        if (err instanceof ApiError && err.code === 'ResourceNotFoundException') return false;
+        throw err;
+      }
+      const events = (out.events as { message: string }[] | undefined) ?? [];
+      for (const event of events) process.stdout.write(`${event.message}\n`);
+      const next = out.nextForwardToken as string | undefined;
+      if (events.length === 0 || next === undefined || next === token) return true;
+      token = next;
+    }
+  };
+
+  let build = await getBuild();
+  if (!values.follow) {
+    if (!(await drain(build)) && !build.buildComplete) process.stderr.write(`build ${id} has not written its log yet (phase ${build.currentPhase})\n`);
+    return;
+  }
+  // Phases are told from the build's phase list, so one shorter than the polling interval is still told.
+  let told = 0;
+  for (;;) {
+    const phases = build.phases ?? [];
+    for (; told < phases.length; told++) if (phases[told].phaseType !== 'COMPLETED') process.stderr.write(`==> phase ${phases[told].phaseType}\n`);
+    await drain(build);
+    if (build.buildComplete) {
+      process.stderr.write(`==> build ${build.buildStatus}\n`);
+      process.exitCode = build.buildStatus === 'SUCCEEDED' ? 0 : 1;
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    build = await getBuild();
+  }
+}
+
+async function builds(argv: string[]): Promise<void> {
+  const [sub, ...rest] = argv;
+  if (sub === 'logs') return buildLogs(rest);
+  throw new UsageError(`unknown builds command "${sub ?? ''}": drydock builds logs <build-id> [--follow]`);
+}
+
 const USAGE = `drydock ${VERSION}
 usage:
   drydock start [--port 4566] [--host 0.0.0.0] [--data-dir ./.drydock | --ephemeral]
   drydock status [--endpoint URL]
   drydock reset [--endpoint URL]
   drydock aws <aws CLI arguments>
+  drydock builds logs <build-id> [--follow] [--endpoint URL]
   drydock --version
 `;
 
@@ -178,6 +302,8 @@ async function main(): Promise<void> {
       return internal('POST', '/_drydock/reset', rest);
     case 'aws':
       return aws(rest);
+    case 'builds':
+      return builds(rest);
     case '--version':
       process.stdout.write(`${VERSION}\n`);
       return;
@@ -194,7 +320,7 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   // Mistakes in the invocation (ours, and parseArgs' ERR_PARSE_ARGS_* errors) are one line; anything else keeps its stack.
-  const expected = err instanceof UsageError || String((err as NodeJS.ErrnoException)?.code).startsWith('ERR_PARSE_ARGS');
+  const expected = err instanceof UsageError || err instanceof ApiError || String((err as NodeJS.ErrnoException)?.code).startsWith('ERR_PARSE_ARGS');
   const text = err instanceof Error ? (expected ? err.message : (err.stack ?? err.message)) : String(err);
   process.stderr.write(`drydock: ${text}\n`);
   process.exit(1);

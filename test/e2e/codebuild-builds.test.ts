@@ -13,8 +13,11 @@ import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloud
 import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
 import { S3Client, CreateBucketCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { gunzipSync } from 'node:zlib';
+import { execFile, execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { startTestServer, failure, type TestServer } from '../helpers.js';
 import type { AwsEvent } from '../../src/core/events.js';
+import { PACKAGE_ROOT } from '../../src/core/paths.js';
 
 let server: TestServer;
 let cb: CodeBuildClient;
@@ -286,7 +289,6 @@ describe('StopBuild', () => {
     expect(build.phases!.find((p) => p.phaseType === 'BUILD')!.phaseStatus).toBe('STOPPED');
     expect(build.phases!.some((p) => p.phaseType === 'POST_BUILD')).toBe(false);
     expect(phaseList(build).slice(-2)).toEqual(['FINALIZING:SUCCEEDED', 'COMPLETED:-']);
-    const { execFileSync } = await import('node:child_process');
     const left = (() => {
       try {
         return execFileSync('pgrep', ['-f', 'sleep 37.25'], { encoding: 'utf8' });
@@ -388,5 +390,46 @@ describe('bad input', () => {
     await expectError(cb.send(new ListBuildsCommand({ sortOrder: 'SIDEWAYS' as 'ASCENDING' })), 'InvalidInputException');
     await expectError(cb.send(new ListBuildsForProjectCommand({ projectName: 'no-such-project' })), 'ResourceNotFoundException');
     await expectError(cb.send(new BatchDeleteBuildsCommand({ ids: [] })), 'InvalidInputException');
+  });
+});
+
+describe('drydock builds logs', () => {
+  const CLI = join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
+  const cli = (args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const env: NodeJS.ProcessEnv = {};
+      for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('AWS_')) env[k] = v;
+      execFile(process.execPath, [CLI, 'builds', 'logs', ...args, '--endpoint', server.url], { env }, (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      });
+    });
+
+  it('follows a running build: its lines as they come, each phase, the final status', async () => {
+    await project('tailed', buildspec({ build: ['echo first line', 'sleep 0.6', 'echo second line'], post_build: ['echo post'] }));
+    const { build } = await cb.send(new StartBuildCommand({ projectName: 'tailed' }));
+    const followed = await cli([build!.id!, '--follow']);
+    expect(followed.code).toBe(0);
+    const lines = followed.stdout.split('\n');
+    expect(lines.indexOf('first line')).toBeGreaterThanOrEqual(0);
+    expect(lines.indexOf('second line')).toBeGreaterThan(lines.indexOf('first line'));
+    expect(lines).toContain('post');
+    expect(followed.stderr).toContain('==> phase BUILD\n');
+    expect(followed.stderr).toContain('==> phase POST_BUILD\n');
+    expect(followed.stderr.trim().split('\n').at(-1)).toBe('==> build SUCCEEDED');
+
+    // Without --follow: the log as it is, once.
+    const once = await cli([build!.id!]);
+    expect(once.code).toBe(0);
+    expect(once.stdout).toBe(followed.stdout);
+  });
+
+  it('exits 1 on a failed build and on an unknown build', async () => {
+    const { build } = await cb.send(new StartBuildCommand({ projectName: 'failing' }));
+    const followed = await cli([build!.id!, '-f']);
+    expect(followed.code).toBe(1);
+    expect(followed.stderr.trim().split('\n').at(-1)).toBe('==> build FAILED');
+    const unknown = await cli(['failing:00000000-0000-0000-0000-000000000000']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('was not found');
   });
 });
