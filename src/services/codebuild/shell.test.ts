@@ -98,6 +98,14 @@ describe('BuildShell', () => {
     expect(lines.at(-1)).toBe('after');
   });
 
+  it('expands artifact names as the shell would, in the session', async () => {
+    const { shell } = start();
+    await shell.run('export GREETING=hello; mkdir -p dist && cd dist');
+    expect(await shell.expand('name-$GREETING-${GREETING}-$(basename "$PWD")-"quoted"-$(date +%Y | wc -c)')).toBe('name-hello-hello-dist-"quoted"-5');
+    expect(await shell.expand('plain')).toBe('plain');
+    await expect(shell.expand('$(exit 3)${UNSET?is unset}')).rejects.toThrow(/failed with exit status/);
+  });
+
   it('applies setEnv to later commands', async () => {
     const { shell, lines } = start({ env: { PATH: process.env.PATH!, CODEBUILD_BUILD_SUCCEEDING: '1' } });
     await shell.setEnv({ CODEBUILD_BUILD_SUCCEEDING: '0', QUOTED: "it's" });

@@ -133,6 +133,21 @@ export class BuildShell {
     return env;
   }
 
+  /**
+   * Expands text as the Shell Command Language expands a double-quoted word (`$VAR`, `${VAR}`,
+   * `$(date +%F)`), in the session's environment and directory: buildspec artifact names.
+   */
+  async expand(text: string): Promise<string> {
+    const out = join(this.stateDir, 'expand.out');
+    // An unquoted here-document expands like a double-quoted word, with no quoting of the text needed.
+    const end = `DRYDOCK_EXPAND_${randomBytes(8).toString('hex')}`;
+    const run = this.queue.then(() => this.execute(`cat > ${quote(out)} <<${end}\n${text}\n${end}\n`, false));
+    this.queue = run.catch(() => undefined);
+    const result = await run;
+    if (result.exitCode !== 0) throw new Error(`expanding ${text} failed with exit status ${result.exitCode}`);
+    return readFileSync(out, 'utf8').replace(/\n$/, '');
+  }
+
   /** Sets exported variables for every later command (CODEBUILD_BUILD_SUCCEEDING=0 once a phase failed). */
   async setEnv(vars: Record<string, string>): Promise<void> {
     const set = this.queue.then(() => {
