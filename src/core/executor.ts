@@ -65,10 +65,8 @@ export class Executor implements SessionExecutor {
       this.warnUnsandboxed();
       [file, ...args] = req.argv;
     }
-    const stdio: ('pipe')[] = ['pipe', 'pipe', 'pipe'];
-    for (let i = 0; i < (req.extraPipes ?? 0); i++) stdio.push('pipe');
     // detached: the session leads its own process group, so one signal reaches every command it started.
-    const child = spawn(file, args, { cwd: req.cwd, env: req.env, detached: true, stdio });
+    const child = spawn(file, args, { cwd: req.cwd, env: req.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     const exited = new Promise<{ exitCode: number | null; signal: NodeJS.Signals | null }>((resolve) => {
       child.on('error', () => resolve({ exitCode: null, signal: null }));
       child.on('close', (exitCode, signal) => resolve({ exitCode, signal }));
@@ -153,8 +151,6 @@ export interface SessionRequest {
    * bubblewrap nothing is hidden (and nothing is read-only): the plain process sees the host.
    */
   hidden?: string[];
-  /** Extra pipes beyond stdin/stdout/stderr (fd 3 upwards), for control channels. */
-  extraPipes?: number;
 }
 
 /** A long-lived sandboxed process (a build's shell session) and the means to end all of it. */

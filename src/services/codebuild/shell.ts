@@ -79,7 +79,7 @@ const CONTROL_LOOP = [
   'D=$1; SH=$2',
   'IFS= read -r T',
   'while IFS= read -r n; do',
-  '  env -i "$SH" "$D/cmd-$n.sh" </dev/null 2>&1 3>&-',
+  '  env -i "$SH" "$D/cmd-$n.sh" </dev/null 2>&1',
   '  s=$?',
   '  printf "%s %s %s\\n" "$T" "$n" "$s"',
   'done',
