@@ -13,6 +13,7 @@ import {
   CodeBuildClient, CreateReportGroupCommand, UpdateReportGroupCommand, DeleteReportGroupCommand, BatchGetReportGroupsCommand,
   ListReportGroupsCommand, ListReportsCommand, ListReportsForReportGroupCommand, BatchGetReportsCommand, DeleteReportCommand,
   DescribeTestCasesCommand, DescribeCodeCoveragesCommand, GetReportGroupTrendCommand, ListSharedReportGroupsCommand,
+  PutResourcePolicyCommand, GetResourcePolicyCommand,
 } from '@aws-sdk/client-codebuild';
 import { S3Client, CreateBucketCommand, ListObjectsV2Command, GetObjectCommand } from '@aws-sdk/client-s3';
 import { startTestServer, failure, type TestServer } from '../helpers.js';
@@ -111,6 +112,9 @@ describe('CodeBuild reports', () => {
     expect(await groupNames()).toEqual(['alpha', 'coverage', 'unit-tests']);
     const byName = await cb.send(new ListReportGroupsCommand({ sortBy: 'NAME', sortOrder: 'DESCENDING' }));
     expect(byName.reportGroups).toEqual([groupArn('unit-tests'), groupArn('coverage'), groupArn('alpha')]);
+    // Names default to A–Z, times to the newest first.
+    expect((await cb.send(new ListReportGroupsCommand({ sortBy: 'NAME' }))).reportGroups).toEqual([groupArn('alpha'), groupArn('coverage'), groupArn('unit-tests')]);
+    expect((await cb.send(new ListReportGroupsCommand({}))).reportGroups![0]).toBe(groupArn('alpha'));
     const byModified = await cb.send(new ListReportGroupsCommand({ sortBy: 'LAST_MODIFIED_TIME', sortOrder: 'ASCENDING' }));
     expect(byModified.reportGroups!.at(-1)).toBe(groupArn('alpha'));
 
@@ -411,6 +415,21 @@ describe('CodeBuild reports', () => {
     // The builds' next run recreates its group on demand.
     const again = await collect({ trend: report('JUNITXML', ['**/*.xml'], 'green') });
     expect((await cb.send(new ListReportsForReportGroupCommand({ reportGroupArn: group }))).reports).toEqual(again);
+  });
+
+  it('deletes a report group\'s resource policy with the group', async () => {
+    const arn = groupArn('shared-tests');
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: ['codebuild:BatchGetReportGroups'], Resource: arn }],
+    });
+    await cb.send(new CreateReportGroupCommand({ name: 'shared-tests', type: 'TEST', exportConfig: { exportConfigType: 'NO_EXPORT' } }));
+    await cb.send(new PutResourcePolicyCommand({ resourceArn: arn, policy }));
+    expect((await cb.send(new GetResourcePolicyCommand({ resourceArn: arn }))).policy).toBe(policy);
+    await cb.send(new DeleteReportGroupCommand({ arn }));
+    // A group created again under the same name starts without the old policy.
+    await cb.send(new CreateReportGroupCommand({ name: 'shared-tests', type: 'TEST', exportConfig: { exportConfigType: 'NO_EXPORT' } }));
+    await expectError(cb.send(new GetResourcePolicyCommand({ resourceArn: arn })), 'ResourceNotFoundException');
   });
 
   it('answers that no report group is shared (no AWS RAM)', async () => {

@@ -112,7 +112,7 @@ export class ReportStore {
       deleteGroup: db.prepare<[string]>('DELETE FROM codebuild_report_groups WHERE arn = ?'),
       groupByArn: db.prepare<[string], ReportGroupRow>('SELECT * FROM codebuild_report_groups WHERE arn = ?'),
       groupByName: db.prepare<[string, string, string], ReportGroupRow>('SELECT * FROM codebuild_report_groups WHERE account = ? AND region = ? AND name = ?'),
-      groups: db.prepare<[string, string], ReportGroupRow>('SELECT * FROM codebuild_report_groups WHERE account = ? AND region = ?'),
+      groups: db.prepare<[string, string], ReportGroupRow>('SELECT * FROM codebuild_report_groups WHERE account = ? AND region = ? ORDER BY rowid'),
       insertReport: db.prepare<[NewReport]>(
         `INSERT INTO codebuild_reports (arn, account, region, group_arn, type, name, execution_id, status, created, expired, export_config, summary, truncated)
          VALUES (@arn, @account, @region, @group_arn, @type, @name, @execution_id, @status, @created, @expired, @export_config, @summary, @truncated)`,

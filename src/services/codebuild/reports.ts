@@ -7,6 +7,7 @@ import type { Handlers, RequestContext } from '../../protocol/types.js';
 import { AwsError } from '../../core/errors.js';
 import { arn, parseArn } from '../../core/arn.js';
 import type { CodeBuildContext, Scope } from './common.js';
+import { ProjectStore } from './project-store.js';
 import { ReportStore, type CodeCoverageRow, type ReportGroupRow, type ReportRow, type TestCaseRow } from './report-store.js';
 import { TEST_STATUSES } from './report-parsers.js';
 
@@ -157,6 +158,8 @@ function paginate<T>(items: T[], listing: string, token: string | undefined, max
 
 export function reportsHandlers(c: CodeBuildContext): Handlers {
   const store = new ReportStore(c.rt.store);
+  // Resource policies (PutResourcePolicy) live with the projects' tables and go with their report group.
+  const policies = new ProjectStore(c.rt.store);
   const now = () => c.rt.clock.now();
 
   /** The caller's report group for an ARN; InvalidInputException when the text is no report group ARN. */
@@ -233,6 +236,7 @@ export function reportsHandlers(c: CodeBuildContext): Handlers {
           throw invalid(`Report group ${group.arn} contains reports: delete them first or set deleteReports to true`);
         }
         store.deleteGroup(group.arn);
+        policies.deleteResourcePolicy(scope, group.arn);
       });
       return {};
     },
@@ -254,12 +258,18 @@ export function reportsHandlers(c: CodeBuildContext): Handlers {
       const scope = scopeOf(ctx);
       const sortBy = input.sortBy ?? 'CREATED_TIME';
       const key = (g: ReportGroupRow): string | number => (sortBy === 'NAME' ? g.name : sortBy === 'LAST_MODIFIED_TIME' ? g.last_modified : g.created);
-      const sign = descending(input.sortOrder) ? -1 : 1;
-      const groups = store.groups(scope.account, scope.region).sort((a, b) => {
-        const ka = key(a);
-        const kb = key(b);
-        return sign * (ka < kb ? -1 : ka > kb ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-      });
+      // Names default to A–Z, times to the most recent first.
+      const sign = (input.sortOrder ?? (sortBy === 'NAME' ? 'ASCENDING' : 'DESCENDING')) === 'DESCENDING' ? -1 : 1;
+      // Ties (groups created in the same millisecond) keep creation order, reversed when descending.
+      const groups = store
+        .groups(scope.account, scope.region)
+        .map((g, created) => ({ g, created }))
+        .sort((a, b) => {
+          const ka = key(a.g);
+          const kb = key(b.g);
+          return sign * (ka < kb ? -1 : ka > kb ? 1 : a.created - b.created);
+        })
+        .map(({ g }) => g);
       const { page, nextToken } = paginate(groups, `groups:${sortBy}:${input.sortOrder ?? ''}`, input.nextToken, input.maxResults);
       return { reportGroups: page.map((g) => g.arn), ...(nextToken ? { nextToken } : {}) };
     },
