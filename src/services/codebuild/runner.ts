@@ -183,9 +183,12 @@ export class BuildRunner {
     return this.closing;
   }
 
-  /** Waits in QUEUED for a slot; resolves false when the build was stopped or timed out meanwhile. */
-  async acquire(active: Active, queuedTimeoutMinutes: number): Promise<boolean> {
-    active.queuedDeadline = this.c.rt.clock.now() + queuedTimeoutMinutes * 60_000;
+  /**
+   * Waits in QUEUED for a slot; resolves false when the build was stopped or timed out meanwhile.
+   * The queued timeout counts from StartBuild, across restarts.
+   */
+  async acquire(active: Active, submittedAt: number, queuedTimeoutMinutes: number): Promise<boolean> {
+    active.queuedDeadline = submittedAt + queuedTimeoutMinutes * 60_000;
     this.queue.push(active);
     try {
       for (;;) {
@@ -206,7 +209,11 @@ export class BuildRunner {
   private grant(active: Active): boolean {
     for (const candidate of this.queue) {
       if (!this.fits(candidate)) continue;
-      if (candidate !== active) return false;
+      if (candidate !== active) {
+        // An older build fits (a limit was raised meanwhile): it goes first.
+        candidate.wake?.();
+        return false;
+      }
       this.running++;
       this.runningByProject.set(active.projectName, (this.runningByProject.get(active.projectName) ?? 0) + 1);
       active.slot = true;
@@ -357,7 +364,7 @@ class Lifecycle {
   }
 
   async run(): Promise<void> {
-    const admitted = await this.runner.acquire(this.active, this.build.queuedTimeoutInMinutes ?? 480);
+    const admitted = await this.runner.acquire(this.active, this.build.startTime!.getTime(), this.build.queuedTimeoutInMinutes ?? 480);
     if (!admitted) {
       this.finishInterrupted();
       return this.complete();

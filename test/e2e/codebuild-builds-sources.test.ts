@@ -1,0 +1,177 @@
+/**
+ * CodeBuild builds end to end with the runner's libraries: a CodeCommit source checked out at a
+ * branch (resolvedSourceVersion, the buildspec read from the source), S3 artifacts, a JUnit report,
+ * secrets masked in the log, a buildspec missing from the source, and Drydock's global limits
+ * (DRYDOCK_CODEBUILD_CONCURRENCY, DRYDOCK_CODEBUILD_MAX_QUEUED_BUILDS) with a queued build stopped.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import {
+  CodeBuildClient, CreateProjectCommand, StartBuildCommand, BatchGetBuildsCommand, StopBuildCommand, type Build, type CreateProjectCommandInput,
+} from '@aws-sdk/client-codebuild';
+import { CodeCommitClient, CreateRepositoryCommand, CreateCommitCommand } from '@aws-sdk/client-codecommit';
+import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
+import { S3Client, CreateBucketCommand, GetObjectCommand } from '@aws-sdk/client-s3';
+import { SSMClient, PutParameterCommand } from '@aws-sdk/client-ssm';
+import { startTestServer, failure, type TestServer } from '../helpers.js';
+
+const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+const ENVIRONMENT = { type: 'LINUX_CONTAINER' as const, image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' as const };
+
+let server: TestServer;
+let cb: CodeBuildClient;
+let roleArn: string;
+
+async function get(id: string): Promise<Build> {
+  return (await cb.send(new BatchGetBuildsCommand({ ids: [id] }))).builds![0];
+}
+
+async function waitFor(id: string, done: (b: Build) => boolean = (b) => b.buildComplete === true): Promise<Build> {
+  const until = Date.now() + 20_000;
+  for (;;) {
+    const build = await get(id);
+    if (done(build)) return build;
+    if (Date.now() > until) throw new Error(`build ${id} did not get there: ${JSON.stringify(build.phases?.map((p) => [p.phaseType, p.phaseStatus]))}`);
+    await new Promise((r) => setTimeout(r, 40));
+  }
+}
+
+async function logLines(build: Build): Promise<string[]> {
+  const logs = new CloudWatchLogsClient(server.clientConfig);
+  const out = await logs.send(new GetLogEventsCommand({ logGroupName: build.logs!.groupName!, logStreamName: build.logs!.streamName!, startFromHead: true }));
+  return out.events!.map((e) => e.message!);
+}
+
+async function project(input: Partial<CreateProjectCommandInput> & { name: string }): Promise<void> {
+  await cb.send(new CreateProjectCommand({ artifacts: { type: 'NO_ARTIFACTS' }, environment: ENVIRONMENT, serviceRole: roleArn, source: { type: 'NO_SOURCE', buildspec: 'version: 0.2\nphases:\n  build:\n    commands:\n      - echo hi\n' }, ...input }));
+}
+
+describe('sources, artifacts, reports and secrets', () => {
+  beforeAll(async () => {
+    server = await startTestServer();
+    cb = new CodeBuildClient(server.clientConfig);
+    roleArn = (await new IAMClient(server.clientConfig).send(new CreateRoleCommand({ RoleName: 'codebuild-sources', AssumeRolePolicyDocument: trust }))).Role!.Arn!;
+  });
+
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('builds a CodeCommit branch with the buildspec from the source, uploads S3 artifacts and a JUnit report', async () => {
+    const codecommit = new CodeCommitClient(server.clientConfig);
+    const repo = (await codecommit.send(new CreateRepositoryCommand({ repositoryName: 'app' }))).repositoryMetadata!;
+    const buildspec = [
+      'version: 0.2',
+      'phases:',
+      '  build:',
+      '    commands:',
+      '      - mkdir -p out reports',
+      '      - cp app.txt out/app.txt',
+      '      - echo "built at $CODEBUILD_RESOLVED_SOURCE_VERSION" > out/version.txt',
+      '      - printf \'<testsuite name="s" tests="1"><testcase classname="c" name="works" time="0.1"/></testsuite>\' > reports/junit.xml',
+      'artifacts:',
+      '  base-directory: out',
+      '  files:',
+      '    - "**/*"',
+      'reports:',
+      '  unit:',
+      '    files:',
+      '      - reports/junit.xml',
+      '',
+    ].join('\n');
+    const commit = await codecommit.send(new CreateCommitCommand({
+      repositoryName: 'app',
+      branchName: 'main',
+      putFiles: [{ filePath: 'buildspec.yml', fileContent: Buffer.from(buildspec) }, { filePath: 'app.txt', fileContent: Buffer.from('the app\n') }],
+    }));
+    const s3 = new S3Client(server.clientConfig);
+    await s3.send(new CreateBucketCommand({ Bucket: 'artifacts' }));
+    await project({
+      name: 'from-codecommit',
+      source: { type: 'CODECOMMIT', location: repo.cloneUrlHttp! },
+      sourceVersion: 'refs/heads/main',
+      artifacts: { type: 'S3', location: 'artifacts', packaging: 'NONE' },
+    });
+    const started = (await cb.send(new StartBuildCommand({ projectName: 'from-codecommit' }))).build!;
+    const build = await waitFor(started.id!);
+    const lines = await logLines(build);
+    expect(build.buildStatus, lines.join('\n')).toBe('SUCCEEDED');
+    expect(build.resolvedSourceVersion).toBe(commit.commitId);
+    expect(build.artifacts!.location).toBe('arn:aws:s3:::artifacts/from-codecommit');
+    const object = await s3.send(new GetObjectCommand({ Bucket: 'artifacts', Key: 'from-codecommit/version.txt' }));
+    expect(await object.Body!.transformToString()).toBe(`built at ${commit.commitId}\n`);
+    expect(build.reportArns).toHaveLength(1);
+    expect(build.reportArns![0]).toMatch(/^arn:aws:codebuild:us-east-1:000000000000:report\/from-codecommit-unit:/);
+  });
+
+  it('fails in DOWNLOAD_SOURCE with YAML_FILE_ERROR when the source has no buildspec file', async () => {
+    const codecommit = new CodeCommitClient(server.clientConfig);
+    const repo = (await codecommit.send(new CreateRepositoryCommand({ repositoryName: 'no-buildspec' }))).repositoryMetadata!;
+    await codecommit.send(new CreateCommitCommand({ repositoryName: 'no-buildspec', branchName: 'main', putFiles: [{ filePath: 'README', fileContent: Buffer.from('x') }] }));
+    await project({ name: 'no-buildspec', source: { type: 'CODECOMMIT', location: repo.cloneUrlHttp! }, sourceVersion: 'main' });
+    const build = await waitFor((await cb.send(new StartBuildCommand({ projectName: 'no-buildspec' }))).build!.id!);
+    expect(build.buildStatus).toBe('FAILED');
+    const download = build.phases!.find((p) => p.phaseType === 'DOWNLOAD_SOURCE')!;
+    expect(download.phaseStatus).toBe('FAILED');
+    expect(download.contexts![0].statusCode).toBe('YAML_FILE_ERROR');
+    expect(download.contexts![0].message).toContain('buildspec.yml');
+    expect(build.phases!.some((p) => p.phaseType === 'BUILD')).toBe(false);
+  });
+
+  it('masks Parameter Store values in the log', async () => {
+    const ssm = new SSMClient(server.clientConfig);
+    await ssm.send(new PutParameterCommand({ Name: '/build/token', Value: 's3cr3t-t0ken', Type: 'SecureString' }));
+    await project({
+      name: 'masked',
+      source: { type: 'NO_SOURCE', buildspec: 'version: 0.2\nenv:\n  parameter-store:\n    TOKEN: /build/token\nphases:\n  build:\n    commands:\n      - echo "token is $TOKEN"\n      - test "$TOKEN" = s3cr3t-t0ken\n' },
+    });
+    const build = await waitFor((await cb.send(new StartBuildCommand({ projectName: 'masked' }))).build!.id!);
+    expect(build.buildStatus).toBe('SUCCEEDED');
+    const lines = await logLines(build);
+    expect(lines).toContain('token is ***');
+    expect(lines.join('\n')).not.toContain('s3cr3t-t0ken');
+  });
+});
+
+describe('Drydock-wide limits', () => {
+  beforeAll(async () => {
+    process.env.DRYDOCK_CODEBUILD_CONCURRENCY = '1';
+    process.env.DRYDOCK_CODEBUILD_MAX_QUEUED_BUILDS = '2';
+    try {
+      server = await startTestServer();
+    } finally {
+      delete process.env.DRYDOCK_CODEBUILD_CONCURRENCY;
+      delete process.env.DRYDOCK_CODEBUILD_MAX_QUEUED_BUILDS;
+    }
+    cb = new CodeBuildClient(server.clientConfig);
+    roleArn = (await new IAMClient(server.clientConfig).send(new CreateRoleCommand({ RoleName: 'codebuild-limits', AssumeRolePolicyDocument: trust }))).Role!.Arn!;
+  });
+
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('queues across projects at the global limit, refuses builds past the queue bound, stops a queued build', async () => {
+    await project({ name: 'slow', source: { type: 'NO_SOURCE', buildspec: 'version: 0.2\nphases:\n  build:\n    commands:\n      - sleep 30\n' } });
+    await project({ name: 'quick' });
+    const slow = (await cb.send(new StartBuildCommand({ projectName: 'slow' }))).build!;
+    await waitFor(slow.id!, (b) => b.currentPhase === 'BUILD');
+    const queued = (await cb.send(new StartBuildCommand({ projectName: 'quick' }))).build!;
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await get(queued.id!)).currentPhase).toBe('QUEUED');
+
+    const refused = await failure(cb.send(new StartBuildCommand({ projectName: 'quick' })));
+    expect(refused.name).toBe('AccountLimitExceededException');
+    expect(refused.$metadata.httpStatusCode).toBe(400);
+
+    const stopped = await waitFor((await cb.send(new StopBuildCommand({ id: queued.id! }))).build!.id!);
+    expect(stopped.buildStatus).toBe('STOPPED');
+    expect(stopped.phases!.map((p) => `${p.phaseType}:${p.phaseStatus ?? '-'}`)).toEqual(['SUBMITTED:SUCCEEDED', 'QUEUED:STOPPED', 'COMPLETED:-']);
+
+    const next = (await cb.send(new StartBuildCommand({ projectName: 'quick' }))).build!;
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await get(next.id!)).currentPhase).toBe('QUEUED');
+    await cb.send(new StopBuildCommand({ id: slow.id! }));
+    expect((await waitFor(next.id!)).buildStatus).toBe('SUCCEEDED');
+  });
+});
