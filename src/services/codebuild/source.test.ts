@@ -158,6 +158,8 @@ describe('CodeBuild sources', () => {
     await fetchSources(c(), withSubs);
     expect(readFileSync(join(withSubs.srcDir, 'vendor/lib/lib.txt'), 'utf8')).toBe('lib\n');
     expect(git(join(withSubs.srcDir, 'vendor/lib'), 'rev-parse', 'HEAD')).toBe(commits.lib);
+    expect(git(withSubs.srcDir, 'config', 'submodule.lib.url')).toBe(AWS_URL('lib'));
+    expect(git(join(withSubs.srcDir, 'vendor/lib'), 'remote', 'get-url', 'origin')).toBe(AWS_URL('lib'));
   });
 
   it('reports a missing repository, reference or commit as CLIENT_ERROR', async () => {

@@ -308,6 +308,8 @@ async function fetchSubmodules(c: CodeBuildContext, run: BuildRun, target: Sourc
     throw new BuildPhaseError('CLIENT_ERROR', `failed to fetch submodules: ${lastLine((err as Error).message)}${suffix(target)}`);
   }
   for (const module of modules) {
+    // Fetched through the repository's own Git data; the checkout keeps the CodeCommit URL, as on AWS.
+    await git(dir, ['config', `submodule.${module.name}.url`, module.url]);
     const path = (await git(dir, ['config', '--file', '.gitmodules', `submodule.${module.name}.path`])).stdout.trim();
     // The checked-out submodule's origin is its CodeCommit URL, as a clone from AWS would show.
     await git(join(dir, path), ['config', 'remote.origin.url', module.url]);
