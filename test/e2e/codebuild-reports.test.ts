@@ -293,7 +293,7 @@ describe('CodeBuild reports', () => {
     expect(reports![1].testSummary!.total).toBe(0);
     expect(logs.some((l) => /^Unable to parse half.xml as JUNITXML: not well-formed XML/.test(l))).toBe(true);
     expect(logs).toContain('Skipping invalid file path link.xml');
-    expect(logs.some((l) => l.startsWith('Error in report nothing: no files matched'))).toBe(true);
+    expect(logs).toContain('Error in report nothing: no matching report paths found (files *.xml in base-directory no-such-dir)');
     expect(logs.some((l) => l.startsWith('Error in report outside: base-directory ../.. is outside'))).toBe(true);
     expect(logs).toContain(`Error in report ${groupArn('alpha')}: report group ${groupArn('alpha')} is of type TEST, which cannot hold CODE_COVERAGE reports`);
     expect(logs).toContain(`Error in report ${groupArn('ghost')}: report group ${groupArn('ghost')} does not exist`);

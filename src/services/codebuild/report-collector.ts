@@ -73,11 +73,13 @@ async function collectOne(c: CodeBuildContext, store: ReportStore, run: ReportRu
   if (baseDir !== workDir && !baseDir.startsWith(workDir + sep)) throw new ReportSkipped(`base-directory ${spec.baseDirectory} is outside the source directory`);
   // Links are resolved before reading, so a file must really lie in the source directory.
   const root = await realpath(workDir);
+  // The lines CodeBuild's agent writes while it expands report (and artifact) paths.
   run.log(`Expanding base directory path: ${spec.baseDirectory ?? '.'}`);
   run.log('Assembling file list');
+  run.log(`Expanding file paths for base directory ${spec.baseDirectory ?? '.'}`);
   for (const pattern of spec.files) run.log(`Expanding ${pattern}`);
   const files = await matchFiles(baseDir, spec.files);
-  if (!files.length) throw new ReportSkipped(`no files matched ${spec.files.join(', ')} in ${spec.baseDirectory ?? '.'}`);
+  if (!files.length) throw new ReportSkipped(`no matching report paths found (files ${spec.files.join(', ')} in base-directory ${spec.baseDirectory ?? '.'})`);
   run.log(`Found ${files.length} file(s)`);
 
   const group = resolveGroup(store, run, key, type);
