@@ -297,9 +297,10 @@ describe('StopBuild', () => {
       }
     })();
     expect(left).toBe('');
-    // A completed build is answered as it is.
-    const again = await cb.send(new StopBuildCommand({ id: build.arn! }));
-    expect(again.build!.buildStatus).toBe('STOPPED');
+    // A completed build cannot be stopped.
+    const again = await failure(cb.send(new StopBuildCommand({ id: build.arn! })));
+    expect(again.name).toBe('InvalidInputException');
+    expect(again.$metadata.httpStatusCode).toBe(400);
   });
 });
 
@@ -378,6 +379,7 @@ describe('bad input', () => {
     await expectError(cb.send(new StartBuildCommand({ projectName: 'ok', environmentVariablesOverride: [{ name: 'CODEBUILD_X', value: 'y' }] })), 'InvalidInputException', /CODEBUILD_/);
     await expectError(cb.send(new StartBuildCommand({ projectName: 'ok', artifactsOverride: { type: 'S3' } })), 'InvalidInputException', /location/);
     await expectError(cb.send(new StartBuildCommand({ projectName: 'ok', serviceRoleOverride: 'not-a-role' })), 'InvalidInputException', /service role/);
+    await expectError(cb.send(new StartBuildCommand({ projectName: 'ok', reportBuildStatusOverride: true })), 'InvalidInputException', /reportBuildStatus/);
     expect((await cb.send(new ListBuildsCommand({}))).ids!.length).toBe(before);
   });
 

@@ -20,6 +20,8 @@ const PAGE_SIZE = 100;
 /** StartBuild and RetryBuild idempotency tokens are honoured for five minutes. */
 const IDEMPOTENCY_WINDOW_MS = 5 * 60_000;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** Source providers that can report build status back to the repository host. */
+const STATUS_REPORTING_SOURCES = new Set(['GITHUB', 'GITHUB_ENTERPRISE', 'BITBUCKET', 'GITLAB', 'GITLAB_SELF_MANAGED']);
 
 const scopeOf = (ctx: RequestContext): Scope => ({ account: ctx.account, region: ctx.region });
 const invalid = (message: string) => new AwsError('InvalidInputException', `Invalid input: ${message}`);
@@ -58,13 +60,23 @@ function positiveInteger(name: string, fallback: number): number {
  * The build operations and the runner behind them. Limits: DRYDOCK_CODEBUILD_CONCURRENCY builds run
  * at once (default 2 × CPUs), the rest wait in QUEUED; see DEFAULT_MAX_INCOMPLETE_BUILDS.
  */
-export function buildsService(c: CodeBuildContext): { handlers: Handlers; runner: BuildRunner } {
+export function buildsService(c: CodeBuildContext): { handlers: Handlers; runner: BuildRunner; starter: BuildStarter } {
   const runner = new BuildRunner(c, { globalLimit: positiveInteger('DRYDOCK_CODEBUILD_CONCURRENCY', 2 * availableParallelism()) });
   const maxIncompleteBuilds = positiveInteger('DRYDOCK_CODEBUILD_MAX_QUEUED_BUILDS', DEFAULT_MAX_INCOMPLETE_BUILDS);
-  return { handlers: buildsHandlers(c, runner, maxIncompleteBuilds), runner };
+  const { handlers, starter } = buildsHandlers(c, runner, maxIncompleteBuilds);
+  return { handlers, runner, starter };
 }
 
-function buildsHandlers(c: CodeBuildContext, runner: BuildRunner, maxIncompleteBuilds: number): Handlers {
+/** How batch builds (batches.ts) check, start and stop the builds of a batch, exactly as StartBuild and StopBuild do. */
+export interface BuildStarter {
+  /** The project a StartBuild with `input` would run (overrides applied and checked; AWS errors otherwise). */
+  effectiveProject(scope: Scope, input: CB.StartBuildInput): CB.Project;
+  /** Starts a build of the batch `buildBatchArn` as StartBuild does, for `initiator`. */
+  startBuild(scope: Scope, input: CB.StartBuildInput, extra: { initiator: string; buildBatchArn: string }): CB.Build;
+  stopBuild(scope: Scope, id: string): Promise<void>;
+}
+
+function buildsHandlers(c: CodeBuildContext, runner: BuildRunner, maxIncompleteBuilds: number): { handlers: Handlers; starter: BuildStarter } {
   const projects = new ProjectStore(c.rt.store);
   const builds = new BuildStore(c.rt.store);
 
@@ -85,6 +97,7 @@ function buildsHandlers(c: CodeBuildContext, runner: BuildRunner, maxIncompleteB
     if (input.buildStatusConfigOverride !== undefined) source.buildStatusConfig = input.buildStatusConfigOverride;
     if (input.sourceAuthOverride !== undefined) source.auth = input.sourceAuthOverride;
 
+    if (source.reportBuildStatus && !STATUS_REPORTING_SOURCES.has(source.type!)) throw invalid(`reportBuildStatus is not supported for source type ${source.type}`);
     switch (source.type) {
       case 'NO_SOURCE':
         if (!source.buildspec?.trim()) throw invalid('buildspec must be specified for source type NO_SOURCE');
@@ -189,7 +202,7 @@ function buildsHandlers(c: CodeBuildContext, runner: BuildRunner, maxIncompleteB
   }
 
   /** Writes a new build of `project` and its job; publishes its first events once committed. */
-  function createBuild(ctx: RequestContext, scope: Scope, project: CB.Project, token: string | undefined, extra: { debugSessionEnabled?: boolean }): CB.Build {
+  function createBuild(initiator: string, scope: Scope, project: CB.Project, token: string | undefined, extra: { debugSessionEnabled?: boolean; buildBatchArn?: string }): CB.Build {
     if (builds.incompleteCount(scope) >= maxIncompleteBuilds) {
       throw new AwsError('AccountLimitExceededException', `Cannot have more than ${maxIncompleteBuilds} builds queued or in progress for the account`);
     }
@@ -223,7 +236,8 @@ function buildsHandlers(c: CodeBuildContext, runner: BuildRunner, maxIncompleteB
       timeoutInMinutes: project.timeoutInMinutes,
       queuedTimeoutInMinutes: project.queuedTimeoutInMinutes,
       buildComplete: false,
-      initiator: initiatorOf(ctx.principal),
+      initiator,
+      ...(extra.buildBatchArn !== undefined ? { buildBatchArn: extra.buildBatchArn } : {}),
       ...(project.vpcConfig ? { vpcConfig: project.vpcConfig } : {}),
       encryptionKey: project.encryptionKey ?? arn('kms', scope.region, scope.account, 'alias/aws/s3'),
       ...(project.fileSystemLocations?.length ? { fileSystemLocations: project.fileSystemLocations } : {}),
@@ -272,7 +286,19 @@ function buildsHandlers(c: CodeBuildContext, runner: BuildRunner, maxIncompleteB
     return { ids: shown.map((r) => r.id), ...(more ? { nextToken: String(shown[shown.length - 1].seq) } : {}) };
   }
 
-  return {
+  function projectFor(scope: Scope, input: CB.StartBuildInput): CB.Project {
+    const row = projects.row(scope, input.projectName!);
+    if (!row) throw new AwsError('ResourceNotFoundException', `Project cannot be found: ${input.projectName}`);
+    return effectiveProject(buildProjectOf(row), input);
+  }
+
+  const starter: BuildStarter = {
+    effectiveProject: projectFor,
+    startBuild: (scope, input, extra) => createBuild(extra.initiator, scope, projectFor(scope, input), undefined, { debugSessionEnabled: input.debugSessionEnabled, buildBatchArn: extra.buildBatchArn }),
+    stopBuild: (scope, id) => runner.stopBuild(scope, id),
+  };
+
+  const handlers: Handlers = {
     StartBuild(input: CB.StartBuildInput, ctx: RequestContext): CB.StartBuildOutput {
       const scope = scopeOf(ctx);
       const token = input.idempotencyToken;
@@ -283,13 +309,14 @@ function buildsHandlers(c: CodeBuildContext, runner: BuildRunner, maxIncompleteB
       const row = projects.row(scope, input.projectName!);
       if (!row) throw new AwsError('ResourceNotFoundException', `Project cannot be found: ${input.projectName}`);
       const project = effectiveProject(buildProjectOf(row), input);
-      return { build: createBuild(ctx, scope, project, token, { debugSessionEnabled: input.debugSessionEnabled }) };
+      return { build: createBuild(initiatorOf(ctx.principal), scope, project, token, { debugSessionEnabled: input.debugSessionEnabled }) };
     },
 
     async StopBuild(input: CB.StopBuildInput, ctx: RequestContext): Promise<CB.StopBuildOutput> {
       const scope = scopeOf(ctx);
       const row = rowOrNotFound(scope, input.id!);
-      if (row.complete) return { build: buildOf(row) };
+      // AWS refuses to stop a build that has already completed.
+      if (row.complete) throw invalid(`Failed to stop build: build ${row.id} has already completed`);
       await runner.stopBuild(scope, row.id);
       return { build: buildOf(builds.get(scope, row.id) ?? row) };
     },
@@ -305,7 +332,7 @@ function buildsHandlers(c: CodeBuildContext, runner: BuildRunner, maxIncompleteB
       const original = rowOrNotFound(scope, input.id);
       if (!projects.row(scope, original.project_name)) throw new AwsError('ResourceNotFoundException', `Project cannot be found: ${original.project_name}`);
       const previousBuild = buildOf(original);
-      return { build: createBuild(ctx, scope, buildProjectOf(original), token, { debugSessionEnabled: previousBuild.debugSession?.sessionEnabled }) };
+      return { build: createBuild(initiatorOf(ctx.principal), scope, buildProjectOf(original), token, { debugSessionEnabled: previousBuild.debugSession?.sessionEnabled }) };
     },
 
     BatchGetBuilds(input: CB.BatchGetBuildsInput, ctx: RequestContext): CB.BatchGetBuildsOutput {
@@ -351,4 +378,5 @@ function buildsHandlers(c: CodeBuildContext, runner: BuildRunner, maxIncompleteB
       return { buildsDeleted: deleted, buildsNotDeleted: notDeleted };
     },
   };
+  return { handlers, starter };
 }
