@@ -118,6 +118,19 @@ describe('CodeBuild artifacts', () => {
     expect(await object('out-folder', 'build.log')).toEqual(Buffer.from('log'));
   });
 
+  it('merges every top-level directory a base-directory pattern matches', async () => {
+    const r = run({ artifacts: { type: 'S3', location: 'out-zip', namespaceType: 'NONE', name: 'merged.zip', packaging: 'ZIP' } });
+    mkdirSync(join(r.srcDir, 'my-build1'));
+    mkdirSync(join(r.srcDir, 'my-build2/my-subdirectory'), { recursive: true });
+    writeFileSync(join(r.srcDir, 'my-build1/my-file1.txt'), '1');
+    writeFileSync(join(r.srcDir, 'my-build2/my-file2.txt'), '2');
+    writeFileSync(join(r.srcDir, 'my-build2/my-subdirectory/my-file3.txt'), '3');
+    await uploadArtifacts(c(), r, spec({ files: ['**/*'], baseDirectory: 'my-build*', discardPaths: true }));
+    expect(readZip(await object('out-zip', 'merged.zip')).map((e) => e.name).sort()).toEqual(['my-file1.txt', 'my-file2.txt', 'my-file3.txt']);
+    await uploadArtifacts(c(), r, spec({ files: ['*/my-file3.txt'], baseDirectory: 'my-build2' }));
+    expect(readZip(await object('out-zip', 'merged.zip')).map((e) => e.name)).toEqual(['my-subdirectory/my-file3.txt']);
+  });
+
   it('names the artifact from the buildspec only with overrideArtifactName, expanded from the build', async () => {
     const env = { VERSION: '1.2.3', BRANCH: 'main' };
     const overridden = run({ artifacts: { type: 'S3', location: 'out-zip', namespaceType: 'BUILD_ID', name: 'fixed.zip', packaging: 'ZIP', overrideArtifactName: true } }, { env });

@@ -18,13 +18,13 @@
  * its SHA-256 and MD5. Artifacts never encrypt (encryptionDisabled is only reported back).
  */
 import { createHash } from 'node:crypto';
-import { lstat, realpath } from 'node:fs/promises';
+import { lstat, readdir, realpath } from 'node:fs/promises';
 import { basename, isAbsolute, join, resolve, sep } from 'node:path';
 import type { BuildArtifacts, ProjectArtifacts } from '@aws-sdk/client-codebuild';
 import { AwsError } from '../../core/errors.js';
 import type { S3Api } from '../s3/index.js';
 import { BuildPhaseError, type ArtifactsResult, type Buildspec, type BuildspecArtifactSet, type BuildRun, type CodeBuildContext } from './common.js';
-import { matchFiles } from './glob.js';
+import { globToRegExp, matchFiles } from './glob.js';
 import { createZip, entryFromFile, type ZipEntry } from './zip.js';
 
 export async function uploadArtifacts(c: CodeBuildContext, run: BuildRun, spec: Buildspec['artifacts'] | undefined): Promise<ArtifactsResult> {
@@ -103,34 +103,66 @@ async function uploadOne(c: CodeBuildContext, run: BuildRun, artifact: ProjectAr
 async function collect(run: BuildRun, set: BuildspecArtifactSet | undefined, zip: boolean): Promise<ZipEntry[]> {
   const noMatch = () => new BuildPhaseError('CLIENT_ERROR', 'no matching artifact paths found');
   if (!set || set.files.length === 0) throw noMatch();
-  const base = await baseDirectory(run, set.baseDirectory);
-  const files = await matchFiles(base, set.files, set.excludePaths);
   const entries = new Map<string, ZipEntry>();
-  for (const file of files) {
-    const name = set.discardPaths ? basename(file) : file;
-    // Only a zip can hold a link; uploaded one by one, a link's target content is uploaded.
-    const entry = await entryFromFile(join(base, file), name, set.enableSymlinks && zip);
-    // discard-paths: a later file of the same name replaces an earlier one.
-    if (entry) entries.set(name, entry);
+  for (const base of await baseDirectories(run, set.baseDirectory)) {
+    for (const file of await matchFiles(base, set.files, set.excludePaths)) {
+      const name = set.discardPaths ? basename(file) : file;
+      // Only a zip can hold a link; uploaded one by one, a link's target content is uploaded.
+      const entry = await entryFromFile(join(base, file), name, set.enableSymlinks && zip);
+      // Several base directories or discard-paths: a later file of the same name replaces an earlier one.
+      if (entry) entries.set(name, entry);
+    }
   }
   if (entries.size === 0) throw noMatch();
   return [...entries.values()];
 }
 
-/** `base-directory` inside CODEBUILD_SRC_DIR (an absolute one must stay in the build's work directory). */
-async function baseDirectory(run: BuildRun, dir: string | undefined): Promise<string> {
-  if (!dir) return run.srcDir;
-  const path = isAbsolute(dir) ? dir : resolve(run.srcDir, dir);
-  let real: string;
-  try {
-    real = await realpath(path);
-    if (!(await lstat(real)).isDirectory()) throw new Error('not a directory');
-  } catch {
-    throw new BuildPhaseError('CLIENT_ERROR', 'no matching base directory path found for ' + dir);
-  }
+/**
+ * The directories `base-directory` names, inside CODEBUILD_SRC_DIR: one directory, or with a
+ * pattern (`'my-build*'`) every matching directory, whose contents are merged as AWS documents.
+ * Symbolic links are resolved, and whatever resolves outside the build's work directory is refused.
+ */
+async function baseDirectories(run: BuildRun, dir: string | undefined): Promise<string[]> {
+  if (!dir) return [run.srcDir];
   const root = await realpath(run.workRoot);
-  if (real !== root && !real.startsWith(root + sep)) throw new BuildPhaseError('CLIENT_ERROR', `base directory ${dir} is outside the build's work directory`);
-  return real;
+  const inside = async (path: string): Promise<string | undefined> => {
+    let real: string;
+    try {
+      real = await realpath(path);
+      if (!(await lstat(real)).isDirectory()) return undefined;
+    } catch {
+      return undefined;
+    }
+    if (real !== root && !real.startsWith(root + sep)) throw new BuildPhaseError('CLIENT_ERROR', `base directory ${dir} is outside the build's work directory`);
+    return real;
+  };
+  let candidates: string[];
+  if (/[*?[{]/.test(dir) && !isAbsolute(dir)) {
+    candidates = [run.srcDir];
+    for (const segment of dir.replace(/^(\.\/)+/, '').replace(/\/+$/, '').split('/')) {
+      const pattern = globToRegExp(segment);
+      const next: string[] = [];
+      for (const parent of candidates) {
+        let names: string[];
+        try {
+          names = (await readdir(parent, { withFileTypes: true })).filter((e) => e.isDirectory() || e.isSymbolicLink()).map((e) => e.name).sort();
+        } catch {
+          names = [];
+        }
+        next.push(...names.filter((name) => pattern.test(name)).map((name) => join(parent, name)));
+      }
+      candidates = next;
+    }
+  } else {
+    candidates = [isAbsolute(dir) ? dir : resolve(run.srcDir, dir)];
+  }
+  const found: string[] = [];
+  for (const candidate of candidates) {
+    const real = await inside(candidate);
+    if (real) found.push(real);
+  }
+  if (found.length === 0) throw new BuildPhaseError('CLIENT_ERROR', `no matching base directory path found for ${dir}`);
+  return found;
 }
 
 /** The object name: the buildspec's computed name when overrideArtifactName is set, else the project's. */
