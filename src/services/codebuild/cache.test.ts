@@ -135,6 +135,56 @@ describe('CodeBuild cache', () => {
     ]);
   });
 
+  it('keeps one never-updated cache per key, falls back by key prefix, and honours action', async () => {
+    const cache = { type: 'S3' as const, location: 'cache-bucket/keyed', cacheNamespace: 'shared' };
+    const withFile = (content: string, env: Record<string, string>) => {
+      const r = run({ name: 'keyed', cache });
+      r.env = env;
+      writeFileSync(join(r.srcDir, 'lock.txt'), content);
+      return r;
+    };
+    const a = withFile('a', { LOCK: 'aaa' });
+    await saveCache(c(), a, ['lock.txt'], { key: 'deps-$LOCK' });
+    const again = withFile('changed', { LOCK: 'aaa' });
+    await saveCache(c(), again, ['lock.txt'], { key: 'deps-${LOCK}' });
+    expect(again.lines).toEqual(['[Container] Cache s3://cache-bucket/keyed/shared/keys/deps-aaa.zip already exists: not updated']);
+    // S3 keeps whole seconds: the next key's cache must be visibly newer.
+    await new Promise((r) => setTimeout(r, 1100));
+    await saveCache(c(), withFile('b', { LOCK: 'bbb' }), ['lock.txt'], { key: 'deps-$LOCK' });
+    const keys = await s3.send(new ListObjectsV2Command({ Bucket: 'cache-bucket', Prefix: 'keyed/' }));
+    expect(keys.Contents?.map((o) => o.Key).sort()).toEqual(['keyed/shared/keys/deps-aaa.zip', 'keyed/shared/keys/deps-bbb.zip']);
+
+    // Another project in the same namespace: exact key, then the newest cache a fallback prefix matches.
+    const exact = run({ name: 'other', cache });
+    exact.env = { LOCK: 'aaa' };
+    await restoreCache(c(), exact, ['lock.txt'], { key: 'deps-$LOCK' });
+    expect(readFileSync(join(exact.srcDir, 'lock.txt'), 'utf8')).toBe('a');
+    const fallback = run({ name: 'other', cache });
+    await restoreCache(c(), fallback, ['lock.txt'], { key: 'deps-zzz', fallbackKeys: ['nothing-', 'deps-'] });
+    expect(readFileSync(join(fallback.srcDir, 'lock.txt'), 'utf8')).toBe('b');
+    const miss = run({ name: 'other', cache });
+    await restoreCache(c(), miss, ['lock.txt'], { key: 'deps-zzz' });
+    expect(existsSync(join(miss.srcDir, 'lock.txt'))).toBe(false);
+
+    const saveOnly = run({ name: 'other', cache });
+    await restoreCache(c(), saveOnly, ['lock.txt'], { key: 'deps-aaa', action: 'save' });
+    expect(existsSync(join(saveOnly.srcDir, 'lock.txt'))).toBe(false);
+    const restoreOnly = withFile('r', {});
+    await saveCache(c(), restoreOnly, ['lock.txt'], { key: 'restore-only', action: 'restore' });
+    expect((await s3.send(new ListObjectsV2Command({ Bucket: 'cache-bucket', Prefix: 'keyed/shared/keys/restore' }))).KeyCount).toBe(0);
+  });
+
+  it('caches only directories in a LOCAL_CUSTOM_CACHE, as AWS does', async () => {
+    const r = run({ name: 'files', cache: { type: 'LOCAL', modes: ['LOCAL_CUSTOM_CACHE'] } });
+    populate(r);
+    await saveCache(c(), r, ['dist.txt', 'node_modules']);
+    expect(r.lines[0]).toBe('[Container] Unable to initialize cache download: only directories can be cached locally: dist.txt');
+    const next = run({ name: 'files', cache: { type: 'LOCAL', modes: ['LOCAL_CUSTOM_CACHE'] } });
+    await restoreCache(c(), next, ['dist.txt', 'node_modules']);
+    expect(existsSync(join(next.srcDir, 'node_modules/left-pad/index.js'))).toBe(true);
+    expect(existsSync(join(next.srcDir, 'dist.txt'))).toBe(false);
+  });
+
   it('refuses a cache zip whose entries would leave the work directory', async () => {
     const { createZip } = await import('./zip.js');
     const dir = join(localCacheDir(server.runtime.dataDir, SCOPE, 'evil'), 'custom');
