@@ -11,7 +11,7 @@ import {
 import { CodeCommitClient, CreateRepositoryCommand, CreateCommitCommand } from '@aws-sdk/client-codecommit';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
-import { S3Client, CreateBucketCommand, GetObjectCommand } from '@aws-sdk/client-s3';
+import { S3Client, CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SSMClient, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { startTestServer, failure, type TestServer } from '../helpers.js';
 
@@ -82,7 +82,11 @@ describe('sources, artifacts, reports and secrets', () => {
     const commit = await codecommit.send(new CreateCommitCommand({
       repositoryName: 'app',
       branchName: 'main',
-      putFiles: [{ filePath: 'buildspec.yml', fileContent: Buffer.from(buildspec) }, { filePath: 'app.txt', fileContent: Buffer.from('the app\n') }],
+      putFiles: [
+        { filePath: 'buildspec.yml', fileContent: Buffer.from(buildspec) },
+        { filePath: 'app.txt', fileContent: Buffer.from('the app\n') },
+        { filePath: 'ci/alt.yml', fileContent: Buffer.from('version: 0.2\nphases:\n  build:\n    commands:\n      - echo "alternate buildspec from the source"\n') },
+      ],
     }));
     const s3 = new S3Client(server.clientConfig);
     await s3.send(new CreateBucketCommand({ Bucket: 'artifacts' }));
@@ -102,6 +106,19 @@ describe('sources, artifacts, reports and secrets', () => {
     expect(await object.Body!.transformToString()).toBe(`built at ${commit.commitId}\n`);
     expect(build.reportArns).toHaveLength(1);
     expect(build.reportArns![0]).toMatch(/^arn:aws:codebuild:us-east-1:000000000000:report\/from-codecommit-unit:/);
+
+    // buildspecOverride as a path inside the source, and as an S3 object ARN (these buildspecs name no artifacts).
+    const noArtifacts = { type: 'NO_ARTIFACTS' as const };
+    const fromPath = await waitFor((await cb.send(new StartBuildCommand({ projectName: 'from-codecommit', buildspecOverride: 'ci/alt.yml', artifactsOverride: noArtifacts }))).build!.id!);
+    expect(fromPath.buildStatus).toBe('SUCCEEDED');
+    expect(await logLines(fromPath)).toContain('alternate buildspec from the source');
+    await s3.send(new PutObjectCommand({ Bucket: 'artifacts', Key: 'specs/s3.yml', Body: 'version: 0.2\nphases:\n  build:\n    commands:\n      - echo "buildspec from S3"\n' }));
+    const fromS3 = await waitFor((await cb.send(new StartBuildCommand({ projectName: 'from-codecommit', buildspecOverride: 'arn:aws:s3:::artifacts/specs/s3.yml', artifactsOverride: noArtifacts }))).build!.id!);
+    expect(fromS3.buildStatus).toBe('SUCCEEDED');
+    expect(await logLines(fromS3)).toContain('buildspec from S3');
+    const missing = await waitFor((await cb.send(new StartBuildCommand({ projectName: 'from-codecommit', buildspecOverride: 'arn:aws:s3:::artifacts/specs/none.yml', artifactsOverride: noArtifacts }))).build!.id!);
+    expect(missing.buildStatus).toBe('FAILED');
+    expect(missing.phases!.find((p) => p.phaseType === 'DOWNLOAD_SOURCE')!.contexts![0].statusCode).toBe('YAML_FILE_ERROR');
   });
 
   it('fails in DOWNLOAD_SOURCE with YAML_FILE_ERROR when the source has no buildspec file', async () => {

@@ -260,8 +260,8 @@ function buildsHandlers(c: CodeBuildContext, runner: BuildRunner, maxIncompleteB
       });
       c.rt.jobs.enqueue(BUILD_JOB, { account: scope.account, region: scope.region, id });
     });
-    publishPhaseChange(c, scope, build, build.phases![0]);
     publishStateChange(c, scope, build);
+    publishPhaseChange(c, scope, build, build.phases![0]);
     return build;
   }
 

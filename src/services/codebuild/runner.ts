@@ -24,9 +24,11 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { Build, BuildPhase, BuildPhaseType, PhaseContext, Project, StatusType } from '@aws-sdk/client-codebuild';
 import { DEFAULT_SECRET_KEY } from '../../core/accounts.js';
 import { AwsError } from '../../core/errors.js';
+import { parseArn } from '../../core/arn.js';
 import { hex } from '../../core/ids.js';
 import { NodeSha256 } from '../../protocol/sigv4.js';
 import type { S3Api } from '../s3/index.js';
+import type { IamApi } from '../iam/index.js';
 import type { SsmApi } from '../ssm/index.js';
 import type { SecretsManagerApi } from '../secretsmanager/index.js';
 import { BuildPhaseError, BuildspecError, type Buildspec, type BuildRun, type CodeBuildContext, type Scope } from './common.js';
@@ -50,8 +52,9 @@ export const BUILD_JOB = 'codebuild.build';
 const TICK_MS = 100;
 /** StopBuild answers once the build has completed or after this long (real milliseconds). */
 const STOP_WAIT_MS = 2000;
-/** Lifetime of the service role credentials a build gets (AssumeRole's default). */
-const ROLE_SESSION_SECONDS = 3600;
+/** Shortest and default lifetime of a role session (AssumeRole's rules). */
+const MIN_ROLE_SESSION_SECONDS = 900;
+const DEFAULT_ROLE_SESSION_SECONDS = 3600;
 
 interface BuildJob {
   account: string;
@@ -395,7 +398,7 @@ class Lifecycle {
     try {
       await rm(workRoot, { recursive: true, force: true });
       await mkdir(srcDir, { recursive: true });
-      credentials = await assumeServiceRole(this.c, this.scope, this.build.serviceRole!, `AWSCodeBuild-${this.uuid}`);
+      credentials = await assumeServiceRole(this.c, this.scope, this.build.serviceRole!, `AWSCodeBuild-${this.uuid}`, this.sessionSeconds());
       if (this.active.endReason) this.finishInterrupted();
       else this.finish('SUCCEEDED');
     } catch (err) {
@@ -543,7 +546,6 @@ class Lifecycle {
    */
   private async loadBuildspec(srcDir: string): Promise<Buildspec> {
     const value = this.project.source?.buildspec?.trim() ? this.project.source.buildspec : undefined;
-    if (value !== undefined && isInline(value)) return parseBuildspec(value);
     if (value?.startsWith('arn:aws:s3:::')) {
       const location = value.slice('arn:aws:s3:::'.length);
       const slash = location.indexOf('/');
@@ -557,6 +559,7 @@ class Lifecycle {
         throw err;
       }
     }
+    if (value !== undefined && isInline(value)) return parseBuildspec(value);
     const relative = value ?? 'buildspec.yml';
     const path = resolve(srcDir, relative);
     if (isAbsolute(relative) || (path !== srcDir && !path.startsWith(srcDir + sep))) {
@@ -564,6 +567,17 @@ class Lifecycle {
     }
     if (!existsSync(path)) throw new BuildspecError(`stat ${path}: no such file or directory`);
     return parseBuildspec(await readFile(path, 'utf8'));
+  }
+
+  /**
+   * How long the build's role session lasts: the whole build timeout when the role allows sessions
+   * that long (its MaxSessionDuration), else as long as it allows; Drydock does not refresh them.
+   */
+  private sessionSeconds(): number {
+    const parts = parseArn(this.build.serviceRole ?? '');
+    const role = parts && this.c.rt.service<IamApi>('iam').getRole(parts.account, parts.resource.slice(parts.resource.lastIndexOf('/') + 1));
+    const wanted = Math.max(MIN_ROLE_SESSION_SECONDS, (this.build.timeoutInMinutes ?? 60) * 60);
+    return Math.min(wanted, role?.maxSessionDuration ?? DEFAULT_ROLE_SESSION_SECONDS);
   }
 
   /** The image's environment and CodeBuild's built-in variables. */
@@ -618,9 +632,9 @@ async function expandInShell(shell: BuildShell, workRoot: string, text: string):
   return expanded.replace(/\n$/, '');
 }
 
-/** Inline buildspec text rather than a file path: YAML has a line break or a `key:` on its first line. */
+/** Inline buildspec text rather than a file path: YAML has a line break or a `key: ` on its first line. */
 function isInline(value: string): boolean {
-  return /\n/.test(value.trim()) || /^\s*[\w-]+\s*:/.test(value);
+  return /\n/.test(value.trim()) || /^\s*[\w-]+\s*:(\s|$)/.test(value);
 }
 
 interface RoleCredentials {
@@ -633,14 +647,14 @@ interface RoleCredentials {
  * The service role's temporary credentials, from Drydock's own STS (AssumeRole over signed HTTP:
  * STS offers no in-process api), signed as the account's root.
  */
-async function assumeServiceRole(c: CodeBuildContext, scope: Scope, roleArn: string, sessionName: string): Promise<RoleCredentials> {
+async function assumeServiceRole(c: CodeBuildContext, scope: Scope, roleArn: string, sessionName: string, durationSeconds: number): Promise<RoleCredentials> {
   const endpoint = new URL(c.rt.endpoint());
   const body = new URLSearchParams({
     Action: 'AssumeRole',
     Version: '2011-06-15',
     RoleArn: roleArn,
     RoleSessionName: sessionName.slice(0, 64),
-    DurationSeconds: String(ROLE_SESSION_SECONDS),
+    DurationSeconds: String(durationSeconds),
   }).toString();
   const signer = new SignatureV4({
     service: 'sts',
