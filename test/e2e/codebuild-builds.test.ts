@@ -192,6 +192,23 @@ describe('a build that fails', () => {
     expect(lines).not.toContain('never printed');
   });
 
+  it('is retried automatically up to autoRetryLimit, each retry linked to the previous one', async () => {
+    await project('auto-retry', buildspec({ build: ['echo "attempt $CODEBUILD_BUILD_NUMBER"', 'false'] }), { autoRetryLimit: 2 });
+    const first = await waitFor((await cb.send(new StartBuildCommand({ projectName: 'auto-retry' }))).build!.id!, (b) => b.autoRetryConfig?.nextAutoRetry !== undefined);
+    expect(first.buildStatus).toBe('FAILED');
+    expect(first.autoRetryConfig).toMatchObject({ autoRetryLimit: 2, autoRetryNumber: 0 });
+    const second = await waitFor(first.autoRetryConfig!.nextAutoRetry!, (b) => b.autoRetryConfig?.nextAutoRetry !== undefined);
+    expect(second.autoRetryConfig).toMatchObject({ autoRetryLimit: 2, autoRetryNumber: 1, previousAutoRetry: first.id });
+    const third = await waitFor(second.autoRetryConfig!.nextAutoRetry!);
+    expect(third.buildStatus).toBe('FAILED');
+    expect(third.buildNumber).toBe(3);
+    expect(third.autoRetryConfig).toEqual({ autoRetryLimit: 2, autoRetryNumber: 2, previousAutoRetry: second.id });
+    // The limit is reached: no fourth build.
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await cb.send(new ListBuildsForProjectCommand({ projectName: 'auto-retry' }))).ids).toEqual([third.id, second.id, first.id]);
+    expect(await logLines(third)).toContain('attempt 3');
+  });
+
   it('fails in DOWNLOAD_SOURCE with YAML_FILE_ERROR for a buildspec that does not parse, running nothing', async () => {
     await project('bad-yaml', 'version: 0.2\nphases:\n  build:\n    commands:\n      - echo one\n     - echo two\n');
     const { build: started } = await cb.send(new StartBuildCommand({ projectName: 'bad-yaml' }));

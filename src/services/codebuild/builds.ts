@@ -202,7 +202,13 @@ function buildsHandlers(c: CodeBuildContext, runner: BuildRunner, maxIncompleteB
   }
 
   /** Writes a new build of `project` and its job; publishes its first events once committed. */
-  function createBuild(initiator: string, scope: Scope, project: CB.Project, token: string | undefined, extra: { debugSessionEnabled?: boolean; buildBatchArn?: string }): CB.Build {
+  function createBuild(
+    initiator: string,
+    scope: Scope,
+    project: CB.Project,
+    token: string | undefined,
+    extra: { debugSessionEnabled?: boolean; buildBatchArn?: string; autoRetryOf?: CB.Build },
+  ): CB.Build {
     if (builds.incompleteCount(scope) >= maxIncompleteBuilds) {
       throw new AwsError('AccountLimitExceededException', `Cannot have more than ${maxIncompleteBuilds} builds queued or in progress for the account`);
     }
@@ -242,7 +248,17 @@ function buildsHandlers(c: CodeBuildContext, runner: BuildRunner, maxIncompleteB
       encryptionKey: project.encryptionKey ?? arn('kms', scope.region, scope.account, 'alias/aws/s3'),
       ...(project.fileSystemLocations?.length ? { fileSystemLocations: project.fileSystemLocations } : {}),
       ...(extra.debugSessionEnabled !== undefined ? { debugSession: { sessionEnabled: extra.debugSessionEnabled } } : {}),
-      ...(project.autoRetryLimit !== undefined ? { autoRetryConfig: { autoRetryLimit: project.autoRetryLimit, autoRetryNumber: 0 } } : {}),
+      ...(extra.autoRetryOf
+        ? {
+            autoRetryConfig: {
+              autoRetryLimit: extra.autoRetryOf.autoRetryConfig!.autoRetryLimit,
+              autoRetryNumber: extra.autoRetryOf.autoRetryConfig!.autoRetryNumber! + 1,
+              previousAutoRetry: extra.autoRetryOf.id,
+            },
+          }
+        : project.autoRetryLimit !== undefined
+          ? { autoRetryConfig: { autoRetryLimit: project.autoRetryLimit, autoRetryNumber: 0 } }
+          : {}),
     };
     builds.tx(() => {
       build.buildNumber = builds.nextNumber(scope, name);
@@ -291,6 +307,30 @@ function buildsHandlers(c: CodeBuildContext, runner: BuildRunner, maxIncompleteB
     if (!row) throw new AwsError('ResourceNotFoundException', `Project cannot be found: ${input.projectName}`);
     return effectiveProject(buildProjectOf(row), input);
   }
+
+  /**
+   * autoRetryLimit: a build that ends FAILED, FAULT or TIMED_OUT is retried as RetryBuild would,
+   * until the limit; each retry names the previous build and the previous one names it.
+   */
+  runner.onCompleted((scope, build) => {
+    const config = build.autoRetryConfig;
+    if (!config?.autoRetryLimit || (config.autoRetryNumber ?? 0) >= config.autoRetryLimit) return;
+    if (!['FAILED', 'FAULT', 'TIMED_OUT'].includes(build.buildStatus!)) return;
+    const row = builds.get(scope, build.id!);
+    if (!row) return;
+    let retry: CB.Build;
+    try {
+      retry = createBuild(build.initiator ?? 'root', scope, buildProjectOf(row), undefined, {
+        debugSessionEnabled: build.debugSession?.sessionEnabled,
+        buildBatchArn: build.buildBatchArn,
+        autoRetryOf: build,
+      });
+    } catch (err) {
+      c.rt.log.warn({ err, build: build.id }, 'CodeBuild could not start an automatic retry');
+      return;
+    }
+    builds.update(scope, build.id!, { ...build, autoRetryConfig: { ...config, nextAutoRetry: retry.id } });
+  });
 
   const starter: BuildStarter = {
     effectiveProject: projectFor,

@@ -101,6 +101,7 @@ export class BuildRunner {
   private ticker?: NodeJS.Timeout;
   /** StopBuild calls for builds whose job had not started yet. */
   private readonly earlyStops = new Set<string>();
+  private readonly completedListeners: ((scope: Scope, build: Build) => void)[] = [];
 
   constructor(private readonly c: CodeBuildContext, private readonly opts: RunnerOptions) {
     this.builds = new BuildStore(c.rt.store);
@@ -119,6 +120,21 @@ export class BuildRunner {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([active.done, new Promise<void>((done) => (timer = setTimeout(done, STOP_WAIT_MS)))]);
     clearTimeout(timer);
+  }
+
+  /** Calls `listener` with each build once it has completed and its final record is stored (auto-retry). */
+  onCompleted(listener: (scope: Scope, build: Build) => void): void {
+    this.completedListeners.push(listener);
+  }
+
+  completed(scope: Scope, build: Build): void {
+    for (const listener of this.completedListeners) {
+      try {
+        listener(scope, build);
+      } catch (err) {
+        this.c.rt.log.error({ err, build: build.id }, 'CodeBuild build completion listener failed');
+      }
+    }
   }
 
   /** Shutdown: kills every build's processes and waits for the runners to let go, writing nothing more. */
@@ -267,6 +283,7 @@ export class BuildRunner {
     build.buildComplete = true;
     this.builds.update(scope, build.id!, build);
     publishStateChange(this.c, scope, build);
+    this.completed(scope, build);
   }
 }
 
@@ -538,6 +555,7 @@ class Lifecycle {
     await this.log?.close();
     this.persist();
     publishStateChange(this.c, this.scope, this.build);
+    this.runner.completed(this.scope, this.build);
   }
 
   /**
