@@ -224,7 +224,7 @@ function buildsHandlers(c: CodeBuildContext, runner: BuildRunner, maxIncompleteB
       ...(project.sourceVersion !== undefined ? { sourceVersion: project.sourceVersion } : {}),
       projectName: name,
       phases: [
-        { phaseType: 'SUBMITTED', phaseStatus: 'SUCCEEDED', startTime: now, endTime: now, durationInSeconds: 0, contexts: [{ statusCode: '', message: '' }] },
+        { phaseType: 'SUBMITTED', phaseStatus: 'SUCCEEDED', startTime: now, endTime: now, durationInSeconds: 0 },
         { phaseType: 'QUEUED', startTime: now },
       ],
       source: project.source,

@@ -298,8 +298,9 @@ function finishPhase(phase: BuildPhase, now: Date, status: StatusType, contexts?
   phase.endTime = now;
   phase.durationInSeconds = Math.max(0, Math.round((now.getTime() - phase.startTime!.getTime()) / 1000));
   phase.phaseStatus = status;
-  // AWS gives a phase that went well one empty context.
-  phase.contexts = contexts ?? [{ statusCode: '', message: '' }];
+  // AWS gives a phase that went well one empty context, except SUBMITTED and QUEUED, which have none.
+  if (contexts) phase.contexts = contexts;
+  else if (phase.phaseType !== 'SUBMITTED' && phase.phaseType !== 'QUEUED') phase.contexts = [{ statusCode: '', message: '' }];
 }
 
 /** One run of one build. */
@@ -549,7 +550,7 @@ class Lifecycle {
     this.begin('COMPLETED');
     const reason = this.active.endReason;
     this.build.buildStatus = reason ?? this.outcome;
-    this.build.endTime = this.now();
+    this.build.endTime = this.current().startTime;
     this.build.buildComplete = true;
     this.agent(`Build ${this.build.buildStatus}`);
     await this.log?.close();
