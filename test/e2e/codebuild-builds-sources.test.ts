@@ -135,6 +135,41 @@ describe('sources, artifacts, reports and secrets', () => {
     expect(build.phases!.some((p) => p.phaseType === 'BUILD')).toBe(false);
   });
 
+  it('fails DOWNLOAD_SOURCE for a repository that does not exist, UPLOAD_ARTIFACTS for artifacts that match nothing', async () => {
+    const codecommit = new CodeCommitClient(server.clientConfig);
+    const repo = (await codecommit.send(new CreateRepositoryCommand({ repositoryName: 'short-lived' }))).repositoryMetadata!;
+    await project({ name: 'gone-repo', source: { type: 'CODECOMMIT', location: repo.cloneUrlHttp!.replace('short-lived', 'never-created') } });
+    const gone = await waitFor((await cb.send(new StartBuildCommand({ projectName: 'gone-repo' }))).build!.id!);
+    expect(gone.buildStatus).toBe('FAILED');
+    const download = gone.phases!.find((p) => p.phaseType === 'DOWNLOAD_SOURCE')!;
+    expect(download.phaseStatus).toBe('FAILED');
+    expect(download.contexts![0].statusCode).toBe('CLIENT_ERROR');
+    expect(gone.phases!.map((p) => p.phaseType).slice(-3)).toEqual(['DOWNLOAD_SOURCE', 'FINALIZING', 'COMPLETED']);
+
+    const s3 = new S3Client(server.clientConfig);
+    await s3.send(new CreateBucketCommand({ Bucket: 'empty-artifacts' }));
+    await project({
+      name: 'no-match',
+      source: { type: 'NO_SOURCE', buildspec: 'version: 0.2\nphases:\n  build:\n    commands:\n      - echo built\nartifacts:\n  files:\n    - "dist/**/*"\n' },
+      artifacts: { type: 'S3', location: 'empty-artifacts' },
+    });
+    const noMatch = await waitFor((await cb.send(new StartBuildCommand({ projectName: 'no-match' }))).build!.id!);
+    expect(noMatch.buildStatus).toBe('FAILED');
+    const upload = noMatch.phases!.find((p) => p.phaseType === 'UPLOAD_ARTIFACTS')!;
+    expect(upload.phaseStatus).toBe('FAILED');
+    expect(upload.contexts![0].statusCode).toBe('CLIENT_ERROR');
+    expect(noMatch.phases!.find((p) => p.phaseType === 'BUILD')!.phaseStatus).toBe('SUCCEEDED');
+  });
+
+  it('runs a buildspec with unknown keys, telling them in the log', async () => {
+    await project({ name: 'unknown-keys', source: { type: 'NO_SOURCE', buildspec: 'version: 0.2\nfrobnicate: yes\nphases:\n  build:\n    commands:\n      - echo ran\n' } });
+    const build = await waitFor((await cb.send(new StartBuildCommand({ projectName: 'unknown-keys' }))).build!.id!);
+    expect(build.buildStatus).toBe('SUCCEEDED');
+    const lines = await logLines(build);
+    expect(lines).toContain('ran');
+    expect(lines.some((l) => l.includes('Warning:') && l.includes('frobnicate'))).toBe(true);
+  });
+
   it('masks Parameter Store values in the log', async () => {
     const ssm = new SSMClient(server.clientConfig);
     await ssm.send(new PutParameterCommand({ Name: '/build/token', Value: 's3cr3t-t0ken', Type: 'SecureString' }));
