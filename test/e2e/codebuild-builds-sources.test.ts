@@ -215,6 +215,7 @@ describe('Drydock-wide limits', () => {
     const refused = await failure(cb.send(new StartBuildCommand({ projectName: 'quick' })));
     expect(refused.name).toBe('AccountLimitExceededException');
     expect(refused.$metadata.httpStatusCode).toBe(400);
+    expect(refused.message).toBe('Cannot have more than 2 builds in queue for the account');
 
     const stopped = await waitFor((await cb.send(new StopBuildCommand({ id: queued.id! }))).build!.id!);
     expect(stopped.buildStatus).toBe('STOPPED');

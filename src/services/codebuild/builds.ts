@@ -210,7 +210,7 @@ function buildsHandlers(c: CodeBuildContext, runner: BuildRunner, maxIncompleteB
     extra: { debugSessionEnabled?: boolean; buildBatchArn?: string; autoRetryOf?: CB.Build },
   ): CB.Build {
     if (builds.incompleteCount(scope) >= maxIncompleteBuilds) {
-      throw new AwsError('AccountLimitExceededException', `Cannot have more than ${maxIncompleteBuilds} builds queued or in progress for the account`);
+      throw new AwsError('AccountLimitExceededException', `Cannot have more than ${maxIncompleteBuilds} builds in queue for the account`);
     }
     const name = project.name!;
     const id = `${name}:${uuid()}`;

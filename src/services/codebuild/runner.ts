@@ -296,7 +296,7 @@ function workRootOf(uuid: string): string {
 
 function finishPhase(phase: BuildPhase, now: Date, status: StatusType, contexts?: PhaseContext[]): void {
   phase.endTime = now;
-  phase.durationInSeconds = Math.max(0, Math.round((now.getTime() - phase.startTime!.getTime()) / 1000));
+  phase.durationInSeconds = Math.max(0, Math.floor((now.getTime() - phase.startTime!.getTime()) / 1000));
   phase.phaseStatus = status;
   // AWS gives a phase that went well one empty context, except SUBMITTED and QUEUED, which have none.
   if (contexts) phase.contexts = contexts;
