@@ -11,6 +11,7 @@ import type { CodeBuildContext } from './common.js';
 import { projectsHandlers } from './projects.js';
 import { reportsHandlers } from './reports.js';
 import { buildsService } from './builds.js';
+import { batchesHandlers } from './batches.js';
 
 export const codebuild: ServiceDefinition = {
   name: 'codebuild',
@@ -19,6 +20,6 @@ export const codebuild: ServiceDefinition = {
   create(rt) {
     const c: CodeBuildContext = { rt };
     const builds = buildsService(c);
-    return { handlers: { ...projectsHandlers(c), ...reportsHandlers(c), ...builds.handlers }, stop: () => builds.runner.close() };
+    return { handlers: { ...projectsHandlers(c), ...reportsHandlers(c), ...builds.handlers, ...batchesHandlers(c, builds.starter) }, stop: () => builds.runner.close() };
   },
 };
