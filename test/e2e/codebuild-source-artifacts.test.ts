@@ -1,9 +1,9 @@
 /**
- * CodeBuild sources, artifacts and cache through StartBuild: a shallow CodeCommit checkout at a tag
- * override with a secondary S3 zip source (read by the build's own commands), ZIP and folder
- * artifacts in AWS's key layout with a name the build's shell computes, an S3 cache carried from
- * one build to the next, and the CLIENT_ERROR contexts of a missing source and of artifacts that
- * match nothing.
+ * CodeBuild sources, artifacts and cache through StartBuild: a shallow CodeCommit checkout at a
+ * commit override with a secondary S3 zip source (read by the build's own commands), an S3 zip
+ * source at the version StartBuild names, ZIP and folder artifacts in AWS's key layout with a name
+ * the build's shell computes, S3 and LOCAL caches carried from one build to the next, and the
+ * CLIENT_ERROR contexts of a missing source and of artifacts that match nothing.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createHash } from 'node:crypto';
@@ -12,7 +12,7 @@ import { CodeBuildClient, CreateProjectCommand, StartBuildCommand, BatchGetBuild
 import { CodeCommitClient, CreateRepositoryCommand, CreateCommitCommand, PutFileCommand } from '@aws-sdk/client-codecommit';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
-import { S3Client, CreateBucketCommand, GetObjectCommand, PutObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { S3Client, CreateBucketCommand, GetObjectCommand, PutObjectCommand, ListObjectsV2Command, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
 import { startTestServer, type TestServer } from '../helpers.js';
 
 const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
@@ -138,6 +138,27 @@ describe('sources and artifacts through StartBuild', () => {
     expect(phase(b, 'BUILD')?.phaseStatus).toBe('SUCCEEDED');
     expect(phase(b, 'UPLOAD_ARTIFACTS')).toMatchObject({ phaseStatus: 'FAILED', contexts: [{ statusCode: 'CLIENT_ERROR', message: 'no matching artifact paths found' }] });
     expect((await s3.send(new ListObjectsV2Command({ Bucket: 'outputs', Prefix: 'nothing' }))).KeyCount).toBe(0);
+  });
+});
+
+describe('S3 sources and the local cache through StartBuild', () => {
+  it('builds the S3 zip version StartBuild names, and a LOCAL custom cache carries a directory to the next build', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'versioned' }));
+    await s3.send(new PutBucketVersioningCommand({ Bucket: 'versioned', VersioningConfiguration: { Status: 'Enabled' } }));
+    const spec = (v: string) => `version: 0.2\nphases:\n  build:\n    commands:\n      - test "$(cat version.txt)" = ${v}\n      - mkdir -p .deps && echo "$CODEBUILD_BUILD_NUMBER" >> .deps/builds\n      - cat .deps/builds\ncache:\n  paths:\n    - .deps\n`;
+    const v1 = await s3.send(new PutObjectCommand({ Bucket: 'versioned', Key: 'src.zip', Body: zipSync({ 'version.txt': strToU8('one'), 'buildspec.yml': strToU8(spec('one')) }) }));
+    await s3.send(new PutObjectCommand({ Bucket: 'versioned', Key: 'src.zip', Body: zipSync({ 'version.txt': strToU8('two'), 'buildspec.yml': strToU8(spec('two')) }) }));
+    const first = await build('from-s3', {
+      source: { type: 'S3', location: 'versioned/src.zip' },
+      cache: { type: 'LOCAL', modes: ['LOCAL_CUSTOM_CACHE', 'LOCAL_SOURCE_CACHE'] },
+    }, { sourceVersion: v1.VersionId });
+    expect(first.buildStatus, await logLines(first)).toBe('SUCCEEDED');
+    expect(first.sourceVersion).toBe(v1.VersionId);
+    const second = await waitFor((await cb.send(new StartBuildCommand({ projectName: 'from-s3' }))).build!.id!);
+    const lines = await logLines(second);
+    expect(second.buildStatus, lines).toBe('SUCCEEDED');
+    // The second build ran the latest zip and found the first build's cached directory.
+    expect(lines).toMatch(/^1\n2$/m);
   });
 });
 
