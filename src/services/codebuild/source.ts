@@ -56,6 +56,8 @@ export async function fetchSources(c: CodeBuildContext, run: BuildRun): Promise<
   const requested = run.build.secondarySourceVersions ?? run.project.secondarySourceVersions ?? [];
   const secondarySourceVersions: SourceResult['secondarySourceVersions'] = [];
   for (const source of run.project.secondarySources ?? []) {
+    // StopBuild or the timeout: the runner ends the build; fetching more would only delay that.
+    if (run.stopping) break;
     const id = source.sourceIdentifier!;
     // The runner names the directories; a source it did not name still gets one of its own.
     const dir = (run.secondarySrcDirs[id] ??= join(run.workRoot, 'secondary', id));
