@@ -1,6 +1,6 @@
 /**
  * CodeBuild builds end to end with the runner's libraries: a CodeCommit source checked out at a
- * branch (resolvedSourceVersion, the buildspec read from the source), S3 artifacts, a JUnit report,
+ * branch (resolvedSourceVersion, the buildspec read from the source), S3 artifacts, a JUnit report, the cache,
  * secrets masked in the log, a buildspec missing from the source, and Drydock's global limits
  * (DRYDOCK_CODEBUILD_CONCURRENCY, DRYDOCK_CODEBUILD_MAX_QUEUED_BUILDS) with a queued build stopped.
  */
@@ -159,6 +159,28 @@ describe('sources, artifacts, reports and secrets', () => {
     expect(upload.phaseStatus).toBe('FAILED');
     expect(upload.contexts![0].statusCode).toBe('CLIENT_ERROR');
     expect(noMatch.phases!.find((p) => p.phaseType === 'BUILD')!.phaseStatus).toBe('SUCCEEDED');
+  });
+
+  it('restores the cache saved by the previous build before INSTALL', async () => {
+    const s3 = new S3Client(server.clientConfig);
+    await s3.send(new CreateBucketCommand({ Bucket: 'build-cache' }));
+    const buildspec = [
+      'version: 0.2',
+      'phases:',
+      '  install:',
+      '    commands:',
+      '      - if test -f deps/marker; then echo "cache hit $(cat deps/marker)"; else mkdir -p deps && echo "$CODEBUILD_BUILD_NUMBER" > deps/marker && echo "cache miss"; fi',
+      'cache:',
+      '  paths:',
+      '    - deps/**/*',
+      '',
+    ].join('\n');
+    await project({ name: 'cached', source: { type: 'NO_SOURCE', buildspec }, cache: { type: 'S3', location: 'build-cache' } });
+    const first = await waitFor((await cb.send(new StartBuildCommand({ projectName: 'cached' }))).build!.id!);
+    expect(await logLines(first)).toContain('cache miss');
+    const second = await waitFor((await cb.send(new StartBuildCommand({ projectName: 'cached' }))).build!.id!);
+    expect(second.buildStatus).toBe('SUCCEEDED');
+    expect(await logLines(second)).toContain('cache hit 1');
   });
 
   it('runs a buildspec with unknown keys, telling them in the log', async () => {

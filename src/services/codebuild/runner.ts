@@ -467,7 +467,7 @@ class Lifecycle {
         log.setMask(secretMasker(resolved.secrets));
         unexportable = resolved.unexportable;
         run.env = resolved.env;
-        if (spec.cache?.paths.length) await restoreCache(this.c, run, spec.cache.paths);
+        if (spec.cache?.paths.length) await restoreCache(this.c, run, spec.cache.paths, spec.cache);
         if (active.endReason) this.finishInterrupted();
         else this.finish('SUCCEEDED');
       } catch (err) {
@@ -516,23 +516,32 @@ class Lifecycle {
     }
 
     if (reachedUpload && spec) {
+      // UPLOAD_ARTIFACTS: reports, artifacts and the cache, each attempted even when another fails.
       this.begin('UPLOAD_ARTIFACTS');
-      try {
-        const artifacts = await uploadArtifacts(this.c, run, spec.artifacts);
-        if (artifacts.artifacts) this.build.artifacts = artifacts.artifacts;
-        this.build.secondaryArtifacts = artifacts.secondaryArtifacts;
+      let failure: unknown;
+      const attempt = async (step: () => Promise<void>) => {
+        try {
+          await step();
+        } catch (err) {
+          failure ??= err;
+        }
+      };
+      await attempt(async () => {
         this.build.reportArns = await collectReports(
           this.c,
           { scope: this.scope, buildArn: this.build.arn!, projectName: this.project.name!, workDir: srcDir, log: (line) => log.line(line), now: () => this.c.rt.clock.now(), env: run.env },
           spec.reports,
         );
-        if (spec.cache?.paths.length) await saveCache(this.c, run, spec.cache.paths);
-        if (active.endReason) this.finishInterrupted();
-        else this.finish('SUCCEEDED');
-      } catch (err) {
-        if (active.endReason) this.finishInterrupted();
-        else this.failWith(err);
-      }
+      });
+      await attempt(async () => {
+        const artifacts = await uploadArtifacts(this.c, run, spec.artifacts);
+        if (artifacts.artifacts) this.build.artifacts = artifacts.artifacts;
+        this.build.secondaryArtifacts = artifacts.secondaryArtifacts;
+      });
+      if (spec.cache?.paths.length) await attempt(() => saveCache(this.c, run, spec.cache!.paths, spec.cache));
+      if (active.endReason) this.finishInterrupted();
+      else if (failure !== undefined) this.failWith(failure);
+      else this.finish('SUCCEEDED');
     }
 
     // FINALIZING: the session ends, the log is flushed.
