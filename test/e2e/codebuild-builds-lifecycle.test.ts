@@ -7,7 +7,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import {
   CodeBuildClient, CreateProjectCommand, StartBuildCommand, BatchGetBuildsCommand, StopBuildCommand, type Build, type CreateProjectCommandInput,
 } from '@aws-sdk/client-codebuild';
@@ -185,6 +185,10 @@ describe('a server restart in the middle of a build', () => {
       await server.close();
       // Closing Drydock takes the builds' processes with it.
       expect(running('sleep 43.75')).toBe('');
+      // What a crashed Drydock would leave behind: a process of the build still running.
+      const orphan = spawn('sleep', ['46.125'], { detached: true, stdio: 'ignore', env: { PATH: process.env.PATH, CODEBUILD_BUILD_ID: first.id! } });
+      orphan.unref();
+      expect(running('sleep 46.125')).not.toBe('');
 
       server = await startTestServer({ dataDir });
       cb = new CodeBuildClient(server.clientConfig);
@@ -199,6 +203,8 @@ describe('a server restart in the middle of a build', () => {
         const lines = (await logs.send(new GetLogEventsCommand({ logGroupName: failed.logs!.groupName!, logStreamName: failed.logs!.streamName!, startFromHead: true }))).events!.map((e) => e.message!);
         expect(lines).toContain('build 1');
         expect(lines.at(-1)).toMatch(/Drydock restarted while the build was running$/);
+        // Settling the build killed what was left of it.
+        expect(running('sleep 46.125')).toBe('');
 
         expect((await waitFor(cb, blocker.id!)).buildStatus).toBe('FAILED');
         const ran = await waitFor(cb, queued.id!);

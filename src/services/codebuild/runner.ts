@@ -16,7 +16,7 @@
  * Time (timeouts, phase durations) is Drydock's clock, checked by a ticker, so time scaling and
  * /_drydock/time both move builds toward their timeouts.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve, sep } from 'node:path';
@@ -274,6 +274,7 @@ export class BuildRunner {
     const log = new BuildLog(this.c, scope, targets);
     log.line(containerLine(now.getTime(), message));
     await log.flush();
+    killLeftovers(build.id!);
     const uuid = build.id!.slice(build.id!.lastIndexOf(':') + 1);
     await rm(workRootOf(uuid), { recursive: true, force: true });
     build.phases!.push({ phaseType: 'COMPLETED', startTime: now });
@@ -288,6 +289,29 @@ export class BuildRunner {
 }
 
 const key = (scope: Scope, id: string) => `${scope.account}/${scope.region}/${id}`;
+
+/**
+ * SIGKILLs every process of a build that a previous Drydock left behind (it crashed, or ran builds
+ * without bubblewrap, whose sandbox dies with its parent): they carry CODEBUILD_BUILD_ID in their
+ * environment, which every command of the build inherits.
+ */
+function killLeftovers(buildId: string): void {
+  const marker = Buffer.from(`\0CODEBUILD_BUILD_ID=${buildId}\0`);
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
+  } catch {
+    return;
+  }
+  for (const pid of pids) {
+    try {
+      const environ = Buffer.concat([Buffer.from([0]), readFileSync(`/proc/${pid}/environ`), Buffer.from([0])]);
+      if (environ.includes(marker)) process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+}
 
 /** Each build's work root: named after its id, so a restart can find and remove what a run left. */
 function workRootOf(uuid: string): string {
