@@ -8,7 +8,7 @@
 import { createGzip } from 'node:zlib';
 import type { LogsConfig, LogsLocation } from '@aws-sdk/client-codebuild';
 import { arn } from '../../core/arn.js';
-import type { LogsApi } from '../logs/handlers.js';
+import type { LogsApi } from '../logs/index.js';
 import type { S3Api } from '../s3/index.js';
 import type { CodeBuildContext, Scope } from './common.js';
 
