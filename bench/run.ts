@@ -11,6 +11,7 @@ import { freePort, startDrydock, startFloor, startMoto, treeRss, type RunningTar
 import { benchOperations } from './operations.js';
 import { prepare, runCell, type CellLimits, type CellResult } from './load.js';
 import { codecommitGitBench, formatGitBench, type GitBenchResults } from './codecommit.js';
+import { codebuildBench, formatCodeBuildBench, type CodeBuildBenchResults } from './codebuild.js';
 import { evaluateTargets, formatTable, type BenchResults, type Row, type ServerSummary } from './report.js';
 
 const CONCURRENCY = [1, 16];
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
 
   let results: BenchResults;
   let codecommitGit: GitBenchResults;
+  let codebuild: CodeBuildBenchResults;
   try {
     // Started one after the other so neither start-up competes with the other for the CPU.
     const drydock = await startDrydock(await freePort());
@@ -85,6 +87,8 @@ async function main(): Promise<void> {
 
     // Git over HTTP and its events: Drydock only, after the table so it competes with nothing.
     codecommitGit = await codecommitGitBench();
+    // Builds, their logs and the CodeBuild API rows beside moto: their own processes, after the rest.
+    codebuild = await codebuildBench();
 
     const rows: Row[] = [];
     for (const op of benchOperations()) {
@@ -123,10 +127,10 @@ async function main(): Promise<void> {
     for (const server of running) await server.stop();
   }
 
-  process.stdout.write(formatTable(results) + '\n\n' + formatGitBench(codecommitGit) + '\n');
+  process.stdout.write(formatTable(results) + '\n\n' + formatGitBench(codecommitGit) + '\n\n' + formatCodeBuildBench(codebuild) + '\n');
   const dir = join(PACKAGE_ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const json = JSON.stringify({ ...results, codecommitGit }, null, 2) + '\n';
+  const json = JSON.stringify({ ...results, codecommitGit, codebuild }, null, 2) + '\n';
   writeFileSync(join(dir, 'latest.json'), json);
   writeFileSync(join(dir, `${startedAt.toISOString().slice(0, 10)}.json`), json);
   process.stderr.write(`results: bench/results/latest.json, bench/results/${startedAt.toISOString().slice(0, 10)}.json\n`);
