@@ -136,7 +136,8 @@ describe('build-list', () => {
 
 describe('build-graph', () => {
   it('starts a build only after its dependencies, and fails the dependents of a failed build', async () => {
-    await project('graph', spec(['echo "step $STEP"', 'if [ "$STEP" = broken ]; then exit 1; fi'], [
+    // Each build knows its identifier in the batch (the graph names the steps after them).
+    await project('graph', spec(['echo "step $STEP"', '[ "$CODEBUILD_BATCH_BUILD_IDENTIFIER" = "$STEP" ]', 'if [ "$STEP" = broken ]; then exit 1; fi'], [
       'build-graph:',
       '  - identifier: base',
       '    env: { variables: { STEP: base } }',

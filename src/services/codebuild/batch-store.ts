@@ -152,3 +152,14 @@ export function planOf(row: Pick<BatchRow, 'plan'>): BatchPlan {
 
 /** Keys holding dates anywhere in a BuildBatch (the batch, its phases, its build summaries). */
 const DATE_KEYS = new Set(['startTime', 'endTime', 'requestedOn']);
+
+/**
+ * The identifier of the group whose current build is `buildArn` in the batch `batchArn`, which a
+ * batch's build sees as CODEBUILD_BATCH_BUILD_IDENTIFIER; undefined when the batch is gone.
+ */
+export function batchBuildIdentifier(store: Store, scope: Scope, batchArn: string, buildArn: string): string | undefined {
+  const row = store.db
+    .prepare<[string, string, string], Pick<BatchRow, 'batch'>>('SELECT batch FROM codebuild_build_batches WHERE account = ? AND region = ? AND arn = ?')
+    .get(scope.account, scope.region, batchArn);
+  return row && batchOf(row).buildGroups?.find((g) => g.currentBuildSummary?.arn === buildArn)?.identifier;
+}

@@ -33,6 +33,7 @@ import type { SsmApi } from '../ssm/index.js';
 import type { SecretsManagerApi } from '../secretsmanager/index.js';
 import { BuildPhaseError, BuildspecError, type Buildspec, type BuildRun, type CodeBuildContext, type Scope } from './common.js';
 import { BuildStore, buildOf, buildProjectOf } from './build-store.js';
+import { batchBuildIdentifier } from './batch-store.js';
 import { ProjectStore } from './project-store.js';
 import { projectArn } from './projects.js';
 import { parseBuildspec } from './buildspec.js';
@@ -659,7 +660,7 @@ class Lifecycle {
       AWS_ENDPOINT_URL: this.c.rt.endpoint(),
     };
     for (const [identifier, dir] of Object.entries(run.secondarySrcDirs)) env[`CODEBUILD_SRC_DIR_${identifier}`] = dir;
-    if (build.buildBatchArn) env.CODEBUILD_BATCH_BUILD_IDENTIFIER = build.buildBatchArn;
+    if (build.buildBatchArn) env.CODEBUILD_BATCH_BUILD_IDENTIFIER = batchBuildIdentifier(this.c.rt.store, this.scope, build.buildBatchArn, build.arn!) ?? '';
     if (credentials) {
       env.AWS_ACCESS_KEY_ID = credentials.accessKeyId;
       env.AWS_SECRET_ACCESS_KEY = credentials.secretAccessKey;
