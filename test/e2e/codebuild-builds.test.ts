@@ -18,6 +18,8 @@ import { join } from 'node:path';
 import { startTestServer, failure, type TestServer } from '../helpers.js';
 import type { AwsEvent } from '../../src/core/events.js';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
+import { loadModel } from '../../src/protocol/model.js';
+import { Sampler } from '../model-samples.js';
 
 let server: TestServer;
 let cb: CodeBuildClient;
@@ -412,6 +414,37 @@ describe('bad input', () => {
     await expectError(cb.send(new ListBuildsCommand({ sortOrder: 'SIDEWAYS' as 'ASCENDING' })), 'InvalidInputException');
     await expectError(cb.send(new ListBuildsForProjectCommand({ projectName: 'no-such-project' })), 'ResourceNotFoundException');
     await expectError(cb.send(new BatchDeleteBuildsCommand({ ids: [] })), 'InvalidInputException');
+  });
+});
+
+describe('generated requests to the build operations', () => {
+  it('get AWS answers, never a server fault', async () => {
+    const model = loadModel('codebuild');
+    const client = new CodeBuildClient({ ...server.clientConfig, maxAttempts: 1 }) as unknown as { send(command: unknown): Promise<unknown>; destroy(): void };
+    const completed = (await cb.send(new ListBuildsForProjectCommand({ projectName: 'ok' }))).ids![0];
+    const existing: Record<string, unknown> = { projectName: 'ok', id: completed, ids: [completed] };
+    const commands: Record<string, new (input: never) => unknown> = {
+      StartBuild: StartBuildCommand, StopBuild: StopBuildCommand, RetryBuild: RetryBuildCommand, BatchGetBuilds: BatchGetBuildsCommand,
+      ListBuilds: ListBuildsCommand, ListBuildsForProject: ListBuildsForProjectCommand, BatchDeleteBuilds: BatchDeleteBuildsCommand,
+    };
+    const faults: string[] = [];
+    for (const options of [{}, { empty: true }, { withinBounds: true }]) {
+      const sampler = new Sampler(model, options);
+      for (const [name, Command] of Object.entries(commands)) {
+        const op = model.operations.get(name)!;
+        const input = sampler.value(op.input!, 0, 'body') as Record<string, unknown>;
+        if ('withinBounds' in options) for (const [member, value] of Object.entries(existing)) if (op.input!.members?.[member]) input[member] = value;
+        try {
+          await client.send(new Command(input as never));
+        } catch (err) {
+          const { $metadata, name: code, message } = err as Error & { $metadata?: { httpStatusCode?: number } };
+          const status = $metadata?.httpStatusCode;
+          if (status === undefined || status >= 500) faults.push(`${name} ${JSON.stringify(options)}: ${status} ${code} ${message.slice(0, 200)}`);
+        }
+      }
+    }
+    client.destroy();
+    expect(faults).toEqual([]);
   });
 });
 
