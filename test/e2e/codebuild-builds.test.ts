@@ -166,6 +166,15 @@ describe('a build that succeeds', () => {
     expect(final.detail).toMatchObject({ 'project-name': 'ok', 'current-phase': 'COMPLETED', 'current-phase-context': '[]', version: '1' });
     const info = final.detail['additional-information'] as Record<string, unknown>;
     expect(info['build-complete']).toBe(true);
+    expect(info).toMatchObject({
+      'build-number': 1,
+      'timeout-in-minutes': 60,
+      'queued-timeout-in-minutes': 480,
+      initiator: 'root',
+      cache: { type: 'NO_CACHE' },
+      source: { type: 'NO_SOURCE' },
+      environment: { image: 'aws/codebuild/standard:7.0', 'compute-type': 'BUILD_GENERAL1_SMALL', type: 'LINUX_CONTAINER', 'privileged-mode': false, 'environment-variables': [] },
+    });
     expect(info['build-start-time']).toMatch(/^[A-Z][a-z]{2} \d{1,2}, \d{4} \d{1,2}:\d\d:\d\d (AM|PM)$/);
     expect(info.logs).toEqual({ 'group-name': '/aws/codebuild/ok', 'stream-name': build.logs!.streamName, 'deep-link': build.logs!.deepLink });
     expect((info.phases as unknown[]).length).toBe(11);

@@ -47,6 +47,7 @@ function additionalInformation(build: Build): Record<string, unknown> {
       type: env?.type,
       'environment-variables': (env?.environmentVariables ?? []).map((v) => ({ name: v.name, type: v.type, value: v.value })),
     },
+    cache: { type: build.cache?.type, location: build.cache?.location, modes: build.cache?.modes },
     'timeout-in-minutes': build.timeoutInMinutes,
     'queued-timeout-in-minutes': build.queuedTimeoutInMinutes,
     'build-complete': build.buildComplete ?? false,
@@ -59,6 +60,7 @@ function additionalInformation(build: Build): Record<string, unknown> {
     logs: { 'group-name': build.logs?.groupName, 'stream-name': build.logs?.streamName, 'deep-link': build.logs?.deepLink },
     phases: (build.phases ?? []).map(phaseDetail),
   };
+  // Members the build does not have are left out, as AWS leaves them out.
   return JSON.parse(JSON.stringify(info)) as Record<string, unknown>;
 }
 
