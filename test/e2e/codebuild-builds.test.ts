@@ -287,6 +287,37 @@ describe('the build environment', () => {
     expect(lines).toContain(`arn:aws:sts::${ACCOUNT}:assumed-role/codebuild-builds/AWSCodeBuild-${uuid}`);
   });
 
+  it('applies StartBuild overrides to that build only', async () => {
+    await project('overridden', buildspec({ build: ['echo "image=$CODEBUILD_BUILD_IMAGE"'] }));
+    const { build: started } = await cb.send(new StartBuildCommand({
+      projectName: 'overridden',
+      imageOverride: 'aws/codebuild/amazonlinux2-x86_64-standard:5.0',
+      computeTypeOverride: 'BUILD_GENERAL1_LARGE',
+      privilegedModeOverride: true,
+      timeoutInMinutesOverride: 15,
+      queuedTimeoutInMinutesOverride: 30,
+      encryptionKeyOverride: `arn:aws:kms:${REGION}:${ACCOUNT}:alias/builds`,
+      logsConfigOverride: { cloudWatchLogs: { status: 'ENABLED', groupName: 'custom-builds', streamName: 'runs' } },
+      buildspecOverride: buildspec({ build: ['echo "image=$CODEBUILD_BUILD_IMAGE"', 'echo overridden buildspec'] }),
+    }));
+    const build = await waitFor(started!.id!);
+    expect(build.buildStatus).toBe('SUCCEEDED');
+    expect(build.environment).toMatchObject({ image: 'aws/codebuild/amazonlinux2-x86_64-standard:5.0', computeType: 'BUILD_GENERAL1_LARGE', privilegedMode: true });
+    expect(build.timeoutInMinutes).toBe(15);
+    expect(build.queuedTimeoutInMinutes).toBe(30);
+    expect(build.encryptionKey).toBe(`arn:aws:kms:${REGION}:${ACCOUNT}:alias/builds`);
+    const uuid = build.id!.split(':')[1];
+    expect(build.logs).toMatchObject({ groupName: 'custom-builds', streamName: `runs/${uuid}` });
+    const lines = await logLines(build);
+    expect(lines).toContain('image=aws/codebuild/amazonlinux2-x86_64-standard:5.0');
+    expect(lines).toContain('overridden buildspec');
+    // The project itself is unchanged: the next build without overrides uses its settings.
+    const plain = await waitFor((await cb.send(new StartBuildCommand({ projectName: 'overridden' }))).build!.id!);
+    expect(plain.environment!.image).toBe('aws/codebuild/standard:7.0');
+    expect(plain.logs!.groupName).toBe('/aws/codebuild/overridden');
+    expect(await logLines(plain)).not.toContain('overridden buildspec');
+  });
+
   it('writes the log to S3 as <location>/<uuid>.gz when S3 logs are enabled', async () => {
     const s3 = new S3Client(server.clientConfig);
     await s3.send(new CreateBucketCommand({ Bucket: 'build-logs' }));
