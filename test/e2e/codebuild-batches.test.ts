@@ -14,6 +14,8 @@ import {
   BatchGetBuildsCommand, type Build, type BuildBatch, type CreateProjectCommandInput,
 } from '@aws-sdk/client-codebuild';
 import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
+import { CodeCommitClient, CreateRepositoryCommand, CreateCommitCommand } from '@aws-sdk/client-codecommit';
+import { S3Client, CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { startTestServer, failure, type TestServer } from '../helpers.js';
 
 const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
@@ -131,6 +133,47 @@ describe('build-list', () => {
     expect(done.phases!.at(-1)!.phaseType).toBe('FAILED');
     // The slow build was stopped long before its 30 seconds.
     expect(done.endTime!.getTime() - done.startTime!.getTime()).toBeLessThan(15_000);
+  });
+});
+
+describe('batchspecs from the source and from S3', () => {
+  it('reads the batch section from a CodeCommit checkout, resolves the commit, and gives a build its own buildspec file', async () => {
+    const codecommit = new CodeCommitClient(server.clientConfig);
+    const repo = (await codecommit.send(new CreateRepositoryCommand({ repositoryName: 'batched' }))).repositoryMetadata!;
+    const commit = await codecommit.send(new CreateCommitCommand({
+      repositoryName: 'batched',
+      branchName: 'main',
+      putFiles: [
+        { filePath: 'buildspec.yml', fileContent: Buffer.from(spec(['[ "$CODEBUILD_BATCH_BUILD_IDENTIFIER" = main ]', 'test -f app.txt'], [
+          'build-list:',
+          '  - identifier: main',
+          '  - identifier: other',
+          '    buildspec: ci/other.yml',
+        ])) },
+        { filePath: 'ci/other.yml', fileContent: Buffer.from(spec(['[ "$CODEBUILD_BATCH_BUILD_IDENTIFIER" = other ]'])) },
+        { filePath: 'app.txt', fileContent: Buffer.from('app\n') },
+      ],
+    }));
+    await project('from-source', '', { source: { type: 'CODECOMMIT', location: repo.cloneUrlHttp! }, sourceVersion: 'refs/heads/main' });
+    const done = await waitBatch((await cb.send(new StartBuildBatchCommand({ projectName: 'from-source' }))).buildBatch!.id!);
+    expect(done.buildBatchStatus).toBe('SUCCEEDED');
+    expect(done.resolvedSourceVersion).toBe(commit.commitId);
+    const [main, other] = await builds(done.buildGroups!.map((g) => g.currentBuildSummary!.arn!));
+    expect([main.resolvedSourceVersion, other.resolvedSourceVersion]).toEqual([commit.commitId, commit.commitId]);
+    expect(other.source?.buildspec).toBe('ci/other.yml');
+    expect([main.buildStatus, other.buildStatus]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+  });
+
+  it('reads an S3 buildspec, and fails in DOWNLOAD_BATCHSPEC when the object is missing', async () => {
+    const s3 = new S3Client(server.clientConfig);
+    await s3.send(new CreateBucketCommand({ Bucket: 'batch-specs' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'batch-specs', Key: 'batch.yml', Body: spec(['true'], ['build-list:', '  - identifier: from_s3']) }));
+    await project('s3-spec', 'arn:aws:s3:::batch-specs/batch.yml');
+    const done = await waitBatch((await cb.send(new StartBuildBatchCommand({ projectName: 's3-spec' }))).buildBatch!.id!);
+    expect(statusOf(done)).toEqual({ from_s3: 'SUCCEEDED' });
+    const missing = await waitBatch((await cb.send(new StartBuildBatchCommand({ projectName: 's3-spec', buildspecOverride: 'arn:aws:s3:::batch-specs/none.yml' }))).buildBatch!.id!);
+    expect(missing.buildBatchStatus).toBe('FAILED');
+    expect(missing.phases!.find((p) => p.phaseType === 'DOWNLOAD_BATCHSPEC')!.contexts![0]).toEqual({ statusCode: 'YAML_FILE_ERROR', message: expect.stringContaining('NoSuchKey') });
   });
 });
 

@@ -28,6 +28,8 @@ import { BatchStore, batchOf, planOf, type BatchPlan, type BatchRow, type Planne
 import type { BuildStarter } from './builds.js';
 import { parseBuildspec } from './buildspec.js';
 import { fetchSources } from './source.js';
+import { isInline } from './runner.js';
+import type { S3Api } from '../s3/index.js';
 
 export const BATCH_JOB = 'codebuild.batch';
 
@@ -402,13 +404,25 @@ class BatchOrchestrator {
   }
 
   /**
-   * The buildspec the batch runs: inline (the project's or the override), or a file of the primary
-   * source, which is checked out for that (the resolved source version becomes the batch's).
+   * The buildspec the batch runs: inline (the project's or the override), an S3 object ARN, or a file
+   * of the primary source, which is checked out for that (the resolved source version becomes the batch's).
    */
   private async loadBuildspec(scope: Scope, batch: CB.BuildBatch, project: CB.Project): Promise<Buildspec> {
     const value = project.source?.buildspec?.trim() ? project.source.buildspec : undefined;
-    if (value !== undefined && (/\n/.test(value.trim()) || /^\s*[\w-]+\s*:/.test(value))) return parseBuildspec(value);
-    if (value?.startsWith('arn:')) throw new BuildPhaseError('CLIENT_ERROR', `reading a batch buildspec from ${value} is not supported by Drydock; give it inline or in the source`);
+    if (value?.startsWith('arn:aws:s3:::')) {
+      const location = value.slice('arn:aws:s3:::'.length);
+      const slash = location.indexOf('/');
+      try {
+        const object = this.c.rt.service<S3Api>('s3').getObject(scope, location.slice(0, slash), location.slice(slash + 1));
+        const chunks: Buffer[] = [];
+        for await (const chunk of object.body) chunks.push(Buffer.from(chunk as Buffer));
+        return parseBuildspec(Buffer.concat(chunks).toString('utf8'));
+      } catch (err) {
+        if (err instanceof AwsError) throw new BuildPhaseError('YAML_FILE_ERROR', `Unable to get buildspec file ${value}: ${err.code}: ${err.message}`);
+        throw err;
+      }
+    }
+    if (value !== undefined && isInline(value)) return parseBuildspec(value);
     const workRoot = await mkdtemp(join(tmpdir(), 'drydock-batch-'));
     try {
       const srcDir = join(workRoot, 'src');

@@ -686,7 +686,7 @@ async function expandInShell(shell: BuildShell, workRoot: string, text: string):
 }
 
 /** Inline buildspec text rather than a file path: YAML has a line break or a `key: ` on its first line. */
-function isInline(value: string): boolean {
+export function isInline(value: string): boolean {
   return /\n/.test(value.trim()) || /^\s*[\w-]+\s*:(\s|$)/.test(value);
 }
 
