@@ -309,6 +309,20 @@ describe('StopBuildBatch, RetryBuildBatch, listing and deletion', () => {
     expect([again.name, again.$metadata.httpStatusCode]).toEqual(['InvalidInputException', 400]);
   });
 
+  it('times the batch out after buildBatchConfig.timeoutInMins on Drydock\'s clock, stopping its builds', async () => {
+    await project('timeout', spec(['sleep 30'], ['build-list:', '  - identifier: long']), { buildBatchConfig: { serviceRole: roleArn, timeoutInMins: 5 } });
+    const started = (await cb.send(new StartBuildBatchCommand({ projectName: 'timeout' }))).buildBatch!;
+    await waitBatch(started.id!, (b) => group(b, 'long')?.currentBuildSummary?.buildStatus === 'IN_PROGRESS');
+    const res = await fetch(`${server.url}/_drydock/time?advanceMs=${6 * 60_000}`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    const done = await waitBatch(started.id!);
+    expect(done.buildBatchStatus).toBe('TIMED_OUT');
+    const inProgress = done.phases!.find((p) => p.phaseType === 'IN_PROGRESS')!;
+    expect(inProgress.phaseStatus).toBe('TIMED_OUT');
+    expect(inProgress.contexts![0].statusCode).toBe('BUILD_BATCH_TIMED_OUT');
+    expect(statusOf(done)).toEqual({ long: 'STOPPED' });
+  });
+
   it('retries the failed builds only, keeping the earlier ones as prior summaries', async () => {
     // The flaky build fails as the project's build 2 and succeeds when retried (build 3): builds keep no state between runs.
     await project('retry', spec(['echo "build $CODEBUILD_BUILD_NUMBER of $WHO"', 'if [ "$WHO" = flaky ] && [ "$CODEBUILD_BUILD_NUMBER" -le 2 ]; then exit 1; fi'], [
@@ -334,6 +348,14 @@ describe('StopBuildBatch, RetryBuildBatch, listing and deletion', () => {
     expect(group(done, 'flaky').currentBuildSummary!.arn).not.toBe(flakyArn);
     expect(group(done, 'flaky').priorBuildSummaryList!.map((s) => [s.arn, s.buildStatus])).toEqual([[flakyArn, 'FAILED']]);
     expect(done.phases!.map((p) => p.phaseType)).toEqual(['SUBMITTED', 'DOWNLOAD_BATCHSPEC', 'IN_PROGRESS', 'FAILED', 'IN_PROGRESS', 'SUCCEEDED']);
+
+    // The same token again gives back the batch rather than retrying it once more.
+    const retriedAgain = (await cb.send(new RetryBuildBatchCommand({ id: first.id, retryType: 'RETRY_FAILED_BUILDS', idempotencyToken: 'retry-once' }))).buildBatch!;
+    expect(retriedAgain.buildBatchStatus).toBe('IN_PROGRESS');
+    await waitBatch(first.id!);
+    const sameToken = (await cb.send(new RetryBuildBatchCommand({ id: first.id, idempotencyToken: 'retry-once' }))).buildBatch!;
+    expect(sameToken.buildBatchStatus).toBe('SUCCEEDED');
+    expect(group(sameToken, 'flaky').priorBuildSummaryList).toHaveLength(1);
 
     const bad = await failure(cb.send(new RetryBuildBatchCommand({ id: 'retry:00000000-0000-0000-0000-000000000000' })));
     expect([bad.name, bad.$metadata.httpStatusCode]).toEqual(['ResourceNotFoundException', 400]);

@@ -85,6 +85,7 @@ export class BatchStore {
       update: db.prepare<[string, string, string, number, ...Key]>(
         'UPDATE codebuild_build_batches SET batch = ?, plan = ?, status = ?, complete = ? WHERE account = ? AND region = ? AND id = ?',
       ),
+      setToken: db.prepare<[string, number, ...Key]>('UPDATE codebuild_build_batches SET idempotency_token = ?, created_at = ? WHERE account = ? AND region = ? AND id = ?'),
       requestStop: db.prepare<[number, ...Key]>('UPDATE codebuild_build_batches SET stop_requested = ? WHERE account = ? AND region = ? AND id = ?'),
       remove: db.prepare<Key>('DELETE FROM codebuild_build_batches WHERE account = ? AND region = ? AND id = ?'),
       nextNumber: db.prepare<[string, string, string], { last: number }>(`INSERT INTO codebuild_build_batch_numbers (account, region, project_name, last) VALUES (?, ?, ?, 1)
@@ -118,6 +119,11 @@ export class BatchStore {
   /** Records (or, for a retry, clears) StopBuildBatch's request. */
   setStopRequested(scope: Scope, id: string, requested: boolean): void {
     this.stmts.requestStop.run(requested ? 1 : 0, scope.account, scope.region, id);
+  }
+
+  /** Makes a RetryBuildBatch's idempotency token find this batch from `at` on. */
+  setIdempotencyToken(scope: Scope, id: string, token: string, at: number): void {
+    this.stmts.setToken.run(token, at, scope.account, scope.region, id);
   }
 
   remove(scope: Scope, id: string): void {

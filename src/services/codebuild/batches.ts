@@ -721,6 +721,7 @@ export function batchesHandlers(c: CodeBuildContext, starter: BuildStarter): Han
       batches.tx(() => {
         batches.update(scope, batch, plan);
         batches.setStopRequested(scope, row.id, false);
+        if (token !== undefined) batches.setIdempotencyToken(scope, row.id, token, now.getTime());
         c.rt.jobs.enqueue(BATCH_JOB, { account: scope.account, region: scope.region, id: row.id });
       });
       return { buildBatch: batch };
