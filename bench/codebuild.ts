@@ -23,6 +23,7 @@
  * alone; `npm run bench` runs it after the table.
  */
 import { pathToFileURL } from 'node:url';
+import { loadavg } from 'node:os';
 import type { BenchOperation } from './operations.js';
 import { HOST, sign, type BenchRequest } from './client.js';
 import { freePort, startDrydock, startMoto, type RunningTarget } from './servers.js';
@@ -58,6 +59,8 @@ interface Stats {
 }
 
 export interface CodeBuildBenchResults {
+  /** One-minute load average when the section started and ended: builds compete with everything else for the CPUs. */
+  loadAverage: { start: number; end: number };
   firstCommandMs: Stats & { startBuildAnsweredMs: Stats };
   concurrency: {
     builds: number;
@@ -326,8 +329,9 @@ async function apiRows(): Promise<NonNullable<CodeBuildBenchResults['api']>> {
 
 /** The CodeBuild figures: builds against a Drydock process of their own, then the API rows beside moto. */
 export async function codebuildBench(options: CodeBuildBenchOptions = DEFAULT_CODEBUILD_BENCH): Promise<CodeBuildBenchResults> {
+  const loadAtStart = loadavg()[0];
   const drydock = await startDrydock(await freePort());
-  let results: Omit<CodeBuildBenchResults, 'api'>;
+  let results: Omit<CodeBuildBenchResults, 'api' | 'loadAverage'>;
   try {
     const k = await clients(drydock.port);
     const roleArn = (await k.iamClient.send(new k.iam.CreateRoleCommand({ RoleName: 'bench-builds', AssumeRolePolicyDocument: TRUST }))).Role!.Arn!;
@@ -345,7 +349,8 @@ export async function codebuildBench(options: CodeBuildBenchOptions = DEFAULT_CO
   } finally {
     await drydock.stop();
   }
-  return { ...results, ...(options.api ? { api: await apiRows() } : {}) };
+  const api = options.api ? await apiRows() : undefined;
+  return { loadAverage: { start: loadAtStart, end: loadavg()[0] }, ...results, ...(api ? { api } : {}) };
 }
 
 const verdict = (met: boolean) => (met ? 'met' : 'MISSED');
@@ -355,7 +360,7 @@ export function formatCodeBuildBench(r: CodeBuildBenchResults): string {
   const c = r.concurrency;
   const l = r.logLatencyMs;
   const out = [
-    'CodeBuild (Drydock process, SDK client; AWS provisions a build in 90-240 s):',
+    `CodeBuild (Drydock process, SDK client; AWS provisions a build in 90-240 s); load average ${r.loadAverage.start.toFixed(1)} at start, ${r.loadAverage.end.toFixed(1)} at end:`,
     `  StartBuild sent -> first command running (${f.samples} builds, one at a time): p50 ${f.p50.toFixed(0)} ms, min ${f.min.toFixed(0)} ms, max ${f.max.toFixed(0)} ms ` +
       `(target < ${FIRST_COMMAND_TARGET_MS} ms: ${verdict(f.max < FIRST_COMMAND_TARGET_MS)} at max, ${verdict(f.p50 < FIRST_COMMAND_TARGET_MS)} at p50); StartBuild answered in p50 ${f.startBuildAnsweredMs.p50.toFixed(1)} ms`,
     `  ${c.builds} builds at once, concurrentBuildLimit ${c.limit}: ${c.succeeded} of ${c.builds} SUCCEEDED, ${c.listed} listed, ${c.totalSeconds.toFixed(1)} s in all; ` +
