@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import {
-  CodeBuildClient, CreateProjectCommand, StartBuildCommand, BatchGetBuildsCommand, StopBuildCommand, type Build, type CreateProjectCommandInput,
+  CodeBuildClient, CreateProjectCommand, StartBuildCommand, BatchGetBuildsCommand, StopBuildCommand, ListBuildsCommand, ListBuildsForProjectCommand, type Build, type CreateProjectCommandInput,
 } from '@aws-sdk/client-codebuild';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
@@ -136,6 +136,33 @@ describe('timeouts, queueing and log latency', () => {
     }
     expect(sawQueued).toBe(true);
     expect(maxRunning).toBe(1);
+  });
+
+  it('pages ListBuildsForProject and ListBuilds by 100, in both orders', async () => {
+    await project(cb, roleArn, 'paged', spec(['sleep 47.5']), { concurrentBuildLimit: 1 });
+    const ids: string[] = [];
+    for (let i = 0; i < 101; i++) ids.push((await cb.send(new StartBuildCommand({ projectName: 'paged' }))).build!.id!);
+    const first = await cb.send(new ListBuildsForProjectCommand({ projectName: 'paged' }));
+    expect(first.ids).toEqual([...ids].reverse().slice(0, 100));
+    const second = await cb.send(new ListBuildsForProjectCommand({ projectName: 'paged', nextToken: first.nextToken }));
+    expect(second.ids).toEqual([ids[0]]);
+    expect(second.nextToken).toBeUndefined();
+    const ascending = await cb.send(new ListBuildsForProjectCommand({ projectName: 'paged', sortOrder: 'ASCENDING' }));
+    expect(ascending.ids).toEqual(ids.slice(0, 100));
+    const all: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await cb.send(new ListBuildsCommand({ sortOrder: 'ASCENDING', nextToken: token }));
+      all.push(...page.ids!);
+      token = page.nextToken;
+    } while (token);
+    expect(all.filter((id) => id.startsWith('paged:'))).toEqual(ids);
+    // All but the first wait in the queue; stopped newest first, none of them ever runs.
+    const queued = (await cb.send(new BatchGetBuildsCommand({ ids: ids.slice(1, 100) }))).builds!;
+    expect(queued.every((b) => b.currentPhase === 'QUEUED')).toBe(true);
+    for (const id of [...ids].reverse()) await cb.send(new StopBuildCommand({ id }));
+    const stopped = (await cb.send(new BatchGetBuildsCommand({ ids: ids.slice(1, 100) }))).builds!;
+    expect(stopped.every((b) => b.buildStatus === 'STOPPED' && b.phases!.length === 3)).toBe(true);
   });
 
   it('streams log lines to CloudWatch Logs while the build runs', async () => {

@@ -77,6 +77,7 @@ interface Active {
   deadline?: number;
   /** Set while queued: lets the build out of the queue (or wakes it to notice a stop). */
   wake?: () => void;
+  /** Holds one of the global and project slots (taken in acquire, given back in release). */
   slot: boolean;
   shell?: BuildShell;
   done: Promise<void>;
@@ -96,6 +97,7 @@ export class BuildRunner {
   private readonly active = new Map<string, Active>();
   /** Builds waiting for a slot, oldest first. */
   private readonly queue: Active[] = [];
+  /** Running builds per project (projectKey). */
   private readonly runningByProject = new Map<string, number>();
   private running = 0;
   private closing = false;
@@ -227,35 +229,43 @@ export class BuildRunner {
 
   /** Takes a slot if the build is the oldest queued one that fits both limits. */
   private grant(active: Active): boolean {
+    if (this.running >= this.opts.globalLimit) return false;
+    const limits = new Map<string, number | undefined>();
     for (const candidate of this.queue) {
-      if (!this.fits(candidate)) continue;
+      if (!this.fits(candidate, limits)) continue;
       if (candidate !== active) {
         // An older build fits (a limit was raised meanwhile): it goes first.
         candidate.wake?.();
         return false;
       }
       this.running++;
-      this.runningByProject.set(active.projectName, (this.runningByProject.get(active.projectName) ?? 0) + 1);
+      const project = projectKey(active);
+      this.runningByProject.set(project, (this.runningByProject.get(project) ?? 0) + 1);
       active.slot = true;
       return true;
     }
     return false;
   }
 
-  private fits(active: Active): boolean {
-    if (this.running >= this.opts.globalLimit) return false;
-    // The project as it is now: UpdateProject may raise or lower the limit while builds wait.
-    const limit = this.projects.getProject(active.scope, active.projectName)?.concurrentBuildLimit;
-    return limit === undefined || limit < 1 || (this.runningByProject.get(active.projectName) ?? 0) < limit;
+  /** Whether a queued build fits its project's limit; `limits` remembers each project's for one pass over the queue. */
+  private fits(active: Active, limits: Map<string, number | undefined>): boolean {
+    const project = projectKey(active);
+    if (!limits.has(project)) {
+      // The project as it is now: UpdateProject may raise or lower the limit while builds wait.
+      limits.set(project, this.projects.getProject(active.scope, active.projectName)?.concurrentBuildLimit);
+    }
+    const limit = limits.get(project);
+    return limit === undefined || limit < 1 || (this.runningByProject.get(project) ?? 0) < limit;
   }
 
   private release(active: Active): void {
     if (!active.slot) return;
     active.slot = false;
     this.running--;
-    const left = (this.runningByProject.get(active.projectName) ?? 1) - 1;
-    if (left > 0) this.runningByProject.set(active.projectName, left);
-    else this.runningByProject.delete(active.projectName);
+    const project = projectKey(active);
+    const left = (this.runningByProject.get(project) ?? 1) - 1;
+    if (left > 0) this.runningByProject.set(project, left);
+    else this.runningByProject.delete(project);
     for (const waiting of this.queue) waiting.wake?.();
   }
 
@@ -290,6 +300,8 @@ export class BuildRunner {
 }
 
 const key = (scope: Scope, id: string) => `${scope.account}/${scope.region}/${id}`;
+/** Projects are per account and region: so are their running-build counts. */
+const projectKey = (active: Active) => key(active.scope, active.projectName);
 
 /**
  * SIGKILLs every process of a build that a previous Drydock left behind (it crashed, or ran builds
