@@ -338,7 +338,7 @@ describe('StopBuildBatch, RetryBuildBatch, listing and deletion', () => {
     const steadyArn = group(first, 'steady').currentBuildSummary!.arn;
     const flakyArn = group(first, 'flaky').currentBuildSummary!.arn;
 
-    const retried = (await cb.send(new RetryBuildBatchCommand({ id: first.id, retryType: 'RETRY_FAILED_BUILDS' }))).buildBatch!;
+    const retried = (await cb.send(new RetryBuildBatchCommand({ id: first.id, retryType: 'RETRY_FAILED_BUILDS', idempotencyToken: 'retry-once' }))).buildBatch!;
     expect(retried.id).toBe(first.id);
     expect(retried.buildBatchStatus).toBe('IN_PROGRESS');
     const done = await waitBatch(first.id!);
@@ -350,12 +350,12 @@ describe('StopBuildBatch, RetryBuildBatch, listing and deletion', () => {
     expect(done.phases!.map((p) => p.phaseType)).toEqual(['SUBMITTED', 'DOWNLOAD_BATCHSPEC', 'IN_PROGRESS', 'FAILED', 'IN_PROGRESS', 'SUCCEEDED']);
 
     // The same token again gives back the batch rather than retrying it once more.
-    const retriedAgain = (await cb.send(new RetryBuildBatchCommand({ id: first.id, retryType: 'RETRY_FAILED_BUILDS', idempotencyToken: 'retry-once' }))).buildBatch!;
-    expect(retriedAgain.buildBatchStatus).toBe('IN_PROGRESS');
-    await waitBatch(first.id!);
     const sameToken = (await cb.send(new RetryBuildBatchCommand({ id: first.id, idempotencyToken: 'retry-once' }))).buildBatch!;
     expect(sameToken.buildBatchStatus).toBe('SUCCEEDED');
     expect(group(sameToken, 'flaky').priorBuildSummaryList).toHaveLength(1);
+    const succeeded = await failure(cb.send(new RetryBuildBatchCommand({ id: first.id })));
+    expect([succeeded.name, succeeded.$metadata.httpStatusCode]).toEqual(['InvalidInputException', 400]);
+    expect(succeeded.message).toContain('Only batch builds that have failed can be retried');
 
     const bad = await failure(cb.send(new RetryBuildBatchCommand({ id: 'retry:00000000-0000-0000-0000-000000000000' })));
     expect([bad.name, bad.$metadata.httpStatusCode]).toEqual(['ResourceNotFoundException', 400]);

@@ -695,7 +695,8 @@ export function batchesHandlers(c: CodeBuildContext, starter: BuildStarter): Han
       }
       if (input.id === undefined) throw invalid('id must be specified unless idempotencyToken names a previous RetryBuildBatch');
       const row = rowOrNotFound(scope, input.id);
-      if (!row.complete) throw invalid(`Failed to retry build batch: build batch ${row.id} is still in progress`);
+      // Only a batch that did not succeed can be retried (the API reference: "Only batch builds that have failed can be retried").
+      if (!row.complete || row.status === 'SUCCEEDED') throw invalid(`Only batch builds that have failed can be retried: build batch ${row.id} is ${row.complete ? 'SUCCEEDED' : 'IN_PROGRESS'}`);
       if (!projects.row(scope, row.project_name)) throw new AwsError('ResourceNotFoundException', `Project cannot be found: ${row.project_name}`);
       const batch = batchOf(row);
       const plan = planOf(row);
