@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-codebuild';
 import { CodeCommitClient, CreateRepositoryCommand, CreateCommitCommand } from '@aws-sdk/client-codecommit';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
+import { IAMClient, CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { S3Client, CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SSMClient, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { startTestServer, failure, type TestServer } from '../helpers.js';
@@ -181,6 +181,24 @@ describe('sources, artifacts, reports and secrets', () => {
     const second = await waitFor((await cb.send(new StartBuildCommand({ projectName: 'cached' }))).build!.id!);
     expect(second.buildStatus).toBe('SUCCEEDED');
     expect(await logLines(second)).toContain('cache hit 1');
+  });
+
+  it('lets a build use Drydock with the service role: aws s3 cp inside the build', async () => {
+    const s3 = new S3Client(server.clientConfig);
+    await s3.send(new CreateBucketCommand({ Bucket: 'from-builds' }));
+    await new IAMClient(server.clientConfig).send(new PutRolePolicyCommand({
+      RoleName: 'codebuild-sources',
+      PolicyName: 'write-outputs',
+      PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:PutObject', Resource: 'arn:aws:s3:::from-builds/*' }] }),
+    }));
+    await project({
+      name: 'uses-s3',
+      source: { type: 'NO_SOURCE', buildspec: 'version: 0.2\nphases:\n  build:\n    commands:\n      - echo "made by $CODEBUILD_BUILD_ID" > out.txt\n      - aws --endpoint-url "$AWS_ENDPOINT_URL" s3 cp out.txt s3://from-builds/out.txt\n' },
+    });
+    const build = await waitFor((await cb.send(new StartBuildCommand({ projectName: 'uses-s3' }))).build!.id!);
+    expect(build.buildStatus, (await logLines(build)).join('\n')).toBe('SUCCEEDED');
+    const object = await s3.send(new GetObjectCommand({ Bucket: 'from-builds', Key: 'out.txt' }));
+    expect(await object.Body!.transformToString()).toBe(`made by ${build.id}\n`);
   });
 
   it('runs a buildspec with unknown keys, telling them in the log', async () => {
