@@ -352,7 +352,9 @@ class BatchOrchestrator {
       } else if (batch.currentPhase === 'DOWNLOAD_BATCHSPEC') {
         await this.downloadBatchspec(scope, batch, plan, row);
       } else if (batch.currentPhase === 'IN_PROGRESS') {
+        // progress() sees the batch to its end; a RetryBuildBatch after that is a job of its own.
         await this.progress(scope, payload.id);
+        return;
       } else {
         return;
       }
