@@ -339,9 +339,26 @@ class BatchOrchestrator {
 
   private async run(payload: { account: string; region: string; id: string }): Promise<void> {
     const scope = { account: payload.account, region: payload.region };
+    try {
+      await this.walk(scope, payload.id);
+    } catch (err) {
+      if (!this.open) return;
+      // A Drydock bug must not leave the batch IN_PROGRESS forever: it ends as FAULT, saying why.
+      this.c.rt.log.error({ err, batch: payload.id }, 'CodeBuild batch orchestrator failed');
+      const row = this.batches.get(scope, payload.id);
+      if (!row || row.complete) return;
+      const batch = batchOf(row);
+      finishPhase(batch, 'FAULT', this.now(), [{ statusCode: 'FAULT', message: err instanceof Error ? err.message : String(err) }]);
+      complete(batch, 'FAULT', this.now());
+      this.batches.update(scope, batch, planOf(row));
+    }
+  }
+
+  /** Takes the batch through its phases from wherever its record stands. */
+  private async walk(scope: Scope, id: string): Promise<void> {
     for (;;) {
       if (!this.open) return;
-      const row = this.batches.get(scope, payload.id);
+      const row = this.batches.get(scope, id);
       if (!row || row.complete) return;
       const batch = batchOf(row);
       const plan = planOf(row);
@@ -353,7 +370,7 @@ class BatchOrchestrator {
         await this.downloadBatchspec(scope, batch, plan, row);
       } else if (batch.currentPhase === 'IN_PROGRESS') {
         // progress() sees the batch to its end; a RetryBuildBatch after that is a job of its own.
-        await this.progress(scope, payload.id);
+        await this.progress(scope, id);
         return;
       } else {
         return;
