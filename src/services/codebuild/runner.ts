@@ -453,6 +453,7 @@ class Lifecycle {
     try {
       await rm(workRoot, { recursive: true, force: true });
       await mkdir(srcDir, { recursive: true });
+      await mkdir(join(workRoot, 'home'), { recursive: true });
       credentials = await assumeServiceRole(this.c, this.scope, this.build.serviceRole!, `AWSCodeBuild-${this.uuid}`, this.sessionSeconds());
       if (this.active.endReason) this.finishInterrupted();
       else this.finish('SUCCEEDED');
@@ -650,7 +651,9 @@ class Lifecycle {
     const build = this.build;
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-      HOME: process.env.HOME ?? '/root',
+      // A writable home of the build's own (AWS builds run as root with a writable /root): the
+      // host's home is read-only in the sandbox, and tools such as npm write caches under ~.
+      HOME: join(run.workRoot, 'home'),
       ...(process.env.LANG ? { LANG: process.env.LANG } : {}),
       CODEBUILD_BUILD_ID: build.id!,
       CODEBUILD_BUILD_ARN: build.arn!,
