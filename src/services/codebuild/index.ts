@@ -3,7 +3,44 @@
  * installed), with phases, logs to CloudWatch Logs, artifacts and cache in S3, reports and events.
  *
  * Gaps against AWS:
- * - (filled in as the areas land)
+ * - No container execution: no Docker engine runs here, so builds run on the host in one
+ *   sandboxed shell session per build (bubblewrap when installed: read-only host, the data
+ *   directory hidden, own /tmp and PID namespace; a plain child process with a warning otherwise).
+ *   The environment image is recorded, not pulled; the host's runtimes are used and
+ *   runtime-versions are validated and recorded only. `run-as` is parsed, not applied. HOME is a
+ *   writable directory of the build's own.
+ * - Unknown buildspec keys are ignored, as AWS's decoder ignores them, and told in the build log
+ *   with their line and column. `proxy` and `git-credential-helper` are parsed only.
+ * - Each command runs in the build's long-lived shell with the previous command's exported
+ *   variables and directory, as AWS's agent does; a command that kills the session restarts it
+ *   with its state. Without bubblewrap a process detached with `setsid` can outlive StopBuild.
+ * - Service-role credentials come from a real STS AssumeRole, last the build timeout (capped by the
+ *   role's MaxSessionDuration) and are never refreshed.
+ * - Webhooks (Create/Update/DeleteWebhook) answer 501: GitHub, Bitbucket and GitLab cannot be reached
+ *   offline, and builds with those sources fail in DOWNLOAD_SOURCE saying so. Fleets, sandboxes and
+ *   command executions answer 501. Badges are recorded without a badgeRequestUrl; PUBLIC_READ
+ *   visibility is recorded, nothing is served publicly; ListShared* are empty (no RAM); resource
+ *   policies are stored, never evaluated; vpcConfig and fileSystemLocations are recorded only.
+ * - ListCuratedEnvironmentImages is a fixed copy of AWS's catalog.
+ * - Caches: absolute cache paths outside the build's work directory are skipped with a log line;
+ *   cache keys expand `$VAR` only (no `codebuild-hash-files`); LOCAL_DOCKER_LAYER_CACHE does nothing.
+ *   Artifacts are never encrypted (encryptionDisabled is reported back). S3 sources get no
+ *   resolvedSourceVersion (AWS documents none). CodePipeline input/output locations come from the
+ *   project until CodePipeline passes its own.
+ * - Batch builds: no build-fanout (the batch fails saying so), no separate DOWNLOAD_SOURCE build,
+ *   combineArtifacts and batchReportMode recorded only, matrix builds named build1…buildN, groups not
+ *   yet started have no build ARN, child builds use the project's service role.
+ * - Reports: stored when complete (never GENERATING); export encryption settings are stored, not
+ *   applied; the 5-report-groups-per-project limit is not enforced; report files are parsed on the
+ *   server's event loop.
+ * - Queueing is Drydock's: a global limit of running builds (DRYDOCK_CODEBUILD_CONCURRENCY, default
+ *   2 × CPUs) and of queued builds per account and region (DRYDOCK_CODEBUILD_MAX_QUEUED_BUILDS,
+ *   default 1000). A Drydock restart fails running builds with BUILD_INTERRUPTED ("Drydock restarted
+ *   while the build was running"); queued builds run after the restart. `/_drydock/reset` deletes
+ *   build records without stopping running builds. debugSessionEnabled, reportBuildStatus and
+ *   buildStatusConfig are recorded only.
+ * - Some messages and codes where AWS's wording is undocumented are Drydock's own (noted in the
+ *   handlers).
  */
 import { loadModel } from '../../protocol/model.js';
 import type { ServiceDefinition } from '../../protocol/types.js';
