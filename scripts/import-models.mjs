@@ -2,7 +2,8 @@
 // Copies AWS's published JSON service models (botocore's `service-2.json`, the same format the
 // AWS SDKs generate from) into models/, minus documentation, so that the runtime never depends on
 // a Python or npm package of models. Run with `npm run import-models [service ...]`.
-// Source: the botocore data directory of the local aws CLI, or DRYDOCK_BOTOCORE_DATA.
+// Source: the botocore data directory of the local aws CLI, or DRYDOCK_BOTOCORE_DATA. Also writes
+// models/index.json, every model's metadata (what the server reads at startup).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
@@ -49,3 +50,11 @@ for (const [botoName, name] of Object.entries(services)) {
   writeFileSync(join(outDir, `${name}.json`), JSON.stringify(model) + '\n');
   console.log(`${name}: ${model.metadata.protocol} ${version}, ${Object.keys(model.operations).length} operations`);
 }
+
+// models/index.json: every model's metadata, so that the server starts without parsing the models
+// (src/protocol/model.ts reads the rest of a model on the first request to its service).
+const index = {};
+for (const file of readdirSync(outDir).filter((f) => f.endsWith('.json') && f !== 'index.json').sort()) {
+  index[file.slice(0, -'.json'.length)] = JSON.parse(readFileSync(join(outDir, file), 'utf8')).metadata;
+}
+writeFileSync(join(outDir, 'index.json'), JSON.stringify(index, null, 1) + '\n');

@@ -115,25 +115,55 @@ export interface Operation {
 }
 
 const MODELS_DIR = join(PACKAGE_ROOT, 'models');
+/** Every model's metadata, by service name: what startup needs without parsing the models. */
+export const MODEL_INDEX = 'index.json';
 const BINDING_KEYS: (keyof Binding)[] = [
   'location', 'locationName', 'queryName', 'flattened', 'xmlAttribute', 'xmlNamespace',
   'jsonvalue', 'streaming', 'idempotencyToken', 'timestampFormat', 'eventpayload',
 ];
 
+/** A model known by its metadata, whose operations and shapes are read only when first needed. */
+export interface DeferredModel {
+  metadata: ServiceMetadata;
+  load(): RawModel;
+}
+
 export class ServiceModel {
   readonly metadata: ServiceMetadata;
   readonly protocol: Protocol;
-  readonly operations = new Map<string, Operation>();
-  private readonly raw: RawModel;
+  private source: RawModel | DeferredModel;
+  private loaded?: RawModel;
+  private built?: Map<string, Operation>;
   private readonly resolved = new Map<string, Shape>();
   private readonly members = new WeakMap<MemberRef, Shape>();
   private readonly errorsByNameOrCode = new Map<string, Shape | undefined>();
 
-  constructor(raw: RawModel) {
-    this.raw = raw;
-    this.metadata = raw.metadata;
-    this.protocol = pickProtocol(raw.metadata);
-    for (const op of Object.values(raw.operations)) this.operations.set(op.name, this.buildOperation(op));
+  /**
+   * From the whole model, or from its metadata and a loader: routing needs only the metadata, so a
+   * service's model is parsed (and its operations built) on the first request that reaches it
+   * rather than at startup.
+   */
+  constructor(source: RawModel | DeferredModel) {
+    this.source = source;
+    this.metadata = source.metadata;
+    this.protocol = pickProtocol(source.metadata);
+  }
+
+  private get raw(): RawModel {
+    if (!this.loaded) {
+      this.loaded = 'load' in this.source ? this.source.load() : this.source;
+      this.source = this.loaded;
+    }
+    return this.loaded;
+  }
+
+  /** Every operation by name, built on first use. */
+  get operations(): ReadonlyMap<string, Operation> {
+    if (!this.built) {
+      this.built = new Map();
+      for (const op of Object.values(this.raw.operations)) this.built.set(op.name, this.buildOperation(op));
+    }
+    return this.built;
   }
 
   /** Name clients sign with (the SigV4 credential scope service). */
@@ -218,12 +248,23 @@ function pickProtocol(meta: ServiceMetadata): Protocol {
 }
 
 const cache = new Map<string, ServiceModel>();
+let metadataIndex: Record<string, ServiceMetadata> | undefined;
 
-/** Loads `models/<name>.json` once per process. */
+function readRawModel(name: string): RawModel {
+  return JSON.parse(readFileSync(join(MODELS_DIR, `${name}.json`), 'utf8')) as RawModel;
+}
+
+/**
+ * `models/<name>.json` once per process. Its metadata comes from `models/index.json` (written by
+ * scripts/import-models.mjs beside the models), the rest is parsed on first use; a model missing
+ * from the index is parsed at once.
+ */
 export function loadModel(name: string): ServiceModel {
   let model = cache.get(name);
   if (!model) {
-    model = new ServiceModel(JSON.parse(readFileSync(join(MODELS_DIR, `${name}.json`), 'utf8')) as RawModel);
+    metadataIndex ??= JSON.parse(readFileSync(join(MODELS_DIR, MODEL_INDEX), 'utf8')) as Record<string, ServiceMetadata>;
+    const metadata = metadataIndex[name];
+    model = new ServiceModel(metadata ? { metadata, load: () => readRawModel(name) } : readRawModel(name));
     cache.set(name, model);
   }
   return model;
