@@ -35,7 +35,8 @@ export interface BoundService {
 
 interface Prepared extends BoundService {
   codec: Codec;
-  router?: RestRouter;
+  /** REST services: their routes, compiled on the first request (startup reads no operation). */
+  router?: () => RestRouter;
   style: AuthStyle;
 }
 
@@ -58,7 +59,8 @@ export class Pipeline {
   private readonly byName = new Map<string, Prepared>();
   private readonly byTarget = new Map<string, Prepared>();
   private readonly bySigningName = new Map<string, Prepared>();
-  private readonly streamingOps = new WeakSet<Operation>();
+  /** Whether an operation's input payload is a stream, worked out on its first request. */
+  private readonly streamingOps = new WeakMap<Operation, boolean>();
 
   constructor(private readonly opts: PipelineOptions) {
     for (const svc of opts.services) {
@@ -68,17 +70,23 @@ export class Pipeline {
       const prepared: Prepared = {
         ...svc,
         codec: factory(model, { serializationError }),
-        router: model.protocol.startsWith('rest') ? compileRoutes(model) : undefined,
+        router: model.protocol.startsWith('rest') ? once(() => compileRoutes(model)) : undefined,
         style: model.signingName === 's3' ? 's3' : 'default',
       };
       this.byName.set(svc.name, prepared);
       if (model.metadata.targetPrefix) this.byTarget.set(model.metadata.targetPrefix, prepared);
       this.bySigningName.set(model.signingName, prepared);
-      for (const op of model.operations.values()) {
-        const payload = op.input?.payload;
-        if (payload && model.member(op.input!.members![payload]).streaming) this.streamingOps.add(op);
-      }
     }
+  }
+
+  private isStreaming(service: Prepared, op: Operation): boolean {
+    let streaming = this.streamingOps.get(op);
+    if (streaming === undefined) {
+      const payload = op.input?.payload;
+      streaming = !!payload && !!service.model.member(op.input!.members![payload]).streaming;
+      this.streamingOps.set(op, streaming);
+    }
+    return streaming;
   }
 
   async handle(incoming: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -177,13 +185,13 @@ export class Pipeline {
     }
     if (service.router) {
       if (service.style === 's3') this.rewriteVirtualHost(req);
-      const match = service.router.match(req);
+      const match = service.router().match(req);
       if (!match) {
         throw service.style === 's3'
           ? new AwsError('MethodNotAllowed', 'The specified method is not allowed against this resource.', { status: 405, fields: { Method: req.method, ResourceType: 'OBJECT' } })
           : new AwsError('UnknownOperationException', `No operation of ${service.name} matches ${req.method} ${req.path}`, { status: 404 });
       }
-      if (!this.streamingOps.has(match.op)) await readBodyOnce();
+      if (!this.isStreaming(service, match.op)) await readBodyOnce();
       return { service, ...match };
     }
     throw new AwsError('UnknownOperationException', `${service.name} needs an X-Amz-Target header`, { status: 400 });
@@ -199,7 +207,7 @@ export class Pipeline {
 
   private async execute(service: Prepared, op: Operation, labels: Record<string, string>, req: HttpRequest, incoming: IncomingMessage, requestId: string): Promise<HttpResponse> {
     const { principal, region, signing } = await this.authenticate(service, op, req);
-    if (this.streamingOps.has(op)) {
+    if (this.isStreaming(service, op)) {
       const body = verifiedBody(incoming, req.headers, signing);
       req.stream = body.stream;
       req.trailers = body.trailers;
@@ -374,4 +382,10 @@ async function writeResponse(res: ServerResponse, response: HttpResponse, headOn
     return;
   }
   res.end(body);
+}
+
+/** `make`'s result, made on the first call. */
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => (made ??= { value: make() }).value;
 }
