@@ -7,8 +7,13 @@
  *   sandboxed shell session per build (bubblewrap when installed: read-only host, the data
  *   directory hidden, own /tmp and PID namespace; a plain child process with a warning otherwise).
  *   The environment image is recorded, not pulled; the host's runtimes are used and
- *   runtime-versions are validated and recorded only. `run-as` is parsed, not applied. HOME is a
- *   writable directory of the build's own.
+ *   runtime-versions are validated and recorded only. HOME is a writable directory of the build's
+ *   own (not writable by a run-as user).
+ * - `run-as` switches users with setpriv (util-linux) only when Drydock runs as root; otherwise a
+ *   run-as naming another user fails its phase with CLIENT_ERROR saying Drydock must run as root
+ *   (an unknown user: "run-as user <name> does not exist", Drydock's wording). The user is granted
+ *   read and execute permission on the work directory and sources, as AWS grants it, nothing more
+ *   (in the bubblewrap sandbox its /tmp may be writable by root only).
  * - Unknown buildspec keys are ignored, as AWS's decoder ignores them, and told in the build log
  *   with their line and column. `proxy` and `git-credential-helper` are parsed only.
  * - Each command runs in the build's long-lived shell with the previous command's exported

@@ -15,6 +15,10 @@
  *   follows the transitions above.
  * - Any failed phase makes the build FAILED. StopBuild ends the running phase STOPPED, a timeout
  *   TIMED_OUT, and nothing after it runs.
+ * - run-as (the phase's, else the buildspec's) names the Linux user the phase's commands run as;
+ *   without it they run as the build's user (root on AWS). A user the build cannot run commands as
+ *   (unknown, or Drydock not running as root) fails the phase before its first command, with
+ *   CLIENT_ERROR and the reason (Drydock's wording: AWS documents none).
  */
 import type { Buildspec, BuildspecPhase, PhaseName } from './common.js';
 import type { CommandResult } from './shell.js';
@@ -38,7 +42,12 @@ export interface PhaseRecord {
 
 export interface PhaseRunOptions {
   buildspec: Buildspec;
-  shell: { run(command: string): Promise<CommandResult>; setEnv(vars: Record<string, string>): Promise<void> };
+  shell: {
+    run(command: string, runAs?: string): Promise<CommandResult>;
+    setEnv(vars: Record<string, string>): Promise<void>;
+    /** Undefined when commands can run as this user, else why not. */
+    checkUser(name: string): Promise<string | undefined>;
+  };
   clock: { now(): number };
   /** Truthy once StopBuild (true or 'STOPPED') or the build timeout ('TIMED_OUT') asked the build to end. */
   isStopping(): boolean | StopReason;
@@ -102,12 +111,12 @@ export async function runBuildPhases(opts: PhaseRunOptions): Promise<PhaseRunRes
   let uploadArtifacts = true;
 
   /** Runs commands in order until one fails; undefined when all succeeded. */
-  async function runCommands(commands: string[]): Promise<Exclude<Outcome, { status: 'SUCCEEDED' }> | undefined> {
+  async function runCommands(commands: string[], runAs: string | undefined): Promise<Exclude<Outcome, { status: 'SUCCEEDED' }> | undefined> {
     for (const command of commands) {
       const before = stopReason(opts.isStopping());
       if (before) return { status: before };
       log(`Running command ${command}`);
-      const result = await opts.shell.run(command);
+      const result = await opts.shell.run(command, runAs);
       const after = stopReason(opts.isStopping());
       if (after || result.killed) return { status: after ?? 'STOPPED' };
       if (result.exitCode !== 0) {
@@ -119,9 +128,16 @@ export async function runBuildPhases(opts: PhaseRunOptions): Promise<PhaseRunRes
   }
 
   async function runPhase(spec: BuildspecPhase | undefined): Promise<Outcome> {
-    const failed = await runCommands(spec?.commands ?? []);
+    const runAs = spec?.runAs ?? opts.buildspec.runAs;
+    if (runAs !== undefined && (spec?.commands.length || spec?.finally.length)) {
+      const problem = await opts.shell.checkUser(runAs);
+      const stopping = stopReason(opts.isStopping());
+      if (stopping) return { status: stopping };
+      if (problem !== undefined) return { status: 'FAILED', context: { statusCode: 'CLIENT_ERROR', message: problem } };
+    }
+    const failed = await runCommands(spec?.commands ?? [], runAs);
     if (failed && failed.status !== 'FAILED') return failed;
-    const finallyFailed = await runCommands(spec?.finally ?? []);
+    const finallyFailed = await runCommands(spec?.finally ?? [], runAs);
     if (finallyFailed && finallyFailed.status !== 'FAILED') return finallyFailed;
     return failed ?? finallyFailed ?? { status: 'SUCCEEDED' };
   }

@@ -525,6 +525,7 @@ class Lifecycle {
         writable: [workRoot],
         hidden: [this.c.rt.dataDir],
         isolated: spec.version === '0.1',
+        runAsAccess: { root: workRoot, trees: [srcDir, ...Object.values(secondarySrcDirs)] },
       });
       active.shell = shell;
       // A stop that arrived while the shell was starting.

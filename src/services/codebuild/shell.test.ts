@@ -173,3 +173,39 @@ describe('BuildShell', () => {
     expect(readFileSync(join(cwd, 'out.txt'), 'utf8')).toBe('built\n');
   });
 });
+
+describe('BuildShell run-as', () => {
+  const isRoot = process.getuid?.() === 0;
+
+  it('runs a command as another user with its exit status, state and error messages as any command', async (ctx) => {
+    if (!isRoot) ctx.skip('switching users needs root');
+    const root = workDir();
+    const cwd = join(root, 'src');
+    mkdirSync(cwd);
+    const { shell, lines } = start({ cwd, runAsAccess: { root, trees: [cwd] } });
+    expect(await shell.checkUser('nobody')).toBeUndefined();
+    expect(await shell.checkUser('root')).toBeUndefined();
+    expect(await shell.checkUser('drydock-no-such-user')).toBe('run-as user drydock-no-such-user does not exist');
+    await expect(shell.run('true', 'drydock-no-such-user')).rejects.toThrow('run-as user drydock-no-such-user does not exist');
+    await shell.run('export BEFORE=1');
+    expect(await shell.run('echo "$(id -un) $BEFORE"; export AFTER=2; exit 3', 'nobody')).toEqual({ exitCode: 3, killed: false });
+    expect((await shell.run('no-such-command-drydock', 'nobody')).exitCode).toBe(127);
+    await shell.run('echo "$(id -un) $AFTER"', 'root');
+    expect(lines[0]).toBe('nobody 1');
+    expect(lines[1]).toMatch(/cmd-\d+\.sh: .*no-such-command-drydock/);
+    expect(lines[2]).toBe('root 2');
+  });
+
+  it('kill() ends a command running as another user', async (ctx) => {
+    if (!isRoot) ctx.skip('switching users needs root');
+    const root = workDir();
+    const { shell } = start({ cwd: root, runAsAccess: { root, trees: [] } });
+    expect(await shell.checkUser('nobody')).toBeUndefined();
+    const running = shell.run('sleep 30', 'nobody');
+    await new Promise((r) => setTimeout(r, 200));
+    const started = Date.now();
+    shell.kill();
+    expect(await running).toEqual({ exitCode: 137, killed: true });
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+});

@@ -16,10 +16,17 @@
  * never eat the control stream), stderr merged into stdout in order, and prints an unguessable
  * marker with the exit status after the command's output. Because the state lives in files, a
  * session that dies (a command killing its parent) is restarted transparently for the next command.
+ *
+ * buildspec `run-as`: the session runs as Drydock's user (root on AWS's images). A command to run
+ * as another user has its state restored by the session's shell as usual, then runs in a shell
+ * started through `setpriv` as that user; the state files stay private to the session's user, so
+ * that shell saves its exported variables and directory through two descriptors the session's
+ * shell opened for it (8 and 9), which then replace the state (unchanged when the command was
+ * killed before saving, as for any command).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, isAbsolute, join } from 'node:path';
+import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import type { Session, SessionExecutor } from '../../core/executor.js';
@@ -40,6 +47,17 @@ export interface BuildShellOptions {
   hidden?: string[];
   /** Buildspec 0.1: every command starts from the initial environment and directory. */
   isolated?: boolean;
+  /**
+   * What a run-as user is granted read and execute permission on (as AWS grants it) before the
+   * first command it runs: the trees, recursively, and the directories from `root` down to them.
+   */
+  runAsAccess?: { root: string; trees: string[] };
+}
+
+/** A run-as user the session switches to: numeric ids, as the session's `id` resolved them. */
+interface SwitchUser {
+  uid: string;
+  gid: string;
 }
 
 export interface CommandResult {
@@ -98,6 +116,9 @@ export class BuildShell {
   /** Serializes commands: one runs at a time, in call order. */
   private queue: Promise<unknown> = Promise.resolve();
   private killed = false;
+  /** run-as names already resolved: the user to switch to, none (the session's own user), or why not. */
+  private readonly users = new Map<string, { user?: SwitchUser; problem?: string }>();
+  private accessGranted = false;
 
   private constructor(private readonly opts: BuildShellOptions) {
     this.shellPath = resolveShell(opts.shell, opts.env.PATH);
@@ -111,11 +132,48 @@ export class BuildShell {
     return shell;
   }
 
-  /** Runs one buildspec command (may span lines) in the session; resolves once its output is delivered. */
-  run(command: string): Promise<CommandResult> {
-    const next = this.queue.then(() => this.execute(`${command}\n`, true));
+  /**
+   * Runs one buildspec command (may span lines) in the session; resolves once its output is
+   * delivered. `runAs` must have passed checkUser() first.
+   */
+  run(command: string, runAs?: string): Promise<CommandResult> {
+    const user = runAs === undefined ? undefined : this.users.get(runAs);
+    if (user?.problem !== undefined) return Promise.reject(new Error(user.problem));
+    if (runAs !== undefined && !user) return Promise.reject(new Error(`run-as user ${runAs} was not checked`));
+    const next = this.queue.then(() => this.execute(`${command}\n`, true, user?.user));
     this.queue = next.catch(() => undefined);
     return next;
+  }
+
+  /**
+   * Whether commands can run as the user `name` in this session: undefined when they can (the
+   * session's own user, or any user when the session runs as root), else why not. The user is
+   * looked up in the session (the build's environment), as AWS looks it up in the build container.
+   */
+  async checkUser(name: string): Promise<string | undefined> {
+    const known = this.users.get(name);
+    if (known) return known.problem;
+    const out = join(this.stateDir, 'user.out');
+    const script = `id -u > ${quote(out)} && { id -u -- ${quote(name)} && id -g -- ${quote(name)}; } >> ${quote(out)} 2>/dev/null\n`;
+    const run = this.queue.then(() => this.execute(script, false));
+    this.queue = run.catch(() => undefined);
+    const result = await run;
+    if (result.killed) return 'the build was stopped';
+    const [self, uid, gid] = existsSync(out) ? readFileSync(out, 'utf8').split('\n') : [];
+    let resolved: { user?: SwitchUser; problem?: string };
+    if (!self) resolved = { problem: `could not determine the build's user (exit status ${result.exitCode})` };
+    else if (!uid || !gid) resolved = { problem: `run-as user ${name} does not exist` };
+    else if (uid === self) resolved = {};
+    else if (self !== '0') resolved = { problem: `Drydock must run as root to honour run-as ${name}: it runs as uid ${self}, which cannot switch users` };
+    else if (!this.setprivPath()) resolved = { problem: `run-as ${name} needs setpriv (util-linux), which was not found on the host` };
+    else resolved = { user: { uid, gid } };
+    if (resolved.user && !this.accessGranted && this.opts.runAsAccess) {
+      const granted = await this.grantAccess(this.opts.runAsAccess);
+      if (granted) return granted;
+      this.accessGranted = true;
+    }
+    this.users.set(name, resolved);
+    return resolved.problem;
   }
 
   /** The session's exported environment as the next command would see it (for exported-variables). */
@@ -179,6 +237,27 @@ export class BuildShell {
     rmSync(this.stateDir, { recursive: true, force: true });
   }
 
+  /** Read and execute permission for others on the trees and the directories leading to them from root. */
+  private async grantAccess(access: { root: string; trees: string[] }): Promise<string | undefined> {
+    const dirs = new Set<string>([access.root]);
+    for (const tree of access.trees) {
+      for (let dir = dirname(tree); dir.startsWith(`${access.root}/`); dir = dirname(dir)) dirs.add(dir);
+    }
+    const trees = access.trees.map(quote).join(' ');
+    const script = `chmod go+rx -- ${[...dirs].map(quote).join(' ')} && ${trees ? `chmod -R go+rX -- ${trees}` : 'true'}\n`;
+    const run = this.queue.then(() => this.execute(script, false));
+    this.queue = run.catch(() => undefined);
+    const result = await run;
+    return result.exitCode === 0 ? undefined : `granting the run-as user read and execute permission on ${access.root} failed (exit status ${result.exitCode})`;
+  }
+
+  private setprivPath(): string | undefined {
+    for (const dir of [...(this.opts.env.PATH ?? '').split(delimiter), '/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
+      if (dir && existsSync(join(dir, 'setpriv'))) return join(dir, 'setpriv');
+    }
+    return undefined;
+  }
+
   private resetState(): void {
     const lines = Object.entries(this.opts.env)
       .filter(([name]) => IDENTIFIER.test(name))
@@ -221,7 +300,7 @@ export class BuildShell {
     });
   }
 
-  private execute(script: string, userCommand: boolean): Promise<CommandResult> {
+  private execute(script: string, userCommand: boolean, user?: SwitchUser): Promise<CommandResult> {
     if (this.killed) return Promise.resolve({ exitCode: 137, killed: true });
     if (!this.session) this.launch();
     const n = ++this.sequence;
@@ -234,8 +313,23 @@ export class BuildShell {
       `. ${quote(join(dir, 'env'))} 2>/dev/null`,
       `IFS= read -r __drydock_cwd < ${quote(join(dir, 'cwd'))} && cd -- "$__drydock_cwd" 2>/dev/null; unset __drydock_cwd`,
     ];
-    const save = userCommand ? [`trap '__drydock_status=$?; export -p > ${quote(join(dir, 'env'))}; pwd > ${quote(join(dir, 'cwd'))}; exit $__drydock_status' EXIT`] : [];
-    writeFileSync(join(dir, `cmd-${n}.sh`), [...restore, ...save, script].join('\n'));
+    const save = (env: string, cwd: string) => `trap '__drydock_status=$?; export -p >${env}; pwd >${cwd}; exit $__drydock_status' EXIT`;
+    let body: string[];
+    if (!user) body = userCommand ? [save(quote(join(dir, 'env')), quote(join(dir, 'cwd'))), script] : [script];
+    else {
+      const envNext = quote(join(dir, 'env.next'));
+      const cwdNext = quote(join(dir, 'cwd.next'));
+      // $0 names this script in the switched shell's error messages, as for any other command.
+      const inner = `${save('&8', '&9')}\n${script}`;
+      body = [
+        `${quote(this.setprivPath()!)} --reuid=${user.uid} --regid=${user.gid} --init-groups -- ${quote(this.shellPath)} -c ${quote(inner)} "$0" 8>${envNext} 9>${cwdNext}`,
+        '__drydock_status=$?',
+        `[ -s ${envNext} ] && mv -f ${envNext} ${quote(join(dir, 'env'))}`,
+        `[ -s ${cwdNext} ] && mv -f ${cwdNext} ${quote(join(dir, 'cwd'))}`,
+        'exit $__drydock_status',
+      ];
+    }
+    writeFileSync(join(dir, `cmd-${n}.sh`), [...restore, ...body].join('\n'));
     return new Promise((resolve) => {
       this.pending = { n, resolve };
       this.session!.child.stdin!.write(`${n}\n`);
