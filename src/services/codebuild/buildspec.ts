@@ -8,8 +8,13 @@
  * `1.10` and `yes` stays `yes`. Keys the language does not know are ignored, as AWS's decoder
  * ignores them, and reported in `warnings` with their position.
  */
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { createRequire } from 'node:module';
+import type { LineCounter, Node, Pair, YAMLMap } from 'yaml';
 import { BuildspecError, type Buildspec, type BuildspecArtifactSet, type BuildspecPhase, type BuildspecReport, type BuildspecWarning, type PhaseName } from './common.js';
+
+/** yaml is loaded with the first buildspec: importing it costs ~60 ms of server start-up. */
+let yamlModule: typeof import('yaml') | undefined;
+const yaml = (): typeof import('yaml') => (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
 
 export const PHASE_NAMES: PhaseName[] = ['install', 'pre_build', 'build', 'post_build'];
 
@@ -52,20 +57,20 @@ class Reader {
   /** AWS's type error: `Expected Commands[0] to be of string type: found subkeys instead at line …`. */
   typeError(path: string, expected: Kind, node: Node | null | undefined): never {
     let found: string;
-    if (isMap(node)) found = 'subkeys';
-    else if (isSeq(node)) found = 'sequence';
-    else if (!isScalar(node) || node.value === null) found = 'null';
+    if (yaml().isMap(node)) found = 'subkeys';
+    else if (yaml().isSeq(node)) found = 'sequence';
+    else if (!yaml().isScalar(node) || node.value === null) found = 'null';
     else found = typeof node.value === 'number' ? (Number.isInteger(node.value) ? 'int' : 'float') : typeof node.value === 'boolean' ? 'bool' : 'string';
     this.fail(`Expected ${path} to be of ${expected} type: found ${found} instead`, node);
   }
 
   isNull(node: Node | null | undefined): boolean {
-    return node == null || (isScalar(node) && node.value === null);
+    return node == null || (yaml().isScalar(node) && node.value === null);
   }
 
   map(node: Node | null | undefined, path: string): YAMLMap<unknown, unknown> | undefined {
     if (this.isNull(node)) return undefined;
-    if (!isMap(node)) this.typeError(path, 'map', node);
+    if (!yaml().isMap(node)) this.typeError(path, 'map', node);
     return node;
   }
 
@@ -74,7 +79,7 @@ class Reader {
     const out = new Map<string, Pair<unknown, unknown>>();
     for (const pair of node?.items ?? []) {
       const keyNode = pair.key as Node | null;
-      if (!isScalar(keyNode) || keyNode.value === null) this.fail(`Expected ${where} keys to be of string type`, keyNode ?? undefined);
+      if (!yaml().isScalar(keyNode) || keyNode.value === null) this.fail(`Expected ${where} keys to be of string type`, keyNode ?? undefined);
       const key = keyNode.source ?? String(keyNode.value);
       if (known && !known.includes(key)) {
         const { line, column } = this.position(keyNode);
@@ -89,7 +94,7 @@ class Reader {
 
   /** A scalar as the text it was written as (quoted scalars: their value). */
   string(node: Node | null | undefined, path: string): string {
-    if (!isScalar(node) || node.value === null) this.typeError(path, 'string', node);
+    if (!yaml().isScalar(node) || node.value === null) this.typeError(path, 'string', node);
     if (typeof node.value === 'string') return node.value;
     return node.source ?? String(node.value);
   }
@@ -100,7 +105,7 @@ class Reader {
 
   bool(node: Node | null | undefined, path: string): boolean {
     if (this.isNull(node)) return false;
-    if (isScalar(node)) {
+    if (yaml().isScalar(node)) {
       if (typeof node.value === 'boolean') return node.value;
       // Quoted "yes"/"true" are accepted as AWS's string-typed flags accept them.
       const text = String(node.value).toLowerCase();
@@ -113,8 +118,8 @@ class Reader {
   /** A sequence of strings; a lone scalar counts as a one-item list, as AWS accepts for file lists. */
   strings(node: Node | null | undefined, path: string, loneScalar = false): string[] {
     if (this.isNull(node)) return [];
-    if (loneScalar && isScalar(node)) return [this.string(node, path)];
-    if (!isSeq(node)) this.typeError(path, 'sequence', node);
+    if (loneScalar && yaml().isScalar(node)) return [this.string(node, path)];
+    if (!yaml().isSeq(node)) this.typeError(path, 'sequence', node);
     return node.items.map((item, i) => this.string(item as Node, `${path}[${i}]`));
   }
 
@@ -213,14 +218,15 @@ function parseReport(r: Reader, name: string, node: Node | null | undefined): Bu
 }
 
 function parseVersion(r: Reader, node: Node | null | undefined): '0.1' | '0.2' {
-  if (!isScalar(node) || node.value === null) r.fail('invalid buildspec version', node);
+  if (!yaml().isScalar(node) || node.value === null) r.fail('invalid buildspec version', node);
   const text = typeof node.value === 'string' ? node.value : node.source ?? String(node.value);
   if (text !== '0.1' && text !== '0.2') r.fail('invalid buildspec version', node);
   return text;
 }
 
 export function parseBuildspec(text: string): Buildspec {
-  const lines = new LineCounter();
+  const { LineCounter: Lines, parseDocument } = yaml();
+  const lines = new Lines();
   const doc = parseDocument(text, { version: '1.1', lineCounter: lines, uniqueKeys: false, prettyErrors: false, strict: false });
   if (doc.errors.length) {
     const err = doc.errors[0]!;

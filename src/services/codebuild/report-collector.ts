@@ -5,7 +5,7 @@
  */
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { basename, join, resolve, sep } from 'node:path';
-import { zipSync } from 'fflate';
+import { createRequire } from 'node:module';
 import type * as CB from '@aws-sdk/client-codebuild';
 import { uuid } from '../../core/ids.js';
 import type { S3Api } from '../s3/index.js';
@@ -17,6 +17,10 @@ import {
   type ParsedCoverage, type ParsedTestCase,
 } from './report-parsers.js';
 import { MAX_REPORT_GROUPS, REPORT_RETENTION_MS, parseReportGroupArn, reportGroupArn, validGroupName } from './reports.js';
+
+/** fflate is loaded on first use: importing it costs ~30 ms of server start-up. */
+let fflateModule: typeof import('fflate') | undefined;
+const fflate = (): typeof import('fflate') => (fflateModule ??= createRequire(import.meta.url)('fflate') as typeof import('fflate'));
 
 /** CodeBuild keeps at most this many test case results per report, failed ones first. */
 export const MAX_TEST_CASES = 500;
@@ -233,7 +237,7 @@ async function exportRaw(c: CodeBuildContext, run: ReportRun, group: ReportGroup
   try {
     if (!s3.bucketExists(run.scope, dest.bucket)) throw new Error(`bucket ${dest.bucket} does not exist in this account`);
     if (dest.packaging === 'ZIP') {
-      const zip = zipSync(Object.fromEntries(files.map((f) => [f.name, new Uint8Array(f.data)])));
+      const zip = fflate().zipSync(Object.fromEntries(files.map((f) => [f.name, new Uint8Array(f.data)])));
       await s3.putObject(run.scope, dest.bucket, `${prefix}.zip`, Buffer.from(zip), { contentType: 'application/zip' });
     } else {
       for (const f of files) await s3.putObject(run.scope, dest.bucket, `${prefix}/${f.name}`, f.data);

@@ -7,7 +7,12 @@
  */
 import { lstat, mkdir, readlink, stat, symlink, writeFile, readFile, chmod } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
-import { unzipSync, zipSync, type Zippable } from 'fflate';
+import { createRequire } from 'node:module';
+import type { Zippable } from 'fflate';
+
+/** fflate is loaded on first use: importing it costs ~30 ms of server start-up. */
+let fflateModule: typeof import('fflate') | undefined;
+const fflate = (): typeof import('fflate') => (fflateModule ??= createRequire(import.meta.url)('fflate') as typeof import('fflate'));
 
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
@@ -31,7 +36,7 @@ export function createZip(entries: ZipEntry[]): Buffer {
   for (const entry of entries) {
     files[entry.name] = [entry.data, { os: 3, attrs: (entry.mode & 0xffff) << 16, ...(entry.mtime ? { mtime: entry.mtime } : {}) }];
   }
-  return Buffer.from(zipSync(files, { level: 6 }));
+  return Buffer.from(fflate().zipSync(files, { level: 6 }));
 }
 
 /**
@@ -98,7 +103,7 @@ export function readZip(zip: Uint8Array): ZipEntry[] {
   const modes = modesOf(zip);
   let files;
   try {
-    files = unzipSync(zip);
+    files = fflate().unzipSync(zip);
   } catch (err) {
     throw new ZipError(`zip: not a valid zip file (${(err as Error).message})`);
   }

@@ -10,7 +10,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { unzipSync } from 'fflate';
+import { createRequire } from 'node:module';
 import type * as CC from '@aws-sdk/client-codecommit';
 import type { Handlers, RequestContext } from '../../protocol/types.js';
 import { AwsError } from '../../core/errors.js';
@@ -25,6 +25,10 @@ import {
 } from './common.js';
 import { gitEnv, withRepositoryLock, ZERO_ID } from './git.js';
 import { REFERENCE_EVENT, triggersHandlers } from './triggers.js';
+
+/** fflate is loaded on first use: importing it costs ~30 ms of server start-up. */
+let fflateModule: typeof import('fflate') | undefined;
+const fflate = (): typeof import('fflate') => (fflateModule ??= createRequire(import.meta.url)('fflate') as typeof import('fflate'));
 
 /** The AWS managed key CodeCommit encrypts with when the caller names none (created by KMS on first use). */
 const DEFAULT_KMS_KEY = 'alias/aws/codecommit';
@@ -227,7 +231,7 @@ async function readInitialCode(c: CodeCommitContext, scope: Scope, code: Initial
   const archive = await readAll(object.body);
   let entries: Record<string, Uint8Array>;
   try {
-    entries = unzipSync(archive);
+    entries = fflate().unzipSync(archive);
   } catch (err) {
     throw new AwsError('InvalidZipFileException', `s3://${bucket}/${key} is not a valid zip archive: ${(err as Error).message}`);
   }
