@@ -58,6 +58,7 @@ export interface BuildShellOptions {
 interface SwitchUser {
   uid: string;
   gid: string;
+  setpriv: string;
 }
 
 export interface CommandResult {
@@ -165,8 +166,10 @@ export class BuildShell {
     else if (!uid || !gid) resolved = { problem: `run-as user ${name} does not exist` };
     else if (uid === self) resolved = {};
     else if (self !== '0') resolved = { problem: `Drydock must run as root to honour run-as ${name}: it runs as uid ${self}, which cannot switch users` };
-    else if (!this.setprivPath()) resolved = { problem: `run-as ${name} needs setpriv (util-linux), which was not found on the host` };
-    else resolved = { user: { uid, gid } };
+    else {
+      const setpriv = this.setprivPath();
+      resolved = setpriv ? { user: { uid, gid, setpriv } } : { problem: `run-as ${name} needs setpriv (util-linux), which was not found on the host` };
+    }
     if (resolved.user && !this.accessGranted && this.opts.runAsAccess) {
       const granted = await this.grantAccess(this.opts.runAsAccess);
       if (granted) return granted;
@@ -322,7 +325,7 @@ export class BuildShell {
       // $0 names this script in the switched shell's error messages, as for any other command.
       const inner = `${save('&8', '&9')}\n${script}`;
       body = [
-        `${quote(this.setprivPath()!)} --reuid=${user.uid} --regid=${user.gid} --init-groups -- ${quote(this.shellPath)} -c ${quote(inner)} "$0" 8>${envNext} 9>${cwdNext}`,
+        `${quote(user.setpriv)} --reuid=${user.uid} --regid=${user.gid} --init-groups -- ${quote(this.shellPath)} -c ${quote(inner)} "$0" 8>${envNext} 9>${cwdNext}`,
         '__drydock_status=$?',
         `[ -s ${envNext} ] && mv -f ${envNext} ${quote(join(dir, 'env'))}`,
         `[ -s ${cwdNext} ] && mv -f ${cwdNext} ${quote(join(dir, 'cwd'))}`,
