@@ -113,6 +113,11 @@ export function publishReferenceChange(
   if (change.commitId) detail.commitId = change.commitId;
   if (change.oldCommitId) detail.oldCommitId = change.oldCommitId;
   Object.assign(detail, change.extra);
+  publishRepositoryStateChange(c, row, detail);
+}
+
+/** A "CodeCommit Repository State Change" event about `row` (reference changes, unreferenced merge commits). */
+export function publishRepositoryStateChange(c: CodeCommitContext, row: RepositoryRow, detail: Record<string, unknown>): void {
   c.rt.events.publish({
     source: 'aws.codecommit',
     'detail-type': 'CodeCommit Repository State Change',

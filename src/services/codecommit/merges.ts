@@ -11,7 +11,7 @@ import type * as CC from '@aws-sdk/client-codecommit';
 import type { Handlers, RequestContext } from '../../protocol/types.js';
 import type { Principal } from '../../core/accounts.js';
 import { AwsError } from '../../core/errors.js';
-import { branchRef, checkBranchName, gitRepository, publishReferenceChange, repositoryArn, requireRepository, resolveCommit, type CodeCommitContext } from './common.js';
+import { branchRef, checkBranchName, gitRepository, publishReferenceChange, publishRepositoryStateChange, requireRepository, resolveCommit, type CodeCommitContext } from './common.js';
 import { withRepositoryLock, type GitRepository } from './git.js';
 import type { RepositoryRow } from './store.js';
 import { decodeToken, encodeToken, normalizePath, OBJECT_ID } from './trees.js';
@@ -194,25 +194,18 @@ export function mergesHandlers(c: CodeCommitContext): Handlers {
         conflictResolution: input.conflictResolution as ConflictResolutionInput | undefined,
         author, commitMessage, keepEmptyFolders: input.keepEmptyFolders === true, time: now(),
       });
-      c.rt.events.publish({
-        source: 'aws.codecommit',
-        'detail-type': 'CodeCommit Repository State Change',
-        account: row.account,
-        region: row.region,
-        resources: [repositoryArn(row)],
-        detail: {
-          callerUserArn: ctx.principal.arn,
-          event: 'unreferencedMergeCommitCreated',
-          repositoryName: row.name,
-          repositoryId: row.id,
-          commitId: result.commitId,
-          baseCommitId: result.baseCommitId,
-          sourceCommitId,
-          destinationCommitId,
-          mergeOption: option,
-          conflictDetailsLevel: detail,
-          conflictResolutionStrategy: strategy,
-        },
+      publishRepositoryStateChange(c, row, {
+        callerUserArn: ctx.principal.arn,
+        event: 'unreferencedMergeCommitCreated',
+        repositoryName: row.name,
+        repositoryId: row.id,
+        commitId: result.commitId,
+        baseCommitId: result.baseCommitId,
+        sourceCommitId,
+        destinationCommitId,
+        mergeOption: option,
+        conflictDetailsLevel: detail,
+        conflictResolutionStrategy: strategy,
       });
       return { commitId: result.commitId, treeId: result.treeId };
     },
