@@ -20,15 +20,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve, sep } from 'node:path';
-import { SignatureV4 } from '@smithy/signature-v4';
 import type { Build, BuildPhase, BuildPhaseType, PhaseContext, Project, StatusType } from '@aws-sdk/client-codebuild';
-import { DEFAULT_SECRET_KEY } from '../../core/accounts.js';
 import { AwsError } from '../../core/errors.js';
 import { parseArn } from '../../core/arn.js';
 import { hex } from '../../core/ids.js';
-import { NodeSha256 } from '../../protocol/sigv4.js';
 import type { S3Api } from '../s3/index.js';
 import type { IamApi } from '../iam/index.js';
+import type { RoleSession, StsApi } from '../sts/index.js';
 import type { SsmApi } from '../ssm/index.js';
 import type { SecretsManagerApi } from '../secretsmanager/index.js';
 import { BuildPhaseError, BuildspecError, type Buildspec, type BuildRun, type CodeBuildContext, type Scope } from './common.js';
@@ -449,12 +447,12 @@ class Lifecycle {
     this.agent('Running on Drydock (CodeBuild emulation)');
     this.agent('Waiting for agent ping');
     const srcDir = join(workRoot, 'src');
-    let credentials: RoleCredentials | undefined;
+    let credentials: RoleSession | undefined;
     try {
       await rm(workRoot, { recursive: true, force: true });
       await mkdir(srcDir, { recursive: true });
       await mkdir(join(workRoot, 'home'), { recursive: true });
-      credentials = await assumeServiceRole(this.c, this.scope, this.build.serviceRole!, `AWSCodeBuild-${this.uuid}`, this.sessionSeconds());
+      credentials = assumeServiceRole(this.c, this.scope, this.build.serviceRole!, `AWSCodeBuild-${this.uuid}`, this.sessionSeconds());
       if (this.active.endReason) this.finishInterrupted();
       else this.finish('SUCCEEDED');
     } catch (err) {
@@ -648,7 +646,7 @@ class Lifecycle {
   }
 
   /** The image's environment and CodeBuild's built-in variables. */
-  private baseEnvironment(run: BuildRun, credentials: RoleCredentials | undefined): Record<string, string> {
+  private baseEnvironment(run: BuildRun, credentials: RoleSession | undefined): Record<string, string> {
     const build = this.build;
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
@@ -706,51 +704,15 @@ export function isInline(value: string): boolean {
   return /\n/.test(value.trim()) || /^\s*[\w-]+\s*:(\s|$)/.test(value);
 }
 
-interface RoleCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken: string;
-}
-
 /**
- * The service role's temporary credentials, from Drydock's own STS (AssumeRole over signed HTTP:
- * STS offers no in-process api), signed as the account's root.
+ * The service role's temporary credentials, from Drydock's STS as AWS CodeBuild gets them; a role
+ * STS refuses fails the build as AWS reports it.
  */
-async function assumeServiceRole(c: CodeBuildContext, scope: Scope, roleArn: string, sessionName: string, durationSeconds: number): Promise<RoleCredentials> {
-  const endpoint = new URL(c.rt.endpoint());
-  const body = new URLSearchParams({
-    Action: 'AssumeRole',
-    Version: '2011-06-15',
-    RoleArn: roleArn,
-    RoleSessionName: sessionName.slice(0, 64),
-    DurationSeconds: String(durationSeconds),
-  }).toString();
-  const signer = new SignatureV4({
-    service: 'sts',
-    region: scope.region,
-    credentials: { accessKeyId: scope.account, secretAccessKey: DEFAULT_SECRET_KEY },
-    sha256: NodeSha256,
-  });
-  // Signed at the wall clock's time, as every client signs: Drydock checks skew against it, not its own clock.
-  const signed = await signer.sign({
-    method: 'POST',
-    protocol: endpoint.protocol,
-    hostname: endpoint.hostname,
-    port: endpoint.port ? Number(endpoint.port) : undefined,
-    path: '/',
-    query: {},
-    headers: { host: endpoint.host, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
-    body,
-  });
-  const res = await fetch(new URL('/', endpoint), { method: 'POST', headers: signed.headers as Record<string, string>, body });
-  const text = await res.text();
-  const field = (name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(text)?.[1];
-  if (!res.ok) {
-    throw new BuildPhaseError('CLIENT_ERROR', `CodeBuild is not authorized to perform: sts:AssumeRole on ${roleArn}${field('Message') ? `: ${field('Message')}` : ''}`);
+function assumeServiceRole(c: CodeBuildContext, scope: Scope, roleArn: string, sessionName: string, durationSeconds: number): RoleSession {
+  try {
+    return c.rt.service<StsApi>('sts').assumeRole(scope, { roleArn, sessionName, durationSeconds });
+  } catch (err) {
+    if (!(err instanceof AwsError)) throw err;
+    throw new BuildPhaseError('CLIENT_ERROR', `CodeBuild is not authorized to perform: sts:AssumeRole on ${roleArn}: ${err.message}`);
   }
-  const accessKeyId = field('AccessKeyId');
-  const secretAccessKey = field('SecretAccessKey');
-  const sessionToken = field('SessionToken');
-  if (!accessKeyId || !secretAccessKey || !sessionToken) throw new Error(`STS AssumeRole answered without credentials: ${text.slice(0, 200)}`);
-  return { accessKeyId, secretAccessKey, sessionToken };
 }

@@ -4,10 +4,9 @@
  * (names, full and partial ARNs), version ids, staging labels, deleted secrets, decryption and
  * errors follow exactly the rules of the wire operation.
  */
-import { randomUUID } from 'node:crypto';
-import { rootPrincipal } from '../../core/accounts.js';
 import type { GetSecretValueResponse } from '@aws-sdk/client-secrets-manager';
-import type { Handlers, RequestContext, Runtime } from '../../protocol/types.js';
+import type { Handlers, Runtime } from '../../protocol/types.js';
+import { internalContext } from '../../protocol/internal.js';
 
 export interface SecretValue {
   arn: string;
@@ -27,17 +26,7 @@ export interface SecretsManagerApi {
 export function createSecretsManagerApi(handlers: Handlers, rt: Pick<Runtime, 'endpoint'>): SecretsManagerApi {
   return {
     getSecretValue(scope, secretId, options = {}) {
-      // A service calling on the account's behalf: no HTTP request stands behind it.
-      const ctx: RequestContext = {
-        requestId: randomUUID(),
-        service: 'secretsmanager',
-        operation: 'GetSecretValue',
-        account: scope.account,
-        region: scope.region,
-        principal: rootPrincipal(scope.account, ''),
-        endpoint: rt.endpoint(),
-        http: { method: 'POST', path: '/', rawQuery: '', query: [], headers: {}, body: Buffer.alloc(0) },
-      };
+      const ctx = internalContext('secretsmanager', 'GetSecretValue', scope, rt.endpoint());
       const out = handlers.GetSecretValue!({ SecretId: secretId, VersionId: options.versionId, VersionStage: options.versionStage }, ctx) as GetSecretValueResponse;
       return {
         arn: out.ARN!,

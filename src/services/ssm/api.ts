@@ -4,10 +4,9 @@
  * ARNs, `:version` and `:label` selectors, public parameters, decryption and errors follow exactly
  * the rules of the wire operation.
  */
-import { randomUUID } from 'node:crypto';
-import { rootPrincipal } from '../../core/accounts.js';
 import type { GetParameterResult } from '@aws-sdk/client-ssm';
-import type { Handlers, RequestContext, Runtime } from '../../protocol/types.js';
+import type { Handlers, Runtime } from '../../protocol/types.js';
+import { internalContext } from '../../protocol/internal.js';
 
 export interface SsmParameterValue {
   name: string;
@@ -26,17 +25,7 @@ export interface SsmApi {
 export function createSsmApi(handlers: Handlers, rt: Pick<Runtime, 'endpoint'>): SsmApi {
   return {
     getParameter(scope, name) {
-      // A service calling on the account's behalf: no HTTP request stands behind it.
-      const ctx: RequestContext = {
-        requestId: randomUUID(),
-        service: 'ssm',
-        operation: 'GetParameter',
-        account: scope.account,
-        region: scope.region,
-        principal: rootPrincipal(scope.account, ''),
-        endpoint: rt.endpoint(),
-        http: { method: 'POST', path: '/', rawQuery: '', query: [], headers: {}, body: Buffer.alloc(0) },
-      };
+      const ctx = internalContext('ssm', 'GetParameter', scope, rt.endpoint());
       const { Parameter } = handlers.GetParameter!({ Name: name, WithDecryption: true }, ctx) as GetParameterResult;
       return { name: Parameter!.Name!, type: Parameter!.Type!, value: Parameter!.Value!, version: Number(Parameter!.Version), arn: Parameter!.ARN! };
     },

@@ -17,6 +17,9 @@ import { loadModel } from '../../protocol/model.js';
 import type { Credential, ServiceDefinition } from '../../protocol/types.js';
 import { StsStore } from './store.js';
 import { createHandlers } from './handlers.js';
+import { createStsApi } from './api.js';
+
+export type { StsApi, RoleSession } from './api.js';
 
 export const sts: ServiceDefinition = {
   name: 'sts',
@@ -24,8 +27,10 @@ export const sts: ServiceDefinition = {
   validationError: 'ValidationError',
   create(rt) {
     const store = new StsStore(rt.store);
+    const handlers = createHandlers(store, rt);
     return {
-      handlers: createHandlers(store, rt),
+      handlers,
+      api: createStsApi(handlers, rt),
       credentials(accessKeyId: string): Credential | undefined {
         if (!accessKeyId.startsWith('ASIA')) return undefined;
         const row = store.get(accessKeyId);
