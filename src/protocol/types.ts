@@ -94,6 +94,8 @@ export interface ServiceInstance {
   handleHttp?(req: IncomingMessage, res: ServerResponse): Promise<void>;
   start?(): void;
   stop?(): void | Promise<void>;
+  /** Before `/_drydock/reset` wipes the tables: ends running work and removes state kept outside the database. */
+  reset?(): void | Promise<void>;
 }
 
 export interface ServiceDefinition {

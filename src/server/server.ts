@@ -32,7 +32,7 @@ export interface RunningServer {
   port: number;
   runtime: Runtime;
   /** Deletes all state (what `POST /_drydock/reset` does). */
-  reset(): void;
+  reset(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -60,7 +60,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY,
   });
 
-  const reset = () => store.wipe();
+  const reset = async () => {
+    for (const instance of instances.values()) await instance.reset?.();
+    store.wipe();
+  };
   const internal = (req: IncomingMessage, res: ServerResponse) => {
     const send = (status: number, body: unknown) => {
       const text = JSON.stringify(body);
@@ -79,8 +82,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       });
     }
     if (path === '/_drydock/reset' && req.method === 'POST') {
-      reset();
-      return send(200, { reset: true });
+      reset().then(
+        () => send(200, { reset: true }),
+        (err: unknown) => {
+          log.error({ err }, 'reset failed');
+          send(500, { error: 'reset failed' });
+        },
+      );
+      return;
     }
     if (path === '/_drydock/time' && req.method === 'POST') {
       const ms = Number(new URL(req.url ?? '', 'http://x').searchParams.get('advanceMs'));

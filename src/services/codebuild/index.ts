@@ -41,8 +41,8 @@
  * - Queueing is Drydock's: a global limit of running builds (DRYDOCK_CODEBUILD_CONCURRENCY, default
  *   2 × CPUs) and of queued builds per account and region (DRYDOCK_CODEBUILD_MAX_QUEUED_BUILDS,
  *   default 1000). A Drydock restart fails running builds with BUILD_INTERRUPTED ("Drydock restarted
- *   while the build was running"); queued builds run after the restart. `/_drydock/reset` deletes
- *   build records without stopping running builds. debugSessionEnabled, reportBuildStatus and
+ *   while the build was running"); queued builds run after the restart. `/_drydock/reset` stops
+ *   running and queued builds before it deletes their records. debugSessionEnabled, reportBuildStatus and
  *   buildStatusConfig are recorded only.
  * - Some messages and codes where AWS's wording is undocumented are Drydock's own (noted in the
  *   handlers).
@@ -62,6 +62,6 @@ export const codebuild: ServiceDefinition = {
   create(rt) {
     const c: CodeBuildContext = { rt };
     const builds = buildsService(c);
-    return { handlers: { ...projectsHandlers(c), ...reportsHandlers(c), ...builds.handlers, ...batchesHandlers(c, builds.starter) }, stop: () => builds.runner.close() };
+    return { handlers: { ...projectsHandlers(c), ...reportsHandlers(c), ...builds.handlers, ...batchesHandlers(c, builds.starter) }, stop: () => builds.runner.close(), reset: () => builds.runner.stopAll() };
   },
 };

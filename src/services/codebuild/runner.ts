@@ -138,6 +138,13 @@ export class BuildRunner {
     }
   }
 
+  /** `/_drydock/reset`: stops every running or queued build and waits for it to end (the records are wiped next). */
+  async stopAll(): Promise<void> {
+    const all = [...this.active.values()];
+    for (const active of all) this.end(active, 'STOPPED');
+    await Promise.allSettled(all.map((a) => a.done));
+  }
+
   /** Shutdown: kills every build's processes and waits for the runners to let go, writing nothing more. */
   async close(): Promise<void> {
     this.closing = true;

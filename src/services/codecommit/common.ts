@@ -3,6 +3,7 @@
  * lookup with IAM authorization, commit specifier resolution, and reference-change events.
  */
 import { join } from 'node:path';
+import { readdir, rm } from 'node:fs/promises';
 import type { RequestContext, Runtime } from '../../protocol/types.js';
 import type { Principal } from '../../core/accounts.js';
 import type { IamApi } from '../iam/index.js';
@@ -23,6 +24,13 @@ export const repositoryArn = (row: Pick<RepositoryRow, 'account' | 'region' | 'n
 /** The bare repository holding a repository's Git data (by id, so renames move nothing). */
 export function gitRepository(c: CodeCommitContext, row: Pick<RepositoryRow, 'id'>): GitRepository {
   return new GitRepository(join(c.rt.dataDir, 'codecommit', `${row.id}.git`));
+}
+
+/** Deletes every repository's Git data (`/_drydock/reset`, which wipes the rows that name them). */
+export async function removeAllGitData(c: CodeCommitContext): Promise<void> {
+  const root = join(c.rt.dataDir, 'codecommit');
+  const entries = await readdir(root).catch(() => [] as string[]);
+  await Promise.all(entries.filter((name) => name.endsWith('.git')).map((name) => rm(join(root, name), { recursive: true, force: true })));
 }
 
 export function cloneUrls(c: CodeCommitContext, row: RepositoryRow): { cloneUrlHttp: string; cloneUrlSsh: string } {

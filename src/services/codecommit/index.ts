@@ -45,13 +45,11 @@
  *   repository. Limits (1,000 open per repository, 25 rules, 200 approvals per revision) are
  *   Drydock's choice. Events leave out session-tag displayName/emailAddress.
  * - Batch operations naming several repositories are denied whole when any one is denied.
- * - `POST /_drydock/reset` removes the rows; bare repositories stay on disk, unreachable (a new
- *   repository gets a new id).
  */
 import { loadModel } from '../../protocol/model.js';
 import type { ServiceDefinition } from '../../protocol/types.js';
 import { CodeCommitStore } from './store.js';
-import type { CodeCommitContext } from './common.js';
+import { removeAllGitData, type CodeCommitContext } from './common.js';
 import { repositoriesHandlers } from './repositories.js';
 import { commitsHandlers } from './commits.js';
 import { mergesHandlers } from './merges.js';
@@ -76,6 +74,7 @@ export const codecommit: ServiceDefinition = {
       handlers: { ...repositoriesHandlers(c), ...commitsHandlers(c), ...mergesHandlers(c), ...pullRequestsHandlers(c), ...commentsHandlers(c), ...approvalRuleTemplatesHandlers(c) },
       handleHttp: gitHttpHandler(c),
       api: createCodeCommitApi(c),
+      reset: () => removeAllGitData(c),
     };
   },
 };

@@ -1,0 +1,72 @@
+/**
+ * `POST /_drydock/reset` wipes every service's state, including what lives outside the database:
+ * CodeCommit's bare repositories are deleted and CodeBuild's running builds are stopped first, and
+ * the server keeps serving (new repositories take pushes again).
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { CodeCommitClient, CreateRepositoryCommand, ListRepositoriesCommand, PutFileCommand, GetBranchCommand } from '@aws-sdk/client-codecommit';
+import { CodeBuildClient, CreateProjectCommand, StartBuildCommand, BatchGetBuildsCommand, ListBuildsCommand } from '@aws-sdk/client-codebuild';
+import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
+import { startTestServer, type TestServer } from '../helpers.js';
+
+let server: TestServer;
+let cc: CodeCommitClient;
+let cb: CodeBuildClient;
+let iam: IAMClient;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  cc = new CodeCommitClient(server.clientConfig);
+  cb = new CodeBuildClient(server.clientConfig);
+  iam = new IAMClient(server.clientConfig);
+});
+afterAll(async () => server.stop());
+
+const gitDirs = () => readdirSync(join(server.dataDir, 'codecommit')).filter((name) => name.endsWith('.git'));
+/** Processes still running the build's unmistakable command. */
+const sleepers = (marker: string) => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((line) => line.includes(marker) && !line.includes('ps -eo'));
+
+async function reset(): Promise<void> {
+  const res = await fetch(`${server.url}/_drydock/reset`, { method: 'POST' });
+  expect(res.status).toBe(200);
+  expect(await res.json()).toEqual({ reset: true });
+}
+
+describe('POST /_drydock/reset', () => {
+  it('deletes bare repositories and stops running builds before wiping their records', async () => {
+    await cc.send(new CreateRepositoryCommand({ repositoryName: 'doomed' }));
+    await cc.send(new PutFileCommand({ repositoryName: 'doomed', branchName: 'main', filePath: 'a.txt', fileContent: Buffer.from('a') }));
+    expect(gitDirs()).toHaveLength(1);
+
+    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+    const role = (await iam.send(new CreateRoleCommand({ RoleName: 'reset-build', AssumeRolePolicyDocument: trust }))).Role!.Arn!;
+    const marker = 'sleep 47.123';
+    await cb.send(new CreateProjectCommand({
+      name: 'long', serviceRole: role, artifacts: { type: 'NO_ARTIFACTS' },
+      source: { type: 'NO_SOURCE', buildspec: `version: 0.2\nphases:\n  build:\n    commands:\n      - ${marker}\n` },
+      environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' },
+    }));
+    const id = (await cb.send(new StartBuildCommand({ projectName: 'long' }))).build!.id!;
+    for (let i = 0; i < 200 && sleepers(marker).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(sleepers(marker).length).toBeGreaterThan(0);
+    expect((await cb.send(new BatchGetBuildsCommand({ ids: [id] }))).builds![0].currentPhase).toBe('BUILD');
+
+    await reset();
+
+    expect(gitDirs()).toEqual([]);
+    expect(sleepers(marker)).toEqual([]);
+    expect((await cc.send(new ListRepositoriesCommand({}))).repositories).toEqual([]);
+    expect((await cb.send(new ListBuildsCommand({}))).ids).toEqual([]);
+  });
+
+  it('keeps serving: a repository created after the reset takes commits again', async () => {
+    await reset();
+    await cc.send(new CreateRepositoryCommand({ repositoryName: 'reborn' }));
+    const { commitId } = await cc.send(new PutFileCommand({ repositoryName: 'reborn', branchName: 'main', filePath: 'b.txt', fileContent: Buffer.from('b') }));
+    expect((await cc.send(new GetBranchCommand({ repositoryName: 'reborn', branchName: 'main' }))).branch!.commitId).toBe(commitId);
+    expect(gitDirs()).toHaveLength(1);
+  });
+});
