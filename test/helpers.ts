@@ -77,3 +77,14 @@ export async function failure(promise: Promise<unknown>): Promise<{ name: string
   }
   throw new Error('expected the call to fail');
 }
+
+/** The error `promise` rejects with, checked to be an instance of `type` (library errors such as BuildPhaseError). */
+export async function rejection<T extends Error>(promise: Promise<unknown>, type: new (...args: never[]) => T): Promise<T> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof type) return err;
+    throw err;
+  }
+  throw new Error(`expected a ${type.name}`);
+}

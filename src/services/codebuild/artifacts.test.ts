@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { Project } from '@aws-sdk/client-codebuild';
 import { S3Client, CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { startTestServer, type TestServer } from '../../../test/helpers.js';
+import { rejection, startTestServer, type TestServer } from '../../../test/helpers.js';
 import { BuildPhaseError, type BuildRun, type Buildspec, type BuildspecArtifactSet } from './common.js';
 import { uploadArtifacts, expandVariables } from './artifacts.js';
 import { readZip } from './zip.js';
@@ -58,16 +58,6 @@ describe('CodeBuild artifacts', () => {
     const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
     return (out.Contents ?? []).map((o) => o.Key!).sort();
   }
-  async function phaseError(promise: Promise<unknown>): Promise<BuildPhaseError> {
-    try {
-      await promise;
-    } catch (err) {
-      expect(err).toBeInstanceOf(BuildPhaseError);
-      return err as BuildPhaseError;
-    }
-    throw new Error('expected a BuildPhaseError');
-  }
-
   beforeAll(async () => {
     server = await startTestServer();
     s3 = new S3Client(server.clientConfig);
@@ -161,7 +151,7 @@ describe('CodeBuild artifacts', () => {
     ]);
     expect(await keys('out-second')).toEqual(['docs/readme.md', 'web.zip']);
     const missing = run({ artifacts: { type: 'NO_ARTIFACTS' }, secondaryArtifacts: [{ type: 'S3', location: 'out-second', artifactIdentifier: 'other', packaging: 'ZIP', name: 'o.zip' }] });
-    expect((await phaseError(uploadArtifacts(c(), missing, spec({}, { web: { files: ['x'] } })))).message).toBe('no definition for secondary artifact other in buildspec');
+    expect((await rejection(uploadArtifacts(c(), missing, spec({}, { web: { files: ['x'] } })), BuildPhaseError)).message).toBe('no definition for secondary artifact other in buildspec');
   });
 
   it('zips CODEPIPELINE output to the location the pipeline gives', async () => {
@@ -174,14 +164,14 @@ describe('CodeBuild artifacts', () => {
   it('fails UPLOAD_ARTIFACTS with CLIENT_ERROR when nothing matches or the bucket is missing, uploading nothing', async () => {
     const project = { artifacts: { type: 'S3' as const, location: 'out-zip', namespaceType: 'NONE' as const, name: 'never.zip', packaging: 'ZIP' as const } };
     for (const artifacts of [spec({ files: ['*.nothing'] }), spec({ files: ['**/*'], baseDirectory: 'no-such-dir' }), spec({}), undefined]) {
-      const err = await phaseError(uploadArtifacts(c(), run(project), artifacts));
+      const err = await rejection(uploadArtifacts(c(), run(project), artifacts), BuildPhaseError);
       expect(err.statusCode).toBe('CLIENT_ERROR');
       expect(err.message).toMatch(/^no matching (artifact|base directory) paths? found/);
     }
     expect(await keys('out-zip', 'never')).toEqual([]);
-    const err = await phaseError(uploadArtifacts(c(), run({ artifacts: { ...project.artifacts, location: 'no-such-bucket-z' } }), spec({ files: ['build.log'] })));
+    const err = await rejection(uploadArtifacts(c(), run({ artifacts: { ...project.artifacts, location: 'no-such-bucket-z' } }), spec({ files: ['build.log'] })), BuildPhaseError);
     expect(err.message).toMatch(/^error while uploading primary artifact to s3:\/\/no-such-bucket-z\/never\.zip: NoSuchBucket: /);
-    const outside = await phaseError(uploadArtifacts(c(), run(project), spec({ files: ['*'], baseDirectory: '/etc' })));
+    const outside = await rejection(uploadArtifacts(c(), run(project), spec({ files: ['*'], baseDirectory: '/etc' })), BuildPhaseError);
     expect(outside.message).toBe("base directory /etc is outside the build's work directory");
   });
 });

@@ -12,7 +12,7 @@ import { zipSync, strToU8 } from 'fflate';
 import type { Build, Project } from '@aws-sdk/client-codebuild';
 import { CodeCommitClient, CreateRepositoryCommand, PutFileCommand, CreateBranchCommand } from '@aws-sdk/client-codecommit';
 import { S3Client, CreateBucketCommand, PutObjectCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
-import { startTestServer, type TestServer } from '../../../test/helpers.js';
+import { rejection, startTestServer, type TestServer } from '../../../test/helpers.js';
 import { BuildPhaseError, type BuildRun } from './common.js';
 import { fetchSources } from './source.js';
 import { createZip } from './zip.js';
@@ -44,16 +44,6 @@ describe('CodeBuild sources', () => {
       stopping: false,
       lines,
     };
-  }
-
-  async function phaseError(promise: Promise<unknown>): Promise<BuildPhaseError> {
-    try {
-      await promise;
-    } catch (err) {
-      expect(err).toBeInstanceOf(BuildPhaseError);
-      return err as BuildPhaseError;
-    }
-    throw new Error('expected a BuildPhaseError');
   }
 
   const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' } }).trim();
@@ -163,17 +153,17 @@ describe('CodeBuild sources', () => {
   });
 
   it('reports a missing repository, reference or commit as CLIENT_ERROR', async () => {
-    let err = await phaseError(fetchSources(c(), run({ source: { type: 'CODECOMMIT', location: AWS_URL('nope') } }, { sourceVersion: 'main' })));
+    let err = await rejection(fetchSources(c(), run({ source: { type: 'CODECOMMIT', location: AWS_URL('nope') } }, { sourceVersion: 'main' })), BuildPhaseError);
     expect(err.statusCode).toBe('CLIENT_ERROR');
     expect(err.message).toBe('repository not found for primary source and source version main');
-    err = await phaseError(fetchSources(c(), run({ source: { type: 'CODECOMMIT', location: AWS_URL('app') } }, { sourceVersion: 'no-such-branch' })));
+    err = await rejection(fetchSources(c(), run({ source: { type: 'CODECOMMIT', location: AWS_URL('app') } }, { sourceVersion: 'no-such-branch' })), BuildPhaseError);
     expect(err.message).toBe('reference not found for primary source and source version no-such-branch');
-    err = await phaseError(fetchSources(c(), run({ source: { type: 'CODECOMMIT', location: AWS_URL('app') } }, { sourceVersion: 'a'.repeat(40) })));
+    err = await rejection(fetchSources(c(), run({ source: { type: 'CODECOMMIT', location: AWS_URL('app') } }, { sourceVersion: 'a'.repeat(40) })), BuildPhaseError);
     expect(err.message).toBe(`reference not found for primary source and source version ${'a'.repeat(40)}`);
     // The pinned commit must be in the reference's history.
-    err = await phaseError(fetchSources(c(), run({ source: { type: 'CODECOMMIT', location: AWS_URL('app') } }, { sourceVersion: `refs/heads/feature^{${commits.second}}` })));
+    err = await rejection(fetchSources(c(), run({ source: { type: 'CODECOMMIT', location: AWS_URL('app') } }, { sourceVersion: `refs/heads/feature^{${commits.second}}` })), BuildPhaseError);
     expect(err.message).toMatch(/^reference not found/);
-    err = await phaseError(fetchSources(c(), run({ source: { type: 'CODECOMMIT', location: AWS_URL('empty') } })));
+    err = await rejection(fetchSources(c(), run({ source: { type: 'CODECOMMIT', location: AWS_URL('empty') } })), BuildPhaseError);
     expect(err.message).toBe('reference not found for primary source');
   });
 
@@ -192,12 +182,12 @@ describe('CodeBuild sources', () => {
 
     await s3.send(new PutObjectCommand({ Bucket: 'src-bucket', Key: 'evil.zip', Body: zipSync({ '../escape.txt': strToU8('x') }) }));
     const evil = run({ source: { type: 'S3', location: 'src-bucket/evil.zip' } });
-    const err = await phaseError(fetchSources(c(), evil));
+    const err = await rejection(fetchSources(c(), evil), BuildPhaseError);
     expect(err.message).toBe('zip: insecure file path: ../escape.txt for primary source');
     expect(existsSync(join(evil.workRoot, 'escape.txt'))).toBe(false);
 
     await s3.send(new PutObjectCommand({ Bucket: 'src-bucket', Key: 'notzip.zip', Body: 'plain text' }));
-    expect((await phaseError(fetchSources(c(), run({ source: { type: 'S3', location: 'src-bucket/notzip.zip' } })))).message).toMatch(/^zip: not a valid zip file/);
+    expect((await rejection(fetchSources(c(), run({ source: { type: 'S3', location: 'src-bucket/notzip.zip' } })), BuildPhaseError)).message).toMatch(/^zip: not a valid zip file/);
   });
 
   it('downloads an S3 folder source and names missing keys and buckets', async () => {
@@ -208,9 +198,9 @@ describe('CodeBuild sources', () => {
     expect(readFileSync(join(r.srcDir, 'a.txt'), 'utf8')).toBe('a');
     expect(readFileSync(join(r.srcDir, 'sub/b.txt'), 'utf8')).toBe('b');
 
-    let err = await phaseError(fetchSources(c(), run({ source: { type: 'S3', location: 'src-bucket/missing.zip' } })));
+    let err = await rejection(fetchSources(c(), run({ source: { type: 'S3', location: 'src-bucket/missing.zip' } })), BuildPhaseError);
     expect(err.message).toMatch(/^error while downloading key missing\.zip, error: NoSuchKey: .* for primary source$/);
-    err = await phaseError(fetchSources(c(), run({ source: { type: 'S3', location: 'no-such-bucket-x/src.zip' } })));
+    err = await rejection(fetchSources(c(), run({ source: { type: 'S3', location: 'no-such-bucket-x/src.zip' } })), BuildPhaseError);
     expect(err.message).toMatch(/^error while downloading key src\.zip, error: NoSuchBucket: /);
   });
 
@@ -229,7 +219,7 @@ describe('CodeBuild sources', () => {
     expect(existsSync(join(r.workRoot, 'src2/code/feature.txt'))).toBe(true);
     expect(r.secondarySrcDirs.assets).toBe(join(r.workRoot, 'secondary', 'assets'));
     expect(readFileSync(join(r.secondarySrcDirs.assets, 'a.txt'), 'utf8')).toBe('a');
-    const err = await phaseError(fetchSources(c(), run({ source: { type: 'NO_SOURCE' }, secondarySources: [{ type: 'CODECOMMIT', location: AWS_URL('gone'), sourceIdentifier: 'x' }] })));
+    const err = await rejection(fetchSources(c(), run({ source: { type: 'NO_SOURCE' }, secondarySources: [{ type: 'CODECOMMIT', location: AWS_URL('gone'), sourceIdentifier: 'x' }] })), BuildPhaseError);
     expect(err.message).toBe('repository not found for secondary source x');
   });
 
@@ -238,7 +228,7 @@ describe('CodeBuild sources', () => {
     const r = run({ source: { type: 'CODEPIPELINE', location: 'src-bucket/pipeline/in.zip' } });
     await fetchSources(c(), r);
     expect(readFileSync(join(r.srcDir, 'from-pipeline.txt'), 'utf8')).toBe('p');
-    const err = await phaseError(fetchSources(c(), run({ source: { type: 'GITHUB', location: 'https://github.com/o/r.git' } })));
+    const err = await rejection(fetchSources(c(), run({ source: { type: 'GITHUB', location: 'https://github.com/o/r.git' } })), BuildPhaseError);
     expect(err.message).toBe('Drydock runs offline: GITHUB primary source https://github.com/o/r.git cannot be reached');
     const none = run({ source: { type: 'NO_SOURCE' } });
     expect(await fetchSources(c(), none)).toEqual({ secondarySourceVersions: [] });
