@@ -4,8 +4,7 @@
  * commits and files of the real repository, with AWS's comment events and exact exceptions.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
+import { bareGit } from './codecommit-git-helpers.js';
 import { randomUUID } from 'node:crypto';
 import {
   CodeCommitClient, CreateRepositoryCommand, PutFileCommand, CreateBranchCommand, CreatePullRequestCommand,
@@ -34,10 +33,7 @@ describe('CodeCommit comments', () => {
   const events: AwsEvent[] = [];
 
   function git(...args: string[]): string {
-    return execFileSync('git', ['--git-dir', join(server.dataDir, 'codecommit', `${repositoryId}.git`), ...args], {
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH, HOME: '/nonexistent', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' },
-    }).trim();
+    return bareGit(server, repositoryId, args).trim();
   }
 
   async function expectError(promise: Promise<unknown>, name: string): Promise<void> {

@@ -4,7 +4,6 @@
  * nothing written.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -15,7 +14,7 @@ import {
 } from '@aws-sdk/client-codecommit';
 import type { AwsEvent } from '../../src/core/events.js';
 import { startTestServer, failure, type TestServer } from '../helpers.js';
-import { GitRunner, rootUrl } from './codecommit-git-helpers.js';
+import { bareGit, GitRunner, rootUrl } from './codecommit-git-helpers.js';
 
 const text = (s: string) => Buffer.from(s, 'utf8');
 
@@ -31,10 +30,7 @@ describe('CodeCommit commits and files', () => {
 
   /** Real git on the bare repository the API wrote. */
   function git(repositoryId: string, ...args: string[]): string {
-    return execFileSync('git', ['--git-dir', join(server.dataDir, 'codecommit', `${repositoryId}.git`), ...args], {
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH, HOME: '/nonexistent', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' },
-    });
+    return bareGit(server, repositoryId, args);
   }
 
   async function expectError(promise: Promise<unknown>, name: string): Promise<void> {
@@ -300,9 +296,9 @@ describe('CodeCommit commits and files', () => {
     it('lists a submodule in GetFolder and refuses files inside or over it', async () => {
       // A gitlink made with git plumbing, as a push of a repository with a submodule would bring it.
       const treeLines = git(repositoryId, 'ls-tree', 'dev') + `160000 commit ${tip}\tvendor\n`;
-      const tree = execFileSync('git', ['--git-dir', join(server.dataDir, 'codecommit', `${repositoryId}.git`), 'mktree'], { input: treeLines, encoding: 'utf8' }).trim();
-      const commit = execFileSync('git', ['--git-dir', join(server.dataDir, 'codecommit', `${repositoryId}.git`), 'commit-tree', tree, '-p', tip, '-m', 'submodule'], {
-        encoding: 'utf8', env: { PATH: process.env.PATH, GIT_AUTHOR_NAME: 'g', GIT_AUTHOR_EMAIL: 'g@x', GIT_COMMITTER_NAME: 'g', GIT_COMMITTER_EMAIL: 'g@x' },
+      const tree = bareGit(server, repositoryId, ['mktree'], { input: treeLines }).trim();
+      const commit = bareGit(server, repositoryId, ['commit-tree', tree, '-p', tip, '-m', 'submodule'], {
+        env: { GIT_AUTHOR_NAME: 'g', GIT_AUTHOR_EMAIL: 'g@x', GIT_COMMITTER_NAME: 'g', GIT_COMMITTER_EMAIL: 'g@x' },
       }).trim();
       git(repositoryId, 'update-ref', 'refs/heads/dev', commit, tip);
       tip = commit;
@@ -315,7 +311,7 @@ describe('CodeCommit commits and files', () => {
     });
 
     it('refuses to read a blob over 6 MB that a git push brought in', async () => {
-      const big = execFileSync('git', ['--git-dir', join(server.dataDir, 'codecommit', `${repositoryId}.git`), 'hash-object', '-w', '--stdin'], { input: Buffer.alloc(6 * 1024 * 1024 + 1, 97), encoding: 'utf8' }).trim();
+      const big = bareGit(server, repositoryId, ['hash-object', '-w', '--stdin'], { input: Buffer.alloc(6 * 1024 * 1024 + 1, 97) }).trim();
       await expectError(cc.send(new GetBlobCommand({ repositoryName: 'create-commit', blobId: big })), 'FileTooLargeException');
     });
 

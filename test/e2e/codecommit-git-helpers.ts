@@ -3,7 +3,7 @@
  * the login the aws CLI's `codecommit credential-helper` computes (SigV4 over `GIT <path>`), so most
  * tests need not start the (slow) aws CLI for every git command. One test runs the real helper.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -86,4 +86,16 @@ export function referenceEvents(server: TestServer): { events: AwsEvent[]; stop:
     if (event['detail-type'] === 'CodeCommit Repository State Change') events.push(event);
   });
   return { events, stop };
+}
+
+/**
+ * Runs git directly on a repository's bare directory under the data directory (what the API wrote,
+ * as a client that fetched it would see it), with no user or system config; returns stdout as is.
+ */
+export function bareGit(server: TestServer, repositoryId: string, args: string[], opts: { input?: string | Buffer; env?: Record<string, string> } = {}): string {
+  return execFileSync('git', ['--git-dir', join(server.dataDir, 'codecommit', `${repositoryId}.git`), ...args], {
+    encoding: 'utf8',
+    input: opts.input,
+    env: { PATH: process.env.PATH, HOME: '/nonexistent', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', ...opts.env },
+  });
 }

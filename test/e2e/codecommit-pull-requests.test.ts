@@ -5,7 +5,6 @@
  * nothing written half-way.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +19,7 @@ import type { AwsEvent } from '../../src/core/events.js';
 import { loadModel } from '../../src/protocol/model.js';
 import { Sampler, type SamplerOptions } from '../model-samples.js';
 import { startTestServer, failure, type TestServer } from '../helpers.js';
-import { GitRunner, rootUrl } from './codecommit-git-helpers.js';
+import { bareGit, GitRunner, rootUrl } from './codecommit-git-helpers.js';
 
 const ROOT = 'arn:aws:iam::000000000000:root';
 const text = (s: string) => Buffer.from(s, 'utf8');
@@ -32,10 +31,7 @@ describe('CodeCommit pull requests', () => {
   const repositoryIds = new Map<string, string>();
 
   function git(repositoryName: string, ...args: string[]): string {
-    return execFileSync('git', ['--git-dir', join(server.dataDir, 'codecommit', `${repositoryIds.get(repositoryName)}.git`), ...args], {
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH, HOME: '/nonexistent', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' },
-    }).trim();
+    return bareGit(server, repositoryIds.get(repositoryName)!, args).trim();
   }
 
   async function expectError(promise: Promise<unknown>, name: string): Promise<void> {
