@@ -1,5 +1,5 @@
 import { describe, it, expect, afterEach } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -8,10 +8,8 @@ import { createHash } from 'node:crypto';
 import { Clock } from './clock.js';
 import { EventBus, type AwsEvent } from './events.js';
 import { JobQueue, type Job } from './jobs.js';
-import { Executor, detectSandbox } from './executor.js';
 import { arn, parseArn } from './arn.js';
 import { accountForRootKey } from './accounts.js';
-import { createLogger } from './logger.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -209,42 +207,6 @@ describe('JobQueue', () => {
     expect(resumed).toEqual([true]);
     queue.stop();
     second.close();
-  });
-});
-
-describe('Executor', () => {
-  const log = createLogger('silent');
-
-  it('runs a command in its working directory with its environment', async () => {
-    const cwd = tempDir();
-    const executor = new Executor(log);
-    let output = '';
-    const result = await executor.run({ command: 'echo "$GREETING" > out.txt; cat out.txt; exit 3', cwd, env: { PATH: process.env.PATH!, GREETING: 'hi' }, onOutput: (c) => (output += c) });
-    expect(result.exitCode).toBe(3);
-    expect(output.trim()).toBe('hi');
-    expect(readFileSync(join(cwd, 'out.txt'), 'utf8').trim()).toBe('hi');
-  });
-
-  it('kills the whole process group on timeout', async () => {
-    const executor = new Executor(log);
-    const started = Date.now();
-    const result = await executor.run({ command: 'sleep 30 & sleep 30', cwd: tempDir(), env: { PATH: process.env.PATH! }, timeoutMs: 300 });
-    expect(result.timedOut).toBe(true);
-    expect(Date.now() - started).toBeLessThan(10_000);
-  });
-
-  it('in bubblewrap, sees a private /tmp and cannot write outside its work directory', async (ctx) => {
-    if (detectSandbox() !== 'bubblewrap') ctx.skip('bwrap is not installed on this machine: the plain-process fallback is covered above');
-    const marker = join(tmpdir(), `drydock-marker-${process.pid}`);
-    writeFileSync(marker, 'host');
-    const executor = new Executor(log, 'bubblewrap');
-    let output = '';
-    const result = await executor.run({ command: `test -e ${marker} && echo visible || echo hidden; touch /etc/drydock-escape 2>/dev/null && echo wrote || echo readonly`, cwd: tempDir(), env: { PATH: process.env.PATH! }, onOutput: (c) => (output += c) });
-    rmSync(marker, { force: true });
-    expect(result.exitCode).toBe(0);
-    expect(output).toContain('hidden');
-    expect(output).toContain('readonly');
-    expect(existsSync('/etc/drydock-escape')).toBe(false);
   });
 });
 

@@ -1,36 +1,118 @@
 /**
- * Runs commands for builds and deployment hooks. Inside a bubblewrap sandbox when `bwrap` is
- * installed (own mount view with the work directory bound read-write, own /tmp, own PID
- * namespace); as a plain child process otherwise, with a one-time warning, because refusing to run
- * would make Drydock useless on machines without it.
+ * Runs long-lived sessions (a build's shell, later deployment hooks) in a sandbox: the host's file
+ * system read-only, Drydock's data directory hidden, a private /tmp, the session's own PID, IPC and
+ * UTS namespaces, and only the working directory and the paths asked for writable. Two ways to get
+ * there, the first that works on this machine:
+ * - bubblewrap (`bwrap`) when installed;
+ * - util-linux's `unshare` (always on Debian): new mount and PID namespaces, set up by a small shell
+ *   script (SANDBOX_SETUP), as root, or in a user namespace where the kernel allows one.
+ * Without either, a plain child process with a one-time warning: refusing to run would make Drydock
+ * useless on such machines.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from './logger.js';
 
-export interface ExecRequest {
-  command: string;
-  /** Host directory the command works in; the only writable path besides the sandbox /tmp. */
-  cwd: string;
-  env: Record<string, string>;
-  /** Milliseconds before the process group is killed. */
-  timeoutMs?: number;
-  /** Called with each chunk of combined stdout/stderr, in order. */
-  onOutput?: (chunk: string) => void;
-  shell?: string;
+export type SandboxMode = 'bubblewrap' | 'namespaces' | 'process';
+
+const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+function findProgram(name: string): string | undefined {
+  for (const dir of SYSTEM_PATH.split(':')) if (existsSync(join(dir, name))) return join(dir, name);
+  return undefined;
 }
 
-export interface ExecResult {
-  exitCode: number | null;
-  signal: NodeJS.Signals | null;
-  timedOut: boolean;
+/**
+ * Runs inside fresh mount and PID namespaces, before the session's program. Arguments:
+ * `--cwd <dir>`, `--hide <path>`… `--write <path>`…, `--`, then the program and its arguments.
+ * Writable paths are opened first (fds 3-9) because the private /tmp and the hidden tmpfs cover
+ * them; each is then bound back from its descriptor (`--no-canonicalize`: resolving
+ * /proc/self/fd/N to its path would find the covering tmpfs) and made writable again, every other
+ * mount having been made read-only. The mounts stay in this mount namespace (unshare makes
+ * propagation private). The script stays as the namespace's PID 1 and waits for the program: the
+ * kernel ignores signals a PID 1 has no handler for, so a program there could not be killed from
+ * inside (a build's `kill -9 $PPID` must end its shell's control loop, as it does in bubblewrap).
+ * The program gets the script's stdin through fd 9: a shell gives background jobs /dev/null.
+ */
+const SANDBOX_SETUP = `set -e
+_dd_had_path=\${PATH+set}; _dd_path=\${PATH-}; _dd_write=; _dd_flag=; _dd_cwd=/
+PATH=${SYSTEM_PATH}
+_dd_fd=3; for _dd_arg in "$@"; do
+  [ "$_dd_arg" = -- ] && break
+  if [ "$_dd_write" = 1 ]; then eval "exec $_dd_fd"'<"$_dd_arg"'; _dd_fd=$((_dd_fd + 1)); fi
+  _dd_write=; if [ "$_dd_arg" = --write ]; then _dd_write=1; fi
+done
+while read -r _dd_x _dd_x _dd_x _dd_x _dd_mount _dd_x; do
+  mount -o remount,bind,ro "$(printf '%b' "$_dd_mount")" 2>/dev/null || :
+done </proc/self/mountinfo
+mount -t tmpfs -o mode=1777 tmpfs /tmp
+if [ -d /dev/shm ]; then mount -t tmpfs -o mode=1777 tmpfs /dev/shm; fi
+_dd_fd=3; for _dd_arg in "$@"; do
+  [ "$_dd_arg" = -- ] && break
+  case $_dd_flag in
+    --cwd) _dd_cwd=$_dd_arg ;;
+    --hide) if [ -d "$_dd_arg" ]; then mount -t tmpfs tmpfs "$_dd_arg"; fi ;;
+    --write)
+      mkdir -p "$_dd_arg"
+      mount --no-canonicalize --bind "/proc/self/fd/$_dd_fd" "$_dd_arg"
+      mount -o remount,bind,rw "$_dd_arg"
+      eval "exec $_dd_fd<&-"; _dd_fd=$((_dd_fd + 1)) ;;
+  esac
+  _dd_flag=$_dd_arg
+done
+while [ "$1" != -- ]; do shift; done; shift
+cd "$_dd_cwd"
+if [ "$_dd_had_path" = set ]; then PATH=$_dd_path; else unset PATH; fi
+unset _dd_had_path _dd_path _dd_write _dd_flag _dd_cwd _dd_fd _dd_arg _dd_x _dd_mount
+exec 9<&0
+"$@" <&9 9<&- &
+exec 9<&-
+wait $!`;
+
+/** At most this many writable paths: the setup script holds each on a single-digit descriptor. */
+const MAX_WRITABLE = 7;
+
+/** The program and arguments that run `req.argv` in the sandbox `mode` (the argv itself for 'process'). */
+function sandboxed(mode: SandboxMode, req: SessionRequest): string[] {
+  const writable = [...new Set([req.cwd, ...(req.writable ?? [])])];
+  const hidden = (req.hidden ?? []).filter((path) => existsSync(path));
+  switch (mode) {
+    case 'bubblewrap':
+      return [
+        findProgram('bwrap') ?? 'bwrap', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp',
+        ...hidden.flatMap((path) => ['--tmpfs', path]),
+        ...writable.flatMap((path) => ['--bind', path, path]),
+        '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--die-with-parent', '--chdir', req.cwd, ...req.argv,
+      ];
+    case 'namespaces': {
+      if (writable.length > MAX_WRITABLE) throw new Error(`the namespace sandbox binds at most ${MAX_WRITABLE} writable paths, ${writable.length} asked`);
+      const setpriv = findProgram('setpriv');
+      return [
+        // If Drydock dies, the kernel kills unshare, whose --kill-child takes the namespace with it.
+        ...(setpriv ? [setpriv, '--pdeathsig', 'KILL'] : []),
+        findProgram('unshare') ?? 'unshare',
+        ...(process.getuid?.() === 0 ? [] : ['--user', '--map-root-user']),
+        '--mount', '--pid', '--ipc', '--uts', '--fork', '--kill-child', '--mount-proc',
+        '/bin/sh', '-c', SANDBOX_SETUP, 'drydock-sandbox',
+        '--cwd', req.cwd, ...hidden.flatMap((path) => ['--hide', path]), ...writable.flatMap((path) => ['--write', path]),
+        '--', ...req.argv,
+      ];
+    }
+    case 'process':
+      return req.argv;
+  }
 }
 
-export type SandboxMode = 'bubblewrap' | 'process';
+/** Whether the sandbox `mode` really starts a process on this machine (tried with `true`). */
+export function sandboxWorks(mode: SandboxMode): boolean {
+  const [file, ...args] = sandboxed(mode, { argv: ['true'], cwd: '/', env: {} });
+  return spawnSync(file, args, { stdio: 'ignore', env: { PATH: SYSTEM_PATH } }).status === 0;
+}
 
+/** The first sandbox that works here, else a plain process. */
 export function detectSandbox(): SandboxMode {
-  const probe = spawnSync('bwrap', ['--ro-bind', '/', '/', '--unshare-pid', 'true'], { stdio: 'ignore' });
-  return probe.status === 0 ? 'bubblewrap' : 'process';
+  return (['bubblewrap', 'namespaces'] as const).find(sandboxWorks) ?? 'process';
 }
 
 export class Executor implements SessionExecutor {
@@ -48,23 +130,13 @@ export class Executor implements SessionExecutor {
   }
 
   /**
-   * Starts a long-lived process (a build's shell session) in the sandbox. Unlike run(), the root
-   * file system is visible read-only except the hidden paths, and only the working directory and
-   * the writable paths can be written; /tmp is private to the session. The caller owns the pipes.
+   * Starts a long-lived process (a build's shell session) in the sandbox: the root file system is
+   * visible read-only except the hidden paths, and only the working directory and the writable
+   * paths can be written; /tmp is private to the session. The caller owns the pipes.
    */
   spawn(req: SessionRequest): Session {
-    let file: string;
-    let args: string[];
-    if (this.mode === 'bubblewrap') {
-      file = 'bwrap';
-      args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp'];
-      for (const path of req.hidden ?? []) if (existsSync(path)) args.push('--tmpfs', path);
-      for (const path of new Set([req.cwd, ...(req.writable ?? [])])) args.push('--bind', path, path);
-      args.push('--unshare-pid', '--unshare-ipc', '--unshare-uts', '--die-with-parent', '--chdir', req.cwd, ...req.argv);
-    } else {
-      this.warnUnsandboxed();
-      [file, ...args] = req.argv;
-    }
+    if (this.mode === 'process') this.warnUnsandboxed();
+    const [file, ...args] = sandboxed(this.mode, req);
     // detached: the session leads its own process group, so one signal reaches every command it started.
     const child = spawn(file, args, { cwd: req.cwd, env: req.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     const exited = new Promise<{ exitCode: number | null; signal: NodeJS.Signals | null }>((resolve) => {
@@ -82,58 +154,9 @@ export class Executor implements SessionExecutor {
 
   private warnUnsandboxed(): void {
     if (!this.warned) {
-      this.log.warn('bubblewrap (bwrap) is not installed: commands run as plain child processes without a sandbox');
+      this.log.warn('neither bubblewrap (bwrap) nor unshare namespaces are available: commands run as plain child processes without a sandbox');
       this.warned = true;
     }
-  }
-
-  run(req: ExecRequest): Promise<ExecResult> {
-    const shell = req.shell ?? '/bin/sh';
-    let file: string;
-    let args: string[];
-    if (this.mode === 'bubblewrap') {
-      file = 'bwrap';
-      args = [
-        '--ro-bind', '/', '/',
-        '--dev', '/dev',
-        '--proc', '/proc',
-        '--tmpfs', '/tmp',
-        '--bind', req.cwd, req.cwd,
-        '--unshare-pid', '--unshare-ipc', '--unshare-uts',
-        '--die-with-parent',
-        '--chdir', req.cwd,
-        shell, '-c', req.command,
-      ];
-    } else {
-      this.warnUnsandboxed();
-      file = shell;
-      args = ['-c', req.command];
-    }
-    return new Promise((resolve, reject) => {
-      const child = spawn(file, args, { cwd: req.cwd, env: req.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-      let timedOut = false;
-      const timer = req.timeoutMs
-        ? setTimeout(() => {
-            timedOut = true;
-            try {
-              process.kill(-child.pid!, 'SIGKILL');
-            } catch {
-              // already gone
-            }
-          }, req.timeoutMs)
-        : undefined;
-      const forward = (chunk: Buffer) => req.onOutput?.(chunk.toString('utf8'));
-      child.stdout.on('data', forward);
-      child.stderr.on('data', forward);
-      child.on('error', (err) => {
-        if (timer) clearTimeout(timer);
-        reject(err);
-      });
-      child.on('close', (exitCode, signal) => {
-        if (timer) clearTimeout(timer);
-        resolve({ exitCode, signal, timedOut });
-      });
-    });
   }
 }
 
@@ -147,8 +170,8 @@ export interface SessionRequest {
   writable?: string[];
   /**
    * Host paths the session must not see (Drydock's data directory): covered by an empty tmpfs
-   * before the writable paths are bound, so a writable path inside one stays visible. Without
-   * bubblewrap nothing is hidden (and nothing is read-only): the plain process sees the host.
+   * before the writable paths are bound, so a writable path inside one stays visible. Without a
+   * sandbox nothing is hidden (and nothing is read-only): the plain process sees the host.
    */
   hidden?: string[];
 }

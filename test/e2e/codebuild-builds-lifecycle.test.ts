@@ -195,7 +195,14 @@ describe('a server restart in the middle of a build', () => {
       let { cb, roleArn } = await setup(server);
       await project(cb, roleArn, 'restarted', spec(['echo "build $CODEBUILD_BUILD_NUMBER"', 'sleep 43.75']), { concurrentBuildLimit: 1 });
       const first = (await cb.send(new StartBuildCommand({ projectName: 'restarted' }))).build!;
-      await waitFor(cb, first.id!, (b) => b.currentPhase === 'BUILD');
+      const inBuild = await waitFor(cb, first.id!, (b) => b.currentPhase === 'BUILD');
+      // The first command has run (its line is in the log) before Drydock goes down.
+      const firstLogs = new CloudWatchLogsClient(server.clientConfig);
+      for (;;) {
+        const out = await firstLogs.send(new GetLogEventsCommand({ logGroupName: inBuild.logs!.groupName!, logStreamName: inBuild.logs!.streamName!, startFromHead: true })).catch(() => undefined);
+        if (out?.events?.some((e) => e.message === 'build 1')) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
       await cb.send(new CreateProjectCommand({
         name: 'after-restart',
         source: { type: 'NO_SOURCE', buildspec: spec(['echo fine']) },

@@ -1,11 +1,11 @@
 /**
- * CodeBuild: projects, and builds that really run their buildspec in a sandbox (bubblewrap when
- * installed), with phases, logs to CloudWatch Logs, artifacts and cache in S3, reports and events.
+ * CodeBuild: projects, and builds that really run their buildspec in a sandbox (bubblewrap or
+ * unshare namespaces, see core/executor.ts), with phases, logs to CloudWatch Logs, artifacts and cache in S3, reports and events.
  *
  * Gaps against AWS:
  * - No container execution: no Docker engine runs here, so builds run on the host in one
- *   sandboxed shell session per build (bubblewrap when installed: read-only host, the data
- *   directory hidden, own /tmp and PID namespace; a plain child process with a warning otherwise).
+ *   sandboxed shell session per build (read-only host, the data directory hidden, own /tmp and PID
+ *   namespace; a plain child process with a warning where no sandbox works).
  *   The environment image is recorded, not pulled; the host's runtimes are used and
  *   runtime-versions are validated and recorded only. HOME is a writable directory of the build's
  *   own (not writable by a run-as user).
@@ -13,12 +13,12 @@
  *   run-as naming another user fails its phase with CLIENT_ERROR saying Drydock must run as root
  *   (an unknown user: "run-as user <name> does not exist", Drydock's wording). The user is granted
  *   read and execute permission on the work directory and sources, as AWS grants it, nothing more
- *   (in the bubblewrap sandbox its /tmp may be writable by root only).
+ *   (in the sandbox its /tmp may be writable by root only).
  * - Unknown buildspec keys are ignored, as AWS's decoder ignores them, and told in the build log
  *   with their line and column. `proxy` and `git-credential-helper` are parsed only.
  * - Each command runs in the build's long-lived shell with the previous command's exported
  *   variables and directory, as AWS's agent does; a command that kills the session restarts it
- *   with its state. Without bubblewrap a process detached with `setsid` can outlive StopBuild.
+ *   with its state. Without a sandbox a process detached with `setsid` can outlive StopBuild.
  * - Service-role credentials come from a real STS AssumeRole, last the build timeout (capped by the
  *   role's MaxSessionDuration) and are never refreshed.
  * - Webhooks (Create/Update/DeleteWebhook) answer 501: GitHub, Bitbucket and GitLab cannot be reached

@@ -310,7 +310,7 @@ const projectKey = (active: Active) => key(active.scope, active.projectName);
 
 /**
  * SIGKILLs every process of a build that a previous Drydock left behind (it crashed, or ran builds
- * without bubblewrap, whose sandbox dies with its parent): they carry CODEBUILD_BUILD_ID in their
+ * without a sandbox, which would have died with its parent): they carry CODEBUILD_BUILD_ID in their
  * environment, which every command of the build inherits.
  */
 function killLeftovers(buildId: string): void {

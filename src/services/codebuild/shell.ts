@@ -9,7 +9,7 @@
  * fails with "exit status 3"), and shell functions, aliases and unexported variables do not carry
  * over, while exported variables and the directory do.
  *
- * Drydock does the same inside one long-lived sandboxed process (one bubblewrap sandbox per build,
+ * Drydock does the same inside one long-lived sandboxed process (one sandbox per build,
  * so /tmp and background processes persist between commands): a small control loop reads command
  * numbers on its stdin, runs `cmd-<n>.sh` in a fresh shell with an emptied environment rebuilt from
  * the saved state, with stdin from /dev/null (a command reading stdin gets end-of-file and can
