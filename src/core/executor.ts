@@ -29,7 +29,8 @@ function findProgram(name: string): string | undefined {
  * Writable paths are opened first (fds 3-9) because the private /tmp and the hidden tmpfs cover
  * them; each is then bound back from its descriptor (`--no-canonicalize`: resolving
  * /proc/self/fd/N to its path would find the covering tmpfs) and made writable again, every other
- * mount having been made read-only. The mounts stay in this mount namespace (unshare makes
+ * mount having been made read-only (a mount that cannot be, outside the kernel's own /proc and
+ * /sys, fails the setup: the probe then finds this sandbox unusable rather than half-made). The mounts stay in this mount namespace (unshare makes
  * propagation private). The script stays as the namespace's PID 1 and waits for the program: the
  * kernel ignores signals a PID 1 has no handler for, so a program there could not be killed from
  * inside (a build's `kill -9 $PPID` must end its shell's control loop, as it does in bubblewrap).
@@ -44,7 +45,10 @@ _dd_fd=3; for _dd_arg in "$@"; do
   _dd_write=; if [ "$_dd_arg" = --write ]; then _dd_write=1; fi
 done
 while read -r _dd_x _dd_x _dd_x _dd_x _dd_mount _dd_x; do
-  mount -o remount,bind,ro "$(printf '%b' "$_dd_mount")" 2>/dev/null || :
+  case $_dd_mount in
+    /proc/*|/sys/*) mount -o remount,bind,ro "$(printf '%b' "$_dd_mount")" 2>/dev/null || : ;;
+    *) mount -o remount,bind,ro "$(printf '%b' "$_dd_mount")" ;;
+  esac
 done </proc/self/mountinfo
 mount -t tmpfs -o mode=1777 tmpfs /tmp
 if [ -d /dev/shm ]; then mount -t tmpfs -o mode=1777 tmpfs /dev/shm; fi
