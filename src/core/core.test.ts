@@ -1,6 +1,5 @@
-import { describe, it, expect, afterEach } from 'vitest';
-import { mkdtempSync, rmSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, it, expect } from 'vitest';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Store, INLINE_BLOB_MAX } from './store.js';
@@ -10,16 +9,9 @@ import { EventBus, type AwsEvent } from './events.js';
 import { JobQueue, type Job } from './jobs.js';
 import { arn, parseArn } from './arn.js';
 import { accountForRootKey } from './accounts.js';
+import { tempDirs } from '../../test/temp-dirs.js';
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'drydock-core-'));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs('drydock-core-');
 
 describe('Store', () => {
   it('syncs every commit at power durability and relies on the WAL at process durability', () => {

@@ -1,23 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Executor, sandboxWorks, type SandboxMode, type Session } from './executor.js';
 import { createLogger } from './logger.js';
+import { tempDirs } from '../../test/temp-dirs.js';
 
 const log = createLogger('silent');
-const dirs: string[] = [];
+const tempDir = tempDirs('drydock-executor-');
 const sessions: Session[] = [];
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'drydock-executor-'));
-  dirs.push(dir);
-  return dir;
-}
 
 afterEach(() => {
   for (const session of sessions.splice(0)) session.kill();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 /** Starts `command` in a session of `mode`; `done` settles with its exit and everything it printed. */

@@ -1,20 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Executor } from '../../core/executor.js';
 import { createLogger } from '../../core/logger.js';
 import { BuildShell, type BuildShellOptions } from './shell.js';
+import { tempDirs } from '../../../test/temp-dirs.js';
 
 const executor = new Executor(createLogger('silent'));
 const opened: BuildShell[] = [];
-const dirs: string[] = [];
-
-function workDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'drydock-shell-test-'));
-  dirs.push(dir);
-  return dir;
-}
+const workDir = tempDirs('drydock-shell-test-');
 
 function start(extra: Partial<BuildShellOptions> = {}): { shell: BuildShell; lines: string[]; cwd: string } {
   const cwd = extra.cwd ?? workDir();
@@ -36,7 +31,6 @@ function alive(pid: number): boolean {
 
 afterEach(async () => {
   await Promise.all(opened.splice(0).map((s) => s.close()));
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('BuildShell', () => {
