@@ -128,7 +128,8 @@ function taskEnv(value: unknown, where: string): TaskEnv {
   if (value === undefined || value === null) return { variables: {} };
   const env = mapping(value, where);
   onlyKeys(env, where, ['compute-type', 'image', 'type', 'privileged-mode', 'variables', 'fleet']);
-  if (env.fleet !== undefined) throw batchspecError(`${where}/fleet: reserved capacity fleets are not supported`);
+  // Builds of a batch run on the project's fleet (or StartBuildBatch's environment); choosing another per group is not emulated.
+  if (env.fleet !== undefined) throw batchspecError(`${where}/fleet: choosing a fleet per batch build is not supported by Drydock`);
   const variables: Record<string, string> = {};
   if (env.variables !== undefined && env.variables !== null) {
     for (const [name, v] of Object.entries(mapping(env.variables, `${where}/variables`))) variables[name] = scalar(v, `${where}/variables/${name}`) ?? '';

@@ -12,6 +12,7 @@ import { uuid } from '../../core/ids.js';
 import type { Principal } from '../../core/accounts.js';
 import type { CodeBuildContext, Scope } from './common.js';
 import { ProjectStore } from './project-store.js';
+import { FleetStore } from './fleet-store.js';
 import { BuildStore, buildOf, buildProjectOf, encodeBuild, type BuildRow } from './build-store.js';
 import { BUILD_JOB, BuildRunner } from './runner.js';
 import { publishPhaseChange, publishStateChange } from './build-events.js';
@@ -79,9 +80,10 @@ export interface BuildStarter {
 function buildsHandlers(c: CodeBuildContext, runner: BuildRunner, maxIncompleteBuilds: number): { handlers: Handlers; starter: BuildStarter } {
   const projects = new ProjectStore(c.rt.store);
   const builds = new BuildStore(c.rt.store);
+  const fleets = new FleetStore(c.rt.store);
 
   /** Applies StartBuild's overrides to the project: what this build runs. */
-  function effectiveProject(project: CB.Project, input: CB.StartBuildInput): CB.Project {
+  function effectiveProject(scope: Scope, project: CB.Project, input: CB.StartBuildInput): CB.Project {
     const source: CB.ProjectSource = { ...project.source! };
     if (input.sourceTypeOverride !== undefined && input.sourceTypeOverride !== source.type) {
       source.type = input.sourceTypeOverride;
@@ -124,7 +126,11 @@ function buildsHandlers(c: CodeBuildContext, runner: BuildRunner, maxIncompleteB
     if (input.privilegedModeOverride !== undefined) environment.privilegedMode = input.privilegedModeOverride;
     if (input.imagePullCredentialsTypeOverride !== undefined) environment.imagePullCredentialsType = input.imagePullCredentialsTypeOverride;
     if (input.registryCredentialOverride !== undefined) environment.registryCredential = input.registryCredentialOverride;
-    if (input.fleetOverride?.fleetArn !== undefined) throw invalid(`fleet ${input.fleetOverride.fleetArn} does not exist`);
+    if (input.fleetOverride?.fleetArn !== undefined) {
+      // As for projects: the exact ARN of a fleet in the caller's account and region.
+      if (!fleets.byArn(scope, input.fleetOverride.fleetArn)) throw invalid(`fleet ${input.fleetOverride.fleetArn} does not exist`);
+      environment.fleet = { fleetArn: input.fleetOverride.fleetArn };
+    }
     if (input.environmentVariablesOverride) {
       // Overrides replace the project's variables of the same name and add the others.
       const merged = new Map((environment.environmentVariables ?? []).map((v) => [v.name!, v]));
@@ -305,7 +311,7 @@ function buildsHandlers(c: CodeBuildContext, runner: BuildRunner, maxIncompleteB
   function projectFor(scope: Scope, input: CB.StartBuildInput): CB.Project {
     const row = projects.row(scope, input.projectName!);
     if (!row) throw new AwsError('ResourceNotFoundException', `Project cannot be found: ${input.projectName}`);
-    return effectiveProject(buildProjectOf(row), input);
+    return effectiveProject(scope, buildProjectOf(row), input);
   }
 
   /**
@@ -348,7 +354,7 @@ function buildsHandlers(c: CodeBuildContext, runner: BuildRunner, maxIncompleteB
       }
       const row = projects.row(scope, input.projectName!);
       if (!row) throw new AwsError('ResourceNotFoundException', `Project cannot be found: ${input.projectName}`);
-      const project = effectiveProject(buildProjectOf(row), input);
+      const project = effectiveProject(scope, buildProjectOf(row), input);
       return { build: createBuild(initiatorOf(ctx.principal), scope, project, token, { debugSessionEnabled: input.debugSessionEnabled }) };
     },
 

@@ -22,10 +22,22 @@
  * - Service-role credentials come from a real STS AssumeRole, last the build timeout (capped by the
  *   role's MaxSessionDuration) and are never refreshed.
  * - Webhooks (Create/Update/DeleteWebhook) answer 501: GitHub, Bitbucket and GitLab cannot be reached
- *   offline, and builds with those sources fail in DOWNLOAD_SOURCE saying so. Fleets, sandboxes and
+ *   offline, and builds with those sources fail in DOWNLOAD_SOURCE saying so. Sandboxes and
  *   command executions answer 501. Badges are recorded without a badgeRequestUrl; PUBLIC_READ
  *   visibility is recorded, nothing is served publicly; ListShared* are empty (no RAM); resource
  *   policies are stored, never evaluated; vpcConfig and fileSystemLocations are recorded only.
+ * - Reserved-capacity fleets are records plus real capacity: a build on a fleet holds one of its
+ *   baseCapacity slots from PROVISIONING to FINALIZING; when all are taken it waits in QUEUED
+ *   (overflowBehavior QUEUE) or runs anyway without a slot (ON_DEMAND). No separate machines exist:
+ *   fleet builds run on this host like any other, under the same global limit; computeType,
+ *   computeConfiguration, imageId, vpcConfig, proxyConfiguration and fleetServiceRole (checked as a
+ *   role CodeBuild can assume) are recorded only, and scalingConfiguration is recorded with
+ *   desiredCapacity = baseCapacity (never scales). CreateFleet answers CREATING, every later read
+ *   ACTIVE; UpdateFleet applies at once (never UPDATING or ROTATING); DeleteFleet removes the fleet
+ *   at once (no PENDING_DELETION) and, Drydock's choice where AWS documents nothing, refuses while a
+ *   project names the fleet; builds already queued on a deleted fleet run on demand. No fleet quota
+ *   (AccountLimitExceededException) is enforced. Batch buildspecs cannot pick a fleet per build
+ *   (`fleet` in a batch env fails the batch); batch builds use the project's fleet.
  * - ListCuratedEnvironmentImages is a fixed copy of AWS's catalog.
  * - Caches: absolute cache paths outside the build's work directory are skipped with a log line;
  *   cache keys expand `$VAR` only (no `codebuild-hash-files`); LOCAL_DOCKER_LAYER_CACHE does nothing.
@@ -54,6 +66,7 @@ import { projectsHandlers } from './projects.js';
 import { reportsHandlers } from './reports.js';
 import { buildsService } from './builds.js';
 import { batchesHandlers } from './batches.js';
+import { fleetsHandlers } from './fleets.js';
 
 export const codebuild: ServiceDefinition = {
   name: 'codebuild',
@@ -62,6 +75,16 @@ export const codebuild: ServiceDefinition = {
   create(rt) {
     const c: CodeBuildContext = { rt };
     const builds = buildsService(c);
-    return { handlers: { ...projectsHandlers(c), ...reportsHandlers(c), ...builds.handlers, ...batchesHandlers(c, builds.starter) }, stop: () => builds.runner.close(), reset: () => builds.runner.stopAll() };
+    return {
+      handlers: {
+        ...projectsHandlers(c),
+        ...fleetsHandlers(c, () => builds.runner.reconsiderQueue()),
+        ...reportsHandlers(c),
+        ...builds.handlers,
+        ...batchesHandlers(c, builds.starter),
+      },
+      stop: () => builds.runner.close(),
+      reset: () => builds.runner.stopAll(),
+    };
   },
 };

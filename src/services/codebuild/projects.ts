@@ -17,6 +17,7 @@ import type { S3Api } from '../s3/index.js';
 import type { CodeBuildContext, Scope } from './common.js';
 import { ProjectStore, projectOf, type ProjectCursor, type ProjectSortBy, type SortOrder } from './project-store.js';
 import { ReportStore } from './report-store.js';
+import { FleetStore } from './fleet-store.js';
 import { sourceCredentialsHandlers } from './source-credentials.js';
 import { resourcePolicyHandlers } from './resource-policies.js';
 
@@ -34,14 +35,42 @@ const LAMBDA_ENVIRONMENTS = new Set(['LINUX_LAMBDA_CONTAINER', 'ARM_LAMBDA_CONTA
 
 const scopeOf = (ctx: RequestContext): Scope => ({ account: ctx.account, region: ctx.region });
 export const projectArn = (scope: Scope, name: string): string => arn('codebuild', scope.region, scope.account, `project/${name}`);
-const invalid = (message: string) => new AwsError('InvalidInputException', `Invalid input: ${message}`);
+export const invalid = (message: string) => new AwsError('InvalidInputException', `Invalid input: ${message}`);
 const projectNotFound = (what: string) => new AwsError('ResourceNotFoundException', `Project cannot be found: ${what}`);
 
 /** A list's entries; JSON nulls inside a list reach handlers as holes, which AWS rejects. */
-function present<T>(list: readonly (T | undefined)[] | undefined, what: string): T[] {
+export function present<T>(list: readonly (T | undefined)[] | undefined, what: string): T[] {
   const entries = list ?? [];
   if (entries.some((entry) => entry === undefined)) throw invalid(`${what} must not contain null entries`);
   return entries as T[];
+}
+
+/** A resource's tags as AWS stores them (projects, fleets): keys unique and not reserved, values default to empty. */
+export function checkTags(tags: CB.Tag[]): CB.Tag[] {
+  const keys = new Set<string>();
+  return present(tags, 'tags').map((tag) => {
+    if (tag.key === undefined) throw invalid('every tag must have a key');
+    if (tag.key.toLowerCase().startsWith('aws:')) throw invalid(`tag keys starting with aws: are reserved (${tag.key})`);
+    if (keys.has(tag.key)) throw invalid(`duplicate tag key ${tag.key}`);
+    keys.add(tag.key);
+    return { key: tag.key, value: tag.value ?? '' };
+  });
+}
+
+/**
+ * AWS assumes a service role when a project or fleet is saved: the role must be in the caller's
+ * account, exist under exactly this ARN, and trust codebuild.amazonaws.com.
+ */
+export function checkServiceRole(c: CodeBuildContext, scope: Scope, roleArn: string): void {
+  const parts = parseArn(roleArn);
+  if (!parts || parts.service !== 'iam' || !parts.resource.startsWith('role/') || !/^\d{12}$/.test(parts.account)) {
+    throw new AwsError('InvalidInputException', `Invalid service role: ${roleArn} is not an IAM role ARN`);
+  }
+  if (parts.account !== scope.account) throw new AwsError('InvalidInputException', "Invalid service role: Service role account ID does not match caller's account");
+  const role = c.rt.service<IamApi>('iam').getRole(parts.account, parts.resource.slice(parts.resource.lastIndexOf('/') + 1));
+  if (!role || role.arn !== roleArn || !trustsCodeBuild(role.assumeRolePolicyDocument)) {
+    throw new AwsError('InvalidInputException', `CodeBuild is not authorized to perform: sts:AssumeRole on ${roleArn}`);
+  }
 }
 
 /** The full Project for a stored name: what CreateProject/UpdateProject validate and fill in. */
@@ -49,26 +78,12 @@ type ProjectFields = Omit<CB.CreateProjectInput, 'name'>;
 
 export function projectsHandlers(c: CodeBuildContext): Handlers {
   const store = new ProjectStore(c.rt.store);
+  const fleets = new FleetStore(c.rt.store);
   // Resource policies attach to report groups too; their rows belong to the reports area.
   const reports = new ReportStore(c.rt.store);
-  const iam = () => c.rt.service<IamApi>('iam');
   const s3 = () => c.rt.service<S3Api>('s3');
 
-  /**
-   * AWS assumes the service role when a project is saved: the role must be in the caller's
-   * account, exist under exactly this ARN, and trust codebuild.amazonaws.com.
-   */
-  function checkRole(scope: Scope, roleArn: string): void {
-    const parts = parseArn(roleArn);
-    if (!parts || parts.service !== 'iam' || !parts.resource.startsWith('role/') || !/^\d{12}$/.test(parts.account)) {
-      throw new AwsError('InvalidInputException', `Invalid service role: ${roleArn} is not an IAM role ARN`);
-    }
-    if (parts.account !== scope.account) throw new AwsError('InvalidInputException', "Invalid service role: Service role account ID does not match caller's account");
-    const role = iam().getRole(parts.account, parts.resource.slice(parts.resource.lastIndexOf('/') + 1));
-    if (!role || role.arn !== roleArn || !trustsCodeBuild(role.assumeRolePolicyDocument)) {
-      throw new AwsError('InvalidInputException', `CodeBuild is not authorized to perform: sts:AssumeRole on ${roleArn}`);
-    }
-  }
+  const checkRole = (scope: Scope, roleArn: string): void => checkServiceRole(c, scope, roleArn);
 
   function normalizeSource(ctx: RequestContext, source: CB.ProjectSource, secondary: boolean): CB.ProjectSource {
     const type = source.type!;
@@ -155,7 +170,7 @@ export function projectsHandlers(c: CodeBuildContext): Handlers {
     }
   }
 
-  function normalizeEnvironment(env: CB.ProjectEnvironment): CB.ProjectEnvironment {
+  function normalizeEnvironment(scope: Scope, env: CB.ProjectEnvironment): CB.ProjectEnvironment {
     const type = env.type!;
     const computeType = env.computeType!;
     const lambdaEnvironment = LAMBDA_ENVIRONMENTS.has(type);
@@ -165,10 +180,9 @@ export function projectsHandlers(c: CodeBuildContext): Handlers {
     if (lambdaEnvironment && env.privilegedMode) throw invalid('privilegedMode is not supported for Lambda compute');
     if (computeType === 'ATTRIBUTE_BASED_COMPUTE' && !env.computeConfiguration) throw invalid('computeConfiguration must be specified for compute type ATTRIBUTE_BASED_COMPUTE');
     if (computeType === 'CUSTOM_INSTANCE_TYPE' && !env.computeConfiguration?.instanceType) throw invalid('computeConfiguration.instanceType must be specified for compute type CUSTOM_INSTANCE_TYPE');
-    if (env.fleet?.fleetArn !== undefined) {
-      // Reserved-capacity fleets (CreateFleet) are not emulated, so no fleet ARN can name one.
-      throw invalid(`fleet ${env.fleet.fleetArn} does not exist`);
-    }
+    // A fleet is named by its exact ARN in the caller's account and region (no sharing through RAM).
+    const fleetArn = env.fleet?.fleetArn;
+    if (fleetArn !== undefined && !fleets.byArn(scope, fleetArn)) throw invalid(`fleet ${fleetArn} does not exist`);
     const names = new Set<string>();
     const variables = present(env.environmentVariables, 'environmentVariables').map((v) => {
       const name = v.name!;
@@ -192,6 +206,7 @@ export function projectsHandlers(c: CodeBuildContext): Handlers {
       ...(env.registryCredential ? { registryCredential: env.registryCredential } : {}),
       imagePullCredentialsType: pull,
       ...(env.dockerServer ? { dockerServer: env.dockerServer } : {}),
+      ...(fleetArn !== undefined ? { fleet: { fleetArn } } : {}),
     };
   }
 
@@ -220,17 +235,6 @@ export function projectsHandlers(c: CodeBuildContext): Handlers {
     return { cloudWatchLogs: { ...cloudWatchLogs }, s3Logs: { ...s3Logs, encryptionDisabled: s3Logs.encryptionDisabled ?? false } };
   }
 
-  function checkTags(tags: CB.Tag[]): CB.Tag[] {
-    const keys = new Set<string>();
-    return present(tags, 'tags').map((tag) => {
-      if (tag.key === undefined) throw invalid('every tag must have a key');
-      if (tag.key.toLowerCase().startsWith('aws:')) throw invalid(`tag keys starting with aws: are reserved (${tag.key})`);
-      if (keys.has(tag.key)) throw invalid(`duplicate tag key ${tag.key}`);
-      keys.add(tag.key);
-      return { key: tag.key, value: tag.value ?? '' };
-    });
-  }
-
   /** Validates a project's fields and fills AWS's defaults; throws before anything is written. */
   function normalize(ctx: RequestContext, scope: Scope, name: string, fields: ProjectFields, previous?: CB.Project, changes?: CB.UpdateProjectInput): CB.Project {
     const source = normalizeSource(ctx, fields.source!, false);
@@ -254,7 +258,7 @@ export function projectsHandlers(c: CodeBuildContext): Handlers {
       if (artifactIds.has(a.artifactIdentifier!)) throw invalid(`duplicate artifactIdentifier ${a.artifactIdentifier} in secondaryArtifacts`);
       artifactIds.add(a.artifactIdentifier!);
     }
-    const environment = normalizeEnvironment(fields.environment!);
+    const environment = normalizeEnvironment(scope, fields.environment!);
     const cache = normalizeCache(fields.cache);
     if (cache.type === 'LOCAL' && LAMBDA_ENVIRONMENTS.has(environment.type!)) throw invalid('LOCAL cache is not supported for Lambda compute');
     const logsConfig = normalizeLogs(fields.logsConfig);
@@ -521,12 +525,12 @@ function trustsCodeBuild(document: string): boolean {
   });
 }
 
-function encodeListToken(sortBy: ProjectSortBy, order: SortOrder, cursor: ProjectCursor): string {
+export function encodeListToken(sortBy: ProjectSortBy, order: SortOrder, cursor: ProjectCursor): string {
   return Buffer.from(JSON.stringify({ s: sortBy, o: order, v: cursor.value, n: cursor.name }), 'utf8').toString('base64url');
 }
 
-/** A ListProjects token, valid only with the sort it was issued for. */
-function decodeListToken(token: string, sortBy: ProjectSortBy, order: SortOrder): ProjectCursor {
+/** A ListProjects (or ListFleets) token, valid only with the sort it was issued for. */
+export function decodeListToken(token: string, sortBy: ProjectSortBy, order: SortOrder): ProjectCursor {
   try {
     const t = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { s?: unknown; o?: unknown; v?: unknown; n?: unknown };
     const valueOk = sortBy === 'NAME' ? typeof t.v === 'string' : typeof t.v === 'number';

@@ -6,7 +6,9 @@
  *
  * - Builds wait in QUEUED while their project's concurrentBuildLimit or Drydock's global limit
  *   (2 × CPUs unless configured) is reached, first come first served, and time out there after
- *   queuedTimeoutInMinutes.
+ *   queuedTimeoutInMinutes. A build on a reserved-capacity fleet also needs one of the fleet's
+ *   baseCapacity slots; when all are taken it waits (overflowBehavior QUEUE) or runs without one
+ *   (ON_DEMAND, on "on-demand" capacity).
  * - Each build gets a work root in the system temp directory (never inside the data directory,
  *   which the sandbox hides), its source in `<root>/src`, and one sandboxed shell session.
  * - StopBuild and timeoutInMinutes kill the session's whole process tree at once.
@@ -20,7 +22,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve, sep } from 'node:path';
-import type { Build, BuildPhase, BuildPhaseType, PhaseContext, Project, StatusType } from '@aws-sdk/client-codebuild';
+import type { Build, BuildPhase, BuildPhaseType, Fleet, PhaseContext, Project, StatusType } from '@aws-sdk/client-codebuild';
 import { AwsError } from '../../core/errors.js';
 import { parseArn } from '../../core/arn.js';
 import { hex } from '../../core/ids.js';
@@ -33,6 +35,7 @@ import { BuildPhaseError, BuildspecError, type Buildspec, type BuildRun, type Co
 import { BuildStore, buildOf, buildProjectOf } from './build-store.js';
 import { batchBuildIdentifier } from './batch-store.js';
 import { ProjectStore } from './project-store.js';
+import { FleetStore } from './fleet-store.js';
 import { projectArn } from './projects.js';
 import { parseBuildspec } from './buildspec.js';
 import { BuildShell } from './shell.js';
@@ -77,6 +80,10 @@ interface Active {
   wake?: () => void;
   /** Holds one of the global and project slots (taken in acquire, given back in release). */
   slot: boolean;
+  /** The reserved-capacity fleet the build runs on (its environment's fleetArn), if any. */
+  fleetArn?: string;
+  /** Holds one of that fleet's baseCapacity slots too (false: it overflowed to on-demand). */
+  fleetSlot: boolean;
   shell?: BuildShell;
   done: Promise<void>;
 }
@@ -92,11 +99,14 @@ export interface RunnerOptions {
 export class BuildRunner {
   private readonly builds: BuildStore;
   private readonly projects: ProjectStore;
+  private readonly fleets: FleetStore;
   private readonly active = new Map<string, Active>();
   /** Builds waiting for a slot, oldest first. */
   private readonly queue: Active[] = [];
   /** Running builds per project (projectKey). */
   private readonly runningByProject = new Map<string, number>();
+  /** Builds holding a slot of each fleet (by fleet ARN, which names its account and region). */
+  private readonly runningByFleet = new Map<string, number>();
   private running = 0;
   private closing = false;
   private ticker?: NodeJS.Timeout;
@@ -107,6 +117,7 @@ export class BuildRunner {
   constructor(private readonly c: CodeBuildContext, private readonly opts: RunnerOptions) {
     this.builds = new BuildStore(c.rt.store);
     this.projects = new ProjectStore(c.rt.store);
+    this.fleets = new FleetStore(c.rt.store);
     c.rt.jobs.register(BUILD_JOB, (job, info) => this.handle(job.payload as BuildJob, info.resumed));
   }
 
@@ -183,7 +194,15 @@ export class BuildRunner {
       return;
     }
     let finished!: () => void;
-    const active: Active = { scope, id: payload.id, projectName: project.name!, slot: false, done: new Promise((r) => (finished = r)) };
+    const active: Active = {
+      scope,
+      id: payload.id,
+      projectName: project.name!,
+      slot: false,
+      ...(project.environment?.fleet?.fleetArn !== undefined ? { fleetArn: project.environment.fleet.fleetArn } : {}),
+      fleetSlot: false,
+      done: new Promise((r) => (finished = r)),
+    };
     this.active.set(key(scope, payload.id), active);
     this.ticker ??= setInterval(() => this.tick(), TICK_MS);
     if (this.earlyStops.delete(key(scope, payload.id))) active.endReason = 'STOPPED';
@@ -232,12 +251,13 @@ export class BuildRunner {
     }
   }
 
-  /** Takes a slot if the build is the oldest queued one that fits both limits. */
+  /** Takes a slot if the build is the oldest queued one that fits every limit. */
   private grant(active: Active): boolean {
     if (this.running >= this.opts.globalLimit) return false;
     const limits = new Map<string, number | undefined>();
+    const fleets = new Map<string, Fleet | undefined>();
     for (const candidate of this.queue) {
-      if (!this.fits(candidate, limits)) continue;
+      if (!this.fits(candidate, limits, fleets)) continue;
       if (candidate !== active) {
         // An older build fits (a limit was raised meanwhile): it goes first.
         candidate.wake?.();
@@ -247,20 +267,42 @@ export class BuildRunner {
       const project = projectKey(active);
       this.runningByProject.set(project, (this.runningByProject.get(project) ?? 0) + 1);
       active.slot = true;
+      // A free fleet slot is taken; without one the build fits only because it overflows on demand.
+      if (active.fleetArn !== undefined && this.fleetHasRoom(active.fleetArn, fleets.get(active.fleetArn))) {
+        this.runningByFleet.set(active.fleetArn, (this.runningByFleet.get(active.fleetArn) ?? 0) + 1);
+        active.fleetSlot = true;
+      }
       return true;
     }
     return false;
   }
 
-  /** Whether a queued build fits its project's limit; `limits` remembers each project's for one pass over the queue. */
-  private fits(active: Active, limits: Map<string, number | undefined>): boolean {
+  /**
+   * Whether a queued build fits its project's limit and its fleet's capacity; `limits` and `fleets`
+   * remember each project's limit and each fleet for one pass over the queue.
+   */
+  private fits(active: Active, limits: Map<string, number | undefined>, fleets: Map<string, Fleet | undefined>): boolean {
     const project = projectKey(active);
     if (!limits.has(project)) {
       // The project as it is now: UpdateProject may raise or lower the limit while builds wait.
       limits.set(project, this.projects.getProject(active.scope, active.projectName)?.concurrentBuildLimit);
     }
     const limit = limits.get(project);
-    return limit === undefined || limit < 1 || (this.runningByProject.get(project) ?? 0) < limit;
+    if (limit !== undefined && limit >= 1 && (this.runningByProject.get(project) ?? 0) >= limit) return false;
+    if (active.fleetArn === undefined) return true;
+    if (!fleets.has(active.fleetArn)) {
+      // The fleet as it is now: UpdateFleet may change its capacity or overflow behaviour while builds wait.
+      fleets.set(active.fleetArn, this.fleets.byArn(active.scope, active.fleetArn));
+    }
+    const fleet = fleets.get(active.fleetArn);
+    // A fleet deleted while its builds waited has no capacity left to wait for: they run on demand.
+    if (fleet === undefined) return true;
+    return this.fleetHasRoom(active.fleetArn, fleet) || fleet.overflowBehavior === 'ON_DEMAND';
+  }
+
+  /** Whether the fleet exists and has a free slot. */
+  private fleetHasRoom(fleetArn: string, fleet: Fleet | undefined): boolean {
+    return fleet !== undefined && (this.runningByFleet.get(fleetArn) ?? 0) < fleet.baseCapacity!;
   }
 
   private release(active: Active): void {
@@ -271,6 +313,17 @@ export class BuildRunner {
     const left = (this.runningByProject.get(project) ?? 1) - 1;
     if (left > 0) this.runningByProject.set(project, left);
     else this.runningByProject.delete(project);
+    if (active.fleetSlot) {
+      active.fleetSlot = false;
+      const fleetLeft = (this.runningByFleet.get(active.fleetArn!) ?? 1) - 1;
+      if (fleetLeft > 0) this.runningByFleet.set(active.fleetArn!, fleetLeft);
+      else this.runningByFleet.delete(active.fleetArn!);
+    }
+    this.reconsiderQueue();
+  }
+
+  /** Wakes every queued build to check the limits again (a slot was freed, or UpdateFleet/DeleteFleet changed a fleet). */
+  reconsiderQueue(): void {
     for (const waiting of this.queue) waiting.wake?.();
   }
 
@@ -452,6 +505,9 @@ class Lifecycle {
     const log = new BuildLog(this.c, this.scope, targets);
     this.log = log;
     this.agent('Running on Drydock (CodeBuild emulation)');
+    if (this.active.fleetArn !== undefined) {
+      this.agent(this.active.fleetSlot ? `Running on reserved capacity fleet ${this.active.fleetArn}` : `Running on on-demand capacity: fleet ${this.active.fleetArn} has no free capacity`);
+    }
     this.agent('Waiting for agent ping');
     const srcDir = join(workRoot, 'src');
     let credentials: RoleSession | undefined;
