@@ -8,10 +8,11 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import {
   CodeBuildClient, CreateFleetCommand, UpdateFleetCommand, DeleteFleetCommand, BatchGetFleetsCommand, ListFleetsCommand,
-  CreateProjectCommand, UpdateProjectCommand, BatchGetProjectsCommand, StartBuildCommand, BatchGetBuildsCommand, ListBuildsCommand,
+  CreateProjectCommand, UpdateProjectCommand, BatchGetProjectsCommand, StartBuildCommand, StopBuildCommand, BatchGetBuildsCommand, ListBuildsCommand,
   type Build, type CreateFleetCommandInput, type CreateProjectCommandInput, type Fleet, type ListFleetsCommandInput,
 } from '@aws-sdk/client-codebuild';
 import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
+import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { startTestServer, failure, type TestServer } from '../helpers.js';
 
 let server: TestServer;
@@ -79,6 +80,13 @@ async function waitFor(id: string, done: (b: Build) => boolean = (b) => b.buildC
 }
 
 const inBuildPhase = (b: Build) => b.currentPhase === 'BUILD';
+
+/** A completed build's CloudWatch Logs text. */
+async function logText(build: Build): Promise<string> {
+  const logs = new CloudWatchLogsClient(server.clientConfig);
+  const { events } = await logs.send(new GetLogEventsCommand({ logGroupName: build.logs!.groupName, logStreamName: build.logs!.streamName, startFromHead: true }));
+  return (events ?? []).map((e) => e.message).join('');
+}
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -365,6 +373,41 @@ describe('capacity', () => {
     expect((await getBuild(first.id!)).currentPhase).toBe('BUILD');
     const [a, b] = [await waitFor(first.id!), await waitFor(second.id!)];
     expect([a.buildStatus, b.buildStatus]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    // The first holds the fleet's slot; the second overflowed.
+    expect(await logText(a)).toContain(`Running on reserved capacity fleet ${fleet.arn}`);
+    expect(await logText(b)).toContain(`Running on on-demand capacity: fleet ${fleet.arn} has no free capacity`);
+  });
+
+  it('the queued timeout still applies to a build waiting for a fleet slot', async () => {
+    const fleet = await create('queue-timeout', { baseCapacity: 1 });
+    await cb.send(new CreateProjectCommand(projectInput('queue-timeout-p', ['sleep 30'], fleet.arn)));
+    const first = (await cb.send(new StartBuildCommand({ projectName: 'queue-timeout-p', timeoutInMinutesOverride: 60 }))).build!;
+    await waitFor(first.id!, inBuildPhase);
+    const second = (await cb.send(new StartBuildCommand({ projectName: 'queue-timeout-p', queuedTimeoutInMinutesOverride: 5 }))).build!;
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await getBuild(second.id!)).currentPhase).toBe('QUEUED');
+    await advance(6 * 60_000);
+    const timedOut = await waitFor(second.id!);
+    expect(timedOut.buildStatus).toBe('TIMED_OUT');
+    expect(timedOut.phases!.map((p) => `${p.phaseType}:${p.phaseStatus ?? '-'}`)).toEqual(['SUBMITTED:SUCCEEDED', 'QUEUED:TIMED_OUT', 'COMPLETED:-']);
+    expect((await getBuild(first.id!)).buildComplete).toBe(false);
+    await cb.send(new StopBuildCommand({ id: first.id }));
+    expect((await waitFor(first.id!)).buildStatus).toBe('STOPPED');
+  });
+
+  it('deleting a fleet lets the builds waiting for it run on demand', async () => {
+    const fleet = await create('vanishing', { baseCapacity: 1 });
+    await cb.send(new CreateProjectCommand(projectInput('vanishing-p', ['sleep 3'])));
+    const first = (await cb.send(new StartBuildCommand({ projectName: 'vanishing-p', fleetOverride: { fleetArn: fleet.arn } }))).build!;
+    await waitFor(first.id!, inBuildPhase);
+    const second = (await cb.send(new StartBuildCommand({ projectName: 'vanishing-p', fleetOverride: { fleetArn: fleet.arn } }))).build!;
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await getBuild(second.id!)).currentPhase).toBe('QUEUED');
+    await cb.send(new DeleteFleetCommand({ arn: fleet.arn }));
+    await waitFor(second.id!, inBuildPhase);
+    expect((await getBuild(first.id!)).buildComplete).toBe(false);
+    expect((await waitFor(second.id!)).buildStatus).toBe('SUCCEEDED');
+    expect((await waitFor(first.id!)).buildStatus).toBe('SUCCEEDED');
   });
 
   it('UpdateFleet raising baseCapacity lets a waiting build (started with fleetOverride) run at once', async () => {
