@@ -1,7 +1,7 @@
 /** S3 flexible checksums: the algorithms Drydock computes, and how S3 encodes and combines them. */
 import { createHash, type Hash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import type { Crc32 } from '@aws-crypto/crc32';
+import { crc32 } from 'node:zlib';
 import type { Crc32c } from '@aws-crypto/crc32c';
 import { notImplementedChecksum } from './errors.js';
 
@@ -29,38 +29,36 @@ export function isWellFormed(algorithm: ChecksumAlgorithm, base64: string): bool
   return /^[A-Za-z0-9+/]+={0,2}$/.test(base64) && Buffer.from(base64, 'base64').length === DIGEST_BYTES[algorithm];
 }
 
-// Loaded on first use: the CRC packages cost tens of milliseconds of start-up that most runs never need.
+// Loaded on first use: the package costs tens of milliseconds of start-up that most runs never need.
 const load = createRequire(import.meta.url);
-let crcClasses: { Crc32: typeof Crc32; Crc32c: typeof Crc32c } | undefined;
-function crcs(): { Crc32: typeof Crc32; Crc32c: typeof Crc32c } {
-  crcClasses ??= {
-    Crc32: (load('@aws-crypto/crc32') as typeof import('@aws-crypto/crc32')).Crc32,
-    Crc32c: (load('@aws-crypto/crc32c') as typeof import('@aws-crypto/crc32c')).Crc32c,
-  };
-  return crcClasses;
-}
+let crc32cClass: typeof Crc32c | undefined;
+const Crc32cClass = () => (crc32cClass ??= (load('@aws-crypto/crc32c') as typeof import('@aws-crypto/crc32c')).Crc32c);
 
 /** Incremental digest of one algorithm. */
 export class Checksum {
-  private readonly crc?: Crc32 | Crc32c;
+  /** CRC32 runs in zlib's native code (the SDK sends it by default: a JavaScript CRC32 was the cost of every upload). */
+  private crc32?: number;
+  private readonly crc32c?: Crc32c;
   private readonly hash?: Hash;
 
   constructor(readonly algorithm: ChecksumAlgorithm) {
-    if (algorithm === 'CRC32') this.crc = new (crcs().Crc32)();
-    else if (algorithm === 'CRC32C') this.crc = new (crcs().Crc32c)();
+    if (algorithm === 'CRC32') this.crc32 = 0;
+    else if (algorithm === 'CRC32C') this.crc32c = new (Crc32cClass())();
     else this.hash = createHash(algorithm === 'SHA1' ? 'sha1' : 'sha256');
   }
 
   update(chunk: Buffer): void {
-    if (this.crc) this.crc.update(chunk);
+    if (this.crc32 !== undefined) this.crc32 = crc32(chunk, this.crc32);
+    else if (this.crc32c) this.crc32c.update(chunk);
     else this.hash!.update(chunk);
   }
 
   /** The raw digest bytes (big-endian for CRCs, as S3 encodes them). */
   digest(): Buffer {
-    if (this.crc) {
+    const crc = this.crc32 ?? this.crc32c?.digest();
+    if (crc !== undefined) {
       const out = Buffer.alloc(4);
-      out.writeUInt32BE(this.crc.digest() >>> 0);
+      out.writeUInt32BE(crc >>> 0);
       return out;
     }
     return this.hash!.digest();
