@@ -9,6 +9,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import {
   CodeBuildClient, CreateFleetCommand, UpdateFleetCommand, DeleteFleetCommand, BatchGetFleetsCommand, ListFleetsCommand,
   CreateProjectCommand, UpdateProjectCommand, BatchGetProjectsCommand, StartBuildCommand, StopBuildCommand, BatchGetBuildsCommand, ListBuildsCommand,
+  StartBuildBatchCommand, BatchGetBuildBatchesCommand, type BuildBatch,
   type Build, type CreateFleetCommandInput, type CreateProjectCommandInput, type Fleet, type ListFleetsCommandInput,
 } from '@aws-sdk/client-codebuild';
 import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
@@ -334,6 +335,45 @@ describe('projects and builds naming fleets', () => {
       'does not exist',
     );
     expect((await cb.send(new ListBuildsCommand({}))).ids ?? []).toEqual(before);
+  });
+});
+
+describe('batch builds', () => {
+  const listSpec = ['version: 0.2', 'batch:', '  build-list:', '    - identifier: only', 'phases:', '  build:', '    commands:', '      - echo batch', ''].join('\n');
+
+  async function waitBatch(id: string): Promise<BuildBatch> {
+    const until = Date.now() + 20_000;
+    for (;;) {
+      const batch = (await cb.send(new BatchGetBuildBatchesCommand({ ids: [id] }))).buildBatches![0];
+      if (batch.complete) return batch;
+      if (Date.now() > until) throw new Error(`batch ${id} did not complete`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  it("run their builds on the project's fleet; restrictions.fleetsAllowed (names or ARNs) is enforced", async () => {
+    const fleet = await create('batch-fleet');
+    await cb.send(new CreateProjectCommand({ ...projectInput('batch-on-fleet', [], fleet.arn), source: { type: 'NO_SOURCE', buildspec: listSpec }, buildBatchConfig: { serviceRole: roleArn } }));
+
+    const allowed = await waitBatch((await cb.send(new StartBuildBatchCommand({
+      projectName: 'batch-on-fleet', buildBatchConfigOverride: { serviceRole: roleArn, restrictions: { fleetsAllowed: ['batch-fleet'] } },
+    }))).buildBatch!.id!);
+    expect(allowed.buildBatchStatus).toBe('SUCCEEDED');
+    const buildArn = allowed.buildGroups![0].currentBuildSummary!.arn!;
+    expect((await getBuild(buildArn)).environment!.fleet).toEqual({ fleetArn: fleet.arn });
+
+    const refused = await waitBatch((await cb.send(new StartBuildBatchCommand({
+      projectName: 'batch-on-fleet', buildBatchConfigOverride: { serviceRole: roleArn, restrictions: { fleetsAllowed: ['another-fleet'] } },
+    }))).buildBatch!.id!);
+    expect(refused.buildBatchStatus).toBe('FAILED');
+    const download = refused.phases!.find((p) => p.phaseType === 'DOWNLOAD_BATCHSPEC')!;
+    expect(download.contexts![0]).toEqual({ statusCode: 'CLIENT_ERROR', message: expect.stringContaining(`runs on fleet ${fleet.arn}, which the project's batch restrictions do not allow`) });
+    expect(refused.buildGroups).toEqual([]);
+
+    const byArn = await waitBatch((await cb.send(new StartBuildBatchCommand({
+      projectName: 'batch-on-fleet', buildBatchConfigOverride: { serviceRole: roleArn, restrictions: { fleetsAllowed: [fleet.arn!] } },
+    }))).buildBatch!.id!);
+    expect(byArn.buildBatchStatus).toBe('SUCCEEDED');
   });
 });
 

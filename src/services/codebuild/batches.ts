@@ -399,6 +399,12 @@ class BatchOrchestrator {
         if (restrictions?.computeTypesAllowed?.length && !restrictions.computeTypesAllowed.includes(computeType!)) {
           throw new BuildPhaseError('CLIENT_ERROR', `Build ${task.identifier} uses compute type ${computeType}, which the project's batch restrictions do not allow (allowed: ${restrictions.computeTypesAllowed.join(', ')})`);
         }
+        // AWS does not say whether fleetsAllowed lists names or ARNs: either matches. Builds on no fleet are not restricted.
+        const fleetArn = effective.environment?.fleet?.fleetArn;
+        const allowedFleets = restrictions?.fleetsAllowed ?? [];
+        if (fleetArn !== undefined && allowedFleets.length && !allowedFleets.some((f) => f === fleetArn || f === fleetNameOf(fleetArn))) {
+          throw new BuildPhaseError('CLIENT_ERROR', `Build ${task.identifier} runs on fleet ${fleetArn}, which the project's batch restrictions do not allow (allowed: ${allowedFleets.join(', ')})`);
+        }
         planned.push({ identifier: task.identifier, input });
       }
       plan.fastFail = fastFail;
@@ -786,4 +792,10 @@ export function batchesHandlers(c: CodeBuildContext, starter: BuildStarter): Han
       return { buildsDeleted: deleted, buildsNotDeleted: notDeleted };
     },
   };
+}
+
+/** The name in a fleet ARN (`…:fleet/<name>:<uuid>`). */
+function fleetNameOf(fleetArn: string): string {
+  const resource = fleetArn.slice(fleetArn.indexOf(':fleet/') + ':fleet/'.length);
+  return resource.slice(0, resource.lastIndexOf(':'));
 }

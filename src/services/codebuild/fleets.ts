@@ -18,6 +18,8 @@ const PAGE_SIZE = 100;
 const LAMBDA_ENVIRONMENTS = new Set(['LINUX_LAMBDA_CONTAINER', 'ARM_LAMBDA_CONTAINER']);
 
 const scopeOf = (ctx: RequestContext): Scope => ({ account: ctx.account, region: ctx.region });
+/** `arn:aws:codebuild:<region>:<account>:fleet/<name>:<uuid>`: the uuid tells a fleet from an earlier one of the same name. */
+const fleetArn = (scope: Scope, name: string, id: string): string => arn('codebuild', scope.region, scope.account, `fleet/${name}:${id}`);
 const fleetNotFound = (what: string) => new AwsError('ResourceNotFoundException', `Fleet cannot be found: ${what}`);
 
 /** What CreateFleet and UpdateFleet validate and store: the Fleet minus its identity and times. */
@@ -71,6 +73,7 @@ export function fleetsHandlers(c: CodeBuildContext, capacityChanged: () => void)
     if (vpc?.vpcId && fields.fleetServiceRole === undefined) throw invalid('fleetServiceRole must be specified for a fleet with a vpcConfig');
     if (fields.fleetServiceRole !== undefined && checkRole) checkServiceRole(c, scope, fields.fleetServiceRole);
     const proxy = fields.proxyConfiguration;
+    // Rules are recorded, never applied; a null rule is still malformed input.
     if (proxy) present(proxy.orderedProxyRules, 'orderedProxyRules');
     const tags = checkTags(fields.tags ?? []);
 
@@ -199,5 +202,3 @@ export function fleetsHandlers(c: CodeBuildContext, capacityChanged: () => void)
     },
   };
 }
-
-export const fleetArn = (scope: Scope, name: string, id: string): string => arn('codebuild', scope.region, scope.account, `fleet/${name}:${id}`);

@@ -36,8 +36,11 @@
  *   ACTIVE; UpdateFleet applies at once (never UPDATING or ROTATING); DeleteFleet removes the fleet
  *   at once (no PENDING_DELETION) and, Drydock's choice where AWS documents nothing, refuses while a
  *   project names the fleet; builds already queued on a deleted fleet run on demand. No fleet quota
- *   (AccountLimitExceededException) is enforced. Batch buildspecs cannot pick a fleet per build
- *   (`fleet` in a batch env fails the batch); batch builds use the project's fleet.
+ *   (AccountLimitExceededException) is enforced. Projects and fleetOverride name a fleet by its exact
+ *   ARN in the caller's account and region (no sharing); a project's environment type and compute
+ *   type are not checked against its fleet's. Batch builds run on the project's fleet and
+ *   restrictions.fleetsAllowed (names or ARNs) is enforced, but a batch buildspec cannot pick a fleet
+ *   per build (`fleet` in a batch env fails the batch).
  * - ListCuratedEnvironmentImages is a fixed copy of AWS's catalog.
  * - Caches: absolute cache paths outside the build's work directory are skipped with a log line;
  *   cache keys expand `$VAR` only (no `codebuild-hash-files`); LOCAL_DOCKER_LAYER_CACHE does nothing.
