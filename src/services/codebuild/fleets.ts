@@ -12,10 +12,9 @@ import { arn } from '../../core/arn.js';
 import { uuid } from '../../core/ids.js';
 import type { CodeBuildContext, Scope } from './common.js';
 import { FleetStore, fleetOf, type FleetSortBy, type SortOrder } from './fleet-store.js';
-import { checkServiceRole, checkTags, decodeListToken, encodeListToken, invalid, present } from './projects.js';
+import { LAMBDA_ENVIRONMENTS, checkServiceRole, checkTags, decodeListToken, encodeListToken, invalid, present } from './projects.js';
 
 const PAGE_SIZE = 100;
-const LAMBDA_ENVIRONMENTS = new Set(['LINUX_LAMBDA_CONTAINER', 'ARM_LAMBDA_CONTAINER']);
 
 const scopeOf = (ctx: RequestContext): Scope => ({ account: ctx.account, region: ctx.region });
 /** `arn:aws:codebuild:<region>:<account>:fleet/<name>:<uuid>`: the uuid tells a fleet from an earlier one of the same name. */
@@ -26,8 +25,8 @@ const fleetNotFound = (what: string) => new AwsError('ResourceNotFoundException'
 type FleetFields = Omit<CB.CreateFleetInput, 'name'>;
 
 /**
- * @param capacityChanged called after an UpdateFleet is stored, so builds waiting for the fleet's
- *   capacity are reconsidered at once (a raised baseCapacity or ON_DEMAND lets them run).
+ * @param capacityChanged called after UpdateFleet or DeleteFleet, so builds waiting for the fleet's
+ *   capacity are reconsidered at once (a raised baseCapacity, ON_DEMAND or a deleted fleet lets them run).
  */
 export function fleetsHandlers(c: CodeBuildContext, capacityChanged: () => void): Handlers {
   const store = new FleetStore(c.rt.store);

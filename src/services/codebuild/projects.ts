@@ -31,7 +31,7 @@ const LOG_GROUP = /^[.\-_/#A-Za-z0-9]{1,512}$/;
 const CODECOMMIT_URL = /^https:\/\/git-codecommit(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\/v1\/repos\/([\w.-]{1,100})$/;
 /** Source providers that can report build status back to the repository host. */
 const STATUS_REPORTING_SOURCES = new Set(['GITHUB', 'GITHUB_ENTERPRISE', 'BITBUCKET', 'GITLAB', 'GITLAB_SELF_MANAGED']);
-const LAMBDA_ENVIRONMENTS = new Set(['LINUX_LAMBDA_CONTAINER', 'ARM_LAMBDA_CONTAINER']);
+export const LAMBDA_ENVIRONMENTS = new Set(['LINUX_LAMBDA_CONTAINER', 'ARM_LAMBDA_CONTAINER']);
 
 const scopeOf = (ctx: RequestContext): Scope => ({ account: ctx.account, region: ctx.region });
 export const projectArn = (scope: Scope, name: string): string => arn('codebuild', scope.region, scope.account, `project/${name}`);
