@@ -9,11 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import {
-  CodeBuildClient, CreateProjectCommand, StartBuildCommand, BatchGetBuildsCommand, StopBuildCommand, ListBuildsCommand, ListBuildsForProjectCommand, type Build, type CreateProjectCommandInput,
+  CodeBuildClient, CreateProjectCommand, StartBuildCommand, BatchGetBuildsCommand, StopBuildCommand, ListBuildsCommand, ListBuildsForProjectCommand, type CreateProjectCommandInput,
 } from '@aws-sdk/client-codebuild';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
 import { startTestServer, type TestServer } from '../helpers.js';
+import { fetchBuild as get, waitForBuild as waitFor } from './codebuild-helpers.js';
 
 const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
 
@@ -40,19 +41,6 @@ async function project(cb: CodeBuildClient, roleArn: string, name: string, build
   }));
 }
 
-async function get(cb: CodeBuildClient, id: string): Promise<Build> {
-  return (await cb.send(new BatchGetBuildsCommand({ ids: [id] }))).builds![0];
-}
-
-async function waitFor(cb: CodeBuildClient, id: string, done: (b: Build) => boolean = (b) => b.buildComplete === true, timeoutMs = 20_000): Promise<Build> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const build = await get(cb, id);
-    if (done(build)) return build;
-    if (Date.now() > until) throw new Error(`build ${id} did not get there: ${JSON.stringify(build.phases?.map((p) => [p.phaseType, p.phaseStatus]))}`);
-    await new Promise((r) => setTimeout(r, 40));
-  }
-}
 
 async function advance(server: TestServer, ms: number): Promise<void> {
   const res = await fetch(`${server.url}/_drydock/time?advanceMs=${ms}`, { method: 'POST' });

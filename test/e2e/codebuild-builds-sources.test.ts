@@ -6,7 +6,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import {
-  CodeBuildClient, CreateProjectCommand, StartBuildCommand, BatchGetBuildsCommand, StopBuildCommand, type Build, type CreateProjectCommandInput,
+  CodeBuildClient, CreateProjectCommand, StartBuildCommand, StopBuildCommand, type Build, type CreateProjectCommandInput,
 } from '@aws-sdk/client-codebuild';
 import { CodeCommitClient, CreateRepositoryCommand, CreateCommitCommand } from '@aws-sdk/client-codecommit';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
@@ -14,6 +14,7 @@ import { IAMClient, CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/cli
 import { S3Client, CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SSMClient, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { startTestServer, failure, type TestServer } from '../helpers.js';
+import { fetchBuild, waitForBuild } from './codebuild-helpers.js';
 
 const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
 const ENVIRONMENT = { type: 'LINUX_CONTAINER' as const, image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' as const };
@@ -22,19 +23,8 @@ let server: TestServer;
 let cb: CodeBuildClient;
 let roleArn: string;
 
-async function get(id: string): Promise<Build> {
-  return (await cb.send(new BatchGetBuildsCommand({ ids: [id] }))).builds![0];
-}
-
-async function waitFor(id: string, done: (b: Build) => boolean = (b) => b.buildComplete === true): Promise<Build> {
-  const until = Date.now() + 20_000;
-  for (;;) {
-    const build = await get(id);
-    if (done(build)) return build;
-    if (Date.now() > until) throw new Error(`build ${id} did not get there: ${JSON.stringify(build.phases?.map((p) => [p.phaseType, p.phaseStatus]))}`);
-    await new Promise((r) => setTimeout(r, 40));
-  }
-}
+const get = (id: string) => fetchBuild(cb, id);
+const waitFor = (id: string, done?: (b: Build) => boolean) => waitForBuild(cb, id, done);
 
 async function logLines(build: Build): Promise<string[]> {
   const logs = new CloudWatchLogsClient(server.clientConfig);

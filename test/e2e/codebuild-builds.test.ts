@@ -16,6 +16,7 @@ import { gunzipSync } from 'node:zlib';
 import { execFile, execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { startTestServer, failure, type TestServer } from '../helpers.js';
+import { waitForBuild } from './codebuild-helpers.js';
 import type { AwsEvent } from '../../src/core/events.js';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import { loadModel } from '../../src/protocol/model.js';
@@ -51,19 +52,7 @@ async function project(name: string, spec: string, extra: Partial<CreateProjectC
   }));
 }
 
-async function getBuild(id: string): Promise<Build> {
-  return (await cb.send(new BatchGetBuildsCommand({ ids: [id] }))).builds![0];
-}
-
-async function waitFor(id: string, done: (b: Build) => boolean = (b) => b.buildComplete === true, timeoutMs = 20_000): Promise<Build> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const build = await getBuild(id);
-    if (done(build)) return build;
-    if (Date.now() > until) throw new Error(`build ${id} did not get there: ${JSON.stringify(build.phases?.map((p) => [p.phaseType, p.phaseStatus]))}`);
-    await new Promise((r) => setTimeout(r, 40));
-  }
-}
+const waitFor = (id: string, done?: (b: Build) => boolean, timeoutMs?: number) => waitForBuild(cb, id, done, timeoutMs);
 
 async function logLines(build: Build): Promise<string[]> {
   const out = await logs.send(new GetLogEventsCommand({ logGroupName: build.logs!.groupName!, logStreamName: build.logs!.streamName!, startFromHead: true }));

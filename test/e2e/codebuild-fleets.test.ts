@@ -8,13 +8,14 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import {
   CodeBuildClient, CreateFleetCommand, UpdateFleetCommand, DeleteFleetCommand, BatchGetFleetsCommand, ListFleetsCommand,
-  CreateProjectCommand, UpdateProjectCommand, BatchGetProjectsCommand, StartBuildCommand, StopBuildCommand, BatchGetBuildsCommand, ListBuildsCommand,
+  CreateProjectCommand, UpdateProjectCommand, BatchGetProjectsCommand, StartBuildCommand, StopBuildCommand, ListBuildsCommand,
   StartBuildBatchCommand, BatchGetBuildBatchesCommand, type BuildBatch,
   type Build, type CreateFleetCommandInput, type CreateProjectCommandInput, type Fleet, type ListFleetsCommandInput,
 } from '@aws-sdk/client-codebuild';
 import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { startTestServer, failure, type TestServer } from '../helpers.js';
+import { fetchBuild, waitForBuild } from './codebuild-helpers.js';
 
 let server: TestServer;
 let cb: CodeBuildClient;
@@ -66,19 +67,8 @@ async function advance(ms: number): Promise<void> {
   expect(res.status).toBe(200);
 }
 
-async function getBuild(id: string): Promise<Build> {
-  return (await cb.send(new BatchGetBuildsCommand({ ids: [id] }))).builds![0];
-}
-
-async function waitFor(id: string, done: (b: Build) => boolean = (b) => b.buildComplete === true, timeoutMs = 20_000): Promise<Build> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const build = await getBuild(id);
-    if (done(build)) return build;
-    if (Date.now() > until) throw new Error(`build ${id} did not get there: ${JSON.stringify(build.phases?.map((p) => [p.phaseType, p.phaseStatus]))}`);
-    await new Promise((r) => setTimeout(r, 40));
-  }
-}
+const getBuild = (id: string) => fetchBuild(cb, id);
+const waitFor = (id: string, done?: (b: Build) => boolean, timeoutMs?: number) => waitForBuild(cb, id, done, timeoutMs);
 
 const inBuildPhase = (b: Build) => b.currentPhase === 'BUILD';
 

@@ -8,12 +8,13 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createHash } from 'node:crypto';
 import { unzipSync, zipSync, strToU8 } from 'fflate';
-import { CodeBuildClient, CreateProjectCommand, StartBuildCommand, BatchGetBuildsCommand, type Build, type CreateProjectCommandInput } from '@aws-sdk/client-codebuild';
+import { CodeBuildClient, CreateProjectCommand, StartBuildCommand, type Build, type CreateProjectCommandInput } from '@aws-sdk/client-codebuild';
 import { CodeCommitClient, CreateRepositoryCommand, CreateCommitCommand, PutFileCommand } from '@aws-sdk/client-codecommit';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
 import { S3Client, CreateBucketCommand, GetObjectCommand, PutObjectCommand, ListObjectsV2Command, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
 import { startTestServer, type TestServer } from '../helpers.js';
+import { waitForBuild } from './codebuild-helpers.js';
 
 const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
 const ENVIRONMENT = { type: 'LINUX_CONTAINER' as const, image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' as const };
@@ -23,15 +24,7 @@ let cb: CodeBuildClient;
 let s3: S3Client;
 let roleArn: string;
 
-async function waitFor(id: string): Promise<Build> {
-  const until = Date.now() + 20_000;
-  for (;;) {
-    const build = (await cb.send(new BatchGetBuildsCommand({ ids: [id] }))).builds![0];
-    if (build.buildComplete) return build;
-    if (Date.now() > until) throw new Error(`build ${id} did not finish: ${JSON.stringify(build.phases?.map((p) => [p.phaseType, p.phaseStatus]))}`);
-    await new Promise((r) => setTimeout(r, 40));
-  }
-}
+const waitFor = (id: string) => waitForBuild(cb, id);
 
 async function logLines(build: Build): Promise<string> {
   const logs = new CloudWatchLogsClient(server.clientConfig);

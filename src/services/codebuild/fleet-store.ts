@@ -8,10 +8,9 @@
  * migrations apply once per database and statements are only prepared.
  */
 import type { Fleet } from '@aws-sdk/client-codebuild';
-import type { Statement } from 'better-sqlite3';
 import type { Store } from '../../core/store.js';
 import type { Scope } from './common.js';
-import { ProjectStore, type ProjectCursor, type ProjectSortBy, type SortOrder } from './project-store.js';
+import { ProjectStore, SortedPages, type ProjectCursor, type ProjectSortBy, type SortOrder } from './project-store.js';
 
 /** ListFleets sorts and pages as ListProjects does (FleetSortByType has the same values). */
 export type FleetSortBy = ProjectSortBy;
@@ -29,16 +28,15 @@ export interface FleetRow {
   fleet: string;
 }
 
-const SORT_COLUMN: Record<FleetSortBy, string> = { NAME: 'name', CREATED_TIME: 'created_at', LAST_MODIFIED_TIME: 'modified_at' };
-
 type Key = [account: string, region: string, name: string];
 type Listed = { name: string; arn: string; value: string | number };
 
 export class FleetStore {
   private readonly stmts;
-  private readonly listStmts = new Map<string, { first: Statement<[string, string, number], Listed>; after: Statement<[string, string, string | number, string, number], Listed> }>();
+  private readonly pages: SortedPages<Listed>;
 
   constructor(private readonly store: Store) {
+    this.pages = new SortedPages(store, 'codebuild_fleets', 'name, arn');
     // `projectsUsing` reads the projects table, which must exist before its statement is prepared.
     new ProjectStore(store);
     store.migrate('codebuild.fleets', [
@@ -106,22 +104,7 @@ export class FleetStore {
 
   /** Up to `limit` fleets in the requested order, after `cursor` when given. */
   list(scope: Scope, sortBy: FleetSortBy, order: SortOrder, cursor: FleetCursor | undefined, limit: number): Listed[] {
-    const column = SORT_COLUMN[sortBy];
-    const key = `${column} ${order}`;
-    let stmts = this.listStmts.get(key);
-    if (!stmts) {
-      // Names break ties between equal times, in the same direction, so the order is total.
-      const direction = order === 'ASCENDING' ? 'ASC' : 'DESC';
-      const compare = order === 'ASCENDING' ? '>' : '<';
-      const select = `SELECT name, arn, ${column} AS value FROM codebuild_fleets WHERE account = ? AND region = ?`;
-      const orderBy = `ORDER BY ${column} ${direction}, name ${direction} LIMIT ?`;
-      stmts = {
-        first: this.store.db.prepare<[string, string, number], Listed>(`${select} ${orderBy}`),
-        after: this.store.db.prepare<[string, string, string | number, string, number], Listed>(`${select} AND (${column}, name) ${compare} (?, ?) ${orderBy}`),
-      };
-      this.listStmts.set(key, stmts);
-    }
-    return cursor ? stmts.after.all(scope.account, scope.region, cursor.value, cursor.name, limit) : stmts.first.all(scope.account, scope.region, limit);
+    return this.pages.page(scope, sortBy, order, cursor, limit);
   }
 }
 

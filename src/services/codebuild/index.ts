@@ -1,6 +1,7 @@
 /**
  * CodeBuild: projects, and builds that really run their buildspec in a sandbox (bubblewrap or
- * unshare namespaces, see core/executor.ts), with phases, logs to CloudWatch Logs, artifacts and cache in S3, reports and events.
+ * unshare namespaces, see core/executor.ts), with phases, logs to CloudWatch Logs, artifacts and
+ * cache in S3, reports, events, and reserved-capacity fleets whose capacity queues builds.
  *
  * Gaps against AWS:
  * - No container execution: no Docker engine runs here, so builds run on the host in one

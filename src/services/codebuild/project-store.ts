@@ -46,14 +46,45 @@ export interface ProjectCursor {
 
 const SORT_COLUMN: Record<ProjectSortBy, string> = { NAME: 'name', CREATED_TIME: 'created_at', LAST_MODIFIED_TIME: 'modified_at' };
 
+/**
+ * Keyset pages of a per-account-and-region table (name, created_at, modified_at columns) in the
+ * orders ListProjects and ListFleets offer; names break ties between equal times, in the same
+ * direction, so the order is total and a cursor never skips or repeats a row.
+ */
+export class SortedPages<Listed extends { name: string; value: string | number }> {
+  private readonly stmts = new Map<string, { first: Statement<[string, string, number], Listed>; after: Statement<[string, string, string | number, string, number], Listed> }>();
+
+  /** `columns`: what each listed row carries besides its sort value (`value`). */
+  constructor(private readonly store: Store, private readonly table: string, private readonly columns: string) {}
+
+  page(scope: Scope, sortBy: ProjectSortBy, order: SortOrder, cursor: ProjectCursor | undefined, limit: number): Listed[] {
+    const column = SORT_COLUMN[sortBy];
+    const key = `${column} ${order}`;
+    let stmts = this.stmts.get(key);
+    if (!stmts) {
+      const direction = order === 'ASCENDING' ? 'ASC' : 'DESC';
+      const compare = order === 'ASCENDING' ? '>' : '<';
+      const select = `SELECT ${this.columns}, ${column} AS value FROM ${this.table} WHERE account = ? AND region = ?`;
+      const orderBy = `ORDER BY ${column} ${direction}, name ${direction} LIMIT ?`;
+      stmts = {
+        first: this.store.db.prepare<[string, string, number], Listed>(`${select} ${orderBy}`),
+        after: this.store.db.prepare<[string, string, string | number, string, number], Listed>(`${select} AND (${column}, name) ${compare} (?, ?) ${orderBy}`),
+      };
+      this.stmts.set(key, stmts);
+    }
+    return cursor ? stmts.after.all(scope.account, scope.region, cursor.value, cursor.name, limit) : stmts.first.all(scope.account, scope.region, limit);
+  }
+}
+
 type Key = [account: string, region: string, name: string];
 type Listed = { name: string; value: string | number };
 
 export class ProjectStore {
   private readonly stmts;
-  private readonly listStmts = new Map<string, { first: Statement<[string, string, number], Listed>; after: Statement<[string, string, string | number, string, number], Listed> }>();
+  private readonly pages: SortedPages<Listed>;
 
   constructor(private readonly store: Store) {
+    this.pages = new SortedPages(store, 'codebuild_projects', 'name');
     store.migrate('codebuild.projects', [
       {
         version: 1,
@@ -134,22 +165,7 @@ export class ProjectStore {
 
   /** Up to `limit` project names in the requested order, after `cursor` when given. */
   list(scope: Scope, sortBy: ProjectSortBy, order: SortOrder, cursor: ProjectCursor | undefined, limit: number): Listed[] {
-    const column = SORT_COLUMN[sortBy];
-    const key = `${column} ${order}`;
-    let stmts = this.listStmts.get(key);
-    if (!stmts) {
-      // Names break ties between equal times, in the same direction, so the order is total.
-      const direction = order === 'ASCENDING' ? 'ASC' : 'DESC';
-      const compare = order === 'ASCENDING' ? '>' : '<';
-      const select = `SELECT name, ${column} AS value FROM codebuild_projects WHERE account = ? AND region = ?`;
-      const orderBy = `ORDER BY ${column} ${direction}, name ${direction} LIMIT ?`;
-      stmts = {
-        first: this.store.db.prepare<[string, string, number], Listed>(`${select} ${orderBy}`),
-        after: this.store.db.prepare<[string, string, string | number, string, number], Listed>(`${select} AND (${column}, name) ${compare} (?, ?) ${orderBy}`),
-      };
-      this.listStmts.set(key, stmts);
-    }
-    return cursor ? stmts.after.all(scope.account, scope.region, cursor.value, cursor.name, limit) : stmts.first.all(scope.account, scope.region, limit);
+    return this.pages.page(scope, sortBy, order, cursor, limit);
   }
 
   sourceCredential(scope: Scope, serverType: string): SourceCredentialRow | undefined {
