@@ -18,30 +18,27 @@
  * Time (timeouts, phase durations) is Drydock's clock, checked by a ticker, so time scaling and
  * /_drydock/time both move builds toward their timeouts.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 import type { Build, BuildPhase, BuildPhaseType, Fleet, PhaseContext, Project, StatusType } from '@aws-sdk/client-codebuild';
 import { AwsError } from '../../core/errors.js';
-import { parseArn } from '../../core/arn.js';
 import { hex } from '../../core/ids.js';
 import type { S3Api } from '../s3/index.js';
-import type { IamApi } from '../iam/index.js';
-import type { RoleSession, StsApi } from '../sts/index.js';
-import type { SsmApi } from '../ssm/index.js';
-import type { SecretsManagerApi } from '../secretsmanager/index.js';
+import type { RoleSession } from '../sts/index.js';
 import { BuildPhaseError, BuildspecError, type Buildspec, type BuildRun, type CodeBuildContext, type Scope } from './common.js';
 import { BuildStore, buildOf, buildProjectOf } from './build-store.js';
 import { batchBuildIdentifier } from './batch-store.js';
 import { ProjectStore } from './project-store.js';
 import { FleetStore } from './fleet-store.js';
-import { projectArn } from './projects.js';
 import { parseBuildspec } from './buildspec.js';
-import { BuildShell } from './shell.js';
-import { EnvironmentError, exportedVariables, resolveEnvironment, secretMasker } from './environment.js';
+import type { BuildShell } from './shell.js';
+import { EnvironmentError, exportedVariables, secretMasker } from './environment.js';
 import { containerLine, runBuildPhases, runtimeSelectionMessages } from './phases.js';
-import { fetchSources } from './source.js';
+import {
+  assumeServiceRole, builtinEnvironment, downloadSources, killLeftovers, prepareWorkRoot, resolveRunEnvironment, roleSessionSeconds,
+  secondarySourceDirs, startRunShell, workRootOf,
+} from './provisioning.js';
 import { uploadArtifacts } from './artifacts.js';
 import { restoreCache, saveCache } from './cache.js';
 import { collectReports } from './report-collector.js';
@@ -53,10 +50,7 @@ export const BUILD_JOB = 'codebuild.build';
 /** How often running and queued builds are checked against their timeouts (real milliseconds). */
 const TICK_MS = 100;
 /** StopBuild answers once the build has completed or after this long (real milliseconds). */
-const STOP_WAIT_MS = 2000;
-/** Shortest and default lifetime of a role session (AssumeRole's rules). */
-const MIN_ROLE_SESSION_SECONDS = 900;
-const DEFAULT_ROLE_SESSION_SECONDS = 3600;
+export const STOP_WAIT_MS = 2000;
 
 interface BuildJob {
   account: string;
@@ -64,11 +58,15 @@ interface BuildJob {
   id: string;
 }
 
-type EndReason = 'STOPPED' | 'TIMED_OUT';
+export type EndReason = 'STOPPED' | 'TIMED_OUT';
 
-/** A build this process is queuing or running. */
-interface Active {
+/**
+ * A build or sandbox this process is queuing or running: both hold the same global, project and
+ * fleet slots, and the same ticker ends them at their timeouts.
+ */
+export interface Active {
   scope: Scope;
+  /** The build's id, or `sandbox:<id>` for a sandbox (the two kinds share the map of active runs). */
   id: string;
   projectName: string;
   endReason?: EndReason;
@@ -76,7 +74,7 @@ interface Active {
   queuedDeadline?: number;
   /** Set once out of the queue: when the build timeout hits (Drydock time). */
   deadline?: number;
-  /** Set while queued: lets the build out of the queue (or wakes it to notice a stop). */
+  /** Set while waiting (queued, or a sandbox idle between commands): wakes it to notice a slot or a stop. */
   wake?: () => void;
   /** Holds one of the global and project slots (taken in acquire, given back in release). */
   slot: boolean;
@@ -89,7 +87,7 @@ interface Active {
 }
 
 /** Drydock is shutting down: the build stays as it is (IN_PROGRESS) for the next start to settle. */
-class ShuttingDown extends Error {}
+export class ShuttingDown extends Error {}
 
 export interface RunnerOptions {
   /** Builds running at once across all projects; more wait in QUEUED. */
@@ -168,7 +166,8 @@ export class BuildRunner {
     await Promise.allSettled(all.map((a) => a.done));
   }
 
-  private end(active: Active, reason: EndReason): void {
+  /** Ends a queued or running build or sandbox: kills its shell session and wakes it to notice. */
+  end(active: Active, reason: EndReason): void {
     if (active.endReason) return;
     active.endReason = reason;
     active.shell?.kill();
@@ -203,8 +202,7 @@ export class BuildRunner {
       fleetSlot: false,
       done: new Promise((r) => (finished = r)),
     };
-    this.active.set(key(scope, payload.id), active);
-    this.ticker ??= setInterval(() => this.tick(), TICK_MS);
+    this.track(active);
     if (this.earlyStops.delete(key(scope, payload.id))) active.endReason = 'STOPPED';
     try {
       await new Lifecycle(this.c, this.builds, scope, build, project, active, this).run();
@@ -215,14 +213,30 @@ export class BuildRunner {
       const latest = this.builds.get(scope, payload.id);
       if (latest && !latest.complete) await this.abandon(scope, buildOf(latest), 'FAULT', 'FAULT', err instanceof Error ? err.message : String(err));
     } finally {
-      this.release(active);
-      this.active.delete(key(scope, payload.id));
-      if (this.active.size === 0 && this.ticker) {
-        clearInterval(this.ticker);
-        this.ticker = undefined;
-      }
+      this.untrack(active);
       finished();
     }
+  }
+
+  /** Counts a build or sandbox as active: StopBuild/StopSandbox, timeouts, reset and shutdown reach it. */
+  track(active: Active): void {
+    this.active.set(key(active.scope, active.id), active);
+    this.ticker ??= setInterval(() => this.tick(), TICK_MS);
+  }
+
+  /** The run has ended: its slots go back to the queue. */
+  untrack(active: Active): void {
+    this.release(active);
+    this.active.delete(key(active.scope, active.id));
+    if (this.active.size === 0 && this.ticker) {
+      clearInterval(this.ticker);
+      this.ticker = undefined;
+    }
+  }
+
+  /** The active build or sandbox under this key (`sandbox:<id>` for sandboxes), if this process runs it. */
+  activeRun(scope: Scope, id: string): Active | undefined {
+    return this.active.get(key(scope, id));
   }
 
   get shuttingDown(): boolean {
@@ -345,7 +359,7 @@ export class BuildRunner {
     await log.flush();
     killLeftovers(build.id!);
     const uuid = build.id!.slice(build.id!.lastIndexOf(':') + 1);
-    await rm(workRootOf(uuid), { recursive: true, force: true });
+    await rm(workRootOf('build', uuid), { recursive: true, force: true });
     build.phases!.push({ phaseType: 'COMPLETED', startTime: now });
     build.currentPhase = 'COMPLETED';
     build.buildStatus = status;
@@ -361,35 +375,8 @@ const key = (scope: Scope, id: string) => `${scope.account}/${scope.region}/${id
 /** Projects are per account and region: so are their running-build counts. */
 const projectKey = (active: Active) => key(active.scope, active.projectName);
 
-/**
- * SIGKILLs every process of a build that a previous Drydock left behind (it crashed, or ran builds
- * without a sandbox, which would have died with its parent): they carry CODEBUILD_BUILD_ID in their
- * environment, which every command of the build inherits.
- */
-function killLeftovers(buildId: string): void {
-  const marker = Buffer.from(`\0CODEBUILD_BUILD_ID=${buildId}\0`);
-  let pids: string[];
-  try {
-    pids = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
-  } catch {
-    return;
-  }
-  for (const pid of pids) {
-    try {
-      const environ = Buffer.concat([Buffer.from([0]), readFileSync(`/proc/${pid}/environ`), Buffer.from([0])]);
-      if (environ.includes(marker)) process.kill(Number(pid), 'SIGKILL');
-    } catch {
-      // gone meanwhile, or not ours to read
-    }
-  }
-}
-
-/** Each build's work root: named after its id, so a restart can find and remove what a run left. */
-function workRootOf(uuid: string): string {
-  return join(tmpdir(), `drydock-build-${uuid}`);
-}
-
-function finishPhase(phase: BuildPhase, now: Date, status: StatusType, contexts?: PhaseContext[]): void {
+/** Ends a build's or sandbox session's phase with `status`, as AWS reports it. */
+export function finishPhase(phase: Pick<BuildPhase, 'startTime' | 'endTime' | 'durationInSeconds' | 'phaseStatus' | 'contexts'> & { phaseType?: string }, now: Date, status: StatusType, contexts?: PhaseContext[]): void {
   phase.endTime = now;
   phase.durationInSeconds = Math.max(0, Math.floor((now.getTime() - phase.startTime!.getTime()) / 1000));
   phase.phaseStatus = status;
@@ -487,7 +474,7 @@ class Lifecycle {
     }
     this.finish('SUCCEEDED');
     this.active.deadline = this.c.rt.clock.now() + (this.build.timeoutInMinutes ?? 60) * 60_000;
-    const workRoot = workRootOf(this.uuid);
+    const workRoot = workRootOf('build', this.uuid);
     try {
       await this.lifecycle(workRoot);
     } finally {
@@ -512,10 +499,9 @@ class Lifecycle {
     const srcDir = join(workRoot, 'src');
     let credentials: RoleSession | undefined;
     try {
-      await rm(workRoot, { recursive: true, force: true });
-      await mkdir(srcDir, { recursive: true });
-      await mkdir(join(workRoot, 'home'), { recursive: true });
-      credentials = assumeServiceRole(this.c, this.scope, this.build.serviceRole!, `AWSCodeBuild-${this.uuid}`, this.sessionSeconds());
+      await prepareWorkRoot(workRoot);
+      const seconds = roleSessionSeconds(this.c, this.build.serviceRole, this.build.timeoutInMinutes ?? 60);
+      credentials = assumeServiceRole(this.c, this.scope, this.build.serviceRole!, `AWSCodeBuild-${this.uuid}`, seconds);
       if (this.active.endReason) this.finishInterrupted();
       else this.finish('SUCCEEDED');
     } catch (err) {
@@ -524,8 +510,7 @@ class Lifecycle {
     }
     this.agent('Waiting for DOWNLOAD_SOURCE');
 
-    const secondarySrcDirs: Record<string, string> = {};
-    for (const s of this.project.secondarySources ?? []) secondarySrcDirs[s.sourceIdentifier!] = join(workRoot, `src_${s.sourceIdentifier}`);
+    const secondarySrcDirs = secondarySourceDirs(this.project, workRoot);
     const active = this.active;
     const run: BuildRun = {
       scope: this.scope,
@@ -546,8 +531,7 @@ class Lifecycle {
       // DOWNLOAD_SOURCE: sources, the buildspec, the environment, the cache.
       this.begin('DOWNLOAD_SOURCE');
       try {
-        for (const dir of Object.values(secondarySrcDirs)) await mkdir(dir, { recursive: true });
-        const sources = await fetchSources(this.c, run);
+        const sources = await downloadSources(this.c, run);
         if (sources.resolvedSourceVersion !== undefined) this.build.resolvedSourceVersion = sources.resolvedSourceVersion;
         if (sources.secondarySourceVersions.length) this.build.secondarySourceVersions = sources.secondarySourceVersions;
         this.agent(`CODEBUILD_SRC_DIR=${srcDir}`);
@@ -555,14 +539,7 @@ class Lifecycle {
         for (const warning of spec.warnings) this.agent(`Warning: ${warning.message}`);
         for (const message of runtimeSelectionMessages(spec)) this.agent(message);
         this.agent('Processing environment variables');
-        const resolved = resolveEnvironment({
-          scope: this.scope,
-          ssm: this.c.rt.service<SsmApi>('ssm'),
-          secretsManager: this.c.rt.service<SecretsManagerApi>('secretsmanager'),
-          base: this.baseEnvironment(run, credentials),
-          buildspec: spec.env,
-          project: this.project.environment?.environmentVariables,
-        });
+        const resolved = resolveRunEnvironment(this.c, this.scope, this.baseEnvironment(run, credentials), spec.env, this.project.environment?.environmentVariables);
         log.setMask(secretMasker(resolved.secrets));
         unexportable = resolved.unexportable;
         run.env = resolved.env;
@@ -577,17 +554,7 @@ class Lifecycle {
 
     let reachedUpload = false;
     if (this.outcome === 'SUCCEEDED' && spec && run.env) {
-      const shell = BuildShell.start({
-        executor: this.c.rt.executor,
-        cwd: srcDir,
-        env: run.env,
-        shell: spec.env.shell,
-        onOutput: (line) => log.line(line),
-        writable: [workRoot],
-        hidden: [this.c.rt.dataDir],
-        isolated: spec.version === '0.1',
-        runAsAccess: { root: workRoot, trees: [srcDir, ...Object.values(secondarySrcDirs)] },
-      });
+      const shell = startRunShell(this.c, run, run.env, (line) => log.line(line), { shell: spec.env.shell, isolated: spec.version === '0.1' });
       active.shell = shell;
       // A stop that arrived while the shell was starting.
       if (active.endReason) shell.kill();
@@ -697,53 +664,25 @@ class Lifecycle {
     return parseBuildspec(await readFile(path, 'utf8'));
   }
 
-  /**
-   * How long the build's role session lasts: the whole build timeout when the role allows sessions
-   * that long (its MaxSessionDuration), else as long as it allows; Drydock does not refresh them.
-   */
-  private sessionSeconds(): number {
-    const parts = parseArn(this.build.serviceRole ?? '');
-    const role = parts && this.c.rt.service<IamApi>('iam').getRole(parts.account, parts.resource.slice(parts.resource.lastIndexOf('/') + 1));
-    const wanted = Math.max(MIN_ROLE_SESSION_SECONDS, (this.build.timeoutInMinutes ?? 60) * 60);
-    return Math.min(wanted, role?.maxSessionDuration ?? DEFAULT_ROLE_SESSION_SECONDS);
-  }
-
-  /** The image's environment and CodeBuild's built-in variables. */
+  /** The image's environment and CodeBuild's built-in variables, with the build's own. */
   private baseEnvironment(run: BuildRun, credentials: RoleSession | undefined): Record<string, string> {
     const build = this.build;
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-      // A writable home of the build's own (AWS builds run as root with a writable /root): the
-      // host's home is read-only in the sandbox, and tools such as npm write caches under ~.
-      HOME: join(run.workRoot, 'home'),
-      ...(process.env.LANG ? { LANG: process.env.LANG } : {}),
+    const own: Record<string, string> = {
       CODEBUILD_BUILD_ID: build.id!,
       CODEBUILD_BUILD_ARN: build.arn!,
       CODEBUILD_BUILD_NUMBER: String(build.buildNumber),
       CODEBUILD_BUILD_SUCCEEDING: '1',
       CODEBUILD_BUILD_IMAGE: build.environment?.image ?? '',
       CODEBUILD_INITIATOR: build.initiator ?? '',
-      CODEBUILD_PROJECT_ARN: projectArn(this.scope, this.project.name!),
       CODEBUILD_RESOLVED_SOURCE_VERSION: build.resolvedSourceVersion ?? '',
       CODEBUILD_SOURCE_VERSION: build.sourceVersion ?? '',
       CODEBUILD_SOURCE_REPO_URL: build.source?.location ?? '',
-      CODEBUILD_SRC_DIR: run.srcDir,
       CODEBUILD_START_TIME: String(build.startTime!.getTime()),
       CODEBUILD_KMS_KEY_ID: build.encryptionKey ?? '',
       CODEBUILD_LOG_PATH: build.logs?.streamName ?? this.uuid,
-      CODEBUILD_CI: 'true',
-      AWS_REGION: this.scope.region,
-      AWS_DEFAULT_REGION: this.scope.region,
-      AWS_ENDPOINT_URL: this.c.rt.endpoint(),
     };
-    for (const [identifier, dir] of Object.entries(run.secondarySrcDirs)) env[`CODEBUILD_SRC_DIR_${identifier}`] = dir;
-    if (build.buildBatchArn) env.CODEBUILD_BATCH_BUILD_IDENTIFIER = batchBuildIdentifier(this.c.rt.store, this.scope, build.buildBatchArn, build.arn!) ?? '';
-    if (credentials) {
-      env.AWS_ACCESS_KEY_ID = credentials.accessKeyId;
-      env.AWS_SECRET_ACCESS_KEY = credentials.secretAccessKey;
-      env.AWS_SESSION_TOKEN = credentials.sessionToken;
-    }
-    return env;
+    if (build.buildBatchArn) own.CODEBUILD_BATCH_BUILD_IDENTIFIER = batchBuildIdentifier(this.c.rt.store, this.scope, build.buildBatchArn, build.arn!) ?? '';
+    return builtinEnvironment(this.c, this.scope, run, own, credentials);
   }
 }
 
@@ -765,17 +704,4 @@ async function expandInShell(shell: BuildShell, workRoot: string, text: string):
 /** Inline buildspec text rather than a file path: YAML has a line break or a `key: ` on its first line. */
 export function isInline(value: string): boolean {
   return /\n/.test(value.trim()) || /^\s*[\w-]+\s*:(\s|$)/.test(value);
-}
-
-/**
- * The service role's temporary credentials, from Drydock's STS as AWS CodeBuild gets them; a role
- * STS refuses fails the build as AWS reports it.
- */
-function assumeServiceRole(c: CodeBuildContext, scope: Scope, roleArn: string, sessionName: string, durationSeconds: number): RoleSession {
-  try {
-    return c.rt.service<StsApi>('sts').assumeRole(scope, { roleArn, sessionName, durationSeconds });
-  } catch (err) {
-    if (!(err instanceof AwsError)) throw err;
-    throw new BuildPhaseError('CLIENT_ERROR', `CodeBuild is not authorized to perform: sts:AssumeRole on ${roleArn}: ${err.message}`);
-  }
 }
