@@ -10,7 +10,8 @@
  * useless on such machines.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from './logger.js';
 
@@ -30,8 +31,8 @@ function findProgram(name: string): string | undefined {
  * them; each is then bound back from its descriptor (`--no-canonicalize`: resolving
  * /proc/self/fd/N to its path would find the covering tmpfs) and made writable again, every other
  * mount having been made read-only (a mount that cannot be, outside the kernel's own /proc and
- * /sys, fails the setup: the probe then finds this sandbox unusable rather than half-made). The mounts stay in this mount namespace (unshare makes
- * propagation private). The script stays as the namespace's PID 1 and waits for the program: the
+ * /sys, fails the setup: the probe then finds this sandbox unusable rather than half-made). The
+ * mounts stay in this mount namespace (unshare makes propagation private). The script stays as the namespace's PID 1 and waits for the program: the
  * kernel ignores signals a PID 1 has no handler for, so a program there could not be killed from
  * inside (a build's `kill -9 $PPID` must end its shell's control loop, as it does in bubblewrap).
  * The program gets the script's stdin through fd 9: a shell gives background jobs /dev/null.
@@ -108,10 +109,15 @@ function sandboxed(mode: SandboxMode, req: SessionRequest): string[] {
   }
 }
 
-/** Whether the sandbox `mode` really starts a process on this machine (tried with `true`). */
+/** Whether the sandbox `mode` really starts a process on this machine (`true` in a scratch directory). */
 export function sandboxWorks(mode: SandboxMode): boolean {
-  const [file, ...args] = sandboxed(mode, { argv: ['true'], cwd: '/', env: {} });
-  return spawnSync(file, args, { stdio: 'ignore', env: { PATH: SYSTEM_PATH } }).status === 0;
+  const cwd = mkdtempSync(join(tmpdir(), 'drydock-sandbox-probe-'));
+  try {
+    const [file, ...args] = sandboxed(mode, { argv: ['true'], cwd, env: {} });
+    return spawnSync(file, args, { stdio: 'ignore', env: { PATH: SYSTEM_PATH } }).status === 0;
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
 }
 
 /** The first sandbox that works here, else a plain process. */
