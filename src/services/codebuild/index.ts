@@ -71,6 +71,8 @@ import { reportsHandlers } from './reports.js';
 import { buildsService } from './builds.js';
 import { batchesHandlers } from './batches.js';
 import { fleetsHandlers } from './fleets.js';
+import { sandboxesHandlers } from './sandboxes.js';
+import { SandboxRunner } from './sandbox-runner.js';
 
 export const codebuild: ServiceDefinition = {
   name: 'codebuild',
@@ -79,6 +81,8 @@ export const codebuild: ServiceDefinition = {
   create(rt) {
     const c: CodeBuildContext = { rt };
     const builds = buildsService(c);
+    // Sandboxes share the build runner's slots, ticker, reset and shutdown.
+    const sandboxes = new SandboxRunner(c, builds.runner);
     return {
       handlers: {
         ...projectsHandlers(c),
@@ -86,7 +90,9 @@ export const codebuild: ServiceDefinition = {
         ...reportsHandlers(c),
         ...builds.handlers,
         ...batchesHandlers(c, builds.starter),
+        ...sandboxesHandlers(c, sandboxes),
       },
+      // Both end every running or queued build and sandbox (they are all the build runner's).
       stop: () => builds.runner.close(),
       reset: () => builds.runner.stopAll(),
     };

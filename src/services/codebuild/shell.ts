@@ -75,7 +75,8 @@ const MAX_LINE = 64 * 1024;
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-function quote(text: string): string {
+/** The text as one single-quoted shell word. */
+export function quote(text: string): string {
   return `'${text.replace(/'/g, `'"'"'`)}'`;
 }
 

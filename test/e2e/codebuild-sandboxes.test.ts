@@ -1,0 +1,365 @@
+/**
+ * CodeBuild sandboxes and command executions through the real SDK client: NO_SOURCE and CodeCommit
+ * sandboxes provisioned as builds are (role credentials, sources, environment with a masked secret)
+ * and RUNNING; commands run in order in one session (directory and exports carry over) with their
+ * exit codes, standard output and error and their log; StopSandbox killing a running command and
+ * refusing later ones; the timeout; the project's concurrency limit queuing a sandbox; a restart
+ * failing a running sandbox; unknown ids, pages and bad input for every operation.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CodeBuildClient, CreateProjectCommand, StartSandboxCommand, StopSandboxCommand, BatchGetSandboxesCommand, ListSandboxesCommand,
+  ListSandboxesForProjectCommand, StartCommandExecutionCommand, BatchGetCommandExecutionsCommand, ListCommandExecutionsForSandboxCommand,
+  StartSandboxConnectionCommand, type CreateProjectCommandInput, type Sandbox,
+} from '@aws-sdk/client-codebuild';
+import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
+import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CodeCommitClient, CreateRepositoryCommand, CreateCommitCommand } from '@aws-sdk/client-codecommit';
+import { SecretsManagerClient, CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { startTestServer, failure, type TestServer } from '../helpers.js';
+import { fetchSandbox, waitForCommand, waitForSandbox } from './codebuild-helpers.js';
+
+const ACCOUNT = '000000000000';
+const REGION = 'us-east-1';
+const ENVIRONMENT = { type: 'LINUX_CONTAINER' as const, image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' as const };
+const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+
+let server: TestServer;
+let cb: CodeBuildClient;
+let roleArn: string;
+
+async function setup(s: TestServer): Promise<{ cb: CodeBuildClient; roleArn: string }> {
+  const role = await new IAMClient(s.clientConfig).send(new CreateRoleCommand({ RoleName: 'codebuild-sandboxes', AssumeRolePolicyDocument: trust }));
+  return { cb: new CodeBuildClient(s.clientConfig), roleArn: role.Role!.Arn! };
+}
+
+async function project(client: CodeBuildClient, role: string, input: Partial<CreateProjectCommandInput> & { name: string }): Promise<void> {
+  await client.send(new CreateProjectCommand({
+    artifacts: { type: 'NO_ARTIFACTS' },
+    environment: ENVIRONMENT,
+    serviceRole: role,
+    source: { type: 'NO_SOURCE', buildspec: 'version: 0.2\nphases:\n  build:\n    commands:\n      - echo unused\n' },
+    ...input,
+  }));
+}
+
+async function start(projectName: string, client = cb): Promise<Sandbox> {
+  return (await client.send(new StartSandboxCommand({ projectName }))).sandbox!;
+}
+
+const isRunning = (s: Sandbox) => s.status === 'RUNNING';
+const isEnded = (s: Sandbox) => s.currentSession?.currentPhase === 'COMPLETED';
+
+async function run(sandboxId: string, command: string) {
+  const submitted = (await cb.send(new StartCommandExecutionCommand({ sandboxId, command }))).commandExecution!;
+  return waitForCommand(cb, sandboxId, submitted.id!);
+}
+
+async function expectError(promise: Promise<unknown>, code: string, message?: string | RegExp, status = 400): Promise<void> {
+  const err = await failure(promise);
+  expect(err.name).toBe(code);
+  expect(err.$metadata.httpStatusCode).toBe(status);
+  if (typeof message === 'string') expect(err.message).toContain(message);
+  else if (message) expect(err.message).toMatch(message);
+}
+
+async function logLines(client: CloudWatchLogsClient, group: string, stream: string): Promise<string[]> {
+  const out = await client.send(new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, startFromHead: true }));
+  return out.events!.map((e) => e.message!);
+}
+
+function processes(pattern: string): string {
+  try {
+    return execFileSync('pgrep', ['-f', pattern], { encoding: 'utf8' });
+  } catch {
+    return '';
+  }
+}
+
+async function advance(ms: number): Promise<void> {
+  const res = await fetch(`${server.url}/_drydock/time?advanceMs=${ms}`, { method: 'POST' });
+  expect(res.status).toBe(200);
+}
+
+describe('CodeBuild sandboxes', () => {
+  beforeAll(async () => {
+    server = await startTestServer();
+    ({ cb, roleArn } = await setup(server));
+  });
+
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('runs commands in order in one session of a NO_SOURCE sandbox, masks its secrets, and StopSandbox kills what runs', async () => {
+    const secrets = new SecretsManagerClient(server.clientConfig);
+    await secrets.send(new CreateSecretCommand({ Name: 'sandbox/token', SecretString: 's3cr3t-v4lue' }));
+    await project(cb, roleArn, {
+      name: 'debugging',
+      environment: {
+        ...ENVIRONMENT,
+        environmentVariables: [
+          { name: 'GREETING', value: 'hello', type: 'PLAINTEXT' },
+          { name: 'TOKEN', value: 'sandbox/token', type: 'SECRETS_MANAGER' },
+        ],
+      },
+    });
+    const started = await start('debugging');
+    expect(started.id).toMatch(/^debugging:[0-9a-f-]{36}$/);
+    expect(started.arn).toBe(`arn:aws:codebuild:${REGION}:${ACCOUNT}:sandbox/${started.id}`);
+    expect(started.status).toBe('QUEUED');
+    expect(started.requestTime).toBeInstanceOf(Date);
+    expect(started.timeoutInMinutes).toBe(60);
+    expect(started.queuedTimeoutInMinutes).toBe(480);
+    expect(started.serviceRole).toBe(roleArn);
+    expect(started.logConfig).toMatchObject({ cloudWatchLogs: { status: 'ENABLED' }, s3Logs: { status: 'DISABLED' } });
+    const session = started.currentSession!;
+    expect(session.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(session.status).toBe('QUEUED');
+    expect(session.currentPhase).toBe('QUEUED');
+    expect(session.phases!.map((p) => p.phaseType)).toEqual(['SUBMITTED', 'QUEUED']);
+    expect(session.logs!.groupName).toBe('/aws/codebuild/debugging');
+    expect(session.logs!.streamName).toBe(session.id);
+
+    // A command submitted while the sandbox starts waits for its session.
+    const early = (await cb.send(new StartCommandExecutionCommand({ sandboxId: started.id!, command: 'cd /tmp && mkdir -p state && cd state && export LEVEL=one' }))).commandExecution!;
+    expect(early).toMatchObject({ sandboxId: started.id, sandboxArn: started.arn, status: 'SUBMITTED', type: 'SHELL' });
+    expect(early.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(early.logs!.streamName).toBe(session.id);
+
+    const running = await waitForSandbox(cb, started.id!, isRunning);
+    expect(running.currentSession!.status).toBe('RUNNING');
+    expect(running.currentSession!.currentPhase).toBe('RUN_SANDBOX');
+    expect(running.startTime).toBeInstanceOf(Date);
+    const phases = running.currentSession!.phases!;
+    expect(phases.map((p) => [p.phaseType, p.phaseStatus])).toEqual([
+      ['SUBMITTED', 'SUCCEEDED'], ['QUEUED', 'SUCCEEDED'], ['PROVISIONING', 'SUCCEEDED'], ['DOWNLOAD_SOURCE', 'SUCCEEDED'], ['RUN_SANDBOX', undefined],
+    ]);
+
+    const first = await waitForCommand(cb, started.id!, early.id!);
+    expect(first.status).toBe('SUCCEEDED');
+    expect(first.exitCode).toBe('0');
+    expect(first.startTime!.getTime()).toBeGreaterThanOrEqual(first.submitTime!.getTime());
+    expect(first.endTime!.getTime()).toBeGreaterThanOrEqual(first.startTime!.getTime());
+
+    // The directory and the exports of the first command carry over; stdout and stderr are apart.
+    const second = await run(started.id!, 'echo "$LEVEL in $(pwd) says $GREETING"; echo oops >&2; echo "token=$TOKEN"; echo "$CODEBUILD_BUILD_ID"');
+    expect(second.status).toBe('SUCCEEDED');
+    expect(second.standardOutputContent).toBe(`one in /tmp/state says hello\ntoken=***\n${started.id}\n`);
+    expect(second.standardErrContent).toBe('oops\n');
+
+    // The service role's credentials are in the environment, as in a build.
+    const credentials = await run(started.id!, 'test -n "$AWS_ACCESS_KEY_ID" && test -n "$AWS_SESSION_TOKEN" && echo "$AWS_REGION"');
+    expect(credentials.standardOutputContent).toBe(`${REGION}\n`);
+
+    const failing = await run(started.id!, 'no-such-command-here; exit 3');
+    expect(failing.status).toBe('FAILED');
+    expect(failing.exitCode).toBe('3');
+    expect(failing.standardOutputContent).toBeUndefined();
+    expect(failing.standardErrContent).toMatch(/no-such-command-here: (command )?not found/);
+
+    // The log has every command, its output with the secret masked, and its standard error.
+    const logs = new CloudWatchLogsClient(server.clientConfig);
+    let lines: string[] = [];
+    for (let i = 0; i < 50 && !lines.some((l) => l.includes('exit status 3')); i++) {
+      lines = await logLines(logs, session.logs!.groupName!, session.logs!.streamName!);
+      await new Promise((r) => setTimeout(r, 40));
+    }
+    expect(lines).toContain('token=***');
+    expect(lines).toContain('oops');
+    expect(lines.join('\n')).not.toContain('s3cr3t-v4lue');
+    expect(lines.some((l) => /Running command echo "\$LEVEL/.test(l))).toBe(true);
+    expect(lines.some((l) => l.endsWith('Command did not exit successfully no-such-command-here; exit 3 exit status 3'))).toBe(true);
+
+    // Newest first by default; ASCENDING pages oldest first.
+    const listed = await cb.send(new ListCommandExecutionsForSandboxCommand({ sandboxId: started.arn! }));
+    expect(listed.commandExecutions!.map((e) => e.id)).toEqual([failing.id, credentials.id, second.id, first.id]);
+    const page1 = await cb.send(new ListCommandExecutionsForSandboxCommand({ sandboxId: started.id!, sortOrder: 'ASCENDING', maxResults: 3 }));
+    expect(page1.commandExecutions!.map((e) => e.id)).toEqual([first.id, second.id, credentials.id]);
+    const page2 = await cb.send(new ListCommandExecutionsForSandboxCommand({ sandboxId: started.id!, sortOrder: 'ASCENDING', maxResults: 3, nextToken: page1.nextToken }));
+    expect(page2.commandExecutions!.map((e) => e.id)).toEqual([failing.id]);
+    expect(page2.nextToken).toBeUndefined();
+    await expectError(cb.send(new ListCommandExecutionsForSandboxCommand({ sandboxId: started.id!, sortOrder: 'DESCENDING', nextToken: page1.nextToken })), 'InvalidInputException', 'Invalid next token');
+
+    const got = await cb.send(new BatchGetCommandExecutionsCommand({ sandboxId: started.arn!, commandExecutionIds: [second.id!, 'not-a-command'] }));
+    expect(got.commandExecutions!.map((e) => e.id)).toEqual([second.id]);
+    expect(got.commandExecutionsNotFound).toEqual(['not-a-command']);
+
+    // StopSandbox kills a running command with its whole process tree; a command waiting behind it never runs.
+    const sleeper = (await cb.send(new StartCommandExecutionCommand({ sandboxId: started.id!, command: 'sleep 41.375 & sleep 41.625' }))).commandExecution!;
+    await waitForCommand(cb, started.id!, sleeper.id!, (e) => e.status === 'IN_PROGRESS');
+    const behind = (await cb.send(new StartCommandExecutionCommand({ sandboxId: started.id!, command: 'echo never' }))).commandExecution!;
+    for (let i = 0; i < 50 && processes('sleep 41.625') === ''; i++) await new Promise((r) => setTimeout(r, 40));
+    expect(processes('sleep 41.625')).not.toBe('');
+    const stopped = (await cb.send(new StopSandboxCommand({ id: started.id! }))).sandbox!;
+    expect(['STOPPING', 'STOPPED']).toContain(stopped.status);
+    const ended = await waitForSandbox(cb, started.id!, isEnded);
+    expect(ended.status).toBe('STOPPED');
+    expect(ended.currentSession!.status).toBe('STOPPED');
+    expect(ended.endTime).toBeInstanceOf(Date);
+    expect(ended.currentSession!.phases!.slice(-2).map((p) => [p.phaseType, p.phaseStatus])).toEqual([['RUN_SANDBOX', 'STOPPED'], ['COMPLETED', undefined]]);
+    expect(processes('sleep 41.375')).toBe('');
+    expect(processes('sleep 41.625')).toBe('');
+    const [killed, never] = (await cb.send(new BatchGetCommandExecutionsCommand({ sandboxId: started.id!, commandExecutionIds: [sleeper.id!, behind.id!] }))).commandExecutions!;
+    expect(killed.status).toBe('STOPPED');
+    expect(killed.exitCode).toBeUndefined();
+    expect(never.status).toBe('STOPPED');
+    expect(never.startTime).toBeUndefined();
+
+    // An ended sandbox takes no more commands, and cannot be stopped again; nothing is written.
+    await expectError(cb.send(new StartCommandExecutionCommand({ sandboxId: started.id!, command: 'echo late' })), 'InvalidInputException', 'is not running');
+    await expectError(cb.send(new StopSandboxCommand({ id: started.arn! })), 'InvalidInputException', 'has already completed');
+    expect((await cb.send(new ListCommandExecutionsForSandboxCommand({ sandboxId: started.id! }))).commandExecutions).toHaveLength(6);
+  });
+
+  it('checks out a CodeCommit source into the sandbox and reports its commit', async () => {
+    const codecommit = new CodeCommitClient(server.clientConfig);
+    const repo = (await codecommit.send(new CreateRepositoryCommand({ repositoryName: 'sandboxed' }))).repositoryMetadata!;
+    const commit = await codecommit.send(new CreateCommitCommand({
+      repositoryName: 'sandboxed',
+      branchName: 'main',
+      putFiles: [{ filePath: 'notes/readme.txt', fileContent: Buffer.from('from the repository\n') }],
+    }));
+    await project(cb, roleArn, { name: 'sourced', source: { type: 'CODECOMMIT', location: repo.cloneUrlHttp! }, sourceVersion: 'refs/heads/main' });
+    const sandbox = await start('sourced');
+    const running = await waitForSandbox(cb, sandbox.id!, isRunning);
+    expect(running.currentSession!.resolvedSourceVersion).toBe(commit.commitId);
+    const cat = await run(sandbox.id!, 'cat notes/readme.txt && test "$CODEBUILD_SRC_DIR" = "$(pwd)" && echo "$CODEBUILD_RESOLVED_SOURCE_VERSION"');
+    expect(cat.status).toBe('SUCCEEDED');
+    expect(cat.standardOutputContent).toBe(`from the repository\n${commit.commitId}\n`);
+    await cb.send(new StopSandboxCommand({ id: sandbox.id! }));
+    expect((await waitForSandbox(cb, sandbox.id!, isEnded)).status).toBe('STOPPED');
+  });
+
+  it('fails a sandbox whose source cannot be fetched, with its phase context', async () => {
+    await project(cb, roleArn, { name: 'no-repo', source: { type: 'CODECOMMIT', location: `https://git-codecommit.${REGION}.amazonaws.com/v1/repos/missing` } });
+    const sandbox = await start('no-repo');
+    const failed = await waitForSandbox(cb, sandbox.id!, isEnded);
+    expect(failed.status).toBe('FAILED');
+    const download = failed.currentSession!.phases!.find((p) => p.phaseType === 'DOWNLOAD_SOURCE')!;
+    expect(download.phaseStatus).toBe('FAILED');
+    expect(download.contexts![0].statusCode).toBe('CLIENT_ERROR');
+    expect(failed.currentSession!.phases!.some((p) => p.phaseType === 'RUN_SANDBOX')).toBe(false);
+    await expectError(cb.send(new StartCommandExecutionCommand({ sandboxId: sandbox.id!, command: 'echo hi' })), 'InvalidInputException', 'its status is FAILED');
+  });
+
+  it('ends a sandbox at its timeout, as AWS does: STOPPED, RUN_SANDBOX TIMED_OUT', async () => {
+    await project(cb, roleArn, { name: 'short-lived', timeoutInMinutes: 5 });
+    const sandbox = await start('short-lived');
+    await waitForSandbox(cb, sandbox.id!, isRunning);
+    const sleeper = (await cb.send(new StartCommandExecutionCommand({ sandboxId: sandbox.id!, command: 'sleep 42.125' }))).commandExecution!;
+    await waitForCommand(cb, sandbox.id!, sleeper.id!, (e) => e.status === 'IN_PROGRESS');
+    await advance(5 * 60_000);
+    const ended = await waitForSandbox(cb, sandbox.id!, isEnded);
+    expect(ended.status).toBe('STOPPED');
+    const runPhase = ended.currentSession!.phases!.find((p) => p.phaseType === 'RUN_SANDBOX')!;
+    expect(runPhase.phaseStatus).toBe('TIMED_OUT');
+    expect(runPhase.contexts).toEqual([{ statusCode: 'BUILD_TIMED_OUT', message: 'Build has timed out. ' }]);
+    expect((await waitForCommand(cb, sandbox.id!, sleeper.id!)).status).toBe('TIMED_OUT');
+    expect(processes('sleep 42.125')).toBe('');
+  });
+
+  it("queues sandboxes behind the project's concurrentBuildLimit, lists them in pages, and stops queued ones", async () => {
+    await project(cb, roleArn, { name: 'limited', concurrentBuildLimit: 1 });
+    const a = await start('limited');
+    await waitForSandbox(cb, a.id!, isRunning);
+    const b = await start('limited');
+    const c = await start('limited');
+    // A running sandbox holds the project's only slot: the others wait.
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await fetchSandbox(cb, b.id!)).status).toBe('QUEUED');
+    // A command for a queued sandbox waits for it.
+    const waiting = (await cb.send(new StartCommandExecutionCommand({ sandboxId: b.id!, command: 'echo finally' }))).commandExecution!;
+
+    const newest = await cb.send(new ListSandboxesForProjectCommand({ projectName: 'limited' }));
+    expect(newest.ids).toEqual([c.id, b.id, a.id]);
+    const p1 = await cb.send(new ListSandboxesForProjectCommand({ projectName: 'limited', sortOrder: 'ASCENDING', maxResults: 2 }));
+    expect(p1.ids).toEqual([a.id, b.id]);
+    const p2 = await cb.send(new ListSandboxesForProjectCommand({ projectName: 'limited', sortOrder: 'ASCENDING', maxResults: 2, nextToken: p1.nextToken }));
+    expect(p2.ids).toEqual([c.id]);
+    expect(p2.nextToken).toBeUndefined();
+    const all = await cb.send(new ListSandboxesCommand({}));
+    expect(all.ids!.slice(0, 3)).toEqual([c.id, b.id, a.id]);
+    expect(all.ids!.length).toBeGreaterThan(3);
+    const got = await cb.send(new BatchGetSandboxesCommand({ ids: [a.arn!, 'limited:00000000-0000-0000-0000-000000000000', `arn:aws:codebuild:${REGION}:111111111111:sandbox/${a.id}`] }));
+    expect(got.sandboxes!.map((s) => s.id)).toEqual([a.id]);
+    expect(got.sandboxesNotFound).toEqual(['limited:00000000-0000-0000-0000-000000000000', `arn:aws:codebuild:${REGION}:111111111111:sandbox/${a.id}`]);
+
+    // Stopping a queued sandbox ends it in QUEUED; stopping the running one lets the next run its command.
+    await cb.send(new StopSandboxCommand({ id: c.id! }));
+    const cEnded = await waitForSandbox(cb, c.id!, isEnded);
+    expect(cEnded.status).toBe('STOPPED');
+    expect(cEnded.currentSession!.phases!.map((p) => [p.phaseType, p.phaseStatus])).toEqual([['SUBMITTED', 'SUCCEEDED'], ['QUEUED', 'STOPPED'], ['COMPLETED', undefined]]);
+    await cb.send(new StopSandboxCommand({ id: a.id! }));
+    const ran = await waitForCommand(cb, b.id!, waiting.id!);
+    expect(ran.standardOutputContent).toBe('finally\n');
+    await cb.send(new StopSandboxCommand({ id: b.id! }));
+    expect((await waitForSandbox(cb, b.id!, isEnded)).status).toBe('STOPPED');
+  });
+
+  it('answers unknown ids and bad input with AWS errors and writes nothing', async () => {
+    await expectError(cb.send(new StartSandboxCommand({ projectName: 'no-such-project' })), 'ResourceNotFoundException', 'no-such-project');
+    await expectError(cb.send(new StartSandboxCommand({})), 'InvalidInputException', 'projectName');
+    await expectError(cb.send(new StartSandboxCommand({ projectName: '' })), 'InvalidInputException');
+    await expectError(cb.send(new StopSandboxCommand({ id: 'debugging:00000000-0000-0000-0000-000000000000' })), 'ResourceNotFoundException', 'Sandbox cannot be found');
+    await expectError(cb.send(new StopSandboxCommand({ id: '' })), 'InvalidInputException');
+    await expectError(cb.send(new StartCommandExecutionCommand({ sandboxId: 'nope:1', command: 'echo' })), 'ResourceNotFoundException', 'nope:1');
+    await expectError(cb.send(new StartCommandExecutionCommand({ sandboxId: 'nope:1', command: '' })), 'InvalidInputException');
+    await expectError(cb.send(new StartCommandExecutionCommand({ sandboxId: 'nope:1', command: 'echo', type: 'BASH' as 'SHELL' })), 'InvalidInputException');
+    await expectError(cb.send(new ListCommandExecutionsForSandboxCommand({ sandboxId: 'nope:1' })), 'ResourceNotFoundException');
+    await expectError(cb.send(new ListSandboxesForProjectCommand({ projectName: 'no-such-project' })), 'ResourceNotFoundException', 'no-such-project');
+    await expectError(cb.send(new ListSandboxesCommand({ maxResults: 0 })), 'InvalidInputException');
+    await expectError(cb.send(new ListSandboxesCommand({ maxResults: 101 })), 'InvalidInputException');
+    await expectError(cb.send(new ListSandboxesCommand({ sortOrder: 'SIDEWAYS' as 'ASCENDING' })), 'InvalidInputException');
+    await expectError(cb.send(new ListSandboxesCommand({ nextToken: 'garbage' })), 'InvalidInputException', 'Invalid next token');
+    await expectError(cb.send(new ListSandboxesForProjectCommand({ projectName: 'debugging', nextToken: 'garbage' })), 'InvalidInputException', 'Invalid next token');
+    await expectError(cb.send(new BatchGetCommandExecutionsCommand({ sandboxId: 'nope:1', commandExecutionIds: [] })), 'InvalidInputException');
+    await expectError(cb.send(new BatchGetCommandExecutionsCommand({ sandboxId: 'nope:1', commandExecutionIds: Array.from({ length: 101 }, (_, i) => `c${i}`) })), 'InvalidInputException');
+    const unknown = await cb.send(new BatchGetCommandExecutionsCommand({ sandboxId: 'nope:1', commandExecutionIds: ['x'] }));
+    expect(unknown).toMatchObject({ commandExecutions: [], commandExecutionsNotFound: ['x'] });
+    expect(await cb.send(new BatchGetSandboxesCommand({ ids: [] }))).toMatchObject({ sandboxes: [], sandboxesNotFound: [] });
+    // Drydock has no Session Manager: StartSandboxConnection is not implemented rather than faked.
+    await expectError(cb.send(new StartSandboxConnectionCommand({ sandboxId: 'debugging:1' })), 'NotImplemented', undefined, 501);
+
+    // None of the refused StartSandbox calls created a sandbox.
+    const before = (await cb.send(new ListSandboxesCommand({}))).ids!.length;
+    await expectError(cb.send(new StartSandboxCommand({ projectName: 'no-such-project' })), 'ResourceNotFoundException');
+    expect((await cb.send(new ListSandboxesCommand({}))).ids).toHaveLength(before);
+  });
+});
+
+describe('a server restart under a running sandbox', () => {
+  it('fails the sandbox and its running command explicitly, and kills what it left', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'drydock-sandbox-restart-'));
+    try {
+      let restarted = await startTestServer({ dataDir });
+      let { cb: client, roleArn: role } = await setup(restarted);
+      await project(client, role, { name: 'interrupted' });
+      const sandbox = await start('interrupted', client);
+      await waitForSandbox(client, sandbox.id!, isRunning);
+      const sleeper = (await client.send(new StartCommandExecutionCommand({ sandboxId: sandbox.id!, command: 'sleep 43.375' }))).commandExecution!;
+      await waitForCommand(client, sandbox.id!, sleeper.id!, (e) => e.status === 'IN_PROGRESS');
+      await restarted.close();
+      expect(processes('sleep 43.375')).toBe('');
+
+      restarted = await startTestServer({ dataDir });
+      client = new CodeBuildClient(restarted.clientConfig);
+      try {
+        const failed = await waitForSandbox(client, sandbox.id!, isEnded);
+        expect(failed.status).toBe('FAILED');
+        const runPhase = failed.currentSession!.phases!.find((p) => p.phaseType === 'RUN_SANDBOX')!;
+        expect(runPhase.phaseStatus).toBe('FAILED');
+        expect(runPhase.contexts).toEqual([{ statusCode: 'BUILD_INTERRUPTED', message: 'Drydock restarted while the sandbox was running' }]);
+        expect((await waitForCommand(client, sandbox.id!, sleeper.id!)).status).toBe('FAILED');
+      } finally {
+        await restarted.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
