@@ -103,6 +103,19 @@ describe.each(['bubblewrap', 'namespaces'] as const)('the %s sandbox', (mode) =>
     }
   });
 
+  it('leaves root unable to undo the sandbox, yet able to switch users', async (ctx) => {
+    if (!available) ctx.skip(`${mode} does not work on this machine`);
+    if (process.getuid?.() !== 0) ctx.skip('runs as root only');
+    const script = [
+      'mount -o remount,rw / 2>/dev/null && echo remounted || echo remount-refused',
+      'mount -t tmpfs tmpfs /etc 2>/dev/null && echo mounted || echo mount-refused',
+      'setpriv --reuid=65534 --regid=65534 --clear-groups id -u',
+    ].join('; ');
+    const { exitCode, output } = await start(mode, script, { cwd: tempDir() }).done;
+    expect(exitCode).toBe(0);
+    expect(output.trim().split('\n')).toEqual(['remount-refused', 'mount-refused', '65534']);
+  });
+
   it('kill() also ends a process that left the session with setsid', async (ctx) => {
     if (!available) ctx.skip(`${mode} does not work on this machine`);
     const cwd = tempDir();

@@ -19,6 +19,18 @@ export type SandboxMode = 'bubblewrap' | 'namespaces' | 'process';
 
 const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
+/**
+ * Capabilities a sandboxed root must not keep: with them it could undo the sandbox (remount the
+ * host writable, trace or load code into the kernel) or change the host's network and clock, which
+ * it shares. Builds keep what AWS's root builds use on their own files: chown, setuid/setgid (run-as),
+ * kill, binding low ports.
+ */
+const DROPPED_CAPABILITIES = [
+  'sys_admin', 'sys_module', 'sys_rawio', 'sys_ptrace', 'sys_boot', 'sys_time', 'sys_resource', 'sys_pacct',
+  'sys_tty_config', 'net_admin', 'mknod', 'mac_admin', 'mac_override', 'syslog', 'audit_control', 'bpf',
+  'perfmon', 'linux_immutable', 'ipc_owner', 'lease', 'block_suspend', 'wake_alarm', 'checkpoint_restore',
+];
+
 function findProgram(name: string): string | undefined {
   for (const dir of SYSTEM_PATH.split(':')) if (existsSync(join(dir, name))) return join(dir, name);
   return undefined;
@@ -35,11 +47,13 @@ function findProgram(name: string): string | undefined {
  * mounts stay in this mount namespace (unshare makes propagation private). The script stays as the namespace's PID 1 and waits for the program: the
  * kernel ignores signals a PID 1 has no handler for, so a program there could not be killed from
  * inside (a build's `kill -9 $PPID` must end its shell's control loop, as it does in bubblewrap).
- * The program gets the script's stdin through fd 9: a shell gives background jobs /dev/null.
+ * The program gets the script's stdin through fd 9: a shell gives background jobs /dev/null. It
+ * starts without DROPPED_CAPABILITIES (setpriv's bounding set), so it cannot remount anything.
  */
 const SANDBOX_SETUP = `set -e
 _dd_had_path=\${PATH+set}; _dd_path=\${PATH-}; _dd_write=; _dd_flag=; _dd_cwd=/
 PATH=${SYSTEM_PATH}
+_dd_setpriv=$(command -v setpriv)
 _dd_fd=3; for _dd_arg in "$@"; do
   [ "$_dd_arg" = -- ] && break
   if [ "$_dd_write" = 1 ]; then eval "exec $_dd_fd"'<"$_dd_arg"'; _dd_fd=$((_dd_fd + 1)); fi
@@ -69,9 +83,8 @@ done
 while [ "$1" != -- ]; do shift; done; shift
 cd "$_dd_cwd"
 if [ "$_dd_had_path" = set ]; then PATH=$_dd_path; else unset PATH; fi
-unset _dd_had_path _dd_path _dd_write _dd_flag _dd_cwd _dd_fd _dd_arg _dd_x _dd_mount
 exec 9<&0
-"$@" <&9 9<&- &
+"$_dd_setpriv" --bounding-set ${DROPPED_CAPABILITIES.map((cap) => `-${cap}`).join(',')} "$@" <&9 9<&- &
 exec 9<&-
 wait $!`;
 
@@ -88,7 +101,10 @@ function sandboxed(mode: SandboxMode, req: SessionRequest): string[] {
         findProgram('bwrap') ?? 'bwrap', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp',
         ...hidden.flatMap((path) => ['--tmpfs', path]),
         ...writable.flatMap((path) => ['--bind', path, path]),
-        '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--die-with-parent', '--chdir', req.cwd, ...req.argv,
+        '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--die-with-parent', '--chdir', req.cwd,
+        // bwrap keeps a root caller's capabilities unless told otherwise (and refuses --cap-drop for others).
+        ...(process.getuid?.() === 0 ? DROPPED_CAPABILITIES.flatMap((cap) => ['--cap-drop', `CAP_${cap.toUpperCase()}`]) : []),
+        ...req.argv,
       ];
     case 'namespaces': {
       if (writable.length > MAX_WRITABLE) throw new Error(`the namespace sandbox binds at most ${MAX_WRITABLE} writable paths, ${writable.length} asked`);
