@@ -3,8 +3,8 @@
  * sandboxes provisioned as builds are (role credentials, sources, environment with a masked secret)
  * and RUNNING; commands run in order in one session (directory and exports carry over) with their
  * exit codes, standard output and error and their log; StopSandbox killing a running command and
- * refusing later ones; the timeout; the project's concurrency limit queuing a sandbox; a restart
- * failing a running sandbox; unknown ids, pages and bad input for every operation.
+ * refusing later ones; the timeout; the project's concurrency limit queuing a sandbox; reset and a
+ * restart ending a running sandbox; unknown ids, pages and bad input for every operation.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
@@ -329,6 +329,29 @@ describe('CodeBuild sandboxes', () => {
     const before = (await cb.send(new ListSandboxesCommand({}))).ids!.length;
     await expectError(cb.send(new StartSandboxCommand({ projectName: 'no-such-project' })), 'ResourceNotFoundException');
     expect((await cb.send(new ListSandboxesCommand({}))).ids).toHaveLength(before);
+  });
+});
+
+describe('POST /_drydock/reset', () => {
+  it('stops running sandboxes, killing their commands, before it wipes them', async () => {
+    const resettable = await startTestServer();
+    try {
+      const { cb: client, roleArn: role } = await setup(resettable);
+      await project(client, role, { name: 'wiped' });
+      const sandbox = await start('wiped', client);
+      await waitForSandbox(client, sandbox.id!, isRunning);
+      const sleeper = (await client.send(new StartCommandExecutionCommand({ sandboxId: sandbox.id!, command: 'sleep 44.625' }))).commandExecution!;
+      await waitForCommand(client, sandbox.id!, sleeper.id!, (e) => e.status === 'IN_PROGRESS');
+      for (let i = 0; i < 50 && processes('sleep 44.625') === ''; i++) await new Promise((r) => setTimeout(r, 40));
+      expect(processes('sleep 44.625')).not.toBe('');
+      const res = await fetch(`${resettable.url}/_drydock/reset`, { method: 'POST' });
+      expect(res.status).toBe(200);
+      expect(processes('sleep 44.625')).toBe('');
+      expect((await client.send(new ListSandboxesCommand({}))).ids).toEqual([]);
+      expect((await client.send(new BatchGetSandboxesCommand({ ids: [sandbox.id!] }))).sandboxesNotFound).toEqual([sandbox.id]);
+    } finally {
+      await resettable.stop();
+    }
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * CodeBuild: projects, and builds that really run their buildspec in a sandbox (bubblewrap or
  * unshare namespaces, see core/executor.ts), with phases, logs to CloudWatch Logs, artifacts and
- * cache in S3, reports, events, and reserved-capacity fleets whose capacity queues builds.
+ * cache in S3, reports, events, reserved-capacity fleets whose capacity queues builds, and debug
+ * sandboxes whose commands really run in a long-lived shell session.
  *
  * Gaps against AWS:
  * - No container execution: no Docker engine runs here, so builds run on the host in one
@@ -23,8 +24,7 @@
  * - Service-role credentials come from a real STS AssumeRole, last the build timeout (capped by the
  *   role's MaxSessionDuration) and are never refreshed.
  * - Webhooks (Create/Update/DeleteWebhook) answer 501: GitHub, Bitbucket and GitLab cannot be reached
- *   offline, and builds with those sources fail in DOWNLOAD_SOURCE saying so. Sandboxes and
- *   command executions answer 501. Badges are recorded without a badgeRequestUrl; PUBLIC_READ
+ *   offline, and builds with those sources fail in DOWNLOAD_SOURCE saying so. Badges are recorded without a badgeRequestUrl; PUBLIC_READ
  *   visibility is recorded, nothing is served publicly; ListShared* are empty (no RAM); resource
  *   policies are stored, never evaluated; vpcConfig and fileSystemLocations are recorded only.
  * - Reserved-capacity fleets are records plus real capacity: a build on a fleet holds one of its
@@ -42,6 +42,36 @@
  *   type are not checked against its fleet's. Batch builds run on the project's fleet and
  *   restrictions.fleetsAllowed (names or ARNs) is enforced, but a batch buildspec cannot pick a fleet
  *   per build (`fleet` in a batch env fails the batch).
+ * - Sandboxes (sandboxes.ts, sandbox-runner.ts) are provisioned as builds are, from the project as it
+ *   is at StartSandbox: same queue and limits (the global limit, the project's concurrentBuildLimit
+ *   and its fleet's capacity, each sandbox holding one slot from PROVISIONING until it ends; AWS
+ *   documents no sandbox limits), service-role credentials, DOWNLOAD_SOURCE of the project's
+ *   sources, the project's environment variables with Parameter Store and Secrets Manager values
+ *   masked; the buildspec is not read (neither its phases nor its env section). Then one shell
+ *   session stays open in CODEBUILD_SRC_DIR (CODEBUILD_BUILD_ID/ARN are the sandbox's) until
+ *   StopSandbox or timeoutInMinutes, which kill its whole process tree. Session phases are AWS's:
+ *   SUBMITTED, QUEUED, PROVISIONING, DOWNLOAD_SOURCE, RUN_SANDBOX (AWS's guide also writes
+ *   RUNNING_SANDBOX once), COMPLETED. AWS documents the statuses QUEUED, STOPPING and STOPPED only;
+ *   Drydock adds PROVISIONING (PROVISIONING and DOWNLOAD_SOURCE), RUNNING (RUN_SANDBOX) and FAILED
+ *   (a phase failed, or Drydock restarted under the sandbox: BUILD_INTERRUPTED, as for builds). A
+ *   timed-out sandbox ends STOPPED with RUN_SANDBOX TIMED_OUT (BUILD_TIMED_OUT), as AWS's sample
+ *   shows. StopSandbox answers once the sandbox has ended (or STOPPING after 2 s) and, as StopBuild,
+ *   refuses a sandbox that has already ended (Drydock's wording). No sandbox quota or
+ *   AccountLimitExceededException; events are not published for sandboxes.
+ * - Command executions run one at a time in submission order in the sandbox's session (directory
+ *   and exports carry over, as in builds); commands submitted while the sandbox is QUEUED or
+ *   PROVISIONING wait for it, and a sandbox that is STOPPING or ended refuses them with
+ *   InvalidInputException (Drydock's wording). Statuses: SUBMITTED, IN_PROGRESS, SUCCEEDED or FAILED
+ *   (with exitCode), and STOPPED / TIMED_OUT (no exitCode) for commands killed or never run because
+ *   the sandbox ended, FAILED when it could not start or Drydock restarted. Standard output and
+ *   standard error are recorded apart (standard error is redirected to a file of the command's own)
+ *   with secrets masked, each cut at 1 MiB; the log (the session's stream, which `logs` names) has
+ *   the standard output as printed and the standard error after the command. A command execution's
+ *   sandboxId is the full sandbox id (AWS's samples show only its uuid part). BatchGetCommandExecutions
+ *   lists every id as not found for an unknown sandbox (the operation has no ResourceNotFoundException).
+ *   Lists are newest first by default, as AWS's samples show.
+ * - StartSandboxConnection answers 501: it returns an SSM Session Manager session (sessionId,
+ *   streamUrl, tokenValue), and Drydock has no Session Manager to connect to.
  * - ListCuratedEnvironmentImages is a fixed copy of AWS's catalog.
  * - Caches: absolute cache paths outside the build's work directory are skipped with a log line;
  *   cache keys expand `$VAR` only (no `codebuild-hash-files`); LOCAL_DOCKER_LAYER_CACHE does nothing.
@@ -58,8 +88,8 @@
  *   2 × CPUs) and of queued builds per account and region (DRYDOCK_CODEBUILD_MAX_QUEUED_BUILDS,
  *   default 1000). A Drydock restart fails running builds with BUILD_INTERRUPTED ("Drydock restarted
  *   while the build was running"); queued builds run after the restart. `/_drydock/reset` stops
- *   running and queued builds before it deletes their records. debugSessionEnabled, reportBuildStatus and
- *   buildStatusConfig are recorded only.
+ *   running and queued builds and sandboxes before it deletes their records. debugSessionEnabled,
+ *   reportBuildStatus and buildStatusConfig are recorded only.
  * - Some messages and codes where AWS's wording is undocumented are Drydock's own (noted in the
  *   handlers).
  */
