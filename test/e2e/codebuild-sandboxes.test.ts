@@ -301,6 +301,20 @@ describe('CodeBuild sandboxes', () => {
     expect((await waitForSandbox(cb, b.id!, isEnded)).status).toBe('STOPPED');
   });
 
+  it('honours StartSandbox idempotency tokens', async () => {
+    await project(cb, roleArn, { name: 'idempotent' });
+    const first = (await cb.send(new StartSandboxCommand({ projectName: 'idempotent', idempotencyToken: 'once' }))).sandbox!;
+    const again = (await cb.send(new StartSandboxCommand({ projectName: 'idempotent', idempotencyToken: 'once' }))).sandbox!;
+    expect(again.id).toBe(first.id);
+    expect((await cb.send(new ListSandboxesForProjectCommand({ projectName: 'idempotent' }))).ids).toEqual([first.id]);
+    const other = (await cb.send(new StartSandboxCommand({ projectName: 'idempotent', idempotencyToken: 'twice' }))).sandbox!;
+    expect(other.id).not.toBe(first.id);
+    for (const id of [first.id!, other.id!]) {
+      await cb.send(new StopSandboxCommand({ id }));
+      expect((await waitForSandbox(cb, id, isEnded)).status).toBe('STOPPED');
+    }
+  });
+
   it('answers unknown ids and bad input with AWS errors and writes nothing', async () => {
     await expectError(cb.send(new StartSandboxCommand({ projectName: 'no-such-project' })), 'ResourceNotFoundException', 'no-such-project');
     await expectError(cb.send(new StartSandboxCommand({})), 'InvalidInputException', 'projectName');

@@ -66,7 +66,7 @@
  *   the sandbox ended, FAILED when it could not start or Drydock restarted. Standard output and
  *   standard error are recorded apart (standard error is redirected to a file of the command's own)
  *   with secrets masked, each cut at 1 MiB; the log (the session's stream, which `logs` names) has
- *   the standard output as printed and the standard error after the command. A command execution's
+ *   the standard output as printed and the standard error (its first MiB) after the command. A command execution's
  *   sandboxId is the full sandbox id (AWS's samples show only its uuid part). BatchGetCommandExecutions
  *   lists every id as not found for an unknown sandbox (the operation has no ResourceNotFoundException).
  *   Lists are newest first by default, as AWS's samples show.

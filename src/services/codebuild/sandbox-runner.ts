@@ -19,8 +19,7 @@
  * (stopped or timed out, as AWS's sample shows a timed-out sandbox) or FAILED (it could not start,
  * or Drydock restarted under it).
  */
-import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CommandExecution, PhaseContext, Project, Sandbox, SandboxSession, SandboxSessionPhase, StatusType } from '@aws-sdk/client-codebuild';
 import type { RoleSession } from '../sts/index.js';
@@ -42,8 +41,9 @@ export const SANDBOX_JOB = 'codebuild.sandbox';
 export const ACCEPTING_COMMANDS = new Set(['QUEUED', 'PROVISIONING', 'RUNNING']);
 
 /**
- * Most of a command's standard output or error kept on its record (its log has all of it): a
- * CommandExecution is read whole by BatchGetCommandExecutions, so an endless output must not bloat it.
+ * Most of a command's standard output or error kept on its record (the log has all of its standard
+ * output, and this much of its standard error): a CommandExecution is read whole by
+ * BatchGetCommandExecutions, so an endless output must not bloat it.
  */
 const MAX_CONTENT_CHARS = 1024 * 1024;
 
@@ -53,7 +53,10 @@ interface SandboxJob {
   id: string;
 }
 
-/** The key a sandbox is active under in the build runner (build ids never start with `sandbox:`). */
+/**
+ * The key a sandbox is active under in the build runner: never a build id, which has one colon
+ * (`<project>:<uuid>`, project names have none) where this has two.
+ */
 const activeKey = (id: string) => `sandbox:${id}`;
 
 export class SandboxRunner {
@@ -100,7 +103,7 @@ export class SandboxRunner {
     const sandbox = sandboxOf(row);
     const project = sandboxProjectOf(row);
     if (resumed && sandbox.currentSession!.currentPhase !== 'QUEUED') {
-      this.abandon(scope, sandbox, 'FAILED', 'BUILD_INTERRUPTED', 'Drydock restarted while the sandbox was running');
+      await this.abandon(scope, sandbox, 'FAILED', 'BUILD_INTERRUPTED', 'Drydock restarted while the sandbox was running');
       return;
     }
     let finished!: () => void;
@@ -125,7 +128,7 @@ export class SandboxRunner {
       // A Drydock bug must not leave the sandbox running forever on paper: it ends as FAULT, saying why.
       this.c.rt.log.error({ err, sandbox: payload.id }, 'CodeBuild sandbox runner failed');
       const latest = this.store.get(scope, payload.id);
-      if (latest && !latest.complete) this.abandon(scope, sandboxOf(latest), 'FAULT', 'FAULT', err instanceof Error ? err.message : String(err));
+      if (latest && !latest.complete) await this.abandon(scope, sandboxOf(latest), 'FAULT', 'FAULT', err instanceof Error ? err.message : String(err));
     } finally {
       this.lifecycles.delete(runKey(scope, payload.id));
       this.builds.untrack(active);
@@ -137,17 +140,17 @@ export class SandboxRunner {
    * Ends a sandbox no runner is taking to completion (Drydock stopped under it, or the runner
    * broke): its phase, its unfinished commands and the sandbox fail with a context that says why.
    */
-  private abandon(scope: Scope, sandbox: Sandbox, status: 'FAILED' | 'FAULT', statusCode: string, message: string): void {
+  private async abandon(scope: Scope, sandbox: Sandbox, status: 'FAILED' | 'FAULT', statusCode: string, message: string): Promise<void> {
     const now = this.c.rt.clock.date();
     const session = sandbox.currentSession!;
     const current = session.phases?.[session.phases.length - 1];
     if (current && !current.phaseStatus) finishPhase(current, now, status, [{ statusCode, message }]);
     killLeftovers(sandbox.id!);
-    void rm(workRootOf('sandbox', session.id!), { recursive: true, force: true });
+    await rm(workRootOf('sandbox', session.id!), { recursive: true, force: true });
     const targets = session.logs?.groupName && session.logs.streamName ? { cloudWatch: { group: session.logs.groupName, stream: session.logs.streamName } } : {};
     const log = new BuildLog(this.c, scope, targets);
     log.line(containerLine(now.getTime(), message));
-    void log.close();
+    await log.flush();
     this.store.tx(() => {
       settleCommands(this.store, scope, sandbox.id!, 'FAILED', now);
       complete(sandbox, status, now);
@@ -188,8 +191,8 @@ class SandboxLifecycle {
   private readonly session: SandboxSession;
   private log?: BuildLog;
   private mask: (text: string) => string = (text) => text;
-  /** The running command's standard output lines, while one runs. */
-  private output?: string[];
+  /** The running command's standard output, while one runs: its first MAX_CONTENT_CHARS characters. */
+  private output?: { lines: string[]; chars: number };
   /** Why the session ended before RUN_SANDBOX (a failed phase). */
   private failed = false;
 
@@ -346,7 +349,11 @@ class SandboxLifecycle {
       // RUN_SANDBOX: one session, the submitted commands in order, until a stop or the timeout.
       // On the active run, so StopSandbox, the timeout, reset and shutdown kill it (BuildRunner.end/close).
       const shell = startRunShell(this.c, run, env, (line) => {
-        this.output?.push(line);
+        const output = this.output;
+        if (output && output.chars < MAX_CONTENT_CHARS) {
+          output.lines.push(line);
+          output.chars += line.length + 1;
+        }
         log.line(line);
       });
       active.shell = shell;
@@ -389,17 +396,16 @@ class SandboxLifecycle {
     this.saveCommand(execution);
     this.agent(`Running command ${execution.command}`);
     const stderrFile = join(workRoot, `stderr-${execution.id}`);
-    this.output = [];
+    this.output = { lines: [], chars: 0 };
     const result = await shell.run(`exec 2>${quote(stderrFile)}\n${execution.command}`);
-    const stdout = this.output;
+    const stdout = this.output.lines;
     this.output = undefined;
-    const stderr = existsSync(stderrFile) ? await readFile(stderrFile, 'utf8') : '';
+    const stderr = await readHead(stderrFile, MAX_CONTENT_CHARS);
     await rm(stderrFile, { force: true });
-    for (const line of stderr.replace(/\n$/, '').split('\n')) if (stderr) this.log?.line(line);
+    if (stderr) for (const line of stderr.replace(/\n$/, '').split('\n')) this.log?.line(line);
     execution.endTime = this.now();
-    const stdoutText = stdout.length ? `${stdout.join('\n')}\n` : '';
-    if (stdoutText) execution.standardOutputContent = this.mask(stdoutText.slice(0, MAX_CONTENT_CHARS));
-    if (stderr) execution.standardErrContent = this.mask(stderr.slice(0, MAX_CONTENT_CHARS));
+    if (stdout.length) execution.standardOutputContent = this.mask(`${stdout.join('\n')}\n`.slice(0, MAX_CONTENT_CHARS));
+    if (stderr) execution.standardErrContent = this.mask(stderr);
     if (result.killed) {
       // The sandbox ended under the command: it did not exit on its own, so it has no exit code.
       execution.status = this.active.endReason ?? 'FAILED';
@@ -452,5 +458,22 @@ class SandboxLifecycle {
       },
       credentials,
     );
+  }
+}
+
+/** The first `max` characters (UTF-8) of a file, '' when it does not exist. */
+async function readHead(path: string, max: number): Promise<string> {
+  let file: FileHandle;
+  try {
+    file = await open(path, 'r');
+  } catch {
+    return '';
+  }
+  try {
+    const buffer = Buffer.alloc(max);
+    const { bytesRead } = await file.read(buffer, 0, max, 0);
+    return buffer.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await file.close();
   }
 }
