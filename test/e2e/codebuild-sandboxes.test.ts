@@ -3,8 +3,9 @@
  * sandboxes provisioned as builds are (role credentials, sources, environment with a masked secret)
  * and RUNNING; commands run in order in one session (directory and exports carry over) with their
  * exit codes, standard output and error and their log; StopSandbox killing a running command and
- * refusing later ones; the timeout; the project's concurrency limit queuing a sandbox; reset and a
- * restart ending a running sandbox; unknown ids, pages and bad input for every operation.
+ * refusing later ones; the timeout; the project's concurrency limit and a fleet's capacity shared
+ * with builds; idempotency tokens; reset and a restart ending a running sandbox; unknown ids, pages
+ * and bad input for every operation.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
@@ -14,14 +15,14 @@ import { join } from 'node:path';
 import {
   CodeBuildClient, CreateProjectCommand, StartSandboxCommand, StopSandboxCommand, BatchGetSandboxesCommand, ListSandboxesCommand,
   ListSandboxesForProjectCommand, StartCommandExecutionCommand, BatchGetCommandExecutionsCommand, ListCommandExecutionsForSandboxCommand,
-  StartSandboxConnectionCommand, type CreateProjectCommandInput, type Sandbox,
+  StartSandboxConnectionCommand, CreateFleetCommand, StartBuildCommand, type CreateProjectCommandInput, type Sandbox,
 } from '@aws-sdk/client-codebuild';
 import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CodeCommitClient, CreateRepositoryCommand, CreateCommitCommand } from '@aws-sdk/client-codecommit';
 import { SecretsManagerClient, CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { startTestServer, failure, type TestServer } from '../helpers.js';
-import { fetchSandbox, waitForCommand, waitForSandbox } from './codebuild-helpers.js';
+import { fetchBuild, fetchSandbox, waitForBuild, waitForCommand, waitForSandbox } from './codebuild-helpers.js';
 
 const ACCOUNT = '000000000000';
 const REGION = 'us-east-1';
@@ -299,6 +300,22 @@ describe('CodeBuild sandboxes', () => {
     expect(ran.standardOutputContent).toBe('finally\n');
     await cb.send(new StopSandboxCommand({ id: b.id! }));
     expect((await waitForSandbox(cb, b.id!, isEnded)).status).toBe('STOPPED');
+  });
+
+  it("holds one of its fleet's slots while it runs, as a build does: a build on the fleet waits for it", async () => {
+    const fleet = (await cb.send(new CreateFleetCommand({ name: 'sandbox-fleet', baseCapacity: 1, environmentType: 'LINUX_CONTAINER', computeType: 'BUILD_GENERAL1_SMALL' }))).fleet!;
+    await project(cb, roleArn, {
+      name: 'on-fleet',
+      environment: { ...ENVIRONMENT, fleet: { fleetArn: fleet.arn! } },
+      source: { type: 'NO_SOURCE', buildspec: 'version: 0.2\nphases:\n  build:\n    commands:\n      - echo built\n' },
+    });
+    const sandbox = await start('on-fleet');
+    await waitForSandbox(cb, sandbox.id!, isRunning);
+    const build = (await cb.send(new StartBuildCommand({ projectName: 'on-fleet' }))).build!;
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await fetchBuild(cb, build.id!)).currentPhase).toBe('QUEUED');
+    await cb.send(new StopSandboxCommand({ id: sandbox.id! }));
+    expect((await waitForBuild(cb, build.id!)).buildStatus).toBe('SUCCEEDED');
   });
 
   it('honours StartSandbox idempotency tokens', async () => {
