@@ -17,6 +17,9 @@
  *
  * Time (timeouts, phase durations) is Drydock's clock, checked by a ticker, so time scaling and
  * /_drydock/time both move builds toward their timeouts.
+ *
+ * Sandboxes (sandbox-runner.ts) are runs of this runner too: they take the same slots (acquire),
+ * are tracked in the same map, so the ticker, StopSandbox (end), reset and shutdown reach them.
  */
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
@@ -86,7 +89,7 @@ export interface Active {
   done: Promise<void>;
 }
 
-/** Drydock is shutting down: the build stays as it is (IN_PROGRESS) for the next start to settle. */
+/** Drydock is shutting down: the build or sandbox stays as it is (running) for the next start to settle. */
 export class ShuttingDown extends Error {}
 
 export interface RunnerOptions {
