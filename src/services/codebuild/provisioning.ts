@@ -34,6 +34,20 @@ export function workRootOf(kind: 'build' | 'sandbox', uuid: string): string {
   return join(tmpdir(), `drydock-${kind}-${uuid}`);
 }
 
+/**
+ * Runs a run's `lifecycle` in its work root, then kills its shell session (whatever it left running)
+ * and removes the work root, however the lifecycle ended.
+ */
+export async function inWorkRoot(workRoot: string, run: { shell?: BuildShell }, lifecycle: () => Promise<void>): Promise<void> {
+  try {
+    await lifecycle();
+  } finally {
+    run.shell?.kill();
+    await run.shell?.close().catch(() => undefined);
+    await rm(workRoot, { recursive: true, force: true });
+  }
+}
+
 /** Empties the work root and creates its source directory (returned) and the run's home. */
 export async function prepareWorkRoot(workRoot: string): Promise<string> {
   const srcDir = join(workRoot, 'src');

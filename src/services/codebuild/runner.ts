@@ -40,7 +40,7 @@ import { EnvironmentError, exportedVariables, secretMasker } from './environment
 import { containerLine, runBuildPhases, runtimeSelectionMessages } from './phases.js';
 import {
   assumeServiceRole, builtinEnvironment, downloadSources, killLeftovers, prepareWorkRoot, resolveRunEnvironment, roleSessionSeconds,
-  secondarySourceDirs, startRunShell, workRootOf,
+  secondarySourceDirs, startRunShell, workRootOf, inWorkRoot,
 } from './provisioning.js';
 import { uploadArtifacts } from './artifacts.js';
 import { restoreCache, saveCache } from './cache.js';
@@ -478,13 +478,7 @@ class Lifecycle {
     this.finish('SUCCEEDED');
     this.active.deadline = this.c.rt.clock.now() + (this.build.timeoutInMinutes ?? 60) * 60_000;
     const workRoot = workRootOf('build', this.uuid);
-    try {
-      await this.lifecycle(workRoot);
-    } finally {
-      this.active.shell?.kill();
-      await this.active.shell?.close().catch(() => undefined);
-      await rm(workRoot, { recursive: true, force: true });
-    }
+    await inWorkRoot(workRoot, this.active, () => this.lifecycle(workRoot));
   }
 
   private async lifecycle(workRoot: string): Promise<void> {

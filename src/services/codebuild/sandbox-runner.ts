@@ -32,7 +32,7 @@ import { secretMasker } from './environment.js';
 import { quote, type BuildShell } from './shell.js';
 import {
   assumeServiceRole, builtinEnvironment, downloadSources, killLeftovers, prepareWorkRoot, resolveRunEnvironment, roleSessionSeconds,
-  secondarySourceDirs, startRunShell, workRootOf,
+  secondarySourceDirs, startRunShell, workRootOf, inWorkRoot,
 } from './provisioning.js';
 
 export const SANDBOX_JOB = 'codebuild.sandbox';
@@ -278,13 +278,7 @@ class SandboxLifecycle {
     this.active.deadline = this.c.rt.clock.now() + (this.sandbox.timeoutInMinutes ?? 60) * 60_000;
     this.sandbox.startTime = this.now();
     const workRoot = workRootOf('sandbox', this.session.id!);
-    try {
-      await this.lifecycle(workRoot);
-    } finally {
-      this.active.shell?.kill();
-      await this.active.shell?.close().catch(() => undefined);
-      await rm(workRoot, { recursive: true, force: true });
-    }
+    await inWorkRoot(workRoot, this.active, () => this.lifecycle(workRoot));
   }
 
   private async lifecycle(workRoot: string): Promise<void> {
