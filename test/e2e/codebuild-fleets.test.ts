@@ -368,9 +368,11 @@ describe('batch builds', () => {
 });
 
 describe('capacity', () => {
+  // The first builds of these tests sleep far longer than the checks take and are stopped when
+  // done with, so the checks hold however slow the machine is.
   it('QUEUE: with one slot the second build (of another project on the fleet) waits QUEUED until the first is done', async () => {
     const fleet = await create('queue-one', { baseCapacity: 1, overflowBehavior: 'QUEUE' });
-    await cb.send(new CreateProjectCommand(projectInput('queue-a', ['sleep 2'], fleet.arn)));
+    await cb.send(new CreateProjectCommand(projectInput('queue-a', ['sleep 45.5'], fleet.arn)));
     await cb.send(new CreateProjectCommand(projectInput('queue-b', ['echo second'], fleet.arn)));
     const first = (await cb.send(new StartBuildCommand({ projectName: 'queue-a' }))).build!;
     expect(first.environment!.fleet).toEqual({ fleetArn: fleet.arn });
@@ -382,9 +384,10 @@ describe('capacity', () => {
     expect(queued.buildStatus).toBe('IN_PROGRESS');
     expect((await getBuild(first.id!)).buildComplete).toBe(false);
 
+    await cb.send(new StopBuildCommand({ id: first.id }));
     const firstDone = await waitFor(first.id!);
     const secondDone = await waitFor(second.id!);
-    expect(firstDone.buildStatus).toBe('SUCCEEDED');
+    expect(firstDone.buildStatus).toBe('STOPPED');
     expect(secondDone.buildStatus).toBe('SUCCEEDED');
     expect(secondDone.environment!.fleet).toEqual({ fleetArn: fleet.arn });
     // The second left the queue only once the first had let go of the fleet's slot.
@@ -394,15 +397,16 @@ describe('capacity', () => {
 
   it('ON_DEMAND: with one slot both builds run at once, the second on on-demand capacity', async () => {
     const fleet = await create('on-demand', { baseCapacity: 1, overflowBehavior: 'ON_DEMAND' });
-    await cb.send(new CreateProjectCommand(projectInput('on-demand-p', ['sleep 2'], fleet.arn)));
+    await cb.send(new CreateProjectCommand(projectInput('on-demand-p', ['sleep 45.75'], fleet.arn)));
     const first = (await cb.send(new StartBuildCommand({ projectName: 'on-demand-p' }))).build!;
     await waitFor(first.id!, inBuildPhase);
     const second = (await cb.send(new StartBuildCommand({ projectName: 'on-demand-p' }))).build!;
     await waitFor(second.id!, inBuildPhase);
     // Both run at the same time.
     expect((await getBuild(first.id!)).currentPhase).toBe('BUILD');
+    for (const id of [first.id, second.id]) await cb.send(new StopBuildCommand({ id }));
     const [a, b] = [await waitFor(first.id!), await waitFor(second.id!)];
-    expect([a.buildStatus, b.buildStatus]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect([a.buildStatus, b.buildStatus]).toEqual(['STOPPED', 'STOPPED']);
     // The first holds the fleet's slot; the second overflowed.
     expect(await logText(a)).toContain(`Running on reserved capacity fleet ${fleet.arn}`);
     expect(await logText(b)).toContain(`Running on on-demand capacity: fleet ${fleet.arn} has no free capacity`);
@@ -427,22 +431,22 @@ describe('capacity', () => {
 
   it('deleting a fleet lets the builds waiting for it run on demand', async () => {
     const fleet = await create('vanishing', { baseCapacity: 1 });
-    await cb.send(new CreateProjectCommand(projectInput('vanishing-p', ['sleep 3'])));
+    await cb.send(new CreateProjectCommand(projectInput('vanishing-p', ['sleep 46.25'])));
     const first = (await cb.send(new StartBuildCommand({ projectName: 'vanishing-p', fleetOverride: { fleetArn: fleet.arn } }))).build!;
     await waitFor(first.id!, inBuildPhase);
-    const second = (await cb.send(new StartBuildCommand({ projectName: 'vanishing-p', fleetOverride: { fleetArn: fleet.arn } }))).build!;
+    const second = (await cb.send(new StartBuildCommand({ projectName: 'vanishing-p', fleetOverride: { fleetArn: fleet.arn }, buildspecOverride: 'version: 0.2\nphases:\n  build:\n    commands: ["echo second"]\n' }))).build!;
     await new Promise((r) => setTimeout(r, 300));
     expect((await getBuild(second.id!)).currentPhase).toBe('QUEUED');
     await cb.send(new DeleteFleetCommand({ arn: fleet.arn }));
-    await waitFor(second.id!, inBuildPhase);
-    expect((await getBuild(first.id!)).buildComplete).toBe(false);
     expect((await waitFor(second.id!)).buildStatus).toBe('SUCCEEDED');
-    expect((await waitFor(first.id!)).buildStatus).toBe('SUCCEEDED');
+    expect((await getBuild(first.id!)).buildComplete).toBe(false);
+    await cb.send(new StopBuildCommand({ id: first.id }));
+    expect((await waitFor(first.id!)).buildStatus).toBe('STOPPED');
   });
 
   it('UpdateFleet raising baseCapacity lets a waiting build (started with fleetOverride) run at once', async () => {
     const fleet = await create('raise', { baseCapacity: 1 });
-    await cb.send(new CreateProjectCommand(projectInput('raise-p', ['sleep 4'], fleet.arn)));
+    await cb.send(new CreateProjectCommand(projectInput('raise-p', ['sleep 46.5'], fleet.arn)));
     await cb.send(new CreateProjectCommand(projectInput('raise-override', ['echo override'])));
     const first = (await cb.send(new StartBuildCommand({ projectName: 'raise-p' }))).build!;
     await waitFor(first.id!, inBuildPhase);
@@ -456,6 +460,7 @@ describe('capacity', () => {
     expect(done.buildStatus).toBe('SUCCEEDED');
     // It ran while the first still held the other slot.
     expect((await getBuild(first.id!)).buildComplete).toBe(false);
-    expect((await waitFor(first.id!)).buildStatus).toBe('SUCCEEDED');
+    await cb.send(new StopBuildCommand({ id: first.id }));
+    expect((await waitFor(first.id!)).buildStatus).toBe('STOPPED');
   });
 });

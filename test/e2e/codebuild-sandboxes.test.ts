@@ -166,7 +166,7 @@ describe('CodeBuild sandboxes', () => {
     // The log has every command, its output with the secret masked, and its standard error.
     const logs = new CloudWatchLogsClient(server.clientConfig);
     let lines: string[] = [];
-    for (let i = 0; i < 50 && !lines.some((l) => l.includes('exit status 3')); i++) {
+    for (let i = 0; i < 500 && !lines.some((l) => l.includes('exit status 3')); i++) {
       lines = await logLines(logs, session.logs!.groupName!, session.logs!.streamName!);
       await new Promise((r) => setTimeout(r, 40));
     }
@@ -194,7 +194,7 @@ describe('CodeBuild sandboxes', () => {
     const sleeper = (await cb.send(new StartCommandExecutionCommand({ sandboxId: started.id!, command: 'sleep 41.375 & sleep 41.625' }))).commandExecution!;
     await waitForCommand(cb, started.id!, sleeper.id!, (e) => e.status === 'IN_PROGRESS');
     const behind = (await cb.send(new StartCommandExecutionCommand({ sandboxId: started.id!, command: 'echo never' }))).commandExecution!;
-    for (let i = 0; i < 50 && processes('sleep 41.625') === ''; i++) await new Promise((r) => setTimeout(r, 40));
+    for (let i = 0; i < 500 && processes('sleep 41.625') === ''; i++) await new Promise((r) => setTimeout(r, 40));
     expect(processes('sleep 41.625')).not.toBe('');
     const stopped = (await cb.send(new StopSandboxCommand({ id: started.id! }))).sandbox!;
     expect(['STOPPING', 'STOPPED']).toContain(stopped.status);
@@ -373,7 +373,7 @@ describe('POST /_drydock/reset', () => {
       await waitForSandbox(client, sandbox.id!, isRunning);
       const sleeper = (await client.send(new StartCommandExecutionCommand({ sandboxId: sandbox.id!, command: 'sleep 44.625' }))).commandExecution!;
       await waitForCommand(client, sandbox.id!, sleeper.id!, (e) => e.status === 'IN_PROGRESS');
-      for (let i = 0; i < 50 && processes('sleep 44.625') === ''; i++) await new Promise((r) => setTimeout(r, 40));
+      for (let i = 0; i < 500 && processes('sleep 44.625') === ''; i++) await new Promise((r) => setTimeout(r, 40));
       expect(processes('sleep 44.625')).not.toBe('');
       const res = await fetch(`${resettable.url}/_drydock/reset`, { method: 'POST' });
       expect(res.status).toBe(200);
