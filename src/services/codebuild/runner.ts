@@ -124,9 +124,9 @@ export class BuildRunner {
 
   /** Asks a queued or running build to stop; resolves once it completed (or after a short wait). */
   async stopBuild(scope: Scope, id: string): Promise<void> {
-    const active = this.active.get(key(scope, id));
+    const active = this.active.get(runKey(scope, id));
     if (!active) {
-      this.earlyStops.add(key(scope, id));
+      this.earlyStops.add(runKey(scope, id));
       return;
     }
     this.end(active, 'STOPPED');
@@ -195,18 +195,9 @@ export class BuildRunner {
       await this.abandon(scope, build, 'FAILED', 'BUILD_INTERRUPTED', 'Drydock restarted while the build was running');
       return;
     }
-    let finished!: () => void;
-    const active: Active = {
-      scope,
-      id: payload.id,
-      projectName: project.name!,
-      slot: false,
-      ...(project.environment?.fleet?.fleetArn !== undefined ? { fleetArn: project.environment.fleet.fleetArn } : {}),
-      fleetSlot: false,
-      done: new Promise((r) => (finished = r)),
-    };
+    const { active, finished } = newActive(scope, payload.id, project);
     this.track(active);
-    if (this.earlyStops.delete(key(scope, payload.id))) active.endReason = 'STOPPED';
+    if (this.earlyStops.delete(runKey(scope, payload.id))) active.endReason = 'STOPPED';
     try {
       await new Lifecycle(this.c, this.builds, scope, build, project, active, this).run();
     } catch (err) {
@@ -223,14 +214,14 @@ export class BuildRunner {
 
   /** Counts a build or sandbox as active: StopBuild/StopSandbox, timeouts, reset and shutdown reach it. */
   track(active: Active): void {
-    this.active.set(key(active.scope, active.id), active);
+    this.active.set(runKey(active.scope, active.id), active);
     this.ticker ??= setInterval(() => this.tick(), TICK_MS);
   }
 
   /** The run has ended: its slots go back to the queue. */
   untrack(active: Active): void {
     this.release(active);
-    this.active.delete(key(active.scope, active.id));
+    this.active.delete(runKey(active.scope, active.id));
     if (this.active.size === 0 && this.ticker) {
       clearInterval(this.ticker);
       this.ticker = undefined;
@@ -239,7 +230,7 @@ export class BuildRunner {
 
   /** The active build or sandbox under this key (`sandbox:<id>` for sandboxes), if this process runs it. */
   activeRun(scope: Scope, id: string): Active | undefined {
-    return this.active.get(key(scope, id));
+    return this.active.get(runKey(scope, id));
   }
 
   get shuttingDown(): boolean {
@@ -374,9 +365,25 @@ export class BuildRunner {
   }
 }
 
-const key = (scope: Scope, id: string) => `${scope.account}/${scope.region}/${id}`;
+/** A run's key among everything a Drydock process runs: ids are unique per account and region only. */
+export const runKey = (scope: Scope, id: string) => `${scope.account}/${scope.region}/${id}`;
+
+/** A run (build or sandbox) not yet holding any slot, on its project's fleet if it has one; `finished` settles its `done`. */
+export function newActive(scope: Scope, id: string, project: Project): { active: Active; finished: () => void } {
+  let finished!: () => void;
+  const active: Active = {
+    scope,
+    id,
+    projectName: project.name!,
+    slot: false,
+    ...(project.environment?.fleet?.fleetArn !== undefined ? { fleetArn: project.environment.fleet.fleetArn } : {}),
+    fleetSlot: false,
+    done: new Promise((r) => (finished = r)),
+  };
+  return { active, finished };
+}
 /** Projects are per account and region: so are their running-build counts. */
-const projectKey = (active: Active) => key(active.scope, active.projectName);
+const projectKey = (active: Active) => runKey(active.scope, active.projectName);
 
 /** Ends a build's or sandbox session's phase with `status`, as AWS reports it. */
 export function finishPhase(phase: Pick<BuildPhase, 'startTime' | 'endTime' | 'durationInSeconds' | 'phaseStatus' | 'contexts'> & { phaseType?: string }, now: Date, status: StatusType, contexts?: PhaseContext[]): void {

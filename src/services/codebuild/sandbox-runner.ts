@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import type { CommandExecution, PhaseContext, Project, Sandbox, SandboxSession, SandboxSessionPhase, StatusType } from '@aws-sdk/client-codebuild';
 import type { RoleSession } from '../sts/index.js';
 import { BuildPhaseError, type BuildRun, type CodeBuildContext, type Scope } from './common.js';
-import { type Active, type BuildRunner, type EndReason, STOP_WAIT_MS, ShuttingDown, finishPhase } from './runner.js';
+import { type Active, type BuildRunner, type EndReason, STOP_WAIT_MS, ShuttingDown, finishPhase, newActive, runKey } from './runner.js';
 import { SandboxStore, commandOf, sandboxOf, sandboxProjectOf } from './sandbox-store.js';
 import { BuildLog, logTargets } from './build-logs.js';
 import { containerLine } from './phases.js';
@@ -106,16 +106,7 @@ export class SandboxRunner {
       await this.abandon(scope, sandbox, 'FAILED', 'BUILD_INTERRUPTED', 'Drydock restarted while the sandbox was running');
       return;
     }
-    let finished!: () => void;
-    const active: Active = {
-      scope,
-      id: activeKey(payload.id),
-      projectName: project.name!,
-      slot: false,
-      ...(project.environment?.fleet?.fleetArn !== undefined ? { fleetArn: project.environment.fleet.fleetArn } : {}),
-      fleetSlot: false,
-      done: new Promise((r) => (finished = r)),
-    };
+    const { active, finished } = newActive(scope, activeKey(payload.id), project);
     // StopSandbox before this job started: it ends without running.
     if (sandbox.status === 'STOPPING') active.endReason = 'STOPPED';
     const lifecycle = new SandboxLifecycle(this.c, this.store, this.builds, scope, sandbox, project, active);
@@ -158,8 +149,6 @@ export class SandboxRunner {
     });
   }
 }
-
-const runKey = (scope: Scope, id: string) => `${scope.account}/${scope.region}/${id}`;
 
 function setStatus(sandbox: Sandbox, status: string): void {
   sandbox.status = status;
