@@ -17,8 +17,7 @@ import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
 import { CodeCommitClient, CreateRepositoryCommand, CreateCommitCommand } from '@aws-sdk/client-codecommit';
 import { S3Client, CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { startTestServer, failure, type TestServer } from '../helpers.js';
-
-const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+import { CODEBUILD_TRUST } from './codebuild-helpers.js';
 
 let server: TestServer;
 let cb: CodeBuildClient;
@@ -31,7 +30,7 @@ function spec(commands: string[], batch: string[] = []): string {
 
 async function setup(s: TestServer): Promise<void> {
   const iam = new IAMClient(s.clientConfig);
-  roleArn = (await iam.send(new CreateRoleCommand({ RoleName: `codebuild-batches-${Math.random().toString(36).slice(2, 8)}`, AssumeRolePolicyDocument: trust }))).Role!.Arn!;
+  roleArn = (await iam.send(new CreateRoleCommand({ RoleName: `codebuild-batches-${Math.random().toString(36).slice(2, 8)}`, AssumeRolePolicyDocument: CODEBUILD_TRUST }))).Role!.Arn!;
   cb = new CodeBuildClient(s.clientConfig);
 }
 

@@ -14,9 +14,7 @@ import {
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
 import { startTestServer, type TestServer } from '../helpers.js';
-import { fetchBuild as get, waitForBuild as waitFor } from './codebuild-helpers.js';
-
-const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+import { fetchBuild as get, waitForBuild as waitFor, CODEBUILD_TRUST } from './codebuild-helpers.js';
 
 function spec(commands: string[], postBuild: string[] = []): string {
   const lines = ['version: 0.2', 'phases:', '  build:', '    commands:', ...commands.map((c) => `      - ${JSON.stringify(c)}`)];
@@ -26,7 +24,7 @@ function spec(commands: string[], postBuild: string[] = []): string {
 
 async function setup(server: TestServer): Promise<{ cb: CodeBuildClient; roleArn: string }> {
   const iam = new IAMClient(server.clientConfig);
-  const roleArn = (await iam.send(new CreateRoleCommand({ RoleName: 'codebuild-lifecycle', AssumeRolePolicyDocument: trust }))).Role!.Arn!;
+  const roleArn = (await iam.send(new CreateRoleCommand({ RoleName: 'codebuild-lifecycle', AssumeRolePolicyDocument: CODEBUILD_TRUST }))).Role!.Arn!;
   return { cb: new CodeBuildClient(server.clientConfig), roleArn };
 }
 

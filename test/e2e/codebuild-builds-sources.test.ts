@@ -14,9 +14,7 @@ import { IAMClient, CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/cli
 import { S3Client, CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SSMClient, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { startTestServer, failure, type TestServer } from '../helpers.js';
-import { fetchBuild, waitForBuild } from './codebuild-helpers.js';
-
-const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+import { fetchBuild, waitForBuild, CODEBUILD_TRUST } from './codebuild-helpers.js';
 const ENVIRONMENT = { type: 'LINUX_CONTAINER' as const, image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' as const };
 
 let server: TestServer;
@@ -40,7 +38,7 @@ describe('sources, artifacts, reports and secrets', () => {
   beforeAll(async () => {
     server = await startTestServer();
     cb = new CodeBuildClient(server.clientConfig);
-    roleArn = (await new IAMClient(server.clientConfig).send(new CreateRoleCommand({ RoleName: 'codebuild-sources', AssumeRolePolicyDocument: trust }))).Role!.Arn!;
+    roleArn = (await new IAMClient(server.clientConfig).send(new CreateRoleCommand({ RoleName: 'codebuild-sources', AssumeRolePolicyDocument: CODEBUILD_TRUST }))).Role!.Arn!;
   });
 
   afterAll(async () => {
@@ -226,7 +224,7 @@ describe('Drydock-wide limits', () => {
       delete process.env.DRYDOCK_CODEBUILD_MAX_QUEUED_BUILDS;
     }
     cb = new CodeBuildClient(server.clientConfig);
-    roleArn = (await new IAMClient(server.clientConfig).send(new CreateRoleCommand({ RoleName: 'codebuild-limits', AssumeRolePolicyDocument: trust }))).Role!.Arn!;
+    roleArn = (await new IAMClient(server.clientConfig).send(new CreateRoleCommand({ RoleName: 'codebuild-limits', AssumeRolePolicyDocument: CODEBUILD_TRUST }))).Role!.Arn!;
   });
 
   afterAll(async () => {

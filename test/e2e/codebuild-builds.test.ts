@@ -16,7 +16,7 @@ import { gunzipSync } from 'node:zlib';
 import { execFile, execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { startTestServer, failure, type TestServer } from '../helpers.js';
-import { waitForBuild } from './codebuild-helpers.js';
+import { waitForBuild, CODEBUILD_TRUST } from './codebuild-helpers.js';
 import type { AwsEvent } from '../../src/core/events.js';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import { loadModel } from '../../src/protocol/model.js';
@@ -29,8 +29,6 @@ let roleArn: string;
 const events: AwsEvent[] = [];
 const ACCOUNT = '000000000000';
 const REGION = 'us-east-1';
-
-const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
 
 function buildspec(phases: Record<string, string[]>, extra = ''): string {
   const lines = ['version: 0.2', extra, 'phases:'].filter(Boolean);
@@ -66,7 +64,7 @@ beforeAll(async () => {
   cb = new CodeBuildClient(server.clientConfig);
   logs = new CloudWatchLogsClient(server.clientConfig);
   const iam = new IAMClient(server.clientConfig);
-  roleArn = (await iam.send(new CreateRoleCommand({ RoleName: 'codebuild-builds', Path: '/service-role/', AssumeRolePolicyDocument: trust }))).Role!.Arn!;
+  roleArn = (await iam.send(new CreateRoleCommand({ RoleName: 'codebuild-builds', Path: '/service-role/', AssumeRolePolicyDocument: CODEBUILD_TRUST }))).Role!.Arn!;
   server.runtime.events.subscribe((event) => {
     if (event.source === 'aws.codebuild') events.push(event);
   });

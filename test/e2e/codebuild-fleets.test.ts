@@ -15,16 +15,13 @@ import {
 import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { startTestServer, failure, type TestServer } from '../helpers.js';
-import { fetchBuild, waitForBuild } from './codebuild-helpers.js';
+import { fetchBuild, waitForBuild, CODEBUILD_TRUST } from './codebuild-helpers.js';
 
 let server: TestServer;
 let cb: CodeBuildClient;
 let roleArn: string;
 const ACCOUNT = '000000000000';
 const REGION = 'us-east-1';
-
-const trust = (service: string) =>
-  JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] });
 
 function fleetInput(name: string, extra: Partial<CreateFleetCommandInput> = {}): CreateFleetCommandInput {
   return { name, baseCapacity: 1, environmentType: 'LINUX_CONTAINER', computeType: 'BUILD_GENERAL1_SMALL', ...extra };
@@ -83,7 +80,7 @@ beforeAll(async () => {
   server = await startTestServer();
   cb = new CodeBuildClient(server.clientConfig);
   const iam = new IAMClient(server.clientConfig);
-  roleArn = (await iam.send(new CreateRoleCommand({ RoleName: 'codebuild-fleets', AssumeRolePolicyDocument: trust('codebuild.amazonaws.com') }))).Role!.Arn!;
+  roleArn = (await iam.send(new CreateRoleCommand({ RoleName: 'codebuild-fleets', AssumeRolePolicyDocument: CODEBUILD_TRUST }))).Role!.Arn!;
 });
 
 afterAll(async () => {

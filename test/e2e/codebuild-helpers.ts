@@ -3,6 +3,13 @@ import {
   BatchGetBuildsCommand, BatchGetCommandExecutionsCommand, BatchGetSandboxesCommand, type Build, type CodeBuildClient, type CommandExecution, type Sandbox,
 } from '@aws-sdk/client-codebuild';
 
+/** A role trust policy that lets `service` assume the role. */
+export const trustPolicy = (service: string): string =>
+  JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] });
+
+/** The trust policy of a CodeBuild service role. */
+export const CODEBUILD_TRUST = trustPolicy('codebuild.amazonaws.com');
+
 export async function fetchBuild(cb: CodeBuildClient, id: string): Promise<Build> {
   return (await cb.send(new BatchGetBuildsCommand({ ids: [id] }))).builds![0];
 }

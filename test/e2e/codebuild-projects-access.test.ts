@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-codebuild';
 import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
 import { startTestServer, failure, type TestServer } from '../helpers.js';
+import { CODEBUILD_TRUST } from './codebuild-helpers.js';
 
 let server: TestServer;
 let cb: CodeBuildClient;
@@ -31,8 +32,7 @@ const listCredentials = async () => (await cb.send(new ListSourceCredentialsComm
 beforeAll(async () => {
   server = await startTestServer();
   cb = new CodeBuildClient(server.clientConfig);
-  const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
-  roleArn = (await new IAMClient(server.clientConfig).send(new CreateRoleCommand({ RoleName: 'cb', AssumeRolePolicyDocument: trust }))).Role!.Arn!;
+  roleArn = (await new IAMClient(server.clientConfig).send(new CreateRoleCommand({ RoleName: 'cb', AssumeRolePolicyDocument: CODEBUILD_TRUST }))).Role!.Arn!;
 });
 
 afterAll(async () => {

@@ -16,6 +16,7 @@ import {
 import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
 import { S3Client, CreateBucketCommand, PutObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { startTestServer, failure, type TestServer } from '../helpers.js';
+import { CODEBUILD_TRUST, trustPolicy } from './codebuild-helpers.js';
 import { ProjectStore } from '../../src/services/codebuild/project-store.js';
 import { signedRequest } from './raw-request.js';
 
@@ -26,9 +27,6 @@ let roleArn: string;
 let ec2RoleArn: string;
 const ACCOUNT = '000000000000';
 const REGION = 'us-east-1';
-
-const trust = (service: string) =>
-  JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] });
 
 /** The smallest valid project: a NO_SOURCE build with an inline buildspec. */
 function minimal(name: string, extra: Partial<CreateProjectCommandInput> = {}): CreateProjectCommandInput {
@@ -59,8 +57,8 @@ beforeAll(async () => {
   cb = new CodeBuildClient(server.clientConfig);
   s3 = new S3Client(server.clientConfig);
   const iam = new IAMClient(server.clientConfig);
-  roleArn = (await iam.send(new CreateRoleCommand({ RoleName: 'codebuild-service', Path: '/service-role/', AssumeRolePolicyDocument: trust('codebuild.amazonaws.com') }))).Role!.Arn!;
-  ec2RoleArn = (await iam.send(new CreateRoleCommand({ RoleName: 'ec2-only', AssumeRolePolicyDocument: trust('ec2.amazonaws.com') }))).Role!.Arn!;
+  roleArn = (await iam.send(new CreateRoleCommand({ RoleName: 'codebuild-service', Path: '/service-role/', AssumeRolePolicyDocument: CODEBUILD_TRUST }))).Role!.Arn!;
+  ec2RoleArn = (await iam.send(new CreateRoleCommand({ RoleName: 'ec2-only', AssumeRolePolicyDocument: trustPolicy('ec2.amazonaws.com') }))).Role!.Arn!;
 });
 
 afterAll(async () => {
@@ -516,7 +514,7 @@ describe('durability', () => {
     try {
       let other = await startTestServer({ dataDir });
       const iam = new IAMClient(other.clientConfig);
-      const role = (await iam.send(new CreateRoleCommand({ RoleName: 'cb', AssumeRolePolicyDocument: trust('codebuild.amazonaws.com') }))).Role!.Arn!;
+      const role = (await iam.send(new CreateRoleCommand({ RoleName: 'cb', AssumeRolePolicyDocument: CODEBUILD_TRUST }))).Role!.Arn!;
       const { project } = await new CodeBuildClient(other.clientConfig).send(new CreateProjectCommand({ ...minimal('survivor'), serviceRole: role, tags: [{ key: 'k', value: 'v' }] }));
       await other.stop();
       other = await startTestServer({ dataDir });

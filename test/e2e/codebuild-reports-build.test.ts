@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-codebuild';
 import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
 import { startTestServer, type TestServer } from '../helpers.js';
+import { CODEBUILD_TRUST } from './codebuild-helpers.js';
 
 const BUILDSPEC = `version: 0.2
 phases:
@@ -38,7 +39,7 @@ describe('CodeBuild reports from a build', () => {
     cb = new CodeBuildClient(server.clientConfig);
     const role = await new IAMClient(server.clientConfig).send(new CreateRoleCommand({
       RoleName: 'codebuild-reports',
-      AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
+      AssumeRolePolicyDocument: CODEBUILD_TRUST,
     }));
     await cb.send(new CreateProjectCommand({
       name: 'checkout', source: { type: 'NO_SOURCE', buildspec: BUILDSPEC }, artifacts: { type: 'NO_ARTIFACTS' }, serviceRole: role.Role!.Arn!,

@@ -10,6 +10,7 @@ import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloud
 import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
 import { execFileSync } from 'node:child_process';
 import { startTestServer, type TestServer } from '../helpers.js';
+import { CODEBUILD_TRUST } from './codebuild-helpers.js';
 
 const isRoot = process.getuid?.() === 0;
 const hasNobody = (() => {
@@ -24,8 +25,6 @@ let server: TestServer;
 let cb: CodeBuildClient;
 let logs: CloudWatchLogsClient;
 let roleArn: string;
-
-const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
 
 async function runBuild(name: string, spec: string): Promise<{ build: Build; lines: string[] }> {
   await cb.send(new CreateProjectCommand({
@@ -56,7 +55,7 @@ describe.skipIf(!isRoot || !hasNobody)('CodeBuild buildspec run-as (needs root a
     cb = new CodeBuildClient(server.clientConfig);
     logs = new CloudWatchLogsClient(server.clientConfig);
     const iam = new IAMClient(server.clientConfig);
-    roleArn = (await iam.send(new CreateRoleCommand({ RoleName: 'codebuild-run-as', AssumeRolePolicyDocument: trust }))).Role!.Arn!;
+    roleArn = (await iam.send(new CreateRoleCommand({ RoleName: 'codebuild-run-as', AssumeRolePolicyDocument: CODEBUILD_TRUST }))).Role!.Arn!;
   }, 30_000);
 
   afterAll(async () => {

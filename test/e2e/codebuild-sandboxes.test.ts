@@ -22,19 +22,18 @@ import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloud
 import { CodeCommitClient, CreateRepositoryCommand, CreateCommitCommand } from '@aws-sdk/client-codecommit';
 import { SecretsManagerClient, CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { startTestServer, failure, type TestServer } from '../helpers.js';
-import { fetchBuild, fetchSandbox, waitForBuild, waitForCommand, waitForSandbox } from './codebuild-helpers.js';
+import { fetchBuild, fetchSandbox, waitForBuild, waitForCommand, waitForSandbox, CODEBUILD_TRUST } from './codebuild-helpers.js';
 
 const ACCOUNT = '000000000000';
 const REGION = 'us-east-1';
 const ENVIRONMENT = { type: 'LINUX_CONTAINER' as const, image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' as const };
-const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
 
 let server: TestServer;
 let cb: CodeBuildClient;
 let roleArn: string;
 
 async function setup(s: TestServer): Promise<{ cb: CodeBuildClient; roleArn: string }> {
-  const role = await new IAMClient(s.clientConfig).send(new CreateRoleCommand({ RoleName: 'codebuild-sandboxes', AssumeRolePolicyDocument: trust }));
+  const role = await new IAMClient(s.clientConfig).send(new CreateRoleCommand({ RoleName: 'codebuild-sandboxes', AssumeRolePolicyDocument: CODEBUILD_TRUST }));
   return { cb: new CodeBuildClient(s.clientConfig), roleArn: role.Role!.Arn! };
 }
 

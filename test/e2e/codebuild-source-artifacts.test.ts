@@ -14,9 +14,7 @@ import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloud
 import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
 import { S3Client, CreateBucketCommand, GetObjectCommand, PutObjectCommand, ListObjectsV2Command, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
 import { startTestServer, type TestServer } from '../helpers.js';
-import { waitForBuild } from './codebuild-helpers.js';
-
-const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+import { waitForBuild, CODEBUILD_TRUST } from './codebuild-helpers.js';
 const ENVIRONMENT = { type: 'LINUX_CONTAINER' as const, image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' as const };
 
 let server: TestServer;
@@ -49,7 +47,7 @@ beforeAll(async () => {
   server = await startTestServer();
   cb = new CodeBuildClient(server.clientConfig);
   s3 = new S3Client(server.clientConfig);
-  roleArn = (await new IAMClient(server.clientConfig).send(new CreateRoleCommand({ RoleName: 'codebuild-src', AssumeRolePolicyDocument: trust }))).Role!.Arn!;
+  roleArn = (await new IAMClient(server.clientConfig).send(new CreateRoleCommand({ RoleName: 'codebuild-src', AssumeRolePolicyDocument: CODEBUILD_TRUST }))).Role!.Arn!;
   for (const bucket of ['inputs', 'outputs', 'caches']) await s3.send(new CreateBucketCommand({ Bucket: bucket }));
 });
 

@@ -11,6 +11,7 @@ import { CodeCommitClient, CreateRepositoryCommand, ListRepositoriesCommand, Put
 import { CodeBuildClient, CreateProjectCommand, StartBuildCommand, BatchGetBuildsCommand, ListBuildsCommand } from '@aws-sdk/client-codebuild';
 import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
 import { startTestServer, type TestServer } from '../helpers.js';
+import { CODEBUILD_TRUST } from './codebuild-helpers.js';
 
 let server: TestServer;
 let cc: CodeCommitClient;
@@ -40,9 +41,7 @@ describe('POST /_drydock/reset', () => {
     await cc.send(new CreateRepositoryCommand({ repositoryName: 'doomed' }));
     await cc.send(new PutFileCommand({ repositoryName: 'doomed', branchName: 'main', filePath: 'a.txt', fileContent: Buffer.from('a') }));
     expect(gitDirs()).toHaveLength(1);
-
-    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
-    const role = (await iam.send(new CreateRoleCommand({ RoleName: 'reset-build', AssumeRolePolicyDocument: trust }))).Role!.Arn!;
+    const role = (await iam.send(new CreateRoleCommand({ RoleName: 'reset-build', AssumeRolePolicyDocument: CODEBUILD_TRUST }))).Role!.Arn!;
     const marker = 'sleep 47.123';
     await cb.send(new CreateProjectCommand({
       name: 'long', serviceRole: role, artifacts: { type: 'NO_ARTIFACTS' },
