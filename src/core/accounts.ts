@@ -21,17 +21,33 @@ export interface Principal {
   arn: string;
   /** Unique id as GetCallerIdentity reports it (AIDA… for users, AROA…:session for roles). */
   userId: string;
-  kind: 'root' | 'user' | 'assumed-role';
+  kind: 'root' | 'user' | 'assumed-role' | 'service';
   accessKeyId: string;
   /** IAM user name, for user principals. */
   userName?: string;
   /** Role name and session, for assumed-role principals. */
   roleName?: string;
   sessionName?: string;
+  /** The service principal (`codebuild.amazonaws.com`), for a service acting on its own behalf. */
+  servicePrincipal?: string;
+}
+
+/** Resources are scoped by account, and by region wherever AWS scopes them. */
+export interface Scope {
+  account: string;
+  region: string;
 }
 
 export function rootPrincipal(account: string, accessKeyId: string): Principal {
   return { account, arn: `arn:aws:iam::${account}:root`, userId: account, kind: 'root', accessKeyId };
+}
+
+/**
+ * A service acting on its own behalf in an account (CodeBuild assuming a project's service role,
+ * EventBridge delivering to a target): what in-process calls without a role run as.
+ */
+export function servicePrincipal(account: string, service: string): Principal {
+  return { account, arn: service, userId: service, kind: 'service', accessKeyId: '', servicePrincipal: service };
 }
 
 const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/;

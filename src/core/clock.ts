@@ -1,12 +1,40 @@
 /**
- * The clock every service reads. Time can run faster than the wall clock (DRYDOCK_TIME_SCALE=60
- * makes a 10-minute canary wait take 10 seconds) and can be warped forward by the internal API so
- * tests of timeouts and expiries are deterministic.
+ * The clock every service reads, and the only way anything in Drydock waits.
+ *
+ * Time can run faster than the wall clock (DRYDOCK_TIME_SCALE=60 makes a 10-minute canary wait
+ * take 10 seconds) and can be warped forward by the internal API, so tests of timeouts and expiries
+ * are deterministic. Waiting is done with timers on this clock (`at`, `after`, `sleep`), never with
+ * a bare `setTimeout`: the clock keeps its timers in due order and arms one real timer for the
+ * earliest, so `advance()` fires every timer it jumps over at once, and a scaled clock fires them
+ * after the scaled real delay.
  */
+export interface ClockTimer {
+  /** Drydock time (epoch ms) at which the timer fires. */
+  readonly due: number;
+  /** Stops the timer; harmless after it fired. */
+  cancel(): void;
+}
+
+interface PendingTimer extends ClockTimer {
+  fire: () => void;
+  seq: number;
+  cancelled: boolean;
+}
+
+/** setTimeout's largest delay; longer waits re-arm when it expires. */
+const MAX_REAL_DELAY = 2 ** 31 - 1;
+
 export class Clock {
   private readonly startReal = Date.now();
   private readonly startVirtual: number;
   private offsetMs = 0;
+  /** Pending timers in firing order (due, then creation). */
+  private timers: PendingTimer[] = [];
+  private seq = 0;
+  private armed?: NodeJS.Timeout;
+  private armedFor = Infinity;
+  /** Where an exception thrown by a timer's callback goes (the server logs it); it never stops other timers. */
+  onTimerError: (err: unknown) => void = () => {};
 
   constructor(readonly scale = 1, start = Date.now()) {
     if (!(scale > 0)) throw new Error(`time scale must be positive, got ${scale}`);
@@ -22,10 +50,11 @@ export class Clock {
     return new Date(this.now());
   }
 
-  /** Moves Drydock's time forward (never backward: AWS state machines assume monotonic time). */
+  /** Moves Drydock's time forward (never backward: AWS state machines assume monotonic time) and fires every timer now due. */
   advance(ms: number): void {
-    if (ms < 0) throw new Error('the clock only moves forward');
+    if (!(ms >= 0)) throw new Error('the clock only moves forward');
     this.offsetMs += ms;
+    this.rearm(true);
   }
 
   /** Real milliseconds to wait for `virtualMs` of Drydock time to pass. */
@@ -33,7 +62,108 @@ export class Clock {
     return Math.max(0, virtualMs / this.scale);
   }
 
-  sleep(virtualMs: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, this.realDelay(virtualMs)).unref());
+  /** Calls `fire` once Drydock's time reaches `due` (epoch ms): after the scaled real delay, or at once when the clock is advanced past it. */
+  at(due: number, fire: () => void): ClockTimer {
+    const timer: PendingTimer = {
+      due,
+      fire,
+      seq: this.seq++,
+      cancelled: false,
+      cancel: () => {
+        if (timer.cancelled) return;
+        timer.cancelled = true;
+        const index = this.timers.indexOf(timer);
+        if (index >= 0) this.timers.splice(index, 1);
+        if (index === 0) this.rearm(false);
+      },
+    };
+    // Binary search for the insertion point keeps the list ordered in O(log n) comparisons.
+    let lo = 0;
+    let hi = this.timers.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.timers[mid].due <= due) lo = mid + 1;
+      else hi = mid;
+    }
+    this.timers.splice(lo, 0, timer);
+    if (lo === 0) this.rearm(false);
+    return timer;
+  }
+
+  /** `at(now + ms)`. */
+  after(ms: number, fire: () => void): ClockTimer {
+    return this.at(this.now() + Math.max(0, ms), fire);
+  }
+
+  /** Resolves after `ms` of Drydock time; rejects with the signal's reason when it is aborted first. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return this.sleepUntil(this.now() + Math.max(0, ms), signal);
+  }
+
+  /** Resolves once Drydock's time reaches `due`; rejects with the signal's reason when it is aborted first. */
+  sleepUntil(due: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        timer.cancel();
+        reject(signal!.reason);
+      };
+      const timer = this.at(due, () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Timers still waiting (for tests and shutdown diagnostics). */
+  pendingTimers(): number {
+    return this.timers.length;
+  }
+
+  /** Fires what is due, then arms one real timer for the earliest pending one. */
+  private rearm(fireDue: boolean): void {
+    if (fireDue || (this.timers.length > 0 && this.timers[0].due <= this.now())) this.fireDue();
+    const next = this.timers[0];
+    if (!next) {
+      this.disarm();
+      return;
+    }
+    if (this.armed && this.armedFor === next.due) return;
+    this.disarm();
+    const delay = Math.min(MAX_REAL_DELAY, Math.ceil(this.realDelay(next.due - this.now())));
+    this.armedFor = next.due;
+    this.armed = setTimeout(() => {
+      this.armed = undefined;
+      this.armedFor = Infinity;
+      this.rearm(true);
+    }, delay);
+    // A pending timer never keeps the process alive on its own: shutdown is explicit.
+    this.armed.unref();
+  }
+
+  private disarm(): void {
+    if (this.armed) clearTimeout(this.armed);
+    this.armed = undefined;
+    this.armedFor = Infinity;
+  }
+
+  private fireDue(): void {
+    const now = this.now();
+    let count = 0;
+    while (count < this.timers.length && this.timers[count].due <= now) count++;
+    if (count === 0) return;
+    const due = this.timers.splice(0, count);
+    for (const timer of due) {
+      timer.cancelled = true;
+      // Each callback runs on its own turn so one that throws or blocks cannot starve the others.
+      queueMicrotask(() => {
+        try {
+          timer.fire();
+        } catch (err) {
+          this.onTimerError(err);
+        }
+      });
+    }
   }
 }

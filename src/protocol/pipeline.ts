@@ -13,25 +13,17 @@ import { queryCodec, formParams } from './codecs/query.js';
 import { restXmlCodec } from './codecs/rest-xml.js';
 import { restJsonCodec } from './codecs/rest-json.js';
 import { compileRoutes, type RestRouter } from './codecs/rest.js';
-import type { Operation, ServiceModel } from './model.js';
-import type { CredentialLookup, Handlers, HttpRequest, HttpResponse, RequestContext } from './types.js';
+import type { Operation } from './model.js';
+import type { CredentialLookup, HttpRequest, HttpResponse, RequestContext } from './types.js';
 import { parseSigV4, verifySigV4, unknownAccessKey, sha256Hex, type AuthStyle, type SigV4Auth } from './sigv4.js';
 import { parseSigV2Query, verifySigV2Query, type SigV2QueryAuth } from './sigv2.js';
 import { verifiedBody } from './body.js';
-import { validateInput } from './validate.js';
-import { AwsError, notImplemented } from '../core/errors.js';
+import type { OperationInvoker, BoundService } from './invoke.js';
+import { AwsError } from '../core/errors.js';
 import { DEFAULT_REGION, isRegion, type Principal } from '../core/accounts.js';
 import { requestId as newRequestId } from '../core/ids.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-
-/** A service as the pipeline needs it. */
-export interface BoundService {
-  name: string;
-  model: ServiceModel;
-  handlers: Handlers;
-  validationError: string | false;
-}
 
 interface Prepared extends BoundService {
   codec: Codec;
@@ -42,6 +34,8 @@ interface Prepared extends BoundService {
 
 export interface PipelineOptions {
   services: BoundService[];
+  /** Validate → invoke, shared with in-process calls. */
+  invoker: OperationInvoker;
   credentials: CredentialLookup;
   clock: Clock;
   log: Logger;
@@ -215,9 +209,6 @@ export class Pipeline {
       checkPayloadHash(req);
     }
     const input = service.codec.decode(op, req, labels);
-    if (service.validationError) validateInput(service.model, op.input, input, service.validationError);
-    const handler = service.handlers[op.name];
-    if (!handler) throw notImplemented(service.model.metadata.serviceId, op.name);
     const ctx: RequestContext = {
       requestId,
       service: service.name,
@@ -228,7 +219,7 @@ export class Pipeline {
       endpoint: this.opts.endpoint(),
       http: req,
     };
-    const output = await handler(input, ctx);
+    const output = await this.opts.invoker.run(service, op, input, ctx);
     return service.codec.encode(op, output, requestId);
   }
 

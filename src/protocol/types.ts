@@ -1,14 +1,9 @@
-/** The contracts between the server, the protocol pipeline and the services. */
+/**
+ * What the protocol pipeline hands a handler and expects back. The contracts a service implements
+ * (ServiceDefinition, ServiceInstance, Runtime) live in the services layer: src/services/contracts.ts.
+ */
 import type { Readable } from 'node:stream';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ServiceModel } from './model.js';
 import type { Principal } from '../core/accounts.js';
-import type { Clock } from '../core/clock.js';
-import type { EventBus } from '../core/events.js';
-import type { JobQueue } from '../core/jobs.js';
-import type { Executor } from '../core/executor.js';
-import type { Logger } from '../core/logger.js';
-import type { Store } from '../core/store.js';
 
 /** An HTTP request as the pipeline sees it once the server has read its head. */
 export interface HttpRequest {
@@ -50,8 +45,13 @@ export interface RequestContext {
   http: HttpRequest;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Handler = (input: any, ctx: RequestContext) => unknown | Promise<unknown>;
+/**
+ * An operation's handler: the input the pipeline decoded and validated for it, typed by each
+ * handler with its own SDK input shape. Declared through a method so that its parameter is
+ * checked bivariantly: a handler of `GetParameterRequest` is a Handler, and any object can be
+ * passed to one without a cast.
+ */
+export type Handler = { handle(input: object, ctx: RequestContext): unknown }['handle'];
 export type Handlers = Record<string, Handler>;
 
 /** A stored credential: what SigV4 verification and caller resolution need. */
@@ -67,44 +67,3 @@ export interface Credential {
 }
 
 export type CredentialLookup = (accessKeyId: string) => Credential | undefined;
-
-/** What every service instance is given: the core, and a way to reach other services. */
-export interface Runtime {
-  store: Store;
-  clock: Clock;
-  events: EventBus;
-  jobs: JobQueue;
-  executor: Executor;
-  log: Logger;
-  endpoint: () => string;
-  dataDir: string;
-  /** Another service's public interface (what its `api` exposes). */
-  service<T>(name: string): T;
-  /** Resolves an access key to its credential, as SigV4 verification does (for non-AWS-protocol routes such as Git). */
-  credential: CredentialLookup;
-}
-
-export interface ServiceInstance {
-  handlers: Handlers;
-  /** The typed interface other services use (never its tables). */
-  api?: unknown;
-  /** Credentials this service issues (IAM access keys, STS sessions). */
-  credentials?: CredentialLookup;
-  /** Serves requests under the definition's `httpPrefix` that are not AWS API calls (CodeCommit's Git smart HTTP). */
-  handleHttp?(req: IncomingMessage, res: ServerResponse): Promise<void>;
-  start?(): void;
-  stop?(): void | Promise<void>;
-  /** Before `/_drydock/reset` wipes the tables: ends running work and removes state kept outside the database. */
-  reset?(): void | Promise<void>;
-}
-
-export interface ServiceDefinition {
-  /** Folder name and SERVICES key, e.g. `ssm`. */
-  name: string;
-  model: ServiceModel;
-  /** Error code for failed input validation in this service's style; `false` to skip generic validation (S3). */
-  validationError: string | false;
-  /** A path prefix (e.g. `/v1/repos/`) whose requests go to the instance's `handleHttp` instead of the AWS pipeline. */
-  httpPrefix?: string;
-  create(rt: Runtime): ServiceInstance;
-}

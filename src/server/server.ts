@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pipeline } from '../protocol/pipeline.js';
-import type { Runtime } from '../protocol/types.js';
+import type { Runtime } from '../services/contracts.js';
 import { Store, type Durability } from '../core/store.js';
 import { Clock } from '../core/clock.js';
 import { createLogger, type Logger } from '../core/logger.js';
@@ -43,7 +43,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const store = new Store(opts.dataDir, opts.durability);
   const clock = new Clock(opts.timeScale ?? 1);
   let url = '';
-  const { runtime, instances } = createServices({ store, clock, log, dataDir: opts.dataDir, endpoint: () => url });
+  const { runtime, instances, invoker } = createServices({ store, clock, log, dataDir: opts.dataDir, endpoint: () => url });
   const { jobs, executor } = runtime;
 
   const httpRoutes = Object.values(SERVICES).flatMap((def) => {
@@ -52,7 +52,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
 
   const pipeline = new Pipeline({
-    services: Object.values(SERVICES).map((def) => ({ name: def.name, model: def.model, validationError: def.validationError, handlers: instances.get(def.name)!.handlers })),
+    services: invoker.services(),
+    invoker,
     credentials: runtime.credential,
     clock,
     log,

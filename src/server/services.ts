@@ -1,5 +1,8 @@
 /** Builds the runtime every service gets and one instance of each service in SERVICES. */
-import type { Credential, Runtime, ServiceInstance } from '../protocol/types.js';
+import type { Credential } from '../protocol/types.js';
+import { OperationInvoker } from '../protocol/invoke.js';
+import type { Runtime, ServiceInstance } from '../services/contracts.js';
+import type { ServiceApis } from '../services/registry.js';
 import { accountForRootKey, rootPrincipal, DEFAULT_SECRET_KEY } from '../core/accounts.js';
 import type { Store } from '../core/store.js';
 import type { Clock } from '../core/clock.js';
@@ -12,6 +15,8 @@ import { SERVICES } from '../services/index.js';
 export interface ServiceSet {
   runtime: Runtime;
   instances: Map<string, ServiceInstance>;
+  /** Validate → invoke for every service: the HTTP pipeline's last steps and the in-process call path. */
+  invoker: OperationInvoker;
 }
 
 export function createServices(opts: { store: Store; clock: Clock; log: Logger; dataDir: string; endpoint: () => string; sandbox?: SandboxMode }): ServiceSet {
@@ -27,6 +32,13 @@ export function createServices(opts: { store: Store; clock: Clock; log: Logger; 
     }
     return undefined;
   };
+  // Made once every instance exists: services call each other only at run time, never while created.
+  let invoker: OperationInvoker | undefined;
+  const ready = (): OperationInvoker => {
+    if (!invoker) throw new Error('a service called another while the services were being created');
+    return invoker;
+  };
+  clock.onTimerError = (err) => log.error({ err }, 'clock timer failed');
   const runtime: Runtime = {
     store,
     clock,
@@ -37,12 +49,18 @@ export function createServices(opts: { store: Store; clock: Clock; log: Logger; 
     dataDir: opts.dataDir,
     endpoint: opts.endpoint,
     credential,
-    service<T>(name: string): T {
+    call: (service, operation, input, caller) => ready().call(service, operation, input, caller) as never,
+    invoke: (call, caller) => ready().call(call.service, call.operation, call.input, caller),
+    api<S extends keyof ServiceApis>(name: S): ServiceApis[S] {
       const instance = instances.get(name);
       if (!instance?.api) throw new Error(`service ${name} has no public api`);
-      return instance.api as T;
+      return instance.api as ServiceApis[S];
     },
   };
   for (const def of Object.values(SERVICES)) instances.set(def.name, def.create(runtime));
-  return { runtime, instances };
+  invoker = new OperationInvoker(
+    Object.values(SERVICES).map((def) => ({ name: def.name, model: def.model, validationError: def.validationError, handlers: instances.get(def.name)!.handlers })),
+    opts.endpoint,
+  );
+  return { runtime, instances, invoker };
 }

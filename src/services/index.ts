@@ -1,5 +1,5 @@
 /** Every service Drydock serves, by folder name. Adding a service: see CONTRIBUTING.md. */
-import type { ServiceDefinition } from '../protocol/types.js';
+import type { ServiceDefinition } from './contracts.js';
 import { sts } from './sts/index.js';
 import { iam } from './iam/index.js';
 import { s3 } from './s3/index.js';

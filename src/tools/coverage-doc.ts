@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SERVICES } from '../services/index.js';
-import type { ServiceDefinition } from '../protocol/types.js';
+import type { ServiceDefinition } from '../services/contracts.js';
 import { Store } from '../core/store.js';
 import { Clock } from '../core/clock.js';
 import { createServices } from '../server/services.js';

@@ -21,7 +21,6 @@ import {
 } from '@aws-sdk/client-iam';
 import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { startTestServer, type TestServer } from '../helpers.js';
-import type { IamApi } from '../../src/services/iam/index.js';
 
 const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
 const doc = (action: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }] });
@@ -235,7 +234,7 @@ describe('IAM', () => {
     await fails(iam.send(new DeleteRoleCommand({ RoleName: 'r1' })), 'DeleteConflictException', 409);
 
     // What the CodeCommit policy evaluator will read, through IAM's api.
-    const api = server.runtime.service<IamApi>('iam');
+    const api = server.runtime.api('iam');
     await iam.send(new AddUserToGroupCommand({ GroupName: 'g1', UserName: 'u1' }));
     const forUser = api.policiesForUser(account, 'u1');
     expect(forUser.map((p) => [p.name, p.group])).toEqual([['Shared', undefined], ['Shared', 'g1']]);
@@ -344,7 +343,7 @@ describe('IAM', () => {
     expect(created.ServicePassword!.length).toBeGreaterThanOrEqual(40);
     await fails(iam.send(new CreateServiceSpecificCredentialCommand({ UserName: 'git-user', ServiceName: 'nope.amazonaws.com' })), 'ServiceNotSupportedException', 404);
 
-    const api = server.runtime.service<IamApi>('iam');
+    const api = server.runtime.api('iam');
     const principal = api.verifyServiceSpecificCredential(created.ServiceUserName!, created.ServicePassword!);
     expect(principal).toMatchObject({ kind: 'user', userName: 'git-user', account, arn: `arn:aws:iam::${account}:user/git-user` });
     expect(api.verifyServiceSpecificCredential(created.ServiceUserName!, 'wrong')).toBeUndefined();

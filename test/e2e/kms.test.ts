@@ -50,7 +50,6 @@ import {
 } from '@aws-sdk/client-kms';
 import { constants, createHash, createPublicKey, diffieHellman, generateKeyPairSync, verify as verifySignature } from 'node:crypto';
 import { startTestServer, type TestServer } from '../helpers.js';
-import type { KmsApi } from '../../src/services/kms/index.js';
 
 const text = (s: string) => Buffer.from(s, 'utf8');
 
@@ -402,7 +401,7 @@ describe('kms', () => {
   });
 
   it('exposes encrypt/decrypt to other services through its api', () => {
-    const api = server.runtime.service<KmsApi>('kms');
+    const api = server.runtime.api('kms');
     const scope = { account: '000000000000', region: 'us-east-1' };
     const { ciphertextBlob, keyArn } = api.encrypt(scope, 'alias/aws/ssm', text('from ssm'), { PARAMETER_ARN: 'x' });
     expect(keyArn).toMatch(/^arn:aws:kms:us-east-1:000000000000:key\//);

@@ -13,7 +13,6 @@ import {
   type InputLogEvent,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { startTestServer, type TestServer } from '../helpers.js';
-import type { LogsApi } from '../../src/services/logs/index.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -349,7 +348,7 @@ describe('CloudWatch Logs: events', () => {
 
   describe('LogsApi (used by other services)', () => {
     it('ensures group and stream idempotently and writes durable events', async () => {
-      const api = server.runtime.service<LogsApi>('logs');
+      const api = server.runtime.api('logs');
       const scope = { account: '000000000000', region: 'us-east-1' };
       api.ensureLogStream(scope, '/aws/codebuild/demo', 'build-1');
       api.ensureLogStream(scope, '/aws/codebuild/demo', 'build-1');

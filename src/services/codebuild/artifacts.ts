@@ -22,7 +22,6 @@ import { lstat, readdir, realpath } from 'node:fs/promises';
 import { basename, isAbsolute, join, resolve, sep } from 'node:path';
 import type { BuildArtifacts, ProjectArtifacts } from '@aws-sdk/client-codebuild';
 import { AwsError } from '../../core/errors.js';
-import type { S3Api } from '../s3/index.js';
 import { BuildPhaseError, type ArtifactsResult, type Buildspec, type BuildspecArtifactSet, type BuildRun, type CodeBuildContext } from './common.js';
 import { globToRegExp, matchFiles } from './glob.js';
 import { createZip, entryFromFile, type ZipEntry } from './zip.js';
@@ -56,7 +55,7 @@ async function uploadOne(c: CodeBuildContext, run: BuildRun, artifact: ProjectAr
 
   const zip = artifact.type === 'CODEPIPELINE' || artifact.packaging === 'ZIP';
   const entries = await collect(run, set, zip);
-  const s3 = c.rt.service<S3Api>('s3');
+  const s3 = c.rt.api('s3');
   const put = async (bucket: string, key: string, body: Buffer) => {
     try {
       await s3.putObject(run.scope, bucket, key, body, zip ? { contentType: 'application/zip' } : {});

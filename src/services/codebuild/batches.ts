@@ -29,7 +29,6 @@ import type { BuildStarter } from './builds.js';
 import { parseBuildspec } from './buildspec.js';
 import { fetchSources } from './source.js';
 import { isInline } from './runner.js';
-import type { S3Api } from '../s3/index.js';
 
 export const BATCH_JOB = 'codebuild.batch';
 
@@ -439,7 +438,7 @@ class BatchOrchestrator {
       const location = value.slice('arn:aws:s3:::'.length);
       const slash = location.indexOf('/');
       try {
-        const object = this.c.rt.service<S3Api>('s3').getObject(scope, location.slice(0, slash), location.slice(slash + 1));
+        const object = this.c.rt.api('s3').getObject(scope, location.slice(0, slash), location.slice(slash + 1));
         const chunks: Buffer[] = [];
         for await (const chunk of object.body) chunks.push(Buffer.from(chunk as Buffer));
         return parseBuildspec(Buffer.concat(chunks).toString('utf8'));

@@ -8,8 +8,6 @@
 import { createGzip } from 'node:zlib';
 import type { LogsConfig, LogsLocation } from '@aws-sdk/client-codebuild';
 import { arn } from '../../core/arn.js';
-import type { LogsApi } from '../logs/index.js';
-import type { S3Api } from '../s3/index.js';
 import type { CodeBuildContext, Scope } from './common.js';
 
 /** How long a printed line may wait for others to share its PutLogEvents batch. */
@@ -124,7 +122,7 @@ export class BuildLog {
     gzip.end();
     await ended;
     try {
-      await this.c.rt.service<S3Api>('s3').putObject(this.scope, s3.bucket, s3.key, Buffer.concat(this.gzipped), { contentType: 'application/gzip' });
+      await this.c.rt.api('s3').putObject(this.scope, s3.bucket, s3.key, Buffer.concat(this.gzipped), { contentType: 'application/gzip' });
     } catch (err) {
       this.c.rt.log.warn({ err, bucket: s3.bucket, key: s3.key }, 'CodeBuild could not write the build log to S3');
     }
@@ -132,7 +130,7 @@ export class BuildLog {
 
   private async send(events: { timestamp: number; message: string }[]): Promise<void> {
     const cw = this.targets.cloudWatch!;
-    const logs = this.c.rt.service<LogsApi>('logs');
+    const logs = this.c.rt.api('logs');
     try {
       if (!this.cloudWatchReady) {
         logs.ensureLogStream(this.scope, cw.group, cw.stream);

@@ -23,7 +23,6 @@
 import { lstat, mkdir, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { uuid } from '../../core/ids.js';
-import type { S3Api } from '../s3/index.js';
 import type { Buildspec, BuildRun, CodeBuildContext } from './common.js';
 import { expandVariables } from './artifacts.js';
 import { matchFiles } from './glob.js';
@@ -113,7 +112,7 @@ function cacheStore(c: CodeBuildContext, run: BuildRun): CacheStore | undefined 
     const prefix = rest.join('/').replace(/^\/+|\/+$/g, '');
     // cacheNamespace shares keyed caches across projects; otherwise each project has its own.
     const base = `${prefix ? `${prefix}/` : ''}${cache.cacheNamespace ?? run.project.name}/`;
-    const s3 = c.rt.service<S3Api>('s3');
+    const s3 = c.rt.api('s3');
     return {
       describe: (name) => `s3://${bucket}/${base}${cacheFile(name)}`,
       async read(name) {

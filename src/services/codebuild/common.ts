@@ -3,7 +3,7 @@
  * and the libraries it drives (buildspec, shell session, environment, sources, artifacts, cache,
  * reports). Each contract names the file that implements it.
  */
-import type { Runtime } from '../../protocol/types.js';
+import type { Runtime } from '../contracts.js';
 import type { Build, Project } from '@aws-sdk/client-codebuild';
 
 export interface CodeBuildContext {
@@ -144,7 +144,7 @@ export class BuildspecError extends BuildPhaseError {
 //
 // fetchSources(c: CodeBuildContext, run: BuildRun): Promise<SourceResult>
 //   Checks out the primary source into run.srcDir and secondary sources into run.secondarySrcDirs
-//   (CODECOMMIT through rt.service<CodeCommitApi>('codecommit').checkout, S3 zip or folder,
+//   (CODECOMMIT through rt.api('codecommit').checkout, S3 zip or folder,
 //   NO_SOURCE, CODEPIPELINE input artifacts); throws BuildPhaseError('CLIENT_ERROR', …).
 // uploadArtifacts(c, run, spec: Buildspec['artifacts'] | undefined): Promise<ArtifactsResult>
 // restoreCache(c, run, paths: string[]): Promise<void>; saveCache(c, run, paths: string[]): Promise<void>

@@ -2,9 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SSMClient, PutParameterCommand, LabelParameterVersionCommand } from '@aws-sdk/client-ssm';
 import { SecretsManagerClient, CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { startTestServer, type TestServer } from '../../../test/helpers.js';
-import { DEFAULT_ACCOUNT } from '../../core/accounts.js';
-import type { SsmApi } from '../ssm/index.js';
-import type { SecretsManagerApi } from '../secretsmanager/index.js';
+import { DEFAULT_ACCOUNT, rootPrincipal } from '../../core/accounts.js';
 import { parseBuildspec } from './buildspec.js';
 import { BuildPhaseError } from './common.js';
 import { EnvironmentError, exportedVariables, maskSecrets, parseSecretReference, resolveEnvironment, secretMasker, type EnvironmentInput } from './environment.js';
@@ -27,10 +25,13 @@ beforeAll(async () => {
   previousVersion = db.VersionId!;
   await sm.send(new PutSecretValueCommand({ SecretId: 'prod/db', SecretString: JSON.stringify({ username: 'admin', password: 'second-pw', port: 5432 }) }));
   await sm.send(new CreateSecretCommand({ Name: 'token', SecretString: 'line-one-secret\nline-two-secret' }));
+  const caller = { principal: rootPrincipal(DEFAULT_ACCOUNT, 'test'), region: 'us-east-1' };
   input = {
-    scope: { account: DEFAULT_ACCOUNT, region: 'us-east-1' },
-    ssm: server.runtime.service<SsmApi>('ssm'),
-    secretsManager: server.runtime.service<SecretsManagerApi>('secretsmanager'),
+    getParameter: async (name) => (await server.runtime.call('ssm', 'GetParameter', { Name: name, WithDecryption: true }, caller)).Parameter!.Value!,
+    getSecretValue: async (secretId, version) => {
+      const out = await server.runtime.call('secretsmanager', 'GetSecretValue', { SecretId: secretId, VersionId: version.versionId, VersionStage: version.versionStage }, caller);
+      return { secretString: out.SecretString, secretBinary: out.SecretBinary };
+    },
   };
 });
 
@@ -38,9 +39,9 @@ afterAll(async () => {
   await server?.stop();
 });
 
-function failure(fn: () => unknown): EnvironmentError {
+async function failure(fn: () => Promise<unknown>): Promise<EnvironmentError> {
   try {
-    fn();
+    await fn();
   } catch (err) {
     if (err instanceof EnvironmentError) return err;
     throw err;
@@ -62,7 +63,7 @@ describe('parseSecretReference', () => {
 });
 
 describe('resolveEnvironment', () => {
-  it('resolves plaintext, Parameter Store and Secrets Manager values with AWS precedence', () => {
+  it('resolves plaintext, Parameter Store and Secrets Manager values with AWS precedence', async () => {
     const buildspec = parseBuildspec(`version: 0.2
 env:
   variables:
@@ -81,7 +82,7 @@ env:
     DB_BY_ID: prod/db:password::${previousVersion}
     TOKEN: token
 `).env;
-    const resolved = resolveEnvironment({
+    const resolved = await resolveEnvironment({
       ...input,
       base: { PATH: '/usr/bin', IMAGE_VAR: 'image', CODEBUILD_BUILD_ID: 'p:1' },
       buildspec,
@@ -118,21 +119,21 @@ env:
     expect(resolved.unexportable).toEqual(['PROJECT_SECRET']);
   });
 
-  it('fails with AWS phase contexts for a missing parameter, secret, version or JSON key', () => {
+  it('fails with AWS phase contexts for a missing parameter, secret, version or JSON key', async () => {
     const base = {};
     const spec = (text: string) => parseBuildspec(`version: 0.2\nenv:\n${text}`).env;
-    let err = failure(() => resolveEnvironment({ ...input, base, buildspec: spec('  parameter-store:\n    X: /app/missing\n') }));
+    let err = await failure(() => resolveEnvironment({ ...input, base, buildspec: spec('  parameter-store:\n    X: /app/missing\n') }));
     expect([err.statusCode, err.message]).toEqual(['Decrypted Variables Error', 'parameter does not exist: /app/missing']);
     expect(err).toBeInstanceOf(BuildPhaseError);
-    err = failure(() => resolveEnvironment({ ...input, base, project: [{ name: 'X', value: '/app/password:9', type: 'PARAMETER_STORE' }] }));
+    err = await failure(() => resolveEnvironment({ ...input, base, project: [{ name: 'X', value: '/app/password:9', type: 'PARAMETER_STORE' }] }));
     expect([err.statusCode, err.message]).toEqual(['Decrypted Variables Error', 'parameter does not exist: /app/password:9']);
-    err = failure(() => resolveEnvironment({ ...input, base, buildspec: spec('  secrets-manager:\n    X: nope\n') }));
+    err = await failure(() => resolveEnvironment({ ...input, base, buildspec: spec('  secrets-manager:\n    X: nope\n') }));
     expect([err.statusCode, err.message]).toEqual(['Secrets Manager Error', "ResourceNotFoundException: Secrets Manager can't find the specified secret."]);
-    err = failure(() => resolveEnvironment({ ...input, base, buildspec: spec('  secrets-manager:\n    X: prod/db::NOSTAGE\n') }));
+    err = await failure(() => resolveEnvironment({ ...input, base, buildspec: spec('  secrets-manager:\n    X: prod/db::NOSTAGE\n') }));
     expect(err.message).toBe("ResourceNotFoundException: Secrets Manager can't find the specified secret value for staging label: NOSTAGE");
-    err = failure(() => resolveEnvironment({ ...input, base, buildspec: spec('  secrets-manager:\n    X: prod/db:nokey\n') }));
+    err = await failure(() => resolveEnvironment({ ...input, base, buildspec: spec('  secrets-manager:\n    X: prod/db:nokey\n') }));
     expect(err.message).toBe('JSON key nokey was not found in secret prod/db');
-    err = failure(() => resolveEnvironment({ ...input, base, buildspec: spec('  secrets-manager:\n    X: token:key\n') }));
+    err = await failure(() => resolveEnvironment({ ...input, base, buildspec: spec('  secrets-manager:\n    X: token:key\n') }));
     expect(err.message).toMatch(/^secret token is not a JSON object/);
   });
 });

@@ -15,9 +15,7 @@
  */
 import type { EnvironmentVariable, ExportedEnvironmentVariable } from '@aws-sdk/client-codebuild';
 import { AwsError } from '../../core/errors.js';
-import type { SsmApi } from '../ssm/index.js';
-import type { SecretsManagerApi } from '../secretsmanager/index.js';
-import { BuildPhaseError, type Buildspec, type Scope } from './common.js';
+import { BuildPhaseError, type Buildspec } from './common.js';
 
 export type EnvironmentErrorCode = 'Decrypted Variables Error' | 'Secrets Manager Error';
 
@@ -30,9 +28,10 @@ export class EnvironmentError extends BuildPhaseError {
 }
 
 export interface EnvironmentInput {
-  scope: Scope;
-  ssm: Pick<SsmApi, 'getParameter'>;
-  secretsManager: Pick<SecretsManagerApi, 'getSecretValue'>;
+  /** SSM GetParameter with decryption, as the run's role: the value, or its AwsError. */
+  getParameter(name: string): Promise<string>;
+  /** Secrets Manager GetSecretValue, as the run's role: the secret, or its AwsError. */
+  getSecretValue(secretId: string, version: { versionId?: string; versionStage?: string }): Promise<{ secretString?: string; secretBinary?: Uint8Array }>;
   /** The image's environment and Drydock's built-in variables (CODEBUILD_*, AWS_REGION …). */
   base: Record<string, string>;
   buildspec?: Buildspec['env'];
@@ -79,7 +78,7 @@ function describe(err: unknown): string {
 /** Shortest piece of a multi-line secret masked on its own (a log line never spans two lines). */
 const MIN_MASKED_FRAGMENT = 4;
 
-export function resolveEnvironment(input: EnvironmentInput): ResolvedEnvironment {
+export async function resolveEnvironment(input: EnvironmentInput): Promise<ResolvedEnvironment> {
   const secrets = new Set<string>();
   const keep = (value: string): string => {
     if (value) secrets.add(value);
@@ -87,11 +86,11 @@ export function resolveEnvironment(input: EnvironmentInput): ResolvedEnvironment
     return value;
   };
   const parameterCache = new Map<string, string>();
-  const parameter = (name: string): string => {
+  const parameter = async (name: string): Promise<string> => {
     let value = parameterCache.get(name);
     if (value === undefined) {
       try {
-        value = input.ssm.getParameter(input.scope, name).value;
+        value = await input.getParameter(name);
       } catch (err) {
         if (err instanceof AwsError && (err.code === 'ParameterNotFound' || err.code === 'ParameterVersionNotFound')) {
           throw new EnvironmentError('Decrypted Variables Error', `parameter does not exist: ${name}`);
@@ -102,12 +101,12 @@ export function resolveEnvironment(input: EnvironmentInput): ResolvedEnvironment
     }
     return keep(value);
   };
-  const secret = (reference: string): string => {
+  const secret = async (reference: string): Promise<string> => {
     const ref = parseSecretReference(reference);
     let text: string;
     try {
-      const got = input.secretsManager.getSecretValue(input.scope, ref.secretId, { versionId: ref.versionId, versionStage: ref.versionStage });
-      text = got.secretString ?? got.secretBinary!.toString('utf8');
+      const got = await input.getSecretValue(ref.secretId, { versionId: ref.versionId, versionStage: ref.versionStage });
+      text = got.secretString ?? Buffer.from(got.secretBinary!).toString('utf8');
     } catch (err) {
       throw new EnvironmentError('Secrets Manager Error', describe(err));
     }
@@ -139,19 +138,19 @@ export function resolveEnvironment(input: EnvironmentInput): ResolvedEnvironment
   const spec = input.buildspec;
   if (spec) {
     for (const [name, value] of Object.entries(spec.variables)) set(name, value);
-    for (const [name, value] of Object.entries(spec.parameterStore)) set(name, parameter(value));
-    for (const [name, value] of Object.entries(spec.secretsManager)) set(name, secret(value));
+    for (const [name, value] of Object.entries(spec.parameterStore)) set(name, await parameter(value));
+    for (const [name, value] of Object.entries(spec.secretsManager)) set(name, await secret(value));
   }
   for (const variable of [...(input.project ?? []), ...(input.overrides ?? [])]) {
     const name = variable.name!;
     const value = variable.value ?? '';
     switch (variable.type ?? 'PLAINTEXT') {
       case 'PARAMETER_STORE':
-        set(name, parameter(value));
+        set(name, await parameter(value));
         unexportable.add(name);
         break;
       case 'SECRETS_MANAGER':
-        set(name, secret(value));
+        set(name, await secret(value));
         unexportable.add(name);
         break;
       default:

@@ -94,7 +94,7 @@
  *   handlers).
  */
 import { loadModel } from '../../protocol/model.js';
-import type { ServiceDefinition } from '../../protocol/types.js';
+import type { ServiceDefinition } from '../contracts.js';
 import type { CodeBuildContext } from './common.js';
 import { projectsHandlers } from './projects.js';
 import { reportsHandlers } from './reports.js';

@@ -12,8 +12,6 @@ import type { Handlers, RequestContext } from '../../protocol/types.js';
 import { AwsError } from '../../core/errors.js';
 import { arn, parseArn } from '../../core/arn.js';
 import { uuid } from '../../core/ids.js';
-import type { IamApi } from '../iam/index.js';
-import type { S3Api } from '../s3/index.js';
 import type { CodeBuildContext, Scope } from './common.js';
 import { ProjectStore, projectOf, type ProjectCursor, type ProjectSortBy, type SortOrder } from './project-store.js';
 import { ReportStore } from './report-store.js';
@@ -67,7 +65,7 @@ export function checkServiceRole(c: CodeBuildContext, scope: Scope, roleArn: str
     throw new AwsError('InvalidInputException', `Invalid service role: ${roleArn} is not an IAM role ARN`);
   }
   if (parts.account !== scope.account) throw new AwsError('InvalidInputException', "Invalid service role: Service role account ID does not match caller's account");
-  const role = c.rt.service<IamApi>('iam').getRole(parts.account, parts.resource.slice(parts.resource.lastIndexOf('/') + 1));
+  const role = c.rt.api('iam').getRole(parts.account, parts.resource.slice(parts.resource.lastIndexOf('/') + 1));
   if (!role || role.arn !== roleArn || !trustsCodeBuild(role.assumeRolePolicyDocument)) {
     throw new AwsError('InvalidInputException', `CodeBuild is not authorized to perform: sts:AssumeRole on ${roleArn}`);
   }
@@ -81,7 +79,7 @@ export function projectsHandlers(c: CodeBuildContext): Handlers {
   const fleets = new FleetStore(c.rt.store);
   // Resource policies attach to report groups too; their rows belong to the reports area.
   const reports = new ReportStore(c.rt.store);
-  const s3 = () => c.rt.service<S3Api>('s3');
+  const s3 = () => c.rt.api('s3');
 
   const checkRole = (scope: Scope, roleArn: string): void => checkServiceRole(c, scope, roleArn);
 

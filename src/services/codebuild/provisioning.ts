@@ -12,10 +12,7 @@ import { join } from 'node:path';
 import type { EnvironmentVariable, Project } from '@aws-sdk/client-codebuild';
 import { AwsError } from '../../core/errors.js';
 import { parseArn } from '../../core/arn.js';
-import type { IamApi } from '../iam/index.js';
-import type { RoleSession, StsApi } from '../sts/index.js';
-import type { SsmApi } from '../ssm/index.js';
-import type { SecretsManagerApi } from '../secretsmanager/index.js';
+import { servicePrincipal, type Principal } from '../../core/accounts.js';
 import { BuildPhaseError, type Buildspec, type BuildRun, type CodeBuildContext, type Scope, type SourceResult } from './common.js';
 import { projectArn } from './projects.js';
 import { resolveEnvironment, type ResolvedEnvironment } from './environment.js';
@@ -70,18 +67,31 @@ export function secondarySourceDirs(project: Project, workRoot: string): Record<
  */
 export function roleSessionSeconds(c: CodeBuildContext, serviceRole: string | undefined, timeoutInMinutes: number): number {
   const parts = parseArn(serviceRole ?? '');
-  const role = parts && c.rt.service<IamApi>('iam').getRole(parts.account, parts.resource.slice(parts.resource.lastIndexOf('/') + 1));
+  const role = parts && c.rt.api('iam').getRole(parts.account, parts.resource.slice(parts.resource.lastIndexOf('/') + 1));
   const wanted = Math.max(MIN_ROLE_SESSION_SECONDS, timeoutInMinutes * 60);
   return Math.min(wanted, role?.maxSessionDuration ?? DEFAULT_ROLE_SESSION_SECONDS);
 }
 
+/** A run's service-role session: the credentials its commands get, and who its own calls act as. */
+export interface RoleSession {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  principal: Principal;
+}
+
+/** CodeBuild itself, in the run's account: who assumes the service role. */
+export const CODEBUILD_SERVICE = 'codebuild.amazonaws.com';
+
 /**
- * The service role's temporary credentials, from Drydock's STS as AWS CodeBuild gets them; a role
- * STS refuses fails the run as AWS reports it.
+ * The service role's temporary credentials, from Drydock's STS as AWS CodeBuild gets them (the
+ * CodeBuild service principal calling AssumeRole); a role STS refuses fails the run as AWS reports it.
  */
-export function assumeServiceRole(c: CodeBuildContext, scope: Scope, roleArn: string, sessionName: string, durationSeconds: number): RoleSession {
+export async function assumeServiceRole(c: CodeBuildContext, scope: Scope, roleArn: string, sessionName: string, durationSeconds: number): Promise<RoleSession> {
   try {
-    return c.rt.service<StsApi>('sts').assumeRole(scope, { roleArn, sessionName, durationSeconds });
+    const { Credentials } = await c.rt.call('sts', 'AssumeRole', { RoleArn: roleArn, RoleSessionName: sessionName.slice(0, 64), DurationSeconds: durationSeconds }, { principal: servicePrincipal(scope.account, CODEBUILD_SERVICE), region: scope.region });
+    const session = { accessKeyId: Credentials!.AccessKeyId!, secretAccessKey: Credentials!.SecretAccessKey!, sessionToken: Credentials!.SessionToken! };
+    return { ...session, principal: c.rt.credential(session.accessKeyId)!.principal };
   } catch (err) {
     if (!(err instanceof AwsError)) throw err;
     throw new BuildPhaseError('CLIENT_ERROR', `CodeBuild is not authorized to perform: sts:AssumeRole on ${roleArn}: ${err.message}`);
@@ -128,12 +138,29 @@ export function builtinEnvironment(
   return env;
 }
 
-/** The run's environment: built-ins, the buildspec's env (builds only), the project's variables, secrets read. */
-export function resolveRunEnvironment(c: CodeBuildContext, scope: Scope, base: Record<string, string>, buildspec: Buildspec['env'] | undefined, project: EnvironmentVariable[] | undefined): ResolvedEnvironment {
+/**
+ * The run's environment: built-ins, the buildspec's env (builds only), the project's variables,
+ * parameters and secrets read as the service role (as CodeBuild does) or, with no role session,
+ * as the CodeBuild service in the run's account.
+ */
+export function resolveRunEnvironment(
+  c: CodeBuildContext,
+  scope: Scope,
+  session: RoleSession | undefined,
+  base: Record<string, string>,
+  buildspec: Buildspec['env'] | undefined,
+  project: EnvironmentVariable[] | undefined,
+): Promise<ResolvedEnvironment> {
+  const caller = { principal: session?.principal ?? servicePrincipal(scope.account, CODEBUILD_SERVICE), account: scope.account, region: scope.region };
   return resolveEnvironment({
-    scope,
-    ssm: c.rt.service<SsmApi>('ssm'),
-    secretsManager: c.rt.service<SecretsManagerApi>('secretsmanager'),
+    async getParameter(name) {
+      const { Parameter } = await c.rt.call('ssm', 'GetParameter', { Name: name, WithDecryption: true }, caller);
+      return Parameter!.Value!;
+    },
+    async getSecretValue(secretId, version) {
+      const out = await c.rt.call('secretsmanager', 'GetSecretValue', { SecretId: secretId, VersionId: version.versionId, VersionStage: version.versionStage }, caller);
+      return { secretString: out.SecretString, secretBinary: out.SecretBinary };
+    },
     base,
     buildspec,
     project,

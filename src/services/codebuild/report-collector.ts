@@ -8,7 +8,6 @@ import { basename, join, resolve, sep } from 'node:path';
 import { createRequire } from 'node:module';
 import type * as CB from '@aws-sdk/client-codebuild';
 import { uuid } from '../../core/ids.js';
-import type { S3Api } from '../s3/index.js';
 import type { Buildspec, BuildspecReport, CodeBuildContext, Scope } from './common.js';
 import { matchFiles } from './glob.js';
 import { ReportStore, type ReportGroupRow } from './report-store.js';
@@ -233,7 +232,7 @@ async function exportRaw(c: CodeBuildContext, run: ReportRun, group: ReportGroup
   const dest = config.exportConfigType === 'S3' ? config.s3Destination : undefined;
   if (!dest?.bucket || !files.length) return;
   const prefix = `${dest.path ? `${dest.path.replace(/^\/+|\/+$/g, '')}/` : ''}${group.name}/${reportId}`;
-  const s3 = c.rt.service<S3Api>('s3');
+  const s3 = c.rt.api('s3');
   try {
     if (!s3.bucketExists(run.scope, dest.bucket)) throw new Error(`bucket ${dest.bucket} does not exist in this account`);
     if (dest.packaging === 'ZIP') {

@@ -27,8 +27,7 @@ import { isAbsolute, join, resolve, sep } from 'node:path';
 import type { Build, BuildPhase, BuildPhaseType, Fleet, PhaseContext, Project, StatusType } from '@aws-sdk/client-codebuild';
 import { AwsError } from '../../core/errors.js';
 import { hex } from '../../core/ids.js';
-import type { S3Api } from '../s3/index.js';
-import type { RoleSession } from '../sts/index.js';
+
 import { BuildPhaseError, BuildspecError, type Buildspec, type BuildRun, type CodeBuildContext, type Scope } from './common.js';
 import { BuildStore, buildOf, buildProjectOf } from './build-store.js';
 import { batchBuildIdentifier } from './batch-store.js';
@@ -39,7 +38,7 @@ import type { BuildShell } from './shell.js';
 import { EnvironmentError, exportedVariables, secretMasker } from './environment.js';
 import { containerLine, runBuildPhases, runtimeSelectionMessages } from './phases.js';
 import {
-  assumeServiceRole, builtinEnvironment, downloadSources, killLeftovers, prepareWorkRoot, resolveRunEnvironment, roleSessionSeconds,
+  assumeServiceRole, builtinEnvironment, downloadSources, killLeftovers, prepareWorkRoot, resolveRunEnvironment, roleSessionSeconds, type RoleSession,
   secondarySourceDirs, startRunShell, workRootOf, inWorkRoot,
 } from './provisioning.js';
 import { uploadArtifacts } from './artifacts.js';
@@ -505,7 +504,7 @@ class Lifecycle {
     try {
       await prepareWorkRoot(workRoot);
       const seconds = roleSessionSeconds(this.c, this.build.serviceRole, this.build.timeoutInMinutes ?? 60);
-      credentials = assumeServiceRole(this.c, this.scope, this.build.serviceRole!, `AWSCodeBuild-${this.uuid}`, seconds);
+      credentials = await assumeServiceRole(this.c, this.scope, this.build.serviceRole!, `AWSCodeBuild-${this.uuid}`, seconds);
       if (this.active.endReason) this.finishInterrupted();
       else this.finish('SUCCEEDED');
     } catch (err) {
@@ -543,7 +542,7 @@ class Lifecycle {
         for (const warning of spec.warnings) this.agent(`Warning: ${warning.message}`);
         for (const message of runtimeSelectionMessages(spec)) this.agent(message);
         this.agent('Processing environment variables');
-        const resolved = resolveRunEnvironment(this.c, this.scope, this.baseEnvironment(run, credentials), spec.env, this.project.environment?.environmentVariables);
+        const resolved = await resolveRunEnvironment(this.c, this.scope, credentials, this.baseEnvironment(run, credentials), spec.env, this.project.environment?.environmentVariables);
         log.setMask(secretMasker(resolved.secrets));
         unexportable = resolved.unexportable;
         run.env = resolved.env;
@@ -649,7 +648,7 @@ class Lifecycle {
       const location = value.slice('arn:aws:s3:::'.length);
       const slash = location.indexOf('/');
       try {
-        const object = this.c.rt.service<S3Api>('s3').getObject(this.scope, location.slice(0, slash), location.slice(slash + 1));
+        const object = this.c.rt.api('s3').getObject(this.scope, location.slice(0, slash), location.slice(slash + 1));
         const chunks: Buffer[] = [];
         for await (const chunk of object.body) chunks.push(Buffer.from(chunk as Buffer));
         return parseBuildspec(Buffer.concat(chunks).toString('utf8'));

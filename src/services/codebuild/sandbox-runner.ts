@@ -22,7 +22,7 @@
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CommandExecution, PhaseContext, Project, Sandbox, SandboxSession, SandboxSessionPhase, StatusType } from '@aws-sdk/client-codebuild';
-import type { RoleSession } from '../sts/index.js';
+
 import { BuildPhaseError, type BuildRun, type CodeBuildContext, type Scope } from './common.js';
 import { type Active, type BuildRunner, type EndReason, STOP_WAIT_MS, ShuttingDown, finishPhase, newActive, runKey } from './runner.js';
 import { SandboxStore, commandOf, sandboxOf, sandboxProjectOf } from './sandbox-store.js';
@@ -31,7 +31,7 @@ import { containerLine } from './phases.js';
 import { secretMasker } from './environment.js';
 import { quote, type BuildShell } from './shell.js';
 import {
-  assumeServiceRole, builtinEnvironment, downloadSources, killLeftovers, prepareWorkRoot, resolveRunEnvironment, roleSessionSeconds,
+  assumeServiceRole, builtinEnvironment, downloadSources, killLeftovers, prepareWorkRoot, resolveRunEnvironment, roleSessionSeconds, type RoleSession,
   secondarySourceDirs, startRunShell, workRootOf, inWorkRoot,
 } from './provisioning.js';
 
@@ -299,7 +299,7 @@ class SandboxLifecycle {
     try {
       await prepareWorkRoot(workRoot);
       const seconds = roleSessionSeconds(this.c, this.sandbox.serviceRole, this.sandbox.timeoutInMinutes ?? 60);
-      credentials = assumeServiceRole(this.c, this.scope, this.sandbox.serviceRole!, `AWSCodeBuild-${this.session.id}`, seconds);
+      credentials = await assumeServiceRole(this.c, this.scope, this.sandbox.serviceRole!, `AWSCodeBuild-${this.session.id}`, seconds);
       if (active.endReason) this.finishInterrupted();
       else this.finish('SUCCEEDED');
     } catch (err) {
@@ -316,7 +316,7 @@ class SandboxLifecycle {
         if (sources.resolvedSourceVersion !== undefined) this.session.resolvedSourceVersion = sources.resolvedSourceVersion;
         this.agent(`CODEBUILD_SRC_DIR=${srcDir}`);
         this.agent('Processing environment variables');
-        const resolved = resolveRunEnvironment(this.c, this.scope, this.baseEnvironment(run, credentials), undefined, this.project.environment?.environmentVariables);
+        const resolved = await resolveRunEnvironment(this.c, this.scope, credentials, this.baseEnvironment(run, credentials), undefined, this.project.environment?.environmentVariables);
         this.mask = secretMasker(resolved.secrets);
         log.setMask(this.mask);
         env = resolved.env;

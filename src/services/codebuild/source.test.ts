@@ -17,7 +17,6 @@ import { BuildPhaseError, type BuildRun } from './common.js';
 import { fetchSources } from './source.js';
 import { createZip } from './zip.js';
 import { localCacheDir } from './projects.js';
-import type { CodeCommitApi } from '../codecommit/index.js';
 
 const SCOPE = { account: '000000000000', region: 'us-east-1' };
 const AWS_URL = (name: string) => `https://git-codecommit.us-east-1.amazonaws.com/v1/repos/${name}`;
@@ -70,7 +69,7 @@ describe('CodeBuild sources', () => {
     // repository's own Git data (the API cannot write gitlinks); git runs on the file transport
     // because a synchronous HTTP push would block this process's own server.
     await cc.send(new PutFileCommand({ repositoryName: 'super', branchName: 'main', filePath: 'top.txt', fileContent: Buffer.from('top\n') }));
-    const superRepo = (await server.runtime.service<CodeCommitApi>('codecommit').checkout(SCOPE, 'super'))!;
+    const superRepo = (await server.runtime.api('codecommit').checkout(SCOPE, 'super'))!;
     const work = mkdtempSync(join(tmpdir(), 'cb-super-'));
     roots.push(work);
     git(work, 'clone', '-q', `file://${superRepo.gitDir}`, '.');

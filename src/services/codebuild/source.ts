@@ -22,8 +22,6 @@ import { dirname, join } from 'node:path';
 import type { ProjectSource } from '@aws-sdk/client-codebuild';
 import { AwsError } from '../../core/errors.js';
 import { uuid } from '../../core/ids.js';
-import type { CodeCommitApi } from '../codecommit/index.js';
-import type { S3Api } from '../s3/index.js';
 import { BuildPhaseError, type BuildRun, type CodeBuildContext, type Scope, type SourceResult } from './common.js';
 import { localCacheDir } from './projects.js';
 import { extractZip, safeEntryPath, ZipError } from './zip.js';
@@ -103,7 +101,7 @@ function suffix(target: SourceTarget): string {
 // ---- S3 and CodePipeline ----------------------------------------------------------------------
 
 async function fetchS3(c: CodeBuildContext, run: BuildRun, target: SourceTarget, location: string, versionId: string | undefined): Promise<void> {
-  const s3 = c.rt.service<S3Api>('s3');
+  const s3 = c.rt.api('s3');
   const slash = location.indexOf('/');
   const bucket = slash < 0 ? location : location.slice(0, slash);
   const key = slash < 0 ? '' : location.slice(slash + 1);
@@ -202,7 +200,7 @@ async function fetchCodeCommit(c: CodeBuildContext, run: BuildRun, target: Sourc
   const location = target.source.location ?? '';
   const repo = repositoryOf(run.scope, location);
   if (!repo) throw new BuildPhaseError('CLIENT_ERROR', `invalid CodeCommit repository URL ${location}${suffix(target)}`);
-  const codecommit = c.rt.service<CodeCommitApi>('codecommit');
+  const codecommit = c.rt.api('codecommit');
   // `<ref>^{<commit id>}`: the commit, which must be in the reference's history.
   const pinned = /^(.+)\^\{([0-9a-f]{40})\}$/i.exec(target.version ?? '');
   const refName = pinned ? pinned[1] : target.version;
@@ -289,7 +287,7 @@ async function fetchSubmodules(c: CodeBuildContext, run: BuildRun, target: Sourc
   } catch {
     return;
   }
-  const codecommit = c.rt.service<CodeCommitApi>('codecommit');
+  const codecommit = c.rt.api('codecommit');
   await git(dir, ['submodule', 'init', '--quiet']);
   const modules: { name: string; url: string }[] = [];
   for (const line of listing.split('\n').filter(Boolean)) {

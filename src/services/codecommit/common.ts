@@ -4,9 +4,9 @@
  */
 import { join } from 'node:path';
 import { readdir, rm } from 'node:fs/promises';
-import type { RequestContext, Runtime } from '../../protocol/types.js';
+import type { RequestContext } from '../../protocol/types.js';
+import type { Runtime } from '../contracts.js';
 import type { Principal } from '../../core/accounts.js';
-import type { IamApi } from '../iam/index.js';
 import { AwsError } from '../../core/errors.js';
 import { arn } from '../../core/arn.js';
 import type { CodeCommitStore, RepositoryRow } from './store.js';
@@ -57,7 +57,7 @@ export function checkRepositoryName(name: unknown): string {
 export function authorize(c: CodeCommitContext, principal: Principal, region: string, action: string, resource: string, references?: string[]): void {
   if (principal.kind === 'root') return;
   const context = references ? { 'codecommit:References': references } : undefined;
-  const decision = c.rt.service<IamApi>('iam').authorize(principal, { action: `codecommit:${action}`, resource, region, context });
+  const decision = c.rt.api('iam').authorize(principal, { action: `codecommit:${action}`, resource, region, context });
   if (decision === 'Allow') return;
   const why = decision === 'ExplicitDeny' ? 'with an explicit deny in an identity-based policy' : `because no identity-based policy allows the codecommit:${action} action`;
   throw new AwsError('AccessDeniedException', `User: ${principal.arn} is not authorized to perform: codecommit:${action} on resource: ${resource} ${why}`, { status: 400 });

@@ -14,7 +14,6 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Principal } from '../../core/accounts.js';
 import { DEFAULT_REGION, isRegion } from '../../core/accounts.js';
 import type { Credential } from '../../protocol/types.js';
-import type { IamApi } from '../iam/index.js';
 import type { CodeCommitContext } from './common.js';
 
 export interface GitCaller {
@@ -66,7 +65,7 @@ export function authenticateGit(c: CodeCommitContext, authorization: string | un
   const helper = HELPER_PASSWORD.exec(password);
   if (helper) return verifyHelperSignature(c, username, helper[1], helper[2], hostname, repositoryPath);
 
-  const principal = c.rt.service<IamApi>('iam').verifyServiceSpecificCredential(username, password, 'codecommit.amazonaws.com');
+  const principal = c.rt.api('iam').verifyServiceSpecificCredential(username, password, 'codecommit.amazonaws.com');
   if (!principal) {
     return { status: 403, message: `Invalid HTTPS Git credentials for '${username}': the user name or password is wrong, or the credential is inactive. Create credentials with 'aws iam create-service-specific-credential --service-name codecommit.amazonaws.com' or use the aws codecommit credential-helper.` };
   }

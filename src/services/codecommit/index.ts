@@ -47,7 +47,7 @@
  * - Batch operations naming several repositories are denied whole when any one is denied.
  */
 import { loadModel } from '../../protocol/model.js';
-import type { ServiceDefinition } from '../../protocol/types.js';
+import type { ServiceDefinition } from '../contracts.js';
 import { CodeCommitStore } from './store.js';
 import { removeAllGitData, type CodeCommitContext } from './common.js';
 import { repositoriesHandlers } from './repositories.js';

@@ -12,7 +12,6 @@ import type { AwsEvent } from '../../core/events.js';
 import { AwsError } from '../../core/errors.js';
 import { parseArn } from '../../core/arn.js';
 import { hex, uuid } from '../../core/ids.js';
-import type { IamApi } from '../iam/index.js';
 import type { RepositoryRow } from './store.js';
 import {
   authorize,
@@ -411,7 +410,7 @@ export function pullRequestsHandlers(c: CodeCommitContext): Handlers {
       throw new AwsError(invalidError, `The Amazon Resource Name (ARN) is not valid: ${String(value)}`);
     }
     const [kind, ...rest] = parts.resource.split('/');
-    const iam = c.rt.service<IamApi>('iam');
+    const iam = c.rt.api('iam');
     const exists =
       parts.resource === 'root' ||
       (kind === 'user' && rest.length > 0 && iam.getUser(parts.account, rest[rest.length - 1]) !== undefined) ||

@@ -16,8 +16,6 @@ import type { Handlers, RequestContext } from '../../protocol/types.js';
 import { AwsError } from '../../core/errors.js';
 import { parseArn } from '../../core/arn.js';
 import { uuid } from '../../core/ids.js';
-import type { KmsApi } from '../kms/index.js';
-import type { S3Api } from '../s3/index.js';
 import type { RepositoryRow } from './store.js';
 import {
   type CodeCommitContext, authorize, checkBranchName, checkRepositoryName, cloneUrls, gitRepository, publishReferenceChange,
@@ -124,7 +122,7 @@ function resolveKmsKey(c: CodeCommitContext, scope: Scope, keyId: string): strin
   if (!KMS_KEY_ID.test(keyId)) throw new AwsError('EncryptionKeyInvalidIdException', `The encryption key ID is not valid: ${keyId}`);
   let keyArn: string;
   try {
-    keyArn = c.rt.service<KmsApi>('kms').encrypt(scope, keyId, Buffer.from('codecommit key check')).keyArn;
+    keyArn = c.rt.api('kms').encrypt(scope, keyId, Buffer.from('codecommit key check')).keyArn;
   } catch (err) {
     if (!(err instanceof AwsError)) throw err;
     switch (err.code) {
@@ -227,7 +225,7 @@ function checkZipPath(name: string): string {
 async function readInitialCode(c: CodeCommitContext, scope: Scope, code: InitialCode): Promise<Map<string, Buffer>> {
   const { bucket, key, objectVersion } = code.s3 ?? {};
   if (!bucket || !key) throw new AwsError('InvalidParameterException', 'Initial code needs an S3 bucket and key.');
-  const object = c.rt.service<S3Api>('s3').getObject(scope, bucket, key, { versionId: objectVersion });
+  const object = c.rt.api('s3').getObject(scope, bucket, key, { versionId: objectVersion });
   const archive = await readAll(object.body);
   let entries: Record<string, Uint8Array>;
   try {

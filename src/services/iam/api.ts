@@ -145,7 +145,9 @@ export function createIamApi(store: IamStore, clock: Clock): IamApi {
       return store.getAccessKey(accessKeyId)?.account;
     },
     authorize(principal, request) {
-      if (principal.kind === 'root') return 'Allow';
+      // Root has full access; a service acting on its own behalf is limited by resource policies
+      // and trust, which the IAM-everywhere evaluator checks, not by identity policies.
+      if (principal.kind === 'root' || principal.kind === 'service') return 'Allow';
       // The identity behind the credentials: its policies, tags and (for a role session) the role's
       // ARN, which is what aws:PrincipalArn names rather than the assumed-role session ARN.
       const user = principal.kind === 'user' && principal.userName ? store.getEntity('user', principal.account, principal.userName) : undefined;

@@ -1,6 +1,7 @@
 /** What every IAM handler shares: ARNs, wire shapes of entities, lookups that fail like IAM, paging. */
 import type { Group, InstanceProfile, Role, Tag, User } from '@aws-sdk/client-iam';
-import type { RequestContext, Runtime } from '../../protocol/types.js';
+import type { RequestContext } from '../../protocol/types.js';
+import type { Runtime } from '../contracts.js';
 import { AwsError } from '../../core/errors.js';
 import { arn } from '../../core/arn.js';
 import type { Principal } from '../../core/accounts.js';

@@ -19,7 +19,8 @@
  *   Principal) but not per-service action names or condition operators.
  */
 import { loadModel } from '../../protocol/model.js';
-import type { Credential, ServiceDefinition } from '../../protocol/types.js';
+import type { Credential } from '../../protocol/types.js';
+import type { ServiceDefinition } from '../contracts.js';
 import { IamStore } from './store.js';
 import { entityHandlers } from './entity-handlers.js';
 import { policyHandlers } from './policy-handlers.js';

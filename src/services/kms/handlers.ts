@@ -1,7 +1,8 @@
 /** KMS operations. The Gaps are stated in index.ts. */
 import { constants, createHash, createHmac, createPublicKey, diffieHellman, generateKeyPairSync, privateDecrypt, publicEncrypt, randomBytes, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
 import type * as K from '@aws-sdk/client-kms';
-import type { Handlers, RequestContext, Runtime } from '../../protocol/types.js';
+import type { Handlers, RequestContext } from '../../protocol/types.js';
+import type { Runtime } from '../contracts.js';
 import { AwsError } from '../../core/errors.js';
 import { hex } from '../../core/ids.js';
 import { isRegion } from '../../core/accounts.js';

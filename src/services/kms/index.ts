@@ -29,7 +29,7 @@
  * - ListAliases lists only AWS managed aliases that exist (AWS also lists predefined ones without a key).
  */
 import { loadModel } from '../../protocol/model.js';
-import type { ServiceDefinition } from '../../protocol/types.js';
+import type { ServiceDefinition } from '../contracts.js';
 import { KmsStore } from './store.js';
 import { KeyRing, keyArn, type Scope } from './keys.js';
 import { createHandlers } from './handlers.js';

@@ -31,7 +31,8 @@ import type {
   UntagLogGroupRequest,
   UntagResourceRequest,
 } from '@aws-sdk/client-cloudwatch-logs';
-import type { Handlers, RequestContext, Runtime } from '../../protocol/types.js';
+import type { Handlers, RequestContext } from '../../protocol/types.js';
+import type { Runtime } from '../contracts.js';
 import { AwsError } from '../../core/errors.js';
 import { arn, parseArn } from '../../core/arn.js';
 import type { EventPosition, EventRow, GroupRow, LogsStore, StreamRow, TimeRange } from './store.js';

@@ -30,7 +30,7 @@
  *   steps only (no `[*]`).
  */
 import { loadModel } from '../../protocol/model.js';
-import type { ServiceDefinition } from '../../protocol/types.js';
+import type { ServiceDefinition } from '../contracts.js';
 import { LogsStore } from './store.js';
 import { createLogs } from './handlers.js';
 

@@ -15,7 +15,7 @@ describe('S3 api for other services, accounts and events', () => {
   beforeAll(async () => {
     server = await startTestServer();
     s3 = new S3Client(server.clientConfig);
-    api = server.runtime.service<S3Api>('s3');
+    api = server.runtime.api('s3');
   });
   afterAll(async () => server.stop());
 

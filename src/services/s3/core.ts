@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import type { Runtime } from '../../protocol/types.js';
+import type { Runtime } from '../contracts.js';
 import type { BlobInfo } from '../../core/store.js';
 import { AwsError } from '../../core/errors.js';
 import type { BucketRow, ObjectAttributes, ObjectRow, S3Store } from './store.js';

@@ -27,7 +27,8 @@
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { loadModel } from '../../protocol/model.js';
-import type { Handler, Handlers, RequestContext, ServiceDefinition } from '../../protocol/types.js';
+import type { Handler, Handlers, RequestContext } from '../../protocol/types.js';
+import type { ServiceDefinition } from '../contracts.js';
 import { withResponse } from '../../protocol/codecs/rest-xml.js';
 import { S3Store } from './store.js';
 import { S3Core, S3_NAMESPACE } from './core.js';

@@ -1,12 +1,12 @@
 /** Secrets Manager operations. The Gaps are stated in index.ts. */
 import { randomInt } from 'node:crypto';
 import type * as S from '@aws-sdk/client-secrets-manager';
-import type { Handler, Handlers, RequestContext, Runtime } from '../../protocol/types.js';
+import type { Handler, Handlers, RequestContext } from '../../protocol/types.js';
+import type { Runtime } from '../contracts.js';
 import { AwsError } from '../../core/errors.js';
 import { arn, parseArn } from '../../core/arn.js';
 import { isRegion } from '../../core/accounts.js';
 import { uuid } from '../../core/ids.js';
-import type { KmsApi } from '../kms/index.js';
 import type { SecretRow, SecretsStore, VersionRow } from './store.js';
 import { randomPassword } from './password.js';
 
@@ -152,7 +152,7 @@ function validateFilters(filters: S.Filter[] | undefined): void {
 }
 
 export function createHandlers(store: SecretsStore, rt: Runtime): Handlers {
-  const kms = () => rt.service<KmsApi>('kms');
+  const kms = () => rt.api('kms');
   const tuple = (scope: Scope): [string, string] => [scope.account, scope.region];
   /** Secret Manager's KMS encryption context, as AWS binds it. */
   const contextOf = (secretArnText: string, versionId: string) => ({ SecretARN: secretArnText, SecretVersionId: versionId });
@@ -745,7 +745,7 @@ export function createHandlers(store: SecretsStore, rt: Runtime): Handlers {
   return Object.fromEntries(
     Object.entries(handlers).map(([name, handler]) => [
       name,
-      (input: unknown, ctx: RequestContext) => {
+      (input: object, ctx: RequestContext) => {
         sweep(scopeOf(ctx));
         return handler(input, ctx);
       },

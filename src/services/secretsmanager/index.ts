@@ -18,12 +18,10 @@
  *   after the recovery window.
  */
 import { loadModel } from '../../protocol/model.js';
-import type { ServiceDefinition } from '../../protocol/types.js';
+import type { ServiceDefinition } from '../contracts.js';
 import { SecretsStore } from './store.js';
 import { createHandlers } from './handlers.js';
-import { createSecretsManagerApi } from './api.js';
 
-export type { SecretsManagerApi, SecretValue } from './api.js';
 
 export const secretsmanager: ServiceDefinition = {
   name: 'secretsmanager',
@@ -31,6 +29,6 @@ export const secretsmanager: ServiceDefinition = {
   validationError: 'ValidationException',
   create(rt) {
     const handlers = createHandlers(new SecretsStore(rt.store), rt);
-    return { handlers, api: createSecretsManagerApi(handlers, rt) };
+    return { handlers };
   },
 };

@@ -30,8 +30,8 @@ import type {
   UnlabelParameterVersionRequest,
   UnlabelParameterVersionResult,
 } from '@aws-sdk/client-ssm';
-import type { Handlers, RequestContext, Runtime } from '../../protocol/types.js';
-import type { KmsApi } from '../kms/index.js';
+import type { Handlers, RequestContext } from '../../protocol/types.js';
+import type { Runtime } from '../contracts.js';
 import { AwsError } from '../../core/errors.js';
 import type { SsmStore, CurrentRow, VersionRow } from './store.js';
 import { hasNameCharacters, invalidName, isReserved, isValidLabel, nameKey, parameterArn, parseReference, validateNameForPut, validatePath, type ParameterReference } from './names.js';
@@ -105,7 +105,7 @@ function compilePattern(pattern: string): RegExp {
 }
 
 export function createHandlers(store: SsmStore, rt: Runtime): Handlers {
-  const kms = () => rt.service<KmsApi>('kms');
+  const kms = () => rt.api('kms');
 
   function encrypt(scope: Scope, name: string, keyId: string, plaintext: string): string {
     try {

@@ -24,12 +24,10 @@
  *   policy errors, name-length-with-ARN) are Drydock's own wording under AWS's error code.
  */
 import { loadModel } from '../../protocol/model.js';
-import type { ServiceDefinition } from '../../protocol/types.js';
+import type { ServiceDefinition } from '../contracts.js';
 import { SsmStore } from './store.js';
 import { createHandlers } from './handlers.js';
-import { createSsmApi } from './api.js';
 
-export type { SsmApi, SsmParameterValue } from './api.js';
 
 export const ssm: ServiceDefinition = {
   name: 'ssm',
@@ -37,6 +35,6 @@ export const ssm: ServiceDefinition = {
   validationError: 'ValidationException',
   create(rt) {
     const handlers = createHandlers(new SsmStore(rt.store), rt);
-    return { handlers, api: createSsmApi(handlers, rt) };
+    return { handlers };
   },
 };

@@ -3,12 +3,12 @@ import type {
   GetSessionTokenRequest, GetSessionTokenResponse,
 } from '@aws-sdk/client-sts';
 import { randomBytes } from 'node:crypto';
-import type { Handlers, RequestContext, Runtime } from '../../protocol/types.js';
+import type { Handlers, RequestContext } from '../../protocol/types.js';
+import type { Runtime } from '../contracts.js';
 import { AwsError } from '../../core/errors.js';
 import { arn, parseArn } from '../../core/arn.js';
 import { iamId, secretKey } from '../../core/ids.js';
 import { accountForRootKey, type Principal } from '../../core/accounts.js';
-import type { IamApi } from '../iam/index.js';
 import type { SessionRow, StsStore } from './store.js';
 
 const DEFAULT_ROLE_SESSION_SECONDS = 3600;
@@ -39,7 +39,7 @@ function packedPolicySize(input: AssumeRoleRequest): number | undefined {
 }
 
 export function createHandlers(store: StsStore, rt: Runtime): Handlers {
-  const iam = () => rt.service<IamApi>('iam');
+  const iam = () => rt.api('iam');
 
   function issue(principal: Omit<Principal, 'accessKeyId'>, durationSeconds: number, extra: Partial<SessionRow> = {}): Credentials {
     const now = rt.clock.now();

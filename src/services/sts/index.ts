@@ -14,12 +14,10 @@
  * - GetAccessKeyInfo only knows keys Drydock issued (root keys, IAM keys, sessions).
  */
 import { loadModel } from '../../protocol/model.js';
-import type { Credential, ServiceDefinition } from '../../protocol/types.js';
+import type { Credential } from '../../protocol/types.js';
+import type { ServiceDefinition } from '../contracts.js';
 import { StsStore } from './store.js';
 import { createHandlers } from './handlers.js';
-import { createStsApi } from './api.js';
-
-export type { StsApi, RoleSession } from './api.js';
 
 export const sts: ServiceDefinition = {
   name: 'sts',
@@ -30,7 +28,6 @@ export const sts: ServiceDefinition = {
     const handlers = createHandlers(store, rt);
     return {
       handlers,
-      api: createStsApi(handlers, rt),
       credentials(accessKeyId: string): Credential | undefined {
         if (!accessKeyId.startsWith('ASIA')) return undefined;
         const row = store.get(accessKeyId);

@@ -1,4 +1,5 @@
 /** STS sessions (temporary credentials) and their prepared statements. No SQL lives anywhere else. */
+import type { Principal } from '../../core/accounts.js';
 import type { Store } from '../../core/store.js';
 
 export interface SessionRow {
@@ -9,7 +10,7 @@ export interface SessionRow {
   created_at: number;
   /** The principal the credentials act as. */
   account: string;
-  kind: 'root' | 'user' | 'assumed-role';
+  kind: Principal['kind'];
   arn: string;
   user_id: string;
   user_name: string | null;

@@ -1,0 +1,84 @@
+/**
+ * The steps every call of an operation goes through once its input is decoded, whether it came
+ * over HTTP or from another service in-process: validate → invoke → output. The HTTP pipeline
+ * adds routing, authentication and the wire codecs around it; in-process calls (`rt.call`) use it
+ * directly, so both answer with the same output or throw the same AwsError.
+ */
+import { randomUUID } from 'node:crypto';
+import { AwsError, notImplemented } from '../core/errors.js';
+import type { Principal } from '../core/accounts.js';
+import type { Operation, ServiceModel } from './model.js';
+import type { Handlers, HttpRequest, RequestContext } from './types.js';
+import { validateInput } from './validate.js';
+
+/** A service as the pipeline and the in-process path need it. */
+export interface BoundService {
+  name: string;
+  model: ServiceModel;
+  handlers: Handlers;
+  validationError: string | false;
+}
+
+/** Who makes an in-process call, and where. */
+export interface InProcessCaller {
+  principal: Principal;
+  /** The account whose resources the call acts on; the principal's own by default. */
+  account?: string;
+  region: string;
+}
+
+export class OperationInvoker {
+  private readonly byName = new Map<string, BoundService>();
+
+  constructor(services: BoundService[], private readonly endpoint: () => string) {
+    for (const service of services) this.byName.set(service.name, service);
+  }
+
+  /** Every bound service, for the HTTP pipeline's routing. */
+  services(): BoundService[] {
+    return [...this.byName.values()];
+  }
+
+  /** Validates an already decoded input and runs the operation's handler (501 NotImplemented when it has none). */
+  async run(service: BoundService, op: Operation, input: Record<string, unknown>, ctx: RequestContext): Promise<unknown> {
+    if (service.validationError) validateInput(service.model, op.input, input, service.validationError);
+    const handler = service.handlers[op.name];
+    if (!handler) throw notImplemented(service.model.metadata.serviceId, op.name);
+    return handler(input, ctx);
+  }
+
+  /**
+   * Runs `operation` of `service` for `caller` without HTTP or SigV4: the input is validated
+   * against the model exactly as a decoded HTTP request is, and errors are the same AwsErrors.
+   */
+  async call(serviceName: string, operation: string, input: unknown, caller: InProcessCaller): Promise<unknown> {
+    const service = this.byName.get(serviceName);
+    if (!service) throw new AwsError('NotImplemented', `Drydock does not emulate the '${serviceName}' service`, { status: 501 });
+    const op = service.model.operations.get(operation);
+    if (!op) throw new AwsError('UnknownOperationException', `${service.model.metadata.serviceId} has no operation ${operation}`, { status: 400 });
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+      throw new AwsError(service.validationError || 'ValidationException', `The input of ${operation} must be an object`, { status: 400 });
+    }
+    // Handlers own their input (some normalise it in place): the caller's object stays untouched.
+    const ctx = inProcessContext(serviceName, operation, caller, this.endpoint());
+    return this.run(service, op, { ...(input as Record<string, unknown>) }, ctx);
+  }
+}
+
+function inProcessContext(service: string, operation: string, caller: InProcessCaller, endpoint: string): RequestContext {
+  return {
+    requestId: randomUUID(),
+    service,
+    operation,
+    account: caller.account ?? caller.principal.account,
+    region: caller.region,
+    principal: caller.principal,
+    endpoint,
+    http: noHttpRequest(),
+  };
+}
+
+/** In-process calls have no HTTP request behind them; the few handlers that read one see an empty POST. */
+function noHttpRequest(): HttpRequest {
+  return { method: 'POST', path: '/', rawQuery: '', query: [], headers: {}, body: Buffer.alloc(0) };
+}
