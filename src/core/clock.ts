@@ -19,6 +19,8 @@ interface PendingTimer extends ClockTimer {
   fire: () => void;
   seq: number;
   cancelled: boolean;
+  /** Its callback has started: cancel() then has nothing to stop. */
+  fired: boolean;
 }
 
 /** setTimeout's largest delay; longer waits re-arm when it expires. */
@@ -64,13 +66,16 @@ export class Clock {
 
   /** Calls `fire` once Drydock's time reaches `due` (epoch ms): after the scaled real delay, or at once when the clock is advanced past it. */
   at(due: number, fire: () => void): ClockTimer {
+    // A NaN due time would sort first, never become due, and re-arm a 1 ms real timer forever.
+    if (Number.isNaN(due)) throw new Error('a clock timer needs a due time, got NaN');
     const timer: PendingTimer = {
       due,
       fire,
       seq: this.seq++,
       cancelled: false,
+      fired: false,
       cancel: () => {
-        if (timer.cancelled) return;
+        if (timer.cancelled || timer.fired) return;
         timer.cancelled = true;
         const index = this.timers.indexOf(timer);
         if (index >= 0) this.timers.splice(index, 1);
@@ -155,9 +160,12 @@ export class Clock {
     if (count === 0) return;
     const due = this.timers.splice(0, count);
     for (const timer of due) {
-      timer.cancelled = true;
-      // Each callback runs on its own turn so one that throws or blocks cannot starve the others.
+      // Each callback runs in its own microtask, in due order, after advance() returns; one that
+      // throws cannot stop the others. A timer cancelled by an earlier callback of the same batch
+      // (it is already out of the list, but not yet run) must still not fire.
       queueMicrotask(() => {
+        if (timer.cancelled) return;
+        timer.fired = true;
         try {
           timer.fire();
         } catch (err) {
