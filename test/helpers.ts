@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { startServer, type RunningServer } from '../src/server/server.js';
 import { createLogger } from '../src/core/logger.js';
 
@@ -25,6 +26,45 @@ export interface TestServer extends RunningServer {
 }
 
 const run = promisify(execFile);
+
+/**
+ * One server for the calling test file: starts it in beforeAll and stops it in afterAll. Read
+ * `.server` (or the shortcuts) inside tests and hooks, never at the top level of the file, where
+ * the server has not started yet. Use startTestServer() for several servers or restarts.
+ */
+export function useServer(options: Parameters<typeof startTestServer>[0] = {}): ServerFixture {
+  let running: TestServer | undefined;
+  beforeAll(async () => {
+    running = await startTestServer(options);
+  });
+  afterAll(async () => {
+    await running?.stop();
+    running = undefined;
+  });
+  const server = (): TestServer => {
+    if (!running) throw new Error('useServer(): the server runs only between beforeAll and afterAll');
+    return running;
+  };
+  return {
+    get server() {
+      return server();
+    },
+    get url() {
+      return server().url;
+    },
+    get clientConfig() {
+      return server().clientConfig;
+    },
+    aws: (args, env) => server().aws(args, env),
+  };
+}
+
+export interface ServerFixture {
+  readonly server: TestServer;
+  readonly url: string;
+  readonly clientConfig: TestServer['clientConfig'];
+  aws: TestServer['aws'];
+}
 
 export async function startTestServer(options: { dataDir?: string; timeScale?: number; maxBodyBytes?: number } = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'drydock-test-'));
@@ -68,14 +108,36 @@ export async function startTestServer(options: { dataDir?: string; timeScale?: n
   };
 }
 
-/** The error a client call rejects with; fails the test if the call succeeds. */
-export async function failure(promise: Promise<unknown>): Promise<{ name: string; message: string; $metadata: { httpStatusCode?: number } }> {
+/** What an AWS SDK v3 client rejects with when the service answered with an error. */
+export interface AwsErrorLike {
+  name: string;
+  message: string;
+  Code?: string;
+  $metadata: { httpStatusCode?: number };
+}
+
+/** The error a client call rejects with; fails the test if the call succeeds. Prefer expectAwsError. */
+export async function failure(promise: Promise<unknown>): Promise<AwsErrorLike> {
   try {
     await promise;
   } catch (err) {
-    return err as { name: string; message: string; $metadata: { httpStatusCode?: number } };
+    return err as AwsErrorLike;
   }
   throw new Error('expected the call to fail');
+}
+
+/**
+ * Asserts that an SDK call fails with this AWS error: the error code (the SDK's `name`, or `Code`
+ * for the query protocols' unmodeled errors), the HTTP status, and, when given, the message (a
+ * string it must contain or a RegExp it must match). Resolves with the error for further checks.
+ */
+export async function expectAwsError(promise: Promise<unknown>, expected: { code: string; status: number; message?: string | RegExp }): Promise<AwsErrorLike> {
+  const err = await failure(promise);
+  const code = err.Code && err.name !== expected.code ? err.Code : err.name;
+  expect({ code, status: err.$metadata?.httpStatusCode }, err.message).toEqual({ code: expected.code, status: expected.status });
+  if (typeof expected.message === 'string') expect(err.message).toContain(expected.message);
+  else if (expected.message) expect(err.message).toMatch(expected.message);
+  return err;
 }
 
 /** The error `promise` rejects with, checked to be an instance of `type` (library errors such as BuildPhaseError). */
