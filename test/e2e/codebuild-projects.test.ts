@@ -17,7 +17,7 @@ import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
 import { S3Client, CreateBucketCommand, PutObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { startTestServer, failure, type TestServer } from '../helpers.js';
 import { CODEBUILD_TRUST, trustPolicy } from './codebuild-helpers.js';
-import { ProjectStore } from '../../src/services/codebuild/project-store.js';
+import { ProjectStore } from '../../src/services/codebuild/store/project-store.js';
 import { signedRequest } from './raw-request.js';
 
 let server: TestServer;

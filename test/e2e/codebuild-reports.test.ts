@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-codebuild';
 import { S3Client, CreateBucketCommand, ListObjectsV2Command, GetObjectCommand } from '@aws-sdk/client-s3';
 import { startTestServer, failure, type TestServer } from '../helpers.js';
-import { collectReports } from '../../src/services/codebuild/report-collector.js';
+import { collectReports } from '../../src/services/codebuild/reports/report-collector.js';
 import type { BuildspecReport } from '../../src/services/codebuild/common.js';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/codebuild-reports');

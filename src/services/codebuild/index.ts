@@ -96,13 +96,13 @@
 import { loadModel } from '../../protocol/model.js';
 import type { ServiceDefinition } from '../contracts.js';
 import type { CodeBuildContext } from './common.js';
-import { projectsHandlers } from './projects.js';
-import { reportsHandlers } from './reports.js';
-import { buildsService } from './builds.js';
-import { batchesHandlers } from './batches.js';
-import { fleetsHandlers } from './fleets.js';
-import { sandboxesHandlers } from './sandboxes.js';
-import { SandboxRunner } from './sandbox-runner.js';
+import { projectsHandlers } from './handlers/projects.js';
+import { reportsHandlers } from './handlers/reports.js';
+import { buildsService } from './handlers/builds.js';
+import { batchesHandlers } from './handlers/batches.js';
+import { fleetsHandlers } from './handlers/fleets.js';
+import { sandboxesHandlers } from './handlers/sandboxes.js';
+import { SandboxRunner } from './engine/sandbox-runner.js';
 
 export const codebuild: ServiceDefinition = {
   name: 'codebuild',

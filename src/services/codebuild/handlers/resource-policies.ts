@@ -1,0 +1,65 @@
+/**
+ * CodeBuild resource policies (Put/Get/DeleteResourcePolicy): JSON policies attached to a
+ * project, validated and stored. They matter to AWS for cross-account sharing through RAM, which
+ * Drydock does not emulate, so they are recorded and returned, not evaluated.
+ */
+import type * as CB from '@aws-sdk/client-codebuild';
+import type { Handlers, RequestContext } from '../../../protocol/types.js';
+import { AwsError } from '../../../core/errors.js';
+import type { CodeBuildContext, Scope } from '../common.js';
+import type { ProjectStore } from '../store/project-store.js';
+
+const scopeOf = (ctx: RequestContext): Scope => ({ account: ctx.account, region: ctx.region });
+const invalid = (message: string) => new AwsError('InvalidInputException', `Invalid input: ${message}`);
+const notFound = (resourceArn: string) => new AwsError('ResourceNotFoundException', `Resource cannot be found: ${resourceArn}`);
+
+/** Checks the policy is an IAM-style resource policy: a JSON object with statements that each have an Effect, a Principal and an Action. */
+function checkPolicy(text: string): void {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    throw invalid('the resource policy is not valid JSON');
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw invalid('the resource policy must be a JSON object');
+  const policy = doc as { Version?: unknown; Statement?: unknown };
+  if (policy.Version !== undefined && policy.Version !== '2012-10-17' && policy.Version !== '2008-10-17') {
+    throw invalid(`the resource policy Version ${JSON.stringify(policy.Version)} is not 2012-10-17 or 2008-10-17`);
+  }
+  const statements = Array.isArray(policy.Statement) ? policy.Statement : policy.Statement === undefined ? [] : [policy.Statement];
+  if (statements.length === 0) throw invalid('the resource policy needs at least one Statement');
+  for (const entry of statements) {
+    if (typeof entry !== 'object' || entry === null) throw invalid('every Statement of the resource policy must be an object');
+    const s = entry as Record<string, unknown>;
+    if (s.Effect !== 'Allow' && s.Effect !== 'Deny') throw invalid('every Statement needs an Effect of Allow or Deny');
+    if (s.Principal === undefined && s.NotPrincipal === undefined) throw invalid('every Statement of a resource policy needs a Principal');
+    if (s.Action === undefined && s.NotAction === undefined) throw invalid('every Statement needs an Action');
+  }
+}
+
+/** `exists` says whether a resource ARN names something a policy can be attached to in the scope. */
+export function resourcePolicyHandlers(_c: CodeBuildContext, store: ProjectStore, exists: (scope: Scope, resourceArn: string) => boolean): Handlers {
+  return {
+    PutResourcePolicy(input: CB.PutResourcePolicyInput, ctx: RequestContext): CB.PutResourcePolicyOutput {
+      const scope = scopeOf(ctx);
+      if (!exists(scope, input.resourceArn!)) throw notFound(input.resourceArn!);
+      checkPolicy(input.policy!);
+      store.tx(() => store.putResourcePolicy(scope, input.resourceArn!, input.policy!));
+      return { resourceArn: input.resourceArn };
+    },
+
+    GetResourcePolicy(input: CB.GetResourcePolicyInput, ctx: RequestContext): CB.GetResourcePolicyOutput {
+      const scope = scopeOf(ctx);
+      if (!exists(scope, input.resourceArn!)) throw notFound(input.resourceArn!);
+      const policy = store.resourcePolicy(scope, input.resourceArn!);
+      if (policy === undefined) throw new AwsError('ResourceNotFoundException', `Resource policy cannot be found for ${input.resourceArn}`);
+      return { policy };
+    },
+
+    DeleteResourcePolicy(input: CB.DeleteResourcePolicyInput, ctx: RequestContext): CB.DeleteResourcePolicyOutput {
+      // AWS answers success whether or not a policy (or the resource) exists.
+      store.tx(() => store.deleteResourcePolicy(scopeOf(ctx), input.resourceArn!));
+      return {};
+    },
+  };
+}
