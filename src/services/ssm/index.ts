@@ -27,14 +27,15 @@ import { loadModel } from '../../protocol/model.js';
 import type { ServiceDefinition } from '../contracts.js';
 import { SsmStore } from './store.js';
 import { createHandlers } from './handlers.js';
-
+import { registerExpiry } from './expiry.js';
 
 export const ssm: ServiceDefinition = {
   name: 'ssm',
   model: loadModel('ssm'),
   validationError: 'ValidationException',
   create(rt) {
-    const handlers = createHandlers(new SsmStore(rt.store), rt);
-    return { handlers };
+    const context = { store: new SsmStore(rt.store), rt };
+    registerExpiry(context);
+    return { handlers: createHandlers(context) };
   },
 };

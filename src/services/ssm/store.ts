@@ -39,7 +39,8 @@ export interface TagRow {
   tag_value: string;
 }
 
-type Scope = [account: string, region: string];
+/** An account and region as positional statement parameters. */
+type ScopeArgs = [account: string, region: string];
 type Key = [account: string, region: string, nameKey: string];
 
 const CURRENT_SELECT = `SELECT p.account, p.region, p.name_key, p.name, p.version, v.type, v.value, v.description, v.key_id,
@@ -82,7 +83,7 @@ export class SsmStore {
     this.stmts = {
       getParameter: db.prepare<Key, ParameterRow>('SELECT * FROM ssm_parameters WHERE account = ? AND region = ? AND name_key = ?'),
       getCurrent: db.prepare<Key, CurrentRow>(`${CURRENT_SELECT} WHERE p.account = ? AND p.region = ? AND p.name_key = ?`),
-      listCurrentAfter: db.prepare<[...Scope, string, string, number], CurrentRow>(
+      listCurrentAfter: db.prepare<[...ScopeArgs, string, string, number], CurrentRow>(
         `${CURRENT_SELECT} WHERE p.account = ? AND p.region = ? AND p.name_key > ? AND p.name_key >= ? ORDER BY p.name_key LIMIT ?`,
       ),
       insertParameter: db.prepare<ParameterRow>('INSERT INTO ssm_parameters (account, region, name_key, name, version) VALUES (@account, @region, @name_key, @name, @version)'),

@@ -1,0 +1,220 @@
+/** Writing parameters: PutParameter (creation and new versions) and deletion. */
+import type {
+  DeleteParameterRequest,
+  DeleteParameterResult,
+  DeleteParametersRequest,
+  DeleteParametersResult,
+  PutParameterRequest,
+  PutParameterResult,
+} from '@aws-sdk/client-ssm';
+import type { RequestContext } from '../../protocol/types.js';
+import { AwsError } from '../../core/errors.js';
+import type { ParameterRow, VersionRow } from './store.js';
+import { nameKey, parseReference, validateNameForPut } from './names.js';
+import { expirationTime, parsePolicies, type ParameterPolicy } from './policies.js';
+import { type SsmContext, encrypt, notFound, ownReference, publishChange } from './common.js';
+import { scheduleExpiry } from './expiry.js';
+
+const DEFAULT_KEY = 'alias/aws/ssm';
+const MAX_VERSIONS = 100;
+export const MAX_TAGS = 50;
+const TIER_LIMITS: Record<string, number> = { Standard: 4096, Advanced: 8192 };
+const DATA_TYPES = ['text', 'aws:ec2:image', 'aws:ssm:integration'];
+const AMI_ID = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
+
+/** Code points, as AWS counts value sizes. */
+function length(text: string): number {
+  return [...text].length;
+}
+
+function compilePattern(pattern: string): RegExp {
+  try {
+    return new RegExp(pattern, 'u');
+  } catch {
+    try {
+      return new RegExp(pattern);
+    } catch {
+      throw new AwsError('InvalidAllowedPatternException', `The allowed pattern ${pattern} is not valid.`);
+    }
+  }
+}
+
+function resolveTier(requested: string | undefined, previous: string | undefined, valueLength: number, hasPolicies: boolean): string {
+  if (requested === 'Standard' && previous === 'Advanced') {
+    throw new AwsError(
+      'ValidationException',
+      "This parameter uses the advanced-parameter tier. You can't downgrade a parameter from the advanced-parameter tier to the standard-parameter tier. If necessary, you can delete the advanced parameter and recreate it as a standard parameter.",
+    );
+  }
+  if (requested === 'Intelligent-Tiering') return previous === 'Advanced' || valueLength > TIER_LIMITS.Standard || hasPolicies ? 'Advanced' : 'Standard';
+  return requested ?? previous ?? 'Standard';
+}
+
+/** The checks PutParameter makes before it reads anything. */
+function checkPutRequest(input: PutParameterRequest, ctx: RequestContext): void {
+  if (input.Overwrite && input.Tags !== undefined) {
+    throw new AwsError(
+      'ValidationException',
+      "Invalid request: tags and overwrite can't be used together. To create a parameter with tags, please remove overwrite flag. To update tags for an existing parameter, please use AddTagsToResource or RemoveTagsFromResource.",
+    );
+  }
+  validateNameForPut(input.Name!, ctx.region, ctx.account);
+  if (input.Value === '') throw new AwsError('ValidationException', "1 validation error detected: Value at 'value' failed to satisfy constraint: Member must have length greater than or equal to 1");
+  if (input.DataType !== undefined && !DATA_TYPES.includes(input.DataType)) {
+    throw new AwsError('ValidationException', `The following data type is not supported: ${input.DataType} (Data type names are all lowercase.)`);
+  }
+  if ((input.Tags?.length ?? 0) > MAX_TAGS) throw new AwsError('TooManyTagsError', `A parameter can have at most ${MAX_TAGS} tags.`);
+}
+
+/** What the new version will be: the request's attributes, or the previous version's where it names none. */
+interface NewVersion {
+  type: string;
+  dataType: string;
+  allowedPattern: string | null;
+  policies: ParameterPolicy[] | undefined;
+  storedPolicies: string | null;
+  tier: string;
+}
+
+function checkDataType(dataType: string, type: string, value: string): void {
+  if (dataType !== 'aws:ec2:image') return;
+  if (type !== 'String') throw new AwsError('ValidationException', `The data type ${dataType} is supported only for parameters of type String.`);
+  if (!AMI_ID.test(value)) {
+    throw new AwsError('ValidationException', `Parameter value, ${value}, is not a valid ${dataType} value. The value must be an AMI ID in the format ami-12345abcdeEXAMPLE.`);
+  }
+}
+
+function checkTier(tier: string, value: string, storedPolicies: string | null): void {
+  if (length(value) > TIER_LIMITS[tier]) {
+    throw new AwsError(
+      'ValidationException',
+      tier === 'Standard'
+        ? 'Standard tier parameters support a maximum parameter value of 4096 characters. To create a larger parameter value, upgrade the parameter to use the advanced-parameter tier. For more information, see https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html'
+        : 'Advanced tier parameters support a maximum parameter value of 8192 characters.',
+    );
+  }
+  if (storedPolicies !== null && tier !== 'Advanced') {
+    throw new AwsError('ValidationException', 'Parameter policies are supported only for parameters in the advanced-parameter tier. Use the Advanced or Intelligent-Tiering tier and try again.');
+  }
+}
+
+function newVersion(input: PutParameterRequest, previous: VersionRow | undefined, now: number): NewVersion {
+  const value = input.Value!;
+  const type = input.Type ?? previous?.type;
+  if (!type) throw new AwsError('ValidationException', 'A parameter type is required when you create a parameter.');
+  if (input.KeyId !== undefined && type !== 'SecureString') {
+    throw new AwsError('ValidationException', 'KeyId is required for SecureString type parameter only.');
+  }
+  const dataType = input.DataType ?? previous?.data_type ?? 'text';
+  checkDataType(dataType, type, value);
+  const allowedPattern = input.AllowedPattern ?? previous?.allowed_pattern ?? null;
+  if (allowedPattern && !compilePattern(allowedPattern).test(value)) {
+    throw new AwsError('ParameterPatternMismatchException', `Parameter value, cannot be validated against allowedPattern: ${allowedPattern}`);
+  }
+  // Policies carry over an overwrite that does not name them; `[]` removes them.
+  const policies = input.Policies !== undefined ? parsePolicies(input.Policies, now) : undefined;
+  const fromRequest = policies?.length ? JSON.stringify(policies) : null;
+  const storedPolicies = policies ? fromRequest : (previous?.policies ?? null);
+  const tier = resolveTier(input.Tier, previous?.tier, length(value), storedPolicies !== null);
+  checkTier(tier, value, storedPolicies);
+  return { type, dataType, allowedPattern, policies, storedPolicies, tier };
+}
+
+/** At the version limit AWS drops the oldest version to make room, unless a label still points at it. */
+function makeRoomForVersion(c: SsmContext, ctx: RequestContext, key: string, name: string): void {
+  const { store } = c;
+  const { n, oldest } = store.versionCount(ctx.account, ctx.region, key);
+  if (n < MAX_VERSIONS) return;
+  if (store.labels(ctx.account, ctx.region, key).some((l) => l.version === oldest)) {
+    throw new AwsError(
+      'ParameterMaxVersionLimitExceeded',
+      `You attempted to create a new version of ${name} by calling the PutParameter API with the overwrite flag. Version ${oldest}, the oldest version, can't be deleted because it has a label associated with it. Move the label to another version of the parameter, and try again.`,
+    );
+  }
+  store.deleteVersion(ctx.account, ctx.region, key, oldest);
+}
+
+/** Writes the new version (and, for a new parameter, the parameter and its tags); answers its number. */
+function writeVersion(c: SsmContext, input: PutParameterRequest, ctx: RequestContext, param: ParameterRow | undefined, previous: VersionRow | undefined, v: NewVersion, now: number) {
+  const { store } = c;
+  const name = input.Name!;
+  const key = nameKey(name);
+  const displayName = param?.name ?? name;
+  const version = (param?.version ?? 0) + 1;
+  const previousKey = previous?.type === 'SecureString' ? previous.key_id : null;
+  const keyId = v.type === 'SecureString' ? (input.KeyId ?? previousKey ?? DEFAULT_KEY) : null;
+  const row: VersionRow = {
+    account: ctx.account,
+    region: ctx.region,
+    name_key: key,
+    version,
+    type: v.type,
+    value: keyId !== null ? encrypt(c, ctx, displayName, keyId, input.Value!) : input.Value!,
+    description: input.Description ?? previous?.description ?? null,
+    key_id: keyId,
+    tier: v.tier,
+    data_type: v.dataType,
+    allowed_pattern: v.allowedPattern,
+    policies: v.storedPolicies,
+    modified_at: now,
+    modified_by: ctx.principal.arn,
+  };
+  if (param) {
+    store.setLatestVersion(ctx.account, ctx.region, key, version);
+  } else {
+    store.createParameter({ account: ctx.account, region: ctx.region, name_key: key, name, version });
+    for (const tag of input.Tags ?? []) store.putTag(ctx.account, ctx.region, key, tag.Key!, tag.Value!);
+  }
+  store.addVersion(row);
+  return { version, displayName };
+}
+
+export function putParameter(c: SsmContext, input: PutParameterRequest, ctx: RequestContext): PutParameterResult {
+  const { store } = c;
+  checkPutRequest(input, ctx);
+  const key = nameKey(input.Name!);
+  const now = c.rt.clock.now();
+  return store.tx(() => {
+    const param = store.parameter(ctx.account, ctx.region, key);
+    if (param && !input.Overwrite) {
+      throw new AwsError('ParameterAlreadyExists', 'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.');
+    }
+    const previous = param ? store.version(ctx.account, ctx.region, key, param.version) : undefined;
+    const v = newVersion(input, previous, now);
+    if (param) makeRoomForVersion(c, ctx, key, input.Name!);
+    const { version, displayName } = writeVersion(c, input, ctx, param, previous, v, now);
+    const expiresAt = v.policies ? expirationTime(v.policies) : undefined;
+    if (expiresAt !== undefined) scheduleExpiry(c, ctx, key, expiresAt, now);
+    publishChange(c, ctx, displayName, v.type, param ? 'Update' : 'Create');
+    return { Version: version, Tier: v.tier as PutParameterResult['Tier'] };
+  });
+}
+
+/** Deletes one parameter (inside the caller's transaction); false when it does not exist. */
+function deleteOne(c: SsmContext, ctx: RequestContext, text: string): boolean {
+  const ref = parseReference(text);
+  if (ref.selector !== undefined || !ownReference(ctx, ref)) return false;
+  const current = c.store.current(ctx.account, ctx.region, nameKey(ref.name));
+  if (!current) return false;
+  c.store.deleteParameter(ctx.account, ctx.region, current.name_key);
+  publishChange(c, ctx, current.name, current.type, 'Delete');
+  return true;
+}
+
+export function deleteParameter(c: SsmContext, input: DeleteParameterRequest, ctx: RequestContext): DeleteParameterResult {
+  const deleted = c.store.tx(() => deleteOne(c, ctx, input.Name!));
+  if (!deleted) throw notFound(input.Name!);
+  return {};
+}
+
+export function deleteParameters(c: SsmContext, input: DeleteParametersRequest, ctx: RequestContext): DeleteParametersResult {
+  return c.store.tx(() => {
+    const deleted: string[] = [];
+    const invalid: string[] = [];
+    for (const name of new Set(input.Names!)) {
+      if (deleteOne(c, ctx, name)) deleted.push(name);
+      else invalid.push(name);
+    }
+    return { DeletedParameters: deleted, InvalidParameters: invalid };
+  });
+}
