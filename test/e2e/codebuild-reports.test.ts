@@ -18,7 +18,7 @@ import {
 import { S3Client, CreateBucketCommand, ListObjectsV2Command, GetObjectCommand } from '@aws-sdk/client-s3';
 import { startTestServer, failure, type TestServer } from '../helpers.js';
 import { collectReports } from '../../src/services/codebuild/reports/report-collector.js';
-import type { BuildspecReport } from '../../src/services/codebuild/common.js';
+import { createContext, type BuildspecReport } from '../../src/services/codebuild/common.js';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/codebuild-reports');
 const ACCOUNT = '000000000000';
@@ -38,7 +38,7 @@ describe('CodeBuild reports', () => {
   function collect(reports: Record<string, BuildspecReport>, projectName = 'shop', env?: Record<string, string>): Promise<string[]> {
     buildNumber++;
     return collectReports(
-      { rt: server.runtime },
+      createContext(server.runtime),
       {
         scope: { account: ACCOUNT, region: REGION },
         buildArn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:build/${projectName}:build-${buildNumber}`,

@@ -5,15 +5,18 @@
  */
 import type { Runtime } from '../contracts.js';
 import type { Build, Project } from '@aws-sdk/client-codebuild';
+import type { Scope } from '../../core/accounts.js';
+import { createStores, type CodeBuildStores } from './store/stores.js';
 
+/** What every CodeBuild file works with: the runtime and the service's stores, built once. */
 export interface CodeBuildContext {
   rt: Runtime;
+  stores: CodeBuildStores;
 }
 
-/** Account and region a project or build lives in. */
-export interface Scope {
-  account: string;
-  region: string;
+/** The context of one CodeBuild instance: each store constructed once, here. */
+export function createContext(rt: Runtime): CodeBuildContext {
+  return { rt, stores: createStores(rt.store) };
 }
 
 /** Everything the runner knows about one build while it runs (built by runner.ts). */

@@ -95,7 +95,7 @@
  */
 import { loadModel } from '../../protocol/model.js';
 import type { ServiceDefinition } from '../contracts.js';
-import type { CodeBuildContext } from './common.js';
+import { createContext } from './common.js';
 import { projectsHandlers } from './handlers/projects.js';
 import { reportsHandlers } from './handlers/reports.js';
 import { buildsService } from './handlers/builds.js';
@@ -109,7 +109,7 @@ export const codebuild: ServiceDefinition = {
   model: loadModel('codebuild'),
   validationError: 'InvalidInputException',
   create(rt) {
-    const c: CodeBuildContext = { rt };
+    const c = createContext(rt);
     const builds = buildsService(c);
     // Sandboxes share the build runner's slots, ticker, reset and shutdown.
     const sandboxes = new SandboxRunner(c, builds.runner);

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import type { Project } from '@aws-sdk/client-codebuild';
 import { S3Client, CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { rejection, startTestServer, type TestServer } from '../../../../test/helpers.js';
-import { BuildPhaseError, type BuildRun, type Buildspec, type BuildspecArtifactSet } from '../common.js';
+import { BuildPhaseError, createContext, type BuildRun, type Buildspec, type BuildspecArtifactSet } from '../common.js';
 import { uploadArtifacts, expandVariables } from './artifacts.js';
 import { readZip } from './zip.js';
 
@@ -67,7 +67,7 @@ describe('CodeBuild artifacts', () => {
     for (const root of roots) rmSync(root, { recursive: true, force: true });
     await server?.stop();
   });
-  const c = () => ({ rt: server.runtime });
+  const c = () => createContext(server.runtime);
 
   it('uploads a ZIP to <path>/<build id>/<name> with its checksums, modes and followed links', async () => {
     const r = run({ artifacts: { type: 'S3', location: 'out-zip', path: 'releases', namespaceType: 'BUILD_ID', name: 'app.zip', packaging: 'ZIP', encryptionDisabled: false } });

@@ -5,7 +5,8 @@
  * `MMM d, yyyy h:mm:ss a` in UTC, phase contexts as text).
  */
 import type { Build, BuildPhase, PhaseContext } from '@aws-sdk/client-codebuild';
-import type { CodeBuildContext, Scope } from '../common.js';
+import type { CodeBuildContext } from '../common.js';
+import type { Scope } from '../../../core/accounts.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 

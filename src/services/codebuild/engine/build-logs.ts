@@ -8,7 +8,8 @@
 import { createGzip } from 'node:zlib';
 import type { LogsConfig, LogsLocation } from '@aws-sdk/client-codebuild';
 import { arn } from '../../../core/arn.js';
-import type { CodeBuildContext, Scope } from '../common.js';
+import type { CodeBuildContext } from '../common.js';
+import type { Scope } from '../../../core/accounts.js';
 
 /** How long a printed line may wait for others to share its PutLogEvents batch. */
 const BATCH_DELAY_MS = 5;

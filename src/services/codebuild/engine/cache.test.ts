@@ -12,9 +12,9 @@ import { CodeBuildClient, CreateProjectCommand, InvalidateProjectCacheCommand } 
 import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
 import { S3Client, CreateBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { startTestServer, type TestServer } from '../../../../test/helpers.js';
-import type { BuildRun } from '../common.js';
+import { createContext, type BuildRun } from '../common.js';
 import { restoreCache, saveCache } from './cache.js';
-import { localCacheDir } from '../handlers/projects.js';
+import { localCacheDir } from '../names.js';
 
 const SCOPE = { account: '000000000000', region: 'us-east-1' };
 
@@ -64,7 +64,7 @@ describe('CodeBuild cache', () => {
     for (const root of roots) rmSync(root, { recursive: true, force: true });
     await server?.stop();
   });
-  const c = () => ({ rt: server.runtime });
+  const c = () => createContext(server.runtime);
 
   it('saves the cache paths to S3 and restores them into the next build without replacing checked-out files', async () => {
     const cache = { type: 'S3' as const, location: 'cache-bucket/team' };

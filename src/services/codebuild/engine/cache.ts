@@ -26,7 +26,7 @@ import { uuid } from '../../../core/ids.js';
 import type { Buildspec, BuildRun, CodeBuildContext } from '../common.js';
 import { expandVariables } from './artifacts.js';
 import { matchFiles } from '../glob.js';
-import { localCacheDir } from '../handlers/projects.js';
+import { localCacheDir } from '../names.js';
 import { createZip, entryFromFile, extractZip, type ZipEntry } from './zip.js';
 
 /** The buildspec's cache section besides its paths: `key`, `fallback-keys`, `action`. */

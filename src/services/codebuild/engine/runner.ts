@@ -28,9 +28,9 @@ import type { Build, BuildPhase, BuildPhaseType, Fleet, PhaseContext, Project, S
 import { AwsError } from '../../../core/errors.js';
 import { hex } from '../../../core/ids.js';
 
-import { BuildPhaseError, BuildspecError, type Buildspec, type BuildRun, type CodeBuildContext, type Scope } from '../common.js';
+import { BuildPhaseError, BuildspecError, type Buildspec, type BuildRun, type CodeBuildContext } from '../common.js';
+import type { Scope } from '../../../core/accounts.js';
 import { BuildStore, buildOf, buildProjectOf } from '../store/build-store.js';
-import { batchBuildIdentifier } from '../store/batch-store.js';
 import { ProjectStore } from '../store/project-store.js';
 import { FleetStore } from '../store/fleet-store.js';
 import { parseBuildspec } from '../buildspec/buildspec.js';
@@ -115,9 +115,9 @@ export class BuildRunner {
   private readonly completedListeners: ((scope: Scope, build: Build) => void)[] = [];
 
   constructor(private readonly c: CodeBuildContext, private readonly opts: RunnerOptions) {
-    this.builds = new BuildStore(c.rt.store);
-    this.projects = new ProjectStore(c.rt.store);
-    this.fleets = new FleetStore(c.rt.store);
+    this.builds = c.stores.builds;
+    this.projects = c.stores.projects;
+    this.fleets = c.stores.fleets;
     c.rt.jobs.register(BUILD_JOB, (job, info) => this.handle(job.payload as BuildJob, info.resumed));
   }
 
@@ -684,7 +684,7 @@ class Lifecycle {
       CODEBUILD_KMS_KEY_ID: build.encryptionKey ?? '',
       CODEBUILD_LOG_PATH: build.logs?.streamName ?? this.uuid,
     };
-    if (build.buildBatchArn) own.CODEBUILD_BATCH_BUILD_IDENTIFIER = batchBuildIdentifier(this.c.rt.store, this.scope, build.buildBatchArn, build.arn!) ?? '';
+    if (build.buildBatchArn) own.CODEBUILD_BATCH_BUILD_IDENTIFIER = this.c.stores.batches.buildIdentifier(this.scope, build.buildBatchArn, build.arn!) ?? '';
     return builtinEnvironment(this.c, this.scope, run, own, credentials);
   }
 }

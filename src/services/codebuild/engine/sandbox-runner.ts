@@ -23,7 +23,8 @@ import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CommandExecution, PhaseContext, Project, Sandbox, SandboxSession, SandboxSessionPhase, StatusType } from '@aws-sdk/client-codebuild';
 
-import { BuildPhaseError, type BuildRun, type CodeBuildContext, type Scope } from '../common.js';
+import { BuildPhaseError, type BuildRun, type CodeBuildContext } from '../common.js';
+import type { Scope } from '../../../core/accounts.js';
 import { type Active, type BuildRunner, type EndReason, STOP_WAIT_MS, ShuttingDown, finishPhase, newActive, runKey } from './runner.js';
 import { SandboxStore, commandOf, sandboxOf, sandboxProjectOf } from '../store/sandbox-store.js';
 import { BuildLog, logTargets } from './build-logs.js';
@@ -64,7 +65,7 @@ export class SandboxRunner {
   private readonly lifecycles = new Map<string, SandboxLifecycle>();
 
   constructor(private readonly c: CodeBuildContext, private readonly builds: BuildRunner) {
-    this.store = new SandboxStore(c.rt.store);
+    this.store = c.stores.sandboxes;
     c.rt.jobs.register(SANDBOX_JOB, (job, info) => this.handle(job.payload as SandboxJob, info.resumed));
   }
 

@@ -13,10 +13,10 @@ import type { Build, Project } from '@aws-sdk/client-codebuild';
 import { CodeCommitClient, CreateRepositoryCommand, PutFileCommand, CreateBranchCommand } from '@aws-sdk/client-codecommit';
 import { S3Client, CreateBucketCommand, PutObjectCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
 import { rejection, startTestServer, type TestServer } from '../../../../test/helpers.js';
-import { BuildPhaseError, type BuildRun } from '../common.js';
+import { BuildPhaseError, createContext, type BuildRun } from '../common.js';
 import { fetchSources } from './source.js';
 import { createZip } from './zip.js';
-import { localCacheDir } from '../handlers/projects.js';
+import { localCacheDir } from '../names.js';
 
 const SCOPE = { account: '000000000000', region: 'us-east-1' };
 const AWS_URL = (name: string) => `https://git-codecommit.us-east-1.amazonaws.com/v1/repos/${name}`;
@@ -90,7 +90,7 @@ describe('CodeBuild sources', () => {
     await server?.stop();
   });
 
-  const c = () => ({ rt: server.runtime });
+  const c = () => createContext(server.runtime);
 
   it('clones a CodeCommit branch with full history, HEAD detached at its tip, origin the clone URL', async () => {
     const r = run({ source: { type: 'CODECOMMIT', location: AWS_URL('app') } }, { sourceVersion: 'main' });

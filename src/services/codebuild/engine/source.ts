@@ -22,8 +22,9 @@ import { dirname, join } from 'node:path';
 import type { ProjectSource } from '@aws-sdk/client-codebuild';
 import { AwsError } from '../../../core/errors.js';
 import { uuid } from '../../../core/ids.js';
-import { BuildPhaseError, type BuildRun, type CodeBuildContext, type Scope, type SourceResult } from '../common.js';
-import { localCacheDir } from '../handlers/projects.js';
+import { BuildPhaseError, type BuildRun, type CodeBuildContext, type SourceResult } from '../common.js';
+import type { Scope } from '../../../core/accounts.js';
+import { localCacheDir } from '../names.js';
 import { extractZip, safeEntryPath, ZipError } from './zip.js';
 
 const AWS_CODECOMMIT_URL = /^https:\/\/git-codecommit(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/v1\/repos\/([\w.-]{1,100})$/;

@@ -21,10 +21,10 @@ import type { Principal } from '../../../core/accounts.js';
 import { AwsError } from '../../../core/errors.js';
 import { arn, parseArn } from '../../../core/arn.js';
 import { uuid } from '../../../core/ids.js';
-import { BuildPhaseError, type Buildspec, type BuildRun, type CodeBuildContext, type Scope } from '../common.js';
-import { ProjectStore } from '../store/project-store.js';
-import { BuildStore, buildOf } from '../store/build-store.js';
-import { BatchStore, batchOf, planOf, type BatchPlan, type BatchRow, type PlannedBuild } from '../store/batch-store.js';
+import { BuildPhaseError, type Buildspec, type BuildRun, type CodeBuildContext } from '../common.js';
+import type { Scope } from '../../../core/accounts.js';
+import { buildOf, type BuildStore } from '../store/build-store.js';
+import { batchOf, planOf, type BatchStore, type BatchPlan, type BatchRow, type PlannedBuild } from '../store/batch-store.js';
 import type { BuildStarter } from './builds.js';
 import { parseBuildspec } from '../buildspec/buildspec.js';
 import { fetchSources } from '../engine/source.js';
@@ -578,9 +578,9 @@ class BatchOrchestrator {
 // ---- the operations ----------------------------------------------------------------------------
 
 export function batchesHandlers(c: CodeBuildContext, starter: BuildStarter): Handlers {
-  const projects = new ProjectStore(c.rt.store);
-  const batches = new BatchStore(c.rt.store);
-  const builds = new BuildStore(c.rt.store);
+  const projects = c.stores.projects;
+  const batches = c.stores.batches;
+  const builds = c.stores.builds;
   const orchestrator = new BatchOrchestrator(c, batches, builds, starter);
 
   function rowOrNotFound(scope: Scope, idOrArn: string): BatchRow {

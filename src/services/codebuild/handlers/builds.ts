@@ -10,11 +10,11 @@ import { AwsError } from '../../../core/errors.js';
 import { arn, parseArn } from '../../../core/arn.js';
 import { uuid } from '../../../core/ids.js';
 import type { Principal } from '../../../core/accounts.js';
-import type { CodeBuildContext, Scope } from '../common.js';
-import { ProjectStore } from '../store/project-store.js';
-import { FleetStore } from '../store/fleet-store.js';
-import { BuildStore, buildOf, buildProjectOf, encodeBuild, type BuildRow } from '../store/build-store.js';
+import type { CodeBuildContext } from '../common.js';
+import type { Scope } from '../../../core/accounts.js';
+import { buildOf, buildProjectOf, encodeBuild, type BuildRow } from '../store/build-store.js';
 import { BUILD_JOB, BuildRunner } from '../engine/runner.js';
+import { buildArn } from '../names.js';
 import { publishPhaseChange, publishStateChange } from '../engine/build-events.js';
 
 const PAGE_SIZE = 100;
@@ -26,7 +26,6 @@ const STATUS_REPORTING_SOURCES = new Set(['GITHUB', 'GITHUB_ENTERPRISE', 'BITBUC
 
 const scopeOf = (ctx: RequestContext): Scope => ({ account: ctx.account, region: ctx.region });
 const invalid = (message: string) => new AwsError('InvalidInputException', `Invalid input: ${message}`);
-export const buildArn = (scope: Scope, id: string): string => arn('codebuild', scope.region, scope.account, `build/${id}`);
 
 /** The build id a build id or build ARN designates in this scope; undefined for other scopes or resources. */
 export function buildIdOf(scope: Scope, idOrArn: string): string | undefined {
@@ -78,9 +77,9 @@ export interface BuildStarter {
 }
 
 function buildsHandlers(c: CodeBuildContext, runner: BuildRunner, maxIncompleteBuilds: number): { handlers: Handlers; starter: BuildStarter } {
-  const projects = new ProjectStore(c.rt.store);
-  const builds = new BuildStore(c.rt.store);
-  const fleets = new FleetStore(c.rt.store);
+  const projects = c.stores.projects;
+  const builds = c.stores.builds;
+  const fleets = c.stores.fleets;
 
   /** Applies StartBuild's overrides to the project: what this build runs. */
   function effectiveProject(scope: Scope, project: CB.Project, input: CB.StartBuildInput): CB.Project {

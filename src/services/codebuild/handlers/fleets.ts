@@ -10,8 +10,9 @@ import type { Handlers, RequestContext } from '../../../protocol/types.js';
 import { AwsError } from '../../../core/errors.js';
 import { arn } from '../../../core/arn.js';
 import { uuid } from '../../../core/ids.js';
-import type { CodeBuildContext, Scope } from '../common.js';
-import { FleetStore, fleetOf, type FleetSortBy, type SortOrder } from '../store/fleet-store.js';
+import type { CodeBuildContext } from '../common.js';
+import type { Scope } from '../../../core/accounts.js';
+import { fleetOf, type FleetSortBy, type SortOrder } from '../store/fleet-store.js';
 import { LAMBDA_ENVIRONMENTS, checkServiceRole, checkTags, decodeListToken, encodeListToken, invalid, present } from './projects.js';
 
 const PAGE_SIZE = 100;
@@ -29,7 +30,7 @@ type FleetFields = Omit<CB.CreateFleetInput, 'name'>;
  *   capacity are reconsidered at once (a raised baseCapacity, ON_DEMAND or a deleted fleet lets them run).
  */
 export function fleetsHandlers(c: CodeBuildContext, capacityChanged: () => void): Handlers {
-  const store = new FleetStore(c.rt.store);
+  const store = c.stores.fleets;
 
   /** Validates a fleet's fields and fills AWS's defaults; throws before anything is written. */
   function normalize(scope: Scope, name: string, id: string, fields: FleetFields, checkRole: boolean): CB.Fleet {

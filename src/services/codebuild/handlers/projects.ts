@@ -6,16 +6,15 @@
  * AWS would return.
  */
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import type * as CB from '@aws-sdk/client-codebuild';
 import type { Handlers, RequestContext } from '../../../protocol/types.js';
 import { AwsError } from '../../../core/errors.js';
 import { arn, parseArn } from '../../../core/arn.js';
 import { uuid } from '../../../core/ids.js';
-import type { CodeBuildContext, Scope } from '../common.js';
-import { ProjectStore, projectOf, type ProjectCursor, type ProjectSortBy, type SortOrder } from '../store/project-store.js';
-import { ReportStore } from '../store/report-store.js';
-import { FleetStore } from '../store/fleet-store.js';
+import type { CodeBuildContext } from '../common.js';
+import type { Scope } from '../../../core/accounts.js';
+import { projectOf, type ProjectCursor, type ProjectSortBy, type SortOrder } from '../store/project-store.js';
+import { localCacheDir, projectArn } from '../names.js';
 import { sourceCredentialsHandlers } from './source-credentials.js';
 import { resourcePolicyHandlers } from './resource-policies.js';
 
@@ -32,7 +31,6 @@ const STATUS_REPORTING_SOURCES = new Set(['GITHUB', 'GITHUB_ENTERPRISE', 'BITBUC
 export const LAMBDA_ENVIRONMENTS = new Set(['LINUX_LAMBDA_CONTAINER', 'ARM_LAMBDA_CONTAINER']);
 
 const scopeOf = (ctx: RequestContext): Scope => ({ account: ctx.account, region: ctx.region });
-export const projectArn = (scope: Scope, name: string): string => arn('codebuild', scope.region, scope.account, `project/${name}`);
 export const invalid = (message: string) => new AwsError('InvalidInputException', `Invalid input: ${message}`);
 const projectNotFound = (what: string) => new AwsError('ResourceNotFoundException', `Project cannot be found: ${what}`);
 
@@ -75,10 +73,10 @@ export function checkServiceRole(c: CodeBuildContext, scope: Scope, roleArn: str
 type ProjectFields = Omit<CB.CreateProjectInput, 'name'>;
 
 export function projectsHandlers(c: CodeBuildContext): Handlers {
-  const store = new ProjectStore(c.rt.store);
-  const fleets = new FleetStore(c.rt.store);
+  const store = c.stores.projects;
+  const fleets = c.stores.fleets;
   // Resource policies attach to report groups too; their rows belong to the reports area.
-  const reports = new ReportStore(c.rt.store);
+  const reports = c.stores.reports;
   const s3 = () => c.rt.api('s3');
 
   const checkRole = (scope: Scope, roleArn: string): void => checkServiceRole(c, scope, roleArn);
@@ -487,10 +485,6 @@ export function projectsHandlers(c: CodeBuildContext): Handlers {
   };
 }
 
-/** Where a project's LOCAL cache lives on this host (the cache library writes there). */
-export function localCacheDir(dataDir: string, scope: Scope, projectName: string): string {
-  return join(dataDir, 'codebuild', 'cache', scope.account, scope.region, projectName);
-}
 
 /** A CodeCommit HTTPS clone URL, AWS's or Drydock's own (`<endpoint>/v1/repos/<name>`). */
 function isCodeCommitUrl(location: string, endpoints: string[]): boolean {

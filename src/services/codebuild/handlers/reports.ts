@@ -5,34 +5,20 @@
 import type * as CB from '@aws-sdk/client-codebuild';
 import type { Handlers, RequestContext } from '../../../protocol/types.js';
 import { AwsError } from '../../../core/errors.js';
-import { arn, parseArn } from '../../../core/arn.js';
-import type { CodeBuildContext, Scope } from '../common.js';
-import { ProjectStore } from '../store/project-store.js';
-import { ReportStore, type CodeCoverageRow, type ReportGroupRow, type ReportRow, type TestCaseRow } from '../store/report-store.js';
+import { parseArn } from '../../../core/arn.js';
+import type { CodeBuildContext } from '../common.js';
+import type { Scope } from '../../../core/accounts.js';
+import { type CodeCoverageRow, type ReportGroupRow, type ReportRow, type TestCaseRow } from '../store/report-store.js';
+import { MAX_REPORT_GROUPS, parseReportGroupArn, reportGroupArn, validGroupName } from '../names.js';
 import { TEST_STATUSES } from '../reports/report-parsers.js';
 
-/** AWS's quota of report groups per account and region. */
-export const MAX_REPORT_GROUPS = 100;
-/** CodeBuild deletes reports (and their test cases and coverages) this long after creating them. */
-export const REPORT_RETENTION_MS = 30 * 86_400_000;
 const PAGE_SIZE = 100;
-/** The characters the console and CloudFormation accept; `/` and `:` would break the ARNs. */
-const GROUP_NAME = /^[A-Za-z0-9][A-Za-z0-9\-_]{1,127}$/;
 
 const TEST_TRENDS = new Set(['PASS_RATE', 'DURATION', 'TOTAL']);
 
 const scopeOf = (ctx: RequestContext): Scope => ({ account: ctx.account, region: ctx.region });
 const invalid = (message: string) => new AwsError('InvalidInputException', message);
 
-export const reportGroupArn = (scope: Scope, name: string): string => arn('codebuild', scope.region, scope.account, `report-group/${name}`);
-
-/** `arn:aws:codebuild:<region>:<account>:report-group/<name>` → its parts; undefined when it is not one. */
-export function parseReportGroupArn(text: string): (Scope & { name: string }) | undefined {
-  const parts = parseArn(text);
-  if (!parts || parts.service !== 'codebuild' || !parts.resource.startsWith('report-group/')) return undefined;
-  const name = parts.resource.slice('report-group/'.length);
-  return name ? { account: parts.account, region: parts.region, name } : undefined;
-}
 
 /** `arn:aws:codebuild:<region>:<account>:report/<group>:<id>`; undefined when it is not one. */
 function isReportArn(text: string): boolean {
@@ -40,9 +26,6 @@ function isReportArn(text: string): boolean {
   return !!parts && parts.service === 'codebuild' && /^report\/[^:/]+:[^:/]+$/.test(parts.resource);
 }
 
-export function validGroupName(name: string): boolean {
-  return GROUP_NAME.test(name);
-}
 
 /** The export configuration as AWS stores it: NO_EXPORT carries no destination, S3 needs a bucket. */
 export function normalizeExportConfig(config: CB.ReportExportConfig | undefined): CB.ReportExportConfig {
@@ -157,9 +140,9 @@ function paginate<T>(items: T[], listing: string, token: string | undefined, max
 }
 
 export function reportsHandlers(c: CodeBuildContext): Handlers {
-  const store = new ReportStore(c.rt.store);
+  const store = c.stores.reports;
   // Resource policies (PutResourcePolicy) live with the projects' tables and go with their report group.
-  const policies = new ProjectStore(c.rt.store);
+  const policies = c.stores.projects;
   const now = () => c.rt.clock.now();
 
   /** The caller's report group for an ARN; InvalidInputException when the text is no report group ARN. */

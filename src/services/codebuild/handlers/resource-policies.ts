@@ -6,7 +6,8 @@
 import type * as CB from '@aws-sdk/client-codebuild';
 import type { Handlers, RequestContext } from '../../../protocol/types.js';
 import { AwsError } from '../../../core/errors.js';
-import type { CodeBuildContext, Scope } from '../common.js';
+import type { CodeBuildContext } from '../common.js';
+import type { Scope } from '../../../core/accounts.js';
 import type { ProjectStore } from '../store/project-store.js';
 
 const scopeOf = (ctx: RequestContext): Scope => ({ account: ctx.account, region: ctx.region });

@@ -13,9 +13,10 @@ import type { Handlers, RequestContext } from '../../../protocol/types.js';
 import { AwsError } from '../../../core/errors.js';
 import { arn, parseArn } from '../../../core/arn.js';
 import { uuid } from '../../../core/ids.js';
-import type { CodeBuildContext, Scope } from '../common.js';
-import { ProjectStore, projectOf } from '../store/project-store.js';
-import { SandboxStore, commandOf, sandboxOf, type SandboxRow } from '../store/sandbox-store.js';
+import type { CodeBuildContext } from '../common.js';
+import type { Scope } from '../../../core/accounts.js';
+import { projectOf } from '../store/project-store.js';
+import { commandOf, sandboxOf, type SandboxRow } from '../store/sandbox-store.js';
 import { ACCEPTING_COMMANDS, SANDBOX_JOB, type SandboxRunner } from '../engine/sandbox-runner.js';
 import { logTargets, logsLocation } from '../engine/build-logs.js';
 import { invalid, present } from './projects.js';
@@ -58,8 +59,8 @@ function decodeToken(token: string | undefined, order: Order): number | undefine
 const orderOf = (sortOrder: string | undefined): Order => (sortOrder === 'ASCENDING' ? 'ASCENDING' : 'DESCENDING');
 
 export function sandboxesHandlers(c: CodeBuildContext, runner: SandboxRunner): Handlers {
-  const projects = new ProjectStore(c.rt.store);
-  const store = new SandboxStore(c.rt.store);
+  const projects = c.stores.projects;
+  const store = c.stores.sandboxes;
 
   function rowOrNotFound(scope: Scope, idOrArn: string): SandboxRow {
     const id = sandboxIdOf(scope, idOrArn);

@@ -8,7 +8,8 @@ import type * as CB from '@aws-sdk/client-codebuild';
 import type { Handlers, RequestContext } from '../../../protocol/types.js';
 import { AwsError } from '../../../core/errors.js';
 import { arn, parseArn } from '../../../core/arn.js';
-import type { CodeBuildContext, Scope } from '../common.js';
+import type { CodeBuildContext } from '../common.js';
+import type { Scope } from '../../../core/accounts.js';
 import type { ProjectStore } from '../store/project-store.js';
 
 const invalid = (message: string) => new AwsError('InvalidInputException', `Invalid input: ${message}`);

@@ -8,14 +8,15 @@ import { basename, join, resolve, sep } from 'node:path';
 import { createRequire } from 'node:module';
 import type * as CB from '@aws-sdk/client-codebuild';
 import { uuid } from '../../../core/ids.js';
-import type { Buildspec, BuildspecReport, CodeBuildContext, Scope } from '../common.js';
+import type { Buildspec, BuildspecReport, CodeBuildContext } from '../common.js';
+import type { Scope } from '../../../core/accounts.js';
 import { matchFiles } from '../glob.js';
 import { ReportStore, type ReportGroupRow } from '../store/report-store.js';
 import {
   isCoverageFormat, parseCoverageReport, parseTestReport, reportFormat, ReportParseError, TEST_STATUSES,
   type ParsedCoverage, type ParsedTestCase,
 } from './report-parsers.js';
-import { MAX_REPORT_GROUPS, REPORT_RETENTION_MS, parseReportGroupArn, reportGroupArn, validGroupName } from '../handlers/reports.js';
+import { MAX_REPORT_GROUPS, REPORT_RETENTION_MS, parseReportGroupArn, reportGroupArn, validGroupName } from '../names.js';
 
 /** fflate is loaded on first use: importing it costs ~30 ms of server start-up. */
 let fflateModule: typeof import('fflate') | undefined;
@@ -52,7 +53,7 @@ class ReportSkipped extends Error {}
  * build's `reportArns`). Problems are logged and skip that report only.
  */
 export async function collectReports(c: CodeBuildContext, run: ReportRun, reports: Buildspec['reports']): Promise<string[]> {
-  const store = new ReportStore(c.rt.store);
+  const store = c.stores.reports;
   const arns: string[] = [];
   for (const [written, spec] of Object.entries(reports ?? {})) {
     const key = expandName(written, run.env);

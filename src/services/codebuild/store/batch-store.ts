@@ -7,7 +7,7 @@
  */
 import type { BuildBatch, StartBuildInput, StatusType } from '@aws-sdk/client-codebuild';
 import type { Store } from '../../../core/store.js';
-import type { Scope } from '../common.js';
+import type { Scope } from '../../../core/accounts.js';
 
 /** One build of the plan: its group in the batch and the StartBuild input it runs with. */
 export interface PlannedBuild {
@@ -87,6 +87,7 @@ export class BatchStore {
       ),
       setToken: db.prepare<[string, number, ...Key]>('UPDATE codebuild_build_batches SET idempotency_token = ?, created_at = ? WHERE account = ? AND region = ? AND id = ?'),
       requestStop: db.prepare<[number, ...Key]>('UPDATE codebuild_build_batches SET stop_requested = ? WHERE account = ? AND region = ? AND id = ?'),
+      byArn: db.prepare<[string, string, string], Pick<BatchRow, 'batch'>>('SELECT batch FROM codebuild_build_batches WHERE account = ? AND region = ? AND arn = ?'),
       remove: db.prepare<Key>('DELETE FROM codebuild_build_batches WHERE account = ? AND region = ? AND id = ?'),
       nextNumber: db.prepare<[string, string, string], { last: number }>(`INSERT INTO codebuild_build_batch_numbers (account, region, project_name, last) VALUES (?, ?, ?, 1)
         ON CONFLICT (account, region, project_name) DO UPDATE SET last = last + 1 RETURNING last`),
@@ -126,6 +127,15 @@ export class BatchStore {
     this.stmts.setToken.run(token, at, scope.account, scope.region, id);
   }
 
+  /**
+   * The identifier of the group whose current build is `buildArn` in the batch `batchArn`, which a
+   * batch's build sees as CODEBUILD_BATCH_BUILD_IDENTIFIER; undefined when the batch is gone.
+   */
+  buildIdentifier(scope: Scope, batchArn: string, buildArn: string): string | undefined {
+    const row = this.stmts.byArn.get(scope.account, scope.region, batchArn);
+    return row && batchOf(row).buildGroups?.find((g) => g.currentBuildSummary?.arn === buildArn)?.identifier;
+  }
+
   remove(scope: Scope, id: string): void {
     this.stmts.remove.run(scope.account, scope.region, id);
   }
@@ -158,14 +168,3 @@ export function planOf(row: Pick<BatchRow, 'plan'>): BatchPlan {
 
 /** Keys holding dates anywhere in a BuildBatch (the batch, its phases, its build summaries). */
 const DATE_KEYS = new Set(['startTime', 'endTime', 'requestedOn']);
-
-/**
- * The identifier of the group whose current build is `buildArn` in the batch `batchArn`, which a
- * batch's build sees as CODEBUILD_BATCH_BUILD_IDENTIFIER; undefined when the batch is gone.
- */
-export function batchBuildIdentifier(store: Store, scope: Scope, batchArn: string, buildArn: string): string | undefined {
-  const row = store.db
-    .prepare<[string, string, string], Pick<BatchRow, 'batch'>>('SELECT batch FROM codebuild_build_batches WHERE account = ? AND region = ? AND arn = ?')
-    .get(scope.account, scope.region, batchArn);
-  return row && batchOf(row).buildGroups?.find((g) => g.currentBuildSummary?.arn === buildArn)?.identifier;
-}

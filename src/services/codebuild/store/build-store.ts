@@ -7,7 +7,7 @@
  */
 import type { Build, Project } from '@aws-sdk/client-codebuild';
 import type { Store } from '../../../core/store.js';
-import type { Scope } from '../common.js';
+import type { Scope } from '../../../core/accounts.js';
 
 export interface BuildRow {
   seq: number;

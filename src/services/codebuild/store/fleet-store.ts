@@ -9,7 +9,7 @@
  */
 import type { Fleet } from '@aws-sdk/client-codebuild';
 import type { Store } from '../../../core/store.js';
-import type { Scope } from '../common.js';
+import type { Scope } from '../../../core/accounts.js';
 import { ProjectStore, SortedPages, type ProjectCursor, type ProjectSortBy, type SortOrder } from './project-store.js';
 
 /** ListFleets sorts and pages as ListProjects does (FleetSortByType has the same values). */
@@ -35,10 +35,9 @@ export class FleetStore {
   private readonly stmts;
   private readonly pages: SortedPages<Listed>;
 
-  constructor(private readonly store: Store) {
+  /** `projects` is asked for only because `projectsUsing` reads its table, which must exist before the statement is prepared. */
+  constructor(private readonly store: Store, _projects: ProjectStore) {
     this.pages = new SortedPages(store, 'codebuild_fleets', 'name, arn');
-    // `projectsUsing` reads the projects table, which must exist before its statement is prepared.
-    new ProjectStore(store);
     store.migrate('codebuild.fleets', [
       {
         version: 1,

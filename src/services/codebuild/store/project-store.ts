@@ -10,7 +10,7 @@ import type { Project } from '@aws-sdk/client-codebuild';
 import type { Statement } from 'better-sqlite3';
 import type { Store } from '../../../core/store.js';
 import { parseArn } from '../../../core/arn.js';
-import type { Scope } from '../common.js';
+import type { Scope } from '../../../core/accounts.js';
 
 export interface ProjectRow {
   account: string;

@@ -8,7 +8,7 @@
  */
 import type { CommandExecution, Project, Sandbox } from '@aws-sdk/client-codebuild';
 import type { Store } from '../../../core/store.js';
-import type { Scope } from '../common.js';
+import type { Scope } from '../../../core/accounts.js';
 
 export interface SandboxRow {
   seq: number;
