@@ -50,6 +50,47 @@ describe('Store', () => {
     store.close();
   });
 
+  it('runs after-commit hooks once the outermost transaction commits, never after a rollback', () => {
+    const store = new Store(tempDir());
+    const ran: string[] = [];
+    store.afterCommit(() => ran.push('outside a tx: at once'));
+    expect(ran).toEqual(['outside a tx: at once']);
+    store.tx(() => {
+      store.afterCommit(() => ran.push('outer'));
+      store.tx(() => store.afterCommit(() => ran.push('nested, committed')));
+      // A nested tx that rolls back takes its hooks with it; the outer one goes on.
+      expect(() =>
+        store.tx(() => {
+          store.afterCommit(() => ran.push('nested, rolled back'));
+          throw new Error('inner');
+        }),
+      ).toThrow('inner');
+      expect(ran).toHaveLength(1);
+    });
+    expect(ran).toEqual(['outside a tx: at once', 'outer', 'nested, committed']);
+    expect(() =>
+      store.tx(() => {
+        store.afterCommit(() => ran.push('rolled back'));
+        throw new Error('outer');
+      }),
+    ).toThrow('outer');
+    expect(ran).toHaveLength(3);
+    const errors: unknown[] = [];
+    store.onHookError = (err) => errors.push(err);
+    // A hook that throws does not undo the commit nor skip the next hook.
+    const value = store.tx(() => {
+      store.afterCommit(() => {
+        throw new Error('hook');
+      });
+      store.afterCommit(() => ran.push('after the throwing hook'));
+      return 42;
+    });
+    expect(value).toBe(42);
+    expect(errors).toHaveLength(1);
+    expect(ran.at(-1)).toBe('after the throwing hook');
+    store.close();
+  });
+
   it('wipe empties tables and blobs but keeps the schema', async () => {
     const store = new Store(tempDir());
     store.migrate('svc', [{ version: 1, sql: 'CREATE TABLE t (x INTEGER)' }]);
@@ -199,6 +240,181 @@ describe('JobQueue', () => {
     expect(resumed).toEqual([true]);
     queue.stop();
     second.close();
+  });
+});
+
+describe('JobQueue on the clock', () => {
+  // A clock that barely moves on its own: only advance() moves it, so due times are exact.
+  const frozenClock = () => new Clock(1e-6, Date.UTC(2026, 0, 1));
+  const pause = (ms = 50) => new Promise((r) => setTimeout(r, ms));
+
+  it('starts a delayed job when the clock is advanced to its due time, and not before', async () => {
+    const store = new Store(tempDir());
+    const clock = frozenClock();
+    const queue = new JobQueue(store, clock, () => {});
+    const ran: number[] = [];
+    queue.register('later', async () => {
+      ran.push(clock.now());
+    });
+    queue.start();
+    const id = queue.enqueue('later', {}, 10 * 60_000);
+    const due = queue.get(id)!.runAt;
+    await pause();
+    clock.advance(10 * 60_000 - 1);
+    await pause();
+    expect(ran).toEqual([]);
+    clock.advance(1);
+    await waitFor(() => queue.get(id)?.state === 'succeeded');
+    expect(ran[0]).toBeGreaterThanOrEqual(due);
+    expect(clock.pendingTimers()).toBe(0);
+    queue.stop();
+    store.close();
+  });
+
+  it('retries a failing job with exponential backoff, then fails it after maxAttempts', async () => {
+    const store = new Store(tempDir());
+    const clock = frozenClock();
+    const queue = new JobQueue(store, clock, () => {});
+    const attempts: number[] = [];
+    queue.register(
+      'flaky',
+      async (job, info) => {
+        attempts.push(info.attempt);
+        if (!(job.payload as { recoverAt?: number }).recoverAt || info.attempt < (job.payload as { recoverAt: number }).recoverAt) throw new Error(`attempt ${info.attempt} failed`);
+      },
+      { maxAttempts: 3, backoffMs: 1000 },
+    );
+    queue.start();
+    const id = queue.enqueue('flaky', {});
+    await waitFor(() => queue.get(id)?.state === 'queued' && queue.get(id)?.attempts === 1);
+    expect(queue.get(id)).toMatchObject({ error: 'attempt 1 failed', runAt: clock.now() + 1000 });
+    clock.advance(999);
+    await pause();
+    expect(attempts).toEqual([1]);
+    clock.advance(1);
+    await waitFor(() => queue.get(id)?.attempts === 2 && queue.get(id)?.state === 'queued');
+    // The second retry waits twice as long.
+    expect(queue.get(id)!.runAt).toBe(clock.now() + 2000);
+    clock.advance(1999);
+    await pause();
+    expect(attempts).toEqual([1, 2]);
+    clock.advance(1);
+    await waitFor(() => queue.get(id)?.state === 'failed');
+    expect(queue.get(id)).toMatchObject({ attempts: 3, error: 'attempt 3 failed' });
+    expect(attempts).toEqual([1, 2, 3]);
+
+    const recovers = queue.enqueue('flaky', { recoverAt: 2 });
+    await waitFor(() => queue.get(recovers)?.attempts === 1 && queue.get(recovers)?.state === 'queued');
+    clock.advance(1000);
+    await waitFor(() => queue.get(recovers)?.state === 'succeeded');
+    queue.stop();
+    store.close();
+  });
+
+  it('cancels a queued job before it runs and aborts a running one', async () => {
+    const store = new Store(tempDir());
+    const clock = frozenClock();
+    const queue = new JobQueue(store, clock, () => {});
+    const started: number[] = [];
+    const reasons: unknown[] = [];
+    queue.register('long', async (job, info) => {
+      started.push(job.id);
+      try {
+        await clock.sleep(3_600_000, info.signal);
+      } catch (err) {
+        reasons.push(err);
+        throw err;
+      }
+    });
+    queue.start();
+    const queued = queue.enqueue('long', {}, 60_000);
+    expect(queue.cancel(queued)).toBe(true);
+    const running = queue.enqueue('long', {});
+    await waitFor(() => started.includes(running));
+    // A cancel in a transaction that rolls back leaves the job running.
+    expect(() =>
+      store.tx(() => {
+        queue.cancel(running);
+        throw new Error('rollback');
+      }),
+    ).toThrow('rollback');
+    await pause();
+    expect(reasons).toEqual([]);
+    expect(queue.cancel(running)).toBe(true);
+    await waitFor(() => queue.get(running)?.state === 'cancelled');
+    expect(reasons).toHaveLength(1);
+    expect((reasons[0] as Error).name).toBe('JobCancelledError');
+    clock.advance(120_000);
+    await pause();
+    expect(started).toEqual([running]);
+    expect(queue.get(queued)?.state).toBe('cancelled');
+    expect(queue.cancel(running)).toBe(false);
+    expect(queue.cancel(9999)).toBe(false);
+    queue.stop();
+    store.close();
+  });
+
+  it('runs at most `concurrency` jobs of a kind at once; the others start as slots free up', async () => {
+    const store = new Store(tempDir());
+    const queue = new JobQueue(store, new Clock(), () => {});
+    const gates = new Map<number, () => void>();
+    let running = 0;
+    let peak = 0;
+    queue.register(
+      'limited',
+      (job) =>
+        new Promise<void>((resolve) => {
+          running++;
+          peak = Math.max(peak, running);
+          gates.set(job.id, () => {
+            running--;
+            resolve();
+          });
+        }),
+      { concurrency: 2 },
+    );
+    queue.register('free', async () => {});
+    queue.start();
+    const ids = [1, 2, 3, 4, 5].map((n) => queue.enqueue('limited', { n }));
+    const other = queue.enqueue('free', {});
+    await waitFor(() => gates.size === 2);
+    // Another kind is not held up by a full one.
+    await waitFor(() => queue.get(other)?.state === 'succeeded');
+    expect(ids.map((id) => queue.get(id)?.state)).toEqual(['running', 'running', 'queued', 'queued', 'queued']);
+    for (let released = 0; released < ids.length; released++) {
+      await waitFor(() => gates.has(ids[released]));
+      gates.get(ids[released])!();
+    }
+    await waitFor(() => ids.every((id) => queue.get(id)?.state === 'succeeded'));
+    expect(peak).toBe(2);
+    queue.stop();
+    store.close();
+  });
+
+  it('keeps no job a rolled-back transaction enqueued, and refuses kinds registered after start', async () => {
+    const store = new Store(tempDir());
+    const queue = new JobQueue(store, new Clock(), () => {});
+    const ran: unknown[] = [];
+    queue.register('k', async (job) => {
+      ran.push(job.payload);
+    });
+    queue.start();
+    let lost = 0;
+    expect(() =>
+      store.tx(() => {
+        lost = queue.enqueue('k', { lost: true });
+        throw new Error('rollback');
+      }),
+    ).toThrow('rollback');
+    const kept = store.tx(() => queue.enqueue('k', { kept: true }));
+    await waitFor(() => queue.get(kept)?.state === 'succeeded');
+    // The rolled-back row is gone (its id may even be reused: the sequence rolled back with it).
+    expect(lost).toBeGreaterThan(0);
+    expect(store.db.prepare('SELECT COUNT(*) AS n FROM jobs').get()).toEqual({ n: 1 });
+    expect(ran).toEqual([{ kept: true }]);
+    expect(() => queue.register('late', async () => {})).toThrow(/after the queue started/);
+    queue.stop();
+    store.close();
   });
 });
 

@@ -31,6 +31,10 @@ export type Durability = 'process' | 'power';
 export class Store {
   readonly db: Db;
   readonly blobs: BlobStore;
+  /** After-commit hooks of each open `tx`, innermost last (a nested tx is a savepoint). */
+  private readonly txHooks: (() => void)[][] = [];
+  /** Where an exception thrown by an after-commit hook goes: the commit already happened, so it is not the caller's. */
+  onHookError: (err: unknown) => void = (err) => console.error('after-commit hook failed', err);
 
   constructor(readonly dataDir: string, durability: Durability = 'process') {
     mkdirSync(dataDir, { recursive: true });
@@ -58,9 +62,43 @@ export class Store {
     }
   }
 
-  /** Runs `fn` in a transaction: all of it is written or none. */
+  /**
+   * Runs `fn` in a transaction: all of it is written or none. Hooks `fn` registers with
+   * `afterCommit` run once the outermost `tx` has committed, and never if it rolls back.
+   */
   tx<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    const hooks: (() => void)[] = [];
+    this.txHooks.push(hooks);
+    let result: T;
+    try {
+      result = this.db.transaction(fn)();
+    } finally {
+      this.txHooks.pop();
+    }
+    const outer = this.txHooks.at(-1);
+    // A nested tx only released its savepoint: its hooks wait for (and die with) the outer one.
+    if (outer) outer.push(...hooks);
+    else for (const hook of hooks) this.runHook(hook);
+    return result;
+  }
+
+  /**
+   * Runs `hook` once what the current `tx` wrote is committed (at once outside a `tx`), and never
+   * if it rolls back: for effects outside SQLite (in-memory listeners, waking workers) that must
+   * not see state that may still vanish.
+   */
+  afterCommit(hook: () => void): void {
+    const current = this.txHooks.at(-1);
+    if (current) current.push(hook);
+    else this.runHook(hook);
+  }
+
+  private runHook(hook: () => void): void {
+    try {
+      hook();
+    } catch (err) {
+      this.onHookError(err);
+    }
   }
 
   /** Deletes every row of every table and every blob, keeping the schema. */

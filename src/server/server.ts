@@ -63,6 +63,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const reset = async () => {
     for (const instance of instances.values()) await instance.reset?.();
+    // Running jobs and deliveries are abandoned (signals aborted, outcomes not recorded), then their rows go with the rest.
+    jobs.reset();
     store.wipe();
   };
   const internal = (req: IncomingMessage, res: ServerResponse) => {
@@ -125,6 +127,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const port = (server.address() as AddressInfo).port;
   url = `http://localhost:${port}`;
   for (const instance of instances.values()) instance.start?.();
+  // Last: every job kind and durable subscription is registered by now, so orphaned work finds its handler.
   jobs.start();
 
   return {

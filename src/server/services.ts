@@ -39,12 +39,15 @@ export function createServices(opts: { store: Store; clock: Clock; log: Logger; 
     return invoker;
   };
   clock.onTimerError = (err) => log.error({ err }, 'clock timer failed');
+  store.onHookError = (err) => log.error({ err }, 'after-commit hook failed');
+  const jobs = new JobQueue(store, clock, (err, job) => log.error({ err, job: job.id, kind: job.kind, attempt: job.attempts }, 'job failed'));
   const runtime: Runtime = {
     store,
     clock,
     log,
-    events: new EventBus(clock, (err) => log.error({ err }, 'event listener failed')),
-    jobs: new JobQueue(store, clock, (err, job) => log.error({ err, job: job.id, kind: job.kind }, 'job failed')),
+    // Durable subscriptions write their deliveries as jobs in the publisher's transaction.
+    events: new EventBus(clock, (err) => log.error({ err }, 'event listener failed'), { store, jobs }),
+    jobs,
     executor: new Executor(log, opts.sandbox),
     dataDir: opts.dataDir,
     endpoint: opts.endpoint,
@@ -59,7 +62,7 @@ export function createServices(opts: { store: Store; clock: Clock; log: Logger; 
   };
   for (const def of Object.values(SERVICES)) instances.set(def.name, def.create(runtime));
   invoker = new OperationInvoker(
-    Object.values(SERVICES).map((def) => ({ name: def.name, model: def.model, validationError: def.validationError, handlers: instances.get(def.name)!.handlers })),
+    Object.values(SERVICES).map((def) => ({ name: def.name, model: def.model, validationError: def.validationError, dialect: def.dialect, handlers: instances.get(def.name)!.handlers })),
     opts.endpoint,
   );
   return { runtime, instances, invoker };
