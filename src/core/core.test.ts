@@ -241,6 +241,32 @@ describe('JobQueue', () => {
     queue.stop();
     second.close();
   });
+
+  it("hands a dead process's jobs to a kind registered after start, and a cancel asked before the crash to its signal", async () => {
+    const dir = tempDir();
+    const first = new Store(dir);
+    const crashed = new JobQueue(first, new Clock(), () => {});
+    const id = crashed.enqueue('late', {});
+    const cancelled = crashed.enqueue('late', {});
+    first.db.prepare("UPDATE jobs SET state = 'running'").run();
+    expect(crashed.cancel(cancelled)).toBe(true);
+    first.close();
+
+    const second = new Store(dir);
+    const queue = new JobQueue(second, new Clock(), () => {});
+    queue.start();
+    const seen: { id: number; resumed: boolean; aborted: boolean }[] = [];
+    queue.register('late', async (job, info) => {
+      seen.push({ id: job.id, resumed: info.resumed, aborted: info.signal.aborted });
+    });
+    await waitFor(() => queue.get(id)?.state === 'succeeded' && queue.get(cancelled)?.state === 'cancelled');
+    expect(seen).toEqual([
+      { id, resumed: true, aborted: false },
+      { id: cancelled, resumed: true, aborted: true },
+    ]);
+    queue.stop();
+    second.close();
+  });
 });
 
 describe('JobQueue on the clock', () => {
@@ -391,7 +417,7 @@ describe('JobQueue on the clock', () => {
     store.close();
   });
 
-  it('keeps no job a rolled-back transaction enqueued, and refuses kinds registered after start', async () => {
+  it('keeps no job a rolled-back transaction enqueued, and refuses a kind registered twice', async () => {
     const store = new Store(tempDir());
     const queue = new JobQueue(store, new Clock(), () => {});
     const ran: unknown[] = [];
@@ -412,7 +438,7 @@ describe('JobQueue on the clock', () => {
     expect(lost).toBeGreaterThan(0);
     expect(store.db.prepare('SELECT COUNT(*) AS n FROM jobs').get()).toEqual({ n: 1 });
     expect(ran).toEqual([{ kept: true }]);
-    expect(() => queue.register('late', async () => {})).toThrow(/after the queue started/);
+    expect(() => queue.register('k', async () => {})).toThrow(/twice/);
     queue.stop();
     store.close();
   });

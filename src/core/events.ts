@@ -107,8 +107,8 @@ export class EventBus {
 
   /**
    * Subscribes `handler` durably under `name` (unique, stable across restarts: it names the
-   * deliveries already in the database). Register before the job queue starts, i.e. in a service's
-   * create(). Deliveries run one at a time per subscriber by default (so in publish order, unless a
+   * deliveries already in the database). Register in a service's create(), before the job queue
+   * starts (registered later, it picks up its interrupted deliveries at once). Deliveries run one at a time per subscriber by default (so in publish order, unless a
    * failed one waits for its retry); a failing handler is retried with backoff, then its delivery
    * ends `failed` (see JobQueue).
    */

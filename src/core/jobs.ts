@@ -131,6 +131,7 @@ export class JobQueue {
       due: db.prepare<[string, number, number], JobRow>("SELECT * FROM jobs WHERE kind = ? AND state = 'queued' AND run_at <= ? ORDER BY run_at, id LIMIT ?"),
       next: db.prepare<[string], { at: number | null }>("SELECT MIN(run_at) AS at FROM jobs WHERE kind = ? AND state = 'queued'"),
       orphans: db.prepare<[], JobRow>("SELECT * FROM jobs WHERE state = 'running' ORDER BY id"),
+      orphansOfKind: db.prepare<[string], JobRow>("SELECT * FROM jobs WHERE kind = ? AND state = 'running' ORDER BY id"),
       claim: db.prepare<[number], JobRow>("UPDATE jobs SET state = 'running', attempts = attempts + 1 WHERE id = ? AND state = 'queued' RETURNING *"),
       claimOrphan: db.prepare<[number], JobRow>("UPDATE jobs SET attempts = attempts + 1 WHERE id = ? AND state = 'running' RETURNING *"),
       finish: db.prepare<[JobState, string | null, number]>("UPDATE jobs SET state = ?, error = ? WHERE id = ? AND state = 'running'"),
@@ -140,14 +141,20 @@ export class JobQueue {
     };
   }
 
-  /** Declares how jobs of `kind` run; every kind is registered before `start()` (in a service's create()). */
+  /**
+   * Declares how jobs of `kind` run. Services register in create(), before `start()`; a kind
+   * registered after start has the jobs a dead process left running handed back at once instead.
+   */
   register(kind: string, handler: JobHandler, options: JobKindOptions = {}): void {
-    // Registered late, a kind would miss the jobs a dead process left running (start() resumes them).
-    if (this.started) throw new Error(`job kind ${kind} registered after the queue started`);
     if (this.kinds.has(kind)) throw new Error(`job kind ${kind} registered twice`);
     const { maxAttempts = 1, backoffMs = 1000, concurrency = Infinity } = options;
     if (!(maxAttempts >= 1) || !(backoffMs >= 0) || !(concurrency >= 1)) throw new Error(`invalid options for job kind ${kind}`);
-    this.kinds.set(kind, { handler, maxAttempts, backoffMs, concurrency, running: 0 });
+    const entry: Kind = { handler, maxAttempts, backoffMs, concurrency, running: 0 };
+    this.kinds.set(kind, entry);
+    if (!this.started) return;
+    // No handler existed for these, so no one in this process runs them: they are a dead process's.
+    for (const row of this.stmts.orphansOfKind.all(kind)) this.launch(row.id, entry, true);
+    this.kick();
   }
 
   /** Adds a job; call inside the transaction that creates the resource the job works on. */
