@@ -29,28 +29,38 @@
  * - ListAliases lists only AWS managed aliases that exist (AWS also lists predefined ones without a key).
  */
 import { loadModel } from '../../protocol/model.js';
+import type { Scope } from '../../core/accounts.js';
 import type { ServiceDefinition } from '../contracts.js';
 import { KmsStore } from './store.js';
-import { KeyRing, keyArn, type Scope } from './keys.js';
-import { createHandlers } from './handlers.js';
+import { KeyRing, keyArn } from './keys.js';
+import type { KmsContext } from './common.js';
+import { keyHandlers } from './handlers/keys.js';
+import { aliasHandlers } from './handlers/aliases.js';
+import { grantHandlers } from './handlers/grants.js';
+import { policyAndTagHandlers } from './handlers/policies-tags.js';
+import { cryptoHandlers } from './handlers/crypto.js';
+import { signingHandlers } from './handlers/signing.js';
+import { importedMaterialHandlers } from './handlers/imported-material.js';
+import { rotationHandlers } from './handlers/rotation.js';
+import { multiRegionHandlers } from './handlers/multi-region.js';
 
 /** What other services (SSM SecureString, Secrets Manager …) use to protect their data. */
 export interface KmsApi {
   /** keyId: key id, key ARN, alias name ('alias/x') or alias ARN; 'alias/aws/<svc>' keys are created on first use. Throws AwsError (NotFoundException, DisabledException, KMSInvalidStateException …). */
-  encrypt(scope: { account: string; region: string }, keyId: string, plaintext: Buffer, context?: Record<string, string>): { ciphertextBlob: Buffer; keyArn: string };
+  encrypt(scope: Scope, keyId: string, plaintext: Buffer, context?: Record<string, string>): { ciphertextBlob: Buffer; keyArn: string };
   /** Throws InvalidCiphertextException when the blob or context does not match. */
-  decrypt(scope: { account: string; region: string }, ciphertextBlob: Buffer, context?: Record<string, string>): { plaintext: Buffer; keyArn: string };
+  decrypt(scope: Scope, ciphertextBlob: Buffer, context?: Record<string, string>): { plaintext: Buffer; keyArn: string };
 }
 
 function createApi(keys: KeyRing): KmsApi {
   return {
-    encrypt(scope: Scope, keyId, plaintext, context) {
+    encrypt(scope, keyId, plaintext, context) {
       const row = keys.resolve(scope, keyId, { allowAlias: true, createAwsManaged: true });
       const ciphertextBlob = keys.encrypt(scope, row, plaintext, context);
       keys.recordUse(scope, row, 'Encrypt');
       return { ciphertextBlob, keyArn: keyArn(scope, row.key_id) };
     },
-    decrypt(scope: Scope, ciphertextBlob, context) {
+    decrypt(scope, ciphertextBlob, context) {
       const { plaintext, row } = keys.decrypt(scope, ciphertextBlob, context);
       keys.recordUse(scope, row, 'Decrypt');
       return { plaintext, keyArn: keyArn(scope, row.key_id) };
@@ -65,6 +75,20 @@ export const kms: ServiceDefinition = {
   create(rt) {
     const store = new KmsStore(rt.store);
     const keys = new KeyRing(store, rt.clock, rt.events);
-    return { handlers: createHandlers(store, keys, rt), api: createApi(keys) };
+    const c: KmsContext = { store, keys, rt };
+    return {
+      handlers: {
+        ...keyHandlers(c),
+        ...aliasHandlers(c),
+        ...grantHandlers(c),
+        ...policyAndTagHandlers(c),
+        ...cryptoHandlers(c),
+        ...signingHandlers(c),
+        ...importedMaterialHandlers(c),
+        ...rotationHandlers(c),
+        ...multiRegionHandlers(c),
+      },
+      api: createApi(keys),
+    };
   },
 };

@@ -6,16 +6,12 @@
 import { AwsError } from '../../core/errors.js';
 import { arn, parseArn } from '../../core/arn.js';
 import { hex, uuid } from '../../core/ids.js';
+import type { Scope } from '../../core/accounts.js';
 import type { Clock } from '../../core/clock.js';
 import type { EventBus } from '../../core/events.js';
 import type { KeyRow, KmsStore, MaterialRow } from './store.js';
 import { open, readHeader, seal } from './envelope.js';
 import { generateMaterial, specInfo } from './specs.js';
-
-export interface Scope {
-  account: string;
-  region: string;
-}
 
 const DAY_MS = 86_400_000;
 const DEFAULT_ROTATION_DAYS = 365;
@@ -64,13 +60,9 @@ export class KeyRing {
     this.events.publish({ source: 'aws.kms', 'detail-type': detailType, account: scope.account, region: scope.region, resources: [keyArn(scope, keyId)], detail: { 'key-id': keyId } });
   }
 
-  private tuple(scope: Scope): [string, string] {
-    return [scope.account, scope.region];
-  }
-
   /** Where a key's material rows live: its own Region, or the shared place of a multi-Region key. */
-  materialScope(scope: Scope, row: KeyRow): [string, string] {
-    return [scope.account, row.multi_region ? SHARED_MATERIAL_REGION : scope.region];
+  materialScope(scope: Scope, row: KeyRow): Scope {
+    return { account: scope.account, region: row.multi_region ? SHARED_MATERIAL_REGION : scope.region };
   }
 
   /** The Regions other than `scope`'s that hold the same multi-Region key. */
@@ -84,16 +76,16 @@ export class KeyRing {
    */
   sweep(scope: Scope): void {
     const now = this.clock.now();
-    for (const primary of this.store.keysInState(this.tuple(scope), 'PendingReplicaDeletion')) {
+    for (const primary of this.store.keysInState(scope, 'PendingReplicaDeletion')) {
       if (this.otherRegions(scope, primary).length) continue;
       this.store.tx(() => this.store.updateKey({ ...primary, key_state: 'PendingDeletion', deletion_date: now + primary.pending_window_days! * DAY_MS }));
     }
-    const expired = this.store.expiredKeys(this.tuple(scope), now);
+    const expired = this.store.expiredKeys(scope, now);
     if (!expired.length) return;
     this.store.tx(() => {
       for (const keyId of expired) {
-        const row = this.store.getKey(this.tuple(scope), keyId)!;
-        this.store.deleteKey(this.tuple(scope), keyId);
+        const row = this.store.getKey(scope, keyId)!;
+        this.store.deleteKey(scope, keyId);
         if (!this.otherRegions(scope, row).length) this.store.deleteMaterials(this.materialScope(scope, row), keyId);
       }
     });
@@ -106,7 +98,7 @@ export class KeyRing {
     let text = identifier;
     const parsed = identifier.startsWith('arn:') ? parseArn(identifier) : undefined;
     if (identifier.startsWith('arn:')) {
-      if (!parsed || parsed.service !== 'kms' || !(parsed.resource.startsWith('key/') || parsed.resource.startsWith('alias/'))) {
+      if (parsed?.service !== 'kms' || !(parsed.resource.startsWith('key/') || parsed.resource.startsWith('alias/'))) {
         throw new AwsError('NotFoundException', `Invalid arn ${identifier}`);
       }
       if (parsed.account !== scope.account || parsed.region !== scope.region) {
@@ -116,7 +108,7 @@ export class KeyRing {
     }
     if (text.startsWith('alias/')) {
       if (!options.allowAlias) throw new AwsError('InvalidArnException', 'Key Aliases are not supported for this operation.');
-      const alias = this.store.getAlias(this.tuple(scope), text);
+      const alias = this.store.getAlias(scope, text);
       if (alias) return this.current(scope, this.mustGet(scope, alias.key_id));
       if (options.createAwsManaged && text.startsWith(AWS_ALIAS_PREFIX) && text.length > AWS_ALIAS_PREFIX.length) return this.createAwsManaged(scope, text);
       throw new AwsError('NotFoundException', `Alias '${aliasArn(scope, text)}' is not found.`);
@@ -148,7 +140,7 @@ export class KeyRing {
   }
 
   private mustGet(scope: Scope, keyId: string): KeyRow {
-    const row = this.store.getKey(this.tuple(scope), keyId);
+    const row = this.store.getKey(scope, keyId);
     if (!row) throw new AwsError('NotFoundException', `Key '${keyArn(scope, keyId)}' does not exist`);
     return row;
   }
@@ -202,7 +194,7 @@ export class KeyRing {
       ? undefined
       : {
           account: scope.account,
-          region: this.materialScope(scope, row)[1],
+          region: this.materialScope(scope, row).region,
           key_id: keyId,
           version: 1,
           material_id: hex(32),
@@ -213,7 +205,7 @@ export class KeyRing {
     this.store.tx(() => {
       this.store.insertKey(row);
       if (material) this.store.insertMaterial(material);
-      for (const tag of spec.tags ?? []) this.store.putTag(this.tuple(scope), keyId, tag.TagKey, tag.TagValue);
+      for (const tag of spec.tags ?? []) this.store.putTag(scope, keyId, tag.TagKey, tag.TagValue);
     });
     return row;
   }
@@ -260,7 +252,7 @@ export class KeyRing {
     };
     this.store.tx(() => {
       this.store.insertKey(row);
-      for (const tag of spec.tags) this.store.putTag(this.tuple(replicaScope), row.key_id, tag.TagKey, tag.TagValue);
+      for (const tag of spec.tags) this.store.putTag(replicaScope, row.key_id, tag.TagKey, tag.TagValue);
     });
     return row;
   }
@@ -269,7 +261,7 @@ export class KeyRing {
   primaryOf(scope: Scope, row: KeyRow): { scope: Scope; row: KeyRow } {
     if (!row.multi_region || row.primary_region === scope.region) return { scope, row };
     const primaryScope = { account: scope.account, region: row.primary_region! };
-    const primary = this.store.getKey(this.tuple(primaryScope), row.key_id);
+    const primary = this.store.getKey(primaryScope, row.key_id);
     return primary ? { scope: primaryScope, row: primary } : { scope, row };
   }
 
@@ -301,7 +293,7 @@ export class KeyRing {
     const current = this.currentMaterial(scope, row);
     const material: MaterialRow = {
       account: scope.account,
-      region: this.materialScope(scope, row)[1],
+      region: this.materialScope(scope, row).region,
       key_id: row.key_id,
       version: current.version + 1,
       material_id: hex(32),
@@ -326,7 +318,7 @@ export class KeyRing {
 
   /** Remembers the latest cryptographic use of a key for GetKeyLastUsage. */
   recordUse(scope: Scope, row: KeyRow, operation: string, requestId?: string): void {
-    this.store.tx(() => this.store.recordUse(this.tuple(scope), row.key_id, operation, this.clock.now(), requestId));
+    this.store.tx(() => this.store.recordUse(scope, row.key_id, operation, this.clock.now(), requestId));
   }
 
   /** Key state rules for cryptographic operations. */

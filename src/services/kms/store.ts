@@ -1,4 +1,5 @@
 /** KMS tables and their prepared statements. No SQL lives anywhere else. Key material never leaves this service. */
+import type { Scope } from '../../core/accounts.js';
 import type { Store } from '../../core/store.js';
 
 export interface KeyRow {
@@ -91,8 +92,6 @@ export interface TagRow {
   tag_key: string;
   tag_value: string;
 }
-
-type Scope = [account: string, region: string];
 
 export class KmsStore {
   private readonly stmts;
@@ -221,7 +220,7 @@ export class KmsStore {
   }
 
   getKey(scope: Scope, keyId: string): KeyRow | undefined {
-    return this.stmts.getKey.get(...scope, keyId);
+    return this.stmts.getKey.get(scope.account, scope.region, keyId);
   }
 
   insertKey(row: KeyRow): void {
@@ -233,17 +232,17 @@ export class KmsStore {
   }
 
   recordUse(scope: Scope, keyId: string, operation: string, at: number, requestId: string | undefined): void {
-    this.stmts.recordUse.run(operation, at, requestId ?? null, ...scope, keyId);
+    this.stmts.recordUse.run(operation, at, requestId ?? null, scope.account, scope.region, keyId);
   }
 
   /** Keys ordered by id, strictly after `afterKeyId`. */
   listKeys(scope: Scope, afterKeyId: string, limit: number): KeyRow[] {
-    return this.stmts.listKeys.all(...scope, afterKeyId, limit);
+    return this.stmts.listKeys.all(scope.account, scope.region, afterKeyId, limit);
   }
 
   /** Ids of keys whose deletion date has passed. */
   expiredKeys(scope: Scope, now: number): string[] {
-    return this.stmts.expiredKeys.all(...scope, now).map((r) => r.key_id);
+    return this.stmts.expiredKeys.all(scope.account, scope.region, now).map((r) => r.key_id);
   }
 
   /** Every Region's row of a (multi-Region) key in an account. */
@@ -252,21 +251,21 @@ export class KmsStore {
   }
 
   keysInState(scope: Scope, state: string): KeyRow[] {
-    return this.stmts.keysInState.all(...scope, state);
+    return this.stmts.keysInState.all(scope.account, scope.region, state);
   }
 
   /** Removes a key with its aliases, tags, grants and import tokens; its material is the caller's to remove (multi-Region keys share it). */
   deleteKey(scope: Scope, keyId: string): void {
-    this.stmts.deleteKey.run(...scope, keyId);
-    this.stmts.deleteKeyAliases.run(...scope, keyId);
-    this.stmts.deleteKeyTags.run(...scope, keyId);
-    this.stmts.deleteKeyGrants.run(...scope, keyId);
-    this.stmts.deleteKeyImportTokens.run(...scope, keyId);
+    this.stmts.deleteKey.run(scope.account, scope.region, keyId);
+    this.stmts.deleteKeyAliases.run(scope.account, scope.region, keyId);
+    this.stmts.deleteKeyTags.run(scope.account, scope.region, keyId);
+    this.stmts.deleteKeyGrants.run(scope.account, scope.region, keyId);
+    this.stmts.deleteKeyImportTokens.run(scope.account, scope.region, keyId);
   }
 
   /** Removes every material version of a key (imported material deleted or expired). */
   deleteMaterials(scope: Scope, keyId: string): void {
-    this.stmts.deleteMaterials.run(...scope, keyId);
+    this.stmts.deleteMaterials.run(scope.account, scope.region, keyId);
   }
 
   insertImportToken(row: ImportTokenRow): void {
@@ -274,7 +273,7 @@ export class KmsStore {
   }
 
   importToken(scope: Scope, tokenId: string): ImportTokenRow | undefined {
-    return this.stmts.getImportToken.get(...scope, tokenId);
+    return this.stmts.getImportToken.get(scope.account, scope.region, tokenId);
   }
 
   insertGrant(row: GrantRow): void {
@@ -282,21 +281,21 @@ export class KmsStore {
   }
 
   getGrant(scope: Scope, grantId: string): GrantRow | undefined {
-    return this.stmts.getGrant.get(...scope, grantId);
+    return this.stmts.getGrant.get(scope.account, scope.region, grantId);
   }
 
   deleteGrant(scope: Scope, grantId: string): void {
-    this.stmts.deleteGrant.run(...scope, grantId);
+    this.stmts.deleteGrant.run(scope.account, scope.region, grantId);
   }
 
   /** Grants of one key, ordered by grant id. */
   keyGrants(scope: Scope, keyId: string): GrantRow[] {
-    return this.stmts.keyGrants.all(...scope, keyId);
+    return this.stmts.keyGrants.all(scope.account, scope.region, keyId);
   }
 
   /** Grants a principal may retire, ordered by grant id. */
   retirableGrants(scope: Scope, principal: string): GrantRow[] {
-    return this.stmts.retirableGrants.all(...scope, principal);
+    return this.stmts.retirableGrants.all(scope.account, scope.region, principal);
   }
 
   insertMaterial(row: MaterialRow): void {
@@ -304,20 +303,20 @@ export class KmsStore {
   }
 
   material(scope: Scope, keyId: string, version: number): MaterialRow | undefined {
-    return this.stmts.getMaterial.get(...scope, keyId, version);
+    return this.stmts.getMaterial.get(scope.account, scope.region, keyId, version);
   }
 
   currentMaterial(scope: Scope, keyId: string): MaterialRow | undefined {
-    return this.stmts.currentMaterial.get(...scope, keyId);
+    return this.stmts.currentMaterial.get(scope.account, scope.region, keyId);
   }
 
   /** Rotated material versions (not the original) after `afterVersion`. */
   rotations(scope: Scope, keyId: string, afterVersion: number, limit: number): MaterialRow[] {
-    return this.stmts.rotations.all(...scope, keyId, afterVersion, limit);
+    return this.stmts.rotations.all(scope.account, scope.region, keyId, afterVersion, limit);
   }
 
   getAlias(scope: Scope, aliasName: string): AliasRow | undefined {
-    return this.stmts.getAlias.get(...scope, aliasName);
+    return this.stmts.getAlias.get(scope.account, scope.region, aliasName);
   }
 
   insertAlias(row: AliasRow): void {
@@ -325,31 +324,31 @@ export class KmsStore {
   }
 
   retargetAlias(scope: Scope, aliasName: string, keyId: string, now: number): void {
-    this.stmts.retargetAlias.run(keyId, now, ...scope, aliasName);
+    this.stmts.retargetAlias.run(keyId, now, scope.account, scope.region, aliasName);
   }
 
   deleteAlias(scope: Scope, aliasName: string): void {
-    this.stmts.deleteAlias.run(...scope, aliasName);
+    this.stmts.deleteAlias.run(scope.account, scope.region, aliasName);
   }
 
   /** Aliases ordered by name, strictly after `afterName`, optionally only those of one key. */
   listAliases(scope: Scope, keyId: string | undefined, afterName: string, limit: number): AliasRow[] {
-    return keyId === undefined ? this.stmts.listAliases.all(...scope, afterName, limit) : this.stmts.listKeyAliases.all(...scope, keyId, afterName, limit);
+    return keyId === undefined ? this.stmts.listAliases.all(scope.account, scope.region, afterName, limit) : this.stmts.listKeyAliases.all(scope.account, scope.region, keyId, afterName, limit);
   }
 
   listTags(scope: Scope, keyId: string, afterKey: string, limit: number): TagRow[] {
-    return this.stmts.listTags.all(...scope, keyId, afterKey, limit);
+    return this.stmts.listTags.all(scope.account, scope.region, keyId, afterKey, limit);
   }
 
   countTags(scope: Scope, keyId: string): number {
-    return this.stmts.countTags.get(...scope, keyId)!.n;
+    return this.stmts.countTags.get(scope.account, scope.region, keyId)!.n;
   }
 
   putTag(scope: Scope, keyId: string, tagKey: string, tagValue: string): void {
-    this.stmts.putTag.run(...scope, keyId, tagKey, tagValue);
+    this.stmts.putTag.run(scope.account, scope.region, keyId, tagKey, tagValue);
   }
 
   deleteTag(scope: Scope, keyId: string, tagKey: string): void {
-    this.stmts.deleteTag.run(...scope, keyId, tagKey);
+    this.stmts.deleteTag.run(scope.account, scope.region, keyId, tagKey);
   }
 }

@@ -1,0 +1,93 @@
+/** KMS key rotation: automatic (on a period) and on demand, for symmetric keys with KMS-generated material. */
+import type * as K from '@aws-sdk/client-kms';
+import type { Handlers } from '../../../protocol/types.js';
+import type { Scope } from '../../../core/accounts.js';
+import { AwsError } from '../../../core/errors.js';
+import type { KeyRow } from '../store.js';
+import { keyArn } from '../keys.js';
+import { type KmsContext, DAY_MS, assertCustomerManaged, assertNotReplica, invalidMarker, page, readMarker, scopeOf } from '../common.js';
+
+const MAX_ON_DEMAND_ROTATIONS = 25;
+
+function assertSymmetricForRotation(scope: Scope, row: KeyRow): void {
+  if (row.key_spec !== 'SYMMETRIC_DEFAULT') throw new AwsError('UnsupportedOperationException', `${keyArn(scope, row.key_id)} key spec ${row.key_spec} does not support key rotation.`);
+}
+
+/** The key a rotation change names: a customer managed symmetric primary key with KMS material, usable for encryption. */
+function rotatableKey(c: KmsContext, scope: Scope, keyId: string, operation: string): KeyRow {
+  const row = c.keys.resolve(scope, keyId);
+  assertCustomerManaged(scope, row, operation);
+  assertSymmetricForRotation(scope, row);
+  if (row.origin === 'EXTERNAL') throw new AwsError('UnsupportedOperationException', `${keyArn(scope, row.key_id)} has imported key material, which KMS cannot rotate.`);
+  assertNotReplica(scope, row, operation);
+  c.keys.assertUsable(scope, row, 'ENCRYPT_DECRYPT', operation);
+  return row;
+}
+
+function rotationStatus(scope: Scope, row: KeyRow): K.GetKeyRotationStatusResponse {
+  return {
+    KeyId: keyArn(scope, row.key_id),
+    KeyRotationEnabled: row.rotation_enabled === 1,
+    RotationPeriodInDays: row.rotation_enabled ? row.rotation_period_days! : undefined,
+    NextRotationDate: row.rotation_enabled && row.next_rotation_at !== null ? new Date(row.next_rotation_at) : undefined,
+    OnDemandRotationStartDate: row.on_demand_rotation_at === null ? undefined : new Date(row.on_demand_rotation_at),
+  };
+}
+
+/** A ListKeyRotations marker names the last material version listed. */
+function afterVersion(marker: string | undefined): number {
+  const after = Number(readMarker(marker) || '0');
+  if (!Number.isInteger(after)) throw invalidMarker();
+  return after;
+}
+
+export function rotationHandlers(c: KmsContext): Handlers {
+  const { store, keys, rt } = c;
+  return {
+    EnableKeyRotation(input: K.EnableKeyRotationRequest, ctx) {
+      const row = rotatableKey(c, scopeOf(ctx), input.KeyId!, 'EnableKeyRotation');
+      const period = input.RotationPeriodInDays ?? 365;
+      store.tx(() => store.updateKey({ ...row, rotation_enabled: 1, rotation_period_days: period, next_rotation_at: rt.clock.now() + period * DAY_MS }));
+      return {};
+    },
+
+    DisableKeyRotation(input: K.DisableKeyRotationRequest, ctx) {
+      const row = rotatableKey(c, scopeOf(ctx), input.KeyId!, 'DisableKeyRotation');
+      store.tx(() => store.updateKey({ ...row, rotation_enabled: 0, rotation_period_days: null, next_rotation_at: null }));
+      return {};
+    },
+
+    GetKeyRotationStatus(input: K.GetKeyRotationStatusRequest, ctx): K.GetKeyRotationStatusResponse {
+      const scope = scopeOf(ctx);
+      const row = keys.resolve(scope, input.KeyId!);
+      assertSymmetricForRotation(scope, row);
+      // Replicas report the rotation their primary key manages for both.
+      return { ...rotationStatus(scope, keys.primaryOf(scope, row).row), KeyId: keyArn(scope, row.key_id) };
+    },
+
+    RotateKeyOnDemand(input: K.RotateKeyOnDemandRequest, ctx): K.RotateKeyOnDemandResponse {
+      const scope = scopeOf(ctx);
+      const row = rotatableKey(c, scope, input.KeyId!, 'RotateKeyOnDemand');
+      const now = rt.clock.now();
+      store.tx(() => {
+        const onDemand = store.rotations(keys.materialScope(scope, row), row.key_id, 0, 1000).filter((m) => m.rotation_type === 'ON_DEMAND').length;
+        if (onDemand >= MAX_ON_DEMAND_ROTATIONS) throw new AwsError('LimitExceededException', `${keyArn(scope, row.key_id)} has reached the limit of ${MAX_ON_DEMAND_ROTATIONS} on-demand rotations.`);
+        keys.addMaterial(scope, row, 'ON_DEMAND', now);
+        store.updateKey({ ...row, on_demand_rotation_at: now });
+      });
+      return { KeyId: keyArn(scope, row.key_id) };
+    },
+
+    ListKeyRotations(input: K.ListKeyRotationsRequest, ctx): K.ListKeyRotationsResponse {
+      const scope = scopeOf(ctx);
+      const row = keys.resolve(scope, input.KeyId!);
+      assertSymmetricForRotation(scope, row);
+      const limit = input.Limit ?? 100;
+      const { items, ...rest } = page(store.rotations(keys.materialScope(scope, row), row.key_id, afterVersion(input.Marker), limit + 1), limit, (m) => String(m.version));
+      return {
+        Rotations: items.map((m) => ({ KeyId: row.key_id, KeyMaterialId: m.material_id, RotationDate: new Date(m.created_at), RotationType: m.rotation_type as K.RotationType })),
+        ...rest,
+      };
+    },
+  };
+}
