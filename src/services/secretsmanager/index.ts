@@ -22,13 +22,11 @@ import type { ServiceDefinition } from '../contracts.js';
 import { SecretsStore } from './store.js';
 import { createHandlers } from './handlers.js';
 
-
 export const secretsmanager: ServiceDefinition = {
   name: 'secretsmanager',
   model: loadModel('secretsmanager'),
   validationError: 'ValidationException',
   create(rt) {
-    const handlers = createHandlers(new SecretsStore(rt.store), rt);
-    return { handlers };
+    return { handlers: createHandlers({ store: new SecretsStore(rt.store), rt }) };
   },
 };

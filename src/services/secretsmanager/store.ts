@@ -1,5 +1,6 @@
 /** Secrets Manager tables and their prepared statements. No SQL lives anywhere else. Values are stored KMS-encrypted only. */
 import type { Store } from '../../core/store.js';
+import type { Scope } from '../../core/accounts.js';
 
 export interface SecretRow {
   account: string;
@@ -40,8 +41,6 @@ export interface TagRow {
   tag_key: string;
   tag_value: string;
 }
-
-type Scope = [account: string, region: string];
 
 export class SecretsStore {
   private readonly stmts;
@@ -130,15 +129,15 @@ export class SecretsStore {
   }
 
   byName(scope: Scope, name: string): SecretRow | undefined {
-    return this.stmts.byName.get(...scope, name);
+    return this.stmts.byName.get(scope.account, scope.region, name);
   }
 
   byArn(scope: Scope, arn: string): SecretRow | undefined {
-    return this.stmts.byArn.get(...scope, arn);
+    return this.stmts.byArn.get(scope.account, scope.region, arn);
   }
 
   all(scope: Scope): SecretRow[] {
-    return this.stmts.all.all(...scope);
+    return this.stmts.all.all(scope.account, scope.region);
   }
 
   insertSecret(row: SecretRow): void {
@@ -163,7 +162,7 @@ export class SecretsStore {
 
   /** ARNs of secrets whose recovery window is over. */
   expired(scope: Scope, now: number): string[] {
-    return this.stmts.expired.all(...scope, now).map((r) => r.arn);
+    return this.stmts.expired.all(scope.account, scope.region, now).map((r) => r.arn);
   }
 
   /** Removes a secret with all its versions, labels and tags. */

@@ -1,0 +1,177 @@
+/** Secret values and their versions: reading, adding, listing and moving staging labels. */
+import type * as S from '@aws-sdk/client-secrets-manager';
+import type { RequestContext } from '../../protocol/types.js';
+import type { Scope } from '../../core/accounts.js';
+import { AwsError } from '../../core/errors.js';
+import { uuid } from '../../core/ids.js';
+import type { SecretRow, VersionRow } from './store.js';
+import {
+  type SecretValue, type SecretsContext, CURRENT, DAY_MS, attachStage, decrypt, encrypt, find, findLive, findWritable, paginate, sameValue, requestValue,
+  versionsToStages,
+} from './common.js';
+import { filteredSecrets } from './filters.js';
+import { syncReplicas } from './replication.js';
+
+/** AWS keeps at most this many versions without staging labels, dropping the oldest. */
+const MAX_UNLABELLED_VERSIONS = 100;
+
+/**
+ * Adds a version (or recognizes a retry): the same ClientRequestToken with the same value is the
+ * same request; with another value it is an attempt to modify a version, which AWS refuses.
+ */
+export function addVersion(c: SecretsContext, scope: Scope, secret: SecretRow, value: SecretValue, token: string | undefined, stages: string[]): { versionId: string; created: boolean } {
+  const { store } = c;
+  const versionId = token ?? uuid();
+  const existing = store.version(secret.arn, versionId);
+  if (existing) {
+    if (sameValue(decrypt(c, scope, secret, existing), value)) return { versionId, created: false };
+    throw new AwsError('ResourceExistsException', "You can't modify an existing version, you can only create a new version.");
+  }
+  const now = c.rt.clock.now();
+  const { ciphertext, keyArn } = encrypt(c, scope, secret, versionId, value);
+  store.insertVersion({ secret_arn: secret.arn, version_id: versionId, ciphertext, is_binary: value.binary ? 1 : 0, kms_key_arn: keyArn, created_at: now, last_accessed_at: null });
+  // The first version of a secret always becomes AWSCURRENT, whatever labels were asked for.
+  const labels = store.stages(secret.arn).has(CURRENT) || stages.includes(CURRENT) ? stages : [...stages, CURRENT];
+  for (const stage of labels) attachStage(c, secret.arn, stage, versionId);
+  store.pruneUnlabelled(secret.arn, MAX_UNLABELLED_VERSIONS);
+  store.updateSecret({ ...secret, last_changed_at: now });
+  return { versionId, created: true };
+}
+
+interface ReadValue {
+  version: VersionRow;
+  value: SecretValue;
+  stages: string[];
+}
+
+/** The version a read selects (by id, by label, or AWSCURRENT), decrypted; records the access. */
+function readValue(c: SecretsContext, scope: Scope, secret: SecretRow, versionId: string | undefined, stage: string | undefined): ReadValue {
+  const { store } = c;
+  const byVersion = versionsToStages(c, secret.arn);
+  let version: VersionRow | undefined;
+  if (versionId !== undefined) {
+    version = store.version(secret.arn, versionId);
+    if (!version) throw new AwsError('ResourceNotFoundException', `Secrets Manager can't find the specified secret value for VersionId: ${versionId}`);
+    if (stage !== undefined && !(byVersion[versionId] ?? []).includes(stage)) {
+      throw new AwsError('InvalidRequestException', 'You provided a VersionStage that is not associated to the provided VersionId.');
+    }
+  } else {
+    const label = stage ?? CURRENT;
+    const id = store.stages(secret.arn).get(label);
+    version = id === undefined ? undefined : store.version(secret.arn, id);
+    if (!version) throw new AwsError('ResourceNotFoundException', `Secrets Manager can't find the specified secret value for staging label: ${label}`);
+  }
+  const value = decrypt(c, scope, secret, version);
+  // AWS records access dates to the day.
+  const today = Math.floor(c.rt.clock.now() / DAY_MS) * DAY_MS;
+  store.tx(() => {
+    store.touchVersion(secret.arn, version.version_id, today);
+    store.updateSecret({ ...secret, last_accessed_at: today });
+  });
+  return { version, value, stages: byVersion[version.version_id] ?? [] };
+}
+
+function valueEntry(secret: SecretRow, read: ReadValue): S.GetSecretValueResponse {
+  return {
+    ARN: secret.arn,
+    Name: secret.name,
+    VersionId: read.version.version_id,
+    ...(read.value.binary ? { SecretBinary: read.value.bytes } : { SecretString: read.value.bytes.toString('utf8') }),
+    VersionStages: read.stages,
+    CreatedDate: new Date(read.version.created_at),
+  };
+}
+
+export function getSecretValue(c: SecretsContext, input: S.GetSecretValueRequest, ctx: RequestContext): S.GetSecretValueResponse {
+  const secret = findLive(c, ctx, input.SecretId!);
+  return valueEntry(secret, readValue(c, ctx, secret, input.VersionId, input.VersionStage));
+}
+
+/** The current values of the secrets `ids` name; one that cannot be read is an error entry under `idOf` it. */
+function currentValues<T>(c: SecretsContext, scope: Scope, ids: T[], secretOf: (id: T) => SecretRow, idOf: (id: T) => string): S.BatchGetSecretValueResponse {
+  const SecretValues: S.SecretValueEntry[] = [];
+  const Errors: S.APIErrorType[] = [];
+  for (const id of ids) {
+    try {
+      const secret = secretOf(id);
+      SecretValues.push(valueEntry(secret, readValue(c, scope, secret, undefined, undefined)));
+    } catch (err) {
+      if (!(err instanceof AwsError)) throw err;
+      Errors.push({ SecretId: idOf(id), ErrorCode: err.code, Message: err.message });
+    }
+  }
+  return { SecretValues, Errors };
+}
+
+export function batchGetSecretValue(c: SecretsContext, input: S.BatchGetSecretValueRequest, ctx: RequestContext): S.BatchGetSecretValueResponse {
+  if ((input.SecretIdList === undefined) === (input.Filters === undefined)) {
+    throw new AwsError('InvalidParameterException', 'Either SecretIdList or Filters must be provided, but not both.');
+  }
+  if (input.SecretIdList) {
+    if (input.MaxResults !== undefined) throw new AwsError('InvalidParameterException', 'MaxResults can only be used with Filters.');
+    return currentValues(c, ctx, input.SecretIdList, (secretId) => findLive(c, ctx, secretId), (secretId) => secretId);
+  }
+  const { page, NextToken } = paginate(filteredSecrets(c, ctx, input.Filters, false), input.NextToken, input.MaxResults, 20);
+  return { ...currentValues(c, ctx, page, (secret) => secret, (secret) => secret.arn), NextToken };
+}
+
+export function putSecretValue(c: SecretsContext, input: S.PutSecretValueRequest, ctx: RequestContext): S.PutSecretValueResponse {
+  const value = requestValue(input);
+  if (!value) throw new AwsError('InvalidRequestException', 'You must provide either SecretString or SecretBinary.');
+  return c.store.tx(() => {
+    const secret = findWritable(c, ctx, input.SecretId!);
+    const { versionId } = addVersion(c, ctx, secret, value, input.ClientRequestToken, input.VersionStages ?? [CURRENT]);
+    syncReplicas(c, ctx, secret.arn);
+    return { ARN: secret.arn, Name: secret.name, VersionId: versionId, VersionStages: versionsToStages(c, secret.arn)[versionId] ?? [] };
+  });
+}
+
+export function listSecretVersionIds(c: SecretsContext, input: S.ListSecretVersionIdsRequest, ctx: RequestContext): S.ListSecretVersionIdsResponse {
+  const secret = find(c, ctx, input.SecretId!);
+  const stages = versionsToStages(c, secret.arn);
+  const versions = c.store.versions(secret.arn).filter((v) => input.IncludeDeprecated === true || stages[v.version_id] !== undefined);
+  const { page, NextToken } = paginate(versions, input.NextToken, input.MaxResults, 100);
+  return {
+    ARN: secret.arn,
+    Name: secret.name,
+    Versions: page.map((v) => ({
+      VersionId: v.version_id,
+      VersionStages: stages[v.version_id],
+      CreatedDate: new Date(v.created_at),
+      LastAccessedDate: v.last_accessed_at === null ? undefined : new Date(v.last_accessed_at),
+      KmsKeyIds: [secret.kms_key_id ?? 'DefaultEncryptionKey'],
+    })),
+    NextToken,
+  };
+}
+
+export function updateSecretVersionStage(c: SecretsContext, input: S.UpdateSecretVersionStageRequest, ctx: RequestContext): S.UpdateSecretVersionStageResponse {
+  const { store } = c;
+  const stage = input.VersionStage!;
+  return store.tx(() => {
+    const secret = findWritable(c, ctx, input.SecretId!);
+    const holder = store.stages(secret.arn).get(stage);
+    for (const id of [input.MoveToVersionId, input.RemoveFromVersionId]) {
+      if (id !== undefined && !store.version(secret.arn, id)) throw new AwsError('ResourceNotFoundException', `Secrets Manager can't find the specified secret version: ${id}`);
+    }
+    if (input.RemoveFromVersionId !== undefined && holder !== input.RemoveFromVersionId) {
+      throw new AwsError('InvalidParameterException', `The staging label ${stage} is not currently attached to version ${input.RemoveFromVersionId}, so you can't remove it.`);
+    }
+    if (input.MoveToVersionId === undefined) {
+      if (input.RemoveFromVersionId === undefined) throw new AwsError('InvalidParameterException', 'You must specify MoveToVersionId, RemoveFromVersionId, or both.');
+      if (stage === CURRENT) throw new AwsError('InvalidParameterException', "You can only move staging label AWSCURRENT to a different secret version. It can't be completely removed.");
+      store.removeStage(secret.arn, stage);
+    } else if (holder !== input.MoveToVersionId) {
+      if (holder !== undefined && input.RemoveFromVersionId === undefined) {
+        throw new AwsError(
+          'InvalidParameterException',
+          `The parameter RemoveFromVersionId can't be empty. Staging label ${stage} is currently attached to version ${holder}, so you must explicitly reference that version in RemoveFromVersionId.`,
+        );
+      }
+      attachStage(c, secret.arn, stage, input.MoveToVersionId);
+    }
+    store.updateSecret({ ...secret, last_changed_at: c.rt.clock.now() });
+    syncReplicas(c, ctx, secret.arn);
+    return { ARN: secret.arn, Name: secret.name };
+  });
+}
