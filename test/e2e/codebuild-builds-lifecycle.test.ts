@@ -7,14 +7,14 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import {
   CodeBuildClient, CreateProjectCommand, StartBuildCommand, BatchGetBuildsCommand, StopBuildCommand, ListBuildsCommand, ListBuildsForProjectCommand, type CreateProjectCommandInput,
 } from '@aws-sdk/client-codebuild';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
 import { startTestServer, type TestServer } from '../helpers.js';
-import { fetchBuild as get, waitForBuild as waitFor, CODEBUILD_TRUST } from './codebuild-helpers.js';
+import { fetchBuild as get, runProcesses, waitForBuild as waitFor, CODEBUILD_TRUST } from './codebuild-helpers.js';
 
 function spec(commands: string[], postBuild: string[] = []): string {
   const lines = ['version: 0.2', 'phases:', '  build:', '    commands:', ...commands.map((c) => `      - ${JSON.stringify(c)}`)];
@@ -43,14 +43,6 @@ async function project(cb: CodeBuildClient, roleArn: string, name: string, build
 async function advance(server: TestServer, ms: number): Promise<void> {
   const res = await fetch(`${server.url}/_drydock/time?advanceMs=${ms}`, { method: 'POST' });
   expect(res.status).toBe(200);
-}
-
-function running(pattern: string): string {
-  try {
-    return execFileSync('pgrep', ['-f', pattern], { encoding: 'utf8' });
-  } catch {
-    return '';
-  }
 }
 
 describe('timeouts, queueing and log latency', () => {
@@ -89,7 +81,7 @@ describe('timeouts, queueing and log latency', () => {
     const buildPhase = timedOut.phases!.find((p) => p.phaseType === 'BUILD')!;
     expect(buildPhase.phaseStatus).toBe('TIMED_OUT');
     expect(buildPhase.contexts).toEqual([{ statusCode: 'BUILD_TIMED_OUT', message: 'Build has timed out. ' }]);
-    expect(running('sleep 41.5')).toBe('');
+    expect(runProcesses(first.id!, 'sleep 41.5')).toEqual([]);
 
     const queueTimedOut = await waitFor(cb, second.id!);
     expect(queueTimedOut.buildStatus).toBe('TIMED_OUT');
@@ -204,11 +196,11 @@ describe('a server restart in the middle of a build', () => {
 
       await server.close();
       // Closing Drydock takes the builds' processes with it.
-      expect(running('sleep 43.75')).toBe('');
+      expect(runProcesses(first.id!, 'sleep 43.75')).toEqual([]);
       // What a crashed Drydock would leave behind: a process of the build still running.
       const orphan = spawn('sleep', ['46.125'], { detached: true, stdio: 'ignore', env: { PATH: process.env.PATH, CODEBUILD_BUILD_ID: first.id! } });
       orphan.unref();
-      expect(running('sleep 46.125')).not.toBe('');
+      expect(runProcesses(first.id!, 'sleep 46.125')).not.toEqual([]);
 
       server = await startTestServer({ dataDir });
       cb = new CodeBuildClient(server.clientConfig);
@@ -224,7 +216,7 @@ describe('a server restart in the middle of a build', () => {
         expect(lines).toContain('build 1');
         expect(lines.at(-1)).toMatch(/Drydock restarted while the build was running$/);
         // Settling the build killed what was left of it.
-        expect(running('sleep 46.125')).toBe('');
+        expect(runProcesses(first.id!, 'sleep 46.125')).toEqual([]);
 
         expect((await waitFor(cb, blocker.id!)).buildStatus).toBe('FAILED');
         const ran = await waitFor(cb, queued.id!);

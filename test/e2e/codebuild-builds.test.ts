@@ -13,10 +13,10 @@ import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloud
 import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
 import { S3Client, CreateBucketCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { gunzipSync } from 'node:zlib';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { startTestServer, failure, type TestServer } from '../helpers.js';
-import { waitForBuild, CODEBUILD_TRUST } from './codebuild-helpers.js';
+import { waitForBuild, runProcesses, CODEBUILD_TRUST } from './codebuild-helpers.js';
 import type { AwsEvent } from '../../src/core/events.js';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import { loadModel } from '../../src/protocol/model.js';
@@ -339,14 +339,7 @@ describe('StopBuild', () => {
     expect(build.phases!.find((p) => p.phaseType === 'BUILD')!.phaseStatus).toBe('STOPPED');
     expect(build.phases!.some((p) => p.phaseType === 'POST_BUILD')).toBe(false);
     expect(phaseList(build).slice(-2)).toEqual(['FINALIZING:SUCCEEDED', 'COMPLETED:-']);
-    const left = (() => {
-      try {
-        return execFileSync('pgrep', ['-f', 'sleep 37.25'], { encoding: 'utf8' });
-      } catch {
-        return '';
-      }
-    })();
-    expect(left).toBe('');
+    expect(runProcesses(started!.id!, 'sleep 37.25')).toEqual([]);
     // A completed build cannot be stopped.
     const again = await failure(cb.send(new StopBuildCommand({ id: build.arn! })));
     expect(again.name).toBe('InvalidInputException');

@@ -8,7 +8,6 @@
  * and bad input for every operation.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +21,7 @@ import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloud
 import { CodeCommitClient, CreateRepositoryCommand, CreateCommitCommand } from '@aws-sdk/client-codecommit';
 import { SecretsManagerClient, CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { startTestServer, failure, type TestServer } from '../helpers.js';
-import { fetchBuild, fetchSandbox, waitForBuild, waitForCommand, waitForSandbox, CODEBUILD_TRUST } from './codebuild-helpers.js';
+import { fetchBuild, fetchSandbox, runProcesses, waitForBuild, waitForCommand, waitForSandbox, CODEBUILD_TRUST } from './codebuild-helpers.js';
 
 const ACCOUNT = '000000000000';
 const REGION = 'us-east-1';
@@ -70,14 +69,6 @@ async function expectError(promise: Promise<unknown>, code: string, message?: st
 async function logLines(client: CloudWatchLogsClient, group: string, stream: string): Promise<string[]> {
   const out = await client.send(new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, startFromHead: true }));
   return out.events!.map((e) => e.message!);
-}
-
-function processes(pattern: string): string {
-  try {
-    return execFileSync('pgrep', ['-f', pattern], { encoding: 'utf8' });
-  } catch {
-    return '';
-  }
 }
 
 async function advance(ms: number): Promise<void> {
@@ -193,8 +184,8 @@ describe('CodeBuild sandboxes', () => {
     const sleeper = (await cb.send(new StartCommandExecutionCommand({ sandboxId: started.id!, command: 'sleep 41.375 & sleep 41.625' }))).commandExecution!;
     await waitForCommand(cb, started.id!, sleeper.id!, (e) => e.status === 'IN_PROGRESS');
     const behind = (await cb.send(new StartCommandExecutionCommand({ sandboxId: started.id!, command: 'echo never' }))).commandExecution!;
-    for (let i = 0; i < 500 && processes('sleep 41.625') === ''; i++) await new Promise((r) => setTimeout(r, 40));
-    expect(processes('sleep 41.625')).not.toBe('');
+    for (let i = 0; i < 500 && runProcesses(started.id!, 'sleep 41.625').length === 0; i++) await new Promise((r) => setTimeout(r, 40));
+    expect(runProcesses(started.id!, 'sleep 41.625')).not.toEqual([]);
     const stopped = (await cb.send(new StopSandboxCommand({ id: started.id! }))).sandbox!;
     expect(['STOPPING', 'STOPPED']).toContain(stopped.status);
     const ended = await waitForSandbox(cb, started.id!, isEnded);
@@ -202,8 +193,8 @@ describe('CodeBuild sandboxes', () => {
     expect(ended.currentSession!.status).toBe('STOPPED');
     expect(ended.endTime).toBeInstanceOf(Date);
     expect(ended.currentSession!.phases!.slice(-2).map((p) => [p.phaseType, p.phaseStatus])).toEqual([['RUN_SANDBOX', 'STOPPED'], ['COMPLETED', undefined]]);
-    expect(processes('sleep 41.375')).toBe('');
-    expect(processes('sleep 41.625')).toBe('');
+    expect(runProcesses(started.id!, 'sleep 41.375')).toEqual([]);
+    expect(runProcesses(started.id!, 'sleep 41.625')).toEqual([]);
     const [killed, never] = (await cb.send(new BatchGetCommandExecutionsCommand({ sandboxId: started.id!, commandExecutionIds: [sleeper.id!, behind.id!] }))).commandExecutions!;
     expect(killed.status).toBe('STOPPED');
     expect(killed.exitCode).toBeUndefined();
@@ -260,7 +251,7 @@ describe('CodeBuild sandboxes', () => {
     expect(runPhase.phaseStatus).toBe('TIMED_OUT');
     expect(runPhase.contexts).toEqual([{ statusCode: 'BUILD_TIMED_OUT', message: 'Build has timed out. ' }]);
     expect((await waitForCommand(cb, sandbox.id!, sleeper.id!)).status).toBe('TIMED_OUT');
-    expect(processes('sleep 42.125')).toBe('');
+    expect(runProcesses(sandbox.id!, 'sleep 42.125')).toEqual([]);
   });
 
   it("queues sandboxes behind the project's concurrentBuildLimit, lists them in pages, and stops queued ones", async () => {
@@ -372,11 +363,11 @@ describe('POST /_drydock/reset', () => {
       await waitForSandbox(client, sandbox.id!, isRunning);
       const sleeper = (await client.send(new StartCommandExecutionCommand({ sandboxId: sandbox.id!, command: 'sleep 44.625' }))).commandExecution!;
       await waitForCommand(client, sandbox.id!, sleeper.id!, (e) => e.status === 'IN_PROGRESS');
-      for (let i = 0; i < 500 && processes('sleep 44.625') === ''; i++) await new Promise((r) => setTimeout(r, 40));
-      expect(processes('sleep 44.625')).not.toBe('');
+      for (let i = 0; i < 500 && runProcesses(sandbox.id!, 'sleep 44.625').length === 0; i++) await new Promise((r) => setTimeout(r, 40));
+      expect(runProcesses(sandbox.id!, 'sleep 44.625')).not.toEqual([]);
       const res = await fetch(`${resettable.url}/_drydock/reset`, { method: 'POST' });
       expect(res.status).toBe(200);
-      expect(processes('sleep 44.625')).toBe('');
+      expect(runProcesses(sandbox.id!, 'sleep 44.625')).toEqual([]);
       expect((await client.send(new ListSandboxesCommand({}))).ids).toEqual([]);
       expect((await client.send(new BatchGetSandboxesCommand({ ids: [sandbox.id!] }))).sandboxesNotFound).toEqual([sandbox.id]);
     } finally {
@@ -397,7 +388,7 @@ describe('a server restart under a running sandbox', () => {
       const sleeper = (await client.send(new StartCommandExecutionCommand({ sandboxId: sandbox.id!, command: 'sleep 43.375' }))).commandExecution!;
       await waitForCommand(client, sandbox.id!, sleeper.id!, (e) => e.status === 'IN_PROGRESS');
       await restarted.close();
-      expect(processes('sleep 43.375')).toBe('');
+      expect(runProcesses(sandbox.id!, 'sleep 43.375')).toEqual([]);
 
       restarted = await startTestServer({ dataDir });
       client = new CodeBuildClient(restarted.clientConfig);

@@ -5,13 +5,12 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readdirSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { CodeCommitClient, CreateRepositoryCommand, ListRepositoriesCommand, PutFileCommand, GetBranchCommand } from '@aws-sdk/client-codecommit';
 import { CodeBuildClient, CreateProjectCommand, StartBuildCommand, BatchGetBuildsCommand, ListBuildsCommand } from '@aws-sdk/client-codebuild';
 import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
 import { startTestServer, type TestServer } from '../helpers.js';
-import { CODEBUILD_TRUST } from './codebuild-helpers.js';
+import { runProcesses, CODEBUILD_TRUST } from './codebuild-helpers.js';
 
 let server: TestServer;
 let cc: CodeCommitClient;
@@ -27,8 +26,6 @@ beforeAll(async () => {
 afterAll(async () => server.stop());
 
 const gitDirs = () => readdirSync(join(server.dataDir, 'codecommit')).filter((name) => name.endsWith('.git'));
-/** Processes still running the build's unmistakable command. */
-const sleepers = (marker: string) => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((line) => line.includes(marker) && !line.includes('ps -eo'));
 
 async function reset(): Promise<void> {
   const res = await fetch(`${server.url}/_drydock/reset`, { method: 'POST' });
@@ -49,14 +46,14 @@ describe('POST /_drydock/reset', () => {
       environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' },
     }));
     const id = (await cb.send(new StartBuildCommand({ projectName: 'long' }))).build!.id!;
-    for (let i = 0; i < 200 && sleepers(marker).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
-    expect(sleepers(marker).length).toBeGreaterThan(0);
+    for (let i = 0; i < 200 && runProcesses(id, marker).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(runProcesses(id, marker)).not.toEqual([]);
     expect((await cb.send(new BatchGetBuildsCommand({ ids: [id] }))).builds![0].currentPhase).toBe('BUILD');
 
     await reset();
 
     expect(gitDirs()).toEqual([]);
-    expect(sleepers(marker)).toEqual([]);
+    expect(runProcesses(id, marker)).toEqual([]);
     expect((await cc.send(new ListRepositoriesCommand({}))).repositories).toEqual([]);
     expect((await cb.send(new ListBuildsCommand({}))).ids).toEqual([]);
   });
