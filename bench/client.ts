@@ -5,7 +5,7 @@
  * takes to answer); a header signature stays valid for the 15 minutes of allowed clock skew, far
  * longer than a cell runs.
  */
-import { Agent, request as httpRequest } from 'node:http';
+import { type Agent, request as httpRequest } from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { NodeSha256 } from '../src/protocol/sigv4.js';
 

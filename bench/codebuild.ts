@@ -188,7 +188,10 @@ async function concurrency(k: Clients, roleArn: string, builds: number): Promise
   edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let now = 0;
   let maxRunningFromRecords = 0;
-  for (const [, delta] of edges) maxRunningFromRecords = Math.max(maxRunningFromRecords, (now += delta));
+  for (const [, delta] of edges) {
+    now += delta;
+    maxRunningFromRecords = Math.max(maxRunningFromRecords, now);
+  }
   let listed = 0;
   let nextToken: string | undefined;
   do {
@@ -228,7 +231,7 @@ async function logLatency(k: Clients, roleArn: string, lines: number): Promise<C
   let token: string | undefined;
   let complete = false;
   while (latencies.length < lines) {
-    let out;
+    let out: import('@aws-sdk/client-cloudwatch-logs').GetLogEventsCommandOutput;
     try {
       out = await k.cloudwatch.send(new k.logs.GetLogEventsCommand({ logGroupName: group, logStreamName: stream, startFromHead: true, nextToken: token }));
     } catch (err) {
