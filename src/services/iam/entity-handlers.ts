@@ -4,7 +4,7 @@ import type { Handlers, RequestContext } from '../../protocol/types.js';
 import { AwsError, notImplemented } from '../../core/errors.js';
 import { iamId } from '../../core/ids.js';
 import { validatePolicyDocument } from './policy-document.js';
-import type { RoleRow, TaggedType } from './store.js';
+import type { IamStore, RoleRow, TaggedType } from './store.js';
 import {
   type IamContext, alreadyExists, applyTags, byName, deleteConflict, groupOut, instanceProfileOut, limitExceeded, paginate, requireGroup,
   requireInstanceProfile, requireRole, requireUser, roleOut, tagsOf, targetUserName, underPath, userOut,
@@ -12,38 +12,41 @@ import {
 
 const DEFAULT_MAX_SESSION_DURATION = 3600;
 
-export function entityHandlers({ store, rt }: IamContext): Handlers {
-  const now = () => rt.clock.now();
+/** Refuses to delete a user, group or role that still has policies. */
+function ensureNoPolicies(store: IamStore, account: string, type: 'user' | 'group' | 'role', name: string): void {
+  if (store.listInline(account, type, name).length) throw deleteConflict('Cannot delete entity, must delete policies first.');
+  if (store.attachedTo(account, type, name).length) throw deleteConflict('Cannot delete entity, must detach all policies first.');
+}
 
-  /** Refuses to delete a user, group or role that still has policies. */
-  function ensureNoPolicies(account: string, type: 'user' | 'group' | 'role', name: string): void {
-    if (store.listInline(account, type, name).length) throw deleteConflict('Cannot delete entity, must delete policies first.');
-    if (store.attachedTo(account, type, name).length) throw deleteConflict('Cannot delete entity, must detach all policies first.');
-  }
-
-  function tagHandlers(type: TaggedType, noun: string, resolve: (account: string, name: string) => string): Handlers {
-    return {
-      [`Tag${noun}`](input: { Tags: Iam.Tag[] } & Record<string, string>, ctx: RequestContext) {
-        store.tx(() => applyTags(store, ctx.account, type, resolve(ctx.account, input[`${noun}Name`] ?? input.PolicyArn), input.Tags));
-        return {};
-      },
-      [`Untag${noun}`](input: { TagKeys: string[] } & Record<string, string>, ctx: RequestContext) {
-        store.tx(() => {
-          const name = resolve(ctx.account, input[`${noun}Name`] ?? input.PolicyArn);
-          for (const key of input.TagKeys) store.deleteTag(ctx.account, type, name, key);
-        });
-        return {};
-      },
-      [`List${noun}Tags`](input: Iam.ListUserTagsRequest & Record<string, string>, ctx: RequestContext) {
-        const name = resolve(ctx.account, input[`${noun}Name`] ?? input.PolicyArn);
-        const page = paginate(tagsOf(store, ctx.account, type, name), (t) => t.Key!.toLowerCase(), input);
-        return { Tags: page.items, IsTruncated: page.IsTruncated, Marker: page.Marker };
-      },
-    };
-  }
-
+function tagHandlers(store: IamStore, type: TaggedType, noun: string, resolve: (account: string, name: string) => string): Handlers {
   return {
-    // --- users ---
+    [`Tag${noun}`](input: { Tags: Iam.Tag[] } & Record<string, string>, ctx: RequestContext) {
+      store.tx(() => applyTags(store, ctx.account, type, resolve(ctx.account, input[`${noun}Name`] ?? input.PolicyArn), input.Tags));
+      return {};
+    },
+    [`Untag${noun}`](input: { TagKeys: string[] } & Record<string, string>, ctx: RequestContext) {
+      store.tx(() => {
+        const name = resolve(ctx.account, input[`${noun}Name`] ?? input.PolicyArn);
+        for (const key of input.TagKeys) store.deleteTag(ctx.account, type, name, key);
+      });
+      return {};
+    },
+    [`List${noun}Tags`](input: Iam.ListUserTagsRequest & Record<string, string>, ctx: RequestContext) {
+      const name = resolve(ctx.account, input[`${noun}Name`] ?? input.PolicyArn);
+      const page = paginate(tagsOf(store, ctx.account, type, name), (t) => t.Key!.toLowerCase(), input);
+      return { Tags: page.items, IsTruncated: page.IsTruncated, Marker: page.Marker };
+    },
+  };
+}
+
+export function entityHandlers(context: IamContext): Handlers {
+  return { ...userHandlers(context), ...groupHandlers(context), ...roleHandlers(context), ...instanceProfileHandlers(context) };
+}
+
+/** Users: lifecycle and tags. */
+function userHandlers({ store, rt }: IamContext): Handlers {
+  const now = () => rt.clock.now();
+  return {
     CreateUser(input: Iam.CreateUserRequest, ctx: RequestContext): Iam.CreateUserResponse {
       if (input.PermissionsBoundary) throw notImplemented('IAM', 'CreateUser with PermissionsBoundary');
       return store.tx(() => {
@@ -85,15 +88,20 @@ export function entityHandlers({ store, rt }: IamContext): Handlers {
         if (store.accessKeysOf(ctx.account, row.name).length) throw deleteConflict('Cannot delete entity, must delete access keys first.');
         if (store.serviceCredentialsOf(ctx.account, row.name).length) throw deleteConflict('Cannot delete entity, must remove service specific credentials first.');
         if (store.groupsOfUser(ctx.account, row.name).length) throw deleteConflict('Cannot delete entity, must remove users from group first.');
-        ensureNoPolicies(ctx.account, 'user', row.name);
+        ensureNoPolicies(store, ctx.account, 'user', row.name);
         store.deleteTags(ctx.account, 'user', row.name);
         store.deleteEntity('user', ctx.account, row.name);
       });
       return {};
     },
-    ...tagHandlers('user', 'User', (account, name) => requireUser(store, account, name).name),
+    ...tagHandlers(store, 'user', 'User', (account, name) => requireUser(store, account, name).name),
+  };
+}
 
-    // --- groups ---
+/** Groups and their members. */
+function groupHandlers({ store, rt }: IamContext): Handlers {
+  const now = () => rt.clock.now();
+  return {
     CreateGroup(input: Iam.CreateGroupRequest, ctx: RequestContext): Iam.CreateGroupResponse {
       return store.tx(() => {
         if (store.getEntity('group', ctx.account, input.GroupName!)) throw alreadyExists(`Group with name ${input.GroupName} already exists.`);
@@ -128,7 +136,7 @@ export function entityHandlers({ store, rt }: IamContext): Handlers {
       store.tx(() => {
         const row = requireGroup(store, ctx.account, input.GroupName!);
         if (store.groupMembers(ctx.account, row.name).length) throw deleteConflict('Cannot delete entity, must remove users from group first.');
-        ensureNoPolicies(ctx.account, 'group', row.name);
+        ensureNoPolicies(store, ctx.account, 'group', row.name);
         store.deleteEntity('group', ctx.account, row.name);
       });
       return {};
@@ -156,8 +164,13 @@ export function entityHandlers({ store, rt }: IamContext): Handlers {
       const page = paginate(store.groupsOfUser(ctx.account, user.name), byName, input);
       return { Groups: page.items.map(groupOut), IsTruncated: page.IsTruncated, Marker: page.Marker };
     },
+  };
+}
 
-    // --- roles ---
+/** Roles: lifecycle, trust policy and tags. */
+function roleHandlers({ store, rt }: IamContext): Handlers {
+  const now = () => rt.clock.now();
+  return {
     CreateRole(input: Iam.CreateRoleRequest, ctx: RequestContext): Iam.CreateRoleResponse {
       if (input.PermissionsBoundary) throw notImplemented('IAM', 'CreateRole with PermissionsBoundary');
       validatePolicyDocument(input.AssumeRolePolicyDocument!, 'trust');
@@ -219,15 +232,20 @@ export function entityHandlers({ store, rt }: IamContext): Handlers {
       store.tx(() => {
         const row = requireRole(store, ctx.account, input.RoleName!);
         if (store.profilesOfRole(ctx.account, row.name).length) throw deleteConflict('Cannot delete entity, must remove roles from instance profile first.');
-        ensureNoPolicies(ctx.account, 'role', row.name);
+        ensureNoPolicies(store, ctx.account, 'role', row.name);
         store.deleteTags(ctx.account, 'role', row.name);
         store.deleteEntity('role', ctx.account, row.name);
       });
       return {};
     },
-    ...tagHandlers('role', 'Role', (account, name) => requireRole(store, account, name).name),
+    ...tagHandlers(store, 'role', 'Role', (account, name) => requireRole(store, account, name).name),
+  };
+}
 
-    // --- instance profiles ---
+/** Instance profiles, their role and tags. */
+function instanceProfileHandlers({ store, rt }: IamContext): Handlers {
+  const now = () => rt.clock.now();
+  return {
     CreateInstanceProfile(input: Iam.CreateInstanceProfileRequest, ctx: RequestContext): Iam.CreateInstanceProfileResponse {
       return store.tx(() => {
         if (store.getEntity('instance-profile', ctx.account, input.InstanceProfileName!)) throw alreadyExists(`Instance Profile ${input.InstanceProfileName} already exists.`);
@@ -279,6 +297,6 @@ export function entityHandlers({ store, rt }: IamContext): Handlers {
       const page = paginate(store.profilesOfRole(ctx.account, role.name), byName, input);
       return { InstanceProfiles: page.items.map((r) => instanceProfileOut(r, store.rolesOfProfile(ctx.account, r.name))), IsTruncated: page.IsTruncated, Marker: page.Marker };
     },
-    ...tagHandlers('instance-profile', 'InstanceProfile', (account, name) => requireInstanceProfile(store, account, name).name),
+    ...tagHandlers(store, 'instance-profile', 'InstanceProfile', (account, name) => requireInstanceProfile(store, account, name).name),
   };
 }

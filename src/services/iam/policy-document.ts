@@ -10,7 +10,7 @@ export type PolicyKind = 'identity' | 'trust';
 const VERSIONS = new Set(['2012-10-17', '2008-10-17']);
 const TOP_LEVEL = new Set(['Version', 'Id', 'Statement']);
 const STATEMENT_KEYS = new Set(['Sid', 'Effect', 'Action', 'NotAction', 'Resource', 'NotResource', 'Principal', 'NotPrincipal', 'Condition']);
-const ACTION = /^(\*|[a-zA-Z0-9-]+:[\w*?\-]*)$/;
+const ACTION = /^(\*|[a-zA-Z0-9-]+:[\w*?-]*)$/;
 
 function malformed(message: string): AwsError {
   return new AwsError('MalformedPolicyDocumentException', message);

@@ -79,89 +79,101 @@ function policyOut(policy: ManagedPolicyView, attachmentCount: number, tags?: Ia
   };
 }
 
-export function policyHandlers({ store, rt }: IamContext): Handlers {
+export function policyHandlers(context: IamContext): Handlers {
+  return {
+    ...managedPolicyHandlers(context),
+    ...policyVersionHandlers(context),
+    ...attachmentHandlers(context, 'user'),
+    ...attachmentHandlers(context, 'group'),
+    ...attachmentHandlers(context, 'role'),
+  };
+}
+
+/** Customer-managed policies only: AWS managed policies are read-only. */
+function requireOwnPolicy(store: IamStore, account: string, policyArn: string): ManagedPolicyView {
+  const policy = requirePolicy(store, account, policyArn);
+  if (policy.awsManaged) throw new AwsError('AccessDenied', `Policy ${policyArn} is an AWS managed policy and cannot be modified.`, { status: 403 });
+  return policy;
+}
+
+function versionOut(store: IamStore, account: string, policy: ManagedPolicyView, versionId: string): Iam.PolicyVersion {
+  if (policy.awsManaged) {
+    if (versionId !== policy.defaultVersion) throw noSuchEntity(`Policy ${policy.arn} version ${versionId} does not exist or is not attachable.`);
+    return { Document: encodePolicyDocument(defaultDocument(store, account, policy)), VersionId: versionId, IsDefaultVersion: true, CreateDate: new Date(policy.updatedAt) };
+  }
+  const row = store.getVersion(account, policy.arn, versionId);
+  if (!row) throw noSuchEntity(`Policy ${policy.arn} version ${versionId} does not exist or is not attachable.`);
+  return { Document: encodePolicyDocument(row.document), VersionId: row.version_id, IsDefaultVersion: row.version_id === policy.defaultVersion, CreateDate: new Date(row.created_at) };
+}
+
+/** Attached managed policies and inline policies of one kind of entity. */
+function attachmentHandlers({ store, rt }: IamContext, type: EntityType): Handlers {
   const now = () => rt.clock.now();
-
-  /** Customer-managed policies only: AWS managed policies are read-only. */
-  function requireOwnPolicy(account: string, policyArn: string): ManagedPolicyView {
-    const policy = requirePolicy(store, account, policyArn);
-    if (policy.awsManaged) throw new AwsError('AccessDenied', `Policy ${policyArn} is an AWS managed policy and cannot be modified.`, { status: 403 });
-    return policy;
-  }
-
-  function versionOut(account: string, policy: ManagedPolicyView, versionId: string): Iam.PolicyVersion {
-    if (policy.awsManaged) {
-      if (versionId !== policy.defaultVersion) throw noSuchEntity(`Policy ${policy.arn} version ${versionId} does not exist or is not attachable.`);
-      return { Document: encodePolicyDocument(defaultDocument(store, account, policy)), VersionId: versionId, IsDefaultVersion: true, CreateDate: new Date(policy.updatedAt) };
-    }
-    const row = store.getVersion(account, policy.arn, versionId);
-    if (!row) throw noSuchEntity(`Policy ${policy.arn} version ${versionId} does not exist or is not attachable.`);
-    return { Document: encodePolicyDocument(row.document), VersionId: row.version_id, IsDefaultVersion: row.version_id === policy.defaultVersion, CreateDate: new Date(row.created_at) };
-  }
-
-  function attachmentHandlers(type: EntityType): Handlers {
-    const noun = ENTITY_NOUN[type];
-    const nameOf = (input: Record<string, string>) => input[`${noun}Name`];
-    return {
-      [`Attach${noun}Policy`](input: Record<string, string>, ctx: RequestContext) {
-        store.tx(() => {
-          const entity = requireEntity(store, ctx.account, type, nameOf(input));
-          const policy = requirePolicy(store, ctx.account, input.PolicyArn);
-          const attached = store.attachedTo(ctx.account, type, entity.name);
-          if (attached.some((a) => a.policy_arn === policy.arn)) return;
-          if (attached.length >= MAX_ATTACHED_POLICIES) throw limitExceeded(`Cannot exceed quota for PoliciesPer${noun}: ${MAX_ATTACHED_POLICIES}`);
-          store.attach(ctx.account, type, entity.name, policy.arn, now());
-        });
-        return {};
-      },
-      [`Detach${noun}Policy`](input: Record<string, string>, ctx: RequestContext) {
-        store.tx(() => {
-          const entity = requireEntity(store, ctx.account, type, nameOf(input));
-          requirePolicy(store, ctx.account, input.PolicyArn);
-          if (!store.detach(ctx.account, type, entity.name, input.PolicyArn)) throw noSuchEntity(`Policy ${input.PolicyArn} was not found.`);
-        });
-        return {};
-      },
-      [`ListAttached${noun}Policies`](input: Record<string, string> & Iam.ListAttachedUserPoliciesRequest, ctx: RequestContext) {
+  const noun = ENTITY_NOUN[type];
+  const nameOf = (input: Record<string, string>) => input[`${noun}Name`];
+  return {
+    [`Attach${noun}Policy`](input: Record<string, string>, ctx: RequestContext) {
+      store.tx(() => {
         const entity = requireEntity(store, ctx.account, type, nameOf(input));
-        const policies = store.attachedTo(ctx.account, type, entity.name)
-          .map((a) => findPolicy(store, ctx.account, a.policy_arn))
-          .filter((p): p is ManagedPolicyView => p !== undefined && underPath(p.path, input.PathPrefix));
-        const page = paginate(policies, (p) => p.arn, input);
-        return { AttachedPolicies: page.items.map((p) => ({ PolicyName: p.name, PolicyArn: p.arn })), IsTruncated: page.IsTruncated, Marker: page.Marker };
-      },
-      [`Put${noun}Policy`](input: Record<string, string>, ctx: RequestContext) {
-        validatePolicyDocument(input.PolicyDocument, 'identity');
-        store.tx(() => {
-          const entity = requireEntity(store, ctx.account, type, nameOf(input));
-          const others = store.listInline(ctx.account, type, entity.name).filter((p) => p.policy_name.toLowerCase() !== input.PolicyName.toLowerCase());
-          const size = others.reduce((n, p) => n + compactSize(p.document), compactSize(input.PolicyDocument));
-          if (size > MAX_INLINE_SIZE[type]) throw limitExceeded(`Maximum policy size of ${MAX_INLINE_SIZE[type]} bytes exceeded for ${type} ${entity.name}`);
-          store.putInline({ account: ctx.account, entity_type: type, entity_name: entity.name, policy_name: input.PolicyName, document: input.PolicyDocument });
-        });
-        return {};
-      },
-      [`Get${noun}Policy`](input: Record<string, string>, ctx: RequestContext) {
+        const policy = requirePolicy(store, ctx.account, input.PolicyArn);
+        const attached = store.attachedTo(ctx.account, type, entity.name);
+        if (attached.some((a) => a.policy_arn === policy.arn)) return;
+        if (attached.length >= MAX_ATTACHED_POLICIES) throw limitExceeded(`Cannot exceed quota for PoliciesPer${noun}: ${MAX_ATTACHED_POLICIES}`);
+        store.attach(ctx.account, type, entity.name, policy.arn, now());
+      });
+      return {};
+    },
+    [`Detach${noun}Policy`](input: Record<string, string>, ctx: RequestContext) {
+      store.tx(() => {
         const entity = requireEntity(store, ctx.account, type, nameOf(input));
-        const row = store.getInline(ctx.account, type, entity.name, input.PolicyName);
-        if (!row) throw noSuchEntity(`The ${type} policy with name ${input.PolicyName} cannot be found.`);
-        return { [`${noun}Name`]: entity.name, PolicyName: row.policy_name, PolicyDocument: encodePolicyDocument(row.document) };
-      },
-      [`List${noun}Policies`](input: Record<string, string> & Iam.ListUserPoliciesRequest, ctx: RequestContext) {
+        requirePolicy(store, ctx.account, input.PolicyArn);
+        if (!store.detach(ctx.account, type, entity.name, input.PolicyArn)) throw noSuchEntity(`Policy ${input.PolicyArn} was not found.`);
+      });
+      return {};
+    },
+    [`ListAttached${noun}Policies`](input: Record<string, string> & Iam.ListAttachedUserPoliciesRequest, ctx: RequestContext) {
+      const entity = requireEntity(store, ctx.account, type, nameOf(input));
+      const policies = store.attachedTo(ctx.account, type, entity.name)
+        .map((a) => findPolicy(store, ctx.account, a.policy_arn))
+        .filter((p): p is ManagedPolicyView => p !== undefined && underPath(p.path, input.PathPrefix));
+      const page = paginate(policies, (p) => p.arn, input);
+      return { AttachedPolicies: page.items.map((p) => ({ PolicyName: p.name, PolicyArn: p.arn })), IsTruncated: page.IsTruncated, Marker: page.Marker };
+    },
+    [`Put${noun}Policy`](input: Record<string, string>, ctx: RequestContext) {
+      validatePolicyDocument(input.PolicyDocument, 'identity');
+      store.tx(() => {
         const entity = requireEntity(store, ctx.account, type, nameOf(input));
-        const page = paginate(store.listInline(ctx.account, type, entity.name).map((p) => p.policy_name), (name) => name.toLowerCase(), input);
-        return { PolicyNames: page.items, IsTruncated: page.IsTruncated, Marker: page.Marker };
-      },
-      [`Delete${noun}Policy`](input: Record<string, string>, ctx: RequestContext) {
-        store.tx(() => {
-          const entity = requireEntity(store, ctx.account, type, nameOf(input));
-          if (!store.deleteInline(ctx.account, type, entity.name, input.PolicyName)) throw noSuchEntity(`The ${type} policy with name ${input.PolicyName} cannot be found.`);
-        });
-        return {};
-      },
-    };
-  }
+        const others = store.listInline(ctx.account, type, entity.name).filter((p) => p.policy_name.toLowerCase() !== input.PolicyName.toLowerCase());
+        const size = others.reduce((n, p) => n + compactSize(p.document), compactSize(input.PolicyDocument));
+        if (size > MAX_INLINE_SIZE[type]) throw limitExceeded(`Maximum policy size of ${MAX_INLINE_SIZE[type]} bytes exceeded for ${type} ${entity.name}`);
+        store.putInline({ account: ctx.account, entity_type: type, entity_name: entity.name, policy_name: input.PolicyName, document: input.PolicyDocument });
+      });
+      return {};
+    },
+    [`Get${noun}Policy`](input: Record<string, string>, ctx: RequestContext) {
+      const entity = requireEntity(store, ctx.account, type, nameOf(input));
+      const row = store.getInline(ctx.account, type, entity.name, input.PolicyName);
+      if (!row) throw noSuchEntity(`The ${type} policy with name ${input.PolicyName} cannot be found.`);
+      return { [`${noun}Name`]: entity.name, PolicyName: row.policy_name, PolicyDocument: encodePolicyDocument(row.document) };
+    },
+    [`List${noun}Policies`](input: Record<string, string> & Iam.ListUserPoliciesRequest, ctx: RequestContext) {
+      const entity = requireEntity(store, ctx.account, type, nameOf(input));
+      const page = paginate(store.listInline(ctx.account, type, entity.name).map((p) => p.policy_name), (name) => name.toLowerCase(), input);
+      return { PolicyNames: page.items, IsTruncated: page.IsTruncated, Marker: page.Marker };
+    },
+    [`Delete${noun}Policy`](input: Record<string, string>, ctx: RequestContext) {
+      store.tx(() => {
+        const entity = requireEntity(store, ctx.account, type, nameOf(input));
+        if (!store.deleteInline(ctx.account, type, entity.name, input.PolicyName)) throw noSuchEntity(`The ${type} policy with name ${input.PolicyName} cannot be found.`);
+      });
+      return {};
+    },
+  };
+}
 
+/** Customer-managed policies (and the AWS managed catalogue, read-only): lifecycle, entities and tags. */
+function managedPolicyHandlers({ store, rt }: IamContext): Handlers {
+  const now = () => rt.clock.now();
   return {
     CreatePolicy(input: Iam.CreatePolicyRequest, ctx: RequestContext): Iam.CreatePolicyResponse {
       validatePolicyDocument(input.PolicyDocument!, 'identity');
@@ -201,59 +213,12 @@ export function policyHandlers({ store, rt }: IamContext): Handlers {
     },
     DeletePolicy(input: Iam.DeletePolicyRequest, ctx: RequestContext): Record<string, never> {
       store.tx(() => {
-        const policy = requireOwnPolicy(ctx.account, input.PolicyArn!);
+        const policy = requireOwnPolicy(store, ctx.account, input.PolicyArn!);
         if (store.attachmentsOf(ctx.account, policy.arn).length) throw deleteConflict('Cannot delete a policy attached to entities.');
         if (store.listVersions(ctx.account, policy.arn).length > 1) {
           throw deleteConflict("This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.");
         }
         store.deletePolicy(ctx.account, policy.arn);
-      });
-      return {};
-    },
-    CreatePolicyVersion(input: Iam.CreatePolicyVersionRequest, ctx: RequestContext): Iam.CreatePolicyVersionResponse {
-      validatePolicyDocument(input.PolicyDocument!, 'identity');
-      if (compactSize(input.PolicyDocument!) > MAX_MANAGED_POLICY_SIZE) throw limitExceeded(`Cannot exceed quota for PolicySize: ${MAX_MANAGED_POLICY_SIZE}`);
-      return store.tx(() => {
-        const policy = requireOwnPolicy(ctx.account, input.PolicyArn!);
-        const row = store.getPolicy(ctx.account, policy.arn)!;
-        if (store.listVersions(ctx.account, policy.arn).length >= MAX_POLICY_VERSIONS) {
-          throw limitExceeded(`A managed policy can have up to ${MAX_POLICY_VERSIONS} versions. Before you create a new version, you must delete an existing version.`);
-        }
-        const at = now();
-        const versionId = `v${row.next_version}`;
-        store.insertVersion({ account: ctx.account, policy_arn: policy.arn, version_id: versionId, document: input.PolicyDocument!, created_at: at });
-        const defaultVersion = input.SetAsDefault ? versionId : row.default_version;
-        store.updatePolicyVersions(ctx.account, policy.arn, defaultVersion, row.next_version + 1, at);
-        return { PolicyVersion: { VersionId: versionId, IsDefaultVersion: defaultVersion === versionId, CreateDate: new Date(at) } };
-      });
-    },
-    GetPolicyVersion(input: Iam.GetPolicyVersionRequest, ctx: RequestContext): Iam.GetPolicyVersionResponse {
-      return { PolicyVersion: versionOut(ctx.account, requirePolicy(store, ctx.account, input.PolicyArn!), input.VersionId!) };
-    },
-    ListPolicyVersions(input: Iam.ListPolicyVersionsRequest, ctx: RequestContext): Iam.ListPolicyVersionsResponse {
-      const policy = requirePolicy(store, ctx.account, input.PolicyArn!);
-      const versions = policy.awsManaged
-        ? [versionOut(ctx.account, policy, policy.defaultVersion)]
-        : store.listVersions(ctx.account, policy.arn).map((v) => ({ VersionId: v.version_id, IsDefaultVersion: v.version_id === policy.defaultVersion, CreateDate: new Date(v.created_at) }));
-      // Newest first, as IAM lists them; the marker key must grow along the list, hence the inversion.
-      const page = paginate(versions.map((v) => ({ ...v, Document: undefined })), (v) => String(1e9 - Number(v.VersionId!.slice(1))).padStart(10, '0'), input);
-      return { Versions: page.items, IsTruncated: page.IsTruncated, Marker: page.Marker };
-    },
-    DeletePolicyVersion(input: Iam.DeletePolicyVersionRequest, ctx: RequestContext): Record<string, never> {
-      store.tx(() => {
-        const policy = requireOwnPolicy(ctx.account, input.PolicyArn!);
-        if (!store.getVersion(ctx.account, policy.arn, input.VersionId!)) throw noSuchEntity(`Policy ${policy.arn} version ${input.VersionId} does not exist or is not attachable.`);
-        if (input.VersionId === policy.defaultVersion) throw deleteConflict('Cannot delete the default version of a policy.');
-        store.deleteVersion(ctx.account, policy.arn, input.VersionId!);
-      });
-      return {};
-    },
-    SetDefaultPolicyVersion(input: Iam.SetDefaultPolicyVersionRequest, ctx: RequestContext): Record<string, never> {
-      store.tx(() => {
-        const policy = requireOwnPolicy(ctx.account, input.PolicyArn!);
-        if (!store.getVersion(ctx.account, policy.arn, input.VersionId!)) throw noSuchEntity(`Policy ${policy.arn} version ${input.VersionId} does not exist or is not attachable.`);
-        const row = store.getPolicy(ctx.account, policy.arn)!;
-        store.updatePolicyVersions(ctx.account, policy.arn, input.VersionId!, row.next_version, now());
       });
       return {};
     },
@@ -276,12 +241,12 @@ export function policyHandlers({ store, rt }: IamContext): Handlers {
       };
     },
     TagPolicy(input: Iam.TagPolicyRequest, ctx: RequestContext): Record<string, never> {
-      store.tx(() => applyTags(store, ctx.account, 'policy', requireOwnPolicy(ctx.account, input.PolicyArn!).arn, input.Tags));
+      store.tx(() => applyTags(store, ctx.account, 'policy', requireOwnPolicy(store, ctx.account, input.PolicyArn!).arn, input.Tags));
       return {};
     },
     UntagPolicy(input: Iam.UntagPolicyRequest, ctx: RequestContext): Record<string, never> {
       store.tx(() => {
-        const policy = requireOwnPolicy(ctx.account, input.PolicyArn!);
+        const policy = requireOwnPolicy(store, ctx.account, input.PolicyArn!);
         for (const key of input.TagKeys!) store.deleteTag(ctx.account, 'policy', policy.arn, key);
       });
       return {};
@@ -291,8 +256,59 @@ export function policyHandlers({ store, rt }: IamContext): Handlers {
       const page = paginate(tagsOf(store, ctx.account, 'policy', policy.arn), (t) => t.Key!.toLowerCase(), input);
       return { Tags: page.items, IsTruncated: page.IsTruncated, Marker: page.Marker };
     },
-    ...attachmentHandlers('user'),
-    ...attachmentHandlers('group'),
-    ...attachmentHandlers('role'),
+  };
+}
+
+/** Versions of managed policies. */
+function policyVersionHandlers({ store, rt }: IamContext): Handlers {
+  const now = () => rt.clock.now();
+  return {
+    CreatePolicyVersion(input: Iam.CreatePolicyVersionRequest, ctx: RequestContext): Iam.CreatePolicyVersionResponse {
+      validatePolicyDocument(input.PolicyDocument!, 'identity');
+      if (compactSize(input.PolicyDocument!) > MAX_MANAGED_POLICY_SIZE) throw limitExceeded(`Cannot exceed quota for PolicySize: ${MAX_MANAGED_POLICY_SIZE}`);
+      return store.tx(() => {
+        const policy = requireOwnPolicy(store, ctx.account, input.PolicyArn!);
+        const row = store.getPolicy(ctx.account, policy.arn)!;
+        if (store.listVersions(ctx.account, policy.arn).length >= MAX_POLICY_VERSIONS) {
+          throw limitExceeded(`A managed policy can have up to ${MAX_POLICY_VERSIONS} versions. Before you create a new version, you must delete an existing version.`);
+        }
+        const at = now();
+        const versionId = `v${row.next_version}`;
+        store.insertVersion({ account: ctx.account, policy_arn: policy.arn, version_id: versionId, document: input.PolicyDocument!, created_at: at });
+        const defaultVersion = input.SetAsDefault ? versionId : row.default_version;
+        store.updatePolicyVersions(ctx.account, policy.arn, defaultVersion, row.next_version + 1, at);
+        return { PolicyVersion: { VersionId: versionId, IsDefaultVersion: defaultVersion === versionId, CreateDate: new Date(at) } };
+      });
+    },
+    GetPolicyVersion(input: Iam.GetPolicyVersionRequest, ctx: RequestContext): Iam.GetPolicyVersionResponse {
+      return { PolicyVersion: versionOut(store, ctx.account, requirePolicy(store, ctx.account, input.PolicyArn!), input.VersionId!) };
+    },
+    ListPolicyVersions(input: Iam.ListPolicyVersionsRequest, ctx: RequestContext): Iam.ListPolicyVersionsResponse {
+      const policy = requirePolicy(store, ctx.account, input.PolicyArn!);
+      const versions = policy.awsManaged
+        ? [versionOut(store, ctx.account, policy, policy.defaultVersion)]
+        : store.listVersions(ctx.account, policy.arn).map((v) => ({ VersionId: v.version_id, IsDefaultVersion: v.version_id === policy.defaultVersion, CreateDate: new Date(v.created_at) }));
+      // Newest first, as IAM lists them; the marker key must grow along the list, hence the inversion.
+      const page = paginate(versions.map((v) => ({ ...v, Document: undefined })), (v) => String(1e9 - Number(v.VersionId!.slice(1))).padStart(10, '0'), input);
+      return { Versions: page.items, IsTruncated: page.IsTruncated, Marker: page.Marker };
+    },
+    DeletePolicyVersion(input: Iam.DeletePolicyVersionRequest, ctx: RequestContext): Record<string, never> {
+      store.tx(() => {
+        const policy = requireOwnPolicy(store, ctx.account, input.PolicyArn!);
+        if (!store.getVersion(ctx.account, policy.arn, input.VersionId!)) throw noSuchEntity(`Policy ${policy.arn} version ${input.VersionId} does not exist or is not attachable.`);
+        if (input.VersionId === policy.defaultVersion) throw deleteConflict('Cannot delete the default version of a policy.');
+        store.deleteVersion(ctx.account, policy.arn, input.VersionId!);
+      });
+      return {};
+    },
+    SetDefaultPolicyVersion(input: Iam.SetDefaultPolicyVersionRequest, ctx: RequestContext): Record<string, never> {
+      store.tx(() => {
+        const policy = requireOwnPolicy(store, ctx.account, input.PolicyArn!);
+        if (!store.getVersion(ctx.account, policy.arn, input.VersionId!)) throw noSuchEntity(`Policy ${policy.arn} version ${input.VersionId} does not exist or is not attachable.`);
+        const row = store.getPolicy(ctx.account, policy.arn)!;
+        store.updatePolicyVersions(ctx.account, policy.arn, input.VersionId!, row.next_version, now());
+      });
+      return {};
+    },
   };
 }
