@@ -32,9 +32,14 @@
 import { loadModel } from '../../protocol/model.js';
 import type { ServiceDefinition } from '../contracts.js';
 import { LogsStore } from './store.js';
-import { createLogs } from './handlers.js';
+import type { LogsContext } from './common.js';
+import { groupHandlers } from './handlers/groups.js';
+import { streamHandlers } from './handlers/streams.js';
+import { eventHandlers } from './handlers/events.js';
+import { policyAndTagHandlers } from './handlers/policies-tags.js';
+import { createLogsApi } from './api.js';
 
-export type { LogsApi, LogsScope, LogEventInput } from './handlers.js';
+export type { LogsApi } from './api.js';
 
 export const logs: ServiceDefinition = {
   name: 'logs',
@@ -42,6 +47,10 @@ export const logs: ServiceDefinition = {
   // CloudWatch Logs reports constraint violations ("1 validation error detected: …") as InvalidParameterException.
   validationError: 'InvalidParameterException',
   create(rt) {
-    return createLogs(new LogsStore(rt.store), rt);
+    const c: LogsContext = { store: new LogsStore(rt.store), rt };
+    return {
+      handlers: { ...groupHandlers(c), ...streamHandlers(c), ...eventHandlers(c), ...policyAndTagHandlers(c) },
+      api: createLogsApi(c),
+    };
   },
 };

@@ -1,4 +1,5 @@
 /** CloudWatch Logs tables and their prepared statements. No SQL lives anywhere else. */
+import type { Scope } from '../../core/accounts.js';
 import type { Store } from '../../core/store.js';
 
 export interface GroupRow {
@@ -161,8 +162,8 @@ export class LogsStore {
     return this.store.tx(fn);
   }
 
-  group(account: string, region: string, name: string): GroupRow | undefined {
-    return this.stmts.groupByName.get(account, region, name);
+  group(scope: Scope, name: string): GroupRow | undefined {
+    return this.stmts.groupByName.get(scope.account, scope.region, name);
   }
 
   groupStoredBytes(groupId: number): number {
@@ -192,10 +193,10 @@ export class LogsStore {
   }
 
   /** One page of an account's groups in a region, in name order, with their stored bytes. */
-  listGroups(account: string, region: string, page: GroupPage): GroupWithBytes[] {
+  listGroups(scope: Scope, page: GroupPage): GroupWithBytes[] {
     if (page.names?.length === 0) return [];
     const where = ['g.account = ?', 'g.region = ?'];
-    const params: (string | number)[] = [account, region];
+    const params: (string | number)[] = [scope.account, scope.region];
     if (page.after !== undefined) {
       where.push('g.name > ?');
       params.push(page.after);

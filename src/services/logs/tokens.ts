@@ -1,9 +1,11 @@
 /**
  * The shapes of CloudWatch Logs' opaque strings. Event ids and GetLogEvents tokens are 56 decimal
  * digits as AWS's are; here they pack an event's (timestamp, row id) position, which orders events
- * the way every read does. Page tokens of the Describe/Filter operations are base64 JSON.
+ * the way every read does. Page tokens of the Describe/Filter operations are core page tokens
+ * (src/core/pagination.ts) that fail with invalidToken().
  */
 import { AwsError } from '../../core/errors.js';
+import { hasMembers, readPageToken } from '../../core/pagination.js';
 import type { EventPosition } from './store.js';
 
 const TS_DIGITS = 20;
@@ -43,26 +45,12 @@ export function sequenceToken(streamId: number, sequence: number): string {
   return digits({ ts: streamId, id: sequence });
 }
 
-/** Opaque pagination token carrying the last key a page ended on. */
-export function pageToken(value: object): string {
-  return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
-}
-
-/** Decodes a page token, checking it has the members (and their types) the operation wrote. */
-export function parsePageToken<T extends Record<string, unknown>>(text: string, fields: Record<keyof T, 'string' | 'number'>): T {
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-  } catch {
-    throw invalidToken();
-  }
-  if (typeof value !== 'object' || value === null) throw invalidToken();
-  for (const [name, type] of Object.entries(fields)) {
-    if (typeof (value as Record<string, unknown>)[name] !== type) throw invalidToken();
-  }
-  return value as T;
-}
-
-function invalidToken(): AwsError {
+/** The error for any nextToken CloudWatch Logs did not hand out (page tokens and stream tokens alike). */
+export function invalidToken(): AwsError {
   return new AwsError('InvalidParameterException', 'The specified nextToken is invalid.');
+}
+
+/** The position a Describe/Filter nextToken carries, with the members (and types) the operation wrote. */
+export function readNextToken<T extends Record<string, unknown>>(token: string, members: { [K in keyof T]: 'string' | 'number' }): T {
+  return readPageToken(token, hasMembers<T>(members), invalidToken);
 }

@@ -1,0 +1,95 @@
+/**
+ * What every CloudWatch Logs handler file (and the api) shares: the service context, AWS's limits,
+ * the errors Logs answers with, and finding a log group by name or ARN.
+ */
+import type { RequestContext } from '../../protocol/types.js';
+import type { Runtime } from '../contracts.js';
+import type { Scope } from '../../core/accounts.js';
+import { AwsError } from '../../core/errors.js';
+import { arn, parseArn } from '../../core/arn.js';
+import type { GroupRow, LogsStore, TimeRange } from './store.js';
+
+export interface LogsContext {
+  store: LogsStore;
+  rt: Runtime;
+}
+
+export const DAY_MS = 86_400_000;
+export const HOUR_MS = 3_600_000;
+/** PutLogEvents counts this much per event on top of its UTF-8 message. */
+const EVENT_OVERHEAD_BYTES = 26;
+export const MAX_TAGS = 50;
+/** DescribeLogGroups and DescribeLogStreams answer this many items a page unless asked for fewer. */
+export const DEFAULT_DESCRIBE_LIMIT = 50;
+
+export function scopeOf(ctx: RequestContext): Scope {
+  return { account: ctx.account, region: ctx.region };
+}
+
+export function groupNotFound(): AwsError {
+  return new AwsError('ResourceNotFoundException', 'The specified log group does not exist.');
+}
+
+export function streamNotFound(): AwsError {
+  return new AwsError('ResourceNotFoundException', 'The specified log stream does not exist.');
+}
+
+export function invalid(message: string): AwsError {
+  return new AwsError('InvalidParameterException', message);
+}
+
+export function groupArn(group: GroupRow): string {
+  return arn('logs', group.region, group.account, `log-group:${group.name}`);
+}
+
+/** What an event counts towards PutLogEvents' batch limit and the reads' response limit. */
+export function eventBytes(message: string): number {
+  return Buffer.byteLength(message, 'utf8') + EVENT_OVERHEAD_BYTES;
+}
+
+export function tagsOf(group: GroupRow): Record<string, string> {
+  return JSON.parse(group.tags) as Record<string, string>;
+}
+
+export function checkTagKeys(tags: Record<string, string>): void {
+  for (const key of Object.keys(tags)) {
+    if (key.toLowerCase().startsWith('aws:')) throw invalid(`Tag keys starting with 'aws:' are reserved for AWS use: ${key}`);
+  }
+}
+
+export function requireGroup(c: LogsContext, scope: Scope, name: string): GroupRow {
+  const group = c.store.group(scope, name);
+  if (!group) throw groupNotFound();
+  return group;
+}
+
+/** A log group named by a name or an ARN (`arn:aws:logs:region:account:log-group:name`; the model's pattern refuses `:*`). */
+export function groupByIdentifier(c: LogsContext, scope: Scope, identifier: string): GroupRow {
+  if (!identifier.startsWith('arn:')) return requireGroup(c, scope, identifier);
+  const parts = parseArn(identifier);
+  const name = parts?.resource.startsWith('log-group:') ? parts.resource.slice('log-group:'.length) : undefined;
+  if (parts?.service !== 'logs' || !name) throw invalid(`Invalid log group ARN: ${identifier}`);
+  // Cross-account observability is not modelled: only the caller's own groups are visible.
+  if (parts.account !== scope.account || parts.region !== scope.region) throw groupNotFound();
+  return requireGroup(c, scope, name);
+}
+
+/** The logGroupName / logGroupIdentifier pair several read operations take: exactly one of them. */
+export function groupOfRequest(c: LogsContext, scope: Scope, input: { logGroupName?: string; logGroupIdentifier?: string }): GroupRow {
+  if (input.logGroupName !== undefined && input.logGroupIdentifier !== undefined) {
+    throw invalid('LogGroup name and LogGroup ARN are mutually exclusive parameters.');
+  }
+  if (input.logGroupName !== undefined) return requireGroup(c, scope, input.logGroupName);
+  if (input.logGroupIdentifier !== undefined) return groupByIdentifier(c, scope, input.logGroupIdentifier);
+  throw invalid('Should provide either logGroupName or logGroupIdentifier.');
+}
+
+/** Events older than the group's retention are gone, whether or not they were purged yet. */
+export function retentionCutoff(group: GroupRow, now: number): number {
+  return group.retention_days === null ? 0 : now - group.retention_days * DAY_MS;
+}
+
+/** The time range a read covers: what it asks for, minus what retention has removed. */
+export function readRange(c: LogsContext, group: GroupRow, startTime: number | undefined, endTime: number | undefined): TimeRange {
+  return { from: Math.max(startTime ?? 0, retentionCutoff(group, c.rt.clock.now())), to: endTime ?? Number.MAX_SAFE_INTEGER };
+}

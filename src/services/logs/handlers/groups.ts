@@ -1,0 +1,103 @@
+/** CloudWatch Logs log groups: CreateLogGroup, DeleteLogGroup, DescribeLogGroups. */
+import type { CreateLogGroupRequest, DeleteLogGroupRequest, DescribeLogGroupsRequest, DescribeLogGroupsResponse, LogGroup } from '@aws-sdk/client-cloudwatch-logs';
+import type { Handlers, RequestContext } from '../../../protocol/types.js';
+import type { Scope } from '../../../core/accounts.js';
+import { AwsError } from '../../../core/errors.js';
+import { parseArn } from '../../../core/arn.js';
+import type { GroupWithBytes } from '../store.js';
+import { readNextToken } from '../tokens.js';
+import { pageToken } from '../../../core/pagination.js';
+import { type LogsContext, DEFAULT_DESCRIBE_LIMIT, checkTagKeys, groupArn, invalid, requireGroup, scopeOf } from '../common.js';
+
+/** CreateLogGroup, which the api's ensureLogGroup/ensureLogStream also use. */
+export function createGroup(c: LogsContext, scope: Scope, input: CreateLogGroupRequest): void {
+  const name = input.logGroupName!;
+  if (name.toLowerCase().startsWith('aws/')) throw invalid('Log groups starting with AWS/ are reserved for AWS.');
+  if (input.tags) checkTagKeys(input.tags);
+  c.store.tx(() => {
+    if (c.store.group(scope, name)) throw new AwsError('ResourceAlreadyExistsException', 'The specified log group already exists');
+    c.store.createGroup({
+      account: scope.account,
+      region: scope.region,
+      name,
+      created_at: c.rt.clock.now(),
+      retention_days: null,
+      kms_key_id: input.kmsKeyId ?? null,
+      log_group_class: input.logGroupClass ?? 'STANDARD',
+      deletion_protection: input.deletionProtectionEnabled ? 1 : 0,
+      tags: JSON.stringify(input.tags ?? {}),
+    });
+  });
+}
+
+export function toLogGroup(group: GroupWithBytes): LogGroup {
+  return {
+    logGroupName: group.name,
+    creationTime: group.created_at,
+    ...(group.retention_days !== null ? { retentionInDays: group.retention_days } : {}),
+    metricFilterCount: 0,
+    arn: `${groupArn(group)}:*`,
+    storedBytes: group.stored_bytes,
+    ...(group.kms_key_id !== null ? { kmsKeyId: group.kms_key_id } : {}),
+    logGroupClass: group.log_group_class as LogGroup['logGroupClass'],
+    logGroupArn: groupArn(group),
+    deletionProtectionEnabled: group.deletion_protection === 1,
+  };
+}
+
+/** logGroupIdentifiers as names: ARNs of other accounts or Regions name nothing (''). */
+function identifiedNames(scope: Scope, identifiers: string[]): string[] {
+  return identifiers.map((id) => {
+    if (!id.startsWith('arn:')) return id;
+    const parts = parseArn(id);
+    return parts?.resource.startsWith('log-group:') && parts.account === scope.account && parts.region === scope.region ? parts.resource.slice('log-group:'.length) : '';
+  });
+}
+
+export function describeLogGroups(c: LogsContext, input: DescribeLogGroupsRequest, ctx: RequestContext): DescribeLogGroupsResponse {
+  if (input.logGroupNamePrefix !== undefined && input.logGroupNamePattern !== undefined) {
+    throw invalid('LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.');
+  }
+  if (input.logGroupIdentifiers !== undefined && (input.logGroupNamePrefix !== undefined || input.logGroupNamePattern !== undefined)) {
+    throw invalid('logGroupIdentifiers cannot be combined with logGroupNamePrefix or logGroupNamePattern.');
+  }
+  const scope = scopeOf(ctx);
+  const limit = input.limit ?? DEFAULT_DESCRIBE_LIMIT;
+  const after = input.nextToken !== undefined ? readNextToken<{ n: string }>(input.nextToken, { n: 'string' }).n : undefined;
+  // One extra row tells whether another page exists.
+  const rows = c.store.listGroups(scope, {
+    after,
+    prefix: input.logGroupNamePrefix,
+    contains: input.logGroupNamePattern || undefined,
+    logGroupClass: input.logGroupClass,
+    names: input.logGroupIdentifiers && identifiedNames(scope, input.logGroupIdentifiers),
+    limit: limit + 1,
+  });
+  const page = rows.slice(0, limit);
+  return {
+    // With a name pattern AWS answers only these three members.
+    logGroups: input.logGroupNamePattern ? page.map((g) => ({ logGroupName: g.name, creationTime: g.created_at, arn: `${groupArn(g)}:*` })) : page.map(toLogGroup),
+    ...(rows.length > limit ? { nextToken: pageToken({ n: page[page.length - 1].name }) } : {}),
+  };
+}
+
+export function groupHandlers(c: LogsContext): Handlers {
+  const { store } = c;
+  return {
+    CreateLogGroup(input: CreateLogGroupRequest, ctx: RequestContext): void {
+      createGroup(c, scopeOf(ctx), input);
+    },
+
+    DeleteLogGroup(input: DeleteLogGroupRequest, ctx: RequestContext): void {
+      store.tx(() => {
+        const group = requireGroup(c, scopeOf(ctx), input.logGroupName!);
+        if (group.deletion_protection) throw new AwsError('ValidationException', 'Cannot delete log group with deletion protection enabled. Disable deletion protection first.');
+        store.deleteGroup(group.id);
+      });
+    },
+
+    DescribeLogGroups(input: DescribeLogGroupsRequest, ctx: RequestContext): DescribeLogGroupsResponse {
+      return describeLogGroups(c, input, ctx);
+    },
+  };
+}
