@@ -74,7 +74,7 @@ export function createHandlers(store: StsStore, rt: Runtime): Handlers {
       const requested = input.RoleArn!;
       const parts = parseArn(requested);
       const denied = () => new AwsError('AccessDenied', `User: ${ctx.principal.arn} is not authorized to perform: sts:AssumeRole on resource: ${requested}`, { status: 403 });
-      if (!parts || parts.service !== 'iam' || !/^\d{12}$/.test(parts.account) || !parts.resource.startsWith('role/')) {
+      if (parts?.service !== 'iam' || !/^\d{12}$/.test(parts.account) || !parts.resource.startsWith('role/')) {
         throw new AwsError('ValidationError', `${requested} is not a valid role ARN`);
       }
       const roleName = parts.resource.slice(parts.resource.lastIndexOf('/') + 1);
