@@ -71,7 +71,7 @@ function walk(model: ServiceModel, shape: Shape, value: unknown, path: string, e
       if (shape.min !== undefined && list.length < shape.min) fail(`Member must have length greater than or equal to ${shape.min}`);
       if (shape.max !== undefined && list.length > shape.max) fail(`Member must have length less than or equal to ${shape.max}`);
       const member = model.member(shape.member!);
-      list.forEach((v, i) => v !== undefined && v !== null && walk(model, member, v, `${path}.${i + 1}.member`, errors, hidden));
+      for (const [i, v] of list.entries()) if (v !== undefined && v !== null) walk(model, member, v, `${path}.${i + 1}.member`, errors, hidden);
       return;
     }
     case 'map': {

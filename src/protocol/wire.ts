@@ -56,7 +56,7 @@ export function isNumeric(shape: Shape): boolean {
 }
 
 /** Parses the text form of a scalar (query strings, headers, XML text, form fields). */
-export function parseScalar(shape: Shape, text: string, path: string, timestampFormat: TimestampFormat): unknown {
+export function parseScalar(shape: Shape, text: string, path: string): unknown {
   switch (shape.type) {
     case 'string':
       return text;

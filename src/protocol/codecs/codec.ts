@@ -12,9 +12,7 @@ export interface Codec {
   encodeError(err: AwsError, requestId: string): HttpResponse;
 }
 
-export interface CodecFactory {
-  (model: ServiceModel, options: { serializationError: string }): Codec;
-}
+export type CodecFactory = (model: ServiceModel, options: { serializationError: string }) => Codec;
 
 /** Status and wire code for an error, read from the model where the error is modelled. */
 export function errorWire(model: ServiceModel, err: AwsError): { code: string; status: number; sender: boolean } {

@@ -73,7 +73,7 @@ function readForm(model: ServiceModel, shape: Shape, form: Form, prefix: string,
     }
     default: {
       const text = params.get(prefix);
-      return text === undefined ? undefined : parseScalar(shape, text, path, 'iso8601');
+      return text === undefined ? undefined : parseScalar(shape, text, path);
     }
   }
 }

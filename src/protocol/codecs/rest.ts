@@ -95,7 +95,7 @@ export function decodeHttpBindings(model: ServiceModel, input: Shape, req: HttpR
     const wire = member.locationName ?? name;
     switch (member.location) {
       case 'uri':
-        if (labels[wire] !== undefined) out[name] = parseScalar(member, labels[wire], path, 'iso8601');
+        if (labels[wire] !== undefined) out[name] = parseScalar(member, labels[wire], path);
         break;
       case 'querystring': {
         if (member.type === 'map') {
@@ -107,9 +107,9 @@ export function decodeHttpBindings(model: ServiceModel, input: Shape, req: HttpR
         if (!values.length) break;
         if (member.type === 'list') {
           const item = model.member(member.member!);
-          out[name] = values.map((v, i) => parseScalar(item, v, `${path}.${i + 1}.member`, 'iso8601'));
+          out[name] = values.map((v, i) => parseScalar(item, v, `${path}.${i + 1}.member`));
         } else {
-          out[name] = parseScalar(member, values[0], path, 'iso8601');
+          out[name] = parseScalar(member, values[0], path);
         }
         break;
       }
@@ -119,8 +119,8 @@ export function decodeHttpBindings(model: ServiceModel, input: Shape, req: HttpR
         if (member.jsonvalue) out[name] = parseJsonValueHeader(value, path);
         else if (member.type === 'list') {
           const item = model.member(member.member!);
-          out[name] = value.split(',').map((v, i) => parseScalar(item, v.trim(), `${path}.${i + 1}.member`, 'rfc822'));
-        } else out[name] = parseScalar(member, value, path, member.timestampFormat ?? 'rfc822');
+          out[name] = value.split(',').map((v, i) => parseScalar(item, v.trim(), `${path}.${i + 1}.member`));
+        } else out[name] = parseScalar(member, value, path);
         break;
       }
       case 'headers': {
@@ -138,8 +138,9 @@ export function decodeHttpBindings(model: ServiceModel, input: Shape, req: HttpR
     const map: Record<string, unknown> = {};
     for (const [k, v] of req.query) {
       if (boundQueryKeys.has(k)) continue;
-      if (valueShape.type === 'list') ((map[k] ??= []) as string[]).push(v);
-      else map[k] ??= v;
+      if (valueShape.type !== 'list') map[k] ??= v;
+      else if (Array.isArray(map[k])) (map[k] as string[]).push(v);
+      else map[k] = [v];
     }
     if (Object.keys(map).length) out[name] = map;
   }

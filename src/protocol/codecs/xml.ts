@@ -12,7 +12,7 @@ const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&
 
 /** Escapes markup, and control characters as character references (as S3 does for object keys). */
 export function escapeXml(text: string): string {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what must be escaped here.
   return text.replace(/[&<>"'\u0000-\u0008\u000b-\u001f]/g, (c) => XML_ESCAPES[c] ?? `&#x${c.charCodeAt(0).toString(16).toUpperCase()};`);
 }
 
@@ -37,7 +37,7 @@ export function writeXml(model: ServiceModel, shape: Shape, value: unknown, name
         } else if (member.type === 'map' && member.flattened) {
           children += writeMapEntries(model, member, v as Record<string, unknown>, childName);
         } else {
-          const ns = member.xmlNamespace ? ` xmlns${member.xmlNamespace.prefix ? ':' + member.xmlNamespace.prefix : ''}="${member.xmlNamespace.uri}"` : '';
+          const ns = member.xmlNamespace ? ` xmlns${member.xmlNamespace.prefix ? `:${member.xmlNamespace.prefix}` : ''}="${member.xmlNamespace.uri}"` : '';
           children += writeXml(model, member, v, childName, ns);
         }
       }
@@ -135,7 +135,7 @@ export function readXml(model: ServiceModel, shape: Shape, node: unknown, path: 
           // The parser drops namespace prefixes (removeNSPrefix), so `xsi:type` arrives as `type`.
           const attrName = `@${wireName.slice(wireName.indexOf(':') + 1)}`;
           const attr = node && typeof node === 'object' ? (node as XmlNode)[attrName] : undefined;
-          if (attr !== undefined) out[memberName] = parseScalar(member, String(attr), childPath, 'iso8601');
+          if (attr !== undefined) out[memberName] = parseScalar(member, String(attr), childPath);
           continue;
         }
         if (member.type === 'list' && member.flattened) {
@@ -162,7 +162,7 @@ export function readXml(model: ServiceModel, shape: Shape, node: unknown, path: 
     case 'map':
       return readMapEntries(model, shape, children(node, 'entry'), path);
     default:
-      return parseScalar(shape, textOf(node), path, 'iso8601');
+      return parseScalar(shape, textOf(node), path);
   }
 }
 
