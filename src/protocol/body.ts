@@ -8,9 +8,13 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { AwsError } from '../core/errors.js';
 import {
-  chunkSignature, trailerSignature, signatureMismatch, EMPTY_SHA256, type SigV4Auth,
+  chunkSignature, trailerSignature, EMPTY_SHA256, type SigV4Auth,
   STREAMING_SIGNED, STREAMING_SIGNED_TRAILER, STREAMING_UNSIGNED_TRAILER, UNSIGNED_PAYLOAD,
 } from './sigv4.js';
+import type { PipelineErrors } from './dialect.js';
+
+/** The errors a body check answers with, in the service's wording. */
+export type BodyErrors = Pick<PipelineErrors, 'signatureMismatch' | 'payloadHashMismatch'>;
 
 /** Trailing headers (`x-amz-checksum-crc32: …`) of an aws-chunked body, known once it has ended. */
 export type Trailers = Record<string, string>;
@@ -29,6 +33,7 @@ class AwsChunkedDecoder extends Transform {
 
   constructor(
     private readonly signing: { key: Uint8Array; auth: SigV4Auth } | undefined,
+    private readonly errors: BodyErrors,
     private readonly trailerSigned: boolean,
     /** x-amz-decoded-content-length: the body must decode to exactly this many bytes. */
     private readonly declaredLength: number | undefined,
@@ -48,11 +53,10 @@ class AwsChunkedDecoder extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.state !== 'done') return done(incomplete());
-    if (this.declaredLength !== undefined && this.decoded !== this.declaredLength) {
-      return done(new AwsError('IncompleteBody', 'You did not provide the number of bytes specified by the x-amz-decoded-content-length HTTP header', { status: 400 }));
-    }
-    done();
+    if (this.state !== 'done') done(incomplete());
+    else if (this.declaredLength !== undefined && this.decoded !== this.declaredLength) {
+      done(new AwsError('IncompleteBody', 'You did not provide the number of bytes specified by the x-amz-decoded-content-length HTTP header', { status: 400 }));
+    } else done();
   }
 
   private drain(): void {
@@ -69,7 +73,7 @@ class AwsChunkedDecoder extends Transform {
         if (!/^[0-9a-fA-F]+$/.test(sizeText)) throw incomplete();
         this.remaining = parseInt(sizeText, 16);
         this.chunkSig = ext.find((e) => e.startsWith('chunk-signature='))?.slice('chunk-signature='.length) ?? '';
-        if (this.signing && !this.chunkSig) throw signatureMismatch('s3');
+        if (this.signing && !this.chunkSig) throw this.errors.signatureMismatch();
         this.chunkHash = createHash('sha256');
         if (this.remaining === 0) {
           this.checkChunk(EMPTY_SHA256);
@@ -121,7 +125,7 @@ class AwsChunkedDecoder extends Transform {
     if (!this.signing) return;
     const { key, auth } = this.signing;
     const expected = chunkSignature(key, auth, this.previous, hashHex);
-    if (expected !== this.chunkSig) throw signatureMismatch('s3');
+    if (expected !== this.chunkSig) throw this.errors.signatureMismatch();
     this.previous = expected;
   }
 
@@ -131,7 +135,7 @@ class AwsChunkedDecoder extends Transform {
     const signature = this.trailers['x-amz-trailer-signature'];
     delete this.trailers['x-amz-trailer-signature'];
     const text = Object.entries(this.trailers).map(([k, v]) => `${k}:${v}\n`).join('');
-    if (!signature || trailerSignature(key, auth, this.previous, text) !== signature) throw signatureMismatch('s3');
+    if (!signature || trailerSignature(key, auth, this.previous, text) !== signature) throw this.errors.signatureMismatch();
   }
 }
 
@@ -141,7 +145,10 @@ function incomplete(): AwsError {
 
 class PayloadHashCheck extends Transform {
   private readonly hash = createHash('sha256');
-  constructor(private readonly expected: string) {
+  constructor(
+    private readonly expected: string,
+    private readonly errors: BodyErrors,
+  ) {
     super();
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
@@ -150,10 +157,7 @@ class PayloadHashCheck extends Transform {
   }
   override _flush(done: TransformCallback): void {
     const actual = this.hash.digest('hex');
-    if (actual !== this.expected.toLowerCase()) {
-      return done(new AwsError('XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.", { status: 400, fields: { ClientComputedContentSHA256: this.expected, S3ComputedContentSHA256: actual } }));
-    }
-    done();
+    done(actual !== this.expected.toLowerCase() ? this.errors.payloadHashMismatch(this.expected, actual) : undefined);
   }
 }
 
@@ -166,19 +170,19 @@ export interface VerifiedBody {
 }
 
 /** Wraps a raw request stream in the decoding and checks its headers call for. */
-export function verifiedBody(raw: Readable, headers: Record<string, string>, signing: { key: Uint8Array; auth: SigV4Auth } | undefined): VerifiedBody {
+export function verifiedBody(raw: Readable, headers: Record<string, string>, signing: { key: Uint8Array; auth: SigV4Auth } | undefined, errors: BodyErrors): VerifiedBody {
   const contentHash = headers['x-amz-content-sha256'];
   const chunked = (headers['content-encoding'] ?? '').split(',').map((s) => s.trim()).includes('aws-chunked')
     || contentHash === STREAMING_SIGNED || contentHash === STREAMING_SIGNED_TRAILER || contentHash === STREAMING_UNSIGNED_TRAILER;
   const decodedLength = headers['x-amz-decoded-content-length'] !== undefined ? Number(headers['x-amz-decoded-content-length']) : undefined;
   if (chunked) {
     const signed = contentHash === STREAMING_SIGNED || contentHash === STREAMING_SIGNED_TRAILER;
-    const decoder = new AwsChunkedDecoder(signed ? signing : undefined, contentHash === STREAMING_SIGNED_TRAILER, decodedLength);
+    const decoder = new AwsChunkedDecoder(signed ? signing : undefined, errors, contentHash === STREAMING_SIGNED_TRAILER, decodedLength);
     raw.on('error', (err) => decoder.destroy(err));
     return { stream: raw.pipe(decoder), trailers: decoder.trailers, decodedLength };
   }
   if (contentHash && contentHash !== UNSIGNED_PAYLOAD && /^[0-9a-fA-F]{64}$/.test(contentHash)) {
-    const check = new PayloadHashCheck(contentHash);
+    const check = new PayloadHashCheck(contentHash, errors);
     raw.on('error', (err) => check.destroy(err));
     return { stream: raw.pipe(check), trailers: {} };
   }

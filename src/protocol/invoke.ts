@@ -10,6 +10,7 @@ import type { Principal } from '../core/accounts.js';
 import type { Operation, ServiceModel } from './model.js';
 import type { Handlers, HttpRequest, RequestContext } from './types.js';
 import { validateInput } from './validate.js';
+import type { ProtocolDialect } from './dialect.js';
 
 /** A service as the pipeline and the in-process path need it. */
 export interface BoundService {
@@ -17,6 +18,8 @@ export interface BoundService {
   model: ServiceModel;
   handlers: Handlers;
   validationError: string | false;
+  /** What the service does differently from AWS's usual protocol rules (S3); none for most. */
+  dialect?: ProtocolDialect;
 }
 
 /** Who makes an in-process call, and where. */

@@ -6,8 +6,8 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AwsError } from '../core/errors.js';
-import { signatureMismatch } from './sigv4.js';
 import type { Credential, HttpRequest } from './types.js';
+import type { PipelineErrors } from './dialect.js';
 
 export interface SigV2QueryAuth {
   accessKeyId: string;
@@ -63,9 +63,9 @@ function stringToSign(req: HttpRequest, path: string, expires: number): string {
  * Checks a SigV2 presigned URL: expiry, then the HMAC-SHA1 over the request as S3 canonicalizes it.
  * `path` is the path as the client signed it (percent-encoded, path-style).
  */
-export function verifySigV2Query(req: HttpRequest, path: string, auth: SigV2QueryAuth, credential: Credential, now: number): void {
+export function verifySigV2Query(req: HttpRequest, path: string, auth: SigV2QueryAuth, credential: Credential, now: number, errors: Pick<PipelineErrors, 'signatureMismatch'>): void {
   if (now > auth.expires * 1000) throw new AwsError('AccessDenied', 'Request has expired', { status: 403, fields: { Expires: new Date(auth.expires * 1000).toISOString() } });
   const expected = createHmac('sha1', credential.secretAccessKey).update(stringToSign(req, path, auth.expires)).digest();
   const given = Buffer.from(auth.signature, 'base64');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw signatureMismatch('s3');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw errors.signatureMismatch();
 }

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServiceModel } from '../protocol/model.js';
 import type { CredentialLookup, Handlers } from '../protocol/types.js';
 import type { InProcessCaller } from '../protocol/invoke.js';
+import type { ProtocolDialect } from '../protocol/dialect.js';
 import type { Clock } from '../core/clock.js';
 import type { EventBus } from '../core/events.js';
 import type { JobQueue } from '../core/jobs.js';
@@ -69,5 +70,7 @@ export interface ServiceDefinition {
   validationError: string | false;
   /** A path prefix (e.g. `/v1/repos/`) whose requests go to the instance's `handleHttp` instead of the AWS pipeline. */
   httpPrefix?: string;
+  /** Where the service departs from AWS's usual protocol rules (S3's virtual hosts, error forms, signed payload header …). */
+  dialect?: ProtocolDialect;
   create(rt: Runtime): ServiceInstance;
 }

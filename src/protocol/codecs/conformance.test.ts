@@ -41,11 +41,12 @@ import { loadModel, type ServiceModel, type Operation } from '../model.js';
 import { Sampler } from '../../../test/model-samples.js';
 import type { Codec } from './codec.js';
 import { jsonCodec } from './json.js';
-import { queryCodec, formParams } from './query.js';
+import { queryCodec } from './query.js';
 import { restXmlCodec } from './rest-xml.js';
 import { restJsonCodec } from './rest-json.js';
-import { compileRoutes } from './rest.js';
+import { Routing, isStreamingInput } from '../routing.js';
 import { verifiedBody } from '../body.js';
+import { awsErrors } from '../dialect.js';
 import type { HttpRequest, HttpResponse } from '../types.js';
 import { AwsError } from '../../core/errors.js';
 
@@ -62,8 +63,8 @@ interface Protocol {
   codec: Codec;
   /** Sends a command through the protocol's SDK client, with `handle` standing in for the network. */
   send(command: unknown, handle: Handle): Promise<Record<string, unknown>>;
-  /** Finds the operation a request is for, the way the pipeline's router does. */
-  route(req: HttpRequest): { op: Operation; labels: Record<string, string> } | undefined;
+  /** Finds the operation a request is for with the pipeline's own routing (throwing its AwsError when none matches). */
+  route(req: HttpRequest): Promise<{ op: Operation; labels: Record<string, string> }>;
 }
 
 const MODELS_DIR = fileURLToPath(new URL('../../../models', import.meta.url));
@@ -83,7 +84,9 @@ function protocol(service: string, makeClient: ClientFactory | undefined, serial
   let client: SdkClient | undefined;
   let current: Handle | undefined;
   const factory = { json: jsonCodec, query: queryCodec, ec2: queryCodec, 'rest-xml': restXmlCodec, 'rest-json': restJsonCodec }[model.protocol];
-  const router = model.protocol.startsWith('rest') ? compileRoutes(model) : undefined;
+  // This service alone, answering the unsigned requests botocore produces as the pipeline's catch-all service would.
+  const self = { name: service, model };
+  const routing = new Routing([self], { fallback: self });
   return {
     service,
     model,
@@ -94,16 +97,8 @@ function protocol(service: string, makeClient: ClientFactory | undefined, serial
       client ??= makeClient({ handle: (request) => current!(request) });
       return client.send(command);
     },
-    route(req) {
-      if (router) return router.match(req);
-      if (model.protocol === 'json') {
-        const target = req.headers['x-amz-target'] ?? '';
-        const op = model.operations.get(target.slice(target.lastIndexOf('.') + 1));
-        return op && target.startsWith(`${model.metadata.targetPrefix}.`) ? { op, labels: {} } : undefined;
-      }
-      const op = model.operations.get(formParams(req.body, req.query).get('Action') ?? '');
-      return op ? { op, labels: {} } : undefined;
-    },
+    // The request arrives with its whole body already read.
+    route: (req) => routing.route(req, async () => {}),
   };
 }
 
@@ -227,9 +222,9 @@ function toSdkResponse(res: HttpResponse): { statusCode: number; headers: Record
   return { statusCode: res.status, headers: res.headers, body };
 }
 
-function isStreaming(p: Protocol, op: Operation): boolean {
-  const payload = op.input?.payload;
-  return !!payload && !!p.model.member(op.input!.members![payload]).streaming;
+/** Streaming bodies reach the codec through body.ts, as in the pipeline. */
+function streamOf(p: Protocol, req: HttpRequest): Readable {
+  return verifiedBody(Readable.from([req.body]), req.headers, undefined, awsErrors(p.model.protocol)).stream;
 }
 
 async function run(c: Case): Promise<void> {
@@ -241,10 +236,9 @@ async function run(c: Case): Promise<void> {
   const handle: Handle = async (sdkRequest) => {
     const req = await toWireRequest(sdkRequest);
     wireRequest = req;
-    const routed = p.route(req);
-    if (!routed) throw new Error(`no route for ${req.method} ${req.path}?${req.rawQuery}`);
+    const routed = await p.route(req);
     routedTo = routed.op.name;
-    if (isStreaming(p, routed.op)) req.stream = verifiedBody(Readable.from([req.body]), req.headers, undefined).stream;
+    if (isStreamingInput(p.model, routed.op)) req.stream = streamOf(p, req);
     decoded = p.codec.decode(routed.op, req, routed.labels);
     wireResponse = c.error
       ? p.codec.encodeError(new AwsError(c.error.code, c.error.message, { fields: c.error.fields, status: c.error.status }), 'req-1')
@@ -975,10 +969,9 @@ describe('protocol conformance against botocore', () => {
       headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])),
       body: Buffer.from(body, 'base64'),
     };
-    const routed = p.route(req);
-    if (!routed) throw new Error(`no route for ${req.method} ${req.path}?${req.rawQuery}`);
+    const routed = await p.route(req);
     expect(routed.op.name).toBe(c.generated!.operation);
-    if (isStreaming(p, routed.op)) req.stream = verifiedBody(Readable.from([req.body]), req.headers, undefined).stream;
+    if (isStreamingInput(p.model, routed.op)) req.stream = streamOf(p, req);
     const comparable = (value: unknown) => (c.emptyIsAbsent ? withoutEmpties(value) : value);
     expect(comparable(await normalize(p.codec.decode(routed.op, req, routed.labels)))).toEqual(comparable(await normalize(c.decoded)));
     if (c.error) {

@@ -37,6 +37,7 @@ import { objectHandlers } from './objects.js';
 import { listingHandlers } from './listing.js';
 import { multipartHandlers } from './multipart.js';
 import { createApi } from './api.js';
+import { s3Dialect } from './dialect.js';
 import { Checksum, SUPPORTED_ALGORITHMS, checksumHeader } from './checksums.js';
 import * as e from './errors.js';
 import { AwsError } from '../../core/errors.js';
@@ -105,6 +106,7 @@ export const s3: ServiceDefinition = {
   name: 's3',
   model,
   validationError: false,
+  dialect: s3Dialect,
   create(rt) {
     const core = new S3Core(new S3Store(rt.store), rt);
     const handlers: Handlers = {

@@ -1,0 +1,158 @@
+/**
+ * Routing: which service and operation a request is for, from (in order) the X-Amz-Target header
+ * (JSON protocols), the SigV4 credential scope's service name, the Action field of unsigned query
+ * requests, or the service whose dialect answers everything else (S3); then, within the service,
+ * the Action field (query protocols) or the model's REST path templates (`requestUri` + method).
+ * Reads the body only where the route depends on it, and never that of a streaming upload.
+ */
+import { AwsError } from '../core/errors.js';
+import { formParams } from './codecs/query.js';
+import { compileRoutes, type RestRouter } from './codecs/rest.js';
+import { awsErrors, type ProtocolDialect } from './dialect.js';
+import type { Operation, ServiceModel } from './model.js';
+import type { HttpRequest } from './types.js';
+
+export interface RoutableService {
+  name: string;
+  model: ServiceModel;
+  dialect?: ProtocolDialect;
+}
+
+export interface Route<S> {
+  service: S;
+  op: Operation;
+  /** REST path labels (`{Bucket}`, `{Key+}`), decoded. */
+  labels: Record<string, string>;
+}
+
+export interface RoutingOptions<S> {
+  /** The service for requests nothing names; by default the one whose dialect claims them (`catchAll`). */
+  fallback?: S;
+}
+
+const CREDENTIAL_SCOPE = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/;
+const PRESIGNED_SCOPE = /^[^/]+\/\d{8}\/[^/]+\/([^/]+)\//;
+
+export class Routing<S extends RoutableService> {
+  private readonly byTarget = new Map<string, S>();
+  private readonly bySigningName = new Map<string, S>();
+  private readonly queryServices: S[];
+  /** REST services' routes, compiled on their first request (startup reads no operation). */
+  private readonly routers = new Map<S, () => RestRouter>();
+  private readonly fallback: S | undefined;
+
+  constructor(services: S[], opts: RoutingOptions<S> = {}) {
+    for (const service of services) {
+      const { model } = service;
+      if (model.metadata.targetPrefix) this.byTarget.set(model.metadata.targetPrefix, service);
+      this.bySigningName.set(model.signingName, service);
+      if (model.protocol.startsWith('rest')) this.routers.set(service, once(() => compileRoutes(model)));
+    }
+    this.queryServices = services.filter((s) => s.model.protocol === 'query');
+    this.fallback = opts.fallback ?? services.find((s) => s.dialect?.catchAll);
+  }
+
+  /**
+   * The service and operation `req` is for. `loadBody` fills `req.body` (called at most where the
+   * route needs it, and for every operation but streaming uploads); `serviceFound` learns the
+   * service as soon as it is known, so that a routing error is answered in that service's protocol.
+   */
+  async route(req: HttpRequest, loadBody: () => Promise<void>, serviceFound: (service: S) => void = () => {}): Promise<Route<S>> {
+    let bodyLoaded = false;
+    const loadBodyOnce = async () => {
+      if (bodyLoaded) return;
+      bodyLoaded = true;
+      await loadBody();
+    };
+    const target = req.headers['x-amz-target'];
+    if (target) {
+      const route = this.byTargetHeader(req, target, serviceFound);
+      await loadBodyOnce();
+      return route;
+    }
+    const service = await this.serviceOf(req, loadBodyOnce);
+    serviceFound(service);
+    if (service.model.protocol === 'query' || service.model.protocol === 'ec2') {
+      await loadBodyOnce();
+      const action = formParams(req.body, req.query).get('Action');
+      if (!action) throw new AwsError('MissingAction', 'Missing Action parameter', { status: 400 });
+      const op = service.model.operations.get(action);
+      if (!op) throw new AwsError('InvalidAction', `Could not find operation ${action} for version ${service.model.metadata.apiVersion}`, { status: 400 });
+      return { service, op, labels: {} };
+    }
+    const router = this.routers.get(service);
+    if (!router) throw new AwsError('UnknownOperationException', `${service.name} needs an X-Amz-Target header`, { status: 400 });
+    service.dialect?.rewriteRequest?.(req);
+    const match = router().match(req);
+    if (!match) throw (service.dialect?.errors?.noRoute ?? awsErrors(service.model.protocol).noRoute)(req, service.name);
+    if (!isStreamingInput(service.model, match.op)) await loadBodyOnce();
+    return { service, ...match };
+  }
+
+  private byTargetHeader(req: HttpRequest, target: string, serviceFound: (service: S) => void): Route<S> {
+    const dot = target.lastIndexOf('.');
+    const service = this.byTarget.get(target.slice(0, dot));
+    const op = service?.model.operations.get(target.slice(dot + 1));
+    if (!service) {
+      const scope = signingScope(req);
+      if (scope && !this.bySigningName.has(scope)) throw notEmulated(scope);
+    } else {
+      serviceFound(service);
+    }
+    if (!service || !op) throw new AwsError('UnknownOperationException', `Unknown operation ${target}`, { status: 400 });
+    // awsJson is POST only: another method must not run an operation (a HEAD must not write).
+    if (req.method !== 'POST') throw new AwsError('UnknownOperationException', `${service.model.metadata.serviceId} operations are called with POST, not ${req.method}`, { status: 404 });
+    return { service, op, labels: {} };
+  }
+
+  /** The service of a request without X-Amz-Target. */
+  private async serviceOf(req: HttpRequest, loadBody: () => Promise<void>): Promise<S> {
+    const scope = signingScope(req);
+    // A client signing for a service Drydock does not emulate would otherwise get the fallback's answers.
+    if (scope && !this.bySigningName.has(scope)) throw notEmulated(scope);
+    let service = scope ? this.bySigningName.get(scope) : undefined;
+    const isForm = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+    if (!service && (isForm || req.query.some(([k]) => k === 'Action'))) {
+      // Unsigned query requests (AssumeRoleWithWebIdentity): the Action names the service.
+      await loadBody();
+      const action = formParams(req.body, req.query).get('Action');
+      service = this.queryServices.find((s) => action && s.model.operations.has(action));
+    }
+    service ??= this.fallback;
+    if (!service) throw new AwsError('UnknownOperationException', 'No service matches this request', { status: 404 });
+    return service;
+  }
+}
+
+/** Whether an operation's input payload is a stream (S3 PutObject), worked out once per operation. */
+const streamingOps = new WeakMap<Operation, boolean>();
+export function isStreamingInput(model: ServiceModel, op: Operation): boolean {
+  let streaming = streamingOps.get(op);
+  if (streaming === undefined) {
+    const payload = op.input?.payload;
+    streaming = !!payload && !!model.member(op.input!.members![payload]).streaming;
+    streamingOps.set(op, streaming);
+  }
+  return streaming;
+}
+
+/** The service named by the SigV4 credential scope (Authorization header or presigned query), if signed. */
+function signingScope(req: HttpRequest): string | undefined {
+  const header = req.headers.authorization;
+  if (header) return CREDENTIAL_SCOPE.exec(header)?.[1];
+  const credential = req.query.find(([k]) => k === 'X-Amz-Credential')?.[1];
+  return credential ? PRESIGNED_SCOPE.exec(credential)?.[1] : undefined;
+}
+
+function notEmulated(service: string): AwsError {
+  return new AwsError('NotImplemented', `Drydock does not emulate the '${service}' service`, { status: 501 });
+}
+
+/** `make`'s result, made on the first call. */
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => {
+    made ??= { value: make() };
+    return made.value;
+  };
+}
