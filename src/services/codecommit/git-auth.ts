@@ -10,10 +10,11 @@
  *
  * AWS does not accept an access key id and secret key as a Basic login, so neither does Drydock.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { Principal } from '../../core/accounts.js';
 import { DEFAULT_REGION, isRegion } from '../../core/accounts.js';
-import type { Credential } from '../../protocol/types.js';
+import { credentialProblem } from '../../protocol/credentials.js';
+import { MAX_SKEW_MS, parseAmzDate, requestSignature, signingKey } from '../../protocol/sigv4.js';
 import type { CodeCommitContext } from './common.js';
 
 export interface GitCaller {
@@ -26,13 +27,11 @@ export type GitAuthentication = { caller: GitCaller } | { status: 401 | 403; mes
 /** The same hostname pattern the credential helper reads the region from. */
 const CODECOMMIT_HOST = /^(vpce-.+\.)?git-codecommit(-fips)?\.([^.]+)\.(vpce\.)?amazonaws\.com/;
 const HELPER_PASSWORD = /^(\d{8}T\d{6})Z([0-9a-f]{64})$/;
-/** Signing times come from the client's wall clock; the same window SigV4 requests get. */
-const MAX_SKEW_MS = 15 * 60 * 1000;
 
 /**
  * The helper signs with whatever region the aws CLI is configured for and does not send it, so the
  * server tries the hostname's region, then the default, then every public region: a signature
- * verifies for exactly one of them.
+ * verifies for exactly one of them. A list, because isRegion (a pattern) cannot enumerate them.
  */
 const REGIONS = [
   'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'af-south-1', 'ap-east-1', 'ap-east-2', 'ap-south-1', 'ap-south-2',
@@ -72,24 +71,21 @@ export function authenticateGit(c: CodeCommitContext, authorization: string | un
   return { caller: { principal, region: hostRegion(hostname) ?? DEFAULT_REGION } };
 }
 
-function verifyHelperSignature(c: CodeCommitContext, username: string, longDate: string, signature: string, hostname: string, repositoryPath: string): GitAuthentication {
+function verifyHelperSignature(c: CodeCommitContext, username: string, date: string, signature: string, hostname: string, repositoryPath: string): GitAuthentication {
   const percent = username.indexOf('%');
   const accessKeyId = percent < 0 ? username : username.slice(0, percent);
   const sessionToken = percent < 0 ? undefined : username.slice(percent + 1);
-  const credential: Credential | undefined = c.rt.credential(accessKeyId);
-  if (!credential || credential.active === false) {
-    return { status: 403, message: `The security token included in the request is invalid: access key '${accessKeyId}' is not known or is inactive.` };
-  }
-  if (credential.sessionToken !== sessionToken) {
-    return { status: 403, message: 'The security token included in the request is invalid: the session token does not match the access key.' };
-  }
-  // Credential lifetimes are Drydock state and follow its clock; signing times follow the client's wall clock.
-  if (credential.expiresAt !== undefined && c.rt.clock.now() > credential.expiresAt) {
-    return { status: 403, message: 'The security token included in the request is expired.' };
-  }
-  const signedAt = Date.UTC(+longDate.slice(0, 4), +longDate.slice(4, 6) - 1, +longDate.slice(6, 8), +longDate.slice(9, 11), +longDate.slice(11, 13), +longDate.slice(13, 15));
-  if (!Number.isFinite(signedAt) || Math.abs(Date.now() - signedAt) > MAX_SKEW_MS) {
-    return { status: 403, message: `Signature expired: ${longDate}Z is more than 15 minutes away from the server time ${new Date().toISOString()}. Git asks the credential helper again on the next command.` };
+  const credential = c.rt.credential(accessKeyId);
+  // The same checks as every SigV4 request, worded for what git prints after `remote:`.
+  const problem = credentialProblem(credential, { sessionToken, now: c.rt.clock.now() });
+  if (problem === 'unknown') return { status: 403, message: `The security token included in the request is invalid: access key '${accessKeyId}' is not known or is inactive.` };
+  if (problem === 'token') return { status: 403, message: 'The security token included in the request is invalid: the session token does not match the access key.' };
+  if (problem === 'expired') return { status: 403, message: 'The security token included in the request is expired.' };
+  // Signing times come from the client's wall clock, checked with the window SigV4 requests get.
+  const longDate = `${date}Z`;
+  const signedAt = parseAmzDate(longDate);
+  if (Number.isNaN(signedAt) || Math.abs(Date.now() - signedAt) > MAX_SKEW_MS) {
+    return { status: 403, message: `Signature expired: ${longDate} is more than 15 minutes away from the server time ${new Date().toISOString()}. Git asks the credential helper again on the next command.` };
   }
   const given = Buffer.from(signature, 'hex');
   // A repository URL may be written with a trailing slash; the helper signs the path as written.
@@ -97,20 +93,12 @@ function verifyHelperSignature(c: CodeCommitContext, username: string, longDate:
   const named = hostRegion(hostname);
   const regions = [...new Set([...(named ? [named] : []), DEFAULT_REGION, ...REGIONS])];
   for (const region of regions) {
-    const key = signingKey(credential.secretAccessKey, longDate.slice(0, 8), region);
+    const key = signingKey(credential!.secretAccessKey, date.slice(0, 8), region, 'codecommit');
     for (const path of paths) {
-      const canonical = `GIT\n${path}\n\nhost:${hostname}\n\nhost\n`;
-      const stringToSign = `AWS4-HMAC-SHA256\n${longDate}\n${longDate.slice(0, 8)}/${region}/codecommit/aws4_request\n${createHash('sha256').update(canonical).digest('hex')}`;
-      const expected = createHmac('sha256', key).update(stringToSign).digest();
-      if (timingSafeEqual(expected, given)) return { caller: { principal: credential.principal, region } };
+      // The helper's string to sign carries its timestamp without the `Z` it appends to the password.
+      const expected = Buffer.from(requestSignature(key, date, region, 'codecommit', `GIT\n${path}\n\nhost:${hostname}\n\nhost\n`), 'hex');
+      if (timingSafeEqual(expected, given)) return { caller: { principal: credential!.principal, region } };
     }
   }
   return { status: 403, message: 'The request signature we calculated does not match the signature the aws codecommit credential-helper provided. Check your AWS secret access key, and that credential.UseHttpPath is true.' };
-}
-
-function signingKey(secretAccessKey: string, shortDate: string, region: string): Buffer {
-  const date = createHmac('sha256', `AWS4${secretAccessKey}`).update(shortDate).digest();
-  const regional = createHmac('sha256', date).update(region).digest();
-  const service = createHmac('sha256', regional).update('codecommit').digest();
-  return createHmac('sha256', service).update('aws4_request').digest();
 }
