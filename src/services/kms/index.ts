@@ -34,15 +34,7 @@ import type { ServiceDefinition } from '../contracts.js';
 import { KmsStore } from './store.js';
 import { KeyRing, keyArn } from './keys.js';
 import type { KmsContext } from './common.js';
-import { keyHandlers } from './handlers/keys.js';
-import { aliasHandlers } from './handlers/aliases.js';
-import { grantHandlers } from './handlers/grants.js';
-import { policyAndTagHandlers } from './handlers/policies-tags.js';
-import { cryptoHandlers } from './handlers/crypto.js';
-import { signingHandlers } from './handlers/signing.js';
-import { importedMaterialHandlers } from './handlers/imported-material.js';
-import { rotationHandlers } from './handlers/rotation.js';
-import { multiRegionHandlers } from './handlers/multi-region.js';
+import { createHandlers } from './handlers/index.js';
 
 /** What other services (SSM SecureString, Secrets Manager …) use to protect their data. */
 export interface KmsApi {
@@ -77,17 +69,7 @@ export const kms: ServiceDefinition = {
     const keys = new KeyRing(store, rt.clock, rt.events);
     const c: KmsContext = { store, keys, rt };
     return {
-      handlers: {
-        ...keyHandlers(c),
-        ...aliasHandlers(c),
-        ...grantHandlers(c),
-        ...policyAndTagHandlers(c),
-        ...cryptoHandlers(c),
-        ...signingHandlers(c),
-        ...importedMaterialHandlers(c),
-        ...rotationHandlers(c),
-        ...multiRegionHandlers(c),
-      },
+      handlers: createHandlers(c),
       api: createApi(keys),
     };
   },

@@ -1,6 +1,6 @@
 /** KMS aliases: friendly names that point at customer managed keys (`alias/aws/…` ones belong to AWS managed keys). */
 import type * as K from '@aws-sdk/client-kms';
-import type { Handlers } from '../../../protocol/types.js';
+import type { RequestContext } from '../../../protocol/types.js';
 import { AwsError } from '../../../core/errors.js';
 import { aliasArn, keyArn } from '../keys.js';
 import { type KmsContext, assertCustomerManaged, assertNotPendingDeletion, page, readMarker, scopeOf } from '../common.js';
@@ -13,68 +13,63 @@ export function validateAliasName(name: string, forCreate: boolean): void {
   if (name.includes(':')) throw new AwsError('ValidationException', `${name} contains invalid characters for an alias`);
 }
 
-export function aliasHandlers(c: KmsContext): Handlers {
-  const { store, keys, rt } = c;
+export function createAlias(c: KmsContext, input: K.CreateAliasRequest, ctx: RequestContext) {
+  const scope = scopeOf(ctx);
+  const name = input.AliasName!;
+  validateAliasName(name, true);
+  const row = c.keys.resolve(scope, input.TargetKeyId!);
+  assertNotPendingDeletion(scope, row);
+  assertCustomerManaged(scope, row, 'CreateAlias');
+  c.store.tx(() => {
+    if (c.store.getAlias(scope, name)) throw new AwsError('AlreadyExistsException', `An alias with the name ${aliasArn(scope, name)} already exists`);
+    const now = c.rt.clock.now();
+    c.store.insertAlias({ account: scope.account, region: scope.region, alias_name: name, key_id: row.key_id, created_at: now, updated_at: now });
+  });
+  return {};
+}
+
+export function updateAlias(c: KmsContext, input: K.UpdateAliasRequest, ctx: RequestContext) {
+  const scope = scopeOf(ctx);
+  const name = input.AliasName!;
+  validateAliasName(name, false);
+  const alias = c.store.getAlias(scope, name);
+  if (!alias) throw new AwsError('NotFoundException', `Alias ${aliasArn(scope, name)} is not found.`);
+  const target = c.keys.resolve(scope, input.TargetKeyId!);
+  assertNotPendingDeletion(scope, target);
+  assertCustomerManaged(scope, target, 'UpdateAlias');
+  const current = c.store.getKey(scope, alias.key_id);
+  if (current && (current.key_usage !== target.key_usage || (current.key_spec === 'SYMMETRIC_DEFAULT') !== (target.key_spec === 'SYMMETRIC_DEFAULT'))) {
+    throw new AwsError('ValidationException', `${keyArn(scope, target.key_id)} must have the same key type and key usage as the key the alias points to.`);
+  }
+  c.store.tx(() => c.store.retargetAlias(scope, name, target.key_id, c.rt.clock.now()));
+  return {};
+}
+
+export function deleteAlias(c: KmsContext, input: K.DeleteAliasRequest, ctx: RequestContext) {
+  const scope = scopeOf(ctx);
+  const name = input.AliasName!;
+  validateAliasName(name, false);
+  c.store.tx(() => {
+    if (!c.store.getAlias(scope, name)) throw new AwsError('NotFoundException', `Alias ${aliasArn(scope, name)} is not found.`);
+    c.store.deleteAlias(scope, name);
+  });
+  return {};
+}
+
+export function listAliases(c: KmsContext, input: K.ListAliasesRequest, ctx: RequestContext): K.ListAliasesResponse {
+  const scope = scopeOf(ctx);
+  c.keys.sweep(scope);
+  const keyId = input.KeyId === undefined ? undefined : c.keys.resolve(scope, input.KeyId).key_id;
+  const limit = input.Limit ?? 100;
+  const { items, ...rest } = page(c.store.listAliases(scope, keyId, readMarker(input.Marker), limit + 1), limit, (a) => a.alias_name);
   return {
-    CreateAlias(input: K.CreateAliasRequest, ctx) {
-      const scope = scopeOf(ctx);
-      const name = input.AliasName!;
-      validateAliasName(name, true);
-      const row = keys.resolve(scope, input.TargetKeyId!);
-      assertNotPendingDeletion(scope, row);
-      assertCustomerManaged(scope, row, 'CreateAlias');
-      store.tx(() => {
-        if (store.getAlias(scope, name)) throw new AwsError('AlreadyExistsException', `An alias with the name ${aliasArn(scope, name)} already exists`);
-        const now = rt.clock.now();
-        store.insertAlias({ account: scope.account, region: scope.region, alias_name: name, key_id: row.key_id, created_at: now, updated_at: now });
-      });
-      return {};
-    },
-
-    UpdateAlias(input: K.UpdateAliasRequest, ctx) {
-      const scope = scopeOf(ctx);
-      const name = input.AliasName!;
-      validateAliasName(name, false);
-      const alias = store.getAlias(scope, name);
-      if (!alias) throw new AwsError('NotFoundException', `Alias ${aliasArn(scope, name)} is not found.`);
-      const target = keys.resolve(scope, input.TargetKeyId!);
-      assertNotPendingDeletion(scope, target);
-      assertCustomerManaged(scope, target, 'UpdateAlias');
-      const current = store.getKey(scope, alias.key_id);
-      if (current && (current.key_usage !== target.key_usage || (current.key_spec === 'SYMMETRIC_DEFAULT') !== (target.key_spec === 'SYMMETRIC_DEFAULT'))) {
-        throw new AwsError('ValidationException', `${keyArn(scope, target.key_id)} must have the same key type and key usage as the key the alias points to.`);
-      }
-      store.tx(() => store.retargetAlias(scope, name, target.key_id, rt.clock.now()));
-      return {};
-    },
-
-    DeleteAlias(input: K.DeleteAliasRequest, ctx) {
-      const scope = scopeOf(ctx);
-      const name = input.AliasName!;
-      validateAliasName(name, false);
-      store.tx(() => {
-        if (!store.getAlias(scope, name)) throw new AwsError('NotFoundException', `Alias ${aliasArn(scope, name)} is not found.`);
-        store.deleteAlias(scope, name);
-      });
-      return {};
-    },
-
-    ListAliases(input: K.ListAliasesRequest, ctx): K.ListAliasesResponse {
-      const scope = scopeOf(ctx);
-      keys.sweep(scope);
-      const keyId = input.KeyId === undefined ? undefined : keys.resolve(scope, input.KeyId).key_id;
-      const limit = input.Limit ?? 100;
-      const { items, ...rest } = page(store.listAliases(scope, keyId, readMarker(input.Marker), limit + 1), limit, (a) => a.alias_name);
-      return {
-        Aliases: items.map((a) => ({
-          AliasName: a.alias_name,
-          AliasArn: aliasArn(scope, a.alias_name),
-          TargetKeyId: a.key_id,
-          CreationDate: new Date(a.created_at),
-          LastUpdatedDate: new Date(a.updated_at),
-        })),
-        ...rest,
-      };
-    },
+    Aliases: items.map((a) => ({
+      AliasName: a.alias_name,
+      AliasArn: aliasArn(scope, a.alias_name),
+      TargetKeyId: a.key_id,
+      CreationDate: new Date(a.created_at),
+      LastUpdatedDate: new Date(a.updated_at),
+    })),
+    ...rest,
   };
 }

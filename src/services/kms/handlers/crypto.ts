@@ -1,7 +1,7 @@
 /** KMS encryption: Encrypt, Decrypt, ReEncrypt, data keys and data key pairs, random bytes. */
 import { constants, createPublicKey, generateKeyPairSync, privateDecrypt, publicEncrypt, randomBytes, type KeyPairKeyObjectResult } from 'node:crypto';
 import type * as K from '@aws-sdk/client-kms';
-import type { Handlers, RequestContext } from '../../../protocol/types.js';
+import type { RequestContext } from '../../../protocol/types.js';
 import type { Scope } from '../../../core/accounts.js';
 import { AwsError } from '../../../core/errors.js';
 import type { KeyRow } from '../store.js';
@@ -102,73 +102,68 @@ function requireCiphertext(blob: Uint8Array | undefined): Buffer {
   return Buffer.from(blob);
 }
 
-export function cryptoHandlers(c: KmsContext): Handlers {
-  const { keys } = c;
+export function encrypt(c: KmsContext, input: K.EncryptRequest, ctx: RequestContext): K.EncryptResponse {
+  const scope = scopeOf(ctx);
+  const row = c.keys.resolve(scope, input.KeyId!, { allowAlias: true, createAwsManaged: true });
+  const blob = encryptWith(c, scope, row, Buffer.from(input.Plaintext!), input.EncryptionContext, input.EncryptionAlgorithm, 'Encrypt');
+  if (input.DryRun) throw dryRun();
+  c.keys.recordUse(scope, row, 'Encrypt', ctx.requestId);
+  return { CiphertextBlob: blob, KeyId: keyArn(scope, row.key_id), EncryptionAlgorithm: input.EncryptionAlgorithm ?? 'SYMMETRIC_DEFAULT' };
+}
+
+export function decrypt(c: KmsContext, input: K.DecryptRequest, ctx: RequestContext): K.DecryptResponse {
+  const scope = scopeOf(ctx);
+  const ciphertext = requireCiphertext(input.CiphertextBlob);
+  if (input.Recipient) throw recipientUnsupported();
+  const { plaintext, row, algorithm } = decryptWith(c, scope, ciphertext, input.EncryptionContext, input.KeyId, input.EncryptionAlgorithm);
+  if (input.DryRun) throw dryRun();
+  c.keys.recordUse(scope, row, 'Decrypt', ctx.requestId);
+  return { KeyId: keyArn(scope, row.key_id), Plaintext: plaintext, EncryptionAlgorithm: algorithm as K.EncryptionAlgorithmSpec };
+}
+
+export function reEncrypt(c: KmsContext, input: K.ReEncryptRequest, ctx: RequestContext): K.ReEncryptResponse {
+  const scope = scopeOf(ctx);
+  const source = decryptWith(c, scope, requireCiphertext(input.CiphertextBlob), input.SourceEncryptionContext, input.SourceKeyId, input.SourceEncryptionAlgorithm);
+  const destination = c.keys.resolve(scope, input.DestinationKeyId!, { allowAlias: true, createAwsManaged: true });
+  const blob = encryptWith(c, scope, destination, source.plaintext, input.DestinationEncryptionContext, input.DestinationEncryptionAlgorithm, 'ReEncrypt');
+  if (input.DryRun) throw dryRun();
+  c.keys.recordUse(scope, source.row, 'ReEncrypt', ctx.requestId);
+  c.keys.recordUse(scope, destination, 'ReEncrypt', ctx.requestId);
   return {
-    Encrypt(input: K.EncryptRequest, ctx): K.EncryptResponse {
-      const scope = scopeOf(ctx);
-      const row = keys.resolve(scope, input.KeyId!, { allowAlias: true, createAwsManaged: true });
-      const blob = encryptWith(c, scope, row, Buffer.from(input.Plaintext!), input.EncryptionContext, input.EncryptionAlgorithm, 'Encrypt');
-      if (input.DryRun) throw dryRun();
-      keys.recordUse(scope, row, 'Encrypt', ctx.requestId);
-      return { CiphertextBlob: blob, KeyId: keyArn(scope, row.key_id), EncryptionAlgorithm: input.EncryptionAlgorithm ?? 'SYMMETRIC_DEFAULT' };
-    },
-
-    Decrypt(input: K.DecryptRequest, ctx): K.DecryptResponse {
-      const scope = scopeOf(ctx);
-      const ciphertext = requireCiphertext(input.CiphertextBlob);
-      if (input.Recipient) throw recipientUnsupported();
-      const { plaintext, row, algorithm } = decryptWith(c, scope, ciphertext, input.EncryptionContext, input.KeyId, input.EncryptionAlgorithm);
-      if (input.DryRun) throw dryRun();
-      keys.recordUse(scope, row, 'Decrypt', ctx.requestId);
-      return { KeyId: keyArn(scope, row.key_id), Plaintext: plaintext, EncryptionAlgorithm: algorithm as K.EncryptionAlgorithmSpec };
-    },
-
-    ReEncrypt(input: K.ReEncryptRequest, ctx): K.ReEncryptResponse {
-      const scope = scopeOf(ctx);
-      const source = decryptWith(c, scope, requireCiphertext(input.CiphertextBlob), input.SourceEncryptionContext, input.SourceKeyId, input.SourceEncryptionAlgorithm);
-      const destination = keys.resolve(scope, input.DestinationKeyId!, { allowAlias: true, createAwsManaged: true });
-      const blob = encryptWith(c, scope, destination, source.plaintext, input.DestinationEncryptionContext, input.DestinationEncryptionAlgorithm, 'ReEncrypt');
-      if (input.DryRun) throw dryRun();
-      keys.recordUse(scope, source.row, 'ReEncrypt', ctx.requestId);
-      keys.recordUse(scope, destination, 'ReEncrypt', ctx.requestId);
-      return {
-        CiphertextBlob: blob,
-        SourceKeyId: keyArn(scope, source.row.key_id),
-        KeyId: keyArn(scope, destination.key_id),
-        SourceEncryptionAlgorithm: source.algorithm as K.EncryptionAlgorithmSpec,
-        DestinationEncryptionAlgorithm: input.DestinationEncryptionAlgorithm ?? 'SYMMETRIC_DEFAULT',
-      };
-    },
-
-    GenerateDataKey(input: K.GenerateDataKeyRequest, ctx): K.GenerateDataKeyResponse {
-      if (input.Recipient) throw recipientUnsupported();
-      const plaintext = randomBytes(dataKeyLength(input));
-      return { ...encryptDataKey(c, ctx, 'GenerateDataKey', input, plaintext), Plaintext: plaintext };
-    },
-
-    GenerateDataKeyWithoutPlaintext(input: K.GenerateDataKeyWithoutPlaintextRequest, ctx): K.GenerateDataKeyWithoutPlaintextResponse {
-      return encryptDataKey(c, ctx, 'GenerateDataKeyWithoutPlaintext', input, randomBytes(dataKeyLength(input)));
-    },
-
-    GenerateDataKeyPair(input: K.GenerateDataKeyPairRequest, ctx): K.GenerateDataKeyPairResponse {
-      if (input.Recipient) throw recipientUnsupported();
-      const pair = dataKeyPair(input.KeyPairSpec!);
-      const { CiphertextBlob, KeyId } = encryptDataKey(c, ctx, 'GenerateDataKeyPair', input, pair.privateKey);
-      return { PrivateKeyCiphertextBlob: CiphertextBlob, PrivateKeyPlaintext: pair.privateKey, PublicKey: pair.publicKey, KeyId, KeyPairSpec: input.KeyPairSpec };
-    },
-
-    GenerateDataKeyPairWithoutPlaintext(input: K.GenerateDataKeyPairWithoutPlaintextRequest, ctx): K.GenerateDataKeyPairWithoutPlaintextResponse {
-      const pair = dataKeyPair(input.KeyPairSpec!);
-      const { CiphertextBlob, KeyId } = encryptDataKey(c, ctx, 'GenerateDataKeyPairWithoutPlaintext', input, pair.privateKey);
-      return { PrivateKeyCiphertextBlob: CiphertextBlob, PublicKey: pair.publicKey, KeyId, KeyPairSpec: input.KeyPairSpec };
-    },
-
-    GenerateRandom(input: K.GenerateRandomRequest): K.GenerateRandomResponse {
-      if (input.CustomKeyStoreId !== undefined) throw customKeyStoreNotFound(input.CustomKeyStoreId);
-      if (input.Recipient) throw recipientUnsupported();
-      if (input.NumberOfBytes === undefined) throw new AwsError('ValidationException', 'Please specify the number of bytes.');
-      return { Plaintext: randomBytes(input.NumberOfBytes) };
-    },
+    CiphertextBlob: blob,
+    SourceKeyId: keyArn(scope, source.row.key_id),
+    KeyId: keyArn(scope, destination.key_id),
+    SourceEncryptionAlgorithm: source.algorithm as K.EncryptionAlgorithmSpec,
+    DestinationEncryptionAlgorithm: input.DestinationEncryptionAlgorithm ?? 'SYMMETRIC_DEFAULT',
   };
+}
+
+export function generateDataKey(c: KmsContext, input: K.GenerateDataKeyRequest, ctx: RequestContext): K.GenerateDataKeyResponse {
+  if (input.Recipient) throw recipientUnsupported();
+  const plaintext = randomBytes(dataKeyLength(input));
+  return { ...encryptDataKey(c, ctx, 'GenerateDataKey', input, plaintext), Plaintext: plaintext };
+}
+
+export function generateDataKeyWithoutPlaintext(c: KmsContext, input: K.GenerateDataKeyWithoutPlaintextRequest, ctx: RequestContext): K.GenerateDataKeyWithoutPlaintextResponse {
+  return encryptDataKey(c, ctx, 'GenerateDataKeyWithoutPlaintext', input, randomBytes(dataKeyLength(input)));
+}
+
+export function generateDataKeyPair(c: KmsContext, input: K.GenerateDataKeyPairRequest, ctx: RequestContext): K.GenerateDataKeyPairResponse {
+  if (input.Recipient) throw recipientUnsupported();
+  const pair = dataKeyPair(input.KeyPairSpec!);
+  const { CiphertextBlob, KeyId } = encryptDataKey(c, ctx, 'GenerateDataKeyPair', input, pair.privateKey);
+  return { PrivateKeyCiphertextBlob: CiphertextBlob, PrivateKeyPlaintext: pair.privateKey, PublicKey: pair.publicKey, KeyId, KeyPairSpec: input.KeyPairSpec };
+}
+
+export function generateDataKeyPairWithoutPlaintext(c: KmsContext, input: K.GenerateDataKeyPairWithoutPlaintextRequest, ctx: RequestContext): K.GenerateDataKeyPairWithoutPlaintextResponse {
+  const pair = dataKeyPair(input.KeyPairSpec!);
+  const { CiphertextBlob, KeyId } = encryptDataKey(c, ctx, 'GenerateDataKeyPairWithoutPlaintext', input, pair.privateKey);
+  return { PrivateKeyCiphertextBlob: CiphertextBlob, PublicKey: pair.publicKey, KeyId, KeyPairSpec: input.KeyPairSpec };
+}
+
+export function generateRandom(_c: KmsContext, input: K.GenerateRandomRequest): K.GenerateRandomResponse {
+  if (input.CustomKeyStoreId !== undefined) throw customKeyStoreNotFound(input.CustomKeyStoreId);
+  if (input.Recipient) throw recipientUnsupported();
+  if (input.NumberOfBytes === undefined) throw new AwsError('ValidationException', 'Please specify the number of bytes.');
+  return { Plaintext: randomBytes(input.NumberOfBytes) };
 }

@@ -1,6 +1,6 @@
 /** KMS grants: stored, listed, retired and revoked (not evaluated; see the Gaps in index.ts). */
 import type * as K from '@aws-sdk/client-kms';
-import type { Handlers } from '../../../protocol/types.js';
+import type { RequestContext } from '../../../protocol/types.js';
 import type { Scope } from '../../../core/accounts.js';
 import { AwsError } from '../../../core/errors.js';
 import { hex } from '../../../core/ids.js';
@@ -65,7 +65,7 @@ function grantOfKey(c: KmsContext, scope: Scope, keyId: string, grantId: string)
 }
 
 /** CreateGrant: with a Name, an identical request returns the same grant (with a new token), as AWS does. */
-function createGrant(c: KmsContext, scope: Scope, row: KeyRow, input: K.CreateGrantRequest): K.CreateGrantResponse {
+function issueGrant(c: KmsContext, scope: Scope, row: KeyRow, input: K.CreateGrantRequest): K.CreateGrantResponse {
   const constraints = input.Constraints && (input.Constraints.EncryptionContextEquals || input.Constraints.EncryptionContextSubset) ? JSON.stringify(input.Constraints) : null;
   const operations = JSON.stringify([...new Set(input.Operations!)].sort());
   if (input.DryRun) throw dryRun();
@@ -96,56 +96,51 @@ function createGrant(c: KmsContext, scope: Scope, row: KeyRow, input: K.CreateGr
   });
 }
 
-export function grantHandlers(c: KmsContext): Handlers {
-  const { store, keys } = c;
-  return {
-    CreateGrant(input: K.CreateGrantRequest, ctx): K.CreateGrantResponse {
-      const scope = scopeOf(ctx);
-      const row = keys.resolve(scope, input.KeyId!);
-      assertNotPendingDeletion(scope, row);
-      if (row.key_state === 'Disabled') throw new AwsError('DisabledException', `${keyArn(scope, row.key_id)} is disabled.`);
-      const allowed = grantableOperations(row);
-      const refused = input.Operations!.filter((op) => !allowed.includes(op));
-      if (refused.length) throw new AwsError('ValidationException', `Grant operations ${refused.join(', ')} are not supported for ${row.key_spec} keys with key usage ${row.key_usage}.`);
-      return createGrant(c, scope, row, input);
-    },
+export function createGrant(c: KmsContext, input: K.CreateGrantRequest, ctx: RequestContext): K.CreateGrantResponse {
+  const scope = scopeOf(ctx);
+  const row = c.keys.resolve(scope, input.KeyId!);
+  assertNotPendingDeletion(scope, row);
+  if (row.key_state === 'Disabled') throw new AwsError('DisabledException', `${keyArn(scope, row.key_id)} is disabled.`);
+  const allowed = grantableOperations(row);
+  const refused = input.Operations!.filter((op) => !allowed.includes(op));
+  if (refused.length) throw new AwsError('ValidationException', `Grant operations ${refused.join(', ')} are not supported for ${row.key_spec} keys with key usage ${row.key_usage}.`);
+  return issueGrant(c, scope, row, input);
+}
 
-    ListGrants(input: K.ListGrantsRequest, ctx): K.ListGrantsResponse {
-      const scope = scopeOf(ctx);
-      const row = keys.resolve(scope, input.KeyId!);
-      const grants = store
-        .keyGrants(scope, row.key_id)
-        .filter((g) => (input.GrantId === undefined || g.grant_id === input.GrantId) && (input.GranteePrincipal === undefined || g.grantee_principal === input.GranteePrincipal));
-      return grantPage(scope, grants, input.Limit, input.Marker);
-    },
+export function listGrants(c: KmsContext, input: K.ListGrantsRequest, ctx: RequestContext): K.ListGrantsResponse {
+  const scope = scopeOf(ctx);
+  const row = c.keys.resolve(scope, input.KeyId!);
+  const grants = c.store
+    .keyGrants(scope, row.key_id)
+    .filter((g) => (input.GrantId === undefined || g.grant_id === input.GrantId) && (input.GranteePrincipal === undefined || g.grantee_principal === input.GranteePrincipal));
+  return grantPage(scope, grants, input.Limit, input.Marker);
+}
 
-    ListRetirableGrants(input: K.ListRetirableGrantsRequest, ctx): K.ListGrantsResponse {
-      const scope = scopeOf(ctx);
-      keys.sweep(scope);
-      return grantPage(scope, store.retirableGrants(scope, input.RetiringPrincipal!), input.Limit, input.Marker);
-    },
+export function listRetirableGrants(c: KmsContext, input: K.ListRetirableGrantsRequest, ctx: RequestContext): K.ListGrantsResponse {
+  const scope = scopeOf(ctx);
+  c.keys.sweep(scope);
+  return grantPage(scope, c.store.retirableGrants(scope, input.RetiringPrincipal!), input.Limit, input.Marker);
+}
 
-    RetireGrant(input: K.RetireGrantRequest, ctx) {
-      const scope = scopeOf(ctx);
-      let grantId: string;
-      if (input.GrantToken !== undefined) {
-        grantId = grantIdOfToken(input.GrantToken);
-        if (!store.getGrant(scope, grantId)) throw new AwsError('NotFoundException', `Grant ID ${grantId} not found`);
-      } else {
-        if (input.KeyId === undefined || input.GrantId === undefined) throw new AwsError('ValidationException', 'Specify either GrantToken, or both KeyId and GrantId.');
-        grantId = grantOfKey(c, scope, input.KeyId, input.GrantId).grant_id;
-      }
-      if (input.DryRun) throw dryRun();
-      store.tx(() => store.deleteGrant(scope, grantId));
-      return {};
-    },
+export function retireGrant(c: KmsContext, input: K.RetireGrantRequest, ctx: RequestContext) {
+  const scope = scopeOf(ctx);
+  let grantId: string;
+  if (input.GrantToken !== undefined) {
+    grantId = grantIdOfToken(input.GrantToken);
+    if (!c.store.getGrant(scope, grantId)) throw new AwsError('NotFoundException', `Grant ID ${grantId} not found`);
+  } else {
+    if (input.KeyId === undefined || input.GrantId === undefined) throw new AwsError('ValidationException', 'Specify either GrantToken, or both KeyId and GrantId.');
+    grantId = grantOfKey(c, scope, input.KeyId, input.GrantId).grant_id;
+  }
+  if (input.DryRun) throw dryRun();
+  c.store.tx(() => c.store.deleteGrant(scope, grantId));
+  return {};
+}
 
-    RevokeGrant(input: K.RevokeGrantRequest, ctx) {
-      const scope = scopeOf(ctx);
-      const grant = grantOfKey(c, scope, input.KeyId!, input.GrantId!);
-      if (input.DryRun) throw dryRun();
-      store.tx(() => store.deleteGrant(scope, grant.grant_id));
-      return {};
-    },
-  };
+export function revokeGrant(c: KmsContext, input: K.RevokeGrantRequest, ctx: RequestContext) {
+  const scope = scopeOf(ctx);
+  const grant = grantOfKey(c, scope, input.KeyId!, input.GrantId!);
+  if (input.DryRun) throw dryRun();
+  c.store.tx(() => c.store.deleteGrant(scope, grant.grant_id));
+  return {};
 }

@@ -1,7 +1,7 @@
 /** KMS imported key material (Origin EXTERNAL): GetParametersForImport, ImportKeyMaterial, DeleteImportedKeyMaterial. */
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import type * as K from '@aws-sdk/client-kms';
-import type { Handlers } from '../../../protocol/types.js';
+import type { RequestContext } from '../../../protocol/types.js';
 import type { Scope } from '../../../core/accounts.js';
 import { AwsError } from '../../../core/errors.js';
 import type { ImportTokenRow, KeyRow } from '../store.js';
@@ -53,68 +53,63 @@ function importedMaterial(row: KeyRow, token: ImportTokenRow, input: K.ImportKey
   return { material, materialId, firstId };
 }
 
-export function importedMaterialHandlers(c: KmsContext): Handlers {
-  const { store, keys, rt } = c;
-  return {
-    GetParametersForImport(input: K.GetParametersForImportRequest, ctx): K.GetParametersForImportResponse {
-      const scope = scopeOf(ctx);
-      const row = importableKey(c, scope, input.KeyId!);
-      if (!WRAPPING_ALGORITHMS.includes(input.WrappingAlgorithm!)) throw new AwsError('UnsupportedOperationException', `Wrapping algorithm ${input.WrappingAlgorithm} is not supported.`);
-      const bits = /^RSA_(\d+)$/.exec(input.WrappingKeySpec!);
-      if (!bits) throw new AwsError('UnsupportedOperationException', `Wrapping key spec ${input.WrappingKeySpec} is not supported.`);
-      const pair = generateKeyPairSync('rsa', { modulusLength: Number(bits[1]) });
-      const token = randomBytes(64);
-      const validTo = rt.clock.now() + IMPORT_TOKEN_LIFETIME_MS;
-      store.tx(() =>
-        store.insertImportToken({
-          account: scope.account,
-          region: scope.region,
-          token_id: token.toString('hex'),
-          key_id: row.key_id,
-          wrapping_algorithm: input.WrappingAlgorithm!,
-          private_key: pair.privateKey.export({ type: 'pkcs8', format: 'der' }),
-          valid_to: validTo,
-        }),
-      );
-      return { KeyId: keyArn(scope, row.key_id), ImportToken: token, PublicKey: pair.publicKey.export({ type: 'spki', format: 'der' }), ParametersValidTo: new Date(validTo) };
-    },
+export function getParametersForImport(c: KmsContext, input: K.GetParametersForImportRequest, ctx: RequestContext): K.GetParametersForImportResponse {
+  const scope = scopeOf(ctx);
+  const row = importableKey(c, scope, input.KeyId!);
+  if (!WRAPPING_ALGORITHMS.includes(input.WrappingAlgorithm!)) throw new AwsError('UnsupportedOperationException', `Wrapping algorithm ${input.WrappingAlgorithm} is not supported.`);
+  const bits = /^RSA_(\d+)$/.exec(input.WrappingKeySpec!);
+  if (!bits) throw new AwsError('UnsupportedOperationException', `Wrapping key spec ${input.WrappingKeySpec} is not supported.`);
+  const pair = generateKeyPairSync('rsa', { modulusLength: Number(bits[1]) });
+  const token = randomBytes(64);
+  const validTo = c.rt.clock.now() + IMPORT_TOKEN_LIFETIME_MS;
+  c.store.tx(() =>
+    c.store.insertImportToken({
+      account: scope.account,
+      region: scope.region,
+      token_id: token.toString('hex'),
+      key_id: row.key_id,
+      wrapping_algorithm: input.WrappingAlgorithm!,
+      private_key: pair.privateKey.export({ type: 'pkcs8', format: 'der' }),
+      valid_to: validTo,
+    }),
+  );
+  return { KeyId: keyArn(scope, row.key_id), ImportToken: token, PublicKey: pair.publicKey.export({ type: 'spki', format: 'der' }), ParametersValidTo: new Date(validTo) };
+}
 
-    ImportKeyMaterial(input: K.ImportKeyMaterialRequest, ctx): K.ImportKeyMaterialResponse {
-      const scope = scopeOf(ctx);
-      const row = importableKey(c, scope, input.KeyId!);
-      const now = rt.clock.now();
-      const token = importToken(c, scope, row, input.ImportToken!, now);
-      const { expirationModel, validTo } = importExpiry(input, now);
-      const current = keys.currentMaterialId(scope, row);
-      if (input.ImportType === 'NEW_KEY_MATERIAL' && current !== undefined) {
-        throw new AwsError('UnsupportedOperationException', 'Rotating imported key material (ImportType NEW_KEY_MATERIAL) is not supported by Drydock.');
-      }
-      const { material, materialId, firstId } = importedMaterial(row, token, input);
-      store.tx(() => {
-        if (current === undefined) {
-          store.insertMaterial({ account: scope.account, region: keys.materialScope(scope, row).region, key_id: row.key_id, version: 1, material_id: materialId, material, created_at: now, rotation_type: null });
-        }
-        store.updateKey({
-          ...row,
-          key_state: row.key_state === 'PendingImport' ? 'Enabled' : row.key_state,
-          expiration_model: expirationModel,
-          material_valid_to: validTo ?? null,
-          imported_material_id: firstId,
-        });
-      });
-      return { KeyId: keyArn(scope, row.key_id), KeyMaterialId: materialId };
-    },
+export function importKeyMaterial(c: KmsContext, input: K.ImportKeyMaterialRequest, ctx: RequestContext): K.ImportKeyMaterialResponse {
+  const scope = scopeOf(ctx);
+  const row = importableKey(c, scope, input.KeyId!);
+  const now = c.rt.clock.now();
+  const token = importToken(c, scope, row, input.ImportToken!, now);
+  const { expirationModel, validTo } = importExpiry(input, now);
+  const current = c.keys.currentMaterialId(scope, row);
+  if (input.ImportType === 'NEW_KEY_MATERIAL' && current !== undefined) {
+    throw new AwsError('UnsupportedOperationException', 'Rotating imported key material (ImportType NEW_KEY_MATERIAL) is not supported by Drydock.');
+  }
+  const { material, materialId, firstId } = importedMaterial(row, token, input);
+  c.store.tx(() => {
+    if (current === undefined) {
+      c.store.insertMaterial({ account: scope.account, region: c.keys.materialScope(scope, row).region, key_id: row.key_id, version: 1, material_id: materialId, material, created_at: now, rotation_type: null });
+    }
+    c.store.updateKey({
+      ...row,
+      key_state: row.key_state === 'PendingImport' ? 'Enabled' : row.key_state,
+      expiration_model: expirationModel,
+      material_valid_to: validTo ?? null,
+      imported_material_id: firstId,
+    });
+  });
+  return { KeyId: keyArn(scope, row.key_id), KeyMaterialId: materialId };
+}
 
-    DeleteImportedKeyMaterial(input: K.DeleteImportedKeyMaterialRequest, ctx): K.DeleteImportedKeyMaterialResponse {
-      const scope = scopeOf(ctx);
-      const row = importableKey(c, scope, input.KeyId!);
-      const current = keys.currentMaterialId(scope, row);
-      if (input.KeyMaterialId !== undefined && input.KeyMaterialId !== current) throw new AwsError('NotFoundException', `Key material ${input.KeyMaterialId} is not imported into ${keyArn(scope, row.key_id)}.`);
-      store.tx(() => {
-        store.deleteMaterials(keys.materialScope(scope, row), row.key_id);
-        store.updateKey({ ...row, key_state: 'PendingImport', expiration_model: null, material_valid_to: null });
-      });
-      return { KeyId: keyArn(scope, row.key_id), KeyMaterialId: current };
-    },
-  };
+export function deleteImportedKeyMaterial(c: KmsContext, input: K.DeleteImportedKeyMaterialRequest, ctx: RequestContext): K.DeleteImportedKeyMaterialResponse {
+  const scope = scopeOf(ctx);
+  const row = importableKey(c, scope, input.KeyId!);
+  const current = c.keys.currentMaterialId(scope, row);
+  if (input.KeyMaterialId !== undefined && input.KeyMaterialId !== current) throw new AwsError('NotFoundException', `Key material ${input.KeyMaterialId} is not imported into ${keyArn(scope, row.key_id)}.`);
+  c.store.tx(() => {
+    c.store.deleteMaterials(c.keys.materialScope(scope, row), row.key_id);
+    c.store.updateKey({ ...row, key_state: 'PendingImport', expiration_model: null, material_valid_to: null });
+  });
+  return { KeyId: keyArn(scope, row.key_id), KeyMaterialId: current };
 }

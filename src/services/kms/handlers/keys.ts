@@ -1,6 +1,6 @@
 /** KMS key lifecycle: creating, describing, listing, enabling and disabling keys, and their scheduled deletion. */
 import type * as K from '@aws-sdk/client-kms';
-import type { Handlers } from '../../../protocol/types.js';
+import type { RequestContext } from '../../../protocol/types.js';
 import type { Scope } from '../../../core/accounts.js';
 import { AwsError } from '../../../core/errors.js';
 import { keyArn } from '../keys.js';
@@ -35,110 +35,105 @@ function setKeyState(c: KmsContext, scope: Scope, keyId: string, state: 'Enabled
   c.store.tx(() => c.store.updateKey({ ...row, key_state: state }));
 }
 
-export function keyHandlers(c: KmsContext): Handlers {
-  const { store, keys, rt } = c;
+export function createKey(c: KmsContext, input: K.CreateKeyRequest, ctx: RequestContext): K.CreateKeyResponse {
+  const scope = scopeOf(ctx);
+  const { keySpec, keyUsage } = checkCreateKey(input);
+  if (input.Policy !== undefined) validatePolicy(input.Policy);
+  const tags = input.Tags ?? [];
+  validateTags(tags);
+  if (tags.length > MAX_TAGS) throw new AwsError('LimitExceededException', `A key can have at most ${MAX_TAGS} tags.`);
+  const row = c.keys.create(scope, {
+    keySpec,
+    keyUsage,
+    description: input.Description ?? '',
+    policy: input.Policy,
+    keyManager: 'CUSTOMER',
+    origin: input.Origin === 'EXTERNAL' ? 'EXTERNAL' : 'AWS_KMS',
+    multiRegion: input.MultiRegion === true,
+    tags: tags as { TagKey: string; TagValue: string }[],
+  });
+  return { KeyMetadata: metadata(c, scope, row) };
+}
+
+export function describeKey(c: KmsContext, input: K.DescribeKeyRequest, ctx: RequestContext): K.DescribeKeyResponse {
+  const scope = scopeOf(ctx);
+  return { KeyMetadata: metadata(c, scope, c.keys.resolve(scope, input.KeyId!, { allowAlias: true, createAwsManaged: true })) };
+}
+
+export function listKeys(c: KmsContext, input: K.ListKeysRequest, ctx: RequestContext): K.ListKeysResponse {
+  const scope = scopeOf(ctx);
+  c.keys.sweep(scope);
+  const limit = input.Limit ?? 100;
+  const { items, ...rest } = page(c.store.listKeys(scope, readMarker(input.Marker), limit + 1), limit, (r) => r.key_id);
+  return { Keys: items.map((r) => ({ KeyId: r.key_id, KeyArn: keyArn(scope, r.key_id) })), ...rest };
+}
+
+export function updateKeyDescription(c: KmsContext, input: K.UpdateKeyDescriptionRequest, ctx: RequestContext) {
+  const scope = scopeOf(ctx);
+  const row = c.keys.resolve(scope, input.KeyId!);
+  assertNotPendingDeletion(scope, row);
+  assertCustomerManaged(scope, row, 'UpdateKeyDescription');
+  c.store.tx(() => c.store.updateKey({ ...row, description: input.Description! }));
+  return {};
+}
+
+export function enableKey(c: KmsContext, input: K.EnableKeyRequest, ctx: RequestContext) {
+  setKeyState(c, scopeOf(ctx), input.KeyId!, 'Enabled', 'EnableKey');
+  return {};
+}
+
+export function disableKey(c: KmsContext, input: K.DisableKeyRequest, ctx: RequestContext) {
+  setKeyState(c, scopeOf(ctx), input.KeyId!, 'Disabled', 'DisableKey');
+  return {};
+}
+
+export function scheduleKeyDeletion(c: KmsContext, input: K.ScheduleKeyDeletionRequest, ctx: RequestContext): K.ScheduleKeyDeletionResponse {
+  const scope = scopeOf(ctx);
+  const days = input.PendingWindowInDays ?? 30;
+  if (days < 7 || days > 30) {
+    throw new AwsError('ValidationException', `1 validation error detected: Value '${days}' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value ${days < 7 ? 'greater than or equal to 7' : 'less than or equal to 30'}`);
+  }
+  const row = c.keys.resolve(scope, input.KeyId!);
+  assertNotPendingDeletion(scope, row);
+  assertCustomerManaged(scope, row, 'ScheduleKeyDeletion');
+  // A multi-Region primary key with replicas waits for their deletion before its own waiting period starts.
+  if (row.multi_region && row.primary_region === scope.region && c.keys.otherRegions(scope, row).length) {
+    c.store.tx(() => c.store.updateKey({ ...row, key_state: 'PendingReplicaDeletion', deletion_date: null, pending_window_days: days }));
+    return { KeyId: keyArn(scope, row.key_id), KeyState: 'PendingReplicaDeletion', PendingWindowInDays: days };
+  }
+  const deletionDate = c.rt.clock.now() + days * DAY_MS;
+  c.store.tx(() => c.store.updateKey({ ...row, key_state: 'PendingDeletion', deletion_date: deletionDate, pending_window_days: days }));
+  return { KeyId: keyArn(scope, row.key_id), DeletionDate: new Date(deletionDate), KeyState: 'PendingDeletion', PendingWindowInDays: days };
+}
+
+export function cancelKeyDeletion(c: KmsContext, input: K.CancelKeyDeletionRequest, ctx: RequestContext): K.CancelKeyDeletionResponse {
+  const scope = scopeOf(ctx);
+  const row = c.keys.resolve(scope, input.KeyId!);
+  if (row.key_state !== 'PendingDeletion' && row.key_state !== 'PendingReplicaDeletion') throw new AwsError('KMSInvalidStateException', `${keyArn(scope, row.key_id)} is not pending deletion.`);
+  // AWS leaves a key whose deletion was cancelled disabled, or waiting for its import if it has no material.
+  const state = c.keys.currentMaterialId(scope, row) === undefined ? 'PendingImport' : 'Disabled';
+  c.store.tx(() => c.store.updateKey({ ...row, key_state: state, deletion_date: null, pending_window_days: null }));
+  return { KeyId: keyArn(scope, row.key_id) };
+}
+
+export function getKeyLastUsage(c: KmsContext, input: K.GetKeyLastUsageRequest, ctx: RequestContext): K.GetKeyLastUsageResponse {
+  const scope = scopeOf(ctx);
+  const row = c.keys.resolve(scope, input.KeyId!);
   return {
-    CreateKey(input: K.CreateKeyRequest, ctx): K.CreateKeyResponse {
-      const scope = scopeOf(ctx);
-      const { keySpec, keyUsage } = checkCreateKey(input);
-      if (input.Policy !== undefined) validatePolicy(input.Policy);
-      const tags = input.Tags ?? [];
-      validateTags(tags);
-      if (tags.length > MAX_TAGS) throw new AwsError('LimitExceededException', `A key can have at most ${MAX_TAGS} tags.`);
-      const row = keys.create(scope, {
-        keySpec,
-        keyUsage,
-        description: input.Description ?? '',
-        policy: input.Policy,
-        keyManager: 'CUSTOMER',
-        origin: input.Origin === 'EXTERNAL' ? 'EXTERNAL' : 'AWS_KMS',
-        multiRegion: input.MultiRegion === true,
-        tags: tags as { TagKey: string; TagValue: string }[],
-      });
-      return { KeyMetadata: metadata(c, scope, row) };
-    },
-
-    DescribeKey(input: K.DescribeKeyRequest, ctx): K.DescribeKeyResponse {
-      const scope = scopeOf(ctx);
-      return { KeyMetadata: metadata(c, scope, keys.resolve(scope, input.KeyId!, { allowAlias: true, createAwsManaged: true })) };
-    },
-
-    ListKeys(input: K.ListKeysRequest, ctx): K.ListKeysResponse {
-      const scope = scopeOf(ctx);
-      keys.sweep(scope);
-      const limit = input.Limit ?? 100;
-      const { items, ...rest } = page(store.listKeys(scope, readMarker(input.Marker), limit + 1), limit, (r) => r.key_id);
-      return { Keys: items.map((r) => ({ KeyId: r.key_id, KeyArn: keyArn(scope, r.key_id) })), ...rest };
-    },
-
-    UpdateKeyDescription(input: K.UpdateKeyDescriptionRequest, ctx) {
-      const scope = scopeOf(ctx);
-      const row = keys.resolve(scope, input.KeyId!);
-      assertNotPendingDeletion(scope, row);
-      assertCustomerManaged(scope, row, 'UpdateKeyDescription');
-      store.tx(() => store.updateKey({ ...row, description: input.Description! }));
-      return {};
-    },
-
-    EnableKey(input: K.EnableKeyRequest, ctx) {
-      setKeyState(c, scopeOf(ctx), input.KeyId!, 'Enabled', 'EnableKey');
-      return {};
-    },
-
-    DisableKey(input: K.DisableKeyRequest, ctx) {
-      setKeyState(c, scopeOf(ctx), input.KeyId!, 'Disabled', 'DisableKey');
-      return {};
-    },
-
-    ScheduleKeyDeletion(input: K.ScheduleKeyDeletionRequest, ctx): K.ScheduleKeyDeletionResponse {
-      const scope = scopeOf(ctx);
-      const days = input.PendingWindowInDays ?? 30;
-      if (days < 7 || days > 30) {
-        throw new AwsError('ValidationException', `1 validation error detected: Value '${days}' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value ${days < 7 ? 'greater than or equal to 7' : 'less than or equal to 30'}`);
-      }
-      const row = keys.resolve(scope, input.KeyId!);
-      assertNotPendingDeletion(scope, row);
-      assertCustomerManaged(scope, row, 'ScheduleKeyDeletion');
-      // A multi-Region primary key with replicas waits for their deletion before its own waiting period starts.
-      if (row.multi_region && row.primary_region === scope.region && keys.otherRegions(scope, row).length) {
-        store.tx(() => store.updateKey({ ...row, key_state: 'PendingReplicaDeletion', deletion_date: null, pending_window_days: days }));
-        return { KeyId: keyArn(scope, row.key_id), KeyState: 'PendingReplicaDeletion', PendingWindowInDays: days };
-      }
-      const deletionDate = rt.clock.now() + days * DAY_MS;
-      store.tx(() => store.updateKey({ ...row, key_state: 'PendingDeletion', deletion_date: deletionDate, pending_window_days: days }));
-      return { KeyId: keyArn(scope, row.key_id), DeletionDate: new Date(deletionDate), KeyState: 'PendingDeletion', PendingWindowInDays: days };
-    },
-
-    CancelKeyDeletion(input: K.CancelKeyDeletionRequest, ctx): K.CancelKeyDeletionResponse {
-      const scope = scopeOf(ctx);
-      const row = keys.resolve(scope, input.KeyId!);
-      if (row.key_state !== 'PendingDeletion' && row.key_state !== 'PendingReplicaDeletion') throw new AwsError('KMSInvalidStateException', `${keyArn(scope, row.key_id)} is not pending deletion.`);
-      // AWS leaves a key whose deletion was cancelled disabled, or waiting for its import if it has no material.
-      const state = keys.currentMaterialId(scope, row) === undefined ? 'PendingImport' : 'Disabled';
-      store.tx(() => store.updateKey({ ...row, key_state: state, deletion_date: null, pending_window_days: null }));
-      return { KeyId: keyArn(scope, row.key_id) };
-    },
-
-    GetKeyLastUsage(input: K.GetKeyLastUsageRequest, ctx): K.GetKeyLastUsageResponse {
-      const scope = scopeOf(ctx);
-      const row = keys.resolve(scope, input.KeyId!);
-      return {
-        KeyId: keyArn(scope, row.key_id),
-        // Drydock tracks every key from its creation.
-        TrackingStartDate: new Date(row.created_at),
-        KeyCreationDate: new Date(row.created_at),
-        KeyLastUsage:
-          row.last_used_at === null
-            ? undefined
-            : { Operation: row.last_used_operation as K.KeyLastUsageTrackingOperation, Timestamp: new Date(row.last_used_at), KmsRequestId: row.last_used_request_id ?? undefined },
-      };
-    },
-
-    DescribeCustomKeyStores(input: K.DescribeCustomKeyStoresRequest): K.DescribeCustomKeyStoresResponse {
-      // CreateCustomKeyStore is not implemented, so no account ever has a custom key store.
-      if (input.CustomKeyStoreId !== undefined || input.CustomKeyStoreName !== undefined) throw customKeyStoreNotFound((input.CustomKeyStoreId ?? input.CustomKeyStoreName)!);
-      readMarker(input.Marker);
-      return { CustomKeyStores: [], Truncated: false };
-    },
+    KeyId: keyArn(scope, row.key_id),
+    // Drydock tracks every key from its creation.
+    TrackingStartDate: new Date(row.created_at),
+    KeyCreationDate: new Date(row.created_at),
+    KeyLastUsage:
+      row.last_used_at === null
+        ? undefined
+        : { Operation: row.last_used_operation as K.KeyLastUsageTrackingOperation, Timestamp: new Date(row.last_used_at), KmsRequestId: row.last_used_request_id ?? undefined },
   };
+}
+
+export function describeCustomKeyStores(_c: KmsContext, input: K.DescribeCustomKeyStoresRequest): K.DescribeCustomKeyStoresResponse {
+  // CreateCustomKeyStore is not implemented, so no account ever has a custom key store.
+  if (input.CustomKeyStoreId !== undefined || input.CustomKeyStoreName !== undefined) throw customKeyStoreNotFound((input.CustomKeyStoreId ?? input.CustomKeyStoreName)!);
+  readMarker(input.Marker);
+  return { CustomKeyStores: [], Truncated: false };
 }

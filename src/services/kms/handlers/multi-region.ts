@@ -1,6 +1,6 @@
 /** KMS multi-Region keys: ReplicateKey and UpdatePrimaryRegion (replicas live in the same account). */
 import type * as K from '@aws-sdk/client-kms';
-import type { Handlers } from '../../../protocol/types.js';
+import type { RequestContext } from '../../../protocol/types.js';
 import { type Scope, isRegion } from '../../../core/accounts.js';
 import { AwsError } from '../../../core/errors.js';
 import type { KeyRow } from '../store.js';
@@ -32,44 +32,39 @@ export function withPrimaryMoved(rows: KeyRow[], primary: KeyRow, oldRegion: str
   });
 }
 
-export function multiRegionHandlers(c: KmsContext): Handlers {
-  const { store, keys } = c;
+export function replicateKey(c: KmsContext, input: K.ReplicateKeyRequest, ctx: RequestContext): K.ReplicateKeyResponse {
+  const scope = scopeOf(ctx);
+  const row = primaryKey(c, scope, input.KeyId!, 'ReplicateKey');
+  if (row.origin === 'EXTERNAL') throw new AwsError('UnsupportedOperationException', 'Replicating multi-Region keys with imported key material is not supported by Drydock.');
+  const replicaRegion = input.ReplicaRegion!;
+  if (!isRegion(replicaRegion)) throw new AwsError('ValidationException', `${replicaRegion} is not a valid AWS Region.`);
+  if (replicaRegion === scope.region) throw new AwsError('ValidationException', 'The replica Region must be different from the Region of the primary key.');
+  if (input.Policy !== undefined) validatePolicy(input.Policy);
+  const tags = input.Tags ?? [];
+  validateTags(tags);
+  const replicaScope = { account: scope.account, region: replicaRegion };
+  const replica = c.store.tx(() => {
+    if (c.store.getKey(replicaScope, row.key_id)) throw new AwsError('AlreadyExistsException', `${keyArn(replicaScope, row.key_id)} already exists.`);
+    return c.keys.replicate(scope, row, replicaRegion, { description: input.Description ?? '', policy: input.Policy, tags: tags as { TagKey: string; TagValue: string }[] });
+  });
   return {
-    ReplicateKey(input: K.ReplicateKeyRequest, ctx): K.ReplicateKeyResponse {
-      const scope = scopeOf(ctx);
-      const row = primaryKey(c, scope, input.KeyId!, 'ReplicateKey');
-      if (row.origin === 'EXTERNAL') throw new AwsError('UnsupportedOperationException', 'Replicating multi-Region keys with imported key material is not supported by Drydock.');
-      const replicaRegion = input.ReplicaRegion!;
-      if (!isRegion(replicaRegion)) throw new AwsError('ValidationException', `${replicaRegion} is not a valid AWS Region.`);
-      if (replicaRegion === scope.region) throw new AwsError('ValidationException', 'The replica Region must be different from the Region of the primary key.');
-      if (input.Policy !== undefined) validatePolicy(input.Policy);
-      const tags = input.Tags ?? [];
-      validateTags(tags);
-      const replicaScope = { account: scope.account, region: replicaRegion };
-      const replica = store.tx(() => {
-        if (store.getKey(replicaScope, row.key_id)) throw new AwsError('AlreadyExistsException', `${keyArn(replicaScope, row.key_id)} already exists.`);
-        return keys.replicate(scope, row, replicaRegion, { description: input.Description ?? '', policy: input.Policy, tags: tags as { TagKey: string; TagValue: string }[] });
-      });
-      return {
-        ReplicaKeyMetadata: metadata(c, replicaScope, replica),
-        ReplicaPolicy: replica.policy,
-        ReplicaTags: store.listTags(replicaScope, replica.key_id, '', MAX_TAGS).map(wireTag),
-      };
-    },
-
-    UpdatePrimaryRegion(input: K.UpdatePrimaryRegionRequest, ctx) {
-      const scope = scopeOf(ctx);
-      const row = primaryKey(c, scope, input.KeyId!, 'UpdatePrimaryRegion');
-      const newRegion = input.PrimaryRegion!;
-      if (newRegion === scope.region) throw new AwsError('ValidationException', `${newRegion} is already the primary Region of ${keyArn(scope, row.key_id)}.`);
-      const newScope = { account: scope.account, region: newRegion };
-      const target = store.getKey(newScope, row.key_id);
-      if (!target) throw new AwsError('NotFoundException', `Key '${keyArn(newScope, row.key_id)}' does not exist`);
-      assertNotPendingDeletion(newScope, target);
-      store.tx(() => {
-        for (const moved of withPrimaryMoved(store.keyInAllRegions(scope.account, row.key_id), row, scope.region, newRegion)) store.updateKey(moved);
-      });
-      return {};
-    },
+    ReplicaKeyMetadata: metadata(c, replicaScope, replica),
+    ReplicaPolicy: replica.policy,
+    ReplicaTags: c.store.listTags(replicaScope, replica.key_id, '', MAX_TAGS).map(wireTag),
   };
+}
+
+export function updatePrimaryRegion(c: KmsContext, input: K.UpdatePrimaryRegionRequest, ctx: RequestContext) {
+  const scope = scopeOf(ctx);
+  const row = primaryKey(c, scope, input.KeyId!, 'UpdatePrimaryRegion');
+  const newRegion = input.PrimaryRegion!;
+  if (newRegion === scope.region) throw new AwsError('ValidationException', `${newRegion} is already the primary Region of ${keyArn(scope, row.key_id)}.`);
+  const newScope = { account: scope.account, region: newRegion };
+  const target = c.store.getKey(newScope, row.key_id);
+  if (!target) throw new AwsError('NotFoundException', `Key '${keyArn(newScope, row.key_id)}' does not exist`);
+  assertNotPendingDeletion(newScope, target);
+  c.store.tx(() => {
+    for (const moved of withPrimaryMoved(c.store.keyInAllRegions(scope.account, row.key_id), row, scope.region, newRegion)) c.store.updateKey(moved);
+  });
+  return {};
 }

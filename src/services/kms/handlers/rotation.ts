@@ -1,6 +1,6 @@
 /** KMS key rotation: automatic (on a period) and on demand, for symmetric keys with KMS-generated material. */
 import type * as K from '@aws-sdk/client-kms';
-import type { Handlers } from '../../../protocol/types.js';
+import type { RequestContext } from '../../../protocol/types.js';
 import type { Scope } from '../../../core/accounts.js';
 import { AwsError } from '../../../core/errors.js';
 import type { KeyRow } from '../store.js';
@@ -41,53 +41,48 @@ function afterVersion(marker: string | undefined): number {
   return after;
 }
 
-export function rotationHandlers(c: KmsContext): Handlers {
-  const { store, keys, rt } = c;
+export function enableKeyRotation(c: KmsContext, input: K.EnableKeyRotationRequest, ctx: RequestContext) {
+  const row = rotatableKey(c, scopeOf(ctx), input.KeyId!, 'EnableKeyRotation');
+  const period = input.RotationPeriodInDays ?? 365;
+  c.store.tx(() => c.store.updateKey({ ...row, rotation_enabled: 1, rotation_period_days: period, next_rotation_at: c.rt.clock.now() + period * DAY_MS }));
+  return {};
+}
+
+export function disableKeyRotation(c: KmsContext, input: K.DisableKeyRotationRequest, ctx: RequestContext) {
+  const row = rotatableKey(c, scopeOf(ctx), input.KeyId!, 'DisableKeyRotation');
+  c.store.tx(() => c.store.updateKey({ ...row, rotation_enabled: 0, rotation_period_days: null, next_rotation_at: null }));
+  return {};
+}
+
+export function getKeyRotationStatus(c: KmsContext, input: K.GetKeyRotationStatusRequest, ctx: RequestContext): K.GetKeyRotationStatusResponse {
+  const scope = scopeOf(ctx);
+  const row = c.keys.resolve(scope, input.KeyId!);
+  assertSymmetricForRotation(scope, row);
+  // Replicas report the rotation their primary key manages for both.
+  return { ...rotationStatus(scope, c.keys.primaryOf(scope, row).row), KeyId: keyArn(scope, row.key_id) };
+}
+
+export function rotateKeyOnDemand(c: KmsContext, input: K.RotateKeyOnDemandRequest, ctx: RequestContext): K.RotateKeyOnDemandResponse {
+  const scope = scopeOf(ctx);
+  const row = rotatableKey(c, scope, input.KeyId!, 'RotateKeyOnDemand');
+  const now = c.rt.clock.now();
+  c.store.tx(() => {
+    const onDemand = c.store.rotations(c.keys.materialScope(scope, row), row.key_id, 0, 1000).filter((m) => m.rotation_type === 'ON_DEMAND').length;
+    if (onDemand >= MAX_ON_DEMAND_ROTATIONS) throw new AwsError('LimitExceededException', `${keyArn(scope, row.key_id)} has reached the limit of ${MAX_ON_DEMAND_ROTATIONS} on-demand rotations.`);
+    c.keys.addMaterial(scope, row, 'ON_DEMAND', now);
+    c.store.updateKey({ ...row, on_demand_rotation_at: now });
+  });
+  return { KeyId: keyArn(scope, row.key_id) };
+}
+
+export function listKeyRotations(c: KmsContext, input: K.ListKeyRotationsRequest, ctx: RequestContext): K.ListKeyRotationsResponse {
+  const scope = scopeOf(ctx);
+  const row = c.keys.resolve(scope, input.KeyId!);
+  assertSymmetricForRotation(scope, row);
+  const limit = input.Limit ?? 100;
+  const { items, ...rest } = page(c.store.rotations(c.keys.materialScope(scope, row), row.key_id, afterVersion(input.Marker), limit + 1), limit, (m) => String(m.version));
   return {
-    EnableKeyRotation(input: K.EnableKeyRotationRequest, ctx) {
-      const row = rotatableKey(c, scopeOf(ctx), input.KeyId!, 'EnableKeyRotation');
-      const period = input.RotationPeriodInDays ?? 365;
-      store.tx(() => store.updateKey({ ...row, rotation_enabled: 1, rotation_period_days: period, next_rotation_at: rt.clock.now() + period * DAY_MS }));
-      return {};
-    },
-
-    DisableKeyRotation(input: K.DisableKeyRotationRequest, ctx) {
-      const row = rotatableKey(c, scopeOf(ctx), input.KeyId!, 'DisableKeyRotation');
-      store.tx(() => store.updateKey({ ...row, rotation_enabled: 0, rotation_period_days: null, next_rotation_at: null }));
-      return {};
-    },
-
-    GetKeyRotationStatus(input: K.GetKeyRotationStatusRequest, ctx): K.GetKeyRotationStatusResponse {
-      const scope = scopeOf(ctx);
-      const row = keys.resolve(scope, input.KeyId!);
-      assertSymmetricForRotation(scope, row);
-      // Replicas report the rotation their primary key manages for both.
-      return { ...rotationStatus(scope, keys.primaryOf(scope, row).row), KeyId: keyArn(scope, row.key_id) };
-    },
-
-    RotateKeyOnDemand(input: K.RotateKeyOnDemandRequest, ctx): K.RotateKeyOnDemandResponse {
-      const scope = scopeOf(ctx);
-      const row = rotatableKey(c, scope, input.KeyId!, 'RotateKeyOnDemand');
-      const now = rt.clock.now();
-      store.tx(() => {
-        const onDemand = store.rotations(keys.materialScope(scope, row), row.key_id, 0, 1000).filter((m) => m.rotation_type === 'ON_DEMAND').length;
-        if (onDemand >= MAX_ON_DEMAND_ROTATIONS) throw new AwsError('LimitExceededException', `${keyArn(scope, row.key_id)} has reached the limit of ${MAX_ON_DEMAND_ROTATIONS} on-demand rotations.`);
-        keys.addMaterial(scope, row, 'ON_DEMAND', now);
-        store.updateKey({ ...row, on_demand_rotation_at: now });
-      });
-      return { KeyId: keyArn(scope, row.key_id) };
-    },
-
-    ListKeyRotations(input: K.ListKeyRotationsRequest, ctx): K.ListKeyRotationsResponse {
-      const scope = scopeOf(ctx);
-      const row = keys.resolve(scope, input.KeyId!);
-      assertSymmetricForRotation(scope, row);
-      const limit = input.Limit ?? 100;
-      const { items, ...rest } = page(store.rotations(keys.materialScope(scope, row), row.key_id, afterVersion(input.Marker), limit + 1), limit, (m) => String(m.version));
-      return {
-        Rotations: items.map((m) => ({ KeyId: row.key_id, KeyMaterialId: m.material_id, RotationDate: new Date(m.created_at), RotationType: m.rotation_type as K.RotationType })),
-        ...rest,
-      };
-    },
+    Rotations: items.map((m) => ({ KeyId: row.key_id, KeyMaterialId: m.material_id, RotationDate: new Date(m.created_at), RotationType: m.rotation_type as K.RotationType })),
+    ...rest,
   };
 }

@@ -1,7 +1,7 @@
 /** KMS asymmetric and HMAC keys: Sign, Verify, GetPublicKey, DeriveSharedSecret, GenerateMac, VerifyMac. */
-import { constants, createHmac, createPublicKey, diffieHellman, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
+import { constants, createHmac, createPublicKey, diffieHellman, sign as cryptoSign, timingSafeEqual, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import type * as K from '@aws-sdk/client-kms';
-import type { Handlers } from '../../../protocol/types.js';
+import type { RequestContext } from '../../../protocol/types.js';
 import type { Scope } from '../../../core/accounts.js';
 import { AwsError } from '../../../core/errors.js';
 import type { KeyRow } from '../store.js';
@@ -35,7 +35,7 @@ function signOptions(key: KeyObject, algorithm: string) {
 
 export function signMessage(material: Buffer, algorithm: string, hash: string, message: Buffer, messageType: string | undefined): Buffer {
   const key = privateKey(material);
-  if (messageType !== 'DIGEST') return sign(hash || null, message, signOptions(key, algorithm));
+  if (messageType !== 'DIGEST') return cryptoSign(hash || null, message, signOptions(key, algorithm));
   if (algorithm.startsWith('RSASSA_PSS')) return rsaPssSignDigest(key, hash, message);
   if (algorithm.startsWith('RSASSA_PKCS1')) return rsaPkcs1SignDigest(key, hash, message);
   return ecdsaSignDigest(key, message);
@@ -44,7 +44,7 @@ export function signMessage(material: Buffer, algorithm: string, hash: string, m
 export function verifyMessage(material: Buffer, algorithm: string, hash: string, message: Buffer, messageType: string | undefined, signature: Buffer): boolean {
   const key = createPublicKey(privateKey(material));
   try {
-    if (messageType !== 'DIGEST') return verify(hash || null, message, signOptions(key, algorithm), signature);
+    if (messageType !== 'DIGEST') return cryptoVerify(hash || null, message, signOptions(key, algorithm), signature);
     if (algorithm.startsWith('RSASSA_PSS')) return rsaPssVerifyDigest(key, hash, message, signature);
     if (algorithm.startsWith('RSASSA_PKCS1')) return rsaPkcs1VerifyDigest(key, hash, message, signature);
     return ecdsaVerifyDigest(key, message, signature);
@@ -78,79 +78,74 @@ function sharedSecret(c: KmsContext, scope: Scope, row: KeyRow, publicKey: Uint8
   return diffieHellman({ privateKey: ours, publicKey: theirs });
 }
 
-export function signingHandlers(c: KmsContext): Handlers {
-  const { keys } = c;
+export function sign(c: KmsContext, input: K.SignRequest, ctx: RequestContext): K.SignResponse {
+  const scope = scopeOf(ctx);
+  const row = c.keys.resolve(scope, input.KeyId!, { allowAlias: true });
+  const message = Buffer.from(input.Message!);
+  const hash = signingHash(c, scope, row, input.SigningAlgorithm!, input.MessageType, message, 'Sign');
+  const signature = signMessage(c.keys.currentMaterial(scope, row).material, input.SigningAlgorithm!, hash, message, input.MessageType);
+  if (input.DryRun) throw dryRun();
+  c.keys.recordUse(scope, row, 'Sign', ctx.requestId);
+  return { KeyId: keyArn(scope, row.key_id), Signature: signature, SigningAlgorithm: input.SigningAlgorithm };
+}
+
+export function verify(c: KmsContext, input: K.VerifyRequest, ctx: RequestContext): K.VerifyResponse {
+  const scope = scopeOf(ctx);
+  const row = c.keys.resolve(scope, input.KeyId!, { allowAlias: true });
+  const message = Buffer.from(input.Message!);
+  const hash = signingHash(c, scope, row, input.SigningAlgorithm!, input.MessageType, message, 'Verify');
+  const valid = verifyMessage(c.keys.currentMaterial(scope, row).material, input.SigningAlgorithm!, hash, message, input.MessageType, Buffer.from(input.Signature!));
+  if (input.DryRun) throw dryRun();
+  c.keys.recordUse(scope, row, 'Verify', ctx.requestId);
+  if (!valid) throw new AwsError('KMSInvalidSignatureException', 'The signature is invalid.');
+  return { KeyId: keyArn(scope, row.key_id), SignatureValid: true, SigningAlgorithm: input.SigningAlgorithm };
+}
+
+export function deriveSharedSecret(c: KmsContext, input: K.DeriveSharedSecretRequest, ctx: RequestContext): K.DeriveSharedSecretResponse {
+  const scope = scopeOf(ctx);
+  if (input.Recipient) throw recipientUnsupported();
+  const row = c.keys.resolve(scope, input.KeyId!, { allowAlias: true });
+  const secret = sharedSecret(c, scope, row, input.PublicKey!);
+  if (input.DryRun) throw dryRun();
+  c.keys.recordUse(scope, row, 'DeriveSharedSecret', ctx.requestId);
+  return { KeyId: keyArn(scope, row.key_id), SharedSecret: secret, KeyAgreementAlgorithm: 'ECDH', KeyOrigin: row.origin as K.OriginType };
+}
+
+export function getPublicKey(c: KmsContext, input: K.GetPublicKeyRequest, ctx: RequestContext): K.GetPublicKeyResponse {
+  const scope = scopeOf(ctx);
+  const row = c.keys.resolve(scope, input.KeyId!, { allowAlias: true });
+  if (!row.key_spec.startsWith('RSA_') && !row.key_spec.startsWith('ECC_')) {
+    throw new AwsError('UnsupportedOperationException', `${keyArn(scope, row.key_id)} key spec ${row.key_spec} has no public key.`);
+  }
+  if (row.key_state === 'Disabled') throw new AwsError('DisabledException', `${keyArn(scope, row.key_id)} is disabled.`);
+  assertNotPendingDeletion(scope, row);
+  assertNotPendingImport(scope, row);
   return {
-    Sign(input: K.SignRequest, ctx): K.SignResponse {
-      const scope = scopeOf(ctx);
-      const row = keys.resolve(scope, input.KeyId!, { allowAlias: true });
-      const message = Buffer.from(input.Message!);
-      const hash = signingHash(c, scope, row, input.SigningAlgorithm!, input.MessageType, message, 'Sign');
-      const signature = signMessage(keys.currentMaterial(scope, row).material, input.SigningAlgorithm!, hash, message, input.MessageType);
-      if (input.DryRun) throw dryRun();
-      keys.recordUse(scope, row, 'Sign', ctx.requestId);
-      return { KeyId: keyArn(scope, row.key_id), Signature: signature, SigningAlgorithm: input.SigningAlgorithm };
-    },
-
-    Verify(input: K.VerifyRequest, ctx): K.VerifyResponse {
-      const scope = scopeOf(ctx);
-      const row = keys.resolve(scope, input.KeyId!, { allowAlias: true });
-      const message = Buffer.from(input.Message!);
-      const hash = signingHash(c, scope, row, input.SigningAlgorithm!, input.MessageType, message, 'Verify');
-      const valid = verifyMessage(keys.currentMaterial(scope, row).material, input.SigningAlgorithm!, hash, message, input.MessageType, Buffer.from(input.Signature!));
-      if (input.DryRun) throw dryRun();
-      keys.recordUse(scope, row, 'Verify', ctx.requestId);
-      if (!valid) throw new AwsError('KMSInvalidSignatureException', 'The signature is invalid.');
-      return { KeyId: keyArn(scope, row.key_id), SignatureValid: true, SigningAlgorithm: input.SigningAlgorithm };
-    },
-
-    DeriveSharedSecret(input: K.DeriveSharedSecretRequest, ctx): K.DeriveSharedSecretResponse {
-      const scope = scopeOf(ctx);
-      if (input.Recipient) throw recipientUnsupported();
-      const row = keys.resolve(scope, input.KeyId!, { allowAlias: true });
-      const secret = sharedSecret(c, scope, row, input.PublicKey!);
-      if (input.DryRun) throw dryRun();
-      keys.recordUse(scope, row, 'DeriveSharedSecret', ctx.requestId);
-      return { KeyId: keyArn(scope, row.key_id), SharedSecret: secret, KeyAgreementAlgorithm: 'ECDH', KeyOrigin: row.origin as K.OriginType };
-    },
-
-    GetPublicKey(input: K.GetPublicKeyRequest, ctx): K.GetPublicKeyResponse {
-      const scope = scopeOf(ctx);
-      const row = keys.resolve(scope, input.KeyId!, { allowAlias: true });
-      if (!row.key_spec.startsWith('RSA_') && !row.key_spec.startsWith('ECC_')) {
-        throw new AwsError('UnsupportedOperationException', `${keyArn(scope, row.key_id)} key spec ${row.key_spec} has no public key.`);
-      }
-      if (row.key_state === 'Disabled') throw new AwsError('DisabledException', `${keyArn(scope, row.key_id)} is disabled.`);
-      assertNotPendingDeletion(scope, row);
-      assertNotPendingImport(scope, row);
-      return {
-        KeyId: keyArn(scope, row.key_id),
-        PublicKey: publicKeyDer(keys.currentMaterial(scope, row).material),
-        KeySpec: row.key_spec as K.KeySpec,
-        CustomerMasterKeySpec: row.key_spec as K.CustomerMasterKeySpec,
-        KeyUsage: row.key_usage as K.KeyUsageType,
-        ...(keys.info(row) as Pick<K.GetPublicKeyResponse, 'EncryptionAlgorithms' | 'SigningAlgorithms' | 'KeyAgreementAlgorithms'>),
-      };
-    },
-
-    GenerateMac(input: K.GenerateMacRequest, ctx): K.GenerateMacResponse {
-      const scope = scopeOf(ctx);
-      const row = keys.resolve(scope, input.KeyId!, { allowAlias: true });
-      const mac = macFor(c, scope, row, input.MacAlgorithm!, Buffer.from(input.Message!), 'GenerateMac');
-      if (input.DryRun) throw dryRun();
-      keys.recordUse(scope, row, 'GenerateMac', ctx.requestId);
-      return { Mac: mac, MacAlgorithm: input.MacAlgorithm, KeyId: keyArn(scope, row.key_id) };
-    },
-
-    VerifyMac(input: K.VerifyMacRequest, ctx): K.VerifyMacResponse {
-      const scope = scopeOf(ctx);
-      const row = keys.resolve(scope, input.KeyId!, { allowAlias: true });
-      const expected = macFor(c, scope, row, input.MacAlgorithm!, Buffer.from(input.Message!), 'VerifyMac');
-      const given = Buffer.from(input.Mac!);
-      if (input.DryRun) throw dryRun();
-      keys.recordUse(scope, row, 'VerifyMac', ctx.requestId);
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new AwsError('KMSInvalidMacException', 'The MAC is invalid.');
-      return { KeyId: keyArn(scope, row.key_id), MacValid: true, MacAlgorithm: input.MacAlgorithm };
-    },
+    KeyId: keyArn(scope, row.key_id),
+    PublicKey: publicKeyDer(c.keys.currentMaterial(scope, row).material),
+    KeySpec: row.key_spec as K.KeySpec,
+    CustomerMasterKeySpec: row.key_spec as K.CustomerMasterKeySpec,
+    KeyUsage: row.key_usage as K.KeyUsageType,
+    ...(c.keys.info(row) as Pick<K.GetPublicKeyResponse, 'EncryptionAlgorithms' | 'SigningAlgorithms' | 'KeyAgreementAlgorithms'>),
   };
+}
+
+export function generateMac(c: KmsContext, input: K.GenerateMacRequest, ctx: RequestContext): K.GenerateMacResponse {
+  const scope = scopeOf(ctx);
+  const row = c.keys.resolve(scope, input.KeyId!, { allowAlias: true });
+  const mac = macFor(c, scope, row, input.MacAlgorithm!, Buffer.from(input.Message!), 'GenerateMac');
+  if (input.DryRun) throw dryRun();
+  c.keys.recordUse(scope, row, 'GenerateMac', ctx.requestId);
+  return { Mac: mac, MacAlgorithm: input.MacAlgorithm, KeyId: keyArn(scope, row.key_id) };
+}
+
+export function verifyMac(c: KmsContext, input: K.VerifyMacRequest, ctx: RequestContext): K.VerifyMacResponse {
+  const scope = scopeOf(ctx);
+  const row = c.keys.resolve(scope, input.KeyId!, { allowAlias: true });
+  const expected = macFor(c, scope, row, input.MacAlgorithm!, Buffer.from(input.Message!), 'VerifyMac');
+  const given = Buffer.from(input.Mac!);
+  if (input.DryRun) throw dryRun();
+  c.keys.recordUse(scope, row, 'VerifyMac', ctx.requestId);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new AwsError('KMSInvalidMacException', 'The MAC is invalid.');
+  return { KeyId: keyArn(scope, row.key_id), MacValid: true, MacAlgorithm: input.MacAlgorithm };
 }
