@@ -163,4 +163,44 @@ describe('the time warp wakes delayed jobs', () => {
       await server.stop();
     }
   });
+
+  it('POST /_drydock/reset drops pending deliveries and jobs and aborts the running ones', { timeout: 30_000 }, async () => {
+    const { startTestServer } = await import('../helpers.js');
+    const server: TestServer = await startTestServer();
+    try {
+      const { jobs, events, clock, store } = server.runtime;
+      const aborted: string[] = [];
+      const delivered: string[] = [];
+      // Late registration is allowed (a test cannot reach create()); services register in create().
+      events.subscribeDurable('e2e.reset', async (event, info) => {
+        delivered.push(event.id);
+        await clock.sleep(3_600_000, info.signal).catch(() => aborted.push(event.id));
+      });
+      let later = 0;
+      jobs.register('e2e.later', async () => {
+        later++;
+      });
+      const input = { source: 'e2e', 'detail-type': 'Thing', detail: {}, account: '000000000000', region: 'us-east-1' };
+      const running = events.publish(input);
+      const queued = events.publish(input);
+      jobs.enqueue('e2e.later', {}, 10 * 60_000);
+      const deadline = Date.now() + 5_000;
+      while (delivered.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(delivered).toEqual([running.id]);
+
+      const response = await fetch(`${server.url}/_drydock/reset`, { method: 'POST' });
+      expect(response.status).toBe(200);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(aborted).toEqual([running.id]);
+      expect(store.db.prepare('SELECT COUNT(*) AS n FROM jobs').get()).toEqual({ n: 0 });
+      await fetch(`${server.url}/_drydock/time?advanceMs=${2 * 3_600_000}`, { method: 'POST' });
+      await new Promise((r) => setTimeout(r, 200));
+      // Neither the queued delivery nor the delayed job survived the reset.
+      expect(delivered).toEqual([running.id]);
+      expect(delivered).not.toContain(queued.id);
+      expect(later).toBe(0);
+    } finally {
+      await server.stop();
+    }
+  });
 });
