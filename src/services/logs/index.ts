@@ -33,10 +33,7 @@ import { loadModel } from '../../protocol/model.js';
 import type { ServiceDefinition } from '../contracts.js';
 import { LogsStore } from './store.js';
 import type { LogsContext } from './common.js';
-import { groupHandlers } from './handlers/groups.js';
-import { streamHandlers } from './handlers/streams.js';
-import { eventHandlers } from './handlers/events.js';
-import { policyAndTagHandlers } from './handlers/policies-tags.js';
+import { createHandlers } from './handlers/index.js';
 import { createLogsApi } from './api.js';
 
 export type { LogsApi } from './api.js';
@@ -49,7 +46,7 @@ export const logs: ServiceDefinition = {
   create(rt) {
     const c: LogsContext = { store: new LogsStore(rt.store), rt };
     return {
-      handlers: { ...groupHandlers(c), ...streamHandlers(c), ...eventHandlers(c), ...policyAndTagHandlers(c) },
+      handlers: createHandlers(c),
       api: createLogsApi(c),
     };
   },

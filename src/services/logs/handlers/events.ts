@@ -11,7 +11,7 @@ import type {
   PutLogEventsResponse,
   RejectedLogEventsInfo,
 } from '@aws-sdk/client-cloudwatch-logs';
-import type { Handlers, RequestContext } from '../../../protocol/types.js';
+import type { RequestContext } from '../../../protocol/types.js';
 import type { Scope } from '../../../core/accounts.js';
 import { pageToken } from '../../../core/pagination.js';
 import type { EventPosition, EventRow } from '../store.js';
@@ -192,19 +192,7 @@ export function filterLogEvents(c: LogsContext, input: FilterLogEventsRequest, c
   };
 }
 
-export function eventHandlers(c: LogsContext): Handlers {
-  return {
-    PutLogEvents(input: PutLogEventsRequest, ctx: RequestContext): PutLogEventsResponse {
-      // input.sequenceToken is accepted and ignored, as AWS has done since January 2023.
-      return putEvents(c, scopeOf(ctx), input.logGroupName!, input.logStreamName!, input.logEvents!);
-    },
-
-    GetLogEvents(input: GetLogEventsRequest, ctx: RequestContext): GetLogEventsResponse {
-      return getLogEvents(c, input, ctx);
-    },
-
-    FilterLogEvents(input: FilterLogEventsRequest, ctx: RequestContext): FilterLogEventsResponse {
-      return filterLogEvents(c, input, ctx);
-    },
-  };
+export function putLogEvents(c: LogsContext, input: PutLogEventsRequest, ctx: RequestContext): PutLogEventsResponse {
+  // input.sequenceToken is accepted and ignored, as AWS has done since January 2023.
+  return putEvents(c, scopeOf(ctx), input.logGroupName!, input.logStreamName!, input.logEvents!);
 }

@@ -1,6 +1,6 @@
 /** CloudWatch Logs log groups: CreateLogGroup, DeleteLogGroup, DescribeLogGroups. */
 import type { CreateLogGroupRequest, DeleteLogGroupRequest, DescribeLogGroupsRequest, DescribeLogGroupsResponse, LogGroup } from '@aws-sdk/client-cloudwatch-logs';
-import type { Handlers, RequestContext } from '../../../protocol/types.js';
+import type { RequestContext } from '../../../protocol/types.js';
 import type { Scope } from '../../../core/accounts.js';
 import { AwsError } from '../../../core/errors.js';
 import { parseArn } from '../../../core/arn.js';
@@ -81,23 +81,14 @@ export function describeLogGroups(c: LogsContext, input: DescribeLogGroupsReques
   };
 }
 
-export function groupHandlers(c: LogsContext): Handlers {
-  const { store } = c;
-  return {
-    CreateLogGroup(input: CreateLogGroupRequest, ctx: RequestContext): void {
-      createGroup(c, scopeOf(ctx), input);
-    },
+export function createLogGroup(c: LogsContext, input: CreateLogGroupRequest, ctx: RequestContext): void {
+  createGroup(c, scopeOf(ctx), input);
+}
 
-    DeleteLogGroup(input: DeleteLogGroupRequest, ctx: RequestContext): void {
-      store.tx(() => {
-        const group = requireGroup(c, scopeOf(ctx), input.logGroupName!);
-        if (group.deletion_protection) throw new AwsError('ValidationException', 'Cannot delete log group with deletion protection enabled. Disable deletion protection first.');
-        store.deleteGroup(group.id);
-      });
-    },
-
-    DescribeLogGroups(input: DescribeLogGroupsRequest, ctx: RequestContext): DescribeLogGroupsResponse {
-      return describeLogGroups(c, input, ctx);
-    },
-  };
+export function deleteLogGroup(c: LogsContext, input: DeleteLogGroupRequest, ctx: RequestContext): void {
+  c.store.tx(() => {
+    const group = requireGroup(c, scopeOf(ctx), input.logGroupName!);
+    if (group.deletion_protection) throw new AwsError('ValidationException', 'Cannot delete log group with deletion protection enabled. Disable deletion protection first.');
+    c.store.deleteGroup(group.id);
+  });
 }

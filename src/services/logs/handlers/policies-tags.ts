@@ -12,7 +12,7 @@ import type {
   UntagLogGroupRequest,
   UntagResourceRequest,
 } from '@aws-sdk/client-cloudwatch-logs';
-import type { Handlers, RequestContext } from '../../../protocol/types.js';
+import type { RequestContext } from '../../../protocol/types.js';
 import type { Scope } from '../../../core/accounts.js';
 import { AwsError } from '../../../core/errors.js';
 import { parseArn } from '../../../core/arn.js';
@@ -42,60 +42,55 @@ function removeTags(c: LogsContext, group: GroupRow, keys: string[]): void {
   c.store.setTags(group.id, current);
 }
 
-export function policyAndTagHandlers(c: LogsContext): Handlers {
-  const { store, rt } = c;
-  return {
-    PutLogGroupDeletionProtection(input: PutLogGroupDeletionProtectionRequest, ctx: RequestContext): void {
-      store.tx(() => {
-        const group = groupByIdentifier(c, scopeOf(ctx), input.logGroupIdentifier!);
-        store.setDeletionProtection(group.id, input.deletionProtectionEnabled!);
-      });
-    },
+export function putLogGroupDeletionProtection(c: LogsContext, input: PutLogGroupDeletionProtectionRequest, ctx: RequestContext): void {
+  c.store.tx(() => {
+    const group = groupByIdentifier(c, scopeOf(ctx), input.logGroupIdentifier!);
+    c.store.setDeletionProtection(group.id, input.deletionProtectionEnabled!);
+  });
+}
 
-    PutRetentionPolicy(input: PutRetentionPolicyRequest, ctx: RequestContext): void {
-      const days = input.retentionInDays!;
-      if (!RETENTION_DAYS.includes(days)) {
-        throw invalid(`1 validation error detected: Value '${days}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [${RETENTION_DAYS.join(', ')}]`);
-      }
-      store.tx(() => {
-        const group = requireGroup(c, scopeOf(ctx), input.logGroupName!);
-        store.setRetention(group.id, days);
-        store.purgeExpired(group.id, rt.clock.now() - days * DAY_MS);
-      });
-    },
+export function putRetentionPolicy(c: LogsContext, input: PutRetentionPolicyRequest, ctx: RequestContext): void {
+  const days = input.retentionInDays!;
+  if (!RETENTION_DAYS.includes(days)) {
+    throw invalid(`1 validation error detected: Value '${days}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [${RETENTION_DAYS.join(', ')}]`);
+  }
+  c.store.tx(() => {
+    const group = requireGroup(c, scopeOf(ctx), input.logGroupName!);
+    c.store.setRetention(group.id, days);
+    c.store.purgeExpired(group.id, c.rt.clock.now() - days * DAY_MS);
+  });
+}
 
-    DeleteRetentionPolicy(input: DeleteRetentionPolicyRequest, ctx: RequestContext): void {
-      store.tx(() => store.setRetention(requireGroup(c, scopeOf(ctx), input.logGroupName!).id, null));
-    },
+export function deleteRetentionPolicy(c: LogsContext, input: DeleteRetentionPolicyRequest, ctx: RequestContext): void {
+  c.store.tx(() => c.store.setRetention(requireGroup(c, scopeOf(ctx), input.logGroupName!).id, null));
+}
 
-    TagLogGroup(input: TagLogGroupRequest, ctx: RequestContext): void {
-      store.tx(() => {
-        const group = requireGroup(c, scopeOf(ctx), input.logGroupName!);
-        addTags(c, group, input.tags!, () => invalid(`A log group can have at most ${MAX_TAGS} tags.`));
-      });
-    },
+export function tagLogGroup(c: LogsContext, input: TagLogGroupRequest, ctx: RequestContext): void {
+  c.store.tx(() => {
+    const group = requireGroup(c, scopeOf(ctx), input.logGroupName!);
+    addTags(c, group, input.tags!, () => invalid(`A log group can have at most ${MAX_TAGS} tags.`));
+  });
+}
 
-    UntagLogGroup(input: UntagLogGroupRequest, ctx: RequestContext): void {
-      store.tx(() => removeTags(c, requireGroup(c, scopeOf(ctx), input.logGroupName!), input.tags!));
-    },
+export function untagLogGroup(c: LogsContext, input: UntagLogGroupRequest, ctx: RequestContext): void {
+  c.store.tx(() => removeTags(c, requireGroup(c, scopeOf(ctx), input.logGroupName!), input.tags!));
+}
 
-    ListTagsLogGroup(input: ListTagsLogGroupRequest, ctx: RequestContext): ListTagsLogGroupResponse {
-      return { tags: tagsOf(requireGroup(c, scopeOf(ctx), input.logGroupName!)) };
-    },
+export function listTagsLogGroup(c: LogsContext, input: ListTagsLogGroupRequest, ctx: RequestContext): ListTagsLogGroupResponse {
+  return { tags: tagsOf(requireGroup(c, scopeOf(ctx), input.logGroupName!)) };
+}
 
-    TagResource(input: TagResourceRequest, ctx: RequestContext): void {
-      store.tx(() => {
-        const group = groupOfResourceArn(c, scopeOf(ctx), input.resourceArn!);
-        addTags(c, group, input.tags!, () => new AwsError('TooManyTagsException', `A resource can have at most ${MAX_TAGS} tags.`, { fields: { resourceName: input.resourceArn! } }));
-      });
-    },
+export function tagResource(c: LogsContext, input: TagResourceRequest, ctx: RequestContext): void {
+  c.store.tx(() => {
+    const group = groupOfResourceArn(c, scopeOf(ctx), input.resourceArn!);
+    addTags(c, group, input.tags!, () => new AwsError('TooManyTagsException', `A resource can have at most ${MAX_TAGS} tags.`, { fields: { resourceName: input.resourceArn! } }));
+  });
+}
 
-    UntagResource(input: UntagResourceRequest, ctx: RequestContext): void {
-      store.tx(() => removeTags(c, groupOfResourceArn(c, scopeOf(ctx), input.resourceArn!), input.tagKeys!));
-    },
+export function untagResource(c: LogsContext, input: UntagResourceRequest, ctx: RequestContext): void {
+  c.store.tx(() => removeTags(c, groupOfResourceArn(c, scopeOf(ctx), input.resourceArn!), input.tagKeys!));
+}
 
-    ListTagsForResource(input: ListTagsForResourceRequest, ctx: RequestContext): ListTagsForResourceResponse {
-      return { tags: tagsOf(groupOfResourceArn(c, scopeOf(ctx), input.resourceArn!)) };
-    },
-  };
+export function listTagsForResource(c: LogsContext, input: ListTagsForResourceRequest, ctx: RequestContext): ListTagsForResourceResponse {
+  return { tags: tagsOf(groupOfResourceArn(c, scopeOf(ctx), input.resourceArn!)) };
 }

@@ -1,0 +1,33 @@
+/** The CloudWatch Logs handlers map: every operation Drydock serves, each a module-level function of the context. The Gaps are stated in ../index.ts. */
+import type { Handlers, RequestContext } from '../../../protocol/types.js';
+import type { LogsContext } from '../common.js';
+import { createLogGroup, deleteLogGroup, describeLogGroups } from './groups.js';
+import { createLogStream, deleteLogStream, describeLogStreams } from './streams.js';
+import { putLogEvents, getLogEvents, filterLogEvents } from './events.js';
+import { putLogGroupDeletionProtection, putRetentionPolicy, deleteRetentionPolicy, tagLogGroup, untagLogGroup, listTagsLogGroup, tagResource, untagResource, listTagsForResource } from './policies-tags.js';
+
+const OPERATIONS = {
+  CreateLogGroup: createLogGroup,
+  DeleteLogGroup: deleteLogGroup,
+  DescribeLogGroups: describeLogGroups,
+  CreateLogStream: createLogStream,
+  DeleteLogStream: deleteLogStream,
+  DescribeLogStreams: describeLogStreams,
+  PutLogEvents: putLogEvents,
+  GetLogEvents: getLogEvents,
+  FilterLogEvents: filterLogEvents,
+  PutLogGroupDeletionProtection: putLogGroupDeletionProtection,
+  PutRetentionPolicy: putRetentionPolicy,
+  DeleteRetentionPolicy: deleteRetentionPolicy,
+  TagLogGroup: tagLogGroup,
+  UntagLogGroup: untagLogGroup,
+  ListTagsLogGroup: listTagsLogGroup,
+  TagResource: tagResource,
+  UntagResource: untagResource,
+  ListTagsForResource: listTagsForResource,
+};
+
+export function createHandlers(c: LogsContext): Handlers {
+  // The pipeline has validated each input against the model: it is the operation's request shape.
+  return Object.fromEntries(Object.entries(OPERATIONS).map(([name, operation]) => [name, (input: object, ctx: RequestContext) => operation(c, input as never, ctx)]));
+}
