@@ -10,16 +10,14 @@ import type {
 import type { Handlers, RequestContext } from '../../protocol/types.js';
 import { withResponse } from '../../protocol/codecs/rest-xml.js';
 import { DEFAULT_REGION } from '../../core/accounts.js';
-import { S3Core, owner, validBucketName, validateTags } from './core.js';
+import { type S3Core, owner, validBucketName, validateTags } from './core.js';
+import { continuationKey, continuationToken } from './listing.js';
 import * as e from './errors.js';
 
 /** What S3 reports for a bucket with no encryption configuration: since 2023 every bucket has SSE-S3. */
 const DEFAULT_ENCRYPTION: ServerSideEncryptionConfiguration = {
   Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: false }],
 };
-
-const token = (name: string) => Buffer.from(name).toString('base64url');
-const untoken = (text: string) => Buffer.from(text, 'base64url').toString('utf8');
 
 export function bucketHandlers(core: S3Core): Handlers {
   const { store, rt } = core;
@@ -53,14 +51,14 @@ export function bucketHandlers(core: S3Core): Handlers {
     ListBuckets(input: ListBucketsRequest, ctx: RequestContext): ListBucketsOutput {
       const max = input.MaxBuckets ?? 10000;
       if (max < 1 || max > 10000) throw e.invalidArgument('Argument max-buckets must be an integer between 1 and 10000.', 'max-buckets', String(max));
-      const rows = store.listBuckets(ctx.account, input.ContinuationToken ? untoken(input.ContinuationToken) : '', input.Prefix ?? '')
+      const rows = store.listBuckets(ctx.account, input.ContinuationToken ? continuationKey(input.ContinuationToken) : '', input.Prefix ?? '')
         .filter((b) => !input.BucketRegion || b.region === input.BucketRegion);
       const page = rows.slice(0, max);
       return withResponse({
         Buckets: page.map((b) => ({ Name: b.name, CreationDate: new Date(b.created_at), BucketRegion: b.region })),
         Owner: owner(ctx.account),
         Prefix: input.Prefix,
-        ContinuationToken: rows.length > max ? token(page[page.length - 1].name) : undefined,
+        ContinuationToken: rows.length > max ? continuationToken(page[page.length - 1].name) : undefined,
       }, { xmlRoot: 'ListAllMyBucketsResult' });
     },
 
@@ -135,7 +133,7 @@ export function bucketHandlers(core: S3Core): Handlers {
       for (const statement of list) {
         if (!statement || typeof statement !== 'object') throw e.malformedPolicy('Statement is not a valid JSON object');
         const s = statement as Record<string, unknown>;
-        if (s.Effect !== 'Allow' && s.Effect !== 'Deny') throw e.malformedPolicy('Invalid effect: ' + String(s.Effect));
+        if (s.Effect !== 'Allow' && s.Effect !== 'Deny') throw e.malformedPolicy(`Invalid effect: ${String(s.Effect)}`);
         if (s.Action === undefined && s.NotAction === undefined) throw e.malformedPolicy('Missing required field Action');
         if (s.Principal === undefined && s.NotPrincipal === undefined) throw e.malformedPolicy('Missing required field Principal');
         if (s.Resource === undefined && s.NotResource === undefined) throw e.malformedPolicy('Missing required field Resource');

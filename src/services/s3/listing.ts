@@ -5,8 +5,9 @@ import type {
 } from '@aws-sdk/client-s3';
 import type { Handlers, RequestContext } from '../../protocol/types.js';
 import { withResponse } from '../../protocol/codecs/rest-xml.js';
+import { pageToken, readPageToken } from '../../core/pagination.js';
 import type { ObjectRow } from './store.js';
-import { S3Core, owner } from './core.js';
+import { type S3Core, owner } from './core.js';
 import * as e from './errors.js';
 
 /** encoding-type=url as S3 applies it: percent-encoding with `/` kept and spaces as `+`. */
@@ -122,7 +123,17 @@ function listing(core: S3Core, input: ListingInput, ctx: RequestContext) {
   return { encode, prefix, max, shared };
 }
 
-const continuationToken = (last: string) => Buffer.from(last).toString('base64url');
+/** The opaque ContinuationToken of ListObjectsV2 and ListBuckets: the key (or bucket name) to continue after. */
+export function continuationToken(last: string): string {
+  return pageToken(last);
+}
+
+/** The key (or bucket name) a ContinuationToken continues after; InvalidArgument for any other text. */
+export function continuationKey(token: string): string {
+  return readPageToken(token, (value): value is string => typeof value === 'string', () =>
+    e.invalidArgument('The continuation token provided is incorrect', 'continuation-token', token),
+  );
+}
 
 export function listingHandlers(core: S3Core): Handlers {
   return {
@@ -141,12 +152,7 @@ export function listingHandlers(core: S3Core): Handlers {
     ListObjectsV2(input: ListObjectsV2Request, ctx: RequestContext): ListObjectsV2Output {
       const { encode, prefix, max, shared } = listing(core, input, ctx);
       let after = input.StartAfter ?? '';
-      if (input.ContinuationToken !== undefined) {
-        after = Buffer.from(input.ContinuationToken, 'base64url').toString('utf8');
-        if (!input.ContinuationToken || continuationToken(after) !== input.ContinuationToken) {
-          throw e.invalidArgument('The continuation token provided is incorrect', 'continuation-token', input.ContinuationToken);
-        }
-      }
+      if (input.ContinuationToken !== undefined) after = continuationKey(input.ContinuationToken);
       const page = listPage(core, input.Bucket!, prefix, input.Delimiter, after, max);
       return withResponse({
         IsTruncated: page.truncated,
