@@ -3,7 +3,7 @@
  * the same semantics as the wire operations, scoped to the calling account, without HTTP.
  */
 import type { Readable } from 'node:stream';
-import { S3Core, quoteEtag, validBucketName, NULL_VERSION, type ObjectScope } from './core.js';
+import { type S3Core, quoteEtag, validBucketName, NULL_VERSION, type ObjectScope } from './core.js';
 import * as e from './errors.js';
 import { attributesFrom } from './objects.js';
 import type { ObjectRow } from './store.js';

@@ -10,7 +10,7 @@ import type { Handlers, RequestContext } from '../../protocol/types.js';
 import { withResponse } from '../../protocol/codecs/rest-xml.js';
 import { AwsError } from '../../core/errors.js';
 import type { BucketRow, ObjectAttributes, ObjectRow } from './store.js';
-import { S3Core, quoteEtag, unquoteEtag, parseTaggingHeader, validateTags, NULL_VERSION, type DigestExpectations } from './core.js';
+import { type S3Core, quoteEtag, unquoteEtag, parseTaggingHeader, validateTags, NULL_VERSION, type DigestExpectations } from './core.js';
 import { parseAlgorithm, SUPPORTED_ALGORITHMS, type ChecksumAlgorithm } from './checksums.js';
 import * as e from './errors.js';
 
@@ -95,15 +95,15 @@ export function checkUploadSize(ctx: RequestContext): void {
 
 /** Which checksum a body must match: a header value, an aws-chunked trailer, or only the algorithm to compute. */
 export function digestExpectations(input: DigestInput, ctx: RequestContext, fallback?: ChecksumAlgorithm): DigestExpectations {
-  const valueOf = (algorithm: string) => (input as Record<string, string | undefined>)[`Checksum${algorithm}`];
-  for (const name of UNSUPPORTED_CHECKSUM_MEMBERS) if (valueOf(name) !== undefined) parseAlgorithm(name);
-  const inHeader = SUPPORTED_ALGORITHMS.find((a) => valueOf(a) !== undefined);
+  const memberValue = (algorithm: string) => (input as Record<string, string | undefined>)[`Checksum${algorithm}`];
+  for (const name of UNSUPPORTED_CHECKSUM_MEMBERS) if (memberValue(name) !== undefined) parseAlgorithm(name);
+  const inHeader = SUPPORTED_ALGORITHMS.find((a) => memberValue(a) !== undefined);
   const trailer = ctx.http.headers['x-amz-trailer']?.trim().toLowerCase();
   const trailerAlgorithm = trailer?.startsWith('x-amz-checksum-') ? parseAlgorithm(trailer.slice('x-amz-checksum-'.length)) : undefined;
   return {
     contentMd5: input.ContentMD5,
     algorithm: inHeader ?? trailerAlgorithm ?? (input.ChecksumAlgorithm ? parseAlgorithm(input.ChecksumAlgorithm) : fallback),
-    checksum: inHeader ? valueOf(inHeader) : undefined,
+    checksum: inHeader ? memberValue(inHeader) : undefined,
     trailers: ctx.http.trailers,
     trailerName: trailerAlgorithm ? trailer : undefined,
   };
