@@ -1,7 +1,8 @@
 /**
  * Sample inputs and outputs generated from a service model, for the protocol conformance sweeps
  * and the bad-input sweep: every member set (lists and maps non-empty), or every body collection
- * and string empty. Deterministic, and distinct enough that a value decoded into the wrong member
+ * and string empty, or hostile values (huge strings, paths, control characters, extreme numbers).
+ * Deterministic, and distinct enough that a value decoded into the wrong member
  * shows.
  */
 import type { ServiceModel, Shape } from '../src/protocol/model.js';
@@ -11,6 +12,12 @@ export interface SamplerOptions {
   empty?: boolean;
   /** Numbers and string lengths within the model's min/max, so that more requests pass validation. */
   withinBounds?: boolean;
+  /**
+   * Hostile values: every non-enum string member set to `string`, every integer and long member to
+   * `integer` (the rest as withinBounds makes them, so that the hostile value is what a request
+   * trips on, if anything).
+   */
+  hostile?: { string?: string; integer?: number };
 }
 
 type Where = 'body' | 'header' | 'uri' | 'query';
@@ -53,6 +60,7 @@ export class Sampler {
       case 'string': {
         if (shape.enum?.length) return shape.enum[n % shape.enum.length];
         if (empty && where === 'body') return '';
+        if (this.options.hostile?.string !== undefined) return this.options.hostile.string;
         const text = where === 'uri' ? `label-${n}` : `text ${n} ü&<>`.slice(0, where === 'header' || where === 'query' ? 6 : undefined);
         if (!withinBounds) return text;
         return text.replace(/[^a-z0-9-]/gi, '').padEnd(shape.min ?? 0, 'x').slice(0, shape.max ?? undefined);
@@ -67,6 +75,7 @@ export class Sampler {
       case 'double':
         return n + 0.5;
       default:
+        if (this.options.hostile?.integer !== undefined) return this.options.hostile.integer;
         return withinBounds ? Math.min(Math.max(n, shape.min ?? n), shape.max ?? n) : n;
     }
   }
