@@ -29,8 +29,9 @@ const run = promisify(execFile);
 
 /**
  * One server for the calling test file: starts it in beforeAll and stops it in afterAll. Read
- * `.server` (or the shortcuts) inside tests and hooks, never at the top level of the file, where
- * the server has not started yet. Use startTestServer() for several servers or restarts.
+ * `.server` (or the shortcuts, which mirror TestServer's: `const server = useServer()` reads like
+ * a TestServer) inside tests and hooks, never at the top level of the file, where the server has
+ * not started yet. Use startTestServer() for several servers or restarts.
  */
 export function useServer(options: Parameters<typeof startTestServer>[0] = {}): ServerFixture {
   let running: TestServer | undefined;
@@ -52,6 +53,12 @@ export function useServer(options: Parameters<typeof startTestServer>[0] = {}): 
     get url() {
       return server().url;
     },
+    get port() {
+      return server().port;
+    },
+    get dataDir() {
+      return server().dataDir;
+    },
     get clientConfig() {
       return server().clientConfig;
     },
@@ -62,6 +69,8 @@ export function useServer(options: Parameters<typeof startTestServer>[0] = {}): 
 export interface ServerFixture {
   readonly server: TestServer;
   readonly url: string;
+  readonly port: number;
+  readonly dataDir: string;
   readonly clientConfig: TestServer['clientConfig'];
   aws: TestServer['aws'];
 }

@@ -54,9 +54,8 @@ const VARIANTS: { name: string; sample?: SamplerOptions; existing?: boolean }[] 
 ];
 
 /**
- * Server faults the sweep found and src/ has not fixed yet, as `<service> <Operation> <variant>`:
- * skipped by the sweep and replayed by an it.fails below, which turns red once the bug is fixed
- * (then delete the entry).
+ * Server faults the sweep found and src/ has not fixed yet, as `<service> <Operation> <variant>`
+ * → the bug: skipped by the sweep and listed at the end of every run, so they are not forgotten.
  */
 const KNOWN_FAULTS: Record<string, string> = {};
 
@@ -369,6 +368,7 @@ describe('generated bad input to every operation of every service', () => {
   });
   afterAll(() => {
     console.log(`bad-input sweep: ${total} requests to ${batches.size} services`);
+    for (const [request, bug] of Object.entries(KNOWN_FAULTS)) console.warn(`bad-input sweep: skipped known fault ${request}: ${bug}`);
   });
 
   // Known bug (found by this sweep; src/protocol/body.ts): a request refused before its body is read
