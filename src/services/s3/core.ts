@@ -182,14 +182,15 @@ export class S3Core {
           owner_account: account,
         };
         replaced = this.store.putVersion(row);
-        return { versionId: bucket.versioning ? versionId : undefined, row };
+        const reported = bucket.versioning ? versionId : undefined;
+        this.notify(bucketName, 'Object Created', { key, size: content.size, etag: unquoteEtag(content.etag), 'version-id': reported });
+        return { versionId: reported, row };
       });
     } catch (err) {
       this.rt.store.blobs.delete(content.blobId);
       throw err;
     }
     if (replaced) this.rt.store.blobs.delete(replaced);
-    this.notify(bucketName, 'Object Created', { key, size: content.size, etag: unquoteEtag(content.etag), 'version-id': result.versionId });
     return result;
   }
 
@@ -211,7 +212,7 @@ export class S3Core {
     const blobs: string[] = [];
     const outcomes = this.store.tx(() => {
       const bucket = this.bucket(bucketName, account);
-      return items.map(({ key, versionId }) => {
+      const results = items.map(({ key, versionId }) => {
         try {
           return this.store.tx(() => this.deleteRows(bucket, key, account, versionId, blobs));
         } catch (err) {
@@ -219,13 +220,15 @@ export class S3Core {
           throw err;
         }
       });
+      // Published in the transaction, so the bus's durable deliveries commit with the deletes.
+      items.forEach(({ key }, i) => {
+        const outcome = results[i];
+        if ('error' in outcome) return;
+        this.notify(bucketName, 'Object Deleted', { key, 'version-id': outcome.versionId, 'deletion-type': outcome.deleteMarker ? 'Delete Marker Created' : 'Permanently Deleted' });
+      });
+      return results;
     });
     for (const id of blobs) this.rt.store.blobs.delete(id);
-    items.forEach(({ key }, i) => {
-      const outcome = outcomes[i];
-      if ('error' in outcome) return;
-      this.notify(bucketName, 'Object Deleted', { key, 'version-id': outcome.versionId, 'deletion-type': outcome.deleteMarker ? 'Delete Marker Created' : 'Permanently Deleted' });
-    });
     return outcomes;
   }
 
@@ -276,7 +279,10 @@ export class S3Core {
     return row;
   }
 
-  /** Publishes S3's EventBridge events for buckets that turned EventBridge delivery on. */
+  /**
+   * Publishes S3's EventBridge events for buckets that turned EventBridge delivery on; called inside
+   * the change's transaction, so the bus's durable deliveries are written (or rolled back) with it.
+   */
   private notify(bucketName: string, detailType: 'Object Created' | 'Object Deleted', object: Record<string, unknown>): void {
     const bucket = this.store.getBucket(bucketName);
     if (!bucket?.notification) return;
