@@ -20,7 +20,7 @@ import {
   GetAccountAuthorizationDetailsCommand, UpdateGroupCommand,
 } from '@aws-sdk/client-iam';
 import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { startTestServer, type TestServer } from '../helpers.js';
+import { startTestServer, expectAwsError, type TestServer } from '../helpers.js';
 
 const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
 const doc = (action: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }] });
@@ -37,10 +37,6 @@ describe('IAM', () => {
   afterAll(async () => server.stop());
 
   /** Expects the call to fail with this AWS code and HTTP status. */
-  async function fails(promise: Promise<unknown>, name: string, status: number) {
-    await expect(promise).rejects.toMatchObject({ name, $metadata: { httpStatusCode: status } });
-  }
-
   it('users: create, get, list with path prefix and paging, update, delete', async () => {
     const created = await iam.send(new CreateUserCommand({ UserName: 'alice', Path: '/eng/', Tags: [{ Key: 'team', Value: 'core' }] }));
     expect(created.User).toMatchObject({ UserName: 'alice', Path: '/eng/', Arn: `arn:aws:iam::${account}:user/eng/alice` });
@@ -63,35 +59,35 @@ describe('IAM', () => {
 
     await iam.send(new UpdateUserCommand({ UserName: 'dave', NewUserName: 'david', NewPath: '/ops/' }));
     expect((await iam.send(new GetUserCommand({ UserName: 'david' }))).User).toMatchObject({ Path: '/ops/', Arn: `arn:aws:iam::${account}:user/ops/david` });
-    await fails(iam.send(new GetUserCommand({ UserName: 'dave' })), 'NoSuchEntityException', 404);
-    await fails(iam.send(new UpdateUserCommand({ UserName: 'david', NewUserName: 'Bob' })), 'EntityAlreadyExistsException', 409);
+    await expectAwsError(iam.send(new GetUserCommand({ UserName: 'dave' })), { code: 'NoSuchEntityException', status: 404 });
+    await expectAwsError(iam.send(new UpdateUserCommand({ UserName: 'david', NewUserName: 'Bob' })), { code: 'EntityAlreadyExistsException', status: 409 });
 
-    await fails(iam.send(new CreateUserCommand({ UserName: 'Alice' })), 'EntityAlreadyExistsException', 409);
-    await fails(iam.send(new CreateUserCommand({ UserName: 'bad name!' })), 'ValidationError', 400);
-    await fails(iam.send(new CreateUserCommand({ UserName: 'x'.repeat(65) })), 'ValidationError', 400);
+    await expectAwsError(iam.send(new CreateUserCommand({ UserName: 'Alice' })), { code: 'EntityAlreadyExistsException', status: 409 });
+    await expectAwsError(iam.send(new CreateUserCommand({ UserName: 'bad name!' })), { code: 'ValidationError', status: 400 });
+    await expectAwsError(iam.send(new CreateUserCommand({ UserName: 'x'.repeat(65) })), { code: 'ValidationError', status: 400 });
 
     await iam.send(new DeleteUserCommand({ UserName: 'david' }));
-    await fails(iam.send(new DeleteUserCommand({ UserName: 'david' })), 'NoSuchEntityException', 404);
+    await expectAwsError(iam.send(new DeleteUserCommand({ UserName: 'david' })), { code: 'NoSuchEntityException', status: 404 });
   });
 
   it('groups: membership, GetGroup with users, delete conflicts', async () => {
     const group = await iam.send(new CreateGroupCommand({ GroupName: 'devs' }));
     expect(group.Group!.GroupId).toMatch(/^AGPA/);
     expect(group.Group!.Arn).toBe(`arn:aws:iam::${account}:group/devs`);
-    await fails(iam.send(new CreateGroupCommand({ GroupName: 'devs' })), 'EntityAlreadyExistsException', 409);
+    await expectAwsError(iam.send(new CreateGroupCommand({ GroupName: 'devs' })), { code: 'EntityAlreadyExistsException', status: 409 });
     await iam.send(new CreateUserCommand({ UserName: 'gina' }));
     await iam.send(new AddUserToGroupCommand({ GroupName: 'devs', UserName: 'gina' }));
-    await fails(iam.send(new AddUserToGroupCommand({ GroupName: 'devs', UserName: 'nobody' })), 'NoSuchEntityException', 404);
+    await expectAwsError(iam.send(new AddUserToGroupCommand({ GroupName: 'devs', UserName: 'nobody' })), { code: 'NoSuchEntityException', status: 404 });
 
     const got = await iam.send(new GetGroupCommand({ GroupName: 'devs' }));
     expect(got.Users!.map((u) => u.UserName)).toEqual(['gina']);
     expect((await iam.send(new ListGroupsForUserCommand({ UserName: 'gina' }))).Groups!.map((g) => g.GroupName)).toEqual(['devs']);
     expect((await iam.send(new ListGroupsCommand({}))).Groups!.map((g) => g.GroupName)).toContain('devs');
 
-    await fails(iam.send(new DeleteUserCommand({ UserName: 'gina' })), 'DeleteConflictException', 409);
-    await fails(iam.send(new DeleteGroupCommand({ GroupName: 'devs' })), 'DeleteConflictException', 409);
+    await expectAwsError(iam.send(new DeleteUserCommand({ UserName: 'gina' })), { code: 'DeleteConflictException', status: 409 });
+    await expectAwsError(iam.send(new DeleteGroupCommand({ GroupName: 'devs' })), { code: 'DeleteConflictException', status: 409 });
     await iam.send(new RemoveUserFromGroupCommand({ GroupName: 'devs', UserName: 'gina' }));
-    await fails(iam.send(new RemoveUserFromGroupCommand({ GroupName: 'devs', UserName: 'gina' })), 'NoSuchEntityException', 404);
+    await expectAwsError(iam.send(new RemoveUserFromGroupCommand({ GroupName: 'devs', UserName: 'gina' })), { code: 'NoSuchEntityException', status: 404 });
     await iam.send(new DeleteGroupCommand({ GroupName: 'devs' }));
     await iam.send(new DeleteUserCommand({ UserName: 'gina' }));
   });
@@ -114,7 +110,7 @@ describe('IAM', () => {
     expect((await iam.send(new ListUserTagsCommand({ UserName: 'new-name' }))).Tags).toEqual([{ Key: 'k', Value: 'v' }]);
     expect((await iam.send(new ListAttachedGroupPoliciesCommand({ GroupName: 'new-group' }))).AttachedPolicies!.map((p) => p.PolicyName)).toEqual(['ReadOnlyAccess']);
     expect((await iam.send(new ListAccessKeysCommand({ UserName: 'new-name' }))).AccessKeyMetadata!.map((k) => k.AccessKeyId)).toEqual([key.AccessKeyId]);
-    await fails(iam.send(new GetGroupCommand({ GroupName: 'old-group' })), 'NoSuchEntityException', 404);
+    await expectAwsError(iam.send(new GetGroupCommand({ GroupName: 'old-group' })), { code: 'NoSuchEntityException', status: 404 });
   });
 
   it('roles: trust policy URL-encoded, max session duration, updates, delete', async () => {
@@ -134,15 +130,15 @@ describe('IAM', () => {
     await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: 'app', PolicyDocument: trust2 }));
     expect(decodeURIComponent((await iam.send(new GetRoleCommand({ RoleName: 'app' }))).Role!.AssumeRolePolicyDocument!)).toBe(trust2);
 
-    await fails(iam.send(new CreateRoleCommand({ RoleName: 'app', AssumeRolePolicyDocument: TRUST })), 'EntityAlreadyExistsException', 409);
-    await fails(iam.send(new CreateRoleCommand({ RoleName: 'r2', AssumeRolePolicyDocument: '{not json' })), 'MalformedPolicyDocumentException', 400);
-    await fails(iam.send(new CreateRoleCommand({ RoleName: 'r2', AssumeRolePolicyDocument: doc('s3:*') })), 'MalformedPolicyDocumentException', 400);
-    await fails(iam.send(new CreateRoleCommand({ RoleName: 'r2', AssumeRolePolicyDocument: TRUST, MaxSessionDuration: 100 })), 'ValidationError', 400);
-    await fails(iam.send(new GetRoleCommand({ RoleName: 'ghost' })), 'NoSuchEntityException', 404);
-    await fails(iam.send(new CreateRoleCommand({ RoleName: 'bounded', AssumeRolePolicyDocument: TRUST, PermissionsBoundary: 'arn:aws:iam::aws:policy/PowerUserAccess' })), 'NotImplemented', 501);
+    await expectAwsError(iam.send(new CreateRoleCommand({ RoleName: 'app', AssumeRolePolicyDocument: TRUST })), { code: 'EntityAlreadyExistsException', status: 409 });
+    await expectAwsError(iam.send(new CreateRoleCommand({ RoleName: 'r2', AssumeRolePolicyDocument: '{not json' })), { code: 'MalformedPolicyDocumentException', status: 400 });
+    await expectAwsError(iam.send(new CreateRoleCommand({ RoleName: 'r2', AssumeRolePolicyDocument: doc('s3:*') })), { code: 'MalformedPolicyDocumentException', status: 400 });
+    await expectAwsError(iam.send(new CreateRoleCommand({ RoleName: 'r2', AssumeRolePolicyDocument: TRUST, MaxSessionDuration: 100 })), { code: 'ValidationError', status: 400 });
+    await expectAwsError(iam.send(new GetRoleCommand({ RoleName: 'ghost' })), { code: 'NoSuchEntityException', status: 404 });
+    await expectAwsError(iam.send(new CreateRoleCommand({ RoleName: 'bounded', AssumeRolePolicyDocument: TRUST, PermissionsBoundary: 'arn:aws:iam::aws:policy/PowerUserAccess' })), { code: 'NotImplemented', status: 501 });
 
     await iam.send(new DeleteRoleCommand({ RoleName: 'plain' }));
-    await fails(iam.send(new GetRoleCommand({ RoleName: 'plain' })), 'NoSuchEntityException', 404);
+    await expectAwsError(iam.send(new GetRoleCommand({ RoleName: 'plain' })), { code: 'NoSuchEntityException', status: 404 });
   });
 
   it('managed policies: create, versions (max 5), default version, scope filters, delete rules', async () => {
@@ -150,16 +146,16 @@ describe('IAM', () => {
     const arn = `arn:aws:iam::${account}:policy/team/ReadS3`;
     expect(created.Policy).toMatchObject({ PolicyName: 'ReadS3', Arn: arn, DefaultVersionId: 'v1', AttachmentCount: 0, IsAttachable: true });
     expect(created.Policy!.PolicyId).toMatch(/^ANPA/);
-    await fails(iam.send(new CreatePolicyCommand({ PolicyName: 'ReadS3', PolicyDocument: doc('s3:Get*') })), 'EntityAlreadyExistsException', 409);
-    await fails(iam.send(new CreatePolicyCommand({ PolicyName: 'Bad', PolicyDocument: '{"Statement":[{"Effect":"Maybe","Action":"s3:*","Resource":"*"}]}' })), 'MalformedPolicyDocumentException', 400);
-    await fails(iam.send(new CreatePolicyCommand({ PolicyName: 'Bad', PolicyDocument: '{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*","Principal":"*"}]}' })), 'MalformedPolicyDocumentException', 400);
+    await expectAwsError(iam.send(new CreatePolicyCommand({ PolicyName: 'ReadS3', PolicyDocument: doc('s3:Get*') })), { code: 'EntityAlreadyExistsException', status: 409 });
+    await expectAwsError(iam.send(new CreatePolicyCommand({ PolicyName: 'Bad', PolicyDocument: '{"Statement":[{"Effect":"Maybe","Action":"s3:*","Resource":"*"}]}' })), { code: 'MalformedPolicyDocumentException', status: 400 });
+    await expectAwsError(iam.send(new CreatePolicyCommand({ PolicyName: 'Bad', PolicyDocument: '{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*","Principal":"*"}]}' })), { code: 'MalformedPolicyDocumentException', status: 400 });
     expect((await iam.send(new GetPolicyCommand({ PolicyArn: arn }))).Policy!.Description).toBe('read');
 
     for (let i = 2; i <= 5; i++) {
       const v = await iam.send(new CreatePolicyVersionCommand({ PolicyArn: arn, PolicyDocument: doc(`s3:Get${i}*`), SetAsDefault: i === 3 }));
       expect(v.PolicyVersion).toMatchObject({ VersionId: `v${i}`, IsDefaultVersion: i === 3 });
     }
-    await fails(iam.send(new CreatePolicyVersionCommand({ PolicyArn: arn, PolicyDocument: doc('s3:*') })), 'LimitExceededException', 409);
+    await expectAwsError(iam.send(new CreatePolicyVersionCommand({ PolicyArn: arn, PolicyDocument: doc('s3:*') })), { code: 'LimitExceededException', status: 409 });
     expect((await iam.send(new GetPolicyCommand({ PolicyArn: arn }))).Policy!.DefaultVersionId).toBe('v3');
     const versions = await iam.send(new ListPolicyVersionsCommand({ PolicyArn: arn }));
     expect(versions.Versions!.map((v) => v.VersionId)).toEqual(['v5', 'v4', 'v3', 'v2', 'v1']);
@@ -167,11 +163,11 @@ describe('IAM', () => {
     expect(decodeURIComponent(v3.PolicyVersion!.Document!)).toBe(doc('s3:Get3*'));
     expect(v3.PolicyVersion!.IsDefaultVersion).toBe(true);
 
-    await fails(iam.send(new DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: 'v3' })), 'DeleteConflictException', 409);
-    await fails(iam.send(new DeletePolicyCommand({ PolicyArn: arn })), 'DeleteConflictException', 409);
+    await expectAwsError(iam.send(new DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: 'v3' })), { code: 'DeleteConflictException', status: 409 });
+    await expectAwsError(iam.send(new DeletePolicyCommand({ PolicyArn: arn })), { code: 'DeleteConflictException', status: 409 });
     await iam.send(new SetDefaultPolicyVersionCommand({ PolicyArn: arn, VersionId: 'v5' }));
     for (const v of ['v1', 'v2', 'v3', 'v4']) await iam.send(new DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: v }));
-    await fails(iam.send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: 'v1' })), 'NoSuchEntityException', 404);
+    await expectAwsError(iam.send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: 'v1' })), { code: 'NoSuchEntityException', status: 404 });
     await iam.send(new CreatePolicyVersionCommand({ PolicyArn: arn, PolicyDocument: doc('s3:List*') }));
     expect((await iam.send(new ListPolicyVersionsCommand({ PolicyArn: arn }))).Versions!.map((v) => v.VersionId)).toEqual(['v6', 'v5']);
 
@@ -183,7 +179,7 @@ describe('IAM', () => {
 
     await iam.send(new DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: 'v6' }));
     await iam.send(new DeletePolicyCommand({ PolicyArn: arn }));
-    await fails(iam.send(new GetPolicyCommand({ PolicyArn: arn })), 'NoSuchEntityException', 404);
+    await expectAwsError(iam.send(new GetPolicyCommand({ PolicyArn: arn })), { code: 'NoSuchEntityException', status: 404 });
   });
 
   it('AWS managed policies carry their documents and attach like any other', async () => {
@@ -192,8 +188,8 @@ describe('IAM', () => {
     expect(got.Policy).toMatchObject({ PolicyName: 'AdministratorAccess', Path: '/', DefaultVersionId: 'v1' });
     const version = await iam.send(new GetPolicyVersionCommand({ PolicyArn: admin, VersionId: 'v1' }));
     expect(JSON.parse(decodeURIComponent(version.PolicyVersion!.Document!))).toEqual({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] });
-    await fails(iam.send(new CreatePolicyVersionCommand({ PolicyArn: admin, PolicyDocument: doc('s3:*') })), 'AccessDenied', 403);
-    await fails(iam.send(new GetPolicyCommand({ PolicyArn: 'arn:aws:iam::aws:policy/NoSuchThing' })), 'NoSuchEntityException', 404);
+    await expectAwsError(iam.send(new CreatePolicyVersionCommand({ PolicyArn: admin, PolicyDocument: doc('s3:*') })), { code: 'AccessDenied', status: 403 });
+    await expectAwsError(iam.send(new GetPolicyCommand({ PolicyArn: 'arn:aws:iam::aws:policy/NoSuchThing' })), { code: 'NoSuchEntityException', status: 404 });
 
     await iam.send(new CreateUserCommand({ UserName: 'admin-user' }));
     await iam.send(new AttachUserPolicyCommand({ UserName: 'admin-user', PolicyArn: admin }));
@@ -215,8 +211,8 @@ describe('IAM', () => {
     await iam.send(new AttachGroupPolicyCommand({ GroupName: 'g1', PolicyArn: policy.Arn }));
     await iam.send(new AttachRolePolicyCommand({ RoleName: 'r1', PolicyArn: policy.Arn }));
     await iam.send(new AttachRolePolicyCommand({ RoleName: 'r1', PolicyArn: 'arn:aws:iam::aws:policy/AmazonSSMReadOnlyAccess' }));
-    await fails(iam.send(new AttachRolePolicyCommand({ RoleName: 'r1', PolicyArn: `arn:aws:iam::${account}:policy/Missing` })), 'NoSuchEntityException', 404);
-    await fails(iam.send(new AttachRolePolicyCommand({ RoleName: 'ghost', PolicyArn: policy.Arn })), 'NoSuchEntityException', 404);
+    await expectAwsError(iam.send(new AttachRolePolicyCommand({ RoleName: 'r1', PolicyArn: `arn:aws:iam::${account}:policy/Missing` })), { code: 'NoSuchEntityException', status: 404 });
+    await expectAwsError(iam.send(new AttachRolePolicyCommand({ RoleName: 'ghost', PolicyArn: policy.Arn })), { code: 'NoSuchEntityException', status: 404 });
 
     expect((await iam.send(new ListAttachedUserPoliciesCommand({ UserName: 'u1' }))).AttachedPolicies).toEqual([{ PolicyName: 'Shared', PolicyArn: policy.Arn }]);
     expect((await iam.send(new ListAttachedGroupPoliciesCommand({ GroupName: 'g1' }))).AttachedPolicies).toEqual([{ PolicyName: 'Shared', PolicyArn: policy.Arn }]);
@@ -229,9 +225,9 @@ describe('IAM', () => {
     expect(entities.PolicyRoles!.map((r) => r.RoleName)).toEqual(['r1']);
     expect((await iam.send(new ListEntitiesForPolicyCommand({ PolicyArn: policy.Arn, EntityFilter: 'Role' }))).PolicyUsers).toEqual([]);
 
-    await fails(iam.send(new DeletePolicyCommand({ PolicyArn: policy.Arn })), 'DeleteConflictException', 409);
-    await fails(iam.send(new DeleteUserCommand({ UserName: 'u1' })), 'DeleteConflictException', 409);
-    await fails(iam.send(new DeleteRoleCommand({ RoleName: 'r1' })), 'DeleteConflictException', 409);
+    await expectAwsError(iam.send(new DeletePolicyCommand({ PolicyArn: policy.Arn })), { code: 'DeleteConflictException', status: 409 });
+    await expectAwsError(iam.send(new DeleteUserCommand({ UserName: 'u1' })), { code: 'DeleteConflictException', status: 409 });
+    await expectAwsError(iam.send(new DeleteRoleCommand({ RoleName: 'r1' })), { code: 'DeleteConflictException', status: 409 });
 
     // What the CodeCommit policy evaluator will read, through IAM's api.
     const api = server.runtime.api('iam');
@@ -244,7 +240,7 @@ describe('IAM', () => {
     expect(api.getUser(account, 'U1')).toMatchObject({ userName: 'u1' });
     await iam.send(new RemoveUserFromGroupCommand({ GroupName: 'g1', UserName: 'u1' }));
 
-    await fails(iam.send(new DetachUserPolicyCommand({ UserName: 'u1', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' })), 'NoSuchEntityException', 404);
+    await expectAwsError(iam.send(new DetachUserPolicyCommand({ UserName: 'u1', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' })), { code: 'NoSuchEntityException', status: 404 });
     await iam.send(new DetachUserPolicyCommand({ UserName: 'u1', PolicyArn: policy.Arn }));
     await iam.send(new DetachGroupPolicyCommand({ GroupName: 'g1', PolicyArn: policy.Arn }));
     await iam.send(new DetachRolePolicyCommand({ RoleName: 'r1', PolicyArn: policy.Arn }));
@@ -264,9 +260,9 @@ describe('IAM', () => {
     await iam.send(new PutUserPolicyCommand({ UserName: 'inl', PolicyName: 'p', PolicyDocument: document }));
     expect(await iam.send(new GetUserPolicyCommand({ UserName: 'inl', PolicyName: 'p' }))).toMatchObject({ UserName: 'inl', PolicyName: 'p', PolicyDocument: encodeURIComponent(document) });
     expect((await iam.send(new ListUserPoliciesCommand({ UserName: 'inl' }))).PolicyNames).toEqual(['p']);
-    await fails(iam.send(new DeleteUserCommand({ UserName: 'inl' })), 'DeleteConflictException', 409);
+    await expectAwsError(iam.send(new DeleteUserCommand({ UserName: 'inl' })), { code: 'DeleteConflictException', status: 409 });
     await iam.send(new DeleteUserPolicyCommand({ UserName: 'inl', PolicyName: 'p' }));
-    await fails(iam.send(new GetUserPolicyCommand({ UserName: 'inl', PolicyName: 'p' })), 'NoSuchEntityException', 404);
+    await expectAwsError(iam.send(new GetUserPolicyCommand({ UserName: 'inl', PolicyName: 'p' })), { code: 'NoSuchEntityException', status: 404 });
 
     await iam.send(new PutGroupPolicyCommand({ GroupName: 'inlg', PolicyName: 'gp', PolicyDocument: document }));
     expect((await iam.send(new GetGroupPolicyCommand({ GroupName: 'inlg', PolicyName: 'gp' }))).GroupName).toBe('inlg');
@@ -277,12 +273,12 @@ describe('IAM', () => {
     await iam.send(new PutRolePolicyCommand({ RoleName: 'inlr', PolicyName: 'rp', PolicyDocument: doc('kms:*') }));
     expect(decodeURIComponent((await iam.send(new GetRolePolicyCommand({ RoleName: 'inlr', PolicyName: 'rp' }))).PolicyDocument!)).toBe(doc('kms:*'));
     expect((await iam.send(new ListRolePoliciesCommand({ RoleName: 'inlr' }))).PolicyNames).toEqual(['rp']);
-    await fails(iam.send(new PutRolePolicyCommand({ RoleName: 'inlr', PolicyName: 'bad', PolicyDocument: '{"Statement":[]' })), 'MalformedPolicyDocumentException', 400);
-    await fails(iam.send(new PutRolePolicyCommand({ RoleName: 'inlr', PolicyName: 'bad', PolicyDocument: doc('nonsense') })), 'MalformedPolicyDocumentException', 400);
+    await expectAwsError(iam.send(new PutRolePolicyCommand({ RoleName: 'inlr', PolicyName: 'bad', PolicyDocument: '{"Statement":[]' })), { code: 'MalformedPolicyDocumentException', status: 400 });
+    await expectAwsError(iam.send(new PutRolePolicyCommand({ RoleName: 'inlr', PolicyName: 'bad', PolicyDocument: doc('nonsense') })), { code: 'MalformedPolicyDocumentException', status: 400 });
     const huge = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: Array.from({ length: 200 }, (_, i) => `s3:GetObjectNumber${i}`), Resource: '*' }] });
-    await fails(iam.send(new PutUserPolicyCommand({ UserName: 'inl', PolicyName: 'huge', PolicyDocument: huge })), 'LimitExceededException', 409);
+    await expectAwsError(iam.send(new PutUserPolicyCommand({ UserName: 'inl', PolicyName: 'huge', PolicyDocument: huge })), { code: 'LimitExceededException', status: 409 });
     await iam.send(new DeleteRolePolicyCommand({ RoleName: 'inlr', PolicyName: 'rp' }));
-    await fails(iam.send(new DeleteRolePolicyCommand({ RoleName: 'inlr', PolicyName: 'rp' })), 'NoSuchEntityException', 404);
+    await expectAwsError(iam.send(new DeleteRolePolicyCommand({ RoleName: 'inlr', PolicyName: 'rp' })), { code: 'NoSuchEntityException', status: 404 });
 
     await iam.send(new DeleteUserCommand({ UserName: 'inl' }));
     await iam.send(new DeleteGroupCommand({ GroupName: 'inlg' }));
@@ -296,7 +292,7 @@ describe('IAM', () => {
     expect(key.SecretAccessKey).toHaveLength(40);
     expect(key.Status).toBe('Active');
     await iam.send(new CreateAccessKeyCommand({ UserName: 'keyed' }));
-    await fails(iam.send(new CreateAccessKeyCommand({ UserName: 'keyed' })), 'LimitExceededException', 409);
+    await expectAwsError(iam.send(new CreateAccessKeyCommand({ UserName: 'keyed' })), { code: 'LimitExceededException', status: 409 });
 
     const listed = await iam.send(new ListAccessKeysCommand({ UserName: 'keyed' }));
     expect(listed.AccessKeyMetadata).toHaveLength(2);
@@ -306,8 +302,8 @@ describe('IAM', () => {
     expect(after.AccessKeyMetadata!.find((k) => k.AccessKeyId === key.AccessKeyId)!.Status).toBe('Inactive');
     expect(await iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: key.AccessKeyId }))).toMatchObject({ UserName: 'keyed', AccessKeyLastUsed: { ServiceName: 'N/A', Region: 'N/A' } });
 
-    await fails(iam.send(new DeleteUserCommand({ UserName: 'keyed' })), 'DeleteConflictException', 409);
-    await fails(iam.send(new DeleteAccessKeyCommand({ UserName: 'keyed', AccessKeyId: 'AKIAAAAAAAAAAAAAAAAA' })), 'NoSuchEntityException', 404);
+    await expectAwsError(iam.send(new DeleteUserCommand({ UserName: 'keyed' })), { code: 'DeleteConflictException', status: 409 });
+    await expectAwsError(iam.send(new DeleteAccessKeyCommand({ UserName: 'keyed', AccessKeyId: 'AKIAAAAAAAAAAAAAAAAA' })), { code: 'NoSuchEntityException', status: 404 });
     for (const k of after.AccessKeyMetadata!) await iam.send(new DeleteAccessKeyCommand({ UserName: 'keyed', AccessKeyId: k.AccessKeyId }));
     await iam.send(new DeleteUserCommand({ UserName: 'keyed' }));
   });
@@ -316,22 +312,22 @@ describe('IAM', () => {
     const created = await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'web', Path: '/ec2/' }));
     expect(created.InstanceProfile).toMatchObject({ InstanceProfileName: 'web', Arn: `arn:aws:iam::${account}:instance-profile/ec2/web`, Roles: [] });
     expect(created.InstanceProfile!.InstanceProfileId).toMatch(/^AIPA/);
-    await fails(iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'web' })), 'EntityAlreadyExistsException', 409);
+    await expectAwsError(iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'web' })), { code: 'EntityAlreadyExistsException', status: 409 });
     await iam.send(new CreateRoleCommand({ RoleName: 'web-role', AssumeRolePolicyDocument: TRUST }));
     await iam.send(new CreateRoleCommand({ RoleName: 'other-role', AssumeRolePolicyDocument: TRUST }));
     await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: 'web', RoleName: 'web-role' }));
-    await fails(iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: 'web', RoleName: 'other-role' })), 'LimitExceededException', 409);
+    await expectAwsError(iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: 'web', RoleName: 'other-role' })), { code: 'LimitExceededException', status: 409 });
 
     expect((await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: 'web' }))).InstanceProfile!.Roles!.map((r) => r.RoleName)).toEqual(['web-role']);
     expect((await iam.send(new ListInstanceProfilesCommand({}))).InstanceProfiles!.map((p) => p.InstanceProfileName)).toEqual(['web']);
     expect((await iam.send(new ListInstanceProfilesForRoleCommand({ RoleName: 'web-role' }))).InstanceProfiles!.map((p) => p.InstanceProfileName)).toEqual(['web']);
-    await fails(iam.send(new DeleteRoleCommand({ RoleName: 'web-role' })), 'DeleteConflictException', 409);
-    await fails(iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: 'web' })), 'DeleteConflictException', 409);
+    await expectAwsError(iam.send(new DeleteRoleCommand({ RoleName: 'web-role' })), { code: 'DeleteConflictException', status: 409 });
+    await expectAwsError(iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: 'web' })), { code: 'DeleteConflictException', status: 409 });
 
     await iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: 'web', RoleName: 'web-role' }));
-    await fails(iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: 'web', RoleName: 'web-role' })), 'NoSuchEntityException', 404);
+    await expectAwsError(iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: 'web', RoleName: 'web-role' })), { code: 'NoSuchEntityException', status: 404 });
     await iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: 'web' }));
-    await fails(iam.send(new GetInstanceProfileCommand({ InstanceProfileName: 'web' })), 'NoSuchEntityException', 404);
+    await expectAwsError(iam.send(new GetInstanceProfileCommand({ InstanceProfileName: 'web' })), { code: 'NoSuchEntityException', status: 404 });
     await iam.send(new DeleteRoleCommand({ RoleName: 'web-role' }));
     await iam.send(new DeleteRoleCommand({ RoleName: 'other-role' }));
   });
@@ -341,7 +337,7 @@ describe('IAM', () => {
     const created = (await iam.send(new CreateServiceSpecificCredentialCommand({ UserName: 'git-user', ServiceName: 'codecommit.amazonaws.com' }))).ServiceSpecificCredential!;
     expect(created).toMatchObject({ UserName: 'git-user', ServiceName: 'codecommit.amazonaws.com', ServiceUserName: `git-user-at-${account}`, Status: 'Active' });
     expect(created.ServicePassword!.length).toBeGreaterThanOrEqual(40);
-    await fails(iam.send(new CreateServiceSpecificCredentialCommand({ UserName: 'git-user', ServiceName: 'nope.amazonaws.com' })), 'ServiceNotSupportedException', 404);
+    await expectAwsError(iam.send(new CreateServiceSpecificCredentialCommand({ UserName: 'git-user', ServiceName: 'nope.amazonaws.com' })), { code: 'ServiceNotSupportedException', status: 404 });
 
     const api = server.runtime.api('iam');
     const principal = api.verifyServiceSpecificCredential(created.ServiceUserName!, created.ServicePassword!);
@@ -361,12 +357,12 @@ describe('IAM', () => {
     expect(api.verifyServiceSpecificCredential(created.ServiceUserName!, reset.ServicePassword!)).toBeUndefined();
 
     await iam.send(new CreateServiceSpecificCredentialCommand({ UserName: 'git-user', ServiceName: 'codecommit.amazonaws.com' }));
-    await fails(iam.send(new CreateServiceSpecificCredentialCommand({ UserName: 'git-user', ServiceName: 'codecommit.amazonaws.com' })), 'LimitExceededException', 409);
-    await fails(iam.send(new DeleteUserCommand({ UserName: 'git-user' })), 'DeleteConflictException', 409);
+    await expectAwsError(iam.send(new CreateServiceSpecificCredentialCommand({ UserName: 'git-user', ServiceName: 'codecommit.amazonaws.com' })), { code: 'LimitExceededException', status: 409 });
+    await expectAwsError(iam.send(new DeleteUserCommand({ UserName: 'git-user' })), { code: 'DeleteConflictException', status: 409 });
     for (const c of (await iam.send(new ListServiceSpecificCredentialsCommand({ UserName: 'git-user' }))).ServiceSpecificCredentials!) {
       await iam.send(new DeleteServiceSpecificCredentialCommand({ UserName: 'git-user', ServiceSpecificCredentialId: c.ServiceSpecificCredentialId }));
     }
-    await fails(iam.send(new DeleteServiceSpecificCredentialCommand({ UserName: 'git-user', ServiceSpecificCredentialId: created.ServiceSpecificCredentialId })), 'NoSuchEntityException', 404);
+    await expectAwsError(iam.send(new DeleteServiceSpecificCredentialCommand({ UserName: 'git-user', ServiceSpecificCredentialId: created.ServiceSpecificCredentialId })), { code: 'NoSuchEntityException', status: 404 });
     await iam.send(new DeleteUserCommand({ UserName: 'git-user' }));
   });
 
@@ -376,8 +372,8 @@ describe('IAM', () => {
     await iam.send(new TagUserCommand({ UserName: 'tagged', Tags: [{ Key: 'a', Value: '3' }] }));
     await iam.send(new UntagUserCommand({ UserName: 'tagged', TagKeys: ['b'] }));
     expect((await iam.send(new ListUserTagsCommand({ UserName: 'tagged' }))).Tags).toEqual([{ Key: 'a', Value: '3' }]);
-    await fails(iam.send(new TagUserCommand({ UserName: 'tagged', Tags: Array.from({ length: 50 }, (_, i) => ({ Key: `k${i}`, Value: 'v' })) })), 'LimitExceededException', 409);
-    await fails(iam.send(new TagUserCommand({ UserName: 'ghost', Tags: [{ Key: 'a', Value: '1' }] })), 'NoSuchEntityException', 404);
+    await expectAwsError(iam.send(new TagUserCommand({ UserName: 'tagged', Tags: Array.from({ length: 50 }, (_, i) => ({ Key: `k${i}`, Value: 'v' })) })), { code: 'LimitExceededException', status: 409 });
+    await expectAwsError(iam.send(new TagUserCommand({ UserName: 'ghost', Tags: [{ Key: 'a', Value: '1' }] })), { code: 'NoSuchEntityException', status: 404 });
 
     await iam.send(new CreateRoleCommand({ RoleName: 'tagged-role', AssumeRolePolicyDocument: TRUST, Tags: [{ Key: 'env', Value: 'dev' }] }));
     await iam.send(new TagRoleCommand({ RoleName: 'tagged-role', Tags: [{ Key: 'owner', Value: 'me' }] }));
@@ -432,7 +428,7 @@ describe('IAM', () => {
     expect(theirs.Users![0].Arn).toBe('arn:aws:iam::111111111111:user/alice');
     const ours = await iam.send(new ListUsersCommand({}));
     expect(ours.Users!.map((u) => u.UserName)).not.toContain('only-in-111');
-    await fails(iam.send(new GetUserCommand({ UserName: 'only-in-111' })), 'NoSuchEntityException', 404);
+    await expectAwsError(iam.send(new GetUserCommand({ UserName: 'only-in-111' })), { code: 'NoSuchEntityException', status: 404 });
   });
 
   it('the aws CLI creates users and keys and decodes policy documents', async () => {

@@ -5,7 +5,7 @@ import { SSMClient, PutParameterCommand, GetParameterCommand } from '@aws-sdk/cl
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestServer, type TestServer } from '../helpers.js';
+import { startTestServer, expectAwsError, type TestServer } from '../helpers.js';
 
 const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::000000000000:root' }, Action: 'sts:AssumeRole' }] });
 
@@ -19,10 +19,6 @@ describe('STS', () => {
 
   type Creds = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   const stsAs = (credentials: Creds) => new STSClient({ ...server.clientConfig, credentials, maxAttempts: 1 });
-
-  async function fails(promise: Promise<unknown>, name: string, status: number) {
-    await expect(promise).rejects.toMatchObject({ name, $metadata: { httpStatusCode: status } });
-  }
 
   async function warp(ms: number) {
     const res = await fetch(`${server.url}/_drydock/time?advanceMs=${ms}`, { method: 'POST' });
@@ -52,13 +48,13 @@ describe('STS', () => {
     const self = await new IAMClient({ ...server.clientConfig, credentials: { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! } }).send(new GetUserCommand({}));
     expect(self.User!.UserName).toBe('ci-bot');
 
-    await fails(stsAs({ accessKeyId: key.AccessKeyId!, secretAccessKey: 'wrong'.padEnd(40, 'x') }).send(new GetCallerIdentityCommand({})), 'SignatureDoesNotMatch', 403);
+    await expectAwsError(stsAs({ accessKeyId: key.AccessKeyId!, secretAccessKey: 'wrong'.padEnd(40, 'x') }).send(new GetCallerIdentityCommand({})), { code: 'SignatureDoesNotMatch', status: 403 });
     await iam.send(new UpdateAccessKeyCommand({ UserName: 'ci-bot', AccessKeyId: key.AccessKeyId, Status: 'Inactive' }));
-    await fails(asUser.send(new GetCallerIdentityCommand({})), 'InvalidClientTokenId', 403);
+    await expectAwsError(asUser.send(new GetCallerIdentityCommand({})), { code: 'InvalidClientTokenId', status: 403 });
     await iam.send(new UpdateAccessKeyCommand({ UserName: 'ci-bot', AccessKeyId: key.AccessKeyId, Status: 'Active' }));
     expect((await asUser.send(new GetCallerIdentityCommand({}))).Arn).toContain('user/bots/ci-bot');
     await iam.send(new DeleteAccessKeyCommand({ UserName: 'ci-bot', AccessKeyId: key.AccessKeyId }));
-    await fails(asUser.send(new GetCallerIdentityCommand({})), 'InvalidClientTokenId', 403);
+    await expectAwsError(asUser.send(new GetCallerIdentityCommand({})), { code: 'InvalidClientTokenId', status: 403 });
   });
 
   it('AssumeRole issues temporary credentials that act as the assumed role', async () => {
@@ -82,14 +78,14 @@ describe('STS', () => {
     // The role remembers it was used.
     expect((await iam.send(new GetRoleCommand({ RoleName: 'deployer' }))).Role!.RoleLastUsed!.Region).toBe('us-east-1');
 
-    await fails(stsAs({ ...creds, sessionToken: 'not-the-token' }).send(new GetCallerIdentityCommand({})), 'InvalidClientTokenId', 403);
-    await fails(stsAs({ accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey }).send(new GetCallerIdentityCommand({})), 'InvalidClientTokenId', 403);
+    await expectAwsError(stsAs({ ...creds, sessionToken: 'not-the-token' }).send(new GetCallerIdentityCommand({})), { code: 'InvalidClientTokenId', status: 403 });
+    await expectAwsError(stsAs({ accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey }).send(new GetCallerIdentityCommand({})), { code: 'InvalidClientTokenId', status: 403 });
 
     // Role chaining is capped at one hour; GetSessionToken refuses session credentials.
-    await fails(stsAs(creds).send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 'chain', DurationSeconds: 7200 })), 'ValidationError', 400);
+    await expectAwsError(stsAs(creds).send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 'chain', DurationSeconds: 7200 })), { code: 'ValidationError', status: 400 });
     const chained = await stsAs(creds).send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 'chain' }));
     expect(chained.AssumedRoleUser!.Arn).toBe('arn:aws:sts::000000000000:assumed-role/deployer/chain');
-    await fails(stsAs(creds).send(new GetSessionTokenCommand({})), 'AccessDenied', 403);
+    await expectAwsError(stsAs(creds).send(new GetSessionTokenCommand({})), { code: 'AccessDenied', status: 403 });
     expiring.role = creds;
   });
 
@@ -101,14 +97,14 @@ describe('STS', () => {
       $metadata: { httpStatusCode: 403 },
     });
     // The role exists, but in account 000000000000, not 111111111111; and the path must match.
-    await fails(sts.send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::111111111111:role/ci/deployer', RoleSessionName: 's1' })), 'AccessDenied', 403);
-    await fails(sts.send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::000000000000:role/deployer', RoleSessionName: 's1' })), 'AccessDenied', 403);
+    await expectAwsError(sts.send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::111111111111:role/ci/deployer', RoleSessionName: 's1' })), { code: 'AccessDenied', status: 403 });
+    await expectAwsError(sts.send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::000000000000:role/deployer', RoleSessionName: 's1' })), { code: 'AccessDenied', status: 403 });
 
-    await fails(sts.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 's1', DurationSeconds: 7201 })), 'ValidationError', 400);
-    await fails(sts.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 's1', DurationSeconds: 899 })), 'ValidationError', 400);
-    await fails(sts.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 'has space' })), 'ValidationError', 400);
-    await fails(sts.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 'x' })), 'ValidationError', 400);
-    await fails(sts.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 's1', Policy: '{oops' })), 'MalformedPolicyDocumentException', 400);
+    await expectAwsError(sts.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 's1', DurationSeconds: 7201 })), { code: 'ValidationError', status: 400 });
+    await expectAwsError(sts.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 's1', DurationSeconds: 899 })), { code: 'ValidationError', status: 400 });
+    await expectAwsError(sts.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 'has space' })), { code: 'ValidationError', status: 400 });
+    await expectAwsError(sts.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 'x' })), { code: 'ValidationError', status: 400 });
+    await expectAwsError(sts.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 's1', Policy: '{oops' })), { code: 'MalformedPolicyDocumentException', status: 400 });
 
     const longest = await sts.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 's1', DurationSeconds: 7200 }));
     expect(longest.Credentials!.Expiration!.getTime() - Date.now()).toBeGreaterThan(7000_000);
@@ -142,8 +138,8 @@ describe('STS', () => {
     const rootSession = (await sts.send(new GetSessionTokenCommand({ DurationSeconds: 129600 }))).Credentials!;
     // Root sessions are capped at one hour.
     expect(rootSession.Expiration!.getTime() - c.Expiration!.getTime()).toBeLessThan(3600_000);
-    await fails(sts.send(new GetSessionTokenCommand({ DurationSeconds: 129601 })), 'ValidationError', 400);
-    await fails(sts.send(new GetSessionTokenCommand({ DurationSeconds: 899 })), 'ValidationError', 400);
+    await expectAwsError(sts.send(new GetSessionTokenCommand({ DurationSeconds: 129601 })), { code: 'ValidationError', status: 400 });
+    await expectAwsError(sts.send(new GetSessionTokenCommand({ DurationSeconds: 899 })), { code: 'ValidationError', status: 400 });
     expiring.session = { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! };
   });
 
@@ -160,9 +156,9 @@ describe('STS', () => {
 
   it('temporary credentials expire with the Drydock clock, while signatures keep following the wall clock', async () => {
     await warp(901_000);
-    await fails(stsAs(expiring.role!).send(new GetCallerIdentityCommand({})), 'ExpiredToken', 403);
+    await expectAwsError(stsAs(expiring.role!).send(new GetCallerIdentityCommand({})), { code: 'ExpiredToken', status: 403 });
     await warp(900_000);
-    await fails(stsAs(expiring.session!).send(new GetCallerIdentityCommand({})), 'ExpiredToken', 403);
+    await expectAwsError(stsAs(expiring.session!).send(new GetCallerIdentityCommand({})), { code: 'ExpiredToken', status: 403 });
     // 30 warped minutes later, a request signed now with long-lived keys is still on time.
     expect((await stsAs(server.clientConfig.credentials).send(new GetCallerIdentityCommand({}))).Account).toBe('000000000000');
   });

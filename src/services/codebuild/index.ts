@@ -96,35 +96,58 @@
 import { loadModel } from '../../protocol/model.js';
 import type { ServiceDefinition } from '../contracts.js';
 import { createContext } from './common.js';
-import { projectsHandlers } from './handlers/projects.js';
-import { reportsHandlers } from './handlers/reports.js';
-import { buildsService } from './handlers/builds.js';
-import { batchesHandlers } from './handlers/batches.js';
-import { fleetsHandlers } from './handlers/fleets.js';
-import { sandboxesHandlers } from './handlers/sandboxes.js';
+import { BuildRunner } from './engine/runner.js';
 import { SandboxRunner } from './engine/sandbox-runner.js';
+import { BatchOrchestrator } from './engine/batch-orchestrator.js';
+import { bindOperations, type HandlerContext } from './handlers/common.js';
+import { BuildStarts, globalBuildLimit } from './handlers/build-start.js';
+import { projectOperations } from './handlers/projects.js';
+import { sourceCredentialOperations } from './handlers/source-credentials.js';
+import { resourcePolicyOperations } from './handlers/resource-policies.js';
+import { reportOperations } from './handlers/reports.js';
+import { buildOperations } from './handlers/builds.js';
+import { batchOperations } from './handlers/batches.js';
+import { fleetOperations } from './handlers/fleets.js';
+import { sandboxOperations } from './handlers/sandboxes.js';
 
+/*
+ * Layout and its rule (test/layering.test.ts checks it): handlers/ holds the operations, one file
+ * per resource; engine/ what does things (runners, sandboxes, sources, artifacts, cache, logs,
+ * events); buildspec/ the buildspec reader; reports/ report collection and parsers; store/ the
+ * tables. The engine never imports handlers: it uses store/, buildspec/, reports/ and the shared
+ * files at this folder's root (common.ts, names.ts, glob.ts). Only this file wires them together.
+ */
 export const codebuild: ServiceDefinition = {
   name: 'codebuild',
   model: loadModel('codebuild'),
   validationError: 'InvalidInputException',
   create(rt) {
-    const c = createContext(rt);
-    const builds = buildsService(c);
-    // Sandboxes share the build runner's slots, ticker, reset and shutdown.
-    const sandboxes = new SandboxRunner(c, builds.runner);
+    const context = createContext(rt);
+    const runner = new BuildRunner(context, { globalLimit: globalBuildLimit() });
+    const starter = new BuildStarts(context, runner);
+    const c: HandlerContext = {
+      ...context,
+      runner,
+      starter,
+      // Sandboxes share the build runner's slots, timeouts, reset and shutdown.
+      sandboxRunner: new SandboxRunner(context, runner),
+      orchestrator: new BatchOrchestrator(context, starter),
+    };
     return {
-      handlers: {
-        ...projectsHandlers(c),
-        ...fleetsHandlers(c, () => builds.runner.reconsiderQueue()),
-        ...reportsHandlers(c),
-        ...builds.handlers,
-        ...batchesHandlers(c, builds.starter),
-        ...sandboxesHandlers(c, sandboxes),
-      },
+      handlers: bindOperations(
+        c,
+        projectOperations,
+        sourceCredentialOperations,
+        resourcePolicyOperations,
+        fleetOperations,
+        reportOperations,
+        buildOperations,
+        batchOperations,
+        sandboxOperations,
+      ),
       // Both end every running or queued build and sandbox (they are all the build runner's).
-      stop: () => builds.runner.close(),
-      reset: () => builds.runner.stopAll(),
+      stop: () => runner.close(),
+      reset: () => runner.stopAll(),
     };
   },
 };

@@ -21,11 +21,9 @@
  * Sandboxes (sandbox-runner.ts) are runs of this runner too: they take the same slots (acquire),
  * are tracked in the same map, so the ticker, StopSandbox (end), reset and shutdown reach them.
  */
-import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
-import { isAbsolute, join, resolve, sep } from 'node:path';
+import { join } from 'node:path';
 import type { Build, BuildPhase, BuildPhaseType, Fleet, PhaseContext, Project, StatusType } from '@aws-sdk/client-codebuild';
-import { AwsError } from '../../../core/errors.js';
 import { hex } from '../../../core/ids.js';
 
 import { BuildPhaseError, BuildspecError, type Buildspec, type BuildRun, type CodeBuildContext } from '../common.js';
@@ -33,7 +31,7 @@ import type { Scope } from '../../../core/accounts.js';
 import { BuildStore, buildOf, buildProjectOf } from '../store/build-store.js';
 import { ProjectStore } from '../store/project-store.js';
 import { FleetStore } from '../store/fleet-store.js';
-import { parseBuildspec } from '../buildspec/buildspec.js';
+import { buildspecLocation, readBuildspec } from '../buildspec/load.js';
 import type { BuildShell } from './shell.js';
 import { EnvironmentError, exportedVariables, secretMasker } from './environment.js';
 import { containerLine, runBuildPhases, runtimeSelectionMessages } from './phases.js';
@@ -538,7 +536,7 @@ class Lifecycle {
         if (sources.resolvedSourceVersion !== undefined) this.build.resolvedSourceVersion = sources.resolvedSourceVersion;
         if (sources.secondarySourceVersions.length) this.build.secondarySourceVersions = sources.secondarySourceVersions;
         this.agent(`CODEBUILD_SRC_DIR=${srcDir}`);
-        spec = await this.loadBuildspec(srcDir);
+        spec = await readBuildspec(this.c, this.scope, buildspecLocation(this.project), srcDir);
         for (const warning of spec.warnings) this.agent(`Warning: ${warning.message}`);
         for (const message of runtimeSelectionMessages(spec)) this.agent(message);
         this.agent('Processing environment variables');
@@ -638,35 +636,6 @@ class Lifecycle {
     this.runner.completed(this.scope, this.build);
   }
 
-  /**
-   * The buildspec: StartBuild's override or the project's, inline text or a path relative to the
-   * source (default buildspec.yml), or an S3 object ARN.
-   */
-  private async loadBuildspec(srcDir: string): Promise<Buildspec> {
-    const value = this.project.source?.buildspec?.trim() ? this.project.source.buildspec : undefined;
-    if (value?.startsWith('arn:aws:s3:::')) {
-      const location = value.slice('arn:aws:s3:::'.length);
-      const slash = location.indexOf('/');
-      try {
-        const object = this.c.rt.api('s3').getObject(this.scope, location.slice(0, slash), location.slice(slash + 1));
-        const chunks: Buffer[] = [];
-        for await (const chunk of object.body) chunks.push(Buffer.from(chunk as Buffer));
-        return parseBuildspec(Buffer.concat(chunks).toString('utf8'));
-      } catch (err) {
-        if (err instanceof AwsError) throw new BuildspecError(`Unable to get buildspec file ${value}: ${err.code}: ${err.message}`);
-        throw err;
-      }
-    }
-    if (value !== undefined && isInline(value)) return parseBuildspec(value);
-    const relative = value ?? 'buildspec.yml';
-    const path = resolve(srcDir, relative);
-    if (isAbsolute(relative) || (path !== srcDir && !path.startsWith(srcDir + sep))) {
-      throw new BuildspecError(`YAML file does not exist: buildspec path ${relative} is outside the source directory`);
-    }
-    if (!existsSync(path)) throw new BuildspecError(`stat ${path}: no such file or directory`);
-    return parseBuildspec(await readFile(path, 'utf8'));
-  }
-
   /** The image's environment and CodeBuild's built-in variables, with the build's own. */
   private baseEnvironment(run: BuildRun, credentials: RoleSession | undefined): Record<string, string> {
     const build = this.build;
@@ -702,9 +671,4 @@ async function expandInShell(shell: BuildShell, workRoot: string, text: string):
   const expanded = await readFile(file, 'utf8');
   await rm(file, { force: true });
   return expanded.replace(/\n$/, '');
-}
-
-/** Inline buildspec text rather than a file path: YAML has a line break or a `key: ` on its first line. */
-export function isInline(value: string): boolean {
-  return /\n/.test(value.trim()) || /^\s*[\w-]+\s*:(\s|$)/.test(value);
 }

@@ -4,14 +4,11 @@
  * Drydock does not emulate, so they are recorded and returned, not evaluated.
  */
 import type * as CB from '@aws-sdk/client-codebuild';
-import type { Handlers, RequestContext } from '../../../protocol/types.js';
+import type { RequestContext } from '../../../protocol/types.js';
 import { AwsError } from '../../../core/errors.js';
-import type { CodeBuildContext } from '../common.js';
 import type { Scope } from '../../../core/accounts.js';
-import type { ProjectStore } from '../store/project-store.js';
-
-const scopeOf = (ctx: RequestContext): Scope => ({ account: ctx.account, region: ctx.region });
-const invalid = (message: string) => new AwsError('InvalidInputException', `Invalid input: ${message}`);
+import type { CodeBuildContext } from '../common.js';
+import { invalid, scopeOf } from './common.js';
 const notFound = (resourceArn: string) => new AwsError('ResourceNotFoundException', `Resource cannot be found: ${resourceArn}`);
 
 /** Checks the policy is an IAM-style resource policy: a JSON object with statements that each have an Effect, a Principal and an Action. */
@@ -38,29 +35,35 @@ function checkPolicy(text: string): void {
   }
 }
 
-/** `exists` says whether a resource ARN names something a policy can be attached to in the scope. */
-export function resourcePolicyHandlers(_c: CodeBuildContext, store: ProjectStore, exists: (scope: Scope, resourceArn: string) => boolean): Handlers {
-  return {
-    PutResourcePolicy(input: CB.PutResourcePolicyInput, ctx: RequestContext): CB.PutResourcePolicyOutput {
-      const scope = scopeOf(ctx);
-      if (!exists(scope, input.resourceArn!)) throw notFound(input.resourceArn!);
-      checkPolicy(input.policy!);
-      store.tx(() => store.putResourcePolicy(scope, input.resourceArn!, input.policy!));
-      return { resourceArn: input.resourceArn };
-    },
-
-    GetResourcePolicy(input: CB.GetResourcePolicyInput, ctx: RequestContext): CB.GetResourcePolicyOutput {
-      const scope = scopeOf(ctx);
-      if (!exists(scope, input.resourceArn!)) throw notFound(input.resourceArn!);
-      const policy = store.resourcePolicy(scope, input.resourceArn!);
-      if (policy === undefined) throw new AwsError('ResourceNotFoundException', `Resource policy cannot be found for ${input.resourceArn}`);
-      return { policy };
-    },
-
-    DeleteResourcePolicy(input: CB.DeleteResourcePolicyInput, ctx: RequestContext): CB.DeleteResourcePolicyOutput {
-      // AWS answers success whether or not a policy (or the resource) exists.
-      store.tx(() => store.deleteResourcePolicy(scopeOf(ctx), input.resourceArn!));
-      return {};
-    },
-  };
+/** Whether a resource ARN names something a policy can be attached to in the scope: a project or a report group. */
+function resourceExists(c: CodeBuildContext, scope: Scope, resourceArn: string): boolean {
+  if (!resourceArn.startsWith('arn:')) return false;
+  if (c.stores.projects.row(scope, resourceArn)) return true;
+  const group = c.stores.reports.groupByArn(resourceArn);
+  return group !== undefined && group.account === scope.account && group.region === scope.region;
 }
+
+export function PutResourcePolicy(c: CodeBuildContext, input: CB.PutResourcePolicyInput, ctx: RequestContext): CB.PutResourcePolicyOutput {
+  const scope = scopeOf(ctx);
+  if (!resourceExists(c, scope, input.resourceArn!)) throw notFound(input.resourceArn!);
+  checkPolicy(input.policy!);
+  c.stores.projects.tx(() => c.stores.projects.putResourcePolicy(scope, input.resourceArn!, input.policy!));
+  return { resourceArn: input.resourceArn };
+}
+
+export function GetResourcePolicy(c: CodeBuildContext, input: CB.GetResourcePolicyInput, ctx: RequestContext): CB.GetResourcePolicyOutput {
+  const scope = scopeOf(ctx);
+  if (!resourceExists(c, scope, input.resourceArn!)) throw notFound(input.resourceArn!);
+  const policy = c.stores.projects.resourcePolicy(scope, input.resourceArn!);
+  if (policy === undefined) throw new AwsError('ResourceNotFoundException', `Resource policy cannot be found for ${input.resourceArn}`);
+  return { policy };
+}
+
+export function DeleteResourcePolicy(c: CodeBuildContext, input: CB.DeleteResourcePolicyInput, ctx: RequestContext): CB.DeleteResourcePolicyOutput {
+  // AWS answers success whether or not a policy (or the resource) exists.
+  c.stores.projects.tx(() => c.stores.projects.deleteResourcePolicy(scopeOf(ctx), input.resourceArn!));
+  return {};
+}
+
+/** The operations of this file, each taking the context first (bound in index.ts). */
+export const resourcePolicyOperations = { PutResourcePolicy, GetResourcePolicy, DeleteResourcePolicy };

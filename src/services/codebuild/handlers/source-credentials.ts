@@ -5,71 +5,66 @@
  * offline, so no build uses them.
  */
 import type * as CB from '@aws-sdk/client-codebuild';
-import type { Handlers, RequestContext } from '../../../protocol/types.js';
+import type { RequestContext } from '../../../protocol/types.js';
 import { AwsError } from '../../../core/errors.js';
 import { arn, parseArn } from '../../../core/arn.js';
 import type { CodeBuildContext } from '../common.js';
-import type { Scope } from '../../../core/accounts.js';
-import type { ProjectStore } from '../store/project-store.js';
+import { invalid, scopeOf } from './common.js';
 
-const invalid = (message: string) => new AwsError('InvalidInputException', `Invalid input: ${message}`);
-const scopeOf = (ctx: RequestContext): Scope => ({ account: ctx.account, region: ctx.region });
+export function ImportSourceCredentials(c: CodeBuildContext, input: CB.ImportSourceCredentialsInput, ctx: RequestContext): CB.ImportSourceCredentialsOutput {
+  const scope = scopeOf(ctx);
+  const serverType = input.serverType!;
+  const authType = input.authType!;
+  const token = input.token!;
+  if (authType === 'OAUTH') throw invalid('OAUTH connections cannot be imported through the API; they are created with the CodeBuild console');
+  if (authType === 'BASIC_AUTH') {
+    if (serverType !== 'BITBUCKET') throw invalid(`BASIC_AUTH is only supported for BITBUCKET, not ${serverType}`);
+    if (!input.username) throw invalid('username must be specified for BASIC_AUTH');
+  } else if (input.username !== undefined) {
+    throw invalid('username is only used with BASIC_AUTH');
+  }
+  let resource: string | null = null;
+  if (authType === 'CODECONNECTIONS' || authType === 'SECRETS_MANAGER') {
+    const parts = parseArn(token);
+    const services = authType === 'CODECONNECTIONS' ? ['codeconnections', 'codestar-connections'] : ['secretsmanager'];
+    if (!parts || !services.includes(parts.service)) {
+      throw invalid(`token must be the ARN of a ${authType === 'CODECONNECTIONS' ? 'CodeConnections connection' : 'Secrets Manager secret'} for ${authType}`);
+    }
+    resource = token;
+  }
+  const credentialArn = arn('codebuild', scope.region, scope.account, `token/${serverType.toLowerCase()}`);
+  c.stores.projects.tx(() => {
+    // shouldOverwrite defaults to true in AWS.
+    if (input.shouldOverwrite === false && c.stores.projects.sourceCredential(scope, serverType)) {
+      throw new AwsError('ResourceAlreadyExistsException', `Source credentials already exist for server type ${serverType}: ${credentialArn}`);
+    }
+    c.stores.projects.putSourceCredential({
+      account: scope.account, region: scope.region, server_type: serverType, auth_type: authType, arn: credentialArn,
+      username: input.username ?? null, token: resource === null ? token : null, resource,
+    });
+  });
+  return { arn: credentialArn };
+}
 
-export function sourceCredentialsHandlers(_c: CodeBuildContext, store: ProjectStore): Handlers {
+export function ListSourceCredentials(c: CodeBuildContext, _input: CB.ListSourceCredentialsInput, ctx: RequestContext): CB.ListSourceCredentialsOutput {
   return {
-    ImportSourceCredentials(input: CB.ImportSourceCredentialsInput, ctx: RequestContext): CB.ImportSourceCredentialsOutput {
-      const scope = scopeOf(ctx);
-      const serverType = input.serverType!;
-      const authType = input.authType!;
-      const token = input.token!;
-      if (authType === 'OAUTH') throw invalid('OAUTH connections cannot be imported through the API; they are created with the CodeBuild console');
-      if (authType === 'BASIC_AUTH') {
-        if (serverType !== 'BITBUCKET') throw invalid(`BASIC_AUTH is only supported for BITBUCKET, not ${serverType}`);
-        if (!input.username) throw invalid('username must be specified for BASIC_AUTH');
-      } else if (input.username !== undefined) {
-        throw invalid('username is only used with BASIC_AUTH');
-      }
-      let resource: string | null = null;
-      if (authType === 'CODECONNECTIONS' || authType === 'SECRETS_MANAGER') {
-        const parts = parseArn(token);
-        const services = authType === 'CODECONNECTIONS' ? ['codeconnections', 'codestar-connections'] : ['secretsmanager'];
-        if (!parts || !services.includes(parts.service)) {
-          throw invalid(`token must be the ARN of a ${authType === 'CODECONNECTIONS' ? 'CodeConnections connection' : 'Secrets Manager secret'} for ${authType}`);
-        }
-        resource = token;
-      }
-      const credentialArn = arn('codebuild', scope.region, scope.account, `token/${serverType.toLowerCase()}`);
-      store.tx(() => {
-        // shouldOverwrite defaults to true in AWS.
-        if (input.shouldOverwrite === false && store.sourceCredential(scope, serverType)) {
-          throw new AwsError('ResourceAlreadyExistsException', `Source credentials already exist for server type ${serverType}: ${credentialArn}`);
-        }
-        store.putSourceCredential({
-          account: scope.account, region: scope.region, server_type: serverType, auth_type: authType, arn: credentialArn,
-          username: input.username ?? null, token: resource === null ? token : null, resource,
-        });
-      });
-      return { arn: credentialArn };
-    },
-
-    ListSourceCredentials(_input: CB.ListSourceCredentialsInput, ctx: RequestContext): CB.ListSourceCredentialsOutput {
-      return {
-        sourceCredentialsInfos: store.sourceCredentials(scopeOf(ctx)).map((row) => ({
-          arn: row.arn,
-          serverType: row.server_type as CB.ServerType,
-          authType: row.auth_type as CB.AuthType,
-          ...(row.resource !== null ? { resource: row.resource } : {}),
-        })),
-      };
-    },
-
-    DeleteSourceCredentials(input: CB.DeleteSourceCredentialsInput, ctx: RequestContext): CB.DeleteSourceCredentialsOutput {
-      const scope = scopeOf(ctx);
-      store.tx(() => {
-        if (!store.sourceCredentialByArn(scope, input.arn!)) throw new AwsError('ResourceNotFoundException', `Source credentials cannot be found: ${input.arn}`);
-        store.deleteSourceCredential(scope, input.arn!);
-      });
-      return { arn: input.arn };
-    },
+    sourceCredentialsInfos: c.stores.projects.sourceCredentials(scopeOf(ctx)).map((row) => ({
+      arn: row.arn,
+      serverType: row.server_type as CB.ServerType,
+      authType: row.auth_type as CB.AuthType,
+      ...(row.resource !== null ? { resource: row.resource } : {}),
+    })),
   };
 }
+
+export function DeleteSourceCredentials(c: CodeBuildContext, input: CB.DeleteSourceCredentialsInput, ctx: RequestContext): CB.DeleteSourceCredentialsOutput {
+  const scope = scopeOf(ctx);
+  c.stores.projects.tx(() => {
+    if (!c.stores.projects.sourceCredentialByArn(scope, input.arn!)) throw new AwsError('ResourceNotFoundException', `Source credentials cannot be found: ${input.arn}`);
+    c.stores.projects.deleteSourceCredential(scope, input.arn!);
+  });
+  return { arn: input.arn };
+}
+
+/** The operations of this file, each taking the context first (bound in index.ts). */
+export const sourceCredentialOperations = { ImportSourceCredentials, ListSourceCredentials, DeleteSourceCredentials };

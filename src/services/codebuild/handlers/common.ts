@@ -1,0 +1,124 @@
+/**
+ * What the CodeBuild operations share: the handler context (the service context plus the engine
+ * parts the operations drive), binding of the module-level operations, and the checks and errors
+ * several resources use alike.
+ */
+import type * as CB from '@aws-sdk/client-codebuild';
+import type { Handlers, RequestContext } from '../../../protocol/types.js';
+import type { Principal, Scope } from '../../../core/accounts.js';
+import { AwsError } from '../../../core/errors.js';
+import { parseArn } from '../../../core/arn.js';
+import type { CodeBuildContext } from '../common.js';
+import type { BuildRunner } from '../engine/runner.js';
+import type { SandboxRunner } from '../engine/sandbox-runner.js';
+import type { BatchOrchestrator } from '../engine/batch-orchestrator.js';
+import type { BuildStarts } from './build-start.js';
+
+/** The service context plus the engine parts the operations drive (built once in index.ts). */
+export interface HandlerContext extends CodeBuildContext {
+  runner: BuildRunner;
+  sandboxRunner: SandboxRunner;
+  orchestrator: BatchOrchestrator;
+  /** StartBuild's own path, which batch builds and automatic retries take too (build-start.ts). */
+  starter: BuildStarts;
+}
+
+/** An operation written as a module-level function: the context first, then the request. */
+type Operation<C> = (c: C, input: never, ctx: RequestContext) => unknown;
+
+/** The handlers the pipeline calls: each operation of `tables` with `c` bound. */
+export function bindOperations<C>(c: C, ...tables: Record<string, Operation<C>>[]): Handlers {
+  const handlers: Handlers = {};
+  for (const table of tables) {
+    for (const [name, operation] of Object.entries(table)) handlers[name] = (input, ctx) => operation(c, input as never, ctx);
+  }
+  return handlers;
+}
+
+/** StartBuild, RetryBuild, StartBuildBatch, RetryBuildBatch and StartSandbox honour idempotency tokens for five minutes. */
+export const IDEMPOTENCY_WINDOW_MS = 5 * 60_000;
+export const PAGE_SIZE = 100;
+export const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** Source providers that can report build status back to the repository host. */
+export const STATUS_REPORTING_SOURCES = new Set(['GITHUB', 'GITHUB_ENTERPRISE', 'BITBUCKET', 'GITLAB', 'GITLAB_SELF_MANAGED']);
+export const LAMBDA_ENVIRONMENTS = new Set(['LINUX_LAMBDA_CONTAINER', 'ARM_LAMBDA_CONTAINER']);
+
+export const scopeOf = (ctx: RequestContext): Scope => ({ account: ctx.account, region: ctx.region });
+export const invalid = (message: string) => new AwsError('InvalidInputException', `Invalid input: ${message}`);
+export const projectNotFound = (what: string) => new AwsError('ResourceNotFoundException', `Project cannot be found: ${what}`);
+
+/** A list's entries; JSON nulls inside a list reach handlers as holes, which AWS rejects. */
+export function present<T>(list: readonly (T | undefined)[] | undefined, what: string): T[] {
+  const entries = list ?? [];
+  if (entries.some((entry) => entry === undefined)) throw invalid(`${what} must not contain null entries`);
+  return entries as T[];
+}
+
+/** A resource's tags as AWS stores them (projects, fleets): keys unique and not reserved, values default to empty. */
+export function checkTags(tags: CB.Tag[]): CB.Tag[] {
+  const keys = new Set<string>();
+  return present(tags, 'tags').map((tag) => {
+    if (tag.key === undefined) throw invalid('every tag must have a key');
+    if (tag.key.toLowerCase().startsWith('aws:')) throw invalid(`tag keys starting with aws: are reserved (${tag.key})`);
+    if (keys.has(tag.key)) throw invalid(`duplicate tag key ${tag.key}`);
+    keys.add(tag.key);
+    return { key: tag.key, value: tag.value ?? '' };
+  });
+}
+
+/**
+ * AWS assumes a service role when a project or fleet is saved: the role must be in the caller's
+ * account, exist under exactly this ARN, and trust codebuild.amazonaws.com.
+ */
+export function checkServiceRole(c: CodeBuildContext, scope: Scope, roleArn: string): void {
+  const parts = parseArn(roleArn);
+  if (!parts || parts.service !== 'iam' || !parts.resource.startsWith('role/') || !/^\d{12}$/.test(parts.account)) {
+    throw new AwsError('InvalidInputException', `Invalid service role: ${roleArn} is not an IAM role ARN`);
+  }
+  if (parts.account !== scope.account) throw new AwsError('InvalidInputException', "Invalid service role: Service role account ID does not match caller's account");
+  const role = c.rt.api('iam').getRole(parts.account, parts.resource.slice(parts.resource.lastIndexOf('/') + 1));
+  if (!role || role.arn !== roleArn || !trustsCodeBuild(role.assumeRolePolicyDocument)) {
+    throw new AwsError('InvalidInputException', `CodeBuild is not authorized to perform: sts:AssumeRole on ${roleArn}`);
+  }
+}
+
+/**
+ * The id a resource id or ARN (`arn:aws:codebuild:<region>:<account>:<type>/<id>`) designates in
+ * this scope; undefined for ARNs of other scopes or resource types.
+ */
+export function resourceIdOf(scope: Scope, type: 'build' | 'build-batch' | 'sandbox', idOrArn: string): string | undefined {
+  if (!idOrArn.startsWith('arn:')) return idOrArn;
+  const parts = parseArn(idOrArn);
+  if (parts?.service !== 'codebuild' || parts.account !== scope.account || parts.region !== scope.region || !parts.resource.startsWith(`${type}/`)) return undefined;
+  return parts.resource.slice(type.length + 1);
+}
+
+/** Who started a build or batch, as its `initiator` shows it. */
+export function initiatorOf(principal: Principal): string {
+  if (principal.kind === 'user') return principal.userName ?? principal.arn;
+  if (principal.kind === 'assumed-role') return `${principal.roleName}/${principal.sessionName}`;
+  return 'root';
+}
+
+/** Whether a trust policy lets codebuild.amazonaws.com call sts:AssumeRole. */
+function trustsCodeBuild(document: string): boolean {
+  let policy: unknown;
+  try {
+    policy = JSON.parse(document);
+  } catch {
+    return false;
+  }
+  const statements = (policy as { Statement?: unknown }).Statement;
+  const list = Array.isArray(statements) ? statements : [statements];
+  const has = (value: unknown, wanted: (v: string) => boolean) => [value].flat().some((v) => typeof v === 'string' && wanted(v));
+  return list.some((entry) => {
+    if (typeof entry !== 'object' || entry === null) return false;
+    const s = entry as { Effect?: unknown; Action?: unknown; Principal?: unknown };
+    if (s.Effect !== 'Allow' || !has(s.Action, (a) => ['sts:assumerole', 'sts:*', '*'].includes(a.toLowerCase()))) return false;
+    if (s.Principal === '*') return true;
+    if (typeof s.Principal !== 'object' || s.Principal === null) return false;
+    const principal = s.Principal as { Service?: unknown; AWS?: unknown };
+    return has(principal.Service, (v) => v === 'codebuild.amazonaws.com') || has(principal.AWS, (v) => v === '*');
+  });
+}
+
