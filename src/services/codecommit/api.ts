@@ -2,6 +2,7 @@
  * CodeCommit's public interface for other services: CloudFormation creates repositories with
  * initial code; CodeBuild and CodePipeline check out source from the bare repositories.
  */
+import type { Scope } from '../../core/accounts.js';
 import type { CodeCommitContext } from './common.js';
 import { gitRepository, resolveCommit } from './common.js';
 import { repositoriesApi, type CodeCommitRepositoriesApi } from './repositories.js';
@@ -13,7 +14,7 @@ export interface CodeCommitApi extends CodeCommitRepositoriesApi {
    * omitted); undefined when the repository does not exist. Throws CommitDoesNotExistException
    * when the version names no commit.
    */
-  checkout(scope: { account: string; region: string }, repositoryName: string, version?: string): Promise<{ gitDir: string; commitId: string | undefined; defaultBranch?: string } | undefined>;
+  checkout(scope: Scope, repositoryName: string, version?: string): Promise<{ gitDir: string; commitId: string | undefined; defaultBranch?: string } | undefined>;
 }
 
 export function createCodeCommitApi(c: CodeCommitContext): CodeCommitApi {

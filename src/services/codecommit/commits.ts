@@ -114,7 +114,9 @@ async function hashBlobs(git: GitRepository, puts: PutChange[]): Promise<Map<str
   for (let i = 0; i < pending.length; i += 8) {
     const batch = pending.slice(i, i + 8);
     const hashed = await Promise.all(batch.map((put) => hashBlob(git, put.content as Buffer)));
-    batch.forEach((put, j) => ids.set(put.path, hashed[j]));
+    batch.forEach((put, j) => {
+      ids.set(put.path, hashed[j]);
+    });
   }
   return ids;
 }
@@ -149,7 +151,7 @@ async function writeCommit(c: CodeCommitContext, row: RepositoryRow, request: Co
 
   const fileAt = (path: string, what: string) => {
     const entry = files.get(path);
-    if (!entry || entry.type !== 'blob') throw new AwsError('FileDoesNotExistException', `The ${what} ${path} does not exist in the specified commit or branch.`);
+    if (entry?.type !== 'blob') throw new AwsError('FileDoesNotExistException', `The ${what} ${path} does not exist in the specified commit or branch.`);
     return entry;
   };
 
@@ -164,7 +166,7 @@ async function writeCommit(c: CodeCommitContext, row: RepositoryRow, request: Co
     if (!put.source) continue;
     // Copies and moves read the parent's file, even one this commit deletes.
     const source = before.get(put.source.path);
-    if (!source || source.type !== 'blob') throw new AwsError('FileDoesNotExistException', `The source file ${put.source.path} does not exist in the specified commit or branch.`);
+    if (source?.type !== 'blob') throw new AwsError('FileDoesNotExistException', `The source file ${put.source.path} does not exist in the specified commit or branch.`);
     sources.set(put.path, source);
     if (put.source.isMove) {
       files.delete(put.source.path);
@@ -246,7 +248,7 @@ async function writeCommit(c: CodeCommitContext, row: RepositoryRow, request: Co
   try {
     const env = { GIT_INDEX_FILE: index };
     await git.run(parent ? ['read-tree', parent] : ['read-tree', '--empty'], { env });
-    if (lines.length > 0) await git.run(['update-index', '-z', '--index-info'], { env, input: lines.join('\0') + '\0' });
+    if (lines.length > 0) await git.run(['update-index', '-z', '--index-info'], { env, input: `${lines.join('\0')}\0` });
     result.treeId = (await git.run(['write-tree'], { env })).stdout.toString('utf8').trim();
   } finally {
     await rm(index, { force: true });
@@ -281,23 +283,24 @@ async function checkParent(git: GitRepository, parentCommitId: unknown): Promise
 
 /**
  * Runs a commit write under the repository lock, then records it: the repository's last-modified
- * date and the state-change event (whose listener in repositories.ts makes a repository's first
+ * date and the state-change event (whose listener in branches.ts makes a repository's first
  * branch its default, for pushes and API commits alike).
  */
 async function commitAndPublish(c: CodeCommitContext, ctx: RequestContext, row: RepositoryRow, request: CommitRequest): Promise<CommitResult> {
   // Published under the lock, so events of one branch arrive in the order its commits were made.
   return withRepositoryLock(row.id, async () => {
     const result = await writeCommit(c, row, request);
+    // The ref already moved in git; the date and the event are written together (see publishReferenceChange).
     c.store.tx(() => {
       const fresh = c.store.repositoryById(row.id);
       if (fresh) c.store.updateRepository({ ...fresh, modified_at: c.rt.clock.now() });
-    });
-    publishReferenceChange(c, row, {
-      event: result.created ? 'referenceCreated' : 'referenceUpdated',
-      refName: branchRef(request.branchName),
-      commitId: result.commitId,
-      oldCommitId: result.created ? undefined : result.parentCommitId,
-      callerUserArn: ctx.principal.arn,
+      publishReferenceChange(c, row, {
+        event: result.created ? 'referenceCreated' : 'referenceUpdated',
+        refName: branchRef(request.branchName),
+        commitId: result.commitId,
+        oldCommitId: result.created ? undefined : result.parentCommitId,
+        callerUserArn: ctx.principal.arn,
+      });
     });
     return result;
   });

@@ -2,20 +2,39 @@
  * What every CodeCommit handler file shares: the service context, name validation, repository
  * lookup with IAM authorization, commit specifier resolution, and reference-change events.
  */
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { readdir, rm } from 'node:fs/promises';
 import type { RequestContext } from '../../protocol/types.js';
 import type { Runtime } from '../contracts.js';
-import type { Principal } from '../../core/accounts.js';
+import type { Principal, Scope } from '../../core/accounts.js';
 import { AwsError } from '../../core/errors.js';
 import { arn } from '../../core/arn.js';
 import type { CodeCommitStore, RepositoryRow } from './store.js';
+import type { PullRequestStore } from './pull-request-store.js';
+import type { ApprovalRuleTemplateStore } from './template-store.js';
+import type { CommentStore } from './comment-store.js';
 import { GitRepository } from './git.js';
 
+/** What every CodeCommit helper and handler is given: the runtime and the repositories' store. */
 export interface CodeCommitContext {
   rt: Runtime;
   store: CodeCommitStore;
 }
+
+/**
+ * The context of the code review areas (pull requests, comments, approval rule templates): their
+ * stores, and the pull request refreshes (pull-request-sync.ts): per repository, the tail of the
+ * queue that reference changes started, and the repositories whose branches were checked since start.
+ */
+export interface ReviewContext extends CodeCommitContext {
+  pullRequests: PullRequestStore;
+  templates: ApprovalRuleTemplateStore;
+  comments: CommentStore;
+  refreshes: { queued: Map<string, Promise<void>>; checked: Set<string> };
+}
+
+export const scopeOf = (ctx: RequestContext): Scope => ({ account: ctx.account, region: ctx.region });
 
 export const REPOSITORY_NAME = /^[\w.-]+$/;
 
@@ -102,6 +121,15 @@ export type ReferenceEvent = 'referenceCreated' | 'referenceUpdated' | 'referenc
  * Publishes "CodeCommit Repository State Change" exactly as AWS does for every reference change,
  * whether it came from `git push` or from the API. `extra` carries the merge fields
  * (baseCommitId, sourceCommitId, destinationCommitId, mergeOption, conflict options …).
+ *
+ * The reference lives in git, not in SQLite, so no transaction covers both: every caller moves the
+ * reference first (compare-and-swap, under the repository lock) and publishes before the client
+ * gets its answer (the API's response, the push's final response; inside the transaction of any
+ * SQLite write that goes with the change), so an acknowledged change has always been published. A
+ * process that dies between git's update and the publish leaves the reference moved without its
+ * event: the client got no acknowledgement (its push or call fails and may be retried), event
+ * subscribers never hear of the change, and pull requests catch up on their first read after the
+ * restart (pull-request-sync.ts), attributing the change to the account's root.
  */
 export function publishReferenceChange(
   c: CodeCommitContext,
@@ -126,14 +154,12 @@ export function publishReferenceChange(
 
 /** A "CodeCommit Repository State Change" event about `row` (reference changes, unreferenced merge commits). */
 export function publishRepositoryStateChange(c: CodeCommitContext, row: RepositoryRow, detail: Record<string, unknown>): void {
-  c.rt.events.publish({
-    source: 'aws.codecommit',
-    'detail-type': 'CodeCommit Repository State Change',
-    account: row.account,
-    region: row.region,
-    resources: [repositoryArn(row)],
-    detail,
-  });
+  publishRepositoryEvent(c, 'CodeCommit Repository State Change', row, detail);
+}
+
+/** A CodeCommit event (`detailType`) about a repository, in its account and Region. */
+export function publishRepositoryEvent(c: CodeCommitContext, detailType: string, repo: Pick<RepositoryRow, 'account' | 'region' | 'name'>, detail: Record<string, unknown>): void {
+  c.rt.events.publish({ source: 'aws.codecommit', 'detail-type': detailType, account: repo.account, region: repo.region, resources: [repositoryArn(repo)], detail });
 }
 
 /**
@@ -149,10 +175,23 @@ export function checkBranchName(name: unknown, requiredError = 'BranchNameRequir
     text.length >= 1 && text.length <= 256 &&
     !/^[0-9a-f]{40}$/i.test(text) &&
     text !== '@' &&
-    // eslint-disable-next-line no-control-regex
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: git-check-ref-format refuses control characters in branch names.
     !/[\x00-\x20\x7f?^*[\\~:]|\.\.|\/\/|@\{/.test(text) &&
     !/^[/.]|[/.]$/.test(text) &&
     !text.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock'));
   if (!valid) throw new AwsError(invalidError, `The branch name is not valid: ${text}. Branch names cannot contain spaces or the characters ? ^ * [ \\ ~ :, consecutive periods or slashes, or @{, cannot begin or end with a slash or period, and cannot be exactly 40 hexadecimal characters.`);
   return text;
 }
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** The date format of CodeCommit's event details: Java's Date.toString in UTC (`Wed Nov 06 19:02:14 UTC 2019`). */
+export function eventDate(ms: number): string {
+  const d = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${two(d.getUTCDate())} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} UTC ${d.getUTCFullYear()}`;
+}
+
+/** The SHA-256 of a text as lowercase hex (approval rule and template content hashes). */
+export const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');

@@ -9,9 +9,10 @@ import { gitRepository, requireRepository, resolveCommit, type CodeCommitContext
 import { parseCommit, type GitRepository } from './git.js';
 import type { RepositoryRow } from './store.js';
 import {
-  checkMaxResults, commitShape, decodeToken, EMPTY_TREE, encodeToken, entryAt, fileModeName, FILE_CONTENT_LIMIT, LITERAL, normalizePath, OBJECT_ID,
+  commitShape, EMPTY_TREE, entryAt, fileModeName, FILE_CONTENT_LIMIT, LITERAL, normalizePath, OBJECT_ID,
   parseLsTree, readObjects, type TreeEntry,
 } from './trees.js';
+import { offsetToken, pageSize, readOffsetToken } from './paging.js';
 
 const DEFAULT_PAGE = 100;
 
@@ -24,7 +25,7 @@ export async function commitOf(c: CodeCommitContext, row: RepositoryRow, specifi
     if (required) throw required();
     specifier = 'HEAD';
   }
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: a specifier with control characters is refused, not passed to git.
   if (typeof specifier !== 'string' || specifier.length > 1024 || specifier.startsWith('-') || /[\x00-\x20\x7f:]/.test(specifier)) {
     throw new AwsError('InvalidCommitException', `The specified commit is not valid: ${String(specifier)}`);
   }
@@ -91,7 +92,7 @@ export function filesHandlers(c: CodeCommitContext): Handlers {
       const commitId = await commitOf(c, row, input.commitSpecifier);
       const git = gitRepository(c, row);
       const entry = await entryAt(git, commitId, path);
-      if (!entry || entry.type !== 'blob') throw new AwsError('FileDoesNotExistException', `The file ${path} does not exist in commit ${commitId}.`);
+      if (entry?.type !== 'blob') throw new AwsError('FileDoesNotExistException', `The file ${path} does not exist in commit ${commitId}.`);
       const size = entry.size ?? 0;
       if (size > FILE_CONTENT_LIMIT) throw tooLarge(size);
       return { commitId, blobId: entry.id, filePath: path, fileMode: fileModeName(entry.mode), fileSize: size, fileContent: await git.blob(entry.id) };
@@ -103,7 +104,7 @@ export function filesHandlers(c: CodeCommitContext): Handlers {
       const commitId = await commitOf(c, row, input.commitSpecifier);
       const git = gitRepository(c, row);
       const folder = await pathEntry(git, commitId, path);
-      if (!folder || folder.type !== 'tree') throw new AwsError('FolderDoesNotExistException', `The folder ${path || '/'} does not exist in commit ${commitId}.`);
+      if (folder?.type !== 'tree') throw new AwsError('FolderDoesNotExistException', `The folder ${path || '/'} does not exist in commit ${commitId}.`);
       const { stdout } = await git.run(['ls-tree', '-z', folder.id]);
       const out: CC.GetFolderOutput = { commitId, folderPath: path, treeId: folder.id, subFolders: [], files: [], symbolicLinks: [], subModules: [] };
       for (const [name, entry] of parseLsTree(stdout)) {
@@ -118,7 +119,7 @@ export function filesHandlers(c: CodeCommitContext): Handlers {
 
     async GetDifferences(input: CC.GetDifferencesInput, ctx: RequestContext): Promise<CC.GetDifferencesOutput> {
       const row = requireRepository(c, ctx, input.repositoryName);
-      const maxResults = checkMaxResults(input.MaxResults, DEFAULT_PAGE);
+      const maxResults = pageSize(input.MaxResults, DEFAULT_PAGE, Number.POSITIVE_INFINITY);
       const after = await commitOf(c, row, input.afterCommitSpecifier, () => new AwsError('CommitRequiredException', 'A commit ID or commit specifier is required, but was not specified.'));
       const before = input.beforeCommitSpecifier === undefined || input.beforeCommitSpecifier === null || input.beforeCommitSpecifier === ''
         ? undefined
@@ -128,7 +129,7 @@ export function filesHandlers(c: CodeCommitContext): Handlers {
       const beforePath = hasBeforePath ? normalizePath(input.beforePath, { folder: true }) : undefined;
       const afterPath = hasAfterPath ? normalizePath(input.afterPath, { folder: true }) : undefined;
       const scope = JSON.stringify([row.id, before, after, beforePath, afterPath]);
-      const offset = decodeToken(input.NextToken, scope);
+      const offset = readOffsetToken(input.NextToken, scope);
       const git = gitRepository(c, row);
       const missing = (path: string) => new AwsError('PathDoesNotExistException', `The specified path does not exist: ${path}`);
 
@@ -164,17 +165,17 @@ export function filesHandlers(c: CodeCommitContext): Handlers {
       const out: CC.GetDifferencesOutput = {
         differences: page.map((d) => ({ beforeBlob: blobMetadata(d.before), afterBlob: blobMetadata(d.after), changeType: d.status === 'A' ? 'A' : d.status === 'D' ? 'D' : 'M' })),
       };
-      if (offset + maxResults < differences.length) out.NextToken = encodeToken(offset + maxResults, scope);
+      if (offset + maxResults < differences.length) out.NextToken = offsetToken(offset + maxResults, scope);
       return out;
     },
 
     async ListFileCommitHistory(input: CC.ListFileCommitHistoryRequest, ctx: RequestContext): Promise<CC.ListFileCommitHistoryResponse> {
       const row = requireRepository(c, ctx, input.repositoryName);
       const path = normalizePath(input.filePath);
-      const maxResults = checkMaxResults(input.maxResults, DEFAULT_PAGE);
+      const maxResults = pageSize(input.maxResults, DEFAULT_PAGE, Number.POSITIVE_INFINITY);
       const tip = await commitOf(c, row, input.commitSpecifier);
       const scope = JSON.stringify([row.id, tip, path]);
-      const offset = decodeToken(input.nextToken, scope);
+      const offset = readOffsetToken(input.nextToken, scope);
       const git = gitRepository(c, row);
       // rev-list with a path rewrites parents to the previous commits that changed the file: the revision DAG.
       const { stdout } = await git.run(['rev-list', '--parents', tip, '--', path], { env: LITERAL });
@@ -198,7 +199,7 @@ export function filesHandlers(c: CodeCommitContext): Handlers {
         });
       }
       const out: CC.ListFileCommitHistoryResponse = { revisionDag };
-      if (offset + maxResults < lines.length) out.nextToken = encodeToken(offset + maxResults, scope);
+      if (offset + maxResults < lines.length) out.nextToken = offsetToken(offset + maxResults, scope);
       return out;
     },
   };

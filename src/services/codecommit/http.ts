@@ -464,7 +464,11 @@ function pushHooksDir(c: CodeCommitContext): Promise<string> {
 
 /**
  * Publishes a reference event for every branch or tag the push moved. The repository's default
- * branch (the first branch pushed) and HEAD follow from these events (repositories.ts).
+ * branch (the first branch pushed) and HEAD follow from these events (branches.ts). It runs when
+ * receive-pack has exited, before the push's response ends: git prints the push as done only once
+ * the response is complete, so every acknowledged push has been published. If Drydock dies after
+ * receive-pack moved the references and before this runs, the references stay moved without
+ * their events (see publishReferenceChange) and the client sees its push fail.
  */
 async function afterPush(c: CodeCommitContext, row: RepositoryRow, caller: GitCaller, log: string): Promise<void> {
   const text = await readFile(log, 'utf8').catch(() => '');

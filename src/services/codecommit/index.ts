@@ -49,13 +49,22 @@
 import { loadModel } from '../../protocol/model.js';
 import type { ServiceDefinition } from '../contracts.js';
 import { CodeCommitStore } from './store.js';
-import { removeAllGitData, type CodeCommitContext } from './common.js';
+import { PullRequestStore } from './pull-request-store.js';
+import { ApprovalRuleTemplateStore } from './template-store.js';
+import { CommentStore } from './comment-store.js';
+import { removeAllGitData, type ReviewContext } from './common.js';
 import { repositoriesHandlers } from './repositories.js';
+import { branchesHandlers } from './branches.js';
+import { triggersHandlers } from './triggers.js';
 import { commitsHandlers } from './commits.js';
 import { mergesHandlers } from './merges.js';
 import { pullRequestsHandlers } from './pull-requests.js';
+import { pullRequestApprovalsHandlers } from './pull-request-approvals.js';
+import { pullRequestMergesHandlers } from './pull-request-merges.js';
 import { commentsHandlers } from './comments.js';
+import { commentReactionsHandlers } from './comment-reactions.js';
 import { approvalRuleTemplatesHandlers } from './approval-rule-templates.js';
+import { templateAssociationsHandlers } from './template-associations.js';
 import { gitHttpHandler } from './http.js';
 import { createCodeCommitApi } from './api.js';
 
@@ -69,9 +78,30 @@ export const codecommit: ServiceDefinition = {
   validationError: false,
   httpPrefix: '/v1/repos/',
   create(rt) {
-    const c: CodeCommitContext = { rt, store: new CodeCommitStore(rt.store) };
+    const c: ReviewContext = {
+      rt,
+      store: new CodeCommitStore(rt.store),
+      pullRequests: new PullRequestStore(rt.store),
+      templates: new ApprovalRuleTemplateStore(rt.store),
+      comments: new CommentStore(rt.store),
+      refreshes: { queued: new Map(), checked: new Set() },
+    };
+    // The reference-change listeners subscribe in this order: default branch, triggers, pull requests.
     return {
-      handlers: { ...repositoriesHandlers(c), ...commitsHandlers(c), ...mergesHandlers(c), ...pullRequestsHandlers(c), ...commentsHandlers(c), ...approvalRuleTemplatesHandlers(c) },
+      handlers: {
+        ...branchesHandlers(c),
+        ...triggersHandlers(c),
+        ...repositoriesHandlers(c),
+        ...commitsHandlers(c),
+        ...mergesHandlers(c),
+        ...pullRequestsHandlers(c),
+        ...pullRequestApprovalsHandlers(c),
+        ...pullRequestMergesHandlers(c),
+        ...commentsHandlers(c),
+        ...commentReactionsHandlers(c),
+        ...approvalRuleTemplatesHandlers(c),
+        ...templateAssociationsHandlers(c),
+      },
       handleHttp: gitHttpHandler(c),
       api: createCodeCommitApi(c),
       reset: () => removeAllGitData(c),

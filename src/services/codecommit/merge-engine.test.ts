@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitRepository } from './git.js';
-import { analyzeMerge, computeMerge, conflictMetadata, mergeHunks, mergeOptions, type MergeRequest } from './merge-engine.js';
+import { analyzeMerge, conflictMetadata } from './merge-analysis.js';
+import { computeMerge, mergeOptions, type MergeRequest } from './merge-engine.js';
+import { mergeHunks } from './merge-hunks.js';
 
 type Files = Record<string, string | { content: string; mode: string } | null>;
 
@@ -29,7 +31,7 @@ async function commit(parent: string | undefined, files: Files, message = 'chang
     const id = (await git.run(['hash-object', '-w', '--stdin'], { input: content })).stdout.toString().trim();
     lines.push(`${mode} ${id}\t${path}`);
   }
-  await git.run(['update-index', '-z', '--index-info'], { env, input: lines.join('\0') + '\0' });
+  await git.run(['update-index', '-z', '--index-info'], { env, input: `${lines.join('\0')}\0` });
   const tree = (await git.run(['write-tree'], { env })).stdout.toString().trim();
   rmSync(env.GIT_INDEX_FILE, { force: true });
   const date = `@${clock++} +0000`;

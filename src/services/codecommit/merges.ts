@@ -14,11 +14,14 @@ import { AwsError } from '../../core/errors.js';
 import { branchRef, checkBranchName, gitRepository, publishReferenceChange, publishRepositoryStateChange, requireRepository, resolveCommit, type CodeCommitContext } from './common.js';
 import { withRepositoryLock, type GitRepository } from './git.js';
 import type { RepositoryRow } from './store.js';
-import { decodeToken, encodeToken, normalizePath, OBJECT_ID } from './trees.js';
+import { normalizePath, OBJECT_ID } from './trees.js';
+import { offsetToken, readOffsetToken } from './paging.js';
 import {
-  analyzeMerge, checkConflictDetailLevel, checkConflictResolution, checkConflictResolutionStrategy, checkMergeOption, computeMerge, conflictMetadata,
-  describePath, isMergeable, loadBlobs, mergeBase, mergeHunks, mergeOptions, type ConflictResolutionInput, type MergeAnalysis, type MergeOption,
-} from './merge-engine.js';
+  analyzeMerge, checkConflictDetailLevel, checkConflictResolutionStrategy, checkMergeOption, conflictMetadata, describePath, isMergeable, loadBlobs, mergeBase,
+  type MergeAnalysis, type MergeOption,
+} from './merge-analysis.js';
+import { checkConflictResolution, computeMerge, mergeOptions, type ConflictResolutionInput } from './merge-engine.js';
+import { mergeHunks } from './merge-hunks.js';
 
 const MAX_NAME_LENGTH = 1024;
 const MAX_EMAIL_LENGTH = 256;
@@ -97,86 +100,88 @@ function mergedReference(c: CodeCommitContext, ctx: RequestContext, input: CC.Me
 
 /** A token page of a list, bound to the request that made the token. */
 function page<T>(items: T[], token: unknown, scope: string, max: number): { items: T[]; nextToken?: string } {
-  const offset = decodeToken(token, scope);
+  const offset = readOffsetToken(token, scope);
   const end = offset + max;
-  return { items: items.slice(offset, end), nextToken: end < items.length ? encodeToken(end, scope) : undefined };
+  return { items: items.slice(offset, end), nextToken: end < items.length ? offsetToken(end, scope) : undefined };
+}
+
+/** Epoch seconds for commit dates, by the Drydock clock. */
+const now = (c: CodeCommitContext): number => Math.floor(c.rt.clock.now() / 1000);
+
+/** Everything a merge into a branch shares: validation, the merge, the compare-and-swap move and its event. */
+async function mergeBranches(c: CodeCommitContext, input: CC.MergeBranchesBySquashInput, ctx: RequestContext, option: MergeOption): Promise<CC.MergeBranchesBySquashOutput> {
+  const target = input.targetBranch === undefined || input.targetBranch === null ? undefined : checkBranchName(input.targetBranch, 'BranchNameRequiredException', 'InvalidTargetBranchException');
+  const row = requireRepository(c, ctx, input.repositoryName, mergedReference(c, ctx, input, target));
+  const { destination } = specifiers(input);
+  const fastForward = option === 'FAST_FORWARD_MERGE';
+  const detail = fastForward ? undefined : checkConflictDetailLevel(input.conflictDetailLevel);
+  const strategy = fastForward ? undefined : checkConflictResolutionStrategy(input.conflictResolutionStrategy);
+  const author = identity(ctx.principal, input.authorName, input.email);
+  const commitMessage = checkMessage(input.commitMessage);
+  checkConflictResolution(input.conflictResolution as ConflictResolutionInput | undefined);
+  return withRepositoryLock(row.id, async () => {
+    const { git, sourceCommitId, destinationCommitId } = await commits(c, row, input);
+    const branch = target ?? (await destinationBranch(row, git, destination));
+    const ref = branchRef(branch);
+    const oldCommitId = await git.refCommit(ref);
+    if (!oldCommitId) {
+      if (await git.refCommit(`refs/tags/${branch}`)) throw new AwsError('BranchNameIsTagNameException', `The specified branch name is a tag name, not a branch: ${branch}`);
+      throw new AwsError('BranchDoesNotExistException', `The specified branch does not exist: ${branch}`);
+    }
+    const result = await computeMerge({
+      git, sourceCommitId, destinationCommitId, option, conflictDetailLevel: detail, conflictResolutionStrategy: strategy,
+      conflictResolution: input.conflictResolution as ConflictResolutionInput | undefined,
+      author, commitMessage, keepEmptyFolders: input.keepEmptyFolders === true, time: now(c),
+    });
+    if (result.commitId !== oldCommitId) {
+      if (!(await git.updateRef(ref, result.commitId, oldCommitId))) {
+        throw new AwsError('ConcurrentReferenceUpdateException', `The merge cannot be completed because the target branch ${branch} has been modified. Another user might have modified the target branch while the merge was in progress. Wait a few minutes, and then try again.`);
+      }
+      const extra: Record<string, unknown> = { baseCommitId: result.baseCommitId, sourceCommitId, destinationCommitId, mergeOption: option };
+      if (!fastForward) Object.assign(extra, { conflictDetailsLevel: detail, conflictResolutionStrategy: strategy });
+      publishReferenceChange(c, row, { event: 'referenceUpdated', refName: ref, commitId: result.commitId, oldCommitId, callerUserArn: ctx.principal.arn, extra });
+    }
+    return { commitId: result.commitId, treeId: result.treeId };
+  });
+}
+
+/** The commits a request's specifiers name, in its repository; `invalid` names the error for a specifier that is no commit. */
+async function commits(c: CodeCommitContext, row: RepositoryRow, input: { sourceCommitSpecifier?: string; destinationCommitSpecifier?: string }, invalid = { source: 'InvalidCommitException', destination: 'InvalidCommitException' }) {
+  const { source, destination } = specifiers(input);
+  const git = gitRepository(c, row);
+  const sourceCommitId = await commitOf(c, row, git, source, invalid.source);
+  const destinationCommitId = await commitOf(c, row, git, destination, invalid.destination);
+  return { git, sourceCommitId, destinationCommitId };
+}
+
+/** A squash or three-way analysis for the conflict reports (fast-forward has no conflicts to describe). */
+async function conflictAnalysis(
+  c: CodeCommitContext,
+  input: { repositoryName?: string; sourceCommitSpecifier?: string; destinationCommitSpecifier?: string; mergeOption?: string; conflictDetailLevel?: string; conflictResolutionStrategy?: string },
+  ctx: RequestContext,
+): Promise<{ analysis: MergeAnalysis; scope: string }> {
+  const row = requireRepository(c, ctx, input.repositoryName);
+  const option = checkMergeOption(input.mergeOption);
+  const detail = checkConflictDetailLevel(input.conflictDetailLevel);
+  const strategy = checkConflictResolutionStrategy(input.conflictResolutionStrategy);
+  if (option === 'FAST_FORWARD_MERGE') throw new AwsError('InvalidMergeOptionException', 'Merge conflicts can only be described for the SQUASH_MERGE and THREE_WAY_MERGE options: a fast-forward merge has no conflicts.');
+  const { git, sourceCommitId, destinationCommitId } = await commits(c, row, input);
+  const analysis = await analyzeMerge(git, sourceCommitId, destinationCommitId, detail, strategy);
+  return { analysis, scope: [sourceCommitId, destinationCommitId, option, detail, strategy].join(':') };
 }
 
 export function mergesHandlers(c: CodeCommitContext): Handlers {
-  const now = () => Math.floor(c.rt.clock.now() / 1000);
-
-  /** Everything a merge into a branch shares: validation, the merge, the compare-and-swap move and its event. */
-  async function mergeBranches(input: CC.MergeBranchesBySquashInput, ctx: RequestContext, option: MergeOption): Promise<CC.MergeBranchesBySquashOutput> {
-    const target = input.targetBranch === undefined || input.targetBranch === null ? undefined : checkBranchName(input.targetBranch, 'BranchNameRequiredException', 'InvalidTargetBranchException');
-    const row = requireRepository(c, ctx, input.repositoryName, mergedReference(c, ctx, input, target));
-    const { destination } = specifiers(input);
-    const fastForward = option === 'FAST_FORWARD_MERGE';
-    const detail = fastForward ? undefined : checkConflictDetailLevel(input.conflictDetailLevel);
-    const strategy = fastForward ? undefined : checkConflictResolutionStrategy(input.conflictResolutionStrategy);
-    const author = identity(ctx.principal, input.authorName, input.email);
-    const commitMessage = checkMessage(input.commitMessage);
-    checkConflictResolution(input.conflictResolution as ConflictResolutionInput | undefined);
-    return withRepositoryLock(row.id, async () => {
-      const { git, sourceCommitId, destinationCommitId } = await commits(row, input);
-      const branch = target ?? (await destinationBranch(row, git, destination));
-      const ref = branchRef(branch);
-      const oldCommitId = await git.refCommit(ref);
-      if (!oldCommitId) {
-        if (await git.refCommit(`refs/tags/${branch}`)) throw new AwsError('BranchNameIsTagNameException', `The specified branch name is a tag name, not a branch: ${branch}`);
-        throw new AwsError('BranchDoesNotExistException', `The specified branch does not exist: ${branch}`);
-      }
-      const result = await computeMerge({
-        git, sourceCommitId, destinationCommitId, option, conflictDetailLevel: detail, conflictResolutionStrategy: strategy,
-        conflictResolution: input.conflictResolution as ConflictResolutionInput | undefined,
-        author, commitMessage, keepEmptyFolders: input.keepEmptyFolders === true, time: now(),
-      });
-      if (result.commitId !== oldCommitId) {
-        if (!(await git.updateRef(ref, result.commitId, oldCommitId))) {
-          throw new AwsError('ConcurrentReferenceUpdateException', `The merge cannot be completed because the target branch ${branch} has been modified. Another user might have modified the target branch while the merge was in progress. Wait a few minutes, and then try again.`);
-        }
-        const extra: Record<string, unknown> = { baseCommitId: result.baseCommitId, sourceCommitId, destinationCommitId, mergeOption: option };
-        if (!fastForward) Object.assign(extra, { conflictDetailsLevel: detail, conflictResolutionStrategy: strategy });
-        publishReferenceChange(c, row, { event: 'referenceUpdated', refName: ref, commitId: result.commitId, oldCommitId, callerUserArn: ctx.principal.arn, extra });
-      }
-      return { commitId: result.commitId, treeId: result.treeId };
-    });
-  }
-
-  /** The commits a request's specifiers name, in its repository; `invalid` names the error for a specifier that is no commit. */
-  async function commits(row: RepositoryRow, input: { sourceCommitSpecifier?: string; destinationCommitSpecifier?: string }, invalid = { source: 'InvalidCommitException', destination: 'InvalidCommitException' }) {
-    const { source, destination } = specifiers(input);
-    const git = gitRepository(c, row);
-    const sourceCommitId = await commitOf(c, row, git, source, invalid.source);
-    const destinationCommitId = await commitOf(c, row, git, destination, invalid.destination);
-    return { git, sourceCommitId, destinationCommitId };
-  }
-
-  /** A squash or three-way analysis for the conflict reports (fast-forward has no conflicts to describe). */
-  async function conflictAnalysis(
-    input: { repositoryName?: string; sourceCommitSpecifier?: string; destinationCommitSpecifier?: string; mergeOption?: string; conflictDetailLevel?: string; conflictResolutionStrategy?: string },
-    ctx: RequestContext,
-  ): Promise<{ analysis: MergeAnalysis; scope: string }> {
-    const row = requireRepository(c, ctx, input.repositoryName);
-    const option = checkMergeOption(input.mergeOption);
-    const detail = checkConflictDetailLevel(input.conflictDetailLevel);
-    const strategy = checkConflictResolutionStrategy(input.conflictResolutionStrategy);
-    if (option === 'FAST_FORWARD_MERGE') throw new AwsError('InvalidMergeOptionException', 'Merge conflicts can only be described for the SQUASH_MERGE and THREE_WAY_MERGE options: a fast-forward merge has no conflicts.');
-    const { git, sourceCommitId, destinationCommitId } = await commits(row, input);
-    const analysis = await analyzeMerge(git, sourceCommitId, destinationCommitId, detail, strategy);
-    return { analysis, scope: [sourceCommitId, destinationCommitId, option, detail, strategy].join(':') };
-  }
-
   return {
     MergeBranchesByFastForward(input: CC.MergeBranchesByFastForwardInput, ctx: RequestContext): Promise<CC.MergeBranchesByFastForwardOutput> {
-      return mergeBranches(input, ctx, 'FAST_FORWARD_MERGE');
+      return mergeBranches(c, input, ctx, 'FAST_FORWARD_MERGE');
     },
 
     MergeBranchesBySquash(input: CC.MergeBranchesBySquashInput, ctx: RequestContext): Promise<CC.MergeBranchesBySquashOutput> {
-      return mergeBranches(input, ctx, 'SQUASH_MERGE');
+      return mergeBranches(c, input, ctx, 'SQUASH_MERGE');
     },
 
     MergeBranchesByThreeWay(input: CC.MergeBranchesByThreeWayInput, ctx: RequestContext): Promise<CC.MergeBranchesByThreeWayOutput> {
-      return mergeBranches(input, ctx, 'THREE_WAY_MERGE');
+      return mergeBranches(c, input, ctx, 'THREE_WAY_MERGE');
     },
 
     async CreateUnreferencedMergeCommit(input: CC.CreateUnreferencedMergeCommitInput, ctx: RequestContext): Promise<CC.CreateUnreferencedMergeCommitOutput> {
@@ -188,11 +193,11 @@ export function mergesHandlers(c: CodeCommitContext): Handlers {
       const author = identity(ctx.principal, input.authorName, input.email);
       const commitMessage = checkMessage(input.commitMessage);
       checkConflictResolution(input.conflictResolution as ConflictResolutionInput | undefined);
-      const { git, sourceCommitId, destinationCommitId } = await commits(row, input);
+      const { git, sourceCommitId, destinationCommitId } = await commits(c, row, input);
       const result = await computeMerge({
         git, sourceCommitId, destinationCommitId, option, conflictDetailLevel: detail, conflictResolutionStrategy: strategy,
         conflictResolution: input.conflictResolution as ConflictResolutionInput | undefined,
-        author, commitMessage, keepEmptyFolders: input.keepEmptyFolders === true, time: now(),
+        author, commitMessage, keepEmptyFolders: input.keepEmptyFolders === true, time: now(c),
       });
       publishRepositoryStateChange(c, row, {
         callerUserArn: ctx.principal.arn,
@@ -213,7 +218,7 @@ export function mergesHandlers(c: CodeCommitContext): Handlers {
     async GetMergeOptions(input: CC.GetMergeOptionsInput, ctx: RequestContext): Promise<CC.GetMergeOptionsOutput> {
       checkConflictDetailLevel(input.conflictDetailLevel);
       checkConflictResolutionStrategy(input.conflictResolutionStrategy);
-      const { git, sourceCommitId, destinationCommitId } = await commits(requireRepository(c, ctx, input.repositoryName), input);
+      const { git, sourceCommitId, destinationCommitId } = await commits(c, requireRepository(c, ctx, input.repositoryName), input);
       const { options, baseCommitId } = await mergeOptions(git, sourceCommitId, destinationCommitId, input.conflictDetailLevel, input.conflictResolutionStrategy);
       return { mergeOptions: options, sourceCommitId, destinationCommitId, baseCommitId };
     },
@@ -221,7 +226,7 @@ export function mergesHandlers(c: CodeCommitContext): Handlers {
     async GetMergeCommit(input: CC.GetMergeCommitInput, ctx: RequestContext): Promise<CC.GetMergeCommitOutput> {
       checkConflictDetailLevel(input.conflictDetailLevel);
       checkConflictResolutionStrategy(input.conflictResolutionStrategy);
-      const { git, sourceCommitId, destinationCommitId } = await commits(requireRepository(c, ctx, input.repositoryName), input);
+      const { git, sourceCommitId, destinationCommitId } = await commits(c, requireRepository(c, ctx, input.repositoryName), input);
       const baseCommitId = await git.mergeBase(destinationCommitId, sourceCommitId);
       const output: CC.GetMergeCommitOutput = { sourceCommitId, destinationCommitId, baseCommitId };
       // The merge commit is the first commit on the destination's history that has the source as a
@@ -240,10 +245,10 @@ export function mergesHandlers(c: CodeCommitContext): Handlers {
       const detail = checkConflictDetailLevel(input.conflictDetailLevel);
       const strategy = checkConflictResolutionStrategy(input.conflictResolutionStrategy);
       const max = checkMax(input.maxConflictFiles, 'InvalidMaxConflictFilesException', 'conflict files') ?? DEFAULT_MAX_CONFLICT_FILES;
-      const { git, sourceCommitId, destinationCommitId } = await commits(row, input, { source: 'InvalidSourceCommitSpecifierException', destination: 'InvalidDestinationCommitSpecifierException' });
+      const { git, sourceCommitId, destinationCommitId } = await commits(c, row, input, { source: 'InvalidSourceCommitSpecifierException', destination: 'InvalidDestinationCommitSpecifierException' });
       const scope = [sourceCommitId, destinationCommitId, option, detail, strategy].join(':');
       if (option === 'FAST_FORWARD_MERGE') {
-        decodeToken(input.nextToken, scope);
+        readOffsetToken(input.nextToken, scope);
         const baseCommitId = await mergeBase(git, sourceCommitId, destinationCommitId);
         return { mergeable: baseCommitId === destinationCommitId, sourceCommitId, destinationCommitId, baseCommitId, conflictMetadataList: [] };
       }
@@ -260,7 +265,7 @@ export function mergesHandlers(c: CodeCommitContext): Handlers {
     async DescribeMergeConflicts(input: CC.DescribeMergeConflictsInput, ctx: RequestContext): Promise<CC.DescribeMergeConflictsOutput> {
       const max = checkMax(input.maxMergeHunks, 'InvalidMaxMergeHunksException', 'merge hunks');
       const path = normalizePath(input.filePath);
-      const { analysis, scope } = await conflictAnalysis(input, ctx);
+      const { analysis, scope } = await conflictAnalysis(c, input, ctx);
       await loadBlobs(analysis, [path]);
       const conflictMetadata = describePath(analysis, path);
       if (!conflictMetadata) throw new AwsError('FileDoesNotExistException', `The specified file does not exist in the source, the destination or their merge base: ${path}`);
@@ -275,7 +280,7 @@ export function mergesHandlers(c: CodeCommitContext): Handlers {
     async BatchDescribeMergeConflicts(input: CC.BatchDescribeMergeConflictsInput, ctx: RequestContext): Promise<CC.BatchDescribeMergeConflictsOutput> {
       const maxHunks = checkMax(input.maxMergeHunks, 'InvalidMaxMergeHunksException', 'merge hunks');
       const maxFiles = checkMax(input.maxConflictFiles, 'InvalidMaxConflictFilesException', 'conflict files') ?? DEFAULT_MAX_CONFLICT_FILES;
-      const { analysis, scope } = await conflictAnalysis(input, ctx);
+      const { analysis, scope } = await conflictAnalysis(c, input, ctx);
       const errors: CC.BatchDescribeMergeConflictsError[] = [];
       let conflicts = analysis.conflicts;
       if (input.filePaths && input.filePaths.length > 0) {

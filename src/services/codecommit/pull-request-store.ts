@@ -4,12 +4,8 @@
  * as AWS numbers them ("1", "2" …). The bare repositories hold the commits; these tables hold only
  * what git does not.
  */
+import type { Scope } from '../../core/accounts.js';
 import type { Store } from '../../core/store.js';
-
-export interface Scope {
-  account: string;
-  region: string;
-}
 
 export interface PullRequestRow {
   account: string;

@@ -1,32 +1,24 @@
 /**
- * CodeCommit operations: repositories, branches and tags (the trigger operations live in
- * triggers.ts and are served from here). Also the default-branch bookkeeping every area relies on,
- * and the create-with-initial-code path (a zip in S3) that CloudFormation's
- * AWS::CodeCommit::Repository `Code` property needs; the CodeCommit API itself has no such member,
- * so that path is offered through `repositoriesApi`. The Gaps are stated in index.ts.
+ * CodeCommit operations: repositories and their tags (branches are in branches.ts, triggers in
+ * triggers.ts), and creating a repository, with the initial code (initial-code.ts) that
+ * CloudFormation's AWS::CodeCommit::Repository `Code` property needs; the CodeCommit API itself has
+ * no such member, so that path is offered through `repositoriesApi`. The Gaps are stated in index.ts.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Readable } from 'node:stream';
-import { createRequire } from 'node:module';
 import type * as CC from '@aws-sdk/client-codecommit';
 import type { Handlers, RequestContext } from '../../protocol/types.js';
+import type { Scope } from '../../core/accounts.js';
 import { AwsError } from '../../core/errors.js';
 import { parseArn } from '../../core/arn.js';
+import { hasMembers, pageToken } from '../../core/pagination.js';
 import { uuid } from '../../core/ids.js';
 import type { RepositoryRow } from './store.js';
 import {
   type CodeCommitContext, authorize, checkBranchName, checkRepositoryName, cloneUrls, gitRepository, publishReferenceChange,
-  repositoryArn, requireRepository,
+  repositoryArn, requireRepository, scopeOf,
 } from './common.js';
-import { gitEnv, withRepositoryLock, ZERO_ID } from './git.js';
-import { REFERENCE_EVENT, triggersHandlers } from './triggers.js';
-
-/** fflate is loaded on first use: importing it costs ~30 ms of server start-up. */
-let fflateModule: typeof import('fflate') | undefined;
-const fflate = (): typeof import('fflate') => (fflateModule ??= createRequire(import.meta.url)('fflate') as typeof import('fflate'));
+import { withRepositoryLock } from './git.js';
+import { commitInitialCode, readInitialCode, type InitialCode } from './initial-code.js';
+import { readToken } from './paging.js';
 
 /** The AWS managed key CodeCommit encrypts with when the caller names none (created by KMS on first use). */
 const DEFAULT_KMS_KEY = 'alias/aws/codecommit';
@@ -35,27 +27,11 @@ const MAX_DESCRIPTION = 1000;
 const MAX_BATCH_NAMES = 25;
 /** ListRepositories answers at most 1,000 repositories a page, as AWS does. */
 const REPOSITORIES_PAGE = 1000;
-const BRANCHES_PAGE = 100;
 const MAX_TAGS = 50;
 const MAX_TAG_KEY = 128;
 const MAX_TAG_VALUE = 256;
 /** CloudFormation's initial code lands on `main` unless it names a branch. */
 const DEFAULT_INITIAL_BRANCH = 'main';
-/** Branches preferred as the new default when the default branch disappears (git push --delete). */
-const PREFERRED_DEFAULTS = ['main', 'master'];
-const DELETE_RETRIES = 5;
-
-interface Scope {
-  account: string;
-  region: string;
-}
-
-/** Where CloudFormation's `Code` property finds a repository's first commit. */
-export interface InitialCode {
-  s3: { bucket: string; key: string; objectVersion?: string };
-  /** Default `main`. */
-  branchName?: string;
-}
 
 export interface CreateRepositoryRequest extends CC.CreateRepositoryInput {
   code?: InitialCode;
@@ -72,10 +48,8 @@ export interface CodeCommitRepositoriesApi {
   createRepository(scope: Scope, callerArn: string, input: CreateRepositoryRequest): Promise<CC.RepositoryMetadata>;
 }
 
-const scopeOf = (ctx: RequestContext): Scope => ({ account: ctx.account, region: ctx.region });
 const nameExists = (name: string) => new AwsError('RepositoryNameExistsException', `Repository named ${name} already exists`);
 const notExists = (name: string) => new AwsError('RepositoryDoesNotExistException', `${name} does not exist`);
-const branchNotExists = (name: string) => new AwsError('BranchDoesNotExistException', `Branch ${name} does not exist`);
 
 export function repositoryMetadata(c: CodeCommitContext, row: RepositoryRow): CC.RepositoryMetadata {
   return {
@@ -145,7 +119,7 @@ function resolveKmsKey(c: CodeCommitContext, scope: Scope, keyId: string): strin
 }
 
 /** Re-reads the row inside the transaction so concurrent updates of other columns are not lost. */
-function updateRow(c: CodeCommitContext, row: RepositoryRow, change: (current: RepositoryRow) => Partial<RepositoryRow>): RepositoryRow {
+export function updateRow(c: CodeCommitContext, row: RepositoryRow, change: (current: RepositoryRow) => Partial<RepositoryRow>): RepositoryRow {
   return c.store.tx(() => {
     const current = c.store.repositoryById(row.id);
     if (!current) throw notExists(row.name);
@@ -155,139 +129,7 @@ function updateRow(c: CodeCommitContext, row: RepositoryRow, change: (current: R
   });
 }
 
-/**
- * Points the bare repository's HEAD at the default branch so `git clone` checks it out.
- * Synchronous on purpose: it runs from the reference-event listener while a push or API call
- * publishes, and the very next clone must already see it.
- */
-function pointHead(c: CodeCommitContext, row: RepositoryRow, branch: string): void {
-  const result = spawnSync('git', ['--git-dir', gitRepository(c, row).dir, 'symbolic-ref', 'HEAD', `refs/heads/${branch}`], { env: gitEnv() });
-  if (result.status !== 0) c.rt.log.warn({ repository: row.name, branch, stderr: result.stderr?.toString() }, 'CodeCommit could not point HEAD at the default branch');
-}
 
-function setDefaultBranch(c: CodeCommitContext, row: RepositoryRow, branch: string | null): RepositoryRow {
-  const updated = updateRow(c, row, () => ({ default_branch: branch }));
-  if (branch) pointHead(c, updated, branch);
-  return updated;
-}
-
-/**
- * After the default branch disappeared (only `git push --delete` can do that; the API refuses),
- * another branch becomes the default (main, then master, then the first by name); with none left
- * the repository has no default until the next branch is created.
- */
-async function replaceDeletedDefault(c: CodeCommitContext, repositoryId: string, deleted: string): Promise<void> {
-  await withRepositoryLock(repositoryId, async () => {
-    const row = c.store.repositoryById(repositoryId);
-    if (!row || row.default_branch !== deleted) return;
-    const git = gitRepository(c, row);
-    if (await git.refCommit(`refs/heads/${deleted}`)) return;
-    const branches = (await git.refs('refs/heads/')).map((ref) => ref.name.slice('refs/heads/'.length));
-    setDefaultBranch(c, row, PREFERRED_DEFAULTS.find((name) => branches.includes(name)) ?? branches[0] ?? null);
-  });
-}
-
-/**
- * The first branch a repository gets (by push or by API) becomes its default, as on AWS: every
- * reference change, wherever it comes from, publishes the state-change event this listens to.
- */
-function trackDefaultBranch(c: CodeCommitContext): void {
-  c.rt.events.subscribe((event) => {
-    if (event.source !== 'aws.codecommit' || event['detail-type'] !== REFERENCE_EVENT) return;
-    const detail = event.detail;
-    if (detail.referenceType !== 'branch' || typeof detail.repositoryId !== 'string' || typeof detail.referenceName !== 'string') return;
-    const row = c.store.repositoryById(detail.repositoryId);
-    if (!row) return;
-    if (detail.event === 'referenceCreated' && !row.default_branch) setDefaultBranch(c, row, detail.referenceName);
-    else if (detail.event === 'referenceDeleted' && row.default_branch === detail.referenceName) {
-      replaceDeletedDefault(c, row.id, detail.referenceName).catch((err: unknown) => c.rt.log.error({ err, repository: row.name }, 'CodeCommit could not choose a new default branch'));
-    }
-  });
-}
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-/** A zip entry's path as a repository path; anything that could leave the repository or reach `.git` is refused. */
-function checkZipPath(name: string): string {
-  const segments = name.split('/');
-  // eslint-disable-next-line no-control-regex
-  if (name.startsWith('/') || name.includes('\\') || /[\x00-\x1f\x7f]/.test(name) || segments.some((s) => s === '' || s === '.' || s === '..' || s.toLowerCase() === '.git')) {
-    throw new AwsError('InvalidPathException', `The zip archive entry ${JSON.stringify(name)} has a path that is not valid in a repository.`);
-  }
-  return name;
-}
-
-/** The files of the initial-code zip, by repository path; directory entries are implied by their files. */
-async function readInitialCode(c: CodeCommitContext, scope: Scope, code: InitialCode): Promise<Map<string, Buffer>> {
-  const { bucket, key, objectVersion } = code.s3 ?? {};
-  if (!bucket || !key) throw new AwsError('InvalidParameterException', 'Initial code needs an S3 bucket and key.');
-  const object = c.rt.api('s3').getObject(scope, bucket, key, { versionId: objectVersion });
-  const archive = await readAll(object.body);
-  let entries: Record<string, Uint8Array>;
-  try {
-    entries = fflate().unzipSync(archive);
-  } catch (err) {
-    throw new AwsError('InvalidZipFileException', `s3://${bucket}/${key} is not a valid zip archive: ${(err as Error).message}`);
-  }
-  const files = new Map<string, Buffer>();
-  for (const [name, data] of Object.entries(entries)) {
-    if (name.endsWith('/')) continue;
-    files.set(checkZipPath(name), Buffer.from(data));
-  }
-  for (const path of files.keys()) {
-    const parts = path.split('/');
-    for (let i = 1; i < parts.length; i++) {
-      const parent = parts.slice(0, i).join('/');
-      if (files.has(parent)) throw new AwsError('FileNameConflictsWithDirectoryNameException', `The zip archive has both a file and a folder named ${parent}.`);
-    }
-  }
-  return files;
-}
-
-/** Git's identity variables for a commit Drydock makes on the caller's behalf, dated by the Drydock clock. */
-function identity(c: CodeCommitContext, callerArn: string): Record<string, string> {
-  const name = callerArn.slice(Math.max(callerArn.lastIndexOf('/'), callerArn.lastIndexOf(':')) + 1) || callerArn;
-  const date = `@${Math.floor(c.rt.clock.now() / 1000)} +0000`;
-  return { GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: '', GIT_AUTHOR_DATE: date, GIT_COMMITTER_NAME: name, GIT_COMMITTER_EMAIL: '', GIT_COMMITTER_DATE: date };
-}
-
-/**
- * Writes `files` as the first commit on `branch` with git plumbing: one fast-import for all blobs,
- * a temporary index for the tree, commit-tree, then a create-only ref update and HEAD.
- */
-async function commitInitialCode(c: CodeCommitContext, row: RepositoryRow, files: Map<string, Buffer>, branch: string, callerArn: string): Promise<string> {
-  const git = gitRepository(c, row);
-  const work = await mkdtemp(join(tmpdir(), 'drydock-codecommit-'));
-  try {
-    const paths = [...files.keys()].sort();
-    const stream: Buffer[] = [];
-    paths.forEach((path, i) => {
-      const data = files.get(path)!;
-      stream.push(Buffer.from(`blob\nmark :${i + 1}\ndata ${data.length}\n`), data, Buffer.from('\n'));
-    });
-    const marksFile = join(work, 'marks');
-    await git.run(['fast-import', '--quiet', `--export-marks=${marksFile}`], { input: Buffer.concat(stream) });
-    const blobIds = new Map<string, string>();
-    for (const line of (await readFile(marksFile, 'utf8')).split('\n').filter(Boolean)) {
-      const [mark, id] = line.split(' ');
-      blobIds.set(paths[Number(mark.slice(1)) - 1], id);
-    }
-    const indexEnv = { GIT_INDEX_FILE: join(work, 'index') };
-    await git.run(['update-index', '-z', '--index-info'], { input: paths.map((path) => `100644 ${blobIds.get(path)}\t${path}\0`).join(''), env: indexEnv });
-    const treeId = (await git.run(['write-tree'], { env: indexEnv })).stdout.toString('utf8').trim();
-    const commitId = (await git.run(['commit-tree', treeId, '-m', 'Initial commit'], { env: identity(c, callerArn) })).stdout.toString('utf8').trim();
-    const ref = `refs/heads/${branch}`;
-    if (!(await git.updateRef(ref, commitId, ZERO_ID))) throw new Error(`${ref} already exists in a repository being created`);
-    await git.run(['symbolic-ref', 'HEAD', ref]);
-    return commitId;
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
-}
 
 /**
  * Creates the bare repository (and its first commit when there is initial code) before the row,
@@ -319,12 +161,13 @@ async function createRepository(c: CodeCommitContext, scope: Scope, callerArn: s
       if (c.store.getRepository(scope.account, scope.region, name)) throw nameExists(name);
       c.store.insertRepository(row);
       for (const [key, value] of Object.entries(tags)) c.store.putTag(row.id, key, value);
+      // The initial commit's event goes with the row: a repository that exists has announced its first branch.
+      if (commitId) publishReferenceChange(c, row, { event: 'referenceCreated', refName: `refs/heads/${branch}`, commitId, callerUserArn: callerArn });
     });
   } catch (err) {
     await git.destroy();
     throw err;
   }
-  if (commitId) publishReferenceChange(c, row, { event: 'referenceCreated', refName: `refs/heads/${branch}`, commitId, callerUserArn: callerArn });
   return row;
 }
 
@@ -336,26 +179,15 @@ export function repositoriesApi(c: CodeCommitContext): CodeCommitRepositoriesApi
   };
 }
 
-function encodeToken(value: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify({ v: 1, ...value })).toString('base64url');
-}
-
-/** Decodes a token this service issued; anything else is InvalidContinuationTokenException. */
-function decodeToken(token: string, fields: Record<string, 'string' | 'number'>): Record<string, string | number> {
-  try {
-    const value = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Record<string, unknown>;
-    if (value && value.v === 1 && Object.entries(fields).every(([field, type]) => typeof value[field] === type)) return value as Record<string, string | number>;
-  } catch {
-    // Not JSON: falls through to the AWS error below.
-  }
-  throw new AwsError('InvalidContinuationTokenException', 'The specified continuation token is not valid.');
-}
+/** Where a ListRepositories page ends: the sort it was made for and the last repository returned. */
+type ListPosition = { sortBy: string; order: string; name: string; modified: number };
+const isListPosition = hasMembers<ListPosition>({ sortBy: 'string', order: 'string', name: 'string', modified: 'number' });
 
 /** The repository a tagging request's ARN names, after authorizing the caller on that ARN. */
 function tagResource(c: CodeCommitContext, ctx: RequestContext, resourceArn: unknown): RepositoryRow {
   if (resourceArn === undefined || resourceArn === null || resourceArn === '') throw new AwsError('ResourceArnRequiredException', 'A valid Amazon Resource Name (ARN) for a CodeCommit repository is required.');
   const parts = typeof resourceArn === 'string' ? parseArn(resourceArn) : undefined;
-  if (!parts || parts.service !== 'codecommit' || !/^\d{12}$/.test(parts.account) || !parts.region) {
+  if (parts?.service !== 'codecommit' || !/^\d{12}$/.test(parts.account) || !parts.region) {
     throw new AwsError('InvalidResourceArnException', `The value for the resource ARN is not valid: ${String(resourceArn)}`);
   }
   const name = checkRepositoryName(parts.resource);
@@ -365,20 +197,9 @@ function tagResource(c: CodeCommitContext, ctx: RequestContext, resourceArn: unk
   return row;
 }
 
-/** Branch-request preamble: repository name, then branch name, then authorization with the branch's full ref. */
-function branchRequest(c: CodeCommitContext, ctx: RequestContext, input: { repositoryName?: string; branchName?: string }, withReferences: boolean) {
-  checkRepositoryName(input.repositoryName);
-  const branchName = checkBranchName(input.branchName);
-  const ref = `refs/heads/${branchName}`;
-  const row = requireRepository(c, ctx, input.repositoryName, withReferences ? [ref] : undefined);
-  return { row, branchName, ref, git: gitRepository(c, row) };
-}
 
 export function repositoriesHandlers(c: CodeCommitContext): Handlers {
-  trackDefaultBranch(c);
   return {
-    ...triggersHandlers(c),
-
     async CreateRepository(input: CC.CreateRepositoryInput, ctx: RequestContext): Promise<CC.CreateRepositoryOutput> {
       const name = checkRepositoryName(input.repositoryName);
       authorize(c, ctx.principal, ctx.region, ctx.operation, repositoryArn({ account: ctx.account, region: ctx.region, name }));
@@ -423,18 +244,17 @@ export function repositoriesHandlers(c: CodeCommitContext): Handlers {
       const compare = (a: Position, b: Position) => sign * (sortBy === 'lastModifiedDate' ? a.modified - b.modified || byName(a, b) : byName(a, b));
       const rows = c.store.listRepositories(ctx.account, ctx.region).map((row) => ({ row, name: row.name, modified: row.modified_at })).sort(compare);
       let start = 0;
-      if (input.nextToken !== undefined) {
-        const token = decodeToken(input.nextToken, { sortBy: 'string', order: 'string', name: 'string', modified: 'number' });
+      const token = readToken(input.nextToken, isListPosition);
+      if (token) {
         if (token.sortBy !== sortBy || token.order !== order) throw new AwsError('InvalidContinuationTokenException', 'The continuation token was issued for a different sort.');
-        const after = { name: token.name as string, modified: token.modified as number };
-        start = rows.findIndex((entry) => compare(entry, after) > 0);
+        start = rows.findIndex((entry) => compare(entry, token) > 0);
         if (start < 0) start = rows.length;
       }
       const page = rows.slice(start, start + REPOSITORIES_PAGE);
       const last = page.at(-1);
       return {
         repositories: page.map(({ row }) => ({ repositoryName: row.name, repositoryId: row.id })),
-        nextToken: last && start + page.length < rows.length ? encodeToken({ sortBy, order, name: last.name, modified: last.modified }) : undefined,
+        nextToken: last && start + page.length < rows.length ? pageToken({ sortBy, order, name: last.name, modified: last.modified } satisfies ListPosition) : undefined,
       };
     },
 
@@ -476,67 +296,6 @@ export function repositoriesHandlers(c: CodeCommitContext): Handlers {
       const kmsKeyId = resolveKmsKey(c, scopeOf(ctx), input.kmsKeyId);
       const updated = updateRow(c, row, () => ({ kms_key_id: kmsKeyId }));
       return { repositoryId: updated.id, kmsKeyId: updated.kms_key_id, originalKmsKeyId: row.kms_key_id };
-    },
-
-    async UpdateDefaultBranch(input: CC.UpdateDefaultBranchInput, ctx: RequestContext): Promise<void> {
-      checkRepositoryName(input.repositoryName);
-      const branchName = checkBranchName(input.defaultBranchName);
-      const row = requireRepository(c, ctx, input.repositoryName);
-      await withRepositoryLock(row.id, async () => {
-        if (!(await gitRepository(c, row).refCommit(`refs/heads/${branchName}`))) throw branchNotExists(branchName);
-        setDefaultBranch(c, row, branchName);
-      });
-    },
-
-    async CreateBranch(input: CC.CreateBranchInput, ctx: RequestContext): Promise<void> {
-      checkRepositoryName(input.repositoryName);
-      checkBranchName(input.branchName);
-      if (!input.commitId) throw new AwsError('CommitIdRequiredException', 'A commit ID is required, but was not specified.');
-      if (!/^[0-9a-f]{40}$/i.test(input.commitId)) throw new AwsError('InvalidCommitIdException', `The commit ID is not valid: ${input.commitId}`);
-      const commitId = input.commitId.toLowerCase();
-      const { row, branchName, ref, git } = branchRequest(c, ctx, input, true);
-      await withRepositoryLock(row.id, async () => {
-        if ((await git.objectType(commitId)) !== 'commit') throw new AwsError('CommitDoesNotExistException', `Could not find the specified commit: ${commitId}`);
-        if (!(await git.updateRef(ref, commitId, ZERO_ID))) throw new AwsError('BranchNameExistsException', `Branch ${branchName} already exists`);
-      });
-      publishReferenceChange(c, row, { event: 'referenceCreated', refName: ref, commitId, callerUserArn: ctx.principal.arn });
-    },
-
-    async GetBranch(input: CC.GetBranchInput, ctx: RequestContext): Promise<CC.GetBranchOutput> {
-      const { branchName, ref, git } = branchRequest(c, ctx, input, false);
-      const commitId = await git.refCommit(ref);
-      if (!commitId) throw branchNotExists(branchName);
-      return { branch: { branchName, commitId } };
-    },
-
-    async ListBranches(input: CC.ListBranchesInput, ctx: RequestContext): Promise<CC.ListBranchesOutput> {
-      const row = requireRepository(c, ctx, input.repositoryName);
-      const after = input.nextToken !== undefined ? (decodeToken(input.nextToken, { after: 'string' }).after as string) : undefined;
-      // for-each-ref sorts by refname byte order, which keeps pages stable across requests.
-      const names = (await gitRepository(c, row).refs('refs/heads/')).map((ref) => ref.name.slice('refs/heads/'.length));
-      const rest = after === undefined ? names : names.filter((name) => name > after);
-      const page = rest.slice(0, BRANCHES_PAGE);
-      return { branches: page, nextToken: rest.length > page.length ? encodeToken({ after: page.at(-1) }) : undefined };
-    },
-
-    async DeleteBranch(input: CC.DeleteBranchInput, ctx: RequestContext): Promise<CC.DeleteBranchOutput> {
-      const { row, branchName, ref, git } = branchRequest(c, ctx, input, true);
-      return withRepositoryLock(row.id, async () => {
-        if (c.store.repositoryById(row.id)?.default_branch === branchName) {
-          throw new AwsError('DefaultBranchCannotBeDeletedException', `The branch ${branchName} is the default branch for the repository and cannot be deleted. To delete this branch, you must first set another branch as the default branch.`);
-        }
-        // Compare-and-swap against a concurrent push: re-read and retry if the branch moved meanwhile.
-        for (let attempt = 0; attempt < DELETE_RETRIES; attempt++) {
-          const commitId = await git.refCommit(ref);
-          // AWS answers a branch that does not exist with an empty result, not an error.
-          if (!commitId) return {};
-          if (await git.deleteRef(ref, commitId)) {
-            publishReferenceChange(c, row, { event: 'referenceDeleted', refName: ref, oldCommitId: commitId, callerUserArn: ctx.principal.arn });
-            return { deletedBranch: { branchName, commitId } };
-          }
-        }
-        throw new Error(`branch ${ref} kept moving while it was being deleted`);
-      });
     },
 
     TagResource(input: CC.TagResourceInput, ctx: RequestContext): void {

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { AwsError } from '../../core/errors.js';
-import { checkFileMode, checkMaxResults, decodeToken, encodeToken, normalizePath, parseLsTree } from './trees.js';
+import { checkFileMode, normalizePath, parseLsTree } from './trees.js';
+import { offsetToken, pageSize, readOffsetToken } from './paging.js';
 
 function code(fn: () => unknown): string | undefined {
   try {
@@ -38,18 +39,19 @@ describe('CodeCommit request values', () => {
   });
 
   it('binds continuation tokens to their listing', () => {
-    const token = encodeToken(5, 'scope-a');
-    expect(decodeToken(token, 'scope-a')).toBe(5);
-    expect(decodeToken(undefined, 'scope-a')).toBe(0);
-    expect(code(() => decodeToken(token, 'scope-b'))).toBe('InvalidContinuationTokenException');
-    expect(code(() => decodeToken('%%%', 'scope-a'))).toBe('InvalidContinuationTokenException');
-    expect(code(() => decodeToken(Buffer.from('{"o":-1,"s":"scope-a"}').toString('base64'), 'scope-a'))).toBe('InvalidContinuationTokenException');
+    const token = offsetToken(5, 'scope-a');
+    expect(readOffsetToken(token, 'scope-a')).toBe(5);
+    expect(readOffsetToken(undefined, 'scope-a')).toBe(0);
+    expect(code(() => readOffsetToken(token, 'scope-b'))).toBe('InvalidContinuationTokenException');
+    expect(code(() => readOffsetToken('%%%', 'scope-a'))).toBe('InvalidContinuationTokenException');
+    expect(code(() => readOffsetToken(Buffer.from('{"offset":-1,"scope":"scope-a"}').toString('base64url'), 'scope-a'))).toBe('InvalidContinuationTokenException');
   });
 
   it('takes positive integers as page sizes', () => {
-    expect(checkMaxResults(undefined, 100)).toBe(100);
-    expect(checkMaxResults(3, 100)).toBe(3);
-    for (const bad of [0, -1, 1.5]) expect(code(() => checkMaxResults(bad, 100))).toBe('InvalidMaxResultsException');
+    expect(pageSize(undefined, 100)).toBe(100);
+    expect(pageSize(3, 100)).toBe(3);
+    expect(pageSize(300, 100, 200)).toBe(200);
+    for (const bad of [0, -1, 1.5]) expect(code(() => pageSize(bad, 100))).toBe('InvalidMaxResultsException');
   });
 
   it('parses ls-tree -z output with sizes, tabs and spaces in names', () => {

@@ -44,7 +44,7 @@ export function normalizePath(raw: unknown, opts: { folder?: boolean } = {}): st
     if (opts.folder) return '';
     throw invalid();
   }
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses in a path.
   if (/[\x00-\x1f\x7f]/.test(path)) throw invalid();
   for (const part of path.split('/')) {
     if (part === '' || part === '.' || part === '..' || part.toLowerCase() === '.git') throw invalid();
@@ -103,7 +103,7 @@ export function commitShape(commit: CommitObject): Commit {
 export async function readObjects(git: GitRepository, ids: string[]): Promise<Map<string, { type: string; content: Buffer }>> {
   const found = new Map<string, { type: string; content: Buffer }>();
   if (ids.length === 0) return found;
-  const { stdout } = await git.run(['cat-file', '--batch'], { input: ids.join('\n') + '\n' });
+  const { stdout } = await git.run(['cat-file', '--batch'], { input: `${ids.join('\n')}\n` });
   let at = 0;
   for (const id of ids) {
     const eol = stdout.indexOf(0x0a, at);
@@ -115,26 +115,4 @@ export async function readObjects(git: GitRepository, ids: string[]): Promise<Ma
     at += size + 1;
   }
   return found;
-}
-
-/** Opaque pagination tokens: the offset into a deterministic listing, bound to the request that made it. */
-export function encodeToken(offset: number, scope: string): string {
-  return Buffer.from(JSON.stringify({ o: offset, s: scope })).toString('base64');
-}
-
-export function decodeToken(token: unknown, scope: string): number {
-  if (token === undefined || token === null || token === '') return 0;
-  try {
-    const parsed = JSON.parse(Buffer.from(String(token), 'base64').toString('utf8')) as { o?: unknown; s?: unknown };
-    if (typeof parsed.o === 'number' && Number.isInteger(parsed.o) && parsed.o >= 0 && parsed.s === scope) return parsed.o;
-  } catch {
-    // Not base64 JSON: fall through to the AWS error.
-  }
-  throw new AwsError('InvalidContinuationTokenException', 'The specified continuation token is not valid.');
-}
-
-export function checkMaxResults(value: unknown, fallback: number): number {
-  if (value === undefined || value === null) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new AwsError('InvalidMaxResultsException', 'The specified number of maximum results is not valid.');
-  return value;
 }

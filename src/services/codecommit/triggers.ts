@@ -6,10 +6,10 @@
  * Delivery: a trigger's destination is an SNS topic or a Lambda function. Drydock has neither
  * service yet, so no delivery can happen: every attempt is reported as a failure (TestRepository-
  * Triggers' failedExecutions, a warning in the log when a real change fires a trigger), never as
- * a success. When those services exist, `deliver` is the one place to change: it will call
- * `c.rt.service<SnsApi>('sns').publish(topicArn, JSON.stringify(payload))` or
- * `c.rt.service<LambdaApi>('lambda').invoke(functionArn, payload, 'Event')` (types imported from
- * their index.ts, as the layering rule wants) and return undefined when the call succeeded.
+ * a success. When those services exist, `deliver` is the one place to change: it will make the
+ * in-process call `c.rt.call('sns', 'Publish', { TopicArn, Message }, { principal, region })` or
+ * `c.rt.call('lambda', 'Invoke', { FunctionName, InvocationType: 'Event', Payload }, …)` and return
+ * undefined when the call succeeded.
  */
 import type * as CC from '@aws-sdk/client-codecommit';
 import type { Handlers, RequestContext } from '../../protocol/types.js';
