@@ -1,5 +1,5 @@
 /**
- * What every CloudWatch Logs handler file (and the api) shares: the service context, AWS's limits,
+ * What every CloudWatch Logs handler file (and the api) shares: the service context, shared limits,
  * the errors Logs answers with, and finding a log group by name or ARN.
  */
 import type { RequestContext } from '../../protocol/types.js';
@@ -7,7 +7,7 @@ import type { Runtime } from '../contracts.js';
 import type { Scope } from '../../core/accounts.js';
 import { AwsError } from '../../core/errors.js';
 import { arn, parseArn } from '../../core/arn.js';
-import type { GroupRow, LogsStore, TimeRange } from './store.js';
+import type { GroupRow, LogsStore } from './store.js';
 
 export interface LogsContext {
   store: LogsStore;
@@ -15,9 +15,6 @@ export interface LogsContext {
 }
 
 export const DAY_MS = 86_400_000;
-export const HOUR_MS = 3_600_000;
-/** PutLogEvents counts this much per event on top of its UTF-8 message. */
-const EVENT_OVERHEAD_BYTES = 26;
 export const MAX_TAGS = 50;
 /** DescribeLogGroups and DescribeLogStreams answer this many items a page unless asked for fewer. */
 export const DEFAULT_DESCRIBE_LIMIT = 50;
@@ -40,15 +37,6 @@ export function invalid(message: string): AwsError {
 
 export function groupArn(group: GroupRow): string {
   return arn('logs', group.region, group.account, `log-group:${group.name}`);
-}
-
-/** What an event counts towards PutLogEvents' batch limit and the reads' response limit. */
-export function eventBytes(message: string): number {
-  return Buffer.byteLength(message, 'utf8') + EVENT_OVERHEAD_BYTES;
-}
-
-export function tagsOf(group: GroupRow): Record<string, string> {
-  return JSON.parse(group.tags) as Record<string, string>;
 }
 
 export function checkTagKeys(tags: Record<string, string>): void {
@@ -82,14 +70,4 @@ export function groupOfRequest(c: LogsContext, scope: Scope, input: { logGroupNa
   if (input.logGroupName !== undefined) return requireGroup(c, scope, input.logGroupName);
   if (input.logGroupIdentifier !== undefined) return groupByIdentifier(c, scope, input.logGroupIdentifier);
   throw invalid('Should provide either logGroupName or logGroupIdentifier.');
-}
-
-/** Events older than the group's retention are gone, whether or not they were purged yet. */
-export function retentionCutoff(group: GroupRow, now: number): number {
-  return group.retention_days === null ? 0 : now - group.retention_days * DAY_MS;
-}
-
-/** The time range a read covers: what it asks for, minus what retention has removed. */
-export function readRange(c: LogsContext, group: GroupRow, startTime: number | undefined, endTime: number | undefined): TimeRange {
-  return { from: Math.max(startTime ?? 0, retentionCutoff(group, c.rt.clock.now())), to: endTime ?? Number.MAX_SAFE_INTEGER };
 }

@@ -14,11 +14,12 @@ import type {
 import type { RequestContext } from '../../../protocol/types.js';
 import type { Scope } from '../../../core/accounts.js';
 import { pageToken } from '../../../core/pagination.js';
-import type { EventPosition, EventRow } from '../store.js';
+import type { EventPosition, EventRow, GroupRow, TimeRange } from '../store.js';
 import { compileFilterPattern, FilterPatternError } from '../filter-pattern.js';
 import { eventId, parseStreamToken, readNextToken, sequenceToken, streamToken } from '../tokens.js';
-import { type LogsContext, DAY_MS, HOUR_MS, eventBytes, groupOfRequest, invalid, readRange, requireGroup, retentionCutoff, scopeOf, streamNotFound } from '../common.js';
+import { type LogsContext, DAY_MS, groupOfRequest, invalid, requireGroup, scopeOf, streamNotFound } from '../common.js';
 
+const HOUR_MS = 3_600_000;
 const MAX_BATCH_BYTES = 1_048_576;
 const MAX_EVENTS_PER_BATCH = 10_000;
 const MAX_BATCH_SPAN_MS = 24 * HOUR_MS;
@@ -32,6 +33,23 @@ const FILTER_SCAN_BUDGET = 100_000;
 /** Positions before and after every event: ids start at 1 and timestamps are never negative. */
 const HEAD: EventPosition = { ts: 0, id: 0 };
 const TAIL: EventPosition = { ts: Number.MAX_SAFE_INTEGER, id: Number.MAX_SAFE_INTEGER };
+/** PutLogEvents counts this much per event on top of its UTF-8 message. */
+const EVENT_OVERHEAD_BYTES = 26;
+
+/** What an event counts towards PutLogEvents' batch limit and the reads' response limit. */
+function eventBytes(message: string): number {
+  return Buffer.byteLength(message, 'utf8') + EVENT_OVERHEAD_BYTES;
+}
+
+/** Events older than the group's retention are gone, whether or not they were purged yet. */
+function retentionCutoff(group: GroupRow, now: number): number {
+  return group.retention_days === null ? 0 : now - group.retention_days * DAY_MS;
+}
+
+/** The time range a read covers: what it asks for, minus what retention has removed. */
+function readRange(c: LogsContext, group: GroupRow, startTime: number | undefined, endTime: number | undefined): TimeRange {
+  return { from: Math.max(startTime ?? 0, retentionCutoff(group, c.rt.clock.now())), to: endTime ?? Number.MAX_SAFE_INTEGER };
+}
 
 function countWhile<T>(items: T[], predicate: (item: T) => boolean): number {
   let n = 0;

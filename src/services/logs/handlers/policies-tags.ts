@@ -17,10 +17,14 @@ import type { Scope } from '../../../core/accounts.js';
 import { AwsError } from '../../../core/errors.js';
 import { parseArn } from '../../../core/arn.js';
 import type { GroupRow } from '../store.js';
-import { type LogsContext, DAY_MS, MAX_TAGS, checkTagKeys, groupByIdentifier, invalid, requireGroup, scopeOf, tagsOf } from '../common.js';
+import { type LogsContext, DAY_MS, MAX_TAGS, checkTagKeys, groupByIdentifier, invalid, requireGroup, scopeOf } from '../common.js';
 
 /** The retention periods AWS accepts, in days. */
 const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+function tagsOf(group: GroupRow): Record<string, string> {
+  return JSON.parse(group.tags) as Record<string, string>;
+}
 
 /** Resolves a tagging ARN to its log group (the only taggable resource Drydock has in Logs). */
 function groupOfResourceArn(c: LogsContext, scope: Scope, resourceArn: string): GroupRow {
