@@ -88,6 +88,27 @@ describe('timeouts, queueing and log latency', () => {
     expect(queueTimedOut.phases!.map((p) => `${p.phaseType}:${p.phaseStatus ?? '-'}`)).toEqual(['SUBMITTED:SUCCEEDED', 'QUEUED:TIMED_OUT', 'COMPLETED:-']);
   });
 
+  it('ends a running build and a queued build TIMED_OUT right after the clock is advanced past their timeouts', async () => {
+    // The project's own timeouts (no overrides); the clock, not real time, ends both.
+    await project(cb, roleArn, 'clock-timeouts', spec(['sleep 600']), { timeoutInMinutes: 5, queuedTimeoutInMinutes: 5, concurrentBuildLimit: 1 });
+    const runningBuild = (await cb.send(new StartBuildCommand({ projectName: 'clock-timeouts' }))).build!;
+    await waitFor(cb, runningBuild.id!, (b) => b.currentPhase === 'BUILD');
+    const queuedBuild = (await cb.send(new StartBuildCommand({ projectName: 'clock-timeouts' }))).build!;
+    expect((await get(cb, queuedBuild.id!)).currentPhase).toBe('QUEUED');
+
+    const advanced = Date.now();
+    await advance(server, 360_000);
+    const timedOut = await waitFor(cb, runningBuild.id!);
+    const queueTimedOut = await waitFor(cb, queuedBuild.id!);
+    // Far less than the real minutes either timeout stands for: the clock's timers fired at once.
+    expect(Date.now() - advanced).toBeLessThan(20_000);
+    expect(timedOut.buildStatus).toBe('TIMED_OUT');
+    expect(timedOut.phases!.find((p) => p.phaseType === 'BUILD')!.contexts).toEqual([{ statusCode: 'BUILD_TIMED_OUT', message: 'Build has timed out. ' }]);
+    expect(queueTimedOut.buildStatus).toBe('TIMED_OUT');
+    expect(queueTimedOut.phases!.map((p) => `${p.phaseType}:${p.phaseStatus ?? '-'}`)).toEqual(['SUBMITTED:SUCCEEDED', 'QUEUED:TIMED_OUT', 'COMPLETED:-']);
+    expect(runProcesses(runningBuild.id!, 'sleep 600')).toEqual([]);
+  });
+
   it('runs queued builds one after another under the limit, none lost', async () => {
     await project(cb, roleArn, 'serial', spec(['echo "start $CODEBUILD_BUILD_NUMBER"', 'sleep 0.3', 'echo "end $CODEBUILD_BUILD_NUMBER"']), { concurrentBuildLimit: 1 });
     const ids: string[] = [];

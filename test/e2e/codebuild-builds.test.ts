@@ -15,7 +15,7 @@ import { S3Client, CreateBucketCommand, GetObjectCommand } from '@aws-sdk/client
 import { gunzipSync } from 'node:zlib';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { startTestServer, failure, type TestServer } from '../helpers.js';
+import { startTestServer, expectAwsError, failure, type TestServer } from '../helpers.js';
 import { waitForBuild, runProcesses, CODEBUILD_TRUST } from './codebuild-helpers.js';
 import type { AwsEvent } from '../../src/core/events.js';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
@@ -405,36 +405,29 @@ describe('RetryBuild, listing and deletion', () => {
 });
 
 describe('bad input', () => {
-  const expectError = async (promise: Promise<unknown>, name: string, message?: string | RegExp) => {
-    const err = await failure(promise);
-    expect(err.name).toBe(name);
-    expect(err.$metadata.httpStatusCode).toBe(400);
-    if (message) expect(err.message).toMatch(message);
-  };
-
   it('StartBuild', async () => {
     const before = (await cb.send(new ListBuildsCommand({}))).ids!.length;
-    await expectError(cb.send(new StartBuildCommand({ projectName: 'no-such-project' })), 'ResourceNotFoundException', 'no-such-project');
-    await expectError(cb.send(new StartBuildCommand({ projectName: 'ok', timeoutInMinutesOverride: 1 })), 'InvalidInputException');
-    await expectError(cb.send(new StartBuildCommand({ projectName: 'ok', queuedTimeoutInMinutesOverride: 481 })), 'InvalidInputException');
-    await expectError(cb.send(new StartBuildCommand({ projectName: 'ok', buildspecOverride: '' , sourceTypeOverride: 'NO_SOURCE' })), 'InvalidInputException');
-    await expectError(cb.send(new StartBuildCommand({ projectName: 'ok', sourceTypeOverride: 'S3', sourceLocationOverride: 'no-slash' })), 'InvalidInputException', /source location/);
-    await expectError(cb.send(new StartBuildCommand({ projectName: 'ok', environmentVariablesOverride: [{ name: 'CODEBUILD_X', value: 'y' }] })), 'InvalidInputException', /CODEBUILD_/);
-    await expectError(cb.send(new StartBuildCommand({ projectName: 'ok', artifactsOverride: { type: 'S3' } })), 'InvalidInputException', /location/);
-    await expectError(cb.send(new StartBuildCommand({ projectName: 'ok', serviceRoleOverride: 'not-a-role' })), 'InvalidInputException', /service role/);
-    await expectError(cb.send(new StartBuildCommand({ projectName: 'ok', reportBuildStatusOverride: true })), 'InvalidInputException', /reportBuildStatus/);
+    await expectAwsError(cb.send(new StartBuildCommand({ projectName: 'no-such-project' })), { code: 'ResourceNotFoundException', status: 400, message: 'no-such-project' });
+    await expectAwsError(cb.send(new StartBuildCommand({ projectName: 'ok', timeoutInMinutesOverride: 1 })), { code: 'InvalidInputException', status: 400 });
+    await expectAwsError(cb.send(new StartBuildCommand({ projectName: 'ok', queuedTimeoutInMinutesOverride: 481 })), { code: 'InvalidInputException', status: 400 });
+    await expectAwsError(cb.send(new StartBuildCommand({ projectName: 'ok', buildspecOverride: '' , sourceTypeOverride: 'NO_SOURCE' })), { code: 'InvalidInputException', status: 400 });
+    await expectAwsError(cb.send(new StartBuildCommand({ projectName: 'ok', sourceTypeOverride: 'S3', sourceLocationOverride: 'no-slash' })), { code: 'InvalidInputException', status: 400, message: /source location/ });
+    await expectAwsError(cb.send(new StartBuildCommand({ projectName: 'ok', environmentVariablesOverride: [{ name: 'CODEBUILD_X', value: 'y' }] })), { code: 'InvalidInputException', status: 400, message: /CODEBUILD_/ });
+    await expectAwsError(cb.send(new StartBuildCommand({ projectName: 'ok', artifactsOverride: { type: 'S3' } })), { code: 'InvalidInputException', status: 400, message: /location/ });
+    await expectAwsError(cb.send(new StartBuildCommand({ projectName: 'ok', serviceRoleOverride: 'not-a-role' })), { code: 'InvalidInputException', status: 400, message: /service role/ });
+    await expectAwsError(cb.send(new StartBuildCommand({ projectName: 'ok', reportBuildStatusOverride: true })), { code: 'InvalidInputException', status: 400, message: /reportBuildStatus/ });
     expect((await cb.send(new ListBuildsCommand({}))).ids!.length).toBe(before);
   });
 
   it('the other operations', async () => {
-    await expectError(cb.send(new StopBuildCommand({ id: 'ok:00000000-0000-0000-0000-000000000000' })), 'ResourceNotFoundException');
-    await expectError(cb.send(new RetryBuildCommand({})), 'InvalidInputException');
-    await expectError(cb.send(new RetryBuildCommand({ id: 'ok:missing' })), 'ResourceNotFoundException');
-    await expectError(cb.send(new BatchGetBuildsCommand({ ids: [] })), 'InvalidInputException');
-    await expectError(cb.send(new ListBuildsCommand({ nextToken: 'garbage' })), 'InvalidInputException', /nextToken/);
-    await expectError(cb.send(new ListBuildsCommand({ sortOrder: 'SIDEWAYS' as 'ASCENDING' })), 'InvalidInputException');
-    await expectError(cb.send(new ListBuildsForProjectCommand({ projectName: 'no-such-project' })), 'ResourceNotFoundException');
-    await expectError(cb.send(new BatchDeleteBuildsCommand({ ids: [] })), 'InvalidInputException');
+    await expectAwsError(cb.send(new StopBuildCommand({ id: 'ok:00000000-0000-0000-0000-000000000000' })), { code: 'ResourceNotFoundException', status: 400 });
+    await expectAwsError(cb.send(new RetryBuildCommand({})), { code: 'InvalidInputException', status: 400 });
+    await expectAwsError(cb.send(new RetryBuildCommand({ id: 'ok:missing' })), { code: 'ResourceNotFoundException', status: 400 });
+    await expectAwsError(cb.send(new BatchGetBuildsCommand({ ids: [] })), { code: 'InvalidInputException', status: 400 });
+    await expectAwsError(cb.send(new ListBuildsCommand({ nextToken: 'garbage' })), { code: 'InvalidInputException', status: 400, message: /nextToken/ });
+    await expectAwsError(cb.send(new ListBuildsCommand({ sortOrder: 'SIDEWAYS' as 'ASCENDING' })), { code: 'InvalidInputException', status: 400 });
+    await expectAwsError(cb.send(new ListBuildsForProjectCommand({ projectName: 'no-such-project' })), { code: 'ResourceNotFoundException', status: 400 });
+    await expectAwsError(cb.send(new BatchDeleteBuildsCommand({ ids: [] })), { code: 'InvalidInputException', status: 400 });
   });
 });
 

@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-codebuild';
 import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { startTestServer, failure, type TestServer } from '../helpers.js';
+import { startTestServer, expectAwsError, type TestServer } from '../helpers.js';
 import { fetchBuild, waitForBuild, CODEBUILD_TRUST } from './codebuild-helpers.js';
 
 let server: TestServer;
@@ -49,14 +49,6 @@ async function getFleet(nameOrArn: string): Promise<Fleet | undefined> {
 
 async function allFleetArns(): Promise<string[]> {
   return (await cb.send(new ListFleetsCommand({ sortBy: 'NAME' }))).fleets ?? [];
-}
-
-async function expectError(promise: Promise<unknown>, message: string | RegExp, code = 'InvalidInputException', status = 400): Promise<void> {
-  const err = await failure(promise);
-  expect(err.name).toBe(code);
-  expect(err.$metadata.httpStatusCode).toBe(status);
-  if (typeof message === 'string') expect(err.message).toContain(message);
-  else expect(err.message).toMatch(message);
 }
 
 async function advance(ms: number): Promise<void> {
@@ -224,11 +216,11 @@ describe('ListFleets', () => {
   it('rejects a token of another sort, a garbage token and out-of-range page sizes', async () => {
     const page = await cb.send(new ListFleetsCommand({ sortBy: 'NAME', maxResults: 1 }));
     expect(page.nextToken).toBeDefined();
-    await expectError(cb.send(new ListFleetsCommand({ sortBy: 'CREATED_TIME', nextToken: page.nextToken })), 'Invalid next token');
-    await expectError(cb.send(new ListFleetsCommand({ nextToken: 'garbage' })), 'Invalid next token');
-    await expectError(cb.send(new ListFleetsCommand({ maxResults: 0 })), /maxResults/);
-    await expectError(cb.send(new ListFleetsCommand({ maxResults: 101 })), /maxResults/);
-    await expectError(cb.send(new ListFleetsCommand({ sortBy: 'SIZE' as 'NAME' })), /sortBy/);
+    await expectAwsError(cb.send(new ListFleetsCommand({ sortBy: 'CREATED_TIME', nextToken: page.nextToken })), { code: 'InvalidInputException', status: 400, message: 'Invalid next token' });
+    await expectAwsError(cb.send(new ListFleetsCommand({ nextToken: 'garbage' })), { code: 'InvalidInputException', status: 400, message: 'Invalid next token' });
+    await expectAwsError(cb.send(new ListFleetsCommand({ maxResults: 0 })), { code: 'InvalidInputException', status: 400, message: /maxResults/ });
+    await expectAwsError(cb.send(new ListFleetsCommand({ maxResults: 101 })), { code: 'InvalidInputException', status: 400, message: /maxResults/ });
+    await expectAwsError(cb.send(new ListFleetsCommand({ sortBy: 'SIZE' as 'NAME' })), { code: 'InvalidInputException', status: 400, message: /sortBy/ });
   });
 });
 
@@ -256,40 +248,37 @@ describe('bad input', () => {
 
   it.each(cases)('CreateFleet rejects %s, writing nothing', async (_what, extra, message) => {
     const before = await allFleetArns();
-    await expectError(cb.send(new CreateFleetCommand({ ...fleetInput('rejected'), ...extra })), message);
+    await expectAwsError(cb.send(new CreateFleetCommand({ ...fleetInput('rejected'), ...extra })), { code: 'InvalidInputException', status: 400, message: message });
     expect(await allFleetArns()).toEqual(before);
     expect(await getFleet('rejected')).toBeUndefined();
   });
 
   it('CreateFleet rejects a duplicate name with ResourceAlreadyExistsException, leaving the first fleet as it was', async () => {
     const first = await create('taken', { baseCapacity: 2 });
-    await expectError(cb.send(new CreateFleetCommand(fleetInput('taken', { baseCapacity: 5 }))), 'Fleet already exists: taken', 'ResourceAlreadyExistsException');
+    await expectAwsError(cb.send(new CreateFleetCommand(fleetInput('taken', { baseCapacity: 5 }))), { code: 'ResourceAlreadyExistsException', status: 400, message: 'Fleet already exists: taken' });
     const read = (await getFleet('taken'))!;
     expect(read.arn).toBe(first.arn);
     expect(read.baseCapacity).toBe(2);
   });
 
   it('UpdateFleet: an unknown fleet is ResourceNotFoundException; invalid changes write nothing', async () => {
-    await expectError(cb.send(new UpdateFleetCommand({ arn: 'ghost', baseCapacity: 2 })), 'Fleet cannot be found: ghost', 'ResourceNotFoundException');
-    await expectError(
-      cb.send(new UpdateFleetCommand({ arn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:fleet/ghost:00000000-0000-0000-0000-000000000000` })),
-      'Fleet cannot be found', 'ResourceNotFoundException',
-    );
+    await expectAwsError(cb.send(new UpdateFleetCommand({ arn: 'ghost', baseCapacity: 2 })), { code: 'ResourceNotFoundException', status: 400, message: 'Fleet cannot be found: ghost' });
+    await expectAwsError(cb.send(new UpdateFleetCommand({ arn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:fleet/ghost:00000000-0000-0000-0000-000000000000` })), { code: 'ResourceNotFoundException', status: 400, message: 'Fleet cannot be found' });
     const fleet = await create('strict', { tags: [{ key: 'keep', value: 'me' }] });
     const stored = await getFleet('strict');
-    await expectError(cb.send(new UpdateFleetCommand({ arn: fleet.arn, baseCapacity: 0, tags: [] })), 'baseCapacity must be at least 1');
-    await expectError(cb.send(new UpdateFleetCommand({ arn: 'strict', computeType: 'ATTRIBUTE_BASED_COMPUTE' })), 'computeConfiguration must be specified');
-    await expectError(cb.send(new UpdateFleetCommand({ arn: 'strict', scalingConfiguration: { scalingType: 'TARGET_TRACKING_SCALING', maxCapacity: 0 } })), 'must be at least baseCapacity');
-    await expectError(cb.send(new UpdateFleetCommand({ arn: 'strict', fleetServiceRole: `arn:aws:iam::${ACCOUNT}:role/ghost` })), 'not authorized');
-    await expectError(cb.send(new UpdateFleetCommand({ arn: 'strict', overflowBehavior: 'LATER' as 'QUEUE' })), /overflowBehavior/);
+    await expectAwsError(cb.send(new UpdateFleetCommand({ arn: fleet.arn, baseCapacity: 0, tags: [] })), { code: 'InvalidInputException', status: 400, message: 'baseCapacity must be at least 1' });
+    await expectAwsError(cb.send(new UpdateFleetCommand({ arn: 'strict', computeType: 'ATTRIBUTE_BASED_COMPUTE' })), { code: 'InvalidInputException', status: 400, message: 'computeConfiguration must be specified' });
+    await expectAwsError(cb.send(new UpdateFleetCommand({ arn: 'strict', scalingConfiguration: { scalingType: 'TARGET_TRACKING_SCALING', maxCapacity: 0 } })), { code: 'InvalidInputException', status: 400, message: 'must be at least baseCapacity' });
+    await expectAwsError(cb.send(new UpdateFleetCommand({ arn: 'strict', fleetServiceRole: `arn:aws:iam::${ACCOUNT}:role/ghost` })), { code: 'InvalidInputException', status: 400, message: 'not authorized' });
+    await expectAwsError(cb.send(new UpdateFleetCommand({ arn: 'strict', overflowBehavior: 'LATER' as 'QUEUE' })), { code: 'InvalidInputException', status: 400, message: /overflowBehavior/ });
     expect(await getFleet('strict')).toEqual(stored);
   });
 
   it('DeleteFleet and BatchGetFleets reject malformed input', async () => {
-    await expectError(cb.send(new DeleteFleetCommand({ arn: '' })), /arn/);
-    await expectError(cb.send(new BatchGetFleetsCommand({ names: [] })), /names/);
-    await expectError(cb.send(new BatchGetFleetsCommand({ names: Array.from({ length: 101 }, (_, i) => `f${i}`) })), /names/);
-    await expectError(cb.send(new BatchGetFleetsCommand({ names: [''] })), /names/);
+    await expectAwsError(cb.send(new DeleteFleetCommand({ arn: '' })), { code: 'InvalidInputException', status: 400, message: /arn/ });
+    await expectAwsError(cb.send(new BatchGetFleetsCommand({ names: [] })), { code: 'InvalidInputException', status: 400, message: /names/ });
+    await expectAwsError(cb.send(new BatchGetFleetsCommand({ names: Array.from({ length: 101 }, (_, i) => `f${i}`) })), { code: 'InvalidInputException', status: 400, message: /names/ });
+    await expectAwsError(cb.send(new BatchGetFleetsCommand({ names: [''] })), { code: 'InvalidInputException', status: 400, message: /names/ });
   });
 });
 
@@ -297,17 +286,17 @@ describe('projects and builds naming fleets', () => {
   it('projects must name an existing fleet by its ARN; the project shows it; DeleteFleet refuses while a project uses it', async () => {
     const fleet = await create('for-projects');
     const ghost = `arn:aws:codebuild:${REGION}:${ACCOUNT}:fleet/ghost:00000000-0000-0000-0000-000000000000`;
-    await expectError(cb.send(new CreateProjectCommand(projectInput('fleet-ghost', ['true'], ghost))), `fleet ${ghost} does not exist`);
-    await expectError(cb.send(new CreateProjectCommand(projectInput('fleet-by-name', ['true'], 'for-projects'))), 'does not exist');
+    await expectAwsError(cb.send(new CreateProjectCommand(projectInput('fleet-ghost', ['true'], ghost))), { code: 'InvalidInputException', status: 400, message: `fleet ${ghost} does not exist` });
+    await expectAwsError(cb.send(new CreateProjectCommand(projectInput('fleet-by-name', ['true'], 'for-projects'))), { code: 'InvalidInputException', status: 400, message: 'does not exist' });
     expect((await cb.send(new BatchGetProjectsCommand({ names: ['fleet-ghost', 'fleet-by-name'] }))).projectsNotFound).toEqual(['fleet-ghost', 'fleet-by-name']);
 
     const { project } = await cb.send(new CreateProjectCommand(projectInput('fleet-user', ['true'], fleet.arn)));
     expect(project!.environment!.fleet).toEqual({ fleetArn: fleet.arn });
     expect((await cb.send(new BatchGetProjectsCommand({ names: ['fleet-user'] }))).projects![0].environment!.fleet).toEqual({ fleetArn: fleet.arn });
-    await expectError(cb.send(new UpdateProjectCommand({ name: 'fleet-user', environment: { ...projectInput('x', []).environment!, fleet: { fleetArn: ghost } } })), 'does not exist');
+    await expectAwsError(cb.send(new UpdateProjectCommand({ name: 'fleet-user', environment: { ...projectInput('x', []).environment!, fleet: { fleetArn: ghost } } })), { code: 'InvalidInputException', status: 400, message: 'does not exist' });
     expect((await cb.send(new BatchGetProjectsCommand({ names: ['fleet-user'] }))).projects![0].environment!.fleet).toEqual({ fleetArn: fleet.arn });
 
-    await expectError(cb.send(new DeleteFleetCommand({ arn: fleet.arn })), 'is used by project(s) fleet-user');
+    await expectAwsError(cb.send(new DeleteFleetCommand({ arn: fleet.arn })), { code: 'InvalidInputException', status: 400, message: 'is used by project(s) fleet-user' });
     expect(await getFleet(fleet.arn!)).toBeDefined();
     await cb.send(new UpdateProjectCommand({ name: 'fleet-user', environment: projectInput('x', []).environment }));
     await cb.send(new DeleteFleetCommand({ arn: fleet.arn }));
@@ -317,10 +306,7 @@ describe('projects and builds naming fleets', () => {
   it('StartBuild rejects a fleetOverride naming no fleet, starting nothing', async () => {
     await cb.send(new CreateProjectCommand(projectInput('override-ghost', ['true'])));
     const before = (await cb.send(new ListBuildsCommand({}))).ids ?? [];
-    await expectError(
-      cb.send(new StartBuildCommand({ projectName: 'override-ghost', fleetOverride: { fleetArn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:fleet/none:1` } })),
-      'does not exist',
-    );
+    await expectAwsError(cb.send(new StartBuildCommand({ projectName: 'override-ghost', fleetOverride: { fleetArn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:fleet/none:1` } })), { code: 'InvalidInputException', status: 400, message: 'does not exist' });
     expect((await cb.send(new ListBuildsCommand({}))).ids ?? []).toEqual(before);
   });
 });

@@ -10,7 +10,7 @@ import {
   type ImportSourceCredentialsCommandInput,
 } from '@aws-sdk/client-codebuild';
 import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
-import { startTestServer, failure, type TestServer } from '../helpers.js';
+import { startTestServer, expectAwsError, type TestServer } from '../helpers.js';
 import { CODEBUILD_TRUST } from './codebuild-helpers.js';
 
 let server: TestServer;
@@ -19,13 +19,6 @@ let roleArn: string;
 const ACCOUNT = '000000000000';
 const REGION = 'us-east-1';
 const tokenArn = (type: string) => `arn:aws:codebuild:${REGION}:${ACCOUNT}:token/${type}`;
-
-async function expectError(promise: Promise<unknown>, code: string, message: string): Promise<void> {
-  const err = await failure(promise);
-  expect(err.name).toBe(code);
-  expect(err.$metadata.httpStatusCode).toBe(400);
-  expect(err.message).toContain(message);
-}
 
 const listCredentials = async () => (await cb.send(new ListSourceCredentialsCommand({}))).sourceCredentialsInfos;
 
@@ -59,8 +52,7 @@ describe('source credentials', () => {
 
   it('refuses to overwrite when shouldOverwrite is false', async () => {
     await cb.send(new ImportSourceCredentialsCommand({ serverType: 'GITHUB_ENTERPRISE', authType: 'PERSONAL_ACCESS_TOKEN', token: 'one' }));
-    await expectError(cb.send(new ImportSourceCredentialsCommand({ serverType: 'GITHUB_ENTERPRISE', authType: 'CODECONNECTIONS', token: `arn:aws:codeconnections:${REGION}:${ACCOUNT}:connection/abc`, shouldOverwrite: false })),
-      'ResourceAlreadyExistsException', 'Source credentials already exist for server type GITHUB_ENTERPRISE');
+    await expectAwsError(cb.send(new ImportSourceCredentialsCommand({ serverType: 'GITHUB_ENTERPRISE', authType: 'CODECONNECTIONS', token: `arn:aws:codeconnections:${REGION}:${ACCOUNT}:connection/abc`, shouldOverwrite: false })), { code: 'ResourceAlreadyExistsException', status: 400, message: 'Source credentials already exist for server type GITHUB_ENTERPRISE' });
     expect((await listCredentials())!.find((c) => c.serverType === 'GITHUB_ENTERPRISE')!.authType).toBe('PERSONAL_ACCESS_TOKEN');
   });
 
@@ -75,7 +67,7 @@ describe('source credentials', () => {
     ['an empty token', { serverType: 'GITLAB_SELF_MANAGED', authType: 'PERSONAL_ACCESS_TOKEN', token: '' }, 'Member must have length greater than or equal to 1'],
   ];
   it.each(bad)('rejects %s with InvalidInputException and imports nothing', async (_what, input, message) => {
-    await expectError(cb.send(new ImportSourceCredentialsCommand(input)), 'InvalidInputException', message);
+    await expectAwsError(cb.send(new ImportSourceCredentialsCommand(input)), { code: 'InvalidInputException', status: 400, message: message });
     expect((await listCredentials())!.some((c) => c.serverType === 'GITLAB_SELF_MANAGED')).toBe(false);
   });
 
@@ -84,8 +76,8 @@ describe('source credentials', () => {
     const deleted = await cb.send(new DeleteSourceCredentialsCommand({ arn: tokenArn('gitlab_self_managed') }));
     expect(deleted.arn).toBe(tokenArn('gitlab_self_managed'));
     expect((await listCredentials())!.map((c) => c.serverType)).not.toContain('GITLAB_SELF_MANAGED');
-    await expectError(cb.send(new DeleteSourceCredentialsCommand({ arn: tokenArn('gitlab_self_managed') })), 'ResourceNotFoundException', 'Source credentials cannot be found');
-    await expectError(cb.send(new DeleteSourceCredentialsCommand({ arn: '' })), 'InvalidInputException', 'Member must have length greater than or equal to 1');
+    await expectAwsError(cb.send(new DeleteSourceCredentialsCommand({ arn: tokenArn('gitlab_self_managed') })), { code: 'ResourceNotFoundException', status: 400, message: 'Source credentials cannot be found' });
+    await expectAwsError(cb.send(new DeleteSourceCredentialsCommand({ arn: '' })), { code: 'InvalidInputException', status: 400, message: 'Member must have length greater than or equal to 1' });
   });
 
   it('works through the aws CLI', async () => {
@@ -108,11 +100,11 @@ describe('resource policies', () => {
       name: 'shared', source: { type: 'NO_SOURCE', buildspec: 'version: 0.2' }, artifacts: { type: 'NO_ARTIFACTS' },
       environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' }, serviceRole: roleArn,
     }));
-    await expectError(cb.send(new GetResourcePolicyCommand({ resourceArn: projectArn })), 'ResourceNotFoundException', 'Resource policy cannot be found');
+    await expectAwsError(cb.send(new GetResourcePolicyCommand({ resourceArn: projectArn })), { code: 'ResourceNotFoundException', status: 400, message: 'Resource policy cannot be found' });
     expect((await cb.send(new PutResourcePolicyCommand({ resourceArn: projectArn, policy }))).resourceArn).toBe(projectArn);
     expect((await cb.send(new GetResourcePolicyCommand({ resourceArn: projectArn }))).policy).toBe(policy);
     await cb.send(new DeleteResourcePolicyCommand({ resourceArn: projectArn }));
-    await expectError(cb.send(new GetResourcePolicyCommand({ resourceArn: projectArn })), 'ResourceNotFoundException', 'Resource policy cannot be found');
+    await expectAwsError(cb.send(new GetResourcePolicyCommand({ resourceArn: projectArn })), { code: 'ResourceNotFoundException', status: 400, message: 'Resource policy cannot be found' });
     await cb.send(new DeleteResourcePolicyCommand({ resourceArn: projectArn }));
 
     await cb.send(new PutResourcePolicyCommand({ resourceArn: projectArn, policy }));
@@ -121,14 +113,14 @@ describe('resource policies', () => {
       name: 'shared', source: { type: 'NO_SOURCE', buildspec: 'version: 0.2' }, artifacts: { type: 'NO_ARTIFACTS' },
       environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' }, serviceRole: roleArn,
     }));
-    await expectError(cb.send(new GetResourcePolicyCommand({ resourceArn: projectArn })), 'ResourceNotFoundException', 'Resource policy cannot be found');
+    await expectAwsError(cb.send(new GetResourcePolicyCommand({ resourceArn: projectArn })), { code: 'ResourceNotFoundException', status: 400, message: 'Resource policy cannot be found' });
   });
 
   it('attaches policies to report groups too, and never by bare name', async () => {
     const { reportGroup } = await cb.send(new CreateReportGroupCommand({ name: 'tests', type: 'TEST', exportConfig: { exportConfigType: 'NO_EXPORT' } }));
     await cb.send(new PutResourcePolicyCommand({ resourceArn: reportGroup!.arn!, policy }));
     expect((await cb.send(new GetResourcePolicyCommand({ resourceArn: reportGroup!.arn! }))).policy).toBe(policy);
-    await expectError(cb.send(new PutResourcePolicyCommand({ resourceArn: 'tests', policy })), 'ResourceNotFoundException', 'Resource cannot be found: tests');
+    await expectAwsError(cb.send(new PutResourcePolicyCommand({ resourceArn: 'tests', policy })), { code: 'ResourceNotFoundException', status: 400, message: 'Resource cannot be found: tests' });
   });
 
   const badPolicies: [string, string, string][] = [
@@ -141,15 +133,15 @@ describe('resource policies', () => {
     ['a statement without an action', '{"Statement": [{"Effect": "Allow", "Principal": "*"}]}', 'needs an Action'],
   ];
   it.each(badPolicies)('rejects %s with InvalidInputException and stores nothing', async (_what, text, message) => {
-    await expectError(cb.send(new PutResourcePolicyCommand({ resourceArn: projectArn, policy: text })), 'InvalidInputException', message);
-    await expectError(cb.send(new GetResourcePolicyCommand({ resourceArn: projectArn })), 'ResourceNotFoundException', 'Resource policy cannot be found');
+    await expectAwsError(cb.send(new PutResourcePolicyCommand({ resourceArn: projectArn, policy: text })), { code: 'InvalidInputException', status: 400, message: message });
+    await expectAwsError(cb.send(new GetResourcePolicyCommand({ resourceArn: projectArn })), { code: 'ResourceNotFoundException', status: 400, message: 'Resource policy cannot be found' });
   });
 
   it('answers ResourceNotFoundException for resources that do not exist', async () => {
     const ghost = `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/ghost`;
-    await expectError(cb.send(new PutResourcePolicyCommand({ resourceArn: ghost, policy })), 'ResourceNotFoundException', `Resource cannot be found: ${ghost}`);
-    await expectError(cb.send(new GetResourcePolicyCommand({ resourceArn: ghost })), 'ResourceNotFoundException', `Resource cannot be found: ${ghost}`);
-    await expectError(cb.send(new PutResourcePolicyCommand({ resourceArn: `arn:aws:codebuild:eu-west-1:${ACCOUNT}:project/shared`, policy })), 'ResourceNotFoundException', 'Resource cannot be found');
-    await expectError(cb.send(new PutResourcePolicyCommand({ resourceArn: projectArn, policy: '' })), 'InvalidInputException', 'Member must have length greater than or equal to 1');
+    await expectAwsError(cb.send(new PutResourcePolicyCommand({ resourceArn: ghost, policy })), { code: 'ResourceNotFoundException', status: 400, message: `Resource cannot be found: ${ghost}` });
+    await expectAwsError(cb.send(new GetResourcePolicyCommand({ resourceArn: ghost })), { code: 'ResourceNotFoundException', status: 400, message: `Resource cannot be found: ${ghost}` });
+    await expectAwsError(cb.send(new PutResourcePolicyCommand({ resourceArn: `arn:aws:codebuild:eu-west-1:${ACCOUNT}:project/shared`, policy })), { code: 'ResourceNotFoundException', status: 400, message: 'Resource cannot be found' });
+    await expectAwsError(cb.send(new PutResourcePolicyCommand({ resourceArn: projectArn, policy: '' })), { code: 'InvalidInputException', status: 400, message: 'Member must have length greater than or equal to 1' });
   });
 });

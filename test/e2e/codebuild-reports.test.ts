@@ -16,7 +16,7 @@ import {
   PutResourcePolicyCommand, GetResourcePolicyCommand,
 } from '@aws-sdk/client-codebuild';
 import { S3Client, CreateBucketCommand, ListObjectsV2Command, GetObjectCommand } from '@aws-sdk/client-s3';
-import { startTestServer, failure, type TestServer } from '../helpers.js';
+import { startTestServer, expectAwsError, type TestServer } from '../helpers.js';
 import { collectReports } from '../../src/services/codebuild/reports/report-collector.js';
 import { createContext, type BuildspecReport } from '../../src/services/codebuild/common.js';
 
@@ -50,13 +50,6 @@ describe('CodeBuild reports', () => {
       },
       reports,
     );
-  }
-
-  async function expectError(promise: Promise<unknown>, name: string, message?: RegExp): Promise<void> {
-    const err = await failure(promise);
-    expect(err.name).toBe(name);
-    expect(err.$metadata.httpStatusCode).toBe(400);
-    if (message) expect(err.message).toMatch(message);
   }
 
   async function groupNames(): Promise<string[]> {
@@ -124,7 +117,7 @@ describe('CodeBuild reports', () => {
     const second = await cb.send(new ListReportGroupsCommand({ sortBy: 'NAME', sortOrder: 'ASCENDING', maxResults: 2, nextToken: first.nextToken }));
     expect(second.reportGroups).toEqual([groupArn('unit-tests')]);
     expect(second.nextToken).toBeUndefined();
-    await expectError(cb.send(new ListReportGroupsCommand({ sortBy: 'CREATED_TIME', maxResults: 2, nextToken: first.nextToken })), 'InvalidInputException', /next token/);
+    await expectAwsError(cb.send(new ListReportGroupsCommand({ sortBy: 'CREATED_TIME', maxResults: 2, nextToken: first.nextToken })), { code: 'InvalidInputException', status: 400, message: /next token/ });
 
     const { stdout } = await server.aws(['codebuild', 'batch-get-report-groups', '--report-group-arns', groupArn('alpha')]);
     expect(JSON.parse(stdout).reportGroups[0]).toMatchObject({ name: 'alpha', type: 'TEST', status: 'ACTIVE' });
@@ -132,22 +125,22 @@ describe('CodeBuild reports', () => {
 
   it('refuses bad report group input with nothing written', async () => {
     const before = await groupNames();
-    await expectError(cb.send(new CreateReportGroupCommand({ name: 'alpha', type: 'TEST', exportConfig: { exportConfigType: 'NO_EXPORT' } })), 'ResourceAlreadyExistsException');
-    await expectError(cb.send(new CreateReportGroupCommand({ name: 'has space', type: 'TEST', exportConfig: { exportConfigType: 'NO_EXPORT' } })), 'InvalidInputException', /report group name/);
-    await expectError(cb.send(new CreateReportGroupCommand({ name: 'x', type: 'TEST', exportConfig: { exportConfigType: 'NO_EXPORT' } })), 'InvalidInputException');
-    await expectError(cb.send(new CreateReportGroupCommand({ name: 'no-bucket', type: 'TEST', exportConfig: { exportConfigType: 'S3' } })), 'InvalidInputException', /bucket/);
-    await expectError(cb.send(new CreateReportGroupCommand({ name: 'no-type', type: 'TEST', exportConfig: {} })), 'InvalidInputException', /exportConfigType/);
+    await expectAwsError(cb.send(new CreateReportGroupCommand({ name: 'alpha', type: 'TEST', exportConfig: { exportConfigType: 'NO_EXPORT' } })), { code: 'ResourceAlreadyExistsException', status: 400 });
+    await expectAwsError(cb.send(new CreateReportGroupCommand({ name: 'has space', type: 'TEST', exportConfig: { exportConfigType: 'NO_EXPORT' } })), { code: 'InvalidInputException', status: 400, message: /report group name/ });
+    await expectAwsError(cb.send(new CreateReportGroupCommand({ name: 'x', type: 'TEST', exportConfig: { exportConfigType: 'NO_EXPORT' } })), { code: 'InvalidInputException', status: 400 });
+    await expectAwsError(cb.send(new CreateReportGroupCommand({ name: 'no-bucket', type: 'TEST', exportConfig: { exportConfigType: 'S3' } })), { code: 'InvalidInputException', status: 400, message: /bucket/ });
+    await expectAwsError(cb.send(new CreateReportGroupCommand({ name: 'no-type', type: 'TEST', exportConfig: {} })), { code: 'InvalidInputException', status: 400, message: /exportConfigType/ });
     // @ts-expect-error: a type outside the enum, as a hand-written request could send it
-    await expectError(cb.send(new CreateReportGroupCommand({ name: 'bad-type', type: 'LINT', exportConfig: { exportConfigType: 'NO_EXPORT' } })), 'InvalidInputException');
-    await expectError(cb.send(new CreateReportGroupCommand({
+    await expectAwsError(cb.send(new CreateReportGroupCommand({ name: 'bad-type', type: 'LINT', exportConfig: { exportConfigType: 'NO_EXPORT' } })), { code: 'InvalidInputException', status: 400 });
+    await expectAwsError(cb.send(new CreateReportGroupCommand({
       name: 'dup-tags', type: 'TEST', exportConfig: { exportConfigType: 'NO_EXPORT' }, tags: [{ key: 'a', value: '1' }, { key: 'a', value: '2' }],
-    })), 'InvalidInputException', /duplicate/);
-    await expectError(cb.send(new UpdateReportGroupCommand({ arn: groupArn('missing') })), 'ResourceNotFoundException');
-    await expectError(cb.send(new UpdateReportGroupCommand({ arn: 'alpha' })), 'InvalidInputException', /report group ARN/);
-    await expectError(cb.send(new UpdateReportGroupCommand({ arn: groupArn('alpha'), exportConfig: { exportConfigType: 'S3', s3Destination: { bucket: 'Bad_Bucket' } } })), 'InvalidInputException');
-    await expectError(cb.send(new DeleteReportGroupCommand({ arn: 'arn:aws:s3:::bucket' })), 'InvalidInputException');
-    await expectError(cb.send(new ListReportGroupsCommand({ maxResults: 0 })), 'InvalidInputException');
-    await expectError(cb.send(new BatchGetReportGroupsCommand({ reportGroupArns: [] })), 'InvalidInputException');
+    })), { code: 'InvalidInputException', status: 400, message: /duplicate/ });
+    await expectAwsError(cb.send(new UpdateReportGroupCommand({ arn: groupArn('missing') })), { code: 'ResourceNotFoundException', status: 400 });
+    await expectAwsError(cb.send(new UpdateReportGroupCommand({ arn: 'alpha' })), { code: 'InvalidInputException', status: 400, message: /report group ARN/ });
+    await expectAwsError(cb.send(new UpdateReportGroupCommand({ arn: groupArn('alpha'), exportConfig: { exportConfigType: 'S3', s3Destination: { bucket: 'Bad_Bucket' } } })), { code: 'InvalidInputException', status: 400 });
+    await expectAwsError(cb.send(new DeleteReportGroupCommand({ arn: 'arn:aws:s3:::bucket' })), { code: 'InvalidInputException', status: 400 });
+    await expectAwsError(cb.send(new ListReportGroupsCommand({ maxResults: 0 })), { code: 'InvalidInputException', status: 400 });
+    await expectAwsError(cb.send(new BatchGetReportGroupsCommand({ reportGroupArns: [] })), { code: 'InvalidInputException', status: 400 });
     expect(await groupNames()).toEqual(before);
     const alpha = await cb.send(new BatchGetReportGroupsCommand({ reportGroupArns: [groupArn('alpha')] }));
     expect(alpha.reportGroups![0].exportConfig).toEqual({ exportConfigType: 'NO_EXPORT' });
@@ -194,10 +187,10 @@ describe('CodeBuild reports', () => {
     expect([...page1.testCases!, ...page2.testCases!].map((t) => t.name)).toEqual(all.testCases!.map((t) => t.name));
     expect(page2.nextToken).toBeUndefined();
 
-    await expectError(cb.send(new DescribeTestCasesCommand({ reportArn: arns[0], filter: { status: 'PASSED' } })), 'InvalidInputException', /status/);
-    await expectError(cb.send(new DescribeTestCasesCommand({ reportArn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:report/shop-unit-tests:00000000-0000-0000-0000-000000000000` })), 'ResourceNotFoundException');
-    await expectError(cb.send(new DescribeTestCasesCommand({ reportArn: 'report' })), 'InvalidInputException');
-    await expectError(cb.send(new ListReportsForReportGroupCommand({ reportGroupArn: groupArn('ghost') })), 'ResourceNotFoundException');
+    await expectAwsError(cb.send(new DescribeTestCasesCommand({ reportArn: arns[0], filter: { status: 'PASSED' } })), { code: 'InvalidInputException', status: 400, message: /status/ });
+    await expectAwsError(cb.send(new DescribeTestCasesCommand({ reportArn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:report/shop-unit-tests:00000000-0000-0000-0000-000000000000` })), { code: 'ResourceNotFoundException', status: 400 });
+    await expectAwsError(cb.send(new DescribeTestCasesCommand({ reportArn: 'report' })), { code: 'InvalidInputException', status: 400 });
+    await expectAwsError(cb.send(new ListReportsForReportGroupCommand({ reportGroupArn: groupArn('ghost') })), { code: 'ResourceNotFoundException', status: 400 });
 
     const cli = await server.aws(['codebuild', 'describe-test-cases', '--report-arn', arns[0], '--filter', 'status=SKIPPED']);
     expect(JSON.parse(cli.stdout).testCases.map((t: { name: string }) => t.name)).toEqual(['pending feature']);
@@ -263,9 +256,9 @@ describe('CodeBuild reports', () => {
     expect(paged.codeCoverages).toHaveLength(1);
     const rest = await cb.send(new DescribeCodeCoveragesCommand({ reportArn: arn, maxResults: 1, nextToken: paged.nextToken }));
     expect(rest.codeCoverages!.map((f) => f.filePath)).toEqual(['app/util.py']);
-    await expectError(cb.send(new DescribeCodeCoveragesCommand({ reportArn: arn, minLineCoveragePercentage: 90, maxLineCoveragePercentage: 10 })), 'InvalidInputException');
-    await expectError(cb.send(new DescribeCodeCoveragesCommand({ reportArn: arn, minLineCoveragePercentage: 101 })), 'InvalidInputException');
-    await expectError(cb.send(new DescribeCodeCoveragesCommand({ reportArn: 'nope' })), 'InvalidInputException');
+    await expectAwsError(cb.send(new DescribeCodeCoveragesCommand({ reportArn: arn, minLineCoveragePercentage: 90, maxLineCoveragePercentage: 10 })), { code: 'InvalidInputException', status: 400 });
+    await expectAwsError(cb.send(new DescribeCodeCoveragesCommand({ reportArn: arn, minLineCoveragePercentage: 101 })), { code: 'InvalidInputException', status: 400 });
+    await expectAwsError(cb.send(new DescribeCodeCoveragesCommand({ reportArn: 'nope' })), { code: 'InvalidInputException', status: 400 });
 
     const objects = await s3.send(new ListObjectsV2Command({ Bucket: 'report-exports' }));
     expect(objects.Contents!.map((o) => o.Key)).toEqual([`raw/coverage/${reportId}.zip`]);
@@ -361,12 +354,12 @@ describe('CodeBuild reports', () => {
     const empty = await cb.send(new GetReportGroupTrendCommand({ reportGroupArn: groupArn('alpha'), trendField: 'PASS_RATE' }));
     expect(empty.rawData).toEqual([]);
 
-    await expectError(cb.send(new GetReportGroupTrendCommand({ reportGroupArn: groupArn('coverage'), trendField: 'PASS_RATE' })), 'InvalidInputException', /not valid/);
-    await expectError(cb.send(new GetReportGroupTrendCommand({ reportGroupArn: group, trendField: 'LINES_COVERED' })), 'InvalidInputException');
-    await expectError(cb.send(new GetReportGroupTrendCommand({ reportGroupArn: groupArn('ghost'), trendField: 'TOTAL' })), 'ResourceNotFoundException');
-    await expectError(cb.send(new GetReportGroupTrendCommand({ reportGroupArn: group, trendField: 'TOTAL', numOfReports: 101 })), 'InvalidInputException');
+    await expectAwsError(cb.send(new GetReportGroupTrendCommand({ reportGroupArn: groupArn('coverage'), trendField: 'PASS_RATE' })), { code: 'InvalidInputException', status: 400, message: /not valid/ });
+    await expectAwsError(cb.send(new GetReportGroupTrendCommand({ reportGroupArn: group, trendField: 'LINES_COVERED' })), { code: 'InvalidInputException', status: 400 });
+    await expectAwsError(cb.send(new GetReportGroupTrendCommand({ reportGroupArn: groupArn('ghost'), trendField: 'TOTAL' })), { code: 'ResourceNotFoundException', status: 400 });
+    await expectAwsError(cb.send(new GetReportGroupTrendCommand({ reportGroupArn: group, trendField: 'TOTAL', numOfReports: 101 })), { code: 'InvalidInputException', status: 400 });
     // @ts-expect-error: a trend field outside the enum
-    await expectError(cb.send(new GetReportGroupTrendCommand({ reportGroupArn: group, trendField: 'FLAKINESS' })), 'InvalidInputException');
+    await expectAwsError(cb.send(new GetReportGroupTrendCommand({ reportGroupArn: group, trendField: 'FLAKINESS' })), { code: 'InvalidInputException', status: 400 });
   });
 
   it('lists reports by status and order, deletes reports and groups', async () => {
@@ -387,20 +380,20 @@ describe('CodeBuild reports', () => {
     expect(page.reports).toEqual(everywhere.reports!.slice(0, 5));
     const next = await cb.send(new ListReportsCommand({ maxResults: 5, nextToken: page.nextToken }));
     expect(next.reports).toEqual(everywhere.reports!.slice(5, 10));
-    await expectError(cb.send(new ListReportsCommand({ nextToken: 'garbage' })), 'InvalidInputException');
+    await expectAwsError(cb.send(new ListReportsCommand({ nextToken: 'garbage' })), { code: 'InvalidInputException', status: 400 });
     // @ts-expect-error: a status outside the enum
-    await expectError(cb.send(new ListReportsCommand({ filter: { status: 'DONE' } })), 'InvalidInputException');
+    await expectAwsError(cb.send(new ListReportsCommand({ filter: { status: 'DONE' } })), { code: 'InvalidInputException', status: 400 });
 
     // A group with reports is kept unless deleteReports says otherwise.
-    await expectError(cb.send(new DeleteReportGroupCommand({ arn: group })), 'InvalidInputException', /contains reports/);
+    await expectAwsError(cb.send(new DeleteReportGroupCommand({ arn: group })), { code: 'InvalidInputException', status: 400, message: /contains reports/ });
     expect((await cb.send(new ListReportsForReportGroupCommand({ reportGroupArn: group }))).reports).toHaveLength(3);
 
     await cb.send(new DeleteReportCommand({ arn: newestFirst.reports![0] }));
     const afterDelete = await cb.send(new BatchGetReportsCommand({ reportArns: [newestFirst.reports![0], newestFirst.reports![1]] }));
     expect(afterDelete.reportsNotFound).toEqual([newestFirst.reports![0]]);
     expect(afterDelete.reports!.map((r) => r.arn)).toEqual([newestFirst.reports![1]]);
-    await expectError(cb.send(new DescribeTestCasesCommand({ reportArn: newestFirst.reports![0] })), 'ResourceNotFoundException');
-    await expectError(cb.send(new DeleteReportCommand({ arn: 'not-a-report' })), 'InvalidInputException');
+    await expectAwsError(cb.send(new DescribeTestCasesCommand({ reportArn: newestFirst.reports![0] })), { code: 'ResourceNotFoundException', status: 400 });
+    await expectAwsError(cb.send(new DeleteReportCommand({ arn: 'not-a-report' })), { code: 'InvalidInputException', status: 400 });
 
     await cb.send(new DeleteReportGroupCommand({ arn: group, deleteReports: true }));
     const gone = await cb.send(new BatchGetReportsCommand({ reportArns: newestFirst.reports! }));
@@ -429,13 +422,13 @@ describe('CodeBuild reports', () => {
     await cb.send(new DeleteReportGroupCommand({ arn }));
     // A group created again under the same name starts without the old policy.
     await cb.send(new CreateReportGroupCommand({ name: 'shared-tests', type: 'TEST', exportConfig: { exportConfigType: 'NO_EXPORT' } }));
-    await expectError(cb.send(new GetResourcePolicyCommand({ resourceArn: arn })), 'ResourceNotFoundException');
+    await expectAwsError(cb.send(new GetResourcePolicyCommand({ resourceArn: arn })), { code: 'ResourceNotFoundException', status: 400 });
   });
 
   it('answers that no report group is shared (no AWS RAM)', async () => {
     const shared = await cb.send(new ListSharedReportGroupsCommand({ sortBy: 'ARN' }));
     expect(shared.reportGroups).toEqual([]);
     // @ts-expect-error: a sort key outside the enum
-    await expectError(cb.send(new ListSharedReportGroupsCommand({ sortBy: 'NAME' })), 'InvalidInputException');
+    await expectAwsError(cb.send(new ListSharedReportGroupsCommand({ sortBy: 'NAME' })), { code: 'InvalidInputException', status: 400 });
   });
 });

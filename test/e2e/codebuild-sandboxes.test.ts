@@ -20,7 +20,7 @@ import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CodeCommitClient, CreateRepositoryCommand, CreateCommitCommand } from '@aws-sdk/client-codecommit';
 import { SecretsManagerClient, CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { startTestServer, failure, type TestServer } from '../helpers.js';
+import { startTestServer, expectAwsError, type TestServer } from '../helpers.js';
 import { fetchBuild, fetchSandbox, runProcesses, waitForBuild, waitForCommand, waitForSandbox, CODEBUILD_TRUST } from './codebuild-helpers.js';
 
 const ACCOUNT = '000000000000';
@@ -56,14 +56,6 @@ const isEnded = (s: Sandbox) => s.currentSession?.currentPhase === 'COMPLETED';
 async function run(sandboxId: string, command: string) {
   const submitted = (await cb.send(new StartCommandExecutionCommand({ sandboxId, command }))).commandExecution!;
   return waitForCommand(cb, sandboxId, submitted.id!);
-}
-
-async function expectError(promise: Promise<unknown>, code: string, message?: string | RegExp, status = 400): Promise<void> {
-  const err = await failure(promise);
-  expect(err.name).toBe(code);
-  expect(err.$metadata.httpStatusCode).toBe(status);
-  if (typeof message === 'string') expect(err.message).toContain(message);
-  else if (message) expect(err.message).toMatch(message);
 }
 
 async function logLines(client: CloudWatchLogsClient, group: string, stream: string): Promise<string[]> {
@@ -174,7 +166,7 @@ describe('CodeBuild sandboxes', () => {
     const page2 = await cb.send(new ListCommandExecutionsForSandboxCommand({ sandboxId: started.id!, sortOrder: 'ASCENDING', maxResults: 3, nextToken: page1.nextToken }));
     expect(page2.commandExecutions!.map((e) => e.id)).toEqual([failing.id]);
     expect(page2.nextToken).toBeUndefined();
-    await expectError(cb.send(new ListCommandExecutionsForSandboxCommand({ sandboxId: started.id!, sortOrder: 'DESCENDING', nextToken: page1.nextToken })), 'InvalidInputException', 'Invalid next token');
+    await expectAwsError(cb.send(new ListCommandExecutionsForSandboxCommand({ sandboxId: started.id!, sortOrder: 'DESCENDING', nextToken: page1.nextToken })), { code: 'InvalidInputException', status: 400, message: 'Invalid next token' });
 
     const got = await cb.send(new BatchGetCommandExecutionsCommand({ sandboxId: started.arn!, commandExecutionIds: [second.id!, 'not-a-command'] }));
     expect(got.commandExecutions!.map((e) => e.id)).toEqual([second.id]);
@@ -202,8 +194,8 @@ describe('CodeBuild sandboxes', () => {
     expect(never.startTime).toBeUndefined();
 
     // An ended sandbox takes no more commands, and cannot be stopped again; nothing is written.
-    await expectError(cb.send(new StartCommandExecutionCommand({ sandboxId: started.id!, command: 'echo late' })), 'InvalidInputException', 'is not running');
-    await expectError(cb.send(new StopSandboxCommand({ id: started.arn! })), 'InvalidInputException', 'has already completed');
+    await expectAwsError(cb.send(new StartCommandExecutionCommand({ sandboxId: started.id!, command: 'echo late' })), { code: 'InvalidInputException', status: 400, message: 'is not running' });
+    await expectAwsError(cb.send(new StopSandboxCommand({ id: started.arn! })), { code: 'InvalidInputException', status: 400, message: 'has already completed' });
     expect((await cb.send(new ListCommandExecutionsForSandboxCommand({ sandboxId: started.id! }))).commandExecutions).toHaveLength(6);
   });
 
@@ -235,7 +227,7 @@ describe('CodeBuild sandboxes', () => {
     expect(download.phaseStatus).toBe('FAILED');
     expect(download.contexts![0].statusCode).toBe('CLIENT_ERROR');
     expect(failed.currentSession!.phases!.some((p) => p.phaseType === 'RUN_SANDBOX')).toBe(false);
-    await expectError(cb.send(new StartCommandExecutionCommand({ sandboxId: sandbox.id!, command: 'echo hi' })), 'InvalidInputException', 'its status is FAILED');
+    await expectAwsError(cb.send(new StartCommandExecutionCommand({ sandboxId: sandbox.id!, command: 'echo hi' })), { code: 'InvalidInputException', status: 400, message: 'its status is FAILED' });
   });
 
   it('ends a sandbox at its timeout, as AWS does: STOPPED, RUN_SANDBOX TIMED_OUT', async () => {
@@ -323,32 +315,32 @@ describe('CodeBuild sandboxes', () => {
   });
 
   it('answers unknown ids and bad input with AWS errors and writes nothing', async () => {
-    await expectError(cb.send(new StartSandboxCommand({ projectName: 'no-such-project' })), 'ResourceNotFoundException', 'no-such-project');
-    await expectError(cb.send(new StartSandboxCommand({})), 'InvalidInputException', 'projectName');
-    await expectError(cb.send(new StartSandboxCommand({ projectName: '' })), 'InvalidInputException');
-    await expectError(cb.send(new StopSandboxCommand({ id: 'debugging:00000000-0000-0000-0000-000000000000' })), 'ResourceNotFoundException', 'Sandbox cannot be found');
-    await expectError(cb.send(new StopSandboxCommand({ id: '' })), 'InvalidInputException');
-    await expectError(cb.send(new StartCommandExecutionCommand({ sandboxId: 'nope:1', command: 'echo' })), 'ResourceNotFoundException', 'nope:1');
-    await expectError(cb.send(new StartCommandExecutionCommand({ sandboxId: 'nope:1', command: '' })), 'InvalidInputException');
-    await expectError(cb.send(new StartCommandExecutionCommand({ sandboxId: 'nope:1', command: 'echo', type: 'BASH' as 'SHELL' })), 'InvalidInputException');
-    await expectError(cb.send(new ListCommandExecutionsForSandboxCommand({ sandboxId: 'nope:1' })), 'ResourceNotFoundException');
-    await expectError(cb.send(new ListSandboxesForProjectCommand({ projectName: 'no-such-project' })), 'ResourceNotFoundException', 'no-such-project');
-    await expectError(cb.send(new ListSandboxesCommand({ maxResults: 0 })), 'InvalidInputException');
-    await expectError(cb.send(new ListSandboxesCommand({ maxResults: 101 })), 'InvalidInputException');
-    await expectError(cb.send(new ListSandboxesCommand({ sortOrder: 'SIDEWAYS' as 'ASCENDING' })), 'InvalidInputException');
-    await expectError(cb.send(new ListSandboxesCommand({ nextToken: 'garbage' })), 'InvalidInputException', 'Invalid next token');
-    await expectError(cb.send(new ListSandboxesForProjectCommand({ projectName: 'debugging', nextToken: 'garbage' })), 'InvalidInputException', 'Invalid next token');
-    await expectError(cb.send(new BatchGetCommandExecutionsCommand({ sandboxId: 'nope:1', commandExecutionIds: [] })), 'InvalidInputException');
-    await expectError(cb.send(new BatchGetCommandExecutionsCommand({ sandboxId: 'nope:1', commandExecutionIds: Array.from({ length: 101 }, (_, i) => `c${i}`) })), 'InvalidInputException');
+    await expectAwsError(cb.send(new StartSandboxCommand({ projectName: 'no-such-project' })), { code: 'ResourceNotFoundException', status: 400, message: 'no-such-project' });
+    await expectAwsError(cb.send(new StartSandboxCommand({})), { code: 'InvalidInputException', status: 400, message: 'projectName' });
+    await expectAwsError(cb.send(new StartSandboxCommand({ projectName: '' })), { code: 'InvalidInputException', status: 400 });
+    await expectAwsError(cb.send(new StopSandboxCommand({ id: 'debugging:00000000-0000-0000-0000-000000000000' })), { code: 'ResourceNotFoundException', status: 400, message: 'Sandbox cannot be found' });
+    await expectAwsError(cb.send(new StopSandboxCommand({ id: '' })), { code: 'InvalidInputException', status: 400 });
+    await expectAwsError(cb.send(new StartCommandExecutionCommand({ sandboxId: 'nope:1', command: 'echo' })), { code: 'ResourceNotFoundException', status: 400, message: 'nope:1' });
+    await expectAwsError(cb.send(new StartCommandExecutionCommand({ sandboxId: 'nope:1', command: '' })), { code: 'InvalidInputException', status: 400 });
+    await expectAwsError(cb.send(new StartCommandExecutionCommand({ sandboxId: 'nope:1', command: 'echo', type: 'BASH' as 'SHELL' })), { code: 'InvalidInputException', status: 400 });
+    await expectAwsError(cb.send(new ListCommandExecutionsForSandboxCommand({ sandboxId: 'nope:1' })), { code: 'ResourceNotFoundException', status: 400 });
+    await expectAwsError(cb.send(new ListSandboxesForProjectCommand({ projectName: 'no-such-project' })), { code: 'ResourceNotFoundException', status: 400, message: 'no-such-project' });
+    await expectAwsError(cb.send(new ListSandboxesCommand({ maxResults: 0 })), { code: 'InvalidInputException', status: 400 });
+    await expectAwsError(cb.send(new ListSandboxesCommand({ maxResults: 101 })), { code: 'InvalidInputException', status: 400 });
+    await expectAwsError(cb.send(new ListSandboxesCommand({ sortOrder: 'SIDEWAYS' as 'ASCENDING' })), { code: 'InvalidInputException', status: 400 });
+    await expectAwsError(cb.send(new ListSandboxesCommand({ nextToken: 'garbage' })), { code: 'InvalidInputException', status: 400, message: 'Invalid next token' });
+    await expectAwsError(cb.send(new ListSandboxesForProjectCommand({ projectName: 'debugging', nextToken: 'garbage' })), { code: 'InvalidInputException', status: 400, message: 'Invalid next token' });
+    await expectAwsError(cb.send(new BatchGetCommandExecutionsCommand({ sandboxId: 'nope:1', commandExecutionIds: [] })), { code: 'InvalidInputException', status: 400 });
+    await expectAwsError(cb.send(new BatchGetCommandExecutionsCommand({ sandboxId: 'nope:1', commandExecutionIds: Array.from({ length: 101 }, (_, i) => `c${i}`) })), { code: 'InvalidInputException', status: 400 });
     const unknown = await cb.send(new BatchGetCommandExecutionsCommand({ sandboxId: 'nope:1', commandExecutionIds: ['x'] }));
     expect(unknown).toMatchObject({ commandExecutions: [], commandExecutionsNotFound: ['x'] });
     expect(await cb.send(new BatchGetSandboxesCommand({ ids: [] }))).toMatchObject({ sandboxes: [], sandboxesNotFound: [] });
     // Drydock has no Session Manager: StartSandboxConnection is not implemented rather than faked.
-    await expectError(cb.send(new StartSandboxConnectionCommand({ sandboxId: 'debugging:1' })), 'NotImplemented', undefined, 501);
+    await expectAwsError(cb.send(new StartSandboxConnectionCommand({ sandboxId: 'debugging:1' })), { code: 'NotImplemented', status: 501 });
 
     // None of the refused StartSandbox calls created a sandbox.
     const before = (await cb.send(new ListSandboxesCommand({}))).ids!.length;
-    await expectError(cb.send(new StartSandboxCommand({ projectName: 'no-such-project' })), 'ResourceNotFoundException');
+    await expectAwsError(cb.send(new StartSandboxCommand({ projectName: 'no-such-project' })), { code: 'ResourceNotFoundException', status: 400 });
     expect((await cb.send(new ListSandboxesCommand({}))).ids).toHaveLength(before);
   });
 });

@@ -15,7 +15,7 @@ import {
 import { IAMClient, CreateUserCommand, CreateAccessKeyCommand, PutUserPolicyCommand, CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { STSClient, AssumeRoleCommand } from '@aws-sdk/client-sts';
 import type { AwsEvent } from '../../src/core/events.js';
-import { startTestServer, failure, type TestServer } from '../helpers.js';
+import { startTestServer, expectAwsError, failure, type TestServer } from '../helpers.js';
 
 const ACCOUNT = '000000000000';
 const userArn = (name: string) => `arn:aws:iam::${ACCOUNT}:user/${name}`;
@@ -45,12 +45,6 @@ describe('CodeCommit pull request approvals', () => {
     const key = (await iam.send(new CreateAccessKeyCommand({ UserName: name }))).AccessKey!;
     await iam.send(new PutUserPolicyCommand({ UserName: name, PolicyName: 'codecommit', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }) }));
     return new CodeCommitClient({ ...server.clientConfig, credentials: { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! } });
-  }
-
-  async function expectError(promise: Promise<unknown>, name: string): Promise<void> {
-    const err = await failure(promise);
-    expect(err.name, err.message).toBe(name);
-    expect(err.$metadata.httpStatusCode).toBe(400);
   }
 
   /** A branch one commit ahead of main, and alice's pull request from it. */
@@ -98,27 +92,27 @@ describe('CodeCommit pull request approvals', () => {
     expect(events.at(-1)!.detail).toMatchObject({ event: 'pullRequestApprovalRuleCreated', approvalRuleName: 'two-reviewers', approvalRuleId: created.approvalRuleId, callerUserArn: userArn('alice') });
 
     const id = pr.pullRequestId;
-    await expectError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'two-reviewers', approvalRuleContent: rule(1) })), 'ApprovalRuleNameAlreadyExistsException');
-    await expectError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: '', approvalRuleContent: rule(1) })), 'ApprovalRuleNameRequiredException');
-    await expectError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'x'.repeat(101), approvalRuleContent: rule(1) })), 'InvalidApprovalRuleNameException');
-    await expectError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'r', approvalRuleContent: '' })), 'ApprovalRuleContentRequiredException');
-    await expectError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'r', approvalRuleContent: '{"Version":"2018-11-08"}' })), 'InvalidApprovalRuleContentException');
-    await expectError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'r', approvalRuleContent: rule(0) })), 'InvalidApprovalRuleContentException');
-    await expectError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: '12345', approvalRuleName: 'r', approvalRuleContent: rule(1) })), 'PullRequestDoesNotExistException');
+    await expectAwsError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'two-reviewers', approvalRuleContent: rule(1) })), { code: 'ApprovalRuleNameAlreadyExistsException', status: 400 });
+    await expectAwsError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: '', approvalRuleContent: rule(1) })), { code: 'ApprovalRuleNameRequiredException', status: 400 });
+    await expectAwsError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'x'.repeat(101), approvalRuleContent: rule(1) })), { code: 'InvalidApprovalRuleNameException', status: 400 });
+    await expectAwsError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'r', approvalRuleContent: '' })), { code: 'ApprovalRuleContentRequiredException', status: 400 });
+    await expectAwsError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'r', approvalRuleContent: '{"Version":"2018-11-08"}' })), { code: 'InvalidApprovalRuleContentException', status: 400 });
+    await expectAwsError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'r', approvalRuleContent: rule(0) })), { code: 'InvalidApprovalRuleContentException', status: 400 });
+    await expectAwsError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: '12345', approvalRuleName: 'r', approvalRuleContent: rule(1) })), { code: 'PullRequestDoesNotExistException', status: 400 });
 
     const updated = (await root.send(new UpdatePullRequestApprovalRuleContentCommand({
       pullRequestId: id, approvalRuleName: 'two-reviewers', existingRuleContentSha256: created.ruleContentSha256, newRuleContent: rule(1),
     }))).approvalRule!;
     expect(updated).toMatchObject({ approvalRuleId: created.approvalRuleId, approvalRuleContent: rule(1), lastModifiedUser: `arn:aws:iam::${ACCOUNT}:root` });
     expect(updated.ruleContentSha256).not.toBe(created.ruleContentSha256);
-    await expectError(root.send(new UpdatePullRequestApprovalRuleContentCommand({ pullRequestId: id, approvalRuleName: 'two-reviewers', existingRuleContentSha256: created.ruleContentSha256, newRuleContent: rule(3) })), 'InvalidRuleContentSha256Exception');
-    await expectError(root.send(new UpdatePullRequestApprovalRuleContentCommand({ pullRequestId: id, approvalRuleName: 'missing', newRuleContent: rule(3) })), 'ApprovalRuleDoesNotExistException');
-    await expectError(root.send(new UpdatePullRequestApprovalRuleContentCommand({ pullRequestId: id, approvalRuleName: 'two-reviewers', newRuleContent: 'nope' })), 'InvalidApprovalRuleContentException');
+    await expectAwsError(root.send(new UpdatePullRequestApprovalRuleContentCommand({ pullRequestId: id, approvalRuleName: 'two-reviewers', existingRuleContentSha256: created.ruleContentSha256, newRuleContent: rule(3) })), { code: 'InvalidRuleContentSha256Exception', status: 400 });
+    await expectAwsError(root.send(new UpdatePullRequestApprovalRuleContentCommand({ pullRequestId: id, approvalRuleName: 'missing', newRuleContent: rule(3) })), { code: 'ApprovalRuleDoesNotExistException', status: 400 });
+    await expectAwsError(root.send(new UpdatePullRequestApprovalRuleContentCommand({ pullRequestId: id, approvalRuleName: 'two-reviewers', newRuleContent: 'nope' })), { code: 'InvalidApprovalRuleContentException', status: 400 });
 
     expect((await root.send(new DeletePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'two-reviewers' }))).approvalRuleId).toBe(created.approvalRuleId);
     // Deleting again is not an error in AWS: the answer is 200 without content.
     expect((await root.send(new DeletePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'two-reviewers' }))).approvalRuleId).toBeUndefined();
-    await expectError(root.send(new DeletePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: '' })), 'ApprovalRuleNameRequiredException');
+    await expectAwsError(root.send(new DeletePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: '' })), { code: 'ApprovalRuleNameRequiredException', status: 400 });
 
     const history = (await root.send(new DescribePullRequestEventsCommand({ pullRequestId: id }))).pullRequestEvents!;
     expect(history.map((e) => [e.pullRequestEventType, e.approvalRuleEventMetadata?.approvalRuleContent])).toEqual([
@@ -129,7 +123,7 @@ describe('CodeCommit pull request approvals', () => {
     ]);
 
     await root.send(new UpdatePullRequestStatusCommand({ pullRequestId: id, pullRequestStatus: 'CLOSED' }));
-    await expectError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'late', approvalRuleContent: rule(1) })), 'PullRequestAlreadyClosedException');
+    await expectAwsError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'late', approvalRuleContent: rule(1) })), { code: 'PullRequestAlreadyClosedException', status: 400 });
   });
 
   it('counts approvals per revision from the pool, never from the author, and blocks the merge until satisfied', async () => {
@@ -139,18 +133,18 @@ describe('CodeCommit pull request approvals', () => {
     await root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'anyone', approvalRuleContent: rule(1) }));
     expect(await evaluate(pr)).toEqual({ approved: false, overridden: false, approvalRulesSatisfied: [], approvalRulesNotSatisfied: ['lead', 'anyone'] });
 
-    await expectError(author.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: pr.revisionId, approvalState: 'APPROVE' })), 'PullRequestCannotBeApprovedByAuthorException');
-    await expectError(bob.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: 'f'.repeat(64), approvalState: 'APPROVE' })), 'RevisionNotCurrentException');
-    await expectError(bob.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: 'nope', approvalState: 'APPROVE' })), 'InvalidRevisionIdException');
-    await expectError(bob.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: '', approvalState: 'APPROVE' })), 'RevisionIdRequiredException');
-    await expectError(bob.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: pr.revisionId, approvalState: 'MAYBE' as 'APPROVE' })), 'InvalidApprovalStateException');
-    await expectError(root.send(new EvaluatePullRequestApprovalRulesCommand({ pullRequestId: id, revisionId: 'f'.repeat(64) })), 'RevisionNotCurrentException');
+    await expectAwsError(author.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: pr.revisionId, approvalState: 'APPROVE' })), { code: 'PullRequestCannotBeApprovedByAuthorException', status: 400 });
+    await expectAwsError(bob.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: 'f'.repeat(64), approvalState: 'APPROVE' })), { code: 'RevisionNotCurrentException', status: 400 });
+    await expectAwsError(bob.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: 'nope', approvalState: 'APPROVE' })), { code: 'InvalidRevisionIdException', status: 400 });
+    await expectAwsError(bob.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: '', approvalState: 'APPROVE' })), { code: 'RevisionIdRequiredException', status: 400 });
+    await expectAwsError(bob.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: pr.revisionId, approvalState: 'MAYBE' as 'APPROVE' })), { code: 'InvalidApprovalStateException', status: 400 });
+    await expectAwsError(root.send(new EvaluatePullRequestApprovalRulesCommand({ pullRequestId: id, revisionId: 'f'.repeat(64) })), { code: 'RevisionNotCurrentException', status: 400 });
 
     await bob.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: pr.revisionId, approvalState: 'APPROVE' }));
     expect((await root.send(new GetPullRequestApprovalStatesCommand({ pullRequestId: id, revisionId: pr.revisionId }))).approvals).toEqual([{ userArn: userArn('bob'), approvalState: 'APPROVE' }]);
     expect(events.at(-1)!.detail).toMatchObject({ event: 'pullRequestApprovalStateChanged', approvalStatus: 'APPROVE', callerUserArn: userArn('bob'), author: userArn('alice') });
     expect(await evaluate(pr)).toEqual({ approved: false, overridden: false, approvalRulesSatisfied: ['anyone'], approvalRulesNotSatisfied: ['lead'] });
-    await expectError(root.send(new MergePullRequestByFastForwardCommand({ pullRequestId: id, repositoryName: 'reviewed' })), 'PullRequestApprovalRulesNotSatisfiedException');
+    await expectAwsError(root.send(new MergePullRequestByFastForwardCommand({ pullRequestId: id, repositoryName: 'reviewed' })), { code: 'PullRequestApprovalRulesNotSatisfiedException', status: 400 });
 
     // A new commit on the source branch is a new revision: the approvals given so far no longer count.
     const current = (await root.send(new GetPullRequestCommand({ pullRequestId: id }))).pullRequest!;
@@ -164,7 +158,7 @@ describe('CodeCommit pull request approvals', () => {
     expect((await root.send(new GetPullRequestApprovalStatesCommand({ pullRequestId: id, revisionId: revised.revisionId }))).approvals).toEqual([]);
     // The old revision keeps its history.
     expect((await root.send(new GetPullRequestApprovalStatesCommand({ pullRequestId: id, revisionId: pr.revisionId }))).approvals).toHaveLength(1);
-    await expectError(bob.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: pr.revisionId, approvalState: 'APPROVE' })), 'RevisionNotCurrentException');
+    await expectAwsError(bob.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: pr.revisionId, approvalState: 'APPROVE' })), { code: 'RevisionNotCurrentException', status: 400 });
 
     await carol.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: revised.revisionId, approvalState: 'APPROVE' }));
     expect(await evaluate(revised)).toEqual({ approved: true, overridden: false, approvalRulesSatisfied: ['lead', 'anyone'], approvalRulesNotSatisfied: [] });
@@ -173,11 +167,11 @@ describe('CodeCommit pull request approvals', () => {
     expect(await evaluate(revised)).toMatchObject({ approved: false });
     await carol.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: revised.revisionId, approvalState: 'APPROVE' }));
 
-    await expectError(root.send(new MergePullRequestByFastForwardCommand({ pullRequestId: id, repositoryName: 'reviewed', sourceCommitId: current.pullRequestTargets![0].sourceCommit })), 'TipOfSourceReferenceIsDifferentException');
+    await expectAwsError(root.send(new MergePullRequestByFastForwardCommand({ pullRequestId: id, repositoryName: 'reviewed', sourceCommitId: current.pullRequestTargets![0].sourceCommit })), { code: 'TipOfSourceReferenceIsDifferentException', status: 400 });
     const merged = (await root.send(new MergePullRequestByFastForwardCommand({ pullRequestId: id, repositoryName: 'reviewed', sourceCommitId: next }))).pullRequest!;
     expect(merged.pullRequestTargets![0].mergeMetadata).toMatchObject({ isMerged: true, mergeCommitId: next });
     mainTip = next;
-    await expectError(carol.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: merged.revisionId, approvalState: 'REVOKE' })), 'PullRequestAlreadyClosedException');
+    await expectAwsError(carol.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: merged.revisionId, approvalState: 'REVOKE' })), { code: 'PullRequestAlreadyClosedException', status: 400 });
 
     const approvals = (await root.send(new DescribePullRequestEventsCommand({ pullRequestId: id, pullRequestEventType: 'PULL_REQUEST_APPROVAL_STATE_CHANGED' }))).pullRequestEvents!;
     expect(approvals.map((e) => [e.actorArn, e.approvalStateChangedEventMetadata?.approvalStatus])).toEqual([
@@ -235,18 +229,18 @@ describe('CodeCommit pull request approvals', () => {
     const id = pr.pullRequestId!;
     await root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'never', approvalRuleContent: rule(5) }));
     expect(await root.send(new GetPullRequestOverrideStateCommand({ pullRequestId: id, revisionId: pr.revisionId }))).toMatchObject({ overridden: false });
-    await expectError(root.send(new OverridePullRequestApprovalRulesCommand({ pullRequestId: id, revisionId: pr.revisionId, overrideStatus: 'MAYBE' as 'OVERRIDE' })), 'InvalidOverrideStatusException');
-    await expectError(root.send(new OverridePullRequestApprovalRulesCommand({ pullRequestId: id, revisionId: 'a'.repeat(64), overrideStatus: 'OVERRIDE' })), 'RevisionNotCurrentException');
-    await expectError(root.send(new GetPullRequestOverrideStateCommand({ pullRequestId: id, revisionId: 'x' })), 'InvalidRevisionIdException');
+    await expectAwsError(root.send(new OverridePullRequestApprovalRulesCommand({ pullRequestId: id, revisionId: pr.revisionId, overrideStatus: 'MAYBE' as 'OVERRIDE' })), { code: 'InvalidOverrideStatusException', status: 400 });
+    await expectAwsError(root.send(new OverridePullRequestApprovalRulesCommand({ pullRequestId: id, revisionId: 'a'.repeat(64), overrideStatus: 'OVERRIDE' })), { code: 'RevisionNotCurrentException', status: 400 });
+    await expectAwsError(root.send(new GetPullRequestOverrideStateCommand({ pullRequestId: id, revisionId: 'x' })), { code: 'InvalidRevisionIdException', status: 400 });
 
     await bob.send(new OverridePullRequestApprovalRulesCommand({ pullRequestId: id, revisionId: pr.revisionId, overrideStatus: 'OVERRIDE' }));
     expect(await root.send(new GetPullRequestOverrideStateCommand({ pullRequestId: id, revisionId: pr.revisionId }))).toMatchObject({ overridden: true, overrider: userArn('bob') });
     expect(await evaluate(pr)).toEqual({ approved: false, overridden: true, approvalRulesSatisfied: [], approvalRulesNotSatisfied: ['never'] });
     expect(events.at(-1)!.detail).toMatchObject({ event: 'pullRequestApprovalRuleOverridden', overrideStatus: 'OVERRIDE', callerUserArn: userArn('bob') });
-    await expectError(bob.send(new OverridePullRequestApprovalRulesCommand({ pullRequestId: id, revisionId: pr.revisionId, overrideStatus: 'OVERRIDE' })), 'OverrideAlreadySetException');
+    await expectAwsError(bob.send(new OverridePullRequestApprovalRulesCommand({ pullRequestId: id, revisionId: pr.revisionId, overrideStatus: 'OVERRIDE' })), { code: 'OverrideAlreadySetException', status: 400 });
 
     await bob.send(new OverridePullRequestApprovalRulesCommand({ pullRequestId: id, revisionId: pr.revisionId, overrideStatus: 'REVOKE' }));
-    await expectError(root.send(new MergePullRequestByFastForwardCommand({ pullRequestId: id, repositoryName: 'reviewed' })), 'PullRequestApprovalRulesNotSatisfiedException');
+    await expectAwsError(root.send(new MergePullRequestByFastForwardCommand({ pullRequestId: id, repositoryName: 'reviewed' })), { code: 'PullRequestApprovalRulesNotSatisfiedException', status: 400 });
     await bob.send(new OverridePullRequestApprovalRulesCommand({ pullRequestId: id, revisionId: pr.revisionId, overrideStatus: 'OVERRIDE' }));
     // The override holds for the revision it was given on, which is still the current one.
     const current = (await root.send(new GetPullRequestCommand({ pullRequestId: id }))).pullRequest!;
@@ -278,8 +272,8 @@ describe('CodeCommit pull request approvals', () => {
     expect(fromTemplate.originApprovalRuleTemplate!.approvalRuleTemplateId).toBe(template.approvalRuleTemplate!.approvalRuleTemplateId);
     expect(fromTemplate.approvalRuleContent).toBe(rule(1, undefined, ['refs/heads/main']));
 
-    await expectError(root.send(new UpdatePullRequestApprovalRuleContentCommand({ pullRequestId: pr.pullRequestId, approvalRuleName: 'main-needs-one', newRuleContent: rule(2) })), 'CannotModifyApprovalRuleFromTemplateException');
-    await expectError(root.send(new DeletePullRequestApprovalRuleCommand({ pullRequestId: pr.pullRequestId, approvalRuleName: 'main-needs-one' })), 'CannotDeleteApprovalRuleFromTemplateException');
+    await expectAwsError(root.send(new UpdatePullRequestApprovalRuleContentCommand({ pullRequestId: pr.pullRequestId, approvalRuleName: 'main-needs-one', newRuleContent: rule(2) })), { code: 'CannotModifyApprovalRuleFromTemplateException', status: 400 });
+    await expectAwsError(root.send(new DeletePullRequestApprovalRuleCommand({ pullRequestId: pr.pullRequestId, approvalRuleName: 'main-needs-one' })), { code: 'CannotDeleteApprovalRuleFromTemplateException', status: 400 });
     expect(await evaluate(pr)).toMatchObject({ approved: false, approvalRulesNotSatisfied: expect.arrayContaining(['main-needs-one', 'everywhere']) });
 
     const toRelease = await pullRequest('for-release', 'release');

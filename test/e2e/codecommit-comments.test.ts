@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-codecommit';
 import { IAMClient, CreateUserCommand, CreateAccessKeyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import type { AwsEvent } from '../../src/core/events.js';
-import { startTestServer, failure, type TestServer } from '../helpers.js';
+import { startTestServer, expectAwsError, type TestServer } from '../helpers.js';
 
 const ROOT = 'arn:aws:iam::000000000000:root';
 const REVIEWER = 'arn:aws:iam::000000000000:user/reviewer';
@@ -34,12 +34,6 @@ describe('CodeCommit comments', () => {
 
   function git(...args: string[]): string {
     return bareGit(server, repositoryId, args).trim();
-  }
-
-  async function expectError(promise: Promise<unknown>, name: string): Promise<void> {
-    const err = await failure(promise);
-    expect(err.name, err.message).toBe(name);
-    expect(err.$metadata.httpStatusCode).toBe(400);
   }
 
   const post = (input: Partial<PostCommentForComparedCommitCommandInput>, client = cc) =>
@@ -123,7 +117,7 @@ describe('CodeCommit comments', () => {
       const again = await post({ beforeCommitId: c1, afterCommitId: c2, content: 'Looks good overall', clientRequestToken: 'token-general' });
       expect(again.comment?.commentId).toBe(general);
       expect(commentEvents()).toHaveLength(0);
-      await expectError(post({ beforeCommitId: c1, afterCommitId: c2, content: 'Something else', clientRequestToken: 'token-general' }), 'IdempotencyParameterMismatchException');
+      await expectAwsError(post({ beforeCommitId: c1, afterCommitId: c2, content: 'Something else', clientRequestToken: 'token-general' }), { code: 'IdempotencyParameterMismatchException', status: 400 });
     });
 
     it('refuses bad input with the exact exceptions and writes nothing', async () => {
@@ -131,26 +125,26 @@ describe('CodeCommit comments', () => {
         .commentsForComparedCommitData!.reduce((n, g) => n + g.comments!.length, 0);
       const before = await count();
       const at = (location: object) => post({ beforeCommitId: c1, afterCommitId: c2, location: location as never });
-      await expectError(post({ repositoryName: undefined, afterCommitId: c2 }), 'RepositoryNameRequiredException');
-      await expectError(post({ repositoryName: 'missing', afterCommitId: c2 }), 'RepositoryDoesNotExistException');
-      await expectError(post({ repositoryName: 'bad name!', afterCommitId: c2 }), 'InvalidRepositoryNameException');
-      await expectError(post({ afterCommitId: c2, content: undefined }), 'CommentContentRequiredException');
-      await expectError(post({ afterCommitId: c2, content: 'x'.repeat(10241) }), 'CommentContentSizeLimitExceededException');
-      await expectError(post({ afterCommitId: undefined }), 'CommitIdRequiredException');
-      await expectError(post({ afterCommitId: 'main' }), 'InvalidCommitIdException');
-      await expectError(post({ afterCommitId: MISSING_COMMIT }), 'CommitDoesNotExistException');
-      await expectError(post({ beforeCommitId: MISSING_COMMIT, afterCommitId: c2 }), 'CommitDoesNotExistException');
-      await expectError(post({ beforeCommitId: c2, afterCommitId: c2 }), 'BeforeCommitIdAndAfterCommitIdAreSameException');
-      await expectError(at({ filePath: 'nope.txt', filePosition: 1, relativeFileVersion: 'AFTER' }), 'PathDoesNotExistException');
-      await expectError(at({ filePath: 'c.txt', relativeFileVersion: 'AFTER' }), 'PathDoesNotExistException');
-      await expectError(at({ filePath: 'a.txt', filePosition: 1, relativeFileVersion: 'SIDEWAYS' }), 'InvalidRelativeFileVersionEnumException');
-      await expectError(post({ afterCommitId: c2, location: { filePath: 'a.txt', relativeFileVersion: 'BEFORE' } }), 'InvalidRelativeFileVersionEnumException');
-      await expectError(at({ filePath: 'a.txt', filePosition: 5, relativeFileVersion: 'AFTER' }), 'InvalidFilePositionException');
-      await expectError(at({ filePath: 'a.txt', filePosition: 4, relativeFileVersion: 'BEFORE' }), 'InvalidFilePositionException');
-      await expectError(at({ filePath: 'a.txt', filePosition: -1, relativeFileVersion: 'AFTER' }), 'InvalidFilePositionException');
-      await expectError(at({ filePath: '../etc/passwd', relativeFileVersion: 'AFTER' }), 'InvalidPathException');
-      await expectError(at({ filePosition: 1, relativeFileVersion: 'AFTER' }), 'PathRequiredException');
-      await expectError(at({ filePath: 'docs', relativeFileVersion: 'AFTER' }), 'InvalidFileLocationException');
+      await expectAwsError(post({ repositoryName: undefined, afterCommitId: c2 }), { code: 'RepositoryNameRequiredException', status: 400 });
+      await expectAwsError(post({ repositoryName: 'missing', afterCommitId: c2 }), { code: 'RepositoryDoesNotExistException', status: 400 });
+      await expectAwsError(post({ repositoryName: 'bad name!', afterCommitId: c2 }), { code: 'InvalidRepositoryNameException', status: 400 });
+      await expectAwsError(post({ afterCommitId: c2, content: undefined }), { code: 'CommentContentRequiredException', status: 400 });
+      await expectAwsError(post({ afterCommitId: c2, content: 'x'.repeat(10241) }), { code: 'CommentContentSizeLimitExceededException', status: 400 });
+      await expectAwsError(post({ afterCommitId: undefined }), { code: 'CommitIdRequiredException', status: 400 });
+      await expectAwsError(post({ afterCommitId: 'main' }), { code: 'InvalidCommitIdException', status: 400 });
+      await expectAwsError(post({ afterCommitId: MISSING_COMMIT }), { code: 'CommitDoesNotExistException', status: 400 });
+      await expectAwsError(post({ beforeCommitId: MISSING_COMMIT, afterCommitId: c2 }), { code: 'CommitDoesNotExistException', status: 400 });
+      await expectAwsError(post({ beforeCommitId: c2, afterCommitId: c2 }), { code: 'BeforeCommitIdAndAfterCommitIdAreSameException', status: 400 });
+      await expectAwsError(at({ filePath: 'nope.txt', filePosition: 1, relativeFileVersion: 'AFTER' }), { code: 'PathDoesNotExistException', status: 400 });
+      await expectAwsError(at({ filePath: 'c.txt', relativeFileVersion: 'AFTER' }), { code: 'PathDoesNotExistException', status: 400 });
+      await expectAwsError(at({ filePath: 'a.txt', filePosition: 1, relativeFileVersion: 'SIDEWAYS' }), { code: 'InvalidRelativeFileVersionEnumException', status: 400 });
+      await expectAwsError(post({ afterCommitId: c2, location: { filePath: 'a.txt', relativeFileVersion: 'BEFORE' } }), { code: 'InvalidRelativeFileVersionEnumException', status: 400 });
+      await expectAwsError(at({ filePath: 'a.txt', filePosition: 5, relativeFileVersion: 'AFTER' }), { code: 'InvalidFilePositionException', status: 400 });
+      await expectAwsError(at({ filePath: 'a.txt', filePosition: 4, relativeFileVersion: 'BEFORE' }), { code: 'InvalidFilePositionException', status: 400 });
+      await expectAwsError(at({ filePath: 'a.txt', filePosition: -1, relativeFileVersion: 'AFTER' }), { code: 'InvalidFilePositionException', status: 400 });
+      await expectAwsError(at({ filePath: '../etc/passwd', relativeFileVersion: 'AFTER' }), { code: 'InvalidPathException', status: 400 });
+      await expectAwsError(at({ filePosition: 1, relativeFileVersion: 'AFTER' }), { code: 'PathRequiredException', status: 400 });
+      await expectAwsError(at({ filePath: 'docs', relativeFileVersion: 'AFTER' }), { code: 'InvalidFileLocationException', status: 400 });
       expect(await count()).toBe(before);
     });
 
@@ -160,10 +154,10 @@ describe('CodeCommit comments', () => {
       reply = posted.comment!.commentId!;
       expect(posted.comment).toMatchObject({ inReplyTo: onLine, authorArn: REVIEWER, content: 'Because of the spec.' });
       expect(commentEvents()[0].detail).toMatchObject({ event: 'commentOnCommitCreated', inReplyTo: onLine, commentId: reply, callerUserArn: REVIEWER });
-      await expectError(cc.send(new PostCommentReplyCommand({ content: 'x', clientRequestToken: 't1' } as never)), 'CommentIdRequiredException');
-      await expectError(cc.send(new PostCommentReplyCommand({ inReplyTo: 'not-an-id', content: 'x', clientRequestToken: 't2' })), 'InvalidCommentIdException');
-      await expectError(cc.send(new PostCommentReplyCommand({ inReplyTo: randomUUID(), content: 'x', clientRequestToken: 't3' })), 'CommentDoesNotExistException');
-      await expectError(cc.send(new PostCommentReplyCommand({ inReplyTo: onLine, content: '', clientRequestToken: 't4' })), 'CommentContentRequiredException');
+      await expectAwsError(cc.send(new PostCommentReplyCommand({ content: 'x', clientRequestToken: 't1' } as never)), { code: 'CommentIdRequiredException', status: 400 });
+      await expectAwsError(cc.send(new PostCommentReplyCommand({ inReplyTo: 'not-an-id', content: 'x', clientRequestToken: 't2' })), { code: 'InvalidCommentIdException', status: 400 });
+      await expectAwsError(cc.send(new PostCommentReplyCommand({ inReplyTo: randomUUID(), content: 'x', clientRequestToken: 't3' })), { code: 'CommentDoesNotExistException', status: 400 });
+      await expectAwsError(cc.send(new PostCommentReplyCommand({ inReplyTo: onLine, content: '', clientRequestToken: 't4' })), { code: 'CommentContentRequiredException', status: 400 });
     });
 
     it('lists comments grouped by commit pair and location, replies with their parent, in pages', async () => {
@@ -185,11 +179,11 @@ describe('CodeCommit comments', () => {
       const initial = await cc.send(new GetCommentsForComparedCommitCommand({ repositoryName: 'reviewed', afterCommitId: c1 }));
       expect(initial.commentsForComparedCommitData!.map((g) => g.location?.filePath)).toEqual(['docs/guide.md']);
 
-      await expectError(cc.send(new GetCommentsForComparedCommitCommand({ repositoryName: 'reviewed' } as never)), 'CommitIdRequiredException');
-      await expectError(cc.send(new GetCommentsForComparedCommitCommand({ repositoryName: 'reviewed', afterCommitId: MISSING_COMMIT })), 'CommitDoesNotExistException');
-      await expectError(cc.send(new GetCommentsForComparedCommitCommand({ repositoryName: 'reviewed', afterCommitId: c2, maxResults: 0 })), 'InvalidMaxResultsException');
-      await expectError(cc.send(new GetCommentsForComparedCommitCommand({ repositoryName: 'reviewed', afterCommitId: c2, nextToken: '%%%' })), 'InvalidContinuationTokenException');
-      await expectError(cc.send(new GetCommentsForComparedCommitCommand({ repositoryName: 'missing', afterCommitId: c2 })), 'RepositoryDoesNotExistException');
+      await expectAwsError(cc.send(new GetCommentsForComparedCommitCommand({ repositoryName: 'reviewed' } as never)), { code: 'CommitIdRequiredException', status: 400 });
+      await expectAwsError(cc.send(new GetCommentsForComparedCommitCommand({ repositoryName: 'reviewed', afterCommitId: MISSING_COMMIT })), { code: 'CommitDoesNotExistException', status: 400 });
+      await expectAwsError(cc.send(new GetCommentsForComparedCommitCommand({ repositoryName: 'reviewed', afterCommitId: c2, maxResults: 0 })), { code: 'InvalidMaxResultsException', status: 400 });
+      await expectAwsError(cc.send(new GetCommentsForComparedCommitCommand({ repositoryName: 'reviewed', afterCommitId: c2, nextToken: '%%%' })), { code: 'InvalidContinuationTokenException', status: 400 });
+      await expectAwsError(cc.send(new GetCommentsForComparedCommitCommand({ repositoryName: 'missing', afterCommitId: c2 })), { code: 'RepositoryDoesNotExistException', status: 400 });
     });
 
     it('lets only the author update a comment and publishes the update', async () => {
@@ -198,14 +192,14 @@ describe('CodeCommit comments', () => {
       expect(updated.comment?.content).toBe('Looks good overall (edited)');
       expect(updated.comment!.lastModifiedDate!.getTime()).toBeGreaterThanOrEqual(updated.comment!.creationDate!.getTime());
       expect(commentEvents()[0].detail).toMatchObject({ event: 'commentOnCommitUpdated', commentId: general });
-      await expectError(reviewer.send(new UpdateCommentCommand({ commentId: general, content: 'hijacked' })), 'CommentNotCreatedByCallerException');
-      await expectError(cc.send(new UpdateCommentCommand({ commentId: general, content: '' })), 'CommentContentRequiredException');
-      await expectError(cc.send(new UpdateCommentCommand({ commentId: general, content: 'y'.repeat(10241) })), 'CommentContentSizeLimitExceededException');
-      await expectError(cc.send(new UpdateCommentCommand({ commentId: randomUUID(), content: 'x' })), 'CommentDoesNotExistException');
-      await expectError(cc.send(new UpdateCommentCommand({ commentId: '', content: 'x' })), 'CommentIdRequiredException');
+      await expectAwsError(reviewer.send(new UpdateCommentCommand({ commentId: general, content: 'hijacked' })), { code: 'CommentNotCreatedByCallerException', status: 400 });
+      await expectAwsError(cc.send(new UpdateCommentCommand({ commentId: general, content: '' })), { code: 'CommentContentRequiredException', status: 400 });
+      await expectAwsError(cc.send(new UpdateCommentCommand({ commentId: general, content: 'y'.repeat(10241) })), { code: 'CommentContentSizeLimitExceededException', status: 400 });
+      await expectAwsError(cc.send(new UpdateCommentCommand({ commentId: randomUUID(), content: 'x' })), { code: 'CommentDoesNotExistException', status: 400 });
+      await expectAwsError(cc.send(new UpdateCommentCommand({ commentId: '', content: 'x' })), { code: 'CommentIdRequiredException', status: 400 });
       const got = await cc.send(new GetCommentCommand({ commentId: general }));
       expect(got.comment?.content).toBe('Looks good overall (edited)');
-      await expectError(cc.send(new GetCommentCommand({ commentId: 'zzz' })), 'InvalidCommentIdException');
+      await expectAwsError(cc.send(new GetCommentCommand({ commentId: 'zzz' })), { code: 'InvalidCommentIdException', status: 400 });
     });
 
     it('keeps one reaction per user and comment, by emoji, short code or code point, and reports them', async () => {
@@ -234,12 +228,12 @@ describe('CodeCommit comments', () => {
       expect(rest.reactionsForComment!.map((r) => r.reaction?.shortCode)).toEqual(['confused']);
       expect(rest.nextToken).toBeUndefined();
 
-      await expectError(cc.send(new PutCommentReactionCommand({ commentId: onLine, reactionValue: ':notanemoji:' })), 'InvalidReactionValueException');
-      await expectError(cc.send(new PutCommentReactionCommand({ commentId: onLine } as never)), 'ReactionValueRequiredException');
-      await expectError(cc.send(new PutCommentReactionCommand({ commentId: randomUUID(), reactionValue: ':thumbsup:' })), 'CommentDoesNotExistException');
-      await expectError(cc.send(new GetCommentReactionsCommand({ commentId: onLine, reactionUserArn: 'bob' })), 'InvalidReactionUserArnException');
-      await expectError(cc.send(new GetCommentReactionsCommand({ commentId: onLine, maxResults: 0 })), 'InvalidMaxResultsException');
-      await expectError(cc.send(new GetCommentReactionsCommand({ commentId: 'x' })), 'InvalidCommentIdException');
+      await expectAwsError(cc.send(new PutCommentReactionCommand({ commentId: onLine, reactionValue: ':notanemoji:' })), { code: 'InvalidReactionValueException', status: 400 });
+      await expectAwsError(cc.send(new PutCommentReactionCommand({ commentId: onLine } as never)), { code: 'ReactionValueRequiredException', status: 400 });
+      await expectAwsError(cc.send(new PutCommentReactionCommand({ commentId: randomUUID(), reactionValue: ':thumbsup:' })), { code: 'CommentDoesNotExistException', status: 400 });
+      await expectAwsError(cc.send(new GetCommentReactionsCommand({ commentId: onLine, reactionUserArn: 'bob' })), { code: 'InvalidReactionUserArnException', status: 400 });
+      await expectAwsError(cc.send(new GetCommentReactionsCommand({ commentId: onLine, maxResults: 0 })), { code: 'InvalidMaxResultsException', status: 400 });
+      await expectAwsError(cc.send(new GetCommentReactionsCommand({ commentId: 'x' })), { code: 'InvalidCommentIdException', status: 400 });
 
       // An empty value (or "none") removes the caller's reaction.
       await cc.send(new PutCommentReactionCommand({ commentId: onLine, reactionValue: '' }));
@@ -251,12 +245,12 @@ describe('CodeCommit comments', () => {
       const deleted = await reviewer.send(new DeleteCommentContentCommand({ commentId: reply }));
       expect(deleted.comment).toMatchObject({ commentId: reply, deleted: true, authorArn: REVIEWER, inReplyTo: onLine });
       expect(deleted.comment?.content).toBeUndefined();
-      await expectError(cc.send(new GetCommentCommand({ commentId: reply })), 'CommentDeletedException');
-      await expectError(reviewer.send(new UpdateCommentCommand({ commentId: reply, content: 'back' })), 'CommentDeletedException');
-      await expectError(cc.send(new DeleteCommentContentCommand({ commentId: reply })), 'CommentDeletedException');
-      await expectError(cc.send(new PutCommentReactionCommand({ commentId: reply, reactionValue: ':heart:' })), 'CommentDeletedException');
-      await expectError(cc.send(new DeleteCommentContentCommand({ commentId: randomUUID() })), 'CommentDoesNotExistException');
-      await expectError(cc.send(new DeleteCommentContentCommand({} as never)), 'CommentIdRequiredException');
+      await expectAwsError(cc.send(new GetCommentCommand({ commentId: reply })), { code: 'CommentDeletedException', status: 400 });
+      await expectAwsError(reviewer.send(new UpdateCommentCommand({ commentId: reply, content: 'back' })), { code: 'CommentDeletedException', status: 400 });
+      await expectAwsError(cc.send(new DeleteCommentContentCommand({ commentId: reply })), { code: 'CommentDeletedException', status: 400 });
+      await expectAwsError(cc.send(new PutCommentReactionCommand({ commentId: reply, reactionValue: ':heart:' })), { code: 'CommentDeletedException', status: 400 });
+      await expectAwsError(cc.send(new DeleteCommentContentCommand({ commentId: randomUUID() })), { code: 'CommentDoesNotExistException', status: 400 });
+      await expectAwsError(cc.send(new DeleteCommentContentCommand({} as never)), { code: 'CommentIdRequiredException', status: 400 });
       const listed = await cc.send(new GetCommentsForComparedCommitCommand({ repositoryName: 'reviewed', beforeCommitId: c1, afterCommitId: c2 }));
       const shown = listed.commentsForComparedCommitData!.flatMap((g) => g.comments!).find((x) => x.commentId === reply);
       expect(shown).toMatchObject({ deleted: true });
@@ -297,16 +291,16 @@ describe('CodeCommit comments', () => {
     it('refuses bad pull request comments with the exact exceptions', async () => {
       const base = { pullRequestId, repositoryName: 'reviewed', beforeCommitId: c2, afterCommitId: c3, content: 'x' };
       const send = (input: object) => cc.send(new PostCommentForPullRequestCommand({ ...base, ...input } as never));
-      await expectError(send({ pullRequestId: undefined }), 'PullRequestIdRequiredException');
-      await expectError(send({ pullRequestId: 'abc' }), 'InvalidPullRequestIdException');
-      await expectError(send({ pullRequestId: '99999' }), 'PullRequestDoesNotExistException');
-      await expectError(send({ repositoryName: 'elsewhere' }), 'RepositoryNotAssociatedWithPullRequestException');
-      await expectError(send({ repositoryName: undefined }), 'RepositoryNameRequiredException');
-      await expectError(send({ beforeCommitId: undefined }), 'CommitIdRequiredException');
-      await expectError(send({ afterCommitId: MISSING_COMMIT }), 'CommitDoesNotExistException');
-      await expectError(send({ afterCommitId: c2 }), 'BeforeCommitIdAndAfterCommitIdAreSameException');
-      await expectError(send({ content: '' }), 'CommentContentRequiredException');
-      await expectError(send({ location: { filePath: 'c.txt', filePosition: 1, relativeFileVersion: 'BEFORE' } }), 'PathDoesNotExistException');
+      await expectAwsError(send({ pullRequestId: undefined }), { code: 'PullRequestIdRequiredException', status: 400 });
+      await expectAwsError(send({ pullRequestId: 'abc' }), { code: 'InvalidPullRequestIdException', status: 400 });
+      await expectAwsError(send({ pullRequestId: '99999' }), { code: 'PullRequestDoesNotExistException', status: 400 });
+      await expectAwsError(send({ repositoryName: 'elsewhere' }), { code: 'RepositoryNotAssociatedWithPullRequestException', status: 400 });
+      await expectAwsError(send({ repositoryName: undefined }), { code: 'RepositoryNameRequiredException', status: 400 });
+      await expectAwsError(send({ beforeCommitId: undefined }), { code: 'CommitIdRequiredException', status: 400 });
+      await expectAwsError(send({ afterCommitId: MISSING_COMMIT }), { code: 'CommitDoesNotExistException', status: 400 });
+      await expectAwsError(send({ afterCommitId: c2 }), { code: 'BeforeCommitIdAndAfterCommitIdAreSameException', status: 400 });
+      await expectAwsError(send({ content: '' }), { code: 'CommentContentRequiredException', status: 400 });
+      await expectAwsError(send({ location: { filePath: 'c.txt', filePosition: 1, relativeFileVersion: 'BEFORE' } }), { code: 'PathDoesNotExistException', status: 400 });
     });
 
     it('lists pull request comments grouped by location, filtered by commit pair, in pages', async () => {
@@ -325,13 +319,13 @@ describe('CodeCommit comments', () => {
       const otherPair = await cc.send(new GetCommentsForPullRequestCommand({ pullRequestId, repositoryName: 'reviewed', beforeCommitId: c1, afterCommitId: c3 }));
       expect(otherPair.commentsForPullRequestData).toEqual([]);
 
-      await expectError(cc.send(new GetCommentsForPullRequestCommand({} as never)), 'PullRequestIdRequiredException');
-      await expectError(cc.send(new GetCommentsForPullRequestCommand({ pullRequestId: '-1' })), 'InvalidPullRequestIdException');
-      await expectError(cc.send(new GetCommentsForPullRequestCommand({ pullRequestId: '4242' })), 'PullRequestDoesNotExistException');
-      await expectError(cc.send(new GetCommentsForPullRequestCommand({ pullRequestId, repositoryName: 'reviewed' })), 'CommitIdRequiredException');
-      await expectError(cc.send(new GetCommentsForPullRequestCommand({ pullRequestId, beforeCommitId: c2, afterCommitId: c3 })), 'RepositoryNameRequiredException');
-      await expectError(cc.send(new GetCommentsForPullRequestCommand({ pullRequestId, repositoryName: 'elsewhere', beforeCommitId: c2, afterCommitId: c3 })), 'RepositoryNotAssociatedWithPullRequestException');
-      await expectError(cc.send(new GetCommentsForPullRequestCommand({ pullRequestId, maxResults: 0 })), 'InvalidMaxResultsException');
+      await expectAwsError(cc.send(new GetCommentsForPullRequestCommand({} as never)), { code: 'PullRequestIdRequiredException', status: 400 });
+      await expectAwsError(cc.send(new GetCommentsForPullRequestCommand({ pullRequestId: '-1' })), { code: 'InvalidPullRequestIdException', status: 400 });
+      await expectAwsError(cc.send(new GetCommentsForPullRequestCommand({ pullRequestId: '4242' })), { code: 'PullRequestDoesNotExistException', status: 400 });
+      await expectAwsError(cc.send(new GetCommentsForPullRequestCommand({ pullRequestId, repositoryName: 'reviewed' })), { code: 'CommitIdRequiredException', status: 400 });
+      await expectAwsError(cc.send(new GetCommentsForPullRequestCommand({ pullRequestId, beforeCommitId: c2, afterCommitId: c3 })), { code: 'RepositoryNameRequiredException', status: 400 });
+      await expectAwsError(cc.send(new GetCommentsForPullRequestCommand({ pullRequestId, repositoryName: 'elsewhere', beforeCommitId: c2, afterCommitId: c3 })), { code: 'RepositoryNotAssociatedWithPullRequestException', status: 400 });
+      await expectAwsError(cc.send(new GetCommentsForPullRequestCommand({ pullRequestId, maxResults: 0 })), { code: 'InvalidMaxResultsException', status: 400 });
     });
   });
 

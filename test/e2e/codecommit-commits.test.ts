@@ -13,7 +13,7 @@ import {
   type CreateCommitCommandInput,
 } from '@aws-sdk/client-codecommit';
 import type { AwsEvent } from '../../src/core/events.js';
-import { startTestServer, failure, type TestServer } from '../helpers.js';
+import { startTestServer, expectAwsError, type TestServer } from '../helpers.js';
 import { bareGit, GitRunner, rootUrl } from './codecommit-git-helpers.js';
 
 const text = (s: string) => Buffer.from(s, 'utf8');
@@ -31,12 +31,6 @@ describe('CodeCommit commits and files', () => {
   /** Real git on the bare repository the API wrote. */
   function git(repositoryId: string, ...args: string[]): string {
     return bareGit(server, repositoryId, args);
-  }
-
-  async function expectError(promise: Promise<unknown>, name: string): Promise<void> {
-    const err = await failure(promise);
-    expect(err.name, err.message).toBe(name);
-    expect(err.$metadata.httpStatusCode).toBe(400);
   }
 
   beforeAll(async () => {
@@ -114,29 +108,29 @@ describe('CodeCommit commits and files', () => {
 
     it('refuses bad writes with CodeCommit exceptions and leaves the branch where it was', async () => {
       const base = { repositoryName: 'put-file', branchName: 'main', filePath: 'a.txt', fileContent: text('a') };
-      await expectError(cc.send(new PutFileCommand(base)), 'ParentCommitIdRequiredException');
-      await expectError(cc.send(new PutFileCommand({ ...base, parentCommitId: 'not-a-commit' })), 'InvalidParentCommitIdException');
-      await expectError(cc.send(new PutFileCommand({ ...base, parentCommitId: 'f'.repeat(40) })), 'ParentCommitDoesNotExistException');
+      await expectAwsError(cc.send(new PutFileCommand(base)), { code: 'ParentCommitIdRequiredException', status: 400 });
+      await expectAwsError(cc.send(new PutFileCommand({ ...base, parentCommitId: 'not-a-commit' })), { code: 'InvalidParentCommitIdException', status: 400 });
+      await expectAwsError(cc.send(new PutFileCommand({ ...base, parentCommitId: 'f'.repeat(40) })), { code: 'ParentCommitDoesNotExistException', status: 400 });
       const older = git(repositoryId, 'rev-parse', 'main^').trim();
-      await expectError(cc.send(new PutFileCommand({ ...base, parentCommitId: older })), 'ParentCommitIdOutdatedException');
-      await expectError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, branchName: 'nope' })), 'BranchDoesNotExistException');
-      await expectError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, branchName: 'bad..name' })), 'InvalidBranchNameException');
-      await expectError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, branchName: '' })), 'BranchNameRequiredException');
-      await expectError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, repositoryName: 'no-such-repo' })), 'RepositoryDoesNotExistException');
-      await expectError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, fileContent: new Uint8Array(0) })), 'FileContentRequiredException');
-      await expectError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, fileContent: Buffer.alloc(6 * 1024 * 1024 + 1) })), 'FileContentSizeLimitExceededException');
+      await expectAwsError(cc.send(new PutFileCommand({ ...base, parentCommitId: older })), { code: 'ParentCommitIdOutdatedException', status: 400 });
+      await expectAwsError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, branchName: 'nope' })), { code: 'BranchDoesNotExistException', status: 400 });
+      await expectAwsError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, branchName: 'bad..name' })), { code: 'InvalidBranchNameException', status: 400 });
+      await expectAwsError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, branchName: '' })), { code: 'BranchNameRequiredException', status: 400 });
+      await expectAwsError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, repositoryName: 'no-such-repo' })), { code: 'RepositoryDoesNotExistException', status: 400 });
+      await expectAwsError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, fileContent: new Uint8Array(0) })), { code: 'FileContentRequiredException', status: 400 });
+      await expectAwsError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, fileContent: Buffer.alloc(6 * 1024 * 1024 + 1) })), { code: 'FileContentSizeLimitExceededException', status: 400 });
       for (const filePath of ['../escape.txt', 'a/../../b', '.git/config', 'x/.GIT/hooks/pre-receive', 'a//b', './a', 'dir/']) {
-        await expectError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, filePath })), 'InvalidPathException');
+        await expectAwsError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, filePath })), { code: 'InvalidPathException', status: 400 });
       }
-      await expectError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, filePath: '' })), 'PathRequiredException');
-      await expectError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, fileMode: 'WRITABLE' as 'NORMAL' })), 'InvalidFileModeException');
-      await expectError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, email: 'not an email' })), 'InvalidEmailException');
-      await expectError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, name: 'n'.repeat(2000) })), 'NameLengthExceededException');
+      await expectAwsError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, filePath: '' })), { code: 'PathRequiredException', status: 400 });
+      await expectAwsError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, fileMode: 'WRITABLE' as 'NORMAL' })), { code: 'InvalidFileModeException', status: 400 });
+      await expectAwsError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, email: 'not an email' })), { code: 'InvalidEmailException', status: 400 });
+      await expectAwsError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, name: 'n'.repeat(2000) })), { code: 'NameLengthExceededException', status: 400 });
       // Same content and mode as the tip: nothing to commit.
-      await expectError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, filePath: 'docs/README.md', fileContent: text('# hello again\n') })), 'SameFileContentException');
+      await expectAwsError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, filePath: 'docs/README.md', fileContent: text('# hello again\n') })), { code: 'SameFileContentException', status: 400 });
       // A file where a folder is, and a folder where a file is.
-      await expectError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, filePath: 'docs' })), 'FileNameConflictsWithDirectoryNameException');
-      await expectError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, filePath: 'docs/README.md/x' })), 'DirectoryNameConflictsWithFileNameException');
+      await expectAwsError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, filePath: 'docs' })), { code: 'FileNameConflictsWithDirectoryNameException', status: 400 });
+      await expectAwsError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, filePath: 'docs/README.md/x' })), { code: 'DirectoryNameConflictsWithFileNameException', status: 400 });
       expect(git(repositoryId, 'rev-parse', 'main').trim()).toBe(first);
       expect(git(repositoryId, 'for-each-ref', '--format=%(refname)')).toBe('refs/heads/main\n');
     });
@@ -187,7 +181,7 @@ describe('CodeCommit commits and files', () => {
       const got = await cc.send(new GetFileCommand({ repositoryName: 'interop', filePath: 'app/config.json' }));
       expect(got.commitId).toBe(pushed);
       expect(Buffer.from(got.fileContent!).toString()).toBe('{"v":2}\n');
-      await expectError(cc.send(new PutFileCommand({ repositoryName: 'interop', branchName: 'main', filePath: 'x', fileContent: text('x'), parentCommitId: api1.commitId })), 'ParentCommitIdOutdatedException');
+      await expectAwsError(cc.send(new PutFileCommand({ repositoryName: 'interop', branchName: 'main', filePath: 'x', fileContent: text('x'), parentCommitId: api1.commitId })), { code: 'ParentCommitIdOutdatedException', status: 400 });
       const api3 = await cc.send(new PutFileCommand({ repositoryName: 'interop', branchName: 'main', filePath: 'app/config.json', fileContent: text('{"v":3}\n'), parentCommitId: pushed, commitMessage: 'api three' }));
 
       await runner.ok(['pull', '--quiet', '--ff-only'], { cwd: work });
@@ -274,8 +268,8 @@ describe('CodeCommit commits and files', () => {
         [{ parentCommitId: undefined, putFiles: [{ filePath: 'a', fileContent: text('1') }] }, 'ParentCommitIdRequiredException'],
         [{ commitMessage: 'm'.repeat(256 * 1024 + 1), putFiles: [{ filePath: 'a', fileContent: text('1') }] }, 'CommitMessageLengthExceededException'],
       ];
-      for (const [extra, name] of cases) await expectError(cc.send(new CreateCommitCommand(input(extra))), name);
-      await expectError(cc.send(new CreateCommitCommand({ repositoryName: 'create-commit', branchName: 'other', putFiles: [{ filePath: 'a', fileContent: text('1') }] })), 'BranchDoesNotExistException');
+      for (const [extra, name] of cases) await expectAwsError(cc.send(new CreateCommitCommand(input(extra))), { code: name, status: 400 });
+      await expectAwsError(cc.send(new CreateCommitCommand({ repositoryName: 'create-commit', branchName: 'other', putFiles: [{ filePath: 'a', fileContent: text('1') }] })), { code: 'BranchDoesNotExistException', status: 400 });
       expect(git(repositoryId, 'rev-parse', 'dev').trim()).toBe(tip);
       expect(git(repositoryId, 'for-each-ref', '--format=%(refname)')).toBe('refs/heads/dev\n');
     });
@@ -304,15 +298,15 @@ describe('CodeCommit commits and files', () => {
       tip = commit;
       const root = await cc.send(new GetFolderCommand({ repositoryName: 'create-commit', folderPath: '/', commitSpecifier: 'dev' }));
       expect(root.subModules).toEqual([{ commitId: git(repositoryId, 'rev-parse', 'dev^').trim(), absolutePath: 'vendor', relativePath: 'vendor' }]);
-      await expectError(cc.send(new CreateCommitCommand(input({ putFiles: [{ filePath: 'vendor/x.txt', fileContent: text('1') }] }))), 'FilePathConflictsWithSubmodulePathException');
-      await expectError(cc.send(new CreateCommitCommand(input({ putFiles: [{ filePath: 'vendor', fileContent: text('1') }] }))), 'FilePathConflictsWithSubmodulePathException');
-      await expectError(cc.send(new GetFileCommand({ repositoryName: 'create-commit', filePath: 'vendor', commitSpecifier: 'dev' })), 'FileDoesNotExistException');
+      await expectAwsError(cc.send(new CreateCommitCommand(input({ putFiles: [{ filePath: 'vendor/x.txt', fileContent: text('1') }] }))), { code: 'FilePathConflictsWithSubmodulePathException', status: 400 });
+      await expectAwsError(cc.send(new CreateCommitCommand(input({ putFiles: [{ filePath: 'vendor', fileContent: text('1') }] }))), { code: 'FilePathConflictsWithSubmodulePathException', status: 400 });
+      await expectAwsError(cc.send(new GetFileCommand({ repositoryName: 'create-commit', filePath: 'vendor', commitSpecifier: 'dev' })), { code: 'FileDoesNotExistException', status: 400 });
       expect(git(repositoryId, 'rev-parse', 'dev').trim()).toBe(tip);
     });
 
     it('refuses to read a blob over 6 MB that a git push brought in', async () => {
       const big = bareGit(server, repositoryId, ['hash-object', '-w', '--stdin'], { input: Buffer.alloc(6 * 1024 * 1024 + 1, 97) }).trim();
-      await expectError(cc.send(new GetBlobCommand({ repositoryName: 'create-commit', blobId: big })), 'FileTooLargeException');
+      await expectAwsError(cc.send(new GetBlobCommand({ repositoryName: 'create-commit', blobId: big })), { code: 'FileTooLargeException', status: 400 });
     });
 
     it('takes up to 100 file changes in one commit', async () => {
@@ -324,7 +318,7 @@ describe('CodeCommit commits and files', () => {
 
     it('refuses a branch name that is a tag when the branch does not exist', async () => {
       git(repositoryId, 'update-ref', 'refs/tags/v1', tip);
-      await expectError(cc.send(new CreateCommitCommand(input({ branchName: 'v1', putFiles: [{ filePath: 'a', fileContent: text('1') }] }))), 'BranchNameIsTagNameException');
+      await expectAwsError(cc.send(new CreateCommitCommand(input({ branchName: 'v1', putFiles: [{ filePath: 'a', fileContent: text('1') }] }))), { code: 'BranchNameIsTagNameException', status: 400 });
       git(repositoryId, 'update-ref', '-d', 'refs/tags/v1');
     });
   });
@@ -358,12 +352,12 @@ describe('CodeCommit commits and files', () => {
 
     it('refuses bad deletes', async () => {
       const base = { repositoryName: 'delete-file', branchName: 'main', filePath: 'top.txt', parentCommitId: tip };
-      await expectError(cc.send(new DeleteFileCommand({ ...base, filePath: 'nope.txt' })), 'FileDoesNotExistException');
-      await expectError(cc.send(new DeleteFileCommand({ ...base, filePath: 'keep' })), 'FileDoesNotExistException');
-      await expectError(cc.send(new DeleteFileCommand({ ...base, parentCommitId: undefined as unknown as string })), 'ParentCommitIdRequiredException');
-      await expectError(cc.send(new DeleteFileCommand({ ...base, parentCommitId: git(repositoryId, 'rev-parse', 'main^').trim() })), 'ParentCommitIdOutdatedException');
-      await expectError(cc.send(new DeleteFileCommand({ ...base, filePath: '/../top.txt' })), 'InvalidPathException');
-      await expectError(cc.send(new DeleteFileCommand({ ...base, branchName: 'nope' })), 'BranchDoesNotExistException');
+      await expectAwsError(cc.send(new DeleteFileCommand({ ...base, filePath: 'nope.txt' })), { code: 'FileDoesNotExistException', status: 400 });
+      await expectAwsError(cc.send(new DeleteFileCommand({ ...base, filePath: 'keep' })), { code: 'FileDoesNotExistException', status: 400 });
+      await expectAwsError(cc.send(new DeleteFileCommand({ ...base, parentCommitId: undefined as unknown as string })), { code: 'ParentCommitIdRequiredException', status: 400 });
+      await expectAwsError(cc.send(new DeleteFileCommand({ ...base, parentCommitId: git(repositoryId, 'rev-parse', 'main^').trim() })), { code: 'ParentCommitIdOutdatedException', status: 400 });
+      await expectAwsError(cc.send(new DeleteFileCommand({ ...base, filePath: '/../top.txt' })), { code: 'InvalidPathException', status: 400 });
+      await expectAwsError(cc.send(new DeleteFileCommand({ ...base, branchName: 'nope' })), { code: 'BranchDoesNotExistException', status: 400 });
       expect(git(repositoryId, 'rev-parse', 'main').trim()).toBe(tip);
     });
   });
@@ -403,18 +397,18 @@ describe('CodeCommit commits and files', () => {
         expect.objectContaining({ commitId: 'f'.repeat(40), errorCode: 'CommitIdDoesNotExistException' }),
         expect.objectContaining({ commitId: 'abc123', errorCode: 'InvalidCommitIdException' }),
       ]);
-      await expectError(cc.send(new BatchGetCommitsCommand({ repositoryName: 'reader', commitIds: [] })), 'CommitIdsListRequiredException');
-      await expectError(cc.send(new BatchGetCommitsCommand({ repositoryName: 'reader', commitIds: Array(101).fill(c1) })), 'CommitIdsLimitExceededException');
-      await expectError(cc.send(new BatchGetCommitsCommand({ repositoryName: 'nope', commitIds: [c1] })), 'RepositoryDoesNotExistException');
+      await expectAwsError(cc.send(new BatchGetCommitsCommand({ repositoryName: 'reader', commitIds: [] })), { code: 'CommitIdsListRequiredException', status: 400 });
+      await expectAwsError(cc.send(new BatchGetCommitsCommand({ repositoryName: 'reader', commitIds: Array(101).fill(c1) })), { code: 'CommitIdsLimitExceededException', status: 400 });
+      await expectAwsError(cc.send(new BatchGetCommitsCommand({ repositoryName: 'nope', commitIds: [c1] })), { code: 'RepositoryDoesNotExistException', status: 400 });
     });
 
     it('GetCommit refuses missing, malformed and unknown ids', async () => {
-      await expectError(cc.send(new GetCommitCommand({ repositoryName: 'reader', commitId: '' })), 'CommitIdRequiredException');
-      await expectError(cc.send(new GetCommitCommand({ repositoryName: 'reader', commitId: 'main' })), 'InvalidCommitIdException');
-      await expectError(cc.send(new GetCommitCommand({ repositoryName: 'reader', commitId: 'f'.repeat(40) })), 'CommitIdDoesNotExistException');
+      await expectAwsError(cc.send(new GetCommitCommand({ repositoryName: 'reader', commitId: '' })), { code: 'CommitIdRequiredException', status: 400 });
+      await expectAwsError(cc.send(new GetCommitCommand({ repositoryName: 'reader', commitId: 'main' })), { code: 'InvalidCommitIdException', status: 400 });
+      await expectAwsError(cc.send(new GetCommitCommand({ repositoryName: 'reader', commitId: 'f'.repeat(40) })), { code: 'CommitIdDoesNotExistException', status: 400 });
       const tree = (await cc.send(new GetCommitCommand({ repositoryName: 'reader', commitId: c1 }))).commit!.treeId!;
-      await expectError(cc.send(new GetCommitCommand({ repositoryName: 'reader', commitId: tree })), 'CommitIdDoesNotExistException');
-      await expectError(cc.send(new GetCommitCommand({ repositoryName: 'bad name!', commitId: c1 })), 'InvalidRepositoryNameException');
+      await expectAwsError(cc.send(new GetCommitCommand({ repositoryName: 'reader', commitId: tree })), { code: 'CommitIdDoesNotExistException', status: 400 });
+      await expectAwsError(cc.send(new GetCommitCommand({ repositoryName: 'bad name!', commitId: c1 })), { code: 'InvalidRepositoryNameException', status: 400 });
     });
 
     it('GetFolder lists files, folders and symbolic links of the root and of sub-folders', async () => {
@@ -430,12 +424,12 @@ describe('CodeCommit commits and files', () => {
       expect(src.symbolicLinks).toEqual([expect.objectContaining({ absolutePath: 'src/link', relativePath: 'link', fileMode: 'SYMLINK' })]);
       expect(src.subFolders?.map((f) => f.absolutePath)).toEqual(['src/deep']);
       expect(src.subModules).toEqual([]);
-      await expectError(cc.send(new GetFolderCommand({ repositoryName: 'reader', folderPath: 'nope' })), 'FolderDoesNotExistException');
-      await expectError(cc.send(new GetFolderCommand({ repositoryName: 'reader', folderPath: 'README.md' })), 'FolderDoesNotExistException');
-      await expectError(cc.send(new GetFolderCommand({ repositoryName: 'reader', folderPath: '' })), 'PathRequiredException');
-      await expectError(cc.send(new GetFolderCommand({ repositoryName: 'reader', folderPath: 'src/../..' })), 'InvalidPathException');
-      await expectError(cc.send(new GetFolderCommand({ repositoryName: 'reader', folderPath: 'src', commitSpecifier: 'no-such-branch' })), 'CommitDoesNotExistException');
-      await expectError(cc.send(new GetFolderCommand({ repositoryName: 'reader', folderPath: 'src', commitSpecifier: '--output=/tmp/x' })), 'InvalidCommitException');
+      await expectAwsError(cc.send(new GetFolderCommand({ repositoryName: 'reader', folderPath: 'nope' })), { code: 'FolderDoesNotExistException', status: 400 });
+      await expectAwsError(cc.send(new GetFolderCommand({ repositoryName: 'reader', folderPath: 'README.md' })), { code: 'FolderDoesNotExistException', status: 400 });
+      await expectAwsError(cc.send(new GetFolderCommand({ repositoryName: 'reader', folderPath: '' })), { code: 'PathRequiredException', status: 400 });
+      await expectAwsError(cc.send(new GetFolderCommand({ repositoryName: 'reader', folderPath: 'src/../..' })), { code: 'InvalidPathException', status: 400 });
+      await expectAwsError(cc.send(new GetFolderCommand({ repositoryName: 'reader', folderPath: 'src', commitSpecifier: 'no-such-branch' })), { code: 'CommitDoesNotExistException', status: 400 });
+      await expectAwsError(cc.send(new GetFolderCommand({ repositoryName: 'reader', folderPath: 'src', commitSpecifier: '--output=/tmp/x' })), { code: 'InvalidCommitException', status: 400 });
     });
 
     it('GetFile and GetBlob read content and refuse what is not a file', async () => {
@@ -443,15 +437,15 @@ describe('CodeCommit commits and files', () => {
       expect(file).toMatchObject({ fileMode: 'SYMLINK', fileSize: 5 });
       const blob = await cc.send(new GetBlobCommand({ repositoryName: 'reader', blobId: file.blobId }));
       expect(Buffer.from(blob.content!).toString()).toBe('a.txt');
-      await expectError(cc.send(new GetFileCommand({ repositoryName: 'reader', filePath: 'src/b.txt' })), 'FileDoesNotExistException');
-      await expectError(cc.send(new GetFileCommand({ repositoryName: 'reader', filePath: 'src' })), 'FileDoesNotExistException');
-      await expectError(cc.send(new GetFileCommand({ repositoryName: 'reader', filePath: '' })), 'PathRequiredException');
-      await expectError(cc.send(new GetFileCommand({ repositoryName: 'reader', filePath: '.git/config' })), 'InvalidPathException');
-      await expectError(cc.send(new GetFileCommand({ repositoryName: 'reader', filePath: 'README.md', commitSpecifier: 'e'.repeat(40) })), 'CommitDoesNotExistException');
-      await expectError(cc.send(new GetBlobCommand({ repositoryName: 'reader', blobId: '' })), 'BlobIdRequiredException');
-      await expectError(cc.send(new GetBlobCommand({ repositoryName: 'reader', blobId: 'xyz' })), 'InvalidBlobIdException');
-      await expectError(cc.send(new GetBlobCommand({ repositoryName: 'reader', blobId: 'e'.repeat(40) })), 'BlobIdDoesNotExistException');
-      await expectError(cc.send(new GetBlobCommand({ repositoryName: 'reader', blobId: c1 })), 'BlobIdDoesNotExistException');
+      await expectAwsError(cc.send(new GetFileCommand({ repositoryName: 'reader', filePath: 'src/b.txt' })), { code: 'FileDoesNotExistException', status: 400 });
+      await expectAwsError(cc.send(new GetFileCommand({ repositoryName: 'reader', filePath: 'src' })), { code: 'FileDoesNotExistException', status: 400 });
+      await expectAwsError(cc.send(new GetFileCommand({ repositoryName: 'reader', filePath: '' })), { code: 'PathRequiredException', status: 400 });
+      await expectAwsError(cc.send(new GetFileCommand({ repositoryName: 'reader', filePath: '.git/config' })), { code: 'InvalidPathException', status: 400 });
+      await expectAwsError(cc.send(new GetFileCommand({ repositoryName: 'reader', filePath: 'README.md', commitSpecifier: 'e'.repeat(40) })), { code: 'CommitDoesNotExistException', status: 400 });
+      await expectAwsError(cc.send(new GetBlobCommand({ repositoryName: 'reader', blobId: '' })), { code: 'BlobIdRequiredException', status: 400 });
+      await expectAwsError(cc.send(new GetBlobCommand({ repositoryName: 'reader', blobId: 'xyz' })), { code: 'InvalidBlobIdException', status: 400 });
+      await expectAwsError(cc.send(new GetBlobCommand({ repositoryName: 'reader', blobId: 'e'.repeat(40) })), { code: 'BlobIdDoesNotExistException', status: 400 });
+      await expectAwsError(cc.send(new GetBlobCommand({ repositoryName: 'reader', blobId: c1 })), { code: 'BlobIdDoesNotExistException', status: 400 });
     });
 
     it('GetDifferences compares commits, limits to a path and pages', async () => {
@@ -479,12 +473,12 @@ describe('CodeCommit commits and files', () => {
       const src = await cc.send(new GetDifferencesCommand({ repositoryName: 'reader', beforeCommitSpecifier: c1, afterCommitSpecifier: 'main', afterPath: 'src' }));
       expect(src.differences?.map((d) => d.changeType)).toEqual(['D', 'A']);
 
-      await expectError(cc.send(new GetDifferencesCommand({ repositoryName: 'reader', afterCommitSpecifier: '' })), 'CommitRequiredException');
-      await expectError(cc.send(new GetDifferencesCommand({ repositoryName: 'reader', afterCommitSpecifier: 'nope' })), 'CommitDoesNotExistException');
-      await expectError(cc.send(new GetDifferencesCommand({ repositoryName: 'reader', afterCommitSpecifier: 'main', afterPath: 'nope' })), 'PathDoesNotExistException');
-      await expectError(cc.send(new GetDifferencesCommand({ repositoryName: 'reader', afterCommitSpecifier: 'main', MaxResults: 0 })), 'InvalidMaxResultsException');
-      await expectError(cc.send(new GetDifferencesCommand({ repositoryName: 'reader', afterCommitSpecifier: 'main', NextToken: 'garbage' })), 'InvalidContinuationTokenException');
-      await expectError(cc.send(new GetDifferencesCommand({ repositoryName: 'reader', afterCommitSpecifier: 'main', afterPath: '../etc' })), 'InvalidPathException');
+      await expectAwsError(cc.send(new GetDifferencesCommand({ repositoryName: 'reader', afterCommitSpecifier: '' })), { code: 'CommitRequiredException', status: 400 });
+      await expectAwsError(cc.send(new GetDifferencesCommand({ repositoryName: 'reader', afterCommitSpecifier: 'nope' })), { code: 'CommitDoesNotExistException', status: 400 });
+      await expectAwsError(cc.send(new GetDifferencesCommand({ repositoryName: 'reader', afterCommitSpecifier: 'main', afterPath: 'nope' })), { code: 'PathDoesNotExistException', status: 400 });
+      await expectAwsError(cc.send(new GetDifferencesCommand({ repositoryName: 'reader', afterCommitSpecifier: 'main', MaxResults: 0 })), { code: 'InvalidMaxResultsException', status: 400 });
+      await expectAwsError(cc.send(new GetDifferencesCommand({ repositoryName: 'reader', afterCommitSpecifier: 'main', NextToken: 'garbage' })), { code: 'InvalidContinuationTokenException', status: 400 });
+      await expectAwsError(cc.send(new GetDifferencesCommand({ repositoryName: 'reader', afterCommitSpecifier: 'main', afterPath: '../etc' })), { code: 'InvalidPathException', status: 400 });
     });
 
     it('ListFileCommitHistory lists the commits that changed a file, newest first, with their children', async () => {
@@ -498,19 +492,19 @@ describe('CodeCommit commits and files', () => {
       const second = await cc.send(new ListFileCommitHistoryCommand({ repositoryName: 'reader', filePath: 'README.md', maxResults: 1, nextToken: first.nextToken }));
       expect(second.revisionDag?.[0].commit?.commitId).toBe(c1);
       expect(second.nextToken).toBeUndefined();
-      await expectError(cc.send(new ListFileCommitHistoryCommand({ repositoryName: 'reader', filePath: 'README.md', maxResults: -1 })), 'InvalidMaxResultsException');
-      await expectError(cc.send(new ListFileCommitHistoryCommand({ repositoryName: 'reader', filePath: 'README.md', nextToken: 'bad' })), 'InvalidContinuationTokenException');
-      await expectError(cc.send(new ListFileCommitHistoryCommand({ repositoryName: 'reader', filePath: 'README.md', commitSpecifier: 'nope' })), 'CommitDoesNotExistException');
-      await expectError(cc.send(new ListFileCommitHistoryCommand({ repositoryName: 'reader', filePath: '' })), 'PathRequiredException');
-      await expectError(cc.send(new ListFileCommitHistoryCommand({ repositoryName: 'reader', filePath: 'a/../../b' })), 'InvalidPathException');
+      await expectAwsError(cc.send(new ListFileCommitHistoryCommand({ repositoryName: 'reader', filePath: 'README.md', maxResults: -1 })), { code: 'InvalidMaxResultsException', status: 400 });
+      await expectAwsError(cc.send(new ListFileCommitHistoryCommand({ repositoryName: 'reader', filePath: 'README.md', nextToken: 'bad' })), { code: 'InvalidContinuationTokenException', status: 400 });
+      await expectAwsError(cc.send(new ListFileCommitHistoryCommand({ repositoryName: 'reader', filePath: 'README.md', commitSpecifier: 'nope' })), { code: 'CommitDoesNotExistException', status: 400 });
+      await expectAwsError(cc.send(new ListFileCommitHistoryCommand({ repositoryName: 'reader', filePath: '' })), { code: 'PathRequiredException', status: 400 });
+      await expectAwsError(cc.send(new ListFileCommitHistoryCommand({ repositoryName: 'reader', filePath: 'a/../../b' })), { code: 'InvalidPathException', status: 400 });
       const never = await cc.send(new ListFileCommitHistoryCommand({ repositoryName: 'reader', filePath: 'never/existed.txt' }));
       expect(never.revisionDag).toEqual([]);
     });
 
     it('reads nothing from an empty repository', async () => {
       await createRepository('empty');
-      await expectError(cc.send(new GetFileCommand({ repositoryName: 'empty', filePath: 'README.md' })), 'CommitDoesNotExistException');
-      await expectError(cc.send(new GetFolderCommand({ repositoryName: 'empty', folderPath: '/' })), 'CommitDoesNotExistException');
+      await expectAwsError(cc.send(new GetFileCommand({ repositoryName: 'empty', filePath: 'README.md' })), { code: 'CommitDoesNotExistException', status: 400 });
+      await expectAwsError(cc.send(new GetFolderCommand({ repositoryName: 'empty', folderPath: '/' })), { code: 'CommitDoesNotExistException', status: 400 });
     });
   });
 });

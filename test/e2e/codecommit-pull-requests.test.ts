@@ -18,7 +18,7 @@ import * as codecommitSdk from '@aws-sdk/client-codecommit';
 import type { AwsEvent } from '../../src/core/events.js';
 import { loadModel } from '../../src/protocol/model.js';
 import { Sampler, type SamplerOptions } from '../model-samples.js';
-import { startTestServer, failure, type TestServer } from '../helpers.js';
+import { startTestServer, expectAwsError, type TestServer } from '../helpers.js';
 import { bareGit, GitRunner, rootUrl } from './codecommit-git-helpers.js';
 
 const ROOT = 'arn:aws:iam::000000000000:root';
@@ -32,12 +32,6 @@ describe('CodeCommit pull requests', () => {
 
   function git(repositoryName: string, ...args: string[]): string {
     return bareGit(server, repositoryIds.get(repositoryName)!, args).trim();
-  }
-
-  async function expectError(promise: Promise<unknown>, name: string): Promise<void> {
-    const err = await failure(promise);
-    expect(err.name, err.message).toBe(name);
-    expect(err.$metadata.httpStatusCode).toBe(400);
   }
 
   /** A repository with `main` (one commit) and the given branches, each one commit ahead of main touching its own file. */
@@ -117,7 +111,7 @@ describe('CodeCommit pull requests', () => {
     it('numbers pull requests sequentially and answers a repeated token with the same pull request', async () => {
       const again = await open('prs', 'feature', { description: 'Adds feature.txt', clientRequestToken: 'token-1' });
       expect(again).toEqual(pr);
-      await expectError(open('prs', 'feature', { description: 'something else', clientRequestToken: 'token-1' }), 'IdempotencyParameterMismatchException');
+      await expectAwsError(open('prs', 'feature', { description: 'something else', clientRequestToken: 'token-1' }), { code: 'IdempotencyParameterMismatchException', status: 400 });
       // Simultaneous retries with one token create one pull request.
       const racing = await Promise.all([1, 2, 3].map(() => open('prs', 'other', { title: 'raced', clientRequestToken: 'token-race' })));
       expect(new Set(racing.map((r) => r.pullRequestId)).size).toBe(1);
@@ -133,20 +127,20 @@ describe('CodeCommit pull requests', () => {
     it('rejects bad CreatePullRequest input with CodeCommit\'s exceptions and creates nothing', async () => {
       const before = (await cc.send(new ListPullRequestsCommand({ repositoryName: 'prs' }))).pullRequestIds!;
       const target = { repositoryName: 'prs', sourceReference: 'feature', destinationReference: 'main' };
-      await expectError(cc.send(new CreatePullRequestCommand({ title: '', targets: [target] })), 'TitleRequiredException');
-      await expectError(cc.send(new CreatePullRequestCommand({ title: '   ', targets: [target] })), 'TitleRequiredException');
-      await expectError(cc.send(new CreatePullRequestCommand({ title: 'x'.repeat(151), targets: [target] })), 'InvalidTitleException');
-      await expectError(cc.send(new CreatePullRequestCommand({ title: 't', description: 'd'.repeat(10241), targets: [target] })), 'InvalidDescriptionException');
-      await expectError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [] })), 'TargetsRequiredException');
-      await expectError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [target, target] })), 'MultipleRepositoriesInPullRequestException');
-      await expectError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [{ ...target, repositoryName: 'nope' }] })), 'RepositoryDoesNotExistException');
-      await expectError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [{ ...target, repositoryName: 'bad name' }] })), 'InvalidRepositoryNameException');
-      await expectError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [{ ...target, sourceReference: '' }] })), 'ReferenceNameRequiredException');
-      await expectError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [{ ...target, sourceReference: 'bad..name' }] })), 'InvalidReferenceNameException');
-      await expectError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [{ ...target, sourceReference: 'refs/tags/v1' }] })), 'ReferenceTypeNotSupportedException');
-      await expectError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [{ ...target, sourceReference: 'missing' }] })), 'ReferenceDoesNotExistException');
-      await expectError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [{ ...target, destinationReference: 'missing' }] })), 'ReferenceDoesNotExistException');
-      await expectError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [{ ...target, sourceReference: 'refs/heads/main' }] })), 'SourceAndDestinationAreSameException');
+      await expectAwsError(cc.send(new CreatePullRequestCommand({ title: '', targets: [target] })), { code: 'TitleRequiredException', status: 400 });
+      await expectAwsError(cc.send(new CreatePullRequestCommand({ title: '   ', targets: [target] })), { code: 'TitleRequiredException', status: 400 });
+      await expectAwsError(cc.send(new CreatePullRequestCommand({ title: 'x'.repeat(151), targets: [target] })), { code: 'InvalidTitleException', status: 400 });
+      await expectAwsError(cc.send(new CreatePullRequestCommand({ title: 't', description: 'd'.repeat(10241), targets: [target] })), { code: 'InvalidDescriptionException', status: 400 });
+      await expectAwsError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [] })), { code: 'TargetsRequiredException', status: 400 });
+      await expectAwsError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [target, target] })), { code: 'MultipleRepositoriesInPullRequestException', status: 400 });
+      await expectAwsError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [{ ...target, repositoryName: 'nope' }] })), { code: 'RepositoryDoesNotExistException', status: 400 });
+      await expectAwsError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [{ ...target, repositoryName: 'bad name' }] })), { code: 'InvalidRepositoryNameException', status: 400 });
+      await expectAwsError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [{ ...target, sourceReference: '' }] })), { code: 'ReferenceNameRequiredException', status: 400 });
+      await expectAwsError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [{ ...target, sourceReference: 'bad..name' }] })), { code: 'InvalidReferenceNameException', status: 400 });
+      await expectAwsError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [{ ...target, sourceReference: 'refs/tags/v1' }] })), { code: 'ReferenceTypeNotSupportedException', status: 400 });
+      await expectAwsError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [{ ...target, sourceReference: 'missing' }] })), { code: 'ReferenceDoesNotExistException', status: 400 });
+      await expectAwsError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [{ ...target, destinationReference: 'missing' }] })), { code: 'ReferenceDoesNotExistException', status: 400 });
+      await expectAwsError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [{ ...target, sourceReference: 'refs/heads/main' }] })), { code: 'SourceAndDestinationAreSameException', status: 400 });
       expect((await cc.send(new ListPullRequestsCommand({ repositoryName: 'prs' }))).pullRequestIds).toEqual(before);
     });
 
@@ -164,10 +158,10 @@ describe('CodeCommit pull requests', () => {
     });
 
     it('rejects bad pull request ids', async () => {
-      await expectError(cc.send(new GetPullRequestCommand({ pullRequestId: 'abc' })), 'InvalidPullRequestIdException');
-      await expectError(cc.send(new GetPullRequestCommand({ pullRequestId: '' })), 'PullRequestIdRequiredException');
-      await expectError(cc.send(new GetPullRequestCommand({ pullRequestId: '99999' })), 'PullRequestDoesNotExistException');
-      await expectError(cc.send(new DescribePullRequestEventsCommand({ pullRequestId: '99999' })), 'PullRequestDoesNotExistException');
+      await expectAwsError(cc.send(new GetPullRequestCommand({ pullRequestId: 'abc' })), { code: 'InvalidPullRequestIdException', status: 400 });
+      await expectAwsError(cc.send(new GetPullRequestCommand({ pullRequestId: '' })), { code: 'PullRequestIdRequiredException', status: 400 });
+      await expectAwsError(cc.send(new GetPullRequestCommand({ pullRequestId: '99999' })), { code: 'PullRequestDoesNotExistException', status: 400 });
+      await expectAwsError(cc.send(new DescribePullRequestEventsCommand({ pullRequestId: '99999' })), { code: 'PullRequestDoesNotExistException', status: 400 });
     });
 
     it('lists newest first by status and author, page by page', async () => {
@@ -187,13 +181,13 @@ describe('CodeCommit pull requests', () => {
       expect(second.pullRequestIds).toHaveLength(2);
       expect(second.nextToken).toBeUndefined();
 
-      await expectError(cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', maxResults: 0 })), 'InvalidMaxResultsException');
+      await expectAwsError(cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', maxResults: 0 })), { code: 'InvalidMaxResultsException', status: 400 });
       expect((await cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', maxResults: 5000 }))).pullRequestIds).toEqual(all);
-      await expectError(cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', nextToken: 'garbage' })), 'InvalidContinuationTokenException');
-      await expectError(cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', pullRequestStatus: 'MERGED' as 'OPEN' })), 'InvalidPullRequestStatusException');
-      await expectError(cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', authorArn: 'not-an-arn' })), 'InvalidAuthorArnException');
-      await expectError(cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', authorArn: 'arn:aws:iam::000000000000:user/ghost' })), 'AuthorDoesNotExistException');
-      await expectError(cc.send(new ListPullRequestsCommand({ repositoryName: 'nope' })), 'RepositoryDoesNotExistException');
+      await expectAwsError(cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', nextToken: 'garbage' })), { code: 'InvalidContinuationTokenException', status: 400 });
+      await expectAwsError(cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', pullRequestStatus: 'MERGED' as 'OPEN' })), { code: 'InvalidPullRequestStatusException', status: 400 });
+      await expectAwsError(cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', authorArn: 'not-an-arn' })), { code: 'InvalidAuthorArnException', status: 400 });
+      await expectAwsError(cc.send(new ListPullRequestsCommand({ repositoryName: 'prs', authorArn: 'arn:aws:iam::000000000000:user/ghost' })), { code: 'AuthorDoesNotExistException', status: 400 });
+      await expectAwsError(cc.send(new ListPullRequestsCommand({ repositoryName: 'nope' })), { code: 'RepositoryDoesNotExistException', status: 400 });
     });
 
     it('updates the title and description, and rejects bad ones without changing anything', async () => {
@@ -203,10 +197,10 @@ describe('CodeCommit pull requests', () => {
       expect(described).toMatchObject({ title: 'Better title', description: 'Better description' });
       expect(described.lastActivityDate!.getTime()).toBeGreaterThanOrEqual(pr.lastActivityDate!.getTime());
 
-      await expectError(cc.send(new UpdatePullRequestTitleCommand({ pullRequestId: pr.pullRequestId, title: '' })), 'TitleRequiredException');
-      await expectError(cc.send(new UpdatePullRequestTitleCommand({ pullRequestId: pr.pullRequestId, title: 'x'.repeat(151) })), 'InvalidTitleException');
-      await expectError(cc.send(new UpdatePullRequestDescriptionCommand({ pullRequestId: pr.pullRequestId, description: 'd'.repeat(10241) })), 'InvalidDescriptionException');
-      await expectError(cc.send(new UpdatePullRequestTitleCommand({ pullRequestId: 'x', title: 'ok' })), 'InvalidPullRequestIdException');
+      await expectAwsError(cc.send(new UpdatePullRequestTitleCommand({ pullRequestId: pr.pullRequestId, title: '' })), { code: 'TitleRequiredException', status: 400 });
+      await expectAwsError(cc.send(new UpdatePullRequestTitleCommand({ pullRequestId: pr.pullRequestId, title: 'x'.repeat(151) })), { code: 'InvalidTitleException', status: 400 });
+      await expectAwsError(cc.send(new UpdatePullRequestDescriptionCommand({ pullRequestId: pr.pullRequestId, description: 'd'.repeat(10241) })), { code: 'InvalidDescriptionException', status: 400 });
+      await expectAwsError(cc.send(new UpdatePullRequestTitleCommand({ pullRequestId: 'x', title: 'ok' })), { code: 'InvalidPullRequestIdException', status: 400 });
       expect(await get(pr.pullRequestId!)).toMatchObject({ title: 'Better title', description: 'Better description' });
     });
 
@@ -214,7 +208,7 @@ describe('CodeCommit pull requests', () => {
       const other = await open('prs', 'other', { title: 'to close' });
       // OPEN to OPEN is valid and changes nothing.
       expect((await cc.send(new UpdatePullRequestStatusCommand({ pullRequestId: other.pullRequestId, pullRequestStatus: 'OPEN' }))).pullRequest).toEqual(other);
-      await expectError(cc.send(new UpdatePullRequestStatusCommand({ pullRequestId: other.pullRequestId, pullRequestStatus: 'DONE' as 'OPEN' })), 'InvalidPullRequestStatusException');
+      await expectAwsError(cc.send(new UpdatePullRequestStatusCommand({ pullRequestId: other.pullRequestId, pullRequestStatus: 'DONE' as 'OPEN' })), { code: 'InvalidPullRequestStatusException', status: 400 });
       const closedPr = (await cc.send(new UpdatePullRequestStatusCommand({ pullRequestId: other.pullRequestId, pullRequestStatus: 'CLOSED' }))).pullRequest!;
       expect(closedPr.pullRequestStatus).toBe('CLOSED');
       expect(closedPr.pullRequestTargets![0].mergeMetadata).toEqual({ isMerged: false });
@@ -223,10 +217,10 @@ describe('CodeCommit pull requests', () => {
       expect(statusEvents.pullRequestEvents!.map((e) => e.pullRequestStatusChangedEventMetadata)).toEqual([{ pullRequestStatus: 'CLOSED' }]);
 
       expect((await cc.send(new UpdatePullRequestStatusCommand({ pullRequestId: other.pullRequestId, pullRequestStatus: 'CLOSED' }))).pullRequest).toEqual(closedPr);
-      await expectError(cc.send(new UpdatePullRequestStatusCommand({ pullRequestId: other.pullRequestId, pullRequestStatus: 'OPEN' })), 'InvalidPullRequestStatusUpdateException');
+      await expectAwsError(cc.send(new UpdatePullRequestStatusCommand({ pullRequestId: other.pullRequestId, pullRequestStatus: 'OPEN' })), { code: 'InvalidPullRequestStatusUpdateException', status: 400 });
       expect((await cc.send(new DescribePullRequestEventsCommand({ pullRequestId: other.pullRequestId }))).pullRequestEvents).toHaveLength(2);
-      await expectError(cc.send(new UpdatePullRequestTitleCommand({ pullRequestId: other.pullRequestId, title: 'late' })), 'PullRequestAlreadyClosedException');
-      await expectError(cc.send(new UpdatePullRequestDescriptionCommand({ pullRequestId: other.pullRequestId, description: 'late' })), 'PullRequestAlreadyClosedException');
+      await expectAwsError(cc.send(new UpdatePullRequestTitleCommand({ pullRequestId: other.pullRequestId, title: 'late' })), { code: 'PullRequestAlreadyClosedException', status: 400 });
+      await expectAwsError(cc.send(new UpdatePullRequestDescriptionCommand({ pullRequestId: other.pullRequestId, description: 'late' })), { code: 'PullRequestAlreadyClosedException', status: 400 });
       expect((await get(other.pullRequestId!)).title).toBe('to close');
     });
 
@@ -256,11 +250,11 @@ describe('CodeCommit pull requests', () => {
       expect(second.pullRequestEvents).toEqual(all.slice(1));
       expect(second.nextToken).toBeUndefined();
       expect((await cc.send(new DescribePullRequestEventsCommand({ pullRequestId: pr.pullRequestId, actorArn: ROOT }))).pullRequestEvents).toEqual(all);
-      await expectError(cc.send(new DescribePullRequestEventsCommand({ pullRequestId: pr.pullRequestId, pullRequestEventType: 'NOPE' as 'PULL_REQUEST_CREATED' })), 'InvalidPullRequestEventTypeException');
-      await expectError(cc.send(new DescribePullRequestEventsCommand({ pullRequestId: pr.pullRequestId, actorArn: 'nope' })), 'InvalidActorArnException');
-      await expectError(cc.send(new DescribePullRequestEventsCommand({ pullRequestId: pr.pullRequestId, actorArn: 'arn:aws:iam::000000000000:user/ghost' })), 'ActorDoesNotExistException');
-      await expectError(cc.send(new DescribePullRequestEventsCommand({ pullRequestId: pr.pullRequestId, maxResults: 101 })), 'InvalidMaxResultsException');
-      await expectError(cc.send(new DescribePullRequestEventsCommand({ pullRequestId: pr.pullRequestId, nextToken: '!!' })), 'InvalidContinuationTokenException');
+      await expectAwsError(cc.send(new DescribePullRequestEventsCommand({ pullRequestId: pr.pullRequestId, pullRequestEventType: 'NOPE' as 'PULL_REQUEST_CREATED' })), { code: 'InvalidPullRequestEventTypeException', status: 400 });
+      await expectAwsError(cc.send(new DescribePullRequestEventsCommand({ pullRequestId: pr.pullRequestId, actorArn: 'nope' })), { code: 'InvalidActorArnException', status: 400 });
+      await expectAwsError(cc.send(new DescribePullRequestEventsCommand({ pullRequestId: pr.pullRequestId, actorArn: 'arn:aws:iam::000000000000:user/ghost' })), { code: 'ActorDoesNotExistException', status: 400 });
+      await expectAwsError(cc.send(new DescribePullRequestEventsCommand({ pullRequestId: pr.pullRequestId, maxResults: 101 })), { code: 'InvalidMaxResultsException', status: 400 });
+      await expectAwsError(cc.send(new DescribePullRequestEventsCommand({ pullRequestId: pr.pullRequestId, nextToken: '!!' })), { code: 'InvalidContinuationTokenException', status: 400 });
     });
   });
 
@@ -274,10 +268,10 @@ describe('CodeCommit pull requests', () => {
 
     it('fast-forwards the destination to the source tip and closes the pull request as merged', async () => {
       const pr = await open('merging', 'ff');
-      await expectError(cc.send(new MergePullRequestByFastForwardCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'merging', sourceCommitId: tips.main })), 'TipOfSourceReferenceIsDifferentException');
-      await expectError(cc.send(new MergePullRequestByFastForwardCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'merging', sourceCommitId: 'abc' })), 'InvalidCommitIdException');
-      await expectError(cc.send(new MergePullRequestByFastForwardCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'unrelated' })), 'RepositoryNotAssociatedWithPullRequestException');
-      await expectError(cc.send(new MergePullRequestByFastForwardCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'nope' })), 'RepositoryDoesNotExistException');
+      await expectAwsError(cc.send(new MergePullRequestByFastForwardCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'merging', sourceCommitId: tips.main })), { code: 'TipOfSourceReferenceIsDifferentException', status: 400 });
+      await expectAwsError(cc.send(new MergePullRequestByFastForwardCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'merging', sourceCommitId: 'abc' })), { code: 'InvalidCommitIdException', status: 400 });
+      await expectAwsError(cc.send(new MergePullRequestByFastForwardCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'unrelated' })), { code: 'RepositoryNotAssociatedWithPullRequestException', status: 400 });
+      await expectAwsError(cc.send(new MergePullRequestByFastForwardCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'nope' })), { code: 'RepositoryDoesNotExistException', status: 400 });
       expect(git('merging', 'rev-parse', 'refs/heads/main')).toBe(tips.main);
 
       events.length = 0;
@@ -298,7 +292,7 @@ describe('CodeCommit pull requests', () => {
         mergeMetadata: { isMerged: true, mergedBy: ROOT, mergeCommitId: tips.ff, mergeOption: 'FAST_FORWARD_MERGE' },
       });
 
-      await expectError(cc.send(new MergePullRequestByFastForwardCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'merging' })), 'PullRequestAlreadyClosedException');
+      await expectAwsError(cc.send(new MergePullRequestByFastForwardCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'merging' })), { code: 'PullRequestAlreadyClosedException', status: 400 });
       tips.main = tips.ff;
     });
 
@@ -307,8 +301,8 @@ describe('CodeCommit pull requests', () => {
       // main moved on (the fast-forward above), so squash's branch is no longer a fast-forward; the
       // pull request followed the destination with a new revision.
       expect(pr.pullRequestTargets![0].destinationCommit).toBe(tips.main);
-      await expectError(cc.send(new MergePullRequestByFastForwardCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'merging' })), 'ManualMergeRequiredException');
-      await expectError(cc.send(new MergePullRequestBySquashCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'merging', conflictDetailLevel: 'NOPE' as 'FILE_LEVEL' })), 'InvalidConflictDetailLevelException');
+      await expectAwsError(cc.send(new MergePullRequestByFastForwardCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'merging' })), { code: 'ManualMergeRequiredException', status: 400 });
+      await expectAwsError(cc.send(new MergePullRequestBySquashCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'merging', conflictDetailLevel: 'NOPE' as 'FILE_LEVEL' })), { code: 'InvalidConflictDetailLevelException', status: 400 });
       expect(git('merging', 'rev-parse', 'refs/heads/main')).toBe(tips.main);
 
       const merged = (await cc.send(new MergePullRequestBySquashCommand({
@@ -348,7 +342,7 @@ describe('CodeCommit pull requests', () => {
       await cc.send(new PutFileCommand({ repositoryName: 'merging', branchName: 'clash', filePath: 'README.md', fileContent: text('from clash\n'), parentCommitId: tips.main }));
       tips.main = (await cc.send(new PutFileCommand({ repositoryName: 'merging', branchName: 'main', filePath: 'README.md', fileContent: text('from main\n'), parentCommitId: tips.main }))).commitId!;
       const pr = await open('merging', 'clash');
-      await expectError(cc.send(new MergePullRequestByThreeWayCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'merging' })), 'ManualMergeRequiredException');
+      await expectAwsError(cc.send(new MergePullRequestByThreeWayCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'merging' })), { code: 'ManualMergeRequiredException', status: 400 });
       expect(git('merging', 'rev-parse', 'refs/heads/main')).toBe(tips.main);
       expect((await get(pr.pullRequestId!)).pullRequestStatus).toBe('OPEN');
 
@@ -383,7 +377,7 @@ describe('CodeCommit pull requests', () => {
       await repository('doomed', ['topic']);
       const pr = await open('doomed', 'topic');
       await cc.send(new DeleteRepositoryCommand({ repositoryName: 'doomed' }));
-      await expectError(cc.send(new GetPullRequestCommand({ pullRequestId: pr.pullRequestId })), 'PullRequestDoesNotExistException');
+      await expectAwsError(cc.send(new GetPullRequestCommand({ pullRequestId: pr.pullRequestId })), { code: 'PullRequestDoesNotExistException', status: 400 });
     });
 
     it('survives a restart, and numbering continues where it stopped', async () => {

@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-codecommit';
 import { IAMClient, CreateUserCommand, CreateAccessKeyCommand } from '@aws-sdk/client-iam';
 import type { AwsEvent } from '../../src/core/events.js';
-import { startTestServer, failure, type TestServer } from '../helpers.js';
+import { startTestServer, expectAwsError, failure, type TestServer } from '../helpers.js';
 
 const ROOT = 'arn:aws:iam::000000000000:root';
 const content = (needed: number, extra: object = {}): string =>
@@ -31,12 +31,6 @@ describe('CodeCommit approval rule templates', () => {
   let server: TestServer;
   let cc: CodeCommitClient;
   const events: AwsEvent[] = [];
-
-  async function expectError(promise: Promise<unknown>, name: string): Promise<void> {
-    const err = await failure(promise);
-    expect(err.name, err.message).toBe(name);
-    expect(err.$metadata.httpStatusCode).toBe(400);
-  }
 
   const names = async (): Promise<string[]> => (await cc.send(new ListApprovalRuleTemplatesCommand({}))).approvalRuleTemplateNames ?? [];
   const create = (name: string, text = content(2), description?: string) =>
@@ -84,25 +78,25 @@ describe('CodeCommit approval rule templates', () => {
 
   it('refuses bad names, descriptions and content with the exact exceptions and writes nothing', async () => {
     const before = await names();
-    await expectError(cc.send(new CreateApprovalRuleTemplateCommand({ approvalRuleTemplateContent: content(1) } as never)), 'ApprovalRuleTemplateNameRequiredException');
-    await expectError(create('x'.repeat(101)), 'InvalidApprovalRuleTemplateNameException');
-    await expectError(cc.send(new CreateApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'no-content' } as never)), 'ApprovalRuleTemplateContentRequiredException');
-    await expectError(create('bad-json', '{not json'), 'InvalidApprovalRuleTemplateContentException');
-    await expectError(create('bad-version', content(1, { Version: '2012-10-17' })), 'InvalidApprovalRuleTemplateContentException');
-    await expectError(create('no-statements', content(1, { Statements: [] })), 'InvalidApprovalRuleTemplateContentException');
-    await expectError(create('zero-approvals', content(0)), 'InvalidApprovalRuleTemplateContentException');
-    await expectError(create('bad-type', content(1, { Statements: [{ Type: 'Reviewers', NumberOfApprovalsNeeded: 1 }] })), 'InvalidApprovalRuleTemplateContentException');
-    await expectError(create('bad-pool', content(1, { Statements: [{ Type: 'Approvers', NumberOfApprovalsNeeded: 1, ApprovalPoolMembers: ['Mary'] }] })), 'InvalidApprovalRuleTemplateContentException');
-    await expectError(create('bad-refs', content(1, { DestinationReferences: 'main' })), 'InvalidApprovalRuleTemplateContentException');
-    await expectError(create('unknown-member', content(1, { Effect: 'Allow' })), 'InvalidApprovalRuleTemplateContentException');
-    await expectError(create('too-long', JSON.stringify({ Version: '2018-11-08', Statements: [{ Type: 'Approvers', NumberOfApprovalsNeeded: 1, ApprovalPoolMembers: Array(200).fill('CodeCommitApprovers:000000000000:Mary_Major') }] })), 'InvalidApprovalRuleTemplateContentException');
-    await expectError(create('long-description', content(1), 'd'.repeat(1001)), 'InvalidApprovalRuleTemplateDescriptionException');
-    await expectError(create('two-approvers', content(1)), 'ApprovalRuleTemplateNameAlreadyExistsException');
+    await expectAwsError(cc.send(new CreateApprovalRuleTemplateCommand({ approvalRuleTemplateContent: content(1) } as never)), { code: 'ApprovalRuleTemplateNameRequiredException', status: 400 });
+    await expectAwsError(create('x'.repeat(101)), { code: 'InvalidApprovalRuleTemplateNameException', status: 400 });
+    await expectAwsError(cc.send(new CreateApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'no-content' } as never)), { code: 'ApprovalRuleTemplateContentRequiredException', status: 400 });
+    await expectAwsError(create('bad-json', '{not json'), { code: 'InvalidApprovalRuleTemplateContentException', status: 400 });
+    await expectAwsError(create('bad-version', content(1, { Version: '2012-10-17' })), { code: 'InvalidApprovalRuleTemplateContentException', status: 400 });
+    await expectAwsError(create('no-statements', content(1, { Statements: [] })), { code: 'InvalidApprovalRuleTemplateContentException', status: 400 });
+    await expectAwsError(create('zero-approvals', content(0)), { code: 'InvalidApprovalRuleTemplateContentException', status: 400 });
+    await expectAwsError(create('bad-type', content(1, { Statements: [{ Type: 'Reviewers', NumberOfApprovalsNeeded: 1 }] })), { code: 'InvalidApprovalRuleTemplateContentException', status: 400 });
+    await expectAwsError(create('bad-pool', content(1, { Statements: [{ Type: 'Approvers', NumberOfApprovalsNeeded: 1, ApprovalPoolMembers: ['Mary'] }] })), { code: 'InvalidApprovalRuleTemplateContentException', status: 400 });
+    await expectAwsError(create('bad-refs', content(1, { DestinationReferences: 'main' })), { code: 'InvalidApprovalRuleTemplateContentException', status: 400 });
+    await expectAwsError(create('unknown-member', content(1, { Effect: 'Allow' })), { code: 'InvalidApprovalRuleTemplateContentException', status: 400 });
+    await expectAwsError(create('too-long', JSON.stringify({ Version: '2018-11-08', Statements: [{ Type: 'Approvers', NumberOfApprovalsNeeded: 1, ApprovalPoolMembers: Array(200).fill('CodeCommitApprovers:000000000000:Mary_Major') }] })), { code: 'InvalidApprovalRuleTemplateContentException', status: 400 });
+    await expectAwsError(create('long-description', content(1), 'd'.repeat(1001)), { code: 'InvalidApprovalRuleTemplateDescriptionException', status: 400 });
+    await expectAwsError(create('two-approvers', content(1)), { code: 'ApprovalRuleTemplateNameAlreadyExistsException', status: 400 });
     expect(await names()).toEqual(before);
     // The existing template was not overwritten by the duplicate.
     expect((await cc.send(new GetApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'two-approvers' }))).approvalRuleTemplate?.approvalRuleTemplateContent).toBe(content(2));
-    await expectError(cc.send(new GetApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'missing' })), 'ApprovalRuleTemplateDoesNotExistException');
-    await expectError(cc.send(new GetApprovalRuleTemplateCommand({} as never)), 'ApprovalRuleTemplateNameRequiredException');
+    await expectAwsError(cc.send(new GetApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'missing' })), { code: 'ApprovalRuleTemplateDoesNotExistException', status: 400 });
+    await expectAwsError(cc.send(new GetApprovalRuleTemplateCommand({} as never)), { code: 'ApprovalRuleTemplateNameRequiredException', status: 400 });
   });
 
   it('accepts CodeCommitApprovers pool members and content without destination references or pool', async () => {
@@ -121,19 +115,16 @@ describe('CodeCommit approval rule templates', () => {
     expect(first.nextToken).toBeTruthy();
     const second = await cc.send(new ListApprovalRuleTemplatesCommand({ maxResults: 2, nextToken: first.nextToken }));
     expect(second.approvalRuleTemplateNames).toEqual(all.slice(2, 4));
-    await expectError(cc.send(new ListApprovalRuleTemplatesCommand({ nextToken: 'not-a-token!' })), 'InvalidContinuationTokenException');
-    await expectError(cc.send(new ListApprovalRuleTemplatesCommand({ maxResults: 0 })), 'InvalidMaxResultsException');
+    await expectAwsError(cc.send(new ListApprovalRuleTemplatesCommand({ nextToken: 'not-a-token!' })), { code: 'InvalidContinuationTokenException', status: 400 });
+    await expectAwsError(cc.send(new ListApprovalRuleTemplatesCommand({ maxResults: 0 })), { code: 'InvalidMaxResultsException', status: 400 });
   });
 
   it('updates content only when the SHA-256 of the current content matches', async () => {
     const current = (await cc.send(new GetApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'two-approvers' }))).approvalRuleTemplate!;
-    await expectError(
-      cc.send(new UpdateApprovalRuleTemplateContentCommand({ approvalRuleTemplateName: 'two-approvers', newRuleContent: content(3), existingRuleContentSha256: sha256('something else') })),
-      'InvalidRuleContentSha256Exception',
-    );
-    await expectError(cc.send(new UpdateApprovalRuleTemplateContentCommand({ approvalRuleTemplateName: 'two-approvers', newRuleContent: content(-1) })), 'InvalidApprovalRuleTemplateContentException');
-    await expectError(cc.send(new UpdateApprovalRuleTemplateContentCommand({ approvalRuleTemplateName: 'two-approvers' } as never)), 'ApprovalRuleTemplateContentRequiredException');
-    await expectError(cc.send(new UpdateApprovalRuleTemplateContentCommand({ approvalRuleTemplateName: 'missing', newRuleContent: content(3) })), 'ApprovalRuleTemplateDoesNotExistException');
+    await expectAwsError(cc.send(new UpdateApprovalRuleTemplateContentCommand({ approvalRuleTemplateName: 'two-approvers', newRuleContent: content(3), existingRuleContentSha256: sha256('something else') })), { code: 'InvalidRuleContentSha256Exception', status: 400 });
+    await expectAwsError(cc.send(new UpdateApprovalRuleTemplateContentCommand({ approvalRuleTemplateName: 'two-approvers', newRuleContent: content(-1) })), { code: 'InvalidApprovalRuleTemplateContentException', status: 400 });
+    await expectAwsError(cc.send(new UpdateApprovalRuleTemplateContentCommand({ approvalRuleTemplateName: 'two-approvers' } as never)), { code: 'ApprovalRuleTemplateContentRequiredException', status: 400 });
+    await expectAwsError(cc.send(new UpdateApprovalRuleTemplateContentCommand({ approvalRuleTemplateName: 'missing', newRuleContent: content(3) })), { code: 'ApprovalRuleTemplateDoesNotExistException', status: 400 });
     expect((await cc.send(new GetApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'two-approvers' }))).approvalRuleTemplate).toEqual(current);
 
     events.length = 0;
@@ -152,16 +143,16 @@ describe('CodeCommit approval rule templates', () => {
 
   it('renames and redescribes templates, refusing names in use', async () => {
     await create('rename-me', content(1));
-    await expectError(cc.send(new UpdateApprovalRuleTemplateNameCommand({ oldApprovalRuleTemplateName: 'rename-me', newApprovalRuleTemplateName: 'two-approvers' })), 'ApprovalRuleTemplateNameAlreadyExistsException');
-    await expectError(cc.send(new UpdateApprovalRuleTemplateNameCommand({ oldApprovalRuleTemplateName: 'missing', newApprovalRuleTemplateName: 'whatever' })), 'ApprovalRuleTemplateDoesNotExistException');
-    await expectError(cc.send(new UpdateApprovalRuleTemplateNameCommand({ oldApprovalRuleTemplateName: 'rename-me', newApprovalRuleTemplateName: 'n'.repeat(101) })), 'InvalidApprovalRuleTemplateNameException');
+    await expectAwsError(cc.send(new UpdateApprovalRuleTemplateNameCommand({ oldApprovalRuleTemplateName: 'rename-me', newApprovalRuleTemplateName: 'two-approvers' })), { code: 'ApprovalRuleTemplateNameAlreadyExistsException', status: 400 });
+    await expectAwsError(cc.send(new UpdateApprovalRuleTemplateNameCommand({ oldApprovalRuleTemplateName: 'missing', newApprovalRuleTemplateName: 'whatever' })), { code: 'ApprovalRuleTemplateDoesNotExistException', status: 400 });
+    await expectAwsError(cc.send(new UpdateApprovalRuleTemplateNameCommand({ oldApprovalRuleTemplateName: 'rename-me', newApprovalRuleTemplateName: 'n'.repeat(101) })), { code: 'InvalidApprovalRuleTemplateNameException', status: 400 });
     const renamed = await cc.send(new UpdateApprovalRuleTemplateNameCommand({ oldApprovalRuleTemplateName: 'rename-me', newApprovalRuleTemplateName: 'renamed' }));
     expect(renamed.approvalRuleTemplate?.approvalRuleTemplateName).toBe('renamed');
     expect(await names()).toContain('renamed');
     expect(await names()).not.toContain('rename-me');
 
-    await expectError(cc.send(new UpdateApprovalRuleTemplateDescriptionCommand({ approvalRuleTemplateName: 'renamed', approvalRuleTemplateDescription: 'x'.repeat(1001) })), 'InvalidApprovalRuleTemplateDescriptionException');
-    await expectError(cc.send(new UpdateApprovalRuleTemplateDescriptionCommand({ approvalRuleTemplateName: 'missing', approvalRuleTemplateDescription: 'x' })), 'ApprovalRuleTemplateDoesNotExistException');
+    await expectAwsError(cc.send(new UpdateApprovalRuleTemplateDescriptionCommand({ approvalRuleTemplateName: 'renamed', approvalRuleTemplateDescription: 'x'.repeat(1001) })), { code: 'InvalidApprovalRuleTemplateDescriptionException', status: 400 });
+    await expectAwsError(cc.send(new UpdateApprovalRuleTemplateDescriptionCommand({ approvalRuleTemplateName: 'missing', approvalRuleTemplateDescription: 'x' })), { code: 'ApprovalRuleTemplateDoesNotExistException', status: 400 });
     const described = await cc.send(new UpdateApprovalRuleTemplateDescriptionCommand({ approvalRuleTemplateName: 'renamed', approvalRuleTemplateDescription: 'Now described' }));
     expect(described.approvalRuleTemplate?.approvalRuleTemplateDescription).toBe('Now described');
     expect((await cc.send(new GetApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'renamed' }))).approvalRuleTemplate?.approvalRuleTemplateDescription).toBe('Now described');
@@ -203,32 +194,32 @@ describe('CodeCommit approval rule templates', () => {
   });
 
   it('refuses bad association requests with the exact exceptions and changes nothing', async () => {
-    await expectError(cc.send(new AssociateApprovalRuleTemplateWithRepositoryCommand({ approvalRuleTemplateName: 'missing', repositoryName: 'repo-b' })), 'ApprovalRuleTemplateDoesNotExistException');
-    await expectError(cc.send(new AssociateApprovalRuleTemplateWithRepositoryCommand({ approvalRuleTemplateName: 'renamed', repositoryName: 'missing-repo' })), 'RepositoryDoesNotExistException');
-    await expectError(cc.send(new AssociateApprovalRuleTemplateWithRepositoryCommand({ approvalRuleTemplateName: 'renamed', repositoryName: 'bad name' })), 'InvalidRepositoryNameException');
-    await expectError(cc.send(new AssociateApprovalRuleTemplateWithRepositoryCommand({ approvalRuleTemplateName: 'renamed' } as never)), 'RepositoryNameRequiredException');
-    await expectError(cc.send(new AssociateApprovalRuleTemplateWithRepositoryCommand({ repositoryName: 'repo-b' } as never)), 'ApprovalRuleTemplateNameRequiredException');
-    await expectError(cc.send(new BatchAssociateApprovalRuleTemplateWithRepositoriesCommand({ approvalRuleTemplateName: 'renamed', repositoryNames: [] })), 'RepositoryNamesRequiredException');
+    await expectAwsError(cc.send(new AssociateApprovalRuleTemplateWithRepositoryCommand({ approvalRuleTemplateName: 'missing', repositoryName: 'repo-b' })), { code: 'ApprovalRuleTemplateDoesNotExistException', status: 400 });
+    await expectAwsError(cc.send(new AssociateApprovalRuleTemplateWithRepositoryCommand({ approvalRuleTemplateName: 'renamed', repositoryName: 'missing-repo' })), { code: 'RepositoryDoesNotExistException', status: 400 });
+    await expectAwsError(cc.send(new AssociateApprovalRuleTemplateWithRepositoryCommand({ approvalRuleTemplateName: 'renamed', repositoryName: 'bad name' })), { code: 'InvalidRepositoryNameException', status: 400 });
+    await expectAwsError(cc.send(new AssociateApprovalRuleTemplateWithRepositoryCommand({ approvalRuleTemplateName: 'renamed' } as never)), { code: 'RepositoryNameRequiredException', status: 400 });
+    await expectAwsError(cc.send(new AssociateApprovalRuleTemplateWithRepositoryCommand({ repositoryName: 'repo-b' } as never)), { code: 'ApprovalRuleTemplateNameRequiredException', status: 400 });
+    await expectAwsError(cc.send(new BatchAssociateApprovalRuleTemplateWithRepositoriesCommand({ approvalRuleTemplateName: 'renamed', repositoryNames: [] })), { code: 'RepositoryNamesRequiredException', status: 400 });
     const many = Array.from({ length: 101 }, (_, i) => `repo-${i}`);
-    await expectError(cc.send(new BatchAssociateApprovalRuleTemplateWithRepositoriesCommand({ approvalRuleTemplateName: 'renamed', repositoryNames: many })), 'MaximumRepositoryNamesExceededException');
-    await expectError(cc.send(new BatchAssociateApprovalRuleTemplateWithRepositoriesCommand({ approvalRuleTemplateName: 'missing', repositoryNames: ['repo-b'] })), 'ApprovalRuleTemplateDoesNotExistException');
-    await expectError(cc.send(new BatchDisassociateApprovalRuleTemplateFromRepositoriesCommand({ approvalRuleTemplateName: 'renamed', repositoryNames: [] })), 'RepositoryNamesRequiredException');
-    await expectError(cc.send(new ListAssociatedApprovalRuleTemplatesForRepositoryCommand({ repositoryName: 'missing-repo' })), 'RepositoryDoesNotExistException');
-    await expectError(cc.send(new ListAssociatedApprovalRuleTemplatesForRepositoryCommand({ repositoryName: 'repo-a', maxResults: -1 })), 'InvalidMaxResultsException');
-    await expectError(cc.send(new ListRepositoriesForApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'missing' })), 'ApprovalRuleTemplateDoesNotExistException');
-    await expectError(cc.send(new ListRepositoriesForApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'two-approvers', nextToken: 'eyJub3BlIjoxfQ' })), 'InvalidContinuationTokenException');
+    await expectAwsError(cc.send(new BatchAssociateApprovalRuleTemplateWithRepositoriesCommand({ approvalRuleTemplateName: 'renamed', repositoryNames: many })), { code: 'MaximumRepositoryNamesExceededException', status: 400 });
+    await expectAwsError(cc.send(new BatchAssociateApprovalRuleTemplateWithRepositoriesCommand({ approvalRuleTemplateName: 'missing', repositoryNames: ['repo-b'] })), { code: 'ApprovalRuleTemplateDoesNotExistException', status: 400 });
+    await expectAwsError(cc.send(new BatchDisassociateApprovalRuleTemplateFromRepositoriesCommand({ approvalRuleTemplateName: 'renamed', repositoryNames: [] })), { code: 'RepositoryNamesRequiredException', status: 400 });
+    await expectAwsError(cc.send(new ListAssociatedApprovalRuleTemplatesForRepositoryCommand({ repositoryName: 'missing-repo' })), { code: 'RepositoryDoesNotExistException', status: 400 });
+    await expectAwsError(cc.send(new ListAssociatedApprovalRuleTemplatesForRepositoryCommand({ repositoryName: 'repo-a', maxResults: -1 })), { code: 'InvalidMaxResultsException', status: 400 });
+    await expectAwsError(cc.send(new ListRepositoriesForApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'missing' })), { code: 'ApprovalRuleTemplateDoesNotExistException', status: 400 });
+    await expectAwsError(cc.send(new ListRepositoriesForApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'two-approvers', nextToken: 'eyJub3BlIjoxfQ' })), { code: 'InvalidContinuationTokenException', status: 400 });
     expect((await cc.send(new ListRepositoriesForApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'renamed' }))).repositoryNames).toEqual([]);
     expect((await cc.send(new ListAssociatedApprovalRuleTemplatesForRepositoryCommand({ repositoryName: 'repo-b' }))).approvalRuleTemplateNames).toEqual(['two-approvers']);
   });
 
   it('refuses to delete a template in use; disassociation (one and batch) frees it; a second delete is a plain 200', async () => {
-    await expectError(cc.send(new DeleteApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'two-approvers' })), 'ApprovalRuleTemplateInUseException');
+    await expectAwsError(cc.send(new DeleteApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'two-approvers' })), { code: 'ApprovalRuleTemplateInUseException', status: 400 });
     expect(await names()).toContain('two-approvers');
 
     await cc.send(new DisassociateApprovalRuleTemplateFromRepositoryCommand({ approvalRuleTemplateName: 'two-approvers', repositoryName: 'repo-a' }));
     // Disassociating what is not associated is harmless.
     await cc.send(new DisassociateApprovalRuleTemplateFromRepositoryCommand({ approvalRuleTemplateName: 'two-approvers', repositoryName: 'repo-a' }));
-    await expectError(cc.send(new DisassociateApprovalRuleTemplateFromRepositoryCommand({ approvalRuleTemplateName: 'missing', repositoryName: 'repo-a' })), 'ApprovalRuleTemplateDoesNotExistException');
+    await expectAwsError(cc.send(new DisassociateApprovalRuleTemplateFromRepositoryCommand({ approvalRuleTemplateName: 'missing', repositoryName: 'repo-a' })), { code: 'ApprovalRuleTemplateDoesNotExistException', status: 400 });
     events.length = 0;
     const batch = await cc.send(new BatchDisassociateApprovalRuleTemplateFromRepositoriesCommand({ approvalRuleTemplateName: 'two-approvers', repositoryNames: ['repo-b', 'repo-c', 'ghost'] }));
     expect(batch.disassociatedRepositoryNames).toEqual(['repo-b', 'repo-c']);
@@ -243,14 +234,14 @@ describe('CodeCommit approval rule templates', () => {
     const again = await cc.send(new DeleteApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'two-approvers' }));
     expect(again.$metadata.httpStatusCode).toBe(200);
     expect(again.approvalRuleTemplateId).toBeUndefined();
-    await expectError(cc.send(new GetApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'two-approvers' })), 'ApprovalRuleTemplateDoesNotExistException');
-    await expectError(cc.send(new DeleteApprovalRuleTemplateCommand({ approvalRuleTemplateName: '' })), 'ApprovalRuleTemplateNameRequiredException');
+    await expectAwsError(cc.send(new GetApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'two-approvers' })), { code: 'ApprovalRuleTemplateDoesNotExistException', status: 400 });
+    await expectAwsError(cc.send(new DeleteApprovalRuleTemplateCommand({ approvalRuleTemplateName: '' })), { code: 'ApprovalRuleTemplateNameRequiredException', status: 400 });
   });
 
   it('forgets the associations of a deleted repository', async () => {
     await cc.send(new CreateRepositoryCommand({ repositoryName: 'short-lived' }));
     await cc.send(new AssociateApprovalRuleTemplateWithRepositoryCommand({ approvalRuleTemplateName: 'pool-template', repositoryName: 'short-lived' }));
-    await expectError(cc.send(new DeleteApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'pool-template' })), 'ApprovalRuleTemplateInUseException');
+    await expectAwsError(cc.send(new DeleteApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'pool-template' })), { code: 'ApprovalRuleTemplateInUseException', status: 400 });
     await cc.send(new DeleteRepositoryCommand({ repositoryName: 'short-lived' }));
     expect((await cc.send(new ListRepositoriesForApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'pool-template' }))).repositoryNames).toEqual([]);
     // A new repository of the same name is a different repository: no association carries over.
@@ -267,10 +258,7 @@ describe('CodeCommit approval rule templates', () => {
       await cc.send(new AssociateApprovalRuleTemplateWithRepositoryCommand({ approvalRuleTemplateName: name, repositoryName: 'crowded' }));
     }
     await create('limit-extra', content(1));
-    await expectError(
-      cc.send(new AssociateApprovalRuleTemplateWithRepositoryCommand({ approvalRuleTemplateName: 'limit-extra', repositoryName: 'crowded' })),
-      'MaximumRuleTemplatesAssociatedWithRepositoryException',
-    );
+    await expectAwsError(cc.send(new AssociateApprovalRuleTemplateWithRepositoryCommand({ approvalRuleTemplateName: 'limit-extra', repositoryName: 'crowded' })), { code: 'MaximumRuleTemplatesAssociatedWithRepositoryException', status: 400 });
     const batch = await cc.send(new BatchAssociateApprovalRuleTemplateWithRepositoriesCommand({ approvalRuleTemplateName: 'limit-extra', repositoryNames: ['crowded', 'repo-b'] }));
     expect(batch.associatedRepositoryNames).toEqual(['repo-b']);
     expect(batch.errors?.map((e) => [e.repositoryName, e.errorCode])).toEqual([['crowded', 'MaximumRuleTemplatesAssociatedWithRepositoryException']]);

@@ -25,7 +25,8 @@ import type { CommandExecution, PhaseContext, Project, Sandbox, SandboxSession, 
 
 import { BuildPhaseError, type BuildRun, type CodeBuildContext } from '../common.js';
 import type { Scope } from '../../../core/accounts.js';
-import { type Active, type BuildRunner, type EndReason, STOP_WAIT_MS, ShuttingDown, finishPhase, newActive, runKey } from './runner.js';
+import { type BuildRunner, STOP_WAIT_MS } from './runner.js';
+import { type Active, type EndReason, ShuttingDown, finishPhase, newActive, runKey } from './runs.js';
 import { SandboxStore, commandOf, sandboxOf, sandboxProjectOf } from '../store/sandbox-store.js';
 import { BuildLog, logTargets } from './build-logs.js';
 import { containerLine } from './phases.js';
@@ -265,7 +266,7 @@ class SandboxLifecycle {
       return this.end();
     }
     this.finish('SUCCEEDED');
-    this.active.deadline = this.c.rt.clock.now() + (this.sandbox.timeoutInMinutes ?? 60) * 60_000;
+    this.builds.armTimeout(this.active, this.c.rt.clock.now() + (this.sandbox.timeoutInMinutes ?? 60) * 60_000);
     this.sandbox.startTime = this.now();
     const workRoot = workRootOf('sandbox', this.session.id!);
     await inWorkRoot(workRoot, this.active, () => this.lifecycle(workRoot));
@@ -411,7 +412,7 @@ class SandboxLifecycle {
     const reason: EndReason | undefined = this.active.endReason;
     const status = reason ? 'STOPPED' : 'FAILED';
     const now = this.now();
-    this.active.deadline = undefined;
+    this.builds.disarmTimeout(this.active);
     this.agent(`Sandbox ${status}`);
     await this.log?.close();
     if (this.builds.shuttingDown) throw new ShuttingDown();
