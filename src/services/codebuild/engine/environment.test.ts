@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SSMClient, PutParameterCommand, LabelParameterVersionCommand } from '@aws-sdk/client-ssm';
 import { SecretsManagerClient, CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { startTestServer, type TestServer } from '../../../../test/helpers.js';
+import { rejection, startTestServer, type TestServer } from '../../../../test/helpers.js';
 import { DEFAULT_ACCOUNT, rootPrincipal } from '../../../core/accounts.js';
 import { parseBuildspec } from '../buildspec/buildspec.js';
 import { BuildPhaseError } from '../common.js';
@@ -38,16 +38,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop();
 });
-
-async function failure(fn: () => Promise<unknown>): Promise<EnvironmentError> {
-  try {
-    await fn();
-  } catch (err) {
-    if (err instanceof EnvironmentError) return err;
-    throw err;
-  }
-  throw new Error('resolved');
-}
 
 describe('parseSecretReference', () => {
   it('splits secret-id:json-key:version-stage:version-id, with ARNs as ids', () => {
@@ -122,18 +112,18 @@ env:
   it('fails with AWS phase contexts for a missing parameter, secret, version or JSON key', async () => {
     const base = {};
     const spec = (text: string) => parseBuildspec(`version: 0.2\nenv:\n${text}`).env;
-    let err = await failure(() => resolveEnvironment({ ...input, base, buildspec: spec('  parameter-store:\n    X: /app/missing\n') }));
+    let err = await rejection(resolveEnvironment({ ...input, base, buildspec: spec('  parameter-store:\n    X: /app/missing\n') }), EnvironmentError);
     expect([err.statusCode, err.message]).toEqual(['Decrypted Variables Error', 'parameter does not exist: /app/missing']);
     expect(err).toBeInstanceOf(BuildPhaseError);
-    err = await failure(() => resolveEnvironment({ ...input, base, project: [{ name: 'X', value: '/app/password:9', type: 'PARAMETER_STORE' }] }));
+    err = await rejection(resolveEnvironment({ ...input, base, project: [{ name: 'X', value: '/app/password:9', type: 'PARAMETER_STORE' }] }), EnvironmentError);
     expect([err.statusCode, err.message]).toEqual(['Decrypted Variables Error', 'parameter does not exist: /app/password:9']);
-    err = await failure(() => resolveEnvironment({ ...input, base, buildspec: spec('  secrets-manager:\n    X: nope\n') }));
+    err = await rejection(resolveEnvironment({ ...input, base, buildspec: spec('  secrets-manager:\n    X: nope\n') }), EnvironmentError);
     expect([err.statusCode, err.message]).toEqual(['Secrets Manager Error', "ResourceNotFoundException: Secrets Manager can't find the specified secret."]);
-    err = await failure(() => resolveEnvironment({ ...input, base, buildspec: spec('  secrets-manager:\n    X: prod/db::NOSTAGE\n') }));
+    err = await rejection(resolveEnvironment({ ...input, base, buildspec: spec('  secrets-manager:\n    X: prod/db::NOSTAGE\n') }), EnvironmentError);
     expect(err.message).toBe("ResourceNotFoundException: Secrets Manager can't find the specified secret value for staging label: NOSTAGE");
-    err = await failure(() => resolveEnvironment({ ...input, base, buildspec: spec('  secrets-manager:\n    X: prod/db:nokey\n') }));
+    err = await rejection(resolveEnvironment({ ...input, base, buildspec: spec('  secrets-manager:\n    X: prod/db:nokey\n') }), EnvironmentError);
     expect(err.message).toBe('JSON key nokey was not found in secret prod/db');
-    err = await failure(() => resolveEnvironment({ ...input, base, buildspec: spec('  secrets-manager:\n    X: token:key\n') }));
+    err = await rejection(resolveEnvironment({ ...input, base, buildspec: spec('  secrets-manager:\n    X: token:key\n') }), EnvironmentError);
     expect(err.message).toMatch(/^secret token is not a JSON object/);
   });
 });
