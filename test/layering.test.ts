@@ -79,4 +79,17 @@ describe('layering', () => {
     });
     expect(bad).toEqual([]);
   });
+
+  it('CodeBuild: the engine, buildspec, reports and store import no handlers (nor index.ts)', () => {
+    const base = 'services/codebuild/';
+    const folder = (path: string) => (path.startsWith(base) ? path.slice(base.length).split('/') : []);
+    const bad = all.filter((e) => {
+      const from = folder(e.from);
+      const to = folder(e.to);
+      if (from.length < 2 || !['engine', 'buildspec', 'reports', 'store'].includes(from[0]) || to.length === 0) return false;
+      return to[0] === 'handlers' || (to.length === 1 && to[0] === 'index.ts');
+    });
+    expect(all.some((e) => e.from.startsWith(`${base}engine/`) && e.to.startsWith(`${base}store/`))).toBe(true);
+    expect(bad).toEqual([]);
+  });
 });

@@ -191,7 +191,7 @@ export async function collectCachePaths(run: BuildRun, paths: string[], director
     let files: string[];
     if (globAt < 0) {
       base = inRoot;
-      let info;
+      let info: Awaited<ReturnType<typeof lstat>>;
       try {
         info = await lstat(join(root, base));
       } catch {

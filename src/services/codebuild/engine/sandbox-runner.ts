@@ -27,7 +27,7 @@ import { BuildPhaseError, type BuildRun, type CodeBuildContext } from '../common
 import type { Scope } from '../../../core/accounts.js';
 import { type BuildRunner, STOP_WAIT_MS } from './runner.js';
 import { type Active, type EndReason, ShuttingDown, finishPhase, newActive, runKey } from './runs.js';
-import { SandboxStore, commandOf, sandboxOf, sandboxProjectOf } from '../store/sandbox-store.js';
+import { type SandboxStore, commandOf, sandboxOf, sandboxProjectOf } from '../store/sandbox-store.js';
 import { BuildLog, logTargets } from './build-logs.js';
 import { containerLine } from './phases.js';
 import { secretMasker } from './environment.js';

@@ -343,8 +343,7 @@ export class BuildShell {
   private consume(text: string): void {
     const buffer = this.partial + text;
     let start = 0;
-    let newline: number;
-    while ((newline = buffer.indexOf('\n', start)) >= 0) {
+    for (let newline = buffer.indexOf('\n', start); newline >= 0; newline = buffer.indexOf('\n', start)) {
       const end = newline > start && buffer[newline - 1] === '\r' ? newline - 1 : newline;
       this.line(buffer.slice(start, end));
       start = newline + 1;

@@ -59,7 +59,8 @@ export async function fetchSources(c: CodeBuildContext, run: BuildRun): Promise<
     if (run.stopping) break;
     const id = source.sourceIdentifier!;
     // The runner names the directories; a source it did not name still gets one of its own.
-    const dir = (run.secondarySrcDirs[id] ??= join(run.workRoot, 'secondary', id));
+    run.secondarySrcDirs[id] ??= join(run.workRoot, 'secondary', id);
+    const dir = run.secondarySrcDirs[id];
     const version = requested.find((v) => v.sourceIdentifier === id)?.sourceVersion;
     const resolved = await fetchSource(c, run, { source, version, dir, label: `secondary source ${id}`, cacheName: `secondary-${id}` });
     const reported = resolved ?? version;
@@ -112,7 +113,7 @@ async function fetchS3(c: CodeBuildContext, run: BuildRun, target: SourceTarget,
     throw err;
   };
   if (key.endsWith('/')) {
-    let objects;
+    let objects: ReturnType<typeof s3.listObjects>;
     try {
       objects = s3.listObjects(run.scope, bucket, key);
     } catch (err) {
@@ -128,7 +129,7 @@ async function fetchS3(c: CodeBuildContext, run: BuildRun, target: SourceTarget,
         await mkdir(path, { recursive: true });
         continue;
       }
-      let body;
+      let body: Buffer;
       try {
         body = await readAll(s3.getObject(run.scope, bucket, object.key).body);
       } catch (err) {

@@ -47,7 +47,7 @@ export async function entryFromFile(path: string, name: string, keepSymlinks: bo
   const info = await lstat(path);
   if (info.isSymbolicLink()) {
     if (keepSymlinks) return { name, data: Buffer.from(await readlink(path)), mode: S_IFLNK | 0o777, mtime: info.mtime };
-    let target;
+    let target: Awaited<ReturnType<typeof stat>>;
     try {
       target = await stat(path);
     } catch {
@@ -101,7 +101,7 @@ function modesOf(zip: Uint8Array): Map<string, number> {
 /** The entries of a zip, in archive order; ZipError for what is not a readable zip. */
 export function readZip(zip: Uint8Array): ZipEntry[] {
   const modes = modesOf(zip);
-  let files;
+  let files: ReturnType<ReturnType<typeof fflate>['unzipSync']>;
   try {
     files = fflate().unzipSync(zip);
   } catch (err) {

@@ -138,7 +138,7 @@ export function applyOverrides(c: CodeBuildContext, scope: Scope, project: CB.Pr
   const serviceRole = input.serviceRoleOverride ?? project.serviceRole;
   if (input.serviceRoleOverride !== undefined) {
     const parts = parseArn(input.serviceRoleOverride);
-    if (!parts || parts.service !== 'iam' || !parts.resource.startsWith('role/')) {
+    if (parts?.service !== 'iam' || !parts.resource.startsWith('role/')) {
       throw new AwsError('InvalidInputException', `Invalid service role: ${input.serviceRoleOverride} is not an IAM role ARN`);
     }
   }

@@ -72,7 +72,7 @@ export function checkTags(tags: CB.Tag[]): CB.Tag[] {
  */
 export function checkServiceRole(c: CodeBuildContext, scope: Scope, roleArn: string): void {
   const parts = parseArn(roleArn);
-  if (!parts || parts.service !== 'iam' || !parts.resource.startsWith('role/') || !/^\d{12}$/.test(parts.account)) {
+  if (parts?.service !== 'iam' || !parts.resource.startsWith('role/') || !/^\d{12}$/.test(parts.account)) {
     throw new AwsError('InvalidInputException', `Invalid service role: ${roleArn} is not an IAM role ARN`);
   }
   if (parts.account !== scope.account) throw new AwsError('InvalidInputException', "Invalid service role: Service role account ID does not match caller's account");

@@ -109,14 +109,14 @@ export function ListProjects(c: CodeBuildContext, input: CB.ListProjectsInput, c
   };
 }
 
-export function ListSharedProjects(c: CodeBuildContext, input: CB.ListSharedProjectsInput): CB.ListSharedProjectsOutput {
+export function ListSharedProjects(_c: CodeBuildContext, input: CB.ListSharedProjectsInput): CB.ListSharedProjectsOutput {
   // Sharing goes through AWS RAM, which Drydock does not emulate: nothing is ever shared, so
   // there is never a page to continue from.
   if (input.nextToken !== undefined) throw new AwsError('InvalidInputException', 'Invalid next token');
   return { projects: [] };
 }
 
-export function ListCuratedEnvironmentImages(c: CodeBuildContext): CB.ListCuratedEnvironmentImagesOutput {
+export function ListCuratedEnvironmentImages(_c: CodeBuildContext): CB.ListCuratedEnvironmentImagesOutput {
   return { platforms: CURATED_IMAGES };
 }
 

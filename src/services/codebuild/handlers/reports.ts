@@ -9,7 +9,7 @@ import { hasMembers, pageToken, readPageToken } from '../../../core/pagination.j
 import { parseArn } from '../../../core/arn.js';
 import type { CodeBuildContext } from '../common.js';
 import type { Scope } from '../../../core/accounts.js';
-import { type CodeCoverageRow, type ReportGroupRow, type ReportRow, type TestCaseRow } from '../store/report-store.js';
+import type { CodeCoverageRow, ReportGroupRow, ReportRow, TestCaseRow } from '../store/report-store.js';
 import { PAGE_SIZE, scopeOf } from './common.js';
 import { MAX_REPORT_GROUPS, parseReportGroupArn, reportGroupArn, validGroupName } from '../names.js';
 import { TEST_STATUSES } from '../reports/report-parsers.js';
@@ -245,7 +245,7 @@ export function ListReportGroups(c: CodeBuildContext, input: CB.ListReportGroups
   return { reportGroups: page.map((g) => g.arn), ...(nextToken ? { nextToken } : {}) };
 }
 
-export function ListSharedReportGroups(c: CodeBuildContext, input: CB.ListSharedReportGroupsInput): CB.ListSharedReportGroupsOutput {
+export function ListSharedReportGroups(_c: CodeBuildContext, input: CB.ListSharedReportGroupsInput): CB.ListSharedReportGroupsOutput {
   // Sharing goes through AWS RAM, which Drydock does not emulate: no group is ever shared with the caller.
   paginate([], `shared:${input.sortBy ?? ''}:${input.sortOrder ?? ''}`, input.nextToken, input.maxResults);
   return { reportGroups: [] };

@@ -11,7 +11,7 @@ import { uuid } from '../../../core/ids.js';
 import type { Buildspec, BuildspecReport, CodeBuildContext } from '../common.js';
 import type { Scope } from '../../../core/accounts.js';
 import { matchFiles } from '../glob.js';
-import { ReportStore, type ReportGroupRow } from '../store/report-store.js';
+import type { ReportStore, ReportGroupRow } from '../store/report-store.js';
 import {
   isCoverageFormat, parseCoverageReport, parseTestReport, reportFormat, ReportParseError, TEST_STATUSES,
   type ParsedCoverage, type ParsedTestCase,

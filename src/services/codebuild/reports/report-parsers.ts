@@ -437,7 +437,10 @@ function parseCobertura(content: string): ParsedCoverage[] {
     const filename = attr(cls, 'filename');
     if (!filename) continue;
     let lines = files.get(filename);
-    if (!lines) files.set(filename, (lines = new Map()));
+    if (!lines) {
+      lines = new Map();
+      files.set(filename, lines);
+    }
     for (const line of children(child(cls, 'lines'), 'line')) {
       const number = Number(attr(line, 'number'));
       const hit = count(attr(line, 'hits')) > 0;
@@ -513,7 +516,10 @@ function parseSimpleCov(content: string): ParsedCoverage[] {
       const lines = Array.isArray(data) ? data : data.lines;
       if (!Array.isArray(lines)) throw new ReportParseError(`not a SimpleCov .resultset.json: "${path}" has no lines`);
       let merged = files.get(path);
-      if (!merged) files.set(path, (merged = { lines: [], branches: new Map() }));
+      if (!merged) {
+        merged = { lines: [], branches: new Map() };
+        files.set(path, merged);
+      }
       lines.forEach((hits, i) => {
         // `"ignored"` marks nocov lines; null marks lines that are not code.
         if (typeof hits !== 'number') return;

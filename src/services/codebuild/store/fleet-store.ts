@@ -10,7 +10,7 @@
 import type { Fleet } from '@aws-sdk/client-codebuild';
 import type { Store } from '../../../core/store.js';
 import type { Scope } from '../../../core/accounts.js';
-import { ProjectStore, SortedPages, type ProjectCursor, type ProjectSortBy, type SortOrder } from './project-store.js';
+import { type ProjectStore, SortedPages, type ProjectCursor, type ProjectSortBy, type SortOrder } from './project-store.js';
 
 /** ListFleets sorts and pages as ListProjects does (FleetSortByType has the same values). */
 export type FleetSortBy = ProjectSortBy;

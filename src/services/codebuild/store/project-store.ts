@@ -205,7 +205,7 @@ export class ProjectStore {
 export function projectNameOf(scope: Scope, nameOrArn: string): string | undefined {
   if (!nameOrArn.startsWith('arn:')) return nameOrArn;
   const parts = parseArn(nameOrArn);
-  if (!parts || parts.service !== 'codebuild' || parts.account !== scope.account || parts.region !== scope.region) return undefined;
+  if (parts?.service !== 'codebuild' || parts.account !== scope.account || parts.region !== scope.region) return undefined;
   if (!parts.resource.startsWith('project/')) return undefined;
   return parts.resource.slice('project/'.length);
 }
