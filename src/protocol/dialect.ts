@@ -35,6 +35,8 @@ export interface PipelineErrors {
   expiredToken(): AwsError;
   /** A body that does not hash to the x-amz-content-sha256 the client signed. */
   payloadHashMismatch(declared: string, actual: string): AwsError;
+  /** A header section (names and values, without the request line) larger than the service accepts. */
+  headersTooLarge(size: number, max: number): AwsError;
   /** No REST route of `service` matches the method and path. */
   noRoute(req: HttpRequest, service: string): AwsError;
   /** A fault of Drydock's own (an exception that is no AwsError). */
@@ -67,6 +69,8 @@ export interface ProtocolDialect {
    * anonymous GETs, SigV2 presigned URLs). One service at most may claim them.
    */
   catchAll?: boolean;
+  /** The largest header section (bytes of names and values) the service accepts; no limit but the server's otherwise. */
+  maxHeaderBytes?: number;
   /** Rewrites the request before REST routing (S3 moves a virtual-hosted bucket from Host into the path, keeping `signedPath`). */
   rewriteRequest?(req: HttpRequest): void;
   /** The error forms that differ from AWS's usual ones. */
@@ -101,6 +105,7 @@ export function awsErrors(protocol: string): PipelineErrors {
     expiredToken: () => new AwsError('ExpiredToken', 'The security token included in the request is expired', { status: 403 }),
     // The signature covers the body's own hash for these services: a body that differs is a signature that does not match.
     payloadHashMismatch: signatureMismatch,
+    headersTooLarge: (size, max) => new AwsError('RequestHeaderSectionTooLarge', 'Your request header section exceeds the maximum allowed size.', { status: 400, fields: { MaxSizeAllowed: max, Size: size } }),
     noRoute: (req, service) => new AwsError('UnknownOperationException', `No operation of ${service} matches ${req.method} ${req.path}`, { status: 404 }),
     internal: () => new AwsError('InternalFailure', 'We encountered an internal error. Please try again.', { status: 500 }),
   };

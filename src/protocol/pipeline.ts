@@ -83,9 +83,11 @@ export class Pipeline {
       const clientGone = !(err instanceof AwsError) && incoming.destroyed && !incoming.complete;
       response = this.errorResponse(clientGone ? incompleteBody() : err, service, requestId, `${service?.name ?? '?'}.${operation || '?'}`);
     }
-    // Whatever was not read of the body (errors before a streaming upload was consumed) is drained
-    // so the connection stays usable.
+    // Whatever was not read of the body (errors before a streaming upload was consumed) is drained.
+    // The connection is not reused when the answer comes before the whole body did: a client that
+    // sees an early answer may never send the rest, and its next request would be read as that body.
     if (!incoming.readableEnded) incoming.resume();
+    if (!incoming.complete) response.headers.connection = 'close';
     await writeResponse(res, response, req.method === 'HEAD');
     // Guarded: building the log record costs allocations on every request even when debug is off.
     if (this.opts.log.isLevelEnabled('debug')) {
@@ -113,6 +115,11 @@ export class Pipeline {
   }
 
   private async execute(service: Prepared, op: Operation, labels: Record<string, string>, req: HttpRequest, incoming: IncomingMessage, requestId: string): Promise<HttpResponse> {
+    const maxHeaderBytes = service.dialect?.maxHeaderBytes;
+    if (maxHeaderBytes !== undefined) {
+      const size = headerBytes(req);
+      if (size > maxHeaderBytes) throw service.errors.headersTooLarge(size, maxHeaderBytes);
+    }
     const { principal, region, signing } = await this.authenticate(service, op, req);
     if (isStreamingInput(service.model, op)) {
       const body = verifiedBody(incoming, req.headers, signing, service.errors);
@@ -169,6 +176,13 @@ export class Pipeline {
       body: JSON.stringify({ __type: error.code, message: error.message }),
     };
   }
+}
+
+/** The size of a request's header section as sent: `name: value\r\n` per header. */
+function headerBytes(req: HttpRequest): number {
+  let size = 0;
+  for (const [name, value] of Object.entries(req.headers)) size += name.length + Buffer.byteLength(value) + 4;
+  return size;
 }
 
 function anonymous(): Principal {

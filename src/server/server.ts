@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pipeline } from '../protocol/pipeline.js';
+import { clientErrorResponse } from '../protocol/client-error.js';
 import type { Runtime } from '../services/contracts.js';
 import { Store, type Durability } from '../core/store.js';
 import { Clock } from '../core/clock.js';
@@ -37,6 +38,14 @@ export interface RunningServer {
 }
 
 const DEFAULT_MAX_BODY = 64 * 1024 * 1024;
+/**
+ * Far above any AWS limit (S3 takes 8 KB of headers, and 1024-byte keys in the URL): requests
+ * that break AWS's limits reach the pipeline and get the service's own error (KeyTooLongError,
+ * RequestHeaderSectionTooLarge, ValidationException) instead of Node's 16 KB default dropping them.
+ */
+const MAX_HEADER_BYTES = 1024 * 1024;
+/** How long the rest of a refused request is read (and discarded) so that its client sees the answer. */
+const REFUSED_DRAIN_MS = 5_000;
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = opts.log ?? createLogger();
@@ -103,7 +112,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     return send(404, { error: `no internal route ${req.method} ${path}` });
   };
 
-  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
+  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
     const target = req.url ?? '';
     if (target.startsWith('/_drydock/')) return internal(req, res);
     const route = httpRoutes.find((r) => target.startsWith(r.prefix));
@@ -119,6 +128,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       log.error({ err }, 'response failed');
       res.destroy();
     });
+  });
+  // What Node's parser refuses (headers beyond even MAX_HEADER_BYTES) still gets an answer, not a reset.
+  server.on('clientError', (err: Error & { code?: string }, socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    socket.end(clientErrorResponse(err));
+    // A client still sending its request would see a reset instead of the answer if the socket closed now.
+    socket.resume();
+    setTimeout(() => socket.destroy(), REFUSED_DRAIN_MS).unref();
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -3,11 +3,11 @@
  * Expect: 100-continue, keep-alive reuse after errors, clients aborting mid-upload. No crash, no
  * 500, and the server keeps serving.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { Agent, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { S3Client, CreateBucketCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { startTestServer, type TestServer } from '../helpers.js';
+import { useServer } from '../helpers.js';
 import { sign, send, signedRequest, requests, queryString, parseResponse, type RawResponse } from './raw-request.js';
 
 const whoAmI = () => requests.query('sts', 'GetCallerIdentity', '2011-06-15');
@@ -34,12 +34,10 @@ function rawExchange(port: number, chunks: (string | Buffer)[], options: { until
 }
 
 describe('malformed HTTP', () => {
-  let server: TestServer;
+  const server = useServer();
   beforeAll(async () => {
-    server = await startTestServer();
     await new S3Client(server.clientConfig).send(new CreateBucketCommand({ Bucket: 'http-bucket' }));
   });
-  afterAll(async () => server.stop());
 
   const stillServing = async () => {
     const res = await signedRequest(server.url, whoAmI());

@@ -27,6 +27,8 @@ function moveBucketIntoPath(req: HttpRequest): void {
 
 export const s3Dialect: ProtocolDialect = {
   catchAll: true,
+  // S3 refuses more than 8 KB of headers (RequestHeaderSectionTooLarge, MaxSizeAllowed 8192); the URL does not count.
+  maxHeaderBytes: 8192,
   rewriteRequest: moveBucketIntoPath,
   signing: { payloadHash: 'header', uriEscapePath: false },
   errors: {

@@ -33,7 +33,7 @@ import { withResponse } from '../../protocol/codecs/rest-xml.js';
 import { S3Store } from './store.js';
 import { S3Core, S3_NAMESPACE } from './core.js';
 import { bucketHandlers } from './buckets.js';
-import { objectHandlers } from './objects.js';
+import { objectHandlers, parseCopySource } from './objects.js';
 import { listingHandlers } from './listing.js';
 import { multipartHandlers } from './multipart.js';
 import { createApi } from './api.js';
@@ -75,18 +75,32 @@ function checkBufferedDigests(ctx: RequestContext): void {
   }
 }
 
-/** Checks every operation shares: key length, the expected bucket owner, digests of buffered bodies. */
-function checkCommon(input: { Key?: string; ExpectedBucketOwner?: string }, ctx: RequestContext): void {
-  if (input.Key !== undefined && Buffer.byteLength(input.Key) > 1024) {
-    throw new AwsError('KeyTooLongError', 'Your key is too long', { status: 400, fields: { MaxSizeAllowed: 1024, Size: Buffer.byteLength(input.Key) } });
+function checkKeyLength(key: string | undefined): void {
+  if (key !== undefined && Buffer.byteLength(key) > 1024) {
+    throw new AwsError('KeyTooLongError', 'Your key is too long', { status: 400, fields: { MaxSizeAllowed: 1024, Size: Buffer.byteLength(key) } });
   }
+}
+
+/** The key an `x-amz-copy-source` names; undefined when it is malformed, which the copy handlers refuse themselves. */
+function copySourceKey(header: string): string | undefined {
+  try {
+    return parseCopySource(header).key;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Checks every operation shares: key lengths (the copy source's too), the expected bucket owner, digests of buffered bodies. */
+function checkCommon(input: { Key?: string; CopySource?: string; ExpectedBucketOwner?: string }, ctx: RequestContext): void {
+  checkKeyLength(input.Key);
+  if (input.CopySource !== undefined) checkKeyLength(copySourceKey(input.CopySource));
   if (input.ExpectedBucketOwner !== undefined && input.ExpectedBucketOwner !== ctx.account) throw e.accessDenied();
   checkBufferedDigests(ctx);
 }
 
 /** Every S3 response document carries S3's namespace; an unread upload body is drained on failure. */
 function s3Handler(handler: Handler): Handler {
-  return async (input: { Body?: unknown; Key?: string; ExpectedBucketOwner?: string }, ctx) => {
+  return async (input: { Body?: unknown; Key?: string; CopySource?: string; ExpectedBucketOwner?: string }, ctx) => {
     try {
       checkCommon(input, ctx);
       const output = (await handler(input, ctx)) ?? {};
