@@ -28,10 +28,11 @@ export interface TestServer extends RunningServer {
 const run = promisify(execFile);
 
 /**
- * One server for the calling test file: starts it in beforeAll and stops it in afterAll. Read
- * `.server` (or the shortcuts, which mirror TestServer's: `const server = useServer()` reads like
- * a TestServer) inside tests and hooks, never at the top level of the file, where the server has
- * not started yet. Use startTestServer() for several servers or restarts.
+ * One server for the calling test file: starts it in beforeAll and stops it in afterAll. The
+ * handle reads like the TestServer (`const server = useServer()`, then `server.url`,
+ * `server.clientConfig` …) and `.server` is the TestServer itself; read them inside tests and hooks,
+ * never at the top level of the file, where the server has not started yet. Use startTestServer()
+ * for several servers or restarts.
  */
 export function useServer(options: Parameters<typeof startTestServer>[0] = {}): ServerFixture {
   let running: TestServer | undefined;
@@ -46,34 +47,18 @@ export function useServer(options: Parameters<typeof startTestServer>[0] = {}): 
     if (!running) throw new Error('useServer(): the server runs only between beforeAll and afterAll');
     return running;
   };
-  return {
-    get server() {
-      return server();
+  // Every TestServer member, read from the server running at the time of the read.
+  return new Proxy({} as ServerFixture, {
+    get(_target, property) {
+      if (property === 'server') return server();
+      const value: unknown = Reflect.get(server(), property);
+      return typeof value === 'function' ? value.bind(server()) : value;
     },
-    get url() {
-      return server().url;
-    },
-    get port() {
-      return server().port;
-    },
-    get dataDir() {
-      return server().dataDir;
-    },
-    get clientConfig() {
-      return server().clientConfig;
-    },
-    aws: (args, env) => server().aws(args, env),
-  };
+  });
 }
 
-export interface ServerFixture {
-  readonly server: TestServer;
-  readonly url: string;
-  readonly port: number;
-  readonly dataDir: string;
-  readonly clientConfig: TestServer['clientConfig'];
-  aws: TestServer['aws'];
-}
+/** The running TestServer's members, plus `.server`: the TestServer itself, for code that wants one. */
+export type ServerFixture = TestServer & { readonly server: TestServer };
 
 export async function startTestServer(options: { dataDir?: string; timeScale?: number; maxBodyBytes?: number } = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'drydock-test-'));

@@ -1,4 +1,4 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import {
   IAMClient, CreateUserCommand, GetUserCommand, ListUsersCommand, UpdateUserCommand, DeleteUserCommand,
   CreateGroupCommand, GetGroupCommand, ListGroupsCommand, DeleteGroupCommand, AddUserToGroupCommand, RemoveUserFromGroupCommand, ListGroupsForUserCommand,
@@ -20,21 +20,19 @@ import {
   GetAccountAuthorizationDetailsCommand, UpdateGroupCommand,
 } from '@aws-sdk/client-iam';
 import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { startTestServer, expectAwsError, type TestServer } from '../helpers.js';
+import { useServer, expectAwsError } from '../helpers.js';
 
 const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
 const doc = (action: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }] });
 
 describe('IAM', () => {
-  let server: TestServer;
+  const server = useServer();
   let iam: IAMClient;
   const account = '000000000000';
 
   beforeAll(async () => {
-    server = await startTestServer();
     iam = new IAMClient(server.clientConfig);
   });
-  afterAll(async () => server.stop());
 
   /** Expects the call to fail with this AWS code and HTTP status. */
   it('users: create, get, list with path prefix and paging, update, delete', async () => {

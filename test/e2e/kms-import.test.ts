@@ -1,4 +1,4 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { constants, createCipheriv, createDecipheriv, createHash, createPublicKey, generateKeyPairSync, publicEncrypt, randomBytes, verify } from 'node:crypto';
 import {
   KMSClient,
@@ -13,7 +13,7 @@ import {
   SignCommand,
   type AlgorithmSpec,
 } from '@aws-sdk/client-kms';
-import { startTestServer, type TestServer } from '../helpers.js';
+import { useServer } from '../helpers.js';
 
 const DAY_MS = 86_400_000;
 
@@ -28,13 +28,11 @@ function wrap(algorithm: AlgorithmSpec, publicKeyDer: Uint8Array, material: Buff
 }
 
 describe('kms imported key material', () => {
-  let server: TestServer;
+  const server = useServer();
   let kms: KMSClient;
   beforeAll(async () => {
-    server = await startTestServer();
     kms = new KMSClient(server.clientConfig);
   });
-  afterAll(async () => server.stop());
 
   async function importInto(keyId: string, material: Buffer, algorithm: AlgorithmSpec = 'RSAES_OAEP_SHA_256', extra: { ValidTo?: Date } = {}) {
     const params = await kms.send(new GetParametersForImportCommand({ KeyId: keyId, WrappingAlgorithm: algorithm, WrappingKeySpec: 'RSA_2048' }));

@@ -1,4 +1,4 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import {
   KMSClient,
   CreateKeyCommand,
@@ -11,20 +11,18 @@ import {
   EnableKeyRotationCommand,
   ScheduleKeyDeletionCommand,
 } from '@aws-sdk/client-kms';
-import { startTestServer, type TestServer } from '../helpers.js';
+import { useServer } from '../helpers.js';
 
 const DAY_MS = 86_400_000;
 
 describe('kms multi-Region keys', () => {
-  let server: TestServer;
+  const server = useServer();
   let us: KMSClient;
   let eu: KMSClient;
   beforeAll(async () => {
-    server = await startTestServer();
     us = new KMSClient(server.clientConfig);
     eu = new KMSClient({ ...server.clientConfig, region: 'eu-west-1' });
   });
-  afterAll(async () => server.stop());
 
   it('replicates a key whose ciphertexts decrypt in every Region, shares rotation, moves the primary and deletes replicas first', async () => {
     const primary = (await us.send(new CreateKeyCommand({ MultiRegion: true, Description: 'global' }))).KeyMetadata!;

@@ -1,4 +1,4 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { writeFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,18 +49,16 @@ import {
   RevokeGrantCommand,
 } from '@aws-sdk/client-kms';
 import { constants, createHash, createPublicKey, diffieHellman, generateKeyPairSync, verify as verifySignature } from 'node:crypto';
-import { startTestServer, type TestServer } from '../helpers.js';
+import { useServer } from '../helpers.js';
 
 const text = (s: string) => Buffer.from(s, 'utf8');
 
 describe('kms', () => {
-  let server: TestServer;
+  const server = useServer();
   let kms: KMSClient;
   beforeAll(async () => {
-    server = await startTestServer();
     kms = new KMSClient(server.clientConfig);
   });
-  afterAll(async () => server.stop());
 
   async function newKey(description = 'test key'): Promise<string> {
     const created = await kms.send(new CreateKeyCommand({ Description: description }));

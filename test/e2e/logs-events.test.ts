@@ -1,4 +1,4 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import {
   CloudWatchLogsClient,
   CreateLogGroupCommand,
@@ -12,19 +12,17 @@ import {
   type FilteredLogEvent,
   type InputLogEvent,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { startTestServer, type TestServer } from '../helpers.js';
+import { useServer } from '../helpers.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 describe('CloudWatch Logs: events', () => {
-  let server: TestServer;
+  const server = useServer();
   let logs: CloudWatchLogsClient;
   beforeAll(async () => {
-    server = await startTestServer();
     logs = new CloudWatchLogsClient(server.clientConfig);
   });
-  afterAll(async () => server.stop());
 
   const now = () => server.runtime.clock.now();
   const makeStream = async (group: string, ...streams: string[]) => {

@@ -3,10 +3,10 @@
  * so this test runs when a v2 CLI is found (DRYDOCK_AWS_V2, or Debian's awscli package at
  * /usr/bin/aws); the polling loop it performs is covered with the SDK in logs-events.test.ts.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { startTestServer, type TestServer } from '../helpers.js';
+import { useServer } from '../helpers.js';
 
 function findAwsV2(): string | undefined {
   for (const candidate of [process.env.DRYDOCK_AWS_V2, '/usr/bin/aws'].filter((c): c is string => !!c)) {
@@ -18,11 +18,7 @@ function findAwsV2(): string | undefined {
 
 describe('aws logs tail --follow (aws CLI v2)', () => {
   const awsV2 = findAwsV2();
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer();
-  });
-  afterAll(async () => server.stop());
+  const server = useServer();
 
   it('prints existing events, then events put while it follows', async (ctx) => {
     if (!awsV2) ctx.skip('no aws CLI v2 on this machine (set DRYDOCK_AWS_V2 or install Debian awscli)');

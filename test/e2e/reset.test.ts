@@ -3,27 +3,25 @@
  * CodeCommit's bare repositories are deleted and CodeBuild's running builds are stopped first, and
  * the server keeps serving (new repositories take pushes again).
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CodeCommitClient, CreateRepositoryCommand, ListRepositoriesCommand, PutFileCommand, GetBranchCommand } from '@aws-sdk/client-codecommit';
 import { CodeBuildClient, CreateProjectCommand, StartBuildCommand, BatchGetBuildsCommand, ListBuildsCommand } from '@aws-sdk/client-codebuild';
 import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
-import { startTestServer, type TestServer } from '../helpers.js';
+import { useServer } from '../helpers.js';
 import { runProcesses, CODEBUILD_TRUST } from './codebuild-helpers.js';
 
-let server: TestServer;
+const server = useServer();
 let cc: CodeCommitClient;
 let cb: CodeBuildClient;
 let iam: IAMClient;
 
 beforeAll(async () => {
-  server = await startTestServer();
   cc = new CodeCommitClient(server.clientConfig);
   cb = new CodeBuildClient(server.clientConfig);
   iam = new IAMClient(server.clientConfig);
 });
-afterAll(async () => server.stop());
 
 const gitDirs = () => readdirSync(join(server.dataDir, 'codecommit')).filter((name) => name.endsWith('.git'));
 

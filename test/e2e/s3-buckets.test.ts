@@ -1,4 +1,4 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import {
   S3Client, CreateBucketCommand, HeadBucketCommand, ListBucketsCommand, DeleteBucketCommand, GetBucketLocationCommand,
   PutBucketVersioningCommand, GetBucketVersioningCommand, PutBucketTaggingCommand, GetBucketTaggingCommand, DeleteBucketTaggingCommand,
@@ -6,18 +6,16 @@ import {
   DeleteBucketEncryptionCommand, PutBucketNotificationConfigurationCommand, GetBucketNotificationConfigurationCommand,
   PutObjectCommand, ListObjectsCommand, ListObjectsV2Command, GetBucketAclCommand,
 } from '@aws-sdk/client-s3';
-import { startTestServer, type TestServer } from '../helpers.js';
+import { useServer } from '../helpers.js';
 
 describe('S3 buckets and listings', () => {
-  let server: TestServer;
+  const server = useServer();
   let s3: S3Client;
   let west: S3Client;
   beforeAll(async () => {
-    server = await startTestServer();
     s3 = new S3Client(server.clientConfig);
     west = new S3Client({ ...server.clientConfig, region: 'us-west-2' });
   });
-  afterAll(async () => server.stop());
 
   it('creates, heads, lists and locates buckets', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'alpha' }));

@@ -1,4 +1,4 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { createHash } from 'node:crypto';
 import { Crc32 } from '@aws-crypto/crc32';
 import {
@@ -6,20 +6,18 @@ import {
   UploadPartCopyCommand, CompleteMultipartUploadCommand, AbortMultipartUploadCommand, ListMultipartUploadsCommand, ListPartsCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { startTestServer, type TestServer } from '../helpers.js';
+import { useServer } from '../helpers.js';
 
 const MiB = 1024 * 1024;
 const md5 = (data: Buffer) => createHash('md5').update(data).digest();
 
 describe('S3 multipart uploads', () => {
-  let server: TestServer;
+  const server = useServer();
   let s3: S3Client;
   beforeAll(async () => {
-    server = await startTestServer();
     s3 = new S3Client(server.clientConfig);
     await s3.send(new CreateBucketCommand({ Bucket: 'mpu' }));
   });
-  afterAll(async () => server.stop());
 
   it('completes with the AWS multipart ETag, part reads and a composite checksum', async () => {
     const part1 = Buffer.alloc(5 * MiB, 'a');

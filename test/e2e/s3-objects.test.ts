@@ -1,4 +1,4 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { readdirSync } from 'node:fs';
@@ -9,19 +9,17 @@ import {
   DeleteObjectTaggingCommand, ListObjectsV2Command,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { startTestServer, type TestServer } from '../helpers.js';
+import { useServer } from '../helpers.js';
 
 const md5 = (data: string | Buffer) => createHash('md5').update(data).digest('hex');
 
 describe('S3 objects', () => {
-  let server: TestServer;
+  const server = useServer();
   let s3: S3Client;
   beforeAll(async () => {
-    server = await startTestServer();
     s3 = new S3Client(server.clientConfig);
     await s3.send(new CreateBucketCommand({ Bucket: 'objects' }));
   });
-  afterAll(async () => server.stop());
 
   /** Blob files present on disk (temp files excluded). */
   const blobCount = () => readdirSync(join(server.dataDir, 'blobs'), { recursive: true, withFileTypes: true })

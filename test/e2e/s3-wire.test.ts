@@ -3,7 +3,7 @@
  * signed and unsigned trailers) and virtual-hosted-style requests, each signed with
  * @smithy/signature-v4 as the SDKs sign them.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { request } from 'node:http';
 import { createHash, createHmac } from 'node:crypto';
 import { readdirSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { SignatureV4, getSigningKey } from '@smithy/signature-v4';
 import type { SourceData } from '@smithy/types';
 import { Crc32 } from '@aws-crypto/crc32';
 import { S3Client, CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { startTestServer, type TestServer } from '../helpers.js';
+import { useServer } from '../helpers.js';
 
 class Sha256 {
   private readonly hash;
@@ -103,16 +103,14 @@ async function chunkedUpload(port: number, path: string, chunks: Buffer[], optio
 }
 
 describe('S3 wire: aws-chunked uploads and virtual-hosted-style requests', () => {
-  let server: TestServer;
+  const server = useServer();
   let s3: S3Client;
   let port: number;
   beforeAll(async () => {
-    server = await startTestServer();
     s3 = new S3Client(server.clientConfig);
     port = Number(new URL(server.url).port);
     await s3.send(new CreateBucketCommand({ Bucket: 'wire' }));
   });
-  afterAll(async () => server.stop());
 
   const blobCount = () => readdirSync(join(server.dataDir, 'blobs'), { recursive: true, withFileTypes: true })
     .filter((d) => d.isFile() && !d.parentPath.includes('.tmp')).length;

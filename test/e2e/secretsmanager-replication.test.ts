@@ -1,4 +1,4 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import {
   SecretsManagerClient,
   CreateSecretCommand,
@@ -12,16 +12,12 @@ import {
   StopReplicationToReplicaCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { KMSClient, CreateKeyCommand, DisableKeyCommand } from '@aws-sdk/client-kms';
-import { startTestServer, type TestServer } from '../helpers.js';
+import { useServer } from '../helpers.js';
 
 describe('secretsmanager replication', () => {
-  let server: TestServer;
+  const server = useServer();
   const clients: Record<string, SecretsManagerClient> = {};
   const sm = (region: string) => (clients[region] ??= new SecretsManagerClient({ ...server.clientConfig, region }));
-  beforeAll(async () => {
-    server = await startTestServer();
-  });
-  afterAll(async () => server.stop());
 
   it('replicates values, labels and tags to other Regions and keeps replicas read-only', async () => {
     const created = await sm('us-east-1').send(new CreateSecretCommand({ Name: 'shared/db', SecretString: 'v1', AddReplicaRegions: [{ Region: 'eu-west-1' }] }));

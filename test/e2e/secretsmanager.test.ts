@@ -1,4 +1,4 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import {
   SecretsManagerClient,
   CreateSecretCommand,
@@ -21,20 +21,18 @@ import {
   RotateSecretCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { KMSClient, CreateKeyCommand, DisableKeyCommand, EnableKeyCommand, DescribeKeyCommand } from '@aws-sdk/client-kms';
-import { startTestServer, type TestServer } from '../helpers.js';
+import { useServer } from '../helpers.js';
 
 const token = (n: number) => `${String(n).padStart(8, '0')}-aaaa-bbbb-cccc-000000000000`;
 
 describe('secretsmanager', () => {
-  let server: TestServer;
+  const server = useServer();
   let sm: SecretsManagerClient;
   let kms: KMSClient;
   beforeAll(async () => {
-    server = await startTestServer();
     sm = new SecretsManagerClient(server.clientConfig);
     kms = new KMSClient(server.clientConfig);
   });
-  afterAll(async () => server.stop());
 
   it('creates and reads a string secret by name and ARN, encrypted under alias/aws/secretsmanager', async () => {
     const created = await sm.send(new CreateSecretCommand({ Name: 'app/db', SecretString: '{"password":"p1"}', Description: 'db creds', Tags: [{ Key: 'env', Value: 'dev' }] }));

@@ -2,25 +2,21 @@
  * SigV4 authentication end to end: real SDK clients and hand-signed raw requests against a real
  * server, for the three auth styles Drydock speaks (awsJson, awsQuery, S3 REST) and presigned URLs.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { SSMClient, GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { STSClient, GetCallerIdentityCommand, GetSessionTokenCommand } from '@aws-sdk/client-sts';
 import { IAMClient, CreateUserCommand, CreateAccessKeyCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { S3Client, ListBucketsCommand, CreateBucketCommand, PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createHmac } from 'node:crypto';
-import { startTestServer, type TestServer } from '../helpers.js';
+import { useServer } from '../helpers.js';
 import { signedRequest, sign, send, presign, requests, parseResponse, type RawRequest } from './raw-request.js';
 
 const STS_VERSION = '2011-06-15';
 const MINUTE = 60_000;
 
 describe('SigV4', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer();
-  });
-  afterAll(async () => server.stop());
+  const server = useServer();
 
   const ssmGet = (name: string, extra: Partial<RawRequest> = {}) => requests.json('ssm', 'AmazonSSM', 'GetParameter', { Name: name }, '1.1', extra);
   const stsWhoAmI = (extra: Partial<RawRequest> = {}) => requests.query('sts', 'GetCallerIdentity', STS_VERSION, {}, extra);

@@ -1,14 +1,10 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { SSMClient, PutParameterCommand, GetParameterCommand } from '@aws-sdk/client-ssm';
 import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { startTestServer, type TestServer } from '../helpers.js';
+import { useServer } from '../helpers.js';
 
 describe('smoke', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer();
-  });
-  afterAll(async () => server.stop());
+  const server = useServer();
 
   it('SSM put/get through the SDK', async () => {
     const ssm = new SSMClient(server.clientConfig);

@@ -1,4 +1,4 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import {
   SSMClient,
   PutParameterCommand,
@@ -17,17 +17,14 @@ import {
   type Parameter,
   type ParameterMetadata,
 } from '@aws-sdk/client-ssm';
-import { startTestServer, failure, type TestServer } from '../helpers.js';
-
+import { useServer, failure } from '../helpers.js';
 
 describe('SSM Parameter Store', () => {
-  let server: TestServer;
+  const server = useServer();
   let ssm: SSMClient;
   beforeAll(async () => {
-    server = await startTestServer();
     ssm = new SSMClient(server.clientConfig);
   });
-  afterAll(async () => server.stop());
 
   describe('PutParameter and GetParameter', () => {
     it('creates, refuses a second create and overwrites with a new version', async () => {
