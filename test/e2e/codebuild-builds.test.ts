@@ -4,7 +4,7 @@
  * with the service role's credentials and Drydock's endpoint, StopBuild, RetryBuild, listing,
  * deletion, events, and bad input for every operation.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import {
   CodeBuildClient, CreateProjectCommand, StartBuildCommand, BatchGetBuildsCommand, StopBuildCommand, RetryBuildCommand,
   ListBuildsCommand, ListBuildsForProjectCommand, BatchDeleteBuildsCommand, type Build, type CreateProjectCommandInput,
@@ -15,14 +15,14 @@ import { S3Client, CreateBucketCommand, GetObjectCommand } from '@aws-sdk/client
 import { gunzipSync } from 'node:zlib';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { startTestServer, expectAwsError, failure, type TestServer } from '../helpers.js';
+import { useServer, expectAwsError, failure } from '../helpers.js';
 import { waitForBuild, runProcesses, CODEBUILD_TRUST } from './codebuild-helpers.js';
 import type { AwsEvent } from '../../src/core/events.js';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import { loadModel } from '../../src/protocol/model.js';
 import { Sampler } from '../model-samples.js';
 
-let server: TestServer;
+const server = useServer();
 let cb: CodeBuildClient;
 let logs: CloudWatchLogsClient;
 let roleArn: string;
@@ -60,7 +60,6 @@ async function logLines(build: Build): Promise<string[]> {
 const phaseList = (b: Build) => b.phases!.map((p) => `${p.phaseType}:${p.phaseStatus ?? '-'}`);
 
 beforeAll(async () => {
-  server = await startTestServer();
   cb = new CodeBuildClient(server.clientConfig);
   logs = new CloudWatchLogsClient(server.clientConfig);
   const iam = new IAMClient(server.clientConfig);
@@ -68,10 +67,6 @@ beforeAll(async () => {
   server.runtime.events.subscribe((event) => {
     if (event.source === 'aws.codebuild') events.push(event);
   });
-});
-
-afterAll(async () => {
-  await server.stop();
 });
 
 describe('a build that succeeds', () => {

@@ -3,17 +3,17 @@
  * policies (Put/Get/DeleteResourcePolicy) through the real SDK client and the aws CLI, with bad
  * input for each operation: exact error, HTTP 400, nothing written.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import {
   CodeBuildClient, CreateProjectCommand, DeleteProjectCommand, ImportSourceCredentialsCommand, ListSourceCredentialsCommand,
   DeleteSourceCredentialsCommand, PutResourcePolicyCommand, GetResourcePolicyCommand, DeleteResourcePolicyCommand, CreateReportGroupCommand,
   type ImportSourceCredentialsCommandInput,
 } from '@aws-sdk/client-codebuild';
 import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
-import { startTestServer, expectAwsError, type TestServer } from '../helpers.js';
+import { useServer, expectAwsError } from '../helpers.js';
 import { CODEBUILD_TRUST } from './codebuild-helpers.js';
 
-let server: TestServer;
+const server = useServer();
 let cb: CodeBuildClient;
 let roleArn: string;
 const ACCOUNT = '000000000000';
@@ -23,13 +23,8 @@ const tokenArn = (type: string) => `arn:aws:codebuild:${REGION}:${ACCOUNT}:token
 const listCredentials = async () => (await cb.send(new ListSourceCredentialsCommand({}))).sourceCredentialsInfos;
 
 beforeAll(async () => {
-  server = await startTestServer();
   cb = new CodeBuildClient(server.clientConfig);
   roleArn = (await new IAMClient(server.clientConfig).send(new CreateRoleCommand({ RoleName: 'cb', AssumeRolePolicyDocument: CODEBUILD_TRUST }))).Role!.Arn!;
-});
-
-afterAll(async () => {
-  await server.stop();
 });
 
 describe('source credentials', () => {

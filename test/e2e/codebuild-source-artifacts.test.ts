@@ -5,7 +5,7 @@
  * the build's shell computes, S3 and LOCAL caches carried from one build to the next, and the
  * CLIENT_ERROR contexts of a missing source and of artifacts that match nothing.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { createHash } from 'node:crypto';
 import { unzipSync, zipSync, strToU8 } from 'fflate';
 import { CodeBuildClient, CreateProjectCommand, StartBuildCommand, type Build, type CreateProjectCommandInput } from '@aws-sdk/client-codebuild';
@@ -13,11 +13,11 @@ import { CodeCommitClient, CreateRepositoryCommand, CreateCommitCommand, PutFile
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
 import { S3Client, CreateBucketCommand, GetObjectCommand, PutObjectCommand, ListObjectsV2Command, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
-import { startTestServer, type TestServer } from '../helpers.js';
+import { useServer } from '../helpers.js';
 import { waitForBuild, CODEBUILD_TRUST } from './codebuild-helpers.js';
 const ENVIRONMENT = { type: 'LINUX_CONTAINER' as const, image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' as const };
 
-let server: TestServer;
+const server = useServer();
 let cb: CodeBuildClient;
 let s3: S3Client;
 let roleArn: string;
@@ -44,15 +44,10 @@ async function object(bucket: string, key: string): Promise<Buffer> {
 const phase = (b: Build, type: string) => b.phases!.find((p) => p.phaseType === type);
 
 beforeAll(async () => {
-  server = await startTestServer();
   cb = new CodeBuildClient(server.clientConfig);
   s3 = new S3Client(server.clientConfig);
   roleArn = (await new IAMClient(server.clientConfig).send(new CreateRoleCommand({ RoleName: 'codebuild-src', AssumeRolePolicyDocument: CODEBUILD_TRUST }))).Role!.Arn!;
   for (const bucket of ['inputs', 'outputs', 'caches']) await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-});
-
-afterAll(async () => {
-  await server.stop();
 });
 
 describe('sources and artifacts through StartBuild', () => {

@@ -3,7 +3,7 @@
  * rules (own and from templates), approvals per revision, evaluation with approval pools,
  * overrides, and merges that wait for the rules — each with CodeCommit's exceptions for bad input.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import {
   CodeCommitClient, CreateRepositoryCommand, PutFileCommand, CreateBranchCommand, CreatePullRequestCommand, GetPullRequestCommand,
   CreatePullRequestApprovalRuleCommand, UpdatePullRequestApprovalRuleContentCommand, DeletePullRequestApprovalRuleCommand,
@@ -15,7 +15,7 @@ import {
 import { IAMClient, CreateUserCommand, CreateAccessKeyCommand, PutUserPolicyCommand, CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { STSClient, AssumeRoleCommand } from '@aws-sdk/client-sts';
 import type { AwsEvent } from '../../src/core/events.js';
-import { startTestServer, expectAwsError, failure, type TestServer } from '../helpers.js';
+import { useServer, expectAwsError, failure } from '../helpers.js';
 
 const ACCOUNT = '000000000000';
 const userArn = (name: string) => `arn:aws:iam::${ACCOUNT}:user/${name}`;
@@ -28,7 +28,7 @@ const rule = (needed: number, pool?: string[], destinations?: string[]) =>
   });
 
 describe('CodeCommit pull request approvals', () => {
-  let server: TestServer;
+  const server = useServer();
   let root: CodeCommitClient;
   let author: CodeCommitClient;
   let bob: CodeCommitClient;
@@ -59,7 +59,6 @@ describe('CodeCommit pull request approvals', () => {
     (await root.send(new EvaluatePullRequestApprovalRulesCommand({ pullRequestId: pr.pullRequestId, revisionId }))).evaluation!;
 
   beforeAll(async () => {
-    server = await startTestServer();
     root = new CodeCommitClient(server.clientConfig);
     const iam = new IAMClient(server.clientConfig);
     author = await user(iam, 'alice');
@@ -78,7 +77,6 @@ describe('CodeCommit pull request approvals', () => {
     mainTip = (await root.send(new PutFileCommand({ repositoryName: 'reviewed', branchName: 'main', filePath: 'README.md', fileContent: text('hi\n') }))).commitId!;
     await root.send(new CreateBranchCommand({ repositoryName: 'reviewed', branchName: 'release', commitId: mainTip }));
   });
-  afterAll(async () => server.stop());
 
   it('creates, updates and deletes approval rules with their events, and rejects bad ones', async () => {
     const pr = await pullRequest('rules');

@@ -3,7 +3,7 @@
  * edits, content deletion and reactions, through the SDK and the aws CLI, checked against the
  * commits and files of the real repository, with AWS's comment events and exact exceptions.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { bareGit } from './codecommit-git-helpers.js';
 import { randomUUID } from 'node:crypto';
 import {
@@ -14,14 +14,14 @@ import {
 } from '@aws-sdk/client-codecommit';
 import { IAMClient, CreateUserCommand, CreateAccessKeyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import type { AwsEvent } from '../../src/core/events.js';
-import { startTestServer, expectAwsError, type TestServer } from '../helpers.js';
+import { useServer, expectAwsError } from '../helpers.js';
 
 const ROOT = 'arn:aws:iam::000000000000:root';
 const REVIEWER = 'arn:aws:iam::000000000000:user/reviewer';
 const MISSING_COMMIT = 'a'.repeat(40);
 
 describe('CodeCommit comments', () => {
-  let server: TestServer;
+  const server = useServer();
   let cc: CodeCommitClient;
   let reviewer: CodeCommitClient;
   let repositoryId: string;
@@ -41,7 +41,6 @@ describe('CodeCommit comments', () => {
   const commentEvents = () => events.filter((e) => e['detail-type'].startsWith('CodeCommit Comment on'));
 
   beforeAll(async () => {
-    server = await startTestServer();
     cc = new CodeCommitClient(server.clientConfig);
     server.runtime.events.subscribe((event) => {
       if (event.source === 'aws.codecommit') events.push(event);
@@ -64,7 +63,6 @@ describe('CodeCommit comments', () => {
     const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'reviewer' }))).AccessKey!;
     reviewer = new CodeCommitClient({ ...server.clientConfig, credentials: { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! } });
   });
-  afterAll(async () => server.stop());
 
   describe('on compared commits', () => {
     let general: string;

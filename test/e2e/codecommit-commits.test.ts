@@ -3,7 +3,7 @@
  * them back from the bare repository, and every bad input gets CodeCommit's own exception with
  * nothing written.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -13,13 +13,13 @@ import {
   type CreateCommitCommandInput,
 } from '@aws-sdk/client-codecommit';
 import type { AwsEvent } from '../../src/core/events.js';
-import { startTestServer, expectAwsError, type TestServer } from '../helpers.js';
+import { useServer, expectAwsError } from '../helpers.js';
 import { bareGit, GitRunner, rootUrl } from './codecommit-git-helpers.js';
 
 const text = (s: string) => Buffer.from(s, 'utf8');
 
 describe('CodeCommit commits and files', () => {
-  let server: TestServer;
+  const server = useServer();
   let cc: CodeCommitClient;
   const events: AwsEvent[] = [];
 
@@ -34,13 +34,11 @@ describe('CodeCommit commits and files', () => {
   }
 
   beforeAll(async () => {
-    server = await startTestServer();
     cc = new CodeCommitClient(server.clientConfig);
     server.runtime.events.subscribe((event) => {
       if (event.source === 'aws.codecommit') events.push(event);
     });
   });
-  afterAll(async () => server.stop());
 
   describe('PutFile, GetFile and real git', () => {
     let repositoryId: string;

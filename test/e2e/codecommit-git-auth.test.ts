@@ -3,7 +3,7 @@
  * CLI's own `aws codecommit credential-helper` (run for real), IAM policies for GitPull/GitPush,
  * branch protection with `codecommit:References`, and what git prints for each refusal.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CodeCommitClient, CreateRepositoryCommand, GetBranchCommand, PutFileCommand } from '@aws-sdk/client-codecommit';
@@ -12,7 +12,7 @@ import {
   CreateAccessKeyCommand, CreateRoleCommand, PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { STSClient, AssumeRoleCommand } from '@aws-sdk/client-sts';
-import { startTestServer, type TestServer } from '../helpers.js';
+import { useServer } from '../helpers.js';
 import { GitRunner, helperPassword, loginUrl, referenceEvents, rootUrl } from './codecommit-git-helpers.js';
 
 const ACCOUNT = '000000000000';
@@ -26,7 +26,7 @@ const PROTECT_MAIN = {
 };
 
 describe('CodeCommit Git over HTTP: authentication and authorization', () => {
-  let server: TestServer;
+  const server = useServer();
   let cc: CodeCommitClient;
   let iam: IAMClient;
   let git: GitRunner;
@@ -41,7 +41,6 @@ describe('CodeCommit Git over HTTP: authentication and authorization', () => {
   }
 
   beforeAll(async () => {
-    server = await startTestServer();
     cc = new CodeCommitClient(server.clientConfig);
     iam = new IAMClient(server.clientConfig);
     git = new GitRunner();
@@ -51,7 +50,6 @@ describe('CodeCommit Git over HTTP: authentication and authorization', () => {
       mainCommit = put.commitId!;
     }
   });
-  afterAll(async () => server.stop());
 
   async function commitIn(work: string, file: string): Promise<void> {
     writeFileSync(join(work, file), `${file} ${Math.random()}\n`);

@@ -4,7 +4,7 @@
  * malformed pkt-lines, bogus packs, uploads cut off halfway), none of which may crash the server
  * or leave a repository corrupt or locked.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
@@ -12,7 +12,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { CodeCommitClient, CreateRepositoryCommand, PutFileCommand, GetBranchCommand } from '@aws-sdk/client-codecommit';
-import { startTestServer, failure, type TestServer } from '../helpers.js';
+import { useServer, failure } from '../helpers.js';
 import { GitRunner, helperPassword } from './codecommit-git-helpers.js';
 
 const ZERO = '0'.repeat(40);
@@ -23,7 +23,7 @@ const pkt = (text: string | Buffer): Buffer => {
 const FLUSH = Buffer.from('0000');
 
 describe('CodeCommit Git smart HTTP on the wire', () => {
-  let server: TestServer;
+  const server = useServer();
   let cc: CodeCommitClient;
   let git: GitRunner;
   let bare: string;
@@ -51,7 +51,6 @@ describe('CodeCommit Git smart HTTP on the wire', () => {
   }
 
   beforeAll(async () => {
-    server = await startTestServer();
     cc = new CodeCommitClient(server.clientConfig);
     git = new GitRunner();
     const created = await cc.send(new CreateRepositoryCommand({ repositoryName: 'wire' }));
@@ -67,7 +66,6 @@ describe('CodeCommit Git smart HTTP on the wire', () => {
     const pack = execFileSync('git', ['pack-objects', '--stdout', '--revs', '-q'], { cwd: work, input: `${commit}\n`, env: git.env(), maxBuffer: 64 * 1024 * 1024 });
     local = { commit, pack };
   });
-  afterAll(async () => server.stop());
 
   it('advertises refs with the content types and no-cache headers of git-http-backend, in protocol v0 and v2', async () => {
     for (const service of ['git-upload-pack', 'git-receive-pack']) {

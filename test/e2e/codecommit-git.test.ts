@@ -3,25 +3,23 @@
  * push, fetch, ls-remote, protocol v2, shallow clones, a streamed multi-megabyte push, concurrent
  * pushes, reference events, and what git shows for a repository that does not exist.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CodeCommitClient, CreateRepositoryCommand, GetRepositoryCommand, GetBranchCommand } from '@aws-sdk/client-codecommit';
-import { startTestServer, type TestServer } from '../helpers.js';
+import { useServer } from '../helpers.js';
 import { GitRunner, referenceEvents, rootUrl } from './codecommit-git-helpers.js';
 
 describe('CodeCommit Git smart HTTP', () => {
-  let server: TestServer;
+  const server = useServer();
   let cc: CodeCommitClient;
   let git: GitRunner;
 
   beforeAll(async () => {
-    server = await startTestServer();
     cc = new CodeCommitClient(server.clientConfig);
     git = new GitRunner();
   });
-  afterAll(async () => server.stop());
 
   async function repository(name: string): Promise<string> {
     const created = await cc.send(new CreateRepositoryCommand({ repositoryName: name }));

@@ -3,7 +3,7 @@
  * bare repositories checked with real git; the initial-code path (a zip in S3, CloudFormation's
  * `Code`) through the service's api.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,13 +16,13 @@ import {
 } from '@aws-sdk/client-codecommit';
 import { KMSClient, CreateKeyCommand, DisableKeyCommand } from '@aws-sdk/client-kms';
 import { S3Client, CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { startTestServer, failure, type TestServer } from '../helpers.js';
+import { useServer, failure } from '../helpers.js';
 import type { AwsEvent } from '../../src/core/events.js';
 import { CodeCommitStore } from '../../src/services/codecommit/store.js';
 import { repositoriesApi } from '../../src/services/codecommit/repositories.js';
 import { publishReferenceChange } from '../../src/services/codecommit/common.js';
 
-let server: TestServer;
+const server = useServer();
 let cc: CodeCommitClient;
 const events: AwsEvent[] = [];
 
@@ -44,15 +44,10 @@ async function create(name: string, extra: Record<string, unknown> = {}) {
 }
 
 beforeAll(async () => {
-  server = await startTestServer();
   cc = new CodeCommitClient(server.clientConfig);
   server.runtime.events.subscribe((event) => {
     if (event.source === 'aws.codecommit') events.push(event);
   });
-});
-
-afterAll(async () => {
-  await server.stop();
 });
 
 describe('CreateRepository / GetRepository', () => {

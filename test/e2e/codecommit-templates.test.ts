@@ -3,7 +3,7 @@
  * associate templates; every bad input gets CodeCommit's own exception with nothing written; the
  * template-change events carry AWS's detail.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { createHash } from 'node:crypto';
 import {
   CodeCommitClient, CreateRepositoryCommand, DeleteRepositoryCommand, CreateApprovalRuleTemplateCommand, GetApprovalRuleTemplateCommand,
@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-codecommit';
 import { IAMClient, CreateUserCommand, CreateAccessKeyCommand } from '@aws-sdk/client-iam';
 import type { AwsEvent } from '../../src/core/events.js';
-import { startTestServer, expectAwsError, failure, type TestServer } from '../helpers.js';
+import { useServer, expectAwsError, failure } from '../helpers.js';
 
 const ROOT = 'arn:aws:iam::000000000000:root';
 const content = (needed: number, extra: object = {}): string =>
@@ -28,7 +28,7 @@ const content = (needed: number, extra: object = {}): string =>
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 describe('CodeCommit approval rule templates', () => {
-  let server: TestServer;
+  const server = useServer();
   let cc: CodeCommitClient;
   const events: AwsEvent[] = [];
 
@@ -38,14 +38,12 @@ describe('CodeCommit approval rule templates', () => {
   const templateEvents = () => events.filter((e) => e['detail-type'] === 'CodeCommit Approval Rule Template Change');
 
   beforeAll(async () => {
-    server = await startTestServer();
     cc = new CodeCommitClient(server.clientConfig);
     server.runtime.events.subscribe((event) => {
       if (event.source === 'aws.codecommit') events.push(event);
     });
     for (const name of ['repo-a', 'repo-b', 'repo-c']) await cc.send(new CreateRepositoryCommand({ repositoryName: name }));
   });
-  afterAll(async () => server.stop());
 
   it('creates a template with its SHA-256, dates and caller, gets it back, and publishes the creation', async () => {
     events.length = 0;

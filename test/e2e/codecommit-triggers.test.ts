@@ -3,16 +3,16 @@
  * validation, TestRepositoryTriggers' honest per-destination report (Drydock has no SNS or Lambda
  * yet, so nothing can be delivered), and firing on real reference changes.
  */
-import { describe, it, expect, beforeAll, afterAll, vi } from 'vitest';
+import { describe, it, expect, beforeAll, vi } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
   CodeCommitClient, CreateRepositoryCommand, PutRepositoryTriggersCommand, GetRepositoryTriggersCommand, TestRepositoryTriggersCommand,
   CreateBranchCommand, DeleteBranchCommand, type RepositoryTrigger,
 } from '@aws-sdk/client-codecommit';
-import { startTestServer, failure, type TestServer } from '../helpers.js';
+import { useServer, failure } from '../helpers.js';
 
-let server: TestServer;
+const server = useServer();
 let cc: CodeCommitClient;
 let repoId: string;
 
@@ -21,13 +21,8 @@ const FUNCTION = 'arn:aws:lambda:us-east-1:000000000000:function:on-push';
 const trigger = (extra: Partial<RepositoryTrigger> = {}): RepositoryTrigger => ({ name: 'notify', destinationArn: TOPIC, branches: [], events: ['all'], ...extra });
 
 beforeAll(async () => {
-  server = await startTestServer();
   cc = new CodeCommitClient(server.clientConfig);
   repoId = (await cc.send(new CreateRepositoryCommand({ repositoryName: 'triggered' }))).repositoryMetadata!.repositoryId!;
-});
-
-afterAll(async () => {
-  await server.stop();
 });
 
 describe('PutRepositoryTriggers / GetRepositoryTriggers', () => {
