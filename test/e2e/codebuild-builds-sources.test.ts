@@ -13,7 +13,7 @@ import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloud
 import { IAMClient, CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { S3Client, CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SSMClient, PutParameterCommand } from '@aws-sdk/client-ssm';
-import { startTestServer, failure, type TestServer } from '../helpers.js';
+import { startTestServer, expectAwsError, type TestServer } from '../helpers.js';
 import { fetchBuild, waitForBuild, CODEBUILD_TRUST } from './codebuild-helpers.js';
 const ENVIRONMENT = { type: 'LINUX_CONTAINER' as const, image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' as const };
 
@@ -240,9 +240,7 @@ describe('Drydock-wide limits', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect((await get(queued.id!)).currentPhase).toBe('QUEUED');
 
-    const refused = await failure(cb.send(new StartBuildCommand({ projectName: 'quick' })));
-    expect(refused.name).toBe('AccountLimitExceededException');
-    expect(refused.$metadata.httpStatusCode).toBe(400);
+    const refused = await expectAwsError(cb.send(new StartBuildCommand({ projectName: 'quick' })), { code: 'AccountLimitExceededException', status: 400 });
     expect(refused.message).toBe('Cannot have more than 2 builds in queue for the account');
 
     const stopped = await waitFor((await cb.send(new StopBuildCommand({ id: queued.id! }))).build!.id!);

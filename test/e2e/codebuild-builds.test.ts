@@ -15,7 +15,7 @@ import { S3Client, CreateBucketCommand, GetObjectCommand } from '@aws-sdk/client
 import { gunzipSync } from 'node:zlib';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { useServer, expectAwsError, failure } from '../helpers.js';
+import { useServer, expectAwsError } from '../helpers.js';
 import { waitForBuild, runProcesses, CODEBUILD_TRUST } from './codebuild-helpers.js';
 import type { AwsEvent } from '../../src/core/events.js';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
@@ -336,9 +336,7 @@ describe('StopBuild', () => {
     expect(phaseList(build).slice(-2)).toEqual(['FINALIZING:SUCCEEDED', 'COMPLETED:-']);
     expect(runProcesses(started!.id!, 'sleep 37.25')).toEqual([]);
     // A completed build cannot be stopped.
-    const again = await failure(cb.send(new StopBuildCommand({ id: build.arn! })));
-    expect(again.name).toBe('InvalidInputException');
-    expect(again.$metadata.httpStatusCode).toBe(400);
+    await expectAwsError(cb.send(new StopBuildCommand({ id: build.arn! })), { code: 'InvalidInputException', status: 400 });
   });
 });
 

@@ -18,7 +18,7 @@ import {
   CreatePolicyCommand, AttachGroupPolicyCommand, CreateRoleCommand, PutRolePolicyCommand, CreateServiceSpecificCredentialCommand,
 } from '@aws-sdk/client-iam';
 import { STSClient, AssumeRoleCommand } from '@aws-sdk/client-sts';
-import { startTestServer, failure, type TestServer } from '../helpers.js';
+import { startTestServer, expectAwsError, failure, type TestServer } from '../helpers.js';
 
 const ACCOUNT = '000000000000';
 const repoArn = (name: string): string => `arn:aws:codecommit:us-east-1:${ACCOUNT}:${name}`;
@@ -60,9 +60,7 @@ describe('CodeCommit authorization by IAM identity policies', () => {
   }
 
   async function denied(promise: Promise<unknown>, action: string, explicit: boolean): Promise<void> {
-    const error = await failure(promise);
-    expect(error.name).toBe('AccessDeniedException');
-    expect(error.$metadata.httpStatusCode).toBe(400);
+    const error = await expectAwsError(promise, { code: 'AccessDeniedException', status: 400 });
     expect(error.message).toContain(`is not authorized to perform: codecommit:${action}`);
     expect(error.message).toContain(explicit ? 'explicit deny' : 'no identity-based policy allows');
   }

@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-codecommit';
 import { IAMClient, CreateUserCommand, CreateAccessKeyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import type { AwsEvent } from '../../src/core/events.js';
-import { startTestServer, failure, type TestServer } from '../helpers.js';
+import { startTestServer, expectAwsError, failure, type TestServer } from '../helpers.js';
 import { GitRunner, rootUrl } from './codecommit-git-helpers.js';
 
 const run = promisify(execFile);
@@ -114,9 +114,7 @@ describe('CodeCommit merges', () => {
       const { name } = await repository();
       await put(name, 'feature', 'f.txt', 'f\n');
       const mainTip = await put(name, 'main', 'm.txt', 'm\n');
-      const error = await failure(cc.send(new MergeBranchesByFastForwardCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main' })));
-      expect(error.name).toBe('ManualMergeRequiredException');
-      expect(error.$metadata.httpStatusCode).toBe(400);
+      await expectAwsError(cc.send(new MergeBranchesByFastForwardCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main' })), { code: 'ManualMergeRequiredException', status: 400 });
       expect(await tip(name, 'main')).toBe(mainTip);
     });
 

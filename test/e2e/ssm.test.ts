@@ -17,7 +17,7 @@ import {
   type Parameter,
   type ParameterMetadata,
 } from '@aws-sdk/client-ssm';
-import { useServer, failure } from '../helpers.js';
+import { useServer, expectAwsError, failure } from '../helpers.js';
 
 describe('SSM Parameter Store', () => {
   const server = useServer();
@@ -31,9 +31,7 @@ describe('SSM Parameter Store', () => {
       const put = await ssm.send(new PutParameterCommand({ Name: '/app/db/host', Value: 'db1', Type: 'String', Description: 'database host' }));
       expect(put).toMatchObject({ Version: 1, Tier: 'Standard' });
 
-      const again = await failure(ssm.send(new PutParameterCommand({ Name: '/app/db/host', Value: 'db2', Type: 'String' })));
-      expect(again.name).toBe('ParameterAlreadyExists');
-      expect(again.$metadata.httpStatusCode).toBe(400);
+      await expectAwsError(ssm.send(new PutParameterCommand({ Name: '/app/db/host', Value: 'db2', Type: 'String' })), { code: 'ParameterAlreadyExists', status: 400 });
 
       const over = await ssm.send(new PutParameterCommand({ Name: '/app/db/host', Value: 'db2', Overwrite: true }));
       expect(over.Version).toBe(2);
