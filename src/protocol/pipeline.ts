@@ -87,6 +87,13 @@ export class Pipeline {
     // The connection is not reused when the answer comes before the whole body did: a client that
     // sees an early answer may never send the rest, and its next request would be read as that body.
     if (!incoming.readableEnded) incoming.resume();
+    // A verified upload stream the handler never consumed (the request failed first) is drained
+    // too; its own verdict (a payload hash or chunk signature mismatch) no longer has anyone to go
+    // to, and must not surface as an unhandled stream error that would end the process.
+    if (req.stream && !req.stream.readableEnded) {
+      req.stream.on('error', () => {});
+      req.stream.resume();
+    }
     if (!incoming.complete) response.headers.connection = 'close';
     await writeResponse(res, response, req.method === 'HEAD');
     // Guarded: building the log record costs allocations on every request even when debug is off.

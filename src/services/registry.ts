@@ -51,7 +51,8 @@ export type OperationOf<S extends CallableService> = {
 }[keyof ServiceModules[S]] &
   string;
 
-export type InputOf<S extends CallableService, O extends string> = CommandOf<S, O> extends new (input: infer I) => unknown ? I : never;
+/** The operation's input (operations whose input is all optional take `new Command()` with no argument: their input is still an object). */
+export type InputOf<S extends CallableService, O extends string> = CommandOf<S, O> extends new (...args: infer A) => unknown ? NonNullable<A[0]> : never;
 
 /** The operation's output as its handler returns it (the SDK's output without the client's `$metadata`). */
 export type OutputOf<S extends CallableService, O extends string> = CommandOf<S, O> extends new (input: never) => { resolveMiddleware(...args: never[]): (...args: never[]) => Promise<{ output: infer Out }> } ? Omit<Out, '$metadata'> : never;
