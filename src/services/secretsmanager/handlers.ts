@@ -1,6 +1,7 @@
 /** The Secrets Manager handlers map: every operation Drydock serves. The Gaps are stated in index.ts. */
 import type * as S from '@aws-sdk/client-secrets-manager';
-import type { Handlers, RequestContext } from '../../protocol/types.js';
+import type { Handlers } from '../../protocol/types.js';
+import { bindOperations } from '../bind.js';
 import { type SecretsContext, sweep } from './common.js';
 import { createSecret, deleteSecret, describeSecret, listSecrets, restoreSecret, updateSecret } from './secrets.js';
 import { batchGetSecretValue, getSecretValue, listSecretVersionIds, putSecretValue, updateSecretVersionStage } from './values.js';
@@ -34,15 +35,13 @@ const OPERATIONS = {
 };
 
 export function createHandlers(c: SecretsContext): Handlers {
-  return Object.fromEntries(
-    Object.entries(OPERATIONS).map(([name, operation]) => [
-      name,
-      (input: object, ctx: RequestContext) => {
-        // Every operation first purges secrets whose recovery window is over, as AWS would have by now.
-        sweep(c, ctx);
-        // The pipeline has validated the input against the model: it is the operation's request shape.
-        return operation(c, input as never, ctx);
-      },
-    ]),
-  );
+  const handlers = bindOperations(c, OPERATIONS);
+  for (const [name, handler] of Object.entries(handlers)) {
+    handlers[name] = (input, ctx) => {
+      // Every operation first purges secrets whose recovery window is over, as AWS would have by now.
+      sweep(c, ctx);
+      return handler(input, ctx);
+    };
+  }
+  return handlers;
 }

@@ -1,5 +1,6 @@
 /** The SSM handlers map: every operation Drydock serves, each a module-level function of the context. */
-import type { Handlers, RequestContext } from '../../protocol/types.js';
+import type { Handlers } from '../../protocol/types.js';
+import { bindOperations } from '../bind.js';
 import type { SsmContext } from './common.js';
 import { describeParameters, getParameter, getParameters, getParametersByPath } from './reads.js';
 import { deleteParameter, deleteParameters, putParameter } from './writes.js';
@@ -23,6 +24,5 @@ const OPERATIONS = {
 };
 
 export function createHandlers(c: SsmContext): Handlers {
-  // The pipeline has validated each input against the model: it is the operation's request shape.
-  return Object.fromEntries(Object.entries(OPERATIONS).map(([name, operation]) => [name, (input: object, ctx: RequestContext) => operation(c, input as never, ctx)]));
+  return bindOperations(c, OPERATIONS);
 }

@@ -1,5 +1,6 @@
 /** The KMS handlers map: every operation Drydock serves, each a module-level function of the context. The Gaps are stated in ../index.ts. */
-import type { Handlers, RequestContext } from '../../../protocol/types.js';
+import type { Handlers } from '../../../protocol/types.js';
+import { bindOperations } from '../../bind.js';
 import type { KmsContext } from '../common.js';
 import { createKey, describeKey, listKeys, updateKeyDescription, enableKey, disableKey, scheduleKeyDeletion, cancelKeyDeletion, getKeyLastUsage, describeCustomKeyStores } from './keys.js';
 import { createAlias, updateAlias, deleteAlias, listAliases } from './aliases.js';
@@ -64,6 +65,5 @@ const OPERATIONS = {
 };
 
 export function createHandlers(c: KmsContext): Handlers {
-  // The pipeline has validated each input against the model: it is the operation's request shape.
-  return Object.fromEntries(Object.entries(OPERATIONS).map(([name, operation]) => [name, (input: object, ctx: RequestContext) => operation(c, input as never, ctx)]));
+  return bindOperations(c, OPERATIONS);
 }

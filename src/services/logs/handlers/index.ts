@@ -1,5 +1,6 @@
 /** The CloudWatch Logs handlers map: every operation Drydock serves, each a module-level function of the context. The Gaps are stated in ../index.ts. */
-import type { Handlers, RequestContext } from '../../../protocol/types.js';
+import type { Handlers } from '../../../protocol/types.js';
+import { bindOperations } from '../../bind.js';
 import type { LogsContext } from '../common.js';
 import { createLogGroup, deleteLogGroup, describeLogGroups } from './groups.js';
 import { createLogStream, deleteLogStream, describeLogStreams } from './streams.js';
@@ -28,6 +29,5 @@ const OPERATIONS = {
 };
 
 export function createHandlers(c: LogsContext): Handlers {
-  // The pipeline has validated each input against the model: it is the operation's request shape.
-  return Object.fromEntries(Object.entries(OPERATIONS).map(([name, operation]) => [name, (input: object, ctx: RequestContext) => operation(c, input as never, ctx)]));
+  return bindOperations(c, OPERATIONS);
 }
