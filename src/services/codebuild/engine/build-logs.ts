@@ -11,7 +11,10 @@ import { arn } from '../../../core/arn.js';
 import type { CodeBuildContext } from '../common.js';
 import type { Scope } from '../../../core/accounts.js';
 
-/** How long a printed line may wait for others to share its PutLogEvents batch. */
+/**
+ * How long a printed line may wait for others to share its PutLogEvents batch: real milliseconds,
+ * an I/O batching delay, not Drydock time (a clock advance must not flush early or late).
+ */
 const BATCH_DELAY_MS = 5;
 /** PutLogEvents' limits: 10,000 events and 1 MiB (26 bytes of overhead per event) per batch. */
 const MAX_BATCH_EVENTS = 10_000;

@@ -39,7 +39,7 @@ export const BUILD_JOB = 'codebuild.build';
  * StopBuild answers once the build has completed or after this long (real milliseconds): a grace
  * for the killed process tree to exit, which takes real time whatever Drydock's clock says.
  */
-export const STOP_WAIT_MS = 2000;
+const STOP_WAIT_MS = 2000;
 
 interface BuildJob {
   account: string;
@@ -83,6 +83,11 @@ export class BuildRunner {
       this.earlyStops.add(runKey(scope, id));
       return;
     }
+    await this.stopAndWait(active);
+  }
+
+  /** Stops a run and waits for it to end, at most STOP_WAIT_MS (StopBuild and StopSandbox answer then). */
+  async stopAndWait(active: Active): Promise<void> {
     this.end(active, 'STOPPED');
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([active.done, new Promise<void>((done) => (timer = setTimeout(done, STOP_WAIT_MS)))]);

@@ -25,7 +25,7 @@ import type { CommandExecution, PhaseContext, Project, Sandbox, SandboxSession, 
 
 import { BuildPhaseError, type BuildRun, type CodeBuildContext } from '../common.js';
 import type { Scope } from '../../../core/accounts.js';
-import { type BuildRunner, STOP_WAIT_MS } from './runner.js';
+import type { BuildRunner } from './runner.js';
 import { type Active, type EndReason, ShuttingDown, finishPhase, newActive, runKey } from './runs.js';
 import { type SandboxStore, commandOf, sandboxOf, sandboxProjectOf } from '../store/sandbox-store.js';
 import { BuildLog, logTargets } from './build-logs.js';
@@ -87,10 +87,7 @@ export class SandboxRunner {
       return;
     }
     lifecycle.stopping();
-    this.builds.end(lifecycle.active, 'STOPPED');
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([lifecycle.active.done, new Promise<void>((done) => (timer = setTimeout(done, STOP_WAIT_MS)))]);
-    clearTimeout(timer);
+    await this.builds.stopAndWait(lifecycle.active);
   }
 
   /** StartCommandExecution stored a command: the sandbox's session takes it when it is free. */
