@@ -19,7 +19,7 @@ export function createContext(rt: Runtime): CodeBuildContext {
   return { rt, stores: createStores(rt.store) };
 }
 
-/** Everything the runner knows about one build while it runs (built by runner.ts). */
+/** Everything the runner knows about one build while it runs (built by engine/build-lifecycle.ts). */
 export interface BuildRun {
   scope: Scope;
   /** The build record as BatchGetBuilds returns it; the runner persists every change. */

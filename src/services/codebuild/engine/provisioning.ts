@@ -2,7 +2,7 @@
  * What a build and a sandbox share on their way to a running shell session: the work root, the
  * service role's credentials, the sources, the environment (built-in variables, the project's
  * PLAINTEXT / PARAMETER_STORE / SECRETS_MANAGER variables) and the sandboxed shell itself. The build
- * lifecycle (runner.ts) and the sandbox lifecycle (sandbox-runner.ts) call these in the same order,
+ * lifecycle (build-lifecycle.ts) and the sandbox lifecycle (sandbox-runner.ts) call these in the same order,
  * in their PROVISIONING and DOWNLOAD_SOURCE phases, so both behave alike.
  */
 import { readdirSync, readFileSync } from 'node:fs';

@@ -2,7 +2,7 @@
  * CodeBuild reserved-capacity fleets: CreateFleet, UpdateFleet, DeleteFleet, BatchGetFleets,
  * ListFleets. A fleet is a record with a capacity that the build runner enforces: each build on
  * the fleet holds one of its baseCapacity slots while it runs; beyond that, overflowBehavior QUEUE
- * keeps builds in QUEUED and ON_DEMAND runs them anyway (runner.ts). No separate machines exist:
+ * keeps builds in QUEUED and ON_DEMAND runs them anyway (engine/runner.ts). No separate machines exist:
  * every build runs on this host either way.
  */
 import type * as CB from '@aws-sdk/client-codebuild';
