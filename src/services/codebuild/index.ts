@@ -99,7 +99,8 @@ import { createContext } from './common.js';
 import { BuildRunner } from './engine/runner.js';
 import { SandboxRunner } from './engine/sandbox-runner.js';
 import { BatchOrchestrator } from './engine/batch-orchestrator.js';
-import { bindOperations, type HandlerContext } from './handlers/common.js';
+import { bindOperations } from '../bind.js';
+import type { HandlerContext } from './handlers/common.js';
 import { BuildStarts, globalBuildLimit } from './handlers/build-start.js';
 import { projectOperations } from './handlers/projects.js';
 import { sourceCredentialOperations } from './handlers/source-credentials.js';
@@ -134,17 +135,16 @@ export const codebuild: ServiceDefinition = {
       orchestrator: new BatchOrchestrator(context, starter),
     };
     return {
-      handlers: bindOperations(
-        c,
-        projectOperations,
-        sourceCredentialOperations,
-        resourcePolicyOperations,
-        fleetOperations,
-        reportOperations,
-        buildOperations,
-        batchOperations,
-        sandboxOperations,
-      ),
+      handlers: bindOperations(c, {
+        ...projectOperations,
+        ...sourceCredentialOperations,
+        ...resourcePolicyOperations,
+        ...fleetOperations,
+        ...reportOperations,
+        ...buildOperations,
+        ...batchOperations,
+        ...sandboxOperations,
+      }),
       // Both end every running or queued build and sandbox (they are all the build runner's).
       stop: () => runner.close(),
       reset: () => runner.stopAll(),

@@ -1,10 +1,9 @@
 /**
  * What the CodeBuild operations share: the handler context (the service context plus the engine
- * parts the operations drive), binding of the module-level operations, and the checks and errors
- * several resources use alike.
+ * parts the operations drive), and the checks and errors several resources use alike.
  */
 import type * as CB from '@aws-sdk/client-codebuild';
-import type { Handlers, RequestContext } from '../../../protocol/types.js';
+import type { RequestContext } from '../../../protocol/types.js';
 import type { Principal, Scope } from '../../../core/accounts.js';
 import { AwsError } from '../../../core/errors.js';
 import { parseArn } from '../../../core/arn.js';
@@ -21,18 +20,6 @@ export interface HandlerContext extends CodeBuildContext {
   orchestrator: BatchOrchestrator;
   /** StartBuild's own path, which batch builds and automatic retries take too (build-start.ts). */
   starter: BuildStarts;
-}
-
-/** An operation written as a module-level function: the context first, then the request. */
-type Operation<C> = (c: C, input: never, ctx: RequestContext) => unknown;
-
-/** The handlers the pipeline calls: each operation of `tables` with `c` bound. */
-export function bindOperations<C>(c: C, ...tables: Record<string, Operation<C>>[]): Handlers {
-  const handlers: Handlers = {};
-  for (const table of tables) {
-    for (const [name, operation] of Object.entries(table)) handlers[name] = (input, ctx) => operation(c, input as never, ctx);
-  }
-  return handlers;
 }
 
 /** StartBuild, RetryBuild, StartBuildBatch, RetryBuildBatch and StartSandbox honour idempotency tokens for five minutes. */
