@@ -36,7 +36,6 @@ export interface Active {
 /** Drydock is shutting down: the build or sandbox stays as it is (running) for the next start to settle. */
 export class ShuttingDown extends Error {}
 
-
 /** A run's key among everything a Drydock process runs: ids are unique per account and region only. */
 export const runKey = (scope: Scope, id: string) => `${scope.account}/${scope.region}/${id}`;
 

@@ -11,7 +11,6 @@ import { buildOf, buildProjectOf, type BuildRow } from '../store/build-store.js'
 import { applyOverrides } from './build-start.js';
 import { IDEMPOTENCY_WINDOW_MS, PAGE_SIZE, initiatorOf, invalid, projectNotFound, resourceIdOf, scopeOf, type HandlerContext } from './common.js';
 
-
 function rowOrNotFound(c: HandlerContext, scope: Scope, idOrArn: string): BuildRow {
   const id = resourceIdOf(scope, 'build', idOrArn);
   const row = id === undefined ? undefined : c.stores.builds.get(scope, id);

@@ -15,7 +15,6 @@ import { fleetOf, type FleetSortBy, type SortOrder } from '../store/fleet-store.
 import { LAMBDA_ENVIRONMENTS, PAGE_SIZE, checkServiceRole, checkTags, invalid, present, scopeOf, type HandlerContext } from './common.js';
 import { decodeListToken, encodeListToken } from './projects.js';
 
-
 /** `arn:aws:codebuild:<region>:<account>:fleet/<name>:<uuid>`: the uuid tells a fleet from an earlier one of the same name. */
 const fleetArn = (scope: Scope, name: string, id: string): string => arn('codebuild', scope.region, scope.account, `fleet/${name}:${id}`);
 const fleetNotFound = (what: string) => new AwsError('ResourceNotFoundException', `Fleet cannot be found: ${what}`);

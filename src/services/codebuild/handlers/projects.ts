@@ -165,7 +165,6 @@ export function UpdateProjectVisibility(c: CodeBuildContext, input: CB.UpdatePro
 /** The operations of this file, each taking the context first (bound in index.ts). */
 export const projectOperations = { CreateProject, UpdateProject, DeleteProject, BatchGetProjects, ListProjects, ListSharedProjects, ListCuratedEnvironmentImages, InvalidateProjectCache, UpdateProjectVisibility };
 
-
 /** A ListProjects (or ListFleets) page token: the last row shown and the sort it was issued for. */
 export function encodeListToken(sortBy: ProjectSortBy, order: SortOrder, cursor: ProjectCursor): string {
   return pageToken({ s: sortBy, o: order, v: cursor.value, n: cursor.name });

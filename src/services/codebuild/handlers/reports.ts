@@ -14,18 +14,15 @@ import { PAGE_SIZE, scopeOf } from './common.js';
 import { MAX_REPORT_GROUPS, parseReportGroupArn, reportGroupArn, validGroupName } from '../names.js';
 import { TEST_STATUSES } from '../reports/report-parsers.js';
 
-
 const TEST_TRENDS = new Set(['PASS_RATE', 'DURATION', 'TOTAL']);
 
 const invalid = (message: string) => new AwsError('InvalidInputException', message);
-
 
 /** `arn:aws:codebuild:<region>:<account>:report/<group>:<id>`; undefined when it is not one. */
 function isReportArn(text: string): boolean {
   const parts = parseArn(text);
   return !!parts && parts.service === 'codebuild' && /^report\/[^:/]+:[^:/]+$/.test(parts.resource);
 }
-
 
 /** The export configuration as AWS stores it: NO_EXPORT carries no destination, S3 needs a bucket. */
 export function normalizeExportConfig(config: CB.ReportExportConfig | undefined): CB.ReportExportConfig {

@@ -21,7 +21,6 @@ import { ACCEPTING_COMMANDS, SANDBOX_JOB } from '../engine/sandbox-runner.js';
 import { logTargets, logsLocation } from '../engine/build-logs.js';
 import { IDEMPOTENCY_WINDOW_MS, PAGE_SIZE, invalid, present, projectNotFound, resourceIdOf, scopeOf, type HandlerContext } from './common.js';
 
-
 type Order = 'ASCENDING' | 'DESCENDING';
 
 const sandboxArn = (scope: Scope, id: string): string => arn('codebuild', scope.region, scope.account, `sandbox/${id}`);

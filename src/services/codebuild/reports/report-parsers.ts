@@ -36,7 +36,6 @@ export interface ParsedCoverage {
   branchesMissed: number;
 }
 
-
 /** The buildspec's `file-format` (case-insensitive: CodeBuild accepts `JunitXml`) as a known format. */
 export function reportFormat(text: string): ReportFormat | undefined {
   const upper = text.toUpperCase();
