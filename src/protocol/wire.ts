@@ -51,10 +51,6 @@ export function fitsIntegerShape(shape: Shape, n: number): boolean {
   return !range || (n >= range[0] && n <= range[1]);
 }
 
-export function isNumeric(shape: Shape): boolean {
-  return INTEGER_TYPES.has(shape.type) || FLOAT_TYPES.has(shape.type);
-}
-
 /** Parses the text form of a scalar (query strings, headers, XML text, form fields). */
 export function parseScalar(shape: Shape, text: string, path: string): unknown {
   switch (shape.type) {

@@ -29,7 +29,7 @@ import { authorizationDetailsHandlers } from './authorization-details.js';
 import { createIamApi } from './api.js';
 import { userPrincipal } from './common.js';
 
-export type { IamApi, IamRole, IamUser, EffectivePolicy, AuthorizationRequest } from './api.js';
+export type { IamApi } from './api.js';
 
 export const iam: ServiceDefinition = {
   name: 'iam',

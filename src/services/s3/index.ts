@@ -42,7 +42,7 @@ import { Checksum, SUPPORTED_ALGORITHMS, checksumHeader } from './checksums.js';
 import * as e from './errors.js';
 import { AwsError } from '../../core/errors.js';
 
-export type { S3Api, S3ObjectInfo } from './api.js';
+export type { S3Api } from './api.js';
 
 const model = loadModel('s3');
 /** Headers holding a digest of the body (not x-amz-checksum-mode/-type/-algorithm). */
