@@ -6,19 +6,38 @@
  * in comment-reactions.ts.
  */
 import type * as C from '@aws-sdk/client-codecommit';
-import type { Handlers, RequestContext } from '../../protocol/types.js';
 import { AwsError } from '../../core/errors.js';
 import { uuid } from '../../core/ids.js';
-import { authorize, repositoryArn, requireRepository, scopeOf, type ReviewContext } from './common.js';
-import type { RepositoryRow } from './store.js';
-import type { PullRequestRow } from './pull-request-store.js';
+import type { Handlers, RequestContext } from '../../protocol/types.js';
 import {
-  checkCommitIdFormat, checkContent, checkPullRequestId, checkToken, commentDeleted, commentDoesNotExist, commentShape, fingerprint, groupedPage, insertOnce, postedShape,
-  publishCommentChange, pullRequestOf, requireComment, requireCommit, resolveLocation,
+  checkCommitIdFormat,
+  checkContent,
+  checkPullRequestId,
+  checkToken,
+  commentDeleted,
+  commentDoesNotExist,
+  commentShape,
+  fingerprint,
+  groupedPage,
+  insertOnce,
+  postedShape,
+  publishCommentChange,
+  pullRequestOf,
+  requireComment,
+  requireCommit,
+  resolveLocation,
 } from './comment-common.js';
+import { authorize, type ReviewContext, repositoryArn, requireRepository, scopeOf } from './common.js';
 import { pageSize } from './paging.js';
+import type { PullRequestRow } from './pull-request-store.js';
+import type { RepositoryRow } from './store.js';
 
 export function commentsHandlers(c: ReviewContext): Handlers {
+  return { ...postHandlers(c), ...readAndEditHandlers(c) };
+}
+
+/** Posting comments and replies. */
+function postHandlers(c: ReviewContext): Handlers {
   return {
     async PostCommentForComparedCommit(input: C.PostCommentForComparedCommitInput, ctx: RequestContext): Promise<C.PostCommentForComparedCommitOutput> {
       const repository = requireRepository(c, ctx, input.repositoryName);
@@ -29,19 +48,40 @@ export function commentsHandlers(c: ReviewContext): Handlers {
       const after = await requireCommit(c, repository, input.afterCommitId);
       const before = input.beforeCommitId === undefined ? null : await requireCommit(c, repository, input.beforeCommitId);
       if (before === after) {
-        throw new AwsError('BeforeCommitIdAndAfterCommitIdAreSameException', 'The before commit ID and the after commit ID are the same, which is not valid. The before commit ID and the after commit ID must be different commit IDs.');
+        throw new AwsError(
+          'BeforeCommitIdAndAfterCommitIdAreSameException',
+          'The before commit ID and the after commit ID are the same, which is not valid. The before commit ID and the after commit ID must be different commit IDs.',
+        );
       }
       const resolved = await resolveLocation(c, repository, input.location, before, after);
       const now = c.rt.clock.now();
-      const row = insertOnce(c, ctx, {
-        id: uuid(), account: ctx.account, region: ctx.region, repository_id: repository.id, pull_request_id: null,
-        before_commit_id: before, after_commit_id: after, before_blob_id: resolved.beforeBlobId ?? null, after_blob_id: resolved.afterBlobId ?? null,
-        file_path: resolved.location?.filePath ?? null, file_position: resolved.location?.filePosition ?? null,
-        relative_file_version: resolved.location?.relativeFileVersion ?? null, in_reply_to: null, content, deleted: 0,
-        author_arn: ctx.principal.arn, client_request_token: token,
-        request_fingerprint: fingerprint(['PostCommentForComparedCommit', repository.id, before, after, resolved.location ?? null, content, ctx.principal.arn]),
-        created_at: now, modified_at: now,
-      }, repository);
+      const row = insertOnce(
+        c,
+        ctx,
+        {
+          id: uuid(),
+          account: ctx.account,
+          region: ctx.region,
+          repository_id: repository.id,
+          pull_request_id: null,
+          before_commit_id: before,
+          after_commit_id: after,
+          before_blob_id: resolved.beforeBlobId ?? null,
+          after_blob_id: resolved.afterBlobId ?? null,
+          file_path: resolved.location?.filePath ?? null,
+          file_position: resolved.location?.filePosition ?? null,
+          relative_file_version: resolved.location?.relativeFileVersion ?? null,
+          in_reply_to: null,
+          content,
+          deleted: 0,
+          author_arn: ctx.principal.arn,
+          client_request_token: token,
+          request_fingerprint: fingerprint(['PostCommentForComparedCommit', repository.id, before, after, resolved.location ?? null, content, ctx.principal.arn]),
+          created_at: now,
+          modified_at: now,
+        },
+        repository,
+      );
       return postedShape(c, row, repository, ctx.principal.arn);
     },
 
@@ -54,24 +94,48 @@ export function commentsHandlers(c: ReviewContext): Handlers {
       checkCommitIdFormat(input.afterCommitId);
       const pr = pullRequestOf(c, ctx, pullRequestId);
       if (pr.repository_id !== repository.id) {
-        throw new AwsError('RepositoryNotAssociatedWithPullRequestException', 'The repository does not contain any pull requests with that pull request ID. Use GetPullRequest to verify the correct repository name for the pull request ID.');
+        throw new AwsError(
+          'RepositoryNotAssociatedWithPullRequestException',
+          'The repository does not contain any pull requests with that pull request ID. Use GetPullRequest to verify the correct repository name for the pull request ID.',
+        );
       }
       const before = await requireCommit(c, repository, input.beforeCommitId);
       const after = await requireCommit(c, repository, input.afterCommitId);
       if (before === after) {
-        throw new AwsError('BeforeCommitIdAndAfterCommitIdAreSameException', 'The before commit ID and the after commit ID are the same, which is not valid. The before commit ID and the after commit ID must be different commit IDs.');
+        throw new AwsError(
+          'BeforeCommitIdAndAfterCommitIdAreSameException',
+          'The before commit ID and the after commit ID are the same, which is not valid. The before commit ID and the after commit ID must be different commit IDs.',
+        );
       }
       const resolved = await resolveLocation(c, repository, input.location, before, after);
       const now = c.rt.clock.now();
-      const row = insertOnce(c, ctx, {
-        id: uuid(), account: ctx.account, region: ctx.region, repository_id: repository.id, pull_request_id: pr.id,
-        before_commit_id: before, after_commit_id: after, before_blob_id: resolved.beforeBlobId ?? null, after_blob_id: resolved.afterBlobId ?? null,
-        file_path: resolved.location?.filePath ?? null, file_position: resolved.location?.filePosition ?? null,
-        relative_file_version: resolved.location?.relativeFileVersion ?? null, in_reply_to: null, content, deleted: 0,
-        author_arn: ctx.principal.arn, client_request_token: token,
-        request_fingerprint: fingerprint(['PostCommentForPullRequest', repository.id, pr.id, before, after, resolved.location ?? null, content, ctx.principal.arn]),
-        created_at: now, modified_at: now,
-      }, repository);
+      const row = insertOnce(
+        c,
+        ctx,
+        {
+          id: uuid(),
+          account: ctx.account,
+          region: ctx.region,
+          repository_id: repository.id,
+          pull_request_id: pr.id,
+          before_commit_id: before,
+          after_commit_id: after,
+          before_blob_id: resolved.beforeBlobId ?? null,
+          after_blob_id: resolved.afterBlobId ?? null,
+          file_path: resolved.location?.filePath ?? null,
+          file_position: resolved.location?.filePosition ?? null,
+          relative_file_version: resolved.location?.relativeFileVersion ?? null,
+          in_reply_to: null,
+          content,
+          deleted: 0,
+          author_arn: ctx.principal.arn,
+          client_request_token: token,
+          request_fingerprint: fingerprint(['PostCommentForPullRequest', repository.id, pr.id, before, after, resolved.location ?? null, content, ctx.principal.arn]),
+          created_at: now,
+          modified_at: now,
+        },
+        repository,
+      );
       return { pullRequestId: pr.id, ...postedShape(c, row, repository, ctx.principal.arn) };
     },
 
@@ -80,14 +144,32 @@ export function commentsHandlers(c: ReviewContext): Handlers {
       const content = checkContent(input.content);
       const token = checkToken(input.clientRequestToken);
       const now = c.rt.clock.now();
-      const row = insertOnce(c, ctx, {
-        ...parent, seq: undefined, id: uuid(), in_reply_to: parent.id, content, deleted: 0, author_arn: ctx.principal.arn,
-        client_request_token: token, request_fingerprint: fingerprint(['PostCommentReply', parent.id, content, ctx.principal.arn]),
-        created_at: now, modified_at: now,
-      }, repository);
+      const row = insertOnce(
+        c,
+        ctx,
+        {
+          ...parent,
+          seq: undefined,
+          id: uuid(),
+          in_reply_to: parent.id,
+          content,
+          deleted: 0,
+          author_arn: ctx.principal.arn,
+          client_request_token: token,
+          request_fingerprint: fingerprint(['PostCommentReply', parent.id, content, ctx.principal.arn]),
+          created_at: now,
+          modified_at: now,
+        },
+        repository,
+      );
       return { comment: commentShape(c, row, ctx.principal.arn) };
     },
+  };
+}
 
+/** Reading, editing and deleting comments. */
+function readAndEditHandlers(c: ReviewContext): Handlers {
+  return {
     GetComment(input: C.GetCommentInput, ctx: RequestContext): C.GetCommentOutput {
       const { row } = requireComment(c, ctx, input.commentId);
       if (row.deleted) throw commentDeleted();
@@ -152,7 +234,10 @@ export function commentsHandlers(c: ReviewContext): Handlers {
         repository = requireRepository(c, ctx, input.repositoryName);
         pr = pullRequestOf(c, ctx, pullRequestId);
         if (pr.repository_id !== repository.id) {
-          throw new AwsError('RepositoryNotAssociatedWithPullRequestException', 'The repository does not contain any pull requests with that pull request ID. Use GetPullRequest to verify the correct repository name for the pull request ID.');
+          throw new AwsError(
+            'RepositoryNotAssociatedWithPullRequestException',
+            'The repository does not contain any pull requests with that pull request ID. Use GetPullRequest to verify the correct repository name for the pull request ID.',
+          );
         }
         // The commit pair is required with a repository name, and the reverse.
         commits = { before: await requireCommit(c, repository, input.beforeCommitId), after: await requireCommit(c, repository, input.afterCommitId) };
@@ -165,9 +250,7 @@ export function commentsHandlers(c: ReviewContext): Handlers {
         if (!owner) throw new AwsError('RepositoryDoesNotExistException', `The repository of pull request ${pullRequestId} no longer exists.`);
         repository = owner;
       }
-      const rows = c.comments
-        .commentsForPullRequest(ctx.account, ctx.region, pr.id)
-        .filter((r) => !commits || (r.before_commit_id === commits.before && r.after_commit_id === commits.after));
+      const rows = c.comments.commentsForPullRequest(ctx.account, ctx.region, pr.id).filter((r) => !commits || (r.before_commit_id === commits.before && r.after_commit_id === commits.after));
       const { groups, nextToken } = groupedPage(rows, input.nextToken, size);
       return {
         commentsForPullRequestData: groups.map(({ rows: group }) => {

@@ -24,23 +24,25 @@
  * - Requests reach a bucket whatever region they are signed for (AWS redirects with 301).
  * - PutObject conditional writes support If-None-Match: * and If-Match only.
  */
-import { Readable } from 'node:stream';
+
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { AwsError } from '../../core/errors.js';
+import { withResponse } from '../../protocol/codecs/rest-xml.js';
 import { loadModel } from '../../protocol/model.js';
 import type { Handler, Handlers, RequestContext } from '../../protocol/types.js';
 import type { ServiceDefinition } from '../contracts.js';
-import { withResponse } from '../../protocol/codecs/rest-xml.js';
-import { S3Store } from './store.js';
-import { S3Core, S3_NAMESPACE } from './core.js';
+import { createApi } from './api.js';
 import { bucketHandlers } from './buckets.js';
-import { objectHandlers, parseCopySource } from './objects.js';
+import { Checksum, checksumHeader, SUPPORTED_ALGORITHMS } from './checksums.js';
+import { S3_NAMESPACE, S3Core } from './core.js';
+import { s3Dialect } from './dialect.js';
+import * as e from './errors.js';
 import { listingHandlers } from './listing.js';
 import { multipartHandlers } from './multipart.js';
-import { createApi } from './api.js';
-import { s3Dialect } from './dialect.js';
-import { Checksum, SUPPORTED_ALGORITHMS, checksumHeader } from './checksums.js';
-import * as e from './errors.js';
-import { AwsError } from '../../core/errors.js';
+import { objectTaggingHandlers } from './object-tagging.js';
+import { objectHandlers, parseCopySource } from './objects.js';
+import { S3Store } from './store.js';
 
 export type { S3Api } from './api.js';
 
@@ -126,6 +128,7 @@ export const s3: ServiceDefinition = {
     const handlers: Handlers = {
       ...bucketHandlers(core),
       ...objectHandlers(core),
+      ...objectTaggingHandlers(core),
       ...listingHandlers(core),
       ...multipartHandlers(core),
     };

@@ -1,18 +1,28 @@
 /** Object operations: put, get, head, copy, delete and tagging of single objects. */
 import type { Readable } from 'node:stream';
 import type {
-  PutObjectRequest, PutObjectOutput, GetObjectRequest, GetObjectOutput, HeadObjectRequest, HeadObjectOutput,
-  DeleteObjectRequest, DeleteObjectOutput, DeleteObjectsRequest, DeleteObjectsOutput, CopyObjectRequest, CopyObjectOutput,
-  PutObjectTaggingRequest, PutObjectTaggingOutput, GetObjectTaggingRequest, GetObjectTaggingOutput,
-  DeleteObjectTaggingRequest, DeleteObjectTaggingOutput, DeletedObject, _Error as DeleteError,
+  CopyObjectOutput,
+  CopyObjectRequest,
+  DeletedObject,
+  _Error as DeleteError,
+  DeleteObjectOutput,
+  DeleteObjectRequest,
+  DeleteObjectsOutput,
+  DeleteObjectsRequest,
+  GetObjectOutput,
+  GetObjectRequest,
+  HeadObjectOutput,
+  HeadObjectRequest,
+  PutObjectOutput,
+  PutObjectRequest,
 } from '@aws-sdk/client-s3';
-import type { Handlers, RequestContext } from '../../protocol/types.js';
-import { withResponse } from '../../protocol/codecs/rest-xml.js';
 import { AwsError } from '../../core/errors.js';
-import type { BucketRow, ObjectAttributes, ObjectRow } from './store.js';
-import { type S3Core, quoteEtag, unquoteEtag, parseTaggingHeader, validateTags, NULL_VERSION, type DigestExpectations } from './core.js';
-import { parseAlgorithm, SUPPORTED_ALGORITHMS, type ChecksumAlgorithm } from './checksums.js';
+import { withResponse } from '../../protocol/codecs/rest-xml.js';
+import type { Handlers, RequestContext } from '../../protocol/types.js';
+import { type ChecksumAlgorithm, parseAlgorithm, SUPPORTED_ALGORITHMS } from './checksums.js';
+import { type DigestExpectations, NULL_VERSION, parseTaggingHeader, quoteEtag, type S3Core, unquoteEtag, validateTags } from './core.js';
 import * as e from './errors.js';
+import type { BucketRow, ObjectAttributes, ObjectRow } from './store.js';
 
 const UNSUPPORTED_CHECKSUM_MEMBERS = ['CRC64NVME', 'SHA512', 'MD5', 'XXHASH64', 'XXHASH3', 'XXHASH128'];
 
@@ -31,8 +41,19 @@ export interface AttributeInput {
 }
 
 const STORAGE_CLASSES = new Set([
-  'STANDARD', 'REDUCED_REDUNDANCY', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER', 'DEEP_ARCHIVE', 'OUTPOSTS', 'GLACIER_IR',
-  'SNOW', 'EXPRESS_ONEZONE', 'FSX_OPENZFS', 'FSX_ONTAP',
+  'STANDARD',
+  'REDUCED_REDUNDANCY',
+  'STANDARD_IA',
+  'ONEZONE_IA',
+  'INTELLIGENT_TIERING',
+  'GLACIER',
+  'DEEP_ARCHIVE',
+  'OUTPOSTS',
+  'GLACIER_IR',
+  'SNOW',
+  'EXPRESS_ONEZONE',
+  'FSX_OPENZFS',
+  'FSX_ONTAP',
 ]);
 /** Classes whose objects must be restored before they can be read. */
 const ARCHIVED_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE']);
@@ -49,7 +70,11 @@ export function attributesFrom(input: AttributeInput, checksumAlgorithm: string 
     throw new AwsError('InvalidStorageClass', 'The storage class you specified is not valid', { status: 400, fields: { StorageClassRequested: input.StorageClass } });
   }
   // aws-chunked is how the body travelled, not how the object is encoded.
-  const encoding = (input.ContentEncoding ?? '').split(',').map((s) => s.trim()).filter((s) => s && s !== 'aws-chunked').join(',');
+  const encoding = (input.ContentEncoding ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s && s !== 'aws-chunked')
+    .join(',');
   return {
     content_type: input.ContentType ?? 'binary/octet-stream',
     content_encoding: encoding || null,
@@ -149,7 +174,10 @@ function objectHeaders(row: ObjectRow, bucket: BucketRow | undefined): HeadObjec
 }
 
 function etagList(header: string): string[] {
-  return header.split(',').map((s) => unquoteEtag(s)).filter(Boolean);
+  return header
+    .split(',')
+    .map((s) => unquoteEtag(s))
+    .filter(Boolean);
 }
 
 /** RFC 7232 evaluation as S3 does it: 412 PreconditionFailed or 'not-modified' (304). */
@@ -220,49 +248,65 @@ export function parseCopySource(header: string): { bucket: string; key: string; 
   return { bucket: decoded.slice(0, slash), key: decoded.slice(slash + 1), versionId };
 }
 
-export function copySourceConditions(row: ObjectRow, input: { CopySourceIfMatch?: string; CopySourceIfNoneMatch?: string; CopySourceIfModifiedSince?: Date; CopySourceIfUnmodifiedSince?: Date }): void {
-  const outcome = evaluateConditions(row, {
-    IfMatch: input.CopySourceIfMatch,
-    IfNoneMatch: input.CopySourceIfNoneMatch,
-    IfModifiedSince: input.CopySourceIfModifiedSince,
-    IfUnmodifiedSince: input.CopySourceIfUnmodifiedSince,
-  }, { ifMatch: 'x-amz-copy-source-If-Match', ifUnmodifiedSince: 'x-amz-copy-source-If-Unmodified-Since' });
+export function copySourceConditions(
+  row: ObjectRow,
+  input: { CopySourceIfMatch?: string; CopySourceIfNoneMatch?: string; CopySourceIfModifiedSince?: Date; CopySourceIfUnmodifiedSince?: Date },
+): void {
+  const outcome = evaluateConditions(
+    row,
+    {
+      IfMatch: input.CopySourceIfMatch,
+      IfNoneMatch: input.CopySourceIfNoneMatch,
+      IfModifiedSince: input.CopySourceIfModifiedSince,
+      IfUnmodifiedSince: input.CopySourceIfUnmodifiedSince,
+    },
+    { ifMatch: 'x-amz-copy-source-If-Match', ifUnmodifiedSince: 'x-amz-copy-source-If-Unmodified-Since' },
+  );
   if (outcome === 'not-modified') {
     throw e.preconditionFailed(input.CopySourceIfNoneMatch !== undefined ? 'x-amz-copy-source-If-None-Match' : 'x-amz-copy-source-If-Modified-Since');
+  }
+}
+
+/** PutObject's own conditional write: If-None-Match: * and If-Match against the current version. */
+function checkWriteConditions(store: S3Core['store'], bucket: string, key: string, input: { IfMatch?: string; IfNoneMatch?: string }): void {
+  if (input.IfMatch === undefined && input.IfNoneMatch === undefined) return;
+  const current = store.latest(bucket, key);
+  const live = current && !current.delete_marker ? current : undefined;
+  if (input.IfNoneMatch !== undefined) {
+    if (input.IfNoneMatch.trim() !== '*')
+      throw new AwsError('NotImplemented', 'A header you provided implies functionality that is not implemented', { status: 501, fields: { Header: 'If-None-Match' } });
+    if (live) throw e.preconditionFailed('If-None-Match');
+  }
+  if (input.IfMatch !== undefined) {
+    if (!live) throw e.noSuchKey(key);
+    if (!etagList(input.IfMatch).includes(unquoteEtag(live.etag))) throw e.preconditionFailed('If-Match');
   }
 }
 
 export function objectHandlers(core: S3Core): Handlers {
   const { store, rt } = core;
 
-  /** PutObject's own conditional write: If-None-Match: * and If-Match against the current version. */
-  const checkWriteConditions = (bucket: string, key: string, input: { IfMatch?: string; IfNoneMatch?: string }) => {
-    if (input.IfMatch === undefined && input.IfNoneMatch === undefined) return;
-    const current = store.latest(bucket, key);
-    const live = current && !current.delete_marker ? current : undefined;
-    if (input.IfNoneMatch !== undefined) {
-      if (input.IfNoneMatch.trim() !== '*') throw new AwsError('NotImplemented', 'A header you provided implies functionality that is not implemented', { status: 501, fields: { Header: 'If-None-Match' } });
-      if (live) throw e.preconditionFailed('If-None-Match');
-    }
-    if (input.IfMatch !== undefined) {
-      if (!live) throw e.noSuchKey(key);
-      if (!etagList(input.IfMatch).includes(unquoteEtag(live.etag))) throw e.preconditionFailed('If-Match');
-    }
-  };
-
   return {
     async PutObject(input: PutObjectRequest & { Body: Readable }, ctx: RequestContext): Promise<PutObjectOutput> {
       const bucket = core.bucket(input.Bucket!, ctx.account);
       checkUploadSize(ctx);
       const attributes = attributesFrom(input);
-      checkWriteConditions(bucket.name, input.Key!, input);
+      checkWriteConditions(store, bucket.name, input.Key!, input);
       const { blob, checksum } = await core.ingest(input.Body, digestExpectations(input, ctx));
-      checkWriteConditions(bucket.name, input.Key!, input);
+      checkWriteConditions(store, bucket.name, input.Key!, input);
       const etag = quoteEtag(blob.md5.toString('hex'));
-      const { versionId } = core.commit(bucket.name, input.Key!, ctx.account, {
-        blobId: blob.id, size: blob.size, etag,
-        checksum: checksum && { ...checksum, type: 'FULL_OBJECT' },
-      }, { ...attributes, checksum_algorithm: checksum?.algorithm ?? null });
+      const { versionId } = core.commit(
+        bucket.name,
+        input.Key!,
+        ctx.account,
+        {
+          blobId: blob.id,
+          size: blob.size,
+          etag,
+          checksum: checksum && { ...checksum, type: 'FULL_OBJECT' },
+        },
+        { ...attributes, checksum_algorithm: checksum?.algorithm ?? null },
+      );
       return {
         ETag: etag,
         VersionId: versionId,
@@ -301,12 +345,15 @@ export function objectHandlers(core: S3Core): Handlers {
         if (input.ChecksumMode === 'ENABLED') Object.assign(headers, checksumMember(row.checksum_algorithm, row.checksum_value), { ChecksumType: row.checksum_type ?? undefined });
         return { ...headers, Body: rt.store.blobs.stream(row.blob_id!) as unknown as GetObjectOutput['Body'] };
       }
-      return withResponse({
-        ...headers,
-        ContentLength: range.end - range.start + 1,
-        ContentRange: `bytes ${range.start}-${range.end}/${row.size}`,
-        Body: rt.store.blobs.stream(row.blob_id!, range) as unknown as GetObjectOutput['Body'],
-      }, { status: 206 });
+      return withResponse(
+        {
+          ...headers,
+          ContentLength: range.end - range.start + 1,
+          ContentRange: `bytes ${range.start}-${range.end}/${row.size}`,
+          Body: rt.store.blobs.stream(row.blob_id!, range) as unknown as GetObjectOutput['Body'],
+        },
+        { status: 206 },
+      );
     },
 
     HeadObject(input: HeadObjectRequest, ctx: RequestContext): HeadObjectOutput {
@@ -338,7 +385,11 @@ export function objectHandlers(core: S3Core): Handlers {
       const objects = input.Delete?.Objects;
       if (!objects || objects.length === 0 || objects.length > 1000) throw e.malformedXml();
       if (objects.some((o) => !o.Key)) throw e.malformedXml();
-      const outcomes = core.deleteObjects(input.Bucket!, ctx.account, objects.map((o) => ({ key: o.Key!, versionId: o.VersionId })));
+      const outcomes = core.deleteObjects(
+        input.Bucket!,
+        ctx.account,
+        objects.map((o) => ({ key: o.Key!, versionId: o.VersionId })),
+      );
       const deleted: DeletedObject[] = [];
       const errors: DeleteError[] = [];
       objects.forEach((object, i) => {
@@ -370,51 +421,51 @@ export function objectHandlers(core: S3Core): Handlers {
       }
       const sameObject = source.bucket === input.Bucket && source.key === input.Key && (source.versionId === undefined || row.is_latest === 1);
       if (sameObject && !replaceMetadata && !input.StorageClass && !input.WebsiteRedirectLocation && !input.ServerSideEncryption) {
-        throw e.invalidRequest("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
+        throw e.invalidRequest(
+          "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+        );
       }
-      const algorithm = input.ChecksumAlgorithm ? parseAlgorithm(input.ChecksumAlgorithm) : (row.checksum_algorithm as ChecksumAlgorithm | null) ?? undefined;
-      const copied = replaceMetadata ? attributesFrom(input) : {
-        content_type: row.content_type, content_encoding: row.content_encoding, content_disposition: row.content_disposition,
-        content_language: row.content_language, cache_control: row.cache_control, expires: row.expires,
-        website_redirect: input.WebsiteRedirectLocation ?? row.website_redirect, storage_class: input.StorageClass ?? row.storage_class,
-        metadata: row.metadata, tags: row.tags, checksum_algorithm: null, checksum_type: null,
-      };
+      const algorithm = input.ChecksumAlgorithm ? parseAlgorithm(input.ChecksumAlgorithm) : ((row.checksum_algorithm as ChecksumAlgorithm | null) ?? undefined);
+      const copied = replaceMetadata
+        ? attributesFrom(input)
+        : {
+            content_type: row.content_type,
+            content_encoding: row.content_encoding,
+            content_disposition: row.content_disposition,
+            content_language: row.content_language,
+            cache_control: row.cache_control,
+            expires: row.expires,
+            website_redirect: input.WebsiteRedirectLocation ?? row.website_redirect,
+            storage_class: input.StorageClass ?? row.storage_class,
+            metadata: row.metadata,
+            tags: row.tags,
+            checksum_algorithm: null,
+            checksum_type: null,
+          };
       copied.tags = replaceTags ? JSON.stringify(input.Tagging ? validateTags(parseTaggingHeader(input.Tagging), 10, 'Object') : []) : row.tags;
       const { blob, checksum } = await core.ingest(rt.store.blobs.stream(row.blob_id!), { algorithm });
       const etag = quoteEtag(blob.md5.toString('hex'));
-      const { versionId, row: written } = core.commit(target.name, input.Key!, ctx.account, {
-        blobId: blob.id, size: blob.size, etag, checksum: checksum && { ...checksum, type: 'FULL_OBJECT' },
-      }, { ...copied, checksum_algorithm: checksum?.algorithm ?? null });
-      return withResponse({
-        CopyObjectResult: { ETag: etag, LastModified: new Date(written.last_modified), ...checksumMember(checksum?.algorithm, checksum?.value), ChecksumType: checksum ? 'FULL_OBJECT' : undefined },
-        VersionId: versionId,
-        CopySourceVersionId: row.version_id !== NULL_VERSION ? row.version_id : undefined,
-        ServerSideEncryption: encryptionOf(target) as CopyObjectOutput['ServerSideEncryption'],
-      }, { xmlRoot: 'CopyObjectResult' });
-    },
-
-    PutObjectTagging(input: PutObjectTaggingRequest, ctx: RequestContext): PutObjectTaggingOutput {
-      if (!input.Tagging?.TagSet) throw e.malformedXml();
-      const tags = validateTags(input.Tagging.TagSet, 10, 'Object');
-      return store.tx(() => {
-        const row = core.readable(input.Bucket!, input.Key!, ctx.account, 'PUT', input.VersionId);
-        store.setObjectTags(row, JSON.stringify(tags));
-        return { VersionId: row.version_id !== NULL_VERSION ? row.version_id : undefined };
-      });
-    },
-
-    GetObjectTagging(input: GetObjectTaggingRequest, ctx: RequestContext): GetObjectTaggingOutput {
-      const row = core.readable(input.Bucket!, input.Key!, ctx.account, 'GET', input.VersionId);
-      return withResponse({ TagSet: JSON.parse(row.tags), VersionId: row.version_id !== NULL_VERSION ? row.version_id : undefined }, { xmlRoot: 'Tagging' });
-    },
-
-    DeleteObjectTagging(input: DeleteObjectTaggingRequest, ctx: RequestContext): DeleteObjectTaggingOutput {
-      return store.tx(() => {
-        const row = core.readable(input.Bucket!, input.Key!, ctx.account, 'DELETE', input.VersionId);
-        store.setObjectTags(row, '[]');
-        return { VersionId: row.version_id !== NULL_VERSION ? row.version_id : undefined };
-      });
+      const { versionId, row: written } = core.commit(
+        target.name,
+        input.Key!,
+        ctx.account,
+        {
+          blobId: blob.id,
+          size: blob.size,
+          etag,
+          checksum: checksum && { ...checksum, type: 'FULL_OBJECT' },
+        },
+        { ...copied, checksum_algorithm: checksum?.algorithm ?? null },
+      );
+      return withResponse(
+        {
+          CopyObjectResult: { ETag: etag, LastModified: new Date(written.last_modified), ...checksumMember(checksum?.algorithm, checksum?.value), ChecksumType: checksum ? 'FULL_OBJECT' : undefined },
+          VersionId: versionId,
+          CopySourceVersionId: row.version_id !== NULL_VERSION ? row.version_id : undefined,
+          ServerSideEncryption: encryptionOf(target) as CopyObjectOutput['ServerSideEncryption'],
+        },
+        { xmlRoot: 'CopyObjectResult' },
+      );
     },
   };
 }
-
