@@ -25,12 +25,13 @@
  * `node dist/bench/codebuild.js [--samples N] [--builds N] [--lines N] [--no-api]` runs this section
  * alone; `npm run bench` runs it after the table.
  */
-import { pathToFileURL } from 'node:url';
+
 import { loadavg } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { type BenchRequest, HOST, sign } from './client.js';
+import { type CellLimits, type CellResult, prepare, runCell } from './load.js';
 import type { BenchOperation } from './operations.js';
-import { HOST, sign, type BenchRequest } from './client.js';
-import { freePort, startDrydock, startMoto, type RunningTarget } from './servers.js';
-import { prepare, runCell, type CellLimits, type CellResult } from './load.js';
+import { freePort, type RunningTarget, startDrydock, startMoto } from './servers.js';
 
 export interface CodeBuildBenchOptions {
   /** StartBuild → first command samples (after one unmeasured warm-up build). */
@@ -109,14 +110,16 @@ async function clients(port: number) {
 type Clients = Awaited<ReturnType<typeof clients>>;
 
 async function createProject(k: Clients, roleArn: string, name: string, buildspec: string, concurrentBuildLimit?: number): Promise<void> {
-  await k.codebuild.send(new k.cb.CreateProjectCommand({
-    name,
-    source: { type: 'NO_SOURCE', buildspec },
-    artifacts: { type: 'NO_ARTIFACTS' },
-    environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' },
-    serviceRole: roleArn,
-    ...(concurrentBuildLimit ? { concurrentBuildLimit } : {}),
-  }));
+  await k.codebuild.send(
+    new k.cb.CreateProjectCommand({
+      name,
+      source: { type: 'NO_SOURCE', buildspec },
+      artifacts: { type: 'NO_ARTIFACTS' },
+      environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' },
+      serviceRole: roleArn,
+      ...(concurrentBuildLimit ? { concurrentBuildLimit } : {}),
+    }),
+  );
 }
 
 async function waitComplete(k: Clients, id: string, timeoutMs = 120_000) {
@@ -352,18 +355,22 @@ async function apiRows(): Promise<NonNullable<CodeBuildBenchResults['api']>> {
         for (const clientCount of [1, 16]) {
           const cell = unavailable ?? (await runCell(server.port, op, clientCount, API_LIMITS));
           cells.set(`${server.name}/${op.id}/${clientCount}`, cell);
-          process.stderr.write(`${server.name.padEnd(8)} ${op.label} x${clientCount}: ${cell.state === 'ok' ? `${cell.reqPerSec.toFixed(0)} req/s, p50 ${cell.p50Ms.toFixed(2)} ms, p99 ${cell.p99Ms.toFixed(2)} ms` : `${cell.state}: ${cell.detail}`}\n`);
+          process.stderr.write(
+            `${server.name.padEnd(8)} ${op.label} x${clientCount}: ${cell.state === 'ok' ? `${cell.reqPerSec.toFixed(0)} req/s, p50 ${cell.p50Ms.toFixed(2)} ms, p99 ${cell.p99Ms.toFixed(2)} ms` : `${cell.state}: ${cell.detail}`}\n`,
+          );
         }
       }
     } finally {
       await server.stop();
     }
   }
-  return [...labels].flatMap(([id, label]) => [1, 16].map((clientCount) => {
-    const drydock = cells.get(`Drydock/${id}/${clientCount}`)!;
-    const moto = cells.get(`moto/${id}/${clientCount}`)!;
-    return { operation: id, label, concurrency: clientCount, drydock, moto, throughputRatio: drydock.state === 'ok' && moto.state === 'ok' ? drydock.reqPerSec / moto.reqPerSec : undefined };
-  }));
+  return [...labels].flatMap(([id, label]) =>
+    [1, 16].map((clientCount) => {
+      const drydock = cells.get(`Drydock/${id}/${clientCount}`)!;
+      const moto = cells.get(`moto/${id}/${clientCount}`)!;
+      return { operation: id, label, concurrency: clientCount, drydock, moto, throughputRatio: drydock.state === 'ok' && moto.state === 'ok' ? drydock.reqPerSec / moto.reqPerSec : undefined };
+    }),
+  );
 }
 
 /** The CodeBuild figures: builds against a Drydock process of their own, then the API rows beside moto. */
@@ -413,7 +420,9 @@ export function formatCodeBuildBench(r: CodeBuildBenchResults): string {
   ];
   for (const row of r.api ?? []) {
     const cell = (x: CellResult) => (x.state === 'ok' ? `${x.reqPerSec.toFixed(0)} req/s (p50 ${x.p50Ms.toFixed(2)} ms, p99 ${x.p99Ms.toFixed(2)} ms)` : `${x.state}: ${x.detail}`);
-    out.push(`  ${row.label.padEnd(32)} x${String(row.concurrency).padEnd(3)} Drydock ${cell(row.drydock)} | moto ${cell(row.moto)} | ${row.throughputRatio === undefined ? '-' : `${row.throughputRatio.toFixed(1)}x`}`);
+    out.push(
+      `  ${row.label.padEnd(32)} x${String(row.concurrency).padEnd(3)} Drydock ${cell(row.drydock)} | moto ${cell(row.moto)} | ${row.throughputRatio === undefined ? '-' : `${row.throughputRatio.toFixed(1)}x`}`,
+    );
   }
   return out.join('\n');
 }
@@ -430,8 +439,8 @@ async function standalone(args: string[]): Promise<void> {
     api: !args.includes('--no-api'),
   };
   const results = await codebuildBench(options);
-  process.stdout.write(formatCodeBuildBench(results) + '\n');
-  if (args.includes('--json')) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+  process.stdout.write(`${formatCodeBuildBench(results)}\n`);
+  if (args.includes('--json')) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

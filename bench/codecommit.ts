@@ -15,16 +15,16 @@
  * (API rows against Drydock and moto, then the Git figures); `npm run bench` runs it after the table.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import type { BenchOperation } from './operations.js';
 import type { BenchRequest } from './client.js';
 import { HOST } from './client.js';
-import { freePort, startDrydock, startMoto, type RunningTarget } from './servers.js';
-import { prepare, runCell, type CellLimits, type CellResult } from './load.js';
+import { type CellLimits, type CellResult, prepare, runCell } from './load.js';
+import type { BenchOperation } from './operations.js';
+import { freePort, type RunningTarget, startDrydock, startMoto } from './servers.js';
 
 // --- API rows ----------------------------------------------------------------------------------
 
@@ -167,10 +167,13 @@ async function gitRemote(endpoint: string, repositoryName: string, userName: str
   const codecommit = new CodeCommitClient(config);
   try {
     await iam.send(new CreateUserCommand({ UserName: userName }));
-    await iam.send(new PutUserPolicyCommand({
-      UserName: userName, PolicyName: 'git',
-      PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'codecommit:*', Resource: 'arn:aws:codecommit:*:*:${aws:username}-*' }] }),
-    }));
+    await iam.send(
+      new PutUserPolicyCommand({
+        UserName: userName,
+        PolicyName: 'git',
+        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'codecommit:*', Resource: 'arn:aws:codecommit:*:*:${aws:username}-*' }] }),
+      }),
+    );
     const credential = (await iam.send(new CreateServiceSpecificCredentialCommand({ UserName: userName, ServiceName: 'codecommit.amazonaws.com' }))).ServiceSpecificCredential!;
     const created = await codecommit.send(new CreateRepositoryCommand({ repositoryName }));
     const url = new URL(created.repositoryMetadata!.cloneUrlHttp!);
@@ -186,7 +189,11 @@ async function gitRemote(endpoint: string, repositoryName: string, userName: str
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
 
 /** Push and clone of the generated repository against a Drydock process on `port`. */
-async function pushAndClone(port: number, work: string, options: GitBenchOptions): Promise<Pick<GitBenchResults, 'commits' | 'contentBytes' | 'packBytes' | 'generateSeconds' | 'pushSeconds' | 'cloneSeconds'>> {
+async function pushAndClone(
+  port: number,
+  work: string,
+  options: GitBenchOptions,
+): Promise<Pick<GitBenchResults, 'commits' | 'contentBytes' | 'packBytes' | 'generateSeconds' | 'pushSeconds' | 'cloneSeconds'>> {
   const source = join(work, 'source');
   const generateStarted = performance.now();
   const { contentBytes, packBytes } = await generateRepository(source, work, options.commits, options.megabytes);
@@ -200,9 +207,7 @@ async function pushAndClone(port: number, work: string, options: GitBenchOptions
   const cloneStarted = performance.now();
   await git(['clone', '--quiet', remote, clone], work, work);
   const cloneSeconds = (performance.now() - cloneStarted) / 1000;
-  const [sourceHead, cloneHead, count] = await Promise.all([
-    git(['rev-parse', 'main'], source, work), git(['rev-parse', 'HEAD'], clone, work), git(['rev-list', '--count', 'HEAD'], clone, work),
-  ]);
+  const [sourceHead, cloneHead, count] = await Promise.all([git(['rev-parse', 'main'], source, work), git(['rev-parse', 'HEAD'], clone, work), git(['rev-list', '--count', 'HEAD'], clone, work)]);
   if (sourceHead.stdout !== cloneHead.stdout || Number(count.stdout) !== options.commits) {
     throw new Error(`the clone does not match what was pushed: ${cloneHead.stdout.trim()} with ${count.stdout.trim()} commits`);
   }
@@ -315,7 +320,7 @@ async function standalone(args: string[]): Promise<void> {
       }
     }
   }
-  process.stdout.write(formatGitBench(await codecommitGitBench(options)) + '\n');
+  process.stdout.write(`${formatGitBench(await codecommitGitBench(options))}\n`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

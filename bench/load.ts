@@ -4,7 +4,7 @@
  * first and is not measured.
  */
 import { Agent } from 'node:http';
-import { send, sign, type Answer, type BenchRequest, type SignedRequest } from './client.js';
+import { type Answer, type BenchRequest, type SignedRequest, send, sign } from './client.js';
 import type { BenchOperation } from './operations.js';
 
 export interface CellLimits {
@@ -26,7 +26,10 @@ function percentile(sorted: Float64Array, p: number): number {
 }
 
 class Failure extends Error {
-  constructor(readonly answer: Answer, readonly what: string) {
+  constructor(
+    readonly answer: Answer,
+    readonly what: string,
+  ) {
     super(`${what} answered ${answer.status} ${answer.error ?? ''}`.trim());
   }
 }

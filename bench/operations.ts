@@ -95,10 +95,7 @@ export function benchOperations(): BenchOperation[] {
       id: 'logs.PutLogEvents',
       label: 'Logs PutLogEvents',
       maxRequests: SMALL_CELL,
-      setup: [
-        awsJson('logs', 'Logs_20140328.CreateLogGroup', { logGroupName: 'bench' }),
-        awsJson('logs', 'Logs_20140328.CreateLogStream', { logGroupName: 'bench', logStreamName: 'events' }),
-      ],
+      setup: [awsJson('logs', 'Logs_20140328.CreateLogGroup', { logGroupName: 'bench' }), awsJson('logs', 'Logs_20140328.CreateLogStream', { logGroupName: 'bench', logStreamName: 'events' })],
       // Logs rejects events too old or too far ahead: timestamps are taken when the cell's requests are built.
       request: (i) =>
         awsJson('logs', 'Logs_20140328.PutLogEvents', {

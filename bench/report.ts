@@ -93,7 +93,7 @@ const verdict = (met: boolean | undefined) => (met === undefined ? '-' : met ? '
 function cellColumns(cell: CellResult): string {
   if (cell.state === 'ok') return `${num(cell.reqPerSec).padStart(8)} ${num(cell.p50Ms, 2).padStart(8)} ${num(cell.p99Ms, 2).padStart(8)}`;
   const text = cell.state === 'not-implemented' ? 'not implemented (501)' : `error: ${cell.detail}`;
-  return (text.length > 26 ? text.slice(0, 25) + '…' : text).padEnd(26);
+  return (text.length > 26 ? `${text.slice(0, 25)}…` : text).padEnd(26);
 }
 
 export function formatTable(results: BenchResults): string {

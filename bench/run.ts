@@ -7,12 +7,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../src/core/paths.js';
-import { freePort, startDrydock, startFloor, startMoto, treeRss, type RunningTarget } from './servers.js';
-import { benchOperations } from './operations.js';
-import { prepare, runCell, type CellLimits, type CellResult } from './load.js';
+import { type CodeBuildBenchResults, codebuildBench, formatCodeBuildBench } from './codebuild.js';
 import { codecommitGitBench, formatGitBench, type GitBenchResults } from './codecommit.js';
-import { codebuildBench, formatCodeBuildBench, type CodeBuildBenchResults } from './codebuild.js';
-import { evaluateTargets, formatTable, type BenchResults, type Row, type ServerSummary } from './report.js';
+import { type CellLimits, type CellResult, prepare, runCell } from './load.js';
+import { benchOperations } from './operations.js';
+import { type BenchResults, evaluateTargets, formatTable, type Row, type ServerSummary } from './report.js';
+import { freePort, type RunningTarget, startDrydock, startFloor, startMoto, treeRss } from './servers.js';
 
 const CONCURRENCY = [1, 16];
 const LIMITS: CellLimits = { measureMs: 4_000, warmupMs: 1_000, warmupShare: 0.1 };
@@ -107,7 +107,12 @@ async function main(): Promise<void> {
       }
     }
     const summary = (server: RunningTarget, idleRss: number, loadedRss: number, exitCode: number | null): ServerSummary => ({
-      name: server.name, version: server.version, firstAnswerMs: server.firstAnswerMs, idleRssBytes: idleRss, loadedRssBytes: loadedRss, exitCode,
+      name: server.name,
+      version: server.version,
+      firstAnswerMs: server.firstAnswerMs,
+      idleRssBytes: idleRss,
+      loadedRssBytes: loadedRss,
+      exitCode,
     });
     const servers = {
       drydock: summary(drydock, idle.drydock, drydockRun.peakRss, exitCodes.drydock),
@@ -120,17 +125,21 @@ async function main(): Promise<void> {
       limits: { measureMs: LIMITS.measureMs, warmupMs: LIMITS.warmupMs, concurrency: CONCURRENCY },
       servers,
       rows,
-      floor: { operation: FLOOR_OPERATION, label: benchOperations().find((op) => op.id === FLOOR_OPERATION)!.label, cells: CONCURRENCY.map((concurrency) => ({ concurrency, result: floorRun.cells.get(`${FLOOR_OPERATION}/${concurrency}`)! })) },
+      floor: {
+        operation: FLOOR_OPERATION,
+        label: benchOperations().find((op) => op.id === FLOOR_OPERATION)!.label,
+        cells: CONCURRENCY.map((concurrency) => ({ concurrency, result: floorRun.cells.get(`${FLOOR_OPERATION}/${concurrency}`)! })),
+      },
       targets: evaluateTargets(servers, rows),
     };
   } finally {
     for (const server of running) await server.stop();
   }
 
-  process.stdout.write(formatTable(results) + '\n\n' + formatGitBench(codecommitGit) + '\n\n' + formatCodeBuildBench(codebuild) + '\n');
+  process.stdout.write(`${formatTable(results)}\n\n${formatGitBench(codecommitGit)}\n\n${formatCodeBuildBench(codebuild)}\n`);
   const dir = join(PACKAGE_ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const json = JSON.stringify({ ...results, codecommitGit, codebuild }, null, 2) + '\n';
+  const json = `${JSON.stringify({ ...results, codecommitGit, codebuild }, null, 2)}\n`;
   writeFileSync(join(dir, 'latest.json'), json);
   writeFileSync(join(dir, `${startedAt.toISOString().slice(0, 10)}.json`), json);
   process.stderr.write(`results: bench/results/latest.json, bench/results/${startedAt.toISOString().slice(0, 10)}.json\n`);

@@ -3,13 +3,13 @@
  * a do-nothing node:http server as the floor of the measurement. Measures time from spawn to the first answered AWS request and the resident memory of the
  * process tree (moto's included children, should it fork any).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { Agent } from 'node:http';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../src/core/paths.js';
-import { HOST, send, sign, type SignedRequest } from './client.js';
+import { HOST, type SignedRequest, send, sign } from './client.js';
 
 export interface RunningTarget {
   name: 'Drydock' | 'moto' | 'floor';
@@ -64,7 +64,13 @@ export function treeRss(pid: number): number {
   return total;
 }
 
-const IDENTITY = { service: 'sts', method: 'POST' as const, path: '/', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body: Buffer.from('Action=GetCallerIdentity&Version=2011-06-15') };
+const IDENTITY = {
+  service: 'sts',
+  method: 'POST' as const,
+  path: '/',
+  headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+  body: Buffer.from('Action=GetCallerIdentity&Version=2011-06-15'),
+};
 
 async function waitForFirstAnswer(child: ChildProcess, port: number, identity: SignedRequest, spawnedAt: number, output: () => string): Promise<number> {
   let spawnError: Error | undefined;
@@ -101,7 +107,11 @@ async function launch(name: RunningTarget['name'], version: string, command: str
   try {
     const firstAnswerMs = await waitForFirstAnswer(child, port, identity, spawnedAt, () => stderrTail);
     return {
-      name, version, port, pid: child.pid!, firstAnswerMs,
+      name,
+      version,
+      port,
+      pid: child.pid!,
+      firstAnswerMs,
       async stop() {
         if (child.exitCode === null) child.kill('SIGTERM');
         return exited;

@@ -5,16 +5,27 @@
 // Source: the botocore data directory of the local aws CLI, or DRYDOCK_BOTOCORE_DATA. Also writes
 // models/index.json, every model's metadata (what the server reads at startup).
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
-import { join, dirname } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 
 /** Botocore folder name → Drydock service name (the folder under src/services/). */
 const DEFAULT_SERVICES = {
-  sts: 'sts', iam: 'iam', s3: 's3', kms: 'kms', ssm: 'ssm', secretsmanager: 'secretsmanager', logs: 'logs',
-  codecommit: 'codecommit', codebuild: 'codebuild', codedeploy: 'codedeploy', codepipeline: 'codepipeline',
-  cloudformation: 'cloudformation', events: 'events', cloudwatch: 'cloudwatch',
+  sts: 'sts',
+  iam: 'iam',
+  s3: 's3',
+  kms: 'kms',
+  ssm: 'ssm',
+  secretsmanager: 'secretsmanager',
+  logs: 'logs',
+  codecommit: 'codecommit',
+  codebuild: 'codebuild',
+  codedeploy: 'codedeploy',
+  codepipeline: 'codepipeline',
+  cloudformation: 'cloudformation',
+  events: 'events',
+  cloudwatch: 'cloudwatch',
 };
 
 function botocoreData() {
@@ -45,16 +56,18 @@ for (const [botoName, name] of Object.entries(services)) {
   const dir = join(data, botoName);
   const version = readdirSync(dir).sort().at(-1);
   const base = join(dir, version, 'service-2.json');
-  const raw = existsSync(base + '.gz') ? gunzipSync(readFileSync(base + '.gz')).toString('utf8') : readFileSync(base, 'utf8');
+  const raw = existsSync(`${base}.gz`) ? gunzipSync(readFileSync(`${base}.gz`)).toString('utf8') : readFileSync(base, 'utf8');
   const model = stripDocs(JSON.parse(raw));
-  writeFileSync(join(outDir, `${name}.json`), JSON.stringify(model) + '\n');
+  writeFileSync(join(outDir, `${name}.json`), `${JSON.stringify(model)}\n`);
   console.log(`${name}: ${model.metadata.protocol} ${version}, ${Object.keys(model.operations).length} operations`);
 }
 
 // models/index.json: every model's metadata, so that the server starts without parsing the models
 // (src/protocol/model.ts reads the rest of a model on the first request to its service).
 const index = {};
-for (const file of readdirSync(outDir).filter((f) => f.endsWith('.json') && f !== 'index.json').sort()) {
+for (const file of readdirSync(outDir)
+  .filter((f) => f.endsWith('.json') && f !== 'index.json')
+  .sort()) {
   index[file.slice(0, -'.json'.length)] = JSON.parse(readFileSync(join(outDir, file), 'utf8')).metadata;
 }
-writeFileSync(join(outDir, 'index.json'), JSON.stringify(index, null, 1) + '\n');
+writeFileSync(join(outDir, 'index.json'), `${JSON.stringify(index, null, 1)}\n`);

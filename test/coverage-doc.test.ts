@@ -1,7 +1,7 @@
-import { describe, it, expect } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
-import { COVERAGE_DOC, renderCoverage, serviceCoverage } from '../src/tools/coverage-doc.js';
+import { describe, expect, it } from 'vitest';
 import { SERVICES } from '../src/services/index.js';
+import { COVERAGE_DOC, renderCoverage, serviceCoverage } from '../src/tools/coverage-doc.js';
 
 describe('docs/coverage.md', () => {
   it('matches the handlers the services register', () => {

@@ -2,14 +2,15 @@
  * The one way tests get a server: a real Drydock on port 0 with a temp data directory, and
  * client settings for the AWS SDK v3, the aws CLI and raw signed requests.
  */
+
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { startServer, type RunningServer } from '../src/server/server.js';
 import { createLogger } from '../src/core/logger.js';
+import { type RunningServer, startServer } from '../src/server/server.js';
 
 export interface TestServer extends RunningServer {
   dataDir: string;

@@ -3,10 +3,11 @@
  * protocol and core stay generic (no service, server or CLI knowledge) and services reach each
  * other only through a service's public index.ts.
  */
-import { describe, it, expect } from 'vitest';
+
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SRC = join(ROOT, 'src');

@@ -24,7 +24,10 @@ type Where = 'body' | 'header' | 'uri' | 'query';
 
 export class Sampler {
   private n = 0;
-  constructor(private readonly model: ServiceModel, private readonly options: SamplerOptions = {}) {}
+  constructor(
+    private readonly model: ServiceModel,
+    private readonly options: SamplerOptions = {},
+  ) {}
 
   value(shape: Shape, depth: number, where: Where): unknown {
     const n = ++this.n;
@@ -63,7 +66,10 @@ export class Sampler {
         if (this.options.hostile?.string !== undefined) return this.options.hostile.string;
         const text = where === 'uri' ? `label-${n}` : `text ${n} ü&<>`.slice(0, where === 'header' || where === 'query' ? 6 : undefined);
         if (!withinBounds) return text;
-        return text.replace(/[^a-z0-9-]/gi, '').padEnd(shape.min ?? 0, 'x').slice(0, shape.max ?? undefined);
+        return text
+          .replace(/[^a-z0-9-]/gi, '')
+          .padEnd(shape.min ?? 0, 'x')
+          .slice(0, shape.max ?? undefined);
       }
       case 'boolean':
         return n % 2 === 0;

@@ -1,4 +1,8 @@
 #!/usr/bin/env node
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 /**
  * drydock start [--port N] [--host H] [--data-dir DIR | --ephemeral]
  * drydock status | reset [--endpoint URL]
@@ -6,12 +10,8 @@
  * drydock builds logs <build-id> [--follow] [--endpoint URL]   a CodeBuild build's log
  */
 import { parseArgs } from 'node:util';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { DEFAULT_ACCESS_KEY, DEFAULT_REGION, DEFAULT_SECRET_KEY } from '../core/accounts.js';
 import type { RunningServer } from '../server/server.js';
-import { DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, DEFAULT_REGION } from '../core/accounts.js';
 import { VERSION } from '../version.js';
 
 const DEFAULT_PORT = 4566;
@@ -54,11 +54,7 @@ async function start(argv: string[]): Promise<void> {
       ephemeral: { type: 'boolean', default: false },
     },
   });
-  const port = values.port !== undefined
-    ? parsePort(values.port, '--port')
-    : process.env.DRYDOCK_PORT
-      ? parsePort(process.env.DRYDOCK_PORT, 'DRYDOCK_PORT')
-      : DEFAULT_PORT;
+  const port = values.port !== undefined ? parsePort(values.port, '--port') : process.env.DRYDOCK_PORT ? parsePort(process.env.DRYDOCK_PORT, 'DRYDOCK_PORT') : DEFAULT_PORT;
   if (values.ephemeral && values['data-dir'] !== undefined) throw new UsageError('use either --data-dir or --ephemeral, not both');
   const timeScale = parseTimeScale(process.env.DRYDOCK_TIME_SCALE);
   const durability = process.env.DRYDOCK_DURABILITY ?? 'process';
@@ -132,7 +128,7 @@ async function internal(method: 'GET' | 'POST', path: string, argv: string[]): P
     process.exitCode = 1;
     return;
   }
-  process.stdout.write(JSON.stringify(body, null, 2) + '\n');
+  process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
   process.exitCode = res.ok ? 0 : 1;
 }
 
@@ -161,7 +157,10 @@ function aws(argv: string[]): void {
 
 /** An AWS error answer, as the CLI reports it. */
 class ApiError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(`${code}: ${message}`);
   }
 }
@@ -202,7 +201,9 @@ async function callJson(endpoint: string, service: string, target: string, input
   const text = await res.text();
   const answer = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
   if (!res.ok) {
-    const code = String(answer.__type ?? res.status).split('#').pop()!;
+    const code = String(answer.__type ?? res.status)
+      .split('#')
+      .pop()!;
     throw new ApiError(code, String(answer.message ?? answer.Message ?? text));
   }
   return answer;

@@ -1,4 +1,4 @@
-import { describe, it, expect, vi, afterEach } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Clock } from './clock.js';
 
 /** Timer callbacks run in microtasks queued when they come due; this lets them all run. */

@@ -38,7 +38,10 @@ export class Clock {
   /** Where an exception thrown by a timer's callback goes (the server logs it); it never stops other timers. */
   onTimerError: (err: unknown) => void = () => {};
 
-  constructor(readonly scale = 1, start = Date.now()) {
+  constructor(
+    readonly scale = 1,
+    start = Date.now(),
+  ) {
     if (!(scale > 0)) throw new Error(`time scale must be positive, got ${scale}`);
     this.startVirtual = start;
   }

@@ -1,15 +1,15 @@
-import { describe, it, expect } from 'vitest';
+import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { Store, INLINE_BLOB_MAX } from './store.js';
-import { createHash } from 'node:crypto';
-import { Clock } from './clock.js';
-import { EventBus, type AwsEvent } from './events.js';
-import { JobQueue, type Job } from './jobs.js';
-import { arn, parseArn } from './arn.js';
-import { accountForRootKey } from './accounts.js';
+import { describe, expect, it } from 'vitest';
 import { tempDirs } from '../../test/temp-dirs.js';
+import { accountForRootKey } from './accounts.js';
+import { arn, parseArn } from './arn.js';
+import { Clock } from './clock.js';
+import { type AwsEvent, EventBus } from './events.js';
+import { type Job, JobQueue } from './jobs.js';
+import { INLINE_BLOB_MAX, Store } from './store.js';
 
 const tempDir = tempDirs('drydock-core-');
 
@@ -25,7 +25,10 @@ describe('Store', () => {
 
   it('applies migrations once and survives reopen', () => {
     const dir = tempDir();
-    const migrations = [{ version: 1, sql: 'CREATE TABLE t (x INTEGER)' }, { version: 2, sql: 'ALTER TABLE t ADD COLUMN y TEXT' }];
+    const migrations = [
+      { version: 1, sql: 'CREATE TABLE t (x INTEGER)' },
+      { version: 2, sql: 'ALTER TABLE t ADD COLUMN y TEXT' },
+    ];
     const a = new Store(dir);
     a.migrate('svc', migrations);
     a.db.prepare("INSERT INTO t (x, y) VALUES (1, 'a')").run();
@@ -191,7 +194,14 @@ describe('EventBus', () => {
       throw new Error('bad listener');
     });
     const unsubscribe = bus.subscribe((e) => seen.push(e));
-    const event = bus.publish({ source: 'aws.codecommit', 'detail-type': 'CodeCommit Repository State Change', detail: { event: 'referenceCreated' }, account: '000000000000', region: 'us-east-1', resources: ['arn:aws:codecommit:us-east-1:000000000000:repo'] });
+    const event = bus.publish({
+      source: 'aws.codecommit',
+      'detail-type': 'CodeCommit Repository State Change',
+      detail: { event: 'referenceCreated' },
+      account: '000000000000',
+      region: 'us-east-1',
+      resources: ['arn:aws:codecommit:us-east-1:000000000000:repo'],
+    });
     expect(seen).toEqual([event]);
     expect(event).toMatchObject({ version: '0', source: 'aws.codecommit', account: '000000000000', region: 'us-east-1' });
     expect(event.time).toMatch(/^2026-01-02T03:04:0\dZ$/);

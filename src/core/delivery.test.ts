@@ -3,12 +3,12 @@
  * closing the store without letting the queue record anything: whatever the process had in
  * memory is gone, only the SQLite file remains, as after kill -9.
  */
-import { describe, it, expect } from 'vitest';
-import { Store } from './store.js';
-import { Clock } from './clock.js';
-import { EventBus, type AwsEvent, type DeliveryInfo } from './events.js';
-import { JobQueue } from './jobs.js';
+import { describe, expect, it } from 'vitest';
 import { tempDirs } from '../../test/temp-dirs.js';
+import { Clock } from './clock.js';
+import { type AwsEvent, type DeliveryInfo, EventBus } from './events.js';
+import { JobQueue } from './jobs.js';
+import { Store } from './store.js';
 
 const tempDir = tempDirs('drydock-delivery-');
 

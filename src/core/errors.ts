@@ -12,11 +12,7 @@ export class AwsError extends Error {
   /** Extra response headers (e.g. `x-amz-delete-marker`). */
   readonly headers: Record<string, string>;
 
-  constructor(
-    code: string,
-    message: string,
-    options: { status?: number; fields?: Record<string, string | number | boolean>; headers?: Record<string, string> } = {},
-  ) {
+  constructor(code: string, message: string, options: { status?: number; fields?: Record<string, string | number | boolean>; headers?: Record<string, string> } = {}) {
     super(message);
     this.name = 'AwsError';
     this.code = code;

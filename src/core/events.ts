@@ -13,10 +13,11 @@
  *   kill -9, except that a delivery interrupted by the process dying is handed over again after the
  *   restart (`info.redelivered`): handlers make that harmless by keying their effects on `event.id`.
  */
-import { uuid } from './ids.js';
+
 import type { Clock } from './clock.js';
-import type { Store } from './store.js';
+import { uuid } from './ids.js';
 import type { JobKindOptions, JobQueue } from './jobs.js';
+import type { Store } from './store.js';
 
 export interface AwsEvent {
   version: '0';

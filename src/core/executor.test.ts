@@ -1,10 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Executor, sandboxWorks, type SandboxMode, type Session } from './executor.js';
-import { createLogger } from './logger.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import { tempDirs } from '../../test/temp-dirs.js';
+import { Executor, type SandboxMode, type Session, sandboxWorks } from './executor.js';
+import { createLogger } from './logger.js';
 
 const log = createLogger('silent');
 const tempDir = tempDirs('drydock-executor-');
@@ -89,9 +89,7 @@ describe.each(['bubblewrap', 'namespaces'] as const)('the %s sandbox', (mode) =>
       const { done } = start(mode, script, { cwd, writable: [extra, insideHidden], hidden: [data] });
       const { exitCode, output } = await done;
       expect(exitCode).toBe(0);
-      expect(output.trim().split('\n')).toEqual([
-        `cwd=${cwd}`, 'marker-hidden', 'secret-hidden', 'etc-readonly', 'outside-readonly', `host-pid-hidden`, `path=${process.env.PATH}`,
-      ]);
+      expect(output.trim().split('\n')).toEqual([`cwd=${cwd}`, 'marker-hidden', 'secret-hidden', 'etc-readonly', 'outside-readonly', `host-pid-hidden`, `path=${process.env.PATH}`]);
       expect(readFileSync(join(cwd, 'own.txt'), 'utf8')).toBe('own\n');
       expect(readFileSync(join(extra, 'extra.txt'), 'utf8')).toBe('extra\n');
       expect(readFileSync(join(insideHidden, 'inside.txt'), 'utf8')).toBe('inside\n');

@@ -9,7 +9,7 @@
  * Without either, a plain child process with a one-time warning: refusing to run would make Drydock
  * useless on such machines.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,9 +26,29 @@ const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
  * kill, binding low ports.
  */
 const DROPPED_CAPABILITIES = [
-  'sys_admin', 'sys_module', 'sys_rawio', 'sys_ptrace', 'sys_boot', 'sys_time', 'sys_resource', 'sys_pacct',
-  'sys_tty_config', 'net_admin', 'mknod', 'mac_admin', 'mac_override', 'syslog', 'audit_control', 'bpf',
-  'perfmon', 'linux_immutable', 'ipc_owner', 'lease', 'block_suspend', 'wake_alarm', 'checkpoint_restore',
+  'sys_admin',
+  'sys_module',
+  'sys_rawio',
+  'sys_ptrace',
+  'sys_boot',
+  'sys_time',
+  'sys_resource',
+  'sys_pacct',
+  'sys_tty_config',
+  'net_admin',
+  'mknod',
+  'mac_admin',
+  'mac_override',
+  'syslog',
+  'audit_control',
+  'bpf',
+  'perfmon',
+  'linux_immutable',
+  'ipc_owner',
+  'lease',
+  'block_suspend',
+  'wake_alarm',
+  'checkpoint_restore',
 ];
 
 function findProgram(name: string): string | undefined {
@@ -98,10 +118,24 @@ function sandboxed(mode: SandboxMode, req: SessionRequest): string[] {
   switch (mode) {
     case 'bubblewrap':
       return [
-        findProgram('bwrap') ?? 'bwrap', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp',
+        findProgram('bwrap') ?? 'bwrap',
+        '--ro-bind',
+        '/',
+        '/',
+        '--dev',
+        '/dev',
+        '--proc',
+        '/proc',
+        '--tmpfs',
+        '/tmp',
         ...hidden.flatMap((path) => ['--tmpfs', path]),
         ...writable.flatMap((path) => ['--bind', path, path]),
-        '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--die-with-parent', '--chdir', req.cwd,
+        '--unshare-pid',
+        '--unshare-ipc',
+        '--unshare-uts',
+        '--die-with-parent',
+        '--chdir',
+        req.cwd,
         // bwrap keeps a root caller's capabilities unless told otherwise (and refuses --cap-drop for others).
         ...(process.getuid?.() === 0 ? DROPPED_CAPABILITIES.flatMap((cap) => ['--cap-drop', `CAP_${cap.toUpperCase()}`]) : []),
         ...req.argv,
@@ -114,10 +148,23 @@ function sandboxed(mode: SandboxMode, req: SessionRequest): string[] {
         ...(setpriv ? [setpriv, '--pdeathsig', 'KILL'] : []),
         findProgram('unshare') ?? 'unshare',
         ...(process.getuid?.() === 0 ? [] : ['--user', '--map-root-user']),
-        '--mount', '--pid', '--ipc', '--uts', '--fork', '--kill-child', '--mount-proc',
-        '/bin/sh', '-c', SANDBOX_SETUP, 'drydock-sandbox',
-        '--cwd', req.cwd, ...hidden.flatMap((path) => ['--hide', path]), ...writable.flatMap((path) => ['--write', path]),
-        '--', ...req.argv,
+        '--mount',
+        '--pid',
+        '--ipc',
+        '--uts',
+        '--fork',
+        '--kill-child',
+        '--mount-proc',
+        '/bin/sh',
+        '-c',
+        SANDBOX_SETUP,
+        'drydock-sandbox',
+        '--cwd',
+        req.cwd,
+        ...hidden.flatMap((path) => ['--hide', path]),
+        ...writable.flatMap((path) => ['--write', path]),
+        '--',
+        ...req.argv,
       ];
     }
     case 'process':
@@ -146,7 +193,10 @@ export class Executor implements SessionExecutor {
   private detected?: SandboxMode;
 
   /** Without an explicit mode, the sandbox is probed on first use rather than at server start-up. */
-  constructor(private readonly log: Logger, mode?: SandboxMode) {
+  constructor(
+    private readonly log: Logger,
+    mode?: SandboxMode,
+  ) {
     this.detected = mode;
   }
 

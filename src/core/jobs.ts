@@ -16,8 +16,9 @@
  * a concurrency limit (at most N running; the others wait queued). `cancel(id)` stops a queued job
  * before it runs, or aborts a running one's `info.signal`; either way it ends `cancelled`.
  */
-import type { Store } from './store.js';
+
 import type { Clock, ClockTimer } from './clock.js';
+import type { Store } from './store.js';
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -101,7 +102,11 @@ export class JobQueue {
   private pumpScheduled = false;
   private wake?: ClockTimer;
 
-  constructor(private readonly store: Store, private readonly clock: Clock, private readonly onError: (err: unknown, job: Job) => void) {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly onError: (err: unknown, job: Job) => void,
+  ) {
     store.migrate('core.jobs', [
       {
         version: 1,

@@ -1,4 +1,4 @@
-import { describe, it, expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hasMembers, pageToken, readPageToken } from './pagination.js';
 
 class BadToken extends Error {}

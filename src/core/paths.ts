@@ -1,7 +1,7 @@
 /** Where the package lives, whether running from src/ (tests) or dist/src/ (built). */
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 function findPackageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluatePolicies, wildcardMatch, type ContextValue, type PolicyRequest } from './policy.js';
+import { type ContextValue, evaluatePolicies, type PolicyRequest, wildcardMatch } from './policy.js';
 
 const REPO = 'arn:aws:codecommit:us-east-1:123456789012:app';
 
@@ -77,8 +77,7 @@ describe('evaluatePolicies: Action and Resource', () => {
   });
 
   it('matches resources case-sensitively, segment by segment', () => {
-    const allow = (resource: string | string[], target = REPO): string =>
-      evaluatePolicies([doc([{ Effect: 'Allow', Action: '*', Resource: resource }])], request({ resource: target }));
+    const allow = (resource: string | string[], target = REPO): string => evaluatePolicies([doc([{ Effect: 'Allow', Action: '*', Resource: resource }])], request({ resource: target }));
     expect(allow(REPO)).toBe('Allow');
     expect(allow('arn:aws:codecommit:us-east-1:123456789012:App')).toBe('ImplicitDeny');
     expect(allow('arn:aws:codecommit:*:*:app')).toBe('Allow');
@@ -286,8 +285,7 @@ describe('evaluatePolicies: multivalued keys', () => {
         Condition: { StringEqualsIfExists: { 'codecommit:References': ['refs/heads/main'] }, Null: { 'codecommit:References': false } },
       },
     ]);
-    const push = (references: string[] | undefined, action = 'codecommit:GitPush'): string =>
-      evaluatePolicies([protect], request({ action }, { 'codecommit:References': references }));
+    const push = (references: string[] | undefined, action = 'codecommit:GitPush'): string => evaluatePolicies([protect], request({ action }, { 'codecommit:References': references }));
     expect(push(['refs/heads/main'])).toBe('ExplicitDeny');
     expect(push(['refs/heads/feature', 'refs/heads/main'])).toBe('ExplicitDeny');
     expect(push(['refs/heads/feature'])).toBe('Allow');

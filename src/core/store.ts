@@ -11,12 +11,13 @@
  * Services own their tables: each registers migrations under its own name and keeps its SQL in
  * its own store.ts. Nothing else touches another service's tables.
  */
-import Database from 'better-sqlite3';
-import { mkdirSync, openSync, fsyncSync, closeSync, renameSync, rmSync, createWriteStream, createReadStream } from 'node:fs';
-import { join, dirname } from 'node:path';
+
 import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, createReadStream, createWriteStream, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import Database from 'better-sqlite3';
 
 export type Db = Database.Database;
 
@@ -36,7 +37,10 @@ export class Store {
   /** Where an exception thrown by an after-commit hook goes: the commit already happened, so it is not the caller's. */
   onHookError: (err: unknown) => void = (err) => console.error('after-commit hook failed', err);
 
-  constructor(readonly dataDir: string, durability: Durability = 'process') {
+  constructor(
+    readonly dataDir: string,
+    durability: Durability = 'process',
+  ) {
     mkdirSync(dataDir, { recursive: true });
     this.db = new Database(join(dataDir, 'drydock.sqlite'));
     this.db.pragma('journal_mode = WAL');
@@ -137,7 +141,11 @@ export class BlobStore {
   private readonly tmpDir: string;
   private readonly stmts;
 
-  constructor(readonly dir: string, db: Db, private readonly fsync = false) {
+  constructor(
+    readonly dir: string,
+    db: Db,
+    private readonly fsync = false,
+  ) {
     this.tmpDir = join(dir, '.tmp');
     mkdirSync(this.tmpDir, { recursive: true });
     this.stmts = {

@@ -4,14 +4,12 @@
  * stream errors at the end if anything does not match, so the consumer (which writes to a temp
  * blob) never commits a body the client did not sign.
  */
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+
 import { createHash } from 'node:crypto';
+import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import { AwsError } from '../core/errors.js';
-import {
-  chunkSignature, trailerSignature, EMPTY_SHA256, type SigV4Auth,
-  STREAMING_SIGNED, STREAMING_SIGNED_TRAILER, STREAMING_UNSIGNED_TRAILER, UNSIGNED_PAYLOAD,
-} from './sigv4.js';
 import type { PipelineErrors } from './dialect.js';
+import { chunkSignature, EMPTY_SHA256, type SigV4Auth, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER, STREAMING_UNSIGNED_TRAILER, trailerSignature, UNSIGNED_PAYLOAD } from './sigv4.js';
 
 /** The errors a body check answers with, in the service's wording. */
 export type BodyErrors = Pick<PipelineErrors, 'signatureMismatch' | 'payloadHashMismatch'>;
@@ -134,7 +132,9 @@ class AwsChunkedDecoder extends Transform {
     const { key, auth } = this.signing;
     const signature = this.trailers['x-amz-trailer-signature'];
     delete this.trailers['x-amz-trailer-signature'];
-    const text = Object.entries(this.trailers).map(([k, v]) => `${k}:${v}\n`).join('');
+    const text = Object.entries(this.trailers)
+      .map(([k, v]) => `${k}:${v}\n`)
+      .join('');
     if (!signature || trailerSignature(key, auth, this.previous, text) !== signature) throw this.errors.signatureMismatch();
   }
 }
@@ -172,8 +172,14 @@ export interface VerifiedBody {
 /** Wraps a raw request stream in the decoding and checks its headers call for. */
 export function verifiedBody(raw: Readable, headers: Record<string, string>, signing: { key: Uint8Array; auth: SigV4Auth } | undefined, errors: BodyErrors): VerifiedBody {
   const contentHash = headers['x-amz-content-sha256'];
-  const chunked = (headers['content-encoding'] ?? '').split(',').map((s) => s.trim()).includes('aws-chunked')
-    || contentHash === STREAMING_SIGNED || contentHash === STREAMING_SIGNED_TRAILER || contentHash === STREAMING_UNSIGNED_TRAILER;
+  const chunked =
+    (headers['content-encoding'] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .includes('aws-chunked') ||
+    contentHash === STREAMING_SIGNED ||
+    contentHash === STREAMING_SIGNED_TRAILER ||
+    contentHash === STREAMING_UNSIGNED_TRAILER;
   const decodedLength = headers['x-amz-decoded-content-length'] !== undefined ? Number(headers['x-amz-decoded-content-length']) : undefined;
   if (chunked) {
     const signed = contentHash === STREAMING_SIGNED || contentHash === STREAMING_SIGNED_TRAILER;

@@ -13,13 +13,5 @@ export function clientErrorResponse(err: Error & { code?: string }): string {
   const code = tooLarge ? 'RequestHeaderSectionTooLarge' : 'BadRequest';
   const message = tooLarge ? 'Your request header section exceeds the maximum allowed size.' : `The request could not be parsed as HTTP/1.1 (${err.code ?? err.message}).`;
   const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error>`;
-  return [
-    'HTTP/1.1 400 Bad Request',
-    'Content-Type: application/xml',
-    `Content-Length: ${Buffer.byteLength(body)}`,
-    `x-amzn-errortype: ${code}`,
-    'Connection: close',
-    '',
-    body,
-  ].join('\r\n');
+  return ['HTTP/1.1 400 Bad Request', 'Content-Type: application/xml', `Content-Length: ${Buffer.byteLength(body)}`, `x-amzn-errortype: ${code}`, 'Connection: close', '', body].join('\r\n');
 }

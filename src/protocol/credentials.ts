@@ -2,8 +2,9 @@
  * Whether a looked-up credential may sign a request: the one set of rules every way in uses (SigV4
  * requests, S3's SigV2 presigned URLs, CodeCommit's Git logins signed by the credential helper).
  */
-import type { Credential } from './types.js';
+
 import type { PipelineErrors } from './dialect.js';
+import type { Credential } from './types.js';
 
 /** Why a credential is refused: no such (active) key, a session token that is not its own, or past its expiry. */
 export type CredentialProblem = 'unknown' | 'token' | 'expired';

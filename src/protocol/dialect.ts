@@ -6,8 +6,9 @@
  * body, SigV2 presigned URLs, and answering requests nothing else claims.
  * The pipeline only ever asks the dialect; it never asks which service it is talking to.
  */
-import { AwsError } from '../core/errors.js';
+
 import type { Principal } from '../core/accounts.js';
+import { AwsError } from '../core/errors.js';
 import type { CredentialLookup, HttpRequest } from './types.js';
 
 /** The errors the pipeline answers with before a handler runs, in one service's wording. */
@@ -89,7 +90,11 @@ export const DEFAULT_SIGNING: SigningRules = { payloadHash: 'body', uriEscapePat
 /** AWS's usual answers: the query, JSON and REST-JSON services' wording. */
 export function awsErrors(protocol: string): PipelineErrors {
   const signatureMismatch = () =>
-    new AwsError('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.', { status: 403 });
+    new AwsError(
+      'SignatureDoesNotMatch',
+      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+      { status: 403 },
+    );
   const invalidClientTokenId = () => new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', { status: 403 });
   return {
     missingAuthentication: () => new AwsError(protocol === 'json' ? 'MissingAuthenticationTokenException' : 'MissingAuthenticationToken', 'Request is missing Authentication Token', { status: 403 }),
@@ -105,7 +110,8 @@ export function awsErrors(protocol: string): PipelineErrors {
     expiredToken: () => new AwsError('ExpiredToken', 'The security token included in the request is expired', { status: 403 }),
     // The signature covers the body's own hash for these services: a body that differs is a signature that does not match.
     payloadHashMismatch: signatureMismatch,
-    headersTooLarge: (size, max) => new AwsError('RequestHeaderSectionTooLarge', 'Your request header section exceeds the maximum allowed size.', { status: 400, fields: { MaxSizeAllowed: max, Size: size } }),
+    headersTooLarge: (size, max) =>
+      new AwsError('RequestHeaderSectionTooLarge', 'Your request header section exceeds the maximum allowed size.', { status: 400, fields: { MaxSizeAllowed: max, Size: size } }),
     noRoute: (req, service) => new AwsError('UnknownOperationException', `No operation of ${service} matches ${req.method} ${req.path}`, { status: 404 }),
     internal: () => new AwsError('InternalFailure', 'We encountered an internal error. Please try again.', { status: 500 }),
   };

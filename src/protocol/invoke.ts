@@ -5,12 +5,12 @@
  * directly, so both answer with the same output or throw the same AwsError.
  */
 import { randomUUID } from 'node:crypto';
-import { AwsError, notImplemented } from '../core/errors.js';
 import type { Principal } from '../core/accounts.js';
+import { AwsError, notImplemented } from '../core/errors.js';
+import type { ProtocolDialect } from './dialect.js';
 import type { Operation, ServiceModel } from './model.js';
 import type { Handlers, HttpRequest, RequestContext } from './types.js';
 import { validateInput } from './validate.js';
-import type { ProtocolDialect } from './dialect.js';
 
 /** A service as the pipeline and the in-process path need it. */
 export interface BoundService {
@@ -33,7 +33,10 @@ export interface InProcessCaller {
 export class OperationInvoker {
   private readonly byName = new Map<string, BoundService>();
 
-  constructor(services: BoundService[], private readonly endpoint: () => string) {
+  constructor(
+    services: BoundService[],
+    private readonly endpoint: () => string,
+  ) {
     for (const service of services) this.byName.set(service.name, service);
   }
 

@@ -1,15 +1,17 @@
-import { describe, expect, it } from 'vitest';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../core/paths.js';
-import { loadModel, MODEL_INDEX, ServiceModel, type RawModel } from './model.js';
+import { loadModel, MODEL_INDEX, type RawModel, ServiceModel } from './model.js';
 
 const MODELS_DIR = join(PACKAGE_ROOT, 'models');
 const readJson = (file: string): unknown => JSON.parse(readFileSync(join(MODELS_DIR, file), 'utf8'));
 
 describe('models/index.json', () => {
   it('holds exactly the metadata of every model (npm run import-models rewrites it)', () => {
-    const models = readdirSync(MODELS_DIR).filter((f) => f.endsWith('.json') && f !== MODEL_INDEX).sort();
+    const models = readdirSync(MODELS_DIR)
+      .filter((f) => f.endsWith('.json') && f !== MODEL_INDEX)
+      .sort();
     const expected = Object.fromEntries(models.map((f) => [f.slice(0, -'.json'.length), (readJson(f) as RawModel).metadata]));
     expect(readJson(MODEL_INDEX)).toEqual(expected);
   });

@@ -9,9 +9,7 @@ import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../core/paths.js';
 
 export type Protocol = 'json' | 'query' | 'rest-json' | 'rest-xml' | 'ec2';
-export type ShapeType =
-  | 'structure' | 'list' | 'map' | 'string' | 'integer' | 'long' | 'float' | 'double'
-  | 'boolean' | 'timestamp' | 'blob' | 'bigdecimal' | 'biginteger' | 'byte' | 'short';
+export type ShapeType = 'structure' | 'list' | 'map' | 'string' | 'integer' | 'long' | 'float' | 'double' | 'boolean' | 'timestamp' | 'blob' | 'bigdecimal' | 'biginteger' | 'byte' | 'short';
 export type TimestampFormat = 'iso8601' | 'rfc822' | 'unixTimestamp';
 
 /** Binding properties a member reference may carry on top of its target shape. */
@@ -118,8 +116,17 @@ const MODELS_DIR = join(PACKAGE_ROOT, 'models');
 /** Every model's metadata, by service name: what startup needs without parsing the models. */
 export const MODEL_INDEX = 'index.json';
 const BINDING_KEYS: (keyof Binding)[] = [
-  'location', 'locationName', 'queryName', 'flattened', 'xmlAttribute', 'xmlNamespace',
-  'jsonvalue', 'streaming', 'idempotencyToken', 'timestampFormat', 'eventpayload',
+  'location',
+  'locationName',
+  'queryName',
+  'flattened',
+  'xmlAttribute',
+  'xmlNamespace',
+  'jsonvalue',
+  'streaming',
+  'idempotencyToken',
+  'timestampFormat',
+  'eventpayload',
 ];
 
 /** A model known by its metadata, whose operations and shapes are read only when first needed. */

@@ -7,24 +7,24 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
+import { DEFAULT_REGION, isRegion, type Principal } from '../core/accounts.js';
+import type { Clock } from '../core/clock.js';
+import { AwsError } from '../core/errors.js';
+import { requestId as newRequestId } from '../core/ids.js';
+import type { Logger } from '../core/logger.js';
+import { verifiedBody } from './body.js';
 import type { Codec } from './codecs/codec.js';
 import { jsonCodec } from './codecs/json.js';
 import { queryCodec } from './codecs/query.js';
-import { restXmlCodec } from './codecs/rest-xml.js';
 import { restJsonCodec } from './codecs/rest-json.js';
-import type { Operation } from './model.js';
-import type { CredentialLookup, HttpRequest, HttpResponse, RequestContext } from './types.js';
-import { parseSigV4, verifySigV4, checkPayloadHash, type SigV4Auth } from './sigv4.js';
-import { verifiedBody } from './body.js';
+import { restXmlCodec } from './codecs/rest-xml.js';
 import { checkCredential } from './credentials.js';
 import { awsErrors, DEFAULT_SIGNING, type PipelineErrors, type SigningRules } from './dialect.js';
-import { Routing, isStreamingInput } from './routing.js';
-import type { OperationInvoker, BoundService } from './invoke.js';
-import { AwsError } from '../core/errors.js';
-import { DEFAULT_REGION, isRegion, type Principal } from '../core/accounts.js';
-import { requestId as newRequestId } from '../core/ids.js';
-import type { Clock } from '../core/clock.js';
-import type { Logger } from '../core/logger.js';
+import type { BoundService, OperationInvoker } from './invoke.js';
+import type { Operation } from './model.js';
+import { isStreamingInput, Routing } from './routing.js';
+import { checkPayloadHash, parseSigV4, type SigV4Auth, verifySigV4 } from './sigv4.js';
+import type { CredentialLookup, HttpRequest, HttpResponse, RequestContext } from './types.js';
 
 /** A bound service with what the pipeline works out once from its model and dialect. */
 interface Prepared extends BoundService {
@@ -51,7 +51,7 @@ export class Pipeline {
   constructor(private readonly opts: PipelineOptions) {
     const prepared = opts.services.map((svc): Prepared => {
       const { model, dialect } = svc;
-      const serializationError = model.protocol === 'rest-xml' ? 'MalformedXML' : model.protocol === 'query' ? (svc.validationError || 'ValidationError') : 'SerializationException';
+      const serializationError = model.protocol === 'rest-xml' ? 'MalformedXML' : model.protocol === 'query' ? svc.validationError || 'ValidationError' : 'SerializationException';
       const factory = { json: jsonCodec, query: queryCodec, ec2: queryCodec, 'rest-xml': restXmlCodec, 'rest-json': restJsonCodec }[model.protocol];
       return {
         ...svc,

@@ -46,7 +46,11 @@ export class Routing<S extends RoutableService> {
       const { model } = service;
       if (model.metadata.targetPrefix) this.byTarget.set(model.metadata.targetPrefix, service);
       this.bySigningName.set(model.signingName, service);
-      if (model.protocol.startsWith('rest')) this.routers.set(service, once(() => compileRoutes(model)));
+      if (model.protocol.startsWith('rest'))
+        this.routers.set(
+          service,
+          once(() => compileRoutes(model)),
+        );
     }
     this.queryServices = services.filter((s) => s.model.protocol === 'query');
     this.fallback = opts.fallback ?? services.find((s) => s.dialect?.catchAll);

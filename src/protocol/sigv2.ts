@@ -6,8 +6,8 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AwsError } from '../core/errors.js';
-import type { Credential, HttpRequest } from './types.js';
 import type { PipelineErrors } from './dialect.js';
+import type { Credential, HttpRequest } from './types.js';
 
 export interface SigV2QueryAuth {
   accessKeyId: string;
@@ -19,10 +19,31 @@ export interface SigV2QueryAuth {
 
 /** Query parameters that are part of the signed resource (AWS's list for SigV2). */
 const SIGNED_SUBRESOURCES = new Set([
-  'acl', 'cors', 'delete', 'lifecycle', 'location', 'logging', 'notification', 'partNumber', 'policy', 'requestPayment',
-  'response-cache-control', 'response-content-disposition', 'response-content-encoding', 'response-content-language',
-  'response-content-type', 'response-expires', 'restore', 'tagging', 'torrent', 'uploadId', 'uploads', 'versionId',
-  'versioning', 'versions', 'website',
+  'acl',
+  'cors',
+  'delete',
+  'lifecycle',
+  'location',
+  'logging',
+  'notification',
+  'partNumber',
+  'policy',
+  'requestPayment',
+  'response-cache-control',
+  'response-content-disposition',
+  'response-content-encoding',
+  'response-content-language',
+  'response-content-type',
+  'response-expires',
+  'restore',
+  'tagging',
+  'torrent',
+  'uploadId',
+  'uploads',
+  'versionId',
+  'versioning',
+  'versions',
+  'website',
 ]);
 
 /** The SigV2 presigned-URL parameters of a request, or undefined when it has none. */
@@ -65,7 +86,9 @@ function stringToSign(req: HttpRequest, path: string, expires: number): string {
  */
 export function verifySigV2Query(req: HttpRequest, path: string, auth: SigV2QueryAuth, credential: Credential, now: number, errors: Pick<PipelineErrors, 'signatureMismatch'>): void {
   if (now > auth.expires * 1000) throw new AwsError('AccessDenied', 'Request has expired', { status: 403, fields: { Expires: new Date(auth.expires * 1000).toISOString() } });
-  const expected = createHmac('sha1', credential.secretAccessKey).update(stringToSign(req, path, auth.expires)).digest();
+  const expected = createHmac('sha1', credential.secretAccessKey)
+    .update(stringToSign(req, path, auth.expires))
+    .digest();
   const given = Buffer.from(auth.signature, 'base64');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw errors.signatureMismatch();
 }

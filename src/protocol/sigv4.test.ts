@@ -5,13 +5,14 @@
  * Range header, and a PUT streamed as signed aws-chunked chunks whose chained signatures are
  * published too.
  */
-import { describe, it, expect } from 'vitest';
+
 import { Readable } from 'node:stream';
-import { parseSigV4, verifySigV4, EMPTY_SHA256, STREAMING_SIGNED } from './sigv4.js';
+import { describe, expect, it } from 'vitest';
+import { rootPrincipal } from '../core/accounts.js';
 import { verifiedBody } from './body.js';
 import { awsErrors, DEFAULT_SIGNING, type SigningRules } from './dialect.js';
+import { EMPTY_SHA256, parseSigV4, STREAMING_SIGNED, verifySigV4 } from './sigv4.js';
 import type { Credential, HttpRequest } from './types.js';
-import { rootPrincipal } from '../core/accounts.js';
 
 const ACCESS_KEY = 'AKIAIOSFODNN7EXAMPLE';
 const CREDENTIAL: Credential = { secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', principal: rootPrincipal('111122223333', ACCESS_KEY) };
@@ -51,7 +52,16 @@ describe('the SigV4 test suite', () => {
   // encoded once, while clients send it encoded on the wire and sign it encoded again.
   it.each([
     ['get-vanilla', 'GET', '/', [], '5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31'],
-    ['get-vanilla-query-order-key-case', 'GET', '/', [['Param2', 'value2'], ['Param1', 'value1']], 'b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500'],
+    [
+      'get-vanilla-query-order-key-case',
+      'GET',
+      '/',
+      [
+        ['Param2', 'value2'],
+        ['Param1', 'value1'],
+      ],
+      'b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500',
+    ],
     ['post-vanilla', 'POST', '/', [], '5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b'],
   ] as [string, string, string, [string, string][], string][])('%s', async (_name, method, path, query, signature) => {
     await expect(verifySuite(suiteRequest(method, path, query, signature))).resolves.toBeDefined();
@@ -60,7 +70,7 @@ describe('the SigV4 test suite', () => {
   });
 });
 
-describe('SigV4 against AWS\'s published S3 examples', () => {
+describe("SigV4 against AWS's published S3 examples", () => {
   it('GET object with a Range header', async () => {
     const req = request({
       path: '/test.txt',

@@ -4,12 +4,12 @@
  * @smithy/signature-v4 (the signer the AWS SDKs use), so client and server agree byte for byte;
  * this file only decides what to compare and which AWS error a mismatch is.
  */
-import { createHash, createHmac, timingSafeEqual, type BinaryLike } from 'node:crypto';
-import { SignatureV4, createScope, ALGORITHM_IDENTIFIER } from '@smithy/signature-v4';
+import { type BinaryLike, createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { ALGORITHM_IDENTIFIER, createScope, SignatureV4 } from '@smithy/signature-v4';
 import type { HttpRequest as SmithyRequest, SourceData } from '@smithy/types';
 import { AwsError } from '../core/errors.js';
-import type { HttpRequest, Credential } from './types.js';
 import type { PipelineErrors, SigningRules } from './dialect.js';
+import type { Credential, HttpRequest } from './types.js';
 
 export interface SigV4Auth {
   accessKeyId: string;
@@ -31,7 +31,12 @@ export interface SigV4Auth {
 export class NodeSha256 {
   private readonly hash;
   constructor(secret?: SourceData) {
-    const key = secret === undefined ? undefined : typeof secret === 'string' ? secret : Buffer.from(secret instanceof ArrayBuffer ? new Uint8Array(secret) : new Uint8Array(secret.buffer, secret.byteOffset, secret.byteLength));
+    const key =
+      secret === undefined
+        ? undefined
+        : typeof secret === 'string'
+          ? secret
+          : Buffer.from(secret instanceof ArrayBuffer ? new Uint8Array(secret) : new Uint8Array(secret.buffer, secret.byteOffset, secret.byteLength));
     this.hash = key !== undefined ? createHmac('sha256', key) : createHash('sha256');
   }
   update(data: Uint8Array | string): void {
@@ -88,7 +93,9 @@ export function signingKey(secretAccessKey: string, shortDate: string, region: s
 /** The hex signature of `canonicalRequest`, made at `longDate` with `key` for the scope `shortDate/region/service`. */
 export function requestSignature(key: Uint8Array, longDate: string, region: string, service: string, canonicalRequest: string): string {
   const scope = createScope(longDate.slice(0, 8), region, service);
-  return createHmac('sha256', key).update(`${ALGORITHM_IDENTIFIER}\n${longDate}\n${scope}\n${sha256Hex(canonicalRequest)}`).digest('hex');
+  return createHmac('sha256', key)
+    .update(`${ALGORITHM_IDENTIFIER}\n${longDate}\n${scope}\n${sha256Hex(canonicalRequest)}`)
+    .digest('hex');
 }
 
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
@@ -194,7 +201,10 @@ export async function verifySigV4(req: HttpRequest, auth: SigV4Auth, credential:
     if (now > requestTime + expires * 1000) throw new AwsError('AccessDenied', 'Request has expired', { status: 403, fields: { 'X-Amz-Expires': expires } });
     if (requestTime - now > MAX_SKEW_MS) throw new AwsError('AccessDenied', 'Request is not valid yet', { status: 403 });
   } else if (Math.abs(now - requestTime) > MAX_SKEW_MS) {
-    const serverTime = new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    const serverTime = new Date(now)
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d{3}/, '');
     throw errors.clockSkew(auth.longDate, serverTime, MAX_SKEW_MS);
   }
   if (!auth.longDate.startsWith(auth.shortDate)) throw errors.signatureMismatch();
@@ -203,7 +213,10 @@ export async function verifySigV4(req: HttpRequest, auth: SigV4Auth, credential:
   for (const name of auth.signedHeaders) {
     const value = name === 'host' ? (req.headers.host ?? opts.host) : req.headers[name];
     if (value === undefined) throw errors.signatureMismatch();
-    headers[name] = value.replace(/[\r\n]/g, ' ').replace(/[ \t]+/g, ' ').trim();
+    headers[name] = value
+      .replace(/[\r\n]/g, ' ')
+      .replace(/[ \t]+/g, ' ')
+      .trim();
   }
 
   // Services that sign the body hash the body they received: a client-sent x-amz-content-sha256
@@ -249,4 +262,3 @@ export function trailerSignature(signingKey: Uint8Array, auth: SigV4Auth, previo
   const toSign = `AWS4-HMAC-SHA256-TRAILER\n${auth.longDate}\n${scope}\n${previous}\n${sha256Hex(trailer)}`;
   return createHmac('sha256', signingKey).update(toSign).digest('hex');
 }
-

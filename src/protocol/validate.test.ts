@@ -1,4 +1,4 @@
-import { describe, it, expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ServiceModel } from './model.js';
 import { validateInput } from './validate.js';
 
@@ -31,7 +31,7 @@ describe('validateInput', () => {
     expect(check({ Name: 'a' })?.message).toContain('Member must have length greater than or equal to 2');
   });
 
-  it('reports every violation in AWS\'s format, hiding sensitive values', () => {
+  it("reports every violation in AWS's format, hiding sensitive values", () => {
     const err = check({ Count: 0, Kind: 'C', Items: [1, 2, 11], Secret: 'hunter2' });
     expect(err?.code).toBe('ValidationException');
     expect(err?.message).toBe(

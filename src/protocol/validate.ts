@@ -3,8 +3,9 @@
  * AWS's own message format: "2 validation errors detected: Value 'x' at 'name' failed to satisfy
  * constraint: Member must have length less than or equal to 2048; …".
  */
-import type { ServiceModel, Shape } from './model.js';
+
 import { AwsError } from '../core/errors.js';
+import type { ServiceModel, Shape } from './model.js';
 import { memberPath } from './wire.js';
 
 const MAX_REPORTED = 10;
@@ -52,8 +53,7 @@ function describe(value: unknown): string {
 function walk(model: ServiceModel, shape: Shape, value: unknown, path: string, errors: string[], sensitive: boolean): void {
   if (errors.length >= MAX_REPORTED) return;
   const hidden = sensitive || !!shape.sensitive;
-  const fail = (constraint: string) =>
-    errors.push(`Value ${hidden ? '' : `'${describe(value)}' `}at '${path}' failed to satisfy constraint: ${constraint}`);
+  const fail = (constraint: string) => errors.push(`Value ${hidden ? '' : `'${describe(value)}' `}at '${path}' failed to satisfy constraint: ${constraint}`);
   switch (shape.type) {
     case 'structure': {
       const obj = value as Record<string, unknown>;

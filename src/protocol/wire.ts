@@ -2,7 +2,10 @@
 import type { Shape, TimestampFormat } from './model.js';
 
 export class WireError extends Error {
-  constructor(readonly path: string, message: string) {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
     super(message);
   }
 }

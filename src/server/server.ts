@@ -4,12 +4,12 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Pipeline } from '../protocol/pipeline.js';
-import { clientErrorResponse } from '../protocol/client-error.js';
-import type { Runtime } from '../services/contracts.js';
-import { Store, type Durability } from '../core/store.js';
 import { Clock } from '../core/clock.js';
 import { createLogger, type Logger } from '../core/logger.js';
+import { type Durability, Store } from '../core/store.js';
+import { clientErrorResponse } from '../protocol/client-error.js';
+import { Pipeline } from '../protocol/pipeline.js';
+import type { Runtime } from '../services/contracts.js';
 import { SERVICES } from '../services/index.js';
 import { VERSION } from '../version.js';
 import { createServices } from './services.js';

@@ -1,16 +1,17 @@
 /** Builds the runtime every service gets and one instance of each service in SERVICES. */
-import type { Credential } from '../protocol/types.js';
-import { OperationInvoker } from '../protocol/invoke.js';
-import type { Runtime, ServiceInstance } from '../services/contracts.js';
-import type { ServiceApis } from '../services/registry.js';
-import { accountForRootKey, rootPrincipal, DEFAULT_SECRET_KEY } from '../core/accounts.js';
-import type { Store } from '../core/store.js';
+
+import { accountForRootKey, DEFAULT_SECRET_KEY, rootPrincipal } from '../core/accounts.js';
 import type { Clock } from '../core/clock.js';
-import type { Logger } from '../core/logger.js';
 import { EventBus } from '../core/events.js';
-import { JobQueue } from '../core/jobs.js';
 import { Executor, type SandboxMode } from '../core/executor.js';
+import { JobQueue } from '../core/jobs.js';
+import type { Logger } from '../core/logger.js';
+import type { Store } from '../core/store.js';
+import { OperationInvoker } from '../protocol/invoke.js';
+import type { Credential } from '../protocol/types.js';
+import type { Runtime, ServiceInstance } from '../services/contracts.js';
 import { SERVICES } from '../services/index.js';
+import type { ServiceApis } from '../services/registry.js';
 
 export interface ServiceSet {
   runtime: Runtime;

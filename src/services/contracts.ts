@@ -4,17 +4,17 @@
  * including the one in-process call path services use to call each other.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ServiceModel } from '../protocol/model.js';
-import type { CredentialLookup, Handlers } from '../protocol/types.js';
-import type { InProcessCaller } from '../protocol/invoke.js';
-import type { ProtocolDialect } from '../protocol/dialect.js';
 import type { Clock } from '../core/clock.js';
 import type { EventBus } from '../core/events.js';
-import type { JobQueue } from '../core/jobs.js';
 import type { Executor } from '../core/executor.js';
+import type { JobQueue } from '../core/jobs.js';
 import type { Logger } from '../core/logger.js';
 import type { Store } from '../core/store.js';
-import type { ServiceApis, CallableService, OperationOf, InputOf, OutputOf } from './registry.js';
+import type { ProtocolDialect } from '../protocol/dialect.js';
+import type { InProcessCaller } from '../protocol/invoke.js';
+import type { ServiceModel } from '../protocol/model.js';
+import type { CredentialLookup, Handlers } from '../protocol/types.js';
+import type { CallableService, InputOf, OperationOf, OutputOf, ServiceApis } from './registry.js';
 
 export type { InProcessCaller } from '../protocol/invoke.js';
 

@@ -4,11 +4,12 @@
  * and each service's public `api`. Type-only: nothing here exists at run time. A new service adds
  * one line to each map (see CONTRIBUTING.md).
  */
+
+import type * as Logs from '@aws-sdk/client-cloudwatch-logs';
 import type * as CodeBuild from '@aws-sdk/client-codebuild';
 import type * as CodeCommit from '@aws-sdk/client-codecommit';
 import type * as Iam from '@aws-sdk/client-iam';
 import type * as Kms from '@aws-sdk/client-kms';
-import type * as Logs from '@aws-sdk/client-cloudwatch-logs';
 import type * as S3 from '@aws-sdk/client-s3';
 import type * as SecretsManager from '@aws-sdk/client-secrets-manager';
 import type * as Ssm from '@aws-sdk/client-ssm';
@@ -55,4 +56,5 @@ export type OperationOf<S extends CallableService> = {
 export type InputOf<S extends CallableService, O extends string> = CommandOf<S, O> extends new (...args: infer A) => unknown ? NonNullable<A[0]> : never;
 
 /** The operation's output as its handler returns it (the SDK's output without the client's `$metadata`). */
-export type OutputOf<S extends CallableService, O extends string> = CommandOf<S, O> extends new (input: never) => { resolveMiddleware(...args: never[]): (...args: never[]) => Promise<{ output: infer Out }> } ? Omit<Out, '$metadata'> : never;
+export type OutputOf<S extends CallableService, O extends string> =
+  CommandOf<S, O> extends new (input: never) => { resolveMiddleware(...args: never[]): (...args: never[]) => Promise<{ output: infer Out }> } ? Omit<Out, '$metadata'> : never;

@@ -3,12 +3,13 @@
  * Expect: 100-continue, keep-alive reuse after errors, clients aborting mid-upload. No crash, no
  * 500, and the server keeps serving.
  */
-import { describe, it, expect, beforeAll } from 'vitest';
+
 import { Agent, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
-import { S3Client, CreateBucketCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { useServer } from '../helpers.js';
-import { sign, send, signedRequest, requests, queryString, parseResponse, type RawResponse } from './raw-request.js';
+import { parseResponse, queryString, type RawResponse, requests, send, sign, signedRequest } from './raw-request.js';
 
 const whoAmI = () => requests.query('sts', 'GetCallerIdentity', '2011-06-15');
 
@@ -61,7 +62,7 @@ describe('malformed HTTP', () => {
     expect([res.status, res.code]).toEqual([403, 'MissingAuthenticationToken']);
   });
 
-  it('a request signed for a service Drydock does not emulate gets 501, not another service\'s answer', async () => {
+  it("a request signed for a service Drydock does not emulate gets 501, not another service's answer", async () => {
     const query = await signedRequest(server.url, requests.query('sqs', 'ListQueues', '2012-11-05'));
     expect([query.status, query.code]).toEqual([501, 'NotImplemented']);
     const json = await signedRequest(server.url, requests.json('sqs', 'AmazonSQS', 'ListQueues', {}, '1.0'));
@@ -105,7 +106,12 @@ describe('malformed HTTP', () => {
   it('Expect: 100-continue gets 100 Continue, then the answer', async () => {
     const prepared = await sign(server.url, requests.json('ssm', 'AmazonSSM', 'PutParameter', { Name: '/http/continue', Value: 'v', Type: 'String' }));
     const body = String(prepared.body);
-    const head = [`POST / HTTP/1.1`, ...Object.entries({ ...prepared.headers, 'content-length': String(Buffer.byteLength(body)), expect: '100-continue', connection: 'close' }).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n');
+    const head = [
+      `POST / HTTP/1.1`,
+      ...Object.entries({ ...prepared.headers, 'content-length': String(Buffer.byteLength(body)), expect: '100-continue', connection: 'close' }).map(([k, v]) => `${k}: ${v}`),
+      '',
+      '',
+    ].join('\r\n');
     const reply = await new Promise<string>((resolve, reject) => {
       const socket = connect(server.port, '127.0.0.1');
       let received = '';
@@ -126,11 +132,21 @@ describe('malformed HTTP', () => {
     const viaAgent = async (req: Awaited<ReturnType<typeof sign>>): Promise<RawResponse & { reused: boolean }> =>
       new Promise((resolve, reject) => {
         const qs = queryString(req.query);
-        const r = httpRequest({ hostname: url.hostname, port: url.port, method: req.method, path: `${req.path}${qs ? `?${qs}` : ''}`, headers: { ...req.headers, 'content-length': String(Buffer.byteLength(req.body)) }, agent }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ ...parseResponse(res.statusCode ?? 0, res.headers, Buffer.concat(chunks)), reused: r.reusedSocket }));
-        });
+        const r = httpRequest(
+          {
+            hostname: url.hostname,
+            port: url.port,
+            method: req.method,
+            path: `${req.path}${qs ? `?${qs}` : ''}`,
+            headers: { ...req.headers, 'content-length': String(Buffer.byteLength(req.body)) },
+            agent,
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve({ ...parseResponse(res.statusCode ?? 0, res.headers, Buffer.concat(chunks)), reused: r.reusedSocket }));
+          },
+        );
         r.on('error', reject);
         r.end(req.body);
       });

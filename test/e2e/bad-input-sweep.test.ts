@@ -15,12 +15,12 @@
  * value of the failed request's input that it did not show before. (A value, not any change:
  * services run concurrently and write each other's resources, as SSM creates KMS's aws/ssm key.)
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { SERVICES } from '../../src/services/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Operation, ServiceModel, Shape } from '../../src/protocol/model.js';
+import { SERVICES } from '../../src/services/index.js';
 import { useServer } from '../helpers.js';
 import { Sampler, type SamplerOptions } from '../model-samples.js';
-import { signedRequest, type RawRequest } from './raw-request.js';
+import { type RawRequest, signedRequest } from './raw-request.js';
 
 type SdkModule = Record<string, unknown>;
 type Input = Record<string, unknown>;
@@ -69,10 +69,27 @@ const FIXTURES: Record<string, (send: Send) => Promise<Input>> = {
     await send('s3', 'CreateBucket', { Bucket: 'sweep-bucket' });
     await send('s3', 'PutObject', { Bucket: 'sweep-bucket', Key: 'sweep-key', Body: 'hello' });
     return {
-      Bucket: 'sweep-bucket', Key: 'sweep-key', CopySource: 'sweep-bucket/sweep-key', Body: Buffer.from('body'),
-      ExpectedBucketOwner: undefined, ExpectedSourceBucketOwner: undefined, VersionId: undefined, UploadId: undefined, PartNumber: undefined,
-      IfMatch: undefined, IfNoneMatch: undefined, IfModifiedSince: undefined, IfUnmodifiedSince: undefined, Range: undefined, ContentLength: undefined, MFA: undefined,
-      CopySourceIfMatch: undefined, CopySourceIfNoneMatch: undefined, CopySourceIfModifiedSince: undefined, CopySourceIfUnmodifiedSince: undefined, RequestPayer: undefined,
+      Bucket: 'sweep-bucket',
+      Key: 'sweep-key',
+      CopySource: 'sweep-bucket/sweep-key',
+      Body: Buffer.from('body'),
+      ExpectedBucketOwner: undefined,
+      ExpectedSourceBucketOwner: undefined,
+      VersionId: undefined,
+      UploadId: undefined,
+      PartNumber: undefined,
+      IfMatch: undefined,
+      IfNoneMatch: undefined,
+      IfModifiedSince: undefined,
+      IfUnmodifiedSince: undefined,
+      Range: undefined,
+      ContentLength: undefined,
+      MFA: undefined,
+      CopySourceIfMatch: undefined,
+      CopySourceIfNoneMatch: undefined,
+      CopySourceIfModifiedSince: undefined,
+      CopySourceIfUnmodifiedSince: undefined,
+      RequestPayer: undefined,
     };
   },
   async ssm(send) {
@@ -134,11 +151,15 @@ async function loadSdk(name: string, model: ServiceModel): Promise<{ sdk: SdkMod
   try {
     sdk = (await import(pkg)) as SdkModule;
   } catch (err) {
-    throw new Error(`service '${name}' (serviceId '${serviceId}') has no SDK client installed, so the bad-input sweep cannot cover it: add the devDependency (npm install -D ${pkg}). ${(err as Error).message}`);
+    throw new Error(
+      `service '${name}' (serviceId '${serviceId}') has no SDK client installed, so the bad-input sweep cannot cover it: add the devDependency (npm install -D ${pkg}). ${(err as Error).message}`,
+    );
   }
   const Client = (sdk[`${serviceId.replace(/[^A-Za-z0-9]/g, '')}Client`] ??
     Object.entries(sdk).find(([key, value]) => key.endsWith('Client') && typeof value === 'function' && 'send' in (value as { prototype: object }).prototype)?.[1]) as
-    | (new (config: unknown) => Client)
+    | (new (
+        config: unknown,
+      ) => Client)
     | undefined;
   if (!Client) throw new Error(`${pkg} exports no client class for service '${name}'`);
   return { sdk, Client };
@@ -204,7 +225,10 @@ function* wrongTypeRequests(model: ServiceModel, op: Operation, base: Input): Ge
     if (model.protocol === 'json') {
       const body = { ...(jsonWire(base) as Input), [member]: wrongValue(shape) };
       const target = `${model.metadata.targetPrefix}.${op.name}`;
-      yield [member, { raw: { service: model.signingName, headers: { 'content-type': `application/x-amz-json-${model.metadata.jsonVersion ?? '1.0'}`, 'x-amz-target': target }, body: JSON.stringify(body) } }];
+      yield [
+        member,
+        { raw: { service: model.signingName, headers: { 'content-type': `application/x-amz-json-${model.metadata.jsonVersion ?? '1.0'}`, 'x-amz-target': target }, body: JSON.stringify(body) } },
+      ];
     } else if (model.protocol === 'query') {
       if (shape.type === 'string') continue; // every query value is a string
       const params = new URLSearchParams({ Action: op.name, Version: model.metadata.apiVersion, [member]: `not-a-${shape.type}` });
@@ -304,7 +328,10 @@ async function sweep(name: string, server: { url: string; clientConfig: object }
       snapshots.clear();
       const after = await snapshot(witnessed);
       const shown = [...inputStrings(input)].filter((value) => !before.includes(value) && after.includes(value));
-      if (shown.length) result.halfWritten.push(`${op.name} ${what}: failed with ${outcome.status} ${outcome.code}, yet ${witnessed.join('/')} now show ${shown.map((v) => JSON.stringify(v.slice(0, 40))).join(', ')}`);
+      if (shown.length)
+        result.halfWritten.push(
+          `${op.name} ${what}: failed with ${outcome.status} ${outcome.code}, yet ${witnessed.join('/')} now show ${shown.map((v) => JSON.stringify(v.slice(0, 40))).join(', ')}`,
+        );
     };
     const viaSdk = (op: Operation, input: Input) => async (): Promise<Outcome> => {
       try {

@@ -2,9 +2,9 @@
  * Bad input at every service, with hand-signed raw requests: each gets the AWS error code and
  * status (never a 500), the server keeps serving, and nothing is half-written.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers.js';
-import { signedRequest, requests, type RawRequest, type RawResponse } from './raw-request.js';
+import { type RawRequest, type RawResponse, requests, signedRequest } from './raw-request.js';
 
 const json = {
   ssm: (op: string, body: unknown) => requests.json('ssm', 'AmazonSSM', op, body),
@@ -35,11 +35,32 @@ async function expectCode(server: TestServer, request: RawRequest, status: numbe
 
 const CASES: BadCase[] = [
   // ---- awsJson: SSM ----
-  { service: 'ssm', what: 'malformed JSON', request: json.ssm('PutParameter', '{"Name": "/bad/json", "Value": '), status: 400, code: 'SerializationException', nothingWritten: (s) => expectCode(s, json.ssm('GetParameter', { Name: '/bad/json' }), 400, 'ParameterNotFound').then(() => undefined) },
+  {
+    service: 'ssm',
+    what: 'malformed JSON',
+    request: json.ssm('PutParameter', '{"Name": "/bad/json", "Value": '),
+    status: 400,
+    code: 'SerializationException',
+    nothingWritten: (s) => expectCode(s, json.ssm('GetParameter', { Name: '/bad/json' }), 400, 'ParameterNotFound').then(() => undefined),
+  },
   { service: 'ssm', what: 'a string where an integer belongs', request: json.ssm('GetParametersByPath', { Path: '/', MaxResults: '5' }), status: 400, code: 'SerializationException' },
   { service: 'ssm', what: 'an object where a string belongs', request: json.ssm('PutParameter', { Name: { x: 1 }, Value: 'v', Type: 'String' }), status: 400, code: 'SerializationException' },
-  { service: 'ssm', what: 'a missing required member', request: json.ssm('PutParameter', { Name: '/bad/missing', Type: 'String' }), status: 400, code: 'ValidationException', nothingWritten: (s) => expectCode(s, json.ssm('GetParameter', { Name: '/bad/missing' }), 400, 'ParameterNotFound').then(() => undefined) },
-  { service: 'ssm', what: 'a value not in the enum', request: json.ssm('PutParameter', { Name: '/bad/enum', Value: 'v', Type: 'Strange' }), status: 400, code: 'ValidationException', nothingWritten: (s) => expectCode(s, json.ssm('GetParameter', { Name: '/bad/enum' }), 400, 'ParameterNotFound').then(() => undefined) },
+  {
+    service: 'ssm',
+    what: 'a missing required member',
+    request: json.ssm('PutParameter', { Name: '/bad/missing', Type: 'String' }),
+    status: 400,
+    code: 'ValidationException',
+    nothingWritten: (s) => expectCode(s, json.ssm('GetParameter', { Name: '/bad/missing' }), 400, 'ParameterNotFound').then(() => undefined),
+  },
+  {
+    service: 'ssm',
+    what: 'a value not in the enum',
+    request: json.ssm('PutParameter', { Name: '/bad/enum', Value: 'v', Type: 'Strange' }),
+    status: 400,
+    code: 'ValidationException',
+    nothingWritten: (s) => expectCode(s, json.ssm('GetParameter', { Name: '/bad/enum' }), 400, 'ParameterNotFound').then(() => undefined),
+  },
   { service: 'ssm', what: 'an out-of-range integer', request: json.ssm('GetParametersByPath', { Path: '/', MaxResults: 11 }), status: 400, code: 'ValidationException' },
   { service: 'ssm', what: 'an unknown X-Amz-Target operation', request: json.ssm('StealEverything', {}), status: 400, code: 'UnknownOperationException' },
   { service: 'ssm', what: 'an unknown parameter', request: json.ssm('GetParameter', { Name: '/does/not/exist' }), status: 400, code: 'ParameterNotFound' },
@@ -50,7 +71,13 @@ const CASES: BadCase[] = [
   { service: 'kms', what: 'a missing required member', request: json.kms('Encrypt', { Plaintext: 'aGk=' }), status: 400, code: 'ValidationException' },
   { service: 'kms', what: 'an out-of-range integer', request: json.kms('GenerateRandom', { NumberOfBytes: 2000 }), status: 400, code: 'ValidationException' },
   { service: 'kms', what: 'an unknown key id', request: json.kms('DescribeKey', { KeyId: '1234abcd-12ab-34cd-56ef-1234567890ab' }), status: 400, code: 'NotFoundException' },
-  { service: 'kms', what: 'an unknown key ARN', request: json.kms('DescribeKey', { KeyId: 'arn:aws:kms:us-east-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab' }), status: 400, code: 'NotFoundException' },
+  {
+    service: 'kms',
+    what: 'an unknown key ARN',
+    request: json.kms('DescribeKey', { KeyId: 'arn:aws:kms:us-east-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab' }),
+    status: 400,
+    code: 'NotFoundException',
+  },
   { service: 'kms', what: 'an unknown operation', request: json.kms('MakeCoffee', {}), status: 400, code: 'UnknownOperationException' },
   // ---- awsJson: Secrets Manager ----
   { service: 'secretsmanager', what: 'malformed JSON', request: json.secretsmanager('CreateSecret', '{{'), status: 400, code: 'SerializationException' },
@@ -58,7 +85,13 @@ const CASES: BadCase[] = [
   { service: 'secretsmanager', what: 'a missing required member', request: json.secretsmanager('GetSecretValue', {}), status: 400, code: 'ValidationException' },
   { service: 'secretsmanager', what: 'a string too long', request: json.secretsmanager('CreateSecret', { Name: 'n'.repeat(600) }), status: 400, code: 'ValidationException' },
   { service: 'secretsmanager', what: 'an unknown secret', request: json.secretsmanager('GetSecretValue', { SecretId: 'no/such/secret' }), status: 400, code: 'ResourceNotFoundException' },
-  { service: 'secretsmanager', what: 'an unknown secret ARN', request: json.secretsmanager('DescribeSecret', { SecretId: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:nope-AbCdEf' }), status: 400, code: 'ResourceNotFoundException' },
+  {
+    service: 'secretsmanager',
+    what: 'an unknown secret ARN',
+    request: json.secretsmanager('DescribeSecret', { SecretId: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:nope-AbCdEf' }),
+    status: 400,
+    code: 'ResourceNotFoundException',
+  },
   {
     service: 'secretsmanager',
     what: 'both SecretString and SecretBinary',
@@ -68,36 +101,107 @@ const CASES: BadCase[] = [
     nothingWritten: (s) => expectCode(s, json.secretsmanager('DescribeSecret', { SecretId: 'half/written' }), 400, 'ResourceNotFoundException').then(() => undefined),
   },
   // ---- awsJson: Logs ----
-  { service: 'logs', what: 'malformed JSON', request: json.logs('CreateLogGroup', '{"logGroupName":"/bad"'), status: 400, code: 'SerializationException', nothingWritten: (s) => expectLogGroupAbsent(s, '/bad') },
-  { service: 'logs', what: 'a string where a long belongs', request: json.logs('PutLogEvents', { logGroupName: '/g', logStreamName: 's', logEvents: [{ timestamp: 'now', message: 'm' }] }), status: 400, code: 'SerializationException' },
+  {
+    service: 'logs',
+    what: 'malformed JSON',
+    request: json.logs('CreateLogGroup', '{"logGroupName":"/bad"'),
+    status: 400,
+    code: 'SerializationException',
+    nothingWritten: (s) => expectLogGroupAbsent(s, '/bad'),
+  },
+  {
+    service: 'logs',
+    what: 'a string where a long belongs',
+    request: json.logs('PutLogEvents', { logGroupName: '/g', logStreamName: 's', logEvents: [{ timestamp: 'now', message: 'm' }] }),
+    status: 400,
+    code: 'SerializationException',
+  },
   { service: 'logs', what: 'a long beyond 2^53', request: json.logs('GetLogEvents', { logGroupName: '/g', logStreamName: 's', startTime: 1e300 }), status: 400, code: 'SerializationException' },
   { service: 'logs', what: 'a missing required member', request: json.logs('CreateLogGroup', {}), status: 400, code: 'InvalidParameterException' },
   { service: 'logs', what: 'an out-of-range limit', request: json.logs('DescribeLogGroups', { limit: 51 }), status: 400, code: 'InvalidParameterException' },
-  { service: 'logs', what: 'a log group name breaking the pattern', request: json.logs('CreateLogGroup', { logGroupName: 'bad name*' }), status: 400, code: 'InvalidParameterException', nothingWritten: (s) => expectLogGroupAbsent(s, 'bad name*') },
+  {
+    service: 'logs',
+    what: 'a log group name breaking the pattern',
+    request: json.logs('CreateLogGroup', { logGroupName: 'bad name*' }),
+    status: 400,
+    code: 'InvalidParameterException',
+    nothingWritten: (s) => expectLogGroupAbsent(s, 'bad name*'),
+  },
   { service: 'logs', what: 'an unknown log group', request: json.logs('DescribeLogStreams', { logGroupName: '/no/such/group' }), status: 400, code: 'ResourceNotFoundException' },
-  { service: 'logs', what: 'an unknown log group ARN', request: json.logs('ListTagsForResource', { resourceArn: 'arn:aws:logs:us-east-1:000000000000:log-group:nope' }), status: 400, code: 'ResourceNotFoundException' },
+  {
+    service: 'logs',
+    what: 'an unknown log group ARN',
+    request: json.logs('ListTagsForResource', { resourceArn: 'arn:aws:logs:us-east-1:000000000000:log-group:nope' }),
+    status: 400,
+    code: 'ResourceNotFoundException',
+  },
   { service: 'logs', what: 'a malformed ARN', request: json.logs('ListTagsForResource', { resourceArn: 'not-an-arn' }), status: 400, code: 'InvalidParameterException' },
-  { service: 'ssm', what: 'tags for an unknown parameter', request: json.ssm('AddTagsToResource', { ResourceType: 'Parameter', ResourceId: '/nope', Tags: [{ Key: 'a', Value: 'b' }] }), status: 400, code: 'InvalidResourceId' },
+  {
+    service: 'ssm',
+    what: 'tags for an unknown parameter',
+    request: json.ssm('AddTagsToResource', { ResourceType: 'Parameter', ResourceId: '/nope', Tags: [{ Key: 'a', Value: 'b' }] }),
+    status: 400,
+    code: 'InvalidResourceId',
+  },
   { service: 'kms', what: 'an unknown alias', request: json.kms('DescribeKey', { KeyId: 'alias/nope' }), status: 400, code: 'NotFoundException' },
   // ---- awsQuery: STS ----
   { service: 'sts', what: 'a role that does not exist', request: sts('AssumeRole', { RoleArn: 'arn:aws:iam::000000000000:role/nope', RoleSessionName: 'session' }), status: 403, code: 'AccessDenied' },
   { service: 'sts', what: 'no Action', request: { ...sts('GetCallerIdentity'), body: 'Version=2011-06-15' }, status: 400, code: 'MissingAction' },
   { service: 'sts', what: 'an unknown Action', request: sts('GetEverything'), status: 400, code: 'InvalidAction' },
-  { service: 'sts', what: 'invalid percent-encoding in the form body (tolerated: kept as text)', request: { ...sts('GetCallerIdentity'), body: 'Action=GetCallerIdentity&Version=2011-06-15&%E0%A4%A=%' }, status: 200, code: undefined },
-  { service: 'sts', what: 'a non-integer DurationSeconds', request: sts('AssumeRole', { RoleArn: 'arn:aws:iam::000000000000:role/r', RoleSessionName: 's', DurationSeconds: 'an hour' }), status: 400, code: 'ValidationError' },
+  {
+    service: 'sts',
+    what: 'invalid percent-encoding in the form body (tolerated: kept as text)',
+    request: { ...sts('GetCallerIdentity'), body: 'Action=GetCallerIdentity&Version=2011-06-15&%E0%A4%A=%' },
+    status: 200,
+    code: undefined,
+  },
+  {
+    service: 'sts',
+    what: 'a non-integer DurationSeconds',
+    request: sts('AssumeRole', { RoleArn: 'arn:aws:iam::000000000000:role/r', RoleSessionName: 's', DurationSeconds: 'an hour' }),
+    status: 400,
+    code: 'ValidationError',
+  },
   { service: 'sts', what: 'a missing required member', request: sts('AssumeRole', { RoleSessionName: 's' }), status: 400, code: 'ValidationError' },
-  { service: 'sts', what: 'an out-of-range DurationSeconds', request: sts('AssumeRole', { RoleArn: 'arn:aws:iam::000000000000:role/r', RoleSessionName: 's', DurationSeconds: '60' }), status: 400, code: 'ValidationError' },
+  {
+    service: 'sts',
+    what: 'an out-of-range DurationSeconds',
+    request: sts('AssumeRole', { RoleArn: 'arn:aws:iam::000000000000:role/r', RoleSessionName: 's', DurationSeconds: '60' }),
+    status: 400,
+    code: 'ValidationError',
+  },
   // ---- awsQuery: IAM ----
   { service: 'iam', what: 'a missing required member', request: iam('CreateUser', { Path: '/' }), status: 400, code: 'ValidationError' },
   { service: 'iam', what: 'a non-integer MaxItems', request: iam('ListUsers', { MaxItems: 'lots' }), status: 400, code: 'ValidationError' },
   { service: 'iam', what: 'an out-of-range MaxItems', request: iam('ListUsers', { MaxItems: '0' }), status: 400, code: 'ValidationError' },
-  { service: 'iam', what: 'a user name breaking the pattern', request: iam('CreateUser', { UserName: 'bad name!' }), status: 400, code: 'ValidationError', nothingWritten: (s) => expectCode(s, iam('GetUser', { UserName: 'bad name!' }), 400, 'ValidationError').then(() => undefined) },
-  { service: 'iam', what: 'a tag without a key', request: iam('CreateUser', { UserName: 'half-written', 'Tags.member.1.Value': 'v' }), status: 400, code: 'ValidationError', nothingWritten: (s) => expectCode(s, iam('GetUser', { UserName: 'half-written' }), 404, 'NoSuchEntity').then(() => undefined) },
+  {
+    service: 'iam',
+    what: 'a user name breaking the pattern',
+    request: iam('CreateUser', { UserName: 'bad name!' }),
+    status: 400,
+    code: 'ValidationError',
+    nothingWritten: (s) => expectCode(s, iam('GetUser', { UserName: 'bad name!' }), 400, 'ValidationError').then(() => undefined),
+  },
+  {
+    service: 'iam',
+    what: 'a tag without a key',
+    request: iam('CreateUser', { UserName: 'half-written', 'Tags.member.1.Value': 'v' }),
+    status: 400,
+    code: 'ValidationError',
+    nothingWritten: (s) => expectCode(s, iam('GetUser', { UserName: 'half-written' }), 404, 'NoSuchEntity').then(() => undefined),
+  },
   { service: 'iam', what: 'an unknown user', request: iam('GetUser', { UserName: 'ghost' }), status: 404, code: 'NoSuchEntity' },
   { service: 'iam', what: 'an unknown policy ARN', request: iam('GetPolicy', { PolicyArn: 'arn:aws:iam::000000000000:policy/nope' }), status: 404, code: 'NoSuchEntity' },
   { service: 'iam', what: 'an unknown Action', request: iam('HackThePlanet'), status: 400, code: 'InvalidAction' },
   // ---- restXml: S3 ----
-  { service: 's3', what: 'malformed XML', request: s3('PUT', '/bad-xml-bucket', { body: '<CreateBucketConfiguration><LocationConstraint>eu-west-1' }), status: 400, code: 'MalformedXML', nothingWritten: (s) => expectCode(s, s3('HEAD', '/bad-xml-bucket'), 404, undefined).then(() => undefined) },
+  {
+    service: 's3',
+    what: 'malformed XML',
+    request: s3('PUT', '/bad-xml-bucket', { body: '<CreateBucketConfiguration><LocationConstraint>eu-west-1' }),
+    status: 400,
+    code: 'MalformedXML',
+    nothingWritten: (s) => expectCode(s, s3('HEAD', '/bad-xml-bucket'), 404, undefined).then(() => undefined),
+  },
   { service: 's3', what: 'an invalid bucket name', request: s3('PUT', '/Bad_Bucket'), status: 400, code: 'InvalidBucketName' },
   { service: 's3', what: 'a non-integer max-keys', request: s3('GET', '/any-bucket', { query: { 'list-type': '2', 'max-keys': 'ten' } }), status: 400, code: 'InvalidArgument' },
   { service: 's3', what: 'an unknown bucket', request: s3('GET', '/no-such-bucket-here', { query: { 'list-type': '2' } }), status: 404, code: 'NoSuchBucket' },

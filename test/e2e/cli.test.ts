@@ -2,16 +2,17 @@
  * The `drydock` command as users run it: the built CLI (dist/, built by `npm test` before vitest)
  * in its own process, driven through signals, its internal API and the aws CLI.
  */
-import { describe, it, expect, afterEach } from 'vitest';
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { SSMClient, GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
-import { S3Client, CreateBucketCommand, GetBucketLocationCommand, PutObjectCommand, DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { IAMClient, CreateUserCommand } from '@aws-sdk/client-iam';
+import { CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateBucketCommand, DeleteObjectsCommand, GetBucketLocationCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { afterEach, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import { SERVICES } from '../../src/services/index.js';
 
@@ -174,15 +175,19 @@ describe('drydock CLI', () => {
     expect((await server.exit).code).toBe(0);
   }, 30_000);
 
-  it.each(['SIGTERM', 'SIGINT'] as const)('--ephemeral: %s exits 0 and removes the data directory', async (signal) => {
-    const server = await startDrydock(['--port', '0', '--ephemeral']);
-    expect(server.ephemeral).toBe(true);
-    expect(existsSync(join(server.dataDir, 'drydock.sqlite'))).toBe(true);
-    await ssmClient(server.url).send(new PutParameterCommand({ Name: '/cli/ephemeral', Value: 'v', Type: 'String' }));
-    server.child.kill(signal);
-    expect(await server.exit).toEqual({ code: 0, signal: null });
-    expect(existsSync(server.dataDir)).toBe(false);
-  }, 30_000);
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    '--ephemeral: %s exits 0 and removes the data directory',
+    async (signal) => {
+      const server = await startDrydock(['--port', '0', '--ephemeral']);
+      expect(server.ephemeral).toBe(true);
+      expect(existsSync(join(server.dataDir, 'drydock.sqlite'))).toBe(true);
+      await ssmClient(server.url).send(new PutParameterCommand({ Name: '/cli/ephemeral', Value: 'v', Type: 'String' }));
+      server.child.kill(signal);
+      expect(await server.exit).toEqual({ code: 0, signal: null });
+      expect(existsSync(server.dataDir)).toBe(false);
+    },
+    30_000,
+  );
 
   it('without --data-dir, state lives in ./.drydock of the working directory', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'drydock-cwd-'));

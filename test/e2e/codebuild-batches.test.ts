@@ -4,19 +4,30 @@
  * propagation, fast-fail, the project's batch restrictions, StopBuildBatch, RetryBuildBatch,
  * listing, deletion, a restart in the middle of a batch, and bad input for every operation.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  CodeBuildClient, CreateProjectCommand, StartBuildBatchCommand, BatchGetBuildBatchesCommand, StopBuildBatchCommand,
-  RetryBuildBatchCommand, ListBuildBatchesCommand, ListBuildBatchesForProjectCommand, DeleteBuildBatchCommand,
-  BatchGetBuildsCommand, type Build, type BuildBatch, type CreateProjectCommandInput,
+  BatchGetBuildBatchesCommand,
+  BatchGetBuildsCommand,
+  type Build,
+  type BuildBatch,
+  CodeBuildClient,
+  CreateProjectCommand,
+  type CreateProjectCommandInput,
+  DeleteBuildBatchCommand,
+  ListBuildBatchesCommand,
+  ListBuildBatchesForProjectCommand,
+  RetryBuildBatchCommand,
+  StartBuildBatchCommand,
+  StopBuildBatchCommand,
 } from '@aws-sdk/client-codebuild';
-import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
-import { CodeCommitClient, CreateRepositoryCommand, CreateCommitCommand } from '@aws-sdk/client-codecommit';
-import { S3Client, CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { startTestServer, failure, type TestServer } from '../helpers.js';
+import { CodeCommitClient, CreateCommitCommand, CreateRepositoryCommand } from '@aws-sdk/client-codecommit';
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failure, startTestServer, type TestServer } from '../helpers.js';
 import { CODEBUILD_TRUST } from './codebuild-helpers.js';
 
 let server: TestServer;
@@ -25,7 +36,9 @@ let roleArn: string;
 
 /** A buildspec whose build phase runs `commands`, with a batch section given as YAML lines. */
 function spec(commands: string[], batch: string[] = []): string {
-  return ['version: 0.2', ...(batch.length ? ['batch:', ...batch.map((l) => `  ${l}`)] : []), 'phases:', '  build:', '    commands:', ...commands.map((c) => `      - ${JSON.stringify(c)}`), ''].join('\n');
+  return ['version: 0.2', ...(batch.length ? ['batch:', ...batch.map((l) => `  ${l}`)] : []), 'phases:', '  build:', '    commands:', ...commands.map((c) => `      - ${JSON.stringify(c)}`), ''].join(
+    '\n',
+  );
 }
 
 async function setup(s: TestServer): Promise<void> {
@@ -35,15 +48,17 @@ async function setup(s: TestServer): Promise<void> {
 }
 
 async function project(name: string, buildspec: string, extra: Partial<CreateProjectCommandInput> = {}): Promise<void> {
-  await cb.send(new CreateProjectCommand({
-    name,
-    source: { type: 'NO_SOURCE', buildspec },
-    artifacts: { type: 'NO_ARTIFACTS' },
-    environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' },
-    serviceRole: roleArn,
-    buildBatchConfig: { serviceRole: roleArn },
-    ...extra,
-  }));
+  await cb.send(
+    new CreateProjectCommand({
+      name,
+      source: { type: 'NO_SOURCE', buildspec },
+      artifacts: { type: 'NO_ARTIFACTS' },
+      environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' },
+      serviceRole: roleArn,
+      buildBatchConfig: { serviceRole: roleArn },
+      ...extra,
+    }),
+  );
 }
 
 async function getBatch(id: string): Promise<BuildBatch> {
@@ -79,19 +94,25 @@ afterAll(async () => {
 
 describe('build-list', () => {
   it('runs every build of the list for real, with its own variables, and ignores an allowed failure', async () => {
-    await project('list', spec(['echo "I am $WHO"', '[ "$WHO" != fails ]'], [
-      'build-list:',
-      '  - identifier: first',
-      '    env:',
-      '      variables:',
-      '        WHO: first',
-      '  - identifier: second',
-      '    ignore-failure: true',
-      '    env:',
-      '      image: aws/codebuild/amazonlinux2-x86_64-standard:5.0',
-      '      variables:',
-      '        WHO: fails',
-    ]));
+    await project(
+      'list',
+      spec(
+        ['echo "I am $WHO"', '[ "$WHO" != fails ]'],
+        [
+          'build-list:',
+          '  - identifier: first',
+          '    env:',
+          '      variables:',
+          '        WHO: first',
+          '  - identifier: second',
+          '    ignore-failure: true',
+          '    env:',
+          '      image: aws/codebuild/amazonlinux2-x86_64-standard:5.0',
+          '      variables:',
+          '        WHO: fails',
+        ],
+      ),
+    );
     const started = (await cb.send(new StartBuildBatchCommand({ projectName: 'list' }))).buildBatch!;
     expect(started.id).toMatch(/^list:[0-9a-f-]{36}$/);
     expect(started.arn).toBe(`arn:aws:codebuild:us-east-1:000000000000:build-batch/${started.id}`);
@@ -117,14 +138,13 @@ describe('build-list', () => {
   });
 
   it('fails the batch when a build that may not fail fails, and fast-fail stops the others', async () => {
-    await project('fastfail', spec(['if [ "$WHO" = bad ]; then exit 3; fi', 'sleep 30'], [
-      'fast-fail: true',
-      'build-list:',
-      '  - identifier: slow',
-      '    env: { variables: { WHO: good } }',
-      '  - identifier: bad',
-      '    env: { variables: { WHO: bad } }',
-    ]));
+    await project(
+      'fastfail',
+      spec(
+        ['if [ "$WHO" = bad ]; then exit 3; fi', 'sleep 30'],
+        ['fast-fail: true', 'build-list:', '  - identifier: slow', '    env: { variables: { WHO: good } }', '  - identifier: bad', '    env: { variables: { WHO: bad } }'],
+      ),
+    );
     const started = (await cb.send(new StartBuildBatchCommand({ projectName: 'fastfail' }))).buildBatch!;
     const done = await waitBatch(started.id!);
     expect(done.buildBatchStatus).toBe('FAILED');
@@ -139,20 +159,22 @@ describe('batchspecs from the source and from S3', () => {
   it('reads the batch section from a CodeCommit checkout, resolves the commit, and gives a build its own buildspec file', async () => {
     const codecommit = new CodeCommitClient(server.clientConfig);
     const repo = (await codecommit.send(new CreateRepositoryCommand({ repositoryName: 'batched' }))).repositoryMetadata!;
-    const commit = await codecommit.send(new CreateCommitCommand({
-      repositoryName: 'batched',
-      branchName: 'main',
-      putFiles: [
-        { filePath: 'buildspec.yml', fileContent: Buffer.from(spec(['[ "$CODEBUILD_BATCH_BUILD_IDENTIFIER" = main ]', 'test -f app.txt'], [
-          'build-list:',
-          '  - identifier: main',
-          '  - identifier: other',
-          '    buildspec: ci/other.yml',
-        ])) },
-        { filePath: 'ci/other.yml', fileContent: Buffer.from(spec(['[ "$CODEBUILD_BATCH_BUILD_IDENTIFIER" = other ]'])) },
-        { filePath: 'app.txt', fileContent: Buffer.from('app\n') },
-      ],
-    }));
+    const commit = await codecommit.send(
+      new CreateCommitCommand({
+        repositoryName: 'batched',
+        branchName: 'main',
+        putFiles: [
+          {
+            filePath: 'buildspec.yml',
+            fileContent: Buffer.from(
+              spec(['[ "$CODEBUILD_BATCH_BUILD_IDENTIFIER" = main ]', 'test -f app.txt'], ['build-list:', '  - identifier: main', '  - identifier: other', '    buildspec: ci/other.yml']),
+            ),
+          },
+          { filePath: 'ci/other.yml', fileContent: Buffer.from(spec(['[ "$CODEBUILD_BATCH_BUILD_IDENTIFIER" = other ]'])) },
+          { filePath: 'app.txt', fileContent: Buffer.from('app\n') },
+        ],
+      }),
+    );
     await project('from-source', '', { source: { type: 'CODECOMMIT', location: repo.cloneUrlHttp! }, sourceVersion: 'refs/heads/main' });
     const done = await waitBatch((await cb.send(new StartBuildBatchCommand({ projectName: 'from-source' }))).buildBatch!.id!);
     expect(done.buildBatchStatus).toBe('SUCCEEDED');
@@ -179,19 +201,25 @@ describe('batchspecs from the source and from S3', () => {
 describe('build-graph', () => {
   it('starts a build only after its dependencies, and fails the dependents of a failed build', async () => {
     // Each build knows its identifier in the batch (the graph names the steps after them).
-    await project('graph', spec(['echo "step $STEP"', '[ "$CODEBUILD_BATCH_BUILD_IDENTIFIER" = "$STEP" ]', 'if [ "$STEP" = broken ]; then exit 1; fi'], [
-      'build-graph:',
-      '  - identifier: base',
-      '    env: { variables: { STEP: base } }',
-      '  - identifier: next',
-      '    depend-on: [base]',
-      '    env: { variables: { STEP: next } }',
-      '  - identifier: broken',
-      '    env: { variables: { STEP: broken } }',
-      '  - identifier: after_broken',
-      '    depend-on: [broken]',
-      '    env: { variables: { STEP: never } }',
-    ]));
+    await project(
+      'graph',
+      spec(
+        ['echo "step $STEP"', '[ "$CODEBUILD_BATCH_BUILD_IDENTIFIER" = "$STEP" ]', 'if [ "$STEP" = broken ]; then exit 1; fi'],
+        [
+          'build-graph:',
+          '  - identifier: base',
+          '    env: { variables: { STEP: base } }',
+          '  - identifier: next',
+          '    depend-on: [base]',
+          '    env: { variables: { STEP: next } }',
+          '  - identifier: broken',
+          '    env: { variables: { STEP: broken } }',
+          '  - identifier: after_broken',
+          '    depend-on: [broken]',
+          '    env: { variables: { STEP: never } }',
+        ],
+      ),
+    );
     const started = (await cb.send(new StartBuildBatchCommand({ projectName: 'graph' }))).buildBatch!;
     const done = await waitBatch(started.id!);
     expect(done.buildBatchStatus).toBe('FAILED');
@@ -203,16 +231,23 @@ describe('build-graph', () => {
   });
 
   it('runs the dependents of a failed build that may fail (ignore-failure)', async () => {
-    await project('graph-ignore', spec(['[ "$STEP" != first ]'], [
-      'build-graph:',
-      '  - identifier: first',
-      '    ignore-failure: true',
-      '    env: { variables: { STEP: first } }',
-      '  - identifier: then',
-      '    depend-on: [first]',
-      '    env: { variables: { STEP: then } }',
-    ]));
+    await project(
+      'graph-ignore',
+      spec(
+        ['[ "$STEP" != first ]'],
+        [
+          'build-graph:',
+          '  - identifier: first',
+          '    ignore-failure: true',
+          '    env: { variables: { STEP: first } }',
+          '  - identifier: then',
+          '    depend-on: [first]',
+          '    env: { variables: { STEP: then } }',
+        ],
+      ),
+    );
     const done = await waitBatch((await cb.send(new StartBuildBatchCommand({ projectName: 'graph-ignore' }))).buildBatch!.id!);
+    // biome-ignore lint/suspicious/noThenProperty: `then` is the build identifier the batchspec above names.
     expect(statusOf(done)).toEqual({ first: 'FAILED', then: 'SUCCEEDED' });
     expect(done.buildBatchStatus).toBe('SUCCEEDED');
   });
@@ -220,18 +255,24 @@ describe('build-graph', () => {
 
 describe('build-matrix', () => {
   it('runs the cartesian product of the dynamic values with the static settings', async () => {
-    await project('matrix', spec(['echo "$OS-$ARCH"'], [
-      'build-matrix:',
-      '  static:',
-      '    ignore-failure: false',
-      '    env:',
-      '      privileged-mode: true',
-      '  dynamic:',
-      '    env:',
-      '      variables:',
-      '        OS: [linux, windows]',
-      '        ARCH: [x86, arm]',
-    ]));
+    await project(
+      'matrix',
+      spec(
+        ['echo "$OS-$ARCH"'],
+        [
+          'build-matrix:',
+          '  static:',
+          '    ignore-failure: false',
+          '    env:',
+          '      privileged-mode: true',
+          '  dynamic:',
+          '    env:',
+          '      variables:',
+          '        OS: [linux, windows]',
+          '        ARCH: [x86, arm]',
+        ],
+      ),
+    );
     const done = await waitBatch((await cb.send(new StartBuildBatchCommand({ projectName: 'matrix' }))).buildBatch!.id!);
     expect(done.buildBatchStatus).toBe('SUCCEEDED');
     expect(done.buildGroups!.map((g) => g.identifier)).toEqual(['build1', 'build2', 'build3', 'build4']);
@@ -257,10 +298,14 @@ describe('batch restrictions and bad batchspecs fail the batch in DOWNLOAD_BATCH
 
   it('computeTypesAllowed, through buildBatchConfigOverride', async () => {
     await project('compute', spec(['true'], list));
-    const started = (await cb.send(new StartBuildBatchCommand({
-      projectName: 'compute',
-      buildBatchConfigOverride: { serviceRole: roleArn, restrictions: { computeTypesAllowed: ['BUILD_GENERAL1_SMALL'] } },
-    }))).buildBatch!;
+    const started = (
+      await cb.send(
+        new StartBuildBatchCommand({
+          projectName: 'compute',
+          buildBatchConfigOverride: { serviceRole: roleArn, restrictions: { computeTypesAllowed: ['BUILD_GENERAL1_SMALL'] } },
+        }),
+      )
+    ).buildBatch!;
     expect(started.buildBatchConfig?.restrictions?.computeTypesAllowed).toEqual(['BUILD_GENERAL1_SMALL']);
     const done = await waitBatch(started.id!);
     expect(done.phases!.find((p) => p.phaseType === 'DOWNLOAD_BATCHSPEC')!.contexts![0].message).toContain('compute type BUILD_GENERAL1_LARGE');
@@ -308,7 +353,7 @@ describe('StopBuildBatch, RetryBuildBatch, listing and deletion', () => {
     expect([again.name, again.$metadata.httpStatusCode]).toEqual(['InvalidInputException', 400]);
   });
 
-  it('times the batch out after buildBatchConfig.timeoutInMins on Drydock\'s clock, stopping its builds', async () => {
+  it("times the batch out after buildBatchConfig.timeoutInMins on Drydock's clock, stopping its builds", async () => {
     await project('timeout', spec(['sleep 30'], ['build-list:', '  - identifier: long']), { buildBatchConfig: { serviceRole: roleArn, timeoutInMins: 5 } });
     const started = (await cb.send(new StartBuildBatchCommand({ projectName: 'timeout' }))).buildBatch!;
     await waitBatch(started.id!, (b) => group(b, 'long')?.currentBuildSummary?.buildStatus === 'IN_PROGRESS');
@@ -324,13 +369,13 @@ describe('StopBuildBatch, RetryBuildBatch, listing and deletion', () => {
 
   it('retries the failed builds only, keeping the earlier ones as prior summaries', async () => {
     // The flaky build fails as the project's build 2 and succeeds when retried (build 3): builds keep no state between runs.
-    await project('retry', spec(['echo "build $CODEBUILD_BUILD_NUMBER of $WHO"', 'if [ "$WHO" = flaky ] && [ "$CODEBUILD_BUILD_NUMBER" -le 2 ]; then exit 1; fi'], [
-      'build-list:',
-      '  - identifier: steady',
-      '    env: { variables: { WHO: steady } }',
-      '  - identifier: flaky',
-      '    env: { variables: { WHO: flaky } }',
-    ]));
+    await project(
+      'retry',
+      spec(
+        ['echo "build $CODEBUILD_BUILD_NUMBER of $WHO"', 'if [ "$WHO" = flaky ] && [ "$CODEBUILD_BUILD_NUMBER" -le 2 ]; then exit 1; fi'],
+        ['build-list:', '  - identifier: steady', '    env: { variables: { WHO: steady } }', '  - identifier: flaky', '    env: { variables: { WHO: flaky } }'],
+      ),
+    );
     const first = await waitBatch((await cb.send(new StartBuildBatchCommand({ projectName: 'retry' }))).buildBatch!.id!);
     expect(first.buildBatchStatus).toBe('FAILED');
     expect(statusOf(first)).toEqual({ steady: 'SUCCEEDED', flaky: 'FAILED' });
@@ -452,15 +497,21 @@ describe('a server restart in the middle of a batch', () => {
     try {
       let restarted = await startTestServer({ dataDir });
       await setup(restarted);
-      await project('resumed', spec(['if [ "$STEP" = long ]; then sleep 41.5; fi', 'echo "$STEP done"'], [
-        'build-graph:',
-        '  - identifier: long',
-        '    ignore-failure: true',
-        '    env: { variables: { STEP: long } }',
-        '  - identifier: after',
-        '    depend-on: [long]',
-        '    env: { variables: { STEP: after } }',
-      ]));
+      await project(
+        'resumed',
+        spec(
+          ['if [ "$STEP" = long ]; then sleep 41.5; fi', 'echo "$STEP done"'],
+          [
+            'build-graph:',
+            '  - identifier: long',
+            '    ignore-failure: true',
+            '    env: { variables: { STEP: long } }',
+            '  - identifier: after',
+            '    depend-on: [long]',
+            '    env: { variables: { STEP: after } }',
+          ],
+        ),
+      );
       const started = (await cb.send(new StartBuildBatchCommand({ projectName: 'resumed' }))).buildBatch!;
       await waitBatch(started.id!, (b) => group(b, 'long')?.currentBuildSummary?.buildStatus === 'IN_PROGRESS');
       await restarted.close();

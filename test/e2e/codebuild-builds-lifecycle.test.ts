@@ -3,18 +3,26 @@
  * concurrency limits that queue builds visibly, live log streaming latency, and a server restart
  * in the middle of a build (failed explicitly, while a queued build simply runs after the restart).
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
-import {
-  CodeBuildClient, CreateProjectCommand, StartBuildCommand, BatchGetBuildsCommand, StopBuildCommand, ListBuildsCommand, ListBuildsForProjectCommand, type CreateProjectCommandInput,
-} from '@aws-sdk/client-codebuild';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
+import {
+  BatchGetBuildsCommand,
+  CodeBuildClient,
+  CreateProjectCommand,
+  type CreateProjectCommandInput,
+  ListBuildsCommand,
+  ListBuildsForProjectCommand,
+  StartBuildCommand,
+  StopBuildCommand,
+} from '@aws-sdk/client-codebuild';
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers.js';
-import { fetchBuild as get, runProcesses, waitForBuild as waitFor, CODEBUILD_TRUST } from './codebuild-helpers.js';
+import { CODEBUILD_TRUST, fetchBuild as get, runProcesses, waitForBuild as waitFor } from './codebuild-helpers.js';
 
 function spec(commands: string[], postBuild: string[] = []): string {
   const lines = ['version: 0.2', 'phases:', '  build:', '    commands:', ...commands.map((c) => `      - ${JSON.stringify(c)}`)];
@@ -29,16 +37,17 @@ async function setup(server: TestServer): Promise<{ cb: CodeBuildClient; roleArn
 }
 
 async function project(cb: CodeBuildClient, roleArn: string, name: string, buildspec: string, extra: Partial<CreateProjectCommandInput> = {}): Promise<void> {
-  await cb.send(new CreateProjectCommand({
-    name,
-    source: { type: 'NO_SOURCE', buildspec },
-    artifacts: { type: 'NO_ARTIFACTS' },
-    environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' },
-    serviceRole: roleArn,
-    ...extra,
-  }));
+  await cb.send(
+    new CreateProjectCommand({
+      name,
+      source: { type: 'NO_SOURCE', buildspec },
+      artifacts: { type: 'NO_ARTIFACTS' },
+      environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' },
+      serviceRole: roleArn,
+      ...extra,
+    }),
+  );
 }
-
 
 async function advance(server: TestServer, ms: number): Promise<void> {
   const res = await fetch(`${server.url}/_drydock/time?advanceMs=${ms}`, { method: 'POST' });
@@ -202,14 +211,16 @@ describe('a server restart in the middle of a build', () => {
         if (out?.events?.some((e) => e.message === 'build 1')) break;
         await new Promise((r) => setTimeout(r, 50));
       }
-      await cb.send(new CreateProjectCommand({
-        name: 'after-restart',
-        source: { type: 'NO_SOURCE', buildspec: spec(['echo fine']) },
-        artifacts: { type: 'NO_ARTIFACTS' },
-        environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' },
-        serviceRole: roleArn,
-        concurrentBuildLimit: 1,
-      }));
+      await cb.send(
+        new CreateProjectCommand({
+          name: 'after-restart',
+          source: { type: 'NO_SOURCE', buildspec: spec(['echo fine']) },
+          artifacts: { type: 'NO_ARTIFACTS' },
+          environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' },
+          serviceRole: roleArn,
+          concurrentBuildLimit: 1,
+        }),
+      );
       const blocker = (await cb.send(new StartBuildCommand({ projectName: 'after-restart', buildspecOverride: spec(['sleep 44.25']) }))).build!;
       await waitFor(cb, blocker.id!, (b) => b.currentPhase === 'BUILD');
       const queued = (await cb.send(new StartBuildCommand({ projectName: 'after-restart' }))).build!;
@@ -233,7 +244,9 @@ describe('a server restart in the middle of a build', () => {
         expect(buildPhase.contexts).toEqual([{ statusCode: 'BUILD_INTERRUPTED', message: 'Drydock restarted while the build was running' }]);
         expect(failed.phases!.at(-1)!.phaseType).toBe('COMPLETED');
         const logs = new CloudWatchLogsClient(server.clientConfig);
-        const lines = (await logs.send(new GetLogEventsCommand({ logGroupName: failed.logs!.groupName!, logStreamName: failed.logs!.streamName!, startFromHead: true }))).events!.map((e) => e.message!);
+        const lines = (await logs.send(new GetLogEventsCommand({ logGroupName: failed.logs!.groupName!, logStreamName: failed.logs!.streamName!, startFromHead: true }))).events!.map(
+          (e) => e.message!,
+        );
         expect(lines).toContain('build 1');
         expect(lines.at(-1)).toMatch(/Drydock restarted while the build was running$/);
         // Settling the build killed what was left of it.

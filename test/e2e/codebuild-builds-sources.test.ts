@@ -4,17 +4,17 @@
  * secrets masked in the log, a buildspec missing from the source, and Drydock's global limits
  * (DRYDOCK_CODEBUILD_CONCURRENCY, DRYDOCK_CODEBUILD_MAX_QUEUED_BUILDS) with a queued build stopped.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import {
-  CodeBuildClient, CreateProjectCommand, StartBuildCommand, StopBuildCommand, type Build, type CreateProjectCommandInput,
-} from '@aws-sdk/client-codebuild';
-import { CodeCommitClient, CreateRepositoryCommand, CreateCommitCommand } from '@aws-sdk/client-codecommit';
+
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { IAMClient, CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import { S3Client, CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { SSMClient, PutParameterCommand } from '@aws-sdk/client-ssm';
-import { startTestServer, expectAwsError, type TestServer } from '../helpers.js';
-import { fetchBuild, waitForBuild, CODEBUILD_TRUST } from './codebuild-helpers.js';
+import { type Build, CodeBuildClient, CreateProjectCommand, type CreateProjectCommandInput, StartBuildCommand, StopBuildCommand } from '@aws-sdk/client-codebuild';
+import { CodeCommitClient, CreateCommitCommand, CreateRepositoryCommand } from '@aws-sdk/client-codecommit';
+import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectAwsError, startTestServer, type TestServer } from '../helpers.js';
+import { CODEBUILD_TRUST, fetchBuild, waitForBuild } from './codebuild-helpers.js';
+
 const ENVIRONMENT = { type: 'LINUX_CONTAINER' as const, image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' as const };
 
 let server: TestServer;
@@ -31,7 +31,15 @@ async function logLines(build: Build): Promise<string[]> {
 }
 
 async function project(input: Partial<CreateProjectCommandInput> & { name: string }): Promise<void> {
-  await cb.send(new CreateProjectCommand({ artifacts: { type: 'NO_ARTIFACTS' }, environment: ENVIRONMENT, serviceRole: roleArn, source: { type: 'NO_SOURCE', buildspec: 'version: 0.2\nphases:\n  build:\n    commands:\n      - echo hi\n' }, ...input }));
+  await cb.send(
+    new CreateProjectCommand({
+      artifacts: { type: 'NO_ARTIFACTS' },
+      environment: ENVIRONMENT,
+      serviceRole: roleArn,
+      source: { type: 'NO_SOURCE', buildspec: 'version: 0.2\nphases:\n  build:\n    commands:\n      - echo hi\n' },
+      ...input,
+    }),
+  );
 }
 
 describe('sources, artifacts, reports and secrets', () => {
@@ -67,15 +75,17 @@ describe('sources, artifacts, reports and secrets', () => {
       '      - reports/junit.xml',
       '',
     ].join('\n');
-    const commit = await codecommit.send(new CreateCommitCommand({
-      repositoryName: 'app',
-      branchName: 'main',
-      putFiles: [
-        { filePath: 'buildspec.yml', fileContent: Buffer.from(buildspec) },
-        { filePath: 'app.txt', fileContent: Buffer.from('the app\n') },
-        { filePath: 'ci/alt.yml', fileContent: Buffer.from('version: 0.2\nphases:\n  build:\n    commands:\n      - echo "alternate buildspec from the source"\n') },
-      ],
-    }));
+    const commit = await codecommit.send(
+      new CreateCommitCommand({
+        repositoryName: 'app',
+        branchName: 'main',
+        putFiles: [
+          { filePath: 'buildspec.yml', fileContent: Buffer.from(buildspec) },
+          { filePath: 'app.txt', fileContent: Buffer.from('the app\n') },
+          { filePath: 'ci/alt.yml', fileContent: Buffer.from('version: 0.2\nphases:\n  build:\n    commands:\n      - echo "alternate buildspec from the source"\n') },
+        ],
+      }),
+    );
     const s3 = new S3Client(server.clientConfig);
     await s3.send(new CreateBucketCommand({ Bucket: 'artifacts' }));
     await project({
@@ -101,10 +111,14 @@ describe('sources, artifacts, reports and secrets', () => {
     expect(fromPath.buildStatus).toBe('SUCCEEDED');
     expect(await logLines(fromPath)).toContain('alternate buildspec from the source');
     await s3.send(new PutObjectCommand({ Bucket: 'artifacts', Key: 'specs/s3.yml', Body: 'version: 0.2\nphases:\n  build:\n    commands:\n      - echo "buildspec from S3"\n' }));
-    const fromS3 = await waitFor((await cb.send(new StartBuildCommand({ projectName: 'from-codecommit', buildspecOverride: 'arn:aws:s3:::artifacts/specs/s3.yml', artifactsOverride: noArtifacts }))).build!.id!);
+    const fromS3 = await waitFor(
+      (await cb.send(new StartBuildCommand({ projectName: 'from-codecommit', buildspecOverride: 'arn:aws:s3:::artifacts/specs/s3.yml', artifactsOverride: noArtifacts }))).build!.id!,
+    );
     expect(fromS3.buildStatus).toBe('SUCCEEDED');
     expect(await logLines(fromS3)).toContain('buildspec from S3');
-    const missing = await waitFor((await cb.send(new StartBuildCommand({ projectName: 'from-codecommit', buildspecOverride: 'arn:aws:s3:::artifacts/specs/none.yml', artifactsOverride: noArtifacts }))).build!.id!);
+    const missing = await waitFor(
+      (await cb.send(new StartBuildCommand({ projectName: 'from-codecommit', buildspecOverride: 'arn:aws:s3:::artifacts/specs/none.yml', artifactsOverride: noArtifacts }))).build!.id!,
+    );
     expect(missing.buildStatus).toBe('FAILED');
     expect(missing.phases!.find((p) => p.phaseType === 'DOWNLOAD_SOURCE')!.contexts![0].statusCode).toBe('YAML_FILE_ERROR');
   });
@@ -174,14 +188,20 @@ describe('sources, artifacts, reports and secrets', () => {
   it('lets a build use Drydock with the service role: aws s3 cp inside the build', async () => {
     const s3 = new S3Client(server.clientConfig);
     await s3.send(new CreateBucketCommand({ Bucket: 'from-builds' }));
-    await new IAMClient(server.clientConfig).send(new PutRolePolicyCommand({
-      RoleName: 'codebuild-sources',
-      PolicyName: 'write-outputs',
-      PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:PutObject', Resource: 'arn:aws:s3:::from-builds/*' }] }),
-    }));
+    await new IAMClient(server.clientConfig).send(
+      new PutRolePolicyCommand({
+        RoleName: 'codebuild-sources',
+        PolicyName: 'write-outputs',
+        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:PutObject', Resource: 'arn:aws:s3:::from-builds/*' }] }),
+      }),
+    );
     await project({
       name: 'uses-s3',
-      source: { type: 'NO_SOURCE', buildspec: 'version: 0.2\nphases:\n  build:\n    commands:\n      - echo "made by $CODEBUILD_BUILD_ID" > out.txt\n      - aws --endpoint-url "$AWS_ENDPOINT_URL" s3 cp out.txt s3://from-builds/out.txt\n' },
+      source: {
+        type: 'NO_SOURCE',
+        buildspec:
+          'version: 0.2\nphases:\n  build:\n    commands:\n      - echo "made by $CODEBUILD_BUILD_ID" > out.txt\n      - aws --endpoint-url "$AWS_ENDPOINT_URL" s3 cp out.txt s3://from-builds/out.txt\n',
+      },
     });
     const build = await waitFor((await cb.send(new StartBuildCommand({ projectName: 'uses-s3' }))).build!.id!);
     expect(build.buildStatus, (await logLines(build)).join('\n')).toBe('SUCCEEDED');
@@ -203,7 +223,10 @@ describe('sources, artifacts, reports and secrets', () => {
     await ssm.send(new PutParameterCommand({ Name: '/build/token', Value: 's3cr3t-t0ken', Type: 'SecureString' }));
     await project({
       name: 'masked',
-      source: { type: 'NO_SOURCE', buildspec: 'version: 0.2\nenv:\n  parameter-store:\n    TOKEN: /build/token\nphases:\n  build:\n    commands:\n      - echo "token is $TOKEN"\n      - test "$TOKEN" = s3cr3t-t0ken\n' },
+      source: {
+        type: 'NO_SOURCE',
+        buildspec: 'version: 0.2\nenv:\n  parameter-store:\n    TOKEN: /build/token\nphases:\n  build:\n    commands:\n      - echo "token is $TOKEN"\n      - test "$TOKEN" = s3cr3t-t0ken\n',
+      },
     });
     const build = await waitFor((await cb.send(new StartBuildCommand({ projectName: 'masked' }))).build!.id!);
     expect(build.buildStatus).toBe('SUCCEEDED');

@@ -4,23 +4,33 @@
  * with the service role's credentials and Drydock's endpoint, StopBuild, RetryBuild, listing,
  * deletion, events, and bad input for every operation.
  */
-import { describe, it, expect, beforeAll } from 'vitest';
-import {
-  CodeBuildClient, CreateProjectCommand, StartBuildCommand, BatchGetBuildsCommand, StopBuildCommand, RetryBuildCommand,
-  ListBuildsCommand, ListBuildsForProjectCommand, BatchDeleteBuildsCommand, type Build, type CreateProjectCommandInput,
-} from '@aws-sdk/client-codebuild';
-import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
-import { S3Client, CreateBucketCommand, GetObjectCommand } from '@aws-sdk/client-s3';
-import { gunzipSync } from 'node:zlib';
+
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { useServer, expectAwsError } from '../helpers.js';
-import { waitForBuild, runProcesses, CODEBUILD_TRUST } from './codebuild-helpers.js';
+import { gunzipSync } from 'node:zlib';
+import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  BatchDeleteBuildsCommand,
+  BatchGetBuildsCommand,
+  type Build,
+  CodeBuildClient,
+  CreateProjectCommand,
+  type CreateProjectCommandInput,
+  ListBuildsCommand,
+  ListBuildsForProjectCommand,
+  RetryBuildCommand,
+  StartBuildCommand,
+  StopBuildCommand,
+} from '@aws-sdk/client-codebuild';
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { AwsEvent } from '../../src/core/events.js';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import { loadModel } from '../../src/protocol/model.js';
+import { expectAwsError, useServer } from '../helpers.js';
 import { Sampler } from '../model-samples.js';
+import { CODEBUILD_TRUST, runProcesses, waitForBuild } from './codebuild-helpers.js';
 
 const server = useServer();
 let cb: CodeBuildClient;
@@ -40,14 +50,16 @@ function buildspec(phases: Record<string, string[]>, extra = ''): string {
 }
 
 async function project(name: string, spec: string, extra: Partial<CreateProjectCommandInput> = {}): Promise<void> {
-  await cb.send(new CreateProjectCommand({
-    name,
-    source: { type: 'NO_SOURCE', buildspec: spec },
-    artifacts: { type: 'NO_ARTIFACTS' },
-    environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' },
-    serviceRole: roleArn,
-    ...extra,
-  }));
+  await cb.send(
+    new CreateProjectCommand({
+      name,
+      source: { type: 'NO_SOURCE', buildspec: spec },
+      artifacts: { type: 'NO_ARTIFACTS' },
+      environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' },
+      serviceRole: roleArn,
+      ...extra,
+    }),
+  );
 }
 
 const waitFor = (id: string, done?: (b: Build) => boolean, timeoutMs?: number) => waitForBuild(cb, id, done, timeoutMs);
@@ -74,10 +86,13 @@ describe('a build that succeeds', () => {
   let started: Build;
 
   beforeAll(async () => {
-    await project('ok', buildspec(
-      { install: ['echo installing'], pre_build: ['cd /tmp', 'export GREETING=hello'], build: ['echo "$GREETING from $(pwd)"'], post_build: ['echo done'] },
-      'env:\n  exported-variables:\n    - GREETING\n',
-    ));
+    await project(
+      'ok',
+      buildspec(
+        { install: ['echo installing'], pre_build: ['cd /tmp', 'export GREETING=hello'], build: ['echo "$GREETING from $(pwd)"'], post_build: ['echo done'] },
+        'env:\n  exported-variables:\n    - GREETING\n',
+      ),
+    );
     started = (await cb.send(new StartBuildCommand({ projectName: 'ok' }))).build!;
     build = await waitFor(started.id!);
   });
@@ -101,8 +116,17 @@ describe('a build that succeeds', () => {
     expect(build.buildStatus).toBe('SUCCEEDED');
     expect(build.currentPhase).toBe('COMPLETED');
     expect(phaseList(build)).toEqual([
-      'SUBMITTED:SUCCEEDED', 'QUEUED:SUCCEEDED', 'PROVISIONING:SUCCEEDED', 'DOWNLOAD_SOURCE:SUCCEEDED', 'INSTALL:SUCCEEDED',
-      'PRE_BUILD:SUCCEEDED', 'BUILD:SUCCEEDED', 'POST_BUILD:SUCCEEDED', 'UPLOAD_ARTIFACTS:SUCCEEDED', 'FINALIZING:SUCCEEDED', 'COMPLETED:-',
+      'SUBMITTED:SUCCEEDED',
+      'QUEUED:SUCCEEDED',
+      'PROVISIONING:SUCCEEDED',
+      'DOWNLOAD_SOURCE:SUCCEEDED',
+      'INSTALL:SUCCEEDED',
+      'PRE_BUILD:SUCCEEDED',
+      'BUILD:SUCCEEDED',
+      'POST_BUILD:SUCCEEDED',
+      'UPLOAD_ARTIFACTS:SUCCEEDED',
+      'FINALIZING:SUCCEEDED',
+      'COMPLETED:-',
     ]);
     for (const phase of build.phases!.slice(0, -1)) {
       expect(phase.startTime).toBeInstanceOf(Date);
@@ -171,10 +195,13 @@ describe('a build that succeeds', () => {
 
 describe('a build that fails', () => {
   it('fails the phase with COMMAND_EXECUTION_ERROR, skips the rest of it, still runs post_build', async () => {
-    await project('failing', buildspec({
-      build: ['echo before', 'sh -c "exit 3"', 'echo never printed'],
-      post_build: ['echo "post ran, succeeding=$CODEBUILD_BUILD_SUCCEEDING"'],
-    }));
+    await project(
+      'failing',
+      buildspec({
+        build: ['echo before', 'sh -c "exit 3"', 'echo never printed'],
+        post_build: ['echo "post ran, succeeding=$CODEBUILD_BUILD_SUCCEEDING"'],
+      }),
+    );
     const { build: started } = await cb.send(new StartBuildCommand({ projectName: 'failing' }));
     const build = await waitFor(started!.id!);
     expect(build.buildStatus).toBe('FAILED');
@@ -227,24 +254,28 @@ describe('a build that fails', () => {
 
 describe('the build environment', () => {
   it('has the built-in variables, the service role credentials and Drydock as endpoint', async () => {
-    await project('env', buildspec({
-      build: [
-        'echo "ID=$CODEBUILD_BUILD_ID"',
-        'echo "ARN=$CODEBUILD_BUILD_ARN"',
-        'echo "NUMBER=$CODEBUILD_BUILD_NUMBER"',
-        'echo "SUCCEEDING=$CODEBUILD_BUILD_SUCCEEDING"',
-        'echo "INITIATOR=$CODEBUILD_INITIATOR"',
-        'echo "SRC=$CODEBUILD_SRC_DIR PWD=$(pwd)"',
-        'echo "SOURCE_VERSION=$CODEBUILD_SOURCE_VERSION"',
-        'echo "START=$CODEBUILD_START_TIME"',
-        'echo "KMS=$CODEBUILD_KMS_KEY_ID"',
-        'echo "LOG_PATH=$CODEBUILD_LOG_PATH"',
-        'echo "REGION=$AWS_REGION/$AWS_DEFAULT_REGION"',
-        'echo "ENDPOINT=$AWS_ENDPOINT_URL"',
-        'echo "PLAIN=$PLAIN"',
-        'aws --endpoint-url "$AWS_ENDPOINT_URL" sts get-caller-identity --output text --query Arn',
-      ],
-    }), { environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL', environmentVariables: [{ name: 'PLAIN', value: 'from-project' }] } });
+    await project(
+      'env',
+      buildspec({
+        build: [
+          'echo "ID=$CODEBUILD_BUILD_ID"',
+          'echo "ARN=$CODEBUILD_BUILD_ARN"',
+          'echo "NUMBER=$CODEBUILD_BUILD_NUMBER"',
+          'echo "SUCCEEDING=$CODEBUILD_BUILD_SUCCEEDING"',
+          'echo "INITIATOR=$CODEBUILD_INITIATOR"',
+          'echo "SRC=$CODEBUILD_SRC_DIR PWD=$(pwd)"',
+          'echo "SOURCE_VERSION=$CODEBUILD_SOURCE_VERSION"',
+          'echo "START=$CODEBUILD_START_TIME"',
+          'echo "KMS=$CODEBUILD_KMS_KEY_ID"',
+          'echo "LOG_PATH=$CODEBUILD_LOG_PATH"',
+          'echo "REGION=$AWS_REGION/$AWS_DEFAULT_REGION"',
+          'echo "ENDPOINT=$AWS_ENDPOINT_URL"',
+          'echo "PLAIN=$PLAIN"',
+          'aws --endpoint-url "$AWS_ENDPOINT_URL" sts get-caller-identity --output text --query Arn',
+        ],
+      }),
+      { environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL', environmentVariables: [{ name: 'PLAIN', value: 'from-project' }] } },
+    );
     const { build: started } = await cb.send(new StartBuildCommand({ projectName: 'env', sourceVersion: 'v1', environmentVariablesOverride: [{ name: 'PLAIN', value: 'overridden' }] }));
     const build = await waitFor(started!.id!, undefined, 30_000);
     const lines = await logLines(build);
@@ -271,17 +302,19 @@ describe('the build environment', () => {
 
   it('applies StartBuild overrides to that build only', async () => {
     await project('overridden', buildspec({ build: ['echo "image=$CODEBUILD_BUILD_IMAGE"'] }));
-    const { build: started } = await cb.send(new StartBuildCommand({
-      projectName: 'overridden',
-      imageOverride: 'aws/codebuild/amazonlinux2-x86_64-standard:5.0',
-      computeTypeOverride: 'BUILD_GENERAL1_LARGE',
-      privilegedModeOverride: true,
-      timeoutInMinutesOverride: 15,
-      queuedTimeoutInMinutesOverride: 30,
-      encryptionKeyOverride: `arn:aws:kms:${REGION}:${ACCOUNT}:alias/builds`,
-      logsConfigOverride: { cloudWatchLogs: { status: 'ENABLED', groupName: 'custom-builds', streamName: 'runs' } },
-      buildspecOverride: buildspec({ build: ['echo "image=$CODEBUILD_BUILD_IMAGE"', 'echo overridden buildspec'] }),
-    }));
+    const { build: started } = await cb.send(
+      new StartBuildCommand({
+        projectName: 'overridden',
+        imageOverride: 'aws/codebuild/amazonlinux2-x86_64-standard:5.0',
+        computeTypeOverride: 'BUILD_GENERAL1_LARGE',
+        privilegedModeOverride: true,
+        timeoutInMinutesOverride: 15,
+        queuedTimeoutInMinutesOverride: 30,
+        encryptionKeyOverride: `arn:aws:kms:${REGION}:${ACCOUNT}:alias/builds`,
+        logsConfigOverride: { cloudWatchLogs: { status: 'ENABLED', groupName: 'custom-builds', streamName: 'runs' } },
+        buildspecOverride: buildspec({ build: ['echo "image=$CODEBUILD_BUILD_IMAGE"', 'echo overridden buildspec'] }),
+      }),
+    );
     const build = await waitFor(started!.id!);
     expect(build.buildStatus).toBe('SUCCEEDED');
     expect(build.environment).toMatchObject({ image: 'aws/codebuild/amazonlinux2-x86_64-standard:5.0', computeType: 'BUILD_GENERAL1_LARGE', privilegedMode: true });
@@ -403,9 +436,17 @@ describe('bad input', () => {
     await expectAwsError(cb.send(new StartBuildCommand({ projectName: 'no-such-project' })), { code: 'ResourceNotFoundException', status: 400, message: 'no-such-project' });
     await expectAwsError(cb.send(new StartBuildCommand({ projectName: 'ok', timeoutInMinutesOverride: 1 })), { code: 'InvalidInputException', status: 400 });
     await expectAwsError(cb.send(new StartBuildCommand({ projectName: 'ok', queuedTimeoutInMinutesOverride: 481 })), { code: 'InvalidInputException', status: 400 });
-    await expectAwsError(cb.send(new StartBuildCommand({ projectName: 'ok', buildspecOverride: '' , sourceTypeOverride: 'NO_SOURCE' })), { code: 'InvalidInputException', status: 400 });
-    await expectAwsError(cb.send(new StartBuildCommand({ projectName: 'ok', sourceTypeOverride: 'S3', sourceLocationOverride: 'no-slash' })), { code: 'InvalidInputException', status: 400, message: /source location/ });
-    await expectAwsError(cb.send(new StartBuildCommand({ projectName: 'ok', environmentVariablesOverride: [{ name: 'CODEBUILD_X', value: 'y' }] })), { code: 'InvalidInputException', status: 400, message: /CODEBUILD_/ });
+    await expectAwsError(cb.send(new StartBuildCommand({ projectName: 'ok', buildspecOverride: '', sourceTypeOverride: 'NO_SOURCE' })), { code: 'InvalidInputException', status: 400 });
+    await expectAwsError(cb.send(new StartBuildCommand({ projectName: 'ok', sourceTypeOverride: 'S3', sourceLocationOverride: 'no-slash' })), {
+      code: 'InvalidInputException',
+      status: 400,
+      message: /source location/,
+    });
+    await expectAwsError(cb.send(new StartBuildCommand({ projectName: 'ok', environmentVariablesOverride: [{ name: 'CODEBUILD_X', value: 'y' }] })), {
+      code: 'InvalidInputException',
+      status: 400,
+      message: /CODEBUILD_/,
+    });
     await expectAwsError(cb.send(new StartBuildCommand({ projectName: 'ok', artifactsOverride: { type: 'S3' } })), { code: 'InvalidInputException', status: 400, message: /location/ });
     await expectAwsError(cb.send(new StartBuildCommand({ projectName: 'ok', serviceRoleOverride: 'not-a-role' })), { code: 'InvalidInputException', status: 400, message: /service role/ });
     await expectAwsError(cb.send(new StartBuildCommand({ projectName: 'ok', reportBuildStatusOverride: true })), { code: 'InvalidInputException', status: 400, message: /reportBuildStatus/ });
@@ -431,8 +472,13 @@ describe('generated requests to the build operations', () => {
     const completed = (await cb.send(new ListBuildsForProjectCommand({ projectName: 'ok' }))).ids![0];
     const existing: Record<string, unknown> = { projectName: 'ok', id: completed, ids: [completed] };
     const commands: Record<string, new (input: never) => unknown> = {
-      StartBuild: StartBuildCommand, StopBuild: StopBuildCommand, RetryBuild: RetryBuildCommand, BatchGetBuilds: BatchGetBuildsCommand,
-      ListBuilds: ListBuildsCommand, ListBuildsForProject: ListBuildsForProjectCommand, BatchDeleteBuilds: BatchDeleteBuildsCommand,
+      StartBuild: StartBuildCommand,
+      StopBuild: StopBuildCommand,
+      RetryBuild: RetryBuildCommand,
+      BatchGetBuilds: BatchGetBuildsCommand,
+      ListBuilds: ListBuildsCommand,
+      ListBuildsForProject: ListBuildsForProjectCommand,
+      BatchDeleteBuilds: BatchDeleteBuildsCommand,
     };
     const faults: string[] = [];
     for (const options of [{}, { empty: true }, { withinBounds: true }]) {

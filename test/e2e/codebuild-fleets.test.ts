@@ -5,17 +5,34 @@
  * slots shared by its builds, QUEUE keeping the overflow QUEUED, ON_DEMAND running it at once,
  * and UpdateFleet releasing a waiting build.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import {
-  CodeBuildClient, CreateFleetCommand, UpdateFleetCommand, DeleteFleetCommand, BatchGetFleetsCommand, ListFleetsCommand,
-  CreateProjectCommand, UpdateProjectCommand, BatchGetProjectsCommand, StartBuildCommand, StopBuildCommand, ListBuildsCommand,
-  StartBuildBatchCommand, BatchGetBuildBatchesCommand, type BuildBatch,
-  type Build, type CreateFleetCommandInput, type CreateProjectCommandInput, type Fleet, type ListFleetsCommandInput,
-} from '@aws-sdk/client-codebuild';
-import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
+
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { startTestServer, expectAwsError, type TestServer } from '../helpers.js';
-import { fetchBuild, waitForBuild, CODEBUILD_TRUST } from './codebuild-helpers.js';
+import {
+  BatchGetBuildBatchesCommand,
+  BatchGetFleetsCommand,
+  BatchGetProjectsCommand,
+  type Build,
+  type BuildBatch,
+  CodeBuildClient,
+  CreateFleetCommand,
+  type CreateFleetCommandInput,
+  CreateProjectCommand,
+  type CreateProjectCommandInput,
+  DeleteFleetCommand,
+  type Fleet,
+  ListBuildsCommand,
+  ListFleetsCommand,
+  type ListFleetsCommandInput,
+  StartBuildBatchCommand,
+  StartBuildCommand,
+  StopBuildCommand,
+  UpdateFleetCommand,
+  UpdateProjectCommand,
+} from '@aws-sdk/client-codebuild';
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectAwsError, startTestServer, type TestServer } from '../helpers.js';
+import { CODEBUILD_TRUST, fetchBuild, waitForBuild } from './codebuild-helpers.js';
 
 let server: TestServer;
 let cb: CodeBuildClient;
@@ -92,7 +109,10 @@ describe('fleet records', () => {
     expect(fleet.computeType).toBe('BUILD_GENERAL1_SMALL');
     expect(fleet.overflowBehavior).toBe('QUEUE');
     expect(fleet.scalingConfiguration).toBeUndefined();
-    expect(fleet.tags).toEqual([{ key: 'team', value: 'ci' }, { key: 'empty', value: '' }]);
+    expect(fleet.tags).toEqual([
+      { key: 'team', value: 'ci' },
+      { key: 'empty', value: '' },
+    ]);
     expect(fleet.created!.getTime()).toBeGreaterThanOrEqual(before - 1000);
     expect(fleet.lastModified).toEqual(fleet.created);
 
@@ -125,7 +145,10 @@ describe('fleet records', () => {
     expect(read).toEqual({ ...fleet, status: { statusCode: 'ACTIVE' } });
     expect(read.computeConfiguration).toEqual({ vCpu: 4, memory: 8, disk: 64, machineType: 'GENERAL' });
     expect(read.scalingConfiguration).toEqual({
-      scalingType: 'TARGET_TRACKING_SCALING', maxCapacity: 5, desiredCapacity: 2, targetTrackingScalingConfigs: [{ metricType: 'FLEET_UTILIZATION_RATE', targetValue: 97.5 }],
+      scalingType: 'TARGET_TRACKING_SCALING',
+      maxCapacity: 5,
+      desiredCapacity: 2,
+      targetTrackingScalingConfigs: [{ metricType: 'FLEET_UTILIZATION_RATE', targetValue: 97.5 }],
     });
     expect(read.overflowBehavior).toBe('ON_DEMAND');
     expect(read.vpcConfig).toEqual({ vpcId: 'vpc-1234', subnets: ['subnet-1'], securityGroupIds: ['sg-1'] });
@@ -185,8 +208,7 @@ describe('ListFleets', () => {
     await cb.send(new UpdateFleetCommand({ arn: 'list-c', baseCapacity: 2 }));
   });
 
-  const listed = async (input: ListFleetsCommandInput) =>
-    ((await cb.send(new ListFleetsCommand(input))).fleets ?? []).filter((a) => Object.values(arns).includes(a));
+  const listed = async (input: ListFleetsCommandInput) => ((await cb.send(new ListFleetsCommand(input))).fleets ?? []).filter((a) => Object.values(arns).includes(a));
 
   it('sorts by name, creation and modification time, both ways; by default newest change first', async () => {
     expect(await listed({ sortBy: 'NAME' })).toEqual([arns['list-a'], arns['list-b'], arns['list-c']]);
@@ -234,13 +256,26 @@ describe('bad input', () => {
     ['a custom instance type without one', { computeType: 'CUSTOM_INSTANCE_TYPE', computeConfiguration: { vCpu: 2 } }, 'instanceType must be specified'],
     ['a maximum capacity below the base', { baseCapacity: 3, scalingConfiguration: { scalingType: 'TARGET_TRACKING_SCALING', maxCapacity: 2 } }, 'must be at least baseCapacity'],
     ['scaling without a type', { scalingConfiguration: { maxCapacity: 2 } }, 'scalingType must be specified'],
-    ['a utilization target above 100', { scalingConfiguration: { scalingType: 'TARGET_TRACKING_SCALING', maxCapacity: 2, targetTrackingScalingConfigs: [{ metricType: 'FLEET_UTILIZATION_RATE', targetValue: 150 }] } }, 'between 0 and 100'],
+    [
+      'a utilization target above 100',
+      { scalingConfiguration: { scalingType: 'TARGET_TRACKING_SCALING', maxCapacity: 2, targetTrackingScalingConfigs: [{ metricType: 'FLEET_UTILIZATION_RATE', targetValue: 150 }] } },
+      'between 0 and 100',
+    ],
     ['a VPC without a fleet service role', { vpcConfig: { vpcId: 'vpc-1', subnets: ['subnet-1'], securityGroupIds: ['sg-1'] } }, 'fleetServiceRole must be specified'],
     ['subnets without a VPC', { vpcConfig: { subnets: ['subnet-1'] }, fleetServiceRole: 'x' }, 'needs a vpcId'],
     ['a role that is not an IAM role ARN', { fleetServiceRole: 'not-a-role' }, 'is not an IAM role ARN'],
     ['a role that does not exist', { fleetServiceRole: `arn:aws:iam::${ACCOUNT}:role/ghost` }, 'not authorized to perform: sts:AssumeRole'],
     ['a reserved tag key', { tags: [{ key: 'aws:owner', value: 'x' }] }, 'reserved'],
-    ['a duplicate tag key', { tags: [{ key: 'k', value: '1' }, { key: 'k', value: '2' }] }, 'duplicate tag key k'],
+    [
+      'a duplicate tag key',
+      {
+        tags: [
+          { key: 'k', value: '1' },
+          { key: 'k', value: '2' },
+        ],
+      },
+      'duplicate tag key k',
+    ],
     ['a one-character name', { name: 'x' }, /name/],
     ['a name with a slash', { name: 'a/b' }, /name/],
     ['no base capacity', { baseCapacity: undefined }, /baseCapacity/],
@@ -263,13 +298,29 @@ describe('bad input', () => {
 
   it('UpdateFleet: an unknown fleet is ResourceNotFoundException; invalid changes write nothing', async () => {
     await expectAwsError(cb.send(new UpdateFleetCommand({ arn: 'ghost', baseCapacity: 2 })), { code: 'ResourceNotFoundException', status: 400, message: 'Fleet cannot be found: ghost' });
-    await expectAwsError(cb.send(new UpdateFleetCommand({ arn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:fleet/ghost:00000000-0000-0000-0000-000000000000` })), { code: 'ResourceNotFoundException', status: 400, message: 'Fleet cannot be found' });
+    await expectAwsError(cb.send(new UpdateFleetCommand({ arn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:fleet/ghost:00000000-0000-0000-0000-000000000000` })), {
+      code: 'ResourceNotFoundException',
+      status: 400,
+      message: 'Fleet cannot be found',
+    });
     const fleet = await create('strict', { tags: [{ key: 'keep', value: 'me' }] });
     const stored = await getFleet('strict');
     await expectAwsError(cb.send(new UpdateFleetCommand({ arn: fleet.arn, baseCapacity: 0, tags: [] })), { code: 'InvalidInputException', status: 400, message: 'baseCapacity must be at least 1' });
-    await expectAwsError(cb.send(new UpdateFleetCommand({ arn: 'strict', computeType: 'ATTRIBUTE_BASED_COMPUTE' })), { code: 'InvalidInputException', status: 400, message: 'computeConfiguration must be specified' });
-    await expectAwsError(cb.send(new UpdateFleetCommand({ arn: 'strict', scalingConfiguration: { scalingType: 'TARGET_TRACKING_SCALING', maxCapacity: 0 } })), { code: 'InvalidInputException', status: 400, message: 'must be at least baseCapacity' });
-    await expectAwsError(cb.send(new UpdateFleetCommand({ arn: 'strict', fleetServiceRole: `arn:aws:iam::${ACCOUNT}:role/ghost` })), { code: 'InvalidInputException', status: 400, message: 'not authorized' });
+    await expectAwsError(cb.send(new UpdateFleetCommand({ arn: 'strict', computeType: 'ATTRIBUTE_BASED_COMPUTE' })), {
+      code: 'InvalidInputException',
+      status: 400,
+      message: 'computeConfiguration must be specified',
+    });
+    await expectAwsError(cb.send(new UpdateFleetCommand({ arn: 'strict', scalingConfiguration: { scalingType: 'TARGET_TRACKING_SCALING', maxCapacity: 0 } })), {
+      code: 'InvalidInputException',
+      status: 400,
+      message: 'must be at least baseCapacity',
+    });
+    await expectAwsError(cb.send(new UpdateFleetCommand({ arn: 'strict', fleetServiceRole: `arn:aws:iam::${ACCOUNT}:role/ghost` })), {
+      code: 'InvalidInputException',
+      status: 400,
+      message: 'not authorized',
+    });
     await expectAwsError(cb.send(new UpdateFleetCommand({ arn: 'strict', overflowBehavior: 'LATER' as 'QUEUE' })), { code: 'InvalidInputException', status: 400, message: /overflowBehavior/ });
     expect(await getFleet('strict')).toEqual(stored);
   });
@@ -293,7 +344,11 @@ describe('projects and builds naming fleets', () => {
     const { project } = await cb.send(new CreateProjectCommand(projectInput('fleet-user', ['true'], fleet.arn)));
     expect(project!.environment!.fleet).toEqual({ fleetArn: fleet.arn });
     expect((await cb.send(new BatchGetProjectsCommand({ names: ['fleet-user'] }))).projects![0].environment!.fleet).toEqual({ fleetArn: fleet.arn });
-    await expectAwsError(cb.send(new UpdateProjectCommand({ name: 'fleet-user', environment: { ...projectInput('x', []).environment!, fleet: { fleetArn: ghost } } })), { code: 'InvalidInputException', status: 400, message: 'does not exist' });
+    await expectAwsError(cb.send(new UpdateProjectCommand({ name: 'fleet-user', environment: { ...projectInput('x', []).environment!, fleet: { fleetArn: ghost } } })), {
+      code: 'InvalidInputException',
+      status: 400,
+      message: 'does not exist',
+    });
     expect((await cb.send(new BatchGetProjectsCommand({ names: ['fleet-user'] }))).projects![0].environment!.fleet).toEqual({ fleetArn: fleet.arn });
 
     await expectAwsError(cb.send(new DeleteFleetCommand({ arn: fleet.arn })), { code: 'InvalidInputException', status: 400, message: 'is used by project(s) fleet-user' });
@@ -306,7 +361,11 @@ describe('projects and builds naming fleets', () => {
   it('StartBuild rejects a fleetOverride naming no fleet, starting nothing', async () => {
     await cb.send(new CreateProjectCommand(projectInput('override-ghost', ['true'])));
     const before = (await cb.send(new ListBuildsCommand({}))).ids ?? [];
-    await expectAwsError(cb.send(new StartBuildCommand({ projectName: 'override-ghost', fleetOverride: { fleetArn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:fleet/none:1` } })), { code: 'InvalidInputException', status: 400, message: 'does not exist' });
+    await expectAwsError(cb.send(new StartBuildCommand({ projectName: 'override-ghost', fleetOverride: { fleetArn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:fleet/none:1` } })), {
+      code: 'InvalidInputException',
+      status: 400,
+      message: 'does not exist',
+    });
     expect((await cb.send(new ListBuildsCommand({}))).ids ?? []).toEqual(before);
   });
 });
@@ -328,24 +387,45 @@ describe('batch builds', () => {
     const fleet = await create('batch-fleet');
     await cb.send(new CreateProjectCommand({ ...projectInput('batch-on-fleet', [], fleet.arn), source: { type: 'NO_SOURCE', buildspec: listSpec }, buildBatchConfig: { serviceRole: roleArn } }));
 
-    const allowed = await waitBatch((await cb.send(new StartBuildBatchCommand({
-      projectName: 'batch-on-fleet', buildBatchConfigOverride: { serviceRole: roleArn, restrictions: { fleetsAllowed: ['batch-fleet'] } },
-    }))).buildBatch!.id!);
+    const allowed = await waitBatch(
+      (
+        await cb.send(
+          new StartBuildBatchCommand({
+            projectName: 'batch-on-fleet',
+            buildBatchConfigOverride: { serviceRole: roleArn, restrictions: { fleetsAllowed: ['batch-fleet'] } },
+          }),
+        )
+      ).buildBatch!.id!,
+    );
     expect(allowed.buildBatchStatus).toBe('SUCCEEDED');
     const buildArn = allowed.buildGroups![0].currentBuildSummary!.arn!;
     expect((await getBuild(buildArn)).environment!.fleet).toEqual({ fleetArn: fleet.arn });
 
-    const refused = await waitBatch((await cb.send(new StartBuildBatchCommand({
-      projectName: 'batch-on-fleet', buildBatchConfigOverride: { serviceRole: roleArn, restrictions: { fleetsAllowed: ['another-fleet'] } },
-    }))).buildBatch!.id!);
+    const refused = await waitBatch(
+      (
+        await cb.send(
+          new StartBuildBatchCommand({
+            projectName: 'batch-on-fleet',
+            buildBatchConfigOverride: { serviceRole: roleArn, restrictions: { fleetsAllowed: ['another-fleet'] } },
+          }),
+        )
+      ).buildBatch!.id!,
+    );
     expect(refused.buildBatchStatus).toBe('FAILED');
     const download = refused.phases!.find((p) => p.phaseType === 'DOWNLOAD_BATCHSPEC')!;
     expect(download.contexts![0]).toEqual({ statusCode: 'CLIENT_ERROR', message: expect.stringContaining(`runs on fleet ${fleet.arn}, which the project's batch restrictions do not allow`) });
     expect(refused.buildGroups).toEqual([]);
 
-    const byArn = await waitBatch((await cb.send(new StartBuildBatchCommand({
-      projectName: 'batch-on-fleet', buildBatchConfigOverride: { serviceRole: roleArn, restrictions: { fleetsAllowed: [fleet.arn!] } },
-    }))).buildBatch!.id!);
+    const byArn = await waitBatch(
+      (
+        await cb.send(
+          new StartBuildBatchCommand({
+            projectName: 'batch-on-fleet',
+            buildBatchConfigOverride: { serviceRole: roleArn, restrictions: { fleetsAllowed: [fleet.arn!] } },
+          }),
+        )
+      ).buildBatch!.id!,
+    );
     expect(byArn.buildBatchStatus).toBe('SUCCEEDED');
   });
 });
@@ -417,7 +497,11 @@ describe('capacity', () => {
     await cb.send(new CreateProjectCommand(projectInput('vanishing-p', ['sleep 46.25'])));
     const first = (await cb.send(new StartBuildCommand({ projectName: 'vanishing-p', fleetOverride: { fleetArn: fleet.arn } }))).build!;
     await waitFor(first.id!, inBuildPhase);
-    const second = (await cb.send(new StartBuildCommand({ projectName: 'vanishing-p', fleetOverride: { fleetArn: fleet.arn }, buildspecOverride: 'version: 0.2\nphases:\n  build:\n    commands: ["echo second"]\n' }))).build!;
+    const second = (
+      await cb.send(
+        new StartBuildCommand({ projectName: 'vanishing-p', fleetOverride: { fleetArn: fleet.arn }, buildspecOverride: 'version: 0.2\nphases:\n  build:\n    commands: ["echo second"]\n' }),
+      )
+    ).build!;
     await new Promise((r) => setTimeout(r, 300));
     expect((await getBuild(second.id!)).currentPhase).toBe('QUEUED');
     await cb.send(new DeleteFleetCommand({ arn: fleet.arn }));

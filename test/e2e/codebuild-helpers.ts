@@ -1,12 +1,9 @@
 /** What the CodeBuild end-to-end tests share: reading a build, sandbox or command execution, waiting for it to get somewhere, and finding its processes. */
 import { readdirSync, readFileSync } from 'node:fs';
-import {
-  BatchGetBuildsCommand, BatchGetCommandExecutionsCommand, BatchGetSandboxesCommand, type Build, type CodeBuildClient, type CommandExecution, type Sandbox,
-} from '@aws-sdk/client-codebuild';
+import { BatchGetBuildsCommand, BatchGetCommandExecutionsCommand, BatchGetSandboxesCommand, type Build, type CodeBuildClient, type CommandExecution, type Sandbox } from '@aws-sdk/client-codebuild';
 
 /** A role trust policy that lets `service` assume the role. */
-export const trustPolicy = (service: string): string =>
-  JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] });
+export const trustPolicy = (service: string): string => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] });
 
 /** The trust policy of a CodeBuild service role. */
 export const CODEBUILD_TRUST = trustPolicy('codebuild.amazonaws.com');

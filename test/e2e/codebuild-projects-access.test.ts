@@ -3,14 +3,23 @@
  * policies (Put/Get/DeleteResourcePolicy) through the real SDK client and the aws CLI, with bad
  * input for each operation: exact error, HTTP 400, nothing written.
  */
-import { describe, it, expect, beforeAll } from 'vitest';
+
 import {
-  CodeBuildClient, CreateProjectCommand, DeleteProjectCommand, ImportSourceCredentialsCommand, ListSourceCredentialsCommand,
-  DeleteSourceCredentialsCommand, PutResourcePolicyCommand, GetResourcePolicyCommand, DeleteResourcePolicyCommand, CreateReportGroupCommand,
+  CodeBuildClient,
+  CreateProjectCommand,
+  CreateReportGroupCommand,
+  DeleteProjectCommand,
+  DeleteResourcePolicyCommand,
+  DeleteSourceCredentialsCommand,
+  GetResourcePolicyCommand,
+  ImportSourceCredentialsCommand,
   type ImportSourceCredentialsCommandInput,
+  ListSourceCredentialsCommand,
+  PutResourcePolicyCommand,
 } from '@aws-sdk/client-codebuild';
-import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
-import { useServer, expectAwsError } from '../helpers.js';
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectAwsError, useServer } from '../helpers.js';
 import { CODEBUILD_TRUST } from './codebuild-helpers.js';
 
 const server = useServer();
@@ -47,7 +56,17 @@ describe('source credentials', () => {
 
   it('refuses to overwrite when shouldOverwrite is false', async () => {
     await cb.send(new ImportSourceCredentialsCommand({ serverType: 'GITHUB_ENTERPRISE', authType: 'PERSONAL_ACCESS_TOKEN', token: 'one' }));
-    await expectAwsError(cb.send(new ImportSourceCredentialsCommand({ serverType: 'GITHUB_ENTERPRISE', authType: 'CODECONNECTIONS', token: `arn:aws:codeconnections:${REGION}:${ACCOUNT}:connection/abc`, shouldOverwrite: false })), { code: 'ResourceAlreadyExistsException', status: 400, message: 'Source credentials already exist for server type GITHUB_ENTERPRISE' });
+    await expectAwsError(
+      cb.send(
+        new ImportSourceCredentialsCommand({
+          serverType: 'GITHUB_ENTERPRISE',
+          authType: 'CODECONNECTIONS',
+          token: `arn:aws:codeconnections:${REGION}:${ACCOUNT}:connection/abc`,
+          shouldOverwrite: false,
+        }),
+      ),
+      { code: 'ResourceAlreadyExistsException', status: 400, message: 'Source credentials already exist for server type GITHUB_ENTERPRISE' },
+    );
     expect((await listCredentials())!.find((c) => c.serverType === 'GITHUB_ENTERPRISE')!.authType).toBe('PERSONAL_ACCESS_TOKEN');
   });
 
@@ -57,7 +76,11 @@ describe('source credentials', () => {
     ['BASIC_AUTH without a username', { serverType: 'BITBUCKET', authType: 'BASIC_AUTH', token: 't' }, 'username must be specified for BASIC_AUTH'],
     ['a username with a token', { serverType: 'GITLAB_SELF_MANAGED', authType: 'PERSONAL_ACCESS_TOKEN', username: 'me', token: 't' }, 'username is only used with BASIC_AUTH'],
     ['a connection that is not an ARN', { serverType: 'GITLAB_SELF_MANAGED', authType: 'CODECONNECTIONS', token: 'my-connection' }, 'token must be the ARN of a CodeConnections connection'],
-    ['a secret ARN of another service', { serverType: 'GITLAB_SELF_MANAGED', authType: 'SECRETS_MANAGER', token: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/x` }, 'token must be the ARN of a Secrets Manager secret'],
+    [
+      'a secret ARN of another service',
+      { serverType: 'GITLAB_SELF_MANAGED', authType: 'SECRETS_MANAGER', token: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/x` },
+      'token must be the ARN of a Secrets Manager secret',
+    ],
     ['an unknown server type', { serverType: 'GITEA' as 'GITHUB', authType: 'PERSONAL_ACCESS_TOKEN', token: 't' }, 'Member must satisfy enum value set'],
     ['an empty token', { serverType: 'GITLAB_SELF_MANAGED', authType: 'PERSONAL_ACCESS_TOKEN', token: '' }, 'Member must have length greater than or equal to 1'],
   ];
@@ -71,12 +94,18 @@ describe('source credentials', () => {
     const deleted = await cb.send(new DeleteSourceCredentialsCommand({ arn: tokenArn('gitlab_self_managed') }));
     expect(deleted.arn).toBe(tokenArn('gitlab_self_managed'));
     expect((await listCredentials())!.map((c) => c.serverType)).not.toContain('GITLAB_SELF_MANAGED');
-    await expectAwsError(cb.send(new DeleteSourceCredentialsCommand({ arn: tokenArn('gitlab_self_managed') })), { code: 'ResourceNotFoundException', status: 400, message: 'Source credentials cannot be found' });
+    await expectAwsError(cb.send(new DeleteSourceCredentialsCommand({ arn: tokenArn('gitlab_self_managed') })), {
+      code: 'ResourceNotFoundException',
+      status: 400,
+      message: 'Source credentials cannot be found',
+    });
     await expectAwsError(cb.send(new DeleteSourceCredentialsCommand({ arn: '' })), { code: 'InvalidInputException', status: 400, message: 'Member must have length greater than or equal to 1' });
   });
 
   it('works through the aws CLI', async () => {
-    const imported = JSON.parse((await server.aws(['codebuild', 'import-source-credentials', '--server-type', 'GITHUB', '--auth-type', 'PERSONAL_ACCESS_TOKEN', '--token', 'ghp_cli'])).stdout) as { arn: string };
+    const imported = JSON.parse((await server.aws(['codebuild', 'import-source-credentials', '--server-type', 'GITHUB', '--auth-type', 'PERSONAL_ACCESS_TOKEN', '--token', 'ghp_cli'])).stdout) as {
+      arn: string;
+    };
     expect(imported.arn).toBe(tokenArn('github'));
     const listed = JSON.parse((await server.aws(['codebuild', 'list-source-credentials'])).stdout) as { sourceCredentialsInfos: { arn: string }[] };
     expect(listed.sourceCredentialsInfos.map((c) => c.arn)).toContain(tokenArn('github'));
@@ -91,10 +120,15 @@ describe('resource policies', () => {
   });
 
   it('puts, gets and deletes a project policy; deleting the project deletes its policy', async () => {
-    await cb.send(new CreateProjectCommand({
-      name: 'shared', source: { type: 'NO_SOURCE', buildspec: 'version: 0.2' }, artifacts: { type: 'NO_ARTIFACTS' },
-      environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' }, serviceRole: roleArn,
-    }));
+    await cb.send(
+      new CreateProjectCommand({
+        name: 'shared',
+        source: { type: 'NO_SOURCE', buildspec: 'version: 0.2' },
+        artifacts: { type: 'NO_ARTIFACTS' },
+        environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' },
+        serviceRole: roleArn,
+      }),
+    );
     await expectAwsError(cb.send(new GetResourcePolicyCommand({ resourceArn: projectArn })), { code: 'ResourceNotFoundException', status: 400, message: 'Resource policy cannot be found' });
     expect((await cb.send(new PutResourcePolicyCommand({ resourceArn: projectArn, policy }))).resourceArn).toBe(projectArn);
     expect((await cb.send(new GetResourcePolicyCommand({ resourceArn: projectArn }))).policy).toBe(policy);
@@ -104,10 +138,15 @@ describe('resource policies', () => {
 
     await cb.send(new PutResourcePolicyCommand({ resourceArn: projectArn, policy }));
     await cb.send(new DeleteProjectCommand({ name: 'shared' }));
-    await cb.send(new CreateProjectCommand({
-      name: 'shared', source: { type: 'NO_SOURCE', buildspec: 'version: 0.2' }, artifacts: { type: 'NO_ARTIFACTS' },
-      environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' }, serviceRole: roleArn,
-    }));
+    await cb.send(
+      new CreateProjectCommand({
+        name: 'shared',
+        source: { type: 'NO_SOURCE', buildspec: 'version: 0.2' },
+        artifacts: { type: 'NO_ARTIFACTS' },
+        environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' },
+        serviceRole: roleArn,
+      }),
+    );
     await expectAwsError(cb.send(new GetResourcePolicyCommand({ resourceArn: projectArn })), { code: 'ResourceNotFoundException', status: 400, message: 'Resource policy cannot be found' });
   });
 
@@ -136,7 +175,15 @@ describe('resource policies', () => {
     const ghost = `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/ghost`;
     await expectAwsError(cb.send(new PutResourcePolicyCommand({ resourceArn: ghost, policy })), { code: 'ResourceNotFoundException', status: 400, message: `Resource cannot be found: ${ghost}` });
     await expectAwsError(cb.send(new GetResourcePolicyCommand({ resourceArn: ghost })), { code: 'ResourceNotFoundException', status: 400, message: `Resource cannot be found: ${ghost}` });
-    await expectAwsError(cb.send(new PutResourcePolicyCommand({ resourceArn: `arn:aws:codebuild:eu-west-1:${ACCOUNT}:project/shared`, policy })), { code: 'ResourceNotFoundException', status: 400, message: 'Resource cannot be found' });
-    await expectAwsError(cb.send(new PutResourcePolicyCommand({ resourceArn: projectArn, policy: '' })), { code: 'InvalidInputException', status: 400, message: 'Member must have length greater than or equal to 1' });
+    await expectAwsError(cb.send(new PutResourcePolicyCommand({ resourceArn: `arn:aws:codebuild:eu-west-1:${ACCOUNT}:project/shared`, policy })), {
+      code: 'ResourceNotFoundException',
+      status: 400,
+      message: 'Resource cannot be found',
+    });
+    await expectAwsError(cb.send(new PutResourcePolicyCommand({ resourceArn: projectArn, policy: '' })), {
+      code: 'InvalidInputException',
+      status: 400,
+      message: 'Member must have length greater than or equal to 1',
+    });
   });
 });

@@ -4,20 +4,31 @@
  * pagination, visibility, cache invalidation (LOCAL on disk, S3 through S3), the project the build
  * runner reads, and bad input for each operation (exact error, HTTP 400, nothing written).
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdirSync, writeFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
-  CodeBuildClient, CreateProjectCommand, UpdateProjectCommand, DeleteProjectCommand, BatchGetProjectsCommand, ListProjectsCommand,
-  ListSharedProjectsCommand, ListCuratedEnvironmentImagesCommand, InvalidateProjectCacheCommand, UpdateProjectVisibilityCommand,
-  CreateWebhookCommand, type CreateProjectCommandInput, type Project,
+  BatchGetProjectsCommand,
+  CodeBuildClient,
+  CreateProjectCommand,
+  type CreateProjectCommandInput,
+  CreateWebhookCommand,
+  DeleteProjectCommand,
+  InvalidateProjectCacheCommand,
+  ListCuratedEnvironmentImagesCommand,
+  ListProjectsCommand,
+  ListSharedProjectsCommand,
+  type Project,
+  UpdateProjectCommand,
+  UpdateProjectVisibilityCommand,
 } from '@aws-sdk/client-codebuild';
-import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
-import { S3Client, CreateBucketCommand, PutObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { startTestServer, failure, type TestServer } from '../helpers.js';
-import { CODEBUILD_TRUST, trustPolicy } from './codebuild-helpers.js';
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProjectStore } from '../../src/services/codebuild/store/project-store.js';
+import { failure, startTestServer, type TestServer } from '../helpers.js';
+import { CODEBUILD_TRUST, trustPolicy } from './codebuild-helpers.js';
 import { signedRequest } from './raw-request.js';
 
 let server: TestServer;
@@ -83,8 +94,12 @@ describe('CreateProject', () => {
       secondaryArtifacts: [],
       cache: { type: 'NO_CACHE' },
       environment: {
-        type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL',
-        environmentVariables: [], privilegedMode: false, imagePullCredentialsType: 'CODEBUILD',
+        type: 'LINUX_CONTAINER',
+        image: 'aws/codebuild/standard:7.0',
+        computeType: 'BUILD_GENERAL1_SMALL',
+        environmentVariables: [],
+        privilegedMode: false,
+        imagePullCredentialsType: 'CODEBUILD',
       },
       serviceRole: roleArn,
       timeoutInMinutes: 60,
@@ -103,8 +118,11 @@ describe('CreateProject', () => {
       name: 'full_project-1',
       description: 'everything',
       source: {
-        type: 'CODECOMMIT', location: `https://git-codecommit.${REGION}.amazonaws.com/v1/repos/app`, gitCloneDepth: 1,
-        gitSubmodulesConfig: { fetchSubmodules: true }, buildspec: 'ci/buildspec.yml',
+        type: 'CODECOMMIT',
+        location: `https://git-codecommit.${REGION}.amazonaws.com/v1/repos/app`,
+        gitCloneDepth: 1,
+        gitSubmodulesConfig: { fetchSubmodules: true },
+        buildspec: 'ci/buildspec.yml',
       },
       sourceVersion: 'refs/heads/main',
       secondarySources: [
@@ -116,7 +134,10 @@ describe('CreateProject', () => {
       secondaryArtifacts: [{ type: 'S3', location: 'out-bucket', artifactIdentifier: 'reports', encryptionDisabled: true }],
       cache: { type: 'LOCAL', modes: ['LOCAL_SOURCE_CACHE', 'LOCAL_CUSTOM_CACHE'] },
       environment: {
-        type: 'LINUX_CONTAINER', image: 'node:20', computeType: 'BUILD_GENERAL1_MEDIUM', privilegedMode: true,
+        type: 'LINUX_CONTAINER',
+        image: 'node:20',
+        computeType: 'BUILD_GENERAL1_MEDIUM',
+        privilegedMode: true,
         environmentVariables: [
           { name: 'STAGE', value: 'prod' },
           { name: 'DB_PASSWORD', value: '/app/db-password', type: 'PARAMETER_STORE' },
@@ -165,7 +186,7 @@ describe('CreateProject', () => {
       vpcConfig: input.vpcConfig,
       fileSystemLocations: input.fileSystemLocations,
     });
-    const fetched = (await cb.send(new BatchGetProjectsCommand({ names: [project!.arn!, 'missing', `arn:aws:codebuild:eu-west-1:${ACCOUNT}:project/full_project-1`] })));
+    const fetched = await cb.send(new BatchGetProjectsCommand({ names: [project!.arn!, 'missing', `arn:aws:codebuild:eu-west-1:${ACCOUNT}:project/full_project-1`] }));
     expect(fetched.projects).toEqual([project]);
     expect(fetched.projectsNotFound).toEqual(['missing', `arn:aws:codebuild:eu-west-1:${ACCOUNT}:project/full_project-1`]);
 
@@ -179,21 +200,37 @@ describe('CreateProject', () => {
   it('pairs CODEPIPELINE sources with CODEPIPELINE artifacts and records S3 sources', async () => {
     const { project } = await cb.send(new CreateProjectCommand(minimal('pipeline', { source: { type: 'CODEPIPELINE' }, artifacts: { type: 'CODEPIPELINE' } })));
     expect(project!.artifacts).toEqual({ type: 'CODEPIPELINE', name: 'pipeline', packaging: 'NONE', encryptionDisabled: false });
-    const s3Project = await cb.send(new CreateProjectCommand(minimal('from-s3', {
-      source: { type: 'S3', location: 'src-bucket/app/source.zip' },
-      artifacts: { type: 'S3', location: 'out-bucket' },
-      cache: { type: 'S3', location: 'cache-bucket/app' },
-    })));
+    const s3Project = await cb.send(
+      new CreateProjectCommand(
+        minimal('from-s3', {
+          source: { type: 'S3', location: 'src-bucket/app/source.zip' },
+          artifacts: { type: 'S3', location: 'out-bucket' },
+          cache: { type: 'S3', location: 'cache-bucket/app' },
+        }),
+      ),
+    );
     expect(s3Project.project!.artifacts).toEqual({ type: 'S3', location: 'out-bucket', namespaceType: 'NONE', name: 'from-s3', packaging: 'NONE', encryptionDisabled: false });
     expect(s3Project.project!.cache).toEqual({ type: 'S3', location: 'cache-bucket/app' });
   });
 
   it('records sources on external Git hosts (builds from them cannot reach the host offline)', async () => {
-    const { project } = await cb.send(new CreateProjectCommand(minimal('from-github', {
-      source: { type: 'GITHUB', location: 'https://github.com/owner/repo.git', reportBuildStatus: true, auth: { type: 'CODECONNECTIONS', resource: `arn:aws:codeconnections:${REGION}:${ACCOUNT}:connection/x` } },
-    })));
+    const { project } = await cb.send(
+      new CreateProjectCommand(
+        minimal('from-github', {
+          source: {
+            type: 'GITHUB',
+            location: 'https://github.com/owner/repo.git',
+            reportBuildStatus: true,
+            auth: { type: 'CODECONNECTIONS', resource: `arn:aws:codeconnections:${REGION}:${ACCOUNT}:connection/x` },
+          },
+        }),
+      ),
+    );
     expect(project!.source).toEqual({
-      type: 'GITHUB', location: 'https://github.com/owner/repo.git', reportBuildStatus: true, insecureSsl: false,
+      type: 'GITHUB',
+      location: 'https://github.com/owner/repo.git',
+      reportBuildStatus: true,
+      insecureSsl: false,
       auth: { type: 'CODECONNECTIONS', resource: `arn:aws:codeconnections:${REGION}:${ACCOUNT}:connection/x` },
     });
     await expectInvalid(cb.send(new CreateProjectCommand(minimal('github-no-url', { source: { type: 'GITHUB', location: 'github.com/owner/repo' } }))), 'is not an HTTPS clone URL');
@@ -213,7 +250,12 @@ describe('CreateProject', () => {
       ['BatchGetProjects', { names: ['defaults', null] }],
     ] as const) {
       const res = await signedRequest(server.url, {
-        method: 'POST', path: '/', service: 'codebuild', region: REGION, accessKeyId: 'test', secretAccessKey: 'test',
+        method: 'POST',
+        path: '/',
+        service: 'codebuild',
+        region: REGION,
+        accessKeyId: 'test',
+        secretAccessKey: 'test',
         headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `CodeBuild_20161006.${target}` },
         body: JSON.stringify(body),
       });
@@ -226,8 +268,11 @@ describe('CreateProject', () => {
 
   it('answers ResourceAlreadyExistsException for a second project with the same name, leaving the first untouched', async () => {
     await cb.send(new CreateProjectCommand(minimal('twice', { description: 'first' })));
-    await expectInvalid(cb.send(new CreateProjectCommand(minimal('twice', { description: 'second' }))),
-      `Project already exists: arn:aws:codebuild:${REGION}:${ACCOUNT}:project/twice`, 'ResourceAlreadyExistsException');
+    await expectInvalid(
+      cb.send(new CreateProjectCommand(minimal('twice', { description: 'second' }))),
+      `Project already exists: arn:aws:codebuild:${REGION}:${ACCOUNT}:project/twice`,
+      'ResourceAlreadyExistsException',
+    );
     expect((await get('twice'))!.description).toBe('first');
   });
 
@@ -239,14 +284,35 @@ describe('CreateProject', () => {
     ['an unknown source type', () => ({ source: { type: 'SVN' as 'S3', location: 'x' } }), 'Member must satisfy enum value set'],
     ['a CODECOMMIT source without a location', () => ({ source: { type: 'CODECOMMIT' } }), 'location must be specified for source type CODECOMMIT'],
     ['a CODECOMMIT source that is not a clone URL', () => ({ source: { type: 'CODECOMMIT', location: 'https://example.com/repo.git' } }), 'is not a CodeCommit repository HTTPS clone URL'],
-    ['a CodeCommit URL with a bad repository name', () => ({ source: { type: 'CODECOMMIT', location: `https://git-codecommit.${REGION}.amazonaws.com/v1/repos/bad name` } }), 'is not a CodeCommit repository'],
+    [
+      'a CodeCommit URL with a bad repository name',
+      () => ({ source: { type: 'CODECOMMIT', location: `https://git-codecommit.${REGION}.amazonaws.com/v1/repos/bad name` } }),
+      'is not a CodeCommit repository',
+    ],
     ['a NO_SOURCE project without a buildspec', () => ({ source: { type: 'NO_SOURCE' } }), 'buildspec must be specified for source type NO_SOURCE'],
     ['an S3 source without an object key', () => ({ source: { type: 'S3', location: 'just-a-bucket' } }), 'must be <bucket-name>/<path-to-object>.zip'],
-    ['a CODEPIPELINE source with S3 artifacts', () => ({ source: { type: 'CODEPIPELINE' }, artifacts: { type: 'S3', location: 'out-bucket' } }), 'when using CodePipeline both sourceType, and artifactType must be set to: CODEPIPELINE'],
+    [
+      'a CODEPIPELINE source with S3 artifacts',
+      () => ({ source: { type: 'CODEPIPELINE' }, artifacts: { type: 'S3', location: 'out-bucket' } }),
+      'when using CodePipeline both sourceType, and artifactType must be set to: CODEPIPELINE',
+    ],
     ['CODEPIPELINE artifacts with a NO_SOURCE source', () => ({ artifacts: { type: 'CODEPIPELINE' } }), 'when using CodePipeline both sourceType'],
     ['a secondary source without an identifier', () => ({ secondarySources: [{ type: 'S3', location: 'b-bucket/k.zip' }] }), 'sourceIdentifier must be specified for every secondary source'],
-    ['a secondary source identifier with a dash', () => ({ secondarySources: [{ type: 'S3', location: 'b-bucket/k.zip', sourceIdentifier: 'has-dash' }] }), 'identifier must contain only alphanumeric characters and underscores'],
-    ['two secondary sources with one identifier', () => ({ secondarySources: [{ type: 'S3', location: 'b-bucket/k.zip', sourceIdentifier: 'one' }, { type: 'S3', location: 'b-bucket/j.zip', sourceIdentifier: 'one' }] }), 'duplicate sourceIdentifier one'],
+    [
+      'a secondary source identifier with a dash',
+      () => ({ secondarySources: [{ type: 'S3', location: 'b-bucket/k.zip', sourceIdentifier: 'has-dash' }] }),
+      'identifier must contain only alphanumeric characters and underscores',
+    ],
+    [
+      'two secondary sources with one identifier',
+      () => ({
+        secondarySources: [
+          { type: 'S3', location: 'b-bucket/k.zip', sourceIdentifier: 'one' },
+          { type: 'S3', location: 'b-bucket/j.zip', sourceIdentifier: 'one' },
+        ],
+      }),
+      'duplicate sourceIdentifier one',
+    ],
     ['a CODEPIPELINE secondary source', () => ({ secondarySources: [{ type: 'CODEPIPELINE', sourceIdentifier: 'p' }] }), 'sourceType CODEPIPELINE is not allowed for secondarySources'],
     ['a secondary source version for no secondary source', () => ({ secondarySourceVersions: [{ sourceIdentifier: 'ghost', sourceVersion: 'main' }] }), 'sourceIdentifier ghost'],
     ['a CODEPIPELINE secondary artifact', () => ({ secondaryArtifacts: [{ type: 'CODEPIPELINE', artifactIdentifier: 'a' }] }), 'artifactType CODEPIPELINE is not allowed for secondaryArtifacts'],
@@ -255,11 +321,31 @@ describe('CreateProject', () => {
     ['S3 artifacts in a bucket with a bad name', () => ({ artifacts: { type: 'S3', location: 'Bad_Bucket' } }), 'is not a valid S3 bucket name'],
     ['encryptionDisabled on NO_ARTIFACTS', () => ({ artifacts: { type: 'NO_ARTIFACTS', encryptionDisabled: true } }), 'encryptionDisabled is only valid for artifacts of type S3'],
     ['a bad packaging value', () => ({ artifacts: { type: 'S3', location: 'out-bucket', packaging: 'TAR' as 'ZIP' } }), 'Member must satisfy enum value set'],
-    ['an environment variable named CODEBUILD_*', () => ({ environment: { ...minimal('x').environment!, environmentVariables: [{ name: 'CODEBUILD_X', value: '1' }] } }), 'No user environment variables can start with CODEBUILD_'],
-    ['an environment variable type that does not exist', () => ({ environment: { ...minimal('x').environment!, environmentVariables: [{ name: 'X', value: '1', type: 'VAULT' as 'PLAINTEXT' }] } }), 'Member must satisfy enum value set'],
-    ['SERVICE_ROLE pull credentials for a curated image', () => ({ environment: { ...minimal('x').environment!, imagePullCredentialsType: 'SERVICE_ROLE' } }), 'SERVICE_ROLE image pull credentials cannot be used with a CodeBuild curated image'],
-    ['a Lambda compute type on a container environment', () => ({ environment: { ...minimal('x').environment!, computeType: 'BUILD_LAMBDA_1GB' } }), 'compute type BUILD_LAMBDA_1GB is not supported for environment type LINUX_CONTAINER'],
-    ['an environment without an image', () => ({ environment: { type: 'LINUX_CONTAINER', computeType: 'BUILD_GENERAL1_SMALL' } as CreateProjectCommandInput['environment'] }), "Value null at 'environment.image'"],
+    [
+      'an environment variable named CODEBUILD_*',
+      () => ({ environment: { ...minimal('x').environment!, environmentVariables: [{ name: 'CODEBUILD_X', value: '1' }] } }),
+      'No user environment variables can start with CODEBUILD_',
+    ],
+    [
+      'an environment variable type that does not exist',
+      () => ({ environment: { ...minimal('x').environment!, environmentVariables: [{ name: 'X', value: '1', type: 'VAULT' as 'PLAINTEXT' }] } }),
+      'Member must satisfy enum value set',
+    ],
+    [
+      'SERVICE_ROLE pull credentials for a curated image',
+      () => ({ environment: { ...minimal('x').environment!, imagePullCredentialsType: 'SERVICE_ROLE' } }),
+      'SERVICE_ROLE image pull credentials cannot be used with a CodeBuild curated image',
+    ],
+    [
+      'a Lambda compute type on a container environment',
+      () => ({ environment: { ...minimal('x').environment!, computeType: 'BUILD_LAMBDA_1GB' } }),
+      'compute type BUILD_LAMBDA_1GB is not supported for environment type LINUX_CONTAINER',
+    ],
+    [
+      'an environment without an image',
+      () => ({ environment: { type: 'LINUX_CONTAINER', computeType: 'BUILD_GENERAL1_SMALL' } as CreateProjectCommandInput['environment'] }),
+      "Value null at 'environment.image'",
+    ],
     ['a role that does not exist', () => ({ serviceRole: `arn:aws:iam::${ACCOUNT}:role/nobody` }), `CodeBuild is not authorized to perform: sts:AssumeRole on arn:aws:iam::${ACCOUNT}:role/nobody`],
     ['a role that does not trust CodeBuild', () => ({ serviceRole: ec2RoleArn }), `CodeBuild is not authorized to perform: sts:AssumeRole on arn:aws:iam::${ACCOUNT}:role/ec2-only`],
     ['a role ARN with the wrong path', () => ({ serviceRole: `arn:aws:iam::${ACCOUNT}:role/codebuild-service` }), 'CodeBuild is not authorized to perform: sts:AssumeRole'],
@@ -275,10 +361,27 @@ describe('CreateProject', () => {
     ['a log group name with a space', () => ({ logsConfig: { cloudWatchLogs: { status: 'ENABLED', groupName: 'bad group' } } }), 'CloudWatch Logs group name bad group is not valid'],
     ['51 tags', () => ({ tags: Array.from({ length: 51 }, (_, i) => ({ key: `k${i}`, value: 'v' })) }), 'Member must have length less than or equal to 50'],
     ['a tag key starting with aws:', () => ({ tags: [{ key: 'aws:owner', value: 'me' }] }), 'tag keys starting with aws: are reserved'],
-    ['two tags with one key', () => ({ tags: [{ key: 'k', value: '1' }, { key: 'k', value: '2' }] }), 'duplicate tag key k'],
+    [
+      'two tags with one key',
+      () => ({
+        tags: [
+          { key: 'k', value: '1' },
+          { key: 'k', value: '2' },
+        ],
+      }),
+      'duplicate tag key k',
+    ],
     ['a concurrent build limit of 0', () => ({ concurrentBuildLimit: 0 }), 'concurrentBuildLimit must be at least 1'],
-    ['reportBuildStatus on a CodeCommit source', () => ({ source: { type: 'CODECOMMIT', location: `https://git-codecommit.${REGION}.amazonaws.com/v1/repos/app`, reportBuildStatus: true } }), 'reportBuildStatus is not supported for source type CODECOMMIT'],
-    ['a file system identifier with a dash', () => ({ fileSystemLocations: [{ type: 'EFS', location: 'fs:/', mountPoint: '/mnt', identifier: 'a-b' }] }), 'identifier must contain only alphanumeric characters and underscores'],
+    [
+      'reportBuildStatus on a CodeCommit source',
+      () => ({ source: { type: 'CODECOMMIT', location: `https://git-codecommit.${REGION}.amazonaws.com/v1/repos/app`, reportBuildStatus: true } }),
+      'reportBuildStatus is not supported for source type CODECOMMIT',
+    ],
+    [
+      'a file system identifier with a dash',
+      () => ({ fileSystemLocations: [{ type: 'EFS', location: 'fs:/', mountPoint: '/mnt', identifier: 'a-b' }] }),
+      'identifier must contain only alphanumeric characters and underscores',
+    ],
     ['a fleet that does not exist', () => ({ environment: { ...minimal('x').environment!, fleet: { fleetArn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:fleet/f:1` } } }), 'does not exist'],
   ];
   it.each(bad)('rejects %s with InvalidInputException and writes nothing', async (_what, change, message) => {
@@ -294,15 +397,25 @@ describe('UpdateProject', () => {
   it('changes only what it is given, keeps created and moves lastModified', async () => {
     const { project: created } = await cb.send(new CreateProjectCommand(minimal('updatable', { tags: [{ key: 'a', value: '1' }], concurrentBuildLimit: 2 })));
     server.runtime.clock.advance(5000);
-    const { project } = await cb.send(new UpdateProjectCommand({
-      name: 'updatable', timeoutInMinutes: 30, description: 'now described', tags: [{ key: 'b', value: '2' }],
-      environment: { type: 'ARM_CONTAINER', image: 'aws/codebuild/amazonlinux-aarch64-standard:3.0', computeType: 'BUILD_GENERAL1_LARGE' },
-    }));
+    const { project } = await cb.send(
+      new UpdateProjectCommand({
+        name: 'updatable',
+        timeoutInMinutes: 30,
+        description: 'now described',
+        tags: [{ key: 'b', value: '2' }],
+        environment: { type: 'ARM_CONTAINER', image: 'aws/codebuild/amazonlinux-aarch64-standard:3.0', computeType: 'BUILD_GENERAL1_LARGE' },
+      }),
+    );
     expect(project!.created).toEqual(created!.created);
     expect(project!.lastModified!.getTime()).toBeGreaterThanOrEqual(created!.lastModified!.getTime() + 5000);
     expect(project).toMatchObject({
-      timeoutInMinutes: 30, description: 'now described', tags: [{ key: 'b', value: '2' }], concurrentBuildLimit: 2,
-      source: created!.source, artifacts: created!.artifacts, queuedTimeoutInMinutes: 480,
+      timeoutInMinutes: 30,
+      description: 'now described',
+      tags: [{ key: 'b', value: '2' }],
+      concurrentBuildLimit: 2,
+      source: created!.source,
+      artifacts: created!.artifacts,
+      queuedTimeoutInMinutes: 480,
       environment: { type: 'ARM_CONTAINER', computeType: 'BUILD_GENERAL1_LARGE', imagePullCredentialsType: 'CODEBUILD', privilegedMode: false, environmentVariables: [] },
     });
     expect(await get('updatable')).toEqual(project);
@@ -313,8 +426,11 @@ describe('UpdateProject', () => {
   });
 
   it('answers ResourceNotFoundException for an unknown project', async () => {
-    await expectInvalid(cb.send(new UpdateProjectCommand({ name: 'nope', timeoutInMinutes: 10 })),
-      `Project cannot be found: arn:aws:codebuild:${REGION}:${ACCOUNT}:project/nope`, 'ResourceNotFoundException');
+    await expectInvalid(
+      cb.send(new UpdateProjectCommand({ name: 'nope', timeoutInMinutes: 10 })),
+      `Project cannot be found: arn:aws:codebuild:${REGION}:${ACCOUNT}:project/nope`,
+      'ResourceNotFoundException',
+    );
     expect(await get('nope')).toBeUndefined();
   });
 
@@ -325,7 +441,7 @@ describe('UpdateProject', () => {
     await expectInvalid(cb.send(new UpdateProjectCommand({ name: 'guarded', serviceRole: ec2RoleArn })), 'CodeBuild is not authorized to perform: sts:AssumeRole');
     await expectInvalid(cb.send(new UpdateProjectCommand({ name: 'guarded', timeoutInMinutes: 3 })), 'Member must have value greater than or equal to 5');
     await expectInvalid(cb.send(new UpdateProjectCommand({ name: 'guarded', concurrentBuildLimit: -2 })), 'concurrentBuildLimit must be at least 1');
-    await expectInvalid(cb.send(new UpdateProjectCommand({ name: '' })), "Member must have length greater than or equal to 1");
+    await expectInvalid(cb.send(new UpdateProjectCommand({ name: '' })), 'Member must have length greater than or equal to 1');
     expect(await get('guarded')).toEqual(before);
   });
 });
@@ -497,13 +613,20 @@ describe('UpdateProjectVisibility', () => {
   });
 
   it('rejects unknown projects, bad visibility values and roles CodeBuild cannot assume', async () => {
-    await expectInvalid(cb.send(new UpdateProjectVisibilityCommand({ projectArn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/ghost`, projectVisibility: 'PUBLIC_READ' })),
-      'Project cannot be found', 'ResourceNotFoundException');
-    await expectInvalid(cb.send(new UpdateProjectVisibilityCommand({ projectArn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/visible`, projectVisibility: 'SECRET' as 'PRIVATE' })),
-      'Member must satisfy enum value set');
+    await expectInvalid(
+      cb.send(new UpdateProjectVisibilityCommand({ projectArn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/ghost`, projectVisibility: 'PUBLIC_READ' })),
+      'Project cannot be found',
+      'ResourceNotFoundException',
+    );
+    await expectInvalid(
+      cb.send(new UpdateProjectVisibilityCommand({ projectArn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/visible`, projectVisibility: 'SECRET' as 'PRIVATE' })),
+      'Member must satisfy enum value set',
+    );
     await cb.send(new CreateProjectCommand(minimal('still-private')));
-    await expectInvalid(cb.send(new UpdateProjectVisibilityCommand({ projectArn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/still-private`, projectVisibility: 'PUBLIC_READ', resourceAccessRole: ec2RoleArn })),
-      'CodeBuild is not authorized to perform: sts:AssumeRole');
+    await expectInvalid(
+      cb.send(new UpdateProjectVisibilityCommand({ projectArn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/still-private`, projectVisibility: 'PUBLIC_READ', resourceAccessRole: ec2RoleArn })),
+      'CodeBuild is not authorized to perform: sts:AssumeRole',
+    );
     expect((await get('still-private'))!.projectVisibility).toBe('PRIVATE');
   });
 });
@@ -540,17 +663,21 @@ describe('aws CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'codebuild-cli-'));
     try {
       const file = join(dir, 'project.json');
-      writeFileSync(file, JSON.stringify({
-        name: 'cli-project',
-        source: { type: 'CODECOMMIT', location: `https://git-codecommit.${REGION}.amazonaws.com/v1/repos/cli-repo`, buildspec: 'buildspec.yml' },
-        artifacts: { type: 'S3', location: 'cli-out', packaging: 'ZIP', namespaceType: 'BUILD_ID' },
-        environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/amazonlinux2-x86_64-standard:5.0', computeType: 'BUILD_GENERAL1_SMALL', environmentVariables: [{ name: 'A', value: 'b' }] },
-        serviceRole: roleArn,
-        tags: [{ key: 'via', value: 'cli' }],
-      }));
+      writeFileSync(
+        file,
+        JSON.stringify({
+          name: 'cli-project',
+          source: { type: 'CODECOMMIT', location: `https://git-codecommit.${REGION}.amazonaws.com/v1/repos/cli-repo`, buildspec: 'buildspec.yml' },
+          artifacts: { type: 'S3', location: 'cli-out', packaging: 'ZIP', namespaceType: 'BUILD_ID' },
+          environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/amazonlinux2-x86_64-standard:5.0', computeType: 'BUILD_GENERAL1_SMALL', environmentVariables: [{ name: 'A', value: 'b' }] },
+          serviceRole: roleArn,
+          tags: [{ key: 'via', value: 'cli' }],
+        }),
+      );
       const created = JSON.parse((await server.aws(['codebuild', 'create-project', '--cli-input-json', `file://${file}`])).stdout) as { project: Project & { created: number } };
       expect(created.project).toMatchObject({
-        name: 'cli-project', arn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/cli-project`,
+        name: 'cli-project',
+        arn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/cli-project`,
         artifacts: { type: 'S3', location: 'cli-out', packaging: 'ZIP', namespaceType: 'BUILD_ID', name: 'cli-project', encryptionDisabled: false },
         environment: { environmentVariables: [{ name: 'A', value: 'b', type: 'PLAINTEXT' }], imagePullCredentialsType: 'CODEBUILD' },
         tags: [{ key: 'via', value: 'cli' }],
@@ -560,9 +687,15 @@ describe('aws CLI', () => {
       expect(got.projects.map((p) => p.name)).toEqual(['cli-project']);
       expect(got.projectsNotFound).toEqual(['absent']);
 
-      const again = await server.aws(['codebuild', 'create-project', '--cli-input-json', `file://${file}`]).then(() => '', (err: { stderr: string }) => err.stderr);
+      const again = await server.aws(['codebuild', 'create-project', '--cli-input-json', `file://${file}`]).then(
+        () => '',
+        (err: { stderr: string }) => err.stderr,
+      );
       expect(again).toContain('ResourceAlreadyExistsException');
-      const badRole = await server.aws(['codebuild', 'update-project', '--name', 'cli-project', '--service-role', ec2RoleArn]).then(() => '', (err: { stderr: string }) => err.stderr);
+      const badRole = await server.aws(['codebuild', 'update-project', '--name', 'cli-project', '--service-role', ec2RoleArn]).then(
+        () => '',
+        (err: { stderr: string }) => err.stderr,
+      );
       expect(badRole).toContain('InvalidInputException');
       expect(badRole).toContain('CodeBuild is not authorized to perform: sts:AssumeRole');
 

@@ -3,12 +3,20 @@
  * build fails in BUILD, and its reports still reach their report groups (UPLOAD_ARTIFACTS runs after
  * a failed BUILD), read back through the SDK.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+
 import {
-  CodeBuildClient, CreateProjectCommand, StartBuildCommand, BatchGetBuildsCommand, BatchGetReportsCommand, DescribeTestCasesCommand,
-  DescribeCodeCoveragesCommand, ListReportsForReportGroupCommand, type Build,
+  BatchGetBuildsCommand,
+  BatchGetReportsCommand,
+  type Build,
+  CodeBuildClient,
+  CreateProjectCommand,
+  DescribeCodeCoveragesCommand,
+  DescribeTestCasesCommand,
+  ListReportsForReportGroupCommand,
+  StartBuildCommand,
 } from '@aws-sdk/client-codebuild';
-import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers.js';
 import { CODEBUILD_TRUST } from './codebuild-helpers.js';
 
@@ -37,14 +45,21 @@ describe('CodeBuild reports from a build', () => {
   beforeAll(async () => {
     server = await startTestServer();
     cb = new CodeBuildClient(server.clientConfig);
-    const role = await new IAMClient(server.clientConfig).send(new CreateRoleCommand({
-      RoleName: 'codebuild-reports',
-      AssumeRolePolicyDocument: CODEBUILD_TRUST,
-    }));
-    await cb.send(new CreateProjectCommand({
-      name: 'checkout', source: { type: 'NO_SOURCE', buildspec: BUILDSPEC }, artifacts: { type: 'NO_ARTIFACTS' }, serviceRole: role.Role!.Arn!,
-      environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' },
-    }));
+    const role = await new IAMClient(server.clientConfig).send(
+      new CreateRoleCommand({
+        RoleName: 'codebuild-reports',
+        AssumeRolePolicyDocument: CODEBUILD_TRUST,
+      }),
+    );
+    await cb.send(
+      new CreateProjectCommand({
+        name: 'checkout',
+        source: { type: 'NO_SOURCE', buildspec: BUILDSPEC },
+        artifacts: { type: 'NO_ARTIFACTS' },
+        serviceRole: role.Role!.Arn!,
+        environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' },
+      }),
+    );
   });
 
   afterAll(async () => {
@@ -64,7 +79,9 @@ describe('CodeBuild reports from a build', () => {
     const { reports } = await cb.send(new BatchGetReportsCommand({ reportArns: build!.reportArns }));
     const byName = Object.fromEntries(reports!.map((r) => [r.name, r]));
     expect(byName['checkout-unit']).toMatchObject({
-      type: 'TEST', status: 'FAILED', executionId: build!.arn,
+      type: 'TEST',
+      status: 'FAILED',
+      executionId: build!.arn,
       testSummary: { total: 2, statusCounts: { SUCCEEDED: 1, FAILED: 1 }, durationInNanoSeconds: 500_000_000 },
     });
     expect(byName['checkout-coverage']).toMatchObject({ type: 'CODE_COVERAGE', status: 'SUCCEEDED', codeCoverageSummary: { linesCovered: 1, linesMissed: 1, lineCoveragePercentage: 50 } });

@@ -4,21 +4,34 @@
  * read back through ListReports*, BatchGetReports, DescribeTestCases, DescribeCodeCoverages and
  * GetReportGroupTrend; bad input gets CodeBuild's exceptions with nothing written.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { unzipSync } from 'fflate';
+import { join } from 'node:path';
 import {
-  CodeBuildClient, CreateReportGroupCommand, UpdateReportGroupCommand, DeleteReportGroupCommand, BatchGetReportGroupsCommand,
-  ListReportGroupsCommand, ListReportsCommand, ListReportsForReportGroupCommand, BatchGetReportsCommand, DeleteReportCommand,
-  DescribeTestCasesCommand, DescribeCodeCoveragesCommand, GetReportGroupTrendCommand, ListSharedReportGroupsCommand,
-  PutResourcePolicyCommand, GetResourcePolicyCommand,
+  BatchGetReportGroupsCommand,
+  BatchGetReportsCommand,
+  CodeBuildClient,
+  CreateReportGroupCommand,
+  DeleteReportCommand,
+  DeleteReportGroupCommand,
+  DescribeCodeCoveragesCommand,
+  DescribeTestCasesCommand,
+  GetReportGroupTrendCommand,
+  GetResourcePolicyCommand,
+  ListReportGroupsCommand,
+  ListReportsCommand,
+  ListReportsForReportGroupCommand,
+  ListSharedReportGroupsCommand,
+  PutResourcePolicyCommand,
+  UpdateReportGroupCommand,
 } from '@aws-sdk/client-codebuild';
-import { S3Client, CreateBucketCommand, ListObjectsV2Command, GetObjectCommand } from '@aws-sdk/client-s3';
-import { startTestServer, expectAwsError, type TestServer } from '../helpers.js';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { unzipSync } from 'fflate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BuildspecReport, createContext } from '../../src/services/codebuild/common.js';
 import { collectReports } from '../../src/services/codebuild/reports/report-collector.js';
-import { createContext, type BuildspecReport } from '../../src/services/codebuild/common.js';
+import { expectAwsError, startTestServer, type TestServer } from '../helpers.js';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/codebuild-reports');
 const ACCOUNT = '000000000000';
@@ -78,19 +91,30 @@ describe('CodeBuild reports', () => {
   });
 
   it('creates, reads, updates and lists report groups', async () => {
-    const created = await cb.send(new CreateReportGroupCommand({
-      name: 'unit-tests', type: 'TEST', exportConfig: { exportConfigType: 'NO_EXPORT' }, tags: [{ key: 'team', value: 'shop' }],
-    }));
+    const created = await cb.send(
+      new CreateReportGroupCommand({
+        name: 'unit-tests',
+        type: 'TEST',
+        exportConfig: { exportConfigType: 'NO_EXPORT' },
+        tags: [{ key: 'team', value: 'shop' }],
+      }),
+    );
     expect(created.reportGroup).toMatchObject({
-      arn: groupArn('unit-tests'), name: 'unit-tests', type: 'TEST', status: 'ACTIVE',
-      exportConfig: { exportConfigType: 'NO_EXPORT' }, tags: [{ key: 'team', value: 'shop' }],
+      arn: groupArn('unit-tests'),
+      name: 'unit-tests',
+      type: 'TEST',
+      status: 'ACTIVE',
+      exportConfig: { exportConfigType: 'NO_EXPORT' },
+      tags: [{ key: 'team', value: 'shop' }],
     });
     expect(created.reportGroup!.created).toBeInstanceOf(Date);
 
-    const updated = await cb.send(new UpdateReportGroupCommand({
-      arn: groupArn('unit-tests'),
-      exportConfig: { exportConfigType: 'S3', s3Destination: { bucket: 'report-exports', path: 'raw', packaging: 'ZIP' } },
-    }));
+    const updated = await cb.send(
+      new UpdateReportGroupCommand({
+        arn: groupArn('unit-tests'),
+        exportConfig: { exportConfigType: 'S3', s3Destination: { bucket: 'report-exports', path: 'raw', packaging: 'ZIP' } },
+      }),
+    );
     expect(updated.reportGroup!.exportConfig).toEqual({ exportConfigType: 'S3', s3Destination: { bucket: 'report-exports', path: 'raw', packaging: 'ZIP' } });
     expect(updated.reportGroup!.tags).toEqual([{ key: 'team', value: 'shop' }]);
     expect(updated.reportGroup!.lastModified!.getTime()).toBeGreaterThanOrEqual(created.reportGroup!.created!.getTime());
@@ -117,7 +141,11 @@ describe('CodeBuild reports', () => {
     const second = await cb.send(new ListReportGroupsCommand({ sortBy: 'NAME', sortOrder: 'ASCENDING', maxResults: 2, nextToken: first.nextToken }));
     expect(second.reportGroups).toEqual([groupArn('unit-tests')]);
     expect(second.nextToken).toBeUndefined();
-    await expectAwsError(cb.send(new ListReportGroupsCommand({ sortBy: 'CREATED_TIME', maxResults: 2, nextToken: first.nextToken })), { code: 'InvalidInputException', status: 400, message: /next token/ });
+    await expectAwsError(cb.send(new ListReportGroupsCommand({ sortBy: 'CREATED_TIME', maxResults: 2, nextToken: first.nextToken })), {
+      code: 'InvalidInputException',
+      status: 400,
+      message: /next token/,
+    });
 
     const { stdout } = await server.aws(['codebuild', 'batch-get-report-groups', '--report-group-arns', groupArn('alpha')]);
     expect(JSON.parse(stdout).reportGroups[0]).toMatchObject({ name: 'alpha', type: 'TEST', status: 'ACTIVE' });
@@ -125,19 +153,44 @@ describe('CodeBuild reports', () => {
 
   it('refuses bad report group input with nothing written', async () => {
     const before = await groupNames();
-    await expectAwsError(cb.send(new CreateReportGroupCommand({ name: 'alpha', type: 'TEST', exportConfig: { exportConfigType: 'NO_EXPORT' } })), { code: 'ResourceAlreadyExistsException', status: 400 });
-    await expectAwsError(cb.send(new CreateReportGroupCommand({ name: 'has space', type: 'TEST', exportConfig: { exportConfigType: 'NO_EXPORT' } })), { code: 'InvalidInputException', status: 400, message: /report group name/ });
+    await expectAwsError(cb.send(new CreateReportGroupCommand({ name: 'alpha', type: 'TEST', exportConfig: { exportConfigType: 'NO_EXPORT' } })), {
+      code: 'ResourceAlreadyExistsException',
+      status: 400,
+    });
+    await expectAwsError(cb.send(new CreateReportGroupCommand({ name: 'has space', type: 'TEST', exportConfig: { exportConfigType: 'NO_EXPORT' } })), {
+      code: 'InvalidInputException',
+      status: 400,
+      message: /report group name/,
+    });
     await expectAwsError(cb.send(new CreateReportGroupCommand({ name: 'x', type: 'TEST', exportConfig: { exportConfigType: 'NO_EXPORT' } })), { code: 'InvalidInputException', status: 400 });
-    await expectAwsError(cb.send(new CreateReportGroupCommand({ name: 'no-bucket', type: 'TEST', exportConfig: { exportConfigType: 'S3' } })), { code: 'InvalidInputException', status: 400, message: /bucket/ });
+    await expectAwsError(cb.send(new CreateReportGroupCommand({ name: 'no-bucket', type: 'TEST', exportConfig: { exportConfigType: 'S3' } })), {
+      code: 'InvalidInputException',
+      status: 400,
+      message: /bucket/,
+    });
     await expectAwsError(cb.send(new CreateReportGroupCommand({ name: 'no-type', type: 'TEST', exportConfig: {} })), { code: 'InvalidInputException', status: 400, message: /exportConfigType/ });
     // @ts-expect-error: a type outside the enum, as a hand-written request could send it
     await expectAwsError(cb.send(new CreateReportGroupCommand({ name: 'bad-type', type: 'LINT', exportConfig: { exportConfigType: 'NO_EXPORT' } })), { code: 'InvalidInputException', status: 400 });
-    await expectAwsError(cb.send(new CreateReportGroupCommand({
-      name: 'dup-tags', type: 'TEST', exportConfig: { exportConfigType: 'NO_EXPORT' }, tags: [{ key: 'a', value: '1' }, { key: 'a', value: '2' }],
-    })), { code: 'InvalidInputException', status: 400, message: /duplicate/ });
+    await expectAwsError(
+      cb.send(
+        new CreateReportGroupCommand({
+          name: 'dup-tags',
+          type: 'TEST',
+          exportConfig: { exportConfigType: 'NO_EXPORT' },
+          tags: [
+            { key: 'a', value: '1' },
+            { key: 'a', value: '2' },
+          ],
+        }),
+      ),
+      { code: 'InvalidInputException', status: 400, message: /duplicate/ },
+    );
     await expectAwsError(cb.send(new UpdateReportGroupCommand({ arn: groupArn('missing') })), { code: 'ResourceNotFoundException', status: 400 });
     await expectAwsError(cb.send(new UpdateReportGroupCommand({ arn: 'alpha' })), { code: 'InvalidInputException', status: 400, message: /report group ARN/ });
-    await expectAwsError(cb.send(new UpdateReportGroupCommand({ arn: groupArn('alpha'), exportConfig: { exportConfigType: 'S3', s3Destination: { bucket: 'Bad_Bucket' } } })), { code: 'InvalidInputException', status: 400 });
+    await expectAwsError(cb.send(new UpdateReportGroupCommand({ arn: groupArn('alpha'), exportConfig: { exportConfigType: 'S3', s3Destination: { bucket: 'Bad_Bucket' } } })), {
+      code: 'InvalidInputException',
+      status: 400,
+    });
     await expectAwsError(cb.send(new DeleteReportGroupCommand({ arn: 'arn:aws:s3:::bucket' })), { code: 'InvalidInputException', status: 400 });
     await expectAwsError(cb.send(new ListReportGroupsCommand({ maxResults: 0 })), { code: 'InvalidInputException', status: 400 });
     await expectAwsError(cb.send(new BatchGetReportGroupsCommand({ reportGroupArns: [] })), { code: 'InvalidInputException', status: 400 });
@@ -159,8 +212,13 @@ describe('CodeBuild reports', () => {
     expect(listed.reports).toEqual(arns);
     const { reports } = await cb.send(new BatchGetReportsCommand({ reportArns: arns }));
     expect(reports![0]).toMatchObject({
-      arn: arns[0], type: 'TEST', name: 'shop-unit-tests', reportGroupArn: groupArn('shop-unit-tests'), status: 'FAILED',
-      executionId: `arn:aws:codebuild:${REGION}:${ACCOUNT}:build/shop:build-${buildNumber}`, truncated: false,
+      arn: arns[0],
+      type: 'TEST',
+      name: 'shop-unit-tests',
+      reportGroupArn: groupArn('shop-unit-tests'),
+      status: 'FAILED',
+      executionId: `arn:aws:codebuild:${REGION}:${ACCOUNT}:build/shop:build-${buildNumber}`,
+      truncated: false,
       testSummary: { total: 4, statusCounts: { SUCCEEDED: 1, FAILED: 1, ERROR: 1, SKIPPED: 1, UNKNOWN: 0 }, durationInNanoSeconds: 1_001_517_000_000 },
     });
     expect(reports![0].expired!.getTime() - reports![0].created!.getTime()).toBe(30 * 86_400_000);
@@ -173,7 +231,10 @@ describe('CodeBuild reports', () => {
       ['calculator', 'pending feature', 'SKIPPED'],
     ]);
     expect(all.testCases![1]).toMatchObject({
-      reportArn: arns[0], testRawDataPath: join(workDir, 'reports/junit.xml'), durationInNanoSeconds: 12_000_000, testSuiteName: 'calculator',
+      reportArn: arns[0],
+      testRawDataPath: join(workDir, 'reports/junit.xml'),
+      durationInNanoSeconds: 12_000_000,
+      testSuiteName: 'calculator',
     });
     expect(all.testCases![1].message).toContain('expected Infinity to equal 0');
     expect(all.testCases![1].expired).toEqual(reports![0].expired);
@@ -188,7 +249,10 @@ describe('CodeBuild reports', () => {
     expect(page2.nextToken).toBeUndefined();
 
     await expectAwsError(cb.send(new DescribeTestCasesCommand({ reportArn: arns[0], filter: { status: 'PASSED' } })), { code: 'InvalidInputException', status: 400, message: /status/ });
-    await expectAwsError(cb.send(new DescribeTestCasesCommand({ reportArn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:report/shop-unit-tests:00000000-0000-0000-0000-000000000000` })), { code: 'ResourceNotFoundException', status: 400 });
+    await expectAwsError(cb.send(new DescribeTestCasesCommand({ reportArn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:report/shop-unit-tests:00000000-0000-0000-0000-000000000000` })), {
+      code: 'ResourceNotFoundException',
+      status: 400,
+    });
     await expectAwsError(cb.send(new DescribeTestCasesCommand({ reportArn: 'report' })), { code: 'InvalidInputException', status: 400 });
     await expectAwsError(cb.send(new ListReportsForReportGroupCommand({ reportGroupArn: groupArn('ghost') })), { code: 'ResourceNotFoundException', status: 400 });
 
@@ -197,18 +261,21 @@ describe('CodeBuild reports', () => {
   });
 
   it('collects every test and coverage format in one build', async () => {
-    const arns = await collect({
-      junit: report('JunitXml', ['junit.xml'], 'reports'),
-      nunit: report('NUNITXML', ['nunit2.xml'], 'reports'),
-      nunit3: report('NUNIT3XML', ['nunit3.xml'], 'reports'),
-      testng: report('TESTNGXML', ['testng-*.xml'], 'reports'),
-      cucumber: report('CUCUMBERJSON', ['cucumber.json'], 'reports'),
-      trx: report('VISUALSTUDIOTRX', ['*.trx'], 'reports'),
-      cobertura: report('COBERTURAXML', ['cobertura.xml'], 'reports'),
-      jacoco: report('JACOCOXML', ['jacoco.xml'], 'reports'),
-      clover: report('CLOVERXML', ['clover.xml'], 'reports'),
-      simplecov: report('SIMPLECOV', ['.resultset.json'], 'reports'),
-    }, 'poly');
+    const arns = await collect(
+      {
+        junit: report('JunitXml', ['junit.xml'], 'reports'),
+        nunit: report('NUNITXML', ['nunit2.xml'], 'reports'),
+        nunit3: report('NUNIT3XML', ['nunit3.xml'], 'reports'),
+        testng: report('TESTNGXML', ['testng-*.xml'], 'reports'),
+        cucumber: report('CUCUMBERJSON', ['cucumber.json'], 'reports'),
+        trx: report('VISUALSTUDIOTRX', ['*.trx'], 'reports'),
+        cobertura: report('COBERTURAXML', ['cobertura.xml'], 'reports'),
+        jacoco: report('JACOCOXML', ['jacoco.xml'], 'reports'),
+        clover: report('CLOVERXML', ['clover.xml'], 'reports'),
+        simplecov: report('SIMPLECOV', ['.resultset.json'], 'reports'),
+      },
+      'poly',
+    );
     expect(arns).toHaveLength(10);
     const { reports } = await cb.send(new BatchGetReportsCommand({ reportArns: arns }));
     const byName = Object.fromEntries(reports!.map((r) => [r.name, r]));
@@ -221,7 +288,8 @@ describe('CodeBuild reports', () => {
       expect(byName[name]).toMatchObject({ type: 'TEST', status: 'FAILED' });
     }
     expect(byName['poly-cobertura']).toMatchObject({
-      type: 'CODE_COVERAGE', status: 'SUCCEEDED',
+      type: 'CODE_COVERAGE',
+      status: 'SUCCEEDED',
       codeCoverageSummary: { linesCovered: 6, linesMissed: 2, lineCoveragePercentage: 75, branchesCovered: 1, branchesMissed: 1, branchCoveragePercentage: 50 },
     });
     expect(byName['poly-jacoco'].codeCoverageSummary).toMatchObject({ linesCovered: 8, linesMissed: 6, branchesCovered: 3, branchesMissed: 1 });
@@ -241,9 +309,12 @@ describe('CodeBuild reports', () => {
 
   it('filters and sorts code coverages, and exports raw files to S3 as the group says', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'report-exports' }));
-    await cb.send(new UpdateReportGroupCommand({
-      arn: groupArn('coverage'), exportConfig: { exportConfigType: 'S3', s3Destination: { bucket: 'report-exports', path: 'raw/', packaging: 'ZIP' } },
-    }));
+    await cb.send(
+      new UpdateReportGroupCommand({
+        arn: groupArn('coverage'),
+        exportConfig: { exportConfigType: 'S3', s3Destination: { bucket: 'report-exports', path: 'raw/', packaging: 'ZIP' } },
+      }),
+    );
     const [arn] = await collect({ [groupArn('coverage')]: report('COBERTURAXML', ['**/cobertura.xml'], undefined, true) });
     expect(arn.startsWith(`arn:aws:codebuild:${REGION}:${ACCOUNT}:report/coverage:`)).toBe(true);
     const reportId = arn.slice(arn.lastIndexOf(':') + 1);
@@ -281,7 +352,10 @@ describe('CodeBuild reports', () => {
     });
     expect(arns).toHaveLength(2);
     const { reports } = await cb.send(new BatchGetReportsCommand({ reportArns: arns }));
-    expect(reports!.map((r) => [r.name, r.status])).toEqual([['shop-broken', 'INCOMPLETE'], ['shop-escaped', 'INCOMPLETE']]);
+    expect(reports!.map((r) => [r.name, r.status])).toEqual([
+      ['shop-broken', 'INCOMPLETE'],
+      ['shop-escaped', 'INCOMPLETE'],
+    ]);
     expect(reports![0].testSummary!.total).toBe(1);
     expect(reports![1].testSummary!.total).toBe(0);
     expect(logs.some((l) => /^Unable to parse half.xml as JUNITXML: not well-formed XML/.test(l))).toBe(true);
@@ -298,7 +372,7 @@ describe('CodeBuild reports', () => {
     await cb.send(new CreateReportGroupCommand({ name: 'env-target', type: 'TEST', exportConfig: { exportConfigType: 'NO_EXPORT' } }));
     const arns = await collect(
       {
-        '$SUITE': report('JUNITXML', ['**/*.xml'], 'green'),
+        $SUITE: report('JUNITXML', ['**/*.xml'], 'green'),
         '${GROUP}': report('JUNITXML', ['**/*.xml'], 'green'),
         // An absolute base-directory inside CODEBUILD_SRC_DIR is fine.
         absolute: report('JUNITXML', ['**/*.xml'], join(workDir, 'green')),
@@ -311,7 +385,9 @@ describe('CodeBuild reports', () => {
 
   it('keeps 500 test cases of a larger report, failed ones first, and says it truncated', async () => {
     mkdirSync(join(workDir, 'big'));
-    const cases = Array.from({ length: 520 }, (_, i) => (i >= 490 ? `<testcase classname="Big" name="t${i}"><failure message="boom ${i}"/></testcase>` : `<testcase classname="Big" name="t${i}" time="0.001"/>`));
+    const cases = Array.from({ length: 520 }, (_, i) =>
+      i >= 490 ? `<testcase classname="Big" name="t${i}"><failure message="boom ${i}"/></testcase>` : `<testcase classname="Big" name="t${i}" time="0.001"/>`,
+    );
     writeFileSync(join(workDir, 'big/TEST-big.xml'), `<testsuite name="big">${cases.join('')}</testsuite>`);
     const [arn] = await collect({ big: report('JUNITXML', ['*.xml'], 'big') });
     const { reports } = await cb.send(new BatchGetReportsCommand({ reportArns: [arn] }));
@@ -354,7 +430,11 @@ describe('CodeBuild reports', () => {
     const empty = await cb.send(new GetReportGroupTrendCommand({ reportGroupArn: groupArn('alpha'), trendField: 'PASS_RATE' }));
     expect(empty.rawData).toEqual([]);
 
-    await expectAwsError(cb.send(new GetReportGroupTrendCommand({ reportGroupArn: groupArn('coverage'), trendField: 'PASS_RATE' })), { code: 'InvalidInputException', status: 400, message: /not valid/ });
+    await expectAwsError(cb.send(new GetReportGroupTrendCommand({ reportGroupArn: groupArn('coverage'), trendField: 'PASS_RATE' })), {
+      code: 'InvalidInputException',
+      status: 400,
+      message: /not valid/,
+    });
     await expectAwsError(cb.send(new GetReportGroupTrendCommand({ reportGroupArn: group, trendField: 'LINES_COVERED' })), { code: 'InvalidInputException', status: 400 });
     await expectAwsError(cb.send(new GetReportGroupTrendCommand({ reportGroupArn: groupArn('ghost'), trendField: 'TOTAL' })), { code: 'ResourceNotFoundException', status: 400 });
     await expectAwsError(cb.send(new GetReportGroupTrendCommand({ reportGroupArn: group, trendField: 'TOTAL', numOfReports: 101 })), { code: 'InvalidInputException', status: 400 });
@@ -410,7 +490,7 @@ describe('CodeBuild reports', () => {
     expect((await cb.send(new ListReportsForReportGroupCommand({ reportGroupArn: group }))).reports).toEqual(again);
   });
 
-  it('deletes a report group\'s resource policy with the group', async () => {
+  it("deletes a report group's resource policy with the group", async () => {
     const arn = groupArn('shared-tests');
     const policy = JSON.stringify({
       Version: '2012-10-17',

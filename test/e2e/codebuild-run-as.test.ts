@@ -4,11 +4,12 @@
  * an unknown user failing the build. Switching users needs root, so this runs only as root, and
  * uses the host's existing `nobody` user (nothing is created on the host).
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { CodeBuildClient, CreateProjectCommand, StartBuildCommand, BatchGetBuildsCommand, type Build } from '@aws-sdk/client-codebuild';
-import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
+
 import { execFileSync } from 'node:child_process';
+import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { BatchGetBuildsCommand, type Build, CodeBuildClient, CreateProjectCommand, StartBuildCommand } from '@aws-sdk/client-codebuild';
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers.js';
 import { CODEBUILD_TRUST } from './codebuild-helpers.js';
 
@@ -27,13 +28,15 @@ let logs: CloudWatchLogsClient;
 let roleArn: string;
 
 async function runBuild(name: string, spec: string): Promise<{ build: Build; lines: string[] }> {
-  await cb.send(new CreateProjectCommand({
-    name,
-    source: { type: 'NO_SOURCE', buildspec: spec },
-    artifacts: { type: 'NO_ARTIFACTS' },
-    environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' },
-    serviceRole: roleArn,
-  }));
+  await cb.send(
+    new CreateProjectCommand({
+      name,
+      source: { type: 'NO_SOURCE', buildspec: spec },
+      artifacts: { type: 'NO_ARTIFACTS' },
+      environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' },
+      serviceRole: roleArn,
+    }),
+  );
   const id = (await cb.send(new StartBuildCommand({ projectName: name }))).build!.id!;
   const until = Date.now() + 20_000;
   let build: Build;
@@ -63,27 +66,30 @@ describe.skipIf(!isRoot || !hasNobody)('CodeBuild buildspec run-as (needs root a
   });
 
   it('runs a phase with run-as as that user and the others as root, carrying exported variables and the directory both ways', async () => {
-    const { build, lines } = await runBuild('run-as-phase', [
-      'version: 0.2',
-      'phases:',
-      '  install:',
-      '    commands:',
-      '      - echo "install-user=$(id -un)"',
-      '      - export FROM_ROOT=root-value && mkdir -p sub && echo readable > sub/file.txt',
-      '  build:',
-      '    run-as: nobody',
-      '    commands:',
-      '      - echo "build-user=$(id -un) uid=$(id -u)"',
-      '      - echo "seen=$FROM_ROOT content=$(cat sub/file.txt)"',
-      '      - export FROM_NOBODY=nobody-value && cd sub',
-      '      - echo "second=$(id -un) in=$(basename "$PWD") still=$FROM_NOBODY"',
-      '      - touch "$CODEBUILD_SRC_DIR/denied" 2>/dev/null && echo write=allowed || echo write=denied',
-      '    finally:',
-      '      - echo "finally-user=$(id -un)"',
-      '  post_build:',
-      '    commands:',
-      '      - echo "post-user=$(id -un) got=$FROM_NOBODY in=$(basename "$PWD")"',
-    ].join('\n'));
+    const { build, lines } = await runBuild(
+      'run-as-phase',
+      [
+        'version: 0.2',
+        'phases:',
+        '  install:',
+        '    commands:',
+        '      - echo "install-user=$(id -un)"',
+        '      - export FROM_ROOT=root-value && mkdir -p sub && echo readable > sub/file.txt',
+        '  build:',
+        '    run-as: nobody',
+        '    commands:',
+        '      - echo "build-user=$(id -un) uid=$(id -u)"',
+        '      - echo "seen=$FROM_ROOT content=$(cat sub/file.txt)"',
+        '      - export FROM_NOBODY=nobody-value && cd sub',
+        '      - echo "second=$(id -un) in=$(basename "$PWD") still=$FROM_NOBODY"',
+        '      - touch "$CODEBUILD_SRC_DIR/denied" 2>/dev/null && echo write=allowed || echo write=denied',
+        '    finally:',
+        '      - echo "finally-user=$(id -un)"',
+        '  post_build:',
+        '    commands:',
+        '      - echo "post-user=$(id -un) got=$FROM_NOBODY in=$(basename "$PWD")"',
+      ].join('\n'),
+    );
     expect(build.buildStatus).toBe('SUCCEEDED');
     expect(lines).toContain('install-user=root');
     expect(lines).toContain('build-user=nobody uid=65534');
@@ -96,24 +102,27 @@ describe.skipIf(!isRoot || !hasNobody)('CodeBuild buildspec run-as (needs root a
   });
 
   it('applies a global run-as to every phase, and a phase run-as overrides it', async () => {
-    const { build, lines } = await runBuild('run-as-global', [
-      'version: 0.2',
-      'run-as: nobody',
-      'phases:',
-      '  install:',
-      '    commands:',
-      '      - echo "install-user=$(id -un)"',
-      '  pre_build:',
-      '    commands:',
-      '      - export CHAIN=one',
-      '  build:',
-      '    commands:',
-      '      - echo "build-user=$(id -un) chain=$CHAIN"',
-      '  post_build:',
-      '    run-as: root',
-      '    commands:',
-      '      - echo "post-user=$(id -un) chain=$CHAIN"',
-    ].join('\n'));
+    const { build, lines } = await runBuild(
+      'run-as-global',
+      [
+        'version: 0.2',
+        'run-as: nobody',
+        'phases:',
+        '  install:',
+        '    commands:',
+        '      - echo "install-user=$(id -un)"',
+        '  pre_build:',
+        '    commands:',
+        '      - export CHAIN=one',
+        '  build:',
+        '    commands:',
+        '      - echo "build-user=$(id -un) chain=$CHAIN"',
+        '  post_build:',
+        '    run-as: root',
+        '    commands:',
+        '      - echo "post-user=$(id -un) chain=$CHAIN"',
+      ].join('\n'),
+    );
     expect(build.buildStatus).toBe('SUCCEEDED');
     expect(lines).toContain('install-user=nobody');
     expect(lines).toContain('build-user=nobody chain=one');
@@ -121,20 +130,23 @@ describe.skipIf(!isRoot || !hasNobody)('CodeBuild buildspec run-as (needs root a
   });
 
   it('fails the phase naming an unknown user before running its commands', async () => {
-    const { build, lines } = await runBuild('run-as-unknown', [
-      'version: 0.2',
-      'phases:',
-      '  install:',
-      '    commands:',
-      '      - echo install-ran',
-      '  build:',
-      '    run-as: drydock-no-such-user',
-      '    commands:',
-      '      - echo build-ran',
-      '  post_build:',
-      '    commands:',
-      '      - echo "post-ran succeeding=$CODEBUILD_BUILD_SUCCEEDING"',
-    ].join('\n'));
+    const { build, lines } = await runBuild(
+      'run-as-unknown',
+      [
+        'version: 0.2',
+        'phases:',
+        '  install:',
+        '    commands:',
+        '      - echo install-ran',
+        '  build:',
+        '    run-as: drydock-no-such-user',
+        '    commands:',
+        '      - echo build-ran',
+        '  post_build:',
+        '    commands:',
+        '      - echo "post-ran succeeding=$CODEBUILD_BUILD_SUCCEEDING"',
+      ].join('\n'),
+    );
     expect(build.buildStatus).toBe('FAILED');
     expect(phase(build, 'INSTALL').phaseStatus).toBe('SUCCEEDED');
     expect(phase(build, 'BUILD').phaseStatus).toBe('FAILED');

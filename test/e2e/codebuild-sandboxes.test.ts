@@ -7,21 +7,34 @@
  * with builds; idempotency tokens; reset and a restart ending a running sandbox; unknown ids, pages
  * and bad input for every operation.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  CodeBuildClient, CreateProjectCommand, StartSandboxCommand, StopSandboxCommand, BatchGetSandboxesCommand, ListSandboxesCommand,
-  ListSandboxesForProjectCommand, StartCommandExecutionCommand, BatchGetCommandExecutionsCommand, ListCommandExecutionsForSandboxCommand,
-  StartSandboxConnectionCommand, CreateFleetCommand, StartBuildCommand, type CreateProjectCommandInput, type Sandbox,
-} from '@aws-sdk/client-codebuild';
-import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CodeCommitClient, CreateRepositoryCommand, CreateCommitCommand } from '@aws-sdk/client-codecommit';
-import { SecretsManagerClient, CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { startTestServer, expectAwsError, type TestServer } from '../helpers.js';
-import { fetchBuild, fetchSandbox, runProcesses, waitForBuild, waitForCommand, waitForSandbox, CODEBUILD_TRUST } from './codebuild-helpers.js';
+import {
+  BatchGetCommandExecutionsCommand,
+  BatchGetSandboxesCommand,
+  CodeBuildClient,
+  CreateFleetCommand,
+  CreateProjectCommand,
+  type CreateProjectCommandInput,
+  ListCommandExecutionsForSandboxCommand,
+  ListSandboxesCommand,
+  ListSandboxesForProjectCommand,
+  type Sandbox,
+  StartBuildCommand,
+  StartCommandExecutionCommand,
+  StartSandboxCommand,
+  StartSandboxConnectionCommand,
+  StopSandboxCommand,
+} from '@aws-sdk/client-codebuild';
+import { CodeCommitClient, CreateCommitCommand, CreateRepositoryCommand } from '@aws-sdk/client-codecommit';
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectAwsError, startTestServer, type TestServer } from '../helpers.js';
+import { CODEBUILD_TRUST, fetchBuild, fetchSandbox, runProcesses, waitForBuild, waitForCommand, waitForSandbox } from './codebuild-helpers.js';
 
 const ACCOUNT = '000000000000';
 const REGION = 'us-east-1';
@@ -37,13 +50,15 @@ async function setup(s: TestServer): Promise<{ cb: CodeBuildClient; roleArn: str
 }
 
 async function project(client: CodeBuildClient, role: string, input: Partial<CreateProjectCommandInput> & { name: string }): Promise<void> {
-  await client.send(new CreateProjectCommand({
-    artifacts: { type: 'NO_ARTIFACTS' },
-    environment: ENVIRONMENT,
-    serviceRole: role,
-    source: { type: 'NO_SOURCE', buildspec: 'version: 0.2\nphases:\n  build:\n    commands:\n      - echo unused\n' },
-    ...input,
-  }));
+  await client.send(
+    new CreateProjectCommand({
+      artifacts: { type: 'NO_ARTIFACTS' },
+      environment: ENVIRONMENT,
+      serviceRole: role,
+      source: { type: 'NO_SOURCE', buildspec: 'version: 0.2\nphases:\n  build:\n    commands:\n      - echo unused\n' },
+      ...input,
+    }),
+  );
 }
 
 async function start(projectName: string, client = cb): Promise<Sandbox> {
@@ -120,7 +135,11 @@ describe('CodeBuild sandboxes', () => {
     expect(running.startTime).toBeInstanceOf(Date);
     const phases = running.currentSession!.phases!;
     expect(phases.map((p) => [p.phaseType, p.phaseStatus])).toEqual([
-      ['SUBMITTED', 'SUCCEEDED'], ['QUEUED', 'SUCCEEDED'], ['PROVISIONING', 'SUCCEEDED'], ['DOWNLOAD_SOURCE', 'SUCCEEDED'], ['RUN_SANDBOX', undefined],
+      ['SUBMITTED', 'SUCCEEDED'],
+      ['QUEUED', 'SUCCEEDED'],
+      ['PROVISIONING', 'SUCCEEDED'],
+      ['DOWNLOAD_SOURCE', 'SUCCEEDED'],
+      ['RUN_SANDBOX', undefined],
     ]);
 
     const first = await waitForCommand(cb, started.id!, early.id!);
@@ -166,7 +185,11 @@ describe('CodeBuild sandboxes', () => {
     const page2 = await cb.send(new ListCommandExecutionsForSandboxCommand({ sandboxId: started.id!, sortOrder: 'ASCENDING', maxResults: 3, nextToken: page1.nextToken }));
     expect(page2.commandExecutions!.map((e) => e.id)).toEqual([failing.id]);
     expect(page2.nextToken).toBeUndefined();
-    await expectAwsError(cb.send(new ListCommandExecutionsForSandboxCommand({ sandboxId: started.id!, sortOrder: 'DESCENDING', nextToken: page1.nextToken })), { code: 'InvalidInputException', status: 400, message: 'Invalid next token' });
+    await expectAwsError(cb.send(new ListCommandExecutionsForSandboxCommand({ sandboxId: started.id!, sortOrder: 'DESCENDING', nextToken: page1.nextToken })), {
+      code: 'InvalidInputException',
+      status: 400,
+      message: 'Invalid next token',
+    });
 
     const got = await cb.send(new BatchGetCommandExecutionsCommand({ sandboxId: started.arn!, commandExecutionIds: [second.id!, 'not-a-command'] }));
     expect(got.commandExecutions!.map((e) => e.id)).toEqual([second.id]);
@@ -184,7 +207,10 @@ describe('CodeBuild sandboxes', () => {
     expect(ended.status).toBe('STOPPED');
     expect(ended.currentSession!.status).toBe('STOPPED');
     expect(ended.endTime).toBeInstanceOf(Date);
-    expect(ended.currentSession!.phases!.slice(-2).map((p) => [p.phaseType, p.phaseStatus])).toEqual([['RUN_SANDBOX', 'STOPPED'], ['COMPLETED', undefined]]);
+    expect(ended.currentSession!.phases!.slice(-2).map((p) => [p.phaseType, p.phaseStatus])).toEqual([
+      ['RUN_SANDBOX', 'STOPPED'],
+      ['COMPLETED', undefined],
+    ]);
     expect(runProcesses(started.id!, 'sleep 41.375')).toEqual([]);
     expect(runProcesses(started.id!, 'sleep 41.625')).toEqual([]);
     const [killed, never] = (await cb.send(new BatchGetCommandExecutionsCommand({ sandboxId: started.id!, commandExecutionIds: [sleeper.id!, behind.id!] }))).commandExecutions!;
@@ -202,11 +228,13 @@ describe('CodeBuild sandboxes', () => {
   it('checks out a CodeCommit source into the sandbox and reports its commit', async () => {
     const codecommit = new CodeCommitClient(server.clientConfig);
     const repo = (await codecommit.send(new CreateRepositoryCommand({ repositoryName: 'sandboxed' }))).repositoryMetadata!;
-    const commit = await codecommit.send(new CreateCommitCommand({
-      repositoryName: 'sandboxed',
-      branchName: 'main',
-      putFiles: [{ filePath: 'notes/readme.txt', fileContent: Buffer.from('from the repository\n') }],
-    }));
+    const commit = await codecommit.send(
+      new CreateCommitCommand({
+        repositoryName: 'sandboxed',
+        branchName: 'main',
+        putFiles: [{ filePath: 'notes/readme.txt', fileContent: Buffer.from('from the repository\n') }],
+      }),
+    );
     await project(cb, roleArn, { name: 'sourced', source: { type: 'CODECOMMIT', location: repo.cloneUrlHttp! }, sourceVersion: 'refs/heads/main' });
     const sandbox = await start('sourced');
     const running = await waitForSandbox(cb, sandbox.id!, isRunning);
@@ -276,7 +304,11 @@ describe('CodeBuild sandboxes', () => {
     await cb.send(new StopSandboxCommand({ id: c.id! }));
     const cEnded = await waitForSandbox(cb, c.id!, isEnded);
     expect(cEnded.status).toBe('STOPPED');
-    expect(cEnded.currentSession!.phases!.map((p) => [p.phaseType, p.phaseStatus])).toEqual([['SUBMITTED', 'SUCCEEDED'], ['QUEUED', 'STOPPED'], ['COMPLETED', undefined]]);
+    expect(cEnded.currentSession!.phases!.map((p) => [p.phaseType, p.phaseStatus])).toEqual([
+      ['SUBMITTED', 'SUCCEEDED'],
+      ['QUEUED', 'STOPPED'],
+      ['COMPLETED', undefined],
+    ]);
     await cb.send(new StopSandboxCommand({ id: a.id! }));
     const ran = await waitForCommand(cb, b.id!, waiting.id!);
     expect(ran.standardOutputContent).toBe('finally\n');
@@ -318,7 +350,11 @@ describe('CodeBuild sandboxes', () => {
     await expectAwsError(cb.send(new StartSandboxCommand({ projectName: 'no-such-project' })), { code: 'ResourceNotFoundException', status: 400, message: 'no-such-project' });
     await expectAwsError(cb.send(new StartSandboxCommand({})), { code: 'InvalidInputException', status: 400, message: 'projectName' });
     await expectAwsError(cb.send(new StartSandboxCommand({ projectName: '' })), { code: 'InvalidInputException', status: 400 });
-    await expectAwsError(cb.send(new StopSandboxCommand({ id: 'debugging:00000000-0000-0000-0000-000000000000' })), { code: 'ResourceNotFoundException', status: 400, message: 'Sandbox cannot be found' });
+    await expectAwsError(cb.send(new StopSandboxCommand({ id: 'debugging:00000000-0000-0000-0000-000000000000' })), {
+      code: 'ResourceNotFoundException',
+      status: 400,
+      message: 'Sandbox cannot be found',
+    });
     await expectAwsError(cb.send(new StopSandboxCommand({ id: '' })), { code: 'InvalidInputException', status: 400 });
     await expectAwsError(cb.send(new StartCommandExecutionCommand({ sandboxId: 'nope:1', command: 'echo' })), { code: 'ResourceNotFoundException', status: 400, message: 'nope:1' });
     await expectAwsError(cb.send(new StartCommandExecutionCommand({ sandboxId: 'nope:1', command: '' })), { code: 'InvalidInputException', status: 400 });
@@ -329,9 +365,16 @@ describe('CodeBuild sandboxes', () => {
     await expectAwsError(cb.send(new ListSandboxesCommand({ maxResults: 101 })), { code: 'InvalidInputException', status: 400 });
     await expectAwsError(cb.send(new ListSandboxesCommand({ sortOrder: 'SIDEWAYS' as 'ASCENDING' })), { code: 'InvalidInputException', status: 400 });
     await expectAwsError(cb.send(new ListSandboxesCommand({ nextToken: 'garbage' })), { code: 'InvalidInputException', status: 400, message: 'Invalid next token' });
-    await expectAwsError(cb.send(new ListSandboxesForProjectCommand({ projectName: 'debugging', nextToken: 'garbage' })), { code: 'InvalidInputException', status: 400, message: 'Invalid next token' });
+    await expectAwsError(cb.send(new ListSandboxesForProjectCommand({ projectName: 'debugging', nextToken: 'garbage' })), {
+      code: 'InvalidInputException',
+      status: 400,
+      message: 'Invalid next token',
+    });
     await expectAwsError(cb.send(new BatchGetCommandExecutionsCommand({ sandboxId: 'nope:1', commandExecutionIds: [] })), { code: 'InvalidInputException', status: 400 });
-    await expectAwsError(cb.send(new BatchGetCommandExecutionsCommand({ sandboxId: 'nope:1', commandExecutionIds: Array.from({ length: 101 }, (_, i) => `c${i}`) })), { code: 'InvalidInputException', status: 400 });
+    await expectAwsError(cb.send(new BatchGetCommandExecutionsCommand({ sandboxId: 'nope:1', commandExecutionIds: Array.from({ length: 101 }, (_, i) => `c${i}`) })), {
+      code: 'InvalidInputException',
+      status: 400,
+    });
     const unknown = await cb.send(new BatchGetCommandExecutionsCommand({ sandboxId: 'nope:1', commandExecutionIds: ['x'] }));
     expect(unknown).toMatchObject({ commandExecutions: [], commandExecutionsNotFound: ['x'] });
     expect(await cb.send(new BatchGetSandboxesCommand({ ids: [] }))).toMatchObject({ sandboxes: [], sandboxesNotFound: [] });

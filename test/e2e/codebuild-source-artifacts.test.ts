@@ -5,16 +5,18 @@
  * the build's shell computes, S3 and LOCAL caches carried from one build to the next, and the
  * CLIENT_ERROR contexts of a missing source and of artifacts that match nothing.
  */
-import { describe, it, expect, beforeAll } from 'vitest';
+
 import { createHash } from 'node:crypto';
-import { unzipSync, zipSync, strToU8 } from 'fflate';
-import { CodeBuildClient, CreateProjectCommand, StartBuildCommand, type Build, type CreateProjectCommandInput } from '@aws-sdk/client-codebuild';
-import { CodeCommitClient, CreateRepositoryCommand, CreateCommitCommand, PutFileCommand } from '@aws-sdk/client-codecommit';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
-import { S3Client, CreateBucketCommand, GetObjectCommand, PutObjectCommand, ListObjectsV2Command, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
+import { type Build, CodeBuildClient, CreateProjectCommand, type CreateProjectCommandInput, StartBuildCommand } from '@aws-sdk/client-codebuild';
+import { CodeCommitClient, CreateCommitCommand, CreateRepositoryCommand, PutFileCommand } from '@aws-sdk/client-codecommit';
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { strToU8, unzipSync, zipSync } from 'fflate';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { useServer } from '../helpers.js';
-import { waitForBuild, CODEBUILD_TRUST } from './codebuild-helpers.js';
+import { CODEBUILD_TRUST, waitForBuild } from './codebuild-helpers.js';
+
 const ENVIRONMENT = { type: 'LINUX_CONTAINER' as const, image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' as const };
 
 const server = useServer();
@@ -31,9 +33,16 @@ async function logLines(build: Build): Promise<string> {
 }
 
 async function build(name: string, project: Partial<CreateProjectCommandInput>, start: Record<string, unknown> = {}): Promise<Build> {
-  await cb.send(new CreateProjectCommand({
-    name, artifacts: { type: 'NO_ARTIFACTS' }, environment: ENVIRONMENT, serviceRole: roleArn, source: { type: 'NO_SOURCE', buildspec: 'version: 0.2' }, ...project,
-  }));
+  await cb.send(
+    new CreateProjectCommand({
+      name,
+      artifacts: { type: 'NO_ARTIFACTS' },
+      environment: ENVIRONMENT,
+      serviceRole: roleArn,
+      source: { type: 'NO_SOURCE', buildspec: 'version: 0.2' },
+      ...project,
+    }),
+  );
   return waitFor((await cb.send(new StartBuildCommand({ projectName: name, ...start }))).build!.id!);
 }
 
@@ -77,12 +86,16 @@ describe('sources and artifacts through StartBuild', () => {
       '      discard-paths: yes',
       '',
     ].join('\n');
-    const b = await build('shop', {
-      source: { type: 'CODECOMMIT', location: repo.cloneUrlHttp!, gitCloneDepth: 1, buildspec },
-      secondarySources: [{ type: 'S3', location: 'inputs/assets.zip', sourceIdentifier: 'assets' }],
-      artifacts: { type: 'S3', location: 'outputs', path: 'releases', namespaceType: 'BUILD_ID', name: 'fixed.zip', packaging: 'ZIP', overrideArtifactName: true },
-      secondaryArtifacts: [{ type: 'S3', location: 'outputs', artifactIdentifier: 'site', name: 'www', packaging: 'NONE' }],
-    }, { sourceVersion: second.commitId });
+    const b = await build(
+      'shop',
+      {
+        source: { type: 'CODECOMMIT', location: repo.cloneUrlHttp!, gitCloneDepth: 1, buildspec },
+        secondarySources: [{ type: 'S3', location: 'inputs/assets.zip', sourceIdentifier: 'assets' }],
+        artifacts: { type: 'S3', location: 'outputs', path: 'releases', namespaceType: 'BUILD_ID', name: 'fixed.zip', packaging: 'ZIP', overrideArtifactName: true },
+        secondaryArtifacts: [{ type: 'S3', location: 'outputs', artifactIdentifier: 'site', name: 'www', packaging: 'NONE' }],
+      },
+      { sourceVersion: second.commitId },
+    );
     expect(b.buildStatus, await logLines(b)).toBe('SUCCEEDED');
     expect(b.resolvedSourceVersion).toBe(second.commitId);
     const uuid = b.id!.split(':')[1];
@@ -131,13 +144,18 @@ describe('S3 sources and the local cache through StartBuild', () => {
   it('builds the S3 zip version StartBuild names, and a LOCAL custom cache carries a directory to the next build', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'versioned' }));
     await s3.send(new PutBucketVersioningCommand({ Bucket: 'versioned', VersioningConfiguration: { Status: 'Enabled' } }));
-    const spec = (v: string) => `version: 0.2\nphases:\n  build:\n    commands:\n      - test "$(cat version.txt)" = ${v}\n      - mkdir -p .deps && echo "$CODEBUILD_BUILD_NUMBER" >> .deps/builds\n      - cat .deps/builds\ncache:\n  paths:\n    - .deps\n`;
+    const spec = (v: string) =>
+      `version: 0.2\nphases:\n  build:\n    commands:\n      - test "$(cat version.txt)" = ${v}\n      - mkdir -p .deps && echo "$CODEBUILD_BUILD_NUMBER" >> .deps/builds\n      - cat .deps/builds\ncache:\n  paths:\n    - .deps\n`;
     const v1 = await s3.send(new PutObjectCommand({ Bucket: 'versioned', Key: 'src.zip', Body: zipSync({ 'version.txt': strToU8('one'), 'buildspec.yml': strToU8(spec('one')) }) }));
     await s3.send(new PutObjectCommand({ Bucket: 'versioned', Key: 'src.zip', Body: zipSync({ 'version.txt': strToU8('two'), 'buildspec.yml': strToU8(spec('two')) }) }));
-    const first = await build('from-s3', {
-      source: { type: 'S3', location: 'versioned/src.zip' },
-      cache: { type: 'LOCAL', modes: ['LOCAL_CUSTOM_CACHE', 'LOCAL_SOURCE_CACHE'] },
-    }, { sourceVersion: v1.VersionId });
+    const first = await build(
+      'from-s3',
+      {
+        source: { type: 'S3', location: 'versioned/src.zip' },
+        cache: { type: 'LOCAL', modes: ['LOCAL_CUSTOM_CACHE', 'LOCAL_SOURCE_CACHE'] },
+      },
+      { sourceVersion: v1.VersionId },
+    );
     expect(first.buildStatus, await logLines(first)).toBe('SUCCEEDED');
     expect(first.sourceVersion).toBe(v1.VersionId);
     const second = await waitFor((await cb.send(new StartBuildCommand({ projectName: 'from-s3' }))).build!.id!);
@@ -161,10 +179,16 @@ describe('the S3 cache through StartBuild', () => {
       '    - deps/**/*',
       '',
     ].join('\n');
-    await cb.send(new CreateProjectCommand({
-      name: 'cached', artifacts: { type: 'NO_ARTIFACTS' }, environment: ENVIRONMENT, serviceRole: roleArn,
-      source: { type: 'NO_SOURCE', buildspec }, cache: { type: 'S3', location: 'caches/ci' },
-    }));
+    await cb.send(
+      new CreateProjectCommand({
+        name: 'cached',
+        artifacts: { type: 'NO_ARTIFACTS' },
+        environment: ENVIRONMENT,
+        serviceRole: roleArn,
+        source: { type: 'NO_SOURCE', buildspec },
+        cache: { type: 'S3', location: 'caches/ci' },
+      }),
+    );
     const first = await waitFor((await cb.send(new StartBuildCommand({ projectName: 'cached' }))).build!.id!);
     expect(first.buildStatus).toBe('SUCCEEDED');
     expect(await logLines(first)).toContain('cache miss');

@@ -3,19 +3,34 @@
  * rules (own and from templates), approvals per revision, evaluation with approval pools,
  * overrides, and merges that wait for the rules — each with CodeCommit's exceptions for bad input.
  */
-import { describe, it, expect, beforeAll } from 'vitest';
+
 import {
-  CodeCommitClient, CreateRepositoryCommand, PutFileCommand, CreateBranchCommand, CreatePullRequestCommand, GetPullRequestCommand,
-  CreatePullRequestApprovalRuleCommand, UpdatePullRequestApprovalRuleContentCommand, DeletePullRequestApprovalRuleCommand,
-  UpdatePullRequestApprovalStateCommand, GetPullRequestApprovalStatesCommand, EvaluatePullRequestApprovalRulesCommand,
-  OverridePullRequestApprovalRulesCommand, GetPullRequestOverrideStateCommand, MergePullRequestByFastForwardCommand,
-  DescribePullRequestEventsCommand, CreateApprovalRuleTemplateCommand, AssociateApprovalRuleTemplateWithRepositoryCommand,
-  UpdatePullRequestStatusCommand, type PullRequest,
+  AssociateApprovalRuleTemplateWithRepositoryCommand,
+  CodeCommitClient,
+  CreateApprovalRuleTemplateCommand,
+  CreateBranchCommand,
+  CreatePullRequestApprovalRuleCommand,
+  CreatePullRequestCommand,
+  CreateRepositoryCommand,
+  DeletePullRequestApprovalRuleCommand,
+  DescribePullRequestEventsCommand,
+  EvaluatePullRequestApprovalRulesCommand,
+  GetPullRequestApprovalStatesCommand,
+  GetPullRequestCommand,
+  GetPullRequestOverrideStateCommand,
+  MergePullRequestByFastForwardCommand,
+  OverridePullRequestApprovalRulesCommand,
+  type PullRequest,
+  PutFileCommand,
+  UpdatePullRequestApprovalRuleContentCommand,
+  UpdatePullRequestApprovalStateCommand,
+  UpdatePullRequestStatusCommand,
 } from '@aws-sdk/client-codecommit';
-import { IAMClient, CreateUserCommand, CreateAccessKeyCommand, PutUserPolicyCommand, CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import { STSClient, AssumeRoleCommand } from '@aws-sdk/client-sts';
+import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutRolePolicyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { AwsEvent } from '../../src/core/events.js';
-import { useServer, expectAwsError, failure } from '../helpers.js';
+import { expectAwsError, failure, useServer } from '../helpers.js';
 
 const ACCOUNT = '000000000000';
 const userArn = (name: string) => `arn:aws:iam::${ACCOUNT}:user/${name}`;
@@ -55,8 +70,7 @@ describe('CodeCommit pull request approvals', () => {
     return created.pullRequest!;
   }
 
-  const evaluate = async (pr: PullRequest, revisionId = pr.revisionId) =>
-    (await root.send(new EvaluatePullRequestApprovalRulesCommand({ pullRequestId: pr.pullRequestId, revisionId }))).evaluation!;
+  const evaluate = async (pr: PullRequest, revisionId = pr.revisionId) => (await root.send(new EvaluatePullRequestApprovalRulesCommand({ pullRequestId: pr.pullRequestId, revisionId }))).evaluation!;
 
   beforeAll(async () => {
     root = new CodeCommitClient(server.clientConfig);
@@ -64,12 +78,15 @@ describe('CodeCommit pull request approvals', () => {
     author = await user(iam, 'alice');
     bob = await user(iam, 'bob');
     carol = await user(iam, 'carol');
-    dave = await user(iam, 'dave', [ALLOW_ALL, {
-      Effect: 'Deny',
-      Action: ['codecommit:MergePullRequestByFastForward', 'codecommit:MergePullRequestBySquash', 'codecommit:MergePullRequestByThreeWay'],
-      Resource: `arn:aws:codecommit:us-east-1:${ACCOUNT}:reviewed`,
-      Condition: { StringEqualsIfExists: { 'codecommit:References': ['refs/heads/main'] }, Null: { 'codecommit:References': false } },
-    }]);
+    dave = await user(iam, 'dave', [
+      ALLOW_ALL,
+      {
+        Effect: 'Deny',
+        Action: ['codecommit:MergePullRequestByFastForward', 'codecommit:MergePullRequestBySquash', 'codecommit:MergePullRequestByThreeWay'],
+        Resource: `arn:aws:codecommit:us-east-1:${ACCOUNT}:reviewed`,
+        Condition: { StringEqualsIfExists: { 'codecommit:References': ['refs/heads/main'] }, Null: { 'codecommit:References': false } },
+      },
+    ]);
     server.runtime.events.subscribe((event) => {
       if (event['detail-type'] === 'CodeCommit Pull Request State Change') events.push(event);
     });
@@ -80,32 +97,82 @@ describe('CodeCommit pull request approvals', () => {
 
   it('creates, updates and deletes approval rules with their events, and rejects bad ones', async () => {
     const pr = await pullRequest('rules');
-    const created = (await author.send(new CreatePullRequestApprovalRuleCommand({
-      pullRequestId: pr.pullRequestId, approvalRuleName: 'two-reviewers', approvalRuleContent: rule(2),
-    }))).approvalRule!;
+    const created = (
+      await author.send(
+        new CreatePullRequestApprovalRuleCommand({
+          pullRequestId: pr.pullRequestId,
+          approvalRuleName: 'two-reviewers',
+          approvalRuleContent: rule(2),
+        }),
+      )
+    ).approvalRule!;
     expect(created).toMatchObject({ approvalRuleName: 'two-reviewers', approvalRuleContent: rule(2), lastModifiedUser: userArn('alice') });
     expect(created.approvalRuleId).toMatch(/^[0-9a-f-]{36}$/);
     expect(created.ruleContentSha256).toMatch(/^[0-9a-f]{64}$/);
     expect((await root.send(new GetPullRequestCommand({ pullRequestId: pr.pullRequestId }))).pullRequest!.approvalRules).toEqual([created]);
-    expect(events.at(-1)!.detail).toMatchObject({ event: 'pullRequestApprovalRuleCreated', approvalRuleName: 'two-reviewers', approvalRuleId: created.approvalRuleId, callerUserArn: userArn('alice') });
+    expect(events.at(-1)!.detail).toMatchObject({
+      event: 'pullRequestApprovalRuleCreated',
+      approvalRuleName: 'two-reviewers',
+      approvalRuleId: created.approvalRuleId,
+      callerUserArn: userArn('alice'),
+    });
 
     const id = pr.pullRequestId;
-    await expectAwsError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'two-reviewers', approvalRuleContent: rule(1) })), { code: 'ApprovalRuleNameAlreadyExistsException', status: 400 });
-    await expectAwsError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: '', approvalRuleContent: rule(1) })), { code: 'ApprovalRuleNameRequiredException', status: 400 });
-    await expectAwsError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'x'.repeat(101), approvalRuleContent: rule(1) })), { code: 'InvalidApprovalRuleNameException', status: 400 });
-    await expectAwsError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'r', approvalRuleContent: '' })), { code: 'ApprovalRuleContentRequiredException', status: 400 });
-    await expectAwsError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'r', approvalRuleContent: '{"Version":"2018-11-08"}' })), { code: 'InvalidApprovalRuleContentException', status: 400 });
-    await expectAwsError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'r', approvalRuleContent: rule(0) })), { code: 'InvalidApprovalRuleContentException', status: 400 });
-    await expectAwsError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: '12345', approvalRuleName: 'r', approvalRuleContent: rule(1) })), { code: 'PullRequestDoesNotExistException', status: 400 });
+    await expectAwsError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'two-reviewers', approvalRuleContent: rule(1) })), {
+      code: 'ApprovalRuleNameAlreadyExistsException',
+      status: 400,
+    });
+    await expectAwsError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: '', approvalRuleContent: rule(1) })), {
+      code: 'ApprovalRuleNameRequiredException',
+      status: 400,
+    });
+    await expectAwsError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'x'.repeat(101), approvalRuleContent: rule(1) })), {
+      code: 'InvalidApprovalRuleNameException',
+      status: 400,
+    });
+    await expectAwsError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'r', approvalRuleContent: '' })), {
+      code: 'ApprovalRuleContentRequiredException',
+      status: 400,
+    });
+    await expectAwsError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'r', approvalRuleContent: '{"Version":"2018-11-08"}' })), {
+      code: 'InvalidApprovalRuleContentException',
+      status: 400,
+    });
+    await expectAwsError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'r', approvalRuleContent: rule(0) })), {
+      code: 'InvalidApprovalRuleContentException',
+      status: 400,
+    });
+    await expectAwsError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: '12345', approvalRuleName: 'r', approvalRuleContent: rule(1) })), {
+      code: 'PullRequestDoesNotExistException',
+      status: 400,
+    });
 
-    const updated = (await root.send(new UpdatePullRequestApprovalRuleContentCommand({
-      pullRequestId: id, approvalRuleName: 'two-reviewers', existingRuleContentSha256: created.ruleContentSha256, newRuleContent: rule(1),
-    }))).approvalRule!;
+    const updated = (
+      await root.send(
+        new UpdatePullRequestApprovalRuleContentCommand({
+          pullRequestId: id,
+          approvalRuleName: 'two-reviewers',
+          existingRuleContentSha256: created.ruleContentSha256,
+          newRuleContent: rule(1),
+        }),
+      )
+    ).approvalRule!;
     expect(updated).toMatchObject({ approvalRuleId: created.approvalRuleId, approvalRuleContent: rule(1), lastModifiedUser: `arn:aws:iam::${ACCOUNT}:root` });
     expect(updated.ruleContentSha256).not.toBe(created.ruleContentSha256);
-    await expectAwsError(root.send(new UpdatePullRequestApprovalRuleContentCommand({ pullRequestId: id, approvalRuleName: 'two-reviewers', existingRuleContentSha256: created.ruleContentSha256, newRuleContent: rule(3) })), { code: 'InvalidRuleContentSha256Exception', status: 400 });
-    await expectAwsError(root.send(new UpdatePullRequestApprovalRuleContentCommand({ pullRequestId: id, approvalRuleName: 'missing', newRuleContent: rule(3) })), { code: 'ApprovalRuleDoesNotExistException', status: 400 });
-    await expectAwsError(root.send(new UpdatePullRequestApprovalRuleContentCommand({ pullRequestId: id, approvalRuleName: 'two-reviewers', newRuleContent: 'nope' })), { code: 'InvalidApprovalRuleContentException', status: 400 });
+    await expectAwsError(
+      root.send(
+        new UpdatePullRequestApprovalRuleContentCommand({ pullRequestId: id, approvalRuleName: 'two-reviewers', existingRuleContentSha256: created.ruleContentSha256, newRuleContent: rule(3) }),
+      ),
+      { code: 'InvalidRuleContentSha256Exception', status: 400 },
+    );
+    await expectAwsError(root.send(new UpdatePullRequestApprovalRuleContentCommand({ pullRequestId: id, approvalRuleName: 'missing', newRuleContent: rule(3) })), {
+      code: 'ApprovalRuleDoesNotExistException',
+      status: 400,
+    });
+    await expectAwsError(root.send(new UpdatePullRequestApprovalRuleContentCommand({ pullRequestId: id, approvalRuleName: 'two-reviewers', newRuleContent: 'nope' })), {
+      code: 'InvalidApprovalRuleContentException',
+      status: 400,
+    });
 
     expect((await root.send(new DeletePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'two-reviewers' }))).approvalRuleId).toBe(created.approvalRuleId);
     // Deleting again is not an error in AWS: the answer is 200 without content.
@@ -121,7 +188,10 @@ describe('CodeCommit pull request approvals', () => {
     ]);
 
     await root.send(new UpdatePullRequestStatusCommand({ pullRequestId: id, pullRequestStatus: 'CLOSED' }));
-    await expectAwsError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'late', approvalRuleContent: rule(1) })), { code: 'PullRequestAlreadyClosedException', status: 400 });
+    await expectAwsError(root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'late', approvalRuleContent: rule(1) })), {
+      code: 'PullRequestAlreadyClosedException',
+      status: 400,
+    });
   });
 
   it('counts approvals per revision from the pool, never from the author, and blocks the merge until satisfied', async () => {
@@ -131,24 +201,44 @@ describe('CodeCommit pull request approvals', () => {
     await root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'anyone', approvalRuleContent: rule(1) }));
     expect(await evaluate(pr)).toEqual({ approved: false, overridden: false, approvalRulesSatisfied: [], approvalRulesNotSatisfied: ['lead', 'anyone'] });
 
-    await expectAwsError(author.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: pr.revisionId, approvalState: 'APPROVE' })), { code: 'PullRequestCannotBeApprovedByAuthorException', status: 400 });
-    await expectAwsError(bob.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: 'f'.repeat(64), approvalState: 'APPROVE' })), { code: 'RevisionNotCurrentException', status: 400 });
+    await expectAwsError(author.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: pr.revisionId, approvalState: 'APPROVE' })), {
+      code: 'PullRequestCannotBeApprovedByAuthorException',
+      status: 400,
+    });
+    await expectAwsError(bob.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: 'f'.repeat(64), approvalState: 'APPROVE' })), {
+      code: 'RevisionNotCurrentException',
+      status: 400,
+    });
     await expectAwsError(bob.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: 'nope', approvalState: 'APPROVE' })), { code: 'InvalidRevisionIdException', status: 400 });
     await expectAwsError(bob.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: '', approvalState: 'APPROVE' })), { code: 'RevisionIdRequiredException', status: 400 });
-    await expectAwsError(bob.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: pr.revisionId, approvalState: 'MAYBE' as 'APPROVE' })), { code: 'InvalidApprovalStateException', status: 400 });
+    await expectAwsError(bob.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: pr.revisionId, approvalState: 'MAYBE' as 'APPROVE' })), {
+      code: 'InvalidApprovalStateException',
+      status: 400,
+    });
     await expectAwsError(root.send(new EvaluatePullRequestApprovalRulesCommand({ pullRequestId: id, revisionId: 'f'.repeat(64) })), { code: 'RevisionNotCurrentException', status: 400 });
 
     await bob.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: pr.revisionId, approvalState: 'APPROVE' }));
     expect((await root.send(new GetPullRequestApprovalStatesCommand({ pullRequestId: id, revisionId: pr.revisionId }))).approvals).toEqual([{ userArn: userArn('bob'), approvalState: 'APPROVE' }]);
     expect(events.at(-1)!.detail).toMatchObject({ event: 'pullRequestApprovalStateChanged', approvalStatus: 'APPROVE', callerUserArn: userArn('bob'), author: userArn('alice') });
     expect(await evaluate(pr)).toEqual({ approved: false, overridden: false, approvalRulesSatisfied: ['anyone'], approvalRulesNotSatisfied: ['lead'] });
-    await expectAwsError(root.send(new MergePullRequestByFastForwardCommand({ pullRequestId: id, repositoryName: 'reviewed' })), { code: 'PullRequestApprovalRulesNotSatisfiedException', status: 400 });
+    await expectAwsError(root.send(new MergePullRequestByFastForwardCommand({ pullRequestId: id, repositoryName: 'reviewed' })), {
+      code: 'PullRequestApprovalRulesNotSatisfiedException',
+      status: 400,
+    });
 
     // A new commit on the source branch is a new revision: the approvals given so far no longer count.
     const current = (await root.send(new GetPullRequestCommand({ pullRequestId: id }))).pullRequest!;
-    const next = (await root.send(new PutFileCommand({
-      repositoryName: 'reviewed', branchName: 'pooled', filePath: 'more.txt', fileContent: text('more'), parentCommitId: current.pullRequestTargets![0].sourceCommit,
-    }))).commitId!;
+    const next = (
+      await root.send(
+        new PutFileCommand({
+          repositoryName: 'reviewed',
+          branchName: 'pooled',
+          filePath: 'more.txt',
+          fileContent: text('more'),
+          parentCommitId: current.pullRequestTargets![0].sourceCommit,
+        }),
+      )
+    ).commitId!;
     const revised = (await root.send(new GetPullRequestCommand({ pullRequestId: id }))).pullRequest!;
     expect(revised.pullRequestTargets![0].sourceCommit).toBe(next);
     expect(revised.revisionId).not.toBe(pr.revisionId);
@@ -156,7 +246,10 @@ describe('CodeCommit pull request approvals', () => {
     expect((await root.send(new GetPullRequestApprovalStatesCommand({ pullRequestId: id, revisionId: revised.revisionId }))).approvals).toEqual([]);
     // The old revision keeps its history.
     expect((await root.send(new GetPullRequestApprovalStatesCommand({ pullRequestId: id, revisionId: pr.revisionId }))).approvals).toHaveLength(1);
-    await expectAwsError(bob.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: pr.revisionId, approvalState: 'APPROVE' })), { code: 'RevisionNotCurrentException', status: 400 });
+    await expectAwsError(bob.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: pr.revisionId, approvalState: 'APPROVE' })), {
+      code: 'RevisionNotCurrentException',
+      status: 400,
+    });
 
     await carol.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: revised.revisionId, approvalState: 'APPROVE' }));
     expect(await evaluate(revised)).toEqual({ approved: true, overridden: false, approvalRulesSatisfied: ['lead', 'anyone'], approvalRulesNotSatisfied: [] });
@@ -165,15 +258,24 @@ describe('CodeCommit pull request approvals', () => {
     expect(await evaluate(revised)).toMatchObject({ approved: false });
     await carol.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: revised.revisionId, approvalState: 'APPROVE' }));
 
-    await expectAwsError(root.send(new MergePullRequestByFastForwardCommand({ pullRequestId: id, repositoryName: 'reviewed', sourceCommitId: current.pullRequestTargets![0].sourceCommit })), { code: 'TipOfSourceReferenceIsDifferentException', status: 400 });
+    await expectAwsError(root.send(new MergePullRequestByFastForwardCommand({ pullRequestId: id, repositoryName: 'reviewed', sourceCommitId: current.pullRequestTargets![0].sourceCommit })), {
+      code: 'TipOfSourceReferenceIsDifferentException',
+      status: 400,
+    });
     const merged = (await root.send(new MergePullRequestByFastForwardCommand({ pullRequestId: id, repositoryName: 'reviewed', sourceCommitId: next }))).pullRequest!;
     expect(merged.pullRequestTargets![0].mergeMetadata).toMatchObject({ isMerged: true, mergeCommitId: next });
     mainTip = next;
-    await expectAwsError(carol.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: merged.revisionId, approvalState: 'REVOKE' })), { code: 'PullRequestAlreadyClosedException', status: 400 });
+    await expectAwsError(carol.send(new UpdatePullRequestApprovalStateCommand({ pullRequestId: id, revisionId: merged.revisionId, approvalState: 'REVOKE' })), {
+      code: 'PullRequestAlreadyClosedException',
+      status: 400,
+    });
 
     const approvals = (await root.send(new DescribePullRequestEventsCommand({ pullRequestId: id, pullRequestEventType: 'PULL_REQUEST_APPROVAL_STATE_CHANGED' }))).pullRequestEvents!;
     expect(approvals.map((e) => [e.actorArn, e.approvalStateChangedEventMetadata?.approvalStatus])).toEqual([
-      [userArn('bob'), 'APPROVE'], [userArn('carol'), 'APPROVE'], [userArn('carol'), 'REVOKE'], [userArn('carol'), 'APPROVE'],
+      [userArn('bob'), 'APPROVE'],
+      [userArn('carol'), 'APPROVE'],
+      [userArn('carol'), 'REVOKE'],
+      [userArn('carol'), 'APPROVE'],
     ]);
   });
 
@@ -197,7 +299,10 @@ describe('CodeCommit pull request approvals', () => {
     await iam.send(new CreateRoleCommand({ RoleName: 'CodeCommitReview', AssumeRolePolicyDocument: JSON.stringify(trust) }));
     await iam.send(new PutRolePolicyCommand({ RoleName: 'CodeCommitReview', PolicyName: 'cc', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [ALLOW_ALL] }) }));
     const session = (await new STSClient(server.clientConfig).send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/CodeCommitReview`, RoleSessionName: 'Mary_Major' }))).Credentials!;
-    const reviewer = new CodeCommitClient({ ...server.clientConfig, credentials: { accessKeyId: session.AccessKeyId!, secretAccessKey: session.SecretAccessKey!, sessionToken: session.SessionToken } });
+    const reviewer = new CodeCommitClient({
+      ...server.clientConfig,
+      credentials: { accessKeyId: session.AccessKeyId!, secretAccessKey: session.SecretAccessKey!, sessionToken: session.SessionToken },
+    });
 
     const pr = await pullRequest('role-reviewed');
     const id = pr.pullRequestId!;
@@ -216,8 +321,10 @@ describe('CodeCommit pull request approvals', () => {
       { userArn: `arn:aws:sts::${ACCOUNT}:assumed-role/CodeCommitReview/Mary_Major`, approvalState: 'APPROVE' },
     ]);
     expect(await evaluate(pr)).toEqual({
-      approved: false, overridden: false,
-      approvalRulesSatisfied: ['session-wildcard', 'role-arn', 'by-name-wildcard'], approvalRulesNotSatisfied: ['by-name', 'other-role'],
+      approved: false,
+      overridden: false,
+      approvalRulesSatisfied: ['session-wildcard', 'role-arn', 'by-name-wildcard'],
+      approvalRulesNotSatisfied: ['by-name', 'other-role'],
     });
     await root.send(new UpdatePullRequestStatusCommand({ pullRequestId: id, pullRequestStatus: 'CLOSED' }));
   });
@@ -227,18 +334,30 @@ describe('CodeCommit pull request approvals', () => {
     const id = pr.pullRequestId!;
     await root.send(new CreatePullRequestApprovalRuleCommand({ pullRequestId: id, approvalRuleName: 'never', approvalRuleContent: rule(5) }));
     expect(await root.send(new GetPullRequestOverrideStateCommand({ pullRequestId: id, revisionId: pr.revisionId }))).toMatchObject({ overridden: false });
-    await expectAwsError(root.send(new OverridePullRequestApprovalRulesCommand({ pullRequestId: id, revisionId: pr.revisionId, overrideStatus: 'MAYBE' as 'OVERRIDE' })), { code: 'InvalidOverrideStatusException', status: 400 });
-    await expectAwsError(root.send(new OverridePullRequestApprovalRulesCommand({ pullRequestId: id, revisionId: 'a'.repeat(64), overrideStatus: 'OVERRIDE' })), { code: 'RevisionNotCurrentException', status: 400 });
+    await expectAwsError(root.send(new OverridePullRequestApprovalRulesCommand({ pullRequestId: id, revisionId: pr.revisionId, overrideStatus: 'MAYBE' as 'OVERRIDE' })), {
+      code: 'InvalidOverrideStatusException',
+      status: 400,
+    });
+    await expectAwsError(root.send(new OverridePullRequestApprovalRulesCommand({ pullRequestId: id, revisionId: 'a'.repeat(64), overrideStatus: 'OVERRIDE' })), {
+      code: 'RevisionNotCurrentException',
+      status: 400,
+    });
     await expectAwsError(root.send(new GetPullRequestOverrideStateCommand({ pullRequestId: id, revisionId: 'x' })), { code: 'InvalidRevisionIdException', status: 400 });
 
     await bob.send(new OverridePullRequestApprovalRulesCommand({ pullRequestId: id, revisionId: pr.revisionId, overrideStatus: 'OVERRIDE' }));
     expect(await root.send(new GetPullRequestOverrideStateCommand({ pullRequestId: id, revisionId: pr.revisionId }))).toMatchObject({ overridden: true, overrider: userArn('bob') });
     expect(await evaluate(pr)).toEqual({ approved: false, overridden: true, approvalRulesSatisfied: [], approvalRulesNotSatisfied: ['never'] });
     expect(events.at(-1)!.detail).toMatchObject({ event: 'pullRequestApprovalRuleOverridden', overrideStatus: 'OVERRIDE', callerUserArn: userArn('bob') });
-    await expectAwsError(bob.send(new OverridePullRequestApprovalRulesCommand({ pullRequestId: id, revisionId: pr.revisionId, overrideStatus: 'OVERRIDE' })), { code: 'OverrideAlreadySetException', status: 400 });
+    await expectAwsError(bob.send(new OverridePullRequestApprovalRulesCommand({ pullRequestId: id, revisionId: pr.revisionId, overrideStatus: 'OVERRIDE' })), {
+      code: 'OverrideAlreadySetException',
+      status: 400,
+    });
 
     await bob.send(new OverridePullRequestApprovalRulesCommand({ pullRequestId: id, revisionId: pr.revisionId, overrideStatus: 'REVOKE' }));
-    await expectAwsError(root.send(new MergePullRequestByFastForwardCommand({ pullRequestId: id, repositoryName: 'reviewed' })), { code: 'PullRequestApprovalRulesNotSatisfiedException', status: 400 });
+    await expectAwsError(root.send(new MergePullRequestByFastForwardCommand({ pullRequestId: id, repositoryName: 'reviewed' })), {
+      code: 'PullRequestApprovalRulesNotSatisfiedException',
+      status: 400,
+    });
     await bob.send(new OverridePullRequestApprovalRulesCommand({ pullRequestId: id, revisionId: pr.revisionId, overrideStatus: 'OVERRIDE' }));
     // The override holds for the revision it was given on, which is still the current one.
     const current = (await root.send(new GetPullRequestCommand({ pullRequestId: id }))).pullRequest!;
@@ -249,14 +368,19 @@ describe('CodeCommit pull request approvals', () => {
 
     const overrides = (await root.send(new DescribePullRequestEventsCommand({ pullRequestId: id, pullRequestEventType: 'PULL_REQUEST_APPROVAL_RULE_OVERRIDDEN' }))).pullRequestEvents!;
     expect(overrides.map((e) => e.approvalRuleOverriddenEventMetadata)).toEqual([
-      { revisionId: pr.revisionId, overrideStatus: 'OVERRIDE' }, { revisionId: pr.revisionId, overrideStatus: 'REVOKE' }, { revisionId: pr.revisionId, overrideStatus: 'OVERRIDE' },
+      { revisionId: pr.revisionId, overrideStatus: 'OVERRIDE' },
+      { revisionId: pr.revisionId, overrideStatus: 'REVOKE' },
+      { revisionId: pr.revisionId, overrideStatus: 'OVERRIDE' },
     ]);
   });
 
   it('applies associated approval rule templates whose destination matches, and protects their rules', async () => {
-    const template = await root.send(new CreateApprovalRuleTemplateCommand({
-      approvalRuleTemplateName: 'main-needs-one', approvalRuleTemplateContent: rule(1, undefined, ['refs/heads/main']),
-    }));
+    const template = await root.send(
+      new CreateApprovalRuleTemplateCommand({
+        approvalRuleTemplateName: 'main-needs-one',
+        approvalRuleTemplateContent: rule(1, undefined, ['refs/heads/main']),
+      }),
+    );
     await root.send(new CreateApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'release-only', approvalRuleTemplateContent: rule(1, undefined, ['refs/heads/release']) }));
     await root.send(new CreateApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'everywhere', approvalRuleTemplateContent: rule(1) }));
     for (const name of ['main-needs-one', 'release-only', 'everywhere']) {
@@ -264,14 +388,21 @@ describe('CodeCommit pull request approvals', () => {
     }
     const pr = await pullRequest('templated');
     expect(pr.approvalRules!.map((r) => [r.approvalRuleName, r.originApprovalRuleTemplate?.approvalRuleTemplateName]).sort()).toEqual([
-      ['everywhere', 'everywhere'], ['main-needs-one', 'main-needs-one'],
+      ['everywhere', 'everywhere'],
+      ['main-needs-one', 'main-needs-one'],
     ]);
     const fromTemplate = pr.approvalRules!.find((r) => r.approvalRuleName === 'main-needs-one')!;
     expect(fromTemplate.originApprovalRuleTemplate!.approvalRuleTemplateId).toBe(template.approvalRuleTemplate!.approvalRuleTemplateId);
     expect(fromTemplate.approvalRuleContent).toBe(rule(1, undefined, ['refs/heads/main']));
 
-    await expectAwsError(root.send(new UpdatePullRequestApprovalRuleContentCommand({ pullRequestId: pr.pullRequestId, approvalRuleName: 'main-needs-one', newRuleContent: rule(2) })), { code: 'CannotModifyApprovalRuleFromTemplateException', status: 400 });
-    await expectAwsError(root.send(new DeletePullRequestApprovalRuleCommand({ pullRequestId: pr.pullRequestId, approvalRuleName: 'main-needs-one' })), { code: 'CannotDeleteApprovalRuleFromTemplateException', status: 400 });
+    await expectAwsError(root.send(new UpdatePullRequestApprovalRuleContentCommand({ pullRequestId: pr.pullRequestId, approvalRuleName: 'main-needs-one', newRuleContent: rule(2) })), {
+      code: 'CannotModifyApprovalRuleFromTemplateException',
+      status: 400,
+    });
+    await expectAwsError(root.send(new DeletePullRequestApprovalRuleCommand({ pullRequestId: pr.pullRequestId, approvalRuleName: 'main-needs-one' })), {
+      code: 'CannotDeleteApprovalRuleFromTemplateException',
+      status: 400,
+    });
     expect(await evaluate(pr)).toMatchObject({ approved: false, approvalRulesNotSatisfied: expect.arrayContaining(['main-needs-one', 'everywhere']) });
 
     const toRelease = await pullRequest('for-release', 'release');

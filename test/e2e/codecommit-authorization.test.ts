@@ -2,23 +2,45 @@
  * CodeCommit under IAM: IAM users (and an assumed role) created through the IAM API call CodeCommit
  * with their own keys, over the API and over Git; identity policies decide, as on AWS.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
-  CodeCommitClient, CreateRepositoryCommand, GetRepositoryCommand, ListRepositoriesCommand, PutFileCommand, CreateBranchCommand,
-  GetBranchCommand, DeleteBranchCommand, CreateCommitCommand, MergeBranchesByFastForwardCommand, MergeBranchesBySquashCommand, MergeBranchesByThreeWayCommand,
-  CreatePullRequestCommand, MergePullRequestByFastForwardCommand, GetPullRequestCommand,
+  CodeCommitClient,
+  CreateBranchCommand,
+  CreateCommitCommand,
+  CreatePullRequestCommand,
+  CreateRepositoryCommand,
+  DeleteBranchCommand,
+  GetBranchCommand,
+  GetPullRequestCommand,
+  GetRepositoryCommand,
+  ListRepositoriesCommand,
+  MergeBranchesByFastForwardCommand,
+  MergeBranchesBySquashCommand,
+  MergeBranchesByThreeWayCommand,
+  MergePullRequestByFastForwardCommand,
+  PutFileCommand,
 } from '@aws-sdk/client-codecommit';
 import {
-  IAMClient, CreateUserCommand, CreateAccessKeyCommand, PutUserPolicyCommand, CreateGroupCommand, AddUserToGroupCommand,
-  CreatePolicyCommand, AttachGroupPolicyCommand, CreateRoleCommand, PutRolePolicyCommand, CreateServiceSpecificCredentialCommand,
+  AddUserToGroupCommand,
+  AttachGroupPolicyCommand,
+  CreateAccessKeyCommand,
+  CreateGroupCommand,
+  CreatePolicyCommand,
+  CreateRoleCommand,
+  CreateServiceSpecificCredentialCommand,
+  CreateUserCommand,
+  IAMClient,
+  PutRolePolicyCommand,
+  PutUserPolicyCommand,
 } from '@aws-sdk/client-iam';
-import { STSClient, AssumeRoleCommand } from '@aws-sdk/client-sts';
-import { startTestServer, expectAwsError, failure, type TestServer } from '../helpers.js';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectAwsError, failure, startTestServer, type TestServer } from '../helpers.js';
 
 const ACCOUNT = '000000000000';
 const repoArn = (name: string): string => `arn:aws:codecommit:us-east-1:${ACCOUNT}:${name}`;
@@ -28,8 +50,14 @@ const ALLOW_ALL = { Effect: 'Allow', Action: 'codecommit:*', Resource: '*' };
 const PROTECT_MAIN = {
   Effect: 'Deny',
   Action: [
-    'codecommit:GitPush', 'codecommit:DeleteBranch', 'codecommit:PutFile', 'codecommit:CreateCommit',
-    'codecommit:MergeBranchesByFastForward', 'codecommit:MergeBranchesBySquash', 'codecommit:MergeBranchesByThreeWay', 'codecommit:MergePullRequestByFastForward',
+    'codecommit:GitPush',
+    'codecommit:DeleteBranch',
+    'codecommit:PutFile',
+    'codecommit:CreateCommit',
+    'codecommit:MergeBranchesByFastForward',
+    'codecommit:MergeBranchesBySquash',
+    'codecommit:MergeBranchesByThreeWay',
+    'codecommit:MergePullRequestByFastForward',
   ],
   Resource: repoArn('protected'),
   Condition: { StringEqualsIfExists: { 'codecommit:References': ['refs/heads/main'] }, Null: { 'codecommit:References': false } },
@@ -55,7 +83,16 @@ describe('CodeCommit authorization by IAM identity policies', () => {
   async function git(args: string[], cwd = work): Promise<{ stdout: string; stderr: string }> {
     return run('git', args, {
       cwd,
-      env: { PATH: process.env.PATH, HOME: work, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' },
+      env: {
+        PATH: process.env.PATH,
+        HOME: work,
+        GIT_TERMINAL_PROMPT: '0',
+        GIT_CONFIG_NOSYSTEM: '1',
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@example.com',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@example.com',
+      },
     });
   }
 
@@ -124,10 +161,18 @@ describe('CodeCommit authorization by IAM identity policies', () => {
   it('an assumed role is authorized by the role policies', async () => {
     const trust = policy({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' });
     await iam.send(new CreateRoleCommand({ RoleName: 'ci', AssumeRolePolicyDocument: trust }));
-    await iam.send(new PutRolePolicyCommand({
-      RoleName: 'ci', PolicyName: 'cc',
-      PolicyDocument: policy({ Effect: 'Allow', Action: 'codecommit:GetRepository', Resource: repoArn('other'), Condition: { StringEquals: { 'aws:PrincipalType': 'AssumedRole' }, ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::${ACCOUNT}:role/ci` } } }),
-    }));
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 'ci',
+        PolicyName: 'cc',
+        PolicyDocument: policy({
+          Effect: 'Allow',
+          Action: 'codecommit:GetRepository',
+          Resource: repoArn('other'),
+          Condition: { StringEquals: { 'aws:PrincipalType': 'AssumedRole' }, ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::${ACCOUNT}:role/ci` } },
+        }),
+      }),
+    );
     const sts = new STSClient(server.clientConfig);
     const session = (await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/ci`, RoleSessionName: 'build' }))).Credentials!;
     const ci = new CodeCommitClient({ ...server.clientConfig, credentials: { accessKeyId: session.AccessKeyId!, secretAccessKey: session.SecretAccessKey!, sessionToken: session.SessionToken } });
@@ -163,9 +208,17 @@ describe('CodeCommit authorization by IAM identity policies', () => {
     });
 
     it('PutFile: denied on main, allowed on another branch', async () => {
-      const put = (branchName: string, parentCommitId: string) => guarded.send(new PutFileCommand({
-        repositoryName: 'protected', branchName, parentCommitId, filePath: `${branchName}.txt`, fileContent: Buffer.from(branchName), commitMessage: `on ${branchName}`,
-      }));
+      const put = (branchName: string, parentCommitId: string) =>
+        guarded.send(
+          new PutFileCommand({
+            repositoryName: 'protected',
+            branchName,
+            parentCommitId,
+            filePath: `${branchName}.txt`,
+            fileContent: Buffer.from(branchName),
+            commitMessage: `on ${branchName}`,
+          }),
+        );
       await denied(put('main', mainCommit), 'PutFile', true);
       expect((await root.send(new GetBranchCommand({ repositoryName: 'protected', branchName: 'main' }))).branch?.commitId).toBe(mainCommit);
       const feature = await put('feature', mainCommit);
@@ -175,9 +228,15 @@ describe('CodeCommit authorization by IAM identity policies', () => {
     });
 
     it('CreateCommit: denied on main, allowed on another branch', async () => {
-      const commit = (branchName: string, parentCommitId: string) => guarded.send(new CreateCommitCommand({
-        repositoryName: 'protected', branchName, parentCommitId, putFiles: [{ filePath: `cc-${branchName}.txt`, fileContent: Buffer.from('x') }],
-      }));
+      const commit = (branchName: string, parentCommitId: string) =>
+        guarded.send(
+          new CreateCommitCommand({
+            repositoryName: 'protected',
+            branchName,
+            parentCommitId,
+            putFiles: [{ filePath: `cc-${branchName}.txt`, fileContent: Buffer.from('x') }],
+          }),
+        );
       await denied(commit('main', mainCommit), 'CreateCommit', true);
       expect((await root.send(new GetBranchCommand({ repositoryName: 'protected', branchName: 'main' }))).branch?.commitId).toBe(mainCommit);
       const scratch = (await root.send(new GetBranchCommand({ repositoryName: 'protected', branchName: 'scratch' }))).branch!.commitId!;
@@ -185,17 +244,31 @@ describe('CodeCommit authorization by IAM identity policies', () => {
     });
 
     it('merges: fast-forward, squash and three-way denied into main; fast-forward allowed into another branch', async () => {
-      await denied(guarded.send(new MergeBranchesByFastForwardCommand({
-        repositoryName: 'protected', sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', targetBranch: 'main',
-      })), 'MergeBranchesByFastForward', true);
+      await denied(
+        guarded.send(
+          new MergeBranchesByFastForwardCommand({
+            repositoryName: 'protected',
+            sourceCommitSpecifier: 'feature',
+            destinationCommitSpecifier: 'main',
+            targetBranch: 'main',
+          }),
+        ),
+        'MergeBranchesByFastForward',
+        true,
+      );
       const into = { repositoryName: 'protected', sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', targetBranch: 'main' };
       await denied(guarded.send(new MergeBranchesBySquashCommand(into)), 'MergeBranchesBySquash', true);
       await denied(guarded.send(new MergeBranchesByThreeWayCommand(into)), 'MergeBranchesByThreeWay', true);
       expect((await root.send(new GetBranchCommand({ repositoryName: 'protected', branchName: 'main' }))).branch?.commitId).toBe(mainCommit);
       await root.send(new CreateBranchCommand({ repositoryName: 'protected', branchName: 'ff-target', commitId: mainCommit }));
-      const merged = await guarded.send(new MergeBranchesByFastForwardCommand({
-        repositoryName: 'protected', sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'ff-target', targetBranch: 'ff-target',
-      }));
+      const merged = await guarded.send(
+        new MergeBranchesByFastForwardCommand({
+          repositoryName: 'protected',
+          sourceCommitSpecifier: 'feature',
+          destinationCommitSpecifier: 'ff-target',
+          targetBranch: 'ff-target',
+        }),
+      );
       const feature = (await root.send(new GetBranchCommand({ repositoryName: 'protected', branchName: 'feature' }))).branch!.commitId;
       expect(merged.commitId).toBe(feature);
       expect((await root.send(new GetBranchCommand({ repositoryName: 'protected', branchName: 'ff-target' }))).branch?.commitId).toBe(feature);
@@ -231,12 +304,18 @@ describe('CodeCommit authorization by IAM identity policies', () => {
       await git(['add', 'pushed.txt'], clone);
       await git(['commit', '--quiet', '-m', 'push attempt'], clone);
 
-      const rejected = await git(['push', 'origin', 'HEAD:refs/heads/main'], clone).then(() => undefined, (err: { stderr: string }) => err);
+      const rejected = await git(['push', 'origin', 'HEAD:refs/heads/main'], clone).then(
+        () => undefined,
+        (err: { stderr: string }) => err,
+      );
       expect(rejected, 'the push to main must fail').toBeDefined();
       expect(rejected!.stderr).toContain('is not authorized to perform: codecommit:GitPush');
       expect((await root.send(new GetBranchCommand({ repositoryName: 'protected', branchName: 'main' }))).branch?.commitId).toBe(mainCommit);
 
-      const deletion = await git(['push', 'origin', '--delete', 'main'], clone).then(() => undefined, (err: { stderr: string }) => err);
+      const deletion = await git(['push', 'origin', '--delete', 'main'], clone).then(
+        () => undefined,
+        (err: { stderr: string }) => err,
+      );
       expect(deletion, 'deleting main by push must fail').toBeDefined();
       expect(deletion!.stderr).toContain('is not authorized to perform: codecommit:GitPush');
       expect((await root.send(new GetBranchCommand({ repositoryName: 'protected', branchName: 'main' }))).branch?.commitId).toBe(mainCommit);
@@ -248,7 +327,10 @@ describe('CodeCommit authorization by IAM identity policies', () => {
       // A push that updates main together with another branch is denied as a whole.
       writeFileSync(join(clone, 'pushed.txt'), 'again\n');
       await git(['commit', '--quiet', '-am', 'second attempt'], clone);
-      const both = await git(['push', 'origin', 'HEAD:refs/heads/pushed', 'HEAD:refs/heads/main'], clone).then(() => undefined, (err: { stderr: string }) => err);
+      const both = await git(['push', 'origin', 'HEAD:refs/heads/pushed', 'HEAD:refs/heads/main'], clone).then(
+        () => undefined,
+        (err: { stderr: string }) => err,
+      );
       expect(both, 'the push touching main must fail').toBeDefined();
       expect((await root.send(new GetBranchCommand({ repositoryName: 'protected', branchName: 'pushed' }))).branch?.commitId).toBe(head);
       expect((await root.send(new GetBranchCommand({ repositoryName: 'protected', branchName: 'main' }))).branch?.commitId).toBe(mainCommit);

@@ -3,18 +3,31 @@
  * edits, content deletion and reactions, through the SDK and the aws CLI, checked against the
  * commits and files of the real repository, with AWS's comment events and exact exceptions.
  */
-import { describe, it, expect, beforeAll } from 'vitest';
-import { bareGit } from './codecommit-git-helpers.js';
+
 import { randomUUID } from 'node:crypto';
 import {
-  CodeCommitClient, CreateRepositoryCommand, PutFileCommand, CreateBranchCommand, CreatePullRequestCommand,
-  PostCommentForComparedCommitCommand, PostCommentForPullRequestCommand, PostCommentReplyCommand, GetCommentCommand, UpdateCommentCommand,
-  DeleteCommentContentCommand, PutCommentReactionCommand, GetCommentReactionsCommand, GetCommentsForComparedCommitCommand,
-  GetCommentsForPullRequestCommand, type PostCommentForComparedCommitCommandInput,
+  CodeCommitClient,
+  CreateBranchCommand,
+  CreatePullRequestCommand,
+  CreateRepositoryCommand,
+  DeleteCommentContentCommand,
+  GetCommentCommand,
+  GetCommentReactionsCommand,
+  GetCommentsForComparedCommitCommand,
+  GetCommentsForPullRequestCommand,
+  PostCommentForComparedCommitCommand,
+  type PostCommentForComparedCommitCommandInput,
+  PostCommentForPullRequestCommand,
+  PostCommentReplyCommand,
+  PutCommentReactionCommand,
+  PutFileCommand,
+  UpdateCommentCommand,
 } from '@aws-sdk/client-codecommit';
-import { IAMClient, CreateUserCommand, CreateAccessKeyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { AwsEvent } from '../../src/core/events.js';
-import { useServer, expectAwsError } from '../helpers.js';
+import { expectAwsError, useServer } from '../helpers.js';
+import { bareGit } from './codecommit-git-helpers.js';
 
 const ROOT = 'arn:aws:iam::000000000000:root';
 const REVIEWER = 'arn:aws:iam::000000000000:user/reviewer';
@@ -59,7 +72,13 @@ describe('CodeCommit comments', () => {
 
     const iam = new IAMClient(server.clientConfig);
     await iam.send(new CreateUserCommand({ UserName: 'reviewer' }));
-    await iam.send(new PutUserPolicyCommand({ UserName: 'reviewer', PolicyName: 'cc', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'codecommit:*', Resource: '*' }] }) }));
+    await iam.send(
+      new PutUserPolicyCommand({
+        UserName: 'reviewer',
+        PolicyName: 'cc',
+        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'codecommit:*', Resource: '*' }] }),
+      }),
+    );
     const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'reviewer' }))).AccessKey!;
     reviewer = new CodeCommitClient({ ...server.clientConfig, credentials: { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! } });
   });
@@ -76,7 +95,12 @@ describe('CodeCommit comments', () => {
       expect(posted).toMatchObject({ repositoryName: 'reviewed', beforeCommitId: c1, afterCommitId: c2 });
       expect(posted.location).toBeUndefined();
       expect(posted.comment).toMatchObject({
-        content: 'Looks good overall', authorArn: ROOT, deleted: false, clientRequestToken: 'token-general', callerReactions: [], reactionCounts: {},
+        content: 'Looks good overall',
+        authorArn: ROOT,
+        deleted: false,
+        clientRequestToken: 'token-general',
+        callerReactions: [],
+        reactionCounts: {},
       });
       expect(posted.comment?.creationDate).toBeInstanceOf(Date);
 
@@ -84,8 +108,13 @@ describe('CodeCommit comments', () => {
       expect(event['detail-type']).toBe('CodeCommit Comment on Commit');
       expect(event.resources).toEqual(['arn:aws:codecommit:us-east-1:000000000000:reviewed']);
       expect(event.detail).toMatchObject({
-        beforeCommitId: c1, afterCommitId: c2, callerUserArn: ROOT, commentId: general, event: 'commentOnCommitCreated',
-        repositoryId, repositoryName: 'reviewed',
+        beforeCommitId: c1,
+        afterCommitId: c2,
+        callerUserArn: ROOT,
+        commentId: general,
+        event: 'commentOnCommitCreated',
+        repositoryId,
+        repositoryName: 'reviewed',
       });
       expect(event.detail.notificationBody).toContain(`The comment was made on the following comment ID: ${general}`);
       expect(event.detail.inReplyTo).toBeUndefined();
@@ -93,7 +122,10 @@ describe('CodeCommit comments', () => {
 
     it('posts on a line of a file with the blob ids of both versions from the real repository', async () => {
       const posted = await post({
-        beforeCommitId: c1, afterCommitId: c2, content: 'Why a fourth line?', clientRequestToken: 'token-line',
+        beforeCommitId: c1,
+        afterCommitId: c2,
+        content: 'Why a fourth line?',
+        clientRequestToken: 'token-line',
         location: { filePath: '/a.txt', filePosition: 4, relativeFileVersion: 'AFTER' },
       });
       onLine = posted.comment!.commentId!;
@@ -115,12 +147,18 @@ describe('CodeCommit comments', () => {
       const again = await post({ beforeCommitId: c1, afterCommitId: c2, content: 'Looks good overall', clientRequestToken: 'token-general' });
       expect(again.comment?.commentId).toBe(general);
       expect(commentEvents()).toHaveLength(0);
-      await expectAwsError(post({ beforeCommitId: c1, afterCommitId: c2, content: 'Something else', clientRequestToken: 'token-general' }), { code: 'IdempotencyParameterMismatchException', status: 400 });
+      await expectAwsError(post({ beforeCommitId: c1, afterCommitId: c2, content: 'Something else', clientRequestToken: 'token-general' }), {
+        code: 'IdempotencyParameterMismatchException',
+        status: 400,
+      });
     });
 
     it('refuses bad input with the exact exceptions and writes nothing', async () => {
-      const count = async () => (await cc.send(new GetCommentsForComparedCommitCommand({ repositoryName: 'reviewed', beforeCommitId: c1, afterCommitId: c2 })))
-        .commentsForComparedCommitData!.reduce((n, g) => n + g.comments!.length, 0);
+      const count = async () =>
+        (await cc.send(new GetCommentsForComparedCommitCommand({ repositoryName: 'reviewed', beforeCommitId: c1, afterCommitId: c2 }))).commentsForComparedCommitData!.reduce(
+          (n, g) => n + g.comments!.length,
+          0,
+        );
       const before = await count();
       const at = (location: object) => post({ beforeCommitId: c1, afterCommitId: c2, location: location as never });
       await expectAwsError(post({ repositoryName: undefined, afterCommitId: c2 }), { code: 'RepositoryNameRequiredException', status: 400 });
@@ -180,7 +218,10 @@ describe('CodeCommit comments', () => {
       await expectAwsError(cc.send(new GetCommentsForComparedCommitCommand({ repositoryName: 'reviewed' } as never)), { code: 'CommitIdRequiredException', status: 400 });
       await expectAwsError(cc.send(new GetCommentsForComparedCommitCommand({ repositoryName: 'reviewed', afterCommitId: MISSING_COMMIT })), { code: 'CommitDoesNotExistException', status: 400 });
       await expectAwsError(cc.send(new GetCommentsForComparedCommitCommand({ repositoryName: 'reviewed', afterCommitId: c2, maxResults: 0 })), { code: 'InvalidMaxResultsException', status: 400 });
-      await expectAwsError(cc.send(new GetCommentsForComparedCommitCommand({ repositoryName: 'reviewed', afterCommitId: c2, nextToken: '%%%' })), { code: 'InvalidContinuationTokenException', status: 400 });
+      await expectAwsError(cc.send(new GetCommentsForComparedCommitCommand({ repositoryName: 'reviewed', afterCommitId: c2, nextToken: '%%%' })), {
+        code: 'InvalidContinuationTokenException',
+        status: 400,
+      });
       await expectAwsError(cc.send(new GetCommentsForComparedCommitCommand({ repositoryName: 'missing', afterCommitId: c2 })), { code: 'RepositoryDoesNotExistException', status: 400 });
     });
 
@@ -261,10 +302,16 @@ describe('CodeCommit comments', () => {
 
     it('posts on a pull request and publishes "CodeCommit Comment on Pull Request"', async () => {
       events.length = 0;
-      const posted = await cc.send(new PostCommentForPullRequestCommand({
-        pullRequestId, repositoryName: 'reviewed', beforeCommitId: c2, afterCommitId: c3, content: 'Please add a test',
-        location: { filePath: 'c.txt', filePosition: 1, relativeFileVersion: 'AFTER' },
-      }));
+      const posted = await cc.send(
+        new PostCommentForPullRequestCommand({
+          pullRequestId,
+          repositoryName: 'reviewed',
+          beforeCommitId: c2,
+          afterCommitId: c3,
+          content: 'Please add a test',
+          location: { filePath: 'c.txt', filePosition: 1, relativeFileVersion: 'AFTER' },
+        }),
+      );
       prComment = posted.comment!.commentId!;
       expect(posted).toMatchObject({ pullRequestId, repositoryName: 'reviewed', beforeCommitId: c2, afterCommitId: c3, afterBlobId: git('rev-parse', `${c3}:c.txt`) });
       expect(posted.beforeBlobId).toBeUndefined();
@@ -273,8 +320,14 @@ describe('CodeCommit comments', () => {
       const [event] = commentEvents();
       expect(event['detail-type']).toBe('CodeCommit Comment on Pull Request');
       expect(event.detail).toMatchObject({
-        event: 'commentOnPullRequestCreated', pullRequestId, commentId: prComment, beforeCommitId: c2, afterCommitId: c3,
-        callerUserArn: ROOT, repositoryId, repositoryName: 'reviewed',
+        event: 'commentOnPullRequestCreated',
+        pullRequestId,
+        commentId: prComment,
+        beforeCommitId: c2,
+        afterCommitId: c3,
+        callerUserArn: ROOT,
+        repositoryId,
+        repositoryName: 'reviewed',
       });
       expect(event.detail.notificationBody).toContain(`The comment was made on the following Pull Request: ${pullRequestId}`);
 
@@ -312,7 +365,9 @@ describe('CodeCommit comments', () => {
 
       const filtered = await cc.send(new GetCommentsForPullRequestCommand({ pullRequestId, repositoryName: 'reviewed', beforeCommitId: c2, afterCommitId: c3, maxResults: 2 }));
       expect(filtered.commentsForPullRequestData!.flatMap((g) => g.comments!.map((x) => x.content))).toEqual(['Please add a test', 'Done']);
-      const next = await cc.send(new GetCommentsForPullRequestCommand({ pullRequestId, repositoryName: 'reviewed', beforeCommitId: c2, afterCommitId: c3, maxResults: 2, nextToken: filtered.nextToken }));
+      const next = await cc.send(
+        new GetCommentsForPullRequestCommand({ pullRequestId, repositoryName: 'reviewed', beforeCommitId: c2, afterCommitId: c3, maxResults: 2, nextToken: filtered.nextToken }),
+      );
       expect(next.commentsForPullRequestData!.flatMap((g) => g.comments!.map((x) => x.content))).toEqual(['General remark']);
       const otherPair = await cc.send(new GetCommentsForPullRequestCommand({ pullRequestId, repositoryName: 'reviewed', beforeCommitId: c1, afterCommitId: c3 }));
       expect(otherPair.commentsForPullRequestData).toEqual([]);
@@ -322,15 +377,28 @@ describe('CodeCommit comments', () => {
       await expectAwsError(cc.send(new GetCommentsForPullRequestCommand({ pullRequestId: '4242' })), { code: 'PullRequestDoesNotExistException', status: 400 });
       await expectAwsError(cc.send(new GetCommentsForPullRequestCommand({ pullRequestId, repositoryName: 'reviewed' })), { code: 'CommitIdRequiredException', status: 400 });
       await expectAwsError(cc.send(new GetCommentsForPullRequestCommand({ pullRequestId, beforeCommitId: c2, afterCommitId: c3 })), { code: 'RepositoryNameRequiredException', status: 400 });
-      await expectAwsError(cc.send(new GetCommentsForPullRequestCommand({ pullRequestId, repositoryName: 'elsewhere', beforeCommitId: c2, afterCommitId: c3 })), { code: 'RepositoryNotAssociatedWithPullRequestException', status: 400 });
+      await expectAwsError(cc.send(new GetCommentsForPullRequestCommand({ pullRequestId, repositoryName: 'elsewhere', beforeCommitId: c2, afterCommitId: c3 })), {
+        code: 'RepositoryNotAssociatedWithPullRequestException',
+        status: 400,
+      });
       await expectAwsError(cc.send(new GetCommentsForPullRequestCommand({ pullRequestId, maxResults: 0 })), { code: 'InvalidMaxResultsException', status: 400 });
     });
   });
 
   it('works from the aws CLI, which generates the idempotency token', async () => {
     const { stdout } = await server.aws([
-      'codecommit', 'post-comment-for-compared-commit', '--repository-name', 'reviewed', '--before-commit-id', c2, '--after-commit-id', c3,
-      '--content', 'From the CLI', '--location', 'filePath=c.txt,filePosition=1,relativeFileVersion=AFTER',
+      'codecommit',
+      'post-comment-for-compared-commit',
+      '--repository-name',
+      'reviewed',
+      '--before-commit-id',
+      c2,
+      '--after-commit-id',
+      c3,
+      '--content',
+      'From the CLI',
+      '--location',
+      'filePath=c.txt,filePosition=1,relativeFileVersion=AFTER',
     ]);
     const posted = JSON.parse(stdout) as { comment: { commentId: string; clientRequestToken: string }; afterBlobId: string };
     expect(posted.comment.clientRequestToken).toBeTruthy();

@@ -3,17 +3,29 @@
  * them back from the bare repository, and every bad input gets CodeCommit's own exception with
  * nothing written.
  */
-import { describe, it, expect, beforeAll } from 'vitest';
+
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
-  CodeCommitClient, CreateRepositoryCommand, GetRepositoryCommand, GetCommitCommand, BatchGetCommitsCommand, CreateCommitCommand,
-  PutFileCommand, DeleteFileCommand, GetFileCommand, GetFolderCommand, GetBlobCommand, GetDifferencesCommand, ListFileCommitHistoryCommand,
+  BatchGetCommitsCommand,
+  CodeCommitClient,
+  CreateCommitCommand,
   type CreateCommitCommandInput,
+  CreateRepositoryCommand,
+  DeleteFileCommand,
+  GetBlobCommand,
+  GetCommitCommand,
+  GetDifferencesCommand,
+  GetFileCommand,
+  GetFolderCommand,
+  GetRepositoryCommand,
+  ListFileCommitHistoryCommand,
+  PutFileCommand,
 } from '@aws-sdk/client-codecommit';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { AwsEvent } from '../../src/core/events.js';
-import { useServer, expectAwsError } from '../helpers.js';
+import { expectAwsError, useServer } from '../helpers.js';
 import { bareGit, GitRunner, rootUrl } from './codecommit-git-helpers.js';
 
 const text = (s: string) => Buffer.from(s, 'utf8');
@@ -50,10 +62,17 @@ describe('CodeCommit commits and files', () => {
 
     it('makes the first commit of an empty repository, creates the branch and makes it the default', async () => {
       events.length = 0;
-      const put = await cc.send(new PutFileCommand({
-        repositoryName: 'put-file', branchName: 'main', filePath: '/docs/README.md', fileContent: text('# hello\n'),
-        commitMessage: 'Add README', name: 'Mary Major', email: 'mary@example.com',
-      }));
+      const put = await cc.send(
+        new PutFileCommand({
+          repositoryName: 'put-file',
+          branchName: 'main',
+          filePath: '/docs/README.md',
+          fileContent: text('# hello\n'),
+          commitMessage: 'Add README',
+          name: 'Mary Major',
+          email: 'mary@example.com',
+        }),
+      );
       first = put.commitId!;
       expect(put.blobId).toBe(git(repositoryId, 'rev-parse', 'main:docs/README.md').trim());
       expect(put.treeId).toBe(git(repositoryId, 'rev-parse', 'main^{tree}').trim());
@@ -70,14 +89,23 @@ describe('CodeCommit commits and files', () => {
       expect(events).toHaveLength(1);
       expect(events[0]['detail-type']).toBe('CodeCommit Repository State Change');
       expect(events[0].detail).toMatchObject({
-        event: 'referenceCreated', referenceType: 'branch', referenceName: 'main', referenceFullName: 'refs/heads/main',
-        commitId: first, repositoryName: 'put-file', repositoryId,
+        event: 'referenceCreated',
+        referenceType: 'branch',
+        referenceName: 'main',
+        referenceFullName: 'refs/heads/main',
+        commitId: first,
+        repositoryName: 'put-file',
+        repositoryId,
       });
 
       const commit = await cc.send(new GetCommitCommand({ repositoryName: 'put-file', commitId: first }));
       expect(commit.commit).toMatchObject({
-        commitId: first, treeId: put.treeId, parents: [], message: 'Add README',
-        author: { name: 'Mary Major', email: 'mary@example.com' }, committer: { name: 'Mary Major', email: 'mary@example.com' },
+        commitId: first,
+        treeId: put.treeId,
+        parents: [],
+        message: 'Add README',
+        author: { name: 'Mary Major', email: 'mary@example.com' },
+        committer: { name: 'Mary Major', email: 'mary@example.com' },
       });
       expect(commit.commit?.author?.date).toMatch(/^\d{10} \+0000$/);
     });
@@ -92,9 +120,16 @@ describe('CodeCommit commits and files', () => {
 
     it('updates with the tip as parent, defaults the author to the caller, publishes referenceUpdated', async () => {
       events.length = 0;
-      const put = await cc.send(new PutFileCommand({
-        repositoryName: 'put-file', branchName: 'main', filePath: 'docs/README.md', fileContent: text('# hello again\n'), parentCommitId: first, fileMode: 'EXECUTABLE',
-      }));
+      const put = await cc.send(
+        new PutFileCommand({
+          repositoryName: 'put-file',
+          branchName: 'main',
+          filePath: 'docs/README.md',
+          fileContent: text('# hello again\n'),
+          parentCommitId: first,
+          fileMode: 'EXECUTABLE',
+        }),
+      );
       expect(git(repositoryId, 'rev-parse', 'main^').trim()).toBe(first);
       expect(git(repositoryId, 'ls-tree', 'main', 'docs/README.md')).toMatch(/^100755 blob /);
       const commit = await cc.send(new GetCommitCommand({ repositoryName: 'put-file', commitId: put.commitId }));
@@ -116,7 +151,10 @@ describe('CodeCommit commits and files', () => {
       await expectAwsError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, branchName: '' })), { code: 'BranchNameRequiredException', status: 400 });
       await expectAwsError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, repositoryName: 'no-such-repo' })), { code: 'RepositoryDoesNotExistException', status: 400 });
       await expectAwsError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, fileContent: new Uint8Array(0) })), { code: 'FileContentRequiredException', status: 400 });
-      await expectAwsError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, fileContent: Buffer.alloc(6 * 1024 * 1024 + 1) })), { code: 'FileContentSizeLimitExceededException', status: 400 });
+      await expectAwsError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, fileContent: Buffer.alloc(6 * 1024 * 1024 + 1) })), {
+        code: 'FileContentSizeLimitExceededException',
+        status: 400,
+      });
       for (const filePath of ['../escape.txt', 'a/../../b', '.git/config', 'x/.GIT/hooks/pre-receive', 'a//b', './a', 'dir/']) {
         await expectAwsError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, filePath })), { code: 'InvalidPathException', status: 400 });
       }
@@ -125,7 +163,10 @@ describe('CodeCommit commits and files', () => {
       await expectAwsError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, email: 'not an email' })), { code: 'InvalidEmailException', status: 400 });
       await expectAwsError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, name: 'n'.repeat(2000) })), { code: 'NameLengthExceededException', status: 400 });
       // Same content and mode as the tip: nothing to commit.
-      await expectAwsError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, filePath: 'docs/README.md', fileContent: text('# hello again\n') })), { code: 'SameFileContentException', status: 400 });
+      await expectAwsError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, filePath: 'docs/README.md', fileContent: text('# hello again\n') })), {
+        code: 'SameFileContentException',
+        status: 400,
+      });
       // A file where a folder is, and a folder where a file is.
       await expectAwsError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, filePath: 'docs' })), { code: 'FileNameConflictsWithDirectoryNameException', status: 400 });
       await expectAwsError(cc.send(new PutFileCommand({ ...base, parentCommitId: first, filePath: 'docs/README.md/x' })), { code: 'DirectoryNameConflictsWithFileNameException', status: 400 });
@@ -134,9 +175,19 @@ describe('CodeCommit commits and files', () => {
     });
 
     it('lets exactly one of two writers with the same parent win', async () => {
-      const results = await Promise.allSettled(['x', 'y'].map((name) => cc.send(new PutFileCommand({
-        repositoryName: 'put-file', branchName: 'main', filePath: `${name}.txt`, fileContent: text(name), parentCommitId: first,
-      }))));
+      const results = await Promise.allSettled(
+        ['x', 'y'].map((name) =>
+          cc.send(
+            new PutFileCommand({
+              repositoryName: 'put-file',
+              branchName: 'main',
+              filePath: `${name}.txt`,
+              fileContent: text(name),
+              parentCommitId: first,
+            }),
+          ),
+        ),
+      );
       const won = results.filter((r) => r.status === 'fulfilled');
       const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       expect(won).toHaveLength(1);
@@ -149,8 +200,24 @@ describe('CodeCommit commits and files', () => {
       const dir = mkdtempSync(join(tmpdir(), 'cc-cli-'));
       const binary = Buffer.from([0, 1, 2, 255, 254, 10]);
       writeFileSync(join(dir, 'blob.bin'), binary);
-      const { stdout } = await server.aws(['codecommit', 'put-file', '--repository-name', 'put-file', '--branch-name', 'main', '--file-path', 'bin/blob.bin',
-        '--file-content', `fileb://${join(dir, 'blob.bin')}`, '--parent-commit-id', first, '--commit-message', 'binary from the CLI', '--name', 'CLI']);
+      const { stdout } = await server.aws([
+        'codecommit',
+        'put-file',
+        '--repository-name',
+        'put-file',
+        '--branch-name',
+        'main',
+        '--file-path',
+        'bin/blob.bin',
+        '--file-content',
+        `fileb://${join(dir, 'blob.bin')}`,
+        '--parent-commit-id',
+        first,
+        '--commit-message',
+        'binary from the CLI',
+        '--name',
+        'CLI',
+      ]);
       const put = JSON.parse(stdout) as { commitId: string; blobId: string };
       expect(git(repositoryId, 'cat-file', 'blob', put.blobId)).toBe(binary.toString('utf8'));
       const got = JSON.parse((await server.aws(['codecommit', 'get-file', '--repository-name', 'put-file', '--file-path', 'bin/blob.bin'])).stdout) as { fileContent: string; commitId: string };
@@ -179,8 +246,13 @@ describe('CodeCommit commits and files', () => {
       const got = await cc.send(new GetFileCommand({ repositoryName: 'interop', filePath: 'app/config.json' }));
       expect(got.commitId).toBe(pushed);
       expect(Buffer.from(got.fileContent!).toString()).toBe('{"v":2}\n');
-      await expectAwsError(cc.send(new PutFileCommand({ repositoryName: 'interop', branchName: 'main', filePath: 'x', fileContent: text('x'), parentCommitId: api1.commitId })), { code: 'ParentCommitIdOutdatedException', status: 400 });
-      const api3 = await cc.send(new PutFileCommand({ repositoryName: 'interop', branchName: 'main', filePath: 'app/config.json', fileContent: text('{"v":3}\n'), parentCommitId: pushed, commitMessage: 'api three' }));
+      await expectAwsError(cc.send(new PutFileCommand({ repositoryName: 'interop', branchName: 'main', filePath: 'x', fileContent: text('x'), parentCommitId: api1.commitId })), {
+        code: 'ParentCommitIdOutdatedException',
+        status: 400,
+      });
+      const api3 = await cc.send(
+        new PutFileCommand({ repositoryName: 'interop', branchName: 'main', filePath: 'app/config.json', fileContent: text('{"v":3}\n'), parentCommitId: pushed, commitMessage: 'api three' }),
+      );
 
       await runner.ok(['pull', '--quiet', '--ff-only'], { cwd: work });
       expect((await runner.ok(['rev-parse', 'HEAD'], { cwd: work })).trim()).toBe(api3.commitId);
@@ -200,35 +272,48 @@ describe('CodeCommit commits and files', () => {
     });
 
     it('makes a first commit with many files, modes and a symlink', async () => {
-      const made = await cc.send(new CreateCommitCommand({
-        repositoryName: 'create-commit', branchName: 'dev', authorName: 'Builder', email: 'b@example.com', commitMessage: 'initial\n',
-        putFiles: [
-          { filePath: 'src/app.js', fileContent: text('console.log(1)\n') },
-          { filePath: 'src/lib/util.js', fileContent: text('export {}\n') },
-          { filePath: 'run.sh', fileContent: text('#!/bin/sh\n'), fileMode: 'EXECUTABLE' },
-          { filePath: 'link', fileContent: text('src/app.js'), fileMode: 'SYMLINK' },
-        ],
-      }));
+      const made = await cc.send(
+        new CreateCommitCommand({
+          repositoryName: 'create-commit',
+          branchName: 'dev',
+          authorName: 'Builder',
+          email: 'b@example.com',
+          commitMessage: 'initial\n',
+          putFiles: [
+            { filePath: 'src/app.js', fileContent: text('console.log(1)\n') },
+            { filePath: 'src/lib/util.js', fileContent: text('export {}\n') },
+            { filePath: 'run.sh', fileContent: text('#!/bin/sh\n'), fileMode: 'EXECUTABLE' },
+            { filePath: 'link', fileContent: text('src/app.js'), fileMode: 'SYMLINK' },
+          ],
+        }),
+      );
       tip = made.commitId!;
       expect(made.filesAdded?.map((f) => f.absolutePath).sort()).toEqual(['link', 'run.sh', 'src/app.js', 'src/lib/util.js']);
       expect(made.filesUpdated).toEqual([]);
       expect(made.filesDeleted).toEqual([]);
-      expect(git(repositoryId, 'ls-tree', '-r', '--format=%(objectmode) %(path)', 'dev').split('\n').filter(Boolean).sort()).toEqual(
-        ['100644 src/app.js', '100644 src/lib/util.js', '100755 run.sh', '120000 link'],
-      );
+      expect(git(repositoryId, 'ls-tree', '-r', '--format=%(objectmode) %(path)', 'dev').split('\n').filter(Boolean).sort()).toEqual([
+        '100644 src/app.js',
+        '100644 src/lib/util.js',
+        '100755 run.sh',
+        '120000 link',
+      ]);
       expect(git(repositoryId, 'log', '-1', '--format=%B', 'dev')).toBe('initial\n\n');
     });
 
     it('moves, copies, deletes, changes modes and keeps emptied folders only when asked', async () => {
-      const made = await cc.send(new CreateCommitCommand(input({
-        putFiles: [
-          { filePath: 'main.js', sourceFile: { filePath: 'src/app.js', isMove: true } },
-          { filePath: 'copy.js', sourceFile: { filePath: 'src/lib/util.js' } },
-        ],
-        deleteFiles: [{ filePath: 'src/lib/util.js' }],
-        setFileModes: [{ filePath: 'run.sh', fileMode: 'NORMAL' }],
-        keepEmptyFolders: true,
-      })));
+      const made = await cc.send(
+        new CreateCommitCommand(
+          input({
+            putFiles: [
+              { filePath: 'main.js', sourceFile: { filePath: 'src/app.js', isMove: true } },
+              { filePath: 'copy.js', sourceFile: { filePath: 'src/lib/util.js' } },
+            ],
+            deleteFiles: [{ filePath: 'src/lib/util.js' }],
+            setFileModes: [{ filePath: 'run.sh', fileMode: 'NORMAL' }],
+            keepEmptyFolders: true,
+          }),
+        ),
+      );
       expect(made.filesAdded?.map((f) => f.absolutePath).sort()).toEqual(['copy.js', 'main.js', 'src/lib/.gitkeep']);
       expect(made.filesUpdated).toEqual([expect.objectContaining({ absolutePath: 'run.sh', fileMode: 'NORMAL' })]);
       expect(made.filesDeleted?.map((f) => f.absolutePath).sort()).toEqual(['src/app.js', 'src/lib/util.js']);
@@ -244,9 +329,25 @@ describe('CodeCommit commits and files', () => {
     it('refuses contradictory or empty change sets and writes nothing', async () => {
       const cases: [Partial<CreateCommitCommandInput>, string][] = [
         [{}, 'FileEntryRequiredException'],
-        [{ putFiles: [{ filePath: 'a', fileContent: text('1') }, { filePath: 'a', fileContent: text('2') }] }, 'SamePathRequestException'],
+        [
+          {
+            putFiles: [
+              { filePath: 'a', fileContent: text('1') },
+              { filePath: 'a', fileContent: text('2') },
+            ],
+          },
+          'SamePathRequestException',
+        ],
         [{ putFiles: [{ filePath: 'a', fileContent: text('1') }], deleteFiles: [{ filePath: 'a' }] }, 'SamePathRequestException'],
-        [{ putFiles: [{ filePath: 'd', fileContent: text('1') }, { filePath: 'd/e', fileContent: text('2') }] }, 'PutFileEntryConflictException'],
+        [
+          {
+            putFiles: [
+              { filePath: 'd', fileContent: text('1') },
+              { filePath: 'd/e', fileContent: text('2') },
+            ],
+          },
+          'PutFileEntryConflictException',
+        ],
         [{ putFiles: [{ filePath: 'main.js/x', fileContent: text('1') }] }, 'DirectoryNameConflictsWithFileNameException'],
         [{ deleteFiles: [{ filePath: 'missing.txt' }] }, 'FileDoesNotExistException'],
         [{ putFiles: [{ filePath: 'n', sourceFile: { filePath: 'missing.txt' } }] }, 'FileDoesNotExistException'],
@@ -261,22 +362,37 @@ describe('CodeCommit commits and files', () => {
         [{ putFiles: [{ fileContent: text('1') } as unknown as { filePath: string }] }, 'PathRequiredException'],
         [{ putFiles: Array.from({ length: 101 }, (_, i) => ({ filePath: `f${i}`, fileContent: text('x') })) }, 'MaximumFileEntriesExceededException'],
         [{ putFiles: [{ filePath: 'big', fileContent: Buffer.alloc(6 * 1024 * 1024 + 1) }] }, 'FileContentSizeLimitExceededException'],
-        [{ putFiles: [{ filePath: 'f/a', fileContent: Buffer.alloc(4 * 1024 * 1024) }, { filePath: 'f/b', fileContent: Buffer.alloc(3 * 1024 * 1024) }] }, 'FolderContentSizeLimitExceededException'],
+        [
+          {
+            putFiles: [
+              { filePath: 'f/a', fileContent: Buffer.alloc(4 * 1024 * 1024) },
+              { filePath: 'f/b', fileContent: Buffer.alloc(3 * 1024 * 1024) },
+            ],
+          },
+          'FolderContentSizeLimitExceededException',
+        ],
         [{ putFiles: [{ filePath: 'main.js', fileContent: Buffer.from(git(repositoryId, 'show', 'dev:main.js')) }] }, 'NoChangeException'],
         [{ parentCommitId: undefined, putFiles: [{ filePath: 'a', fileContent: text('1') }] }, 'ParentCommitIdRequiredException'],
         [{ commitMessage: 'm'.repeat(256 * 1024 + 1), putFiles: [{ filePath: 'a', fileContent: text('1') }] }, 'CommitMessageLengthExceededException'],
       ];
       for (const [extra, name] of cases) await expectAwsError(cc.send(new CreateCommitCommand(input(extra))), { code: name, status: 400 });
-      await expectAwsError(cc.send(new CreateCommitCommand({ repositoryName: 'create-commit', branchName: 'other', putFiles: [{ filePath: 'a', fileContent: text('1') }] })), { code: 'BranchDoesNotExistException', status: 400 });
+      await expectAwsError(cc.send(new CreateCommitCommand({ repositoryName: 'create-commit', branchName: 'other', putFiles: [{ filePath: 'a', fileContent: text('1') }] })), {
+        code: 'BranchDoesNotExistException',
+        status: 400,
+      });
       expect(git(repositoryId, 'rev-parse', 'dev').trim()).toBe(tip);
       expect(git(repositoryId, 'for-each-ref', '--format=%(refname)')).toBe('refs/heads/dev\n');
     });
 
     it('replaces a folder it empties with a file of the same name, and the reverse', async () => {
-      const swapped = await cc.send(new CreateCommitCommand(input({
-        deleteFiles: [{ filePath: 'link' }, { filePath: 'copy.js' }],
-        putFiles: [{ filePath: 'link/inside.txt', fileContent: text('now a folder') }],
-      })));
+      const swapped = await cc.send(
+        new CreateCommitCommand(
+          input({
+            deleteFiles: [{ filePath: 'link' }, { filePath: 'copy.js' }],
+            putFiles: [{ filePath: 'link/inside.txt', fileContent: text('now a folder') }],
+          }),
+        ),
+      );
       tip = swapped.commitId!;
       expect(git(repositoryId, 'show', 'dev:link/inside.txt')).toBe('now a folder');
       const back = await cc.send(new CreateCommitCommand(input({ deleteFiles: [{ filePath: 'link/inside.txt' }], putFiles: [{ filePath: 'link', fileContent: text('a file again') }] })));
@@ -287,7 +403,7 @@ describe('CodeCommit commits and files', () => {
 
     it('lists a submodule in GetFolder and refuses files inside or over it', async () => {
       // A gitlink made with git plumbing, as a push of a repository with a submodule would bring it.
-      const treeLines = git(repositoryId, 'ls-tree', 'dev') + `160000 commit ${tip}\tvendor\n`;
+      const treeLines = `${git(repositoryId, 'ls-tree', 'dev')}160000 commit ${tip}\tvendor\n`;
       const tree = bareGit(server, repositoryId, ['mktree'], { input: treeLines }).trim();
       const commit = bareGit(server, repositoryId, ['commit-tree', tree, '-p', tip, '-m', 'submodule'], {
         env: { GIT_AUTHOR_NAME: 'g', GIT_AUTHOR_EMAIL: 'g@x', GIT_COMMITTER_NAME: 'g', GIT_COMMITTER_EMAIL: 'g@x' },
@@ -296,8 +412,14 @@ describe('CodeCommit commits and files', () => {
       tip = commit;
       const root = await cc.send(new GetFolderCommand({ repositoryName: 'create-commit', folderPath: '/', commitSpecifier: 'dev' }));
       expect(root.subModules).toEqual([{ commitId: git(repositoryId, 'rev-parse', 'dev^').trim(), absolutePath: 'vendor', relativePath: 'vendor' }]);
-      await expectAwsError(cc.send(new CreateCommitCommand(input({ putFiles: [{ filePath: 'vendor/x.txt', fileContent: text('1') }] }))), { code: 'FilePathConflictsWithSubmodulePathException', status: 400 });
-      await expectAwsError(cc.send(new CreateCommitCommand(input({ putFiles: [{ filePath: 'vendor', fileContent: text('1') }] }))), { code: 'FilePathConflictsWithSubmodulePathException', status: 400 });
+      await expectAwsError(cc.send(new CreateCommitCommand(input({ putFiles: [{ filePath: 'vendor/x.txt', fileContent: text('1') }] }))), {
+        code: 'FilePathConflictsWithSubmodulePathException',
+        status: 400,
+      });
+      await expectAwsError(cc.send(new CreateCommitCommand(input({ putFiles: [{ filePath: 'vendor', fileContent: text('1') }] }))), {
+        code: 'FilePathConflictsWithSubmodulePathException',
+        status: 400,
+      });
       await expectAwsError(cc.send(new GetFileCommand({ repositoryName: 'create-commit', filePath: 'vendor', commitSpecifier: 'dev' })), { code: 'FileDoesNotExistException', status: 400 });
       expect(git(repositoryId, 'rev-parse', 'dev').trim()).toBe(tip);
     });
@@ -327,10 +449,19 @@ describe('CodeCommit commits and files', () => {
 
     beforeAll(async () => {
       repositoryId = await createRepository('delete-file');
-      tip = (await cc.send(new CreateCommitCommand({
-        repositoryName: 'delete-file', branchName: 'main',
-        putFiles: [{ filePath: 'keep/a.txt', fileContent: text('a') }, { filePath: 'gone/b.txt', fileContent: text('b') }, { filePath: 'top.txt', fileContent: text('t') }],
-      }))).commitId!;
+      tip = (
+        await cc.send(
+          new CreateCommitCommand({
+            repositoryName: 'delete-file',
+            branchName: 'main',
+            putFiles: [
+              { filePath: 'keep/a.txt', fileContent: text('a') },
+              { filePath: 'gone/b.txt', fileContent: text('b') },
+              { filePath: 'top.txt', fileContent: text('t') },
+            ],
+          }),
+        )
+      ).commitId!;
     });
 
     it('deletes a file, removing its emptied folder, and answers with the deleted blob', async () => {
@@ -368,28 +499,47 @@ describe('CodeCommit commits and files', () => {
 
     beforeAll(async () => {
       readerId = await createRepository('reader');
-      c1 = (await cc.send(new CreateCommitCommand({
-        repositoryName: 'reader', branchName: 'main', commitMessage: 'one',
-        putFiles: [
-          { filePath: 'README.md', fileContent: text('v1') },
-          { filePath: 'src/a.txt', fileContent: text('a1') },
-          { filePath: 'src/b.txt', fileContent: text('b1') },
-          { filePath: 'src/deep/c.txt', fileContent: text('c1') },
-          { filePath: 'src/run', fileContent: text('#!'), fileMode: 'EXECUTABLE' },
-          { filePath: 'src/link', fileContent: text('a.txt'), fileMode: 'SYMLINK' },
-        ],
-      }))).commitId!;
-      c2 = (await cc.send(new CreateCommitCommand({
-        repositoryName: 'reader', branchName: 'main', parentCommitId: c1, commitMessage: 'two',
-        putFiles: [{ filePath: 'README.md', fileContent: text('v2') }, { filePath: 'src/new.txt', fileContent: text('n') }],
-        deleteFiles: [{ filePath: 'src/b.txt' }],
-      }))).commitId!;
+      c1 = (
+        await cc.send(
+          new CreateCommitCommand({
+            repositoryName: 'reader',
+            branchName: 'main',
+            commitMessage: 'one',
+            putFiles: [
+              { filePath: 'README.md', fileContent: text('v1') },
+              { filePath: 'src/a.txt', fileContent: text('a1') },
+              { filePath: 'src/b.txt', fileContent: text('b1') },
+              { filePath: 'src/deep/c.txt', fileContent: text('c1') },
+              { filePath: 'src/run', fileContent: text('#!'), fileMode: 'EXECUTABLE' },
+              { filePath: 'src/link', fileContent: text('a.txt'), fileMode: 'SYMLINK' },
+            ],
+          }),
+        )
+      ).commitId!;
+      c2 = (
+        await cc.send(
+          new CreateCommitCommand({
+            repositoryName: 'reader',
+            branchName: 'main',
+            parentCommitId: c1,
+            commitMessage: 'two',
+            putFiles: [
+              { filePath: 'README.md', fileContent: text('v2') },
+              { filePath: 'src/new.txt', fileContent: text('n') },
+            ],
+            deleteFiles: [{ filePath: 'src/b.txt' }],
+          }),
+        )
+      ).commitId!;
       c3 = (await cc.send(new PutFileCommand({ repositoryName: 'reader', branchName: 'main', parentCommitId: c2, filePath: 'other.txt', fileContent: text('o') }))).commitId!;
     });
 
     it('BatchGetCommits answers found commits and per-id errors', async () => {
       const got = await cc.send(new BatchGetCommitsCommand({ repositoryName: 'reader', commitIds: [c1, c2, 'f'.repeat(40), 'abc123'] }));
-      expect(got.commits?.map((c) => [c.commitId, c.message])).toEqual([[c1, 'one'], [c2, 'two']]);
+      expect(got.commits?.map((c) => [c.commitId, c.message])).toEqual([
+        [c1, 'one'],
+        [c2, 'two'],
+      ]);
       expect(got.commits?.[1].parents).toEqual([c1]);
       expect(got.errors).toEqual([
         expect.objectContaining({ commitId: 'f'.repeat(40), errorCode: 'CommitIdDoesNotExistException' }),
@@ -417,7 +567,9 @@ describe('CodeCommit commits and files', () => {
       const src = await cc.send(new GetFolderCommand({ repositoryName: 'reader', folderPath: 'src', commitSpecifier: c1 }));
       expect(src.treeId).toBe(git(readerId, 'rev-parse', `${c1}:src`).trim());
       expect(src.files?.map((f) => [f.absolutePath, f.relativePath, f.fileMode])).toEqual([
-        ['src/a.txt', 'a.txt', 'NORMAL'], ['src/b.txt', 'b.txt', 'NORMAL'], ['src/run', 'run', 'EXECUTABLE'],
+        ['src/a.txt', 'a.txt', 'NORMAL'],
+        ['src/b.txt', 'b.txt', 'NORMAL'],
+        ['src/run', 'run', 'EXECUTABLE'],
       ]);
       expect(src.symbolicLinks).toEqual([expect.objectContaining({ absolutePath: 'src/link', relativePath: 'link', fileMode: 'SYMLINK' })]);
       expect(src.subFolders?.map((f) => f.absolutePath)).toEqual(['src/deep']);
@@ -449,7 +601,9 @@ describe('CodeCommit commits and files', () => {
     it('GetDifferences compares commits, limits to a path and pages', async () => {
       const diff = await cc.send(new GetDifferencesCommand({ repositoryName: 'reader', beforeCommitSpecifier: c1, afterCommitSpecifier: c2 }));
       expect(diff.differences?.map((d) => [d.changeType, d.beforeBlob?.path, d.afterBlob?.path])).toEqual([
-        ['M', 'README.md', 'README.md'], ['D', 'src/b.txt', undefined], ['A', undefined, 'src/new.txt'],
+        ['M', 'README.md', 'README.md'],
+        ['D', 'src/b.txt', undefined],
+        ['A', undefined, 'src/new.txt'],
       ]);
       expect(diff.differences?.[0].afterBlob?.mode).toBe('100644');
       expect(diff.NextToken).toBeUndefined();
@@ -475,13 +629,19 @@ describe('CodeCommit commits and files', () => {
       await expectAwsError(cc.send(new GetDifferencesCommand({ repositoryName: 'reader', afterCommitSpecifier: 'nope' })), { code: 'CommitDoesNotExistException', status: 400 });
       await expectAwsError(cc.send(new GetDifferencesCommand({ repositoryName: 'reader', afterCommitSpecifier: 'main', afterPath: 'nope' })), { code: 'PathDoesNotExistException', status: 400 });
       await expectAwsError(cc.send(new GetDifferencesCommand({ repositoryName: 'reader', afterCommitSpecifier: 'main', MaxResults: 0 })), { code: 'InvalidMaxResultsException', status: 400 });
-      await expectAwsError(cc.send(new GetDifferencesCommand({ repositoryName: 'reader', afterCommitSpecifier: 'main', NextToken: 'garbage' })), { code: 'InvalidContinuationTokenException', status: 400 });
+      await expectAwsError(cc.send(new GetDifferencesCommand({ repositoryName: 'reader', afterCommitSpecifier: 'main', NextToken: 'garbage' })), {
+        code: 'InvalidContinuationTokenException',
+        status: 400,
+      });
       await expectAwsError(cc.send(new GetDifferencesCommand({ repositoryName: 'reader', afterCommitSpecifier: 'main', afterPath: '../etc' })), { code: 'InvalidPathException', status: 400 });
     });
 
     it('ListFileCommitHistory lists the commits that changed a file, newest first, with their children', async () => {
       const history = await cc.send(new ListFileCommitHistoryCommand({ repositoryName: 'reader', filePath: 'README.md' }));
-      expect(history.revisionDag?.map((v) => [v.commit?.commitId, v.path])).toEqual([[c2, 'README.md'], [c1, 'README.md']]);
+      expect(history.revisionDag?.map((v) => [v.commit?.commitId, v.path])).toEqual([
+        [c2, 'README.md'],
+        [c1, 'README.md'],
+      ]);
       expect(history.revisionDag?.[1].revisionChildren).toEqual([c2]);
       expect(history.revisionDag?.[0].revisionChildren).toEqual([]);
       expect(history.revisionDag?.[0].blobId).toBe((await cc.send(new GetFileCommand({ repositoryName: 'reader', filePath: 'README.md' }))).blobId);
@@ -491,8 +651,14 @@ describe('CodeCommit commits and files', () => {
       expect(second.revisionDag?.[0].commit?.commitId).toBe(c1);
       expect(second.nextToken).toBeUndefined();
       await expectAwsError(cc.send(new ListFileCommitHistoryCommand({ repositoryName: 'reader', filePath: 'README.md', maxResults: -1 })), { code: 'InvalidMaxResultsException', status: 400 });
-      await expectAwsError(cc.send(new ListFileCommitHistoryCommand({ repositoryName: 'reader', filePath: 'README.md', nextToken: 'bad' })), { code: 'InvalidContinuationTokenException', status: 400 });
-      await expectAwsError(cc.send(new ListFileCommitHistoryCommand({ repositoryName: 'reader', filePath: 'README.md', commitSpecifier: 'nope' })), { code: 'CommitDoesNotExistException', status: 400 });
+      await expectAwsError(cc.send(new ListFileCommitHistoryCommand({ repositoryName: 'reader', filePath: 'README.md', nextToken: 'bad' })), {
+        code: 'InvalidContinuationTokenException',
+        status: 400,
+      });
+      await expectAwsError(cc.send(new ListFileCommitHistoryCommand({ repositoryName: 'reader', filePath: 'README.md', commitSpecifier: 'nope' })), {
+        code: 'CommitDoesNotExistException',
+        status: 400,
+      });
       await expectAwsError(cc.send(new ListFileCommitHistoryCommand({ repositoryName: 'reader', filePath: '' })), { code: 'PathRequiredException', status: 400 });
       await expectAwsError(cc.send(new ListFileCommitHistoryCommand({ repositoryName: 'reader', filePath: 'a/../../b' })), { code: 'InvalidPathException', status: 400 });
       const never = await cc.send(new ListFileCommitHistoryCommand({ repositoryName: 'reader', filePath: 'never/existed.txt' }));

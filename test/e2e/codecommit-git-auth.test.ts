@@ -3,15 +3,22 @@
  * CLI's own `aws codecommit credential-helper` (run for real), IAM policies for GitPull/GitPush,
  * branch protection with `codecommit:References`, and what git prints for each refusal.
  */
-import { describe, it, expect, beforeAll } from 'vitest';
+
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CodeCommitClient, CreateRepositoryCommand, GetBranchCommand, PutFileCommand } from '@aws-sdk/client-codecommit';
 import {
-  IAMClient, CreateUserCommand, PutUserPolicyCommand, CreateServiceSpecificCredentialCommand, UpdateServiceSpecificCredentialCommand,
-  CreateAccessKeyCommand, CreateRoleCommand, PutRolePolicyCommand,
+  CreateAccessKeyCommand,
+  CreateRoleCommand,
+  CreateServiceSpecificCredentialCommand,
+  CreateUserCommand,
+  IAMClient,
+  PutRolePolicyCommand,
+  PutUserPolicyCommand,
+  UpdateServiceSpecificCredentialCommand,
 } from '@aws-sdk/client-iam';
-import { STSClient, AssumeRoleCommand } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { useServer } from '../helpers.js';
 import { GitRunner, helperPassword, loginUrl, referenceEvents, rootUrl } from './codecommit-git-helpers.js';
 
@@ -120,7 +127,9 @@ describe('CodeCommit Git over HTTP: authentication and authorization', () => {
     const nobody = await gitUser('nobody');
     const denied = await git.run(['clone', loginUrl(server, 'shared', nobody.username, nobody.password), git.dir('nobody')]);
     expect(denied.code).not.toBe(0);
-    expect(denied.stderr).toContain(`remote: User: ${nobody.arn} is not authorized to perform: codecommit:GitPull on resource: arn:aws:codecommit:us-east-1:${ACCOUNT}:shared because no identity-based policy allows the codecommit:GitPull action`);
+    expect(denied.stderr).toContain(
+      `remote: User: ${nobody.arn} is not authorized to perform: codecommit:GitPull on resource: arn:aws:codecommit:us-east-1:${ACCOUNT}:shared because no identity-based policy allows the codecommit:GitPull action`,
+    );
     expect(denied.stderr).toContain('The requested URL returned error: 403');
     // Denied before the lookup: a missing repository looks the same to this caller.
     const missing = await git.run(['ls-remote', loginUrl(server, 'missing', nobody.username, nobody.password)]);
@@ -144,7 +153,9 @@ describe('CodeCommit Git over HTTP: authentication and authorization', () => {
     const { events, stop } = referenceEvents(server);
     const toMain = await git.run(['push', 'origin', 'main'], { cwd: work });
     expect(toMain.code).not.toBe(0);
-    expect(toMain.stderr).toContain(`remote: error: User: ${dev.arn} is not authorized to perform: codecommit:GitPush on resource: arn:aws:codecommit:us-east-1:${ACCOUNT}:guarded with an explicit deny`);
+    expect(toMain.stderr).toContain(
+      `remote: error: User: ${dev.arn} is not authorized to perform: codecommit:GitPush on resource: arn:aws:codecommit:us-east-1:${ACCOUNT}:guarded with an explicit deny`,
+    );
     expect(toMain.stderr).toContain('! [remote rejected] main -> main (access denied: codecommit:GitPush is not allowed on refs/heads/main)');
     expect(toMain.stderr).toContain('failed to push some refs');
     expect((await cc.send(new GetBranchCommand({ repositoryName: 'guarded', branchName: 'main' }))).branch?.commitId).toBe(mainCommit);
@@ -198,12 +209,17 @@ describe('CodeCommit Git over HTTP: authentication and authorization', () => {
 
     it('signs with an assumed role session (username carries the session token) in the region the CLI is configured for', async () => {
       await new CodeCommitClient({ ...server.clientConfig, region: 'eu-west-1' }).send(new CreateRepositoryCommand({ repositoryName: 'west' }));
-      await iam.send(new CreateRoleCommand({ RoleName: 'builder', AssumeRolePolicyDocument: policy({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }) }));
+      await iam.send(
+        new CreateRoleCommand({ RoleName: 'builder', AssumeRolePolicyDocument: policy({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }) }),
+      );
       await iam.send(new PutRolePolicyCommand({ RoleName: 'builder', PolicyName: 'pull', PolicyDocument: policy({ Effect: 'Allow', Action: 'codecommit:GitPull', Resource: '*' }) }));
       const session = (await new STSClient(server.clientConfig).send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/builder`, RoleSessionName: 'ci' }))).Credentials!;
       const env = {
-        ...awsEnv, AWS_DEFAULT_REGION: 'eu-west-1',
-        AWS_ACCESS_KEY_ID: session.AccessKeyId!, AWS_SECRET_ACCESS_KEY: session.SecretAccessKey!, AWS_SESSION_TOKEN: session.SessionToken!,
+        ...awsEnv,
+        AWS_DEFAULT_REGION: 'eu-west-1',
+        AWS_ACCESS_KEY_ID: session.AccessKeyId!,
+        AWS_SECRET_ACCESS_KEY: session.SecretAccessKey!,
+        AWS_SESSION_TOKEN: session.SessionToken!,
       };
       const helper = getOnly('--ignore-host-check');
       const listed = await git.run([...helper, 'ls-remote', `${server.url}/v1/repos/west`], { env });

@@ -54,7 +54,10 @@ export class GitRunner {
 
 /** The password `aws codecommit credential-helper get` prints for this URL (its algorithm, reimplemented). */
 export function helperPassword(opts: { secretAccessKey: string; region: string; host: string; path: string; at?: Date }): string {
-  const stamp = (opts.at ?? new Date()).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, '');
+  const stamp = (opts.at ?? new Date())
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, '');
   const day = stamp.slice(0, 8);
   const canonical = `GIT\n${opts.path}\n\nhost:${opts.host.split(':')[0]}\n\nhost\n`;
   const stringToSign = `AWS4-HMAC-SHA256\n${stamp}\n${day}/${opts.region}/codecommit/aws4_request\n${createHash('sha256').update(canonical).digest('hex')}`;

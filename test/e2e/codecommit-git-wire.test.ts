@@ -4,15 +4,16 @@
  * malformed pkt-lines, bogus packs, uploads cut off halfway), none of which may crash the server
  * or leave a repository corrupt or locked.
  */
-import { describe, it, expect, beforeAll } from 'vitest';
-import { request } from 'node:http';
-import { gzipSync } from 'node:zlib';
+
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
-import { CodeCommitClient, CreateRepositoryCommand, PutFileCommand, GetBranchCommand } from '@aws-sdk/client-codecommit';
-import { useServer, failure } from '../helpers.js';
+import { gzipSync } from 'node:zlib';
+import { CodeCommitClient, CreateRepositoryCommand, GetBranchCommand, PutFileCommand } from '@aws-sdk/client-codecommit';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { failure, useServer } from '../helpers.js';
 import { GitRunner, helperPassword } from './codecommit-git-helpers.js';
 
 const ZERO = '0'.repeat(40);
@@ -158,20 +159,28 @@ describe('CodeCommit Git smart HTTP on the wire', () => {
     // After the gzip test the server has the 3 MB commit; ask for all of it and hang up after the first bytes.
     const negotiation = Buffer.concat([pkt(`want ${local.commit} side-band-64k\n`), FLUSH, pkt('done\n')]);
     await new Promise<void>((resolve, reject) => {
-      const req = request(`${server.url}/v1/repos/wire/git-upload-pack`, {
-        method: 'POST',
-        headers: { authorization: authorization('wire'), 'content-type': 'application/x-git-upload-pack-request' },
-      }, (res) => {
-        expect(res.statusCode).toBe(200);
-        res.once('data', () => {
-          req.destroy();
-          resolve();
-        });
-      });
+      const req = request(
+        `${server.url}/v1/repos/wire/git-upload-pack`,
+        {
+          method: 'POST',
+          headers: { authorization: authorization('wire'), 'content-type': 'application/x-git-upload-pack-request' },
+        },
+        (res) => {
+          expect(res.statusCode).toBe(200);
+          res.once('data', () => {
+            req.destroy();
+            resolve();
+          });
+        },
+      );
       req.on('error', () => {});
       req.end(negotiation, () => setTimeout(() => reject(new Error('no answer')), 10_000).unref());
     });
-    const running = () => execFileSync('ps', ['-eo', 'args']).toString().split('\n').filter((line) => line.includes(bare) && !line.includes('ps -eo'));
+    const running = () =>
+      execFileSync('ps', ['-eo', 'args'])
+        .toString()
+        .split('\n')
+        .filter((line) => line.includes(bare) && !line.includes('ps -eo'));
     for (let i = 0; i < 50 && running().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
     expect(running()).toEqual([]);
   });
@@ -199,7 +208,10 @@ describe('CodeCommit Git smart HTTP on the wire', () => {
     expect(existsSync(join(bare, 'refs', 'heads', 'aborted'))).toBe(false);
     await consistent();
     // The server and the repository still serve.
-    const listed = await git.ok(['ls-remote', `http://test:${helperPassword({ secretAccessKey: 'test', region: 'us-east-1', host: `localhost:${server.port}`, path: '/v1/repos/wire' })}@localhost:${server.port}/v1/repos/wire`]);
+    const listed = await git.ok([
+      'ls-remote',
+      `http://test:${helperPassword({ secretAccessKey: 'test', region: 'us-east-1', host: `localhost:${server.port}`, path: '/v1/repos/wire' })}@localhost:${server.port}/v1/repos/wire`,
+    ]);
     expect(listed).toContain('refs/heads/main');
     expect(listed).not.toContain('refs/heads/aborted');
   });

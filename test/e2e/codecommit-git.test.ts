@@ -3,11 +3,12 @@
  * push, fetch, ls-remote, protocol v2, shallow clones, a streamed multi-megabyte push, concurrent
  * pushes, reference events, and what git shows for a repository that does not exist.
  */
-import { describe, it, expect, beforeAll } from 'vitest';
+
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CodeCommitClient, CreateRepositoryCommand, GetRepositoryCommand, GetBranchCommand } from '@aws-sdk/client-codecommit';
+import { CodeCommitClient, CreateRepositoryCommand, GetBranchCommand, GetRepositoryCommand } from '@aws-sdk/client-codecommit';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { useServer } from '../helpers.js';
 import { GitRunner, referenceEvents, rootUrl } from './codecommit-git-helpers.js';
 
@@ -62,11 +63,20 @@ describe('CodeCommit Git smart HTTP', () => {
     // Published before git push returned.
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
-      source: 'aws.codecommit', 'detail-type': 'CodeCommit Repository State Change', account: '000000000000', region: 'us-east-1',
+      source: 'aws.codecommit',
+      'detail-type': 'CodeCommit Repository State Change',
+      account: '000000000000',
+      region: 'us-east-1',
       resources: ['arn:aws:codecommit:us-east-1:000000000000:first'],
       detail: {
-        event: 'referenceCreated', repositoryName: 'first', repositoryId, referenceType: 'branch', referenceName: 'main',
-        referenceFullName: 'refs/heads/main', commitId, callerUserArn: 'arn:aws:iam::000000000000:root',
+        event: 'referenceCreated',
+        repositoryName: 'first',
+        repositoryId,
+        referenceType: 'branch',
+        referenceName: 'main',
+        referenceFullName: 'refs/heads/main',
+        commitId,
+        callerUserArn: 'arn:aws:iam::000000000000:root',
       },
     });
     expect(events[0].detail.oldCommitId).toBeUndefined();
@@ -109,12 +119,14 @@ describe('CodeCommit Git smart HTTP', () => {
     await git.ok(['push', '--quiet', 'origin', '--delete', 'feature'], { cwd: work });
     stop();
     const details = events.map((e) => e.detail);
-    expect(details).toEqual(expect.arrayContaining([
-      expect.objectContaining({ event: 'referenceUpdated', referenceFullName: 'refs/heads/main', commitId: second, oldCommitId: first }),
-      expect.objectContaining({ event: 'referenceCreated', referenceFullName: 'refs/heads/feature', referenceName: 'feature', commitId: second }),
-      expect.objectContaining({ event: 'referenceCreated', referenceFullName: 'refs/tags/v1', referenceName: 'v1', referenceType: 'tag', commitId: second }),
-      expect.objectContaining({ event: 'referenceDeleted', referenceFullName: 'refs/heads/feature', oldCommitId: second }),
-    ]));
+    expect(details).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ event: 'referenceUpdated', referenceFullName: 'refs/heads/main', commitId: second, oldCommitId: first }),
+        expect.objectContaining({ event: 'referenceCreated', referenceFullName: 'refs/heads/feature', referenceName: 'feature', commitId: second }),
+        expect.objectContaining({ event: 'referenceCreated', referenceFullName: 'refs/tags/v1', referenceName: 'v1', referenceType: 'tag', commitId: second }),
+        expect.objectContaining({ event: 'referenceDeleted', referenceFullName: 'refs/heads/feature', oldCommitId: second }),
+      ]),
+    );
     expect(details).toHaveLength(4);
     expect((await git.ok(['ls-remote', '--heads', rootUrl(server, 'history')])).trim().split('\n')).toEqual([`${second}\trefs/heads/main`]);
     // A push that moves nothing publishes nothing.
@@ -178,14 +190,16 @@ describe('CodeCommit Git smart HTTP', () => {
     const repositoryId = await repository('race');
     const base = await cloneWithCommits('race', [{ 'base.txt': 'base\n' }]);
     await git.ok(['push', '--quiet', 'origin', 'main'], { cwd: base });
-    const clones = await Promise.all(['race-a', 'race-b'].map(async (dir, index) => {
-      const work = git.dir(dir);
-      await git.ok(['clone', '--quiet', rootUrl(server, 'race'), work]);
-      writeFileSync(join(work, `${index}.bin`), randomBytes(512 * 1024));
-      await git.ok(['add', '-A'], { cwd: work });
-      await git.ok(['commit', '--quiet', '-m', `writer ${index}`], { cwd: work });
-      return work;
-    }));
+    const clones = await Promise.all(
+      ['race-a', 'race-b'].map(async (dir, index) => {
+        const work = git.dir(dir);
+        await git.ok(['clone', '--quiet', rootUrl(server, 'race'), work]);
+        writeFileSync(join(work, `${index}.bin`), randomBytes(512 * 1024));
+        await git.ok(['add', '-A'], { cwd: work });
+        await git.ok(['commit', '--quiet', '-m', `writer ${index}`], { cwd: work });
+        return work;
+      }),
+    );
     const results = await Promise.all(clones.map((work) => git.run(['push', 'origin', 'main'], { cwd: work })));
     const winners = results.flatMap((result, index) => (result.code === 0 ? [index] : []));
     expect(winners, results.map((r) => r.stderr).join('\n---\n')).toHaveLength(1);

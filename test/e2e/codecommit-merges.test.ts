@@ -3,19 +3,34 @@
  * PutFile and CreateBranch, merges are checked by reading the branches, commits and files back,
  * and in the bare repository with git itself.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
-  CodeCommitClient, CreateRepositoryCommand, PutFileCommand, CreateBranchCommand, GetBranchCommand, GetCommitCommand, GetFileCommand,
-  MergeBranchesByFastForwardCommand, MergeBranchesBySquashCommand, MergeBranchesByThreeWayCommand, GetMergeOptionsCommand,
-  GetMergeConflictsCommand, DescribeMergeConflictsCommand, BatchDescribeMergeConflictsCommand, CreateUnreferencedMergeCommitCommand,
-  GetMergeCommitCommand, DeleteFileCommand, CreateCommitCommand,
+  BatchDescribeMergeConflictsCommand,
+  CodeCommitClient,
+  CreateBranchCommand,
+  CreateCommitCommand,
+  CreateRepositoryCommand,
+  CreateUnreferencedMergeCommitCommand,
+  DeleteFileCommand,
+  DescribeMergeConflictsCommand,
+  GetBranchCommand,
+  GetCommitCommand,
+  GetFileCommand,
+  GetMergeCommitCommand,
+  GetMergeConflictsCommand,
+  GetMergeOptionsCommand,
+  MergeBranchesByFastForwardCommand,
+  MergeBranchesBySquashCommand,
+  MergeBranchesByThreeWayCommand,
+  PutFileCommand,
 } from '@aws-sdk/client-codecommit';
-import { IAMClient, CreateUserCommand, CreateAccessKeyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsEvent } from '../../src/core/events.js';
-import { startTestServer, expectAwsError, failure, type TestServer } from '../helpers.js';
+import { expectAwsError, failure, startTestServer, type TestServer } from '../helpers.js';
 import { GitRunner, rootUrl } from './codecommit-git-helpers.js';
 
 const run = promisify(execFile);
@@ -32,10 +47,17 @@ describe('CodeCommit merges', () => {
   async function repository(): Promise<{ name: string; id: string; base: string }> {
     const name = `merge-${++counter}`;
     const created = await cc.send(new CreateRepositoryCommand({ repositoryName: name }));
-    const first = await cc.send(new CreateCommitCommand({
-      repositoryName: name, branchName: 'main', commitMessage: 'base',
-      putFiles: [{ filePath: 'a.txt', fileContent: Buffer.from(BASE_TEXT) }, { filePath: 'b.txt', fileContent: Buffer.from('b\n') }],
-    }));
+    const first = await cc.send(
+      new CreateCommitCommand({
+        repositoryName: name,
+        branchName: 'main',
+        commitMessage: 'base',
+        putFiles: [
+          { filePath: 'a.txt', fileContent: Buffer.from(BASE_TEXT) },
+          { filePath: 'b.txt', fileContent: Buffer.from('b\n') },
+        ],
+      }),
+    );
     await cc.send(new CreateBranchCommand({ repositoryName: name, branchName: 'feature', commitId: first.commitId }));
     return { name, id: created.repositoryMetadata!.repositoryId!, base: first.commitId! };
   }
@@ -105,8 +127,17 @@ describe('CodeCommit merges', () => {
       expect(events).toHaveLength(1);
       expect(events[0]['detail-type']).toBe('CodeCommit Repository State Change');
       expect(events[0].detail).toMatchObject({
-        event: 'referenceUpdated', repositoryName: name, repositoryId: id, referenceType: 'branch', referenceName: 'main', referenceFullName: 'refs/heads/main',
-        commitId: source, oldCommitId: base, sourceCommitId: source, destinationCommitId: base, mergeOption: 'FAST_FORWARD_MERGE',
+        event: 'referenceUpdated',
+        repositoryName: name,
+        repositoryId: id,
+        referenceType: 'branch',
+        referenceName: 'main',
+        referenceFullName: 'refs/heads/main',
+        commitId: source,
+        oldCommitId: base,
+        sourceCommitId: source,
+        destinationCommitId: base,
+        mergeOption: 'FAST_FORWARD_MERGE',
       });
     });
 
@@ -114,7 +145,10 @@ describe('CodeCommit merges', () => {
       const { name } = await repository();
       await put(name, 'feature', 'f.txt', 'f\n');
       const mainTip = await put(name, 'main', 'm.txt', 'm\n');
-      await expectAwsError(cc.send(new MergeBranchesByFastForwardCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main' })), { code: 'ManualMergeRequiredException', status: 400 });
+      await expectAwsError(cc.send(new MergeBranchesByFastForwardCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main' })), {
+        code: 'ManualMergeRequiredException',
+        status: 400,
+      });
       expect(await tip(name, 'main')).toBe(mainTip);
     });
 
@@ -135,9 +169,16 @@ describe('CodeCommit merges', () => {
       await change(name, 'feature', { 'f2.txt': 'two\n' });
       const mainTip = await put(name, 'main', 'm.txt', 'm\n');
       events.length = 0;
-      const merged = await cc.send(new MergeBranchesBySquashCommand({
-        repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', authorName: 'Maria Garcia', email: 'maria_garcia@example.com', commitMessage: 'Squashed feature',
-      }));
+      const merged = await cc.send(
+        new MergeBranchesBySquashCommand({
+          repositoryName: name,
+          sourceCommitSpecifier: 'feature',
+          destinationCommitSpecifier: 'main',
+          authorName: 'Maria Garcia',
+          email: 'maria_garcia@example.com',
+          commitMessage: 'Squashed feature',
+        }),
+      );
       const commit = (await cc.send(new GetCommitCommand({ repositoryName: name, commitId: merged.commitId }))).commit!;
       expect(commit.parents).toEqual([mainTip]);
       expect(commit.treeId).toBe(merged.treeId);
@@ -147,7 +188,17 @@ describe('CodeCommit merges', () => {
       expect(await file(name, 'main', 'f2.txt')).toBe('two\n');
       expect(await file(name, 'main', 'm.txt')).toBe('m\n');
       expect((await bare(id, ['ls-tree', '--name-only', 'main'])).split('\n').filter(Boolean).sort()).toEqual(['a.txt', 'b.txt', 'f1.txt', 'f2.txt', 'm.txt']);
-      expect(events.map((e) => e.detail)).toMatchObject([{ event: 'referenceUpdated', referenceName: 'main', commitId: merged.commitId, oldCommitId: mainTip, mergeOption: 'SQUASH_MERGE', conflictDetailsLevel: 'FILE_LEVEL', conflictResolutionStrategy: 'NONE' }]);
+      expect(events.map((e) => e.detail)).toMatchObject([
+        {
+          event: 'referenceUpdated',
+          referenceName: 'main',
+          commitId: merged.commitId,
+          oldCommitId: mainTip,
+          mergeOption: 'SQUASH_MERGE',
+          conflictDetailsLevel: 'FILE_LEVEL',
+          conflictResolutionStrategy: 'NONE',
+        },
+      ]);
     });
 
     it('three-way merges with two parents, destination first, and GetMergeCommit then finds the merge', async () => {
@@ -199,23 +250,58 @@ describe('CodeCommit merges', () => {
     it('resolves real conflicts with each strategy and with an explicit conflictResolution', async () => {
       const { name, source, destination } = await conflicting();
       for (const strategy of ['NONE', 'AUTOMERGE']) {
-        const error = await failure(cc.send(new MergeBranchesBySquashCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', conflictDetailLevel: 'LINE_LEVEL', conflictResolutionStrategy: strategy as 'NONE' })));
+        const error = await failure(
+          cc.send(
+            new MergeBranchesBySquashCommand({
+              repositoryName: name,
+              sourceCommitSpecifier: 'feature',
+              destinationCommitSpecifier: 'main',
+              conflictDetailLevel: 'LINE_LEVEL',
+              conflictResolutionStrategy: strategy as 'NONE',
+            }),
+          ),
+        );
         expect(error.name).toBe('ManualMergeRequiredException');
       }
       expect(await tip(name, 'main')).toBe(destination);
       // ACCEPT_SOURCE at LINE_LEVEL takes the source's side of the conflicting hunk and keeps the clean ones.
-      const sourceWins = await cc.send(new CreateUnreferencedMergeCommitCommand({ repositoryName: name, sourceCommitSpecifier: source, destinationCommitSpecifier: destination, mergeOption: 'THREE_WAY_MERGE', conflictDetailLevel: 'LINE_LEVEL', conflictResolutionStrategy: 'ACCEPT_SOURCE' }));
+      const sourceWins = await cc.send(
+        new CreateUnreferencedMergeCommitCommand({
+          repositoryName: name,
+          sourceCommitSpecifier: source,
+          destinationCommitSpecifier: destination,
+          mergeOption: 'THREE_WAY_MERGE',
+          conflictDetailLevel: 'LINE_LEVEL',
+          conflictResolutionStrategy: 'ACCEPT_SOURCE',
+        }),
+      );
       expect(await file(name, sourceWins.commitId!, 'a.txt')).toBe(lines('1', 'FEATURE', '3', '4', '5', '6', '7', 'F8'));
       expect(await file(name, sourceWins.commitId!, 'b.txt')).toBe('b from feature\n');
-      const destinationWins = await cc.send(new CreateUnreferencedMergeCommitCommand({ repositoryName: name, sourceCommitSpecifier: source, destinationCommitSpecifier: destination, mergeOption: 'SQUASH_MERGE', conflictResolutionStrategy: 'ACCEPT_DESTINATION' }));
+      const destinationWins = await cc.send(
+        new CreateUnreferencedMergeCommitCommand({
+          repositoryName: name,
+          sourceCommitSpecifier: source,
+          destinationCommitSpecifier: destination,
+          mergeOption: 'SQUASH_MERGE',
+          conflictResolutionStrategy: 'ACCEPT_DESTINATION',
+        }),
+      );
       expect(await file(name, destinationWins.commitId!, 'a.txt')).toBe(lines('1', 'MAIN', '3', '4', '5', '6', '7', '8'));
       // The explicit resolution names each conflicting file.
-      const merged = await cc.send(new MergeBranchesByThreeWayCommand({
-        repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', conflictResolutionStrategy: 'AUTOMERGE',
-        conflictResolution: {
-          replaceContents: [{ filePath: 'a.txt', replacementType: 'USE_NEW_CONTENT', content: Buffer.from('resolved\n') }, { filePath: 'b.txt', replacementType: 'KEEP_SOURCE' }],
-        },
-      }));
+      const merged = await cc.send(
+        new MergeBranchesByThreeWayCommand({
+          repositoryName: name,
+          sourceCommitSpecifier: 'feature',
+          destinationCommitSpecifier: 'main',
+          conflictResolutionStrategy: 'AUTOMERGE',
+          conflictResolution: {
+            replaceContents: [
+              { filePath: 'a.txt', replacementType: 'USE_NEW_CONTENT', content: Buffer.from('resolved\n') },
+              { filePath: 'b.txt', replacementType: 'KEEP_SOURCE' },
+            ],
+          },
+        }),
+      );
       expect(await tip(name, 'main')).toBe(merged.commitId);
       expect(await file(name, 'main', 'a.txt')).toBe('resolved\n');
       expect(await file(name, 'main', 'b.txt')).toBe('b from feature\n');
@@ -229,10 +315,15 @@ describe('CodeCommit merges', () => {
       await cc.send(new DeleteFileCommand({ repositoryName: name, branchName: 'feature', filePath: 'docs/guide.md', parentCommitId: featureTip, keepEmptyFolders: false }));
       await put(name, 'main', 'b.txt', 'b changed on main\n');
       await put(name, 'feature', 'b.txt', 'b changed on feature\n');
-      await cc.send(new MergeBranchesBySquashCommand({
-        repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', keepEmptyFolders: true,
-        conflictResolution: { deleteFiles: [{ filePath: 'b.txt' }] },
-      }));
+      await cc.send(
+        new MergeBranchesBySquashCommand({
+          repositoryName: name,
+          sourceCommitSpecifier: 'feature',
+          destinationCommitSpecifier: 'main',
+          keepEmptyFolders: true,
+          conflictResolution: { deleteFiles: [{ filePath: 'b.txt' }] },
+        }),
+      );
       expect(await file(name, 'main', 'b.txt')).toBeUndefined();
       expect(await file(name, 'main', 'docs/guide.md')).toBeUndefined();
       expect(await file(name, 'main', 'docs/.gitkeep')).toBe('');
@@ -247,24 +338,60 @@ describe('CodeCommit merges', () => {
 
     it('GetMergeConflicts lists conflicting files with AWS metadata, page by page', async () => {
       const { name, source, destination, base } = shared;
-      const first = await cc.send(new GetMergeConflictsCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', mergeOption: 'THREE_WAY_MERGE', maxConflictFiles: 1 }));
+      const first = await cc.send(
+        new GetMergeConflictsCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', mergeOption: 'THREE_WAY_MERGE', maxConflictFiles: 1 }),
+      );
       expect(first).toMatchObject({ mergeable: false, sourceCommitId: source, destinationCommitId: destination, baseCommitId: base });
-      expect(first.conflictMetadataList).toEqual([{
-        filePath: 'a.txt', fileSizes: { base: 16, source: 23, destination: 19 }, fileModes: { base: 'NORMAL', source: 'NORMAL', destination: 'NORMAL' },
-        objectTypes: { base: 'FILE', source: 'FILE', destination: 'FILE' }, numberOfConflicts: 1, isBinaryFile: { base: false, source: false, destination: false },
-        contentConflict: true, fileModeConflict: false, objectTypeConflict: false, mergeOperations: { source: 'M', destination: 'M' },
-      }]);
+      expect(first.conflictMetadataList).toEqual([
+        {
+          filePath: 'a.txt',
+          fileSizes: { base: 16, source: 23, destination: 19 },
+          fileModes: { base: 'NORMAL', source: 'NORMAL', destination: 'NORMAL' },
+          objectTypes: { base: 'FILE', source: 'FILE', destination: 'FILE' },
+          numberOfConflicts: 1,
+          isBinaryFile: { base: false, source: false, destination: false },
+          contentConflict: true,
+          fileModeConflict: false,
+          objectTypeConflict: false,
+          mergeOperations: { source: 'M', destination: 'M' },
+        },
+      ]);
       expect(first.nextToken).toBeTruthy();
-      const second = await cc.send(new GetMergeConflictsCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', mergeOption: 'THREE_WAY_MERGE', maxConflictFiles: 1, nextToken: first.nextToken }));
+      const second = await cc.send(
+        new GetMergeConflictsCommand({
+          repositoryName: name,
+          sourceCommitSpecifier: 'feature',
+          destinationCommitSpecifier: 'main',
+          mergeOption: 'THREE_WAY_MERGE',
+          maxConflictFiles: 1,
+          nextToken: first.nextToken,
+        }),
+      );
       expect(second.conflictMetadataList!.map((m) => m.filePath)).toEqual(['b.txt']);
       expect(second.nextToken).toBeUndefined();
-      const accepted = await cc.send(new GetMergeConflictsCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', mergeOption: 'SQUASH_MERGE', conflictResolutionStrategy: 'ACCEPT_SOURCE' }));
+      const accepted = await cc.send(
+        new GetMergeConflictsCommand({
+          repositoryName: name,
+          sourceCommitSpecifier: 'feature',
+          destinationCommitSpecifier: 'main',
+          mergeOption: 'SQUASH_MERGE',
+          conflictResolutionStrategy: 'ACCEPT_SOURCE',
+        }),
+      );
       expect(accepted.mergeable).toBe(true);
-      const fastForward = await cc.send(new GetMergeConflictsCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', mergeOption: 'FAST_FORWARD_MERGE' }));
+      const fastForward = await cc.send(
+        new GetMergeConflictsCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', mergeOption: 'FAST_FORWARD_MERGE' }),
+      );
       expect(fastForward).toMatchObject({ mergeable: false, conflictMetadataList: [] });
-      const badToken = await failure(cc.send(new GetMergeConflictsCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', mergeOption: 'THREE_WAY_MERGE', nextToken: 'bm90LWEtdG9rZW4=' })));
+      const badToken = await failure(
+        cc.send(
+          new GetMergeConflictsCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', mergeOption: 'THREE_WAY_MERGE', nextToken: 'bm90LWEtdG9rZW4=' }),
+        ),
+      );
       expect(badToken.name).toBe('InvalidContinuationTokenException');
-      const badMax = await failure(cc.send(new GetMergeConflictsCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', mergeOption: 'THREE_WAY_MERGE', maxConflictFiles: 0 })));
+      const badMax = await failure(
+        cc.send(new GetMergeConflictsCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', mergeOption: 'THREE_WAY_MERGE', maxConflictFiles: 0 })),
+      );
       expect(badMax.name).toBe('InvalidMaxConflictFilesException');
       const noOption = await failure(cc.send(new GetMergeConflictsCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main' } as never)));
       expect(noOption.name).toBe('MergeOptionRequiredException');
@@ -272,16 +399,51 @@ describe('CodeCommit merges', () => {
 
     it('DescribeMergeConflicts gives the hunks of one file (base64 contents, 0-based lines) and pages them', async () => {
       const { name } = shared;
-      const described = await cc.send(new DescribeMergeConflictsCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', mergeOption: 'THREE_WAY_MERGE', filePath: 'a.txt', conflictDetailLevel: 'LINE_LEVEL' }));
+      const described = await cc.send(
+        new DescribeMergeConflictsCommand({
+          repositoryName: name,
+          sourceCommitSpecifier: 'feature',
+          destinationCommitSpecifier: 'main',
+          mergeOption: 'THREE_WAY_MERGE',
+          filePath: 'a.txt',
+          conflictDetailLevel: 'LINE_LEVEL',
+        }),
+      );
       expect(described.conflictMetadata).toMatchObject({ filePath: 'a.txt', contentConflict: true, numberOfConflicts: 1 });
       const text = (value: string | undefined) => Buffer.from(value ?? '', 'base64').toString();
-      expect(described.mergeHunks!.map((h) => ({ isConflict: h.isConflict, source: [h.source!.startLine, h.source!.endLine, text(h.source!.hunkContent)], destination: [h.destination!.startLine, h.destination!.endLine, text(h.destination!.hunkContent)], base: [h.base!.startLine, h.base!.endLine, text(h.base!.hunkContent)] }))).toEqual([
+      expect(
+        described.mergeHunks!.map((h) => ({
+          isConflict: h.isConflict,
+          source: [h.source!.startLine, h.source!.endLine, text(h.source!.hunkContent)],
+          destination: [h.destination!.startLine, h.destination!.endLine, text(h.destination!.hunkContent)],
+          base: [h.base!.startLine, h.base!.endLine, text(h.base!.hunkContent)],
+        })),
+      ).toEqual([
         { isConflict: true, source: [1, 2, 'FEATURE\n'], destination: [1, 2, 'MAIN\n'], base: [1, 2, '2\n'] },
         { isConflict: false, source: [7, 8, 'F8\n'], destination: [7, 8, '8\n'], base: [7, 8, '8\n'] },
       ]);
-      const firstPage = await cc.send(new DescribeMergeConflictsCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', mergeOption: 'THREE_WAY_MERGE', filePath: 'a.txt', maxMergeHunks: 1 }));
+      const firstPage = await cc.send(
+        new DescribeMergeConflictsCommand({
+          repositoryName: name,
+          sourceCommitSpecifier: 'feature',
+          destinationCommitSpecifier: 'main',
+          mergeOption: 'THREE_WAY_MERGE',
+          filePath: 'a.txt',
+          maxMergeHunks: 1,
+        }),
+      );
       expect(firstPage.mergeHunks).toHaveLength(1);
-      const secondPage = await cc.send(new DescribeMergeConflictsCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', mergeOption: 'THREE_WAY_MERGE', filePath: 'a.txt', maxMergeHunks: 1, nextToken: firstPage.nextToken }));
+      const secondPage = await cc.send(
+        new DescribeMergeConflictsCommand({
+          repositoryName: name,
+          sourceCommitSpecifier: 'feature',
+          destinationCommitSpecifier: 'main',
+          mergeOption: 'THREE_WAY_MERGE',
+          filePath: 'a.txt',
+          maxMergeHunks: 1,
+          nextToken: firstPage.nextToken,
+        }),
+      );
       expect(secondPage.mergeHunks!.map((h) => h.isConflict)).toEqual([false]);
       expect(secondPage.nextToken).toBeUndefined();
       for (const [input, code] of [
@@ -299,13 +461,29 @@ describe('CodeCommit merges', () => {
     it('BatchDescribeMergeConflicts describes every conflicting file, or the ones named, with errors for unknown paths', async () => {
       const { name, base } = shared;
       const all = await cc.send(new BatchDescribeMergeConflictsCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', mergeOption: 'SQUASH_MERGE' }));
-      expect(all.conflicts!.map((c) => [c.conflictMetadata!.filePath, c.mergeHunks!.length])).toEqual([['a.txt', 2], ['b.txt', 1]]);
+      expect(all.conflicts!.map((c) => [c.conflictMetadata!.filePath, c.mergeHunks!.length])).toEqual([
+        ['a.txt', 2],
+        ['b.txt', 1],
+      ]);
       expect(all.errors).toEqual([]);
       expect(all.baseCommitId).toBe(base);
-      const named = await cc.send(new BatchDescribeMergeConflictsCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', mergeOption: 'SQUASH_MERGE', filePaths: ['b.txt', 'ghost.txt'], maxMergeHunks: 1 }));
+      const named = await cc.send(
+        new BatchDescribeMergeConflictsCommand({
+          repositoryName: name,
+          sourceCommitSpecifier: 'feature',
+          destinationCommitSpecifier: 'main',
+          mergeOption: 'SQUASH_MERGE',
+          filePaths: ['b.txt', 'ghost.txt'],
+          maxMergeHunks: 1,
+        }),
+      );
       expect(named.conflicts!.map((c) => c.conflictMetadata!.filePath)).toEqual(['b.txt']);
       expect(named.errors).toEqual([{ filePath: 'ghost.txt', exceptionName: 'FileDoesNotExistException', message: expect.any(String) }]);
-      const error = await failure(cc.send(new BatchDescribeMergeConflictsCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', mergeOption: 'SQUASH_MERGE', maxConflictFiles: 0 })));
+      const error = await failure(
+        cc.send(
+          new BatchDescribeMergeConflictsCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', mergeOption: 'SQUASH_MERGE', maxConflictFiles: 0 }),
+        ),
+      );
       expect(error.name).toBe('InvalidMaxConflictFilesException');
     });
 
@@ -313,13 +491,18 @@ describe('CodeCommit merges', () => {
       const { name, base } = await repository();
       const ahead = await put(name, 'feature', 'f.txt', 'f\n');
       expect(await cc.send(new GetMergeOptionsCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main' }))).toMatchObject({
-        mergeOptions: ['FAST_FORWARD_MERGE', 'SQUASH_MERGE', 'THREE_WAY_MERGE'], sourceCommitId: ahead, destinationCommitId: base, baseCommitId: base,
+        mergeOptions: ['FAST_FORWARD_MERGE', 'SQUASH_MERGE', 'THREE_WAY_MERGE'],
+        sourceCommitId: ahead,
+        destinationCommitId: base,
+        baseCommitId: base,
       });
       await put(name, 'main', 'a.txt', 'main rewrote a\n');
       await put(name, 'feature', 'a.txt', 'feature rewrote a\n');
       const { stdout } = await server.aws(['codecommit', 'get-merge-options', '--repository-name', name, '--source-commit-specifier', 'feature', '--destination-commit-specifier', 'main']);
       expect(JSON.parse(stdout)).toMatchObject({ mergeOptions: [], baseCommitId: base });
-      const accepting = await cc.send(new GetMergeOptionsCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', conflictResolutionStrategy: 'ACCEPT_DESTINATION' }));
+      const accepting = await cc.send(
+        new GetMergeOptionsCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', conflictResolutionStrategy: 'ACCEPT_DESTINATION' }),
+      );
       expect(accepting.mergeOptions).toEqual(['SQUASH_MERGE', 'THREE_WAY_MERGE']);
     });
   });
@@ -330,25 +513,47 @@ describe('CodeCommit merges', () => {
       const source = await put(name, 'feature', 'f.txt', 'f\n');
       const destination = await put(name, 'main', 'm.txt', 'm\n');
       events.length = 0;
-      const made = await cc.send(new CreateUnreferencedMergeCommitCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', mergeOption: 'THREE_WAY_MERGE', authorName: 'Tester', email: 't@example.com', commitMessage: 'test merge' }));
+      const made = await cc.send(
+        new CreateUnreferencedMergeCommitCommand({
+          repositoryName: name,
+          sourceCommitSpecifier: 'feature',
+          destinationCommitSpecifier: 'main',
+          mergeOption: 'THREE_WAY_MERGE',
+          authorName: 'Tester',
+          email: 't@example.com',
+          commitMessage: 'test merge',
+        }),
+      );
       const commit = (await cc.send(new GetCommitCommand({ repositoryName: name, commitId: made.commitId }))).commit!;
       expect(commit.parents).toEqual([destination, source]);
       expect(await tip(name, 'main')).toBe(destination);
       expect(await tip(name, 'feature')).toBe(source);
       expect((await bare(id, ['for-each-ref', '--contains', made.commitId!])).trim()).toBe('');
       expect((await bare(id, ['cat-file', '-t', made.commitId!])).trim()).toBe('commit');
-      expect(events.map((e) => e.detail)).toEqual([expect.objectContaining({
-        event: 'unreferencedMergeCommitCreated', repositoryName: name, repositoryId: id, commitId: made.commitId, baseCommitId: base, sourceCommitId: source, destinationCommitId: destination,
-        mergeOption: 'THREE_WAY_MERGE', conflictDetailsLevel: 'FILE_LEVEL', conflictResolutionStrategy: 'NONE',
-      })]);
+      expect(events.map((e) => e.detail)).toEqual([
+        expect.objectContaining({
+          event: 'unreferencedMergeCommitCreated',
+          repositoryName: name,
+          repositoryId: id,
+          commitId: made.commitId,
+          baseCommitId: base,
+          sourceCommitId: source,
+          destinationCommitId: destination,
+          mergeOption: 'THREE_WAY_MERGE',
+          conflictDetailsLevel: 'FILE_LEVEL',
+          conflictResolutionStrategy: 'NONE',
+        }),
+      ]);
       // As AWS documents, git can fetch it by its id.
       const git = new GitRunner();
       const work = git.dir('unreferenced');
       await git.ok(['clone', '--quiet', rootUrl(server, name), work]);
       await git.ok(['fetch', '--quiet', 'origin', made.commitId!], { cwd: work });
       expect((await git.ok(['log', '-1', '--format=%P|%an|%s', made.commitId!], { cwd: work })).trim()).toBe(`${destination} ${source}|Tester|test merge`);
-      expect((await git.ok(['show', `${made.commitId}:f.txt`], { cwd: work }))).toBe('f\n');
-      const error = await failure(cc.send(new CreateUnreferencedMergeCommitCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', mergeOption: 'FAST_FORWARD_MERGE' })));
+      expect(await git.ok(['show', `${made.commitId}:f.txt`], { cwd: work })).toBe('f\n');
+      const error = await failure(
+        cc.send(new CreateUnreferencedMergeCommitCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', mergeOption: 'FAST_FORWARD_MERGE' })),
+      );
       expect(error.name).toBe('InvalidMergeOptionException');
     });
   });
@@ -357,7 +562,8 @@ describe('CodeCommit merges', () => {
     it('answers every malformed merge with its AWS exception and leaves the branches alone', async () => {
       const { name, id } = await sharedConflict();
       const mainTip = await tip(name, 'main');
-      const merge = (input: Record<string, unknown>) => failure(cc.send(new MergeBranchesByThreeWayCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', ...input } as never)));
+      const merge = (input: Record<string, unknown>) =>
+        failure(cc.send(new MergeBranchesByThreeWayCommand({ repositoryName: name, sourceCommitSpecifier: 'feature', destinationCommitSpecifier: 'main', ...input } as never)));
       const cases: [Record<string, unknown>, string][] = [
         [{ repositoryName: 'no-such-repo' }, 'RepositoryDoesNotExistException'],
         [{ repositoryName: 'bad name!' }, 'InvalidRepositoryNameException'],
@@ -408,15 +614,24 @@ describe('CodeCommit merges', () => {
       const iam = new IAMClient(server.clientConfig);
       await iam.send(new CreateUserCommand({ UserName: 'merger' }));
       const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'merger' }))).AccessKey!;
-      await iam.send(new PutUserPolicyCommand({
-        UserName: 'merger', PolicyName: 'protect-main', PolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            { Effect: 'Allow', Action: 'codecommit:*', Resource: '*' },
-            { Effect: 'Deny', Action: ['codecommit:MergeBranchesBySquash'], Resource: '*', Condition: { StringEqualsIfExists: { 'codecommit:References': ['refs/heads/main'] }, Null: { 'codecommit:References': false } } },
-          ],
+      await iam.send(
+        new PutUserPolicyCommand({
+          UserName: 'merger',
+          PolicyName: 'protect-main',
+          PolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              { Effect: 'Allow', Action: 'codecommit:*', Resource: '*' },
+              {
+                Effect: 'Deny',
+                Action: ['codecommit:MergeBranchesBySquash'],
+                Resource: '*',
+                Condition: { StringEqualsIfExists: { 'codecommit:References': ['refs/heads/main'] }, Null: { 'codecommit:References': false } },
+              },
+            ],
+          }),
         }),
-      }));
+      );
       const merger = new CodeCommitClient({ ...server.clientConfig, credentials: { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! } });
       const mainTip = await tip(name, 'main');
       for (const destinationCommitSpecifier of ['main', 'refs/heads/main', 'HEAD']) {

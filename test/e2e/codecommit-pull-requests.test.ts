@@ -4,21 +4,35 @@
  * branches when the API or `git push` moves them — with CodeCommit's exceptions for bad input and
  * nothing written half-way.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { join } from 'node:path';
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import {
-  CodeCommitClient, CreateRepositoryCommand, DeleteRepositoryCommand, PutFileCommand, CreateBranchCommand, CreatePullRequestCommand, GetPullRequestCommand,
-  ListPullRequestsCommand, DescribePullRequestEventsCommand, UpdatePullRequestTitleCommand, UpdatePullRequestDescriptionCommand,
-  UpdatePullRequestStatusCommand, MergePullRequestByFastForwardCommand, MergePullRequestBySquashCommand, MergePullRequestByThreeWayCommand,
-  type CreatePullRequestCommandInput, type PullRequest,
-} from '@aws-sdk/client-codecommit';
+import { join } from 'node:path';
 import * as codecommitSdk from '@aws-sdk/client-codecommit';
+import {
+  CodeCommitClient,
+  CreateBranchCommand,
+  CreatePullRequestCommand,
+  type CreatePullRequestCommandInput,
+  CreateRepositoryCommand,
+  DeleteRepositoryCommand,
+  DescribePullRequestEventsCommand,
+  GetPullRequestCommand,
+  ListPullRequestsCommand,
+  MergePullRequestByFastForwardCommand,
+  MergePullRequestBySquashCommand,
+  MergePullRequestByThreeWayCommand,
+  type PullRequest,
+  PutFileCommand,
+  UpdatePullRequestDescriptionCommand,
+  UpdatePullRequestStatusCommand,
+  UpdatePullRequestTitleCommand,
+} from '@aws-sdk/client-codecommit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsEvent } from '../../src/core/events.js';
 import { loadModel } from '../../src/protocol/model.js';
+import { expectAwsError, startTestServer, type TestServer } from '../helpers.js';
 import { Sampler, type SamplerOptions } from '../model-samples.js';
-import { startTestServer, expectAwsError, type TestServer } from '../helpers.js';
 import { bareGit, GitRunner, rootUrl } from './codecommit-git-helpers.js';
 
 const ROOT = 'arn:aws:iam::000000000000:root';
@@ -42,17 +56,30 @@ describe('CodeCommit pull requests', () => {
     tips.main = (await cc.send(new PutFileCommand({ repositoryName: name, branchName: 'main', filePath: 'README.md', fileContent: text('hello\n'), commitMessage: 'first' }))).commitId!;
     for (const branch of branches) {
       await cc.send(new CreateBranchCommand({ repositoryName: name, branchName: branch, commitId: tips.main }));
-      tips[branch] = (await cc.send(new PutFileCommand({
-        repositoryName: name, branchName: branch, filePath: `${branch}.txt`, fileContent: text(`${branch}\n`), parentCommitId: tips.main, commitMessage: `work on ${branch}`,
-      }))).commitId!;
+      tips[branch] = (
+        await cc.send(
+          new PutFileCommand({
+            repositoryName: name,
+            branchName: branch,
+            filePath: `${branch}.txt`,
+            fileContent: text(`${branch}\n`),
+            parentCommitId: tips.main,
+            commitMessage: `work on ${branch}`,
+          }),
+        )
+      ).commitId!;
     }
     return tips;
   }
 
   async function open(repositoryName: string, source: string, extra: Partial<CreatePullRequestCommandInput> = {}): Promise<PullRequest> {
-    const created = await cc.send(new CreatePullRequestCommand({
-      title: `PR from ${source}`, targets: [{ repositoryName, sourceReference: source, destinationReference: 'main' }], ...extra,
-    }));
+    const created = await cc.send(
+      new CreatePullRequestCommand({
+        title: `PR from ${source}`,
+        targets: [{ repositoryName, sourceReference: source, destinationReference: 'main' }],
+        ...extra,
+      }),
+    );
     return created.pullRequest!;
   }
 
@@ -76,15 +103,26 @@ describe('CodeCommit pull requests', () => {
       tips = await repository('prs', ['feature', 'other']);
     });
 
-    it('creates a pull request with full references, commits, a revision and AWS\'s event', async () => {
+    it("creates a pull request with full references, commits, a revision and AWS's event", async () => {
       pr = await open('prs', 'feature', { description: 'Adds feature.txt', clientRequestToken: 'token-1' });
       expect(pr.pullRequestId).toMatch(/^\d+$/);
       expect(pr).toMatchObject({
-        title: 'PR from feature', description: 'Adds feature.txt', pullRequestStatus: 'OPEN', authorArn: ROOT, clientRequestToken: 'token-1',
-        pullRequestTargets: [{
-          repositoryName: 'prs', sourceReference: 'refs/heads/feature', destinationReference: 'refs/heads/main',
-          sourceCommit: tips.feature, destinationCommit: tips.main, mergeBase: tips.main, mergeMetadata: { isMerged: false },
-        }],
+        title: 'PR from feature',
+        description: 'Adds feature.txt',
+        pullRequestStatus: 'OPEN',
+        authorArn: ROOT,
+        clientRequestToken: 'token-1',
+        pullRequestTargets: [
+          {
+            repositoryName: 'prs',
+            sourceReference: 'refs/heads/feature',
+            destinationReference: 'refs/heads/main',
+            sourceCommit: tips.feature,
+            destinationCommit: tips.main,
+            mergeBase: tips.main,
+            mergeMetadata: { isMerged: false },
+          },
+        ],
         approvalRules: [],
       });
       expect(pr.revisionId).toMatch(/^[0-9a-f]{64}$/);
@@ -93,18 +131,32 @@ describe('CodeCommit pull requests', () => {
       const [event] = prEvents(pr.pullRequestId!);
       expect(event.resources).toEqual(['arn:aws:codecommit:us-east-1:000000000000:prs']);
       expect(event.detail).toMatchObject({
-        event: 'pullRequestCreated', author: ROOT, callerUserArn: ROOT, description: 'Adds feature.txt', destinationCommit: tips.main,
-        destinationReference: 'refs/heads/main', isMerged: 'False', pullRequestStatus: 'Open', repositoryNames: ['prs'], revisionId: pr.revisionId,
-        sourceCommit: tips.feature, sourceReference: 'refs/heads/feature', title: 'PR from feature',
+        event: 'pullRequestCreated',
+        author: ROOT,
+        callerUserArn: ROOT,
+        description: 'Adds feature.txt',
+        destinationCommit: tips.main,
+        destinationReference: 'refs/heads/main',
+        isMerged: 'False',
+        pullRequestStatus: 'Open',
+        repositoryNames: ['prs'],
+        revisionId: pr.revisionId,
+        sourceCommit: tips.feature,
+        sourceReference: 'refs/heads/feature',
+        title: 'PR from feature',
       });
       expect(event.detail.creationDate).toMatch(/^[A-Z][a-z]{2} [A-Z][a-z]{2} \d{2} \d{2}:\d{2}:\d{2} UTC \d{4}$/);
       expect(event.detail.notificationBody).toContain(`Pull Request ID as ${pr.pullRequestId} and title as PR from feature`);
 
       const described = await cc.send(new DescribePullRequestEventsCommand({ pullRequestId: pr.pullRequestId }));
-      expect(described.pullRequestEvents).toEqual([expect.objectContaining({
-        pullRequestId: pr.pullRequestId, pullRequestEventType: 'PULL_REQUEST_CREATED', actorArn: ROOT,
-        pullRequestCreatedEventMetadata: { repositoryName: 'prs', sourceCommitId: tips.feature, destinationCommitId: tips.main, mergeBase: tips.main },
-      })]);
+      expect(described.pullRequestEvents).toEqual([
+        expect.objectContaining({
+          pullRequestId: pr.pullRequestId,
+          pullRequestEventType: 'PULL_REQUEST_CREATED',
+          actorArn: ROOT,
+          pullRequestCreatedEventMetadata: { repositoryName: 'prs', sourceCommitId: tips.feature, destinationCommitId: tips.main, mergeBase: tips.main },
+        }),
+      ]);
       expect(await get(pr.pullRequestId!)).toEqual(pr);
     });
 
@@ -124,7 +176,7 @@ describe('CodeCommit pull requests', () => {
       await cc.send(new UpdatePullRequestStatusCommand({ pullRequestId: defaulted.pullRequest!.pullRequestId, pullRequestStatus: 'CLOSED' }));
     });
 
-    it('rejects bad CreatePullRequest input with CodeCommit\'s exceptions and creates nothing', async () => {
+    it("rejects bad CreatePullRequest input with CodeCommit's exceptions and creates nothing", async () => {
       const before = (await cc.send(new ListPullRequestsCommand({ repositoryName: 'prs' }))).pullRequestIds!;
       const target = { repositoryName: 'prs', sourceReference: 'feature', destinationReference: 'main' };
       await expectAwsError(cc.send(new CreatePullRequestCommand({ title: '', targets: [target] })), { code: 'TitleRequiredException', status: 400 });
@@ -137,22 +189,31 @@ describe('CodeCommit pull requests', () => {
       await expectAwsError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [{ ...target, repositoryName: 'bad name' }] })), { code: 'InvalidRepositoryNameException', status: 400 });
       await expectAwsError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [{ ...target, sourceReference: '' }] })), { code: 'ReferenceNameRequiredException', status: 400 });
       await expectAwsError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [{ ...target, sourceReference: 'bad..name' }] })), { code: 'InvalidReferenceNameException', status: 400 });
-      await expectAwsError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [{ ...target, sourceReference: 'refs/tags/v1' }] })), { code: 'ReferenceTypeNotSupportedException', status: 400 });
+      await expectAwsError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [{ ...target, sourceReference: 'refs/tags/v1' }] })), {
+        code: 'ReferenceTypeNotSupportedException',
+        status: 400,
+      });
       await expectAwsError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [{ ...target, sourceReference: 'missing' }] })), { code: 'ReferenceDoesNotExistException', status: 400 });
       await expectAwsError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [{ ...target, destinationReference: 'missing' }] })), { code: 'ReferenceDoesNotExistException', status: 400 });
-      await expectAwsError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [{ ...target, sourceReference: 'refs/heads/main' }] })), { code: 'SourceAndDestinationAreSameException', status: 400 });
+      await expectAwsError(cc.send(new CreatePullRequestCommand({ title: 't', targets: [{ ...target, sourceReference: 'refs/heads/main' }] })), {
+        code: 'SourceAndDestinationAreSameException',
+        status: 400,
+      });
       expect((await cc.send(new ListPullRequestsCommand({ repositoryName: 'prs' }))).pullRequestIds).toEqual(before);
     });
 
     it('works from the aws CLI', async () => {
-      const created = JSON.parse((await server.aws([
-        'codecommit', 'create-pull-request', '--title', 'from the CLI', '--description', 'cli',
-        '--targets', 'repositoryName=prs,sourceReference=other,destinationReference=main',
-      ])).stdout) as { pullRequest: PullRequest & { creationDate: number } };
+      const created = JSON.parse(
+        (await server.aws(['codecommit', 'create-pull-request', '--title', 'from the CLI', '--description', 'cli', '--targets', 'repositoryName=prs,sourceReference=other,destinationReference=main']))
+          .stdout,
+      ) as { pullRequest: PullRequest & { creationDate: number } };
       expect(created.pullRequest).toMatchObject({ title: 'from the CLI', pullRequestStatus: 'OPEN', pullRequestTargets: [{ sourceReference: 'refs/heads/other', sourceCommit: tips.other }] });
       const id = created.pullRequest.pullRequestId!;
       expect((await get(id)).revisionId).toBe(created.pullRequest.revisionId);
-      const failed = await server.aws(['codecommit', 'get-pull-request', '--pull-request-id', '424242']).then(() => '', (err: { stderr: string }) => err.stderr);
+      const failed = await server.aws(['codecommit', 'get-pull-request', '--pull-request-id', '424242']).then(
+        () => '',
+        (err: { stderr: string }) => err.stderr,
+      );
       expect(failed).toContain('PullRequestDoesNotExistException');
       await cc.send(new UpdatePullRequestStatusCommand({ pullRequestId: id, pullRequestStatus: 'CLOSED' }));
     });
@@ -208,16 +269,25 @@ describe('CodeCommit pull requests', () => {
       const other = await open('prs', 'other', { title: 'to close' });
       // OPEN to OPEN is valid and changes nothing.
       expect((await cc.send(new UpdatePullRequestStatusCommand({ pullRequestId: other.pullRequestId, pullRequestStatus: 'OPEN' }))).pullRequest).toEqual(other);
-      await expectAwsError(cc.send(new UpdatePullRequestStatusCommand({ pullRequestId: other.pullRequestId, pullRequestStatus: 'DONE' as 'OPEN' })), { code: 'InvalidPullRequestStatusException', status: 400 });
+      await expectAwsError(cc.send(new UpdatePullRequestStatusCommand({ pullRequestId: other.pullRequestId, pullRequestStatus: 'DONE' as 'OPEN' })), {
+        code: 'InvalidPullRequestStatusException',
+        status: 400,
+      });
       const closedPr = (await cc.send(new UpdatePullRequestStatusCommand({ pullRequestId: other.pullRequestId, pullRequestStatus: 'CLOSED' }))).pullRequest!;
       expect(closedPr.pullRequestStatus).toBe('CLOSED');
       expect(closedPr.pullRequestTargets![0].mergeMetadata).toEqual({ isMerged: false });
-      expect(prEvents(other.pullRequestId!).map((e) => [e.detail.event, e.detail.pullRequestStatus])).toEqual([['pullRequestCreated', 'Open'], ['pullRequestStatusChanged', 'Closed']]);
+      expect(prEvents(other.pullRequestId!).map((e) => [e.detail.event, e.detail.pullRequestStatus])).toEqual([
+        ['pullRequestCreated', 'Open'],
+        ['pullRequestStatusChanged', 'Closed'],
+      ]);
       const statusEvents = await cc.send(new DescribePullRequestEventsCommand({ pullRequestId: other.pullRequestId, pullRequestEventType: 'PULL_REQUEST_STATUS_CHANGED' }));
       expect(statusEvents.pullRequestEvents!.map((e) => e.pullRequestStatusChangedEventMetadata)).toEqual([{ pullRequestStatus: 'CLOSED' }]);
 
       expect((await cc.send(new UpdatePullRequestStatusCommand({ pullRequestId: other.pullRequestId, pullRequestStatus: 'CLOSED' }))).pullRequest).toEqual(closedPr);
-      await expectAwsError(cc.send(new UpdatePullRequestStatusCommand({ pullRequestId: other.pullRequestId, pullRequestStatus: 'OPEN' })), { code: 'InvalidPullRequestStatusUpdateException', status: 400 });
+      await expectAwsError(cc.send(new UpdatePullRequestStatusCommand({ pullRequestId: other.pullRequestId, pullRequestStatus: 'OPEN' })), {
+        code: 'InvalidPullRequestStatusUpdateException',
+        status: 400,
+      });
       expect((await cc.send(new DescribePullRequestEventsCommand({ pullRequestId: other.pullRequestId }))).pullRequestEvents).toHaveLength(2);
       await expectAwsError(cc.send(new UpdatePullRequestTitleCommand({ pullRequestId: other.pullRequestId, title: 'late' })), { code: 'PullRequestAlreadyClosedException', status: 400 });
       await expectAwsError(cc.send(new UpdatePullRequestDescriptionCommand({ pullRequestId: other.pullRequestId, description: 'late' })), { code: 'PullRequestAlreadyClosedException', status: 400 });
@@ -226,9 +296,18 @@ describe('CodeCommit pull requests', () => {
 
     it('follows its source branch: a new commit gives a new revision and a source-updated event', async () => {
       const before = await get(pr.pullRequestId!);
-      const next = (await cc.send(new PutFileCommand({
-        repositoryName: 'prs', branchName: 'feature', filePath: 'more.txt', fileContent: text('more\n'), parentCommitId: tips.feature, commitMessage: 'more',
-      }))).commitId!;
+      const next = (
+        await cc.send(
+          new PutFileCommand({
+            repositoryName: 'prs',
+            branchName: 'feature',
+            filePath: 'more.txt',
+            fileContent: text('more\n'),
+            parentCommitId: tips.feature,
+            commitMessage: 'more',
+          }),
+        )
+      ).commitId!;
       const after = await get(pr.pullRequestId!);
       expect(after.pullRequestTargets![0].sourceCommit).toBe(next);
       expect(after.revisionId).not.toBe(before.revisionId);
@@ -250,9 +329,15 @@ describe('CodeCommit pull requests', () => {
       expect(second.pullRequestEvents).toEqual(all.slice(1));
       expect(second.nextToken).toBeUndefined();
       expect((await cc.send(new DescribePullRequestEventsCommand({ pullRequestId: pr.pullRequestId, actorArn: ROOT }))).pullRequestEvents).toEqual(all);
-      await expectAwsError(cc.send(new DescribePullRequestEventsCommand({ pullRequestId: pr.pullRequestId, pullRequestEventType: 'NOPE' as 'PULL_REQUEST_CREATED' })), { code: 'InvalidPullRequestEventTypeException', status: 400 });
+      await expectAwsError(cc.send(new DescribePullRequestEventsCommand({ pullRequestId: pr.pullRequestId, pullRequestEventType: 'NOPE' as 'PULL_REQUEST_CREATED' })), {
+        code: 'InvalidPullRequestEventTypeException',
+        status: 400,
+      });
       await expectAwsError(cc.send(new DescribePullRequestEventsCommand({ pullRequestId: pr.pullRequestId, actorArn: 'nope' })), { code: 'InvalidActorArnException', status: 400 });
-      await expectAwsError(cc.send(new DescribePullRequestEventsCommand({ pullRequestId: pr.pullRequestId, actorArn: 'arn:aws:iam::000000000000:user/ghost' })), { code: 'ActorDoesNotExistException', status: 400 });
+      await expectAwsError(cc.send(new DescribePullRequestEventsCommand({ pullRequestId: pr.pullRequestId, actorArn: 'arn:aws:iam::000000000000:user/ghost' })), {
+        code: 'ActorDoesNotExistException',
+        status: 400,
+      });
       await expectAwsError(cc.send(new DescribePullRequestEventsCommand({ pullRequestId: pr.pullRequestId, maxResults: 101 })), { code: 'InvalidMaxResultsException', status: 400 });
       await expectAwsError(cc.send(new DescribePullRequestEventsCommand({ pullRequestId: pr.pullRequestId, nextToken: '!!' })), { code: 'InvalidContinuationTokenException', status: 400 });
     });
@@ -268,9 +353,18 @@ describe('CodeCommit pull requests', () => {
 
     it('fast-forwards the destination to the source tip and closes the pull request as merged', async () => {
       const pr = await open('merging', 'ff');
-      await expectAwsError(cc.send(new MergePullRequestByFastForwardCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'merging', sourceCommitId: tips.main })), { code: 'TipOfSourceReferenceIsDifferentException', status: 400 });
-      await expectAwsError(cc.send(new MergePullRequestByFastForwardCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'merging', sourceCommitId: 'abc' })), { code: 'InvalidCommitIdException', status: 400 });
-      await expectAwsError(cc.send(new MergePullRequestByFastForwardCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'unrelated' })), { code: 'RepositoryNotAssociatedWithPullRequestException', status: 400 });
+      await expectAwsError(cc.send(new MergePullRequestByFastForwardCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'merging', sourceCommitId: tips.main })), {
+        code: 'TipOfSourceReferenceIsDifferentException',
+        status: 400,
+      });
+      await expectAwsError(cc.send(new MergePullRequestByFastForwardCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'merging', sourceCommitId: 'abc' })), {
+        code: 'InvalidCommitIdException',
+        status: 400,
+      });
+      await expectAwsError(cc.send(new MergePullRequestByFastForwardCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'unrelated' })), {
+        code: 'RepositoryNotAssociatedWithPullRequestException',
+        status: 400,
+      });
       await expectAwsError(cc.send(new MergePullRequestByFastForwardCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'nope' })), { code: 'RepositoryDoesNotExistException', status: 400 });
       expect(git('merging', 'rev-parse', 'refs/heads/main')).toBe(tips.main);
 
@@ -288,11 +382,15 @@ describe('CodeCommit pull requests', () => {
       const described = (await cc.send(new DescribePullRequestEventsCommand({ pullRequestId: pr.pullRequestId }))).pullRequestEvents!;
       expect(described.map((e) => e.pullRequestEventType)).toEqual(['PULL_REQUEST_CREATED', 'PULL_REQUEST_MERGE_STATE_CHANGED', 'PULL_REQUEST_STATUS_CHANGED']);
       expect(described[1].pullRequestMergedStateChangedEventMetadata).toEqual({
-        repositoryName: 'merging', destinationReference: 'refs/heads/main',
+        repositoryName: 'merging',
+        destinationReference: 'refs/heads/main',
         mergeMetadata: { isMerged: true, mergedBy: ROOT, mergeCommitId: tips.ff, mergeOption: 'FAST_FORWARD_MERGE' },
       });
 
-      await expectAwsError(cc.send(new MergePullRequestByFastForwardCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'merging' })), { code: 'PullRequestAlreadyClosedException', status: 400 });
+      await expectAwsError(cc.send(new MergePullRequestByFastForwardCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'merging' })), {
+        code: 'PullRequestAlreadyClosedException',
+        status: 400,
+      });
       tips.main = tips.ff;
     });
 
@@ -302,12 +400,24 @@ describe('CodeCommit pull requests', () => {
       // pull request followed the destination with a new revision.
       expect(pr.pullRequestTargets![0].destinationCommit).toBe(tips.main);
       await expectAwsError(cc.send(new MergePullRequestByFastForwardCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'merging' })), { code: 'ManualMergeRequiredException', status: 400 });
-      await expectAwsError(cc.send(new MergePullRequestBySquashCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'merging', conflictDetailLevel: 'NOPE' as 'FILE_LEVEL' })), { code: 'InvalidConflictDetailLevelException', status: 400 });
+      await expectAwsError(cc.send(new MergePullRequestBySquashCommand({ pullRequestId: pr.pullRequestId, repositoryName: 'merging', conflictDetailLevel: 'NOPE' as 'FILE_LEVEL' })), {
+        code: 'InvalidConflictDetailLevelException',
+        status: 400,
+      });
       expect(git('merging', 'rev-parse', 'refs/heads/main')).toBe(tips.main);
 
-      const merged = (await cc.send(new MergePullRequestBySquashCommand({
-        pullRequestId: pr.pullRequestId, repositoryName: 'merging', sourceCommitId: tips.squash, commitMessage: 'Squashed', authorName: 'Mary Major', email: 'mary@example.com',
-      }))).pullRequest!;
+      const merged = (
+        await cc.send(
+          new MergePullRequestBySquashCommand({
+            pullRequestId: pr.pullRequestId,
+            repositoryName: 'merging',
+            sourceCommitId: tips.squash,
+            commitMessage: 'Squashed',
+            authorName: 'Mary Major',
+            email: 'mary@example.com',
+          }),
+        )
+      ).pullRequest!;
       const head = git('merging', 'rev-parse', 'refs/heads/main');
       expect(merged.pullRequestTargets![0].mergeMetadata).toEqual({ isMerged: true, mergedBy: ROOT, mergeCommitId: head, mergeOption: 'SQUASH_MERGE' });
       expect(git('merging', 'log', '-1', '--format=%P|%an|%s', head)).toBe(`${tips.main}|Mary Major|Squashed`);
@@ -411,18 +521,39 @@ describe('CodeCommit pull requests', () => {
     const tips = await repository('swept', ['topic']);
     const pr = await open('swept', 'topic');
     const existing: Record<string, unknown> = {
-      repositoryName: 'swept', pullRequestId: pr.pullRequestId, revisionId: pr.revisionId, sourceCommitId: tips.topic,
+      repositoryName: 'swept',
+      pullRequestId: pr.pullRequestId,
+      revisionId: pr.revisionId,
+      sourceCommitId: tips.topic,
       targets: [{ repositoryName: 'swept', sourceReference: 'topic', destinationReference: 'main' }],
     };
     const operations = [
-      'CreatePullRequest', 'GetPullRequest', 'ListPullRequests', 'DescribePullRequestEvents', 'UpdatePullRequestTitle', 'UpdatePullRequestDescription',
-      'UpdatePullRequestStatus', 'MergePullRequestByFastForward', 'MergePullRequestBySquash', 'MergePullRequestByThreeWay', 'GetPullRequestApprovalStates',
-      'UpdatePullRequestApprovalState', 'CreatePullRequestApprovalRule', 'UpdatePullRequestApprovalRuleContent', 'DeletePullRequestApprovalRule',
-      'EvaluatePullRequestApprovalRules', 'OverridePullRequestApprovalRules', 'GetPullRequestOverrideState',
+      'CreatePullRequest',
+      'GetPullRequest',
+      'ListPullRequests',
+      'DescribePullRequestEvents',
+      'UpdatePullRequestTitle',
+      'UpdatePullRequestDescription',
+      'UpdatePullRequestStatus',
+      'MergePullRequestByFastForward',
+      'MergePullRequestBySquash',
+      'MergePullRequestByThreeWay',
+      'GetPullRequestApprovalStates',
+      'UpdatePullRequestApprovalState',
+      'CreatePullRequestApprovalRule',
+      'UpdatePullRequestApprovalRuleContent',
+      'DeletePullRequestApprovalRule',
+      'EvaluatePullRequestApprovalRules',
+      'OverridePullRequestApprovalRules',
+      'GetPullRequestOverrideState',
     ];
     const model = loadModel('codecommit');
     const client = new CodeCommitClient({ ...server.clientConfig, maxAttempts: 1 });
-    const variants: { sample: SamplerOptions; existing: boolean }[] = [{ sample: {}, existing: false }, { sample: { empty: true }, existing: false }, { sample: { withinBounds: true }, existing: true }];
+    const variants: { sample: SamplerOptions; existing: boolean }[] = [
+      { sample: {}, existing: false },
+      { sample: { empty: true }, existing: false },
+      { sample: { withinBounds: true }, existing: true },
+    ];
     const faults: string[] = [];
     for (const variant of variants) {
       const sampler = new Sampler(model, variant.sample);

@@ -3,24 +3,38 @@
  * bare repositories checked with real git; the initial-code path (a zip in S3, CloudFormation's
  * `Code`) through the service's api.
  */
-import { describe, it, expect, beforeAll } from 'vitest';
+
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { zipSync, strToU8 } from 'fflate';
 import {
-  CodeCommitClient, CreateRepositoryCommand, GetRepositoryCommand, BatchGetRepositoriesCommand, ListRepositoriesCommand,
-  DeleteRepositoryCommand, UpdateRepositoryNameCommand, UpdateRepositoryDescriptionCommand, UpdateRepositoryEncryptionKeyCommand,
-  UpdateDefaultBranchCommand, CreateBranchCommand, GetBranchCommand, ListBranchesCommand, DeleteBranchCommand,
-  TagResourceCommand, UntagResourceCommand, ListTagsForResourceCommand,
+  BatchGetRepositoriesCommand,
+  CodeCommitClient,
+  CreateBranchCommand,
+  CreateRepositoryCommand,
+  DeleteBranchCommand,
+  DeleteRepositoryCommand,
+  GetBranchCommand,
+  GetRepositoryCommand,
+  ListBranchesCommand,
+  ListRepositoriesCommand,
+  ListTagsForResourceCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+  UpdateDefaultBranchCommand,
+  UpdateRepositoryDescriptionCommand,
+  UpdateRepositoryEncryptionKeyCommand,
+  UpdateRepositoryNameCommand,
 } from '@aws-sdk/client-codecommit';
-import { KMSClient, CreateKeyCommand, DisableKeyCommand } from '@aws-sdk/client-kms';
-import { S3Client, CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { useServer, failure } from '../helpers.js';
+import { CreateKeyCommand, DisableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { strToU8, zipSync } from 'fflate';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { AwsEvent } from '../../src/core/events.js';
-import { CodeCommitStore } from '../../src/services/codecommit/store.js';
-import { repositoriesApi } from '../../src/services/codecommit/repositories.js';
 import { publishReferenceChange } from '../../src/services/codecommit/common.js';
+import { repositoriesApi } from '../../src/services/codecommit/repositories.js';
+import { CodeCommitStore } from '../../src/services/codecommit/store.js';
+import { failure, useServer } from '../helpers.js';
 
 const server = useServer();
 let cc: CodeCommitClient;
@@ -28,7 +42,9 @@ const events: AwsEvent[] = [];
 
 const gitDir = (id: string) => join(server.dataDir, 'codecommit', `${id}.git`);
 const git = (id: string, args: string[], input?: string) =>
-  execFileSync('git', ['--git-dir', gitDir(id), ...args], { input, env: { PATH: process.env.PATH, HOME: '/nonexistent', GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' } }).toString('utf8').trim();
+  execFileSync('git', ['--git-dir', gitDir(id), ...args], { input, env: { PATH: process.env.PATH, HOME: '/nonexistent', GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' } })
+    .toString('utf8')
+    .trim();
 
 /** A commit object (on no branch) in the repository, made with plumbing so branch tests need no other area. */
 function makeCommit(id: string, message: string, parent?: string): string {
@@ -130,7 +146,10 @@ describe('CreateRepository / GetRepository', () => {
     expect(meta.cloneUrlHttp).toBe(`${server.url}/v1/repos/cli-repo`);
     const listed = JSON.parse((await server.aws(['codecommit', 'list-repositories'])).stdout).repositories;
     expect(listed).toContainEqual({ repositoryName: 'cli-repo', repositoryId: meta.repositoryId });
-    const err = await server.aws(['codecommit', 'get-repository', '--repository-name', 'no-such-repo']).then(() => '', (e: { stderr: string }) => e.stderr);
+    const err = await server.aws(['codecommit', 'get-repository', '--repository-name', 'no-such-repo']).then(
+      () => '',
+      (e: { stderr: string }) => e.stderr,
+    );
     expect(err).toContain('RepositoryDoesNotExistException');
   });
 });
@@ -169,8 +188,15 @@ describe('BatchGetRepositories / ListRepositories', () => {
     store.tx(() => {
       for (let i = 0; i < 1050; i++) {
         store.insertRepository({
-          account: '000000000000', region: 'eu-west-1', name: `seed-${String(i).padStart(4, '0')}`, id: `seed-${i}`,
-          description: null, default_branch: null, kms_key_id: 'k', created_at: 1000 + i, modified_at: 5000 - i,
+          account: '000000000000',
+          region: 'eu-west-1',
+          name: `seed-${String(i).padStart(4, '0')}`,
+          id: `seed-${i}`,
+          description: null,
+          default_branch: null,
+          kms_key_id: 'k',
+          created_at: 1000 + i,
+          modified_at: 5000 - i,
         });
       }
     });
@@ -248,10 +274,17 @@ describe('branches', () => {
     await cc.send(new CreateBranchCommand({ repositoryName: 'branchy', branchName: 'trunk', commitId: first }));
     expect((await cc.send(new GetRepositoryCommand({ repositoryName: 'branchy' }))).repositoryMetadata!.defaultBranch).toBe('trunk');
     expect(git(repoId, ['symbolic-ref', 'HEAD'])).toBe('refs/heads/trunk');
-    expect(events.map((e) => e.detail)).toContainEqual(expect.objectContaining({
-      event: 'referenceCreated', referenceType: 'branch', referenceName: 'trunk', referenceFullName: 'refs/heads/trunk',
-      commitId: first, repositoryName: 'branchy', repositoryId: repoId,
-    }));
+    expect(events.map((e) => e.detail)).toContainEqual(
+      expect.objectContaining({
+        event: 'referenceCreated',
+        referenceType: 'branch',
+        referenceName: 'trunk',
+        referenceFullName: 'refs/heads/trunk',
+        commitId: first,
+        repositoryName: 'branchy',
+        repositoryId: repoId,
+      }),
+    );
     await cc.send(new CreateBranchCommand({ repositoryName: 'branchy', branchName: 'feature/x', commitId: second.toUpperCase() }));
     expect(git(repoId, ['rev-parse', 'refs/heads/feature/x'])).toBe(second);
     expect((await cc.send(new GetRepositoryCommand({ repositoryName: 'branchy' }))).repositoryMetadata!.defaultBranch).toBe('trunk');
@@ -416,7 +449,12 @@ describe('initial code from an S3 zip (CloudFormation Code)', () => {
 
   it('refuses archives that would escape the repository, and leaves nothing behind', async () => {
     const attempt = async (name: string, key: string, bucket = 'seed-code') => {
-      const err = await api().createRepository(scope, caller, { repositoryName: name, code: { s3: { bucket, key } } }).then(() => undefined, (e: { code: string }) => e.code);
+      const err = await api()
+        .createRepository(scope, caller, { repositoryName: name, code: { s3: { bucket, key } } })
+        .then(
+          () => undefined,
+          (e: { code: string }) => e.code,
+        );
       expect((await failure(cc.send(new GetRepositoryCommand({ repositoryName: name })))).name).toBe('RepositoryDoesNotExistException');
       return err;
     };
@@ -426,7 +464,11 @@ describe('initial code from an S3 zip (CloudFormation Code)', () => {
     expect(await attempt('notzip', 'not-a-zip.zip')).toBe('InvalidZipFileException');
     expect(await attempt('nokey', 'missing.zip')).toBe('NoSuchKey');
     expect(await attempt('nobucket', 'app.zip', 'no-such-bucket')).toBe('NoSuchBucket');
-    expect(execFileSync('ls', [join(server.dataDir, 'codecommit')]).toString().split('\n').filter(Boolean).length)
-      .toBe((await cc.send(new ListRepositoriesCommand({}))).repositories!.length);
+    expect(
+      execFileSync('ls', [join(server.dataDir, 'codecommit')])
+        .toString()
+        .split('\n')
+        .filter(Boolean).length,
+    ).toBe((await cc.send(new ListRepositoriesCommand({}))).repositories!.length);
   });
 });

@@ -3,19 +3,30 @@
  * associate templates; every bad input gets CodeCommit's own exception with nothing written; the
  * template-change events carry AWS's detail.
  */
-import { describe, it, expect, beforeAll } from 'vitest';
+
 import { createHash } from 'node:crypto';
 import {
-  CodeCommitClient, CreateRepositoryCommand, DeleteRepositoryCommand, CreateApprovalRuleTemplateCommand, GetApprovalRuleTemplateCommand,
-  DeleteApprovalRuleTemplateCommand, ListApprovalRuleTemplatesCommand, UpdateApprovalRuleTemplateContentCommand,
-  UpdateApprovalRuleTemplateNameCommand, UpdateApprovalRuleTemplateDescriptionCommand, AssociateApprovalRuleTemplateWithRepositoryCommand,
-  DisassociateApprovalRuleTemplateFromRepositoryCommand, BatchAssociateApprovalRuleTemplateWithRepositoriesCommand,
-  BatchDisassociateApprovalRuleTemplateFromRepositoriesCommand, ListAssociatedApprovalRuleTemplatesForRepositoryCommand,
+  AssociateApprovalRuleTemplateWithRepositoryCommand,
+  BatchAssociateApprovalRuleTemplateWithRepositoriesCommand,
+  BatchDisassociateApprovalRuleTemplateFromRepositoriesCommand,
+  CodeCommitClient,
+  CreateApprovalRuleTemplateCommand,
+  CreateRepositoryCommand,
+  DeleteApprovalRuleTemplateCommand,
+  DeleteRepositoryCommand,
+  DisassociateApprovalRuleTemplateFromRepositoryCommand,
+  GetApprovalRuleTemplateCommand,
+  ListApprovalRuleTemplatesCommand,
+  ListAssociatedApprovalRuleTemplatesForRepositoryCommand,
   ListRepositoriesForApprovalRuleTemplateCommand,
+  UpdateApprovalRuleTemplateContentCommand,
+  UpdateApprovalRuleTemplateDescriptionCommand,
+  UpdateApprovalRuleTemplateNameCommand,
 } from '@aws-sdk/client-codecommit';
-import { IAMClient, CreateUserCommand, CreateAccessKeyCommand } from '@aws-sdk/client-iam';
+import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { AwsEvent } from '../../src/core/events.js';
-import { useServer, expectAwsError, failure } from '../helpers.js';
+import { expectAwsError, failure, useServer } from '../helpers.js';
 
 const ROOT = 'arn:aws:iam::000000000000:root';
 const content = (needed: number, extra: object = {}): string =>
@@ -84,10 +95,19 @@ describe('CodeCommit approval rule templates', () => {
     await expectAwsError(create('no-statements', content(1, { Statements: [] })), { code: 'InvalidApprovalRuleTemplateContentException', status: 400 });
     await expectAwsError(create('zero-approvals', content(0)), { code: 'InvalidApprovalRuleTemplateContentException', status: 400 });
     await expectAwsError(create('bad-type', content(1, { Statements: [{ Type: 'Reviewers', NumberOfApprovalsNeeded: 1 }] })), { code: 'InvalidApprovalRuleTemplateContentException', status: 400 });
-    await expectAwsError(create('bad-pool', content(1, { Statements: [{ Type: 'Approvers', NumberOfApprovalsNeeded: 1, ApprovalPoolMembers: ['Mary'] }] })), { code: 'InvalidApprovalRuleTemplateContentException', status: 400 });
+    await expectAwsError(create('bad-pool', content(1, { Statements: [{ Type: 'Approvers', NumberOfApprovalsNeeded: 1, ApprovalPoolMembers: ['Mary'] }] })), {
+      code: 'InvalidApprovalRuleTemplateContentException',
+      status: 400,
+    });
     await expectAwsError(create('bad-refs', content(1, { DestinationReferences: 'main' })), { code: 'InvalidApprovalRuleTemplateContentException', status: 400 });
     await expectAwsError(create('unknown-member', content(1, { Effect: 'Allow' })), { code: 'InvalidApprovalRuleTemplateContentException', status: 400 });
-    await expectAwsError(create('too-long', JSON.stringify({ Version: '2018-11-08', Statements: [{ Type: 'Approvers', NumberOfApprovalsNeeded: 1, ApprovalPoolMembers: Array(200).fill('CodeCommitApprovers:000000000000:Mary_Major') }] })), { code: 'InvalidApprovalRuleTemplateContentException', status: 400 });
+    await expectAwsError(
+      create(
+        'too-long',
+        JSON.stringify({ Version: '2018-11-08', Statements: [{ Type: 'Approvers', NumberOfApprovalsNeeded: 1, ApprovalPoolMembers: Array(200).fill('CodeCommitApprovers:000000000000:Mary_Major') }] }),
+      ),
+      { code: 'InvalidApprovalRuleTemplateContentException', status: 400 },
+    );
     await expectAwsError(create('long-description', content(1), 'd'.repeat(1001)), { code: 'InvalidApprovalRuleTemplateDescriptionException', status: 400 });
     await expectAwsError(create('two-approvers', content(1)), { code: 'ApprovalRuleTemplateNameAlreadyExistsException', status: 400 });
     expect(await names()).toEqual(before);
@@ -119,16 +139,34 @@ describe('CodeCommit approval rule templates', () => {
 
   it('updates content only when the SHA-256 of the current content matches', async () => {
     const current = (await cc.send(new GetApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'two-approvers' }))).approvalRuleTemplate!;
-    await expectAwsError(cc.send(new UpdateApprovalRuleTemplateContentCommand({ approvalRuleTemplateName: 'two-approvers', newRuleContent: content(3), existingRuleContentSha256: sha256('something else') })), { code: 'InvalidRuleContentSha256Exception', status: 400 });
-    await expectAwsError(cc.send(new UpdateApprovalRuleTemplateContentCommand({ approvalRuleTemplateName: 'two-approvers', newRuleContent: content(-1) })), { code: 'InvalidApprovalRuleTemplateContentException', status: 400 });
-    await expectAwsError(cc.send(new UpdateApprovalRuleTemplateContentCommand({ approvalRuleTemplateName: 'two-approvers' } as never)), { code: 'ApprovalRuleTemplateContentRequiredException', status: 400 });
-    await expectAwsError(cc.send(new UpdateApprovalRuleTemplateContentCommand({ approvalRuleTemplateName: 'missing', newRuleContent: content(3) })), { code: 'ApprovalRuleTemplateDoesNotExistException', status: 400 });
+    await expectAwsError(
+      cc.send(new UpdateApprovalRuleTemplateContentCommand({ approvalRuleTemplateName: 'two-approvers', newRuleContent: content(3), existingRuleContentSha256: sha256('something else') })),
+      { code: 'InvalidRuleContentSha256Exception', status: 400 },
+    );
+    await expectAwsError(cc.send(new UpdateApprovalRuleTemplateContentCommand({ approvalRuleTemplateName: 'two-approvers', newRuleContent: content(-1) })), {
+      code: 'InvalidApprovalRuleTemplateContentException',
+      status: 400,
+    });
+    await expectAwsError(cc.send(new UpdateApprovalRuleTemplateContentCommand({ approvalRuleTemplateName: 'two-approvers' } as never)), {
+      code: 'ApprovalRuleTemplateContentRequiredException',
+      status: 400,
+    });
+    await expectAwsError(cc.send(new UpdateApprovalRuleTemplateContentCommand({ approvalRuleTemplateName: 'missing', newRuleContent: content(3) })), {
+      code: 'ApprovalRuleTemplateDoesNotExistException',
+      status: 400,
+    });
     expect((await cc.send(new GetApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'two-approvers' }))).approvalRuleTemplate).toEqual(current);
 
     events.length = 0;
-    const updated = (await cc.send(new UpdateApprovalRuleTemplateContentCommand({
-      approvalRuleTemplateName: 'two-approvers', newRuleContent: content(3), existingRuleContentSha256: current.ruleContentSha256,
-    }))).approvalRuleTemplate!;
+    const updated = (
+      await cc.send(
+        new UpdateApprovalRuleTemplateContentCommand({
+          approvalRuleTemplateName: 'two-approvers',
+          newRuleContent: content(3),
+          existingRuleContentSha256: current.ruleContentSha256,
+        }),
+      )
+    ).approvalRuleTemplate!;
     expect(updated.approvalRuleTemplateContent).toBe(content(3));
     expect(updated.ruleContentSha256).toBe(sha256(content(3)));
     expect(updated.approvalRuleTemplateId).toBe(current.approvalRuleTemplateId);
@@ -141,16 +179,31 @@ describe('CodeCommit approval rule templates', () => {
 
   it('renames and redescribes templates, refusing names in use', async () => {
     await create('rename-me', content(1));
-    await expectAwsError(cc.send(new UpdateApprovalRuleTemplateNameCommand({ oldApprovalRuleTemplateName: 'rename-me', newApprovalRuleTemplateName: 'two-approvers' })), { code: 'ApprovalRuleTemplateNameAlreadyExistsException', status: 400 });
-    await expectAwsError(cc.send(new UpdateApprovalRuleTemplateNameCommand({ oldApprovalRuleTemplateName: 'missing', newApprovalRuleTemplateName: 'whatever' })), { code: 'ApprovalRuleTemplateDoesNotExistException', status: 400 });
-    await expectAwsError(cc.send(new UpdateApprovalRuleTemplateNameCommand({ oldApprovalRuleTemplateName: 'rename-me', newApprovalRuleTemplateName: 'n'.repeat(101) })), { code: 'InvalidApprovalRuleTemplateNameException', status: 400 });
+    await expectAwsError(cc.send(new UpdateApprovalRuleTemplateNameCommand({ oldApprovalRuleTemplateName: 'rename-me', newApprovalRuleTemplateName: 'two-approvers' })), {
+      code: 'ApprovalRuleTemplateNameAlreadyExistsException',
+      status: 400,
+    });
+    await expectAwsError(cc.send(new UpdateApprovalRuleTemplateNameCommand({ oldApprovalRuleTemplateName: 'missing', newApprovalRuleTemplateName: 'whatever' })), {
+      code: 'ApprovalRuleTemplateDoesNotExistException',
+      status: 400,
+    });
+    await expectAwsError(cc.send(new UpdateApprovalRuleTemplateNameCommand({ oldApprovalRuleTemplateName: 'rename-me', newApprovalRuleTemplateName: 'n'.repeat(101) })), {
+      code: 'InvalidApprovalRuleTemplateNameException',
+      status: 400,
+    });
     const renamed = await cc.send(new UpdateApprovalRuleTemplateNameCommand({ oldApprovalRuleTemplateName: 'rename-me', newApprovalRuleTemplateName: 'renamed' }));
     expect(renamed.approvalRuleTemplate?.approvalRuleTemplateName).toBe('renamed');
     expect(await names()).toContain('renamed');
     expect(await names()).not.toContain('rename-me');
 
-    await expectAwsError(cc.send(new UpdateApprovalRuleTemplateDescriptionCommand({ approvalRuleTemplateName: 'renamed', approvalRuleTemplateDescription: 'x'.repeat(1001) })), { code: 'InvalidApprovalRuleTemplateDescriptionException', status: 400 });
-    await expectAwsError(cc.send(new UpdateApprovalRuleTemplateDescriptionCommand({ approvalRuleTemplateName: 'missing', approvalRuleTemplateDescription: 'x' })), { code: 'ApprovalRuleTemplateDoesNotExistException', status: 400 });
+    await expectAwsError(cc.send(new UpdateApprovalRuleTemplateDescriptionCommand({ approvalRuleTemplateName: 'renamed', approvalRuleTemplateDescription: 'x'.repeat(1001) })), {
+      code: 'InvalidApprovalRuleTemplateDescriptionException',
+      status: 400,
+    });
+    await expectAwsError(cc.send(new UpdateApprovalRuleTemplateDescriptionCommand({ approvalRuleTemplateName: 'missing', approvalRuleTemplateDescription: 'x' })), {
+      code: 'ApprovalRuleTemplateDoesNotExistException',
+      status: 400,
+    });
     const described = await cc.send(new UpdateApprovalRuleTemplateDescriptionCommand({ approvalRuleTemplateName: 'renamed', approvalRuleTemplateDescription: 'Now described' }));
     expect(described.approvalRuleTemplate?.approvalRuleTemplateDescription).toBe('Now described');
     expect((await cc.send(new GetApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'renamed' }))).approvalRuleTemplate?.approvalRuleTemplateDescription).toBe('Now described');
@@ -167,9 +220,12 @@ describe('CodeCommit approval rule templates', () => {
     expect(associated[0].detail.event).toBe('approvalRuleTemplateAssociatedWithRepository');
     expect(Object.keys(associated[0].detail.repositories as object)).toEqual(['repo-a']);
 
-    const batch = await cc.send(new BatchAssociateApprovalRuleTemplateWithRepositoriesCommand({
-      approvalRuleTemplateName: 'two-approvers', repositoryNames: ['repo-b', 'repo-c', 'no-such-repo', 'bad/name'],
-    }));
+    const batch = await cc.send(
+      new BatchAssociateApprovalRuleTemplateWithRepositoriesCommand({
+        approvalRuleTemplateName: 'two-approvers',
+        repositoryNames: ['repo-b', 'repo-c', 'no-such-repo', 'bad/name'],
+      }),
+    );
     expect(batch.associatedRepositoryNames).toEqual(['repo-b', 'repo-c']);
     expect(batch.errors).toEqual([
       { repositoryName: 'no-such-repo', errorCode: 'RepositoryDoesNotExistException', errorMessage: expect.any(String) },
@@ -192,20 +248,44 @@ describe('CodeCommit approval rule templates', () => {
   });
 
   it('refuses bad association requests with the exact exceptions and changes nothing', async () => {
-    await expectAwsError(cc.send(new AssociateApprovalRuleTemplateWithRepositoryCommand({ approvalRuleTemplateName: 'missing', repositoryName: 'repo-b' })), { code: 'ApprovalRuleTemplateDoesNotExistException', status: 400 });
-    await expectAwsError(cc.send(new AssociateApprovalRuleTemplateWithRepositoryCommand({ approvalRuleTemplateName: 'renamed', repositoryName: 'missing-repo' })), { code: 'RepositoryDoesNotExistException', status: 400 });
-    await expectAwsError(cc.send(new AssociateApprovalRuleTemplateWithRepositoryCommand({ approvalRuleTemplateName: 'renamed', repositoryName: 'bad name' })), { code: 'InvalidRepositoryNameException', status: 400 });
+    await expectAwsError(cc.send(new AssociateApprovalRuleTemplateWithRepositoryCommand({ approvalRuleTemplateName: 'missing', repositoryName: 'repo-b' })), {
+      code: 'ApprovalRuleTemplateDoesNotExistException',
+      status: 400,
+    });
+    await expectAwsError(cc.send(new AssociateApprovalRuleTemplateWithRepositoryCommand({ approvalRuleTemplateName: 'renamed', repositoryName: 'missing-repo' })), {
+      code: 'RepositoryDoesNotExistException',
+      status: 400,
+    });
+    await expectAwsError(cc.send(new AssociateApprovalRuleTemplateWithRepositoryCommand({ approvalRuleTemplateName: 'renamed', repositoryName: 'bad name' })), {
+      code: 'InvalidRepositoryNameException',
+      status: 400,
+    });
     await expectAwsError(cc.send(new AssociateApprovalRuleTemplateWithRepositoryCommand({ approvalRuleTemplateName: 'renamed' } as never)), { code: 'RepositoryNameRequiredException', status: 400 });
     await expectAwsError(cc.send(new AssociateApprovalRuleTemplateWithRepositoryCommand({ repositoryName: 'repo-b' } as never)), { code: 'ApprovalRuleTemplateNameRequiredException', status: 400 });
-    await expectAwsError(cc.send(new BatchAssociateApprovalRuleTemplateWithRepositoriesCommand({ approvalRuleTemplateName: 'renamed', repositoryNames: [] })), { code: 'RepositoryNamesRequiredException', status: 400 });
+    await expectAwsError(cc.send(new BatchAssociateApprovalRuleTemplateWithRepositoriesCommand({ approvalRuleTemplateName: 'renamed', repositoryNames: [] })), {
+      code: 'RepositoryNamesRequiredException',
+      status: 400,
+    });
     const many = Array.from({ length: 101 }, (_, i) => `repo-${i}`);
-    await expectAwsError(cc.send(new BatchAssociateApprovalRuleTemplateWithRepositoriesCommand({ approvalRuleTemplateName: 'renamed', repositoryNames: many })), { code: 'MaximumRepositoryNamesExceededException', status: 400 });
-    await expectAwsError(cc.send(new BatchAssociateApprovalRuleTemplateWithRepositoriesCommand({ approvalRuleTemplateName: 'missing', repositoryNames: ['repo-b'] })), { code: 'ApprovalRuleTemplateDoesNotExistException', status: 400 });
-    await expectAwsError(cc.send(new BatchDisassociateApprovalRuleTemplateFromRepositoriesCommand({ approvalRuleTemplateName: 'renamed', repositoryNames: [] })), { code: 'RepositoryNamesRequiredException', status: 400 });
+    await expectAwsError(cc.send(new BatchAssociateApprovalRuleTemplateWithRepositoriesCommand({ approvalRuleTemplateName: 'renamed', repositoryNames: many })), {
+      code: 'MaximumRepositoryNamesExceededException',
+      status: 400,
+    });
+    await expectAwsError(cc.send(new BatchAssociateApprovalRuleTemplateWithRepositoriesCommand({ approvalRuleTemplateName: 'missing', repositoryNames: ['repo-b'] })), {
+      code: 'ApprovalRuleTemplateDoesNotExistException',
+      status: 400,
+    });
+    await expectAwsError(cc.send(new BatchDisassociateApprovalRuleTemplateFromRepositoriesCommand({ approvalRuleTemplateName: 'renamed', repositoryNames: [] })), {
+      code: 'RepositoryNamesRequiredException',
+      status: 400,
+    });
     await expectAwsError(cc.send(new ListAssociatedApprovalRuleTemplatesForRepositoryCommand({ repositoryName: 'missing-repo' })), { code: 'RepositoryDoesNotExistException', status: 400 });
     await expectAwsError(cc.send(new ListAssociatedApprovalRuleTemplatesForRepositoryCommand({ repositoryName: 'repo-a', maxResults: -1 })), { code: 'InvalidMaxResultsException', status: 400 });
     await expectAwsError(cc.send(new ListRepositoriesForApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'missing' })), { code: 'ApprovalRuleTemplateDoesNotExistException', status: 400 });
-    await expectAwsError(cc.send(new ListRepositoriesForApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'two-approvers', nextToken: 'eyJub3BlIjoxfQ' })), { code: 'InvalidContinuationTokenException', status: 400 });
+    await expectAwsError(cc.send(new ListRepositoriesForApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'two-approvers', nextToken: 'eyJub3BlIjoxfQ' })), {
+      code: 'InvalidContinuationTokenException',
+      status: 400,
+    });
     expect((await cc.send(new ListRepositoriesForApprovalRuleTemplateCommand({ approvalRuleTemplateName: 'renamed' }))).repositoryNames).toEqual([]);
     expect((await cc.send(new ListAssociatedApprovalRuleTemplatesForRepositoryCommand({ repositoryName: 'repo-b' }))).approvalRuleTemplateNames).toEqual(['two-approvers']);
   });
@@ -217,7 +297,10 @@ describe('CodeCommit approval rule templates', () => {
     await cc.send(new DisassociateApprovalRuleTemplateFromRepositoryCommand({ approvalRuleTemplateName: 'two-approvers', repositoryName: 'repo-a' }));
     // Disassociating what is not associated is harmless.
     await cc.send(new DisassociateApprovalRuleTemplateFromRepositoryCommand({ approvalRuleTemplateName: 'two-approvers', repositoryName: 'repo-a' }));
-    await expectAwsError(cc.send(new DisassociateApprovalRuleTemplateFromRepositoryCommand({ approvalRuleTemplateName: 'missing', repositoryName: 'repo-a' })), { code: 'ApprovalRuleTemplateDoesNotExistException', status: 400 });
+    await expectAwsError(cc.send(new DisassociateApprovalRuleTemplateFromRepositoryCommand({ approvalRuleTemplateName: 'missing', repositoryName: 'repo-a' })), {
+      code: 'ApprovalRuleTemplateDoesNotExistException',
+      status: 400,
+    });
     events.length = 0;
     const batch = await cc.send(new BatchDisassociateApprovalRuleTemplateFromRepositoriesCommand({ approvalRuleTemplateName: 'two-approvers', repositoryNames: ['repo-b', 'repo-c', 'ghost'] }));
     expect(batch.disassociatedRepositoryNames).toEqual(['repo-b', 'repo-c']);
@@ -256,7 +339,10 @@ describe('CodeCommit approval rule templates', () => {
       await cc.send(new AssociateApprovalRuleTemplateWithRepositoryCommand({ approvalRuleTemplateName: name, repositoryName: 'crowded' }));
     }
     await create('limit-extra', content(1));
-    await expectAwsError(cc.send(new AssociateApprovalRuleTemplateWithRepositoryCommand({ approvalRuleTemplateName: 'limit-extra', repositoryName: 'crowded' })), { code: 'MaximumRuleTemplatesAssociatedWithRepositoryException', status: 400 });
+    await expectAwsError(cc.send(new AssociateApprovalRuleTemplateWithRepositoryCommand({ approvalRuleTemplateName: 'limit-extra', repositoryName: 'crowded' })), {
+      code: 'MaximumRuleTemplatesAssociatedWithRepositoryException',
+      status: 400,
+    });
     const batch = await cc.send(new BatchAssociateApprovalRuleTemplateWithRepositoriesCommand({ approvalRuleTemplateName: 'limit-extra', repositoryNames: ['crowded', 'repo-b'] }));
     expect(batch.associatedRepositoryNames).toEqual(['repo-b']);
     expect(batch.errors?.map((e) => [e.repositoryName, e.errorCode])).toEqual([['crowded', 'MaximumRuleTemplatesAssociatedWithRepositoryException']]);

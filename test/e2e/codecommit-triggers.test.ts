@@ -3,14 +3,21 @@
  * validation, TestRepositoryTriggers' honest per-destination report (Drydock has no SNS or Lambda
  * yet, so nothing can be delivered), and firing on real reference changes.
  */
-import { describe, it, expect, beforeAll, vi } from 'vitest';
+
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
-  CodeCommitClient, CreateRepositoryCommand, PutRepositoryTriggersCommand, GetRepositoryTriggersCommand, TestRepositoryTriggersCommand,
-  CreateBranchCommand, DeleteBranchCommand, type RepositoryTrigger,
+  CodeCommitClient,
+  CreateBranchCommand,
+  CreateRepositoryCommand,
+  DeleteBranchCommand,
+  GetRepositoryTriggersCommand,
+  PutRepositoryTriggersCommand,
+  type RepositoryTrigger,
+  TestRepositoryTriggersCommand,
 } from '@aws-sdk/client-codecommit';
-import { useServer, failure } from '../helpers.js';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { failure, useServer } from '../helpers.js';
 
 const server = useServer();
 let cc: CodeCommitClient;
@@ -83,10 +90,12 @@ describe('PutRepositoryTriggers / GetRepositoryTriggers', () => {
 
 describe('TestRepositoryTriggers', () => {
   it('reports every destination as failed, saying why, because none can receive anything yet', async () => {
-    const out = await cc.send(new TestRepositoryTriggersCommand({
-      repositoryName: 'triggered',
-      triggers: [trigger(), trigger({ name: 'fn', destinationArn: FUNCTION })],
-    }));
+    const out = await cc.send(
+      new TestRepositoryTriggersCommand({
+        repositoryName: 'triggered',
+        triggers: [trigger(), trigger({ name: 'fn', destinationArn: FUNCTION })],
+      }),
+    );
     expect(out.successfulExecutions).toEqual([]);
     expect(out.failedExecutions).toEqual([
       { trigger: 'notify', failureMessage: `Drydock has no SNS service yet; destination ${TOPIC} cannot receive the trigger notification.` },
@@ -108,14 +117,16 @@ describe('TestRepositoryTriggers', () => {
 
 describe('firing on reference changes', () => {
   it('attempts delivery for the triggers whose events and branches match, and logs why it failed', async () => {
-    await cc.send(new PutRepositoryTriggersCommand({
-      repositoryName: 'triggered',
-      triggers: [
-        trigger({ name: 'main-created', branches: ['main'], events: ['createReference'] }),
-        trigger({ name: 'any-deleted', destinationArn: FUNCTION, events: ['deleteReference'] }),
-        trigger({ name: 'other-all', branches: ['other'] }),
-      ],
-    }));
+    await cc.send(
+      new PutRepositoryTriggersCommand({
+        repositoryName: 'triggered',
+        triggers: [
+          trigger({ name: 'main-created', branches: ['main'], events: ['createReference'] }),
+          trigger({ name: 'any-deleted', destinationArn: FUNCTION, events: ['deleteReference'] }),
+          trigger({ name: 'other-all', branches: ['other'] }),
+        ],
+      }),
+    );
     const gitEnv = { PATH: process.env.PATH, HOME: '/nonexistent', GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
     const dir = join(server.dataDir, 'codecommit', `${repoId}.git`);
     const tree = execFileSync('git', ['--git-dir', dir, 'mktree'], { input: '', env: gitEnv }).toString().trim();
@@ -125,10 +136,14 @@ describe('firing on reference changes', () => {
     const fired = () => warn.mock.calls.filter((call) => call[1] === 'CodeCommit repository trigger was not delivered').map((call) => call[0] as unknown as Record<string, string>);
     try {
       await cc.send(new CreateBranchCommand({ repositoryName: 'triggered', branchName: 'main', commitId: commit }));
-      expect(fired()).toEqual([{
-        repository: 'triggered', trigger: 'main-created', destination: TOPIC,
-        reason: `Drydock has no SNS service yet; destination ${TOPIC} cannot receive the trigger notification.`,
-      }]);
+      expect(fired()).toEqual([
+        {
+          repository: 'triggered',
+          trigger: 'main-created',
+          destination: TOPIC,
+          reason: `Drydock has no SNS service yet; destination ${TOPIC} cannot receive the trigger notification.`,
+        },
+      ]);
       warn.mockClear();
       await cc.send(new CreateBranchCommand({ repositoryName: 'triggered', branchName: 'feature', commitId: commit }));
       expect(fired()).toEqual([]);

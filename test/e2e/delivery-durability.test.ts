@@ -9,13 +9,14 @@
  *    delivery interrupted by the kill may be handled twice, and its second run is flagged.
  * 2. `POST /_drydock/time?advanceMs=` on a real server wakes a job due ten minutes later.
  */
-import { describe, it, expect, afterAll } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs';
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers.js';
 
 const CORE = resolve(import.meta.dirname, '../../dist/src/core');
@@ -118,7 +119,10 @@ describe('durable delivery across SIGKILL', () => {
     const committed = (db.prepare('SELECT event_id FROM e2e_things ORDER BY n').all() as { event_id: string }[]).map((r) => r.event_id);
     const states = db.prepare("SELECT state, COUNT(*) AS n FROM jobs WHERE kind = 'event:sink' GROUP BY state").all();
     db.close();
-    const lines = readFileSync(join(dir, 'handled.log'), 'utf8').trim().split('\n').map((l) => l.split(' '));
+    const lines = readFileSync(join(dir, 'handled.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' '));
     const done = lines.filter(([what]) => what === 'done').map(([, id]) => id);
     const starts = new Map<string, string[]>();
     for (const [what, id, redelivered] of lines) if (what === 'start') starts.set(id, [...(starts.get(id) ?? []), redelivered]);

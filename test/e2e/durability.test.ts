@@ -3,17 +3,18 @@
  * writes (SSM parameters, S3 objects, log events, secrets) runs against it, the process is SIGKILLed mid-stream, and after a restart on the same
  * data directory every write the server acknowledged must be intact.
  */
-import { describe, it, expect, afterAll } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { randomBytes, createHash } from 'node:crypto';
-import { SSMClient, PutParameterCommand, GetParametersCommand } from '@aws-sdk/client-ssm';
-import { S3Client, CreateBucketCommand, PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
-import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { SecretsManagerClient, CreateSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, GetLogEventsCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetParametersCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const CLI = resolve(import.meta.dirname, '../../dist/src/cli/main.js');
 const WRITERS_PER_KIND = 3;
@@ -102,30 +103,38 @@ describe('durability', () => {
     };
     const writers: Promise<void>[] = [];
     for (let w = 0; w < WRITERS_PER_KIND; w++) {
-      writers.push(writer(async (i) => {
-        const name = `/durable/w${w}/p${i}`;
-        const value = `value-${w}-${i}-${randomBytes(8).toString('hex')}`;
-        await c.ssm.send(new PutParameterCommand({ Name: name, Value: value, Type: 'String' }));
-        ackedParameters.set(name, value);
-      }));
-      writers.push(writer(async (i) => {
-        const key = `w${w}/o${i}`;
-        const body = randomBytes(1024 + ((i * 7919) % 65536));
-        await c.s3.send(new PutObjectCommand({ Bucket: 'durable', Key: key, Body: body }));
-        ackedObjects.set(key, md5(body));
-      }));
-      writers.push(writer(async (i) => {
-        const messages = [`w${w} batch ${i} a`, `w${w} batch ${i} b`];
-        const timestamp = Date.now();
-        await c.logs.send(new PutLogEventsCommand({ logGroupName: '/durable', logStreamName: `w${w}`, logEvents: messages.map((message) => ({ timestamp, message })) }));
-        ackedEvents.set(`w${w}`, [...(ackedEvents.get(`w${w}`) ?? []), ...messages]);
-      }));
-      writers.push(writer(async (i) => {
-        const name = `durable/w${w}/s${i}`;
-        const value = `secret-${randomBytes(12).toString('hex')}`;
-        await c.secrets.send(new CreateSecretCommand({ Name: name, SecretString: value }));
-        ackedSecrets.set(name, value);
-      }));
+      writers.push(
+        writer(async (i) => {
+          const name = `/durable/w${w}/p${i}`;
+          const value = `value-${w}-${i}-${randomBytes(8).toString('hex')}`;
+          await c.ssm.send(new PutParameterCommand({ Name: name, Value: value, Type: 'String' }));
+          ackedParameters.set(name, value);
+        }),
+      );
+      writers.push(
+        writer(async (i) => {
+          const key = `w${w}/o${i}`;
+          const body = randomBytes(1024 + ((i * 7919) % 65536));
+          await c.s3.send(new PutObjectCommand({ Bucket: 'durable', Key: key, Body: body }));
+          ackedObjects.set(key, md5(body));
+        }),
+      );
+      writers.push(
+        writer(async (i) => {
+          const messages = [`w${w} batch ${i} a`, `w${w} batch ${i} b`];
+          const timestamp = Date.now();
+          await c.logs.send(new PutLogEventsCommand({ logGroupName: '/durable', logStreamName: `w${w}`, logEvents: messages.map((message) => ({ timestamp, message })) }));
+          ackedEvents.set(`w${w}`, [...(ackedEvents.get(`w${w}`) ?? []), ...messages]);
+        }),
+      );
+      writers.push(
+        writer(async (i) => {
+          const name = `durable/w${w}/s${i}`;
+          const value = `secret-${randomBytes(12).toString('hex')}`;
+          await c.secrets.send(new CreateSecretCommand({ Name: name, SecretString: value }));
+          ackedSecrets.set(name, value);
+        }),
+      );
     }
     await Promise.all(writers);
     await exited;

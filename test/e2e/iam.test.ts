@@ -1,26 +1,90 @@
-import { describe, it, expect, beforeAll } from 'vitest';
 import {
-  IAMClient, CreateUserCommand, GetUserCommand, ListUsersCommand, UpdateUserCommand, DeleteUserCommand,
-  CreateGroupCommand, GetGroupCommand, ListGroupsCommand, DeleteGroupCommand, AddUserToGroupCommand, RemoveUserFromGroupCommand, ListGroupsForUserCommand,
-  CreateRoleCommand, GetRoleCommand, ListRolesCommand, UpdateRoleCommand, UpdateRoleDescriptionCommand, UpdateAssumeRolePolicyCommand, DeleteRoleCommand,
-  CreatePolicyCommand, GetPolicyCommand, ListPoliciesCommand, DeletePolicyCommand, CreatePolicyVersionCommand, GetPolicyVersionCommand,
-  ListPolicyVersionsCommand, DeletePolicyVersionCommand, SetDefaultPolicyVersionCommand,
-  AttachUserPolicyCommand, DetachUserPolicyCommand, AttachGroupPolicyCommand, DetachGroupPolicyCommand, AttachRolePolicyCommand, DetachRolePolicyCommand,
-  ListAttachedUserPoliciesCommand, ListAttachedGroupPoliciesCommand, ListAttachedRolePoliciesCommand, ListEntitiesForPolicyCommand,
-  PutUserPolicyCommand, GetUserPolicyCommand, ListUserPoliciesCommand, DeleteUserPolicyCommand,
-  PutGroupPolicyCommand, GetGroupPolicyCommand, ListGroupPoliciesCommand, DeleteGroupPolicyCommand,
-  PutRolePolicyCommand, GetRolePolicyCommand, ListRolePoliciesCommand, DeleteRolePolicyCommand,
-  CreateAccessKeyCommand, ListAccessKeysCommand, UpdateAccessKeyCommand, DeleteAccessKeyCommand, GetAccessKeyLastUsedCommand,
-  CreateInstanceProfileCommand, GetInstanceProfileCommand, ListInstanceProfilesCommand, DeleteInstanceProfileCommand,
-  AddRoleToInstanceProfileCommand, RemoveRoleFromInstanceProfileCommand, ListInstanceProfilesForRoleCommand,
-  CreateServiceSpecificCredentialCommand, ListServiceSpecificCredentialsCommand, ResetServiceSpecificCredentialCommand,
-  UpdateServiceSpecificCredentialCommand, DeleteServiceSpecificCredentialCommand,
-  TagUserCommand, UntagUserCommand, ListUserTagsCommand, TagRoleCommand, UntagRoleCommand, ListRoleTagsCommand,
-  TagPolicyCommand, UntagPolicyCommand, ListPolicyTagsCommand, TagInstanceProfileCommand, UntagInstanceProfileCommand, ListInstanceProfileTagsCommand,
-  GetAccountAuthorizationDetailsCommand, UpdateGroupCommand,
+  AddRoleToInstanceProfileCommand,
+  AddUserToGroupCommand,
+  AttachGroupPolicyCommand,
+  AttachRolePolicyCommand,
+  AttachUserPolicyCommand,
+  CreateAccessKeyCommand,
+  CreateGroupCommand,
+  CreateInstanceProfileCommand,
+  CreatePolicyCommand,
+  CreatePolicyVersionCommand,
+  CreateRoleCommand,
+  CreateServiceSpecificCredentialCommand,
+  CreateUserCommand,
+  DeleteAccessKeyCommand,
+  DeleteGroupCommand,
+  DeleteGroupPolicyCommand,
+  DeleteInstanceProfileCommand,
+  DeletePolicyCommand,
+  DeletePolicyVersionCommand,
+  DeleteRoleCommand,
+  DeleteRolePolicyCommand,
+  DeleteServiceSpecificCredentialCommand,
+  DeleteUserCommand,
+  DeleteUserPolicyCommand,
+  DetachGroupPolicyCommand,
+  DetachRolePolicyCommand,
+  DetachUserPolicyCommand,
+  GetAccessKeyLastUsedCommand,
+  GetAccountAuthorizationDetailsCommand,
+  GetGroupCommand,
+  GetGroupPolicyCommand,
+  GetInstanceProfileCommand,
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  GetUserCommand,
+  GetUserPolicyCommand,
+  IAMClient,
+  ListAccessKeysCommand,
+  ListAttachedGroupPoliciesCommand,
+  ListAttachedRolePoliciesCommand,
+  ListAttachedUserPoliciesCommand,
+  ListEntitiesForPolicyCommand,
+  ListGroupPoliciesCommand,
+  ListGroupsCommand,
+  ListGroupsForUserCommand,
+  ListInstanceProfilesCommand,
+  ListInstanceProfilesForRoleCommand,
+  ListInstanceProfileTagsCommand,
+  ListPoliciesCommand,
+  ListPolicyTagsCommand,
+  ListPolicyVersionsCommand,
+  ListRolePoliciesCommand,
+  ListRolesCommand,
+  ListRoleTagsCommand,
+  ListServiceSpecificCredentialsCommand,
+  ListUserPoliciesCommand,
+  ListUsersCommand,
+  ListUserTagsCommand,
+  PutGroupPolicyCommand,
+  PutRolePolicyCommand,
+  PutUserPolicyCommand,
+  RemoveRoleFromInstanceProfileCommand,
+  RemoveUserFromGroupCommand,
+  ResetServiceSpecificCredentialCommand,
+  SetDefaultPolicyVersionCommand,
+  TagInstanceProfileCommand,
+  TagPolicyCommand,
+  TagRoleCommand,
+  TagUserCommand,
+  UntagInstanceProfileCommand,
+  UntagPolicyCommand,
+  UntagRoleCommand,
+  UntagUserCommand,
+  UpdateAccessKeyCommand,
+  UpdateAssumeRolePolicyCommand,
+  UpdateGroupCommand,
+  UpdateRoleCommand,
+  UpdateRoleDescriptionCommand,
+  UpdateServiceSpecificCredentialCommand,
+  UpdateUserCommand,
 } from '@aws-sdk/client-iam';
-import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { useServer, expectAwsError } from '../helpers.js';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectAwsError, useServer } from '../helpers.js';
 
 const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
 const doc = (action: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }] });
@@ -133,7 +197,10 @@ describe('IAM', () => {
     await expectAwsError(iam.send(new CreateRoleCommand({ RoleName: 'r2', AssumeRolePolicyDocument: doc('s3:*') })), { code: 'MalformedPolicyDocumentException', status: 400 });
     await expectAwsError(iam.send(new CreateRoleCommand({ RoleName: 'r2', AssumeRolePolicyDocument: TRUST, MaxSessionDuration: 100 })), { code: 'ValidationError', status: 400 });
     await expectAwsError(iam.send(new GetRoleCommand({ RoleName: 'ghost' })), { code: 'NoSuchEntityException', status: 404 });
-    await expectAwsError(iam.send(new CreateRoleCommand({ RoleName: 'bounded', AssumeRolePolicyDocument: TRUST, PermissionsBoundary: 'arn:aws:iam::aws:policy/PowerUserAccess' })), { code: 'NotImplemented', status: 501 });
+    await expectAwsError(iam.send(new CreateRoleCommand({ RoleName: 'bounded', AssumeRolePolicyDocument: TRUST, PermissionsBoundary: 'arn:aws:iam::aws:policy/PowerUserAccess' })), {
+      code: 'NotImplemented',
+      status: 501,
+    });
 
     await iam.send(new DeleteRoleCommand({ RoleName: 'plain' }));
     await expectAwsError(iam.send(new GetRoleCommand({ RoleName: 'plain' })), { code: 'NoSuchEntityException', status: 404 });
@@ -145,8 +212,14 @@ describe('IAM', () => {
     expect(created.Policy).toMatchObject({ PolicyName: 'ReadS3', Arn: arn, DefaultVersionId: 'v1', AttachmentCount: 0, IsAttachable: true });
     expect(created.Policy!.PolicyId).toMatch(/^ANPA/);
     await expectAwsError(iam.send(new CreatePolicyCommand({ PolicyName: 'ReadS3', PolicyDocument: doc('s3:Get*') })), { code: 'EntityAlreadyExistsException', status: 409 });
-    await expectAwsError(iam.send(new CreatePolicyCommand({ PolicyName: 'Bad', PolicyDocument: '{"Statement":[{"Effect":"Maybe","Action":"s3:*","Resource":"*"}]}' })), { code: 'MalformedPolicyDocumentException', status: 400 });
-    await expectAwsError(iam.send(new CreatePolicyCommand({ PolicyName: 'Bad', PolicyDocument: '{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*","Principal":"*"}]}' })), { code: 'MalformedPolicyDocumentException', status: 400 });
+    await expectAwsError(iam.send(new CreatePolicyCommand({ PolicyName: 'Bad', PolicyDocument: '{"Statement":[{"Effect":"Maybe","Action":"s3:*","Resource":"*"}]}' })), {
+      code: 'MalformedPolicyDocumentException',
+      status: 400,
+    });
+    await expectAwsError(iam.send(new CreatePolicyCommand({ PolicyName: 'Bad', PolicyDocument: '{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*","Principal":"*"}]}' })), {
+      code: 'MalformedPolicyDocumentException',
+      status: 400,
+    });
     expect((await iam.send(new GetPolicyCommand({ PolicyArn: arn }))).Policy!.Description).toBe('read');
 
     for (let i = 2; i <= 5; i++) {
@@ -231,9 +304,17 @@ describe('IAM', () => {
     const api = server.runtime.api('iam');
     await iam.send(new AddUserToGroupCommand({ GroupName: 'g1', UserName: 'u1' }));
     const forUser = api.policiesForUser(account, 'u1');
-    expect(forUser.map((p) => [p.name, p.group])).toEqual([['Shared', undefined], ['Shared', 'g1']]);
+    expect(forUser.map((p) => [p.name, p.group])).toEqual([
+      ['Shared', undefined],
+      ['Shared', 'g1'],
+    ]);
     expect(JSON.parse(forUser[0].document).Statement[0].Action).toBe('ssm:*');
-    expect(api.policiesForRole(account, 'r1').map((p) => p.name).sort()).toEqual(['AmazonSSMReadOnlyAccess', 'Shared']);
+    expect(
+      api
+        .policiesForRole(account, 'r1')
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(['AmazonSSMReadOnlyAccess', 'Shared']);
     expect(api.getRole(account, 'r1')).toMatchObject({ roleName: 'r1', arn: `arn:aws:iam::${account}:role/r1`, maxSessionDuration: 3600 });
     expect(api.getUser(account, 'U1')).toMatchObject({ userName: 'u1' });
     await iam.send(new RemoveUserFromGroupCommand({ GroupName: 'g1', UserName: 'u1' }));
@@ -360,17 +441,31 @@ describe('IAM', () => {
     for (const c of (await iam.send(new ListServiceSpecificCredentialsCommand({ UserName: 'git-user' }))).ServiceSpecificCredentials!) {
       await iam.send(new DeleteServiceSpecificCredentialCommand({ UserName: 'git-user', ServiceSpecificCredentialId: c.ServiceSpecificCredentialId }));
     }
-    await expectAwsError(iam.send(new DeleteServiceSpecificCredentialCommand({ UserName: 'git-user', ServiceSpecificCredentialId: created.ServiceSpecificCredentialId })), { code: 'NoSuchEntityException', status: 404 });
+    await expectAwsError(iam.send(new DeleteServiceSpecificCredentialCommand({ UserName: 'git-user', ServiceSpecificCredentialId: created.ServiceSpecificCredentialId })), {
+      code: 'NoSuchEntityException',
+      status: 404,
+    });
     await iam.send(new DeleteUserCommand({ UserName: 'git-user' }));
   });
 
   it('tags on users, roles, policies and instance profiles', async () => {
     await iam.send(new CreateUserCommand({ UserName: 'tagged' }));
-    await iam.send(new TagUserCommand({ UserName: 'tagged', Tags: [{ Key: 'a', Value: '1' }, { Key: 'b', Value: '2' }] }));
+    await iam.send(
+      new TagUserCommand({
+        UserName: 'tagged',
+        Tags: [
+          { Key: 'a', Value: '1' },
+          { Key: 'b', Value: '2' },
+        ],
+      }),
+    );
     await iam.send(new TagUserCommand({ UserName: 'tagged', Tags: [{ Key: 'a', Value: '3' }] }));
     await iam.send(new UntagUserCommand({ UserName: 'tagged', TagKeys: ['b'] }));
     expect((await iam.send(new ListUserTagsCommand({ UserName: 'tagged' }))).Tags).toEqual([{ Key: 'a', Value: '3' }]);
-    await expectAwsError(iam.send(new TagUserCommand({ UserName: 'tagged', Tags: Array.from({ length: 50 }, (_, i) => ({ Key: `k${i}`, Value: 'v' })) })), { code: 'LimitExceededException', status: 409 });
+    await expectAwsError(iam.send(new TagUserCommand({ UserName: 'tagged', Tags: Array.from({ length: 50 }, (_, i) => ({ Key: `k${i}`, Value: 'v' })) })), {
+      code: 'LimitExceededException',
+      status: 409,
+    });
     await expectAwsError(iam.send(new TagUserCommand({ UserName: 'ghost', Tags: [{ Key: 'a', Value: '1' }] })), { code: 'NoSuchEntityException', status: 404 });
 
     await iam.send(new CreateRoleCommand({ RoleName: 'tagged-role', AssumeRolePolicyDocument: TRUST, Tags: [{ Key: 'env', Value: 'dev' }] }));
@@ -402,7 +497,9 @@ describe('IAM', () => {
     await other.send(new CreatePolicyCommand({ PolicyName: 'Local1', PolicyDocument: doc('ssm:GetParameter') }));
 
     const all = await other.send(new GetAccountAuthorizationDetailsCommand({}));
-    expect(all.UserDetailList).toEqual([expect.objectContaining({ UserName: 'auditee', GroupList: ['auditors'], UserPolicyList: [{ PolicyName: 'own', PolicyDocument: encodeURIComponent(doc('s3:GetObject')) }] })]);
+    expect(all.UserDetailList).toEqual([
+      expect.objectContaining({ UserName: 'auditee', GroupList: ['auditors'], UserPolicyList: [{ PolicyName: 'own', PolicyDocument: encodeURIComponent(doc('s3:GetObject')) }] }),
+    ]);
     expect(all.GroupDetailList!.map((g) => g.GroupName)).toEqual(['auditors']);
     expect(all.RoleDetailList![0]).toMatchObject({ RoleName: 'audited-role', AttachedManagedPolicies: [{ PolicyName: 'ReadOnlyAccess', PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }] });
     expect(all.Policies!.map((p) => p.PolicyName).sort()).toEqual(['Local1', 'ReadOnlyAccess']);
@@ -414,7 +511,7 @@ describe('IAM', () => {
     const paged = await other.send(new GetAccountAuthorizationDetailsCommand({ MaxItems: 2 }));
     expect(paged.IsTruncated).toBe(true);
     const rest = await other.send(new GetAccountAuthorizationDetailsCommand({ MaxItems: 100, Marker: paged.Marker }));
-    expect((paged.UserDetailList!.length + paged.GroupDetailList!.length) + rest.GroupDetailList!.length + rest.RoleDetailList!.length + rest.Policies!.length).toBe(5);
+    expect(paged.UserDetailList!.length + paged.GroupDetailList!.length + rest.GroupDetailList!.length + rest.RoleDetailList!.length + rest.Policies!.length).toBe(5);
   });
 
   it('accounts are isolated: a 12-digit key is the root of its own account', async () => {
@@ -432,17 +529,11 @@ describe('IAM', () => {
   it('the aws CLI creates users and keys and decodes policy documents', async () => {
     await iam.send(new CreateRoleCommand({ RoleName: 'cli-role', AssumeRolePolicyDocument: TRUST }));
     // The CLI starts slowly: independent calls run side by side.
-    const [created, role] = await Promise.all([
-      server.aws(['iam', 'create-user', '--user-name', 'cli-user']),
-      server.aws(['iam', 'get-role', '--role-name', 'cli-role']),
-    ]);
+    const [created, role] = await Promise.all([server.aws(['iam', 'create-user', '--user-name', 'cli-user']), server.aws(['iam', 'get-role', '--role-name', 'cli-role'])]);
     expect(JSON.parse(created.stdout).User.Arn).toBe(`arn:aws:iam::${account}:user/cli-user`);
     // botocore URL-decodes and parses IAM's documents, which proves they are encoded as IAM does.
     expect(JSON.parse(role.stdout).Role.AssumeRolePolicyDocument).toEqual(JSON.parse(TRUST));
-    const [listed, key] = await Promise.all([
-      server.aws(['iam', 'list-users']),
-      server.aws(['iam', 'create-access-key', '--user-name', 'cli-user']),
-    ]);
+    const [listed, key] = await Promise.all([server.aws(['iam', 'list-users']), server.aws(['iam', 'create-access-key', '--user-name', 'cli-user'])]);
     expect(JSON.parse(listed.stdout).Users.map((u: { UserName: string }) => u.UserName)).toContain('cli-user');
     expect(JSON.parse(key.stdout).AccessKey.AccessKeyId).toMatch(/^AKIA/);
     expect(JSON.parse(key.stdout).AccessKey.SecretAccessKey).toHaveLength(40);

@@ -3,11 +3,12 @@
  * same validate → invoke steps as an HTTP request, for an explicit principal, and answers the same
  * output or the same AwsError, without HTTP or SigV4.
  */
+
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SSMClient, GetParameterCommand } from '@aws-sdk/client-ssm';
-import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
-import { AwsError } from '../../src/core/errors.js';
 import { rootPrincipal, servicePrincipal } from '../../src/core/accounts.js';
+import { AwsError } from '../../src/core/errors.js';
 import { startTestServer, type TestServer } from '../helpers.js';
 
 let server: TestServer;

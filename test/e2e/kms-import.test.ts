@@ -1,18 +1,18 @@
-import { describe, it, expect, beforeAll } from 'vitest';
 import { constants, createCipheriv, createDecipheriv, createHash, createPublicKey, generateKeyPairSync, publicEncrypt, randomBytes, verify } from 'node:crypto';
 import {
-  KMSClient,
+  type AlgorithmSpec,
   CreateKeyCommand,
-  DescribeKeyCommand,
-  EncryptCommand,
   DecryptCommand,
+  DeleteImportedKeyMaterialCommand,
+  DescribeKeyCommand,
+  EnableKeyRotationCommand,
+  EncryptCommand,
   GetParametersForImportCommand,
   ImportKeyMaterialCommand,
-  DeleteImportedKeyMaterialCommand,
-  EnableKeyRotationCommand,
+  KMSClient,
   SignCommand,
-  type AlgorithmSpec,
 } from '@aws-sdk/client-kms';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { useServer } from '../helpers.js';
 
 const DAY_MS = 86_400_000;
@@ -78,11 +78,19 @@ describe('kms imported key material', () => {
     expect(params.ParametersValidTo!.getTime()).toBeGreaterThan(Date.now() + 23 * 3_600_000);
     const wrapped = wrap('RSAES_OAEP_SHA_1', params.PublicKey!, randomBytes(32));
     await expect(kms.send(new ImportKeyMaterialCommand({ KeyId: b, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrapped }))).rejects.toMatchObject({ name: 'InvalidImportTokenException' });
-    await expect(kms.send(new ImportKeyMaterialCommand({ KeyId: a, ImportToken: params.ImportToken, EncryptedKeyMaterial: randomBytes(256) }))).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
-    await expect(kms.send(new ImportKeyMaterialCommand({ KeyId: a, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrapped, ExpirationModel: 'KEY_MATERIAL_EXPIRES' }))).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(kms.send(new ImportKeyMaterialCommand({ KeyId: a, ImportToken: params.ImportToken, EncryptedKeyMaterial: randomBytes(256) }))).rejects.toMatchObject({
+      name: 'InvalidCiphertextException',
+    });
+    await expect(kms.send(new ImportKeyMaterialCommand({ KeyId: a, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrapped, ExpirationModel: 'KEY_MATERIAL_EXPIRES' }))).rejects.toMatchObject({
+      name: 'ValidationException',
+    });
     const native = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!;
-    await expect(kms.send(new GetParametersForImportCommand({ KeyId: native, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' }))).rejects.toMatchObject({ name: 'UnsupportedOperationException' });
-    await expect(kms.send(new GetParametersForImportCommand({ KeyId: a, WrappingAlgorithm: 'RSAES_PKCS1_V1_5', WrappingKeySpec: 'RSA_2048' }))).rejects.toMatchObject({ name: 'UnsupportedOperationException' });
+    await expect(kms.send(new GetParametersForImportCommand({ KeyId: native, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' }))).rejects.toMatchObject({
+      name: 'UnsupportedOperationException',
+    });
+    await expect(kms.send(new GetParametersForImportCommand({ KeyId: a, WrappingAlgorithm: 'RSAES_PKCS1_V1_5', WrappingKeySpec: 'RSA_2048' }))).rejects.toMatchObject({
+      name: 'UnsupportedOperationException',
+    });
   });
 
   it('imports an ECC private key and signs with it', async () => {

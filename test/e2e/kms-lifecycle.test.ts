@@ -1,22 +1,22 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  KMSClient,
-  CreateKeyCommand,
   CreateAliasCommand,
-  DescribeKeyCommand,
-  EncryptCommand,
+  CreateKeyCommand,
   DecryptCommand,
-  ScheduleKeyDeletionCommand,
-  ListAliasesCommand,
+  DescribeKeyCommand,
   EnableKeyRotationCommand,
-  ListKeyRotationsCommand,
+  EncryptCommand,
   GetKeyRotationStatusCommand,
+  KMSClient,
+  ListAliasesCommand,
+  ListKeyRotationsCommand,
+  ScheduleKeyDeletionCommand,
 } from '@aws-sdk/client-kms';
-import { startTestServer, type TestServer } from '../helpers.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsEvent } from '../../src/core/events.js';
+import { startTestServer, type TestServer } from '../helpers.js';
 
 const DAY_MS = 86_400_000;
 

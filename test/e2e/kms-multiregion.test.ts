@@ -1,16 +1,16 @@
-import { describe, it, expect, beforeAll } from 'vitest';
 import {
-  KMSClient,
   CreateKeyCommand,
-  DescribeKeyCommand,
-  EncryptCommand,
   DecryptCommand,
-  ReplicateKeyCommand,
-  UpdatePrimaryRegionCommand,
-  RotateKeyOnDemandCommand,
+  DescribeKeyCommand,
   EnableKeyRotationCommand,
+  EncryptCommand,
+  KMSClient,
+  ReplicateKeyCommand,
+  RotateKeyOnDemandCommand,
   ScheduleKeyDeletionCommand,
+  UpdatePrimaryRegionCommand,
 } from '@aws-sdk/client-kms';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { useServer } from '../helpers.js';
 
 const DAY_MS = 86_400_000;
@@ -32,7 +32,12 @@ describe('kms multi-Region keys', () => {
 
     const replicated = await us.send(new ReplicateKeyCommand({ KeyId: primary.KeyId, ReplicaRegion: 'eu-west-1', Description: 'eu copy', Tags: [{ TagKey: 'r', TagValue: 'eu' }] }));
     const replicaArn = `arn:aws:kms:eu-west-1:000000000000:key/${primary.KeyId}`;
-    expect(replicated.ReplicaKeyMetadata).toMatchObject({ Arn: replicaArn, Description: 'eu copy', KeyState: 'Enabled', MultiRegionConfiguration: { MultiRegionKeyType: 'REPLICA', PrimaryKey: { Region: 'us-east-1' } } });
+    expect(replicated.ReplicaKeyMetadata).toMatchObject({
+      Arn: replicaArn,
+      Description: 'eu copy',
+      KeyState: 'Enabled',
+      MultiRegionConfiguration: { MultiRegionKeyType: 'REPLICA', PrimaryKey: { Region: 'us-east-1' } },
+    });
     expect(replicated.ReplicaTags).toEqual([{ TagKey: 'r', TagValue: 'eu' }]);
     expect((await us.send(new DescribeKeyCommand({ KeyId: primary.KeyId }))).KeyMetadata!.MultiRegionConfiguration!.ReplicaKeys).toEqual([{ Arn: replicaArn, Region: 'eu-west-1' }]);
 
@@ -56,7 +61,11 @@ describe('kms multi-Region keys', () => {
 
     await us.send(new UpdatePrimaryRegionCommand({ KeyId: primary.KeyId, PrimaryRegion: 'eu-west-1' }));
     expect((await us.send(new DescribeKeyCommand({ KeyId: primary.KeyId }))).KeyMetadata!.MultiRegionConfiguration!.MultiRegionKeyType).toBe('REPLICA');
-    expect((await eu.send(new DescribeKeyCommand({ KeyId: primary.KeyId }))).KeyMetadata!.MultiRegionConfiguration).toMatchObject({ MultiRegionKeyType: 'PRIMARY', PrimaryKey: { Region: 'eu-west-1' }, ReplicaKeys: [{ Region: 'us-east-1' }] });
+    expect((await eu.send(new DescribeKeyCommand({ KeyId: primary.KeyId }))).KeyMetadata!.MultiRegionConfiguration).toMatchObject({
+      MultiRegionKeyType: 'PRIMARY',
+      PrimaryKey: { Region: 'eu-west-1' },
+      ReplicaKeys: [{ Region: 'us-east-1' }],
+    });
 
     const primaryDeletion = await eu.send(new ScheduleKeyDeletionCommand({ KeyId: primary.KeyId, PendingWindowInDays: 7 }));
     expect(primaryDeletion).toMatchObject({ KeyState: 'PendingReplicaDeletion', PendingWindowInDays: 7 });

@@ -1,54 +1,54 @@
-import { describe, it, expect, beforeAll } from 'vitest';
-import { writeFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { constants, createHash, createPublicKey, diffieHellman, generateKeyPairSync, verify as verifySignature } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  KMSClient,
-  CreateKeyCommand,
-  DescribeKeyCommand,
-  EncryptCommand,
-  DecryptCommand,
-  ReEncryptCommand,
-  GenerateDataKeyCommand,
-  GenerateDataKeyWithoutPlaintextCommand,
-  GenerateRandomCommand,
-  CreateAliasCommand,
-  UpdateAliasCommand,
-  DeleteAliasCommand,
-  ListAliasesCommand,
-  ListKeysCommand,
-  DisableKeyCommand,
-  EnableKeyCommand,
-  ScheduleKeyDeletionCommand,
   CancelKeyDeletionCommand,
-  EnableKeyRotationCommand,
-  DisableKeyRotationCommand,
-  GetKeyRotationStatusCommand,
-  RotateKeyOnDemandCommand,
-  ListKeyRotationsCommand,
-  TagResourceCommand,
-  UntagResourceCommand,
-  ListResourceTagsCommand,
-  GetKeyPolicyCommand,
-  PutKeyPolicyCommand,
-  UpdateKeyDescriptionCommand,
-  SignCommand,
-  VerifyCommand,
-  GetPublicKeyCommand,
-  GenerateMacCommand,
-  VerifyMacCommand,
-  GenerateDataKeyPairCommand,
-  GetKeyLastUsageCommand,
-  DeriveSharedSecretCommand,
-  DescribeCustomKeyStoresCommand,
+  CreateAliasCommand,
   CreateCustomKeyStoreCommand,
   CreateGrantCommand,
+  CreateKeyCommand,
+  DecryptCommand,
+  DeleteAliasCommand,
+  DeriveSharedSecretCommand,
+  DescribeCustomKeyStoresCommand,
+  DescribeKeyCommand,
+  DisableKeyCommand,
+  DisableKeyRotationCommand,
+  EnableKeyCommand,
+  EnableKeyRotationCommand,
+  EncryptCommand,
+  GenerateDataKeyCommand,
+  GenerateDataKeyPairCommand,
+  GenerateDataKeyWithoutPlaintextCommand,
+  GenerateMacCommand,
+  GenerateRandomCommand,
+  GetKeyLastUsageCommand,
+  GetKeyPolicyCommand,
+  GetKeyRotationStatusCommand,
+  GetPublicKeyCommand,
+  KMSClient,
+  ListAliasesCommand,
   ListGrantsCommand,
+  ListKeyRotationsCommand,
+  ListKeysCommand,
+  ListResourceTagsCommand,
   ListRetirableGrantsCommand,
+  PutKeyPolicyCommand,
+  ReEncryptCommand,
   RetireGrantCommand,
   RevokeGrantCommand,
+  RotateKeyOnDemandCommand,
+  ScheduleKeyDeletionCommand,
+  SignCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+  UpdateAliasCommand,
+  UpdateKeyDescriptionCommand,
+  VerifyCommand,
+  VerifyMacCommand,
 } from '@aws-sdk/client-kms';
-import { constants, createHash, createPublicKey, diffieHellman, generateKeyPairSync, verify as verifySignature } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { useServer } from '../helpers.js';
 
 const text = (s: string) => Buffer.from(s, 'utf8');
@@ -68,7 +68,16 @@ describe('kms', () => {
   it('creates and describes a symmetric key by id, ARN, alias and alias ARN', async () => {
     const created = await kms.send(new CreateKeyCommand({ Description: 'd1', Tags: [{ TagKey: 'team', TagValue: 'core' }] }));
     const md = created.KeyMetadata!;
-    expect(md).toMatchObject({ KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT', KeyState: 'Enabled', Enabled: true, KeyManager: 'CUSTOMER', Origin: 'AWS_KMS', Description: 'd1', EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'] });
+    expect(md).toMatchObject({
+      KeySpec: 'SYMMETRIC_DEFAULT',
+      KeyUsage: 'ENCRYPT_DECRYPT',
+      KeyState: 'Enabled',
+      Enabled: true,
+      KeyManager: 'CUSTOMER',
+      Origin: 'AWS_KMS',
+      Description: 'd1',
+      EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'],
+    });
     expect(md.Arn).toBe(`arn:aws:kms:us-east-1:000000000000:key/${md.KeyId}`);
     expect(md.CreationDate).toBeInstanceOf(Date);
     await kms.send(new CreateAliasCommand({ AliasName: 'alias/describe-me', TargetKeyId: md.KeyId }));
@@ -95,7 +104,9 @@ describe('kms', () => {
     expect(dec.EncryptionAlgorithm).toBe('SYMMETRIC_DEFAULT');
 
     await expect(kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob }))).rejects.toMatchObject({ name: 'InvalidCiphertextException', $metadata: { httpStatusCode: 400 } });
-    await expect(kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob, EncryptionContext: { purpose: 'test', tenant: 'b' } }))).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
+    await expect(kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob, EncryptionContext: { purpose: 'test', tenant: 'b' } }))).rejects.toMatchObject({
+      name: 'InvalidCiphertextException',
+    });
     const tampered = Buffer.from(enc.CiphertextBlob!);
     tampered[tampered.length - 1] ^= 0x01;
     await expect(kms.send(new DecryptCommand({ CiphertextBlob: tampered, EncryptionContext: context }))).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
@@ -266,7 +277,15 @@ describe('kms', () => {
 
   it('tags, policies and descriptions', async () => {
     const keyId = await newKey();
-    await kms.send(new TagResourceCommand({ KeyId: keyId, Tags: [{ TagKey: 'a', TagValue: '1' }, { TagKey: 'b', TagValue: '2' }] }));
+    await kms.send(
+      new TagResourceCommand({
+        KeyId: keyId,
+        Tags: [
+          { TagKey: 'a', TagValue: '1' },
+          { TagKey: 'b', TagValue: '2' },
+        ],
+      }),
+    );
     await kms.send(new TagResourceCommand({ KeyId: keyId, Tags: [{ TagKey: 'a', TagValue: '3' }] }));
     await kms.send(new UntagResourceCommand({ KeyId: keyId, TagKeys: ['b'] }));
     expect((await kms.send(new ListResourceTagsCommand({ KeyId: keyId }))).Tags).toEqual([{ TagKey: 'a', TagValue: '3' }]);
@@ -289,7 +308,9 @@ describe('kms', () => {
     const pub = await kms.send(new GetPublicKeyCommand({ KeyId: rsa.KeyId }));
     const publicKey = createPublicKey({ key: Buffer.from(pub.PublicKey!), format: 'der', type: 'spki' });
     expect(verifySignature('sha256', message, { key: publicKey, padding: constants.RSA_PKCS1_PADDING }, Buffer.from(sig.Signature!))).toBe(true);
-    await expect(kms.send(new VerifyCommand({ KeyId: rsa.KeyId, Message: text('other'), Signature: sig.Signature, SigningAlgorithm: 'RSASSA_PKCS1_V1_5_SHA_256' }))).rejects.toMatchObject({ name: 'KMSInvalidSignatureException' });
+    await expect(kms.send(new VerifyCommand({ KeyId: rsa.KeyId, Message: text('other'), Signature: sig.Signature, SigningAlgorithm: 'RSASSA_PKCS1_V1_5_SHA_256' }))).rejects.toMatchObject({
+      name: 'KMSInvalidSignatureException',
+    });
 
     const ec = (await kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }))).KeyMetadata!;
     const ecSig = await kms.send(new SignCommand({ KeyId: ec.KeyId, Message: message, SigningAlgorithm: 'ECDSA_SHA_256' }));
@@ -317,13 +338,19 @@ describe('kms', () => {
     expect(verifySignature('sha256', message, ecPub, Buffer.from(ecSig.Signature!))).toBe(true);
     const rawSig = await kms.send(new SignCommand({ KeyId: ec.KeyId, Message: message, SigningAlgorithm: 'ECDSA_SHA_256' }));
     expect((await kms.send(new VerifyCommand({ KeyId: ec.KeyId, Message: digest, MessageType: 'DIGEST', Signature: rawSig.Signature, SigningAlgorithm: 'ECDSA_SHA_256' }))).SignatureValid).toBe(true);
-    await expect(kms.send(new SignCommand({ KeyId: ec.KeyId, Message: digest.subarray(1), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }))).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(kms.send(new SignCommand({ KeyId: ec.KeyId, Message: digest.subarray(1), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }))).rejects.toMatchObject({
+      name: 'ValidationException',
+    });
 
     const rsa = (await kms.send(new CreateKeyCommand({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' }))).KeyMetadata!;
     const rsaPub = createPublicKey({ key: Buffer.from((await kms.send(new GetPublicKeyCommand({ KeyId: rsa.KeyId }))).PublicKey!), format: 'der', type: 'spki' });
     const pss = await kms.send(new SignCommand({ KeyId: rsa.KeyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm: 'RSASSA_PSS_SHA_256' }));
     expect(verifySignature('sha256', message, { key: rsaPub, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, Buffer.from(pss.Signature!))).toBe(true);
-    await expect(kms.send(new VerifyCommand({ KeyId: rsa.KeyId, Message: createHash('sha256').update('other').digest(), MessageType: 'DIGEST', Signature: pss.Signature, SigningAlgorithm: 'RSASSA_PSS_SHA_256' }))).rejects.toMatchObject({ name: 'KMSInvalidSignatureException' });
+    await expect(
+      kms.send(
+        new VerifyCommand({ KeyId: rsa.KeyId, Message: createHash('sha256').update('other').digest(), MessageType: 'DIGEST', Signature: pss.Signature, SigningAlgorithm: 'RSASSA_PSS_SHA_256' }),
+      ),
+    ).rejects.toMatchObject({ name: 'KMSInvalidSignatureException' });
   });
 
   it('derives ECDH shared secrets with KEY_AGREEMENT keys', async () => {
@@ -334,7 +361,9 @@ describe('kms', () => {
     const kmsPublic = createPublicKey({ key: Buffer.from((await kms.send(new GetPublicKeyCommand({ KeyId: key.KeyId }))).PublicKey!), format: 'der', type: 'spki' });
     expect(Buffer.from(derived.SharedSecret!)).toEqual(diffieHellman({ privateKey: peer.privateKey, publicKey: kmsPublic }));
     const otherCurve = generateKeyPairSync('ec', { namedCurve: 'secp384r1' });
-    await expect(kms.send(new DeriveSharedSecretCommand({ KeyId: key.KeyId, KeyAgreementAlgorithm: 'ECDH', PublicKey: otherCurve.publicKey.export({ type: 'spki', format: 'der' }) }))).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(
+      kms.send(new DeriveSharedSecretCommand({ KeyId: key.KeyId, KeyAgreementAlgorithm: 'ECDH', PublicKey: otherCurve.publicKey.export({ type: 'spki', format: 'der' }) })),
+    ).rejects.toMatchObject({ name: 'ValidationException' });
     await expect(kms.send(new CreateKeyCommand({ KeySpec: 'ECC_SECG_P256K1', KeyUsage: 'KEY_AGREEMENT' }))).rejects.toMatchObject({ name: 'ValidationException' });
   });
 
@@ -362,15 +391,39 @@ describe('kms', () => {
     const keyId = await newKey();
     const grantee = 'arn:aws:iam::000000000000:role/app';
     const retiring = 'arn:aws:iam::000000000000:role/ops';
-    const g1 = await kms.send(new CreateGrantCommand({ KeyId: keyId, GranteePrincipal: grantee, RetiringPrincipal: retiring, Operations: ['Decrypt', 'Encrypt'], Name: 'app-grant', Constraints: { EncryptionContextSubset: { app: 'x' } } }));
+    const g1 = await kms.send(
+      new CreateGrantCommand({
+        KeyId: keyId,
+        GranteePrincipal: grantee,
+        RetiringPrincipal: retiring,
+        Operations: ['Decrypt', 'Encrypt'],
+        Name: 'app-grant',
+        Constraints: { EncryptionContextSubset: { app: 'x' } },
+      }),
+    );
     expect(g1.GrantId).toMatch(/^[0-9a-f]{64}$/);
-    const again = await kms.send(new CreateGrantCommand({ KeyId: keyId, GranteePrincipal: grantee, RetiringPrincipal: retiring, Operations: ['Encrypt', 'Decrypt'], Name: 'app-grant', Constraints: { EncryptionContextSubset: { app: 'x' } } }));
+    const again = await kms.send(
+      new CreateGrantCommand({
+        KeyId: keyId,
+        GranteePrincipal: grantee,
+        RetiringPrincipal: retiring,
+        Operations: ['Encrypt', 'Decrypt'],
+        Name: 'app-grant',
+        Constraints: { EncryptionContextSubset: { app: 'x' } },
+      }),
+    );
     expect(again.GrantId).toBe(g1.GrantId);
     expect(again.GrantToken).not.toBe(g1.GrantToken);
     const g2 = await kms.send(new CreateGrantCommand({ KeyId: keyId, GranteePrincipal: grantee, Operations: ['DescribeKey'] }));
     const listed = await kms.send(new ListGrantsCommand({ KeyId: keyId }));
     expect(listed.Grants).toHaveLength(2);
-    expect(listed.Grants!.find((g) => g.GrantId === g1.GrantId)).toMatchObject({ Name: 'app-grant', GranteePrincipal: grantee, RetiringPrincipal: retiring, Operations: ['Decrypt', 'Encrypt'], Constraints: { EncryptionContextSubset: { app: 'x' } } });
+    expect(listed.Grants!.find((g) => g.GrantId === g1.GrantId)).toMatchObject({
+      Name: 'app-grant',
+      GranteePrincipal: grantee,
+      RetiringPrincipal: retiring,
+      Operations: ['Decrypt', 'Encrypt'],
+      Constraints: { EncryptionContextSubset: { app: 'x' } },
+    });
     expect((await kms.send(new ListRetirableGrantsCommand({ RetiringPrincipal: retiring }))).Grants!.map((g) => g.GrantId)).toEqual([g1.GrantId]);
     await expect(kms.send(new CreateGrantCommand({ KeyId: keyId, GranteePrincipal: grantee, Operations: ['Sign'] }))).rejects.toMatchObject({ name: 'ValidationException' });
     await kms.send(new RetireGrantCommand({ GrantToken: g1.GrantToken }));

@@ -1,17 +1,17 @@
-import { describe, it, expect, beforeAll } from 'vitest';
 import {
   CloudWatchLogsClient,
   CreateLogGroupCommand,
   CreateLogStreamCommand,
   DescribeLogStreamsCommand,
-  PutLogEventsCommand,
-  GetLogEventsCommand,
-  FilterLogEventsCommand,
-  paginateGetLogEvents,
-  paginateFilterLogEvents,
   type FilteredLogEvent,
+  FilterLogEventsCommand,
+  GetLogEventsCommand,
   type InputLogEvent,
+  PutLogEventsCommand,
+  paginateFilterLogEvents,
+  paginateGetLogEvents,
 } from '@aws-sdk/client-cloudwatch-logs';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { useServer } from '../helpers.js';
 
 const HOUR = 3_600_000;
@@ -54,7 +54,12 @@ describe('CloudWatch Logs: events', () => {
     it('enforces the batch size with 26 bytes per event', async () => {
       const t = now();
       await put('put', 's', [{ timestamp: t, message: 'x'.repeat(1_048_576 - 26) }]);
-      await expect(put('put', 's', [{ timestamp: t, message: 'x'.repeat(1_048_576 - 26 - 26 - 10) }, { timestamp: t, message: 'y'.repeat(11) }])).rejects.toMatchObject({
+      await expect(
+        put('put', 's', [
+          { timestamp: t, message: 'x'.repeat(1_048_576 - 26 - 26 - 10) },
+          { timestamp: t, message: 'y'.repeat(11) },
+        ]),
+      ).rejects.toMatchObject({
         name: 'InvalidParameterException',
         message: 'Upload too large: 1048577 bytes exceeds limit of 1048576',
         $metadata: { httpStatusCode: 400 },
@@ -77,15 +82,28 @@ describe('CloudWatch Logs: events', () => {
 
     it('requires chronological order and a span of at most 24 hours', async () => {
       const t = now();
-      await expect(put('put', 's', [{ timestamp: t, message: 'late' }, { timestamp: t - 1, message: 'early' }])).rejects.toMatchObject({
+      await expect(
+        put('put', 's', [
+          { timestamp: t, message: 'late' },
+          { timestamp: t - 1, message: 'early' },
+        ]),
+      ).rejects.toMatchObject({
         name: 'InvalidParameterException',
         message: 'Log events in a single PutLogEvents request must be in chronological order.',
       });
-      await expect(put('put', 's', [{ timestamp: t - DAY - 1, message: 'a' }, { timestamp: t, message: 'b' }])).rejects.toMatchObject({
+      await expect(
+        put('put', 's', [
+          { timestamp: t - DAY - 1, message: 'a' },
+          { timestamp: t, message: 'b' },
+        ]),
+      ).rejects.toMatchObject({
         name: 'InvalidParameterException',
         message: 'The batch of log events in a single PutLogEvents request cannot span more than 24 hours.',
       });
-      await put('put', 's', [{ timestamp: t - DAY, message: 'a' }, { timestamp: t, message: 'b' }]);
+      await put('put', 's', [
+        { timestamp: t - DAY, message: 'a' },
+        { timestamp: t, message: 'b' },
+      ]);
     });
 
     it('rejects too old and too new events by index and keeps the rest', async () => {
@@ -318,14 +336,20 @@ describe('CloudWatch Logs: events', () => {
         } while (nextToken);
       };
       const t = now();
-      await put('tail', 'a', [{ timestamp: t - 3000, message: 'a1' }, { timestamp: t - 1000, message: 'a2' }]);
+      await put('tail', 'a', [
+        { timestamp: t - 3000, message: 'a1' },
+        { timestamp: t - 1000, message: 'a2' },
+      ]);
       await put('tail', 'b', [{ timestamp: t - 2000, message: 'b1' }]);
       await poll();
       expect(printed).toEqual(['a1', 'b1', 'a2']);
       await poll();
       expect(printed).toEqual(['a1', 'b1', 'a2']);
       // A late event with the same timestamp as the newest one seen, and a newer one.
-      await put('tail', 'b', [{ timestamp: t - 1000, message: 'b2' }, { timestamp: t, message: 'b3' }]);
+      await put('tail', 'b', [
+        { timestamp: t - 1000, message: 'b2' },
+        { timestamp: t, message: 'b3' },
+      ]);
       await poll();
       expect(printed).toEqual(['a1', 'b1', 'a2', 'b2', 'b3']);
     });

@@ -3,9 +3,10 @@
  * so this test runs when a v2 CLI is found (DRYDOCK_AWS_V2, or Debian's awscli package at
  * /usr/bin/aws); the polling loop it performs is covered with the SDK in logs-events.test.ts.
  */
-import { describe, it, expect } from 'vitest';
+
 import { spawn, spawnSync } from 'node:child_process';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { describe, expect, it } from 'vitest';
 import { useServer } from '../helpers.js';
 
 function findAwsV2(): string | undefined {
@@ -29,7 +30,17 @@ describe('aws logs tail --follow (aws CLI v2)', () => {
 
     // Unbuffered: Python block-buffers a pipe, and a following tail never fills the buffer.
     const child = spawn(awsV2!, ['--endpoint-url', server.url, 'logs', 'tail', '/app/tail', '--follow', '--format', 'short', '--since', '10m'], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '', PYTHONUNBUFFERED: '1', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+        AWS_DEFAULT_REGION: 'us-east-1',
+        AWS_PAGER: '',
+        PYTHONUNBUFFERED: '1',
+        AWS_CONFIG_FILE: '/dev/null',
+        AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+      },
     });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

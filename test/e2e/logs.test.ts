@@ -1,28 +1,28 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import {
   CloudWatchLogsClient,
   CreateLogGroupCommand,
-  DeleteLogGroupCommand,
-  DescribeLogGroupsCommand,
   CreateLogStreamCommand,
+  DeleteLogGroupCommand,
   DeleteLogStreamCommand,
-  DescribeLogStreamsCommand,
-  PutRetentionPolicyCommand,
   DeleteRetentionPolicyCommand,
-  PutLogGroupDeletionProtectionCommand,
-  TagLogGroupCommand,
-  UntagLogGroupCommand,
-  ListTagsLogGroupCommand,
-  TagResourceCommand,
-  UntagResourceCommand,
-  ListTagsForResourceCommand,
-  PutLogEventsCommand,
+  DescribeLogGroupsCommand,
+  DescribeLogStreamsCommand,
   GetLogEventsCommand,
-  paginateDescribeLogGroups,
-  paginateDescribeLogStreams,
+  ListTagsForResourceCommand,
+  ListTagsLogGroupCommand,
   type LogGroup,
   type LogStream,
+  PutLogEventsCommand,
+  PutLogGroupDeletionProtectionCommand,
+  PutRetentionPolicyCommand,
+  paginateDescribeLogGroups,
+  paginateDescribeLogStreams,
+  TagLogGroupCommand,
+  TagResourceCommand,
+  UntagLogGroupCommand,
+  UntagResourceCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers.js';
 
 const DAY = 86_400_000;
@@ -99,9 +99,10 @@ describe('CloudWatch Logs: groups, streams, retention, tags', () => {
         message: 'LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.',
       });
       expect(names((await logs.send(new DescribeLogGroupsCommand({ logGroupClass: 'INFREQUENT_ACCESS' }))).logGroups)).toEqual(['/app/web']);
-      expect(
-        names((await logs.send(new DescribeLogGroupsCommand({ logGroupIdentifiers: ['/svc/beta', 'arn:aws:logs:us-east-1:000000000000:log-group:/svc/Alpha'] }))).logGroups),
-      ).toEqual(['/svc/Alpha', '/svc/beta']);
+      expect(names((await logs.send(new DescribeLogGroupsCommand({ logGroupIdentifiers: ['/svc/beta', 'arn:aws:logs:us-east-1:000000000000:log-group:/svc/Alpha'] }))).logGroups)).toEqual([
+        '/svc/Alpha',
+        '/svc/beta',
+      ]);
     });
 
     it('paginates with limit and nextToken, limit within 1..50', async () => {
@@ -181,7 +182,16 @@ describe('CloudWatch Logs: groups, streams, retention, tags', () => {
     it('describes streams with event times, sequence token and ARN', async () => {
       await logs.send(new CreateLogStreamCommand({ logGroupName: 'streams', logStreamName: 'b' }));
       const t = now();
-      await logs.send(new PutLogEventsCommand({ logGroupName: 'streams', logStreamName: 'b', logEvents: [{ timestamp: t - 5000, message: 'one' }, { timestamp: t - 1000, message: 'two' }] }));
+      await logs.send(
+        new PutLogEventsCommand({
+          logGroupName: 'streams',
+          logStreamName: 'b',
+          logEvents: [
+            { timestamp: t - 5000, message: 'one' },
+            { timestamp: t - 1000, message: 'two' },
+          ],
+        }),
+      );
       const { logStreams } = await logs.send(new DescribeLogStreamsCommand({ logGroupName: 'streams', logStreamNamePrefix: 'b' }));
       expect(logStreams).toHaveLength(1);
       const s = logStreams![0];
@@ -205,7 +215,12 @@ describe('CloudWatch Logs: groups, streams, retention, tags', () => {
       await logs.send(new CreateLogGroupCommand({ logGroupName: 'ordering' }));
       const t = now();
       // Stream names in one order, last event times in another.
-      const streams: [string, number][] = [['s1', 30], ['s2', 10], ['s3', 20], ['s4', 40]];
+      const streams: [string, number][] = [
+        ['s1', 30],
+        ['s2', 10],
+        ['s3', 20],
+        ['s4', 40],
+      ];
       for (const [name, age] of streams) {
         await logs.send(new CreateLogStreamCommand({ logGroupName: 'ordering', logStreamName: name }));
         await logs.send(new PutLogEventsCommand({ logGroupName: 'ordering', logStreamName: name, logEvents: [{ timestamp: t - age * 1000, message: name }] }));
@@ -281,7 +296,16 @@ describe('CloudWatch Logs: groups, streams, retention, tags', () => {
       await logs.send(new CreateLogStreamCommand({ logGroupName: 'short', logStreamName: 's' }));
       await logs.send(new PutRetentionPolicyCommand({ logGroupName: 'short', retentionInDays: 1 }));
       const t = now();
-      await logs.send(new PutLogEventsCommand({ logGroupName: 'short', logStreamName: 's', logEvents: [{ timestamp: t - 20 * 3_600_000, message: 'old' }, { timestamp: t, message: 'new' }] }));
+      await logs.send(
+        new PutLogEventsCommand({
+          logGroupName: 'short',
+          logStreamName: 's',
+          logEvents: [
+            { timestamp: t - 20 * 3_600_000, message: 'old' },
+            { timestamp: t, message: 'new' },
+          ],
+        }),
+      );
       const read = async () => (await logs.send(new GetLogEventsCommand({ logGroupName: 'short', logStreamName: 's', startFromHead: true }))).events!.map((e) => e.message);
       expect(await read()).toEqual(['old', 'new']);
       advance(6 * 3_600_000);
@@ -290,7 +314,16 @@ describe('CloudWatch Logs: groups, streams, retention, tags', () => {
       await logs.send(new PutLogEventsCommand({ logGroupName: 'short', logStreamName: 's', logEvents: [{ timestamp: now(), message: 'newer' }] }));
       expect((await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: 'short' }))).logGroups![0].storedBytes).toBe('new'.length + 'newer'.length);
       // Events older than retention are rejected as expired.
-      const put = await logs.send(new PutLogEventsCommand({ logGroupName: 'short', logStreamName: 's', logEvents: [{ timestamp: now() - 2 * DAY, message: 'stale' }, { timestamp: now(), message: 'fresh' }] }));
+      const put = await logs.send(
+        new PutLogEventsCommand({
+          logGroupName: 'short',
+          logStreamName: 's',
+          logEvents: [
+            { timestamp: now() - 2 * DAY, message: 'stale' },
+            { timestamp: now(), message: 'fresh' },
+          ],
+        }),
+      );
       expect(put.rejectedLogEventsInfo).toEqual({ expiredLogEventEndIndex: 1 });
       expect(await read()).toEqual(['new', 'newer', 'fresh']);
     });

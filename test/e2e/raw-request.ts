@@ -75,7 +75,9 @@ export async function presign(baseUrl: string, req: RawRequest & { expiresIn?: n
 
 export function queryString(query: Record<string, string>): string {
   // The signer canonicalizes with RFC 3986 encoding; send the same encoding.
-  return Object.entries(query).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`).join('&');
+  return Object.entries(query)
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`)
+    .join('&');
 }
 
 /** Sends exactly these bytes (no header added but Content-Length when there is a body). */

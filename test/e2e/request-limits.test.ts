@@ -5,11 +5,12 @@
  * and headers beyond even the server's own 1 MiB limit (a 400 from the HTTP layer). Hand-signed raw
  * requests, since the SDK itself refuses some of these; the server keeps serving afterwards.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+
 import { request } from 'node:http';
-import { S3Client, CreateBucketCommand, CreateMultipartUploadCommand, PutObjectCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, CreateMultipartUploadCommand, ListBucketsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers.js';
-import { parseResponse, signedRequest, type RawRequest, type RawResponse } from './raw-request.js';
+import { parseResponse, type RawRequest, type RawResponse, signedRequest } from './raw-request.js';
 
 const BUCKET = 'limits';
 const LONG_KEY = 'k'.repeat(70 * 1024);
@@ -68,7 +69,7 @@ describe('requests beyond the size limits', () => {
     expect(head.status).toBe(404);
   });
 
-  it('headers beyond the server\'s own limit still get an HTTP answer, not a reset', async () => {
+  it("headers beyond the server's own limit still get an HTTP answer, not a reset", async () => {
     const res = await rawGet(server.port, `/${BUCKET}`, { 'x-huge': 'h'.repeat(2 * 1024 * 1024) });
     expect({ status: res.status, code: res.code }).toEqual({ status: 400, code: 'RequestHeaderSectionTooLarge' });
   });

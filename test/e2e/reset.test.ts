@@ -3,14 +3,15 @@
  * CodeCommit's bare repositories are deleted and CodeBuild's running builds are stopped first, and
  * the server keeps serving (new repositories take pushes again).
  */
-import { describe, it, expect, beforeAll } from 'vitest';
+
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CodeCommitClient, CreateRepositoryCommand, ListRepositoriesCommand, PutFileCommand, GetBranchCommand } from '@aws-sdk/client-codecommit';
-import { CodeBuildClient, CreateProjectCommand, StartBuildCommand, BatchGetBuildsCommand, ListBuildsCommand } from '@aws-sdk/client-codebuild';
-import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
+import { BatchGetBuildsCommand, CodeBuildClient, CreateProjectCommand, ListBuildsCommand, StartBuildCommand } from '@aws-sdk/client-codebuild';
+import { CodeCommitClient, CreateRepositoryCommand, GetBranchCommand, ListRepositoriesCommand, PutFileCommand } from '@aws-sdk/client-codecommit';
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { useServer } from '../helpers.js';
-import { runProcesses, CODEBUILD_TRUST } from './codebuild-helpers.js';
+import { CODEBUILD_TRUST, runProcesses } from './codebuild-helpers.js';
 
 const server = useServer();
 let cc: CodeCommitClient;
@@ -38,11 +39,15 @@ describe('POST /_drydock/reset', () => {
     expect(gitDirs()).toHaveLength(1);
     const role = (await iam.send(new CreateRoleCommand({ RoleName: 'reset-build', AssumeRolePolicyDocument: CODEBUILD_TRUST }))).Role!.Arn!;
     const marker = 'sleep 47.123';
-    await cb.send(new CreateProjectCommand({
-      name: 'long', serviceRole: role, artifacts: { type: 'NO_ARTIFACTS' },
-      source: { type: 'NO_SOURCE', buildspec: `version: 0.2\nphases:\n  build:\n    commands:\n      - ${marker}\n` },
-      environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' },
-    }));
+    await cb.send(
+      new CreateProjectCommand({
+        name: 'long',
+        serviceRole: role,
+        artifacts: { type: 'NO_ARTIFACTS' },
+        source: { type: 'NO_SOURCE', buildspec: `version: 0.2\nphases:\n  build:\n    commands:\n      - ${marker}\n` },
+        environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' },
+      }),
+    );
     const id = (await cb.send(new StartBuildCommand({ projectName: 'long' }))).build!.id!;
     for (let i = 0; i < 200 && runProcesses(id, marker).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(runProcesses(id, marker)).not.toEqual([]);

@@ -1,11 +1,29 @@
-import { describe, it, expect, beforeAll } from 'vitest';
 import {
-  S3Client, CreateBucketCommand, HeadBucketCommand, ListBucketsCommand, DeleteBucketCommand, GetBucketLocationCommand,
-  PutBucketVersioningCommand, GetBucketVersioningCommand, PutBucketTaggingCommand, GetBucketTaggingCommand, DeleteBucketTaggingCommand,
-  PutBucketPolicyCommand, GetBucketPolicyCommand, DeleteBucketPolicyCommand, PutBucketEncryptionCommand, GetBucketEncryptionCommand,
-  DeleteBucketEncryptionCommand, PutBucketNotificationConfigurationCommand, GetBucketNotificationConfigurationCommand,
-  PutObjectCommand, ListObjectsCommand, ListObjectsV2Command, GetBucketAclCommand,
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteBucketEncryptionCommand,
+  DeleteBucketPolicyCommand,
+  DeleteBucketTaggingCommand,
+  GetBucketAclCommand,
+  GetBucketEncryptionCommand,
+  GetBucketLocationCommand,
+  GetBucketNotificationConfigurationCommand,
+  GetBucketPolicyCommand,
+  GetBucketTaggingCommand,
+  GetBucketVersioningCommand,
+  HeadBucketCommand,
+  ListBucketsCommand,
+  ListObjectsCommand,
+  ListObjectsV2Command,
+  PutBucketEncryptionCommand,
+  PutBucketNotificationConfigurationCommand,
+  PutBucketPolicyCommand,
+  PutBucketTaggingCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  S3Client,
 } from '@aws-sdk/client-s3';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { useServer } from '../helpers.js';
 
 describe('S3 buckets and listings', () => {
@@ -23,7 +41,10 @@ describe('S3 buckets and listings', () => {
     const head = await s3.send(new HeadBucketCommand({ Bucket: 'beta.west' }));
     expect(head.BucketRegion).toBe('us-west-2');
     const list = await s3.send(new ListBucketsCommand({}));
-    expect(list.Buckets?.map((b) => [b.Name, b.BucketRegion])).toEqual([['alpha', 'us-east-1'], ['beta.west', 'us-west-2']]);
+    expect(list.Buckets?.map((b) => [b.Name, b.BucketRegion])).toEqual([
+      ['alpha', 'us-east-1'],
+      ['beta.west', 'us-west-2'],
+    ]);
     expect(list.Owner?.ID).toMatch(/^[0-9a-f]{64}$/);
     const paged = await s3.send(new ListBucketsCommand({ MaxBuckets: 1 }));
     expect(paged.Buckets?.map((b) => b.Name)).toEqual(['alpha']);
@@ -41,12 +62,18 @@ describe('S3 buckets and listings', () => {
     }
     // us-east-1 keeps S3's legacy 200 for re-creating your own bucket; other regions say BucketAlreadyOwnedByYou.
     await s3.send(new CreateBucketCommand({ Bucket: 'alpha' }));
-    await expect(west.send(new CreateBucketCommand({ Bucket: 'beta.west', CreateBucketConfiguration: { LocationConstraint: 'us-west-2' } })))
-      .rejects.toMatchObject({ name: 'BucketAlreadyOwnedByYou', $metadata: { httpStatusCode: 409 }, BucketName: 'beta.west' });
-    await expect(west.send(new CreateBucketCommand({ Bucket: 'gamma', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } })))
-      .rejects.toMatchObject({ name: 'IllegalLocationConstraintException', $metadata: { httpStatusCode: 400 } });
-    await expect(s3.send(new CreateBucketCommand({ Bucket: 'gamma', CreateBucketConfiguration: { LocationConstraint: 'us-east-1' as never } })))
-      .rejects.toMatchObject({ name: 'InvalidLocationConstraint' });
+    await expect(west.send(new CreateBucketCommand({ Bucket: 'beta.west', CreateBucketConfiguration: { LocationConstraint: 'us-west-2' } }))).rejects.toMatchObject({
+      name: 'BucketAlreadyOwnedByYou',
+      $metadata: { httpStatusCode: 409 },
+      BucketName: 'beta.west',
+    });
+    await expect(west.send(new CreateBucketCommand({ Bucket: 'gamma', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }))).rejects.toMatchObject({
+      name: 'IllegalLocationConstraintException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    await expect(s3.send(new CreateBucketCommand({ Bucket: 'gamma', CreateBucketConfiguration: { LocationConstraint: 'us-east-1' as never } }))).rejects.toMatchObject({
+      name: 'InvalidLocationConstraint',
+    });
     await expect(s3.send(new HeadBucketCommand({ Bucket: 'no-such-bucket' }))).rejects.toMatchObject({ name: 'NotFound', $metadata: { httpStatusCode: 404 } });
   });
 
@@ -73,7 +100,12 @@ describe('S3 buckets and listings', () => {
 
     // Every S3 bucket has SSE-S3 by default (since 2023); a configured rule replaces it until deleted.
     expect((await s3.send(new GetBucketEncryptionCommand({ Bucket: 'configured' }))).ServerSideEncryptionConfiguration?.Rules?.[0].ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe('AES256');
-    await s3.send(new PutBucketEncryptionCommand({ Bucket: 'configured', ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: 'alias/k' }, BucketKeyEnabled: true }] } }));
+    await s3.send(
+      new PutBucketEncryptionCommand({
+        Bucket: 'configured',
+        ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: 'alias/k' }, BucketKeyEnabled: true }] },
+      }),
+    );
     const enc = await s3.send(new GetBucketEncryptionCommand({ Bucket: 'configured' }));
     expect(enc.ServerSideEncryptionConfiguration?.Rules?.[0]).toEqual({ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: 'alias/k' }, BucketKeyEnabled: true });
     const put = await s3.send(new PutObjectCommand({ Bucket: 'configured', Key: 'k', Body: 'x' }));
@@ -82,12 +114,19 @@ describe('S3 buckets and listings', () => {
     expect((await s3.send(new GetBucketEncryptionCommand({ Bucket: 'configured' }))).ServerSideEncryptionConfiguration?.Rules?.[0].ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe('AES256');
 
     expect(await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: 'configured' }))).not.toHaveProperty('QueueConfigurations');
-    await s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: 'configured', NotificationConfiguration: {
-      QueueConfigurations: [{ Id: 'q', QueueArn: 'arn:aws:sqs:us-east-1:000000000000:q', Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'logs/' }] } } }],
-      EventBridgeConfiguration: {},
-    } }));
+    await s3.send(
+      new PutBucketNotificationConfigurationCommand({
+        Bucket: 'configured',
+        NotificationConfiguration: {
+          QueueConfigurations: [{ Id: 'q', QueueArn: 'arn:aws:sqs:us-east-1:000000000000:q', Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'logs/' }] } } }],
+          EventBridgeConfiguration: {},
+        },
+      }),
+    );
     const notification = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: 'configured' }));
-    expect(notification.QueueConfigurations).toEqual([{ Id: 'q', QueueArn: 'arn:aws:sqs:us-east-1:000000000000:q', Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'logs/' }] } } }]);
+    expect(notification.QueueConfigurations).toEqual([
+      { Id: 'q', QueueArn: 'arn:aws:sqs:us-east-1:000000000000:q', Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'logs/' }] } } },
+    ]);
     expect(notification.EventBridgeConfiguration).toEqual({});
     await expect(s3.send(new PutBucketVersioningCommand({ Bucket: 'nope-bucket', VersioningConfiguration: { Status: 'Enabled' } }))).rejects.toMatchObject({ name: 'NoSuchBucket' });
   });

@@ -1,11 +1,21 @@
-import { describe, it, expect, beforeAll } from 'vitest';
 import { createHash } from 'node:crypto';
 import { Crc32 } from '@aws-crypto/crc32';
 import {
-  S3Client, CreateBucketCommand, PutObjectCommand, GetObjectCommand, HeadObjectCommand, CreateMultipartUploadCommand, UploadPartCommand,
-  UploadPartCopyCommand, CompleteMultipartUploadCommand, AbortMultipartUploadCommand, ListMultipartUploadsCommand, ListPartsCommand,
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListPartsCommand,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+  UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { useServer } from '../helpers.js';
 
 const MiB = 1024 * 1024;
@@ -30,12 +40,27 @@ describe('S3 multipart uploads', () => {
     const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: 'mpu' }));
     expect(uploads.Uploads?.map((u) => [u.Key, u.UploadId])).toEqual([['big', UploadId]]);
     const parts = await s3.send(new ListPartsCommand({ Bucket: 'mpu', Key: 'big', UploadId }));
-    expect(parts.Parts?.map((p) => [p.PartNumber, p.Size, p.ETag])).toEqual([[1, 5 * MiB, p1.ETag], [2, 4, p2.ETag]]);
+    expect(parts.Parts?.map((p) => [p.PartNumber, p.Size, p.ETag])).toEqual([
+      [1, 5 * MiB, p1.ETag],
+      [2, 4, p2.ETag],
+    ]);
 
-    const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket: 'mpu', Key: 'big', UploadId, MultipartUpload: { Parts: [
-      { PartNumber: 1, ETag: p1.ETag, ChecksumCRC32: p1.ChecksumCRC32 }, { PartNumber: 2, ETag: p2.ETag, ChecksumCRC32: p2.ChecksumCRC32 },
-    ] } }));
-    const expected = createHash('md5').update(Buffer.concat([md5(part1), md5(part2)])).digest('hex');
+    const done = await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: 'mpu',
+        Key: 'big',
+        UploadId,
+        MultipartUpload: {
+          Parts: [
+            { PartNumber: 1, ETag: p1.ETag, ChecksumCRC32: p1.ChecksumCRC32 },
+            { PartNumber: 2, ETag: p2.ETag, ChecksumCRC32: p2.ChecksumCRC32 },
+          ],
+        },
+      }),
+    );
+    const expected = createHash('md5')
+      .update(Buffer.concat([md5(part1), md5(part2)]))
+      .digest('hex');
     expect(done.ETag).toBe(`"${expected}-2"`);
     const crcs = new Crc32();
     for (const c of [p1.ChecksumCRC32!, p2.ChecksumCRC32!]) crcs.update(Buffer.from(c, 'base64'));
@@ -67,17 +92,28 @@ describe('S3 multipart uploads', () => {
       const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'mpu', Key: key, ChecksumAlgorithm: 'CRC32', ChecksumType: 'FULL_OBJECT' }));
       const p1 = await s3.send(new UploadPartCommand({ Bucket: 'mpu', Key: key, UploadId, PartNumber: 1, Body: part1, ChecksumAlgorithm: 'CRC32' }));
       const p2 = await s3.send(new UploadPartCommand({ Bucket: 'mpu', Key: key, UploadId, PartNumber: 2, Body: part2, ChecksumAlgorithm: 'CRC32' }));
-      return { UploadId, Parts: [{ PartNumber: 1, ETag: p1.ETag, ChecksumCRC32: p1.ChecksumCRC32 }, { PartNumber: 2, ETag: p2.ETag, ChecksumCRC32: p2.ChecksumCRC32 }] };
+      return {
+        UploadId,
+        Parts: [
+          { PartNumber: 1, ETag: p1.ETag, ChecksumCRC32: p1.ChecksumCRC32 },
+          { PartNumber: 2, ETag: p2.ETag, ChecksumCRC32: p2.ChecksumCRC32 },
+        ],
+      };
     };
     const good = await upload('full');
-    const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket: 'mpu', Key: 'full', UploadId: good.UploadId, ChecksumCRC32: whole, ChecksumType: 'FULL_OBJECT', MultipartUpload: { Parts: good.Parts } }));
+    const done = await s3.send(
+      new CompleteMultipartUploadCommand({ Bucket: 'mpu', Key: 'full', UploadId: good.UploadId, ChecksumCRC32: whole, ChecksumType: 'FULL_OBJECT', MultipartUpload: { Parts: good.Parts } }),
+    );
     expect(done).toMatchObject({ ChecksumCRC32: whole, ChecksumType: 'FULL_OBJECT' });
     const got = await s3.send(new GetObjectCommand({ Bucket: 'mpu', Key: 'full', ChecksumMode: 'ENABLED' }));
     expect(got.ChecksumCRC32).toBe(whole);
     expect((await got.Body!.transformToByteArray()).length).toBe(5 * MiB + 3);
     const bad = await upload('full-bad');
-    await expect(s3.send(new CompleteMultipartUploadCommand({ Bucket: 'mpu', Key: 'full-bad', UploadId: bad.UploadId, ChecksumCRC32: crc(part2), ChecksumType: 'FULL_OBJECT', MultipartUpload: { Parts: bad.Parts } })))
-      .rejects.toMatchObject({ name: 'BadDigest' });
+    await expect(
+      s3.send(
+        new CompleteMultipartUploadCommand({ Bucket: 'mpu', Key: 'full-bad', UploadId: bad.UploadId, ChecksumCRC32: crc(part2), ChecksumType: 'FULL_OBJECT', MultipartUpload: { Parts: bad.Parts } }),
+      ),
+    ).rejects.toMatchObject({ name: 'BadDigest' });
     await expect(s3.send(new HeadObjectCommand({ Bucket: 'mpu', Key: 'full-bad' }))).rejects.toMatchObject({ name: 'NotFound' });
   });
 
@@ -86,8 +122,18 @@ describe('S3 multipart uploads', () => {
     const a = await s3.send(new UploadPartCommand({ Bucket: 'mpu', Key: 'bad', UploadId, PartNumber: 1, Body: 'small' }));
     const b = await s3.send(new UploadPartCommand({ Bucket: 'mpu', Key: 'bad', UploadId, PartNumber: 2, Body: 'small' }));
     const complete = (Parts: { PartNumber: number; ETag?: string }[]) => s3.send(new CompleteMultipartUploadCommand({ Bucket: 'mpu', Key: 'bad', UploadId, MultipartUpload: { Parts } }));
-    await expect(complete([{ PartNumber: 1, ETag: a.ETag }, { PartNumber: 2, ETag: b.ETag }])).rejects.toMatchObject({ name: 'EntityTooSmall', $metadata: { httpStatusCode: 400 } });
-    await expect(complete([{ PartNumber: 2, ETag: b.ETag }, { PartNumber: 1, ETag: a.ETag }])).rejects.toMatchObject({ name: 'InvalidPartOrder' });
+    await expect(
+      complete([
+        { PartNumber: 1, ETag: a.ETag },
+        { PartNumber: 2, ETag: b.ETag },
+      ]),
+    ).rejects.toMatchObject({ name: 'EntityTooSmall', $metadata: { httpStatusCode: 400 } });
+    await expect(
+      complete([
+        { PartNumber: 2, ETag: b.ETag },
+        { PartNumber: 1, ETag: a.ETag },
+      ]),
+    ).rejects.toMatchObject({ name: 'InvalidPartOrder' });
     await expect(complete([{ PartNumber: 3, ETag: a.ETag }])).rejects.toMatchObject({ name: 'InvalidPart' });
     await expect(complete([{ PartNumber: 1, ETag: '"00000000000000000000000000000000"' }])).rejects.toMatchObject({ name: 'InvalidPart' });
     await expect(s3.send(new UploadPartCommand({ Bucket: 'mpu', Key: 'bad', UploadId, PartNumber: 10001, Body: 'x' }))).rejects.toMatchObject({ name: 'InvalidArgument' });
@@ -108,8 +154,9 @@ describe('S3 multipart uploads', () => {
     const copy = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'mpu', Key: 'copied' }));
     const part = await s3.send(new UploadPartCopyCommand({ Bucket: 'mpu', Key: 'copied', UploadId: copy.UploadId, PartNumber: 1, CopySource: 'mpu/source', CopySourceRange: 'bytes=2-5' }));
     expect(part.CopyPartResult?.ETag).toBe(`"${md5(Buffer.from('2345')).toString('hex')}"`);
-    await expect(s3.send(new UploadPartCopyCommand({ Bucket: 'mpu', Key: 'copied', UploadId: copy.UploadId, PartNumber: 2, CopySource: 'mpu/source', CopySourceRange: 'bytes=5-50' })))
-      .rejects.toMatchObject({ name: 'InvalidArgument' });
+    await expect(
+      s3.send(new UploadPartCopyCommand({ Bucket: 'mpu', Key: 'copied', UploadId: copy.UploadId, PartNumber: 2, CopySource: 'mpu/source', CopySourceRange: 'bytes=5-50' })),
+    ).rejects.toMatchObject({ name: 'InvalidArgument' });
     await s3.send(new CompleteMultipartUploadCommand({ Bucket: 'mpu', Key: 'copied', UploadId: copy.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.CopyPartResult?.ETag }] } }));
     expect(await (await s3.send(new GetObjectCommand({ Bucket: 'mpu', Key: 'copied' }))).Body!.transformToString()).toBe('2345');
   });

@@ -1,14 +1,25 @@
-import { describe, it, expect, beforeAll } from 'vitest';
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import {
-  S3Client, CreateBucketCommand, PutObjectCommand, GetObjectCommand, HeadObjectCommand, DeleteObjectCommand, CopyObjectCommand,
-  DeleteObjectsCommand, PutBucketVersioningCommand, ListObjectVersionsCommand, PutObjectTaggingCommand, GetObjectTaggingCommand,
-  DeleteObjectTaggingCommand, ListObjectsV2Command,
+  CopyObjectCommand,
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  DeleteObjectTaggingCommand,
+  GetObjectCommand,
+  GetObjectTaggingCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  ListObjectVersionsCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  PutObjectTaggingCommand,
+  S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { useServer } from '../helpers.js';
 
 const md5 = (data: string | Buffer) => createHash('md5').update(data).digest('hex');
@@ -22,20 +33,35 @@ describe('S3 objects', () => {
   });
 
   /** Blob files present on disk (temp files excluded). */
-  const blobCount = () => readdirSync(join(server.dataDir, 'blobs'), { recursive: true, withFileTypes: true })
-    .filter((d) => d.isFile() && !d.parentPath.includes('.tmp')).length;
+  const blobCount = () => readdirSync(join(server.dataDir, 'blobs'), { recursive: true, withFileTypes: true }).filter((d) => d.isFile() && !d.parentPath.includes('.tmp')).length;
 
   it('round-trips content, headers and metadata with AWS ETags', async () => {
-    const put = await s3.send(new PutObjectCommand({
-      Bucket: 'objects', Key: 'dir/hello world.txt', Body: 'hello', ContentType: 'text/plain', ContentDisposition: 'attachment',
-      ContentEncoding: 'identity', CacheControl: 'max-age=60', ContentLanguage: 'en', Metadata: { colour: 'blue', 'mixed-Case': 'x' },
-    }));
+    const put = await s3.send(
+      new PutObjectCommand({
+        Bucket: 'objects',
+        Key: 'dir/hello world.txt',
+        Body: 'hello',
+        ContentType: 'text/plain',
+        ContentDisposition: 'attachment',
+        ContentEncoding: 'identity',
+        CacheControl: 'max-age=60',
+        ContentLanguage: 'en',
+        Metadata: { colour: 'blue', 'mixed-Case': 'x' },
+      }),
+    );
     expect(put.ETag).toBe(`"${md5('hello')}"`);
     const got = await s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'dir/hello world.txt' }));
     expect(await got.Body!.transformToString()).toBe('hello');
     expect(got).toMatchObject({
-      ETag: put.ETag, ContentType: 'text/plain', ContentDisposition: 'attachment', ContentEncoding: 'identity',
-      CacheControl: 'max-age=60', ContentLanguage: 'en', ContentLength: 5, Metadata: { colour: 'blue', 'mixed-case': 'x' }, AcceptRanges: 'bytes',
+      ETag: put.ETag,
+      ContentType: 'text/plain',
+      ContentDisposition: 'attachment',
+      ContentEncoding: 'identity',
+      CacheControl: 'max-age=60',
+      ContentLanguage: 'en',
+      ContentLength: 5,
+      Metadata: { colour: 'blue', 'mixed-case': 'x' },
+      AcceptRanges: 'bytes',
     });
     expect(got.LastModified).toBeInstanceOf(Date);
     const head = await s3.send(new HeadObjectCommand({ Bucket: 'objects', Key: 'dir/hello world.txt' }));
@@ -57,11 +83,16 @@ describe('S3 objects', () => {
     const data = Buffer.alloc(300_000, 7);
     const watched = new S3Client(server.clientConfig);
     const sent: Record<string, string>[] = [];
-    watched.middlewareStack.add((next) => async (args) => {
-      sent.push({ ...(args.request as { headers: Record<string, string> }).headers });
-      return next(args);
-    }, { step: 'finalizeRequest' });
-    const put = await watched.send(new PutObjectCommand({ Bucket: 'objects', Key: 'stream.bin', Body: Readable.from([data.subarray(0, 100_000), data.subarray(100_000)]), ContentLength: data.length }));
+    watched.middlewareStack.add(
+      (next) => async (args) => {
+        sent.push({ ...(args.request as { headers: Record<string, string> }).headers });
+        return next(args);
+      },
+      { step: 'finalizeRequest' },
+    );
+    const put = await watched.send(
+      new PutObjectCommand({ Bucket: 'objects', Key: 'stream.bin', Body: Readable.from([data.subarray(0, 100_000), data.subarray(100_000)]), ContentLength: data.length }),
+    );
     expect(sent[0]).toMatchObject({ 'content-encoding': 'aws-chunked', 'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER', 'x-amz-trailer': 'x-amz-checksum-crc32' });
     expect(put.ETag).toBe(`"${md5(data)}"`);
     expect(put.ChecksumCRC32).toBeDefined();
@@ -80,18 +111,20 @@ describe('S3 objects', () => {
     const withCrc32c = await s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'crc32c.txt', ChecksumMode: 'ENABLED' }));
     expect(withCrc32c.ChecksumCRC32C).toBe(crc32c.ChecksumCRC32C);
     await withCrc32c.Body!.transformToString();
-    await expect(s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'nvme', Body: 'abc', ChecksumAlgorithm: 'CRC64NVME' })))
-      .rejects.toMatchObject({ $metadata: { httpStatusCode: 501 } });
+    await expect(s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'nvme', Body: 'abc', ChecksumAlgorithm: 'CRC64NVME' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 501 } });
   });
 
   it('rejects a wrong checksum or Content-MD5 and stores nothing', async () => {
     const before = blobCount();
-    await expect(s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'bad-md5', Body: 'hello', ContentMD5: createHash('md5').update('other').digest('base64') })))
-      .rejects.toMatchObject({ name: 'BadDigest', $metadata: { httpStatusCode: 400 } });
-    await expect(s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'bad-md5', Body: 'hello', ContentMD5: 'not-md5' })))
-      .rejects.toMatchObject({ name: 'InvalidDigest', $metadata: { httpStatusCode: 400 } });
-    await expect(s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'bad-crc', Body: 'hello', ChecksumCRC32: 'AAAAAA==' })))
-      .rejects.toMatchObject({ name: 'BadDigest' });
+    await expect(s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'bad-md5', Body: 'hello', ContentMD5: createHash('md5').update('other').digest('base64') }))).rejects.toMatchObject({
+      name: 'BadDigest',
+      $metadata: { httpStatusCode: 400 },
+    });
+    await expect(s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'bad-md5', Body: 'hello', ContentMD5: 'not-md5' }))).rejects.toMatchObject({
+      name: 'InvalidDigest',
+      $metadata: { httpStatusCode: 400 },
+    });
+    await expect(s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'bad-crc', Body: 'hello', ChecksumCRC32: 'AAAAAA==' }))).rejects.toMatchObject({ name: 'BadDigest' });
     await expect(s3.send(new HeadObjectCommand({ Bucket: 'objects', Key: 'bad-md5' }))).rejects.toMatchObject({ name: 'NotFound', $metadata: { httpStatusCode: 404 } });
     await expect(s3.send(new HeadObjectCommand({ Bucket: 'objects', Key: 'bad-crc' }))).rejects.toMatchObject({ name: 'NotFound' });
     expect(blobCount()).toBe(before);
@@ -110,31 +143,35 @@ describe('S3 objects', () => {
     expect(await suffix.Body!.transformToString()).toBe('789');
     const open = await s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'digits', Range: 'bytes=8-' }));
     expect(await open.Body!.transformToString()).toBe('89');
-    await expect(s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'digits', Range: 'bytes=10-20' })))
-      .rejects.toMatchObject({ name: 'InvalidRange', $metadata: { httpStatusCode: 416 } });
+    await expect(s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'digits', Range: 'bytes=10-20' }))).rejects.toMatchObject({ name: 'InvalidRange', $metadata: { httpStatusCode: 416 } });
   });
 
   it('evaluates conditional headers: 412 PreconditionFailed and 304', async () => {
     const { ETag } = await s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'cond', Body: 'x' }));
     const ok = await s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'cond', IfMatch: ETag }));
     expect(await ok.Body!.transformToString()).toBe('x');
-    await expect(s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'cond', IfMatch: '"0000"' })))
-      .rejects.toMatchObject({ name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 }, Condition: 'If-Match' });
-    await expect(s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'cond', IfNoneMatch: ETag })))
-      .rejects.toMatchObject({ $metadata: { httpStatusCode: 304 } });
-    await expect(s3.send(new HeadObjectCommand({ Bucket: 'objects', Key: 'cond', IfModifiedSince: new Date(Date.now() + 3600_000) })))
-      .rejects.toMatchObject({ $metadata: { httpStatusCode: 304 } });
-    await expect(s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'cond', IfUnmodifiedSince: new Date(Date.now() - 3600_000) })))
-      .rejects.toMatchObject({ name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } });
-    await expect(s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'cond', Body: 'y', IfNoneMatch: '*' })))
-      .rejects.toMatchObject({ name: 'PreconditionFailed' });
+    await expect(s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'cond', IfMatch: '"0000"' }))).rejects.toMatchObject({
+      name: 'PreconditionFailed',
+      $metadata: { httpStatusCode: 412 },
+      Condition: 'If-Match',
+    });
+    await expect(s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'cond', IfNoneMatch: ETag }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 304 } });
+    await expect(s3.send(new HeadObjectCommand({ Bucket: 'objects', Key: 'cond', IfModifiedSince: new Date(Date.now() + 3600_000) }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 304 } });
+    await expect(s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'cond', IfUnmodifiedSince: new Date(Date.now() - 3600_000) }))).rejects.toMatchObject({
+      name: 'PreconditionFailed',
+      $metadata: { httpStatusCode: 412 },
+    });
+    await expect(s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'cond', Body: 'y', IfNoneMatch: '*' }))).rejects.toMatchObject({ name: 'PreconditionFailed' });
   });
 
   it('answers NoSuchKey and NoSuchBucket with the AWS fields', async () => {
     const err = await s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'missing' })).catch((x: unknown) => x);
     expect(err).toMatchObject({ name: 'NoSuchKey', Key: 'missing', $metadata: { httpStatusCode: 404 } });
-    await expect(s3.send(new GetObjectCommand({ Bucket: 'no-such-bucket-here', Key: 'k' })))
-      .rejects.toMatchObject({ name: 'NoSuchBucket', BucketName: 'no-such-bucket-here', $metadata: { httpStatusCode: 404 } });
+    await expect(s3.send(new GetObjectCommand({ Bucket: 'no-such-bucket-here', Key: 'k' }))).rejects.toMatchObject({
+      name: 'NoSuchBucket',
+      BucketName: 'no-such-bucket-here',
+      $metadata: { httpStatusCode: 404 },
+    });
   });
 
   it('copies objects with COPY and REPLACE metadata directives', async () => {
@@ -147,23 +184,35 @@ describe('S3 objects', () => {
     await s3.send(new CopyObjectCommand({ Bucket: 'objects', Key: 'dst 2', CopySource: encodeURIComponent('objects/src'), MetadataDirective: 'REPLACE', Metadata: { b: '2' }, ContentType: 'text/y' }));
     const replaced = await s3.send(new HeadObjectCommand({ Bucket: 'objects', Key: 'dst 2' }));
     expect(replaced).toMatchObject({ ContentType: 'text/y', Metadata: { b: '2' } });
-    await expect(s3.send(new CopyObjectCommand({ Bucket: 'objects', Key: 'src', CopySource: 'objects/src' })))
-      .rejects.toMatchObject({ name: 'InvalidRequest', $metadata: { httpStatusCode: 400 } });
-    await expect(s3.send(new CopyObjectCommand({ Bucket: 'objects', Key: 'x', CopySource: 'objects/nope' })))
-      .rejects.toMatchObject({ name: 'NoSuchKey' });
-    await expect(s3.send(new CopyObjectCommand({ Bucket: 'objects', Key: 'x', CopySource: 'objects/src', CopySourceIfMatch: '"abc"' })))
-      .rejects.toMatchObject({ name: 'PreconditionFailed' });
+    await expect(s3.send(new CopyObjectCommand({ Bucket: 'objects', Key: 'src', CopySource: 'objects/src' }))).rejects.toMatchObject({ name: 'InvalidRequest', $metadata: { httpStatusCode: 400 } });
+    await expect(s3.send(new CopyObjectCommand({ Bucket: 'objects', Key: 'x', CopySource: 'objects/nope' }))).rejects.toMatchObject({ name: 'NoSuchKey' });
+    await expect(s3.send(new CopyObjectCommand({ Bucket: 'objects', Key: 'x', CopySource: 'objects/src', CopySourceIfMatch: '"abc"' }))).rejects.toMatchObject({ name: 'PreconditionFailed' });
   });
 
   it('tags objects', async () => {
     await s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'tagged', Body: 'x', Tagging: 'a=1&b=two%20words' }));
-    expect((await s3.send(new GetObjectTaggingCommand({ Bucket: 'objects', Key: 'tagged' }))).TagSet).toEqual([{ Key: 'a', Value: '1' }, { Key: 'b', Value: 'two words' }]);
+    expect((await s3.send(new GetObjectTaggingCommand({ Bucket: 'objects', Key: 'tagged' }))).TagSet).toEqual([
+      { Key: 'a', Value: '1' },
+      { Key: 'b', Value: 'two words' },
+    ]);
     await s3.send(new PutObjectTaggingCommand({ Bucket: 'objects', Key: 'tagged', Tagging: { TagSet: [{ Key: 'c', Value: '3' }] } }));
     expect((await s3.send(new GetObjectTaggingCommand({ Bucket: 'objects', Key: 'tagged' }))).TagSet).toEqual([{ Key: 'c', Value: '3' }]);
     await s3.send(new DeleteObjectTaggingCommand({ Bucket: 'objects', Key: 'tagged' }));
     expect((await s3.send(new GetObjectTaggingCommand({ Bucket: 'objects', Key: 'tagged' }))).TagSet).toEqual([]);
-    await expect(s3.send(new PutObjectTaggingCommand({ Bucket: 'objects', Key: 'tagged', Tagging: { TagSet: [{ Key: 'c', Value: '1' }, { Key: 'c', Value: '2' }] } })))
-      .rejects.toMatchObject({ name: 'InvalidTag' });
+    await expect(
+      s3.send(
+        new PutObjectTaggingCommand({
+          Bucket: 'objects',
+          Key: 'tagged',
+          Tagging: {
+            TagSet: [
+              { Key: 'c', Value: '1' },
+              { Key: 'c', Value: '2' },
+            ],
+          },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidTag' });
   });
 
   it('deletes objects singly and in batches (Quiet)', async () => {
@@ -192,15 +241,14 @@ describe('S3 objects', () => {
     expect(marker.DeleteMarker).toBe(true);
     const gone = await s3.send(new GetObjectCommand({ Bucket: 'versions', Key: 'k' })).catch((x: unknown) => x as { name: string; $response?: { headers: Record<string, string> } });
     expect(gone).toMatchObject({ name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
-    await expect(s3.send(new HeadObjectCommand({ Bucket: 'versions', Key: 'k', VersionId: marker.VersionId })))
-      .rejects.toMatchObject({ $metadata: { httpStatusCode: 405 } });
-    await expect(s3.send(new GetObjectCommand({ Bucket: 'versions', Key: 'k', VersionId: 'a'.repeat(32) })))
-      .rejects.toMatchObject({ name: 'NoSuchVersion', $metadata: { httpStatusCode: 404 } });
-    await expect(s3.send(new GetObjectCommand({ Bucket: 'versions', Key: 'k', VersionId: 'bad' })))
-      .rejects.toMatchObject({ name: 'InvalidArgument', $metadata: { httpStatusCode: 400 } });
+    await expect(s3.send(new HeadObjectCommand({ Bucket: 'versions', Key: 'k', VersionId: marker.VersionId }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 405 } });
+    await expect(s3.send(new GetObjectCommand({ Bucket: 'versions', Key: 'k', VersionId: 'a'.repeat(32) }))).rejects.toMatchObject({ name: 'NoSuchVersion', $metadata: { httpStatusCode: 404 } });
+    await expect(s3.send(new GetObjectCommand({ Bucket: 'versions', Key: 'k', VersionId: 'bad' }))).rejects.toMatchObject({ name: 'InvalidArgument', $metadata: { httpStatusCode: 400 } });
     const listed = await s3.send(new ListObjectVersionsCommand({ Bucket: 'versions' }));
     expect(listed.Versions?.map((v) => [v.Key, v.VersionId, v.IsLatest])).toEqual([
-      ['k', v2.VersionId, false], ['k', v1.VersionId, false], ['pre', 'null', true],
+      ['k', v2.VersionId, false],
+      ['k', v1.VersionId, false],
+      ['pre', 'null', true],
     ]);
     expect(listed.DeleteMarkers?.map((d) => [d.Key, d.VersionId, d.IsLatest])).toEqual([['k', marker.VersionId, true]]);
     // Removing the delete marker brings the previous version back.

@@ -3,15 +3,16 @@
  * signed and unsigned trailers) and virtual-hosted-style requests, each signed with
  * @smithy/signature-v4 as the SDKs sign them.
  */
-import { describe, it, expect, beforeAll } from 'vitest';
-import { request } from 'node:http';
+
 import { createHash, createHmac } from 'node:crypto';
 import { readdirSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
-import { SignatureV4, getSigningKey } from '@smithy/signature-v4';
-import type { SourceData } from '@smithy/types';
 import { Crc32 } from '@aws-crypto/crc32';
-import { S3Client, CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSigningKey, SignatureV4 } from '@smithy/signature-v4';
+import type { SourceData } from '@smithy/types';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { useServer } from '../helpers.js';
 
 class Sha256 {
@@ -91,10 +92,12 @@ async function chunkedUpload(port: number, path: string, chunks: Buffer[], optio
     parts.push(Buffer.from(`${chunk.length.toString(16)};chunk-signature=${previous}\r\n`), data, chunk.length ? Buffer.from('\r\n') : Buffer.alloc(0));
   }
   if (options.trailer) {
-    const text = Object.entries(options.trailer).map(([k, v]) => `${k}:${v}\n`).join('');
+    const text = Object.entries(options.trailer)
+      .map(([k, v]) => `${k}:${v}\n`)
+      .join('');
     const toSign = `AWS4-HMAC-SHA256-TRAILER\n${longDate}\n${scope}\n${previous}\n${sha256Hex(text)}`;
     const trailerSignature = createHmac('sha256', key).update(toSign).digest('hex');
-    parts.push(Buffer.from(text.replace(/\n/g, '\r\n') + `x-amz-trailer-signature:${trailerSignature}\r\n\r\n`));
+    parts.push(Buffer.from(`${text.replace(/\n/g, '\r\n')}x-amz-trailer-signature:${trailerSignature}\r\n\r\n`));
   } else {
     parts.push(Buffer.from('\r\n'));
   }
@@ -112,8 +115,7 @@ describe('S3 wire: aws-chunked uploads and virtual-hosted-style requests', () =>
     await s3.send(new CreateBucketCommand({ Bucket: 'wire' }));
   });
 
-  const blobCount = () => readdirSync(join(server.dataDir, 'blobs'), { recursive: true, withFileTypes: true })
-    .filter((d) => d.isFile() && !d.parentPath.includes('.tmp')).length;
+  const blobCount = () => readdirSync(join(server.dataDir, 'blobs'), { recursive: true, withFileTypes: true }).filter((d) => d.isFile() && !d.parentPath.includes('.tmp')).length;
 
   it('accepts a signed aws-chunked upload, chunk by chunk', async () => {
     const chunks = [Buffer.alloc(65536, 'x'), Buffer.alloc(1000, 'y')];
@@ -160,8 +162,10 @@ describe('S3 wire: aws-chunked uploads and virtual-hosted-style requests', () =>
     const put = async (key: string, crc: string, declaredLength = data.length) => {
       const body = encode(crc);
       const { headers } = await sign(host, 'PUT', `/wire/${key}`, {
-        'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER', 'content-encoding': 'aws-chunked',
-        'x-amz-decoded-content-length': String(declaredLength), 'x-amz-trailer': 'x-amz-checksum-crc32',
+        'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
+        'content-encoding': 'aws-chunked',
+        'x-amz-decoded-content-length': String(declaredLength),
+        'x-amz-trailer': 'x-amz-checksum-crc32',
       });
       return send(port, 'PUT', `/wire/${key}`, { ...headers, 'content-length': String(body.length) }, body);
     };
@@ -191,8 +195,14 @@ describe('S3 wire: aws-chunked uploads and virtual-hosted-style requests', () =>
     const list = await send(port, 'GET', '/?list-type=2', headers);
     // The query string was not signed above: a different canonical request must be refused.
     expect(list.status).toBe(403);
-    const signedList = await new SignatureV4({ service: 's3', region: 'us-east-1', credentials, sha256: Sha256, uriEscapePath: false })
-      .sign({ method: 'GET', protocol: 'http:', hostname: 'wire.localhost', path: '/', query: { 'list-type': '2' }, headers: { host: `wire.localhost:${port}`, 'x-amz-content-sha256': EMPTY_SHA256 } });
+    const signedList = await new SignatureV4({ service: 's3', region: 'us-east-1', credentials, sha256: Sha256, uriEscapePath: false }).sign({
+      method: 'GET',
+      protocol: 'http:',
+      hostname: 'wire.localhost',
+      path: '/',
+      query: { 'list-type': '2' },
+      headers: { host: `wire.localhost:${port}`, 'x-amz-content-sha256': EMPTY_SHA256 },
+    });
     const listed = await send(port, 'GET', '/?list-type=2', signedList.headers as Record<string, string>);
     expect(listed.status).toBe(200);
     expect(listed.body).toContain('<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">');
@@ -203,7 +213,14 @@ describe('S3 wire: aws-chunked uploads and virtual-hosted-style requests', () =>
     const body = Buffer.from('<Delete><Object><Key>k</Key></Object></Delete>');
     const signer = new SignatureV4({ service: 's3', region: 'us-east-1', credentials, sha256: Sha256, uriEscapePath: false });
     const post = async (extra: Record<string, string>) => {
-      const signed = await signer.sign({ method: 'POST', protocol: 'http:', hostname: '127.0.0.1', path: '/wire', query: { delete: '' }, headers: { host: `127.0.0.1:${port}`, 'x-amz-content-sha256': sha256Hex(body), ...extra } });
+      const signed = await signer.sign({
+        method: 'POST',
+        protocol: 'http:',
+        hostname: '127.0.0.1',
+        path: '/wire',
+        query: { delete: '' },
+        headers: { host: `127.0.0.1:${port}`, 'x-amz-content-sha256': sha256Hex(body), ...extra },
+      });
       return send(port, 'POST', '/wire?delete=', { ...(signed.headers as Record<string, string>), 'content-length': String(body.length) }, body);
     };
     const missing = await post({});
@@ -221,7 +238,14 @@ describe('S3 wire: aws-chunked uploads and virtual-hosted-style requests', () =>
     const res = await send(port, 'GET', '/', headers);
     expect(res.body).toContain('<ListAllMyBucketsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">');
     const signer = new SignatureV4({ service: 's3', region: 'us-east-1', credentials, sha256: Sha256, uriEscapePath: false });
-    const loc = await signer.sign({ method: 'GET', protocol: 'http:', hostname: '127.0.0.1', path: '/wire', query: { location: '' }, headers: { host: `127.0.0.1:${port}`, 'x-amz-content-sha256': EMPTY_SHA256 } });
+    const loc = await signer.sign({
+      method: 'GET',
+      protocol: 'http:',
+      hostname: '127.0.0.1',
+      path: '/wire',
+      query: { location: '' },
+      headers: { host: `127.0.0.1:${port}`, 'x-amz-content-sha256': EMPTY_SHA256 },
+    });
     const locRes = await send(port, 'GET', '/wire?location=', loc.headers as Record<string, string>);
     expect(locRes.body).toContain('<LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/"/>');
   });

@@ -1,17 +1,17 @@
-import { describe, it, expect } from 'vitest';
+import { CreateKeyCommand, DisableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
-  SecretsManagerClient,
   CreateSecretCommand,
+  DeleteSecretCommand,
+  DescribeSecretCommand,
   GetSecretValueCommand,
   PutSecretValueCommand,
-  DescribeSecretCommand,
-  DeleteSecretCommand,
-  TagResourceCommand,
-  ReplicateSecretToRegionsCommand,
   RemoveRegionsFromReplicationCommand,
+  ReplicateSecretToRegionsCommand,
+  SecretsManagerClient,
   StopReplicationToReplicaCommand,
+  TagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { KMSClient, CreateKeyCommand, DisableKeyCommand } from '@aws-sdk/client-kms';
+import { describe, expect, it } from 'vitest';
 import { useServer } from '../helpers.js';
 
 describe('secretsmanager replication', () => {

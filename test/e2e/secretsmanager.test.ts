@@ -1,26 +1,26 @@
-import { describe, it, expect, beforeAll } from 'vitest';
+import { CreateKeyCommand, DescribeKeyCommand, DisableKeyCommand, EnableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
-  SecretsManagerClient,
+  BatchGetSecretValueCommand,
   CreateSecretCommand,
-  GetSecretValueCommand,
-  PutSecretValueCommand,
-  UpdateSecretCommand,
+  DeleteResourcePolicyCommand,
+  DeleteSecretCommand,
   DescribeSecretCommand,
+  GetRandomPasswordCommand,
+  GetResourcePolicyCommand,
+  GetSecretValueCommand,
   ListSecretsCommand,
   ListSecretVersionIdsCommand,
-  DeleteSecretCommand,
+  PutResourcePolicyCommand,
+  PutSecretValueCommand,
   RestoreSecretCommand,
-  UpdateSecretVersionStageCommand,
-  GetRandomPasswordCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
   TagResourceCommand,
   UntagResourceCommand,
-  BatchGetSecretValueCommand,
-  PutResourcePolicyCommand,
-  GetResourcePolicyCommand,
-  DeleteResourcePolicyCommand,
-  RotateSecretCommand,
+  UpdateSecretCommand,
+  UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { KMSClient, CreateKeyCommand, DisableKeyCommand, EnableKeyCommand, DescribeKeyCommand } from '@aws-sdk/client-kms';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { useServer } from '../helpers.js';
 
 const token = (n: number) => `${String(n).padStart(8, '0')}-aaaa-bbbb-cccc-000000000000`;
@@ -107,15 +107,21 @@ describe('secretsmanager', () => {
   it('UpdateSecretVersionStage moves labels with AWS checks', async () => {
     await sm.send(new CreateSecretCommand({ Name: 'stages', SecretString: 'a', ClientRequestToken: token(11) }));
     await sm.send(new PutSecretValueCommand({ SecretId: 'stages', SecretString: 'b', ClientRequestToken: token(12), VersionStages: ['AWSPENDING'] }));
-    await expect(sm.send(new UpdateSecretVersionStageCommand({ SecretId: 'stages', VersionStage: 'AWSCURRENT', MoveToVersionId: token(12) }))).rejects.toMatchObject({ name: 'InvalidParameterException' });
-    await expect(sm.send(new UpdateSecretVersionStageCommand({ SecretId: 'stages', VersionStage: 'AWSCURRENT', MoveToVersionId: token(12), RemoveFromVersionId: token(12) }))).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    await expect(sm.send(new UpdateSecretVersionStageCommand({ SecretId: 'stages', VersionStage: 'AWSCURRENT', MoveToVersionId: token(12) }))).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+    });
+    await expect(sm.send(new UpdateSecretVersionStageCommand({ SecretId: 'stages', VersionStage: 'AWSCURRENT', MoveToVersionId: token(12), RemoveFromVersionId: token(12) }))).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+    });
     await sm.send(new UpdateSecretVersionStageCommand({ SecretId: 'stages', VersionStage: 'AWSCURRENT', MoveToVersionId: token(12), RemoveFromVersionId: token(11) }));
     expect((await sm.send(new GetSecretValueCommand({ SecretId: 'stages' }))).SecretString).toBe('b');
     const moved = (await sm.send(new DescribeSecretCommand({ SecretId: 'stages' }))).VersionIdsToStages!;
     expect(moved[token(12)].sort()).toEqual(['AWSCURRENT', 'AWSPENDING']);
     expect(moved[token(11)]).toEqual(['AWSPREVIOUS']);
     await sm.send(new UpdateSecretVersionStageCommand({ SecretId: 'stages', VersionStage: 'AWSPENDING', RemoveFromVersionId: token(12) }));
-    await expect(sm.send(new UpdateSecretVersionStageCommand({ SecretId: 'stages', VersionStage: 'AWSCURRENT', RemoveFromVersionId: token(12) }))).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    await expect(sm.send(new UpdateSecretVersionStageCommand({ SecretId: 'stages', VersionStage: 'AWSCURRENT', RemoveFromVersionId: token(12) }))).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+    });
     await sm.send(new UpdateSecretVersionStageCommand({ SecretId: 'stages', VersionStage: 'custom', MoveToVersionId: token(11) }));
     expect((await sm.send(new GetSecretValueCommand({ SecretId: 'stages', VersionStage: 'custom' }))).SecretString).toBe('a');
     await expect(sm.send(new UpdateSecretVersionStageCommand({ SecretId: 'stages', VersionStage: 'custom', MoveToVersionId: token(99) }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
@@ -176,7 +182,12 @@ describe('secretsmanager', () => {
     expect(await names([{ Key: 'description', Values: ['first'] }])).toEqual(['list/alpha']);
     expect(await names([{ Key: 'tag-key', Values: ['team'] }])).toEqual(['list/alpha', 'list/beta']);
     expect(await names([{ Key: 'tag-value', Values: ['blue'] }])).toEqual(['list/beta']);
-    expect(await names([{ Key: 'name', Values: ['list/'] }, { Key: 'tag-value', Values: ['!blue'] }])).toEqual(['list/alpha', 'list/gamma']);
+    expect(
+      await names([
+        { Key: 'name', Values: ['list/'] },
+        { Key: 'tag-value', Values: ['!blue'] },
+      ]),
+    ).toEqual(['list/alpha', 'list/gamma']);
     expect(await names([{ Key: 'all', Values: ['gamma'] }])).toEqual(['list/gamma']);
     const seen: string[] = [];
     let next: string | undefined;
@@ -189,7 +200,15 @@ describe('secretsmanager', () => {
     expect(seen.sort()).toEqual(['list/alpha', 'list/beta', 'list/gamma']);
     await expect(sm.send(new ListSecretsCommand({ NextToken: 'garbage' }))).rejects.toMatchObject({ name: 'InvalidNextTokenException' });
 
-    await sm.send(new TagResourceCommand({ SecretId: 'list/gamma', Tags: [{ Key: 'a', Value: '1' }, { Key: 'b', Value: '2' }] }));
+    await sm.send(
+      new TagResourceCommand({
+        SecretId: 'list/gamma',
+        Tags: [
+          { Key: 'a', Value: '1' },
+          { Key: 'b', Value: '2' },
+        ],
+      }),
+    );
     await sm.send(new UntagResourceCommand({ SecretId: 'list/gamma', TagKeys: ['a'] }));
     expect((await sm.send(new DescribeSecretCommand({ SecretId: 'list/gamma' }))).Tags).toEqual([{ Key: 'b', Value: '2' }]);
     await expect(sm.send(new TagResourceCommand({ SecretId: 'missing', Tags: [{ Key: 'a', Value: '1' }] }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
@@ -215,7 +234,9 @@ describe('secretsmanager', () => {
     expect(spaced).toMatch(/^[A-Za-z0-9 ]{3000}$/);
     expect(spaced).toMatch(/ /);
     await expect(sm.send(new GetRandomPasswordCommand({ PasswordLength: 3 }))).rejects.toMatchObject({ name: 'InvalidParameterException' });
-    await expect(sm.send(new GetRandomPasswordCommand({ ExcludeLowercase: true, ExcludeUppercase: true, ExcludeNumbers: true, ExcludePunctuation: true }))).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    await expect(sm.send(new GetRandomPasswordCommand({ ExcludeLowercase: true, ExcludeUppercase: true, ExcludeNumbers: true, ExcludePunctuation: true }))).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+    });
     await expect(sm.send(new GetRandomPasswordCommand({ PasswordLength: 5000 }))).rejects.toMatchObject({ name: 'ValidationException' });
     const a = (await sm.send(new GetRandomPasswordCommand({}))).RandomPassword;
     expect(a).not.toBe(def);
@@ -223,7 +244,10 @@ describe('secretsmanager', () => {
 
   it('resource policies; rotation is not implemented', async () => {
     await sm.send(new CreateSecretCommand({ Name: 'pol', SecretString: 's' }));
-    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::000000000000:root' }, Action: 'secretsmanager:GetSecretValue', Resource: '*' }] });
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::000000000000:root' }, Action: 'secretsmanager:GetSecretValue', Resource: '*' }],
+    });
     await sm.send(new PutResourcePolicyCommand({ SecretId: 'pol', ResourcePolicy: policy }));
     expect((await sm.send(new GetResourcePolicyCommand({ SecretId: 'pol' }))).ResourcePolicy).toBe(policy);
     const open = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 'secretsmanager:GetSecretValue', Resource: '*' }] });

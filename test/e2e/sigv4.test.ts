@@ -2,15 +2,16 @@
  * SigV4 authentication end to end: real SDK clients and hand-signed raw requests against a real
  * server, for the three auth styles Drydock speaks (awsJson, awsQuery, S3 REST) and presigned URLs.
  */
-import { describe, it, expect } from 'vitest';
-import { SSMClient, GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
-import { STSClient, GetCallerIdentityCommand, GetSessionTokenCommand } from '@aws-sdk/client-sts';
-import { IAMClient, CreateUserCommand, CreateAccessKeyCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
-import { S3Client, ListBucketsCommand, CreateBucketCommand, PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+
 import { createHmac } from 'node:crypto';
+import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
+import { CreateBucketCommand, GetObjectCommand, ListBucketsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetCallerIdentityCommand, GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { describe, expect, it } from 'vitest';
 import { useServer } from '../helpers.js';
-import { signedRequest, sign, send, presign, requests, parseResponse, type RawRequest } from './raw-request.js';
+import { parseResponse, presign, type RawRequest, requests, send, sign, signedRequest } from './raw-request.js';
 
 const STS_VERSION = '2011-06-15';
 const MINUTE = 60_000;
@@ -206,7 +207,15 @@ describe('SigV4', () => {
       const s3 = new S3Client(server.clientConfig);
       await s3.send(new CreateBucketCommand({ Bucket: 'tamper-bucket' }));
       const xml = '<Tagging><TagSet><Tag><Key>k</Key><Value>v</Value></Tag></TagSet></Tagging>';
-      const prepared = await sign(server.url, { service: 's3', method: 'PUT', path: '/tamper-bucket', query: { tagging: '' }, body: xml, signPayloadHeader: true, headers: { 'content-type': 'application/xml' } });
+      const prepared = await sign(server.url, {
+        service: 's3',
+        method: 'PUT',
+        path: '/tamper-bucket',
+        query: { tagging: '' },
+        body: xml,
+        signPayloadHeader: true,
+        headers: { 'content-type': 'application/xml' },
+      });
       prepared.body = xml.replace('<Value>v</Value>', '<Value>evil</Value>');
       const res = await send(server.url, prepared);
       expect([res.status, res.code]).toEqual([400, 'XAmzContentSHA256Mismatch']);
@@ -237,7 +246,7 @@ describe('SigV4', () => {
       expect((await fetch(url)).status).toBe(200);
     });
 
-    it('an IAM user\'s access key signs as that user until it is made Inactive', async () => {
+    it("an IAM user's access key signs as that user until it is made Inactive", async () => {
       const iam = new IAMClient(server.clientConfig);
       await iam.send(new CreateUserCommand({ UserName: 'signer' }));
       const { AccessKey: key } = await iam.send(new CreateAccessKeyCommand({ UserName: 'signer' }));
@@ -254,7 +263,7 @@ describe('SigV4', () => {
   });
 
   describe('accounts and regions', () => {
-    it('a twelve-digit access key with the default secret is that account\'s root', async () => {
+    it("a twelve-digit access key with the default secret is that account's root", async () => {
       const sts = new STSClient({ ...server.clientConfig, credentials: { accessKeyId: '123456789012', secretAccessKey: 'test' } });
       const id = await sts.send(new GetCallerIdentityCommand({}));
       expect(id).toMatchObject({ Account: '123456789012', Arn: 'arn:aws:iam::123456789012:root' });

@@ -1,6 +1,6 @@
-import { describe, it, expect } from 'vitest';
-import { SSMClient, PutParameterCommand, GetParameterCommand } from '@aws-sdk/client-ssm';
-import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { describe, expect, it } from 'vitest';
 import { useServer } from '../helpers.js';
 
 describe('smoke', () => {

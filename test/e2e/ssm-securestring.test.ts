@@ -1,23 +1,26 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CreateAliasCommand, CreateKeyCommand, DecryptCommand, DisableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
-  SSMClient,
-  PutParameterCommand,
+  DescribeParametersCommand,
   GetParameterCommand,
   GetParameterHistoryCommand,
-  DescribeParametersCommand,
   LabelParameterVersionCommand,
   ListTagsForResourceCommand,
+  PutParameterCommand,
+  SSMClient,
 } from '@aws-sdk/client-ssm';
-import { KMSClient, CreateKeyCommand, CreateAliasCommand, DecryptCommand, DisableKeyCommand } from '@aws-sdk/client-kms';
-import { startTestServer, expectAwsError, failure, type TestServer } from '../helpers.js';
-
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectAwsError, failure, startTestServer, type TestServer } from '../helpers.js';
 
 /** Every byte SQLite keeps for this data directory (database, WAL and shared memory files). */
 function databaseBytes(dataDir: string): Buffer {
-  return Buffer.concat(readdirSync(dataDir).filter((f) => f.startsWith('drydock.sqlite')).map((f) => readFileSync(join(dataDir, f))));
+  return Buffer.concat(
+    readdirSync(dataDir)
+      .filter((f) => f.startsWith('drydock.sqlite'))
+      .map((f) => readFileSync(join(dataDir, f))),
+  );
 }
 
 describe('SSM SecureString through KMS', () => {
@@ -149,10 +152,20 @@ describe('SSM parameter policies', () => {
     const expiration = JSON.stringify([{ Type: 'Expiration', Version: '1.0', Attributes: { Timestamp: at } }]);
     const standard = await failure(ssm.send(new PutParameterCommand({ Name: '/policy/std', Value: 'v', Type: 'String', Policies: expiration })));
     expect(standard.name).toBe('ValidationException');
-    const badType = await failure(ssm.send(new PutParameterCommand({ Name: '/policy/x', Value: 'v', Type: 'String', Tier: 'Advanced', Policies: '[{"Type":"Nope","Version":"1.0","Attributes":{}}]' })));
+    const badType = await failure(
+      ssm.send(new PutParameterCommand({ Name: '/policy/x', Value: 'v', Type: 'String', Tier: 'Advanced', Policies: '[{"Type":"Nope","Version":"1.0","Attributes":{}}]' })),
+    );
     expect(badType.name).toBe('InvalidPolicyTypeException');
     const past = await failure(
-      ssm.send(new PutParameterCommand({ Name: '/policy/x', Value: 'v', Type: 'String', Tier: 'Advanced', Policies: '[{"Type":"Expiration","Version":"1.0","Attributes":{"Timestamp":"2001-01-01T00:00:00Z"}}]' })),
+      ssm.send(
+        new PutParameterCommand({
+          Name: '/policy/x',
+          Value: 'v',
+          Type: 'String',
+          Tier: 'Advanced',
+          Policies: '[{"Type":"Expiration","Version":"1.0","Attributes":{"Timestamp":"2001-01-01T00:00:00Z"}}]',
+        }),
+      ),
     );
     expect(past.name).toBe('InvalidPolicyAttributeException');
   });

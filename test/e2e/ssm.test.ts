@@ -1,23 +1,23 @@
-import { describe, it, expect, beforeAll } from 'vitest';
 import {
-  SSMClient,
-  PutParameterCommand,
-  GetParameterCommand,
-  GetParametersCommand,
-  GetParametersByPathCommand,
-  DescribeParametersCommand,
-  GetParameterHistoryCommand,
-  LabelParameterVersionCommand,
-  UnlabelParameterVersionCommand,
+  AddTagsToResourceCommand,
   DeleteParameterCommand,
   DeleteParametersCommand,
-  AddTagsToResourceCommand,
-  RemoveTagsFromResourceCommand,
+  DescribeParametersCommand,
+  GetParameterCommand,
+  GetParameterHistoryCommand,
+  GetParametersByPathCommand,
+  GetParametersCommand,
+  LabelParameterVersionCommand,
   ListTagsForResourceCommand,
   type Parameter,
   type ParameterMetadata,
+  PutParameterCommand,
+  RemoveTagsFromResourceCommand,
+  SSMClient,
+  UnlabelParameterVersionCommand,
 } from '@aws-sdk/client-ssm';
-import { useServer, expectAwsError, failure } from '../helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectAwsError, failure, useServer } from '../helpers.js';
 
 describe('SSM Parameter Store', () => {
   const server = useServer();
@@ -171,7 +171,7 @@ describe('SSM Parameter Store', () => {
       await ssm.send(new LabelParameterVersionCommand({ Name: '/versions/p', ParameterVersion: 2, Labels: ['keep'] }));
       const limited = await failure(ssm.send(new PutParameterCommand({ Name: '/versions/p', Value: 'v102', Overwrite: true })));
       expect(limited.name).toBe('ParameterMaxVersionLimitExceeded');
-      expect(limited.message).toContain('Version 2, the oldest version, can\'t be deleted because it has a label associated with it.');
+      expect(limited.message).toContain("Version 2, the oldest version, can't be deleted because it has a label associated with it.");
       expect((await ssm.send(new GetParameterCommand({ Name: '/versions/p' }))).Parameter?.Version).toBe(101);
     });
   });
@@ -339,11 +339,32 @@ describe('SSM Parameter Store', () => {
       expect(await names({ ParameterFilters: [{ Key: 'Name', Option: 'BeginsWith', Values: ['/tree/s'] }] })).toEqual(['/tree/sub/deeper/y', '/tree/sub/x']);
       expect(await names({ ParameterFilters: [{ Key: 'Name', Values: ['/tree/a', 'tree/b'] }] })).toEqual(['/tree/a', '/tree/b']);
       expect(await names({ ParameterFilters: [{ Key: 'Name', Option: 'Contains', Values: ['house'] }] })).toEqual(['/treehouse']);
-      expect(await names({ ParameterFilters: [{ Key: 'Type', Values: ['StringList'] }, { Key: 'Path', Values: ['/tree'] }] })).toEqual(['/tree/b']);
-      expect(await names({ ParameterFilters: [{ Key: 'KeyId', Values: ['alias/aws/ssm'] }, { Key: 'Path', Values: ['/tree'] }] })).toEqual(['/tree/c']);
+      expect(
+        await names({
+          ParameterFilters: [
+            { Key: 'Type', Values: ['StringList'] },
+            { Key: 'Path', Values: ['/tree'] },
+          ],
+        }),
+      ).toEqual(['/tree/b']);
+      expect(
+        await names({
+          ParameterFilters: [
+            { Key: 'KeyId', Values: ['alias/aws/ssm'] },
+            { Key: 'Path', Values: ['/tree'] },
+          ],
+        }),
+      ).toEqual(['/tree/c']);
       expect(await names({ ParameterFilters: [{ Key: 'Path', Option: 'OneLevel', Values: ['/tree/sub'] }] })).toEqual(['/tree/sub/x']);
       expect(await names({ ParameterFilters: [{ Key: 'Path', Option: 'Recursive', Values: ['/tree/sub'] }] })).toEqual(['/tree/sub/deeper/y', '/tree/sub/x']);
-      expect(await names({ ParameterFilters: [{ Key: 'Tier', Values: ['Advanced'] }, { Key: 'Path', Values: ['/tree'] }] })).toEqual(['/tree/d']);
+      expect(
+        await names({
+          ParameterFilters: [
+            { Key: 'Tier', Values: ['Advanced'] },
+            { Key: 'Path', Values: ['/tree'] },
+          ],
+        }),
+      ).toEqual(['/tree/d']);
       expect(await names({ ParameterFilters: [{ Key: 'DataType', Values: ['aws:ec2:image'] }] })).toEqual(['/image/golden']);
       expect(await names({ ParameterFilters: [{ Key: 'tag:env', Values: ['prod'] }] })).toEqual(['/tree/b']);
       expect(await names({ ParameterFilters: [{ Key: 'tag:env' }] })).toEqual(['/tree/b', '/tree/e']);
@@ -379,7 +400,16 @@ describe('SSM Parameter Store', () => {
       const both = await failure(ssm.send(new DescribeParametersCommand({ Filters: [{ Key: 'Name', Values: ['a'] }], ParameterFilters: [{ Key: 'Name', Values: ['a'] }] })));
       expect(both).toMatchObject({ name: 'ValidationException', message: 'You can use either Filters or ParameterFilters in a single request.' });
       expect((await failure(ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Label', Values: ['x'] }] })))).name).toBe('InvalidFilterKey');
-      const dup = await failure(ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Type', Values: ['String'] }, { Key: 'Type', Values: ['String'] }] })));
+      const dup = await failure(
+        ssm.send(
+          new DescribeParametersCommand({
+            ParameterFilters: [
+              { Key: 'Type', Values: ['String'] },
+              { Key: 'Type', Values: ['String'] },
+            ],
+          }),
+        ),
+      );
       expect(dup.name).toBe('InvalidFilterKey');
       const pathOption = await failure(ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Path', Option: 'Equals', Values: ['/tree'] }] })));
       expect(pathOption).toMatchObject({ name: 'InvalidFilterOption', message: 'The following filter option is not valid: Equals. Valid options include: [Recursive, OneLevel].' });
@@ -412,7 +442,16 @@ describe('SSM Parameter Store', () => {
 
     it('adds, replaces, removes and lists tags', async () => {
       await ssm.send(new PutParameterCommand({ Name: '/tags/p', Value: 'v', Type: 'String' }));
-      await ssm.send(new AddTagsToResourceCommand({ ResourceType: 'Parameter', ResourceId: '/tags/p', Tags: [{ Key: 'a', Value: '1' }, { Key: 'b', Value: '2' }] }));
+      await ssm.send(
+        new AddTagsToResourceCommand({
+          ResourceType: 'Parameter',
+          ResourceId: '/tags/p',
+          Tags: [
+            { Key: 'a', Value: '1' },
+            { Key: 'b', Value: '2' },
+          ],
+        }),
+      );
       await ssm.send(new AddTagsToResourceCommand({ ResourceType: 'Parameter', ResourceId: '/tags/p', Tags: [{ Key: 'a', Value: '9' }] }));
       await ssm.send(new RemoveTagsFromResourceCommand({ ResourceType: 'Parameter', ResourceId: '/tags/p', TagKeys: ['b', 'zz'] }));
       expect((await ssm.send(new ListTagsForResourceCommand({ ResourceType: 'Parameter', ResourceId: '/tags/p' }))).TagList).toEqual([{ Key: 'a', Value: '9' }]);

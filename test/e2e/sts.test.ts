@@ -1,11 +1,11 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { STSClient, GetCallerIdentityCommand, AssumeRoleCommand, GetSessionTokenCommand, GetAccessKeyInfoCommand } from '@aws-sdk/client-sts';
-import { IAMClient, CreateUserCommand, CreateAccessKeyCommand, UpdateAccessKeyCommand, DeleteAccessKeyCommand, CreateRoleCommand, GetRoleCommand, GetUserCommand } from '@aws-sdk/client-iam';
-import { SSMClient, PutParameterCommand, GetParameterCommand } from '@aws-sdk/client-ssm';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestServer, expectAwsError, type TestServer } from '../helpers.js';
+import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, DeleteAccessKeyCommand, GetRoleCommand, GetUserCommand, IAMClient, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { AssumeRoleCommand, GetAccessKeyInfoCommand, GetCallerIdentityCommand, GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectAwsError, startTestServer, type TestServer } from '../helpers.js';
 
 const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::000000000000:root' }, Action: 'sts:AssumeRole' }] });
 
@@ -69,7 +69,9 @@ describe('STS', () => {
 
     const creds = { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! };
     expect(await stsAs(creds).send(new GetCallerIdentityCommand({}))).toMatchObject({
-      Account: '000000000000', Arn: 'arn:aws:sts::000000000000:assumed-role/deployer/build-42', UserId: `${role.RoleId}:build-42`,
+      Account: '000000000000',
+      Arn: 'arn:aws:sts::000000000000:assumed-role/deployer/build-42',
+      UserId: `${role.RoleId}:build-42`,
     });
     const ssm = new SSMClient({ ...server.clientConfig, credentials: creds });
     await ssm.send(new PutParameterCommand({ Name: '/from/role', Value: 'hi', Type: 'String' }));
@@ -108,10 +110,13 @@ describe('STS', () => {
 
     const longest = await sts.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 's1', DurationSeconds: 7200 }));
     expect(longest.Credentials!.Expiration!.getTime() - Date.now()).toBeGreaterThan(7000_000);
-    const scoped = await sts.send(new AssumeRoleCommand({
-      RoleArn: role.Arn, RoleSessionName: 's2',
-      Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ssm:GetParameter', Resource: '*' }] }),
-    }));
+    const scoped = await sts.send(
+      new AssumeRoleCommand({
+        RoleArn: role.Arn,
+        RoleSessionName: 's2',
+        Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ssm:GetParameter', Resource: '*' }] }),
+      }),
+    );
     expect(scoped.PackedPolicySize).toBeGreaterThan(0);
     expect(scoped.PackedPolicySize).toBeLessThanOrEqual(100);
   });
@@ -149,7 +154,9 @@ describe('STS', () => {
     expect(out.AssumedRoleUser.Arn).toBe('arn:aws:sts::000000000000:assumed-role/deployer/cli-session');
     expect(out.Credentials.AccessKeyId).toMatch(/^ASIA/);
     const who = await server.aws(['sts', 'get-caller-identity'], {
-      AWS_ACCESS_KEY_ID: out.Credentials.AccessKeyId, AWS_SECRET_ACCESS_KEY: out.Credentials.SecretAccessKey, AWS_SESSION_TOKEN: out.Credentials.SessionToken,
+      AWS_ACCESS_KEY_ID: out.Credentials.AccessKeyId,
+      AWS_SECRET_ACCESS_KEY: out.Credentials.SecretAccessKey,
+      AWS_SESSION_TOKEN: out.Credentials.SessionToken,
     });
     expect(JSON.parse(who.stdout).Arn).toBe('arn:aws:sts::000000000000:assumed-role/deployer/cli-session');
   });

@@ -4,15 +4,15 @@
  * shapes), checked against the wire formats AWS documents, on small models written for the test.
  * Everything an installed client can drive is in conformance.test.ts.
  */
-import { describe, it, expect } from 'vitest';
-import { ServiceModel, type RawModel, type RawShape } from '../model.js';
+import { describe, expect, it } from 'vitest';
+import { AwsError } from '../../core/errors.js';
+import { type RawModel, type RawShape, ServiceModel } from '../model.js';
 import type { HttpRequest } from '../types.js';
+import { jsonCodec } from './json.js';
 import { queryCodec } from './query.js';
+import { compileRoutes } from './rest.js';
 import { restJsonCodec } from './rest-json.js';
 import { restXmlCodec } from './rest-xml.js';
-import { jsonCodec } from './json.js';
-import { compileRoutes } from './rest.js';
-import { AwsError } from '../../core/errors.js';
 
 function model(protocol: string, operations: RawModel['operations'], shapes: Record<string, RawShape>): ServiceModel {
   return new ServiceModel({
@@ -30,35 +30,45 @@ function request(partial: Partial<HttpRequest> & { url?: string }): HttpRequest 
 }
 
 describe('awsQuery bindings', () => {
-  const m = model('query', { Op: { name: 'Op', input: { shape: 'In' }, output: { shape: 'Out', resultWrapper: 'OpResult' } } }, {
-    In: {
-      type: 'structure',
-      members: {
-        Attributes: { shape: 'AttrMap' },
-        Flat: { shape: 'FlatMap', locationName: 'Attribute' },
-        Items: { shape: 'FlatList', locationName: 'Item' },
-        Tree: { shape: 'Node' },
-        When: { shape: 'Timestamp' },
-        Data: { shape: 'Blob' },
+  const m = model(
+    'query',
+    { Op: { name: 'Op', input: { shape: 'In' }, output: { shape: 'Out', resultWrapper: 'OpResult' } } },
+    {
+      In: {
+        type: 'structure',
+        members: {
+          Attributes: { shape: 'AttrMap' },
+          Flat: { shape: 'FlatMap', locationName: 'Attribute' },
+          Items: { shape: 'FlatList', locationName: 'Item' },
+          Tree: { shape: 'Node' },
+          When: { shape: 'Timestamp' },
+          Data: { shape: 'Blob' },
+        },
       },
+      AttrMap: { type: 'map', key: { shape: 'String' }, value: { shape: 'String' } },
+      FlatMap: { type: 'map', key: { shape: 'String', locationName: 'Name' }, value: { shape: 'String', locationName: 'Value' }, flattened: true },
+      FlatList: { type: 'list', member: { shape: 'String' }, flattened: true },
+      Node: { type: 'structure', members: { Name: { shape: 'String' }, Child: { shape: 'Node' } } },
+      Out: { type: 'structure', members: { Attributes: { shape: 'AttrMap' }, Flat: { shape: 'FlatMap', locationName: 'Attribute' } } },
     },
-    AttrMap: { type: 'map', key: { shape: 'String' }, value: { shape: 'String' } },
-    FlatMap: { type: 'map', key: { shape: 'String', locationName: 'Name' }, value: { shape: 'String', locationName: 'Value' }, flattened: true },
-    FlatList: { type: 'list', member: { shape: 'String' }, flattened: true },
-    Node: { type: 'structure', members: { Name: { shape: 'String' }, Child: { shape: 'Node' } } },
-    Out: { type: 'structure', members: { Attributes: { shape: 'AttrMap' }, Flat: { shape: 'FlatMap', locationName: 'Attribute' } } },
-  });
+  );
   const codec = queryCodec(m, { serializationError: 'ValidationError' });
   const op = m.operations.get('Op')!;
 
   it('decodes wrapped maps (entry.N.key), flattened maps and lists, blobs, timestamps and recursive structures', () => {
     const form = new URLSearchParams({
       Action: 'Op',
-      'Attributes.entry.1.key': 'a', 'Attributes.entry.1.value': '1',
-      'Attributes.entry.2.key': 'b', 'Attributes.entry.2.value': '',
-      'Attribute.1.Name': 'x', 'Attribute.1.Value': 'y',
-      'Item.1': 'i1', 'Item.2': 'i2',
-      'Tree.Name': 'root', 'Tree.Child.Name': 'kid', 'Tree.Child.Child.Name': 'grandkid',
+      'Attributes.entry.1.key': 'a',
+      'Attributes.entry.1.value': '1',
+      'Attributes.entry.2.key': 'b',
+      'Attributes.entry.2.value': '',
+      'Attribute.1.Name': 'x',
+      'Attribute.1.Value': 'y',
+      'Item.1': 'i1',
+      'Item.2': 'i2',
+      'Tree.Name': 'root',
+      'Tree.Child.Name': 'kid',
+      'Tree.Child.Child.Name': 'grandkid',
       When: '2024-02-29T12:34:56Z',
       Data: Buffer.from([1, 2, 255]).toString('base64'),
     });
@@ -88,15 +98,27 @@ describe('awsQuery bindings', () => {
 });
 
 describe('restXml bindings', () => {
-  const m = model('rest-xml', {
-    Put: { name: 'Put', http: { method: 'PUT', requestUri: '/{Id}' }, input: { shape: 'PutIn' }, output: { shape: 'PutOut' } },
-  }, {
-    PutIn: { type: 'structure', required: ['Id'], members: { Id: { shape: 'String', location: 'uri', locationName: 'Id' }, Doc: { shape: 'Doc', locationName: 'Doc' } }, payload: 'Doc' },
-    Doc: { type: 'structure', members: { Wrapped: { shape: 'Map' }, Flat: { shape: 'FlatMap', locationName: 'Pair' }, Kind: { shape: 'String', locationName: 'kind', xmlAttribute: true }, Day: { shape: 'Timestamp', timestampFormat: 'unixTimestamp' } } },
-    Map: { type: 'map', key: { shape: 'String', locationName: 'K' }, value: { shape: 'Integer', locationName: 'V' } },
-    FlatMap: { type: 'map', key: { shape: 'String' }, value: { shape: 'String' }, flattened: true },
-    PutOut: { type: 'structure', members: { Doc: { shape: 'Doc' }, Count: { shape: 'Integer', location: 'header', locationName: 'x-count' } }, payload: 'Doc' },
-  });
+  const m = model(
+    'rest-xml',
+    {
+      Put: { name: 'Put', http: { method: 'PUT', requestUri: '/{Id}' }, input: { shape: 'PutIn' }, output: { shape: 'PutOut' } },
+    },
+    {
+      PutIn: { type: 'structure', required: ['Id'], members: { Id: { shape: 'String', location: 'uri', locationName: 'Id' }, Doc: { shape: 'Doc', locationName: 'Doc' } }, payload: 'Doc' },
+      Doc: {
+        type: 'structure',
+        members: {
+          Wrapped: { shape: 'Map' },
+          Flat: { shape: 'FlatMap', locationName: 'Pair' },
+          Kind: { shape: 'String', locationName: 'kind', xmlAttribute: true },
+          Day: { shape: 'Timestamp', timestampFormat: 'unixTimestamp' },
+        },
+      },
+      Map: { type: 'map', key: { shape: 'String', locationName: 'K' }, value: { shape: 'Integer', locationName: 'V' } },
+      FlatMap: { type: 'map', key: { shape: 'String' }, value: { shape: 'String' }, flattened: true },
+      PutOut: { type: 'structure', members: { Doc: { shape: 'Doc' }, Count: { shape: 'Integer', location: 'header', locationName: 'x-count' } }, payload: 'Doc' },
+    },
+  );
   const codec = restXmlCodec(m, { serializationError: 'MalformedXML' });
   const op = m.operations.get('Put')!;
   const doc = { Wrapped: { a: 1, b: 2 }, Flat: { x: 'y', z: '' }, Kind: 'k&"', Day: new Date(1_700_000_000_000) };
@@ -104,7 +126,9 @@ describe('restXml bindings', () => {
   it('round-trips wrapped and flattened maps, attributes and a custom timestamp format', () => {
     const encoded = codec.encode(op, { Doc: doc, Count: 3 }, 'r');
     const xml = String(encoded.body);
-    expect(xml).toContain('<Doc kind="k&amp;&quot;"><Wrapped><entry><K>a</K><V>1</V></entry><entry><K>b</K><V>2</V></entry></Wrapped><Pair><key>x</key><value>y</value></Pair><Pair><key>z</key><value></value></Pair><Day>1700000000</Day></Doc>');
+    expect(xml).toContain(
+      '<Doc kind="k&amp;&quot;"><Wrapped><entry><K>a</K><V>1</V></entry><entry><K>b</K><V>2</V></entry></Wrapped><Pair><key>x</key><value>y</value></Pair><Pair><key>z</key><value></value></Pair><Day>1700000000</Day></Doc>',
+    );
     expect(encoded.headers['x-count']).toBe('3');
     const router = compileRoutes(m);
     const req = request({ method: 'PUT', url: '/a%2Fb', body: Buffer.from(xml) });
@@ -119,54 +143,58 @@ describe('restXml bindings', () => {
 });
 
 describe('restJson bindings', () => {
-  const m = model('rest-json', {
-    Invoke: { name: 'Invoke', http: { method: 'POST', requestUri: '/fn/{Name}/invoke', responseCode: 200 }, input: { shape: 'InvokeIn' }, output: { shape: 'InvokeOut' } },
-    Search: { name: 'Search', http: { method: 'GET', requestUri: '/search' }, input: { shape: 'SearchIn' }, output: { shape: 'SearchOut' } },
-    Note: { name: 'Note', http: { method: 'PUT', requestUri: '/note' }, input: { shape: 'NoteIn' }, output: { shape: 'NoteOut' } },
-  }, {
-    InvokeIn: {
-      type: 'structure',
-      required: ['Name'],
-      members: {
-        Name: { shape: 'String', location: 'uri', locationName: 'Name' },
-        Qualifier: { shape: 'String', location: 'querystring', locationName: 'Qualifier' },
-        Ids: { shape: 'IntList', location: 'header', locationName: 'X-Ids' },
-        Flags: { shape: 'BoolList', location: 'header', locationName: 'X-Flags' },
-        At: { shape: 'Timestamp', location: 'header', locationName: 'X-At', timestampFormat: 'iso8601' },
-        Since: { shape: 'Timestamp', location: 'header', locationName: 'X-Since' },
-        Context: { shape: 'String', location: 'header', locationName: 'X-Context', jsonvalue: true },
-        Payload: { shape: 'Blob' },
-      },
-      payload: 'Payload',
+  const m = model(
+    'rest-json',
+    {
+      Invoke: { name: 'Invoke', http: { method: 'POST', requestUri: '/fn/{Name}/invoke', responseCode: 200 }, input: { shape: 'InvokeIn' }, output: { shape: 'InvokeOut' } },
+      Search: { name: 'Search', http: { method: 'GET', requestUri: '/search' }, input: { shape: 'SearchIn' }, output: { shape: 'SearchOut' } },
+      Note: { name: 'Note', http: { method: 'PUT', requestUri: '/note' }, input: { shape: 'NoteIn' }, output: { shape: 'NoteOut' } },
     },
-    IntList: { type: 'list', member: { shape: 'Integer' } },
-    BoolList: { type: 'list', member: { shape: 'Boolean' } },
-    InvokeOut: {
-      type: 'structure',
-      members: {
-        StatusCode: { shape: 'Integer', location: 'statusCode' },
-        Error: { shape: 'String', location: 'header', locationName: 'X-Amz-Function-Error' },
-        Payload: { shape: 'Blob' },
+    {
+      InvokeIn: {
+        type: 'structure',
+        required: ['Name'],
+        members: {
+          Name: { shape: 'String', location: 'uri', locationName: 'Name' },
+          Qualifier: { shape: 'String', location: 'querystring', locationName: 'Qualifier' },
+          Ids: { shape: 'IntList', location: 'header', locationName: 'X-Ids' },
+          Flags: { shape: 'BoolList', location: 'header', locationName: 'X-Flags' },
+          At: { shape: 'Timestamp', location: 'header', locationName: 'X-At', timestampFormat: 'iso8601' },
+          Since: { shape: 'Timestamp', location: 'header', locationName: 'X-Since' },
+          Context: { shape: 'String', location: 'header', locationName: 'X-Context', jsonvalue: true },
+          Payload: { shape: 'Blob' },
+        },
+        payload: 'Payload',
       },
-      payload: 'Payload',
-    },
-    SearchIn: {
-      type: 'structure',
-      members: {
-        Limit: { shape: 'Integer', location: 'querystring', locationName: 'limit' },
-        Tags: { shape: 'StrList', location: 'querystring', locationName: 'tag' },
-        Extra: { shape: 'QueryMap', location: 'querystring' },
-        After: { shape: 'Timestamp', location: 'querystring', locationName: 'after' },
+      IntList: { type: 'list', member: { shape: 'Integer' } },
+      BoolList: { type: 'list', member: { shape: 'Boolean' } },
+      InvokeOut: {
+        type: 'structure',
+        members: {
+          StatusCode: { shape: 'Integer', location: 'statusCode' },
+          Error: { shape: 'String', location: 'header', locationName: 'X-Amz-Function-Error' },
+          Payload: { shape: 'Blob' },
+        },
+        payload: 'Payload',
       },
+      SearchIn: {
+        type: 'structure',
+        members: {
+          Limit: { shape: 'Integer', location: 'querystring', locationName: 'limit' },
+          Tags: { shape: 'StrList', location: 'querystring', locationName: 'tag' },
+          Extra: { shape: 'QueryMap', location: 'querystring' },
+          After: { shape: 'Timestamp', location: 'querystring', locationName: 'after' },
+        },
+      },
+      StrList: { type: 'list', member: { shape: 'String' } },
+      QueryMap: { type: 'map', key: { shape: 'String' }, value: { shape: 'StrList' } },
+      SearchOut: { type: 'structure', members: { Created: { shape: 'Timestamp', timestampFormat: 'iso8601' }, Seen: { shape: 'Timestamp' }, Data: { shape: 'Blob' }, Meta: { shape: 'StrMap' } } },
+      StrMap: { type: 'map', key: { shape: 'String' }, value: { shape: 'String' } },
+      NoteIn: { type: 'structure', members: { Text: { shape: 'String' } }, payload: 'Text' },
+      NoteOut: { type: 'structure', members: { Text: { shape: 'String' } }, payload: 'Text' },
+      Oops: { type: 'structure', members: { message: { shape: 'String' }, reason: { shape: 'String' } }, error: { httpStatusCode: 409 }, exception: true },
     },
-    StrList: { type: 'list', member: { shape: 'String' } },
-    QueryMap: { type: 'map', key: { shape: 'String' }, value: { shape: 'StrList' } },
-    SearchOut: { type: 'structure', members: { Created: { shape: 'Timestamp', timestampFormat: 'iso8601' }, Seen: { shape: 'Timestamp' }, Data: { shape: 'Blob' }, Meta: { shape: 'StrMap' } } },
-    StrMap: { type: 'map', key: { shape: 'String' }, value: { shape: 'String' } },
-    NoteIn: { type: 'structure', members: { Text: { shape: 'String' } }, payload: 'Text' },
-    NoteOut: { type: 'structure', members: { Text: { shape: 'String' } }, payload: 'Text' },
-    Oops: { type: 'structure', members: { message: { shape: 'String' }, reason: { shape: 'String' } }, error: { httpStatusCode: 409 }, exception: true },
-  });
+  );
   const codec = restJsonCodec(m, { serializationError: 'SerializationException' });
   const router = compileRoutes(m);
   const decode = (req: HttpRequest) => {
@@ -176,11 +204,13 @@ describe('restJson bindings', () => {
   };
 
   it('decodes a blob payload with header lists, header timestamps in two formats and a jsonvalue header', () => {
-    const { input } = decode(request({
-      url: '/fn/my%20fn/invoke?Qualifier=%24LATEST',
-      headers: { 'x-ids': '1, 2,3', 'x-flags': 'true,false', 'x-at': '2024-02-29T12:34:56Z', 'x-since': 'Thu, 29 Feb 2024 12:34:56 GMT', 'x-context': Buffer.from('{"a":[1]}').toString('base64') },
-      body: Buffer.from([0, 159, 146, 150]),
-    }));
+    const { input } = decode(
+      request({
+        url: '/fn/my%20fn/invoke?Qualifier=%24LATEST',
+        headers: { 'x-ids': '1, 2,3', 'x-flags': 'true,false', 'x-at': '2024-02-29T12:34:56Z', 'x-since': 'Thu, 29 Feb 2024 12:34:56 GMT', 'x-context': Buffer.from('{"a":[1]}').toString('base64') },
+        body: Buffer.from([0, 159, 146, 150]),
+      }),
+    );
     const at = new Date('2024-02-29T12:34:56Z');
     expect(input).toEqual({ Name: 'my fn', Qualifier: '$LATEST', Ids: [1, 2, 3], Flags: [true, false], At: at, Since: at, Context: { a: [1] }, Payload: Buffer.from([0, 159, 146, 150]) });
   });
@@ -228,12 +258,16 @@ describe('restJson bindings', () => {
 });
 
 describe('awsJson bindings', () => {
-  const m = model('json', { Op: { name: 'Op', input: { shape: 'In' }, output: { shape: 'In' } } }, {
-    In: { type: 'structure', members: { Iso: { shape: 'Timestamp', timestampFormat: 'iso8601' }, N: { shape: 'Integer' }, Doc: { shape: 'Doc' }, D: { shape: 'Double' }, Tags: { shape: 'Tags' } } },
-    Doc: { type: 'structure', members: {}, document: true },
-    Double: { type: 'double' },
-    Tags: { type: 'map', key: { shape: 'String' }, value: { shape: 'String' } },
-  });
+  const m = model(
+    'json',
+    { Op: { name: 'Op', input: { shape: 'In' }, output: { shape: 'In' } } },
+    {
+      In: { type: 'structure', members: { Iso: { shape: 'Timestamp', timestampFormat: 'iso8601' }, N: { shape: 'Integer' }, Doc: { shape: 'Doc' }, D: { shape: 'Double' }, Tags: { shape: 'Tags' } } },
+      Doc: { type: 'structure', members: {}, document: true },
+      Double: { type: 'double' },
+      Tags: { type: 'map', key: { shape: 'String' }, value: { shape: 'String' } },
+    },
+  );
   const codec = jsonCodec(m, { serializationError: 'SerializationException' });
   const op = m.operations.get('Op')!;
   const decode = (body: string) => codec.decode(op, request({ body: Buffer.from(body) }), {});
@@ -251,7 +285,10 @@ describe('awsJson bindings', () => {
   it('keeps a map entry named __proto__ as an entry', () => {
     const input = decode('{"Tags":{"__proto__":"x","a":"b"}}');
     const tags = input.Tags as Record<string, string>;
-    expect(Object.entries(tags)).toEqual([['__proto__', 'x'], ['a', 'b']]);
+    expect(Object.entries(tags)).toEqual([
+      ['__proto__', 'x'],
+      ['a', 'b'],
+    ]);
     expect(Object.getPrototypeOf(tags)).toBe(Object.prototype);
     expect(JSON.parse(String(codec.encode(op, input, 'r').body))).toEqual({ Tags: JSON.parse('{"__proto__":"x","a":"b"}') });
   });

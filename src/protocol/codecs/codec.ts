@@ -1,7 +1,8 @@
 /** What each protocol family implements. */
+
+import type { AwsError } from '../../core/errors.js';
 import type { Operation, ServiceModel } from '../model.js';
 import type { HttpRequest, HttpResponse } from '../types.js';
-import type { AwsError } from '../../core/errors.js';
 
 export interface Codec {
   /** Turns the request into the operation's input object; throws AwsError for malformed input. */

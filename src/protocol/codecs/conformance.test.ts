@@ -8,47 +8,71 @@
  *      (or throws exactly that error).
  * So the wire format is checked against AWS's own serializers, not against our reading of the docs.
  */
-import { describe, it, expect, beforeAll } from 'vitest';
-import { Readable } from 'node:stream';
+
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { SSMClient, PutParameterCommand, GetParameterCommand, GetParametersCommand, GetParametersByPathCommand, DescribeParametersCommand, DeleteParameterCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
-import { CloudWatchLogsClient, PutLogEventsCommand, CreateLogGroupCommand, ListTagsForResourceCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { KMSClient, EncryptCommand, DecryptCommand } from '@aws-sdk/client-kms';
-import { SecretsManagerClient, DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { STSClient, AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { IAMClient, CreateUserCommand, ListUsersCommand, GetAccountSummaryCommand, CreateVirtualMFADeviceCommand, GetUserCommand, DeleteUserCommand } from '@aws-sdk/client-iam';
-import {
-  S3Client, PutObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, ListBucketsCommand, DeleteObjectsCommand,
-  PutBucketTaggingCommand, GetBucketTaggingCommand, PutBucketLifecycleConfigurationCommand, GetObjectAttributesCommand, CreateBucketCommand,
-  PutBucketAclCommand, GetBucketAclCommand, CopyObjectCommand, CompleteMultipartUploadCommand, UploadPartCommand,
-} from '@aws-sdk/client-s3';
-// The restJson1 clients already installed (as dependencies of the STS client's credential chain).
-import { SSOClient, GetRoleCredentialsCommand } from '@aws-sdk/nested-clients/sso';
-import { SSOOIDCClient, CreateTokenCommand } from '@aws-sdk/nested-clients/sso-oidc';
-import * as ssmSdk from '@aws-sdk/client-ssm';
 import * as logsSdk from '@aws-sdk/client-cloudwatch-logs';
-import * as kmsSdk from '@aws-sdk/client-kms';
-import * as secretsSdk from '@aws-sdk/client-secrets-manager';
-import * as stsSdk from '@aws-sdk/client-sts';
+import { CloudWatchLogsClient, CreateLogGroupCommand, GetLogEventsCommand, ListTagsForResourceCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import * as iamSdk from '@aws-sdk/client-iam';
+import { CreateUserCommand, CreateVirtualMFADeviceCommand, DeleteUserCommand, GetAccountSummaryCommand, GetUserCommand, IAMClient, ListUsersCommand } from '@aws-sdk/client-iam';
+import * as kmsSdk from '@aws-sdk/client-kms';
+import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import * as s3Sdk from '@aws-sdk/client-s3';
+import {
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateBucketCommand,
+  DeleteObjectsCommand,
+  GetBucketAclCommand,
+  GetBucketTaggingCommand,
+  GetObjectAttributesCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  ListObjectsV2Command,
+  PutBucketAclCommand,
+  PutBucketLifecycleConfigurationCommand,
+  PutBucketTaggingCommand,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import * as secretsSdk from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import * as ssmSdk from '@aws-sdk/client-ssm';
+import {
+  DeleteParameterCommand,
+  DescribeParametersCommand,
+  GetParameterCommand,
+  GetParametersByPathCommand,
+  GetParametersCommand,
+  PutParameterCommand,
+  SendCommandCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
+import * as stsSdk from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import * as ssoSdk from '@aws-sdk/nested-clients/sso';
+// The restJson1 clients already installed (as dependencies of the STS client's credential chain).
+import { GetRoleCredentialsCommand, SSOClient } from '@aws-sdk/nested-clients/sso';
 import * as ssoOidcSdk from '@aws-sdk/nested-clients/sso-oidc';
+import { CreateTokenCommand, SSOOIDCClient } from '@aws-sdk/nested-clients/sso-oidc';
 import type { HttpRequest as SdkRequest } from '@smithy/types';
-import { loadModel, type ServiceModel, type Operation } from '../model.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Sampler } from '../../../test/model-samples.js';
+import { AwsError } from '../../core/errors.js';
+import { verifiedBody } from '../body.js';
+import { awsErrors } from '../dialect.js';
+import { loadModel, type Operation, type ServiceModel } from '../model.js';
+import { isStreamingInput, Routing } from '../routing.js';
+import type { HttpRequest, HttpResponse } from '../types.js';
 import type { Codec } from './codec.js';
 import { jsonCodec } from './json.js';
 import { queryCodec } from './query.js';
-import { restXmlCodec } from './rest-xml.js';
 import { restJsonCodec } from './rest-json.js';
-import { Routing, isStreamingInput } from '../routing.js';
-import { verifiedBody } from '../body.js';
-import { awsErrors } from '../dialect.js';
-import type { HttpRequest, HttpResponse } from '../types.js';
-import { AwsError } from '../../core/errors.js';
+import { restXmlCodec } from './rest-xml.js';
 
 interface SdkClient {
   send(command: unknown): Promise<Record<string, unknown>>;
@@ -292,7 +316,16 @@ const CASES: Case[] = [
   {
     name: 'strings, enums, booleans, list of structures; integer and enum output',
     protocol: 'ssm',
-    command: new PutParameterCommand({ Name: '/app/db/url', Value: 'jdbc:x?a=1&b=ü', Type: 'SecureString', Overwrite: false, Tags: [{ Key: 'env', Value: 'prod' }, { Key: 'team', Value: '' }] }),
+    command: new PutParameterCommand({
+      Name: '/app/db/url',
+      Value: 'jdbc:x?a=1&b=ü',
+      Type: 'SecureString',
+      Overwrite: false,
+      Tags: [
+        { Key: 'env', Value: 'prod' },
+        { Key: 'team', Value: '' },
+      ],
+    }),
     output: { Version: 3, Tier: 'Standard' },
     wire: (req, res) => {
       expect(req.headers['x-amz-target']).toBe('AmazonSSM.PutParameter');
@@ -303,14 +336,31 @@ const CASES: Case[] = [
     name: 'nested structure with an epoch-seconds timestamp (fractional)',
     protocol: 'ssm',
     command: new GetParameterCommand({ Name: 'p', WithDecryption: true }),
-    output: { Parameter: { Name: 'p', Type: 'String', Value: 'v', Version: 1, LastModifiedDate: new Date('2024-02-29T12:34:56.789Z'), ARN: 'arn:aws:ssm:us-east-1:000000000000:parameter/p', DataType: 'text' } },
+    output: {
+      Parameter: { Name: 'p', Type: 'String', Value: 'v', Version: 1, LastModifiedDate: new Date('2024-02-29T12:34:56.789Z'), ARN: 'arn:aws:ssm:us-east-1:000000000000:parameter/p', DataType: 'text' },
+    },
     wire: (_req, res) => expect(JSON.parse(String(res.body)).Parameter.LastModifiedDate).toBe(1709210096.789),
   },
   {
     name: 'nested lists of structures with lists, integer, pagination token',
     protocol: 'ssm',
-    command: new GetParametersByPathCommand({ Path: '/a', Recursive: true, MaxResults: 10, NextToken: 'tok', ParameterFilters: [{ Key: 'Type', Option: 'Equals', Values: ['String', 'SecureString'] }, { Key: 'Label', Values: [] }] }),
-    output: { Parameters: [{ Name: '/a/b', Value: '1', Version: 1, LastModifiedDate: T1 }, { Name: '/a/c', Value: '2', Version: 2, LastModifiedDate: T2 }], NextToken: 'next' },
+    command: new GetParametersByPathCommand({
+      Path: '/a',
+      Recursive: true,
+      MaxResults: 10,
+      NextToken: 'tok',
+      ParameterFilters: [
+        { Key: 'Type', Option: 'Equals', Values: ['String', 'SecureString'] },
+        { Key: 'Label', Values: [] },
+      ],
+    }),
+    output: {
+      Parameters: [
+        { Name: '/a/b', Value: '1', Version: 1, LastModifiedDate: T1 },
+        { Name: '/a/c', Value: '2', Version: 2, LastModifiedDate: T2 },
+      ],
+      NextToken: 'next',
+    },
   },
   {
     name: 'empty list in and out',
@@ -355,7 +405,14 @@ const CASES: Case[] = [
   {
     name: 'list of structures with longs (epoch millis)',
     protocol: 'logs',
-    command: new PutLogEventsCommand({ logGroupName: '/g', logStreamName: 's', logEvents: [{ timestamp: 1709210096789, message: 'hello' }, { timestamp: 1709210096790, message: 'line\nwith "quotes"' }] }),
+    command: new PutLogEventsCommand({
+      logGroupName: '/g',
+      logStreamName: 's',
+      logEvents: [
+        { timestamp: 1709210096789, message: 'hello' },
+        { timestamp: 1709210096790, message: 'line\nwith "quotes"' },
+      ],
+    }),
     output: { nextSequenceToken: '49', rejectedLogEventsInfo: { tooOldLogEventEndIndex: 1 } },
   },
   {
@@ -411,9 +468,13 @@ const CASES: Case[] = [
     name: 'form members: integers, lists (member.N), lists of structures; ISO 8601 timestamps in the result',
     protocol: 'sts',
     command: new AssumeRoleCommand({
-      RoleArn: 'arn:aws:iam::000000000000:role/r', RoleSessionName: 's@x=1&y', DurationSeconds: 3600,
+      RoleArn: 'arn:aws:iam::000000000000:role/r',
+      RoleSessionName: 's@x=1&y',
+      DurationSeconds: 3600,
       PolicyArns: [{ arn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }, { arn: 'arn:aws:iam::aws:policy/B' }],
-      Tags: [{ Key: 'k', Value: 'v w' }], TransitiveTagKeys: ['k'], Policy: '{"Version":"2012-10-17"}',
+      Tags: [{ Key: 'k', Value: 'v w' }],
+      TransitiveTagKeys: ['k'],
+      Policy: '{"Version":"2012-10-17"}',
     }),
     output: {
       Credentials: { AccessKeyId: 'ASIA1', SecretAccessKey: 'secret', SessionToken: 'tok<&>', Expiration: new Date('2024-02-29T12:34:56.789Z') },
@@ -446,7 +507,14 @@ const CASES: Case[] = [
     name: 'list output with boolean and marker',
     protocol: 'iam',
     command: new ListUsersCommand({ PathPrefix: '/', MaxItems: 2, Marker: 'm1' }),
-    output: { Users: [{ UserName: 'a', UserId: 'A', Arn: 'arn:a', Path: '/', CreateDate: T1, PasswordLastUsed: T2 }, { UserName: 'b', UserId: 'B', Arn: 'arn:b', Path: '/', CreateDate: T2 }], IsTruncated: true, Marker: 'm2' },
+    output: {
+      Users: [
+        { UserName: 'a', UserId: 'A', Arn: 'arn:a', Path: '/', CreateDate: T1, PasswordLastUsed: T2 },
+        { UserName: 'b', UserId: 'B', Arn: 'arn:b', Path: '/', CreateDate: T2 },
+      ],
+      IsTruncated: true,
+      Marker: 'm2',
+    },
   },
   {
     name: 'empty list output',
@@ -465,7 +533,14 @@ const CASES: Case[] = [
     name: 'blob output as base64',
     protocol: 'iam',
     command: new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'mfa' }),
-    output: { VirtualMFADevice: { SerialNumber: 'arn:aws:iam::000000000000:mfa/mfa', Base32StringSeed: Buffer.from('JBSWY3DPEHPK3PXP'), QRCodePNG: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 255]), EnableDate: T1 } },
+    output: {
+      VirtualMFADevice: {
+        SerialNumber: 'arn:aws:iam::000000000000:mfa/mfa',
+        Base32StringSeed: Buffer.from('JBSWY3DPEHPK3PXP'),
+        QRCodePNG: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 255]),
+        EnableDate: T1,
+      },
+    },
   },
   {
     name: 'result without members',
@@ -503,15 +578,33 @@ const CASES: Case[] = [
     name: 'streaming blob payload, greedy key label, metadata header map, typed headers',
     protocol: 's3',
     command: new PutObjectCommand({
-      Bucket: 'bkt', Key: 'dir/sub dir/ünï+&=?.txt', Body: 'hello world', ContentType: 'text/plain', CacheControl: 'no-cache',
-      Metadata: { color: 'blue', 'two-words': 'a b' }, Expires: T1, ObjectLockRetainUntilDate: T2, ObjectLockLegalHoldStatus: 'ON', ContentLength: 11,
-      BucketKeyEnabled: true, Tagging: 'a=1&b=2',
+      Bucket: 'bkt',
+      Key: 'dir/sub dir/ünï+&=?.txt',
+      Body: 'hello world',
+      ContentType: 'text/plain',
+      CacheControl: 'no-cache',
+      Metadata: { color: 'blue', 'two-words': 'a b' },
+      Expires: T1,
+      ObjectLockRetainUntilDate: T2,
+      ObjectLockLegalHoldStatus: 'ON',
+      ContentLength: 11,
+      BucketKeyEnabled: true,
+      Tagging: 'a=1&b=2',
     }),
     decoded: {
-      Bucket: 'bkt', Key: 'dir/sub dir/ünï+&=?.txt', Body: Buffer.from('hello world'), ContentType: 'text/plain', CacheControl: 'no-cache',
+      Bucket: 'bkt',
+      Key: 'dir/sub dir/ünï+&=?.txt',
+      Body: Buffer.from('hello world'),
+      ContentType: 'text/plain',
+      CacheControl: 'no-cache',
       // botocore's model types Expires as a string (the SDK as a Date): handlers see the header text.
-      Metadata: { color: 'blue', 'two-words': 'a b' }, Expires: 'Thu, 29 Feb 2024 12:34:56 GMT', ObjectLockRetainUntilDate: T2, ObjectLockLegalHoldStatus: 'ON', ContentLength: 11,
-      BucketKeyEnabled: true, Tagging: 'a=1&b=2',
+      Metadata: { color: 'blue', 'two-words': 'a b' },
+      Expires: 'Thu, 29 Feb 2024 12:34:56 GMT',
+      ObjectLockRetainUntilDate: T2,
+      ObjectLockLegalHoldStatus: 'ON',
+      ContentLength: 11,
+      BucketKeyEnabled: true,
+      Tagging: 'a=1&b=2',
     },
     sdkAdded: ['ChecksumAlgorithm', 'ChecksumCRC32'],
     output: { ETag: '"abc"', VersionId: 'v1', ServerSideEncryption: 'AES256', Size: 11, BucketKeyEnabled: true },
@@ -527,13 +620,34 @@ const CASES: Case[] = [
     protocol: 's3',
     command: new GetObjectCommand({ Bucket: 'bkt', Key: 'k', Range: 'bytes=0-3', ResponseContentType: 'text/x', ResponseExpires: T1, PartNumber: 1 }),
     output: {
-      Body: Buffer.from([0, 1, 2, 3]), ContentLength: 4, ContentRange: 'bytes 0-3/10', ETag: '"e"', LastModified: T2, Metadata: { color: 'blue' },
-      TagCount: 2, DeleteMarker: false, Expires: 'Thu, 29 Feb 2024 12:34:56 GMT', ContentType: 'application/octet-stream', AcceptRanges: 'bytes', PartsCount: 3,
+      Body: Buffer.from([0, 1, 2, 3]),
+      ContentLength: 4,
+      ContentRange: 'bytes 0-3/10',
+      ETag: '"e"',
+      LastModified: T2,
+      Metadata: { color: 'blue' },
+      TagCount: 2,
+      DeleteMarker: false,
+      Expires: 'Thu, 29 Feb 2024 12:34:56 GMT',
+      ContentType: 'application/octet-stream',
+      AcceptRanges: 'bytes',
+      PartsCount: 3,
     },
     sdkAdded: ['ChecksumMode'],
     parsed: {
-      Body: Buffer.from([0, 1, 2, 3]), ContentLength: 4, ContentRange: 'bytes 0-3/10', ETag: '"e"', LastModified: T2, Metadata: { color: 'blue' },
-      TagCount: 2, DeleteMarker: false, Expires: T1, ExpiresString: 'Thu, 29 Feb 2024 12:34:56 GMT', ContentType: 'application/octet-stream', AcceptRanges: 'bytes', PartsCount: 3,
+      Body: Buffer.from([0, 1, 2, 3]),
+      ContentLength: 4,
+      ContentRange: 'bytes 0-3/10',
+      ETag: '"e"',
+      LastModified: T2,
+      Metadata: { color: 'blue' },
+      TagCount: 2,
+      DeleteMarker: false,
+      Expires: T1,
+      ExpiresString: 'Thu, 29 Feb 2024 12:34:56 GMT',
+      ContentType: 'application/octet-stream',
+      AcceptRanges: 'bytes',
+      PartsCount: 3,
     },
     wire: (req, res) => {
       expect(req.query).toContainEqual(['response-expires', 'Thu, 29 Feb 2024 12:34:56 GMT']);
@@ -559,17 +673,45 @@ const CASES: Case[] = [
     protocol: 's3',
     command: new ListObjectsV2Command({ Bucket: 'bkt', Prefix: 'a/', Delimiter: '/', MaxKeys: 2, FetchOwner: true, ContinuationToken: 'c t', StartAfter: 'a/0' }),
     output: {
-      Name: 'bkt', Prefix: 'a/', Delimiter: '/', MaxKeys: 2, KeyCount: 2, IsTruncated: true, NextContinuationToken: 'n',
+      Name: 'bkt',
+      Prefix: 'a/',
+      Delimiter: '/',
+      MaxKeys: 2,
+      KeyCount: 2,
+      IsTruncated: true,
+      NextContinuationToken: 'n',
       Contents: [
-        { Key: 'a/1 & <2>', LastModified: new Date('2024-02-29T12:34:56.123Z'), ETag: '"e1"', Size: 5, StorageClass: 'STANDARD', Owner: { ID: 'o', DisplayName: 'd' }, ChecksumAlgorithm: ['CRC32', 'SHA256'] },
+        {
+          Key: 'a/1 & <2>',
+          LastModified: new Date('2024-02-29T12:34:56.123Z'),
+          ETag: '"e1"',
+          Size: 5,
+          StorageClass: 'STANDARD',
+          Owner: { ID: 'o', DisplayName: 'd' },
+          ChecksumAlgorithm: ['CRC32', 'SHA256'],
+        },
         { Key: 'a/3', LastModified: T2, ETag: '"e2"', Size: 0, StorageClass: 'STANDARD' },
       ],
       CommonPrefixes: [{ Prefix: 'a/b/' }],
     },
     parsed: {
-      Name: 'bkt', Prefix: 'a/', Delimiter: '/', MaxKeys: 2, KeyCount: 2, IsTruncated: true, NextContinuationToken: 'n',
+      Name: 'bkt',
+      Prefix: 'a/',
+      Delimiter: '/',
+      MaxKeys: 2,
+      KeyCount: 2,
+      IsTruncated: true,
+      NextContinuationToken: 'n',
       Contents: [
-        { Key: 'a/1 & <2>', LastModified: new Date('2024-02-29T12:34:56.123Z'), ETag: '"e1"', Size: 5, StorageClass: 'STANDARD', Owner: { ID: 'o', DisplayName: 'd' }, ChecksumAlgorithm: ['CRC32', 'SHA256'] },
+        {
+          Key: 'a/1 & <2>',
+          LastModified: new Date('2024-02-29T12:34:56.123Z'),
+          ETag: '"e1"',
+          Size: 5,
+          StorageClass: 'STANDARD',
+          Owner: { ID: 'o', DisplayName: 'd' },
+          ChecksumAlgorithm: ['CRC32', 'SHA256'],
+        },
         { Key: 'a/3', LastModified: T2, ETag: '"e2"', Size: 0, StorageClass: 'STANDARD' },
       ],
       CommonPrefixes: [{ Prefix: 'a/b/' }],
@@ -604,7 +746,15 @@ const CASES: Case[] = [
   {
     name: 'structure payload with wrapped list (TagSet/Tag)',
     protocol: 's3',
-    command: new PutBucketTaggingCommand({ Bucket: 'bkt', Tagging: { TagSet: [{ Key: 'k1', Value: 'v1' }, { Key: 'k2', Value: '' }] } }),
+    command: new PutBucketTaggingCommand({
+      Bucket: 'bkt',
+      Tagging: {
+        TagSet: [
+          { Key: 'k1', Value: 'v1' },
+          { Key: 'k2', Value: '' },
+        ],
+      },
+    }),
     sdkAdded: ['ChecksumAlgorithm', 'ChecksumCRC32', 'ContentMD5'],
     output: {},
   },
@@ -612,14 +762,24 @@ const CASES: Case[] = [
     name: 'wrapped list output',
     protocol: 's3',
     command: new GetBucketTaggingCommand({ Bucket: 'bkt' }),
-    output: { TagSet: [{ Key: 'k1', Value: 'v1' }, { Key: 'k2', Value: 'v2' }] },
+    output: {
+      TagSet: [
+        { Key: 'k1', Value: 'v1' },
+        { Key: 'k2', Value: 'v2' },
+      ],
+    },
   },
   {
     name: 'nested structures with a custom-format (date-only ISO 8601) timestamp, flattened Rule list',
     protocol: 's3',
     command: new PutBucketLifecycleConfigurationCommand({
       Bucket: 'bkt',
-      LifecycleConfiguration: { Rules: [{ ID: 'r1', Status: 'Enabled', Filter: { Prefix: 'logs/' }, Expiration: { Date: new Date('2030-01-01T00:00:00.000Z') } }, { ID: 'r2', Status: 'Disabled', Filter: { And: { Prefix: 'x', Tags: [{ Key: 'a', Value: 'b' }] } }, Expiration: { Days: 7 }, NoncurrentVersionExpiration: { NoncurrentDays: 3 } }] },
+      LifecycleConfiguration: {
+        Rules: [
+          { ID: 'r1', Status: 'Enabled', Filter: { Prefix: 'logs/' }, Expiration: { Date: new Date('2030-01-01T00:00:00.000Z') } },
+          { ID: 'r2', Status: 'Disabled', Filter: { And: { Prefix: 'x', Tags: [{ Key: 'a', Value: 'b' }] } }, Expiration: { Days: 7 }, NoncurrentVersionExpiration: { NoncurrentDays: 3 } },
+        ],
+      },
     }),
     sdkAdded: ['ChecksumAlgorithm', 'ChecksumCRC32'],
     output: {},
@@ -628,7 +788,20 @@ const CASES: Case[] = [
     name: 'list in a header',
     protocol: 's3',
     command: new GetObjectAttributesCommand({ Bucket: 'bkt', Key: 'k', ObjectAttributes: ['ETag', 'ObjectSize', 'StorageClass'], MaxParts: 5 }),
-    output: { ETag: 'e', ObjectSize: 10, StorageClass: 'STANDARD', LastModified: T1, ObjectParts: { TotalPartsCount: 2, IsTruncated: false, Parts: [{ PartNumber: 1, Size: 5 }, { PartNumber: 2, Size: 5 }] } },
+    output: {
+      ETag: 'e',
+      ObjectSize: 10,
+      StorageClass: 'STANDARD',
+      LastModified: T1,
+      ObjectParts: {
+        TotalPartsCount: 2,
+        IsTruncated: false,
+        Parts: [
+          { PartNumber: 1, Size: 5 },
+          { PartNumber: 2, Size: 5 },
+        ],
+      },
+    },
   },
   {
     name: 'structure payload absent (no body)',
@@ -655,7 +828,7 @@ const CASES: Case[] = [
     protocol: 's3',
     command: new GetObjectCommand({ Bucket: 'bkt', Key: 'glacier' }),
     sdkAdded: ['ChecksumMode'],
-    error: { code: 'InvalidObjectState', message: 'The operation is not valid for the object\'s storage class', fields: { StorageClass: 'GLACIER' } },
+    error: { code: 'InvalidObjectState', message: "The operation is not valid for the object's storage class", fields: { StorageClass: 'GLACIER' } },
     thrown: { name: 'InvalidObjectState', status: 403, members: { StorageClass: 'GLACIER' } },
   },
   {
@@ -718,7 +891,13 @@ const CASES: Case[] = [
     protocol: 's3',
     command: new PutBucketAclCommand({
       Bucket: 'bkt',
-      AccessControlPolicy: { Owner: { ID: 'owner' }, Grants: [{ Grantee: { Type: 'CanonicalUser', ID: 'abc' }, Permission: 'FULL_CONTROL' }, { Grantee: { Type: 'Group', URI: 'http://acs.amazonaws.com/groups/global/AllUsers' }, Permission: 'READ' }] },
+      AccessControlPolicy: {
+        Owner: { ID: 'owner' },
+        Grants: [
+          { Grantee: { Type: 'CanonicalUser', ID: 'abc' }, Permission: 'FULL_CONTROL' },
+          { Grantee: { Type: 'Group', URI: 'http://acs.amazonaws.com/groups/global/AllUsers' }, Permission: 'READ' },
+        ],
+      },
     }),
     sdkAdded: ['ChecksumAlgorithm', 'ChecksumCRC32', 'ContentMD5'],
     output: {},
@@ -739,7 +918,17 @@ const CASES: Case[] = [
   {
     name: 'flattened Part list in a payload, query parameters from the URI template',
     protocol: 's3',
-    command: new CompleteMultipartUploadCommand({ Bucket: 'bkt', Key: 'big', UploadId: 'u-1', MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"a"' }, { PartNumber: 2, ETag: '"b"', ChecksumCRC32: 'AAAAAA==' }] } }),
+    command: new CompleteMultipartUploadCommand({
+      Bucket: 'bkt',
+      Key: 'big',
+      UploadId: 'u-1',
+      MultipartUpload: {
+        Parts: [
+          { PartNumber: 1, ETag: '"a"' },
+          { PartNumber: 2, ETag: '"b"', ChecksumCRC32: 'AAAAAA==' },
+        ],
+      },
+    }),
     output: { Location: 'http://localhost/bkt/big', Bucket: 'bkt', Key: 'big', ETag: '"abc-2"', VersionId: 'v' },
   },
   {
@@ -758,9 +947,16 @@ const CASES: Case[] = [
  * down the interesting cases, this sweep catches shapes nobody thought of.
  */
 const SDK_MODULES: Partial<Record<keyof typeof PROTOCOLS, Record<string, unknown>>> = {
-  ssm: ssmSdk, logs: logsSdk, kms: kmsSdk, secretsmanager: secretsSdk, sts: stsSdk, iam: iamSdk, s3: s3Sdk, sso: ssoSdk, ssooidc: ssoOidcSdk,
+  ssm: ssmSdk,
+  logs: logsSdk,
+  kms: kmsSdk,
+  secretsmanager: secretsSdk,
+  sts: stsSdk,
+  iam: iamSdk,
+  s3: s3Sdk,
+  sso: ssoSdk,
+  ssooidc: ssoOidcSdk,
 };
-
 
 /**
  * S3 input members the SDK computes or rewrites itself (checksums, Content-MD5, SSE-C key
@@ -791,23 +987,34 @@ function generatedCases(): Case[] {
     const { model } = PROTOCOLS[key];
     // Models only botocore checks (services Drydock does not serve yet) get the full variant only.
     const samplers = SDK_MODULES[key] ? [new Sampler(model), new Sampler(model, { empty: true })] : [new Sampler(model)];
-    for (const [variant, sampler] of samplers.entries()) for (const op of model.operations.values()) {
-      const Command = SDK_MODULES[key]?.[`${op.name}Command`] as (new (input: unknown) => unknown) | undefined;
-      // Event streams are a framing of their own, not part of these codecs.
-      const streamsEvents = [op.input, op.output].some((shape) => Object.values(shape?.members ?? {}).some((ref) => model.shape(ref.shape).eventstream));
-      // Superseded REST operations share their successor's URI, and the router picks the successor.
-      if (streamsEvents || (op.deprecated && model.protocol.startsWith('rest')) || (key === 's3' && S3_OTHER_ENDPOINTS.has(op.name))) continue;
-      const input = op.input ? (sampler.value(op.input, 0, 'body') as Record<string, unknown>) : {};
-      const output = op.output ? (sampler.value(op.output, 0, 'body') as Record<string, unknown>) : {};
-      // A statusCode member is the HTTP status, which clients read back into it.
-      for (const [name, ref] of Object.entries(op.output?.members ?? {})) if (ref.location === 'statusCode') output[name] = op.responseCode;
-      const sdkAdded = key === 's3' ? Object.keys(op.input?.members ?? {}).filter((name) => S3_SDK_MANAGED.test(name)) : [];
-      for (const name of sdkAdded) delete input[name];
-      if (key === 's3') for (const name of Object.keys(output)) if (S3_SDK_CHECKED_OUTPUT.test(name)) delete output[name];
-      const parsed = key === 's3' ? (stringifyMembers(output, S3_STRING_IN_SDK) as Record<string, unknown>) : undefined;
-      // The command gets its own copy: SDK middleware may fill in members of the object it is given.
-      cases.push({ name: `generated ${op.name}${variant ? ' (empty collections and strings)' : ''}`, protocol: key, command: Command && new Command(structuredClone(input)), decoded: input, sdkAdded, output, parsed, emptyIsAbsent: key === 's3' && variant === 1, generated: { operation: op.name, empty: variant === 1 } });
-    }
+    for (const [variant, sampler] of samplers.entries())
+      for (const op of model.operations.values()) {
+        const Command = SDK_MODULES[key]?.[`${op.name}Command`] as (new (input: unknown) => unknown) | undefined;
+        // Event streams are a framing of their own, not part of these codecs.
+        const streamsEvents = [op.input, op.output].some((shape) => Object.values(shape?.members ?? {}).some((ref) => model.shape(ref.shape).eventstream));
+        // Superseded REST operations share their successor's URI, and the router picks the successor.
+        if (streamsEvents || (op.deprecated && model.protocol.startsWith('rest')) || (key === 's3' && S3_OTHER_ENDPOINTS.has(op.name))) continue;
+        const input = op.input ? (sampler.value(op.input, 0, 'body') as Record<string, unknown>) : {};
+        const output = op.output ? (sampler.value(op.output, 0, 'body') as Record<string, unknown>) : {};
+        // A statusCode member is the HTTP status, which clients read back into it.
+        for (const [name, ref] of Object.entries(op.output?.members ?? {})) if (ref.location === 'statusCode') output[name] = op.responseCode;
+        const sdkAdded = key === 's3' ? Object.keys(op.input?.members ?? {}).filter((name) => S3_SDK_MANAGED.test(name)) : [];
+        for (const name of sdkAdded) delete input[name];
+        if (key === 's3') for (const name of Object.keys(output)) if (S3_SDK_CHECKED_OUTPUT.test(name)) delete output[name];
+        const parsed = key === 's3' ? (stringifyMembers(output, S3_STRING_IN_SDK) as Record<string, unknown>) : undefined;
+        // The command gets its own copy: SDK middleware may fill in members of the object it is given.
+        cases.push({
+          name: `generated ${op.name}${variant ? ' (empty collections and strings)' : ''}`,
+          protocol: key,
+          command: Command && new Command(structuredClone(input)),
+          decoded: input,
+          sdkAdded,
+          output,
+          parsed,
+          emptyIsAbsent: key === 's3' && variant === 1,
+          generated: { operation: op.name, empty: variant === 1 },
+        });
+      }
   }
   return cases;
 }
@@ -876,7 +1083,12 @@ async function sweep(cases: Case[], check: (c: Case) => Promise<void>): Promise<
     try {
       await check(c);
     } catch (err) {
-      failures.push(`${c.name}: ${String((err as Error).message).split('\n').slice(0, 30).join('\n')}`);
+      failures.push(
+        `${c.name}: ${String((err as Error).message)
+          .split('\n')
+          .slice(0, 30)
+          .join('\n')}`,
+      );
     }
   }
   expect(failures).toEqual([]);
@@ -899,9 +1111,7 @@ async function runBotocore(cases: Case[]): Promise<Map<Case, BotocoreResult>> {
   for (const c of cases) {
     const p = PROTOCOLS[c.protocol];
     const op = p.model.operations.get(c.generated!.operation)!;
-    const encoded = c.error
-      ? p.codec.encodeError(new AwsError(c.error.code, c.error.message, { fields: c.error.fields }), 'req-1')
-      : p.codec.encode(op, c.output ?? {}, 'req-1');
+    const encoded = c.error ? p.codec.encodeError(new AwsError(c.error.code, c.error.message, { fields: c.error.fields }), 'req-1') : p.codec.encode(op, c.output ?? {}, 'req-1');
     payload.push({
       service: c.protocol,
       model: join(MODELS_DIR, `${p.service}.json`),
@@ -934,7 +1144,11 @@ describe('protocol conformance against the AWS SDK v3 serializers', () => {
   for (const c of CASES) it(`${PROTOCOLS[c.protocol].model.protocol} ${c.protocol}: ${c.name}`, () => run(c));
   const swept = [...GENERATED, ...GENERATED_ERRORS].filter((c) => c.command !== undefined);
   for (const service of Object.keys(SDK_MODULES) as (keyof typeof PROTOCOLS)[]) {
-    it(`${PROTOCOLS[service].model.protocol} ${service}: every operation and modelled error`, () => sweep(swept.filter((c) => c.protocol === service), run));
+    it(`${PROTOCOLS[service].model.protocol} ${service}: every operation and modelled error`, () =>
+      sweep(
+        swept.filter((c) => c.protocol === service),
+        run,
+      ));
   }
 });
 
@@ -962,10 +1176,13 @@ describe('protocol conformance against botocore', () => {
       method,
       path: q < 0 ? target : target.slice(0, q),
       rawQuery,
-      query: rawQuery.split('&').filter(Boolean).map((part) => {
-        const eq = part.indexOf('=');
-        return (eq < 0 ? [part, ''] : [part.slice(0, eq), part.slice(eq + 1)]).map(decodeURIComponent) as [string, string];
-      }),
+      query: rawQuery
+        .split('&')
+        .filter(Boolean)
+        .map((part) => {
+          const eq = part.indexOf('=');
+          return (eq < 0 ? [part, ''] : [part.slice(0, eq), part.slice(eq + 1)]).map(decodeURIComponent) as [string, string];
+        }),
       headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])),
       body: Buffer.from(body, 'base64'),
     };
@@ -985,6 +1202,10 @@ describe('protocol conformance against botocore', () => {
   };
 
   for (const service of Object.keys(PROTOCOLS) as (keyof typeof PROTOCOLS)[]) {
-    it(`${PROTOCOLS[service].model.protocol} ${service}: every operation and modelled error`, () => sweep(cases.filter((c) => c.protocol === service), check));
+    it(`${PROTOCOLS[service].model.protocol} ${service}: every operation and modelled error`, () =>
+      sweep(
+        cases.filter((c) => c.protocol === service),
+        check,
+      ));
   }
 });

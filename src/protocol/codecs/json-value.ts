@@ -5,7 +5,7 @@
  * epoch seconds and blobs as base64.
  */
 import type { ServiceModel, Shape } from '../model.js';
-import { WireError, formatTimestamp, parseTimestamp, memberPath, fitsIntegerShape, setEntry } from '../wire.js';
+import { fitsIntegerShape, formatTimestamp, memberPath, parseTimestamp, setEntry, WireError } from '../wire.js';
 
 const NON_FINITE = new Set(['NaN', 'Infinity', '-Infinity']);
 

@@ -1,9 +1,10 @@
 /** awsJson1_0 / awsJson1_1: POST /, X-Amz-Target names the operation, JSON both ways. */
+
+import { AwsError } from '../../core/errors.js';
+import { WireError } from '../wire.js';
 import type { Codec, CodecFactory } from './codec.js';
 import { errorWire } from './codec.js';
 import { decodeJsonValue, encodeJsonValue, parseJsonBody } from './json-value.js';
-import { AwsError } from '../../core/errors.js';
-import { WireError } from '../wire.js';
 
 export const jsonCodec: CodecFactory = (model, { serializationError }): Codec => {
   const contentType = `application/x-amz-json-${model.metadata.jsonVersion ?? '1.0'}`;

@@ -2,12 +2,13 @@
  * awsQuery: form-encoded `Action=…&Version=…` requests (body or query string), XML responses
  * wrapped in `<OpResponse><OpResult>` with `ResponseMetadata`, and `<ErrorResponse>` errors.
  */
+
+import { AwsError } from '../../core/errors.js';
+import type { ServiceModel, Shape } from '../model.js';
+import { memberPath, parseScalar, setEntry, WireError } from '../wire.js';
 import type { Codec, CodecFactory } from './codec.js';
 import { errorWire } from './codec.js';
-import type { ServiceModel, Shape } from '../model.js';
-import { writeXml, escapeXml } from './xml.js';
-import { AwsError } from '../../core/errors.js';
-import { parseScalar, memberPath, WireError, setEntry } from '../wire.js';
+import { escapeXml, writeXml } from './xml.js';
 
 /** Form parameters of a query request: the body for POST, the query string otherwise. */
 export function formParams(body: Buffer, query: [string, string][]): Map<string, string> {
@@ -98,7 +99,9 @@ export const queryCodec: CodecFactory = (model, { serializationError }): Codec =
     },
     encodeError(err, requestId) {
       const { code, status, sender } = errorWire(model, err);
-      const extra = Object.entries(err.fields).map(([k, v]) => `<${k}>${escapeXml(String(v))}</${k}>`).join('');
+      const extra = Object.entries(err.fields)
+        .map(([k, v]) => `<${k}>${escapeXml(String(v))}</${k}>`)
+        .join('');
       const body = `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse${ns}><Error><Type>${sender ? 'Sender' : 'Receiver'}</Type><Code>${escapeXml(code)}</Code><Message>${escapeXml(err.message)}</Message>${extra}</Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
       return { status, headers: { ...xmlHeaders(requestId), ...err.headers }, body };
     },

@@ -1,12 +1,12 @@
 /** restJson1: HTTP bindings plus JSON documents for body members and payloads. */
 import { Readable } from 'node:stream';
+import { AwsError } from '../../core/errors.js';
+import type { Shape } from '../model.js';
+import { WireError } from '../wire.js';
 import type { Codec, CodecFactory } from './codec.js';
 import { errorWire } from './codec.js';
-import { decodeHttpBindings, encodeHttpBindings, hasBodyMembers } from './rest.js';
 import { decodeJsonValue, encodeJsonValue, parseJsonBody } from './json-value.js';
-import { AwsError } from '../../core/errors.js';
-import { WireError } from '../wire.js';
-import type { Shape } from '../model.js';
+import { decodeHttpBindings, encodeHttpBindings, hasBodyMembers } from './rest.js';
 
 export const restJsonCodec: CodecFactory = (model, { serializationError }): Codec => {
   const decodeDocument = (body: Buffer, shape: Shape) => {

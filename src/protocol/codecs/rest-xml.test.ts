@@ -1,9 +1,9 @@
 /** The generic hooks restXml offers handlers (response overrides) and routing by required query members, on S3's model. */
-import { describe, it, expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadModel } from '../model.js';
 import type { HttpRequest } from '../types.js';
-import { restXmlCodec, withResponse } from './rest-xml.js';
 import { compileRoutes } from './rest.js';
+import { restXmlCodec, withResponse } from './rest-xml.js';
 
 const model = loadModel('s3');
 const codec = restXmlCodec(model, { serializationError: 'MalformedXML' });

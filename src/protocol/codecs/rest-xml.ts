@@ -1,12 +1,12 @@
 /** restXml (S3 and friends): HTTP bindings plus XML documents for body members and payloads. */
 import { Readable } from 'node:stream';
+import { AwsError } from '../../core/errors.js';
+import type { Shape } from '../model.js';
+import { WireError } from '../wire.js';
 import type { Codec, CodecFactory } from './codec.js';
 import { errorWire } from './codec.js';
 import { decodeHttpBindings, encodeHttpBindings, hasBodyMembers } from './rest.js';
-import { writeXml, parseXmlDocument, readXml, escapeXml } from './xml.js';
-import { AwsError } from '../../core/errors.js';
-import { WireError } from '../wire.js';
-import type { Shape } from '../model.js';
+import { escapeXml, parseXmlDocument, readXml, writeXml } from './xml.js';
 
 const XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
@@ -113,7 +113,9 @@ export const restXmlCodec: CodecFactory = (model, { serializationError }): Codec
     },
     encodeError(err, requestId) {
       const { code, status } = errorWire(model, err);
-      const extra = Object.entries(err.fields).map(([k, v]) => `<${k}>${escapeXml(String(v))}</${k}>`).join('');
+      const extra = Object.entries(err.fields)
+        .map(([k, v]) => `<${k}>${escapeXml(String(v))}</${k}>`)
+        .join('');
       return {
         status,
         headers: { 'content-type': 'application/xml', 'x-amz-request-id': requestId, 'x-amz-id-2': requestId, ...err.headers },

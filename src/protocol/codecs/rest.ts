@@ -4,7 +4,7 @@
  */
 import type { Operation, ServiceModel, Shape } from '../model.js';
 import type { HttpRequest } from '../types.js';
-import { formatScalar, parseScalar, memberPath, formatTimestamp, parseJsonValueHeader } from '../wire.js';
+import { formatScalar, formatTimestamp, memberPath, parseJsonValueHeader, parseScalar } from '../wire.js';
 
 interface CompiledRoute {
   op: Operation;
@@ -48,8 +48,7 @@ export function compileRoutes(model: ServiceModel): RestRouter {
     routes.push({ op, pattern: new RegExp(`^${source}${tail}$`), labels, literalLength, requiredHeaders, requiredQuery });
   }
   // Most specific first; among equals a deprecated operation (S3 GetBucketLifecycle, …) yields to its successor.
-  const score = (r: CompiledRoute) =>
-    (Object.keys(r.op.staticQuery).length + r.requiredQuery.length) * 1000 + r.requiredHeaders.length * 100 + r.literalLength - (r.op.deprecated ? 1 : 0);
+  const score = (r: CompiledRoute) => (Object.keys(r.op.staticQuery).length + r.requiredQuery.length) * 1000 + r.requiredHeaders.length * 100 + r.literalLength - (r.op.deprecated ? 1 : 0);
   routes.sort((a, b) => score(b) - score(a));
 
   return {

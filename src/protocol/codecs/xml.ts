@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import type { XMLParser } from 'fast-xml-parser';
 import type { ServiceModel, Shape } from '../model.js';
-import { formatScalar, parseScalar, memberPath, WireError, setEntry } from '../wire.js';
+import { formatScalar, memberPath, parseScalar, setEntry, WireError } from '../wire.js';
 
 const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 

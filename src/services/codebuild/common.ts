@@ -3,10 +3,11 @@
  * and the libraries it drives (buildspec, shell session, environment, sources, artifacts, cache,
  * reports). Each contract names the file that implements it.
  */
-import type { Runtime } from '../contracts.js';
+
 import type { Build, Project } from '@aws-sdk/client-codebuild';
 import type { Scope } from '../../core/accounts.js';
-import { createStores, type CodeBuildStores } from './store/stores.js';
+import type { Runtime } from '../contracts.js';
+import { type CodeBuildStores, createStores } from './store/stores.js';
 
 /** What every CodeBuild file works with: the runtime and the service's stores, built once. */
 export interface CodeBuildContext {
@@ -124,7 +125,10 @@ export interface Buildspec {
  * source, environment, artifacts and cache libraries; the runner records it on the current phase.
  */
 export class BuildPhaseError extends Error {
-  constructor(readonly statusCode: string, message: string) {
+  constructor(
+    readonly statusCode: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'BuildPhaseError';
   }
@@ -137,7 +141,11 @@ export class BuildPhaseError extends Error {
  * (Declared after BuildPhaseError, which it extends.)
  */
 export class BuildspecError extends BuildPhaseError {
-  constructor(message: string, readonly line?: number, readonly column?: number) {
+  constructor(
+    message: string,
+    readonly line?: number,
+    readonly column?: number,
+  ) {
     super('YAML_FILE_ERROR', message);
     this.name = 'BuildspecError';
   }

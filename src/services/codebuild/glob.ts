@@ -9,7 +9,10 @@ import { join } from 'node:path';
 
 /** The RegExp matching a relative, `/`-separated path against one glob. */
 export function globToRegExp(pattern: string): RegExp {
-  const glob = pattern.replace(/\\/g, '/').replace(/^(\.\/)+/, '').replace(/^\/+/, '');
+  const glob = pattern
+    .replace(/\\/g, '/')
+    .replace(/^(\.\/)+/, '')
+    .replace(/^\/+/, '');
   let out = '';
   let braces = 0;
   for (let i = 0; i < glob.length; i++) {

@@ -94,22 +94,22 @@
  *   handlers).
  */
 import { loadModel } from '../../protocol/model.js';
+import { bindOperations } from '../bind.js';
 import type { ServiceDefinition } from '../contracts.js';
 import { createContext } from './common.js';
+import { BatchOrchestrator } from './engine/batch-orchestrator.js';
 import { BuildRunner } from './engine/runner.js';
 import { SandboxRunner } from './engine/sandbox-runner.js';
-import { BatchOrchestrator } from './engine/batch-orchestrator.js';
-import { bindOperations } from '../bind.js';
-import type { HandlerContext } from './handlers/common.js';
-import { BuildStarts, globalBuildLimit } from './handlers/build-start.js';
-import { projectOperations } from './handlers/projects.js';
-import { sourceCredentialOperations } from './handlers/source-credentials.js';
-import { resourcePolicyOperations } from './handlers/resource-policies.js';
-import { reportOperations } from './handlers/reports.js';
-import { buildOperations } from './handlers/builds.js';
 import { batchOperations } from './handlers/batches.js';
+import { BuildStarts, globalBuildLimit } from './handlers/build-start.js';
+import { buildOperations } from './handlers/builds.js';
+import type { HandlerContext } from './handlers/common.js';
 import { fleetOperations } from './handlers/fleets.js';
+import { projectOperations } from './handlers/projects.js';
+import { reportOperations } from './handlers/reports.js';
+import { resourcePolicyOperations } from './handlers/resource-policies.js';
 import { sandboxOperations } from './handlers/sandboxes.js';
+import { sourceCredentialOperations } from './handlers/source-credentials.js';
 
 /*
  * Layout and its rule (test/layering.test.ts checks it): handlers/ holds the operations, one file

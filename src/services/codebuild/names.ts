@@ -3,8 +3,8 @@
  * handlers and the report collector both apply, and where a project's LOCAL cache lives.
  */
 import { join } from 'node:path';
-import { arn, parseArn } from '../../core/arn.js';
 import type { Scope } from '../../core/accounts.js';
+import { arn, parseArn } from '../../core/arn.js';
 
 /** AWS's quota of report groups per account and region. */
 export const MAX_REPORT_GROUPS = 100;

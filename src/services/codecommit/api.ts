@@ -5,7 +5,7 @@
 import type { Scope } from '../../core/accounts.js';
 import type { CodeCommitContext } from './common.js';
 import { gitRepository, resolveCommit } from './common.js';
-import { repositoriesApi, type CodeCommitRepositoriesApi } from './repositories.js';
+import { type CodeCommitRepositoriesApi, repositoriesApi } from './repositories.js';
 
 export interface CodeCommitApi extends CodeCommitRepositoriesApi {
   /**

@@ -4,14 +4,14 @@
  * associations with repositories are in template-associations.ts.
  */
 import type * as C from '@aws-sdk/client-codecommit';
-import type { Handlers, RequestContext } from '../../protocol/types.js';
 import { AwsError } from '../../core/errors.js';
 import { uuid } from '../../core/ids.js';
-import { authorize, eventDate, repositoryArn, sha256Hex, type ReviewContext } from './common.js';
+import type { Handlers, RequestContext } from '../../protocol/types.js';
+import { parseApprovalRuleContent } from './approval-rules.js';
+import { authorize, eventDate, type ReviewContext, repositoryArn, sha256Hex } from './common.js';
+import { pageSize, paginate } from './paging.js';
 import type { RepositoryRow } from './store.js';
 import type { TemplateRow } from './template-store.js';
-import { parseApprovalRuleContent } from './approval-rules.js';
-import { pageSize, paginate } from './paging.js';
 
 /** CodeCommit quotas: templates per Region. */
 const MAX_TEMPLATES_PER_REGION = 1000;
@@ -29,14 +29,20 @@ export function checkTemplateName(name: unknown): string {
 
 function checkDescription(description: unknown): string {
   if (typeof description !== 'string' || description.length > MAX_DESCRIPTION_LENGTH) {
-    throw new AwsError('InvalidApprovalRuleTemplateDescriptionException', 'The description for the approval rule template is not valid because it exceeds the maximum characters allowed for a description (1000).');
+    throw new AwsError(
+      'InvalidApprovalRuleTemplateDescriptionException',
+      'The description for the approval rule template is not valid because it exceeds the maximum characters allowed for a description (1000).',
+    );
   }
   return description;
 }
 
 function checkContent(content: unknown): string {
   if (content === undefined || content === null || content === '') {
-    throw new AwsError('ApprovalRuleTemplateContentRequiredException', 'The content for the approval rule template is empty. You must provide some content for an approval rule template. The content cannot be null.');
+    throw new AwsError(
+      'ApprovalRuleTemplateContentRequiredException',
+      'The content for the approval rule template is empty. You must provide some content for an approval rule template. The content cannot be null.',
+    );
   }
   if (typeof content !== 'string' || content.length > MAX_CONTENT_LENGTH) {
     throw new AwsError('InvalidApprovalRuleTemplateContentException', 'The content of the approval rule template is not valid: it must be a string of at most 3000 characters.');
@@ -54,7 +60,10 @@ function checkContent(content: unknown): string {
 }
 
 const doesNotExist = (name: string) =>
-  new AwsError('ApprovalRuleTemplateDoesNotExistException', `The specified approval rule template does not exist: ${name}. Verify that the name is correct and that you are signed in to the AWS Region where the template was created, and then try again.`);
+  new AwsError(
+    'ApprovalRuleTemplateDoesNotExistException',
+    `The specified approval rule template does not exist: ${name}. Verify that the name is correct and that you are signed in to the AWS Region where the template was created, and then try again.`,
+  );
 
 function toTemplate(row: TemplateRow): C.ApprovalRuleTemplate {
   return {
@@ -120,7 +129,10 @@ export function publishTemplateChange(c: ReviewContext, ctx: RequestContext, row
 export const authorizeTemplates = (c: ReviewContext, ctx: RequestContext): void => authorize(c, ctx.principal, ctx.region, ctx.operation, '*');
 
 const nameTaken = (name: string) =>
-  new AwsError('ApprovalRuleTemplateNameAlreadyExistsException', `You cannot create an approval rule template with that name because a template with that name already exists in this AWS Region for your AWS account: ${name}. Approval rule template names must be unique.`);
+  new AwsError(
+    'ApprovalRuleTemplateNameAlreadyExistsException',
+    `You cannot create an approval rule template with that name because a template with that name already exists in this AWS Region for your AWS account: ${name}. Approval rule template names must be unique.`,
+  );
 
 /** Saves a changed template and publishes the update to the repositories it is associated with, in one transaction. */
 function updateTemplate(c: ReviewContext, ctx: RequestContext, name: string, change: (current: TemplateRow) => Partial<TemplateRow>, info: (row: TemplateRow) => string): TemplateRow {
@@ -144,8 +156,16 @@ export function approvalRuleTemplatesHandlers(c: ReviewContext): Handlers {
       authorizeTemplates(c, ctx);
       const now = c.rt.clock.now();
       const row: TemplateRow = {
-        account: ctx.account, region: ctx.region, name, id: uuid(), description, content,
-        content_sha256: sha256Hex(content), last_modified_user: ctx.principal.arn, created_at: now, modified_at: now,
+        account: ctx.account,
+        region: ctx.region,
+        name,
+        id: uuid(),
+        description,
+        content,
+        content_sha256: sha256Hex(content),
+        last_modified_user: ctx.principal.arn,
+        created_at: now,
+        modified_at: now,
       };
       c.templates.tx(() => {
         if (c.templates.getTemplate(ctx.account, ctx.region, name)) throw nameTaken(name);
@@ -153,7 +173,13 @@ export function approvalRuleTemplatesHandlers(c: ReviewContext): Handlers {
           throw new AwsError('NumberOfRuleTemplatesExceededException', 'The maximum number of approval rule templates has been exceeded for this AWS Region (1000).');
         }
         c.templates.insertTemplate(row);
-        publishTemplateChange(c, ctx, row, 'approvalRuleTemplateCreated', `An approval rule template with the following name has been created: ${row.name}. The ID of the created template is: ${row.id}.`);
+        publishTemplateChange(
+          c,
+          ctx,
+          row,
+          'approvalRuleTemplateCreated',
+          `An approval rule template with the following name has been created: ${row.name}. The ID of the created template is: ${row.id}.`,
+        );
       });
       return { approvalRuleTemplate: toTemplate(row) };
     },
@@ -172,10 +198,19 @@ export function approvalRuleTemplatesHandlers(c: ReviewContext): Handlers {
         // AWS: "If the template has been previously deleted, the only response is a 200 OK."
         if (!found) return undefined;
         if (liveRepositories(c, found).length > 0) {
-          throw new AwsError('ApprovalRuleTemplateInUseException', 'The approval rule template is associated with one or more repositories. You cannot delete a template that is associated with a repository. Remove all associations, and then try again.');
+          throw new AwsError(
+            'ApprovalRuleTemplateInUseException',
+            'The approval rule template is associated with one or more repositories. You cannot delete a template that is associated with a repository. Remove all associations, and then try again.',
+          );
         }
         c.templates.deleteTemplate(found.id);
-        publishTemplateChange(c, ctx, found, 'approvalRuleTemplateDeleted', `An approval rule template with the following name has been deleted: ${found.name}. The ID of the updated template is: ${found.id}.`);
+        publishTemplateChange(
+          c,
+          ctx,
+          found,
+          'approvalRuleTemplateDeleted',
+          `An approval rule template with the following name has been deleted: ${found.name}. The ID of the updated template is: ${found.id}.`,
+        );
         return found;
       });
       return row ? { approvalRuleTemplateId: row.id } : {};
@@ -192,12 +227,21 @@ export function approvalRuleTemplatesHandlers(c: ReviewContext): Handlers {
       const name = checkTemplateName(input.approvalRuleTemplateName);
       const content = checkContent(input.newRuleContent);
       authorizeTemplates(c, ctx);
-      const row = updateTemplate(c, ctx, name, (current) => {
-        if (input.existingRuleContentSha256 !== undefined && input.existingRuleContentSha256 !== current.content_sha256) {
-          throw new AwsError('InvalidRuleContentSha256Exception', 'The SHA-256 hash signature for the rule content is not valid: it does not match the current content of the approval rule template.');
-        }
-        return { content, content_sha256: sha256Hex(content) };
-      }, (updated) => `${updatedInfo(updated)} The after rule template content SHA256 is ${updated.content_sha256}.`);
+      const row = updateTemplate(
+        c,
+        ctx,
+        name,
+        (current) => {
+          if (input.existingRuleContentSha256 !== undefined && input.existingRuleContentSha256 !== current.content_sha256) {
+            throw new AwsError(
+              'InvalidRuleContentSha256Exception',
+              'The SHA-256 hash signature for the rule content is not valid: it does not match the current content of the approval rule template.',
+            );
+          }
+          return { content, content_sha256: sha256Hex(content) };
+        },
+        (updated) => `${updatedInfo(updated)} The after rule template content SHA256 is ${updated.content_sha256}.`,
+      );
       return { approvalRuleTemplate: toTemplate(row) };
     },
 
@@ -205,10 +249,16 @@ export function approvalRuleTemplatesHandlers(c: ReviewContext): Handlers {
       const oldName = checkTemplateName(input.oldApprovalRuleTemplateName);
       const newName = checkTemplateName(input.newApprovalRuleTemplateName);
       authorizeTemplates(c, ctx);
-      const row = updateTemplate(c, ctx, oldName, () => {
-        if (c.templates.getTemplate(ctx.account, ctx.region, newName)) throw nameTaken(newName);
-        return { name: newName };
-      }, updatedInfo);
+      const row = updateTemplate(
+        c,
+        ctx,
+        oldName,
+        () => {
+          if (c.templates.getTemplate(ctx.account, ctx.region, newName)) throw nameTaken(newName);
+          return { name: newName };
+        },
+        updatedInfo,
+      );
       return { approvalRuleTemplate: toTemplate(row) };
     },
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { appliesToDestination, matchesPoolMember, parseApprovalRuleContent, ruleSatisfied, wildcardMatch } from './approval-rules.js';
 import type { AwsError } from '../../core/errors.js';
+import { appliesToDestination, matchesPoolMember, parseApprovalRuleContent, ruleSatisfied, wildcardMatch } from './approval-rules.js';
 
 const content = (statements: unknown[], extra: Record<string, unknown> = {}) => JSON.stringify({ Version: '2018-11-08', ...extra, Statements: statements });
 

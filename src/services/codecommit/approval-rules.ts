@@ -12,8 +12,9 @@
  * or a fully qualified IAM/STS ARN, both with `*` and `?` wildcards. A statement without a pool
  * counts every approval.
  */
-import { AwsError } from '../../core/errors.js';
+
 import { parseArn } from '../../core/arn.js';
+import { AwsError } from '../../core/errors.js';
 
 export const RULE_CONTENT_VERSION = '2018-11-08';
 
@@ -85,7 +86,10 @@ function validPoolMember(member: string): boolean {
 
 /** IAM-style wildcard match: `*` is any run of characters, `?` exactly one. */
 export function wildcardMatch(pattern: string, text: string): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${source}$`).test(text);
 }
 

@@ -5,14 +5,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import type * as CC from '@aws-sdk/client-codecommit';
-import type { Handlers, RequestContext } from '../../protocol/types.js';
 import { AwsError } from '../../core/errors.js';
-import type { RepositoryRow } from './store.js';
-import { checkBranchName, checkRepositoryName, gitRepository, publishReferenceChange, requireRepository, type CodeCommitContext } from './common.js';
+import type { Handlers, RequestContext } from '../../protocol/types.js';
+import { type CodeCommitContext, checkBranchName, checkRepositoryName, gitRepository, publishReferenceChange, requireRepository } from './common.js';
 import { gitEnv, withRepositoryLock, ZERO_ID } from './git.js';
-import { REFERENCE_EVENT } from './triggers.js';
-import { updateRow } from './repositories.js';
 import { keyToken, readKeyToken } from './paging.js';
+import { updateRow } from './repositories.js';
+import type { RepositoryRow } from './store.js';
+import { REFERENCE_EVENT } from './triggers.js';
 
 const BRANCHES_PAGE = 100;
 /** Branches preferred as the new default when the default branch disappears (git push --delete). */
@@ -129,7 +129,10 @@ export function branchesHandlers(c: CodeCommitContext): Handlers {
       const { row, branchName, ref, git } = branchRequest(c, ctx, input, true);
       return withRepositoryLock(row.id, async () => {
         if (c.store.repositoryById(row.id)?.default_branch === branchName) {
-          throw new AwsError('DefaultBranchCannotBeDeletedException', `The branch ${branchName} is the default branch for the repository and cannot be deleted. To delete this branch, you must first set another branch as the default branch.`);
+          throw new AwsError(
+            'DefaultBranchCannotBeDeletedException',
+            `The branch ${branchName} is the default branch for the repository and cannot be deleted. To delete this branch, you must first set another branch as the default branch.`,
+          );
         }
         // Compare-and-swap against a concurrent push: re-read and retry if the branch moved meanwhile.
         for (let attempt = 0; attempt < DELETE_RETRIES; attempt++) {

@@ -5,14 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 import type * as C from '@aws-sdk/client-codecommit';
-import type { RequestContext } from '../../protocol/types.js';
 import { AwsError } from '../../core/errors.js';
-import { authorize, gitRepository, publishRepositoryEvent, repositoryArn, scopeOf, type ReviewContext } from './common.js';
-import type { RepositoryRow } from './store.js';
+import type { RequestContext } from '../../protocol/types.js';
 import type { CommentRow } from './comment-store.js';
-import type { PullRequestRow } from './pull-request-store.js';
-import { entryAt, normalizePath } from './trees.js';
+import { authorize, gitRepository, publishRepositoryEvent, type ReviewContext, repositoryArn, scopeOf } from './common.js';
 import { keyToken, readKeyToken } from './paging.js';
+import type { PullRequestRow } from './pull-request-store.js';
+import type { RepositoryRow } from './store.js';
+import { entryAt, normalizePath } from './trees.js';
 
 const MAX_CONTENT_LENGTH = 10240;
 const COMMIT_ID = /^[0-9a-f]{40}$/i;
@@ -45,7 +45,10 @@ export function checkCommitIdFormat(id: unknown): string {
 export function checkPullRequestId(id: unknown): string {
   if (id === undefined || id === null || id === '') throw new AwsError('PullRequestIdRequiredException', 'A pull request ID is required, but none was provided.');
   if (typeof id !== 'string' || !PULL_REQUEST_ID.test(id)) {
-    throw new AwsError('InvalidPullRequestIdException', 'The pull request ID is not valid. Make sure that you have provided the full ID and that the pull request is in the specified repository, and then try again.');
+    throw new AwsError(
+      'InvalidPullRequestIdException',
+      'The pull request ID is not valid. Make sure that you have provided the full ID and that the pull request is in the specified repository, and then try again.',
+    );
   }
   return id;
 }
@@ -109,7 +112,10 @@ export async function resolveLocation(
   const filePath = normalizePath(location.filePath);
   const version = location.relativeFileVersion;
   if (version !== 'BEFORE' && version !== 'AFTER') {
-    throw new AwsError('InvalidRelativeFileVersionEnumException', 'Either the enum is not in a valid format, or the specified file version enum is not valid in respect to the current file version. Valid values are BEFORE and AFTER.');
+    throw new AwsError(
+      'InvalidRelativeFileVersionEnumException',
+      'Either the enum is not in a valid format, or the specified file version enum is not valid in respect to the current file version. Valid values are BEFORE and AFTER.',
+    );
   }
   if (version === 'BEFORE' && !before) {
     throw new AwsError('InvalidRelativeFileVersionEnumException', 'The BEFORE file version requires a before commit ID.');
@@ -121,12 +127,16 @@ export async function resolveLocation(
   const [beforeBlob, afterBlob] = await Promise.all([blobAt(c, row, before, filePath), blobAt(c, row, after, filePath)]);
   const target = version === 'BEFORE' ? beforeBlob : afterBlob;
   if (!target) throw new AwsError('PathDoesNotExistException', `The specified path does not exist: ${filePath}`);
-  if (target.type !== 'blob') throw new AwsError('InvalidFileLocationException', `The location of the file is not valid: ${filePath} is not a file. Make sure that you include the file name and extension.`);
+  if (target.type !== 'blob')
+    throw new AwsError('InvalidFileLocationException', `The location of the file is not valid: ${filePath} is not a file. Make sure that you include the file name and extension.`);
   if (typeof position === 'number' && position > 0) {
     const text = (await gitRepository(c, row).blob(target.id)).toString('utf8');
     const lines = text === '' ? 0 : text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
     if (position > lines) {
-      throw new AwsError('InvalidFilePositionException', `The position is not valid. Make sure that the line number exists in the version of the file you want to comment on (${filePath} has ${lines} lines).`);
+      throw new AwsError(
+        'InvalidFilePositionException',
+        `The position is not valid. Make sure that the line number exists in the version of the file you want to comment on (${filePath} has ${lines} lines).`,
+      );
     }
   }
   return {
@@ -236,7 +246,10 @@ export function insertOnce(c: ReviewContext, ctx: RequestContext, row: CommentRo
     const existing = row.client_request_token ? c.comments.commentByToken(row.account, row.region, row.client_request_token) : undefined;
     if (existing) {
       if (existing.request_fingerprint !== row.request_fingerprint) {
-        throw new AwsError('IdempotencyParameterMismatchException', 'The client request token is not valid. Either the token is not in a valid format, or the token has been used in a previous request and cannot be reused.');
+        throw new AwsError(
+          'IdempotencyParameterMismatchException',
+          'The client request token is not valid. Either the token is not in a valid format, or the token has been used in a previous request and cannot be reused.',
+        );
       }
       return existing;
     }
@@ -248,7 +261,11 @@ export function insertOnce(c: ReviewContext, ctx: RequestContext, row: CommentRo
 
 export function pullRequestOf(c: ReviewContext, ctx: RequestContext, id: string): PullRequestRow {
   const pr = c.pullRequests.getPullRequest(scopeOf(ctx), id);
-  if (!pr) throw new AwsError('PullRequestDoesNotExistException', `The pull request ID could not be found: ${id}. Make sure that you have specified the correct repository name and pull request ID, and then try again.`);
+  if (!pr)
+    throw new AwsError(
+      'PullRequestDoesNotExistException',
+      `The pull request ID could not be found: ${id}. Make sure that you have specified the correct repository name and pull request ID, and then try again.`,
+    );
   return pr;
 }
 
@@ -277,4 +294,3 @@ export function groupedPage(rows: CommentRow[], nextToken: unknown, size: number
   }
   return { groups, nextToken: rest.length > size ? keyToken(sortKey(page[page.length - 1])) : undefined };
 }
-

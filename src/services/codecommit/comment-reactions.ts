@@ -2,12 +2,12 @@
  * CodeCommit operations: emoji reactions to comments (PutCommentReaction, GetCommentReactions).
  */
 import type * as C from '@aws-sdk/client-codecommit';
-import type { Handlers, RequestContext } from '../../protocol/types.js';
-import { AwsError } from '../../core/errors.js';
 import { parseArn } from '../../core/arn.js';
-import type { ReviewContext } from './common.js';
-import type { ReactionRow } from './comment-store.js';
+import { AwsError } from '../../core/errors.js';
+import type { Handlers, RequestContext } from '../../protocol/types.js';
 import { commentDeleted, commentDoesNotExist, requireComment } from './comment-common.js';
+import type { ReactionRow } from './comment-store.js';
+import type { ReviewContext } from './common.js';
 import { invalidToken, keyToken, pageSize, readKeyToken } from './paging.js';
 
 /**

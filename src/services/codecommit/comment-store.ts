@@ -79,9 +79,7 @@ export class CommentStore {
         `SELECT * FROM codecommit_comments WHERE repository_id = ? AND pull_request_id IS NULL AND after_commit_id = ? AND before_commit_id IS ?
          ORDER BY seq`,
       ),
-      pullRequest: db.prepare<[string, string, string], CommentRow>(
-        'SELECT * FROM codecommit_comments WHERE account = ? AND region = ? AND pull_request_id = ? ORDER BY seq',
-      ),
+      pullRequest: db.prepare<[string, string, string], CommentRow>('SELECT * FROM codecommit_comments WHERE account = ? AND region = ? AND pull_request_id = ? ORDER BY seq'),
       reactions: db.prepare<[string], ReactionRow>('SELECT * FROM codecommit_comment_reactions WHERE comment_id = ? ORDER BY created_at, user_arn'),
       setReaction: db.prepare<[ReactionRow]>(
         `INSERT INTO codecommit_comment_reactions (comment_id, user_arn, reaction, created_at) VALUES (@comment_id, @user_arn, @reaction, @created_at)

@@ -8,17 +8,15 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as CC from '@aws-sdk/client-codecommit';
-import type { Handlers, RequestContext } from '../../protocol/types.js';
 import type { Principal } from '../../core/accounts.js';
 import { AwsError } from '../../core/errors.js';
 import { uuid } from '../../core/ids.js';
-import { branchRef, checkBranchName, checkRepositoryName, gitRepository, publishReferenceChange, requireRepository, type CodeCommitContext } from './common.js';
-import { parseCommit, withRepositoryLock, ZERO_ID, type GitRepository } from './git.js';
-import type { RepositoryRow } from './store.js';
-import {
-  checkFileMode, commitShape, fileModeName, FILE_CONTENT_LIMIT, listTree, MODE_BY_NAME, normalizePath, OBJECT_ID, readObjects, type TreeEntry,
-} from './trees.js';
+import type { Handlers, RequestContext } from '../../protocol/types.js';
+import { branchRef, type CodeCommitContext, checkBranchName, checkRepositoryName, gitRepository, publishReferenceChange, requireRepository } from './common.js';
 import { filesHandlers } from './files.js';
+import { type GitRepository, parseCommit, withRepositoryLock, ZERO_ID } from './git.js';
+import type { RepositoryRow } from './store.js';
+import { checkFileMode, commitShape, FILE_CONTENT_LIMIT, fileModeName, listTree, MODE_BY_NAME, normalizePath, OBJECT_ID, readObjects, type TreeEntry } from './trees.js';
 
 const MAX_COMMIT_IDS = 100;
 /** AWS quota: at most 100 file changes in one commit made through the API. */
@@ -42,9 +40,14 @@ interface Identity {
  */
 function identity(principal: Principal, name: unknown, email: unknown): Identity {
   if (name !== undefined && name !== null && typeof name !== 'string') throw new AwsError('NameLengthExceededException', 'The user name is not valid.');
-  if (typeof name === 'string' && name.length > MAX_NAME_LENGTH) throw new AwsError('NameLengthExceededException', `The user name is not valid because it has exceeded the character limit for author names (${MAX_NAME_LENGTH}).`);
+  if (typeof name === 'string' && name.length > MAX_NAME_LENGTH)
+    throw new AwsError('NameLengthExceededException', `The user name is not valid because it has exceeded the character limit for author names (${MAX_NAME_LENGTH}).`);
   if (email !== undefined && email !== null && email !== '') {
-    if (typeof email !== 'string' || email.length > 256 || !/^[^\s<>@]+@[^\s<>@]+$/.test(email)) throw new AwsError('InvalidEmailException', `The specified email address either contains one or more characters that are not allowed, or it exceeds the maximum number of characters allowed for an email address: ${String(email)}`);
+    if (typeof email !== 'string' || email.length > 256 || !/^[^\s<>@]+@[^\s<>@]+$/.test(email))
+      throw new AwsError(
+        'InvalidEmailException',
+        `The specified email address either contains one or more characters that are not allowed, or it exceeds the maximum number of characters allowed for an email address: ${String(email)}`,
+      );
   }
   const fallback = principal.userName ?? principal.sessionName ?? principal.arn.slice(principal.arn.lastIndexOf(':') + 1);
   return { name: typeof name === 'string' && name.trim() !== '' ? name : fallback, email: typeof email === 'string' ? email : '' };
@@ -52,7 +55,8 @@ function identity(principal: Principal, name: unknown, email: unknown): Identity
 
 function checkMessage(message: unknown): string {
   if (message === undefined || message === null) return '';
-  if (typeof message !== 'string' || Buffer.byteLength(message) > MAX_MESSAGE_BYTES) throw new AwsError('CommitMessageLengthExceededException', 'The commit message is too long. Provide a shorter string.');
+  if (typeof message !== 'string' || Buffer.byteLength(message) > MAX_MESSAGE_BYTES)
+    throw new AwsError('CommitMessageLengthExceededException', 'The commit message is too long. Provide a shorter string.');
   return message;
 }
 
@@ -139,9 +143,14 @@ async function writeCommit(c: CodeCommitContext, row: RepositoryRow, request: Co
     if (branches.length > 0) throw new AwsError('BranchDoesNotExistException', `Could not find branch ${request.branchName}`);
     if (parentGiven) parent = await checkParent(git, request.parentCommitId);
   } else {
-    if (!parentGiven) throw new AwsError('ParentCommitIdRequiredException', 'A parent commit ID is required. To view the full commit ID of a branch in a repository, use GetBranch or a Git command (for example, git pull or git log).');
+    if (!parentGiven)
+      throw new AwsError(
+        'ParentCommitIdRequiredException',
+        'A parent commit ID is required. To view the full commit ID of a branch in a repository, use GetBranch or a Git command (for example, git pull or git log).',
+      );
     parent = await checkParent(git, request.parentCommitId);
-    if (parent !== tip) throw new AwsError('ParentCommitIdOutdatedException', `The parent commit ID is not the most recent commit in the branch ${request.branchName}. The most recent commit ID is ${tip}.`);
+    if (parent !== tip)
+      throw new AwsError('ParentCommitIdOutdatedException', `The parent commit ID is not the most recent commit in the branch ${request.branchName}. The most recent commit ID is ${tip}.`);
   }
 
   const before = parent ? await listTree(git, parent) : new Map<string, TreeEntry>();
@@ -178,7 +187,8 @@ async function writeCommit(c: CodeCommitContext, row: RepositoryRow, request: Co
   for (const path of files.keys()) for (const dir of ancestors(path)) directories.add(dir);
   // Every check before any blob is written, so a refused commit leaves not even a dangling object.
   for (const put of request.putFiles) {
-    if (directories.has(put.path)) throw new AwsError('FileNameConflictsWithDirectoryNameException', `The file ${put.path} cannot be added because its name is the same as a folder in this repository.`);
+    if (directories.has(put.path))
+      throw new AwsError('FileNameConflictsWithDirectoryNameException', `The file ${put.path} cannot be added because its name is the same as a folder in this repository.`);
     if (files.get(put.path)?.type === 'commit') throw new AwsError('FilePathConflictsWithSubmodulePathException', `The file ${put.path} cannot be added because its path is the same as a submodule.`);
     for (const dir of ancestors(put.path)) {
       const blocker = files.get(dir);
@@ -261,8 +271,12 @@ async function writeCommit(c: CodeCommitContext, row: RepositoryRow, request: Co
   const seconds = Math.floor(c.rt.clock.now() / 1000);
   const date = `@${seconds} +0000`;
   const env = {
-    GIT_AUTHOR_NAME: request.author.name, GIT_AUTHOR_EMAIL: request.author.email, GIT_AUTHOR_DATE: date,
-    GIT_COMMITTER_NAME: request.author.name, GIT_COMMITTER_EMAIL: request.author.email, GIT_COMMITTER_DATE: date,
+    GIT_AUTHOR_NAME: request.author.name,
+    GIT_AUTHOR_EMAIL: request.author.email,
+    GIT_AUTHOR_DATE: date,
+    GIT_COMMITTER_NAME: request.author.name,
+    GIT_COMMITTER_EMAIL: request.author.email,
+    GIT_COMMITTER_DATE: date,
   };
   const args = ['commit-tree', result.treeId];
   if (parent) args.push('-p', parent);
@@ -328,8 +342,13 @@ function fileChanges(input: CC.CreateCommitInput): Pick<CommitRequest, 'putFiles
   const puts = list<CC.PutFileEntry>(input.putFiles);
   const deletes = list<CC.DeleteFileEntry>(input.deleteFiles);
   const modes = list<CC.SetFileModeEntry>(input.setFileModes);
-  if (puts.length + deletes.length + modes.length === 0) throw new AwsError('FileEntryRequiredException', 'The commit cannot be created because no files have been specified as added, updated, or changed (PutFile or DeleteFile) for the commit.');
-  if (puts.length + deletes.length + modes.length > MAX_FILE_ENTRIES) throw new AwsError('MaximumFileEntriesExceededException', `The number of specified files to change as part of this commit exceeds the maximum number of files that can be changed in a single commit (${MAX_FILE_ENTRIES}). Consider using a Git client for these changes.`);
+  if (puts.length + deletes.length + modes.length === 0)
+    throw new AwsError('FileEntryRequiredException', 'The commit cannot be created because no files have been specified as added, updated, or changed (PutFile or DeleteFile) for the commit.');
+  if (puts.length + deletes.length + modes.length > MAX_FILE_ENTRIES)
+    throw new AwsError(
+      'MaximumFileEntriesExceededException',
+      `The number of specified files to change as part of this commit exceeds the maximum number of files that can be changed in a single commit (${MAX_FILE_ENTRIES}). Consider using a Git client for these changes.`,
+    );
 
   const claimed = new Set<string>();
   const claim = (path: string) => {
@@ -344,10 +363,12 @@ function fileChanges(input: CC.CreateCommitInput): Pick<CommitRequest, 'putFiles
     const mode = checkFileMode(entry.fileMode);
     const content = contentOf(entry.fileContent);
     const change: PutChange = { path, mode: mode && MODE_BY_NAME[mode] };
-    if (content !== undefined && entry.sourceFile) throw new AwsError('FileContentAndSourceFileSpecifiedException', `The commit cannot be created because both a source file and file content have been specified for the same file: ${path}`);
+    if (content !== undefined && entry.sourceFile)
+      throw new AwsError('FileContentAndSourceFileSpecifiedException', `The commit cannot be created because both a source file and file content have been specified for the same file: ${path}`);
     if (entry.sourceFile) {
       const source = normalizePath(entry.sourceFile.filePath);
-      if (source.split('/').pop() === GITKEEP) throw new AwsError('RestrictedSourceFileException', `The commit cannot be created because one of the changes specifies copying or moving a ${GITKEEP} file: ${source}`);
+      if (source.split('/').pop() === GITKEEP)
+        throw new AwsError('RestrictedSourceFileException', `The commit cannot be created because one of the changes specifies copying or moving a ${GITKEEP} file: ${source}`);
       if (source === path) throw new AwsError('SamePathRequestException', `The commit cannot be created because the source and destination of a copy or move are the same path: ${path}`);
       change.source = { path: source, isMove: entry.sourceFile.isMove === true };
       if (change.source.isMove) claim(source);
@@ -355,7 +376,11 @@ function fileChanges(input: CC.CreateCommitInput): Pick<CommitRequest, 'putFiles
       if (content.length > FILE_CONTENT_LIMIT) throw new AwsError('FileContentSizeLimitExceededException', `The file ${path} cannot be added because it is too large. The maximum file size is 6 MB.`);
       const folder = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
       const total = (folderBytes.get(folder) ?? 0) + content.length;
-      if (total > FILE_CONTENT_LIMIT) throw new AwsError('FolderContentSizeLimitExceededException', `The commit cannot be created because the changes to the folder ${folder || '/'} exceed the limit of 6 MB. Either reduce the number and size of your changes, or split the changes across multiple folders.`);
+      if (total > FILE_CONTENT_LIMIT)
+        throw new AwsError(
+          'FolderContentSizeLimitExceededException',
+          `The commit cannot be created because the changes to the folder ${folder || '/'} exceed the limit of 6 MB. Either reduce the number and size of your changes, or split the changes across multiple folders.`,
+        );
       folderBytes.set(folder, total);
       change.content = content;
     } else {
@@ -406,7 +431,8 @@ export function commitsHandlers(c: CodeCommitContext): Handlers {
 
     async BatchGetCommits(input: CC.BatchGetCommitsInput, ctx: RequestContext): Promise<CC.BatchGetCommitsOutput> {
       const row = requireRepository(c, ctx, input.repositoryName);
-      if (!Array.isArray(input.commitIds) || input.commitIds.length === 0) throw new AwsError('CommitIdsListRequiredException', 'A list of commit IDs is required, but was either not specified or the list was empty.');
+      if (!Array.isArray(input.commitIds) || input.commitIds.length === 0)
+        throw new AwsError('CommitIdsListRequiredException', 'A list of commit IDs is required, but was either not specified or the list was empty.');
       if (input.commitIds.length > MAX_COMMIT_IDS) throw new AwsError('CommitIdsLimitExceededException', `The maximum number of allowed commit IDs in a batch request is ${MAX_COMMIT_IDS}.`);
       const valid = input.commitIds.filter((id): id is string => typeof id === 'string' && OBJECT_ID.test(id)).map((id) => id.toLowerCase());
       const objects = await readObjects(gitRepository(c, row), [...new Set(valid)]);
@@ -433,7 +459,12 @@ export function commitsHandlers(c: CodeCommitContext): Handlers {
       const message = checkMessage(input.commitMessage);
       const changes = fileChanges(input);
       const result = await commitAndPublish(c, ctx, row, {
-        branchName, parentCommitId: input.parentCommitId, author, message, keepEmptyFolders: input.keepEmptyFolders === true, ...changes,
+        branchName,
+        parentCommitId: input.parentCommitId,
+        author,
+        message,
+        keepEmptyFolders: input.keepEmptyFolders === true,
+        ...changes,
       });
       return { commitId: result.commitId, treeId: result.treeId, filesAdded: result.filesAdded, filesUpdated: result.filesUpdated, filesDeleted: result.filesDeleted };
     },
@@ -441,15 +472,24 @@ export function commitsHandlers(c: CodeCommitContext): Handlers {
     async PutFile(input: CC.PutFileInput, ctx: RequestContext): Promise<CC.PutFileOutput> {
       const { row, branchName } = writeTarget(c, ctx, input);
       const content = contentOf(input.fileContent);
-      if (content === undefined || content.length === 0) throw new AwsError('FileContentRequiredException', 'The file cannot be added because it is empty. Empty files cannot be added to the repository with this API.');
-      if (content.length > FILE_CONTENT_LIMIT) throw new AwsError('FileContentSizeLimitExceededException', 'The file cannot be added because it is too large. The maximum file size is 6 MB. Consider making this change using a Git client.');
+      if (content === undefined || content.length === 0)
+        throw new AwsError('FileContentRequiredException', 'The file cannot be added because it is empty. Empty files cannot be added to the repository with this API.');
+      if (content.length > FILE_CONTENT_LIMIT)
+        throw new AwsError('FileContentSizeLimitExceededException', 'The file cannot be added because it is too large. The maximum file size is 6 MB. Consider making this change using a Git client.');
       const path = normalizePath(input.filePath);
       const mode = checkFileMode(input.fileMode);
       const author = identity(ctx.principal, input.name, input.email);
       const message = checkMessage(input.commitMessage);
       const result = await commitAndPublish(c, ctx, row, {
-        branchName, parentCommitId: input.parentCommitId, author, message, keepEmptyFolders: false, putFile: true,
-        putFiles: [{ path, content, mode: mode && MODE_BY_NAME[mode] }], deleteFiles: [], setFileModes: [],
+        branchName,
+        parentCommitId: input.parentCommitId,
+        author,
+        message,
+        keepEmptyFolders: false,
+        putFile: true,
+        putFiles: [{ path, content, mode: mode && MODE_BY_NAME[mode] }],
+        deleteFiles: [],
+        setFileModes: [],
       });
       return { commitId: result.commitId, blobId: result.blobs.get(path) ?? '', treeId: result.treeId };
     },
@@ -458,13 +498,22 @@ export function commitsHandlers(c: CodeCommitContext): Handlers {
       const { row, branchName } = writeTarget(c, ctx, input);
       const path = normalizePath(input.filePath);
       if (input.parentCommitId === undefined || input.parentCommitId === null || input.parentCommitId === '') {
-        throw new AwsError('ParentCommitIdRequiredException', 'A parent commit ID is required. To view the full commit ID of a branch in a repository, use GetBranch or a Git command (for example, git pull or git log).');
+        throw new AwsError(
+          'ParentCommitIdRequiredException',
+          'A parent commit ID is required. To view the full commit ID of a branch in a repository, use GetBranch or a Git command (for example, git pull or git log).',
+        );
       }
       const author = identity(ctx.principal, input.name, input.email);
       const message = checkMessage(input.commitMessage);
       const result = await commitAndPublish(c, ctx, row, {
-        branchName, parentCommitId: input.parentCommitId, author, message, keepEmptyFolders: input.keepEmptyFolders === true,
-        putFiles: [], deleteFiles: [path], setFileModes: [],
+        branchName,
+        parentCommitId: input.parentCommitId,
+        author,
+        message,
+        keepEmptyFolders: input.keepEmptyFolders === true,
+        putFiles: [],
+        deleteFiles: [path],
+        setFileModes: [],
       });
       return { commitId: result.commitId, blobId: result.deletedBlobs.get(path) ?? '', treeId: result.treeId, filePath: path };
     },

@@ -3,18 +3,18 @@
  * lookup with IAM authorization, commit specifier resolution, and reference-change events.
  */
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Principal, Scope } from '../../core/accounts.js';
+import { arn } from '../../core/arn.js';
+import { AwsError } from '../../core/errors.js';
 import type { RequestContext } from '../../protocol/types.js';
 import type { Runtime } from '../contracts.js';
-import type { Principal, Scope } from '../../core/accounts.js';
-import { AwsError } from '../../core/errors.js';
-import { arn } from '../../core/arn.js';
-import type { CodeCommitStore, RepositoryRow } from './store.js';
-import type { PullRequestStore } from './pull-request-store.js';
-import type { ApprovalRuleTemplateStore } from './template-store.js';
 import type { CommentStore } from './comment-store.js';
 import { GitRepository } from './git.js';
+import type { PullRequestStore } from './pull-request-store.js';
+import type { CodeCommitStore, RepositoryRow } from './store.js';
+import type { ApprovalRuleTemplateStore } from './template-store.js';
 
 /** What every CodeCommit helper and handler is given: the runtime and the repositories' store. */
 export interface CodeCommitContext {
@@ -63,7 +63,10 @@ export function cloneUrls(c: CodeCommitContext, row: RepositoryRow): { cloneUrlH
 export function checkRepositoryName(name: unknown): string {
   if (name === undefined || name === null || name === '') throw new AwsError('RepositoryNameRequiredException', 'A repository name is required, but was not specified.');
   if (typeof name !== 'string' || name.length > 100 || !REPOSITORY_NAME.test(name) || name.toLowerCase().endsWith('.git')) {
-    throw new AwsError('InvalidRepositoryNameException', `The repository name is not valid. Repository names can be any valid combination of letters, numbers, periods, underscores, and dashes between 1 and 100 characters in length. Names are case sensitive. For more information, see Limits in the AWS CodeCommit User Guide.`);
+    throw new AwsError(
+      'InvalidRepositoryNameException',
+      `The repository name is not valid. Repository names can be any valid combination of letters, numbers, periods, underscores, and dashes between 1 and 100 characters in length. Names are case sensitive. For more information, see Limits in the AWS CodeCommit User Guide.`,
+    );
   }
   return name;
 }
@@ -172,14 +175,19 @@ export function checkBranchName(name: unknown, requiredError = 'BranchNameRequir
   if (name === undefined || name === null || name === '') throw new AwsError(requiredError, 'A branch name is required, but was not specified.');
   const text = typeof name === 'string' ? name : '';
   const valid =
-    text.length >= 1 && text.length <= 256 &&
+    text.length >= 1 &&
+    text.length <= 256 &&
     !/^[0-9a-f]{40}$/i.test(text) &&
     text !== '@' &&
     // biome-ignore lint/suspicious/noControlCharactersInRegex: git-check-ref-format refuses control characters in branch names.
     !/[\x00-\x20\x7f?^*[\\~:]|\.\.|\/\/|@\{/.test(text) &&
     !/^[/.]|[/.]$/.test(text) &&
     !text.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock'));
-  if (!valid) throw new AwsError(invalidError, `The branch name is not valid: ${text}. Branch names cannot contain spaces or the characters ? ^ * [ \\ ~ :, consecutive periods or slashes, or @{, cannot begin or end with a slash or period, and cannot be exactly 40 hexadecimal characters.`);
+  if (!valid)
+    throw new AwsError(
+      invalidError,
+      `The branch name is not valid: ${text}. Branch names cannot contain spaces or the characters ? ^ * [ \\ ~ :, consecutive periods or slashes, or @{, cannot begin or end with a slash or period, and cannot be exactly 40 hexadecimal characters.`,
+    );
   return text;
 }
 

@@ -3,16 +3,13 @@
  * GetDifferences and ListFileCommitHistory, all straight from the bare repository's objects.
  */
 import type * as CC from '@aws-sdk/client-codecommit';
-import type { Handlers, RequestContext } from '../../protocol/types.js';
 import { AwsError } from '../../core/errors.js';
-import { gitRepository, requireRepository, resolveCommit, type CodeCommitContext } from './common.js';
-import { parseCommit, type GitRepository } from './git.js';
-import type { RepositoryRow } from './store.js';
-import {
-  commitShape, EMPTY_TREE, entryAt, fileModeName, FILE_CONTENT_LIMIT, LITERAL, normalizePath, OBJECT_ID,
-  parseLsTree, readObjects, type TreeEntry,
-} from './trees.js';
+import type { Handlers, RequestContext } from '../../protocol/types.js';
+import { type CodeCommitContext, gitRepository, requireRepository, resolveCommit } from './common.js';
+import { type GitRepository, parseCommit } from './git.js';
 import { offsetToken, pageSize, readOffsetToken } from './paging.js';
+import type { RepositoryRow } from './store.js';
+import { commitShape, EMPTY_TREE, entryAt, FILE_CONTENT_LIMIT, fileModeName, LITERAL, normalizePath, OBJECT_ID, parseLsTree, readObjects, type TreeEntry } from './trees.js';
 
 const DEFAULT_PAGE = 100;
 
@@ -33,7 +30,10 @@ export async function commitOf(c: CodeCommitContext, row: RepositoryRow, specifi
 }
 
 function tooLarge(size: number): AwsError {
-  return new AwsError('FileTooLargeException', `The specified file exceeds the file size limit for CodeCommit (${size} bytes; the limit is ${FILE_CONTENT_LIMIT} bytes). For more information about limits in CodeCommit, see Quotas in the AWS CodeCommit User Guide.`);
+  return new AwsError(
+    'FileTooLargeException',
+    `The specified file exceeds the file size limit for CodeCommit (${size} bytes; the limit is ${FILE_CONTENT_LIMIT} bytes). For more information about limits in CodeCommit, see Quotas in the AWS CodeCommit User Guide.`,
+  );
 }
 
 /** The entry a path names in a commit; the root folder is the commit's tree. */
@@ -121,9 +121,8 @@ export function filesHandlers(c: CodeCommitContext): Handlers {
       const row = requireRepository(c, ctx, input.repositoryName);
       const maxResults = pageSize(input.MaxResults, DEFAULT_PAGE, Number.POSITIVE_INFINITY);
       const after = await commitOf(c, row, input.afterCommitSpecifier, () => new AwsError('CommitRequiredException', 'A commit ID or commit specifier is required, but was not specified.'));
-      const before = input.beforeCommitSpecifier === undefined || input.beforeCommitSpecifier === null || input.beforeCommitSpecifier === ''
-        ? undefined
-        : await commitOf(c, row, input.beforeCommitSpecifier);
+      const before =
+        input.beforeCommitSpecifier === undefined || input.beforeCommitSpecifier === null || input.beforeCommitSpecifier === '' ? undefined : await commitOf(c, row, input.beforeCommitSpecifier);
       const hasBeforePath = input.beforePath !== undefined && input.beforePath !== null && input.beforePath !== '';
       const hasAfterPath = input.afterPath !== undefined && input.afterPath !== null && input.afterPath !== '';
       const beforePath = hasBeforePath ? normalizePath(input.beforePath, { folder: true }) : undefined;
@@ -179,13 +178,20 @@ export function filesHandlers(c: CodeCommitContext): Handlers {
       const git = gitRepository(c, row);
       // rev-list with a path rewrites parents to the previous commits that changed the file: the revision DAG.
       const { stdout } = await git.run(['rev-list', '--parents', tip, '--', path], { env: LITERAL });
-      const lines = stdout.toString('utf8').split('\n').filter(Boolean).map((line) => line.split(' '));
+      const lines = stdout
+        .toString('utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => line.split(' '));
       const children = new Map<string, string[]>();
       for (const [commitId, ...parents] of lines) {
         for (const parent of parents) children.set(parent, [...(children.get(parent) ?? []), commitId]);
       }
       const page = lines.slice(offset, offset + maxResults);
-      const objects = await readObjects(git, page.map(([id]) => id));
+      const objects = await readObjects(
+        git,
+        page.map(([id]) => id),
+      );
       const revisionDag: CC.FileVersion[] = [];
       for (const [commitId] of page) {
         const object = objects.get(commitId);

@@ -34,11 +34,43 @@ const HELPER_PASSWORD = /^(\d{8}T\d{6})Z([0-9a-f]{64})$/;
  * verifies for exactly one of them. A list, because isRegion (a pattern) cannot enumerate them.
  */
 const REGIONS = [
-  'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'af-south-1', 'ap-east-1', 'ap-east-2', 'ap-south-1', 'ap-south-2',
-  'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ap-southeast-4', 'ap-southeast-5', 'ap-southeast-7',
-  'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ca-central-1', 'ca-west-1', 'eu-central-1', 'eu-central-2',
-  'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-south-1', 'eu-south-2', 'eu-north-1', 'il-central-1', 'me-south-1',
-  'me-central-1', 'mx-central-1', 'sa-east-1', 'us-gov-east-1', 'us-gov-west-1', 'cn-north-1', 'cn-northwest-1',
+  'us-east-1',
+  'us-east-2',
+  'us-west-1',
+  'us-west-2',
+  'af-south-1',
+  'ap-east-1',
+  'ap-east-2',
+  'ap-south-1',
+  'ap-south-2',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'ap-southeast-3',
+  'ap-southeast-4',
+  'ap-southeast-5',
+  'ap-southeast-7',
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-northeast-3',
+  'ca-central-1',
+  'ca-west-1',
+  'eu-central-1',
+  'eu-central-2',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'eu-south-1',
+  'eu-south-2',
+  'eu-north-1',
+  'il-central-1',
+  'me-south-1',
+  'me-central-1',
+  'mx-central-1',
+  'sa-east-1',
+  'us-gov-east-1',
+  'us-gov-west-1',
+  'cn-north-1',
+  'cn-northwest-1',
 ];
 
 /** The region a CodeCommit Git hostname names (`git-codecommit.eu-west-1.amazonaws.com`), if any. */
@@ -66,7 +98,10 @@ export function authenticateGit(c: CodeCommitContext, authorization: string | un
 
   const principal = c.rt.api('iam').verifyServiceSpecificCredential(username, password, 'codecommit.amazonaws.com');
   if (!principal) {
-    return { status: 403, message: `Invalid HTTPS Git credentials for '${username}': the user name or password is wrong, or the credential is inactive. Create credentials with 'aws iam create-service-specific-credential --service-name codecommit.amazonaws.com' or use the aws codecommit credential-helper.` };
+    return {
+      status: 403,
+      message: `Invalid HTTPS Git credentials for '${username}': the user name or password is wrong, or the credential is inactive. Create credentials with 'aws iam create-service-specific-credential --service-name codecommit.amazonaws.com' or use the aws codecommit credential-helper.`,
+    };
   }
   return { caller: { principal, region: hostRegion(hostname) ?? DEFAULT_REGION } };
 }
@@ -85,7 +120,10 @@ function verifyHelperSignature(c: CodeCommitContext, username: string, date: str
   const longDate = `${date}Z`;
   const signedAt = parseAmzDate(longDate);
   if (Number.isNaN(signedAt) || Math.abs(Date.now() - signedAt) > MAX_SKEW_MS) {
-    return { status: 403, message: `Signature expired: ${longDate} is more than 15 minutes away from the server time ${new Date().toISOString()}. Git asks the credential helper again on the next command.` };
+    return {
+      status: 403,
+      message: `Signature expired: ${longDate} is more than 15 minutes away from the server time ${new Date().toISOString()}. Git asks the credential helper again on the next command.`,
+    };
   }
   const given = Buffer.from(signature, 'hex');
   // A repository URL may be written with a trailing slash; the helper signs the path as written.
@@ -100,5 +138,9 @@ function verifyHelperSignature(c: CodeCommitContext, username: string, date: str
       if (timingSafeEqual(expected, given)) return { caller: { principal: credential!.principal, region } };
     }
   }
-  return { status: 403, message: 'The request signature we calculated does not match the signature the aws codecommit credential-helper provided. Check your AWS secret access key, and that credential.UseHttpPath is true.' };
+  return {
+    status: 403,
+    message:
+      'The request signature we calculated does not match the signature the aws codecommit credential-helper provided. Check your AWS secret access key, and that credential.UseHttpPath is true.',
+  };
 }

@@ -34,7 +34,10 @@ export interface GitResult {
 }
 
 export class GitError extends Error {
-  constructor(readonly args: string[], readonly result: GitResult) {
+  constructor(
+    readonly args: string[],
+    readonly result: GitResult,
+  ) {
     super(`git ${args.join(' ')} exited ${result.code}: ${result.stderr.trim()}`);
     this.name = 'GitError';
   }
@@ -85,7 +88,10 @@ const repositoryLocks = new Map<string, Promise<unknown>>();
 export function withRepositoryLock<T>(repositoryId: string, fn: () => Promise<T>): Promise<T> {
   const previous = repositoryLocks.get(repositoryId) ?? Promise.resolve();
   const next = previous.then(fn, fn);
-  const settled = next.then(() => {}, () => {});
+  const settled = next.then(
+    () => {},
+    () => {},
+  );
   repositoryLocks.set(repositoryId, settled);
   void settled.then(() => {
     if (repositoryLocks.get(repositoryId) === settled) repositoryLocks.delete(repositoryId);
@@ -206,8 +212,12 @@ export function parseCommit(commitId: string, raw: string): CommitObject {
   const header = split >= 0 ? raw.slice(0, split) : raw;
   const message = split >= 0 ? raw.slice(split + 2) : '';
   const commit: CommitObject = {
-    commitId, treeId: '', parents: [], message,
-    author: { name: '', email: '', date: '' }, committer: { name: '', email: '', date: '' },
+    commitId,
+    treeId: '',
+    parents: [],
+    message,
+    author: { name: '', email: '', date: '' },
+    committer: { name: '', email: '', date: '' },
   };
   for (const line of header.split('\n')) {
     const space = line.indexOf(' ');

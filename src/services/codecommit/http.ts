@@ -13,19 +13,19 @@
  * moved), and becomes CodeCommit's reference events before the client hears the push is done.
  */
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
-import { AwsError } from '../../core/errors.js';
 import { arn } from '../../core/arn.js';
+import { AwsError } from '../../core/errors.js';
 import type { CodeCommitContext } from './common.js';
 import { authorize, gitRepository, publishReferenceChange, REPOSITORY_NAME } from './common.js';
-import type { RepositoryRow } from './store.js';
 import { gitEnv, ZERO_ID } from './git.js';
 import { authenticateGit, type GitCaller } from './git-auth.js';
+import type { RepositoryRow } from './store.js';
 
 type GitService = 'git-upload-pack' | 'git-receive-pack';
 
@@ -43,7 +43,11 @@ const MAX_PUSH_REFERENCES = 4000;
 
 /** A failure answered as plain text, which git prints to the user as `remote: <line>`. */
 class GitHttpError extends Error {
-  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(message);
   }
 }
@@ -79,9 +83,7 @@ async function serve(c: CodeCommitContext, req: IncomingMessage, res: ServerResp
   if (advertise && req.method !== 'GET') throw new GitHttpError(405, 'Method Not Allowed', { allow: 'GET' });
   if (!advertise && req.method !== 'POST') throw new GitHttpError(405, 'Method Not Allowed', { allow: 'POST' });
   if (service !== 'git-upload-pack' && service !== 'git-receive-pack') {
-    throw new GitHttpError(403, service === null
-      ? 'CodeCommit serves the Git smart HTTP protocol only; this client asked for the dumb protocol.'
-      : `Unsupported service: ${service}`);
+    throw new GitHttpError(403, service === null ? 'CodeCommit serves the Git smart HTTP protocol only; this client asked for the dumb protocol.' : `Unsupported service: ${service}`);
   }
   if (!advertise && (req.headers['content-type'] ?? '') !== `application/x-${service}-request`) {
     throw new GitHttpError(415, `Unsupported Media Type: expected application/x-${service}-request`);
@@ -309,7 +311,13 @@ function parseCommandList(buf: Buffer): CommandList | undefined {
     if (line.startsWith('push-cert')) throw new GitHttpError(400, 'Signed pushes are not supported.');
     const nul = line.indexOf('\0');
     if (nul >= 0) {
-      if (commands.length === 0) capabilities = new Set(line.slice(nul + 1).split(' ').filter(Boolean));
+      if (commands.length === 0)
+        capabilities = new Set(
+          line
+            .slice(nul + 1)
+            .split(' ')
+            .filter(Boolean),
+        );
       line = line.slice(0, nul);
     }
     const [oldId, newId, ref, extra] = line.split(' ');
@@ -359,10 +367,7 @@ function readCommandList(body: Readable): Promise<{ list: CommandList; head: Buf
   });
 }
 
-async function receivePack(
-  c: CodeCommitContext, row: RepositoryRow, caller: GitCaller, resource: string,
-  res: ServerResponse, body: Readable, protocol: string | undefined,
-): Promise<void> {
+async function receivePack(c: CodeCommitContext, row: RepositoryRow, caller: GitCaller, resource: string, res: ServerResponse, body: Readable, protocol: string | undefined): Promise<void> {
   const { list, head, ended } = await readCommandList(body);
   if (list.commands.length > MAX_PUSH_REFERENCES) {
     const reason = `too many references in one push (CodeCommit allows ${MAX_PUSH_REFERENCES})`;
@@ -386,7 +391,12 @@ async function receivePack(
   const log = join(hooks, '..', 'tmp', `push-${randomUUID()}`);
   try {
     await runGit(c, row, res, {
-      service: 'git-receive-pack', protocol, body, bodyHead: head, bodyEnded: ended, hooksPath: hooks,
+      service: 'git-receive-pack',
+      protocol,
+      body,
+      bodyHead: head,
+      bodyEnded: ended,
+      hooksPath: hooks,
       env: { DRYDOCK_PUSH_LOG: log },
       afterExit: () => afterPush(c, row, caller, log),
     });
@@ -472,7 +482,10 @@ function pushHooksDir(c: CodeCommitContext): Promise<string> {
  */
 async function afterPush(c: CodeCommitContext, row: RepositoryRow, caller: GitCaller, log: string): Promise<void> {
   const text = await readFile(log, 'utf8').catch(() => '');
-  const moved = text.split('\n').map((line) => line.split(' ')).filter(([oldId, newId, ref]) => OBJECT_ID.test(oldId ?? '') && OBJECT_ID.test(newId ?? '') && ref);
+  const moved = text
+    .split('\n')
+    .map((line) => line.split(' '))
+    .filter(([oldId, newId, ref]) => OBJECT_ID.test(oldId ?? '') && OBJECT_ID.test(newId ?? '') && ref);
   // Events name the repository as it is now (renamed while the push ran?), or as it was if deleted meanwhile.
   const current = c.store.repositoryById(row.id) ?? row;
   for (const [oldId, newId, ref] of moved) {

@@ -48,25 +48,25 @@
  */
 import { loadModel } from '../../protocol/model.js';
 import type { ServiceDefinition } from '../contracts.js';
-import { CodeCommitStore } from './store.js';
-import { PullRequestStore } from './pull-request-store.js';
-import { ApprovalRuleTemplateStore } from './template-store.js';
-import { CommentStore } from './comment-store.js';
-import { removeAllGitData, type ReviewContext } from './common.js';
-import { repositoriesHandlers } from './repositories.js';
+import { createCodeCommitApi } from './api.js';
+import { approvalRuleTemplatesHandlers } from './approval-rule-templates.js';
 import { branchesHandlers } from './branches.js';
-import { triggersHandlers } from './triggers.js';
+import { commentReactionsHandlers } from './comment-reactions.js';
+import { CommentStore } from './comment-store.js';
+import { commentsHandlers } from './comments.js';
 import { commitsHandlers } from './commits.js';
+import { type ReviewContext, removeAllGitData } from './common.js';
+import { gitHttpHandler } from './http.js';
 import { mergesHandlers } from './merges.js';
-import { pullRequestsHandlers } from './pull-requests.js';
 import { pullRequestApprovalsHandlers } from './pull-request-approvals.js';
 import { pullRequestMergesHandlers } from './pull-request-merges.js';
-import { commentsHandlers } from './comments.js';
-import { commentReactionsHandlers } from './comment-reactions.js';
-import { approvalRuleTemplatesHandlers } from './approval-rule-templates.js';
+import { PullRequestStore } from './pull-request-store.js';
+import { pullRequestsHandlers } from './pull-requests.js';
+import { repositoriesHandlers } from './repositories.js';
+import { CodeCommitStore } from './store.js';
 import { templateAssociationsHandlers } from './template-associations.js';
-import { gitHttpHandler } from './http.js';
-import { createCodeCommitApi } from './api.js';
+import { ApprovalRuleTemplateStore } from './template-store.js';
+import { triggersHandlers } from './triggers.js';
 
 export type { CodeCommitApi } from './api.js';
 

@@ -5,15 +5,15 @@
  * repository's first commit with git plumbing.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { createRequire } from 'node:module';
 import type { Scope } from '../../core/accounts.js';
 import { AwsError } from '../../core/errors.js';
-import type { RepositoryRow } from './store.js';
-import { gitRepository, type CodeCommitContext } from './common.js';
+import { type CodeCommitContext, gitRepository } from './common.js';
 import { ZERO_ID } from './git.js';
+import type { RepositoryRow } from './store.js';
 
 /** fflate is loaded on first use: importing it costs ~30 ms of server start-up. */
 let fflateModule: typeof import('fflate') | undefined;

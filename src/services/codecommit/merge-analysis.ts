@@ -35,7 +35,11 @@ const BINARY_PROBE = 8000;
 
 export function checkMergeOption(value: unknown): MergeOption {
   if (value === undefined || value === null || value === '') throw new AwsError('MergeOptionRequiredException', 'A merge option or stategy is required, and none was provided.');
-  if (!MERGE_OPTIONS.includes(value as MergeOption)) throw new AwsError('InvalidMergeOptionException', `The specified merge option is not valid for this operation: ${String(value)}. Valid merge options are FAST_FORWARD_MERGE, SQUASH_MERGE and THREE_WAY_MERGE.`);
+  if (!MERGE_OPTIONS.includes(value as MergeOption))
+    throw new AwsError(
+      'InvalidMergeOptionException',
+      `The specified merge option is not valid for this operation: ${String(value)}. Valid merge options are FAST_FORWARD_MERGE, SQUASH_MERGE and THREE_WAY_MERGE.`,
+    );
   return value as MergeOption;
 }
 
@@ -47,7 +51,8 @@ export function checkConflictDetailLevel(value: unknown): ConflictDetailLevel {
 
 export function checkConflictResolutionStrategy(value: unknown): ConflictResolutionStrategy {
   if (value === undefined || value === null) return 'NONE';
-  if (!STRATEGIES.includes(value as ConflictResolutionStrategy)) throw new AwsError('InvalidConflictResolutionStrategyException', `The specified conflict resolution strategy is not valid: ${String(value)}`);
+  if (!STRATEGIES.includes(value as ConflictResolutionStrategy))
+    throw new AwsError('InvalidConflictResolutionStrategyException', `The specified conflict resolution strategy is not valid: ${String(value)}`);
   return value as ConflictResolutionStrategy;
 }
 
@@ -158,16 +163,17 @@ export async function lineMerge(git: GitRepository, base: Buffer, destination: B
 export async function mergeBase(git: GitRepository, sourceCommitId: string, destinationCommitId: string): Promise<string> {
   const baseCommitId = await git.mergeBase(destinationCommitId, sourceCommitId);
   if (baseCommitId) return baseCommitId;
-  throw new AwsError('TipsDivergenceExceededException', `The divergence between the tips of the provided commit specifiers is too great to determine whether there might be any merge conflicts. Locally compare the specifiers using git diff or a diff tool. (${sourceCommitId} and ${destinationCommitId} have no common ancestor.)`);
+  throw new AwsError(
+    'TipsDivergenceExceededException',
+    `The divergence between the tips of the provided commit specifiers is too great to determine whether there might be any merge conflicts. Locally compare the specifiers using git diff or a diff tool. (${sourceCommitId} and ${destinationCommitId} have no common ancestor.)`,
+  );
 }
 
 /**
  * Merges two commits in memory: which paths merge by themselves, which conflict, and how (see the
  * header). Throws TipsDivergenceExceededException when the commits share no history.
  */
-export async function analyzeMerge(
-  git: GitRepository, sourceCommitId: string, destinationCommitId: string, conflictDetailLevel?: string, conflictResolutionStrategy?: string,
-): Promise<MergeAnalysis> {
+export async function analyzeMerge(git: GitRepository, sourceCommitId: string, destinationCommitId: string, conflictDetailLevel?: string, conflictResolutionStrategy?: string): Promise<MergeAnalysis> {
   const detail = checkConflictDetailLevel(conflictDetailLevel);
   const strategy = checkConflictResolutionStrategy(conflictResolutionStrategy);
   const baseCommitId = await mergeBase(git, sourceCommitId, destinationCommitId);
@@ -199,10 +205,11 @@ export async function analyzeMerge(
   for (const root of folderRoots) conflicts.push(folderConflict(root, trees));
   const fileConflicts = changedBoth.filter((path) => ![...folderRoots].some((root) => under(path, root)));
   const blobIds = new Set<string>();
-  for (const path of fileConflicts) for (const side of SIDES) {
-    const entry = trees[side].get(path);
-    if (entry?.type === 'blob') blobIds.add(entry.id);
-  }
+  for (const path of fileConflicts)
+    for (const side of SIDES) {
+      const entry = trees[side].get(path);
+      if (entry?.type === 'blob') blobIds.add(entry.id);
+    }
   const objects = await readObjects(git, [...blobIds]);
   const blobs = new Map([...objects].map(([id, object]) => [id, object.content]));
   for (const path of fileConflicts) {
@@ -238,14 +245,23 @@ function folderConflict(root: string, trees: Record<SideName, Tree>): Conflict {
 }
 
 async function fileConflict(
-  git: GitRepository, path: string, trees: Record<SideName, Tree>, blobs: Map<string, Buffer>, detail: ConflictDetailLevel, strategy: ConflictResolutionStrategy,
+  git: GitRepository,
+  path: string,
+  trees: Record<SideName, Tree>,
+  blobs: Map<string, Buffer>,
+  detail: ConflictDetailLevel,
+  strategy: ConflictResolutionStrategy,
 ): Promise<Conflict> {
   const b = trees.base.get(path);
   const s = trees.source.get(path);
   const d = trees.destination.get(path);
   const entries: Partial<Record<SideName, TreeEntry>> = {};
   const objectTypes: Partial<Record<SideName, ObjectTypeEnum>> = {};
-  for (const [side, entry] of [['base', b], ['source', s], ['destination', d]] as const) {
+  for (const [side, entry] of [
+    ['base', b],
+    ['source', s],
+    ['destination', d],
+  ] as const) {
     if (!entry) continue;
     entries[side] = entry;
     objectTypes[side] = objectType(entry.mode);
@@ -274,7 +290,10 @@ function mergeOperation(conflict: Conflict, side: 'source' | 'destination', tree
   if (!has(side)) return 'D';
   if (!conflict.folder) return sameEntry(conflict.entries[side], conflict.entries.base) ? undefined : 'M';
   const signature = (name: SideName) =>
-    [...trees[name]].filter(([path]) => under(path, conflict.path)).map(([path, e]) => `${path} ${e.mode} ${e.id}`).join('\n');
+    [...trees[name]]
+      .filter(([path]) => under(path, conflict.path))
+      .map(([path, e]) => `${path} ${e.mode} ${e.id}`)
+      .join('\n');
   return signature(side) === signature('base') ? undefined : 'M';
 }
 
@@ -318,7 +337,6 @@ export function isMergeable(analysis: MergeAnalysis): boolean {
   return analysis.strategy === 'ACCEPT_SOURCE' || analysis.strategy === 'ACCEPT_DESTINATION' || analysis.conflicts.length === 0;
 }
 
-
 /** ConflictMetadata for any path of the merge, whether or not it conflicts; undefined when no side has it. */
 export function describePath(analysis: MergeAnalysis, path: string): ConflictMetadata | undefined {
   const conflict = analysis.conflicts.find((c) => c.path === path);
@@ -338,9 +356,10 @@ export function describePath(analysis: MergeAnalysis, path: string): ConflictMet
 /** Blob contents for metadata of paths that are not conflicts (describePath reads sizes from them). */
 export async function loadBlobs(analysis: MergeAnalysis, paths: string[]): Promise<void> {
   const ids = new Set<string>();
-  for (const path of paths) for (const side of SIDES) {
-    const entry = analysis.trees[side].get(path);
-    if (entry?.type === 'blob' && !analysis.blobs.has(entry.id)) ids.add(entry.id);
-  }
+  for (const path of paths)
+    for (const side of SIDES) {
+      const entry = analysis.trees[side].get(path);
+      if (entry?.type === 'blob' && !analysis.blobs.has(entry.id)) ids.add(entry.id);
+    }
   for (const [id, object] of await readObjects(analysis.git, [...ids])) analysis.blobs.set(id, object.content);
 }

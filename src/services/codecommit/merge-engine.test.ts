@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitRepository } from './git.js';
 import { analyzeMerge, conflictMetadata } from './merge-analysis.js';
-import { computeMerge, mergeOptions, type MergeRequest } from './merge-engine.js';
+import { computeMerge, type MergeRequest, mergeOptions } from './merge-engine.js';
 import { mergeHunks } from './merge-hunks.js';
 
 type Files = Record<string, string | { content: string; mode: string } | null>;
@@ -124,11 +124,20 @@ describe('merge engine', () => {
     const source = await commit(base, { 'a.txt': lines('1', '2', '3', '4', '5', 'S6', '7') });
     expect(await errorOf(merge(source, destination))).toBe('ManualMergeRequiredException');
     const fileLevel = await analyzeMerge(git, source, destination, 'FILE_LEVEL', 'NONE');
-    expect(fileLevel.conflicts.map((c) => conflictMetadata(fileLevel, c))).toEqual([{
-      filePath: 'a.txt', fileSizes: { base: 14, source: 15, destination: 15 }, fileModes: { base: 'NORMAL', source: 'NORMAL', destination: 'NORMAL' },
-      objectTypes: { base: 'FILE', source: 'FILE', destination: 'FILE' }, numberOfConflicts: 1, isBinaryFile: { base: false, source: false, destination: false },
-      contentConflict: true, fileModeConflict: false, objectTypeConflict: false, mergeOperations: { source: 'M', destination: 'M' },
-    }]);
+    expect(fileLevel.conflicts.map((c) => conflictMetadata(fileLevel, c))).toEqual([
+      {
+        filePath: 'a.txt',
+        fileSizes: { base: 14, source: 15, destination: 15 },
+        fileModes: { base: 'NORMAL', source: 'NORMAL', destination: 'NORMAL' },
+        objectTypes: { base: 'FILE', source: 'FILE', destination: 'FILE' },
+        numberOfConflicts: 1,
+        isBinaryFile: { base: false, source: false, destination: false },
+        contentConflict: true,
+        fileModeConflict: false,
+        objectTypeConflict: false,
+        mergeOperations: { source: 'M', destination: 'M' },
+      },
+    ]);
     const merged = lines('1', 'D2', '3', '4', '5', 'S6', '7');
     expect((await files((await merge(source, destination, { conflictDetailLevel: 'LINE_LEVEL' })).commitId))['a.txt']).toBe(merged);
     expect((await files((await merge(source, destination, { conflictResolutionStrategy: 'AUTOMERGE' })).commitId))['a.txt']).toBe(merged);
@@ -155,8 +164,20 @@ describe('merge engine', () => {
     expect(analysis.conflicts.map((c) => [c.path, c.lineConflicts])).toEqual([['a.txt', 1]]);
     const hunks = await mergeHunks(analysis, 'a.txt');
     const decode = (text: string | undefined) => Buffer.from(text ?? '', 'base64').toString();
-    expect(hunks.map((h) => ({ ...h, source: { ...h.source, hunkContent: decode(h.source?.hunkContent) }, destination: { ...h.destination, hunkContent: decode(h.destination?.hunkContent) }, base: { ...h.base, hunkContent: decode(h.base?.hunkContent) } }))).toEqual([
-      { isConflict: true, base: { startLine: 1, endLine: 2, hunkContent: '2\n' }, source: { startLine: 1, endLine: 3, hunkContent: 'S2a\nS2b\n' }, destination: { startLine: 1, endLine: 2, hunkContent: 'D2\n' } },
+    expect(
+      hunks.map((h) => ({
+        ...h,
+        source: { ...h.source, hunkContent: decode(h.source?.hunkContent) },
+        destination: { ...h.destination, hunkContent: decode(h.destination?.hunkContent) },
+        base: { ...h.base, hunkContent: decode(h.base?.hunkContent) },
+      })),
+    ).toEqual([
+      {
+        isConflict: true,
+        base: { startLine: 1, endLine: 2, hunkContent: '2\n' },
+        source: { startLine: 1, endLine: 3, hunkContent: 'S2a\nS2b\n' },
+        destination: { startLine: 1, endLine: 2, hunkContent: 'D2\n' },
+      },
       { isConflict: false, base: { startLine: 7, endLine: 7, hunkContent: '' }, source: { startLine: 8, endLine: 8, hunkContent: '' }, destination: { startLine: 7, endLine: 8, hunkContent: '8\n' } },
     ]);
   });
@@ -174,7 +195,12 @@ describe('merge engine', () => {
     expect(merged['a.txt']).toBe('100755:mine\n');
     expect(merged['b.txt']).toBeUndefined();
     const keepBase = await merge(source, destination, {
-      conflictResolution: { replaceContents: [{ filePath: '/a.txt', replacementType: 'KEEP_BASE' }, { filePath: 'b.txt', replacementType: 'KEEP_SOURCE' }] },
+      conflictResolution: {
+        replaceContents: [
+          { filePath: '/a.txt', replacementType: 'KEEP_BASE' },
+          { filePath: 'b.txt', replacementType: 'KEEP_SOURCE' },
+        ],
+      },
     });
     expect((await files(keepBase.commitId))['a.txt']).toBe(lines('1', '2', '3', '4', '5', '6', '7'));
     expect((await files(keepBase.commitId))['b.txt']).toBe('bs\n');
@@ -182,7 +208,9 @@ describe('merge engine', () => {
     expect(await errorOf(merge(source, destination, { conflictResolution: { deleteFiles: [{ filePath: 'a.txt' }] } }))).toBe('ManualMergeRequiredException');
     expect(await errorOf(merge(source, destination, { conflictResolution: { deleteFiles: [{ filePath: 'dir/c.txt' }] } }))).toBe('InvalidConflictResolutionException');
     expect(await errorOf(merge(source, destination, { conflictResolution: { deleteFiles: [{ filePath: 'a.txt' }, { filePath: 'a.txt' }] } }))).toBe('MultipleConflictResolutionEntriesException');
-    expect(await errorOf(merge(source, destination, { conflictResolution: { replaceContents: [{ filePath: 'a.txt', replacementType: 'USE_NEW_CONTENT' }] } }))).toBe('ReplacementContentRequiredException');
+    expect(await errorOf(merge(source, destination, { conflictResolution: { replaceContents: [{ filePath: 'a.txt', replacementType: 'USE_NEW_CONTENT' }] } }))).toBe(
+      'ReplacementContentRequiredException',
+    );
     expect(await errorOf(merge(source, destination, { conflictResolution: { replaceContents: [{ filePath: 'a.txt', replacementType: 'KEEP_ALL' }] } }))).toBe('InvalidReplacementTypeException');
     expect(await errorOf(merge(source, destination, { conflictResolution: { replaceContents: [{ filePath: 'a.txt', replacementType: '' }] } }))).toBe('ReplacementTypeRequiredException');
     expect(await errorOf(merge(source, destination, { conflictResolution: { setFileModes: [{ filePath: 'a.txt', fileMode: 'WRITABLE' }] } }))).toBe('InvalidFileModeException');
@@ -201,7 +229,9 @@ describe('merge engine', () => {
     const scriptDestination = await commit(base, { 'run.sh': { content: 'echo\n', mode: '100755' } });
     const scriptSource = await commit(base, { 'run.sh': 'echo\n' });
     const modes = await analyzeMerge(git, scriptSource, scriptDestination, 'LINE_LEVEL');
-    expect(modes.conflicts.map((c) => conflictMetadata(modes, c))).toMatchObject([{ filePath: 'run.sh', fileModeConflict: true, contentConflict: false, fileModes: { source: 'NORMAL', destination: 'EXECUTABLE' }, mergeOperations: { source: 'A', destination: 'A' } }]);
+    expect(modes.conflicts.map((c) => conflictMetadata(modes, c))).toMatchObject([
+      { filePath: 'run.sh', fileModeConflict: true, contentConflict: false, fileModes: { source: 'NORMAL', destination: 'EXECUTABLE' }, mergeOperations: { source: 'A', destination: 'A' } },
+    ]);
     expect(await errorOf(merge(scriptSource, scriptDestination))).toBe('ManualMergeRequiredException');
     const withMode = await merge(scriptSource, scriptDestination, { conflictResolution: { setFileModes: [{ filePath: 'run.sh', fileMode: 'NORMAL' }] } });
     expect((await files(withMode.commitId))['run.sh']).toBe('echo\n');
@@ -209,15 +239,19 @@ describe('merge engine', () => {
     expect((await files(sourceMode.commitId))['run.sh']).toBe('100755:echo\n');
     const symlinkSource = await commit(base, { 'b.txt': { content: 'target', mode: '120000' } });
     const execDestination = await commit(base, { 'b.txt': { content: 'target', mode: '100755' } });
-    const resolved = await merge(symlinkSource, execDestination, { conflictResolution: { replaceContents: [{ filePath: 'b.txt', replacementType: 'KEEP_DESTINATION' }], setFileModes: [{ filePath: 'b.txt', fileMode: 'NORMAL' }] } });
+    const resolved = await merge(symlinkSource, execDestination, {
+      conflictResolution: { replaceContents: [{ filePath: 'b.txt', replacementType: 'KEEP_DESTINATION' }], setFileModes: [{ filePath: 'b.txt', fileMode: 'NORMAL' }] },
+    });
     expect((await files(resolved.commitId))['b.txt']).toBe('target');
   });
 
   it('finds a file on one side where the other has a folder, and resolves it to one side', async () => {
-    const destination = await commit(base, { 'thing': 'a file\n' });
+    const destination = await commit(base, { thing: 'a file\n' });
     const source = await commit(base, { 'thing/inner.txt': 'in a folder\n' });
     const analysis = await analyzeMerge(git, source, destination, 'LINE_LEVEL');
-    expect(analysis.conflicts.map((c) => conflictMetadata(analysis, c))).toMatchObject([{ filePath: 'thing', objectTypeConflict: true, objectTypes: { source: 'DIRECTORY', destination: 'FILE' }, mergeOperations: { source: 'A', destination: 'A' } }]);
+    expect(analysis.conflicts.map((c) => conflictMetadata(analysis, c))).toMatchObject([
+      { filePath: 'thing', objectTypeConflict: true, objectTypes: { source: 'DIRECTORY', destination: 'FILE' }, mergeOperations: { source: 'A', destination: 'A' } },
+    ]);
     expect(await errorOf(merge(source, destination))).toBe('ManualMergeRequiredException');
     const sourceWins = await files((await merge(source, destination, { conflictResolutionStrategy: 'ACCEPT_SOURCE' })).commitId);
     expect(sourceWins['thing/inner.txt']).toBe('in a folder\n');
@@ -232,7 +266,9 @@ describe('merge engine', () => {
     const destination = await commit(binaryBase, { 'img.bin': 'P\0one\n2\n3\nD\n' });
     const source = await commit(binaryBase, { 'img.bin': 'P\0S\n2\n3\n4\n' });
     const analysis = await analyzeMerge(git, source, destination, 'LINE_LEVEL', 'AUTOMERGE');
-    expect(analysis.conflicts.map((c) => conflictMetadata(analysis, c))).toMatchObject([{ filePath: 'img.bin', isBinaryFile: { base: true, source: true, destination: true }, contentConflict: true, numberOfConflicts: 1 }]);
+    expect(analysis.conflicts.map((c) => conflictMetadata(analysis, c))).toMatchObject([
+      { filePath: 'img.bin', isBinaryFile: { base: true, source: true, destination: true }, contentConflict: true, numberOfConflicts: 1 },
+    ]);
     expect(await mergeHunks(analysis, 'img.bin')).toEqual([]);
     const accepted = await merge(source, destination, { conflictDetailLevel: 'LINE_LEVEL', conflictResolutionStrategy: 'ACCEPT_SOURCE' });
     expect((await files(accepted.commitId))['img.bin']).toBe('P\0S\n2\n3\n4\n');

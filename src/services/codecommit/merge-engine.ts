@@ -8,11 +8,24 @@ import { join } from 'node:path';
 import type { FileModeTypeEnum } from '@aws-sdk/client-codecommit';
 import { AwsError } from '../../core/errors.js';
 import type { GitRepository } from './git.js';
-import { FILE_CONTENT_LIMIT, MODE_BY_NAME, normalizePath, type TreeEntry } from './trees.js';
 import {
-  analyzeMerge, checkConflictDetailLevel, checkConflictResolutionStrategy, checkMergeOption, cleanResult, isMergeable, lineMerge, parentFolders, under, withTempDir,
-  type Conflict, type MergeAnalysis, type MergeOption, type ResultEntry, type SideName,
+  analyzeMerge,
+  type Conflict,
+  checkConflictDetailLevel,
+  checkConflictResolutionStrategy,
+  checkMergeOption,
+  cleanResult,
+  isMergeable,
+  lineMerge,
+  type MergeAnalysis,
+  type MergeOption,
+  parentFolders,
+  type ResultEntry,
+  type SideName,
+  under,
+  withTempDir,
 } from './merge-analysis.js';
+import { FILE_CONTENT_LIMIT, MODE_BY_NAME, normalizePath, type TreeEntry } from './trees.js';
 
 export interface ConflictResolutionInput {
   replaceContents?: { filePath: string; replacementType: string; content?: Uint8Array; fileMode?: string }[];
@@ -63,7 +76,8 @@ export function checkConflictResolution(input: ConflictResolutionInput | undefin
   if (replaceContents.length + deleteFiles.length + setFileModes.length > MAX_CONFLICT_RESOLUTION_ENTRIES) {
     throw new AwsError('MaximumConflictResolutionEntriesExceededException', `The number of allowed conflict resolution entries was exceeded. The maximum is ${MAX_CONFLICT_RESOLUTION_ENTRIES}.`);
   }
-  const multiple = (path: string) => new AwsError('MultipleConflictResolutionEntriesException', `More than one conflict resolution entries exists for the conflict. A conflict can have only one conflict resolution entry: ${path}`);
+  const multiple = (path: string) =>
+    new AwsError('MultipleConflictResolutionEntriesException', `More than one conflict resolution entries exists for the conflict. A conflict can have only one conflict resolution entry: ${path}`);
   const entryFor = (path: string) => {
     let resolution = resolutions.get(path);
     if (!resolution) {
@@ -82,9 +96,15 @@ export function checkConflictResolution(input: ConflictResolutionInput | undefin
     }
     const type = item.replacementType as ReplacementType;
     const content = item.content === undefined || item.content === null ? undefined : Buffer.from(item.content);
-    if (type === 'USE_NEW_CONTENT' && content === undefined) throw new AwsError('ReplacementContentRequiredException', `USE_NEW_CONTENT was specified, but no replacement content has been provided: ${path}`);
-    if (type !== 'USE_NEW_CONTENT' && content !== undefined) throw new AwsError('InvalidReplacementContentException', `Automerge was specified for resolving the conflict, but the replacement type is not valid or content is missing: content is only allowed with USE_NEW_CONTENT (${path}).`);
-    if (content && content.length > FILE_CONTENT_LIMIT) throw new AwsError('FileContentSizeLimitExceededException', `The file cannot be added because it is too large. The maximum file size is 6 MB: ${path}`);
+    if (type === 'USE_NEW_CONTENT' && content === undefined)
+      throw new AwsError('ReplacementContentRequiredException', `USE_NEW_CONTENT was specified, but no replacement content has been provided: ${path}`);
+    if (type !== 'USE_NEW_CONTENT' && content !== undefined)
+      throw new AwsError(
+        'InvalidReplacementContentException',
+        `Automerge was specified for resolving the conflict, but the replacement type is not valid or content is missing: content is only allowed with USE_NEW_CONTENT (${path}).`,
+      );
+    if (content && content.length > FILE_CONTENT_LIMIT)
+      throw new AwsError('FileContentSizeLimitExceededException', `The file cannot be added because it is too large. The maximum file size is 6 MB: ${path}`);
     const resolution = entryFor(path);
     if (resolution.replace || resolution.remove) throw multiple(path);
     resolution.replace = { type, content, mode: checkMode(item.fileMode) };
@@ -97,7 +117,8 @@ export function checkConflictResolution(input: ConflictResolutionInput | undefin
   }
   for (const item of setFileModes) {
     const path = normalizePath(item?.filePath);
-    if (item.fileMode === undefined || item.fileMode === null || (item.fileMode as string) === '') throw new AwsError('FileModeRequiredException', `The commit cannot be created because no file mode has been specified. A file mode is required to update mode permissions for a file: ${path}`);
+    if (item.fileMode === undefined || item.fileMode === null || (item.fileMode as string) === '')
+      throw new AwsError('FileModeRequiredException', `The commit cannot be created because no file mode has been specified. A file mode is required to update mode permissions for a file: ${path}`);
     const resolution = entryFor(path);
     if (resolution.mode || resolution.remove) throw multiple(path);
     resolution.mode = checkMode(item.fileMode);
@@ -107,7 +128,8 @@ export function checkConflictResolution(input: ConflictResolutionInput | undefin
 
 function checkMode(mode: unknown): string | undefined {
   if (mode === undefined || mode === null) return undefined;
-  if (typeof mode !== 'string' || !(mode in MODE_BY_NAME)) throw new AwsError('InvalidFileModeException', `The specified file mode permission is not valid: ${String(mode)}. Valid file modes are NORMAL, EXECUTABLE and SYMLINK.`);
+  if (typeof mode !== 'string' || !(mode in MODE_BY_NAME))
+    throw new AwsError('InvalidFileModeException', `The specified file mode permission is not valid: ${String(mode)}. Valid file modes are NORMAL, EXECUTABLE and SYMLINK.`);
   return MODE_BY_NAME[mode as FileModeTypeEnum];
 }
 
@@ -126,7 +148,8 @@ async function resolveConflicts(analysis: MergeAnalysis, resolutions: Map<string
   const conflicts = analysis.conflicts;
   const byPath = new Map(conflicts.map((conflict) => [conflict.path, conflict]));
   for (const path of resolutions.keys()) {
-    if (!byPath.has(path)) throw new AwsError('InvalidConflictResolutionException', `The specified conflict resolution list is not valid: ${path} has no merge conflict between the source and destination.`);
+    if (!byPath.has(path))
+      throw new AwsError('InvalidConflictResolutionException', `The specified conflict resolution list is not valid: ${path} has no merge conflict between the source and destination.`);
   }
   const unresolved: Conflict[] = [];
   for (const conflict of conflicts) {
@@ -156,12 +179,19 @@ async function resolveConflicts(analysis: MergeAnalysis, resolutions: Map<string
     }
     if (resolution?.mode) {
       const entry = result.get(path);
-      if (!entry) throw new AwsError('InvalidConflictResolutionException', `The specified conflict resolution list is not valid: the file mode of ${path} cannot be set because the resolution deletes the file.`);
+      if (!entry)
+        throw new AwsError(
+          'InvalidConflictResolutionException',
+          `The specified conflict resolution list is not valid: the file mode of ${path} cannot be set because the resolution deletes the file.`,
+        );
       result.set(path, { ...entry, mode: resolution.mode });
     }
   }
   if (unresolved.length > 0) {
-    throw new AwsError('ManualMergeRequiredException', `The merge cannot be completed automatically: ${unresolved.length} file(s) have conflicts that must be resolved manually (${unresolved.map((c) => c.path).join(', ')}).`);
+    throw new AwsError(
+      'ManualMergeRequiredException',
+      `The merge cannot be completed automatically: ${unresolved.length} file(s) have conflicts that must be resolved manually (${unresolved.map((c) => c.path).join(', ')}).`,
+    );
   }
   return result;
 }
@@ -187,7 +217,7 @@ async function acceptSide(analysis: MergeAnalysis, result: Map<string, ResultEnt
       return;
     }
     if (analysis.detail === 'LINE_LEVEL' && conflict.lineConflicts !== undefined) {
-      const content = (entry: TreeEntry | undefined) => (entry ? analysis.blobs.get(entry.id) ?? Buffer.alloc(0) : Buffer.alloc(0));
+      const content = (entry: TreeEntry | undefined) => (entry ? (analysis.blobs.get(entry.id) ?? Buffer.alloc(0)) : Buffer.alloc(0));
       const merge = await lineMerge(analysis.git, content(b), content(d), content(s), side === 'source' ? 'theirs' : 'ours');
       result.set(conflict.path, { mode, content: merge.content });
       return;
@@ -243,7 +273,10 @@ export async function computeMerge(req: MergeRequest): Promise<MergeResult> {
     checkConflictDetailLevel(req.conflictDetailLevel);
     checkConflictResolutionStrategy(req.conflictResolutionStrategy);
     if (!(await git.isAncestor(destinationCommitId, sourceCommitId))) {
-      throw new AwsError('ManualMergeRequiredException', `Cannot fast-forward: the destination commit ${destinationCommitId} is not an ancestor of the source commit ${sourceCommitId}. Use a squash or three-way merge, or merge manually.`);
+      throw new AwsError(
+        'ManualMergeRequiredException',
+        `Cannot fast-forward: the destination commit ${destinationCommitId} is not an ancestor of the source commit ${sourceCommitId}. Use a squash or three-way merge, or merge manually.`,
+      );
     }
     return { commitId: sourceCommitId, treeId: await treeOf(git, sourceCommitId), baseCommitId: destinationCommitId };
   }
@@ -256,8 +289,12 @@ export async function computeMerge(req: MergeRequest): Promise<MergeResult> {
   const author = { name: (req.author?.name ?? '').replace(/[<>\n]/g, '').trim() || email || 'AWS CodeCommit', email };
   const date = `@${Math.floor(req.time)} +0000`;
   const env = {
-    GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email, GIT_AUTHOR_DATE: date,
-    GIT_COMMITTER_NAME: author.name, GIT_COMMITTER_EMAIL: author.email, GIT_COMMITTER_DATE: date,
+    GIT_AUTHOR_NAME: author.name,
+    GIT_AUTHOR_EMAIL: author.email,
+    GIT_AUTHOR_DATE: date,
+    GIT_COMMITTER_NAME: author.name,
+    GIT_COMMITTER_EMAIL: author.email,
+    GIT_COMMITTER_DATE: date,
   };
   const args = ['commit-tree', treeId, '-p', destinationCommitId];
   if (option === 'THREE_WAY_MERGE') args.push('-p', sourceCommitId);
@@ -268,7 +305,11 @@ export async function computeMerge(req: MergeRequest): Promise<MergeResult> {
 
 /** Which merge options would complete without manual conflict resolution, and the merge base. */
 export async function mergeOptions(
-  git: GitRepository, sourceCommitId: string, destinationCommitId: string, conflictDetailLevel?: string, conflictResolutionStrategy?: string,
+  git: GitRepository,
+  sourceCommitId: string,
+  destinationCommitId: string,
+  conflictDetailLevel?: string,
+  conflictResolutionStrategy?: string,
 ): Promise<{ options: MergeOption[]; baseCommitId: string }> {
   const analysis = await analyzeMerge(git, sourceCommitId, destinationCommitId, conflictDetailLevel, conflictResolutionStrategy);
   const options: MergeOption[] = [];

@@ -4,8 +4,8 @@
  */
 import type { MergeHunk, MergeHunkDetail } from '@aws-sdk/client-codecommit';
 import type { GitRepository } from './git.js';
+import { isBinary, isRegular, type MergeAnalysis, SIDES, type SideName } from './merge-analysis.js';
 import { readObjects, type TreeEntry } from './trees.js';
-import { isBinary, isRegular, SIDES, type MergeAnalysis, type SideName } from './merge-analysis.js';
 
 /** The lines of a text, each with its newline (git counts lines the same way). */
 function splitLines(content: Buffer): Buffer[] {
@@ -54,7 +54,10 @@ export async function mergeHunks(analysis: MergeAnalysis, path: string): Promise
   if (analysis.conflicts.some((conflict) => conflict.path === path && conflict.folder)) return [];
   const entries = Object.fromEntries(SIDES.map((side) => [side, analysis.trees[side].get(path)])) as Record<SideName, TreeEntry | undefined>;
   const texts = {} as Record<SideName, Buffer[]>;
-  const blobs = await readObjects(analysis.git, SIDES.map((side) => entries[side]?.id).filter((id): id is string => id !== undefined));
+  const blobs = await readObjects(
+    analysis.git,
+    SIDES.map((side) => entries[side]?.id).filter((id): id is string => id !== undefined),
+  );
   for (const side of SIDES) {
     const entry = entries[side];
     if (entry && (!isRegular(entry) || isBinary(blobs.get(entry.id)?.content))) return [];

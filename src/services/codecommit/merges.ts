@@ -8,20 +8,29 @@
  * merged a source into a destination.
  */
 import type * as CC from '@aws-sdk/client-codecommit';
-import type { Handlers, RequestContext } from '../../protocol/types.js';
 import type { Principal } from '../../core/accounts.js';
 import { AwsError } from '../../core/errors.js';
-import { branchRef, checkBranchName, gitRepository, publishReferenceChange, publishRepositoryStateChange, requireRepository, resolveCommit, type CodeCommitContext } from './common.js';
-import { withRepositoryLock, type GitRepository } from './git.js';
+import type { Handlers, RequestContext } from '../../protocol/types.js';
+import { branchRef, type CodeCommitContext, checkBranchName, gitRepository, publishReferenceChange, publishRepositoryStateChange, requireRepository, resolveCommit } from './common.js';
+import { type GitRepository, withRepositoryLock } from './git.js';
+import {
+  analyzeMerge,
+  checkConflictDetailLevel,
+  checkConflictResolutionStrategy,
+  checkMergeOption,
+  conflictMetadata,
+  describePath,
+  isMergeable,
+  loadBlobs,
+  type MergeAnalysis,
+  type MergeOption,
+  mergeBase,
+} from './merge-analysis.js';
+import { type ConflictResolutionInput, checkConflictResolution, computeMerge, mergeOptions } from './merge-engine.js';
+import { mergeHunks } from './merge-hunks.js';
+import { offsetToken, readOffsetToken } from './paging.js';
 import type { RepositoryRow } from './store.js';
 import { normalizePath, OBJECT_ID } from './trees.js';
-import { offsetToken, readOffsetToken } from './paging.js';
-import {
-  analyzeMerge, checkConflictDetailLevel, checkConflictResolutionStrategy, checkMergeOption, conflictMetadata, describePath, isMergeable, loadBlobs, mergeBase,
-  type MergeAnalysis, type MergeOption,
-} from './merge-analysis.js';
-import { checkConflictResolution, computeMerge, mergeOptions, type ConflictResolutionInput } from './merge-engine.js';
-import { mergeHunks } from './merge-hunks.js';
 
 const MAX_NAME_LENGTH = 1024;
 const MAX_EMAIL_LENGTH = 256;
@@ -35,7 +44,10 @@ function identity(principal: Principal, name: unknown, email: unknown): { name: 
   }
   if (email !== undefined && email !== null && email !== '') {
     if (typeof email !== 'string' || email.length > MAX_EMAIL_LENGTH || /[\s<>]/.test(email)) {
-      throw new AwsError('InvalidEmailException', `The specified email address either contains one or more characters that are not allowed, or it exceeds the maximum number of characters allowed for an email address: ${String(email)}`);
+      throw new AwsError(
+        'InvalidEmailException',
+        `The specified email address either contains one or more characters that are not allowed, or it exceeds the maximum number of characters allowed for an email address: ${String(email)}`,
+      );
     }
   }
   const fallback = principal.userName ?? principal.sessionName ?? principal.arn.slice(principal.arn.lastIndexOf(':') + 1);
@@ -46,7 +58,8 @@ function identity(principal: Principal, name: unknown, email: unknown): { name: 
 
 function checkMessage(message: unknown): string | undefined {
   if (message === undefined || message === null) return undefined;
-  if (typeof message !== 'string' || Buffer.byteLength(message) > MAX_MESSAGE_BYTES) throw new AwsError('CommitMessageLengthExceededException', 'The commit message is too long. Provide a shorter string.');
+  if (typeof message !== 'string' || Buffer.byteLength(message) > MAX_MESSAGE_BYTES)
+    throw new AwsError('CommitMessageLengthExceededException', 'The commit message is too long. Provide a shorter string.');
   return message;
 }
 
@@ -80,7 +93,8 @@ async function destinationBranch(row: RepositoryRow, git: GitRepository, specifi
   if (specifier === 'HEAD' && row.default_branch) return row.default_branch;
   const name = specifier.replace(/^refs\/heads\//, '');
   if (!OBJECT_ID.test(name) && (await git.refCommit(branchRef(name)))) return name;
-  if (await git.refCommit(`refs/tags/${name}`)) throw new AwsError('BranchNameIsTagNameException', `The specified branch name is not valid because it is a tag name: ${name}. Specify the targetBranch to merge into.`);
+  if (await git.refCommit(`refs/tags/${name}`))
+    throw new AwsError('BranchNameIsTagNameException', `The specified branch name is not valid because it is a tag name: ${name}. Specify the targetBranch to merge into.`);
   throw new AwsError('BranchNameRequiredException', `A branch name is required: the destination ${specifier} is not a branch, so specify the targetBranch to merge into.`);
 }
 
@@ -129,13 +143,24 @@ async function mergeBranches(c: CodeCommitContext, input: CC.MergeBranchesBySqua
       throw new AwsError('BranchDoesNotExistException', `The specified branch does not exist: ${branch}`);
     }
     const result = await computeMerge({
-      git, sourceCommitId, destinationCommitId, option, conflictDetailLevel: detail, conflictResolutionStrategy: strategy,
+      git,
+      sourceCommitId,
+      destinationCommitId,
+      option,
+      conflictDetailLevel: detail,
+      conflictResolutionStrategy: strategy,
       conflictResolution: input.conflictResolution as ConflictResolutionInput | undefined,
-      author, commitMessage, keepEmptyFolders: input.keepEmptyFolders === true, time: now(c),
+      author,
+      commitMessage,
+      keepEmptyFolders: input.keepEmptyFolders === true,
+      time: now(c),
     });
     if (result.commitId !== oldCommitId) {
       if (!(await git.updateRef(ref, result.commitId, oldCommitId))) {
-        throw new AwsError('ConcurrentReferenceUpdateException', `The merge cannot be completed because the target branch ${branch} has been modified. Another user might have modified the target branch while the merge was in progress. Wait a few minutes, and then try again.`);
+        throw new AwsError(
+          'ConcurrentReferenceUpdateException',
+          `The merge cannot be completed because the target branch ${branch} has been modified. Another user might have modified the target branch while the merge was in progress. Wait a few minutes, and then try again.`,
+        );
       }
       const extra: Record<string, unknown> = { baseCommitId: result.baseCommitId, sourceCommitId, destinationCommitId, mergeOption: option };
       if (!fastForward) Object.assign(extra, { conflictDetailsLevel: detail, conflictResolutionStrategy: strategy });
@@ -146,7 +171,12 @@ async function mergeBranches(c: CodeCommitContext, input: CC.MergeBranchesBySqua
 }
 
 /** The commits a request's specifiers name, in its repository; `invalid` names the error for a specifier that is no commit. */
-async function commits(c: CodeCommitContext, row: RepositoryRow, input: { sourceCommitSpecifier?: string; destinationCommitSpecifier?: string }, invalid = { source: 'InvalidCommitException', destination: 'InvalidCommitException' }) {
+async function commits(
+  c: CodeCommitContext,
+  row: RepositoryRow,
+  input: { sourceCommitSpecifier?: string; destinationCommitSpecifier?: string },
+  invalid = { source: 'InvalidCommitException', destination: 'InvalidCommitException' },
+) {
   const { source, destination } = specifiers(input);
   const git = gitRepository(c, row);
   const sourceCommitId = await commitOf(c, row, git, source, invalid.source);
@@ -164,7 +194,8 @@ async function conflictAnalysis(
   const option = checkMergeOption(input.mergeOption);
   const detail = checkConflictDetailLevel(input.conflictDetailLevel);
   const strategy = checkConflictResolutionStrategy(input.conflictResolutionStrategy);
-  if (option === 'FAST_FORWARD_MERGE') throw new AwsError('InvalidMergeOptionException', 'Merge conflicts can only be described for the SQUASH_MERGE and THREE_WAY_MERGE options: a fast-forward merge has no conflicts.');
+  if (option === 'FAST_FORWARD_MERGE')
+    throw new AwsError('InvalidMergeOptionException', 'Merge conflicts can only be described for the SQUASH_MERGE and THREE_WAY_MERGE options: a fast-forward merge has no conflicts.');
   const { git, sourceCommitId, destinationCommitId } = await commits(c, row, input);
   const analysis = await analyzeMerge(git, sourceCommitId, destinationCommitId, detail, strategy);
   return { analysis, scope: [sourceCommitId, destinationCommitId, option, detail, strategy].join(':') };
@@ -187,7 +218,8 @@ export function mergesHandlers(c: CodeCommitContext): Handlers {
     async CreateUnreferencedMergeCommit(input: CC.CreateUnreferencedMergeCommitInput, ctx: RequestContext): Promise<CC.CreateUnreferencedMergeCommitOutput> {
       const row = requireRepository(c, ctx, input.repositoryName);
       const option = checkMergeOption(input.mergeOption);
-      if (option === 'FAST_FORWARD_MERGE') throw new AwsError('InvalidMergeOptionException', 'An unreferenced merge commit cannot be created with the FAST_FORWARD_MERGE option, which creates no merge commit.');
+      if (option === 'FAST_FORWARD_MERGE')
+        throw new AwsError('InvalidMergeOptionException', 'An unreferenced merge commit cannot be created with the FAST_FORWARD_MERGE option, which creates no merge commit.');
       const detail = checkConflictDetailLevel(input.conflictDetailLevel);
       const strategy = checkConflictResolutionStrategy(input.conflictResolutionStrategy);
       const author = identity(ctx.principal, input.authorName, input.email);
@@ -195,9 +227,17 @@ export function mergesHandlers(c: CodeCommitContext): Handlers {
       checkConflictResolution(input.conflictResolution as ConflictResolutionInput | undefined);
       const { git, sourceCommitId, destinationCommitId } = await commits(c, row, input);
       const result = await computeMerge({
-        git, sourceCommitId, destinationCommitId, option, conflictDetailLevel: detail, conflictResolutionStrategy: strategy,
+        git,
+        sourceCommitId,
+        destinationCommitId,
+        option,
+        conflictDetailLevel: detail,
+        conflictResolutionStrategy: strategy,
         conflictResolution: input.conflictResolution as ConflictResolutionInput | undefined,
-        author, commitMessage, keepEmptyFolders: input.keepEmptyFolders === true, time: now(c),
+        author,
+        commitMessage,
+        keepEmptyFolders: input.keepEmptyFolders === true,
+        time: now(c),
       });
       publishRepositoryStateChange(c, row, {
         callerUserArn: ctx.principal.arn,
@@ -233,7 +273,11 @@ export function mergesHandlers(c: CodeCommitContext): Handlers {
       // parent; a fast-forward (or squash) leaves none.
       if (sourceCommitId !== destinationCommitId && baseCommitId === sourceCommitId) {
         const { stdout } = await git.run(['rev-list', '--ancestry-path', '--parents', '--reverse', '--min-parents=2', `${sourceCommitId}..${destinationCommitId}`]);
-        const merge = stdout.toString('utf8').split('\n').map((line) => line.split(' ')).find((ids) => ids.slice(1).includes(sourceCommitId));
+        const merge = stdout
+          .toString('utf8')
+          .split('\n')
+          .map((line) => line.split(' '))
+          .find((ids) => ids.slice(1).includes(sourceCommitId));
         if (merge) output.mergedCommitId = merge[0];
       }
       return output;
@@ -256,7 +300,9 @@ export function mergesHandlers(c: CodeCommitContext): Handlers {
       const { items, nextToken } = page(analysis.conflicts, input.nextToken, scope, max);
       return {
         mergeable: isMergeable(analysis),
-        sourceCommitId, destinationCommitId, baseCommitId: analysis.baseCommitId,
+        sourceCommitId,
+        destinationCommitId,
+        baseCommitId: analysis.baseCommitId,
         conflictMetadataList: items.map((conflict) => conflictMetadata(analysis, conflict)),
         nextToken,
       };
@@ -272,8 +318,12 @@ export function mergesHandlers(c: CodeCommitContext): Handlers {
       const hunks = await mergeHunks(analysis, path);
       const { items, nextToken } = page(hunks, input.nextToken, `${scope}:${path}`, max ?? Math.max(hunks.length, 1));
       return {
-        conflictMetadata, mergeHunks: items, nextToken,
-        sourceCommitId: analysis.sourceCommitId, destinationCommitId: analysis.destinationCommitId, baseCommitId: analysis.baseCommitId,
+        conflictMetadata,
+        mergeHunks: items,
+        nextToken,
+        sourceCommitId: analysis.sourceCommitId,
+        destinationCommitId: analysis.destinationCommitId,
+        baseCommitId: analysis.baseCommitId,
       };
     },
 
@@ -306,8 +356,12 @@ export function mergesHandlers(c: CodeCommitContext): Handlers {
         described.push({ conflictMetadata: conflictMetadata(analysis, conflict), mergeHunks: maxHunks === undefined ? hunks : hunks.slice(0, maxHunks) });
       }
       return {
-        conflicts: described, errors, nextToken,
-        sourceCommitId: analysis.sourceCommitId, destinationCommitId: analysis.destinationCommitId, baseCommitId: analysis.baseCommitId,
+        conflicts: described,
+        errors,
+        nextToken,
+        sourceCommitId: analysis.sourceCommitId,
+        destinationCommitId: analysis.destinationCommitId,
+        baseCommitId: analysis.baseCommitId,
       };
     },
   };

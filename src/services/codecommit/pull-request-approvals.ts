@@ -4,14 +4,14 @@
  * in its transaction.
  */
 import type * as CC from '@aws-sdk/client-codecommit';
-import type { Handlers, RequestContext } from '../../protocol/types.js';
 import { AwsError } from '../../core/errors.js';
 import { uuid } from '../../core/ids.js';
-import { sha256Hex, type ReviewContext } from './common.js';
-import type { RepositoryRow } from './store.js';
-import type { ApprovalRuleRow, PullRequestRow } from './pull-request-store.js';
+import type { Handlers, RequestContext } from '../../protocol/types.js';
+import { type ReviewContext, sha256Hex } from './common.js';
 import { checkApprovalRuleContent, checkApprovalRuleName, checkPullRequestId, checkRevisionId, MAX_APPROVAL_RULES, MAX_APPROVALS, notCurrent } from './pull-request-checks.js';
 import { evaluate, loadPullRequest, recordChange, renderRule, requireCurrent, requireOpen } from './pull-request-state.js';
+import type { ApprovalRuleRow, PullRequestRow } from './pull-request-store.js';
+import type { RepositoryRow } from './store.js';
 
 type RuleEvent = 'CREATED' | 'UPDATED' | 'DELETED';
 const RULE_EVENTS: Record<RuleEvent, string> = { CREATED: 'pullRequestApprovalRuleCreated', UPDATED: 'pullRequestApprovalRuleUpdated', DELETED: 'pullRequestApprovalRuleDeleted' };
@@ -34,7 +34,10 @@ function setApproval(c: ReviewContext, row: PullRequestRow, revisionId: string, 
     return;
   }
   if (caller === row.author_arn) {
-    throw new AwsError('PullRequestCannotBeApprovedByAuthorException', 'The approval cannot be applied because the user approving the pull request matches the user who created the pull request. You cannot approve a pull request that you created.');
+    throw new AwsError(
+      'PullRequestCannotBeApprovedByAuthorException',
+      'The approval cannot be applied because the user approving the pull request matches the user who created the pull request. You cannot approve a pull request that you created.',
+    );
   }
   const already = prs.approvals(row, row.id, revisionId).some((a) => a.user_arn === caller);
   if (!already && prs.countApprovals(row, row.id, revisionId) >= MAX_APPROVALS) {
@@ -58,7 +61,8 @@ export function pullRequestApprovalsHandlers(c: ReviewContext): Handlers {
       const revisionId = checkRevisionId(input.revisionId);
       const state = input.approvalState as unknown;
       if (state === undefined || state === null || state === '') throw new AwsError('ApprovalStateRequiredException', 'An approval state is required, but none was provided.');
-      if (state !== 'APPROVE' && state !== 'REVOKE') throw new AwsError('InvalidApprovalStateException', `The state for the approval is not valid. Valid values include APPROVE and REVOKE: ${String(state)}`);
+      if (state !== 'APPROVE' && state !== 'REVOKE')
+        throw new AwsError('InvalidApprovalStateException', `The state for the approval is not valid. Valid values include APPROVE and REVOKE: ${String(state)}`);
       const { row, repo } = await loadPullRequest(c, ctx, input.pullRequestId);
       const caller = ctx.principal.arn;
       prs.tx(() => {
@@ -83,13 +87,30 @@ export function pullRequestApprovalsHandlers(c: ReviewContext): Handlers {
       const caller = ctx.principal.arn;
       const now = c.rt.clock.now();
       const rule: ApprovalRuleRow = {
-        account: row.account, region: row.region, pull_request_id: row.id, rule_id: uuid(), name, content,
-        content_sha256: sha256Hex(content), created_at: now, modified_at: now, last_modified_user: caller, template_id: null, template_name: null,
+        account: row.account,
+        region: row.region,
+        pull_request_id: row.id,
+        rule_id: uuid(),
+        name,
+        content,
+        content_sha256: sha256Hex(content),
+        created_at: now,
+        modified_at: now,
+        last_modified_user: caller,
+        template_id: null,
+        template_name: null,
       };
       prs.tx(() => {
-        if (prs.approvalRule(row, row.id, name)) throw new AwsError('ApprovalRuleNameAlreadyExistsException', `An approval rule with that name already exists. Approval rule names must be unique within the scope of a pull request: ${name}`);
+        if (prs.approvalRule(row, row.id, name))
+          throw new AwsError(
+            'ApprovalRuleNameAlreadyExistsException',
+            `An approval rule with that name already exists. Approval rule names must be unique within the scope of a pull request: ${name}`,
+          );
         if (prs.approvalRules(row, row.id).length >= MAX_APPROVAL_RULES) {
-          throw new AwsError('NumberOfRulesExceededException', `The approval rule cannot be added. The pull request has the maximum number of approval rules associated with it (${MAX_APPROVAL_RULES}).`);
+          throw new AwsError(
+            'NumberOfRulesExceededException',
+            `The approval rule cannot be added. The pull request has the maximum number of approval rules associated with it (${MAX_APPROVAL_RULES}).`,
+          );
         }
         prs.insertApprovalRule(rule);
         recordRuleChange(c, row, repo, rule, 'CREATED', caller);
@@ -107,7 +128,11 @@ export function pullRequestApprovalsHandlers(c: ReviewContext): Handlers {
       const rule = prs.tx(() => {
         const existing = prs.approvalRule(row, row.id, name);
         if (!existing) throw new AwsError('ApprovalRuleDoesNotExistException', `The specified approval rule does not exist: ${name}`);
-        if (existing.template_id) throw new AwsError('CannotModifyApprovalRuleFromTemplateException', 'The approval rule cannot be modified for the pull request because it was created by an approval rule template and applied to the pull request automatically.');
+        if (existing.template_id)
+          throw new AwsError(
+            'CannotModifyApprovalRuleFromTemplateException',
+            'The approval rule cannot be modified for the pull request because it was created by an approval rule template and applied to the pull request automatically.',
+          );
         if (input.existingRuleContentSha256 !== undefined && input.existingRuleContentSha256 !== existing.content_sha256) {
           throw new AwsError('InvalidRuleContentSha256Exception', 'The SHA-256 hash signature for the rule content is not valid.');
         }
@@ -129,7 +154,11 @@ export function pullRequestApprovalsHandlers(c: ReviewContext): Handlers {
         const existing = prs.approvalRule(row, row.id, name);
         // AWS answers a rule that is already gone with 200 and no content, not an error.
         if (!existing) return undefined;
-        if (existing.template_id) throw new AwsError('CannotDeleteApprovalRuleFromTemplateException', 'The approval rule cannot be deleted from the pull request because it was created by an approval rule template and applied to the pull request automatically.');
+        if (existing.template_id)
+          throw new AwsError(
+            'CannotDeleteApprovalRuleFromTemplateException',
+            'The approval rule cannot be deleted from the pull request because it was created by an approval rule template and applied to the pull request automatically.',
+          );
         prs.deleteApprovalRule(row, row.id, name);
         recordRuleChange(c, row, repo, existing, 'DELETED', caller);
         return existing;
@@ -149,8 +178,10 @@ export function pullRequestApprovalsHandlers(c: ReviewContext): Handlers {
       checkPullRequestId(input.pullRequestId);
       const revisionId = checkRevisionId(input.revisionId);
       const status = input.overrideStatus as unknown;
-      if (status === undefined || status === null || status === '') throw new AwsError('OverrideStatusRequiredException', 'An override status is required, but no value was provided. Valid values include OVERRIDE and REVOKE.');
-      if (status !== 'OVERRIDE' && status !== 'REVOKE') throw new AwsError('InvalidOverrideStatusException', `The override status is not valid. Valid statuses are OVERRIDE and REVOKE: ${String(status)}`);
+      if (status === undefined || status === null || status === '')
+        throw new AwsError('OverrideStatusRequiredException', 'An override status is required, but no value was provided. Valid values include OVERRIDE and REVOKE.');
+      if (status !== 'OVERRIDE' && status !== 'REVOKE')
+        throw new AwsError('InvalidOverrideStatusException', `The override status is not valid. Valid statuses are OVERRIDE and REVOKE: ${String(status)}`);
       const { row, repo } = await loadPullRequest(c, ctx, input.pullRequestId);
       const caller = ctx.principal.arn;
       prs.tx(() => {

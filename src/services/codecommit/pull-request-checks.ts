@@ -2,11 +2,12 @@
  * What the pull request operations check in their requests, CodeCommit's exception for each bad
  * member, and the quotas they enforce.
  */
-import { AwsError } from '../../core/errors.js';
+
 import { parseArn } from '../../core/arn.js';
+import { AwsError } from '../../core/errors.js';
 import { hex } from '../../core/ids.js';
-import { checkBranchName, type ReviewContext } from './common.js';
 import { parseApprovalRuleContent } from './approval-rules.js';
+import { checkBranchName, type ReviewContext } from './common.js';
 
 const MAX_TITLE = 150;
 const MAX_DESCRIPTION = 10240;
@@ -31,7 +32,10 @@ export const EVENT_TYPES = [
 ];
 
 export const notFound = (id: string): AwsError =>
-  new AwsError('PullRequestDoesNotExistException', `The pull request ID could not be found. Make sure that you have specified the correct repository name and pull request ID, and then try again. ID: ${id}`);
+  new AwsError(
+    'PullRequestDoesNotExistException',
+    `The pull request ID could not be found. Make sure that you have specified the correct repository name and pull request ID, and then try again. ID: ${id}`,
+  );
 export const closed = (): AwsError => new AwsError('PullRequestAlreadyClosedException', 'The pull request status cannot be updated because it is already closed.');
 export const notCurrent = (): AwsError =>
   new AwsError('RevisionNotCurrentException', 'The revision ID provided in the request does not match the current revision ID. Use GetPullRequest to retrieve the current revision ID.');
@@ -40,7 +44,11 @@ export const newRevisionId = (): string => hex(32);
 
 export function checkPullRequestId(id: unknown): string {
   if (id === undefined || id === null || id === '') throw new AwsError('PullRequestIdRequiredException', 'A pull request ID is required, but none was provided.');
-  if (typeof id !== 'string' || !/^[1-9]\d{0,18}$/.test(id)) throw new AwsError('InvalidPullRequestIdException', `The pull request ID is not valid. Make sure that you have provided the full ID and that the pull request is in the specified repository, and then try again. ID: ${String(id)}`);
+  if (typeof id !== 'string' || !/^[1-9]\d{0,18}$/.test(id))
+    throw new AwsError(
+      'InvalidPullRequestIdException',
+      `The pull request ID is not valid. Make sure that you have provided the full ID and that the pull request is in the specified repository, and then try again. ID: ${String(id)}`,
+    );
   return id;
 }
 
@@ -81,13 +89,16 @@ export function checkBranchReference(reference: unknown): string {
 
 export function checkApprovalRuleName(name: unknown): string {
   if (name === undefined || name === null || name === '') throw new AwsError('ApprovalRuleNameRequiredException', 'An approval rule name is required, but was not specified.');
-  if (typeof name !== 'string' || name.length > MAX_RULE_NAME) throw new AwsError('InvalidApprovalRuleNameException', `The name for the approval rule is not valid. Approval rule names must be between 1 and ${MAX_RULE_NAME} characters.`);
+  if (typeof name !== 'string' || name.length > MAX_RULE_NAME)
+    throw new AwsError('InvalidApprovalRuleNameException', `The name for the approval rule is not valid. Approval rule names must be between 1 and ${MAX_RULE_NAME} characters.`);
   return name;
 }
 
 export function checkApprovalRuleContent(content: unknown): string {
-  if (content === undefined || content === null || content === '') throw new AwsError('ApprovalRuleContentRequiredException', 'The content for the approval rule is empty. You must provide some content for an approval rule. The content cannot be null.');
-  if (typeof content !== 'string' || content.length > MAX_RULE_CONTENT) throw new AwsError('InvalidApprovalRuleContentException', `The content for the approval rule is not valid. It cannot exceed ${MAX_RULE_CONTENT} characters.`);
+  if (content === undefined || content === null || content === '')
+    throw new AwsError('ApprovalRuleContentRequiredException', 'The content for the approval rule is empty. You must provide some content for an approval rule. The content cannot be null.');
+  if (typeof content !== 'string' || content.length > MAX_RULE_CONTENT)
+    throw new AwsError('InvalidApprovalRuleContentException', `The content for the approval rule is not valid. It cannot exceed ${MAX_RULE_CONTENT} characters.`);
   parseApprovalRuleContent(content);
   return content;
 }

@@ -5,14 +5,19 @@
  */
 import type * as CC from '@aws-sdk/client-codecommit';
 import { eventDate, publishRepositoryEvent, type ReviewContext } from './common.js';
-import type { RepositoryRow } from './store.js';
 import type { PullRequestEventRow, PullRequestRow } from './pull-request-store.js';
+import type { RepositoryRow } from './store.js';
 
 /** Inside a transaction: a DescribePullRequestEvents record of the pull request. */
 export function addEvent(c: ReviewContext, row: PullRequestRow, type: string, actor: string, metadata: Record<string, unknown>): void {
   const event: PullRequestEventRow = {
-    account: row.account, region: row.region, pull_request_id: row.id, event_type: type, actor_arn: actor,
-    event_date: c.rt.clock.now(), metadata: JSON.stringify(metadata),
+    account: row.account,
+    region: row.region,
+    pull_request_id: row.id,
+    event_type: type,
+    actor_arn: actor,
+    event_date: c.rt.clock.now(),
+    metadata: JSON.stringify(metadata),
   };
   c.pullRequests.addEvent(event);
 }
@@ -33,8 +38,7 @@ export function recordMerged(c: ReviewContext, row: PullRequestRow, repo: Reposi
   addEvent(c, row, 'PULL_REQUEST_STATUS_CHANGED', actor, { pullRequestStatusChangedEventMetadata: { pullRequestStatus: 'CLOSED' } });
 }
 
-const consoleUrl = (row: PullRequestRow, name: string) =>
-  `https://${row.region}.console.aws.amazon.com/codesuite/codecommit/repositories/${name}/pull-requests/${row.id}?region=${row.region}`;
+const consoleUrl = (row: PullRequestRow, name: string) => `https://${row.region}.console.aws.amazon.com/codesuite/codecommit/repositories/${name}/pull-requests/${row.id}?region=${row.region}`;
 
 /** The notificationBody texts of AWS's published example events, word for word. */
 function notificationBody(row: PullRequestRow, name: string, event: string, caller: string, extra: Record<string, unknown>): string {
@@ -67,7 +71,12 @@ function notificationBody(row: PullRequestRow, name: string, event: string, call
 
 /** Publishes "CodeCommit Pull Request State Change" with AWS's detail members; called inside the change's transaction. */
 export function publishPullRequestChange(
-  c: ReviewContext, row: PullRequestRow, repo: Pick<RepositoryRow, 'account' | 'region' | 'name'>, event: string, caller: string, extra: Record<string, unknown> = {},
+  c: ReviewContext,
+  row: PullRequestRow,
+  repo: Pick<RepositoryRow, 'account' | 'region' | 'name'>,
+  event: string,
+  caller: string,
+  extra: Record<string, unknown> = {},
 ): void {
   const detail: Record<string, unknown> = {
     author: row.author_arn,

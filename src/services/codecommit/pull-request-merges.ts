@@ -5,18 +5,18 @@
  * and the pull request change are published in that transaction.
  */
 import type * as CC from '@aws-sdk/client-codecommit';
-import type { Handlers, RequestContext } from '../../protocol/types.js';
 import { AwsError } from '../../core/errors.js';
-import { checkRepositoryName, gitRepository, publishReferenceChange, scopeOf, type ReviewContext } from './common.js';
-import { withRepositoryLock, type GitRepository } from './git.js';
-import type { RepositoryRow } from './store.js';
-import type { PullRequestRow } from './pull-request-store.js';
+import type { Handlers, RequestContext } from '../../protocol/types.js';
+import { checkRepositoryName, gitRepository, publishReferenceChange, type ReviewContext, scopeOf } from './common.js';
+import { type GitRepository, withRepositoryLock } from './git.js';
+import { type ConflictDetailLevel, type ConflictResolutionStrategy, checkConflictDetailLevel, checkConflictResolutionStrategy, type MergeOption } from './merge-analysis.js';
+import { type ConflictResolutionInput, computeMerge, type MergeResult } from './merge-engine.js';
 import { checkPullRequestId } from './pull-request-checks.js';
 import { publishPullRequestChange, recordMerged } from './pull-request-events.js';
 import { evaluate, loadPullRequest, render, requireOpen, touch } from './pull-request-state.js';
+import type { PullRequestRow } from './pull-request-store.js';
 import { enqueueRefresh } from './pull-request-sync.js';
-import { checkConflictDetailLevel, checkConflictResolutionStrategy, type ConflictDetailLevel, type ConflictResolutionStrategy, type MergeOption } from './merge-analysis.js';
-import { computeMerge, type ConflictResolutionInput, type MergeResult } from './merge-engine.js';
+import type { RepositoryRow } from './store.js';
 
 interface PullRequestMerge {
   option: MergeOption;
@@ -50,7 +50,10 @@ async function mergeablePullRequest(c: ReviewContext, ctx: RequestContext, repo:
   }
   const evaluation = evaluate(c, row);
   if (!evaluation.approved && !evaluation.overridden) {
-    throw new AwsError('PullRequestApprovalRulesNotSatisfiedException', `The pull request cannot be merged because one or more approval rules applied to the pull request have conditions that have not been met: ${evaluation.approvalRulesNotSatisfied!.join(', ')}`);
+    throw new AwsError(
+      'PullRequestApprovalRulesNotSatisfiedException',
+      `The pull request cannot be merged because one or more approval rules applied to the pull request have conditions that have not been met: ${evaluation.approvalRulesNotSatisfied!.join(', ')}`,
+    );
   }
   return { row, source, destination };
 }
@@ -63,7 +66,12 @@ async function mergeablePullRequest(c: ReviewContext, ctx: RequestContext, repo:
  * fast-forward and three-way merges make it) and the reference event is lost, as for a push (http.ts).
  */
 function recordPullRequestMerge(
-  c: ReviewContext, ctx: RequestContext, repo: RepositoryRow, merge: PullRequestMerge, tips: { row: PullRequestRow; source: string; destination: string }, result: MergeResult,
+  c: ReviewContext,
+  ctx: RequestContext,
+  repo: RepositoryRow,
+  merge: PullRequestMerge,
+  tips: { row: PullRequestRow; source: string; destination: string },
+  result: MergeResult,
 ): PullRequestRow {
   const { row, source, destination } = tips;
   const { option } = merge;
@@ -71,7 +79,12 @@ function recordPullRequestMerge(
   const caller = ctx.principal.arn;
   return c.pullRequests.tx(() => {
     const updated = touch(c, row, {
-      repository_name: repo.name, status: 'CLOSED', is_merged: 1, merged_by: caller, merge_commit_id: result.commitId, merge_option: option,
+      repository_name: repo.name,
+      status: 'CLOSED',
+      is_merged: 1,
+      merged_by: caller,
+      merge_commit_id: result.commitId,
+      merge_option: option,
       destination_commit: moved ? result.commitId : destination,
     });
     recordMerged(c, updated, repo, caller);

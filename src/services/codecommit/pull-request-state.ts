@@ -5,13 +5,13 @@
  */
 import type * as CC from '@aws-sdk/client-codecommit';
 import type { RequestContext } from '../../protocol/types.js';
-import { authorize, repositoryArn, scopeOf, type ReviewContext } from './common.js';
-import type { RepositoryRow } from './store.js';
-import type { ApprovalRuleRow, PullRequestRow } from './pull-request-store.js';
 import { parseApprovalRuleContent, ruleSatisfied } from './approval-rules.js';
+import { authorize, type ReviewContext, repositoryArn, scopeOf } from './common.js';
 import { checkPullRequestId, closed, notCurrent, notFound } from './pull-request-checks.js';
 import { addEvent, mergeMetadata, publishPullRequestChange } from './pull-request-events.js';
+import type { ApprovalRuleRow, PullRequestRow } from './pull-request-store.js';
 import { caughtUp } from './pull-request-sync.js';
+import type { RepositoryRow } from './store.js';
 
 export function renderRule(rule: ApprovalRuleRow): CC.ApprovalRule {
   const out: CC.ApprovalRule = {
@@ -59,9 +59,7 @@ export function render(c: ReviewContext, row: PullRequestRow): CC.PullRequest {
  * the operation on its repository (`references` for merges). A pull request goes with its
  * repository: once the repository is deleted, the pull request no longer exists.
  */
-export async function loadPullRequest(
-  c: ReviewContext, ctx: RequestContext, rawId: unknown, references?: (row: PullRequestRow) => string[],
-): Promise<{ row: PullRequestRow; repo: RepositoryRow }> {
+export async function loadPullRequest(c: ReviewContext, ctx: RequestContext, rawId: unknown, references?: (row: PullRequestRow) => string[]): Promise<{ row: PullRequestRow; repo: RepositoryRow }> {
   const id = checkPullRequestId(rawId);
   const found = c.pullRequests.getPullRequest(scopeOf(ctx), id);
   if (!found) throw notFound(id);
@@ -76,7 +74,10 @@ export async function loadPullRequest(
 /** The approval rules of the pull request's current revision, judged on its approvals. */
 export function evaluate(c: ReviewContext, row: PullRequestRow): CC.Evaluation {
   const prs = c.pullRequests;
-  const approvers = prs.approvals(row, row.id, row.revision_id).filter((a) => a.state === 'APPROVE').map((a) => a.user_arn);
+  const approvers = prs
+    .approvals(row, row.id, row.revision_id)
+    .filter((a) => a.state === 'APPROVE')
+    .map((a) => a.user_arn);
   const satisfied: string[] = [];
   const notSatisfied: string[] = [];
   for (const rule of prs.approvalRules(row, row.id)) {

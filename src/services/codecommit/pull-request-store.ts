@@ -122,9 +122,7 @@ export class PullRequestStore {
       ),
       get: db.prepare<Key, PullRequestRow>('SELECT * FROM codecommit_pull_requests WHERE account = ? AND region = ? AND id = ?'),
       byToken: db.prepare<Key, PullRequestRow>('SELECT * FROM codecommit_pull_requests WHERE account = ? AND region = ? AND client_request_token = ?'),
-      openForRepository: db.prepare<[string], PullRequestRow>(
-        "SELECT * FROM codecommit_pull_requests WHERE repository_id = ? AND status = 'OPEN' ORDER BY CAST(id AS INTEGER)",
-      ),
+      openForRepository: db.prepare<[string], PullRequestRow>("SELECT * FROM codecommit_pull_requests WHERE repository_id = ? AND status = 'OPEN' ORDER BY CAST(id AS INTEGER)"),
       countOpen: db.prepare<[string], { n: number }>("SELECT COUNT(*) AS n FROM codecommit_pull_requests WHERE repository_id = ? AND status = 'OPEN'"),
       list: db.prepare<[{ repository: string; author: string | null; status: string | null }], PullRequestRow>(
         `SELECT * FROM codecommit_pull_requests WHERE repository_id = @repository AND (@author IS NULL OR author_arn = @author)
@@ -153,12 +151,8 @@ export class PullRequestStore {
         `SELECT * FROM codecommit_pr_events WHERE account = @account AND region = @region AND pull_request_id = @id
          AND (@type IS NULL OR event_type = @type) AND (@actor IS NULL OR actor_arn = @actor) AND seq > @after ORDER BY seq`,
       ),
-      rules: db.prepare<Key, ApprovalRuleRow>(
-        'SELECT * FROM codecommit_pr_approval_rules WHERE account = ? AND region = ? AND pull_request_id = ? ORDER BY created_at, rowid',
-      ),
-      rule: db.prepare<[string, string, string, string], ApprovalRuleRow>(
-        'SELECT * FROM codecommit_pr_approval_rules WHERE account = ? AND region = ? AND pull_request_id = ? AND name = ?',
-      ),
+      rules: db.prepare<Key, ApprovalRuleRow>('SELECT * FROM codecommit_pr_approval_rules WHERE account = ? AND region = ? AND pull_request_id = ? ORDER BY created_at, rowid'),
+      rule: db.prepare<[string, string, string, string], ApprovalRuleRow>('SELECT * FROM codecommit_pr_approval_rules WHERE account = ? AND region = ? AND pull_request_id = ? AND name = ?'),
       insertRule: db.prepare<[ApprovalRuleRow]>(
         `INSERT INTO codecommit_pr_approval_rules (account, region, pull_request_id, rule_id, name, content, content_sha256,
            created_at, modified_at, last_modified_user, template_id, template_name)
@@ -170,9 +164,7 @@ export class PullRequestStore {
            last_modified_user = @last_modified_user
          WHERE account = @account AND region = @region AND pull_request_id = @pull_request_id AND name = @name`,
       ),
-      deleteRule: db.prepare<[string, string, string, string]>(
-        'DELETE FROM codecommit_pr_approval_rules WHERE account = ? AND region = ? AND pull_request_id = ? AND name = ?',
-      ),
+      deleteRule: db.prepare<[string, string, string, string]>('DELETE FROM codecommit_pr_approval_rules WHERE account = ? AND region = ? AND pull_request_id = ? AND name = ?'),
       approvals: db.prepare<[string, string, string, string], ApprovalRow>(
         `SELECT user_arn, state FROM codecommit_pr_approvals WHERE account = ? AND region = ? AND pull_request_id = ? AND revision_id = ?
          ORDER BY seq, rowid`,
@@ -187,15 +179,9 @@ export class PullRequestStore {
       deleteApproval: db.prepare<[string, string, string, string, string]>(
         'DELETE FROM codecommit_pr_approvals WHERE account = ? AND region = ? AND pull_request_id = ? AND revision_id = ? AND user_arn = ?',
       ),
-      override: db.prepare<[string, string, string, string], OverrideRow>(
-        'SELECT overrider FROM codecommit_pr_overrides WHERE account = ? AND region = ? AND pull_request_id = ? AND revision_id = ?',
-      ),
-      putOverride: db.prepare<[string, string, string, string, string]>(
-        'INSERT INTO codecommit_pr_overrides (account, region, pull_request_id, revision_id, overrider) VALUES (?, ?, ?, ?, ?)',
-      ),
-      deleteOverride: db.prepare<[string, string, string, string]>(
-        'DELETE FROM codecommit_pr_overrides WHERE account = ? AND region = ? AND pull_request_id = ? AND revision_id = ?',
-      ),
+      override: db.prepare<[string, string, string, string], OverrideRow>('SELECT overrider FROM codecommit_pr_overrides WHERE account = ? AND region = ? AND pull_request_id = ? AND revision_id = ?'),
+      putOverride: db.prepare<[string, string, string, string, string]>('INSERT INTO codecommit_pr_overrides (account, region, pull_request_id, revision_id, overrider) VALUES (?, ?, ?, ?, ?)'),
+      deleteOverride: db.prepare<[string, string, string, string]>('DELETE FROM codecommit_pr_overrides WHERE account = ? AND region = ? AND pull_request_id = ? AND revision_id = ?'),
     };
   }
 

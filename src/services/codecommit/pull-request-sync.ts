@@ -8,18 +8,20 @@
 import type { AwsEvent } from '../../core/events.js';
 import { gitRepository, type ReviewContext } from './common.js';
 import type { GitRepository } from './git.js';
-import type { RepositoryRow } from './store.js';
-import type { PullRequestRow } from './pull-request-store.js';
 import { newRevisionId } from './pull-request-checks.js';
 import { addEvent, publishPullRequestChange, recordMerged } from './pull-request-events.js';
+import type { PullRequestRow } from './pull-request-store.js';
+import type { RepositoryRow } from './store.js';
 
 /** Queues a refresh of a repository's open pull requests after the refreshes already queued for it. */
 export function enqueueRefresh(c: ReviewContext, repositoryId: string, callerUserArn: string): Promise<void> {
   const { queued } = c.refreshes;
   const previous = queued.get(repositoryId) ?? Promise.resolve();
-  const next = previous.then(() => refreshRepository(c, repositoryId, callerUserArn)).catch((err: unknown) => {
-    c.rt.log.error({ err, repositoryId }, 'CodeCommit pull request refresh failed');
-  });
+  const next = previous
+    .then(() => refreshRepository(c, repositoryId, callerUserArn))
+    .catch((err: unknown) => {
+      c.rt.log.error({ err, repositoryId }, 'CodeCommit pull request refresh failed');
+    });
   queued.set(repositoryId, next);
   void next.then(() => {
     if (queued.get(repositoryId) === next) queued.delete(repositoryId);

@@ -5,22 +5,30 @@
  * recorded as a pull request event and published in its transaction.
  */
 import type * as CC from '@aws-sdk/client-codecommit';
-import type { Handlers, RequestContext } from '../../protocol/types.js';
 import { AwsError } from '../../core/errors.js';
 import { uuid } from '../../core/ids.js';
-import { gitRepository, requireRepository, scopeOf, sha256Hex, type ReviewContext } from './common.js';
-import type { RepositoryRow } from './store.js';
-import type { PullRequestRow } from './pull-request-store.js';
-import type { TemplateRow } from './template-store.js';
+import type { Handlers, RequestContext } from '../../protocol/types.js';
 import { appliesToDestination, parseApprovalRuleContent } from './approval-rules.js';
+import { gitRepository, type ReviewContext, requireRepository, scopeOf, sha256Hex } from './common.js';
+import { invalidToken, offsetToken, readOffsetToken } from './paging.js';
 import {
-  checkBranchReference, checkDescription, checkIdentityArn, checkMaxResults, checkPullRequestId, checkTitle, EVENT_TYPES, MAX_OPEN_PULL_REQUESTS, MAX_PAGE,
+  checkBranchReference,
+  checkDescription,
+  checkIdentityArn,
+  checkMaxResults,
+  checkPullRequestId,
+  checkTitle,
+  EVENT_TYPES,
+  MAX_OPEN_PULL_REQUESTS,
+  MAX_PAGE,
   newRevisionId,
 } from './pull-request-checks.js';
 import { addEvent, publishPullRequestChange } from './pull-request-events.js';
 import { loadPullRequest, recordChange, render, requireOpen, touch } from './pull-request-state.js';
+import type { PullRequestRow } from './pull-request-store.js';
 import { caughtUp, followReferenceChanges } from './pull-request-sync.js';
-import { invalidToken, offsetToken, readOffsetToken } from './paging.js';
+import type { RepositoryRow } from './store.js';
+import type { TemplateRow } from './template-store.js';
 
 type AppliedTemplate = Pick<TemplateRow, 'id' | 'name' | 'content'>;
 
@@ -30,7 +38,11 @@ function checkTarget(c: ReviewContext, ctx: RequestContext, targets: unknown): {
     throw new AwsError('TargetsRequiredException', 'An array of target objects is required. It cannot be empty or null.');
   }
   if (!Array.isArray(targets)) throw new AwsError('InvalidTargetsException', 'The targets for the pull request is not valid or not in a valid format.');
-  if (targets.length > 1) throw new AwsError('MultipleRepositoriesInPullRequestException', 'You cannot include more than one repository in a pull request. Make sure you have specified only one repository name in your request, and then try again.');
+  if (targets.length > 1)
+    throw new AwsError(
+      'MultipleRepositoriesInPullRequestException',
+      'You cannot include more than one repository in a pull request. Make sure you have specified only one repository name in your request, and then try again.',
+    );
   const target: unknown = targets[0];
   if (target === undefined || target === null) throw new AwsError('TargetRequiredException', 'A pull request target is required. It cannot be empty or null.');
   if (typeof target !== 'object' || Array.isArray(target)) throw new AwsError('InvalidTargetException', 'The target for the pull request is not valid.');
@@ -38,13 +50,13 @@ function checkTarget(c: ReviewContext, ctx: RequestContext, targets: unknown): {
   const repo = requireRepository(c, ctx, repositoryName);
   const sourceRef = checkBranchReference(sourceReference);
   const destinationRef =
-    destinationReference === undefined || destinationReference === null
-      ? repo.default_branch
-        ? `refs/heads/${repo.default_branch}`
-        : undefined
-      : checkBranchReference(destinationReference);
+    destinationReference === undefined || destinationReference === null ? (repo.default_branch ? `refs/heads/${repo.default_branch}` : undefined) : checkBranchReference(destinationReference);
   if (!destinationRef) throw new AwsError('ReferenceNameRequiredException', 'A destination reference name is required: the repository has no default branch.');
-  if (sourceRef === destinationRef) throw new AwsError('SourceAndDestinationAreSameException', 'The source branch and destination branch for the pull request are the same. You must specify different branches for the source and destination.');
+  if (sourceRef === destinationRef)
+    throw new AwsError(
+      'SourceAndDestinationAreSameException',
+      'The source branch and destination branch for the pull request are the same. You must specify different branches for the source and destination.',
+    );
   return { repo, sourceRef, destinationRef };
 }
 
@@ -63,15 +75,27 @@ function applicableTemplates(c: ReviewContext, repositoryId: string, destination
 function insertPullRequest(c: ReviewContext, row: PullRequestRow, repo: RepositoryRow, templates: AppliedTemplate[]): void {
   const prs = c.pullRequests;
   if (prs.countOpenPullRequests(repo.id) >= MAX_OPEN_PULL_REQUESTS) {
-    throw new AwsError('MaximumOpenPullRequestsExceededException', `You cannot create the pull request because the repository has too many open pull requests. The maximum number of open pull requests for a repository is ${MAX_OPEN_PULL_REQUESTS}.`);
+    throw new AwsError(
+      'MaximumOpenPullRequestsExceededException',
+      `You cannot create the pull request because the repository has too many open pull requests. The maximum number of open pull requests for a repository is ${MAX_OPEN_PULL_REQUESTS}.`,
+    );
   }
   prs.insertPullRequest(row);
   // Approval rule templates associated with the repository become the pull request's rules (AWS).
   for (const template of templates) {
     prs.insertApprovalRule({
-      account: row.account, region: row.region, pull_request_id: row.id, rule_id: uuid(), name: template.name,
-      content: template.content, content_sha256: sha256Hex(template.content), created_at: row.created_at, modified_at: row.created_at,
-      last_modified_user: row.author_arn, template_id: template.id, template_name: template.name,
+      account: row.account,
+      region: row.region,
+      pull_request_id: row.id,
+      rule_id: uuid(),
+      name: template.name,
+      content: template.content,
+      content_sha256: sha256Hex(template.content),
+      created_at: row.created_at,
+      modified_at: row.created_at,
+      last_modified_user: row.author_arn,
+      template_id: template.id,
+      template_name: template.name,
     });
   }
   addEvent(c, row, 'PULL_REQUEST_CREATED', row.author_arn, {
@@ -86,7 +110,10 @@ async function createPullRequest(c: ReviewContext, input: CC.CreatePullRequestIn
   const { repo, sourceRef, destinationRef } = checkTarget(c, ctx, input.targets);
   const token = input.clientRequestToken;
   if (token !== undefined && token !== null && typeof token !== 'string') {
-    throw new AwsError('InvalidClientRequestTokenException', 'The client request token is not valid. Either the token is not in a valid format, or the token has been used in a previous request and cannot be reused.');
+    throw new AwsError(
+      'InvalidClientRequestTokenException',
+      'The client request token is not valid. Either the token is not in a valid format, or the token has been used in a previous request and cannot be reused.',
+    );
   }
   const fingerprint = JSON.stringify([title, description ?? null, repo.id, sourceRef, destinationRef]);
   /** The pull request this token already created with these parameters (a retry), if any. */
@@ -113,11 +140,29 @@ async function createPullRequest(c: ReviewContext, input: CC.CreatePullRequestIn
     const concurrent = earlier();
     if (concurrent) return concurrent;
     const row: PullRequestRow = {
-      account: ctx.account, region: ctx.region, id: c.pullRequests.nextPullRequestId(scopeOf(ctx)), repository_id: repo.id, repository_name: repo.name,
-      title, description: description ?? null, status: 'OPEN', author_arn: ctx.principal.arn, client_request_token: token ?? null,
-      request_fingerprint: token ? fingerprint : null, source_ref: sourceRef, destination_ref: destinationRef, source_commit: source,
-      destination_commit: destination, merge_base: mergeBase, revision_id: newRevisionId(), is_merged: 0, merged_by: null,
-      merge_commit_id: null, merge_option: null, created_at: now, modified_at: now,
+      account: ctx.account,
+      region: ctx.region,
+      id: c.pullRequests.nextPullRequestId(scopeOf(ctx)),
+      repository_id: repo.id,
+      repository_name: repo.name,
+      title,
+      description: description ?? null,
+      status: 'OPEN',
+      author_arn: ctx.principal.arn,
+      client_request_token: token ?? null,
+      request_fingerprint: token ? fingerprint : null,
+      source_ref: sourceRef,
+      destination_ref: destinationRef,
+      source_commit: source,
+      destination_commit: destination,
+      merge_base: mergeBase,
+      revision_id: newRevisionId(),
+      is_merged: 0,
+      merged_by: null,
+      merge_commit_id: null,
+      merge_option: null,
+      created_at: now,
+      modified_at: now,
     };
     insertPullRequest(c, row, repo, templates);
     return row;
@@ -188,7 +233,12 @@ export function pullRequestsHandlers(c: ReviewContext): Handlers {
       const title = checkTitle(input.title);
       const { row } = await loadPullRequest(c, ctx, input.pullRequestId);
       requireOpen(row);
-      return { pullRequest: render(c, prs.tx(() => touch(c, row, { title }))) };
+      return {
+        pullRequest: render(
+          c,
+          prs.tx(() => touch(c, row, { title })),
+        ),
+      };
     },
 
     async UpdatePullRequestDescription(input: CC.UpdatePullRequestDescriptionInput, ctx: RequestContext): Promise<CC.UpdatePullRequestDescriptionOutput> {
@@ -197,14 +247,20 @@ export function pullRequestsHandlers(c: ReviewContext): Handlers {
       const description = checkDescription(input.description)!;
       const { row } = await loadPullRequest(c, ctx, input.pullRequestId);
       requireOpen(row);
-      return { pullRequest: render(c, prs.tx(() => touch(c, row, { description }))) };
+      return {
+        pullRequest: render(
+          c,
+          prs.tx(() => touch(c, row, { description })),
+        ),
+      };
     },
 
     async UpdatePullRequestStatus(input: CC.UpdatePullRequestStatusInput, ctx: RequestContext): Promise<CC.UpdatePullRequestStatusOutput> {
       checkPullRequestId(input.pullRequestId);
       const status = input.pullRequestStatus as unknown;
       if (status === undefined || status === null || status === '') throw new AwsError('PullRequestStatusRequiredException', 'A pull request status is required, but none was provided.');
-      if (status !== 'OPEN' && status !== 'CLOSED') throw new AwsError('InvalidPullRequestStatusException', `The pull request status is not valid. The only valid values are OPEN and CLOSED: ${String(status)}`);
+      if (status !== 'OPEN' && status !== 'CLOSED')
+        throw new AwsError('InvalidPullRequestStatusException', `The pull request status is not valid. The only valid values are OPEN and CLOSED: ${String(status)}`);
       const { row, repo } = await loadPullRequest(c, ctx, input.pullRequestId);
       // OPEN to OPEN and CLOSED to CLOSED are valid and change nothing; a closed pull request never reopens.
       if (row.status === status) return { pullRequest: render(c, row) };

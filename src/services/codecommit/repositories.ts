@@ -5,20 +5,17 @@
  * no such member, so that path is offered through `repositoriesApi`. The Gaps are stated in index.ts.
  */
 import type * as CC from '@aws-sdk/client-codecommit';
-import type { Handlers, RequestContext } from '../../protocol/types.js';
 import type { Scope } from '../../core/accounts.js';
-import { AwsError } from '../../core/errors.js';
 import { parseArn } from '../../core/arn.js';
-import { hasMembers, pageToken } from '../../core/pagination.js';
+import { AwsError } from '../../core/errors.js';
 import { uuid } from '../../core/ids.js';
-import type { RepositoryRow } from './store.js';
-import {
-  type CodeCommitContext, authorize, checkBranchName, checkRepositoryName, cloneUrls, gitRepository, publishReferenceChange,
-  repositoryArn, requireRepository, scopeOf,
-} from './common.js';
+import { hasMembers, pageToken } from '../../core/pagination.js';
+import type { Handlers, RequestContext } from '../../protocol/types.js';
+import { authorize, type CodeCommitContext, checkBranchName, checkRepositoryName, cloneUrls, gitRepository, publishReferenceChange, repositoryArn, requireRepository, scopeOf } from './common.js';
 import { withRepositoryLock } from './git.js';
-import { commitInitialCode, readInitialCode, type InitialCode } from './initial-code.js';
+import { commitInitialCode, type InitialCode, readInitialCode } from './initial-code.js';
 import { readToken } from './paging.js';
+import type { RepositoryRow } from './store.js';
 
 /** The AWS managed key CodeCommit encrypts with when the caller names none (created by KMS on first use). */
 const DEFAULT_KMS_KEY = 'alias/aws/codecommit';
@@ -129,8 +126,6 @@ export function updateRow(c: CodeCommitContext, row: RepositoryRow, change: (cur
   });
 }
 
-
-
 /**
  * Creates the bare repository (and its first commit when there is initial code) before the row,
  * so no request ever finds a repository without its Git data; a failure removes what was made.
@@ -146,8 +141,15 @@ async function createRepository(c: CodeCommitContext, scope: Scope, callerArn: s
   const files = input.code ? await readInitialCode(c, scope, input.code) : undefined;
   const now = c.rt.clock.now();
   const row: RepositoryRow = {
-    account: scope.account, region: scope.region, name, id: uuid(), description, default_branch: null,
-    kms_key_id: kmsKeyId, created_at: now, modified_at: now,
+    account: scope.account,
+    region: scope.region,
+    name,
+    id: uuid(),
+    description,
+    default_branch: null,
+    kms_key_id: kmsKeyId,
+    created_at: now,
+    modified_at: now,
   };
   const git = gitRepository(c, row);
   let commitId: string | undefined;
@@ -185,7 +187,8 @@ const isListPosition = hasMembers<ListPosition>({ sortBy: 'string', order: 'stri
 
 /** The repository a tagging request's ARN names, after authorizing the caller on that ARN. */
 function tagResource(c: CodeCommitContext, ctx: RequestContext, resourceArn: unknown): RepositoryRow {
-  if (resourceArn === undefined || resourceArn === null || resourceArn === '') throw new AwsError('ResourceArnRequiredException', 'A valid Amazon Resource Name (ARN) for a CodeCommit repository is required.');
+  if (resourceArn === undefined || resourceArn === null || resourceArn === '')
+    throw new AwsError('ResourceArnRequiredException', 'A valid Amazon Resource Name (ARN) for a CodeCommit repository is required.');
   const parts = typeof resourceArn === 'string' ? parseArn(resourceArn) : undefined;
   if (parts?.service !== 'codecommit' || !/^\d{12}$/.test(parts.account) || !parts.region) {
     throw new AwsError('InvalidResourceArnException', `The value for the resource ARN is not valid: ${String(resourceArn)}`);
@@ -196,7 +199,6 @@ function tagResource(c: CodeCommitContext, ctx: RequestContext, resourceArn: unk
   if (!row) throw notExists(name);
   return row;
 }
-
 
 export function repositoriesHandlers(c: CodeCommitContext): Handlers {
   return {
@@ -242,7 +244,10 @@ export function repositoriesHandlers(c: CodeCommitContext): Handlers {
       type Position = { name: string; modified: number };
       const byName = (a: Position, b: Position) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
       const compare = (a: Position, b: Position) => sign * (sortBy === 'lastModifiedDate' ? a.modified - b.modified || byName(a, b) : byName(a, b));
-      const rows = c.store.listRepositories(ctx.account, ctx.region).map((row) => ({ row, name: row.name, modified: row.modified_at })).sort(compare);
+      const rows = c.store
+        .listRepositories(ctx.account, ctx.region)
+        .map((row) => ({ row, name: row.name, modified: row.modified_at }))
+        .sort(compare);
       let start = 0;
       const token = readToken(input.nextToken, isListPosition);
       if (token) {

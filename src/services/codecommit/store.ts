@@ -61,9 +61,7 @@ export class CodeCommitStore {
       ),
       delete: db.prepare<[string]>('DELETE FROM codecommit_repositories WHERE id = ?'),
       tags: db.prepare<[string], { key: string; value: string }>('SELECT key, value FROM codecommit_tags WHERE repository_id = ? ORDER BY key'),
-      putTag: db.prepare<[string, string, string]>(
-        'INSERT INTO codecommit_tags (repository_id, key, value) VALUES (?, ?, ?) ON CONFLICT (repository_id, key) DO UPDATE SET value = excluded.value',
-      ),
+      putTag: db.prepare<[string, string, string]>('INSERT INTO codecommit_tags (repository_id, key, value) VALUES (?, ?, ?) ON CONFLICT (repository_id, key) DO UPDATE SET value = excluded.value'),
       deleteTag: db.prepare<[string, string]>('DELETE FROM codecommit_tags WHERE repository_id = ? AND key = ?'),
       deleteTags: db.prepare<[string]>('DELETE FROM codecommit_tags WHERE repository_id = ?'),
       triggers: db.prepare<[string], TriggerConfigRow>('SELECT * FROM codecommit_triggers WHERE repository_id = ?'),

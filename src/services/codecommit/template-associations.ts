@@ -4,14 +4,14 @@
  * events in the transaction of the change.
  */
 import type * as C from '@aws-sdk/client-codecommit';
-import type { Handlers, RequestContext } from '../../protocol/types.js';
-import { AwsError } from '../../core/errors.js';
 import { arn } from '../../core/arn.js';
-import { authorize, checkRepositoryName, requireRepository, type ReviewContext } from './common.js';
+import { AwsError } from '../../core/errors.js';
+import type { Handlers, RequestContext } from '../../protocol/types.js';
+import { authorizeTemplates, checkTemplateName, DEFAULT_PAGE_SIZE, liveRepositories, publishTemplateChange, requireTemplate, type TemplateEvent } from './approval-rule-templates.js';
+import { authorize, checkRepositoryName, type ReviewContext, requireRepository } from './common.js';
+import { pageSize, paginate } from './paging.js';
 import type { RepositoryRow } from './store.js';
 import type { TemplateRow } from './template-store.js';
-import { authorizeTemplates, checkTemplateName, DEFAULT_PAGE_SIZE, liveRepositories, publishTemplateChange, requireTemplate, type TemplateEvent } from './approval-rule-templates.js';
-import { pageSize, paginate } from './paging.js';
 
 /** CodeCommit quotas: templates per repository, names per batch call. */
 const MAX_TEMPLATES_PER_REPOSITORY = 25;
@@ -91,7 +91,9 @@ export function templateAssociationsHandlers(c: ReviewContext): Handlers {
           throw new AwsError('MaximumRuleTemplatesAssociatedWithRepositoryException', TOO_MANY_TEMPLATES);
         }
         if (!c.templates.associate(template.id, repository.id)) return;
-        publishTemplateChange(c, ctx, template, 'approvalRuleTemplateAssociatedWithRepository', `An approval rule template has been associated with the following repository: [${repository.name}].`, [repository]);
+        publishTemplateChange(c, ctx, template, 'approvalRuleTemplateAssociatedWithRepository', `An approval rule template has been associated with the following repository: [${repository.name}].`, [
+          repository,
+        ]);
       });
       return {};
     },
@@ -102,7 +104,14 @@ export function templateAssociationsHandlers(c: ReviewContext): Handlers {
       c.templates.tx(() => {
         const template = requireTemplate(c, ctx, name);
         if (!c.templates.disassociate(template.id, repository.id)) return;
-        publishTemplateChange(c, ctx, template, 'approvalRuleTemplateDisassociatedFromRepository', `An approval rule template has been disassociated from the following repository: [${repository.name}].`, [repository]);
+        publishTemplateChange(
+          c,
+          ctx,
+          template,
+          'approvalRuleTemplateDisassociatedFromRepository',
+          `An approval rule template has been disassociated from the following repository: [${repository.name}].`,
+          [repository],
+        );
       });
       return {};
     },
@@ -136,10 +145,7 @@ export function templateAssociationsHandlers(c: ReviewContext): Handlers {
       return { disassociatedRepositoryNames: found.map((r) => r.name), errors };
     },
 
-    ListAssociatedApprovalRuleTemplatesForRepository(
-      input: C.ListAssociatedApprovalRuleTemplatesForRepositoryInput,
-      ctx: RequestContext,
-    ): C.ListAssociatedApprovalRuleTemplatesForRepositoryOutput {
+    ListAssociatedApprovalRuleTemplatesForRepository(input: C.ListAssociatedApprovalRuleTemplatesForRepositoryInput, ctx: RequestContext): C.ListAssociatedApprovalRuleTemplatesForRepositoryOutput {
       const repository = requireRepository(c, ctx, input.repositoryName);
       const size = pageSize(input.maxResults, DEFAULT_PAGE_SIZE);
       const { page, nextToken } = paginate(c.templates.templatesOfRepository(repository.id), (t) => t.name, input.nextToken, size);

@@ -1,7 +1,7 @@
-import { describe, it, expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AwsError } from '../../core/errors.js';
-import { checkFileMode, normalizePath, parseLsTree } from './trees.js';
 import { offsetToken, pageSize, readOffsetToken } from './paging.js';
+import { checkFileMode, normalizePath, parseLsTree } from './trees.js';
 
 function code(fn: () => unknown): string | undefined {
   try {
@@ -23,7 +23,10 @@ describe('CodeCommit repository paths', () => {
 
   it('refuses every way out of the repository or into .git', () => {
     for (const path of ['..', '../x', 'a/../../x', 'a/./b', '.git', '.GIT/config', 'x/.git/hooks/post-receive', '//etc/passwd', 'a//b', 'a/\u0000b', 'a\nb', 'dir/', '/']) {
-      expect(code(() => normalizePath(path)), path).toBe('InvalidPathException');
+      expect(
+        code(() => normalizePath(path)),
+        path,
+      ).toBe('InvalidPathException');
     }
     expect(code(() => normalizePath(''))).toBe('PathRequiredException');
     expect(code(() => normalizePath(undefined))).toBe('PathRequiredException');

@@ -24,7 +24,8 @@ export function fileModeName(mode: string): FileModeTypeEnum {
 /** A file mode from a request: undefined when absent, InvalidFileModeException when not one of CodeCommit's three. */
 export function checkFileMode(mode: unknown): FileModeTypeEnum | undefined {
   if (mode === undefined || mode === null) return undefined;
-  if (typeof mode !== 'string' || !(mode in MODE_BY_NAME)) throw new AwsError('InvalidFileModeException', 'The specified file mode permission is not valid. For a list of valid file mode permissions, see PutFile.');
+  if (typeof mode !== 'string' || !(mode in MODE_BY_NAME))
+    throw new AwsError('InvalidFileModeException', 'The specified file mode permission is not valid. For a list of valid file mode permissions, see PutFile.');
   return mode as FileModeTypeEnum;
 }
 

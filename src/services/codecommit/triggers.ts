@@ -12,13 +12,13 @@
  * undefined when the call succeeded.
  */
 import type * as CC from '@aws-sdk/client-codecommit';
-import type { Handlers, RequestContext } from '../../protocol/types.js';
-import type { AwsEvent } from '../../core/events.js';
-import { AwsError } from '../../core/errors.js';
 import { parseArn } from '../../core/arn.js';
+import { AwsError } from '../../core/errors.js';
+import type { AwsEvent } from '../../core/events.js';
 import { uuid } from '../../core/ids.js';
-import type { RepositoryRow } from './store.js';
+import type { Handlers, RequestContext } from '../../protocol/types.js';
 import { type CodeCommitContext, checkBranchName, checkRepositoryName, gitRepository, repositoryArn, requireRepository } from './common.js';
+import type { RepositoryRow } from './store.js';
 
 export const REFERENCE_EVENT = 'CodeCommit Repository State Change';
 
@@ -63,18 +63,32 @@ function checkTriggers(row: RepositoryRow, triggers: CC.RepositoryTrigger[] | un
     names.add(trigger.name);
     if (!trigger.destinationArn) throw new AwsError('RepositoryTriggerDestinationArnRequiredException', 'A destination ARN for the target service for the trigger is required, but was not specified.');
     const destination = isDestination(trigger.destinationArn);
-    if (!destination) throw new AwsError('InvalidRepositoryTriggerDestinationArnException', `The Amazon Resource Name (ARN) for the trigger is not valid for the specified destination. The most common reason for this error is that the ARN does not meet the requirements for the service type: ${trigger.destinationArn}`);
-    if (destination.region !== row.region) throw new AwsError('InvalidRepositoryTriggerRegionException', `The AWS Region for the trigger target does not match the AWS Region for the repository. Triggers must be created in the same AWS Region as the target for the trigger: ${trigger.destinationArn}`);
+    if (!destination)
+      throw new AwsError(
+        'InvalidRepositoryTriggerDestinationArnException',
+        `The Amazon Resource Name (ARN) for the trigger is not valid for the specified destination. The most common reason for this error is that the ARN does not meet the requirements for the service type: ${trigger.destinationArn}`,
+      );
+    if (destination.region !== row.region)
+      throw new AwsError(
+        'InvalidRepositoryTriggerRegionException',
+        `The AWS Region for the trigger target does not match the AWS Region for the repository. Triggers must be created in the same AWS Region as the target for the trigger: ${trigger.destinationArn}`,
+      );
     if (trigger.customData !== undefined && (typeof trigger.customData !== 'string' || trigger.customData.length > MAX_CUSTOM_DATA)) {
       throw new AwsError('InvalidRepositoryTriggerCustomDataException', `The custom data provided for the trigger is not valid: at most ${MAX_CUSTOM_DATA} characters.`);
     }
     // AWS requires the branches array itself, even empty (meaning every branch).
-    if (!Array.isArray(trigger.branches)) throw new AwsError('RepositoryTriggerBranchNameListRequiredException', 'At least one branch name is required, but was not specified in the trigger configuration.');
-    if (trigger.branches.length > MAX_TRIGGER_BRANCHES) throw new AwsError('MaximumBranchesExceededException', `The number of branches for the trigger was exceeded (at most ${MAX_TRIGGER_BRANCHES}).`);
+    if (!Array.isArray(trigger.branches))
+      throw new AwsError('RepositoryTriggerBranchNameListRequiredException', 'At least one branch name is required, but was not specified in the trigger configuration.');
+    if (trigger.branches.length > MAX_TRIGGER_BRANCHES)
+      throw new AwsError('MaximumBranchesExceededException', `The number of branches for the trigger was exceeded (at most ${MAX_TRIGGER_BRANCHES}).`);
     for (const branch of trigger.branches) checkBranchName(branch, 'InvalidRepositoryTriggerBranchNameException', 'InvalidRepositoryTriggerBranchNameException');
-    if (!Array.isArray(trigger.events) || trigger.events.length === 0) throw new AwsError('RepositoryTriggerEventsListRequiredException', 'At least one event for the trigger is required, but was not specified.');
+    if (!Array.isArray(trigger.events) || trigger.events.length === 0)
+      throw new AwsError('RepositoryTriggerEventsListRequiredException', 'At least one event for the trigger is required, but was not specified.');
     if (trigger.events.some((event) => !TRIGGER_EVENTS.has(event)) || (trigger.events.includes('all') && trigger.events.length > 1)) {
-      throw new AwsError('InvalidRepositoryTriggerEventsException', `One or more events specified for the trigger is not valid (${trigger.events.join(', ')}); "all" cannot be combined with other events.`);
+      throw new AwsError(
+        'InvalidRepositoryTriggerEventsException',
+        `One or more events specified for the trigger is not valid (${trigger.events.join(', ')}); "all" cannot be combined with other events.`,
+      );
     }
     return {
       name: trigger.name,
@@ -93,22 +107,24 @@ function payloadFor(
   change: { eventName: 'ReferenceChanges' | 'TriggerEventTest'; configurationId: string; callerArn: string; references: TriggerReference[] },
 ): TriggerPayload {
   return {
-    Records: [{
-      awsRegion: row.region,
-      codecommit: { references: change.references },
-      customData: trigger.customData,
-      eventId: uuid(),
-      eventName: change.eventName,
-      eventPartNumber: 1,
-      eventSource: 'aws:codecommit',
-      eventSourceARN: repositoryArn(row),
-      eventTime: new Date(c.rt.clock.now()).toISOString(),
-      eventTotalParts: 1,
-      eventTriggerConfigId: change.configurationId,
-      eventTriggerName: trigger.name,
-      eventVersion: '1.0',
-      userIdentityARN: change.callerArn,
-    }],
+    Records: [
+      {
+        awsRegion: row.region,
+        codecommit: { references: change.references },
+        customData: trigger.customData,
+        eventId: uuid(),
+        eventName: change.eventName,
+        eventPartNumber: 1,
+        eventSource: 'aws:codecommit',
+        eventSourceARN: repositoryArn(row),
+        eventTime: new Date(c.rt.clock.now()).toISOString(),
+        eventTotalParts: 1,
+        eventTriggerConfigId: change.configurationId,
+        eventTriggerName: trigger.name,
+        eventVersion: '1.0',
+        userIdentityARN: change.callerArn,
+      },
+    ],
   };
 }
 

@@ -4,12 +4,12 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { Principal } from '../../core/accounts.js';
-import type { IamStore, RoleRow, UserRow } from './store.js';
-import { roleArn, userArn, userPrincipal } from './common.js';
-import { validatePolicyDocument, type PolicyKind } from './policy-document.js';
-import { defaultDocument, findPolicy } from './policy-handlers.js';
 import type { Clock } from '../../core/clock.js';
-import { evaluatePolicies, type Decision } from '../../core/policy.js';
+import { type Decision, evaluatePolicies } from '../../core/policy.js';
+import { roleArn, userArn, userPrincipal } from './common.js';
+import { type PolicyKind, validatePolicyDocument } from './policy-document.js';
+import { defaultDocument, findPolicy } from './policy-handlers.js';
+import type { IamStore, RoleRow, UserRow } from './store.js';
 
 export interface IamUser {
   account: string;
@@ -85,8 +85,15 @@ function userView(row: UserRow): IamUser {
 
 function roleView(row: RoleRow): IamRole {
   return {
-    account: row.account, roleName: row.name, path: row.path, roleId: row.id, arn: roleArn(row), assumeRolePolicyDocument: row.trust_policy,
-    maxSessionDuration: row.max_session_duration, description: row.description ?? undefined, createdAt: row.created_at,
+    account: row.account,
+    roleName: row.name,
+    path: row.path,
+    roleId: row.id,
+    arn: roleArn(row),
+    assumeRolePolicyDocument: row.trust_policy,
+    maxSessionDuration: row.max_session_duration,
+    description: row.description ?? undefined,
+    createdAt: row.created_at,
   };
 }
 
@@ -169,7 +176,10 @@ export function createIamApi(store: IamStore, clock: Clock): IamApi {
       const tags = user ? store.tags(principal.account, 'user', user.name) : role ? store.tags(principal.account, 'role', role.name) : [];
       for (const tag of tags) context[`aws:PrincipalTag/${tag.key}`] = tag.value;
       Object.assign(context, request.context);
-      return evaluatePolicies(policies.map((p) => p.document), { action: request.action, resource: request.resource, context });
+      return evaluatePolicies(
+        policies.map((p) => p.document),
+        { action: request.action, resource: request.resource, context },
+      );
     },
     recordRoleUse(account, roleName, region) {
       store.tx(() => {

@@ -1,11 +1,11 @@
 /** GetAccountAuthorizationDetails: every user, group, role and managed policy of the account with its policies. */
 import type * as Iam from '@aws-sdk/client-iam';
 import type { Handlers, RequestContext } from '../../protocol/types.js';
-import { encodePolicyDocument } from './policy-document.js';
+import { groupOut, type IamContext, instanceProfileOut, paginate, roleOut, tagsOf, userOut } from './common.js';
 import { awsManagedPolicies, awsManagedPolicy } from './managed-policies.js';
-import type { EntityType } from './store.js';
-import { type IamContext, groupOut, instanceProfileOut, paginate, roleOut, tagsOf, userOut } from './common.js';
+import { encodePolicyDocument } from './policy-document.js';
 import { findPolicy, type ManagedPolicyView } from './policy-handlers.js';
+import type { EntityType } from './store.js';
 
 type Detail =
   | { type: 'User'; value: Iam.UserDetail }
@@ -19,7 +19,8 @@ export function authorizationDetailsHandlers({ store }: IamContext): Handlers {
   }
 
   function attached(account: string, type: EntityType, name: string): Iam.AttachedPolicy[] {
-    return store.attachedTo(account, type, name)
+    return store
+      .attachedTo(account, type, name)
       .map((a) => findPolicy(store, account, a.policy_arn))
       .filter((p): p is ManagedPolicyView => p !== undefined)
       .map((p) => ({ PolicyName: p.name, PolicyArn: p.arn }));
@@ -29,12 +30,24 @@ export function authorizationDetailsHandlers({ store }: IamContext): Handlers {
     const versions: Iam.PolicyVersion[] = policy.awsManaged
       ? [{ Document: encodePolicyDocument(awsManagedPolicy(policy.arn)!.document), VersionId: policy.defaultVersion, IsDefaultVersion: true, CreateDate: new Date(policy.updatedAt) }]
       : store.listVersions(account, policy.arn).map((v) => ({
-          Document: encodePolicyDocument(v.document), VersionId: v.version_id, IsDefaultVersion: v.version_id === policy.defaultVersion, CreateDate: new Date(v.created_at),
+          Document: encodePolicyDocument(v.document),
+          VersionId: v.version_id,
+          IsDefaultVersion: v.version_id === policy.defaultVersion,
+          CreateDate: new Date(v.created_at),
         }));
     return {
-      PolicyName: policy.name, PolicyId: policy.id, Arn: policy.arn, Path: policy.path, DefaultVersionId: policy.defaultVersion,
-      AttachmentCount: attachmentCount, PermissionsBoundaryUsageCount: 0, IsAttachable: true, Description: policy.description ?? undefined,
-      CreateDate: new Date(policy.createdAt), UpdateDate: new Date(policy.updatedAt), PolicyVersionList: versions,
+      PolicyName: policy.name,
+      PolicyId: policy.id,
+      Arn: policy.arn,
+      Path: policy.path,
+      DefaultVersionId: policy.defaultVersion,
+      AttachmentCount: attachmentCount,
+      PermissionsBoundaryUsageCount: 0,
+      IsAttachable: true,
+      Description: policy.description ?? undefined,
+      CreateDate: new Date(policy.createdAt),
+      UpdateDate: new Date(policy.updatedAt),
+      PolicyVersionList: versions,
     };
   }
 
@@ -45,12 +58,15 @@ export function authorizationDetailsHandlers({ store }: IamContext): Handlers {
       const details: Detail[] = [];
       if (wanted('User')) {
         for (const row of store.listEntities('user', account)) {
-          details.push({ type: 'User', value: {
-            ...userOut(row, tagsOf(store, account, 'user', row.name)),
-            UserPolicyList: inline(account, 'user', row.name),
-            GroupList: store.groupsOfUser(account, row.name).map((g) => g.name),
-            AttachedManagedPolicies: attached(account, 'user', row.name),
-          } });
+          details.push({
+            type: 'User',
+            value: {
+              ...userOut(row, tagsOf(store, account, 'user', row.name)),
+              UserPolicyList: inline(account, 'user', row.name),
+              GroupList: store.groupsOfUser(account, row.name).map((g) => g.name),
+              AttachedManagedPolicies: attached(account, 'user', row.name),
+            },
+          });
         }
       }
       if (wanted('Group')) {
@@ -60,12 +76,15 @@ export function authorizationDetailsHandlers({ store }: IamContext): Handlers {
       }
       if (wanted('Role')) {
         for (const row of store.listEntities('role', account)) {
-          details.push({ type: 'Role', value: {
-            ...roleOut(row, { tags: tagsOf(store, account, 'role', row.name), lastUsed: true }),
-            InstanceProfileList: store.profilesOfRole(account, row.name).map((p) => instanceProfileOut(p, store.rolesOfProfile(account, p.name))),
-            RolePolicyList: inline(account, 'role', row.name),
-            AttachedManagedPolicies: attached(account, 'role', row.name),
-          } });
+          details.push({
+            type: 'Role',
+            value: {
+              ...roleOut(row, { tags: tagsOf(store, account, 'role', row.name), lastUsed: true }),
+              InstanceProfileList: store.profilesOfRole(account, row.name).map((p) => instanceProfileOut(p, store.rolesOfProfile(account, p.name))),
+              RolePolicyList: inline(account, 'role', row.name),
+              AttachedManagedPolicies: attached(account, 'role', row.name),
+            },
+          });
         }
       }
       const counts = store.attachmentCounts(account);

@@ -1,12 +1,12 @@
 /** What every IAM handler shares: ARNs, wire shapes of entities, lookups that fail like IAM, paging. */
 import type { Group, InstanceProfile, Role, Tag, User } from '@aws-sdk/client-iam';
+import type { Principal } from '../../core/accounts.js';
+import { arn } from '../../core/arn.js';
+import { AwsError } from '../../core/errors.js';
 import type { RequestContext } from '../../protocol/types.js';
 import type { Runtime } from '../contracts.js';
-import { AwsError } from '../../core/errors.js';
-import { arn } from '../../core/arn.js';
-import type { Principal } from '../../core/accounts.js';
-import type { IamStore, RoleRow, UserRow, TaggedType } from './store.js';
 import { encodePolicyDocument } from './policy-document.js';
+import type { IamStore, RoleRow, TaggedType, UserRow } from './store.js';
 
 export interface IamContext {
   store: IamStore;
@@ -106,9 +106,7 @@ export function roleOut(row: RoleRow, extra: { tags?: Tag[]; lastUsed?: boolean 
     Description: row.description ?? undefined,
     MaxSessionDuration: row.max_session_duration,
     Tags: extra.tags?.length ? extra.tags : undefined,
-    RoleLastUsed: extra.lastUsed
-      ? { LastUsedDate: row.last_used_at === null ? undefined : new Date(row.last_used_at), Region: row.last_used_region ?? undefined }
-      : undefined,
+    RoleLastUsed: extra.lastUsed ? { LastUsedDate: row.last_used_at === null ? undefined : new Date(row.last_used_at), Region: row.last_used_region ?? undefined } : undefined,
   };
 }
 

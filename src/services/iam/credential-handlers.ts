@@ -1,11 +1,12 @@
 /** Access keys and service-specific credentials (CodeCommit HTTPS Git passwords …) of IAM users. */
-import type * as Iam from '@aws-sdk/client-iam';
+
 import { randomBytes } from 'node:crypto';
-import type { Handlers, RequestContext } from '../../protocol/types.js';
+import type * as Iam from '@aws-sdk/client-iam';
 import { AwsError, notImplemented } from '../../core/errors.js';
 import { iamId, secretKey } from '../../core/ids.js';
-import type { AccessKeyRow, ServiceCredentialRow } from './store.js';
+import type { Handlers, RequestContext } from '../../protocol/types.js';
 import { type IamContext, limitExceeded, noSuchEntity, paginate, requireUser, targetUserName } from './common.js';
+import type { AccessKeyRow, ServiceCredentialRow } from './store.js';
 
 const MAX_ACCESS_KEYS = 2;
 const MAX_SERVICE_CREDENTIALS = 2;

@@ -1,14 +1,30 @@
 /** Users, groups, roles and instance profiles: their lifecycle, membership and tags. */
 import type * as Iam from '@aws-sdk/client-iam';
-import type { Handlers, RequestContext } from '../../protocol/types.js';
 import { AwsError, notImplemented } from '../../core/errors.js';
 import { iamId } from '../../core/ids.js';
+import type { Handlers, RequestContext } from '../../protocol/types.js';
+import {
+  alreadyExists,
+  applyTags,
+  byName,
+  deleteConflict,
+  groupOut,
+  type IamContext,
+  instanceProfileOut,
+  limitExceeded,
+  paginate,
+  requireGroup,
+  requireInstanceProfile,
+  requireRole,
+  requireUser,
+  roleOut,
+  tagsOf,
+  targetUserName,
+  underPath,
+  userOut,
+} from './common.js';
 import { validatePolicyDocument } from './policy-document.js';
 import type { IamStore, RoleRow, TaggedType } from './store.js';
-import {
-  type IamContext, alreadyExists, applyTags, byName, deleteConflict, groupOut, instanceProfileOut, limitExceeded, paginate, requireGroup,
-  requireInstanceProfile, requireRole, requireUser, roleOut, tagsOf, targetUserName, underPath, userOut,
-} from './common.js';
 
 const DEFAULT_MAX_SESSION_DURATION = 3600;
 

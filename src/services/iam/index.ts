@@ -21,13 +21,13 @@
 import { loadModel } from '../../protocol/model.js';
 import type { Credential } from '../../protocol/types.js';
 import type { ServiceDefinition } from '../contracts.js';
-import { IamStore } from './store.js';
+import { createIamApi } from './api.js';
+import { authorizationDetailsHandlers } from './authorization-details.js';
+import { userPrincipal } from './common.js';
+import { credentialHandlers } from './credential-handlers.js';
 import { entityHandlers } from './entity-handlers.js';
 import { policyHandlers } from './policy-handlers.js';
-import { credentialHandlers } from './credential-handlers.js';
-import { authorizationDetailsHandlers } from './authorization-details.js';
-import { createIamApi } from './api.js';
-import { userPrincipal } from './common.js';
+import { IamStore } from './store.js';
 
 export type { IamApi } from './api.js';
 

@@ -1,6 +1,6 @@
-import { describe, it, expect } from 'vitest';
-import { validatePolicyDocument, encodePolicyDocument } from './policy-document.js';
+import { describe, expect, it } from 'vitest';
 import { awsManagedPolicies } from './managed-policies.js';
+import { encodePolicyDocument, validatePolicyDocument } from './policy-document.js';
 
 const statement = (s: Record<string, unknown>) => JSON.stringify({ Version: '2012-10-17', Statement: [s] });
 
@@ -35,7 +35,16 @@ describe('policy documents', () => {
     expect(rejection(statement({ Effect: 'Allow', Action: 's3:*', Resource: 'bucket' }))).toBe('Resource bucket must be in ARN format or "*".');
     expect(rejection(statement({ Effect: 'Allow', Action: 's3:*', Resource: '*', Principal: '*' }))).toBe('Policy document should not specify a principal.');
     expect(rejection(statement({ Effect: 'Allow', Action: 's3:*', Resource: '*', Extra: 1 }))).toBe('Syntax errors in policy.');
-    expect(rejection(JSON.stringify({ Statement: [{ Sid: 'a', Effect: 'Allow', Action: 's3:*', Resource: '*' }, { Sid: 'a', Effect: 'Allow', Action: 's3:*', Resource: '*' }] }))).toMatch(/unique/);
+    expect(
+      rejection(
+        JSON.stringify({
+          Statement: [
+            { Sid: 'a', Effect: 'Allow', Action: 's3:*', Resource: '*' },
+            { Sid: 'a', Effect: 'Allow', Action: 's3:*', Resource: '*' },
+          ],
+        }),
+      ),
+    ).toMatch(/unique/);
     expect(rejection(statement({ Effect: 'Allow', Action: 'sts:AssumeRole' }), 'trust')).toBe('Missing required field Principal');
     expect(rejection(statement({ Effect: 'Allow', Principal: '*', Action: 'sts:AssumeRole', Resource: '*' }), 'trust')).toBe('Has prohibited field Resource');
   });

@@ -1,15 +1,12 @@
 /** Managed policies and their versions, attachments, and inline policies of users, groups and roles. */
 import type * as Iam from '@aws-sdk/client-iam';
-import type { Handlers, RequestContext } from '../../protocol/types.js';
 import { AwsError } from '../../core/errors.js';
 import { iamId } from '../../core/ids.js';
-import { encodePolicyDocument, validatePolicyDocument } from './policy-document.js';
+import type { Handlers, RequestContext } from '../../protocol/types.js';
+import { alreadyExists, applyTags, deleteConflict, type IamContext, iamArn, limitExceeded, noSuchEntity, paginate, requireGroup, requireRole, requireUser, tagsOf, underPath } from './common.js';
 import { awsManagedPolicies, awsManagedPolicy } from './managed-policies.js';
+import { encodePolicyDocument, validatePolicyDocument } from './policy-document.js';
 import type { EntityType, IamStore, UserRow } from './store.js';
-import {
-  type IamContext, alreadyExists, applyTags, deleteConflict, iamArn, limitExceeded, noSuchEntity, paginate, requireGroup, requireRole,
-  requireUser, tagsOf, underPath,
-} from './common.js';
 
 const MAX_POLICY_VERSIONS = 5;
 const MAX_MANAGED_POLICY_SIZE = 6144;
@@ -40,10 +37,31 @@ export function requireEntity(store: IamStore, account: string, type: EntityType
 
 export function findPolicy(store: IamStore, account: string, policyArn: string): ManagedPolicyView | undefined {
   const aws = awsManagedPolicy(policyArn);
-  if (aws) return { arn: aws.arn, name: aws.name, path: aws.path, id: aws.id, description: aws.description, defaultVersion: aws.versionId, createdAt: aws.createdAt, updatedAt: aws.updatedAt, awsManaged: true };
+  if (aws)
+    return {
+      arn: aws.arn,
+      name: aws.name,
+      path: aws.path,
+      id: aws.id,
+      description: aws.description,
+      defaultVersion: aws.versionId,
+      createdAt: aws.createdAt,
+      updatedAt: aws.updatedAt,
+      awsManaged: true,
+    };
   const row = store.getPolicy(account, policyArn);
   if (!row) return undefined;
-  return { arn: row.arn, name: row.name, path: row.path, id: row.id, description: row.description, defaultVersion: row.default_version, createdAt: row.created_at, updatedAt: row.updated_at, awsManaged: false };
+  return {
+    arn: row.arn,
+    name: row.name,
+    path: row.path,
+    id: row.id,
+    description: row.description,
+    defaultVersion: row.default_version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    awsManaged: false,
+  };
 }
 
 export function requirePolicy(store: IamStore, account: string, policyArn: string): ManagedPolicyView {
@@ -133,7 +151,8 @@ function attachmentHandlers({ store, rt }: IamContext, type: EntityType): Handle
     },
     [`ListAttached${noun}Policies`](input: Record<string, string> & Iam.ListAttachedUserPoliciesRequest, ctx: RequestContext) {
       const entity = requireEntity(store, ctx.account, type, nameOf(input));
-      const policies = store.attachedTo(ctx.account, type, entity.name)
+      const policies = store
+        .attachedTo(ctx.account, type, entity.name)
         .map((a) => findPolicy(store, ctx.account, a.policy_arn))
         .filter((p): p is ManagedPolicyView => p !== undefined && underPath(p.path, input.PathPrefix));
       const page = paginate(policies, (p) => p.arn, input);
@@ -158,7 +177,11 @@ function attachmentHandlers({ store, rt }: IamContext, type: EntityType): Handle
     },
     [`List${noun}Policies`](input: Record<string, string> & Iam.ListUserPoliciesRequest, ctx: RequestContext) {
       const entity = requireEntity(store, ctx.account, type, nameOf(input));
-      const page = paginate(store.listInline(ctx.account, type, entity.name).map((p) => p.policy_name), (name) => name.toLowerCase(), input);
+      const page = paginate(
+        store.listInline(ctx.account, type, entity.name).map((p) => p.policy_name),
+        (name) => name.toLowerCase(),
+        input,
+      );
       return { PolicyNames: page.items, IsTruncated: page.IsTruncated, Marker: page.Marker };
     },
     [`Delete${noun}Policy`](input: Record<string, string>, ctx: RequestContext) {
@@ -183,8 +206,16 @@ function managedPolicyHandlers({ store, rt }: IamContext): Handlers {
         const at = now();
         const path = input.Path ?? '/';
         const row = {
-          account: ctx.account, arn: iamArn(ctx.account, 'policy', path, input.PolicyName!), name: input.PolicyName!, path, id: iamId('ANPA'),
-          description: input.Description ?? null, default_version: 'v1', next_version: 2, created_at: at, updated_at: at,
+          account: ctx.account,
+          arn: iamArn(ctx.account, 'policy', path, input.PolicyName!),
+          name: input.PolicyName!,
+          path,
+          id: iamId('ANPA'),
+          description: input.Description ?? null,
+          default_version: 'v1',
+          next_version: 2,
+          created_at: at,
+          updated_at: at,
         };
         store.insertPolicy(row);
         store.insertVersion({ account: ctx.account, policy_arn: row.arn, version_id: 'v1', document: input.PolicyDocument!, created_at: at });
@@ -226,7 +257,8 @@ function managedPolicyHandlers({ store, rt }: IamContext): Handlers {
       const policy = requirePolicy(store, ctx.account, input.PolicyArn!);
       const filter = input.EntityFilter;
       const wanted = (type: EntityType) => !filter || filter === ENTITY_NOUN[type] || filter === 'LocalManagedPolicy' || filter === 'AWSManagedPolicy';
-      const entities = store.attachmentsOf(ctx.account, policy.arn)
+      const entities = store
+        .attachmentsOf(ctx.account, policy.arn)
         .filter((a) => wanted(a.entity_type))
         .map((a) => ({ type: a.entity_type, row: requireEntity(store, ctx.account, a.entity_type, a.entity_name) }))
         .filter((e) => underPath(e.row.path, input.PathPrefix));
@@ -289,7 +321,11 @@ function policyVersionHandlers({ store, rt }: IamContext): Handlers {
         ? [versionOut(store, ctx.account, policy, policy.defaultVersion)]
         : store.listVersions(ctx.account, policy.arn).map((v) => ({ VersionId: v.version_id, IsDefaultVersion: v.version_id === policy.defaultVersion, CreateDate: new Date(v.created_at) }));
       // Newest first, as IAM lists them; the marker key must grow along the list, hence the inversion.
-      const page = paginate(versions.map((v) => ({ ...v, Document: undefined })), (v) => String(1e9 - Number(v.VersionId!.slice(1))).padStart(10, '0'), input);
+      const page = paginate(
+        versions.map((v) => ({ ...v, Document: undefined })),
+        (v) => String(1e9 - Number(v.VersionId!.slice(1))).padStart(10, '0'),
+        input,
+      );
       return { Versions: page.items, IsTruncated: page.IsTruncated, Marker: page.Marker };
     },
     DeletePolicyVersion(input: Iam.DeletePolicyVersionRequest, ctx: RequestContext): Record<string, never> {

@@ -160,7 +160,7 @@ CREATE TABLE iam_tags (
 
 /** Tables whose rows name a user and follow it through UpdateUser renames. */
 const USER_REFERENCES = [
-  "UPDATE iam_group_members SET user_name = @to WHERE account = @account AND user_name = @from",
+  'UPDATE iam_group_members SET user_name = @to WHERE account = @account AND user_name = @from',
   "UPDATE iam_attachments SET entity_name = @to WHERE account = @account AND entity_type = 'user' AND entity_name = @from",
   "UPDATE iam_inline_policies SET entity_name = @to WHERE account = @account AND entity_type = 'user' AND entity_name = @from",
   'UPDATE iam_access_keys SET user_name = @to WHERE account = @account AND user_name = @from',
@@ -291,8 +291,10 @@ export class IamStore {
   }
 
   listVersions(account: string, policyArn: string): PolicyVersionRow[] {
-    return this.stmt('SELECT * FROM iam_policy_versions WHERE account = ? AND policy_arn = ? ORDER BY created_at DESC, CAST(substr(version_id, 2) AS INTEGER) DESC')
-      .all(account, policyArn) as PolicyVersionRow[];
+    return this.stmt('SELECT * FROM iam_policy_versions WHERE account = ? AND policy_arn = ? ORDER BY created_at DESC, CAST(substr(version_id, 2) AS INTEGER) DESC').all(
+      account,
+      policyArn,
+    ) as PolicyVersionRow[];
   }
 
   insertVersion(row: PolicyVersionRow): void {
@@ -314,13 +316,18 @@ export class IamStore {
   }
 
   attachedTo(account: string, entityType: EntityType, entityName: string): AttachmentRow[] {
-    return this.stmt('SELECT account, entity_type, entity_name, policy_arn FROM iam_attachments WHERE account = ? AND entity_type = ? AND entity_name = ? ORDER BY attached_at, policy_arn')
-      .all(account, entityType, entityName) as AttachmentRow[];
+    return this.stmt('SELECT account, entity_type, entity_name, policy_arn FROM iam_attachments WHERE account = ? AND entity_type = ? AND entity_name = ? ORDER BY attached_at, policy_arn').all(
+      account,
+      entityType,
+      entityName,
+    ) as AttachmentRow[];
   }
 
   attachmentsOf(account: string, policyArn: string): AttachmentRow[] {
-    return this.stmt('SELECT account, entity_type, entity_name, policy_arn FROM iam_attachments WHERE account = ? AND policy_arn = ? ORDER BY lower(entity_name)')
-      .all(account, policyArn) as AttachmentRow[];
+    return this.stmt('SELECT account, entity_type, entity_name, policy_arn FROM iam_attachments WHERE account = ? AND policy_arn = ? ORDER BY lower(entity_name)').all(
+      account,
+      policyArn,
+    ) as AttachmentRow[];
   }
 
   attachmentCounts(account: string): Map<string, number> {
@@ -331,13 +338,17 @@ export class IamStore {
   // --- inline policies ---
 
   getInline(account: string, entityType: EntityType, entityName: string, policyName: string): InlinePolicyRow | undefined {
-    return this.stmt('SELECT * FROM iam_inline_policies WHERE account = ? AND entity_type = ? AND entity_name = ? AND policy_name = ?')
-      .get(account, entityType, entityName, policyName) as InlinePolicyRow | undefined;
+    return this.stmt('SELECT * FROM iam_inline_policies WHERE account = ? AND entity_type = ? AND entity_name = ? AND policy_name = ?').get(account, entityType, entityName, policyName) as
+      | InlinePolicyRow
+      | undefined;
   }
 
   listInline(account: string, entityType: EntityType, entityName: string): InlinePolicyRow[] {
-    return this.stmt('SELECT * FROM iam_inline_policies WHERE account = ? AND entity_type = ? AND entity_name = ? ORDER BY lower(policy_name)')
-      .all(account, entityType, entityName) as InlinePolicyRow[];
+    return this.stmt('SELECT * FROM iam_inline_policies WHERE account = ? AND entity_type = ? AND entity_name = ? ORDER BY lower(policy_name)').all(
+      account,
+      entityType,
+      entityName,
+    ) as InlinePolicyRow[];
   }
 
   putInline(row: InlinePolicyRow): void {

@@ -1,7 +1,7 @@
-import { describe, it, expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { page, readMarker } from './common.js';
-import { grantIdOfToken, grantToken } from './handlers/grants.js';
 import { dataKeyLength } from './handlers/crypto.js';
+import { grantIdOfToken, grantToken } from './handlers/grants.js';
 import { withPrimaryMoved } from './handlers/multi-region.js';
 import type { KeyRow } from './store.js';
 

@@ -3,13 +3,13 @@
  * and ownership management operations make, and the KeyMetadata wire shape.
  */
 import type * as K from '@aws-sdk/client-kms';
-import type { RequestContext } from '../../protocol/types.js';
-import type { Runtime } from '../contracts.js';
 import type { Scope } from '../../core/accounts.js';
 import { AwsError } from '../../core/errors.js';
 import { hasMembers, pageToken, readPageToken } from '../../core/pagination.js';
-import type { KeyRow, KmsStore, TagRow } from './store.js';
+import type { RequestContext } from '../../protocol/types.js';
+import type { Runtime } from '../contracts.js';
 import { type KeyRing, keyArn } from './keys.js';
+import type { KeyRow, KmsStore, TagRow } from './store.js';
 
 export interface KmsContext {
   store: KmsStore;

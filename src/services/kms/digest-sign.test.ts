@@ -1,11 +1,16 @@
-import { describe, it, expect } from 'vitest';
 import { constants, createHash, generateKeyPairSync, sign, verify } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
 import { ecdsaSignDigest, ecdsaVerifyDigest, rsaPkcs1SignDigest, rsaPkcs1VerifyDigest, rsaPssSignDigest, rsaPssVerifyDigest } from './digest-sign.js';
 
 const message = Buffer.from('the message a client hashed itself');
 
 describe('signatures over precomputed digests', () => {
-  for (const [curve, hash] of [['prime256v1', 'sha256'], ['secp384r1', 'sha384'], ['secp521r1', 'sha512'], ['secp256k1', 'sha256']] as const) {
+  for (const [curve, hash] of [
+    ['prime256v1', 'sha256'],
+    ['secp384r1', 'sha384'],
+    ['secp521r1', 'sha512'],
+    ['secp256k1', 'sha256'],
+  ] as const) {
     it(`ECDSA on ${curve} agrees with node:crypto both ways`, () => {
       const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: curve });
       const digest = createHash(hash).update(message).digest();

@@ -3,7 +3,7 @@
  * hashes the message itself, so the padding (RSA) and the curve arithmetic (ECDSA) are done here on
  * top of the raw RSA primitive and ECDH's constant-time scalar multiplication by the generator.
  */
-import { constants, createECDH, createHash, privateEncrypt, publicDecrypt, randomBytes, type KeyObject } from 'node:crypto';
+import { constants, createECDH, createHash, type KeyObject, privateEncrypt, publicDecrypt, randomBytes } from 'node:crypto';
 
 /** DER DigestInfo prefixes (RFC 8017 §9.2 note 1). */
 const DIGEST_INFO: Record<string, string> = {
@@ -223,7 +223,13 @@ function digestInteger(c: Curve, digest: Buffer): bigint {
 }
 
 function derInteger(v: bigint): Buffer {
-  let bytes = Buffer.from(v.toString(16).padStart(2, '0').replace(/^(.(..)*)$/, '0$1'), 'hex');
+  let bytes = Buffer.from(
+    v
+      .toString(16)
+      .padStart(2, '0')
+      .replace(/^(.(..)*)$/, '0$1'),
+    'hex',
+  );
   if (bytes[0] & 0x80) bytes = Buffer.concat([Buffer.from([0]), bytes]);
   return Buffer.concat([Buffer.from([0x02, bytes.length]), bytes]);
 }

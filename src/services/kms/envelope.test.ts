@@ -1,6 +1,6 @@
-import { describe, it, expect } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { open, readHeader, seal, canonicalContext } from './envelope.js';
+import { describe, expect, it } from 'vitest';
+import { canonicalContext, open, readHeader, seal } from './envelope.js';
 
 describe('kms envelope', () => {
   const material = randomBytes(32);

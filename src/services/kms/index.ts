@@ -28,13 +28,14 @@
  * - Ciphertext blobs use Drydock's own envelope format (not AWS's), so they only decrypt here.
  * - ListAliases lists only AWS managed aliases that exist (AWS also lists predefined ones without a key).
  */
-import { loadModel } from '../../protocol/model.js';
+
 import type { Scope } from '../../core/accounts.js';
+import { loadModel } from '../../protocol/model.js';
 import type { ServiceDefinition } from '../contracts.js';
-import { KmsStore } from './store.js';
-import { KeyRing, keyArn } from './keys.js';
 import type { KmsContext } from './common.js';
 import { createHandlers } from './handlers/index.js';
+import { KeyRing, keyArn } from './keys.js';
+import { KmsStore } from './store.js';
 
 /** What other services (SSM SecureString, Secrets Manager …) use to protect their data. */
 export interface KmsApi {

@@ -3,15 +3,16 @@
  * (including AWS managed keys on first use), lazy deletion and rotation, and symmetric encryption.
  * Shared by the handlers and by the api other services call.
  */
-import { AwsError } from '../../core/errors.js';
-import { arn, parseArn } from '../../core/arn.js';
-import { hex, uuid } from '../../core/ids.js';
+
 import type { Scope } from '../../core/accounts.js';
+import { arn, parseArn } from '../../core/arn.js';
 import type { Clock } from '../../core/clock.js';
+import { AwsError } from '../../core/errors.js';
 import type { EventBus } from '../../core/events.js';
-import type { KeyRow, KmsStore, MaterialRow } from './store.js';
+import { hex, uuid } from '../../core/ids.js';
 import { open, readHeader, seal } from './envelope.js';
 import { generateMaterial, specInfo } from './specs.js';
+import type { KeyRow, KmsStore, MaterialRow } from './store.js';
 
 const DAY_MS = 86_400_000;
 const DEFAULT_ROTATION_DAYS = 365;

@@ -1,5 +1,5 @@
 /** Key specs Drydock supports, their usages and algorithms, and how their material is made (node:crypto). */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 
 interface SpecFacts {
   usages: string[];
@@ -107,10 +107,7 @@ export function acceptImportedMaterial(keySpec: string, material: Buffer): Buffe
   return SPECS[keySpec]?.accept(material);
 }
 
-export function specInfo(
-  keySpec: string,
-  keyUsage: string,
-): { EncryptionAlgorithms?: string[]; SigningAlgorithms?: string[]; MacAlgorithms?: string[]; KeyAgreementAlgorithms?: string[] } {
+export function specInfo(keySpec: string, keyUsage: string): { EncryptionAlgorithms?: string[]; SigningAlgorithms?: string[]; MacAlgorithms?: string[]; KeyAgreementAlgorithms?: string[] } {
   const facts = SPECS[keySpec];
   if (!facts) return {};
   if (keyUsage === 'ENCRYPT_DECRYPT') return { EncryptionAlgorithms: facts.encryptionAlgorithms };

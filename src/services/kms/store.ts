@@ -161,34 +161,24 @@ export class KmsStore {
       keyInAllRegions: db.prepare<[string, string], KeyRow>('SELECT * FROM kms_keys WHERE account = ? AND key_id = ? ORDER BY region'),
       keysInState: db.prepare<[string, string, string], KeyRow>('SELECT * FROM kms_keys WHERE account = ? AND region = ? AND key_state = ?'),
       listKeys: db.prepare<[string, string, string, number], KeyRow>('SELECT * FROM kms_keys WHERE account = ? AND region = ? AND key_id > ? ORDER BY key_id LIMIT ?'),
-      expiredKeys: db.prepare<[string, string, number], { key_id: string }>(
-        "SELECT key_id FROM kms_keys WHERE account = ? AND region = ? AND key_state = 'PendingDeletion' AND deletion_date <= ?",
-      ),
+      expiredKeys: db.prepare<[string, string, number], { key_id: string }>("SELECT key_id FROM kms_keys WHERE account = ? AND region = ? AND key_state = 'PendingDeletion' AND deletion_date <= ?"),
       deleteKey: db.prepare<[string, string, string]>('DELETE FROM kms_keys WHERE account = ? AND region = ? AND key_id = ?'),
       deleteMaterials: db.prepare<[string, string, string]>('DELETE FROM kms_key_materials WHERE account = ? AND region = ? AND key_id = ?'),
       deleteKeyAliases: db.prepare<[string, string, string]>('DELETE FROM kms_aliases WHERE account = ? AND region = ? AND key_id = ?'),
       deleteKeyTags: db.prepare<[string, string, string]>('DELETE FROM kms_tags WHERE account = ? AND region = ? AND key_id = ?'),
       insertMaterial: db.prepare<MaterialRow>(`INSERT INTO kms_key_materials (account, region, key_id, version, material_id, material, created_at, rotation_type)
         VALUES (@account, @region, @key_id, @version, @material_id, @material, @created_at, @rotation_type)`),
-      getMaterial: db.prepare<[string, string, string, number], MaterialRow>(
-        'SELECT * FROM kms_key_materials WHERE account = ? AND region = ? AND key_id = ? AND version = ?',
-      ),
-      currentMaterial: db.prepare<[string, string, string], MaterialRow>(
-        'SELECT * FROM kms_key_materials WHERE account = ? AND region = ? AND key_id = ? ORDER BY version DESC LIMIT 1',
-      ),
+      getMaterial: db.prepare<[string, string, string, number], MaterialRow>('SELECT * FROM kms_key_materials WHERE account = ? AND region = ? AND key_id = ? AND version = ?'),
+      currentMaterial: db.prepare<[string, string, string], MaterialRow>('SELECT * FROM kms_key_materials WHERE account = ? AND region = ? AND key_id = ? ORDER BY version DESC LIMIT 1'),
       rotations: db.prepare<[string, string, string, number, number], MaterialRow>(
         'SELECT * FROM kms_key_materials WHERE account = ? AND region = ? AND key_id = ? AND rotation_type IS NOT NULL AND version > ? ORDER BY version LIMIT ?',
       ),
       getAlias: db.prepare<[string, string, string], AliasRow>('SELECT * FROM kms_aliases WHERE account = ? AND region = ? AND alias_name = ?'),
       insertAlias: db.prepare<AliasRow>(`INSERT INTO kms_aliases (account, region, alias_name, key_id, created_at, updated_at)
         VALUES (@account, @region, @alias_name, @key_id, @created_at, @updated_at)`),
-      retargetAlias: db.prepare<[string, number, string, string, string]>(
-        'UPDATE kms_aliases SET key_id = ?, updated_at = ? WHERE account = ? AND region = ? AND alias_name = ?',
-      ),
+      retargetAlias: db.prepare<[string, number, string, string, string]>('UPDATE kms_aliases SET key_id = ?, updated_at = ? WHERE account = ? AND region = ? AND alias_name = ?'),
       deleteAlias: db.prepare<[string, string, string]>('DELETE FROM kms_aliases WHERE account = ? AND region = ? AND alias_name = ?'),
-      listAliases: db.prepare<[string, string, string, number], AliasRow>(
-        'SELECT * FROM kms_aliases WHERE account = ? AND region = ? AND alias_name > ? ORDER BY alias_name LIMIT ?',
-      ),
+      listAliases: db.prepare<[string, string, string, number], AliasRow>('SELECT * FROM kms_aliases WHERE account = ? AND region = ? AND alias_name > ? ORDER BY alias_name LIMIT ?'),
       listKeyAliases: db.prepare<[string, string, string, string, number], AliasRow>(
         'SELECT * FROM kms_aliases WHERE account = ? AND region = ? AND key_id = ? AND alias_name > ? ORDER BY alias_name LIMIT ?',
       ),
@@ -208,9 +198,7 @@ export class KmsStore {
       deleteGrant: db.prepare<[string, string, string]>('DELETE FROM kms_grants WHERE account = ? AND region = ? AND grant_id = ?'),
       deleteKeyGrants: db.prepare<[string, string, string]>('DELETE FROM kms_grants WHERE account = ? AND region = ? AND key_id = ?'),
       keyGrants: db.prepare<[string, string, string], GrantRow>('SELECT * FROM kms_grants WHERE account = ? AND region = ? AND key_id = ? ORDER BY grant_id'),
-      retirableGrants: db.prepare<[string, string, string], GrantRow>(
-        'SELECT * FROM kms_grants WHERE account = ? AND region = ? AND retiring_principal = ? ORDER BY grant_id',
-      ),
+      retirableGrants: db.prepare<[string, string, string], GrantRow>('SELECT * FROM kms_grants WHERE account = ? AND region = ? AND retiring_principal = ? ORDER BY grant_id'),
       deleteTag: db.prepare<[string, string, string, string]>('DELETE FROM kms_tags WHERE account = ? AND region = ? AND key_id = ? AND tag_key = ?'),
     };
   }

@@ -1,9 +1,9 @@
 /** LogsApi: how other services (CodeBuild, Lambda …) write logs, with the rules PutLogEvents applies. */
 import type { PutLogEventsResponse } from '@aws-sdk/client-cloudwatch-logs';
 import type { Scope } from '../../core/accounts.js';
-import { type LogsContext, invalid, requireGroup } from './common.js';
-import { createGroup } from './handlers/groups.js';
+import { invalid, type LogsContext, requireGroup } from './common.js';
 import { putEvents } from './handlers/events.js';
+import { createGroup } from './handlers/groups.js';
 
 export interface LogEventInput {
   timestamp: number;

@@ -2,11 +2,12 @@
  * What every CloudWatch Logs handler file (and the api) shares: the service context, shared limits,
  * the errors Logs answers with, and finding a log group by name or ARN.
  */
+
+import type { Scope } from '../../core/accounts.js';
+import { arn, parseArn } from '../../core/arn.js';
+import { AwsError } from '../../core/errors.js';
 import type { RequestContext } from '../../protocol/types.js';
 import type { Runtime } from '../contracts.js';
-import type { Scope } from '../../core/accounts.js';
-import { AwsError } from '../../core/errors.js';
-import { arn, parseArn } from '../../core/arn.js';
 import type { GroupRow, LogsStore } from './store.js';
 
 export interface LogsContext {

@@ -1,4 +1,4 @@
-import { describe, it, expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compileFilterPattern, FilterPatternError, splitFields } from './filter-pattern.js';
 
 function matching(pattern: string, messages: string[]): string[] {

@@ -17,10 +17,7 @@ export class FilterPatternError extends Error {}
 
 export type EventMatcher = (message: string) => boolean;
 
-type Literal =
-  | { kind: 'string'; text: string; matcher: RegExp | null }
-  | { kind: 'number'; value: number; text: string }
-  | { kind: 'regex'; re: RegExp };
+type Literal = { kind: 'string'; text: string; matcher: RegExp | null } | { kind: 'number'; value: number; text: string } | { kind: 'regex'; re: RegExp };
 
 type Operator = '=' | '!=' | '<' | '>' | '<=' | '>=';
 
@@ -95,11 +92,7 @@ function compare(op: Operator, literal: Literal, actual: unknown): boolean {
 // ---------------------------------------------------------------------------------------------
 // Tokenizer shared by the JSON and space-delimited forms.
 
-type Token =
-  | { type: 'punct'; value: '(' | ')' | '&&' | '||' | ',' | Operator }
-  | { type: 'string'; value: string }
-  | { type: 'regex'; value: string }
-  | { type: 'word'; value: string };
+type Token = { type: 'punct'; value: '(' | ')' | '&&' | '||' | ',' | Operator } | { type: 'string'; value: string } | { type: 'regex'; value: string } | { type: 'word'; value: string };
 
 const PUNCTUATION = ['&&', '||', '!=', '<=', '>=', '=', '<', '>', '(', ')', ','] as const;
 
@@ -441,8 +434,7 @@ function compileTerms(pattern: string): EventMatcher {
   const all = terms.filter((t) => t.mode === 'all');
   const any = terms.filter((t) => t.mode === 'any');
   const exclude = terms.filter((t) => t.mode === 'exclude');
-  return (message) =>
-    all.every((t) => t.test(message)) && (any.length === 0 || any.some((t) => t.test(message))) && !exclude.some((t) => t.test(message));
+  return (message) => all.every((t) => t.test(message)) && (any.length === 0 || any.some((t) => t.test(message))) && !exclude.some((t) => t.test(message));
 }
 
 /** Compiles a filter pattern; throws FilterPatternError when it is not valid syntax. */

@@ -31,10 +31,10 @@
  */
 import { loadModel } from '../../protocol/model.js';
 import type { ServiceDefinition } from '../contracts.js';
-import { LogsStore } from './store.js';
+import { createLogsApi } from './api.js';
 import type { LogsContext } from './common.js';
 import { createHandlers } from './handlers/index.js';
-import { createLogsApi } from './api.js';
+import { LogsStore } from './store.js';
 
 export type { LogsApi } from './api.js';
 

@@ -1,4 +1,4 @@
-import { describe, it, expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pageToken } from '../../core/pagination.js';
 import { parseStreamToken, readNextToken, streamToken } from './tokens.js';
 

@@ -1,8 +1,8 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
-import { S3Client, CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutBucketNotificationConfigurationCommand, PutObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutBucketNotificationConfigurationCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../test/helpers.js';
 import type { AwsEvent } from '../../core/events.js';
 import type { S3Api } from './index.js';
@@ -60,6 +60,11 @@ describe('S3 api for other services, accounts and events', () => {
     await s3.send(new PutObjectCommand({ Bucket: 'evented', Key: 'loud', Body: 'xyz' }));
     unsubscribe();
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ source: 'aws.s3', 'detail-type': 'Object Created', resources: ['arn:aws:s3:::evented'], detail: { bucket: { name: 'evented' }, object: { key: 'loud', size: 3 } } });
+    expect(events[0]).toMatchObject({
+      source: 'aws.s3',
+      'detail-type': 'Object Created',
+      resources: ['arn:aws:s3:::evented'],
+      detail: { bucket: { name: 'evented' }, object: { key: 'loud', size: 3 } },
+    });
   });
 });

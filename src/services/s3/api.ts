@@ -3,7 +3,7 @@
  * the same semantics as the wire operations, scoped to the calling account, without HTTP.
  */
 import type { Readable } from 'node:stream';
-import { type S3Core, quoteEtag, validBucketName, NULL_VERSION, type ObjectScope } from './core.js';
+import { NULL_VERSION, type ObjectScope, quoteEtag, type S3Core, validBucketName } from './core.js';
 import * as e from './errors.js';
 import { attributesFrom } from './objects.js';
 import type { ObjectRow } from './store.js';
@@ -60,16 +60,28 @@ export function createApi(core: S3Core): S3Api {
           return;
         }
         core.store.insertBucket({
-          name: bucket, account: scope.account, region: scope.region, created_at: core.rt.clock.now(),
-          versioning: null, tags: null, policy: null, encryption: null, notification: null,
+          name: bucket,
+          account: scope.account,
+          region: scope.region,
+          created_at: core.rt.clock.now(),
+          versioning: null,
+          tags: null,
+          policy: null,
+          encryption: null,
+          notification: null,
         });
       });
     },
     async putObject(scope, bucket, key, body, options = {}) {
       core.bucket(bucket, scope.account);
       const { blob } = await core.ingest(body);
-      const { row } = core.commit(bucket, key, scope.account, { blobId: blob.id, size: blob.size, etag: quoteEtag(blob.md5.toString('hex')) },
-        attributesFrom({ ContentType: options.contentType, Metadata: options.metadata }));
+      const { row } = core.commit(
+        bucket,
+        key,
+        scope.account,
+        { blobId: blob.id, size: blob.size, etag: quoteEtag(blob.md5.toString('hex')) },
+        attributesFrom({ ContentType: options.contentType, Metadata: options.metadata }),
+      );
       return info(row);
     },
     getObject(scope, bucket, key, options = {}) {

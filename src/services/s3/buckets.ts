@@ -1,18 +1,39 @@
 /** Bucket operations: lifecycle of the bucket itself and the configurations stored on it. */
 import type {
-  CreateBucketRequest, CreateBucketOutput, HeadBucketRequest, HeadBucketOutput, ListBucketsRequest, ListBucketsOutput,
-  DeleteBucketRequest, GetBucketLocationRequest, PutBucketVersioningRequest, GetBucketVersioningRequest, GetBucketVersioningOutput,
-  PutBucketTaggingRequest, GetBucketTaggingRequest, GetBucketTaggingOutput, DeleteBucketTaggingRequest, PutBucketPolicyRequest,
-  GetBucketPolicyRequest, GetBucketPolicyOutput, DeleteBucketPolicyRequest, PutBucketEncryptionRequest, GetBucketEncryptionRequest,
-  GetBucketEncryptionOutput, DeleteBucketEncryptionRequest, PutBucketNotificationConfigurationRequest,
-  GetBucketNotificationConfigurationRequest, NotificationConfiguration, ServerSideEncryptionConfiguration,
+  CreateBucketOutput,
+  CreateBucketRequest,
+  DeleteBucketEncryptionRequest,
+  DeleteBucketPolicyRequest,
+  DeleteBucketRequest,
+  DeleteBucketTaggingRequest,
+  GetBucketEncryptionOutput,
+  GetBucketEncryptionRequest,
+  GetBucketLocationRequest,
+  GetBucketNotificationConfigurationRequest,
+  GetBucketPolicyOutput,
+  GetBucketPolicyRequest,
+  GetBucketTaggingOutput,
+  GetBucketTaggingRequest,
+  GetBucketVersioningOutput,
+  GetBucketVersioningRequest,
+  HeadBucketOutput,
+  HeadBucketRequest,
+  ListBucketsOutput,
+  ListBucketsRequest,
+  NotificationConfiguration,
+  PutBucketEncryptionRequest,
+  PutBucketNotificationConfigurationRequest,
+  PutBucketPolicyRequest,
+  PutBucketTaggingRequest,
+  PutBucketVersioningRequest,
+  ServerSideEncryptionConfiguration,
 } from '@aws-sdk/client-s3';
-import type { Handlers, RequestContext } from '../../protocol/types.js';
-import { withResponse } from '../../protocol/codecs/rest-xml.js';
 import { DEFAULT_REGION } from '../../core/accounts.js';
-import { type S3Core, owner, validBucketName, validateTags } from './core.js';
-import { continuationKey, continuationToken } from './listing.js';
+import { withResponse } from '../../protocol/codecs/rest-xml.js';
+import type { Handlers, RequestContext } from '../../protocol/types.js';
+import { owner, type S3Core, validateTags, validBucketName } from './core.js';
 import * as e from './errors.js';
+import { continuationKey, continuationToken } from './listing.js';
 
 /** What S3 reports for a bucket with no encryption configuration: since 2023 every bucket has SSE-S3. */
 const DEFAULT_ENCRYPTION: ServerSideEncryptionConfiguration = {
@@ -51,15 +72,19 @@ export function bucketHandlers(core: S3Core): Handlers {
     ListBuckets(input: ListBucketsRequest, ctx: RequestContext): ListBucketsOutput {
       const max = input.MaxBuckets ?? 10000;
       if (max < 1 || max > 10000) throw e.invalidArgument('Argument max-buckets must be an integer between 1 and 10000.', 'max-buckets', String(max));
-      const rows = store.listBuckets(ctx.account, input.ContinuationToken ? continuationKey(input.ContinuationToken) : '', input.Prefix ?? '')
+      const rows = store
+        .listBuckets(ctx.account, input.ContinuationToken ? continuationKey(input.ContinuationToken) : '', input.Prefix ?? '')
         .filter((b) => !input.BucketRegion || b.region === input.BucketRegion);
       const page = rows.slice(0, max);
-      return withResponse({
-        Buckets: page.map((b) => ({ Name: b.name, CreationDate: new Date(b.created_at), BucketRegion: b.region })),
-        Owner: owner(ctx.account),
-        Prefix: input.Prefix,
-        ContinuationToken: rows.length > max ? continuationToken(page[page.length - 1].name) : undefined,
-      }, { xmlRoot: 'ListAllMyBucketsResult' });
+      return withResponse(
+        {
+          Buckets: page.map((b) => ({ Name: b.name, CreationDate: new Date(b.created_at), BucketRegion: b.region })),
+          Owner: owner(ctx.account),
+          Prefix: input.Prefix,
+          ContinuationToken: rows.length > max ? continuationToken(page[page.length - 1].name) : undefined,
+        },
+        { xmlRoot: 'ListAllMyBucketsResult' },
+      );
     },
 
     DeleteBucket(input: DeleteBucketRequest, ctx: RequestContext): void {

@@ -5,13 +5,13 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import type { Runtime } from '../contracts.js';
-import type { BlobInfo } from '../../core/store.js';
-import { AwsError } from '../../core/errors.js';
-import type { BucketRow, ObjectAttributes, ObjectRow, S3Store } from './store.js';
-import { Checksum, isWellFormed, type ChecksumAlgorithm } from './checksums.js';
 import { arn } from '../../core/arn.js';
+import { AwsError } from '../../core/errors.js';
+import type { BlobInfo } from '../../core/store.js';
+import type { Runtime } from '../contracts.js';
+import { Checksum, type ChecksumAlgorithm, isWellFormed } from './checksums.js';
 import * as e from './errors.js';
+import type { BucketRow, ObjectAttributes, ObjectRow, S3Store } from './store.js';
 
 export const S3_NAMESPACE = 'http://s3.amazonaws.com/doc/2006-03-01/';
 export const NULL_VERSION = 'null';
@@ -100,7 +100,10 @@ export interface ObjectScope {
 }
 
 export class S3Core {
-  constructor(readonly store: S3Store, readonly rt: Runtime) {}
+  constructor(
+    readonly store: S3Store,
+    readonly rt: Runtime,
+  ) {}
 
   /** The bucket, if it exists and `account` owns it. */
   bucket(name: string, account: string): BucketRow {
@@ -251,11 +254,30 @@ export class S3Core {
     }
     const markerId = bucket.versioning === 'Enabled' ? newVersionId() : NULL_VERSION;
     const replaced = this.store.putVersion({
-      bucket: bucket.name, key, version_id: markerId, delete_marker: 1, blob_id: null, size: 0, etag: '',
-      last_modified: this.now(), content_type: null, content_encoding: null, content_disposition: null,
-      content_language: null, cache_control: null, expires: null, website_redirect: null, storage_class: 'STANDARD',
-      metadata: '{}', tags: '[]', checksum_algorithm: null, checksum_type: null, checksum_value: null,
-      parts_count: null, part_sizes: null, owner_account: account,
+      bucket: bucket.name,
+      key,
+      version_id: markerId,
+      delete_marker: 1,
+      blob_id: null,
+      size: 0,
+      etag: '',
+      last_modified: this.now(),
+      content_type: null,
+      content_encoding: null,
+      content_disposition: null,
+      content_language: null,
+      cache_control: null,
+      expires: null,
+      website_redirect: null,
+      storage_class: 'STANDARD',
+      metadata: '{}',
+      tags: '[]',
+      checksum_algorithm: null,
+      checksum_type: null,
+      checksum_value: null,
+      parts_count: null,
+      part_sizes: null,
+      owner_account: account,
     });
     if (replaced) blobs.push(replaced);
     return { deleteMarker: true, versionId: markerId };

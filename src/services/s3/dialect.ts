@@ -6,10 +6,11 @@
  * body, paths signed as sent, SigV2 presigned URLs, MethodNotAllowed for an unmatched route, and
  * answering every request that names no other service (anonymous GETs, SigV2 URLs).
  */
-import { AwsError } from '../../core/errors.js';
+
 import { DEFAULT_REGION } from '../../core/accounts.js';
-import type { ProtocolDialect } from '../../protocol/dialect.js';
+import { AwsError } from '../../core/errors.js';
 import { checkCredential } from '../../protocol/credentials.js';
+import type { ProtocolDialect } from '../../protocol/dialect.js';
 import { parseSigV2Query, verifySigV2Query } from '../../protocol/sigv2.js';
 import type { HttpRequest } from '../../protocol/types.js';
 
@@ -35,7 +36,9 @@ export const s3Dialect: ProtocolDialect = {
     missingAuthentication: () => new AwsError('AccessDenied', 'Anonymous access is not allowed: sign requests with SigV4 (the default credentials test/test work).', { status: 403 }),
     unsupportedAuthorization: () => new AwsError('InvalidArgument', 'Only AWS4-HMAC-SHA256 (Signature Version 4) is supported by Drydock.', { status: 400 }),
     malformedCredential: () =>
-      new AwsError('AuthorizationHeaderMalformed', `The authorization header is malformed; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`, { status: 400 }),
+      new AwsError('AuthorizationHeaderMalformed', `The authorization header is malformed; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`, {
+        status: 400,
+      }),
     incompleteAuthorization: (missing) => new AwsError('AuthorizationHeaderMalformed', `The authorization header is malformed; missing ${missing.join(', ')}.`, { status: 400 }),
     malformedQueryAuthorization: (message) => new AwsError('AuthorizationQueryParametersError', message, { status: 400 }),
     malformedDate: (longDate) => new AwsError('AccessDenied', `X-Amz-Date '${longDate}' is not in the ISO 8601 basic format YYYYMMDD'T'HHMMSS'Z'.`, { status: 403 }),
@@ -44,12 +47,16 @@ export const s3Dialect: ProtocolDialect = {
         status: 403,
         fields: { RequestTime: longDate, ServerTime: serverTime, MaxAllowedSkewMilliseconds: maxSkewMs },
       }),
-    signatureMismatch: () => new AwsError('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', { status: 403 }),
+    signatureMismatch: () =>
+      new AwsError('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', { status: 403 }),
     unknownAccessKey: () => new AwsError('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', { status: 403 }),
     invalidToken: () => new AwsError('InvalidToken', 'The provided token is malformed or otherwise invalid.', { status: 400 }),
     expiredToken: () => new AwsError('ExpiredToken', 'The security token included in the request is expired', { status: 400 }),
     payloadHashMismatch: (declared, actual) =>
-      new AwsError('XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.", { status: 400, fields: { ClientComputedContentSHA256: declared, S3ComputedContentSHA256: actual } }),
+      new AwsError('XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.", {
+        status: 400,
+        fields: { ClientComputedContentSHA256: declared, S3ComputedContentSHA256: actual },
+      }),
     noRoute: (req) => new AwsError('MethodNotAllowed', 'The specified method is not allowed against this resource.', { status: 405, fields: { Method: req.method, ResourceType: 'OBJECT' } }),
     internal: () => new AwsError('InternalError', 'We encountered an internal error. Please try again.', { status: 500 }),
   },

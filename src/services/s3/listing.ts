@@ -1,14 +1,22 @@
 /** ListObjects, ListObjectsV2 and ListObjectVersions: prefixes, delimiters, markers and url encoding. */
 import type {
-  ListObjectsRequest, ListObjectsOutput, ListObjectsV2Request, ListObjectsV2Output, ListObjectVersionsRequest, ListObjectVersionsOutput,
-  _Object, ObjectVersion, DeleteMarkerEntry, ChecksumAlgorithm as SdkChecksumAlgorithm,
+  _Object,
+  DeleteMarkerEntry,
+  ListObjectsOutput,
+  ListObjectsRequest,
+  ListObjectsV2Output,
+  ListObjectsV2Request,
+  ListObjectVersionsOutput,
+  ListObjectVersionsRequest,
+  ObjectVersion,
+  ChecksumAlgorithm as SdkChecksumAlgorithm,
 } from '@aws-sdk/client-s3';
-import type { Handlers, RequestContext } from '../../protocol/types.js';
-import { withResponse } from '../../protocol/codecs/rest-xml.js';
 import { pageToken, readPageToken } from '../../core/pagination.js';
-import type { ObjectRow } from './store.js';
-import { type S3Core, owner } from './core.js';
+import { withResponse } from '../../protocol/codecs/rest-xml.js';
+import type { Handlers, RequestContext } from '../../protocol/types.js';
+import { owner, type S3Core } from './core.js';
 import * as e from './errors.js';
+import type { ObjectRow } from './store.js';
 
 /** encoding-type=url as S3 applies it: percent-encoding with `/` kept and spaces as `+`. */
 function urlEncode(text: string): string {
@@ -130,8 +138,10 @@ export function continuationToken(last: string): string {
 
 /** The key (or bucket name) a ContinuationToken continues after; InvalidArgument for any other text. */
 export function continuationKey(token: string): string {
-  return readPageToken(token, (value): value is string => typeof value === 'string', () =>
-    e.invalidArgument('The continuation token provided is incorrect', 'continuation-token', token),
+  return readPageToken(
+    token,
+    (value): value is string => typeof value === 'string',
+    () => e.invalidArgument('The continuation token provided is incorrect', 'continuation-token', token),
   );
 }
 
@@ -140,13 +150,16 @@ export function listingHandlers(core: S3Core): Handlers {
     ListObjects(input: ListObjectsRequest, ctx: RequestContext): ListObjectsOutput {
       const { encode, prefix, max, shared } = listing(core, input, ctx);
       const page = listPage(core, input.Bucket!, prefix, input.Delimiter, input.Marker ?? '', max);
-      return withResponse({
-        IsTruncated: page.truncated,
-        Marker: input.Marker !== undefined ? encode(input.Marker) : '',
-        NextMarker: page.truncated && input.Delimiter && page.last ? encode(page.last) : undefined,
-        Contents: page.contents.map((r) => objectEntry(r, encode, true)),
-        ...shared(page.prefixes),
-      }, { xmlRoot: 'ListBucketResult' });
+      return withResponse(
+        {
+          IsTruncated: page.truncated,
+          Marker: input.Marker !== undefined ? encode(input.Marker) : '',
+          NextMarker: page.truncated && input.Delimiter && page.last ? encode(page.last) : undefined,
+          Contents: page.contents.map((r) => objectEntry(r, encode, true)),
+          ...shared(page.prefixes),
+        },
+        { xmlRoot: 'ListBucketResult' },
+      );
     },
 
     ListObjectsV2(input: ListObjectsV2Request, ctx: RequestContext): ListObjectsV2Output {
@@ -154,15 +167,18 @@ export function listingHandlers(core: S3Core): Handlers {
       let after = input.StartAfter ?? '';
       if (input.ContinuationToken !== undefined) after = continuationKey(input.ContinuationToken);
       const page = listPage(core, input.Bucket!, prefix, input.Delimiter, after, max);
-      return withResponse({
-        IsTruncated: page.truncated,
-        Contents: page.contents.map((r) => objectEntry(r, encode, input.FetchOwner === true)),
-        ...shared(page.prefixes),
-        KeyCount: page.contents.length + page.prefixes.length,
-        ContinuationToken: input.ContinuationToken,
-        NextContinuationToken: page.truncated && page.last !== undefined ? continuationToken(page.last) : undefined,
-        StartAfter: input.StartAfter !== undefined ? encode(input.StartAfter) : undefined,
-      }, { xmlRoot: 'ListBucketResult' });
+      return withResponse(
+        {
+          IsTruncated: page.truncated,
+          Contents: page.contents.map((r) => objectEntry(r, encode, input.FetchOwner === true)),
+          ...shared(page.prefixes),
+          KeyCount: page.contents.length + page.prefixes.length,
+          ContinuationToken: input.ContinuationToken,
+          NextContinuationToken: page.truncated && page.last !== undefined ? continuationToken(page.last) : undefined,
+          StartAfter: input.StartAfter !== undefined ? encode(input.StartAfter) : undefined,
+        },
+        { xmlRoot: 'ListBucketResult' },
+      );
     },
 
     ListObjectVersions(input: ListObjectVersionsRequest, ctx: RequestContext): ListObjectVersionsOutput {
@@ -222,16 +238,19 @@ export function listingHandlers(core: S3Core): Handlers {
       } finally {
         rows.return?.();
       }
-      return withResponse({
-        IsTruncated: truncated,
-        KeyMarker: encode(keyMarker),
-        VersionIdMarker: versionMarker,
-        NextKeyMarker: truncated && last ? encode(last.key) : undefined,
-        NextVersionIdMarker: truncated && last?.versionId ? last.versionId : undefined,
-        Versions: versions,
-        DeleteMarkers: markers,
-        ...shared(prefixes),
-      }, { xmlRoot: 'ListVersionsResult' });
+      return withResponse(
+        {
+          IsTruncated: truncated,
+          KeyMarker: encode(keyMarker),
+          VersionIdMarker: versionMarker,
+          NextKeyMarker: truncated && last ? encode(last.key) : undefined,
+          NextVersionIdMarker: truncated && last?.versionId ? last.versionId : undefined,
+          Versions: versions,
+          DeleteMarkers: markers,
+          ...shared(prefixes),
+        },
+        { xmlRoot: 'ListVersionsResult' },
+      );
     },
   };
 }

@@ -2,18 +2,30 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type {
-  CreateMultipartUploadRequest, CreateMultipartUploadOutput, UploadPartRequest, UploadPartOutput, UploadPartCopyRequest,
-  UploadPartCopyOutput, CompleteMultipartUploadRequest, CompleteMultipartUploadOutput, AbortMultipartUploadRequest,
-  AbortMultipartUploadOutput, ListMultipartUploadsRequest, ListMultipartUploadsOutput, ListPartsRequest, ListPartsOutput,
-  MultipartUpload, CompletedPart,
+  AbortMultipartUploadOutput,
+  AbortMultipartUploadRequest,
+  CompletedPart,
+  CompleteMultipartUploadOutput,
+  CompleteMultipartUploadRequest,
+  CreateMultipartUploadOutput,
+  CreateMultipartUploadRequest,
+  ListMultipartUploadsOutput,
+  ListMultipartUploadsRequest,
+  ListPartsOutput,
+  ListPartsRequest,
+  MultipartUpload,
+  UploadPartCopyOutput,
+  UploadPartCopyRequest,
+  UploadPartOutput,
+  UploadPartRequest,
 } from '@aws-sdk/client-s3';
-import type { Handlers, RequestContext } from '../../protocol/types.js';
 import { withResponse } from '../../protocol/codecs/rest-xml.js';
-import type { UploadRow } from './store.js';
-import { type S3Core, owner, quoteEtag, unquoteEtag } from './core.js';
-import { attributesFrom, checkReadableClass, checkUploadSize, checksumMember, claimedChecksum, copySourceConditions, digestExpectations, parseCopySource, resolveRange } from './objects.js';
-import { Checksum, compositeChecksum, parseAlgorithm, type ChecksumAlgorithm } from './checksums.js';
+import type { Handlers, RequestContext } from '../../protocol/types.js';
+import { Checksum, type ChecksumAlgorithm, compositeChecksum, parseAlgorithm } from './checksums.js';
+import { owner, quoteEtag, type S3Core, unquoteEtag } from './core.js';
 import * as e from './errors.js';
+import { attributesFrom, checkReadableClass, checksumMember, checkUploadSize, claimedChecksum, copySourceConditions, digestExpectations, parseCopySource, resolveRange } from './objects.js';
+import type { UploadRow } from './store.js';
 
 const MIN_PART_SIZE = 5 * 1024 * 1024;
 const MAX_PART_NUMBER = 10000;
@@ -114,10 +126,13 @@ async function uploadPartCopy(core: S3Core, input: UploadPartCopyRequest, ctx: R
   const algorithm = (row.checksum_algorithm as ChecksumAlgorithm | null) ?? undefined;
   const { blob, checksum } = await core.ingest(core.rt.store.blobs.stream(object.blob_id!, range), { algorithm });
   const etag = savePart(core, row, partNumber, blob, checksum?.value);
-  return withResponse({
-    CopyPartResult: { ETag: etag, LastModified: new Date(core.now()), ...checksumMember(checksum?.algorithm, checksum?.value) },
-    CopySourceVersionId: object.version_id !== 'null' ? object.version_id : undefined,
-  }, { xmlRoot: 'CopyPartResult' });
+  return withResponse(
+    {
+      CopyPartResult: { ETag: etag, LastModified: new Date(core.now()), ...checksumMember(checksum?.algorithm, checksum?.value) },
+      CopySourceVersionId: object.version_id !== 'null' ? object.version_id : undefined,
+    },
+    { xmlRoot: 'CopyPartResult' },
+  );
 }
 
 async function completeMultipartUpload(core: S3Core, input: CompleteMultipartUploadRequest, ctx: RequestContext): Promise<CompleteMultipartUploadOutput> {
@@ -140,16 +155,26 @@ async function completeMultipartUpload(core: S3Core, input: CompleteMultipartUpl
     if (i < parts.length - 1 && part.size < MIN_PART_SIZE) throw e.entityTooSmall(part.size, part.part_number, part.etag);
   });
   const fullObject = row.checksum_type === 'FULL_OBJECT' && algorithm ? new Checksum(algorithm) : undefined;
-  const body = Readable.from((async function* () {
-    for (const part of parts) yield* core.rt.store.blobs.stream(part.blob_id);
-  })());
+  const body = Readable.from(
+    (async function* () {
+      for (const part of parts) yield* core.rt.store.blobs.stream(part.blob_id);
+    })(),
+  );
   const blob = await core.rt.store.blobs.write(body, fullObject ? (chunk) => fullObject.update(chunk) : undefined);
   const md5s = createHash('md5');
   for (const part of parts) md5s.update(Buffer.from(unquoteEtag(part.etag), 'hex'));
   const etag = quoteEtag(`${md5s.digest('hex')}-${parts.length}`);
   let checksum: { algorithm: string; value: string; type: string } | undefined;
   if (algorithm && fullObject) checksum = { algorithm, value: fullObject.base64(), type: 'FULL_OBJECT' };
-  else if (algorithm && parts.every((p) => p.checksum_value)) checksum = { algorithm, value: compositeChecksum(algorithm, parts.map((p) => p.checksum_value!)), type: 'COMPOSITE' };
+  else if (algorithm && parts.every((p) => p.checksum_value))
+    checksum = {
+      algorithm,
+      value: compositeChecksum(
+        algorithm,
+        parts.map((p) => p.checksum_value!),
+      ),
+      type: 'COMPOSITE',
+    };
   // The object's own checksum, when the client sent one, must match what the parts add up to.
   const claimed = algorithm ? claimedChecksum(input, algorithm) : undefined;
   if (claimed !== undefined && claimed !== checksum?.value && `${claimed}-${parts.length}` !== checksum?.value) {
@@ -159,25 +184,43 @@ async function completeMultipartUpload(core: S3Core, input: CompleteMultipartUpl
   // The upload's rows go in the same transaction as the object's; its part blobs after the commit.
   let partBlobs: string[] = [];
   const attributes: UploadRow = row;
-  const { versionId } = core.commit(input.Bucket!, input.Key!, ctx.account, { blobId: blob.id, size: blob.size, etag, checksum, partSizes: parts.map((p) => p.size) }, {
-    content_type: attributes.content_type, content_encoding: attributes.content_encoding, content_disposition: attributes.content_disposition,
-    content_language: attributes.content_language, cache_control: attributes.cache_control, expires: attributes.expires,
-    website_redirect: attributes.website_redirect, storage_class: attributes.storage_class, metadata: attributes.metadata, tags: attributes.tags,
-    checksum_algorithm: checksum?.algorithm ?? null, checksum_type: checksum?.type ?? null,
-  }, () => {
-    if (!core.store.getUpload(row.upload_id)) throw e.noSuchUpload(row.upload_id);
-    partBlobs = core.store.deleteUpload(row.upload_id);
-  });
+  const { versionId } = core.commit(
+    input.Bucket!,
+    input.Key!,
+    ctx.account,
+    { blobId: blob.id, size: blob.size, etag, checksum, partSizes: parts.map((p) => p.size) },
+    {
+      content_type: attributes.content_type,
+      content_encoding: attributes.content_encoding,
+      content_disposition: attributes.content_disposition,
+      content_language: attributes.content_language,
+      cache_control: attributes.cache_control,
+      expires: attributes.expires,
+      website_redirect: attributes.website_redirect,
+      storage_class: attributes.storage_class,
+      metadata: attributes.metadata,
+      tags: attributes.tags,
+      checksum_algorithm: checksum?.algorithm ?? null,
+      checksum_type: checksum?.type ?? null,
+    },
+    () => {
+      if (!core.store.getUpload(row.upload_id)) throw e.noSuchUpload(row.upload_id);
+      partBlobs = core.store.deleteUpload(row.upload_id);
+    },
+  );
   for (const id of partBlobs) core.rt.store.blobs.delete(id);
-  return withResponse({
-    Location: `${ctx.endpoint}/${input.Bucket}/${input.Key!.split('/').map(encodeURIComponent).join('/')}`,
-    Bucket: input.Bucket,
-    Key: input.Key,
-    ETag: etag,
-    VersionId: versionId,
-    ...checksumMember(checksum?.algorithm, checksum?.value),
-    ChecksumType: checksum?.type as CompleteMultipartUploadOutput['ChecksumType'],
-  }, { xmlRoot: 'CompleteMultipartUploadResult' });
+  return withResponse(
+    {
+      Location: `${ctx.endpoint}/${input.Bucket}/${input.Key!.split('/').map(encodeURIComponent).join('/')}`,
+      Bucket: input.Bucket,
+      Key: input.Key,
+      ETag: etag,
+      VersionId: versionId,
+      ...checksumMember(checksum?.algorithm, checksum?.value),
+      ChecksumType: checksum?.type as CompleteMultipartUploadOutput['ChecksumType'],
+    },
+    { xmlRoot: 'CompleteMultipartUploadResult' },
+  );
 }
 
 function abortMultipartUpload(core: S3Core, input: AbortMultipartUploadRequest, ctx: RequestContext): AbortMultipartUploadOutput {
@@ -218,25 +261,32 @@ function listMultipartUploads(core: S3Core, input: ListMultipartUploadsRequest, 
       continue;
     }
     uploads.push({
-      UploadId: row.upload_id, Key: row.key, Initiated: new Date(row.initiated), StorageClass: row.storage_class as MultipartUpload['StorageClass'],
-      Owner: owner(row.owner_account), Initiator: { ID: owner(row.owner_account).ID, DisplayName: row.owner_account },
+      UploadId: row.upload_id,
+      Key: row.key,
+      Initiated: new Date(row.initiated),
+      StorageClass: row.storage_class as MultipartUpload['StorageClass'],
+      Owner: owner(row.owner_account),
+      Initiator: { ID: owner(row.owner_account).ID, DisplayName: row.owner_account },
       ChecksumAlgorithm: (row.checksum_algorithm ?? undefined) as MultipartUpload['ChecksumAlgorithm'],
       ChecksumType: (row.checksum_type ?? undefined) as MultipartUpload['ChecksumType'],
     });
   }
-  return withResponse({
-    Bucket: input.Bucket,
-    KeyMarker: keyMarker,
-    UploadIdMarker: input.UploadIdMarker ?? '',
-    NextKeyMarker: truncated ? last?.key : undefined,
-    NextUploadIdMarker: truncated ? last?.upload_id : undefined,
-    Prefix: input.Prefix,
-    Delimiter: input.Delimiter,
-    MaxUploads: max,
-    IsTruncated: truncated,
-    Uploads: uploads,
-    CommonPrefixes: prefixes.map((p) => ({ Prefix: p })),
-  }, { xmlRoot: 'ListMultipartUploadsResult' });
+  return withResponse(
+    {
+      Bucket: input.Bucket,
+      KeyMarker: keyMarker,
+      UploadIdMarker: input.UploadIdMarker ?? '',
+      NextKeyMarker: truncated ? last?.key : undefined,
+      NextUploadIdMarker: truncated ? last?.upload_id : undefined,
+      Prefix: input.Prefix,
+      Delimiter: input.Delimiter,
+      MaxUploads: max,
+      IsTruncated: truncated,
+      Uploads: uploads,
+      CommonPrefixes: prefixes.map((p) => ({ Prefix: p })),
+    },
+    { xmlRoot: 'ListMultipartUploadsResult' },
+  );
 }
 
 function listParts(core: S3Core, input: ListPartsRequest, ctx: RequestContext): ListPartsOutput {
@@ -246,22 +296,28 @@ function listParts(core: S3Core, input: ListPartsRequest, ctx: RequestContext): 
   const parts = core.store.listParts(row.upload_id, marker, max + 1);
   const page = parts.slice(0, max);
   const truncated = parts.length > max;
-  return withResponse({
-    Bucket: input.Bucket,
-    Key: input.Key,
-    UploadId: row.upload_id,
-    PartNumberMarker: input.PartNumberMarker ?? '0',
-    NextPartNumberMarker: page.length ? String(page[page.length - 1].part_number) : undefined,
-    MaxParts: max,
-    IsTruncated: truncated,
-    Parts: page.map((p) => ({
-      PartNumber: p.part_number, LastModified: new Date(p.last_modified), ETag: p.etag, Size: p.size,
-      ...checksumMember(row.checksum_algorithm, p.checksum_value),
-    })),
-    Initiator: { ID: owner(row.owner_account).ID, DisplayName: row.owner_account },
-    Owner: owner(row.owner_account),
-    StorageClass: row.storage_class as ListPartsOutput['StorageClass'],
-    ChecksumAlgorithm: (row.checksum_algorithm ?? undefined) as ListPartsOutput['ChecksumAlgorithm'],
-    ChecksumType: (row.checksum_type ?? undefined) as ListPartsOutput['ChecksumType'],
-  }, { xmlRoot: 'ListPartsResult' });
+  return withResponse(
+    {
+      Bucket: input.Bucket,
+      Key: input.Key,
+      UploadId: row.upload_id,
+      PartNumberMarker: input.PartNumberMarker ?? '0',
+      NextPartNumberMarker: page.length ? String(page[page.length - 1].part_number) : undefined,
+      MaxParts: max,
+      IsTruncated: truncated,
+      Parts: page.map((p) => ({
+        PartNumber: p.part_number,
+        LastModified: new Date(p.last_modified),
+        ETag: p.etag,
+        Size: p.size,
+        ...checksumMember(row.checksum_algorithm, p.checksum_value),
+      })),
+      Initiator: { ID: owner(row.owner_account).ID, DisplayName: row.owner_account },
+      Owner: owner(row.owner_account),
+      StorageClass: row.storage_class as ListPartsOutput['StorageClass'],
+      ChecksumAlgorithm: (row.checksum_algorithm ?? undefined) as ListPartsOutput['ChecksumAlgorithm'],
+      ChecksumType: (row.checksum_type ?? undefined) as ListPartsOutput['ChecksumType'],
+    },
+    { xmlRoot: 'ListPartsResult' },
+  );
 }

@@ -75,7 +75,9 @@ const OBJECT_COLUMNS = `bucket, key, version_id, is_latest, delete_marker, blob_
   storage_class, metadata, tags, checksum_algorithm, checksum_type, checksum_value, parts_count, part_sizes, owner_account`;
 /** `column` starts with the @prefix parameter, case-sensitively (LIKE is not); the range lets SQLite seek the index. */
 const STARTS_WITH = (column: string) => `${column} >= @prefix AND substr(${column}, 1, length(@prefix)) = @prefix`;
-const OBJECT_VALUES = OBJECT_COLUMNS.split(',').map((c) => `@${c.trim()}`).join(', ');
+const OBJECT_VALUES = OBJECT_COLUMNS.split(',')
+  .map((c) => `@${c.trim()}`)
+  .join(', ');
 
 export class S3Store {
   private readonly s;
@@ -125,7 +127,9 @@ export class S3Store {
         WHERE account = @account AND name > @after AND ${STARTS_WITH('name')} ORDER BY name`),
       deleteBucket: db.prepare<[string]>('DELETE FROM s3_buckets WHERE name = ?'),
       countVersions: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM (SELECT 1 FROM s3_objects WHERE bucket = ? LIMIT 1)'),
-      setConfig: Object.fromEntries((['tags', 'policy', 'encryption', 'notification', 'versioning'] as BucketConfig[]).map((c) => [c, db.prepare<[string | null, string]>(`UPDATE s3_buckets SET ${c} = ? WHERE name = ?`)])) as Record<BucketConfig, ReturnType<typeof db.prepare<[string | null, string]>>>,
+      setConfig: Object.fromEntries(
+        (['tags', 'policy', 'encryption', 'notification', 'versioning'] as BucketConfig[]).map((c) => [c, db.prepare<[string | null, string]>(`UPDATE s3_buckets SET ${c} = ? WHERE name = ?`)]),
+      ) as Record<BucketConfig, ReturnType<typeof db.prepare<[string | null, string]>>>,
 
       latest: db.prepare<[string, string], ObjectRow>('SELECT * FROM s3_objects WHERE bucket = ? AND key = ? AND is_latest = 1'),
       version: db.prepare<[string, string, string], ObjectRow>('SELECT * FROM s3_objects WHERE bucket = ? AND key = ? AND version_id = ?'),

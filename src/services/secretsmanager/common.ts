@@ -3,11 +3,11 @@
  * encryption of values (bound to the secret's ARN and version), staging labels and page tokens.
  */
 import type * as S from '@aws-sdk/client-secrets-manager';
-import type { Runtime } from '../contracts.js';
 import type { Scope } from '../../core/accounts.js';
-import { AwsError } from '../../core/errors.js';
 import { parseArn } from '../../core/arn.js';
+import { AwsError } from '../../core/errors.js';
 import { pageToken, readPageToken } from '../../core/pagination.js';
+import type { Runtime } from '../contracts.js';
 import type { SecretRow, SecretsStore, VersionRow } from './store.js';
 
 /** The service context every handler is given: made once per instance in index.ts. */

@@ -1,12 +1,25 @@
-import { describe, it, expect } from 'vitest';
-import type { SecretRow } from './store.js';
-import { matchesFilters } from './filters.js';
+import { describe, expect, it } from 'vitest';
 import { paginate } from './common.js';
+import { matchesFilters } from './filters.js';
+import type { SecretRow } from './store.js';
 
 const secret = (name: string, description: string | null = null): SecretRow => ({
-  account: '000000000000', region: 'us-east-1', name, arn: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${name}-AbCdEf`, description,
-  kms_key_id: null, type: null, resource_policy: null, created_at: 0, last_changed_at: 0, last_accessed_at: null, deleted_at: null,
-  deletion_date: null, primary_region: null, replication_status: null, replication_message: null,
+  account: '000000000000',
+  region: 'us-east-1',
+  name,
+  arn: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${name}-AbCdEf`,
+  description,
+  kms_key_id: null,
+  type: null,
+  resource_policy: null,
+  created_at: 0,
+  last_changed_at: 0,
+  last_accessed_at: null,
+  deleted_at: null,
+  deletion_date: null,
+  primary_region: null,
+  replication_status: null,
+  replication_message: null,
 });
 
 describe('ListSecrets filters', () => {
@@ -16,8 +29,18 @@ describe('ListSecrets filters', () => {
     const db = secret('prod/db-password', 'Main Database');
     expect(matchesFilters(db, tags, [{ Key: 'name', Values: ['dev/', 'prod/'] }])).toBe(true);
     expect(matchesFilters(db, tags, [{ Key: 'name', Values: ['!prod/'] }])).toBe(false);
-    expect(matchesFilters(db, tags, [{ Key: 'name', Values: ['prod/'] }, { Key: 'tag-value', Values: ['pay'] }])).toBe(true);
-    expect(matchesFilters(db, tags, [{ Key: 'name', Values: ['prod/'] }, { Key: 'tag-key', Values: ['owner'] }])).toBe(false);
+    expect(
+      matchesFilters(db, tags, [
+        { Key: 'name', Values: ['prod/'] },
+        { Key: 'tag-value', Values: ['pay'] },
+      ]),
+    ).toBe(true);
+    expect(
+      matchesFilters(db, tags, [
+        { Key: 'name', Values: ['prod/'] },
+        { Key: 'tag-key', Values: ['owner'] },
+      ]),
+    ).toBe(false);
   });
 
   it('matches `all` against word starts of names, descriptions and tags, case-insensitively', () => {

@@ -2,8 +2,8 @@
 import type * as S from '@aws-sdk/client-secrets-manager';
 import type { Scope } from '../../core/accounts.js';
 import { AwsError } from '../../core/errors.js';
-import type { SecretRow, TagRow } from './store.js';
 import type { SecretsContext } from './common.js';
+import type { SecretRow, TagRow } from './store.js';
 
 /** Whether one filter term matches a secret. */
 function matchesTerm(secret: SecretRow, tags: TagRow[], key: string, term: string): boolean {

@@ -3,12 +3,12 @@ import type * as S from '@aws-sdk/client-secrets-manager';
 import type { Handlers } from '../../protocol/types.js';
 import { bindOperations } from '../bind.js';
 import { type SecretsContext, sweep } from './common.js';
-import { createSecret, deleteSecret, describeSecret, listSecrets, restoreSecret, updateSecret } from './secrets.js';
-import { batchGetSecretValue, getSecretValue, listSecretVersionIds, putSecretValue, updateSecretVersionStage } from './values.js';
+import { randomPassword } from './password.js';
 import { deleteResourcePolicy, getResourcePolicy, putResourcePolicy, validateResourcePolicy } from './policies.js';
 import { removeRegionsFromReplication, replicateSecretToRegions, stopReplicationToReplica } from './replication.js';
+import { createSecret, deleteSecret, describeSecret, listSecrets, restoreSecret, updateSecret } from './secrets.js';
 import { tagResource, untagResource } from './tags.js';
-import { randomPassword } from './password.js';
+import { batchGetSecretValue, getSecretValue, listSecretVersionIds, putSecretValue, updateSecretVersionStage } from './values.js';
 
 const OPERATIONS = {
   CreateSecret: createSecret,

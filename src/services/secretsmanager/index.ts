@@ -19,8 +19,8 @@
  */
 import { loadModel } from '../../protocol/model.js';
 import type { ServiceDefinition } from '../contracts.js';
-import { SecretsStore } from './store.js';
 import { createHandlers } from './handlers.js';
+import { SecretsStore } from './store.js';
 
 export const secretsmanager: ServiceDefinition = {
   name: 'secretsmanager',

@@ -1,7 +1,7 @@
 /** GetRandomPassword: characters drawn with node's CSPRNG, following AWS's character classes and rules. */
 import { randomInt } from 'node:crypto';
-import { AwsError } from '../../core/errors.js';
 import type { GetRandomPasswordRequest } from '@aws-sdk/client-secrets-manager';
+import { AwsError } from '../../core/errors.js';
 
 const LOWERCASE = 'abcdefghijklmnopqrstuvwxyz';
 const UPPERCASE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -14,12 +14,7 @@ export function randomPassword(input: GetRandomPasswordRequest): string {
   const excluded = new Set(input.ExcludeCharacters ?? '');
   const keep = (chars: string) => [...chars].filter((c) => !excluded.has(c)).join('');
   // RequireEachIncludedType asks for a letter of each case, a number and a punctuation mark; a space is only ever optional.
-  const requirable = [
-    input.ExcludeLowercase ? '' : LOWERCASE,
-    input.ExcludeUppercase ? '' : UPPERCASE,
-    input.ExcludeNumbers ? '' : NUMBERS,
-    input.ExcludePunctuation ? '' : PUNCTUATION,
-  ]
+  const requirable = [input.ExcludeLowercase ? '' : LOWERCASE, input.ExcludeUppercase ? '' : UPPERCASE, input.ExcludeNumbers ? '' : NUMBERS, input.ExcludePunctuation ? '' : PUNCTUATION]
     .map(keep)
     .filter((chars) => chars.length > 0);
   const all = requirable.join('') + (input.IncludeSpace && !excluded.has(' ') ? ' ' : '');

@@ -1,8 +1,8 @@
 /** Resource policies of secrets: stored and checked for shape and public access, never evaluated. */
 import type * as S from '@aws-sdk/client-secrets-manager';
-import type { RequestContext } from '../../protocol/types.js';
 import { AwsError } from '../../core/errors.js';
-import { type SecretsContext, find, findWritable } from './common.js';
+import type { RequestContext } from '../../protocol/types.js';
+import { find, findWritable, type SecretsContext } from './common.js';
 import { syncReplicas } from './replication.js';
 
 function validatePolicyJson(policy: string): Record<string, unknown> {

@@ -1,12 +1,12 @@
 /** Replication: replicas of a primary secret in other Regions, kept in sync synchronously. */
 import type * as S from '@aws-sdk/client-secrets-manager';
-import type { RequestContext } from '../../protocol/types.js';
 import type { Scope } from '../../core/accounts.js';
-import { AwsError } from '../../core/errors.js';
-import { arn, parseArn } from '../../core/arn.js';
 import { isRegion } from '../../core/accounts.js';
+import { arn, parseArn } from '../../core/arn.js';
+import { AwsError } from '../../core/errors.js';
+import type { RequestContext } from '../../protocol/types.js';
+import { DEFAULT_KMS_KEY, decrypt, encrypt, findLive, findWritable, type SecretsContext } from './common.js';
 import type { SecretRow } from './store.js';
-import { type SecretsContext, DEFAULT_KMS_KEY, decrypt, encrypt, findLive, findWritable } from './common.js';
 
 export function replicasOf(c: SecretsContext, secret: SecretRow): SecretRow[] {
   return secret.primary_region === null ? c.store.replicas(secret.account, secret.name, secret.region) : [];

@@ -1,19 +1,32 @@
 /** The secrets themselves: creation, update, description, listing, deletion and restore. */
 import { randomInt } from 'node:crypto';
 import type * as S from '@aws-sdk/client-secrets-manager';
-import type { RequestContext } from '../../protocol/types.js';
 import type { Scope } from '../../core/accounts.js';
-import { AwsError } from '../../core/errors.js';
 import { arn } from '../../core/arn.js';
-import type { SecretRow } from './store.js';
+import { AwsError } from '../../core/errors.js';
+import type { RequestContext } from '../../protocol/types.js';
 import {
-  type SecretValue, type SecretsContext, CURRENT, DAY_MS, PREVIOUS, assertNotReplica, decrypt, encrypt, find, findWritable, paginate, sameValue,
-  tagList, requestValue, versionsToStages,
+  assertNotReplica,
+  CURRENT,
+  DAY_MS,
+  decrypt,
+  encrypt,
+  find,
+  findWritable,
+  PREVIOUS,
+  paginate,
+  requestValue,
+  type SecretsContext,
+  type SecretValue,
+  sameValue,
+  tagList,
+  versionsToStages,
 } from './common.js';
 import { filteredSecrets } from './filters.js';
 import { addReplicas, replicasOf, replicationStatus, syncReplicas } from './replication.js';
-import { addVersion } from './values.js';
+import type { SecretRow } from './store.js';
 import { MAX_TAGS, validateTags } from './tags.js';
+import { addVersion } from './values.js';
 
 const NAME = /^[A-Za-z0-9/_+=.@!-]+$/;
 const SUFFIX_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -68,9 +81,7 @@ export function createSecret(c: SecretsContext, input: S.CreateSecretRequest, ct
     store.insertSecret(secret);
     for (const tag of tags) store.putTag(secret.arn, tag.Key!, tag.Value!);
     const version = value ? addVersion(c, ctx, secret, value, input.ClientRequestToken, [CURRENT]) : undefined;
-    const replication = input.AddReplicaRegions?.length
-      ? addReplicas(c, ctx, store.byArn(ctx, secret.arn)!, input.AddReplicaRegions, input.ForceOverwriteReplicaSecret === true)
-      : undefined;
+    const replication = input.AddReplicaRegions?.length ? addReplicas(c, ctx, store.byArn(ctx, secret.arn)!, input.AddReplicaRegions, input.ForceOverwriteReplicaSecret === true) : undefined;
     return { ARN: secret.arn, Name: name, VersionId: version?.versionId, ReplicationStatus: replication };
   });
 }
@@ -141,9 +152,7 @@ export function listSecrets(c: SecretsContext, input: S.ListSecretsRequest, ctx:
   };
   const sortKey = sortKeys[input.SortBy ?? 'created-date'] ?? ((s: SecretRow) => s.created_at);
   const direction = input.SortOrder === 'desc' ? -1 : 1;
-  const secrets = filteredSecrets(c, ctx, input.Filters, input.IncludePlannedDeletion === true).sort(
-    (a, b) => (compare(sortKey(a), sortKey(b)) || compare(a.name, b.name)) * direction,
-  );
+  const secrets = filteredSecrets(c, ctx, input.Filters, input.IncludePlannedDeletion === true).sort((a, b) => (compare(sortKey(a), sortKey(b)) || compare(a.name, b.name)) * direction);
   const { page, NextToken } = paginate(secrets, input.NextToken, input.MaxResults, 100);
   return { SecretList: page.map((s) => listEntry(c, s)), NextToken };
 }

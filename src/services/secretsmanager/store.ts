@@ -1,6 +1,7 @@
 /** Secrets Manager tables and their prepared statements. No SQL lives anywhere else. Values are stored KMS-encrypted only. */
-import type { Store } from '../../core/store.js';
+
 import type { Scope } from '../../core/accounts.js';
+import type { Store } from '../../core/store.js';
 
 export interface SecretRow {
   account: string;
@@ -90,12 +91,8 @@ export class SecretsStore {
         resource_policy = @resource_policy, last_changed_at = @last_changed_at, last_accessed_at = @last_accessed_at,
         deleted_at = @deleted_at, deletion_date = @deletion_date, primary_region = @primary_region,
         replication_status = @replication_status, replication_message = @replication_message WHERE arn = @arn`),
-      replicas: db.prepare<[string, string, string, string], SecretRow>(
-        'SELECT * FROM secretsmanager_secrets WHERE account = ? AND name = ? AND primary_region = ? AND region != ? ORDER BY region',
-      ),
-      expired: db.prepare<[string, string, number], { arn: string }>(
-        'SELECT arn FROM secretsmanager_secrets WHERE account = ? AND region = ? AND deletion_date IS NOT NULL AND deletion_date <= ?',
-      ),
+      replicas: db.prepare<[string, string, string, string], SecretRow>('SELECT * FROM secretsmanager_secrets WHERE account = ? AND name = ? AND primary_region = ? AND region != ? ORDER BY region'),
+      expired: db.prepare<[string, string, number], { arn: string }>('SELECT arn FROM secretsmanager_secrets WHERE account = ? AND region = ? AND deletion_date IS NOT NULL AND deletion_date <= ?'),
       deleteSecret: db.prepare<[string]>('DELETE FROM secretsmanager_secrets WHERE arn = ?'),
       deleteVersions: db.prepare<[string]>('DELETE FROM secretsmanager_versions WHERE secret_arn = ?'),
       deleteStages: db.prepare<[string]>('DELETE FROM secretsmanager_stages WHERE secret_arn = ?'),
@@ -104,9 +101,7 @@ export class SecretsStore {
       versions: db.prepare<[string], VersionRow>('SELECT * FROM secretsmanager_versions WHERE secret_arn = ? ORDER BY created_at DESC, rowid DESC'),
       insertVersion: db.prepare<VersionRow>(`INSERT INTO secretsmanager_versions (secret_arn, version_id, ciphertext, is_binary, kms_key_arn, created_at, last_accessed_at)
         VALUES (@secret_arn, @version_id, @ciphertext, @is_binary, @kms_key_arn, @created_at, @last_accessed_at)`),
-      reencryptVersion: db.prepare<[Buffer, string, string, string]>(
-        'UPDATE secretsmanager_versions SET ciphertext = ?, kms_key_arn = ? WHERE secret_arn = ? AND version_id = ?',
-      ),
+      reencryptVersion: db.prepare<[Buffer, string, string, string]>('UPDATE secretsmanager_versions SET ciphertext = ?, kms_key_arn = ? WHERE secret_arn = ? AND version_id = ?'),
       touchVersion: db.prepare<[number, string, string]>('UPDATE secretsmanager_versions SET last_accessed_at = ? WHERE secret_arn = ? AND version_id = ?'),
       pruneVersions: db.prepare<[string, string, number]>(`DELETE FROM secretsmanager_versions WHERE secret_arn = ? AND version_id IN (
         SELECT v.version_id FROM secretsmanager_versions v WHERE v.secret_arn = ?

@@ -1,8 +1,8 @@
 /** Tags of secrets. */
 import type * as S from '@aws-sdk/client-secrets-manager';
-import type { RequestContext } from '../../protocol/types.js';
 import { AwsError } from '../../core/errors.js';
-import { type SecretsContext, findWritable } from './common.js';
+import type { RequestContext } from '../../protocol/types.js';
+import { findWritable, type SecretsContext } from './common.js';
 import { syncReplicas } from './replication.js';
 
 export const MAX_TAGS = 50;

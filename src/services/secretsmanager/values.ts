@@ -1,16 +1,13 @@
 /** Secret values and their versions: reading, adding, listing and moving staging labels. */
 import type * as S from '@aws-sdk/client-secrets-manager';
-import type { RequestContext } from '../../protocol/types.js';
 import type { Scope } from '../../core/accounts.js';
 import { AwsError } from '../../core/errors.js';
 import { uuid } from '../../core/ids.js';
-import type { SecretRow, VersionRow } from './store.js';
-import {
-  type SecretValue, type SecretsContext, CURRENT, DAY_MS, attachStage, decrypt, encrypt, find, findLive, findWritable, paginate, sameValue, requestValue,
-  versionsToStages,
-} from './common.js';
+import type { RequestContext } from '../../protocol/types.js';
+import { attachStage, CURRENT, DAY_MS, decrypt, encrypt, find, findLive, findWritable, paginate, requestValue, type SecretsContext, type SecretValue, sameValue, versionsToStages } from './common.js';
 import { filteredSecrets } from './filters.js';
 import { syncReplicas } from './replication.js';
+import type { SecretRow, VersionRow } from './store.js';
 
 /** AWS keeps at most this many versions without staging labels, dropping the oldest. */
 const MAX_UNLABELLED_VERSIONS = 100;
@@ -109,10 +106,25 @@ export function batchGetSecretValue(c: SecretsContext, input: S.BatchGetSecretVa
   }
   if (input.SecretIdList) {
     if (input.MaxResults !== undefined) throw new AwsError('InvalidParameterException', 'MaxResults can only be used with Filters.');
-    return currentValues(c, ctx, input.SecretIdList, (secretId) => findLive(c, ctx, secretId), (secretId) => secretId);
+    return currentValues(
+      c,
+      ctx,
+      input.SecretIdList,
+      (secretId) => findLive(c, ctx, secretId),
+      (secretId) => secretId,
+    );
   }
   const { page, NextToken } = paginate(filteredSecrets(c, ctx, input.Filters, false), input.NextToken, input.MaxResults, 20);
-  return { ...currentValues(c, ctx, page, (secret) => secret, (secret) => secret.arn), NextToken };
+  return {
+    ...currentValues(
+      c,
+      ctx,
+      page,
+      (secret) => secret,
+      (secret) => secret.arn,
+    ),
+    NextToken,
+  };
 }
 
 export function putSecretValue(c: SecretsContext, input: S.PutSecretValueRequest, ctx: RequestContext): S.PutSecretValueResponse {

@@ -3,16 +3,16 @@
  * SecureString values, change events and the output shapes of parameters.
  */
 import type { Parameter, ParameterMetadata } from '@aws-sdk/client-ssm';
-import type { RequestContext } from '../../protocol/types.js';
-import type { Runtime } from '../contracts.js';
 import type { Scope } from '../../core/accounts.js';
 import { AwsError } from '../../core/errors.js';
 import { hasMembers, pageToken, readPageToken } from '../../core/pagination.js';
-import type { SsmStore, CurrentRow, VersionRow } from './store.js';
-import { isReserved, nameKey, parameterArn, parseReference, type ParameterReference } from './names.js';
-import { publicParameterArn, type PublicParameter } from './public.js';
+import type { RequestContext } from '../../protocol/types.js';
+import type { Runtime } from '../contracts.js';
 import type { Filterable } from './filters.js';
+import { isReserved, nameKey, type ParameterReference, parameterArn, parseReference } from './names.js';
 import { describePolicies } from './policies.js';
+import { type PublicParameter, publicParameterArn } from './public.js';
+import type { CurrentRow, SsmStore, VersionRow } from './store.js';
 
 /** The service context every handler is given: made once per instance in index.ts. */
 export interface SsmContext {

@@ -1,7 +1,7 @@
 /** Expiration policies: a delayed job on the core queue deletes the parameter at its time. */
 import type { Scope } from '../../core/accounts.js';
+import { publishChange, type SsmContext } from './common.js';
 import { expirationTime, type ParameterPolicy } from './policies.js';
-import { type SsmContext, publishChange } from './common.js';
 
 export const EXPIRE_JOB = 'ssm.expire-parameter';
 

@@ -1,5 +1,5 @@
 /** ParameterFilters and the legacy Filters of DescribeParameters and GetParametersByPath. */
-import type { ParametersFilter, ParameterStringFilter } from '@aws-sdk/client-ssm';
+import type { ParameterStringFilter, ParametersFilter } from '@aws-sdk/client-ssm';
 import { AwsError } from '../../core/errors.js';
 import { nameKey, validatePath } from './names.js';
 

@@ -2,10 +2,10 @@
 import type { Handlers } from '../../protocol/types.js';
 import { bindOperations } from '../bind.js';
 import type { SsmContext } from './common.js';
-import { describeParameters, getParameter, getParameters, getParametersByPath } from './reads.js';
-import { deleteParameter, deleteParameters, putParameter } from './writes.js';
 import { getParameterHistory, labelParameterVersion, unlabelParameterVersion } from './history.js';
+import { describeParameters, getParameter, getParameters, getParametersByPath } from './reads.js';
 import { addTagsToResource, listTagsForResource, removeTagsFromResource } from './tags.js';
+import { deleteParameter, deleteParameters, putParameter } from './writes.js';
 
 const OPERATIONS = {
   PutParameter: putParameter,

@@ -8,12 +8,12 @@ import type {
   UnlabelParameterVersionRequest,
   UnlabelParameterVersionResult,
 } from '@aws-sdk/client-ssm';
-import type { RequestContext } from '../../protocol/types.js';
 import { AwsError } from '../../core/errors.js';
+import type { RequestContext } from '../../protocol/types.js';
+import { displayValue, encodeToken, existing, notFound, ownReference, publishChange, type SsmContext, versionAfter, versionNotFound } from './common.js';
 import { isReserved, isValidLabel, parseReference } from './names.js';
-import { publicParameter } from './public.js';
 import { describePolicies } from './policies.js';
-import { type SsmContext, displayValue, encodeToken, existing, notFound, ownReference, publishChange, versionAfter, versionNotFound } from './common.js';
+import { publicParameter } from './public.js';
 
 const MAX_LABELS_PER_VERSION = 10;
 
@@ -80,10 +80,7 @@ export function labelParameterVersion(c: SsmContext, input: LabelParameterVersio
     const onVersion = new Set(current.filter((l) => l.version === version).map((l) => l.label));
     for (const label of valid) onVersion.add(label);
     if (onVersion.size > MAX_LABELS_PER_VERSION) {
-      throw new AwsError(
-        'ParameterVersionLabelLimitExceeded',
-        `A parameter version can have maximum ${MAX_LABELS_PER_VERSION} labels. Move one or more labels to another version and try again.`,
-      );
+      throw new AwsError('ParameterVersionLabelLimitExceeded', `A parameter version can have maximum ${MAX_LABELS_PER_VERSION} labels. Move one or more labels to another version and try again.`);
     }
     // A label names one version: attaching it here moves it off any other version.
     for (const label of valid) store.putLabel(ctx.account, ctx.region, param.name_key, label, version);

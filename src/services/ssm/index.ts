@@ -25,9 +25,9 @@
  */
 import { loadModel } from '../../protocol/model.js';
 import type { ServiceDefinition } from '../contracts.js';
-import { SsmStore } from './store.js';
-import { createHandlers } from './handlers.js';
 import { registerExpiry } from './expiry.js';
+import { createHandlers } from './handlers.js';
+import { SsmStore } from './store.js';
 
 export const ssm: ServiceDefinition = {
   name: 'ssm',

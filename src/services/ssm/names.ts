@@ -1,6 +1,7 @@
 /** Parameter names, selectors and labels as Parameter Store checks them. */
-import { AwsError } from '../../core/errors.js';
+
 import { parseArn } from '../../core/arn.js';
+import { AwsError } from '../../core/errors.js';
 
 export const MAX_HIERARCHY_LEVELS = 15;
 /** AWS counts the ARN prefix (`arn:aws:ssm:<region>:<account>:parameter/`) towards this. */
@@ -52,17 +53,21 @@ export function validateNameForPut(name: string, region: string, account: string
   if (!hasNameCharacters(name)) throw invalidName();
   if (isPath) {
     // A hierarchy must be fully qualified (leading slash) and have no empty level.
-    if (!name.startsWith('/') || name.slice(1).split('/').some((level) => level === '')) throw invalidName();
+    if (
+      !name.startsWith('/') ||
+      name
+        .slice(1)
+        .split('/')
+        .some((level) => level === '')
+    )
+      throw invalidName();
     if (name.slice(1).split('/').length > MAX_HIERARCHY_LEVELS) {
       throw new AwsError('HierarchyLevelLimitExceededException', `A hierarchy can have a maximum of ${MAX_HIERARCHY_LEVELS} levels.`);
     }
   }
   const withArn = parameterArn(region, account, name).length;
   if (withArn > MAX_NAME_WITH_ARN) {
-    throw new AwsError(
-      'ValidationException',
-      `Parameter name: the fully qualified parameter name, including the ARN (${withArn} characters), can't be longer than ${MAX_NAME_WITH_ARN} characters.`,
-    );
+    throw new AwsError('ValidationException', `Parameter name: the fully qualified parameter name, including the ARN (${withArn} characters), can't be longer than ${MAX_NAME_WITH_ARN} characters.`);
   }
 }
 

@@ -84,7 +84,10 @@ function build(region: string): PublicParameter[] {
   const add = (name: string, value: string, dataType = 'text') => out.push({ name, value, dataType, version: 1, modifiedAt: MODIFIED_AT });
   for (const name of AMI_NAMES) add(name, placeholderAmi(region, name), 'aws:ec2:image');
   // The ECS `recommended` parameter is a JSON document whose image_id matches its child parameter.
-  for (const [variant, os] of [['amazon-linux-2', 'Amazon Linux 2'], ['amazon-linux-2023', 'Amazon Linux 2023']] as const) {
+  for (const [variant, os] of [
+    ['amazon-linux-2', 'Amazon Linux 2'],
+    ['amazon-linux-2023', 'Amazon Linux 2023'],
+  ] as const) {
     const prefix = `/aws/service/ecs/optimized-ami/${variant}/recommended`;
     const imageId = placeholderAmi(region, `${prefix}/image_id`);
     add(prefix, JSON.stringify({ ecs_agent_version: '1.89.2', image_id: imageId, image_name: `${variant}-ecs-optimized-x86_64`, os, schema_version: 1 }));

@@ -12,15 +12,13 @@ import type {
   ParameterMetadata,
   ParameterStringFilter,
 } from '@aws-sdk/client-ssm';
-import type { RequestContext } from '../../protocol/types.js';
 import { AwsError } from '../../core/errors.js';
-import type { CurrentRow, VersionRow } from './store.js';
+import type { RequestContext } from '../../protocol/types.js';
+import { encodeToken, filterable, metadata, nameAfter, notFound, ownReference, publicToParameter, type SsmContext, toParameter, versionNotFound } from './common.js';
+import { type Filterable, matchesLegacyFilter, matchesParameterFilter, validateParameterFilters } from './filters.js';
 import { hasNameCharacters, invalidName, isReserved, nameKey, parseReference, validatePath } from './names.js';
 import { publicParameter, publicParameters } from './public.js';
-import { matchesLegacyFilter, matchesParameterFilter, validateParameterFilters, type Filterable } from './filters.js';
-import {
-  type SsmContext, encodeToken, filterable, metadata, nameAfter, notFound, ownReference, publicToParameter, toParameter, versionNotFound,
-} from './common.js';
+import type { CurrentRow, VersionRow } from './store.js';
 
 /** GetParameter's lookup: the selected version of a parameter, or a public parameter. */
 export function getOne(c: SsmContext, ctx: RequestContext, text: string, withDecryption: boolean | undefined): Parameter {

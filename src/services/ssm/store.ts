@@ -92,19 +92,11 @@ export class SsmStore {
         (account, region, name_key, version, type, value, description, key_id, tier, data_type, allowed_pattern, policies, modified_at, modified_by)
         VALUES (@account, @region, @name_key, @version, @type, @value, @description, @key_id, @tier, @data_type, @allowed_pattern, @policies, @modified_at, @modified_by)`),
       getVersion: db.prepare<[...Key, number], VersionRow>('SELECT * FROM ssm_parameter_versions WHERE account = ? AND region = ? AND name_key = ? AND version = ?'),
-      listVersions: db.prepare<[...Key, number, number], VersionRow>(
-        'SELECT * FROM ssm_parameter_versions WHERE account = ? AND region = ? AND name_key = ? AND version > ? ORDER BY version LIMIT ?',
-      ),
-      countVersions: db.prepare<Key, { n: number; oldest: number }>(
-        'SELECT COUNT(*) AS n, MIN(version) AS oldest FROM ssm_parameter_versions WHERE account = ? AND region = ? AND name_key = ?',
-      ),
+      listVersions: db.prepare<[...Key, number, number], VersionRow>('SELECT * FROM ssm_parameter_versions WHERE account = ? AND region = ? AND name_key = ? AND version > ? ORDER BY version LIMIT ?'),
+      countVersions: db.prepare<Key, { n: number; oldest: number }>('SELECT COUNT(*) AS n, MIN(version) AS oldest FROM ssm_parameter_versions WHERE account = ? AND region = ? AND name_key = ?'),
       deleteVersion: db.prepare<[...Key, number]>('DELETE FROM ssm_parameter_versions WHERE account = ? AND region = ? AND name_key = ? AND version = ?'),
-      labelsOf: db.prepare<Key, { label: string; version: number }>(
-        'SELECT label, version FROM ssm_parameter_labels WHERE account = ? AND region = ? AND name_key = ? ORDER BY label',
-      ),
-      labelVersion: db.prepare<[...Key, string], { version: number }>(
-        'SELECT version FROM ssm_parameter_labels WHERE account = ? AND region = ? AND name_key = ? AND label = ?',
-      ),
+      labelsOf: db.prepare<Key, { label: string; version: number }>('SELECT label, version FROM ssm_parameter_labels WHERE account = ? AND region = ? AND name_key = ? ORDER BY label'),
+      labelVersion: db.prepare<[...Key, string], { version: number }>('SELECT version FROM ssm_parameter_labels WHERE account = ? AND region = ? AND name_key = ? AND label = ?'),
       putLabel: db.prepare<[...Key, string, number]>(
         `INSERT INTO ssm_parameter_labels (account, region, name_key, label, version) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (account, region, name_key, label) DO UPDATE SET version = excluded.version`,

@@ -7,11 +7,11 @@ import type {
   RemoveTagsFromResourceRequest,
   RemoveTagsFromResourceResult,
 } from '@aws-sdk/client-ssm';
-import type { RequestContext } from '../../protocol/types.js';
 import { AwsError } from '../../core/errors.js';
-import type { ParameterRow } from './store.js';
-import { nameKey, parseReference } from './names.js';
+import type { RequestContext } from '../../protocol/types.js';
 import { type SsmContext, tagsOf } from './common.js';
+import { nameKey, parseReference } from './names.js';
+import type { ParameterRow } from './store.js';
 import { MAX_TAGS } from './writes.js';
 
 /** The parameter a tagging call names; other resource types hold nothing in Drydock. */

@@ -1,19 +1,12 @@
 /** Writing parameters: PutParameter (creation and new versions) and deletion. */
-import type {
-  DeleteParameterRequest,
-  DeleteParameterResult,
-  DeleteParametersRequest,
-  DeleteParametersResult,
-  PutParameterRequest,
-  PutParameterResult,
-} from '@aws-sdk/client-ssm';
-import type { RequestContext } from '../../protocol/types.js';
+import type { DeleteParameterRequest, DeleteParameterResult, DeleteParametersRequest, DeleteParametersResult, PutParameterRequest, PutParameterResult } from '@aws-sdk/client-ssm';
 import { AwsError } from '../../core/errors.js';
-import type { ParameterRow, VersionRow } from './store.js';
-import { nameKey, parseReference, validateNameForPut } from './names.js';
-import { expirationTime, parsePolicies, type ParameterPolicy } from './policies.js';
-import { type SsmContext, encrypt, notFound, ownReference, publishChange } from './common.js';
+import type { RequestContext } from '../../protocol/types.js';
+import { encrypt, notFound, ownReference, publishChange, type SsmContext } from './common.js';
 import { scheduleExpiry } from './expiry.js';
+import { nameKey, parseReference, validateNameForPut } from './names.js';
+import { expirationTime, type ParameterPolicy, parsePolicies } from './policies.js';
+import type { ParameterRow, VersionRow } from './store.js';
 
 const DEFAULT_KEY = 'alias/aws/ssm';
 const MAX_VERSIONS = 100;

@@ -1,14 +1,20 @@
-import type {
-  AssumeRoleRequest, AssumeRoleResponse, Credentials, GetAccessKeyInfoRequest, GetAccessKeyInfoResponse, GetCallerIdentityResponse,
-  GetSessionTokenRequest, GetSessionTokenResponse,
-} from '@aws-sdk/client-sts';
 import { randomBytes } from 'node:crypto';
+import type {
+  AssumeRoleRequest,
+  AssumeRoleResponse,
+  Credentials,
+  GetAccessKeyInfoRequest,
+  GetAccessKeyInfoResponse,
+  GetCallerIdentityResponse,
+  GetSessionTokenRequest,
+  GetSessionTokenResponse,
+} from '@aws-sdk/client-sts';
+import { accountForRootKey, type Principal } from '../../core/accounts.js';
+import { arn, parseArn } from '../../core/arn.js';
+import { AwsError } from '../../core/errors.js';
+import { iamId, secretKey } from '../../core/ids.js';
 import type { Handlers, RequestContext } from '../../protocol/types.js';
 import type { Runtime } from '../contracts.js';
-import { AwsError } from '../../core/errors.js';
-import { arn, parseArn } from '../../core/arn.js';
-import { iamId, secretKey } from '../../core/ids.js';
-import { accountForRootKey, type Principal } from '../../core/accounts.js';
 import type { SessionRow, StsStore } from './store.js';
 
 const DEFAULT_ROLE_SESSION_SECONDS = 3600;
@@ -95,15 +101,11 @@ export function createHandlers(store: StsStore, rt: Runtime): Handlers {
       const session = input.RoleSessionName!;
       const assumedRoleId = `${role.roleId}:${session}`;
       const assumedArn = arn('sts', '', role.account, `assumed-role/${role.roleName}/${session}`);
-      const credentials = issue(
-        { account: role.account, arn: assumedArn, userId: assumedRoleId, kind: 'assumed-role', roleName: role.roleName, sessionName: session },
-        duration,
-        {
-          session_policy: input.Policy ?? null,
-          session_policy_arns: input.PolicyArns?.length ? JSON.stringify(input.PolicyArns.map((p) => p.arn)) : null,
-          source_identity: input.SourceIdentity ?? null,
-        },
-      );
+      const credentials = issue({ account: role.account, arn: assumedArn, userId: assumedRoleId, kind: 'assumed-role', roleName: role.roleName, sessionName: session }, duration, {
+        session_policy: input.Policy ?? null,
+        session_policy_arns: input.PolicyArns?.length ? JSON.stringify(input.PolicyArns.map((p) => p.arn)) : null,
+        source_identity: input.SourceIdentity ?? null,
+      });
       iam().recordRoleUse(role.account, role.roleName, ctx.region);
       return {
         Credentials: credentials,

@@ -16,8 +16,8 @@
 import { loadModel } from '../../protocol/model.js';
 import type { Credential } from '../../protocol/types.js';
 import type { ServiceDefinition } from '../contracts.js';
-import { StsStore } from './store.js';
 import { createHandlers } from './handlers.js';
+import { StsStore } from './store.js';
 
 export const sts: ServiceDefinition = {
   name: 'sts',

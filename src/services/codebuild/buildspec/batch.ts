@@ -122,19 +122,23 @@ function matrixTasks(value: unknown): Task[] {
     }
   }
   if (axes.length === 0) throw batchspecError('batch/build-matrix/dynamic must vary a buildspec, an image, a compute type or a variable');
-  let tasks: Task[] = [{
-    identifier: '',
-    dependsOn: [],
-    ignoreFailure: bool(fixed['ignore-failure'], 'batch/build-matrix/static/ignore-failure') ?? false,
-    debugSession: bool(fixed['debug-session'], 'batch/build-matrix/static/debug-session'),
-    env: staticEnv,
-  }];
+  let tasks: Task[] = [
+    {
+      identifier: '',
+      dependsOn: [],
+      ignoreFailure: bool(fixed['ignore-failure'], 'batch/build-matrix/static/ignore-failure') ?? false,
+      debugSession: bool(fixed['debug-session'], 'batch/build-matrix/static/debug-session'),
+      env: staticEnv,
+    },
+  ];
   for (const axis of axes) {
-    tasks = tasks.flatMap((t) => axis.values.map((v) => {
-      const next: Task = { ...t, env: { ...t.env, variables: { ...t.env.variables } } };
-      axis.apply(next, v);
-      return next;
-    }));
+    tasks = tasks.flatMap((t) =>
+      axis.values.map((v) => {
+        const next: Task = { ...t, env: { ...t.env, variables: { ...t.env.variables } } };
+        axis.apply(next, v);
+        return next;
+      }),
+    );
   }
   return tasks.map((t, i) => ({ ...t, identifier: `build${i + 1}` }));
 }

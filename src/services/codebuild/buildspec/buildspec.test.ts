@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildspecNotFound, parseBuildspec } from './buildspec.js';
 import { BuildPhaseError, BuildspecError } from '../common.js';
+import { buildspecNotFound, parseBuildspec } from './buildspec.js';
 
 function error(text: string): BuildspecError {
   try {
@@ -119,7 +119,14 @@ describe('parseBuildspec', () => {
       commands: ['npm ci'],
       finally: ['echo install done'],
     });
-    expect(spec.phases.pre_build).toEqual({ onFailure: 'RETRY', retry: { limit: 2, pattern: '.*connection refused.*' }, runtimeVersions: {}, commands: ['if [ -n "$X" ]; then\n  echo multi\nfi\n'], finally: [], runAs: undefined });
+    expect(spec.phases.pre_build).toEqual({
+      onFailure: 'RETRY',
+      retry: { limit: 2, pattern: '.*connection refused.*' },
+      runtimeVersions: {},
+      commands: ['if [ -n "$X" ]; then\n  echo multi\nfi\n'],
+      finally: [],
+      runAs: undefined,
+    });
     expect(spec.phases.build?.commands).toEqual(['npm test']);
     expect(spec.phases.build?.onFailure).toBeUndefined();
     expect(spec.phases.post_build?.commands).toEqual(['echo "Build completed on `date`"']);
@@ -168,7 +175,9 @@ describe('parseBuildspec', () => {
     expect(err.statusCode).toBe('YAML_FILE_ERROR');
     expect(err).toBeInstanceOf(BuildPhaseError);
     expect([err.line, err.column]).toEqual([6, 9]);
-    expect(error('version: 0.2\nphases:\n  build:\n    commands:\n      - make\n      - [a, b]\n').message).toBe('Expected Commands[1] to be of string type: found sequence instead at line 6, columnNumber 9');
+    expect(error('version: 0.2\nphases:\n  build:\n    commands:\n      - make\n      - [a, b]\n').message).toBe(
+      'Expected Commands[1] to be of string type: found sequence instead at line 6, columnNumber 9',
+    );
     expect(error('version: 0.2\nphases:\n  build:\n    commands: make\n').message).toBe('Expected Commands to be of sequence type: found string instead at line 4, columnNumber 15');
     expect(error('version: 0.2\nphases: [build]\n').message).toBe('Expected Phases to be of map type: found sequence instead at line 2, columnNumber 9');
     expect(error('version: 0.2\nenv:\n  variables:\n    A:\n      nested: 1\n').message).toBe('Expected Variables[A] to be of string type: found subkeys instead at line 5, columnNumber 7');

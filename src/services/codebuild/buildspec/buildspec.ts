@@ -10,7 +10,7 @@
  */
 import { createRequire } from 'node:module';
 import type { LineCounter, Node, Pair, YAMLMap } from 'yaml';
-import { BuildspecError, type Buildspec, type BuildspecArtifactSet, type BuildspecPhase, type BuildspecReport, type BuildspecWarning, type PhaseName } from '../common.js';
+import { type Buildspec, type BuildspecArtifactSet, BuildspecError, type BuildspecPhase, type BuildspecReport, type BuildspecWarning, type PhaseName } from '../common.js';
 
 /** yaml is loaded with the first buildspec: importing it costs ~60 ms of server start-up. */
 let yamlModule: typeof import('yaml') | undefined;
@@ -219,7 +219,7 @@ function parseReport(r: Reader, name: string, node: Node | null | undefined): Bu
 
 function parseVersion(r: Reader, node: Node | null | undefined): '0.1' | '0.2' {
   if (!yaml().isScalar(node) || node.value === null) r.fail('invalid buildspec version', node);
-  const text = typeof node.value === 'string' ? node.value : node.source ?? String(node.value);
+  const text = typeof node.value === 'string' ? node.value : (node.source ?? String(node.value));
   if (text !== '0.1' && text !== '0.2') r.fail('invalid buildspec version', node);
   return text;
 }

@@ -10,7 +10,7 @@ import { isAbsolute, resolve, sep } from 'node:path';
 import type { Project } from '@aws-sdk/client-codebuild';
 import type { Scope } from '../../../core/accounts.js';
 import { AwsError } from '../../../core/errors.js';
-import { BuildspecError, type Buildspec, type CodeBuildContext } from '../common.js';
+import { type Buildspec, BuildspecError, type CodeBuildContext } from '../common.js';
 import { parseBuildspec } from './buildspec.js';
 
 export type BuildspecLocation = { kind: 's3'; arn: string } | { kind: 'inline'; text: string } | { kind: 'file'; relative: string };

@@ -2,16 +2,17 @@
  * uploadArtifacts against a real server: files in a build's source directory, uploaded into a
  * bucket made with the S3 SDK and read back with it, in AWS's key layout.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
 import type { Project } from '@aws-sdk/client-codebuild';
-import { S3Client, CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rejection, startTestServer, type TestServer } from '../../../../test/helpers.js';
-import { BuildPhaseError, createContext, type BuildRun, type Buildspec, type BuildspecArtifactSet } from '../common.js';
-import { uploadArtifacts, expandVariables } from './artifacts.js';
+import { BuildPhaseError, type BuildRun, type Buildspec, type BuildspecArtifactSet, createContext } from '../common.js';
+import { expandVariables, uploadArtifacts } from './artifacts.js';
 import { readZip } from './zip.js';
 
 const SCOPE = { account: '000000000000', region: 'us-east-1' };
@@ -45,8 +46,15 @@ describe('CodeBuild artifacts', () => {
     writeFileSync(join(srcDir, 'docs/readme.md'), 'docs');
     writeFileSync(join(srcDir, 'build.log'), 'log');
     return {
-      scope: SCOPE, build: { id: `app:${BUILD_UUID}` }, project: { name: 'app', ...project },
-      workRoot, srcDir, secondarySrcDirs: {}, log: () => {}, stopping: false, ...extra,
+      scope: SCOPE,
+      build: { id: `app:${BUILD_UUID}` },
+      project: { name: 'app', ...project },
+      workRoot,
+      srcDir,
+      secondarySrcDirs: {},
+      log: () => {},
+      stopping: false,
+      ...extra,
     };
   }
 
@@ -116,7 +124,11 @@ describe('CodeBuild artifacts', () => {
     writeFileSync(join(r.srcDir, 'my-build2/my-file2.txt'), '2');
     writeFileSync(join(r.srcDir, 'my-build2/my-subdirectory/my-file3.txt'), '3');
     await uploadArtifacts(c(), r, spec({ files: ['**/*'], baseDirectory: 'my-build*', discardPaths: true }));
-    expect(readZip(await object('out-zip', 'merged.zip')).map((e) => e.name).sort()).toEqual(['my-file1.txt', 'my-file2.txt', 'my-file3.txt']);
+    expect(
+      readZip(await object('out-zip', 'merged.zip'))
+        .map((e) => e.name)
+        .sort(),
+    ).toEqual(['my-file1.txt', 'my-file2.txt', 'my-file3.txt']);
     await uploadArtifacts(c(), r, spec({ files: ['*/my-file3.txt'], baseDirectory: 'my-build2' }));
     expect(readZip(await object('out-zip', 'merged.zip')).map((e) => e.name)).toEqual(['my-subdirectory/my-file3.txt']);
   });
@@ -128,7 +140,10 @@ describe('CodeBuild artifacts', () => {
     expect(result.artifacts?.location).toBe(`arn:aws:s3:::out-zip/prefixed/${BUILD_UUID}/app-1.2.3-main.zip`);
     expect(result.artifacts?.overrideArtifactName).toBe(true);
     // The runner's shell expansion wins over plain variables (it can run `$(date)`).
-    const shell = run({ artifacts: { type: 'S3', location: 'out-zip', namespaceType: 'NONE', name: 'fixed.zip', packaging: 'ZIP', overrideArtifactName: true } }, { env, expand: async (text) => text.replace('$(echo x)', 'x') });
+    const shell = run(
+      { artifacts: { type: 'S3', location: 'out-zip', namespaceType: 'NONE', name: 'fixed.zip', packaging: 'ZIP', overrideArtifactName: true } },
+      { env, expand: async (text) => text.replace('$(echo x)', 'x') },
+    );
     expect((await uploadArtifacts(c(), shell, spec({ files: ['build.log'], name: 'shell-$(echo x).zip' }))).artifacts?.location).toBe('arn:aws:s3:::out-zip/shell-x.zip');
     const plain = run({ artifacts: { type: 'S3', location: 'out-zip', namespaceType: 'NONE', name: 'fixed.zip', packaging: 'ZIP' } }, { env });
     expect((await uploadArtifacts(c(), plain, spec({ files: ['build.log'], name: 'ignored.zip' }))).artifacts?.location).toBe('arn:aws:s3:::out-zip/fixed.zip');

@@ -22,14 +22,14 @@ import { lstat, readdir, realpath } from 'node:fs/promises';
 import { basename, isAbsolute, join, resolve, sep } from 'node:path';
 import type { BuildArtifacts, ProjectArtifacts } from '@aws-sdk/client-codebuild';
 import { AwsError } from '../../../core/errors.js';
-import { BuildPhaseError, type ArtifactsResult, type Buildspec, type BuildspecArtifactSet, type BuildRun, type CodeBuildContext } from '../common.js';
+import { type ArtifactsResult, BuildPhaseError, type BuildRun, type Buildspec, type BuildspecArtifactSet, type CodeBuildContext } from '../common.js';
 import { globToRegExp, matchFiles } from '../glob.js';
 import { createZip, entryFromFile, type ZipEntry } from './zip.js';
 
 export async function uploadArtifacts(c: CodeBuildContext, run: BuildRun, spec: Buildspec['artifacts'] | undefined): Promise<ArtifactsResult> {
   const primary = run.project.artifacts ?? { type: 'NO_ARTIFACTS' };
   // The primary artifact takes the buildspec's top-level files, or the secondary-artifacts entry its identifier names.
-  const primarySet = spec?.files.length ? spec : primary.artifactIdentifier ? spec?.secondaryArtifacts[primary.artifactIdentifier] ?? spec : spec;
+  const primarySet = spec?.files.length ? spec : primary.artifactIdentifier ? (spec?.secondaryArtifacts[primary.artifactIdentifier] ?? spec) : spec;
   const artifacts = await uploadOne(c, run, primary, primarySet, 'primary artifact');
   const secondaryArtifacts: BuildArtifacts[] = [];
   for (const artifact of run.project.secondaryArtifacts ?? []) {
@@ -78,7 +78,11 @@ async function uploadOne(c: CodeBuildContext, run: BuildRun, artifact: ProjectAr
     const name = await artifactName(run, artifact, set);
     const prefix = artifact.namespaceType === 'BUILD_ID' && set?.s3Prefix ? set.s3Prefix : artifact.path;
     const segments = [prefix, artifact.namespaceType === 'BUILD_ID' ? buildUuid(run) : undefined, name === '/' ? undefined : name];
-    key = segments.filter((s): s is string => !!s).map((s) => s.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/');
+    key = segments
+      .filter((s): s is string => !!s)
+      .map((s) => s.replace(/^\/+|\/+$/g, ''))
+      .filter(Boolean)
+      .join('/');
   }
 
   if (zip) {
@@ -138,13 +142,19 @@ async function baseDirectories(run: BuildRun, dir: string | undefined): Promise<
   let candidates: string[];
   if (/[*?[{]/.test(dir) && !isAbsolute(dir)) {
     candidates = [run.srcDir];
-    for (const segment of dir.replace(/^(\.\/)+/, '').replace(/\/+$/, '').split('/')) {
+    for (const segment of dir
+      .replace(/^(\.\/)+/, '')
+      .replace(/\/+$/, '')
+      .split('/')) {
       const pattern = globToRegExp(segment);
       const next: string[] = [];
       for (const parent of candidates) {
         let names: string[];
         try {
-          names = (await readdir(parent, { withFileTypes: true })).filter((e) => e.isDirectory() || e.isSymbolicLink()).map((e) => e.name).sort();
+          names = (await readdir(parent, { withFileTypes: true }))
+            .filter((e) => e.isDirectory() || e.isSymbolicLink())
+            .map((e) => e.name)
+            .sort();
         } catch {
           names = [];
         }

@@ -14,11 +14,11 @@ import { join } from 'node:path';
 import type * as CB from '@aws-sdk/client-codebuild';
 import type { Scope } from '../../../core/accounts.js';
 import { AwsError } from '../../../core/errors.js';
-import { BuildPhaseError, type Buildspec, type BuildRun, type CodeBuildContext } from '../common.js';
-import { buildOf, type BuildStore } from '../store/build-store.js';
-import { batchOf, planOf, type BatchStore, type BatchPlan, type BatchRow, type PlannedBuild } from '../store/batch-store.js';
-import { tasksOf, type Task } from '../buildspec/batch.js';
+import { type Task, tasksOf } from '../buildspec/batch.js';
 import { buildspecLocation, readBuildspec } from '../buildspec/load.js';
+import { BuildPhaseError, type BuildRun, type Buildspec, type CodeBuildContext } from '../common.js';
+import { type BatchPlan, type BatchRow, type BatchStore, batchOf, type PlannedBuild, planOf } from '../store/batch-store.js';
+import { type BuildStore, buildOf } from '../store/build-store.js';
 import { fetchSources } from './source.js';
 
 export const BATCH_JOB = 'codebuild.batch';
@@ -213,7 +213,10 @@ export class BatchOrchestrator {
       const { fastFail, tasks } = tasksOf(spec.batch);
       const restrictions = batch.buildBatchConfig?.restrictions;
       if (restrictions?.maximumBuildsAllowed !== undefined && tasks.length > restrictions.maximumBuildsAllowed) {
-        throw new BuildPhaseError('CLIENT_ERROR', `Batch build contains ${tasks.length} builds, more than the maximum of ${restrictions.maximumBuildsAllowed} builds allowed by the project's batch restrictions`);
+        throw new BuildPhaseError(
+          'CLIENT_ERROR',
+          `Batch build contains ${tasks.length} builds, more than the maximum of ${restrictions.maximumBuildsAllowed} builds allowed by the project's batch restrictions`,
+        );
       }
       const planned: PlannedBuild[] = [];
       for (const task of tasks) {
@@ -222,7 +225,10 @@ export class BatchOrchestrator {
         const effective = this.starter.effectiveProject(scope, input);
         const computeType = effective.environment?.computeType;
         if (restrictions?.computeTypesAllowed?.length && !restrictions.computeTypesAllowed.includes(computeType!)) {
-          throw new BuildPhaseError('CLIENT_ERROR', `Build ${task.identifier} uses compute type ${computeType}, which the project's batch restrictions do not allow (allowed: ${restrictions.computeTypesAllowed.join(', ')})`);
+          throw new BuildPhaseError(
+            'CLIENT_ERROR',
+            `Build ${task.identifier} uses compute type ${computeType}, which the project's batch restrictions do not allow (allowed: ${restrictions.computeTypesAllowed.join(', ')})`,
+          );
         }
         // AWS does not say whether fleetsAllowed lists names or ARNs: either matches. Builds on no fleet are not restricted.
         const fleetArn = effective.environment?.fleet?.fleetArn;
@@ -244,9 +250,12 @@ export class BatchOrchestrator {
       begin(batch, 'IN_PROGRESS', this.now());
     } catch (err) {
       const stopped = err instanceof BuildPhaseError && err.statusCode === 'BUILD_BATCH_STOPPED';
-      const contexts = err instanceof BuildPhaseError ? [{ statusCode: err.statusCode, message: err.message }]
-        : err instanceof AwsError ? [{ statusCode: 'CLIENT_ERROR', message: `${err.code}: ${err.message}` }]
-        : undefined;
+      const contexts =
+        err instanceof BuildPhaseError
+          ? [{ statusCode: err.statusCode, message: err.message }]
+          : err instanceof AwsError
+            ? [{ statusCode: 'CLIENT_ERROR', message: `${err.code}: ${err.message}` }]
+            : undefined;
       if (!contexts) throw err;
       finishBatchPhase(batch, stopped ? 'STOPPED' : 'FAILED', this.now(), stopped ? undefined : contexts);
       complete(batch, stopped ? 'STOPPED' : 'FAILED', this.now());

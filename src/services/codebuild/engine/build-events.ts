@@ -5,8 +5,8 @@
  * `MMM d, yyyy h:mm:ss a` in UTC, phase contexts as text).
  */
 import type { Build, BuildPhase, PhaseContext } from '@aws-sdk/client-codebuild';
-import type { CodeBuildContext } from '../common.js';
 import type { Scope } from '../../../core/accounts.js';
+import type { CodeBuildContext } from '../common.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -37,9 +37,7 @@ function phaseDetail(phase: BuildPhase): Record<string, unknown> {
 function additionalInformation(build: Build): Record<string, unknown> {
   const env = build.environment;
   const info: Record<string, unknown> = {
-    ...(build.artifacts?.location
-      ? { artifact: { md5sum: build.artifacts.md5sum, sha256sum: build.artifacts.sha256sum, location: build.artifacts.location } }
-      : {}),
+    ...(build.artifacts?.location ? { artifact: { md5sum: build.artifacts.md5sum, sha256sum: build.artifacts.sha256sum, location: build.artifacts.location } } : {}),
     environment: {
       image: env?.image,
       'privileged-mode': env?.privilegedMode ?? false,

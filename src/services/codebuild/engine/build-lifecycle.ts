@@ -12,23 +12,32 @@ import { join } from 'node:path';
 import type { Build, BuildPhase, BuildPhaseType, PhaseContext, Project, StatusType } from '@aws-sdk/client-codebuild';
 import type { Scope } from '../../../core/accounts.js';
 import { hex } from '../../../core/ids.js';
-import { BuildPhaseError, BuildspecError, type Buildspec, type BuildRun, type CodeBuildContext } from '../common.js';
-import type { BuildStore } from '../store/build-store.js';
 import { buildspecLocation, readBuildspec } from '../buildspec/load.js';
-import type { BuildShell } from './shell.js';
+import { BuildPhaseError, type BuildRun, type Buildspec, BuildspecError, type CodeBuildContext } from '../common.js';
+import { collectReports } from '../reports/report-collector.js';
+import type { BuildStore } from '../store/build-store.js';
+import { uploadArtifacts } from './artifacts.js';
+import { publishPhaseChange, publishStateChange } from './build-events.js';
+import { BuildLog, logsLocation, logTargets } from './build-logs.js';
+import { restoreCache, saveCache } from './cache.js';
 import { EnvironmentError, exportedVariables, secretMasker } from './environment.js';
 import { containerLine, runBuildPhases, runtimeSelectionMessages } from './phases.js';
 import {
-  assumeServiceRole, builtinEnvironment, downloadSources, prepareWorkRoot, resolveRunEnvironment, roleSessionSeconds, type RoleSession,
-  secondarySourceDirs, startRunShell, workRootOf, inWorkRoot,
+  assumeServiceRole,
+  builtinEnvironment,
+  downloadSources,
+  inWorkRoot,
+  prepareWorkRoot,
+  type RoleSession,
+  resolveRunEnvironment,
+  roleSessionSeconds,
+  secondarySourceDirs,
+  startRunShell,
+  workRootOf,
 } from './provisioning.js';
-import { uploadArtifacts } from './artifacts.js';
-import { restoreCache, saveCache } from './cache.js';
-import { collectReports } from '../reports/report-collector.js';
-import { BuildLog, logTargets, logsLocation } from './build-logs.js';
-import { publishPhaseChange, publishStateChange } from './build-events.js';
-import { type Active, ShuttingDown, finishPhase } from './runs.js';
 import type { BuildRunner } from './runner.js';
+import { type Active, finishPhase, ShuttingDown } from './runs.js';
+import type { BuildShell } from './shell.js';
 
 /** One run of one build. */
 export class Lifecycle {

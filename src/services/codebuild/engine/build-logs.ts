@@ -7,9 +7,9 @@
  */
 import { createGzip } from 'node:zlib';
 import type { LogsConfig, LogsLocation } from '@aws-sdk/client-codebuild';
+import type { Scope } from '../../../core/accounts.js';
 import { arn } from '../../../core/arn.js';
 import type { CodeBuildContext } from '../common.js';
-import type { Scope } from '../../../core/accounts.js';
 
 /**
  * How long a printed line may wait for others to share its PutLogEvents batch: real milliseconds,
@@ -79,7 +79,11 @@ export class BuildLog {
   private cloudWatchReady = false;
   private closed = false;
 
-  constructor(private readonly c: CodeBuildContext, private readonly scope: Scope, private readonly targets: LogTargets) {
+  constructor(
+    private readonly c: CodeBuildContext,
+    private readonly scope: Scope,
+    private readonly targets: LogTargets,
+  ) {
     if (targets.s3) {
       this.gzip = createGzip();
       this.gzip.on('data', (chunk: Buffer) => this.gzipped.push(chunk));

@@ -3,18 +3,19 @@
  * custom cache), the next build in a fresh work directory gets them back; InvalidateProjectCache
  * (through the SDK) empties the S3 cache.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Project } from '@aws-sdk/client-codebuild';
 import { CodeBuildClient, CreateProjectCommand, InvalidateProjectCacheCommand } from '@aws-sdk/client-codebuild';
-import { IAMClient, CreateRoleCommand } from '@aws-sdk/client-iam';
-import { S3Client, CreateBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../../test/helpers.js';
-import { createContext, type BuildRun } from '../common.js';
-import { restoreCache, saveCache } from './cache.js';
+import { type BuildRun, createContext } from '../common.js';
 import { localCacheDir } from '../names.js';
+import { restoreCache, saveCache } from './cache.js';
 
 const SCOPE = { account: '000000000000', region: 'us-east-1' };
 
@@ -89,16 +90,23 @@ describe('CodeBuild cache', () => {
 
   it('is emptied by InvalidateProjectCache', async () => {
     const iam = new IAMClient(server.clientConfig);
-    const role = await iam.send(new CreateRoleCommand({
-      RoleName: 'cb-role',
-      AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
-    }));
+    const role = await iam.send(
+      new CreateRoleCommand({
+        RoleName: 'cb-role',
+        AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
+      }),
+    );
     const cb = new CodeBuildClient(server.clientConfig);
-    await cb.send(new CreateProjectCommand({
-      name: 'cached', source: { type: 'NO_SOURCE', buildspec: 'version: 0.2' }, artifacts: { type: 'NO_ARTIFACTS' },
-      environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' },
-      serviceRole: role.Role!.Arn, cache: { type: 'S3', location: 'cache-bucket/team' },
-    }));
+    await cb.send(
+      new CreateProjectCommand({
+        name: 'cached',
+        source: { type: 'NO_SOURCE', buildspec: 'version: 0.2' },
+        artifacts: { type: 'NO_ARTIFACTS' },
+        environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' },
+        serviceRole: role.Role!.Arn,
+        cache: { type: 'S3', location: 'cache-bucket/team' },
+      }),
+    );
     await cb.send(new InvalidateProjectCacheCommand({ projectName: 'cached' }));
     const after = run({ cache: { type: 'S3', location: 'cache-bucket/team' } });
     await restoreCache(c(), after, PATHS);

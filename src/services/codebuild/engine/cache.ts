@@ -20,13 +20,13 @@
  * Restoring never replaces a file the source checkout put there. A cache that cannot be read or
  * written is reported in the build log and does not fail the build, as on AWS.
  */
-import { lstat, mkdir, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { uuid } from '../../../core/ids.js';
-import type { Buildspec, BuildRun, CodeBuildContext } from '../common.js';
-import { expandVariables } from './artifacts.js';
+import type { BuildRun, Buildspec, CodeBuildContext } from '../common.js';
 import { matchFiles } from '../glob.js';
 import { localCacheDir } from '../names.js';
+import { expandVariables } from './artifacts.js';
 import { createZip, entryFromFile, extractZip, type ZipEntry } from './zip.js';
 
 /** The buildspec's cache section besides its paths: `key`, `fallback-keys`, `action`. */
@@ -53,7 +53,7 @@ export async function restoreCache(c: CodeBuildContext, run: BuildRun, paths: st
     let name: string | undefined = key;
     let zip = await store.read(name);
     // fallback-keys: each tried in order, as a prefix of the keys saved so far (the newest wins).
-    for (const fallback of key ? options.fallbackKeys ?? [] : []) {
+    for (const fallback of key ? (options.fallbackKeys ?? []) : []) {
       if (zip) break;
       const prefix = expandVariables(fallback, run.env ?? {});
       name = (await store.read(prefix)) ? prefix : await store.newest(prefix);

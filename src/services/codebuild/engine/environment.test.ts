@@ -1,11 +1,11 @@
+import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { LabelParameterVersionCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SSMClient, PutParameterCommand, LabelParameterVersionCommand } from '@aws-sdk/client-ssm';
-import { SecretsManagerClient, CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { rejection, startTestServer, type TestServer } from '../../../../test/helpers.js';
 import { DEFAULT_ACCOUNT, rootPrincipal } from '../../../core/accounts.js';
 import { parseBuildspec } from '../buildspec/buildspec.js';
 import { BuildPhaseError } from '../common.js';
-import { EnvironmentError, exportedVariables, maskSecrets, parseSecretReference, resolveEnvironment, secretMasker, type EnvironmentInput } from './environment.js';
+import { EnvironmentError, type EnvironmentInput, exportedVariables, maskSecrets, parseSecretReference, resolveEnvironment, secretMasker } from './environment.js';
 
 let server: TestServer;
 let input: Omit<EnvironmentInput, 'base'>;

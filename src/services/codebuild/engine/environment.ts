@@ -21,7 +21,10 @@ export type EnvironmentErrorCode = 'Decrypted Variables Error' | 'Secrets Manage
 
 /** A variable that could not be resolved: the runner fails the build in DOWNLOAD_SOURCE with this context. */
 export class EnvironmentError extends BuildPhaseError {
-  constructor(override readonly statusCode: EnvironmentErrorCode, message: string) {
+  constructor(
+    override readonly statusCode: EnvironmentErrorCode,
+    message: string,
+  ) {
     super(statusCode, message);
     this.name = 'EnvironmentError';
   }

@@ -1,13 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Executor } from '../../../core/executor.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Clock } from '../../../core/clock.js';
+import { Executor } from '../../../core/executor.js';
 import { createLogger } from '../../../core/logger.js';
 import { parseBuildspec } from '../buildspec/buildspec.js';
+import { containerLine, type PhaseRunOptions, phasesFoundMessages, runBuildPhases, runtimeSelectionMessages, type StopReason } from './phases.js';
 import { BuildShell } from './shell.js';
-import { containerLine, phasesFoundMessages, runBuildPhases, runtimeSelectionMessages, type PhaseRunOptions, type StopReason } from './phases.js';
 
 const executor = new Executor(createLogger('silent'));
 const cleanup: (() => Promise<void> | void)[] = [];

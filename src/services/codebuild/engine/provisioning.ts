@@ -10,15 +10,15 @@ import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EnvironmentVariable, Project } from '@aws-sdk/client-codebuild';
-import { AwsError } from '../../../core/errors.js';
-import { parseArn } from '../../../core/arn.js';
-import { servicePrincipal, type Principal } from '../../../core/accounts.js';
-import { BuildPhaseError, type Buildspec, type BuildRun, type CodeBuildContext, type SourceResult } from '../common.js';
 import type { Scope } from '../../../core/accounts.js';
+import { type Principal, servicePrincipal } from '../../../core/accounts.js';
+import { parseArn } from '../../../core/arn.js';
+import { AwsError } from '../../../core/errors.js';
+import { BuildPhaseError, type BuildRun, type Buildspec, type CodeBuildContext, type SourceResult } from '../common.js';
 import { projectArn } from '../names.js';
-import { resolveEnvironment, type ResolvedEnvironment } from './environment.js';
-import { fetchSources } from './source.js';
+import { type ResolvedEnvironment, resolveEnvironment } from './environment.js';
 import { BuildShell } from './shell.js';
+import { fetchSources } from './source.js';
 
 /** Shortest and default lifetime of a role session (AssumeRole's rules). */
 const MIN_ROLE_SESSION_SECONDS = 900;
@@ -90,7 +90,12 @@ export const CODEBUILD_SERVICE = 'codebuild.amazonaws.com';
  */
 export async function assumeServiceRole(c: CodeBuildContext, scope: Scope, roleArn: string, sessionName: string, durationSeconds: number): Promise<RoleSession> {
   try {
-    const { Credentials } = await c.rt.call('sts', 'AssumeRole', { RoleArn: roleArn, RoleSessionName: sessionName.slice(0, 64), DurationSeconds: durationSeconds }, { principal: servicePrincipal(scope.account, CODEBUILD_SERVICE), region: scope.region });
+    const { Credentials } = await c.rt.call(
+      'sts',
+      'AssumeRole',
+      { RoleArn: roleArn, RoleSessionName: sessionName.slice(0, 64), DurationSeconds: durationSeconds },
+      { principal: servicePrincipal(scope.account, CODEBUILD_SERVICE), region: scope.region },
+    );
     const session = { accessKeyId: Credentials!.AccessKeyId!, secretAccessKey: Credentials!.SecretAccessKey!, sessionToken: Credentials!.SessionToken! };
     return { ...session, principal: c.rt.credential(session.accessKeyId)!.principal };
   } catch (err) {

@@ -23,15 +23,15 @@ import type { Build, Fleet, StatusType } from '@aws-sdk/client-codebuild';
 import type { Scope } from '../../../core/accounts.js';
 import type { CodeBuildContext } from '../common.js';
 import type { BuildStore } from '../store/build-store.js';
-import type { ProjectStore } from '../store/project-store.js';
-import type { FleetStore } from '../store/fleet-store.js';
 import { buildOf, buildProjectOf } from '../store/build-store.js';
+import type { FleetStore } from '../store/fleet-store.js';
+import type { ProjectStore } from '../store/project-store.js';
+import { publishPhaseChange, publishStateChange } from './build-events.js';
+import { Lifecycle } from './build-lifecycle.js';
+import { BuildLog } from './build-logs.js';
 import { containerLine } from './phases.js';
 import { killLeftovers, workRootOf } from './provisioning.js';
-import { BuildLog } from './build-logs.js';
-import { publishPhaseChange, publishStateChange } from './build-events.js';
-import { type Active, type EndReason, ShuttingDown, finishPhase, newActive, runKey } from './runs.js';
-import { Lifecycle } from './build-lifecycle.js';
+import { type Active, type EndReason, finishPhase, newActive, runKey, ShuttingDown } from './runs.js';
 
 export const BUILD_JOB = 'codebuild.build';
 
@@ -69,7 +69,10 @@ export class BuildRunner {
   private readonly earlyStops = new Set<string>();
   private readonly completedListeners: ((scope: Scope, build: Build) => void)[] = [];
 
-  constructor(private readonly c: CodeBuildContext, private readonly opts: RunnerOptions) {
+  constructor(
+    private readonly c: CodeBuildContext,
+    private readonly opts: RunnerOptions,
+  ) {
     this.builds = c.stores.builds;
     this.projects = c.stores.projects;
     this.fleets = c.stores.fleets;
@@ -329,4 +332,3 @@ export class BuildRunner {
 
 /** Projects are per account and region: so are their running-build counts. */
 const projectKey = (active: Active) => runKey(active.scope, active.projectName);
-

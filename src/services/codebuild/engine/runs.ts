@@ -54,7 +54,12 @@ export function newActive(scope: Scope, id: string, project: Project): { active:
   return { active, finished };
 }
 /** Ends a build's or sandbox session's phase with `status`, as AWS reports it. */
-export function finishPhase(phase: Pick<BuildPhase, 'startTime' | 'endTime' | 'durationInSeconds' | 'phaseStatus' | 'contexts'> & { phaseType?: string }, now: Date, status: StatusType, contexts?: PhaseContext[]): void {
+export function finishPhase(
+  phase: Pick<BuildPhase, 'startTime' | 'endTime' | 'durationInSeconds' | 'phaseStatus' | 'contexts'> & { phaseType?: string },
+  now: Date,
+  status: StatusType,
+  contexts?: PhaseContext[],
+): void {
   phase.endTime = now;
   phase.durationInSeconds = Math.max(0, Math.floor((now.getTime() - phase.startTime!.getTime()) / 1000));
   phase.phaseStatus = status;

@@ -19,23 +19,32 @@
  * (stopped or timed out, as AWS's sample shows a timed-out sandbox) or FAILED (it could not start,
  * or Drydock restarted under it).
  */
-import { open, rm, type FileHandle } from 'node:fs/promises';
+import { type FileHandle, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CommandExecution, PhaseContext, Project, Sandbox, SandboxSession, SandboxSessionPhase, StatusType } from '@aws-sdk/client-codebuild';
-
-import { BuildPhaseError, type BuildRun, type CodeBuildContext } from '../common.js';
 import type { Scope } from '../../../core/accounts.js';
-import type { BuildRunner } from './runner.js';
-import { type Active, type EndReason, ShuttingDown, finishPhase, newActive, runKey } from './runs.js';
-import { type SandboxStore, commandOf, sandboxOf, sandboxProjectOf } from '../store/sandbox-store.js';
+import { BuildPhaseError, type BuildRun, type CodeBuildContext } from '../common.js';
+import { commandOf, type SandboxStore, sandboxOf, sandboxProjectOf } from '../store/sandbox-store.js';
 import { BuildLog, logTargets } from './build-logs.js';
-import { containerLine } from './phases.js';
 import { secretMasker } from './environment.js';
-import { quote, type BuildShell } from './shell.js';
+import { containerLine } from './phases.js';
 import {
-  assumeServiceRole, builtinEnvironment, downloadSources, killLeftovers, prepareWorkRoot, resolveRunEnvironment, roleSessionSeconds, type RoleSession,
-  secondarySourceDirs, startRunShell, workRootOf, inWorkRoot,
+  assumeServiceRole,
+  builtinEnvironment,
+  downloadSources,
+  inWorkRoot,
+  killLeftovers,
+  prepareWorkRoot,
+  type RoleSession,
+  resolveRunEnvironment,
+  roleSessionSeconds,
+  secondarySourceDirs,
+  startRunShell,
+  workRootOf,
 } from './provisioning.js';
+import type { BuildRunner } from './runner.js';
+import { type Active, type EndReason, finishPhase, newActive, runKey, ShuttingDown } from './runs.js';
+import { type BuildShell, quote } from './shell.js';
 
 export const SANDBOX_JOB = 'codebuild.sandbox';
 
@@ -65,7 +74,10 @@ export class SandboxRunner {
   private readonly store: SandboxStore;
   private readonly lifecycles = new Map<string, SandboxLifecycle>();
 
-  constructor(private readonly c: CodeBuildContext, private readonly builds: BuildRunner) {
+  constructor(
+    private readonly c: CodeBuildContext,
+    private readonly builds: BuildRunner,
+  ) {
     this.store = c.stores.sandboxes;
     c.rt.jobs.register(SANDBOX_JOB, (job, info) => this.handle(job.payload as SandboxJob, info.resumed));
   }

@@ -1,11 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDirs } from '../../../../test/temp-dirs.js';
 import { Executor } from '../../../core/executor.js';
 import { createLogger } from '../../../core/logger.js';
 import { BuildShell, type BuildShellOptions } from './shell.js';
-import { tempDirs } from '../../../../test/temp-dirs.js';
 
 const executor = new Executor(createLogger('silent'));
 const opened: BuildShell[] = [];

@@ -24,10 +24,11 @@
  * shell opened for it (8 and 9), which then replace the state (unchanged when the command was
  * killed before saving, as for any command).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
+
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import type { Session, SessionExecutor } from '../../../core/executor.js';
 
@@ -95,15 +96,9 @@ export function resolveShell(name: string | undefined, path: string | undefined)
  * `ps` in a build would show it), then a command number per line; runs it and prints
  * `<token> <n> <status>`.
  */
-const CONTROL_LOOP = [
-  'D=$1; SH=$2',
-  'IFS= read -r T',
-  'while IFS= read -r n; do',
-  '  env -i "$SH" "$D/cmd-$n.sh" </dev/null 2>&1',
-  '  s=$?',
-  '  printf "%s %s %s\\n" "$T" "$n" "$s"',
-  'done',
-].join('\n');
+const CONTROL_LOOP = ['D=$1; SH=$2', 'IFS= read -r T', 'while IFS= read -r n; do', '  env -i "$SH" "$D/cmd-$n.sh" </dev/null 2>&1', '  s=$?', '  printf "%s %s %s\\n" "$T" "$n" "$s"', 'done'].join(
+  '\n',
+);
 
 export class BuildShell {
   private session?: Session;
@@ -213,7 +208,9 @@ export class BuildShell {
   /** Sets exported variables for every later command (CODEBUILD_BUILD_SUCCEEDING=0 once a phase failed). */
   async setEnv(vars: Record<string, string>): Promise<void> {
     const set = this.queue.then(() => {
-      const lines = Object.entries(vars).filter(([name]) => IDENTIFIER.test(name)).map(([name, value]) => `export ${name}=${quote(value)}\n`);
+      const lines = Object.entries(vars)
+        .filter(([name]) => IDENTIFIER.test(name))
+        .map(([name, value]) => `export ${name}=${quote(value)}\n`);
       appendFileSync(join(this.stateDir, 'env'), lines.join(''));
       if (this.opts.isolated) appendFileSync(join(this.stateDir, 'env.initial'), lines.join(''));
     });
@@ -313,10 +310,7 @@ export class BuildShell {
       writeFileSync(join(dir, 'env'), readFileSync(join(dir, 'env.initial')));
       writeFileSync(join(dir, 'cwd'), `${this.opts.cwd}\n`);
     }
-    const restore = [
-      `. ${quote(join(dir, 'env'))} 2>/dev/null`,
-      `IFS= read -r __drydock_cwd < ${quote(join(dir, 'cwd'))} && cd -- "$__drydock_cwd" 2>/dev/null; unset __drydock_cwd`,
-    ];
+    const restore = [`. ${quote(join(dir, 'env'))} 2>/dev/null`, `IFS= read -r __drydock_cwd < ${quote(join(dir, 'cwd'))} && cd -- "$__drydock_cwd" 2>/dev/null; unset __drydock_cwd`];
     const save = (env: string, cwd: string) => `trap '__drydock_status=$?; export -p >${env}; pwd >${cwd}; exit $__drydock_status' EXIT`;
     let body: string[];
     if (!user) body = userCommand ? [save(quote(join(dir, 'env')), quote(join(dir, 'cwd'))), script] : [script];

@@ -3,20 +3,21 @@
  * submodules and tags), S3 zips and folders made with the S3 SDK; the checked-out files, the git
  * state and the phase errors are what a build sees.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, lstatSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { zipSync, strToU8 } from 'fflate';
 import type { Build, Project } from '@aws-sdk/client-codebuild';
-import { CodeCommitClient, CreateRepositoryCommand, PutFileCommand, CreateBranchCommand } from '@aws-sdk/client-codecommit';
-import { S3Client, CreateBucketCommand, PutObjectCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
+import { CodeCommitClient, CreateBranchCommand, CreateRepositoryCommand, PutFileCommand } from '@aws-sdk/client-codecommit';
+import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { strToU8, zipSync } from 'fflate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rejection, startTestServer, type TestServer } from '../../../../test/helpers.js';
-import { BuildPhaseError, createContext, type BuildRun } from '../common.js';
+import { BuildPhaseError, type BuildRun, createContext } from '../common.js';
+import { localCacheDir } from '../names.js';
 import { fetchSources } from './source.js';
 import { createZip } from './zip.js';
-import { localCacheDir } from '../names.js';
 
 const SCOPE = { account: '000000000000', region: 'us-east-1' };
 const AWS_URL = (name: string) => `https://git-codecommit.us-east-1.amazonaws.com/v1/repos/${name}`;
@@ -45,7 +46,12 @@ describe('CodeBuild sources', () => {
     };
   }
 
-  const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' } }).trim();
+  const git = (cwd: string, ...args: string[]) =>
+    execFileSync('git', args, {
+      cwd,
+      encoding: 'utf8',
+      env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' },
+    }).trim();
 
   beforeAll(async () => {
     server = await startTestServer();
@@ -54,7 +60,9 @@ describe('CodeBuild sources', () => {
     await cc.send(new CreateRepositoryCommand({ repositoryName: 'app' }));
     const first = await cc.send(new PutFileCommand({ repositoryName: 'app', branchName: 'main', filePath: 'README.md', fileContent: Buffer.from('one\n') }));
     commits.first = first.commitId!;
-    const second = await cc.send(new PutFileCommand({ repositoryName: 'app', branchName: 'main', filePath: 'run.sh', fileContent: Buffer.from('#!/bin/sh\necho hi\n'), fileMode: 'EXECUTABLE', parentCommitId: first.commitId }));
+    const second = await cc.send(
+      new PutFileCommand({ repositoryName: 'app', branchName: 'main', filePath: 'run.sh', fileContent: Buffer.from('#!/bin/sh\necho hi\n'), fileMode: 'EXECUTABLE', parentCommitId: first.commitId }),
+    );
     commits.second = second.commitId!;
     await cc.send(new CreateBranchCommand({ repositoryName: 'app', branchName: 'feature', commitId: first.commitId }));
     const feature = await cc.send(new PutFileCommand({ repositoryName: 'app', branchName: 'feature', filePath: 'feature.txt', fileContent: Buffer.from('f\n'), parentCommitId: first.commitId }));
@@ -102,9 +110,16 @@ describe('CodeBuild sources', () => {
     expect(() => git(r.srcDir, 'symbolic-ref', '-q', 'HEAD')).toThrow();
     expect(git(r.srcDir, 'rev-list', '--count', 'HEAD')).toBe('2');
     expect(git(r.srcDir, 'remote', 'get-url', 'origin')).toBe(AWS_URL('app'));
-    expect(git(r.srcDir, 'branch', '-r').split('\n').map((l) => l.trim()).sort()).toEqual(['origin/feature', 'origin/main']);
+    expect(
+      git(r.srcDir, 'branch', '-r')
+        .split('\n')
+        .map((l) => l.trim())
+        .sort(),
+    ).toEqual(['origin/feature', 'origin/main']);
     // Objects were copied, never hard-linked to the repository's own files.
-    const objects = readdirSync(join(r.srcDir, '.git/objects'), { recursive: true }).map(String).filter((f) => statSync(join(r.srcDir, '.git/objects', f)).isFile());
+    const objects = readdirSync(join(r.srcDir, '.git/objects'), { recursive: true })
+      .map(String)
+      .filter((f) => statSync(join(r.srcDir, '.git/objects', f)).isFile());
     expect(objects.length).toBeGreaterThan(0);
     for (const file of objects) expect(statSync(join(r.srcDir, '.git/objects', file)).nlink).toBe(1);
   });
@@ -167,7 +182,10 @@ describe('CodeBuild sources', () => {
   });
 
   it('unzips an S3 source (by version id), keeping modes and refusing paths outside the source directory', async () => {
-    const zipV1 = createZip([{ name: 'app/build.sh', data: strToU8('#!/bin/sh\n'), mode: 0o100755 }, { name: 'link', data: strToU8('app/build.sh'), mode: 0o120777 }]);
+    const zipV1 = createZip([
+      { name: 'app/build.sh', data: strToU8('#!/bin/sh\n'), mode: 0o100755 },
+      { name: 'link', data: strToU8('app/build.sh'), mode: 0o120777 },
+    ]);
     const v1 = await s3.send(new PutObjectCommand({ Bucket: 'src-bucket', Key: 'code/src.zip', Body: zipV1 }));
     await s3.send(new PutObjectCommand({ Bucket: 'src-bucket', Key: 'code/src.zip', Body: zipSync({ 'v2.txt': strToU8('2') }) }));
     const latest = run({ source: { type: 'S3', location: 'src-bucket/code/src.zip' } });
@@ -218,7 +236,10 @@ describe('CodeBuild sources', () => {
     expect(existsSync(join(r.workRoot, 'src2/code/feature.txt'))).toBe(true);
     expect(r.secondarySrcDirs.assets).toBe(join(r.workRoot, 'secondary', 'assets'));
     expect(readFileSync(join(r.secondarySrcDirs.assets, 'a.txt'), 'utf8')).toBe('a');
-    const err = await rejection(fetchSources(c(), run({ source: { type: 'NO_SOURCE' }, secondarySources: [{ type: 'CODECOMMIT', location: AWS_URL('gone'), sourceIdentifier: 'x' }] })), BuildPhaseError);
+    const err = await rejection(
+      fetchSources(c(), run({ source: { type: 'NO_SOURCE' }, secondarySources: [{ type: 'CODECOMMIT', location: AWS_URL('gone'), sourceIdentifier: 'x' }] })),
+      BuildPhaseError,
+    );
     expect(err.message).toBe('repository not found for secondary source x');
   });
 

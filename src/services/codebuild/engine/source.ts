@@ -20,10 +20,10 @@ import { spawn } from 'node:child_process';
 import { cp, lstat, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ProjectSource } from '@aws-sdk/client-codebuild';
+import type { Scope } from '../../../core/accounts.js';
 import { AwsError } from '../../../core/errors.js';
 import { uuid } from '../../../core/ids.js';
 import { BuildPhaseError, type BuildRun, type CodeBuildContext, type SourceResult } from '../common.js';
-import type { Scope } from '../../../core/accounts.js';
 import { localCacheDir } from '../names.js';
 import { extractZip, safeEntryPath, ZipError } from './zip.js';
 

@@ -5,9 +5,9 @@
  * Extraction refuses entries that would land outside the target directory, as CodeBuild's agent
  * (Go's archive/zip) does with "zip: insecure file path".
  */
-import { lstat, mkdir, readlink, stat, symlink, writeFile, readFile, chmod } from 'node:fs/promises';
-import { dirname, join, posix } from 'node:path';
+import { chmod, lstat, mkdir, readFile, readlink, stat, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { dirname, join, posix } from 'node:path';
 import type { Zippable } from 'fflate';
 
 /** fflate is loaded on first use: importing it costs ~30 ms of server start-up. */

@@ -5,14 +5,14 @@
  * (engine/batch-orchestrator.ts) takes it from there.
  */
 import type * as CB from '@aws-sdk/client-codebuild';
-import type { RequestContext } from '../../../protocol/types.js';
 import type { Scope } from '../../../core/accounts.js';
-import { AwsError } from '../../../core/errors.js';
 import { arn } from '../../../core/arn.js';
+import { AwsError } from '../../../core/errors.js';
 import { uuid } from '../../../core/ids.js';
-import { batchOf, planOf, type BatchPlan, type BatchRow } from '../store/batch-store.js';
-import { BATCH_JOB, PENDING, begin, buildIdOfArn, finishBatchPhase } from '../engine/batch-orchestrator.js';
-import { IDEMPOTENCY_WINDOW_MS, PAGE_SIZE, initiatorOf, invalid, projectNotFound, resourceIdOf, scopeOf, type HandlerContext } from './common.js';
+import type { RequestContext } from '../../../protocol/types.js';
+import { BATCH_JOB, begin, buildIdOfArn, finishBatchPhase, PENDING } from '../engine/batch-orchestrator.js';
+import { type BatchPlan, type BatchRow, batchOf, planOf } from '../store/batch-store.js';
+import { type HandlerContext, IDEMPOTENCY_WINDOW_MS, initiatorOf, invalid, PAGE_SIZE, projectNotFound, resourceIdOf, scopeOf } from './common.js';
 
 /**
  * StopBuildBatch answers once the batch completed or after this long (Drydock time): the wait is for
@@ -24,14 +24,7 @@ const batchArn = (scope: Scope, id: string) => arn('codebuild', scope.region, sc
 
 /** StartBuildBatch's overrides as the StartBuild input every build of the batch starts from. */
 function buildInputOf(input: CB.StartBuildBatchInput): CB.StartBuildInput {
-  const {
-    buildBatchConfigOverride: _config,
-    buildTimeoutInMinutesOverride,
-    reportBuildBatchStatusOverride,
-    idempotencyToken: _token,
-    debugSessionEnabled: _debug,
-    ...same
-  } = input;
+  const { buildBatchConfigOverride: _config, buildTimeoutInMinutesOverride, reportBuildBatchStatusOverride, idempotencyToken: _token, debugSessionEnabled: _debug, ...same } = input;
   return {
     ...same,
     ...(buildTimeoutInMinutesOverride !== undefined ? { timeoutInMinutesOverride: buildTimeoutInMinutesOverride } : {}),

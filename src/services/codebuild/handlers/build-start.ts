@@ -6,16 +6,16 @@
 import { availableParallelism } from 'node:os';
 import type * as CB from '@aws-sdk/client-codebuild';
 import type { Scope } from '../../../core/accounts.js';
-import { AwsError } from '../../../core/errors.js';
 import { arn, parseArn } from '../../../core/arn.js';
+import { AwsError } from '../../../core/errors.js';
 import { uuid } from '../../../core/ids.js';
 import type { CodeBuildContext } from '../common.js';
+import type { BuildStarter } from '../engine/batch-orchestrator.js';
+import { publishPhaseChange, publishStateChange } from '../engine/build-events.js';
+import { BUILD_JOB, type BuildRunner } from '../engine/runner.js';
 import { buildArn } from '../names.js';
 import { buildProjectOf, encodeBuild } from '../store/build-store.js';
-import { BUILD_JOB, type BuildRunner } from '../engine/runner.js';
-import { publishPhaseChange, publishStateChange } from '../engine/build-events.js';
-import type { BuildStarter } from '../engine/batch-orchestrator.js';
-import { BUCKET, STATUS_REPORTING_SOURCES, invalid, projectNotFound } from './common.js';
+import { BUCKET, invalid, projectNotFound, STATUS_REPORTING_SOURCES } from './common.js';
 
 /**
  * Builds queued or running in one account and region before StartBuild answers
@@ -166,7 +166,10 @@ export function applyOverrides(c: CodeBuildContext, scope: Scope, project: CB.Pr
 export class BuildStarts implements BuildStarter {
   private readonly maxIncompleteBuilds = positiveInteger('DRYDOCK_CODEBUILD_MAX_QUEUED_BUILDS', DEFAULT_MAX_INCOMPLETE_BUILDS);
 
-  constructor(private readonly c: CodeBuildContext, private readonly runner: BuildRunner) {
+  constructor(
+    private readonly c: CodeBuildContext,
+    private readonly runner: BuildRunner,
+  ) {
     runner.onCompleted((scope, build) => this.autoRetry(scope, build));
   }
 
@@ -186,13 +189,7 @@ export class BuildStarts implements BuildStarter {
   }
 
   /** Writes a new build of `project`, its job and its first events in one transaction. */
-    create(
-    initiator: string,
-    scope: Scope,
-    project: CB.Project,
-    token: string | undefined,
-    extra: { debugSessionEnabled?: boolean; buildBatchArn?: string; autoRetryOf?: CB.Build },
-  ): CB.Build {
+  create(initiator: string, scope: Scope, project: CB.Project, token: string | undefined, extra: { debugSessionEnabled?: boolean; buildBatchArn?: string; autoRetryOf?: CB.Build }): CB.Build {
     if (this.c.stores.builds.incompleteCount(scope) >= this.maxIncompleteBuilds) {
       throw new AwsError('AccountLimitExceededException', `Cannot have more than ${this.maxIncompleteBuilds} builds in queue for the account`);
     }

@@ -4,12 +4,12 @@
  * durable job in one transaction (build-start.ts); the runner (engine/runner.ts) takes it from there.
  */
 import type * as CB from '@aws-sdk/client-codebuild';
-import type { RequestContext } from '../../../protocol/types.js';
 import type { Scope } from '../../../core/accounts.js';
 import { AwsError } from '../../../core/errors.js';
-import { buildOf, buildProjectOf, type BuildRow } from '../store/build-store.js';
+import type { RequestContext } from '../../../protocol/types.js';
+import { type BuildRow, buildOf, buildProjectOf } from '../store/build-store.js';
 import { applyOverrides } from './build-start.js';
-import { IDEMPOTENCY_WINDOW_MS, PAGE_SIZE, initiatorOf, invalid, projectNotFound, resourceIdOf, scopeOf, type HandlerContext } from './common.js';
+import { type HandlerContext, IDEMPOTENCY_WINDOW_MS, initiatorOf, invalid, PAGE_SIZE, projectNotFound, resourceIdOf, scopeOf } from './common.js';
 
 function rowOrNotFound(c: HandlerContext, scope: Scope, idOrArn: string): BuildRow {
   const id = resourceIdOf(scope, 'build', idOrArn);

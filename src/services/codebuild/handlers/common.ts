@@ -3,14 +3,14 @@
  * parts the operations drive), and the checks and errors several resources use alike.
  */
 import type * as CB from '@aws-sdk/client-codebuild';
-import type { RequestContext } from '../../../protocol/types.js';
 import type { Principal, Scope } from '../../../core/accounts.js';
-import { AwsError } from '../../../core/errors.js';
 import { parseArn } from '../../../core/arn.js';
+import { AwsError } from '../../../core/errors.js';
+import type { RequestContext } from '../../../protocol/types.js';
 import type { CodeBuildContext } from '../common.js';
+import type { BatchOrchestrator } from '../engine/batch-orchestrator.js';
 import type { BuildRunner } from '../engine/runner.js';
 import type { SandboxRunner } from '../engine/sandbox-runner.js';
-import type { BatchOrchestrator } from '../engine/batch-orchestrator.js';
 import type { BuildStarts } from './build-start.js';
 
 /** The service context plus the engine parts the operations drive (built once in index.ts). */
@@ -108,4 +108,3 @@ function trustsCodeBuild(document: string): boolean {
     return has(principal.Service, (v) => v === 'codebuild.amazonaws.com') || has(principal.AWS, (v) => v === '*');
   });
 }
-

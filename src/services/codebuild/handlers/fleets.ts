@@ -6,13 +6,13 @@
  * every build runs on this host either way.
  */
 import type * as CB from '@aws-sdk/client-codebuild';
-import type { RequestContext } from '../../../protocol/types.js';
-import { AwsError } from '../../../core/errors.js';
-import { arn } from '../../../core/arn.js';
-import { uuid } from '../../../core/ids.js';
 import type { Scope } from '../../../core/accounts.js';
-import { fleetOf, type FleetSortBy, type SortOrder } from '../store/fleet-store.js';
-import { LAMBDA_ENVIRONMENTS, PAGE_SIZE, checkServiceRole, checkTags, invalid, present, scopeOf, type HandlerContext } from './common.js';
+import { arn } from '../../../core/arn.js';
+import { AwsError } from '../../../core/errors.js';
+import { uuid } from '../../../core/ids.js';
+import type { RequestContext } from '../../../protocol/types.js';
+import { type FleetSortBy, fleetOf, type SortOrder } from '../store/fleet-store.js';
+import { checkServiceRole, checkTags, type HandlerContext, invalid, LAMBDA_ENVIRONMENTS, PAGE_SIZE, present, scopeOf } from './common.js';
 import { decodeListToken, encodeListToken } from './projects.js';
 
 /** `arn:aws:codebuild:<region>:<account>:fleet/<name>:<uuid>`: the uuid tells a fleet from an earlier one of the same name. */

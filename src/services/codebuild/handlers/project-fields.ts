@@ -3,12 +3,12 @@
  * BatchGetProjects (and the build runner, through ProjectStore.getProject) sees what AWS would return.
  */
 import type * as CB from '@aws-sdk/client-codebuild';
-import type { RequestContext } from '../../../protocol/types.js';
 import type { Scope } from '../../../core/accounts.js';
 import { arn } from '../../../core/arn.js';
+import type { RequestContext } from '../../../protocol/types.js';
 import type { CodeBuildContext } from '../common.js';
 import { projectArn } from '../names.js';
-import { BUCKET, LAMBDA_ENVIRONMENTS, STATUS_REPORTING_SOURCES, checkServiceRole, checkTags, invalid, present } from './common.js';
+import { BUCKET, checkServiceRole, checkTags, invalid, LAMBDA_ENVIRONMENTS, present, STATUS_REPORTING_SOURCES } from './common.js';
 
 /** Source and artifact identifiers (CODEBUILD_SRC_DIR_<identifier>), file system identifiers. */
 const IDENTIFIER = /^[A-Za-z0-9_]{1,127}$/;
@@ -278,4 +278,3 @@ function isCodeCommitUrl(location: string, endpoints: string[]): boolean {
     return location.startsWith(`${base}/v1/repos/`) && /^[\w.-]{1,100}$/.test(location.slice(base.length + '/v1/repos/'.length));
   });
 }
-

@@ -7,17 +7,17 @@
  */
 import { rmSync } from 'node:fs';
 import type * as CB from '@aws-sdk/client-codebuild';
-import type { RequestContext } from '../../../protocol/types.js';
+import type { Scope } from '../../../core/accounts.js';
 import { AwsError } from '../../../core/errors.js';
 import { uuid } from '../../../core/ids.js';
 import { hasMembers, pageToken, readPageToken } from '../../../core/pagination.js';
-import type { Scope } from '../../../core/accounts.js';
+import type { RequestContext } from '../../../protocol/types.js';
 import type { CodeBuildContext } from '../common.js';
-import { projectOf, type ProjectCursor, type ProjectSortBy, type SortOrder } from '../store/project-store.js';
 import { localCacheDir, projectArn } from '../names.js';
-import { PAGE_SIZE, present, projectNotFound, scopeOf, checkServiceRole } from './common.js';
-import { fieldsOf, normalize, type ProjectFields } from './project-fields.js';
+import { type ProjectCursor, type ProjectSortBy, projectOf, type SortOrder } from '../store/project-store.js';
+import { checkServiceRole, PAGE_SIZE, present, projectNotFound, scopeOf } from './common.js';
 import { CURATED_IMAGES } from './curated-images.js';
+import { fieldsOf, normalize, type ProjectFields } from './project-fields.js';
 
 /** AWS's quota of build projects per account and region. */
 export const MAX_PROJECTS = 5000;
@@ -163,7 +163,17 @@ export function UpdateProjectVisibility(c: CodeBuildContext, input: CB.UpdatePro
 }
 
 /** The operations of this file, each taking the context first (bound in index.ts). */
-export const projectOperations = { CreateProject, UpdateProject, DeleteProject, BatchGetProjects, ListProjects, ListSharedProjects, ListCuratedEnvironmentImages, InvalidateProjectCache, UpdateProjectVisibility };
+export const projectOperations = {
+  CreateProject,
+  UpdateProject,
+  DeleteProject,
+  BatchGetProjects,
+  ListProjects,
+  ListSharedProjects,
+  ListCuratedEnvironmentImages,
+  InvalidateProjectCache,
+  UpdateProjectVisibility,
+};
 
 /** A ListProjects (or ListFleets) page token: the last row shown and the sort it was issued for. */
 export function encodeListToken(sortBy: ProjectSortBy, order: SortOrder, cursor: ProjectCursor): string {
@@ -172,7 +182,11 @@ export function encodeListToken(sortBy: ProjectSortBy, order: SortOrder, cursor:
 
 /** A ListProjects (or ListFleets) token, valid only with the sort it was issued for. */
 export function decodeListToken(token: string, sortBy: ProjectSortBy, order: SortOrder): ProjectCursor {
-  const t = readPageToken(token, hasMembers<{ s: string; o: string; v: string | number; n: string }>({ s: 'string', o: 'string', v: sortBy === 'NAME' ? 'string' : 'number', n: 'string' }), () => new AwsError('InvalidInputException', 'Invalid next token'));
+  const t = readPageToken(
+    token,
+    hasMembers<{ s: string; o: string; v: string | number; n: string }>({ s: 'string', o: 'string', v: sortBy === 'NAME' ? 'string' : 'number', n: 'string' }),
+    () => new AwsError('InvalidInputException', 'Invalid next token'),
+  );
   if (t.s !== sortBy || t.o !== order) throw new AwsError('InvalidInputException', 'Invalid next token');
   return { value: t.v, name: t.n };
 }

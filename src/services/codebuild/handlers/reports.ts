@@ -3,16 +3,16 @@
  * groups through report-collector.ts; these handlers create, read, trend and delete them.
  */
 import type * as CB from '@aws-sdk/client-codebuild';
-import type { RequestContext } from '../../../protocol/types.js';
+import type { Scope } from '../../../core/accounts.js';
+import { parseArn } from '../../../core/arn.js';
 import { AwsError } from '../../../core/errors.js';
 import { hasMembers, pageToken, readPageToken } from '../../../core/pagination.js';
-import { parseArn } from '../../../core/arn.js';
+import type { RequestContext } from '../../../protocol/types.js';
 import type { CodeBuildContext } from '../common.js';
-import type { Scope } from '../../../core/accounts.js';
-import type { CodeCoverageRow, ReportGroupRow, ReportRow, TestCaseRow } from '../store/report-store.js';
-import { PAGE_SIZE, scopeOf } from './common.js';
 import { MAX_REPORT_GROUPS, parseReportGroupArn, reportGroupArn, validGroupName } from '../names.js';
 import { TEST_STATUSES } from '../reports/report-parsers.js';
+import type { CodeCoverageRow, ReportGroupRow, ReportRow, TestCaseRow } from '../store/report-store.js';
+import { PAGE_SIZE, scopeOf } from './common.js';
 
 const TEST_TRENDS = new Set(['PASS_RATE', 'DURATION', 'TOTAL']);
 
@@ -172,8 +172,15 @@ export function CreateReportGroup(c: CodeBuildContext, input: CB.CreateReportGro
     }
     const at = c.rt.clock.now();
     const row: ReportGroupRow = {
-      account: scope.account, region: scope.region, name, arn: groupArn, type: input.type as string,
-      export_config: JSON.stringify(exportConfig), tags: JSON.stringify(tags), created: at, last_modified: at,
+      account: scope.account,
+      region: scope.region,
+      name,
+      arn: groupArn,
+      type: input.type as string,
+      export_config: JSON.stringify(exportConfig),
+      tags: JSON.stringify(tags),
+      created: at,
+      last_modified: at,
     };
     c.stores.reports.insertGroup(row);
     return { reportGroup: reportGroupOf(row) };
@@ -345,7 +352,21 @@ export function GetReportGroupTrend(c: CodeBuildContext, input: CB.GetReportGrou
 }
 
 /** The operations of this file, each taking the context first (bound in index.ts). */
-export const reportOperations = { CreateReportGroup, UpdateReportGroup, DeleteReportGroup, BatchGetReportGroups, ListReportGroups, ListSharedReportGroups, ListReports, ListReportsForReportGroup, BatchGetReports, DeleteReport, DescribeTestCases, DescribeCodeCoverages, GetReportGroupTrend };
+export const reportOperations = {
+  CreateReportGroup,
+  UpdateReportGroup,
+  DeleteReportGroup,
+  BatchGetReportGroups,
+  ListReportGroups,
+  ListSharedReportGroups,
+  ListReports,
+  ListReportsForReportGroup,
+  BatchGetReports,
+  DeleteReport,
+  DescribeTestCases,
+  DescribeCodeCoverages,
+  GetReportGroupTrend,
+};
 
 /** One report's value of a trend field, from its stored summary. */
 function trendValue(field: string, summary: Record<string, unknown>): number {

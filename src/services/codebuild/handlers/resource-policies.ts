@@ -4,11 +4,12 @@
  * Drydock does not emulate, so they are recorded and returned, not evaluated.
  */
 import type * as CB from '@aws-sdk/client-codebuild';
-import type { RequestContext } from '../../../protocol/types.js';
-import { AwsError } from '../../../core/errors.js';
 import type { Scope } from '../../../core/accounts.js';
+import { AwsError } from '../../../core/errors.js';
+import type { RequestContext } from '../../../protocol/types.js';
 import type { CodeBuildContext } from '../common.js';
 import { invalid, scopeOf } from './common.js';
+
 const notFound = (resourceArn: string) => new AwsError('ResourceNotFoundException', `Resource cannot be found: ${resourceArn}`);
 
 /** Checks the policy is an IAM-style resource policy: a JSON object with statements that each have an Effect, a Principal and an Action. */

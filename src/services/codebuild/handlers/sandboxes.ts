@@ -9,17 +9,17 @@
  * sandbox/<project>:<uuid>`; its session and each command execution have a uuid of their own.
  */
 import type * as CB from '@aws-sdk/client-codebuild';
-import type { RequestContext } from '../../../protocol/types.js';
-import { AwsError } from '../../../core/errors.js';
+import type { Scope } from '../../../core/accounts.js';
 import { arn } from '../../../core/arn.js';
+import { AwsError } from '../../../core/errors.js';
 import { uuid } from '../../../core/ids.js';
 import { hasMembers, pageToken, readPageToken } from '../../../core/pagination.js';
-import type { Scope } from '../../../core/accounts.js';
-import { projectOf } from '../store/project-store.js';
-import { commandOf, sandboxOf, type SandboxRow } from '../store/sandbox-store.js';
+import type { RequestContext } from '../../../protocol/types.js';
+import { logsLocation, logTargets } from '../engine/build-logs.js';
 import { ACCEPTING_COMMANDS, SANDBOX_JOB } from '../engine/sandbox-runner.js';
-import { logTargets, logsLocation } from '../engine/build-logs.js';
-import { IDEMPOTENCY_WINDOW_MS, PAGE_SIZE, invalid, present, projectNotFound, resourceIdOf, scopeOf, type HandlerContext } from './common.js';
+import { projectOf } from '../store/project-store.js';
+import { commandOf, type SandboxRow, sandboxOf } from '../store/sandbox-store.js';
+import { type HandlerContext, IDEMPOTENCY_WINDOW_MS, invalid, PAGE_SIZE, present, projectNotFound, resourceIdOf, scopeOf } from './common.js';
 
 type Order = 'ASCENDING' | 'DESCENDING';
 
@@ -215,4 +215,13 @@ export function ListCommandExecutionsForSandbox(c: HandlerContext, input: CB.Lis
 }
 
 /** The operations of this file, each taking the context first (bound in index.ts). */
-export const sandboxOperations = { StartSandbox, StopSandbox, BatchGetSandboxes, ListSandboxes, ListSandboxesForProject, StartCommandExecution, BatchGetCommandExecutions, ListCommandExecutionsForSandbox };
+export const sandboxOperations = {
+  StartSandbox,
+  StopSandbox,
+  BatchGetSandboxes,
+  ListSandboxes,
+  ListSandboxesForProject,
+  StartCommandExecution,
+  BatchGetCommandExecutions,
+  ListCommandExecutionsForSandbox,
+};

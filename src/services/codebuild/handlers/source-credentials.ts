@@ -5,9 +5,9 @@
  * offline, so no build uses them.
  */
 import type * as CB from '@aws-sdk/client-codebuild';
-import type { RequestContext } from '../../../protocol/types.js';
-import { AwsError } from '../../../core/errors.js';
 import { arn, parseArn } from '../../../core/arn.js';
+import { AwsError } from '../../../core/errors.js';
+import type { RequestContext } from '../../../protocol/types.js';
 import type { CodeBuildContext } from '../common.js';
 import { invalid, scopeOf } from './common.js';
 
@@ -39,8 +39,14 @@ export function ImportSourceCredentials(c: CodeBuildContext, input: CB.ImportSou
       throw new AwsError('ResourceAlreadyExistsException', `Source credentials already exist for server type ${serverType}: ${credentialArn}`);
     }
     c.stores.projects.putSourceCredential({
-      account: scope.account, region: scope.region, server_type: serverType, auth_type: authType, arn: credentialArn,
-      username: input.username ?? null, token: resource === null ? token : null, resource,
+      account: scope.account,
+      region: scope.region,
+      server_type: serverType,
+      auth_type: authType,
+      arn: credentialArn,
+      username: input.username ?? null,
+      token: resource === null ? token : null,
+      resource,
     });
   });
   return { arn: credentialArn };

@@ -1,6 +1,7 @@
 /** Coverage report files (Cobertura, JaCoCo, Clover XML; SimpleCov JSON) → CodeBuild's CodeCoverage records. */
+
+import { attr, child, children, descendants, parseJson, parseXml, ReportParseError, rootOf, type XmlElement } from './parse-common.js';
 import type { CoverageFormat, ParsedCoverage } from './report-parsers.js';
-import { ReportParseError, attr, child, children, descendants, parseJson, parseXml, rootOf, type XmlElement } from './parse-common.js';
 
 export function parseCoverageReport(format: CoverageFormat, content: string): ParsedCoverage[] {
   switch (format) {

@@ -4,19 +4,16 @@
  * CodeBuild does) and export the raw files to S3 when the group says so.
  */
 import { readFile, realpath, stat } from 'node:fs/promises';
-import { basename, join, resolve, sep } from 'node:path';
 import { createRequire } from 'node:module';
+import { basename, join, resolve, sep } from 'node:path';
 import type * as CB from '@aws-sdk/client-codebuild';
+import type { Scope } from '../../../core/accounts.js';
 import { uuid } from '../../../core/ids.js';
 import type { Buildspec, BuildspecReport, CodeBuildContext } from '../common.js';
-import type { Scope } from '../../../core/accounts.js';
 import { matchFiles } from '../glob.js';
-import type { ReportStore, ReportGroupRow } from '../store/report-store.js';
-import {
-  isCoverageFormat, parseCoverageReport, parseTestReport, reportFormat, ReportParseError, TEST_STATUSES,
-  type ParsedCoverage, type ParsedTestCase,
-} from './report-parsers.js';
-import { MAX_REPORT_GROUPS, REPORT_RETENTION_MS, parseReportGroupArn, reportGroupArn, validGroupName } from '../names.js';
+import { MAX_REPORT_GROUPS, parseReportGroupArn, REPORT_RETENTION_MS, reportGroupArn, validGroupName } from '../names.js';
+import type { ReportGroupRow, ReportStore } from '../store/report-store.js';
+import { isCoverageFormat, type ParsedCoverage, type ParsedTestCase, parseCoverageReport, parseTestReport, ReportParseError, reportFormat, TEST_STATUSES } from './report-parsers.js';
 
 /** fflate is loaded on first use: importing it costs ~30 ms of server start-up. */
 let fflateModule: typeof import('fflate') | undefined;
@@ -124,20 +121,44 @@ async function collectOne(c: CodeBuildContext, store: ReportStore, run: ReportRu
     // DeleteReportGroup may have run while the files were parsed: never leave a report without its group.
     if (!store.groupByArn(group.arn)) throw new ReportSkipped(`report group ${group.arn} was deleted during the build`);
     store.insertReport({
-      arn: reportArn, account: run.scope.account, region: run.scope.region, group_arn: group.arn, type, name: group.name,
-      execution_id: run.buildArn, status, created: at, expired: at + REPORT_RETENTION_MS, export_config: group.export_config,
-      summary: JSON.stringify(summary), truncated: kept.truncated ? 1 : 0,
+      arn: reportArn,
+      account: run.scope.account,
+      region: run.scope.region,
+      group_arn: group.arn,
+      type,
+      name: group.name,
+      execution_id: run.buildArn,
+      status,
+      created: at,
+      expired: at + REPORT_RETENTION_MS,
+      export_config: group.export_config,
+      summary: JSON.stringify(summary),
+      truncated: kept.truncated ? 1 : 0,
     });
     kept.forEach(({ path, testCase: t }, position) => {
       store.insertTestCase({
-        report_arn: reportArn, position, test_raw_data_path: path, prefix: t.prefix, name: t.name, status: t.status,
-        duration_ns: t.durationInNanoSeconds, message: t.message ?? null, suite_name: t.testSuiteName ?? null,
+        report_arn: reportArn,
+        position,
+        test_raw_data_path: path,
+        prefix: t.prefix,
+        name: t.name,
+        status: t.status,
+        duration_ns: t.durationInNanoSeconds,
+        message: t.message ?? null,
+        suite_name: t.testSuiteName ?? null,
       });
     });
     for (const f of coverages) {
       store.insertCoverage({
-        report_arn: reportArn, id: uuid(), file_path: f.filePath, line_pct: f.lineCoveragePercentage, lines_covered: f.linesCovered,
-        lines_missed: f.linesMissed, branch_pct: f.branchCoveragePercentage, branches_covered: f.branchesCovered, branches_missed: f.branchesMissed,
+        report_arn: reportArn,
+        id: uuid(),
+        file_path: f.filePath,
+        line_pct: f.lineCoveragePercentage,
+        lines_covered: f.linesCovered,
+        lines_missed: f.linesMissed,
+        branch_pct: f.branchCoveragePercentage,
+        branches_covered: f.branchesCovered,
+        branches_missed: f.branchesMissed,
       });
     }
   });
@@ -170,8 +191,15 @@ function resolveGroup(store: ReportStore, run: ReportRun, key: string, type: CB.
       }
       const at = run.now();
       const row: ReportGroupRow = {
-        account: run.scope.account, region: run.scope.region, name, arn: reportGroupArn(run.scope, name), type,
-        export_config: JSON.stringify({ exportConfigType: 'NO_EXPORT' }), tags: '[]', created: at, last_modified: at,
+        account: run.scope.account,
+        region: run.scope.region,
+        name,
+        arn: reportGroupArn(run.scope, name),
+        type,
+        export_config: JSON.stringify({ exportConfigType: 'NO_EXPORT' }),
+        tags: '[]',
+        created: at,
+        last_modified: at,
       };
       store.insertGroup(row);
       run.log(`Created report group ${row.arn}`);
@@ -188,7 +216,10 @@ function keepTestCases<T extends { testCase: ParsedTestCase }>(cases: T[]): T[] 
   const failed = cases.filter((c) => c.testCase.status === 'FAILED');
   const others = cases.filter((c) => c.testCase.status !== 'FAILED');
   const keep = new Set([...failed, ...others].slice(0, MAX_TEST_CASES));
-  return Object.assign(cases.filter((c) => keep.has(c)), { truncated: true });
+  return Object.assign(
+    cases.filter((c) => keep.has(c)),
+    { truncated: true },
+  );
 }
 
 /** A file's bytes when it really lies inside `root` (links resolved) and is a readable regular file. */
@@ -218,8 +249,12 @@ function coverageSummary(files: ParsedCoverage[]): CB.CodeCoverageReportSummary 
   const branchesCovered = sum('branchesCovered');
   const branchesMissed = sum('branchesMissed');
   return {
-    lineCoveragePercentage: pct(linesCovered, linesMissed), linesCovered, linesMissed,
-    branchCoveragePercentage: pct(branchesCovered, branchesMissed), branchesCovered, branchesMissed,
+    lineCoveragePercentage: pct(linesCovered, linesMissed),
+    linesCovered,
+    linesMissed,
+    branchCoveragePercentage: pct(branchesCovered, branchesMissed),
+    branchesCovered,
+    branchesMissed,
   };
 }
 

@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseCoverageReport, parseTestReport, reportFormat, ReportParseError } from './report-parsers.js';
+import { describe, expect, it } from 'vitest';
+import { parseCoverageReport, parseTestReport, ReportParseError, reportFormat } from './report-parsers.js';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, '../../../../test/fixtures/codebuild-reports', name), 'utf8');
 

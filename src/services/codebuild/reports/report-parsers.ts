@@ -3,10 +3,10 @@
  * `file-format` of the buildspec's reports section; each throws ReportParseError on a file it
  * cannot read, which makes the report INCOMPLETE as CodeBuild does.
  */
-import { ReportParseError, attr, child, children, descendants, joinMessage, parseJson, parseXml, rootOf, secondsToNanos, text, type XmlElement } from './parse-common.js';
+import { attr, child, children, descendants, joinMessage, parseJson, parseXml, ReportParseError, rootOf, secondsToNanos, text, type XmlElement } from './parse-common.js';
 
-export { ReportParseError } from './parse-common.js';
 export { parseCoverageReport } from './coverage-parsers.js';
+export { ReportParseError } from './parse-common.js';
 
 export type TestStatus = 'SUCCEEDED' | 'FAILED' | 'ERROR' | 'SKIPPED' | 'UNKNOWN';
 export const TEST_STATUSES: readonly TestStatus[] = ['SUCCEEDED', 'FAILED', 'ERROR', 'SKIPPED', 'UNKNOWN'];
@@ -113,15 +113,16 @@ function parseNUnit2(content: string): ParsedTestCase[] {
         const result = (attr(tc, 'result') ?? '').toLowerCase();
         const executed = (attr(tc, 'executed') ?? 'True').toLowerCase() === 'true';
         // A test NUnit could not run (NotRunnable: bad arguments, invalid signature) is an ERROR, as CodeBuild reports it.
-        const status: TestStatus = result === 'notrunnable' || result === 'error' || result === 'cancelled'
-          ? 'ERROR'
-          : !executed || result === 'ignored' || result === 'skipped'
-            ? 'SKIPPED'
-            : result === 'success'
-              ? 'SUCCEEDED'
-              : result === 'failure'
-                ? 'FAILED'
-                : 'UNKNOWN';
+        const status: TestStatus =
+          result === 'notrunnable' || result === 'error' || result === 'cancelled'
+            ? 'ERROR'
+            : !executed || result === 'ignored' || result === 'skipped'
+              ? 'SKIPPED'
+              : result === 'success'
+                ? 'SUCCEEDED'
+                : result === 'failure'
+                  ? 'FAILED'
+                  : 'UNKNOWN';
         const failure = child(tc, 'failure');
         const reason = child(tc, 'reason');
         cases.push({
@@ -148,10 +149,7 @@ function parseNUnit3(content: string): ParsedTestCase[] {
     const result = (attr(tc, 'result') ?? '').toLowerCase();
     const label = (attr(tc, 'label') ?? '').toLowerCase();
     const status: TestStatus =
-      result === 'passed' ? 'SUCCEEDED'
-      : result === 'failed' ? (label === 'error' || label === 'cancelled' || label === 'invalid' ? 'ERROR' : 'FAILED')
-      : result === 'skipped' ? 'SKIPPED'
-      : 'UNKNOWN';
+      result === 'passed' ? 'SUCCEEDED' : result === 'failed' ? (label === 'error' || label === 'cancelled' || label === 'invalid' ? 'ERROR' : 'FAILED') : result === 'skipped' ? 'SKIPPED' : 'UNKNOWN';
     const failure = child(tc, 'failure');
     const reason = child(tc, 'reason');
     const name = attr(tc, 'name') ?? '';
@@ -271,11 +269,15 @@ function parseTrx(content: string): ParsedTestCase[] {
   return descendants(root, 'UnitTestResult').map((result) => {
     const outcome = (attr(result, 'outcome') ?? '').toLowerCase();
     const status: TestStatus =
-      outcome === 'passed' || outcome === 'passedbutrunaborted' ? 'SUCCEEDED'
-      : outcome === 'failed' ? 'FAILED'
-      : outcome === 'error' || outcome === 'timeout' || outcome === 'aborted' ? 'ERROR'
-      : outcome === 'notexecuted' || outcome === 'notrunnable' ? 'SKIPPED'
-      : 'UNKNOWN';
+      outcome === 'passed' || outcome === 'passedbutrunaborted'
+        ? 'SUCCEEDED'
+        : outcome === 'failed'
+          ? 'FAILED'
+          : outcome === 'error' || outcome === 'timeout' || outcome === 'aborted'
+            ? 'ERROR'
+            : outcome === 'notexecuted' || outcome === 'notrunnable'
+              ? 'SKIPPED'
+              : 'UNKNOWN';
     const errorInfo = child(child(result, 'Output'), 'ErrorInfo');
     // Class names come with the assembly after a comma (`Ns.Class, Assembly`): keep the class.
     const className = (classOf.get(attr(result, 'testId') ?? '') ?? '').split(',')[0].trim();

@@ -6,8 +6,8 @@
  * restart. `seq` orders the listings; batch numbers count per project name and are never reused.
  */
 import type { BuildBatch, StartBuildInput, StatusType } from '@aws-sdk/client-codebuild';
-import type { Store } from '../../../core/store.js';
 import type { Scope } from '../../../core/accounts.js';
+import type { Store } from '../../../core/store.js';
 
 /** One build of the plan: its group in the batch and the StartBuild input it runs with. */
 export interface PlannedBuild {
@@ -82,9 +82,7 @@ export class BatchStore {
       insert: db.prepare<NewBatch>(`INSERT INTO codebuild_build_batches
         (account, region, id, arn, project_name, batch, plan, status, complete, stop_requested, idempotency_token, created_at)
         VALUES (@account, @region, @id, @arn, @project_name, @batch, @plan, @status, @complete, @stop_requested, @idempotency_token, @created_at)`),
-      update: db.prepare<[string, string, string, number, ...Key]>(
-        'UPDATE codebuild_build_batches SET batch = ?, plan = ?, status = ?, complete = ? WHERE account = ? AND region = ? AND id = ?',
-      ),
+      update: db.prepare<[string, string, string, number, ...Key]>('UPDATE codebuild_build_batches SET batch = ?, plan = ?, status = ?, complete = ? WHERE account = ? AND region = ? AND id = ?'),
       setToken: db.prepare<[string, number, ...Key]>('UPDATE codebuild_build_batches SET idempotency_token = ?, created_at = ? WHERE account = ? AND region = ? AND id = ?'),
       requestStop: db.prepare<[number, ...Key]>('UPDATE codebuild_build_batches SET stop_requested = ? WHERE account = ? AND region = ? AND id = ?'),
       byArn: db.prepare<[string, string, string], Pick<BatchRow, 'batch'>>('SELECT batch FROM codebuild_build_batches WHERE account = ? AND region = ? AND arn = ?'),
@@ -157,9 +155,7 @@ export class BatchStore {
 
 /** The BuildBatch of a stored row, dates revived. */
 export function batchOf(row: Pick<BatchRow, 'batch'>): BuildBatch {
-  return JSON.parse(row.batch, (key, value: unknown) =>
-    typeof value === 'string' && DATE_KEYS.has(key) ? new Date(value) : value,
-  ) as BuildBatch;
+  return JSON.parse(row.batch, (key, value: unknown) => (typeof value === 'string' && DATE_KEYS.has(key) ? new Date(value) : value)) as BuildBatch;
 }
 
 export function planOf(row: Pick<BatchRow, 'plan'>): BatchPlan {

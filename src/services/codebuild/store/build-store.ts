@@ -6,8 +6,8 @@
  * name and are never reused.
  */
 import type { Build, Project } from '@aws-sdk/client-codebuild';
-import type { Store } from '../../../core/store.js';
 import type { Scope } from '../../../core/accounts.js';
+import type { Store } from '../../../core/store.js';
 
 export interface BuildRow {
   seq: number;
@@ -64,9 +64,7 @@ export class BuildStore {
       nextNumber: db.prepare<[string, string, string], { last: number }>(`INSERT INTO codebuild_build_numbers (account, region, project_name, last) VALUES (?, ?, ?, 1)
         ON CONFLICT (account, region, project_name) DO UPDATE SET last = last + 1 RETURNING last`),
       incomplete: db.prepare<[string, string], { n: number }>('SELECT COUNT(*) AS n FROM codebuild_builds WHERE account = ? AND region = ? AND complete = 0'),
-      listAsc: db.prepare<[string, string, number, number], { seq: number; id: string }>(
-        'SELECT seq, id FROM codebuild_builds WHERE account = ? AND region = ? AND seq > ? ORDER BY seq ASC LIMIT ?',
-      ),
+      listAsc: db.prepare<[string, string, number, number], { seq: number; id: string }>('SELECT seq, id FROM codebuild_builds WHERE account = ? AND region = ? AND seq > ? ORDER BY seq ASC LIMIT ?'),
       listDesc: db.prepare<[string, string, number, number], { seq: number; id: string }>(
         'SELECT seq, id FROM codebuild_builds WHERE account = ? AND region = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
       ),

@@ -8,9 +8,9 @@
  * migrations apply once per database and statements are only prepared.
  */
 import type { Fleet } from '@aws-sdk/client-codebuild';
-import type { Store } from '../../../core/store.js';
 import type { Scope } from '../../../core/accounts.js';
-import { type ProjectStore, SortedPages, type ProjectCursor, type ProjectSortBy, type SortOrder } from './project-store.js';
+import type { Store } from '../../../core/store.js';
+import { type ProjectCursor, type ProjectSortBy, type ProjectStore, SortedPages, type SortOrder } from './project-store.js';
 
 /** ListFleets sorts and pages as ListProjects does (FleetSortByType has the same values). */
 export type FleetSortBy = ProjectSortBy;
@@ -36,7 +36,10 @@ export class FleetStore {
   private readonly pages: SortedPages<Listed>;
 
   /** `projects` is asked for only because `projectsUsing` reads its table, which must exist before the statement is prepared. */
-  constructor(private readonly store: Store, _projects: ProjectStore) {
+  constructor(
+    private readonly store: Store,
+    _projects: ProjectStore,
+  ) {
     this.pages = new SortedPages(store, 'codebuild_fleets', 'name, arn');
     store.migrate('codebuild.fleets', [
       {

@@ -8,9 +8,9 @@
  */
 import type { Project } from '@aws-sdk/client-codebuild';
 import type { Statement } from 'better-sqlite3';
-import type { Store } from '../../../core/store.js';
-import { parseArn } from '../../../core/arn.js';
 import type { Scope } from '../../../core/accounts.js';
+import { parseArn } from '../../../core/arn.js';
+import type { Store } from '../../../core/store.js';
 
 export interface ProjectRow {
   account: string;
@@ -55,7 +55,11 @@ export class SortedPages<Listed extends { name: string; value: string | number }
   private readonly stmts = new Map<string, { first: Statement<[string, string, number], Listed>; after: Statement<[string, string, string | number, string, number], Listed> }>();
 
   /** `columns`: what each listed row carries besides its sort value (`value`). */
-  constructor(private readonly store: Store, private readonly table: string, private readonly columns: string) {}
+  constructor(
+    private readonly store: Store,
+    private readonly table: string,
+    private readonly columns: string,
+  ) {}
 
   page(scope: Scope, sortBy: ProjectSortBy, order: SortOrder, cursor: ProjectCursor | undefined, limit: number): Listed[] {
     const column = SORT_COLUMN[sortBy];
@@ -114,9 +118,7 @@ export class ProjectStore {
         VALUES (@account, @region, @name, @arn, @created_at, @modified_at, @project)`),
       update: db.prepare<[number, string, ...Key]>('UPDATE codebuild_projects SET modified_at = ?, project = ? WHERE account = ? AND region = ? AND name = ?'),
       remove: db.prepare<Key>('DELETE FROM codebuild_projects WHERE account = ? AND region = ? AND name = ?'),
-      credential: db.prepare<[string, string, string], SourceCredentialRow>(
-        'SELECT * FROM codebuild_source_credentials WHERE account = ? AND region = ? AND server_type = ?',
-      ),
+      credential: db.prepare<[string, string, string], SourceCredentialRow>('SELECT * FROM codebuild_source_credentials WHERE account = ? AND region = ? AND server_type = ?'),
       credentialByArn: db.prepare<[string, string, string], SourceCredentialRow>('SELECT * FROM codebuild_source_credentials WHERE account = ? AND region = ? AND arn = ?'),
       credentials: db.prepare<[string, string], SourceCredentialRow>('SELECT * FROM codebuild_source_credentials WHERE account = ? AND region = ? ORDER BY server_type'),
       putCredential: db.prepare<SourceCredentialRow>(`INSERT INTO codebuild_source_credentials (account, region, server_type, auth_type, arn, username, token, resource)

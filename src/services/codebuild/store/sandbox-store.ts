@@ -7,8 +7,8 @@
  * `seq` orders both lists.
  */
 import type { CommandExecution, Project, Sandbox } from '@aws-sdk/client-codebuild';
-import type { Store } from '../../../core/store.js';
 import type { Scope } from '../../../core/accounts.js';
+import type { Store } from '../../../core/store.js';
 
 export interface SandboxRow {
   seq: number;
@@ -88,9 +88,7 @@ export class SandboxStore {
       listProjectDesc: db.prepare<[string, string, string, number, number], { seq: number; id: string }>(
         'SELECT seq, id FROM codebuild_sandboxes WHERE account = ? AND region = ? AND project_name = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
       ),
-      getCommand: db.prepare<[string, string, string, string], CommandRow>(
-        'SELECT * FROM codebuild_command_executions WHERE account = ? AND region = ? AND sandbox_id = ? AND id = ?',
-      ),
+      getCommand: db.prepare<[string, string, string, string], CommandRow>('SELECT * FROM codebuild_command_executions WHERE account = ? AND region = ? AND sandbox_id = ? AND id = ?'),
       insertCommand: db.prepare<Omit<CommandRow, 'seq'>>(`INSERT INTO codebuild_command_executions (account, region, sandbox_id, id, execution, pending)
         VALUES (@account, @region, @sandbox_id, @id, @execution, @pending)`),
       updateCommand: db.prepare<[string, number, string, string, string, string]>(

@@ -1,13 +1,14 @@
 /** KMS aliases: friendly names that point at customer managed keys (`alias/aws/…` ones belong to AWS managed keys). */
 import type * as K from '@aws-sdk/client-kms';
-import type { RequestContext } from '../../../protocol/types.js';
 import { AwsError } from '../../../core/errors.js';
+import type { RequestContext } from '../../../protocol/types.js';
+import { assertCustomerManaged, assertNotPendingDeletion, type KmsContext, page, readMarker, scopeOf } from '../common.js';
 import { aliasArn, keyArn } from '../keys.js';
-import { type KmsContext, assertCustomerManaged, assertNotPendingDeletion, page, readMarker, scopeOf } from '../common.js';
 
 /** The rules an alias name follows; `alias/aws/` names are AWS's to create and change. */
 export function validateAliasName(name: string, forCreate: boolean): void {
-  if (!name.startsWith('alias/')) throw new AwsError('ValidationException', 'Alias must start with the prefix "alias/". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html');
+  if (!name.startsWith('alias/'))
+    throw new AwsError('ValidationException', 'Alias must start with the prefix "alias/". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html');
   if (name.startsWith('alias/aws/')) throw new AwsError('NotAuthorizedException', `Cannot ${forCreate ? 'create' : 'modify'} alias with prefix 'alias/aws/'.`, { status: 400 });
   if (name === 'alias/') throw new AwsError('ValidationException', 'Alias name must have at least one character after "alias/".');
   if (name.includes(':')) throw new AwsError('ValidationException', `${name} contains invalid characters for an alias`);

@@ -1,13 +1,13 @@
 /** KMS encryption: Encrypt, Decrypt, ReEncrypt, data keys and data key pairs, random bytes. */
-import { constants, createPublicKey, generateKeyPairSync, privateDecrypt, publicEncrypt, randomBytes, type KeyPairKeyObjectResult } from 'node:crypto';
+import { constants, createPublicKey, generateKeyPairSync, type KeyPairKeyObjectResult, privateDecrypt, publicEncrypt, randomBytes } from 'node:crypto';
 import type * as K from '@aws-sdk/client-kms';
-import type { RequestContext } from '../../../protocol/types.js';
 import type { Scope } from '../../../core/accounts.js';
 import { AwsError } from '../../../core/errors.js';
-import type { KeyRow } from '../store.js';
+import type { RequestContext } from '../../../protocol/types.js';
+import { customKeyStoreNotFound, dryRun, HASH_OF, type KmsContext, recipientUnsupported, scopeOf } from '../common.js';
 import { keyArn } from '../keys.js';
 import { privateKey } from '../specs.js';
-import { type KmsContext, HASH_OF, customKeyStoreNotFound, dryRun, recipientUnsupported, scopeOf } from '../common.js';
+import type { KeyRow } from '../store.js';
 
 /** The algorithms a key encrypts with; InvalidKeyUsageException for any other. */
 function checkEncryptionAlgorithm(c: KmsContext, scope: Scope, row: KeyRow, algorithm: string): void {

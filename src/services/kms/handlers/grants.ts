@@ -1,13 +1,13 @@
 /** KMS grants: stored, listed, retired and revoked (not evaluated; see the Gaps in index.ts). */
 import type * as K from '@aws-sdk/client-kms';
-import type { RequestContext } from '../../../protocol/types.js';
 import type { Scope } from '../../../core/accounts.js';
 import { AwsError } from '../../../core/errors.js';
 import { hex } from '../../../core/ids.js';
 import { hasMembers, pageToken, readPageToken } from '../../../core/pagination.js';
-import type { GrantRow, KeyRow } from '../store.js';
+import type { RequestContext } from '../../../protocol/types.js';
+import { assertNotPendingDeletion, dryRun, type KmsContext, page, readMarker, scopeOf } from '../common.js';
 import { keyArn } from '../keys.js';
-import { type KmsContext, assertNotPendingDeletion, dryRun, page, readMarker, scopeOf } from '../common.js';
+import type { GrantRow, KeyRow } from '../store.js';
 
 const GRANT_ALWAYS = ['CreateGrant', 'RetireGrant', 'DescribeKey'];
 
@@ -76,7 +76,12 @@ function issueGrant(c: KmsContext, scope: Scope, row: KeyRow, input: K.CreateGra
         : c.store
             .keyGrants(scope, row.key_id)
             .find(
-              (g) => g.name === input.Name && g.grantee_principal === input.GranteePrincipal && g.retiring_principal === (input.RetiringPrincipal ?? null) && g.operations === operations && g.constraints === constraints,
+              (g) =>
+                g.name === input.Name &&
+                g.grantee_principal === input.GranteePrincipal &&
+                g.retiring_principal === (input.RetiringPrincipal ?? null) &&
+                g.operations === operations &&
+                g.constraints === constraints,
             );
     if (same) return { GrantId: same.grant_id, GrantToken: grantToken(same.grant_id) };
     const grantId = hex(32);

@@ -1,14 +1,14 @@
 /** KMS imported key material (Origin EXTERNAL): GetParametersForImport, ImportKeyMaterial, DeleteImportedKeyMaterial. */
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import type * as K from '@aws-sdk/client-kms';
-import type { RequestContext } from '../../../protocol/types.js';
 import type { Scope } from '../../../core/accounts.js';
 import { AwsError } from '../../../core/errors.js';
-import type { ImportTokenRow, KeyRow } from '../store.js';
+import type { RequestContext } from '../../../protocol/types.js';
+import { assertNotPendingDeletion, DAY_MS, type KmsContext, scopeOf } from '../common.js';
+import { unwrapKeyMaterial, WRAPPING_ALGORITHMS } from '../import.js';
 import { keyArn } from '../keys.js';
 import { acceptImportedMaterial } from '../specs.js';
-import { WRAPPING_ALGORITHMS, unwrapKeyMaterial } from '../import.js';
-import { type KmsContext, DAY_MS, assertNotPendingDeletion, scopeOf } from '../common.js';
+import type { ImportTokenRow, KeyRow } from '../store.js';
 
 /** GetParametersForImport's public key and token are valid for 24 hours. */
 const IMPORT_TOKEN_LIFETIME_MS = 24 * 3_600_000;
@@ -26,7 +26,8 @@ export function importExpiry(input: Pick<K.ImportKeyMaterialRequest, 'Expiration
   const validTo = input.ValidTo === undefined ? undefined : new Date(input.ValidTo).getTime();
   const expirationModel = input.ExpirationModel ?? (validTo === undefined ? 'KEY_MATERIAL_DOES_NOT_EXPIRE' : 'KEY_MATERIAL_EXPIRES');
   if (expirationModel === 'KEY_MATERIAL_EXPIRES' && validTo === undefined) throw new AwsError('ValidationException', 'A ValidTo date must be set if the ExpirationModel is KEY_MATERIAL_EXPIRES.');
-  if (expirationModel === 'KEY_MATERIAL_DOES_NOT_EXPIRE' && validTo !== undefined) throw new AwsError('ValidationException', 'A ValidTo date must not be set if the ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE.');
+  if (expirationModel === 'KEY_MATERIAL_DOES_NOT_EXPIRE' && validTo !== undefined)
+    throw new AwsError('ValidationException', 'A ValidTo date must not be set if the ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE.');
   if (validTo !== undefined && (validTo <= now || validTo > now + 365 * DAY_MS)) throw new AwsError('ValidationException', 'ValidTo must be in the future and at most 365 days away.');
   return { expirationModel, validTo };
 }
@@ -89,7 +90,16 @@ export function importKeyMaterial(c: KmsContext, input: K.ImportKeyMaterialReque
   const { material, materialId, firstId } = importedMaterial(row, token, input);
   c.store.tx(() => {
     if (current === undefined) {
-      c.store.insertMaterial({ account: scope.account, region: c.keys.materialScope(scope, row).region, key_id: row.key_id, version: 1, material_id: materialId, material, created_at: now, rotation_type: null });
+      c.store.insertMaterial({
+        account: scope.account,
+        region: c.keys.materialScope(scope, row).region,
+        key_id: row.key_id,
+        version: 1,
+        material_id: materialId,
+        material,
+        created_at: now,
+        rotation_type: null,
+      });
     }
     c.store.updateKey({
       ...row,
@@ -106,7 +116,8 @@ export function deleteImportedKeyMaterial(c: KmsContext, input: K.DeleteImported
   const scope = scopeOf(ctx);
   const row = importableKey(c, scope, input.KeyId!);
   const current = c.keys.currentMaterialId(scope, row);
-  if (input.KeyMaterialId !== undefined && input.KeyMaterialId !== current) throw new AwsError('NotFoundException', `Key material ${input.KeyMaterialId} is not imported into ${keyArn(scope, row.key_id)}.`);
+  if (input.KeyMaterialId !== undefined && input.KeyMaterialId !== current)
+    throw new AwsError('NotFoundException', `Key material ${input.KeyMaterialId} is not imported into ${keyArn(scope, row.key_id)}.`);
   c.store.tx(() => {
     c.store.deleteMaterials(c.keys.materialScope(scope, row), row.key_id);
     c.store.updateKey({ ...row, key_state: 'PendingImport', expiration_model: null, material_valid_to: null });

@@ -2,15 +2,15 @@
 import type { Handlers } from '../../../protocol/types.js';
 import { bindOperations } from '../../bind.js';
 import type { KmsContext } from '../common.js';
-import { createKey, describeKey, listKeys, updateKeyDescription, enableKey, disableKey, scheduleKeyDeletion, cancelKeyDeletion, getKeyLastUsage, describeCustomKeyStores } from './keys.js';
-import { createAlias, updateAlias, deleteAlias, listAliases } from './aliases.js';
+import { createAlias, deleteAlias, listAliases, updateAlias } from './aliases.js';
+import { decrypt, encrypt, generateDataKey, generateDataKeyPair, generateDataKeyPairWithoutPlaintext, generateDataKeyWithoutPlaintext, generateRandom, reEncrypt } from './crypto.js';
 import { createGrant, listGrants, listRetirableGrants, retireGrant, revokeGrant } from './grants.js';
-import { tagResource, untagResource, listResourceTags, getKeyPolicy, putKeyPolicy, listKeyPolicies } from './policies-tags.js';
-import { encrypt, decrypt, reEncrypt, generateDataKey, generateDataKeyWithoutPlaintext, generateDataKeyPair, generateDataKeyPairWithoutPlaintext, generateRandom } from './crypto.js';
-import { sign, verify, deriveSharedSecret, getPublicKey, generateMac, verifyMac } from './signing.js';
-import { getParametersForImport, importKeyMaterial, deleteImportedKeyMaterial } from './imported-material.js';
-import { enableKeyRotation, disableKeyRotation, getKeyRotationStatus, rotateKeyOnDemand, listKeyRotations } from './rotation.js';
+import { deleteImportedKeyMaterial, getParametersForImport, importKeyMaterial } from './imported-material.js';
+import { cancelKeyDeletion, createKey, describeCustomKeyStores, describeKey, disableKey, enableKey, getKeyLastUsage, listKeys, scheduleKeyDeletion, updateKeyDescription } from './keys.js';
 import { replicateKey, updatePrimaryRegion } from './multi-region.js';
+import { getKeyPolicy, listKeyPolicies, listResourceTags, putKeyPolicy, tagResource, untagResource } from './policies-tags.js';
+import { disableKeyRotation, enableKeyRotation, getKeyRotationStatus, listKeyRotations, rotateKeyOnDemand } from './rotation.js';
+import { deriveSharedSecret, generateMac, getPublicKey, sign, verify, verifyMac } from './signing.js';
 
 const OPERATIONS = {
   CreateKey: createKey,

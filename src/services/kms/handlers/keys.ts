@@ -1,22 +1,35 @@
 /** KMS key lifecycle: creating, describing, listing, enabling and disabling keys, and their scheduled deletion. */
 import type * as K from '@aws-sdk/client-kms';
-import type { RequestContext } from '../../../protocol/types.js';
 import type { Scope } from '../../../core/accounts.js';
 import { AwsError } from '../../../core/errors.js';
+import type { RequestContext } from '../../../protocol/types.js';
+import {
+  assertCustomerManaged,
+  assertNotPendingDeletion,
+  assertNotPendingImport,
+  customKeyStoreNotFound,
+  DAY_MS,
+  type KmsContext,
+  MAX_TAGS,
+  metadata,
+  page,
+  readMarker,
+  scopeOf,
+  validatePolicy,
+  validateTags,
+} from '../common.js';
 import { keyArn } from '../keys.js';
 import { isSupportedSpec, supportsUsage } from '../specs.js';
-import {
-  type KmsContext, DAY_MS, MAX_TAGS, assertCustomerManaged, assertNotPendingDeletion, assertNotPendingImport, customKeyStoreNotFound, metadata, page, readMarker, scopeOf,
-  validatePolicy, validateTags,
-} from '../common.js';
 
 /** The key spec and usage a CreateKey request asks for, refused as AWS refuses them. */
 export function checkCreateKey(input: K.CreateKeyRequest): { keySpec: string; keyUsage: string } {
-  if (input.KeySpec && input.CustomerMasterKeySpec) throw new AwsError('ValidationException', 'You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated.');
+  if (input.KeySpec && input.CustomerMasterKeySpec)
+    throw new AwsError('ValidationException', 'You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated.');
   const keySpec = input.KeySpec ?? input.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT';
   if (input.CustomKeyStoreId !== undefined) throw customKeyStoreNotFound(input.CustomKeyStoreId);
   if (input.XksKeyId !== undefined) throw new AwsError('UnsupportedOperationException', 'External key stores are not supported by Drydock.');
-  if (input.Origin === 'AWS_CLOUDHSM' || input.Origin === 'EXTERNAL_KEY_STORE') throw new AwsError('UnsupportedOperationException', `Origin ${input.Origin} needs a custom key store, which Drydock does not support.`);
+  if (input.Origin === 'AWS_CLOUDHSM' || input.Origin === 'EXTERNAL_KEY_STORE')
+    throw new AwsError('UnsupportedOperationException', `Origin ${input.Origin} needs a custom key store, which Drydock does not support.`);
   if (!isSupportedSpec(keySpec)) throw new AwsError('UnsupportedOperationException', `KeySpec ${keySpec} is not supported by Drydock.`);
   if (input.KeyUsage === undefined && keySpec !== 'SYMMETRIC_DEFAULT') {
     throw new AwsError('ValidationException', 'You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.');
@@ -91,7 +104,10 @@ export function scheduleKeyDeletion(c: KmsContext, input: K.ScheduleKeyDeletionR
   const scope = scopeOf(ctx);
   const days = input.PendingWindowInDays ?? 30;
   if (days < 7 || days > 30) {
-    throw new AwsError('ValidationException', `1 validation error detected: Value '${days}' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value ${days < 7 ? 'greater than or equal to 7' : 'less than or equal to 30'}`);
+    throw new AwsError(
+      'ValidationException',
+      `1 validation error detected: Value '${days}' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value ${days < 7 ? 'greater than or equal to 7' : 'less than or equal to 30'}`,
+    );
   }
   const row = c.keys.resolve(scope, input.KeyId!);
   assertNotPendingDeletion(scope, row);

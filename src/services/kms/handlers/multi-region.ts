@@ -1,11 +1,11 @@
 /** KMS multi-Region keys: ReplicateKey and UpdatePrimaryRegion (replicas live in the same account). */
 import type * as K from '@aws-sdk/client-kms';
-import type { RequestContext } from '../../../protocol/types.js';
-import { type Scope, isRegion } from '../../../core/accounts.js';
+import { isRegion, type Scope } from '../../../core/accounts.js';
 import { AwsError } from '../../../core/errors.js';
-import type { KeyRow } from '../store.js';
+import type { RequestContext } from '../../../protocol/types.js';
+import { assertNotPendingDeletion, assertNotReplica, type KmsContext, MAX_TAGS, metadata, scopeOf, validatePolicy, validateTags, wireTag } from '../common.js';
 import { keyArn } from '../keys.js';
-import { type KmsContext, MAX_TAGS, assertNotPendingDeletion, assertNotReplica, metadata, scopeOf, validatePolicy, validateTags, wireTag } from '../common.js';
+import type { KeyRow } from '../store.js';
 
 /** The key a multi-Region operation names: a multi-Region primary key in this Region, not pending deletion. */
 function primaryKey(c: KmsContext, scope: Scope, keyId: string, operation: string): KeyRow {
@@ -24,7 +24,13 @@ export function withPrimaryMoved(rows: KeyRow[], primary: KeyRow, oldRegion: str
   return rows.map((related) => {
     const moved =
       related.region === newRegion
-        ? { ...related, rotation_enabled: primary.rotation_enabled, rotation_period_days: primary.rotation_period_days, next_rotation_at: primary.next_rotation_at, on_demand_rotation_at: primary.on_demand_rotation_at }
+        ? {
+            ...related,
+            rotation_enabled: primary.rotation_enabled,
+            rotation_period_days: primary.rotation_period_days,
+            next_rotation_at: primary.next_rotation_at,
+            on_demand_rotation_at: primary.on_demand_rotation_at,
+          }
         : related.region === oldRegion
           ? { ...related, rotation_enabled: 0, rotation_period_days: null, next_rotation_at: null, on_demand_rotation_at: null }
           : related;

@@ -1,8 +1,8 @@
 /** KMS key policies (stored, not evaluated) and key tags. */
 import type * as K from '@aws-sdk/client-kms';
-import type { RequestContext } from '../../../protocol/types.js';
 import { AwsError } from '../../../core/errors.js';
-import { type KmsContext, MAX_TAGS, assertCustomerManaged, assertNotPendingDeletion, page, readMarker, scopeOf, validatePolicy, validateTags, wireTag } from '../common.js';
+import type { RequestContext } from '../../../protocol/types.js';
+import { assertCustomerManaged, assertNotPendingDeletion, type KmsContext, MAX_TAGS, page, readMarker, scopeOf, validatePolicy, validateTags, wireTag } from '../common.js';
 
 /** Every key has exactly one policy, named `default`. */
 function checkPolicyName(name: string | undefined): void {

@@ -1,11 +1,11 @@
 /** KMS key rotation: automatic (on a period) and on demand, for symmetric keys with KMS-generated material. */
 import type * as K from '@aws-sdk/client-kms';
-import type { RequestContext } from '../../../protocol/types.js';
 import type { Scope } from '../../../core/accounts.js';
 import { AwsError } from '../../../core/errors.js';
-import type { KeyRow } from '../store.js';
+import type { RequestContext } from '../../../protocol/types.js';
+import { assertCustomerManaged, assertNotReplica, DAY_MS, invalidMarker, type KmsContext, page, readMarker, scopeOf } from '../common.js';
 import { keyArn } from '../keys.js';
-import { type KmsContext, DAY_MS, assertCustomerManaged, assertNotReplica, invalidMarker, page, readMarker, scopeOf } from '../common.js';
+import type { KeyRow } from '../store.js';
 
 const MAX_ON_DEMAND_ROTATIONS = 25;
 

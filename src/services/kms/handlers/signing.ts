@@ -1,14 +1,14 @@
 /** KMS asymmetric and HMAC keys: Sign, Verify, GetPublicKey, DeriveSharedSecret, GenerateMac, VerifyMac. */
-import { constants, createHmac, createPublicKey, diffieHellman, sign as cryptoSign, timingSafeEqual, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { constants, createHmac, createPublicKey, sign as cryptoSign, verify as cryptoVerify, diffieHellman, type KeyObject, timingSafeEqual } from 'node:crypto';
 import type * as K from '@aws-sdk/client-kms';
-import type { RequestContext } from '../../../protocol/types.js';
 import type { Scope } from '../../../core/accounts.js';
 import { AwsError } from '../../../core/errors.js';
-import type { KeyRow } from '../store.js';
+import type { RequestContext } from '../../../protocol/types.js';
+import { assertNotPendingDeletion, assertNotPendingImport, dryRun, HASH_OF, type KmsContext, recipientUnsupported, scopeOf } from '../common.js';
+import { DIGEST_LENGTH, ecdsaSignDigest, ecdsaVerifyDigest, rsaPkcs1SignDigest, rsaPkcs1VerifyDigest, rsaPssSignDigest, rsaPssVerifyDigest } from '../digest-sign.js';
 import { keyArn } from '../keys.js';
 import { privateKey, publicKeyDer } from '../specs.js';
-import { DIGEST_LENGTH, ecdsaSignDigest, ecdsaVerifyDigest, rsaPkcs1SignDigest, rsaPkcs1VerifyDigest, rsaPssSignDigest, rsaPssVerifyDigest } from '../digest-sign.js';
-import { type KmsContext, HASH_OF, assertNotPendingDeletion, assertNotPendingImport, dryRun, recipientUnsupported, scopeOf } from '../common.js';
+import type { KeyRow } from '../store.js';
 
 /** The hash of a signing algorithm, once the key, algorithm and message type are known to fit. */
 export function signingHash(c: KmsContext, scope: Scope, row: KeyRow, algorithm: string, messageType: string | undefined, message: Buffer, operation: string): string {

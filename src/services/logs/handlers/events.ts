@@ -1,8 +1,8 @@
 /** CloudWatch Logs events: PutLogEvents (with AWS's batch limits), GetLogEvents, FilterLogEvents. */
 import type {
+  FilteredLogEvent,
   FilterLogEventsRequest,
   FilterLogEventsResponse,
-  FilteredLogEvent,
   GetLogEventsRequest,
   GetLogEventsResponse,
   InputLogEvent,
@@ -11,13 +11,13 @@ import type {
   PutLogEventsResponse,
   RejectedLogEventsInfo,
 } from '@aws-sdk/client-cloudwatch-logs';
-import type { RequestContext } from '../../../protocol/types.js';
 import type { Scope } from '../../../core/accounts.js';
 import { pageToken } from '../../../core/pagination.js';
-import type { EventPosition, EventRow, GroupRow, TimeRange } from '../store.js';
+import type { RequestContext } from '../../../protocol/types.js';
+import { DAY_MS, groupOfRequest, invalid, type LogsContext, requireGroup, scopeOf, streamNotFound } from '../common.js';
 import { compileFilterPattern, FilterPatternError } from '../filter-pattern.js';
+import type { EventPosition, EventRow, GroupRow, TimeRange } from '../store.js';
 import { eventId, parseStreamToken, readNextToken, sequenceToken, streamToken } from '../tokens.js';
-import { type LogsContext, DAY_MS, groupOfRequest, invalid, requireGroup, scopeOf, streamNotFound } from '../common.js';
 
 const HOUR_MS = 3_600_000;
 const MAX_BATCH_BYTES = 1_048_576;

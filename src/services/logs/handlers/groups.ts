@@ -1,13 +1,13 @@
 /** CloudWatch Logs log groups: CreateLogGroup, DeleteLogGroup, DescribeLogGroups. */
 import type { CreateLogGroupRequest, DeleteLogGroupRequest, DescribeLogGroupsRequest, DescribeLogGroupsResponse, LogGroup } from '@aws-sdk/client-cloudwatch-logs';
-import type { RequestContext } from '../../../protocol/types.js';
 import type { Scope } from '../../../core/accounts.js';
-import { AwsError } from '../../../core/errors.js';
 import { parseArn } from '../../../core/arn.js';
+import { AwsError } from '../../../core/errors.js';
+import { pageToken } from '../../../core/pagination.js';
+import type { RequestContext } from '../../../protocol/types.js';
+import { checkTagKeys, DEFAULT_DESCRIBE_LIMIT, groupArn, invalid, type LogsContext, requireGroup, scopeOf } from '../common.js';
 import type { GroupWithBytes } from '../store.js';
 import { readNextToken } from '../tokens.js';
-import { pageToken } from '../../../core/pagination.js';
-import { type LogsContext, DEFAULT_DESCRIBE_LIMIT, checkTagKeys, groupArn, invalid, requireGroup, scopeOf } from '../common.js';
 
 /** CreateLogGroup, which the api's ensureLogGroup/ensureLogStream also use. */
 export function createGroup(c: LogsContext, scope: Scope, input: CreateLogGroupRequest): void {

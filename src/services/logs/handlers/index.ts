@@ -2,10 +2,20 @@
 import type { Handlers } from '../../../protocol/types.js';
 import { bindOperations } from '../../bind.js';
 import type { LogsContext } from '../common.js';
+import { filterLogEvents, getLogEvents, putLogEvents } from './events.js';
 import { createLogGroup, deleteLogGroup, describeLogGroups } from './groups.js';
+import {
+  deleteRetentionPolicy,
+  listTagsForResource,
+  listTagsLogGroup,
+  putLogGroupDeletionProtection,
+  putRetentionPolicy,
+  tagLogGroup,
+  tagResource,
+  untagLogGroup,
+  untagResource,
+} from './policies-tags.js';
 import { createLogStream, deleteLogStream, describeLogStreams } from './streams.js';
-import { putLogEvents, getLogEvents, filterLogEvents } from './events.js';
-import { putLogGroupDeletionProtection, putRetentionPolicy, deleteRetentionPolicy, tagLogGroup, untagLogGroup, listTagsLogGroup, tagResource, untagResource, listTagsForResource } from './policies-tags.js';
 
 const OPERATIONS = {
   CreateLogGroup: createLogGroup,

@@ -12,12 +12,12 @@ import type {
   UntagLogGroupRequest,
   UntagResourceRequest,
 } from '@aws-sdk/client-cloudwatch-logs';
-import type { RequestContext } from '../../../protocol/types.js';
 import type { Scope } from '../../../core/accounts.js';
-import { AwsError } from '../../../core/errors.js';
 import { parseArn } from '../../../core/arn.js';
+import { AwsError } from '../../../core/errors.js';
+import type { RequestContext } from '../../../protocol/types.js';
+import { checkTagKeys, DAY_MS, groupByIdentifier, invalid, type LogsContext, MAX_TAGS, requireGroup, scopeOf } from '../common.js';
 import type { GroupRow } from '../store.js';
-import { type LogsContext, DAY_MS, MAX_TAGS, checkTagKeys, groupByIdentifier, invalid, requireGroup, scopeOf } from '../common.js';
 
 /** The retention periods AWS accepts, in days. */
 const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];

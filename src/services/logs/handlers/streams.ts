@@ -1,11 +1,11 @@
 /** CloudWatch Logs log streams: CreateLogStream, DeleteLogStream, DescribeLogStreams. */
 import type { CreateLogStreamRequest, DeleteLogStreamRequest, DescribeLogStreamsRequest, DescribeLogStreamsResponse, LogStream } from '@aws-sdk/client-cloudwatch-logs';
-import type { RequestContext } from '../../../protocol/types.js';
 import { AwsError } from '../../../core/errors.js';
 import { pageToken } from '../../../core/pagination.js';
+import type { RequestContext } from '../../../protocol/types.js';
+import { DEFAULT_DESCRIBE_LIMIT, groupArn, groupOfRequest, invalid, type LogsContext, requireGroup, scopeOf, streamNotFound } from '../common.js';
 import type { GroupRow, StreamRow } from '../store.js';
 import { readNextToken, sequenceToken } from '../tokens.js';
-import { type LogsContext, DEFAULT_DESCRIBE_LIMIT, groupArn, groupOfRequest, invalid, requireGroup, scopeOf, streamNotFound } from '../common.js';
 
 export function toLogStream(group: GroupRow, stream: StreamRow): LogStream {
   return {
