@@ -12,7 +12,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { Principal } from '../../core/accounts.js';
-import { DEFAULT_REGION, isRegion } from '../../core/accounts.js';
+import { AWS_REGIONS, DEFAULT_REGION, isRegion } from '../../core/accounts.js';
 import { credentialProblem } from '../../protocol/credentials.js';
 import { MAX_SKEW_MS, parseAmzDate, requestSignature, signingKey } from '../../protocol/sigv4.js';
 import type { CodeCommitContext } from './common.js';
@@ -27,51 +27,6 @@ export type GitAuthentication = { caller: GitCaller } | { status: 401 | 403; mes
 /** The same hostname pattern the credential helper reads the region from. */
 const CODECOMMIT_HOST = /^(vpce-.+\.)?git-codecommit(-fips)?\.([^.]+)\.(vpce\.)?amazonaws\.com/;
 const HELPER_PASSWORD = /^(\d{8}T\d{6})Z([0-9a-f]{64})$/;
-
-/**
- * The helper signs with whatever region the aws CLI is configured for and does not send it, so the
- * server tries the hostname's region, then the default, then every public region: a signature
- * verifies for exactly one of them. A list, because isRegion (a pattern) cannot enumerate them.
- */
-const REGIONS = [
-  'us-east-1',
-  'us-east-2',
-  'us-west-1',
-  'us-west-2',
-  'af-south-1',
-  'ap-east-1',
-  'ap-east-2',
-  'ap-south-1',
-  'ap-south-2',
-  'ap-southeast-1',
-  'ap-southeast-2',
-  'ap-southeast-3',
-  'ap-southeast-4',
-  'ap-southeast-5',
-  'ap-southeast-7',
-  'ap-northeast-1',
-  'ap-northeast-2',
-  'ap-northeast-3',
-  'ca-central-1',
-  'ca-west-1',
-  'eu-central-1',
-  'eu-central-2',
-  'eu-west-1',
-  'eu-west-2',
-  'eu-west-3',
-  'eu-south-1',
-  'eu-south-2',
-  'eu-north-1',
-  'il-central-1',
-  'me-south-1',
-  'me-central-1',
-  'mx-central-1',
-  'sa-east-1',
-  'us-gov-east-1',
-  'us-gov-west-1',
-  'cn-north-1',
-  'cn-northwest-1',
-];
 
 /** The region a CodeCommit Git hostname names (`git-codecommit.eu-west-1.amazonaws.com`), if any. */
 export function hostRegion(hostname: string): string | undefined {
@@ -129,7 +84,10 @@ function verifyHelperSignature(c: CodeCommitContext, username: string, date: str
   // A repository URL may be written with a trailing slash; the helper signs the path as written.
   const paths = [repositoryPath, `${repositoryPath}/`];
   const named = hostRegion(hostname);
-  const regions = [...new Set([...(named ? [named] : []), DEFAULT_REGION, ...REGIONS])];
+  // The helper signs with whatever region the aws CLI is configured for and does not send it, so the
+  // server tries the hostname's region, then the default, then every region AWS has: a signature
+  // verifies for exactly one of them.
+  const regions = [...new Set([...(named ? [named] : []), DEFAULT_REGION, ...AWS_REGIONS])];
   for (const region of regions) {
     const key = signingKey(credential!.secretAccessKey, date.slice(0, 8), region, 'codecommit');
     for (const path of paths) {
