@@ -10,6 +10,9 @@ import { roleArn, userArn, userPrincipal } from './common.js';
 import { type PolicyKind, validatePolicyDocument } from './policy-document.js';
 import { defaultDocument, findPolicy } from './policy-handlers.js';
 import type { IamStore, RoleRow, UserRow } from './store.js';
+import { evaluateTrust, type TrustCaller, type TrustDecision } from './trust-policy.js';
+
+export type { TrustCaller, TrustDecision } from './trust-policy.js';
 
 export interface IamUser {
   account: string;
@@ -64,6 +67,12 @@ export interface IamApi {
   accountOfAccessKey(accessKeyId: string): string | undefined;
   /** Records that a role was just assumed (GetRole's RoleLastUsed). */
   recordRoleUse(account: string, roleName: string, region: string): void;
+  /** The tags of a user or role, by key (what `aws:PrincipalTag/<key>` reads). */
+  principalTags(account: string, type: 'user' | 'role', name: string): Record<string, string>;
+  /** Whether a role's trust policy (raw JSON) lets `caller` perform `action` (`sts:AssumeRole`, `sts:TagSession` …) with these condition keys. */
+  evaluateTrust(trustPolicy: string, caller: TrustCaller, action: string, context: Record<string, string | string[] | undefined>): TrustDecision;
+  /** Whether the role with exactly this ARN exists and its trust policy lets `caller` call sts:AssumeRole (CodeBuild checks its service roles so). */
+  roleTrusts(roleArn: string, caller: TrustCaller): boolean;
   /**
    * Whether the principal's identity policies allow `action` on `resource`. Root principals are
    * always allowed; IAM users and assumed roles need an Allow and no explicit Deny.
@@ -180,6 +189,26 @@ export function createIamApi(store: IamStore, clock: Clock): IamApi {
         policies.map((p) => p.document),
         { action: request.action, resource: request.resource, context },
       );
+    },
+    principalTags(account, type, name) {
+      return Object.fromEntries(store.tags(account, type, name).map((t) => [t.key, t.value]));
+    },
+    evaluateTrust(trustPolicy, caller, action, context) {
+      return evaluateTrust(trustPolicy, caller, action, context);
+    },
+    roleTrusts(arn, caller) {
+      const match = /^arn:aws[\w-]*:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(arn);
+      const row = match && store.getEntity('role', match[1]!, match[2]!);
+      if (!row || roleArn(row) !== arn) return false;
+      const now = clock.now();
+      const context = {
+        'aws:PrincipalServiceName': caller.service,
+        'aws:PrincipalIsAWSService': caller.kind === 'service' ? 'true' : 'false',
+        'aws:SourceAccount': caller.kind === 'service' ? row.account : undefined,
+        'aws:CurrentTime': new Date(now).toISOString(),
+        'aws:EpochTime': String(Math.floor(now / 1000)),
+      };
+      return evaluateTrust(row.trust_policy, caller, 'sts:AssumeRole', context).decision === 'Allow';
     },
     recordRoleUse(account, roleName, region) {
       store.tx(() => {

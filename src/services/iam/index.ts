@@ -29,7 +29,7 @@ import { entityHandlers } from './entity-handlers.js';
 import { policyHandlers } from './policy-handlers.js';
 import { IamStore } from './store.js';
 
-export type { IamApi } from './api.js';
+export type { IamApi, TrustCaller } from './api.js';
 
 export const iam: ServiceDefinition = {
   name: 'iam',

@@ -64,7 +64,7 @@ export function checkServiceRole(c: CodeBuildContext, scope: Scope, roleArn: str
   }
   if (parts.account !== scope.account) throw new AwsError('InvalidInputException', "Invalid service role: Service role account ID does not match caller's account");
   const role = c.rt.api('iam').getRole(parts.account, parts.resource.slice(parts.resource.lastIndexOf('/') + 1));
-  if (!role || role.arn !== roleArn || !trustsCodeBuild(role.assumeRolePolicyDocument)) {
+  if (!role || role.arn !== roleArn || !trustsCodeBuild(c, roleArn)) {
     throw new AwsError('InvalidInputException', `CodeBuild is not authorized to perform: sts:AssumeRole on ${roleArn}`);
   }
 }
@@ -87,24 +87,7 @@ export function initiatorOf(principal: Principal): string {
   return 'root';
 }
 
-/** Whether a trust policy lets codebuild.amazonaws.com call sts:AssumeRole. */
-function trustsCodeBuild(document: string): boolean {
-  let policy: unknown;
-  try {
-    policy = JSON.parse(document);
-  } catch {
-    return false;
-  }
-  const statements = (policy as { Statement?: unknown }).Statement;
-  const list = Array.isArray(statements) ? statements : [statements];
-  const has = (value: unknown, wanted: (v: string) => boolean) => [value].flat().some((v) => typeof v === 'string' && wanted(v));
-  return list.some((entry) => {
-    if (typeof entry !== 'object' || entry === null) return false;
-    const s = entry as { Effect?: unknown; Action?: unknown; Principal?: unknown };
-    if (s.Effect !== 'Allow' || !has(s.Action, (a) => ['sts:assumerole', 'sts:*', '*'].includes(a.toLowerCase()))) return false;
-    if (s.Principal === '*') return true;
-    if (typeof s.Principal !== 'object' || s.Principal === null) return false;
-    const principal = s.Principal as { Service?: unknown; AWS?: unknown };
-    return has(principal.Service, (v) => v === 'codebuild.amazonaws.com') || has(principal.AWS, (v) => v === '*');
-  });
+/** Whether the role's trust policy lets the CodeBuild service principal call sts:AssumeRole (IAM's trust evaluation, as STS applies it). */
+function trustsCodeBuild(c: CodeBuildContext, roleArn: string): boolean {
+  return c.rt.api('iam').roleTrusts(roleArn, { kind: 'service', service: 'codebuild.amazonaws.com' });
 }
