@@ -1,7 +1,30 @@
 /**
- * The IAM policy evaluator: decides whether identity policies allow a request, with AWS's logic
- * (an explicit Deny wins; otherwise an Allow is required; no matching statement is an implicit deny).
- * Pure: callers pass the policy documents and the request context.
+ * The IAM policy evaluator: AWS's policy evaluation logic over every policy type that applies to a
+ * request (identity-based, resource-based, permissions boundary, session, service control policies).
+ * Pure: callers pass the principal, the policy documents and the request context.
+ *
+ * How the policy types combine (IAM User Guide: "Policy evaluation logic", "Policy evaluation for
+ * requests within a single account", "Cross-account policy evaluation logic", "Permissions
+ * boundaries", "Session policies"):
+ * - An explicit Deny in any policy that applies wins. A resource policy's statement applies when its
+ *   Principal names the caller (or its NotPrincipal does not exempt it: policy-principal.ts).
+ * - SCPs, when the caller passes any, must allow (they do not limit service principals).
+ * - The root user needs no identity policy; boundaries and session policies do not apply to it.
+ * - IAM users and role sessions: the identity side allows when an identity policy allows, and the
+ *   permissions boundary (if any) and the session policies (if any) allow too (intersections).
+ * - Same account: the identity side or the resource policy suffices. A resource policy that names
+ *   the user's ARN or the role session's ARN grants directly, past implicit denies of identity
+ *   policies, boundaries and session policies; one that names the role's ARN grants past the role's
+ *   identity policies but not past its boundary or session policies; one that names the account (or
+ *   `*`, for a role session) delegates to the identity side, which must then allow.
+ *   `resourcePolicyRequired` (role trust policies, KMS key policies) makes the resource policy's
+ *   Allow necessary: naming the account then enables the identity policies, as KMS's root statement does.
+ * - Cross account: both the identity side and the resource policy must allow.
+ * - Service, federated and anonymous principals have no identity side: only a resource policy allows them.
+ *
+ * Documents are compiled once and cached by their text (policy-compile.ts).
+ *
+ * Matching, as before (policy-conditions.ts):
  *
  * What it follows from the IAM User Guide (policy evaluation logic, condition operators, policy
  * variables):
@@ -23,11 +46,14 @@
  * - A document or statement that cannot be read matches nothing rather than failing the request
  *   (IAM validates documents when it stores them; this keeps a bad row from taking the server down).
  */
-import { BlockList, isIP } from 'node:net';
+import { type CompiledDocument, type CompiledStatement, compileDocument, conditionHolds, matchesAction, matchesResource } from './policy-compile.js';
+import { type Context, type ContextValue, contextOf } from './policy-conditions.js';
+import { principalMatches as appliesTo, type PrincipalMatch, principalMatchLevel } from './policy-principal.js';
+
+export type { ContextValue } from './policy-conditions.js';
+export { wildcardMatch } from './policy-conditions.js';
 
 export type Decision = 'Allow' | 'ExplicitDeny' | 'ImplicitDeny';
-
-export type ContextValue = string | string[] | undefined;
 
 export interface PolicyRequest {
   /** `service:Operation`, e.g. `codecommit:GitPush`. */
@@ -38,329 +64,199 @@ export interface PolicyRequest {
   context: Record<string, ContextValue>;
 }
 
-/** A policy value after variable substitution: literal text and the wildcards written in the policy. */
-type Piece = { text: string } | '*' | '?';
+export type PolicySource = 'identity' | 'resource' | 'boundary' | 'session' | 'scp';
 
-/** Request context keys by lower-cased name (condition key names are case-insensitive). */
-type Context = Map<string, string[]>;
-
-function contextOf(request: PolicyRequest): Context {
-  const out: Context = new Map();
-  for (const [key, value] of Object.entries(request.context)) {
-    if (value === undefined) continue;
-    const values = Array.isArray(value) ? value : [value];
-    // An empty list is a key with no value: AWS leaves such keys out of the request context.
-    if (values.length > 0) out.set(key.toLowerCase(), values);
-  }
-  return out;
+export interface EvaluationPrincipal {
+  /** The caller's ARN as AWS names it in denials (user ARN, assumed-role session ARN, 'arn:aws:iam::123:root'), or the service principal ('events.amazonaws.com'), or '*' for anonymous. */
+  arn: string;
+  account: string;
+  kind: 'root' | 'user' | 'assumed-role' | 'service' | 'federated' | 'anonymous';
+  /** For an assumed-role session, the role's ARN (what a resource policy's Principal names, and aws:PrincipalArn). */
+  roleArn?: string;
+  /** For a service principal: 'codebuild.amazonaws.com'. For a federated (web identity / SAML) principal: the provider ARN or 'accounts.google.com'-style name. */
+  servicePrincipal?: string;
+  federatedProvider?: string;
 }
 
-const asList = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
-
-/** Policy values may be JSON strings, numbers or booleans (`"Null": {"k": false}`); anything else is unreadable. */
-function scalarText(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
+export interface EvaluationInput {
+  principal: EvaluationPrincipal;
+  action: string;
+  resource: string;
+  /** Condition keys (aws:* and service keys), already filled in by the caller. */
+  context: Record<string, ContextValue>;
+  /** Identity-based policy documents (user + groups, or the role), every one that applies. */
+  identityPolicies: string[];
+  /** The resource-based policy (bucket policy, key policy, secret policy, role trust policy …) and the account that owns the resource. */
+  resourcePolicy?: { document: string; account: string };
+  /** The account that owns the resource, when there is no resource policy (cross-account rule); defaults to the principal's. */
+  resourceAccount?: string;
+  /** The principal's permissions boundary document, if it has one. */
+  permissionsBoundary?: string;
+  /** Session policies (AssumeRole Policy and PolicyArns documents), if the session has any. */
+  sessionPolicies?: string[];
+  /** Role trust policies and KMS key policies: the resource policy must allow, even within the account. */
+  resourcePolicyRequired?: boolean;
+  /** Organizations SCPs that apply to the principal's account; when given, one of them must allow. */
+  serviceControlPolicies?: string[];
 }
 
-/**
- * Splits a policy value into literal text and wildcards, substituting policy variables when
- * `context` is given (Version 2012-10-17). Undefined when a variable cannot be resolved or is not
- * well formed, which makes the value match nothing.
- */
-function expandPolicyValue(value: string, context: Context | undefined): Piece[] | undefined {
-  const pieces: Piece[] = [];
-  let text = '';
-  const flush = (): void => {
-    if (text) pieces.push({ text });
-    text = '';
-  };
-  for (let i = 0; i < value.length; i++) {
-    const ch = value[i];
-    if (ch === '*' || ch === '?') {
-      flush();
-      pieces.push(ch);
-    } else if (ch === '$' && value[i + 1] === '{' && context) {
-      const parsed = parseVariable(value, i + 2);
-      if (!parsed) return undefined;
-      const resolved = resolveVariable(parsed.name, parsed.fallback, context);
-      if (resolved === undefined) return undefined;
-      text += resolved;
-      i = parsed.end;
-    } else {
-      text += ch;
+export interface MatchedStatement {
+  source: PolicySource;
+  policyIndex: number;
+  statementIndex: number;
+  effect: 'Allow' | 'Deny';
+}
+
+export interface EvaluationResult {
+  decision: Decision;
+  /** Which policy type decided a denial. */
+  deniedBy?: PolicySource;
+  matched: MatchedStatement[];
+}
+
+/** What one request needs while statements are matched. */
+interface Probe {
+  action: string;
+  actionLower: string;
+  resource: string;
+  context: Context;
+}
+
+/** Whether a statement's Action, Resource and Condition match the request (not its Principal). */
+function statementMatches(s: CompiledStatement, doc: CompiledDocument, probe: Probe): boolean {
+  if (!matchesAction(s, probe.action, probe.actionLower)) return false;
+  const variables = doc.variables ? probe.context : undefined;
+  return matchesResource(s, probe.resource, variables) && conditionHolds(s, probe.context, variables);
+}
+
+interface Scan {
+  allow: boolean;
+  deny: boolean;
+}
+
+/** Scans policies without a Principal element (identity, boundary, session, SCP), recording matches. */
+function scanPolicies(source: PolicySource, documents: string[], probe: Probe, matched: MatchedStatement[]): Scan {
+  const scan: Scan = { allow: false, deny: false };
+  documents.forEach((text, policyIndex) => {
+    const doc = compileDocument(text);
+    for (const s of doc.statements) {
+      // These policy types name no principal and always name their resources.
+      if (s.principal !== undefined || !s.resources || !statementMatches(s, doc, probe)) continue;
+      matched.push({ source, policyIndex, statementIndex: s.index, effect: s.effect });
+      if (s.effect === 'Deny') scan.deny = true;
+      else scan.allow = true;
     }
+  });
+  return scan;
+}
+
+const RANK: Record<PrincipalMatch, number> = { none: 0, account: 1, role: 2, direct: 3 };
+
+/** Scans a resource policy: statements apply through their Principal/NotPrincipal; the strongest Allow is kept. */
+function scanResourcePolicy(text: string, input: EvaluationInput, probe: Probe, matched: MatchedStatement[]): { deny: boolean; grant: PrincipalMatch } {
+  const result = { deny: false, grant: 'none' as PrincipalMatch };
+  const doc = compileDocument(text);
+  const hasBoundary = input.permissionsBoundary !== undefined;
+  for (const s of doc.statements) {
+    if (s.principal === undefined || !statementMatches(s, doc, probe)) continue;
+    let level: PrincipalMatch;
+    if (s.notPrincipal) level = appliesTo(s.principal, input.principal, true, hasBoundary) ? 'direct' : 'none';
+    else level = principalMatchLevel(s.principal, input.principal);
+    if (level === 'none') continue;
+    matched.push({ source: 'resource', policyIndex: 0, statementIndex: s.index, effect: s.effect });
+    if (s.effect === 'Deny') result.deny = true;
+    else if (RANK[level] > RANK[result.grant]) result.grant = level;
   }
-  flush();
-  return pieces;
+  return result;
 }
 
-/** Parses `name}` or `name, 'default'}` from `start`; `end` is the index of the closing brace. */
-function parseVariable(value: string, start: number): { name: string; fallback?: string; end: number } | undefined {
-  let i = start;
-  while (i < value.length && value[i] !== '}' && value[i] !== ',') i++;
-  if (i >= value.length) return undefined;
-  const name = value.slice(start, i).trim();
-  if (!name) return undefined;
-  if (value[i] === '}') return { name, end: i };
-  i++;
-  while (value[i] === ' ') i++;
-  if (value[i] !== "'") return undefined;
-  let fallback = '';
-  for (i++; i < value.length; i++) {
-    if (value[i] === "'") {
-      if (value[i + 1] === "'") {
-        fallback += "'";
-        i++;
-        continue;
-      }
-      break;
-    }
-    fallback += value[i];
-  }
-  if (i >= value.length) return undefined;
-  i++;
-  while (value[i] === ' ') i++;
-  return value[i] === '}' ? { name, fallback, end: i } : undefined;
+const hasIdentitySide = (kind: EvaluationPrincipal['kind']): boolean => kind === 'user' || kind === 'assumed-role' || kind === 'root';
+
+/** Explicit denies first (in this order of reporting), then the implicit checks of AWS's flow. */
+const DENY_ORDER: PolicySource[] = ['identity', 'resource', 'boundary', 'session', 'scp'];
+
+export function evaluate(input: EvaluationInput): EvaluationResult {
+  const { principal } = input;
+  const probe: Probe = { action: input.action, actionLower: input.action.toLowerCase(), resource: input.resource, context: contextOf(input.context) };
+  const matched: MatchedStatement[] = [];
+  const constrained = principal.kind === 'user' || principal.kind === 'assumed-role';
+  const identity = scanPolicies('identity', input.identityPolicies, probe, matched);
+  const boundary = constrained && input.permissionsBoundary !== undefined ? scanPolicies('boundary', [input.permissionsBoundary], probe, matched) : undefined;
+  const session = constrained && input.sessionPolicies?.length ? scanPolicies('session', input.sessionPolicies, probe, matched) : undefined;
+  const scp = hasIdentitySide(principal.kind) && input.serviceControlPolicies ? scanPolicies('scp', input.serviceControlPolicies, probe, matched) : undefined;
+  const resource = input.resourcePolicy ? scanResourcePolicy(input.resourcePolicy.document, input, probe, matched) : { deny: false, grant: 'none' as PrincipalMatch };
+
+  const denies: Record<PolicySource, boolean> = { identity: identity.deny, resource: resource.deny, boundary: boundary?.deny ?? false, session: session?.deny ?? false, scp: scp?.deny ?? false };
+  const explicit = DENY_ORDER.find((source) => denies[source]);
+  if (explicit) return { decision: 'ExplicitDeny', deniedBy: explicit, matched };
+  const implicit = implicitDenial(input, { identity, boundary, session, scp, grant: resource.grant });
+  return implicit ? { decision: 'ImplicitDeny', deniedBy: implicit, matched } : { decision: 'Allow', matched };
 }
 
-function resolveVariable(name: string, fallback: string | undefined, context: Context): string | undefined {
-  if (name === '*' || name === '?' || name === '$') return name;
-  if (/\s/.test(name)) return fallback;
-  const values = context.get(name.toLowerCase());
-  // Multivalued keys cannot be policy variables; they resolve like a missing key.
-  return values && values.length === 1 ? values[0] : fallback;
+interface Scans {
+  identity: Scan;
+  boundary?: Scan;
+  session?: Scan;
+  scp?: Scan;
+  grant: PrincipalMatch;
 }
 
-const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** The policy type whose missing Allow denies the request, or undefined when it is allowed. */
+function implicitDenial(input: EvaluationInput, scans: Scans): PolicySource | undefined {
+  const { principal } = input;
+  const { grant } = scans;
+  if (!hasIdentitySide(principal.kind)) return grant === 'none' ? 'resource' : undefined;
+  if (scans.scp && !scans.scp.allow) return 'scp';
+  if (input.resourcePolicyRequired && grant === 'none') return 'resource';
 
-/** The value as plain text, for operators without wildcards (a written `*` is then just a character). */
-const literalOf = (pieces: Piece[]): string => pieces.map((p) => (typeof p === 'string' ? p : p.text)).join('');
+  const boundaryOk = !scans.boundary || scans.boundary.allow;
+  const sessionOk = !scans.session || scans.session.allow;
+  const identityOk = principal.kind === 'root' || scans.identity.allow;
+  const identitySide: PolicySource | undefined = !identityOk ? 'identity' : !boundaryOk ? 'boundary' : !sessionOk ? 'session' : undefined;
+  const resourceAccount = input.resourcePolicy?.account ?? input.resourceAccount ?? principal.account;
+  if (resourceAccount !== principal.account) return identitySide ?? (grant === 'none' ? 'resource' : undefined);
 
-function likeRegex(pieces: Piece[], ignoreCase = false): RegExp {
-  const source = pieces.map((p) => (p === '*' ? '.*' : p === '?' ? '.' : escapeRegex(p.text))).join('');
-  return new RegExp(`^${source}$`, ignoreCase ? 'is' : 's');
+  // Same account: a resource policy that names the principal (or its role) grants without the identity policies.
+  if (grant === 'direct') return principal.kind === 'user' && !sessionOk ? 'session' : undefined;
+  if (grant === 'role') return !boundaryOk ? 'boundary' : !sessionOk ? 'session' : undefined;
+  return identitySide;
 }
 
-/**
- * ARN matching as ArnLike and the Resource element do it: segments compared one by one, wildcards
- * confined to their segment except in the last segment the pattern writes (the resource part, which
- * may itself contain colons).
- */
-function arnRegex(pieces: Piece[]): RegExp {
-  const colons = literalOf(pieces).split(':').length - 1;
-  const freeAfter = Math.min(colons, 5);
-  let seen = 0;
-  let source = '';
-  for (const p of pieces) {
-    if (p === '*') source += seen >= freeAfter ? '.*' : '[^:]*';
-    else if (p === '?') source += seen >= freeAfter ? '.' : '[^:]';
-    else {
-      source += escapeRegex(p.text);
-      seen += p.text.split(':').length - 1;
-    }
-  }
-  return new RegExp(`^${source}$`, 's');
-}
-
-/** IAM wildcard match: `*` any run, `?` one character; actions compare case-insensitively. */
-export function wildcardMatch(pattern: string, value: string, ignoreCase = false): boolean {
-  return likeRegex(expandPolicyValue(pattern, undefined) ?? [], ignoreCase).test(value);
-}
-
-// --- condition operators -------------------------------------------------------------------
-
-const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
-function numberOf(text: string): number | undefined {
-  const trimmed = text.trim();
-  return NUMBER.test(trimmed) ? Number(trimmed) : undefined;
-}
-
-/** Dates are ISO 8601 or epoch seconds (as `aws:EpochTime` is), in policies and in the context. */
-function dateOf(text: string): number | undefined {
-  const trimmed = text.trim();
-  if (/^-?\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000;
-  const ms = Date.parse(trimmed);
-  return Number.isNaN(ms) ? undefined : ms;
-}
-
-function compareWith<T>(parse: (text: string) => T | undefined, test: (requestValue: T, policyValue: T) => boolean) {
-  return (pieces: Piece[], requestValue: string): boolean => {
-    const a = parse(requestValue);
-    const b = parse(literalOf(pieces));
-    return a !== undefined && b !== undefined && test(a, b);
-  };
-}
-
-function ipMatch(pieces: Piece[], requestValue: string): boolean {
-  const [address, prefix] = literalOf(pieces).trim().split('/');
-  const family = isIP(address);
-  const requestFamily = isIP(requestValue.trim());
-  if (!family || !requestFamily) return false;
-  const type = family === 4 ? 'ipv4' : 'ipv6';
-  const list = new BlockList();
-  try {
-    if (prefix === undefined) list.addAddress(address, type);
-    else {
-      if (!/^\d+$/.test(prefix)) return false;
-      list.addSubnet(address, Number(prefix), type);
-    }
-    return list.check(requestValue.trim(), requestFamily === 4 ? 'ipv4' : 'ipv6');
-  } catch {
-    return false;
-  }
-}
-
-function binaryMatch(pieces: Piece[], requestValue: string): boolean {
-  const policy = literalOf(pieces);
-  const base64 = /^[A-Za-z0-9+/]*={0,2}$/;
-  if (!base64.test(policy) || !base64.test(requestValue)) return false;
-  return Buffer.from(policy, 'base64').equals(Buffer.from(requestValue, 'base64'));
-}
-
-type Match = (pieces: Piece[], requestValue: string) => boolean;
-
-const stringEquals: Match = (pieces, v) => literalOf(pieces) === v;
-const stringEqualsIgnoreCase: Match = (pieces, v) => literalOf(pieces).toLowerCase() === v.toLowerCase();
-const stringLike: Match = (pieces, v) => likeRegex(pieces).test(v);
-const numericEquals = compareWith(numberOf, (a, b) => a === b);
-const dateEquals = compareWith(dateOf, (a, b) => a === b);
-const arnLike: Match = (pieces, v) => arnRegex(pieces).test(v);
-
-/** Each operator as its positive test and whether the operator negates it. */
-const OPERATORS: Record<string, { match: Match; negated: boolean }> = {
-  StringEquals: { match: stringEquals, negated: false },
-  StringNotEquals: { match: stringEquals, negated: true },
-  StringEqualsIgnoreCase: { match: stringEqualsIgnoreCase, negated: false },
-  StringNotEqualsIgnoreCase: { match: stringEqualsIgnoreCase, negated: true },
-  StringLike: { match: stringLike, negated: false },
-  StringNotLike: { match: stringLike, negated: true },
-  NumericEquals: { match: numericEquals, negated: false },
-  NumericNotEquals: { match: numericEquals, negated: true },
-  NumericLessThan: { match: compareWith(numberOf, (a, b) => a < b), negated: false },
-  NumericLessThanEquals: { match: compareWith(numberOf, (a, b) => a <= b), negated: false },
-  NumericGreaterThan: { match: compareWith(numberOf, (a, b) => a > b), negated: false },
-  NumericGreaterThanEquals: { match: compareWith(numberOf, (a, b) => a >= b), negated: false },
-  DateEquals: { match: dateEquals, negated: false },
-  DateNotEquals: { match: dateEquals, negated: true },
-  DateLessThan: { match: compareWith(dateOf, (a, b) => a < b), negated: false },
-  DateLessThanEquals: { match: compareWith(dateOf, (a, b) => a <= b), negated: false },
-  DateGreaterThan: { match: compareWith(dateOf, (a, b) => a > b), negated: false },
-  DateGreaterThanEquals: { match: compareWith(dateOf, (a, b) => a >= b), negated: false },
-  Bool: { match: (pieces, v) => literalOf(pieces).toLowerCase() === v.toLowerCase(), negated: false },
-  BinaryEquals: { match: binaryMatch, negated: false },
-  IpAddress: { match: ipMatch, negated: false },
-  NotIpAddress: { match: ipMatch, negated: true },
-  ArnEquals: { match: arnLike, negated: false },
-  ArnLike: { match: arnLike, negated: false },
-  ArnNotEquals: { match: arnLike, negated: true },
-  ArnNotLike: { match: arnLike, negated: true },
+const PHRASES: Record<PolicySource, string> = {
+  identity: 'an identity-based policy',
+  resource: 'a resource-based policy',
+  boundary: 'a permissions boundary',
+  session: 'a session policy',
+  scp: 'a service control policy',
 };
 
-/** Evaluates one `"Operator": {"key": values}` entry for one key. */
-function conditionHolds(operatorName: string, key: string, policyValues: unknown, context: Context, variables: Context | undefined): boolean {
-  const set = /^(ForAnyValue|ForAllValues):/.exec(operatorName)?.[1];
-  let name = set ? operatorName.slice(set.length + 1) : operatorName;
-  const ifExists = name.endsWith('IfExists');
-  if (ifExists) name = name.slice(0, -'IfExists'.length);
-  const written = asList(policyValues).map(scalarText);
-  if (written.length === 0 || written.some((v) => v === undefined)) return false;
-  const requestValues = context.get(key.toLowerCase());
+const NO_ALLOW: Record<PolicySource, string> = {
+  identity: 'identity-based policy',
+  resource: 'resource-based policy',
+  boundary: 'permissions boundary',
+  session: 'session policy',
+  scp: 'service control policy',
+};
 
-  if (name === 'Null') {
-    // Null takes neither a set operator nor IfExists (IAM rejects both); such entries hold for nothing.
-    if (set || ifExists) return false;
-    return written.some((v) => {
-      const expectMissing = v!.toLowerCase();
-      return expectMissing === 'true' ? !requestValues : expectMissing === 'false' ? Boolean(requestValues) : false;
-    });
-  }
-  const operator = Object.hasOwn(OPERATORS, name) ? OPERATORS[name] : undefined;
-  if (!operator) return false;
-  if (!requestValues) {
-    if (ifExists || set === 'ForAllValues') return true;
-    if (set === 'ForAnyValue') return false;
-    return operator.negated;
-  }
-  const patterns = written.map((v) => expandPolicyValue(v!, variables)).filter((p): p is Piece[] => p !== undefined);
-  if (patterns.length === 0) return false;
-  const matchesAny = (v: string): boolean => patterns.some((p) => operator.match(p, v));
-  const satisfies = (v: string): boolean => (operator.negated ? !matchesAny(v) : matchesAny(v));
-  if (set === 'ForAllValues') return requestValues.every(satisfies);
-  if (set === 'ForAnyValue') return requestValues.some(satisfies);
-  return operator.negated ? !requestValues.some(matchesAny) : requestValues.some(matchesAny);
+/** AWS's AccessDenied message for a denial (for an Allow, the sentence without a reason). */
+export function denialMessage(principalArn: string, action: string, resource: string, result: EvaluationResult): string {
+  const who = principalArn === '*' ? 'anonymous' : principalArn;
+  const on = resource && resource !== '*' ? ` on resource: ${resource}` : '';
+  const head = `User: ${who} is not authorized to perform: ${action}${on}`;
+  const source = result.deniedBy ?? 'identity';
+  if (result.decision === 'ExplicitDeny') return `${head} with an explicit deny in ${PHRASES[source]}`;
+  if (result.decision === 'ImplicitDeny') return `${head} because no ${NO_ALLOW[source]} allows the ${action} action`;
+  return head;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** Whether a policy's Principal/NotPrincipal block matches the principal (AWS: account id or arn:aws:iam::acct:root means any principal of that account; role ARN matches sessions of that role; Service; Federated; '*' and {"AWS":"*"}). */
+export function principalMatches(statementPrincipal: unknown, principal: EvaluationPrincipal, notPrincipal?: boolean): boolean {
+  return appliesTo(statementPrincipal, principal, notPrincipal ?? false);
 }
 
-function conditionsHold(condition: unknown, context: Context, variables: Context | undefined): boolean {
-  if (condition === undefined) return true;
-  if (!isObject(condition)) return false;
-  for (const [operatorName, keys] of Object.entries(condition)) {
-    if (!isObject(keys)) return false;
-    for (const [key, values] of Object.entries(keys)) {
-      if (!conditionHolds(operatorName, key, values, context, variables)) return false;
-    }
-  }
-  return true;
-}
-
-// --- statements ------------------------------------------------------------------------------
-
-function stringsOf(value: unknown): string[] | undefined {
-  const list = asList(value);
-  return list.every((v) => typeof v === 'string') ? (list as string[]) : undefined;
-}
-
-function matchesAction(s: Record<string, unknown>, action: string): boolean {
-  const negated = s.NotAction !== undefined;
-  const patterns = stringsOf(negated ? s.NotAction : s.Action);
-  if (!patterns) return false;
-  const hit = patterns.some((p) => wildcardMatch(p, action, true));
-  return negated ? !hit : hit;
-}
-
-function matchesResource(s: Record<string, unknown>, resource: string, variables: Context | undefined): boolean {
-  const negated = s.NotResource !== undefined;
-  const patterns = stringsOf(negated ? s.NotResource : s.Resource);
-  if (!patterns) return false;
-  const hit = patterns.some((p) => {
-    const pieces = expandPolicyValue(p, variables);
-    return pieces !== undefined && arnRegex(pieces).test(resource);
-  });
-  return negated ? !hit : hit;
-}
-
-/** The statements of a document, and whether its Version turns policy variables on. */
-function parseDocument(document: string): { statements: unknown[]; variables: boolean } | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(document);
-  } catch {
-    return undefined;
-  }
-  if (!isObject(parsed)) return undefined;
-  return { statements: asList(parsed.Statement), variables: parsed.Version === '2012-10-17' };
-}
-
-/** Evaluates identity policy documents (raw JSON text) against one request. */
+/** Evaluates identity policy documents (raw JSON text) against one request: Allow, or why not. */
 export function evaluatePolicies(documents: string[], request: PolicyRequest): Decision {
-  const context = contextOf(request);
-  let allowed = false;
-  for (const document of documents) {
-    const parsed = parseDocument(document);
-    if (!parsed) continue;
-    const variables = parsed.variables ? context : undefined;
-    for (const s of parsed.statements) {
-      if (!isObject(s) || (s.Effect !== 'Allow' && s.Effect !== 'Deny')) continue;
-      if (s.Action === undefined && s.NotAction === undefined) continue;
-      if (s.Resource === undefined && s.NotResource === undefined) continue;
-      if (!matchesAction(s, request.action) || !matchesResource(s, request.resource, variables)) continue;
-      if (!conditionsHold(s.Condition, context, variables)) continue;
-      if (s.Effect === 'Deny') return 'ExplicitDeny';
-      allowed = true;
-    }
-  }
-  return allowed ? 'Allow' : 'ImplicitDeny';
+  const probe: Probe = { action: request.action, actionLower: request.action.toLowerCase(), resource: request.resource, context: contextOf(request.context) };
+  const scan = scanPolicies('identity', documents, probe, []);
+  return scan.deny ? 'ExplicitDeny' : scan.allow ? 'Allow' : 'ImplicitDeny';
 }
