@@ -165,7 +165,9 @@ export class Pipeline {
     // Signing times come from the client's wall clock, so skew and presigned expiry are checked
     // against the wall clock: a warped or scaled Drydock clock must not invalidate every signature.
     const key = await verifySigV4({ ...req, path: req.signedPath ?? req.path }, auth, credential, { errors, signing: service.signing, now: Date.now(), host: req.headers.host ?? '' });
-    return { principal: credential.principal, region: isRegion(auth.region) ? auth.region : DEFAULT_REGION, signing: { key, auth } };
+    const region = isRegion(auth.region) ? auth.region : DEFAULT_REGION;
+    credential.onUse?.(service.name, region);
+    return { principal: credential.principal, region, signing: { key, auth } };
   }
 
   private errorResponse(err: unknown, service: Prepared | undefined, requestId: string, where: string): HttpResponse {

@@ -64,6 +64,8 @@ export interface Credential {
   expiresAt?: number;
   /** IAM keys can be made Inactive. */
   active?: boolean;
+  /** Called once a request signed with this credential passed authentication (IAM records key last use). */
+  onUse?(service: string, region: string): void;
 }
 
 export type CredentialLookup = (accessKeyId: string) => Credential | undefined;

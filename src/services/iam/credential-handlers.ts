@@ -5,6 +5,7 @@ import type * as Iam from '@aws-sdk/client-iam';
 import { AwsError, notImplemented } from '../../core/errors.js';
 import { iamId, secretKey } from '../../core/ids.js';
 import type { Handlers, RequestContext } from '../../protocol/types.js';
+import type { AccessKeyUsage } from './access-key-usage.js';
 import { type IamContext, limitExceeded, noSuchEntity, paginate, requireUser, targetUserName } from './common.js';
 import type { AccessKeyRow, ServiceCredentialRow } from './store.js';
 
@@ -38,7 +39,7 @@ function credentialMetadata(row: ServiceCredentialRow): Iam.ServiceSpecificCrede
   };
 }
 
-export function credentialHandlers({ store, rt }: IamContext): Handlers {
+export function credentialHandlers({ store, rt }: IamContext, usage: AccessKeyUsage): Handlers {
   function requireAccessKey(ctx: RequestContext, accessKeyId: string, userName: string): AccessKeyRow {
     const row = store.getAccessKey(accessKeyId);
     if (!row || row.account !== ctx.account || row.user_name.toLowerCase() !== userName.toLowerCase()) {
@@ -85,8 +86,10 @@ export function credentialHandlers({ store, rt }: IamContext): Handlers {
     GetAccessKeyLastUsed(input: Iam.GetAccessKeyLastUsedRequest, ctx: RequestContext): Iam.GetAccessKeyLastUsedResponse {
       const row = store.getAccessKey(input.AccessKeyId!);
       if (!row || row.account !== ctx.account) throw noSuchEntity(`The Access Key with id ${input.AccessKeyId} cannot be found.`);
-      // Drydock does not record key usage; AWS reports a never-used key exactly like this.
-      return { UserName: row.user_name, AccessKeyLastUsed: { ServiceName: 'N/A', Region: 'N/A' } };
+      const use = usage.lastUse(row.access_key_id);
+      // A key never used since it was created: AWS answers 'N/A' and no date.
+      if (!use) return { UserName: row.user_name, AccessKeyLastUsed: { ServiceName: 'N/A', Region: 'N/A' } };
+      return { UserName: row.user_name, AccessKeyLastUsed: { LastUsedDate: new Date(use.used_at), ServiceName: use.service, Region: use.region } };
     },
 
     CreateServiceSpecificCredential(input: Iam.CreateServiceSpecificCredentialRequest, ctx: RequestContext): Iam.CreateServiceSpecificCredentialResponse {

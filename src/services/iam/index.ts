@@ -20,12 +20,18 @@
  */
 import { loadModel } from '../../protocol/model.js';
 import type { Credential } from '../../protocol/types.js';
+import { bindOperations } from '../bind.js';
 import type { ServiceDefinition } from '../contracts.js';
+import { AccessKeyUsage } from './access-key-usage.js';
+import { ACCOUNT_OPERATIONS } from './account.js';
+import { AccountStore } from './account-store.js';
 import { createIamApi } from './api.js';
 import { authorizationDetailsHandlers } from './authorization-details.js';
 import { userPrincipal } from './common.js';
 import { credentialHandlers } from './credential-handlers.js';
 import { entityHandlers } from './entity-handlers.js';
+import { LOGIN_PROFILE_OPERATIONS } from './login-profiles.js';
+import { MFA_OPERATIONS } from './mfa.js';
 import { policyHandlers } from './policy-handlers.js';
 import { IamStore } from './store.js';
 
@@ -37,16 +43,24 @@ export const iam: ServiceDefinition = {
   validationError: 'ValidationError',
   create(rt) {
     const store = new IamStore(rt.store);
+    const accounts = new AccountStore(rt.store);
+    const usage = new AccessKeyUsage(accounts, rt.clock);
+    const accountContext = { store, rt, accounts, usage };
     const context = { store, rt };
     return {
-      handlers: { ...entityHandlers(context), ...policyHandlers(context), ...credentialHandlers(context), ...authorizationDetailsHandlers(context) },
+      handlers: { ...entityHandlers(context), ...policyHandlers(context), ...credentialHandlers(context, usage), ...authorizationDetailsHandlers(context),
+        ...bindOperations(accountContext, { ...LOGIN_PROFILE_OPERATIONS, ...ACCOUNT_OPERATIONS, ...MFA_OPERATIONS }) },
       api: createIamApi(store, rt.clock),
+      stop: () => usage.flush(),
+      reset: () => usage.reset(),
       credentials(accessKeyId: string): Credential | undefined {
         if (!accessKeyId.startsWith('AKIA')) return undefined;
         const key = store.getAccessKey(accessKeyId);
         const user = key && store.getEntity('user', key.account, key.user_name);
         if (!key || !user) return undefined;
-        return { secretAccessKey: key.secret, principal: userPrincipal(user, accessKeyId), active: key.status === 'Active' };
+        return { secretAccessKey: key.secret, principal: userPrincipal(user, accessKeyId), active: key.status === 'Active',
+          onUse: (service, region) => usage.record(accessKeyId, service, region),
+        };
       },
     };
   },
