@@ -30,6 +30,10 @@ export interface Principal {
   sessionName?: string;
   /** The service principal (`codebuild.amazonaws.com`), for a service acting on its own behalf. */
   servicePrincipal?: string;
+  /** Session policies (documents) passed when the session was made: they cap what the session may do. */
+  sessionPolicies?: string[];
+  /** Session tags, which override the role's tags of the same key as `aws:PrincipalTag/*`. */
+  sessionTags?: Record<string, string>;
 }
 
 /** Resources are scoped by account, and by region wherever AWS scopes them. */

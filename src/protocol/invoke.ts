@@ -28,7 +28,16 @@ export interface InProcessCaller {
   /** The account whose resources the call acts on; the principal's own by default. */
   account?: string;
   region: string;
+  /** Services that made this call on the principal's behalf, outermost first (aws:CalledVia): `['ssm.amazonaws.com']` when SSM decrypts through KMS for its caller. */
+  calledVia?: string[];
 }
+
+/**
+ * The authorization step: decides whether the request's principal may run the operation with this
+ * input, throwing the service's AccessDenied error when not. Runs after validation and before the
+ * handler, for HTTP requests and in-process calls alike.
+ */
+export type Authorize = (service: BoundService, op: Operation, input: Record<string, unknown>, ctx: RequestContext) => void | Promise<void>;
 
 export class OperationInvoker {
   private readonly byName = new Map<string, BoundService>();
@@ -36,6 +45,7 @@ export class OperationInvoker {
   constructor(
     services: BoundService[],
     private readonly endpoint: () => string,
+    private readonly authorize?: Authorize,
   ) {
     for (const service of services) this.byName.set(service.name, service);
   }
@@ -45,11 +55,12 @@ export class OperationInvoker {
     return [...this.byName.values()];
   }
 
-  /** Validates an already decoded input and runs the operation's handler (501 NotImplemented when it has none). */
+  /** Validates an already decoded input, authorizes it and runs the operation's handler (501 NotImplemented when it has none). */
   async run(service: BoundService, op: Operation, input: Record<string, unknown>, ctx: RequestContext): Promise<unknown> {
     if (service.validationError) validateInput(service.model, op.input, input, service.validationError);
     const handler = service.handlers[op.name];
     if (!handler) throw notImplemented(service.model.metadata.serviceId, op.name);
+    if (this.authorize) await this.authorize(service, op, input, ctx);
     return handler(input, ctx);
   }
 
@@ -79,6 +90,7 @@ function inProcessContext(service: string, operation: string, caller: InProcessC
     account: caller.account ?? caller.principal.account,
     region: caller.region,
     principal: caller.principal,
+    calledVia: caller.calledVia,
     endpoint,
     http: noHttpRequest(),
   };

@@ -9,6 +9,7 @@ import type { Logger } from '../core/logger.js';
 import type { Store } from '../core/store.js';
 import { OperationInvoker } from '../protocol/invoke.js';
 import type { Credential } from '../protocol/types.js';
+import { createAuthorizer } from '../services/authorization.js';
 import type { Runtime, ServiceInstance } from '../services/contracts.js';
 import { SERVICES } from '../services/index.js';
 import type { ServiceApis } from '../services/registry.js';
@@ -65,6 +66,18 @@ export function createServices(opts: { store: Store; clock: Clock; log: Logger; 
   invoker = new OperationInvoker(
     Object.values(SERVICES).map((def) => ({ name: def.name, model: def.model, validationError: def.validationError, dialect: def.dialect, handlers: instances.get(def.name)!.handlers })),
     opts.endpoint,
+    createAuthorizer({
+      tables: new Map(Object.values(SERVICES).flatMap((def) => (def.authorization ? [[def.name, def.authorization] as const] : []))),
+      resourcePolicy: (arn) => resourceOwner(arn)?.resourcePolicy?.(arn),
+      iam: () => runtime.api('iam'),
+    }),
   );
   return { runtime, instances, invoker };
+
+  /** The instance of the service an ARN names (`arn:aws:s3:::bucket` → S3), which knows the resource's policy. */
+  function resourceOwner(arn: string): ServiceInstance | undefined {
+    const service = arn.split(':')[2];
+    const def = Object.values(SERVICES).find((d) => d.name === service || d.model.signingName === service);
+    return def && instances.get(def.name);
+  }
 }

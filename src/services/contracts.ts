@@ -14,6 +14,7 @@ import type { ProtocolDialect } from '../protocol/dialect.js';
 import type { InProcessCaller } from '../protocol/invoke.js';
 import type { ServiceModel } from '../protocol/model.js';
 import type { CredentialLookup, Handlers } from '../protocol/types.js';
+import type { ResourcePolicy, ServiceAuthorization } from './authorization.js';
 import type { CallableService, InputOf, OperationOf, OutputOf, ServiceApis } from './registry.js';
 
 export type { InProcessCaller } from '../protocol/invoke.js';
@@ -60,6 +61,11 @@ export interface ServiceInstance {
   stop?(): void | Promise<void>;
   /** Before `/_drydock/reset` wipes the tables: ends running work and removes state kept outside the database. */
   reset?(): void | Promise<void>;
+  /**
+   * The resource-based policy of one of this service's resources (a bucket policy, a key policy, a
+   * secret's policy …), for the authorization step; undefined when the resource has none.
+   */
+  resourcePolicy?(arn: string): ResourcePolicy | undefined;
 }
 
 export interface ServiceDefinition {
@@ -72,5 +78,7 @@ export interface ServiceDefinition {
   httpPrefix?: string;
   /** Where the service departs from AWS's usual protocol rules (S3's virtual hosts, error forms, signed payload header …). */
   dialect?: ProtocolDialect;
+  /** What each operation needs to be allowed (IAM actions, resources, condition keys), as data. */
+  authorization?: ServiceAuthorization;
   create(rt: Runtime): ServiceInstance;
 }
