@@ -1,0 +1,426 @@
+/**
+ * AWS's policy evaluation logic, case by case, from the IAM User Guide's documented examples: "Policy
+ * evaluation logic" (identity and resource policies, explicit and implicit denies), "Cross-account
+ * policy evaluation logic", "Permissions boundaries for IAM entities", "Session policies", "AWS JSON
+ * policy elements: Principal / NotPrincipal / Condition", the example identity-based policies, KMS
+ * key policies, role trust policies and Organizations SCP examples. Each case names its example.
+ */
+import { describe, expect, it } from 'vitest';
+import { type ContextValue, type Decision, denialMessage, type EvaluationPrincipal, evaluate, type PolicySource, principalMatches } from './policy.js';
+
+const ACCT = '111122223333';
+const OTHER = '444455556666';
+
+const user = (name: string, account = ACCT): EvaluationPrincipal => ({ arn: `arn:aws:iam::${account}:user/${name}`, account, kind: 'user' });
+const root = (account = ACCT): EvaluationPrincipal => ({ arn: `arn:aws:iam::${account}:root`, account, kind: 'root' });
+const session = (role: string, name: string, account = ACCT): EvaluationPrincipal => ({
+  arn: `arn:aws:sts::${account}:assumed-role/${role}/${name}`,
+  account,
+  kind: 'assumed-role',
+  roleArn: `arn:aws:iam::${account}:role/${role}`,
+});
+const service = (name: string): EvaluationPrincipal => ({ arn: name, account: ACCT, kind: 'service', servicePrincipal: name });
+const federated = (provider: string): EvaluationPrincipal => ({ arn: provider, account: ACCT, kind: 'federated', federatedProvider: provider });
+const anonymous: EvaluationPrincipal = { arn: '*', account: '', kind: 'anonymous' };
+
+type Statement = Record<string, unknown>;
+const policy = (...statements: Statement[]): string => JSON.stringify({ Version: '2012-10-17', Statement: statements });
+const allow = (Action: string | string[], Resource: string | string[] = '*', extra: Statement = {}): Statement => ({ Effect: 'Allow', Action, Resource, ...extra });
+const deny = (Action: string | string[], Resource: string | string[] = '*', extra: Statement = {}): Statement => ({ Effect: 'Deny', Action, Resource, ...extra });
+const grant = (Principal: unknown, Action: string | string[], Resource?: string | string[], extra: Statement = {}): Statement => ({
+  Effect: 'Allow',
+  Principal,
+  Action,
+  ...(Resource === undefined ? {} : { Resource }),
+  ...extra,
+});
+const refuse = (Principal: unknown, Action: string | string[], Resource?: string | string[], extra: Statement = {}): Statement => ({
+  ...grant(Principal, Action, Resource, extra),
+  Effect: 'Deny',
+});
+const aws = (...arns: string[]): { AWS: string | string[] } => ({ AWS: arns.length === 1 ? arns[0] : arns });
+
+type Expected = { decision: 'Allow' } | { decision: Exclude<Decision, 'Allow'>; deniedBy: PolicySource };
+const ALLOW: Expected = { decision: 'Allow' };
+const explicit = (deniedBy: PolicySource): Expected => ({ decision: 'ExplicitDeny', deniedBy });
+const implicit = (deniedBy: PolicySource): Expected => ({ decision: 'ImplicitDeny', deniedBy });
+
+/** The reason AWS gives for each denial, written out as AWS words it. */
+const EXPLICIT_REASON: Record<PolicySource, string> = {
+  identity: 'with an explicit deny in an identity-based policy',
+  resource: 'with an explicit deny in a resource-based policy',
+  boundary: 'with an explicit deny in a permissions boundary',
+  session: 'with an explicit deny in a session policy',
+  scp: 'with an explicit deny in a service control policy',
+};
+const IMPLICIT_REASON: Record<PolicySource, (action: string) => string> = {
+  identity: (action) => `because no identity-based policy allows the ${action} action`,
+  resource: (action) => `because no resource-based policy allows the ${action} action`,
+  boundary: (action) => `because no permissions boundary allows the ${action} action`,
+  session: (action) => `because no session policy allows the ${action} action`,
+  scp: (action) => `because no service control policy allows the ${action} action`,
+};
+
+interface Case {
+  name: string;
+  principal: EvaluationPrincipal;
+  action: string;
+  resource: string;
+  context?: Record<string, ContextValue>;
+  identity?: string[];
+  resourcePolicy?: string;
+  /** The account that owns the resource (the resource policy's too); defaults to the principal's. */
+  resourceAccount?: string;
+  boundary?: string;
+  session?: string[];
+  scps?: string[];
+  required?: boolean;
+  expect: Expected;
+}
+
+function run(c: Case) {
+  const account = c.resourceAccount ?? c.principal.account;
+  return evaluate({
+    principal: c.principal,
+    action: c.action,
+    resource: c.resource,
+    context: c.context ?? {},
+    identityPolicies: c.identity ?? [],
+    resourcePolicy: c.resourcePolicy === undefined ? undefined : { document: c.resourcePolicy, account },
+    resourceAccount: account,
+    permissionsBoundary: c.boundary,
+    sessionPolicies: c.session,
+    serviceControlPolicies: c.scps,
+    resourcePolicyRequired: c.required,
+  });
+}
+
+function check(c: Case): void {
+  const result = run(c);
+  expect({ decision: result.decision, deniedBy: result.deniedBy }).toEqual({ deniedBy: undefined, ...c.expect });
+  if (c.expect.decision === 'Allow') return;
+  const who = c.principal.arn === '*' ? 'anonymous' : c.principal.arn;
+  const on = c.resource === '*' ? '' : ` on resource: ${c.resource}`;
+  const reason = c.expect.decision === 'ExplicitDeny' ? EXPLICIT_REASON[c.expect.deniedBy] : IMPLICIT_REASON[c.expect.deniedBy](c.action);
+  expect(denialMessage(c.principal.arn, c.action, c.resource, result)).toBe(`User: ${who} is not authorized to perform: ${c.action}${on} ${reason}`);
+}
+
+// --- Policy evaluation logic: "Example identity-based and resource-based policy evaluation" -----
+
+const CARLOS = user('carlossalazar', '123456789012');
+const CARLOS_POLICY = policy(
+  {
+    Sid: 'AllowS3ListRead',
+    ...allow(['s3:GetBucketLocation', 's3:GetAccountPublicAccessBlock', 's3:ListAccessPoints', 's3:ListAllMyBuckets'], 'arn:aws:s3:::*'),
+  },
+  { Sid: 'AllowS3Self', ...allow('s3:*', ['arn:aws:s3:::carlossalazar/*', 'arn:aws:s3:::carlossalazar']) },
+  { Sid: 'DenyS3Logs', ...deny('s3:*', 'arn:aws:s3:::*log*') },
+);
+const CARLOS_BUCKET_POLICY = policy(grant(aws('arn:aws:iam::123456789012:user/carlossalazar'), 's3:*', ['arn:aws:s3:::carlossalazar/*', 'arn:aws:s3:::carlossalazar']));
+
+const singleAccountExample: Case[] = [
+  {
+    name: 'Carlos saving a file to carlossalazar-logs is denied by DenyS3Logs',
+    principal: CARLOS,
+    action: 's3:PutObject',
+    resource: 'arn:aws:s3:::carlossalazar-logs/file.txt',
+    identity: [CARLOS_POLICY],
+    expect: explicit('identity'),
+  },
+  {
+    name: 'Carlos saving a file to carlossalazar is allowed by both policies',
+    principal: CARLOS,
+    action: 's3:PutObject',
+    resource: 'arn:aws:s3:::carlossalazar/file.txt',
+    identity: [CARLOS_POLICY],
+    resourcePolicy: CARLOS_BUCKET_POLICY,
+    expect: ALLOW,
+  },
+  {
+    name: 'same account: the bucket policy alone allows Carlos (the other policy type may stay silent)',
+    principal: CARLOS,
+    action: 's3:PutObject',
+    resource: 'arn:aws:s3:::carlossalazar/file.txt',
+    resourcePolicy: CARLOS_BUCKET_POLICY,
+    expect: ALLOW,
+  },
+  {
+    name: 'same account: the identity policy alone allows Carlos',
+    principal: CARLOS,
+    action: 's3:PutObject',
+    resource: 'arn:aws:s3:::carlossalazar/file.txt',
+    identity: [CARLOS_POLICY],
+    expect: ALLOW,
+  },
+  {
+    name: 'AllowS3ListRead lets Carlos read any bucket location',
+    principal: CARLOS,
+    action: 's3:GetBucketLocation',
+    resource: 'arn:aws:s3:::somebucket',
+    identity: [CARLOS_POLICY],
+    expect: ALLOW,
+  },
+  {
+    name: 'the bucket policy names only carlossalazar: another user without policies is implicitly denied',
+    principal: user('marymajor', '123456789012'),
+    action: 's3:GetObject',
+    resource: 'arn:aws:s3:::carlossalazar/file.txt',
+    resourcePolicy: CARLOS_BUCKET_POLICY,
+    expect: implicit('identity'),
+  },
+  {
+    name: 'DenyS3Logs denies deleting the logs bucket even though s3:* is allowed elsewhere',
+    principal: CARLOS,
+    action: 's3:DeleteBucket',
+    resource: 'arn:aws:s3:::carlossalazar-logs',
+    identity: [CARLOS_POLICY],
+    resourcePolicy: CARLOS_BUCKET_POLICY,
+    expect: explicit('identity'),
+  },
+  {
+    name: 'Carlos writing to a bucket no policy mentions is implicitly denied',
+    principal: CARLOS,
+    action: 's3:PutObject',
+    resource: 'arn:aws:s3:::another-bucket/file.txt',
+    identity: [CARLOS_POLICY],
+    expect: implicit('identity'),
+  },
+  {
+    name: 'if the bucket policy explicitly denied the request, it would be denied',
+    principal: CARLOS,
+    action: 's3:PutObject',
+    resource: 'arn:aws:s3:::carlossalazar/file.txt',
+    identity: [CARLOS_POLICY],
+    resourcePolicy: policy(refuse(aws('arn:aws:iam::123456789012:user/carlossalazar'), 's3:PutObject', 'arn:aws:s3:::carlossalazar/*')),
+    expect: explicit('resource'),
+  },
+];
+
+// --- "The difference between explicit and implicit denies": AllowGetList / DenyReports ----------
+
+const GET_LIST = policy({ Sid: 'AllowGetList', ...allow(['iam:Get*', 'iam:List*']) }, { Sid: 'DenyReports', ...deny('iam:*Report') });
+const explicitAndImplicit: Case[] = [
+  { name: 'AllowGetList allows iam:GetUser', principal: user('alice'), action: 'iam:GetUser', resource: `arn:aws:iam::${ACCT}:user/bob`, identity: [GET_LIST], expect: ALLOW },
+  { name: 'AllowGetList allows iam:ListUsers', principal: user('alice'), action: 'iam:ListUsers', resource: '*', identity: [GET_LIST], expect: ALLOW },
+  { name: 'iam:CreatePolicy is implicitly denied (no Allow)', principal: user('alice'), action: 'iam:CreatePolicy', resource: '*', identity: [GET_LIST], expect: implicit('identity') },
+  {
+    name: 'DenyReports explicitly denies iam:GetOrganizationsAccessReport although AllowGetList matches it',
+    principal: user('alice'),
+    action: 'iam:GetOrganizationsAccessReport',
+    resource: '*',
+    identity: [GET_LIST],
+    expect: explicit('identity'),
+  },
+  {
+    name: 'another policy granting iam:GenerateCredentialReport cannot override DenyReports',
+    principal: user('alice'),
+    action: 'iam:GenerateCredentialReport',
+    resource: '*',
+    identity: [GET_LIST, policy(allow('iam:GenerateCredentialReport'))],
+    expect: explicit('identity'),
+  },
+  { name: 'no policy at all is an implicit deny', principal: user('alice'), action: 'iam:GetUser', resource: '*', expect: implicit('identity') },
+];
+
+// --- "Cross-account policy evaluation logic": Carlos (111111111111) and the Production bucket -----
+
+const CARLOS_X = user('carlossalazar', '111111111111');
+const CARLOS_X_POLICY = policy(
+  { Sid: 'AllowS3ListRead', ...allow('s3:ListAllMyBuckets') },
+  { Sid: 'AllowS3ProductionObjectActions', ...allow('s3:*Object*', 'arn:aws:s3:::Production/*') },
+  { Sid: 'DenyS3Logs', ...deny('s3:*', ['arn:aws:s3:::*log*', 'arn:aws:s3:::*log*/*']) },
+);
+const PRODUCTION_POLICY = policy(grant(aws('arn:aws:iam::111111111111:user/carlossalazar'), ['s3:GetObject*', 's3:PutObject*', 's3:ReplicateObject', 's3:RestoreObject'], 'arn:aws:s3:::Production/*'));
+const PROD = '222222222222';
+const crossAccount: Case[] = [
+  {
+    name: 'cross-account: saving to Production-logs is denied by DenyS3Logs in the trusted account',
+    principal: CARLOS_X,
+    action: 's3:PutObject',
+    resource: 'arn:aws:s3:::Production-logs/file.txt',
+    identity: [CARLOS_X_POLICY],
+    resourceAccount: PROD,
+    expect: explicit('identity'),
+  },
+  {
+    name: 'cross-account: saving to Production is allowed by both accounts',
+    principal: CARLOS_X,
+    action: 's3:PutObject',
+    resource: 'arn:aws:s3:::Production/file.txt',
+    identity: [CARLOS_X_POLICY],
+    resourcePolicy: PRODUCTION_POLICY,
+    resourceAccount: PROD,
+    expect: ALLOW,
+  },
+  {
+    name: 'cross-account: Carlos can create and edit but not delete objects (the bucket policy omits DeleteObject)',
+    principal: CARLOS_X,
+    action: 's3:DeleteObject',
+    resource: 'arn:aws:s3:::Production/file.txt',
+    identity: [CARLOS_X_POLICY],
+    resourcePolicy: PRODUCTION_POLICY,
+    resourceAccount: PROD,
+    expect: implicit('resource'),
+  },
+  {
+    name: 'cross-account: without a bucket policy the trusting account denies',
+    principal: CARLOS_X,
+    action: 's3:GetObject',
+    resource: 'arn:aws:s3:::Production/file.txt',
+    identity: [CARLOS_X_POLICY],
+    resourceAccount: PROD,
+    expect: implicit('resource'),
+  },
+  {
+    name: 'cross-account: he cannot manage the bucket itself (neither policy allows s3:ListBucket)',
+    principal: CARLOS_X,
+    action: 's3:ListBucket',
+    resource: 'arn:aws:s3:::Production',
+    identity: [CARLOS_X_POLICY],
+    resourcePolicy: PRODUCTION_POLICY,
+    resourceAccount: PROD,
+    expect: implicit('identity'),
+  },
+  {
+    name: 'cross-account: the bucket policy alone is not enough, the identity policy must allow too',
+    principal: CARLOS_X,
+    action: 's3:PutObject',
+    resource: 'arn:aws:s3:::Production/file.txt',
+    resourcePolicy: PRODUCTION_POLICY,
+    resourceAccount: PROD,
+    expect: implicit('identity'),
+  },
+  {
+    name: 'Principal: an account root ARN trusts every principal of that account (with its identity policies)',
+    principal: CARLOS_X,
+    action: 's3:GetObject',
+    resource: 'arn:aws:s3:::Production/file.txt',
+    identity: [CARLOS_X_POLICY],
+    resourcePolicy: policy(grant(aws('arn:aws:iam::111111111111:root'), 's3:GetObject', 'arn:aws:s3:::Production/*')),
+    resourceAccount: PROD,
+    expect: ALLOW,
+  },
+  {
+    name: 'Principal: a bare account id is the same as the root ARN',
+    principal: CARLOS_X,
+    action: 's3:GetObject',
+    resource: 'arn:aws:s3:::Production/file.txt',
+    identity: [CARLOS_X_POLICY],
+    resourcePolicy: policy(grant(aws('111111111111'), 's3:GetObject', 'arn:aws:s3:::Production/*')),
+    resourceAccount: PROD,
+    expect: ALLOW,
+  },
+  {
+    name: 'Principal: a policy naming another account does not apply to Carlos',
+    principal: CARLOS_X,
+    action: 's3:GetObject',
+    resource: 'arn:aws:s3:::Production/file.txt',
+    identity: [CARLOS_X_POLICY],
+    resourcePolicy: policy(grant(aws('arn:aws:iam::333333333333:root'), 's3:GetObject', 'arn:aws:s3:::Production/*')),
+    resourceAccount: PROD,
+    expect: implicit('resource'),
+  },
+  {
+    name: 'cross-account root user: needs only the resource policy naming its account',
+    principal: root('111111111111'),
+    action: 's3:GetObject',
+    resource: 'arn:aws:s3:::Production/file.txt',
+    resourcePolicy: policy(grant(aws('111111111111'), 's3:GetObject', 'arn:aws:s3:::Production/*')),
+    resourceAccount: PROD,
+    expect: ALLOW,
+  },
+  {
+    name: 'cross-account root user: no resource policy, no access',
+    principal: root('111111111111'),
+    action: 's3:GetObject',
+    resource: 'arn:aws:s3:::Production/file.txt',
+    resourceAccount: PROD,
+    expect: implicit('resource'),
+  },
+  {
+    name: 'cross-account: an explicit deny in the bucket policy wins over both allows',
+    principal: CARLOS_X,
+    action: 's3:PutObject',
+    resource: 'arn:aws:s3:::Production/file.txt',
+    identity: [CARLOS_X_POLICY],
+    resourcePolicy: policy(
+      grant(aws('arn:aws:iam::111111111111:user/carlossalazar'), 's3:PutObject*', 'arn:aws:s3:::Production/*'),
+      refuse(aws('111111111111'), 's3:PutObject', 'arn:aws:s3:::Production/*'),
+    ),
+    resourceAccount: PROD,
+    expect: explicit('resource'),
+  },
+];
+
+describe('evaluate: documented single-account and cross-account examples', () => {
+  for (const c of [...singleAccountExample, ...explicitAndImplicit, ...crossAccount]) it(c.name, () => check(c));
+});
+
+describe('principalMatches and denialMessage', () => {
+  it('matches Principal blocks as AWS documents them', () => {
+    const s = session('app', 'run-1');
+    expect(principalMatches('*', anonymous)).toBe(true);
+    expect(principalMatches({ AWS: '*' }, user('bob'))).toBe(true);
+    expect(principalMatches({ AWS: ACCT }, s)).toBe(true);
+    expect(principalMatches({ AWS: `arn:aws:iam::${ACCT}:root` }, user('bob'))).toBe(true);
+    expect(principalMatches({ AWS: `arn:aws:iam::${OTHER}:root` }, user('bob'))).toBe(false);
+    expect(principalMatches({ AWS: `arn:aws:iam::${ACCT}:role/app` }, s)).toBe(true);
+    expect(principalMatches({ AWS: `arn:aws:iam::${ACCT}:role/other` }, s)).toBe(false);
+    expect(principalMatches({ AWS: s.arn }, s)).toBe(true);
+    expect(principalMatches({ AWS: `arn:aws:iam::${ACCT}:user/*` }, user('bob'))).toBe(false);
+    expect(principalMatches({ Service: ['ecs.amazonaws.com', 'events.amazonaws.com'] }, service('events.amazonaws.com'))).toBe(true);
+    expect(principalMatches({ Service: 'ecs.amazonaws.com' }, service('events.amazonaws.com'))).toBe(false);
+    expect(principalMatches({ AWS: ACCT }, service('events.amazonaws.com'))).toBe(false);
+    expect(principalMatches({ Federated: 'accounts.google.com' }, federated('accounts.google.com'))).toBe(true);
+    expect(principalMatches({ AWS: ACCT }, anonymous)).toBe(false);
+    expect(principalMatches(42, user('bob'))).toBe(false);
+  });
+
+  it('reads NotPrincipal as "every principal except these" (the account must be listed too)', () => {
+    const bob = user('bob', OTHER);
+    expect(principalMatches({ AWS: [bob.arn, `arn:aws:iam::${OTHER}:root`] }, bob, true)).toBe(false);
+    expect(principalMatches({ AWS: bob.arn }, bob, true)).toBe(true);
+    expect(principalMatches({ AWS: [bob.arn, `arn:aws:iam::${OTHER}:root`] }, user('alice', OTHER), true)).toBe(true);
+    expect(principalMatches({ AWS: `arn:aws:iam::${OTHER}:root` }, root(OTHER), true)).toBe(false);
+    expect(principalMatches({ Service: 'events.amazonaws.com' }, service('events.amazonaws.com'), true)).toBe(false);
+    expect(principalMatches({ AWS: ACCT }, anonymous, true)).toBe(true);
+  });
+
+  it("words denials as AWS's AccessDenied messages do", () => {
+    const result = evaluate({ principal: user('JohnDoe', '777788889999'), action: 'codecommit:ListRepositories', resource: '*', context: {}, identityPolicies: [] });
+    expect(denialMessage('arn:aws:iam::777788889999:user/JohnDoe', 'codecommit:ListRepositories', '*', result)).toBe(
+      'User: arn:aws:iam::777788889999:user/JohnDoe is not authorized to perform: codecommit:ListRepositories because no identity-based policy allows the codecommit:ListRepositories action',
+    );
+    const denied = evaluate({
+      principal: user('JohnDoe', '777788889999'),
+      action: 's3:GetObject',
+      resource: 'arn:aws:s3:::b/k',
+      context: {},
+      identityPolicies: [policy(deny('s3:*'))],
+    });
+    expect(denialMessage('arn:aws:iam::777788889999:user/JohnDoe', 's3:GetObject', 'arn:aws:s3:::b/k', denied)).toBe(
+      'User: arn:aws:iam::777788889999:user/JohnDoe is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::b/k with an explicit deny in an identity-based policy',
+    );
+    const anonymousResult = evaluate({ principal: anonymous, action: 's3:GetObject', resource: 'arn:aws:s3:::b/k', context: {}, identityPolicies: [] });
+    expect(denialMessage('*', 's3:GetObject', 'arn:aws:s3:::b/k', anonymousResult)).toBe(
+      'User: anonymous is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::b/k because no resource-based policy allows the s3:GetObject action',
+    );
+  });
+
+  it('reports which statements matched, by policy type and position', () => {
+    const result = evaluate({
+      principal: user('bob'),
+      action: 's3:GetObject',
+      resource: 'arn:aws:s3:::b/k',
+      context: {},
+      identityPolicies: [policy(allow('ec2:*')), policy(allow('s3:Get*'), deny('s3:GetObject', 'arn:aws:s3:::other/*'), allow('s3:*'))],
+      resourcePolicy: { document: policy(grant(aws(ACCT), 's3:GetObject')), account: ACCT },
+    });
+    expect(result.decision).toBe('Allow');
+    expect(result.matched).toEqual([
+      { source: 'identity', policyIndex: 1, statementIndex: 0, effect: 'Allow' },
+      { source: 'identity', policyIndex: 1, statementIndex: 2, effect: 'Allow' },
+      { source: 'resource', policyIndex: 0, statementIndex: 0, effect: 'Allow' },
+    ]);
+  });
+});
