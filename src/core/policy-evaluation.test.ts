@@ -752,6 +752,300 @@ describe('evaluate: permissions boundaries and session policies', () => {
   for (const c of [...boundaries, ...sessions]) it(c.name, () => check(c));
 });
 
+// --- "AWS JSON policy elements: Principal" ----------------------------------------------------------
+
+const BUCKET = 'arn:aws:s3:::amzn-s3-demo-bucket';
+const OBJECT = `${BUCKET}/photo.jpg`;
+const principals: Case[] = [
+  {
+    name: 'Principal, AWS account principals: the account grant needs the identity policy within the account',
+    principal: user('bob'),
+    action: 's3:GetObject',
+    resource: OBJECT,
+    resourcePolicy: policy(grant(aws(`arn:aws:iam::${ACCT}:root`), 's3:GetObject', `${BUCKET}/*`)),
+    expect: implicit('identity'),
+  },
+  {
+    name: 'Principal, IAM role principals: every session of the role in another account',
+    principal: session('cross-account-role', 'ci', OTHER),
+    action: 's3:GetObject',
+    resource: OBJECT,
+    identity: [policy(allow('s3:GetObject'))],
+    resourcePolicy: policy(grant(aws(`arn:aws:iam::${OTHER}:role/cross-account-role`), 's3:GetObject', `${BUCKET}/*`)),
+    resourceAccount: ACCT,
+    expect: ALLOW,
+  },
+  {
+    name: 'Principal, IAM role principals: sessions of another role are not named',
+    principal: session('other-role', 'ci', OTHER),
+    action: 's3:GetObject',
+    resource: OBJECT,
+    identity: [policy(allow('s3:GetObject'))],
+    resourcePolicy: policy(grant(aws(`arn:aws:iam::${OTHER}:role/cross-account-role`), 's3:GetObject', `${BUCKET}/*`)),
+    resourceAccount: ACCT,
+    expect: implicit('resource'),
+  },
+  {
+    name: 'Principal, role session principals: the named session is allowed',
+    principal: session('cross-account-role', 'audit-app', OTHER),
+    action: 's3:GetObject',
+    resource: OBJECT,
+    identity: [policy(allow('s3:GetObject'))],
+    resourcePolicy: policy(grant(aws(`arn:aws:sts::${OTHER}:assumed-role/cross-account-role/audit-app`), 's3:GetObject', `${BUCKET}/*`)),
+    resourceAccount: ACCT,
+    expect: ALLOW,
+  },
+  {
+    name: 'Principal, role session principals: another session of the same role is not',
+    principal: session('cross-account-role', 'other-app', OTHER),
+    action: 's3:GetObject',
+    resource: OBJECT,
+    identity: [policy(allow('s3:GetObject'))],
+    resourcePolicy: policy(grant(aws(`arn:aws:sts::${OTHER}:assumed-role/cross-account-role/audit-app`), 's3:GetObject', `${BUCKET}/*`)),
+    resourceAccount: ACCT,
+    expect: implicit('resource'),
+  },
+  {
+    name: 'Principal, IAM user principals: a list of users names each of them',
+    principal: user('user-name-2'),
+    action: 's3:GetObject',
+    resource: OBJECT,
+    resourcePolicy: policy(grant(aws(`arn:aws:iam::${ACCT}:user/user-name-1`, `arn:aws:iam::${ACCT}:user/user-name-2`), 's3:GetObject', `${BUCKET}/*`)),
+    expect: ALLOW,
+  },
+  {
+    name: 'Principal: wildcards inside a principal ARN are not supported and match no user',
+    principal: user('bob'),
+    action: 's3:GetObject',
+    resource: OBJECT,
+    resourcePolicy: policy(grant(aws(`arn:aws:iam::${ACCT}:user/*`), 's3:GetObject', `${BUCKET}/*`)),
+    expect: implicit('identity'),
+  },
+  {
+    name: 'Principal, AWS service principals: ecs.amazonaws.com may assume the role',
+    principal: service('ecs.amazonaws.com'),
+    action: 'sts:AssumeRole',
+    resource: `arn:aws:iam::${ACCT}:role/ecs-task`,
+    resourcePolicy: policy(grant({ Service: ['ecs.amazonaws.com', 'elasticloadbalancing.amazonaws.com'] }, 'sts:AssumeRole')),
+    required: true,
+    expect: ALLOW,
+  },
+  {
+    name: 'Principal, AWS service principals: a service the trust policy does not name may not',
+    principal: service('ec2.amazonaws.com'),
+    action: 'sts:AssumeRole',
+    resource: `arn:aws:iam::${ACCT}:role/ecs-task`,
+    resourcePolicy: policy(grant({ Service: ['ecs.amazonaws.com', 'elasticloadbalancing.amazonaws.com'] }, 'sts:AssumeRole')),
+    required: true,
+    expect: implicit('resource'),
+  },
+  {
+    name: 'Principal, AWS service principals: a service has no identity policies, only a resource policy can allow it',
+    principal: service('events.amazonaws.com'),
+    action: 'sqs:SendMessage',
+    resource: `arn:aws:sqs:us-east-1:${ACCT}:queue`,
+    identity: [ADMIN],
+    expect: implicit('resource'),
+  },
+  {
+    name: 'Principal, OIDC session principals: accounts.google.com may AssumeRoleWithWebIdentity',
+    principal: federated('accounts.google.com'),
+    action: 'sts:AssumeRoleWithWebIdentity',
+    resource: `arn:aws:iam::${ACCT}:role/web`,
+    context: { 'accounts.google.com:aud': '123456789012-abc.apps.googleusercontent.com' },
+    resourcePolicy: policy(
+      grant({ Federated: 'accounts.google.com' }, 'sts:AssumeRoleWithWebIdentity', undefined, {
+        Condition: { StringEquals: { 'accounts.google.com:aud': '123456789012-abc.apps.googleusercontent.com' } },
+      }),
+    ),
+    required: true,
+    expect: ALLOW,
+  },
+  {
+    name: 'Principal, OIDC session principals: a token for another audience is refused',
+    principal: federated('accounts.google.com'),
+    action: 'sts:AssumeRoleWithWebIdentity',
+    resource: `arn:aws:iam::${ACCT}:role/web`,
+    context: { 'accounts.google.com:aud': 'someone-else' },
+    resourcePolicy: policy(
+      grant({ Federated: 'accounts.google.com' }, 'sts:AssumeRoleWithWebIdentity', undefined, {
+        Condition: { StringEquals: { 'accounts.google.com:aud': '123456789012-abc.apps.googleusercontent.com' } },
+      }),
+    ),
+    required: true,
+    expect: implicit('resource'),
+  },
+  {
+    name: 'Principal, SAML session principals: the SAML provider ARN may AssumeRoleWithSAML',
+    principal: federated(`arn:aws:iam::${ACCT}:saml-provider/ExampleOrgSSOProvider`),
+    action: 'sts:AssumeRoleWithSAML',
+    resource: `arn:aws:iam::${ACCT}:role/sso`,
+    context: { 'SAML:aud': 'https://signin.aws.amazon.com/saml' },
+    resourcePolicy: policy(
+      grant({ Federated: `arn:aws:iam::${ACCT}:saml-provider/ExampleOrgSSOProvider` }, 'sts:AssumeRoleWithSAML', undefined, {
+        Condition: { StringEquals: { 'SAML:aud': 'https://signin.aws.amazon.com/saml' } },
+      }),
+    ),
+    required: true,
+    expect: ALLOW,
+  },
+  {
+    name: 'Principal, all principals: "*" lets anonymous users read',
+    principal: anonymous,
+    action: 's3:GetObject',
+    resource: OBJECT,
+    resourcePolicy: policy(grant('*', 's3:GetObject', `${BUCKET}/*`)),
+    expect: ALLOW,
+  },
+  {
+    name: 'Principal, all principals: {"AWS": "*"} is the same as "*"',
+    principal: anonymous,
+    action: 's3:GetObject',
+    resource: OBJECT,
+    resourcePolicy: policy(grant({ AWS: '*' }, 's3:GetObject', `${BUCKET}/*`)),
+    expect: ALLOW,
+  },
+  {
+    name: 'Principal, all principals: a public read policy does not allow writes',
+    principal: anonymous,
+    action: 's3:PutObject',
+    resource: OBJECT,
+    resourcePolicy: policy(grant('*', 's3:GetObject', `${BUCKET}/*`)),
+    expect: implicit('resource'),
+  },
+  {
+    name: 'anonymous users: without a resource policy nothing is allowed',
+    principal: anonymous,
+    action: 's3:GetObject',
+    resource: OBJECT,
+    expect: implicit('resource'),
+  },
+  {
+    name: 'anonymous users: a policy naming a user does not apply to them',
+    principal: anonymous,
+    action: 's3:GetObject',
+    resource: OBJECT,
+    resourcePolicy: policy(grant(aws(`arn:aws:iam::${ACCT}:user/bob`), 's3:GetObject', `${BUCKET}/*`)),
+    expect: implicit('resource'),
+  },
+  {
+    name: 'Principal, all principals: "*" grants an IAM user in the account without identity policies',
+    principal: user('bob'),
+    action: 's3:GetObject',
+    resource: OBJECT,
+    resourcePolicy: policy(grant('*', 's3:GetObject', `${BUCKET}/*`)),
+    expect: ALLOW,
+  },
+  {
+    name: 'identity-based policies: a statement with a Principal element is not valid there and grants nothing',
+    principal: user('bob'),
+    action: 's3:GetObject',
+    resource: OBJECT,
+    identity: [policy(grant('*', 's3:GetObject', '*'))],
+    expect: implicit('identity'),
+  },
+  {
+    name: 'resource-based policies: a statement without Principal applies to nobody',
+    principal: user('bob'),
+    action: 's3:GetObject',
+    resource: OBJECT,
+    resourcePolicy: policy(allow('s3:GetObject', `${BUCKET}/*`)),
+    expect: implicit('identity'),
+  },
+];
+
+// --- "AWS JSON policy elements: NotPrincipal" -------------------------------------------------------
+
+const NOT_BOB = policy(refuse(undefined, 's3:*', [BUCKET, `${BUCKET}/*`], { Principal: undefined, NotPrincipal: aws(`arn:aws:iam::${OTHER}:user/Bob`, `arn:aws:iam::${OTHER}:root`) }));
+const NOT_AUDIT = policy(
+  refuse(undefined, 's3:*', [BUCKET, `${BUCKET}/*`], {
+    Principal: undefined,
+    NotPrincipal: aws(
+      `arn:aws:sts::${OTHER}:assumed-role/cross-account-read-only-role/cross-account-audit-app`,
+      `arn:aws:iam::${OTHER}:role/cross-account-read-only-role`,
+      `arn:aws:iam::${OTHER}:root`,
+    ),
+  }),
+);
+const notPrincipal: Case[] = [
+  {
+    name: 'NotPrincipal with Deny: Bob (listed with his account) keeps access',
+    principal: user('Bob', OTHER),
+    action: 's3:GetObject',
+    resource: OBJECT,
+    identity: [ADMIN],
+    resourcePolicy: NOT_BOB,
+    expect: ALLOW,
+  },
+  {
+    name: 'NotPrincipal with Deny: every other user of the account is denied',
+    principal: user('Alice', OTHER),
+    action: 's3:GetObject',
+    resource: OBJECT,
+    identity: [ADMIN],
+    resourcePolicy: NOT_BOB,
+    expect: explicit('resource'),
+  },
+  {
+    name: 'NotPrincipal with Deny: listing the user without his account denies him too',
+    principal: user('Bob', OTHER),
+    action: 's3:GetObject',
+    resource: OBJECT,
+    identity: [ADMIN],
+    resourcePolicy: policy(refuse(undefined, 's3:*', [BUCKET, `${BUCKET}/*`], { Principal: undefined, NotPrincipal: aws(`arn:aws:iam::${OTHER}:user/Bob`) })),
+    expect: explicit('resource'),
+  },
+  {
+    name: 'NotPrincipal with Deny: the listed role session (with its role and account) keeps access',
+    principal: session('cross-account-read-only-role', 'cross-account-audit-app', OTHER),
+    action: 's3:GetObject',
+    resource: OBJECT,
+    identity: [ADMIN],
+    resourcePolicy: NOT_AUDIT,
+    expect: ALLOW,
+  },
+  {
+    name: 'NotPrincipal with Deny: a session of an unlisted role is denied',
+    principal: session('admin-role', 'cross-account-audit-app', OTHER),
+    action: 's3:GetObject',
+    resource: OBJECT,
+    identity: [ADMIN],
+    resourcePolicy: NOT_AUDIT,
+    expect: explicit('resource'),
+  },
+  {
+    name: 'NotPrincipal with Deny: the account root user, when its account is listed, keeps access',
+    principal: root(OTHER),
+    action: 's3:GetObject',
+    resource: OBJECT,
+    resourcePolicy: NOT_BOB,
+    expect: ALLOW,
+  },
+  {
+    name: 'NotPrincipal with Deny: anonymous users are denied',
+    principal: anonymous,
+    action: 's3:GetObject',
+    resource: OBJECT,
+    resourcePolicy: policy(grant('*', 's3:GetObject', `${BUCKET}/*`), JSON.parse(NOT_BOB).Statement[0]),
+    expect: explicit('resource'),
+  },
+  {
+    name: 'NotPrincipal with Deny: a service principal listed under Service is exempt',
+    principal: service('cloudtrail.amazonaws.com'),
+    action: 's3:PutObject',
+    resource: OBJECT,
+    resourcePolicy: policy(
+      grant({ Service: 'cloudtrail.amazonaws.com' }, 's3:PutObject', `${BUCKET}/*`),
+      refuse(undefined, 's3:PutObject', `${BUCKET}/*`, { Principal: undefined, NotPrincipal: { Service: 'cloudtrail.amazonaws.com' } }),
+    ),
+    expect: ALLOW,
+  },
+];
+
+describe('evaluate: Principal and NotPrincipal', () => {
+  for (const c of [...principals, ...notPrincipal]) it(c.name, () => check(c));
+});
+
 describe('principalMatches and denialMessage', () => {
   it('matches Principal blocks as AWS documents them', () => {
     const s = session('app', 'run-1');
