@@ -197,10 +197,12 @@ describe('IAM', () => {
     await expectAwsError(iam.send(new CreateRoleCommand({ RoleName: 'r2', AssumeRolePolicyDocument: doc('s3:*') })), { code: 'MalformedPolicyDocumentException', status: 400 });
     await expectAwsError(iam.send(new CreateRoleCommand({ RoleName: 'r2', AssumeRolePolicyDocument: TRUST, MaxSessionDuration: 100 })), { code: 'ValidationError', status: 400 });
     await expectAwsError(iam.send(new GetRoleCommand({ RoleName: 'ghost' })), { code: 'NoSuchEntityException', status: 404 });
-    await expectAwsError(iam.send(new CreateRoleCommand({ RoleName: 'bounded', AssumeRolePolicyDocument: TRUST, PermissionsBoundary: 'arn:aws:iam::aws:policy/PowerUserAccess' })), {
-      code: 'NotImplemented',
-      status: 501,
+    // A permissions boundary must name a managed policy that exists (iam-credentials.test.ts covers the rest).
+    await expectAwsError(iam.send(new CreateRoleCommand({ RoleName: 'bounded', AssumeRolePolicyDocument: TRUST, PermissionsBoundary: `arn:aws:iam::${account}:policy/ghost` })), {
+      code: 'NoSuchEntityException',
+      status: 404,
     });
+    await expectAwsError(iam.send(new GetRoleCommand({ RoleName: 'bounded' })), { code: 'NoSuchEntityException', status: 404 });
 
     await iam.send(new DeleteRoleCommand({ RoleName: 'plain' }));
     await expectAwsError(iam.send(new GetRoleCommand({ RoleName: 'plain' })), { code: 'NoSuchEntityException', status: 404 });

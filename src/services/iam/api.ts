@@ -7,6 +7,7 @@ import type { Principal } from '../../core/accounts.js';
 import type { Clock } from '../../core/clock.js';
 import { type Decision, evaluatePolicies } from '../../core/policy.js';
 import { roleArn, userArn, userPrincipal } from './common.js';
+import type { CredentialStore } from './credential-store.js';
 import { type PolicyKind, validatePolicyDocument } from './policy-document.js';
 import { defaultDocument, findPolicy } from './policy-handlers.js';
 import type { IamStore, RoleRow, UserRow } from './store.js';
@@ -74,6 +75,11 @@ export interface IamApi {
   /** Whether the role with exactly this ARN exists and its trust policy lets `caller` call sts:AssumeRole (CodeBuild checks its service roles so). */
   roleTrusts(roleArn: string, caller: TrustCaller): boolean;
   /**
+   * The default version's document (raw JSON) of the managed policy set as the permissions boundary
+   * of a user or role, or undefined when it has none: what caps its identity policies.
+   */
+  permissionsBoundary(account: string, kind: 'user' | 'role', name: string): string | undefined;
+  /**
    * Whether the principal's identity policies allow `action` on `resource`. Root principals are
    * always allowed; IAM users and assumed roles need an Allow and no explicit Deny.
    */
@@ -112,7 +118,7 @@ function sameText(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-export function createIamApi(store: IamStore, clock: Clock): IamApi {
+export function createIamApi(store: IamStore, clock: Clock, credentials: CredentialStore): IamApi {
   function policiesOf(account: string, type: 'user' | 'group' | 'role', name: string, group?: string): EffectivePolicy[] {
     const out: EffectivePolicy[] = store.listInline(account, type, name).map((p) => ({ kind: 'inline', name: p.policy_name, group, document: p.document }));
     for (const attachment of store.attachedTo(account, type, name)) {
@@ -123,6 +129,11 @@ export function createIamApi(store: IamStore, clock: Clock): IamApi {
   }
 
   return {
+    permissionsBoundary(account, kind, name) {
+      const policyArn = credentials.boundary(account, kind, name);
+      const policy = policyArn === undefined ? undefined : findPolicy(store, account, policyArn);
+      return policy && defaultDocument(store, account, policy);
+    },
     getUser(account, userName) {
       const row = store.getEntity('user', account, userName);
       return row && userView(row);

@@ -1,8 +1,9 @@
 /** Users, groups, roles and instance profiles: their lifecycle, membership and tags. */
 import type * as Iam from '@aws-sdk/client-iam';
-import { AwsError, notImplemented } from '../../core/errors.js';
+import { AwsError } from '../../core/errors.js';
 import { iamId } from '../../core/ids.js';
 import type { Handlers, RequestContext } from '../../protocol/types.js';
+import { boundaryOut, setBoundary } from './boundaries.js';
 import {
   alreadyExists,
   applyTags,
@@ -23,7 +24,9 @@ import {
   underPath,
   userOut,
 } from './common.js';
-import { validatePolicyDocument } from './policy-document.js';
+import type { CredentialContext } from './credential-store.js';
+import { validatePolicyDocument, validateTrustPolicySize } from './policy-document.js';
+import { requireModifiableRole } from './service-linked-roles.js';
 import type { IamStore, RoleRow, TaggedType } from './store.js';
 
 const DEFAULT_MAX_SESSION_DURATION = 3600;
@@ -55,22 +58,22 @@ function tagHandlers(store: IamStore, type: TaggedType, noun: string, resolve: (
   };
 }
 
-export function entityHandlers(context: IamContext): Handlers {
+export function entityHandlers(context: CredentialContext): Handlers {
   return { ...userHandlers(context), ...groupHandlers(context), ...roleHandlers(context), ...instanceProfileHandlers(context) };
 }
 
 /** Users: lifecycle and tags. */
-function userHandlers({ store, rt }: IamContext): Handlers {
+function userHandlers({ store, rt, credentials }: CredentialContext): Handlers {
   const now = () => rt.clock.now();
   return {
     CreateUser(input: Iam.CreateUserRequest, ctx: RequestContext): Iam.CreateUserResponse {
-      if (input.PermissionsBoundary) throw notImplemented('IAM', 'CreateUser with PermissionsBoundary');
       return store.tx(() => {
         if (store.getEntity('user', ctx.account, input.UserName!)) throw alreadyExists(`User with name ${input.UserName} already exists.`);
         const row = { account: ctx.account, name: input.UserName!, path: input.Path ?? '/', id: iamId('AIDA'), created_at: now() };
         store.insertEntity('user', row);
         applyTags(store, ctx.account, 'user', row.name, input.Tags);
-        return { User: userOut(row, tagsOf(store, ctx.account, 'user', row.name)) };
+        if (input.PermissionsBoundary) setBoundary(store, credentials, ctx.account, 'user', row.name, input.PermissionsBoundary);
+        return { User: { ...userOut(row, tagsOf(store, ctx.account, 'user', row.name)), PermissionsBoundary: boundaryOut(credentials, ctx.account, 'user', row.name) } };
       });
     },
     GetUser(input: Iam.GetUserRequest, ctx: RequestContext): Iam.GetUserResponse {
@@ -79,7 +82,7 @@ function userHandlers({ store, rt }: IamContext): Handlers {
         return { User: { UserId: ctx.account, Arn: ctx.principal.arn } as Iam.User };
       }
       const row = requireUser(store, ctx.account, targetUserName(input.UserName, ctx));
-      return { User: userOut(row, tagsOf(store, ctx.account, 'user', row.name)) };
+      return { User: { ...userOut(row, tagsOf(store, ctx.account, 'user', row.name)), PermissionsBoundary: boundaryOut(credentials, ctx.account, 'user', row.name) } };
     },
     ListUsers(input: Iam.ListUsersRequest, ctx: RequestContext): Iam.ListUsersResponse {
       const rows = store.listEntities('user', ctx.account).filter((r) => underPath(r.path, input.PathPrefix));
@@ -94,6 +97,7 @@ function userHandlers({ store, rt }: IamContext): Handlers {
           const clash = store.getEntity('user', ctx.account, input.NewUserName);
           if (clash && clash.name.toLowerCase() !== row.name.toLowerCase()) throw alreadyExists(`User with name ${input.NewUserName} already exists.`);
           store.renameEntity('user', ctx.account, row.name, input.NewUserName);
+          credentials.renameUser(ctx.account, row.name, input.NewUserName);
         }
       });
       return {};
@@ -103,9 +107,12 @@ function userHandlers({ store, rt }: IamContext): Handlers {
         const row = requireUser(store, ctx.account, input.UserName!);
         if (store.accessKeysOf(ctx.account, row.name).length) throw deleteConflict('Cannot delete entity, must delete access keys first.');
         if (store.serviceCredentialsOf(ctx.account, row.name).length) throw deleteConflict('Cannot delete entity, must remove service specific credentials first.');
+        if (credentials.signingCertificatesOf(ctx.account, row.name).length) throw deleteConflict('Cannot delete entity, must delete signing certificates first.');
+        if (credentials.sshKeysOf(ctx.account, row.name).length) throw deleteConflict('Cannot delete entity, must delete SSH public keys first.');
         if (store.groupsOfUser(ctx.account, row.name).length) throw deleteConflict('Cannot delete entity, must remove users from group first.');
         ensureNoPolicies(store, ctx.account, 'user', row.name);
         store.deleteTags(ctx.account, 'user', row.name);
+        credentials.deleteBoundary(ctx.account, 'user', row.name);
         store.deleteEntity('user', ctx.account, row.name);
       });
       return {};
@@ -184,12 +191,12 @@ function groupHandlers({ store, rt }: IamContext): Handlers {
 }
 
 /** Roles: lifecycle, trust policy and tags. */
-function roleHandlers({ store, rt }: IamContext): Handlers {
+function roleHandlers({ store, rt, credentials }: CredentialContext): Handlers {
   const now = () => rt.clock.now();
   return {
     CreateRole(input: Iam.CreateRoleRequest, ctx: RequestContext): Iam.CreateRoleResponse {
-      if (input.PermissionsBoundary) throw notImplemented('IAM', 'CreateRole with PermissionsBoundary');
       validatePolicyDocument(input.AssumeRolePolicyDocument!, 'trust');
+      validateTrustPolicySize(input.AssumeRolePolicyDocument!);
       return store.tx(() => {
         if (store.getEntity('role', ctx.account, input.RoleName!)) throw alreadyExists(`Role with name ${input.RoleName} already exists.`);
         const row: RoleRow = {
@@ -206,12 +213,13 @@ function roleHandlers({ store, rt }: IamContext): Handlers {
         };
         store.insertRole(row);
         applyTags(store, ctx.account, 'role', row.name, input.Tags);
-        return { Role: roleOut(row, { tags: tagsOf(store, ctx.account, 'role', row.name) }) };
+        if (input.PermissionsBoundary) setBoundary(store, credentials, ctx.account, 'role', row.name, input.PermissionsBoundary);
+        return { Role: { ...roleOut(row, { tags: tagsOf(store, ctx.account, 'role', row.name) }), PermissionsBoundary: boundaryOut(credentials, ctx.account, 'role', row.name) } };
       });
     },
     GetRole(input: Iam.GetRoleRequest, ctx: RequestContext): Iam.GetRoleResponse {
       const row = requireRole(store, ctx.account, input.RoleName!);
-      return { Role: roleOut(row, { tags: tagsOf(store, ctx.account, 'role', row.name), lastUsed: true }) };
+      return { Role: { ...roleOut(row, { tags: tagsOf(store, ctx.account, 'role', row.name), lastUsed: true }), PermissionsBoundary: boundaryOut(credentials, ctx.account, 'role', row.name) } };
     },
     ListRoles(input: Iam.ListRolesRequest, ctx: RequestContext): Iam.ListRolesResponse {
       const rows = store.listEntities('role', ctx.account).filter((r) => underPath(r.path, input.PathPrefix));
@@ -238,18 +246,20 @@ function roleHandlers({ store, rt }: IamContext): Handlers {
     },
     UpdateAssumeRolePolicy(input: Iam.UpdateAssumeRolePolicyRequest, ctx: RequestContext): Record<string, never> {
       validatePolicyDocument(input.PolicyDocument!, 'trust');
+      validateTrustPolicySize(input.PolicyDocument!);
       store.tx(() => {
-        const row = requireRole(store, ctx.account, input.RoleName!);
+        const row = requireModifiableRole(credentials, requireRole(store, ctx.account, input.RoleName!));
         store.updateRole({ ...row, trust_policy: input.PolicyDocument! });
       });
       return {};
     },
     DeleteRole(input: Iam.DeleteRoleRequest, ctx: RequestContext): Record<string, never> {
       store.tx(() => {
-        const row = requireRole(store, ctx.account, input.RoleName!);
+        const row = requireModifiableRole(credentials, requireRole(store, ctx.account, input.RoleName!));
         if (store.profilesOfRole(ctx.account, row.name).length) throw deleteConflict('Cannot delete entity, must remove roles from instance profile first.');
         ensureNoPolicies(store, ctx.account, 'role', row.name);
         store.deleteTags(ctx.account, 'role', row.name);
+        credentials.deleteBoundary(ctx.account, 'role', row.name);
         store.deleteEntity('role', ctx.account, row.name);
       });
       return {};

@@ -27,12 +27,17 @@ import { ACCOUNT_OPERATIONS } from './account.js';
 import { AccountStore } from './account-store.js';
 import { createIamApi } from './api.js';
 import { authorizationDetailsHandlers } from './authorization-details.js';
+import { boundaryHandlers } from './boundaries.js';
+import { certificateHandlers } from './certificates.js';
 import { userPrincipal } from './common.js';
 import { credentialHandlers } from './credential-handlers.js';
+import { CredentialStore } from './credential-store.js';
 import { entityHandlers } from './entity-handlers.js';
 import { LOGIN_PROFILE_OPERATIONS } from './login-profiles.js';
 import { MFA_OPERATIONS } from './mfa.js';
 import { policyHandlers } from './policy-handlers.js';
+import { serviceLinkedRoleHandlers } from './service-linked-roles.js';
+import { sshKeyHandlers } from './ssh-keys.js';
 import { IamStore } from './store.js';
 
 export type { IamApi, TrustCaller } from './api.js';
@@ -46,11 +51,21 @@ export const iam: ServiceDefinition = {
     const accounts = new AccountStore(rt.store);
     const usage = new AccessKeyUsage(accounts, rt.clock);
     const accountContext = { store, rt, accounts, usage };
-    const context = { store, rt };
+    const credentialStore = new CredentialStore(rt.store);
+    const context = { store, rt, credentials: credentialStore };
     return {
-      handlers: { ...entityHandlers(context), ...policyHandlers(context), ...credentialHandlers(context, usage), ...authorizationDetailsHandlers(context),
-        ...bindOperations(accountContext, { ...LOGIN_PROFILE_OPERATIONS, ...ACCOUNT_OPERATIONS, ...MFA_OPERATIONS }) },
-      api: createIamApi(store, rt.clock),
+      handlers: {
+        ...entityHandlers(context),
+        ...policyHandlers(context),
+        ...credentialHandlers(context, usage),
+        ...authorizationDetailsHandlers(context),
+        ...bindOperations(accountContext, { ...LOGIN_PROFILE_OPERATIONS, ...ACCOUNT_OPERATIONS, ...MFA_OPERATIONS }),
+        ...sshKeyHandlers(context),
+        ...certificateHandlers(context),
+        ...serviceLinkedRoleHandlers(context),
+        ...boundaryHandlers(context),
+      },
+      api: createIamApi(store, rt.clock, credentialStore),
       stop: () => usage.flush(),
       reset: () => usage.reset(),
       credentials(accessKeyId: string): Credential | undefined {
@@ -58,9 +73,7 @@ export const iam: ServiceDefinition = {
         const key = store.getAccessKey(accessKeyId);
         const user = key && store.getEntity('user', key.account, key.user_name);
         if (!key || !user) return undefined;
-        return { secretAccessKey: key.secret, principal: userPrincipal(user, accessKeyId), active: key.status === 'Active',
-          onUse: (service, region) => usage.record(accessKeyId, service, region),
-        };
+        return { secretAccessKey: key.secret, principal: userPrincipal(user, accessKeyId), active: key.status === 'Active', onUse: (service, region) => usage.record(accessKeyId, service, region) };
       },
     };
   },

@@ -5,7 +5,9 @@ import { iamId } from '../../core/ids.js';
 import type { Handlers, RequestContext } from '../../protocol/types.js';
 import { alreadyExists, applyTags, deleteConflict, type IamContext, iamArn, limitExceeded, noSuchEntity, paginate, requireGroup, requireRole, requireUser, tagsOf, underPath } from './common.js';
 import { awsManagedPolicies, awsManagedPolicy } from './managed-policies.js';
+import type { CredentialContext } from './credential-store.js';
 import { encodePolicyDocument, validatePolicyDocument } from './policy-document.js';
+import { requireModifiableRole } from './service-linked-roles.js';
 import type { EntityType, IamStore, UserRow } from './store.js';
 
 const MAX_POLICY_VERSIONS = 5;
@@ -97,7 +99,7 @@ function policyOut(policy: ManagedPolicyView, attachmentCount: number, tags?: Ia
   };
 }
 
-export function policyHandlers(context: IamContext): Handlers {
+export function policyHandlers(context: CredentialContext): Handlers {
   return {
     ...managedPolicyHandlers(context),
     ...policyVersionHandlers(context),
@@ -125,14 +127,19 @@ function versionOut(store: IamStore, account: string, policy: ManagedPolicyView,
 }
 
 /** Attached managed policies and inline policies of one kind of entity. */
-function attachmentHandlers({ store, rt }: IamContext, type: EntityType): Handlers {
+function attachmentHandlers({ store, rt, credentials }: CredentialContext, type: EntityType): Handlers {
   const now = () => rt.clock.now();
   const noun = ENTITY_NOUN[type];
   const nameOf = (input: Record<string, string>) => input[`${noun}Name`];
+  // Service-linked roles take policies only from their service.
+  const requireChangeable = (account: string, name: string) => {
+    const entity = requireEntity(store, account, type, name);
+    return type === 'role' ? requireModifiableRole(credentials, entity) : entity;
+  };
   return {
     [`Attach${noun}Policy`](input: Record<string, string>, ctx: RequestContext) {
       store.tx(() => {
-        const entity = requireEntity(store, ctx.account, type, nameOf(input));
+        const entity = requireChangeable(ctx.account, nameOf(input));
         const policy = requirePolicy(store, ctx.account, input.PolicyArn);
         const attached = store.attachedTo(ctx.account, type, entity.name);
         if (attached.some((a) => a.policy_arn === policy.arn)) return;
@@ -143,7 +150,7 @@ function attachmentHandlers({ store, rt }: IamContext, type: EntityType): Handle
     },
     [`Detach${noun}Policy`](input: Record<string, string>, ctx: RequestContext) {
       store.tx(() => {
-        const entity = requireEntity(store, ctx.account, type, nameOf(input));
+        const entity = requireChangeable(ctx.account, nameOf(input));
         requirePolicy(store, ctx.account, input.PolicyArn);
         if (!store.detach(ctx.account, type, entity.name, input.PolicyArn)) throw noSuchEntity(`Policy ${input.PolicyArn} was not found.`);
       });
@@ -161,7 +168,7 @@ function attachmentHandlers({ store, rt }: IamContext, type: EntityType): Handle
     [`Put${noun}Policy`](input: Record<string, string>, ctx: RequestContext) {
       validatePolicyDocument(input.PolicyDocument, 'identity');
       store.tx(() => {
-        const entity = requireEntity(store, ctx.account, type, nameOf(input));
+        const entity = requireChangeable(ctx.account, nameOf(input));
         const others = store.listInline(ctx.account, type, entity.name).filter((p) => p.policy_name.toLowerCase() !== input.PolicyName.toLowerCase());
         const size = others.reduce((n, p) => n + compactSize(p.document), compactSize(input.PolicyDocument));
         if (size > MAX_INLINE_SIZE[type]) throw limitExceeded(`Maximum policy size of ${MAX_INLINE_SIZE[type]} bytes exceeded for ${type} ${entity.name}`);
@@ -186,7 +193,7 @@ function attachmentHandlers({ store, rt }: IamContext, type: EntityType): Handle
     },
     [`Delete${noun}Policy`](input: Record<string, string>, ctx: RequestContext) {
       store.tx(() => {
-        const entity = requireEntity(store, ctx.account, type, nameOf(input));
+        const entity = requireChangeable(ctx.account, nameOf(input));
         if (!store.deleteInline(ctx.account, type, entity.name, input.PolicyName)) throw noSuchEntity(`The ${type} policy with name ${input.PolicyName} cannot be found.`);
       });
       return {};
@@ -199,7 +206,7 @@ function managedPolicyHandlers({ store, rt }: IamContext): Handlers {
   const now = () => rt.clock.now();
   return {
     CreatePolicy(input: Iam.CreatePolicyRequest, ctx: RequestContext): Iam.CreatePolicyResponse {
-      validatePolicyDocument(input.PolicyDocument!, 'identity');
+      validatePolicyDocument(input.PolicyDocument!, 'managed');
       if (compactSize(input.PolicyDocument!) > MAX_MANAGED_POLICY_SIZE) throw limitExceeded(`Cannot exceed quota for PolicySize: ${MAX_MANAGED_POLICY_SIZE}`);
       return store.tx(() => {
         if (store.getPolicyByName(ctx.account, input.PolicyName!)) throw alreadyExists(`A policy called ${input.PolicyName} already exists. Duplicate names are not allowed.`);
@@ -221,13 +228,15 @@ function managedPolicyHandlers({ store, rt }: IamContext): Handlers {
         store.insertVersion({ account: ctx.account, policy_arn: row.arn, version_id: 'v1', document: input.PolicyDocument!, created_at: at });
         applyTags(store, ctx.account, 'policy', row.arn, input.Tags);
         const view = findPolicy(store, ctx.account, row.arn)!;
-        return { Policy: policyOut(view, 0, tagsOf(store, ctx.account, 'policy', row.arn)) };
+        // CreatePolicy's answer leaves the description out, as IAM's does (GetPolicy has it).
+        return { Policy: { ...policyOut(view, 0, tagsOf(store, ctx.account, 'policy', row.arn)), Description: undefined } };
       });
     },
     GetPolicy(input: Iam.GetPolicyRequest, ctx: RequestContext): Iam.GetPolicyResponse {
       const policy = requirePolicy(store, ctx.account, input.PolicyArn!);
       const count = store.attachmentsOf(ctx.account, policy.arn).length;
-      return { Policy: policyOut(policy, count, policy.awsManaged ? undefined : tagsOf(store, ctx.account, 'policy', policy.arn)) };
+      // GetPolicy answers Tags even when there are none (an empty list), as IAM does.
+      return { Policy: { ...policyOut(policy, count), Tags: tagsOf(store, ctx.account, 'policy', policy.arn) } };
     },
     ListPolicies(input: Iam.ListPoliciesRequest, ctx: RequestContext): Iam.ListPoliciesResponse {
       const scope = input.Scope ?? 'All';
@@ -296,7 +305,7 @@ function policyVersionHandlers({ store, rt }: IamContext): Handlers {
   const now = () => rt.clock.now();
   return {
     CreatePolicyVersion(input: Iam.CreatePolicyVersionRequest, ctx: RequestContext): Iam.CreatePolicyVersionResponse {
-      validatePolicyDocument(input.PolicyDocument!, 'identity');
+      validatePolicyDocument(input.PolicyDocument!, 'managed');
       if (compactSize(input.PolicyDocument!) > MAX_MANAGED_POLICY_SIZE) throw limitExceeded(`Cannot exceed quota for PolicySize: ${MAX_MANAGED_POLICY_SIZE}`);
       return store.tx(() => {
         const policy = requireOwnPolicy(store, ctx.account, input.PolicyArn!);
