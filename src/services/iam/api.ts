@@ -4,8 +4,10 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { Principal } from '../../core/accounts.js';
+import { partitionOf } from '../../core/arn.js';
 import type { Clock } from '../../core/clock.js';
-import { type Decision, evaluatePolicies } from '../../core/policy.js';
+import { type ContextValue, denialMessage, type EvaluationInput, type EvaluationResult, evaluate } from '../../core/policy.js';
+import type { ResourcePolicy } from '../authorization.js';
 import { roleArn, userArn, userPrincipal } from './common.js';
 import type { CredentialStore } from './credential-store.js';
 import { type PolicyKind, validatePolicyDocument } from './policy-document.js';
@@ -80,10 +82,11 @@ export interface IamApi {
    */
   permissionsBoundary(account: string, kind: 'user' | 'role', name: string): string | undefined;
   /**
-   * Whether the principal's identity policies allow `action` on `resource`. Root principals are
-   * always allowed; IAM users and assumed roles need an Allow and no explicit Deny.
+   * IAM's decision on one request, as AWS evaluates it: the principal's identity policies, its
+   * permissions boundary and session policies, and the resource's own policy when it has one;
+   * with AWS's denial message.
    */
-  authorize(principal: Principal, request: AuthorizationRequest): Decision;
+  authorize(principal: Principal, request: AuthorizationRequest): EvaluationResult & { message: string };
 }
 
 export interface AuthorizationRequest {
@@ -91,8 +94,15 @@ export interface AuthorizationRequest {
   resource: string;
   region: string;
   /** Service-specific condition keys (e.g. `codecommit:References`); global `aws:` keys are added from the principal. */
-  context?: Record<string, string | string[] | undefined>;
+  context?: Record<string, ContextValue>;
+  /** The resource's own policy (bucket policy, key policy …), when it has one. */
+  resourcePolicy?: ResourcePolicy;
+  /** The account that owns the resource (cross-account requests need both sides to allow). */
+  resourceAccount?: string;
 }
+
+/** `aws:PrincipalType` by principal kind. */
+const PRINCIPAL_TYPES: Record<Principal['kind'], string> = { root: 'Account', user: 'User', 'assumed-role': 'AssumedRole', service: 'AWSService' };
 
 function userView(row: UserRow): IamUser {
   return { account: row.account, userName: row.name, path: row.path, userId: row.id, arn: userArn(row), createdAt: row.created_at };
@@ -172,34 +182,52 @@ export function createIamApi(store: IamStore, clock: Clock, credentials: Credent
       return store.getAccessKey(accessKeyId)?.account;
     },
     authorize(principal, request) {
-      // Root has full access; a service acting on its own behalf is limited by resource policies
-      // and trust, which the IAM-everywhere evaluator checks, not by identity policies.
-      if (principal.kind === 'root' || principal.kind === 'service') return 'Allow';
-      // The identity behind the credentials: its policies, tags and (for a role session) the role's
-      // ARN, which is what aws:PrincipalArn names rather than the assumed-role session ARN.
+      const now = clock.now();
+      // The identity behind the credentials: its policies, boundary and tags, and (for a role
+      // session) the role's ARN, which is what aws:PrincipalArn names rather than the session ARN.
       const user = principal.kind === 'user' && principal.userName ? store.getEntity('user', principal.account, principal.userName) : undefined;
       const role = principal.kind === 'assumed-role' && principal.roleName ? store.getEntity('role', principal.account, principal.roleName) : undefined;
-      const policies = user ? this.policiesForUser(principal.account, user.name) : role ? this.policiesForRole(principal.account, role.name) : [];
-      const now = clock.now();
-      const context: Record<string, string | string[] | undefined> = {
+      const identityPolicies = user ? this.policiesForUser(principal.account, user.name) : role ? this.policiesForRole(principal.account, role.name) : [];
+      const boundary = user ? this.permissionsBoundary(principal.account, 'user', user.name) : role ? this.permissionsBoundary(principal.account, 'role', role.name) : undefined;
+      const principalArn = role ? roleArn(role) : principal.kind === 'root' ? `arn:${partitionOf(request.region)}:iam::${principal.account}:root` : principal.arn;
+      const context: Record<string, ContextValue> = {
         'aws:username': user?.name,
         'aws:userid': principal.userId,
-        'aws:PrincipalArn': role ? roleArn(role) : principal.arn,
-        'aws:PrincipalAccount': principal.account,
-        'aws:PrincipalType': principal.kind === 'user' ? 'User' : 'AssumedRole',
-        'aws:PrincipalIsAWSService': 'false',
-        'aws:ViaAWSService': 'false',
+        'aws:PrincipalArn': principal.kind === 'service' ? undefined : principalArn,
+        'aws:PrincipalAccount': principal.kind === 'service' ? undefined : principal.account,
+        'aws:PrincipalType': PRINCIPAL_TYPES[principal.kind],
+        'aws:PrincipalIsAWSService': principal.kind === 'service' ? 'true' : 'false',
+        'aws:PrincipalServiceName': principal.servicePrincipal,
+        'aws:ViaAWSService': request.context?.['aws:CalledVia'] ? 'true' : 'false',
         'aws:RequestedRegion': request.region,
         'aws:CurrentTime': new Date(now).toISOString(),
         'aws:EpochTime': String(Math.floor(now / 1000)),
+        'aws:SecureTransport': 'false',
       };
       const tags = user ? store.tags(principal.account, 'user', user.name) : role ? store.tags(principal.account, 'role', role.name) : [];
       for (const tag of tags) context[`aws:PrincipalTag/${tag.key}`] = tag.value;
+      for (const [key, value] of Object.entries(principal.sessionTags ?? {})) context[`aws:PrincipalTag/${key}`] = value;
       Object.assign(context, request.context);
-      return evaluatePolicies(
-        policies.map((p) => p.document),
-        { action: request.action, resource: request.resource, context },
-      );
+      const input: EvaluationInput = {
+        principal: {
+          arn: principal.kind === 'root' ? principalArn : principal.arn,
+          account: principal.account,
+          kind: principal.kind,
+          roleArn: role ? roleArn(role) : undefined,
+          servicePrincipal: principal.servicePrincipal,
+        },
+        action: request.action,
+        resource: request.resource,
+        context,
+        identityPolicies: identityPolicies.map((p) => p.document),
+        resourcePolicy: request.resourcePolicy,
+        resourcePolicyRequired: request.resourcePolicy?.required,
+        resourceAccount: request.resourceAccount,
+        permissionsBoundary: boundary,
+        sessionPolicies: principal.sessionPolicies,
+      };
+      const result = evaluate(input);
+      return { ...result, message: denialMessage(input.principal.arn, request.action, request.resource, result) };
     },
     principalTags(account, type, name) {
       return Object.fromEntries(store.tags(account, type, name).map((t) => [t.key, t.value]));
