@@ -1,4 +1,7 @@
 import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   ChangePasswordCommand,
   CreateAccessKeyCommand,
@@ -35,7 +38,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { DescribeParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { describe, expect, it } from 'vitest';
-import { expectAwsError, useServer } from '../helpers.js';
+import { expectAwsError, startTestServer, useServer } from '../helpers.js';
 
 const server = useServer();
 
@@ -326,5 +329,28 @@ describe('IAM access key last use, account summary and credential report', () =>
     await expectAwsError(iam.send(new GetCredentialReportCommand({})), { code: 'ReportExpired', status: 410 });
     expect(await iam.send(new GenerateCredentialReportCommand({}))).toMatchObject({ State: 'STARTED' });
     expect((await iam.send(new GetCredentialReportCommand({}))).Content).toBeDefined();
+  });
+
+  it('keeps a key’s latest use across a restart, though it was not yet written when the server stopped', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'drydock-iam-usage-'));
+    try {
+      const first = await startTestServer({ dataDir });
+      const root = new IAMClient(first.clientConfig);
+      await root.send(new CreateUserCommand({ UserName: 'restarter' }));
+      await allow(root, 'restarter', ['ssm:DescribeParameters', 'iam:GetAccessKeyLastUsed']);
+      const { AccessKey } = await root.send(new CreateAccessKeyCommand({ UserName: 'restarter' }));
+      const credentials = { accessKeyId: AccessKey!.AccessKeyId!, secretAccessKey: AccessKey!.SecretAccessKey! };
+      await new SSMClient({ ...first.clientConfig, credentials }).send(new DescribeParametersCommand({}));
+      // Within the minute: kept in memory, written when the server stops.
+      await new IAMClient({ ...first.clientConfig, region: 'eu-central-1', credentials }).send(new GetAccessKeyLastUsedCommand({ AccessKeyId: credentials.accessKeyId }));
+      await first.stop();
+
+      const second = await startTestServer({ dataDir });
+      const used = await new IAMClient(second.clientConfig).send(new GetAccessKeyLastUsedCommand({ AccessKeyId: credentials.accessKeyId }));
+      expect(used.AccessKeyLastUsed).toMatchObject({ ServiceName: 'iam', Region: 'eu-central-1' });
+      await second.stop();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
