@@ -3,13 +3,20 @@
  * service-specific credentials and tags. Global: every resource is scoped by account only.
  *
  * Gaps against AWS:
+ * - Passwords, MFA and the account (login-profiles.ts, mfa.ts, account.ts): PasswordReusePrevention,
+ *   MaxPasswordAge and HardExpiry are stored and reported but not enforced; AllowUsersToChangePassword
+ *   grants nothing (ChangePassword needs iam:ChangePassword from the user's own policies); a wrong
+ *   OldPassword answers AccessDenied 403. There is no console sign-in (password_last_used is
+ *   `no_information`). Only virtual MFA devices (no QRCodePNG). The root user has no password, MFA
+ *   device or certificate. A second CreateAccountAlias replaces the account's alias. Credential
+ *   reports are built at once (STARTED, then COMPLETE) and expire after four hours.
+ *   GetAccountSummary reports Providers and ServerCertificates as 0. DeleteUser does not refuse a
+ *   user with a login profile or MFA device (those rows are keyed by user id and simply orphaned).
  * - Policies are stored and validated but not yet enforced on requests (no authorization step).
- * - Permissions boundaries (CreateUser/CreateRole with one answer 501), login profiles and
- *   passwords, MFA devices, SSH keys, signing and server certificates, SAML/OIDC providers,
- *   service-linked roles, account aliases, password policy, credential reports, access advisor and
+ * - Permissions boundaries (CreateUser/CreateRole with one answer 501), SSH keys, signing and server certificates, SAML/OIDC providers,
+ *   service-linked roles, access advisor and
  *   policy simulation answer NotImplemented (501).
- * - Root access keys cannot be created; GetAccessKeyLastUsed always reports a never-used key
- *   (usage is not recorded). RoleLastUsed is recorded when STS assumes the role.
+ * - Root access keys cannot be created. RoleLastUsed is recorded when STS assumes the role.
  * - AWS managed policies: a fixed catalogue (AdministratorAccess, PowerUserAccess, ReadOnlyAccess,
  *   IAM/S3/SSM/Logs/SecretsManager/KMS and CodeCommit policies) with a single version each;
  *   ReadOnlyAccess is abridged to the services Drydock serves. Their policy ids are stable but not AWS's.
