@@ -50,26 +50,6 @@ export function versionAfter(token: string | undefined): number {
   return token === undefined ? 0 : readPageToken(token, afterVersion, invalidToken).after;
 }
 
-export function encrypt(c: SsmContext, scope: Scope, name: string, keyId: string, plaintext: string): string {
-  try {
-    const { ciphertextBlob } = c.rt.api('kms').encrypt(scope, keyId, Buffer.from(plaintext, 'utf8'), { PARAMETER_ARN: parameterArn(scope.region, scope.account, name) });
-    return ciphertextBlob.toString('base64');
-  } catch (err) {
-    if (err instanceof AwsError && err.code === 'NotFoundException') throw new AwsError('InvalidKeyId', `Invalid KeyId: ${keyId}. ${err.message}`);
-    throw err;
-  }
-}
-
-function decrypt(c: SsmContext, scope: Scope, name: string, ciphertext: string): string {
-  const { plaintext } = c.rt.api('kms').decrypt(scope, Buffer.from(ciphertext, 'base64'), { PARAMETER_ARN: parameterArn(scope.region, scope.account, name) });
-  return plaintext.toString('utf8');
-}
-
-/** A stored value as an operation shows it: SecureStrings stay ciphertext unless decryption is asked for. */
-export function displayValue(c: SsmContext, scope: Scope, name: string, type: string, stored: string, withDecryption: boolean | undefined): string {
-  return type === 'SecureString' && withDecryption ? decrypt(c, scope, name, stored) : stored;
-}
-
 export function tagsOf(c: SsmContext, scope: Scope, key: string): Map<string, string> {
   return new Map(c.store.tags(scope.account, scope.region, key).map((t) => [t.tag_key, t.tag_value]));
 }
@@ -93,18 +73,12 @@ export function publishChange(c: SsmContext, scope: Scope, name: string, type: s
   });
 }
 
-export function toParameter(
-  c: SsmContext,
-  scope: Scope,
-  name: string,
-  v: Pick<VersionRow, 'type' | 'value' | 'version' | 'modified_at' | 'data_type'>,
-  withDecryption: boolean | undefined,
-  selector?: string,
-): Parameter {
+/** A parameter version as read operations answer it, SecureStrings still encrypted (see decryptValues). */
+export function toParameter(scope: Scope, name: string, v: Pick<VersionRow, 'type' | 'value' | 'version' | 'modified_at' | 'data_type'>, selector?: string): Parameter {
   return {
     Name: name,
     Type: v.type as Parameter['Type'],
-    Value: displayValue(c, scope, name, v.type, v.value, withDecryption),
+    Value: v.value,
     Version: v.version,
     Selector: selector,
     LastModifiedDate: new Date(v.modified_at),

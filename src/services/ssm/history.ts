@@ -10,7 +10,8 @@ import type {
 } from '@aws-sdk/client-ssm';
 import { AwsError } from '../../core/errors.js';
 import type { RequestContext } from '../../protocol/types.js';
-import { displayValue, encodeToken, existing, notFound, ownReference, publishChange, type SsmContext, versionAfter, versionNotFound } from './common.js';
+import { encodeToken, existing, notFound, ownReference, publishChange, type SsmContext, versionAfter, versionNotFound } from './common.js';
+import { decryptValues } from './encryption.js';
 import { isReserved, isValidLabel, parseReference } from './names.js';
 import { describePolicies } from './policies.js';
 import { publicParameter } from './public.js';
@@ -36,7 +37,7 @@ function publicHistory(ctx: RequestContext, input: GetParameterHistoryRequest): 
   return { Parameters: [history] };
 }
 
-export function getParameterHistory(c: SsmContext, input: GetParameterHistoryRequest, ctx: RequestContext): GetParameterHistoryResult {
+export async function getParameterHistory(c: SsmContext, input: GetParameterHistoryRequest, ctx: RequestContext): Promise<GetParameterHistoryResult> {
   const { store } = c;
   const ref = parseReference(input.Name!);
   if (isReserved(ref.name) && ref.selector === undefined) return publicHistory(ctx, input);
@@ -54,7 +55,7 @@ export function getParameterHistory(c: SsmContext, input: GetParameterHistoryReq
       LastModifiedDate: new Date(v.modified_at),
       LastModifiedUser: v.modified_by,
       Description: v.description ?? undefined,
-      Value: displayValue(c, ctx, param.name, v.type, v.value, input.WithDecryption),
+      Value: v.value,
       AllowedPattern: v.allowed_pattern ?? undefined,
       Version: v.version,
       Labels: labels.filter((l) => l.version === v.version).map((l) => l.label),
@@ -63,7 +64,7 @@ export function getParameterHistory(c: SsmContext, input: GetParameterHistoryReq
       DataType: v.data_type,
     }),
   );
-  return { Parameters: page, NextToken: more ? encodeToken(page[page.length - 1].Version!) : undefined };
+  return { Parameters: await decryptValues(c, ctx, page, input.WithDecryption), NextToken: more ? encodeToken(page[page.length - 1].Version!) : undefined };
 }
 
 export function labelParameterVersion(c: SsmContext, input: LabelParameterVersionRequest, ctx: RequestContext): LabelParameterVersionResult {

@@ -25,6 +25,7 @@
  */
 import { loadModel } from '../../protocol/model.js';
 import type { ServiceDefinition } from '../contracts.js';
+import { ssmAuthorization } from './authorization.js';
 import { registerExpiry } from './expiry.js';
 import { createHandlers } from './handlers.js';
 import { SsmStore } from './store.js';
@@ -33,6 +34,7 @@ export const ssm: ServiceDefinition = {
   name: 'ssm',
   model: loadModel('ssm'),
   validationError: 'ValidationException',
+  authorization: ssmAuthorization,
   create(rt) {
     const context = { store: new SsmStore(rt.store), rt };
     registerExpiry(context);

@@ -15,13 +15,14 @@ import type {
 import { AwsError } from '../../core/errors.js';
 import type { RequestContext } from '../../protocol/types.js';
 import { encodeToken, filterable, metadata, nameAfter, notFound, ownReference, publicToParameter, type SsmContext, toParameter, versionNotFound } from './common.js';
+import { decryptValues } from './encryption.js';
 import { type Filterable, matchesLegacyFilter, matchesParameterFilter, validateParameterFilters } from './filters.js';
 import { hasNameCharacters, invalidName, isReserved, nameKey, parseReference, validatePath } from './names.js';
 import { publicParameter, publicParameters } from './public.js';
 import type { CurrentRow, VersionRow } from './store.js';
 
-/** GetParameter's lookup: the selected version of a parameter, or a public parameter. */
-export function getOne(c: SsmContext, ctx: RequestContext, text: string, withDecryption: boolean | undefined): Parameter {
+/** GetParameter's lookup: the selected version of a parameter (SecureStrings encrypted), or a public parameter. */
+export function getOne(c: SsmContext, ctx: RequestContext, text: string): Parameter {
   const { store } = c;
   const ref = parseReference(text);
   if (!ownReference(ctx, ref) || !hasNameCharacters(ref.name)) throw notFound(text);
@@ -43,26 +44,27 @@ export function getOne(c: SsmContext, ctx: RequestContext, text: string, withDec
   }
   const row = store.version(ctx.account, ctx.region, key, version);
   if (!row) throw versionNotFound(version, param.name);
-  return toParameter(c, ctx, param.name, row, withDecryption, ref.selector);
+  return toParameter(ctx, param.name, row, ref.selector);
 }
 
-export function getParameter(c: SsmContext, input: GetParameterRequest, ctx: RequestContext): GetParameterResult {
+export async function getParameter(c: SsmContext, input: GetParameterRequest, ctx: RequestContext): Promise<GetParameterResult> {
   if (!hasNameCharacters(parseReference(input.Name!).name)) throw invalidName();
-  return { Parameter: getOne(c, ctx, input.Name!, input.WithDecryption) };
+  const [parameter] = await decryptValues(c, ctx, [getOne(c, ctx, input.Name!)], input.WithDecryption);
+  return { Parameter: parameter };
 }
 
-export function getParameters(c: SsmContext, input: GetParametersRequest, ctx: RequestContext): GetParametersResult {
+export async function getParameters(c: SsmContext, input: GetParametersRequest, ctx: RequestContext): Promise<GetParametersResult> {
   const found: Parameter[] = [];
   const invalid: string[] = [];
   for (const name of new Set(input.Names!)) {
     try {
-      found.push(getOne(c, ctx, name, input.WithDecryption));
+      found.push(getOne(c, ctx, name));
     } catch (err) {
       if (!(err instanceof AwsError) || (err.code !== 'ParameterNotFound' && err.code !== 'ParameterVersionNotFound')) throw err;
       invalid.push(name);
     }
   }
-  return { Parameters: found, InvalidParameters: invalid };
+  return { Parameters: await decryptValues(c, ctx, found, input.WithDecryption), InvalidParameters: invalid };
 }
 
 /** One page of a listing, and the key to continue after when there is more. */
@@ -101,7 +103,7 @@ function publicPathPage(ctx: RequestContext, q: PathQuery): Page<Parameter> {
   return page;
 }
 
-function ownPathPage(c: SsmContext, ctx: RequestContext, q: PathQuery, withDecryption: boolean | undefined): Page<Parameter> {
+function ownPathPage(c: SsmContext, ctx: RequestContext, q: PathQuery): Page<Parameter> {
   const { store } = c;
   const page: Page<Parameter> = { items: [], more: false };
   const keyPrefix = nameKey(q.prefix);
@@ -121,13 +123,13 @@ function ownPathPage(c: SsmContext, ctx: RequestContext, q: PathQuery, withDecry
       page.more = true;
       break;
     }
-    page.items.push(toParameter(c, ctx, row.name, chosen, withDecryption));
+    page.items.push(toParameter(ctx, row.name, chosen));
     page.last = row.name_key;
   }
   return page;
 }
 
-export function getParametersByPath(c: SsmContext, input: GetParametersByPathRequest, ctx: RequestContext): GetParametersByPathResult {
+export async function getParametersByPath(c: SsmContext, input: GetParametersByPathRequest, ctx: RequestContext): Promise<GetParametersByPathResult> {
   const path = input.Path!;
   validatePath(path);
   const filters = input.ParameterFilters ?? [];
@@ -144,8 +146,8 @@ export function getParametersByPath(c: SsmContext, input: GetParametersByPathReq
     after: nameAfter(input.NextToken),
     limit: input.MaxResults ?? 10,
   };
-  const page = isReserved(path) ? publicPathPage(ctx, query) : ownPathPage(c, ctx, query, input.WithDecryption);
-  return { Parameters: page.items, NextToken: page.more && page.last !== undefined ? encodeToken(page.last) : undefined };
+  const page = isReserved(path) ? publicPathPage(ctx, query) : ownPathPage(c, ctx, query);
+  return { Parameters: await decryptValues(c, ctx, page.items, input.WithDecryption), NextToken: page.more && page.last !== undefined ? encodeToken(page.last) : undefined };
 }
 
 export function describeParameters(c: SsmContext, input: DescribeParametersRequest, ctx: RequestContext): DescribeParametersResult {

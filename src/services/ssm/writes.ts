@@ -2,7 +2,8 @@
 import type { DeleteParameterRequest, DeleteParameterResult, DeleteParametersRequest, DeleteParametersResult, PutParameterRequest, PutParameterResult } from '@aws-sdk/client-ssm';
 import { AwsError } from '../../core/errors.js';
 import type { RequestContext } from '../../protocol/types.js';
-import { encrypt, notFound, ownReference, publishChange, type SsmContext } from './common.js';
+import { notFound, ownReference, publishChange, type SsmContext } from './common.js';
+import { encrypt } from './encryption.js';
 import { scheduleExpiry } from './expiry.js';
 import { nameKey, parseReference, validateNameForPut } from './names.js';
 import { expirationTime, type ParameterPolicy, parsePolicies } from './policies.js';
@@ -127,24 +128,44 @@ function makeRoomForVersion(c: SsmContext, ctx: RequestContext, key: string, nam
   store.deleteVersion(ctx.account, ctx.region, key, oldest);
 }
 
-/** Writes the new version (and, for a new parameter, the parameter and its tags); answers its number. */
-function writeVersion(c: SsmContext, input: PutParameterRequest, ctx: RequestContext, param: ParameterRow | undefined, previous: VersionRow | undefined, v: NewVersion, now: number) {
+/** What a PutParameter request writes, as the stored parameter stands: checked, with the key a SecureString is encrypted under. */
+interface PreparedPut {
+  param: ParameterRow | undefined;
+  previous: VersionRow | undefined;
+  v: NewVersion;
+  /** The KMS key of a SecureString (the request's, the previous version's, or the AWS managed key); null otherwise. */
+  keyId: string | null;
+  displayName: string;
+}
+
+function preparePut(c: SsmContext, input: PutParameterRequest, ctx: RequestContext, key: string, now: number): PreparedPut {
   const { store } = c;
-  const name = input.Name!;
-  const key = nameKey(name);
-  const displayName = param?.name ?? name;
-  const version = (param?.version ?? 0) + 1;
+  const param = store.parameter(ctx.account, ctx.region, key);
+  if (param && !input.Overwrite) {
+    throw new AwsError('ParameterAlreadyExists', 'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.');
+  }
+  const previous = param ? store.version(ctx.account, ctx.region, key, param.version) : undefined;
+  const v = newVersion(input, previous, now);
   const previousKey = previous?.type === 'SecureString' ? previous.key_id : null;
   const keyId = v.type === 'SecureString' ? (input.KeyId ?? previousKey ?? DEFAULT_KEY) : null;
+  return { param, previous, v, keyId, displayName: param?.name ?? input.Name! };
+}
+
+/** Writes the new version (and, for a new parameter, the parameter and its tags); answers its number. */
+function writeVersion(c: SsmContext, input: PutParameterRequest, ctx: RequestContext, put: PreparedPut, value: string, now: number): number {
+  const { store } = c;
+  const { param, previous, v } = put;
+  const key = nameKey(input.Name!);
+  const version = (param?.version ?? 0) + 1;
   const row: VersionRow = {
     account: ctx.account,
     region: ctx.region,
     name_key: key,
     version,
     type: v.type,
-    value: keyId !== null ? encrypt(c, ctx, displayName, keyId, input.Value!) : input.Value!,
+    value,
     description: input.Description ?? previous?.description ?? null,
-    key_id: keyId,
+    key_id: put.keyId,
     tier: v.tier,
     data_type: v.dataType,
     allowed_pattern: v.allowedPattern,
@@ -155,31 +176,31 @@ function writeVersion(c: SsmContext, input: PutParameterRequest, ctx: RequestCon
   if (param) {
     store.setLatestVersion(ctx.account, ctx.region, key, version);
   } else {
-    store.createParameter({ account: ctx.account, region: ctx.region, name_key: key, name, version });
+    store.createParameter({ account: ctx.account, region: ctx.region, name_key: key, name: input.Name!, version });
     for (const tag of input.Tags ?? []) store.putTag(ctx.account, ctx.region, key, tag.Key!, tag.Value!);
   }
   store.addVersion(row);
-  return { version, displayName };
+  return version;
 }
 
-export function putParameter(c: SsmContext, input: PutParameterRequest, ctx: RequestContext): PutParameterResult {
+export async function putParameter(c: SsmContext, input: PutParameterRequest, ctx: RequestContext): Promise<PutParameterResult> {
   const { store } = c;
   checkPutRequest(input, ctx);
   const key = nameKey(input.Name!);
   const now = c.rt.clock.now();
+  // Every check runs before KMS is called for a SecureString (a refused request encrypts nothing),
+  // and again in the transaction on what it reads: the value is encrypted under the key chosen then.
+  const before = preparePut(c, input, ctx, key, now);
+  const ciphertext = before.keyId === null ? undefined : await encrypt(c, ctx, before.displayName, before.keyId, input.Value!, before.v.tier);
   return store.tx(() => {
-    const param = store.parameter(ctx.account, ctx.region, key);
-    if (param && !input.Overwrite) {
-      throw new AwsError('ParameterAlreadyExists', 'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.');
-    }
-    const previous = param ? store.version(ctx.account, ctx.region, key, param.version) : undefined;
-    const v = newVersion(input, previous, now);
-    if (param) makeRoomForVersion(c, ctx, key, input.Name!);
-    const { version, displayName } = writeVersion(c, input, ctx, param, previous, v, now);
-    const expiresAt = v.policies ? expirationTime(v.policies) : undefined;
+    const put = preparePut(c, input, ctx, key, now);
+    if (put.keyId !== before.keyId) throw new AwsError('TooManyUpdates', 'There are concurrent updates for the parameter. Try again.');
+    if (put.param) makeRoomForVersion(c, ctx, key, input.Name!);
+    const version = writeVersion(c, input, ctx, put, ciphertext ?? input.Value!, now);
+    const expiresAt = put.v.policies ? expirationTime(put.v.policies) : undefined;
     if (expiresAt !== undefined) scheduleExpiry(c, ctx, key, expiresAt, now);
-    publishChange(c, ctx, displayName, v.type, param ? 'Update' : 'Create');
-    return { Version: version, Tier: v.tier as PutParameterResult['Tier'] };
+    publishChange(c, ctx, put.displayName, put.v.type, put.param ? 'Update' : 'Create');
+    return { Version: version, Tier: put.v.tier as PutParameterResult['Tier'] };
   });
 }
 
