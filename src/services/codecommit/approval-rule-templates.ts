@@ -8,7 +8,7 @@ import { AwsError } from '../../core/errors.js';
 import { uuid } from '../../core/ids.js';
 import type { Handlers, RequestContext } from '../../protocol/types.js';
 import { parseApprovalRuleContent } from './approval-rules.js';
-import { authorize, eventDate, type ReviewContext, repositoryArn, sha256Hex } from './common.js';
+import { eventDate, type ReviewContext, repositoryArn, sha256Hex } from './common.js';
 import { pageSize, paginate } from './paging.js';
 import type { RepositoryRow } from './store.js';
 import type { TemplateRow } from './template-store.js';
@@ -125,9 +125,6 @@ export function publishTemplateChange(c: ReviewContext, ctx: RequestContext, row
   });
 }
 
-/** Templates are account-wide resources: their operations are authorized on `*`. */
-export const authorizeTemplates = (c: ReviewContext, ctx: RequestContext): void => authorize(c, ctx.principal, ctx.region, ctx.operation, '*');
-
 const nameTaken = (name: string) =>
   new AwsError(
     'ApprovalRuleTemplateNameAlreadyExistsException',
@@ -153,7 +150,6 @@ export function approvalRuleTemplatesHandlers(c: ReviewContext): Handlers {
       const name = checkTemplateName(input.approvalRuleTemplateName);
       const content = checkContent(input.approvalRuleTemplateContent);
       const description = input.approvalRuleTemplateDescription === undefined ? '' : checkDescription(input.approvalRuleTemplateDescription);
-      authorizeTemplates(c, ctx);
       const now = c.rt.clock.now();
       const row: TemplateRow = {
         account: ctx.account,
@@ -186,13 +182,11 @@ export function approvalRuleTemplatesHandlers(c: ReviewContext): Handlers {
 
     GetApprovalRuleTemplate(input: C.GetApprovalRuleTemplateInput, ctx: RequestContext): C.GetApprovalRuleTemplateOutput {
       const name = checkTemplateName(input.approvalRuleTemplateName);
-      authorizeTemplates(c, ctx);
       return { approvalRuleTemplate: toTemplate(requireTemplate(c, ctx, name)) };
     },
 
     DeleteApprovalRuleTemplate(input: C.DeleteApprovalRuleTemplateInput, ctx: RequestContext): Partial<C.DeleteApprovalRuleTemplateOutput> {
       const name = checkTemplateName(input.approvalRuleTemplateName);
-      authorizeTemplates(c, ctx);
       const row = c.templates.tx(() => {
         const found = c.templates.getTemplate(ctx.account, ctx.region, name);
         // AWS: "If the template has been previously deleted, the only response is a 200 OK."
@@ -218,7 +212,6 @@ export function approvalRuleTemplatesHandlers(c: ReviewContext): Handlers {
 
     ListApprovalRuleTemplates(input: C.ListApprovalRuleTemplatesInput, ctx: RequestContext): C.ListApprovalRuleTemplatesOutput {
       const size = pageSize(input.maxResults, DEFAULT_PAGE_SIZE);
-      authorizeTemplates(c, ctx);
       const { page, nextToken } = paginate(c.templates.listTemplates(ctx.account, ctx.region), (t) => t.name, input.nextToken, size);
       return { approvalRuleTemplateNames: page.map((t) => t.name), ...(nextToken ? { nextToken } : {}) };
     },
@@ -226,7 +219,6 @@ export function approvalRuleTemplatesHandlers(c: ReviewContext): Handlers {
     UpdateApprovalRuleTemplateContent(input: C.UpdateApprovalRuleTemplateContentInput, ctx: RequestContext): C.UpdateApprovalRuleTemplateContentOutput {
       const name = checkTemplateName(input.approvalRuleTemplateName);
       const content = checkContent(input.newRuleContent);
-      authorizeTemplates(c, ctx);
       const row = updateTemplate(
         c,
         ctx,
@@ -248,7 +240,6 @@ export function approvalRuleTemplatesHandlers(c: ReviewContext): Handlers {
     UpdateApprovalRuleTemplateName(input: C.UpdateApprovalRuleTemplateNameInput, ctx: RequestContext): C.UpdateApprovalRuleTemplateNameOutput {
       const oldName = checkTemplateName(input.oldApprovalRuleTemplateName);
       const newName = checkTemplateName(input.newApprovalRuleTemplateName);
-      authorizeTemplates(c, ctx);
       const row = updateTemplate(
         c,
         ctx,
@@ -265,7 +256,6 @@ export function approvalRuleTemplatesHandlers(c: ReviewContext): Handlers {
     UpdateApprovalRuleTemplateDescription(input: C.UpdateApprovalRuleTemplateDescriptionInput, ctx: RequestContext): C.UpdateApprovalRuleTemplateDescriptionOutput {
       const name = checkTemplateName(input.approvalRuleTemplateName);
       const description = checkDescription(input.approvalRuleTemplateDescription);
-      authorizeTemplates(c, ctx);
       return { approvalRuleTemplate: toTemplate(updateTemplate(c, ctx, name, () => ({ description }), updatedInfo)) };
     },
   };

@@ -71,12 +71,12 @@ function trackDefaultBranch(c: CodeCommitContext): void {
   });
 }
 
-/** Branch-request preamble: repository name, then branch name, then authorization with the branch's full ref. */
-function branchRequest(c: CodeCommitContext, ctx: RequestContext, input: { repositoryName?: string; branchName?: string }, withReferences: boolean) {
+/** Branch-request preamble: repository name, then branch name, then the repository. */
+function branchRequest(c: CodeCommitContext, ctx: RequestContext, input: { repositoryName?: string; branchName?: string }) {
   checkRepositoryName(input.repositoryName);
   const branchName = checkBranchName(input.branchName);
   const ref = `refs/heads/${branchName}`;
-  const row = requireRepository(c, ctx, input.repositoryName, withReferences ? [ref] : undefined);
+  const row = requireRepository(c, ctx, input.repositoryName);
   return { row, branchName, ref, git: gitRepository(c, row) };
 }
 
@@ -99,7 +99,7 @@ export function branchesHandlers(c: CodeCommitContext): Handlers {
       if (!input.commitId) throw new AwsError('CommitIdRequiredException', 'A commit ID is required, but was not specified.');
       if (!/^[0-9a-f]{40}$/i.test(input.commitId)) throw new AwsError('InvalidCommitIdException', `The commit ID is not valid: ${input.commitId}`);
       const commitId = input.commitId.toLowerCase();
-      const { row, branchName, ref, git } = branchRequest(c, ctx, input, true);
+      const { row, branchName, ref, git } = branchRequest(c, ctx, input);
       await withRepositoryLock(row.id, async () => {
         if ((await git.objectType(commitId)) !== 'commit') throw new AwsError('CommitDoesNotExistException', `Could not find the specified commit: ${commitId}`);
         if (!(await git.updateRef(ref, commitId, ZERO_ID))) throw new AwsError('BranchNameExistsException', `Branch ${branchName} already exists`);
@@ -109,7 +109,7 @@ export function branchesHandlers(c: CodeCommitContext): Handlers {
     },
 
     async GetBranch(input: CC.GetBranchInput, ctx: RequestContext): Promise<CC.GetBranchOutput> {
-      const { branchName, ref, git } = branchRequest(c, ctx, input, false);
+      const { branchName, ref, git } = branchRequest(c, ctx, input);
       const commitId = await git.refCommit(ref);
       if (!commitId) throw branchNotExists(branchName);
       return { branch: { branchName, commitId } };
@@ -126,7 +126,7 @@ export function branchesHandlers(c: CodeCommitContext): Handlers {
     },
 
     async DeleteBranch(input: CC.DeleteBranchInput, ctx: RequestContext): Promise<CC.DeleteBranchOutput> {
-      const { row, branchName, ref, git } = branchRequest(c, ctx, input, true);
+      const { row, branchName, ref, git } = branchRequest(c, ctx, input);
       return withRepositoryLock(row.id, async () => {
         if (c.store.repositoryById(row.id)?.default_branch === branchName) {
           throw new AwsError(

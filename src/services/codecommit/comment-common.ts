@@ -8,7 +8,7 @@ import type * as C from '@aws-sdk/client-codecommit';
 import { AwsError } from '../../core/errors.js';
 import type { RequestContext } from '../../protocol/types.js';
 import type { CommentRow } from './comment-store.js';
-import { authorize, gitRepository, publishRepositoryEvent, type ReviewContext, repositoryArn, scopeOf } from './common.js';
+import { gitRepository, publishRepositoryEvent, type ReviewContext, scopeOf } from './common.js';
 import { keyToken, readKeyToken } from './paging.js';
 import type { PullRequestRow } from './pull-request-store.js';
 import type { RepositoryRow } from './store.js';
@@ -222,18 +222,14 @@ export function publishCommentChange(c: ReviewContext, ctx: RequestContext, row:
 }
 
 /**
- * The comment a request names and its repository, after authorizing the request's operation on
- * that repository. A comment whose repository was deleted no longer exists.
+ * The comment a request names and its repository (the request was authorized on that repository
+ * before the handler ran). A comment whose repository was deleted no longer exists.
  */
 export function requireComment(c: ReviewContext, ctx: RequestContext, rawId: unknown): { row: CommentRow; repository: RepositoryRow } {
   const id = checkCommentId(rawId);
   const row = c.comments.getComment(ctx.account, ctx.region, id);
   const repository = row ? c.store.repositoryById(row.repository_id) : undefined;
-  if (!row || !repository) {
-    authorize(c, ctx.principal, ctx.region, ctx.operation, '*');
-    throw commentDoesNotExist();
-  }
-  authorize(c, ctx.principal, ctx.region, ctx.operation, repositoryArn(repository));
+  if (!row || !repository) throw commentDoesNotExist();
   return { row, repository };
 }
 

@@ -27,7 +27,7 @@ import {
   requireCommit,
   resolveLocation,
 } from './comment-common.js';
-import { authorize, type ReviewContext, repositoryArn, requireRepository, scopeOf } from './common.js';
+import { type ReviewContext, requireRepository, scopeOf } from './common.js';
 import { pageSize } from './paging.js';
 import type { PullRequestRow } from './pull-request-store.js';
 import type { RepositoryRow } from './store.js';
@@ -245,7 +245,6 @@ function readAndEditHandlers(c: ReviewContext): Handlers {
         if (hasCommits) throw new AwsError('RepositoryNameRequiredException', 'A repository name is required when beforeCommitId and afterCommitId are specified.');
         const found = c.pullRequests.getPullRequest(scopeOf(ctx), pullRequestId);
         const owner = found ? c.store.repositoryById(found.repository_id) : undefined;
-        authorize(c, ctx.principal, ctx.region, ctx.operation, owner ? repositoryArn(owner) : '*');
         pr = pullRequestOf(c, ctx, pullRequestId);
         if (!owner) throw new AwsError('RepositoryDoesNotExistException', `The repository of pull request ${pullRequestId} no longer exists.`);
         repository = owner;

@@ -320,11 +320,11 @@ async function commitAndPublish(c: CodeCommitContext, ctx: RequestContext, row: 
   });
 }
 
-/** The repository and branch of a write, validated in AWS's order, with the branch as the IAM `codecommit:References` value. */
+/** The repository and branch of a write, validated in AWS's order. */
 function writeTarget(c: CodeCommitContext, ctx: RequestContext, input: { repositoryName?: unknown; branchName?: unknown }): { row: RepositoryRow; branchName: string } {
   checkRepositoryName(input.repositoryName);
   const branchName = checkBranchName(input.branchName);
-  const row = requireRepository(c, ctx, input.repositoryName, [branchRef(branchName)]);
+  const row = requireRepository(c, ctx, input.repositoryName);
   return { row, branchName };
 }
 

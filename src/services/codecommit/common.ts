@@ -1,6 +1,6 @@
 /**
  * What every CodeCommit handler file shares: the service context, name validation, repository
- * lookup with IAM authorization, commit specifier resolution, and reference-change events.
+ * lookup, Git's IAM authorization, commit specifier resolution, and reference-change events.
  */
 import { createHash } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
@@ -72,26 +72,25 @@ export function checkRepositoryName(name: unknown): string {
 }
 
 /**
- * IAM authorization as AWS applies it to CodeCommit: root credentials are always allowed; IAM users
- * and assumed roles need an identity policy that allows `codecommit:<action>` on the resource with
- * no explicit deny. `references` fills the `codecommit:References` condition key (branch protection).
+ * Git's own actions (GitPull, GitPush), which are no API operation and so do not pass the request
+ * pipeline's authorization step: the same IAM evaluation, asked directly. An account's root
+ * credentials are always allowed on its own repositories; `references` fills the
+ * `codecommit:References` condition key (branch protection). Throws AWS's AccessDeniedException.
  */
-export function authorize(c: CodeCommitContext, principal: Principal, region: string, action: string, resource: string, references?: string[]): void {
+export function authorizeGit(c: CodeCommitContext, principal: Principal, region: string, action: 'GitPull' | 'GitPush', resource: string, references?: string[]): void {
   if (principal.kind === 'root') return;
   const context = references ? { 'codecommit:References': references } : undefined;
-  const decision = c.rt.api('iam').authorize(principal, { action: `codecommit:${action}`, resource, region, context });
-  if (decision === 'Allow') return;
-  const why = decision === 'ExplicitDeny' ? 'with an explicit deny in an identity-based policy' : `because no identity-based policy allows the codecommit:${action} action`;
-  throw new AwsError('AccessDeniedException', `User: ${principal.arn} is not authorized to perform: codecommit:${action} on resource: ${resource} ${why}`, { status: 400 });
+  const result = c.rt.api('iam').authorize(principal, { action: `codecommit:${action}`, resource, region, context, resourceAccount: principal.account });
+  if (result.decision !== 'Allow') throw new AwsError('AccessDeniedException', result.message, { status: 400 });
 }
 
 /**
- * The repository a request names, after checking the caller may perform the request's operation
- * on it (AWS authorizes before it looks, so a denied caller cannot probe which repositories exist).
+ * The repository a request names, or RepositoryDoesNotExistException. The caller was authorized
+ * on it before the handler ran (authorization.ts), as AWS authorizes before it looks, so a denied
+ * caller cannot probe which repositories exist.
  */
-export function requireRepository(c: CodeCommitContext, ctx: RequestContext, name: unknown, references?: string[]): RepositoryRow {
+export function requireRepository(c: CodeCommitContext, ctx: RequestContext, name: unknown): RepositoryRow {
   const repositoryName = checkRepositoryName(name);
-  authorize(c, ctx.principal, ctx.region, ctx.operation, arn('codecommit', ctx.region, ctx.account, repositoryName), references);
   const row = c.store.getRepository(ctx.account, ctx.region, repositoryName);
   if (!row) throw new AwsError('RepositoryDoesNotExistException', `${repositoryName} does not exist`);
   return row;

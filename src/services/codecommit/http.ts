@@ -22,7 +22,7 @@ import { createGunzip } from 'node:zlib';
 import { arn } from '../../core/arn.js';
 import { AwsError } from '../../core/errors.js';
 import type { CodeCommitContext } from './common.js';
-import { authorize, gitRepository, publishReferenceChange, REPOSITORY_NAME } from './common.js';
+import { authorizeGit, gitRepository, publishReferenceChange, REPOSITORY_NAME } from './common.js';
 import { gitEnv, ZERO_ID } from './git.js';
 import { authenticateGit, type GitCaller } from './git-auth.js';
 import type { RepositoryRow } from './store.js';
@@ -98,7 +98,7 @@ async function serve(c: CodeCommitContext, req: IncomingMessage, res: ServerResp
   const resource = arn('codecommit', caller.region, caller.principal.account, name);
   const action = service === 'git-upload-pack' ? 'GitPull' : 'GitPush';
   // Authorized before the lookup, as AWS does, so a denied caller cannot probe which repositories exist.
-  denyAsHttp(() => authorize(c, caller.principal, caller.region, action, resource));
+  denyAsHttp(() => authorizeGit(c, caller.principal, caller.region, action, resource));
   const row = c.store.getRepository(caller.principal.account, caller.region, name);
   if (!row) throw new GitHttpError(404, `Repository '${name}' does not exist in account ${caller.principal.account}, region ${caller.region}.`);
 
@@ -378,7 +378,7 @@ async function receivePack(c: CodeCommitContext, row: RepositoryRow, caller: Git
   const messages: string[] = [];
   for (const command of list.commands) {
     try {
-      authorize(c, caller.principal, caller.region, 'GitPush', resource, [command.ref]);
+      authorizeGit(c, caller.principal, caller.region, 'GitPush', resource, [command.ref]);
     } catch (err) {
       if (!(err instanceof AwsError)) throw err;
       reasons.set(command.ref, `access denied: codecommit:GitPush is not allowed on ${command.ref}`);

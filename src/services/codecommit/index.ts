@@ -50,6 +50,7 @@ import { loadModel } from '../../protocol/model.js';
 import type { ServiceDefinition } from '../contracts.js';
 import { createCodeCommitApi } from './api.js';
 import { approvalRuleTemplatesHandlers } from './approval-rule-templates.js';
+import { codeCommitAuthorization } from './authorization.js';
 import { branchesHandlers } from './branches.js';
 import { commentReactionsHandlers } from './comment-reactions.js';
 import { CommentStore } from './comment-store.js';
@@ -86,6 +87,9 @@ export const codecommit: ServiceDefinition = {
       comments: new CommentStore(rt.store),
       refreshes: { queued: new Map(), checked: new Set() },
     };
+    // What each operation needs IAM to allow: pull requests and comments resolve to their repository
+    // through this instance's stores, so the table is this instance's (the server reads it right after create).
+    codecommit.authorization = codeCommitAuthorization(c);
     // The reference-change listeners subscribe in this order: default branch, triggers, pull requests.
     return {
       handlers: {

@@ -98,20 +98,6 @@ async function destinationBranch(row: RepositoryRow, git: GitRepository, specifi
   throw new AwsError('BranchNameRequiredException', `A branch name is required: the destination ${specifier} is not a branch, so specify the targetBranch to merge into.`);
 }
 
-/**
- * The reference a merge into a branch moves, for branch protection (`codecommit:References`):
- * targetBranch, else the destination, with `HEAD` read as the repository's default branch. Only
- * the name is looked up here; requireRepository still authorizes before it reports a missing repository.
- */
-function mergedReference(c: CodeCommitContext, ctx: RequestContext, input: CC.MergeBranchesBySquashInput, target: string | undefined): string[] | undefined {
-  if (target) return [branchRef(target)];
-  const destination = input.destinationCommitSpecifier;
-  if (typeof destination !== 'string' || destination === '') return undefined;
-  if (destination !== 'HEAD') return [branchRef(destination)];
-  const row = typeof input.repositoryName === 'string' ? c.store.getRepository(ctx.account, ctx.region, input.repositoryName) : undefined;
-  return row?.default_branch ? [branchRef(row.default_branch)] : undefined;
-}
-
 /** A token page of a list, bound to the request that made the token. */
 function page<T>(items: T[], token: unknown, scope: string, max: number): { items: T[]; nextToken?: string } {
   const offset = readOffsetToken(token, scope);
@@ -125,7 +111,7 @@ const now = (c: CodeCommitContext): number => Math.floor(c.rt.clock.now() / 1000
 /** Everything a merge into a branch shares: validation, the merge, the compare-and-swap move and its event. */
 async function mergeBranches(c: CodeCommitContext, input: CC.MergeBranchesBySquashInput, ctx: RequestContext, option: MergeOption): Promise<CC.MergeBranchesBySquashOutput> {
   const target = input.targetBranch === undefined || input.targetBranch === null ? undefined : checkBranchName(input.targetBranch, 'BranchNameRequiredException', 'InvalidTargetBranchException');
-  const row = requireRepository(c, ctx, input.repositoryName, mergedReference(c, ctx, input, target));
+  const row = requireRepository(c, ctx, input.repositoryName);
   const { destination } = specifiers(input);
   const fastForward = option === 'FAST_FORWARD_MERGE';
   const detail = fastForward ? undefined : checkConflictDetailLevel(input.conflictDetailLevel);

@@ -113,7 +113,7 @@ async function mergePullRequest(c: ReviewContext, input: CC.MergePullRequestBySq
     conflictDetailLevel: checkConflictDetailLevel(input.conflictDetailLevel),
     conflictResolutionStrategy: checkConflictResolutionStrategy(input.conflictResolutionStrategy),
   };
-  const { row: found } = await loadPullRequest(c, ctx, input.pullRequestId, (row) => [row.destination_ref]);
+  const { row: found } = await loadPullRequest(c, ctx, input.pullRequestId);
   const repo = c.store.getRepository(ctx.account, ctx.region, named);
   if (!repo) throw new AwsError('RepositoryDoesNotExistException', `${named} does not exist`);
   if (repo.id !== found.repository_id) throw new AwsError('RepositoryNotAssociatedWithPullRequestException', `The repository ${named} is not associated with the pull request ${found.id}.`);

@@ -6,7 +6,7 @@
 import type * as CC from '@aws-sdk/client-codecommit';
 import type { RequestContext } from '../../protocol/types.js';
 import { parseApprovalRuleContent, ruleSatisfied } from './approval-rules.js';
-import { authorize, type ReviewContext, repositoryArn, scopeOf } from './common.js';
+import { type ReviewContext, scopeOf } from './common.js';
 import { checkPullRequestId, closed, notCurrent, notFound } from './pull-request-checks.js';
 import { addEvent, mergeMetadata, publishPullRequestChange } from './pull-request-events.js';
 import type { ApprovalRuleRow, PullRequestRow } from './pull-request-store.js';
@@ -55,16 +55,15 @@ export function render(c: ReviewContext, row: PullRequestRow): CC.PullRequest {
 }
 
 /**
- * The pull request a request names, brought up to its branches, with the caller authorized for
- * the operation on its repository (`references` for merges). A pull request goes with its
- * repository: once the repository is deleted, the pull request no longer exists.
+ * The pull request a request names, brought up to its branches (the caller was authorized on its
+ * repository before the handler ran). A pull request goes with its repository: once the repository
+ * is deleted, the pull request no longer exists.
  */
-export async function loadPullRequest(c: ReviewContext, ctx: RequestContext, rawId: unknown, references?: (row: PullRequestRow) => string[]): Promise<{ row: PullRequestRow; repo: RepositoryRow }> {
+export async function loadPullRequest(c: ReviewContext, ctx: RequestContext, rawId: unknown): Promise<{ row: PullRequestRow; repo: RepositoryRow }> {
   const id = checkPullRequestId(rawId);
   const found = c.pullRequests.getPullRequest(scopeOf(ctx), id);
   if (!found) throw notFound(id);
   const current = c.store.repositoryById(found.repository_id);
-  authorize(c, ctx.principal, ctx.region, ctx.operation, repositoryArn({ account: found.account, region: found.region, name: current?.name ?? found.repository_name }), references?.(found));
   if (!current) throw notFound(id);
   await caughtUp(c, found.repository_id);
   const row = c.pullRequests.getPullRequest(scopeOf(ctx), id)!;

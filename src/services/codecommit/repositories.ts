@@ -11,7 +11,7 @@ import { AwsError } from '../../core/errors.js';
 import { uuid } from '../../core/ids.js';
 import { hasMembers, pageToken } from '../../core/pagination.js';
 import type { Handlers, RequestContext } from '../../protocol/types.js';
-import { authorize, type CodeCommitContext, checkBranchName, checkRepositoryName, cloneUrls, gitRepository, publishReferenceChange, repositoryArn, requireRepository, scopeOf } from './common.js';
+import { type CodeCommitContext, checkBranchName, checkRepositoryName, cloneUrls, gitRepository, publishReferenceChange, repositoryArn, requireRepository, scopeOf } from './common.js';
 import { withRepositoryLock } from './git.js';
 import { commitInitialCode, type InitialCode, readInitialCode } from './initial-code.js';
 import { readToken } from './paging.js';
@@ -185,7 +185,7 @@ export function repositoriesApi(c: CodeCommitContext): CodeCommitRepositoriesApi
 type ListPosition = { sortBy: string; order: string; name: string; modified: number };
 const isListPosition = hasMembers<ListPosition>({ sortBy: 'string', order: 'string', name: 'string', modified: 'number' });
 
-/** The repository a tagging request's ARN names, after authorizing the caller on that ARN. */
+/** The repository a tagging request's ARN names. */
 function tagResource(c: CodeCommitContext, ctx: RequestContext, resourceArn: unknown): RepositoryRow {
   if (resourceArn === undefined || resourceArn === null || resourceArn === '')
     throw new AwsError('ResourceArnRequiredException', 'A valid Amazon Resource Name (ARN) for a CodeCommit repository is required.');
@@ -194,7 +194,6 @@ function tagResource(c: CodeCommitContext, ctx: RequestContext, resourceArn: unk
     throw new AwsError('InvalidResourceArnException', `The value for the resource ARN is not valid: ${String(resourceArn)}`);
   }
   const name = checkRepositoryName(parts.resource);
-  authorize(c, ctx.principal, ctx.region, ctx.operation, resourceArn as string);
   const row = parts.account === ctx.account && parts.region === ctx.region ? c.store.getRepository(ctx.account, ctx.region, name) : undefined;
   if (!row) throw notExists(name);
   return row;
@@ -203,8 +202,7 @@ function tagResource(c: CodeCommitContext, ctx: RequestContext, resourceArn: unk
 export function repositoriesHandlers(c: CodeCommitContext): Handlers {
   return {
     async CreateRepository(input: CC.CreateRepositoryInput, ctx: RequestContext): Promise<CC.CreateRepositoryOutput> {
-      const name = checkRepositoryName(input.repositoryName);
-      authorize(c, ctx.principal, ctx.region, ctx.operation, repositoryArn({ account: ctx.account, region: ctx.region, name }));
+      checkRepositoryName(input.repositoryName);
       // The API has no initial-code member; only repositoriesApi (CloudFormation) passes `code`.
       const row = await createRepository(c, scopeOf(ctx), ctx.principal.arn, { ...input, code: undefined });
       return { repositoryMetadata: repositoryMetadata(c, row) };
@@ -222,7 +220,6 @@ export function repositoriesHandlers(c: CodeCommitContext): Handlers {
         if (!name) throw new AwsError('InvalidRepositoryNameException', 'A repository name in the list is empty.');
         checkRepositoryName(name);
       }
-      for (const name of names) authorize(c, ctx.principal, ctx.region, ctx.operation, repositoryArn({ account: ctx.account, region: ctx.region, name }));
       const repositories: CC.RepositoryMetadata[] = [];
       const repositoriesNotFound: string[] = [];
       for (const name of names) {
@@ -235,7 +232,6 @@ export function repositoriesHandlers(c: CodeCommitContext): Handlers {
     },
 
     ListRepositories(input: CC.ListRepositoriesInput, ctx: RequestContext): CC.ListRepositoriesOutput {
-      authorize(c, ctx.principal, ctx.region, ctx.operation, '*');
       const sortBy = input.sortBy ?? 'repositoryName';
       if (sortBy !== 'repositoryName' && sortBy !== 'lastModifiedDate') throw new AwsError('InvalidSortByException', `The specified sort by value is not valid: ${String(sortBy)}`);
       const order = input.order ?? 'ascending';
@@ -265,7 +261,6 @@ export function repositoriesHandlers(c: CodeCommitContext): Handlers {
 
     async DeleteRepository(input: CC.DeleteRepositoryInput, ctx: RequestContext): Promise<CC.DeleteRepositoryOutput> {
       const name = checkRepositoryName(input.repositoryName);
-      authorize(c, ctx.principal, ctx.region, ctx.operation, repositoryArn({ account: ctx.account, region: ctx.region, name }));
       const row = c.store.getRepository(ctx.account, ctx.region, name);
       // AWS answers a repository that does not exist (or was already deleted) with no repositoryId.
       if (!row) return {};

@@ -4,11 +4,10 @@
  * events in the transaction of the change.
  */
 import type * as C from '@aws-sdk/client-codecommit';
-import { arn } from '../../core/arn.js';
 import { AwsError } from '../../core/errors.js';
 import type { Handlers, RequestContext } from '../../protocol/types.js';
-import { authorizeTemplates, checkTemplateName, DEFAULT_PAGE_SIZE, liveRepositories, publishTemplateChange, requireTemplate, type TemplateEvent } from './approval-rule-templates.js';
-import { authorize, checkRepositoryName, type ReviewContext, requireRepository } from './common.js';
+import { checkTemplateName, DEFAULT_PAGE_SIZE, liveRepositories, publishTemplateChange, requireTemplate, type TemplateEvent } from './approval-rule-templates.js';
+import { checkRepositoryName, type ReviewContext, requireRepository } from './common.js';
 import { pageSize, paginate } from './paging.js';
 import type { RepositoryRow } from './store.js';
 import type { TemplateRow } from './template-store.js';
@@ -21,7 +20,7 @@ const TOO_MANY_TEMPLATES = 'The maximum number of approval rule templates for a 
 
 type BatchError = { repositoryName: string; errorCode: string; errorMessage: string };
 
-/** Checks every name of a batch call and authorizes the call on each valid one before anything changes. */
+/** Checks every name of a batch call (the call was authorized on each before the handler ran). */
 function batchRepositories(c: ReviewContext, ctx: RequestContext, names: unknown): { found: RepositoryRow[]; errors: BatchError[] } {
   if (names === undefined || names === null || (Array.isArray(names) && names.length === 0)) {
     throw new AwsError('RepositoryNamesRequiredException', 'At least one repository name object is required, but was not specified.');
@@ -45,7 +44,6 @@ function batchRepositories(c: ReviewContext, ctx: RequestContext, names: unknown
       errors.push({ repositoryName: label, errorCode: err.code, errorMessage: err.message });
       continue;
     }
-    authorize(c, ctx.principal, ctx.region, ctx.operation, arn('codecommit', ctx.region, ctx.account, name));
     const row = c.store.getRepository(ctx.account, ctx.region, name);
     if (!row) errors.push({ repositoryName: name, errorCode: 'RepositoryDoesNotExistException', errorMessage: `${name} does not exist` });
     else found.push(row);
@@ -155,7 +153,6 @@ export function templateAssociationsHandlers(c: ReviewContext): Handlers {
     ListRepositoriesForApprovalRuleTemplate(input: C.ListRepositoriesForApprovalRuleTemplateInput, ctx: RequestContext): C.ListRepositoriesForApprovalRuleTemplateOutput {
       const name = checkTemplateName(input.approvalRuleTemplateName);
       const size = pageSize(input.maxResults, DEFAULT_PAGE_SIZE);
-      authorizeTemplates(c, ctx);
       const template = requireTemplate(c, ctx, name);
       const { page, nextToken } = paginate(liveRepositories(c, template), (r) => r.name, input.nextToken, size);
       return { repositoryNames: page.map((r) => r.name), ...(nextToken ? { nextToken } : {}) };
