@@ -5,8 +5,10 @@
  * multipart uploads, and the three listing APIs. Bodies stream to and from the blob store.
  *
  * Gaps:
- * - Bucket policies, ACLs and public-access settings are stored or ignored, never enforced; every
- *   bucket is private to its owning account (another account gets AccessDenied). ACL, CORS, lifecycle,
+ * - Requests are authorized with IAM policies and bucket policies (authorization.ts); ACLs and
+ *   public-access settings are ignored, so another account reaches a bucket only through its policy.
+ *   DeleteObjects is refused whole when one key is denied (AWS reports that key in Errors), and
+ *   s3:ExistingObjectTag/<key> is never set. ACL, CORS, lifecycle,
  *   website, logging, replication, object lock, inventory/metrics/analytics, SelectObjectContent,
  *   RestoreObject, GetObjectAttributes and directory buckets answer NotImplemented (501).
  * - Notification configurations are stored; only EventBridge delivery happens (events on the core
@@ -31,8 +33,10 @@ import { AwsError } from '../../core/errors.js';
 import { withResponse } from '../../protocol/codecs/rest-xml.js';
 import { loadModel } from '../../protocol/model.js';
 import type { Handler, Handlers, RequestContext } from '../../protocol/types.js';
+import type { ResourcePolicy } from '../authorization.js';
 import type { ServiceDefinition } from '../contracts.js';
 import { createApi } from './api.js';
+import { s3Authorization } from './authorization.js';
 import { bucketHandlers } from './buckets.js';
 import { Checksum, checksumHeader, SUPPORTED_ALGORITHMS } from './checksums.js';
 import { S3_NAMESPACE, S3Core } from './core.js';
@@ -100,9 +104,30 @@ function checkCommon(input: { Key?: string; CopySource?: string; ExpectedBucketO
   checkBufferedDigests(ctx);
 }
 
+/**
+ * The account a request acts in (`ctx.account`: the account whose resources it acts on): the
+ * bucket owner's when another account reaches a bucket that has a policy, which the authorization
+ * step has just evaluated (cross-account access exists only through bucket policies here, ACLs
+ * not being enforced); the caller's otherwise, so a bucket without a policy stays private.
+ */
+function actingContext(core: S3Core, bucketName: string | undefined, ctx: RequestContext): RequestContext {
+  if (bucketName === undefined || ctx.operation === 'CreateBucket') return ctx;
+  const bucket = core.store.getBucket(bucketName);
+  return bucket?.policy && bucket.account !== ctx.account ? { ...ctx, account: bucket.account } : ctx;
+}
+
+/** The bucket policy of a bucket or object ARN (`arn:aws:s3:::bucket[/key]`), for the authorization step. */
+function bucketPolicy(core: S3Core, resourceArn: string): ResourcePolicy | undefined {
+  const name = /^arn:[\w-]+:s3:::([^/]+)/.exec(resourceArn)?.[1];
+  const bucket = name === undefined ? undefined : core.store.getBucket(name);
+  // Within the bucket's account either the identity side or the policy may allow (required: false).
+  return bucket?.policy ? { document: bucket.policy, account: bucket.account, required: false } : undefined;
+}
+
 /** Every S3 response document carries S3's namespace; an unread upload body is drained on failure. */
-function s3Handler(handler: Handler): Handler {
-  return async (input: { Body?: unknown; Key?: string; CopySource?: string; ExpectedBucketOwner?: string }, ctx) => {
+function s3Handler(core: S3Core, handler: Handler): Handler {
+  return async (input: { Body?: unknown; Bucket?: string; Key?: string; CopySource?: string; ExpectedBucketOwner?: string }, requestCtx) => {
+    const ctx = actingContext(core, input.Bucket, requestCtx);
     try {
       checkCommon(input, ctx);
       const output = (await handler(input, ctx)) ?? {};
@@ -123,6 +148,7 @@ export const s3: ServiceDefinition = {
   model,
   validationError: false,
   dialect: s3Dialect,
+  authorization: s3Authorization,
   create(rt) {
     const core = new S3Core(new S3Store(rt.store), rt);
     const handlers: Handlers = {
@@ -133,8 +159,9 @@ export const s3: ServiceDefinition = {
       ...multipartHandlers(core),
     };
     return {
-      handlers: Object.fromEntries(Object.entries(handlers).map(([name, handler]) => [name, s3Handler(handler)])),
+      handlers: Object.fromEntries(Object.entries(handlers).map(([name, handler]) => [name, s3Handler(core, handler)])),
       api: createApi(core),
+      resourcePolicy: (resourceArn) => bucketPolicy(core, resourceArn),
     };
   },
 };
