@@ -33,6 +33,7 @@ import { AccessKeyUsage } from './access-key-usage.js';
 import { ACCOUNT_OPERATIONS } from './account.js';
 import { AccountStore } from './account-store.js';
 import { createIamApi } from './api.js';
+import { iamAuthorization } from './authorization.js';
 import { authorizationDetailsHandlers } from './authorization-details.js';
 import { boundaryHandlers } from './boundaries.js';
 import { certificateHandlers } from './certificates.js';
@@ -53,6 +54,7 @@ export const iam: ServiceDefinition = {
   name: 'iam',
   model: loadModel('iam'),
   validationError: 'ValidationError',
+  authorization: iamAuthorization,
   create(rt) {
     const store = new IamStore(rt.store);
     const accounts = new AccountStore(rt.store);

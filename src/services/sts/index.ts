@@ -16,6 +16,7 @@
 import { loadModel } from '../../protocol/model.js';
 import type { Credential } from '../../protocol/types.js';
 import type { ServiceDefinition } from '../contracts.js';
+import { stsAuthorization } from './authorization.js';
 import { createHandlers } from './handlers.js';
 import { StsStore } from './store.js';
 
@@ -23,6 +24,7 @@ export const sts: ServiceDefinition = {
   name: 'sts',
   model: loadModel('sts'),
   validationError: 'ValidationError',
+  authorization: stsAuthorization,
   create(rt) {
     const store = new StsStore(rt.store);
     const handlers = createHandlers(store, rt);
