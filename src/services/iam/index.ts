@@ -13,9 +13,15 @@
  *   GetAccountSummary reports Providers and ServerCertificates as 0. DeleteUser does not refuse a
  *   user with a login profile or MFA device (those rows are keyed by user id and simply orphaned).
  * - Policies are stored and validated but not yet enforced on requests (no authorization step).
- * - Permissions boundaries (CreateUser/CreateRole with one answer 501), SSH keys, signing and server certificates, SAML/OIDC providers,
- *   service-linked roles, access advisor and
- *   policy simulation answer NotImplemented (501).
+ * - SAML/OIDC providers, access advisor and policy simulation answer NotImplemented (501).
+ * - SSH public keys: ssh-rsa and PEM RSA keys of 2048 bits or more only (as AWS documents);
+ *   server certificates cannot be tagged (UploadServerCertificate with Tags and the
+ *   Tag/Untag/ListServerCertificateTags operations answer 501).
+ * - Service-linked roles: a table of AWS's role names for common services; other `*.amazonaws.com`
+ *   services get `AWSServiceRoleFor<Label>`. No AWS managed policy is attached to them, and their
+ *   deletion succeeds at once (the status is SUCCEEDED, never IN_PROGRESS or FAILED).
+ * - ARNs are stored in the `aws` partition and answered in the partition of the request's region
+ *   (partition.ts); IAM's api (used by other services) answers `aws` ARNs.
  * - Root access keys cannot be created. RoleLastUsed is recorded when STS assumes the role.
  * - AWS managed policies: a fixed catalogue (AdministratorAccess, PowerUserAccess, ReadOnlyAccess,
  *   IAM/S3/SSM/Logs/SecretsManager/KMS and CodeCommit policies) with a single version each;
@@ -23,7 +29,8 @@
  * - Modifying an AWS managed policy answers AccessDenied 403.
  * - Service-specific credentials: codecommit and cassandra only; CredentialAgeDays answers 501.
  * - Policy document checks cover IAM's grammar (JSON, Version, Statement, Effect, Action, Resource,
- *   Principal) but not per-service action names or condition operators.
+ *   Principal, regions in S3/IAM ARNs, sizes) but not per-service action names, the partition of
+ *   resource ARNs or condition operators; like IAM's API, unknown service prefixes are accepted.
  */
 import { loadModel } from '../../protocol/model.js';
 import type { Credential } from '../../protocol/types.js';
@@ -33,7 +40,6 @@ import { AccessKeyUsage } from './access-key-usage.js';
 import { ACCOUNT_OPERATIONS } from './account.js';
 import { AccountStore } from './account-store.js';
 import { createIamApi } from './api.js';
-import { iamAuthorization } from './authorization.js';
 import { authorizationDetailsHandlers } from './authorization-details.js';
 import { boundaryHandlers } from './boundaries.js';
 import { certificateHandlers } from './certificates.js';
@@ -43,6 +49,7 @@ import { CredentialStore } from './credential-store.js';
 import { entityHandlers } from './entity-handlers.js';
 import { LOGIN_PROFILE_OPERATIONS } from './login-profiles.js';
 import { MFA_OPERATIONS } from './mfa.js';
+import { inRequestPartition } from './partition.js';
 import { policyHandlers } from './policy-handlers.js';
 import { serviceLinkedRoleHandlers } from './service-linked-roles.js';
 import { sshKeyHandlers } from './ssh-keys.js';
@@ -54,7 +61,6 @@ export const iam: ServiceDefinition = {
   name: 'iam',
   model: loadModel('iam'),
   validationError: 'ValidationError',
-  authorization: iamAuthorization,
   create(rt) {
     const store = new IamStore(rt.store);
     const accounts = new AccountStore(rt.store);
@@ -63,7 +69,7 @@ export const iam: ServiceDefinition = {
     const credentialStore = new CredentialStore(rt.store);
     const context = { store, rt, credentials: credentialStore };
     return {
-      handlers: {
+      handlers: inRequestPartition({
         ...entityHandlers(context),
         ...policyHandlers(context),
         ...credentialHandlers(context, usage),
@@ -73,7 +79,7 @@ export const iam: ServiceDefinition = {
         ...certificateHandlers(context),
         ...serviceLinkedRoleHandlers(context),
         ...boundaryHandlers(context),
-      },
+      }),
       api: createIamApi(store, rt.clock, credentialStore),
       stop: () => usage.flush(),
       reset: () => usage.reset(),
