@@ -104,6 +104,8 @@ const COUNTED = {
   MFADevicesInUse: 'SELECT count(*) AS n FROM iam_mfa_devices WHERE account = ? AND user_id IS NOT NULL',
 } as const;
 export type CountedKey = keyof typeof COUNTED;
+/** Tables of IAM's other stores that GetAccountSummary counts when they exist. */
+type OtherTable = 'iam_server_certificates' | 'iam_oidc_providers' | 'iam_saml_providers';
 
 export class AccountStore {
   private readonly statements = new Map<string, Statement>();
@@ -137,6 +139,28 @@ export class AccountStore {
 
   count(key: CountedKey, account: string): number {
     return (this.stmt(COUNTED[key]).get(account) as { n: number }).n;
+  }
+
+  /**
+   * Rows of `account` in a table another IAM store owns (server certificates, identity providers),
+   * 0 while that table does not exist. `table` is a trusted constant, never input.
+   */
+  countOf(table: OtherTable, account: string): number {
+    if (!this.hasTable(table)) return 0;
+    return (this.stmt(`SELECT count(*) AS n FROM ${table} WHERE account = ?`).get(account) as { n: number }).n;
+  }
+
+  /** A user's signing certificates, oldest first (the credential report's cert_1 and cert_2). */
+  signingCertificatesOf(account: string, userName: string): { status: string; uploaded_at: number }[] {
+    if (!this.hasTable('iam_signing_certificates')) return [];
+    return this.stmt('SELECT status, uploaded_at FROM iam_signing_certificates WHERE account = ? AND user_name = ? ORDER BY uploaded_at, id').all(account, userName) as {
+      status: string;
+      uploaded_at: number;
+    }[];
+  }
+
+  private hasTable(name: string): boolean {
+    return this.stmt("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
   }
 
   // --- login profiles ---

@@ -141,8 +141,8 @@ function getAccountSummary(c: AccountContext, _input: object, ctx: RequestContex
       InstanceProfiles: count('InstanceProfiles'),
       MFADevices: count('MFADevices'),
       MFADevicesInUse: count('MFADevicesInUse'),
-      ServerCertificates: 0,
-      Providers: 0,
+      ServerCertificates: c.accounts.countOf('iam_server_certificates', account),
+      Providers: c.accounts.countOf('iam_oidc_providers', account) + c.accounts.countOf('iam_saml_providers', account),
       // The root user has no password, MFA device or signing certificate in Drydock, and its keys
       // are not IAM's.
       AccountMFAEnabled: 0,
@@ -171,7 +171,8 @@ const REPORT_COLUMNS = [
 /** Report timestamps: ISO 8601 with an explicit UTC offset and no milliseconds, as AWS writes them. */
 const reportTime = (ms: number): string => `${new Date(ms).toISOString().slice(0, 19)}+00:00`;
 
-const NO_CERTS = ['false', 'N/A', 'false', 'N/A'];
+const NO_CERT = ['false', 'N/A'];
+const NO_CERTS = [...NO_CERT, ...NO_CERT];
 const NO_KEY = ['false', 'N/A', 'N/A', 'N/A', 'N/A'];
 
 function keyColumns(c: AccountContext, key: { access_key_id: string; status: string; created_at: number } | undefined): string[] {
@@ -179,6 +180,8 @@ function keyColumns(c: AccountContext, key: { access_key_id: string; status: str
   const use = c.usage.lastUse(key.access_key_id);
   return [String(key.status === 'Active'), reportTime(key.created_at), use ? reportTime(use.used_at) : 'N/A', use?.region ?? 'N/A', use?.service ?? 'N/A'];
 }
+
+const certColumns = (cert: { status: string; uploaded_at: number } | undefined): string[] => (cert ? [String(cert.status === 'Active'), reportTime(cert.uploaded_at)] : NO_CERT);
 
 function buildCredentialReport(c: AccountContext, account: string, now: number): string {
   const policy = c.accounts.getPasswordPolicy(account);
@@ -188,6 +191,7 @@ function buildCredentialReport(c: AccountContext, account: string, now: number):
     const login = c.accounts.getLoginProfile(account, user.id);
     const nextRotation = login && policy?.max_age ? reportTime(login.password_changed_at + policy.max_age * DAY_MS) : 'N/A';
     const keys = c.store.accessKeysOf(account, user.name);
+    const certs = c.accounts.signingCertificatesOf(account, user.name);
     lines.push(
       [
         user.name,
@@ -200,7 +204,8 @@ function buildCredentialReport(c: AccountContext, account: string, now: number):
         String(c.accounts.mfaDevicesOf(account, user.id).length > 0),
         ...keyColumns(c, keys[0]),
         ...keyColumns(c, keys[1]),
-        ...NO_CERTS,
+        ...certColumns(certs[0]),
+        ...certColumns(certs[1]),
       ].join(','),
     );
   }

@@ -10,8 +10,8 @@
  *   `no_information`). Only virtual MFA devices (no QRCodePNG). The root user has no password, MFA
  *   device or certificate. A second CreateAccountAlias replaces the account's alias. Credential
  *   reports are built at once (STARTED, then COMPLETE) and expire after four hours.
- *   GetAccountSummary reports Providers and ServerCertificates as 0. DeleteUser does not refuse a
- *   user with a login profile or MFA device (those rows are keyed by user id and simply orphaned).
+ *   DeleteUser does not refuse a user with a login profile or MFA device (those rows are keyed by
+ *   user id and simply orphaned).
  * - Policies are stored and validated but not yet enforced on requests (no authorization step).
  * - SAML/OIDC providers, access advisor and policy simulation answer NotImplemented (501).
  * - SSH public keys: ssh-rsa and PEM RSA keys of 2048 bits or more only (as AWS documents);
