@@ -1,135 +1,103 @@
-import { randomBytes } from 'node:crypto';
+/** The STS operations that are not ways into a role: who is calling, session and federation tokens, key and message lookups. */
 import type {
-  AssumeRoleRequest,
-  AssumeRoleResponse,
-  Credentials,
+  DecodeAuthorizationMessageRequest,
+  DecodeAuthorizationMessageResponse,
   GetAccessKeyInfoRequest,
   GetAccessKeyInfoResponse,
   GetCallerIdentityResponse,
+  GetFederationTokenRequest,
+  GetFederationTokenResponse,
   GetSessionTokenRequest,
   GetSessionTokenResponse,
 } from '@aws-sdk/client-sts';
-import { accountForRootKey, type Principal } from '../../core/accounts.js';
-import { arn, parseArn } from '../../core/arn.js';
+import { accountForRootKey } from '../../core/accounts.js';
+import { arn } from '../../core/arn.js';
 import { AwsError } from '../../core/errors.js';
-import { iamId, secretKey } from '../../core/ids.js';
 import type { Handlers, RequestContext } from '../../protocol/types.js';
-import type { Runtime } from '../contracts.js';
-import type { SessionRow, StsStore } from './store.js';
+import { bindOperations } from '../bind.js';
+import { accountOfKeyId } from './access-keys.js';
+import { assumeRole } from './assume-role.js';
+import { decodeAuthorizationMessage, newSigningSecret } from './authorization-message.js';
+import { checkSessionPolicy, denied, isFederatedUser, issue, packedPolicySize, type StsContext } from './common.js';
+import { assumeRoleWithSAML } from './saml.js';
+import { sessionTagging } from './session-tags.js';
+import { assumeRoleWithWebIdentity } from './web-identity.js';
 
-const DEFAULT_ROLE_SESSION_SECONDS = 3600;
-/** Role chaining (assuming a role with role credentials) caps sessions at one hour. */
-const CHAINED_ROLE_MAX_SECONDS = 3600;
 const DEFAULT_SESSION_TOKEN_SECONDS = 43200;
 /** Sessions of the account root are capped at one hour (longer requests are silently shortened). */
 const ROOT_SESSION_MAX_SECONDS = 3600;
-/** Budget of the packed session policy, tags and policy ARNs, in characters of compact JSON. */
-const PACKED_POLICY_BUDGET = 2048;
 
-/** A session token as long and opaque as AWS's. */
-function sessionToken(): string {
-  return `IQoJb3JpZ2luX2Vj${randomBytes(240).toString('base64')}`;
+function getCallerIdentity(_c: StsContext, _input: unknown, ctx: RequestContext): GetCallerIdentityResponse {
+  return { Account: ctx.principal.account, Arn: ctx.principal.arn, UserId: ctx.principal.userId };
 }
 
-function temporaryAccessKeyId(): string {
-  return iamId('ASIA', 20);
-}
-
-/** Percentage of the packed-policy budget the session policies and tags use (undefined when none). */
-function packedPolicySize(input: AssumeRoleRequest): number | undefined {
-  if (!input.Policy && !input.PolicyArns?.length && !input.Tags?.length) return undefined;
-  let size = input.Policy ? JSON.stringify(JSON.parse(input.Policy)).length : 0;
-  for (const p of input.PolicyArns ?? []) size += (p.arn ?? '').length;
-  for (const t of input.Tags ?? []) size += (t.Key ?? '').length + (t.Value ?? '').length;
-  return Math.ceil((size / PACKED_POLICY_BUDGET) * 100);
-}
-
-export function createHandlers(store: StsStore, rt: Runtime): Handlers {
-  const iam = () => rt.api('iam');
-
-  function issue(principal: Omit<Principal, 'accessKeyId'>, durationSeconds: number, extra: Partial<SessionRow> = {}): Credentials {
-    const now = rt.clock.now();
-    const row: SessionRow = {
-      access_key_id: temporaryAccessKeyId(),
-      secret: secretKey(),
-      session_token: sessionToken(),
-      expires_at: now + durationSeconds * 1000,
-      created_at: now,
-      account: principal.account,
-      kind: principal.kind,
-      arn: principal.arn,
-      user_id: principal.userId,
-      user_name: principal.userName ?? null,
-      role_name: principal.roleName ?? null,
-      session_name: principal.sessionName ?? null,
-      session_policy: null,
-      session_policy_arns: null,
-      source_identity: null,
-      ...extra,
-    };
-    store.insert(row, now);
-    return { AccessKeyId: row.access_key_id, SecretAccessKey: row.secret, SessionToken: row.session_token, Expiration: new Date(row.expires_at) };
+function getSessionToken(c: StsContext, input: GetSessionTokenRequest, ctx: RequestContext): GetSessionTokenResponse {
+  const caller = ctx.principal;
+  if (caller.kind === 'assumed-role' || caller.accessKeyId.startsWith('ASIA')) {
+    throw new AwsError('AccessDenied', 'Cannot call GetSessionToken with session credentials', { status: 403 });
   }
+  let duration = input.DurationSeconds ?? DEFAULT_SESSION_TOKEN_SECONDS;
+  if (caller.kind === 'root') duration = Math.min(duration, ROOT_SESSION_MAX_SECONDS);
+  const principal = { account: caller.account, arn: caller.arn, userId: caller.userId, kind: caller.kind, userName: caller.userName };
+  return { Credentials: issue(c, principal, duration) };
+}
 
-  return {
-    GetCallerIdentity(_input: unknown, ctx: RequestContext): GetCallerIdentityResponse {
-      return { Account: ctx.principal.account, Arn: ctx.principal.arn, UserId: ctx.principal.userId };
-    },
+/**
+ * Temporary credentials for a federated user, called with an IAM user's (or the root user's)
+ * long-term keys: the session acts as `federated-user/<Name>`, bounded by the session policies.
+ */
+function getFederationToken(c: StsContext, input: GetFederationTokenRequest, ctx: RequestContext): GetFederationTokenResponse {
+  const caller = ctx.principal;
+  if (caller.kind !== 'user' && caller.kind !== 'root') throw new AwsError('AccessDenied', 'Cannot call GetFederationToken with session credentials', { status: 403 });
+  if (caller.accessKeyId.startsWith('ASIA')) throw new AwsError('AccessDenied', 'Cannot call GetFederationToken with session credentials', { status: 403 });
+  let duration = input.DurationSeconds ?? DEFAULT_SESSION_TOKEN_SECONDS;
+  if (caller.kind === 'root') duration = Math.min(duration, ROOT_SESSION_MAX_SECONDS);
+  checkSessionPolicy(c, input.Policy);
+  const tagging = sessionTagging(input.Tags, undefined, {}, []);
+  const packed = packedPolicySize(input);
+  const name = input.Name!;
+  const federatedArn = arn('sts', '', caller.account, `federated-user/${name}`);
+  const federatedUserId = `${caller.account}:${name}`;
+  // The session keeps the IAM user's name: its permissions are that user's, bounded by the session policies.
+  const principal = { account: caller.account, arn: federatedArn, userId: federatedUserId, kind: caller.kind, userName: caller.userName };
+  const credentials = issue(c, principal, duration, { sessionPolicy: input.Policy, policyArns: input.PolicyArns, tags: tagging.tags });
+  return { Credentials: credentials, FederatedUser: { FederatedUserId: federatedUserId, Arn: federatedArn }, PackedPolicySize: packed };
+}
 
-    AssumeRole(input: AssumeRoleRequest, ctx: RequestContext): AssumeRoleResponse {
-      const requested = input.RoleArn!;
-      const parts = parseArn(requested);
-      const denied = () => new AwsError('AccessDenied', `User: ${ctx.principal.arn} is not authorized to perform: sts:AssumeRole on resource: ${requested}`, { status: 403 });
-      if (parts?.service !== 'iam' || !/^\d{12}$/.test(parts.account) || !parts.resource.startsWith('role/')) {
-        throw new AwsError('ValidationError', `${requested} is not a valid role ARN`);
-      }
-      const roleName = parts.resource.slice(parts.resource.lastIndexOf('/') + 1);
-      const role = iam().getRole(parts.account, roleName);
-      if (!role || role.arn !== requested) throw denied();
+/** The account of any well-formed key id: Drydock's own keys by lookup, others by the account bits AWS encodes in them. */
+function getAccessKeyInfo(c: StsContext, input: GetAccessKeyInfoRequest): GetAccessKeyInfoResponse {
+  const id = input.AccessKeyId!;
+  const account = accountForRootKey(id) ?? c.store.get(id)?.account ?? c.rt.api('iam').accountOfAccessKey(id) ?? accountOfKeyId(id);
+  if (!account) throw new AwsError('InvalidParameterValue', `The access key ID ${id} is not valid.`, { status: 400 });
+  return { Account: account };
+}
 
-      const duration = input.DurationSeconds ?? DEFAULT_ROLE_SESSION_SECONDS;
-      if (ctx.principal.kind === 'assumed-role' && duration > CHAINED_ROLE_MAX_SECONDS) {
-        throw new AwsError('ValidationError', 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.');
-      }
-      if (duration > role.maxSessionDuration) throw new AwsError('ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
-      if (input.Policy !== undefined) iam().validatePolicyDocument(input.Policy, 'identity');
-      const packed = packedPolicySize(input);
-      if (packed !== undefined && packed > 100) {
-        throw new AwsError('PackedPolicyTooLargeException', `Packed policy consumes ${packed}% of allotted space, please use smaller policy for the request.`);
-      }
+/** Decodes messages Drydock encoded (the pipeline has checked sts:DecodeAuthorizationMessage). */
+function decodeMessage(c: StsContext, input: DecodeAuthorizationMessageRequest): DecodeAuthorizationMessageResponse {
+  const decoded = decodeAuthorizationMessage(c.store.secret('authorization-messages', newSigningSecret), input.EncodedMessage!);
+  if (decoded === undefined) throw new AwsError('InvalidAuthorizationMessageException', 'The encoded authorization message is invalid or was not issued by this account.');
+  return { DecodedMessage: decoded };
+}
 
-      const session = input.RoleSessionName!;
-      const assumedRoleId = `${role.roleId}:${session}`;
-      const assumedArn = arn('sts', '', role.account, `assumed-role/${role.roleName}/${session}`);
-      const credentials = issue({ account: role.account, arn: assumedArn, userId: assumedRoleId, kind: 'assumed-role', roleName: role.roleName, sessionName: session }, duration, {
-        session_policy: input.Policy ?? null,
-        session_policy_arns: input.PolicyArns?.length ? JSON.stringify(input.PolicyArns.map((p) => p.arn)) : null,
-        source_identity: input.SourceIdentity ?? null,
-      });
-      iam().recordRoleUse(role.account, role.roleName, ctx.region);
-      return {
-        Credentials: credentials,
-        AssumedRoleUser: { AssumedRoleId: assumedRoleId, Arn: assumedArn },
-        PackedPolicySize: packed,
-        SourceIdentity: input.SourceIdentity,
-      };
-    },
-
-    GetSessionToken(input: GetSessionTokenRequest, ctx: RequestContext): GetSessionTokenResponse {
-      const caller = ctx.principal;
-      if (caller.kind === 'assumed-role') throw new AwsError('AccessDenied', 'Cannot call GetSessionToken with session credentials', { status: 403 });
-      let duration = input.DurationSeconds ?? DEFAULT_SESSION_TOKEN_SECONDS;
-      if (caller.kind === 'root') duration = Math.min(duration, ROOT_SESSION_MAX_SECONDS);
-      const principal = { account: caller.account, arn: caller.arn, userId: caller.userId, kind: caller.kind, userName: caller.userName };
-      return { Credentials: issue(principal, duration) };
-    },
-
-    GetAccessKeyInfo(input: GetAccessKeyInfoRequest): GetAccessKeyInfoResponse {
-      const id = input.AccessKeyId!;
-      const account = accountForRootKey(id) ?? store.get(id)?.account ?? iam().accountOfAccessKey(id);
-      // AWS answers for any well-formed key; an unknown one belongs to no account Drydock knows.
-      if (!account) throw new AwsError('InvalidParameterValue', `The access key ${id} is not a known Drydock access key.`, { status: 400 });
-      return { Account: account };
-    },
+/** Every operation but those of federated users, who may call GetCallerIdentity only. */
+function stsOnly<I>(fn: (c: StsContext, input: I, ctx: RequestContext) => unknown) {
+  return (c: StsContext, input: I, ctx: RequestContext) => {
+    if (isFederatedUser(ctx.principal)) throw denied(ctx.principal.arn, `sts:${ctx.operation}`, '*');
+    return fn(c, input, ctx);
   };
+}
+
+const OPERATIONS = {
+  GetCallerIdentity: getCallerIdentity,
+  AssumeRole: assumeRole,
+  AssumeRoleWithWebIdentity: assumeRoleWithWebIdentity,
+  AssumeRoleWithSAML: assumeRoleWithSAML,
+  GetSessionToken: stsOnly(getSessionToken),
+  GetFederationToken: stsOnly(getFederationToken),
+  GetAccessKeyInfo: stsOnly(getAccessKeyInfo),
+  DecodeAuthorizationMessage: stsOnly(decodeMessage),
+};
+
+export function createHandlers(c: StsContext): Handlers {
+  return bindOperations(c, OPERATIONS);
 }

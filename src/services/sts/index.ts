@@ -2,23 +2,47 @@
  * STS: who is calling, and temporary credentials (sessions persist in SQLite; expiry follows the
  * Drydock clock, so warping time expires them).
  *
+ * AssumeRole decides with the role's trust policy and the caller's identity policies (see
+ * assume-role.ts): the trust policy must allow the caller (ExternalId, session name, source
+ * identity, request tags and principal tags are condition keys); a trust statement naming the
+ * caller's account (or a caller from another account) also needs the caller's identity policies,
+ * bounded by its own session policies, to allow sts:AssumeRole on the role. Session tags need
+ * sts:TagSession and SourceIdentity sts:SetSourceIdentity the same way. Session tags are validated
+ * as STS does, stored with the session, visible as the session's aws:PrincipalTag/<key> (over the
+ * role's tags) to later trust decisions, and transitive ones carried into chained sessions.
+ *
  * Gaps against AWS:
- * - AssumeRole does not evaluate the role's trust policy nor the caller's permissions: any caller
- *   may assume any existing role, in any account, whose ARN (path included) matches exactly.
- *   ExternalId, MFA (SerialNumber/TokenCode) and session tags are accepted but not checked.
- * - Session policies (Policy, PolicyArns) are validated and stored, not yet enforced.
+ * - AWS refuses AssumeRole with root credentials ("Roles may not be assumed by root accounts");
+ *   Drydock lets an account's root user assume a role whose trust policy trusts its account (or
+ *   names its root ARN), because Drydock's default credentials (test/test) are the root user.
+ * - Permissions boundaries of the caller are not applied to its sts:AssumeRole permission, and
+ *   MFA (SerialNumber/TokenCode) is not verified (aws:MultiFactorAuthPresent is true when a
+ *   TokenCode is given).
+ * - Sessions carry their session policies and tags to every authorization (Principal.sessionPolicies
+ *   and sessionTags); a federated user's session (GetFederationToken) is the IAM user's policies
+ *   bounded by its session policies, and allows nothing without one, as in AWS.
  * - PackedPolicySize is an estimate (compact JSON length against a 2048-character budget).
- * - AssumeRoleWithWebIdentity, AssumeRoleWithSAML, AssumeRoot, GetFederationToken,
- *   DecodeAuthorizationMessage, GetDelegatedAccessToken and GetWebIdentityToken answer
- *   NotImplemented (501).
- * - GetAccessKeyInfo only knows keys Drydock issued (root keys, IAM keys, sessions).
+ * - AssumeRoleWithWebIdentity verifies the token's signature only for loopback issuers
+ *   (http(s)://localhost or 127.x): Drydock is offline, so a token whose issuer is elsewhere
+ *   (GitHub Actions, EKS …) is accepted on its claims alone (iss registered as an OIDC provider,
+ *   aud among its client ids, exp/nbf), which is what lets tests use realistic tokens. Provider
+ *   thumbprints are stored, not checked.
+ * - AssumeRoleWithSAML reads the assertion without verifying its XML signature against the
+ *   provider's metadata certificate, and accepts unencrypted assertions only.
+ * - Denials that AWS encodes (EC2-style) can be decoded by DecodeAuthorizationMessage once a
+ *   service encodes them with STS's signing secret (authorization-message.ts); no Drydock service
+ *   encodes one yet.
+ * - AssumeRoot, GetDelegatedAccessToken and GetWebIdentityToken answer NotImplemented (501).
  */
 import { loadModel } from '../../protocol/model.js';
 import type { Credential } from '../../protocol/types.js';
 import type { ServiceDefinition } from '../contracts.js';
 import { stsAuthorization } from './authorization.js';
+import { sessionPolicyDocuments } from './common.js';
 import { createHandlers } from './handlers.js';
-import { StsStore } from './store.js';
+import { type SessionRow, StsStore } from './store.js';
+
+const NOTHING_ALLOWED = JSON.stringify({ Version: '2012-10-17', Statement: [] });
 
 export const sts: ServiceDefinition = {
   name: 'sts',
@@ -27,7 +51,14 @@ export const sts: ServiceDefinition = {
   authorization: stsAuthorization,
   create(rt) {
     const store = new StsStore(rt.store);
-    const handlers = createHandlers(store, rt);
+    const c = { store, rt };
+    const handlers = createHandlers(c);
+    /** What bounds the session: its session policies; a federated user's session without any allows nothing, as in AWS. */
+    const sessionPolicies = (row: SessionRow): string[] | undefined => {
+      const documents = sessionPolicyDocuments(c, row);
+      if (documents.length) return documents;
+      return row.arn.includes(':federated-user/') ? [NOTHING_ALLOWED] : undefined;
+    };
     return {
       handlers,
       credentials(accessKeyId: string): Credential | undefined {
@@ -47,6 +78,8 @@ export const sts: ServiceDefinition = {
             userName: row.user_name ?? undefined,
             roleName: row.role_name ?? undefined,
             sessionName: row.session_name ?? undefined,
+            sessionPolicies: sessionPolicies(row),
+            sessionTags: row.tags ? (JSON.parse(row.tags) as Record<string, string>) : undefined,
           },
         };
       },

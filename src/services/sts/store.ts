@@ -20,6 +20,9 @@ export interface SessionRow {
   session_policy: string | null;
   session_policy_arns: string | null;
   source_identity: string | null;
+  /** Session tags (JSON object key → value) and the keys passed on to chained sessions (JSON array). */
+  tags: string | null;
+  transitive_tag_keys: string | null;
 }
 
 /** Expired sessions are kept this long (for GetAccessKeyInfo), then pruned. */
@@ -29,6 +32,8 @@ export class StsStore {
   private readonly getStmt;
   private readonly insertStmt;
   private readonly pruneStmt;
+  private readonly getSecretStmt;
+  private readonly insertSecretStmt;
 
   constructor(private readonly store: Store) {
     store.migrate('sts', [
@@ -43,12 +48,20 @@ export class StsStore {
         );
         CREATE INDEX sts_sessions_expiry ON sts_sessions (expires_at);`,
       },
+      {
+        version: 2,
+        sql: `ALTER TABLE sts_sessions ADD COLUMN tags TEXT;
+        ALTER TABLE sts_sessions ADD COLUMN transitive_tag_keys TEXT;
+        CREATE TABLE sts_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+      },
     ]);
     this.getStmt = store.db.prepare<[string], SessionRow>('SELECT * FROM sts_sessions WHERE access_key_id = ?');
     this.insertStmt = store.db.prepare<SessionRow>(`INSERT INTO sts_sessions
-      (access_key_id, secret, session_token, expires_at, created_at, account, kind, arn, user_id, user_name, role_name, session_name, session_policy, session_policy_arns, source_identity)
-      VALUES (@access_key_id, @secret, @session_token, @expires_at, @created_at, @account, @kind, @arn, @user_id, @user_name, @role_name, @session_name, @session_policy, @session_policy_arns, @source_identity)`);
+      (access_key_id, secret, session_token, expires_at, created_at, account, kind, arn, user_id, user_name, role_name, session_name, session_policy, session_policy_arns, source_identity, tags, transitive_tag_keys)
+      VALUES (@access_key_id, @secret, @session_token, @expires_at, @created_at, @account, @kind, @arn, @user_id, @user_name, @role_name, @session_name, @session_policy, @session_policy_arns, @source_identity, @tags, @transitive_tag_keys)`);
     this.pruneStmt = store.db.prepare<[number]>('DELETE FROM sts_sessions WHERE expires_at < ?');
+    this.getSecretStmt = store.db.prepare<[string], { value: string }>('SELECT value FROM sts_secrets WHERE name = ?');
+    this.insertSecretStmt = store.db.prepare<[string, string]>('INSERT OR IGNORE INTO sts_secrets (name, value) VALUES (?, ?)');
   }
 
   get(accessKeyId: string): SessionRow | undefined {
@@ -60,6 +73,14 @@ export class StsStore {
     this.store.tx(() => {
       this.pruneStmt.run(now - RETENTION_MS);
       this.insertStmt.run(row);
+    });
+  }
+
+  /** A persistent secret by name (signing keys), made with `make` the first time it is asked for. */
+  secret(name: string, make: () => string): string {
+    return this.store.tx(() => {
+      this.insertSecretStmt.run(name, make());
+      return this.getSecretStmt.get(name)!.value;
     });
   }
 }
