@@ -23,6 +23,8 @@ interface ActionMatcher {
   /** Action names without wildcards, lower-cased. */
   exact: Set<string>;
   patterns: RegExp[];
+  /** The lower-cased service prefixes (`s3`) the actions can match; undefined when any (`*`, `s3*`). */
+  services?: Set<string>;
 }
 
 export interface CompiledStatement {
@@ -45,6 +47,21 @@ export interface CompiledDocument {
   statements: CompiledStatement[];
   /** Whether Version 2012-10-17 turns policy variables on. */
   variables: boolean;
+  /** The statements whose actions can belong to a service, by lower-cased service prefix (filled as requests come). */
+  byService: Map<string, CompiledStatement[]>;
+}
+
+/** At most this many services are indexed per document; others are filtered per request. */
+const SERVICES_PER_DOCUMENT = 64;
+
+/** The statements of the document that may match an action of `service` (the others cannot), in order. */
+export function statementsFor(doc: CompiledDocument, service: string): CompiledStatement[] {
+  let list = doc.byService.get(service);
+  if (!list) {
+    list = doc.statements.filter((s) => s.notAction || !s.actions.services || s.actions.services.has(service));
+    if (doc.byService.size < SERVICES_PER_DOCUMENT) doc.byService.set(service, list);
+  }
+  return list;
 }
 
 function stringsOf(value: unknown): string[] | undefined {
@@ -53,11 +70,19 @@ function stringsOf(value: unknown): string[] | undefined {
 }
 
 function compileActions(patterns: string[]): ActionMatcher {
+  const services = new Set<string>();
+  let anyService = false;
   const matcher: ActionMatcher = { exact: new Set(), patterns: [] };
   for (const pattern of patterns) {
-    if (/[*?]/.test(pattern)) matcher.patterns.push(likeRegex(expandPolicyValue(pattern, undefined) ?? [], true));
+    const wildcard = /[*?]/.test(pattern);
+    if (wildcard) matcher.patterns.push(likeRegex(expandPolicyValue(pattern, undefined) ?? [], true));
     else matcher.exact.add(pattern.toLowerCase());
+    const colon = pattern.indexOf(':');
+    const service = colon < 0 ? '' : pattern.slice(0, colon);
+    if (wildcard && (!service || /[*?]/.test(service))) anyService = true;
+    else services.add(service.toLowerCase());
   }
+  if (!anyService) matcher.services = services;
   return matcher;
 }
 
@@ -96,52 +121,69 @@ function compileText(text: string): CompiledDocument {
   try {
     parsed = JSON.parse(text);
   } catch {
-    return { statements: [], variables: false };
+    return { statements: [], variables: false, byService: new Map() };
   }
-  if (!isObject(parsed)) return { statements: [], variables: false };
+  if (!isObject(parsed)) return { statements: [], variables: false, byService: new Map() };
   const variables = parsed.Version === '2012-10-17';
   const statements: CompiledStatement[] = [];
   asList(parsed.Statement).forEach((s, index) => {
     const compiled = compileStatement(s, index, variables);
     if (compiled) statements.push(compiled);
   });
-  return { statements, variables };
+  return { statements, variables, byService: new Map() };
 }
 
-const CACHE_LIMIT = 2000;
-const cache = new Map<string, CompiledDocument>();
+/**
+ * An approximate LRU of two generations: hits in the current one cost one lookup; a hit in the
+ * previous one moves the document forward; when the current one is full it becomes the previous
+ * one, dropping whatever was not used for a whole generation. At most 2 × GENERATION documents.
+ */
+const GENERATION = 1000;
+let current = new Map<string, CompiledDocument>();
+let previous = new Map<string, CompiledDocument>();
 
-/** The compiled form of a document, from the LRU cache when it was compiled recently. */
+/** The compiled form of a document, from the cache when it was compiled recently. */
 export function compileDocument(text: string): CompiledDocument {
-  const hit = cache.get(text);
-  if (hit) {
-    // Map keeps insertion order: re-inserting makes this the most recently used entry.
-    cache.delete(text);
-    cache.set(text, hit);
-    return hit;
+  const hit = current.get(text);
+  if (hit) return hit;
+  const compiled = previous.get(text) ?? compileText(text);
+  if (current.size >= GENERATION) {
+    previous = current;
+    current = new Map();
   }
-  const compiled = compileText(text);
-  cache.set(text, compiled);
-  if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+  current.set(text, compiled);
   return compiled;
 }
 
-/** `action` lower-cased by the caller once per request. */
+/** `action` and its lower-cased form, computed by the caller once per request. */
 export function matchesAction(s: CompiledStatement, action: string, actionLower: string): boolean {
-  const hit = s.actions.exact.has(actionLower) || s.actions.patterns.some((p) => p.test(action));
+  const { exact, patterns } = s.actions;
+  let hit = exact.has(actionLower);
+  if (!hit) {
+    for (const pattern of patterns) {
+      if (pattern.test(action)) {
+        hit = true;
+        break;
+      }
+    }
+  }
   return s.notAction ? !hit : hit;
 }
 
 /** A statement without Resource/NotResource applies to the resource its (resource-based) policy is attached to. */
-export function matchesResource(s: CompiledStatement, resource: string, variables: Context | undefined): boolean {
+export function matchesResource(s: CompiledStatement, resource: string, variables: () => Context | undefined): boolean {
   if (!s.resources) return true;
-  const hit = s.resources.some((r) => {
-    const pieces = resolveValue(r, variables);
-    return pieces !== undefined && arnRegex(pieces).test(resource);
-  });
+  let hit = false;
+  for (const r of s.resources) {
+    const pieces = r.pieces ?? resolveValue(r, variables());
+    if (pieces !== undefined && arnRegex(pieces, pieces === r.pieces).test(resource)) {
+      hit = true;
+      break;
+    }
+  }
   return s.notResource ? !hit : hit;
 }
 
-export function conditionHolds(s: CompiledStatement, context: Context, variables: Context | undefined): boolean {
-  return s.condition.length === 0 || conditionsHold(s.condition, context, variables);
+export function conditionHolds(s: CompiledStatement, context: () => Context, variables: () => Context | undefined): boolean {
+  return s.condition.length === 0 || conditionsHold(s.condition, context(), variables());
 }

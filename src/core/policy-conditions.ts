@@ -130,11 +130,24 @@ function buildLikeRegex(pieces: Piece[], ignoreCase: boolean): RegExp {
  * confined to their segment except in the last segment the pattern writes (the resource part, which
  * may itself contain colons).
  */
-export function arnRegex(pieces: Piece[]): RegExp {
+/** ARN regexes of values expanded per request (policy variables), by their pieces' text; bounded. */
+const expandedArnCache = new Map<string, RegExp>();
+
+export function arnRegex(pieces: Piece[], isStatic = false): RegExp {
   let regex = arnCache.get(pieces);
-  if (!regex) {
+  if (regex) return regex;
+  if (isStatic) {
     regex = buildArnRegex(pieces);
     arnCache.set(pieces, regex);
+    return regex;
+  }
+  // Pieces made for one request are new arrays: look their regex up by content instead.
+  const key = JSON.stringify(pieces);
+  regex = expandedArnCache.get(key);
+  if (!regex) {
+    if (expandedArnCache.size >= 1000) expandedArnCache.clear();
+    regex = buildArnRegex(pieces);
+    expandedArnCache.set(key, regex);
   }
   return regex;
 }

@@ -349,3 +349,45 @@ describe('evaluatePolicies: policy variables', () => {
     expect(evaluatePolicies([noVersion], request({}, { ...user, 'x:s': '${aws:username}' }))).toBe('Allow');
   });
 });
+
+describe('evaluatePolicies: compiled documents', () => {
+  it('finds statements of every service through the per-service index, wildcard services included', () => {
+    const policy = doc([
+      { Effect: 'Allow', Action: ['s3:GetObject', 'codecommit:Get*'], Resource: '*' },
+      { Effect: 'Allow', Action: '*:List*', Resource: '*' },
+      { Effect: 'Allow', Action: 'odd', Resource: '*' },
+      { Effect: 'Allow', NotAction: 'iam:*', Resource: 'arn:aws:sqs:*' },
+    ]);
+    const decide = (action: string, resource = '*'): string => evaluatePolicies([policy], request({ action, resource }));
+    expect(decide('S3:getobject')).toBe('Allow');
+    expect(decide('s3:PutObject')).toBe('ImplicitDeny');
+    expect(decide('codecommit:GetBranch')).toBe('Allow');
+    expect(decide('ec2:ListThings')).toBe('Allow');
+    expect(decide('odd')).toBe('Allow');
+    expect(decide('sqs:SendMessage', 'arn:aws:sqs:us-east-1:1:q')).toBe('Allow');
+    expect(decide('iam:GetUser', 'arn:aws:sqs:us-east-1:1:q')).toBe('ImplicitDeny');
+    // The same answers again, now from the cached index.
+    expect(decide('S3:getobject')).toBe('Allow');
+    expect(decide('s3:PutObject')).toBe('ImplicitDeny');
+  });
+
+  it('keeps answering correctly after the document cache has turned over', () => {
+    const target = doc([{ Effect: 'Allow', Action: 'codecommit:GitPush', Resource: REPO }]);
+    expect(evaluatePolicies([target], request())).toBe('Allow');
+    for (let i = 0; i < 2500; i++) evaluatePolicies([doc([{ Effect: 'Deny', Action: `x:A${i}`, Resource: '*' }])], request());
+    expect(evaluatePolicies([target], request())).toBe('Allow');
+    expect(evaluatePolicies([target], request({ action: 'codecommit:GitPull' }))).toBe('ImplicitDeny');
+  });
+
+  it('evaluates 10 policies of 10 statements in microseconds once compiled', () => {
+    const documents = Array.from({ length: 10 }, (_, p) =>
+      doc(Array.from({ length: 10 }, (_, s) => ({ Effect: 'Allow', Action: [`svc${p}:Action${s}`, `svc${p}:Get*`], Resource: `arn:aws:svc${p}:*:*:thing/${s}/*` }))),
+    );
+    const probe = request({ action: 'svc9:GetThing', resource: 'arn:aws:svc9:us-east-1:1:thing/9/x' });
+    expect(evaluatePolicies(documents, probe)).toBe('Allow');
+    const started = performance.now();
+    for (let i = 0; i < 2000; i++) evaluatePolicies(documents, probe);
+    // About 2 µs each on a laptop; the bound only catches recompiling per request (≈ 100 µs each).
+    expect((performance.now() - started) / 2000).toBeLessThan(50);
+  });
+});

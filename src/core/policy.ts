@@ -46,7 +46,7 @@
  * - A document or statement that cannot be read matches nothing rather than failing the request
  *   (IAM validates documents when it stores them; this keeps a bad row from taking the server down).
  */
-import { type CompiledDocument, type CompiledStatement, compileDocument, conditionHolds, matchesAction, matchesResource } from './policy-compile.js';
+import { type CompiledDocument, type CompiledStatement, compileDocument, conditionHolds, matchesAction, matchesResource, statementsFor } from './policy-compile.js';
 import { type Context, type ContextValue, contextOf } from './policy-conditions.js';
 import { principalMatches as appliesTo, type PrincipalMatch, principalMatchLevel } from './policy-principal.js';
 
@@ -114,20 +114,35 @@ export interface EvaluationResult {
   matched: MatchedStatement[];
 }
 
-/** What one request needs while statements are matched. */
-interface Probe {
-  action: string;
-  actionLower: string;
-  resource: string;
-  context: Context;
+/** What one request needs while statements are matched; the context map is built only if a statement needs it. */
+class Probe {
+  readonly actionLower: string;
+  readonly service: string;
+  private built?: Context;
+
+  constructor(
+    readonly action: string,
+    readonly resource: string,
+    private readonly raw: Record<string, ContextValue>,
+  ) {
+    this.actionLower = action.toLowerCase();
+    this.service = this.actionLower.slice(0, Math.max(0, this.actionLower.indexOf(':')));
+  }
+
+  readonly context = (): Context => {
+    this.built ??= contextOf(this.raw);
+    return this.built;
+  };
 }
 
 /** Whether a statement's Action, Resource and Condition match the request (not its Principal). */
 function statementMatches(s: CompiledStatement, doc: CompiledDocument, probe: Probe): boolean {
   if (!matchesAction(s, probe.action, probe.actionLower)) return false;
-  const variables = doc.variables ? probe.context : undefined;
+  const variables = doc.variables ? probe.context : noVariables;
   return matchesResource(s, probe.resource, variables) && conditionHolds(s, probe.context, variables);
 }
+
+const noVariables = (): undefined => undefined;
 
 interface Scan {
   allow: boolean;
@@ -137,16 +152,16 @@ interface Scan {
 /** Scans policies without a Principal element (identity, boundary, session, SCP), recording matches. */
 function scanPolicies(source: PolicySource, documents: string[], probe: Probe, matched: MatchedStatement[]): Scan {
   const scan: Scan = { allow: false, deny: false };
-  documents.forEach((text, policyIndex) => {
-    const doc = compileDocument(text);
-    for (const s of doc.statements) {
+  for (let policyIndex = 0; policyIndex < documents.length; policyIndex++) {
+    const doc = compileDocument(documents[policyIndex]);
+    for (const s of statementsFor(doc, probe.service)) {
       // These policy types name no principal and always name their resources.
       if (s.principal !== undefined || !s.resources || !statementMatches(s, doc, probe)) continue;
       matched.push({ source, policyIndex, statementIndex: s.index, effect: s.effect });
       if (s.effect === 'Deny') scan.deny = true;
       else scan.allow = true;
     }
-  });
+  }
   return scan;
 }
 
@@ -157,7 +172,7 @@ function scanResourcePolicy(text: string, input: EvaluationInput, probe: Probe, 
   const result = { deny: false, grant: 'none' as PrincipalMatch };
   const doc = compileDocument(text);
   const hasBoundary = input.permissionsBoundary !== undefined;
-  for (const s of doc.statements) {
+  for (const s of statementsFor(doc, probe.service)) {
     if (s.principal === undefined || !statementMatches(s, doc, probe)) continue;
     let level: PrincipalMatch;
     if (s.notPrincipal) level = appliesTo(s.principal, input.principal, true, hasBoundary) ? 'direct' : 'none';
@@ -177,7 +192,7 @@ const DENY_ORDER: PolicySource[] = ['identity', 'resource', 'boundary', 'session
 
 export function evaluate(input: EvaluationInput): EvaluationResult {
   const { principal } = input;
-  const probe: Probe = { action: input.action, actionLower: input.action.toLowerCase(), resource: input.resource, context: contextOf(input.context) };
+  const probe = new Probe(input.action, input.resource, input.context);
   const matched: MatchedStatement[] = [];
   const constrained = principal.kind === 'user' || principal.kind === 'assumed-role';
   const identity = scanPolicies('identity', input.identityPolicies, probe, matched);
@@ -256,7 +271,7 @@ export function principalMatches(statementPrincipal: unknown, principal: Evaluat
 
 /** Evaluates identity policy documents (raw JSON text) against one request: Allow, or why not. */
 export function evaluatePolicies(documents: string[], request: PolicyRequest): Decision {
-  const probe: Probe = { action: request.action, actionLower: request.action.toLowerCase(), resource: request.resource, context: contextOf(request.context) };
+  const probe = new Probe(request.action, request.resource, request.context);
   const scan = scanPolicies('identity', documents, probe, []);
   return scan.deny ? 'ExplicitDeny' : scan.allow ? 'Allow' : 'ImplicitDeny';
 }
