@@ -31,6 +31,7 @@ import type {
 import { DEFAULT_REGION } from '../../core/accounts.js';
 import { withResponse } from '../../protocol/codecs/rest-xml.js';
 import type { Handlers, RequestContext } from '../../protocol/types.js';
+import { validateBucketPolicy } from './bucket-policy.js';
 import { owner, type S3Core, validateTags, validBucketName } from './core.js';
 import * as e from './errors.js';
 import { continuationKey, continuationToken } from './listing.js';
@@ -142,30 +143,10 @@ export function bucketHandlers(core: S3Core): Handlers {
     },
 
     PutBucketPolicy(input: PutBucketPolicyRequest, ctx: RequestContext): void {
-      const text = input.Policy ?? '';
-      let policy: unknown;
-      try {
-        policy = JSON.parse(text);
-      } catch {
-        throw e.malformedPolicy("Policies must be valid JSON and the first byte must be '{'");
-      }
-      if (!policy || typeof policy !== 'object' || Array.isArray(policy) || !text.trimStart().startsWith('{')) {
-        throw e.malformedPolicy("Policies must be valid JSON and the first byte must be '{'");
-      }
-      const statements = (policy as { Statement?: unknown }).Statement;
-      if (statements === undefined) throw e.malformedPolicy('Missing required field Statement');
-      const list = Array.isArray(statements) ? statements : [statements];
-      for (const statement of list) {
-        if (!statement || typeof statement !== 'object') throw e.malformedPolicy('Statement is not a valid JSON object');
-        const s = statement as Record<string, unknown>;
-        if (s.Effect !== 'Allow' && s.Effect !== 'Deny') throw e.malformedPolicy(`Invalid effect: ${String(s.Effect)}`);
-        if (s.Action === undefined && s.NotAction === undefined) throw e.malformedPolicy('Missing required field Action');
-        if (s.Principal === undefined && s.NotPrincipal === undefined) throw e.malformedPolicy('Missing required field Principal');
-        if (s.Resource === undefined && s.NotResource === undefined) throw e.malformedPolicy('Missing required field Resource');
-      }
+      validateBucketPolicy(input.Policy ?? '', input.Bucket!, rt.api('iam'));
       store.tx(() => {
         core.bucket(input.Bucket!, ctx.account);
-        store.setBucketConfig(input.Bucket!, 'policy', text);
+        store.setBucketConfig(input.Bucket!, 'policy', input.Policy ?? '');
       });
     },
 
