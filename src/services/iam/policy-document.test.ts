@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { awsManagedPolicies } from './managed-policies.js';
-import { encodePolicyDocument, validatePolicyDocument } from './policy-document.js';
+import { encodePolicyDocument, type PolicyKind, validatePolicyDocument, validateTrustPolicySize } from './policy-document.js';
 
 const statement = (s: Record<string, unknown>) => JSON.stringify({ Version: '2012-10-17', Statement: [s] });
 
-function rejection(text: string, kind: 'identity' | 'trust' = 'identity'): string {
+function rejection(text: string, kind: PolicyKind = 'identity'): string {
   try {
     validatePolicyDocument(text, kind);
   } catch (err) {
@@ -47,6 +47,23 @@ describe('policy documents', () => {
     ).toMatch(/unique/);
     expect(rejection(statement({ Effect: 'Allow', Action: 'sts:AssumeRole' }), 'trust')).toBe('Missing required field Principal');
     expect(rejection(statement({ Effect: 'Allow', Principal: '*', Action: 'sts:AssumeRole', Resource: '*' }), 'trust')).toBe('Has prohibited field Resource');
+  });
+
+  it('applies the managed-policy, ARN, action and trust-policy rules', () => {
+    const noVersion = JSON.stringify({ Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] });
+    expect(() => validatePolicyDocument(noVersion, 'identity')).not.toThrow();
+    expect(rejection(noVersion, 'managed')).toBe('Policy document must be version 2012-10-17 or greater.');
+    expect(rejection(statement({ Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:eu-west-1::b' }))).toBe('Resource arn:aws:s3:eu-west-1::b can not contain region information.');
+    expect(rejection(statement({ Effect: 'Allow', Action: 'iam:*', Resource: 'arn:aws:iam:eu-west-1:1:role/r' }))).toBe(
+      'IAM resource arn:aws:iam:eu-west-1:1:role/r cannot contain region information.',
+    );
+    expect(() => validatePolicyDocument(statement({ Effect: 'Allow', Action: 's3:*', Resource: ['arn:aws:s3:*:*:b', 'arn:aws:sqs:eu-west-1:1:q'] }), 'managed')).not.toThrow();
+    expect(rejection(statement({ Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3' }))).toBe('The policy failed legacy parsing');
+    expect(rejection(statement({ Effect: 'Allow', Action: 's3:a:b', Resource: '*' }))).toBe('Actions/Conditions can contain only one colon.');
+    expect(rejection(statement({ Effect: 'Allow', Action: 's*:Get', Resource: '*' }))).toBe('Action vendors (e.g., aws, ec2, etc.) must not contain wildcards');
+    expect(rejection('some policy', 'trust')).toBe('This policy contains invalid Json');
+    expect(() => validateTrustPolicySize(`{${' '.repeat(5000)}}`)).not.toThrow();
+    expect(() => validateTrustPolicySize(`"${'x'.repeat(2047)}"`)).toThrow('Cannot exceed quota for ACLSizePerRole: 2048');
   });
 
   it('every AWS managed policy in the catalogue is a valid identity policy', () => {
