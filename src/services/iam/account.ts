@@ -8,6 +8,7 @@ import type { RequestContext } from '../../protocol/types.js';
 import type { AccessKeyUsage } from './access-key-usage.js';
 import type { AccountStore, PasswordPolicyRow } from './account-store.js';
 import { alreadyExists, type IamContext, iamArn, noSuchEntity, paginate } from './common.js';
+import { authorizeSelfService } from './login-profiles.js';
 
 export interface AccountContext extends IamContext {
   accounts: AccountStore;
@@ -73,6 +74,7 @@ function requirePasswordPolicy(c: AccountContext, account: string): PasswordPoli
 }
 
 function getAccountPasswordPolicy(c: AccountContext, _input: object, ctx: RequestContext): Iam.GetAccountPasswordPolicyResponse {
+  authorizeSelfService(c, ctx, 'iam:GetAccountPasswordPolicy', '*');
   const row = requirePasswordPolicy(c, ctx.account);
   return {
     PasswordPolicy: {

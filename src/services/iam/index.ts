@@ -5,8 +5,8 @@
  * Gaps against AWS:
  * - Passwords, MFA and the account (login-profiles.ts, mfa.ts, account.ts): PasswordReusePrevention,
  *   MaxPasswordAge and HardExpiry are stored and reported but not enforced; AllowUsersToChangePassword
- *   grants nothing (ChangePassword needs iam:ChangePassword from the user's own policies); a wrong
- *   OldPassword answers AccessDenied 403. There is no console sign-in (password_last_used is
+ *   does not yet grant ChangePassword or GetAccountPasswordPolicy (the authorization table checks the
+ *   user's own policies before the handler can); a wrong OldPassword answers AccessDenied 403. There is no console sign-in (password_last_used is
  *   `no_information`). Only virtual MFA devices (no QRCodePNG). The root user has no password, MFA
  *   device or certificate. A second CreateAccountAlias replaces the account's alias. Credential
  *   reports are built at once (STARTED, then COMPLETE) and expire after four hours.

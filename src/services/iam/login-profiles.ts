@@ -112,13 +112,25 @@ function deleteLoginProfile(c: AccountContext, input: Iam.DeleteLoginProfileRequ
 }
 
 /**
- * The calling IAM user's own password. AWS lets a user call it when the password policy's
- * AllowUsersToChangePassword or the user's own policies allow iam:ChangePassword; Drydock has no
- * authorization step for it to take part in, so any IAM user may.
+ * What the password policy's AllowUsersToChangePassword grants every IAM user of the account:
+ * iam:ChangePassword on themselves and iam:GetAccountPasswordPolicy. Anyone else, or any user
+ * when it is off, needs the permission from their own policies. (Effective when IAM's authorization
+ * table leaves these two operations to their handlers; otherwise the pipeline's generic check has
+ * already required the identity permission.)
  */
+export function authorizeSelfService(c: AccountContext, ctx: RequestContext, action: string, resource: string): void {
+  const { principal } = ctx;
+  if (principal.kind === 'root' && principal.account === ctx.account) return;
+  if (principal.kind === 'user' && principal.account === ctx.account && c.accounts.getPasswordPolicy(ctx.account)?.allow_change === 1) return;
+  const result = c.rt.api('iam').authorize(principal, { action, resource, region: ctx.region, resourceAccount: ctx.account });
+  if (result.decision !== 'Allow') throw new AwsError('AccessDenied', result.message, { status: 403 });
+}
+
+/** The calling IAM user's own password. */
 function changePassword(c: AccountContext, input: Iam.ChangePasswordRequest, ctx: RequestContext): Record<string, never> {
   const { principal } = ctx;
   if (principal.kind !== 'user' || !principal.userName) throw new AwsError('InvalidUserTypeException', 'Only IAM Users can change their own password');
+  authorizeSelfService(c, ctx, 'iam:ChangePassword', principal.arn);
   c.store.tx(() => {
     const user = requireUser(c.store, ctx.account, principal.userName!);
     const row = requireLoginProfile(c, user);
