@@ -40,6 +40,7 @@ import { AccessKeyUsage } from './access-key-usage.js';
 import { ACCOUNT_OPERATIONS } from './account.js';
 import { AccountStore } from './account-store.js';
 import { createIamApi } from './api.js';
+import { iamAuthorization } from './authorization.js';
 import { authorizationDetailsHandlers } from './authorization-details.js';
 import { boundaryHandlers } from './boundaries.js';
 import { certificateHandlers } from './certificates.js';
@@ -49,18 +50,22 @@ import { CredentialStore } from './credential-store.js';
 import { entityHandlers } from './entity-handlers.js';
 import { LOGIN_PROFILE_OPERATIONS } from './login-profiles.js';
 import { MFA_OPERATIONS } from './mfa.js';
+import { OIDC_PROVIDER_OPERATIONS } from './oidc-providers.js';
 import { inRequestPartition } from './partition.js';
 import { policyHandlers } from './policy-handlers.js';
+import { ProviderStore } from './provider-store.js';
+import { SAML_PROVIDER_OPERATIONS } from './saml-providers.js';
 import { serviceLinkedRoleHandlers } from './service-linked-roles.js';
 import { sshKeyHandlers } from './ssh-keys.js';
 import { IamStore } from './store.js';
 
-export type { IamApi, TrustCaller } from './api.js';
+export type { IamApi, IamRole, TrustCaller } from './api.js';
 
 export const iam: ServiceDefinition = {
   name: 'iam',
   model: loadModel('iam'),
   validationError: 'ValidationError',
+  authorization: iamAuthorization,
   create(rt) {
     const store = new IamStore(rt.store);
     const accounts = new AccountStore(rt.store);
@@ -75,6 +80,7 @@ export const iam: ServiceDefinition = {
         ...credentialHandlers(context, usage),
         ...authorizationDetailsHandlers(context),
         ...bindOperations(accountContext, { ...LOGIN_PROFILE_OPERATIONS, ...ACCOUNT_OPERATIONS, ...MFA_OPERATIONS }),
+        ...bindOperations({ providers: new ProviderStore(rt.store), rt }, { ...OIDC_PROVIDER_OPERATIONS, ...SAML_PROVIDER_OPERATIONS }),
         ...sshKeyHandlers(context),
         ...certificateHandlers(context),
         ...serviceLinkedRoleHandlers(context),
