@@ -1,7 +1,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, DeleteAccessKeyCommand, GetRoleCommand, GetUserCommand, IAMClient, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
+import {
+  CreateAccessKeyCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  DeleteAccessKeyCommand,
+  GetRoleCommand,
+  GetUserCommand,
+  IAMClient,
+  PutRolePolicyCommand,
+  PutUserPolicyCommand,
+  UpdateAccessKeyCommand,
+} from '@aws-sdk/client-iam';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, GetAccessKeyInfoCommand, GetCallerIdentityCommand, GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,6 +41,9 @@ describe('STS', () => {
     iam = new IAMClient(server.clientConfig);
     sts = new STSClient(server.clientConfig);
     role = (await iam.send(new CreateRoleCommand({ RoleName: 'deployer', Path: '/ci/', AssumeRolePolicyDocument: TRUST, MaxSessionDuration: 7200 }))).Role!;
+    // What the role's sessions do below (SSM writes, chaining into the role again), as AWS requires it.
+    const allow = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ssm:PutParameter', 'sts:AssumeRole'], Resource: '*' }] });
+    await iam.send(new PutRolePolicyCommand({ RoleName: 'deployer', PolicyName: 'deploy', PolicyDocument: allow }));
   });
   afterAll(async () => server.stop());
 
@@ -42,11 +56,14 @@ describe('STS', () => {
   it('IAM user keys sign requests as that user until deactivated or deleted', async () => {
     const user = (await iam.send(new CreateUserCommand({ UserName: 'ci-bot', Path: '/bots/' }))).User!;
     const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'ci-bot' }))).AccessKey!;
+    // Describing itself needs iam:GetUser on its own ARN, as in AWS.
+    const self = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iam:GetUser', Resource: user.Arn }] });
+    await iam.send(new PutUserPolicyCommand({ UserName: 'ci-bot', PolicyName: 'self', PolicyDocument: self }));
     const asUser = stsAs({ accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! });
     expect(await asUser.send(new GetCallerIdentityCommand({}))).toEqual(expect.objectContaining({ Account: '000000000000', Arn: 'arn:aws:iam::000000000000:user/bots/ci-bot', UserId: user.UserId }));
     // GetUser without a name describes the caller.
-    const self = await new IAMClient({ ...server.clientConfig, credentials: { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! } }).send(new GetUserCommand({}));
-    expect(self.User!.UserName).toBe('ci-bot');
+    const described = await new IAMClient({ ...server.clientConfig, credentials: { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! } }).send(new GetUserCommand({}));
+    expect(described.User!.UserName).toBe('ci-bot');
 
     await expectAwsError(stsAs({ accessKeyId: key.AccessKeyId!, secretAccessKey: 'wrong'.padEnd(40, 'x') }).send(new GetCallerIdentityCommand({})), { code: 'SignatureDoesNotMatch', status: 403 });
     await iam.send(new UpdateAccessKeyCommand({ UserName: 'ci-bot', AccessKeyId: key.AccessKeyId, Status: 'Inactive' }));
