@@ -26,7 +26,8 @@
  * - Webhooks (Create/Update/DeleteWebhook) answer 501: GitHub, Bitbucket and GitLab cannot be reached
  *   offline, and builds with those sources fail in DOWNLOAD_SOURCE saying so. Badges are recorded without a badgeRequestUrl; PUBLIC_READ
  *   visibility is recorded, nothing is served publicly; ListShared* are empty (no RAM); resource
- *   policies are stored, never evaluated; vpcConfig and fileSystemLocations are recorded only.
+ *   policies are evaluated (a policy can let another account act on a project), but the handlers
+ *   read the caller's own account only; vpcConfig and fileSystemLocations are recorded only.
  * - Reserved-capacity fleets are records plus real capacity: a build on a fleet holds one of its
  *   baseCapacity slots from PROVISIONING to FINALIZING; when all are taken it waits in QUEUED
  *   (overflowBehavior QUEUE) or runs anyway without a slot (ON_DEMAND). No separate machines exist:
@@ -93,9 +94,11 @@
  * - Some messages and codes where AWS's wording is undocumented are Drydock's own (noted in the
  *   handlers).
  */
+import { parseArn } from '../../core/arn.js';
 import { loadModel } from '../../protocol/model.js';
 import { bindOperations } from '../bind.js';
 import type { ServiceDefinition } from '../contracts.js';
+import { codeBuildAuthorization } from './authorization.js';
 import { createContext } from './common.js';
 import { BatchOrchestrator } from './engine/batch-orchestrator.js';
 import { BuildRunner } from './engine/runner.js';
@@ -122,6 +125,7 @@ export const codebuild: ServiceDefinition = {
   name: 'codebuild',
   model: loadModel('codebuild'),
   validationError: 'InvalidInputException',
+  authorization: codeBuildAuthorization,
   create(rt) {
     const context = createContext(rt);
     const runner = new BuildRunner(context, { globalLimit: globalBuildLimit() });
@@ -145,6 +149,12 @@ export const codebuild: ServiceDefinition = {
         ...batchOperations,
         ...sandboxOperations,
       }),
+      // A project's or report group's policy (PutResourcePolicy), in the account and Region its ARN names.
+      resourcePolicy(arn) {
+        const parts = parseArn(arn);
+        const document = parts && c.stores.projects.resourcePolicy({ account: parts.account, region: parts.region }, arn);
+        return document === undefined || !parts ? undefined : { document, account: parts.account };
+      },
       // Both end every running or queued build and sandbox (they are all the build runner's).
       stop: () => runner.close(),
       reset: () => runner.stopAll(),
