@@ -291,7 +291,8 @@ describe('kms', () => {
     expect((await kms.send(new ListResourceTagsCommand({ KeyId: keyId }))).Tags).toEqual([{ TagKey: 'a', TagValue: '3' }]);
     await expect(kms.send(new TagResourceCommand({ KeyId: keyId, Tags: [{ TagKey: 'aws:x', TagValue: '1' }] }))).rejects.toMatchObject({ name: 'TagException' });
     const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:Decrypt', Resource: '*' }] });
-    await kms.send(new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default', Policy: policy }));
+    // The policy no longer lets the caller change it: KMS wants the lockout safety check bypassed.
+    await kms.send(new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default', Policy: policy, BypassPolicyLockoutSafetyCheck: true }));
     expect((await kms.send(new GetKeyPolicyCommand({ KeyId: keyId }))).Policy).toBe(policy);
     await expect(kms.send(new PutKeyPolicyCommand({ KeyId: keyId, Policy: '{not json' }))).rejects.toMatchObject({ name: 'MalformedPolicyDocumentException' });
     await kms.send(new UpdateKeyDescriptionCommand({ KeyId: keyId, Description: 'new words' }));

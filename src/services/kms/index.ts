@@ -6,7 +6,7 @@
  * context; asymmetric and HMAC keys use node:crypto.
  *
  * Gaps against AWS:
- * - Grants are stored, listed, retired and revoked but, like key policies, not evaluated:
+ * - Grants are stored, listed, retired and revoked but not evaluated: they authorize nothing, and
  *   GrantTokens are ignored by cryptographic operations.
  * - Imported key material (Origin EXTERNAL) is supported for every key spec Drydock supports, but
  *   not rotated (ImportType NEW_KEY_MATERIAL → UnsupportedOperationException); RSAES_PKCS1_V1_5 and
@@ -20,7 +20,13 @@
  *   signs with ED25519_SHA_512 only (ED25519_PH_SHA_512 → UnsupportedOperationException).
  * - GetKeyLastUsage has no CloudTrailEventId (there is no CloudTrail), and uses by other
  *   services through the api carry no KmsRequestId.
- * - Key policies are stored and returned but not evaluated (no lockout safety check either).
+ * - Key policies are evaluated (the key policy must allow; the default policy's account statement
+ *   delegates to IAM). A key named by alias is authorized on the alias ARN (resolved to the key's
+ *   policy), so IAM policies naming key ARNs do not match requests that use an alias (AWS checks the
+ *   key ARN). The lockout safety check and the check that IAM users and roles named as principals
+ *   exist are made; other principal kinds are not checked.
+ * - AWS managed keys get AWS's managed key policy shape (use through the service by principals of
+ *   the account, metadata to the account), one shape for every service.
  * - `alias/aws/<anything>` creates an AWS managed key on first use, not only for real service names.
  * - Time-driven changes happen lazily, on the next request in the key's account and Region:
  *   deletion at DeletionDate, automatic rotation, expiry of imported material (their EventBridge
@@ -32,8 +38,10 @@
 import type { Scope } from '../../core/accounts.js';
 import { loadModel } from '../../protocol/model.js';
 import type { ServiceDefinition } from '../contracts.js';
+import { kmsAuthorization } from './authorization.js';
 import type { KmsContext } from './common.js';
 import { createHandlers } from './handlers/index.js';
+import { keyPolicy } from './key-policy.js';
 import { KeyRing, keyArn } from './keys.js';
 import { KmsStore } from './store.js';
 
@@ -65,6 +73,7 @@ export const kms: ServiceDefinition = {
   name: 'kms',
   model: loadModel('kms'),
   validationError: 'ValidationException',
+  authorization: kmsAuthorization,
   create(rt) {
     const store = new KmsStore(rt.store);
     const keys = new KeyRing(store, rt.clock, rt.events);
@@ -72,6 +81,7 @@ export const kms: ServiceDefinition = {
     return {
       handlers: createHandlers(c),
       api: createApi(keys),
+      resourcePolicy: (resourceArn) => keyPolicy(store, resourceArn),
     };
   },
 };

@@ -41,6 +41,44 @@ export function defaultKeyPolicy(account: string): string {
   );
 }
 
+/**
+ * The key policy of the AWS managed key `alias/aws/<service>` (as AWS writes it for aws/ssm): every
+ * principal of the account may use the key through that service (kms:ViaService with
+ * kms:CallerAccount), and the account may read its metadata directly.
+ */
+export function awsManagedKeyPolicy(scope: Scope, service: string): string {
+  return JSON.stringify(
+    {
+      Version: '2012-10-17',
+      Id: `auto-${service}-1`,
+      Statement: [
+        {
+          Sid: `Allow access through ${service} for all principals in the account that are authorized to use ${service}`,
+          Effect: 'Allow',
+          Principal: { AWS: '*' },
+          Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:CreateGrant', 'kms:DescribeKey'],
+          Resource: '*',
+          Condition: { StringEquals: { 'kms:CallerAccount': scope.account, 'kms:ViaService': `${service}.${scope.region}.amazonaws.com` } },
+        },
+        {
+          Sid: 'Allow direct access to key metadata to the account',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${scope.account}:root` },
+          Action: ['kms:Describe*', 'kms:Get*', 'kms:List*', 'kms:RevokeGrant'],
+          Resource: '*',
+        },
+      ],
+    },
+    null,
+    2,
+  );
+}
+
+/** The service an AWS managed alias (`alias/aws/ssm`) belongs to, or undefined for other names. */
+export function awsManagedService(aliasName: string): string | undefined {
+  return aliasName.startsWith(AWS_ALIAS_PREFIX) && aliasName.length > AWS_ALIAS_PREFIX.length ? aliasName.slice(AWS_ALIAS_PREFIX.length) : undefined;
+}
+
 /** What an operation needs of the key it resolves. */
 interface ResolveOptions {
   /** Most management operations take only a key id or key ARN. */
@@ -218,6 +256,7 @@ export class KeyRing {
         keySpec: 'SYMMETRIC_DEFAULT',
         keyUsage: 'ENCRYPT_DECRYPT',
         description: `Default key that protects my ${service} resources when no other key is defined`,
+        policy: awsManagedKeyPolicy(scope, service),
         keyManager: 'AWS',
         multiRegion: false,
       });

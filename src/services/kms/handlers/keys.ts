@@ -18,6 +18,7 @@ import {
   validatePolicy,
   validateTags,
 } from '../common.js';
+import { checkNewKeyPolicy } from '../key-policy.js';
 import { keyArn } from '../keys.js';
 import { isSupportedSpec, supportsUsage } from '../specs.js';
 
@@ -55,15 +56,20 @@ export function createKey(c: KmsContext, input: K.CreateKeyRequest, ctx: Request
   const tags = input.Tags ?? [];
   validateTags(tags);
   if (tags.length > MAX_TAGS) throw new AwsError('LimitExceededException', `A key can have at most ${MAX_TAGS} tags.`);
-  const row = c.keys.create(scope, {
-    keySpec,
-    keyUsage,
-    description: input.Description ?? '',
-    policy: input.Policy,
-    keyManager: 'CUSTOMER',
-    origin: input.Origin === 'EXTERNAL' ? 'EXTERNAL' : 'AWS_KMS',
-    multiRegion: input.MultiRegion === true,
-    tags: tags as { TagKey: string; TagValue: string }[],
+  // The policy is checked against the new key's ARN: a refused policy rolls the key back.
+  const row = c.store.tx(() => {
+    const created = c.keys.create(scope, {
+      keySpec,
+      keyUsage,
+      description: input.Description ?? '',
+      policy: input.Policy,
+      keyManager: 'CUSTOMER',
+      origin: input.Origin === 'EXTERNAL' ? 'EXTERNAL' : 'AWS_KMS',
+      multiRegion: input.MultiRegion === true,
+      tags: tags as { TagKey: string; TagValue: string }[],
+    });
+    if (input.Policy !== undefined) checkNewKeyPolicy(c, ctx, input.Policy, keyArn(scope, created.key_id), input.BypassPolicyLockoutSafetyCheck);
+    return created;
   });
   return { KeyMetadata: metadata(c, scope, row) };
 }

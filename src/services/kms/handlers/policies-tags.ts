@@ -3,6 +3,8 @@ import type * as K from '@aws-sdk/client-kms';
 import { AwsError } from '../../../core/errors.js';
 import type { RequestContext } from '../../../protocol/types.js';
 import { assertCustomerManaged, assertNotPendingDeletion, type KmsContext, MAX_TAGS, page, readMarker, scopeOf, validatePolicy, validateTags, wireTag } from '../common.js';
+import { checkNewKeyPolicy } from '../key-policy.js';
+import { keyArn } from '../keys.js';
 
 /** Every key has exactly one policy, named `default`. */
 function checkPolicyName(name: string | undefined): void {
@@ -54,6 +56,7 @@ export function putKeyPolicy(c: KmsContext, input: K.PutKeyPolicyRequest, ctx: R
   assertNotPendingDeletion(scope, row);
   assertCustomerManaged(scope, row, 'PutKeyPolicy');
   validatePolicy(input.Policy!);
+  checkNewKeyPolicy(c, ctx, input.Policy!, keyArn(scope, row.key_id), input.BypassPolicyLockoutSafetyCheck);
   c.store.tx(() => c.store.updateKey({ ...row, policy: input.Policy! }));
   return {};
 }

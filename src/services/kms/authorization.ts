@@ -1,0 +1,195 @@
+/**
+ * What each KMS operation needs to be allowed, from AWS's Service Authorization Reference
+ * ("Actions, resources, and condition keys for AWS Key Management Service").
+ *
+ * Operations on one key are checked on the key's ARN (the key policy, `required`, comes from the
+ * KMS instance's resourcePolicy); a key named by alias is checked on the alias ARN, which the key
+ * policy lookup resolves to its key (with `kms:RequestAlias`). Decrypt is checked on the key the
+ * ciphertext names. Every rule carries `kms:CallerAccount` and, when another service calls KMS for
+ * its caller (aws:CalledVia), `kms:ViaService` (`ssm.us-east-1.amazonaws.com`), which is how the AWS
+ * managed keys' policies let the account use them only through their service.
+ */
+import type * as K from '@aws-sdk/client-kms';
+import { partitionOf } from '../../core/arn.js';
+import type { ContextValue } from '../../core/policy.js';
+import type { RequestContext } from '../../protocol/types.js';
+import type { ActionRule, ResourceSpec, ServiceAuthorization } from '../authorization.js';
+import { readHeader } from './envelope.js';
+
+/** The ARN a key identifier names: key id → key ARN, `alias/x` → alias ARN, ARNs as given; `*` for none. */
+export function keyResource(keyId: string | undefined, ctx: RequestContext, region = ctx.region): string {
+  if (!keyId) return '*';
+  if (keyId.startsWith('arn:')) return keyId;
+  const base = `arn:${partitionOf(region)}:kms:${region}:${ctx.account}`;
+  return keyId.startsWith('alias/') ? `${base}:${keyId}` : `${base}:key/${keyId}`;
+}
+
+/** The key a symmetric ciphertext names (it carries its key id); the request's KeyId otherwise. */
+function ciphertextKey(blob: Uint8Array | undefined, keyId: string | undefined, ctx: RequestContext): string {
+  const header = blob ? readHeader(Buffer.from(blob)) : undefined;
+  return header ? keyResource(header.keyId, ctx) : keyResource(keyId, ctx);
+}
+
+/** `kms:RequestAlias` when the request names the key by an alias. */
+function requestAlias(keyId: string | undefined): Record<string, ContextValue> {
+  if (!keyId) return {};
+  const alias = keyId.startsWith('alias/') ? keyId : /^arn:[^:]+:kms:[^:]*:[^:]*:(alias\/.+)$/.exec(keyId)?.[1];
+  return alias ? { 'kms:RequestAlias': alias } : {};
+}
+
+/** The keys every KMS request carries: the caller's account and the service it came through. */
+function callerContext(ctx: RequestContext): Record<string, ContextValue> {
+  const via = ctx.calledVia?.at(-1);
+  return {
+    'kms:CallerAccount': ctx.principal.account,
+    ...(via ? { 'kms:ViaService': `${via.replace(/\.amazonaws\.com$/, '')}.${ctx.region}.amazonaws.com` } : {}),
+  };
+}
+
+/** `kms:EncryptionContext:<key>` for each pair, and `kms:EncryptionContextKeys`. */
+function encryptionContext(context: Record<string, string> | undefined): Record<string, ContextValue> {
+  if (!context) return {};
+  const out: Record<string, ContextValue> = { 'kms:EncryptionContextKeys': Object.keys(context) };
+  for (const [key, value] of Object.entries(context)) out[`kms:EncryptionContext:${key}`] = value;
+  return out;
+}
+
+function requestTags(tags: K.Tag[] | undefined): Record<string, ContextValue> {
+  if (!tags?.length) return {};
+  const out: Record<string, ContextValue> = { 'aws:TagKeys': tags.map((t) => t.TagKey ?? '') };
+  for (const tag of tags) out[`aws:RequestTag/${tag.TagKey}`] = tag.TagValue ?? '';
+  return out;
+}
+
+type Input = Record<string, unknown>;
+type ContextOf = (input: Input, ctx: RequestContext) => Record<string, ContextValue>;
+
+/** A rule on the key `KeyId` names, with the caller keys, the alias used and any keys of its own. */
+function onKey(own?: ContextOf, extra: Partial<ActionRule> = {}): ActionRule {
+  return {
+    resource: (input: { KeyId?: string }, ctx) => keyResource(input.KeyId, ctx),
+    context: (input: Input & { KeyId?: string }, ctx) => ({ ...callerContext(ctx), ...requestAlias(input.KeyId), ...own?.(input, ctx) }),
+    ...extra,
+  };
+}
+
+/** A rule checked on `*` (operations on no particular key, or on all of them). */
+function onAll(own?: ContextOf, extra: Partial<ActionRule> = {}): ActionRule {
+  return { resource: '*', context: (input: Input, ctx) => ({ ...callerContext(ctx), ...own?.(input, ctx) }), ...extra };
+}
+
+const withEncryptionContext: ContextOf = (input) => encryptionContext(input.EncryptionContext as Record<string, string> | undefined);
+const encrypting: ContextOf = (input) => ({
+  ...encryptionContext(input.EncryptionContext as Record<string, string> | undefined),
+  'kms:EncryptionAlgorithm': (input.EncryptionAlgorithm as string | undefined) ?? 'SYMMETRIC_DEFAULT',
+});
+const dataKeyPair: ContextOf = (input) => ({ ...encryptionContext(input.EncryptionContext as Record<string, string> | undefined), 'kms:DataKeyPairSpec': input.KeyPairSpec as string });
+const signing: ContextOf = (input) => ({ 'kms:SigningAlgorithm': input.SigningAlgorithm as string, 'kms:MessageType': (input.MessageType as string | undefined) ?? 'RAW' });
+const mac: ContextOf = (input) => ({ 'kms:MacAlgorithm': input.MacAlgorithm as string });
+/** Tagging a key as it is created or replicated also needs kms:TagResource. */
+const tagOnCreate = (resource: ResourceSpec) => ({ action: 'kms:TagResource', resource, when: (input: { Tags?: K.Tag[] }) => (input.Tags?.length ?? 0) > 0 });
+
+export const kmsAuthorization: ServiceAuthorization = {
+  prefix: 'kms',
+  rules: {
+    CreateKey: onAll(
+      (input) => ({
+        'kms:KeySpec': (input.KeySpec as string | undefined) ?? (input.CustomerMasterKeySpec as string | undefined) ?? 'SYMMETRIC_DEFAULT',
+        'kms:KeyUsage': (input.KeyUsage as string | undefined) ?? 'ENCRYPT_DECRYPT',
+        'kms:KeyOrigin': (input.Origin as string | undefined) ?? 'AWS_KMS',
+        'kms:MultiRegion': input.MultiRegion ? 'true' : 'false',
+        ...(input.MultiRegion ? { 'kms:MultiRegionKeyType': 'PRIMARY' } : {}),
+        'kms:BypassPolicyLockoutSafetyCheck': input.BypassPolicyLockoutSafetyCheck ? 'true' : 'false',
+        ...requestTags(input.Tags as K.Tag[] | undefined),
+      }),
+      { also: [tagOnCreate('*')] },
+    ),
+    DescribeKey: onKey(),
+    ListKeys: onAll(),
+    UpdateKeyDescription: onKey(),
+    EnableKey: onKey(),
+    DisableKey: onKey(),
+    ScheduleKeyDeletion: onKey((input) => ({ 'kms:ScheduleKeyDeletionPendingWindowInDays': String(input.PendingWindowInDays ?? 30) })),
+    CancelKeyDeletion: onKey(),
+    GetKeyLastUsage: onKey(),
+    DescribeCustomKeyStores: onAll(),
+    // Alias operations need the permission on the alias and on each key it points to or will.
+    CreateAlias: onAll(undefined, {
+      resource: (input: K.CreateAliasRequest, ctx) => [keyResource(input.AliasName, ctx), keyResource(input.TargetKeyId, ctx)],
+    }),
+    UpdateAlias: onAll(undefined, {
+      resource: (input: K.UpdateAliasRequest, ctx) => [keyResource(input.AliasName, ctx), keyResource(input.TargetKeyId, ctx)],
+    }),
+    DeleteAlias: onAll(undefined, { resource: (input: K.DeleteAliasRequest, ctx) => keyResource(input.AliasName, ctx) }),
+    ListAliases: onAll(),
+    CreateGrant: onKey((input) => ({
+      'kms:GranteePrincipal': input.GranteePrincipal as string,
+      ...(input.RetiringPrincipal ? { 'kms:RetiringPrincipal': input.RetiringPrincipal as string } : {}),
+      'kms:GrantOperations': input.Operations as string[],
+      ...encryptionContext((input.Constraints as K.GrantConstraints | undefined)?.EncryptionContextEquals ?? (input.Constraints as K.GrantConstraints | undefined)?.EncryptionContextSubset),
+    })),
+    ListGrants: onKey((input) => (input.GranteePrincipal ? { 'kms:GranteePrincipal': input.GranteePrincipal as string } : {})),
+    ListRetirableGrants: onAll(),
+    RetireGrant: onKey(),
+    RevokeGrant: onKey(),
+    TagResource: onKey((input) => requestTags(input.Tags as K.Tag[] | undefined)),
+    UntagResource: onKey((input) => ({ 'aws:TagKeys': input.TagKeys as string[] })),
+    ListResourceTags: onKey(),
+    GetKeyPolicy: onKey(),
+    PutKeyPolicy: onKey((input) => ({ 'kms:BypassPolicyLockoutSafetyCheck': input.BypassPolicyLockoutSafetyCheck ? 'true' : 'false' })),
+    ListKeyPolicies: onKey(),
+    Encrypt: onKey(encrypting),
+    Decrypt: onKey(encrypting, { resource: (input: K.DecryptRequest, ctx) => ciphertextKey(input.CiphertextBlob, input.KeyId, ctx) }),
+    // ReEncrypt is two actions: ReEncryptFrom on the source key, ReEncryptTo on the destination.
+    ReEncrypt: onKey(
+      (input, ctx) => ({
+        ...encryptionContext(input.DestinationEncryptionContext as Record<string, string> | undefined),
+        'kms:ReEncryptOnSameKey':
+          ciphertextKey(input.CiphertextBlob as Uint8Array, input.SourceKeyId as string | undefined, ctx) === keyResource(input.DestinationKeyId as string, ctx) ? 'true' : 'false',
+      }),
+      {
+        action: 'kms:ReEncryptFrom',
+        resource: (input: K.ReEncryptRequest, ctx) => ciphertextKey(input.CiphertextBlob, input.SourceKeyId, ctx),
+        also: [{ action: 'kms:ReEncryptTo', resource: (input: K.ReEncryptRequest, ctx) => keyResource(input.DestinationKeyId, ctx) }],
+      },
+    ),
+    GenerateDataKey: onKey(withEncryptionContext),
+    GenerateDataKeyWithoutPlaintext: onKey(withEncryptionContext),
+    GenerateDataKeyPair: onKey(dataKeyPair),
+    GenerateDataKeyPairWithoutPlaintext: onKey(dataKeyPair),
+    GenerateRandom: onAll(),
+    Sign: onKey(signing),
+    Verify: onKey(signing),
+    DeriveSharedSecret: onKey((input) => ({ 'kms:KeyAgreementAlgorithm': input.KeyAgreementAlgorithm as string })),
+    GetPublicKey: onKey(),
+    GenerateMac: onKey(mac),
+    VerifyMac: onKey(mac),
+    GetParametersForImport: onKey((input) => ({ 'kms:WrappingAlgorithm': input.WrappingAlgorithm as string, 'kms:WrappingKeySpec': input.WrappingKeySpec as string })),
+    ImportKeyMaterial: onKey((input) => ({
+      'kms:ExpirationModel': (input.ExpirationModel as string | undefined) ?? 'KEY_MATERIAL_EXPIRES',
+      ...(input.ValidTo instanceof Date ? { 'kms:ValidTo': String(Math.floor(input.ValidTo.getTime() / 1000)) } : {}),
+    })),
+    DeleteImportedKeyMaterial: onKey(),
+    EnableKeyRotation: onKey((input) => (input.RotationPeriodInDays !== undefined ? { 'kms:RotationPeriodInDays': String(input.RotationPeriodInDays) } : {})),
+    DisableKeyRotation: onKey(),
+    GetKeyRotationStatus: onKey(),
+    RotateKeyOnDemand: onKey(),
+    ListKeyRotations: onKey(),
+    // Replicating needs kms:ReplicateKey on the primary and kms:CreateKey (and kms:TagResource for tags) in the replica's Region.
+    ReplicateKey: onKey((input) => ({ 'kms:ReplicaRegion': input.ReplicaRegion as string }), {
+      also: [{ action: 'kms:CreateKey', resource: '*' }, tagOnCreate('*')],
+    }),
+    // Changing the primary Region needs the permission on both the current primary and the replica that becomes primary.
+    UpdatePrimaryRegion: onKey((input) => ({ 'kms:PrimaryRegion': input.PrimaryRegion as string }), {
+      also: [
+        {
+          action: 'kms:UpdatePrimaryRegion',
+          resource: (input: K.UpdatePrimaryRegionRequest, ctx) => {
+            const key = keyResource(input.KeyId, ctx);
+            return key.replace(/^(arn:[^:]+:kms:)[^:]*/, `$1${input.PrimaryRegion}`);
+          },
+        },
+      ],
+    }),
+  },
+};

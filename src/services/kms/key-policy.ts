@@ -1,0 +1,81 @@
+/**
+ * Key policies in authorization: the policy of the key an ARN names (for the pipeline's
+ * authorization step, where the key policy must allow: `required`), and the checks CreateKey and
+ * PutKeyPolicy make on a new policy (principals that exist, and no lockout of the caller).
+ */
+import type { Scope } from '../../core/accounts.js';
+import { parseArn } from '../../core/arn.js';
+import { AwsError } from '../../core/errors.js';
+import type { RequestContext } from '../../protocol/types.js';
+import type { ResourcePolicy } from '../authorization.js';
+import type { KmsContext } from './common.js';
+import { awsManagedKeyPolicy, awsManagedService } from './keys.js';
+import type { KmsStore } from './store.js';
+
+/**
+ * The key policy of the key a key or alias ARN names. An AWS managed alias whose key does not exist
+ * yet has the policy its key will be created with (first use creates it, after authorization).
+ */
+export function keyPolicy(store: KmsStore, resourceArn: string): ResourcePolicy | undefined {
+  const parsed = parseArn(resourceArn);
+  if (parsed?.service !== 'kms') return undefined;
+  const scope: Scope = { account: parsed.account, region: parsed.region };
+  let keyId: string | undefined;
+  if (parsed.resource.startsWith('key/')) keyId = parsed.resource.slice('key/'.length);
+  else if (parsed.resource.startsWith('alias/')) {
+    keyId = store.getAlias(scope, parsed.resource)?.key_id;
+    const service = awsManagedService(parsed.resource);
+    if (keyId === undefined && service) return { document: awsManagedKeyPolicy(scope, service), account: scope.account, required: true };
+  }
+  const row = keyId === undefined ? undefined : store.getKey(scope, keyId);
+  return row && { document: row.policy, account: scope.account, required: true };
+}
+
+const IAM_ENTITY = /^arn:aws[\w-]*:iam::(\d{12}):(user|role)\/(?:.*\/)?([^/]+)$/;
+
+/** The AWS principals a policy's statements name (Principal and NotPrincipal), as written. */
+function awsPrincipals(document: string): string[] {
+  const doc = JSON.parse(document) as { Statement?: unknown };
+  const statements = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
+  const out: string[] = [];
+  for (const statement of statements) {
+    if (typeof statement !== 'object' || statement === null) continue;
+    for (const member of ['Principal', 'NotPrincipal'] as const) {
+      const principal = (statement as Record<string, unknown>)[member];
+      if (typeof principal !== 'object' || principal === null) continue;
+      const aws = (principal as { AWS?: unknown }).AWS;
+      for (const value of Array.isArray(aws) ? aws : [aws]) if (typeof value === 'string') out.push(value);
+    }
+  }
+  return out;
+}
+
+/** KMS refuses a policy naming an IAM user or role that does not exist (AWS: "must exist and be visible to AWS KMS"). */
+function checkPrincipalsExist(c: KmsContext, document: string): void {
+  const iam = c.rt.api('iam');
+  for (const principal of awsPrincipals(document)) {
+    const match = IAM_ENTITY.exec(principal);
+    if (!match) continue;
+    const [, account, kind, name] = match;
+    const entity = kind === 'user' ? iam.getUser(account!, name!) : iam.getRole(account!, name!);
+    if (entity?.arn !== principal) throw new AwsError('MalformedPolicyDocumentException', 'Policy contains a statement with one or more invalid principals.');
+  }
+}
+
+/**
+ * The checks KMS makes on a key policy it is given: its principals exist, and, unless the request
+ * bypasses the lockout safety check, the policy lets the caller call PutKeyPolicy on the key later.
+ */
+export function checkNewKeyPolicy(c: KmsContext, ctx: RequestContext, document: string, keyArn: string, bypassLockoutCheck: boolean | undefined): void {
+  checkPrincipalsExist(c, document);
+  if (bypassLockoutCheck || ctx.principal.kind === 'service') return;
+  const decision = c.rt.api('iam').authorize(ctx.principal, {
+    action: 'kms:PutKeyPolicy',
+    resource: keyArn,
+    region: ctx.region,
+    context: { 'kms:CallerAccount': ctx.principal.account, 'kms:BypassPolicyLockoutSafetyCheck': 'false' },
+    resourcePolicy: { document, account: ctx.account, required: true },
+    resourceAccount: ctx.account,
+  });
+  if (decision.decision !== 'Allow') throw new AwsError('MalformedPolicyDocumentException', 'The new key policy will not allow you to update the key policy in the future.');
+}
