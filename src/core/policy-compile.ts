@@ -38,6 +38,8 @@ export interface CompiledStatement {
   resources?: ValueTemplate[];
   notResource: boolean;
   condition: ConditionEntry[];
+  /** The context keys the statement reads, as written: condition keys, then policy variables. */
+  contextKeys: string[];
   /** The Principal or NotPrincipal element as written; undefined when the statement has neither. */
   principal?: unknown;
   notPrincipal: boolean;
@@ -102,6 +104,7 @@ function compileStatement(s: unknown, index: number, variables: boolean): Compil
   const condition = compileCondition(s.Condition, variables);
   if (!condition) return undefined;
   const notPrincipal = s.NotPrincipal !== undefined;
+  const contextKeys = contextKeysOf(s.Condition, resources ?? [], variables);
   return {
     index,
     effect: s.Effect,
@@ -111,9 +114,34 @@ function compileStatement(s: unknown, index: number, variables: boolean): Compil
     resources,
     notResource,
     condition,
+    contextKeys,
     principal: notPrincipal ? s.NotPrincipal : s.Principal,
     notPrincipal,
   };
+}
+
+/** The condition keys of a (readable) Condition block and the variables its values and the resources use. */
+function contextKeysOf(condition: unknown, resources: ValueTemplate[], variables: boolean): string[] {
+  const keys = new Set<string>();
+  const values: string[] = resources.map((r) => r.raw);
+  if (isObject(condition)) {
+    for (const entries of Object.values(condition)) {
+      if (!isObject(entries)) continue;
+      for (const [key, value] of Object.entries(entries)) {
+        keys.add(key);
+        for (const v of asList(value)) if (typeof v === 'string') values.push(v);
+      }
+    }
+  }
+  if (variables) {
+    for (const value of values) {
+      for (const match of value.matchAll(/\$\{([^}]*)\}/g)) {
+        const name = match[1]!.split(',')[0]!.trim();
+        if (name && !['*', '?', '$'].includes(name)) keys.add(name);
+      }
+    }
+  }
+  return [...keys];
 }
 
 function compileText(text: string): CompiledDocument {
@@ -182,6 +210,14 @@ export function matchesResource(s: CompiledStatement, resource: string, variable
     }
   }
   return s.notResource ? !hit : hit;
+}
+
+/** Whether the statement may apply to the resource: values with policy variables are taken to match. */
+export function mayMatchResource(s: CompiledStatement, resource: string): boolean {
+  if (!s.resources) return true;
+  const dynamic = s.resources.some((r) => !r.pieces);
+  const hit = s.resources.some((r) => r.pieces !== undefined && arnRegex(r.pieces, true).test(resource));
+  return s.notResource ? dynamic || !hit : dynamic || hit;
 }
 
 export function conditionHolds(s: CompiledStatement, context: () => Context, variables: () => Context | undefined): boolean {

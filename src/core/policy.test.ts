@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type ContextValue, evaluatePolicies, type PolicyRequest, wildcardMatch } from './policy.js';
+import { type ContextValue, contextKeysFor, evaluatePolicies, type PolicyRequest, wildcardMatch } from './policy.js';
+import { statementSpans } from './policy-positions.js';
 
 const REPO = 'arn:aws:codecommit:us-east-1:123456789012:app';
 
@@ -389,5 +390,31 @@ describe('evaluatePolicies: compiled documents', () => {
     for (let i = 0; i < 2000; i++) evaluatePolicies(documents, probe);
     // About 2 µs each on a laptop; the bound only catches recompiling per request (≈ 100 µs each).
     expect((performance.now() - started) / 2000).toBeLessThan(50);
+  });
+});
+
+describe('statementSpans and contextKeysFor (for the policy simulator)', () => {
+  it('places each statement by line and column, from its opening brace to just after its closing one', () => {
+    const text =
+      '{\n  "Version": "2012-10-17",\n  "Statement": [\n    {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},\n    {\n      "Effect": "Deny",\n      "Action": "s3:Delete*",\n      "Resource": ["a\\"]", "*"]\n    }\n  ]\n}';
+    expect(statementSpans(text)).toEqual([
+      { start: { line: 4, column: 5 }, end: { line: 4, column: 59 } },
+      { start: { line: 5, column: 5 }, end: { line: 9, column: 6 } },
+    ]);
+    const single = '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}';
+    expect(statementSpans(single)).toEqual([{ start: { line: 1, column: 37 }, end: { line: 1, column: 83 } }]);
+    expect(statementSpans('{not json')).toEqual([]);
+    expect(statementSpans('{"Statement": []}')).toEqual([]);
+  });
+
+  it('lists the condition keys and policy variables of the statements that may apply', () => {
+    const policy = doc([
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/${aws:username}/*', Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } } },
+      { Effect: 'Allow', Action: 's3:*', Resource: '*', Condition: { StringEquals: { 's3:prefix': "${aws:PrincipalTag/team, 'none'}" }, Bool: { 'aws:SecureTransport': 'true' } } },
+      { Effect: 'Allow', Action: 'ec2:*', Resource: '*', Condition: { StringEquals: { 'ec2:Region': 'x' } } },
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::other/*', Condition: { StringEquals: { 'x:unrelated': 'x' } } },
+    ]);
+    expect(contextKeysFor([policy], 's3:GetObject', 'arn:aws:s3:::b/alice/k')).toEqual(['aws:SourceIp', 'aws:username', 's3:prefix', 'aws:SecureTransport', 'aws:PrincipalTag/team']);
+    expect(contextKeysFor([policy], 'ec2:RunInstances', '*')).toEqual(['ec2:Region']);
   });
 });

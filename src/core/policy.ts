@@ -46,7 +46,7 @@
  * - A document or statement that cannot be read matches nothing rather than failing the request
  *   (IAM validates documents when it stores them; this keeps a bad row from taking the server down).
  */
-import { type CompiledDocument, type CompiledStatement, compileDocument, conditionHolds, matchesAction, matchesResource, statementsFor } from './policy-compile.js';
+import { type CompiledDocument, type CompiledStatement, compileDocument, conditionHolds, matchesAction, matchesResource, mayMatchResource, statementsFor } from './policy-compile.js';
 import { type Context, type ContextValue, contextOf } from './policy-conditions.js';
 import { principalMatches as appliesTo, type PrincipalMatch, principalMatchLevel } from './policy-principal.js';
 
@@ -267,6 +267,22 @@ export function denialMessage(principalArn: string, action: string, resource: st
 /** Whether a policy's Principal/NotPrincipal block matches the principal (AWS: account id or arn:aws:iam::acct:root means any principal of that account; role ARN matches sessions of that role; Service; Federated; '*' and {"AWS":"*"}). */
 export function principalMatches(statementPrincipal: unknown, principal: EvaluationPrincipal, notPrincipal?: boolean): boolean {
   return appliesTo(statementPrincipal, principal, notPrincipal ?? false);
+}
+
+/**
+ * The context keys (condition keys and policy variables, as written) read by the statements of the
+ * documents that may apply to `action` on `resource`: what IAM's simulator lists as missing when the
+ * caller gives no value for them.
+ */
+export function contextKeysFor(documents: string[], action: string, resource: string): string[] {
+  const probe = new Probe(action, resource, {});
+  const keys = new Set<string>();
+  for (const text of documents) {
+    for (const s of statementsFor(compileDocument(text), probe.service)) {
+      if (matchesAction(s, probe.action, probe.actionLower) && mayMatchResource(s, resource)) for (const key of s.contextKeys) keys.add(key);
+    }
+  }
+  return [...keys];
 }
 
 /** Evaluates identity policy documents (raw JSON text) against one request: Allow, or why not. */
