@@ -103,7 +103,7 @@ const COUNTED = {
   MFADevices: 'SELECT count(*) AS n FROM iam_mfa_devices WHERE account = ?',
   MFADevicesInUse: 'SELECT count(*) AS n FROM iam_mfa_devices WHERE account = ? AND user_id IS NOT NULL',
 } as const;
-export type CountedKey = keyof typeof COUNTED;
+type CountedKey = keyof typeof COUNTED;
 /** Tables of IAM's other stores that GetAccountSummary counts when they exist. */
 type OtherTable = 'iam_server_certificates' | 'iam_oidc_providers' | 'iam_saml_providers';
 

@@ -15,7 +15,7 @@ import type { UserRow } from './store.js';
 /** The characters AWS counts as symbols in a password policy. */
 const SYMBOLS = "!@#$%^&*()_+-=[]{}|'";
 
-export function hashPassword(password: string): string {
+function hashPassword(password: string): string {
   const salt = randomBytes(16);
   return `scrypt$${salt.toString('base64')}$${scryptSync(password, salt, 32).toString('base64')}`;
 }

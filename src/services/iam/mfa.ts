@@ -52,7 +52,7 @@ function base32Decode(text: string): Buffer {
 }
 
 /** The 6-digit TOTP code of `seed` (Base32) for time step `step` (RFC 6238 over RFC 4226). */
-export function totp(seed: string, step: number): string {
+function totp(seed: string, step: number): string {
   const counter = Buffer.alloc(8);
   counter.writeBigUInt64BE(BigInt(step));
   const mac = createHmac('sha1', base32Decode(seed)).update(counter).digest();
