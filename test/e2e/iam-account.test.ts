@@ -246,6 +246,28 @@ describe('IAM virtual MFA devices', () => {
     await expectAwsError(iam.send(new DeleteVirtualMFADeviceCommand({ SerialNumber: serial })), { code: 'NoSuchEntity', status: 404 });
     expect((await iam.send(new ListVirtualMFADevicesCommand({}))).VirtualMFADevices).toEqual([]);
   });
+  it('pages virtual devices and writes nothing for a create with duplicate tag keys', async () => {
+    const iam = rootOf('100000000010');
+    await expectAwsError(
+      iam.send(
+        new CreateVirtualMFADeviceCommand({
+          VirtualMFADeviceName: 'dup',
+          Tags: [
+            { Key: 'a', Value: '1' },
+            { Key: 'A', Value: '2' },
+          ],
+        }),
+      ),
+      { code: 'InvalidInput', status: 400 },
+    );
+    await iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'one', Path: '/team/' }));
+    await iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'two' }));
+    const first = await iam.send(new ListVirtualMFADevicesCommand({ MaxItems: 1 }));
+    expect(first.IsTruncated).toBe(true);
+    const second = await iam.send(new ListVirtualMFADevicesCommand({ MaxItems: 1, Marker: first.Marker }));
+    expect([...first.VirtualMFADevices!, ...second.VirtualMFADevices!].map((d) => d.SerialNumber)).toEqual(['arn:aws:iam::100000000010:mfa/team/one', 'arn:aws:iam::100000000010:mfa/two']);
+    expect(second.IsTruncated).toBe(false);
+  });
 });
 
 describe('IAM access key last use, account summary and credential report', () => {
