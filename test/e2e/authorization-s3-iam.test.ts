@@ -208,6 +208,30 @@ describe('authorization of S3, IAM and STS requests', () => {
       await expectAwsError(other.send(new PutObjectCommand({ Bucket: 'cross-account-data', Key: 'x', Body: 'x' })), { code: 'AccessDenied', status: 403 });
     });
 
+    it("another account's IAM user needs both its own identity policy and the bucket policy", async () => {
+      const otherIam = new IAMClient({ ...server.clientConfig, credentials: { accessKeyId: '111122223333', secretAccessKey: 'test' } });
+      await otherIam.send(new CreateUserCommand({ UserName: 'auditor' }));
+      const key = (await otherIam.send(new CreateAccessKeyCommand({ UserName: 'auditor' }))).AccessKey!;
+      const auditor = new S3Client({ ...server.clientConfig, credentials: { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! }, maxAttempts: 1 });
+      const auditorArn = 'arn:aws:iam::111122223333:user/auditor';
+      await root.send(new CreateBucketCommand({ Bucket: 'audited-data' }));
+      await root.send(new PutObjectCommand({ Bucket: 'audited-data', Key: 'ledger', Body: 'ledger' }));
+      await root.send(
+        new PutBucketPolicyCommand({
+          Bucket: 'audited-data',
+          Policy: policy({ Effect: 'Allow', Principal: { AWS: auditorArn }, Action: 's3:GetObject', Resource: 'arn:aws:s3:::audited-data/*' }),
+        }),
+      );
+      // The bucket policy alone does not suffice across accounts: the user's own account must allow it too.
+      await expectAwsError(auditor.send(new GetObjectCommand({ Bucket: 'audited-data', Key: 'ledger' })), {
+        code: 'AccessDenied',
+        status: 403,
+        message: denied(auditorArn, 's3:GetObject', 'arn:aws:s3:::audited-data/ledger'),
+      });
+      await otherIam.send(new PutUserPolicyCommand({ UserName: 'auditor', PolicyName: 'read', PolicyDocument: policy({ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }) }));
+      expect(await body(await auditor.send(new GetObjectCommand({ Bucket: 'audited-data', Key: 'ledger' })))).toBe('ledger');
+    });
+
     it('PutBucketPolicy refuses documents S3 cannot take, with its MalformedPolicy messages', async () => {
       await root.send(new CreateBucketCommand({ Bucket: 'policy-checks' }));
       const put = (statement: Record<string, unknown>) => root.send(new PutBucketPolicyCommand({ Bucket: 'policy-checks', Policy: policy(statement) }));
