@@ -17,6 +17,7 @@ import {
   DeleteSSHPublicKeyCommand,
   DeleteUserCommand,
   DeleteUserPermissionsBoundaryCommand,
+  GetPolicyCommand,
   GetRoleCommand,
   GetServerCertificateCommand,
   GetServiceLinkedRoleDeletionStatusCommand,
@@ -292,6 +293,7 @@ describe('IAM permissions boundaries', () => {
     expect((await iam.send(new GetRoleCommand({ RoleName: 'fn' }))).Role!.PermissionsBoundary).toEqual(expected);
     await iam.send(new PutRolePermissionsBoundaryCommand({ RoleName: 'fn', PermissionsBoundary: own.Policy!.Arn }));
     expect((await iam.send(new GetRoleCommand({ RoleName: 'fn' }))).Role!.PermissionsBoundary!.PermissionsBoundaryArn).toBe(own.Policy!.Arn);
+    expect((await iam.send(new GetPolicyCommand({ PolicyArn: own.Policy!.Arn }))).Policy!.PermissionsBoundaryUsageCount).toBe(2);
     await iam.send(new DeleteRolePermissionsBoundaryCommand({ RoleName: 'fn' }));
     expect((await iam.send(new GetRoleCommand({ RoleName: 'fn' }))).Role!.PermissionsBoundary).toBeUndefined();
   });

@@ -120,6 +120,15 @@ describe('IAM policy grammar', () => {
     });
   });
 
+  it('resource ARNs must be in the partition of the request region', async () => {
+    const cn = new IAMClient({ ...server.clientConfig, region: 'cn-north-1' });
+    const doc = allow('arn:aws:ssm:*:*:parameter/x', 'ssm:GetParameter');
+    await expectAwsError(cn.send(new CreatePolicyCommand({ PolicyName: 'cn', PolicyDocument: doc })), malformed('Partition "aws" is not valid for resource "arn:aws:ssm:*:*:parameter/x".'));
+    await expectAwsError(cn.send(new PutUserPolicyCommand({ UserName: 'u', PolicyName: 'cn', PolicyDocument: doc })), malformed('Partition "aws" is not valid'));
+    const created = await cn.send(new CreatePolicyCommand({ PolicyName: 'cn', PolicyDocument: doc.replace('arn:aws:', 'arn:aws-cn:') }));
+    expect(created.Policy!.Arn).toBe('arn:aws-cn:iam::000000000000:policy/cn');
+  });
+
   it('CreatePolicy answers without the description; GetPolicy has it, and Tags even when empty', async () => {
     const created = await iam.send(new CreatePolicyCommand({ PolicyName: 'described', Description: 'reads', PolicyDocument: allow('*') }));
     expect(created.Policy!.Description).toBeUndefined();

@@ -2,6 +2,7 @@
  * IAM policy documents: the grammar checks IAM applies before it stores one
  * (MalformedPolicyDocument), and the URL-encoding IAM uses whenever it returns one.
  */
+import { partitionOf } from '../../core/arn.js';
 import { AwsError } from '../../core/errors.js';
 
 /**
@@ -49,12 +50,13 @@ function checkAction(action: string): void {
   if (!ACTION.test(action)) throw malformed('Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.');
 }
 
-/** The checks IAM applies to each Resource/NotResource of an identity policy. */
-function checkResource(resource: string): void {
+/** The checks IAM applies to each Resource/NotResource of an identity policy (in `partition`, when the request's is known). */
+function checkResource(resource: string, partition: string | undefined): void {
   if (resource === '*') return;
   if (!resource.startsWith('arn:')) throw malformed(`Resource ${resource} must be in ARN format or "*".`);
   const parts = resource.split(':');
   if (parts.length < 6 || !parts[1] || !parts[2]) throw malformed('The policy failed legacy parsing');
+  if (partition && parts[1] !== partition && !/[*?]/.test(parts[1])) throw malformed(`Partition "${parts[1]}" is not valid for resource "${resource}".`);
   const regionless = REGIONLESS_SERVICES[parts[2]];
   if (regionless && parts[3] && !/[*?$]/.test(parts[3])) throw malformed(regionless(resource));
 }
@@ -72,8 +74,12 @@ function parseDocument(text: string, kind: PolicyKind): Record<string, unknown> 
   return doc;
 }
 
-/** Parses and checks a policy document; throws MalformedPolicyDocument with IAM's messages. */
-export function validatePolicyDocument(text: string, kind: PolicyKind): Record<string, unknown> {
+/**
+ * Parses and checks a policy document; throws MalformedPolicyDocument with IAM's messages. With the
+ * request's region, resource ARNs must also be in its partition.
+ */
+export function validatePolicyDocument(text: string, kind: PolicyKind, region?: string): Record<string, unknown> {
+  const partition = region === undefined ? undefined : partitionOf(region);
   const doc = parseDocument(text, kind);
   for (const key of Object.keys(doc)) if (!TOP_LEVEL.has(key)) throw malformed('Syntax errors in policy.');
   if (doc.Version !== undefined && (typeof doc.Version !== 'string' || !VERSIONS.has(doc.Version))) throw malformed('The policy failed legacy parsing');
@@ -104,7 +110,7 @@ export function validatePolicyDocument(text: string, kind: PolicyKind): Record<s
       if (!hasResource) throw malformed('Policy statement must contain resources.');
       const resources = stringList(statement.Resource ?? statement.NotResource);
       if (!resources) throw malformed('Syntax errors in policy.');
-      for (const resource of resources) checkResource(resource);
+      for (const resource of resources) checkResource(resource, partition);
     } else {
       if (!hasPrincipal) throw malformed('Missing required field Principal');
       if (hasResource) throw malformed('Has prohibited field Resource');

@@ -166,7 +166,7 @@ function attachmentHandlers({ store, rt, credentials }: CredentialContext, type:
       return { AttachedPolicies: page.items.map((p) => ({ PolicyName: p.name, PolicyArn: p.arn })), IsTruncated: page.IsTruncated, Marker: page.Marker };
     },
     [`Put${noun}Policy`](input: Record<string, string>, ctx: RequestContext) {
-      validatePolicyDocument(input.PolicyDocument, 'identity');
+      validatePolicyDocument(input.PolicyDocument, 'identity', ctx.region);
       store.tx(() => {
         const entity = requireChangeable(ctx.account, nameOf(input));
         const others = store.listInline(ctx.account, type, entity.name).filter((p) => p.policy_name.toLowerCase() !== input.PolicyName.toLowerCase());
@@ -202,11 +202,11 @@ function attachmentHandlers({ store, rt, credentials }: CredentialContext, type:
 }
 
 /** Customer-managed policies (and the AWS managed catalogue, read-only): lifecycle, entities and tags. */
-function managedPolicyHandlers({ store, rt }: IamContext): Handlers {
+function managedPolicyHandlers({ store, rt, credentials }: CredentialContext): Handlers {
   const now = () => rt.clock.now();
   return {
     CreatePolicy(input: Iam.CreatePolicyRequest, ctx: RequestContext): Iam.CreatePolicyResponse {
-      validatePolicyDocument(input.PolicyDocument!, 'managed');
+      validatePolicyDocument(input.PolicyDocument!, 'managed', ctx.region);
       if (compactSize(input.PolicyDocument!) > MAX_MANAGED_POLICY_SIZE) throw limitExceeded(`Cannot exceed quota for PolicySize: ${MAX_MANAGED_POLICY_SIZE}`);
       return store.tx(() => {
         if (store.getPolicyByName(ctx.account, input.PolicyName!)) throw alreadyExists(`A policy called ${input.PolicyName} already exists. Duplicate names are not allowed.`);
@@ -236,7 +236,9 @@ function managedPolicyHandlers({ store, rt }: IamContext): Handlers {
       const policy = requirePolicy(store, ctx.account, input.PolicyArn!);
       const count = store.attachmentsOf(ctx.account, policy.arn).length;
       // GetPolicy answers Tags even when there are none (an empty list), as IAM does.
-      return { Policy: { ...policyOut(policy, count), Tags: tagsOf(store, ctx.account, 'policy', policy.arn) } };
+      return {
+        Policy: { ...policyOut(policy, count), PermissionsBoundaryUsageCount: credentials.boundaryUsage(ctx.account, policy.arn), Tags: tagsOf(store, ctx.account, 'policy', policy.arn) },
+      };
     },
     ListPolicies(input: Iam.ListPoliciesRequest, ctx: RequestContext): Iam.ListPoliciesResponse {
       const scope = input.Scope ?? 'All';
@@ -249,7 +251,11 @@ function managedPolicyHandlers({ store, rt }: IamContext): Handlers {
         .sort((a, b) => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : a.name.toLowerCase() > b.name.toLowerCase() ? 1 : 0));
       const page = paginate(matching, (p) => p.name.toLowerCase(), input);
       // ListPolicies leaves descriptions out, as IAM does (GetPolicy has them).
-      return { Policies: page.items.map((p) => ({ ...policyOut(p, counts.get(p.arn) ?? 0), Description: undefined })), IsTruncated: page.IsTruncated, Marker: page.Marker };
+      return {
+        Policies: page.items.map((p) => ({ ...policyOut(p, counts.get(p.arn) ?? 0), PermissionsBoundaryUsageCount: credentials.boundaryUsage(ctx.account, p.arn), Description: undefined })),
+        IsTruncated: page.IsTruncated,
+        Marker: page.Marker,
+      };
     },
     DeletePolicy(input: Iam.DeletePolicyRequest, ctx: RequestContext): Record<string, never> {
       store.tx(() => {
@@ -305,7 +311,7 @@ function policyVersionHandlers({ store, rt }: IamContext): Handlers {
   const now = () => rt.clock.now();
   return {
     CreatePolicyVersion(input: Iam.CreatePolicyVersionRequest, ctx: RequestContext): Iam.CreatePolicyVersionResponse {
-      validatePolicyDocument(input.PolicyDocument!, 'managed');
+      validatePolicyDocument(input.PolicyDocument!, 'managed', ctx.region);
       if (compactSize(input.PolicyDocument!) > MAX_MANAGED_POLICY_SIZE) throw limitExceeded(`Cannot exceed quota for PolicySize: ${MAX_MANAGED_POLICY_SIZE}`);
       return store.tx(() => {
         const policy = requireOwnPolicy(store, ctx.account, input.PolicyArn!);
