@@ -164,6 +164,11 @@ describe('IAM login profiles and ChangePassword', () => {
     // The old password no longer matches; the new one does.
     await expectAwsError(bob.send(new ChangePasswordCommand({ OldPassword: 'First-pass-1', NewPassword: 'Third-password-3' })), { code: 'AccessDenied', status: 403 });
     await bob.send(new ChangePasswordCommand({ OldPassword: 'Second-password-2', NewPassword: 'Third-password-3' }));
+    // PasswordReusePrevention: 2 forbids the current and the one before it, not older ones.
+    await iam.send(new UpdateAccountPasswordPolicyCommand({ PasswordReusePrevention: 2 }));
+    await expectAwsError(bob.send(new ChangePasswordCommand({ OldPassword: 'Third-password-3', NewPassword: 'Third-password-3' })), { code: 'PasswordPolicyViolation', status: 400 });
+    await expectAwsError(bob.send(new ChangePasswordCommand({ OldPassword: 'Third-password-3', NewPassword: 'Second-password-2' })), { code: 'PasswordPolicyViolation', status: 400 });
+    await bob.send(new ChangePasswordCommand({ OldPassword: 'Third-password-3', NewPassword: 'First-pass-1' }));
 
     await expectAwsError(iam.send(new ChangePasswordCommand({ OldPassword: 'a', NewPassword: 'b' })), { code: 'InvalidUserType', status: 400 });
     await expectAwsError(bob.send(new ChangePasswordCommand({ OldPassword: '', NewPassword: 'x' })), { code: 'ValidationError', status: 400 });

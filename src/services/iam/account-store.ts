@@ -16,6 +16,8 @@ export interface LoginProfileRow {
   created_at: number;
   password_changed_at: number;
   reset_required: number;
+  /** JSON array of the hashes of earlier passwords, newest first (PasswordReusePrevention). */
+  previous_hashes: string;
 }
 
 export interface PasswordPolicyRow {
@@ -111,7 +113,10 @@ export class AccountStore {
   private readonly statements = new Map<string, Statement>();
 
   constructor(private readonly store: Store) {
-    store.migrate('iam.account', [{ version: 1, sql: SCHEMA }]);
+    store.migrate('iam.account', [
+      { version: 1, sql: SCHEMA },
+      { version: 2, sql: "ALTER TABLE iam_login_profiles ADD COLUMN previous_hashes TEXT NOT NULL DEFAULT '[]'" },
+    ]);
   }
 
   tx<T>(fn: () => T): T {
@@ -170,10 +175,10 @@ export class AccountStore {
   }
 
   putLoginProfile(row: LoginProfileRow): void {
-    this.stmt(`INSERT INTO iam_login_profiles (account, user_id, password_hash, created_at, password_changed_at, reset_required)
-      VALUES (@account, @user_id, @password_hash, @created_at, @password_changed_at, @reset_required)
+    this.stmt(`INSERT INTO iam_login_profiles (account, user_id, password_hash, created_at, password_changed_at, reset_required, previous_hashes)
+      VALUES (@account, @user_id, @password_hash, @created_at, @password_changed_at, @reset_required, @previous_hashes)
       ON CONFLICT (account, user_id) DO UPDATE SET password_hash = excluded.password_hash, password_changed_at = excluded.password_changed_at,
-      reset_required = excluded.reset_required`).run(row);
+      reset_required = excluded.reset_required, previous_hashes = excluded.previous_hashes`).run(row);
   }
 
   deleteLoginProfile(account: string, userId: string): void {

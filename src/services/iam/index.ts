@@ -3,8 +3,8 @@
  * service-specific credentials and tags. Global: every resource is scoped by account only.
  *
  * Gaps against AWS:
- * - Passwords, MFA and the account (login-profiles.ts, mfa.ts, account.ts): PasswordReusePrevention,
- *   MaxPasswordAge and HardExpiry are stored and reported but not enforced. AllowUsersToChangePassword
+ * - Passwords, MFA and the account (login-profiles.ts, mfa.ts, account.ts): MaxPasswordAge and
+ *   HardExpiry are stored and reported but not enforced. AllowUsersToChangePassword
  *   does not yet grant ChangePassword or GetAccountPasswordPolicy (the authorization table checks
  *   the user's own policies before the handler can). A wrong OldPassword answers AccessDenied 403.
  *   There is no console sign-in (password_last_used is `no_information`). Only virtual MFA devices

@@ -14,6 +14,8 @@ import type { UserRow } from './store.js';
 
 /** The characters AWS counts as symbols in a password policy. */
 const SYMBOLS = "!@#$%^&*()_+-=[]{}|'";
+/** The largest PasswordReusePrevention the model allows: no more history is ever needed. */
+const MAX_REUSE_PREVENTION = 24;
 
 function hashPassword(password: string): string {
   const salt = randomBytes(16);
@@ -27,6 +29,12 @@ function passwordMatches(password: string, stored: string): boolean {
 }
 
 /** Why `password` breaks the policy, undefined when it does not. */
+/** A login profile's password columns once `password` replaces its current one, which joins the history. */
+function withNewPassword(row: LoginProfileRow, password: string, now: number): Pick<LoginProfileRow, 'password_hash' | 'password_changed_at' | 'previous_hashes'> {
+  const previous = [row.password_hash, ...(JSON.parse(row.previous_hashes) as string[])].slice(0, MAX_REUSE_PREVENTION);
+  return { password_hash: hashPassword(password), password_changed_at: now, previous_hashes: JSON.stringify(previous) };
+}
+
 function policyViolation(password: string, policy: PasswordPolicyRow | undefined): string | undefined {
   const kinds = {
     uppercase: /[A-Z]/.test(password),
@@ -76,6 +84,7 @@ function createLoginProfile(c: AccountContext, input: Iam.CreateLoginProfileRequ
       created_at: now,
       password_changed_at: now,
       reset_required: input.PasswordResetRequired ? 1 : 0,
+      previous_hashes: '[]',
     };
     c.accounts.putLoginProfile(row);
     return { LoginProfile: loginProfileOut(user, row) };
@@ -93,8 +102,7 @@ function updateLoginProfile(c: AccountContext, input: Iam.UpdateLoginProfileRequ
     const row = { ...requireLoginProfile(c, user) };
     if (input.Password !== undefined) {
       requireGoodPassword(c, ctx.account, input.Password);
-      row.password_hash = hashPassword(input.Password);
-      row.password_changed_at = c.rt.clock.now();
+      Object.assign(row, withNewPassword(row, input.Password, c.rt.clock.now()));
     }
     if (input.PasswordResetRequired !== undefined) row.reset_required = input.PasswordResetRequired ? 1 : 0;
     c.accounts.putLoginProfile(row);
@@ -136,7 +144,12 @@ function changePassword(c: AccountContext, input: Iam.ChangePasswordRequest, ctx
     const row = requireLoginProfile(c, user);
     if (!passwordMatches(input.OldPassword!, row.password_hash)) throw new AwsError('AccessDenied', 'The old password is incorrect.', { status: 403 });
     requireGoodPassword(c, ctx.account, input.NewPassword!);
-    c.accounts.putLoginProfile({ ...row, password_hash: hashPassword(input.NewPassword!), password_changed_at: c.rt.clock.now(), reset_required: 0 });
+    const reuse = c.accounts.getPasswordPolicy(ctx.account)?.reuse_prevention ?? 0;
+    const recent = [row.password_hash, ...(JSON.parse(row.previous_hashes) as string[])].slice(0, reuse);
+    if (recent.some((hash) => passwordMatches(input.NewPassword!, hash))) {
+      throw new AwsError('PasswordPolicyViolationException', `Password should not be one of the last ${reuse} passwords used`);
+    }
+    c.accounts.putLoginProfile({ ...row, ...withNewPassword(row, input.NewPassword!, c.rt.clock.now()), reset_required: 0 });
   });
   return {};
 }
