@@ -221,6 +221,14 @@ describe('sources, artifacts, reports and secrets', () => {
   it('masks Parameter Store values in the log', async () => {
     const ssm = new SSMClient(server.clientConfig);
     await ssm.send(new PutParameterCommand({ Name: '/build/token', Value: 's3cr3t-t0ken', Type: 'SecureString' }));
+    // The build reads the parameter as its service role (AWS's guide grants ssm:GetParameters; Drydock reads each with GetParameter).
+    await new IAMClient(server.clientConfig).send(
+      new PutRolePolicyCommand({
+        RoleName: 'codebuild-sources',
+        PolicyName: 'parameters',
+        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ssm:GetParameters', 'ssm:GetParameter'], Resource: 'arn:aws:ssm:*:*:parameter/build/*' }] }),
+      }),
+    );
     await project({
       name: 'masked',
       source: {

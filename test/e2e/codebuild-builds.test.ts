@@ -22,7 +22,7 @@ import {
   StartBuildCommand,
   StopBuildCommand,
 } from '@aws-sdk/client-codebuild';
-import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AwsEvent } from '../../src/core/events.js';
@@ -76,6 +76,10 @@ beforeAll(async () => {
   logs = new CloudWatchLogsClient(server.clientConfig);
   const iam = new IAMClient(server.clientConfig);
   roleArn = (await iam.send(new CreateRoleCommand({ RoleName: 'codebuild-builds', Path: '/service-role/', AssumeRolePolicyDocument: CODEBUILD_TRUST }))).Role!.Arn!;
+  // The build reads parameter-store variables as its service role, which needs the permission
+  // (AWS's guide grants ssm:GetParameters; Drydock reads each with GetParameter).
+  const readParameters = { Effect: 'Allow', Action: ['ssm:GetParameters', 'ssm:GetParameter'], Resource: 'arn:aws:ssm:*:*:parameter/*' };
+  await iam.send(new PutRolePolicyCommand({ RoleName: 'codebuild-builds', PolicyName: 'parameters', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [readParameters] }) }));
   server.runtime.events.subscribe((event) => {
     if (event.source === 'aws.codebuild') events.push(event);
   });

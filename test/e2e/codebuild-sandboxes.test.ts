@@ -30,7 +30,7 @@ import {
   StopSandboxCommand,
 } from '@aws-sdk/client-codebuild';
 import { CodeCommitClient, CreateCommitCommand, CreateRepositoryCommand } from '@aws-sdk/client-codecommit';
-import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectAwsError, startTestServer, type TestServer } from '../helpers.js';
@@ -45,7 +45,11 @@ let cb: CodeBuildClient;
 let roleArn: string;
 
 async function setup(s: TestServer): Promise<{ cb: CodeBuildClient; roleArn: string }> {
-  const role = await new IAMClient(s.clientConfig).send(new CreateRoleCommand({ RoleName: 'codebuild-sandboxes', AssumeRolePolicyDocument: CODEBUILD_TRUST }));
+  const iam = new IAMClient(s.clientConfig);
+  const role = await iam.send(new CreateRoleCommand({ RoleName: 'codebuild-sandboxes', AssumeRolePolicyDocument: CODEBUILD_TRUST }));
+  // Sandboxes read Secrets Manager variables as the project's service role, which needs the permission.
+  const readSecrets = { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: 'arn:aws:secretsmanager:*:*:secret:*' };
+  await iam.send(new PutRolePolicyCommand({ RoleName: 'codebuild-sandboxes', PolicyName: 'secrets', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [readSecrets] }) }));
   return { cb: new CodeBuildClient(s.clientConfig), roleArn: role.Role!.Arn! };
 }
 
