@@ -4,14 +4,16 @@
  *
  * Gaps against AWS:
  * - Passwords, MFA and the account (login-profiles.ts, mfa.ts, account.ts): MaxPasswordAge and
- *   HardExpiry are stored and reported but not enforced. AllowUsersToChangePassword
- *   does not yet grant ChangePassword or GetAccountPasswordPolicy (the authorization table checks
- *   the user's own policies before the handler can). A wrong OldPassword answers AccessDenied 403.
- *   There is no console sign-in (password_last_used is `no_information`). Only virtual MFA devices
- *   (no QRCodePNG). The root user has no password, MFA device or certificate. A second
- *   CreateAccountAlias replaces the account's alias. Credential reports are built at once
- *   (STARTED, then COMPLETE) and expire after four hours. DeleteUser does not refuse a user with a
- *   login profile or MFA device (those rows are keyed by user id and simply orphaned).
+ *   HardExpiry are stored and reported but not enforced. AllowUsersToChangePassword does not yet
+ *   grant ChangePassword or GetAccountPasswordPolicy (the authorization table checks the user's own
+ *   policies before the handler can). A wrong OldPassword answers AccessDenied 403. There is no
+ *   console sign-in (password_last_used is `no_information`). Only virtual MFA devices (no
+ *   QRCodePNG). The root user has no password, MFA device or certificate, and its access keys
+ *   (Drydock's built-in ones) are reported as absent. A second CreateAccountAlias replaces the
+ *   account's alias. Credential reports are built at once (STARTED, then COMPLETE) and expire after
+ *   four hours. DeleteUser does not refuse a user with a login profile or MFA device (those rows are
+ *   keyed by user id and simply orphaned). Access key last use is recorded for SigV4-signed requests
+ *   only (not Git logins or SigV2 presigned URLs).
  * - Policies are stored and validated but not yet enforced on requests (no authorization step).
  * - SAML/OIDC providers, access advisor and policy simulation answer NotImplemented (501).
  * - SSH public keys: ssh-rsa and PEM RSA keys of 2048 bits or more only (as AWS documents);
