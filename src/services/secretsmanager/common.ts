@@ -7,7 +7,8 @@ import type { Scope } from '../../core/accounts.js';
 import { parseArn } from '../../core/arn.js';
 import { AwsError } from '../../core/errors.js';
 import { pageToken, readPageToken } from '../../core/pagination.js';
-import type { Runtime } from '../contracts.js';
+import type { RequestContext } from '../../protocol/types.js';
+import type { InProcessCaller, Runtime } from '../contracts.js';
 import type { SecretRow, SecretsStore, VersionRow } from './store.js';
 
 /** The service context every handler is given: made once per instance in index.ts. */
@@ -66,6 +67,46 @@ export function encrypt(c: SecretsContext, scope: Scope, secret: SecretRow, vers
   }
 }
 
+/**
+ * Secrets Manager uses KMS on its caller's behalf (aws:CalledVia secretsmanager.amazonaws.com, so
+ * KMS sees kms:ViaService secretsmanager.<region>.amazonaws.com): reading a value calls KMS Decrypt
+ * as the caller, so the caller needs kms:Decrypt on a customer key through its key policy, while the
+ * AWS managed key's policy lets the whole account use it through Secrets Manager. Calling the KMS
+ * operation keeps the key policy, the caller's IAM policies and key state in KMS's own
+ * authorization step instead of copying them here.
+ */
+export function viaSecretsManager(ctx: RequestContext): InProcessCaller {
+  return { principal: ctx.principal, account: ctx.account, region: ctx.region, calledVia: [...(ctx.calledVia ?? []), 'secretsmanager.amazonaws.com'] };
+}
+
+/** A version's value, decrypted by KMS for the caller; KMS's refusal stays AccessDeniedException, other failures are DecryptionFailure. */
+export async function decryptFor(c: SecretsContext, ctx: RequestContext, secret: SecretRow, version: VersionRow): Promise<SecretValue> {
+  try {
+    const { Plaintext } = await c.rt.call('kms', 'Decrypt', { CiphertextBlob: version.ciphertext, EncryptionContext: contextOf(secret.arn, version.version_id) }, viaSecretsManager(ctx));
+    return { bytes: Buffer.from(Plaintext!), binary: version.is_binary === 1 };
+  } catch (err) {
+    if (err instanceof AwsError && err.code !== 'AccessDeniedException') {
+      throw new AwsError('DecryptionFailure', `Secrets Manager can't decrypt the protected secret text using the provided KMS key. (${err.code}: ${err.message})`);
+    }
+    throw err;
+  }
+}
+
+/**
+ * Before a value is written: AWS asks KMS for a data key (kms:GenerateDataKey) for the caller, so a
+ * caller the key does not allow is refused. Drydock makes that call for its authorization only (the
+ * data key is not used: the value is stored as a KMS ciphertext made inside the write's
+ * transaction); any other KMS failure is left for that encryption to report as EncryptionFailure.
+ */
+export async function checkKeyUse(c: SecretsContext, ctx: RequestContext, keyId: string | null | undefined, secretArn: string | undefined): Promise<void> {
+  try {
+    await c.rt.call('kms', 'GenerateDataKey', { KeyId: keyId || DEFAULT_KMS_KEY, KeySpec: 'AES_256', EncryptionContext: secretArn ? { SecretARN: secretArn } : undefined }, viaSecretsManager(ctx));
+  } catch (err) {
+    if (err instanceof AwsError && err.code === 'AccessDeniedException') throw err;
+  }
+}
+
+/** Decryption inside Secrets Manager's own transactions (retries, re-encryption, replication), not a caller's read. */
 export function decrypt(c: SecretsContext, scope: Scope, secret: SecretRow, version: VersionRow): SecretValue {
   try {
     return { bytes: c.rt.api('kms').decrypt(scope, version.ciphertext, contextOf(secret.arn, version.version_id)).plaintext, binary: version.is_binary === 1 };
@@ -98,6 +139,16 @@ export function find(c: SecretsContext, scope: Scope, secretId: string): SecretR
   }
   if (!row) throw notFound();
   return row;
+}
+
+/** The secret a SecretId names, or undefined: for checks made before the request's own lookup reports the error. */
+export function findOrUndefined(c: SecretsContext, scope: Scope, secretId: string): SecretRow | undefined {
+  try {
+    return find(c, scope, secretId);
+  } catch (err) {
+    if (err instanceof AwsError) return undefined;
+    throw err;
+  }
 }
 
 export function findLive(c: SecretsContext, scope: Scope, secretId: string): SecretRow {

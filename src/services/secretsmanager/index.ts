@@ -10,15 +10,24 @@
  *   reports rotation fields.
  * - Replication is synchronous: a replica is InSync (or Failed, when its Region's KMS key cannot
  *   encrypt) as soon as the primary's request returns; it never shows InProgress.
- * - Resource policies are stored and checked for JSON shape and (BlockPublicPolicy) public access,
- *   but not evaluated; ValidateResourcePolicy runs no IAM Access Analyzer checks.
+ * - Resource policies are evaluated with the caller's IAM policies; ValidateResourcePolicy runs no IAM
+ *   Access Analyzer checks.
+ * - Authorization: a secret named by name is checked on its ARN without the random suffix (IAM
+ *   policies naming `secret:prod/db-??????` match only requests that give the full ARN), and
+ *   secretsmanager:ResourceTag/… and aws:ResourceTag/… are not set. Writing a value asks KMS for a
+ *   data key as the caller (kms:GenerateDataKey) but not kms:Decrypt; re-encryption under a new key
+ *   and replication decrypt as the service, not as the caller.
  * - The owning-service filter never matches: secrets are never managed by other services here.
  * - ListSecrets without SortOrder lists oldest first (AWS documents no default order).
  * - Deleted secrets are purged lazily when the next request in their account and region arrives
  *   after the recovery window.
  */
+
+import { parseArn } from '../../core/arn.js';
 import { loadModel } from '../../protocol/model.js';
 import type { ServiceDefinition } from '../contracts.js';
+import { secretsManagerAuthorization } from './authorization.js';
+import { findOrUndefined, type SecretsContext } from './common.js';
 import { createHandlers } from './handlers.js';
 import { SecretsStore } from './store.js';
 
@@ -26,7 +35,18 @@ export const secretsmanager: ServiceDefinition = {
   name: 'secretsmanager',
   model: loadModel('secretsmanager'),
   validationError: 'ValidationException',
+  authorization: secretsManagerAuthorization,
   create(rt) {
-    return { handlers: createHandlers({ store: new SecretsStore(rt.store), rt }) };
+    const c: SecretsContext = { store: new SecretsStore(rt.store), rt };
+    return {
+      handlers: createHandlers(c),
+      // A secret's resource policy, for the secret its full or suffix-less ARN names.
+      resourcePolicy(resourceArn) {
+        const parsed = parseArn(resourceArn);
+        if (parsed?.service !== 'secretsmanager') return undefined;
+        const secret = findOrUndefined(c, { account: parsed.account, region: parsed.region }, resourceArn);
+        return secret?.resource_policy ? { document: secret.resource_policy, account: secret.account } : undefined;
+      },
+    };
   },
 };

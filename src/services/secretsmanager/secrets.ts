@@ -8,10 +8,12 @@ import type { RequestContext } from '../../protocol/types.js';
 import {
   assertNotReplica,
   CURRENT,
+  checkKeyUse,
   DAY_MS,
   decrypt,
   encrypt,
   find,
+  findOrUndefined,
   findWritable,
   PREVIOUS,
   paginate,
@@ -48,7 +50,7 @@ function retriedCreate(c: SecretsContext, scope: Scope, existing: SecretRow, inp
   throw new AwsError('ResourceExistsException', `The operation failed because the secret ${input.Name} already exists.`);
 }
 
-export function createSecret(c: SecretsContext, input: S.CreateSecretRequest, ctx: RequestContext): S.CreateSecretResponse {
+export async function createSecret(c: SecretsContext, input: S.CreateSecretRequest, ctx: RequestContext): Promise<S.CreateSecretResponse> {
   const { store } = c;
   const name = input.Name!;
   if (!NAME.test(name)) throw new AwsError('InvalidParameterException', 'Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!');
@@ -56,6 +58,8 @@ export function createSecret(c: SecretsContext, input: S.CreateSecretRequest, ct
   const tags = input.Tags ?? [];
   validateTags(tags);
   if (tags.length > MAX_TAGS) throw new AwsError('InvalidParameterException', `A secret can have at most ${MAX_TAGS} tags.`);
+  const newArn = secretArn(ctx, name);
+  if (value && !store.byName(ctx, name)) await checkKeyUse(c, ctx, input.KmsKeyId, newArn);
   return store.tx(() => {
     const existing = store.byName(ctx, name);
     if (existing) return retriedCreate(c, ctx, existing, input, value);
@@ -64,7 +68,7 @@ export function createSecret(c: SecretsContext, input: S.CreateSecretRequest, ct
       account: ctx.account,
       region: ctx.region,
       name,
-      arn: secretArn(ctx, name),
+      arn: newArn,
       description: input.Description ?? null,
       kms_key_id: input.KmsKeyId || null,
       type: input.Type ?? null,
@@ -99,9 +103,11 @@ function reencryptLabelled(c: SecretsContext, scope: Scope, secret: SecretRow): 
   }
 }
 
-export function updateSecret(c: SecretsContext, input: S.UpdateSecretRequest, ctx: RequestContext): S.UpdateSecretResponse {
+export async function updateSecret(c: SecretsContext, input: S.UpdateSecretRequest, ctx: RequestContext): Promise<S.UpdateSecretResponse> {
   const { store } = c;
   const value = requestValue(input);
+  const target = findOrUndefined(c, ctx, input.SecretId!);
+  if (target && (value || input.KmsKeyId !== undefined)) await checkKeyUse(c, ctx, input.KmsKeyId === undefined ? target.kms_key_id : input.KmsKeyId, target.arn);
   return store.tx(() => {
     const found = findWritable(c, ctx, input.SecretId!);
     const newKey = input.KmsKeyId === undefined ? found.kms_key_id : input.KmsKeyId || null;

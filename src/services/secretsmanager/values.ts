@@ -4,7 +4,25 @@ import type { Scope } from '../../core/accounts.js';
 import { AwsError } from '../../core/errors.js';
 import { uuid } from '../../core/ids.js';
 import type { RequestContext } from '../../protocol/types.js';
-import { attachStage, CURRENT, DAY_MS, decrypt, encrypt, find, findLive, findWritable, paginate, requestValue, type SecretsContext, type SecretValue, sameValue, versionsToStages } from './common.js';
+import {
+  attachStage,
+  CURRENT,
+  checkKeyUse,
+  DAY_MS,
+  decrypt,
+  decryptFor,
+  encrypt,
+  find,
+  findLive,
+  findOrUndefined,
+  findWritable,
+  paginate,
+  requestValue,
+  type SecretsContext,
+  type SecretValue,
+  sameValue,
+  versionsToStages,
+} from './common.js';
 import { filteredSecrets } from './filters.js';
 import { syncReplicas } from './replication.js';
 import type { SecretRow, VersionRow } from './store.js';
@@ -41,8 +59,8 @@ interface ReadValue {
   stages: string[];
 }
 
-/** The version a read selects (by id, by label, or AWSCURRENT), decrypted; records the access. */
-function readValue(c: SecretsContext, scope: Scope, secret: SecretRow, versionId: string | undefined, stage: string | undefined): ReadValue {
+/** The version a read selects (by id, by label, or AWSCURRENT), decrypted by KMS for the caller; records the access. */
+async function readValue(c: SecretsContext, ctx: RequestContext, secret: SecretRow, versionId: string | undefined, stage: string | undefined): Promise<ReadValue> {
   const { store } = c;
   const byVersion = versionsToStages(c, secret.arn);
   let version: VersionRow | undefined;
@@ -58,7 +76,7 @@ function readValue(c: SecretsContext, scope: Scope, secret: SecretRow, versionId
     version = id === undefined ? undefined : store.version(secret.arn, id);
     if (!version) throw new AwsError('ResourceNotFoundException', `Secrets Manager can't find the specified secret value for staging label: ${label}`);
   }
-  const value = decrypt(c, scope, secret, version);
+  const value = await decryptFor(c, ctx, secret, version);
   // AWS records access dates to the day.
   const today = Math.floor(c.rt.clock.now() / DAY_MS) * DAY_MS;
   store.tx(() => {
@@ -79,57 +97,54 @@ function valueEntry(secret: SecretRow, read: ReadValue): S.GetSecretValueRespons
   };
 }
 
-export function getSecretValue(c: SecretsContext, input: S.GetSecretValueRequest, ctx: RequestContext): S.GetSecretValueResponse {
+export async function getSecretValue(c: SecretsContext, input: S.GetSecretValueRequest, ctx: RequestContext): Promise<S.GetSecretValueResponse> {
   const secret = findLive(c, ctx, input.SecretId!);
-  return valueEntry(secret, readValue(c, ctx, secret, input.VersionId, input.VersionStage));
+  return valueEntry(secret, await readValue(c, ctx, secret, input.VersionId, input.VersionStage));
 }
 
-/** The current values of the secrets `ids` name; one that cannot be read is an error entry under `idOf` it. */
-function currentValues<T>(c: SecretsContext, scope: Scope, ids: T[], secretOf: (id: T) => SecretRow, idOf: (id: T) => string): S.BatchGetSecretValueResponse {
+/**
+ * The current values of the secrets `ids` name, each read through GetSecretValue as the caller (AWS
+ * requires secretsmanager:GetSecretValue on each): one that cannot be read is an error entry.
+ */
+async function currentValues(c: SecretsContext, ctx: RequestContext, ids: string[]): Promise<S.BatchGetSecretValueResponse> {
   const SecretValues: S.SecretValueEntry[] = [];
   const Errors: S.APIErrorType[] = [];
   for (const id of ids) {
     try {
-      const secret = secretOf(id);
-      SecretValues.push(valueEntry(secret, readValue(c, scope, secret, undefined, undefined)));
+      const entry = await c.rt.call('secretsmanager', 'GetSecretValue', { SecretId: id }, { principal: ctx.principal, account: ctx.account, region: ctx.region, calledVia: ctx.calledVia });
+      SecretValues.push(entry);
     } catch (err) {
       if (!(err instanceof AwsError)) throw err;
-      Errors.push({ SecretId: idOf(id), ErrorCode: err.code, Message: err.message });
+      Errors.push({ SecretId: id, ErrorCode: err.code, Message: err.message });
     }
   }
   return { SecretValues, Errors };
 }
 
-export function batchGetSecretValue(c: SecretsContext, input: S.BatchGetSecretValueRequest, ctx: RequestContext): S.BatchGetSecretValueResponse {
+export async function batchGetSecretValue(c: SecretsContext, input: S.BatchGetSecretValueRequest, ctx: RequestContext): Promise<S.BatchGetSecretValueResponse> {
   if ((input.SecretIdList === undefined) === (input.Filters === undefined)) {
     throw new AwsError('InvalidParameterException', 'Either SecretIdList or Filters must be provided, but not both.');
   }
   if (input.SecretIdList) {
     if (input.MaxResults !== undefined) throw new AwsError('InvalidParameterException', 'MaxResults can only be used with Filters.');
-    return currentValues(
-      c,
-      ctx,
-      input.SecretIdList,
-      (secretId) => findLive(c, ctx, secretId),
-      (secretId) => secretId,
-    );
+    return currentValues(c, ctx, input.SecretIdList);
   }
   const { page, NextToken } = paginate(filteredSecrets(c, ctx, input.Filters, false), input.NextToken, input.MaxResults, 20);
   return {
-    ...currentValues(
+    ...(await currentValues(
       c,
       ctx,
-      page,
-      (secret) => secret,
-      (secret) => secret.arn,
-    ),
+      page.map((secret) => secret.arn),
+    )),
     NextToken,
   };
 }
 
-export function putSecretValue(c: SecretsContext, input: S.PutSecretValueRequest, ctx: RequestContext): S.PutSecretValueResponse {
+export async function putSecretValue(c: SecretsContext, input: S.PutSecretValueRequest, ctx: RequestContext): Promise<S.PutSecretValueResponse> {
   const value = requestValue(input);
   if (!value) throw new AwsError('InvalidRequestException', 'You must provide either SecretString or SecretBinary.');
+  const target = findOrUndefined(c, ctx, input.SecretId!);
+  if (target) await checkKeyUse(c, ctx, target.kms_key_id, target.arn);
   return c.store.tx(() => {
     const secret = findWritable(c, ctx, input.SecretId!);
     const { versionId } = addVersion(c, ctx, secret, value, input.ClientRequestToken, input.VersionStages ?? [CURRENT]);
