@@ -217,6 +217,12 @@ export const iamAuthorization: ServiceAuthorization = {
       context: (input: Input) => (text(input.AWSServiceName) ? { 'iam:AWSServiceName': text(input.AWSServiceName) } : {}),
     },
 
+    // The deletion task id names the role: task/aws-service-role/<service>/<role name>/<id>.
+    GetServiceLinkedRoleDeletionStatus: on((input: Input, ctx: RequestContext) => {
+      const task = /^task\/(aws-service-role\/[^/]+\/[^/]+)\/[^/]+$/.exec(text(input.DeletionTaskId) ?? '');
+      return task ? iamArn(ctx, `role/${task[1]}`) : '*';
+    }),
+
     UpdateUser: { resource: user, also: [renamed('iam:UpdateUser', 'user', 'UserName', 'NewUserName')] },
     UpdateGroup: { resource: group, also: [renamed('iam:UpdateGroup', 'group', 'GroupName', 'NewGroupName')] },
     UpdateServerCertificate: { resource: serverCertificate, also: [renamed('iam:UpdateServerCertificate', 'server-certificate', 'ServerCertificateName', 'NewServerCertificateName')] },
