@@ -11,24 +11,13 @@
  * trust policy. Passing session tags needs `sts:TagSession` the same way.
  */
 import type { AssumeRoleRequest, AssumeRoleResponse, Credentials, Tag } from '@aws-sdk/client-sts';
+import type { Principal } from '../../core/accounts.js';
 import { arn, parseArn } from '../../core/arn.js';
 import { AwsError } from '../../core/errors.js';
-import { type ContextValue, evaluatePolicies } from '../../core/policy.js';
+import type { ContextValue } from '../../core/policy.js';
 import type { RequestContext } from '../../protocol/types.js';
 import type { IamRole, TrustCaller } from '../iam/index.js';
-import {
-  callerSession,
-  checkSessionPolicy,
-  denied,
-  isFederatedUser,
-  issue,
-  packedPolicySize,
-  type SessionExtras,
-  type StsContext,
-  sessionPolicyDocuments,
-  sessionTags,
-  transitiveKeys,
-} from './common.js';
+import { callerSession, checkSessionPolicy, denied, isFederatedUser, issue, packedPolicySize, type SessionExtras, type StsContext, sessionTags, transitiveKeys } from './common.js';
 import { requestTagContext, sessionTagging } from './session-tags.js';
 
 const DEFAULT_ROLE_SESSION_SECONDS = 3600;
@@ -42,10 +31,13 @@ export interface Asker {
   trust: TrustCaller;
   /** The ARN denial messages name. */
   arn: string;
-  /** The caller's identity policies; `all` for an account root (full access to its own account), undefined for non-AWS principals. */
-  identity?: string[] | 'all';
-  /** The caller's session policies, which bound its identity policies (empty when none). */
-  sessionPolicies: string[];
+  /**
+   * The IAM identity whose own policies (with its permissions boundary and session policies) must
+   * allow the action when trust alone does not suffice; `all` for an account root (full access to
+   * its own account), undefined for non-AWS principals.
+   */
+  identity?: Principal | 'all';
+  region?: string;
   /** Condition keys about the caller (aws:PrincipalArn, aws:PrincipalTag/… …). */
   context: Record<string, ContextValue>;
 }
@@ -76,7 +68,6 @@ export function askerOf(c: StsContext, ctx: RequestContext): Asker {
     return {
       trust: { kind: 'service', service },
       arn: service,
-      sessionPolicies: [],
       context: { ...timeContext(c, ctx.region), 'aws:PrincipalServiceName': service, 'aws:PrincipalIsAWSService': 'true', 'aws:SourceAccount': p.account },
     };
   }
@@ -85,12 +76,10 @@ export function askerOf(c: StsContext, ctx: RequestContext): Asker {
       trust: { kind: 'root', account: p.account, arn: p.arn },
       arn: p.arn,
       identity: 'all',
-      sessionPolicies: [],
       context: { ...base, 'aws:PrincipalArn': p.arn, 'aws:PrincipalType': 'Account' },
     };
   }
   const session = callerSession(c, ctx);
-  const policies = sessionPolicyDocuments(c, session);
   if (p.kind === 'assumed-role' && p.roleName) {
     const role = iam.getRole(p.account, p.roleName);
     const tags = { ...iam.principalTags(p.account, 'role', p.roleName), ...sessionTags(session) };
@@ -99,15 +88,15 @@ export function askerOf(c: StsContext, ctx: RequestContext): Asker {
     return {
       trust: { kind: 'assumed-role', account: p.account, arn: p.arn, roleArn: role?.arn },
       arn: p.arn,
-      identity: iam.policiesForRole(p.account, p.roleName).map((x) => x.document),
-      sessionPolicies: policies,
+      identity: p,
+      region: ctx.region,
       context,
     };
   }
   const userName = p.userName ?? '';
   const context: Record<string, ContextValue> = { ...base, 'aws:PrincipalArn': p.arn, 'aws:PrincipalType': 'User', 'aws:username': userName };
   for (const [key, value] of Object.entries(iam.principalTags(p.account, 'user', userName))) context[`aws:PrincipalTag/${key}`] = value;
-  return { trust: { kind: 'user', account: p.account, arn: p.arn }, arn: p.arn, identity: iam.policiesForUser(p.account, userName).map((x) => x.document), sessionPolicies: policies, context };
+  return { trust: { kind: 'user', account: p.account, arn: p.arn }, arn: p.arn, identity: p, region: ctx.region, context };
 }
 
 /** Throws AccessDenied unless `asker` may perform `action` on `role` (see the file header). */
@@ -116,13 +105,12 @@ export function authorize(c: StsContext, role: Role, asker: Asker, action: strin
   const trust = c.rt.api('iam').evaluateTrust(role.assumeRolePolicyDocument, asker.trust, action, all);
   if (trust.decision !== 'Allow') throw denied(asker.arn, action, role.arn);
   if (asker.identity === undefined || asker.identity === 'all') return;
-  const request = { action, resource: role.arn, context: all };
-  const identity = evaluatePolicies(asker.identity, request);
-  if (identity === 'ExplicitDeny') throw denied(asker.arn, action, role.arn);
-  const bounded = asker.sessionPolicies.length === 0 || evaluatePolicies(asker.sessionPolicies, request) === 'Allow';
+  // The caller's side alone: identity policies, permissions boundary and session policies.
+  const identity = c.rt.api('iam').authorize(asker.identity, { action, resource: role.arn, region: asker.region ?? 'us-east-1', context: all });
+  if (identity.decision === 'ExplicitDeny') throw denied(asker.arn, action, role.arn);
   const sameAccount = asker.trust.account === role.account;
-  if (!trust.accountLevel && sameAccount && bounded) return;
-  if (identity !== 'Allow' || !bounded) throw denied(asker.arn, action, role.arn);
+  if (!trust.accountLevel && sameAccount) return;
+  if (identity.decision !== 'Allow') throw denied(asker.arn, action, role.arn);
 }
 
 /** The session's duration: the request's (default one hour) within the role's maximum, and one hour when chaining. */

@@ -6,7 +6,8 @@
  * assume-role.ts): the trust policy must allow the caller (ExternalId, session name, source
  * identity, request tags and principal tags are condition keys); a trust statement naming the
  * caller's account (or a caller from another account) also needs the caller's identity policies,
- * bounded by its own session policies, to allow sts:AssumeRole on the role. Session tags need
+ * within its permissions boundary and session policies (IAM's authorize), to allow sts:AssumeRole
+ * on the role. Session tags need
  * sts:TagSession and SourceIdentity sts:SetSourceIdentity the same way. Session tags are validated
  * as STS does, stored with the session, visible as the session's aws:PrincipalTag/<key> (over the
  * role's tags) to later trust decisions, and transitive ones carried into chained sessions.
@@ -15,9 +16,8 @@
  * - AWS refuses AssumeRole with root credentials ("Roles may not be assumed by root accounts");
  *   Drydock lets an account's root user assume a role whose trust policy trusts its account (or
  *   names its root ARN), because Drydock's default credentials (test/test) are the root user.
- * - Permissions boundaries of the caller are not applied to its sts:AssumeRole permission, and
- *   MFA (SerialNumber/TokenCode) is not verified (aws:MultiFactorAuthPresent is true when a
- *   TokenCode is given).
+ * - MFA (SerialNumber/TokenCode) is not verified: aws:MultiFactorAuthPresent is true when a
+ *   TokenCode is given.
  * - Sessions carry their session policies and tags to every authorization (Principal.sessionPolicies
  *   and sessionTags); a federated user's session (GetFederationToken) is the IAM user's policies
  *   bounded by its session policies, and allows nothing without one, as in AWS.

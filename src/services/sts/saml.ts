@@ -125,7 +125,7 @@ export async function assumeRoleWithSAML(c: StsContext, input: AssumeRoleWithSAM
     'aws:SourceIdentity': sourceIdentity,
     ...requestTagContext(tags, transitive),
   };
-  const asker = { trust: { kind: 'saml' as const, provider: providerArn }, arn: 'anonymous', sessionPolicies: [], context: {} };
+  const asker = { trust: { kind: 'saml' as const, provider: providerArn }, arn: 'anonymous', context: {} };
   try {
     authorize(c, role, asker, action, context);
     if (tags.length) authorize(c, role, asker, 'sts:TagSession', context);

@@ -133,7 +133,7 @@ export async function assumeRoleWithWebIdentity(c: StsContext, input: AssumeRole
     'aws:PrincipalType': 'WebIdentityUser',
     ...requestTagContext(tags, transitive),
   };
-  const asker = { trust: { kind: 'web-identity' as const, provider: providerArn }, arn: 'anonymous', sessionPolicies: [], context: {} };
+  const asker = { trust: { kind: 'web-identity' as const, provider: providerArn }, arn: 'anonymous', context: {} };
   try {
     authorize(c, role, asker, action, context);
     if (tags.length) authorize(c, role, asker, 'sts:TagSession', context);
