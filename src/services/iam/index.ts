@@ -58,6 +58,7 @@ import { policyHandlers } from './policy-handlers.js';
 import { ProviderStore } from './provider-store.js';
 import { SAML_PROVIDER_OPERATIONS } from './saml-providers.js';
 import { serviceLinkedRoleHandlers } from './service-linked-roles.js';
+import { simulationHandlers } from './simulation.js';
 import { sshKeyHandlers } from './ssh-keys.js';
 import { IamStore } from './store.js';
 
@@ -87,6 +88,7 @@ export const iam: ServiceDefinition = {
         ...certificateHandlers(context),
         ...serviceLinkedRoleHandlers(context),
         ...boundaryHandlers(context),
+        ...simulationHandlers(context),
       }),
       api: createIamApi(store, rt.clock, credentialStore),
       stop: () => usage.flush(),
