@@ -1,4 +1,14 @@
-import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutRolePolicyCommand, PutUserPolicyCommand, TagUserCommand } from '@aws-sdk/client-iam';
+import {
+  CreateAccessKeyCommand,
+  CreatePolicyCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  IAMClient,
+  PutRolePolicyCommand,
+  PutUserPermissionsBoundaryCommand,
+  PutUserPolicyCommand,
+  TagUserCommand,
+} from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient, type Tag } from '@aws-sdk/client-sts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { servicePrincipal } from '../../src/core/accounts.js';
@@ -78,6 +88,24 @@ describe('STS AssumeRole: trust policies and identity policies', () => {
     // A role in account 111111111111 that trusts only itself is not for account 000000000000.
     await createRole('partner-private', trust({ AWS: OTHER }), otherIam);
     await expectAwsError(stsAs(users.ops!).send(new AssumeRoleCommand({ RoleArn: roleArn('partner-private', OTHER), RoleSessionName: 'sess' })), { code: 'AccessDenied', status: 403 });
+  });
+
+  it("the caller's permissions boundary and session policies limit its sts:AssumeRole permission", async () => {
+    await createRole('bounded-target', trust({ AWS: ACCOUNT }));
+    await createUser('bounded', allowAssume);
+    const boundary = await iam.send(new CreatePolicyCommand({ PolicyName: 'only-ssm', PolicyDocument: policy({ Effect: 'Allow', Action: 'ssm:*', Resource: '*' }) }));
+    await iam.send(new PutUserPermissionsBoundaryCommand({ UserName: 'bounded', PermissionsBoundary: boundary.Policy!.Arn }));
+    await expectAwsError(stsAs(users.bounded!).send(new AssumeRoleCommand({ RoleArn: roleArn('bounded-target'), RoleSessionName: 'sess' })), { code: 'AccessDenied', status: 403 });
+
+    // A role session whose session policy does not allow sts:AssumeRole cannot chain on.
+    await createRole('chain-source', trust({ AWS: ACCOUNT }));
+    await iam.send(new PutRolePolicyCommand({ RoleName: 'chain-source', PolicyName: 'p', PolicyDocument: allowAssume }));
+    const limited = await stsAs(users.ops!).send(
+      new AssumeRoleCommand({ RoleArn: roleArn('chain-source'), RoleSessionName: 'sess', Policy: policy({ Effect: 'Allow', Action: 'ssm:GetParameter', Resource: '*' }) }),
+    );
+    await expectAwsError(stsAs(sessionCreds(limited.Credentials!)).send(new AssumeRoleCommand({ RoleArn: roleArn('bounded-target'), RoleSessionName: 'sess' })), { code: 'AccessDenied', status: 403 });
+    const full = await stsAs(users.ops!).send(new AssumeRoleCommand({ RoleArn: roleArn('chain-source'), RoleSessionName: 'sess' }));
+    await stsAs(sessionCreds(full.Credentials!)).send(new AssumeRoleCommand({ RoleArn: roleArn('bounded-target'), RoleSessionName: 'sess' }));
   });
 
   it('sts:ExternalId, sts:RoleSessionName and aws:PrincipalTag conditions', async () => {
