@@ -32,6 +32,7 @@
 import { loadModel } from '../../protocol/model.js';
 import type { ServiceDefinition } from '../contracts.js';
 import { createLogsApi } from './api.js';
+import { logsAuthorization } from './authorization.js';
 import type { LogsContext } from './common.js';
 import { createHandlers } from './handlers/index.js';
 import { LogsStore } from './store.js';
@@ -43,6 +44,7 @@ export const logs: ServiceDefinition = {
   model: loadModel('logs'),
   // CloudWatch Logs reports constraint violations ("1 validation error detected: …") as InvalidParameterException.
   validationError: 'InvalidParameterException',
+  authorization: logsAuthorization,
   create(rt) {
     const c: LogsContext = { store: new LogsStore(rt.store), rt };
     return {
