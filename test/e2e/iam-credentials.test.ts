@@ -25,11 +25,14 @@ import {
   GetUserCommand,
   IAMClient,
   ListServerCertificatesCommand,
+  ListServerCertificateTagsCommand,
   ListSigningCertificatesCommand,
   ListSSHPublicKeysCommand,
   PutRolePermissionsBoundaryCommand,
   PutRolePolicyCommand,
   PutUserPermissionsBoundaryCommand,
+  TagServerCertificateCommand,
+  UntagServerCertificateCommand,
   UpdateAssumeRolePolicyCommand,
   UpdateServerCertificateCommand,
   UpdateSigningCertificateCommand,
@@ -154,7 +157,9 @@ describe('IAM SSH public keys', () => {
 describe('IAM server certificates', () => {
   it('uploads a certificate whose key matches, with its expiration and ARN; gets, lists, renames and deletes it', async () => {
     const { cert, key } = certs.web;
-    const uploaded = await iam.send(new UploadServerCertificateCommand({ ServerCertificateName: 'web', Path: '/cloudfront/', CertificateBody: cert, PrivateKey: key }));
+    const uploaded = await iam.send(
+      new UploadServerCertificateCommand({ ServerCertificateName: 'web', Path: '/cloudfront/', CertificateBody: cert, PrivateKey: key, Tags: [{ Key: 'env', Value: 'prod' }] }),
+    );
     const metadata = uploaded.ServerCertificateMetadata!;
     expect(metadata).toMatchObject({ ServerCertificateName: 'web', Path: '/cloudfront/', Arn: `arn:aws:iam::${account}:server-certificate/cloudfront/web` });
     expect(metadata.ServerCertificateId).toMatch(/^ASCA[A-Z2-7]{17}$/);
@@ -170,7 +175,27 @@ describe('IAM server certificates', () => {
       code: 'EntityAlreadyExistsException',
       status: 409,
     });
+    expect(uploaded.Tags).toEqual([{ Key: 'env', Value: 'prod' }]);
+    await iam.send(new TagServerCertificateCommand({ ServerCertificateName: 'web', Tags: [{ Key: 'team', Value: 'edge' }] }));
+    await iam.send(new UntagServerCertificateCommand({ ServerCertificateName: 'web', TagKeys: ['env'] }));
+    await expectAwsError(
+      iam.send(
+        new TagServerCertificateCommand({
+          ServerCertificateName: 'web',
+          Tags: [
+            { Key: 'a', Value: '1' },
+            { Key: 'A', Value: '2' },
+          ],
+        }),
+      ),
+      {
+        code: 'InvalidInputException',
+        status: 400,
+      },
+    );
     await iam.send(new UpdateServerCertificateCommand({ ServerCertificateName: 'web', NewServerCertificateName: 'www', NewPath: '/elb/' }));
+    expect((await iam.send(new ListServerCertificateTagsCommand({ ServerCertificateName: 'www' }))).Tags).toEqual([{ Key: 'team', Value: 'edge' }]);
+    expect((await iam.send(new GetServerCertificateCommand({ ServerCertificateName: 'www' }))).ServerCertificate!.Tags).toEqual([{ Key: 'team', Value: 'edge' }]);
     const listed = await iam.send(new ListServerCertificatesCommand({ PathPrefix: '/elb/' }));
     expect(listed.ServerCertificateMetadataList!.map((m) => m.Arn)).toEqual([`arn:aws:iam::${account}:server-certificate/elb/www`]);
     await iam.send(new DeleteServerCertificateCommand({ ServerCertificateName: 'www' }));

@@ -1,13 +1,14 @@
 /** Server certificates (for load balancers and CloudFront) and signing certificates of IAM users. */
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import type * as Iam from '@aws-sdk/client-iam';
-import { AwsError, notImplemented } from '../../core/errors.js';
+import { AwsError } from '../../core/errors.js';
 import { iamId } from '../../core/ids.js';
 import type { Handlers, RequestContext } from '../../protocol/types.js';
 import { alreadyExists, byName, iamArn, limitExceeded, noSuchEntity, paginate, requireUser, targetUserName, underPath } from './common.js';
-import type { CredentialContext, ServerCertificateRow, SigningCertificateRow } from './credential-store.js';
+import type { CredentialContext, CredentialStore, ServerCertificateRow, SigningCertificateRow } from './credential-store.js';
 
 const MAX_SIGNING_CERTIFICATES = 2;
+const MAX_TAGS = 50;
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 function malformed(message: string): AwsError {
@@ -45,6 +46,16 @@ function parseChain(text: string): void {
   }
 }
 
+/** Adds tags to a server certificate (existing keys get the new value) within IAM's 50-tag limit. */
+function tagCertificate(credentials: CredentialStore, account: string, name: string, tags: Iam.Tag[] | undefined): void {
+  if (!tags?.length) return;
+  const keys = new Set(tags.map((t) => t.Key!.toLowerCase()));
+  if (keys.size !== tags.length) throw new AwsError('InvalidInputException', 'Duplicate tag keys found. Please note that Tag keys are case insensitive.');
+  for (const tag of credentials.serverCertificateTags(account, name)) keys.add(tag.key.toLowerCase());
+  if (keys.size > MAX_TAGS) throw limitExceeded('The number of tags has reached the maximum limit.');
+  for (const tag of tags) credentials.putServerCertificateTag(account, name, tag.Key!, tag.Value ?? '');
+}
+
 function serverMetadata(row: ServerCertificateRow): Iam.ServerCertificateMetadata {
   return {
     Path: row.path,
@@ -54,6 +65,11 @@ function serverMetadata(row: ServerCertificateRow): Iam.ServerCertificateMetadat
     UploadDate: new Date(row.uploaded_at),
     Expiration: new Date(row.expires_at),
   };
+}
+
+function tagsOut(credentials: CredentialStore, account: string, name: string): Iam.Tag[] | undefined {
+  const tags = credentials.serverCertificateTags(account, name).map((t) => ({ Key: t.key, Value: t.value }));
+  return tags.length ? tags : undefined;
 }
 
 function signingOut(row: SigningCertificateRow): Iam.SigningCertificate {
@@ -73,7 +89,6 @@ function serverCertificateHandlers({ store, credentials, rt }: CredentialContext
 
   return {
     UploadServerCertificate(input: Iam.UploadServerCertificateRequest, ctx: RequestContext): Iam.UploadServerCertificateResponse {
-      if (input.Tags?.length) throw notImplemented('IAM', 'UploadServerCertificate with Tags');
       const certificate = parseCertificate(input.CertificateBody!);
       const key = parsePrivateKey(input.PrivateKey!);
       if (!certificate.checkPrivateKey(key)) throw new AwsError('KeyPairMismatchException', 'Certificate and private key do not match.');
@@ -93,12 +108,15 @@ function serverCertificateHandlers({ store, credentials, rt }: CredentialContext
           uploaded_at: rt.clock.now(),
         };
         credentials.insertServerCertificate(row);
-        return { ServerCertificateMetadata: serverMetadata(row) };
+        tagCertificate(credentials, ctx.account, row.name, input.Tags);
+        return { ServerCertificateMetadata: serverMetadata(row), Tags: tagsOut(credentials, ctx.account, row.name) };
       });
     },
     GetServerCertificate(input: Iam.GetServerCertificateRequest, ctx: RequestContext): Iam.GetServerCertificateResponse {
       const row = requireCertificate(ctx.account, input.ServerCertificateName!);
-      return { ServerCertificate: { ServerCertificateMetadata: serverMetadata(row), CertificateBody: row.body, CertificateChain: row.chain ?? undefined } };
+      return {
+        ServerCertificate: { ServerCertificateMetadata: serverMetadata(row), CertificateBody: row.body, CertificateChain: row.chain ?? undefined, Tags: tagsOut(credentials, ctx.account, row.name) },
+      };
     },
     ListServerCertificates(input: Iam.ListServerCertificatesRequest, ctx: RequestContext): Iam.ListServerCertificatesResponse {
       const rows = credentials.listServerCertificates(ctx.account).filter((r) => underPath(r.path, input.PathPrefix));
@@ -114,6 +132,22 @@ function serverCertificateHandlers({ store, credentials, rt }: CredentialContext
         credentials.renameServerCertificate(ctx.account, row.name, newName, input.NewPath ?? row.path);
       });
       return {};
+    },
+    TagServerCertificate(input: Iam.TagServerCertificateRequest, ctx: RequestContext): Record<string, never> {
+      store.tx(() => tagCertificate(credentials, ctx.account, requireCertificate(ctx.account, input.ServerCertificateName!).name, input.Tags));
+      return {};
+    },
+    UntagServerCertificate(input: Iam.UntagServerCertificateRequest, ctx: RequestContext): Record<string, never> {
+      store.tx(() => {
+        const row = requireCertificate(ctx.account, input.ServerCertificateName!);
+        for (const key of input.TagKeys!) credentials.deleteServerCertificateTag(ctx.account, row.name, key);
+      });
+      return {};
+    },
+    ListServerCertificateTags(input: Iam.ListServerCertificateTagsRequest, ctx: RequestContext): Iam.ListServerCertificateTagsResponse {
+      const row = requireCertificate(ctx.account, input.ServerCertificateName!);
+      const page = paginate(tagsOut(credentials, ctx.account, row.name) ?? [], (t) => t.Key!.toLowerCase(), input);
+      return { Tags: page.items, IsTruncated: page.IsTruncated, Marker: page.Marker };
     },
     DeleteServerCertificate(input: Iam.DeleteServerCertificateRequest, ctx: RequestContext): Record<string, never> {
       store.tx(() => credentials.deleteServerCertificate(ctx.account, requireCertificate(ctx.account, input.ServerCertificateName!).name));

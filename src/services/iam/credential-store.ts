@@ -82,6 +82,15 @@ CREATE TABLE iam_slr_deletion_tasks (
 );
 `;
 
+/** Tags of server certificates (their own table: the original tag table's kinds are a released type). */
+const SERVER_CERTIFICATE_TAGS = `
+CREATE TABLE iam_server_certificate_tags (
+  account TEXT NOT NULL, certificate_name TEXT NOT NULL COLLATE NOCASE, key TEXT NOT NULL COLLATE NOCASE, value TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  PRIMARY KEY (account, certificate_name, key)
+);
+`;
+
 /** Tables whose rows name a user and follow it through UpdateUser renames. */
 const USER_REFERENCES = [
   'UPDATE iam_ssh_public_keys SET user_name = @to WHERE account = @account AND user_name = @from',
@@ -93,7 +102,10 @@ export class CredentialStore {
   private readonly statements = new Map<string, Statement>();
 
   constructor(private readonly store: Store) {
-    store.migrate('iam.credentials', [{ version: 1, sql: SCHEMA }]);
+    store.migrate('iam.credentials', [
+      { version: 1, sql: SCHEMA },
+      { version: 2, sql: SERVER_CERTIFICATE_TAGS },
+    ]);
   }
 
   private stmt(sql: string): Statement {
@@ -149,10 +161,26 @@ export class CredentialStore {
 
   renameServerCertificate(account: string, name: string, newName: string, newPath: string): void {
     this.stmt('UPDATE iam_server_certificates SET name = ?, path = ? WHERE account = ? AND name = ?').run(newName, newPath, account, name);
+    this.stmt('UPDATE iam_server_certificate_tags SET certificate_name = ? WHERE account = ? AND certificate_name = ?').run(newName, account, name);
   }
 
   deleteServerCertificate(account: string, name: string): void {
+    this.stmt('DELETE FROM iam_server_certificate_tags WHERE account = ? AND certificate_name = ?').run(account, name);
     this.stmt('DELETE FROM iam_server_certificates WHERE account = ? AND name = ?').run(account, name);
+  }
+
+  serverCertificateTags(account: string, name: string): { key: string; value: string }[] {
+    return this.stmt('SELECT key, value FROM iam_server_certificate_tags WHERE account = ? AND certificate_name = ? ORDER BY position').all(account, name) as { key: string; value: string }[];
+  }
+
+  putServerCertificateTag(account: string, name: string, key: string, value: string): void {
+    this.stmt(`INSERT INTO iam_server_certificate_tags (account, certificate_name, key, value, position)
+      VALUES (@account, @name, @key, @value, (SELECT coalesce(max(position), 0) + 1 FROM iam_server_certificate_tags WHERE account = @account AND certificate_name = @name))
+      ON CONFLICT (account, certificate_name, key) DO UPDATE SET value = excluded.value`).run({ account, name, key, value });
+  }
+
+  deleteServerCertificateTag(account: string, name: string, key: string): void {
+    this.stmt('DELETE FROM iam_server_certificate_tags WHERE account = ? AND certificate_name = ? AND key = ?').run(account, name, key);
   }
 
   // --- signing certificates ---

@@ -16,9 +16,8 @@
  *   only (not Git logins or SigV2 presigned URLs).
  * - Policies are stored and validated but not yet enforced on requests (no authorization step).
  * - SAML/OIDC providers, access advisor and policy simulation answer NotImplemented (501).
- * - SSH public keys: ssh-rsa and PEM RSA keys of 2048 bits or more only (as AWS documents);
- *   server certificates cannot be tagged (UploadServerCertificate with Tags and the
- *   Tag/Untag/ListServerCertificateTags operations answer 501).
+ * - SSH public keys: ssh-rsa and PEM RSA keys of 2048 bits or more only (as AWS documents).
+ *   Certificates are parsed and their key pair checked, but certificate chains are not verified.
  * - Service-linked roles: a table of AWS's role names for common services; other `*.amazonaws.com`
  *   services get `AWSServiceRoleFor<Label>`. No AWS managed policy is attached to them, and their
  *   deletion succeeds at once (the status is SUCCEEDED, never IN_PROGRESS or FAILED).
@@ -31,8 +30,8 @@
  * - Modifying an AWS managed policy answers AccessDenied 403.
  * - Service-specific credentials: codecommit and cassandra only; CredentialAgeDays answers 501.
  * - Policy document checks cover IAM's grammar (JSON, Version, Statement, Effect, Action, Resource,
- *   Principal, regions in S3/IAM ARNs, sizes) but not per-service action names, the partition of
- *   resource ARNs or condition operators; like IAM's API, unknown service prefixes are accepted.
+ *   Principal, regions and partitions of resource ARNs, sizes) but not per-service action names or
+ *   condition operators; like IAM's API, unknown service prefixes are accepted.
  */
 import { loadModel } from '../../protocol/model.js';
 import type { Credential } from '../../protocol/types.js';
