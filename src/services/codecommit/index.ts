@@ -45,6 +45,10 @@
  *   repository. Limits (1,000 open per repository, 25 rules, 200 approvals per revision) are
  *   Drydock's choice. Events leave out session-tag displayName/emailAddress.
  * - Batch operations naming several repositories are denied whole when any one is denied.
+ * - An operation on a pull request or comment id that names nothing is authorized on `*` before
+ *   it answers that it does not exist (AWS's resource for it is undocumented).
+ *   CreateUnreferencedMergeCommit and GetMergeCommit move no reference, so they carry no
+ *   `codecommit:References` (the reference lists the key for them).
  */
 import { loadModel } from '../../protocol/model.js';
 import type { ServiceDefinition } from '../contracts.js';
