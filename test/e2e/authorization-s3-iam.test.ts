@@ -1,4 +1,4 @@
-import { CreateAccessKeyCommand, CreateUserCommand, GetUserCommand, IAMClient, ListUsersCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import { AttachUserPolicyCommand, CreateAccessKeyCommand, CreateUserCommand, GetUserCommand, IAMClient, ListUsersCommand, PutUserPolicyCommand, UpdateUserCommand } from '@aws-sdk/client-iam';
 import {
   CopyObjectCommand,
   CreateBucketCommand,
@@ -135,6 +135,28 @@ describe('authorization of S3, IAM and STS requests', () => {
       expect((await root.send(new HeadObjectCommand({ Bucket: 'team-data', Key: 'private/b.txt' }))).ContentLength).toBeGreaterThan(0);
       const out = await cleaner.s3.send(new DeleteObjectsCommand({ Bucket: 'team-data', Delete: { Objects: [{ Key: 'scratch/1' }] } }));
       expect(out.Deleted!.map((d) => d.Key)).toEqual(['scratch/1']);
+    });
+
+    it('write condition keys: s3:x-amz-server-side-encryption and s3:RequestObjectTag/<key>', async () => {
+      const uploader = await user(
+        'uploader',
+        { Effect: 'Allow', Action: ['s3:PutObject', 's3:PutObjectTagging'], Resource: 'arn:aws:s3:::team-data/uploads/*' },
+        // AWS's documented pattern: refuse uploads that do not ask for server-side encryption.
+        { Effect: 'Deny', Action: 's3:PutObject', Resource: '*', Condition: { StringNotEquals: { 's3:x-amz-server-side-encryption': 'AES256' } } },
+        { Effect: 'Deny', Action: 's3:PutObjectTagging', Resource: '*', Condition: { StringNotEquals: { 's3:RequestObjectTag/team': 'data' } } },
+      );
+      await expectAwsError(uploader.s3.send(new PutObjectCommand({ Bucket: 'team-data', Key: 'uploads/plain', Body: 'x' })), {
+        code: 'AccessDenied',
+        status: 403,
+        message: denied(uploader.arn, 's3:PutObject', 'arn:aws:s3:::team-data/uploads/plain', 'with an explicit deny in an identity-based policy'),
+      });
+      await uploader.s3.send(new PutObjectCommand({ Bucket: 'team-data', Key: 'uploads/sealed', Body: 'x', ServerSideEncryption: 'AES256' }));
+      await uploader.s3.send(new PutObjectCommand({ Bucket: 'team-data', Key: 'uploads/tagged', Body: 'x', ServerSideEncryption: 'AES256', Tagging: 'team=data' }));
+      await expectAwsError(uploader.s3.send(new PutObjectCommand({ Bucket: 'team-data', Key: 'uploads/mistagged', Body: 'x', ServerSideEncryption: 'AES256', Tagging: 'team=ops' })), {
+        code: 'AccessDenied',
+        status: 403,
+        message: denied(uploader.arn, 's3:PutObjectTagging', 'arn:aws:s3:::team-data/uploads/mistagged', 'with an explicit deny in an identity-based policy'),
+      });
     });
 
     it('the root user of the account is never limited', async () => {
@@ -276,6 +298,26 @@ describe('authorization of S3, IAM and STS requests', () => {
       });
       expect((await admin.iam.send(new GetUserCommand({}))).User!.UserName).toBe('path-admin');
       await expectAwsError(admin.iam.send(new GetUserCommand({ UserName: 'dev' })), { code: 'AccessDenied', status: 403 });
+    });
+
+    it('iam:PolicyARN limits which policies a user may attach; a rename needs the permission on the new name too', async () => {
+      await rootIam.send(new CreateUserCommand({ UserName: 'intern' }));
+      const lead = await user(
+        'team-lead',
+        { Effect: 'Allow', Action: 'iam:AttachUserPolicy', Resource: '*', Condition: { ArnEquals: { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/ReadOnlyAccess' } } },
+        { Effect: 'Allow', Action: 'iam:UpdateUser', Resource: `arn:aws:iam::${ACCOUNT}:user/intern` },
+      );
+      await lead.iam.send(new AttachUserPolicyCommand({ UserName: 'intern', PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }));
+      await expectAwsError(lead.iam.send(new AttachUserPolicyCommand({ UserName: 'intern', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' })), {
+        code: 'AccessDenied',
+        status: 403,
+        message: denied(lead.arn, 'iam:AttachUserPolicy', `arn:aws:iam::${ACCOUNT}:user/intern`),
+      });
+      await expectAwsError(lead.iam.send(new UpdateUserCommand({ UserName: 'intern', NewUserName: 'employee' })), {
+        code: 'AccessDenied',
+        status: 403,
+        message: denied(lead.arn, 'iam:UpdateUser', `arn:aws:iam::${ACCOUNT}:user/employee`),
+      });
     });
 
     it('the root user manages IAM without any policy', async () => {
