@@ -21,13 +21,16 @@
  *   Allow necessary: naming the account then enables the identity policies, as KMS's root statement does.
  * - Cross account: both the identity side and the resource policy must allow.
  * - Service, federated and anonymous principals have no identity side: only a resource policy allows them.
+ * - An IAM federated user session (GetFederationToken) evaluates as kind 'assumed-role' with the
+ *   federating user's ARN as roleArn: naming that user is then limited by the session policies, as AWS says.
+ * - A denial names the policy type that decided it: for explicit denies the first of identity,
+ *   resource, boundary, session, SCP that denies; for implicit ones the first missing Allow in AWS's
+ *   order (SCP, a required resource policy, identity, boundary, session, the other account's resource policy).
  *
- * Documents are compiled once and cached by their text (policy-compile.ts).
+ * Documents are compiled once and cached by their text (policy-compile.ts): actions indexed by
+ * service prefix, regexes built once, the request context built only when a statement reads it.
  *
- * Matching, as before (policy-conditions.ts):
- *
- * What it follows from the IAM User Guide (policy evaluation logic, condition operators, policy
- * variables):
+ * Matching (policy-conditions.ts), from the IAM User Guide (condition operators, policy variables):
  * - Action/NotAction match case-insensitively with `*` and `?`; Resource/NotResource match
  *   case-sensitively, ARN segment by segment (a wildcard does not cross a `:` before the ARN's
  *   resource part), so `arn:aws:codecommit:*:*:repo` never matches a repository named `x:repo`.
