@@ -22,7 +22,8 @@
  * - Cross account: both the identity side and the resource policy must allow.
  * - Service, federated and anonymous principals have no identity side: only a resource policy allows them.
  * - An IAM federated user session (GetFederationToken) evaluates as kind 'assumed-role' with the
- *   federating user's ARN as roleArn: naming that user is then limited by the session policies, as AWS says.
+ *   federating user's ARN as roleArn: naming that user is then limited by the session policies, as AWS
+ *   says. Such a session without session policies has no permissions on AWS: that is the caller's check.
  * - A denial names the policy type that decided it: for explicit denies the first of identity,
  *   resource, boundary, session, SCP that denies; for implicit ones the first missing Allow in AWS's
  *   order (SCP, a required resource policy, identity, boundary, session, the other account's resource policy).
