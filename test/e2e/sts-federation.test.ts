@@ -14,9 +14,15 @@ import {
   GetSAMLProviderCommand,
   IAMClient,
   ListOpenIDConnectProvidersCommand,
+  ListOpenIDConnectProviderTagsCommand,
   ListSAMLProvidersCommand,
+  ListSAMLProviderTagsCommand,
   PutUserPolicyCommand,
   RemoveClientIDFromOpenIDConnectProviderCommand,
+  TagOpenIDConnectProviderCommand,
+  TagSAMLProviderCommand,
+  UntagOpenIDConnectProviderCommand,
+  UntagSAMLProviderCommand,
   UpdateOpenIDConnectProviderThumbprintCommand,
 } from '@aws-sdk/client-iam';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -171,6 +177,32 @@ describe('STS federation: federation tokens, key info, authorization messages, O
       ThumbprintList: ['b'.repeat(40)],
     });
     expect((await iam.send(new ListOpenIDConnectProvidersCommand({}))).OpenIDConnectProviderList).toEqual([{ Arn: providerArn }]);
+    await iam.send(
+      new TagOpenIDConnectProviderCommand({
+        OpenIDConnectProviderArn: providerArn,
+        Tags: [
+          { Key: 'env', Value: 'ci' },
+          { Key: 'owner', Value: 'me' },
+        ],
+      }),
+    );
+    await iam.send(new UntagOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: providerArn, TagKeys: ['OWNER'] }));
+    expect((await iam.send(new ListOpenIDConnectProviderTagsCommand({ OpenIDConnectProviderArn: providerArn }))).Tags).toEqual([{ Key: 'env', Value: 'ci' }]);
+    await expectAwsError(
+      iam.send(
+        new TagOpenIDConnectProviderCommand({
+          OpenIDConnectProviderArn: providerArn,
+          Tags: [
+            { Key: 'a', Value: '1' },
+            { Key: 'A', Value: '2' },
+          ],
+        }),
+      ),
+      {
+        code: 'InvalidInput',
+        status: 400,
+      },
+    );
     await iam.send(new DeleteOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: providerArn }));
     await expectAwsError(iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: providerArn })), { code: 'NoSuchEntity', status: 404 });
   });
@@ -212,6 +244,10 @@ describe('STS federation: federation tokens, key info, authorization messages, O
     expect((await iam.send(new ListSAMLProvidersCommand({}))).SAMLProviderList!.map((p) => p.Arn)).toEqual([providerArn]);
     await expectAwsError(iam.send(new CreateSAMLProviderCommand({ Name: 'corp-idp', SAMLMetadataDocument: SAML_METADATA })), { code: 'EntityAlreadyExists', status: 409 });
     await expectAwsError(iam.send(new CreateSAMLProviderCommand({ Name: 'bad', SAMLMetadataDocument: 'x'.repeat(1000) })), { code: 'InvalidInput', status: 400 });
+    await iam.send(new TagSAMLProviderCommand({ SAMLProviderArn: providerArn, Tags: [{ Key: 'team', Value: 'sec' }] }));
+    expect((await iam.send(new ListSAMLProviderTagsCommand({ SAMLProviderArn: providerArn }))).Tags).toEqual([{ Key: 'team', Value: 'sec' }]);
+    await iam.send(new UntagSAMLProviderCommand({ SAMLProviderArn: providerArn, TagKeys: ['team'] }));
+    expect((await iam.send(new GetSAMLProviderCommand({ SAMLProviderArn: providerArn }))).Tags).toBeUndefined();
 
     const trust = policy({
       Effect: 'Allow',

@@ -18,9 +18,8 @@
  * - OIDC and SAML identity providers (oidc-providers.ts, saml-providers.ts): http issuer URLs are
  *   accepted for loopback hosts only (local test issuers); thumbprints are stored, not used; SAML
  *   metadata is kept as given (its entityID, validUntil and certificates read from it), private
- *   keys for encrypted assertions are not supported, and the provider tag operations
- *   (Tag/Untag/List…ProviderTags) answer NotImplemented (501), as do access advisor and policy
- *   simulation.
+ *   keys for encrypted assertions are not supported.
+ * - Access advisor and policy simulation answer NotImplemented (501).
  * - SSH public keys: ssh-rsa and PEM RSA keys of 2048 bits or more only (as AWS documents).
  *   Certificates are parsed and their key pair checked, but certificate chains are not verified.
  * - Service-linked roles: a table of AWS's role names for common services; other `*.amazonaws.com`

@@ -20,6 +20,7 @@ import { AwsError } from '../../core/errors.js';
 import type { RequestContext } from '../../protocol/types.js';
 import type { Runtime } from '../contracts.js';
 import type { OidcProviderRow, ProviderStore } from './provider-store.js';
+import { providerTagOperations } from './provider-tags.js';
 
 export interface ProviderContext {
   providers: ProviderStore;
@@ -126,7 +127,19 @@ function removeClientIDFromOpenIDConnectProvider(c: ProviderContext, input: Remo
   return {};
 }
 
+const oidcTags = providerTagOperations<OidcProviderRow>(
+  {
+    get: (c, account, arn) => c.providers.oidc(account, arn),
+    update: (c, row) => c.providers.updateOidc(row),
+    missing: (arn) => new AwsError('NoSuchEntityException', `OpenIDConnect Provider not found for arn ${arn}`),
+  },
+  'OpenIDConnectProviderArn',
+);
+
 export const OIDC_PROVIDER_OPERATIONS = {
+  TagOpenIDConnectProvider: oidcTags.tag,
+  UntagOpenIDConnectProvider: oidcTags.untag,
+  ListOpenIDConnectProviderTags: oidcTags.list,
   CreateOpenIDConnectProvider: createOpenIDConnectProvider,
   GetOpenIDConnectProvider: getOpenIDConnectProvider,
   ListOpenIDConnectProviders: listOpenIDConnectProviders,

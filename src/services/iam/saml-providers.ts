@@ -20,6 +20,7 @@ import { AwsError } from '../../core/errors.js';
 import type { RequestContext } from '../../protocol/types.js';
 import type { ProviderContext } from './oidc-providers.js';
 import type { SamlProviderRow } from './provider-store.js';
+import { providerTagOperations } from './provider-tags.js';
 
 /** Without a validUntil in the metadata, IAM answers a date a hundred years after creation. */
 const DEFAULT_VALIDITY_MS = 100 * 365 * 24 * 3600 * 1000;
@@ -116,7 +117,19 @@ function deleteSAMLProvider(c: ProviderContext, input: DeleteSAMLProviderRequest
   return {};
 }
 
+const samlTags = providerTagOperations<SamlProviderRow>(
+  {
+    get: (c, account, arn) => c.providers.saml(account, arn),
+    update: (c, row) => c.providers.updateSaml(row),
+    missing: (arn) => new AwsError('NoSuchEntityException', `Manifest not found for arn ${arn}`),
+  },
+  'SAMLProviderArn',
+);
+
 export const SAML_PROVIDER_OPERATIONS = {
+  TagSAMLProvider: samlTags.tag,
+  UntagSAMLProvider: samlTags.untag,
+  ListSAMLProviderTags: samlTags.list,
   CreateSAMLProvider: createSAMLProvider,
   GetSAMLProvider: getSAMLProvider,
   ListSAMLProviders: listSAMLProviders,
