@@ -41,6 +41,8 @@ export interface RequestContext {
   principal: Principal;
   /** Base URL clients reach Drydock on, e.g. `http://localhost:4566`. */
   endpoint: string;
+  /** Services that called this operation in-process on the principal's behalf, outermost first (aws:CalledVia). */
+  calledVia?: string[];
   /** The raw request, for the few operations whose semantics depend on it (S3 conditional headers …). */
   http: HttpRequest;
 }
