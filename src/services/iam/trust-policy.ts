@@ -61,7 +61,6 @@ function principalMatch(principal: unknown, caller: TrustCaller): Match {
       if (typeof value !== 'string') continue;
       let match: Match = 'none';
       if (type === 'AWS' && ['root', 'user', 'assumed-role', 'federated-user'].includes(caller.kind)) match = matchAws(value, caller);
-      else if (type === 'AWS' && value === '*') match = 'principal';
       else if (type === 'Service' && caller.kind === 'service' && value === caller.service) match = 'principal';
       else if (type === 'Federated' && (caller.kind === 'web-identity' || caller.kind === 'saml') && value === caller.provider) match = 'principal';
       if (match === 'principal') return match;
