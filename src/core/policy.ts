@@ -289,6 +289,13 @@ export function contextKeysFor(documents: string[], action: string, resource: st
   return [...keys];
 }
 
+/** Every context key (condition keys and policy variables, as written) the documents' statements read. */
+export function contextKeysOf(documents: string[]): string[] {
+  const keys = new Set<string>();
+  for (const text of documents) for (const s of compileDocument(text).statements) for (const key of s.contextKeys) keys.add(key);
+  return [...keys];
+}
+
 /** Evaluates identity policy documents (raw JSON text) against one request: Allow, or why not. */
 export function evaluatePolicies(documents: string[], request: PolicyRequest): Decision {
   const probe = new Probe(request.action, request.resource, request.context);

@@ -5,6 +5,8 @@ import {
   CreatePolicyCommand,
   CreateRoleCommand,
   CreateUserCommand,
+  GetContextKeysForCustomPolicyCommand,
+  GetContextKeysForPrincipalPolicyCommand,
   IAMClient,
   PutRolePolicyCommand,
   PutUserPermissionsBoundaryCommand,
@@ -222,5 +224,46 @@ describe('IAM SimulatePrincipalPolicy', () => {
       ),
       { code: 'InvalidInput', status: 400, message: 'CallerArn' },
     );
+  });
+});
+
+describe('IAM GetContextKeysForCustomPolicy and GetContextKeysForPrincipalPolicy', () => {
+  let iam: IAMClient;
+  let account: string;
+  beforeAll(async () => {
+    iam = new IAMClient(server.clientConfig);
+    const { User } = await iam.send(new CreateUserCommand({ UserName: 'keys-user' }));
+    account = User!.Arn!.split(':')[4]!;
+    await iam.send(
+      new PutUserPolicyCommand({
+        UserName: 'keys-user',
+        PolicyName: 'home',
+        PolicyDocument: policy({ Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::home/${aws:username}/*', Condition: { Bool: { 'aws:SecureTransport': 'true' } } }),
+      }),
+    );
+  });
+
+  it('lists the condition keys and policy variables of the given policies, once each', async () => {
+    const out = await iam.send(
+      new GetContextKeysForCustomPolicyCommand({
+        PolicyInputList: [
+          policy({ Effect: 'Allow', Action: 'ec2:*', Resource: '*', Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' }, DateLessThan: { 'aws:CurrentTime': '2030-01-01T00:00:00Z' } } }),
+          policy({ Effect: 'Deny', Action: '*', Resource: '*', Condition: { StringNotEquals: { 'aws:RequestedRegion': 'eu-west-1' }, IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } } }),
+        ],
+      }),
+    );
+    expect(out.ContextKeyNames).toEqual(['aws:SourceIp', 'aws:CurrentTime', 'aws:RequestedRegion']);
+    await expectAwsError(iam.send(new GetContextKeysForCustomPolicyCommand({ PolicyInputList: ['nope'] })), { code: 'InvalidInput', status: 400 });
+  });
+
+  it("lists the keys of a user's policies and of the given ones", async () => {
+    const out = await iam.send(
+      new GetContextKeysForPrincipalPolicyCommand({
+        PolicySourceArn: `arn:aws:iam::${account}:user/keys-user`,
+        PolicyInputList: [policy({ Effect: 'Allow', Action: 'sqs:*', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalTag/team': 'a' } } })],
+      }),
+    );
+    expect(out.ContextKeyNames).toEqual(['aws:SecureTransport', 'aws:username', 'aws:PrincipalTag/team']);
+    await expectAwsError(iam.send(new GetContextKeysForPrincipalPolicyCommand({ PolicySourceArn: `arn:aws:iam::${account}:user/nobody` })), { code: 'NoSuchEntity', status: 404 });
   });
 });

@@ -1,6 +1,8 @@
 /**
  * IAM's policy simulator: SimulatePrincipalPolicy (a user's, group's or role's policies, plus any
- * given) and SimulateCustomPolicy (only the given policies), answered by the same evaluator that
+ * given) and SimulateCustomPolicy (only the given policies), and GetContextKeysForPrincipalPolicy /
+ * GetContextKeysForCustomPolicy (the condition keys and policy variables those policies read, as
+ * written, without duplicates), answered by the same evaluator that
  * authorizes requests (src/core/policy.ts): identity policies, permissions boundary, resource
  * policy, same-account and cross-account rules.
  *
@@ -17,7 +19,7 @@
  */
 import type * as Iam from '@aws-sdk/client-iam';
 import { AwsError } from '../../core/errors.js';
-import { type ContextValue, contextKeysFor, type EvaluationPrincipal, evaluate, type MatchedStatement } from '../../core/policy.js';
+import { type ContextValue, contextKeysFor, contextKeysOf, type EvaluationPrincipal, evaluate, type MatchedStatement } from '../../core/policy.js';
 import { statementSpans } from '../../core/policy-positions.js';
 import type { Handlers, RequestContext } from '../../protocol/types.js';
 import { paginate, requireGroup, requireRole, requireUser, roleArn, userArn } from './common.js';
@@ -82,29 +84,32 @@ function callerOf(callerArn: string | undefined): EvaluationPrincipal | undefine
   return { arn: callerArn, account: match[1]!, kind: 'user' };
 }
 
+/** The user, group or role PolicySourceArn names, with its identity policies (a user's groups' included). */
+function policySource(c: CredentialContext, policySourceArn: string): { account: string; type: EntityType; name: string; identity: SimulatedPolicy[] } {
+  const match = ENTITY_ARN.exec(policySourceArn);
+  if (!match) throw invalidInput(`Invalid PolicySourceArn ${policySourceArn}: it must be the ARN of an IAM user, group or role.`);
+  const [, account, type, , written] = match as unknown as [string, string, EntityType, string, string];
+  const row = type === 'user' ? requireUser(c.store, account, written) : type === 'group' ? requireGroup(c.store, account, written) : requireRole(c.store, account, written);
+  const identity = entityPolicies(c.store, account, type, row.name);
+  if (type === 'user') for (const group of c.store.groupsOfUser(account, row.name)) identity.push(...entityPolicies(c.store, account, 'group', group.name));
+  return { account, type, name: row.name, identity };
+}
+
 /** The entity PolicySourceArn names, its policies and boundary, and who the simulated caller is. */
 function principalSimulation(c: CredentialContext, input: Iam.SimulatePrincipalPolicyRequest): Simulation {
-  const match = ENTITY_ARN.exec(input.PolicySourceArn!);
-  if (!match) throw invalidInput(`Invalid PolicySourceArn ${input.PolicySourceArn}: it must be the ARN of an IAM user, group or role.`);
-  const [, account, type, , name] = match as unknown as [string, string, EntityType, string, string];
+  const { account, type, name, identity } = policySource(c, input.PolicySourceArn!);
   const caller = callerOf(input.CallerArn);
   if (input.ResourcePolicy !== undefined && !caller && type !== 'user')
     throw invalidInput('CallerArn is required when you include a ResourcePolicy and PolicySourceArn is not the ARN of an IAM user.');
-  const given = givenPolicies(input.PolicyInputList, 'PolicyInputList');
+  const all = [...identity, ...givenPolicies(input.PolicyInputList, 'PolicyInputList')];
+  if (type === 'group') return { principal: caller ?? { arn: input.PolicySourceArn!, account, kind: 'user' }, identity: all };
   if (type === 'user') {
     const user = requireUser(c.store, account, name);
-    const identity = entityPolicies(c.store, account, 'user', user.name);
-    for (const group of c.store.groupsOfUser(account, user.name)) identity.push(...entityPolicies(c.store, account, 'group', group.name));
-    return { principal: caller ?? { arn: userArn(user), account, kind: 'user' }, identity: [...identity, ...given], boundary: boundaryOf(c, account, 'user', user.name) };
+    return { principal: caller ?? { arn: userArn(user), account, kind: 'user' }, identity: all, boundary: boundaryOf(c, account, 'user', name) };
   }
-  if (type === 'group') {
-    const group = requireGroup(c.store, account, name);
-    return { principal: caller ?? { arn: input.PolicySourceArn!, account, kind: 'user' }, identity: [...entityPolicies(c.store, account, 'group', group.name), ...given] };
-  }
-  const role = requireRole(c.store, account, name);
-  const arn = roleArn(role);
-  const session: EvaluationPrincipal = { arn: `arn:aws:sts::${account}:assumed-role/${role.name}/SimulatePrincipalPolicy`, account, kind: 'assumed-role', roleArn: arn };
-  return { principal: caller ?? session, identity: [...entityPolicies(c.store, account, 'role', role.name), ...given], boundary: boundaryOf(c, account, 'role', role.name) };
+  const arn = roleArn(requireRole(c.store, account, name));
+  const session: EvaluationPrincipal = { arn: `arn:aws:sts::${account}:assumed-role/${name}/SimulatePrincipalPolicy`, account, kind: 'assumed-role', roleArn: arn };
+  return { principal: caller ?? session, identity: all, boundary: boundaryOf(c, account, 'role', name) };
 }
 
 /** ContextEntries as evaluator context: list types (and several values) as lists. */
@@ -190,6 +195,14 @@ export function simulationHandlers(c: CredentialContext): Handlers {
       if (input.PermissionsBoundaryPolicyInputList?.length) simulation.boundary = singleBoundary(input.PermissionsBoundaryPolicyInputList);
       if (input.ResourcePolicy !== undefined) checkResourcePolicy(input.ResourcePolicy);
       return run(simulation, input);
+    },
+    GetContextKeysForPrincipalPolicy(input: Iam.GetContextKeysForPrincipalPolicyRequest): Iam.GetContextKeysForPolicyResponse {
+      const { identity } = policySource(c, input.PolicySourceArn!);
+      const given = givenPolicies(input.PolicyInputList, 'PolicyInputList');
+      return { ContextKeyNames: contextKeysOf([...identity, ...given].map((p) => p.document)) };
+    },
+    GetContextKeysForCustomPolicy(input: Iam.GetContextKeysForCustomPolicyRequest): Iam.GetContextKeysForPolicyResponse {
+      return { ContextKeyNames: contextKeysOf(givenPolicies(input.PolicyInputList, 'PolicyInputList').map((p) => p.document)) };
     },
     SimulateCustomPolicy(input: Iam.SimulateCustomPolicyRequest, ctx: RequestContext): Iam.SimulatePolicyResponse {
       const identity = givenPolicies(input.PolicyInputList, 'PolicyInputList');
