@@ -313,6 +313,10 @@ describe('IAM permissions boundaries', () => {
     );
     await iam.send(new PutUserPermissionsBoundaryCommand({ UserName: 'bounded', PermissionsBoundary: own.Policy!.Arn }));
     expect((await iam.send(new GetUserCommand({ UserName: 'bounded' }))).User!.PermissionsBoundary!.PermissionsBoundaryArn).toBe(own.Policy!.Arn);
+    // Other services read the boundary's document through IAM's api (authorization caps identity policies with it).
+    const api = server.runtime.api('iam');
+    expect(JSON.parse(api.permissionsBoundary(account, 'user', 'BOUNDED')!)).toMatchObject({ Statement: [{ Action: 's3:*' }] });
+    expect(api.permissionsBoundary(account, 'role', 'bounded')).toBeUndefined();
 
     await iam.send(new CreateRoleCommand({ RoleName: 'fn', AssumeRolePolicyDocument: trust, PermissionsBoundary: boundary }));
     expect((await iam.send(new GetRoleCommand({ RoleName: 'fn' }))).Role!.PermissionsBoundary).toEqual(expected);
@@ -320,6 +324,7 @@ describe('IAM permissions boundaries', () => {
     expect((await iam.send(new GetRoleCommand({ RoleName: 'fn' }))).Role!.PermissionsBoundary!.PermissionsBoundaryArn).toBe(own.Policy!.Arn);
     expect((await iam.send(new GetPolicyCommand({ PolicyArn: own.Policy!.Arn }))).Policy!.PermissionsBoundaryUsageCount).toBe(2);
     await iam.send(new DeleteRolePermissionsBoundaryCommand({ RoleName: 'fn' }));
+    expect(api.permissionsBoundary(account, 'role', 'fn')).toBeUndefined();
     expect((await iam.send(new GetRoleCommand({ RoleName: 'fn' }))).Role!.PermissionsBoundary).toBeUndefined();
   });
 
