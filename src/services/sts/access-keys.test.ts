@@ -21,7 +21,14 @@ describe('access key ids carry their account', () => {
 });
 
 describe('encoded authorization messages', () => {
-  const failure = { allowed: false, explicitDeny: true, principal: { id: 'AIDA1', arn: 'arn:aws:iam::000000000000:user/dev' }, action: 'ec2:RunInstances', resource: '*', conditions: { 'aws:Region': 'us-east-1' } };
+  const failure = {
+    allowed: false,
+    explicitDeny: true,
+    principal: { id: 'AIDA1', arn: 'arn:aws:iam::000000000000:user/dev' },
+    action: 'ec2:RunInstances',
+    resource: '*',
+    conditions: { 'aws:Region': 'us-east-1' },
+  };
 
   it('decode with the secret that signed them, into AWS JSON', () => {
     const secret = newSigningSecret();
