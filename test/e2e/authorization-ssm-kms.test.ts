@@ -97,12 +97,13 @@ describe('authorization of SSM, Secrets Manager, KMS and CloudWatch Logs request
       expect((await rootSsm.send(new GetParameterCommand({ Name: '/app/db/host' }))).Parameter!.Value).toBe('db.local');
     });
 
-    it('ssm:Overwrite and ssm:Recursive condition keys', async () => {
+    it('ssm:Overwrite, ssm:Policies and ssm:Recursive condition keys', async () => {
       const scoped = await user(
         'scoped',
         { Effect: 'Allow', Action: ['ssm:PutParameter', 'ssm:GetParametersByPath'], Resource: '*' },
         { Effect: 'Deny', Action: 'ssm:GetParametersByPath', Resource: '*', Condition: { StringEquals: { 'ssm:Recursive': 'true' } } },
         { Effect: 'Deny', Action: 'ssm:PutParameter', Resource: '*', Condition: { StringEquals: { 'ssm:Overwrite': 'true' } } },
+        { Effect: 'Deny', Action: 'ssm:PutParameter', Resource: '*', Condition: { StringEquals: { 'ssm:Policies': 'Expiration' } } },
       );
       expect((await scoped.ssm.send(new GetParametersByPathCommand({ Path: '/app' }))).Parameters!.map((p) => p.Name)).toEqual(['/app/name']);
       await expectAwsError(scoped.ssm.send(new GetParametersByPathCommand({ Path: '/app', Recursive: true })), {
@@ -112,6 +113,12 @@ describe('authorization of SSM, Secrets Manager, KMS and CloudWatch Logs request
       });
       await scoped.ssm.send(new PutParameterCommand({ Name: '/scoped/new', Value: 'v1', Type: 'String' }));
       await expectAwsError(scoped.ssm.send(new PutParameterCommand({ Name: '/scoped/new', Value: 'v2', Type: 'String', Overwrite: true })), { code: 'AccessDeniedException', status: 400 });
+      const expiring = JSON.stringify([{ Type: 'Expiration', Version: '1.0', Attributes: { Timestamp: '2099-01-01T00:00:00.000Z' } }]);
+      await expectAwsError(scoped.ssm.send(new PutParameterCommand({ Name: '/scoped/expiring', Value: 'v', Type: 'String', Tier: 'Advanced', Policies: expiring })), {
+        code: 'AccessDeniedException',
+        status: 400,
+      });
+      await scoped.ssm.send(new PutParameterCommand({ Name: '/scoped/advanced', Value: 'v', Type: 'String', Tier: 'Advanced' }));
     });
 
     it('root credentials are unaffected', async () => {

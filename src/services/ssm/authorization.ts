@@ -41,6 +41,19 @@ function requestTags(tags: { Key?: string; Value?: string }[] | undefined): Reco
   return context;
 }
 
+/** `ssm:Policies`: the types of the parameter policies a PutParameter names (`Expiration` …); unset when it names none or they do not parse (PutParameter refuses them). */
+function policyTypes(policies: string | undefined): Record<string, ContextValue> {
+  if (policies === undefined) return {};
+  try {
+    const parsed: unknown = JSON.parse(policies);
+    const list = Array.isArray(parsed) ? parsed : [parsed];
+    const types = list.map((p) => (typeof p === 'object' && p !== null ? (p as { Type?: unknown }).Type : undefined)).filter((t): t is string => typeof t === 'string');
+    return types.length ? { 'ssm:Policies': types } : {};
+  } catch {
+    return {};
+  }
+}
+
 export const ssmAuthorization: ServiceAuthorization = {
   prefix: 'ssm',
   rules: {
@@ -48,7 +61,7 @@ export const ssmAuthorization: ServiceAuthorization = {
       resource: parameter,
       context: (input: PutParameterRequest) => ({
         'ssm:Overwrite': input.Overwrite ? 'true' : 'false',
-        ...(input.Policies !== undefined ? { 'ssm:Policies': input.Policies } : {}),
+        ...policyTypes(input.Policies),
         ...requestTags(input.Tags),
       }),
       // Tagging a parameter as it is created also needs ssm:AddTagsToResource on it.

@@ -20,6 +20,10 @@
  *   detail may carry more fields.
  * - No per-region parameter count limit (ParameterLimitExceeded), no throughput limits
  *   (TooManyUpdates), no sharing through RAM (`Shared: true` lists nothing), no cross-account ARNs.
+ * - Authorization (authorization.ts) sets ssm:Overwrite, ssm:Policies (the policy types named),
+ *   ssm:Recursive and request tag keys, but not aws:ResourceTag/… or ssm:resourceTag/… (the table
+ *   does not read the store). SecureString values are encrypted with KMS Encrypt (Standard tier) or
+ *   a GenerateDataKey data key (Advanced tier) called as the caller through SSM.
  * - Some messages whose exact AWS wording is not documented (data type and AMI format errors,
  *   policy errors, name-length-with-ARN) are Drydock's own wording under AWS's error code.
  */
