@@ -49,10 +49,13 @@ describe('IAM SimulateCustomPolicy', () => {
       { SourcePolicyId: 'PolicyInputList.1', SourcePolicyType: 'IAM Policy', StartPosition: { Line: 4, Column: 5 }, EndPosition: { Line: 4, Column: 79 } },
     ]);
     expect(out.EvaluationResults![1]!.MatchedStatements).toEqual([]);
-    expect(out.EvaluationResults![2]!.MatchedStatements!.map((s) => s.StartPosition)).toEqual([
-      { Line: 4, Column: 5 },
-      { Line: 5, Column: 5 },
-    ]);
+    // On an explicit deny only the denying statement is listed.
+    expect(out.EvaluationResults![2]!.MatchedStatements!.map((s) => s.StartPosition)).toEqual([{ Line: 5, Column: 5 }]);
+    // With ResourceArns each result carries its resource's own result, and an empty cross-account summary within one account.
+    expect(out.EvaluationResults![1]).toMatchObject({
+      EvalDecisionDetails: {},
+      ResourceSpecificResults: [{ EvalResourceName: 'arn:aws:s3:::other/x', EvalResourceDecision: 'implicitDeny', MatchedStatements: [], MissingContextValues: [] }],
+    });
   });
 
   it('simulates against * without ResourceArns and reports the context keys it was not given', async () => {

@@ -13,9 +13,12 @@
  * `ResourcePolicy`) and where it sits in the text (line and column from 1, the end just after the
  * statement's closing brace); MissingContextValues lists the condition keys and policy variables
  * that applicable statements read and ContextEntries did not give; PermissionsBoundaryDecisionDetail
- * says whether the boundary allowed. A given boundary replaces the entity's own.
- * Gaps: no Organizations SCPs (OrganizationsDecisionDetail), no EvalDecisionDetails or
- * ResourceSpecificResults; ResourceHandlingOption is accepted and ignored.
+ * says whether the boundary allowed. A given boundary replaces the entity's own. On an explicit deny
+ * only the denying statements are listed. With ResourceArns each result also carries its one
+ * ResourceSpecificResult, where the missing context keys go, and an empty EvalDecisionDetails
+ * within one account.
+ * Gaps: no Organizations SCPs (OrganizationsDecisionDetail); EvalDecisionDetails' summary of
+ * cross-account decisions is left out; ResourceHandlingOption is accepted and ignored.
  */
 import type * as Iam from '@aws-sdk/client-iam';
 import { AwsError } from '../../core/errors.js';
@@ -140,6 +143,12 @@ function statementOut(policy: SimulatedPolicy, statementIndex: number): Iam.Stat
   };
 }
 
+/** Whether the permissions boundary allowed: one of its statements allows and none denies. */
+function boundaryAllowed(matched: MatchedStatement[]): boolean {
+  const boundary = matched.filter((m) => m.source === 'boundary');
+  return boundary.some((m) => m.effect === 'Allow') && !boundary.some((m) => m.effect === 'Deny');
+}
+
 const DECISIONS = { Allow: 'allowed', ExplicitDeny: 'explicitDeny', ImplicitDeny: 'implicitDeny' } as const;
 
 /** Evaluates every action on every resource. */
@@ -149,8 +158,9 @@ function run(simulation: Simulation, input: CommonInput): Iam.SimulatePolicyResp
   const resourcePolicy: SimulatedPolicy | undefined = input.ResourcePolicy === undefined ? undefined : { id: 'ResourcePolicy', type: 'resource', document: input.ResourcePolicy };
   const documents = [...simulation.identity, ...(simulation.boundary ? [simulation.boundary] : []), ...(resourcePolicy ? [resourcePolicy] : [])].map((p) => p.document);
   const results: Iam.EvaluationResult[] = [];
+  const byResource = Boolean(input.ResourceArns?.length);
   for (const action of input.ActionNames ?? []) {
-    for (const resource of input.ResourceArns?.length ? input.ResourceArns : ['*']) {
+    for (const resource of byResource ? input.ResourceArns! : ['*']) {
       const account = ownerOf(resource, input.ResourceOwner, simulation.principal.account);
       const result = evaluate({
         principal: simulation.principal,
@@ -164,19 +174,32 @@ function run(simulation: Simulation, input: CommonInput): Iam.SimulatePolicyResp
       });
       const policyOf = (m: MatchedStatement): SimulatedPolicy | undefined =>
         m.source === 'identity' ? simulation.identity[m.policyIndex] : m.source === 'boundary' ? simulation.boundary : m.source === 'resource' ? resourcePolicy : undefined;
-      const boundaryMatches = result.matched.filter((m) => m.source === 'boundary');
+      // On an explicit deny AWS lists only the denying statements.
+      const decisive = result.decision === 'ExplicitDeny' ? result.matched.filter((m) => m.effect === 'Deny') : result.matched;
+      const matched = decisive.flatMap((m) => {
+        const policy = policyOf(m);
+        return policy ? [statementOut(policy, m.statementIndex)] : [];
+      });
+      const missing = contextKeysFor(documents, action, resource).filter((key) => !given.has(key.toLowerCase()));
+      const boundaryDetail = simulation.boundary ? { AllowedByPermissionsBoundary: boundaryAllowed(result.matched) } : undefined;
+      const decision = DECISIONS[result.decision];
       results.push({
         EvalActionName: action,
         EvalResourceName: resource,
-        EvalDecision: DECISIONS[result.decision],
-        MatchedStatements: result.matched.flatMap((m) => {
-          const policy = policyOf(m);
-          return policy ? [statementOut(policy, m.statementIndex)] : [];
-        }),
-        MissingContextValues: contextKeysFor(documents, action, resource).filter((key) => !given.has(key.toLowerCase())),
-        PermissionsBoundaryDecisionDetail: simulation.boundary
-          ? { AllowedByPermissionsBoundary: boundaryMatches.some((m) => m.effect === 'Allow') && !boundaryMatches.some((m) => m.effect === 'Deny') }
-          : undefined,
+        EvalDecision: decision,
+        MatchedStatements: matched,
+        PermissionsBoundaryDecisionDetail: boundaryDetail,
+        // With ResourceArns, AWS reports missing keys per resource; with `*`, on the result.
+        ...(byResource
+          ? {
+              MissingContextValues: [],
+              ResourceSpecificResults: [
+                { EvalResourceName: resource, EvalResourceDecision: decision, MatchedStatements: matched, MissingContextValues: missing, PermissionsBoundaryDecisionDetail: boundaryDetail },
+              ],
+              // Present (empty) within one account; AWS's per-policy-type summary of cross-account decisions is not modelled.
+              EvalDecisionDetails: account === simulation.principal.account ? {} : undefined,
+            }
+          : { MissingContextValues: missing }),
       });
     }
   }
