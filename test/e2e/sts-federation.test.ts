@@ -237,6 +237,39 @@ describe('STS federation: federation tokens, key info, authorization messages, O
     await expectAwsError(assume(issuer.token({}, undefined, 'https://unregistered.example.com')), { code: 'InvalidIdentityToken', status: 400 });
   });
 
+  it('AssumeRoleWithWebIdentity: a GitHub Actions token (an issuer Drydock cannot reach is taken on its claims)', async () => {
+    const github = 'https://token.actions.githubusercontent.com';
+    const providerArn = (await iam.send(new CreateOpenIDConnectProviderCommand({ Url: github, ClientIDList: ['sts.amazonaws.com'] }))).OpenIDConnectProviderArn!;
+    const trust = policy({
+      Effect: 'Allow',
+      Principal: { Federated: providerArn },
+      Action: 'sts:AssumeRoleWithWebIdentity',
+      Condition: {
+        StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com' },
+        StringLike: { 'token.actions.githubusercontent.com:sub': 'repo:acme/app:environment:prod' },
+      },
+    });
+    const roleArn = (await iam.send(new CreateRoleCommand({ RoleName: 'github-prod', AssumeRolePolicyDocument: trust }))).Role!.Arn!;
+    const assume = (sub: string) =>
+      sts.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: roleArn, RoleSessionName: 'gh-run', WebIdentityToken: issuer.token({ sub }, undefined, github), DurationSeconds: 900 }));
+    expect((await assume('repo:acme/app:environment:prod')).Provider).toBe(github);
+    await expectAwsError(assume('repo:acme/app:environment:staging'), { code: 'AccessDenied', status: 403 });
+    await expectAwsError(
+      sts.send(
+        new AssumeRoleWithWebIdentityCommand({
+          RoleArn: roleArn,
+          RoleSessionName: 'gh-run',
+          WebIdentityToken: issuer.token({ sub: 'repo:acme/app:environment:prod' }, undefined, github),
+          DurationSeconds: 7200,
+        }),
+      ),
+      {
+        code: 'ValidationError',
+        status: 400,
+      },
+    );
+  });
+
   it('AssumeRoleWithSAML: the assertion names the role and provider, the trust policy checks saml:aud', async () => {
     const providerArn = (await iam.send(new CreateSAMLProviderCommand({ Name: 'corp-idp', SAMLMetadataDocument: SAML_METADATA }))).SAMLProviderArn!;
     expect(providerArn).toBe(`arn:aws:iam::${ACCOUNT}:saml-provider/corp-idp`);
