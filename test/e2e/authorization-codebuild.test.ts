@@ -4,7 +4,15 @@
  * to principals of the same or another account, as on AWS.
  */
 
-import { BatchGetProjectsCommand, CodeBuildClient, CreateProjectCommand, type CreateProjectCommandInput, PutResourcePolicyCommand } from '@aws-sdk/client-codebuild';
+import {
+  BatchGetProjectsCommand,
+  CodeBuildClient,
+  CreateProjectCommand,
+  type CreateProjectCommandInput,
+  PutResourcePolicyCommand,
+  StartBuildCommand,
+  StopBuildCommand,
+} from '@aws-sdk/client-codebuild';
 import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectAwsError, useServer } from '../helpers.js';
@@ -76,6 +84,36 @@ describe('CreateProject', () => {
       { Effect: 'Allow', Action: 'iam:PassRole', Resource: roleArn, Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } } },
     );
     await expectAwsError(elsewhere.send(new CreateProjectCommand(project('elsewhere'))), { code: 'AccessDeniedException', status: 400, message: /iam:PassRole/ });
+  });
+});
+
+describe('StartBuild', () => {
+  beforeAll(async () => {
+    await root.send(new CreateProjectCommand(project('pinned')));
+  });
+
+  it('gives its overrides as the condition keys of the project members they override, and passes an overriding role', async () => {
+    const { client, arn } = await user(
+      'launcher',
+      { Effect: 'Allow', Action: ['codebuild:StartBuild', 'codebuild:StopBuild'], Resource: projectArn('pinned') },
+      // The launcher may start the project as it is, but not with another buildspec or image.
+      { Effect: 'Deny', Action: 'codebuild:StartBuild', Resource: '*', Condition: { Null: { 'codebuild:source.buildspec': 'false' } } },
+      {
+        Effect: 'Deny',
+        Action: 'codebuild:StartBuild',
+        Resource: '*',
+        Condition: { StringNotEquals: { 'codebuild:environment.image': 'aws/codebuild/standard:7.0' }, Null: { 'codebuild:environment.image': 'false' } },
+      },
+    );
+    const denied = { code: 'AccessDeniedException', status: 400, message: /codebuild:StartBuild .* with an explicit deny/ };
+    await expectAwsError(client.send(new StartBuildCommand({ projectName: 'pinned', buildspecOverride: 'version: 0.2\nphases:\n  build:\n    commands:\n      - env\n' })), denied);
+    await expectAwsError(client.send(new StartBuildCommand({ projectName: 'pinned', imageOverride: 'aws/codebuild/amazonlinux-x86_64-standard:5.0' })), denied);
+    const passRole = await expectAwsError(client.send(new StartBuildCommand({ projectName: 'pinned', serviceRoleOverride: roleArn })), { code: 'AccessDeniedException', status: 400 });
+    expect(passRole.message).toBe(`User: ${arn} is not authorized to perform: iam:PassRole on resource: ${roleArn} because no identity-based policy allows the iam:PassRole action`);
+    const started = await client.send(new StartBuildCommand({ projectName: 'pinned', imageOverride: 'aws/codebuild/standard:7.0' }));
+    expect(started.build?.projectName).toBe('pinned');
+    // A build is stopped on its project: the build id names it.
+    expect((await client.send(new StopBuildCommand({ id: started.build!.id! }))).build?.id).toBe(started.build!.id);
   });
 });
 

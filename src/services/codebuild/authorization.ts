@@ -2,15 +2,24 @@
  * What each CodeBuild operation needs IAM to allow, from AWS's Service Authorization Reference
  * ("Actions, resources, and condition keys for AWS CodeBuild"): `codebuild:<Operation>` on the
  * project (`arn:${Partition}:codebuild:${Region}:${Account}:project/${ProjectName}`), report group
- * (`…:report-group/${ReportGroupName}`) or fleet (`…:fleet/${FleetName}`) it acts on. Builds, build
- * batches, sandboxes and their command executions are authorized on their project, named by the id
- * (`<project>:<uuid>`) or ARN the request gives; reports on their report group. Listing everything
- * (ListProjects, ListBuilds …) and source credentials have no resource: `*`.
+ * (`…:report-group/${ReportGroupName}`), fleet (`…:fleet/${FleetName}:${FleetId}`) or sandbox
+ * (`…:sandbox/${SandboxId}`) it acts on. Builds, build batches and sandboxes are started, stopped and
+ * read on their project, named by the id (`<project>:<uuid>`) or ARN the request gives; command
+ * executions on their sandbox; reports on their report group. Listing everything (ListProjects,
+ * ListBuilds …) and source credentials have no resource: `*`.
  *
  * Naming a service role is passing it to CodeBuild: CreateProject and UpdateProject (serviceRole,
  * buildBatchConfig.serviceRole), StartBuild and StartBuildBatch with serviceRoleOverride, and
- * CreateFleet and UpdateFleet with fleetServiceRole also need `iam:PassRole` on that role, with
- * `iam:PassedToService` = `codebuild.amazonaws.com`.
+ * UpdateProjectVisibility with resourceAccessRole also need `iam:PassRole` on that role, with
+ * `iam:PassedToService` = `codebuild.amazonaws.com`; CreateFleet and UpdateFleet with fleetServiceRole
+ * need it too, which the reference lists without that key.
+ *
+ * The request's own settings are condition keys, as the reference lists them (`codebuild:source.location`,
+ * `codebuild:environment.image`, `codebuild:environment.environmentVariables.name` …): a member that is
+ * an object is `true` when given, a buildspec only says whether one is given, a list of objects gives
+ * each field as a list and, per identifier, `…/<identifier>.<field>`. StartBuild and StartBuildBatch
+ * give their overrides under the project member they override (`imageOverride` is
+ * `codebuild:environment.image`), so a policy can refuse a buildspec or image override.
  *
  * Projects and report groups carry resource policies (PutResourcePolicy), which the CodeBuild
  * instance serves to the authorization step (index.ts).
@@ -59,12 +68,21 @@ function reportGroupOfReport(reportArn: unknown): string {
   return `arn:${parts.partition}:codebuild:${parts.region}:${parts.account}:report-group/${id.slice(0, colon)}`;
 }
 
-/** A fleet named by name or ARN (`arn:…:fleet/<name>:<uuid>`) → `arn:…:fleet/<name>`. */
+/**
+ * A fleet named by ARN (`arn:…:fleet/<name>:<id>`) as given; by name (CreateFleet, BatchGetFleets
+ * names), `arn:…:fleet/<name>`, the fleet's id being unknown to the request.
+ */
 function fleetResource(ctx: RequestContext, nameOrArn: unknown): string {
   const value = text(nameOrArn);
   if (!value) return '*';
-  if (!value.startsWith('arn:')) return codebuildArn(ctx, `fleet/${value}`);
-  return value.replace(/^(arn:[^:]*:codebuild:[^:]*:[^:]*:fleet\/[^:]+):.*$/, '$1');
+  return value.startsWith('arn:') ? value : codebuildArn(ctx, `fleet/${value}`);
+}
+
+/** A sandbox named by id or ARN → `arn:…:sandbox/<id>`. */
+function sandboxResource(ctx: RequestContext, idOrArn: unknown): string {
+  const value = text(idOrArn);
+  if (!value) return '*';
+  return value.startsWith('arn:') ? value : codebuildArn(ctx, `sandbox/${value}`);
 }
 
 /** One resource per entry of a list member, `*` when the list is empty. */
@@ -82,19 +100,138 @@ function roleResource(ctx: RequestContext, role: string): string {
 
 const PASSED_TO_CODEBUILD = { 'iam:PassedToService': 'codebuild.amazonaws.com' };
 
-/** The roles an operation passes, read by `roles`; iam:PassRole on each. */
-function passing(roles: (input: Input) => (string | undefined)[]): Pick<ActionRule, 'also' | 'context'> {
+/**
+ * The roles an operation passes, read by `roles`: iam:PassRole on each, with `iam:PassedToService`
+ * unless the reference lists none for the operation; and the request's condition keys (`keys`).
+ */
+function passing(roles: (input: Input) => (string | undefined)[], keys: (input: Input) => Keys, passedToService = true): Pick<ActionRule, 'also' | 'context'> {
   const named = (input: Input) => roles(input).filter((r): r is string => r !== undefined && r !== '');
   return {
     also: [{ action: 'iam:PassRole', resource: (input: Input, ctx: RequestContext) => named(input).map((r) => roleResource(ctx, r)), when: (input: Input) => named(input).length > 0 }],
-    context: (input: Input) => (named(input).length > 0 ? PASSED_TO_CODEBUILD : {}),
+    context: (input: Input) => ({ ...keys(input), ...(passedToService && named(input).length > 0 ? PASSED_TO_CODEBUILD : {}) }),
   };
 }
 
+type Keys = Record<string, ContextValue>;
+
+/** The field that names each entry of a list, for the per-entry keys (`secondarySources/<sourceIdentifier>.location`). */
+const IDENTIFIERS: Record<string, string> = {
+  secondarySources: 'sourceIdentifier',
+  secondaryArtifacts: 'artifactIdentifier',
+  'environment.environmentVariables': 'name',
+  fileSystemLocations: 'identifier',
+};
+
+const isObject = (value: unknown): value is Input => typeof value === 'object' && value !== null && !Array.isArray(value);
+const scalar = (value: unknown): string | undefined => (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined);
+const asList = (value: ContextValue): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+/** A request member as CodeBuild's condition keys see it, by path without the `codebuild:` prefix. */
+function flatten(value: unknown, path: string, out: Map<string, ContextValue>): void {
+  if (value === undefined || value === null) return;
+  if (Array.isArray(value)) {
+    const entries = value.filter(isObject);
+    if (entries.length === 0) {
+      out.set(
+        path,
+        value.map(scalar).filter((v): v is string => v !== undefined),
+      );
+      return;
+    }
+    out.set(path, 'true');
+    const idField = IDENTIFIERS[path];
+    for (const entry of entries) {
+      const fields = new Map<string, ContextValue>();
+      for (const [key, child] of Object.entries(entry)) flatten(child, key, fields);
+      const id = idField ? scalar(entry[idField]) : undefined;
+      for (const [key, child] of fields) {
+        if (id !== undefined) out.set(`${path}/${id}.${key}`, child);
+        out.set(`${path}.${key}`, [...asList(out.get(`${path}.${key}`)), ...asList(child)]);
+      }
+    }
+    return;
+  }
+  if (isObject(value)) {
+    out.set(path, 'true');
+    for (const [key, child] of Object.entries(value)) flatten(child, `${path}.${key}`, out);
+    return;
+  }
+  const shown = scalar(value);
+  // A buildspec's key says whether one is given, never its content.
+  if (shown !== undefined) out.set(path, path.endsWith('buildspec') ? 'true' : shown);
+}
+
+/** `codebuild:<path>` keys for the named top-level members of a request-shaped object. */
+function requestKeys(members: readonly string[]): (input: Input) => Keys {
+  return (input) => {
+    const out = new Map<string, ContextValue>();
+    for (const member of members) flatten(input[member], member, out);
+    return Object.fromEntries([...out].map(([key, value]) => [`codebuild:${key}`, value]));
+  };
+}
+
+const PROJECT_KEYS = requestKeys([
+  'source',
+  'secondarySources',
+  'artifacts',
+  'secondaryArtifacts',
+  'cache',
+  'environment',
+  'serviceRole',
+  'encryptionKey',
+  'logsConfig',
+  'vpcConfig',
+  'fileSystemLocations',
+  'buildBatchConfig',
+  'concurrentBuildLimit',
+  'autoRetryLimit',
+]);
+const FLEET_KEYS = requestKeys(['computeConfiguration', 'computeType', 'environmentType', 'fleetServiceRole', 'imageId', 'vpcConfig']);
+const REPORT_GROUP_KEYS = requestKeys(['exportConfig']);
+
+/** StartBuild's and StartBuildBatch's overrides, as the project members they override. */
+const OVERRIDES: Record<string, string> = {
+  sourceLocationOverride: 'source.location',
+  sourceAuthOverride: 'source.auth',
+  buildspecOverride: 'source.buildspec',
+  insecureSslOverride: 'source.insecureSsl',
+  buildStatusConfigOverride: 'source.buildStatusConfig',
+  secondarySourcesOverride: 'secondarySources',
+  artifactsOverride: 'artifacts',
+  secondaryArtifactsOverride: 'secondaryArtifacts',
+  cacheOverride: 'cache',
+  environmentVariablesOverride: 'environment.environmentVariables',
+  environmentTypeOverride: 'environment.type',
+  imageOverride: 'environment.image',
+  computeTypeOverride: 'environment.computeType',
+  certificateOverride: 'environment.certificate',
+  privilegedModeOverride: 'environment.privilegedMode',
+  registryCredentialOverride: 'environment.registryCredential',
+  imagePullCredentialsTypeOverride: 'environment.imagePullCredentialsType',
+  fleetOverride: 'environment.fleet',
+  serviceRoleOverride: 'serviceRole',
+  encryptionKeyOverride: 'encryptionKey',
+  logsConfigOverride: 'logsConfig',
+  autoRetryLimitOverride: 'autoRetryLimit',
+  buildBatchConfigOverride: 'buildBatchConfig',
+};
+
+/** A start request's overrides rebuilt as the project they override, then its project keys. */
+function overrideKeys(input: Input): Keys {
+  const project: Input = {};
+  for (const [override, path] of Object.entries(OVERRIDES)) {
+    if (input[override] === undefined || input[override] === null) continue;
+    const [member, field] = path.split('.');
+    if (field === undefined) project[member] = input[override];
+    else project[member] = { ...(project[member] as Input | undefined), [field]: input[override] };
+  }
+  return PROJECT_KEYS(project);
+}
+
 /** `aws:RequestTag/<key>` and `aws:TagKeys` for CodeBuild's `tags: [{ key, value }]`. */
-function requestTags(tags: unknown): Record<string, ContextValue> {
+function requestTags(tags: unknown): Keys {
   if (!Array.isArray(tags)) return {};
-  const out: Record<string, ContextValue> = {};
+  const out: Keys = {};
   const keys: string[] = [];
   for (const tag of tags) {
     if (typeof tag !== 'object' || tag === null || typeof (tag as Input).key !== 'string') continue;
@@ -105,10 +242,10 @@ function requestTags(tags: unknown): Record<string, ContextValue> {
   return keys.length > 0 ? { ...out, 'aws:TagKeys': keys } : out;
 }
 
-const withTags = (rule: Pick<ActionRule, 'also' | 'context'>): Pick<ActionRule, 'also' | 'context'> => ({
-  ...rule,
-  context: (input: Input, ctx: RequestContext) => ({ ...rule.context?.(input, ctx), ...requestTags(input.tags) }),
-});
+/** The project keys and the tags of a project or fleet request. */
+const withTags =
+  (keys: (input: Input) => Keys) =>
+  (input: Input): Keys => ({ ...keys(input), ...requestTags(input.tags) });
 
 const projectRoles = (input: Input) => {
   const batch = input.buildBatchConfig;
@@ -118,6 +255,7 @@ const projectRoles = (input: Input) => {
 const onProject = (member: string): ActionRule => ({ resource: (input: Input, ctx: RequestContext) => projectResource(ctx, input[member]) });
 const onRun = (member: string): ActionRule => ({ resource: (input: Input, ctx: RequestContext) => projectOfRun(ctx, input[member]) });
 const onRuns = (member: string): ActionRule => ({ resource: each(member, projectOfRun) });
+const onSandbox: ActionRule = { resource: (input: Input, ctx: RequestContext) => sandboxResource(ctx, input.sandboxId) };
 const onReportGroup = (member: string): ActionRule => ({ resource: (input: Input) => text(input[member]) ?? '*' });
 const onReport = (member: string): ActionRule => ({ resource: (input: Input) => reportGroupOfReport(input[member]) });
 /** PutResourcePolicy and its kin act on the project or report group the ARN names. */
@@ -127,19 +265,25 @@ export const codeBuildAuthorization: ServiceAuthorization = {
   prefix: 'codebuild',
   rules: {
     // Projects.
-    CreateProject: { ...onProject('name'), ...withTags(passing(projectRoles)) },
-    UpdateProject: { ...onProject('name'), ...withTags(passing(projectRoles)) },
+    CreateProject: { ...onProject('name'), ...passing(projectRoles, withTags(PROJECT_KEYS)) },
+    UpdateProject: { ...onProject('name'), ...passing(projectRoles, withTags(PROJECT_KEYS)) },
     DeleteProject: onProject('name'),
     BatchGetProjects: { resource: each('names', projectResource) },
     InvalidateProjectCache: onProject('projectName'),
-    UpdateProjectVisibility: onProject('projectArn'),
+    UpdateProjectVisibility: {
+      ...onProject('projectArn'),
+      ...passing(
+        (input) => [text(input.resourceAccessRole)],
+        (input) => (text(input.projectVisibility) ? { 'codebuild:projectVisibility': input.projectVisibility as string } : {}),
+      ),
+    },
     ListProjects: {},
     ListSharedProjects: {},
     ListCuratedEnvironmentImages: {},
 
     // Builds and build batches act on their project.
-    StartBuild: { ...onProject('projectName'), ...passing((input) => [text(input.serviceRoleOverride)]) },
-    StartBuildBatch: { ...onProject('projectName'), ...passing((input) => [text(input.serviceRoleOverride)]) },
+    StartBuild: { ...onProject('projectName'), ...passing((input) => [text(input.serviceRoleOverride)], overrideKeys) },
+    StartBuildBatch: { ...onProject('projectName'), ...passing((input) => [text(input.serviceRoleOverride)], overrideKeys) },
     StopBuild: onRun('id'),
     RetryBuild: onRun('id'),
     BatchGetBuilds: onRuns('ids'),
@@ -153,23 +297,23 @@ export const codeBuildAuthorization: ServiceAuthorization = {
     ListBuildBatches: {},
     ListBuildBatchesForProject: onProject('projectName'),
 
-    // Sandboxes and their command executions act on their project too.
+    // Sandboxes are started, stopped and read on their project; their command executions on the sandbox.
     StartSandbox: onProject('projectName'),
     StopSandbox: onRun('id'),
     BatchGetSandboxes: onRuns('ids'),
     ListSandboxes: {},
     ListSandboxesForProject: onProject('projectName'),
-    StartCommandExecution: onRun('sandboxId'),
-    BatchGetCommandExecutions: onRun('sandboxId'),
-    ListCommandExecutionsForSandbox: onRun('sandboxId'),
-    StartSandboxConnection: onRun('sandboxId'),
+    StartCommandExecution: onSandbox,
+    BatchGetCommandExecutions: onSandbox,
+    ListCommandExecutionsForSandbox: onSandbox,
+    StartSandboxConnection: onSandbox,
 
     // Report groups, and reports on their report group.
     CreateReportGroup: {
       resource: (input: Input, ctx: RequestContext) => (text(input.name) ? codebuildArn(ctx, `report-group/${input.name}`) : '*'),
-      context: (input: Input) => requestTags(input.tags),
+      context: (input: Input) => ({ ...REPORT_GROUP_KEYS(input), ...requestTags(input.tags) }),
     },
-    UpdateReportGroup: { ...onReportGroup('arn'), context: (input: Input) => requestTags(input.tags) },
+    UpdateReportGroup: { ...onReportGroup('arn'), context: (input: Input) => ({ ...REPORT_GROUP_KEYS(input), ...requestTags(input.tags) }) },
     DeleteReportGroup: onReportGroup('arn'),
     BatchGetReportGroups: { resource: (input: Input) => (list(input.reportGroupArns).length > 0 ? list(input.reportGroupArns) : '*') },
     ListReportGroups: {},
@@ -183,8 +327,8 @@ export const codeBuildAuthorization: ServiceAuthorization = {
     DescribeCodeCoverages: onReport('reportArn'),
 
     // Fleets.
-    CreateFleet: { resource: (input: Input, ctx: RequestContext) => fleetResource(ctx, input.name), ...withTags(passing((input) => [text(input.fleetServiceRole)])) },
-    UpdateFleet: { resource: (input: Input, ctx: RequestContext) => fleetResource(ctx, input.arn), ...withTags(passing((input) => [text(input.fleetServiceRole)])) },
+    CreateFleet: { resource: (input: Input, ctx: RequestContext) => fleetResource(ctx, input.name), ...passing((input) => [text(input.fleetServiceRole)], withTags(FLEET_KEYS), false) },
+    UpdateFleet: { resource: (input: Input, ctx: RequestContext) => fleetResource(ctx, input.arn), ...passing((input) => [text(input.fleetServiceRole)], withTags(FLEET_KEYS), false) },
     DeleteFleet: { resource: (input: Input, ctx: RequestContext) => fleetResource(ctx, input.arn) },
     BatchGetFleets: { resource: each('names', fleetResource) },
     ListFleets: {},
@@ -194,7 +338,7 @@ export const codeBuildAuthorization: ServiceAuthorization = {
     DeleteResourcePolicy: onPolicyResource,
 
     // Source credentials have no resource type.
-    ImportSourceCredentials: {},
+    ImportSourceCredentials: { context: requestKeys(['authType', 'serverType', 'shouldOverwrite', 'token', 'username']) },
     ListSourceCredentials: {},
     DeleteSourceCredentials: {},
   },
