@@ -137,7 +137,7 @@ describe('authorization of S3, IAM and STS requests', () => {
       expect(out.Deleted!.map((d) => d.Key)).toEqual(['scratch/1']);
     });
 
-    it('write condition keys: s3:x-amz-server-side-encryption and s3:RequestObjectTag/<key>', async () => {
+    it('write condition keys (s3:x-amz-server-side-encryption, s3:RequestObjectTag/<key>) and the further actions of tags and ACLs', async () => {
       const uploader = await user(
         'uploader',
         { Effect: 'Allow', Action: ['s3:PutObject', 's3:PutObjectTagging'], Resource: 'arn:aws:s3:::team-data/uploads/*' },
@@ -151,6 +151,12 @@ describe('authorization of S3, IAM and STS requests', () => {
         message: denied(uploader.arn, 's3:PutObject', 'arn:aws:s3:::team-data/uploads/plain', 'with an explicit deny in an identity-based policy'),
       });
       await uploader.s3.send(new PutObjectCommand({ Bucket: 'team-data', Key: 'uploads/sealed', Body: 'x', ServerSideEncryption: 'AES256' }));
+      // A canned ACL needs s3:PutObjectAcl as well.
+      await expectAwsError(uploader.s3.send(new PutObjectCommand({ Bucket: 'team-data', Key: 'uploads/shared', Body: 'x', ServerSideEncryption: 'AES256', ACL: 'bucket-owner-full-control' })), {
+        code: 'AccessDenied',
+        status: 403,
+        message: denied(uploader.arn, 's3:PutObjectAcl', 'arn:aws:s3:::team-data/uploads/shared'),
+      });
       await uploader.s3.send(new PutObjectCommand({ Bucket: 'team-data', Key: 'uploads/tagged', Body: 'x', ServerSideEncryption: 'AES256', Tagging: 'team=data' }));
       await expectAwsError(uploader.s3.send(new PutObjectCommand({ Bucket: 'team-data', Key: 'uploads/mistagged', Body: 'x', ServerSideEncryption: 'AES256', Tagging: 'team=ops' })), {
         code: 'AccessDenied',

@@ -130,7 +130,15 @@ function deletedObjects(input: DeleteObjectsRequest, ctx: RequestContext, versio
   return (input.Delete?.Objects ?? []).filter((o) => hasVersion(o) === versioned).map((o) => objectArn(ctx, input.Bucket, o.Key));
 }
 
-const objectWrite: ActionRule = { action: 's3:PutObject', resource: OBJECT, context: writeKeys };
+/** A canned ACL or grant headers on a write need s3:PutObjectAcl too. */
+const aclAlso = {
+  action: 's3:PutObjectAcl',
+  resource: OBJECT,
+  when: (input: { ACL?: string; GrantRead?: string; GrantReadACP?: string; GrantWriteACP?: string; GrantFullControl?: string }) =>
+    [input.ACL, input.GrantRead, input.GrantReadACP, input.GrantWriteACP, input.GrantFullControl].some((value) => value !== undefined),
+};
+
+const objectWrite: ActionRule = { action: 's3:PutObject', resource: OBJECT, context: writeKeys, also: [aclAlso] };
 
 export const s3Authorization: ServiceAuthorization = {
   prefix: 's3',
@@ -144,6 +152,14 @@ export const s3Authorization: ServiceAuthorization = {
         ...(input.CreateBucketConfiguration?.LocationConstraint ? { 's3:LocationConstraint': input.CreateBucketConfiguration.LocationConstraint } : {}),
         ...(input.ACL ? { 's3:x-amz-acl': input.ACL } : {}),
       }),
+      // A canned ACL or grants on the new bucket need s3:PutBucketAcl too.
+      also: [
+        {
+          action: 's3:PutBucketAcl',
+          resource: BUCKET,
+          when: (input: CreateBucketRequest) => [input.ACL, input.GrantRead, input.GrantReadACP, input.GrantWrite, input.GrantWriteACP, input.GrantFullControl].some((value) => value !== undefined),
+        },
+      ],
     },
     DeleteBucket: onBucket('s3:DeleteBucket'),
     HeadBucket: onBucket('s3:ListBucket'),
@@ -189,7 +205,7 @@ export const s3Authorization: ServiceAuthorization = {
     PutObject: {
       ...objectWrite,
       // Tags sent with the object need s3:PutObjectTagging too.
-      also: [{ action: 's3:PutObjectTagging', resource: OBJECT, when: (input: PutObjectRequest) => headerTags(input.Tagging).length > 0 }],
+      also: [aclAlso, { action: 's3:PutObjectTagging', resource: OBJECT, when: (input: PutObjectRequest) => headerTags(input.Tagging).length > 0 }],
     },
     CopyObject: {
       ...objectWrite,
@@ -198,7 +214,11 @@ export const s3Authorization: ServiceAuthorization = {
         's3:x-amz-copy-source': input.CopySource ?? '',
         ...(input.MetadataDirective ? { 's3:x-amz-metadata-directive': input.MetadataDirective } : {}),
       }),
-      also: [...copyAlso, { action: 's3:PutObjectTagging', resource: OBJECT, when: (input: CopyObjectRequest) => input.TaggingDirective === 'REPLACE' && headerTags(input.Tagging).length > 0 }],
+      also: [
+        ...copyAlso,
+        aclAlso,
+        { action: 's3:PutObjectTagging', resource: OBJECT, when: (input: CopyObjectRequest) => input.TaggingDirective === 'REPLACE' && headerTags(input.Tagging).length > 0 },
+      ],
     },
     CreateMultipartUpload: objectWrite,
     UploadPart: { action: 's3:PutObject', resource: OBJECT, context: (_input: object, ctx: RequestContext) => requestKeys(ctx) },
