@@ -1680,6 +1680,10 @@ describe('principalMatches and denialMessage', () => {
     const s = session('app', 'run-1');
     expect(principalMatches('*', anonymous)).toBe(true);
     expect(principalMatches({ AWS: '*' }, user('bob'))).toBe(true);
+    expect(principalMatches({ AWS: '*' }, anonymous)).toBe(true);
+    expect(principalMatches({ AWS: '*' }, service('events.amazonaws.com'))).toBe(false);
+    expect(principalMatches({ AWS: '*' }, federated('accounts.google.com'))).toBe(false);
+    expect(principalMatches('*', service('events.amazonaws.com'))).toBe(true);
     expect(principalMatches({ AWS: ACCT }, s)).toBe(true);
     expect(principalMatches({ AWS: `arn:aws:iam::${ACCT}:root` }, user('bob'))).toBe(true);
     expect(principalMatches({ AWS: `arn:aws:iam::${OTHER}:root` }, user('bob'))).toBe(false);

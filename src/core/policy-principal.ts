@@ -1,7 +1,9 @@
 /**
  * The Principal and NotPrincipal elements of resource-based policies (IAM User Guide, "AWS JSON
  * policy elements: Principal" and "NotPrincipal"):
- * - `"*"` and `{"AWS": "*"}` name everyone, anonymous callers included (a role session as through its role).
+ * - `"*"` names everyone, anonymous callers included; `{"AWS": "*"}` every AWS principal and anonymous
+ *   callers, but not service or federated (web identity, SAML) callers, which are named under their
+ *   own keys. A role session is named by either as through its role.
  * - An account id or `arn:aws:iam::<account>:root` names the account: every principal of it, but the
  *   grant only delegates to the account, whose identity policies must then allow (same account) or
  *   whose administrators must (cross account). For the root user itself it is a direct grant.
@@ -26,8 +28,8 @@ const RANK: Record<PrincipalMatch, number> = { none: 0, account: 1, role: 2, dir
 
 const ROOT = /^arn:aws[\w-]*:iam::(\d{12}):root$/;
 
-/** The principal's names in a Principal element, by key (`AWS`, `Service` …), as written. */
-function namesOf(element: unknown): { everyone: boolean; byKey: Map<string, string[]> } | undefined {
+/** The principal's names in a Principal element, by key (`AWS`, `Service` …), as written; `everyone` for `"*"` (or `{"AWS": "*"}` for AWS principals). */
+function namesOf(element: unknown, principal: EvaluationPrincipal): { everyone: boolean; byKey: Map<string, string[]> } | undefined {
   if (element === '*') return { everyone: true, byKey: new Map() };
   if (!isObject(element)) return undefined;
   const byKey = new Map<string, string[]>();
@@ -35,7 +37,8 @@ function namesOf(element: unknown): { everyone: boolean; byKey: Map<string, stri
     const names = asList(value).filter((v): v is string => typeof v === 'string');
     byKey.set(key, names);
   }
-  return { everyone: (byKey.get('AWS') ?? []).includes('*'), byKey };
+  const awsPrincipal = principal.kind !== 'service' && principal.kind !== 'federated';
+  return { everyone: awsPrincipal && (byKey.get('AWS') ?? []).includes('*'), byKey };
 }
 
 /** How one `AWS` name matches the principal. */
@@ -53,7 +56,7 @@ function awsNameMatch(name: string, principal: EvaluationPrincipal): PrincipalMa
 
 /** How a Principal element names the principal (the strongest of its entries). */
 export function principalMatchLevel(element: unknown, principal: EvaluationPrincipal): PrincipalMatch {
-  const names = namesOf(element);
+  const names = namesOf(element, principal);
   if (!names) return 'none';
   // `*` grants a role session only what its boundary and session policies allow, as naming its role does.
   if (names.everyone) return principal.kind === 'assumed-role' ? 'role' : 'direct';
@@ -76,7 +79,7 @@ export function principalMatchLevel(element: unknown, principal: EvaluationPrinc
 /** Whether a NotPrincipal element exempts the principal (see the header for AWS's rule). */
 function exempted(element: unknown, principal: EvaluationPrincipal, hasBoundary: boolean): boolean {
   if (hasBoundary) return false;
-  const names = namesOf(element);
+  const names = namesOf(element, principal);
   if (!names) return false;
   if (names.everyone) return true;
   if (principal.kind === 'service') return (names.byKey.get('Service') ?? []).includes(principal.servicePrincipal ?? principal.arn);
