@@ -187,6 +187,24 @@ describe('STS AssumeRole: trust policies and identity policies', () => {
     });
   });
 
+  it('SourceIdentity needs sts:SetSourceIdentity, and stays with every chained session', async () => {
+    await createRole('no-source', trust({ AWS: ACCOUNT }));
+    await createRole('with-source', trust({ AWS: ACCOUNT }, {}, ['sts:AssumeRole', 'sts:SetSourceIdentity']));
+    await iam.send(new PutRolePolicyCommand({ RoleName: 'with-source', PolicyName: 'p', PolicyDocument: allowAssume }));
+    await iam.send(
+      new PutUserPolicyCommand({ UserName: 'ops', PolicyName: 'p', PolicyDocument: policy({ Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity'], Resource: '*' }) }),
+    );
+    await expectAwsError(stsAs(users.ops!).send(new AssumeRoleCommand({ RoleArn: roleArn('no-source'), RoleSessionName: 'sess', SourceIdentity: 'jane' })), { code: 'AccessDenied', status: 403 });
+    const first = await stsAs(users.ops!).send(new AssumeRoleCommand({ RoleArn: roleArn('with-source'), RoleSessionName: 'sess', SourceIdentity: 'jane' }));
+    expect(first.SourceIdentity).toBe('jane');
+    const chained = await stsAs(sessionCreds(first.Credentials!)).send(new AssumeRoleCommand({ RoleArn: roleArn('with-source'), RoleSessionName: 'again' }));
+    expect(chained.SourceIdentity).toBe('jane');
+    await expectAwsError(stsAs(sessionCreds(first.Credentials!)).send(new AssumeRoleCommand({ RoleArn: roleArn('with-source'), RoleSessionName: 'again', SourceIdentity: 'mallory' })), {
+      code: 'AccessDenied',
+      status: 403,
+    });
+  });
+
   it('role sessions expire with the Drydock clock: ExpiredToken', async () => {
     await createRole('short', trust({ AWS: ACCOUNT }));
     const creds = sessionCreds((await stsAs(users.ops!).send(new AssumeRoleCommand({ RoleArn: roleArn('short'), RoleSessionName: 'sess', DurationSeconds: 900 }))).Credentials!);
