@@ -7,10 +7,13 @@
  * identity, request tags and principal tags are condition keys); a trust statement naming the
  * caller's account (or a caller from another account) also needs the caller's identity policies,
  * within its permissions boundary and session policies (IAM's authorize), to allow sts:AssumeRole
- * on the role. Session tags need
- * sts:TagSession and SourceIdentity sts:SetSourceIdentity the same way. Session tags are validated
- * as STS does, stored with the session, visible as the session's aws:PrincipalTag/<key> (over the
- * role's tags) to later trust decisions, and transitive ones carried into chained sessions.
+ * on the role. Session tags need sts:TagSession and SourceIdentity sts:SetSourceIdentity the same
+ * way. Session tags are validated as STS does, stored with the session, and transitive ones carried
+ * into chained sessions. Sessions carry their session policies and tags to every authorization
+ * (Principal.sessionPolicies and sessionTags, the tags as aws:PrincipalTag over the role's); a
+ * federated user's session (GetFederationToken) is the IAM user's policies bounded by its session
+ * policies, and allows nothing without one, as in AWS. Access key ids Drydock issues encode their
+ * account as AWS's do, and GetAccessKeyInfo decodes any well-formed AKIA/ASIA id so.
  *
  * Gaps against AWS:
  * - AWS refuses AssumeRole with root credentials ("Roles may not be assumed by root accounts");
@@ -18,9 +21,8 @@
  *   names its root ARN), because Drydock's default credentials (test/test) are the root user.
  * - MFA (SerialNumber/TokenCode) is not verified: aws:MultiFactorAuthPresent is true when a
  *   TokenCode is given.
- * - Sessions carry their session policies and tags to every authorization (Principal.sessionPolicies
- *   and sessionTags); a federated user's session (GetFederationToken) is the IAM user's policies
- *   bounded by its session policies, and allows nothing without one, as in AWS.
+ * - Changing the source identity in a chained session is refused with AccessDenied; the exact AWS
+ *   error for it is not documented.
  * - PackedPolicySize is an estimate (compact JSON length against a 2048-character budget).
  * - AssumeRoleWithWebIdentity verifies the token's signature only for loopback issuers
  *   (http(s)://localhost or 127.x): Drydock is offline, so a token whose issuer is elsewhere
