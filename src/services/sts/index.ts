@@ -28,7 +28,9 @@
  *   (http(s)://localhost or 127.x): Drydock is offline, so a token whose issuer is elsewhere
  *   (GitHub Actions, EKS …) is accepted on its claims alone (iss registered as an OIDC provider,
  *   aud among its client ids, exp/nbf), which is what lets tests use realistic tokens. Provider
- *   thumbprints are stored, not checked.
+ *   thumbprints are stored, not checked. The built-in providers that need no IAM OIDC provider
+ *   (accounts.google.com, graph.facebook.com, www.amazon.com, cognito-identity.amazonaws.com) and
+ *   ProviderId are not supported: every issuer must be registered.
  * - AssumeRoleWithSAML reads the assertion without verifying its XML signature against the
  *   provider's metadata certificate, and accepts unencrypted assertions only.
  * - Denials that AWS encodes (EC2-style) can be decoded by DecodeAuthorizationMessage once a
