@@ -67,7 +67,12 @@ export function createServices(opts: { store: Store; clock: Clock; log: Logger; 
     Object.values(SERVICES).map((def) => ({ name: def.name, model: def.model, validationError: def.validationError, dialect: def.dialect, handlers: instances.get(def.name)!.handlers })),
     opts.endpoint,
     createAuthorizer({
-      tables: new Map(Object.values(SERVICES).flatMap((def) => (def.authorization ? [[def.name, def.authorization] as const] : []))),
+      tables: new Map(
+        Object.values(SERVICES).flatMap((def) => {
+          const table = instances.get(def.name)!.authorization ?? def.authorization;
+          return table ? [[def.name, table] as const] : [];
+        }),
+      ),
       resourcePolicy: (arn) => resourceOwner(arn)?.resourcePolicy?.(arn),
       iam: () => runtime.api('iam'),
     }),

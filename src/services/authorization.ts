@@ -130,18 +130,21 @@ export interface AuthorizerDeps {
 /** The pipeline's authorization step over every service's table. */
 export function createAuthorizer(deps: AuthorizerDeps): Authorize {
   return (service: BoundService, op: Operation, input: Record<string, unknown>, ctx: RequestContext) => {
-    // An account's root credentials have full access to the account's own resources.
-    if (ctx.principal.kind === 'root' && ctx.principal.account === ctx.account) return;
     const iam = deps.iam();
     for (const check of accessChecks(deps.tables.get(service.name), service.model.signingName, op, input, ctx)) {
       const resourcePolicy = check.resource === '*' ? undefined : deps.resourcePolicy(check.resource);
+      // The account that owns the resource: the policy's owner when the resource has one (another
+      // account's bucket), else the account the request acts in.
+      const resourceAccount = resourcePolicy?.account ?? ctx.account;
+      // An account's root credentials have full access to the account's own resources.
+      if (ctx.principal.kind === 'root' && ctx.principal.account === resourceAccount) continue;
       const result = iam.authorize(ctx.principal, {
         action: check.action,
         resource: check.resource,
         region: ctx.region,
         context: { ...check.context, ...(ctx.calledVia?.length ? { 'aws:CalledVia': ctx.calledVia, 'aws:CalledViaFirst': ctx.calledVia[0], 'aws:CalledViaLast': ctx.calledVia.at(-1) } : {}) },
         resourcePolicy,
-        resourceAccount: ctx.account,
+        resourceAccount,
       });
       if (result.decision !== 'Allow') throw accessDenied(service, result.message);
     }

@@ -66,6 +66,11 @@ export interface ServiceInstance {
    * secret's policy …), for the authorization step; undefined when the resource has none.
    */
   resourcePolicy?(arn: string): ResourcePolicy | undefined;
+  /**
+   * The service's authorization table when its rules need the service's state (an IAM entity's
+   * path, a pull request's repository); takes the place of the definition's `authorization`.
+   */
+  authorization?: ServiceAuthorization;
 }
 
 export interface ServiceDefinition {

@@ -220,11 +220,7 @@ describe('authorization of S3, IAM and STS requests', () => {
       expect(await body(await other.send(new GetObjectCommand({ Bucket: 'cross-account-data', Key: 'report.csv' })))).toBe('a,b');
     });
 
-    // Fails until createAuthorizer (src/services/authorization.ts) stops skipping evaluation for a
-    // root principal whose account is the request's (ctx.account is the caller's account): for a
-    // bucket of another account it must compare with the resource's account (the bucket policy's
-    // `account`). When that is fixed, this test passes and `it.fails` must become `it`.
-    it.fails("another account's root gets only what the bucket policy grants its account", async () => {
+    it("another account's root gets only what the bucket policy grants its account", async () => {
       const other = otherRoot();
       await root.send(new CreateBucketCommand({ Bucket: 'cross-account-other' }));
       await root.send(new PutObjectCommand({ Bucket: 'cross-account-other', Key: 'report.csv', Body: 'a,b' }));
