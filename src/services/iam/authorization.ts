@@ -204,6 +204,11 @@ export const iamAuthorization: ServiceAuthorization = {
     ...policyRules,
     ...providerRules,
 
+    // With the password policy's AllowUsersToChangePassword, every IAM user may change its own
+    // password and read the policy without an identity permission: the handlers decide.
+    ChangePassword: { unchecked: 'handler' },
+    GetAccountPasswordPolicy: { unchecked: 'handler' },
+
     CreateUser: on(named('user', 'UserName', 'Path'), (input: Input) => ({ ...requestTags(input), ...boundaryKey(input) })),
     CreateRole: on(named('role', 'RoleName', 'Path'), (input: Input) => ({ ...requestTags(input), ...boundaryKey(input) })),
     CreateGroup: on(named('group', 'GroupName', 'Path')),
