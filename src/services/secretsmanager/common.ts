@@ -79,13 +79,17 @@ export function viaSecretsManager(ctx: RequestContext): InProcessCaller {
   return { principal: ctx.principal, account: ctx.account, region: ctx.region, calledVia: [...(ctx.calledVia ?? []), 'secretsmanager.amazonaws.com'] };
 }
 
-/** A version's value, decrypted by KMS for the caller; KMS's refusal stays AccessDeniedException, other failures are DecryptionFailure. */
+/** KMS's refusal as Secrets Manager reports it. */
+const kmsNotAllowed = () => new AwsError('AccessDeniedException', 'Access to KMS is not allowed', { status: 400 });
+
+/** A version's value, decrypted by KMS for the caller; KMS's refusal is "Access to KMS is not allowed", other failures DecryptionFailure. */
 export async function decryptFor(c: SecretsContext, ctx: RequestContext, secret: SecretRow, version: VersionRow): Promise<SecretValue> {
   try {
     const { Plaintext } = await c.rt.call('kms', 'Decrypt', { CiphertextBlob: version.ciphertext, EncryptionContext: contextOf(secret.arn, version.version_id) }, viaSecretsManager(ctx));
     return { bytes: Buffer.from(Plaintext!), binary: version.is_binary === 1 };
   } catch (err) {
-    if (err instanceof AwsError && err.code !== 'AccessDeniedException') {
+    if (err instanceof AwsError && err.code === 'AccessDeniedException') throw kmsNotAllowed();
+    if (err instanceof AwsError) {
       throw new AwsError('DecryptionFailure', `Secrets Manager can't decrypt the protected secret text using the provided KMS key. (${err.code}: ${err.message})`);
     }
     throw err;
@@ -102,7 +106,7 @@ export async function checkKeyUse(c: SecretsContext, ctx: RequestContext, keyId:
   try {
     await c.rt.call('kms', 'GenerateDataKey', { KeyId: keyId || DEFAULT_KMS_KEY, KeySpec: 'AES_256', EncryptionContext: secretArn ? { SecretARN: secretArn } : undefined }, viaSecretsManager(ctx));
   } catch (err) {
-    if (err instanceof AwsError && err.code === 'AccessDeniedException') throw err;
+    if (err instanceof AwsError && err.code === 'AccessDeniedException') throw kmsNotAllowed();
   }
 }
 

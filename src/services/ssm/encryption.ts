@@ -14,7 +14,7 @@
  * (AES-256-GCM, the parameter's ARN as additional data) and the encrypted data key is stored with
  * them; reading them decrypts the data key with KMS Decrypt.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
 import { AwsError } from '../../core/errors.js';
 import type { RequestContext } from '../../protocol/types.js';
 import type { InProcessCaller } from '../contracts.js';
@@ -26,13 +26,28 @@ const DATA_KEY_ENVELOPE = 0xff;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
+/**
+ * KMS's refusal as SSM reports it: KMS's own message with the downstream call's details appended,
+ * as AWS's Parameter Store does (`… (Service: AWSKMS; Status Code: 400; Error Code: AccessDeniedException; …)`).
+ */
+async function kms<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof AwsError && err.code === 'AccessDeniedException') {
+      throw new AwsError('AccessDeniedException', `${err.message} (Service: AWSKMS; Status Code: 400; Error Code: AccessDeniedException; Request ID: ${randomUUID()}; Proxy: null)`, { status: 400 });
+    }
+    throw err;
+  }
+}
+
 function viaSsm(ctx: RequestContext): InProcessCaller {
   return { principal: ctx.principal, account: ctx.account, region: ctx.region, calledVia: [...(ctx.calledVia ?? []), 'ssm.amazonaws.com'] };
 }
 
 /** `[0xff][uint16 length][encrypted data key][iv][tag][body]`, base64: the value of an Advanced-tier SecureString. */
 async function sealWithDataKey(c: SsmContext, ctx: RequestContext, keyId: string, plaintext: Buffer, arn: string): Promise<Buffer> {
-  const dataKey = await c.rt.call('kms', 'GenerateDataKey', { KeyId: keyId, KeySpec: 'AES_256', EncryptionContext: { PARAMETER_ARN: arn } }, viaSsm(ctx));
+  const dataKey = await kms(() => c.rt.call('kms', 'GenerateDataKey', { KeyId: keyId, KeySpec: 'AES_256', EncryptionContext: { PARAMETER_ARN: arn } }, viaSsm(ctx)));
   const keyBlob = Buffer.from(dataKey.CiphertextBlob!);
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', Buffer.from(dataKey.Plaintext!), iv);
@@ -49,7 +64,7 @@ async function openWithDataKey(c: SsmContext, ctx: RequestContext, blob: Buffer,
   const keyBlob = blob.subarray(3, 3 + keyLength);
   const iv = blob.subarray(3 + keyLength, 3 + keyLength + IV_BYTES);
   const tag = blob.subarray(3 + keyLength + IV_BYTES, 3 + keyLength + IV_BYTES + TAG_BYTES);
-  const { Plaintext } = await c.rt.call('kms', 'Decrypt', { CiphertextBlob: keyBlob, EncryptionContext: { PARAMETER_ARN: arn } }, viaSsm(ctx));
+  const { Plaintext } = await kms(() => c.rt.call('kms', 'Decrypt', { CiphertextBlob: keyBlob, EncryptionContext: { PARAMETER_ARN: arn } }, viaSsm(ctx)));
   const decipher = createDecipheriv('aes-256-gcm', Buffer.from(Plaintext!), iv);
   decipher.setAAD(Buffer.from(arn, 'utf8'));
   decipher.setAuthTag(tag);
@@ -62,7 +77,7 @@ export async function encrypt(c: SsmContext, ctx: RequestContext, name: string, 
   const bytes = Buffer.from(plaintext, 'utf8');
   try {
     if (tier === 'Advanced') return (await sealWithDataKey(c, ctx, keyId, bytes, arn)).toString('base64');
-    const { CiphertextBlob } = await c.rt.call('kms', 'Encrypt', { KeyId: keyId, Plaintext: bytes, EncryptionContext: { PARAMETER_ARN: arn } }, viaSsm(ctx));
+    const { CiphertextBlob } = await kms(() => c.rt.call('kms', 'Encrypt', { KeyId: keyId, Plaintext: bytes, EncryptionContext: { PARAMETER_ARN: arn } }, viaSsm(ctx)));
     return Buffer.from(CiphertextBlob!).toString('base64');
   } catch (err) {
     if (err instanceof AwsError && err.code === 'NotFoundException') throw new AwsError('InvalidKeyId', `Invalid KeyId: ${keyId}. ${err.message}`);
@@ -74,7 +89,7 @@ async function decrypt(c: SsmContext, ctx: RequestContext, name: string, ciphert
   const arn = parameterArn(ctx.region, ctx.account, name);
   const blob = Buffer.from(ciphertext, 'base64');
   if (blob[0] === DATA_KEY_ENVELOPE) return (await openWithDataKey(c, ctx, blob, arn)).toString('utf8');
-  const { Plaintext } = await c.rt.call('kms', 'Decrypt', { CiphertextBlob: blob, EncryptionContext: { PARAMETER_ARN: arn } }, viaSsm(ctx));
+  const { Plaintext } = await kms(() => c.rt.call('kms', 'Decrypt', { CiphertextBlob: blob, EncryptionContext: { PARAMETER_ARN: arn } }, viaSsm(ctx)));
   return Buffer.from(Plaintext!).toString('utf8');
 }
 
