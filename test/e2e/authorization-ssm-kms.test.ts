@@ -1,8 +1,9 @@
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, DescribeLogGroupsCommand, GetLogEventsCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutRolePolicyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { CreateKeyCommand, DecryptCommand, DescribeKeyCommand, EncryptCommand, GetKeyPolicyCommand, KMSClient, ListKeysCommand, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, PutResourcePolicyCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DeleteParameterCommand, DescribeParametersCommand, GetParameterCommand, GetParametersByPathCommand, GetParametersCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectAwsError, useServer } from '../helpers.js';
 
@@ -35,6 +36,7 @@ describe('authorization of SSM, Secrets Manager, KMS and CloudWatch Logs request
       kms: new KMSClient(config),
       secrets: new SecretsManagerClient(config),
       logs: new CloudWatchLogsClient(config),
+      sts: new STSClient(config),
     };
   }
 
@@ -137,6 +139,18 @@ describe('authorization of SSM, Secrets Manager, KMS and CloudWatch Logs request
       expect(JSON.parse(policyText).Statement[0].Condition.StringEquals).toEqual({ 'kms:CallerAccount': ACCOUNT, 'kms:ViaService': 'ssm.us-east-1.amazonaws.com' });
       // The key policy allows the account only through SSM: a direct Encrypt is denied.
       await expectAwsError(reader.kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from('x') })), { code: 'AccessDeniedException', status: 400, message: /kms:Encrypt/ });
+    });
+
+    it('a role session with only ssm:GetParameter reads a SecureString under aws/ssm too', async () => {
+      await rootSsm.send(new PutParameterCommand({ Name: '/managed/for-role', Value: 'role-value', Type: 'SecureString' }));
+      const caller = await user('role-caller', { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' });
+      const trust = policy({ Effect: 'Allow', Principal: { AWS: caller.arn }, Action: 'sts:AssumeRole' });
+      await rootIam.send(new CreateRoleCommand({ RoleName: 'param-reader', AssumeRolePolicyDocument: trust }));
+      await rootIam.send(new PutRolePolicyCommand({ RoleName: 'param-reader', PolicyName: 'p', PolicyDocument: policy({ Effect: 'Allow', Action: 'ssm:GetParameter', Resource: '*' }) }));
+      const session = (await caller.sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/param-reader`, RoleSessionName: 'reader-session' }))).Credentials!;
+      const credentials = { accessKeyId: session.AccessKeyId!, secretAccessKey: session.SecretAccessKey!, sessionToken: session.SessionToken! };
+      const asRole = new SSMClient({ ...server.clientConfig, credentials, maxAttempts: 1 });
+      expect((await asRole.send(new GetParameterCommand({ Name: '/managed/for-role', WithDecryption: true }))).Parameter!.Value).toBe('role-value');
     });
 
     it('a SecureString under a customer key needs kms:Decrypt (the default key policy delegates to IAM)', async () => {
