@@ -354,6 +354,8 @@ describe('IAM ARNs in the partition of the request region', () => {
     expect((await cn.send(new GetUserCommand({ UserName: 'li' }))).User!.PermissionsBoundary!.PermissionsBoundaryArn).toBe(policy.Policy!.Arn);
     // The same user seen from a us-east-1 client is in the aws partition.
     expect((await iam.send(new GetUserCommand({ UserName: 'li' }))).User!.Arn).toBe(`arn:aws:iam::${account}:user/li`);
+    const ghost = `arn:aws-cn:iam::${account}:policy/ghost`;
+    await expectAwsError(cn.send(new GetPolicyCommand({ PolicyArn: ghost })), { code: 'NoSuchEntityException', status: 404, message: `Policy ${ghost} does not exist or is not attachable.` });
     const gov = new IAMClient({ ...server.clientConfig, region: 'us-gov-west-1' });
     expect((await gov.send(new GetUserCommand({ UserName: 'li' }))).User!.Arn).toBe(`arn:aws-us-gov:iam::${account}:user/li`);
   });

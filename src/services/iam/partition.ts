@@ -6,6 +6,7 @@
  * Policy documents are untouched: IAM answers them URL-encoded and reads them as JSON text.
  */
 import { PARTITION, partitionOf } from '../../core/arn.js';
+import { AwsError } from '../../core/errors.js';
 import type { Handler, Handlers, RequestContext } from '../../protocol/types.js';
 
 /** Rewrites every string that starts with `from` (an `arn:<partition>:` prefix) to start with `to`. */
@@ -18,14 +19,32 @@ function rewrite(value: unknown, from: string, to: string): unknown {
   return value;
 }
 
+/**
+ * ARNs named in an error message (`Policy arn:aws:iam::… does not exist`), in the request's
+ * partition. Policy-document errors quote the document as written, so they are left alone.
+ */
+function inErrorMessage(err: unknown, inside: string, outside: string): unknown {
+  if (err instanceof AwsError && err.code !== 'MalformedPolicyDocumentException') err.message = err.message.replaceAll(inside, outside);
+  return err;
+}
+
 function inPartition(handler: Handler): Handler {
   return (input: object, ctx: RequestContext) => {
     const partition = partitionOf(ctx.region);
     if (partition === PARTITION) return handler(input, ctx);
     const outside = `arn:${partition}:`;
     const inside = `arn:${PARTITION}:`;
-    const output = handler(rewrite(input, outside, inside) as object, ctx);
-    return output instanceof Promise ? output.then((o) => rewrite(o, inside, outside)) : rewrite(output, inside, outside);
+    try {
+      const output = handler(rewrite(input, outside, inside) as object, ctx);
+      return output instanceof Promise
+        ? output.then(
+            (o) => rewrite(o, inside, outside),
+            (err) => Promise.reject(inErrorMessage(err, inside, outside)),
+          )
+        : rewrite(output, inside, outside);
+    } catch (err) {
+      throw inErrorMessage(err, inside, outside);
+    }
   };
 }
 
