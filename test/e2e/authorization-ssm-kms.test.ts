@@ -257,6 +257,17 @@ describe('authorization of SSM, Secrets Manager, KMS and CloudWatch Logs request
       expect((await guest.secrets.send(new GetSecretValueCommand({ SecretId: 'shared/db' }))).SecretString).toBe('hunter2');
     });
 
+    it('CreateSecret is checked on the ARN the secret will have, random suffix included', async () => {
+      const SECRET = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret`;
+      const creator = await user('secret-creator', { Effect: 'Allow', Action: 'secretsmanager:CreateSecret', Resource: `${SECRET}:team/db-??????` });
+      const created = await creator.secrets.send(new CreateSecretCommand({ Name: 'team/db', SecretString: 'x' }));
+      expect(created.ARN).toMatch(new RegExp(`^${SECRET}:team/db-[A-Za-z0-9]{6}$`));
+      const err = await expectAwsError(creator.secrets.send(new CreateSecretCommand({ Name: 'team/other', SecretString: 'x' })), { code: 'AccessDeniedException', status: 400 });
+      expect(err.message).toMatch(
+        new RegExp(`^User: ${creator.arn} is not authorized to perform: secretsmanager:CreateSecret on resource: ${SECRET}:team/other-[A-Za-z0-9]{6} because no identity-based policy allows`),
+      );
+    });
+
     it('a secret under a customer key needs kms:Decrypt to read and kms:GenerateDataKey to write', async () => {
       const key = (await rootKms.send(new CreateKeyCommand({}))).KeyMetadata!;
       const secret = await rootSecrets.send(new CreateSecretCommand({ Name: 'cmk/secret', SecretString: 'v', KmsKeyId: key.KeyId }));

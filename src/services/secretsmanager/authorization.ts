@@ -6,7 +6,8 @@
  * Operations on one secret are checked on the secret's ARN: the full ARN when the request gives
  * one; a name is checked on the ARN without AWS's random suffix (`…:secret:prod/db`), since the
  * table cannot look secrets up (the secret's resource policy is still found from it). CreateSecret is
- * checked on the ARN-to-be, likewise without suffix. Reading a value also needs kms:Decrypt, which
+ * checked on the ARN the secret will have (its suffix comes from the request's ClientRequestToken;
+ * without one, `-??????` stands for it). Reading a value also needs kms:Decrypt, which
  * Secrets Manager asks KMS for on the caller's behalf (values.ts), not a rule here.
  */
 import type * as S from '@aws-sdk/client-secrets-manager';
@@ -14,6 +15,7 @@ import { partitionOf } from '../../core/arn.js';
 import type { ContextValue } from '../../core/policy.js';
 import type { RequestContext } from '../../protocol/types.js';
 import type { ActionRule, ServiceAuthorization } from '../authorization.js';
+import { newSecretArn } from './common.js';
 
 /** The secret a SecretId names: a full ARN as given, a name as the ARN without its random suffix. */
 export function secretResource(secretId: string | undefined, ctx: RequestContext): string {
@@ -36,6 +38,12 @@ function present(entries: [string, ContextValue | undefined][]): Record<string, 
 
 const replicaRegions = (regions: S.ReplicaRegionType[] | undefined) => regions?.map((r) => r.Region ?? '');
 
+/** The ARN CreateSecret will give the secret. */
+function newSecret(input: S.CreateSecretRequest, ctx: RequestContext): string {
+  if (!input.Name) return '*';
+  return input.ClientRequestToken === undefined ? `${secretResource(input.Name, ctx)}-??????` : newSecretArn(ctx, input.Name, input.ClientRequestToken);
+}
+
 type Input = Record<string, unknown> & { SecretId?: string };
 
 /** A rule on the secret `SecretId` names, with `secretsmanager:SecretId` and keys of its own. */
@@ -51,7 +59,7 @@ export const secretsManagerAuthorization: ServiceAuthorization = {
   prefix: 'secretsmanager',
   rules: {
     CreateSecret: {
-      resource: (input: S.CreateSecretRequest, ctx) => secretResource(input.Name, ctx),
+      resource: newSecret,
       context: (input: S.CreateSecretRequest) => ({
         ...present([
           ['secretsmanager:Name', input.Name],
@@ -66,12 +74,12 @@ export const secretsManagerAuthorization: ServiceAuthorization = {
       also: [
         {
           action: 'secretsmanager:TagResource',
-          resource: (input: S.CreateSecretRequest, ctx) => secretResource(input.Name, ctx),
+          resource: newSecret,
           when: (input: S.CreateSecretRequest) => (input.Tags?.length ?? 0) > 0,
         },
         {
           action: 'secretsmanager:ReplicateSecretToRegions',
-          resource: (input: S.CreateSecretRequest, ctx) => secretResource(input.Name, ctx),
+          resource: newSecret,
           when: (input: S.CreateSecretRequest) => (input.AddReplicaRegions?.length ?? 0) > 0,
         },
       ],

@@ -2,9 +2,10 @@
  * What every Secrets Manager handler file shares: the service context, lookups of secrets, KMS
  * encryption of values (bound to the secret's ARN and version), staging labels and page tokens.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import type * as S from '@aws-sdk/client-secrets-manager';
 import type { Scope } from '../../core/accounts.js';
-import { parseArn } from '../../core/arn.js';
+import { arn, parseArn } from '../../core/arn.js';
 import { AwsError } from '../../core/errors.js';
 import { pageToken, readPageToken } from '../../core/pagination.js';
 import type { RequestContext } from '../../protocol/types.js';
@@ -45,6 +46,21 @@ export function requestValue(input: { SecretString?: string; SecretBinary?: Uint
 /** Whether two values are the same secret value (a retried request, not a new one). */
 export function sameValue(a: SecretValue, b: SecretValue): boolean {
   return a.binary === b.binary && a.bytes.equals(b.bytes);
+}
+
+const SUFFIX_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/**
+ * The ARN CreateSecret gives a new secret: its name and AWS's six-character suffix. The suffix is
+ * derived from the request's ClientRequestToken (which the SDKs always send) so that the
+ * authorization step, which runs before the handler, checks the ARN the secret will have, as AWS
+ * does; without a token it is random.
+ */
+export function newSecretArn(scope: Scope, name: string, token: string | undefined): string {
+  const bytes = token === undefined ? randomBytes(6) : createHash('sha256').update(`${scope.account}\0${scope.region}\0${name}\0${token}`).digest();
+  let suffix = '';
+  for (let i = 0; i < 6; i++) suffix += SUFFIX_CHARS[bytes[i]! % SUFFIX_CHARS.length];
+  return arn('secretsmanager', scope.region, scope.account, `secret:${name}-${suffix}`);
 }
 
 /** Secret Manager's KMS encryption context, as AWS binds it. */

@@ -1,8 +1,6 @@
 /** The secrets themselves: creation, update, description, listing, deletion and restore. */
-import { randomInt } from 'node:crypto';
 import type * as S from '@aws-sdk/client-secrets-manager';
 import type { Scope } from '../../core/accounts.js';
-import { arn } from '../../core/arn.js';
 import { AwsError } from '../../core/errors.js';
 import type { RequestContext } from '../../protocol/types.js';
 import {
@@ -15,6 +13,7 @@ import {
   find,
   findOrUndefined,
   findWritable,
+  newSecretArn,
   PREVIOUS,
   paginate,
   requestValue,
@@ -31,13 +30,6 @@ import { MAX_TAGS, validateTags } from './tags.js';
 import { addVersion } from './values.js';
 
 const NAME = /^[A-Za-z0-9/_+=.@!-]+$/;
-const SUFFIX_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-
-function secretArn(scope: Scope, name: string): string {
-  let suffix = '';
-  for (let i = 0; i < 6; i++) suffix += SUFFIX_CHARS[randomInt(SUFFIX_CHARS.length)];
-  return arn('secretsmanager', scope.region, scope.account, `secret:${name}-${suffix}`);
-}
 
 /**
  * CreateSecret of a name that exists: a retry of the request that created it (same token, same
@@ -58,7 +50,7 @@ export async function createSecret(c: SecretsContext, input: S.CreateSecretReque
   const tags = input.Tags ?? [];
   validateTags(tags);
   if (tags.length > MAX_TAGS) throw new AwsError('InvalidParameterException', `A secret can have at most ${MAX_TAGS} tags.`);
-  const newArn = secretArn(ctx, name);
+  const newArn = newSecretArn(ctx, name, input.ClientRequestToken);
   if (value && !store.byName(ctx, name)) await checkKeyUse(c, ctx, input.KmsKeyId, newArn);
   return store.tx(() => {
     const existing = store.byName(ctx, name);
