@@ -25,6 +25,7 @@ import { parameterArn } from './names.js';
 const DATA_KEY_ENVELOPE = 0xff;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
+const MAX_KMS_CIPHERTEXT = 6144;
 
 /**
  * KMS's refusal as SSM reports it: KMS's own message with the downstream call's details appended,
@@ -89,6 +90,9 @@ async function decrypt(c: SsmContext, ctx: RequestContext, name: string, ciphert
   const arn = parameterArn(ctx.region, ctx.account, name);
   const blob = Buffer.from(ciphertext, 'base64');
   if (blob[0] === DATA_KEY_ENVELOPE) return (await openWithDataKey(c, ctx, blob, arn)).toString('utf8');
+  // Advanced-tier values written before data keys were used are KMS ciphertexts longer than KMS
+  // Decrypt accepts (6144 bytes): they are opened through KMS's api, without the caller's check.
+  if (blob.length > MAX_KMS_CIPHERTEXT) return c.rt.api('kms').decrypt(ctx, blob, { PARAMETER_ARN: arn }).plaintext.toString('utf8');
   const { Plaintext } = await kms(() => c.rt.call('kms', 'Decrypt', { CiphertextBlob: blob, EncryptionContext: { PARAMETER_ARN: arn } }, viaSsm(ctx)));
   return Buffer.from(Plaintext!).toString('utf8');
 }
