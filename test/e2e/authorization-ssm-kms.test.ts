@@ -257,6 +257,25 @@ describe('authorization of SSM, Secrets Manager, KMS and CloudWatch Logs request
       expect((await guest.secrets.send(new GetSecretValueCommand({ SecretId: 'shared/db' }))).SecretString).toBe('hunter2');
     });
 
+    it('a secret named by name is checked on its full ARN, with its tags as secretsmanager:ResourceTag', async () => {
+      const tagged = await rootSecrets.send(new CreateSecretCommand({ Name: 'tagged/app', SecretString: 'blue', Tags: [{ Key: 'team', Value: 'blue' }] }));
+      const other = await rootSecrets.send(new CreateSecretCommand({ Name: 'tagged/other', SecretString: 'red', Tags: [{ Key: 'team', Value: 'red' }] }));
+      const blue = await user('blue-team', { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: '*', Condition: { StringEquals: { 'secretsmanager:ResourceTag/team': 'blue' } } });
+      expect((await blue.secrets.send(new GetSecretValueCommand({ SecretId: 'tagged/app' }))).SecretString).toBe('blue');
+      await expectAwsError(blue.secrets.send(new GetSecretValueCommand({ SecretId: 'tagged/other' })), {
+        code: 'AccessDeniedException',
+        status: 400,
+        message: denied(blue.arn, 'secretsmanager:GetSecretValue', other.ARN!),
+      });
+      expect(tagged.ARN).not.toBe(other.ARN);
+      // A secret that does not exist is checked on the SecretId as given.
+      await expectAwsError(blue.secrets.send(new GetSecretValueCommand({ SecretId: 'tagged/none' })), {
+        code: 'AccessDeniedException',
+        status: 400,
+        message: denied(blue.arn, 'secretsmanager:GetSecretValue', 'tagged/none'),
+      });
+    });
+
     it('CreateSecret is checked on the ARN the secret will have, random suffix included', async () => {
       const SECRET = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret`;
       const creator = await user('secret-creator', { Effect: 'Allow', Action: 'secretsmanager:CreateSecret', Resource: `${SECRET}:team/db-??????` });

@@ -12,11 +12,9 @@
  *   encrypt) as soon as the primary's request returns; it never shows InProgress.
  * - Resource policies are evaluated with the caller's IAM policies; ValidateResourcePolicy runs no IAM
  *   Access Analyzer checks.
- * - Authorization: a secret named by name is checked on its ARN without the random suffix (IAM
- *   policies naming `secret:prod/db-??????` match only requests that give the full ARN), and
- *   secretsmanager:ResourceTag/… and aws:ResourceTag/… are not set. Writing a value asks KMS for a
- *   data key as the caller (kms:GenerateDataKey) but not kms:Decrypt; re-encryption under a new key
- *   and replication decrypt as the service, not as the caller.
+ * - Authorization: writing a value asks KMS for a data key as the caller (kms:GenerateDataKey) but
+ *   not kms:Decrypt; re-encryption under a new key and replication decrypt as the service, not as
+ *   the caller.
  * - The owning-service filter never matches: secrets are never managed by other services here.
  * - ListSecrets without SortOrder lists oldest first (AWS documents no default order).
  * - Deleted secrets are purged lazily when the next request in their account and region arrives
@@ -35,11 +33,16 @@ export const secretsmanager: ServiceDefinition = {
   name: 'secretsmanager',
   model: loadModel('secretsmanager'),
   validationError: 'ValidationException',
-  authorization: secretsManagerAuthorization,
   create(rt) {
     const c: SecretsContext = { store: new SecretsStore(rt.store), rt };
     return {
       handlers: createHandlers(c),
+      authorization: secretsManagerAuthorization({
+        find(secretId, ctx) {
+          const secret = findOrUndefined(c, ctx, secretId);
+          return secret && { arn: secret.arn, tags: Object.fromEntries(c.store.tags(secret.arn).map((t) => [t.tag_key, t.tag_value])) };
+        },
+      }),
       // A secret's resource policy, for the secret its full or suffix-less ARN names.
       resourcePolicy(resourceArn) {
         const parsed = parseArn(resourceArn);
