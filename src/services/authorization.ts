@@ -46,8 +46,8 @@ export interface ActionRule {
   resource?: ResourceSpec;
   /** The service's own condition keys for this request (`ssm:Recursive`, `s3:prefix` …). */
   context?: OfInput<Record<string, ContextValue>>;
-  /** Further actions AWS checks for this operation, each on its own resource, when `when` holds. */
-  also?: { action: string; resource: ResourceSpec; when?: OfInput<boolean> }[];
+  /** Further actions AWS checks for this operation, each on its own resource, when `when` holds, with its own condition keys when it has them (else the operation's). */
+  also?: { action: string; resource: ResourceSpec; when?: OfInput<boolean>; context?: OfInput<Record<string, ContextValue>> }[];
 }
 
 export interface ServiceAuthorization {
@@ -74,7 +74,9 @@ export function accessChecks(table: ServiceAuthorization | undefined, prefix: st
   for (const resource of resources(rule.resource ?? '*', input, ctx)) checks.push({ action, resource, context });
   for (const extra of rule.also ?? []) {
     if (extra.when && !extra.when(input, ctx)) continue;
-    for (const resource of resources(extra.resource, input, ctx)) checks.push({ action: extra.action, resource, context });
+    // A further action has condition keys of its own (iam:PassedToService), not the operation's.
+    const extraContext = extra.context ? extra.context(input, ctx) : context;
+    for (const resource of resources(extra.resource, input, ctx)) checks.push({ action: extra.action, resource, context: extraContext });
   }
   return checks;
 }

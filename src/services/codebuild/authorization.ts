@@ -107,8 +107,15 @@ const PASSED_TO_CODEBUILD = { 'iam:PassedToService': 'codebuild.amazonaws.com' }
 function passing(roles: (input: Input) => (string | undefined)[], keys: (input: Input) => Keys, passedToService = true): Pick<ActionRule, 'also' | 'context'> {
   const named = (input: Input) => roles(input).filter((r): r is string => r !== undefined && r !== '');
   return {
-    also: [{ action: 'iam:PassRole', resource: (input: Input, ctx: RequestContext) => named(input).map((r) => roleResource(ctx, r)), when: (input: Input) => named(input).length > 0 }],
-    context: (input: Input) => ({ ...keys(input), ...(passedToService && named(input).length > 0 ? PASSED_TO_CODEBUILD : {}) }),
+    also: [
+      {
+        action: 'iam:PassRole',
+        resource: (input: Input, ctx: RequestContext) => named(input).map((r) => roleResource(ctx, r)),
+        when: (input: Input) => named(input).length > 0,
+        context: () => (passedToService ? PASSED_TO_CODEBUILD : {}),
+      },
+    ],
+    context: keys,
   };
 }
 

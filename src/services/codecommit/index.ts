@@ -91,9 +91,6 @@ export const codecommit: ServiceDefinition = {
       comments: new CommentStore(rt.store),
       refreshes: { queued: new Map(), checked: new Set() },
     };
-    // What each operation needs IAM to allow: pull requests and comments resolve to their repository
-    // through this instance's stores, so the table is this instance's (the server reads it right after create).
-    codecommit.authorization = codeCommitAuthorization(c);
     // The reference-change listeners subscribe in this order: default branch, triggers, pull requests.
     return {
       handlers: {
@@ -112,6 +109,8 @@ export const codecommit: ServiceDefinition = {
       },
       handleHttp: gitHttpHandler(c),
       api: createCodeCommitApi(c),
+      // Pull requests and comments are authorized on their repository, found through this instance's stores.
+      authorization: codeCommitAuthorization(c),
       reset: () => removeAllGitData(c),
     };
   },
