@@ -21,9 +21,12 @@ export function isInline(value: string): boolean {
 }
 
 /** Where the project (overrides applied) keeps its buildspec. */
+/** An S3 object ARN in any partition (`arn:aws:s3:::`, `arn:aws-cn:s3:::` …), up to the bucket. */
+const S3_OBJECT_ARN = /^arn:aws[a-z-]*:s3:::/;
+
 export function buildspecLocation(project: Project): BuildspecLocation {
   const value = project.source?.buildspec?.trim() ? project.source.buildspec : undefined;
-  if (value?.startsWith('arn:aws:s3:::')) return { kind: 's3', arn: value };
+  if (value !== undefined && S3_OBJECT_ARN.test(value)) return { kind: 's3', arn: value };
   if (value !== undefined && isInline(value)) return { kind: 'inline', text: value };
   return { kind: 'file', relative: value ?? 'buildspec.yml' };
 }
@@ -41,7 +44,7 @@ export async function readBuildspec(
 ): Promise<Buildspec> {
   if (location.kind === 'inline') return parseBuildspec(location.text);
   if (location.kind === 's3') {
-    const objectPath = location.arn.slice('arn:aws:s3:::'.length);
+    const objectPath = location.arn.replace(S3_OBJECT_ARN, '');
     const slash = objectPath.indexOf('/');
     try {
       const object = c.rt.api('s3').getObject(scope, objectPath.slice(0, slash), objectPath.slice(slash + 1));

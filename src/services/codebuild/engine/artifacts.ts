@@ -21,6 +21,7 @@ import { createHash } from 'node:crypto';
 import { lstat, readdir, realpath } from 'node:fs/promises';
 import { basename, isAbsolute, join, resolve, sep } from 'node:path';
 import type { BuildArtifacts, ProjectArtifacts } from '@aws-sdk/client-codebuild';
+import { partitionOf } from '../../../core/arn.js';
 import { AwsError } from '../../../core/errors.js';
 import { type ArtifactsResult, BuildPhaseError, type BuildRun, type Buildspec, type BuildspecArtifactSet, type CodeBuildContext } from '../common.js';
 import { globToRegExp, matchFiles } from '../glob.js';
@@ -91,7 +92,7 @@ async function uploadOne(c: CodeBuildContext, run: BuildRun, artifact: ProjectAr
     await put(bucket, key, body);
     run.log(`[Container] Uploading ${label} (${entries.length} files, ZIP) to s3://${bucket}/${key}`);
     return {
-      location: `arn:aws:s3:::${bucket}/${key}`,
+      location: `arn:${partitionOf(run.scope.region)}:s3:::${bucket}/${key}`,
       sha256sum: createHash('sha256').update(body).digest('hex'),
       md5sum: createHash('md5').update(body).digest('hex'),
       ...identity,
@@ -99,7 +100,8 @@ async function uploadOne(c: CodeBuildContext, run: BuildRun, artifact: ProjectAr
   }
   for (const entry of entries) await put(bucket, key ? `${key}/${entry.name}` : entry.name, Buffer.from(entry.data));
   run.log(`[Container] Uploading ${label} (${entries.length} files) to s3://${bucket}/${key}`);
-  return { location: key ? `arn:aws:s3:::${bucket}/${key}` : `arn:aws:s3:::${bucket}`, ...identity };
+  const partition = partitionOf(run.scope.region);
+  return { location: key ? `arn:${partition}:s3:::${bucket}/${key}` : `arn:${partition}:s3:::${bucket}`, ...identity };
 }
 
 /** The files an artifact set names, as archive entries; CLIENT_ERROR when nothing matches. */

@@ -8,7 +8,7 @@
 import { createGzip } from 'node:zlib';
 import type { LogsConfig, LogsLocation } from '@aws-sdk/client-codebuild';
 import type { Scope } from '../../../core/accounts.js';
-import { arn } from '../../../core/arn.js';
+import { arn, partitionOf } from '../../../core/arn.js';
 import type { CodeBuildContext } from '../common.js';
 
 /**
@@ -63,7 +63,7 @@ export function logsLocation(scope: Scope, config: LogsConfig | undefined, targe
   }
   if (targets.s3) {
     location.s3DeepLink = `https://s3.console.aws.amazon.com/s3/object/${targets.s3.bucket}/${targets.s3.key}?region=${scope.region}`;
-    location.s3LogsArn = `arn:aws:s3:::${targets.s3.bucket}/${targets.s3.key}`;
+    location.s3LogsArn = `arn:${partitionOf(scope.region)}:s3:::${targets.s3.bucket}/${targets.s3.key}`;
   }
   return location;
 }
