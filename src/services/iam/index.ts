@@ -4,9 +4,7 @@
  *
  * Gaps against AWS:
  * - Passwords, MFA and the account (login-profiles.ts, mfa.ts, account.ts): MaxPasswordAge and
- *   HardExpiry are stored and reported but not enforced. AllowUsersToChangePassword does not yet
- *   grant ChangePassword or GetAccountPasswordPolicy (the authorization table checks the user's own
- *   policies before the handler can). A wrong OldPassword answers AccessDenied 403. There is no
+ *   HardExpiry are stored and reported but not enforced. A wrong OldPassword answers AccessDenied 403. There is no
  *   console sign-in (password_last_used is `no_information`). Only virtual MFA devices (no
  *   QRCodePNG). The root user has no password, MFA device or certificate, and its access keys
  *   (Drydock's built-in ones) are reported as absent. A second CreateAccountAlias replaces the
@@ -14,12 +12,16 @@
  *   four hours. DeleteUser does not refuse a user with a login profile or MFA device (those rows are
  *   keyed by user id and simply orphaned). Access key last use is recorded for SigV4-signed requests
  *   only (not Git logins or SigV2 presigned URLs).
- * - Policies are stored and validated but not yet enforced on requests (no authorization step).
+ * - Authorization (authorization.ts): every IAM operation is authorized by the pipeline's step.
+ *   Entities named only by name are checked at path `/` (AWS checks the ARN with the entity's real
+ *   path); Create* calls with a Path, calls on the caller itself and calls that take an ARN are exact.
  * - OIDC and SAML identity providers (oidc-providers.ts, saml-providers.ts): http issuer URLs are
  *   accepted for loopback hosts only (local test issuers); thumbprints are stored, not used; SAML
  *   metadata is kept as given (its entityID, validUntil and certificates read from it), private
  *   keys for encrypted assertions are not supported.
- * - Access advisor and policy simulation answer NotImplemented (501).
+ * - Access advisor answers NotImplemented (501). Policy simulation (simulation.ts) answers from the
+ *   same evaluator as requests; OrganizationsDecisionDetail is not returned and EvalDecisionDetails
+ *   is empty; ResourceHandlingOption is accepted and ignored.
  * - SSH public keys: ssh-rsa and PEM RSA keys of 2048 bits or more only (as AWS documents).
  *   Certificates are parsed and their key pair checked, but certificate chains are not verified.
  * - Service-linked roles: a table of AWS's role names for common services; other `*.amazonaws.com`
