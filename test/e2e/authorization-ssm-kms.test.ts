@@ -1,6 +1,6 @@
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, DescribeLogGroupsCommand, GetLogEventsCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutRolePolicyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
-import { CreateKeyCommand, DecryptCommand, DescribeKeyCommand, EncryptCommand, GetKeyPolicyCommand, KMSClient, ListKeysCommand, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
+import { CreateAliasCommand, CreateKeyCommand, DecryptCommand, DescribeKeyCommand, EncryptCommand, GetKeyPolicyCommand, KMSClient, ListKeysCommand, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, PutResourcePolicyCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DeleteParameterCommand, DescribeParametersCommand, GetParameterCommand, GetParametersByPathCommand, GetParametersCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
@@ -198,6 +198,22 @@ describe('authorization of SSM, Secrets Manager, KMS and CloudWatch Logs request
         message: denied(admin.arn, 'kms:Encrypt', key.Arn!, 'because no resource-based policy allows the kms:Encrypt action'),
       });
       expect((await admin.kms.send(new DescribeKeyCommand({ KeyId: key.KeyId }))).KeyMetadata!.KeyId).toBe(key.KeyId);
+    });
+
+    it('a key named by alias is checked on the key (kms:RequestAlias), with its tags as aws:ResourceTag', async () => {
+      const key = (await rootKms.send(new CreateKeyCommand({ Tags: [{ TagKey: 'env', TagValue: 'prod' }] }))).KeyMetadata!;
+      await rootKms.send(new CreateAliasCommand({ AliasName: 'alias/app', TargetKeyId: key.KeyId }));
+      const byKey = await user('by-key-arn', { Effect: 'Allow', Action: 'kms:Encrypt', Resource: key.Arn });
+      expect((await byKey.kms.send(new EncryptCommand({ KeyId: 'alias/app', Plaintext: Buffer.from('a') }))).KeyId).toBe(key.Arn);
+      const onlyAlias = await user('alias-only', { Effect: 'Allow', Action: 'kms:Encrypt', Resource: '*', Condition: { StringEquals: { 'kms:RequestAlias': 'alias/app' } } });
+      expect((await onlyAlias.kms.send(new EncryptCommand({ KeyId: 'alias/app', Plaintext: Buffer.from('a') }))).KeyId).toBe(key.Arn);
+      await expectAwsError(onlyAlias.kms.send(new EncryptCommand({ KeyId: key.KeyId, Plaintext: Buffer.from('a') })), {
+        code: 'AccessDeniedException',
+        status: 400,
+        message: denied(onlyAlias.arn, 'kms:Encrypt', key.Arn!),
+      });
+      const staging = await user('staging-only', { Effect: 'Allow', Action: 'kms:Encrypt', Resource: '*', Condition: { StringEquals: { 'aws:ResourceTag/env': 'staging' } } });
+      await expectAwsError(staging.kms.send(new EncryptCommand({ KeyId: key.KeyId, Plaintext: Buffer.from('a') })), { code: 'AccessDeniedException', status: 400 });
     });
 
     it('CreateKey and PutKeyPolicy refuse a policy that locks the caller out, unless the check is bypassed', async () => {

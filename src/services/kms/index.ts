@@ -21,10 +21,8 @@
  * - GetKeyLastUsage has no CloudTrailEventId (there is no CloudTrail), and uses by other
  *   services through the api carry no KmsRequestId.
  * - Key policies are evaluated (the key policy must allow; the default policy's account statement
- *   delegates to IAM). A key named by alias is authorized on the alias ARN (resolved to the key's
- *   policy), so IAM policies naming key ARNs do not match requests that use an alias (AWS checks the
- *   key ARN). The lockout safety check and the check that IAM users and roles named as principals
- *   exist are made; other principal kinds are not checked.
+ *   delegates to IAM). The lockout safety check and the check that IAM users and roles named as
+ *   principals exist are made; other principal kinds are not checked.
  * - AWS managed keys get AWS's managed key policy shape (use through the service by principals of
  *   the account, metadata to the account), one shape for every service.
  * - `alias/aws/<anything>` creates an AWS managed key on first use, not only for real service names.
@@ -41,7 +39,7 @@ import type { ServiceDefinition } from '../contracts.js';
 import { kmsAuthorization } from './authorization.js';
 import type { KmsContext } from './common.js';
 import { createHandlers } from './handlers/index.js';
-import { keyPolicy } from './key-policy.js';
+import { keyLookup, keyPolicy } from './key-policy.js';
 import { KeyRing, keyArn } from './keys.js';
 import { KmsStore } from './store.js';
 
@@ -73,7 +71,6 @@ export const kms: ServiceDefinition = {
   name: 'kms',
   model: loadModel('kms'),
   validationError: 'ValidationException',
-  authorization: kmsAuthorization,
   create(rt) {
     const store = new KmsStore(rt.store);
     const keys = new KeyRing(store, rt.clock, rt.events);
@@ -81,6 +78,7 @@ export const kms: ServiceDefinition = {
     return {
       handlers: createHandlers(c),
       api: createApi(keys),
+      authorization: kmsAuthorization(keyLookup(store)),
       resourcePolicy: (resourceArn) => keyPolicy(store, resourceArn),
     };
   },

@@ -8,27 +8,46 @@ import { parseArn } from '../../core/arn.js';
 import { AwsError } from '../../core/errors.js';
 import type { RequestContext } from '../../protocol/types.js';
 import type { ResourcePolicy } from '../authorization.js';
-import type { KmsContext } from './common.js';
-import { awsManagedKeyPolicy, awsManagedService } from './keys.js';
+import type { KeyLookup } from './authorization.js';
+import { type KmsContext, MAX_TAGS } from './common.js';
+import { awsManagedKeyPolicy, awsManagedService, keyArn } from './keys.js';
 import type { KmsStore } from './store.js';
 
 /**
- * The key policy of the key a key or alias ARN names. An AWS managed alias whose key does not exist
- * yet has the policy its key will be created with (first use creates it, after authorization).
+ * The key policy of the key a key ARN names. Aliases have no policy of their own (alias operations
+ * are IAM's alone; the table checks key operations on the key an alias points to), except an AWS
+ * managed alias whose key does not exist yet: it has the policy its key will be created with (first
+ * use creates it, after authorization).
  */
 export function keyPolicy(store: KmsStore, resourceArn: string): ResourcePolicy | undefined {
   const parsed = parseArn(resourceArn);
   if (parsed?.service !== 'kms') return undefined;
   const scope: Scope = { account: parsed.account, region: parsed.region };
-  let keyId: string | undefined;
-  if (parsed.resource.startsWith('key/')) keyId = parsed.resource.slice('key/'.length);
-  else if (parsed.resource.startsWith('alias/')) {
-    keyId = store.getAlias(scope, parsed.resource)?.key_id;
+  if (parsed.resource.startsWith('alias/')) {
     const service = awsManagedService(parsed.resource);
-    if (keyId === undefined && service) return { document: awsManagedKeyPolicy(scope, service), account: scope.account, required: true };
+    return service && !store.getAlias(scope, parsed.resource) ? { document: awsManagedKeyPolicy(scope, service), account: scope.account, required: true } : undefined;
   }
-  const row = keyId === undefined ? undefined : store.getKey(scope, keyId);
+  const row = parsed.resource.startsWith('key/') ? store.getKey(scope, parsed.resource.slice('key/'.length)) : undefined;
   return row && { document: row.policy, account: scope.account, required: true };
+}
+
+/** What the authorization table reads of keys and aliases. */
+export function keyLookup(store: KmsStore): KeyLookup {
+  return {
+    aliasTarget(aliasArn) {
+      const parsed = parseArn(aliasArn);
+      if (parsed?.service !== 'kms') return undefined;
+      const scope: Scope = { account: parsed.account, region: parsed.region };
+      const alias = store.getAlias(scope, parsed.resource);
+      return alias && keyArn(scope, alias.key_id);
+    },
+    tags(resourceArn) {
+      const parsed = parseArn(resourceArn);
+      if (parsed?.service !== 'kms' || !parsed.resource.startsWith('key/')) return {};
+      const scope: Scope = { account: parsed.account, region: parsed.region };
+      return Object.fromEntries(store.listTags(scope, parsed.resource.slice('key/'.length), '', MAX_TAGS).map((t) => [t.tag_key, t.tag_value]));
+    },
+  };
 }
 
 const IAM_ENTITY = /^arn:aws[\w-]*:iam::(\d{12}):(user|role)\/(?:.*\/)?([^/]+)$/;
