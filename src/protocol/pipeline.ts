@@ -118,7 +118,9 @@ export class Pipeline {
     }
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(incoming.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
-    return { method: (incoming.method ?? 'GET').toUpperCase(), path, rawQuery, query, headers, body: Buffer.alloc(0) };
+    // IPv4 clients of a dual-stack socket appear as ::ffff:a.b.c.d; policies name them as IPv4.
+    const sourceIp = incoming.socket.remoteAddress?.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+    return { method: (incoming.method ?? 'GET').toUpperCase(), path, rawQuery, query, headers, body: Buffer.alloc(0), sourceIp };
   }
 
   private async execute(service: Prepared, op: Operation, labels: Record<string, string>, req: HttpRequest, incoming: IncomingMessage, requestId: string): Promise<HttpResponse> {

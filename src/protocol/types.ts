@@ -24,6 +24,8 @@ export interface HttpRequest {
   trailers?: Record<string, string>;
   /** The path the client signed, when routing rewrote it (S3 virtual-hosted-style buckets). */
   signedPath?: string;
+  /** The client's IP address (aws:SourceIp); none for in-process calls. */
+  sourceIp?: string;
 }
 
 export interface HttpResponse {

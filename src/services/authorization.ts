@@ -144,7 +144,11 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorize {
         action: check.action,
         resource: check.resource,
         region: ctx.region,
-        context: { ...check.context, ...(ctx.calledVia?.length ? { 'aws:CalledVia': ctx.calledVia, 'aws:CalledViaFirst': ctx.calledVia[0], 'aws:CalledViaLast': ctx.calledVia.at(-1) } : {}) },
+        context: {
+          ...check.context,
+          ...(ctx.http.sourceIp ? { 'aws:SourceIp': ctx.http.sourceIp } : {}),
+          ...(ctx.calledVia?.length ? { 'aws:CalledVia': ctx.calledVia, 'aws:CalledViaFirst': ctx.calledVia[0], 'aws:CalledViaLast': ctx.calledVia.at(-1) } : {}),
+        },
         resourcePolicy,
         resourceAccount,
       });
