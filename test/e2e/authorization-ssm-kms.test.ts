@@ -123,6 +123,29 @@ describe('authorization of SSM, Secrets Manager, KMS and CloudWatch Logs request
       await scoped.ssm.send(new PutParameterCommand({ Name: '/scoped/advanced', Value: 'v', Type: 'String', Tier: 'Advanced' }));
     });
 
+    it("a parameter's tags are its aws:ResourceTag and ssm:resourceTag keys", async () => {
+      await rootSsm.send(new PutParameterCommand({ Name: '/tagged/blue', Value: 'b', Type: 'String', Tags: [{ Key: 'team', Value: 'blue' }] }));
+      await rootSsm.send(new PutParameterCommand({ Name: '/tagged/red', Value: 'r', Type: 'String', Tags: [{ Key: 'team', Value: 'red' }] }));
+      const blue = await user('param-blue', { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: '*', Condition: { StringEquals: { 'ssm:resourceTag/team': 'blue' } } });
+      expect((await blue.ssm.send(new GetParameterCommand({ Name: '/tagged/blue' }))).Parameter!.Value).toBe('b');
+      await expectAwsError(blue.ssm.send(new GetParameterCommand({ Name: '/tagged/red' })), {
+        code: 'AccessDeniedException',
+        status: 400,
+        message: denied(blue.arn, 'ssm:GetParameter', PARAM('tagged/red')),
+      });
+      const notRed = await user(
+        'param-not-red',
+        { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: '*' },
+        { Effect: 'Deny', Action: 'ssm:GetParameter', Resource: '*', Condition: { StringEquals: { 'aws:ResourceTag/team': 'red' } } },
+      );
+      expect((await notRed.ssm.send(new GetParameterCommand({ Name: '/tagged/blue' }))).Parameter!.Value).toBe('b');
+      await expectAwsError(notRed.ssm.send(new GetParameterCommand({ Name: '/tagged/red' })), {
+        code: 'AccessDeniedException',
+        status: 400,
+        message: /with an explicit deny in an identity-based policy/,
+      });
+    });
+
     it('root credentials are unaffected', async () => {
       expect((await rootSsm.send(new GetParameterCommand({ Name: '/other' }))).Parameter!.Value).toBe('secret-ish');
       expect((await rootKms.send(new ListKeysCommand({}))).Keys).toBeDefined();

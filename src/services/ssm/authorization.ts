@@ -7,14 +7,16 @@
  * as an ARN or with a `:version`/`:label` selector is checked on the parameter itself, and public
  * parameters (`/aws/service/…`) on their account-less ARN. GetParameters and DeleteParameters are
  * checked on every parameter they name; GetParametersByPath on the path (`ssm:Recursive` says
- * whether it descends). Decrypting a SecureString is not a rule here: SSM calls KMS Decrypt for the
+ * whether it descends). Operations on one parameter carry its tags as `aws:ResourceTag/…` and
+ * `ssm:resourceTag/…` (the table is built in create() over the store; GetParameters and
+ * DeleteParameters, checked on many parameters at once, carry none). Decrypting a SecureString is not a rule here: SSM calls KMS Decrypt for the
  * caller (see `decryptValues` in common.ts), where the key policy has its say.
  */
 import type { AddTagsToResourceRequest, GetParametersByPathRequest, PutParameterRequest, RemoveTagsFromResourceRequest } from '@aws-sdk/client-ssm';
 import { partitionOf } from '../../core/arn.js';
 import type { ContextValue } from '../../core/policy.js';
 import type { RequestContext } from '../../protocol/types.js';
-import type { ServiceAuthorization } from '../authorization.js';
+import type { ActionRule, ServiceAuthorization } from '../authorization.js';
 import { isReserved, nameKey, parseReference } from './names.js';
 
 /** The ARN of the parameter a name, ARN or selector-carrying reference names. */
@@ -54,34 +56,63 @@ function policyTypes(policies: string | undefined): Record<string, ContextValue>
   }
 }
 
-export const ssmAuthorization: ServiceAuthorization = {
-  prefix: 'ssm',
-  rules: {
-    PutParameter: {
-      resource: parameter,
-      context: (input: PutParameterRequest) => ({
-        'ssm:Overwrite': input.Overwrite ? 'true' : 'false',
-        ...policyTypes(input.Policies),
-        ...requestTags(input.Tags),
-      }),
-      // Tagging a parameter as it is created also needs ssm:AddTagsToResource on it.
-      also: [{ action: 'ssm:AddTagsToResource', resource: parameter, when: (input: PutParameterRequest) => (input.Tags?.length ?? 0) > 0 }],
+/** What the table reads of the stored parameters. */
+export interface ParameterLookup {
+  /** The tags of the parameter a parameter ARN names (none for public or unknown parameters). */
+  tags(parameterArn: string): Record<string, string>;
+}
+
+type Input = Record<string, unknown>;
+/** Declared through a method so that a rule may take its operation's own SDK input shape. */
+type ContextOf = { of(input: object, ctx: RequestContext): Record<string, ContextValue> }['of'];
+
+export function ssmAuthorization(lookup: ParameterLookup): ServiceAuthorization {
+  /** A rule on one parameter, with its tags and keys of its own. */
+  const onParameter = (resource: (input: never, ctx: RequestContext) => string, own?: ContextOf, extra: Partial<ActionRule> = {}): ActionRule => {
+    const of = resource as (input: object, ctx: RequestContext) => string;
+    return {
+      ...extra,
+      resource: of,
+      context: (input: Input, ctx) => {
+        const out: Record<string, ContextValue> = {};
+        const arn = of(input, ctx);
+        for (const [key, value] of Object.entries(arn === '*' ? {} : lookup.tags(arn))) {
+          out[`aws:ResourceTag/${key}`] = value;
+          out[`ssm:resourceTag/${key}`] = value;
+        }
+        return { ...out, ...own?.(input, ctx) };
+      },
+    };
+  };
+  return {
+    prefix: 'ssm',
+    rules: {
+      PutParameter: onParameter(
+        parameter,
+        (input: PutParameterRequest) => ({
+          'ssm:Overwrite': input.Overwrite ? 'true' : 'false',
+          ...policyTypes(input.Policies),
+          ...requestTags(input.Tags),
+        }),
+        // Tagging a parameter as it is created also needs ssm:AddTagsToResource on it.
+        { also: [{ action: 'ssm:AddTagsToResource', resource: parameter, when: (input: PutParameterRequest) => (input.Tags?.length ?? 0) > 0 }] },
+      ),
+      GetParameter: onParameter(parameter),
+      GetParameters: { resource: parameters },
+      GetParametersByPath: {
+        // The path as a parameter ARN, without its trailing slash (`/app/` → `…:parameter/app`).
+        resource: (input: GetParametersByPathRequest, ctx) => arnOf((input.Path ?? '').replace(/(.)\/+$/, '$1'), ctx),
+        context: (input: GetParametersByPathRequest) => ({ 'ssm:Recursive': input.Recursive ? 'true' : 'false' }),
+      },
+      DescribeParameters: { resource: '*' },
+      GetParameterHistory: onParameter(parameter),
+      LabelParameterVersion: onParameter(parameter),
+      UnlabelParameterVersion: onParameter(parameter),
+      DeleteParameter: onParameter(parameter),
+      DeleteParameters: { resource: parameters },
+      AddTagsToResource: onParameter(taggedResource, (input: AddTagsToResourceRequest) => requestTags(input.Tags)),
+      RemoveTagsFromResource: onParameter(taggedResource, (input: RemoveTagsFromResourceRequest) => ({ 'aws:TagKeys': input.TagKeys ?? [] })),
+      ListTagsForResource: onParameter(taggedResource),
     },
-    GetParameter: { resource: parameter },
-    GetParameters: { resource: parameters },
-    GetParametersByPath: {
-      // The path as a parameter ARN, without its trailing slash (`/app/` → `…:parameter/app`).
-      resource: (input: GetParametersByPathRequest, ctx) => arnOf((input.Path ?? '').replace(/(.)\/+$/, '$1'), ctx),
-      context: (input: GetParametersByPathRequest) => ({ 'ssm:Recursive': input.Recursive ? 'true' : 'false' }),
-    },
-    DescribeParameters: { resource: '*' },
-    GetParameterHistory: { resource: parameter },
-    LabelParameterVersion: { resource: parameter },
-    UnlabelParameterVersion: { resource: parameter },
-    DeleteParameter: { resource: parameter },
-    DeleteParameters: { resource: parameters },
-    AddTagsToResource: { resource: taggedResource, context: (input: AddTagsToResourceRequest) => requestTags(input.Tags) },
-    RemoveTagsFromResource: { resource: taggedResource, context: (input: RemoveTagsFromResourceRequest) => ({ 'aws:TagKeys': input.TagKeys ?? [] }) },
-    ListTagsForResource: { resource: taggedResource },
-  },
-};
+  };
+}

@@ -21,12 +21,13 @@
  * - No per-region parameter count limit (ParameterLimitExceeded), no throughput limits
  *   (TooManyUpdates), no sharing through RAM (`Shared: true` lists nothing), no cross-account ARNs.
  * - Authorization (authorization.ts) sets ssm:Overwrite, ssm:Policies (the policy types named),
- *   ssm:Recursive and request tag keys, but not aws:ResourceTag/… or ssm:resourceTag/… (the table
- *   does not read the store). SecureString values are encrypted with KMS Encrypt (Standard tier) or
+ *   ssm:Recursive, request tag keys and the parameter's tags, except for GetParameters and
+ *   DeleteParameters, which are checked on many parameters at once and carry no resource tags. SecureString values are encrypted with KMS Encrypt (Standard tier) or
  *   a GenerateDataKey data key (Advanced tier) called as the caller through SSM.
  * - Some messages whose exact AWS wording is not documented (data type and AMI format errors,
  *   policy errors, name-length-with-ARN) are Drydock's own wording under AWS's error code.
  */
+import { parseArn } from '../../core/arn.js';
 import { loadModel } from '../../protocol/model.js';
 import type { ServiceDefinition } from '../contracts.js';
 import { ssmAuthorization } from './authorization.js';
@@ -38,10 +39,19 @@ export const ssm: ServiceDefinition = {
   name: 'ssm',
   model: loadModel('ssm'),
   validationError: 'ValidationException',
-  authorization: ssmAuthorization,
   create(rt) {
     const context = { store: new SsmStore(rt.store), rt };
     registerExpiry(context);
-    return { handlers: createHandlers(context) };
+    return {
+      handlers: createHandlers(context),
+      authorization: ssmAuthorization({
+        tags(parameterArn) {
+          const parsed = parseArn(parameterArn);
+          if (parsed?.service !== 'ssm' || !parsed.account || !parsed.resource.startsWith('parameter/')) return {};
+          const rows = context.store.tags(parsed.account, parsed.region, parsed.resource.slice('parameter/'.length));
+          return Object.fromEntries(rows.map((t) => [t.tag_key, t.tag_value]));
+        },
+      }),
+    };
   },
 };
