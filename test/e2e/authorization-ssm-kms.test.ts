@@ -361,6 +361,19 @@ describe('authorization of SSM, Secrets Manager, KMS and CloudWatch Logs request
         status: 400,
         message: denied(web.arn, 'logs:GetLogEvents', stream('worker')),
       });
+      await logs.send(new CreateLogGroupCommand({ logGroupName: 'audit', tags: { data: 'restricted' } }));
+      await logs.send(new CreateLogStreamCommand({ logGroupName: 'audit', logStreamName: 'trail' }));
+      const unrestricted = await user(
+        'log-unrestricted',
+        { Effect: 'Allow', Action: 'logs:GetLogEvents', Resource: '*' },
+        { Effect: 'Deny', Action: 'logs:*', Resource: '*', Condition: { StringEquals: { 'aws:ResourceTag/data': 'restricted' } } },
+      );
+      expect((await unrestricted.logs.send(new GetLogEventsCommand({ logGroupName: 'app', logStreamName: 'web' }))).events).toHaveLength(1);
+      await expectAwsError(unrestricted.logs.send(new GetLogEventsCommand({ logGroupName: 'audit', logStreamName: 'trail' })), {
+        code: 'AccessDeniedException',
+        status: 400,
+        message: /explicit deny/,
+      });
       await expectAwsError(web.logs.send(new DescribeLogGroupsCommand({})), { code: 'AccessDeniedException', status: 400, message: /logs:DescribeLogGroups because no identity-based policy allows/ });
     });
   });

@@ -5,14 +5,15 @@
  * Group operations are checked on the log group's ARN (`arn:aws:logs:<region>:<account>:log-group:<name>`),
  * stream operations (PutLogEvents, GetLogEvents, DeleteLogStream) on the stream's
  * (`…:log-group:<name>:log-stream:<stream>`); a group named by ARN is checked on that ARN without
- * the `:*` DescribeLogGroups adds. DescribeLogGroups is checked on `*`. CloudWatch Logs resource
+ * the `:*` DescribeLogGroups adds. DescribeLogGroups is checked on `*`. A group's tags are its
+ * `aws:ResourceTag/…` keys (the table is built in create() over the store). CloudWatch Logs resource
  * policies are not stored by Drydock (PutResourcePolicy answers 501), so there is none to evaluate.
  */
 import type { CreateLogGroupRequest, TagLogGroupRequest, TagResourceRequest, UntagLogGroupRequest, UntagResourceRequest } from '@aws-sdk/client-cloudwatch-logs';
 import { partitionOf } from '../../core/arn.js';
 import type { ContextValue } from '../../core/policy.js';
 import type { RequestContext } from '../../protocol/types.js';
-import type { ServiceAuthorization } from '../authorization.js';
+import type { ActionRule, ServiceAuthorization } from '../authorization.js';
 
 interface GroupInput {
   logGroupName?: string;
@@ -42,31 +43,53 @@ function requestTags(tags: Record<string, string> | undefined): Record<string, C
   return out;
 }
 
-export const logsAuthorization: ServiceAuthorization = {
-  prefix: 'logs',
-  rules: {
-    CreateLogGroup: {
-      resource: group,
-      context: (input: CreateLogGroupRequest) => requestTags(input.tags),
-      // Tags at creation also need logs:TagResource.
-      also: [{ action: 'logs:TagResource', resource: group, when: (input: CreateLogGroupRequest) => Object.keys(input.tags ?? {}).length > 0 }],
+/** Declared through a method so that a rule may take its operation's own SDK input shape. */
+type ContextOf = { of(input: object): Record<string, ContextValue> }['of'];
+
+/** What the table reads of the stored log groups. */
+export interface LogGroupLookup {
+  /** The tags of the log group a group (or stream) ARN names; none for a group that does not exist. */
+  tags(groupArn: string): Record<string, string>;
+}
+
+export function logsAuthorization(lookup: LogGroupLookup): ServiceAuthorization {
+  /** `aws:ResourceTag/<key>` for each tag of the group the request names. */
+  const groupTags = (input: GroupInput, ctx: RequestContext): Record<string, ContextValue> => {
+    const arn = input.resourceArn ? taggedResource(input, ctx) : group(input, ctx);
+    if (arn === '*') return {};
+    return Object.fromEntries(Object.entries(lookup.tags(arn)).map(([key, value]) => [`aws:ResourceTag/${key}`, value]));
+  };
+  /** A rule on a group or stream, with the group's tags and keys of its own. */
+  const on = (resource: (input: GroupInput, ctx: RequestContext) => string, own?: ContextOf): ActionRule => ({
+    resource,
+    context: (input: GroupInput, ctx) => ({ ...groupTags(input, ctx), ...own?.(input) }),
+  });
+  return {
+    prefix: 'logs',
+    rules: {
+      CreateLogGroup: {
+        resource: group,
+        context: (input: CreateLogGroupRequest) => requestTags(input.tags),
+        // Tags at creation also need logs:TagResource.
+        also: [{ action: 'logs:TagResource', resource: group, when: (input: CreateLogGroupRequest) => Object.keys(input.tags ?? {}).length > 0 }],
+      },
+      DeleteLogGroup: on(group),
+      DescribeLogGroups: { resource: '*' },
+      CreateLogStream: on(group),
+      DeleteLogStream: on(stream),
+      DescribeLogStreams: on(group),
+      PutLogEvents: on(stream),
+      GetLogEvents: on(stream),
+      FilterLogEvents: on(group),
+      PutLogGroupDeletionProtection: on(group),
+      PutRetentionPolicy: on(group),
+      DeleteRetentionPolicy: on(group),
+      TagLogGroup: on(group, (input: TagLogGroupRequest) => requestTags(input.tags)),
+      UntagLogGroup: on(group, (input: UntagLogGroupRequest) => ({ 'aws:TagKeys': input.tags ?? [] })),
+      ListTagsLogGroup: on(group),
+      TagResource: on(taggedResource, (input: TagResourceRequest) => requestTags(input.tags)),
+      UntagResource: on(taggedResource, (input: UntagResourceRequest) => ({ 'aws:TagKeys': input.tagKeys ?? [] })),
+      ListTagsForResource: on(taggedResource),
     },
-    DeleteLogGroup: { resource: group },
-    DescribeLogGroups: { resource: '*' },
-    CreateLogStream: { resource: group },
-    DeleteLogStream: { resource: stream },
-    DescribeLogStreams: { resource: group },
-    PutLogEvents: { resource: stream },
-    GetLogEvents: { resource: stream },
-    FilterLogEvents: { resource: group },
-    PutLogGroupDeletionProtection: { resource: group },
-    PutRetentionPolicy: { resource: group },
-    DeleteRetentionPolicy: { resource: group },
-    TagLogGroup: { resource: group, context: (input: TagLogGroupRequest) => requestTags(input.tags) },
-    UntagLogGroup: { resource: group, context: (input: UntagLogGroupRequest) => ({ 'aws:TagKeys': input.tags ?? [] }) },
-    ListTagsLogGroup: { resource: group },
-    TagResource: { resource: taggedResource, context: (input: TagResourceRequest) => requestTags(input.tags) },
-    UntagResource: { resource: taggedResource, context: (input: UntagResourceRequest) => ({ 'aws:TagKeys': input.tagKeys ?? [] }) },
-    ListTagsForResource: { resource: taggedResource },
-  },
-};
+  };
+}

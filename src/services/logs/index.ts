@@ -29,6 +29,7 @@
  * - Filter patterns: unquoted terms match as substrings; JSON selectors support `.name` and `[n]`
  *   steps only (no `[*]`).
  */
+import { parseArn } from '../../core/arn.js';
 import { loadModel } from '../../protocol/model.js';
 import type { ServiceDefinition } from '../contracts.js';
 import { createLogsApi } from './api.js';
@@ -44,11 +45,18 @@ export const logs: ServiceDefinition = {
   model: loadModel('logs'),
   // CloudWatch Logs reports constraint violations ("1 validation error detected: …") as InvalidParameterException.
   validationError: 'InvalidParameterException',
-  authorization: logsAuthorization,
   create(rt) {
     const c: LogsContext = { store: new LogsStore(rt.store), rt };
     return {
       handlers: createHandlers(c),
+      authorization: logsAuthorization({
+        tags(groupArn) {
+          const parts = parseArn(groupArn);
+          const name = parts?.resource.startsWith('log-group:') ? parts.resource.slice('log-group:'.length).replace(/:log-stream:.*$/, '') : undefined;
+          const group = parts && name ? c.store.group({ account: parts.account, region: parts.region }, name) : undefined;
+          return group ? (JSON.parse(group.tags) as Record<string, string>) : {};
+        },
+      }),
       api: createLogsApi(c),
     };
   },
