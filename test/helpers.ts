@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { createLogger } from '../src/core/logger.js';
 import { type RunningServer, startServer } from '../src/server/server.js';
@@ -144,4 +145,27 @@ export async function rejection<T extends Error>(promise: Promise<unknown>, type
     throw err;
   }
   throw new Error(`expected a ${type.name}`);
+}
+
+/** An identity policy allowing sts:AssumeRole on every role, for a user a trust policy trusts through its account. */
+const ASSUME_ANY_ROLE = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] });
+
+/**
+ * Creates the IAM user `name` (in the account `clientConfig` signs for) with these inline identity
+ * policies and an access key, and answers its ARN and credentials. AWS refuses sts:AssumeRole to an
+ * account's root user ("Roles may not be assumed by root accounts."), so a test that assumes a role
+ * does it as such a user, as a real caller must.
+ */
+export async function createIamUser(
+  clientConfig: TestServer['clientConfig'],
+  name: string,
+  policies: string[] = [ASSUME_ANY_ROLE],
+): Promise<{ arn: string; credentials: { accessKeyId: string; secretAccessKey: string } }> {
+  const iam = new IAMClient(clientConfig);
+  const user = (await iam.send(new CreateUserCommand({ UserName: name }))).User!;
+  for (const [index, document] of policies.entries()) {
+    await iam.send(new PutUserPolicyCommand({ UserName: name, PolicyName: `policy-${index}`, PolicyDocument: document }));
+  }
+  const key = (await iam.send(new CreateAccessKeyCommand({ UserName: name }))).AccessKey!;
+  return { arn: user.Arn!, credentials: { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! } };
 }

@@ -30,7 +30,7 @@ import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AwsEvent } from '../../src/core/events.js';
-import { expectAwsError, failure, useServer } from '../helpers.js';
+import { createIamUser, expectAwsError, failure, useServer } from '../helpers.js';
 
 const ACCOUNT = '000000000000';
 const userArn = (name: string) => `arn:aws:iam::${ACCOUNT}:user/${name}`;
@@ -298,7 +298,9 @@ describe('CodeCommit pull request approvals', () => {
     const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }] };
     await iam.send(new CreateRoleCommand({ RoleName: 'CodeCommitReview', AssumeRolePolicyDocument: JSON.stringify(trust) }));
     await iam.send(new PutRolePolicyCommand({ RoleName: 'CodeCommitReview', PolicyName: 'cc', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [ALLOW_ALL] }) }));
-    const session = (await new STSClient(server.clientConfig).send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/CodeCommitReview`, RoleSessionName: 'Mary_Major' }))).Credentials!;
+    // AWS refuses AssumeRole to root credentials: an IAM user allowed sts:AssumeRole assumes it.
+    const sts = new STSClient({ ...server.clientConfig, credentials: (await createIamUser(server.clientConfig, 'mary')).credentials });
+    const session = (await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/CodeCommitReview`, RoleSessionName: 'Mary_Major' }))).Credentials!;
     const reviewer = new CodeCommitClient({
       ...server.clientConfig,
       credentials: { accessKeyId: session.AccessKeyId!, secretAccessKey: session.SecretAccessKey!, sessionToken: session.SessionToken },

@@ -40,7 +40,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectAwsError, failure, startTestServer, type TestServer } from '../helpers.js';
+import { createIamUser, expectAwsError, failure, startTestServer, type TestServer } from '../helpers.js';
 
 const ACCOUNT = '000000000000';
 const repoArn = (name: string): string => `arn:aws:codecommit:us-east-1:${ACCOUNT}:${name}`;
@@ -173,7 +173,8 @@ describe('CodeCommit authorization by IAM identity policies', () => {
         }),
       }),
     );
-    const sts = new STSClient(server.clientConfig);
+    // AWS refuses AssumeRole to root credentials: an IAM user allowed sts:AssumeRole assumes it.
+    const sts = new STSClient({ ...server.clientConfig, credentials: (await createIamUser(server.clientConfig, 'ci-assumer')).credentials });
     const session = (await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/ci`, RoleSessionName: 'build' }))).Credentials!;
     const ci = new CodeCommitClient({ ...server.clientConfig, credentials: { accessKeyId: session.AccessKeyId!, secretAccessKey: session.SecretAccessKey!, sessionToken: session.SessionToken } });
     expect((await ci.send(new GetRepositoryCommand({ repositoryName: 'other' }))).repositoryMetadata?.repositoryName).toBe('other');

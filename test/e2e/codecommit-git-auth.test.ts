@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useServer } from '../helpers.js';
+import { createIamUser, useServer } from '../helpers.js';
 import { GitRunner, helperPassword, loginUrl, referenceEvents, rootUrl } from './codecommit-git-helpers.js';
 
 const ACCOUNT = '000000000000';
@@ -213,7 +213,10 @@ describe('CodeCommit Git over HTTP: authentication and authorization', () => {
         new CreateRoleCommand({ RoleName: 'builder', AssumeRolePolicyDocument: policy({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }) }),
       );
       await iam.send(new PutRolePolicyCommand({ RoleName: 'builder', PolicyName: 'pull', PolicyDocument: policy({ Effect: 'Allow', Action: 'codecommit:GitPull', Resource: '*' }) }));
-      const session = (await new STSClient(server.clientConfig).send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/builder`, RoleSessionName: 'ci' }))).Credentials!;
+      // AWS refuses AssumeRole to root credentials: an IAM user allowed sts:AssumeRole assumes it.
+      const { credentials } = await createIamUser(server.clientConfig, 'builder-assumer');
+      const sts = new STSClient({ ...server.clientConfig, credentials });
+      const session = (await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/builder`, RoleSessionName: 'ci' }))).Credentials!;
       const env = {
         ...awsEnv,
         AWS_DEFAULT_REGION: 'eu-west-1',

@@ -16,7 +16,7 @@ import {
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, GetAccessKeyInfoCommand, GetCallerIdentityCommand, GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectAwsError, startTestServer, type TestServer } from '../helpers.js';
+import { createIamUser, expectAwsError, startTestServer, type TestServer } from '../helpers.js';
 
 const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::000000000000:root' }, Action: 'sts:AssumeRole' }] });
 
@@ -24,6 +24,9 @@ describe('STS', () => {
   let server: TestServer;
   let iam: IAMClient;
   let sts: STSClient;
+  /** An IAM user allowed sts:AssumeRole (AWS refuses it to root): who assumes the roles below. */
+  let assumer: STSClient;
+  let assumerKey: Creds;
   let role: { Arn?: string; RoleId?: string };
   /** Temporary credentials the expiry test at the end warps the clock past. */
   const expiring: { role?: Creds; session?: Creds } = {};
@@ -40,6 +43,8 @@ describe('STS', () => {
     server = await startTestServer();
     iam = new IAMClient(server.clientConfig);
     sts = new STSClient(server.clientConfig);
+    assumerKey = (await createIamUser(server.clientConfig, 'assumer')).credentials;
+    assumer = stsAs(assumerKey);
     role = (await iam.send(new CreateRoleCommand({ RoleName: 'deployer', Path: '/ci/', AssumeRolePolicyDocument: TRUST, MaxSessionDuration: 7200 }))).Role!;
     // What the role's sessions do below (SSM writes, chaining into the role again), as AWS requires it.
     const allow = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ssm:PutParameter', 'sts:AssumeRole'], Resource: '*' }] });
@@ -75,7 +80,7 @@ describe('STS', () => {
   });
 
   it('AssumeRole issues temporary credentials that act as the assumed role', async () => {
-    const assumed = await sts.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 'build-42', DurationSeconds: 900 }));
+    const assumed = await assumer.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 'build-42', DurationSeconds: 900 }));
     const c = assumed.Credentials!;
     expect(c.AccessKeyId).toMatch(/^ASIA[A-Z2-7]{16}$/);
     expect(c.SecretAccessKey).toHaveLength(40);
@@ -110,24 +115,24 @@ describe('STS', () => {
 
   it('AssumeRole errors: unknown role, other account, duration, session name, session policy', async () => {
     const missing = 'arn:aws:iam::000000000000:role/ghost';
-    await expect(sts.send(new AssumeRoleCommand({ RoleArn: missing, RoleSessionName: 's1' }))).rejects.toMatchObject({
+    await expect(assumer.send(new AssumeRoleCommand({ RoleArn: missing, RoleSessionName: 's1' }))).rejects.toMatchObject({
       name: 'AccessDenied',
-      message: `User: arn:aws:iam::000000000000:root is not authorized to perform: sts:AssumeRole on resource: ${missing}`,
+      message: `User: arn:aws:iam::000000000000:user/assumer is not authorized to perform: sts:AssumeRole on resource: ${missing}`,
       $metadata: { httpStatusCode: 403 },
     });
     // The role exists, but in account 000000000000, not 111111111111; and the path must match.
-    await expectAwsError(sts.send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::111111111111:role/ci/deployer', RoleSessionName: 's1' })), { code: 'AccessDenied', status: 403 });
-    await expectAwsError(sts.send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::000000000000:role/deployer', RoleSessionName: 's1' })), { code: 'AccessDenied', status: 403 });
+    await expectAwsError(assumer.send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::111111111111:role/ci/deployer', RoleSessionName: 's1' })), { code: 'AccessDenied', status: 403 });
+    await expectAwsError(assumer.send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::000000000000:role/deployer', RoleSessionName: 's1' })), { code: 'AccessDenied', status: 403 });
 
-    await expectAwsError(sts.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 's1', DurationSeconds: 7201 })), { code: 'ValidationError', status: 400 });
-    await expectAwsError(sts.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 's1', DurationSeconds: 899 })), { code: 'ValidationError', status: 400 });
-    await expectAwsError(sts.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 'has space' })), { code: 'ValidationError', status: 400 });
-    await expectAwsError(sts.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 'x' })), { code: 'ValidationError', status: 400 });
-    await expectAwsError(sts.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 's1', Policy: '{oops' })), { code: 'MalformedPolicyDocumentException', status: 400 });
+    await expectAwsError(assumer.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 's1', DurationSeconds: 7201 })), { code: 'ValidationError', status: 400 });
+    await expectAwsError(assumer.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 's1', DurationSeconds: 899 })), { code: 'ValidationError', status: 400 });
+    await expectAwsError(assumer.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 'has space' })), { code: 'ValidationError', status: 400 });
+    await expectAwsError(assumer.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 'x' })), { code: 'ValidationError', status: 400 });
+    await expectAwsError(assumer.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 's1', Policy: '{oops' })), { code: 'MalformedPolicyDocumentException', status: 400 });
 
-    const longest = await sts.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 's1', DurationSeconds: 7200 }));
+    const longest = await assumer.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 's1', DurationSeconds: 7200 }));
     expect(longest.Credentials!.Expiration!.getTime() - Date.now()).toBeGreaterThan(7000_000);
-    const scoped = await sts.send(
+    const scoped = await assumer.send(
       new AssumeRoleCommand({
         RoleArn: role.Arn,
         RoleSessionName: 's2',
@@ -141,10 +146,29 @@ describe('STS', () => {
   it('cross-account: a role in account 111111111111 is assumed by naming that account', async () => {
     const otherIam = new IAMClient({ ...server.clientConfig, credentials: { accessKeyId: '111111111111', secretAccessKey: 'test' } });
     const theirRole = (await otherIam.send(new CreateRoleCommand({ RoleName: 'shared', AssumeRolePolicyDocument: TRUST }))).Role!;
-    const assumed = await sts.send(new AssumeRoleCommand({ RoleArn: theirRole.Arn, RoleSessionName: 'visitor' }));
+    const assumed = await assumer.send(new AssumeRoleCommand({ RoleArn: theirRole.Arn, RoleSessionName: 'visitor' }));
     const creds = { accessKeyId: assumed.Credentials!.AccessKeyId!, secretAccessKey: assumed.Credentials!.SecretAccessKey!, sessionToken: assumed.Credentials!.SessionToken! };
     expect(await stsAs(creds).send(new GetCallerIdentityCommand({}))).toMatchObject({ Account: '111111111111', Arn: 'arn:aws:sts::111111111111:assumed-role/shared/visitor' });
     expect((await sts.send(new GetAccessKeyInfoCommand({ AccessKeyId: creds.accessKeyId }))).Account).toBe('111111111111');
+  });
+
+  it('AssumeRole refuses root credentials, whatever the trust policy says, as AWS does', async () => {
+    // The deployer role's trust policy names this account's root ARN.
+    await expectAwsError(sts.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 'as-root' })), {
+      code: 'AccessDenied',
+      status: 403,
+      message: 'Roles may not be assumed by root accounts.',
+    });
+    // Nor may another account's root user assume a role that trusts its account.
+    const otherIam = new IAMClient({ ...server.clientConfig, credentials: { accessKeyId: '111111111111', secretAccessKey: 'test' } });
+    const trustsUs = (await otherIam.send(new CreateRoleCommand({ RoleName: 'trusts-000', AssumeRolePolicyDocument: TRUST }))).Role!;
+    await expectAwsError(sts.send(new AssumeRoleCommand({ RoleArn: trustsUs.Arn, RoleSessionName: 'as-root' })), {
+      code: 'AccessDenied',
+      status: 403,
+      message: 'Roles may not be assumed by root accounts.',
+    });
+    // The refusal started no session: the role was never used.
+    expect((await otherIam.send(new GetRoleCommand({ RoleName: 'trusts-000' }))).Role!.RoleLastUsed?.LastUsedDate).toBeUndefined();
   });
 
   it('GetSessionToken keeps the caller identity, for root and IAM users', async () => {
@@ -166,7 +190,10 @@ describe('STS', () => {
   });
 
   it('aws sts assume-role through the CLI', async () => {
-    const { stdout } = await server.aws(['sts', 'assume-role', '--role-arn', role.Arn!, '--role-session-name', 'cli-session']);
+    const { stdout } = await server.aws(['sts', 'assume-role', '--role-arn', role.Arn!, '--role-session-name', 'cli-session'], {
+      AWS_ACCESS_KEY_ID: assumerKey.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: assumerKey.secretAccessKey,
+    });
     const out = JSON.parse(stdout);
     expect(out.AssumedRoleUser.Arn).toBe('arn:aws:sts::000000000000:assumed-role/deployer/cli-session');
     expect(out.Credentials.AccessKeyId).toMatch(/^ASIA/);
@@ -194,16 +221,16 @@ describe('IAM keys and STS sessions survive a restart', () => {
     try {
       let first = await startTestServer({ dataDir });
       const iam = new IAMClient(first.clientConfig);
-      await iam.send(new CreateUserCommand({ UserName: 'durable' }));
-      const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'durable' }))).AccessKey!;
+      const key = (await createIamUser(first.clientConfig, 'durable')).credentials;
       const roleArn = (await iam.send(new CreateRoleCommand({ RoleName: 'durable-role', AssumeRolePolicyDocument: TRUST }))).Role!.Arn!;
-      const session = (await new STSClient(first.clientConfig).send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'before-restart' }))).Credentials!;
+      const asUser = new STSClient({ ...first.clientConfig, credentials: key });
+      const session = (await asUser.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'before-restart' }))).Credentials!;
       await first.stop();
 
       first = await startTestServer({ dataDir });
       try {
         const client = (credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }) => new STSClient({ ...first.clientConfig, credentials });
-        expect((await client({ accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! }).send(new GetCallerIdentityCommand({}))).Arn).toBe('arn:aws:iam::000000000000:user/durable');
+        expect((await client(key).send(new GetCallerIdentityCommand({}))).Arn).toBe('arn:aws:iam::000000000000:user/durable');
         const asRole = client({ accessKeyId: session.AccessKeyId!, secretAccessKey: session.SecretAccessKey!, sessionToken: session.SessionToken! });
         expect((await asRole.send(new GetCallerIdentityCommand({}))).Arn).toBe('arn:aws:sts::000000000000:assumed-role/durable-role/before-restart');
       } finally {

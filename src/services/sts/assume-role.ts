@@ -8,7 +8,8 @@
  * caller is in another account, the caller's identity policies (bounded by its own session
  * policies) must allow the action on the role too; a statement that names the caller's own user,
  * role or session suffices in the role's account. Service and federated principals need only the
- * trust policy. Passing session tags needs `sts:TagSession` the same way.
+ * trust policy. Passing session tags needs `sts:TagSession` the same way. An account's root user
+ * may assume no role, whatever the trust policy says ("Roles may not be assumed by root accounts.").
  */
 import type { AssumeRoleRequest, AssumeRoleResponse, Credentials, Tag } from '@aws-sdk/client-sts';
 import type { Principal } from '../../core/accounts.js';
@@ -33,10 +34,9 @@ export interface Asker {
   arn: string;
   /**
    * The IAM identity whose own policies (with its permissions boundary and session policies) must
-   * allow the action when trust alone does not suffice; `all` for an account root (full access to
-   * its own account), undefined for non-AWS principals.
+   * allow the action when trust alone does not suffice; undefined for non-AWS principals.
    */
-  identity?: Principal | 'all';
+  identity?: Principal;
   region?: string;
   /** Condition keys about the caller (aws:PrincipalArn, aws:PrincipalTag/… …). */
   context: Record<string, ContextValue>;
@@ -58,7 +58,7 @@ function timeContext(c: StsContext, region: string): Record<string, ContextValue
   return { 'aws:CurrentTime': new Date(now).toISOString(), 'aws:EpochTime': String(Math.floor(now / 1000)), 'aws:RequestedRegion': region };
 }
 
-/** The caller of a signed STS request, as AssumeRole decides on it. */
+/** The caller of a signed STS request, as AssumeRole decides on it (never an account's root user: AssumeRole refuses it first). */
 export function askerOf(c: StsContext, ctx: RequestContext): Asker {
   const p = ctx.principal;
   const iam = c.rt.api('iam');
@@ -69,14 +69,6 @@ export function askerOf(c: StsContext, ctx: RequestContext): Asker {
       trust: { kind: 'service', service },
       arn: service,
       context: { ...timeContext(c, ctx.region), 'aws:PrincipalServiceName': service, 'aws:PrincipalIsAWSService': 'true', 'aws:SourceAccount': p.account },
-    };
-  }
-  if (p.kind === 'root') {
-    return {
-      trust: { kind: 'root', account: p.account, arn: p.arn },
-      arn: p.arn,
-      identity: 'all',
-      context: { ...base, 'aws:PrincipalArn': p.arn, 'aws:PrincipalType': 'Account' },
     };
   }
   const session = callerSession(c, ctx);
@@ -104,7 +96,7 @@ export function authorize(c: StsContext, role: Role, asker: Asker, action: strin
   const all = { ...asker.context, ...context };
   const trust = c.rt.api('iam').evaluateTrust(role.assumeRolePolicyDocument, asker.trust, action, all);
   if (trust.decision !== 'Allow') throw denied(asker.arn, action, role.arn);
-  if (asker.identity === undefined || asker.identity === 'all') return;
+  if (asker.identity === undefined) return;
   // The caller's side alone: identity policies, permissions boundary and session policies.
   const identity = c.rt.api('iam').authorize(asker.identity, { action, resource: role.arn, region: asker.region ?? 'us-east-1', context: all });
   if (identity.decision === 'ExplicitDeny') throw denied(asker.arn, action, role.arn);
@@ -153,6 +145,8 @@ function assumeContext(input: AssumeRoleRequest, sourceIdentity: string | undefi
 
 export function assumeRole(c: StsContext, input: AssumeRoleRequest, ctx: RequestContext): AssumeRoleResponse {
   if (isFederatedUser(ctx.principal)) throw denied(ctx.principal.arn, 'sts:AssumeRole', input.RoleArn!);
+  // AWS refuses the root user whatever the trust policy says, before looking at the role.
+  if (ctx.principal.kind === 'root') throw new AwsError('AccessDenied', 'Roles may not be assumed by root accounts.', { status: 403 });
   const role = findRole(c, input.RoleArn!, () => denied(ctx.principal.arn, 'sts:AssumeRole', input.RoleArn!));
   const asker = askerOf(c, ctx);
   const caller = callerSession(c, ctx);

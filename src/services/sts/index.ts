@@ -2,23 +2,22 @@
  * STS: who is calling, and temporary credentials (sessions persist in SQLite; expiry follows the
  * Drydock clock, so warping time expires them).
  *
- * AssumeRole decides with the role's trust policy and the caller's identity policies (see
- * assume-role.ts): the trust policy must allow the caller (ExternalId, session name, source
- * identity, request tags and principal tags are condition keys); a trust statement naming the
- * caller's account (or a caller from another account) also needs the caller's identity policies,
- * within its permissions boundary and session policies (IAM's authorize), to allow sts:AssumeRole
- * on the role. Session tags need sts:TagSession and SourceIdentity sts:SetSourceIdentity the same
- * way. Session tags are validated as STS does, stored with the session, and transitive ones carried
- * into chained sessions. Sessions carry their session policies and tags to every authorization
- * (Principal.sessionPolicies and sessionTags, the tags as aws:PrincipalTag over the role's); a
- * federated user's session (GetFederationToken) is the IAM user's policies bounded by its session
- * policies, and allows nothing without one, as in AWS. Access key ids Drydock issues encode their
- * account as AWS's do, and GetAccessKeyInfo decodes any well-formed AKIA/ASIA id so.
+ * AssumeRole refuses an account's root user as AWS does ("Roles may not be assumed by root
+ * accounts."), and otherwise decides with the role's trust policy and the caller's identity
+ * policies (see assume-role.ts): the trust policy must allow the caller (ExternalId, session name,
+ * source identity, request tags and principal tags are condition keys); a trust statement naming
+ * the caller's account (or a caller from another account) also needs the caller's identity
+ * policies, within its permissions boundary and session policies (IAM's authorize), to allow
+ * sts:AssumeRole on the role. Session tags need sts:TagSession and SourceIdentity
+ * sts:SetSourceIdentity the same way. Session tags are validated as STS does, stored with the
+ * session, and transitive ones carried into chained sessions. Sessions carry their session policies
+ * and tags to every authorization (Principal.sessionPolicies and sessionTags, the tags as
+ * aws:PrincipalTag over the role's); a federated user's session (GetFederationToken) is the IAM
+ * user's policies bounded by its session policies, and allows nothing without one, as in AWS.
+ * Access key ids Drydock issues encode their account as AWS's do, and GetAccessKeyInfo decodes any
+ * well-formed AKIA/ASIA id so.
  *
  * Gaps against AWS:
- * - AWS refuses AssumeRole with root credentials ("Roles may not be assumed by root accounts");
- *   Drydock lets an account's root user assume a role whose trust policy trusts its account (or
- *   names its root ARN), because Drydock's default credentials (test/test) are the root user.
  * - MFA (SerialNumber/TokenCode) is not verified: aws:MultiFactorAuthPresent is true when a
  *   TokenCode is given.
  * - Changing the source identity in a chained session is refused with AccessDenied; the exact AWS
