@@ -145,7 +145,8 @@ const CASES: BadCase[] = [
   },
   { service: 'kms', what: 'an unknown alias', request: json.kms('DescribeKey', { KeyId: 'alias/nope' }), status: 400, code: 'NotFoundException' },
   // ---- awsQuery: STS ----
-  { service: 'sts', what: 'a role that does not exist', request: sts('AssumeRole', { RoleArn: 'arn:aws:iam::000000000000:role/nope', RoleSessionName: 'session' }), status: 403, code: 'AccessDenied' },
+  // Signed by the account's root, which AWS never lets assume a role (the sts tests cover a missing role for an IAM user).
+  { service: 'sts', what: 'a root caller', request: sts('AssumeRole', { RoleArn: 'arn:aws:iam::000000000000:role/nope', RoleSessionName: 'session' }), status: 403, code: 'AccessDenied' },
   { service: 'sts', what: 'no Action', request: { ...sts('GetCallerIdentity'), body: 'Version=2011-06-15' }, status: 400, code: 'MissingAction' },
   { service: 'sts', what: 'an unknown Action', request: sts('GetEverything'), status: 400, code: 'InvalidAction' },
   {
