@@ -18,6 +18,8 @@ const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 export interface BenchRequest {
   /** SigV4 signing name: ssm, s3, logs, sts. */
   service: string;
+  /** Who signs it; Drydock's root credentials `test`/`test` when omitted. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
   method: 'GET' | 'PUT' | 'POST';
   /** Path without a query string. */
   path: string;
@@ -44,13 +46,14 @@ export interface Answer {
 }
 
 const signers = new Map<string, SignatureV4>();
-function signerFor(service: string): SignatureV4 {
-  let signer = signers.get(service);
+function signerFor(service: string, credentials = CREDENTIALS): SignatureV4 {
+  const key = `${service}/${credentials.accessKeyId}`;
+  let signer = signers.get(key);
   if (!signer) {
     // S3 signs the path as sent and always carries x-amz-content-sha256, as the SDK's S3 client does.
     const s3 = service === 's3';
-    signer = new SignatureV4({ service, region: REGION, credentials: CREDENTIALS, sha256: NodeSha256, uriEscapePath: !s3, applyChecksum: s3 });
-    signers.set(service, signer);
+    signer = new SignatureV4({ service, region: REGION, credentials, sha256: NodeSha256, uriEscapePath: !s3, applyChecksum: s3 });
+    signers.set(key, signer);
   }
   return signer;
 }
@@ -58,7 +61,7 @@ function signerFor(service: string): SignatureV4 {
 export async function sign(port: number, req: BenchRequest): Promise<SignedRequest> {
   const headers: Record<string, string> = { ...req.headers, host: `${HOST}:${port}` };
   if (req.body) headers['content-length'] = String(req.body.length);
-  const signed = await signerFor(req.service).sign({ method: req.method, protocol: 'http:', hostname: HOST, port, path: req.path, query: {}, headers, body: req.body });
+  const signed = await signerFor(req.service, req.credentials).sign({ method: req.method, protocol: 'http:', hostname: HOST, port, path: req.path, query: {}, headers, body: req.body });
   return { method: req.method, path: req.path, headers: signed.headers, body: req.body };
 }
 

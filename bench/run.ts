@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../src/core/paths.js';
+import { type AuthorizationBenchResults, authorizationBench, formatAuthorizationBench } from './authorization.js';
 import { type CodeBuildBenchResults, codebuildBench, formatCodeBuildBench } from './codebuild.js';
 import { codecommitGitBench, formatGitBench, type GitBenchResults } from './codecommit.js';
 import { type CellLimits, type CellResult, prepare, runCell } from './load.js';
@@ -65,6 +66,7 @@ async function main(): Promise<void> {
   let results: BenchResults;
   let codecommitGit: GitBenchResults;
   let codebuild: CodeBuildBenchResults;
+  let authorization: AuthorizationBenchResults;
   try {
     // Started one after the other so neither start-up competes with the other for the CPU.
     const drydock = await startDrydock(await freePort());
@@ -76,6 +78,8 @@ async function main(): Promise<void> {
     const idle = { drydock: treeRss(drydock.pid), moto: treeRss(moto.pid) };
 
     const drydockRun = await measure(drydock);
+    // IAM enforcement's cost, on the same Drydock process: root against an IAM user with many policies.
+    authorization = await authorizationBench(drydock.port, CONCURRENCY, LIMITS, (line) => process.stderr.write(`${line}\n`));
     const motoRun = await measure(moto);
     const exitCodes = { drydock: await drydock.stop(), moto: await moto.stop() };
     running.length = 0;
@@ -136,10 +140,10 @@ async function main(): Promise<void> {
     for (const server of running) await server.stop();
   }
 
-  process.stdout.write(`${formatTable(results)}\n\n${formatGitBench(codecommitGit)}\n\n${formatCodeBuildBench(codebuild)}\n`);
+  process.stdout.write(`${formatTable(results)}\n\n${formatAuthorizationBench(authorization)}\n\n${formatGitBench(codecommitGit)}\n\n${formatCodeBuildBench(codebuild)}\n`);
   const dir = join(PACKAGE_ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const json = `${JSON.stringify({ ...results, codecommitGit, codebuild }, null, 2)}\n`;
+  const json = `${JSON.stringify({ ...results, authorization, codecommitGit, codebuild }, null, 2)}\n`;
   writeFileSync(join(dir, 'latest.json'), json);
   writeFileSync(join(dir, `${startedAt.toISOString().slice(0, 10)}.json`), json);
   process.stderr.write(`results: bench/results/latest.json, bench/results/${startedAt.toISOString().slice(0, 10)}.json\n`);

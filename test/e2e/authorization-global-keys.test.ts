@@ -52,3 +52,19 @@ describe('global condition keys', () => {
     await expectAwsError(tlsOnly.send(new GetParameterCommand({ Name: '/keys/p' })), { code: 'AccessDeniedException', status: 400 });
   });
 });
+
+describe('policy changes', () => {
+  it('apply to the very next request (IAM caches what it evaluates, and every write clears it)', async () => {
+    const iam = new IAMClient(server.clientConfig);
+    await iam.send(new CreateUserCommand({ UserName: 'changing' }));
+    const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName: 'changing' }));
+    const ssm = new SSMClient({ ...server.clientConfig, credentials: { accessKeyId: AccessKey!.AccessKeyId!, secretAccessKey: AccessKey!.SecretAccessKey! } });
+    await expectAwsError(ssm.send(new GetParameterCommand({ Name: '/keys/p' })), { code: 'AccessDeniedException', status: 400 });
+    const allow = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ssm:GetParameter', Resource: '*' }] };
+    await iam.send(new PutUserPolicyCommand({ UserName: 'changing', PolicyName: 'read', PolicyDocument: JSON.stringify(allow) }));
+    expect((await ssm.send(new GetParameterCommand({ Name: '/keys/p' }))).Parameter?.Value).toBe('v');
+    const deny = { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'ssm:*', Resource: '*' }] };
+    await iam.send(new PutUserPolicyCommand({ UserName: 'changing', PolicyName: 'stop', PolicyDocument: JSON.stringify(deny) }));
+    await expectAwsError(ssm.send(new GetParameterCommand({ Name: '/keys/p' })), { code: 'AccessDeniedException', status: 400, message: /with an explicit deny in an identity-based policy$/ });
+  });
+});

@@ -8,6 +8,7 @@ import { partitionOf } from '../../core/arn.js';
 import type { Clock } from '../../core/clock.js';
 import { type ContextValue, denialMessage, type EvaluationInput, type EvaluationResult, evaluate } from '../../core/policy.js';
 import type { ResourcePolicy } from '../authorization.js';
+import type { IamCache } from './cache.js';
 import { roleArn, userArn, userPrincipal } from './common.js';
 import type { CredentialStore } from './credential-store.js';
 import { type PolicyKind, validatePolicyDocument } from './policy-document.js';
@@ -128,7 +129,7 @@ function sameText(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-export function createIamApi(store: IamStore, clock: Clock, credentials: CredentialStore): IamApi {
+export function createIamApi(store: IamStore, clock: Clock, credentials: CredentialStore, cache: IamCache): IamApi {
   function policiesOf(account: string, type: 'user' | 'group' | 'role', name: string, group?: string): EffectivePolicy[] {
     const out: EffectivePolicy[] = store.listInline(account, type, name).map((p) => ({ kind: 'inline', name: p.policy_name, group, document: p.document }));
     for (const attachment of store.attachedTo(account, type, name)) {
@@ -185,10 +186,17 @@ export function createIamApi(store: IamStore, clock: Clock, credentials: Credent
       const now = clock.now();
       // The identity behind the credentials: its policies, boundary and tags, and (for a role
       // session) the role's ARN, which is what aws:PrincipalArn names rather than the session ARN.
-      const user = principal.kind === 'user' && principal.userName ? store.getEntity('user', principal.account, principal.userName) : undefined;
-      const role = principal.kind === 'assumed-role' && principal.roleName ? store.getEntity('role', principal.account, principal.roleName) : undefined;
-      const identityPolicies = user ? this.policiesForUser(principal.account, user.name) : role ? this.policiesForRole(principal.account, role.name) : [];
-      const boundary = user ? this.permissionsBoundary(principal.account, 'user', user.name) : role ? this.permissionsBoundary(principal.account, 'role', role.name) : undefined;
+      const { user, role, identityPolicies, boundary, tags } = cache.memo(`profile\u0000${principal.account}\u0000${principal.kind}\u0000${principal.userName ?? principal.roleName ?? ''}`, () => {
+        const user = principal.kind === 'user' && principal.userName ? store.getEntity('user', principal.account, principal.userName) : undefined;
+        const role = principal.kind === 'assumed-role' && principal.roleName ? store.getEntity('role', principal.account, principal.roleName) : undefined;
+        return {
+          user,
+          role,
+          identityPolicies: (user ? this.policiesForUser(principal.account, user.name) : role ? this.policiesForRole(principal.account, role.name) : []).map((p) => p.document),
+          boundary: user ? this.permissionsBoundary(principal.account, 'user', user.name) : role ? this.permissionsBoundary(principal.account, 'role', role.name) : undefined,
+          tags: user ? store.tags(principal.account, 'user', user.name) : role ? store.tags(principal.account, 'role', role.name) : [],
+        };
+      });
       const principalArn = role ? roleArn(role) : principal.kind === 'root' ? `arn:${partitionOf(request.region)}:iam::${principal.account}:root` : principal.arn;
       const context: Record<string, ContextValue> = {
         'aws:username': user?.name,
@@ -204,7 +212,6 @@ export function createIamApi(store: IamStore, clock: Clock, credentials: Credent
         'aws:EpochTime': String(Math.floor(now / 1000)),
         'aws:SecureTransport': 'false',
       };
-      const tags = user ? store.tags(principal.account, 'user', user.name) : role ? store.tags(principal.account, 'role', role.name) : [];
       for (const tag of tags) context[`aws:PrincipalTag/${tag.key}`] = tag.value;
       for (const [key, value] of Object.entries(principal.sessionTags ?? {})) context[`aws:PrincipalTag/${key}`] = value;
       Object.assign(context, request.context);
@@ -219,7 +226,7 @@ export function createIamApi(store: IamStore, clock: Clock, credentials: Credent
         action: request.action,
         resource: request.resource,
         context,
-        identityPolicies: identityPolicies.map((p) => p.document),
+        identityPolicies,
         resourcePolicy: request.resourcePolicy,
         resourcePolicyRequired: request.resourcePolicy?.required,
         resourceAccount: request.resourceAccount,

@@ -50,6 +50,7 @@ import { createIamApi } from './api.js';
 import { iamAuthorization } from './authorization.js';
 import { authorizationDetailsHandlers } from './authorization-details.js';
 import { boundaryHandlers } from './boundaries.js';
+import { IamCache } from './cache.js';
 import { certificateHandlers } from './certificates.js';
 import { userPrincipal } from './common.js';
 import { credentialHandlers } from './credential-handlers.js';
@@ -81,29 +82,37 @@ export const iam: ServiceDefinition = {
     const accountContext = { store, rt, accounts, usage };
     const credentialStore = new CredentialStore(rt.store);
     const context = { store, rt, credentials: credentialStore };
+    const cache = new IamCache();
     return {
-      handlers: inRequestPartition({
-        ...entityHandlers(context),
-        ...policyHandlers(context),
-        ...credentialHandlers(context, usage),
-        ...authorizationDetailsHandlers(context),
-        ...bindOperations(accountContext, { ...LOGIN_PROFILE_OPERATIONS, ...ACCOUNT_OPERATIONS, ...MFA_OPERATIONS }),
-        ...bindOperations({ providers: new ProviderStore(rt.store), rt }, { ...OIDC_PROVIDER_OPERATIONS, ...SAML_PROVIDER_OPERATIONS }),
-        ...sshKeyHandlers(context),
-        ...certificateHandlers(context),
-        ...serviceLinkedRoleHandlers(context),
-        ...boundaryHandlers(context),
-        ...simulationHandlers(context),
-      }),
-      api: createIamApi(store, rt.clock, credentialStore),
+      handlers: cache.clearingOnWrites(
+        inRequestPartition({
+          ...entityHandlers(context),
+          ...policyHandlers(context),
+          ...credentialHandlers(context, usage),
+          ...authorizationDetailsHandlers(context),
+          ...bindOperations(accountContext, { ...LOGIN_PROFILE_OPERATIONS, ...ACCOUNT_OPERATIONS, ...MFA_OPERATIONS }),
+          ...bindOperations({ providers: new ProviderStore(rt.store), rt }, { ...OIDC_PROVIDER_OPERATIONS, ...SAML_PROVIDER_OPERATIONS }),
+          ...sshKeyHandlers(context),
+          ...certificateHandlers(context),
+          ...serviceLinkedRoleHandlers(context),
+          ...boundaryHandlers(context),
+          ...simulationHandlers(context),
+        }),
+      ),
+      api: createIamApi(store, rt.clock, credentialStore, cache),
       stop: () => usage.flush(),
-      reset: () => usage.reset(),
+      reset: () => {
+        usage.reset();
+        cache.clear();
+      },
       credentials(accessKeyId: string): Credential | undefined {
         if (!accessKeyId.startsWith('AKIA')) return undefined;
-        const key = store.getAccessKey(accessKeyId);
-        const user = key && store.getEntity('user', key.account, key.user_name);
-        if (!key || !user) return undefined;
-        return { secretAccessKey: key.secret, principal: userPrincipal(user, accessKeyId), active: key.status === 'Active', onUse: (service, region) => usage.record(accessKeyId, service, region) };
+        return cache.memo(`key\u0000${accessKeyId}`, () => {
+          const key = store.getAccessKey(accessKeyId);
+          const user = key && store.getEntity('user', key.account, key.user_name);
+          if (!key || !user) return undefined;
+          return { secretAccessKey: key.secret, principal: userPrincipal(user, accessKeyId), active: key.status === 'Active', onUse: (service, region) => usage.record(accessKeyId, service, region) };
+        });
       },
     };
   },
