@@ -16,6 +16,9 @@
  */
 import { type ContextValue, type Decision, evaluatePolicies } from '../../core/policy.js';
 
+/** An account's root ARN in any partition (`arn:aws:iam::123456789012:root`, `arn:aws-cn:…`). */
+const ACCOUNT_ROOT = /^arn:aws[a-z-]*:iam::(\d{12}):root$/;
+
 /** Who asks to assume a role, as trust policies name principals. */
 export interface TrustCaller {
   kind: 'root' | 'user' | 'assumed-role' | 'federated-user' | 'service' | 'web-identity' | 'saml';
@@ -45,7 +48,7 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
 function matchAws(value: string, caller: TrustCaller): Match {
   if (value === '*') return caller.kind === 'service' ? 'none' : 'principal';
   if (!caller.account) return 'none';
-  if (value === caller.account || value === `arn:aws:iam::${caller.account}:root`) return 'account';
+  if (value === caller.account || ACCOUNT_ROOT.exec(value)?.[1] === caller.account) return 'account';
   if (caller.arn && value === caller.arn) return 'principal';
   if (caller.roleArn && value === caller.roleArn) return 'principal';
   return 'none';

@@ -5,7 +5,7 @@
  */
 
 import type { Scope } from '../../core/accounts.js';
-import { arn, parseArn } from '../../core/arn.js';
+import { arn, parseArn, partitionOf } from '../../core/arn.js';
 import type { Clock } from '../../core/clock.js';
 import { AwsError } from '../../core/errors.js';
 import type { EventBus } from '../../core/events.js';
@@ -29,12 +29,12 @@ export function aliasArn(scope: Scope, aliasName: string): string {
   return arn('kms', scope.region, scope.account, aliasName);
 }
 
-export function defaultKeyPolicy(account: string): string {
+export function defaultKeyPolicy(scope: Scope): string {
   return JSON.stringify(
     {
       Version: '2012-10-17',
       Id: 'key-default-1',
-      Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' }],
+      Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:${partitionOf(scope.region)}:iam::${scope.account}:root` }, Action: 'kms:*', Resource: '*' }],
     },
     null,
     2,
@@ -63,7 +63,7 @@ export function awsManagedKeyPolicy(scope: Scope, service: string): string {
         {
           Sid: 'Allow direct access to key metadata to the account',
           Effect: 'Allow',
-          Principal: { AWS: `arn:aws:iam::${scope.account}:root` },
+          Principal: { AWS: `arn:${partitionOf(scope.region)}:iam::${scope.account}:root` },
           Action: ['kms:Describe*', 'kms:Get*', 'kms:List*', 'kms:RevokeGrant'],
           Resource: '*',
         },
@@ -219,7 +219,7 @@ export class KeyRing {
       created_at: now,
       deletion_date: null,
       pending_window_days: null,
-      policy: spec.policy ?? defaultKeyPolicy(scope.account),
+      policy: spec.policy ?? defaultKeyPolicy(scope),
       // AWS rotates its managed keys every year, always.
       rotation_enabled: spec.keyManager === 'AWS' ? 1 : 0,
       rotation_period_days: spec.keyManager === 'AWS' ? DEFAULT_ROTATION_DAYS : null,
@@ -277,7 +277,7 @@ export class KeyRing {
       region: replicaRegion,
       description: spec.description,
       key_state: 'Enabled',
-      policy: spec.policy ?? defaultKeyPolicy(scope.account),
+      policy: spec.policy ?? defaultKeyPolicy(scope),
       created_at: this.clock.now(),
       deletion_date: null,
       pending_window_days: null,

@@ -1,6 +1,6 @@
 /** Parameter names, selectors and labels as Parameter Store checks them. */
 
-import { parseArn } from '../../core/arn.js';
+import { parseArn, partitionOf } from '../../core/arn.js';
 import { AwsError } from '../../core/errors.js';
 
 export const MAX_HIERARCHY_LEVELS = 15;
@@ -37,7 +37,7 @@ export function nameKey(name: string): string {
 }
 
 export function parameterArn(region: string, account: string, name: string): string {
-  return `arn:aws:ssm:${region}:${account}:parameter/${nameKey(name)}`;
+  return `arn:${partitionOf(region)}:ssm:${region}:${account}:parameter/${nameKey(name)}`;
 }
 
 /** True for names in the reserved public namespace (`/aws/...`, `aws...`), whatever the case. */

@@ -4,6 +4,7 @@
  * (`ami-` + 17 hex digits), different per region and name, but naming no real image.
  */
 import { createHash } from 'node:crypto';
+import { partitionOf } from '../../core/arn.js';
 
 export interface PublicParameter {
   name: string;
@@ -122,5 +123,5 @@ export function publicParameters(region: string): readonly PublicParameter[] {
 }
 
 export function publicParameterArn(region: string, name: string): string {
-  return `arn:aws:ssm:${region}::parameter${name}`;
+  return `arn:${partitionOf(region)}:ssm:${region}::parameter${name}`;
 }

@@ -1,6 +1,7 @@
 /** KMS grants: stored, listed, retired and revoked (not evaluated; see the Gaps in index.ts). */
 import type * as K from '@aws-sdk/client-kms';
 import type { Scope } from '../../../core/accounts.js';
+import { partitionOf } from '../../../core/arn.js';
 import { AwsError } from '../../../core/errors.js';
 import { hex } from '../../../core/ids.js';
 import { hasMembers, pageToken, readPageToken } from '../../../core/pagination.js';
@@ -42,7 +43,7 @@ function grantEntry(scope: Scope, grant: GrantRow): K.GrantListEntry {
     CreationDate: new Date(grant.created_at),
     GranteePrincipal: grant.grantee_principal,
     RetiringPrincipal: grant.retiring_principal ?? undefined,
-    IssuingAccount: `arn:aws:iam::${scope.account}:root`,
+    IssuingAccount: `arn:${partitionOf(scope.region)}:iam::${scope.account}:root`,
     Operations: JSON.parse(grant.operations) as K.GrantOperation[],
     Constraints: grant.constraints === null ? undefined : (JSON.parse(grant.constraints) as K.GrantConstraints),
   };
