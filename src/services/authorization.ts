@@ -135,9 +135,12 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorize {
     const iam = deps.iam();
     for (const check of accessChecks(deps.tables.get(service.name), service.model.signingName, op, input, ctx)) {
       const resourcePolicy = check.resource === '*' ? undefined : deps.resourcePolicy(check.resource);
-      // The account that owns the resource: the policy's owner when the resource has one (another
-      // account's bucket), else the account the request acts in.
-      const resourceAccount = resourcePolicy?.account ?? ctx.account;
+      // The account that owns the resource: the policy's owner when the resource has one, else the
+      // account the ARN of one of this service's resources names (S3 ARNs name none: a bucket of
+      // another account is reached only through its policy), else the account the request acts in.
+      // A further action on another service's resource (iam:PassRole on a role) is the caller's
+      // own permission, decided in the caller's account.
+      const resourceAccount = resourcePolicy?.account ?? accountOf(check.resource, service.model.signingName) ?? ctx.account;
       // An account's root credentials have full access to the account's own resources.
       if (ctx.principal.kind === 'root' && ctx.principal.account === resourceAccount) continue;
       const result = iam.authorize(ctx.principal, {
@@ -155,6 +158,12 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorize {
       if (result.decision !== 'Allow') throw accessDenied(service, result.message);
     }
   };
+}
+
+/** The account segment of an ARN of `service`'s resources, when it has one. */
+function accountOf(arn: string, service: string): string | undefined {
+  const parts = arn.split(':');
+  return parts[2] === service && /^\d{12}$/.test(parts[4] ?? '') ? parts[4] : undefined;
 }
 
 /** The service's own denial: `AccessDeniedException` (400) for JSON protocols, `AccessDenied` (403) for query and XML ones. */

@@ -136,11 +136,7 @@ describe('project resource policies', () => {
     await expectAwsError(client.send(new CreateProjectCommand(project('reader-project'))), { code: 'AccessDeniedException', status: 400 });
   });
 
-  // Waits on two pieces outside CodeBuild's table: the authorization step must take the resource's
-  // account from its ARN (today another account's root passes as the root of its own account, and
-  // without a policy the project's account is taken to be the caller's), and BatchGetProjects must
-  // read a project of another account named by ARN (today it looks in the caller's account only).
-  it.skip("let another account's principals read the project by its ARN, once the policy names that account", async () => {
+  it("let another account's principals read the project by its ARN, once the policy names that account", async () => {
     const other = new CodeBuildClient({ ...server.clientConfig, credentials: { accessKeyId: OTHER_ACCOUNT, secretAccessKey: 'test' } });
     const read = () => other.send(new BatchGetProjectsCommand({ names: [projectArn('shared')] }));
     await expectAwsError(read(), { code: 'AccessDeniedException', status: 400, message: /codebuild:BatchGetProjects/ });

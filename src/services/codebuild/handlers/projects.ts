@@ -8,6 +8,7 @@
 import { rmSync } from 'node:fs';
 import type * as CB from '@aws-sdk/client-codebuild';
 import type { Scope } from '../../../core/accounts.js';
+import { parseArn } from '../../../core/arn.js';
 import { AwsError } from '../../../core/errors.js';
 import { uuid } from '../../../core/ids.js';
 import { hasMembers, pageToken, readPageToken } from '../../../core/pagination.js';
@@ -82,12 +83,20 @@ export function DeleteProject(c: CodeBuildContext, input: CB.DeleteProjectInput,
   return {};
 }
 
+/** The account and region a CodeBuild ARN names; undefined for a bare name. */
+function arnScope(nameOrArn: string): Scope | undefined {
+  const parts = nameOrArn.startsWith('arn:') ? parseArn(nameOrArn) : undefined;
+  return parts?.service === 'codebuild' && parts.account && parts.region ? { account: parts.account, region: parts.region } : undefined;
+}
+
 export function BatchGetProjects(c: CodeBuildContext, input: CB.BatchGetProjectsInput, ctx: RequestContext): CB.BatchGetProjectsOutput {
   const scope = scopeOf(ctx);
   const projects: CB.Project[] = [];
   const projectsNotFound: string[] = [];
   for (const nameOrArn of present(input.names, 'names')) {
-    const project = c.stores.projects.getProject(scope, nameOrArn);
+    // A project of another account, named by its ARN, is read in its own account: the
+    // authorization step has let this caller through only if the project's policy allows it.
+    const project = c.stores.projects.getProject(arnScope(nameOrArn) ?? scope, nameOrArn);
     if (project) projects.push(project);
     else projectsNotFound.push(nameOrArn);
   }
