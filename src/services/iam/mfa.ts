@@ -5,6 +5,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import type * as Iam from '@aws-sdk/client-iam';
+import { base32Decode, base32Encode } from '../../core/base32.js';
 import { AwsError } from '../../core/errors.js';
 import type { RequestContext } from '../../protocol/types.js';
 import type { AccountContext } from './account.js';
@@ -12,44 +13,12 @@ import type { MfaDeviceRow, UserRef } from './account-store.js';
 import { alreadyExists, deleteConflict, iamArn, limitExceeded, noSuchEntity, paginate, requireUser, targetUserName, userOut } from './common.js';
 
 const STEP_MS = 30_000;
-const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 /** AWS allows up to eight MFA devices per user. */
 const MAX_DEVICES_PER_USER = 8;
 /** Steps a first code may lie behind or ahead of the current one: clock drift and typing time. */
 const ENABLE_WINDOW = { behind: 2, ahead: 0 };
 /** ResyncMFADevice exists for drifted devices: it looks much further both ways. */
 const RESYNC_WINDOW = { behind: 20, ahead: 20 };
-
-function base32Encode(bytes: Buffer): string {
-  let bits = 0;
-  let value = 0;
-  let out = '';
-  for (const byte of bytes) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += BASE32[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += BASE32[(value << (5 - bits)) & 31];
-  return out;
-}
-
-function base32Decode(text: string): Buffer {
-  let bits = 0;
-  let value = 0;
-  const out: number[] = [];
-  for (const ch of text.replace(/=+$/, '')) {
-    value = (value << 5) | BASE32.indexOf(ch);
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 255);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
 
 /** The 6-digit TOTP code of `seed` (Base32) for time step `step` (RFC 6238 over RFC 4226). */
 function totp(seed: string, step: number): string {

@@ -4,39 +4,9 @@
  * masked to 40 bits, are the account id. GetAccessKeyInfo reads any well-formed key so.
  */
 import { randomBytes } from 'node:crypto';
+import { base32Decode, base32Encode } from '../../core/base32.js';
 
-const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 const WELL_FORMED = /^(AKIA|ASIA)[A-Z2-7]{16}$/;
-
-function base32(bytes: Buffer): string {
-  let bits = 0;
-  let value = 0;
-  let out = '';
-  for (const byte of bytes) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += BASE32[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  return out;
-}
-
-function unbase32(text: string): Buffer {
-  const out: number[] = [];
-  let bits = 0;
-  let value = 0;
-  for (const char of text) {
-    value = (value << 5) | BASE32.indexOf(char);
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 255);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
 
 /** A new access key id with this prefix (`ASIA` for temporary credentials) that encodes `account`. */
 export function accessKeyIdFor(prefix: 'AKIA' | 'ASIA', account: string): string {
@@ -44,13 +14,13 @@ export function accessKeyIdFor(prefix: 'AKIA' | 'ASIA', account: string): string
   // 40-bit account, shifted left by 7 bits, with 7 random low bits and the top bit clear.
   const head = BigInt(account) * 128n + BigInt(bytes[5]! & 0x7f);
   for (let i = 5; i >= 0; i--) bytes[i] = Number((head >> BigInt((5 - i) * 8)) & 0xffn);
-  return `${prefix}${base32(bytes)}`;
+  return `${prefix}${base32Encode(bytes)}`;
 }
 
 /** The account a well-formed AKIA/ASIA key id encodes, undefined for other ids. */
 export function accountOfKeyId(accessKeyId: string): string | undefined {
   if (!WELL_FORMED.test(accessKeyId)) return undefined;
-  const bytes = unbase32(accessKeyId.slice(4));
+  const bytes = base32Decode(accessKeyId.slice(4));
   let head = 0n;
   for (let i = 0; i < 6; i++) head = (head << 8n) | BigInt(bytes[i]!);
   return ((head & 0x7fffffffff80n) >> 7n).toString().padStart(12, '0');
