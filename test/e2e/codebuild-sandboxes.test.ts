@@ -300,9 +300,15 @@ describe('CodeBuild sandboxes', () => {
     const all = await cb.send(new ListSandboxesCommand({}));
     expect(all.ids!.slice(0, 3)).toEqual([c.id, b.id, a.id]);
     expect(all.ids!.length).toBeGreaterThan(3);
-    const got = await cb.send(new BatchGetSandboxesCommand({ ids: [a.arn!, 'limited:00000000-0000-0000-0000-000000000000', `arn:aws:codebuild:${REGION}:111111111111:sandbox/${a.id}`] }));
+    const got = await cb.send(new BatchGetSandboxesCommand({ ids: [a.arn!, 'limited:00000000-0000-0000-0000-000000000000'] }));
     expect(got.sandboxes!.map((s) => s.id)).toEqual([a.id]);
-    expect(got.sandboxesNotFound).toEqual(['limited:00000000-0000-0000-0000-000000000000', `arn:aws:codebuild:${REGION}:111111111111:sandbox/${a.id}`]);
+    expect(got.sandboxesNotFound).toEqual(['limited:00000000-0000-0000-0000-000000000000']);
+    // A sandbox ARN of another account is another account's resource: without its policy, IAM denies the call.
+    await expectAwsError(cb.send(new BatchGetSandboxesCommand({ ids: [`arn:aws:codebuild:${REGION}:111111111111:sandbox/${a.id}`] })), {
+      code: 'AccessDeniedException',
+      status: 400,
+      message: /because no resource-based policy allows the codebuild:BatchGetSandboxes action$/,
+    });
 
     // Stopping a queued sandbox ends it in QUEUED; stopping the running one lets the next run its command.
     await cb.send(new StopSandboxCommand({ id: c.id! }));
