@@ -6,6 +6,7 @@
  * Reads the body only where the route depends on it, and never that of a streaming upload.
  */
 import { AwsError } from '../core/errors.js';
+import { once } from '../core/lazy.js';
 import { formParams } from './codecs/query.js';
 import { compileRoutes, type RestRouter } from './codecs/rest.js';
 import { awsErrors, type ProtocolDialect } from './dialect.js';
@@ -150,13 +151,4 @@ function signingScope(req: HttpRequest): string | undefined {
 
 function notEmulated(service: string): AwsError {
   return new AwsError('NotImplemented', `Drydock does not emulate the '${service}' service`, { status: 501 });
-}
-
-/** `make`'s result, made on the first call. */
-function once<T>(make: () => T): () => T {
-  let made: { value: T } | undefined;
-  return () => {
-    made ??= { value: make() };
-    return made.value;
-  };
 }

@@ -13,6 +13,7 @@
  */
 import { partitionOf } from '../core/arn.js';
 import { AwsError } from '../core/errors.js';
+import { once } from '../core/lazy.js';
 import type { ContextValue } from '../core/policy.js';
 import type { Authorize, BoundService } from '../protocol/invoke.js';
 import type { Operation } from '../protocol/model.js';
@@ -61,21 +62,25 @@ export interface ServiceAuthorization {
 export interface AccessCheck {
   action: string;
   resource: string;
-  context: Record<string, ContextValue>;
+  /**
+   * The condition keys, made on first use: some read the service's state (resource tags), which a
+   * request that needs no evaluation (root on its own resources) never pays for.
+   */
+  context(): Record<string, ContextValue>;
 }
 
 /** The checks a request needs, from its service's table. */
 export function accessChecks(table: ServiceAuthorization | undefined, prefix: string, op: Operation, input: Record<string, unknown>, ctx: RequestContext): AccessCheck[] {
   const rule = table?.rules[op.name] ?? {};
   if (rule.unchecked) return [];
-  const context = rule.context?.(input, ctx) ?? {};
+  const context = once(() => rule.context?.(input, ctx) ?? {});
   const checks: AccessCheck[] = [];
   const action = rule.action ?? `${table?.prefix ?? prefix}:${op.name}`;
   for (const resource of resources(rule.resource ?? '*', input, ctx)) checks.push({ action, resource, context });
   for (const extra of rule.also ?? []) {
     if (extra.when && !extra.when(input, ctx)) continue;
     // A further action has condition keys of its own (iam:PassedToService), not the operation's.
-    const extraContext = extra.context ? extra.context(input, ctx) : context;
+    const extraContext = extra.context ? once(() => extra.context!(input, ctx)) : context;
     for (const resource of resources(extra.resource, input, ctx)) checks.push({ action: extra.action, resource, context: extraContext });
   }
   return checks;
@@ -148,7 +153,7 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorize {
         resource: check.resource,
         region: ctx.region,
         context: {
-          ...check.context,
+          ...check.context(),
           ...(ctx.http.sourceIp ? { 'aws:SourceIp': ctx.http.sourceIp } : {}),
           ...(ctx.calledVia?.length ? { 'aws:CalledVia': ctx.calledVia, 'aws:CalledViaFirst': ctx.calledVia[0], 'aws:CalledViaLast': ctx.calledVia.at(-1) } : {}),
         },
