@@ -27,6 +27,7 @@ import {
   requireCommit,
   resolveLocation,
 } from './comment-common.js';
+import type { CommentRow } from './comment-store.js';
 import { type ReviewContext, requireRepository, scopeOf } from './common.js';
 import { pageSize } from './paging.js';
 import type { PullRequestRow } from './pull-request-store.js';
@@ -34,6 +35,53 @@ import type { RepositoryRow } from './store.js';
 
 export function commentsHandlers(c: ReviewContext): Handlers {
   return { ...postHandlers(c), ...readAndEditHandlers(c) };
+}
+
+/**
+ * A new comment on a comparison of two commits (of a pull request or not), posted once per client
+ * request token: the commits must differ and the location must exist in them.
+ */
+async function postComment(
+  c: ReviewContext,
+  ctx: RequestContext,
+  repository: RepositoryRow,
+  post: { pullRequestId: string | null; before: string | null; after: string; location: C.Location | undefined; content: string; token: string | null; request: unknown[] },
+): Promise<CommentRow> {
+  if (post.before === post.after) {
+    throw new AwsError(
+      'BeforeCommitIdAndAfterCommitIdAreSameException',
+      'The before commit ID and the after commit ID are the same, which is not valid. The before commit ID and the after commit ID must be different commit IDs.',
+    );
+  }
+  const resolved = await resolveLocation(c, repository, post.location, post.before, post.after);
+  const now = c.rt.clock.now();
+  return insertOnce(
+    c,
+    ctx,
+    {
+      id: uuid(),
+      account: ctx.account,
+      region: ctx.region,
+      repository_id: repository.id,
+      pull_request_id: post.pullRequestId,
+      before_commit_id: post.before,
+      after_commit_id: post.after,
+      before_blob_id: resolved.beforeBlobId ?? null,
+      after_blob_id: resolved.afterBlobId ?? null,
+      file_path: resolved.location?.filePath ?? null,
+      file_position: resolved.location?.filePosition ?? null,
+      relative_file_version: resolved.location?.relativeFileVersion ?? null,
+      in_reply_to: null,
+      content: post.content,
+      deleted: 0,
+      author_arn: ctx.principal.arn,
+      client_request_token: post.token,
+      request_fingerprint: fingerprint([...post.request, resolved.location ?? null, post.content, ctx.principal.arn]),
+      created_at: now,
+      modified_at: now,
+    },
+    repository,
+  );
 }
 
 /** Posting comments and replies. */
@@ -47,41 +95,15 @@ function postHandlers(c: ReviewContext): Handlers {
       if (input.beforeCommitId !== undefined) checkCommitIdFormat(input.beforeCommitId);
       const after = await requireCommit(c, repository, input.afterCommitId);
       const before = input.beforeCommitId === undefined ? null : await requireCommit(c, repository, input.beforeCommitId);
-      if (before === after) {
-        throw new AwsError(
-          'BeforeCommitIdAndAfterCommitIdAreSameException',
-          'The before commit ID and the after commit ID are the same, which is not valid. The before commit ID and the after commit ID must be different commit IDs.',
-        );
-      }
-      const resolved = await resolveLocation(c, repository, input.location, before, after);
-      const now = c.rt.clock.now();
-      const row = insertOnce(
-        c,
-        ctx,
-        {
-          id: uuid(),
-          account: ctx.account,
-          region: ctx.region,
-          repository_id: repository.id,
-          pull_request_id: null,
-          before_commit_id: before,
-          after_commit_id: after,
-          before_blob_id: resolved.beforeBlobId ?? null,
-          after_blob_id: resolved.afterBlobId ?? null,
-          file_path: resolved.location?.filePath ?? null,
-          file_position: resolved.location?.filePosition ?? null,
-          relative_file_version: resolved.location?.relativeFileVersion ?? null,
-          in_reply_to: null,
-          content,
-          deleted: 0,
-          author_arn: ctx.principal.arn,
-          client_request_token: token,
-          request_fingerprint: fingerprint(['PostCommentForComparedCommit', repository.id, before, after, resolved.location ?? null, content, ctx.principal.arn]),
-          created_at: now,
-          modified_at: now,
-        },
-        repository,
-      );
+      const row = await postComment(c, ctx, repository, {
+        pullRequestId: null,
+        before,
+        after,
+        location: input.location,
+        content,
+        token,
+        request: ['PostCommentForComparedCommit', repository.id, before, after],
+      });
       return postedShape(c, row, repository, ctx.principal.arn);
     },
 
@@ -101,41 +123,15 @@ function postHandlers(c: ReviewContext): Handlers {
       }
       const before = await requireCommit(c, repository, input.beforeCommitId);
       const after = await requireCommit(c, repository, input.afterCommitId);
-      if (before === after) {
-        throw new AwsError(
-          'BeforeCommitIdAndAfterCommitIdAreSameException',
-          'The before commit ID and the after commit ID are the same, which is not valid. The before commit ID and the after commit ID must be different commit IDs.',
-        );
-      }
-      const resolved = await resolveLocation(c, repository, input.location, before, after);
-      const now = c.rt.clock.now();
-      const row = insertOnce(
-        c,
-        ctx,
-        {
-          id: uuid(),
-          account: ctx.account,
-          region: ctx.region,
-          repository_id: repository.id,
-          pull_request_id: pr.id,
-          before_commit_id: before,
-          after_commit_id: after,
-          before_blob_id: resolved.beforeBlobId ?? null,
-          after_blob_id: resolved.afterBlobId ?? null,
-          file_path: resolved.location?.filePath ?? null,
-          file_position: resolved.location?.filePosition ?? null,
-          relative_file_version: resolved.location?.relativeFileVersion ?? null,
-          in_reply_to: null,
-          content,
-          deleted: 0,
-          author_arn: ctx.principal.arn,
-          client_request_token: token,
-          request_fingerprint: fingerprint(['PostCommentForPullRequest', repository.id, pr.id, before, after, resolved.location ?? null, content, ctx.principal.arn]),
-          created_at: now,
-          modified_at: now,
-        },
-        repository,
-      );
+      const row = await postComment(c, ctx, repository, {
+        pullRequestId: pr.id,
+        before,
+        after,
+        location: input.location,
+        content,
+        token,
+        request: ['PostCommentForPullRequest', repository.id, pr.id, before, after],
+      });
       return { pullRequestId: pr.id, ...postedShape(c, row, repository, ctx.principal.arn) };
     },
 
