@@ -108,17 +108,32 @@ function page<T>(items: T[], token: unknown, scope: string, max: number): { item
 /** Epoch seconds for commit dates, by the Drydock clock. */
 const now = (c: CodeCommitContext): number => Math.floor(c.rt.clock.now() / 1000);
 
+/**
+ * The checked settings of a merge that creates a commit: conflict handling (a fast-forward has
+ * none), author, message and explicit resolutions, as computeMerge takes them.
+ */
+function mergeSettings(input: CC.MergeBranchesBySquashInput, ctx: RequestContext, option: MergeOption) {
+  const fastForward = option === 'FAST_FORWARD_MERGE';
+  const conflictResolution = input.conflictResolution as ConflictResolutionInput | undefined;
+  const settings = {
+    conflictDetailLevel: fastForward ? undefined : checkConflictDetailLevel(input.conflictDetailLevel),
+    conflictResolutionStrategy: fastForward ? undefined : checkConflictResolutionStrategy(input.conflictResolutionStrategy),
+    author: identity(ctx.principal, input.authorName, input.email),
+    commitMessage: checkMessage(input.commitMessage),
+    conflictResolution,
+    keepEmptyFolders: input.keepEmptyFolders === true,
+  };
+  checkConflictResolution(conflictResolution);
+  return settings;
+}
+
 /** Everything a merge into a branch shares: validation, the merge, the compare-and-swap move and its event. */
 async function mergeBranches(c: CodeCommitContext, input: CC.MergeBranchesBySquashInput, ctx: RequestContext, option: MergeOption): Promise<CC.MergeBranchesBySquashOutput> {
   const target = input.targetBranch === undefined || input.targetBranch === null ? undefined : checkBranchName(input.targetBranch, 'BranchNameRequiredException', 'InvalidTargetBranchException');
   const row = requireRepository(c, ctx, input.repositoryName);
   const { destination } = specifiers(input);
-  const fastForward = option === 'FAST_FORWARD_MERGE';
-  const detail = fastForward ? undefined : checkConflictDetailLevel(input.conflictDetailLevel);
-  const strategy = fastForward ? undefined : checkConflictResolutionStrategy(input.conflictResolutionStrategy);
-  const author = identity(ctx.principal, input.authorName, input.email);
-  const commitMessage = checkMessage(input.commitMessage);
-  checkConflictResolution(input.conflictResolution as ConflictResolutionInput | undefined);
+  const settings = mergeSettings(input, ctx, option);
+  const { conflictDetailLevel: detail, conflictResolutionStrategy: strategy } = settings;
   return withRepositoryLock(row.id, async () => {
     const { git, sourceCommitId, destinationCommitId } = await commits(c, row, input);
     const branch = target ?? (await destinationBranch(row, git, destination));
@@ -128,19 +143,7 @@ async function mergeBranches(c: CodeCommitContext, input: CC.MergeBranchesBySqua
       if (await git.refCommit(`refs/tags/${branch}`)) throw new AwsError('BranchNameIsTagNameException', `The specified branch name is a tag name, not a branch: ${branch}`);
       throw new AwsError('BranchDoesNotExistException', `The specified branch does not exist: ${branch}`);
     }
-    const result = await computeMerge({
-      git,
-      sourceCommitId,
-      destinationCommitId,
-      option,
-      conflictDetailLevel: detail,
-      conflictResolutionStrategy: strategy,
-      conflictResolution: input.conflictResolution as ConflictResolutionInput | undefined,
-      author,
-      commitMessage,
-      keepEmptyFolders: input.keepEmptyFolders === true,
-      time: now(c),
-    });
+    const result = await computeMerge({ git, sourceCommitId, destinationCommitId, option, ...settings, time: now(c) });
     if (result.commitId !== oldCommitId) {
       if (!(await git.updateRef(ref, result.commitId, oldCommitId))) {
         throw new AwsError(
@@ -149,7 +152,7 @@ async function mergeBranches(c: CodeCommitContext, input: CC.MergeBranchesBySqua
         );
       }
       const extra: Record<string, unknown> = { baseCommitId: result.baseCommitId, sourceCommitId, destinationCommitId, mergeOption: option };
-      if (!fastForward) Object.assign(extra, { conflictDetailsLevel: detail, conflictResolutionStrategy: strategy });
+      if (option !== 'FAST_FORWARD_MERGE') Object.assign(extra, { conflictDetailsLevel: detail, conflictResolutionStrategy: strategy });
       publishReferenceChange(c, row, { event: 'referenceUpdated', refName: ref, commitId: result.commitId, oldCommitId, callerUserArn: ctx.principal.arn, extra });
     }
     return { commitId: result.commitId, treeId: result.treeId };
@@ -206,25 +209,10 @@ export function mergesHandlers(c: CodeCommitContext): Handlers {
       const option = checkMergeOption(input.mergeOption);
       if (option === 'FAST_FORWARD_MERGE')
         throw new AwsError('InvalidMergeOptionException', 'An unreferenced merge commit cannot be created with the FAST_FORWARD_MERGE option, which creates no merge commit.');
-      const detail = checkConflictDetailLevel(input.conflictDetailLevel);
-      const strategy = checkConflictResolutionStrategy(input.conflictResolutionStrategy);
-      const author = identity(ctx.principal, input.authorName, input.email);
-      const commitMessage = checkMessage(input.commitMessage);
-      checkConflictResolution(input.conflictResolution as ConflictResolutionInput | undefined);
+      const settings = mergeSettings(input, ctx, option);
+      const { conflictDetailLevel: detail, conflictResolutionStrategy: strategy } = settings;
       const { git, sourceCommitId, destinationCommitId } = await commits(c, row, input);
-      const result = await computeMerge({
-        git,
-        sourceCommitId,
-        destinationCommitId,
-        option,
-        conflictDetailLevel: detail,
-        conflictResolutionStrategy: strategy,
-        conflictResolution: input.conflictResolution as ConflictResolutionInput | undefined,
-        author,
-        commitMessage,
-        keepEmptyFolders: input.keepEmptyFolders === true,
-        time: now(c),
-      });
+      const result = await computeMerge({ git, sourceCommitId, destinationCommitId, option, ...settings, time: now(c) });
       publishRepositoryStateChange(c, row, {
         callerUserArn: ctx.principal.arn,
         event: 'unreferencedMergeCommitCreated',
