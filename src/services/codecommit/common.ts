@@ -52,10 +52,15 @@ export async function removeAllGitData(c: CodeCommitContext): Promise<void> {
   await Promise.all(entries.filter((name) => name.endsWith('.git')).map((name) => rm(join(root, name), { recursive: true, force: true })));
 }
 
+/**
+ * Where git reaches the repository: Drydock's own endpoint over HTTP. Drydock serves no SSH, so the
+ * SSH URL names a host under `.invalid` (which never resolves): git fails at once with a message
+ * naming `ssh-unavailable.drydock.invalid`, instead of reaching AWS's real git-codecommit host.
+ */
 export function cloneUrls(c: CodeCommitContext, row: RepositoryRow): { cloneUrlHttp: string; cloneUrlSsh: string } {
   return {
     cloneUrlHttp: `${c.rt.endpoint()}/v1/repos/${row.name}`,
-    cloneUrlSsh: `ssh://git-codecommit.${row.region}.amazonaws.com/v1/repos/${row.name}`,
+    cloneUrlSsh: `ssh://ssh-unavailable.drydock.invalid/v1/repos/${row.name}`,
   };
 }
 

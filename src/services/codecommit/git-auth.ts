@@ -1,5 +1,5 @@
 /**
- * Who a Git smart-HTTP request comes from. CodeCommit accepts two HTTP Basic logins:
+ * Who a Git smart-HTTP request comes from. CodeCommit accepts two HTTP Basic logins, and Drydock a third:
  *
  * - HTTPS Git credentials: an IAM service-specific credential for codecommit.amazonaws.com
  *   (username `alice-at-123456789012`, generated password), checked by IAM.
@@ -7,14 +7,17 @@
  *   appended for temporary credentials), password = `<YYYYMMDDTHHMMSS>Z<hex signature>`, a SigV4
  *   signature (service `codecommit`) over the canonical request `GIT\n<path>\n\nhost:<host>\n\nhost\n`,
  *   where path is the repository URL's path and host its hostname without the port.
- *
- * AWS does not accept an access key id and secret key as a Basic login, so neither does Drydock.
+ * - Drydock's convenience, not AWS's: an account's root access key id and secret access key
+ *   (`test`/`test`), so `git clone http://test:test@localhost:4566/v1/repos/demo` works with no
+ *   setup. AWS accepts no access key as a Basic login, so an IAM user's or a session's keys are
+ *   still refused: they keep AWS's two ways in.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Principal } from '../../core/accounts.js';
 import { AWS_REGIONS, DEFAULT_REGION, isRegion } from '../../core/accounts.js';
 import { credentialProblem } from '../../protocol/credentials.js';
 import { MAX_SKEW_MS, parseAmzDate, requestSignature, signingKey } from '../../protocol/sigv4.js';
+import type { Credential } from '../../protocol/types.js';
 import type { CodeCommitContext } from './common.js';
 
 export interface GitCaller {
@@ -40,7 +43,12 @@ export function hostRegion(hostname: string): string | undefined {
  */
 export function authenticateGit(c: CodeCommitContext, authorization: string | undefined, host: string, repositoryPath: string): GitAuthentication {
   const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization ?? '');
-  if (!basic) return { status: 401, message: 'Authentication required: use HTTPS Git credentials from IAM or the aws codecommit credential-helper.' };
+  if (!basic) {
+    return {
+      status: 401,
+      message: "Authentication required: use HTTPS Git credentials from IAM, the aws codecommit credential-helper, or the account's root access key and secret (test:test).",
+    };
+  }
   const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 0) return { status: 401, message: 'Authentication required: the Basic credentials have no password.' };
@@ -50,6 +58,10 @@ export function authenticateGit(c: CodeCommitContext, authorization: string | un
 
   const helper = HELPER_PASSWORD.exec(password);
   if (helper) return verifyHelperSignature(c, username, helper[1], helper[2], hostname, repositoryPath);
+  const region = hostRegion(hostname) ?? DEFAULT_REGION;
+
+  const accessKey = c.rt.credential(username);
+  if (accessKey) return verifyRootKey(accessKey, username, password, region);
 
   const principal = c.rt.api('iam').verifyServiceSpecificCredential(username, password, 'codecommit.amazonaws.com');
   if (!principal) {
@@ -58,7 +70,30 @@ export function authenticateGit(c: CodeCommitContext, authorization: string | un
       message: `Invalid HTTPS Git credentials for '${username}': the user name or password is wrong, or the credential is inactive. Create credentials with 'aws iam create-service-specific-credential --service-name codecommit.amazonaws.com' or use the aws codecommit credential-helper.`,
     };
   }
-  return { caller: { principal, region: hostRegion(hostname) ?? DEFAULT_REGION } };
+  return { caller: { principal, region } };
+}
+
+/**
+ * An access key id with its secret as the Basic login: accepted for an account's root user only.
+ * Other keys are refused without looking at the secret, as AWS refuses every access key here.
+ */
+function verifyRootKey(credential: Credential, accessKeyId: string, secretAccessKey: string, region: string): GitAuthentication {
+  if (credential.principal.kind !== 'root') {
+    return {
+      status: 403,
+      message: `Access key '${accessKeyId}' is not an account's root access key: an IAM user or role logs in to Git with HTTPS Git credentials ('aws iam create-service-specific-credential --service-name codecommit.amazonaws.com') or the aws codecommit credential-helper.`,
+    };
+  }
+  if (!sameSecret(credential.secretAccessKey, secretAccessKey)) {
+    return { status: 403, message: `Invalid Git credentials for root access key '${accessKeyId}': the secret access key is wrong.` };
+  }
+  return { caller: { principal: credential.principal, region } };
+}
+
+/** Compares secrets in constant time (their digests have one length whatever was typed). */
+function sameSecret(expected: string, given: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(expected), digest(given));
 }
 
 function verifyHelperSignature(c: CodeCommitContext, username: string, date: string, signature: string, hostname: string, repositoryPath: string): GitAuthentication {

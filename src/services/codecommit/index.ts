@@ -4,10 +4,20 @@
  * assumed roles, publishing AWS's events for every change.
  *
  * Gaps against AWS:
- * - Git is served over HTTP only (no SSH). The aws CLI's `codecommit credential-helper` signs only
- *   for `*.amazonaws.com` hosts: use `http://git-codecommit.<region>.amazonaws.com.localhost:4566`
- *   (curl resolves `*.localhost` to loopback) or `--ignore-host-check`; `credential.UseHttpPath` is
- *   required either way. HTTPS Git credentials (IAM service-specific credentials) work on any host.
+ * - Git is served over HTTP only, no SSH: cloneUrlSsh is `ssh://ssh-unavailable.drydock.invalid/v1/repos/<name>`
+ *   (AWS answers `ssh://git-codecommit.<region>.amazonaws.com/...`), a host that never resolves, so
+ *   git fails at once naming it. cloneUrlHttp is Drydock's endpoint (`http://localhost:<port>/v1/repos/<name>`).
+ * - Beyond AWS: an account's root access key id and secret (`test`/`test`, or a twelve-digit account
+ *   id with `test`) are accepted as the HTTP Basic login, so `git clone
+ *   http://test:test@localhost:4566/v1/repos/<name>` works right after CreateRepository. Any other
+ *   access key as a Basic login is refused with 403, as AWS refuses them all.
+ * - The aws CLI's `codecommit credential-helper` signs only for `*.amazonaws.com` hosts: use
+ *   `http://git-codecommit.<region>.amazonaws.com.localhost:4566` (curl resolves `*.localhost` to
+ *   loopback) or `--ignore-host-check`; `credential.UseHttpPath` is required either way. HTTPS Git
+ *   credentials (IAM service-specific credentials) work on any host.
+ * - A Basic login (root keys, HTTPS Git credentials) carries no region: the host name's region
+ *   (`git-codecommit.<region>.amazonaws.com.localhost`) is used, else us-east-1, so cloneUrlHttp
+ *   reaches repositories of other regions only through the credential helper.
  * - A push with any denied reference is refused whole (AWS's exact denial wording is undocumented;
  *   ours names the action, resource and reference). Signed pushes and push options are refused.
  *   No 2 GB blob limit or total push size limit. The 4,000-references-per-push quota is enforced.
