@@ -74,7 +74,7 @@ describe('CreateRepository / GetRepository', () => {
       repositoryName: 'alpha',
       repositoryDescription: 'first',
       cloneUrlHttp: `${server.url}/v1/repos/alpha`,
-      cloneUrlSsh: 'ssh://git-codecommit.us-east-1.amazonaws.com/v1/repos/alpha',
+      cloneUrlSsh: 'ssh://ssh-unavailable.drydock.invalid/v1/repos/alpha',
       Arn: 'arn:aws:codecommit:us-east-1:000000000000:alpha',
     });
     expect(meta.repositoryId).toMatch(/^[0-9a-f-]{36}$/);
