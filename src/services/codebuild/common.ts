@@ -9,15 +9,31 @@ import type { Scope } from '../../core/accounts.js';
 import type { Runtime } from '../contracts.js';
 import { type CodeBuildStores, createStores } from './store/stores.js';
 
-/** What every CodeBuild file works with: the runtime and the service's stores, built once. */
+/** What every CodeBuild file works with: the runtime, the service's stores, built once, and its settings. */
 export interface CodeBuildContext {
   rt: Runtime;
   stores: CodeBuildStores;
+  /** What a build does when its buildspec asks for a runtime version this host lacks (engine/runtime-versions.ts). */
+  runtimeVersions: RuntimeVersionsMode;
 }
 
 /** The context of one CodeBuild instance: each store constructed once, here. */
 export function createContext(rt: Runtime): CodeBuildContext {
-  return { rt, stores: createStores(rt.store) };
+  return { rt, stores: createStores(rt.store), runtimeVersions: runtimeVersionsMode() };
+}
+
+/**
+ * DRYDOCK_RUNTIME_VERSIONS: `aws` (the default) fails a build asking for a runtime version this
+ * host lacks, as AWS fails one its image lacks; `host` runs it on the host's version and says so.
+ */
+export type RuntimeVersionsMode = 'aws' | 'host';
+
+/** The setting, read when the service is created; any other value stops Drydock from starting. */
+function runtimeVersionsMode(): RuntimeVersionsMode {
+  const text = process.env.DRYDOCK_RUNTIME_VERSIONS;
+  if (text === undefined || text === '' || text === 'aws') return 'aws';
+  if (text === 'host') return 'host';
+  throw new Error(`DRYDOCK_RUNTIME_VERSIONS must be "aws" (fail builds asking for a runtime version this host lacks, as AWS does) or "host" (run them on the host's version), got "${text}"`);
 }
 
 /** Everything the runner knows about one build while it runs (built by engine/build-lifecycle.ts). */

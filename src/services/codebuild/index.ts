@@ -8,9 +8,17 @@
  * - No container execution: no Docker engine runs here, so builds run on the host in one
  *   sandboxed shell session per build (read-only host, the data directory hidden, own /tmp and PID
  *   namespace; a plain child process with a warning where no sandbox works).
- *   The environment image is recorded, not pulled; the host's runtimes are used and
- *   runtime-versions are validated and recorded only. HOME is a writable directory of the build's
- *   own (not writable by a run-as user).
+ *   The environment image is recorded, not pulled; builds use the host's runtimes. HOME is a
+ *   writable directory of the build's own (not writable by a run-as user).
+ * - runtime-versions: the host is the image, with one version per runtime, the one its tool on the
+ *   build's PATH reports (`node`, `python3`, `ruby`, `php`, `go`, `java`, `dotnet`; probed once and
+ *   cached). A version the host satisfies by AWS's rules (`20`, `20.x`, `latest`; `$VAR` expanded)
+ *   runs and the log names the exact version. By default a version or runtime the host lacks fails
+ *   DOWNLOAD_SOURCE with YAML_FILE_ERROR, AWS's "Unknown runtime version named '18' of nodejs. This
+ *   build image has the following versions: 20" (or "Unknown runtime named …"), as AWS fails one its
+ *   image lacks; DRYDOCK_RUNTIME_VERSIONS=host runs such builds on the host's versions instead and
+ *   logs what was asked for and what runs. Nothing is installed or switched (AWS's images switch
+ *   versions with n, pyenv …; Drydock has only the host's one).
  * - `run-as` switches users with setpriv (util-linux) only when Drydock runs as root; otherwise a
  *   run-as naming another user fails its phase with CLIENT_ERROR saying Drydock must run as root
  *   (an unknown user: "run-as user <name> does not exist", Drydock's wording). The user is granted

@@ -21,7 +21,7 @@ import { publishPhaseChange, publishStateChange } from './build-events.js';
 import { BuildLog, logsLocation, logTargets } from './build-logs.js';
 import { restoreCache, saveCache } from './cache.js';
 import { EnvironmentError, exportedVariables, secretMasker } from './environment.js';
-import { containerLine, runBuildPhases, runtimeSelectionMessages } from './phases.js';
+import { containerLine, runBuildPhases } from './phases.js';
 import {
   assumeServiceRole,
   builtinEnvironment,
@@ -37,6 +37,7 @@ import {
 } from './provisioning.js';
 import type { BuildRunner } from './runner.js';
 import { type Active, finishPhase, ShuttingDown } from './runs.js';
+import { selectRuntimes } from './runtime-versions.js';
 import type { BuildShell } from './shell.js';
 
 /** One run of one build. */
@@ -189,12 +190,13 @@ export class Lifecycle {
         this.agent(`CODEBUILD_SRC_DIR=${srcDir}`);
         spec = await readBuildspec(this.c, this.scope, buildspecLocation(this.project), srcDir);
         for (const warning of spec.warnings) this.agent(`Warning: ${warning.message}`);
-        for (const message of runtimeSelectionMessages(spec)) this.agent(message);
         this.agent('Processing environment variables');
         const resolved = await resolveRunEnvironment(this.c, this.scope, credentials, this.baseEnvironment(run, credentials), spec.env, this.project.environment?.environmentVariables);
         log.setMask(secretMasker(resolved.secrets));
         unexportable = resolved.unexportable;
         run.env = resolved.env;
+        // After the environment, as AWS's agent selects them: a version may be `$VAR`.
+        await selectRuntimes(spec.phases.install?.runtimeVersions ?? {}, run.env, this.c.runtimeVersions, (text) => this.agent(text));
         if (spec.cache?.paths.length) await restoreCache(this.c, run, spec.cache.paths, spec.cache);
         if (active.endReason) this.finishInterrupted();
         else this.finish('SUCCEEDED');

@@ -6,7 +6,7 @@ import { Clock } from '../../../core/clock.js';
 import { Executor } from '../../../core/executor.js';
 import { createLogger } from '../../../core/logger.js';
 import { parseBuildspec } from '../buildspec/buildspec.js';
-import { containerLine, type PhaseRunOptions, phasesFoundMessages, runBuildPhases, runtimeSelectionMessages, type StopReason } from './phases.js';
+import { containerLine, type PhaseRunOptions, phasesFoundMessages, runBuildPhases, type StopReason } from './phases.js';
 import { BuildShell } from './shell.js';
 
 const executor = new Executor(createLogger('silent'));
@@ -212,10 +212,5 @@ describe('log lines', () => {
   it('summarizes the phases found in the buildspec', () => {
     const spec = parseBuildspec('version: 0.2\nphases:\n  pre_build:\n    commands: [a, b]\n  build:\n    commands: [c]\n');
     expect(phasesFoundMessages(spec)).toEqual(['Phases found in YAML: 2', ' PRE_BUILD: 2 commands', ' BUILD: 1 commands']);
-  });
-
-  it('announces runtime-versions selections', () => {
-    const spec = parseBuildspec('version: 0.2\nphases:\n  install:\n    runtime-versions:\n      nodejs: 20\n      python: 3.x\n');
-    expect(runtimeSelectionMessages(spec)).toEqual(["Selecting 'nodejs' runtime version '20' based on manual selections...", "Selecting 'python' runtime version '3.x' based on manual selections..."]);
   });
 });

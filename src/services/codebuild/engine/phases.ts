@@ -86,11 +86,6 @@ export function containerLine(now: number, text: string): string {
   return `[Container] ${stamp} ${text}`;
 }
 
-/** What the agent logs in DOWNLOAD_SOURCE for runtime-versions (Drydock then uses the host's runtimes). */
-export function runtimeSelectionMessages(buildspec: Buildspec): string[] {
-  return Object.entries(buildspec.phases.install?.runtimeVersions ?? {}).map(([runtime, version]) => `Selecting '${runtime}' runtime version '${version}' based on manual selections...`);
-}
-
 /** What the agent logs in DOWNLOAD_SOURCE once it has read the buildspec: `Phases found in YAML: 2`, then ` BUILD: 1 commands` per phase. */
 export function phasesFoundMessages(buildspec: Buildspec): string[] {
   const found = Object.entries(buildspec.phases);
