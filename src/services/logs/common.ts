@@ -8,6 +8,7 @@ import { arn, parseArn } from '../../core/arn.js';
 import { AwsError } from '../../core/errors.js';
 import type { RequestContext } from '../../protocol/types.js';
 import type { Runtime } from '../contracts.js';
+import { type FilterPattern, FilterPatternError, parseFilterPattern } from './filter-pattern/index.js';
 import type { GroupRow, LogsStore } from './store.js';
 
 export interface LogsContext {
@@ -71,4 +72,14 @@ export function groupOfRequest(c: LogsContext, scope: Scope, input: { logGroupNa
   if (input.logGroupName !== undefined) return requireGroup(c, scope, input.logGroupName);
   if (input.logGroupIdentifier !== undefined) return groupByIdentifier(c, scope, input.logGroupIdentifier);
   throw invalid('Should provide either logGroupName or logGroupIdentifier.');
+}
+
+/** A request's filter pattern, compiled; InvalidParameterException with AWS's message when it is not valid. */
+export function patternOf(text: string): FilterPattern {
+  try {
+    return parseFilterPattern(text);
+  } catch (err) {
+    if (err instanceof FilterPatternError) throw invalid(err.message);
+    throw err;
+  }
 }

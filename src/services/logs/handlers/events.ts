@@ -14,8 +14,7 @@ import type {
 import type { Scope } from '../../../core/accounts.js';
 import { pageToken } from '../../../core/pagination.js';
 import type { RequestContext } from '../../../protocol/types.js';
-import { DAY_MS, groupOfRequest, invalid, type LogsContext, requireGroup, scopeOf, streamNotFound } from '../common.js';
-import { compileFilterPattern, FilterPatternError } from '../filter-pattern.js';
+import { DAY_MS, groupOfRequest, invalid, type LogsContext, patternOf, requireGroup, scopeOf, streamNotFound } from '../common.js';
 import type { EventPosition, EventRow, GroupRow, TimeRange } from '../store.js';
 import { eventId, parseStreamToken, readNextToken, sequenceToken, streamToken } from '../tokens.js';
 
@@ -146,21 +145,12 @@ export function getLogEvents(c: LogsContext, input: GetLogEventsRequest, ctx: Re
   };
 }
 
-function filterOf(pattern: string | undefined): (message: string) => boolean {
-  try {
-    return compileFilterPattern(pattern ?? '');
-  } catch (err) {
-    if (err instanceof FilterPatternError) throw invalid(`Invalid filter pattern: ${err.message}`);
-    throw err;
-  }
-}
-
 export function filterLogEvents(c: LogsContext, input: FilterLogEventsRequest, ctx: RequestContext): FilterLogEventsResponse {
   const { store } = c;
   if (input.logStreamNames !== undefined && input.logStreamNamePrefix !== undefined) {
     throw invalid('logStreamNames and logStreamNamePrefix are mutually exclusive parameters.');
   }
-  const matches = filterOf(input.filterPattern);
+  const pattern = patternOf(input.filterPattern ?? '');
   const group = groupOfRequest(c, scopeOf(ctx), input);
   const allStreams = store.streams(group.id);
   const names = new Map(allStreams.map((s) => [s.id, s.name]));
@@ -192,7 +182,7 @@ export function filterLogEvents(c: LogsContext, input: FilterLogEventsRequest, c
         break;
       }
       scanned++;
-      if ((!selectedIds || selectedIds.has(row.stream_id)) && matches(row.message)) {
+      if ((!selectedIds || selectedIds.has(row.stream_id)) && pattern.matches(row.message)) {
         bytes += eventBytes(row.message);
         if (events.length > 0 && bytes > MAX_RESPONSE_BYTES) {
           resumeAt = consumed;

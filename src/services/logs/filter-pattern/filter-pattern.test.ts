@@ -1,9 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { compileFilterPattern, FilterPatternError, splitFields } from './filter-pattern.js';
+import { FilterPatternError, parseFilterPattern, splitFields } from './index.js';
 
 function matching(pattern: string, messages: string[]): string[] {
-  const matches = compileFilterPattern(pattern);
-  return messages.filter((m) => matches(m));
+  const compiled = parseFilterPattern(pattern);
+  return messages.filter((m) => compiled.matches(m));
+}
+
+/** The message AWS refuses a pattern with. */
+function refusal(pattern: string): string {
+  try {
+    parseFilterPattern(pattern);
+  } catch (err) {
+    if (err instanceof FilterPatternError) return err.message;
+    throw err;
+  }
+  throw new Error(`${pattern} was accepted`);
 }
 
 describe('term patterns', () => {
@@ -45,12 +56,12 @@ describe('term patterns', () => {
   });
 
   it('regexes with parentheses or unsupported characters are invalid', () => {
-    expect(() => compileFilterPattern('%(a|b)%')).toThrow(FilterPatternError);
-    expect(() => compileFilterPattern('%something!%')).toThrow(FilterPatternError);
+    expect(() => parseFilterPattern('%(a|b)%')).toThrow(FilterPatternError);
+    expect(() => parseFilterPattern('%something!%')).toThrow(FilterPatternError);
   });
 
   it('an unterminated quote is invalid', () => {
-    expect(() => compileFilterPattern('"open')).toThrow(FilterPatternError);
+    expect(() => parseFilterPattern('"open')).toThrow(FilterPatternError);
   });
 });
 
@@ -119,7 +130,7 @@ describe('JSON patterns', () => {
   });
 
   it('regex values', () => {
-    expect(() => compileFilterPattern('{ $.level = %^(?:E|W)% }')).toThrow(FilterPatternError);
+    expect(() => parseFilterPattern('{ $.level = %^(?:E|W)% }')).toThrow(FilterPatternError);
     expect(matching('{ $.level = %^[EW]% }', events)).toEqual([events[0], events[2]]);
   });
 
@@ -129,7 +140,7 @@ describe('JSON patterns', () => {
 
   it('syntax errors are FilterPatternError', () => {
     for (const bad of ['{ $.level = }', '{ level = "x" }', '{ $.a = 1', '{ $.a > "x" }', '{ $.a IS MAYBE }', '{ $.a = 1 && }', '{ ($.a = 1 }', '{ }']) {
-      expect(() => compileFilterPattern(bad), bad).toThrow(FilterPatternError);
+      expect(() => parseFilterPattern(bad), bad).toThrow(FilterPatternError);
     }
   });
 });
@@ -184,7 +195,89 @@ describe('space-delimited patterns', () => {
 
   it('syntax errors are FilterPatternError', () => {
     for (const bad of ['[a, b', '[a = ]', '[a > x]', '[a,, b]']) {
-      expect(() => compileFilterPattern(bad), bad).toThrow(FilterPatternError);
+      expect(() => parseFilterPattern(bad), bad).toThrow(FilterPatternError);
     }
+  });
+});
+
+describe("AWS's refusals", () => {
+  it('unquoted terms hold letters, digits and underscores: AWS names the first other character', () => {
+    expect(refusal('Key:')).toBe("Invalid character(s) in term ':'");
+    expect(refusal('?Status: timeout')).toBe("Invalid character(s) in term ':'");
+    expect(refusal('PlayerSpawnedInWorld (reason')).toBe("Invalid character(s) in term '('");
+    expect(refusal('"retrievedReferences":[]')).toBe('Invalid character(s) in term \'"retrievedReferences":[]\'');
+    expect(refusal('level\\":\\"error')).toBe("Invalid character(s) in term '\\'");
+    expect(refusal('fields @timestamp')).toBe("Invalid character(s) in term '@'");
+    expect(refusal('`ERROR')).toBe("Invalid character(s) in term '`'");
+    expect(refusal('""')).toBe('Invalid character(s) in term \'""\'');
+    expect(matching('"Key:" ?"a-b" ?"c.d" ERROR_1', ['Key: a-b ERROR_1', 'Key: c.d ERROR_1', 'Key: ERROR_1', 'a-b ERROR_1'])).toEqual(['Key: a-b ERROR_1', 'Key: c.d ERROR_1']);
+  });
+
+  it('JSON patterns: commas, quoted selectors and non-numbers compared by size', () => {
+    expect(refusal('{ $.message = "error-response", $.path = "/authenticate" }')).toBe("Invalid character(s) in term ','");
+    expect(refusal('{ $."sc-status" = 5* }')).toBe("Invalid character(s) in term '$.\"'");
+    expect(refusal('{ $.someInt >= "123" }')).toBe('Invalid character(s) in term \'"123"\'');
+    expect(refusal('{ $.someString > unquoted_string }')).toBe('Invalid character(s) in term \'"unquoted_string"\'');
+    expect(refusal('{ $.a = }')).toBe("Invalid character(s) in term '}'");
+    expect(refusal('{ $.a = 1 ')).toBe("If a filter pattern starts with '{' it must end with '}'");
+    expect(matching('{ $.detail-type = "Scheduled Event" }', ['{"detail-type":"Scheduled Event"}'])).toHaveLength(1);
+  });
+
+  it('space-delimited patterns: field names are words', () => {
+    expect(refusal('[...fields, status=FAILED]')).toBe("Invalid character(s) in term '...fields'");
+    expect(refusal('[a, b')).toBe("If a filter pattern starts with '[' it must end with ']'");
+    expect(refusal('[a = 1 || b = 2]')).toBe("Invalid character(s) in term 'b'");
+  });
+
+  it('at most two regular expressions in a JSON or space-delimited pattern', () => {
+    expect(parseFilterPattern('{ $.a = %x% || $.b = %y% }').hasRegex).toBe(true);
+    expect(() => parseFilterPattern('{ $.a = %x% || $.b = %y% || $.c = %z% }')).toThrow(FilterPatternError);
+  });
+});
+
+describe('comparisons with values that are not scalars', () => {
+  // Observed on AWS with TestMetricFilter: an object compares neither equal nor unequal.
+  const event = JSON.stringify({ someObject: {}, someArray: [], someInt: 123, someString: '111.111.111.111' });
+
+  it('!= is false for objects, arrays and missing fields', () => {
+    for (const pattern of ['{ $.someObject != 123 }', '{ $.someObject != "123" }', '{ $.someArray != "x" }', '{ $.missing != 1 }', '{ $.someObject > 123 }']) {
+      expect(matching(pattern, [event]), pattern).toEqual([]);
+    }
+  });
+
+  it('numbers and number-like strings', () => {
+    for (const pattern of ['{ $.someInt = "123" }', '{ $.someInt != "123.0" }', '{ $.someInt = 123.0 }', '{ $.someString != 111 }', '{ $.someString = 111.111.* }']) {
+      expect(matching(pattern, [event]), pattern).toEqual([event]);
+    }
+    expect(matching('{ $.someString > 123 }', [event])).toEqual([]);
+  });
+});
+
+describe('what a pattern extracts (TestMetricFilter, metric values, dimensions)', () => {
+  const line = '127.0.0.1 - frank [10/Oct/2000:13:25:15 -0700] "GET /apache_pb.gif HTTP/1.0" 200 1534';
+
+  it('space-delimited patterns extract their named fields as $name', () => {
+    const pattern = parseFilterPattern('[ip, identity, user_id, timestamp, request, status_code, size]');
+    expect(pattern.extract(line)).toEqual({
+      $ip: '127.0.0.1',
+      $identity: '-',
+      $user_id: 'frank',
+      $timestamp: '10/Oct/2000:13:25:15 -0700',
+      $request: 'GET /apache_pb.gif HTTP/1.0',
+      $status_code: '200',
+      $size: '1534',
+    });
+    expect(parseFilterPattern('[ip, ..., status = 200, bytes]').extract(line)).toEqual({ $ip: '127.0.0.1', $status: '200', $bytes: '1534' });
+    expect(pattern.extract('too short')).toBeUndefined();
+    expect(pattern.declares('$size')).toBe(true);
+    expect(pattern.declares('$bytes')).toBe(false);
+  });
+
+  it('JSON patterns declare any selector; the other kinds none', () => {
+    expect(parseFilterPattern('{ $.latency = * }').declares('$.user.id')).toBe(true);
+    expect(parseFilterPattern('{ $.latency = * }').declares('$latency')).toBe(false);
+    expect(parseFilterPattern('ERROR').declares('$.latency')).toBe(false);
+    expect(parseFilterPattern('ERROR').extract('an ERROR')).toEqual({});
+    expect(parseFilterPattern('').kind).toBe('match-all');
   });
 });
