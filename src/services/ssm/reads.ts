@@ -33,6 +33,12 @@ export function getOne(c: SsmContext, ctx: RequestContext, text: string): Parame
     return publicToParameter(ctx.region, p, ref.selector);
   }
   const key = nameKey(ref.name);
+  if (ref.version === undefined && ref.label === undefined) {
+    // The common read, the latest version, is one query: the parameter joined with that version.
+    const current = store.current(ctx.account, ctx.region, key);
+    if (!current) throw notFound(text);
+    return toParameter(ctx, current.name, current, ref.selector);
+  }
   const param = store.parameter(ctx.account, ctx.region, key);
   if (!param) throw notFound(text);
   let version = param.version;
