@@ -214,7 +214,9 @@ function roleHandlers({ store, rt, credentials }: CredentialContext): Handlers {
         store.insertRole(row);
         applyTags(store, ctx.account, 'role', row.name, input.Tags);
         if (input.PermissionsBoundary) setBoundary(store, credentials, ctx.account, 'role', row.name, input.PermissionsBoundary);
-        return { Role: { ...roleOut(row, { tags: tagsOf(store, ctx.account, 'role', row.name) }), PermissionsBoundary: boundaryOut(credentials, ctx.account, 'role', row.name) } };
+        // AWS's CreateRole answer carries no MaxSessionDuration (GetRole's does).
+        const { MaxSessionDuration: _, ...created } = roleOut(row, { tags: tagsOf(store, ctx.account, 'role', row.name) });
+        return { Role: { ...created, PermissionsBoundary: boundaryOut(credentials, ctx.account, 'role', row.name) } };
       });
     },
     GetRole(input: Iam.GetRoleRequest, ctx: RequestContext): Iam.GetRoleResponse {
