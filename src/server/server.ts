@@ -114,7 +114,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
     const target = req.url ?? '';
-    if (target.startsWith('/_drydock/')) return internal(req, res);
+    // Services' routes come first: a service may serve pages under /_drydock/ (CodeBuild's build pages).
     const route = httpRoutes.find((r) => target.startsWith(r.prefix));
     if (route) {
       route.handle(req, res).catch((err) => {
@@ -124,6 +124,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       });
       return;
     }
+    if (target.startsWith('/_drydock/')) return internal(req, res);
     pipeline.handle(req, res).catch((err) => {
       log.error({ err }, 'response failed');
       res.destroy();
