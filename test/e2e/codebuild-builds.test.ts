@@ -153,7 +153,8 @@ describe('a build that succeeds', () => {
       cloudWatchLogsArn: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/codebuild/ok:log-stream:${uuid}`,
       cloudWatchLogs: { status: 'ENABLED' },
     });
-    expect(build.logs!.deepLink).toContain('console.aws.amazon.com/cloudwatch');
+    // Where AWS links its console, Drydock links the build's own page (codebuild-run-pages.test.ts).
+    expect(build.logs!.deepLink).toBe(`${server.url}/_drydock/codebuild/builds/${encodeURIComponent(build.id!)}#logs`);
     const lines = await logLines(build);
     // cd and export carry over between commands and phases: one shell session per build.
     expect(lines).toContain('hello from /tmp');

@@ -19,6 +19,11 @@
  *   image lacks; DRYDOCK_RUNTIME_VERSIONS=host runs such builds on the host's versions instead and
  *   logs what was asked for and what runs. Nothing is installed or switched (AWS's images switch
  *   versions with n, pyenv …; Drydock has only the host's one).
+ * - Log links point at Drydock, where AWS links its console: a build's `logs.deepLink` and
+ *   `logs.s3DeepLink` are `<endpoint>/_drydock/codebuild/builds/<url-encoded id>#logs`, a sandbox
+ *   session's `…/sandboxes/<id>#logs`: a small HTML page (pages/run-pages.ts) with the status, the
+ *   phases and the last 500 log lines (from CloudWatch Logs, or the S3 log object once written),
+ *   served without credentials to whoever reaches Drydock's port.
  * - `run-as` switches users with setpriv (util-linux) only when Drydock runs as root; otherwise a
  *   run-as naming another user fails its phase with CLIENT_ERROR saying Drydock must run as root
  *   (an unknown user: "run-as user <name> does not exist", Drydock's wording). The user is granted
@@ -121,19 +126,24 @@ import { reportOperations } from './handlers/reports.js';
 import { resourcePolicyOperations } from './handlers/resource-policies.js';
 import { sandboxOperations } from './handlers/sandboxes.js';
 import { sourceCredentialOperations } from './handlers/source-credentials.js';
+import { PAGES_PREFIX } from './names.js';
+import { runPagesHandler } from './pages/run-pages.js';
 
 /*
  * Layout and its rule (test/layering.test.ts checks it): handlers/ holds the operations, one file
  * per resource; engine/ what does things (runners, sandboxes, sources, artifacts, cache, logs,
  * events); buildspec/ the buildspec reader; reports/ report collection and parsers; store/ the
- * tables. The engine never imports handlers: it uses store/, buildspec/, reports/ and the shared
- * files at this folder's root (common.ts, names.ts, glob.ts). Only this file wires them together.
+ * tables; pages/ the HTML pages of builds and sandboxes the log links point at. The engine never
+ * imports handlers: it uses store/, buildspec/, reports/ and the shared files at this folder's root
+ * (common.ts, names.ts, glob.ts). Only this file wires them together.
  */
 export const codebuild: ServiceDefinition = {
   name: 'codebuild',
   model: loadModel('codebuild'),
   validationError: 'InvalidInputException',
   authorization: codeBuildAuthorization,
+  // The pages of builds and sandboxes their log links point at (pages/run-pages.ts).
+  httpPrefix: PAGES_PREFIX,
   create(rt) {
     const context = createContext(rt);
     const runner = new BuildRunner(context, { globalLimit: globalBuildLimit() });
@@ -157,6 +167,7 @@ export const codebuild: ServiceDefinition = {
         ...batchOperations,
         ...sandboxOperations,
       }),
+      handleHttp: runPagesHandler(context),
       // A project's or report group's policy (PutResourcePolicy), in the account and Region its ARN names.
       resourcePolicy(arn) {
         const parts = parseArn(arn);

@@ -1,6 +1,7 @@
 /**
  * CodeBuild's names every layer shares: resource ARNs, the report-group rules and quotas the
- * handlers and the report collector both apply, and where a project's LOCAL cache lives.
+ * handlers and the report collector both apply, where a project's LOCAL cache lives, and the
+ * addresses of Drydock's build and sandbox pages.
  */
 import { join } from 'node:path';
 import type { Scope } from '../../core/accounts.js';
@@ -32,4 +33,12 @@ export function validGroupName(name: string): boolean {
 /** Where a project's LOCAL cache lives on this host (the cache library writes there). */
 export function localCacheDir(dataDir: string, scope: Scope, projectName: string): string {
   return join(dataDir, 'codebuild', 'cache', scope.account, scope.region, projectName);
+}
+
+/** Where Drydock serves its pages of builds and sandboxes (pages/run-pages.ts). */
+export const PAGES_PREFIX = '/_drydock/codebuild/';
+
+/** The page of a build or a sandbox on this Drydock: what its log links (`logs.deepLink`) point at. */
+export function runPageUrl(endpoint: string, kind: 'builds' | 'sandboxes', id: string): string {
+  return `${endpoint}${PAGES_PREFIX}${kind}/${encodeURIComponent(id)}`;
 }

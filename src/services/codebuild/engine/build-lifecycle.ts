@@ -14,6 +14,7 @@ import type { Scope } from '../../../core/accounts.js';
 import { hex } from '../../../core/ids.js';
 import { buildspecLocation, readBuildspec } from '../buildspec/load.js';
 import { BuildPhaseError, type BuildRun, type Buildspec, BuildspecError, type CodeBuildContext } from '../common.js';
+import { runPageUrl } from '../names.js';
 import { collectReports } from '../reports/report-collector.js';
 import type { BuildStore } from '../store/build-store.js';
 import { uploadArtifacts } from './artifacts.js';
@@ -141,7 +142,7 @@ export class Lifecycle {
     // PROVISIONING: the work root, the log, the service role's credentials.
     this.begin('PROVISIONING');
     const targets = logTargets(this.project.logsConfig, this.project.name!, this.uuid);
-    this.build.logs = logsLocation(this.scope, this.project.logsConfig, targets);
+    this.build.logs = logsLocation(this.scope, this.project.logsConfig, targets, runPageUrl(this.c.rt.endpoint(), 'builds', this.build.id!));
     const log = new BuildLog(this.c, this.scope, targets);
     this.log = log;
     this.agent('Running on Drydock (CodeBuild emulation)');

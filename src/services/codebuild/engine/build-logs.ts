@@ -48,8 +48,11 @@ export function logTargets(config: LogsConfig | undefined, projectName: string, 
   return targets;
 }
 
-/** The build record's `logs`, as BatchGetBuilds shows it. */
-export function logsLocation(scope: Scope, config: LogsConfig | undefined, targets: LogTargets): LogsLocation {
+/**
+ * The build record's `logs`, as BatchGetBuilds shows it. Where AWS links its console (CloudWatch
+ * and S3 pages), the links point at the run's page on this Drydock (`page`), at its log.
+ */
+export function logsLocation(scope: Scope, config: LogsConfig | undefined, targets: LogTargets, page: string): LogsLocation {
   const cw = targets.cloudWatch;
   const location: LogsLocation = {
     cloudWatchLogs: config?.cloudWatchLogs ?? { status: 'ENABLED' },
@@ -58,11 +61,11 @@ export function logsLocation(scope: Scope, config: LogsConfig | undefined, targe
   if (cw) {
     location.groupName = cw.group;
     location.streamName = cw.stream;
-    location.deepLink = `https://console.aws.amazon.com/cloudwatch/home?region=${scope.region}#logsV2:log-groups/log-group/${encodeURIComponent(cw.group)}/log-events/${encodeURIComponent(cw.stream)}`;
+    location.deepLink = `${page}#logs`;
     location.cloudWatchLogsArn = arn('logs', scope.region, scope.account, `log-group:${cw.group}:log-stream:${cw.stream}`);
   }
   if (targets.s3) {
-    location.s3DeepLink = `https://s3.console.aws.amazon.com/s3/object/${targets.s3.bucket}/${targets.s3.key}?region=${scope.region}`;
+    location.s3DeepLink = `${page}#logs`;
     location.s3LogsArn = `arn:${partitionOf(scope.region)}:s3:::${targets.s3.bucket}/${targets.s3.key}`;
   }
   return location;

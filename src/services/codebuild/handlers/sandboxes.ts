@@ -17,6 +17,7 @@ import { hasMembers, pageToken, readPageToken } from '../../../core/pagination.j
 import type { RequestContext } from '../../../protocol/types.js';
 import { logsLocation, logTargets } from '../engine/build-logs.js';
 import { ACCEPTING_COMMANDS, SANDBOX_JOB } from '../engine/sandbox-runner.js';
+import { runPageUrl } from '../names.js';
 import { projectOf } from '../store/project-store.js';
 import { commandOf, type SandboxRow, sandboxOf } from '../store/sandbox-store.js';
 import { type HandlerContext, IDEMPOTENCY_WINDOW_MS, invalid, PAGE_SIZE, present, projectNotFound, resourceIdOf, scopeOf } from './common.js';
@@ -105,7 +106,7 @@ export function StartSandbox(c: HandlerContext, input: CB.StartSandboxInput, ctx
         { phaseType: 'SUBMITTED', phaseStatus: 'SUCCEEDED', startTime: now, endTime: now, durationInSeconds: 0 },
         { phaseType: 'QUEUED', startTime: now },
       ],
-      logs: logsLocation(scope, logConfig, logTargets(logConfig, name, sessionId)),
+      logs: logsLocation(scope, logConfig, logTargets(logConfig, name, sessionId), runPageUrl(c.rt.endpoint(), 'sandboxes', id)),
     },
   };
   c.stores.sandboxes.tx(() => {

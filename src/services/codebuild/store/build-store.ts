@@ -50,10 +50,13 @@ export class BuildStore {
           PRIMARY KEY (account, region, project_name)
         );`,
       },
+      // The build page (/_drydock/codebuild/builds/<id>) finds a build by its id alone.
+      { version: 2, sql: 'CREATE INDEX codebuild_builds_id ON codebuild_builds (id);' },
     ]);
     const db = store.db;
     this.stmts = {
       get: db.prepare<Key, BuildRow>('SELECT * FROM codebuild_builds WHERE account = ? AND region = ? AND id = ?'),
+      find: db.prepare<[string], BuildRow>('SELECT * FROM codebuild_builds WHERE id = ? ORDER BY seq DESC LIMIT 1'),
       byToken: db.prepare<[string, string, string, number], BuildRow>(
         'SELECT * FROM codebuild_builds WHERE account = ? AND region = ? AND idempotency_token = ? AND created_at >= ? ORDER BY seq DESC LIMIT 1',
       ),
@@ -83,6 +86,11 @@ export class BuildStore {
 
   get(scope: Scope, id: string): BuildRow | undefined {
     return this.stmts.get.get(scope.account, scope.region, id);
+  }
+
+  /** The build with this id in any account and Region (ids carry a UUID: there is one). */
+  find(id: string): BuildRow | undefined {
+    return this.stmts.find.get(id);
   }
 
   /** The build StartBuild created with this idempotency token at or after `since`, if any. */

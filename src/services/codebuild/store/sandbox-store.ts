@@ -66,10 +66,13 @@ export class SandboxStore {
         );
         CREATE INDEX codebuild_command_executions_sandbox ON codebuild_command_executions (account, region, sandbox_id, seq);`,
       },
+      // The sandbox page (/_drydock/codebuild/sandboxes/<id>) finds a sandbox by its id alone.
+      { version: 2, sql: 'CREATE INDEX codebuild_sandboxes_id ON codebuild_sandboxes (id);' },
     ]);
     const db = store.db;
     this.stmts = {
       get: db.prepare<Key, SandboxRow>('SELECT * FROM codebuild_sandboxes WHERE account = ? AND region = ? AND id = ?'),
+      find: db.prepare<[string], SandboxRow>('SELECT * FROM codebuild_sandboxes WHERE id = ? ORDER BY seq DESC LIMIT 1'),
       byToken: db.prepare<[string, string, string, number], SandboxRow>(
         'SELECT * FROM codebuild_sandboxes WHERE account = ? AND region = ? AND idempotency_token = ? AND created_at >= ? ORDER BY seq DESC LIMIT 1',
       ),
@@ -115,6 +118,11 @@ export class SandboxStore {
 
   get(scope: Scope, id: string): SandboxRow | undefined {
     return this.stmts.get.get(scope.account, scope.region, id);
+  }
+
+  /** The sandbox with this id in any account and Region (ids carry a UUID: there is one). */
+  find(id: string): SandboxRow | undefined {
+    return this.stmts.find.get(id);
   }
 
   /** The sandbox StartSandbox created with this idempotency token at or after `since`, if any. */
