@@ -8,8 +8,10 @@
  * the `:*` DescribeLogGroups adds. DescribeLogGroups is checked on `*`. A group's tags are its
  * `aws:ResourceTag/…` keys (the table is built in create() over the store). CloudWatch Logs resource
  * policies are not stored by Drydock (PutResourcePolicy answers 501), so there is none to evaluate.
+ * Metric and subscription filters are checked on their log group (DescribeMetricFilters without one
+ * and TestMetricFilter on `*`); PutSubscriptionFilter with a roleArn also needs `iam:PassRole` on it.
  */
-import type { CreateLogGroupRequest, TagLogGroupRequest, TagResourceRequest, UntagLogGroupRequest, UntagResourceRequest } from '@aws-sdk/client-cloudwatch-logs';
+import type { CreateLogGroupRequest, PutSubscriptionFilterRequest, TagLogGroupRequest, TagResourceRequest, UntagLogGroupRequest, UntagResourceRequest } from '@aws-sdk/client-cloudwatch-logs';
 import { partitionOf } from '../../core/arn.js';
 import type { ContextValue } from '../../core/policy.js';
 import type { RequestContext } from '../../protocol/types.js';
@@ -90,6 +92,23 @@ export function logsAuthorization(lookup: LogGroupLookup): ServiceAuthorization 
       TagResource: on(taggedResource, (input: TagResourceRequest) => requestTags(input.tags)),
       UntagResource: on(taggedResource, (input: UntagResourceRequest) => ({ 'aws:TagKeys': input.tagKeys ?? [] })),
       ListTagsForResource: on(taggedResource),
+      PutMetricFilter: on(group),
+      DescribeMetricFilters: on(group),
+      DeleteMetricFilter: on(group),
+      TestMetricFilter: { resource: '*' },
+      PutSubscriptionFilter: {
+        ...on(group),
+        also: [
+          {
+            action: 'iam:PassRole',
+            resource: (input: PutSubscriptionFilterRequest) => input.roleArn!,
+            when: (input: PutSubscriptionFilterRequest) => input.roleArn !== undefined,
+            context: () => ({ 'iam:PassedToService': 'logs.amazonaws.com' }),
+          },
+        ],
+      },
+      DescribeSubscriptionFilters: on(group),
+      DeleteSubscriptionFilter: on(group),
     },
   };
 }

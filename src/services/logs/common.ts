@@ -83,3 +83,27 @@ export function patternOf(text: string): FilterPattern {
     throw err;
   }
 }
+
+/** AWS's answer when a log group already has as many filters (of a kind, or with regexes) as it may. */
+export function limitExceeded(): AwsError {
+  return new AwsError('LimitExceededException', 'Resource limit exceeded.');
+}
+
+/** A log group may have at most this many metric and subscription filters whose patterns use regexes. */
+const MAX_REGEX_FILTERS = 5;
+
+/**
+ * Refuses a filter with a regex when the group already has five others (the filter being replaced,
+ * `self`, does not count).
+ */
+export function checkRegexQuota(c: LogsContext, groupId: number, pattern: FilterPattern, self: { kind: 'metric' | 'subscription'; name: string }): void {
+  if (!pattern.hasRegex) return;
+  const existing = c.store.regexFilters(groupId);
+  const others = existing.metric.length + existing.subscription.length - (existing[self.kind].includes(self.name) ? 1 : 0);
+  if (others >= MAX_REGEX_FILTERS) throw limitExceeded();
+}
+
+/** Drydock has no log transformers (PutTransformer answers 501), so no filter can apply to transformed logs. */
+export function refuseTransformedLogs(applyOnTransformedLogs: boolean | undefined): void {
+  if (applyOnTransformedLogs) throw invalid('applyOnTransformedLogs requires a log group with a transformer; this log group has none.');
+}

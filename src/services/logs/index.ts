@@ -1,15 +1,26 @@
 /**
  * CloudWatch Logs: log groups and streams, PutLogEvents/GetLogEvents/FilterLogEvents with AWS's
- * limits, tokens and filter-pattern syntax, retention, tags. Other services write logs through
- * `api` (LogsApi).
+ * limits, tokens and filter-pattern syntax, retention, tags, metric and subscription filters. Other
+ * services write logs through `api` (LogsApi).
  *
  * Gaps against AWS:
  * - Implemented: CreateLogGroup, DeleteLogGroup, DescribeLogGroups, PutLogGroupDeletionProtection,
  *   PutRetentionPolicy, DeleteRetentionPolicy, CreateLogStream, DeleteLogStream, DescribeLogStreams,
  *   PutLogEvents, GetLogEvents, FilterLogEvents, TagLogGroup, UntagLogGroup, ListTagsLogGroup,
- *   TagResource, UntagResource, ListTagsForResource. Every other operation (metric and subscription
- *   filters, Insights queries, Live Tail, exports, destinations, data protection, deliveries …)
- *   answers NotImplemented (501).
+ *   TagResource, UntagResource, ListTagsForResource, PutMetricFilter, DescribeMetricFilters,
+ *   DeleteMetricFilter, TestMetricFilter, PutSubscriptionFilter, DescribeSubscriptionFilters,
+ *   DeleteSubscriptionFilter. Every other operation (Insights queries, Live Tail, exports,
+ *   destinations, transformers, data protection, deliveries …) answers NotImplemented (501).
+ * - Metric filters are stored, validated and counted (metricFilterCount) but emit no metric:
+ *   Drydock does not serve CloudWatch metrics.
+ * - Subscription filters are stored and validated but deliver nothing: Drydock serves neither
+ *   Lambda, Kinesis nor Firehose. Their destination is checked only by its ARN (vendor, account,
+ *   Region, resource form), not for existence or permission to invoke; the role is checked through
+ *   IAM (it must exist and trust logs.amazonaws.com or logs.<region>.amazonaws.com). A Logs
+ *   destination ARN is ResourceNotFoundException, as PutDestination answers 501.
+ * - fieldSelectionCriteria, emitSystemFields and emitSystemFieldDimensions are stored and reported,
+ *   not interpreted; applyOnTransformedLogs: true is refused (there are no transformers).
+ * - TestMetricFilter reports extractedValues for space-delimited patterns only ({} for the others).
  * - kmsKeyId is stored and reported, not used to encrypt, and not checked against KMS.
  * - Cross-account observability is not modelled: accountIdentifiers/includeLinkedAccounts are ignored
  *   and ARNs of other accounts' groups are not found.
@@ -20,14 +31,15 @@
  * - DescribeLogStreams' lastEventTimestamp/lastIngestionTime are updated at once (AWS: eventually).
  * - FilterLogEvents: nextToken is returned whenever more events lie in the searched range (a last page
  *   can be empty, as on AWS); a call examines at most 100,000 events before handing back a nextToken;
- *   any missing name in logStreamNames is ResourceNotFoundException. Filter-pattern regexes allow
- *   AWS's character set (plus space) with JavaScript regex semantics; the per-pattern regex quota is
- *   not enforced.
+ *   any missing name in logStreamNames is ResourceNotFoundException.
  * - Events more than 1 MB each are only refused through the 1,048,576-byte batch limit.
  * - PutLogEvents' `entity` and the reads' `unmask` are accepted and ignored (no entities, no data
- *   protection policies); metricFilterCount is always 0 because metric filters are not implemented.
- * - Filter patterns: unquoted terms match as substrings; JSON selectors support `.name` and `[n]`
- *   steps only (no `[*]`).
+ *   protection policies).
+ * - Filter patterns: unquoted terms match as substrings; regexes allow AWS's character set (plus space) with JavaScript regex semantics;
+ *   unquoted JSON/space-delimited values may hold letters, digits and `_ . * + -`; JSON selectors
+ *   support `.name` and `[n]` steps only (no `[*]`); numbers in JSON events compare by value, so
+ *   `12.0` equals the string "12" (AWS compares the event's text). Syntax errors name the offending
+ *   term as AWS does, but which term AWS names is matched only for the cases observed.
  */
 import { parseArn } from '../../core/arn.js';
 import { loadModel } from '../../protocol/model.js';

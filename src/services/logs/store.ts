@@ -18,6 +18,49 @@ export interface GroupRow {
 
 export interface GroupWithBytes extends GroupRow {
   stored_bytes: number;
+  metric_filter_count: number;
+}
+
+/** What metric and subscription filters share. */
+interface FilterRow {
+  group_id: number;
+  name: string;
+  pattern: string;
+  created_at: number;
+  /** fieldSelectionCriteria, stored as given. */
+  field_selection: string | null;
+  /** JSON array of the system fields to emit (emitSystemFieldDimensions / emitSystemFields). */
+  emit_system_fields: string | null;
+  /** 1 when the pattern uses a regex: AWS allows 5 such filters per log group. */
+  has_regex: number;
+}
+
+export interface MetricFilterRow extends FilterRow {
+  metric_name: string;
+  metric_namespace: string;
+  metric_value: string;
+  default_value: number | null;
+  unit: string | null;
+  /** JSON object of dimension name → selector. */
+  dimensions: string | null;
+}
+
+export interface SubscriptionFilterRow extends FilterRow {
+  destination_arn: string;
+  role_arn: string | null;
+  distribution: string;
+}
+
+/** A filter with the name of its log group, as the Describe operations report it. */
+export type WithGroupName<T> = T & { group_name: string };
+
+export interface MetricFilterPage {
+  groupId?: number;
+  prefix?: string;
+  metric?: { name: string; namespace: string };
+  /** Exclusive lower bound in (group name, filter name) order (pagination). */
+  after?: { group: string; name: string };
+  limit: number;
 }
 
 export interface StreamRow {
@@ -114,6 +157,23 @@ export class LogsStore {
         CREATE INDEX logs_events_stream_time ON logs_events (stream_id, ts, id);
         CREATE INDEX logs_events_group_time ON logs_events (group_id, ts, id);`,
       },
+      {
+        version: 2,
+        sql: `CREATE TABLE logs_metric_filters (
+          group_id INTEGER NOT NULL, name TEXT NOT NULL, pattern TEXT NOT NULL, created_at INTEGER NOT NULL,
+          metric_name TEXT NOT NULL, metric_namespace TEXT NOT NULL, metric_value TEXT NOT NULL,
+          default_value REAL, unit TEXT, dimensions TEXT,
+          field_selection TEXT, emit_system_fields TEXT, has_regex INTEGER NOT NULL,
+          PRIMARY KEY (group_id, name)
+        );
+        CREATE INDEX logs_metric_filters_metric ON logs_metric_filters (metric_namespace, metric_name);
+        CREATE TABLE logs_subscription_filters (
+          group_id INTEGER NOT NULL, name TEXT NOT NULL, pattern TEXT NOT NULL, created_at INTEGER NOT NULL,
+          destination_arn TEXT NOT NULL, role_arn TEXT, distribution TEXT NOT NULL,
+          field_selection TEXT, emit_system_fields TEXT, has_regex INTEGER NOT NULL,
+          PRIMARY KEY (group_id, name)
+        );`,
+      },
     ]);
     const db = store.db;
     this.stmts = {
@@ -125,6 +185,27 @@ export class LogsStore {
       deleteGroup: db.prepare<[number]>('DELETE FROM logs_groups WHERE id = ?'),
       deleteGroupStreams: db.prepare<[number]>('DELETE FROM logs_streams WHERE group_id = ?'),
       deleteGroupEvents: db.prepare<[number]>('DELETE FROM logs_events WHERE group_id = ?'),
+      deleteGroupMetricFilters: db.prepare<[number]>('DELETE FROM logs_metric_filters WHERE group_id = ?'),
+      deleteGroupSubscriptionFilters: db.prepare<[number]>('DELETE FROM logs_subscription_filters WHERE group_id = ?'),
+      metricFilter: db.prepare<[number, string], MetricFilterRow>('SELECT * FROM logs_metric_filters WHERE group_id = ? AND name = ?'),
+      putMetricFilter: db.prepare<MetricFilterRow>(`INSERT OR REPLACE INTO logs_metric_filters
+        (group_id, name, pattern, created_at, metric_name, metric_namespace, metric_value, default_value, unit, dimensions, field_selection, emit_system_fields, has_regex)
+        VALUES (@group_id, @name, @pattern, @created_at, @metric_name, @metric_namespace, @metric_value, @default_value, @unit, @dimensions, @field_selection, @emit_system_fields, @has_regex)`),
+      deleteMetricFilter: db.prepare<[number, string]>('DELETE FROM logs_metric_filters WHERE group_id = ? AND name = ?'),
+      countMetricFilters: db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM logs_metric_filters WHERE group_id = ?'),
+      subscriptionFilter: db.prepare<[number, string], SubscriptionFilterRow>('SELECT * FROM logs_subscription_filters WHERE group_id = ? AND name = ?'),
+      putSubscriptionFilter: db.prepare<SubscriptionFilterRow>(`INSERT OR REPLACE INTO logs_subscription_filters
+        (group_id, name, pattern, created_at, destination_arn, role_arn, distribution, field_selection, emit_system_fields, has_regex)
+        VALUES (@group_id, @name, @pattern, @created_at, @destination_arn, @role_arn, @distribution, @field_selection, @emit_system_fields, @has_regex)`),
+      deleteSubscriptionFilter: db.prepare<[number, string]>('DELETE FROM logs_subscription_filters WHERE group_id = ? AND name = ?'),
+      countSubscriptionFilters: db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM logs_subscription_filters WHERE group_id = ?'),
+      subscriptionFilters: db.prepare<[number, string, string, string, number], SubscriptionFilterRow>(
+        'SELECT * FROM logs_subscription_filters WHERE group_id = ? AND substr(name, 1, length(?)) = ? AND name > ? ORDER BY name LIMIT ?',
+      ),
+      regexFilters: db.prepare<[number, number], { metric: string | null; subscription: string | null }>(
+        `SELECT name AS metric, NULL AS subscription FROM logs_metric_filters WHERE group_id = ? AND has_regex = 1
+         UNION ALL SELECT NULL, name FROM logs_subscription_filters WHERE group_id = ? AND has_regex = 1`,
+      ),
       setRetention: db.prepare<[number | null, number]>('UPDATE logs_groups SET retention_days = ? WHERE id = ?'),
       setDeletionProtection: db.prepare<[number, number]>('UPDATE logs_groups SET deletion_protection = ? WHERE id = ?'),
       setTags: db.prepare<[string, number]>('UPDATE logs_groups SET tags = ? WHERE id = ?'),
@@ -175,6 +256,8 @@ export class LogsStore {
   }
 
   deleteGroup(id: number): void {
+    this.stmts.deleteGroupMetricFilters.run(id);
+    this.stmts.deleteGroupSubscriptionFilters.run(id);
     this.stmts.deleteGroupEvents.run(id);
     this.stmts.deleteGroupStreams.run(id);
     this.stmts.deleteGroup.run(id);
@@ -219,7 +302,8 @@ export class LogsStore {
       params.push(...page.names);
     }
     params.push(page.limit);
-    const sql = `SELECT g.*, COALESCE((SELECT SUM(s.stored_bytes) FROM logs_streams s WHERE s.group_id = g.id), 0) AS stored_bytes
+    const sql = `SELECT g.*, COALESCE((SELECT SUM(s.stored_bytes) FROM logs_streams s WHERE s.group_id = g.id), 0) AS stored_bytes,
+      (SELECT COUNT(*) FROM logs_metric_filters m WHERE m.group_id = g.id) AS metric_filter_count
       FROM logs_groups g WHERE ${where.join(' AND ')} ORDER BY g.name LIMIT ?`;
     return this.store.db.prepare<(string | number)[], GroupWithBytes>(sql).all(...params);
   }
@@ -302,5 +386,76 @@ export class LogsStore {
   /** A group's events (all streams interleaved) in `range` strictly after `after`, ascending. */
   groupEventsAfter(groupId: number, range: TimeRange, after: EventPosition): IterableIterator<EventRow> {
     return this.stmts.groupEventsForward.iterate(groupId, range.from, range.to, after.ts, after.id);
+  }
+
+  metricFilter(groupId: number, name: string): MetricFilterRow | undefined {
+    return this.stmts.metricFilter.get(groupId, name);
+  }
+
+  /** Creates or replaces a metric filter (inside the caller's transaction). */
+  putMetricFilter(row: MetricFilterRow): void {
+    this.stmts.putMetricFilter.run(row);
+  }
+
+  deleteMetricFilter(groupId: number, name: string): boolean {
+    return this.stmts.deleteMetricFilter.run(groupId, name).changes > 0;
+  }
+
+  countMetricFilters(groupId: number): number {
+    return this.stmts.countMetricFilters.get(groupId)!.n;
+  }
+
+  /** One page of an account's metric filters in a region, in (group name, filter name) order. */
+  listMetricFilters(scope: Scope, page: MetricFilterPage): WithGroupName<MetricFilterRow>[] {
+    const where = ['g.account = ?', 'g.region = ?'];
+    const params: (string | number)[] = [scope.account, scope.region];
+    if (page.groupId !== undefined) {
+      where.push('m.group_id = ?');
+      params.push(page.groupId);
+    }
+    if (page.prefix !== undefined) {
+      where.push('substr(m.name, 1, length(?)) = ?');
+      params.push(page.prefix, page.prefix);
+    }
+    if (page.metric) {
+      where.push('m.metric_namespace = ? AND m.metric_name = ?');
+      params.push(page.metric.namespace, page.metric.name);
+    }
+    if (page.after) {
+      where.push('(g.name, m.name) > (?, ?)');
+      params.push(page.after.group, page.after.name);
+    }
+    params.push(page.limit);
+    const sql = `SELECT m.*, g.name AS group_name FROM logs_metric_filters m JOIN logs_groups g ON g.id = m.group_id
+      WHERE ${where.join(' AND ')} ORDER BY g.name, m.name LIMIT ?`;
+    return this.store.db.prepare<(string | number)[], WithGroupName<MetricFilterRow>>(sql).all(...params);
+  }
+
+  subscriptionFilter(groupId: number, name: string): SubscriptionFilterRow | undefined {
+    return this.stmts.subscriptionFilter.get(groupId, name);
+  }
+
+  /** Creates or replaces a subscription filter (inside the caller's transaction). */
+  putSubscriptionFilter(row: SubscriptionFilterRow): void {
+    this.stmts.putSubscriptionFilter.run(row);
+  }
+
+  deleteSubscriptionFilter(groupId: number, name: string): boolean {
+    return this.stmts.deleteSubscriptionFilter.run(groupId, name).changes > 0;
+  }
+
+  countSubscriptionFilters(groupId: number): number {
+    return this.stmts.countSubscriptionFilters.get(groupId)!.n;
+  }
+
+  /** One page of a group's subscription filters whose name starts with `prefix`, after `after`, in name order. */
+  subscriptionFilters(groupId: number, prefix: string, after: string, limit: number): SubscriptionFilterRow[] {
+    return this.stmts.subscriptionFilters.all(groupId, prefix, prefix, after, limit);
+  }
+
+  /** The group's metric and subscription filters whose pattern uses a regex, by name. */
+  regexFilters(groupId: number): { metric: string[]; subscription: string[] } {
+    const rows = this.stmts.regexFilters.all(groupId, groupId);
+    return { metric: rows.flatMap((r) => (r.metric === null ? [] : [r.metric])), subscription: rows.flatMap((r) => (r.subscription === null ? [] : [r.subscription])) };
   }
 }

@@ -35,7 +35,7 @@ export function toLogGroup(group: GroupWithBytes): LogGroup {
     logGroupName: group.name,
     creationTime: group.created_at,
     ...(group.retention_days !== null ? { retentionInDays: group.retention_days } : {}),
-    metricFilterCount: 0,
+    metricFilterCount: group.metric_filter_count,
     arn: `${groupArn(group)}:*`,
     storedBytes: group.stored_bytes,
     ...(group.kms_key_id !== null ? { kmsKeyId: group.kms_key_id } : {}),

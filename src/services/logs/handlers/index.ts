@@ -4,6 +4,7 @@ import { bindOperations } from '../../bind.js';
 import type { LogsContext } from '../common.js';
 import { filterLogEvents, getLogEvents, putLogEvents } from './events.js';
 import { createLogGroup, deleteLogGroup, describeLogGroups } from './groups.js';
+import { deleteMetricFilter, describeMetricFilters, putMetricFilter, testMetricFilter } from './metric-filters.js';
 import {
   deleteRetentionPolicy,
   listTagsForResource,
@@ -16,6 +17,7 @@ import {
   untagResource,
 } from './policies-tags.js';
 import { createLogStream, deleteLogStream, describeLogStreams } from './streams.js';
+import { deleteSubscriptionFilter, describeSubscriptionFilters, putSubscriptionFilter } from './subscription-filters.js';
 
 const OPERATIONS = {
   CreateLogGroup: createLogGroup,
@@ -36,6 +38,13 @@ const OPERATIONS = {
   TagResource: tagResource,
   UntagResource: untagResource,
   ListTagsForResource: listTagsForResource,
+  PutMetricFilter: putMetricFilter,
+  DescribeMetricFilters: describeMetricFilters,
+  DeleteMetricFilter: deleteMetricFilter,
+  TestMetricFilter: testMetricFilter,
+  PutSubscriptionFilter: putSubscriptionFilter,
+  DescribeSubscriptionFilters: describeSubscriptionFilters,
+  DeleteSubscriptionFilter: deleteSubscriptionFilter,
 };
 
 export function createHandlers(c: LogsContext): Handlers {
