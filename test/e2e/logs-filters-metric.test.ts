@@ -107,7 +107,7 @@ describe('CloudWatch Logs metric filters', () => {
     const cases: [string, string][] = [
       ['Key:', "Invalid character(s) in term ':'"],
       ['{ $.message = "a", $.path = "b" }', "Invalid character(s) in term ','"],
-      ['{ $."sc-status" = 5* }', 'Invalid character(s) in term \'$."\''],
+      ['{ $."sc-status" = 5* }', "Invalid character(s) in term '$.\"'"],
       ['{ $.latency > "fast" }', 'Invalid character(s) in term \'"fast"\''],
       ['[...fields, status=FAILED]', "Invalid character(s) in term '...fields'"],
       ['{ $.level = "ERROR"', "If a filter pattern starts with '{' it must end with '}'"],
