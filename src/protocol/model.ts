@@ -54,6 +54,13 @@ export interface RawShape extends Binding {
   eventstream?: boolean;
 }
 
+/** One member of a structure: its name, its reference (bindings as written) and the shape it resolves to. */
+export interface Field {
+  name: string;
+  ref: MemberRef;
+  shape: Shape;
+}
+
 /** A shape with a member reference's bindings applied: what a codec actually works with. */
 export interface Shape extends RawShape {
   name: string;
@@ -143,6 +150,7 @@ export class ServiceModel {
   private built?: Map<string, Operation>;
   private readonly resolved = new Map<string, Shape>();
   private readonly members = new WeakMap<MemberRef, Shape>();
+  private readonly fieldLists = new WeakMap<RawShape, Field[]>();
   private readonly errorsByNameOrCode = new Map<string, Shape | undefined>();
 
   /**
@@ -206,6 +214,20 @@ export class ServiceModel {
       this.members.set(ref, shape);
     }
     return shape;
+  }
+
+  /**
+   * A structure's members, each with its resolved shape, in model order. Cached per shape: the
+   * codecs and the validator walk them on every request, and building the list each time (entries,
+   * lookups) was a measurable share of a small request's cost.
+   */
+  fields(shape: RawShape): readonly Field[] {
+    let fields = this.fieldLists.get(shape);
+    if (!fields) {
+      fields = Object.entries(shape.members ?? {}).map(([name, ref]) => ({ name, ref, shape: this.member(ref) }));
+      this.fieldLists.set(shape, fields);
+    }
+    return fields;
   }
 
   /** Error shapes by name (`NoSuchEntityException`) and by wire code (`NoSuchEntity`). */

@@ -60,9 +60,9 @@ function walk(model: ServiceModel, shape: Shape, value: unknown, path: string, e
       for (const name of shape.required ?? []) {
         if (obj[name] === undefined || obj[name] === null) errors.push(`Value null at '${memberPath(path, name)}' failed to satisfy constraint: Member must not be null`);
       }
-      for (const [name, ref] of Object.entries(shape.members ?? {})) {
+      for (const { name, shape: member } of model.fields(shape)) {
         if (obj[name] === undefined || obj[name] === null) continue;
-        walk(model, model.member(ref), obj[name], memberPath(path, name), errors, hidden);
+        walk(model, member, obj[name], memberPath(path, name), errors, hidden);
       }
       return;
     }

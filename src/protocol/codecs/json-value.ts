@@ -20,10 +20,10 @@ export function decodeJsonValue(model: ServiceModel, shape: Shape, value: unknow
       if (typeof value !== 'object' || Array.isArray(value)) fail('an object');
       const out: Record<string, unknown> = {};
       const obj = value as Record<string, unknown>;
-      for (const [name, ref] of Object.entries(shape.members ?? {})) {
+      for (const { name, ref, shape: member } of model.fields(shape)) {
         const wireName = ref.locationName ?? name;
         if (!(wireName in obj)) continue;
-        const decoded = decodeJsonValue(model, model.member(ref), obj[wireName], memberPath(path, name));
+        const decoded = decodeJsonValue(model, member, obj[wireName], memberPath(path, name));
         if (decoded !== undefined) out[name] = decoded;
       }
       return out;
@@ -78,8 +78,8 @@ export function encodeJsonValue(model: ServiceModel, shape: Shape, value: unknow
     case 'structure': {
       const out: Record<string, unknown> = {};
       const obj = value as Record<string, unknown>;
-      for (const [name, ref] of Object.entries(shape.members ?? {})) {
-        const encoded = encodeJsonValue(model, model.member(ref), obj[name]);
+      for (const { name, ref, shape: member } of model.fields(shape)) {
+        const encoded = encodeJsonValue(model, member, obj[name]);
         if (encoded !== undefined) out[ref.locationName ?? name] = encoded;
       }
       return out;

@@ -39,8 +39,7 @@ function readForm(model: ServiceModel, shape: Shape, form: Form, prefix: string,
   switch (shape.type) {
     case 'structure': {
       const out: Record<string, unknown> = {};
-      for (const [name, ref] of Object.entries(shape.members ?? {})) {
-        const member = model.member(ref);
+      for (const { name, shape: member } of model.fields(shape)) {
         const key = prefix ? `${prefix}.${member.locationName ?? name}` : (member.locationName ?? name);
         const value = readForm(model, member, form, key, memberPath(path, name));
         if (value !== undefined) out[name] = value;

@@ -88,8 +88,8 @@ export function decodeHttpBindings(model: ServiceModel, input: Shape, req: HttpR
   const out: Record<string, unknown> = {};
   const boundQueryKeys = new Set<string>();
   let queryMapMember: [string, Shape] | undefined;
-  for (const [name, ref] of Object.entries(input.members ?? {})) {
-    const member = model.member(ref);
+  for (const { name, shape: member } of model.fields(input)) {
+    if (member.location === undefined) continue;
     const path = memberPath('', name);
     const wire = member.locationName ?? name;
     switch (member.location) {
@@ -150,10 +150,9 @@ export function decodeHttpBindings(model: ServiceModel, input: Shape, req: HttpR
 export function encodeHttpBindings(model: ServiceModel, output: Shape, value: Record<string, unknown>): { headers: Record<string, string>; status?: number } {
   const headers: Record<string, string> = {};
   let status: number | undefined;
-  for (const [name, ref] of Object.entries(output.members ?? {})) {
+  for (const { name, shape: member } of model.fields(output)) {
     const v = value[name];
     if (v === undefined || v === null) continue;
-    const member = model.member(ref);
     if (member.location === 'header') {
       const wire = (member.locationName ?? name).toLowerCase();
       if (member.jsonvalue) headers[wire] = Buffer.from(JSON.stringify(v)).toString('base64');

@@ -24,10 +24,9 @@ export function writeXml(model: ServiceModel, shape: Shape, value: unknown, name
       let attrs = extraAttrs;
       let children = '';
       const obj = value as Record<string, unknown>;
-      for (const [memberName, ref] of Object.entries(shape.members ?? {})) {
+      for (const { name: memberName, shape: member } of model.fields(shape)) {
         const v = obj[memberName];
         if (v === undefined || v === null) continue;
-        const member = model.member(ref);
         if (member.location) continue; // headers, status codes: not part of the document
         const childName = member.locationName ?? memberName;
         if (member.xmlAttribute) {
@@ -126,8 +125,7 @@ export function readXml(model: ServiceModel, shape: Shape, node: unknown, path: 
   switch (shape.type) {
     case 'structure': {
       const out: Record<string, unknown> = {};
-      for (const [memberName, ref] of Object.entries(shape.members ?? {})) {
-        const member = model.member(ref);
+      for (const { name: memberName, shape: member } of model.fields(shape)) {
         if (member.location) continue;
         const wireName = member.locationName ?? memberName;
         const childPath = memberPath(path, memberName);
