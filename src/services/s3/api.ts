@@ -59,17 +59,7 @@ export function createApi(core: S3Core): S3Api {
           if (existing.account !== scope.account) throw e.bucketAlreadyExists(bucket);
           return;
         }
-        core.store.insertBucket({
-          name: bucket,
-          account: scope.account,
-          region: scope.region,
-          created_at: core.rt.clock.now(),
-          versioning: null,
-          tags: null,
-          policy: null,
-          encryption: null,
-          notification: null,
-        });
+        core.store.insertBucket({ name: bucket, account: scope.account, region: scope.region, created_at: core.rt.clock.now() });
       });
     },
     async putObject(scope, bucket, key, body, options = {}) {

@@ -19,6 +19,9 @@ import type {
   CreateMultipartUploadRequest,
   DeleteObjectsRequest,
   ListObjectsV2Request,
+  PutBucketAclRequest,
+  PutBucketReplicationRequest,
+  PutObjectAclRequest,
   PutObjectRequest,
   PutObjectTaggingRequest,
   UploadPartCopyRequest,
@@ -27,6 +30,7 @@ import { partitionOf } from '../../core/arn.js';
 import type { ContextValue } from '../../core/policy.js';
 import type { RequestContext } from '../../protocol/types.js';
 import type { ActionRule, ServiceAuthorization } from '../authorization.js';
+import type { AclHeaders } from './acl.js';
 import { parseCopySource } from './objects.js';
 
 const BUCKET = 'arn:${Partition}:s3:::${Bucket}';
@@ -138,6 +142,21 @@ const aclAlso = {
     [input.ACL, input.GrantRead, input.GrantReadACP, input.GrantWriteACP, input.GrantFullControl].some((value) => value !== undefined),
 };
 
+/** The ACL a request sets, as `s3:x-amz-acl` and `s3:x-amz-grant-*`. */
+function aclKeys(input: AclHeaders): Context {
+  const keys: Context = {};
+  if (input.ACL !== undefined) keys['s3:x-amz-acl'] = input.ACL;
+  const grants = { GrantFullControl: 'full-control', GrantRead: 'read', GrantReadACP: 'read-acp', GrantWrite: 'write', GrantWriteACP: 'write-acp' } as const;
+  for (const [member, name] of Object.entries(grants)) {
+    const value = input[member as keyof typeof grants];
+    if (value !== undefined) keys[`s3:x-amz-grant-${name}`] = value;
+  }
+  return keys;
+}
+
+/** A bucket operation whose IAM action is not `s3:<Operation>`. */
+const bucketRules = (actions: Record<string, string>): Record<string, ActionRule> => Object.fromEntries(Object.entries(actions).map(([operation, action]) => [operation, onBucket(action)]));
+
 const objectWrite: ActionRule = { action: 's3:PutObject', resource: OBJECT, context: writeKeys, also: [aclAlso] };
 
 export const s3Authorization: ServiceAuthorization = {
@@ -150,7 +169,8 @@ export const s3Authorization: ServiceAuthorization = {
       context: (input: CreateBucketRequest, ctx: RequestContext) => ({
         ...requestKeys(ctx),
         ...(input.CreateBucketConfiguration?.LocationConstraint ? { 's3:LocationConstraint': input.CreateBucketConfiguration.LocationConstraint } : {}),
-        ...(input.ACL ? { 's3:x-amz-acl': input.ACL } : {}),
+        ...aclKeys(input),
+        ...(input.ObjectOwnership ? { 's3:x-amz-object-ownership': input.ObjectOwnership } : {}),
       }),
       // A canned ACL or grants on the new bucket need s3:PutBucketAcl too.
       also: [
@@ -177,6 +197,46 @@ export const s3Authorization: ServiceAuthorization = {
     DeleteBucketEncryption: onBucket('s3:PutEncryptionConfiguration'),
     GetBucketNotificationConfiguration: onBucket('s3:GetBucketNotification'),
     PutBucketNotificationConfiguration: onBucket('s3:PutBucketNotification'),
+    GetBucketAcl: onBucket('s3:GetBucketAcl'),
+    PutBucketAcl: { ...onBucket('s3:PutBucketAcl'), context: (input: PutBucketAclRequest, ctx: RequestContext) => ({ ...requestKeys(ctx), ...aclKeys(input) }) },
+    // Delete operations without an action of their own need the Put action, as AWS documents.
+    ...bucketRules({
+      GetBucketCors: 's3:GetBucketCORS',
+      PutBucketCors: 's3:PutBucketCORS',
+      DeleteBucketCors: 's3:PutBucketCORS',
+      GetBucketLifecycleConfiguration: 's3:GetLifecycleConfiguration',
+      PutBucketLifecycleConfiguration: 's3:PutLifecycleConfiguration',
+      DeleteBucketLifecycle: 's3:PutLifecycleConfiguration',
+      GetBucketWebsite: 's3:GetBucketWebsite',
+      PutBucketWebsite: 's3:PutBucketWebsite',
+      DeleteBucketWebsite: 's3:DeleteBucketWebsite',
+      GetBucketLogging: 's3:GetBucketLogging',
+      PutBucketLogging: 's3:PutBucketLogging',
+      GetBucketOwnershipControls: 's3:GetBucketOwnershipControls',
+      PutBucketOwnershipControls: 's3:PutBucketOwnershipControls',
+      DeleteBucketOwnershipControls: 's3:PutBucketOwnershipControls',
+      GetPublicAccessBlock: 's3:GetBucketPublicAccessBlock',
+      PutPublicAccessBlock: 's3:PutBucketPublicAccessBlock',
+      DeletePublicAccessBlock: 's3:PutBucketPublicAccessBlock',
+      GetBucketAccelerateConfiguration: 's3:GetAccelerateConfiguration',
+      PutBucketAccelerateConfiguration: 's3:PutAccelerateConfiguration',
+      GetBucketRequestPayment: 's3:GetBucketRequestPayment',
+      PutBucketRequestPayment: 's3:PutBucketRequestPayment',
+      GetObjectLockConfiguration: 's3:GetBucketObjectLockConfiguration',
+      GetBucketReplication: 's3:GetReplicationConfiguration',
+      DeleteBucketReplication: 's3:PutReplicationConfiguration',
+    }),
+    PutBucketReplication: {
+      ...onBucket('s3:PutReplicationConfiguration'),
+      // S3 assumes the replication role: the caller passes it.
+      also: [
+        {
+          action: 'iam:PassRole',
+          resource: (input: PutBucketReplicationRequest) => input.ReplicationConfiguration?.Role || '*',
+          context: () => ({ 'iam:PassedToService': 's3.amazonaws.com' }),
+        },
+      ],
+    },
 
     ListObjects: { action: 's3:ListBucket', resource: BUCKET, context: listKeys },
     ListObjectsV2: { action: 's3:ListBucket', resource: BUCKET, context: listKeys },
@@ -187,6 +247,11 @@ export const s3Authorization: ServiceAuthorization = {
     HeadObject: versionedObjectRule('s3:GetObject', 's3:GetObjectVersion'),
     DeleteObject: versionedObjectRule('s3:DeleteObject', 's3:DeleteObjectVersion'),
     GetObjectTagging: versionedObjectRule('s3:GetObjectTagging', 's3:GetObjectVersionTagging'),
+    GetObjectAcl: versionedObjectRule('s3:GetObjectAcl', 's3:GetObjectVersionAcl'),
+    PutObjectAcl: {
+      ...versionedObjectRule('s3:PutObjectAcl', 's3:PutObjectVersionAcl'),
+      context: (input: PutObjectAclRequest, ctx: RequestContext) => ({ ...requestKeys(ctx), ...aclKeys(input), ...(hasVersion(input) ? { 's3:versionid': input.VersionId } : {}) }),
+    },
     DeleteObjectTagging: versionedObjectRule('s3:DeleteObjectTagging', 's3:DeleteObjectVersionTagging'),
     PutObjectTagging: {
       ...versionedObjectRule('s3:PutObjectTagging', 's3:PutObjectVersionTagging'),

@@ -91,3 +91,54 @@ export function validateBucketPolicy(text: string, bucket: string, iam: IamApi):
     checkStatement(statement as Statement, bucket, iam);
   }
 }
+
+/**
+ * Condition keys that make an Allow to everyone non-public when they hold fixed values (S3's "The
+ * meaning of public": no wildcard, no policy variable, and source IP ranges no broader than /8
+ * for IPv4 or /32 for IPv6).
+ */
+const RESTRICTING_KEYS = new Set([
+  'aws:sourceip',
+  'aws:sourcearn',
+  'aws:sourcevpc',
+  'aws:sourcevpce',
+  'aws:sourceowner',
+  'aws:sourceaccount',
+  'aws:userid',
+  's3:dataaccesspointarn',
+  's3:dataaccesspointaccount',
+]);
+
+function everyone(principal: unknown): boolean {
+  if (principal === '*') return true;
+  if (!principal || typeof principal !== 'object') return false;
+  return list((principal as Record<string, unknown>).AWS).includes('*');
+}
+
+function fixedValue(key: string, value: unknown): boolean {
+  if (typeof value !== 'string' || /[*?]|\$\{/.test(value)) return false;
+  if (key === 'aws:sourceip') {
+    const [address, bits] = value.split('/');
+    const prefix = bits === undefined ? (address.includes(':') ? 128 : 32) : Number(bits);
+    return address.includes(':') ? prefix >= 32 : prefix >= 8;
+  }
+  return true;
+}
+
+/** Whether a statement's conditions pin one of the restricting keys to fixed values with a matching (not negated) operator. */
+function restricted(condition: unknown): boolean {
+  if (!condition || typeof condition !== 'object') return false;
+  return Object.entries(condition as Record<string, unknown>).some(([operator, keys]) => {
+    if (/Not|IfExists|^Null$/.test(operator) || !keys || typeof keys !== 'object') return false;
+    return Object.entries(keys as Record<string, unknown>).some(([key, values]) => {
+      const name = key.toLowerCase();
+      return RESTRICTING_KEYS.has(name) && list(values).length > 0 && list(values).every((v) => fixedValue(name, v));
+    });
+  });
+}
+
+/** Whether a (valid) bucket policy grants anything to everyone, as BlockPublicPolicy judges it. */
+export function isPublicPolicy(text: string): boolean {
+  const statements = list((JSON.parse(text) as Record<string, unknown>).Statement) as Statement[];
+  return statements.some((s) => s.Effect === 'Allow' && everyone(s.Principal) && !restricted(s.Condition));
+}

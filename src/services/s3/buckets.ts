@@ -31,15 +31,32 @@ import type {
 import { DEFAULT_REGION } from '../../core/accounts.js';
 import { withResponse } from '../../protocol/codecs/rest-xml.js';
 import type { Handlers, RequestContext } from '../../protocol/types.js';
-import { validateBucketPolicy } from './bucket-policy.js';
+import { aclFromHeaders, ENFORCED, isPublicAcl, OBJECT_OWNERSHIPS, onlyOwnerFullControl, publicAccessBlock } from './acl.js';
+import { isPublicPolicy, validateBucketPolicy } from './bucket-policy.js';
 import { owner, type S3Core, validateTags, validBucketName } from './core.js';
 import * as e from './errors.js';
 import { continuationKey, continuationToken } from './listing.js';
+import { DEFAULT_OWNERSHIP } from './store.js';
 
 /** What S3 reports for a bucket with no encryption configuration: since 2023 every bucket has SSE-S3. */
 const DEFAULT_ENCRYPTION: ServerSideEncryptionConfiguration = {
   Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: false }],
 };
+
+/**
+ * The Object Ownership and ACL of a new bucket. BucketOwnerEnforced, S3's default since April
+ * 2023, refuses any ACL beyond the owner's full control; with ACLs enabled a public ACL is still
+ * refused, as the new bucket blocks public access.
+ */
+function newBucketAccess(input: CreateBucketRequest, account: string): { ownership: string; acl: string | null } {
+  const ownership = input.ObjectOwnership ?? DEFAULT_OWNERSHIP;
+  if (!OBJECT_OWNERSHIPS.has(ownership)) throw e.invalidArgument(`Invalid x-amz-object-ownership header: ${ownership}`, 'x-amz-object-ownership', ownership);
+  const acl = aclFromHeaders(input, account, account);
+  if (!acl || onlyOwnerFullControl(acl, account)) return { ownership, acl: null };
+  if (ownership === ENFORCED) throw e.invalidBucketAclWithObjectOwnership();
+  if (isPublicAcl(acl)) throw e.invalidBucketAclWithBlockPublicAccess();
+  return { ownership, acl: JSON.stringify(acl) };
+}
 
 export function bucketHandlers(core: S3Core): Handlers {
   const { store, rt } = core;
@@ -52,6 +69,8 @@ export function bucketHandlers(core: S3Core): Handlers {
       if (constraint === DEFAULT_REGION) throw e.invalidLocationConstraint();
       const region = constraint ?? DEFAULT_REGION;
       if (region !== ctx.region) throw e.illegalLocationConstraint(constraint ?? 'unspecified');
+      if (input.ObjectLockEnabledForBucket) throw e.notImplemented('Drydock does not implement S3 Object Lock yet: create the bucket without ObjectLockEnabledForBucket.');
+      const { ownership, acl } = newBucketAccess(input, ctx.account);
       return store.tx(() => {
         const existing = store.getBucket(name);
         if (existing) {
@@ -60,7 +79,7 @@ export function bucketHandlers(core: S3Core): Handlers {
           if (existing.region !== DEFAULT_REGION || region !== DEFAULT_REGION) throw e.bucketAlreadyOwnedByYou(name);
           return { Location: `/${name}` };
         }
-        store.insertBucket({ name, account: ctx.account, region, created_at: rt.clock.now(), versioning: null, tags: null, policy: null, encryption: null, notification: null });
+        store.insertBucket({ name, account: ctx.account, region, created_at: rt.clock.now(), ownership, acl });
         return { Location: region === DEFAULT_REGION ? `/${name}` : `${ctx.endpoint}/${name}/` };
       });
     },
@@ -145,7 +164,8 @@ export function bucketHandlers(core: S3Core): Handlers {
     PutBucketPolicy(input: PutBucketPolicyRequest, ctx: RequestContext): void {
       validateBucketPolicy(input.Policy ?? '', input.Bucket!, rt.api('iam'));
       store.tx(() => {
-        core.bucket(input.Bucket!, ctx.account);
+        const bucket = core.bucket(input.Bucket!, ctx.account);
+        if (publicAccessBlock(bucket).BlockPublicPolicy && isPublicPolicy(input.Policy!)) throw e.accessDenied();
         store.setBucketConfig(input.Bucket!, 'policy', input.Policy ?? '');
       });
     },

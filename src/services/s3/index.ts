@@ -1,16 +1,32 @@
 /**
- * Amazon S3: buckets (versioning, tagging, policy, default encryption and notification
- * configuration stored), objects with versions and delete markers, ranges, conditional requests,
- * Content-MD5 and flexible checksums (headers and aws-chunked trailers), object tagging, copies,
- * multipart uploads, and the three listing APIs. Bodies stream to and from the blob store.
+ * Amazon S3: buckets (versioning, tagging, policy, default encryption, notification, ACLs, Object
+ * Ownership, public access blocks, CORS, lifecycle, website, logging, acceleration, request payment
+ * and replication configuration stored), objects with versions, delete markers and ACLs, ranges,
+ * conditional requests, Content-MD5 and flexible checksums (headers and aws-chunked trailers),
+ * object tagging, copies, multipart uploads, and the three listing APIs. Bodies stream to and from
+ * the blob store. New buckets get S3's defaults since April 2023: BucketOwnerEnforced (ACLs
+ * disabled) and every public access block on.
  *
  * Gaps:
- * - Requests are authorized with IAM policies and bucket policies (authorization.ts); ACLs and
- *   public-access settings are ignored, so another account reaches a bucket only through its policy.
- *   DeleteObjects is refused whole when one key is denied (AWS reports that key in Errors), and
- *   s3:ExistingObjectTag/<key> is never set. ACL, CORS, lifecycle,
- *   website, logging, replication, object lock, inventory/metrics/analytics, SelectObjectContent,
- *   RestoreObject, GetObjectAttributes and directory buckets answer NotImplemented (501).
+ * - Requests are authorized with IAM policies and bucket policies (authorization.ts). ACLs are
+ *   checked, stored and answered but grant nothing, so another account reaches a bucket only through
+ *   its policy. BlockPublicAcls and BlockPublicPolicy are enforced; IgnorePublicAcls and
+ *   RestrictPublicBuckets are stored only. DeleteObjects is refused whole when one key is denied (AWS
+ *   reports that key in Errors), and s3:ExistingObjectTag/<key> is never set.
+ * - Objects are always owned by the bucket's account (as under BucketOwnerEnforced). An object write
+ *   (PutObject, CopyObject, CreateMultipartUpload) whose ACL headers ask for more than the owner's
+ *   full control answers NotImplemented: set that ACL with PutObjectAcl after the write. Email
+ *   grantees are refused as unresolvable; canonical user IDs are not checked against accounts.
+ * - CORS, website, logging, acceleration, request payment, replication and lifecycle configurations
+ *   are validated and stored, and nothing acts on them: no CORS preflight (OPTIONS) answers, no
+ *   website endpoint, no access logs, no replication, no lifecycle expiration, transition or abort
+ *   (nor x-amz-expiration headers), and Requester Pays charges nobody.
+ * - Object Lock: CreateBucket with ObjectLockEnabledForBucket answers NotImplemented, so
+ *   GetObjectLockConfiguration always answers ObjectLockConfigurationNotFoundError; Object Lock
+ *   configuration, retention and legal hold operations answer NotImplemented (501), as do account-level
+ *   public access blocks (S3 Control), inventory/metrics/analytics/intelligent-tiering
+ *   configurations, GetBucketPolicyStatus, SelectObjectContent, RestoreObject, GetObjectAttributes and
+ *   directory buckets.
  * - Notification configurations are stored; only EventBridge delivery happens (events on the core
  *   bus when EventBridgeConfiguration is set). SNS/SQS/Lambda targets are not invoked.
  * - Encryption is reported (SSE-S3 default, or the bucket's configured algorithm) but content is stored
@@ -35,13 +51,17 @@ import { loadModel } from '../../protocol/model.js';
 import type { Handler, Handlers, RequestContext } from '../../protocol/types.js';
 import type { ResourcePolicy } from '../authorization.js';
 import type { ServiceDefinition } from '../contracts.js';
+import { accessSettingsHandlers } from './access-settings.js';
+import { aclHandlers, withWriteAcl } from './acl.js';
 import { createApi } from './api.js';
 import { s3Authorization } from './authorization.js';
+import { bucketConfigHandlers } from './bucket-config.js';
 import { bucketHandlers } from './buckets.js';
 import { Checksum, checksumHeader, SUPPORTED_ALGORITHMS } from './checksums.js';
 import { S3_NAMESPACE, S3Core } from './core.js';
 import { s3Dialect } from './dialect.js';
 import * as e from './errors.js';
+import { lifecycleHandlers } from './lifecycle.js';
 import { listingHandlers } from './listing.js';
 import { multipartHandlers } from './multipart.js';
 import { objectTaggingHandlers } from './object-tagging.js';
@@ -153,11 +173,17 @@ export const s3: ServiceDefinition = {
     const core = new S3Core(new S3Store(rt.store), rt);
     const handlers: Handlers = {
       ...bucketHandlers(core),
+      ...bucketConfigHandlers(core),
+      ...lifecycleHandlers(core),
+      ...accessSettingsHandlers(core),
+      ...aclHandlers(core),
       ...objectHandlers(core),
       ...objectTaggingHandlers(core),
       ...listingHandlers(core),
       ...multipartHandlers(core),
     };
+    // The ACL headers of object writes are checked as the bucket's ownership and public access block require.
+    for (const write of ['PutObject', 'CopyObject', 'CreateMultipartUpload']) handlers[write] = withWriteAcl(core, handlers[write]);
     return {
       handlers: Object.fromEntries(Object.entries(handlers).map(([name, handler]) => [name, s3Handler(core, handler)])),
       api: createApi(core),

@@ -12,7 +12,30 @@ export interface BucketRow {
   policy: string | null;
   encryption: string | null;
   notification: string | null;
+  /** JSON {Owner, Grants}; NULL is the default ACL, the owner's FULL_CONTROL alone. */
+  acl: string | null;
+  /** The ObjectOwnership rule; NULL once the ownership controls are deleted (ACLs then work as under ObjectWriter). */
+  ownership: string | null;
+  /** JSON PublicAccessBlockConfiguration with all four settings; NULL once deleted. */
+  public_access_block: string | null;
+  /** JSON of each configuration as S3 answers it back; NULL when none is set. */
+  cors: string | null;
+  lifecycle: string | null;
+  website: string | null;
+  logging: string | null;
+  /** 'Enabled' or 'Suspended'; NULL until first configured. */
+  accelerate: string | null;
+  /** 'Requester' or 'BucketOwner'; NULL is 'BucketOwner'. */
+  request_payment: string | null;
+  replication: string | null;
 }
+
+/** What a new bucket is created with; the rest starts unset. */
+export type NewBucket = Pick<BucketRow, 'name' | 'account' | 'region' | 'created_at'> & Partial<Pick<BucketRow, 'acl' | 'ownership'>>;
+
+/** S3's settings for every bucket created since April 2023: ACLs disabled, all public access blocked. */
+export const DEFAULT_OWNERSHIP = 'BucketOwnerEnforced';
+export const DEFAULT_PUBLIC_ACCESS_BLOCK = JSON.stringify({ BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true });
 
 /** Object fields that travel with every version (and with a multipart upload until it completes). */
 export interface ObjectAttributes {
@@ -68,7 +91,24 @@ export interface PartRow {
   last_modified: number;
 }
 
-export type BucketConfig = 'tags' | 'policy' | 'encryption' | 'notification' | 'versioning';
+const BUCKET_CONFIGS = [
+  'tags',
+  'policy',
+  'encryption',
+  'notification',
+  'versioning',
+  'acl',
+  'ownership',
+  'public_access_block',
+  'cors',
+  'lifecycle',
+  'website',
+  'logging',
+  'accelerate',
+  'request_payment',
+  'replication',
+] as const;
+export type BucketConfig = (typeof BUCKET_CONFIGS)[number];
 
 const OBJECT_COLUMNS = `bucket, key, version_id, is_latest, delete_marker, blob_id, size, etag, last_modified,
   content_type, content_encoding, content_disposition, content_language, cache_control, expires, website_redirect,
@@ -117,19 +157,38 @@ export class S3Store {
           PRIMARY KEY (upload_id, part_number)
         );`,
       },
+      {
+        // Bucket ACLs, ownership controls, public access blocks and the stored configurations; object
+        // ACLs. Buckets that predate them get what S3 gives every bucket created since April 2023.
+        version: 2,
+        sql: `ALTER TABLE s3_buckets ADD COLUMN acl TEXT;
+        ALTER TABLE s3_buckets ADD COLUMN ownership TEXT;
+        ALTER TABLE s3_buckets ADD COLUMN public_access_block TEXT;
+        ALTER TABLE s3_buckets ADD COLUMN cors TEXT;
+        ALTER TABLE s3_buckets ADD COLUMN lifecycle TEXT;
+        ALTER TABLE s3_buckets ADD COLUMN website TEXT;
+        ALTER TABLE s3_buckets ADD COLUMN logging TEXT;
+        ALTER TABLE s3_buckets ADD COLUMN accelerate TEXT;
+        ALTER TABLE s3_buckets ADD COLUMN request_payment TEXT;
+        ALTER TABLE s3_buckets ADD COLUMN replication TEXT;
+        ALTER TABLE s3_objects ADD COLUMN acl TEXT;
+        UPDATE s3_buckets SET ownership = '${DEFAULT_OWNERSHIP}', public_access_block = '${DEFAULT_PUBLIC_ACCESS_BLOCK}';`,
+      },
     ]);
     const db = store.db;
     this.s = {
       getBucket: db.prepare<[string], BucketRow>('SELECT * FROM s3_buckets WHERE name = ?'),
-      insertBucket: db.prepare<BucketRow>(`INSERT INTO s3_buckets (name, account, region, created_at, versioning, tags, policy, encryption, notification)
-        VALUES (@name, @account, @region, @created_at, @versioning, @tags, @policy, @encryption, @notification)`),
+      insertBucket: db.prepare<Required<NewBucket> & { public_access_block: string }>(`INSERT INTO s3_buckets
+        (name, account, region, created_at, acl, ownership, public_access_block)
+        VALUES (@name, @account, @region, @created_at, @acl, @ownership, @public_access_block)`),
       listBuckets: db.prepare<{ account: string; after: string; prefix: string }, BucketRow>(`SELECT * FROM s3_buckets
         WHERE account = @account AND name > @after AND ${STARTS_WITH('name')} ORDER BY name`),
       deleteBucket: db.prepare<[string]>('DELETE FROM s3_buckets WHERE name = ?'),
       countVersions: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM (SELECT 1 FROM s3_objects WHERE bucket = ? LIMIT 1)'),
-      setConfig: Object.fromEntries(
-        (['tags', 'policy', 'encryption', 'notification', 'versioning'] as BucketConfig[]).map((c) => [c, db.prepare<[string | null, string]>(`UPDATE s3_buckets SET ${c} = ? WHERE name = ?`)]),
-      ) as Record<BucketConfig, ReturnType<typeof db.prepare<[string | null, string]>>>,
+      setConfig: Object.fromEntries(BUCKET_CONFIGS.map((c) => [c, db.prepare<[string | null, string]>(`UPDATE s3_buckets SET ${c} = ? WHERE name = ?`)])) as Record<
+        BucketConfig,
+        ReturnType<typeof db.prepare<[string | null, string]>>
+      >,
 
       latest: db.prepare<[string, string], ObjectRow>('SELECT * FROM s3_objects WHERE bucket = ? AND key = ? AND is_latest = 1'),
       version: db.prepare<[string, string, string], ObjectRow>('SELECT * FROM s3_objects WHERE bucket = ? AND key = ? AND version_id = ?'),
@@ -139,6 +198,8 @@ export class S3Store {
       promoteNewest: db.prepare<[string, string, string, string]>(`UPDATE s3_objects SET is_latest = 1 WHERE seq =
         (SELECT MAX(seq) FROM s3_objects WHERE bucket = ? AND key = ?) AND bucket = ? AND key = ?`),
       setObjectTags: db.prepare<[string, number]>('UPDATE s3_objects SET tags = ? WHERE seq = ?'),
+      objectAcl: db.prepare<[number], { acl: string | null }>('SELECT acl FROM s3_objects WHERE seq = ?'),
+      setObjectAcl: db.prepare<[string | null, number]>('UPDATE s3_objects SET acl = ? WHERE seq = ?'),
       listLatest: db.prepare<{ bucket: string; after: string; prefix: string }, ObjectRow>(`SELECT * FROM s3_objects
         WHERE bucket = @bucket AND is_latest = 1 AND delete_marker = 0 AND key > @after AND ${STARTS_WITH('key')} ORDER BY key`),
       listVersions: db.prepare<{ bucket: string; after: string; prefix: string }, ObjectRow>(`SELECT * FROM s3_objects
@@ -173,8 +234,14 @@ export class S3Store {
     return this.s.getBucket.get(name);
   }
 
-  insertBucket(row: BucketRow): void {
-    this.s.insertBucket.run(row);
+  /** A new bucket with S3's defaults: ACLs disabled unless `ownership` says otherwise, all public access blocked. */
+  insertBucket(bucket: NewBucket): void {
+    this.s.insertBucket.run({
+      ...bucket,
+      acl: bucket.acl ?? null,
+      ownership: bucket.ownership ?? DEFAULT_OWNERSHIP,
+      public_access_block: DEFAULT_PUBLIC_ACCESS_BLOCK,
+    });
   }
 
   /** The account's buckets after `after` whose names start with `prefix`, by name. */
@@ -226,6 +293,15 @@ export class S3Store {
 
   setObjectTags(row: ObjectRow, tags: string): void {
     this.s.setObjectTags.run(tags, row.seq);
+  }
+
+  /** The version's ACL (JSON {Owner, Grants}); undefined for the default, its owner's FULL_CONTROL alone. */
+  objectAcl(row: ObjectRow): string | undefined {
+    return this.s.objectAcl.get(row.seq)?.acl ?? undefined;
+  }
+
+  setObjectAcl(row: ObjectRow, acl: string | null): void {
+    this.s.setObjectAcl.run(acl, row.seq);
   }
 
   /** Latest live objects after `afterKey` under `prefix`, by key (read lazily: stop early). */
