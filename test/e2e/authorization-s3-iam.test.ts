@@ -4,6 +4,7 @@ import {
   CreateBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
+  DeletePublicAccessBlockCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -260,6 +261,8 @@ describe('authorization of S3, IAM and STS requests', () => {
 
     it('PutBucketPolicy refuses documents S3 cannot take, with its MalformedPolicy messages', async () => {
       await root.send(new CreateBucketCommand({ Bucket: 'policy-checks' }));
+      // New buckets block public policies; this one takes them, to check documents granting everyone.
+      await root.send(new DeletePublicAccessBlockCommand({ Bucket: 'policy-checks' }));
       const put = (statement: Record<string, unknown>) => root.send(new PutBucketPolicyCommand({ Bucket: 'policy-checks', Policy: policy(statement) }));
       const ok = { Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::policy-checks/*' };
       await expectAwsError(put({ ...ok, Action: 'iam:CreateUser' }), { code: 'MalformedPolicy', status: 400, message: 'Policy has invalid action' });

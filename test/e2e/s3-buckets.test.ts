@@ -4,11 +4,11 @@ import {
   DeleteBucketEncryptionCommand,
   DeleteBucketPolicyCommand,
   DeleteBucketTaggingCommand,
-  GetBucketAclCommand,
   GetBucketEncryptionCommand,
   GetBucketLocationCommand,
   GetBucketNotificationConfigurationCommand,
   GetBucketPolicyCommand,
+  GetBucketPolicyStatusCommand,
   GetBucketTaggingCommand,
   GetBucketVersioningCommand,
   HeadBucketCommand,
@@ -92,7 +92,8 @@ describe('S3 buckets and listings', () => {
     await expect(s3.send(new GetBucketPolicyCommand({ Bucket: 'configured' }))).rejects.toMatchObject({ name: 'NoSuchBucketPolicy', $metadata: { httpStatusCode: 404 } });
     await expect(s3.send(new PutBucketPolicyCommand({ Bucket: 'configured', Policy: '{not json' }))).rejects.toMatchObject({ name: 'MalformedPolicy', $metadata: { httpStatusCode: 400 } });
     await expect(s3.send(new PutBucketPolicyCommand({ Bucket: 'configured', Policy: '{"Version":"2012-10-17"}' }))).rejects.toMatchObject({ name: 'MalformedPolicy' });
-    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::configured/*' }] });
+    // A policy granting one account: new buckets block public policies (BlockPublicPolicy).
+    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: '111122223333' }, Action: 's3:GetObject', Resource: 'arn:aws:s3:::configured/*' }] });
     await s3.send(new PutBucketPolicyCommand({ Bucket: 'configured', Policy: policy }));
     expect((await s3.send(new GetBucketPolicyCommand({ Bucket: 'configured' }))).Policy).toBe(policy);
     await s3.send(new DeleteBucketPolicyCommand({ Bucket: 'configured' }));
@@ -132,7 +133,7 @@ describe('S3 buckets and listings', () => {
   });
 
   it('unimplemented bucket operations answer 501, never a fake success', async () => {
-    await expect(s3.send(new GetBucketAclCommand({ Bucket: 'alpha' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 501 } });
+    await expect(s3.send(new GetBucketPolicyStatusCommand({ Bucket: 'alpha' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 501 } });
   });
 
   it('refuses to delete a non-empty bucket', async () => {
