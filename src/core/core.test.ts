@@ -9,7 +9,7 @@ import { arn, parseArn } from './arn.js';
 import { Clock } from './clock.js';
 import { type AwsEvent, EventBus } from './events.js';
 import { type Job, JobQueue } from './jobs.js';
-import { INLINE_BLOB_MAX, Store } from './store.js';
+import { INLINE_BLOB_MAX, preparedOnUse, Store } from './store.js';
 
 const tempDir = tempDirs('drydock-core-');
 
@@ -38,6 +38,34 @@ describe('Store', () => {
     expect(b.db.prepare('SELECT x, y FROM t').all()).toEqual([{ x: 1, y: 'a' }]);
     expect(b.db.pragma('journal_mode', { simple: true })).toBe('wal');
     b.close();
+  });
+
+  it("applies an owner's pending migrations all or none, and only later ones on a database that has the earlier", () => {
+    const store = new Store(tempDir());
+    store.migrate('svc', [{ version: 1, sql: 'CREATE TABLE t (x INTEGER)' }]);
+    const next = [
+      { version: 1, sql: 'CREATE TABLE t (x INTEGER)' },
+      { version: 2, sql: 'CREATE TABLE u (y INTEGER)' },
+      { version: 3, sql: 'CREATE TABLE broken (' },
+    ];
+    expect(() => store.migrate('svc', next)).toThrow();
+    const tables = () => (store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('t', 'u')").all() as { name: string }[]).map((r) => r.name);
+    expect(tables()).toEqual(['t']);
+    store.migrate('svc', [...next.slice(0, 2), { version: 3, sql: 'CREATE TABLE fixed (z INTEGER)' }]);
+    expect(tables().sort()).toEqual(['t', 'u']);
+    expect(store.db.prepare("SELECT version FROM schema_versions WHERE owner = 'svc'").get()).toEqual({ version: 3 });
+    store.close();
+  });
+
+  it('prepares statements on first use, once', () => {
+    const store = new Store(tempDir());
+    // Made before its table exists: nothing is prepared yet, so nothing fails.
+    const statements = preparedOnUse({ count: () => store.db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM later') });
+    store.migrate('svc', [{ version: 1, sql: 'CREATE TABLE later (x INTEGER)' }]);
+    expect(statements.count.get()).toEqual({ n: 0 });
+    expect(statements.count).toBe(statements.count);
+    expect(Object.keys(statements)).toEqual(['count']);
+    store.close();
   });
 
   it('rolls back a failed transaction entirely', () => {

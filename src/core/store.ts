@@ -52,18 +52,21 @@ export class Store {
     this.blobs = new BlobStore(join(dataDir, 'blobs'), this.db, durability === 'power');
   }
 
-  /** Applies the migrations of `owner` newer than what the database has, in one transaction each. */
+  /**
+   * Applies the migrations of `owner` newer than what the database has, all in one transaction.
+   * Inside an outer `tx` (as when the server creates its services) that transaction is a
+   * savepoint, so a fresh data directory gets every service's schema in a single commit.
+   */
   migrate(owner: string, migrations: Migration[]): void {
     const row = this.db.prepare('SELECT version FROM schema_versions WHERE owner = ?').get(owner) as { version: number } | undefined;
-    let current = row?.version ?? 0;
-    for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
-      if (m.version <= current) continue;
-      this.db.transaction(() => {
-        this.db.exec(m.sql);
-        this.db.prepare('INSERT INTO schema_versions (owner, version) VALUES (?, ?) ON CONFLICT(owner) DO UPDATE SET version = excluded.version').run(owner, m.version);
-      })();
-      current = m.version;
-    }
+    const current = row?.version ?? 0;
+    const pending = migrations.filter((m) => m.version > current).sort((a, b) => a.version - b.version);
+    if (pending.length === 0) return;
+    const latest = pending[pending.length - 1].version;
+    this.db.transaction(() => {
+      for (const m of pending) this.db.exec(m.sql);
+      this.db.prepare('INSERT INTO schema_versions (owner, version) VALUES (?, ?) ON CONFLICT(owner) DO UPDATE SET version = excluded.version').run(owner, latest);
+    })();
   }
 
   /**
@@ -121,6 +124,29 @@ export class Store {
   }
 }
 
+/**
+ * A store's prepared statements, each prepared when first used rather than when the store is made:
+ * a server prepares hundreds of statements, most of which a short session never runs, and each
+ * costs SQLite a parse on the way to the first answer. `preparedOnUse({ get: () => db.prepare(…) })`
+ * reads as the object of statements it stands for.
+ */
+export function preparedOnUse<T extends object>(prepare: { [K in keyof T]: () => T[K] }): T {
+  const statements = {} as T;
+  for (const name of Object.keys(prepare) as (keyof T)[]) {
+    Object.defineProperty(statements, name, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        const statement = prepare[name]();
+        // From now on a plain property: the hot path reads it without a getter.
+        Object.defineProperty(statements, name, { value: statement, enumerable: true });
+        return statement;
+      },
+    });
+  }
+  return statements;
+}
+
 export interface BlobInfo {
   id: string;
   size: number;
@@ -148,11 +174,11 @@ export class BlobStore {
   ) {
     this.tmpDir = join(dir, '.tmp');
     mkdirSync(this.tmpDir, { recursive: true });
-    this.stmts = {
-      insert: db.prepare<[string, Buffer]>('INSERT INTO core_blobs_inline (id, data) VALUES (?, ?)'),
-      get: db.prepare<[string], { data: Buffer }>('SELECT data FROM core_blobs_inline WHERE id = ?'),
-      remove: db.prepare<[string]>('DELETE FROM core_blobs_inline WHERE id = ?'),
-    };
+    this.stmts = preparedOnUse({
+      insert: () => db.prepare<[string, Buffer]>('INSERT INTO core_blobs_inline (id, data) VALUES (?, ?)'),
+      get: () => db.prepare<[string], { data: Buffer }>('SELECT data FROM core_blobs_inline WHERE id = ?'),
+      remove: () => db.prepare<[string]>('DELETE FROM core_blobs_inline WHERE id = ?'),
+    });
   }
 
   private path(id: string): string {
