@@ -18,7 +18,7 @@
  */
 
 import type { Clock, ClockTimer } from './clock.js';
-import type { Store } from './store.js';
+import { preparedOnUse, type Store } from './store.js';
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -130,20 +130,20 @@ export class JobQueue {
       },
     ]);
     const db = store.db;
-    this.stmts = {
-      insert: db.prepare<[string, string, number]>("INSERT INTO jobs (kind, payload, state, run_at) VALUES (?, ?, 'queued', ?)"),
-      get: db.prepare<[number], JobRow>('SELECT * FROM jobs WHERE id = ?'),
-      due: db.prepare<[string, number, number], JobRow>("SELECT * FROM jobs WHERE kind = ? AND state = 'queued' AND run_at <= ? ORDER BY run_at, id LIMIT ?"),
-      next: db.prepare<[string], { at: number | null }>("SELECT MIN(run_at) AS at FROM jobs WHERE kind = ? AND state = 'queued'"),
-      orphans: db.prepare<[], JobRow>("SELECT * FROM jobs WHERE state = 'running' ORDER BY id"),
-      orphansOfKind: db.prepare<[string], JobRow>("SELECT * FROM jobs WHERE kind = ? AND state = 'running' ORDER BY id"),
-      claim: db.prepare<[number], JobRow>("UPDATE jobs SET state = 'running', attempts = attempts + 1 WHERE id = ? AND state = 'queued' RETURNING *"),
-      claimOrphan: db.prepare<[number], JobRow>("UPDATE jobs SET attempts = attempts + 1 WHERE id = ? AND state = 'running' RETURNING *"),
-      finish: db.prepare<[JobState, string | null, number]>("UPDATE jobs SET state = ?, error = ? WHERE id = ? AND state = 'running'"),
-      retry: db.prepare<[number, string, number]>("UPDATE jobs SET state = 'queued', run_at = ?, error = ? WHERE id = ? AND state = 'running'"),
-      cancelQueued: db.prepare<[number]>("UPDATE jobs SET state = 'cancelled' WHERE id = ? AND state = 'queued'"),
-      requestCancel: db.prepare<[number]>("UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND state = 'running'"),
-    };
+    this.stmts = preparedOnUse({
+      insert: () => db.prepare<[string, string, number]>("INSERT INTO jobs (kind, payload, state, run_at) VALUES (?, ?, 'queued', ?)"),
+      get: () => db.prepare<[number], JobRow>('SELECT * FROM jobs WHERE id = ?'),
+      due: () => db.prepare<[string, number, number], JobRow>("SELECT * FROM jobs WHERE kind = ? AND state = 'queued' AND run_at <= ? ORDER BY run_at, id LIMIT ?"),
+      next: () => db.prepare<[string], { at: number | null }>("SELECT MIN(run_at) AS at FROM jobs WHERE kind = ? AND state = 'queued'"),
+      orphans: () => db.prepare<[], JobRow>("SELECT * FROM jobs WHERE state = 'running' ORDER BY id"),
+      orphansOfKind: () => db.prepare<[string], JobRow>("SELECT * FROM jobs WHERE kind = ? AND state = 'running' ORDER BY id"),
+      claim: () => db.prepare<[number], JobRow>("UPDATE jobs SET state = 'running', attempts = attempts + 1 WHERE id = ? AND state = 'queued' RETURNING *"),
+      claimOrphan: () => db.prepare<[number], JobRow>("UPDATE jobs SET attempts = attempts + 1 WHERE id = ? AND state = 'running' RETURNING *"),
+      finish: () => db.prepare<[JobState, string | null, number]>("UPDATE jobs SET state = ?, error = ? WHERE id = ? AND state = 'running'"),
+      retry: () => db.prepare<[number, string, number]>("UPDATE jobs SET state = 'queued', run_at = ?, error = ? WHERE id = ? AND state = 'running'"),
+      cancelQueued: () => db.prepare<[number]>("UPDATE jobs SET state = 'cancelled' WHERE id = ? AND state = 'queued'"),
+      requestCancel: () => db.prepare<[number]>("UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND state = 'running'"),
+    });
   }
 
   /**

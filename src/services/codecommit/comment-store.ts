@@ -3,7 +3,7 @@
  * reactions. A reply copies its parent's repository, pull request, commit pair and location, so it
  * is listed in its parent's group as AWS lists it.
  */
-import type { Store } from '../../core/store.js';
+import { preparedOnUse, type Store } from '../../core/store.js';
 
 export interface CommentRow {
   seq?: number;
@@ -61,32 +61,36 @@ export class CommentStore {
       },
     ]);
     const db = store.db;
-    this.statements = {
-      get: db.prepare<[string, string, string], CommentRow>('SELECT * FROM codecommit_comments WHERE account = ? AND region = ? AND id = ?'),
-      byToken: db.prepare<[string, string, string], CommentRow>('SELECT * FROM codecommit_comments WHERE account = ? AND region = ? AND client_request_token = ?'),
-      insert: db.prepare<[CommentRow]>(
-        `INSERT INTO codecommit_comments (id, account, region, repository_id, pull_request_id, before_commit_id, after_commit_id,
+    this.statements = preparedOnUse({
+      get: () => db.prepare<[string, string, string], CommentRow>('SELECT * FROM codecommit_comments WHERE account = ? AND region = ? AND id = ?'),
+      byToken: () => db.prepare<[string, string, string], CommentRow>('SELECT * FROM codecommit_comments WHERE account = ? AND region = ? AND client_request_token = ?'),
+      insert: () =>
+        db.prepare<[CommentRow]>(
+          `INSERT INTO codecommit_comments (id, account, region, repository_id, pull_request_id, before_commit_id, after_commit_id,
            before_blob_id, after_blob_id, file_path, file_position, relative_file_version, in_reply_to, content, deleted,
            author_arn, client_request_token, request_fingerprint, created_at, modified_at)
          VALUES (@id, @account, @region, @repository_id, @pull_request_id, @before_commit_id, @after_commit_id,
            @before_blob_id, @after_blob_id, @file_path, @file_position, @relative_file_version, @in_reply_to, @content, @deleted,
            @author_arn, @client_request_token, @request_fingerprint, @created_at, @modified_at)`,
-      ),
-      update: db.prepare<[{ id: string; content: string; deleted: number; modified_at: number }]>(
-        'UPDATE codecommit_comments SET content = @content, deleted = @deleted, modified_at = @modified_at WHERE id = @id',
-      ),
-      compared: db.prepare<[string, string, string | null], CommentRow>(
-        `SELECT * FROM codecommit_comments WHERE repository_id = ? AND pull_request_id IS NULL AND after_commit_id = ? AND before_commit_id IS ?
+        ),
+      update: () =>
+        db.prepare<[{ id: string; content: string; deleted: number; modified_at: number }]>(
+          'UPDATE codecommit_comments SET content = @content, deleted = @deleted, modified_at = @modified_at WHERE id = @id',
+        ),
+      compared: () =>
+        db.prepare<[string, string, string | null], CommentRow>(
+          `SELECT * FROM codecommit_comments WHERE repository_id = ? AND pull_request_id IS NULL AND after_commit_id = ? AND before_commit_id IS ?
          ORDER BY seq`,
-      ),
-      pullRequest: db.prepare<[string, string, string], CommentRow>('SELECT * FROM codecommit_comments WHERE account = ? AND region = ? AND pull_request_id = ? ORDER BY seq'),
-      reactions: db.prepare<[string], ReactionRow>('SELECT * FROM codecommit_comment_reactions WHERE comment_id = ? ORDER BY created_at, user_arn'),
-      setReaction: db.prepare<[ReactionRow]>(
-        `INSERT INTO codecommit_comment_reactions (comment_id, user_arn, reaction, created_at) VALUES (@comment_id, @user_arn, @reaction, @created_at)
+        ),
+      pullRequest: () => db.prepare<[string, string, string], CommentRow>('SELECT * FROM codecommit_comments WHERE account = ? AND region = ? AND pull_request_id = ? ORDER BY seq'),
+      reactions: () => db.prepare<[string], ReactionRow>('SELECT * FROM codecommit_comment_reactions WHERE comment_id = ? ORDER BY created_at, user_arn'),
+      setReaction: () =>
+        db.prepare<[ReactionRow]>(
+          `INSERT INTO codecommit_comment_reactions (comment_id, user_arn, reaction, created_at) VALUES (@comment_id, @user_arn, @reaction, @created_at)
          ON CONFLICT (comment_id, user_arn) DO UPDATE SET reaction = excluded.reaction, created_at = excluded.created_at`,
-      ),
-      removeReaction: db.prepare<[string, string]>('DELETE FROM codecommit_comment_reactions WHERE comment_id = ? AND user_arn = ?'),
-    };
+        ),
+      removeReaction: () => db.prepare<[string, string]>('DELETE FROM codecommit_comment_reactions WHERE comment_id = ? AND user_arn = ?'),
+    });
   }
 
   tx<T>(fn: () => T): T {

@@ -5,7 +5,7 @@
  * what git does not.
  */
 import type { Scope } from '../../core/accounts.js';
-import type { Store } from '../../core/store.js';
+import { preparedOnUse, type Store } from '../../core/store.js';
 
 export interface PullRequestRow {
   account: string;
@@ -115,74 +115,83 @@ export class PullRequestStore {
       },
     ]);
     const db = store.db;
-    this.stmts = {
-      nextId: db.prepare<[string, string], { last_id: number }>(
-        `INSERT INTO codecommit_pr_counters (account, region, last_id) VALUES (?, ?, 1)
+    this.stmts = preparedOnUse({
+      nextId: () =>
+        db.prepare<[string, string], { last_id: number }>(
+          `INSERT INTO codecommit_pr_counters (account, region, last_id) VALUES (?, ?, 1)
          ON CONFLICT (account, region) DO UPDATE SET last_id = last_id + 1 RETURNING last_id`,
-      ),
-      get: db.prepare<Key, PullRequestRow>('SELECT * FROM codecommit_pull_requests WHERE account = ? AND region = ? AND id = ?'),
-      byToken: db.prepare<Key, PullRequestRow>('SELECT * FROM codecommit_pull_requests WHERE account = ? AND region = ? AND client_request_token = ?'),
-      openForRepository: db.prepare<[string], PullRequestRow>("SELECT * FROM codecommit_pull_requests WHERE repository_id = ? AND status = 'OPEN' ORDER BY CAST(id AS INTEGER)"),
-      countOpen: db.prepare<[string], { n: number }>("SELECT COUNT(*) AS n FROM codecommit_pull_requests WHERE repository_id = ? AND status = 'OPEN'"),
-      list: db.prepare<[{ repository: string; author: string | null; status: string | null }], PullRequestRow>(
-        `SELECT * FROM codecommit_pull_requests WHERE repository_id = @repository AND (@author IS NULL OR author_arn = @author)
+        ),
+      get: () => db.prepare<Key, PullRequestRow>('SELECT * FROM codecommit_pull_requests WHERE account = ? AND region = ? AND id = ?'),
+      byToken: () => db.prepare<Key, PullRequestRow>('SELECT * FROM codecommit_pull_requests WHERE account = ? AND region = ? AND client_request_token = ?'),
+      openForRepository: () => db.prepare<[string], PullRequestRow>("SELECT * FROM codecommit_pull_requests WHERE repository_id = ? AND status = 'OPEN' ORDER BY CAST(id AS INTEGER)"),
+      countOpen: () => db.prepare<[string], { n: number }>("SELECT COUNT(*) AS n FROM codecommit_pull_requests WHERE repository_id = ? AND status = 'OPEN'"),
+      list: () =>
+        db.prepare<[{ repository: string; author: string | null; status: string | null }], PullRequestRow>(
+          `SELECT * FROM codecommit_pull_requests WHERE repository_id = @repository AND (@author IS NULL OR author_arn = @author)
          AND (@status IS NULL OR status = @status) ORDER BY CAST(id AS INTEGER) DESC`,
-      ),
-      insert: db.prepare<[PullRequestRow]>(
-        `INSERT INTO codecommit_pull_requests (account, region, id, repository_id, repository_name, title, description, status,
+        ),
+      insert: () =>
+        db.prepare<[PullRequestRow]>(
+          `INSERT INTO codecommit_pull_requests (account, region, id, repository_id, repository_name, title, description, status,
            author_arn, client_request_token, request_fingerprint, source_ref, destination_ref, source_commit, destination_commit,
            merge_base, revision_id, is_merged, merged_by, merge_commit_id, merge_option, created_at, modified_at)
          VALUES (@account, @region, @id, @repository_id, @repository_name, @title, @description, @status, @author_arn,
            @client_request_token, @request_fingerprint, @source_ref, @destination_ref, @source_commit, @destination_commit,
            @merge_base, @revision_id, @is_merged, @merged_by, @merge_commit_id, @merge_option, @created_at, @modified_at)`,
-      ),
-      update: db.prepare<[PullRequestRow]>(
-        `UPDATE codecommit_pull_requests SET repository_name = @repository_name, title = @title, description = @description,
+        ),
+      update: () =>
+        db.prepare<[PullRequestRow]>(
+          `UPDATE codecommit_pull_requests SET repository_name = @repository_name, title = @title, description = @description,
            status = @status, source_commit = @source_commit, destination_commit = @destination_commit, merge_base = @merge_base,
            revision_id = @revision_id, is_merged = @is_merged, merged_by = @merged_by, merge_commit_id = @merge_commit_id,
            merge_option = @merge_option, modified_at = @modified_at
          WHERE account = @account AND region = @region AND id = @id`,
-      ),
-      insertEvent: db.prepare<[PullRequestEventRow]>(
-        `INSERT INTO codecommit_pr_events (account, region, pull_request_id, event_type, actor_arn, event_date, metadata)
+        ),
+      insertEvent: () =>
+        db.prepare<[PullRequestEventRow]>(
+          `INSERT INTO codecommit_pr_events (account, region, pull_request_id, event_type, actor_arn, event_date, metadata)
          VALUES (@account, @region, @pull_request_id, @event_type, @actor_arn, @event_date, @metadata)`,
-      ),
-      events: db.prepare<[{ account: string; region: string; id: string; type: string | null; actor: string | null; after: number }], PullRequestEventRow>(
-        `SELECT * FROM codecommit_pr_events WHERE account = @account AND region = @region AND pull_request_id = @id
+        ),
+      events: () =>
+        db.prepare<[{ account: string; region: string; id: string; type: string | null; actor: string | null; after: number }], PullRequestEventRow>(
+          `SELECT * FROM codecommit_pr_events WHERE account = @account AND region = @region AND pull_request_id = @id
          AND (@type IS NULL OR event_type = @type) AND (@actor IS NULL OR actor_arn = @actor) AND seq > @after ORDER BY seq`,
-      ),
-      rules: db.prepare<Key, ApprovalRuleRow>('SELECT * FROM codecommit_pr_approval_rules WHERE account = ? AND region = ? AND pull_request_id = ? ORDER BY created_at, rowid'),
-      rule: db.prepare<[string, string, string, string], ApprovalRuleRow>('SELECT * FROM codecommit_pr_approval_rules WHERE account = ? AND region = ? AND pull_request_id = ? AND name = ?'),
-      insertRule: db.prepare<[ApprovalRuleRow]>(
-        `INSERT INTO codecommit_pr_approval_rules (account, region, pull_request_id, rule_id, name, content, content_sha256,
+        ),
+      rules: () => db.prepare<Key, ApprovalRuleRow>('SELECT * FROM codecommit_pr_approval_rules WHERE account = ? AND region = ? AND pull_request_id = ? ORDER BY created_at, rowid'),
+      rule: () => db.prepare<[string, string, string, string], ApprovalRuleRow>('SELECT * FROM codecommit_pr_approval_rules WHERE account = ? AND region = ? AND pull_request_id = ? AND name = ?'),
+      insertRule: () =>
+        db.prepare<[ApprovalRuleRow]>(
+          `INSERT INTO codecommit_pr_approval_rules (account, region, pull_request_id, rule_id, name, content, content_sha256,
            created_at, modified_at, last_modified_user, template_id, template_name)
          VALUES (@account, @region, @pull_request_id, @rule_id, @name, @content, @content_sha256, @created_at, @modified_at,
            @last_modified_user, @template_id, @template_name)`,
-      ),
-      updateRule: db.prepare<[ApprovalRuleRow]>(
-        `UPDATE codecommit_pr_approval_rules SET content = @content, content_sha256 = @content_sha256, modified_at = @modified_at,
+        ),
+      updateRule: () =>
+        db.prepare<[ApprovalRuleRow]>(
+          `UPDATE codecommit_pr_approval_rules SET content = @content, content_sha256 = @content_sha256, modified_at = @modified_at,
            last_modified_user = @last_modified_user
          WHERE account = @account AND region = @region AND pull_request_id = @pull_request_id AND name = @name`,
-      ),
-      deleteRule: db.prepare<[string, string, string, string]>('DELETE FROM codecommit_pr_approval_rules WHERE account = ? AND region = ? AND pull_request_id = ? AND name = ?'),
-      approvals: db.prepare<[string, string, string, string], ApprovalRow>(
-        `SELECT user_arn, state FROM codecommit_pr_approvals WHERE account = ? AND region = ? AND pull_request_id = ? AND revision_id = ?
+        ),
+      deleteRule: () => db.prepare<[string, string, string, string]>('DELETE FROM codecommit_pr_approval_rules WHERE account = ? AND region = ? AND pull_request_id = ? AND name = ?'),
+      approvals: () =>
+        db.prepare<[string, string, string, string], ApprovalRow>(
+          `SELECT user_arn, state FROM codecommit_pr_approvals WHERE account = ? AND region = ? AND pull_request_id = ? AND revision_id = ?
          ORDER BY seq, rowid`,
-      ),
-      countApprovals: db.prepare<[string, string, string, string], { n: number }>(
-        'SELECT COUNT(*) AS n FROM codecommit_pr_approvals WHERE account = ? AND region = ? AND pull_request_id = ? AND revision_id = ?',
-      ),
-      putApproval: db.prepare<[string, string, string, string, string, string, number]>(
-        `INSERT INTO codecommit_pr_approvals (account, region, pull_request_id, revision_id, user_arn, state, seq) VALUES (?, ?, ?, ?, ?, ?, ?)
+        ),
+      countApprovals: () =>
+        db.prepare<[string, string, string, string], { n: number }>('SELECT COUNT(*) AS n FROM codecommit_pr_approvals WHERE account = ? AND region = ? AND pull_request_id = ? AND revision_id = ?'),
+      putApproval: () =>
+        db.prepare<[string, string, string, string, string, string, number]>(
+          `INSERT INTO codecommit_pr_approvals (account, region, pull_request_id, revision_id, user_arn, state, seq) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (account, region, pull_request_id, revision_id, user_arn) DO UPDATE SET state = excluded.state`,
-      ),
-      deleteApproval: db.prepare<[string, string, string, string, string]>(
-        'DELETE FROM codecommit_pr_approvals WHERE account = ? AND region = ? AND pull_request_id = ? AND revision_id = ? AND user_arn = ?',
-      ),
-      override: db.prepare<[string, string, string, string], OverrideRow>('SELECT overrider FROM codecommit_pr_overrides WHERE account = ? AND region = ? AND pull_request_id = ? AND revision_id = ?'),
-      putOverride: db.prepare<[string, string, string, string, string]>('INSERT INTO codecommit_pr_overrides (account, region, pull_request_id, revision_id, overrider) VALUES (?, ?, ?, ?, ?)'),
-      deleteOverride: db.prepare<[string, string, string, string]>('DELETE FROM codecommit_pr_overrides WHERE account = ? AND region = ? AND pull_request_id = ? AND revision_id = ?'),
-    };
+        ),
+      deleteApproval: () =>
+        db.prepare<[string, string, string, string, string]>('DELETE FROM codecommit_pr_approvals WHERE account = ? AND region = ? AND pull_request_id = ? AND revision_id = ? AND user_arn = ?'),
+      override: () =>
+        db.prepare<[string, string, string, string], OverrideRow>('SELECT overrider FROM codecommit_pr_overrides WHERE account = ? AND region = ? AND pull_request_id = ? AND revision_id = ?'),
+      putOverride: () => db.prepare<[string, string, string, string, string]>('INSERT INTO codecommit_pr_overrides (account, region, pull_request_id, revision_id, overrider) VALUES (?, ?, ?, ?, ?)'),
+      deleteOverride: () => db.prepare<[string, string, string, string]>('DELETE FROM codecommit_pr_overrides WHERE account = ? AND region = ? AND pull_request_id = ? AND revision_id = ?'),
+    });
   }
 
   tx<T>(fn: () => T): T {

@@ -3,7 +3,7 @@
  * directory, named by repository id so a rename moves nothing on disk), their tags and their
  * trigger configuration (keyed by repository id, so renames carry them along).
  */
-import type { Store } from '../../core/store.js';
+import { preparedOnUse, type Store } from '../../core/store.js';
 
 export interface RepositoryRow {
   account: string;
@@ -47,30 +47,34 @@ export class CodeCommitStore {
       },
     ]);
     const db = store.db;
-    this.statements = {
-      get: db.prepare<[string, string, string], RepositoryRow>('SELECT * FROM codecommit_repositories WHERE account = ? AND region = ? AND name = ?'),
-      byId: db.prepare<[string], RepositoryRow>('SELECT * FROM codecommit_repositories WHERE id = ?'),
-      list: db.prepare<[string, string], RepositoryRow>('SELECT * FROM codecommit_repositories WHERE account = ? AND region = ? ORDER BY name'),
-      insert: db.prepare<[RepositoryRow]>(
-        `INSERT INTO codecommit_repositories (account, region, name, id, description, default_branch, kms_key_id, created_at, modified_at)
+    this.statements = preparedOnUse({
+      get: () => db.prepare<[string, string, string], RepositoryRow>('SELECT * FROM codecommit_repositories WHERE account = ? AND region = ? AND name = ?'),
+      byId: () => db.prepare<[string], RepositoryRow>('SELECT * FROM codecommit_repositories WHERE id = ?'),
+      list: () => db.prepare<[string, string], RepositoryRow>('SELECT * FROM codecommit_repositories WHERE account = ? AND region = ? ORDER BY name'),
+      insert: () =>
+        db.prepare<[RepositoryRow]>(
+          `INSERT INTO codecommit_repositories (account, region, name, id, description, default_branch, kms_key_id, created_at, modified_at)
          VALUES (@account, @region, @name, @id, @description, @default_branch, @kms_key_id, @created_at, @modified_at)`,
-      ),
-      update: db.prepare<[RepositoryRow]>(
-        `UPDATE codecommit_repositories SET name = @name, description = @description, default_branch = @default_branch,
+        ),
+      update: () =>
+        db.prepare<[RepositoryRow]>(
+          `UPDATE codecommit_repositories SET name = @name, description = @description, default_branch = @default_branch,
          kms_key_id = @kms_key_id, modified_at = @modified_at WHERE id = @id`,
-      ),
-      delete: db.prepare<[string]>('DELETE FROM codecommit_repositories WHERE id = ?'),
-      tags: db.prepare<[string], { key: string; value: string }>('SELECT key, value FROM codecommit_tags WHERE repository_id = ? ORDER BY key'),
-      putTag: db.prepare<[string, string, string]>('INSERT INTO codecommit_tags (repository_id, key, value) VALUES (?, ?, ?) ON CONFLICT (repository_id, key) DO UPDATE SET value = excluded.value'),
-      deleteTag: db.prepare<[string, string]>('DELETE FROM codecommit_tags WHERE repository_id = ? AND key = ?'),
-      deleteTags: db.prepare<[string]>('DELETE FROM codecommit_tags WHERE repository_id = ?'),
-      triggers: db.prepare<[string], TriggerConfigRow>('SELECT * FROM codecommit_triggers WHERE repository_id = ?'),
-      putTriggers: db.prepare<[TriggerConfigRow]>(
-        `INSERT INTO codecommit_triggers (repository_id, configuration_id, triggers) VALUES (@repository_id, @configuration_id, @triggers)
+        ),
+      delete: () => db.prepare<[string]>('DELETE FROM codecommit_repositories WHERE id = ?'),
+      tags: () => db.prepare<[string], { key: string; value: string }>('SELECT key, value FROM codecommit_tags WHERE repository_id = ? ORDER BY key'),
+      putTag: () =>
+        db.prepare<[string, string, string]>('INSERT INTO codecommit_tags (repository_id, key, value) VALUES (?, ?, ?) ON CONFLICT (repository_id, key) DO UPDATE SET value = excluded.value'),
+      deleteTag: () => db.prepare<[string, string]>('DELETE FROM codecommit_tags WHERE repository_id = ? AND key = ?'),
+      deleteTags: () => db.prepare<[string]>('DELETE FROM codecommit_tags WHERE repository_id = ?'),
+      triggers: () => db.prepare<[string], TriggerConfigRow>('SELECT * FROM codecommit_triggers WHERE repository_id = ?'),
+      putTriggers: () =>
+        db.prepare<[TriggerConfigRow]>(
+          `INSERT INTO codecommit_triggers (repository_id, configuration_id, triggers) VALUES (@repository_id, @configuration_id, @triggers)
          ON CONFLICT (repository_id) DO UPDATE SET configuration_id = excluded.configuration_id, triggers = excluded.triggers`,
-      ),
-      deleteTriggers: db.prepare<[string]>('DELETE FROM codecommit_triggers WHERE repository_id = ?'),
-    };
+        ),
+      deleteTriggers: () => db.prepare<[string]>('DELETE FROM codecommit_triggers WHERE repository_id = ?'),
+    });
   }
 
   tx<T>(fn: () => T): T {

@@ -3,7 +3,7 @@
  * account and region; associations are kept by repository id, so a rename changes nothing and a
  * deleted repository's associations are simply ignored (and dropped when next touched).
  */
-import type { Store } from '../../core/store.js';
+import { preparedOnUse, type Store } from '../../core/store.js';
 
 export interface TemplateRow {
   account: string;
@@ -39,27 +39,30 @@ export class ApprovalRuleTemplateStore {
       },
     ]);
     const db = store.db;
-    this.statements = {
-      get: db.prepare<[string, string, string], TemplateRow>('SELECT * FROM codecommit_templates WHERE account = ? AND region = ? AND name = ?'),
-      list: db.prepare<[string, string], TemplateRow>('SELECT * FROM codecommit_templates WHERE account = ? AND region = ? ORDER BY name'),
-      count: db.prepare<[string, string], { n: number }>('SELECT COUNT(*) AS n FROM codecommit_templates WHERE account = ? AND region = ?'),
-      insert: db.prepare<[TemplateRow]>(
-        `INSERT INTO codecommit_templates (account, region, name, id, description, content, content_sha256, last_modified_user, created_at, modified_at)
+    this.statements = preparedOnUse({
+      get: () => db.prepare<[string, string, string], TemplateRow>('SELECT * FROM codecommit_templates WHERE account = ? AND region = ? AND name = ?'),
+      list: () => db.prepare<[string, string], TemplateRow>('SELECT * FROM codecommit_templates WHERE account = ? AND region = ? ORDER BY name'),
+      count: () => db.prepare<[string, string], { n: number }>('SELECT COUNT(*) AS n FROM codecommit_templates WHERE account = ? AND region = ?'),
+      insert: () =>
+        db.prepare<[TemplateRow]>(
+          `INSERT INTO codecommit_templates (account, region, name, id, description, content, content_sha256, last_modified_user, created_at, modified_at)
          VALUES (@account, @region, @name, @id, @description, @content, @content_sha256, @last_modified_user, @created_at, @modified_at)`,
-      ),
-      update: db.prepare<[TemplateRow]>(
-        `UPDATE codecommit_templates SET name = @name, description = @description, content = @content, content_sha256 = @content_sha256,
+        ),
+      update: () =>
+        db.prepare<[TemplateRow]>(
+          `UPDATE codecommit_templates SET name = @name, description = @description, content = @content, content_sha256 = @content_sha256,
          last_modified_user = @last_modified_user, modified_at = @modified_at WHERE id = @id`,
-      ),
-      delete: db.prepare<[string]>('DELETE FROM codecommit_templates WHERE id = ?'),
-      associate: db.prepare<[string, string]>('INSERT OR IGNORE INTO codecommit_template_associations (template_id, repository_id) VALUES (?, ?)'),
-      disassociate: db.prepare<[string, string]>('DELETE FROM codecommit_template_associations WHERE template_id = ? AND repository_id = ?'),
-      repositoriesOf: db.prepare<[string], { repository_id: string }>('SELECT repository_id FROM codecommit_template_associations WHERE template_id = ?'),
-      templatesOf: db.prepare<[string], TemplateRow>(
-        `SELECT t.* FROM codecommit_templates t JOIN codecommit_template_associations a ON a.template_id = t.id
+        ),
+      delete: () => db.prepare<[string]>('DELETE FROM codecommit_templates WHERE id = ?'),
+      associate: () => db.prepare<[string, string]>('INSERT OR IGNORE INTO codecommit_template_associations (template_id, repository_id) VALUES (?, ?)'),
+      disassociate: () => db.prepare<[string, string]>('DELETE FROM codecommit_template_associations WHERE template_id = ? AND repository_id = ?'),
+      repositoriesOf: () => db.prepare<[string], { repository_id: string }>('SELECT repository_id FROM codecommit_template_associations WHERE template_id = ?'),
+      templatesOf: () =>
+        db.prepare<[string], TemplateRow>(
+          `SELECT t.* FROM codecommit_templates t JOIN codecommit_template_associations a ON a.template_id = t.id
          WHERE a.repository_id = ? ORDER BY t.name`,
-      ),
-    };
+        ),
+    });
   }
 
   tx<T>(fn: () => T): T {

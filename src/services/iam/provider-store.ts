@@ -1,5 +1,5 @@
 /** IAM identity providers (OpenID Connect and SAML) and their prepared statements. No SQL lives anywhere else. */
-import type { Store } from '../../core/store.js';
+import { preparedOnUse, type Store } from '../../core/store.js';
 
 export interface OidcProviderRow {
   account: string;
@@ -48,26 +48,29 @@ export class ProviderStore {
       },
     ]);
     const db = store.db;
-    this.s = {
-      getOidc: db.prepare<[string, string], OidcProviderRow>('SELECT * FROM iam_oidc_providers WHERE account = ? AND arn = ?'),
-      oidcByUrl: db.prepare<[string, string], OidcProviderRow>('SELECT * FROM iam_oidc_providers WHERE account = ? AND url = ?'),
-      listOidc: db.prepare<[string], OidcProviderRow>('SELECT * FROM iam_oidc_providers WHERE account = ? ORDER BY arn'),
-      insertOidc: db.prepare<OidcProviderRow>(
-        'INSERT INTO iam_oidc_providers (account, url, scheme, arn, client_ids, thumbprints, tags, created_at) VALUES (@account, @url, @scheme, @arn, @client_ids, @thumbprints, @tags, @created_at)',
-      ),
-      updateOidc: db.prepare<OidcProviderRow>('UPDATE iam_oidc_providers SET client_ids = @client_ids, thumbprints = @thumbprints, tags = @tags WHERE account = @account AND arn = @arn'),
-      deleteOidc: db.prepare<[string, string]>('DELETE FROM iam_oidc_providers WHERE account = ? AND arn = ?'),
-      getSaml: db.prepare<[string, string], SamlProviderRow>('SELECT * FROM iam_saml_providers WHERE account = ? AND arn = ?'),
-      listSaml: db.prepare<[string], SamlProviderRow>('SELECT * FROM iam_saml_providers WHERE account = ? ORDER BY arn'),
-      insertSaml: db.prepare<SamlProviderRow>(
-        `INSERT INTO iam_saml_providers (account, name, arn, uuid, metadata, assertion_encryption_mode, tags, created_at, valid_until)
+    this.s = preparedOnUse({
+      getOidc: () => db.prepare<[string, string], OidcProviderRow>('SELECT * FROM iam_oidc_providers WHERE account = ? AND arn = ?'),
+      oidcByUrl: () => db.prepare<[string, string], OidcProviderRow>('SELECT * FROM iam_oidc_providers WHERE account = ? AND url = ?'),
+      listOidc: () => db.prepare<[string], OidcProviderRow>('SELECT * FROM iam_oidc_providers WHERE account = ? ORDER BY arn'),
+      insertOidc: () =>
+        db.prepare<OidcProviderRow>(
+          'INSERT INTO iam_oidc_providers (account, url, scheme, arn, client_ids, thumbprints, tags, created_at) VALUES (@account, @url, @scheme, @arn, @client_ids, @thumbprints, @tags, @created_at)',
+        ),
+      updateOidc: () => db.prepare<OidcProviderRow>('UPDATE iam_oidc_providers SET client_ids = @client_ids, thumbprints = @thumbprints, tags = @tags WHERE account = @account AND arn = @arn'),
+      deleteOidc: () => db.prepare<[string, string]>('DELETE FROM iam_oidc_providers WHERE account = ? AND arn = ?'),
+      getSaml: () => db.prepare<[string, string], SamlProviderRow>('SELECT * FROM iam_saml_providers WHERE account = ? AND arn = ?'),
+      listSaml: () => db.prepare<[string], SamlProviderRow>('SELECT * FROM iam_saml_providers WHERE account = ? ORDER BY arn'),
+      insertSaml: () =>
+        db.prepare<SamlProviderRow>(
+          `INSERT INTO iam_saml_providers (account, name, arn, uuid, metadata, assertion_encryption_mode, tags, created_at, valid_until)
          VALUES (@account, @name, @arn, @uuid, @metadata, @assertion_encryption_mode, @tags, @created_at, @valid_until)`,
-      ),
-      updateSaml: db.prepare<SamlProviderRow>(
-        'UPDATE iam_saml_providers SET metadata = @metadata, assertion_encryption_mode = @assertion_encryption_mode, tags = @tags, valid_until = @valid_until WHERE account = @account AND arn = @arn',
-      ),
-      deleteSaml: db.prepare<[string, string]>('DELETE FROM iam_saml_providers WHERE account = ? AND arn = ?'),
-    };
+        ),
+      updateSaml: () =>
+        db.prepare<SamlProviderRow>(
+          'UPDATE iam_saml_providers SET metadata = @metadata, assertion_encryption_mode = @assertion_encryption_mode, tags = @tags, valid_until = @valid_until WHERE account = @account AND arn = @arn',
+        ),
+      deleteSaml: () => db.prepare<[string, string]>('DELETE FROM iam_saml_providers WHERE account = ? AND arn = ?'),
+    });
   }
 
   tx<T>(fn: () => T): T {

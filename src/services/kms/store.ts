@@ -1,6 +1,6 @@
 /** KMS tables and their prepared statements. No SQL lives anywhere else. Key material never leaves this service. */
 import type { Scope } from '../../core/accounts.js';
-import type { Store } from '../../core/store.js';
+import { preparedOnUse, type Store } from '../../core/store.js';
 
 export interface KeyRow {
   account: string;
@@ -139,9 +139,10 @@ export class KmsStore {
       },
     ]);
     const db = store.db;
-    this.stmts = {
-      getKey: db.prepare<[string, string, string], KeyRow>('SELECT * FROM kms_keys WHERE account = ? AND region = ? AND key_id = ?'),
-      insertKey: db.prepare<KeyRow>(`INSERT INTO kms_keys (account, region, key_id, description, key_spec, key_usage, key_state, key_manager,
+    this.stmts = preparedOnUse({
+      getKey: () => db.prepare<[string, string, string], KeyRow>('SELECT * FROM kms_keys WHERE account = ? AND region = ? AND key_id = ?'),
+      insertKey: () =>
+        db.prepare<KeyRow>(`INSERT INTO kms_keys (account, region, key_id, description, key_spec, key_usage, key_state, key_manager,
         origin, expiration_model, material_valid_to, imported_material_id,
         multi_region, primary_region, created_at, deletion_date, pending_window_days, policy, rotation_enabled, rotation_period_days, next_rotation_at, on_demand_rotation_at,
         last_used_operation, last_used_at, last_used_request_id)
@@ -149,58 +150,67 @@ export class KmsStore {
         @origin, @expiration_model, @material_valid_to, @imported_material_id, @multi_region, @primary_region, @created_at,
         @deletion_date, @pending_window_days, @policy, @rotation_enabled, @rotation_period_days, @next_rotation_at, @on_demand_rotation_at,
         @last_used_operation, @last_used_at, @last_used_request_id)`),
-      updateKey: db.prepare<KeyRow>(`UPDATE kms_keys SET description = @description, key_state = @key_state, deletion_date = @deletion_date,
+      updateKey: () =>
+        db.prepare<KeyRow>(`UPDATE kms_keys SET description = @description, key_state = @key_state, deletion_date = @deletion_date,
         expiration_model = @expiration_model, material_valid_to = @material_valid_to, imported_material_id = @imported_material_id,
         primary_region = @primary_region,
         pending_window_days = @pending_window_days, policy = @policy, rotation_enabled = @rotation_enabled,
         rotation_period_days = @rotation_period_days, next_rotation_at = @next_rotation_at, on_demand_rotation_at = @on_demand_rotation_at
         WHERE account = @account AND region = @region AND key_id = @key_id`),
-      recordUse: db.prepare<[string, number, string | null, string, string, string]>(
-        'UPDATE kms_keys SET last_used_operation = ?, last_used_at = ?, last_used_request_id = ? WHERE account = ? AND region = ? AND key_id = ?',
-      ),
-      keyInAllRegions: db.prepare<[string, string], KeyRow>('SELECT * FROM kms_keys WHERE account = ? AND key_id = ? ORDER BY region'),
-      keysInState: db.prepare<[string, string, string], KeyRow>('SELECT * FROM kms_keys WHERE account = ? AND region = ? AND key_state = ?'),
-      listKeys: db.prepare<[string, string, string, number], KeyRow>('SELECT * FROM kms_keys WHERE account = ? AND region = ? AND key_id > ? ORDER BY key_id LIMIT ?'),
-      expiredKeys: db.prepare<[string, string, number], { key_id: string }>("SELECT key_id FROM kms_keys WHERE account = ? AND region = ? AND key_state = 'PendingDeletion' AND deletion_date <= ?"),
-      deleteKey: db.prepare<[string, string, string]>('DELETE FROM kms_keys WHERE account = ? AND region = ? AND key_id = ?'),
-      deleteMaterials: db.prepare<[string, string, string]>('DELETE FROM kms_key_materials WHERE account = ? AND region = ? AND key_id = ?'),
-      deleteKeyAliases: db.prepare<[string, string, string]>('DELETE FROM kms_aliases WHERE account = ? AND region = ? AND key_id = ?'),
-      deleteKeyTags: db.prepare<[string, string, string]>('DELETE FROM kms_tags WHERE account = ? AND region = ? AND key_id = ?'),
-      insertMaterial: db.prepare<MaterialRow>(`INSERT INTO kms_key_materials (account, region, key_id, version, material_id, material, created_at, rotation_type)
+      recordUse: () =>
+        db.prepare<[string, number, string | null, string, string, string]>(
+          'UPDATE kms_keys SET last_used_operation = ?, last_used_at = ?, last_used_request_id = ? WHERE account = ? AND region = ? AND key_id = ?',
+        ),
+      keyInAllRegions: () => db.prepare<[string, string], KeyRow>('SELECT * FROM kms_keys WHERE account = ? AND key_id = ? ORDER BY region'),
+      keysInState: () => db.prepare<[string, string, string], KeyRow>('SELECT * FROM kms_keys WHERE account = ? AND region = ? AND key_state = ?'),
+      listKeys: () => db.prepare<[string, string, string, number], KeyRow>('SELECT * FROM kms_keys WHERE account = ? AND region = ? AND key_id > ? ORDER BY key_id LIMIT ?'),
+      expiredKeys: () =>
+        db.prepare<[string, string, number], { key_id: string }>("SELECT key_id FROM kms_keys WHERE account = ? AND region = ? AND key_state = 'PendingDeletion' AND deletion_date <= ?"),
+      deleteKey: () => db.prepare<[string, string, string]>('DELETE FROM kms_keys WHERE account = ? AND region = ? AND key_id = ?'),
+      deleteMaterials: () => db.prepare<[string, string, string]>('DELETE FROM kms_key_materials WHERE account = ? AND region = ? AND key_id = ?'),
+      deleteKeyAliases: () => db.prepare<[string, string, string]>('DELETE FROM kms_aliases WHERE account = ? AND region = ? AND key_id = ?'),
+      deleteKeyTags: () => db.prepare<[string, string, string]>('DELETE FROM kms_tags WHERE account = ? AND region = ? AND key_id = ?'),
+      insertMaterial: () =>
+        db.prepare<MaterialRow>(`INSERT INTO kms_key_materials (account, region, key_id, version, material_id, material, created_at, rotation_type)
         VALUES (@account, @region, @key_id, @version, @material_id, @material, @created_at, @rotation_type)`),
-      getMaterial: db.prepare<[string, string, string, number], MaterialRow>('SELECT * FROM kms_key_materials WHERE account = ? AND region = ? AND key_id = ? AND version = ?'),
-      currentMaterial: db.prepare<[string, string, string], MaterialRow>('SELECT * FROM kms_key_materials WHERE account = ? AND region = ? AND key_id = ? ORDER BY version DESC LIMIT 1'),
-      rotations: db.prepare<[string, string, string, number, number], MaterialRow>(
-        'SELECT * FROM kms_key_materials WHERE account = ? AND region = ? AND key_id = ? AND rotation_type IS NOT NULL AND version > ? ORDER BY version LIMIT ?',
-      ),
-      getAlias: db.prepare<[string, string, string], AliasRow>('SELECT * FROM kms_aliases WHERE account = ? AND region = ? AND alias_name = ?'),
-      insertAlias: db.prepare<AliasRow>(`INSERT INTO kms_aliases (account, region, alias_name, key_id, created_at, updated_at)
+      getMaterial: () => db.prepare<[string, string, string, number], MaterialRow>('SELECT * FROM kms_key_materials WHERE account = ? AND region = ? AND key_id = ? AND version = ?'),
+      currentMaterial: () => db.prepare<[string, string, string], MaterialRow>('SELECT * FROM kms_key_materials WHERE account = ? AND region = ? AND key_id = ? ORDER BY version DESC LIMIT 1'),
+      rotations: () =>
+        db.prepare<[string, string, string, number, number], MaterialRow>(
+          'SELECT * FROM kms_key_materials WHERE account = ? AND region = ? AND key_id = ? AND rotation_type IS NOT NULL AND version > ? ORDER BY version LIMIT ?',
+        ),
+      getAlias: () => db.prepare<[string, string, string], AliasRow>('SELECT * FROM kms_aliases WHERE account = ? AND region = ? AND alias_name = ?'),
+      insertAlias: () =>
+        db.prepare<AliasRow>(`INSERT INTO kms_aliases (account, region, alias_name, key_id, created_at, updated_at)
         VALUES (@account, @region, @alias_name, @key_id, @created_at, @updated_at)`),
-      retargetAlias: db.prepare<[string, number, string, string, string]>('UPDATE kms_aliases SET key_id = ?, updated_at = ? WHERE account = ? AND region = ? AND alias_name = ?'),
-      deleteAlias: db.prepare<[string, string, string]>('DELETE FROM kms_aliases WHERE account = ? AND region = ? AND alias_name = ?'),
-      listAliases: db.prepare<[string, string, string, number], AliasRow>('SELECT * FROM kms_aliases WHERE account = ? AND region = ? AND alias_name > ? ORDER BY alias_name LIMIT ?'),
-      listKeyAliases: db.prepare<[string, string, string, string, number], AliasRow>(
-        'SELECT * FROM kms_aliases WHERE account = ? AND region = ? AND key_id = ? AND alias_name > ? ORDER BY alias_name LIMIT ?',
-      ),
-      listTags: db.prepare<[string, string, string, string, number], TagRow>(
-        'SELECT tag_key, tag_value FROM kms_tags WHERE account = ? AND region = ? AND key_id = ? AND tag_key > ? ORDER BY tag_key LIMIT ?',
-      ),
-      countTags: db.prepare<[string, string, string], { n: number }>('SELECT COUNT(*) AS n FROM kms_tags WHERE account = ? AND region = ? AND key_id = ?'),
-      putTag: db.prepare<[string, string, string, string, string]>(`INSERT INTO kms_tags (account, region, key_id, tag_key, tag_value) VALUES (?, ?, ?, ?, ?)
+      retargetAlias: () => db.prepare<[string, number, string, string, string]>('UPDATE kms_aliases SET key_id = ?, updated_at = ? WHERE account = ? AND region = ? AND alias_name = ?'),
+      deleteAlias: () => db.prepare<[string, string, string]>('DELETE FROM kms_aliases WHERE account = ? AND region = ? AND alias_name = ?'),
+      listAliases: () => db.prepare<[string, string, string, number], AliasRow>('SELECT * FROM kms_aliases WHERE account = ? AND region = ? AND alias_name > ? ORDER BY alias_name LIMIT ?'),
+      listKeyAliases: () =>
+        db.prepare<[string, string, string, string, number], AliasRow>('SELECT * FROM kms_aliases WHERE account = ? AND region = ? AND key_id = ? AND alias_name > ? ORDER BY alias_name LIMIT ?'),
+      listTags: () =>
+        db.prepare<[string, string, string, string, number], TagRow>(
+          'SELECT tag_key, tag_value FROM kms_tags WHERE account = ? AND region = ? AND key_id = ? AND tag_key > ? ORDER BY tag_key LIMIT ?',
+        ),
+      countTags: () => db.prepare<[string, string, string], { n: number }>('SELECT COUNT(*) AS n FROM kms_tags WHERE account = ? AND region = ? AND key_id = ?'),
+      putTag: () =>
+        db.prepare<[string, string, string, string, string]>(`INSERT INTO kms_tags (account, region, key_id, tag_key, tag_value) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (account, region, key_id, tag_key) DO UPDATE SET tag_value = excluded.tag_value`),
-      insertImportToken: db.prepare<ImportTokenRow>(`INSERT INTO kms_import_tokens (account, region, token_id, key_id, wrapping_algorithm, private_key, valid_to)
+      insertImportToken: () =>
+        db.prepare<ImportTokenRow>(`INSERT INTO kms_import_tokens (account, region, token_id, key_id, wrapping_algorithm, private_key, valid_to)
         VALUES (@account, @region, @token_id, @key_id, @wrapping_algorithm, @private_key, @valid_to)`),
-      getImportToken: db.prepare<[string, string, string], ImportTokenRow>('SELECT * FROM kms_import_tokens WHERE account = ? AND region = ? AND token_id = ?'),
-      deleteKeyImportTokens: db.prepare<[string, string, string]>('DELETE FROM kms_import_tokens WHERE account = ? AND region = ? AND key_id = ?'),
-      insertGrant: db.prepare<GrantRow>(`INSERT INTO kms_grants (account, region, grant_id, key_id, name, grantee_principal, retiring_principal, operations, constraints, created_at)
+      getImportToken: () => db.prepare<[string, string, string], ImportTokenRow>('SELECT * FROM kms_import_tokens WHERE account = ? AND region = ? AND token_id = ?'),
+      deleteKeyImportTokens: () => db.prepare<[string, string, string]>('DELETE FROM kms_import_tokens WHERE account = ? AND region = ? AND key_id = ?'),
+      insertGrant: () =>
+        db.prepare<GrantRow>(`INSERT INTO kms_grants (account, region, grant_id, key_id, name, grantee_principal, retiring_principal, operations, constraints, created_at)
         VALUES (@account, @region, @grant_id, @key_id, @name, @grantee_principal, @retiring_principal, @operations, @constraints, @created_at)`),
-      getGrant: db.prepare<[string, string, string], GrantRow>('SELECT * FROM kms_grants WHERE account = ? AND region = ? AND grant_id = ?'),
-      deleteGrant: db.prepare<[string, string, string]>('DELETE FROM kms_grants WHERE account = ? AND region = ? AND grant_id = ?'),
-      deleteKeyGrants: db.prepare<[string, string, string]>('DELETE FROM kms_grants WHERE account = ? AND region = ? AND key_id = ?'),
-      keyGrants: db.prepare<[string, string, string], GrantRow>('SELECT * FROM kms_grants WHERE account = ? AND region = ? AND key_id = ? ORDER BY grant_id'),
-      retirableGrants: db.prepare<[string, string, string], GrantRow>('SELECT * FROM kms_grants WHERE account = ? AND region = ? AND retiring_principal = ? ORDER BY grant_id'),
-      deleteTag: db.prepare<[string, string, string, string]>('DELETE FROM kms_tags WHERE account = ? AND region = ? AND key_id = ? AND tag_key = ?'),
-    };
+      getGrant: () => db.prepare<[string, string, string], GrantRow>('SELECT * FROM kms_grants WHERE account = ? AND region = ? AND grant_id = ?'),
+      deleteGrant: () => db.prepare<[string, string, string]>('DELETE FROM kms_grants WHERE account = ? AND region = ? AND grant_id = ?'),
+      deleteKeyGrants: () => db.prepare<[string, string, string]>('DELETE FROM kms_grants WHERE account = ? AND region = ? AND key_id = ?'),
+      keyGrants: () => db.prepare<[string, string, string], GrantRow>('SELECT * FROM kms_grants WHERE account = ? AND region = ? AND key_id = ? ORDER BY grant_id'),
+      retirableGrants: () => db.prepare<[string, string, string], GrantRow>('SELECT * FROM kms_grants WHERE account = ? AND region = ? AND retiring_principal = ? ORDER BY grant_id'),
+      deleteTag: () => db.prepare<[string, string, string, string]>('DELETE FROM kms_tags WHERE account = ? AND region = ? AND key_id = ? AND tag_key = ?'),
+    });
   }
 
   tx<T>(fn: () => T): T {

@@ -1,7 +1,7 @@
 /** Secrets Manager tables and their prepared statements. No SQL lives anywhere else. Values are stored KMS-encrypted only. */
 
 import type { Scope } from '../../core/accounts.js';
-import type { Store } from '../../core/store.js';
+import { preparedOnUse, type Store } from '../../core/store.js';
 
 export interface SecretRow {
   account: string;
@@ -79,44 +79,52 @@ export class SecretsStore {
       },
     ]);
     const db = store.db;
-    this.stmts = {
-      byName: db.prepare<[string, string, string], SecretRow>('SELECT * FROM secretsmanager_secrets WHERE account = ? AND region = ? AND name = ?'),
-      byArn: db.prepare<[string, string, string], SecretRow>('SELECT * FROM secretsmanager_secrets WHERE account = ? AND region = ? AND arn = ?'),
-      all: db.prepare<[string, string], SecretRow>('SELECT * FROM secretsmanager_secrets WHERE account = ? AND region = ?'),
-      insertSecret: db.prepare<SecretRow>(`INSERT INTO secretsmanager_secrets (account, region, name, arn, description, kms_key_id, type, resource_policy,
+    this.stmts = preparedOnUse({
+      byName: () => db.prepare<[string, string, string], SecretRow>('SELECT * FROM secretsmanager_secrets WHERE account = ? AND region = ? AND name = ?'),
+      byArn: () => db.prepare<[string, string, string], SecretRow>('SELECT * FROM secretsmanager_secrets WHERE account = ? AND region = ? AND arn = ?'),
+      all: () => db.prepare<[string, string], SecretRow>('SELECT * FROM secretsmanager_secrets WHERE account = ? AND region = ?'),
+      insertSecret: () =>
+        db.prepare<SecretRow>(`INSERT INTO secretsmanager_secrets (account, region, name, arn, description, kms_key_id, type, resource_policy,
         created_at, last_changed_at, last_accessed_at, deleted_at, deletion_date, primary_region, replication_status, replication_message)
         VALUES (@account, @region, @name, @arn, @description, @kms_key_id, @type, @resource_policy, @created_at, @last_changed_at,
         @last_accessed_at, @deleted_at, @deletion_date, @primary_region, @replication_status, @replication_message)`),
-      updateSecret: db.prepare<SecretRow>(`UPDATE secretsmanager_secrets SET description = @description, kms_key_id = @kms_key_id, type = @type,
+      updateSecret: () =>
+        db.prepare<SecretRow>(`UPDATE secretsmanager_secrets SET description = @description, kms_key_id = @kms_key_id, type = @type,
         resource_policy = @resource_policy, last_changed_at = @last_changed_at, last_accessed_at = @last_accessed_at,
         deleted_at = @deleted_at, deletion_date = @deletion_date, primary_region = @primary_region,
         replication_status = @replication_status, replication_message = @replication_message WHERE arn = @arn`),
-      replicas: db.prepare<[string, string, string, string], SecretRow>('SELECT * FROM secretsmanager_secrets WHERE account = ? AND name = ? AND primary_region = ? AND region != ? ORDER BY region'),
-      expired: db.prepare<[string, string, number], { arn: string }>('SELECT arn FROM secretsmanager_secrets WHERE account = ? AND region = ? AND deletion_date IS NOT NULL AND deletion_date <= ?'),
-      deleteSecret: db.prepare<[string]>('DELETE FROM secretsmanager_secrets WHERE arn = ?'),
-      deleteVersions: db.prepare<[string]>('DELETE FROM secretsmanager_versions WHERE secret_arn = ?'),
-      deleteStages: db.prepare<[string]>('DELETE FROM secretsmanager_stages WHERE secret_arn = ?'),
-      deleteTags: db.prepare<[string]>('DELETE FROM secretsmanager_tags WHERE secret_arn = ?'),
-      version: db.prepare<[string, string], VersionRow>('SELECT * FROM secretsmanager_versions WHERE secret_arn = ? AND version_id = ?'),
-      versions: db.prepare<[string], VersionRow>('SELECT * FROM secretsmanager_versions WHERE secret_arn = ? ORDER BY created_at DESC, rowid DESC'),
-      insertVersion: db.prepare<VersionRow>(`INSERT INTO secretsmanager_versions (secret_arn, version_id, ciphertext, is_binary, kms_key_arn, created_at, last_accessed_at)
+      replicas: () =>
+        db.prepare<[string, string, string, string], SecretRow>('SELECT * FROM secretsmanager_secrets WHERE account = ? AND name = ? AND primary_region = ? AND region != ? ORDER BY region'),
+      expired: () =>
+        db.prepare<[string, string, number], { arn: string }>('SELECT arn FROM secretsmanager_secrets WHERE account = ? AND region = ? AND deletion_date IS NOT NULL AND deletion_date <= ?'),
+      deleteSecret: () => db.prepare<[string]>('DELETE FROM secretsmanager_secrets WHERE arn = ?'),
+      deleteVersions: () => db.prepare<[string]>('DELETE FROM secretsmanager_versions WHERE secret_arn = ?'),
+      deleteStages: () => db.prepare<[string]>('DELETE FROM secretsmanager_stages WHERE secret_arn = ?'),
+      deleteTags: () => db.prepare<[string]>('DELETE FROM secretsmanager_tags WHERE secret_arn = ?'),
+      version: () => db.prepare<[string, string], VersionRow>('SELECT * FROM secretsmanager_versions WHERE secret_arn = ? AND version_id = ?'),
+      versions: () => db.prepare<[string], VersionRow>('SELECT * FROM secretsmanager_versions WHERE secret_arn = ? ORDER BY created_at DESC, rowid DESC'),
+      insertVersion: () =>
+        db.prepare<VersionRow>(`INSERT INTO secretsmanager_versions (secret_arn, version_id, ciphertext, is_binary, kms_key_arn, created_at, last_accessed_at)
         VALUES (@secret_arn, @version_id, @ciphertext, @is_binary, @kms_key_arn, @created_at, @last_accessed_at)`),
-      reencryptVersion: db.prepare<[Buffer, string, string, string]>('UPDATE secretsmanager_versions SET ciphertext = ?, kms_key_arn = ? WHERE secret_arn = ? AND version_id = ?'),
-      touchVersion: db.prepare<[number, string, string]>('UPDATE secretsmanager_versions SET last_accessed_at = ? WHERE secret_arn = ? AND version_id = ?'),
-      pruneVersions: db.prepare<[string, string, number]>(`DELETE FROM secretsmanager_versions WHERE secret_arn = ? AND version_id IN (
+      reencryptVersion: () => db.prepare<[Buffer, string, string, string]>('UPDATE secretsmanager_versions SET ciphertext = ?, kms_key_arn = ? WHERE secret_arn = ? AND version_id = ?'),
+      touchVersion: () => db.prepare<[number, string, string]>('UPDATE secretsmanager_versions SET last_accessed_at = ? WHERE secret_arn = ? AND version_id = ?'),
+      pruneVersions: () =>
+        db.prepare<[string, string, number]>(`DELETE FROM secretsmanager_versions WHERE secret_arn = ? AND version_id IN (
         SELECT v.version_id FROM secretsmanager_versions v WHERE v.secret_arn = ?
           AND NOT EXISTS (SELECT 1 FROM secretsmanager_stages s WHERE s.secret_arn = v.secret_arn AND s.version_id = v.version_id)
         ORDER BY v.created_at DESC, v.rowid DESC LIMIT -1 OFFSET ?)`),
-      stages: db.prepare<[string], { stage: string; version_id: string }>('SELECT stage, version_id FROM secretsmanager_stages WHERE secret_arn = ? ORDER BY rowid'),
-      setStage: db.prepare<[string, string, string]>(`INSERT INTO secretsmanager_stages (secret_arn, stage, version_id) VALUES (?, ?, ?)
+      stages: () => db.prepare<[string], { stage: string; version_id: string }>('SELECT stage, version_id FROM secretsmanager_stages WHERE secret_arn = ? ORDER BY rowid'),
+      setStage: () =>
+        db.prepare<[string, string, string]>(`INSERT INTO secretsmanager_stages (secret_arn, stage, version_id) VALUES (?, ?, ?)
         ON CONFLICT (secret_arn, stage) DO UPDATE SET version_id = excluded.version_id`),
-      removeStage: db.prepare<[string, string]>('DELETE FROM secretsmanager_stages WHERE secret_arn = ? AND stage = ?'),
-      tags: db.prepare<[string], TagRow>('SELECT tag_key, tag_value FROM secretsmanager_tags WHERE secret_arn = ? ORDER BY position'),
-      putTag: db.prepare<{ arn: string; key: string; value: string }>(`INSERT INTO secretsmanager_tags (secret_arn, tag_key, tag_value, position)
+      removeStage: () => db.prepare<[string, string]>('DELETE FROM secretsmanager_stages WHERE secret_arn = ? AND stage = ?'),
+      tags: () => db.prepare<[string], TagRow>('SELECT tag_key, tag_value FROM secretsmanager_tags WHERE secret_arn = ? ORDER BY position'),
+      putTag: () =>
+        db.prepare<{ arn: string; key: string; value: string }>(`INSERT INTO secretsmanager_tags (secret_arn, tag_key, tag_value, position)
         VALUES (@arn, @key, @value, (SELECT COALESCE(MAX(position), 0) + 1 FROM secretsmanager_tags WHERE secret_arn = @arn))
         ON CONFLICT (secret_arn, tag_key) DO UPDATE SET tag_value = excluded.tag_value`),
-      deleteTag: db.prepare<[string, string]>('DELETE FROM secretsmanager_tags WHERE secret_arn = ? AND tag_key = ?'),
-    };
+      deleteTag: () => db.prepare<[string, string]>('DELETE FROM secretsmanager_tags WHERE secret_arn = ? AND tag_key = ?'),
+    });
   }
 
   tx<T>(fn: () => T): T {

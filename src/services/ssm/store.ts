@@ -1,5 +1,5 @@
 /** SSM Parameter Store tables and their prepared statements. No SQL lives anywhere else. */
-import type { Store } from '../../core/store.js';
+import { preparedOnUse, type Store } from '../../core/store.js';
 
 /** One parameter: identity and what is not versioned (tags live in their own table). */
 export interface ParameterRow {
@@ -80,39 +80,42 @@ export class SsmStore {
       },
     ]);
     const db = store.db;
-    this.stmts = {
-      getParameter: db.prepare<Key, ParameterRow>('SELECT * FROM ssm_parameters WHERE account = ? AND region = ? AND name_key = ?'),
-      getCurrent: db.prepare<Key, CurrentRow>(`${CURRENT_SELECT} WHERE p.account = ? AND p.region = ? AND p.name_key = ?`),
-      listCurrentAfter: db.prepare<[...ScopeArgs, string, string, number], CurrentRow>(
-        `${CURRENT_SELECT} WHERE p.account = ? AND p.region = ? AND p.name_key > ? AND p.name_key >= ? ORDER BY p.name_key LIMIT ?`,
-      ),
-      insertParameter: db.prepare<ParameterRow>('INSERT INTO ssm_parameters (account, region, name_key, name, version) VALUES (@account, @region, @name_key, @name, @version)'),
-      setVersion: db.prepare<[number, ...Key]>('UPDATE ssm_parameters SET version = ? WHERE account = ? AND region = ? AND name_key = ?'),
-      insertVersion: db.prepare<VersionRow>(`INSERT INTO ssm_parameter_versions
+    this.stmts = preparedOnUse({
+      getParameter: () => db.prepare<Key, ParameterRow>('SELECT * FROM ssm_parameters WHERE account = ? AND region = ? AND name_key = ?'),
+      getCurrent: () => db.prepare<Key, CurrentRow>(`${CURRENT_SELECT} WHERE p.account = ? AND p.region = ? AND p.name_key = ?`),
+      listCurrentAfter: () =>
+        db.prepare<[...ScopeArgs, string, string, number], CurrentRow>(`${CURRENT_SELECT} WHERE p.account = ? AND p.region = ? AND p.name_key > ? AND p.name_key >= ? ORDER BY p.name_key LIMIT ?`),
+      insertParameter: () => db.prepare<ParameterRow>('INSERT INTO ssm_parameters (account, region, name_key, name, version) VALUES (@account, @region, @name_key, @name, @version)'),
+      setVersion: () => db.prepare<[number, ...Key]>('UPDATE ssm_parameters SET version = ? WHERE account = ? AND region = ? AND name_key = ?'),
+      insertVersion: () =>
+        db.prepare<VersionRow>(`INSERT INTO ssm_parameter_versions
         (account, region, name_key, version, type, value, description, key_id, tier, data_type, allowed_pattern, policies, modified_at, modified_by)
         VALUES (@account, @region, @name_key, @version, @type, @value, @description, @key_id, @tier, @data_type, @allowed_pattern, @policies, @modified_at, @modified_by)`),
-      getVersion: db.prepare<[...Key, number], VersionRow>('SELECT * FROM ssm_parameter_versions WHERE account = ? AND region = ? AND name_key = ? AND version = ?'),
-      listVersions: db.prepare<[...Key, number, number], VersionRow>('SELECT * FROM ssm_parameter_versions WHERE account = ? AND region = ? AND name_key = ? AND version > ? ORDER BY version LIMIT ?'),
-      countVersions: db.prepare<Key, { n: number; oldest: number }>('SELECT COUNT(*) AS n, MIN(version) AS oldest FROM ssm_parameter_versions WHERE account = ? AND region = ? AND name_key = ?'),
-      deleteVersion: db.prepare<[...Key, number]>('DELETE FROM ssm_parameter_versions WHERE account = ? AND region = ? AND name_key = ? AND version = ?'),
-      labelsOf: db.prepare<Key, { label: string; version: number }>('SELECT label, version FROM ssm_parameter_labels WHERE account = ? AND region = ? AND name_key = ? ORDER BY label'),
-      labelVersion: db.prepare<[...Key, string], { version: number }>('SELECT version FROM ssm_parameter_labels WHERE account = ? AND region = ? AND name_key = ? AND label = ?'),
-      putLabel: db.prepare<[...Key, string, number]>(
-        `INSERT INTO ssm_parameter_labels (account, region, name_key, label, version) VALUES (?, ?, ?, ?, ?)
+      getVersion: () => db.prepare<[...Key, number], VersionRow>('SELECT * FROM ssm_parameter_versions WHERE account = ? AND region = ? AND name_key = ? AND version = ?'),
+      listVersions: () =>
+        db.prepare<[...Key, number, number], VersionRow>('SELECT * FROM ssm_parameter_versions WHERE account = ? AND region = ? AND name_key = ? AND version > ? ORDER BY version LIMIT ?'),
+      countVersions: () => db.prepare<Key, { n: number; oldest: number }>('SELECT COUNT(*) AS n, MIN(version) AS oldest FROM ssm_parameter_versions WHERE account = ? AND region = ? AND name_key = ?'),
+      deleteVersion: () => db.prepare<[...Key, number]>('DELETE FROM ssm_parameter_versions WHERE account = ? AND region = ? AND name_key = ? AND version = ?'),
+      labelsOf: () => db.prepare<Key, { label: string; version: number }>('SELECT label, version FROM ssm_parameter_labels WHERE account = ? AND region = ? AND name_key = ? ORDER BY label'),
+      labelVersion: () => db.prepare<[...Key, string], { version: number }>('SELECT version FROM ssm_parameter_labels WHERE account = ? AND region = ? AND name_key = ? AND label = ?'),
+      putLabel: () =>
+        db.prepare<[...Key, string, number]>(
+          `INSERT INTO ssm_parameter_labels (account, region, name_key, label, version) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (account, region, name_key, label) DO UPDATE SET version = excluded.version`,
-      ),
-      deleteLabel: db.prepare<[...Key, string]>('DELETE FROM ssm_parameter_labels WHERE account = ? AND region = ? AND name_key = ? AND label = ?'),
-      tagsOf: db.prepare<Key, TagRow>('SELECT tag_key, tag_value FROM ssm_parameter_tags WHERE account = ? AND region = ? AND name_key = ? ORDER BY tag_key'),
-      putTag: db.prepare<[...Key, string, string]>(
-        `INSERT INTO ssm_parameter_tags (account, region, name_key, tag_key, tag_value) VALUES (?, ?, ?, ?, ?)
+        ),
+      deleteLabel: () => db.prepare<[...Key, string]>('DELETE FROM ssm_parameter_labels WHERE account = ? AND region = ? AND name_key = ? AND label = ?'),
+      tagsOf: () => db.prepare<Key, TagRow>('SELECT tag_key, tag_value FROM ssm_parameter_tags WHERE account = ? AND region = ? AND name_key = ? ORDER BY tag_key'),
+      putTag: () =>
+        db.prepare<[...Key, string, string]>(
+          `INSERT INTO ssm_parameter_tags (account, region, name_key, tag_key, tag_value) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (account, region, name_key, tag_key) DO UPDATE SET tag_value = excluded.tag_value`,
-      ),
-      deleteTag: db.prepare<[...Key, string]>('DELETE FROM ssm_parameter_tags WHERE account = ? AND region = ? AND name_key = ? AND tag_key = ?'),
-      deleteParameter: db.prepare<Key>('DELETE FROM ssm_parameters WHERE account = ? AND region = ? AND name_key = ?'),
-      deleteAllVersions: db.prepare<Key>('DELETE FROM ssm_parameter_versions WHERE account = ? AND region = ? AND name_key = ?'),
-      deleteAllLabels: db.prepare<Key>('DELETE FROM ssm_parameter_labels WHERE account = ? AND region = ? AND name_key = ?'),
-      deleteAllTags: db.prepare<Key>('DELETE FROM ssm_parameter_tags WHERE account = ? AND region = ? AND name_key = ?'),
-    };
+        ),
+      deleteTag: () => db.prepare<[...Key, string]>('DELETE FROM ssm_parameter_tags WHERE account = ? AND region = ? AND name_key = ? AND tag_key = ?'),
+      deleteParameter: () => db.prepare<Key>('DELETE FROM ssm_parameters WHERE account = ? AND region = ? AND name_key = ?'),
+      deleteAllVersions: () => db.prepare<Key>('DELETE FROM ssm_parameter_versions WHERE account = ? AND region = ? AND name_key = ?'),
+      deleteAllLabels: () => db.prepare<Key>('DELETE FROM ssm_parameter_labels WHERE account = ? AND region = ? AND name_key = ?'),
+      deleteAllTags: () => db.prepare<Key>('DELETE FROM ssm_parameter_tags WHERE account = ? AND region = ? AND name_key = ?'),
+    });
   }
 
   tx<T>(fn: () => T): T {

@@ -7,7 +7,7 @@
  */
 import type { BuildBatch, StartBuildInput, StatusType } from '@aws-sdk/client-codebuild';
 import type { Scope } from '../../../core/accounts.js';
-import type { Store } from '../../../core/store.js';
+import { preparedOnUse, type Store } from '../../../core/store.js';
 
 /** One build of the plan: its group in the batch and the StartBuild input it runs with. */
 export interface PlannedBuild {
@@ -74,24 +74,28 @@ export class BatchStore {
         `SELECT seq, id FROM codebuild_build_batches WHERE account = ? AND region = ? AND (? IS NULL OR project_name = ?)
          AND (? IS NULL OR status = ?) AND seq ${ascending ? '>' : '<'} ? ORDER BY seq ${ascending ? 'ASC' : 'DESC'} LIMIT ?`,
       );
-    this.stmts = {
-      get: db.prepare<Key, BatchRow>('SELECT * FROM codebuild_build_batches WHERE account = ? AND region = ? AND id = ?'),
-      byToken: db.prepare<[string, string, string, number], BatchRow>(
-        'SELECT * FROM codebuild_build_batches WHERE account = ? AND region = ? AND idempotency_token = ? AND created_at >= ? ORDER BY seq DESC LIMIT 1',
-      ),
-      insert: db.prepare<NewBatch>(`INSERT INTO codebuild_build_batches
+    this.stmts = preparedOnUse({
+      get: () => db.prepare<Key, BatchRow>('SELECT * FROM codebuild_build_batches WHERE account = ? AND region = ? AND id = ?'),
+      byToken: () =>
+        db.prepare<[string, string, string, number], BatchRow>(
+          'SELECT * FROM codebuild_build_batches WHERE account = ? AND region = ? AND idempotency_token = ? AND created_at >= ? ORDER BY seq DESC LIMIT 1',
+        ),
+      insert: () =>
+        db.prepare<NewBatch>(`INSERT INTO codebuild_build_batches
         (account, region, id, arn, project_name, batch, plan, status, complete, stop_requested, idempotency_token, created_at)
         VALUES (@account, @region, @id, @arn, @project_name, @batch, @plan, @status, @complete, @stop_requested, @idempotency_token, @created_at)`),
-      update: db.prepare<[string, string, string, number, ...Key]>('UPDATE codebuild_build_batches SET batch = ?, plan = ?, status = ?, complete = ? WHERE account = ? AND region = ? AND id = ?'),
-      setToken: db.prepare<[string, number, ...Key]>('UPDATE codebuild_build_batches SET idempotency_token = ?, created_at = ? WHERE account = ? AND region = ? AND id = ?'),
-      requestStop: db.prepare<[number, ...Key]>('UPDATE codebuild_build_batches SET stop_requested = ? WHERE account = ? AND region = ? AND id = ?'),
-      byArn: db.prepare<[string, string, string], Pick<BatchRow, 'batch'>>('SELECT batch FROM codebuild_build_batches WHERE account = ? AND region = ? AND arn = ?'),
-      remove: db.prepare<Key>('DELETE FROM codebuild_build_batches WHERE account = ? AND region = ? AND id = ?'),
-      nextNumber: db.prepare<[string, string, string], { last: number }>(`INSERT INTO codebuild_build_batch_numbers (account, region, project_name, last) VALUES (?, ?, ?, 1)
+      update: () =>
+        db.prepare<[string, string, string, number, ...Key]>('UPDATE codebuild_build_batches SET batch = ?, plan = ?, status = ?, complete = ? WHERE account = ? AND region = ? AND id = ?'),
+      setToken: () => db.prepare<[string, number, ...Key]>('UPDATE codebuild_build_batches SET idempotency_token = ?, created_at = ? WHERE account = ? AND region = ? AND id = ?'),
+      requestStop: () => db.prepare<[number, ...Key]>('UPDATE codebuild_build_batches SET stop_requested = ? WHERE account = ? AND region = ? AND id = ?'),
+      byArn: () => db.prepare<[string, string, string], Pick<BatchRow, 'batch'>>('SELECT batch FROM codebuild_build_batches WHERE account = ? AND region = ? AND arn = ?'),
+      remove: () => db.prepare<Key>('DELETE FROM codebuild_build_batches WHERE account = ? AND region = ? AND id = ?'),
+      nextNumber: () =>
+        db.prepare<[string, string, string], { last: number }>(`INSERT INTO codebuild_build_batch_numbers (account, region, project_name, last) VALUES (?, ?, ?, 1)
         ON CONFLICT (account, region, project_name) DO UPDATE SET last = last + 1 RETURNING last`),
       listAsc: list(true),
       listDesc: list(false),
-    };
+    });
   }
 
   tx<T>(fn: () => T): T {

@@ -9,7 +9,7 @@
  */
 import type { Fleet } from '@aws-sdk/client-codebuild';
 import type { Scope } from '../../../core/accounts.js';
-import type { Store } from '../../../core/store.js';
+import { preparedOnUse, type Store } from '../../../core/store.js';
 import { type ProjectCursor, type ProjectSortBy, type ProjectStore, SortedPages, type SortOrder } from './project-store.js';
 
 /** ListFleets sorts and pages as ListProjects does (FleetSortByType has the same values). */
@@ -55,17 +55,19 @@ export class FleetStore {
       },
     ]);
     const db = store.db;
-    this.stmts = {
-      get: db.prepare<Key, FleetRow>('SELECT * FROM codebuild_fleets WHERE account = ? AND region = ? AND name = ?'),
-      byArn: db.prepare<[string, string, string], FleetRow>('SELECT * FROM codebuild_fleets WHERE account = ? AND region = ? AND arn = ?'),
-      insert: db.prepare<FleetRow>(`INSERT INTO codebuild_fleets (account, region, name, arn, created_at, modified_at, fleet)
+    this.stmts = preparedOnUse({
+      get: () => db.prepare<Key, FleetRow>('SELECT * FROM codebuild_fleets WHERE account = ? AND region = ? AND name = ?'),
+      byArn: () => db.prepare<[string, string, string], FleetRow>('SELECT * FROM codebuild_fleets WHERE account = ? AND region = ? AND arn = ?'),
+      insert: () =>
+        db.prepare<FleetRow>(`INSERT INTO codebuild_fleets (account, region, name, arn, created_at, modified_at, fleet)
         VALUES (@account, @region, @name, @arn, @created_at, @modified_at, @fleet)`),
-      update: db.prepare<[number, string, ...Key]>('UPDATE codebuild_fleets SET modified_at = ?, fleet = ? WHERE account = ? AND region = ? AND name = ?'),
-      remove: db.prepare<Key>('DELETE FROM codebuild_fleets WHERE account = ? AND region = ? AND name = ?'),
-      projectsUsing: db.prepare<[string, string, string], { name: string }>(
-        "SELECT name FROM codebuild_projects WHERE account = ? AND region = ? AND json_extract(project, '$.environment.fleet.fleetArn') = ? ORDER BY name",
-      ),
-    };
+      update: () => db.prepare<[number, string, ...Key]>('UPDATE codebuild_fleets SET modified_at = ?, fleet = ? WHERE account = ? AND region = ? AND name = ?'),
+      remove: () => db.prepare<Key>('DELETE FROM codebuild_fleets WHERE account = ? AND region = ? AND name = ?'),
+      projectsUsing: () =>
+        db.prepare<[string, string, string], { name: string }>(
+          "SELECT name FROM codebuild_projects WHERE account = ? AND region = ? AND json_extract(project, '$.environment.fleet.fleetArn') = ? ORDER BY name",
+        ),
+    });
   }
 
   tx<T>(fn: () => T): T {

@@ -10,7 +10,7 @@ import type { Project } from '@aws-sdk/client-codebuild';
 import type { Statement } from 'better-sqlite3';
 import type { Scope } from '../../../core/accounts.js';
 import { parseArn } from '../../../core/arn.js';
-import type { Store } from '../../../core/store.js';
+import { preparedOnUse, type Store } from '../../../core/store.js';
 
 export interface ProjectRow {
   account: string;
@@ -111,26 +111,29 @@ export class ProjectStore {
       },
     ]);
     const db = store.db;
-    this.stmts = {
-      get: db.prepare<Key, ProjectRow>('SELECT * FROM codebuild_projects WHERE account = ? AND region = ? AND name = ?'),
-      count: db.prepare<[string, string], { n: number }>('SELECT COUNT(*) AS n FROM codebuild_projects WHERE account = ? AND region = ?'),
-      insert: db.prepare<ProjectRow>(`INSERT INTO codebuild_projects (account, region, name, arn, created_at, modified_at, project)
+    this.stmts = preparedOnUse({
+      get: () => db.prepare<Key, ProjectRow>('SELECT * FROM codebuild_projects WHERE account = ? AND region = ? AND name = ?'),
+      count: () => db.prepare<[string, string], { n: number }>('SELECT COUNT(*) AS n FROM codebuild_projects WHERE account = ? AND region = ?'),
+      insert: () =>
+        db.prepare<ProjectRow>(`INSERT INTO codebuild_projects (account, region, name, arn, created_at, modified_at, project)
         VALUES (@account, @region, @name, @arn, @created_at, @modified_at, @project)`),
-      update: db.prepare<[number, string, ...Key]>('UPDATE codebuild_projects SET modified_at = ?, project = ? WHERE account = ? AND region = ? AND name = ?'),
-      remove: db.prepare<Key>('DELETE FROM codebuild_projects WHERE account = ? AND region = ? AND name = ?'),
-      credential: db.prepare<[string, string, string], SourceCredentialRow>('SELECT * FROM codebuild_source_credentials WHERE account = ? AND region = ? AND server_type = ?'),
-      credentialByArn: db.prepare<[string, string, string], SourceCredentialRow>('SELECT * FROM codebuild_source_credentials WHERE account = ? AND region = ? AND arn = ?'),
-      credentials: db.prepare<[string, string], SourceCredentialRow>('SELECT * FROM codebuild_source_credentials WHERE account = ? AND region = ? ORDER BY server_type'),
-      putCredential: db.prepare<SourceCredentialRow>(`INSERT INTO codebuild_source_credentials (account, region, server_type, auth_type, arn, username, token, resource)
+      update: () => db.prepare<[number, string, ...Key]>('UPDATE codebuild_projects SET modified_at = ?, project = ? WHERE account = ? AND region = ? AND name = ?'),
+      remove: () => db.prepare<Key>('DELETE FROM codebuild_projects WHERE account = ? AND region = ? AND name = ?'),
+      credential: () => db.prepare<[string, string, string], SourceCredentialRow>('SELECT * FROM codebuild_source_credentials WHERE account = ? AND region = ? AND server_type = ?'),
+      credentialByArn: () => db.prepare<[string, string, string], SourceCredentialRow>('SELECT * FROM codebuild_source_credentials WHERE account = ? AND region = ? AND arn = ?'),
+      credentials: () => db.prepare<[string, string], SourceCredentialRow>('SELECT * FROM codebuild_source_credentials WHERE account = ? AND region = ? ORDER BY server_type'),
+      putCredential: () =>
+        db.prepare<SourceCredentialRow>(`INSERT INTO codebuild_source_credentials (account, region, server_type, auth_type, arn, username, token, resource)
         VALUES (@account, @region, @server_type, @auth_type, @arn, @username, @token, @resource)
         ON CONFLICT (account, region, server_type) DO UPDATE SET auth_type = excluded.auth_type, arn = excluded.arn,
           username = excluded.username, token = excluded.token, resource = excluded.resource`),
-      deleteCredential: db.prepare<[string, string, string]>('DELETE FROM codebuild_source_credentials WHERE account = ? AND region = ? AND arn = ?'),
-      policy: db.prepare<[string, string, string], { policy: string }>('SELECT policy FROM codebuild_resource_policies WHERE account = ? AND region = ? AND resource_arn = ?'),
-      putPolicy: db.prepare<[string, string, string, string]>(`INSERT INTO codebuild_resource_policies (account, region, resource_arn, policy) VALUES (?, ?, ?, ?)
+      deleteCredential: () => db.prepare<[string, string, string]>('DELETE FROM codebuild_source_credentials WHERE account = ? AND region = ? AND arn = ?'),
+      policy: () => db.prepare<[string, string, string], { policy: string }>('SELECT policy FROM codebuild_resource_policies WHERE account = ? AND region = ? AND resource_arn = ?'),
+      putPolicy: () =>
+        db.prepare<[string, string, string, string]>(`INSERT INTO codebuild_resource_policies (account, region, resource_arn, policy) VALUES (?, ?, ?, ?)
         ON CONFLICT (account, region, resource_arn) DO UPDATE SET policy = excluded.policy`),
-      deletePolicy: db.prepare<[string, string, string]>('DELETE FROM codebuild_resource_policies WHERE account = ? AND region = ? AND resource_arn = ?'),
-    };
+      deletePolicy: () => db.prepare<[string, string, string]>('DELETE FROM codebuild_resource_policies WHERE account = ? AND region = ? AND resource_arn = ?'),
+    });
   }
 
   tx<T>(fn: () => T): T {

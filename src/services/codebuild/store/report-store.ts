@@ -1,5 +1,5 @@
 /** CodeBuild report groups, reports, test cases and code coverages: tables and prepared statements. */
-import type { Store } from '../../../core/store.js';
+import { preparedOnUse, type Store } from '../../../core/store.js';
 
 export interface ReportGroupRow {
   account: string;
@@ -101,42 +101,47 @@ export class ReportStore {
       },
     ]);
     const db = store.db;
-    this.stmts = {
-      insertGroup: db.prepare<[ReportGroupRow]>(
-        `INSERT INTO codebuild_report_groups (account, region, name, arn, type, export_config, tags, created, last_modified)
+    this.stmts = preparedOnUse({
+      insertGroup: () =>
+        db.prepare<[ReportGroupRow]>(
+          `INSERT INTO codebuild_report_groups (account, region, name, arn, type, export_config, tags, created, last_modified)
          VALUES (@account, @region, @name, @arn, @type, @export_config, @tags, @created, @last_modified)`,
-      ),
-      updateGroup: db.prepare<[{ arn: string; export_config: string; tags: string; last_modified: number }]>(
-        'UPDATE codebuild_report_groups SET export_config = @export_config, tags = @tags, last_modified = @last_modified WHERE arn = @arn',
-      ),
-      deleteGroup: db.prepare<[string]>('DELETE FROM codebuild_report_groups WHERE arn = ?'),
-      groupByArn: db.prepare<[string], ReportGroupRow>('SELECT * FROM codebuild_report_groups WHERE arn = ?'),
-      groupByName: db.prepare<[string, string, string], ReportGroupRow>('SELECT * FROM codebuild_report_groups WHERE account = ? AND region = ? AND name = ?'),
-      groups: db.prepare<[string, string], ReportGroupRow>('SELECT * FROM codebuild_report_groups WHERE account = ? AND region = ? ORDER BY rowid'),
-      insertReport: db.prepare<[NewReport]>(
-        `INSERT INTO codebuild_reports (arn, account, region, group_arn, type, name, execution_id, status, created, expired, export_config, summary, truncated)
+        ),
+      updateGroup: () =>
+        db.prepare<[{ arn: string; export_config: string; tags: string; last_modified: number }]>(
+          'UPDATE codebuild_report_groups SET export_config = @export_config, tags = @tags, last_modified = @last_modified WHERE arn = @arn',
+        ),
+      deleteGroup: () => db.prepare<[string]>('DELETE FROM codebuild_report_groups WHERE arn = ?'),
+      groupByArn: () => db.prepare<[string], ReportGroupRow>('SELECT * FROM codebuild_report_groups WHERE arn = ?'),
+      groupByName: () => db.prepare<[string, string, string], ReportGroupRow>('SELECT * FROM codebuild_report_groups WHERE account = ? AND region = ? AND name = ?'),
+      groups: () => db.prepare<[string, string], ReportGroupRow>('SELECT * FROM codebuild_report_groups WHERE account = ? AND region = ? ORDER BY rowid'),
+      insertReport: () =>
+        db.prepare<[NewReport]>(
+          `INSERT INTO codebuild_reports (arn, account, region, group_arn, type, name, execution_id, status, created, expired, export_config, summary, truncated)
          VALUES (@arn, @account, @region, @group_arn, @type, @name, @execution_id, @status, @created, @expired, @export_config, @summary, @truncated)`,
-      ),
-      finishReport: db.prepare<[{ arn: string; status: string; summary: string | null }]>('UPDATE codebuild_reports SET status = @status, summary = @summary WHERE arn = @arn'),
-      reportByArn: db.prepare<[string, number], ReportRow>('SELECT * FROM codebuild_reports WHERE arn = ? AND expired > ?'),
-      reportsInScope: db.prepare<[string, string, number], ReportRow>('SELECT * FROM codebuild_reports WHERE account = ? AND region = ? AND expired > ? ORDER BY seq'),
-      reportsOfGroup: db.prepare<[string, number], ReportRow>('SELECT * FROM codebuild_reports WHERE group_arn = ? AND expired > ? ORDER BY seq'),
-      countReportsOfGroup: db.prepare<[string, number], { n: number }>('SELECT COUNT(*) AS n FROM codebuild_reports WHERE group_arn = ? AND expired > ?'),
-      reportArnsOfGroup: db.prepare<[string], { arn: string }>('SELECT arn FROM codebuild_reports WHERE group_arn = ?'),
-      deleteReport: db.prepare<[string]>('DELETE FROM codebuild_reports WHERE arn = ?'),
-      insertTestCase: db.prepare<[TestCaseRow]>(
-        `INSERT INTO codebuild_test_cases (report_arn, position, test_raw_data_path, prefix, name, status, duration_ns, message, suite_name)
+        ),
+      finishReport: () => db.prepare<[{ arn: string; status: string; summary: string | null }]>('UPDATE codebuild_reports SET status = @status, summary = @summary WHERE arn = @arn'),
+      reportByArn: () => db.prepare<[string, number], ReportRow>('SELECT * FROM codebuild_reports WHERE arn = ? AND expired > ?'),
+      reportsInScope: () => db.prepare<[string, string, number], ReportRow>('SELECT * FROM codebuild_reports WHERE account = ? AND region = ? AND expired > ? ORDER BY seq'),
+      reportsOfGroup: () => db.prepare<[string, number], ReportRow>('SELECT * FROM codebuild_reports WHERE group_arn = ? AND expired > ? ORDER BY seq'),
+      countReportsOfGroup: () => db.prepare<[string, number], { n: number }>('SELECT COUNT(*) AS n FROM codebuild_reports WHERE group_arn = ? AND expired > ?'),
+      reportArnsOfGroup: () => db.prepare<[string], { arn: string }>('SELECT arn FROM codebuild_reports WHERE group_arn = ?'),
+      deleteReport: () => db.prepare<[string]>('DELETE FROM codebuild_reports WHERE arn = ?'),
+      insertTestCase: () =>
+        db.prepare<[TestCaseRow]>(
+          `INSERT INTO codebuild_test_cases (report_arn, position, test_raw_data_path, prefix, name, status, duration_ns, message, suite_name)
          VALUES (@report_arn, @position, @test_raw_data_path, @prefix, @name, @status, @duration_ns, @message, @suite_name)`,
-      ),
-      testCases: db.prepare<[string], TestCaseRow>('SELECT * FROM codebuild_test_cases WHERE report_arn = ? ORDER BY position'),
-      deleteTestCases: db.prepare<[string]>('DELETE FROM codebuild_test_cases WHERE report_arn = ?'),
-      insertCoverage: db.prepare<[CodeCoverageRow]>(
-        `INSERT INTO codebuild_code_coverages (report_arn, id, file_path, line_pct, lines_covered, lines_missed, branch_pct, branches_covered, branches_missed)
+        ),
+      testCases: () => db.prepare<[string], TestCaseRow>('SELECT * FROM codebuild_test_cases WHERE report_arn = ? ORDER BY position'),
+      deleteTestCases: () => db.prepare<[string]>('DELETE FROM codebuild_test_cases WHERE report_arn = ?'),
+      insertCoverage: () =>
+        db.prepare<[CodeCoverageRow]>(
+          `INSERT INTO codebuild_code_coverages (report_arn, id, file_path, line_pct, lines_covered, lines_missed, branch_pct, branches_covered, branches_missed)
          VALUES (@report_arn, @id, @file_path, @line_pct, @lines_covered, @lines_missed, @branch_pct, @branches_covered, @branches_missed)`,
-      ),
-      coverages: db.prepare<[string], CodeCoverageRow>('SELECT * FROM codebuild_code_coverages WHERE report_arn = ?'),
-      deleteCoverages: db.prepare<[string]>('DELETE FROM codebuild_code_coverages WHERE report_arn = ?'),
-    };
+        ),
+      coverages: () => db.prepare<[string], CodeCoverageRow>('SELECT * FROM codebuild_code_coverages WHERE report_arn = ?'),
+      deleteCoverages: () => db.prepare<[string]>('DELETE FROM codebuild_code_coverages WHERE report_arn = ?'),
+    });
   }
 
   tx<T>(fn: () => T): T {
