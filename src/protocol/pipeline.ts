@@ -25,6 +25,7 @@ import type { Operation } from './model.js';
 import { isStreamingInput, Routing } from './routing.js';
 import { checkPayloadHash, parseSigV4, type SigV4Auth, verifySigV4 } from './sigv4.js';
 import type { CredentialLookup, HttpRequest, HttpResponse, RequestContext } from './types.js';
+import { UnservedRequest } from './unserved.js';
 
 /** A bound service with what the pipeline works out once from its model and dialect. */
 interface Prepared extends BoundService {
@@ -32,6 +33,9 @@ interface Prepared extends BoundService {
   errors: PipelineErrors;
   signing: SigningRules;
 }
+
+/** What authentication needs of a service: a served one's or an unserved request's wording and rules. */
+type Authenticating = Pick<Prepared, 'name' | 'errors' | 'signing' | 'dialect'>;
 
 export interface PipelineOptions {
   services: BoundService[];
@@ -79,9 +83,13 @@ export class Pipeline {
       operation = routed.op.name;
       response = await this.execute(routed.service, routed.op, routed.labels, req, incoming, requestId);
     } catch (err) {
-      // A client that hung up mid-body is not a server fault (and will never see the answer).
-      const clientGone = !(err instanceof AwsError) && incoming.destroyed && !incoming.complete;
-      response = this.errorResponse(clientGone ? incompleteBody() : err, service, requestId, `${service?.name ?? '?'}.${operation || '?'}`);
+      if (err instanceof UnservedRequest) {
+        response = await this.answerUnserved(err, req, requestId);
+      } else {
+        // A client that hung up mid-body is not a server fault (and will never see the answer).
+        const clientGone = !(err instanceof AwsError) && incoming.destroyed && !incoming.complete;
+        response = this.errorResponse(clientGone ? incompleteBody() : err, service, requestId, `${service?.name ?? '?'}.${operation || '?'}`);
+      }
     }
     // Whatever was not read of the body (errors before a streaming upload was consumed) is drained.
     // The connection is not reused when the answer comes before the whole body did: a client that
@@ -153,7 +161,11 @@ export class Pipeline {
     return service.codec.encode(op, output, requestId);
   }
 
-  private async authenticate(service: Prepared, op: Operation, req: HttpRequest): Promise<{ principal: Principal; region: string; signing?: { key: Uint8Array; auth: SigV4Auth } }> {
+  private async authenticate(
+    service: Authenticating,
+    op: Pick<Operation, 'unsigned'>,
+    req: HttpRequest,
+  ): Promise<{ principal: Principal; region: string; signing?: { key: Uint8Array; auth: SigV4Auth } }> {
     const { errors } = service;
     const auth = parseSigV4(req, errors);
     if (!auth) {
@@ -170,6 +182,18 @@ export class Pipeline {
     const region = isRegion(auth.region) ? auth.region : DEFAULT_REGION;
     credential.onUse?.(service.name, region);
     return { principal: credential.principal, region, signing: { key, auth } };
+  }
+
+  /** A request for a service Drydock does not serve: authenticated like any other, then answered 501 in its own protocol. */
+  private async answerUnserved(unserved: UnservedRequest, req: HttpRequest, requestId: string): Promise<HttpResponse> {
+    try {
+      await this.authenticate({ name: unserved.signingName ?? '', errors: unserved.errors, signing: DEFAULT_SIGNING }, { unsigned: false }, req);
+      return unserved.encodeError(unserved.notServed, requestId);
+    } catch (err) {
+      if (err instanceof AwsError) return unserved.encodeError(err, requestId);
+      this.opts.log.error({ err, requestId, where: unserved.signingName }, 'unhandled error');
+      return unserved.encodeError(unserved.errors.internal(), requestId);
+    }
   }
 
   private errorResponse(err: unknown, service: Prepared | undefined, requestId: string, where: string): HttpResponse {

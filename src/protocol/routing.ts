@@ -4,6 +4,8 @@
  * requests, or the service whose dialect answers everything else (S3); then, within the service,
  * the Action field (query protocols) or the model's REST path templates (`requestUri` + method).
  * Reads the body only where the route depends on it, and never that of a streaming upload.
+ * A request for a service Drydock does not serve (a signing name, X-Amz-Target prefix or unsigned
+ * Action no service has) is an UnservedRequest, thrown with its body read (its signature covers it).
  */
 import { AwsError } from '../core/errors.js';
 import { once } from '../core/lazy.js';
@@ -12,6 +14,7 @@ import { compileRoutes, type RestRouter } from './codecs/rest.js';
 import { awsErrors, type ProtocolDialect } from './dialect.js';
 import type { Operation, ServiceModel } from './model.js';
 import type { HttpRequest } from './types.js';
+import { UnservedRequest } from './unserved.js';
 
 export interface RoutableService {
   name: string;
@@ -41,6 +44,8 @@ export class Routing<S extends RoutableService> {
   /** REST services' routes, compiled on their first request (startup reads no operation). */
   private readonly routers = new Map<S, () => RestRouter>();
   private readonly fallback: S | undefined;
+  /** The signing names Drydock serves, as an unserved request's answer lists them. */
+  private readonly served: string[];
 
   constructor(services: S[], opts: RoutingOptions<S> = {}) {
     for (const service of services) {
@@ -55,6 +60,7 @@ export class Routing<S extends RoutableService> {
     }
     this.queryServices = services.filter((s) => s.model.protocol === 'query');
     this.fallback = opts.fallback ?? services.find((s) => s.dialect?.catchAll);
+    this.served = [...this.bySigningName.keys()].sort();
   }
 
   /**
@@ -73,6 +79,7 @@ export class Routing<S extends RoutableService> {
     if (target) {
       const route = this.byTargetHeader(req, target, serviceFound);
       await loadBodyOnce();
+      if (!route) throw new UnservedRequest(req, signingScope(req), this.served, undefined);
       return route;
     }
     const service = await this.serviceOf(req, loadBodyOnce);
@@ -94,13 +101,15 @@ export class Routing<S extends RoutableService> {
     return { service, ...match };
   }
 
-  private byTargetHeader(req: HttpRequest, target: string, serviceFound: (service: S) => void): Route<S> {
+  /** The route an X-Amz-Target names; undefined when it names a service Drydock does not serve. */
+  private byTargetHeader(req: HttpRequest, target: string, serviceFound: (service: S) => void): Route<S> | undefined {
     const dot = target.lastIndexOf('.');
     const service = this.byTarget.get(target.slice(0, dot));
     const op = service?.model.operations.get(target.slice(dot + 1));
     if (!service) {
+      // An X-Amz-Target prefix of no service Drydock serves: unless signed for one that it serves (and then an unknown operation of it).
       const scope = signingScope(req);
-      if (scope && !this.bySigningName.has(scope)) throw notEmulated(scope);
+      if (!scope || !this.bySigningName.has(scope)) return undefined;
     } else {
       serviceFound(service);
     }
@@ -113,19 +122,31 @@ export class Routing<S extends RoutableService> {
   /** The service of a request without X-Amz-Target. */
   private async serviceOf(req: HttpRequest, loadBody: () => Promise<void>): Promise<S> {
     const scope = signingScope(req);
-    // A client signing for a service Drydock does not emulate would otherwise get the fallback's answers.
-    if (scope && !this.bySigningName.has(scope)) throw notEmulated(scope);
-    let service = scope ? this.bySigningName.get(scope) : undefined;
-    const isForm = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
-    if (!service && (isForm || req.query.some(([k]) => k === 'Action'))) {
-      // Unsigned query requests (AssumeRoleWithWebIdentity): the Action names the service.
+    // A client signing for a service Drydock does not serve would otherwise get the fallback's answers.
+    if (scope && !this.bySigningName.has(scope)) {
+      const action = await this.actionOf(req, loadBody);
       await loadBody();
-      const action = formParams(req.body, req.query).get('Action');
-      service = this.queryServices.find((s) => action && s.model.operations.has(action));
+      throw new UnservedRequest(req, scope, this.served, action);
+    }
+    let service = scope ? this.bySigningName.get(scope) : undefined;
+    if (!service) {
+      // Unsigned query requests (AssumeRoleWithWebIdentity): the Action names the service.
+      const action = await this.actionOf(req, loadBody);
+      service = action ? this.queryServices.find((s) => s.model.operations.has(action)) : undefined;
+      // Query requests go to `/`; elsewhere an Action parameter may be an S3 object's query.
+      if (!service && action && req.path === '/') throw new UnservedRequest(req, undefined, this.served, action);
     }
     service ??= this.fallback;
     if (!service) throw new AwsError('UnknownOperationException', 'No service matches this request', { status: 404 });
     return service;
+  }
+
+  /** The Action field of a query-style request (body or query string). */
+  private async actionOf(req: HttpRequest, loadBody: () => Promise<void>): Promise<string | undefined> {
+    const isForm = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+    if (!isForm && !req.query.some(([k]) => k === 'Action')) return undefined;
+    await loadBody();
+    return formParams(req.body, req.query).get('Action');
   }
 }
 
@@ -147,8 +168,4 @@ function signingScope(req: HttpRequest): string | undefined {
   if (header) return CREDENTIAL_SCOPE.exec(header)?.[1];
   const credential = req.query.find(([k]) => k === 'X-Amz-Credential')?.[1];
   return credential ? PRESIGNED_SCOPE.exec(credential)?.[1] : undefined;
-}
-
-function notEmulated(service: string): AwsError {
-  return new AwsError('NotImplemented', `Drydock does not emulate the '${service}' service`, { status: 501 });
 }
