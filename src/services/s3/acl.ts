@@ -116,12 +116,20 @@ function headerGrantee(header: string, item: string): Grantee {
   throw e.unresolvableGrantByEmail(value);
 }
 
-function grantHeadersOf(input: AclHeaders): Grant[] {
+/** A canonical user grantee as S3 answers it: the display name is S3's to fill in, known only for the owner. */
+function named(id: string, resourceOwner: string): Grantee {
+  return id === owner(resourceOwner).ID ? canonicalUser(resourceOwner) : { Type: 'CanonicalUser', ID: id };
+}
+
+function grantHeadersOf(input: AclHeaders, resourceOwner: string): Grant[] {
   const grants: Grant[] = [];
   for (const [member, permission, header] of GRANT_HEADERS) {
     const value = input[member];
     if (value === undefined) continue;
-    for (const item of value.split(',')) grants.push({ Grantee: headerGrantee(header, item.trim()), Permission: permission });
+    for (const item of value.split(',')) {
+      const grantee = headerGrantee(header, item.trim());
+      grants.push({ Grantee: grantee.ID ? named(grantee.ID, resourceOwner) : grantee, Permission: permission });
+    }
   }
   return grants;
 }
@@ -134,7 +142,7 @@ export function hasAclHeaders(input: AclHeaders): boolean {
 export function aclFromHeaders(input: AclHeaders, resourceOwner: string, bucketOwner: string): Acl | undefined {
   const grantHeaders = checkOneKindOfHeader(input);
   if (input.ACL !== undefined) return cannedAcl(input.ACL, resourceOwner, bucketOwner);
-  return grantHeaders ? { Owner: owner(resourceOwner), Grants: grantHeadersOf(input) } : undefined;
+  return grantHeaders ? { Owner: owner(resourceOwner), Grants: grantHeadersOf(input, resourceOwner) } : undefined;
 }
 
 /** "You can use either a canned ACL or specify access permissions explicitly. You cannot do both." Answers whether grant headers were sent. */
@@ -155,8 +163,7 @@ function aclFromDocument(policy: AccessControlPolicy, resourceOwner: string): Ac
     switch (grantee.Type) {
       case 'CanonicalUser':
         if (!CANONICAL_ID.test(grantee.ID ?? '')) throw e.invalidArgument('Invalid id', 'CanonicalUser/ID', grantee.ID ?? '');
-        // The display name is S3's to fill in: the owner's is known, any other is dropped.
-        return { Grantee: grantee.ID === owner(resourceOwner).ID ? canonicalUser(resourceOwner) : { Type: 'CanonicalUser', ID: grantee.ID }, Permission: grant.Permission };
+        return { Grantee: named(grantee.ID!, resourceOwner), Permission: grant.Permission };
       case 'Group':
         if (!GROUPS.has(grantee.URI ?? '')) throw e.invalidArgument('Invalid group uri', 'Group/URI', grantee.URI ?? '');
         return { Grantee: { Type: 'Group', URI: grantee.URI }, Permission: grant.Permission };
