@@ -113,4 +113,26 @@ describe('Clock timers', () => {
     expect(fired).toBe(true);
     expect(() => clock.at(Number.NaN, () => {})).toThrow();
   });
+
+  it('reset() undoes advances and scaled drift: back to the skew it was created with, timers kept', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const start = Date.UTC(2026, 0, 1);
+    const clock = new Clock(60, start);
+    const fired: string[] = [];
+    clock.at(start + 4 * 3_600_000, () => fired.push('four hours in'));
+    clock.advance(3_600_000);
+    vi.advanceTimersByTime(60_000);
+    expect(clock.now()).toBe(start + 2 * 3_600_000);
+
+    // One real minute has passed since the clock was created: a clock created now would read start + 1 minute.
+    clock.reset();
+    expect(clock.now()).toBe(start + 60_000);
+    // The timer is still due at start + 4 h: 239 real seconds away at this scale.
+    vi.advanceTimersByTime(238_999);
+    await settle();
+    expect(fired).toEqual([]);
+    vi.advanceTimersByTime(1);
+    await Promise.resolve();
+    expect(fired).toEqual(['four hours in']);
+  });
 });

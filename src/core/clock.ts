@@ -27,8 +27,10 @@ interface PendingTimer extends ClockTimer {
 const MAX_REAL_DELAY = 2 ** 31 - 1;
 
 export class Clock {
-  private readonly startReal = Date.now();
-  private readonly startVirtual: number;
+  private startReal = Date.now();
+  private startVirtual: number;
+  /** How far the clock was set from the wall clock when created (0 for a server's clock): where `reset()` puts it back. */
+  private readonly initialSkew: number;
   private offsetMs = 0;
   /** Pending timers in firing order (due, then creation). */
   private timers: PendingTimer[] = [];
@@ -44,6 +46,7 @@ export class Clock {
   ) {
     if (!(scale > 0)) throw new Error(`time scale must be positive, got ${scale}`);
     this.startVirtual = start;
+    this.initialSkew = start - this.startReal;
   }
 
   /** Milliseconds since the epoch, in Drydock's time. */
@@ -60,6 +63,20 @@ export class Clock {
     if (!(ms >= 0)) throw new Error('the clock only moves forward');
     this.offsetMs += ms;
     this.rearm(true);
+  }
+
+  /**
+   * Puts Drydock's time back where a clock created now would start (the wall clock's time, for a
+   * server), undoing advances and scaled drift. Only `POST /_drydock/reset` does this, once every
+   * resource is gone: no state is left to see time run backward. Pending timers keep their due
+   * times, so they fire later.
+   */
+  reset(): void {
+    this.startReal = Date.now();
+    this.startVirtual = this.startReal + this.initialSkew;
+    this.offsetMs = 0;
+    this.disarm();
+    this.rearm(false);
   }
 
   /** Real milliseconds to wait for `virtualMs` of Drydock time to pass. */

@@ -75,6 +75,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     // Running jobs and deliveries are abandoned (signals aborted, outcomes not recorded), then their rows go with the rest.
     jobs.reset();
     store.wipe();
+    clock.reset();
   };
   const internal = (req: IncomingMessage, res: ServerResponse) => {
     const send = (status: number, body: unknown) => {
