@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import {
   CloudWatchLogsClient,
   CreateLogGroupCommand,
@@ -371,15 +372,14 @@ describe('CloudWatch Logs: groups, streams, retention, tags', () => {
   });
 
   it('survives a restart of the server on the same data directory', async () => {
-    const restarted = await startTestServer({ dataDir: server.dataDir }).catch(() => undefined);
-    // Two servers on one SQLite file are fine in WAL mode; the second sees what the first committed.
-    expect(restarted).toBeDefined();
-    try {
-      const client = new CloudWatchLogsClient(restarted!.clientConfig);
-      const { logGroups } = await client.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/app/web' }));
-      expect(logGroups!.map((g) => g.logGroupName)).toEqual(['/app/web']);
-    } finally {
-      await restarted?.close();
-    }
+    // One Drydock per data directory: the first stops before the second starts on its directory.
+    const { dataDir } = server;
+    await server.close();
+    const restarted = await startTestServer({ dataDir });
+    // The file's afterAll stops the restarted server, and deletes the directory the first one made.
+    server = { ...restarted, stop: () => restarted.stop().then(() => rmSync(dataDir, { recursive: true, force: true })) };
+    const client = new CloudWatchLogsClient(restarted.clientConfig);
+    const { logGroups } = await client.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/app/web' }));
+    expect(logGroups!.map((g) => g.logGroupName)).toEqual(['/app/web']);
   });
 });
