@@ -36,6 +36,8 @@ interface Started {
   dataDir: string;
   ephemeral: boolean;
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** What it has written to stderr so far (its log). */
+  stderr(): string;
 }
 
 const running: ChildProcess[] = [];
@@ -58,7 +60,7 @@ function startDrydock(args: string[], options: { cwd?: string; env?: Record<stri
       if (!m) return;
       clearTimeout(timer);
       expect(m[1]).toBe(VERSION);
-      resolve({ child, url: m[2], port: Number(m[3]), ephemeral: m[4] !== undefined, dataDir: m[5], exit });
+      resolve({ child, url: m[2], port: Number(m[3]), ephemeral: m[4] !== undefined, dataDir: m[5], exit, stderr: () => stderr });
     });
     void exit.then(({ code }) => {
       clearTimeout(timer);
@@ -143,7 +145,7 @@ describe('drydock CLI', () => {
     const ssm = ssmClient(server.url);
     expect((await ssm.send(new GetParameterCommand({ Name: '/cli/wiped' }))).Parameter?.Value).toBe('v');
 
-    const reset = await drydock(['reset'], env);
+    const reset = await drydock(['reset', '--yes'], env);
     expect(reset.code).toBe(0);
     expect(JSON.parse(reset.stdout)).toEqual({ reset: true });
     await expect(ssm.send(new GetParameterCommand({ Name: '/cli/wiped' }))).rejects.toMatchObject({ name: 'ParameterNotFound' });
@@ -224,18 +226,66 @@ describe('drydock CLI', () => {
     expect((await server.exit).code).toBe(0);
   }, 60_000);
 
-  it('status and reset say so when nothing is listening; unknown commands fail', async () => {
+  it('status and reset say so when nothing is listening', async () => {
     const port = await freePort();
     const status = await drydock(['status', '--endpoint', `http://127.0.0.1:${port}`]);
     expect(status.code).toBe(1);
     expect(status.stderr).toContain(`Drydock is not reachable at http://127.0.0.1:${port}`);
-    const reset = await drydock(['reset'], { DRYDOCK_PORT: String(port) });
+    const reset = await drydock(['reset', '--yes'], { DRYDOCK_PORT: String(port) });
     expect(reset.code).toBe(1);
     expect(reset.stderr).toContain(`Drydock is not reachable at http://localhost:${port}`);
-    const unknown = await drydock(['launch']);
-    expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('unknown command "launch"');
-    const version = await drydock(['--version']);
-    expect(version.stdout.trim()).toBe(VERSION);
   }, 30_000);
+
+  it('one Drydock per data directory: a second start refuses; a lock left by kill -9 is taken over with a note', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'drydock-cli-'));
+    const lockFile = join(dataDir, 'drydock.pid');
+    try {
+      const first = await startDrydock(['--port', '0', '--data-dir', dataDir]);
+      expect(readFileSync(lockFile, 'utf8')).toBe(`${first.child.pid}\n`);
+      const second = await drydock(['start', '--port', '0', '--data-dir', dataDir]);
+      expect(second).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `drydock: another Drydock (PID ${first.child.pid}) is using the data directory ${dataDir}: stop it first, or give this one another data directory (the lock is ${lockFile})\n`,
+      });
+      // The first one never noticed: it still serves.
+      expect((await fetch(`${first.url}/_drydock/health`)).status).toBe(200);
+
+      first.child.kill('SIGKILL');
+      await first.exit;
+      expect(readFileSync(lockFile, 'utf8')).toBe(`${first.child.pid}\n`);
+      const third = await startDrydock(['--port', '0', '--data-dir', dataDir]);
+      expect(readFileSync(lockFile, 'utf8')).toBe(`${third.child.pid}\n`);
+      third.child.kill('SIGTERM');
+      expect((await third.exit).code).toBe(0);
+      const notes = third
+        .stderr()
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { level: number; msg: string; stalePid?: number });
+      expect(notes).toContainEqual(
+        expect.objectContaining({ level: 40, stalePid: first.child.pid, msg: `taking over the data directory lock of Drydock PID ${first.child.pid}, which is no longer running` }),
+      );
+      // A clean shutdown leaves no lock behind.
+      expect(existsSync(lockFile)).toBe(false);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('--quiet: no log line per request', async () => {
+    const requestLines = async (args: string[]) => {
+      const server = await startDrydock(['--port', '0', '--ephemeral', ...args], { env: { DRYDOCK_LOG_LEVEL: 'info' } });
+      await ssmClient(server.url).send(new PutParameterCommand({ Name: '/cli/logged', Value: 'v', Type: 'String' }));
+      server.child.kill('SIGTERM');
+      expect((await server.exit).code).toBe(0);
+      return server
+        .stderr()
+        .trim()
+        .split('\n')
+        .filter((line) => (JSON.parse(line) as { msg: string }).msg === 'request');
+    };
+    expect(await requestLines([])).toHaveLength(1);
+    expect(await requestLines(['--quiet'])).toEqual([]);
+  }, 60_000);
 });
