@@ -12,7 +12,6 @@ import type { BenchOperation } from './operations.js';
 
 const POLICIES = 10;
 const STATEMENTS = 10;
-const REQUESTS = 4_000;
 
 export interface AuthorizationBenchResults {
   policies: number;
@@ -61,7 +60,7 @@ function getParameter(label: string, credentials?: { accessKeyId: string; secret
     body: Buffer.from(JSON.stringify({ Name: `/bench/authz-${POLICIES - 1}` })),
     credentials,
   };
-  return { id: `ssm.GetParameter.${label}`, label: `SSM GetParameter as ${label}`, maxRequests: REQUESTS, setup: [], request: () => request };
+  return { id: `ssm.GetParameter.${label}`, label: `SSM GetParameter as ${label}`, setup: [], request: () => request, distinct: 1 };
 }
 
 /** Root and the IAM user, alternating per concurrency so that machine noise hits both alike. */

@@ -1,9 +1,8 @@
 /**
- * The benchmark's HTTP client: SigV4-signed requests over node:http keep-alive connections, doing
- * as little as possible per request so that the figures measure the servers. Requests are signed
- * before a measurement starts (signing costs a few hundred microseconds, as much as a fast server
- * takes to answer); a header signature stays valid for the 15 minutes of allowed clock skew, far
- * longer than a cell runs.
+ * SigV4-signed requests for the benchmark: signed with `@smithy/signature-v4` (as the SDKs sign,
+ * independently of the server's own verifier) before a run starts, a header signature staying
+ * valid for the 15 minutes of allowed clock skew; written out raw for wrk (wrk.ts), or sent one at
+ * a time over node:http for set-up, probes and start-up polling, where speed does not matter.
  */
 import { type Agent, request as httpRequest } from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -23,6 +22,7 @@ export interface BenchRequest {
   method: 'GET' | 'PUT' | 'POST';
   /** Path without a query string. */
   path: string;
+  query?: Record<string, string>;
   headers: Record<string, string>;
   body?: Buffer;
 }
@@ -30,10 +30,20 @@ export interface BenchRequest {
 /** What goes on the wire: the request with its SigV4 headers. */
 export interface SignedRequest {
   method: string;
+  /** Path and query string, encoded. */
   path: string;
   headers: Record<string, string>;
   body?: Buffer;
 }
+
+/** STS GetCallerIdentity: answered by every server the bench starts, changes nothing. */
+export const CALLER_IDENTITY: BenchRequest = {
+  service: 'sts',
+  method: 'POST',
+  path: '/',
+  headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+  body: Buffer.from('Action=GetCallerIdentity&Version=2011-06-15'),
+};
 
 export interface Answer {
   status: number;
@@ -61,8 +71,25 @@ function signerFor(service: string, credentials = CREDENTIALS): SignatureV4 {
 export async function sign(port: number, req: BenchRequest): Promise<SignedRequest> {
   const headers: Record<string, string> = { ...req.headers, host: `${HOST}:${port}` };
   if (req.body) headers['content-length'] = String(req.body.length);
-  const signed = await signerFor(req.service, req.credentials).sign({ method: req.method, protocol: 'http:', hostname: HOST, port, path: req.path, query: {}, headers, body: req.body });
-  return { method: req.method, path: req.path, headers: signed.headers, body: req.body };
+  const query = req.query ?? {};
+  const signed = await signerFor(req.service, req.credentials).sign({ method: req.method, protocol: 'http:', hostname: HOST, port, path: req.path, query, headers, body: req.body });
+  const queryString = Object.entries(query)
+    .map(([name, value]) => `${uriEscape(name)}=${uriEscape(value)}`)
+    .join('&');
+  return { method: req.method, path: queryString ? `${req.path}?${queryString}` : req.path, headers: signed.headers, body: req.body };
+}
+
+/** SigV4's URI encoding: everything but the unreserved characters. */
+function uriEscape(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** The request as the bytes of an HTTP/1.1 request (keep-alive is HTTP/1.1's default). */
+export function rawRequest(req: SignedRequest): Buffer {
+  let head = `${req.method} ${req.path} HTTP/1.1\r\n`;
+  for (const [name, value] of Object.entries(req.headers)) head += `${name}: ${value}\r\n`;
+  head += '\r\n';
+  return req.body ? Buffer.concat([Buffer.from(head), req.body]) : Buffer.from(head);
 }
 
 export function send(port: number, agent: Agent, req: SignedRequest): Promise<Answer> {
@@ -89,7 +116,7 @@ export function send(port: number, agent: Agent, req: SignedRequest): Promise<An
 }
 
 /** The AWS error code of a failed answer: JSON `__type`, XML `<Code>` or the error-type header. */
-function describeError(errorType: string | string[] | undefined, body: string): string {
+export function describeError(errorType: string | string[] | undefined, body: string): string {
   const code = /"__type"\s*:\s*"(?:[^"#]*#)?([^"]+)"/.exec(body)?.[1] ?? /<Code>([^<]+)<\/Code>/.exec(body)?.[1] ?? (typeof errorType === 'string' ? errorType.split(':')[0] : undefined);
   return code ?? body.slice(0, 120);
 }

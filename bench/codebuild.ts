@@ -52,8 +52,7 @@ const FIRST_COMMAND_TARGET_MS = 200;
 const LOG_TARGET_MS = 100;
 const STOP_TARGET_MS = 1_000;
 const STOP_SAMPLES = 5;
-const API_CELL = 1_000;
-const API_LIMITS: CellLimits = { measureMs: 4_000, warmupMs: 1_000, warmupShare: 0.1 };
+const API_LIMITS: CellLimits = { warmupSeconds: 1, measureSeconds: 3 };
 /** Projects BatchGetProjects asks for in each request. */
 const BATCH_GET_NAMES = 5;
 
@@ -98,7 +97,7 @@ function spec(commands: string[]): string {
   return ['version: 0.2', 'phases:', '  build:', '    commands:', ...commands.map((c) => `      - ${JSON.stringify(c)}`), ''].join('\n');
 }
 
-/** The SDK clients for a Drydock process, loaded on demand (the table's client process should not carry the SDK). */
+/** The SDK clients for a Drydock process, loaded on demand: the bench loads the SDK only for the sections that use it. */
 async function clients(port: number) {
   const cb = await import('@aws-sdk/client-codebuild');
   const logs = await import('@aws-sdk/client-cloudwatch-logs');
@@ -328,16 +327,15 @@ export function codebuildOperations(roleArn: string): BenchOperation[] {
     {
       id: 'codebuild.CreateProject',
       label: 'CodeBuild CreateProject',
-      maxRequests: API_CELL,
       setup: [],
       request: (i, cell) => codebuildJson('CreateProject', project(`bench-create-${cell}-${i}`)),
     },
     {
       id: 'codebuild.BatchGetProjects',
       label: `CodeBuild BatchGetProjects (${BATCH_GET_NAMES})`,
-      maxRequests: API_CELL,
       setup: names.map((name) => codebuildJson('CreateProject', project(name))),
       request: () => batchGet,
+      distinct: 1,
     },
   ];
 }

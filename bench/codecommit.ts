@@ -28,7 +28,6 @@ import { freePort, type RunningTarget, startDrydock, startMoto } from './servers
 
 // --- API rows ----------------------------------------------------------------------------------
 
-const API_CELL = 1_000;
 /** Repositories ListRepositories finds (one page: CodeCommit pages at 1,000). */
 const LISTED_REPOSITORIES = 50;
 
@@ -53,21 +52,20 @@ export function codecommitOperations(): BenchOperation[] {
     {
       id: 'codecommit.GetRepository',
       label: 'CodeCommit GetRepo',
-      maxRequests: API_CELL,
       setup: [codecommitJson('CreateRepository', { repositoryName: 'bench-read', repositoryDescription: 'read by the benchmark' })],
       request: () => get,
+      distinct: 1,
     },
     {
       id: 'codecommit.ListRepositories',
       label: 'CodeCommit ListRepos',
-      maxRequests: API_CELL,
       setup: Array.from({ length: LISTED_REPOSITORIES }, (_, i) => codecommitJson('CreateRepository', { repositoryName: `bench-list-${i}` })),
       request: () => list,
+      distinct: 1,
     },
     {
       id: 'codecommit.CreateRepository',
       label: 'CodeCommit CreateRepo',
-      maxRequests: API_CELL,
       setup: [],
       request: (i, cell) => codecommitJson('CreateRepository', { repositoryName: `bench-create-${cell}-${i}` }),
     },
@@ -159,7 +157,7 @@ async function generateRepository(dir: string, home: string, commits: number, me
 
 /** An IAM user allowed codecommit:* with HTTPS Git credentials, and the repository; the clone URL with the login. */
 async function gitRemote(endpoint: string, repositoryName: string, userName: string): Promise<string> {
-  // Loaded here, not at the top: run.ts imports this module, and the table's client process should not carry the SDK.
+  // Loaded here, not at the top: run.ts imports this module, and the bench loads the SDK only for the sections that use it.
   const { CodeCommitClient, CreateRepositoryCommand } = await import('@aws-sdk/client-codecommit');
   const { IAMClient, CreateUserCommand, PutUserPolicyCommand, CreateServiceSpecificCredentialCommand } = await import('@aws-sdk/client-iam');
   const config = { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
@@ -288,7 +286,7 @@ export function formatGitBench(r: GitBenchResults): string {
 
 // --- standalone -------------------------------------------------------------------------------
 
-const STANDALONE_LIMITS: CellLimits = { measureMs: 4_000, warmupMs: 1_000, warmupShare: 0.1 };
+const STANDALONE_LIMITS: CellLimits = { warmupSeconds: 1, measureSeconds: 3 };
 
 function describeCell(cell: CellResult): string {
   return cell.state === 'ok' ? `${cell.reqPerSec.toFixed(0)} req/s, p50 ${cell.p50Ms.toFixed(2)} ms, p99 ${cell.p99Ms.toFixed(2)} ms` : `${cell.state}: ${cell.detail}`;

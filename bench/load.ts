@@ -1,17 +1,17 @@
 /**
- * One cell of the table: an operation against one server at a fixed number of concurrent clients,
- * bounded in both request count and time. A short warm-up (JIT, caches, connection set-up) runs
- * first and is not measured.
+ * One cell of the table: an operation against one server at a fixed number of connections, driven
+ * by wrk for a fixed time after an unmeasured warm-up (JIT, caches, connection set-up). Any answer
+ * that is not 2xx, or a socket error, makes the whole cell an error: failures are never throughput.
  */
 import { Agent } from 'node:http';
-import { type Answer, type BenchRequest, type SignedRequest, send, sign } from './client.js';
+import { type Answer, type BenchRequest, CALLER_IDENTITY, rawRequest, send, sign } from './client.js';
 import type { BenchOperation } from './operations.js';
+import { runFailure, runWrk, type WrkResult } from './wrk.js';
 
 export interface CellLimits {
-  measureMs: number;
-  warmupMs: number;
-  /** Warm-up requests as a fraction of the operation's maxRequests. */
-  warmupShare: number;
+  /** Whole seconds (wrk's resolution). */
+  warmupSeconds: number;
+  measureSeconds: number;
 }
 
 export type CellResult =
@@ -20,10 +20,11 @@ export type CellResult =
   | { state: 'not-implemented'; detail: string }
   | { state: 'error'; detail: string };
 
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
+/** Unique requests signed for a warm-up; it ends early when they run out, having measured the rate. */
+const WARMUP_UNIQUE_REQUESTS = 5_000;
+/** Unique requests signed for a measured run: the warm-up's rate for the whole run, with this much headroom. */
+const UNIQUE_HEADROOM = 1.5;
+const MAX_UNIQUE_REQUESTS = 300_000;
 
 class Failure extends Error {
   constructor(
@@ -49,7 +50,7 @@ export async function prepare(port: number, op: BenchOperation): Promise<CellRes
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   try {
     for (const req of op.setup) check(await send(port, agent, await sign(port, req)), `${op.label} setup ${req.method} ${req.headers['x-amz-target'] ?? req.path}`);
-    // One request of the operation itself, so a 501 is reported as such rather than as an error rate.
+    // One request of the operation itself, so a 501 is reported as such rather than as failed answers.
     check(await send(port, agent, await sign(port, op.request(0, 'probe'))), op.label, op.expectedBytes);
     return undefined;
   } catch (err) {
@@ -59,60 +60,53 @@ export async function prepare(port: number, op: BenchOperation): Promise<CellRes
   }
 }
 
-/** Signs the requests of a cell ahead of it; an operation that repeats one request object is signed once. */
-async function prebuild(port: number, op: BenchOperation, cell: string, count: number): Promise<SignedRequest[]> {
-  const signed = new Map<BenchRequest, SignedRequest>();
-  const requests: SignedRequest[] = [];
+/** Signs `count` requests of the cell tagged `cell` as raw bytes; a request object the operation repeats is signed once. */
+export async function signRequests(port: number, count: number, requestAt: (i: number) => BenchRequest): Promise<Buffer[]> {
+  const signed = new Map<BenchRequest, Buffer>();
+  const raw: Buffer[] = [];
   for (let i = 0; i < count; i++) {
-    const req = op.request(i, cell);
+    const req = requestAt(i);
     let ready = signed.get(req);
     if (!ready) {
-      ready = await sign(port, req);
+      ready = rawRequest(await sign(port, req));
       signed.set(req, ready);
     }
-    requests.push(ready);
+    raw.push(ready);
   }
-  return requests;
+  return raw;
 }
 
-/** Sends up to `count` requests from `concurrency` clients until `ms` have passed; latencies land in `latencies`. */
-async function drive(port: number, op: BenchOperation, cell: string, concurrency: number, count: number, ms: number, latencies?: Float64Array): Promise<{ requests: number; seconds: number }> {
-  const requests = await prebuild(port, op, cell, count);
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  let issued = 0;
-  let done = 0;
-  let failed = false;
-  const started = performance.now();
-  const deadline = started + ms;
-  const client = async () => {
-    while (!failed && issued < count && performance.now() < deadline) {
-      const i = issued++;
-      try {
-        const answer = await send(port, agent, requests[i]);
-        check(answer, op.label, op.expectedBytes);
-        if (latencies) latencies[done] = answer.ms;
-        done++;
-      } catch (err) {
-        failed = true; // the other clients stop at their next turn
-        throw err;
-      }
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: concurrency }, client));
-    return { requests: done, seconds: (performance.now() - started) / 1000 };
-  } finally {
-    agent.destroy();
-  }
+/** The request wrk sends when a run's own requests are used up: harmless on every server. */
+export async function fillerRequest(port: number): Promise<Buffer> {
+  return rawRequest(await sign(port, CALLER_IDENTITY));
 }
 
-export async function runCell(port: number, op: BenchOperation, concurrency: number, limits: CellLimits): Promise<CellResult> {
+/** An error for a run with failed answers, or for a GetObject run whose answers were too short to carry the object. */
+function cellFailure(op: BenchOperation, result: WrkResult): string | undefined {
+  const failure = runFailure(result);
+  if (failure) return failure;
+  if (op.expectedBytes !== undefined && result.bytes < result.requests * op.expectedBytes) {
+    return `${result.bytes} bytes read for ${result.requests} answers, fewer than ${op.expectedBytes} each`;
+  }
+  return undefined;
+}
+
+async function drive(port: number, op: BenchOperation, cell: string, connections: number, seconds: number, count: number): Promise<WrkResult> {
+  const requests = await signRequests(port, count, (i) => op.request(i, cell));
+  return runWrk({ port, requests, filler: await fillerRequest(port), connections, seconds, mode: op.distinct === undefined ? 'unique' : 'cycle' });
+}
+
+export async function runCell(port: number, op: BenchOperation, connections: number, limits: CellLimits): Promise<CellResult> {
   try {
-    await drive(port, op, `w${concurrency}`, concurrency, Math.ceil(op.maxRequests * limits.warmupShare), limits.warmupMs);
-    const latencies = new Float64Array(op.maxRequests);
-    const { requests, seconds } = await drive(port, op, `c${concurrency}`, concurrency, op.maxRequests, limits.measureMs, latencies);
-    const sorted = latencies.subarray(0, requests).sort();
-    return { state: 'ok', requests, seconds, reqPerSec: requests / seconds, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99) };
+    const warmup = await drive(port, op, `w${connections}`, connections, limits.warmupSeconds, op.distinct ?? WARMUP_UNIQUE_REQUESTS);
+    const warmupFailure = cellFailure(op, warmup);
+    if (warmupFailure) return { state: 'error', detail: `warm-up: ${warmupFailure}` };
+    const rate = warmup.requests / warmup.seconds;
+    const count = op.distinct ?? Math.min(MAX_UNIQUE_REQUESTS, Math.ceil(rate * limits.measureSeconds * UNIQUE_HEADROOM) + 500);
+    const result = await drive(port, op, `c${connections}`, connections, limits.measureSeconds, count);
+    const failure = cellFailure(op, result);
+    if (failure) return { state: 'error', detail: failure };
+    return { state: 'ok', requests: result.requests, seconds: result.seconds, reqPerSec: result.requests / result.seconds, p50Ms: result.latencyUs.p50 / 1000, p99Ms: result.latencyUs.p99 / 1000 };
   } catch (err) {
     return failureResult(err);
   }

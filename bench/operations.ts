@@ -11,20 +11,23 @@ import { codecommitOperations } from './codecommit.js';
 export interface BenchOperation {
   id: string;
   label: string;
-  /** Requests in a cell's measured phase, at most (the time bound may stop it earlier). */
-  maxRequests: number;
   /** Requests that create the state the operation reads or writes into; each must answer 2xx. */
   setup: BenchRequest[];
   /** Request number `i` of the cell tagged `cell` (tags keep created names unique across cells). */
   request(i: number, cell: string): BenchRequest;
+  /**
+   * How many different requests the operation cycles through (the same request object for `i`
+   * and `i + distinct`); undefined when every request creates something new and is sent once.
+   */
+  distinct?: number;
   /** Response body length a correct answer has (GetObject), checked on every request. */
   expectedBytes?: number;
 }
 
-const SMALL_CELL = 2_000;
-const LARGE_CELL = 200;
 // A few keys reused round-robin: overwrites, without filling the disk with 1 MiB objects.
 const PUT_KEYS = 32;
+// Log events may repeat: a few requests cycled.
+const LOG_REQUESTS = 64;
 
 function awsJson(service: string, target: string, payload: unknown): BenchRequest {
   return {
@@ -42,7 +45,7 @@ function s3Put(path: string, body: Buffer, hash = sha256Hex(body)): BenchRequest
 
 const EMPTY = Buffer.alloc(0);
 
-function s3Operations(size: number, sizeLabel: string, maxRequests: number): BenchOperation[] {
+function s3Operations(size: number, sizeLabel: string): BenchOperation[] {
   const body = randomBytes(size);
   const hash = sha256Hex(body);
   const putBucket = `bench-put-${sizeLabel.toLowerCase()}`;
@@ -53,16 +56,16 @@ function s3Operations(size: number, sizeLabel: string, maxRequests: number): Ben
     {
       id: `s3.PutObject.${sizeLabel}`,
       label: `S3 PutObject ${sizeLabel}`,
-      maxRequests,
       setup: [s3Put(`/${putBucket}`, EMPTY, EMPTY_SHA256)],
       request: (i) => puts[i % PUT_KEYS],
+      distinct: PUT_KEYS,
     },
     {
       id: `s3.GetObject.${sizeLabel}`,
       label: `S3 GetObject ${sizeLabel}`,
-      maxRequests,
       setup: [s3Put(`/${getBucket}`, EMPTY, EMPTY_SHA256), s3Put(`/${getBucket}/object`, body, hash)],
       request: () => get,
+      distinct: 1,
       expectedBytes: size,
     },
   ];
@@ -70,22 +73,29 @@ function s3Operations(size: number, sizeLabel: string, maxRequests: number): Ben
 
 export function benchOperations(): BenchOperation[] {
   const getParameter = awsJson('ssm', 'AmazonSSM.GetParameter', { Name: '/bench/read' });
-  const [put1k, get1k] = s3Operations(1024, '1KiB', SMALL_CELL);
-  const [put1m, get1m] = s3Operations(1024 * 1024, '1MiB', LARGE_CELL);
+  const [put1k, get1k] = s3Operations(1024, '1KiB');
+  // Logs rejects events too old or too far ahead: timestamps are taken when the operations are made, just before their cells.
+  const logEvents = Array.from({ length: LOG_REQUESTS }, (_, i) =>
+    awsJson('logs', 'Logs_20140328.PutLogEvents', {
+      logGroupName: 'bench',
+      logStreamName: 'events',
+      logEvents: [{ timestamp: Date.now(), message: `bench event ${i}: GET /index.html 200 1532 bytes in 3 ms` }],
+    }),
+  );
+  const [put1m, get1m] = s3Operations(1024 * 1024, '1MiB');
   return [
     {
       id: 'ssm.PutParameter',
       label: 'SSM PutParameter',
-      maxRequests: SMALL_CELL,
       setup: [],
       request: (i, cell) => awsJson('ssm', 'AmazonSSM.PutParameter', { Name: `/bench/write/${cell}/${i}`, Value: `value ${i}`, Type: 'String' }),
     },
     {
       id: 'ssm.GetParameter',
       label: 'SSM GetParameter',
-      maxRequests: SMALL_CELL,
       setup: [awsJson('ssm', 'AmazonSSM.PutParameter', { Name: '/bench/read', Value: 'the value read back', Type: 'String' })],
       request: () => getParameter,
+      distinct: 1,
     },
     put1k,
     get1k,
@@ -94,15 +104,9 @@ export function benchOperations(): BenchOperation[] {
     {
       id: 'logs.PutLogEvents',
       label: 'Logs PutLogEvents',
-      maxRequests: SMALL_CELL,
       setup: [awsJson('logs', 'Logs_20140328.CreateLogGroup', { logGroupName: 'bench' }), awsJson('logs', 'Logs_20140328.CreateLogStream', { logGroupName: 'bench', logStreamName: 'events' })],
-      // Logs rejects events too old or too far ahead: timestamps are taken when the cell's requests are built.
-      request: (i) =>
-        awsJson('logs', 'Logs_20140328.PutLogEvents', {
-          logGroupName: 'bench',
-          logStreamName: 'events',
-          logEvents: [{ timestamp: Date.now(), message: `bench event ${i}: GET /index.html 200 1532 bytes in 3 ms` }],
-        }),
+      request: (i) => logEvents[i % LOG_REQUESTS],
+      distinct: LOG_REQUESTS,
     },
     ...codecommitOperations(),
   ];

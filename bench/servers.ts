@@ -1,7 +1,9 @@
 /**
- * The two servers under test as real processes, Drydock's built CLI and moto's `moto_server`, and
- * a do-nothing node:http server as the floor of the measurement. Measures time from spawn to the first answered AWS request and the resident memory of the
- * process tree (moto's included children, should it fork any).
+ * The servers under test as real processes: Drydock's `drydock` binary (whatever package.json's
+ * `bin` points at), moto's `moto_server`, and a do-nothing node:http server as the floor of the
+ * measurement, each pinned to the servers' CPU when pinning is on (wrk.ts). Measures time from
+ * spawn to the first answered AWS request and the resident memory of the process tree (moto's
+ * included children, should it fork any).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -9,7 +11,8 @@ import { Agent } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../src/core/paths.js';
-import { HOST, type SignedRequest, send, sign } from './client.js';
+import { CALLER_IDENTITY, HOST, type SignedRequest, send, sign } from './client.js';
+import { PINNING, pinned } from './wrk.js';
 
 export interface RunningTarget {
   name: 'Drydock' | 'moto' | 'floor';
@@ -64,14 +67,6 @@ export function treeRss(pid: number): number {
   return total;
 }
 
-const IDENTITY = {
-  service: 'sts',
-  method: 'POST' as const,
-  path: '/',
-  headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
-  body: Buffer.from('Action=GetCallerIdentity&Version=2011-06-15'),
-};
-
 async function waitForFirstAnswer(child: ChildProcess, port: number, identity: SignedRequest, spawnedAt: number, output: () => string): Promise<number> {
   let spawnError: Error | undefined;
   child.once('error', (err) => (spawnError = err));
@@ -96,14 +91,39 @@ async function waitForFirstAnswer(child: ChildProcess, port: number, identity: S
   }
 }
 
-async function launch(name: RunningTarget['name'], version: string, command: string, args: string[], port: number, env: NodeJS.ProcessEnv): Promise<RunningTarget> {
-  const identity = await sign(port, IDENTITY);
+export interface Launch {
+  name: RunningTarget['name'];
+  version: string;
+  command: string;
+  args: string[];
+  port: number;
+  env: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** The command starts the server in a child of its own (npx): it gets a process group, stopped whole. */
+  processGroup?: boolean;
+}
+
+/** How to kill each server still running, for a bench interrupted half-way. */
+const live = new Set<() => void>();
+
+/** Kills every server the bench started that still runs. */
+export function killServers(): void {
+  for (const kill of live) kill();
+}
+
+/** Spawns the server and waits for its first answer. */
+export async function launch({ name, version, command, args, port, env, cwd, processGroup = false }: Launch): Promise<RunningTarget> {
+  const identity = await sign(port, CALLER_IDENTITY);
   const spawnedAt = performance.now();
-  const child = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(command, args, { env, cwd, detached: processGroup, stdio: ['ignore', 'ignore', 'pipe'] });
+  const signal = (name: NodeJS.Signals) => (processGroup ? process.kill(-child.pid!, name) : child.kill(name));
   // Only the tail of stderr is kept: enough to explain a failed start, bounded however chatty the server is.
   let stderrTail = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderrTail = (stderrTail + chunk.toString()).slice(-2000)));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const kill = () => child.exitCode === null && signal('SIGKILL');
+  live.add(kill);
+  void exited.then(() => live.delete(kill));
   try {
     const firstAnswerMs = await waitForFirstAnswer(child, port, identity, spawnedAt, () => stderrTail);
     return {
@@ -113,26 +133,48 @@ async function launch(name: RunningTarget['name'], version: string, command: str
       pid: child.pid!,
       firstAnswerMs,
       async stop() {
-        if (child.exitCode === null) child.kill('SIGTERM');
+        if (child.exitCode === null) signal('SIGTERM');
         return exited;
       },
     };
   } catch (err) {
-    child.kill('SIGKILL');
+    if (child.exitCode === null) signal('SIGKILL');
     throw new Error(`${name}: ${(err as Error).message}`);
   }
 }
 
+interface PackageJson {
+  name: string;
+  version: string;
+  bin: string | Record<string, string>;
+}
+
+/**
+ * The installed `drydock` command: package.json's `bin` read at run time, so a bin pointed at a
+ * bundle is what gets measured. `bin` may be a path (the command is then the package's name).
+ */
+export function drydockBin(): { command: string; path: string; version: string } {
+  const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as PackageJson;
+  const bins = typeof pkg.bin === 'string' ? { [pkg.name.replace(/^@[^/]+\//, '')]: pkg.bin } : pkg.bin;
+  const command = 'drydock' in bins ? 'drydock' : Object.keys(bins)[0];
+  if (!command) throw new Error('package.json has no bin');
+  return { command, path: join(PACKAGE_ROOT, bins[command]), version: pkg.version };
+}
+
+/** Drydock with its logs quiet (a log line per request would be part of every figure). */
+export const DRYDOCK_ENV = { ...process.env, DRYDOCK_LOG_LEVEL: 'warn' };
+
 export async function startDrydock(port: number): Promise<RunningTarget> {
-  const version = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-  const cli = join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
-  return launch('Drydock', version, process.execPath, [cli, 'start', '--port', String(port), '--ephemeral'], port, { ...process.env, DRYDOCK_LOG_LEVEL: 'warn' });
+  const bin = drydockBin();
+  const [command, args] = pinned(PINNING?.server, process.execPath, [bin.path, 'start', '--port', String(port), '--ephemeral']);
+  return launch({ name: 'Drydock', version: bin.version, command, args, port, env: DRYDOCK_ENV });
 }
 
 /** The do-nothing server that calibrates the client (see floor-server.ts). */
 export async function startFloor(port: number): Promise<RunningTarget> {
   const script = join(PACKAGE_ROOT, 'dist', 'bench', 'floor-server.js');
-  return launch('floor', process.version, process.execPath, [script, String(port)], port, process.env);
+  const [command, args] = pinned(PINNING?.server, process.execPath, [script, String(port)]);
+  return launch({ name: 'floor', version: process.version, command, args, port, env: process.env });
 }
 
 /**
@@ -153,5 +195,6 @@ function motoCommand(): { command: string; python?: string } {
 export async function startMoto(port: number): Promise<RunningTarget> {
   const { command, python } = motoCommand();
   const version = python ? spawnSync(python, ['-c', 'import moto; print(moto.__version__)'], { encoding: 'utf8' }).stdout.trim() : 'unknown';
-  return launch('moto', version, command, ['-H', HOST, '-p', String(port)], port, process.env);
+  const [pinnedCommand, args] = pinned(PINNING?.server, command, ['-H', HOST, '-p', String(port)]);
+  return launch({ name: 'moto', version, command: pinnedCommand, args, port, env: process.env });
 }
