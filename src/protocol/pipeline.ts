@@ -47,6 +47,8 @@ export interface PipelineOptions {
   endpoint: () => string;
   /** Largest non-streaming body accepted, in bytes. */
   maxBodyBytes: number;
+  /** One info line per request (service, operation, status, ms, request id), once it is answered. */
+  requestLog: boolean;
 }
 
 export class Pipeline {
@@ -72,6 +74,7 @@ export class Pipeline {
     const requestId = newRequestId();
     const req = this.head(incoming);
     let service: Prepared | undefined;
+    let unserved: UnservedRequest | undefined;
     let operation = '';
     let response: HttpResponse;
     try {
@@ -84,6 +87,7 @@ export class Pipeline {
       response = await this.execute(routed.service, routed.op, routed.labels, req, incoming, requestId);
     } catch (err) {
       if (err instanceof UnservedRequest) {
+        unserved = err;
         response = await this.answerUnserved(err, req, requestId);
       } else {
         // A client that hung up mid-body is not a server fault (and will never see the answer).
@@ -104,9 +108,10 @@ export class Pipeline {
     }
     if (!incoming.complete) response.headers.connection = 'close';
     await writeResponse(res, response, req.method === 'HEAD');
-    // Guarded: building the log record costs allocations on every request even when debug is off.
-    if (this.opts.log.isLevelEnabled('debug')) {
-      this.opts.log.debug({ requestId, service: service?.name, operation, status: response.status, ms: +(performance.now() - started).toFixed(2) }, 'request');
+    // Guarded: building the log record costs allocations on every request even when info is off.
+    if (this.opts.requestLog && this.opts.log.isLevelEnabled('info')) {
+      const ms = Math.round((performance.now() - started) * 100) / 100;
+      this.opts.log.info({ service: service?.name ?? unserved?.signingName, operation: operation || unserved?.operation, status: response.status, ms, requestId }, 'request');
     }
   }
 

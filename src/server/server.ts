@@ -1,6 +1,8 @@
 /**
- * One process, one port: the AWS pipeline for every service, plus the internal `/_drydock` API.
- * `startServer` is what the CLI, the tests and the benchmarks all use.
+ * One process, one port: the AWS pipeline for every service, services' own HTTP routes (CodeCommit's
+ * Git) and the internal `/_drydock` API. Every AWS and Git request is logged in one info line once
+ * answered (`requestLog: false` turns that off; internal routes are not logged). `startServer` is
+ * what the CLI, the tests and the benchmarks all use.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,7 +14,6 @@ import { Pipeline } from '../protocol/pipeline.js';
 import type { Runtime } from '../services/contracts.js';
 import { SERVICES } from '../services/index.js';
 import { VERSION } from '../version.js';
-import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
 import { createServices } from './services.js';
 
 export interface ServerOptions {
@@ -52,17 +53,6 @@ const REFUSED_DRAIN_MS = 5_000;
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = opts.log ?? createLogger();
-  // Taken before the store opens: a second Drydock must not touch the database at all.
-  const lock = lockDataDir(opts.dataDir, log);
-  try {
-    return await serve(opts, log, lock);
-  } catch (err) {
-    lock.release();
-    throw err;
-  }
-}
-
-async function serve(opts: ServerOptions, log: Logger, lock: DataDirLock): Promise<RunningServer> {
   const store = new Store(opts.dataDir, opts.durability);
   const clock = new Clock(opts.timeScale ?? 1);
   let url = '';
@@ -71,7 +61,8 @@ async function serve(opts: ServerOptions, log: Logger, lock: DataDirLock): Promi
 
   const httpRoutes = Object.values(SERVICES).flatMap((def) => {
     const handle = instances.get(def.name)!.handleHttp;
-    return def.httpPrefix && handle ? [{ prefix: def.httpPrefix, handle }] : [];
+    // Requests under /_drydock/ (pages, not AWS or Git) are not logged, as the internal routes are not.
+    return def.httpPrefix && handle ? [{ service: def.name, prefix: def.httpPrefix, handle, logged: !def.httpPrefix.startsWith('/_drydock/') }] : [];
   });
 
   const pipeline = new Pipeline({
@@ -82,14 +73,15 @@ async function serve(opts: ServerOptions, log: Logger, lock: DataDirLock): Promi
     log,
     endpoint: () => url,
     maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY,
+    requestLog: opts.requestLog ?? true,
   });
+  const logHttpRoute = (opts.requestLog ?? true) && log.isLevelEnabled('info');
 
   const reset = async () => {
     for (const instance of instances.values()) await instance.reset?.();
     // Running jobs and deliveries are abandoned (signals aborted, outcomes not recorded), then their rows go with the rest.
     jobs.reset();
     store.wipe();
-    clock.reset();
   };
   const internal = (req: IncomingMessage, res: ServerResponse) => {
     const send = (status: number, body: unknown) => {
@@ -132,11 +124,19 @@ async function serve(opts: ServerOptions, log: Logger, lock: DataDirLock): Promi
     // Services' routes come first: a service may serve pages under /_drydock/ (CodeBuild's build pages).
     const route = httpRoutes.find((r) => target.startsWith(r.prefix));
     if (route) {
-      route.handle(req, res).catch((err) => {
-        log.error({ err }, 'request failed');
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end();
-      });
+      const started = performance.now();
+      route
+        .handle(req, res)
+        .catch((err) => {
+          log.error({ err }, 'request failed');
+          if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end();
+        })
+        .then(() => {
+          if (!logHttpRoute || !route.logged) return;
+          const ms = Math.round((performance.now() - started) * 100) / 100;
+          log.info({ service: route.service, method: req.method, path: route.prefix, status: res.statusCode, ms }, 'request');
+        });
       return;
     }
     if (target.startsWith('/_drydock/')) return internal(req, res);
@@ -157,11 +157,7 @@ async function serve(opts: ServerOptions, log: Logger, lock: DataDirLock): Promi
     setTimeout(() => socket.destroy(), REFUSED_DRAIN_MS).unref();
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => {
-      // The lock is released next: the database must be closed before another Drydock may open it.
-      store.close();
-      reject(err);
-    });
+    server.once('error', reject);
     server.listen(opts.port, opts.host ?? '0.0.0.0', resolve);
   });
   const port = (server.address() as AddressInfo).port;
@@ -183,7 +179,6 @@ async function serve(opts: ServerOptions, log: Logger, lock: DataDirLock): Promi
         server.closeAllConnections();
       });
       store.close();
-      lock.release();
     },
   };
 }
