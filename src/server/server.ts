@@ -14,6 +14,7 @@ import { Pipeline } from '../protocol/pipeline.js';
 import type { Runtime } from '../services/contracts.js';
 import { SERVICES } from '../services/index.js';
 import { VERSION } from '../version.js';
+import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
 import { createServices } from './services.js';
 
 export interface ServerOptions {
@@ -53,6 +54,17 @@ const REFUSED_DRAIN_MS = 5_000;
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = opts.log ?? createLogger();
+  // Taken before the store opens: a second Drydock must not touch the database at all.
+  const lock = lockDataDir(opts.dataDir, log);
+  try {
+    return await serve(opts, log, lock);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function serve(opts: ServerOptions, log: Logger, lock: DataDirLock): Promise<RunningServer> {
   const store = new Store(opts.dataDir, opts.durability);
   const clock = new Clock(opts.timeScale ?? 1);
   let url = '';
@@ -82,6 +94,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     // Running jobs and deliveries are abandoned (signals aborted, outcomes not recorded), then their rows go with the rest.
     jobs.reset();
     store.wipe();
+    clock.reset();
   };
   const internal = (req: IncomingMessage, res: ServerResponse) => {
     const send = (status: number, body: unknown) => {
@@ -157,7 +170,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     setTimeout(() => socket.destroy(), REFUSED_DRAIN_MS).unref();
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => {
+      // The lock is released next: the database must be closed before another Drydock may open it.
+      store.close();
+      reject(err);
+    });
     server.listen(opts.port, opts.host ?? '0.0.0.0', resolve);
   });
   const port = (server.address() as AddressInfo).port;
@@ -179,6 +196,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         server.closeAllConnections();
       });
       store.close();
+      lock.release();
     },
   };
 }
