@@ -1,12 +1,13 @@
 /**
  * One process, one port: the AWS pipeline for every service, services' own HTTP routes (CodeCommit's
- * Git) and the internal `/_drydock` API. Every AWS and Git request is logged in one info line once
- * answered (`requestLog: false` turns that off; internal routes are not logged). `startServer` is
- * what the CLI, the tests and the benchmarks all use.
+ * Git), the internal `/_drydock` API, and a home page at `/` for browsers. Every AWS and Git request
+ * is logged in one info line once answered (`requestLog: false` turns that off; internal routes are
+ * not logged). `startServer` is what the CLI, the tests and the benchmarks all use.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Clock } from '../core/clock.js';
+import { once } from '../core/lazy.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { type Durability, Store } from '../core/store.js';
 import { clientErrorResponse } from '../protocol/client-error.js';
@@ -15,6 +16,7 @@ import type { Runtime } from '../services/contracts.js';
 import { SERVICES } from '../services/index.js';
 import { VERSION } from '../version.js';
 import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
+import { COVERAGE_PATH, coveragePage, homePage, isHomePageRequest, serviceOperations } from './home-page.js';
 import { createServices } from './services.js';
 
 export interface ServerOptions {
@@ -88,6 +90,14 @@ async function serve(opts: ServerOptions, log: Logger, lock: DataDirLock): Promi
     requestLog: opts.requestLog ?? true,
   });
   const logHttpRoute = (opts.requestLog ?? true) && log.isLevelEnabled('info');
+  // What the pages show is fixed once the services exist; worked out on the first look.
+  const operations = once(() => serviceOperations(Object.values(SERVICES), (name) => Object.keys(instances.get(name)!.handlers)));
+  // A request nothing names goes to the catch-all service (S3), whose Host may name a bucket.
+  const bucketFromHost = Object.values(SERVICES).find((def) => def.dialect?.catchAll)?.dialect?.rewriteRequest;
+  const sendHtml = (req: IncomingMessage, res: ServerResponse, html: string) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(html), 'cache-control': 'no-store' });
+    res.end(req.method === 'HEAD' ? undefined : html);
+  };
 
   const reset = async () => {
     for (const instance of instances.values()) await instance.reset?.();
@@ -123,6 +133,7 @@ async function serve(opts: ServerOptions, log: Logger, lock: DataDirLock): Promi
       );
       return;
     }
+    if (path === COVERAGE_PATH && req.method === 'GET') return sendHtml(req, res, coveragePage({ version: VERSION, services: operations() }));
     if (path === '/_drydock/time' && req.method === 'POST') {
       const ms = Number(new URL(req.url ?? '', 'http://x').searchParams.get('advanceMs'));
       if (!Number.isFinite(ms) || ms < 0) return send(400, { error: 'advanceMs must be a non-negative number' });
@@ -153,6 +164,10 @@ async function serve(opts: ServerOptions, log: Logger, lock: DataDirLock): Promi
       return;
     }
     if (target.startsWith('/_drydock/')) return internal(req, res);
+    if (isHomePageRequest(req, bucketFromHost)) {
+      const endpoint = req.headers.host ? `http://${req.headers.host}` : url;
+      return sendHtml(req, res, homePage({ version: VERSION, endpoint, services: operations() }));
+    }
     pipeline.handle(req, res).catch((err) => {
       log.error({ err }, 'response failed');
       res.destroy();

@@ -1,6 +1,6 @@
 /**
  * One info log line per AWS or Git request once it is answered (service, operation, status, ms,
- * request id), none for the internal /_drydock routes, and none at all with
+ * request id), none for the internal /_drydock routes or the home page, and none at all with
  * `requestLog: false` (`drydock start --quiet`).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -79,9 +79,10 @@ describe('with the default options', () => {
     expect(logged).toEqual([{ level: 30, time: expect.any(Number), msg: 'request', service: 'codecommit', method: 'GET', path: '/v1/repos/', status: 401, ms: expect.any(Number) }]);
   });
 
-  it('does not log the internal routes', async () => {
+  it('does not log the internal routes or the home page', async () => {
     const logged = await server.requestLines(async () => {
       await (await fetch(`${server.url()}/_drydock/health`)).text();
+      await (await fetch(`${server.url()}/`)).text();
     });
     expect(logged).toEqual([]);
   });
