@@ -4,12 +4,14 @@
  * error instead of "Unable to parse response … invalid XML".
  */
 import { describe, expect, it } from 'vitest';
+import { SERVICES } from '../../src/services/index.js';
 import { useServer } from '../helpers.js';
 import { presign, requests, send, signedRequest } from './raw-request.js';
 
 const server = useServer();
 
-const SERVED = 'codebuild, codecommit, iam, kms, logs, s3, secretsmanager, ssm, sts';
+/** What the answer lists: the signing names of every service in SERVICES (codebuild, codecommit, iam …), sorted. */
+const SERVED = [...new Set(Object.values(SERVICES).map((def) => def.model.signingName))].sort().join(', ');
 const notServed = (signingName: string) => `Drydock does not serve '${signingName}' (the service in this request's credential scope) yet; it serves: ${SERVED}.`;
 
 /** The error line the aws CLI prints for an AWS error. */
