@@ -132,7 +132,8 @@ export class Pipeline {
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(incoming.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
     // IPv4 clients of a dual-stack socket appear as ::ffff:a.b.c.d; policies name them as IPv4.
-    const sourceIp = incoming.socket.remoteAddress?.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+    const remote = incoming.socket.remoteAddress;
+    const sourceIp = remote?.startsWith('::ffff:') ? remote.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '') : remote;
     return { method: (incoming.method ?? 'GET').toUpperCase(), path, rawQuery, query, headers, body: Buffer.alloc(0), sourceIp };
   }
 
@@ -183,7 +184,9 @@ export class Pipeline {
     const credential = checkCredential(this.opts.credentials(auth.accessKeyId), { sessionToken, now: this.opts.clock.now() }, errors);
     // Signing times come from the client's wall clock, so skew and presigned expiry are checked
     // against the wall clock: a warped or scaled Drydock clock must not invalidate every signature.
-    const key = await verifySigV4({ ...req, path: req.signedPath ?? req.path }, auth, credential, { errors, signing: service.signing, now: Date.now(), host: req.headers.host ?? '' });
+    // Copied only when the signed path differs: spreading the request costs on every call.
+    const signed = req.signedPath === undefined ? req : { ...req, path: req.signedPath };
+    const key = await verifySigV4(signed, auth, credential, { errors, signing: service.signing, now: Date.now(), host: req.headers.host ?? '' });
     const region = isRegion(auth.region) ? auth.region : DEFAULT_REGION;
     credential.onUse?.(service.name, region);
     return { principal: credential.principal, region, signing: { key, auth } };
