@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   CreateBucketCommand,
   DeleteBucketCorsCommand,
@@ -31,6 +32,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createIamUser, expectAwsError, useServer } from '../helpers.js';
+import { signedRequest } from './raw-request.js';
 
 const MALFORMED = { code: 'MalformedXML', status: 400, message: 'The XML you provided was not well-formed or did not validate against our published schema' };
 const ROLE = 'arn:aws:iam::000000000000:role/replication';
@@ -288,6 +290,28 @@ describe('S3 bucket configurations read by CDK and Terraform', () => {
     expect(got).toMatchObject({ Role: ROLE, Rules: [{ ...config.Rules[0], ID: expect.any(String) }] });
     await s3.send(new DeleteBucketReplicationCommand({ Bucket }));
     await expectAwsError(s3.send(new GetBucketReplicationCommand({ Bucket })), { code: 'ReplicationConfigurationNotFoundError', status: 404 });
+  });
+
+  it('a body that is not well-formed XML is MalformedXML, and writes nothing', async () => {
+    const Bucket = await bucket('raw-bodies');
+    for (const [subresource, body] of [
+      ['lifecycle', '<LifecycleConfiguration><Rule><Status>Enabled</Status>'],
+      ['cors', 'not xml at all'],
+      ['ownershipControls', '<OwnershipControls><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule>'],
+    ]) {
+      const res = await signedRequest(server.url, {
+        service: 's3',
+        method: 'PUT',
+        path: `/${Bucket}`,
+        query: { [subresource]: '' },
+        headers: { 'content-md5': createHash('md5').update(body).digest('base64') },
+        body,
+        signPayloadHeader: true,
+      });
+      expect([res.status, res.code], res.text).toEqual([400, 'MalformedXML']);
+    }
+    await expectAwsError(s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket })), { code: 'NoSuchLifecycleConfiguration', status: 404 });
+    expect((await s3.send(new GetBucketOwnershipControlsCommand({ Bucket }))).OwnershipControls?.Rules).toEqual([{ ObjectOwnership: 'BucketOwnerEnforced' }]);
   });
 
   it('a bucket with Object Lock is refused as not implemented, never created half-way', async () => {

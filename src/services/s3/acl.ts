@@ -38,7 +38,7 @@ export interface AclHeaders {
   GrantWriteACP?: string;
 }
 
-export const ALL_USERS = 'http://acs.amazonaws.com/groups/global/AllUsers';
+const ALL_USERS = 'http://acs.amazonaws.com/groups/global/AllUsers';
 const AUTHENTICATED_USERS = 'http://acs.amazonaws.com/groups/global/AuthenticatedUsers';
 const LOG_DELIVERY = 'http://acs.amazonaws.com/groups/s3/LogDelivery';
 const GROUPS = new Set([ALL_USERS, AUTHENTICATED_USERS, LOG_DELIVERY]);
@@ -61,7 +61,7 @@ const canonicalUser = (account: string): Grantee => ({ Type: 'CanonicalUser', ..
 const group = (uri: string, Permission: Grant['Permission']): Grant => ({ Grantee: { Type: 'Group', URI: uri }, Permission });
 
 /** The ACL S3 gives a resource nobody set one on: its owner's FULL_CONTROL alone. */
-export function defaultAcl(account: string): Acl {
+function defaultAcl(account: string): Acl {
   return { Owner: owner(account), Grants: [{ Grantee: canonicalUser(account), Permission: 'FULL_CONTROL' }] };
 }
 
@@ -134,7 +134,7 @@ function grantHeadersOf(input: AclHeaders, resourceOwner: string): Grant[] {
   return grants;
 }
 
-export function hasAclHeaders(input: AclHeaders): boolean {
+function hasAclHeaders(input: AclHeaders): boolean {
   return input.ACL !== undefined || GRANT_HEADERS.some(([member]) => input[member] !== undefined);
 }
 

@@ -35,7 +35,7 @@ export type NewBucket = Pick<BucketRow, 'name' | 'account' | 'region' | 'created
 
 /** S3's settings for every bucket created since April 2023: ACLs disabled, all public access blocked. */
 export const DEFAULT_OWNERSHIP = 'BucketOwnerEnforced';
-export const DEFAULT_PUBLIC_ACCESS_BLOCK = JSON.stringify({ BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true });
+const DEFAULT_PUBLIC_ACCESS_BLOCK = JSON.stringify({ BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true });
 
 /** Object fields that travel with every version (and with a multipart upload until it completes). */
 export interface ObjectAttributes {
