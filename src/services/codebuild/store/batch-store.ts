@@ -93,8 +93,8 @@ export class BatchStore {
       nextNumber: () =>
         db.prepare<[string, string, string], { last: number }>(`INSERT INTO codebuild_build_batch_numbers (account, region, project_name, last) VALUES (?, ?, ?, 1)
         ON CONFLICT (account, region, project_name) DO UPDATE SET last = last + 1 RETURNING last`),
-      listAsc: list(true),
-      listDesc: list(false),
+      listAsc: () => list(true),
+      listDesc: () => list(false),
     });
   }
 
