@@ -55,6 +55,17 @@ describe('Executor', () => {
     const { session, done } = start('process', 'while :; do date +%s%N > tick; sleep 0.05; done & sleep 30', { cwd });
     await stillTicking(cwd, session, done);
   });
+
+  it('detect() finds in the background the sandbox the synchronous probe finds, and knownMode has it from then on', async () => {
+    const executor = new Executor(log);
+    expect(executor.knownMode).toBeUndefined();
+    const probing = executor.detect();
+    expect(executor.detect()).toBe(probing);
+    const expected = (['bubblewrap', 'namespaces'] as const).find(sandboxWorks) ?? 'process';
+    expect(await probing).toBe(expected);
+    expect(executor.knownMode).toBe(expected);
+    expect(executor.mode).toBe(expected);
+  });
 });
 
 describe.each(['bubblewrap', 'namespaces'] as const)('the %s sandbox', (mode) => {

@@ -172,14 +172,35 @@ function sandboxed(mode: SandboxMode, req: SessionRequest): string[] {
   }
 }
 
+/** How the probes run `true` in a sandbox: in a fresh scratch directory (the caller removes it), with nothing inherited. */
+function probeCommand(mode: SandboxMode): { file: string; args: string[]; scratch: string } {
+  const scratch = mkdtempSync(join(tmpdir(), 'drydock-sandbox-probe-'));
+  const [file, ...args] = sandboxed(mode, { argv: ['true'], cwd: scratch, env: {} });
+  return { file, args, scratch };
+}
+const PROBE_OPTIONS = { stdio: 'ignore', env: { PATH: SYSTEM_PATH } } as const;
+
 /** Whether the sandbox `mode` really starts a process on this machine (`true` in a scratch directory). */
 export function sandboxWorks(mode: SandboxMode): boolean {
-  const cwd = mkdtempSync(join(tmpdir(), 'drydock-sandbox-probe-'));
+  const { file, args, scratch } = probeCommand(mode);
   try {
-    const [file, ...args] = sandboxed(mode, { argv: ['true'], cwd, env: {} });
-    return spawnSync(file, args, { stdio: 'ignore', env: { PATH: SYSTEM_PATH } }).status === 0;
+    return spawnSync(file, args, PROBE_OPTIONS).status === 0;
   } finally {
-    rmSync(cwd, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** sandboxWorks without blocking: the probe's processes run while the event loop serves requests. */
+async function sandboxWorksInBackground(mode: SandboxMode): Promise<boolean> {
+  const { file, args, scratch } = probeCommand(mode);
+  try {
+    return await new Promise<boolean>((resolve) => {
+      const child = spawn(file, args, PROBE_OPTIONS);
+      child.on('error', () => resolve(false));
+      child.on('close', (code) => resolve(code === 0));
+    });
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
   }
 }
 
@@ -191,8 +212,9 @@ export function detectSandbox(): SandboxMode {
 export class Executor implements SessionExecutor {
   private warned = false;
   private detected?: SandboxMode;
+  private detecting?: Promise<SandboxMode>;
 
-  /** Without an explicit mode, the sandbox is probed on first use rather than at server start-up. */
+  /** Without an explicit mode, the sandbox is probed on first use (or by `detect()`) rather than at server start-up. */
   constructor(
     private readonly log: Logger,
     mode?: SandboxMode,
@@ -203,6 +225,23 @@ export class Executor implements SessionExecutor {
   get mode(): SandboxMode {
     this.detected ??= detectSandbox();
     return this.detected;
+  }
+
+  /** The sandbox mode once known, without probing for it now (undefined while `detect()` runs). */
+  get knownMode(): SandboxMode | undefined {
+    return this.detected;
+  }
+
+  /**
+   * Probes for the sandbox in the background, once: the probe starts processes (tens of
+   * milliseconds), which `mode` would otherwise do synchronously on first use.
+   */
+  detect(): Promise<SandboxMode> {
+    this.detecting ??= (async () => {
+      for (const mode of ['bubblewrap', 'namespaces'] as const) if (await sandboxWorksInBackground(mode).catch(() => false)) return mode;
+      return 'process' as const;
+    })().then((found) => (this.detected ??= found));
+    return this.detecting;
   }
 
   /**

@@ -114,11 +114,14 @@ async function serve(opts: ServerOptions, log: Logger, lock: DataDirLock): Promi
     };
     const path = (req.url ?? '').split('?')[0];
     if (path === '/_drydock/health' && req.method === 'GET') {
+      // Probing for the sandbox starts processes (tens of milliseconds): it runs in the background
+      // and health says `detecting` meanwhile, so health answers as fast as the first start-up poll asks.
+      void executor.detect();
       return send(200, {
         status: 'running',
         version: VERSION,
         services: Object.fromEntries(Object.values(SERVICES).map((d) => [d.name, 'running'])),
-        sandbox: executor.mode,
+        sandbox: executor.knownMode ?? 'detecting',
         dataDir: opts.dataDir,
         time: clock.date().toISOString(),
       });

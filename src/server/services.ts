@@ -21,7 +21,21 @@ export interface ServiceSet {
   invoker: OperationInvoker;
 }
 
-export function createServices(opts: { store: Store; clock: Clock; log: Logger; dataDir: string; endpoint: () => string; sandbox?: SandboxMode }): ServiceSet {
+interface ServiceOptions {
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  dataDir: string;
+  endpoint: () => string;
+  sandbox?: SandboxMode;
+}
+
+/** In one transaction: on a fresh data directory, every service's schema is written in a single commit. */
+export function createServices(opts: ServiceOptions): ServiceSet {
+  return opts.store.tx(() => buildServices(opts));
+}
+
+function buildServices(opts: ServiceOptions): ServiceSet {
   const { store, clock, log } = opts;
   const instances = new Map<string, ServiceInstance>();
   // Root keys (`test`, twelve-digit account ids) first, then whatever the services issue (IAM keys, STS sessions).
