@@ -39,6 +39,10 @@ function confirm(question: string): Promise<boolean> {
   return new Promise((resolve) => {
     // Ctrl-D or Ctrl-C closes the interface without an answer: that is a no.
     terminal.once('close', () => resolve(false));
+    terminal.once('SIGINT', () => {
+      process.stderr.write('\n');
+      terminal.close();
+    });
     terminal.question(question, (answer) => {
       resolve(/^y(es)?$/i.test(answer.trim()));
       terminal.close();
