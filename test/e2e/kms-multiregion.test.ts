@@ -4,6 +4,7 @@ import {
   DescribeKeyCommand,
   EnableKeyRotationCommand,
   EncryptCommand,
+  GetKeyRotationStatusCommand,
   KMSClient,
   ReplicateKeyCommand,
   RotateKeyOnDemandCommand,
@@ -55,6 +56,8 @@ describe('kms multi-Region keys', () => {
     // Rotation is shared and managed on the primary.
     await expect(eu.send(new EnableKeyRotationCommand({ KeyId: primary.KeyId }))).rejects.toMatchObject({ name: 'UnsupportedOperationException' });
     await us.send(new RotateKeyOnDemandCommand({ KeyId: primary.KeyId }));
+    // On-demand rotation completes asynchronously (a job), as on AWS.
+    for (let i = 0; i < 50 && (await eu.send(new GetKeyRotationStatusCommand({ KeyId: primary.KeyId }))).OnDemandRotationStartDate; i++) await new Promise((resolve) => setImmediate(resolve));
     const usMaterial = (await us.send(new DescribeKeyCommand({ KeyId: primary.KeyId }))).KeyMetadata!.CurrentKeyMaterialId;
     expect((await eu.send(new DescribeKeyCommand({ KeyId: primary.KeyId }))).KeyMetadata!.CurrentKeyMaterialId).toBe(usMaterial);
     expect(Buffer.from((await eu.send(new DecryptCommand({ CiphertextBlob: fromUs.CiphertextBlob, EncryptionContext: { app: 'mr' } }))).Plaintext!).toString()).toBe('travels');

@@ -6,7 +6,8 @@
  * KMS instance's resourcePolicy), with its tags as `aws:ResourceTag/…`; a key named by alias is
  * checked on the key the alias points to (with `kms:RequestAlias`), which is why the table is built
  * in create() over the store. Alias operations are checked on the alias ARN (IAM policies only) and
- * on the keys involved. Decrypt is checked on the key the ciphertext names. Every rule carries `kms:CallerAccount` and, when another service calls KMS for
+ * on the keys involved. Decrypt is checked on the key the ciphertext names (another account's key
+ * when the request's KeyId ARN names it). Every rule carries `kms:CallerAccount` and, when another service calls KMS for
  * its caller (aws:CalledVia), `kms:ViaService` (`ssm.us-east-1.amazonaws.com`), which is how the AWS
  * managed keys' policies let the account use them only through their service.
  */
@@ -89,10 +90,15 @@ export function kmsAuthorization(lookup: KeyLookup): ServiceAuthorization {
     const named = namedResource(keyId, ctx, region);
     return named.includes(':alias/') ? (lookup.aliasTarget(named) ?? named) : named;
   };
-  /** The key a symmetric ciphertext names (it carries its key id); the request's KeyId otherwise. */
+  /**
+   * The key a symmetric ciphertext names (it carries its key id: in the caller's account, or the
+   * account of a KeyId ARN naming the same key); the request's KeyId otherwise.
+   */
   const ciphertextKey = (blob: Uint8Array | undefined, keyId: string | undefined, ctx: RequestContext): string => {
     const header = blob ? readHeader(Buffer.from(blob)) : undefined;
-    return header ? keyResource(header.keyId, ctx) : keyResource(keyId, ctx);
+    if (!header) return keyResource(keyId, ctx);
+    const named = keyId ? keyResource(keyId, ctx) : undefined;
+    return named?.endsWith(`:key/${header.keyId}`) ? named : keyResource(header.keyId, ctx);
   };
   const resourceTags = (resource: string): Record<string, ContextValue> =>
     Object.fromEntries(Object.entries(resource.includes(':key/') ? lookup.tags(resource) : {}).map(([key, value]) => [`aws:ResourceTag/${key}`, value]));

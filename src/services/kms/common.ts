@@ -6,6 +6,7 @@ import type * as K from '@aws-sdk/client-kms';
 import type { Scope } from '../../core/accounts.js';
 import { AwsError } from '../../core/errors.js';
 import { hasMembers, pageToken, readPageToken } from '../../core/pagination.js';
+import { denialMessage } from '../../core/policy.js';
 import type { RequestContext } from '../../protocol/types.js';
 import type { Runtime } from '../contracts.js';
 import { type KeyRing, keyArn } from './keys.js';
@@ -79,10 +80,17 @@ export function page<T>(rows: T[], limit: number, positionOf: (row: T) => string
   return { items, Truncated: true, NextMarker: pageToken({ after: positionOf(items[items.length - 1]) } satisfies MarkerPosition) };
 }
 
+/** The tags a request sets, refused with TagException as KMS refuses them (reserved prefix, duplicate keys, more than 50). */
 export function validateTags(tags: K.Tag[]): void {
   for (const tag of tags) {
     if (tag.TagKey!.startsWith('aws:')) throw new AwsError('TagException', `Tag keys beginning with 'aws:' are reserved: ${tag.TagKey}`);
   }
+  if (new Set(tags.map((t) => t.TagKey)).size < tags.length) throw new AwsError('TagException', 'Duplicate tag keys');
+  if (tags.length > MAX_TAGS) throw tooManyTags();
+}
+
+export function tooManyTags(): AwsError {
+  return new AwsError('TagException', 'Too many tags');
 }
 
 export function validatePolicy(policy: string): void {
@@ -115,9 +123,15 @@ export function assertNotReplica(scope: Scope, row: KeyRow, operation: string): 
   }
 }
 
-/** AWS owns its managed keys: their state, policy and rotation cannot be changed. */
-export function assertCustomerManaged(scope: Scope, row: KeyRow, operation: string): void {
-  if (row.key_manager === 'AWS') throw new AwsError('NotAuthorizedException', `You cannot perform ${operation} on AWS managed key ${keyArn(scope, row.key_id)}.`, { status: 400 });
+/**
+ * AWS owns its managed keys: their state, policy, tags, aliases and rotation cannot be changed. On
+ * AWS the managed key policy allows none of those actions to anyone, the account's root user
+ * included, so the refusal is the key policy's AccessDeniedException.
+ */
+export function assertCustomerManaged(ctx: RequestContext, row: KeyRow, operation: string): void {
+  if (row.key_manager !== 'AWS') return;
+  const message = denialMessage(ctx.principal.arn, `kms:${operation}`, keyArn(scopeOf(ctx), row.key_id), { decision: 'ImplicitDeny', deniedBy: 'resource', matched: [] });
+  throw new AwsError('AccessDeniedException', message, { status: 400 });
 }
 
 function multiRegionConfiguration(c: KmsContext, scope: Scope, row: KeyRow): K.MultiRegionConfiguration {

@@ -23,14 +23,22 @@
  * - Key policies are evaluated (the key policy must allow; the default policy's account statement
  *   delegates to IAM). The lockout safety check and the check that IAM users and roles named as
  *   principals exist are made; other principal kinds are not checked.
- * - AWS managed keys get AWS's managed key policy shape (use through the service by principals of
- *   the account, metadata to the account), one shape for every service.
- * - `alias/aws/<anything>` creates an AWS managed key on first use, not only for real service names.
+ * - AWS managed keys (managed-keys.ts) are created on first use (or DescribeKey of the alias) for a
+ *   fixed list of services that have them; AWS's own key policy and description are used for ssm,
+ *   secretsmanager, s3, codecommit, ebs, lambda, rds and sns, the common shape (use through the
+ *   service by the account, metadata to the account) for the others. Changes to them are refused in
+ *   the key policy's words (AccessDeniedException) by the handlers, since the account root user
+ *   passes Drydock's authorization step on its own account's resources without key policies.
+ * - Another account's key is usable by its key or alias ARN (same Region) for Encrypt, Decrypt,
+ *   ReEncrypt, GenerateDataKey* and DescribeKey, as the key policy allows; a symmetric ciphertext
+ *   names its key by id only, so decrypting with another account's key needs its ARN as KeyId.
+ *   Signing, MAC, public key and grant operations take the caller's own keys only.
+ * - RotateKeyOnDemand completes asynchronously through a job (ConflictException meanwhile), at
+ *   once in Drydock time; it publishes no EventBridge event.
  * - Time-driven changes happen lazily, on the next request in the key's account and Region:
  *   deletion at DeletionDate, automatic rotation, expiry of imported material (their EventBridge
  *   events are published then), and a primary key leaving PendingReplicaDeletion.
  * - Ciphertext blobs use Drydock's own envelope format (not AWS's), so they only decrypt here.
- * - ListAliases lists only AWS managed aliases that exist (AWS also lists predefined ones without a key).
  */
 
 import type { Scope } from '../../core/accounts.js';
@@ -39,6 +47,7 @@ import type { ServiceDefinition } from '../contracts.js';
 import { kmsAuthorization } from './authorization.js';
 import type { KmsContext } from './common.js';
 import { createHandlers } from './handlers/index.js';
+import { registerOnDemandRotation } from './handlers/rotation.js';
 import { keyLookup, keyPolicy } from './key-policy.js';
 import { KeyRing, keyArn } from './keys.js';
 import { KmsStore } from './store.js';
@@ -75,6 +84,7 @@ export const kms: ServiceDefinition = {
     const store = new KmsStore(rt.store);
     const keys = new KeyRing(store, rt.clock, rt.events);
     const c: KmsContext = { store, keys, rt };
+    registerOnDemandRotation(c);
     return {
       handlers: createHandlers(c),
       api: createApi(keys),

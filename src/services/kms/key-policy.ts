@@ -10,7 +10,8 @@ import type { RequestContext } from '../../protocol/types.js';
 import type { ResourcePolicy } from '../authorization.js';
 import type { KeyLookup } from './authorization.js';
 import { type KmsContext, MAX_TAGS } from './common.js';
-import { awsManagedKeyPolicy, awsManagedService, keyArn } from './keys.js';
+import { keyArn } from './keys.js';
+import { awsManagedKeyPolicy, awsManagedService } from './managed-keys.js';
 import type { KmsStore } from './store.js';
 
 /**

@@ -11,13 +11,13 @@ import { AwsError } from '../../core/errors.js';
 import type { EventBus } from '../../core/events.js';
 import { hex, uuid } from '../../core/ids.js';
 import { open, readHeader, seal } from './envelope.js';
+import { awsManagedKeyDescription, awsManagedKeyPolicy, awsManagedService } from './managed-keys.js';
 import { generateMaterial, specInfo } from './specs.js';
 import type { KeyRow, KmsStore, MaterialRow } from './store.js';
 
 const DAY_MS = 86_400_000;
 const DEFAULT_ROTATION_DAYS = 365;
 const KEY_ID = /^(?:mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
-const AWS_ALIAS_PREFIX = 'alias/aws/';
 /** Material rows of multi-Region keys live under this pseudo-Region: every Region of the key shares them. */
 const SHARED_MATERIAL_REGION = '*';
 
@@ -41,50 +41,19 @@ export function defaultKeyPolicy(scope: Scope): string {
   );
 }
 
-/**
- * The key policy of the AWS managed key `alias/aws/<service>` (as AWS writes it for aws/ssm): every
- * principal of the account may use the key through that service (kms:ViaService with
- * kms:CallerAccount), and the account may read its metadata directly.
- */
-export function awsManagedKeyPolicy(scope: Scope, service: string): string {
-  return JSON.stringify(
-    {
-      Version: '2012-10-17',
-      Id: `auto-${service}-1`,
-      Statement: [
-        {
-          Sid: `Allow access through ${service} for all principals in the account that are authorized to use ${service}`,
-          Effect: 'Allow',
-          Principal: { AWS: '*' },
-          Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:CreateGrant', 'kms:DescribeKey'],
-          Resource: '*',
-          Condition: { StringEquals: { 'kms:CallerAccount': scope.account, 'kms:ViaService': `${service}.${scope.region}.amazonaws.com` } },
-        },
-        {
-          Sid: 'Allow direct access to key metadata to the account',
-          Effect: 'Allow',
-          Principal: { AWS: `arn:${partitionOf(scope.region)}:iam::${scope.account}:root` },
-          Action: ['kms:Describe*', 'kms:Get*', 'kms:List*', 'kms:RevokeGrant'],
-          Resource: '*',
-        },
-      ],
-    },
-    null,
-    2,
-  );
-}
-
-/** The service an AWS managed alias (`alias/aws/ssm`) belongs to, or undefined for other names. */
-export function awsManagedService(aliasName: string): string | undefined {
-  return aliasName.startsWith(AWS_ALIAS_PREFIX) && aliasName.length > AWS_ALIAS_PREFIX.length ? aliasName.slice(AWS_ALIAS_PREFIX.length) : undefined;
-}
-
 /** What an operation needs of the key it resolves. */
 interface ResolveOptions {
   /** Most management operations take only a key id or key ARN. */
   allowAlias?: boolean;
   /** `alias/aws/<service>` creates the AWS managed key when it does not exist yet. */
   createAwsManaged?: boolean;
+  /** A key or alias ARN may name a key of another account (cryptographic operations). */
+  crossAccount?: boolean;
+}
+
+/** The account and Region a key lives in (not necessarily the request's: see ResolveOptions.crossAccount). */
+export function scopeOfKey(row: KeyRow): Scope {
+  return { account: row.account, region: row.region };
 }
 
 export class KeyRing {
@@ -131,25 +100,35 @@ export class KeyRing {
     for (const keyId of expired) this.publish(scope, 'KMS CMK Deletion', keyId);
   }
 
-  /** The key an identifier names in `scope`; NotFoundException in AWS's words otherwise. */
-  resolve(scope: Scope, identifier: string, options: ResolveOptions = {}): KeyRow {
-    this.sweep(scope);
+  /**
+   * The key an identifier names in `scope` (the request's account and Region); NotFoundException in
+   * AWS's words otherwise. With `crossAccount`, a key or alias ARN may name another account's key in
+   * the same Region, as cryptographic operations allow (the row's own account and Region are then
+   * the key's scope, see scopeOfKey).
+   */
+  resolve(requestScope: Scope, identifier: string, options: ResolveOptions = {}): KeyRow {
+    let scope = requestScope;
     let text = identifier;
     const parsed = identifier.startsWith('arn:') ? parseArn(identifier) : undefined;
     if (identifier.startsWith('arn:')) {
       if (parsed?.service !== 'kms' || !(parsed.resource.startsWith('key/') || parsed.resource.startsWith('alias/'))) {
         throw new AwsError('NotFoundException', `Invalid arn ${identifier}`);
       }
-      if (parsed.account !== scope.account || parsed.region !== scope.region) {
+      const otherAccount = parsed.account !== scope.account;
+      if (parsed.region !== scope.region || (otherAccount && !options.crossAccount)) {
         throw new AwsError('NotFoundException', `${parsed.resource.startsWith('alias/') ? 'Alias' : 'Key'} '${identifier}' does not exist`);
       }
+      scope = { account: parsed.account, region: parsed.region };
       text = parsed.resource.startsWith('key/') ? parsed.resource.slice(4) : parsed.resource;
     }
+    this.sweep(scope);
     if (text.startsWith('alias/')) {
       if (!options.allowAlias) throw new AwsError('InvalidArnException', 'Key Aliases are not supported for this operation.');
       const alias = this.store.getAlias(scope, text);
       if (alias) return this.current(scope, this.mustGet(scope, alias.key_id));
-      if (options.createAwsManaged && text.startsWith(AWS_ALIAS_PREFIX) && text.length > AWS_ALIAS_PREFIX.length) return this.createAwsManaged(scope, text);
+      // An AWS managed key is created in the caller's own account only, by its first use there.
+      const service = options.createAwsManaged && scope.account === requestScope.account ? awsManagedService(text) : undefined;
+      if (service) return this.createAwsManaged(scope, text, service);
       throw new AwsError('NotFoundException', `Alias '${aliasArn(scope, text)}' is not found.`);
     }
     if (!KEY_ID.test(text)) throw new AwsError('NotFoundException', `Invalid keyId '${identifier}'`);
@@ -249,13 +228,12 @@ export class KeyRing {
     return row;
   }
 
-  private createAwsManaged(scope: Scope, aliasName: string): KeyRow {
-    const service = aliasName.slice(AWS_ALIAS_PREFIX.length);
+  private createAwsManaged(scope: Scope, aliasName: string, service: string): KeyRow {
     return this.store.tx(() => {
       const row = this.create(scope, {
         keySpec: 'SYMMETRIC_DEFAULT',
         keyUsage: 'ENCRYPT_DECRYPT',
-        description: `Default key that protects my ${service} resources when no other key is defined`,
+        description: awsManagedKeyDescription(service),
         policy: awsManagedKeyPolicy(scope, service),
         keyManager: 'AWS',
         multiRegion: false,
@@ -383,9 +361,11 @@ export class KeyRing {
    * Decrypts a symmetric envelope. `expectedKeyId` (any identifier) must name the key the blob was
    * encrypted under, else IncorrectKeyException.
    */
-  decrypt(scope: Scope, blob: Buffer, context: Record<string, string> | undefined, expectedKeyId?: string): { plaintext: Buffer; row: KeyRow; materialId: string } {
+  decrypt(requestScope: Scope, blob: Buffer, context: Record<string, string> | undefined, expectedKeyId?: string): { plaintext: Buffer; row: KeyRow; materialId: string } {
     const header = readHeader(blob);
-    const expected = expectedKeyId === undefined ? undefined : this.resolve(scope, expectedKeyId, { allowAlias: true });
+    const expected = expectedKeyId === undefined ? undefined : this.resolve(requestScope, expectedKeyId, { allowAlias: true, crossAccount: true });
+    // The ciphertext names its key by id only: another account's key is reached through the KeyId ARN.
+    const scope = expected ? scopeOfKey(expected) : requestScope;
     if (expected && expected.key_spec !== 'SYMMETRIC_DEFAULT') {
       throw new AwsError('IncorrectKeyException', 'The key ID in the request does not identify a CMK that can perform this operation.');
     }

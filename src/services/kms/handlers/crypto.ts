@@ -5,7 +5,7 @@ import type { Scope } from '../../../core/accounts.js';
 import { AwsError } from '../../../core/errors.js';
 import type { RequestContext } from '../../../protocol/types.js';
 import { customKeyStoreNotFound, dryRun, HASH_OF, type KmsContext, recipientUnsupported, scopeOf } from '../common.js';
-import { keyArn } from '../keys.js';
+import { keyArn, scopeOfKey } from '../keys.js';
 import { privateKey } from '../specs.js';
 import type { KeyRow } from '../store.js';
 
@@ -40,13 +40,14 @@ export function decryptWith(
   keyId: string | undefined,
   algorithm: string | undefined,
 ): { plaintext: Buffer; row: KeyRow; algorithm: string } {
-  const explicit = keyId === undefined ? undefined : c.keys.resolve(scope, keyId, { allowAlias: true });
+  const explicit = keyId === undefined ? undefined : c.keys.resolve(scope, keyId, { allowAlias: true, crossAccount: true });
   if (explicit && explicit.key_spec !== 'SYMMETRIC_DEFAULT') {
-    c.keys.assertUsable(scope, explicit, 'ENCRYPT_DECRYPT', 'Decrypt');
+    const keyScope = scopeOfKey(explicit);
+    c.keys.assertUsable(keyScope, explicit, 'ENCRYPT_DECRYPT', 'Decrypt');
     const chosen = algorithm ?? 'SYMMETRIC_DEFAULT';
-    checkEncryptionAlgorithm(c, scope, explicit, chosen);
+    checkEncryptionAlgorithm(c, keyScope, explicit, chosen);
     try {
-      const plaintext = privateDecrypt({ key: privateKey(c.keys.currentMaterial(scope, explicit).material), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: HASH_OF[chosen] }, blob);
+      const plaintext = privateDecrypt({ key: privateKey(c.keys.currentMaterial(keyScope, explicit).material), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: HASH_OF[chosen] }, blob);
       return { plaintext, row: explicit, algorithm: chosen };
     } catch {
       throw new AwsError('InvalidCiphertextException', 'The ciphertext is invalid.');
@@ -89,8 +90,8 @@ function encryptDataKey(
   input: { KeyId?: string; EncryptionContext?: Record<string, string>; DryRun?: boolean },
   plaintext: Buffer,
 ): { CiphertextBlob: Buffer; KeyId: string } {
-  const scope = scopeOf(ctx);
-  const row = c.keys.resolve(scope, input.KeyId!, { allowAlias: true, createAwsManaged: true });
+  const row = c.keys.resolve(scopeOf(ctx), input.KeyId!, { allowAlias: true, createAwsManaged: true, crossAccount: true });
+  const scope = scopeOfKey(row);
   const blob = c.keys.encrypt(scope, row, plaintext, input.EncryptionContext, operation);
   if (input.DryRun) throw dryRun();
   c.keys.recordUse(scope, row, operation, ctx.requestId);
@@ -103,8 +104,8 @@ function requireCiphertext(blob: Uint8Array | undefined): Buffer {
 }
 
 export function encrypt(c: KmsContext, input: K.EncryptRequest, ctx: RequestContext): K.EncryptResponse {
-  const scope = scopeOf(ctx);
-  const row = c.keys.resolve(scope, input.KeyId!, { allowAlias: true, createAwsManaged: true });
+  const row = c.keys.resolve(scopeOf(ctx), input.KeyId!, { allowAlias: true, createAwsManaged: true, crossAccount: true });
+  const scope = scopeOfKey(row);
   const blob = encryptWith(c, scope, row, Buffer.from(input.Plaintext!), input.EncryptionContext, input.EncryptionAlgorithm, 'Encrypt');
   if (input.DryRun) throw dryRun();
   c.keys.recordUse(scope, row, 'Encrypt', ctx.requestId);
@@ -112,10 +113,10 @@ export function encrypt(c: KmsContext, input: K.EncryptRequest, ctx: RequestCont
 }
 
 export function decrypt(c: KmsContext, input: K.DecryptRequest, ctx: RequestContext): K.DecryptResponse {
-  const scope = scopeOf(ctx);
   const ciphertext = requireCiphertext(input.CiphertextBlob);
   if (input.Recipient) throw recipientUnsupported();
-  const { plaintext, row, algorithm } = decryptWith(c, scope, ciphertext, input.EncryptionContext, input.KeyId, input.EncryptionAlgorithm);
+  const { plaintext, row, algorithm } = decryptWith(c, scopeOf(ctx), ciphertext, input.EncryptionContext, input.KeyId, input.EncryptionAlgorithm);
+  const scope = scopeOfKey(row);
   if (input.DryRun) throw dryRun();
   c.keys.recordUse(scope, row, 'Decrypt', ctx.requestId);
   return { KeyId: keyArn(scope, row.key_id), Plaintext: plaintext, EncryptionAlgorithm: algorithm as K.EncryptionAlgorithmSpec };
@@ -124,15 +125,17 @@ export function decrypt(c: KmsContext, input: K.DecryptRequest, ctx: RequestCont
 export function reEncrypt(c: KmsContext, input: K.ReEncryptRequest, ctx: RequestContext): K.ReEncryptResponse {
   const scope = scopeOf(ctx);
   const source = decryptWith(c, scope, requireCiphertext(input.CiphertextBlob), input.SourceEncryptionContext, input.SourceKeyId, input.SourceEncryptionAlgorithm);
-  const destination = c.keys.resolve(scope, input.DestinationKeyId!, { allowAlias: true, createAwsManaged: true });
-  const blob = encryptWith(c, scope, destination, source.plaintext, input.DestinationEncryptionContext, input.DestinationEncryptionAlgorithm, 'ReEncrypt');
+  const destination = c.keys.resolve(scope, input.DestinationKeyId!, { allowAlias: true, createAwsManaged: true, crossAccount: true });
+  const sourceScope = scopeOfKey(source.row);
+  const destinationScope = scopeOfKey(destination);
+  const blob = encryptWith(c, destinationScope, destination, source.plaintext, input.DestinationEncryptionContext, input.DestinationEncryptionAlgorithm, 'ReEncrypt');
   if (input.DryRun) throw dryRun();
-  c.keys.recordUse(scope, source.row, 'ReEncrypt', ctx.requestId);
-  c.keys.recordUse(scope, destination, 'ReEncrypt', ctx.requestId);
+  c.keys.recordUse(sourceScope, source.row, 'ReEncrypt', ctx.requestId);
+  c.keys.recordUse(destinationScope, destination, 'ReEncrypt', ctx.requestId);
   return {
     CiphertextBlob: blob,
-    SourceKeyId: keyArn(scope, source.row.key_id),
-    KeyId: keyArn(scope, destination.key_id),
+    SourceKeyId: keyArn(sourceScope, source.row.key_id),
+    KeyId: keyArn(destinationScope, destination.key_id),
     SourceEncryptionAlgorithm: source.algorithm as K.EncryptionAlgorithmSpec,
     DestinationEncryptionAlgorithm: input.DestinationEncryptionAlgorithm ?? 'SYMMETRIC_DEFAULT',
   };

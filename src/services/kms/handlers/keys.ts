@@ -1,6 +1,5 @@
 /** KMS key lifecycle: creating, describing, listing, enabling and disabling keys, and their scheduled deletion. */
 import type * as K from '@aws-sdk/client-kms';
-import type { Scope } from '../../../core/accounts.js';
 import { AwsError } from '../../../core/errors.js';
 import type { RequestContext } from '../../../protocol/types.js';
 import {
@@ -10,7 +9,6 @@ import {
   customKeyStoreNotFound,
   DAY_MS,
   type KmsContext,
-  MAX_TAGS,
   metadata,
   page,
   readMarker,
@@ -19,7 +17,7 @@ import {
   validateTags,
 } from '../common.js';
 import { checkNewKeyPolicy } from '../key-policy.js';
-import { keyArn } from '../keys.js';
+import { keyArn, scopeOfKey } from '../keys.js';
 import { isSupportedSpec, supportsUsage } from '../specs.js';
 
 /** The key spec and usage a CreateKey request asks for, refused as AWS refuses them. */
@@ -41,11 +39,12 @@ export function checkCreateKey(input: K.CreateKeyRequest): { keySpec: string; ke
 }
 
 /** Sets the state of a customer managed key that has material (EnableKey, DisableKey). */
-function setKeyState(c: KmsContext, scope: Scope, keyId: string, state: 'Enabled' | 'Disabled', operation: string): void {
+function setKeyState(c: KmsContext, ctx: RequestContext, keyId: string, state: 'Enabled' | 'Disabled', operation: string): void {
+  const scope = scopeOf(ctx);
   const row = c.keys.resolve(scope, keyId);
   assertNotPendingDeletion(scope, row);
   assertNotPendingImport(scope, row);
-  assertCustomerManaged(scope, row, operation);
+  assertCustomerManaged(ctx, row, operation);
   c.store.tx(() => c.store.updateKey({ ...row, key_state: state }));
 }
 
@@ -55,7 +54,6 @@ export function createKey(c: KmsContext, input: K.CreateKeyRequest, ctx: Request
   if (input.Policy !== undefined) validatePolicy(input.Policy);
   const tags = input.Tags ?? [];
   validateTags(tags);
-  if (tags.length > MAX_TAGS) throw new AwsError('LimitExceededException', `A key can have at most ${MAX_TAGS} tags.`);
   // The policy is checked against the new key's ARN: a refused policy rolls the key back.
   const row = c.store.tx(() => {
     const created = c.keys.create(scope, {
@@ -74,9 +72,10 @@ export function createKey(c: KmsContext, input: K.CreateKeyRequest, ctx: Request
   return { KeyMetadata: metadata(c, scope, row) };
 }
 
+/** DescribeKey of a predefined `alias/aws/…` alias creates its AWS managed key, as AWS services rely on. */
 export function describeKey(c: KmsContext, input: K.DescribeKeyRequest, ctx: RequestContext): K.DescribeKeyResponse {
-  const scope = scopeOf(ctx);
-  return { KeyMetadata: metadata(c, scope, c.keys.resolve(scope, input.KeyId!, { allowAlias: true, createAwsManaged: true })) };
+  const row = c.keys.resolve(scopeOf(ctx), input.KeyId!, { allowAlias: true, createAwsManaged: true, crossAccount: true });
+  return { KeyMetadata: metadata(c, scopeOfKey(row), row) };
 }
 
 export function listKeys(c: KmsContext, input: K.ListKeysRequest, ctx: RequestContext): K.ListKeysResponse {
@@ -91,18 +90,18 @@ export function updateKeyDescription(c: KmsContext, input: K.UpdateKeyDescriptio
   const scope = scopeOf(ctx);
   const row = c.keys.resolve(scope, input.KeyId!);
   assertNotPendingDeletion(scope, row);
-  assertCustomerManaged(scope, row, 'UpdateKeyDescription');
+  assertCustomerManaged(ctx, row, 'UpdateKeyDescription');
   c.store.tx(() => c.store.updateKey({ ...row, description: input.Description! }));
   return {};
 }
 
 export function enableKey(c: KmsContext, input: K.EnableKeyRequest, ctx: RequestContext) {
-  setKeyState(c, scopeOf(ctx), input.KeyId!, 'Enabled', 'EnableKey');
+  setKeyState(c, ctx, input.KeyId!, 'Enabled', 'EnableKey');
   return {};
 }
 
 export function disableKey(c: KmsContext, input: K.DisableKeyRequest, ctx: RequestContext) {
-  setKeyState(c, scopeOf(ctx), input.KeyId!, 'Disabled', 'DisableKey');
+  setKeyState(c, ctx, input.KeyId!, 'Disabled', 'DisableKey');
   return {};
 }
 
@@ -117,7 +116,7 @@ export function scheduleKeyDeletion(c: KmsContext, input: K.ScheduleKeyDeletionR
   }
   const row = c.keys.resolve(scope, input.KeyId!);
   assertNotPendingDeletion(scope, row);
-  assertCustomerManaged(scope, row, 'ScheduleKeyDeletion');
+  assertCustomerManaged(ctx, row, 'ScheduleKeyDeletion');
   // A multi-Region primary key with replicas waits for their deletion before its own waiting period starts.
   if (row.multi_region && row.primary_region === scope.region && c.keys.otherRegions(scope, row).length) {
     c.store.tx(() => c.store.updateKey({ ...row, key_state: 'PendingReplicaDeletion', deletion_date: null, pending_window_days: days }));

@@ -2,7 +2,7 @@
 import type * as K from '@aws-sdk/client-kms';
 import { AwsError } from '../../../core/errors.js';
 import type { RequestContext } from '../../../protocol/types.js';
-import { assertCustomerManaged, assertNotPendingDeletion, type KmsContext, MAX_TAGS, page, readMarker, scopeOf, validatePolicy, validateTags, wireTag } from '../common.js';
+import { assertCustomerManaged, assertNotPendingDeletion, type KmsContext, MAX_TAGS, page, readMarker, scopeOf, tooManyTags, validatePolicy, validateTags, wireTag } from '../common.js';
 import { checkNewKeyPolicy } from '../key-policy.js';
 import { keyArn } from '../keys.js';
 
@@ -15,11 +15,11 @@ export function tagResource(c: KmsContext, input: K.TagResourceRequest, ctx: Req
   const scope = scopeOf(ctx);
   const row = c.keys.resolve(scope, input.KeyId!);
   assertNotPendingDeletion(scope, row);
-  assertCustomerManaged(scope, row, 'TagResource');
+  assertCustomerManaged(ctx, row, 'TagResource');
   validateTags(input.Tags!);
   c.store.tx(() => {
     for (const tag of input.Tags!) c.store.putTag(scope, row.key_id, tag.TagKey!, tag.TagValue!);
-    if (c.store.countTags(scope, row.key_id) > MAX_TAGS) throw new AwsError('LimitExceededException', `A key can have at most ${MAX_TAGS} tags.`);
+    if (c.store.countTags(scope, row.key_id) > MAX_TAGS) throw tooManyTags();
   });
   return {};
 }
@@ -28,7 +28,7 @@ export function untagResource(c: KmsContext, input: K.UntagResourceRequest, ctx:
   const scope = scopeOf(ctx);
   const row = c.keys.resolve(scope, input.KeyId!);
   assertNotPendingDeletion(scope, row);
-  assertCustomerManaged(scope, row, 'UntagResource');
+  assertCustomerManaged(ctx, row, 'UntagResource');
   c.store.tx(() => {
     for (const tagKey of input.TagKeys!) c.store.deleteTag(scope, row.key_id, tagKey);
   });
@@ -54,7 +54,7 @@ export function putKeyPolicy(c: KmsContext, input: K.PutKeyPolicyRequest, ctx: R
   const row = c.keys.resolve(scope, input.KeyId!);
   checkPolicyName(input.PolicyName);
   assertNotPendingDeletion(scope, row);
-  assertCustomerManaged(scope, row, 'PutKeyPolicy');
+  assertCustomerManaged(ctx, row, 'PutKeyPolicy');
   validatePolicy(input.Policy!);
   checkNewKeyPolicy(c, ctx, input.Policy!, keyArn(scope, row.key_id), input.BypassPolicyLockoutSafetyCheck);
   c.store.tx(() => c.store.updateKey({ ...row, policy: input.Policy! }));

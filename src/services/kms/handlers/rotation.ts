@@ -14,9 +14,10 @@ function assertSymmetricForRotation(scope: Scope, row: KeyRow): void {
 }
 
 /** The key a rotation change names: a customer managed symmetric primary key with KMS material, usable for encryption. */
-function rotatableKey(c: KmsContext, scope: Scope, keyId: string, operation: string): KeyRow {
+function rotatableKey(c: KmsContext, ctx: RequestContext, keyId: string, operation: string): KeyRow {
+  const scope = scopeOf(ctx);
   const row = c.keys.resolve(scope, keyId);
-  assertCustomerManaged(scope, row, operation);
+  assertCustomerManaged(ctx, row, operation);
   assertSymmetricForRotation(scope, row);
   if (row.origin === 'EXTERNAL') throw new AwsError('UnsupportedOperationException', `${keyArn(scope, row.key_id)} has imported key material, which KMS cannot rotate.`);
   assertNotReplica(scope, row, operation);
@@ -42,14 +43,14 @@ function afterVersion(marker: string | undefined): number {
 }
 
 export function enableKeyRotation(c: KmsContext, input: K.EnableKeyRotationRequest, ctx: RequestContext) {
-  const row = rotatableKey(c, scopeOf(ctx), input.KeyId!, 'EnableKeyRotation');
+  const row = rotatableKey(c, ctx, input.KeyId!, 'EnableKeyRotation');
   const period = input.RotationPeriodInDays ?? 365;
   c.store.tx(() => c.store.updateKey({ ...row, rotation_enabled: 1, rotation_period_days: period, next_rotation_at: c.rt.clock.now() + period * DAY_MS }));
   return {};
 }
 
 export function disableKeyRotation(c: KmsContext, input: K.DisableKeyRotationRequest, ctx: RequestContext) {
-  const row = rotatableKey(c, scopeOf(ctx), input.KeyId!, 'DisableKeyRotation');
+  const row = rotatableKey(c, ctx, input.KeyId!, 'DisableKeyRotation');
   c.store.tx(() => c.store.updateKey({ ...row, rotation_enabled: 0, rotation_period_days: null, next_rotation_at: null }));
   return {};
 }
@@ -62,17 +63,50 @@ export function getKeyRotationStatus(c: KmsContext, input: K.GetKeyRotationStatu
   return { ...rotationStatus(scope, c.keys.primaryOf(scope, row).row), KeyId: keyArn(scope, row.key_id) };
 }
 
+const ON_DEMAND_ROTATION_JOB = 'kms.rotate-on-demand';
+
+interface OnDemandRotation {
+  account: string;
+  keyId: string;
+  /** The OnDemandRotationStartDate (epoch ms) of the rotation the job completes. */
+  startedAt: number;
+}
+
+/**
+ * Starts an on-demand rotation. As on AWS it completes asynchronously (a job on the core queue
+ * adds the new material): until then GetKeyRotationStatus reports its OnDemandRotationStartDate
+ * and another RotateKeyOnDemand is a ConflictException.
+ */
 export function rotateKeyOnDemand(c: KmsContext, input: K.RotateKeyOnDemandRequest, ctx: RequestContext): K.RotateKeyOnDemandResponse {
   const scope = scopeOf(ctx);
-  const row = rotatableKey(c, scope, input.KeyId!, 'RotateKeyOnDemand');
+  const row = rotatableKey(c, ctx, input.KeyId!, 'RotateKeyOnDemand');
   const now = c.rt.clock.now();
   c.store.tx(() => {
+    const current = c.store.getKey(scope, row.key_id)!;
+    if (current.on_demand_rotation_at !== null) throw new AwsError('ConflictException', `An on-demand rotation of ${keyArn(scope, row.key_id)} is already in progress.`);
     const onDemand = c.store.rotations(c.keys.materialScope(scope, row), row.key_id, 0, 1000).filter((m) => m.rotation_type === 'ON_DEMAND').length;
     if (onDemand >= MAX_ON_DEMAND_ROTATIONS) throw new AwsError('LimitExceededException', `${keyArn(scope, row.key_id)} has reached the limit of ${MAX_ON_DEMAND_ROTATIONS} on-demand rotations.`);
-    c.keys.addMaterial(scope, row, 'ON_DEMAND', now);
-    c.store.updateKey({ ...row, on_demand_rotation_at: now });
+    c.store.updateKey({ ...current, on_demand_rotation_at: now });
+    c.rt.jobs.enqueue(ON_DEMAND_ROTATION_JOB, { account: scope.account, keyId: row.key_id, startedAt: now } satisfies OnDemandRotation);
   });
   return { KeyId: keyArn(scope, row.key_id) };
+}
+
+/** Completes an on-demand rotation: new current material, and the key no longer reports one in progress. */
+function completeRotation(c: KmsContext, job: OnDemandRotation): void {
+  c.store.tx(() => {
+    // The key's primary (a multi-Region key's primary may have moved since); none when the key was
+    // deleted since or its rotation already completed (a job redone after a crash).
+    const row = c.store.keyInAllRegions(job.account, job.keyId).find((r) => r.on_demand_rotation_at === job.startedAt && (!r.multi_region || r.primary_region === r.region));
+    if (!row) return;
+    const scope: Scope = { account: row.account, region: row.region };
+    c.keys.addMaterial(scope, row, 'ON_DEMAND', c.rt.clock.now());
+    c.store.updateKey({ ...row, on_demand_rotation_at: null });
+  });
+}
+
+export function registerOnDemandRotation(c: KmsContext): void {
+  c.rt.jobs.register(ON_DEMAND_ROTATION_JOB, async (job) => completeRotation(c, job.payload as OnDemandRotation));
 }
 
 export function listKeyRotations(c: KmsContext, input: K.ListKeyRotationsRequest, ctx: RequestContext): K.ListKeyRotationsResponse {
