@@ -95,7 +95,13 @@ export function awsErrors(protocol: string): PipelineErrors {
       'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
       { status: 403 },
     );
-  const invalidClientTokenId = () => new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', { status: 403 });
+  // JSON services name an unknown or mismatched credential UnrecognizedClientException (400 for
+  // awsJson, 403 for REST-JSON), and an expired one ExpiredTokenException; query services use
+  // InvalidClientTokenId and ExpiredToken, both 403.
+  const json = protocol === 'json' || protocol === 'rest-json';
+  const invalidToken = json
+    ? () => new AwsError('UnrecognizedClientException', 'The security token included in the request is invalid.', { status: protocol === 'json' ? 400 : 403 })
+    : () => new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', { status: 403 });
   return {
     missingAuthentication: () => new AwsError(protocol === 'json' ? 'MissingAuthenticationTokenException' : 'MissingAuthenticationToken', 'Request is missing Authentication Token', { status: 403 }),
     unsupportedAuthorization: () => new AwsError('IncompleteSignature', 'Unsupported authorization scheme; Drydock accepts AWS4-HMAC-SHA256 only.', { status: 403 }),
@@ -105,9 +111,11 @@ export function awsErrors(protocol: string): PipelineErrors {
     malformedDate: (longDate) => new AwsError('IncompleteSignature', `Date must be in ISO-8601 'basic format'. Got '${longDate}'.`, { status: 403 }),
     clockSkew: (longDate, serverTime) => new AwsError('SignatureDoesNotMatch', `Signature expired: ${longDate} is now earlier than ${serverTime} (${serverTime} - 15 min.)`, { status: 403 }),
     signatureMismatch,
-    unknownAccessKey: invalidClientTokenId,
-    invalidToken: invalidClientTokenId,
-    expiredToken: () => new AwsError('ExpiredToken', 'The security token included in the request is expired', { status: 403 }),
+    unknownAccessKey: invalidToken,
+    invalidToken,
+    expiredToken: json
+      ? () => new AwsError('ExpiredTokenException', 'The security token included in the request is expired', { status: protocol === 'json' ? 400 : 403 })
+      : () => new AwsError('ExpiredToken', 'The security token included in the request is expired', { status: 403 }),
     // The signature covers the body's own hash for these services: a body that differs is a signature that does not match.
     payloadHashMismatch: signatureMismatch,
     headersTooLarge: (size, max) =>

@@ -100,7 +100,7 @@ describe('drydock builds list', () => {
     expect(unknown.stderr).toMatch(/^drydock: ResourceNotFoundException: .+\n$/);
     const badKey = await drydock(['builds', 'list', ...endpoint()], { AWS_ACCESS_KEY_ID: 'AKIAUNKNOWN', AWS_SECRET_ACCESS_KEY: 'test' });
     expect(badKey.code).toBe(1);
-    expect(badKey.stderr).toMatch(/^drydock: InvalidClientTokenId: /);
+    expect(badKey.stderr).toMatch(/^drydock: UnrecognizedClientException: /);
   });
 });
 

@@ -139,12 +139,12 @@ describe('SigV4', () => {
     });
 
     it.each([
-      ['awsJson', () => ssmGet('/x', { accessKeyId: 'AKIAUNKNOWN0000000000' }), 'InvalidClientTokenId'],
-      ['awsQuery', () => stsWhoAmI({ accessKeyId: 'AKIAUNKNOWN0000000000' }), 'InvalidClientTokenId'],
-      ['S3', () => s3List({ accessKeyId: 'AKIAUNKNOWN0000000000' }), 'InvalidAccessKeyId'],
-    ])('unknown access key → 403 (%s)', async (_style, build, code) => {
+      ['awsJson', () => ssmGet('/x', { accessKeyId: 'AKIAUNKNOWN0000000000' }), 400, 'UnrecognizedClientException'],
+      ['awsQuery', () => stsWhoAmI({ accessKeyId: 'AKIAUNKNOWN0000000000' }), 403, 'InvalidClientTokenId'],
+      ['S3', () => s3List({ accessKeyId: 'AKIAUNKNOWN0000000000' }), 403, 'InvalidAccessKeyId'],
+    ])('unknown access key → AWS error of the protocol (%s)', async (_style, build, status, code) => {
       const res = await signedRequest(server.url, build());
-      expect([res.status, res.code]).toEqual([403, code]);
+      expect([res.status, res.code]).toEqual([status, code]);
     });
 
     it.each([
