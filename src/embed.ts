@@ -1,5 +1,5 @@
 /**
- * Drydock inside your own process: `import { startDrydock } from 'drydock'` in a test suite's
+ * Drydock inside your own process: `import { startDrydock } from 'drydock-aws'` in a test suite's
  * global setup starts a real server (the same one `drydock start` runs) on a free loopback port,
  * with its state in a temporary directory that `stop()` deletes. Several instances in one process
  * are independent: each has its own port, data directory, clock and services.

@@ -1,12 +1,12 @@
 /**
  * The embedding API as a test suite uses it: imported by the package's own name (what
- * `import { startDrydock } from 'drydock'` resolves to once installed), several instances in one
+ * `import { startDrydock } from 'drydock-aws'` resolves to once installed), several instances in one
  * process, each with its own state, clock and temporary data directory.
  */
 import { existsSync } from 'node:fs';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { startDrydock } from 'drydock';
+import { startDrydock } from 'drydock-aws';
 import { describe, expect, it } from 'vitest';
 
 describe('startDrydock', () => {
