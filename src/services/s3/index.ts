@@ -170,7 +170,8 @@ export const s3: ServiceDefinition = {
   dialect: s3Dialect,
   authorization: s3Authorization,
   create(rt) {
-    const core = new S3Core(new S3Store(rt.store), rt);
+    const store = new S3Store(rt.store);
+    const core = new S3Core(store, rt);
     const handlers: Handlers = {
       ...bucketHandlers(core),
       ...bucketConfigHandlers(core),
@@ -188,6 +189,8 @@ export const s3: ServiceDefinition = {
       handlers: Object.fromEntries(Object.entries(handlers).map(([name, handler]) => [name, s3Handler(core, handler)])),
       api: createApi(core),
       resourcePolicy: (resourceArn) => bucketPolicy(core, resourceArn),
+      // The data directory is about to be wiped: cached bucket rows would outlive their buckets.
+      reset: () => store.forgetBuckets(),
     };
   },
 };

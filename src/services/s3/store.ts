@@ -119,8 +119,12 @@ const OBJECT_VALUES = OBJECT_COLUMNS.split(',')
   .map((c) => `@${c.trim()}`)
   .join(', ');
 
+/** Bound on the bucket cache; far above what a local cloud holds, it only keeps a runaway from growing it. */
+const MAX_CACHED_BUCKETS = 10_000;
+
 export class S3Store {
   private readonly s;
+  private readonly buckets = new Map<string, BucketRow | undefined>();
 
   constructor(private readonly store: Store) {
     store.migrate('s3', [
@@ -230,12 +234,30 @@ export class S3Store {
     return this.store.tx(fn);
   }
 
+  /**
+   * A bucket by name, read through a cache: one object request reads its bucket several times
+   * (authorization, the bucket policy, encryption, ownership), and the row is wide. Only rows read
+   * outside a transaction are kept (one read inside may yet roll back); every bucket write drops its
+   * entry. Cached rows are frozen so that no caller can change what the next one reads.
+   */
   getBucket(name: string): BucketRow | undefined {
-    return this.s.getBucket.get(name);
+    if (this.buckets.has(name)) return this.buckets.get(name);
+    const row = this.s.getBucket.get(name);
+    if (!this.store.db.inTransaction) {
+      if (this.buckets.size >= MAX_CACHED_BUCKETS) this.buckets.clear();
+      this.buckets.set(name, row && Object.freeze(row));
+    }
+    return row;
+  }
+
+  /** Forgets every cached bucket row (the data directory was wiped). */
+  forgetBuckets(): void {
+    this.buckets.clear();
   }
 
   /** A new bucket with S3's defaults: ACLs disabled unless `ownership` says otherwise, all public access blocked. */
   insertBucket(bucket: NewBucket): void {
+    this.buckets.delete(bucket.name);
     this.s.insertBucket.run({
       ...bucket,
       acl: bucket.acl ?? null,
@@ -257,11 +279,13 @@ export class S3Store {
   deleteBucket(name: string): string[] {
     const blobs: string[] = [];
     for (const upload of this.s.uploadsOfBucket.all(name)) blobs.push(...this.deleteUpload(upload.upload_id));
+    this.buckets.delete(name);
     this.s.deleteBucket.run(name);
     return blobs;
   }
 
   setBucketConfig(name: string, config: BucketConfig, value: string | null): void {
+    this.buckets.delete(name);
     this.s.setConfig[config].run(value, name);
   }
 
