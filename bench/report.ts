@@ -6,7 +6,7 @@ import { FIRST_ANSWER_TARGET_MS, type StartupResults } from './startup.js';
 export interface ServerSummary {
   name: string;
   version: string;
-  /** From spawn to the first answer, for the server the table ran against (one start, pinned). */
+  /** From spawn to the first answer, for the server the table ran against (one start). */
   firstAnswerMs: number;
   idleRssBytes: number;
   /** Peak resident memory sampled while the server was under load. */
@@ -44,8 +44,8 @@ export interface BenchResults {
     node: string;
     cpus: number;
     wrk: string;
-    /** CPUs wrk and the servers ran on; undefined: not pinned. */
-    pinning?: { client: number; server: number };
+    /** The CPU wrk was pinned to; undefined: not pinned. */
+    wrkCpu?: number;
     loadAverageAtStart: number[];
     loadAverageAtEnd: number[];
   };
@@ -157,7 +157,7 @@ export function formatTable(results: BenchResults): string {
   const header = (name: string) => name.padEnd(CELL_WIDTH);
   const columns = `${'req/s'.padStart(8)} ${'p50'.padStart(7)} ${'p99'.padStart(7)}`;
   out.push(
-    `Drydock ${drydock.version} vs moto ${moto.version}: node ${host.node}, ${host.cpus} CPUs, wrk ${host.wrk}${host.pinning ? ` on CPU ${host.pinning.client}, servers on CPU ${host.pinning.server}` : ' (not pinned)'}, ` +
+    `Drydock ${drydock.version} vs moto ${moto.version}: node ${host.node}, ${host.cpus} CPUs, wrk ${host.wrk}${host.wrkCpu === undefined ? ' (not pinned)' : ` pinned to CPU ${host.wrkCpu}`}, ` +
       `load average ${host.loadAverageAtStart[0].toFixed(1)} at start, ${host.loadAverageAtEnd[0].toFixed(1)} at end, ${results.durationSeconds.toFixed(0)} s`,
     `Each cell: wrk for ${limits.measureSeconds} s after a ${limits.warmupSeconds} s warm-up, signed requests, any answer not 2xx fails the cell. Latencies in ms. floor: a server that does nothing.`,
     '',

@@ -17,7 +17,7 @@ import { type BenchResults, evaluateTargets, formatTable, formatTargets, type Ro
 import { formatScaleBench, scaleBench } from './scale.js';
 import { freePort, killServers, type RunningTarget, startDrydock, startFloor, startMoto, treeRss } from './servers.js';
 import { startupBench } from './startup.js';
-import { PINNING, requireWrk } from './wrk.js';
+import { requireWrk, WRK_CPU } from './wrk.js';
 
 const CONNECTIONS = [1, 16];
 const LIMITS: CellLimits = { warmupSeconds: 1, measureSeconds: 3 };
@@ -129,7 +129,7 @@ async function main(): Promise<void> {
   const measured: Omit<BenchResults, 'targets'> = {
     startedAt: startedAt.toISOString(),
     durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
-    host: { node: process.version, cpus: cpus().length, wrk, pinning: PINNING, loadAverageAtStart, loadAverageAtEnd: loadavg() },
+    host: { node: process.version, cpus: cpus().length, wrk, wrkCpu: WRK_CPU, loadAverageAtStart, loadAverageAtEnd: loadavg() },
     limits: { ...LIMITS, connections: CONNECTIONS },
     startup,
     servers: { drydock: summary(drydock), moto: summary(moto) },

@@ -1,9 +1,8 @@
 /**
  * The servers under test as real processes: Drydock's `drydock` binary (whatever package.json's
  * `bin` points at), moto's `moto_server`, and a do-nothing node:http server as the floor of the
- * measurement, each pinned to the servers' CPU when pinning is on (wrk.ts). Measures time from
- * spawn to the first answered AWS request and the resident memory of the process tree (moto's
- * included children, should it fork any).
+ * measurement. Measures time from spawn to the first answered AWS request and the resident memory
+ * of the process tree (moto's included children, should it fork any).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -12,7 +11,6 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../src/core/paths.js';
 import { CALLER_IDENTITY, HOST, type SignedRequest, send, sign } from './client.js';
-import { PINNING, pinned } from './wrk.js';
 
 export interface RunningTarget {
   name: 'Drydock' | 'moto' | 'floor';
@@ -166,15 +164,14 @@ export const DRYDOCK_ENV = { ...process.env, DRYDOCK_LOG_LEVEL: 'warn' };
 
 export async function startDrydock(port: number): Promise<RunningTarget> {
   const bin = drydockBin();
-  const [command, args] = pinned(PINNING?.server, process.execPath, [bin.path, 'start', '--port', String(port), '--ephemeral']);
-  return launch({ name: 'Drydock', version: bin.version, command, args, port, env: DRYDOCK_ENV });
+  const args = [bin.path, 'start', '--port', String(port), '--ephemeral'];
+  return launch({ name: 'Drydock', version: bin.version, command: process.execPath, args, port, env: DRYDOCK_ENV });
 }
 
 /** The do-nothing server that calibrates the client (see floor-server.ts). */
 export async function startFloor(port: number): Promise<RunningTarget> {
   const script = join(PACKAGE_ROOT, 'dist', 'bench', 'floor-server.js');
-  const [command, args] = pinned(PINNING?.server, process.execPath, [script, String(port)]);
-  return launch({ name: 'floor', version: process.version, command, args, port, env: process.env });
+  return launch({ name: 'floor', version: process.version, command: process.execPath, args: [script, String(port)], port, env: process.env });
 }
 
 /**
@@ -195,6 +192,5 @@ function motoCommand(): { command: string; python?: string } {
 export async function startMoto(port: number): Promise<RunningTarget> {
   const { command, python } = motoCommand();
   const version = python ? spawnSync(python, ['-c', 'import moto; print(moto.__version__)'], { encoding: 'utf8' }).stdout.trim() : 'unknown';
-  const [pinnedCommand, args] = pinned(PINNING?.server, command, ['-H', HOST, '-p', String(port)]);
-  return launch({ name: 'moto', version, command: pinnedCommand, args, port, env: process.env });
+  return launch({ name: 'moto', version, command, args: ['-H', HOST, '-p', String(port)], port, env: process.env });
 }

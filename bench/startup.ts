@@ -3,8 +3,7 @@
  * package.json's `bin` points at, run by node as its `#!/usr/bin/env node` line would) with
  * `start` to its first answered request (a signed STS GetCallerIdentity, polled every 2 ms), each
  * start on a fresh data directory; and the same through npx from the package directory, which adds
- * npm's own start-up. Nothing else runs meanwhile, and neither is pinned to a CPU: this is a user's
- * start.
+ * npm's own start-up. Nothing else of the bench runs meanwhile.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

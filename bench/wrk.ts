@@ -12,8 +12,10 @@
  * The requests are written out byte for byte rather than through `wrk.format()`, which would add a
  * second `Host` and `Content-Length` header beside the signed lower-case ones.
  *
- * On a machine with two or more CPUs wrk runs on CPU 1 and the servers on CPU 0 (`taskset`), so
- * neither takes cycles from the other.
+ * On a machine with two or more CPUs wrk is pinned to the last one (`taskset`), which steadies its
+ * figures; the servers are left to the scheduler, which then runs them beside it: pinning them to
+ * another CPU too made them far slower on a machine shared with other work, where that CPU is
+ * often busy.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
@@ -67,13 +69,8 @@ export function requireWrk(): string {
   return /wrk (\S+)/.exec(probe.stdout)?.[1] ?? 'unknown version';
 }
 
-/** The CPUs wrk and the servers are pinned to, when the machine has two and taskset exists. */
-export const PINNING: { client: number; server: number } | undefined = cpus().length >= 2 && !spawnSync('taskset', ['-V']).error ? { client: 1, server: 0 } : undefined;
-
-/** `command args` as spawn() arguments, pinned to `cpu` when pinning is on. */
-export function pinned(cpu: number | undefined, command: string, args: string[]): [string, string[]] {
-  return cpu === undefined ? [command, args] : ['taskset', ['-c', String(cpu), command, ...args]];
-}
+/** The CPU wrk is pinned to, when the machine has two or more and taskset exists. */
+export const WRK_CPU: number | undefined = cpus().length >= 2 && !spawnSync('taskset', ['-V']).error ? cpus().length - 1 : undefined;
 
 // The script reads its settings from the globals prepended to it (FILE, MODE).
 const SCRIPT = String.raw`
@@ -198,7 +195,7 @@ export async function runWrk(run: WrkRun): Promise<WrkResult> {
     const script = join(dir, 'run.lua');
     writeFileSync(script, `FILE = ${JSON.stringify(dataFile)}\nMODE = "${run.mode}"\n${SCRIPT}`);
     const args = ['-t1', `-c${run.connections}`, `-d${run.seconds}s`, '--timeout', '10s', '-s', script, `http://127.0.0.1:${run.port}/`];
-    const [command, argv] = pinned(PINNING?.client, 'wrk', args);
+    const [command, argv] = WRK_CPU === undefined ? ['wrk', args] : ['taskset', ['-c', String(WRK_CPU), 'wrk', ...args]];
     const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>((resolve, reject) => {
       const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
