@@ -26,6 +26,9 @@ const DEFAULT_SERVICES = {
   cloudformation: 'cloudformation',
   events: 'events',
   cloudwatch: 'cloudwatch',
+  sqs: 'sqs',
+  sns: 'sns',
+  lambda: 'lambda',
 };
 
 function botocoreData() {
