@@ -1,6 +1,6 @@
 /** CloudWatch Logs tables and their prepared statements. No SQL lives anywhere else. */
 import type { Scope } from '../../core/accounts.js';
-import type { Store } from '../../core/store.js';
+import { preparedOnUse, type Store } from '../../core/store.js';
 
 export interface GroupRow {
   id: number;
@@ -176,67 +176,77 @@ export class LogsStore {
       },
     ]);
     const db = store.db;
-    this.stmts = {
-      groupByName: db.prepare<[string, string, string], GroupRow>('SELECT * FROM logs_groups WHERE account = ? AND region = ? AND name = ?'),
-      groupBytes: db.prepare<[number], { bytes: number | null }>('SELECT SUM(stored_bytes) AS bytes FROM logs_streams WHERE group_id = ?'),
-      insertGroup: db.prepare<Omit<GroupRow, 'id'>>(`INSERT INTO logs_groups
+    this.stmts = preparedOnUse({
+      groupByName: () => db.prepare<[string, string, string], GroupRow>('SELECT * FROM logs_groups WHERE account = ? AND region = ? AND name = ?'),
+      groupBytes: () => db.prepare<[number], { bytes: number | null }>('SELECT SUM(stored_bytes) AS bytes FROM logs_streams WHERE group_id = ?'),
+      insertGroup: () =>
+        db.prepare<Omit<GroupRow, 'id'>>(`INSERT INTO logs_groups
         (account, region, name, created_at, retention_days, kms_key_id, log_group_class, deletion_protection, tags)
         VALUES (@account, @region, @name, @created_at, @retention_days, @kms_key_id, @log_group_class, @deletion_protection, @tags)`),
-      deleteGroup: db.prepare<[number]>('DELETE FROM logs_groups WHERE id = ?'),
-      deleteGroupStreams: db.prepare<[number]>('DELETE FROM logs_streams WHERE group_id = ?'),
-      deleteGroupEvents: db.prepare<[number]>('DELETE FROM logs_events WHERE group_id = ?'),
-      deleteGroupMetricFilters: db.prepare<[number]>('DELETE FROM logs_metric_filters WHERE group_id = ?'),
-      deleteGroupSubscriptionFilters: db.prepare<[number]>('DELETE FROM logs_subscription_filters WHERE group_id = ?'),
-      metricFilter: db.prepare<[number, string], MetricFilterRow>('SELECT * FROM logs_metric_filters WHERE group_id = ? AND name = ?'),
-      putMetricFilter: db.prepare<MetricFilterRow>(`INSERT OR REPLACE INTO logs_metric_filters
+      deleteGroup: () => db.prepare<[number]>('DELETE FROM logs_groups WHERE id = ?'),
+      deleteGroupStreams: () => db.prepare<[number]>('DELETE FROM logs_streams WHERE group_id = ?'),
+      deleteGroupEvents: () => db.prepare<[number]>('DELETE FROM logs_events WHERE group_id = ?'),
+      deleteGroupMetricFilters: () => db.prepare<[number]>('DELETE FROM logs_metric_filters WHERE group_id = ?'),
+      deleteGroupSubscriptionFilters: () => db.prepare<[number]>('DELETE FROM logs_subscription_filters WHERE group_id = ?'),
+      metricFilter: () => db.prepare<[number, string], MetricFilterRow>('SELECT * FROM logs_metric_filters WHERE group_id = ? AND name = ?'),
+      putMetricFilter: () =>
+        db.prepare<MetricFilterRow>(`INSERT OR REPLACE INTO logs_metric_filters
         (group_id, name, pattern, created_at, metric_name, metric_namespace, metric_value, default_value, unit, dimensions, field_selection, emit_system_fields, has_regex)
         VALUES (@group_id, @name, @pattern, @created_at, @metric_name, @metric_namespace, @metric_value, @default_value, @unit, @dimensions, @field_selection, @emit_system_fields, @has_regex)`),
-      deleteMetricFilter: db.prepare<[number, string]>('DELETE FROM logs_metric_filters WHERE group_id = ? AND name = ?'),
-      countMetricFilters: db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM logs_metric_filters WHERE group_id = ?'),
-      subscriptionFilter: db.prepare<[number, string], SubscriptionFilterRow>('SELECT * FROM logs_subscription_filters WHERE group_id = ? AND name = ?'),
-      putSubscriptionFilter: db.prepare<SubscriptionFilterRow>(`INSERT OR REPLACE INTO logs_subscription_filters
+      deleteMetricFilter: () => db.prepare<[number, string]>('DELETE FROM logs_metric_filters WHERE group_id = ? AND name = ?'),
+      countMetricFilters: () => db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM logs_metric_filters WHERE group_id = ?'),
+      subscriptionFilter: () => db.prepare<[number, string], SubscriptionFilterRow>('SELECT * FROM logs_subscription_filters WHERE group_id = ? AND name = ?'),
+      putSubscriptionFilter: () =>
+        db.prepare<SubscriptionFilterRow>(`INSERT OR REPLACE INTO logs_subscription_filters
         (group_id, name, pattern, created_at, destination_arn, role_arn, distribution, field_selection, emit_system_fields, has_regex)
         VALUES (@group_id, @name, @pattern, @created_at, @destination_arn, @role_arn, @distribution, @field_selection, @emit_system_fields, @has_regex)`),
-      deleteSubscriptionFilter: db.prepare<[number, string]>('DELETE FROM logs_subscription_filters WHERE group_id = ? AND name = ?'),
-      countSubscriptionFilters: db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM logs_subscription_filters WHERE group_id = ?'),
-      subscriptionFilters: db.prepare<[number, string, string, string, number], SubscriptionFilterRow>(
-        'SELECT * FROM logs_subscription_filters WHERE group_id = ? AND substr(name, 1, length(?)) = ? AND name > ? ORDER BY name LIMIT ?',
-      ),
-      regexFilters: db.prepare<[number, number], { metric: string | null; subscription: string | null }>(
-        `SELECT name AS metric, NULL AS subscription FROM logs_metric_filters WHERE group_id = ? AND has_regex = 1
+      deleteSubscriptionFilter: () => db.prepare<[number, string]>('DELETE FROM logs_subscription_filters WHERE group_id = ? AND name = ?'),
+      countSubscriptionFilters: () => db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM logs_subscription_filters WHERE group_id = ?'),
+      subscriptionFilters: () =>
+        db.prepare<[number, string, string, string, number], SubscriptionFilterRow>(
+          'SELECT * FROM logs_subscription_filters WHERE group_id = ? AND substr(name, 1, length(?)) = ? AND name > ? ORDER BY name LIMIT ?',
+        ),
+      regexFilters: () =>
+        db.prepare<[number, number], { metric: string | null; subscription: string | null }>(
+          `SELECT name AS metric, NULL AS subscription FROM logs_metric_filters WHERE group_id = ? AND has_regex = 1
          UNION ALL SELECT NULL, name FROM logs_subscription_filters WHERE group_id = ? AND has_regex = 1`,
-      ),
-      setRetention: db.prepare<[number | null, number]>('UPDATE logs_groups SET retention_days = ? WHERE id = ?'),
-      setDeletionProtection: db.prepare<[number, number]>('UPDATE logs_groups SET deletion_protection = ? WHERE id = ?'),
-      setTags: db.prepare<[string, number]>('UPDATE logs_groups SET tags = ? WHERE id = ?'),
-      streamByName: db.prepare<[number, string], StreamRow>('SELECT * FROM logs_streams WHERE group_id = ? AND name = ?'),
-      insertStream: db.prepare<[number, string, number]>('INSERT INTO logs_streams (group_id, name, created_at) VALUES (?, ?, ?)'),
-      deleteStream: db.prepare<[number]>('DELETE FROM logs_streams WHERE id = ?'),
-      deleteStreamEvents: db.prepare<[number]>('DELETE FROM logs_events WHERE stream_id = ?'),
-      insertEvent: db.prepare<[number, number, number, number, string]>('INSERT INTO logs_events (group_id, stream_id, ts, ingested, message) VALUES (?, ?, ?, ?, ?)'),
-      recordBatch: db.prepare<{ id: number; first: number; last: number; now: number; bytes: number }>(`UPDATE logs_streams SET
+        ),
+      setRetention: () => db.prepare<[number | null, number]>('UPDATE logs_groups SET retention_days = ? WHERE id = ?'),
+      setDeletionProtection: () => db.prepare<[number, number]>('UPDATE logs_groups SET deletion_protection = ? WHERE id = ?'),
+      setTags: () => db.prepare<[string, number]>('UPDATE logs_groups SET tags = ? WHERE id = ?'),
+      streamByName: () => db.prepare<[number, string], StreamRow>('SELECT * FROM logs_streams WHERE group_id = ? AND name = ?'),
+      insertStream: () => db.prepare<[number, string, number]>('INSERT INTO logs_streams (group_id, name, created_at) VALUES (?, ?, ?)'),
+      deleteStream: () => db.prepare<[number]>('DELETE FROM logs_streams WHERE id = ?'),
+      deleteStreamEvents: () => db.prepare<[number]>('DELETE FROM logs_events WHERE stream_id = ?'),
+      insertEvent: () => db.prepare<[number, number, number, number, string]>('INSERT INTO logs_events (group_id, stream_id, ts, ingested, message) VALUES (?, ?, ?, ?, ?)'),
+      recordBatch: () =>
+        db.prepare<{ id: number; first: number; last: number; now: number; bytes: number }>(`UPDATE logs_streams SET
         first_event_ts = MIN(COALESCE(first_event_ts, @first), @first),
         last_event_ts = MAX(COALESCE(last_event_ts, @last), @last),
         last_ingestion = @now, sequence = sequence + 1, stored_bytes = stored_bytes + @bytes
         WHERE id = @id`),
-      hasExpired: db.prepare<[number, number], { one: number }>('SELECT 1 AS one FROM logs_events WHERE group_id = ? AND ts < ? LIMIT 1'),
-      expiredBytes: db.prepare<[number, number], { stream_id: number; bytes: number }>(
-        'SELECT stream_id, SUM(length(CAST(message AS BLOB))) AS bytes FROM logs_events WHERE group_id = ? AND ts < ? GROUP BY stream_id',
-      ),
-      shrinkStream: db.prepare<[number, number]>('UPDATE logs_streams SET stored_bytes = MAX(0, stored_bytes - ?) WHERE id = ?'),
-      deleteExpired: db.prepare<[number, number]>('DELETE FROM logs_events WHERE group_id = ? AND ts < ?'),
-      streamsOfGroup: db.prepare<[number], StreamRow>('SELECT * FROM logs_streams WHERE group_id = ? ORDER BY name'),
-      streamsWithPrefix: db.prepare<[number, string, string], StreamRow>('SELECT * FROM logs_streams WHERE group_id = ? AND substr(name, 1, length(?)) = ? ORDER BY name'),
-      streamEventsForward: db.prepare<[number, number, number, number, number], EventRow>(
-        'SELECT id, stream_id, ts, ingested, message FROM logs_events WHERE stream_id = ? AND ts >= ? AND ts < ? AND (ts, id) > (?, ?) ORDER BY ts, id',
-      ),
-      streamEventsBackward: db.prepare<[number, number, number, number, number], EventRow>(
-        'SELECT id, stream_id, ts, ingested, message FROM logs_events WHERE stream_id = ? AND ts >= ? AND ts < ? AND (ts, id) < (?, ?) ORDER BY ts DESC, id DESC',
-      ),
-      groupEventsForward: db.prepare<[number, number, number, number, number], EventRow>(
-        'SELECT id, stream_id, ts, ingested, message FROM logs_events WHERE group_id = ? AND ts >= ? AND ts < ? AND (ts, id) > (?, ?) ORDER BY ts, id',
-      ),
-    };
+      hasExpired: () => db.prepare<[number, number], { one: number }>('SELECT 1 AS one FROM logs_events WHERE group_id = ? AND ts < ? LIMIT 1'),
+      expiredBytes: () =>
+        db.prepare<[number, number], { stream_id: number; bytes: number }>(
+          'SELECT stream_id, SUM(length(CAST(message AS BLOB))) AS bytes FROM logs_events WHERE group_id = ? AND ts < ? GROUP BY stream_id',
+        ),
+      shrinkStream: () => db.prepare<[number, number]>('UPDATE logs_streams SET stored_bytes = MAX(0, stored_bytes - ?) WHERE id = ?'),
+      deleteExpired: () => db.prepare<[number, number]>('DELETE FROM logs_events WHERE group_id = ? AND ts < ?'),
+      streamsOfGroup: () => db.prepare<[number], StreamRow>('SELECT * FROM logs_streams WHERE group_id = ? ORDER BY name'),
+      streamsWithPrefix: () => db.prepare<[number, string, string], StreamRow>('SELECT * FROM logs_streams WHERE group_id = ? AND substr(name, 1, length(?)) = ? ORDER BY name'),
+      streamEventsForward: () =>
+        db.prepare<[number, number, number, number, number], EventRow>(
+          'SELECT id, stream_id, ts, ingested, message FROM logs_events WHERE stream_id = ? AND ts >= ? AND ts < ? AND (ts, id) > (?, ?) ORDER BY ts, id',
+        ),
+      streamEventsBackward: () =>
+        db.prepare<[number, number, number, number, number], EventRow>(
+          'SELECT id, stream_id, ts, ingested, message FROM logs_events WHERE stream_id = ? AND ts >= ? AND ts < ? AND (ts, id) < (?, ?) ORDER BY ts DESC, id DESC',
+        ),
+      groupEventsForward: () =>
+        db.prepare<[number, number, number, number, number], EventRow>(
+          'SELECT id, stream_id, ts, ingested, message FROM logs_events WHERE group_id = ? AND ts >= ? AND ts < ? AND (ts, id) > (?, ?) ORDER BY ts, id',
+        ),
+    });
   }
 
   tx<T>(fn: () => T): T {

@@ -1,5 +1,5 @@
 /** S3 tables and their prepared statements. No SQL lives anywhere else. */
-import type { Store } from '../../core/store.js';
+import { preparedOnUse, type Store } from '../../core/store.js';
 
 export interface BucketRow {
   name: string;
@@ -180,54 +180,63 @@ export class S3Store {
       },
     ]);
     const db = store.db;
-    this.s = {
-      getBucket: db.prepare<[string], BucketRow>('SELECT * FROM s3_buckets WHERE name = ?'),
-      insertBucket: db.prepare<Required<NewBucket> & { public_access_block: string }>(`INSERT INTO s3_buckets
+    this.s = preparedOnUse({
+      getBucket: () => db.prepare<[string], BucketRow>('SELECT * FROM s3_buckets WHERE name = ?'),
+      insertBucket: () =>
+        db.prepare<Required<NewBucket> & { public_access_block: string }>(`INSERT INTO s3_buckets
         (name, account, region, created_at, acl, ownership, public_access_block)
         VALUES (@name, @account, @region, @created_at, @acl, @ownership, @public_access_block)`),
-      listBuckets: db.prepare<{ account: string; after: string; prefix: string }, BucketRow>(`SELECT * FROM s3_buckets
+      listBuckets: () =>
+        db.prepare<{ account: string; after: string; prefix: string }, BucketRow>(`SELECT * FROM s3_buckets
         WHERE account = @account AND name > @after AND ${STARTS_WITH('name')} ORDER BY name`),
-      deleteBucket: db.prepare<[string]>('DELETE FROM s3_buckets WHERE name = ?'),
-      countVersions: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM (SELECT 1 FROM s3_objects WHERE bucket = ? LIMIT 1)'),
-      setConfig: Object.fromEntries(BUCKET_CONFIGS.map((c) => [c, db.prepare<[string | null, string]>(`UPDATE s3_buckets SET ${c} = ? WHERE name = ?`)])) as Record<
-        BucketConfig,
-        ReturnType<typeof db.prepare<[string | null, string]>>
-      >,
+      deleteBucket: () => db.prepare<[string]>('DELETE FROM s3_buckets WHERE name = ?'),
+      countVersions: () => db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM (SELECT 1 FROM s3_objects WHERE bucket = ? LIMIT 1)'),
+      setConfig: () =>
+        Object.fromEntries(BUCKET_CONFIGS.map((c) => [c, db.prepare<[string | null, string]>(`UPDATE s3_buckets SET ${c} = ? WHERE name = ?`)])) as Record<
+          BucketConfig,
+          ReturnType<typeof db.prepare<[string | null, string]>>
+        >,
 
-      latest: db.prepare<[string, string], ObjectRow>('SELECT * FROM s3_objects WHERE bucket = ? AND key = ? AND is_latest = 1'),
-      version: db.prepare<[string, string, string], ObjectRow>('SELECT * FROM s3_objects WHERE bucket = ? AND key = ? AND version_id = ?'),
-      insertObject: db.prepare<Omit<ObjectRow, 'seq'>>(`INSERT INTO s3_objects (${OBJECT_COLUMNS}) VALUES (${OBJECT_VALUES})`),
-      clearLatest: db.prepare<[string, string]>('UPDATE s3_objects SET is_latest = 0 WHERE bucket = ? AND key = ? AND is_latest = 1'),
-      deleteVersion: db.prepare<[number]>('DELETE FROM s3_objects WHERE seq = ?'),
-      promoteNewest: db.prepare<[string, string, string, string]>(`UPDATE s3_objects SET is_latest = 1 WHERE seq =
+      latest: () => db.prepare<[string, string], ObjectRow>('SELECT * FROM s3_objects WHERE bucket = ? AND key = ? AND is_latest = 1'),
+      version: () => db.prepare<[string, string, string], ObjectRow>('SELECT * FROM s3_objects WHERE bucket = ? AND key = ? AND version_id = ?'),
+      insertObject: () => db.prepare<Omit<ObjectRow, 'seq'>>(`INSERT INTO s3_objects (${OBJECT_COLUMNS}) VALUES (${OBJECT_VALUES})`),
+      clearLatest: () => db.prepare<[string, string]>('UPDATE s3_objects SET is_latest = 0 WHERE bucket = ? AND key = ? AND is_latest = 1'),
+      deleteVersion: () => db.prepare<[number]>('DELETE FROM s3_objects WHERE seq = ?'),
+      promoteNewest: () =>
+        db.prepare<[string, string, string, string]>(`UPDATE s3_objects SET is_latest = 1 WHERE seq =
         (SELECT MAX(seq) FROM s3_objects WHERE bucket = ? AND key = ?) AND bucket = ? AND key = ?`),
-      setObjectTags: db.prepare<[string, number]>('UPDATE s3_objects SET tags = ? WHERE seq = ?'),
-      objectAcl: db.prepare<[number], { acl: string | null }>('SELECT acl FROM s3_objects WHERE seq = ?'),
-      setObjectAcl: db.prepare<[string | null, number]>('UPDATE s3_objects SET acl = ? WHERE seq = ?'),
-      listLatest: db.prepare<{ bucket: string; after: string; prefix: string }, ObjectRow>(`SELECT * FROM s3_objects
+      setObjectTags: () => db.prepare<[string, number]>('UPDATE s3_objects SET tags = ? WHERE seq = ?'),
+      objectAcl: () => db.prepare<[number], { acl: string | null }>('SELECT acl FROM s3_objects WHERE seq = ?'),
+      setObjectAcl: () => db.prepare<[string | null, number]>('UPDATE s3_objects SET acl = ? WHERE seq = ?'),
+      listLatest: () =>
+        db.prepare<{ bucket: string; after: string; prefix: string }, ObjectRow>(`SELECT * FROM s3_objects
         WHERE bucket = @bucket AND is_latest = 1 AND delete_marker = 0 AND key > @after AND ${STARTS_WITH('key')} ORDER BY key`),
-      listVersions: db.prepare<{ bucket: string; after: string; prefix: string }, ObjectRow>(`SELECT * FROM s3_objects
+      listVersions: () =>
+        db.prepare<{ bucket: string; after: string; prefix: string }, ObjectRow>(`SELECT * FROM s3_objects
         WHERE bucket = @bucket AND key >= @after AND ${STARTS_WITH('key')} ORDER BY key, seq DESC`),
 
-      insertUpload: db.prepare<UploadRow>(`INSERT INTO s3_uploads (upload_id, bucket, key, initiated, content_type, content_encoding,
+      insertUpload: () =>
+        db.prepare<UploadRow>(`INSERT INTO s3_uploads (upload_id, bucket, key, initiated, content_type, content_encoding,
         content_disposition, content_language, cache_control, expires, website_redirect, storage_class, metadata, tags,
         checksum_algorithm, checksum_type, owner_account)
         VALUES (@upload_id, @bucket, @key, @initiated, @content_type, @content_encoding, @content_disposition, @content_language,
         @cache_control, @expires, @website_redirect, @storage_class, @metadata, @tags, @checksum_algorithm, @checksum_type, @owner_account)`),
-      getUpload: db.prepare<[string], UploadRow>('SELECT * FROM s3_uploads WHERE upload_id = ?'),
-      deleteUpload: db.prepare<[string]>('DELETE FROM s3_uploads WHERE upload_id = ?'),
-      listUploads: db.prepare<{ bucket: string; prefix: string }, UploadRow>(`SELECT * FROM s3_uploads
+      getUpload: () => db.prepare<[string], UploadRow>('SELECT * FROM s3_uploads WHERE upload_id = ?'),
+      deleteUpload: () => db.prepare<[string]>('DELETE FROM s3_uploads WHERE upload_id = ?'),
+      listUploads: () =>
+        db.prepare<{ bucket: string; prefix: string }, UploadRow>(`SELECT * FROM s3_uploads
         WHERE bucket = @bucket AND ${STARTS_WITH('key')} ORDER BY key, initiated, upload_id`),
-      uploadsOfBucket: db.prepare<[string], UploadRow>('SELECT * FROM s3_uploads WHERE bucket = ?'),
-      getPart: db.prepare<[string, number], PartRow>('SELECT * FROM s3_parts WHERE upload_id = ? AND part_number = ?'),
-      upsertPart: db.prepare<PartRow>(`INSERT INTO s3_parts (upload_id, part_number, blob_id, size, etag, checksum_value, last_modified)
+      uploadsOfBucket: () => db.prepare<[string], UploadRow>('SELECT * FROM s3_uploads WHERE bucket = ?'),
+      getPart: () => db.prepare<[string, number], PartRow>('SELECT * FROM s3_parts WHERE upload_id = ? AND part_number = ?'),
+      upsertPart: () =>
+        db.prepare<PartRow>(`INSERT INTO s3_parts (upload_id, part_number, blob_id, size, etag, checksum_value, last_modified)
         VALUES (@upload_id, @part_number, @blob_id, @size, @etag, @checksum_value, @last_modified)
         ON CONFLICT (upload_id, part_number) DO UPDATE SET blob_id = excluded.blob_id, size = excluded.size, etag = excluded.etag,
           checksum_value = excluded.checksum_value, last_modified = excluded.last_modified`),
-      listParts: db.prepare<[string, number, number], PartRow>('SELECT * FROM s3_parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?'),
-      allParts: db.prepare<[string], PartRow>('SELECT * FROM s3_parts WHERE upload_id = ? ORDER BY part_number'),
-      deleteParts: db.prepare<[string]>('DELETE FROM s3_parts WHERE upload_id = ?'),
-    };
+      listParts: () => db.prepare<[string, number, number], PartRow>('SELECT * FROM s3_parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?'),
+      allParts: () => db.prepare<[string], PartRow>('SELECT * FROM s3_parts WHERE upload_id = ? ORDER BY part_number'),
+      deleteParts: () => db.prepare<[string]>('DELETE FROM s3_parts WHERE upload_id = ?'),
+    });
   }
 
   tx<T>(fn: () => T): T {

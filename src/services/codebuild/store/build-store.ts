@@ -7,7 +7,7 @@
  */
 import type { Build, Project } from '@aws-sdk/client-codebuild';
 import type { Scope } from '../../../core/accounts.js';
-import type { Store } from '../../../core/store.js';
+import { preparedOnUse, type Store } from '../../../core/store.js';
 
 export interface BuildRow {
   seq: number;
@@ -54,30 +54,35 @@ export class BuildStore {
       { version: 2, sql: 'CREATE INDEX codebuild_builds_id ON codebuild_builds (id);' },
     ]);
     const db = store.db;
-    this.stmts = {
-      get: db.prepare<Key, BuildRow>('SELECT * FROM codebuild_builds WHERE account = ? AND region = ? AND id = ?'),
-      find: db.prepare<[string], BuildRow>('SELECT * FROM codebuild_builds WHERE id = ? ORDER BY seq DESC LIMIT 1'),
-      byToken: db.prepare<[string, string, string, number], BuildRow>(
-        'SELECT * FROM codebuild_builds WHERE account = ? AND region = ? AND idempotency_token = ? AND created_at >= ? ORDER BY seq DESC LIMIT 1',
-      ),
-      insert: db.prepare<NewBuild>(`INSERT INTO codebuild_builds (account, region, id, arn, project_name, build, project, complete, idempotency_token, created_at)
+    this.stmts = preparedOnUse({
+      get: () => db.prepare<Key, BuildRow>('SELECT * FROM codebuild_builds WHERE account = ? AND region = ? AND id = ?'),
+      find: () => db.prepare<[string], BuildRow>('SELECT * FROM codebuild_builds WHERE id = ? ORDER BY seq DESC LIMIT 1'),
+      byToken: () =>
+        db.prepare<[string, string, string, number], BuildRow>(
+          'SELECT * FROM codebuild_builds WHERE account = ? AND region = ? AND idempotency_token = ? AND created_at >= ? ORDER BY seq DESC LIMIT 1',
+        ),
+      insert: () =>
+        db.prepare<NewBuild>(`INSERT INTO codebuild_builds (account, region, id, arn, project_name, build, project, complete, idempotency_token, created_at)
         VALUES (@account, @region, @id, @arn, @project_name, @build, @project, @complete, @idempotency_token, @created_at)`),
-      update: db.prepare<[string, number, ...Key]>('UPDATE codebuild_builds SET build = ?, complete = ? WHERE account = ? AND region = ? AND id = ?'),
-      remove: db.prepare<Key>('DELETE FROM codebuild_builds WHERE account = ? AND region = ? AND id = ?'),
-      nextNumber: db.prepare<[string, string, string], { last: number }>(`INSERT INTO codebuild_build_numbers (account, region, project_name, last) VALUES (?, ?, ?, 1)
+      update: () => db.prepare<[string, number, ...Key]>('UPDATE codebuild_builds SET build = ?, complete = ? WHERE account = ? AND region = ? AND id = ?'),
+      remove: () => db.prepare<Key>('DELETE FROM codebuild_builds WHERE account = ? AND region = ? AND id = ?'),
+      nextNumber: () =>
+        db.prepare<[string, string, string], { last: number }>(`INSERT INTO codebuild_build_numbers (account, region, project_name, last) VALUES (?, ?, ?, 1)
         ON CONFLICT (account, region, project_name) DO UPDATE SET last = last + 1 RETURNING last`),
-      incomplete: db.prepare<[string, string], { n: number }>('SELECT COUNT(*) AS n FROM codebuild_builds WHERE account = ? AND region = ? AND complete = 0'),
-      listAsc: db.prepare<[string, string, number, number], { seq: number; id: string }>('SELECT seq, id FROM codebuild_builds WHERE account = ? AND region = ? AND seq > ? ORDER BY seq ASC LIMIT ?'),
-      listDesc: db.prepare<[string, string, number, number], { seq: number; id: string }>(
-        'SELECT seq, id FROM codebuild_builds WHERE account = ? AND region = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
-      ),
-      listProjectAsc: db.prepare<[string, string, string, number, number], { seq: number; id: string }>(
-        'SELECT seq, id FROM codebuild_builds WHERE account = ? AND region = ? AND project_name = ? AND seq > ? ORDER BY seq ASC LIMIT ?',
-      ),
-      listProjectDesc: db.prepare<[string, string, string, number, number], { seq: number; id: string }>(
-        'SELECT seq, id FROM codebuild_builds WHERE account = ? AND region = ? AND project_name = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
-      ),
-    };
+      incomplete: () => db.prepare<[string, string], { n: number }>('SELECT COUNT(*) AS n FROM codebuild_builds WHERE account = ? AND region = ? AND complete = 0'),
+      listAsc: () =>
+        db.prepare<[string, string, number, number], { seq: number; id: string }>('SELECT seq, id FROM codebuild_builds WHERE account = ? AND region = ? AND seq > ? ORDER BY seq ASC LIMIT ?'),
+      listDesc: () =>
+        db.prepare<[string, string, number, number], { seq: number; id: string }>('SELECT seq, id FROM codebuild_builds WHERE account = ? AND region = ? AND seq < ? ORDER BY seq DESC LIMIT ?'),
+      listProjectAsc: () =>
+        db.prepare<[string, string, string, number, number], { seq: number; id: string }>(
+          'SELECT seq, id FROM codebuild_builds WHERE account = ? AND region = ? AND project_name = ? AND seq > ? ORDER BY seq ASC LIMIT ?',
+        ),
+      listProjectDesc: () =>
+        db.prepare<[string, string, string, number, number], { seq: number; id: string }>(
+          'SELECT seq, id FROM codebuild_builds WHERE account = ? AND region = ? AND project_name = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
+        ),
+    });
   }
 
   tx<T>(fn: () => T): T {

@@ -8,7 +8,7 @@
  */
 import type { CommandExecution, Project, Sandbox } from '@aws-sdk/client-codebuild';
 import type { Scope } from '../../../core/accounts.js';
-import type { Store } from '../../../core/store.js';
+import { preparedOnUse, type Store } from '../../../core/store.js';
 
 export interface SandboxRow {
   seq: number;
@@ -70,46 +70,52 @@ export class SandboxStore {
       { version: 2, sql: 'CREATE INDEX codebuild_sandboxes_id ON codebuild_sandboxes (id);' },
     ]);
     const db = store.db;
-    this.stmts = {
-      get: db.prepare<Key, SandboxRow>('SELECT * FROM codebuild_sandboxes WHERE account = ? AND region = ? AND id = ?'),
-      find: db.prepare<[string], SandboxRow>('SELECT * FROM codebuild_sandboxes WHERE id = ? ORDER BY seq DESC LIMIT 1'),
-      byToken: db.prepare<[string, string, string, number], SandboxRow>(
-        'SELECT * FROM codebuild_sandboxes WHERE account = ? AND region = ? AND idempotency_token = ? AND created_at >= ? ORDER BY seq DESC LIMIT 1',
-      ),
-      insert: db.prepare<NewSandbox>(`INSERT INTO codebuild_sandboxes (account, region, id, arn, project_name, sandbox, project, complete, idempotency_token, created_at)
+    this.stmts = preparedOnUse({
+      get: () => db.prepare<Key, SandboxRow>('SELECT * FROM codebuild_sandboxes WHERE account = ? AND region = ? AND id = ?'),
+      find: () => db.prepare<[string], SandboxRow>('SELECT * FROM codebuild_sandboxes WHERE id = ? ORDER BY seq DESC LIMIT 1'),
+      byToken: () =>
+        db.prepare<[string, string, string, number], SandboxRow>(
+          'SELECT * FROM codebuild_sandboxes WHERE account = ? AND region = ? AND idempotency_token = ? AND created_at >= ? ORDER BY seq DESC LIMIT 1',
+        ),
+      insert: () =>
+        db.prepare<NewSandbox>(`INSERT INTO codebuild_sandboxes (account, region, id, arn, project_name, sandbox, project, complete, idempotency_token, created_at)
         VALUES (@account, @region, @id, @arn, @project_name, @sandbox, @project, @complete, @idempotency_token, @created_at)`),
-      update: db.prepare<[string, number, ...Key]>('UPDATE codebuild_sandboxes SET sandbox = ?, complete = ? WHERE account = ? AND region = ? AND id = ?'),
-      listAsc: db.prepare<[string, string, number, number], { seq: number; id: string }>(
-        'SELECT seq, id FROM codebuild_sandboxes WHERE account = ? AND region = ? AND seq > ? ORDER BY seq ASC LIMIT ?',
-      ),
-      listDesc: db.prepare<[string, string, number, number], { seq: number; id: string }>(
-        'SELECT seq, id FROM codebuild_sandboxes WHERE account = ? AND region = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
-      ),
-      listProjectAsc: db.prepare<[string, string, string, number, number], { seq: number; id: string }>(
-        'SELECT seq, id FROM codebuild_sandboxes WHERE account = ? AND region = ? AND project_name = ? AND seq > ? ORDER BY seq ASC LIMIT ?',
-      ),
-      listProjectDesc: db.prepare<[string, string, string, number, number], { seq: number; id: string }>(
-        'SELECT seq, id FROM codebuild_sandboxes WHERE account = ? AND region = ? AND project_name = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
-      ),
-      getCommand: db.prepare<[string, string, string, string], CommandRow>('SELECT * FROM codebuild_command_executions WHERE account = ? AND region = ? AND sandbox_id = ? AND id = ?'),
-      insertCommand: db.prepare<Omit<CommandRow, 'seq'>>(`INSERT INTO codebuild_command_executions (account, region, sandbox_id, id, execution, pending)
+      update: () => db.prepare<[string, number, ...Key]>('UPDATE codebuild_sandboxes SET sandbox = ?, complete = ? WHERE account = ? AND region = ? AND id = ?'),
+      listAsc: () =>
+        db.prepare<[string, string, number, number], { seq: number; id: string }>('SELECT seq, id FROM codebuild_sandboxes WHERE account = ? AND region = ? AND seq > ? ORDER BY seq ASC LIMIT ?'),
+      listDesc: () =>
+        db.prepare<[string, string, number, number], { seq: number; id: string }>('SELECT seq, id FROM codebuild_sandboxes WHERE account = ? AND region = ? AND seq < ? ORDER BY seq DESC LIMIT ?'),
+      listProjectAsc: () =>
+        db.prepare<[string, string, string, number, number], { seq: number; id: string }>(
+          'SELECT seq, id FROM codebuild_sandboxes WHERE account = ? AND region = ? AND project_name = ? AND seq > ? ORDER BY seq ASC LIMIT ?',
+        ),
+      listProjectDesc: () =>
+        db.prepare<[string, string, string, number, number], { seq: number; id: string }>(
+          'SELECT seq, id FROM codebuild_sandboxes WHERE account = ? AND region = ? AND project_name = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
+        ),
+      getCommand: () => db.prepare<[string, string, string, string], CommandRow>('SELECT * FROM codebuild_command_executions WHERE account = ? AND region = ? AND sandbox_id = ? AND id = ?'),
+      insertCommand: () =>
+        db.prepare<Omit<CommandRow, 'seq'>>(`INSERT INTO codebuild_command_executions (account, region, sandbox_id, id, execution, pending)
         VALUES (@account, @region, @sandbox_id, @id, @execution, @pending)`),
-      updateCommand: db.prepare<[string, number, string, string, string, string]>(
-        'UPDATE codebuild_command_executions SET execution = ?, pending = ? WHERE account = ? AND region = ? AND sandbox_id = ? AND id = ?',
-      ),
-      nextPending: db.prepare<[string, string, string], CommandRow>(
-        'SELECT * FROM codebuild_command_executions WHERE account = ? AND region = ? AND sandbox_id = ? AND pending = 1 ORDER BY seq ASC LIMIT 1',
-      ),
-      unfinished: db.prepare<[string, string, string], CommandRow>(
-        "SELECT * FROM codebuild_command_executions WHERE account = ? AND region = ? AND sandbox_id = ? AND (pending = 1 OR json_extract(execution, '$.status') = 'IN_PROGRESS') ORDER BY seq",
-      ),
-      commandsAsc: db.prepare<[string, string, string, number, number], CommandRow>(
-        'SELECT * FROM codebuild_command_executions WHERE account = ? AND region = ? AND sandbox_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?',
-      ),
-      commandsDesc: db.prepare<[string, string, string, number, number], CommandRow>(
-        'SELECT * FROM codebuild_command_executions WHERE account = ? AND region = ? AND sandbox_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
-      ),
-    };
+      updateCommand: () =>
+        db.prepare<[string, number, string, string, string, string]>(
+          'UPDATE codebuild_command_executions SET execution = ?, pending = ? WHERE account = ? AND region = ? AND sandbox_id = ? AND id = ?',
+        ),
+      nextPending: () =>
+        db.prepare<[string, string, string], CommandRow>('SELECT * FROM codebuild_command_executions WHERE account = ? AND region = ? AND sandbox_id = ? AND pending = 1 ORDER BY seq ASC LIMIT 1'),
+      unfinished: () =>
+        db.prepare<[string, string, string], CommandRow>(
+          "SELECT * FROM codebuild_command_executions WHERE account = ? AND region = ? AND sandbox_id = ? AND (pending = 1 OR json_extract(execution, '$.status') = 'IN_PROGRESS') ORDER BY seq",
+        ),
+      commandsAsc: () =>
+        db.prepare<[string, string, string, number, number], CommandRow>(
+          'SELECT * FROM codebuild_command_executions WHERE account = ? AND region = ? AND sandbox_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?',
+        ),
+      commandsDesc: () =>
+        db.prepare<[string, string, string, number, number], CommandRow>(
+          'SELECT * FROM codebuild_command_executions WHERE account = ? AND region = ? AND sandbox_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
+        ),
+    });
   }
 
   tx<T>(fn: () => T): T {
