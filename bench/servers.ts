@@ -151,12 +151,12 @@ interface PackageJson {
  * The installed `drydock` command: package.json's `bin` read at run time, so a bin pointed at a
  * bundle is what gets measured. `bin` may be a path (the command is then the package's name).
  */
-export function drydockBin(): { command: string; path: string; version: string } {
+export function drydockBin(): { packageName: string; command: string; path: string; version: string } {
   const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as PackageJson;
   const bins = typeof pkg.bin === 'string' ? { [pkg.name.replace(/^@[^/]+\//, '')]: pkg.bin } : pkg.bin;
   const command = 'drydock' in bins ? 'drydock' : Object.keys(bins)[0];
   if (!command) throw new Error('package.json has no bin');
-  return { command, path: join(PACKAGE_ROOT, bins[command]), version: pkg.version };
+  return { packageName: pkg.name, command, path: join(PACKAGE_ROOT, bins[command]), version: pkg.version };
 }
 
 /** Drydock with its logs quiet (a log line per request would be part of every figure). */
