@@ -30,6 +30,10 @@ export interface InProcessCaller {
   region: string;
   /** Services that made this call on the principal's behalf, outermost first (aws:CalledVia): `['ssm.amazonaws.com']` when SSM decrypts through KMS for its caller. */
   calledVia?: string[];
+  /** The resource on whose behalf a service principal calls (aws:SourceArn): the SNS topic delivering to a queue, the rule invoking a function. */
+  sourceArn?: string;
+  /** The account that owns `sourceArn` (aws:SourceAccount). */
+  sourceAccount?: string;
 }
 
 /**
@@ -91,6 +95,8 @@ function inProcessContext(service: string, operation: string, caller: InProcessC
     region: caller.region,
     principal: caller.principal,
     calledVia: caller.calledVia,
+    sourceArn: caller.sourceArn,
+    sourceAccount: caller.sourceAccount,
     endpoint,
     http: noHttpRequest(),
   };

@@ -45,6 +45,9 @@ export interface RequestContext {
   endpoint: string;
   /** Services that called this operation in-process on the principal's behalf, outermost first (aws:CalledVia). */
   calledVia?: string[];
+  /** In-process calls a service principal makes for one of its resources: that resource (aws:SourceArn) and its account (aws:SourceAccount). */
+  sourceArn?: string;
+  sourceAccount?: string;
   /** The raw request, for the few operations whose semantics depend on it (S3 conditional headers …). */
   http: HttpRequest;
 }

@@ -56,6 +56,8 @@ export interface ServiceAuthorization {
   prefix: string;
   /** Rules by operation name; an operation without one is `<prefix>:<Operation>` on `*`. */
   rules: Record<string, ActionRule>;
+  /** The service's own denial, where it is neither AccessDenied nor AccessDeniedException (SNS answers AuthorizationError). */
+  denied?: (message: string) => AwsError;
 }
 
 /** One (action, resource) pair the request must be allowed. */
@@ -156,11 +158,13 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorize {
           ...check.context(),
           ...(ctx.http.sourceIp ? { 'aws:SourceIp': ctx.http.sourceIp } : {}),
           ...(ctx.calledVia?.length ? { 'aws:CalledVia': ctx.calledVia, 'aws:CalledViaFirst': ctx.calledVia[0], 'aws:CalledViaLast': ctx.calledVia.at(-1) } : {}),
+          ...(ctx.sourceArn ? { 'aws:SourceArn': ctx.sourceArn } : {}),
+          ...(ctx.sourceAccount ? { 'aws:SourceAccount': ctx.sourceAccount } : {}),
         },
         resourcePolicy,
         resourceAccount,
       });
-      if (result.decision !== 'Allow') throw accessDenied(service, result.message);
+      if (result.decision !== 'Allow') throw deps.tables.get(service.name)?.denied?.(result.message) ?? accessDenied(service, result.message);
     }
   };
 }
