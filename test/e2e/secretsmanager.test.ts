@@ -60,7 +60,7 @@ describe('secretsmanager', () => {
     expect(Buffer.from(got.SecretBinary!)).toEqual(bytes);
     expect(got.SecretString).toBeUndefined();
     await expect(sm.send(new CreateSecretCommand({ Name: 'both', SecretBinary: bytes, SecretString: 's' }))).rejects.toMatchObject({ name: 'InvalidParameterException' });
-    await expect(sm.send(new CreateSecretCommand({ Name: 'bad name!?', SecretString: 's' }))).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    await expect(sm.send(new CreateSecretCommand({ Name: 'bad name!?', SecretString: 's' }))).rejects.toMatchObject({ name: 'ValidationException' });
     await expect(sm.send(new CreateSecretCommand({ Name: '', SecretString: 's' }))).rejects.toMatchObject({ name: 'ValidationException' });
   });
 

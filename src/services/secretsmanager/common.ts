@@ -8,9 +8,8 @@ import type { Scope } from '../../core/accounts.js';
 import { arn, parseArn } from '../../core/arn.js';
 import { AwsError } from '../../core/errors.js';
 import { pageToken, readPageToken } from '../../core/pagination.js';
-import type { RequestContext } from '../../protocol/types.js';
-import type { InProcessCaller, Runtime } from '../contracts.js';
-import type { SecretRow, SecretsStore, VersionRow } from './store.js';
+import type { Runtime } from '../contracts.js';
+import type { SecretRow, SecretsStore } from './store.js';
 
 /** The service context every handler is given: made once per instance in index.ts. */
 export interface SecretsContext {
@@ -30,6 +29,18 @@ export interface SecretValue {
   binary: boolean;
 }
 
+const SECRET_NAME = /^[A-Za-z0-9/_+=.@!-]+$/;
+
+/** A secret name must use the characters secret names may contain: AWS answers ValidationException for any other. */
+export function validateSecretName(name: string): void {
+  if (!SECRET_NAME.test(name)) throw new AwsError('ValidationException', 'Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!');
+}
+
+/** A SecretId that is not an ARN is a name: an invalid one is a ValidationException, not ResourceNotFoundException. */
+export function validateSecretId(secretId: string): void {
+  if (!secretId.startsWith('arn:')) validateSecretName(secretId);
+}
+
 const notFound = () => new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
 const markedForDeletion = () => new AwsError('InvalidRequestException', "You can't perform this operation on the secret because it was marked for deletion.");
 
@@ -41,6 +52,11 @@ export function requestValue(input: { SecretString?: string; SecretBinary?: Uint
   if (input.SecretString !== undefined) return { bytes: Buffer.from(input.SecretString, 'utf8'), binary: false };
   if (input.SecretBinary !== undefined) return { bytes: Buffer.from(input.SecretBinary), binary: true };
   return undefined;
+}
+
+/** A ClientRequestToken reused with another value: AWS refuses to modify a version. */
+export function tokenInUse(token: string, secretArn: string): AwsError {
+  return new AwsError('ResourceExistsException', `You can't use ClientRequestToken ${token} because that value is already in use for a version of secret ${secretArn}.`);
 }
 
 /** Whether two values are the same secret value (a retried request, not a new one). */
@@ -63,81 +79,6 @@ export function newSecretArn(scope: Scope, name: string, token: string | undefin
   return arn('secretsmanager', scope.region, scope.account, `secret:${name}-${suffix}`);
 }
 
-/** Secret Manager's KMS encryption context, as AWS binds it. */
-function contextOf(secretArn: string, versionId: string) {
-  return { SecretARN: secretArn, SecretVersionId: versionId };
-}
-
-export function encrypt(c: SecretsContext, scope: Scope, secret: SecretRow, versionId: string, value: SecretValue): { ciphertext: Buffer; keyArn: string } {
-  try {
-    const { ciphertextBlob, keyArn } = c.rt.api('kms').encrypt(scope, secret.kms_key_id ?? DEFAULT_KMS_KEY, value.bytes, contextOf(secret.arn, versionId));
-    return { ciphertext: ciphertextBlob, keyArn };
-  } catch (err) {
-    if (err instanceof AwsError) {
-      throw new AwsError(
-        'EncryptionFailure',
-        `Secrets Manager can't encrypt the protected secret text using the provided KMS key. Check that the KMS key is available, enabled, and not in an invalid state. (${err.code}: ${err.message})`,
-      );
-    }
-    throw err;
-  }
-}
-
-/**
- * Secrets Manager uses KMS on its caller's behalf (aws:CalledVia secretsmanager.amazonaws.com, so
- * KMS sees kms:ViaService secretsmanager.<region>.amazonaws.com): reading a value calls KMS Decrypt
- * as the caller, so the caller needs kms:Decrypt on a customer key through its key policy, while the
- * AWS managed key's policy lets the whole account use it through Secrets Manager. Calling the KMS
- * operation keeps the key policy, the caller's IAM policies and key state in KMS's own
- * authorization step instead of copying them here.
- */
-export function viaSecretsManager(ctx: RequestContext): InProcessCaller {
-  return { principal: ctx.principal, account: ctx.account, region: ctx.region, calledVia: [...(ctx.calledVia ?? []), 'secretsmanager.amazonaws.com'] };
-}
-
-/** KMS's refusal as Secrets Manager reports it. */
-const kmsNotAllowed = () => new AwsError('AccessDeniedException', 'Access to KMS is not allowed', { status: 400 });
-
-/** A version's value, decrypted by KMS for the caller; KMS's refusal is "Access to KMS is not allowed", other failures DecryptionFailure. */
-export async function decryptFor(c: SecretsContext, ctx: RequestContext, secret: SecretRow, version: VersionRow): Promise<SecretValue> {
-  try {
-    const { Plaintext } = await c.rt.call('kms', 'Decrypt', { CiphertextBlob: version.ciphertext, EncryptionContext: contextOf(secret.arn, version.version_id) }, viaSecretsManager(ctx));
-    return { bytes: Buffer.from(Plaintext!), binary: version.is_binary === 1 };
-  } catch (err) {
-    if (err instanceof AwsError && err.code === 'AccessDeniedException') throw kmsNotAllowed();
-    if (err instanceof AwsError) {
-      throw new AwsError('DecryptionFailure', `Secrets Manager can't decrypt the protected secret text using the provided KMS key. (${err.code}: ${err.message})`);
-    }
-    throw err;
-  }
-}
-
-/**
- * Before a value is written: AWS asks KMS for a data key (kms:GenerateDataKey) for the caller, so a
- * caller the key does not allow is refused. Drydock makes that call for its authorization only (the
- * data key is not used: the value is stored as a KMS ciphertext made inside the write's
- * transaction); any other KMS failure is left for that encryption to report as EncryptionFailure.
- */
-export async function checkKeyUse(c: SecretsContext, ctx: RequestContext, keyId: string | null | undefined, secretArn: string | undefined): Promise<void> {
-  try {
-    await c.rt.call('kms', 'GenerateDataKey', { KeyId: keyId || DEFAULT_KMS_KEY, KeySpec: 'AES_256', EncryptionContext: secretArn ? { SecretARN: secretArn } : undefined }, viaSecretsManager(ctx));
-  } catch (err) {
-    if (err instanceof AwsError && err.code === 'AccessDeniedException') throw kmsNotAllowed();
-  }
-}
-
-/** Decryption inside Secrets Manager's own transactions (retries, re-encryption, replication), not a caller's read. */
-export function decrypt(c: SecretsContext, scope: Scope, secret: SecretRow, version: VersionRow): SecretValue {
-  try {
-    return { bytes: c.rt.api('kms').decrypt(scope, version.ciphertext, contextOf(secret.arn, version.version_id)).plaintext, binary: version.is_binary === 1 };
-  } catch (err) {
-    if (err instanceof AwsError) {
-      throw new AwsError('DecryptionFailure', `Secrets Manager can't decrypt the protected secret text using the provided KMS key. (${err.code}: ${err.message})`);
-    }
-    throw err;
-  }
-}
-
 /** Purges secrets whose recovery window has ended. */
 export function sweep(c: SecretsContext, scope: Scope): void {
   const expired = c.store.expired(scope, c.rt.clock.now());
@@ -147,14 +88,18 @@ export function sweep(c: SecretsContext, scope: Scope): void {
   });
 }
 
-/** A secret by name, full ARN or partial ARN (without the random suffix). */
+/**
+ * A secret by name, full ARN or partial ARN (without the random suffix). A secret of another
+ * account (in the request's Region) is named by its full ARN only; the authorization step has
+ * checked the secret's resource policy for it.
+ */
 export function find(c: SecretsContext, scope: Scope, secretId: string): SecretRow {
   const { store } = c;
   let row = secretId.startsWith('arn:') ? store.byArn(scope, secretId) : store.byName(scope, secretId);
   if (!row && secretId.startsWith('arn:')) {
     const parsed = parseArn(secretId);
-    if (parsed?.service === 'secretsmanager' && parsed.account === scope.account && parsed.region === scope.region && parsed.resource.startsWith('secret:')) {
-      row = store.byName(scope, parsed.resource.slice('secret:'.length));
+    if (parsed?.service === 'secretsmanager' && parsed.region === scope.region && parsed.resource.startsWith('secret:')) {
+      row = parsed.account === scope.account ? store.byName(scope, parsed.resource.slice('secret:'.length)) : store.byArn({ account: parsed.account, region: parsed.region }, secretId);
     }
   }
   if (!row) throw notFound();

@@ -5,14 +5,30 @@ import { AwsError } from '../../core/errors.js';
 import type { SecretsContext } from './common.js';
 import type { SecretRow, TagRow } from './store.js';
 
+/**
+ * The words Secrets Manager's search sees in a text: split at every character that is not a letter
+ * or digit (space and / _ + = . @ - …), then at camel-case boundaries (`AppBeta` → App, Beta;
+ * `DBPassword` → DB, Password) and between letters and digits; lowercased.
+ */
+export function searchWords(text: string): string[] {
+  return (text.match(/\p{Lu}+(?!\p{Ll})|\p{Lu}?\p{Ll}+|\p{N}+|\p{Lo}+/gu) ?? []).map((word) => word.toLowerCase());
+}
+
+/** Whether every word of the filter value starts a word of the text (case-insensitive). */
+function wordsMatch(term: string, text: string): boolean {
+  const wanted = searchWords(term);
+  if (!wanted.length) return false;
+  const words = searchWords(text);
+  return wanted.every((w) => words.some((word) => word.startsWith(w)));
+}
+
 /** Whether one filter term matches a secret. */
 function matchesTerm(secret: SecretRow, tags: TagRow[], key: string, term: string): boolean {
-  const words = (text: string) => [text.toLowerCase(), ...text.toLowerCase().split(/[\s/_+=.@-]+/)];
   switch (key) {
     case 'name':
       return secret.name.startsWith(term);
     case 'description':
-      return (secret.description ?? '').toLowerCase().startsWith(term.toLowerCase());
+      return wordsMatch(term, secret.description ?? '');
     case 'tag-key':
       return tags.some((t) => t.tag_key.startsWith(term));
     case 'tag-value':
@@ -22,17 +38,14 @@ function matchesTerm(secret: SecretRow, tags: TagRow[], key: string, term: strin
     case 'owning-service':
       // Secrets created through the API have no owning service.
       return false;
-    case 'all': {
-      const lower = term.toLowerCase();
-      const fields = [secret.name, secret.description ?? '', ...tags.map((t) => t.tag_key), ...tags.map((t) => t.tag_value)];
-      return fields.some((f) => words(f).some((w) => w.startsWith(lower)));
-    }
+    case 'all':
+      return [secret.name, secret.description ?? '', ...tags.map((t) => t.tag_key), ...tags.map((t) => t.tag_value)].some((field) => wordsMatch(term, field));
     default:
       return false;
   }
 }
 
-/** ListSecrets filters: values of one filter are ORed (a leading `!` negates), filters are ANDed. */
+/** ListSecrets filters: values of one filter are ORed (a leading `!` negates), filters are ANDed (two with the same key too). */
 export function matchesFilters(secret: SecretRow, tags: TagRow[], filters: S.Filter[]): boolean {
   return filters.every((filter) => {
     const values = filter.Values ?? [];

@@ -2,7 +2,7 @@
 import type * as S from '@aws-sdk/client-secrets-manager';
 import type { Handlers } from '../../protocol/types.js';
 import { bindOperations } from '../bind.js';
-import { type SecretsContext, sweep } from './common.js';
+import { type SecretsContext, sweep, validateSecretId } from './common.js';
 import { randomPassword } from './password.js';
 import { deleteResourcePolicy, getResourcePolicy, putResourcePolicy, validateResourcePolicy } from './policies.js';
 import { removeRegionsFromReplication, replicateSecretToRegions, stopReplicationToReplica } from './replication.js';
@@ -38,6 +38,8 @@ export function createHandlers(c: SecretsContext): Handlers {
   const handlers = bindOperations(c, OPERATIONS);
   for (const [name, handler] of Object.entries(handlers)) {
     handlers[name] = (input, ctx) => {
+      const { SecretId } = input as { SecretId?: string };
+      if (SecretId !== undefined) validateSecretId(SecretId);
       // Every operation first purges secrets whose recovery window is over, as AWS would have by now.
       sweep(c, ctx);
       return handler(input, ctx);

@@ -1,9 +1,11 @@
 /**
  * AWS Secrets Manager.
  *
- * Secret values are stored only as KMS ciphertexts made by Drydock's KMS (default key
- * alias/aws/secretsmanager, created on first use; encryption context SecretARN + SecretVersionId,
- * as AWS binds it), so a disabled or deleted key makes values unreadable (DecryptionFailure).
+ * Secret values are sealed under data keys Drydock's KMS makes (GenerateDataKey, called for the
+ * caller through Secrets Manager; default key alias/aws/secretsmanager, created by that first use;
+ * encryption context SecretARN + SecretVersionId, as AWS binds it) and only the encrypted data key
+ * is kept, so a disabled or deleted key makes values unreadable (DecryptionFailure). Reads decrypt
+ * the data key for the caller (encryption.ts).
  *
  * Gaps against AWS:
  * - Rotation (RotateSecret, CancelRotateSecret) answers 501: it needs Lambda. DescribeSecret never
@@ -12,9 +14,13 @@
  *   encrypt) as soon as the primary's request returns; it never shows InProgress.
  * - Resource policies are evaluated with the caller's IAM policies; ValidateResourcePolicy runs no IAM
  *   Access Analyzer checks.
- * - Authorization: writing a value asks KMS for a data key as the caller (kms:GenerateDataKey) but
- *   not kms:Decrypt; re-encryption under a new key and replication decrypt as the service, not as
- *   the caller.
+ * - Authorization: re-encrypting the labelled versions under a new KmsKeyId and replication use KMS
+ *   as the service, not as the caller (the caller's use of the new key is checked with a data key).
+ * - Another account's secret is reached by its full ARN only (not a partial ARN), in the request's
+ *   Region, when its resource policy (and its key's policy, for values) allows.
+ * - ListSecrets `all` and `description` filters: every word of the value must start a word of one
+ *   attribute (the name, the description, a tag key or a tag value); AWS does not document whether
+ *   the words may spread over several attributes.
  * - The owning-service filter never matches: secrets are never managed by other services here.
  * - ListSecrets without SortOrder lists oldest first (AWS documents no default order).
  * - Deleted secrets are purged lazily when the next request in their account and region arrives

@@ -5,7 +5,8 @@ import { isRegion } from '../../core/accounts.js';
 import { arn, parseArn } from '../../core/arn.js';
 import { AwsError } from '../../core/errors.js';
 import type { RequestContext } from '../../protocol/types.js';
-import { DEFAULT_KMS_KEY, decrypt, encrypt, findLive, findWritable, type SecretsContext } from './common.js';
+import { DEFAULT_KMS_KEY, findLive, findWritable, type SecretsContext } from './common.js';
+import { decrypt, encrypt } from './encryption.js';
 import type { SecretRow } from './store.js';
 
 export function replicasOf(c: SecretsContext, secret: SecretRow): SecretRow[] {
@@ -19,8 +20,6 @@ export function replicasOf(c: SecretsContext, secret: SecretRow): SecretRow[] {
  */
 function syncReplica(c: SecretsContext, primary: SecretRow, replica: SecretRow): void {
   const { store } = c;
-  const primaryScope = { account: primary.account, region: primary.region };
-  const replicaScope = { account: replica.account, region: replica.region };
   let status = 'InSync';
   let message = 'Replication succeeded';
   try {
@@ -28,7 +27,7 @@ function syncReplica(c: SecretsContext, primary: SecretRow, replica: SecretRow):
       store.clearContent(replica.arn);
       for (const tag of store.tags(primary.arn)) store.putTag(replica.arn, tag.tag_key, tag.tag_value);
       for (const version of store.versions(primary.arn).reverse()) {
-        const { ciphertext, keyArn } = encrypt(c, replicaScope, replica, version.version_id, decrypt(c, primaryScope, primary, version));
+        const { ciphertext, keyArn } = encrypt(c, replica, version.version_id, decrypt(c, primary, version));
         store.insertVersion({ ...version, secret_arn: replica.arn, ciphertext, kms_key_arn: keyArn, last_accessed_at: null });
       }
       for (const [stage, versionId] of store.stages(primary.arn)) store.setStage(replica.arn, stage, versionId);

@@ -1,15 +1,12 @@
 /** The secrets themselves: creation, update, description, listing, deletion and restore. */
 import type * as S from '@aws-sdk/client-secrets-manager';
-import type { Scope } from '../../core/accounts.js';
 import { AwsError } from '../../core/errors.js';
+import { uuid } from '../../core/ids.js';
 import type { RequestContext } from '../../protocol/types.js';
 import {
   assertNotReplica,
   CURRENT,
-  checkKeyUse,
   DAY_MS,
-  decrypt,
-  encrypt,
   find,
   findOrUndefined,
   findWritable,
@@ -21,40 +18,45 @@ import {
   type SecretValue,
   sameValue,
   tagList,
+  tokenInUse,
+  validateSecretName,
   versionsToStages,
 } from './common.js';
+import { dataKeyFor, decrypt, encrypt } from './encryption.js';
 import { filteredSecrets } from './filters.js';
 import { addReplicas, replicasOf, replicationStatus, syncReplicas } from './replication.js';
 import type { SecretRow } from './store.js';
 import { MAX_TAGS, validateTags } from './tags.js';
 import { addVersion } from './values.js';
 
-const NAME = /^[A-Za-z0-9/_+=.@!-]+$/;
-
 /**
  * CreateSecret of a name that exists: a retry of the request that created it (same token, same
  * value) succeeds again; anything else is refused.
  */
-function retriedCreate(c: SecretsContext, scope: Scope, existing: SecretRow, input: S.CreateSecretRequest, value: SecretValue | undefined): S.CreateSecretResponse {
+function retriedCreate(c: SecretsContext, existing: SecretRow, input: S.CreateSecretRequest, value: SecretValue | undefined): S.CreateSecretResponse {
   if (existing.deleted_at !== null) throw new AwsError('InvalidRequestException', "You can't create this secret because a secret with this name is already scheduled for deletion.");
   const retried = input.ClientRequestToken === undefined ? undefined : c.store.version(existing.arn, input.ClientRequestToken);
-  if (retried && value && sameValue(decrypt(c, scope, existing, retried), value)) return { ARN: existing.arn, Name: existing.name, VersionId: retried.version_id };
+  if (retried && value) {
+    if (sameValue(decrypt(c, existing, retried), value)) return { ARN: existing.arn, Name: existing.name, VersionId: retried.version_id };
+    throw tokenInUse(retried.version_id, existing.arn);
+  }
   throw new AwsError('ResourceExistsException', `The operation failed because the secret ${input.Name} already exists.`);
 }
 
 export async function createSecret(c: SecretsContext, input: S.CreateSecretRequest, ctx: RequestContext): Promise<S.CreateSecretResponse> {
   const { store } = c;
   const name = input.Name!;
-  if (!NAME.test(name)) throw new AwsError('InvalidParameterException', 'Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!');
+  validateSecretName(name);
   const value = requestValue(input);
   const tags = input.Tags ?? [];
   validateTags(tags);
   if (tags.length > MAX_TAGS) throw new AwsError('InvalidParameterException', `A secret can have at most ${MAX_TAGS} tags.`);
   const newArn = newSecretArn(ctx, name, input.ClientRequestToken);
-  if (value && !store.byName(ctx, name)) await checkKeyUse(c, ctx, input.KmsKeyId, newArn);
+  const versionId = input.ClientRequestToken ?? uuid();
+  const dataKey = value && !store.byName(ctx, name) ? await dataKeyFor(c, ctx, input.KmsKeyId, newArn, versionId) : undefined;
   return store.tx(() => {
     const existing = store.byName(ctx, name);
-    if (existing) return retriedCreate(c, ctx, existing, input, value);
+    if (existing) return retriedCreate(c, existing, input, value);
     const now = c.rt.clock.now();
     const secret: SecretRow = {
       account: ctx.account,
@@ -76,21 +78,21 @@ export async function createSecret(c: SecretsContext, input: S.CreateSecretReque
     };
     store.insertSecret(secret);
     for (const tag of tags) store.putTag(secret.arn, tag.Key!, tag.Value!);
-    const version = value ? addVersion(c, ctx, secret, value, input.ClientRequestToken, [CURRENT]) : undefined;
+    const version = value ? addVersion(c, secret, value, versionId, [CURRENT], dataKey) : undefined;
     const replication = input.AddReplicaRegions?.length ? addReplicas(c, ctx, store.byArn(ctx, secret.arn)!, input.AddReplicaRegions, input.ForceOverwriteReplicaSecret === true) : undefined;
     return { ARN: secret.arn, Name: name, VersionId: version?.versionId, ReplicationStatus: replication };
   });
 }
 
 /** A new KMS key re-encrypts the versions AWS's rotation labels point at. */
-function reencryptLabelled(c: SecretsContext, scope: Scope, secret: SecretRow): void {
+function reencryptLabelled(c: SecretsContext, secret: SecretRow): void {
   const { store } = c;
   const stages = store.stages(secret.arn);
   const ids = new Set([CURRENT, PREVIOUS, 'AWSPENDING'].map((s) => stages.get(s)).filter((v): v is string => v !== undefined));
   for (const versionId of ids) {
     const version = store.version(secret.arn, versionId)!;
-    const plain = decrypt(c, scope, secret, version);
-    const { ciphertext, keyArn } = encrypt(c, scope, secret, versionId, plain);
+    const plain = decrypt(c, secret, version);
+    const { ciphertext, keyArn } = encrypt(c, secret, versionId, plain);
     store.reencryptVersion(secret.arn, versionId, ciphertext, keyArn);
   }
 }
@@ -98,15 +100,18 @@ function reencryptLabelled(c: SecretsContext, scope: Scope, secret: SecretRow): 
 export async function updateSecret(c: SecretsContext, input: S.UpdateSecretRequest, ctx: RequestContext): Promise<S.UpdateSecretResponse> {
   const { store } = c;
   const value = requestValue(input);
+  const versionId = input.ClientRequestToken ?? uuid();
   const target = findOrUndefined(c, ctx, input.SecretId!);
-  if (target && (value || input.KmsKeyId !== undefined)) await checkKeyUse(c, ctx, input.KmsKeyId === undefined ? target.kms_key_id : input.KmsKeyId, target.arn);
+  // A new key without a new value asks KMS too: the caller must be allowed to use it (the labelled
+  // versions are then re-encrypted under it by the service).
+  const dataKey = target && (value || input.KmsKeyId !== undefined) ? await dataKeyFor(c, ctx, input.KmsKeyId === undefined ? target.kms_key_id : input.KmsKeyId, target.arn, versionId) : undefined;
   return store.tx(() => {
     const found = findWritable(c, ctx, input.SecretId!);
     const newKey = input.KmsKeyId === undefined ? found.kms_key_id : input.KmsKeyId || null;
     const secret = { ...found, description: input.Description ?? found.description, kms_key_id: newKey, type: input.Type ?? found.type, last_changed_at: c.rt.clock.now() };
     store.updateSecret(secret);
-    if (newKey !== found.kms_key_id && !value) reencryptLabelled(c, ctx, secret);
-    const version = value ? addVersion(c, ctx, secret, value, input.ClientRequestToken, [CURRENT]) : undefined;
+    if (newKey !== found.kms_key_id && !value) reencryptLabelled(c, secret);
+    const version = value ? addVersion(c, secret, value, versionId, [CURRENT], dataKey) : undefined;
     syncReplicas(c, ctx, secret.arn);
     return { ARN: secret.arn, Name: secret.name, VersionId: version?.versionId };
   });

@@ -1,17 +1,12 @@
 /** Secret values and their versions: reading, adding, listing and moving staging labels. */
 import type * as S from '@aws-sdk/client-secrets-manager';
-import type { Scope } from '../../core/accounts.js';
 import { AwsError } from '../../core/errors.js';
 import { uuid } from '../../core/ids.js';
 import type { RequestContext } from '../../protocol/types.js';
 import {
   attachStage,
   CURRENT,
-  checkKeyUse,
   DAY_MS,
-  decrypt,
-  decryptFor,
-  encrypt,
   find,
   findLive,
   findOrUndefined,
@@ -21,8 +16,10 @@ import {
   type SecretsContext,
   type SecretValue,
   sameValue,
+  tokenInUse,
   versionsToStages,
 } from './common.js';
+import { type DataKey, dataKeyFor, decrypt, decryptFor, encrypt } from './encryption.js';
 import { filteredSecrets } from './filters.js';
 import { syncReplicas } from './replication.js';
 import type { SecretRow, VersionRow } from './store.js';
@@ -31,19 +28,19 @@ import type { SecretRow, VersionRow } from './store.js';
 const MAX_UNLABELLED_VERSIONS = 100;
 
 /**
- * Adds a version (or recognizes a retry): the same ClientRequestToken with the same value is the
- * same request; with another value it is an attempt to modify a version, which AWS refuses.
+ * Adds a version (or recognizes a retry): the same ClientRequestToken (the version id) with the
+ * same value is the same request; with another value it is an attempt to modify a version, which
+ * AWS refuses. `dataKey` is the one KMS made for the caller for this version, when it did.
  */
-export function addVersion(c: SecretsContext, scope: Scope, secret: SecretRow, value: SecretValue, token: string | undefined, stages: string[]): { versionId: string; created: boolean } {
+export function addVersion(c: SecretsContext, secret: SecretRow, value: SecretValue, versionId: string, stages: string[], dataKey?: DataKey): { versionId: string; created: boolean } {
   const { store } = c;
-  const versionId = token ?? uuid();
   const existing = store.version(secret.arn, versionId);
   if (existing) {
-    if (sameValue(decrypt(c, scope, secret, existing), value)) return { versionId, created: false };
-    throw new AwsError('ResourceExistsException', "You can't modify an existing version, you can only create a new version.");
+    if (sameValue(decrypt(c, secret, existing), value)) return { versionId, created: false };
+    throw tokenInUse(versionId, secret.arn);
   }
   const now = c.rt.clock.now();
-  const { ciphertext, keyArn } = encrypt(c, scope, secret, versionId, value);
+  const { ciphertext, keyArn } = encrypt(c, secret, versionId, value, dataKey);
   store.insertVersion({ secret_arn: secret.arn, version_id: versionId, ciphertext, is_binary: value.binary ? 1 : 0, kms_key_arn: keyArn, created_at: now, last_accessed_at: null });
   // The first version of a secret always becomes AWSCURRENT, whatever labels were asked for.
   const labels = store.stages(secret.arn).has(CURRENT) || stages.includes(CURRENT) ? stages : [...stages, CURRENT];
@@ -143,11 +140,12 @@ export async function batchGetSecretValue(c: SecretsContext, input: S.BatchGetSe
 export async function putSecretValue(c: SecretsContext, input: S.PutSecretValueRequest, ctx: RequestContext): Promise<S.PutSecretValueResponse> {
   const value = requestValue(input);
   if (!value) throw new AwsError('InvalidRequestException', 'You must provide either SecretString or SecretBinary.');
+  const versionId = input.ClientRequestToken ?? uuid();
   const target = findOrUndefined(c, ctx, input.SecretId!);
-  if (target) await checkKeyUse(c, ctx, target.kms_key_id, target.arn);
+  const dataKey = target && (await dataKeyFor(c, ctx, target.kms_key_id, target.arn, versionId));
   return c.store.tx(() => {
     const secret = findWritable(c, ctx, input.SecretId!);
-    const { versionId } = addVersion(c, ctx, secret, value, input.ClientRequestToken, input.VersionStages ?? [CURRENT]);
+    addVersion(c, secret, value, versionId, input.VersionStages ?? [CURRENT], dataKey);
     syncReplicas(c, ctx, secret.arn);
     return { ARN: secret.arn, Name: secret.name, VersionId: versionId, VersionStages: versionsToStages(c, secret.arn)[versionId] ?? [] };
   });
