@@ -59,13 +59,19 @@ export function issue(c: StsContext, principal: Omit<Principal, 'accessKeyId'>, 
   return { AccessKeyId: row.access_key_id, SecretAccessKey: row.secret, SessionToken: row.session_token, Expiration: new Date(row.expires_at) };
 }
 
-/** Percentage of the packed-policy budget the session policies and tags use (undefined when none). */
+/**
+ * Percentage of the packed-policy budget the session policies and tags use (undefined when none).
+ * AWS names the session tags in its refusal when they alone overflow the budget, the policy otherwise.
+ */
 export function packedPolicySize(input: { Policy?: string; PolicyArns?: PolicyDescriptorType[]; Tags?: Tag[] }): number | undefined {
   if (!input.Policy && !input.PolicyArns?.length && !input.Tags?.length) return undefined;
-  let size = input.Policy ? JSON.stringify(JSON.parse(input.Policy)).length : 0;
-  for (const p of input.PolicyArns ?? []) size += (p.arn ?? '').length;
-  for (const t of input.Tags ?? []) size += (t.Key ?? '').length + (t.Value ?? '').length;
-  const packed = Math.ceil((size / PACKED_POLICY_BUDGET) * 100);
+  let policySize = input.Policy ? JSON.stringify(JSON.parse(input.Policy)).length : 0;
+  for (const p of input.PolicyArns ?? []) policySize += (p.arn ?? '').length;
+  let tagSize = 0;
+  for (const t of input.Tags ?? []) tagSize += (t.Key ?? '').length + (t.Value ?? '').length;
+  const percent = (size: number) => Math.ceil((size / PACKED_POLICY_BUDGET) * 100);
+  const packed = percent(policySize + tagSize);
+  if (percent(tagSize) > 100) throw new AwsError('PackedPolicyTooLargeException', `Packed size of session tags consumes ${percent(tagSize)}% of allotted space.`);
   if (packed > 100) throw new AwsError('PackedPolicyTooLargeException', `Packed policy consumes ${packed}% of allotted space, please use smaller policy for the request.`);
   return packed;
 }

@@ -22,7 +22,9 @@
  *   TokenCode is given.
  * - Changing the source identity in a chained session is refused with AccessDenied; the exact AWS
  *   error for it is not documented.
- * - PackedPolicySize is an estimate (compact JSON length against a 2048-character budget).
+ * - PackedPolicySize is an estimate (compact JSON length of the session policy, policy ARNs and
+ *   tag keys and values against a 2048-character budget); the refusal names the session tags when
+ *   they alone overflow it, as AWS's does.
  * - AssumeRoleWithWebIdentity verifies the token's signature only for loopback issuers
  *   (http(s)://localhost or 127.x): Drydock is offline, so a token whose issuer is elsewhere
  *   (GitHub Actions, EKS …) is accepted on its claims alone (iss registered as an OIDC provider,
