@@ -10,12 +10,14 @@
  * libraries the sources load with createRequire on first use (yaml, fflate, fast-xml-parser, the
  * CRC32C checksum), which stay out of start-up on purpose.
  */
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 export const BUNDLE = join(ROOT, 'dist', 'drydock.mjs');
+const HASHBANG = '#!/usr/bin/env node\n';
 
 export async function buildBundle() {
   await build({
@@ -33,6 +35,9 @@ export async function buildBundle() {
     sourcemap: 'linked',
     logLevel: 'warning',
   });
+  // esbuild keeps the entry's `#!` line (a banner cannot add one in front of it): without it npm's
+  // bin links and npx could not run the file.
+  if (!readFileSync(BUNDLE, 'utf8').startsWith(HASHBANG)) throw new Error(`${BUNDLE} does not start with ${HASHBANG.trim()}: src/cli/main.ts must keep it as its first line`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await buildBundle();
