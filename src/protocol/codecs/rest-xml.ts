@@ -1,4 +1,5 @@
 /** restXml (S3 and friends): HTTP bindings plus XML documents for body members and payloads. */
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { AwsError } from '../../core/errors.js';
 import type { Shape } from '../model.js';
@@ -9,6 +10,14 @@ import { decodeHttpBindings, encodeHttpBindings, hasBodyMembers } from './rest.j
 import { escapeXml, parseXmlDocument, readXml, writeXml } from './xml.js';
 
 const XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n';
+
+/**
+ * The extended request id S3 sends as `x-amz-id-2` on every answer and as `<HostId>` in error
+ * documents (the same value): 56 opaque bytes, base64, as AWS's look.
+ */
+function hostId(): string {
+  return randomBytes(56).toString('base64');
+}
 
 /**
  * Key under which a handler's output may carry {@link ResponseOverrides}: the generic way for a
@@ -79,7 +88,7 @@ export const restXmlCodec: CodecFactory = (model, { serializationError }): Codec
     encode(op, output, requestId) {
       const value = (output ?? {}) as Record<string, unknown>;
       const overrides = (value as { [RESPONSE_OVERRIDES]?: ResponseOverrides })[RESPONSE_OVERRIDES] ?? {};
-      const headers: Record<string, string> = { 'x-amz-request-id': requestId, 'x-amz-id-2': requestId };
+      const headers: Record<string, string> = { 'x-amz-request-id': requestId, 'x-amz-id-2': hostId() };
       if (!op.output) return { status: overrides.status ?? op.responseCode, headers };
       const bindings = encodeHttpBindings(model, op.output, value);
       Object.assign(headers, bindings.headers);
@@ -116,10 +125,11 @@ export const restXmlCodec: CodecFactory = (model, { serializationError }): Codec
       const extra = Object.entries(err.fields)
         .map(([k, v]) => `<${k}>${escapeXml(String(v))}</${k}>`)
         .join('');
+      const host = hostId();
       return {
         status,
-        headers: { 'content-type': 'application/xml', 'x-amz-request-id': requestId, 'x-amz-id-2': requestId, ...err.headers },
-        body: `${XML_DECL}<Error><Code>${escapeXml(code)}</Code><Message>${escapeXml(err.message)}</Message>${extra}<RequestId>${requestId}</RequestId></Error>`,
+        headers: { 'content-type': 'application/xml', 'x-amz-request-id': requestId, 'x-amz-id-2': host, ...err.headers },
+        body: `${XML_DECL}<Error><Code>${escapeXml(code)}</Code><Message>${escapeXml(err.message)}</Message>${extra}<RequestId>${requestId}</RequestId><HostId>${host}</HostId></Error>`,
       };
     },
   };
