@@ -75,6 +75,50 @@ const REGIONS: Record<string, string> = {
   'us-west-2': 'US West (Oregon)',
 };
 
+/**
+ * Services as `/aws/service/global-infrastructure/services` lists them, with their long names:
+ * those Drydock serves and the ones templates most often look up. Each is listed in every Region
+ * of REGIONS.
+ */
+const SERVICES: Record<string, string> = {
+  cloudformation: 'AWS CloudFormation',
+  cloudwatch: 'Amazon CloudWatch',
+  codebuild: 'AWS CodeBuild',
+  codecommit: 'AWS CodeCommit',
+  codedeploy: 'AWS CodeDeploy',
+  codepipeline: 'AWS CodePipeline',
+  dynamodb: 'Amazon DynamoDB',
+  ec2: 'Amazon Elastic Compute Cloud (EC2)',
+  ecr: 'Amazon Elastic Container Registry (ECR)',
+  ecs: 'Amazon Elastic Container Service (ECS)',
+  events: 'Amazon EventBridge',
+  iam: 'AWS Identity and Access Management (IAM)',
+  kms: 'AWS Key Management Service (KMS)',
+  lambda: 'AWS Lambda',
+  logs: 'Amazon CloudWatch Logs',
+  s3: 'Amazon Simple Storage Service (S3)',
+  secretsmanager: 'AWS Secrets Manager',
+  sns: 'Amazon Simple Notification Service (SNS)',
+  sqs: 'Amazon Simple Queue Service (SQS)',
+  ssm: 'AWS Systems Manager',
+  sts: 'AWS Security Token Service (STS)',
+};
+
+/** The `/aws/service/global-infrastructure/…` parameters: Regions and services, each with its long name, and which services each Region has. */
+function globalInfrastructure(add: (name: string, value: string) => void): void {
+  const root = '/aws/service/global-infrastructure';
+  for (const [code, longName] of Object.entries(REGIONS)) {
+    add(`${root}/regions/${code}`, code);
+    add(`${root}/regions/${code}/longName`, longName);
+    for (const service of Object.keys(SERVICES)) add(`${root}/regions/${code}/services/${service}`, service);
+  }
+  for (const [service, longName] of Object.entries(SERVICES)) {
+    add(`${root}/services/${service}`, service);
+    add(`${root}/services/${service}/longName`, longName);
+    for (const code of Object.keys(REGIONS)) add(`${root}/services/${service}/regions/${code}`, code);
+  }
+}
+
 /** A fixed placeholder AMI id for `name` in `region`. */
 function placeholderAmi(region: string, name: string): string {
   return `ami-${createHash('sha256').update(`${region}|${name}`).digest('hex').slice(0, 17)}`;
@@ -82,8 +126,9 @@ function placeholderAmi(region: string, name: string): string {
 
 function build(region: string): PublicParameter[] {
   const out: PublicParameter[] = [];
-  const add = (name: string, value: string, dataType = 'text') => out.push({ name, value, dataType, version: 1, modifiedAt: MODIFIED_AT });
-  for (const name of AMI_NAMES) add(name, placeholderAmi(region, name), 'aws:ec2:image');
+  // AWS's public parameters all report DataType text, AMI ids included.
+  const add = (name: string, value: string) => out.push({ name, value, dataType: 'text', version: 1, modifiedAt: MODIFIED_AT });
+  for (const name of AMI_NAMES) add(name, placeholderAmi(region, name));
   // The ECS `recommended` parameter is a JSON document whose image_id matches its child parameter.
   for (const [variant, os] of [
     ['amazon-linux-2', 'Amazon Linux 2'],
@@ -94,10 +139,7 @@ function build(region: string): PublicParameter[] {
     add(prefix, JSON.stringify({ ecs_agent_version: '1.89.2', image_id: imageId, image_name: `${variant}-ecs-optimized-x86_64`, os, schema_version: 1 }));
     add(`${prefix}/image_name`, `${variant}-ecs-optimized-x86_64`);
   }
-  for (const [code, longName] of Object.entries(REGIONS)) {
-    add(`/aws/service/global-infrastructure/regions/${code}`, code);
-    add(`/aws/service/global-infrastructure/regions/${code}/longName`, longName);
-  }
+  globalInfrastructure(add);
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 

@@ -19,6 +19,7 @@ import { decryptValues } from './encryption.js';
 import { type Filterable, matchesLegacyFilter, matchesParameterFilter, validateParameterFilters } from './filters.js';
 import { hasNameCharacters, invalidName, isReserved, nameKey, parseReference, validatePath } from './names.js';
 import { publicParameter, publicParameters } from './public.js';
+import { isSecretReference, isUnanswerableReference, readSecretReference } from './secret-references.js';
 import type { CurrentRow, VersionRow } from './store.js';
 
 /** GetParameter's lookup: the selected version of a parameter (SecureStrings encrypted), or a public parameter. */
@@ -54,6 +55,7 @@ export function getOne(c: SsmContext, ctx: RequestContext, text: string): Parame
 }
 
 export async function getParameter(c: SsmContext, input: GetParameterRequest, ctx: RequestContext): Promise<GetParameterResult> {
+  if (isSecretReference(input.Name!)) return { Parameter: await readSecretReference(c, ctx, input.Name!, input.WithDecryption) };
   if (!hasNameCharacters(parseReference(input.Name!).name)) throw invalidName();
   const [parameter] = await decryptValues(c, ctx, [getOne(c, ctx, input.Name!)], input.WithDecryption);
   return { Parameter: parameter };
@@ -61,16 +63,21 @@ export async function getParameter(c: SsmContext, input: GetParameterRequest, ct
 
 export async function getParameters(c: SsmContext, input: GetParametersRequest, ctx: RequestContext): Promise<GetParametersResult> {
   const found: Parameter[] = [];
+  // Secrets Manager secrets arrive decrypted: they are kept apart from the parameters decrypted below.
+  const secrets: Parameter[] = [];
   const invalid: string[] = [];
   for (const name of new Set(input.Names!)) {
     try {
-      found.push(getOne(c, ctx, name));
+      if (isSecretReference(name)) secrets.push(await readSecretReference(c, ctx, name, input.WithDecryption));
+      else found.push(getOne(c, ctx, name));
     } catch (err) {
-      if (!(err instanceof AwsError) || (err.code !== 'ParameterNotFound' && err.code !== 'ParameterVersionNotFound')) throw err;
+      if (!(err instanceof AwsError)) throw err;
+      const unanswerable = isSecretReference(name) ? isUnanswerableReference(err) : err.code === 'ParameterNotFound' || err.code === 'ParameterVersionNotFound';
+      if (!unanswerable) throw err;
       invalid.push(name);
     }
   }
-  return { Parameters: await decryptValues(c, ctx, found, input.WithDecryption), InvalidParameters: invalid };
+  return { Parameters: [...(await decryptValues(c, ctx, found, input.WithDecryption)), ...secrets], InvalidParameters: invalid };
 }
 
 /** One page of a listing, and the key to continue after when there is more. */

@@ -78,6 +78,13 @@ export class SsmStore {
           PRIMARY KEY (account, region, name_key, tag_key)
         );`,
       },
+      {
+        version: 2,
+        sql: `CREATE TABLE ssm_image_validations (
+          account TEXT NOT NULL, region TEXT NOT NULL, name_key TEXT NOT NULL, requested_at INTEGER NOT NULL,
+          PRIMARY KEY (account, region, name_key)
+        );`,
+      },
     ]);
     const db = store.db;
     this.stmts = preparedOnUse({
@@ -115,6 +122,9 @@ export class SsmStore {
       deleteAllVersions: () => db.prepare<Key>('DELETE FROM ssm_parameter_versions WHERE account = ? AND region = ? AND name_key = ?'),
       deleteAllLabels: () => db.prepare<Key>('DELETE FROM ssm_parameter_labels WHERE account = ? AND region = ? AND name_key = ?'),
       deleteAllTags: () => db.prepare<Key>('DELETE FROM ssm_parameter_tags WHERE account = ? AND region = ? AND name_key = ?'),
+      getImageValidation: () => db.prepare<Key, { requested_at: number }>('SELECT requested_at FROM ssm_image_validations WHERE account = ? AND region = ? AND name_key = ?'),
+      putImageValidation: () => db.prepare<[...Key, number]>('INSERT INTO ssm_image_validations (account, region, name_key, requested_at) VALUES (?, ?, ?, ?)'),
+      deleteImageValidation: () => db.prepare<Key>('DELETE FROM ssm_image_validations WHERE account = ? AND region = ? AND name_key = ?'),
     });
   }
 
@@ -199,6 +209,19 @@ export class SsmStore {
 
   deleteTag(account: string, region: string, nameKey: string, key: string): void {
     this.stmts.deleteTag.run(account, region, nameKey, key);
+  }
+
+  /** When the pending aws:ec2:image validation of a write to the parameter was asked for; undefined when none is pending. */
+  imageValidation(account: string, region: string, nameKey: string): number | undefined {
+    return this.stmts.getImageValidation.get(account, region, nameKey)?.requested_at;
+  }
+
+  startImageValidation(account: string, region: string, nameKey: string, requestedAt: number): void {
+    this.stmts.putImageValidation.run(account, region, nameKey, requestedAt);
+  }
+
+  endImageValidation(account: string, region: string, nameKey: string): void {
+    this.stmts.deleteImageValidation.run(account, region, nameKey);
   }
 
   /** Removes a parameter with all its versions, labels and tags. */

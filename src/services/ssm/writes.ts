@@ -5,6 +5,7 @@ import type { RequestContext } from '../../protocol/types.js';
 import { notFound, ownReference, publishChange, type SsmContext } from './common.js';
 import { encrypt } from './encryption.js';
 import { scheduleExpiry } from './expiry.js';
+import { requestImageValidation } from './image-validation.js';
 import { nameKey, parseReference, validateNameForPut } from './names.js';
 import { expirationTime, type ParameterPolicy, parsePolicies } from './policies.js';
 import type { ParameterRow, VersionRow } from './store.js';
@@ -14,7 +15,13 @@ const MAX_VERSIONS = 100;
 export const MAX_TAGS = 50;
 const TIER_LIMITS: Record<string, number> = { Standard: 4096, Advanced: 8192 };
 const DATA_TYPES = ['text', 'aws:ec2:image', 'aws:ssm:integration'];
-const AMI_ID = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
+
+/** Who writes, where: the request's context, or what an asynchronous validation kept of it. */
+export interface Writer {
+  account: string;
+  region: string;
+  principal: { arn: string };
+}
 
 /** Code points, as AWS counts value sizes. */
 function length(text: string): number {
@@ -70,12 +77,9 @@ interface NewVersion {
   tier: string;
 }
 
-function checkDataType(dataType: string, type: string, value: string): void {
-  if (dataType !== 'aws:ec2:image') return;
-  if (type !== 'String') throw new AwsError('ValidationException', `The data type ${dataType} is supported only for parameters of type String.`);
-  if (!AMI_ID.test(value)) {
-    throw new AwsError('ValidationException', `Parameter value, ${value}, is not a valid ${dataType} value. The value must be an AMI ID in the format ami-12345abcdeEXAMPLE.`);
-  }
+/** The value of an aws:ec2:image parameter is checked later, asynchronously (image-validation.ts); its type now. */
+function checkDataType(dataType: string, type: string): void {
+  if (dataType === 'aws:ec2:image' && type !== 'String') throw new AwsError('ValidationException', `The data type ${dataType} is supported only for parameters of type String.`);
 }
 
 function checkTier(tier: string, value: string, storedPolicies: string | null): void {
@@ -100,7 +104,7 @@ function newVersion(input: PutParameterRequest, previous: VersionRow | undefined
     throw new AwsError('ValidationException', 'KeyId is required for SecureString type parameter only.');
   }
   const dataType = input.DataType ?? previous?.data_type ?? 'text';
-  checkDataType(dataType, type, value);
+  checkDataType(dataType, type);
   const allowedPattern = input.AllowedPattern ?? previous?.allowed_pattern ?? null;
   if (allowedPattern && !compilePattern(allowedPattern).test(value)) {
     throw new AwsError('ParameterPatternMismatchException', `Parameter value, cannot be validated against allowedPattern: ${allowedPattern}`);
@@ -115,7 +119,7 @@ function newVersion(input: PutParameterRequest, previous: VersionRow | undefined
 }
 
 /** At the version limit AWS drops the oldest version to make room, unless a label still points at it. */
-function makeRoomForVersion(c: SsmContext, ctx: RequestContext, key: string, name: string): void {
+function makeRoomForVersion(c: SsmContext, ctx: Writer, key: string, name: string): void {
   const { store } = c;
   const { n, oldest } = store.versionCount(ctx.account, ctx.region, key);
   if (n < MAX_VERSIONS) return;
@@ -138,7 +142,7 @@ interface PreparedPut {
   displayName: string;
 }
 
-function preparePut(c: SsmContext, input: PutParameterRequest, ctx: RequestContext, key: string, now: number): PreparedPut {
+function preparePut(c: SsmContext, input: PutParameterRequest, ctx: Writer, key: string, now: number): PreparedPut {
   const { store } = c;
   const param = store.parameter(ctx.account, ctx.region, key);
   if (param && !input.Overwrite) {
@@ -152,7 +156,7 @@ function preparePut(c: SsmContext, input: PutParameterRequest, ctx: RequestConte
 }
 
 /** Writes the new version (and, for a new parameter, the parameter and its tags); answers its number. */
-function writeVersion(c: SsmContext, input: PutParameterRequest, ctx: RequestContext, put: PreparedPut, value: string, now: number): number {
+function writeVersion(c: SsmContext, input: PutParameterRequest, ctx: Writer, put: PreparedPut, value: string, now: number): number {
   const { store } = c;
   const { param, previous, v } = put;
   const key = nameKey(input.Name!);
@@ -184,22 +188,31 @@ function writeVersion(c: SsmContext, input: PutParameterRequest, ctx: RequestCon
 }
 
 export async function putParameter(c: SsmContext, input: PutParameterRequest, ctx: RequestContext): Promise<PutParameterResult> {
-  const { store } = c;
   checkPutRequest(input, ctx);
   const key = nameKey(input.Name!);
   const now = c.rt.clock.now();
   // Every check runs before KMS is called for a SecureString (a refused request encrypts nothing),
   // and again in the transaction on what it reads: the value is encrypted under the key chosen then.
   const before = preparePut(c, input, ctx, key, now);
+  if (before.v.dataType === 'aws:ec2:image') return requestImageValidation(c, input, ctx, key, (before.param?.version ?? 0) + 1, before.v.tier, now);
   const ciphertext = before.keyId === null ? undefined : await encrypt(c, ctx, before.displayName, before.keyId, input.Value!, before.v.tier);
-  return store.tx(() => {
-    const put = preparePut(c, input, ctx, key, now);
-    if (put.keyId !== before.keyId) throw new AwsError('TooManyUpdates', 'There are concurrent updates for the parameter. Try again.');
-    if (put.param) makeRoomForVersion(c, ctx, key, input.Name!);
-    const version = writeVersion(c, input, ctx, put, ciphertext ?? input.Value!, now);
+  return commitPut(c, input, ctx, key, now, ciphertext, before.keyId);
+}
+
+/**
+ * Writes a PutParameter in one transaction, checked again on what it reads there: the new version
+ * (SecureStrings as `ciphertext`, encrypted under `keyId`), its expiry and its change event.
+ * Also what an aws:ec2:image write runs once its value is validated.
+ */
+export function commitPut(c: SsmContext, input: PutParameterRequest, writer: Writer, key: string, now: number, ciphertext?: string, keyId: string | null = null): PutParameterResult {
+  return c.store.tx(() => {
+    const put = preparePut(c, input, writer, key, now);
+    if (put.keyId !== keyId) throw new AwsError('TooManyUpdates', 'There are concurrent updates for the parameter. Try again.');
+    if (put.param) makeRoomForVersion(c, writer, key, input.Name!);
+    const version = writeVersion(c, input, writer, put, ciphertext ?? input.Value!, now);
     const expiresAt = put.v.policies ? expirationTime(put.v.policies) : undefined;
-    if (expiresAt !== undefined) scheduleExpiry(c, ctx, key, expiresAt, now);
-    publishChange(c, ctx, put.displayName, put.v.type, put.param ? 'Update' : 'Create');
+    if (expiresAt !== undefined) scheduleExpiry(c, writer, key, expiresAt, now);
+    publishChange(c, writer, put.displayName, put.v.type, put.param ? 'Update' : 'Create', put.v.dataType === 'aws:ec2:image' ? { dataType: put.v.dataType } : {});
     return { Version: version, Tier: put.v.tier as PutParameterResult['Tier'] };
   });
 }
