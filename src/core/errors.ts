@@ -8,11 +8,11 @@ export class AwsError extends Error {
   /** Explicit status; when absent the codec takes the model's `error.httpStatusCode`, else 400. */
   readonly status?: number;
   /** Extra members serialized into the error body (S3 `<Key>`, `<BucketName>` …). */
-  readonly fields: Record<string, string | number | boolean>;
+  readonly fields: Record<string, ErrorField>;
   /** Extra response headers (e.g. `x-amz-delete-marker`). */
   readonly headers: Record<string, string>;
 
-  constructor(code: string, message: string, options: { status?: number; fields?: Record<string, string | number | boolean>; headers?: Record<string, string> } = {}) {
+  constructor(code: string, message: string, options: { status?: number; fields?: Record<string, ErrorField>; headers?: Record<string, string> } = {}) {
     super(message);
     this.name = 'AwsError';
     this.code = code;
@@ -25,6 +25,9 @@ export class AwsError extends Error {
     return (this.status ?? 400) >= 500 ? 'server' : 'client';
   }
 }
+
+/** A member an error body carries beside its message: a scalar, or a structure JSON protocols write as an object (CloudWatch Logs' queryCompileError). */
+export type ErrorField = string | number | boolean | { readonly [member: string]: ErrorField };
 
 /** A modelled operation Drydock does not implement: never a silent success. */
 export function notImplemented(service: string, operation: string): AwsError {
