@@ -11,7 +11,15 @@
  * Metric and subscription filters are checked on their log group (DescribeMetricFilters without one
  * and TestMetricFilter on `*`); PutSubscriptionFilter with a roleArn also needs `iam:PassRole` on it.
  */
-import type { CreateLogGroupRequest, PutSubscriptionFilterRequest, TagLogGroupRequest, TagResourceRequest, UntagLogGroupRequest, UntagResourceRequest } from '@aws-sdk/client-cloudwatch-logs';
+import type {
+  CreateLogGroupRequest,
+  PutSubscriptionFilterRequest,
+  StartQueryRequest,
+  TagLogGroupRequest,
+  TagResourceRequest,
+  UntagLogGroupRequest,
+  UntagResourceRequest,
+} from '@aws-sdk/client-cloudwatch-logs';
 import { partitionOf } from '../../core/arn.js';
 import type { ContextValue } from '../../core/policy.js';
 import type { RequestContext } from '../../protocol/types.js';
@@ -37,6 +45,10 @@ const stream = (input: GroupInput, ctx: RequestContext) => {
   return arn === '*' || !input.logStreamName ? arn : `${arn}:log-stream:${input.logStreamName}`;
 };
 const taggedResource = (input: GroupInput, ctx: RequestContext) => groupArn(input.resourceArn, ctx);
+const queriedGroups = (input: StartQueryRequest, ctx: RequestContext) => {
+  const groups = input.logGroupIdentifiers ?? input.logGroupNames ?? (input.logGroupName ? [input.logGroupName] : []);
+  return groups.length ? groups.map((g) => groupArn(g, ctx)) : '*';
+};
 
 function requestTags(tags: Record<string, string> | undefined): Record<string, ContextValue> {
   if (!tags || !Object.keys(tags).length) return {};
@@ -109,6 +121,11 @@ export function logsAuthorization(lookup: LogGroupLookup): ServiceAuthorization 
       },
       DescribeSubscriptionFilters: on(group),
       DeleteSubscriptionFilter: on(group),
+      // A query is allowed on every group it reads.
+      StartQuery: { resource: queriedGroups },
+      GetQueryResults: { resource: '*' },
+      StopQuery: { resource: '*' },
+      DescribeQueries: { resource: '*' },
     },
   };
 }

@@ -10,9 +10,12 @@ import type { RequestContext } from '../../protocol/types.js';
 import type { Runtime } from '../contracts.js';
 import { type FilterPattern, FilterPatternError, parseFilterPattern } from './filter-pattern/index.js';
 import type { GroupRow, LogsStore } from './store.js';
+import type { QueryStore } from './store-queries.js';
 
 export interface LogsContext {
   store: LogsStore;
+  /** Insights queries, query definitions, resource policies, export tasks, data keys. */
+  queries: QueryStore;
   rt: Runtime;
 }
 

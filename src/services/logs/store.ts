@@ -178,6 +178,7 @@ export class LogsStore {
     const db = store.db;
     this.stmts = preparedOnUse({
       groupByName: () => db.prepare<[string, string, string], GroupRow>('SELECT * FROM logs_groups WHERE account = ? AND region = ? AND name = ?'),
+      groupById: () => db.prepare<[number], GroupRow>('SELECT * FROM logs_groups WHERE id = ?'),
       groupBytes: () => db.prepare<[number], { bytes: number | null }>('SELECT SUM(stored_bytes) AS bytes FROM logs_streams WHERE group_id = ?'),
       insertGroup: () =>
         db.prepare<Omit<GroupRow, 'id'>>(`INSERT INTO logs_groups
@@ -255,6 +256,11 @@ export class LogsStore {
 
   group(scope: Scope, name: string): GroupRow | undefined {
     return this.stmts.groupByName.get(scope.account, scope.region, name);
+  }
+
+  /** A group by its row id (what a running query or export keeps); undefined once deleted. */
+  groupById(id: number): GroupRow | undefined {
+    return this.stmts.groupById.get(id);
   }
 
   groupStoredBytes(groupId: number): number {

@@ -6,7 +6,7 @@ import { AwsError } from '../../../core/errors.js';
 import { pageToken } from '../../../core/pagination.js';
 import type { RequestContext } from '../../../protocol/types.js';
 import { checkTagKeys, DEFAULT_DESCRIBE_LIMIT, groupArn, invalid, type LogsContext, requireGroup, scopeOf } from '../common.js';
-import type { GroupWithBytes } from '../store.js';
+import type { GroupRow, GroupWithBytes } from '../store.js';
 import { readNextToken } from '../tokens.js';
 
 /** CreateLogGroup, which the api's ensureLogGroup/ensureLogStream also use. */
@@ -51,6 +51,16 @@ function identifiedNames(scope: Scope, identifiers: string[]): string[] {
     if (!id.startsWith('arn:')) return id;
     const parts = parseArn(id);
     return parts?.resource.startsWith('log-group:') && parts.account === scope.account && parts.region === scope.region ? parts.resource.slice('log-group:'.length) : '';
+  });
+}
+
+/** Groups named by name or ARN (StartQuery's logGroupIdentifiers): `missing` for any that is not the caller's own existing group. */
+export function groupsOfIdentifiers(c: LogsContext, scope: Scope, identifiers: string[], missing: (identifier: string) => AwsError): GroupRow[] {
+  const names = identifiedNames(scope, identifiers);
+  return names.map((name, i) => {
+    const group = name ? c.store.group(scope, name.replace(/:\*$/, '')) : undefined;
+    if (!group) throw missing(identifiers[i]);
+    return group;
   });
 }
 

@@ -16,6 +16,7 @@ import {
   untagLogGroup,
   untagResource,
 } from './policies-tags.js';
+import { describeQueries, getQueryResults, startQuery, stopQuery } from './queries.js';
 import { createLogStream, deleteLogStream, describeLogStreams } from './streams.js';
 import { deleteSubscriptionFilter, describeSubscriptionFilters, putSubscriptionFilter } from './subscription-filters.js';
 
@@ -45,6 +46,10 @@ const OPERATIONS = {
   PutSubscriptionFilter: putSubscriptionFilter,
   DescribeSubscriptionFilters: describeSubscriptionFilters,
   DeleteSubscriptionFilter: deleteSubscriptionFilter,
+  StartQuery: startQuery,
+  GetQueryResults: getQueryResults,
+  StopQuery: stopQuery,
+  DescribeQueries: describeQueries,
 };
 
 export function createHandlers(c: LogsContext): Handlers {

@@ -1,0 +1,171 @@
+/**
+ * Running a Logs Insights query: a job on the core queue (so StartQuery answers at once with the
+ * query Scheduled, the job moves it to Running and then Complete, and StopQuery cancels it). The
+ * scan reads each queried group's events in the query's time range, newest first, a chunk at a
+ * time with the event loop free between chunks; what the plan pushed down to SQL never leaves
+ * SQLite. A query a process died running is run again from the start when Drydock restarts.
+ */
+import type { ResultField } from '@aws-sdk/client-cloudwatch-logs';
+import { DAY_MS, type LogsContext } from './common.js';
+import { Pipeline } from './insights/pipeline.js';
+import { type CompiledQuery, compileQuery, planScan, type ScanPlan } from './insights/plan.js';
+import { EventRow, MapRow, type Row } from './insights/record.js';
+import { formatValue, Timestamp } from './insights/values.js';
+import type { GroupRow } from './store.js';
+import type { QueryRow, ScanRange, ScanTotals } from './store-queries.js';
+
+export const QUERY_JOB = 'logs.query';
+
+/** Events read per chunk of a scan; the event loop is yielded between chunks. */
+const CHUNK = 10_000;
+/** Above this many bins, a counted `bin()` is grouped by SQL rather than counted bin by bin. */
+const MAX_COUNTED_BINS = 20_000;
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+interface Scan {
+  c: LogsContext;
+  query: QueryRow;
+  compiled: CompiledQuery;
+  plan: ScanPlan;
+  signal: AbortSignal;
+  totals: ScanTotals;
+}
+
+function rangesOf(c: LogsContext, query: QueryRow, plan: ScanPlan): { group: GroupRow; range: ScanRange }[] {
+  const now = c.rt.clock.now();
+  const out: { group: GroupRow; range: ScanRange }[] = [];
+  for (const id of JSON.parse(query.group_ids) as number[]) {
+    // A group deleted while the query waited has nothing left to scan.
+    const group = c.store.groupById(id);
+    if (!group) continue;
+    const retained = group.retention_days === null ? 0 : now - group.retention_days * DAY_MS;
+    out.push({ group, range: { groupId: id, from: Math.max(query.start_ms, retained), to: query.end_ms, where: plan.where } });
+  }
+  return out;
+}
+
+function checkpoint(scan: Scan): Promise<void> {
+  scan.signal.throwIfAborted();
+  scan.c.queries.recordProgress(scan.query.id, scan.totals);
+  return yieldToEventLoop().then(() => scan.signal.throwIfAborted());
+}
+
+/** The rows of a query whose leading stats only count: SQLite counts over the timestamp index. */
+async function countedRows(scan: Scan, count: NonNullable<ScanPlan['count']>): Promise<Row[]> {
+  const { c } = scan;
+  const bins = new Map<number, number>();
+  let total = 0;
+  for (const { range } of rangesOf(c, scan.query, scan.plan)) {
+    const totals = c.queries.totals(range);
+    addTotals(scan.totals, totals);
+    total += totals.matched;
+    if (count.binMs === undefined || totals.matched === 0) continue;
+    const { lo, hi } = c.queries.bounds(range);
+    if (lo === null || hi === null) continue;
+    const width = count.binMs;
+    const first = lo - (lo % width);
+    if ((hi - first) / width > MAX_COUNTED_BINS) {
+      for (const { bin, n } of c.queries.countByBin(range, width)) bins.set(bin, (bins.get(bin) ?? 0) + n);
+      continue;
+    }
+    for (let bin = first; bin <= hi; bin += width) {
+      const n = c.queries.countBetween(range, bin, bin + width);
+      if (n > 0) bins.set(bin, (bins.get(bin) ?? 0) + n);
+    }
+    await checkpoint(scan);
+  }
+  const row = (n: number) => {
+    const out = new MapRow();
+    for (const name of count.countNames) out.set(name, n);
+    return out;
+  };
+  if (count.binMs === undefined) return [row(total)];
+  return [...bins.entries()]
+    .sort((a, b) => b[0] - a[0])
+    .map(([bin, n]) => {
+      const out = row(n);
+      out.set(count.binName!, new Timestamp(bin));
+      return out;
+    });
+}
+
+function addTotals(into: ScanTotals, more: ScanTotals): void {
+  into.scanned += more.scanned;
+  into.bytes += more.bytes;
+  into.matched += more.matched;
+}
+
+/** Feeds every event the plan leaves to JavaScript through the pipeline, group by group. */
+async function scanEvents(scan: Scan, pipeline: Pipeline): Promise<void> {
+  const { c, query, plan } = scan;
+  // Once the rows answered cannot change, reading on only counts matches: SQLite counted those already.
+  const mayStopEarly = plan.countAt === undefined || plan.commands.some((command) => command.kind === 'limit' && command.any);
+  for (const { group, range } of rangesOf(c, query, plan)) {
+    const totals = c.queries.totals(range);
+    addTotals(scan.totals, totals);
+    if (totals.matched === 0) continue;
+    const names = new Map(c.store.streams(group.id).map((stream) => [stream.id, stream.name]));
+    const source = { groupId: group.id, log: `${group.account}:${group.name}`, streamName: (id: number) => names.get(id) ?? '' };
+    let cursor = { ts: range.to, id: Number.MAX_SAFE_INTEGER };
+    for (;;) {
+      const chunk = c.queries.eventsBefore(range, cursor, CHUNK);
+      for (const [id, streamId, ts, ingested, message] of chunk) pipeline.push(new EventRow(source, id, streamId, ts, ingested, message));
+      if (chunk.length < CHUNK || (mayStopEarly && pipeline.saturated)) break;
+      const last = chunk[chunk.length - 1];
+      cursor = { ts: last[2], id: last[0] };
+      await checkpoint(scan);
+    }
+    if (mayStopEarly && pipeline.saturated) break;
+  }
+}
+
+function resultRows(compiled: CompiledQuery, rows: Row[]): ResultField[][] {
+  return rows.map((row) => {
+    const fields: ResultField[] = [];
+    for (const column of compiled.columns) {
+      const value = formatValue(row.get(column));
+      if (value !== null) fields.push({ field: column, value });
+    }
+    if (!compiled.aggregated && row.ptr !== undefined) fields.push({ field: '@ptr', value: row.ptr });
+    return fields;
+  });
+}
+
+async function execute(scan: Scan): Promise<ResultField[][]> {
+  const { compiled, plan, query } = scan;
+  if (plan.count) {
+    const counted = await countedRows(scan, plan.count);
+    const after = new Pipeline(plan.commands.slice(plan.count.statsIndex + 1), compiled.refuse, query.row_limit);
+    for (const row of counted) after.push(row);
+    return resultRows(compiled, after.end());
+  }
+  const pipeline = new Pipeline(plan.commands, compiled.refuse, query.row_limit, plan.countAt);
+  await scanEvents(scan, pipeline);
+  const rows = pipeline.end();
+  if (plan.countAt !== undefined) scan.totals.matched = pipeline.matched;
+  return resultRows(compiled, rows);
+}
+
+/** The job: Scheduled → Running → Complete (or Failed); a stopped query's job is cancelled and ends without a word. */
+export async function runQuery(c: LogsContext, id: string, signal: AbortSignal): Promise<void> {
+  const query = c.queries.queryById(id);
+  if (!query || (query.status !== 'Scheduled' && query.status !== 'Running')) return;
+  // A resumed query (the process died while it ran) is still Running: it runs again from the start.
+  if (query.status === 'Scheduled' && !c.queries.startQuery(id)) return;
+  const compiled = compileQuery(query.query_string);
+  const scan: Scan = { c, query, compiled, plan: planScan(compiled), signal, totals: { scanned: 0, bytes: 0, matched: 0 } };
+  let results: ResultField[][];
+  try {
+    results = await execute(scan);
+  } catch (err) {
+    if (signal.aborted) throw err;
+    c.queries.finishQuery(id, 'Failed', c.rt.clock.now(), scan.totals, null);
+    throw err;
+  }
+  c.queries.finishQuery(id, 'Complete', c.rt.clock.now(), scan.totals, results);
+}
+
+export function registerQueryRunner(c: LogsContext): void {
+  c.rt.jobs.register(QUERY_JOB, (job, info) => runQuery(c, (job.payload as { id: string }).id, info.signal));
+}
