@@ -92,6 +92,14 @@ describe('Parameter Store fidelity', () => {
       expect(plain.InvalidParameters).toEqual([`${REF}ref/db`]);
     });
 
+    it('answers bad references with AWS errors and writes nothing under the reserved path', async () => {
+      const dependency = { code: 'ValidationException', status: 400, message: 'An error occurred while calling one AWS dependency service.' };
+      await expectAwsError(get(REF, true), dependency);
+      await expectAwsError(get(`${REF}bad name!?`, true), dependency);
+      await expectAwsError(ssm.send(new PutParameterCommand({ Name: `${REF}ref/db`, Value: 'x', Type: 'String', Overwrite: true })), { code: 'AccessDeniedException', status: 400 });
+      expect((await get(`${REF}ref/db`, true)).Parameter!.Value).toBe('second=new');
+    });
+
     it('refuses a secret scheduled for deletion, and applies the caller’s IAM policies to the secret', async () => {
       await sm.send(new CreateSecretCommand({ Name: 'ref/doomed', SecretString: 'x' }));
       await sm.send(new DeleteSecretCommand({ SecretId: 'ref/doomed', RecoveryWindowInDays: 7 }));
@@ -139,6 +147,15 @@ describe('Parameter Store fidelity', () => {
       await expect.poll(() => changes('/ami/golden').length).toBe(3);
       expect(changes('/ami/golden').at(-1)).toEqual({ exception: 'Unable to Describe Resource', dataType: 'aws:ec2:image', name: '/ami/golden', type: 'String', operation: 'Update' });
       expect((await get('/ami/golden')).Parameter).toMatchObject({ Value: 'ami-12345678', Version: 2 });
+    });
+
+    it('refuses a non-String aws:ec2:image parameter at once, starting no validation', async () => {
+      await expectAwsError(putImage('/ami/secure', 'ami-0123456789abcdef0', { Type: 'SecureString' }), { code: 'ValidationException', status: 400 });
+      await advance(1000);
+      expect(changes('/ami/secure')).toEqual([]);
+      await expectAwsError(get('/ami/secure'), { code: 'ParameterNotFound', status: 400 });
+      // Nothing is pending either: a valid write starts at once.
+      expect((await putImage('/ami/secure', 'ami-0123456789abcdef0')).Version).toBe(1);
     });
 
     it('fails the validation for a caller without ec2:DescribeImages', async () => {
