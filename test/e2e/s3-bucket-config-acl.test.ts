@@ -23,7 +23,8 @@ describe('S3 ACLs under Object Ownership and the public access block', () => {
   const server = useServer();
   let s3: S3Client;
   let ownerId: string;
-  const ownerGrant = (): Grant => ({ Grantee: { Type: 'CanonicalUser', ID: ownerId, DisplayName: '000000000000' }, Permission: 'FULL_CONTROL' });
+  // S3 answers canonical users without DisplayName since November 2025.
+  const ownerGrant = (): Grant => ({ Grantee: { Type: 'CanonicalUser', ID: ownerId }, Permission: 'FULL_CONTROL' });
   /** A bucket with ACLs enabled (ObjectWriter) and, unless `blocked`, no public access block. */
   const aclBucket = async (Bucket: string, blocked = false) => {
     await s3.send(new CreateBucketCommand({ Bucket, ObjectOwnership: 'ObjectWriter' }));

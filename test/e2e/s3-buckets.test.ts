@@ -1,3 +1,4 @@
+import { CreateAliasCommand, CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   CreateBucketCommand,
   DeleteBucketCommand,
@@ -101,6 +102,10 @@ describe('S3 buckets and listings', () => {
 
     // Every S3 bucket has SSE-S3 by default (since 2023); a configured rule replaces it until deleted.
     expect((await s3.send(new GetBucketEncryptionCommand({ Bucket: 'configured' }))).ServerSideEncryptionConfiguration?.Rules?.[0].ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe('AES256');
+    // S3 looks an SSE-KMS key up in KMS when an object is written: the key must exist.
+    const kms = new KMSClient(server.clientConfig);
+    const { KeyMetadata } = await kms.send(new CreateKeyCommand({}));
+    await kms.send(new CreateAliasCommand({ AliasName: 'alias/k', TargetKeyId: KeyMetadata!.KeyId }));
     await s3.send(
       new PutBucketEncryptionCommand({
         Bucket: 'configured',

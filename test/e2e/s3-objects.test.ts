@@ -111,7 +111,9 @@ describe('S3 objects', () => {
     const withCrc32c = await s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'crc32c.txt', ChecksumMode: 'ENABLED' }));
     expect(withCrc32c.ChecksumCRC32C).toBe(crc32c.ChecksumCRC32C);
     await withCrc32c.Body!.transformToString();
-    await expect(s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'nvme', Body: 'abc', ChecksumAlgorithm: 'CRC64NVME' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 501 } });
+    // SHA512 is modelled but not computed by Drydock: refused rather than stored unverified.
+    const sha512 = createHash('sha512').update('abc').digest('base64');
+    await expect(s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'sha512', Body: 'abc', ChecksumSHA512: sha512 }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 501 } });
   });
 
   it('rejects a wrong checksum or Content-MD5 and stores nothing', async () => {

@@ -116,19 +116,13 @@ function headerGrantee(header: string, item: string): Grantee {
   throw e.unresolvableGrantByEmail(value);
 }
 
-/** A canonical user grantee as S3 answers it: the display name is S3's to fill in, known only for the owner. */
-function named(id: string, resourceOwner: string): Grantee {
-  return id === owner(resourceOwner).ID ? canonicalUser(resourceOwner) : { Type: 'CanonicalUser', ID: id };
-}
-
-function grantHeadersOf(input: AclHeaders, resourceOwner: string): Grant[] {
+function grantHeadersOf(input: AclHeaders): Grant[] {
   const grants: Grant[] = [];
   for (const [member, permission, header] of GRANT_HEADERS) {
     const value = input[member];
     if (value === undefined) continue;
     for (const item of value.split(',')) {
-      const grantee = headerGrantee(header, item.trim());
-      grants.push({ Grantee: grantee.ID ? named(grantee.ID, resourceOwner) : grantee, Permission: permission });
+      grants.push({ Grantee: headerGrantee(header, item.trim()), Permission: permission });
     }
   }
   return grants;
@@ -142,7 +136,7 @@ function hasAclHeaders(input: AclHeaders): boolean {
 export function aclFromHeaders(input: AclHeaders, resourceOwner: string, bucketOwner: string): Acl | undefined {
   const grantHeaders = checkOneKindOfHeader(input);
   if (input.ACL !== undefined) return cannedAcl(input.ACL, resourceOwner, bucketOwner);
-  return grantHeaders ? { Owner: owner(resourceOwner), Grants: grantHeadersOf(input, resourceOwner) } : undefined;
+  return grantHeaders ? { Owner: owner(resourceOwner), Grants: grantHeadersOf(input) } : undefined;
 }
 
 /** "You can use either a canned ACL or specify access permissions explicitly. You cannot do both." Answers whether grant headers were sent. */
@@ -163,7 +157,7 @@ function aclFromDocument(policy: AccessControlPolicy, resourceOwner: string): Ac
     switch (grantee.Type) {
       case 'CanonicalUser':
         if (!CANONICAL_ID.test(grantee.ID ?? '')) throw e.invalidArgument('Invalid id', 'CanonicalUser/ID', grantee.ID ?? '');
-        return { Grantee: named(grantee.ID!, resourceOwner), Permission: grant.Permission };
+        return { Grantee: { Type: 'CanonicalUser', ID: grantee.ID }, Permission: grant.Permission };
       case 'Group':
         if (!GROUPS.has(grantee.URI ?? '')) throw e.invalidArgument('Invalid group uri', 'Group/URI', grantee.URI ?? '');
         return { Grantee: { Type: 'Group', URI: grantee.URI }, Permission: grant.Permission };
@@ -234,10 +228,21 @@ function stored(acl: Acl, resourceOwner: string): string | null {
   return onlyOwnerFullControl(acl, resourceOwner) && acl.Grants.length === 1 ? null : JSON.stringify(acl);
 }
 
-/** The ACL read back: with ACLs disabled always the bucket owner's full control, whatever was set before. */
+/**
+ * The ACL read back: with ACLs disabled always the bucket owner's full control, whatever was set
+ * before. ACLs stored before S3 dropped display names may still carry them: they are left out.
+ */
 function effectiveAcl(bucket: BucketRow, storedAcl: string | null | undefined, resourceOwner: string): Acl {
   if (bucket.ownership === ENFORCED || !storedAcl) return defaultAcl(bucket.ownership === ENFORCED ? bucket.account : resourceOwner);
-  return JSON.parse(storedAcl) as Acl;
+  const acl = JSON.parse(storedAcl) as Acl;
+  return {
+    Owner: { ID: acl.Owner.ID },
+    Grants: acl.Grants.map(({ Grantee: grantee, Permission }) => ({ Grantee: grantee && withoutDisplayName(grantee), Permission })),
+  };
+}
+
+function withoutDisplayName({ DisplayName: _displayName, ...grantee }: Grantee): Grantee {
+  return grantee;
 }
 
 /**

@@ -116,7 +116,9 @@ function checkLoggingTarget(core: S3Core, bucket: BucketRow, logging: LoggingEna
   if (target.region !== bucket.region) {
     throw e.crossLocationLoggingProhibited(bucket.region === DEFAULT_REGION ? { TargetBucketLocation: target.region } : { SourceBucketLocation: bucket.region, TargetBucketLocation: target.region });
   }
-  return { ...logging, TargetPrefix: logging.TargetPrefix ?? '' };
+  // S3 no longer answers display names (since November 2025): a grantee's is not kept.
+  const grants = logging.TargetGrants?.map(({ Grantee, Permission }) => ({ Grantee: Grantee && { ...Grantee, DisplayName: undefined }, Permission }));
+  return { ...logging, TargetPrefix: logging.TargetPrefix ?? '', ...(grants ? { TargetGrants: grants } : {}) };
 }
 
 /** A replication configuration as S3 takes it from a versioned bucket: rules with IDs, each replicating to a versioned bucket. */

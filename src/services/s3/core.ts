@@ -22,8 +22,12 @@ function canonicalId(account: string): string {
   return createHash('sha256').update(`drydock-canonical-user:${account}`).digest('hex');
 }
 
-export function owner(account: string): { ID: string; DisplayName: string } {
-  return { ID: canonicalId(account), DisplayName: account };
+/**
+ * An Owner (or Initiator, or canonical-user grantee) as S3 answers it: the canonical ID alone. S3
+ * stopped returning DisplayName on November 21, 2025.
+ */
+export function owner(account: string): { ID: string } {
+  return { ID: canonicalId(account) };
 }
 
 function newVersionId(): string {
@@ -136,7 +140,7 @@ export class S3Core {
     try {
       if (expect.contentMd5 !== undefined && !Buffer.from(expect.contentMd5, 'base64').equals(blob.md5)) throw e.badDigest();
       if (!checksum) return { blob };
-      const value = checksum.base64();
+      const value = await checksum.base64();
       const claimed = expect.checksum ?? (expect.trailerName ? expect.trailers?.[expect.trailerName] : undefined);
       if (claimed !== undefined && claimed !== value) throw e.badChecksum(checksum.algorithm);
       return { blob, checksum: { algorithm: checksum.algorithm, value } };
@@ -156,7 +160,15 @@ export class S3Core {
     bucketName: string,
     key: string,
     account: string,
-    content: { blobId: string; size: number; etag: string; checksum?: { algorithm: string; value: string; type: string }; partSizes?: number[] },
+    content: {
+      blobId: string;
+      size: number;
+      etag: string;
+      checksum?: { algorithm: string; value: string; type: string };
+      partSizes?: number[];
+      /** A multipart object's part checksums (null for a part without one). */
+      partChecksums?: (string | null)[];
+    },
     attributes: ObjectAttributes,
     alongside?: () => void,
   ): { versionId?: string; row: Omit<ObjectRow, 'seq' | 'is_latest'> } {
@@ -182,6 +194,7 @@ export class S3Core {
           checksum_value: content.checksum?.value ?? null,
           parts_count: content.partSizes?.length ?? null,
           part_sizes: content.partSizes ? JSON.stringify(content.partSizes) : null,
+          part_checksums: content.partChecksums ? JSON.stringify(content.partChecksums) : null,
           owner_account: account,
         };
         replaced = this.store.putVersion(row);
@@ -277,7 +290,11 @@ export class S3Core {
       checksum_value: null,
       parts_count: null,
       part_sizes: null,
+      part_checksums: null,
       owner_account: account,
+      sse_algorithm: null,
+      sse_kms_key_id: null,
+      sse_bucket_key: 0,
     });
     if (replaced) blobs.push(replaced);
     return { deleteMarker: true, versionId: markerId };

@@ -23,6 +23,8 @@ export const bucketAlreadyExists = (bucket: string) =>
     BucketName: bucket,
   });
 export const accessDenied = () => err('AccessDenied', 403, 'Access Denied');
+/** AccessDenied with the reason another service gave (KMS refusing the caller its key). */
+export const accessDeniedBecause = (message: string) => err('AccessDenied', 403, message);
 export const invalidArgument = (message: string, name?: string, value?: string) => err('InvalidArgument', 400, message, name === undefined ? {} : { ArgumentName: name, ArgumentValue: value ?? '' });
 export const invalidRequest = (message: string) => err('InvalidRequest', 400, message);
 export const malformedXml = () => err('MalformedXML', 400, 'The XML you provided was not well-formed or did not validate against our published schema');

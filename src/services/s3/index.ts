@@ -29,16 +29,21 @@
  *   directory buckets.
  * - Notification configurations are stored; only EventBridge delivery happens (events on the core
  *   bus when EventBridgeConfiguration is set). SNS/SQS/Lambda targets are not invoked.
- * - Encryption is reported (SSE-S3 default, or the bucket's configured algorithm) but content is stored
- *   unencrypted; SSE-C headers are ignored. As in AWS since 2023, GetBucketEncryption of a bucket without
- *   a configuration answers the SSE-S3 default (never ServerSideEncryptionConfigurationNotFoundError).
+ * - Server-side encryption is kept per object and reported as AWS reports it (SSE-S3 unless the request
+ *   or the bucket default asks for SSE-KMS; GetBucketEncryption of a bucket without a configuration
+ *   answers the SSE-S3 default), but content is stored unencrypted and reads never call KMS, so
+ *   kms:Decrypt is not checked. An SSE-KMS key is looked up with KMS DescribeKey as the caller (AWS
+ *   calls GenerateDataKey: a caller allowed that but not kms:DescribeKey is refused here). SSE-C headers
+ *   and x-amz-server-side-encryption-context are ignored, SSE-KMS over plain HTTP is accepted (AWS
+ *   requires TLS), and objects other services write through S3's api are SSE-S3 whatever the bucket's
+ *   default.
  * - Storage classes are recorded, not simulated: GLACIER/DEEP_ARCHIVE objects are unreadable
  *   (InvalidObjectState) because RestoreObject is not implemented.
  * - Multipart: in-progress uploads are dropped with their bucket; completing an already completed
  *   upload again is NoSuchUpload (AWS briefly repeats the result).
- * - Checksums: CRC32, CRC32C, SHA1 and SHA256 are verified and returned; CRC64NVME, SHA512, MD5 and
- *   XXHASH algorithms answer NotImplemented. Objects uploaded without a checksum get none (AWS now
- *   computes CRC64NVME for them).
+ * - Checksums: CRC32, CRC32C, CRC64NVME (the AWS SDK's own implementation), SHA1 and SHA256 are
+ *   verified and returned; SHA512, MD5 and XXHASH algorithms answer NotImplemented. Objects uploaded
+ *   without a checksum get none (AWS now computes CRC64NVME for them).
  * - Requests reach a bucket whatever region they are signed for (AWS redirects with 301).
  * - PutObject conditional writes support If-None-Match: * and If-Match only.
  */
@@ -79,7 +84,7 @@ const BODY_CHECKSUM_HEADER = /^x-amz-checksum-(crc32|crc32c|crc64nvme|sha1|sha25
  * headers do only on the operations the model marks checksum-required (DeleteObjects, PutBucketTagging …):
  * on CompleteMultipartUpload they are the object's checksum. Streaming bodies are checked as they are stored.
  */
-function checkBufferedDigests(ctx: RequestContext): void {
+async function checkBufferedDigests(ctx: RequestContext): Promise<void> {
   const { headers, body, stream } = ctx.http;
   if (stream) return;
   const required = model.operations.get(ctx.operation)?.checksumRequired ?? false;
@@ -97,7 +102,7 @@ function checkBufferedDigests(ctx: RequestContext): void {
     if (claimed === undefined) continue;
     const actual = new Checksum(algorithm);
     actual.update(body);
-    if (actual.base64() !== claimed) throw e.badChecksum(algorithm);
+    if ((await actual.base64()) !== claimed) throw e.badChecksum(algorithm);
   }
 }
 
@@ -117,11 +122,11 @@ function copySourceKey(header: string): string | undefined {
 }
 
 /** Checks every operation shares: key lengths (the copy source's too), the expected bucket owner, digests of buffered bodies. */
-function checkCommon(input: { Key?: string; CopySource?: string; ExpectedBucketOwner?: string }, ctx: RequestContext): void {
+async function checkCommon(input: { Key?: string; CopySource?: string; ExpectedBucketOwner?: string }, ctx: RequestContext): Promise<void> {
   checkKeyLength(input.Key);
   if (input.CopySource !== undefined) checkKeyLength(copySourceKey(input.CopySource));
   if (input.ExpectedBucketOwner !== undefined && input.ExpectedBucketOwner !== ctx.account) throw e.accessDenied();
-  checkBufferedDigests(ctx);
+  await checkBufferedDigests(ctx);
 }
 
 /**
@@ -149,7 +154,7 @@ function s3Handler(core: S3Core, handler: Handler): Handler {
   return async (input: { Body?: unknown; Bucket?: string; Key?: string; CopySource?: string; ExpectedBucketOwner?: string }, requestCtx) => {
     const ctx = actingContext(core, input.Bucket, requestCtx);
     try {
-      checkCommon(input, ctx);
+      await checkCommon(input, ctx);
       const output = (await handler(input, ctx)) ?? {};
       return withResponse(output as object, { xmlNamespace: S3_NAMESPACE });
     } catch (err) {

@@ -23,6 +23,7 @@ import { withResponse } from '../../protocol/codecs/rest-xml.js';
 import type { Handlers, RequestContext } from '../../protocol/types.js';
 import { Checksum, type ChecksumAlgorithm, compositeChecksum, parseAlgorithm } from './checksums.js';
 import { owner, quoteEtag, type S3Core, unquoteEtag } from './core.js';
+import { encryptionMembers, writeEncryption } from './encryption.js';
 import * as e from './errors.js';
 import { attributesFrom, checkReadableClass, checksumMember, checkUploadSize, claimedChecksum, copySourceConditions, digestExpectations, parseCopySource, resolveRange } from './objects.js';
 import type { UploadRow } from './store.js';
@@ -75,20 +76,24 @@ function savePart(core: S3Core, row: UploadRow, partNumber: number, blob: { id: 
   return etag;
 }
 
-function createMultipartUpload(core: S3Core, input: CreateMultipartUploadRequest, ctx: RequestContext): CreateMultipartUploadOutput {
-  core.bucket(input.Bucket!, ctx.account);
+async function createMultipartUpload(core: S3Core, input: CreateMultipartUploadRequest, ctx: RequestContext): Promise<CreateMultipartUploadOutput> {
+  const bucket = core.bucket(input.Bucket!, ctx.account);
   const algorithm = input.ChecksumAlgorithm ? parseAlgorithm(input.ChecksumAlgorithm) : undefined;
-  const checksumType = input.ChecksumType ?? (algorithm ? 'COMPOSITE' : undefined);
+  // CRC64NVME combines only into a full-object checksum, so that is its default type.
+  const checksumType = input.ChecksumType ?? (algorithm ? (algorithm === 'CRC64NVME' ? 'FULL_OBJECT' : 'COMPOSITE') : undefined);
   if (checksumType && !algorithm) throw e.invalidRequest('The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.');
   if (checksumType === 'COMPOSITE' && algorithm && !['CRC32', 'CRC32C', 'SHA1', 'SHA256'].includes(algorithm)) {
     throw e.invalidRequest(`The COMPOSITE checksum type cannot be used with the ${algorithm} checksum algorithm.`);
   }
-  if (checksumType === 'FULL_OBJECT' && algorithm && !['CRC32', 'CRC32C'].includes(algorithm)) {
+  if (checksumType === 'FULL_OBJECT' && algorithm && !['CRC32', 'CRC32C', 'CRC64NVME'].includes(algorithm)) {
     throw e.invalidRequest(`The FULL_OBJECT checksum type cannot be used with the ${algorithm} checksum algorithm.`);
   }
+  const attributes = attributesFrom(input, algorithm ?? null);
+  const encryption = await writeEncryption(core, bucket, input, ctx);
   const uploadId = randomBytes(48).toString('base64url');
   core.store.insertUpload({
-    ...attributesFrom(input, algorithm ?? null),
+    ...attributes,
+    ...encryption,
     checksum_type: checksumType ?? null,
     upload_id: uploadId,
     bucket: input.Bucket!,
@@ -96,7 +101,10 @@ function createMultipartUpload(core: S3Core, input: CreateMultipartUploadRequest
     initiated: core.now(),
     owner_account: ctx.account,
   });
-  return withResponse({ Bucket: input.Bucket, Key: input.Key, UploadId: uploadId, ChecksumAlgorithm: algorithm, ChecksumType: checksumType }, { xmlRoot: 'InitiateMultipartUploadResult' });
+  return withResponse(
+    { Bucket: input.Bucket, Key: input.Key, UploadId: uploadId, ChecksumAlgorithm: algorithm, ChecksumType: checksumType, ...encryptionMembers(encryption) },
+    { xmlRoot: 'InitiateMultipartUploadResult' },
+  );
 }
 
 async function uploadPart(core: S3Core, input: UploadPartRequest & { Body: Readable }, ctx: RequestContext): Promise<UploadPartOutput> {
@@ -105,7 +113,7 @@ async function uploadPart(core: S3Core, input: UploadPartRequest & { Body: Reada
   checkUploadSize(ctx);
   const { blob, checksum } = await core.ingest(input.Body, digestExpectations(input, ctx, (row.checksum_algorithm as ChecksumAlgorithm | null) ?? undefined));
   const etag = savePart(core, row, partNumber, blob, checksum?.value);
-  return { ETag: etag, ...checksumMember(checksum?.algorithm, checksum?.value) };
+  return { ETag: etag, ...checksumMember(checksum?.algorithm, checksum?.value), ...encryptionMembers(row) };
 }
 
 async function uploadPartCopy(core: S3Core, input: UploadPartCopyRequest, ctx: RequestContext): Promise<UploadPartCopyOutput> {
@@ -130,6 +138,7 @@ async function uploadPartCopy(core: S3Core, input: UploadPartCopyRequest, ctx: R
     {
       CopyPartResult: { ETag: etag, LastModified: new Date(core.now()), ...checksumMember(checksum?.algorithm, checksum?.value) },
       CopySourceVersionId: object.version_id !== 'null' ? object.version_id : undefined,
+      ...encryptionMembers(row),
     },
     { xmlRoot: 'CopyPartResult' },
   );
@@ -165,11 +174,11 @@ async function completeMultipartUpload(core: S3Core, input: CompleteMultipartUpl
   for (const part of parts) md5s.update(Buffer.from(unquoteEtag(part.etag), 'hex'));
   const etag = quoteEtag(`${md5s.digest('hex')}-${parts.length}`);
   let checksum: { algorithm: string; value: string; type: string } | undefined;
-  if (algorithm && fullObject) checksum = { algorithm, value: fullObject.base64(), type: 'FULL_OBJECT' };
+  if (algorithm && fullObject) checksum = { algorithm, value: await fullObject.base64(), type: 'FULL_OBJECT' };
   else if (algorithm && parts.every((p) => p.checksum_value))
     checksum = {
       algorithm,
-      value: compositeChecksum(
+      value: await compositeChecksum(
         algorithm,
         parts.map((p) => p.checksum_value!),
       ),
@@ -188,7 +197,7 @@ async function completeMultipartUpload(core: S3Core, input: CompleteMultipartUpl
     input.Bucket!,
     input.Key!,
     ctx.account,
-    { blobId: blob.id, size: blob.size, etag, checksum, partSizes: parts.map((p) => p.size) },
+    { blobId: blob.id, size: blob.size, etag, checksum, partSizes: parts.map((p) => p.size), partChecksums: parts.map((p) => p.checksum_value) },
     {
       content_type: attributes.content_type,
       content_encoding: attributes.content_encoding,
@@ -202,6 +211,9 @@ async function completeMultipartUpload(core: S3Core, input: CompleteMultipartUpl
       tags: attributes.tags,
       checksum_algorithm: checksum?.algorithm ?? null,
       checksum_type: checksum?.type ?? null,
+      sse_algorithm: attributes.sse_algorithm,
+      sse_kms_key_id: attributes.sse_kms_key_id,
+      sse_bucket_key: attributes.sse_bucket_key,
     },
     () => {
       if (!core.store.getUpload(row.upload_id)) throw e.noSuchUpload(row.upload_id);
@@ -218,6 +230,7 @@ async function completeMultipartUpload(core: S3Core, input: CompleteMultipartUpl
       VersionId: versionId,
       ...checksumMember(checksum?.algorithm, checksum?.value),
       ChecksumType: checksum?.type as CompleteMultipartUploadOutput['ChecksumType'],
+      ...encryptionMembers(row),
     },
     { xmlRoot: 'CompleteMultipartUploadResult' },
   );
@@ -266,7 +279,7 @@ function listMultipartUploads(core: S3Core, input: ListMultipartUploadsRequest, 
       Initiated: new Date(row.initiated),
       StorageClass: row.storage_class as MultipartUpload['StorageClass'],
       Owner: owner(row.owner_account),
-      Initiator: { ID: owner(row.owner_account).ID, DisplayName: row.owner_account },
+      Initiator: owner(row.owner_account),
       ChecksumAlgorithm: (row.checksum_algorithm ?? undefined) as MultipartUpload['ChecksumAlgorithm'],
       ChecksumType: (row.checksum_type ?? undefined) as MultipartUpload['ChecksumType'],
     });
@@ -312,7 +325,7 @@ function listParts(core: S3Core, input: ListPartsRequest, ctx: RequestContext): 
         Size: p.size,
         ...checksumMember(row.checksum_algorithm, p.checksum_value),
       })),
-      Initiator: { ID: owner(row.owner_account).ID, DisplayName: row.owner_account },
+      Initiator: owner(row.owner_account),
       Owner: owner(row.owner_account),
       StorageClass: row.storage_class as ListPartsOutput['StorageClass'],
       ChecksumAlgorithm: (row.checksum_algorithm ?? undefined) as ListPartsOutput['ChecksumAlgorithm'],

@@ -19,12 +19,11 @@ import type {
 import { AwsError } from '../../core/errors.js';
 import { withResponse } from '../../protocol/codecs/rest-xml.js';
 import type { Handlers, RequestContext } from '../../protocol/types.js';
-import { type ChecksumAlgorithm, parseAlgorithm, SUPPORTED_ALGORITHMS } from './checksums.js';
+import { type ChecksumAlgorithm, parseAlgorithm, SUPPORTED_ALGORITHMS, UNSUPPORTED_ALGORITHMS } from './checksums.js';
 import { type DigestExpectations, NULL_VERSION, parseTaggingHeader, quoteEtag, type S3Core, unquoteEtag, validateTags } from './core.js';
+import { encryptionMembers, writeEncryption } from './encryption.js';
 import * as e from './errors.js';
 import type { BucketRow, ObjectAttributes, ObjectRow } from './store.js';
-
-const UNSUPPORTED_CHECKSUM_MEMBERS = ['CRC64NVME', 'SHA512', 'MD5', 'XXHASH64', 'XXHASH3', 'XXHASH128'];
 
 /** Request members that carry an object's content headers and metadata. */
 export interface AttributeInput {
@@ -89,6 +88,10 @@ export function attributesFrom(input: AttributeInput, checksumAlgorithm: string 
     tags: JSON.stringify(input.Tagging ? validateTags(parseTaggingHeader(input.Tagging), 10, 'Object') : []),
     checksum_algorithm: checksumAlgorithm,
     checksum_type: null,
+    // SSE-S3 until the write works out its own encryption (writeEncryption).
+    sse_algorithm: 'AES256',
+    sse_kms_key_id: null,
+    sse_bucket_key: 0,
   };
 }
 
@@ -121,7 +124,7 @@ export function checkUploadSize(ctx: RequestContext): void {
 /** Which checksum a body must match: a header value, an aws-chunked trailer, or only the algorithm to compute. */
 export function digestExpectations(input: DigestInput, ctx: RequestContext, fallback?: ChecksumAlgorithm): DigestExpectations {
   const memberValue = (algorithm: string) => (input as Record<string, string | undefined>)[`Checksum${algorithm}`];
-  for (const name of UNSUPPORTED_CHECKSUM_MEMBERS) if (memberValue(name) !== undefined) parseAlgorithm(name);
+  for (const name of UNSUPPORTED_ALGORITHMS) if (memberValue(name) !== undefined) parseAlgorithm(name);
   const inHeader = SUPPORTED_ALGORITHMS.find((a) => memberValue(a) !== undefined);
   const trailer = ctx.http.headers['x-amz-trailer']?.trim().toLowerCase();
   const trailerAlgorithm = trailer?.startsWith('x-amz-checksum-') ? parseAlgorithm(trailer.slice('x-amz-checksum-'.length)) : undefined;
@@ -135,18 +138,16 @@ export function digestExpectations(input: DigestInput, ctx: RequestContext, fall
 }
 
 /** The value a request or part element gives for `algorithm`. */
-export function claimedChecksum(source: Pick<DigestInput, 'ChecksumCRC32' | 'ChecksumCRC32C' | 'ChecksumSHA1' | 'ChecksumSHA256'>, algorithm: ChecksumAlgorithm): string | undefined {
-  return { CRC32: source.ChecksumCRC32, CRC32C: source.ChecksumCRC32C, SHA1: source.ChecksumSHA1, SHA256: source.ChecksumSHA256 }[algorithm];
+export function claimedChecksum(
+  source: Pick<DigestInput, 'ChecksumCRC32' | 'ChecksumCRC32C' | 'ChecksumCRC64NVME' | 'ChecksumSHA1' | 'ChecksumSHA256'>,
+  algorithm: ChecksumAlgorithm,
+): string | undefined {
+  return { CRC32: source.ChecksumCRC32, CRC32C: source.ChecksumCRC32C, CRC64NVME: source.ChecksumCRC64NVME, SHA1: source.ChecksumSHA1, SHA256: source.ChecksumSHA256 }[algorithm];
 }
 
 /** `{ ChecksumCRC32: value }` for an algorithm/value pair. */
 export function checksumMember(algorithm: string | null | undefined, value: string | null | undefined): Record<string, string> {
   return algorithm && value ? { [`Checksum${algorithm}`]: value } : {};
-}
-
-function encryptionOf(bucket: BucketRow | undefined): string {
-  const config = bucket?.encryption ? (JSON.parse(bucket.encryption) as { Rules?: { ApplyServerSideEncryptionByDefault?: { SSEAlgorithm?: string } }[] }) : undefined;
-  return config?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm ?? 'AES256';
 }
 
 /** The response headers every GET/HEAD of a version carries. */
@@ -169,7 +170,7 @@ function objectHeaders(row: ObjectRow, bucket: BucketRow | undefined): HeadObjec
     AcceptRanges: 'bytes',
     TagCount: tags.length || undefined,
     StorageClass: row.storage_class !== 'STANDARD' ? (row.storage_class as HeadObjectOutput['StorageClass']) : undefined,
-    ServerSideEncryption: encryptionOf(bucket) as HeadObjectOutput['ServerSideEncryption'],
+    ...encryptionMembers(row),
   };
 }
 
@@ -292,6 +293,7 @@ export function objectHandlers(core: S3Core): Handlers {
       checkUploadSize(ctx);
       const attributes = attributesFrom(input);
       checkWriteConditions(store, bucket.name, input.Key!, input);
+      const encryption = await writeEncryption(core, bucket, input, ctx);
       const { blob, checksum } = await core.ingest(input.Body, digestExpectations(input, ctx));
       checkWriteConditions(store, bucket.name, input.Key!, input);
       const etag = quoteEtag(blob.md5.toString('hex'));
@@ -305,12 +307,12 @@ export function objectHandlers(core: S3Core): Handlers {
           etag,
           checksum: checksum && { ...checksum, type: 'FULL_OBJECT' },
         },
-        { ...attributes, checksum_algorithm: checksum?.algorithm ?? null },
+        { ...attributes, ...encryption, checksum_algorithm: checksum?.algorithm ?? null },
       );
       return {
         ETag: etag,
         VersionId: versionId,
-        ServerSideEncryption: encryptionOf(bucket) as PutObjectOutput['ServerSideEncryption'],
+        ...encryptionMembers(encryption),
         ...checksumMember(checksum?.algorithm, checksum?.value),
         ChecksumType: checksum ? 'FULL_OBJECT' : undefined,
       };
@@ -443,6 +445,8 @@ export function objectHandlers(core: S3Core): Handlers {
             checksum_type: null,
           };
       copied.tags = replaceTags ? JSON.stringify(input.Tagging ? validateTags(parseTaggingHeader(input.Tagging), 10, 'Object') : []) : row.tags;
+      // The copy is encrypted as its request or the target bucket's default says, never as its source was.
+      const encryption = await writeEncryption(core, target, input, ctx);
       const { blob, checksum } = await core.ingest(rt.store.blobs.stream(row.blob_id!), { algorithm });
       const etag = quoteEtag(blob.md5.toString('hex'));
       const { versionId, row: written } = core.commit(
@@ -455,14 +459,14 @@ export function objectHandlers(core: S3Core): Handlers {
           etag,
           checksum: checksum && { ...checksum, type: 'FULL_OBJECT' },
         },
-        { ...copied, checksum_algorithm: checksum?.algorithm ?? null },
+        { ...copied, ...encryption, checksum_algorithm: checksum?.algorithm ?? null },
       );
       return withResponse(
         {
           CopyObjectResult: { ETag: etag, LastModified: new Date(written.last_modified), ...checksumMember(checksum?.algorithm, checksum?.value), ChecksumType: checksum ? 'FULL_OBJECT' : undefined },
           VersionId: versionId,
           CopySourceVersionId: row.version_id !== NULL_VERSION ? row.version_id : undefined,
-          ServerSideEncryption: encryptionOf(target) as CopyObjectOutput['ServerSideEncryption'],
+          ...encryptionMembers(encryption),
         },
         { xmlRoot: 'CopyObjectResult' },
       );

@@ -53,6 +53,12 @@ export interface ObjectAttributes {
   tags: string;
   checksum_algorithm: string | null;
   checksum_type: string | null;
+  /** 'AES256', 'aws:kms' or 'aws:kms:dsse'; NULL (rows written before it was kept) is AES256. */
+  sse_algorithm: string | null;
+  /** The KMS key's ARN under SSE-KMS. */
+  sse_kms_key_id: string | null;
+  /** 1 when an S3 Bucket Key is used for SSE-KMS. */
+  sse_bucket_key: number;
 }
 
 export interface ObjectRow extends ObjectAttributes {
@@ -70,6 +76,8 @@ export interface ObjectRow extends ObjectAttributes {
   parts_count: number | null;
   /** JSON array of the part sizes of a multipart object (GetObject/HeadObject partNumber). */
   part_sizes: string | null;
+  /** JSON array of the parts' checksums (null items for parts without one), for GetObjectAttributes. */
+  part_checksums: string | null;
   owner_account: string;
 }
 
@@ -112,7 +120,8 @@ export type BucketConfig = (typeof BUCKET_CONFIGS)[number];
 
 const OBJECT_COLUMNS = `bucket, key, version_id, is_latest, delete_marker, blob_id, size, etag, last_modified,
   content_type, content_encoding, content_disposition, content_language, cache_control, expires, website_redirect,
-  storage_class, metadata, tags, checksum_algorithm, checksum_type, checksum_value, parts_count, part_sizes, owner_account`;
+  storage_class, metadata, tags, checksum_algorithm, checksum_type, checksum_value, parts_count, part_sizes, owner_account,
+  sse_algorithm, sse_kms_key_id, sse_bucket_key, part_checksums`;
 /** `column` starts with the @prefix parameter, case-sensitively (LIKE is not); the range lets SQLite seek the index. */
 const STARTS_WITH = (column: string) => `${column} >= @prefix AND substr(${column}, 1, length(@prefix)) = @prefix`;
 const OBJECT_VALUES = OBJECT_COLUMNS.split(',')
@@ -178,6 +187,18 @@ export class S3Store {
         ALTER TABLE s3_objects ADD COLUMN acl TEXT;
         UPDATE s3_buckets SET ownership = '${DEFAULT_OWNERSHIP}', public_access_block = '${DEFAULT_PUBLIC_ACCESS_BLOCK}';`,
       },
+      {
+        // Each version's (and upload's) own server-side encryption, and the checksums of a
+        // multipart object's parts (GetObjectAttributes answers them).
+        version: 3,
+        sql: `ALTER TABLE s3_objects ADD COLUMN sse_algorithm TEXT;
+        ALTER TABLE s3_objects ADD COLUMN sse_kms_key_id TEXT;
+        ALTER TABLE s3_objects ADD COLUMN sse_bucket_key INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE s3_objects ADD COLUMN part_checksums TEXT;
+        ALTER TABLE s3_uploads ADD COLUMN sse_algorithm TEXT;
+        ALTER TABLE s3_uploads ADD COLUMN sse_kms_key_id TEXT;
+        ALTER TABLE s3_uploads ADD COLUMN sse_bucket_key INTEGER NOT NULL DEFAULT 0;`,
+      },
     ]);
     const db = store.db;
     this.s = preparedOnUse({
@@ -218,9 +239,10 @@ export class S3Store {
       insertUpload: () =>
         db.prepare<UploadRow>(`INSERT INTO s3_uploads (upload_id, bucket, key, initiated, content_type, content_encoding,
         content_disposition, content_language, cache_control, expires, website_redirect, storage_class, metadata, tags,
-        checksum_algorithm, checksum_type, owner_account)
+        checksum_algorithm, checksum_type, owner_account, sse_algorithm, sse_kms_key_id, sse_bucket_key)
         VALUES (@upload_id, @bucket, @key, @initiated, @content_type, @content_encoding, @content_disposition, @content_language,
-        @cache_control, @expires, @website_redirect, @storage_class, @metadata, @tags, @checksum_algorithm, @checksum_type, @owner_account)`),
+        @cache_control, @expires, @website_redirect, @storage_class, @metadata, @tags, @checksum_algorithm, @checksum_type, @owner_account,
+        @sse_algorithm, @sse_kms_key_id, @sse_bucket_key)`),
       getUpload: () => db.prepare<[string], UploadRow>('SELECT * FROM s3_uploads WHERE upload_id = ?'),
       deleteUpload: () => db.prepare<[string]>('DELETE FROM s3_uploads WHERE upload_id = ?'),
       listUploads: () =>
