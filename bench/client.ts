@@ -118,5 +118,5 @@ export function send(port: number, agent: Agent, req: SignedRequest): Promise<An
 /** The AWS error code of a failed answer: JSON `__type`, XML `<Code>` or the error-type header. */
 export function describeError(errorType: string | string[] | undefined, body: string): string {
   const code = /"__type"\s*:\s*"(?:[^"#]*#)?([^"]+)"/.exec(body)?.[1] ?? /<Code>([^<]+)<\/Code>/.exec(body)?.[1] ?? (typeof errorType === 'string' ? errorType.split(':')[0] : undefined);
-  return code ?? body.slice(0, 120);
+  return code ?? body.replace(/\s+/g, ' ').trim().slice(0, 120);
 }

@@ -17,7 +17,7 @@ import { type BenchResults, evaluateTargets, formatTable, formatTargets, type Ro
 import { formatScaleBench, scaleBench } from './scale.js';
 import { freePort, killServers, type RunningTarget, startDrydock, startFloor, startMoto, treeRss } from './servers.js';
 import { startupBench } from './startup.js';
-import { requireWrk, WRK_CPU } from './wrk.js';
+import { killWrk, requireWrk, WRK_CPU } from './wrk.js';
 
 const CONNECTIONS = [1, 16];
 const LIMITS: CellLimits = { warmupSeconds: 1, measureSeconds: 3 };
@@ -99,6 +99,7 @@ async function main(): Promise<void> {
   const wrk = requireWrk();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
+      killWrk();
       killServers();
       process.exit(130);
     });
@@ -158,6 +159,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  killWrk();
   killServers();
   process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exit(1);

@@ -17,7 +17,7 @@
  * another CPU too made them far slower on a machine shared with other work, where that CPU is
  * often busy.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,10 +98,21 @@ function init(args)
   filler = table.remove(requests, 1)
 end
 
--- Ends the run now: this thread's loop, and wrk's main thread, which otherwise sleeps out the duration.
+-- Ends the run now: this thread's loop, and wrk's main thread, which otherwise sleeps out the
+-- duration until a SIGINT wakes it. The signal goes to the main thread itself (tgkill): sent to the
+-- process, it was now and then taken by this thread, and the main thread slept on.
+local ffi = require("ffi")
+local wake_main = function()
+  io.popen("kill -INT $PPID"):close()
+end
+if pcall(ffi.cdef, "int getpid(void); int tgkill(int tgid, int tid, int sig);") and pcall(function() return ffi.C.tgkill end) then
+  wake_main = function()
+    ffi.C.tgkill(ffi.C.getpid(), ffi.C.getpid(), 2)
+  end
+end
 local function finish()
   wrk.thread:stop()
-  io.popen("kill -INT $PPID"):close()
+  wake_main()
 end
 
 function request()
@@ -176,6 +187,13 @@ interface RawResult extends Omit<WrkResult, 'seconds'> {
   durationUs: number;
 }
 
+const running = new Set<ChildProcess>();
+
+/** Kills the wrk runs under way, for a bench interrupted half-way. */
+export function killWrk(): void {
+  for (const child of running) child.kill('SIGKILL');
+}
+
 /** One wrk run; rejects when wrk fails or prints no result. */
 export async function runWrk(run: WrkRun): Promise<WrkResult> {
   if (run.requests.length === 0) throw new Error('a wrk run needs at least one request');
@@ -198,6 +216,8 @@ export async function runWrk(run: WrkRun): Promise<WrkResult> {
     const [command, argv] = WRK_CPU === undefined ? ['wrk', args] : ['taskset', ['-c', String(WRK_CPU), 'wrk', ...args]];
     const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>((resolve, reject) => {
       const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+      running.add(child);
+      child.on('exit', () => running.delete(child));
       let out = '';
       let err = '';
       child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
