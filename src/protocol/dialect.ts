@@ -9,6 +9,7 @@
 
 import type { Principal } from '../core/accounts.js';
 import { AwsError } from '../core/errors.js';
+import type { ServiceModel } from './model.js';
 import type { CredentialLookup, HttpRequest } from './types.js';
 
 /** The errors the pipeline answers with before a handler runs, in one service's wording. */
@@ -83,6 +84,12 @@ export interface ProtocolDialect {
    * (S3's SigV2 presigned URLs): the caller, undefined when the request has none, or an AwsError.
    */
   authenticateUnsigned?(req: HttpRequest, context: AuthenticationContext): { principal: Principal; region: string } | undefined;
+  /**
+   * For a JSON service that replaced awsQuery (SQS, `awsQueryCompatible`): the model its awsQuery
+   * requests (`Action=…` forms from older SDKs, no X-Amz-Target) are read and answered with, the
+   * same operations with the query protocol's member names, result wrappers and error codes.
+   */
+  queryModel?: ServiceModel;
 }
 
 export const DEFAULT_SIGNING: SigningRules = { payloadHash: 'body', uriEscapePath: true };

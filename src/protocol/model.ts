@@ -91,6 +91,8 @@ export interface ServiceMetadata {
   serviceFullName: string;
   xmlNamespace?: string;
   globalEndpoint?: string;
+  /** Present on JSON services that replaced awsQuery (SQS): errors also carry the query protocol's code (`x-amzn-query-error`). */
+  awsQueryCompatible?: Record<string, unknown>;
 }
 
 export interface RawModel {

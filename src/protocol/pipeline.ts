@@ -21,7 +21,7 @@ import { restXmlCodec } from './codecs/rest-xml.js';
 import { checkCredential } from './credentials.js';
 import { awsErrors, DEFAULT_SIGNING, type PipelineErrors, type SigningRules } from './dialect.js';
 import type { BoundService, OperationInvoker } from './invoke.js';
-import type { Operation } from './model.js';
+import type { Operation, ServiceModel } from './model.js';
 import { isStreamingInput, Routing } from './routing.js';
 import { checkPayloadHash, parseSigV4, type SigV4Auth, verifySigV4 } from './sigv4.js';
 import type { CredentialLookup, HttpRequest, HttpResponse, RequestContext } from './types.js';
@@ -55,16 +55,22 @@ export class Pipeline {
   private readonly routing: Routing<Prepared>;
 
   constructor(private readonly opts: PipelineOptions) {
-    const prepared = opts.services.map((svc): Prepared => {
-      const { model, dialect } = svc;
+    const prepare = (svc: BoundService, model: ServiceModel): Prepared => {
       const serializationError = model.protocol === 'rest-xml' ? 'MalformedXML' : model.protocol === 'query' ? svc.validationError || 'ValidationError' : 'SerializationException';
       const factory = { json: jsonCodec, query: queryCodec, ec2: queryCodec, 'rest-xml': restXmlCodec, 'rest-json': restJsonCodec }[model.protocol];
       return {
         ...svc,
+        model,
         codec: factory(model, { serializationError }),
-        errors: { ...awsErrors(model.protocol), ...dialect?.errors },
-        signing: dialect?.signing ?? DEFAULT_SIGNING,
+        errors: { ...awsErrors(model.protocol), ...svc.dialect?.errors },
+        signing: svc.dialect?.signing ?? DEFAULT_SIGNING,
       };
+    };
+    // A service that also speaks awsQuery is routed twice: by X-Amz-Target to its JSON model, and
+    // (listed after it, so that its signing name routes to it) by Action to its query model.
+    const prepared = opts.services.flatMap((svc) => {
+      const queryModel = svc.dialect?.queryModel;
+      return queryModel ? [prepare(svc, svc.model), prepare(svc, queryModel)] : [prepare(svc, svc.model)];
     });
     this.routing = new Routing(prepared);
   }

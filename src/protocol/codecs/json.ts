@@ -33,11 +33,28 @@ export const jsonCodec: CodecFactory = (model, { serializationError }): Codec =>
       };
     },
     encodeError(err, requestId) {
-      const { code, status } = errorWire(model, err);
+      const { code, status, sender } = errorWire(model, err);
+      if (!model.metadata.awsQueryCompatible) {
+        return {
+          status,
+          headers: { 'content-type': contentType, 'x-amzn-requestid': requestId, 'x-amzn-errortype': code, ...err.headers },
+          body: JSON.stringify({ __type: code, message: err.message, ...err.fields }),
+        };
+      }
+      // A service that replaced awsQuery (SQS) names the error by its shape in the body and gives
+      // the query protocol's code (the model's error code) in x-amzn-query-error, which the SDKs
+      // of such services read first: clients written against the query codes keep working.
+      const type = model.errorShape(err.code)?.name ?? err.code;
       return {
         status,
-        headers: { 'content-type': contentType, 'x-amzn-requestid': requestId, 'x-amzn-errortype': code, ...err.headers },
-        body: JSON.stringify({ __type: code, message: err.message, ...err.fields }),
+        headers: {
+          'content-type': contentType,
+          'x-amzn-requestid': requestId,
+          'x-amzn-errortype': type,
+          'x-amzn-query-error': `${code};${sender ? 'Sender' : 'Receiver'}`,
+          ...err.headers,
+        },
+        body: JSON.stringify({ __type: type, message: err.message, ...err.fields }),
       };
     },
   };
