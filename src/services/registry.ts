@@ -8,10 +8,12 @@
 import type * as Logs from '@aws-sdk/client-cloudwatch-logs';
 import type * as CodeBuild from '@aws-sdk/client-codebuild';
 import type * as CodeCommit from '@aws-sdk/client-codecommit';
+import type * as EventBridge from '@aws-sdk/client-eventbridge';
 import type * as Iam from '@aws-sdk/client-iam';
 import type * as Kms from '@aws-sdk/client-kms';
 import type * as S3 from '@aws-sdk/client-s3';
 import type * as SecretsManager from '@aws-sdk/client-secrets-manager';
+import type * as Sns from '@aws-sdk/client-sns';
 import type * as Sqs from '@aws-sdk/client-sqs';
 import type * as Ssm from '@aws-sdk/client-ssm';
 import type * as Sts from '@aws-sdk/client-sts';
@@ -25,11 +27,13 @@ import type { S3Api } from './s3/index.js';
 interface ServiceModules {
   codebuild: typeof CodeBuild;
   codecommit: typeof CodeCommit;
+  events: typeof EventBridge;
   iam: typeof Iam;
   kms: typeof Kms;
   logs: typeof Logs;
   s3: typeof S3;
   secretsmanager: typeof SecretsManager;
+  sns: typeof Sns;
   sqs: typeof Sqs;
   ssm: typeof Ssm;
   sts: typeof Sts;
