@@ -248,6 +248,15 @@ export const s3Authorization: ServiceAuthorization = {
     DeleteObject: versionedObjectRule('s3:DeleteObject', 's3:DeleteObjectVersion'),
     GetObjectTagging: versionedObjectRule('s3:GetObjectTagging', 's3:GetObjectVersionTagging'),
     GetObjectAcl: versionedObjectRule('s3:GetObjectAcl', 's3:GetObjectVersionAcl'),
+    GetObjectAttributes: {
+      ...versionedObjectRule('s3:GetObjectAttributes', 's3:GetObjectVersionAttributes'),
+      // Read access to the object is needed too: s3:GetObject, or s3:GetObjectVersion for a named version.
+      also: [
+        { action: 's3:GetObjectVersionAttributes', resource: OBJECT, when: hasVersion },
+        { action: 's3:GetObject', resource: unversionedObject },
+        { action: 's3:GetObjectVersion', resource: OBJECT, when: hasVersion },
+      ],
+    },
     PutObjectAcl: {
       ...versionedObjectRule('s3:PutObjectAcl', 's3:PutObjectVersionAcl'),
       context: (input: PutObjectAclRequest, ctx: RequestContext) => ({ ...requestKeys(ctx), ...aclKeys(input), ...(hasVersion(input) ? { 's3:versionid': input.VersionId } : {}) }),

@@ -26,11 +26,25 @@ function moveBucketIntoPath(req: HttpRequest): void {
   req.path = `/${m[1]}${req.path === '/' ? '' : req.path}`;
 }
 
+/**
+ * A GET `?attributes` without its required x-amz-object-attributes header is still
+ * GetObjectAttributes, which refuses it as S3 does, not a GetObject of the whole object: the route
+ * is kept by an empty header.
+ */
+function keepAttributesRoute(req: HttpRequest): void {
+  if (req.method === 'GET' && req.headers['x-amz-object-attributes'] === undefined && req.query.some(([name]) => name === 'attributes')) {
+    req.headers['x-amz-object-attributes'] = '';
+  }
+}
+
 export const s3Dialect: ProtocolDialect = {
   catchAll: true,
   // S3 refuses more than 8 KB of headers (RequestHeaderSectionTooLarge, MaxSizeAllowed 8192); the URL does not count.
   maxHeaderBytes: 8192,
-  rewriteRequest: moveBucketIntoPath,
+  rewriteRequest(req) {
+    moveBucketIntoPath(req);
+    keepAttributesRoute(req);
+  },
   signing: { payloadHash: 'header', uriEscapePath: false },
   errors: {
     missingAuthentication: () => new AwsError('AccessDenied', 'Anonymous access is not allowed: sign requests with SigV4 (the default credentials test/test work).', { status: 403 }),

@@ -25,8 +25,7 @@
  *   GetObjectLockConfiguration always answers ObjectLockConfigurationNotFoundError; Object Lock
  *   configuration, retention and legal hold operations answer NotImplemented (501), as do account-level
  *   public access blocks (S3 Control), inventory/metrics/analytics/intelligent-tiering
- *   configurations, GetBucketPolicyStatus, SelectObjectContent, RestoreObject, GetObjectAttributes and
- *   directory buckets.
+ *   configurations, GetBucketPolicyStatus, SelectObjectContent, RestoreObject and directory buckets.
  * - Notification configurations are stored; only EventBridge delivery happens (events on the core
  *   bus when EventBridgeConfiguration is set). SNS/SQS/Lambda targets are not invoked.
  * - Server-side encryption is kept per object and reported as AWS reports it (SSE-S3 unless the request
@@ -69,6 +68,7 @@ import * as e from './errors.js';
 import { lifecycleHandlers } from './lifecycle.js';
 import { listingHandlers } from './listing.js';
 import { multipartHandlers } from './multipart.js';
+import { objectAttributesHandlers } from './object-attributes.js';
 import { objectTaggingHandlers } from './object-tagging.js';
 import { objectHandlers, parseCopySource } from './objects.js';
 import { S3Store } from './store.js';
@@ -185,6 +185,7 @@ export const s3: ServiceDefinition = {
       ...aclHandlers(core),
       ...objectHandlers(core),
       ...objectTaggingHandlers(core),
+      ...objectAttributesHandlers(core),
       ...listingHandlers(core),
       ...multipartHandlers(core),
     };
