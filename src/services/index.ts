@@ -9,8 +9,9 @@ import { kms } from './kms/index.js';
 import { logs } from './logs/index.js';
 import { s3 } from './s3/index.js';
 import { secretsmanager } from './secretsmanager/index.js';
+import { sns } from './sns/index.js';
 import { sqs } from './sqs/index.js';
 import { ssm } from './ssm/index.js';
 import { sts } from './sts/index.js';
 
-export const SERVICES: Record<string, ServiceDefinition> = { sts, iam, s3, kms, ssm, secretsmanager, logs, codecommit, codebuild, events, sqs };
+export const SERVICES: Record<string, ServiceDefinition> = { sts, iam, s3, kms, ssm, secretsmanager, logs, codecommit, codebuild, events, sqs, sns };

@@ -13,6 +13,7 @@ import type * as Iam from '@aws-sdk/client-iam';
 import type * as Kms from '@aws-sdk/client-kms';
 import type * as S3 from '@aws-sdk/client-s3';
 import type * as SecretsManager from '@aws-sdk/client-secrets-manager';
+import type * as Sns from '@aws-sdk/client-sns';
 import type * as Sqs from '@aws-sdk/client-sqs';
 import type * as Ssm from '@aws-sdk/client-ssm';
 import type * as Sts from '@aws-sdk/client-sts';
@@ -32,6 +33,7 @@ interface ServiceModules {
   logs: typeof Logs;
   s3: typeof S3;
   secretsmanager: typeof SecretsManager;
+  sns: typeof Sns;
   sqs: typeof Sqs;
   ssm: typeof Ssm;
   sts: typeof Sts;
