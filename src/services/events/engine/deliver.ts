@@ -73,7 +73,8 @@ async function deliverTo(c: EventsContext, scope: Scope, target: Target, input: 
   if (!kind) throw new AwsError('ResourceNotFoundException', `Target ${target.Arn} is not a resource EventBridge can deliver to.`);
   if (kind === 'event-bus') return forwardToBus(c, scope, target.Arn!, event, caller);
   if (kind === 'logs') return writeToLogGroup(c, target.Arn!, input, event);
-  await c.rt.invoke(serviceCall(kind, target, input, event, c.rt.endpoint()), caller);
+  // The target's Region decides where its service looks for it (a queue URL names no Region).
+  await c.rt.invoke(serviceCall(kind, target, input, event, c.rt.endpoint()), { ...caller, region: parseArn(target.Arn!)!.region || caller.region });
 }
 
 /**
