@@ -68,7 +68,8 @@ export function bucketHandlers(core: S3Core): Handlers {
       const constraint = input.CreateBucketConfiguration?.LocationConstraint as string | undefined;
       if (constraint === DEFAULT_REGION) throw e.invalidLocationConstraint();
       const region = constraint ?? DEFAULT_REGION;
-      if (region !== ctx.region) throw e.illegalLocationConstraint(constraint ?? 'unspecified');
+      // us-east-1's endpoint creates buckets in any region; a regional endpoint only in its own.
+      if (region !== ctx.region && ctx.region !== DEFAULT_REGION) throw e.illegalLocationConstraint(constraint ?? 'unspecified');
       if (input.ObjectLockEnabledForBucket) throw e.notImplemented('Drydock does not implement S3 Object Lock yet: create the bucket without ObjectLockEnabledForBucket.');
       const { ownership, acl } = newBucketAccess(input, ctx.account);
       return store.tx(() => {

@@ -43,7 +43,10 @@
  * - Checksums: CRC32, CRC32C, CRC64NVME (the AWS SDK's own implementation), SHA1 and SHA256 are
  *   verified and returned; SHA512, MD5 and XXHASH algorithms answer NotImplemented. Objects uploaded
  *   without a checksum get none (AWS now computes CRC64NVME for them).
- * - Requests reach a bucket whatever region they are signed for (AWS redirects with 301).
+ * - Every region's buckets answer on the one endpoint, as on S3's global endpoint: a SigV4 request
+ *   signed for another region than its bucket's is refused (AuthorizationHeaderMalformed, with the
+ *   bucket's region), never redirected (301 PermanentRedirect); it is refused after the authorization
+ *   step, so a caller denied the operation hears AccessDenied first.
  * - PutObject conditional writes support If-None-Match: * and If-Match only.
  */
 
@@ -71,6 +74,7 @@ import { multipartHandlers } from './multipart.js';
 import { objectAttributesHandlers } from './object-attributes.js';
 import { objectTaggingHandlers } from './object-tagging.js';
 import { objectHandlers, parseCopySource } from './objects.js';
+import { checkSigningRegion } from './regions.js';
 import { S3Store } from './store.js';
 
 export type { S3Api } from './api.js';
@@ -154,6 +158,8 @@ function s3Handler(core: S3Core, handler: Handler): Handler {
   return async (input: { Body?: unknown; Bucket?: string; Key?: string; CopySource?: string; ExpectedBucketOwner?: string }, requestCtx) => {
     const ctx = actingContext(core, input.Bucket, requestCtx);
     try {
+      const bucket = input.Bucket === undefined ? undefined : core.store.getBucket(input.Bucket);
+      if (bucket) checkSigningRegion(bucket, ctx);
       await checkCommon(input, ctx);
       const output = (await handler(input, ctx)) ?? {};
       return withResponse(output as object, { xmlNamespace: S3_NAMESPACE });
