@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDirs } from '../../test/temp-dirs.js';
-import { Executor, type SandboxMode, type Session, sandboxWorks } from './executor.js';
+import { type Bind, Executor, type SandboxMode, type Session, sandboxWorks } from './executor.js';
 import { createLogger } from './logger.js';
 
 const log = createLogger('silent');
@@ -15,7 +15,7 @@ afterEach(() => {
 });
 
 /** Starts `command` in a session of `mode`; `done` settles with its exit and everything it printed. */
-function start(mode: SandboxMode, command: string, req: { cwd: string; env?: Record<string, string>; writable?: string[]; hidden?: string[] }) {
+function start(mode: SandboxMode, command: string, req: { cwd: string; env?: Record<string, string>; writable?: string[]; hidden?: string[]; binds?: Bind[] }) {
   const session = new Executor(log, mode).spawn({ argv: ['/bin/sh', '-c', command], env: { PATH: process.env.PATH! }, ...req });
   sessions.push(session);
   session.child.stdin!.end();
@@ -48,6 +48,10 @@ describe('Executor', () => {
     const { done } = start('process', 'echo "$GREETING" > out.txt; cat out.txt; exit 3', { cwd, env: { PATH: process.env.PATH!, GREETING: 'hi' } });
     expect(await done).toMatchObject({ exitCode: 3, output: 'hi\n' });
     expect(readFileSync(join(cwd, 'out.txt'), 'utf8')).toBe('hi\n');
+  });
+
+  it('refuses binds for a plain process, which cannot be given another view of the file system', () => {
+    expect(() => new Executor(log, 'process').spawn({ argv: ['true'], cwd: tempDir(), env: {}, binds: [{ source: tempDir(), target: '/var/task' }] })).toThrow(/binds need a sandbox/);
   });
 
   it('kill() ends a plain process and the children it started in the background', async () => {
@@ -110,6 +114,33 @@ describe.each(['bubblewrap', 'namespaces'] as const)('the %s sandbox', (mode) =>
     } finally {
       rmSync(marker, { force: true });
     }
+  });
+
+  it('binds host directories read-only at other paths, making missing targets without touching the host', async (ctx) => {
+    if (!available) ctx.skip(`${mode} does not work on this machine`);
+    const code = tempDir();
+    writeFileSync(join(code, 'handler.txt'), 'code');
+    const layers = tempDir();
+    writeFileSync(join(layers, 'layer.txt'), 'layer');
+    // Neither exists on the host: each is made on an overlay of /var, which the host never sees.
+    const [task, runtime] = [`/var/drydock-task-${process.pid}`, `/var/drydock-runtime-${process.pid}`];
+    const script = [
+      `cat ${task}/handler.txt; echo`,
+      `cat ${runtime}/layer.txt; echo`,
+      `touch ${task}/new 2>/dev/null && echo task-written || echo task-readonly`,
+      'touch /var/drydock-escape 2>/dev/null && echo var-written || echo var-readonly',
+      'ls -d /var/lib >/dev/null && echo var-lib-visible',
+    ].join('; ');
+    const binds = [
+      { source: code, target: task },
+      { source: layers, target: runtime },
+    ];
+    const { exitCode, output } = await start(mode, script, { cwd: tempDir(), binds }).done;
+    expect(exitCode).toBe(0);
+    expect(output.trim().split('\n')).toEqual(['code', 'layer', 'task-readonly', 'var-readonly', 'var-lib-visible']);
+    expect(existsSync(task)).toBe(false);
+    expect(existsSync(runtime)).toBe(false);
+    expect(existsSync(join(code, 'new'))).toBe(false);
   });
 
   it('leaves root unable to undo the sandbox, yet able to switch users', async (ctx) => {

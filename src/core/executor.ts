@@ -12,7 +12,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Logger } from './logger.js';
 
 export type SandboxMode = 'bubblewrap' | 'namespaces' | 'process';
@@ -58,10 +58,13 @@ function findProgram(name: string): string | undefined {
 
 /**
  * Runs inside fresh mount and PID namespaces, before the session's program. Arguments:
- * `--cwd <dir>`, `--hide <path>`… `--write <path>`…, `--`, then the program and its arguments.
- * Writable paths are opened first (fds 3-9) because the private /tmp and the hidden tmpfs cover
- * them; each is then bound back from its descriptor (`--no-canonicalize`: resolving
- * /proc/self/fd/N to its path would find the covering tmpfs) and made writable again, every other
+ * `--cwd <dir>`, `--hide <path>`… `--write <path>`…, `--bind-source <dir> --bind-target <path>`…,
+ * `--`, then the program and its arguments. Writable paths and bind sources are opened first (fds
+ * 3-9) because the private /tmp and the hidden tmpfs cover them; each is then bound from its
+ * descriptor (`--no-canonicalize`: resolving /proc/self/fd/N to its path would find the covering
+ * tmpfs), writable paths at their own path made writable again, bind sources at their target
+ * read-only (a target the host lacks is made on an overlay of its nearest existing directory,
+ * upper layer in a tmpfs, made read-only once every target exists), every other
  * mount having been made read-only (a mount that cannot be, outside the kernel's own /proc and
  * /sys, fails the setup: the probe then finds this sandbox unusable rather than half-made). The
  * mounts stay in this mount namespace (unshare makes propagation private). The script stays as the namespace's PID 1 and waits for the program: the
@@ -71,13 +74,13 @@ function findProgram(name: string): string | undefined {
  * starts without DROPPED_CAPABILITIES (setpriv's bounding set), so it cannot remount anything.
  */
 const SANDBOX_SETUP = `set -e
-_dd_had_path=\${PATH+set}; _dd_path=\${PATH-}; _dd_write=; _dd_flag=; _dd_cwd=/
+_dd_had_path=\${PATH+set}; _dd_path=\${PATH-}; _dd_write=; _dd_flag=; _dd_cwd=/; _dd_overlays=
 PATH=${SYSTEM_PATH}
 _dd_setpriv=$(command -v setpriv)
 _dd_fd=3; for _dd_arg in "$@"; do
   [ "$_dd_arg" = -- ] && break
   if [ "$_dd_write" = 1 ]; then eval "exec $_dd_fd"'<"$_dd_arg"'; _dd_fd=$((_dd_fd + 1)); fi
-  _dd_write=; if [ "$_dd_arg" = --write ]; then _dd_write=1; fi
+  _dd_write=; if [ "$_dd_arg" = --write ] || [ "$_dd_arg" = --bind-source ]; then _dd_write=1; fi
 done
 while read -r _dd_x _dd_x _dd_x _dd_x _dd_mount _dd_x; do
   case $_dd_mount in
@@ -97,9 +100,21 @@ _dd_fd=3; for _dd_arg in "$@"; do
       mount --no-canonicalize --bind "/proc/self/fd/$_dd_fd" "$_dd_arg"
       mount -o remount,bind,rw "$_dd_arg"
       eval "exec $_dd_fd<&-"; _dd_fd=$((_dd_fd + 1)) ;;
+    --bind-target)
+      if ! mkdir -p "$_dd_arg" 2>/dev/null; then
+        _dd_base=$(dirname "$_dd_arg"); while [ ! -e "$_dd_base" ]; do _dd_base=$(dirname "$_dd_base"); done
+        _dd_scratch=/tmp/.drydock-overlay; mkdir "$_dd_scratch"; mount -t tmpfs tmpfs "$_dd_scratch"; mkdir "$_dd_scratch/upper" "$_dd_scratch/work"
+        mount -t overlay overlay -o "lowerdir=$_dd_base,upperdir=$_dd_scratch/upper,workdir=$_dd_scratch/work" "$_dd_base"
+        umount -l "$_dd_scratch"; rmdir "$_dd_scratch"; _dd_overlays="$_dd_overlays $_dd_base"
+        mkdir -p "$_dd_arg"
+      fi
+      mount --no-canonicalize --bind "/proc/self/fd/$_dd_fd" "$_dd_arg"
+      mount -o remount,bind,ro "$_dd_arg"
+      eval "exec $_dd_fd<&-"; _dd_fd=$((_dd_fd + 1)) ;;
   esac
   _dd_flag=$_dd_arg
 done
+for _dd_base in $_dd_overlays; do mount -o remount,ro "$_dd_base"; done
 while [ "$1" != -- ]; do shift; done; shift
 cd "$_dd_cwd"
 if [ "$_dd_had_path" = set ]; then PATH=$_dd_path; else unset PATH; fi
@@ -108,13 +123,32 @@ exec 9<&0
 exec 9<&-
 wait $!`;
 
-/** At most this many writable paths: the setup script holds each on a single-digit descriptor. */
+/** At most this many writable paths and binds together: the setup script holds each on a single-digit descriptor. */
 const MAX_WRITABLE = 7;
+
+/** The nearest existing directory at or above `path`: where a missing bind target is made, on an overlay. */
+function existingAncestor(path: string): string {
+  let current = dirname(path);
+  while (!existsSync(current)) current = dirname(current);
+  return current;
+}
+
+/** bubblewrap's arguments for read-only binds; a target the host lacks is made on a temporary overlay of its nearest existing parent, made read-only again after. */
+function bubblewrapBinds(binds: Bind[]): string[] {
+  const overlays = [...new Set(binds.filter((bind) => !existsSync(bind.target)).map((bind) => existingAncestor(bind.target)))];
+  return [
+    ...overlays.flatMap((base) => ['--overlay-src', base, '--tmp-overlay', base]),
+    ...binds.flatMap((bind) => ['--ro-bind', bind.source, bind.target]),
+    ...overlays.flatMap((base) => ['--remount-ro', base]),
+  ];
+}
 
 /** The program and arguments that run `req.argv` in the sandbox `mode` (the argv itself for 'process'). */
 function sandboxed(mode: SandboxMode, req: SessionRequest): string[] {
   const writable = [...new Set([req.cwd, ...(req.writable ?? [])])];
   const hidden = (req.hidden ?? []).filter((path) => existsSync(path));
+  const binds = req.binds ?? [];
+  if (binds.length && mode === 'process') throw new Error('binds need a sandbox: a plain process sees the host file system as it is');
   switch (mode) {
     case 'bubblewrap':
       return [
@@ -130,6 +164,7 @@ function sandboxed(mode: SandboxMode, req: SessionRequest): string[] {
         '/tmp',
         ...hidden.flatMap((path) => ['--tmpfs', path]),
         ...writable.flatMap((path) => ['--bind', path, path]),
+        ...bubblewrapBinds(binds),
         '--unshare-pid',
         '--unshare-ipc',
         '--unshare-uts',
@@ -141,7 +176,9 @@ function sandboxed(mode: SandboxMode, req: SessionRequest): string[] {
         ...req.argv,
       ];
     case 'namespaces': {
-      if (writable.length > MAX_WRITABLE) throw new Error(`the namespace sandbox binds at most ${MAX_WRITABLE} writable paths, ${writable.length} asked`);
+      if (writable.length + binds.length > MAX_WRITABLE) {
+        throw new Error(`the namespace sandbox binds at most ${MAX_WRITABLE} writable paths and binds, ${writable.length + binds.length} asked`);
+      }
       const setpriv = findProgram('setpriv');
       return [
         // If Drydock dies, the kernel kills unshare, whose --kill-child takes the namespace with it.
@@ -163,6 +200,7 @@ function sandboxed(mode: SandboxMode, req: SessionRequest): string[] {
         req.cwd,
         ...hidden.flatMap((path) => ['--hide', path]),
         ...writable.flatMap((path) => ['--write', path]),
+        ...binds.flatMap((bind) => ['--bind-source', bind.source, '--bind-target', bind.target]),
         '--',
         ...req.argv,
       ];
@@ -289,6 +327,18 @@ export interface SessionRequest {
    * sandbox nothing is hidden (and nothing is read-only): the plain process sees the host.
    */
   hidden?: string[];
+  /**
+   * Host directories shown read-only at another path (a function's code at /var/task, its layers
+   * at /opt). A target the host lacks is made on a private overlay of its nearest existing parent,
+   * so the host's tree never changes. Sandboxes only: spawn refuses binds for a plain process.
+   */
+  binds?: Bind[];
+}
+
+/** A read-only view of the host directory `source` at `target` inside the sandbox. */
+export interface Bind {
+  source: string;
+  target: string;
 }
 
 /** A long-lived sandboxed process (a build's shell session) and the means to end all of it. */
