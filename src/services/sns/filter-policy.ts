@@ -30,6 +30,8 @@ type Condition = (value: Value) => boolean;
 
 interface KeyClause {
   path: string;
+  /** Written inside a nested policy object (only the MessageBody scope allows those). */
+  nested: boolean;
   conditions: Condition[];
   /** `exists: false` among the conditions: the key matches when absent. */
   matchesAbsent: boolean;
@@ -59,31 +61,32 @@ export class FilterPolicyError {
 /** Checks a parsed policy and compiles it; throws AwsError with AWS's reason for any defect. */
 export function compileFilterPolicy(policy: unknown, scope: FilterScope, errors: FilterPolicyError): FilterPolicy {
   if (typeof policy !== 'object' || policy === null || Array.isArray(policy)) throw errors.fail('Filter policy must be a JSON object');
-  const root = compileObject(policy as Record<string, unknown>, '', scope, errors);
+  const root = compileObject(policy as Record<string, unknown>, '', errors);
+  // AWS checks a nested policy's grammar first, and only then that the scope allows nesting.
+  if (scope === 'MessageAttributes' && hasNesting(root)) {
+    throw new AwsError('InvalidParameterException', 'Invalid parameter: Filter policy scope MessageAttributes does not support nested filter policy');
+  }
   if (maxKeys(root) > MAX_KEYS) throw errors.fail(`Filter policy can not have more than ${MAX_KEYS} keys`);
   if (combinations(root) > MAX_COMBINATIONS) throw errors.fail('Filter policy is too complex');
   return { matches: (values) => matchClauses(root, values) };
 }
 
-function compileObject(policy: Record<string, unknown>, prefix: string, scope: FilterScope, errors: FilterPolicyError): Clauses {
+function compileObject(policy: Record<string, unknown>, prefix: string, errors: FilterPolicyError): Clauses {
   const clauses: Clauses = { keys: [], or: [] };
   for (const [key, value] of Object.entries(policy)) {
     if (key === '$or') {
       if (!Array.isArray(value) || value.length < 2 || value.some((b) => typeof b !== 'object' || b === null || Array.isArray(b))) {
         throw errors.fail('"$or" must be an array of at least two objects');
       }
-      clauses.or.push(value.map((branch) => compileObject(branch as Record<string, unknown>, prefix, scope, errors)));
+      clauses.or.push(value.map((branch) => compileObject(branch as Record<string, unknown>, prefix, errors)));
       continue;
     }
     const path = prefix ? `${prefix}.${key}` : key;
     if (Array.isArray(value)) {
       const conditions = value.map((item) => compileCondition(item, errors));
-      clauses.keys.push({ path, conditions: conditions.map((c) => c.test), matchesAbsent: conditions.some((c) => c.absent) });
+      clauses.keys.push({ path, nested: prefix !== '', conditions: conditions.map((c) => c.test), matchesAbsent: conditions.some((c) => c.absent) });
     } else if (typeof value === 'object' && value !== null) {
-      if (scope === 'MessageAttributes') {
-        throw new AwsError('InvalidParameterException', `Invalid parameter: Filter policy scope MessageAttributes does not support nested filter policy`);
-      }
-      const nested = compileObject(value as Record<string, unknown>, path, scope, errors);
+      const nested = compileObject(value as Record<string, unknown>, path, errors);
       clauses.keys.push(...nested.keys);
       clauses.or.push(...nested.or);
     } else {
@@ -91,6 +94,11 @@ function compileObject(policy: Record<string, unknown>, prefix: string, scope: F
     }
   }
   return clauses;
+}
+
+/** Whether any key is nested (a dotted path made from a nested policy object). */
+function hasNesting(clauses: Clauses): boolean {
+  return clauses.keys.some((k) => k.nested) || clauses.or.some((branches) => branches.some(hasNesting));
 }
 
 function maxKeys(clauses: Clauses): number {
