@@ -123,6 +123,11 @@ const FIXTURES: Record<string, (send: Send) => Promise<Input>> = {
     await send('codecommit', 'CreateRepository', { repositoryName: 'sweep-repo' });
     return { repositoryName: 'sweep-repo' };
   },
+  async sqs(send) {
+    const { QueueUrl } = await send('sqs', 'CreateQueue', { QueueName: 'sweep-queue' });
+    // No long poll: a generated WaitTimeSeconds would hold the request for up to 20 s.
+    return { QueueUrl, QueueName: 'sweep-queue', WaitTimeSeconds: undefined };
+  },
   // CodeBuild has none on purpose: with an existing project, StartBuild would run real builds.
 };
 const TRUST_ANYONE = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sts:AssumeRole' }] };
