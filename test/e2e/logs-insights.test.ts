@@ -2,11 +2,13 @@ import {
   CloudWatchLogsClient,
   CreateLogGroupCommand,
   CreateLogStreamCommand,
+  DeleteLogStreamCommand,
   DescribeQueriesCommand,
   GetQueryResultsCommand,
   type GetQueryResultsResponse,
   type InputLogEvent,
   PutLogEventsCommand,
+  PutRetentionPolicyCommand,
   type ResultField,
   StartQueryCommand,
   type StartQueryRequest,
@@ -52,7 +54,7 @@ describe('CloudWatch Logs Insights', () => {
 
   beforeAll(async () => {
     logs = new CloudWatchLogsClient(server.clientConfig);
-    for (const group of ['app', 'other', 'bulk']) await logs.send(new CreateLogGroupCommand({ logGroupName: group }));
+    for (const group of ['app', 'other', 'bulk', 'churn']) await logs.send(new CreateLogGroupCommand({ logGroupName: group }));
     // Queries reach back to a group's creation, no further: the events come after it, and Drydock's clock moves on past them.
     const created = server.runtime.clock.now();
     base = created - (created % (5 * MINUTE)) + 5 * MINUTE;
@@ -169,7 +171,7 @@ describe('CloudWatch Logs Insights', () => {
       expect((await logs.send(new StopQueryCommand({ queryId: stopped }))).success).toBe(true);
       expect((await logs.send(new StopQueryCommand({ queryId: stopped }))).success).toBe(false);
       jobs.start();
-      expect(await finished(queryId)).toMatchObject({ status: 'Complete', results: [[{ field: 'n', value: '7' }]] });
+      expect(await finished(queryId!)).toMatchObject({ status: 'Complete', results: [[{ field: 'n', value: '7' }]] });
       expect((await logs.send(new GetQueryResultsCommand({ queryId: stopped }))).status).toBe('Cancelled');
       expect((await logs.send(new StopQueryCommand({ queryId }))).success).toBe(false);
       const cancelled = await logs.send(new DescribeQueriesCommand({ status: 'Cancelled' }));
@@ -264,5 +266,29 @@ describe('CloudWatch Logs Insights', () => {
     expect((await finished(queryId!)).status).toBe('Complete');
     await expectAwsError(asUser.send(new StartQueryCommand({ ...input, logGroupNames: ['app', 'other'] })), { code: 'AccessDeniedException', status: 400, message: 'logs:StartQuery' });
     await expectAwsError(asUser.send(new DescribeQueriesCommand({})), { code: 'AccessDeniedException', status: 400 });
+  });
+
+  // Last: it moves Drydock's clock a day on.
+  it('keeps its counts right as streams are deleted and retention purges events', async () => {
+    for (const stream of ['a', 'b']) await logs.send(new CreateLogStreamCommand({ logGroupName: 'churn', logStreamName: stream }));
+    await put('churn', 'a', [
+      { timestamp: base + 1 * MINUTE, message: 'one' },
+      { timestamp: base + 30 * MINUTE + 10_000, message: 'two' },
+      { timestamp: base + 45 * MINUTE + 30_000, message: 'three' },
+      { timestamp: base + 61 * MINUTE, message: 'four' },
+    ]);
+    await put('churn', 'b', [{ timestamp: base + 61 * MINUTE, message: 'gone' }]);
+    const counts = async () => (await rows('stats count(*) as n by bin(5m)', { logGroupName: 'churn', endTime: seconds(base + 2 * 60 * MINUTE) })).map((r) => r.n);
+    expect(await counts()).toEqual(['2', '1', '1', '1']);
+    await logs.send(new DeleteLogStreamCommand({ logGroupName: 'churn', logStreamName: 'b' }));
+    expect(await counts()).toEqual(['1', '1', '1', '1']);
+    // A day's retention, a day after the cutoff falls inside minute 45 of the suite's hour: what came before it goes.
+    const now = server.runtime.clock.now();
+    expect((await fetch(`${server.url}/_drydock/time?advanceMs=${base + 45 * MINUTE + 15_000 + 24 * 60 * MINUTE - now}`, { method: 'POST' })).status).toBe(200);
+    await logs.send(new PutRetentionPolicyCommand({ logGroupName: 'churn', retentionInDays: 1 }));
+    expect(await counts()).toEqual(['1', '1']);
+    const all = await query({ logGroupName: 'churn', queryString: 'fields @message', startTime: 0, endTime: seconds(base + 2 * 60 * MINUTE) });
+    expect(all.results!.map((r) => record(r)['@message'])).toEqual(['four', 'three']);
+    expect(all.statistics).toMatchObject({ recordsScanned: 2, bytesScanned: 9 });
   });
 });

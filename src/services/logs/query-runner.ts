@@ -9,15 +9,17 @@ import type { ResultField } from '@aws-sdk/client-cloudwatch-logs';
 import { DAY_MS, type LogsContext } from './common.js';
 import { Pipeline } from './insights/pipeline.js';
 import { type CompiledQuery, compileQuery, planScan, type ScanPlan } from './insights/plan.js';
-import { EventRow, MapRow, type Row } from './insights/record.js';
+import { EventRow, type EventSource, MapRow, type Row } from './insights/record.js';
 import { formatValue, Timestamp } from './insights/values.js';
 import type { GroupRow } from './store.js';
-import type { QueryRow, ScanRange, ScanTotals } from './store-queries.js';
+import type { QueryRow, ScannedEvent, ScanRange, ScanTotals } from './store-queries.js';
 
 export const QUERY_JOB = 'logs.query';
 
-/** Events read per chunk of a scan; the event loop is yielded between chunks. */
+/** Events read per chunk of a scan (the first chunks smaller, for queries a limit ends early); the event loop is yielded between chunks. */
+const FIRST_CHUNK = 500;
 const CHUNK = 10_000;
+const MINUTE = 60_000;
 /** Above this many bins, a counted `bin()` is grouped by SQL rather than counted bin by bin. */
 const MAX_COUNTED_BINS = 20_000;
 
@@ -51,7 +53,39 @@ function checkpoint(scan: Scan): Promise<void> {
   return yieldToEventLoop().then(() => scan.signal.throwIfAborted());
 }
 
-/** The rows of a query whose leading stats only count: SQLite counts over the timestamp index. */
+/** Adds `n` events to the bin `ms` falls in. */
+function addToBin(bins: Map<number, number>, width: number, ms: number, n: number): void {
+  if (n === 0) return;
+  const bin = ms - (ms % width);
+  bins.set(bin, (bins.get(bin) ?? 0) + n);
+}
+
+/**
+ * Counts per bin of one group's range. Minute-multiple bins without a pushed-down condition add up
+ * the per-minute counts (only the partial minutes at the ends are counted from events); other bins
+ * are counted one by one over the timestamp index, or grouped by SQL when there are very many.
+ */
+function countBins(c: LogsContext, range: ScanRange, width: number, bins: Map<number, number>): void {
+  const firstWhole = Math.ceil(range.from / MINUTE);
+  const lastWhole = Math.floor((range.to + 1) / MINUTE) - 1;
+  if (!range.where && width % MINUTE === 0 && firstWhole <= lastWhole) {
+    for (const { minute, events } of c.queries.minuteCounts(range.groupId, firstWhole, lastWhole)) addToBin(bins, width, minute * MINUTE, events);
+    // A partial minute lies within one bin: bins are whole minutes, aligned on the epoch.
+    if (range.from < firstWhole * MINUTE) addToBin(bins, width, range.from, c.queries.countBetween(range, range.from, firstWhole * MINUTE));
+    if ((lastWhole + 1) * MINUTE <= range.to) addToBin(bins, width, range.to, c.queries.countBetween(range, (lastWhole + 1) * MINUTE, range.to + 1));
+    return;
+  }
+  const { lo, hi } = c.queries.bounds(range);
+  if (lo === null || hi === null) return;
+  const first = lo - (lo % width);
+  if ((hi - first) / width > MAX_COUNTED_BINS) {
+    for (const { bin, n } of c.queries.countByBin(range, width)) addToBin(bins, width, bin, n);
+    return;
+  }
+  for (let bin = first; bin <= hi; bin += width) addToBin(bins, width, bin, c.queries.countBetween(range, bin, bin + width));
+}
+
+/** The rows of a query whose leading stats only count: SQLite counts, mostly from the per-minute counts. */
 async function countedRows(scan: Scan, count: NonNullable<ScanPlan['count']>): Promise<Row[]> {
   const { c } = scan;
   const bins = new Map<number, number>();
@@ -60,19 +94,7 @@ async function countedRows(scan: Scan, count: NonNullable<ScanPlan['count']>): P
     const totals = c.queries.totals(range);
     addTotals(scan.totals, totals);
     total += totals.matched;
-    if (count.binMs === undefined || totals.matched === 0) continue;
-    const { lo, hi } = c.queries.bounds(range);
-    if (lo === null || hi === null) continue;
-    const width = count.binMs;
-    const first = lo - (lo % width);
-    if ((hi - first) / width > MAX_COUNTED_BINS) {
-      for (const { bin, n } of c.queries.countByBin(range, width)) bins.set(bin, (bins.get(bin) ?? 0) + n);
-      continue;
-    }
-    for (let bin = first; bin <= hi; bin += width) {
-      const n = c.queries.countBetween(range, bin, bin + width);
-      if (n > 0) bins.set(bin, (bins.get(bin) ?? 0) + n);
-    }
+    if (count.binMs !== undefined && totals.matched > 0) countBins(c, range, count.binMs, bins);
     await checkpoint(scan);
   }
   const row = (n: number) => {
@@ -96,6 +118,35 @@ function addTotals(into: ScanTotals, more: ScanTotals): void {
   into.matched += more.matched;
 }
 
+/** Reads a group's events for the pipeline a chunk at a time, newest first or (when order does not matter) in storage order. */
+async function scanGroup(scan: Scan, range: ScanRange, source: EventSource, pipeline: Pipeline, mayStopEarly: boolean): Promise<void> {
+  const { c } = scan;
+  const push = (chunk: ScannedEvent[]) => {
+    for (const [id, streamId, ts, ingested, message] of chunk) pipeline.push(new EventRow(source, id, streamId, ts, ingested, message));
+  };
+  if (scan.plan.anyOrder) {
+    const span = c.queries.idSpan(range);
+    if (span.lo === null || span.hi === null) return;
+    let after = span.lo - 1;
+    for (;;) {
+      const chunk = c.queries.eventsAfterId(range, after, span.hi, CHUNK);
+      push(chunk);
+      if (chunk.length < CHUNK) return;
+      after = chunk[chunk.length - 1][0];
+      await checkpoint(scan);
+    }
+  }
+  let cursor = { ts: range.to, id: Number.MAX_SAFE_INTEGER };
+  for (let size = FIRST_CHUNK; ; size = Math.min(CHUNK, size * 4)) {
+    const chunk = c.queries.eventsBefore(range, cursor, size);
+    push(chunk);
+    if (chunk.length < size || (mayStopEarly && pipeline.saturated)) return;
+    const last = chunk[chunk.length - 1];
+    cursor = { ts: last[2], id: last[0] };
+    await checkpoint(scan);
+  }
+}
+
 /** Feeds every event the plan leaves to JavaScript through the pipeline, group by group. */
 async function scanEvents(scan: Scan, pipeline: Pipeline): Promise<void> {
   const { c, query, plan } = scan;
@@ -106,16 +157,8 @@ async function scanEvents(scan: Scan, pipeline: Pipeline): Promise<void> {
     addTotals(scan.totals, totals);
     if (totals.matched === 0) continue;
     const names = new Map(c.store.streams(group.id).map((stream) => [stream.id, stream.name]));
-    const source = { groupId: group.id, log: `${group.account}:${group.name}`, streamName: (id: number) => names.get(id) ?? '' };
-    let cursor = { ts: range.to, id: Number.MAX_SAFE_INTEGER };
-    for (;;) {
-      const chunk = c.queries.eventsBefore(range, cursor, CHUNK);
-      for (const [id, streamId, ts, ingested, message] of chunk) pipeline.push(new EventRow(source, id, streamId, ts, ingested, message));
-      if (chunk.length < CHUNK || (mayStopEarly && pipeline.saturated)) break;
-      const last = chunk[chunk.length - 1];
-      cursor = { ts: last[2], id: last[0] };
-      await checkpoint(scan);
-    }
+    const source: EventSource = { groupId: group.id, log: `${group.account}:${group.name}`, streamName: (id) => names.get(id) ?? '' };
+    await scanGroup(scan, range, source, pipeline, mayStopEarly);
     if (mayStopEarly && pipeline.saturated) break;
   }
 }

@@ -68,6 +68,8 @@ export interface ScanTotals {
   matched: number;
 }
 
+const MINUTE = 60_000;
+
 /** Queries in a status that holds one of the account's concurrent query slots. */
 const ACTIVE = "('Scheduled', 'Running')";
 
@@ -154,6 +156,22 @@ export class QueryStore {
           'SELECT * FROM logs_query_definitions WHERE account = ? AND region = ? AND substr(name, 1, length(?)) = ? AND (name, id) > (?, ?) ORDER BY name, id LIMIT ?',
         ),
       bounds: () => db.prepare<[number, number, number], { lo: number | null; hi: number | null }>('SELECT MIN(ts) AS lo, MAX(ts) AS hi FROM logs_events WHERE group_id = ? AND ts >= ? AND ts <= ?'),
+      edgeTotals: () =>
+        db.prepare<[number, number, number], { events: number; bytes: number }>(
+          'SELECT COUNT(*) AS events, COALESCE(SUM(octet_length(message)), 0) AS bytes FROM logs_events WHERE group_id = ? AND ts >= ? AND ts <= ?',
+        ),
+      minuteTotals: () =>
+        db.prepare<[number, number, number], { events: number; bytes: number }>(
+          'SELECT COALESCE(SUM(events), 0) AS events, COALESCE(SUM(bytes), 0) AS bytes FROM logs_event_minutes WHERE group_id = ? AND minute >= ? AND minute <= ?',
+        ),
+      minuteCounts: () =>
+        db.prepare<[number, number, number], { minute: number; events: number }>(
+          'SELECT minute, SUM(events) AS events FROM logs_event_minutes WHERE group_id = ? AND minute >= ? AND minute <= ? GROUP BY minute',
+        ),
+      idSpan: () =>
+        db.prepare<[number, number, number], { lo: number | null; hi: number | null }>(
+          'SELECT MIN(min_id) AS lo, MAX(max_id) AS hi FROM logs_event_minutes WHERE group_id = ? AND minute >= ? AND minute <= ?',
+        ),
     });
   }
 
@@ -253,12 +271,58 @@ export class QueryStore {
     return stmt as Statement<unknown[], T>;
   }
 
-  /** Events in the range, how many bytes their messages hold, and how many pass the pushed-down condition. */
+  /**
+   * Events in the range, how many bytes their messages hold, and how many pass the pushed-down
+   * condition. Whole minutes come from the per-minute counts PutLogEvents keeps; only the partial
+   * minutes at either end are counted from the events. The condition needs the messages: those are
+   * read in storage order over the row ids the range's minutes span.
+   */
   totals(range: ScanRange): ScanTotals {
-    const matched = range.where ? `COUNT(*) FILTER (WHERE ${range.where.sql})` : 'COUNT(*)';
-    const sql = `SELECT COUNT(*) AS scanned, COALESCE(SUM(octet_length(message)), 0) AS bytes, ${matched} AS matched
-      FROM logs_events WHERE group_id = ? AND ts >= ? AND ts <= ?`;
-    return this.scan<ScanTotals>(sql).get(...(range.where?.params ?? []), range.groupId, range.from, range.to)!;
+    const out = { scanned: 0, bytes: 0, matched: 0 };
+    const firstWhole = Math.ceil(range.from / MINUTE);
+    const lastWhole = Math.floor((range.to + 1) / MINUTE) - 1;
+    const exact = (from: number, to: number) => {
+      if (from > to) return;
+      const edge = this.stmts.edgeTotals.get(range.groupId, from, to)!;
+      out.scanned += edge.events;
+      out.bytes += edge.bytes;
+    };
+    if (firstWhole > lastWhole) {
+      exact(range.from, range.to);
+    } else {
+      const whole = this.stmts.minuteTotals.get(range.groupId, firstWhole, lastWhole)!;
+      out.scanned += whole.events;
+      out.bytes += whole.bytes;
+      exact(range.from, firstWhole * MINUTE - 1);
+      exact((lastWhole + 1) * MINUTE, range.to);
+    }
+    if (!range.where || out.scanned === 0) {
+      out.matched = range.where ? 0 : out.scanned;
+      return out;
+    }
+    const span = this.idSpan(range);
+    const sql = `SELECT COUNT(*) AS n FROM logs_events WHERE id >= ? AND id <= ? AND +group_id = ? AND +ts >= ? AND +ts <= ? AND ${range.where.sql}`;
+    out.matched = this.scan<{ n: number }>(sql).get(span.lo, span.hi, range.groupId, range.from, range.to, ...range.where.params)!.n;
+    return out;
+  }
+
+  /** The row ids the range's events lie between (from the per-minute counts); null bounds when it has none. */
+  idSpan(range: ScanRange): { lo: number | null; hi: number | null } {
+    return this.stmts.idSpan.get(range.groupId, Math.floor(range.from / MINUTE), Math.floor(range.to / MINUTE))!;
+  }
+
+  /** Up to `limit` events of the range passing the pushed-down condition, in storage (row id) order after `afterId`, up to `lastId`. */
+  eventsAfterId(range: ScanRange, afterId: number, lastId: number, limit: number): ScannedEvent[] {
+    const sql = `SELECT id, stream_id, ts, ingested, message FROM logs_events
+      WHERE id > ? AND id <= ? AND +group_id = ? AND +ts >= ? AND +ts <= ?${range.where ? ` AND ${range.where.sql}` : ''} ORDER BY id LIMIT ?`;
+    const stmt = this.scan<ScannedEvent>(sql);
+    stmt.raw(true);
+    return stmt.all(afterId, lastId, range.groupId, range.from, range.to, ...(range.where?.params ?? []), limit);
+  }
+
+  /** Events per whole minute of [from, to) (minute numbers since the epoch), from the per-minute counts. */
+  minuteCounts(groupId: number, firstMinute: number, lastMinute: number): { minute: number; events: number }[] {
+    return this.stmts.minuteCounts.all(groupId, firstMinute, lastMinute);
   }
 
   /** The first and last timestamps of the range's events; null when it has none. */

@@ -174,6 +174,20 @@ export class LogsStore {
           PRIMARY KEY (group_id, name)
         );`,
       },
+      {
+        // Each stream's events per minute (count, UTF-8 bytes, row id span), kept with every write:
+        // Logs Insights reads a query's statistics and plain time-bin counts from it, and scans a
+        // group's events by row id span (in storage order) rather than jumping around the table.
+        version: 3,
+        sql: `CREATE TABLE logs_event_minutes (
+          stream_id INTEGER NOT NULL, minute INTEGER NOT NULL, group_id INTEGER NOT NULL,
+          events INTEGER NOT NULL, bytes INTEGER NOT NULL, min_id INTEGER NOT NULL, max_id INTEGER NOT NULL,
+          PRIMARY KEY (stream_id, minute)
+        );
+        CREATE INDEX logs_event_minutes_group ON logs_event_minutes (group_id, minute);
+        INSERT INTO logs_event_minutes (stream_id, minute, group_id, events, bytes, min_id, max_id)
+          SELECT stream_id, ts / 60000, group_id, COUNT(*), SUM(octet_length(message)), MIN(id), MAX(id) FROM logs_events GROUP BY stream_id, ts / 60000;`,
+      },
     ]);
     const db = store.db;
     this.stmts = preparedOnUse({
@@ -220,6 +234,17 @@ export class LogsStore {
       deleteStream: () => db.prepare<[number]>('DELETE FROM logs_streams WHERE id = ?'),
       deleteStreamEvents: () => db.prepare<[number]>('DELETE FROM logs_events WHERE stream_id = ?'),
       insertEvent: () => db.prepare<[number, number, number, number, string]>('INSERT INTO logs_events (group_id, stream_id, ts, ingested, message) VALUES (?, ?, ?, ?, ?)'),
+      addMinute: () =>
+        db.prepare<[number, number, number, number, number, number, number]>(`INSERT INTO logs_event_minutes (stream_id, minute, group_id, events, bytes, min_id, max_id) VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (stream_id, minute) DO UPDATE SET events = events + excluded.events, bytes = bytes + excluded.bytes,
+          min_id = MIN(min_id, excluded.min_id), max_id = MAX(max_id, excluded.max_id)`),
+      deleteGroupMinutes: () => db.prepare<[number]>('DELETE FROM logs_event_minutes WHERE group_id = ?'),
+      deleteStreamMinutes: () => db.prepare<[number]>('DELETE FROM logs_event_minutes WHERE stream_id = ?'),
+      deleteMinutesFrom: () => db.prepare<[number, number]>('DELETE FROM logs_event_minutes WHERE group_id = ? AND minute <= ?'),
+      recountMinute: () =>
+        db.prepare<[number, number, number]>(`INSERT INTO logs_event_minutes (stream_id, minute, group_id, events, bytes, min_id, max_id)
+        SELECT stream_id, ts / 60000, group_id, COUNT(*), SUM(octet_length(message)), MIN(id), MAX(id) FROM logs_events
+        WHERE group_id = ? AND ts >= ? AND ts < ? GROUP BY stream_id, ts / 60000`),
       recordBatch: () =>
         db.prepare<{ id: number; first: number; last: number; now: number; bytes: number }>(`UPDATE logs_streams SET
         first_event_ts = MIN(COALESCE(first_event_ts, @first), @first),
@@ -275,6 +300,7 @@ export class LogsStore {
     this.stmts.deleteGroupMetricFilters.run(id);
     this.stmts.deleteGroupSubscriptionFilters.run(id);
     this.stmts.deleteGroupEvents.run(id);
+    this.stmts.deleteGroupMinutes.run(id);
     this.stmts.deleteGroupStreams.run(id);
     this.stmts.deleteGroup.run(id);
   }
@@ -334,6 +360,7 @@ export class LogsStore {
 
   deleteStream(id: number): void {
     this.stmts.deleteStreamEvents.run(id);
+    this.stmts.deleteStreamMinutes.run(id);
     this.stmts.deleteStream.run(id);
   }
 
@@ -374,10 +401,25 @@ export class LogsStore {
    */
   appendEvents(stream: StreamRow, events: NewEvent[], now: number): number {
     let bytes = 0;
+    // The batch is in time order, so its minutes come one after another.
+    let minute = { minute: -1, events: 0, bytes: 0, minId: 0, maxId: 0 };
+    const flush = () => {
+      if (minute.events) this.stmts.addMinute.run(stream.id, minute.minute, stream.group_id, minute.events, minute.bytes, minute.minId, minute.maxId);
+    };
     for (const event of events) {
-      this.stmts.insertEvent.run(stream.group_id, stream.id, event.timestamp, now, event.message);
-      bytes += Buffer.byteLength(event.message, 'utf8');
+      const id = Number(this.stmts.insertEvent.run(stream.group_id, stream.id, event.timestamp, now, event.message).lastInsertRowid);
+      const size = Buffer.byteLength(event.message, 'utf8');
+      bytes += size;
+      const at = Math.floor(event.timestamp / 60_000);
+      if (at !== minute.minute) {
+        flush();
+        minute = { minute: at, events: 0, bytes: 0, minId: id, maxId: id };
+      }
+      minute.events++;
+      minute.bytes += size;
+      minute.maxId = id;
     }
+    flush();
     this.stmts.recordBatch.run({ id: stream.id, first: events[0].timestamp, last: events[events.length - 1].timestamp, now, bytes });
     return stream.sequence + 1;
   }
@@ -387,6 +429,10 @@ export class LogsStore {
     if (!this.stmts.hasExpired.get(groupId, cutoff)) return;
     for (const { stream_id, bytes } of this.stmts.expiredBytes.all(groupId, cutoff)) this.stmts.shrinkStream.run(bytes, stream_id);
     this.stmts.deleteExpired.run(groupId, cutoff);
+    // Minutes wholly before the cutoff go; the one it falls in is counted again from what is left.
+    const boundary = Math.floor(cutoff / 60_000);
+    this.stmts.deleteMinutesFrom.run(groupId, boundary);
+    this.stmts.recountMinute.run(groupId, boundary * 60_000, (boundary + 1) * 60_000);
   }
 
   /** A stream's events in `range` strictly after `after`, ascending; lazily read so callers stop early. */

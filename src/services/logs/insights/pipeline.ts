@@ -4,7 +4,7 @@
  * limit stops passing rows on (and tells the scan when reading on would change nothing). The last stage
  * keeps the rows GetQueryResults answers, up to StartQuery's limit.
  */
-import { createAggregator } from './aggregates.js';
+import { type Aggregator, createAggregator } from './aggregates.js';
 import type { Command, Expr, Named } from './ast.js';
 import { type AggregateSlots, type Evaluator, ExprCompiler, type Refuse, toRegExp } from './compile.js';
 import { MapRow, type Row } from './record.js';
@@ -135,47 +135,73 @@ function isBin(expr: Expr): boolean {
   return expr.kind === 'call' && expr.name === 'bin';
 }
 
-function stats(command: Extract<Command, { kind: 'stats' }>, refuse: Refuse): (rows: Row[]) => Row[] {
-  const slots: AggregateSlots = { specs: [], results: [] };
-  const compiler = new ExprCompiler(refuse, slots);
-  const items = command.items.map((item) => {
-    const before = slots.specs.length;
-    const evaluate = compiler.compile(item.expr);
-    // Every stats item computes something over the group: a bare field is not one.
-    if (slots.specs.length === before) throw refuse(item.expr);
-    return { name: item.name, evaluate };
-  });
-  const plain = new ExprCompiler(refuse);
-  const by = command.by.map((group) => ({ name: group.name, evaluate: plain.compile(group.expr) }));
-  const binColumn = command.by.find((group) => isBin(group.expr))?.name;
-  return (rows) => {
-    const groups = new Map<string, { keys: Value[]; aggregators: ReturnType<typeof createAggregator>[] }>();
-    for (const row of rows) {
-      const keys = by.map((group) => group.evaluate(row));
-      const key = keys.map(groupKey).join('\u0001');
-      let group = groups.get(key);
-      if (!group) {
-        group = { keys, aggregators: slots.specs.map(createAggregator) };
-        groups.set(key, group);
-      }
-      for (const aggregator of group.aggregators) aggregator.add(row);
+/** `stats`: each row goes into its group's aggregators as it arrives; the groups come out as rows once the input ends. */
+class StatsStage implements Stage {
+  private readonly slots: AggregateSlots = { specs: [], results: [] };
+  private readonly items: { name: string; evaluate: Evaluator }[];
+  private readonly by: { name: string; evaluate: Evaluator }[];
+  private readonly binColumn?: string;
+  private readonly groups = new Map<string, { keys: Value[]; aggregators: Aggregator[] }>();
+
+  constructor(
+    private readonly next: Stage,
+    command: Extract<Command, { kind: 'stats' }>,
+    refuse: Refuse,
+  ) {
+    const compiler = new ExprCompiler(refuse, this.slots);
+    this.items = command.items.map((item) => {
+      const before = this.slots.specs.length;
+      const evaluate = compiler.compile(item.expr);
+      // Every stats item computes something over the group: a bare field is not one.
+      if (this.slots.specs.length === before) throw refuse(item.expr);
+      return { name: item.name, evaluate };
+    });
+    const plain = new ExprCompiler(refuse);
+    this.by = command.by.map((group) => ({ name: group.name, evaluate: plain.compile(group.expr) }));
+    this.binColumn = command.by.find((group) => isBin(group.expr))?.name;
+  }
+
+  push(row: Row): void {
+    let keys: Value[] = [];
+    let key = '';
+    if (this.by.length === 1) {
+      keys = [this.by[0].evaluate(row)];
+      key = groupKey(keys[0]);
+    } else if (this.by.length > 1) {
+      keys = this.by.map((group) => group.evaluate(row));
+      key = keys.map(groupKey).join('\u0001');
     }
+    let group = this.groups.get(key);
+    if (!group) {
+      group = { keys, aggregators: this.slots.specs.map(createAggregator) };
+      this.groups.set(key, group);
+    }
+    for (const aggregator of group.aggregators) aggregator.add(row);
+  }
+
+  end(): void {
     // `stats` without `by` answers one row even over no events (count(*) is 0).
-    if (groups.size === 0 && by.length === 0) groups.set('', { keys: [], aggregators: slots.specs.map(createAggregator) });
+    if (this.groups.size === 0 && this.by.length === 0) this.groups.set('', { keys: [], aggregators: this.slots.specs.map(createAggregator) });
     const out: Row[] = [];
-    for (const group of groups.values()) {
+    for (const group of this.groups.values()) {
       const row = new MapRow();
-      by.forEach((column, i) => {
+      this.by.forEach((column, i) => {
         row.set(column.name, group.keys[i]);
       });
-      slots.results = group.aggregators.map((aggregator) => aggregator.result());
-      for (const item of items) row.set(item.name, item.evaluate(row));
+      this.slots.results = group.aggregators.map((aggregator) => aggregator.result());
+      for (const item of this.items) row.set(item.name, item.evaluate(row));
       out.push(row);
     }
     // Time series come newest bin first.
-    if (binColumn) out.sort((a, b) => naturalCompare(b.get(binColumn), a.get(binColumn)));
-    return out;
-  };
+    const bin = this.binColumn;
+    if (bin) out.sort((a, b) => naturalCompare(b.get(bin), a.get(bin)));
+    for (const row of out) this.next.push(row);
+    this.next.end();
+  }
+
+  get saturated(): boolean {
+    return false;
+  }
 }
 
 function sorter(command: Extract<Command, { kind: 'sort' }>, compiler: ExprCompiler): (rows: Row[]) => Row[] {
@@ -232,7 +258,7 @@ function stage(command: Command, next: Stage, refuse: Refuse): Stage {
     case 'sort':
       return new HoldingStage(next, sorter(command, compiler));
     case 'stats':
-      return new HoldingStage(next, stats(command, refuse));
+      return new StatsStage(next, command, refuse);
   }
 }
 

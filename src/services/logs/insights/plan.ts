@@ -45,6 +45,11 @@ export interface ScanPlan {
   countAt?: number;
   /** The query's leading `stats`, when it only counts (optionally by one fixed-length `bin()`): SQLite counts it. */
   count?: { statsIndex: number; binMs?: number; binName?: string; countNames: string[] };
+  /**
+   * The order events arrive in changes nothing (a stats or sort comes before any limit or dedup):
+   * they are read in storage order, which is faster than the timestamp index's order.
+   */
+  anyOrder: boolean;
 }
 
 const REGEX_SPECIAL = /[\\^$.|?*+()[\]{}]/;
@@ -126,5 +131,7 @@ export function planScan(query: CompiledQuery): ScanPlan {
   const firstStats = rest.findIndex((command) => command.kind === 'stats');
   const eventPhase = firstStats < 0 ? rest : rest.slice(0, firstStats);
   const lastFilter = eventPhase.map((command) => command.kind).lastIndexOf('filter');
-  return { where, commands: rest, countAt: lastFilter < 0 ? undefined : lastFilter + 1, count };
+  const firstHolding = rest.findIndex((command) => command.kind === 'stats' || command.kind === 'sort');
+  const anyOrder = firstHolding >= 0 && !rest.slice(0, firstHolding).some((command) => command.kind === 'limit' || command.kind === 'dedup');
+  return { where, commands: rest, countAt: lastFilter < 0 ? undefined : lastFilter + 1, count, anyOrder };
 }
