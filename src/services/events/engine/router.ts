@@ -8,7 +8,7 @@ import type { Scope } from '../../../core/accounts.js';
 import type { AwsEvent } from '../../../core/events.js';
 import { busArn, type EventsContext, ruleArn } from '../common.js';
 import { type FlatEvent, flattenEvent, matchesPattern } from '../pattern/match.js';
-import type { IndexedRule } from './index.js';
+import type { BusIndex, IndexedRule } from './index.js';
 
 /** The job kind of one delivery attempt to one target. */
 export const DELIVERY_JOB = 'events:deliver';
@@ -36,7 +36,11 @@ export interface RouteOptions {
 
 /** The rules of a bus whose patterns match the event. */
 export function matchingRules(c: EventsContext, scope: Scope, bus: string, event: BusEvent): IndexedRule[] {
-  const index = c.index.get(scope, bus, busArn(scope, bus));
+  return matchIndex(c.index.get(scope, bus, busArn(scope, bus)), event);
+}
+
+/** The rules of an indexed bus whose patterns match the event: those its source names, and those for any source. */
+export function matchIndex(index: BusIndex, event: BusEvent): IndexedRule[] {
   const bySource = index.bySource.get(event.source) ?? [];
   if (!bySource.length && !index.anySource.length) return [];
   let flat: FlatEvent | undefined;
