@@ -135,15 +135,16 @@ function publishToTopic(c: SnsContext, topic: TopicRow, entry: Entry, checked: C
 export function publish(c: SnsContext, input: S.PublishInput, ctx: RequestContext): S.PublishResponse {
   const checked = checkEntry(input);
   if (checked.size > MAX_MESSAGE_BYTES) throw invalidParameter('Message too long');
-  const target = input.TopicArn || input.TargetArn;
-  if (!target) {
+  // An empty TopicArn is a malformed ARN to AWS, not a missing one.
+  const target = input.TopicArn ?? input.TargetArn;
+  if (target === undefined) {
     if (!input.PhoneNumber) throw invalidParameter('TopicArn or TargetArn Reason: no value for required parameter');
     if (!PHONE.test(input.PhoneNumber)) throw invalidParameter(`PhoneNumber Reason: ${input.PhoneNumber} is not valid to publish to`);
     return publishToPhone(c, ctx, input.PhoneNumber, checked);
   }
-  if (!input.TopicArn && target.includes(':endpoint/')) throw invalidParameter('TargetArn Reason: No endpoint found for the target arn specified');
+  if (input.TopicArn === undefined && target.includes(':endpoint/')) throw invalidParameter('TargetArn Reason: No endpoint found for the target arn specified');
   return c.store.tx(() => {
-    const topic = findTopic(c, ctx, target, input.TopicArn ? 'TopicArn' : 'TargetArn');
+    const topic = findTopic(c, ctx, target, input.TopicArn === undefined ? 'TargetArn' : 'TopicArn');
     checkFifo(topic, input);
     return publishToTopic(c, topic, input, checked);
   });
