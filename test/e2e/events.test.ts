@@ -29,6 +29,7 @@ import {
   TagResourceCommand,
   TestEventPatternCommand,
 } from '@aws-sdk/client-eventbridge';
+import { CreateTopicCommand, SetTopicAttributesCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, type Message, ReceiveMessageCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { describe, expect, it } from 'vitest';
@@ -328,5 +329,23 @@ describe('delivery', () => {
       { code: 'ValidationException', status: 400, message: 'Parameter EventEndTime is not valid. Reason: EventStartTime must be before EventEndTime.' },
     );
     await eb().send(new RemoveTargetsCommand({ Rule: 'r', EventBusName: 'replayed', Ids: ['q'] }));
+  });
+});
+
+describe('delivery to SNS', () => {
+  it('publishes matching events to a topic whose policy allows EventBridge, fanned out to its SQS subscription', async () => {
+    const sns = new SNSClient(server.clientConfig);
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'alerts' }));
+    const topicPolicy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sns:Publish', Resource: TopicArn }] };
+    await sns.send(new SetTopicAttributesCommand({ TopicArn, AttributeName: 'Policy', AttributeValue: JSON.stringify(topicPolicy) }));
+    const q = await queue('alerts-q', false);
+    const queuePolicy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'sns.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: q.arn }] };
+    await sqs().send(new SetQueueAttributesCommand({ QueueUrl: q.url, Attributes: { Policy: JSON.stringify(queuePolicy) } }));
+    await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: q.arn, Attributes: { RawMessageDelivery: 'true' } }));
+    await eb().send(new PutRuleCommand({ Name: 'to-sns', EventPattern: JSON.stringify({ source: ['app.alerts'] }) }));
+    await eb().send(new PutTargetsCommand({ Rule: 'to-sns', Targets: [{ Id: 't', Arn: TopicArn, Input: '{"alert":"disk full"}' }] }));
+    await eb().send(new PutEventsCommand({ Entries: [{ Source: 'app.alerts', DetailType: 'x', Detail: '{}' }] }));
+    const [message] = await receive(q.url);
+    expect(JSON.parse(message!.Body!)).toEqual({ alert: 'disk full' });
   });
 });
