@@ -52,6 +52,8 @@ const FIRST_COMMAND_TARGET_MS = 200;
 const LOG_TARGET_MS = 100;
 const STOP_TARGET_MS = 1_000;
 const STOP_SAMPLES = 5;
+/** Projects one CreateProject run may create: 2 cells of a warm-up and a run stay under CodeBuild's 5,000 projects per account. */
+const CREATED_PER_RUN = 1_500;
 const API_LIMITS: CellLimits = { warmupSeconds: 1, measureSeconds: 3 };
 /** Projects BatchGetProjects asks for in each request. */
 const BATCH_GET_NAMES = 5;
@@ -329,6 +331,7 @@ export function codebuildOperations(roleArn: string): BenchOperation[] {
       label: 'CodeBuild CreateProject',
       setup: [],
       request: (i, cell) => codebuildJson('CreateProject', project(`bench-create-${cell}-${i}`)),
+      maxPerRun: CREATED_PER_RUN,
     },
     {
       id: 'codebuild.BatchGetProjects',

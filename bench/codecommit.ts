@@ -68,6 +68,8 @@ export function codecommitOperations(): BenchOperation[] {
       label: 'CodeCommit CreateRepo',
       setup: [],
       request: (i, cell) => codecommitJson('CreateRepository', { repositoryName: `bench-create-${cell}-${i}` }),
+      // Within CodeCommit's quota of repositories per account, warm-ups and both cells together.
+      maxPerRun: 1_500,
     },
   ];
 }

@@ -98,11 +98,12 @@ async function drive(port: number, op: BenchOperation, cell: string, connections
 
 export async function runCell(port: number, op: BenchOperation, connections: number, limits: CellLimits): Promise<CellResult> {
   try {
-    const warmup = await drive(port, op, `w${connections}`, connections, limits.warmupSeconds, op.distinct ?? WARMUP_UNIQUE_REQUESTS);
+    const perRun = op.maxPerRun ?? MAX_UNIQUE_REQUESTS;
+    const warmup = await drive(port, op, `w${connections}`, connections, limits.warmupSeconds, op.distinct ?? Math.min(WARMUP_UNIQUE_REQUESTS, Math.ceil(perRun / 4)));
     const warmupFailure = cellFailure(op, warmup);
     if (warmupFailure) return { state: 'error', detail: `warm-up: ${warmupFailure}` };
     const rate = warmup.requests / warmup.seconds;
-    const count = op.distinct ?? Math.min(MAX_UNIQUE_REQUESTS, Math.ceil(rate * limits.measureSeconds * UNIQUE_HEADROOM) + 500);
+    const count = op.distinct ?? Math.min(perRun, Math.ceil(rate * limits.measureSeconds * UNIQUE_HEADROOM) + 500);
     const result = await drive(port, op, `c${connections}`, connections, limits.measureSeconds, count);
     const failure = cellFailure(op, result);
     if (failure) return { state: 'error', detail: failure };

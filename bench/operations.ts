@@ -20,6 +20,12 @@ export interface BenchOperation {
    * and `i + distinct`); undefined when every request creates something new and is sent once.
    */
   distinct?: number;
+  /**
+   * For an operation that creates (no `distinct`): at most this many requests in one wrk run, so
+   * that a server's warm-ups and cells together stay within AWS's per-account quota on what it
+   * creates (CodeBuild refuses a 5,001st project); a run that uses them up ends early.
+   */
+  maxPerRun?: number;
   /** Response body length a correct answer has (GetObject), checked on every request. */
   expectedBytes?: number;
 }

@@ -20,7 +20,7 @@ import { startupBench } from './startup.js';
 import { killWrk, requireWrk, WRK_CPU } from './wrk.js';
 
 const CONNECTIONS = [1, 16];
-const LIMITS: CellLimits = { warmupSeconds: 1, measureSeconds: 3 };
+const LIMITS: CellLimits = { warmupSeconds: 1, measureSeconds: 2 };
 const SETTLE_MS = 1_000;
 const RSS_SAMPLE_MS = 100;
 
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
   const drydock = await against(startDrydock, (server) => authorizationBench(server.port, CONNECTIONS, LIMITS, log));
   const moto = await against(startMoto);
   const floor = await against(startFloor);
-  const scale = await scaleBench(LIMITS, CONNECTIONS, log);
+  const scale = await scaleBench(LIMITS, log);
   // Git over HTTP and its events: Drydock only, after the table so it competes with nothing.
   const codecommitGit = await codecommitGitBench();
   // Builds, their logs and the CodeBuild API rows beside moto: their own processes, after the rest.

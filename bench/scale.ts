@@ -26,8 +26,8 @@ export interface ScaleResults extends ScaleOptions {
   loadRates: { parameters: number; objects: number; logStreams: number };
   loadSeconds: number;
   idleRssBytes: { empty: number; loaded: number };
-  /** The same read against the empty and the loaded store, by operation and connections. */
-  reads: { operation: string; label: string; connections: number; empty: CellResult; loaded: CellResult }[];
+  /** The same read against the empty and the loaded store, one connection (latency, not throughput). */
+  reads: { operation: string; label: string; empty: CellResult; loaded: CellResult }[];
   /** ListObjectsV2 pages of 1,000 keys from all over the bucket, one connection. */
   listPage: CellResult;
 }
@@ -130,7 +130,7 @@ async function checkPage(port: number, op: BenchOperation): Promise<void> {
   if (!answer.ok || keys !== '1000') throw new Error(`ListObjectsV2 answered ${answer.status} with KeyCount ${keys ?? 'missing'}: ${text.slice(0, 200)}`);
 }
 
-export async function scaleBench(limits: CellLimits, connections: number[], log: (line: string) => void, options: ScaleOptions = DEFAULT_SCALE): Promise<ScaleResults> {
+export async function scaleBench(limits: CellLimits, log: (line: string) => void, options: ScaleOptions = DEFAULT_SCALE): Promise<ScaleResults> {
   const drydock = await startDrydock(await freePort());
   const { port } = drydock;
   try {
@@ -139,7 +139,7 @@ export async function scaleBench(limits: CellLimits, connections: number[], log:
     for (const op of operations) {
       const unavailable = await prepare(port, op);
       if (unavailable) throw new Error(`${op.label}: ${unavailable.state === 'ok' ? '' : unavailable.detail}`);
-      for (const c of connections) empty.set(`${op.id}/${c}`, await runCell(port, op, c, limits));
+      empty.set(op.id, await runCell(port, op, 1, limits));
     }
     await sleep(SETTLE_MS);
     const emptyRss = treeRss(drydock.pid);
@@ -162,12 +162,10 @@ export async function scaleBench(limits: CellLimits, connections: number[], log:
 
     const results: ScaleResults['reads'] = [];
     for (const op of operations) {
-      for (const c of connections) {
-        const loaded = await runCell(port, op, c, limits);
-        const before = empty.get(`${op.id}/${c}`)!;
-        results.push({ operation: op.id, label: op.label, connections: c, empty: before, loaded });
-        log(`Drydock  ${op.label} x${c}: empty ${describe(before)}; loaded ${describe(loaded)}`);
-      }
+      const loaded = await runCell(port, op, 1, limits);
+      const before = empty.get(op.id)!;
+      results.push({ operation: op.id, label: op.label, empty: before, loaded });
+      log(`Drydock  ${op.label} x1: empty ${describe(before)}; loaded ${describe(loaded)}`);
     }
     const list = listPages(options.objects);
     await checkPage(port, list);
@@ -187,7 +185,7 @@ const mb = (bytes: number) => bytes / (1024 * 1024);
 
 export function scaleTargets(r: ScaleResults): TargetCheck[] {
   const checks: TargetCheck[] = [];
-  for (const read of r.reads.filter((x) => x.connections === 1)) {
+  for (const read of r.reads) {
     const { empty, loaded } = read;
     const ratio = empty.state === 'ok' && loaded.state === 'ok' ? loaded.p50Ms / empty.p50Ms : undefined;
     checks.push({
@@ -220,7 +218,7 @@ export function formatScaleBench(r: ScaleResults): string {
     `Scale (one Drydock process): ${n(r.parameters)} SSM parameters, ${n(r.objects)} S3 objects of ${OBJECT_BYTES} bytes in one bucket, ${n(r.logStreams)} log streams, loaded through wrk in ${r.loadSeconds.toFixed(0)} s ` +
       `(${n(Math.round(r.loadRates.parameters))} / ${n(Math.round(r.loadRates.objects))} / ${n(Math.round(r.loadRates.logStreams))} req/s)`,
   ];
-  for (const read of r.reads) lines.push(`  ${read.label.padEnd(20)} x${String(read.connections).padEnd(3)} empty ${cell(read.empty)} | loaded ${cell(read.loaded)}`);
+  for (const read of r.reads) lines.push(`  ${read.label.padEnd(20)} x1   empty ${cell(read.empty)} | loaded ${cell(read.loaded)}`);
   lines.push(`  ${'ListObjectsV2 page'.padEnd(20)} x1   1,000 keys from all over the bucket: ${cell(r.listPage)}`);
   lines.push(`  idle RSS: ${mb(r.idleRssBytes.empty).toFixed(0)} MB empty, ${mb(r.idleRssBytes.loaded).toFixed(0)} MB loaded`);
   return lines.join('\n');
