@@ -60,13 +60,14 @@ Commands:
   aws <arguments>        the aws CLI, pointed at Drydock with the test credentials
   builds list            CodeBuild builds, newest first
   builds logs <build>    a CodeBuild build's log (--follow tails it)
+  sns outbox             what SNS sent by email and SMS (kept locally, never sent)
   help [<command>]       this text, or a command's
 
 Options:
   -h, --help             usage; after a command, that command's (drydock builds logs --help)
   -v, --version          Drydock's version
 
-status, reset and builds list print text on a terminal, and JSON lines with --json or when
+status, reset, builds list and sns outbox print text on a terminal, and JSON lines with --json or when
 stdout is not a terminal. Exit codes: 0 done, 1 failed, 2 usage error.
 
 ${environment(['server', 'client'])}`;
@@ -167,6 +168,28 @@ ${CLIENT_OPTIONS}
 
 ${environment(['client'])}`;
 
+const SNS = `Usage: drydock sns outbox [options]
+
+SNS's local outbox: email, email-json and SMS messages are recorded there instead of being sent.
+drydock sns outbox --help tells its options.
+`;
+
+const SNS_OUTBOX = `Usage: drydock sns outbox [--to ADDRESS] [--json] [--endpoint URL]
+
+Prints what SNS sent by email and SMS, oldest first (GET /_drydock/sns/outbox): subscription
+confirmations (their link confirms the subscription), notifications, text messages. Text: a header
+line per message (time in UTC, protocol, recipient, topic), its subject and body. JSON lines: one
+object per message with id, sentAt, account, region, protocol, to, topicArn, subscriptionArn,
+messageId, subject and body.
+
+Options:
+  --to ADDRESS      only what was sent to this email address or phone number
+${CLIENT_OPTIONS}
+${JSON_OPTION}
+  -h, --help        this text
+
+${environment(['client'])}`;
+
 /** Usage texts by command path ('' is drydock's own). */
 export const HELP: Record<string, string> = {
   '': MAIN,
@@ -177,4 +200,6 @@ export const HELP: Record<string, string> = {
   builds: BUILDS,
   'builds list': BUILDS_LIST,
   'builds logs': BUILDS_LOGS,
+  sns: SNS,
+  'sns outbox': SNS_OUTBOX,
 };

@@ -9,6 +9,7 @@ import { reset, status } from './admin.js';
 import { aws } from './aws.js';
 import { buildLogs, listBuilds } from './builds.js';
 import { HELP } from './help.js';
+import { snsOutbox } from './sns.js';
 import { start } from './start.js';
 import { CommandFailed, UsageError } from './usage.js';
 
@@ -23,6 +24,10 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void> | void> = {
   },
   'builds list': listBuilds,
   'builds logs': buildLogs,
+  sns() {
+    throw new UsageError('sns needs a subcommand: outbox');
+  },
+  'sns outbox': snsOutbox,
 };
 
 const isHelpFlag = (arg: string | undefined) => arg === '--help' || arg === '-h';
@@ -37,7 +42,7 @@ function asksForHelp(command: string, args: string[]): boolean {
 /** The command path (['builds', 'logs']) and the arguments after it. */
 function locate(argv: string[]): { path: string[]; args: string[] } {
   const [command, ...args] = argv;
-  if (command !== 'builds' || args.length === 0 || isHelpFlag(args[0])) return { path: [command], args };
+  if ((command !== 'builds' && command !== 'sns') || args.length === 0 || isHelpFlag(args[0])) return { path: [command], args };
   return { path: [command, args[0]], args: args.slice(1) };
 }
 
@@ -56,7 +61,7 @@ async function main(argv: string[]): Promise<void> {
   const name = path.join(' ');
   const command = COMMANDS[name];
   if (!command) {
-    if (path.length > 1) throw new UsageError(`unknown builds command "${path[1]}"`, 'builds');
+    if (path.length > 1) throw new UsageError(`unknown ${path[0]} command "${path[1]}"`, path[0]);
     throw new UsageError(first.startsWith('-') ? `unknown option ${first}` : `unknown command "${first}"`, '');
   }
   if (asksForHelp(name, args)) return void process.stdout.write(HELP[name]);

@@ -49,7 +49,7 @@ async function subscribeConfirmed(TopicArn: string, target: HttpEndpoint, Attrib
 describe('SNS to HTTP endpoints', () => {
   it('runs the confirmation handshake, then posts signed notifications with SNS headers', async () => {
     endpoint = await httpEndpoint();
-    const { TopicArn } = await sns().send(new CreateTopicCommand({ Name: 'web-hooks' }));
+    const TopicArn = (await sns().send(new CreateTopicCommand({ Name: 'web-hooks' }))).TopicArn!;
     const subscribed = await sns().send(new SubscribeCommand({ TopicArn, Protocol: 'http', Endpoint: endpoint.url }));
     expect(subscribed.SubscriptionArn).toBe('pending confirmation');
 
@@ -85,7 +85,7 @@ describe('SNS to HTTP endpoints', () => {
 
   it('signs with SHA256withRSA for SignatureVersion 2, and raw delivery posts the bare message with the policy content type', async () => {
     endpoint = await httpEndpoint();
-    const { TopicArn } = await sns().send(new CreateTopicCommand({ Name: 'web-hooks-v2', Attributes: { SignatureVersion: '2' } }));
+    const TopicArn = (await sns().send(new CreateTopicCommand({ Name: 'web-hooks-v2', Attributes: { SignatureVersion: '2' } }))).TopicArn!;
     const signedArn = await subscribeConfirmed(TopicArn, endpoint);
     await sns().send(new PublishCommand({ TopicArn, Message: 'signed twice' }));
     const signed = JSON.parse((await endpoint.request(1)).body);
@@ -108,7 +108,7 @@ describe('SNS to HTTP endpoints', () => {
 
   it('retries a failing endpoint along its delivery policy on the Drydock clock, then moves the message to the dead-letter queue', async () => {
     endpoint = await httpEndpoint();
-    const { TopicArn } = await sns().send(new CreateTopicCommand({ Name: 'flaky-hooks' }));
+    const TopicArn = (await sns().send(new CreateTopicCommand({ Name: 'flaky-hooks' }))).TopicArn!;
     const dlqArn = 'arn:aws:sqs:us-east-1:000000000000:hook-dlq';
     const sqs = new SQSClient(server.clientConfig);
     const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'sns.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: dlqArn }] };
@@ -144,7 +144,7 @@ describe('SNS to HTTP endpoints', () => {
 
   it('sends an UnsubscribeConfirmation whose link restores the subscription', async () => {
     endpoint = await httpEndpoint();
-    const { TopicArn } = await sns().send(new CreateTopicCommand({ Name: 'leaving-hooks' }));
+    const TopicArn = (await sns().send(new CreateTopicCommand({ Name: 'leaving-hooks' }))).TopicArn!;
     const SubscriptionArn = await subscribeConfirmed(TopicArn, endpoint);
     await sns().send(new UnsubscribeCommand({ SubscriptionArn }));
     const goodbye = await endpoint.request(1);
