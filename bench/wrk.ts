@@ -62,10 +62,13 @@ export interface WrkResult {
 const RESULT_MARKER = 'WRK-RESULT ';
 const INSTALL_HINT = 'wrk is not installed: the benchmark drives its load with it. Install it from the OS packages: `sudo apt-get install wrk` (Debian/Ubuntu), `brew install wrk` (macOS).';
 
-/** Stops the bench with the install instruction when wrk is missing. */
+/** wrk's version; stops the bench with the install instruction when wrk is missing. */
 export function requireWrk(): string {
   const probe = spawnSync('wrk', ['-v'], { encoding: 'utf8' });
-  if (probe.error) throw new Error((probe.error as NodeJS.ErrnoException).code === 'ENOENT' ? INSTALL_HINT : `cannot run wrk: ${probe.error.message}`);
+  if (probe.error) {
+    process.stderr.write(`${(probe.error as NodeJS.ErrnoException).code === 'ENOENT' ? INSTALL_HINT : `cannot run wrk: ${probe.error.message}`}\n`);
+    process.exit(1);
+  }
   return /wrk (\S+)/.exec(probe.stdout)?.[1] ?? 'unknown version';
 }
 
