@@ -46,6 +46,8 @@ export interface HttpEndpoint {
   requests: ReceivedRequest[];
   /** The status the endpoint answers from now on. */
   status: number;
+  /** While true, requests are recorded but not answered (a subscriber that hangs). */
+  holding: boolean;
   /** Resolves with the `index`th request (0-based) once it has arrived. */
   request(index: number): Promise<ReceivedRequest>;
   close(): Promise<void>;
@@ -54,19 +56,23 @@ export interface HttpEndpoint {
 /** A local HTTP endpoint that records every request and answers `status` (200 by default). */
 export async function httpEndpoint(): Promise<HttpEndpoint> {
   const requests: ReceivedRequest[] = [];
-  const endpoint = { status: 200 } as HttpEndpoint;
+  const endpoint = { status: 200, holding: false } as HttpEndpoint;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(endpoint.status).end();
+      if (!endpoint.holding) res.writeHead(endpoint.status).end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   endpoint.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/sns`;
   endpoint.requests = requests;
   endpoint.request = (index) => eventually(() => requests[index]);
-  endpoint.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  endpoint.close = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
   return endpoint;
 }
