@@ -6,8 +6,10 @@
  * stream operations (PutLogEvents, GetLogEvents, DeleteLogStream) on the stream's
  * (`…:log-group:<name>:log-stream:<stream>`); a group named by ARN is checked on that ARN without
  * the `:*` DescribeLogGroups adds. DescribeLogGroups is checked on `*`. A group's tags are its
- * `aws:ResourceTag/…` keys (the table is built in create() over the store). CloudWatch Logs resource
- * policies are not stored by Drydock (PutResourcePolicy answers 501), so there is none to evaluate.
+ * `aws:ResourceTag/…` keys (the table is built in create() over the store). A group's resource
+ * policy is the account's account-level policies plus its own (index.ts, `resourcePolicy`).
+ * StartQuery is checked on every group it reads; saved queries, ListLogGroups and the resource
+ * policy operations on `*`.
  * Metric and subscription filters are checked on their log group (DescribeMetricFilters without one
  * and TestMetricFilter on `*`); PutSubscriptionFilter with a roleArn also needs `iam:PassRole` on it.
  */
@@ -126,6 +128,13 @@ export function logsAuthorization(lookup: LogGroupLookup): ServiceAuthorization 
       GetQueryResults: { resource: '*' },
       StopQuery: { resource: '*' },
       DescribeQueries: { resource: '*' },
+      PutQueryDefinition: { resource: '*' },
+      DescribeQueryDefinitions: { resource: '*' },
+      DeleteQueryDefinition: { resource: '*' },
+      ListLogGroups: { resource: '*' },
+      PutResourcePolicy: { resource: '*' },
+      DescribeResourcePolicies: { resource: '*' },
+      DeleteResourcePolicy: { resource: '*' },
     },
   };
 }

@@ -11,11 +11,14 @@ import type { Runtime } from '../contracts.js';
 import { type FilterPattern, FilterPatternError, parseFilterPattern } from './filter-pattern/index.js';
 import type { GroupRow, LogsStore } from './store.js';
 import type { QueryStore } from './store-queries.js';
+import type { ResourceStore } from './store-resources.js';
 
 export interface LogsContext {
   store: LogsStore;
-  /** Insights queries, query definitions, resource policies, export tasks, data keys. */
+  /** Insights queries and query definitions. */
   queries: QueryStore;
+  /** Resource policies, export tasks, data keys. */
+  resources: ResourceStore;
   rt: Runtime;
 }
 

@@ -63,9 +63,11 @@ import { createLogsApi } from './api.js';
 import { logsAuthorization } from './authorization.js';
 import type { LogsContext } from './common.js';
 import { createHandlers } from './handlers/index.js';
+import { effectivePolicy } from './handlers/resource-policies.js';
 import { registerQueryRunner } from './query-runner.js';
 import { LogsStore } from './store.js';
 import { QueryStore } from './store-queries.js';
+import { ResourceStore } from './store-resources.js';
 
 export type { LogsApi } from './api.js';
 
@@ -75,7 +77,8 @@ export const logs: ServiceDefinition = {
   // CloudWatch Logs reports constraint violations ("1 validation error detected: …") as InvalidParameterException.
   validationError: 'InvalidParameterException',
   create(rt) {
-    const c: LogsContext = { store: new LogsStore(rt.store), queries: new QueryStore(rt.store), rt };
+    const queries = new QueryStore(rt.store);
+    const c: LogsContext = { store: new LogsStore(rt.store), queries, resources: new ResourceStore(rt.store), rt };
     registerQueryRunner(c);
     return {
       handlers: createHandlers(c),
@@ -88,6 +91,20 @@ export const logs: ServiceDefinition = {
         },
       }),
       api: createLogsApi(c),
+      // A log group's (or stream's) policy: the account-level resource policies and the group's own.
+      resourcePolicy(arn) {
+        const parts = parseArn(arn);
+        const name =
+          parts?.service === 'logs' && parts.resource.startsWith('log-group:')
+            ? parts.resource
+                .slice('log-group:'.length)
+                .replace(/:log-stream:.*$/, '')
+                .replace(/:\*$/, '')
+            : undefined;
+        if (!parts || !name) return undefined;
+        const document = effectivePolicy(c, { account: parts.account, region: parts.region }, arn.replace(/:log-stream:.*$/, '').replace(/:\*$/, ''));
+        return document === undefined ? undefined : { document, account: parts.account };
+      },
     };
   },
 };

@@ -1,5 +1,14 @@
 /** CloudWatch Logs log groups: CreateLogGroup, DeleteLogGroup, DescribeLogGroups. */
-import type { CreateLogGroupRequest, DeleteLogGroupRequest, DescribeLogGroupsRequest, DescribeLogGroupsResponse, LogGroup } from '@aws-sdk/client-cloudwatch-logs';
+import type {
+  CreateLogGroupRequest,
+  DeleteLogGroupRequest,
+  DescribeLogGroupsRequest,
+  DescribeLogGroupsResponse,
+  ListLogGroupsRequest,
+  ListLogGroupsResponse,
+  LogGroup,
+  TagFilter,
+} from '@aws-sdk/client-cloudwatch-logs';
 import type { Scope } from '../../../core/accounts.js';
 import { parseArn } from '../../../core/arn.js';
 import { AwsError } from '../../../core/errors.js';
@@ -88,6 +97,46 @@ export function describeLogGroups(c: LogsContext, input: DescribeLogGroupsReques
     // With a name pattern AWS answers only these three members.
     logGroups: input.logGroupNamePattern ? page.map((g) => ({ logGroupName: g.name, creationTime: g.created_at, arn: `${groupArn(g)}:*` })) : page.map(toLogGroup),
     ...(rows.length > limit ? { nextToken: pageToken({ n: page[page.length - 1].name }) } : {}),
+  };
+}
+
+/** ListLogGroups' name pattern: up to five alternatives split by `|`, each a prefix (`^name`) or a substring, case-sensitive. */
+function namePattern(pattern: string | undefined): (name: string) => boolean {
+  if (!pattern) return () => true;
+  const alternatives = pattern.split('|').map((alternative) => (alternative.startsWith('^') ? { prefix: true, text: alternative.slice(1) } : { prefix: false, text: alternative }));
+  return (name) => alternatives.some((a) => (a.prefix ? name.startsWith(a.text) : name.includes(a.text)));
+}
+
+function hasTags(filters: TagFilter[] | undefined): (group: GroupWithBytes) => boolean {
+  if (!filters) return () => true;
+  return (group) => {
+    const tags = JSON.parse(group.tags) as Record<string, string>;
+    return filters.every((f) => tags[f.key!] !== undefined && (!f.values?.length || f.values.includes(tags[f.key!])));
+  };
+}
+
+/** Rows read from the store at a time while ListLogGroups filters by pattern and tags. */
+const LIST_BATCH = 1000;
+
+export function listLogGroups(c: LogsContext, input: ListLogGroupsRequest, ctx: RequestContext): ListLogGroupsResponse {
+  const scope = scopeOf(ctx);
+  const limit = input.limit ?? DEFAULT_DESCRIBE_LIMIT;
+  let after = input.nextToken !== undefined ? readNextToken<{ n: string }>(input.nextToken, { n: 'string' }).n : undefined;
+  // Drydock keeps neither field indexes nor data sources, so no group has the ones asked for.
+  if (input.fieldIndexNames?.length || input.dataSources?.length) return { logGroups: [] };
+  const matches = namePattern(input.logGroupNamePattern);
+  const tagged = hasTags(input.logGroupTags);
+  const found: GroupWithBytes[] = [];
+  for (;;) {
+    const batch = c.store.listGroups(scope, { after, logGroupClass: input.logGroupClass, limit: LIST_BATCH });
+    for (const group of batch) if (found.length <= limit && matches(group.name) && tagged(group)) found.push(group);
+    if (found.length > limit || batch.length < LIST_BATCH) break;
+    after = batch[batch.length - 1].name;
+  }
+  const page = found.slice(0, limit);
+  return {
+    logGroups: page.map((g) => ({ logGroupName: g.name, logGroupArn: groupArn(g), logGroupClass: g.log_group_class as LogGroup['logGroupClass'] })),
+    ...(found.length > limit ? { nextToken: pageToken({ n: page[page.length - 1].name }) } : {}),
   };
 }
 

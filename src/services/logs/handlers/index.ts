@@ -3,7 +3,7 @@ import type { Handlers } from '../../../protocol/types.js';
 import { bindOperations } from '../../bind.js';
 import type { LogsContext } from '../common.js';
 import { filterLogEvents, getLogEvents, putLogEvents } from './events.js';
-import { createLogGroup, deleteLogGroup, describeLogGroups } from './groups.js';
+import { createLogGroup, deleteLogGroup, describeLogGroups, listLogGroups } from './groups.js';
 import { deleteMetricFilter, describeMetricFilters, putMetricFilter, testMetricFilter } from './metric-filters.js';
 import {
   deleteRetentionPolicy,
@@ -17,6 +17,8 @@ import {
   untagResource,
 } from './policies-tags.js';
 import { describeQueries, getQueryResults, startQuery, stopQuery } from './queries.js';
+import { deleteQueryDefinition, describeQueryDefinitions, putQueryDefinition } from './query-definitions.js';
+import { deleteResourcePolicy, describeResourcePolicies, putResourcePolicy } from './resource-policies.js';
 import { createLogStream, deleteLogStream, describeLogStreams } from './streams.js';
 import { deleteSubscriptionFilter, describeSubscriptionFilters, putSubscriptionFilter } from './subscription-filters.js';
 
@@ -50,6 +52,13 @@ const OPERATIONS = {
   GetQueryResults: getQueryResults,
   StopQuery: stopQuery,
   DescribeQueries: describeQueries,
+  PutQueryDefinition: putQueryDefinition,
+  DescribeQueryDefinitions: describeQueryDefinitions,
+  DeleteQueryDefinition: deleteQueryDefinition,
+  ListLogGroups: listLogGroups,
+  PutResourcePolicy: putResourcePolicy,
+  DescribeResourcePolicies: describeResourcePolicies,
+  DeleteResourcePolicy: deleteResourcePolicy,
 };
 
 export function createHandlers(c: LogsContext): Handlers {
