@@ -7,6 +7,7 @@ import {
   DescribeQueryDefinitionsCommand,
   DescribeResourcePoliciesCommand,
   ListLogGroupsCommand,
+  type ListLogGroupsRequest,
   PutQueryDefinitionCommand,
   PutResourcePolicyCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
@@ -66,7 +67,7 @@ describe('CloudWatch Logs: saved queries, ListLogGroups and resource policies', 
 
   describe('ListLogGroups', () => {
     it('lists summaries, filtered by name pattern, class and tags, in pages', async () => {
-      const names = async (input: ConstructorParameters<typeof ListLogGroupsCommand>[0]) => (await logs.send(new ListLogGroupsCommand(input))).logGroups!.map((g) => g.logGroupName);
+      const names = async (input: ListLogGroupsRequest) => (await logs.send(new ListLogGroupsCommand(input))).logGroups!.map((g) => g.logGroupName);
       const { logGroups } = await logs.send(new ListLogGroupsCommand({}));
       expect(logGroups![0]).toEqual({ logGroupName: '/app/discovery', logGroupArn: groupArn('/app/discovery'), logGroupClass: 'INFREQUENT_ACCESS' });
       expect(await names({ logGroupNamePattern: '^/aws/lambda|discovery' })).toEqual(['/app/discovery', '/aws/lambda/orders', '/aws/lambda/users']);

@@ -135,6 +135,9 @@ export function logsAuthorization(lookup: LogGroupLookup): ServiceAuthorization 
       PutResourcePolicy: { resource: '*' },
       DescribeResourcePolicies: { resource: '*' },
       DeleteResourcePolicy: { resource: '*' },
+      CreateExportTask: on(group),
+      DescribeExportTasks: { resource: '*' },
+      CancelExportTask: { resource: '*' },
     },
   };
 }

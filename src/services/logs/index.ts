@@ -62,6 +62,7 @@ import type { ServiceDefinition } from '../contracts.js';
 import { createLogsApi } from './api.js';
 import { logsAuthorization } from './authorization.js';
 import type { LogsContext } from './common.js';
+import { registerExportRunner } from './export-runner.js';
 import { createHandlers } from './handlers/index.js';
 import { effectivePolicy } from './handlers/resource-policies.js';
 import { registerQueryRunner } from './query-runner.js';
@@ -80,6 +81,7 @@ export const logs: ServiceDefinition = {
     const queries = new QueryStore(rt.store);
     const c: LogsContext = { store: new LogsStore(rt.store), queries, resources: new ResourceStore(rt.store), rt };
     registerQueryRunner(c);
+    registerExportRunner(c);
     return {
       handlers: createHandlers(c),
       authorization: logsAuthorization({

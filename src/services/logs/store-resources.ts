@@ -38,6 +38,13 @@ export interface ExportTaskRow {
   job_id: number | null;
 }
 
+/** An event as an export writes it. */
+export interface ExportedEvent {
+  id: number;
+  ts: number;
+  message: string;
+}
+
 export interface DataKeyRow {
   id: number;
   group_id: number;
@@ -74,6 +81,10 @@ export class ResourceStore {
       latestDataKey: () => db.prepare<[number, string], DataKeyRow>('SELECT * FROM logs_data_keys WHERE group_id = ? AND key_arn = ? ORDER BY id DESC LIMIT 1'),
       insertDataKey: () => db.prepare<[number, string, Buffer, number]>('INSERT INTO logs_data_keys (group_id, key_arn, ciphertext, created_at) VALUES (?, ?, ?, ?)'),
       deleteDataKeys: () => db.prepare<[number]>('DELETE FROM logs_data_keys WHERE group_id = ?'),
+      streamChunk: () =>
+        db.prepare<[number, number, number, number, number, number], ExportedEvent>(
+          'SELECT id, ts, message FROM logs_events WHERE stream_id = ? AND ts >= ? AND ts <= ? AND (ts > ? OR id > ?) ORDER BY ts, id LIMIT ?',
+        ),
     });
   }
 
@@ -142,6 +153,11 @@ export class ResourceStore {
     }
     params.push(filter.limit);
     return this.store.db.prepare<(string | number)[], ExportTaskRow>(`SELECT * FROM logs_export_tasks WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?`).all(...params);
+  }
+
+  /** Up to `limit` of a stream's events in [from, to] after the position (ts, id), oldest first. */
+  streamChunk(streamId: number, from: number, to: number, after: { ts: number; id: number }, limit: number): ExportedEvent[] {
+    return this.stmts.streamChunk.all(streamId, Math.max(from, after.ts), to, after.ts, after.id, limit);
   }
 
   dataKey(id: number): DataKeyRow | undefined {

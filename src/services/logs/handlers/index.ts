@@ -3,6 +3,7 @@ import type { Handlers } from '../../../protocol/types.js';
 import { bindOperations } from '../../bind.js';
 import type { LogsContext } from '../common.js';
 import { filterLogEvents, getLogEvents, putLogEvents } from './events.js';
+import { cancelExportTask, createExportTask, describeExportTasks } from './exports.js';
 import { createLogGroup, deleteLogGroup, describeLogGroups, listLogGroups } from './groups.js';
 import { deleteMetricFilter, describeMetricFilters, putMetricFilter, testMetricFilter } from './metric-filters.js';
 import {
@@ -59,6 +60,9 @@ const OPERATIONS = {
   PutResourcePolicy: putResourcePolicy,
   DescribeResourcePolicies: describeResourcePolicies,
   DeleteResourcePolicy: deleteResourcePolicy,
+  CreateExportTask: createExportTask,
+  DescribeExportTasks: describeExportTasks,
+  CancelExportTask: cancelExportTask,
 };
 
 export function createHandlers(c: LogsContext): Handlers {
