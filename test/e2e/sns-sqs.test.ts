@@ -6,7 +6,7 @@
  * duplicates.
  */
 import { createVerify, X509Certificate } from 'node:crypto';
-import { CreateTopicCommand, PublishBatchCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { AddPermissionCommand, CreateTopicCommand, GetSubscriptionAttributesCommand, PublishBatchCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { useServer } from '../helpers.js';
@@ -15,9 +15,9 @@ const server = useServer();
 const sns = () => new SNSClient(server.clientConfig);
 const sqs = () => new SQSClient(server.clientConfig);
 
-/** A queue whose policy lets SNS send from `topicArn` (any topic with `*`); none with `policy: false`. */
-async function queue(name: string, topicArn: string | false): Promise<{ url: string; arn: string }> {
-  const arn = `arn:aws:sqs:us-east-1:000000000000:${name}`;
+/** A queue whose policy lets SNS send from `topicArn`; a queue without a policy for `false`. */
+async function queue(name: string, topicArn: string | false, account = '000000000000'): Promise<{ url: string; arn: string }> {
+  const arn = `arn:aws:sqs:us-east-1:${account}:${name}`;
   const attributes: Record<string, string> = name.endsWith('.fifo') ? { FifoQueue: 'true' } : {};
   if (topicArn) {
     attributes.Policy = JSON.stringify({
@@ -25,7 +25,8 @@ async function queue(name: string, topicArn: string | false): Promise<{ url: str
       Statement: [{ Effect: 'Allow', Principal: { Service: 'sns.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: arn, Condition: { ArnLike: { 'aws:SourceArn': topicArn } } }],
     });
   }
-  const { QueueUrl } = await sqs().send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+  const client = new SQSClient({ ...server.clientConfig, credentials: { accessKeyId: account === '000000000000' ? 'test' : account, secretAccessKey: 'test' } });
+  const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
   return { url: QueueUrl!, arn };
 }
 
@@ -34,11 +35,11 @@ async function topic(name: string): Promise<string> {
 }
 
 /** Receives until `count` messages arrived (long polls wake when one does). */
-async function receive(url: string, count: number): Promise<Message[]> {
+async function receive(url: string, count: number, client = sqs()): Promise<Message[]> {
   const messages: Message[] = [];
   const deadline = Date.now() + 5_000;
   while (messages.length < count && Date.now() < deadline) {
-    const { Messages } = await sqs().send(
+    const { Messages } = await client.send(
       new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['All'] }),
     );
     messages.push(...(Messages ?? []));
@@ -178,5 +179,29 @@ describe('SNS to SQS', () => {
     expect(received.map((m) => m.Body)).toEqual(['entry 0', 'entry 1', 'entry 2', 'entry 3', 'entry 4', 'entry 5', 'entry 6']);
     expect(received[0]!.Attributes).toMatchObject({ MessageGroupId: 'book', MessageDeduplicationId: 'd0' });
     await nothingIn(q.url);
+  });
+
+  it('sends the queue of another account a confirmation request when the topic owner subscribes it; the queue owner subscribing needs none', async () => {
+    const TopicArn = await topic('shared-events');
+    const owner = '777788889999';
+    const theirs = await queue('their-queue', TopicArn, owner);
+    const ownerSqs = new SQSClient({ ...server.clientConfig, credentials: { accessKeyId: owner, secretAccessKey: 'test' } });
+    const subscribed = await sns().send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: theirs.arn, ReturnSubscriptionArn: true }));
+    expect((await sns().send(new GetSubscriptionAttributesCommand({ SubscriptionArn: subscribed.SubscriptionArn }))).Attributes!.PendingConfirmation).toBe('true');
+
+    const [request] = await receive(theirs.url, 1, ownerSqs);
+    const confirmation = JSON.parse(request!.Body!);
+    expect(confirmation).toMatchObject({ Type: 'SubscriptionConfirmation', TopicArn });
+    expect((await fetch(confirmation.SubscribeURL)).status).toBe(200);
+    await sns().send(new PublishCommand({ TopicArn, Message: 'across accounts' }));
+    const [delivered] = await receive(theirs.url, 1, ownerSqs);
+    expect(JSON.parse(delivered!.Body!)).toMatchObject({ Type: 'Notification', Message: 'across accounts' });
+
+    // The queue's owner subscribing its own queue (with the topic owner's leave) is confirmed at once.
+    const mine = await queue('my-own-queue', TopicArn, owner);
+    await sns().send(new AddPermissionCommand({ TopicArn, Label: 'their-subscription', AWSAccountId: [owner], ActionName: ['Subscribe'] }));
+    const asOwner = new SNSClient({ ...server.clientConfig, credentials: { accessKeyId: owner, secretAccessKey: 'test' } });
+    const direct = await asOwner.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: mine.arn }));
+    expect((await asOwner.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: direct.SubscriptionArn }))).Attributes).toMatchObject({ PendingConfirmation: 'false', Owner: owner });
   });
 });

@@ -75,12 +75,23 @@ function checkSubscriptionDeliveryPolicy(text: string, prefix: string): void {
   retryPolicy((policy as Record<string, unknown>).healthyRetryPolicy, prefix);
 }
 
+/** Compiled filter policies by scope and text: a publish checks every subscription's, and few policies change. */
+const compiled = new Map<string, FilterPolicy>();
+const MAX_COMPILED = 1000;
+
 /** The subscription's filter, compiled; undefined when it has none. */
 export function subscriptionFilter(sub: SubscriptionRow): { policy: FilterPolicy; scope: FilterScope } | undefined {
   const attributes = attributesOf(sub);
   if (!attributes.FilterPolicy) return undefined;
   const scope = (attributes.FilterPolicyScope ?? 'MessageAttributes') as FilterScope;
-  return { policy: compileFilterPolicy(JSON.parse(attributes.FilterPolicy), scope, new FilterPolicyError('')), scope };
+  const key = `${scope}\0${attributes.FilterPolicy}`;
+  let policy = compiled.get(key);
+  if (!policy) {
+    if (compiled.size >= MAX_COMPILED) compiled.clear();
+    policy = compileFilterPolicy(JSON.parse(attributes.FilterPolicy), scope, new FilterPolicyError(''));
+    compiled.set(key, policy);
+  }
+  return { policy, scope };
 }
 
 /** Every attribute GetSubscriptionAttributes reports, in AWS's (alphabetical) order. */
