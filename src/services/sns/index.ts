@@ -27,6 +27,9 @@
  * - Unconfirmed subscriptions are never purged (AWS deletes them after 48 hours); their token
  *   expires after two days. SubscriptionsDeleted is always 0.
  * - PublishBatch refuses the whole batch for any invalid entry (Failed is always empty).
+ * - FIFO topics share one delivery lane: their messages are delivered one at a time in publish
+ *   order across all FIFO topics (AWS orders per message group), so a FIFO subscriber that keeps
+ *   failing holds back the others' deliveries while it is retried.
  * - Some messages where AWS's wording is undocumented are Drydock's own (invalid attribute values,
  *   delivery policy bounds).
  */
