@@ -163,6 +163,12 @@ describe('SNS subscriptions: AWS refuses', () => {
     for (const [input, code, message] of cases) {
       await expectAwsError(sns().send(new SubscribeCommand({ TopicArn, ...(input as { Protocol: string }) })), { code, status: code === 'NotImplemented' ? 501 : 400, message });
     }
+    const fifo = (await sns().send(new CreateTopicCommand({ Name: 'refusals.fifo', Attributes: { FifoTopic: 'true' } }))).TopicArn;
+    await expectAwsError(sns().send(new SubscribeCommand({ TopicArn: fifo, Protocol: 'sms', Endpoint: '+15551234567' })), {
+      code: 'InvalidParameter',
+      status: 400,
+      message: 'Invalid parameter: Invalid protocol type: sms',
+    });
     await expectAwsError(sns().send(new SubscribeCommand({ TopicArn: `${TopicArn}-missing`, Protocol: 'email', Endpoint: 'a@b.c' })), {
       code: 'NotFound',
       status: 404,

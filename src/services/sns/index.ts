@@ -28,8 +28,8 @@
  *   expires after two days. SubscriptionsDeleted is always 0.
  * - PublishBatch refuses the whole batch for any invalid entry (Failed is always empty).
  * - FIFO topics share one delivery lane: their messages are delivered one at a time in publish
- *   order across all FIFO topics (AWS orders per message group), so a FIFO subscriber that keeps
- *   failing holds back the others' deliveries while it is retried.
+ *   order across all FIFO topics (AWS orders per message group), so a delivery retried after a
+ *   server-side error holds back the others' (SQS refusals, the usual failure, are not retried).
  * - Some messages where AWS's wording is undocumented are Drydock's own (invalid attribute values,
  *   delivery policy bounds).
  */

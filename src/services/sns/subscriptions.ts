@@ -78,6 +78,8 @@ export function subscribe(c: SnsContext, input: S.SubscribeInput, ctx: RequestCo
   }
   return c.store.tx(() => {
     const topic = findTopic(c, ctx, topicArn);
+    // FIFO topics deliver to SQS queues only.
+    if (topic.fifo && protocol !== 'sqs') throw invalidParameter(`Invalid protocol type: ${protocol}`);
     const existing = c.store.subscriptionsOf(topic.arn).find((s) => s.protocol === protocol && s.endpoint === endpoint);
     if (existing) {
       const stored = attributesOf(existing);
