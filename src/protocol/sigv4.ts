@@ -90,8 +90,8 @@ export function signingKey(secretAccessKey: string, shortDate: string, region: s
   return key;
 }
 
-/** The hex signature of `canonicalRequest`, made at `longDate` with `key` for the scope `shortDate/region/service`. */
-export function requestSignature(key: Uint8Array, longDate: string, region: string, service: string, canonicalRequest: string): string {
+/** The hex signature of `canonicalRequest` (text, or the bytes it stands for), made at `longDate` with `key` for the scope `shortDate/region/service`. */
+export function requestSignature(key: Uint8Array, longDate: string, region: string, service: string, canonicalRequest: string | Buffer): string {
   const scope = createScope(longDate.slice(0, 8), region, service);
   return createHmac('sha256', key)
     .update(`${ALGORITHM_IDENTIFIER}\n${longDate}\n${scope}\n${sha256Hex(canonicalRequest)}`)
@@ -236,8 +236,18 @@ export async function verifySigV4(req: HttpRequest, auth: SigV4Auth, credential:
   }
   const canonical = verifierFor(opts.signing.uriEscapePath).canonical({ method: req.method, path: req.path, query, headers, protocol: 'http:', hostname: '' } as SmithyRequest, headers, payloadHash);
   const key = signingKey(credential.secretAccessKey, auth.shortDate, auth.region, auth.service);
-  if (!sameSignature(requestSignature(key, auth.longDate, auth.region, auth.service, canonical), auth.signature)) throw errors.signatureMismatch();
+  if (!sameSignature(requestSignature(key, auth.longDate, auth.region, auth.service, asSentBytes(canonical)), auth.signature)) throw errors.signatureMismatch();
   return key;
+}
+
+/**
+ * The canonical request as the bytes the client sent. Header values (and a raw path) arrive one
+ * character per byte, so a header carrying UTF-8 (a non-ASCII S3 metadata value) is signed over
+ * those bytes, as AWS verifies it, not over their UTF-8 re-encoding. ASCII, by far the usual, is
+ * hashed as it is.
+ */
+function asSentBytes(canonical: string): string | Buffer {
+  return !/[\u0080-\uffff]/.test(canonical) || /[\u0100-\uffff]/.test(canonical) ? canonical : Buffer.from(canonical, 'latin1');
 }
 
 /** A buffered body signed through its x-amz-content-sha256 header must be what that header says. */
