@@ -43,6 +43,18 @@ export function withResponse<T extends object>(output: T, overrides: ResponseOve
   return Object.assign(output, { [RESPONSE_OVERRIDES]: { ...current, ...overrides } });
 }
 
+/**
+ * Moves Content-Length behind every other header. Node (20.x) re-encodes a Content-Disposition that
+ * follows a Content-Length as bytes and then refuses any ISO-8859-1 character in it, dropping the
+ * answer: one that precedes it is sent as the ISO-8859-1 it is, as S3 sends it.
+ */
+function lengthLast(headers: Record<string, string>): void {
+  const length = headers['content-length'];
+  if (length === undefined || headers['content-disposition'] === undefined) return;
+  delete headers['content-length'];
+  headers['content-length'] = length;
+}
+
 export const restXmlCodec: CodecFactory = (model, { serializationError }): Codec => {
   const malformed = () => new AwsError(serializationError, 'The XML you provided was not well-formed or did not validate against our published schema', { status: 400 });
   const nsAttr = (shape: Shape, overrides: ResponseOverrides) => {
@@ -92,6 +104,7 @@ export const restXmlCodec: CodecFactory = (model, { serializationError }): Codec
       if (!op.output) return { status: overrides.status ?? op.responseCode, headers };
       const bindings = encodeHttpBindings(model, op.output, value);
       Object.assign(headers, bindings.headers);
+      lengthLast(headers);
       const status = overrides.status ?? bindings.status ?? op.responseCode;
       if (status === 304) {
         // Not Modified has no body: a stream the handler opened anyway is released here.
