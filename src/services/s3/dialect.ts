@@ -13,6 +13,7 @@ import { checkCredential } from '../../protocol/credentials.js';
 import type { ProtocolDialect } from '../../protocol/dialect.js';
 import { parseSigV2Query, verifySigV2Query } from '../../protocol/sigv2.js';
 import type { HttpRequest } from '../../protocol/types.js';
+import { asHeaderBytes, checkSendable } from './header-text.js';
 
 /** Hosts whose first label is a bucket (virtual-hosted-style requests). */
 const VIRTUAL_HOST = /^(.+?)\.(?:s3(?:[.-][a-z0-9-]+)?\.)?(?:localhost|localhost\.localstack\.cloud|amazonaws\.com)$/;
@@ -24,6 +25,26 @@ function moveBucketIntoPath(req: HttpRequest): void {
   if (!m || m[1] === 's3' || /^s3[.-]/.test(m[1])) return;
   req.signedPath = req.path;
   req.path = `/${m[1]}${req.path === '/' ? '' : req.path}`;
+}
+
+/** The query parameters of SigV4 query authentication itself, which are no headers. */
+const QUERY_AUTHENTICATION = new Set(['x-amz-algorithm', 'x-amz-credential', 'x-amz-date', 'x-amz-expires', 'x-amz-signedheaders', 'x-amz-signature', 'x-amz-security-token', 'x-amz-content-sha256']);
+
+/**
+ * A presigned URL carries the x-amz-* headers its signer hoisted into the query string (the SDKs'
+ * presigners move x-amz-meta-*, x-amz-server-side-encryption … there), and S3 applies them as the
+ * headers they stand for: as the bytes a header would have carried, unless a header says otherwise.
+ * Only user metadata may hold what no header can (control characters): S3 answers it RFC 2047 encoded.
+ */
+function hoistPresignedHeaders(req: HttpRequest): void {
+  if (!req.query.some(([name]) => name === 'X-Amz-Credential')) return;
+  for (const [name, value] of req.query) {
+    const header = name.toLowerCase();
+    if (!header.startsWith('x-amz-') || QUERY_AUTHENTICATION.has(header) || req.headers[header] !== undefined) continue;
+    const bytes = asHeaderBytes(value);
+    if (!header.startsWith('x-amz-meta-')) checkSendable(bytes, name);
+    req.headers[header] = bytes;
+  }
 }
 
 /**
@@ -43,6 +64,7 @@ export const s3Dialect: ProtocolDialect = {
   maxHeaderBytes: 8192,
   rewriteRequest(req) {
     moveBucketIntoPath(req);
+    hoistPresignedHeaders(req);
     keepAttributesRoute(req);
   },
   signing: { payloadHash: 'header', uriEscapePath: false },

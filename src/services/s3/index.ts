@@ -5,7 +5,8 @@
  * conditional requests, Content-MD5 and flexible checksums (headers and aws-chunked trailers),
  * object tagging, copies, multipart uploads, and the three listing APIs. Bodies stream to and from
  * the blob store. New buckets get S3's defaults since April 2023: BucketOwnerEnforced (ACLs
- * disabled) and every public access block on.
+ * disabled) and every public access block on. User metadata is kept as Unicode and answered RFC 2047
+ * encoded beyond printable US-ASCII; presigned URLs' hoisted x-amz-* parameters count as headers.
  *
  * Gaps:
  * - Requests are authorized with IAM policies and bucket policies (authorization.ts). ACLs are
@@ -68,6 +69,7 @@ import { Checksum, checksumHeader, SUPPORTED_ALGORITHMS } from './checksums.js';
 import { S3_NAMESPACE, S3Core } from './core.js';
 import { s3Dialect } from './dialect.js';
 import * as e from './errors.js';
+import { decodeMetadata } from './header-text.js';
 import { lifecycleHandlers } from './lifecycle.js';
 import { listingHandlers } from './listing.js';
 import { multipartHandlers } from './multipart.js';
@@ -153,14 +155,18 @@ function bucketPolicy(core: S3Core, resourceArn: string): ResourcePolicy | undef
   return bucket?.policy ? { document: bucket.policy, account: bucket.account, required: false } : undefined;
 }
 
-/** Every S3 response document carries S3's namespace; an unread upload body is drained on failure. */
+/**
+ * Every S3 response document carries S3's namespace; user metadata is kept as the Unicode its
+ * headers encode; an unread upload body is drained on failure.
+ */
 function s3Handler(core: S3Core, handler: Handler): Handler {
-  return async (input: { Body?: unknown; Bucket?: string; Key?: string; CopySource?: string; ExpectedBucketOwner?: string }, requestCtx) => {
+  return async (input: { Body?: unknown; Bucket?: string; Key?: string; CopySource?: string; ExpectedBucketOwner?: string; Metadata?: Record<string, string> }, requestCtx) => {
     const ctx = actingContext(core, input.Bucket, requestCtx);
     try {
       const bucket = input.Bucket === undefined ? undefined : core.store.getBucket(input.Bucket);
       if (bucket) checkSigningRegion(bucket, ctx);
       await checkCommon(input, ctx);
+      if (input.Metadata) input.Metadata = decodeMetadata(input.Metadata);
       const output = (await handler(input, ctx)) ?? {};
       return withResponse(output as object, { xmlNamespace: S3_NAMESPACE });
     } catch (err) {

@@ -23,6 +23,7 @@ import { type ChecksumAlgorithm, parseAlgorithm, SUPPORTED_ALGORITHMS, UNSUPPORT
 import { type DigestExpectations, NULL_VERSION, parseTaggingHeader, quoteEtag, type S3Core, unquoteEtag, validateTags } from './core.js';
 import { encryptionMembers, writeEncryption } from './encryption.js';
 import * as e from './errors.js';
+import { applyResponseOverrides, encodeMetadata } from './header-text.js';
 import type { BucketRow, ObjectAttributes, ObjectRow } from './store.js';
 
 /** Request members that carry an object's content headers and metadata. */
@@ -165,7 +166,7 @@ function objectHeaders(row: ObjectRow, bucket: BucketRow | undefined): HeadObjec
     CacheControl: row.cache_control ?? undefined,
     Expires: expires && !Number.isNaN(expires.getTime()) ? expires : undefined,
     WebsiteRedirectLocation: row.website_redirect ?? undefined,
-    Metadata: JSON.parse(row.metadata) as Record<string, string>,
+    Metadata: encodeMetadata(JSON.parse(row.metadata) as Record<string, string>),
     VersionId: row.version_id !== NULL_VERSION || bucket?.versioning ? row.version_id : undefined,
     AcceptRanges: 'bytes',
     TagCount: tags.length || undefined,
@@ -335,14 +336,7 @@ export function objectHandlers(core: S3Core): Handlers {
       } else {
         range = resolveRange(input.Range, row.size);
       }
-      Object.assign(headers, {
-        ContentType: input.ResponseContentType ?? headers.ContentType,
-        ContentDisposition: input.ResponseContentDisposition ?? headers.ContentDisposition,
-        ContentEncoding: input.ResponseContentEncoding ?? headers.ContentEncoding,
-        ContentLanguage: input.ResponseContentLanguage ?? headers.ContentLanguage,
-        CacheControl: input.ResponseCacheControl ?? headers.CacheControl,
-        Expires: input.ResponseExpires ?? headers.Expires,
-      });
+      applyResponseOverrides(headers, input);
       if (!range) {
         if (input.ChecksumMode === 'ENABLED') Object.assign(headers, checksumMember(row.checksum_algorithm, row.checksum_value), { ChecksumType: row.checksum_type ?? undefined });
         return { ...headers, Body: rt.store.blobs.stream(row.blob_id!) as unknown as GetObjectOutput['Body'] };
@@ -364,6 +358,7 @@ export function objectHandlers(core: S3Core): Handlers {
       if (evaluateConditions(row, input) === 'not-modified') {
         return withResponse({ ETag: row.etag, LastModified: headers.LastModified, VersionId: headers.VersionId }, { status: 304 });
       }
+      applyResponseOverrides(headers, input);
       if (input.PartNumber !== undefined) {
         const range = partRange(row, input.PartNumber);
         if (row.parts_count) headers.PartsCount = row.parts_count;
