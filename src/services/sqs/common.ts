@@ -6,7 +6,7 @@ import type { RequestContext } from '../../protocol/types.js';
 import type { Runtime } from '../contracts.js';
 import { type Attributes, type QueueSettings, type RedriveTargets, settingsOf } from './attributes.js';
 import { invalidAddress, missingParameter, ownerOnly, queueDoesNotExist, receiptHandleIsInvalid } from './errors.js';
-import type { QueueRow, SqsStore } from './store.js';
+import type { MessageRow, QueueRow, SqsStore } from './store.js';
 
 export interface SqsContext {
   store: SqsStore;
@@ -45,9 +45,17 @@ export function parseQueueUrl(url: string): { account: string; name: string } | 
   return match ? { account: match[1], name: decodeURIComponent(match[2]) } : undefined;
 }
 
+/** Parsed queues by their (cached, frozen) rows: a row read from the cache is parsed once. */
+const parsedQueues = new WeakMap<QueueRow, Queue>();
+
 function withSettings(row: QueueRow): Queue {
-  const attrs = JSON.parse(row.attributes) as Attributes;
-  return { ...row, attrs, settings: settingsOf(attrs), arn: queueArn(row) };
+  let queue = parsedQueues.get(row);
+  if (!queue) {
+    const attrs = Object.freeze(JSON.parse(row.attributes) as Attributes);
+    queue = { ...row, attrs, settings: settingsOf(attrs), arn: queueArn(row) };
+    if (Object.isFrozen(row)) parsedQueues.set(row, queue);
+  }
+  return queue;
 }
 
 /**
@@ -99,6 +107,8 @@ export interface Receipt {
   queueId: number;
   seq: number;
   nonce: string;
+  /** The message's id: a rowid reused by a later message is not the message the handle was for. */
+  messageId: string;
 }
 
 export function newNonce(): string {
@@ -106,15 +116,26 @@ export function newNonce(): string {
 }
 
 export function receiptHandle(receipt: Receipt): string {
-  return RECEIPT_PREFIX + Buffer.from(`${receipt.queueId}:${receipt.seq}:${receipt.nonce}`, 'utf8').toString('base64');
+  return RECEIPT_PREFIX + Buffer.from(`${receipt.queueId}:${receipt.seq}:${receipt.nonce}:${receipt.messageId}`, 'utf8').toString('base64');
 }
 
 /** The receive a handle stands for, if it is one of this queue's; ReceiptHandleIsInvalid otherwise. */
 export function readReceipt(queue: Queue, handle: string): Receipt {
   const decoded = handle.startsWith(RECEIPT_PREFIX) ? Buffer.from(handle.slice(RECEIPT_PREFIX.length), 'base64').toString('utf8') : '';
-  const match = /^(\d+):(\d+):([\w-]{16})$/.exec(decoded);
+  const match = /^(\d+):(\d+):([\w-]{16}):([\w-]{36})$/.exec(decoded);
   if (!match || Number(match[1]) !== queue.id) throw receiptHandleIsInvalid(handle);
-  return { queueId: queue.id, seq: Number(match[2]), nonce: match[3] };
+  return { queueId: queue.id, seq: Number(match[2]), nonce: match[3], messageId: match[4] };
+}
+
+/** The message a receipt handle names, if it is still in the queue. */
+export function receiptMessage(c: SqsContext, queue: Queue, receipt: Receipt): MessageRow | undefined {
+  const row = c.store.message(receipt.seq);
+  return row && row.queue_id === queue.id && row.message_id === receipt.messageId ? row : undefined;
+}
+
+/** The time at or before which a message of the queue was enqueued if its retention period is over. */
+export function retentionCutoff(queue: Queue, now: number): number {
+  return now - queue.settings.retentionSeconds * 1000;
 }
 
 /**

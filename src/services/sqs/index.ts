@@ -69,7 +69,11 @@ export const sqs: ServiceDefinition = {
       },
       // Long polls answer at once when the server stops or its data is reset.
       stop: () => c.arrivals.releaseAll(),
-      reset: () => c.arrivals.releaseAll(),
+      reset: () => {
+        c.arrivals.releaseAll();
+        // The data directory is about to be wiped: cached queue rows would outlive their queues.
+        c.store.forgetQueues();
+      },
     };
   },
 };

@@ -17,7 +17,7 @@ import type {
 import { parseArn } from '../../core/arn.js';
 import { AwsError } from '../../core/errors.js';
 import type { RequestContext } from '../../protocol/types.js';
-import { notifyAfterCommit, type Queue, queueByArn, requireOwner, type SqsContext } from './common.js';
+import { notifyAfterCommit, type Queue, queueByArn, requireOwner, retentionCutoff, type SqsContext } from './common.js';
 import { invalidParameterValue, invalidValue, missingParameter, resourceNotFound } from './errors.js';
 import type { MessageRow, MoveTaskRow } from './store.js';
 
@@ -82,7 +82,7 @@ export function startMessageMoveTask(c: SqsContext, input: StartMessageMoveTaskR
       max_per_second: rate ?? null,
       status: 'RUNNING',
       started_at: now,
-      to_move: c.store.counts(source.id, now).visible,
+      to_move: c.store.counts(source.id, now, retentionCutoff(source, now)).visible,
       moved: 0,
       failure_reason: null,
     };
@@ -158,7 +158,12 @@ function moveBatch(c: SqsContext, task: MoveTaskRow): boolean {
     const now = c.rt.clock.now();
     const wanted = Math.min(task.max_per_second ?? DEFAULT_RATE, task.to_move - task.moved);
     let moved = task.moved;
+    const cutoff = retentionCutoff(source, now);
     for (const row of wanted > 0 ? c.store.visibleMessages(source.id, now, wanted) : []) {
+      if (row.enqueued_at <= cutoff) {
+        c.store.deleteMessage(row.seq);
+        continue;
+      }
       const system = row.system_attributes ? (JSON.parse(row.system_attributes) as Record<string, { StringValue?: string }>) : {};
       const target = task.destination_arn ?? system.DeadLetterQueueSourceArn?.StringValue;
       const destination = target ? queueByArn(c, target) : undefined;
@@ -169,7 +174,7 @@ function moveBatch(c: SqsContext, task: MoveTaskRow): boolean {
       moveMessage(c, row, destination, now);
       moved++;
     }
-    const done = moved >= task.to_move || c.store.counts(source.id, now).visible === 0;
+    const done = moved >= task.to_move || c.store.counts(source.id, now, cutoff).visible === 0;
     c.store.setMoveTask(task.task_id, done ? 'COMPLETED' : 'RUNNING', moved, null);
     return done;
   });

@@ -2,14 +2,16 @@
 import type { GetQueueAttributesRequest, GetQueueAttributesResult, SetQueueAttributesRequest } from '@aws-sdk/client-sqs';
 import type { RequestContext } from '../../protocol/types.js';
 import { type Attributes, applyAttributes, READABLE, shownAttributes } from './attributes.js';
-import { type Queue, redriveTargets, requireOwner, resolveQueue, type SqsContext } from './common.js';
+import { type Queue, redriveTargets, requireOwner, resolveQueue, retentionCutoff, type SqsContext } from './common.js';
 import { invalidAttributeName, missingParameter } from './errors.js';
 
 /** Every attribute of a queue as GetQueueAttributes shows it, the message counts of this moment included. */
 export function allAttributes(c: SqsContext, queue: Queue): Attributes {
   const now = c.rt.clock.now();
-  c.store.expire(queue.id, now - queue.settings.retentionSeconds * 1000);
-  const counts = c.store.counts(queue.id, now);
+  const cutoff = retentionCutoff(queue, now);
+  // Counting reads every message of the queue anyway: expired ones are deleted on the way.
+  c.store.expire(queue.id, cutoff);
+  const counts = c.store.counts(queue.id, now, cutoff);
   return {
     QueueArn: queue.arn,
     ApproximateNumberOfMessages: String(counts.visible),

@@ -6,7 +6,7 @@
  */
 import type { Message, MessageAttributeValue, MessageSystemAttributeName, ReceiveMessageRequest, ReceiveMessageResult } from '@aws-sdk/client-sqs';
 import type { RequestContext } from '../../protocol/types.js';
-import { newNonce, notifyAfterCommit, type Queue, queueByArn, queueById, receiptHandle, resolveQueue, type SqsContext } from './common.js';
+import { newNonce, notifyAfterCommit, type Queue, queueByArn, queueById, receiptHandle, resolveQueue, retentionCutoff, type SqsContext } from './common.js';
 import { invalidAttributeName, invalidValue } from './errors.js';
 import { md5OfAttributes, type StoredAttribute } from './md5.js';
 import type { MessageRow } from './store.js';
@@ -61,19 +61,25 @@ export async function receiveMessage(c: SqsContext, input: ReceiveMessageRequest
 /** Takes up to `max` receivable messages now, in one transaction; answers each with its new receive nonce. */
 function receiveNow(c: SqsContext, queue: Queue, options: ReceiveOptions): [MessageRow, string][] {
   const now = c.rt.clock.now();
-  c.store.expire(queue.id, now - queue.settings.retentionSeconds * 1000);
+  const cutoff = retentionCutoff(queue, now);
   const taken: [MessageRow, string][] = [];
   const redrive = queue.settings.redrive;
   const dlq = redrive ? queueByArn(c, redrive.deadLetterTargetArn) : undefined;
-  // Dead letters leave the queue on the way: another round fills their places.
+  // Expired messages and dead letters leave the queue on the way: another round fills their places.
   for (let round = 0; round < 10 && taken.length < options.max; round++) {
-    const candidates = queue.fifo === 1 ? fifoCandidates(c, queue, now, options.max - taken.length) : c.store.visibleMessages(queue.id, now, options.max - taken.length);
+    const candidates = queue.fifo === 1 ? fifoCandidates(c, queue, now, cutoff, options.max - taken.length) : c.store.visibleMessages(queue.id, now, options.max - taken.length);
     if (!candidates.length) break;
-    let deadLetters = 0;
+    let dropped = 0;
     for (const row of candidates) {
+      // Messages past their retention period are deleted when a receive meets them.
+      if (row.enqueued_at <= cutoff) {
+        c.store.deleteMessage(row.seq);
+        dropped++;
+        continue;
+      }
       if (redrive && dlq && row.receive_count >= redrive.maxReceiveCount) {
         moveToDeadLetterQueue(c, queue, dlq, row, now);
-        deadLetters++;
+        dropped++;
         continue;
       }
       const nonce = newNonce();
@@ -83,7 +89,7 @@ function receiveNow(c: SqsContext, queue: Queue, options: ReceiveOptions): [Mess
       // Received with a visibility timeout of 0, the message stays receivable by waiting polls.
       if (options.visibilityMs === 0) notifyAfterCommit(c, queue.id);
     }
-    if (!deadLetters) break;
+    if (!dropped) break;
   }
   return taken;
 }
@@ -93,8 +99,11 @@ function receiveNow(c: SqsContext, queue: Queue, options: ReceiveOptions): [Mess
  * in order up to the first one still delayed; whole groups first, groups in the order of their
  * oldest message.
  */
-function fifoCandidates(c: SqsContext, queue: Queue, now: number, max: number): MessageRow[] {
+function fifoCandidates(c: SqsContext, queue: Queue, now: number, cutoff: number, max: number): MessageRow[] {
+  // Expired messages come along (first, being oldest): the caller deletes them.
   const rows = c.store.messagesInOrder(queue.id);
+  const expired = rows.filter((row) => row.enqueued_at <= cutoff);
+  if (expired.length) return expired.slice(0, max);
   const stopped = new Set<string>();
   for (const row of rows) if (row.visible_at > now && row.receive_count > 0) stopped.add(row.group_id ?? '');
   const groups = new Map<string, MessageRow[]>();
@@ -129,7 +138,7 @@ function moveToDeadLetterQueue(c: SqsContext, queue: Queue, dlq: Queue, row: Mes
 function render(queue: Queue, row: MessageRow, nonce: string, systemNames: string[], attributeNames: string[] | undefined): Message {
   const message: Message = {
     MessageId: row.message_id,
-    ReceiptHandle: receiptHandle({ queueId: queue.id, seq: row.seq, nonce }),
+    ReceiptHandle: receiptHandle({ queueId: queue.id, seq: row.seq, nonce, messageId: row.message_id }),
     MD5OfBody: row.md5_body,
     Body: row.body,
   };

@@ -20,7 +20,7 @@ export interface QueueRow {
   last_sequence: number;
 }
 
-/** A message. `seq` orders a queue's messages and is never reused, like queue ids. */
+/** A message. `seq` orders a queue's messages. */
 export interface MessageRow {
   seq: number;
   queue_id: number;
@@ -72,8 +72,12 @@ export interface MoveTaskRow {
 
 type ScopeArgs = [account: string, region: string];
 
+/** Bound on the queue cache; far above what a local cloud holds, it only keeps a runaway from growing it. */
+const MAX_CACHED_QUEUES = 10_000;
+
 export class SqsStore {
   private readonly stmts;
+  private readonly cachedQueues = new Map<string, QueueRow | undefined>();
 
   constructor(private readonly store: Store) {
     store.migrate('sqs', [
@@ -112,6 +116,25 @@ export class SqsStore {
           started_at INTEGER NOT NULL, to_move INTEGER NOT NULL, moved INTEGER NOT NULL, failure_reason TEXT
         );
         CREATE INDEX sqs_move_tasks_source ON sqs_move_tasks (source_arn, started_at);`,
+      },
+      {
+        // Every page a send writes is a page of the WAL, and every ~1,000 of them a checkpoint:
+        // messages lose AUTOINCREMENT (its sqlite_sequence row was written by every send; receipt
+        // handles carry the message id, so a reused rowid is never taken for an older message)
+        // and the retention index (expired messages are dropped as receives and counts meet them).
+        version: 2,
+        sql: `CREATE TABLE sqs_messages_v2 (
+          seq INTEGER PRIMARY KEY,
+          queue_id INTEGER NOT NULL, message_id TEXT NOT NULL, body TEXT NOT NULL,
+          message_attributes TEXT, md5_body TEXT NOT NULL, md5_message_attributes TEXT, system_attributes TEXT,
+          sender_id TEXT NOT NULL, sent_at INTEGER NOT NULL, enqueued_at INTEGER NOT NULL, visible_at INTEGER NOT NULL,
+          receive_count INTEGER NOT NULL DEFAULT 0, first_received_at INTEGER, receipt TEXT,
+          group_id TEXT, dedup_id TEXT, sequence_number TEXT
+        );
+        INSERT INTO sqs_messages_v2 SELECT * FROM sqs_messages;
+        DROP TABLE sqs_messages;
+        ALTER TABLE sqs_messages_v2 RENAME TO sqs_messages;
+        CREATE INDEX sqs_messages_visible ON sqs_messages (queue_id, visible_at);`,
       },
     ]);
     const db = store.db;
@@ -156,11 +179,11 @@ export class SqsStore {
       queueMessagesInOrder: () => db.prepare<[number], MessageRow>('SELECT * FROM sqs_messages WHERE queue_id = ? ORDER BY seq'),
       nextVisibleAt: () => db.prepare<[number, number], { at: number | null }>('SELECT MIN(visible_at) AS at FROM sqs_messages WHERE queue_id = ? AND visible_at > ?'),
       counts: () =>
-        db.prepare<[number, number, number, number], { visible: number; inFlight: number; delayed: number }>(
+        db.prepare<[number, number, number, number, number], { visible: number; inFlight: number; delayed: number }>(
           `SELECT COALESCE(SUM(visible_at <= ?), 0) AS visible,
              COALESCE(SUM(visible_at > ? AND receive_count > 0), 0) AS inFlight,
              COALESCE(SUM(visible_at > ? AND receive_count = 0), 0) AS delayed
-           FROM sqs_messages WHERE queue_id = ?`,
+           FROM sqs_messages WHERE queue_id = ? AND enqueued_at > ?`,
         ),
       markReceived: () =>
         db.prepare<[number, number, string, number]>(
@@ -169,8 +192,8 @@ export class SqsStore {
       resetReceives: () => db.prepare<[number]>('UPDATE sqs_messages SET receive_count = 0, first_received_at = NULL, receipt = NULL WHERE seq = ?'),
       setVisibleAt: () => db.prepare<[number, number]>('UPDATE sqs_messages SET visible_at = ? WHERE seq = ?'),
       deleteMessage: () => db.prepare<[number]>('DELETE FROM sqs_messages WHERE seq = ?'),
-      deleteQueueMessages: () => db.prepare<[number]>('DELETE FROM sqs_messages WHERE queue_id = ?'),
       expireMessages: () => db.prepare<[number, number]>('DELETE FROM sqs_messages WHERE queue_id = ? AND enqueued_at <= ?'),
+      deleteQueueMessages: () => db.prepare<[number]>('DELETE FROM sqs_messages WHERE queue_id = ?'),
       dedup: () => db.prepare<[number, string, string, number], DedupRow>('SELECT message_id, sequence_number FROM sqs_dedup WHERE queue_id = ? AND scope = ? AND dedup_id = ? AND expires_at > ?'),
       putDedup: () =>
         db.prepare<[number, string, string, string, string, number]>(
@@ -199,8 +222,26 @@ export class SqsStore {
     this.store.afterCommit(hook);
   }
 
+  /**
+   * A queue by name, read through a cache: every message operation reads its queue (and the
+   * authorization step its policy) and the row is wide. Only rows read outside a transaction are
+   * kept (one read inside may yet roll back); every write of a queue row drops the cache. Cached
+   * rows are frozen so that no caller can change what the next one reads.
+   */
   queue(account: string, region: string, name: string): QueueRow | undefined {
-    return this.stmts.queue.get(account, region, name);
+    const key = `${account}\u0000${region}\u0000${name}`;
+    if (this.cachedQueues.has(key)) return this.cachedQueues.get(key);
+    const row = this.stmts.queue.get(account, region, name);
+    if (!this.store.db.inTransaction) {
+      if (this.cachedQueues.size >= MAX_CACHED_QUEUES) this.cachedQueues.clear();
+      this.cachedQueues.set(key, row && Object.freeze(row));
+    }
+    return row;
+  }
+
+  /** Forgets every cached queue row (a queue was written, or the data directory wiped). */
+  forgetQueues(): void {
+    this.cachedQueues.clear();
   }
 
   queueById(id: number): QueueRow | undefined {
@@ -217,18 +258,22 @@ export class SqsStore {
   }
 
   createQueue(row: Omit<QueueRow, 'id' | 'purged_at' | 'last_sequence'>): number {
+    this.forgetQueues();
     return Number(this.stmts.insertQueue.run(row).lastInsertRowid);
   }
 
   setAttributes(id: number, attributes: string, modifiedAt: number): void {
+    this.forgetQueues();
     this.stmts.setAttributes.run(attributes, modifiedAt, id);
   }
 
   setTags(id: number, tags: string): void {
+    this.forgetQueues();
     this.stmts.setTags.run(tags, id);
   }
 
   setPurged(id: number, at: number): void {
+    this.forgetQueues();
     this.stmts.setPurged.run(at, id);
   }
 
@@ -238,6 +283,7 @@ export class SqsStore {
 
   /** Removes a queue with its messages and deduplication records, remembering when (QueueDeletedRecently). */
   deleteQueue(queue: QueueRow, at: number): void {
+    this.forgetQueues();
     this.stmts.deleteQueueMessages.run(queue.id);
     this.stmts.deleteQueueDedup.run(queue.id);
     this.stmts.deleteQueue.run(queue.id);
@@ -274,8 +320,9 @@ export class SqsStore {
     return this.stmts.nextVisibleAt.get(queueId, now)?.at ?? undefined;
   }
 
-  counts(queueId: number, now: number): { visible: number; inFlight: number; delayed: number } {
-    return this.stmts.counts.get(now, now, now, queueId)!;
+  /** The queue's messages by state, those enqueued at or before `enqueuedBy` (past their retention) left out. */
+  counts(queueId: number, now: number, enqueuedBy: number): { visible: number; inFlight: number; delayed: number } {
+    return this.stmts.counts.get(now, now, now, queueId, enqueuedBy)!;
   }
 
   markReceived(seq: number, visibleAt: number, now: number, receipt: string): void {
@@ -295,13 +342,13 @@ export class SqsStore {
     this.stmts.deleteMessage.run(seq);
   }
 
-  purge(queueId: number): void {
-    this.stmts.deleteQueueMessages.run(queueId);
-  }
-
-  /** Deletes the messages whose retention period ended (enqueued at or before `enqueuedBy`). */
+  /** Deletes the queue's messages enqueued at or before `enqueuedBy` (past their retention): a scan of the queue. */
   expire(queueId: number, enqueuedBy: number): void {
     this.stmts.expireMessages.run(queueId, enqueuedBy);
+  }
+
+  purge(queueId: number): void {
+    this.stmts.deleteQueueMessages.run(queueId);
   }
 
   dedup(queueId: number, scope: string, dedupId: string, now: number): DedupRow | undefined {

@@ -15,7 +15,7 @@ import type {
 import { AwsError } from '../../core/errors.js';
 import type { RequestContext } from '../../protocol/types.js';
 import { checkBatch, eachEntry } from './batch.js';
-import { notifyAfterCommit, type Queue, readReceipt, resolveQueue, type SqsContext } from './common.js';
+import { notifyAfterCommit, type Queue, readReceipt, receiptMessage, resolveQueue, type SqsContext } from './common.js';
 import { invalidValue, missingParameter } from './errors.js';
 
 const MAX_VISIBILITY = 43_200;
@@ -27,9 +27,9 @@ function requireHandle(handle: string | undefined): string {
 
 function deleteOne(c: SqsContext, queue: Queue, handle: string): void {
   const receipt = readReceipt(queue, handle);
-  const row = c.store.message(receipt.seq);
+  const row = receiptMessage(c, queue, receipt);
   // Deleting a message that is already gone succeeds.
-  if (!row || row.queue_id !== queue.id) return;
+  if (!row) return;
   const current = row.receipt === receipt.nonce;
   if (queue.fifo === 1 && (!current || row.visible_at <= c.rt.clock.now())) {
     throw invalidValue('ReceiptHandle', handle, 'The receipt handle has expired.');
@@ -55,8 +55,8 @@ export function deleteMessageBatch(c: SqsContext, input: DeleteMessageBatchReque
 
 function changeOne(c: SqsContext, queue: Queue, handle: string, timeout: number): void {
   const receipt = readReceipt(queue, handle);
-  const row = c.store.message(receipt.seq);
-  if (!row || row.queue_id !== queue.id || row.receipt !== receipt.nonce) {
+  const row = receiptMessage(c, queue, receipt);
+  if (!row || row.receipt !== receipt.nonce) {
     throw invalidValue('ReceiptHandle', handle, 'Message does not exist or is not available for visibility timeout change.');
   }
   const now = c.rt.clock.now();
