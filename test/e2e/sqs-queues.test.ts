@@ -108,7 +108,7 @@ describe('creating and finding queues', () => {
         message: `Invalid value for the parameter ${name}.`,
       });
     }
-    await expectAwsError(sqs().send(new CreateQueueCommand({ QueueName: 'ranged', Attributes: { Colour: 'blue' } })), {
+    await expectAwsError(sqs().send(new CreateQueueCommand({ QueueName: 'ranged', Attributes: { Colour: 'blue' } as Record<string, string> })), {
       code: 'InvalidAttributeName',
       status: 400,
       message: 'Unknown Attribute Colour.',
