@@ -7,8 +7,8 @@
  */
 import type { Scope } from '../../../core/accounts.js';
 import { uuid } from '../../../core/ids.js';
+import { parseSchedule } from '../../../core/schedule.js';
 import { type EventsContext, ruleArn } from '../common.js';
-import { parseSchedule } from '../schedule.js';
 import type { RuleRow } from '../store.js';
 import { type BusEvent, DELIVERY_JOB, type Delivery } from './router.js';
 

@@ -17,11 +17,11 @@ import type {
 } from '@aws-sdk/client-eventbridge';
 import type { Scope } from '../../../core/accounts.js';
 import { AwsError } from '../../../core/errors.js';
+import { parseSchedule, ScheduleError } from '../../../core/schedule.js';
 import type { RequestContext } from '../../../protocol/types.js';
 import { type BusRef, busRef, DEFAULT_BUS, DEFAULT_LIMIT, type EventsContext, page, patternOf, readToken, requireBus, requireRule, ruleArn, validation } from '../common.js';
 import { armSchedule, disarmSchedule } from '../engine/scheduler.js';
 import { flattenEvent, matchesPattern } from '../pattern/match.js';
-import { parseSchedule, ScheduleError } from '../schedule.js';
 import type { RuleRow } from '../store.js';
 
 function toRule(scope: Scope, row: RuleRow): Rule {

@@ -1,5 +1,6 @@
 /**
- * Schedule expressions of scheduled rules: `rate(value unit)` and AWS's six-field
+ * AWS's schedule expressions, shared by EventBridge's scheduled rules and Secrets Manager's
+ * rotation schedules: `rate(value unit)` and AWS's six-field
  * `cron(minutes hours day-of-month month day-of-week year)` in UTC, with `, - * /` in every
  * field, `?` in one of the two day fields, `L` (last day of the month, or `nL`: last weekday n of
  * the month), `W` (nearest weekday, `LW` the last one) and `#` (`n#k`: the k-th weekday n).
