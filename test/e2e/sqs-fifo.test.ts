@@ -133,6 +133,21 @@ describe('FIFO queues', () => {
     });
   });
 
+  it('answers a retried receive with the same ReceiveRequestAttemptId with the same messages and handles, until one changes', async () => {
+    const url = await fifo('attempts', { ContentBasedDeduplication: 'true', VisibilityTimeout: '30' });
+    await sqs().send(new SendMessageBatchCommand({ QueueUrl: url, Entries: ['a', 'b', 'c'].map((body) => ({ Id: body, MessageBody: body, MessageGroupId: body })) }));
+    const first = await sqs().send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 2, ReceiveRequestAttemptId: 'attempt-1' }));
+    const retried = await sqs().send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 2, ReceiveRequestAttemptId: 'attempt-1' }));
+    expect(retried.Messages?.map((m) => [m.Body, m.ReceiptHandle])).toEqual(first.Messages?.map((m) => [m.Body, m.ReceiptHandle]));
+    // The retry restarted their visibility timeout: 20 s later, 30 s after the retry, they are still hidden.
+    await advance(20_000);
+    expect(await bodies(url)).toEqual(['c']);
+    // Once one of them is deleted, the attempt is a new receive.
+    await sqs().send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: first.Messages![0].ReceiptHandle }));
+    const after = await sqs().send(new ReceiveMessageCommand({ QueueUrl: url, ReceiveRequestAttemptId: 'attempt-1' }));
+    expect(after.Messages).toBeUndefined();
+  });
+
   it('takes a MessageGroupId on a standard queue (fair queues) but no deduplication id', async () => {
     const { QueueUrl } = await sqs().send(new CreateQueueCommand({ QueueName: 'fair' }));
     await sqs().send(new SendMessageCommand({ QueueUrl, MessageBody: 'tenant message', MessageGroupId: 'tenant-1' }));

@@ -230,6 +230,19 @@ describe('visibility, delays, long polls and retention on the clock', () => {
     });
   });
 
+  it('keeps a message invisible for at most 12 hours from its receive', async () => {
+    const url = await queue('twelve-hours');
+    await sqs().send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'long job' }));
+    const { Messages } = await sqs().send(new ReceiveMessageCommand({ QueueUrl: url, VisibilityTimeout: 3600 }));
+    await advance(3_600_000 - 1000);
+    await sqs().send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: Messages![0].ReceiptHandle, VisibilityTimeout: 39_600 }));
+    await expectAwsError(sqs().send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: Messages![0].ReceiptHandle, VisibilityTimeout: 39_602 })), {
+      code: 'InvalidParameterValue',
+      status: 400,
+      message: 'Value 39602 for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is beyond the limit [43200 seconds]',
+    });
+  });
+
   it('delays messages by the queue or the message, counted as delayed', async () => {
     const url = await queue('delays', { DelaySeconds: '60' });
     await sqs().send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'queue delay' }));

@@ -17,8 +17,6 @@
  * - No throughput quotas (FIFO 300/3,000 per second, high-throughput limits, in-flight limits of
  *   120,000 and 20,000 messages: OverLimit, RequestThrottled); FifoThroughputLimit and
  *   DeduplicationScope are stored, and DeduplicationScope decides the deduplication scope.
- * - ReceiveRequestAttemptId is accepted but receives are not deduplicated by it.
- * - ChangeMessageVisibility does not cap a message's total visibility at 12 hours from its receive.
  * - Changing a FIFO queue's DelaySeconds does not delay the messages already in it.
  * - A standard queue hands out messages strictly by visibility time (AWS's order is approximate),
  *   each at most once per receive; ApproximateNumberOf* counts are exact.

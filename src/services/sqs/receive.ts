@@ -43,9 +43,14 @@ export async function receiveMessage(c: SqsContext, input: ReceiveMessageRequest
   const systemNames = [...(input.AttributeNames ?? []), ...(input.MessageSystemAttributeNames ?? [])];
   for (const name of systemNames) if (!SYSTEM_ATTRIBUTES.has(name)) throw invalidAttributeName(`Unknown Attribute ${name}.`);
   const deadline = c.rt.clock.now() + (input.WaitTimeSeconds ?? queue.settings.waitSeconds) * 1000;
+  const attemptId = queue.fifo === 1 ? input.ReceiveRequestAttemptId : undefined;
+  if (attemptId !== undefined && !/^[\x21-\x7e]{1,128}$/.test(attemptId)) {
+    throw invalidValue('ReceiveRequestAttemptId', attemptId, 'ReceiveRequestAttemptId can only include alphanumeric and punctuation characters. 1 to 128 in length.');
+  }
   for (;;) {
     const options = { max, visibilityMs: (visibility ?? queue.settings.visibilityTimeout) * 1000 };
-    const received = c.store.tx(() => receiveNow(c, queue, options));
+    const polled = queue;
+    const received = c.store.tx(() => (attemptId === undefined ? receiveNow(c, polled, options) : receiveAttempt(c, polled, attemptId, options)));
     const now = c.rt.clock.now();
     if (received.length || now >= deadline) {
       return { Messages: received.length ? received.map(([row, nonce]) => render(queue, row, nonce, systemNames, input.MessageAttributeNames)) : undefined };
@@ -85,12 +90,50 @@ function receiveNow(c: SqsContext, queue: Queue, options: ReceiveOptions): [Mess
       const nonce = newNonce();
       const visibleAt = now + options.visibilityMs;
       c.store.markReceived(row.seq, visibleAt, now, nonce);
-      taken.push([{ ...row, visible_at: visibleAt, receive_count: row.receive_count + 1, first_received_at: row.first_received_at ?? now, receipt: nonce }, nonce]);
+      taken.push([{ ...row, visible_at: visibleAt, receive_count: row.receive_count + 1, first_received_at: row.first_received_at ?? now, received_at: now, receipt: nonce }, nonce]);
       // Received with a visibility timeout of 0, the message stays receivable by waiting polls.
       if (options.visibilityMs === 0) notifyAfterCommit(c, queue.id);
     }
     if (!dropped) break;
   }
+  return taken;
+}
+
+/** FIFO receives remember their ReceiveRequestAttemptId for five minutes. */
+const ATTEMPT_MS = 5 * 60 * 1000;
+
+/**
+ * A FIFO receive with a ReceiveRequestAttemptId: a retry within five minutes answers the same
+ * messages with the same receipt handles (and restarts their visibility timeout) as long as none
+ * was deleted, received again or had its visibility changed; otherwise it is a new receive.
+ */
+function receiveAttempt(c: SqsContext, queue: Queue, attemptId: string, options: ReceiveOptions): [MessageRow, string][] {
+  const now = c.rt.clock.now();
+  const attempt = c.store.attempt(queue.id, attemptId, now);
+  const entries = attempt ? (JSON.parse(attempt.messages) as [seq: number, nonce: string, visibleAt: number][]) : [];
+  const rows = entries.map(([seq, nonce, visibleAt]) => {
+    const row = c.store.message(seq);
+    return row?.queue_id === queue.id && row.receipt === nonce && row.visible_at === visibleAt ? row : undefined;
+  });
+  let taken: [MessageRow, string][];
+  if (attempt && rows.length && rows.every((row) => row !== undefined)) {
+    const visibleAt = now + attempt.visibility_ms;
+    taken = rows.map((row) => {
+      c.store.setVisibleAt(row!.seq, visibleAt);
+      return [{ ...row!, visible_at: visibleAt }, row!.receipt!];
+    });
+  } else {
+    taken = receiveNow(c, queue, options);
+  }
+  if (taken.length)
+    c.store.putAttempt(
+      queue.id,
+      attemptId,
+      now + ATTEMPT_MS,
+      options.visibilityMs,
+      taken.map(([row, nonce]) => [row.seq, nonce, row.visible_at]),
+      now,
+    );
   return taken;
 }
 

@@ -40,6 +40,8 @@ export interface MessageRow {
   visible_at: number;
   receive_count: number;
   first_received_at: number | null;
+  /** When the latest receive took it. */
+  received_at: number | null;
   /** The nonce of the latest receive: only its receipt handle deletes or changes the message. */
   receipt: string | null;
   group_id: string | null;
@@ -47,12 +49,22 @@ export interface MessageRow {
   sequence_number: string | null;
 }
 
-export type NewMessage = Omit<MessageRow, 'seq' | 'receive_count' | 'first_received_at' | 'receipt'>;
+export type NewMessage = Omit<MessageRow, 'seq' | 'receive_count' | 'first_received_at' | 'received_at' | 'receipt'>;
 
 /** A FIFO deduplication record: a send with this id in this scope within the interval answers the first message. */
 export interface DedupRow {
   message_id: string;
   sequence_number: string;
+}
+
+/** A FIFO receive a retry with its ReceiveRequestAttemptId answers again: the messages, each with the nonce and visibility it was given. */
+export interface AttemptRow {
+  queue_id: number;
+  attempt_id: string;
+  expires_at: number;
+  visibility_ms: number;
+  /** JSON list of [seq, nonce, visible_at]. */
+  messages: string;
 }
 
 export interface MoveTaskRow {
@@ -136,6 +148,17 @@ export class SqsStore {
         ALTER TABLE sqs_messages_v2 RENAME TO sqs_messages;
         CREATE INDEX sqs_messages_visible ON sqs_messages (queue_id, visible_at);`,
       },
+      {
+        // When a message was last received (its visibility may not reach past 12 hours from then),
+        // and FIFO receive attempts, which a retry with the same ReceiveRequestAttemptId answers again.
+        version: 3,
+        sql: `ALTER TABLE sqs_messages ADD COLUMN received_at INTEGER;
+        CREATE TABLE sqs_receive_attempts (
+          queue_id INTEGER NOT NULL, attempt_id TEXT NOT NULL, expires_at INTEGER NOT NULL,
+          visibility_ms INTEGER NOT NULL, messages TEXT NOT NULL,
+          PRIMARY KEY (queue_id, attempt_id)
+        );`,
+      },
     ]);
     const db = store.db;
     this.stmts = preparedOnUse({
@@ -186,10 +209,10 @@ export class SqsStore {
            FROM sqs_messages WHERE queue_id = ? AND enqueued_at > ?`,
         ),
       markReceived: () =>
-        db.prepare<[number, number, string, number]>(
-          'UPDATE sqs_messages SET visible_at = ?, receive_count = receive_count + 1, first_received_at = COALESCE(first_received_at, ?), receipt = ? WHERE seq = ?',
+        db.prepare<[number, number, number, string, number]>(
+          'UPDATE sqs_messages SET visible_at = ?, receive_count = receive_count + 1, first_received_at = COALESCE(first_received_at, ?), received_at = ?, receipt = ? WHERE seq = ?',
         ),
-      resetReceives: () => db.prepare<[number]>('UPDATE sqs_messages SET receive_count = 0, first_received_at = NULL, receipt = NULL WHERE seq = ?'),
+      resetReceives: () => db.prepare<[number]>('UPDATE sqs_messages SET receive_count = 0, first_received_at = NULL, received_at = NULL, receipt = NULL WHERE seq = ?'),
       setVisibleAt: () => db.prepare<[number, number]>('UPDATE sqs_messages SET visible_at = ? WHERE seq = ?'),
       deleteMessage: () => db.prepare<[number]>('DELETE FROM sqs_messages WHERE seq = ?'),
       expireMessages: () => db.prepare<[number, number]>('DELETE FROM sqs_messages WHERE queue_id = ? AND enqueued_at <= ?'),
@@ -202,6 +225,13 @@ export class SqsStore {
         ),
       expireDedup: () => db.prepare<[number, number]>('DELETE FROM sqs_dedup WHERE queue_id = ? AND expires_at <= ?'),
       deleteQueueDedup: () => db.prepare<[number]>('DELETE FROM sqs_dedup WHERE queue_id = ?'),
+      attempt: () => db.prepare<[number, string, number], AttemptRow>('SELECT * FROM sqs_receive_attempts WHERE queue_id = ? AND attempt_id = ? AND expires_at > ?'),
+      putAttempt: () =>
+        db.prepare<[number, string, number, number, string]>(
+          `INSERT INTO sqs_receive_attempts (queue_id, attempt_id, expires_at, visibility_ms, messages) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (queue_id, attempt_id) DO UPDATE SET expires_at = excluded.expires_at, visibility_ms = excluded.visibility_ms, messages = excluded.messages`,
+        ),
+      expireAttempts: () => db.prepare<[number, number]>('DELETE FROM sqs_receive_attempts WHERE queue_id = ? AND expires_at <= ?'),
       insertMoveTask: () =>
         db.prepare<MoveTaskRow>(
           `INSERT INTO sqs_move_tasks (task_id, job_id, account, region, source_arn, destination_arn, max_per_second, status, started_at, to_move, moved, failure_reason)
@@ -286,6 +316,7 @@ export class SqsStore {
     this.forgetQueues();
     this.stmts.deleteQueueMessages.run(queue.id);
     this.stmts.deleteQueueDedup.run(queue.id);
+    this.stmts.expireAttempts.run(queue.id, Number.MAX_SAFE_INTEGER);
     this.stmts.deleteQueue.run(queue.id);
     this.stmts.recordDeleted.run(queue.account, queue.region, queue.name, at);
   }
@@ -326,7 +357,7 @@ export class SqsStore {
   }
 
   markReceived(seq: number, visibleAt: number, now: number, receipt: string): void {
-    this.stmts.markReceived.run(visibleAt, now, receipt, seq);
+    this.stmts.markReceived.run(visibleAt, now, now, receipt, seq);
   }
 
   /** A message moved back out of a dead-letter queue starts over: never received. */
@@ -358,6 +389,15 @@ export class SqsStore {
   putDedup(queueId: number, scope: string, dedupId: string, row: DedupRow, expiresAt: number, now: number): void {
     this.stmts.expireDedup.run(queueId, now);
     this.stmts.putDedup.run(queueId, scope, dedupId, row.message_id, row.sequence_number, expiresAt);
+  }
+
+  attempt(queueId: number, attemptId: string, now: number): AttemptRow | undefined {
+    return this.stmts.attempt.get(queueId, attemptId, now);
+  }
+
+  putAttempt(queueId: number, attemptId: string, expiresAt: number, visibilityMs: number, messages: [seq: number, nonce: string, visibleAt: number][], now: number): void {
+    this.stmts.expireAttempts.run(queueId, now);
+    this.stmts.putAttempt.run(queueId, attemptId, expiresAt, visibilityMs, JSON.stringify(messages));
   }
 
   insertMoveTask(row: MoveTaskRow): void {

@@ -61,6 +61,10 @@ function changeOne(c: SqsContext, queue: Queue, handle: string, timeout: number)
   }
   const now = c.rt.clock.now();
   if (row.visible_at <= now) throw new AwsError('MessageNotInflight', 'The message referred to is not in flight.');
+  // A message stays invisible at most 12 hours from the receive that took it.
+  if (row.received_at !== null && now + timeout * 1000 > row.received_at + MAX_VISIBILITY * 1000) {
+    throw invalidValue('VisibilityTimeout', timeout, `Total VisibilityTimeout for the message is beyond the limit [${MAX_VISIBILITY} seconds]`);
+  }
   c.store.setVisibleAt(row.seq, now + timeout * 1000);
   if (timeout === 0) notifyAfterCommit(c, queue.id);
 }
