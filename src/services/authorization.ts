@@ -175,8 +175,11 @@ function accountOf(arn: string, service: string): string | undefined {
   return parts[2] === service && /^\d{12}$/.test(parts[4] ?? '') ? parts[4] : undefined;
 }
 
-/** The service's own denial: `AccessDeniedException` (400) for JSON protocols, `AccessDenied` (403) for query and XML ones. */
+/**
+ * The service's own denial: `AccessDeniedException` (400) for JSON protocols, `AccessDenied` (403)
+ * for query and XML ones and for JSON services that kept the query protocol's errors (SQS).
+ */
 export function accessDenied(service: Pick<BoundService, 'model'>, message: string): AwsError {
-  const json = service.model.protocol === 'json' || service.model.protocol === 'rest-json';
+  const json = (service.model.protocol === 'json' || service.model.protocol === 'rest-json') && !service.model.metadata.awsQueryCompatible;
   return json ? new AwsError('AccessDeniedException', message, { status: 400 }) : new AwsError('AccessDenied', message, { status: 403 });
 }
