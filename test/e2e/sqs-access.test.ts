@@ -49,18 +49,18 @@ describe('identity policies', () => {
     await sender.send(new SendMessageCommand({ QueueUrl, MessageBody: 'allowed' }));
     expect((await sender.send(new ReceiveMessageCommand({ QueueUrl }))).Messages?.[0].Body).toBe('allowed');
     await expectAwsError(sender.send(new SendMessageCommand({ QueueUrl: QueueUrl!.replace('/jobs', '/other-jobs'), MessageBody: 'x' })), {
-      code: 'AccessDeniedException',
-      status: 400,
+      code: 'AccessDenied',
+      status: 403,
       message: `is not authorized to perform: sqs:SendMessage on resource: ${ARN('other-jobs')}`,
     });
-    await expectAwsError(sender.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['All'] })), { code: 'AccessDeniedException', status: 400 });
+    await expectAwsError(sender.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['All'] })), { code: 'AccessDenied', status: 403 });
   });
 });
 
 describe('queue policies', () => {
   it('lets another account send when the queue policy allows it, and keeps owner-only operations to the owner', async () => {
     const { QueueUrl } = await root().send(new CreateQueueCommand({ QueueName: 'shared-inbox' }));
-    await expectAwsError(otherAccount().send(new SendMessageCommand({ QueueUrl, MessageBody: 'not yet' })), { code: 'AccessDeniedException', status: 400 });
+    await expectAwsError(otherAccount().send(new SendMessageCommand({ QueueUrl, MessageBody: 'not yet' })), { code: 'AccessDenied', status: 403 });
     await root().send(
       new SetQueueAttributesCommand({
         QueueUrl,
@@ -80,7 +80,7 @@ describe('queue policies', () => {
     // EventBridge names the queue by its ARN; any host of /<account>/<name> does.
     const input = { QueueUrl: 'https://sqs.us-east-1.amazonaws.com/000000000000/rule-target', MessageBody: '{"detail":{}}' };
     const denied = await awsError(server.runtime.call('sqs', 'SendMessage', input, events));
-    expect(denied.code).toBe('AccessDeniedException');
+    expect(denied.code).toBe('AccessDenied');
     await root().send(
       new SetQueueAttributesCommand({
         QueueUrl,
@@ -90,7 +90,7 @@ describe('queue policies', () => {
     const sent = await server.runtime.call('sqs', 'SendMessage', input, events);
     expect(sent.MessageId).toBeDefined();
     const sns = { principal: servicePrincipal('000000000000', 'sns.amazonaws.com'), region: 'us-east-1' };
-    expect((await awsError(server.runtime.call('sqs', 'SendMessage', input, sns))).code).toBe('AccessDeniedException');
+    expect((await awsError(server.runtime.call('sqs', 'SendMessage', input, sns))).code).toBe('AccessDenied');
     expect((await root().send(new ReceiveMessageCommand({ QueueUrl }))).Messages?.[0].Body).toBe('{"detail":{}}');
   });
 });

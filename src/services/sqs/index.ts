@@ -20,11 +20,9 @@
  * - Changing a FIFO queue's DelaySeconds does not delay the messages already in it.
  * - A standard queue hands out messages strictly by visibility time (AWS's order is approximate),
  *   each at most once per receive; ApproximateNumberOf* counts are exact.
- * - Access denied to an identity answers AccessDeniedException (400) through the shared
- *   authorization step, where SQS answers AccessDenied (403); the queue-owner-only operations
- *   (SetQueueAttributes, tags, permissions, move tasks, DeleteQueue) answer AccessDenied (403) to
- *   another account. Requests for another account's queue need that account's queue policy to allow
- *   them, as AWS; a QueueUrl is resolved in the request's region whatever its host says.
+ * - The queue-owner-only operations (SetQueueAttributes, tags, permissions, move tasks,
+ *   DeleteQueue) answer AccessDenied (403) to another account in Drydock's own words; a QueueUrl is
+ *   resolved in the request's region whatever its host says.
  * - awsQuery requests must carry QueueUrl unless they are posted to the queue's path; messages of
  *   errors whose wording AWS does not document (tag limits, attribute name periods, cancelling a
  *   finished move task, a redrive policy refused by the dead-letter queue's RedriveAllowPolicy) are
