@@ -1,9 +1,10 @@
 /**
- * Drydock at scale: reads on an empty store against the same reads once it holds 100,000 SSM
- * parameters, 100,000 S3 objects in one bucket and 1,000 log streams, in one Drydock process of
+ * Drydock at scale: reads on an empty store against the same reads on a store holding 100,000 SSM
+ * parameters, 100,000 S3 objects in one bucket and 1,000 log streams, each in a Drydock process of
  * its own. The store is loaded through wrk with pre-signed unique requests (each sent exactly once,
- * every answer awaited and checked), then measured: GetParameter and GetObject latency against the
- * empty store's, 1,000-key ListObjectsV2 pages, and resident memory once idle.
+ * every answer awaited and checked), then measured: GetParameter and GetObject latency at one
+ * connection against the empty store's, 1,000-key ListObjectsV2 pages, and resident memory once
+ * idle.
  */
 import { EMPTY_SHA256, sha256Hex } from '../src/protocol/sigv4.js';
 import { type BenchRequest, sign } from './client.js';
@@ -54,6 +55,7 @@ function awsJson(service: string, target: string, payload: unknown): BenchReques
 const objectBody = Buffer.alloc(OBJECT_BYTES, 'o');
 const objectHash = sha256Hex(objectBody);
 const objectKey = (i: number) => `keys/${String(i).padStart(6, '0')}`;
+const parameterName = (i: number) => `/bench/scale/app-${i % 100}/param-${i}`;
 const s3Put = (path: string, body: Buffer, hash: string): BenchRequest => ({
   service: 's3',
   method: 'PUT',
@@ -130,50 +132,56 @@ async function checkPage(port: number, op: BenchOperation): Promise<void> {
   if (!answer.ok || keys !== '1000') throw new Error(`ListObjectsV2 answered ${answer.status} with KeyCount ${keys ?? 'missing'}: ${text.slice(0, 200)}`);
 }
 
+/** Runs every read's setup on a server, failing the phase if one cannot run. */
+async function prepareReads(port: number, operations: BenchOperation[]): Promise<void> {
+  for (const op of operations) {
+    const unavailable = await prepare(port, op);
+    if (unavailable && unavailable.state !== 'ok') throw new Error(`${op.label}: ${unavailable.detail}`);
+  }
+}
+
+/**
+ * Two Drydock processes: one stays empty, the other is loaded. Their reads then run one after the
+ * other, so the machine's other work weighs on both alike (measuring the empty store first, minutes
+ * before the loaded one, compared two different moments of a shared machine).
+ */
 export async function scaleBench(limits: CellLimits, log: (line: string) => void, options: ScaleOptions = DEFAULT_SCALE): Promise<ScaleResults> {
-  const drydock = await startDrydock(await freePort());
-  const { port } = drydock;
+  const empty = await startDrydock(await freePort());
   try {
-    const operations = reads();
-    const empty = new Map<string, CellResult>();
-    for (const op of operations) {
-      const unavailable = await prepare(port, op);
-      if (unavailable) throw new Error(`${op.label}: ${unavailable.state === 'ok' ? '' : unavailable.detail}`);
-      empty.set(op.id, await runCell(port, op, 1, limits));
-    }
-    await sleep(SETTLE_MS);
-    const emptyRss = treeRss(drydock.pid);
+    const drydock = await startDrydock(await freePort());
+    const { port } = drydock;
+    try {
+      const operations = reads();
+      await prepareReads(empty.port, operations);
+      await prepareReads(port, operations);
 
-    const started = performance.now();
-    const loadRates = {
-      parameters: await load(
-        port,
-        'SSM parameters',
-        options.parameters,
-        (i) => awsJson('ssm', 'AmazonSSM.PutParameter', { Name: `/bench/scale/app-${i % 100}/param-${i}`, Value: `value ${i}`, Type: 'String' }),
-        log,
-      ),
-      objects: await load(port, 'S3 objects', options.objects, (i) => s3Put(`/${BUCKET}/${objectKey(i)}`, objectBody, objectHash), log),
-      logStreams: await load(port, 'log streams', options.logStreams, (i) => awsJson('logs', 'Logs_20140328.CreateLogStream', { logGroupName: LOG_GROUP, logStreamName: `stream-${i}` }), log),
-    };
-    const loadSeconds = (performance.now() - started) / 1000;
-    await sleep(SETTLE_MS);
-    const loadedRss = treeRss(drydock.pid);
+      const started = performance.now();
+      const loadRates = {
+        parameters: await load(port, 'SSM parameters', options.parameters, (i) => awsJson('ssm', 'AmazonSSM.PutParameter', { Name: parameterName(i), Value: `value ${i}`, Type: 'String' }), log),
+        objects: await load(port, 'S3 objects', options.objects, (i) => s3Put(`/${BUCKET}/${objectKey(i)}`, objectBody, objectHash), log),
+        logStreams: await load(port, 'log streams', options.logStreams, (i) => awsJson('logs', 'Logs_20140328.CreateLogStream', { logGroupName: LOG_GROUP, logStreamName: `stream-${i}` }), log),
+      };
+      const loadSeconds = (performance.now() - started) / 1000;
+      await sleep(SETTLE_MS);
+      const idleRssBytes = { empty: treeRss(empty.pid), loaded: treeRss(drydock.pid) };
 
-    const results: ScaleResults['reads'] = [];
-    for (const op of operations) {
-      const loaded = await runCell(port, op, 1, limits);
-      const before = empty.get(op.id)!;
-      results.push({ operation: op.id, label: op.label, empty: before, loaded });
-      log(`Drydock  ${op.label} x1: empty ${describe(before)}; loaded ${describe(loaded)}`);
+      const results: ScaleResults['reads'] = [];
+      for (const op of operations) {
+        const before = await runCell(empty.port, op, 1, limits);
+        const loaded = await runCell(port, op, 1, limits);
+        results.push({ operation: op.id, label: op.label, empty: before, loaded });
+        log(`Drydock  ${op.label} x1: empty ${describe(before)}; loaded ${describe(loaded)}`);
+      }
+      const list = listPages(options.objects);
+      await checkPage(port, list);
+      const listPage = await runCell(port, list, 1, limits);
+      log(`Drydock  ${list.label} (1,000 keys) x1: ${describe(listPage)}`);
+      return { ...options, loadRates, loadSeconds, idleRssBytes, reads: results, listPage };
+    } finally {
+      await drydock.stop();
     }
-    const list = listPages(options.objects);
-    await checkPage(port, list);
-    const listPage = await runCell(port, list, 1, limits);
-    log(`Drydock  ${list.label} (1,000 keys) x1: ${describe(listPage)}`);
-    return { ...options, loadRates, loadSeconds, idleRssBytes: { empty: emptyRss, loaded: loadedRss }, reads: results, listPage };
   } finally {
-    await drydock.stop();
+    await empty.stop();
   }
 }
 
@@ -215,7 +223,7 @@ export function formatScaleBench(r: ScaleResults): string {
   const n = (x: number) => x.toLocaleString('en-US');
   const cell = (x: CellResult) => (x.state === 'ok' ? `${n(Math.round(x.reqPerSec)).padStart(7)} req/s, p50 ${x.p50Ms.toFixed(3)}, p99 ${x.p99Ms.toFixed(3)} ms` : `${x.state}: ${x.detail}`);
   const lines = [
-    `Scale (one Drydock process): ${n(r.parameters)} SSM parameters, ${n(r.objects)} S3 objects of ${OBJECT_BYTES} bytes in one bucket, ${n(r.logStreams)} log streams, loaded through wrk in ${r.loadSeconds.toFixed(0)} s ` +
+    `Scale (a loaded Drydock process beside an empty one, reads taken in turn): ${n(r.parameters)} SSM parameters, ${n(r.objects)} S3 objects of ${OBJECT_BYTES} bytes in one bucket, ${n(r.logStreams)} log streams, loaded through wrk in ${r.loadSeconds.toFixed(0)} s ` +
       `(${n(Math.round(r.loadRates.parameters))} / ${n(Math.round(r.loadRates.objects))} / ${n(Math.round(r.loadRates.logStreams))} req/s)`,
   ];
   for (const read of r.reads) lines.push(`  ${read.label.padEnd(20)} x1   empty ${cell(read.empty)} | loaded ${cell(read.loaded)}`);
