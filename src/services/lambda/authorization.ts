@@ -1,0 +1,124 @@
+/**
+ * What each Lambda operation needs to be allowed, from AWS's Service Authorization Reference
+ * ("Actions, resources, and condition keys for AWS Lambda"): `lambda:<Operation>` on the function
+ * the request names (its ARN with the qualifier, as the caller named it: a permission on an alias
+ * is not one on the function), Invoke as lambda:InvokeFunction, layer operations on the layer
+ * (version) ARN, lists and account settings on `*`; creating a function or changing its role also
+ * needs iam:PassRole for lambda.amazonaws.com, and tags at creation lambda:TagResource.
+ */
+import type { CreateFunctionRequest } from '@aws-sdk/client-lambda';
+import type { ContextValue } from '../../core/policy.js';
+import type { RequestContext } from '../../protocol/types.js';
+import type { ActionRule, ServiceAuthorization } from '../authorization.js';
+import { functionArn, layerArn, parseFunctionName } from './common.js';
+
+interface Named {
+  FunctionName?: string;
+  Qualifier?: string;
+  LayerName?: string;
+  VersionNumber?: number;
+  Resource?: string;
+  Arn?: string;
+  Layers?: string[];
+  Principal?: string;
+  Role?: string;
+}
+
+/** The ARN of the function a request names, qualifier included; `*` when it names none it could. */
+function functionResource(input: Named, ctx: RequestContext): string {
+  if (!input.FunctionName) return '*';
+  try {
+    const ref = parseFunctionName(input.FunctionName, input.Qualifier, ctx);
+    return functionArn(ref, ref.name, ref.qualifier);
+  } catch {
+    return '*';
+  }
+}
+
+const onFunction = (context?: (input: Named) => Record<string, ContextValue>): ActionRule => ({
+  resource: (input: Named, ctx) => functionResource(input, ctx),
+  ...(context ? { context: (input: Named) => context(input) } : {}),
+});
+
+const onLayer: ActionRule = { resource: (input: Named, ctx) => (input.LayerName ? layerArn(ctx, input.LayerName) : '*') };
+const onLayerVersion: ActionRule = {
+  resource: (input: Named, ctx) => (input.LayerName && input.VersionNumber !== undefined ? layerArn(ctx, input.LayerName, input.VersionNumber) : '*'),
+};
+
+const passRole = (when: (input: Named) => boolean) => ({
+  action: 'iam:PassRole',
+  resource: (input: Named) => input.Role ?? '*',
+  when,
+  context: () => ({ 'iam:PassedToService': 'lambda.amazonaws.com' }),
+});
+
+const layers = (input: Named): Record<string, ContextValue> => (input.Layers?.length ? { 'lambda:Layer': input.Layers } : {});
+
+export const lambdaAuthorization: ServiceAuthorization = {
+  prefix: 'lambda',
+  rules: {
+    CreateFunction: {
+      ...onFunction(layers),
+      also: [
+        passRole((input) => input.Role !== undefined),
+        {
+          action: 'lambda:TagResource',
+          resource: (input: Named, ctx) => functionResource({ FunctionName: input.FunctionName }, ctx),
+          when: (input: CreateFunctionRequest) => Object.keys(input.Tags ?? {}).length > 0,
+        },
+      ],
+    },
+    UpdateFunctionConfiguration: {
+      ...onFunction(layers),
+      also: [passRole((input) => input.Role !== undefined)],
+    },
+    Invoke: { ...onFunction(), action: 'lambda:InvokeFunction' },
+    AddPermission: onFunction((input) => (input.Principal ? { 'lambda:Principal': input.Principal } : {})),
+    RemovePermission: onFunction(),
+    TagResource: { resource: (input: Named) => input.Resource ?? '*' },
+    UntagResource: { resource: (input: Named) => input.Resource ?? '*' },
+    ListTags: { resource: (input: Named) => input.Resource ?? '*' },
+    ListFunctions: { resource: '*' },
+    GetAccountSettings: { resource: '*' },
+    ListLayers: { resource: '*' },
+    ListLayerVersions: { resource: '*' },
+    PublishLayerVersion: onLayer,
+    GetLayerVersion: onLayerVersion,
+    GetLayerVersionByArn: { action: 'lambda:GetLayerVersion', resource: (input: Named) => input.Arn ?? '*' },
+    DeleteLayerVersion: onLayerVersion,
+    AddLayerVersionPermission: onLayerVersion,
+    RemoveLayerVersionPermission: onLayerVersion,
+    GetLayerVersionPolicy: onLayerVersion,
+    ...Object.fromEntries(
+      [
+        'GetFunction',
+        'GetFunctionConfiguration',
+        'DeleteFunction',
+        'UpdateFunctionCode',
+        'PublishVersion',
+        'ListVersionsByFunction',
+        'CreateAlias',
+        'GetAlias',
+        'UpdateAlias',
+        'DeleteAlias',
+        'ListAliases',
+        'GetPolicy',
+        'PutFunctionConcurrency',
+        'GetFunctionConcurrency',
+        'DeleteFunctionConcurrency',
+        'GetFunctionRecursionConfig',
+        'PutFunctionRecursionConfig',
+        'PutFunctionEventInvokeConfig',
+        'UpdateFunctionEventInvokeConfig',
+        'GetFunctionEventInvokeConfig',
+        'DeleteFunctionEventInvokeConfig',
+        'ListFunctionEventInvokeConfigs',
+        'CreateFunctionUrlConfig',
+        'GetFunctionUrlConfig',
+        'UpdateFunctionUrlConfig',
+        'DeleteFunctionUrlConfig',
+        'ListFunctionUrlConfigs',
+      ].map((operation) => [operation, onFunction()]),
+    ),
+  },
+};

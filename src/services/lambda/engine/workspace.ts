@@ -1,0 +1,103 @@
+/**
+ * The host directories execution environments see: each deployment package extracted once (by its
+ * digest) for /var/task, each ordered set of layers merged once for /opt (later layers overwrite
+ * earlier ones, as AWS extracts them in order), each runtime's bootstrap written once for
+ * /var/runtime, and one working directory per environment. All of it lives under one directory of
+ * the system's temp directory per data directory (never inside the data directory, which the sandbox
+ * hides); it is a cache of what the blobs hold, so losing it loses nothing.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BlobStore } from '../../../core/store.js';
+import { extractArchive, readArchive } from '../zip.js';
+
+/** A code package as the workspace needs it: its blob and its digest (the directory's name). */
+export interface Package {
+  blob: string;
+  sha: string;
+}
+
+async function readBlob(blobs: BlobStore, id: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of blobs.stream(id)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 32);
+
+export class Workspace {
+  readonly root: string;
+  private readonly making = new Map<string, Promise<string>>();
+
+  constructor(
+    dataDir: string,
+    private readonly blobs: BlobStore,
+  ) {
+    this.root = join(tmpdir(), `drydock-lambda-${digest(dataDir).slice(0, 12)}`);
+  }
+
+  /** The extracted deployment package. */
+  codeDir(code: Package): Promise<string> {
+    return this.once(join(this.root, 'code', digest(code.sha)), async (dir) => {
+      await extractArchive(readArchive(await readBlob(this.blobs, code.blob)), dir);
+    });
+  }
+
+  /** The layers merged in order (an empty directory for none). */
+  optDir(layers: Package[]): Promise<string> {
+    return this.once(join(this.root, 'opt', digest(layers.map((l) => l.sha).join('\n'))), async (dir) => {
+      const entries = [];
+      for (const layer of layers) entries.push(...readArchive(await readBlob(this.blobs, layer.blob)));
+      // Later layers win: keep each path's last entry.
+      const merged = new Map(entries.map((entry) => [entry.path, entry]));
+      await extractArchive([...merged.values()], dir);
+    });
+  }
+
+  /** /var/runtime for a runtime: Drydock's bootstrap for it, or nothing (custom runtimes). */
+  runtimeDir(bootstrap: { file: string; source: string } | undefined): Promise<string> {
+    const key = bootstrap ? digest(`${bootstrap.file}\n${bootstrap.source}`) : 'empty';
+    return this.once(join(this.root, 'runtime', key), async (dir) => {
+      const staging = `${dir}.tmp`;
+      await rm(staging, { recursive: true, force: true });
+      await mkdir(staging, { recursive: true });
+      if (bootstrap) await writeFile(join(staging, bootstrap.file), bootstrap.source);
+      await rename(staging, dir);
+    });
+  }
+
+  /** A fresh working directory for one environment (its process's cwd on the host). */
+  async environmentDir(id: string): Promise<string> {
+    const dir = join(this.root, 'env', id);
+    await mkdir(dir, { recursive: true });
+    return dir;
+  }
+
+  async removeEnvironmentDir(id: string): Promise<void> {
+    await rm(join(this.root, 'env', id), { recursive: true, force: true });
+  }
+
+  /** Removes everything (server stop, data reset). */
+  async remove(): Promise<void> {
+    this.making.clear();
+    await rm(this.root, { recursive: true, force: true });
+  }
+
+  /** Makes `dir` with `make` unless it exists, once however many ask at the same time. */
+  private once(dir: string, make: (dir: string) => Promise<void>): Promise<string> {
+    if (existsSync(dir)) return Promise.resolve(dir);
+    let pending = this.making.get(dir);
+    if (!pending) {
+      pending = (async () => {
+        await mkdir(join(dir, '..'), { recursive: true });
+        await make(dir);
+        return dir;
+      })().finally(() => this.making.delete(dir));
+      this.making.set(dir, pending);
+    }
+    return pending;
+  }
+}
