@@ -15,6 +15,7 @@ import { GitRepository } from './git.js';
 import type { PullRequestStore } from './pull-request-store.js';
 import type { CodeCommitStore, RepositoryRow } from './store.js';
 import type { ApprovalRuleTemplateStore } from './template-store.js';
+import { queueTriggerNotifications, type ReferenceChange } from './trigger-delivery.js';
 
 /** What every CodeCommit helper and handler is given: the runtime and the repositories' store. */
 export interface CodeCommitContext {
@@ -126,8 +127,9 @@ export type ReferenceEvent = 'referenceCreated' | 'referenceUpdated' | 'referenc
 
 /**
  * Publishes "CodeCommit Repository State Change" exactly as AWS does for every reference change,
- * whether it came from `git push` or from the API. `extra` carries the merge fields
- * (baseCommitId, sourceCommitId, destinationCommitId, mergeOption, conflict options …).
+ * whether it came from `git push` or from the API, and queues the notifications the change owes
+ * the repository's triggers (trigger-delivery.ts), in one transaction. `extra` carries the merge
+ * fields (baseCommitId, sourceCommitId, destinationCommitId, mergeOption, conflict options …).
  *
  * The reference lives in git, not in SQLite, so no transaction covers both: every caller moves the
  * reference first (compare-and-swap, under the repository lock) and publishes before the client
@@ -135,28 +137,37 @@ export type ReferenceEvent = 'referenceCreated' | 'referenceUpdated' | 'referenc
  * SQLite write that goes with the change), so an acknowledged change has always been published. A
  * process that dies between git's update and the publish leaves the reference moved without its
  * event: the client got no acknowledgement (its push or call fails and may be retried), event
- * subscribers never hear of the change, and pull requests catch up on their first read after the
- * restart (pull-request-sync.ts), attributing the change to the account's root.
+ * subscribers and triggers never hear of the change, and pull requests catch up on their first
+ * read after the restart (pull-request-sync.ts), attributing the change to the account's root.
  */
-export function publishReferenceChange(
-  c: CodeCommitContext,
-  row: RepositoryRow,
-  change: { event: ReferenceEvent; refName: string; commitId?: string; oldCommitId?: string; callerUserArn: string; extra?: Record<string, unknown> },
-): void {
-  const tag = change.refName.startsWith('refs/tags/');
-  const detail: Record<string, unknown> = {
-    callerUserArn: change.callerUserArn,
-    event: change.event,
-    referenceFullName: change.refName,
-    referenceName: change.refName.replace(/^refs\/(heads|tags)\//, ''),
-    referenceType: tag ? 'tag' : 'branch',
-    repositoryId: row.id,
-    repositoryName: row.name,
-  };
-  if (change.commitId) detail.commitId = change.commitId;
-  if (change.oldCommitId) detail.oldCommitId = change.oldCommitId;
-  Object.assign(detail, change.extra);
-  publishRepositoryStateChange(c, row, detail);
+export function publishReferenceChange(c: CodeCommitContext, row: RepositoryRow, change: ReferenceChange & { callerUserArn: string; extra?: Record<string, unknown> }): void {
+  publishReferenceChanges(c, row, change.callerUserArn, [change]);
+}
+
+/**
+ * publishReferenceChange for the references one push moved: an event for each, and one trigger
+ * notification for all of them, as AWS sends for a push.
+ */
+export function publishReferenceChanges(c: CodeCommitContext, row: RepositoryRow, callerUserArn: string, changes: (ReferenceChange & { extra?: Record<string, unknown> })[]): void {
+  c.rt.store.tx(() => {
+    for (const change of changes) {
+      const tag = change.refName.startsWith('refs/tags/');
+      const detail: Record<string, unknown> = {
+        callerUserArn,
+        event: change.event,
+        referenceFullName: change.refName,
+        referenceName: change.refName.replace(/^refs\/(heads|tags)\//, ''),
+        referenceType: tag ? 'tag' : 'branch',
+        repositoryId: row.id,
+        repositoryName: row.name,
+      };
+      if (change.commitId) detail.commitId = change.commitId;
+      if (change.oldCommitId) detail.oldCommitId = change.oldCommitId;
+      Object.assign(detail, change.extra);
+      publishRepositoryStateChange(c, row, detail);
+    }
+    queueTriggerNotifications(c, row, changes, callerUserArn);
+  });
 }
 
 /** A "CodeCommit Repository State Change" event about `row` (reference changes, unreferenced merge commits). */

@@ -22,10 +22,11 @@ import { createGunzip } from 'node:zlib';
 import { arn } from '../../core/arn.js';
 import { AwsError } from '../../core/errors.js';
 import type { CodeCommitContext } from './common.js';
-import { authorizeGit, gitRepository, publishReferenceChange, REPOSITORY_NAME } from './common.js';
+import { authorizeGit, gitRepository, publishReferenceChanges, REPOSITORY_NAME } from './common.js';
 import { gitEnv, ZERO_ID } from './git.js';
 import { authenticateGit, type GitCaller } from './git-auth.js';
 import type { RepositoryRow } from './store.js';
+import type { ReferenceChange } from './trigger-delivery.js';
 
 type GitService = 'git-upload-pack' | 'git-receive-pack';
 
@@ -488,17 +489,19 @@ async function afterPush(c: CodeCommitContext, row: RepositoryRow, caller: GitCa
     .filter(([oldId, newId, ref]) => OBJECT_ID.test(oldId ?? '') && OBJECT_ID.test(newId ?? '') && ref);
   // Events name the repository as it is now (renamed while the push ran?), or as it was if deleted meanwhile.
   const current = c.store.repositoryById(row.id) ?? row;
+  const changes: ReferenceChange[] = [];
   for (const [oldId, newId, ref] of moved) {
     // CodeCommit's events describe branches and tags only.
     if (!ref.startsWith('refs/heads/') && !ref.startsWith('refs/tags/')) continue;
     const created = oldId === ZERO_ID;
     const deleted = newId === ZERO_ID;
-    publishReferenceChange(c, current, {
+    changes.push({
       event: created ? 'referenceCreated' : deleted ? 'referenceDeleted' : 'referenceUpdated',
       refName: ref,
       commitId: deleted ? undefined : newId,
       oldCommitId: created ? undefined : oldId,
-      callerUserArn: caller.principal.arn,
     });
   }
+  // One push: an event per reference, one notification per trigger for all of them.
+  if (changes.length > 0) publishReferenceChanges(c, current, caller.principal.arn, changes);
 }

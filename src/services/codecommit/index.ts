@@ -32,9 +32,16 @@
  *   EncryptionIntegrity* exceptions on reads, ReactionLimitExceededException.
  * - When `git push` deletes the default branch (the API refuses to), main, then master, then the
  *   first branch by name becomes the default (AWS's behaviour is undocumented).
- * - Repository triggers are validated, stored and fired on matching reference changes, but Drydock
- *   has no SNS or Lambda yet: each firing is logged as a warning, and TestRepositoryTriggers reports
- *   every destination as failed. Destinations are not checked for existence.
+ * - Repository triggers deliver AWS's record to SNS topics and Lambda functions (durably, at least
+ *   once). A topic of the repository's own account is published to with the account's authority
+ *   (AWS documents that it needs no policy), so a topic policy denying codecommit.amazonaws.com is
+ *   not honoured there; other accounts' topics and every function must allow the service principal.
+ *   The SNS subject is always "UPDATE: AWS CodeCommit <region> push: <repository>" (the one form on
+ *   record), cut to SNS's 99 characters. A delivery the destination refuses is logged, not retried;
+ *   TestRepositoryTriggers' failureMessage is the destination's error code and message (AWS's
+ *   wording is undocumented), and a repository without commits gets a zero commit on
+ *   `refs/heads/<first branch of the trigger, or main>`. PutRepositoryTriggers does not check that
+ *   destinations exist.
  * - Commits without an author name use the caller's IAM user or session name (`root` for root
  *   credentials) and an empty email; AWS does not document its default. Without a commit message
  *   the message is empty. Empty folders are kept as `.gitkeep`.
@@ -101,7 +108,7 @@ export const codecommit: ServiceDefinition = {
       comments: new CommentStore(rt.store),
       refreshes: { queued: new Map(), checked: new Set() },
     };
-    // The reference-change listeners subscribe in this order: default branch, triggers, pull requests.
+    // The reference-change listeners subscribe in this order: default branch, pull requests (triggers are queued by the publisher).
     return {
       handlers: {
         ...branchesHandlers(c),

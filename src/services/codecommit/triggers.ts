@@ -1,24 +1,18 @@
 /**
  * CodeCommit repository triggers: PutRepositoryTriggers / GetRepositoryTriggers /
- * TestRepositoryTriggers, and firing them on every reference change (the "CodeCommit Repository
- * State Change" events that git pushes and API writes publish).
- *
- * Delivery: a trigger's destination is an SNS topic or a Lambda function. Drydock has neither
- * service yet, so no delivery can happen: every attempt is reported as a failure (TestRepository-
- * Triggers' failedExecutions, a warning in the log when a real change fires a trigger), never as
- * a success. When those services exist, `deliver` is the one place to change: it will make the
- * in-process call `c.rt.call('sns', 'Publish', { TopicArn, Message }, { principal, region })` or
- * `c.rt.call('lambda', 'Invoke', { FunctionName, InvocationType: 'Event', Payload }, …)` and return
- * undefined when the call succeeded.
+ * TestRepositoryTriggers. Every reference change (git push or API call) queues the notifications
+ * its triggers select, and they are delivered to SNS topics and Lambda functions
+ * (trigger-delivery.ts). TestRepositoryTriggers sends each trigger a test notification at once,
+ * as AWS does, and reports the destinations that refused it.
  */
 import type * as CC from '@aws-sdk/client-codecommit';
 import { parseArn } from '../../core/arn.js';
 import { AwsError } from '../../core/errors.js';
-import type { AwsEvent } from '../../core/events.js';
 import { uuid } from '../../core/ids.js';
 import type { Handlers, RequestContext } from '../../protocol/types.js';
-import { type CodeCommitContext, checkBranchName, checkRepositoryName, gitRepository, repositoryArn, requireRepository } from './common.js';
+import { type CodeCommitContext, checkBranchName, checkRepositoryName, gitRepository, requireRepository } from './common.js';
 import type { RepositoryRow } from './store.js';
+import { isRefusal, notificationFor, registerTriggerDelivery, sendNotification } from './trigger-delivery.js';
 
 export const REFERENCE_EVENT = 'CodeCommit Repository State Change';
 
@@ -27,21 +21,8 @@ const MAX_TRIGGER_BRANCHES = 100;
 const MAX_CUSTOM_DATA = 1000;
 const TRIGGER_NAME = /^[\w.-]{1,100}$/;
 const TRIGGER_EVENTS = new Set(['all', 'updateReference', 'createReference', 'deleteReference']);
-/** Which trigger event each reference-change event is. */
-const TRIGGER_EVENT_OF: Record<string, string> = { referenceCreated: 'createReference', referenceUpdated: 'updateReference', referenceDeleted: 'deleteReference' };
-
-/** One reference in a trigger notification, as AWS sends it. */
-interface TriggerReference {
-  commit: string;
-  ref: string;
-  created?: boolean;
-  deleted?: boolean;
-}
-
-/** The body AWS sends to a trigger's destination (SNS message / Lambda event). */
-interface TriggerPayload {
-  Records: Record<string, unknown>[];
-}
+/** The commit id of a test notification for a repository without commits. */
+const NO_COMMIT = '0'.repeat(40);
 
 function isDestination(arnText: string): ReturnType<typeof parseArn> {
   const parts = parseArn(arnText);
@@ -100,72 +81,8 @@ function checkTriggers(row: RepositoryRow, triggers: CC.RepositoryTrigger[] | un
   });
 }
 
-function payloadFor(
-  c: CodeCommitContext,
-  row: RepositoryRow,
-  trigger: CC.RepositoryTrigger,
-  change: { eventName: 'ReferenceChanges' | 'TriggerEventTest'; configurationId: string; callerArn: string; references: TriggerReference[] },
-): TriggerPayload {
-  return {
-    Records: [
-      {
-        awsRegion: row.region,
-        codecommit: { references: change.references },
-        customData: trigger.customData,
-        eventId: uuid(),
-        eventName: change.eventName,
-        eventPartNumber: 1,
-        eventSource: 'aws:codecommit',
-        eventSourceARN: repositoryArn(row),
-        eventTime: new Date(c.rt.clock.now()).toISOString(),
-        eventTotalParts: 1,
-        eventTriggerConfigId: change.configurationId,
-        eventTriggerName: trigger.name,
-        eventVersion: '1.0',
-        userIdentityARN: change.callerArn,
-      },
-    ],
-  };
-}
-
-/**
- * Delivers one notification; returns undefined on success, else why it failed. Drydock has no
- * SNS or Lambda service yet (see the header comment for how this changes when it does), so the
- * destination cannot receive anything and the answer is always a failure.
- */
-function deliver(c: CodeCommitContext, trigger: CC.RepositoryTrigger, payload: TriggerPayload): string | undefined {
-  const service = parseArn(trigger.destinationArn!)?.service === 'lambda' ? 'Lambda' : 'SNS';
-  const reason = `Drydock has no ${service} service yet; destination ${trigger.destinationArn} cannot receive the trigger notification.`;
-  c.rt.log.debug({ trigger: trigger.name, destination: trigger.destinationArn, payload }, 'CodeCommit trigger notification not sent');
-  return reason;
-}
-
-/** Fires the repository's triggers that match a reference change event. */
-function fireTriggers(c: CodeCommitContext, event: AwsEvent): void {
-  const detail = event.detail;
-  if (typeof detail.repositoryId !== 'string') return;
-  const config = c.store.triggerConfig(detail.repositoryId);
-  const row = config && c.store.repositoryById(detail.repositoryId);
-  const triggerEvent = TRIGGER_EVENT_OF[String(detail.event)];
-  if (!config || !row || !triggerEvent) return;
-  const reference: TriggerReference = { commit: String(detail.commitId ?? detail.oldCommitId ?? ''), ref: String(detail.referenceFullName) };
-  if (detail.event === 'referenceCreated') reference.created = true;
-  if (detail.event === 'referenceDeleted') reference.deleted = true;
-  for (const trigger of JSON.parse(config.triggers) as CC.RepositoryTrigger[]) {
-    const events: string[] = trigger.events ?? [];
-    if (!events.includes('all') && !events.includes(triggerEvent)) continue;
-    const branches = trigger.branches ?? [];
-    if (branches.length > 0 && !(detail.referenceType === 'branch' && branches.includes(String(detail.referenceName)))) continue;
-    const payload = payloadFor(c, row, trigger, { eventName: 'ReferenceChanges', configurationId: config.configuration_id, callerArn: String(detail.callerUserArn ?? ''), references: [reference] });
-    const failure = deliver(c, trigger, payload);
-    if (failure) c.rt.log.warn({ repository: row.name, trigger: trigger.name, destination: trigger.destinationArn, reason: failure }, 'CodeCommit repository trigger was not delivered');
-  }
-}
-
 export function triggersHandlers(c: CodeCommitContext): Handlers {
-  c.rt.events.subscribe((event) => {
-    if (event.source === 'aws.codecommit' && event['detail-type'] === REFERENCE_EVENT) fireTriggers(c, event);
-  });
+  registerTriggerDelivery(c);
   return {
     PutRepositoryTriggers(input: CC.PutRepositoryTriggersInput, ctx: RequestContext): CC.PutRepositoryTriggersOutput {
       checkRepositoryName(input.repositoryName);
@@ -188,17 +105,22 @@ export function triggersHandlers(c: CodeCommitContext): Handlers {
       checkRepositoryName(input.repositoryName);
       const row = requireRepository(c, ctx, input.repositoryName);
       const triggers = checkTriggers(row, input.triggers);
-      // The test notification names the default branch's tip, when there is one.
+      // The test notification names the default branch's tip; a repository without commits gets zeroes, as AWS sends.
       const ref = row.default_branch ? `refs/heads/${row.default_branch}` : undefined;
       const commit = ref ? await gitRepository(c, row).refCommit(ref) : undefined;
-      const references: TriggerReference[] = ref && commit ? [{ commit, ref }] : [];
       const configurationId = c.store.triggerConfig(row.id)?.configuration_id ?? '';
       const successfulExecutions: string[] = [];
       const failedExecutions: CC.RepositoryTriggerExecutionFailure[] = [];
       for (const trigger of triggers) {
-        const failure = deliver(c, trigger, payloadFor(c, row, trigger, { eventName: 'TriggerEventTest', configurationId, callerArn: ctx.principal.arn, references }));
-        if (failure) failedExecutions.push({ trigger: trigger.name, failureMessage: failure });
-        else successfulExecutions.push(trigger.name!);
+        const reference = ref && commit ? { commit, ref } : { commit: NO_COMMIT, ref: `refs/heads/${trigger.branches?.[0] ?? 'main'}` };
+        const notification = notificationFor(c, row, trigger, { eventName: 'TriggerEventTest', configurationId, callerArn: ctx.principal.arn, references: [reference] });
+        try {
+          await sendNotification(c, notification);
+          successfulExecutions.push(trigger.name!);
+        } catch (err) {
+          if (!isRefusal(err)) throw err;
+          failedExecutions.push({ trigger: trigger.name, failureMessage: `${err.code}: ${err.message}` });
+        }
       }
       return { successfulExecutions, failedExecutions };
     },

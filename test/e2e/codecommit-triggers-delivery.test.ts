@@ -1,0 +1,269 @@
+/**
+ * CodeCommit triggers delivered for real: a `git push` (test:test login) notifies the triggers its
+ * references select through SNS to an SQS queue subscribed to the topic, with AWS's record (one
+ * notification per push listing its references, created and deleted ones marked, the trigger's
+ * custom data, the caller and the repository); TestRepositoryTriggers sends a test notification and
+ * reports the destinations that refuse CodeCommit or do not exist.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  CodeCommitClient,
+  CreateBranchCommand,
+  CreateRepositoryCommand,
+  DeleteBranchCommand,
+  PutFileCommand,
+  PutRepositoryTriggersCommand,
+  type RepositoryTrigger,
+  TestRepositoryTriggersCommand,
+} from '@aws-sdk/client-codecommit';
+import { CreateTopicCommand, SetTopicAttributesCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, DeleteMessageCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useServer } from '../helpers.js';
+import { GitRunner, loginUrl } from './codecommit-git-helpers.js';
+
+const server = useServer();
+const ACCOUNT = '000000000000';
+const OTHER_ACCOUNT = '111111111111';
+const ROOT_ARN = `arn:aws:iam::${ACCOUNT}:root`;
+
+let cc: CodeCommitClient;
+let git: GitRunner;
+
+beforeAll(() => {
+  cc = new CodeCommitClient(server.clientConfig);
+  git = new GitRunner();
+});
+
+/** The root credentials of `account` (its id as the access key, Drydock's convenience). */
+const asAccount = (account: string) => ({ ...server.clientConfig, credentials: { accessKeyId: account === ACCOUNT ? 'test' : account, secretAccessKey: 'test' } });
+const sns = (account = ACCOUNT) => new SNSClient(asAccount(account));
+const sqs = (account = ACCOUNT) => new SQSClient(asAccount(account));
+
+interface Destination {
+  topicArn: string;
+  queueUrl: string;
+  account: string;
+}
+
+/** A topic with a queue of the same account subscribed to it; the queue's policy admits the topic. */
+async function topicWithQueue(name: string, account = ACCOUNT): Promise<Destination> {
+  const { TopicArn } = await sns(account).send(new CreateTopicCommand({ Name: name }));
+  const queueArn = `arn:aws:sqs:us-east-1:${account}:${name}`;
+  const policy = {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { Service: 'sns.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: queueArn, Condition: { ArnEquals: { 'aws:SourceArn': TopicArn } } }],
+  };
+  const { QueueUrl } = await sqs(account).send(new CreateQueueCommand({ QueueName: name, Attributes: { Policy: JSON.stringify(policy) } }));
+  await sns(account).send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: queueArn }));
+  return { topicArn: TopicArn!, queueUrl: QueueUrl!, account };
+}
+
+interface Notification {
+  subject: string;
+  record: Record<string, unknown> & { codecommit: { references: Record<string, unknown>[] } };
+}
+
+/** The next `count` SNS envelopes on the queue, their records parsed (long polls wake when a message arrives). */
+async function notifications(destination: Destination, count: number): Promise<Notification[]> {
+  const client = sqs(destination.account);
+  const messages: Message[] = [];
+  const deadline = Date.now() + 10_000;
+  while (messages.length < count && Date.now() < deadline) {
+    const { Messages = [] } = await client.send(new ReceiveMessageCommand({ QueueUrl: destination.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    for (const message of Messages) await client.send(new DeleteMessageCommand({ QueueUrl: destination.queueUrl, ReceiptHandle: message.ReceiptHandle }));
+    messages.push(...Messages);
+  }
+  return messages.map((message) => {
+    const envelope = JSON.parse(message.Body!) as { Subject: string; Message: string };
+    const body = JSON.parse(envelope.Message) as { Records: Notification['record'][] };
+    expect(body.Records).toHaveLength(1);
+    return { subject: envelope.Subject, record: body.Records[0]! };
+  });
+}
+
+async function nothingOn(destination: Destination): Promise<void> {
+  const { Messages } = await sqs(destination.account).send(new ReceiveMessageCommand({ QueueUrl: destination.queueUrl, WaitTimeSeconds: 0 }));
+  expect(Messages ?? []).toEqual([]);
+}
+
+const trigger = (extra: Partial<RepositoryTrigger> & { destinationArn: string }): RepositoryTrigger => ({ name: 'all-events', branches: [], events: ['all'], ...extra });
+
+describe('triggers delivered through SNS on git push', () => {
+  let repositoryArn: string;
+  let work: string;
+  let all: Destination;
+  let mainOnly: Destination;
+  let configurationId: string;
+
+  beforeAll(async () => {
+    const created = (await cc.send(new CreateRepositoryCommand({ repositoryName: 'notified' }))).repositoryMetadata!;
+    repositoryArn = created.Arn!;
+    all = await topicWithQueue('repo-all');
+    mainOnly = await topicWithQueue('repo-main');
+    const put = await cc.send(
+      new PutRepositoryTriggersCommand({
+        repositoryName: 'notified',
+        triggers: [
+          trigger({ destinationArn: all.topicArn }),
+          trigger({ name: 'main-pushes', destinationArn: mainOnly.topicArn, branches: ['main'], events: ['updateReference'], customData: 'channel=#builds' }),
+        ],
+      }),
+    );
+    configurationId = put.configurationId!;
+    work = git.dir('notified');
+    await git.ok(['clone', '--quiet', loginUrl(server, 'notified', 'test', 'test'), work]);
+  });
+
+  async function commit(file: string): Promise<string> {
+    writeFileSync(join(work, file), `${file}\n`);
+    await git.ok(['add', file], { cwd: work });
+    await git.ok(['commit', '--quiet', '-m', file], { cwd: work });
+    return (await git.ok(['rev-parse', 'HEAD'], { cwd: work })).trim();
+  }
+
+  it('sends AWS record for a push that creates a branch, to the trigger selecting it only', async () => {
+    const tip = await commit('one.txt');
+    await git.ok(['push', '--quiet', 'origin', 'main'], { cwd: work });
+    const [sent] = await notifications(all, 1);
+    expect(sent!.subject).toBe('UPDATE: AWS CodeCommit us-east-1 push: notified');
+    expect(sent!.record).toEqual({
+      awsRegion: 'us-east-1',
+      codecommit: { references: [{ commit: tip, ref: 'refs/heads/main', created: true }] },
+      eventId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      eventName: 'ReferenceChanges',
+      eventPartNumber: 1,
+      eventSource: 'aws:codecommit',
+      eventSourceARN: repositoryArn,
+      eventTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$/),
+      eventTotalParts: 1,
+      eventTriggerConfigId: configurationId,
+      eventTriggerName: 'all-events',
+      eventVersion: '1.0',
+      userIdentityARN: ROOT_ARN,
+    });
+    // main-pushes takes updates of main only: a creation is not one.
+    await nothingOn(mainOnly);
+  });
+
+  it('lists every reference of one push in one notification, and only the selected ones per trigger', async () => {
+    const tip = await commit('two.txt');
+    await git.ok(['branch', 'feature'], { cwd: work });
+    await git.ok(['push', '--quiet', 'origin', 'main', 'feature'], { cwd: work });
+    const [toAll] = await notifications(all, 1);
+    expect(toAll!.record.codecommit.references).toEqual(
+      expect.arrayContaining([
+        { commit: tip, ref: 'refs/heads/main' },
+        { commit: tip, ref: 'refs/heads/feature', created: true },
+      ]),
+    );
+    expect(toAll!.record.codecommit.references).toHaveLength(2);
+    const [toMain] = await notifications(mainOnly, 1);
+    expect(toMain!.record).toMatchObject({ eventTriggerName: 'main-pushes', customData: 'channel=#builds', codecommit: { references: [{ commit: tip, ref: 'refs/heads/main' }] } });
+  });
+
+  it('marks a deleted branch, and a tag reaches the trigger that lists no branches', async () => {
+    const tip = (await git.ok(['rev-parse', 'HEAD'], { cwd: work })).trim();
+    await git.ok(['push', '--quiet', 'origin', ':feature'], { cwd: work });
+    const [deleted] = await notifications(all, 1);
+    expect(deleted!.record.codecommit.references).toEqual([{ commit: tip, ref: 'refs/heads/feature', deleted: true }]);
+    await git.ok(['tag', 'v1'], { cwd: work });
+    await git.ok(['push', '--quiet', 'origin', 'v1'], { cwd: work });
+    const [tagged] = await notifications(all, 1);
+    expect(tagged!.record.codecommit.references).toEqual([{ commit: tip, ref: 'refs/tags/v1', created: true }]);
+    await nothingOn(mainOnly);
+  });
+});
+
+describe('triggers on API reference changes', () => {
+  it('fires for PutFile, CreateBranch and DeleteBranch as the triggers events and branches select', async () => {
+    const destination = await topicWithQueue('api-changes');
+    await cc.send(new CreateRepositoryCommand({ repositoryName: 'api-changes' }));
+    await cc.send(
+      new PutRepositoryTriggersCommand({
+        repositoryName: 'api-changes',
+        triggers: [
+          trigger({ name: 'main-created', destinationArn: destination.topicArn, branches: ['main'], events: ['createReference'] }),
+          trigger({ name: 'deletions', destinationArn: destination.topicArn, events: ['deleteReference'] }),
+        ],
+      }),
+    );
+    const { commitId } = await cc.send(new PutFileCommand({ repositoryName: 'api-changes', branchName: 'main', filePath: 'a.txt', fileContent: Buffer.from('a') }));
+    const [created] = await notifications(destination, 1);
+    expect(created!.record).toMatchObject({ eventTriggerName: 'main-created', userIdentityARN: ROOT_ARN, codecommit: { references: [{ commit: commitId, ref: 'refs/heads/main', created: true }] } });
+
+    await cc.send(new CreateBranchCommand({ repositoryName: 'api-changes', branchName: 'feature', commitId }));
+    await cc.send(new DeleteBranchCommand({ repositoryName: 'api-changes', branchName: 'feature' }));
+    // The creation of feature selects no trigger: the one notification is the deletion's.
+    const [deleted] = await notifications(destination, 1);
+    expect(deleted!.record).toMatchObject({ eventTriggerName: 'deletions', codecommit: { references: [{ commit: commitId, ref: 'refs/heads/feature', deleted: true }] } });
+    await nothingOn(destination);
+  });
+});
+
+describe('TestRepositoryTriggers', () => {
+  it('sends a test notification with the default branch tip and reports success', async () => {
+    const tested = await topicWithQueue('tested');
+    const topicArn = tested.topicArn;
+    await cc.send(new CreateRepositoryCommand({ repositoryName: 'tested' }));
+    const empty = await cc.send(new TestRepositoryTriggersCommand({ repositoryName: 'tested', triggers: [trigger({ name: 'probe', destinationArn: topicArn, branches: ['dev'] })] }));
+    expect(empty).toMatchObject({ successfulExecutions: ['probe'], failedExecutions: [] });
+    const [sample] = await notifications(tested, 1);
+    // Without commits, AWS sends zeroes.
+    expect(sample!.record).toMatchObject({ eventName: 'TriggerEventTest', eventTriggerName: 'probe', codecommit: { references: [{ commit: '0'.repeat(40), ref: 'refs/heads/dev' }] } });
+
+    const work = git.dir('tested');
+    await git.ok(['clone', '--quiet', loginUrl(server, 'tested', 'test', 'test'), work]);
+    writeFileSync(join(work, 'a.txt'), 'a\n');
+    await git.ok(['add', 'a.txt'], { cwd: work });
+    await git.ok(['commit', '--quiet', '-m', 'a'], { cwd: work });
+    await git.ok(['push', '--quiet', 'origin', 'main'], { cwd: work });
+    const tip = (await git.ok(['rev-parse', 'HEAD'], { cwd: work })).trim();
+    const out = await cc.send(new TestRepositoryTriggersCommand({ repositoryName: 'tested', triggers: [trigger({ name: 'probe', destinationArn: topicArn })] }));
+    expect(out.successfulExecutions).toEqual(['probe']);
+    const [real] = await notifications(tested, 1);
+    expect(real!.record).toMatchObject({ eventName: 'TriggerEventTest', userIdentityARN: ROOT_ARN, codecommit: { references: [{ commit: tip, ref: 'refs/heads/main' }] } });
+  });
+
+  it('reports destinations that do not exist or do not allow CodeCommit as failed executions', async () => {
+    await cc.send(new CreateRepositoryCommand({ repositoryName: 'probed' }));
+    const foreign = await topicWithQueue('foreign', OTHER_ACCOUNT);
+    const missingTopic = `arn:aws:sns:us-east-1:${ACCOUNT}:no-such-topic`;
+    const missingFunction = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:no-such-function`;
+    const out = await cc.send(
+      new TestRepositoryTriggersCommand({
+        repositoryName: 'probed',
+        triggers: [
+          trigger({ name: 'missing-topic', destinationArn: missingTopic }),
+          trigger({ name: 'missing-function', destinationArn: missingFunction }),
+          trigger({ name: 'foreign-topic', destinationArn: foreign.topicArn }),
+        ],
+      }),
+    );
+    expect(out.successfulExecutions).toEqual([]);
+    expect(out.failedExecutions?.map((f) => f.trigger)).toEqual(['missing-topic', 'missing-function', 'foreign-topic']);
+    expect(out.failedExecutions?.[0]?.failureMessage).toContain('NotFound');
+    expect(out.failedExecutions?.[2]?.failureMessage).toContain('AuthorizationError');
+    await nothingOn(foreign);
+
+    // The other account allows CodeCommit to publish for this repository: the test goes through.
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'CodeCommit-Policy_ID',
+          Effect: 'Allow',
+          Principal: { Service: 'codecommit.amazonaws.com' },
+          Action: 'SNS:Publish',
+          Resource: foreign.topicArn,
+          Condition: { StringEquals: { 'AWS:SourceArn': `arn:aws:codecommit:us-east-1:${ACCOUNT}:probed`, 'AWS:SourceAccount': ACCOUNT } },
+        },
+      ],
+    };
+    await sns(OTHER_ACCOUNT).send(new SetTopicAttributesCommand({ TopicArn: foreign.topicArn, AttributeName: 'Policy', AttributeValue: JSON.stringify(policy) }));
+    const allowed = await cc.send(new TestRepositoryTriggersCommand({ repositoryName: 'probed', triggers: [trigger({ name: 'foreign-topic', destinationArn: foreign.topicArn })] }));
+    expect(allowed).toMatchObject({ successfulExecutions: ['foreign-topic'], failedExecutions: [] });
+    expect((await notifications(foreign, 1))[0]!.record.eventSourceARN).toBe(`arn:aws:codecommit:us-east-1:${ACCOUNT}:probed`);
+  });
+});
