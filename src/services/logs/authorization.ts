@@ -47,6 +47,8 @@ const stream = (input: GroupInput, ctx: RequestContext) => {
   return arn === '*' || !input.logStreamName ? arn : `${arn}:log-stream:${input.logStreamName}`;
 };
 const taggedResource = (input: GroupInput, ctx: RequestContext) => groupArn(input.resourceArn, ctx);
+/** AssociateKmsKey/DisassociateKmsKey name their group by logGroupName or resourceIdentifier (its ARN). */
+const encrypted = (input: GroupInput & { resourceIdentifier?: string }, ctx: RequestContext) => groupArn(input.logGroupName ?? input.resourceIdentifier, ctx);
 const queriedGroups = (input: StartQueryRequest, ctx: RequestContext) => {
   const groups = input.logGroupIdentifiers ?? input.logGroupNames ?? (input.logGroupName ? [input.logGroupName] : []);
   return groups.length ? groups.map((g) => groupArn(g, ctx)) : '*';
@@ -138,6 +140,8 @@ export function logsAuthorization(lookup: LogGroupLookup): ServiceAuthorization 
       CreateExportTask: on(group),
       DescribeExportTasks: { resource: '*' },
       CancelExportTask: { resource: '*' },
+      AssociateKmsKey: on(encrypted),
+      DisassociateKmsKey: on(encrypted),
     },
   };
 }

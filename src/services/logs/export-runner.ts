@@ -12,6 +12,7 @@ import { type Scope, servicePrincipal } from '../../core/accounts.js';
 import { AwsError } from '../../core/errors.js';
 import type { InProcessCaller } from '../contracts.js';
 import { groupArn, type LogsContext } from './common.js';
+import { keyRing } from './encryption.js';
 import type { GroupRow } from './store.js';
 import type { ExportTaskRow } from './store-resources.js';
 
@@ -50,6 +51,7 @@ async function putPart(c: LogsContext, task: ExportTaskRow, caller: InProcessCal
 /** Writes every selected stream's events in [from, to] to S3. */
 async function exportEvents(c: LogsContext, task: ExportTaskRow, group: GroupRow, signal: AbortSignal): Promise<void> {
   const caller = exportCaller({ account: task.account, region: task.region }, group);
+  const ring = await keyRing(c, group);
   const streams = c.store.streams(group.id, task.stream_prefix ?? undefined);
   for (const stream of streams) {
     let part = 0;
@@ -59,7 +61,7 @@ async function exportEvents(c: LogsContext, task: ExportTaskRow, group: GroupRow
     for (;;) {
       const chunk = c.resources.streamChunk(stream.id, task.from_ms, task.to_ms, after, CHUNK);
       for (const event of chunk) {
-        const line = `${new Date(event.ts).toISOString()} ${event.message}\n`;
+        const line = `${new Date(event.ts).toISOString()} ${ring.text(event.message, event.data_key)}\n`;
         lines.push(line);
         bytes += line.length;
         if (bytes >= PART_BYTES) {

@@ -6,7 +6,9 @@
  * SQLite. A query a process died running is run again from the start when Drydock restarts.
  */
 import type { ResultField } from '@aws-sdk/client-cloudwatch-logs';
+import { AwsError } from '../../core/errors.js';
 import { DAY_MS, type LogsContext } from './common.js';
+import { type KeyRing, keyRing } from './encryption.js';
 import { Pipeline } from './insights/pipeline.js';
 import { type CompiledQuery, compileQuery, planScan, type ScanPlan } from './insights/plan.js';
 import { EventRow, type EventSource, MapRow, type Row } from './insights/record.js';
@@ -30,21 +32,28 @@ interface Scan {
   query: QueryRow;
   compiled: CompiledQuery;
   plan: ScanPlan;
+  /** The queried groups that still exist, each with the data keys that open its sealed events. */
+  groups: { group: GroupRow; ring: KeyRing }[];
   signal: AbortSignal;
   totals: ScanTotals;
 }
 
-function rangesOf(c: LogsContext, query: QueryRow, plan: ScanPlan): { group: GroupRow; range: ScanRange }[] {
-  const now = c.rt.clock.now();
-  const out: { group: GroupRow; range: ScanRange }[] = [];
+/** The queried groups (a group deleted while the query waited has nothing left to scan), their keys decrypted through KMS. */
+async function queriedGroups(c: LogsContext, query: QueryRow): Promise<Scan['groups']> {
+  const out: Scan['groups'] = [];
   for (const id of JSON.parse(query.group_ids) as number[]) {
-    // A group deleted while the query waited has nothing left to scan.
     const group = c.store.groupById(id);
-    if (!group) continue;
-    const retained = group.retention_days === null ? 0 : now - group.retention_days * DAY_MS;
-    out.push({ group, range: { groupId: id, from: Math.max(query.start_ms, retained), to: query.end_ms, where: plan.where } });
+    if (group) out.push({ group, ring: await keyRing(c, group) });
   }
   return out;
+}
+
+function rangesOf(scan: Scan): { group: GroupRow; ring: KeyRing; range: ScanRange }[] {
+  const now = scan.c.rt.clock.now();
+  return scan.groups.map(({ group, ring }) => {
+    const retained = group.retention_days === null ? 0 : now - group.retention_days * DAY_MS;
+    return { group, ring, range: { groupId: group.id, from: Math.max(scan.query.start_ms, retained), to: scan.query.end_ms, where: scan.plan.where } };
+  });
 }
 
 function checkpoint(scan: Scan): Promise<void> {
@@ -90,7 +99,7 @@ async function countedRows(scan: Scan, count: NonNullable<ScanPlan['count']>): P
   const { c } = scan;
   const bins = new Map<number, number>();
   let total = 0;
-  for (const { range } of rangesOf(c, scan.query, scan.plan)) {
+  for (const { range } of rangesOf(scan)) {
     const totals = c.queries.totals(range);
     addTotals(scan.totals, totals);
     total += totals.matched;
@@ -119,10 +128,10 @@ function addTotals(into: ScanTotals, more: ScanTotals): void {
 }
 
 /** Reads a group's events for the pipeline a chunk at a time, newest first or (when order does not matter) in storage order. */
-async function scanGroup(scan: Scan, range: ScanRange, source: EventSource, pipeline: Pipeline, mayStopEarly: boolean): Promise<void> {
+async function scanGroup(scan: Scan, range: ScanRange, source: EventSource, ring: KeyRing, pipeline: Pipeline, mayStopEarly: boolean): Promise<void> {
   const { c } = scan;
   const push = (chunk: ScannedEvent[]) => {
-    for (const [id, streamId, ts, ingested, message] of chunk) pipeline.push(new EventRow(source, id, streamId, ts, ingested, message));
+    for (const [id, streamId, ts, ingested, message, dataKey] of chunk) pipeline.push(new EventRow(source, id, streamId, ts, ingested, ring.text(message, dataKey)));
   };
   if (scan.plan.anyOrder) {
     const span = c.queries.idSpan(range);
@@ -149,16 +158,16 @@ async function scanGroup(scan: Scan, range: ScanRange, source: EventSource, pipe
 
 /** Feeds every event the plan leaves to JavaScript through the pipeline, group by group. */
 async function scanEvents(scan: Scan, pipeline: Pipeline): Promise<void> {
-  const { c, query, plan } = scan;
+  const { c, plan } = scan;
   // Once the rows answered cannot change, reading on only counts matches: SQLite counted those already.
   const mayStopEarly = plan.countAt === undefined || plan.commands.some((command) => command.kind === 'limit' && command.any);
-  for (const { group, range } of rangesOf(c, query, plan)) {
+  for (const { group, ring, range } of rangesOf(scan)) {
     const totals = c.queries.totals(range);
     addTotals(scan.totals, totals);
     if (totals.matched === 0) continue;
     const names = new Map(c.store.streams(group.id).map((stream) => [stream.id, stream.name]));
     const source: EventSource = { groupId: group.id, log: `${group.account}:${group.name}`, streamName: (id) => names.get(id) ?? '' };
-    await scanGroup(scan, range, source, pipeline, mayStopEarly);
+    await scanGroup(scan, range, source, ring, pipeline, mayStopEarly);
     if (mayStopEarly && pipeline.saturated) break;
   }
 }
@@ -197,16 +206,21 @@ export async function runQuery(c: LogsContext, id: string, signal: AbortSignal):
   // A resumed query (the process died while it ran) is still Running: it runs again from the start.
   if (query.status === 'Scheduled' && !c.queries.startQuery(id)) return;
   const compiled = compileQuery(query.query_string);
-  const scan: Scan = { c, query, compiled, plan: planScan(compiled), signal, totals: { scanned: 0, bytes: 0, matched: 0 } };
+  const totals = { scanned: 0, bytes: 0, matched: 0 };
   let results: ResultField[][];
   try {
-    results = await execute(scan);
+    const groups = await queriedGroups(c, query);
+    // SQL cannot look into sealed messages: a query over an encrypted group runs every command in JavaScript.
+    const plan = planScan(compiled, { pushdown: !groups.some(({ ring }) => ring.sealed) });
+    results = await execute({ c, query, compiled, plan, groups, signal, totals });
   } catch (err) {
     if (signal.aborted) throw err;
-    c.queries.finishQuery(id, 'Failed', c.rt.clock.now(), scan.totals, null);
+    c.queries.finishQuery(id, 'Failed', c.rt.clock.now(), totals, null);
+    // A refusal (KMS will not open an encrypted group's events) is the query's outcome; anything else is a fault.
+    if (err instanceof AwsError) return;
     throw err;
   }
-  c.queries.finishQuery(id, 'Complete', c.rt.clock.now(), scan.totals, results);
+  c.queries.finishQuery(id, 'Complete', c.rt.clock.now(), totals, results);
 }
 
 export function registerQueryRunner(c: LogsContext): void {

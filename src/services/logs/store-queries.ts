@@ -10,6 +10,7 @@ import type { Scope } from '../../core/accounts.js';
 import { preparedOnUse, type Store } from '../../core/store.js';
 import { toRegExp } from './insights/compile.js';
 import type { SqlCondition } from './insights/plan.js';
+import { MESSAGE_BYTES } from './store.js';
 
 export type QueryStatus = 'Scheduled' | 'Running' | 'Complete' | 'Failed' | 'Cancelled' | 'Timeout';
 
@@ -50,8 +51,8 @@ export interface QueryDefinitionRow {
   last_modified: number;
 }
 
-/** An event as a query reads it: id, stream id, timestamp, ingestion time, message. */
-export type ScannedEvent = [number, number, number, number, string];
+/** An event as a query reads it: id, stream id, timestamp, ingestion time, message (sealed bytes when the last, its data key, is set). */
+export type ScannedEvent = [number, number, number, number, string | Buffer, number | null];
 
 export interface ScanRange {
   groupId: number;
@@ -158,7 +159,7 @@ export class QueryStore {
       bounds: () => db.prepare<[number, number, number], { lo: number | null; hi: number | null }>('SELECT MIN(ts) AS lo, MAX(ts) AS hi FROM logs_events WHERE group_id = ? AND ts >= ? AND ts <= ?'),
       edgeTotals: () =>
         db.prepare<[number, number, number], { events: number; bytes: number }>(
-          'SELECT COUNT(*) AS events, COALESCE(SUM(octet_length(message)), 0) AS bytes FROM logs_events WHERE group_id = ? AND ts >= ? AND ts <= ?',
+          `SELECT COUNT(*) AS events, COALESCE(SUM(${MESSAGE_BYTES}), 0) AS bytes FROM logs_events WHERE group_id = ? AND ts >= ? AND ts <= ?`,
         ),
       minuteTotals: () =>
         db.prepare<[number, number, number], { events: number; bytes: number }>(
@@ -313,7 +314,7 @@ export class QueryStore {
 
   /** Up to `limit` events of the range passing the pushed-down condition, in storage (row id) order after `afterId`, up to `lastId`. */
   eventsAfterId(range: ScanRange, afterId: number, lastId: number, limit: number): ScannedEvent[] {
-    const sql = `SELECT id, stream_id, ts, ingested, message FROM logs_events
+    const sql = `SELECT id, stream_id, ts, ingested, message, data_key FROM logs_events
       WHERE id > ? AND id <= ? AND +group_id = ? AND +ts >= ? AND +ts <= ?${range.where ? ` AND ${range.where.sql}` : ''} ORDER BY id LIMIT ?`;
     const stmt = this.scan<ScannedEvent>(sql);
     stmt.raw(true);
@@ -347,7 +348,7 @@ export class QueryStore {
    * before the cursor (ts, id): the scan reads a chunk at a time so other requests run between.
    */
   eventsBefore(range: ScanRange, cursor: { ts: number; id: number }, limit: number): ScannedEvent[] {
-    const sql = `SELECT id, stream_id, ts, ingested, message FROM logs_events
+    const sql = `SELECT id, stream_id, ts, ingested, message, data_key FROM logs_events
       WHERE group_id = ? AND ts >= ? AND ts <= ? AND (ts < ? OR id < ?)${range.where ? ` AND ${range.where.sql}` : ''}
       ORDER BY ts DESC, id DESC LIMIT ?`;
     const stmt = this.scan<ScannedEvent>(sql);

@@ -42,7 +42,8 @@ export interface ExportTaskRow {
 export interface ExportedEvent {
   id: number;
   ts: number;
-  message: string;
+  message: string | Buffer;
+  data_key: number | null;
 }
 
 export interface DataKeyRow {
@@ -81,9 +82,10 @@ export class ResourceStore {
       latestDataKey: () => db.prepare<[number, string], DataKeyRow>('SELECT * FROM logs_data_keys WHERE group_id = ? AND key_arn = ? ORDER BY id DESC LIMIT 1'),
       insertDataKey: () => db.prepare<[number, string, Buffer, number]>('INSERT INTO logs_data_keys (group_id, key_arn, ciphertext, created_at) VALUES (?, ?, ?, ?)'),
       deleteDataKeys: () => db.prepare<[number]>('DELETE FROM logs_data_keys WHERE group_id = ?'),
+      dataKeys: () => db.prepare<[number], DataKeyRow>('SELECT * FROM logs_data_keys WHERE group_id = ? ORDER BY id'),
       streamChunk: () =>
         db.prepare<[number, number, number, number, number, number], ExportedEvent>(
-          'SELECT id, ts, message FROM logs_events WHERE stream_id = ? AND ts >= ? AND ts <= ? AND (ts > ? OR id > ?) ORDER BY ts, id LIMIT ?',
+          'SELECT id, ts, message, data_key FROM logs_events WHERE stream_id = ? AND ts >= ? AND ts <= ? AND (ts > ? OR id > ?) ORDER BY ts, id LIMIT ?',
         ),
     });
   }
@@ -162,6 +164,11 @@ export class ResourceStore {
 
   dataKey(id: number): DataKeyRow | undefined {
     return this.stmts.dataKey.get(id);
+  }
+
+  /** Every data key a group's events may be sealed under. */
+  dataKeys(groupId: number): DataKeyRow[] {
+    return this.stmts.dataKeys.all(groupId);
   }
 
   /** The group's newest data key made under `keyArn`, if it has one. */

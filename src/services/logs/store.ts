@@ -82,7 +82,9 @@ export interface EventRow {
   stream_id: number;
   ts: number;
   ingested: number;
-  message: string;
+  /** The message, or sealed bytes when `data_key` names the data key that sealed it (encryption.ts). */
+  message: string | Buffer;
+  data_key: number | null;
 }
 
 /** A point in the (timestamp, id) order of events: tokens and event ids are built from it. */
@@ -123,6 +125,12 @@ export interface StreamPage {
   after?: { key: number | string; name: string };
   limit: number;
 }
+
+/** A sealed message is its plain bytes plus a 12-byte IV and a 16-byte tag (AES-256-GCM, encryption.ts). */
+export const SEAL_OVERHEAD = 28;
+
+/** SQL for an event's message size in UTF-8 bytes, sealed or not. */
+export const MESSAGE_BYTES = `(octet_length(message) - CASE WHEN data_key IS NULL THEN 0 ELSE ${SEAL_OVERHEAD} END)`;
 
 export class LogsStore {
   private readonly stmts;
@@ -188,6 +196,11 @@ export class LogsStore {
         INSERT INTO logs_event_minutes (stream_id, minute, group_id, events, bytes, min_id, max_id)
           SELECT stream_id, ts / 60000, group_id, COUNT(*), SUM(octet_length(message)), MIN(id), MAX(id) FROM logs_events GROUP BY stream_id, ts / 60000;`,
       },
+      {
+        // Events of a group associated with a KMS key are sealed under one of its data keys (logs_data_keys).
+        version: 4,
+        sql: 'ALTER TABLE logs_events ADD COLUMN data_key INTEGER;',
+      },
     ]);
     const db = store.db;
     this.stmts = preparedOnUse({
@@ -226,6 +239,7 @@ export class LogsStore {
           `SELECT name AS metric, NULL AS subscription FROM logs_metric_filters WHERE group_id = ? AND has_regex = 1
          UNION ALL SELECT NULL, name FROM logs_subscription_filters WHERE group_id = ? AND has_regex = 1`,
         ),
+      setKmsKey: () => db.prepare<[string | null, number]>('UPDATE logs_groups SET kms_key_id = ? WHERE id = ?'),
       setRetention: () => db.prepare<[number | null, number]>('UPDATE logs_groups SET retention_days = ? WHERE id = ?'),
       setDeletionProtection: () => db.prepare<[number, number]>('UPDATE logs_groups SET deletion_protection = ? WHERE id = ?'),
       setTags: () => db.prepare<[string, number]>('UPDATE logs_groups SET tags = ? WHERE id = ?'),
@@ -233,7 +247,8 @@ export class LogsStore {
       insertStream: () => db.prepare<[number, string, number]>('INSERT INTO logs_streams (group_id, name, created_at) VALUES (?, ?, ?)'),
       deleteStream: () => db.prepare<[number]>('DELETE FROM logs_streams WHERE id = ?'),
       deleteStreamEvents: () => db.prepare<[number]>('DELETE FROM logs_events WHERE stream_id = ?'),
-      insertEvent: () => db.prepare<[number, number, number, number, string]>('INSERT INTO logs_events (group_id, stream_id, ts, ingested, message) VALUES (?, ?, ?, ?, ?)'),
+      insertEvent: () =>
+        db.prepare<[number, number, number, number, string | Buffer, number | null]>('INSERT INTO logs_events (group_id, stream_id, ts, ingested, message, data_key) VALUES (?, ?, ?, ?, ?, ?)'),
       addMinute: () =>
         db.prepare<[number, number, number, number, number, number, number]>(`INSERT INTO logs_event_minutes (stream_id, minute, group_id, events, bytes, min_id, max_id) VALUES (?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (stream_id, minute) DO UPDATE SET events = events + excluded.events, bytes = bytes + excluded.bytes,
@@ -243,7 +258,7 @@ export class LogsStore {
       deleteMinutesFrom: () => db.prepare<[number, number]>('DELETE FROM logs_event_minutes WHERE group_id = ? AND minute <= ?'),
       recountMinute: () =>
         db.prepare<[number, number, number]>(`INSERT INTO logs_event_minutes (stream_id, minute, group_id, events, bytes, min_id, max_id)
-        SELECT stream_id, ts / 60000, group_id, COUNT(*), SUM(octet_length(message)), MIN(id), MAX(id) FROM logs_events
+        SELECT stream_id, ts / 60000, group_id, COUNT(*), SUM(${MESSAGE_BYTES}), MIN(id), MAX(id) FROM logs_events
         WHERE group_id = ? AND ts >= ? AND ts < ? GROUP BY stream_id, ts / 60000`),
       recordBatch: () =>
         db.prepare<{ id: number; first: number; last: number; now: number; bytes: number }>(`UPDATE logs_streams SET
@@ -253,24 +268,22 @@ export class LogsStore {
         WHERE id = @id`),
       hasExpired: () => db.prepare<[number, number], { one: number }>('SELECT 1 AS one FROM logs_events WHERE group_id = ? AND ts < ? LIMIT 1'),
       expiredBytes: () =>
-        db.prepare<[number, number], { stream_id: number; bytes: number }>(
-          'SELECT stream_id, SUM(length(CAST(message AS BLOB))) AS bytes FROM logs_events WHERE group_id = ? AND ts < ? GROUP BY stream_id',
-        ),
+        db.prepare<[number, number], { stream_id: number; bytes: number }>(`SELECT stream_id, SUM(${MESSAGE_BYTES}) AS bytes FROM logs_events WHERE group_id = ? AND ts < ? GROUP BY stream_id`),
       shrinkStream: () => db.prepare<[number, number]>('UPDATE logs_streams SET stored_bytes = MAX(0, stored_bytes - ?) WHERE id = ?'),
       deleteExpired: () => db.prepare<[number, number]>('DELETE FROM logs_events WHERE group_id = ? AND ts < ?'),
       streamsOfGroup: () => db.prepare<[number], StreamRow>('SELECT * FROM logs_streams WHERE group_id = ? ORDER BY name'),
       streamsWithPrefix: () => db.prepare<[number, string, string], StreamRow>('SELECT * FROM logs_streams WHERE group_id = ? AND substr(name, 1, length(?)) = ? ORDER BY name'),
       streamEventsForward: () =>
         db.prepare<[number, number, number, number, number], EventRow>(
-          'SELECT id, stream_id, ts, ingested, message FROM logs_events WHERE stream_id = ? AND ts >= ? AND ts < ? AND (ts, id) > (?, ?) ORDER BY ts, id',
+          'SELECT id, stream_id, ts, ingested, message, data_key FROM logs_events WHERE stream_id = ? AND ts >= ? AND ts < ? AND (ts, id) > (?, ?) ORDER BY ts, id',
         ),
       streamEventsBackward: () =>
         db.prepare<[number, number, number, number, number], EventRow>(
-          'SELECT id, stream_id, ts, ingested, message FROM logs_events WHERE stream_id = ? AND ts >= ? AND ts < ? AND (ts, id) < (?, ?) ORDER BY ts DESC, id DESC',
+          'SELECT id, stream_id, ts, ingested, message, data_key FROM logs_events WHERE stream_id = ? AND ts >= ? AND ts < ? AND (ts, id) < (?, ?) ORDER BY ts DESC, id DESC',
         ),
       groupEventsForward: () =>
         db.prepare<[number, number, number, number, number], EventRow>(
-          'SELECT id, stream_id, ts, ingested, message FROM logs_events WHERE group_id = ? AND ts >= ? AND ts < ? AND (ts, id) > (?, ?) ORDER BY ts, id',
+          'SELECT id, stream_id, ts, ingested, message, data_key FROM logs_events WHERE group_id = ? AND ts >= ? AND ts < ? AND (ts, id) > (?, ?) ORDER BY ts, id',
         ),
     });
   }
@@ -303,6 +316,10 @@ export class LogsStore {
     this.stmts.deleteGroupMinutes.run(id);
     this.stmts.deleteGroupStreams.run(id);
     this.stmts.deleteGroup.run(id);
+  }
+
+  setKmsKey(id: number, keyId: string | null): void {
+    this.stmts.setKmsKey.run(keyId, id);
   }
 
   setRetention(id: number, days: number | null): void {
@@ -397,9 +414,10 @@ export class LogsStore {
 
   /**
    * Appends a chronologically ordered batch to a stream (inside the caller's transaction) and
-   * returns the stream's new sequence number.
+   * returns the stream's new sequence number; with `sealer`, each message is stored sealed under
+   * that data key (sizes still count the plain message).
    */
-  appendEvents(stream: StreamRow, events: NewEvent[], now: number): number {
+  appendEvents(stream: StreamRow, events: NewEvent[], now: number, sealer?: { dataKey: number; seal(message: string): Buffer }): number {
     let bytes = 0;
     // The batch is in time order, so its minutes come one after another.
     let minute = { minute: -1, events: 0, bytes: 0, minId: 0, maxId: 0 };
@@ -407,7 +425,8 @@ export class LogsStore {
       if (minute.events) this.stmts.addMinute.run(stream.id, minute.minute, stream.group_id, minute.events, minute.bytes, minute.minId, minute.maxId);
     };
     for (const event of events) {
-      const id = Number(this.stmts.insertEvent.run(stream.group_id, stream.id, event.timestamp, now, event.message).lastInsertRowid);
+      const stored = sealer ? sealer.seal(event.message) : event.message;
+      const id = Number(this.stmts.insertEvent.run(stream.group_id, stream.id, event.timestamp, now, stored, sealer?.dataKey ?? null).lastInsertRowid);
       const size = Buffer.byteLength(event.message, 'utf8');
       bytes += size;
       const at = Math.floor(event.timestamp / 60_000);

@@ -15,6 +15,7 @@ import type { Scope } from '../../../core/accounts.js';
 import { pageToken } from '../../../core/pagination.js';
 import type { RequestContext } from '../../../protocol/types.js';
 import { DAY_MS, groupOfRequest, invalid, type LogsContext, patternOf, requireGroup, scopeOf, streamNotFound } from '../common.js';
+import { keyRing, writingKey } from '../encryption.js';
 import type { EventPosition, EventRow, GroupRow, TimeRange } from '../store.js';
 import { eventId, parseStreamToken, readNextToken, sequenceToken, streamToken } from '../tokens.js';
 
@@ -68,12 +69,35 @@ function checkBatch(events: InputLogEvent[]): void {
   if (batchBytes > MAX_BATCH_BYTES) throw invalid(`Upload too large: ${batchBytes} bytes exceeds limit of ${MAX_BATCH_BYTES}`);
 }
 
-/** PutLogEvents, which the api's putLogEvents also uses. */
-export function putEvents(c: LogsContext, scope: Scope, groupName: string, streamName: string, events: InputLogEvent[]): PutLogEventsResponse {
+/**
+ * PutLogEvents, which the api's putLogEvents also uses. A group with a KMS key seals the events
+ * under its data key, which KMS must decrypt first (encryption.ts); should the key change between
+ * that and the write, the write starts over with the new one.
+ */
+export async function putEvents(c: LogsContext, scope: Scope, groupName: string, streamName: string, events: InputLogEvent[]): Promise<PutLogEventsResponse> {
   checkBatch(events);
+  for (;;) {
+    const keyed = requireGroup(c, scope, groupName);
+    const sealer = await writingKey(c, keyed);
+    const written = appendBatch(c, scope, groupName, streamName, events, keyed.kms_key_id, sealer);
+    if (written) return written;
+  }
+}
+
+/** The write itself, in one transaction; undefined when the group's key is no longer `keyId`. */
+function appendBatch(
+  c: LogsContext,
+  scope: Scope,
+  groupName: string,
+  streamName: string,
+  events: InputLogEvent[],
+  keyId: string | null,
+  sealer: Awaited<ReturnType<typeof writingKey>>,
+): PutLogEventsResponse | undefined {
   const { store } = c;
   return store.tx(() => {
     const group = requireGroup(c, scope, groupName);
+    if (group.kms_key_id !== keyId) return undefined;
     const stream = store.stream(group.id, streamName);
     if (!stream) throw streamNotFound();
     const now = c.rt.clock.now();
@@ -91,7 +115,7 @@ export function putEvents(c: LogsContext, scope: Scope, groupName: string, strea
     let sequence = stream.sequence;
     if (accepted.length) {
       if (group.retention_days !== null) store.purgeExpired(group.id, cutoff);
-      sequence = store.appendEvents(stream, accepted as { timestamp: number; message: string }[], now);
+      sequence = store.appendEvents(stream, accepted as { timestamp: number; message: string }[], now, sealer);
     }
     const rejected: RejectedLogEventsInfo = {};
     if (tooOldEnd > 0) rejected.tooOldLogEventEndIndex = tooOldEnd;
@@ -104,9 +128,10 @@ export function putEvents(c: LogsContext, scope: Scope, groupName: string, strea
   });
 }
 
-export function getLogEvents(c: LogsContext, input: GetLogEventsRequest, ctx: RequestContext): GetLogEventsResponse {
+export async function getLogEvents(c: LogsContext, input: GetLogEventsRequest, ctx: RequestContext): Promise<GetLogEventsResponse> {
   const { store } = c;
   const group = groupOfRequest(c, scopeOf(ctx), input);
+  const ring = await keyRing(c, group);
   const stream = store.stream(group.id, input.logStreamName!);
   if (!stream) throw streamNotFound();
   const range = readRange(c, group, input.startTime, input.endTime);
@@ -115,13 +140,14 @@ export function getLogEvents(c: LogsContext, input: GetLogEventsRequest, ctx: Re
   const forward = token ? token.direction === 'f' : input.startFromHead === true;
   const from = token?.position ?? (forward ? HEAD : TAIL);
 
-  const rows: EventRow[] = [];
+  const rows: (EventRow & { text: string })[] = [];
   let bytes = 0;
   const source = forward ? store.streamEventsAfter(stream.id, range, from) : store.streamEventsBefore(stream.id, range, from);
   for (const row of source) {
-    bytes += eventBytes(row.message);
+    const text = ring.message(row);
+    bytes += eventBytes(text);
     if (rows.length >= limit || (rows.length > 0 && bytes > MAX_RESPONSE_BYTES)) break;
-    rows.push(row);
+    rows.push({ ...row, text });
   }
   if (!forward) rows.reverse();
 
@@ -139,19 +165,20 @@ export function getLogEvents(c: LogsContext, input: GetLogEventsRequest, ctx: Re
     nextBackwardToken = streamToken({ direction: 'b', position: HEAD });
   }
   return {
-    events: rows.map((r): OutputLogEvent => ({ timestamp: r.ts, message: r.message, ingestionTime: r.ingested })),
+    events: rows.map((r): OutputLogEvent => ({ timestamp: r.ts, message: r.text, ingestionTime: r.ingested })),
     nextForwardToken,
     nextBackwardToken,
   };
 }
 
-export function filterLogEvents(c: LogsContext, input: FilterLogEventsRequest, ctx: RequestContext): FilterLogEventsResponse {
+export async function filterLogEvents(c: LogsContext, input: FilterLogEventsRequest, ctx: RequestContext): Promise<FilterLogEventsResponse> {
   const { store } = c;
   if (input.logStreamNames !== undefined && input.logStreamNamePrefix !== undefined) {
     throw invalid('logStreamNames and logStreamNamePrefix are mutually exclusive parameters.');
   }
   const pattern = patternOf(input.filterPattern ?? '');
   const group = groupOfRequest(c, scopeOf(ctx), input);
+  const ring = await keyRing(c, group);
   const allStreams = store.streams(group.id);
   const names = new Map(allStreams.map((s) => [s.id, s.name]));
   let selected = allStreams;
@@ -182,13 +209,14 @@ export function filterLogEvents(c: LogsContext, input: FilterLogEventsRequest, c
         break;
       }
       scanned++;
-      if ((!selectedIds || selectedIds.has(row.stream_id)) && pattern.matches(row.message)) {
-        bytes += eventBytes(row.message);
+      const text = !selectedIds || selectedIds.has(row.stream_id) ? ring.message(row) : undefined;
+      if (text !== undefined && pattern.matches(text)) {
+        bytes += eventBytes(text);
         if (events.length > 0 && bytes > MAX_RESPONSE_BYTES) {
           resumeAt = consumed;
           break;
         }
-        events.push({ logStreamName: names.get(row.stream_id), timestamp: row.ts, message: row.message, ingestionTime: row.ingested, eventId: eventId(row) });
+        events.push({ logStreamName: names.get(row.stream_id), timestamp: row.ts, message: text, ingestionTime: row.ingested, eventId: eventId(row) });
       }
       consumed = row;
     }
@@ -200,7 +228,7 @@ export function filterLogEvents(c: LogsContext, input: FilterLogEventsRequest, c
   };
 }
 
-export function putLogEvents(c: LogsContext, input: PutLogEventsRequest, ctx: RequestContext): PutLogEventsResponse {
+export function putLogEvents(c: LogsContext, input: PutLogEventsRequest, ctx: RequestContext): Promise<PutLogEventsResponse> {
   // input.sequenceToken is accepted and ignored, as AWS has done since January 2023.
   return putEvents(c, scopeOf(ctx), input.logGroupName!, input.logStreamName!, input.logEvents!);
 }

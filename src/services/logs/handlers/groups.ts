@@ -10,21 +10,28 @@ import type {
   TagFilter,
 } from '@aws-sdk/client-cloudwatch-logs';
 import type { Scope } from '../../../core/accounts.js';
-import { parseArn } from '../../../core/arn.js';
+import { arn, parseArn } from '../../../core/arn.js';
 import { AwsError } from '../../../core/errors.js';
 import { pageToken } from '../../../core/pagination.js';
 import type { RequestContext } from '../../../protocol/types.js';
 import { checkTagKeys, DEFAULT_DESCRIBE_LIMIT, groupArn, invalid, type LogsContext, requireGroup, scopeOf } from '../common.js';
+import { newDataKey } from '../encryption.js';
 import type { GroupRow, GroupWithBytes } from '../store.js';
 import { readNextToken } from '../tokens.js';
+import { checkKeyArn } from './kms-keys.js';
 
-/** CreateLogGroup, which the api's ensureLogGroup/ensureLogStream also use. */
-export function createGroup(c: LogsContext, scope: Scope, input: CreateLogGroupRequest): void {
-  const name = input.logGroupName!;
-  if (name.toLowerCase().startsWith('aws/')) throw invalid('Log groups starting with AWS/ are reserved for AWS.');
+/** What CreateLogGroup refuses before anything is made: reserved names, reserved tag keys, a group that exists. */
+function checkNewGroup(c: LogsContext, scope: Scope, input: CreateLogGroupRequest): void {
+  if (input.logGroupName!.toLowerCase().startsWith('aws/')) throw invalid('Log groups starting with AWS/ are reserved for AWS.');
   if (input.tags) checkTagKeys(input.tags);
+  if (c.store.group(scope, input.logGroupName!)) throw new AwsError('ResourceAlreadyExistsException', 'The specified log group already exists');
+}
+
+/** CreateLogGroup, which the api's ensureLogGroup/ensureLogStream also use; `encryptedKey` is the data key KMS made for a kmsKeyId. */
+export function createGroup(c: LogsContext, scope: Scope, input: CreateLogGroupRequest, encryptedKey?: Buffer): void {
+  const name = input.logGroupName!;
   c.store.tx(() => {
-    if (c.store.group(scope, name)) throw new AwsError('ResourceAlreadyExistsException', 'The specified log group already exists');
+    checkNewGroup(c, scope, input);
     c.store.createGroup({
       account: scope.account,
       region: scope.region,
@@ -36,6 +43,7 @@ export function createGroup(c: LogsContext, scope: Scope, input: CreateLogGroupR
       deletion_protection: input.deletionProtectionEnabled ? 1 : 0,
       tags: JSON.stringify(input.tags ?? {}),
     });
+    if (encryptedKey) c.resources.insertDataKey(requireGroup(c, scope, name).id, input.kmsKeyId!, encryptedKey, c.rt.clock.now());
   });
 }
 
@@ -140,8 +148,14 @@ export function listLogGroups(c: LogsContext, input: ListLogGroupsRequest, ctx: 
   };
 }
 
-export function createLogGroup(c: LogsContext, input: CreateLogGroupRequest, ctx: RequestContext): void {
-  createGroup(c, scopeOf(ctx), input);
+/** A kmsKeyId is checked as AssociateKmsKey checks it: KMS must make the group a data key as CloudWatch Logs. */
+export async function createLogGroup(c: LogsContext, input: CreateLogGroupRequest, ctx: RequestContext): Promise<void> {
+  const scope = scopeOf(ctx);
+  if (input.kmsKeyId === undefined) return createGroup(c, scope, input);
+  checkKeyArn(input.kmsKeyId);
+  checkNewGroup(c, scope, input);
+  const made = await newDataKey(c, scope, arn('logs', scope.region, scope.account, `log-group:${input.logGroupName}`), input.kmsKeyId);
+  createGroup(c, scope, input, made.encrypted);
 }
 
 export function deleteLogGroup(c: LogsContext, input: DeleteLogGroupRequest, ctx: RequestContext): void {
@@ -149,5 +163,8 @@ export function deleteLogGroup(c: LogsContext, input: DeleteLogGroupRequest, ctx
     const group = requireGroup(c, scopeOf(ctx), input.logGroupName!);
     if (group.deletion_protection) throw new AwsError('ValidationException', 'Cannot delete log group with deletion protection enabled. Disable deletion protection first.');
     c.store.deleteGroup(group.id);
+    // Its data keys and its own resource policy go with it.
+    c.resources.deleteDataKeys(group.id);
+    c.resources.deletePolicy(scopeOf(ctx), groupArn(group));
   });
 }

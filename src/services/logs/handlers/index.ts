@@ -5,6 +5,7 @@ import type { LogsContext } from '../common.js';
 import { filterLogEvents, getLogEvents, putLogEvents } from './events.js';
 import { cancelExportTask, createExportTask, describeExportTasks } from './exports.js';
 import { createLogGroup, deleteLogGroup, describeLogGroups, listLogGroups } from './groups.js';
+import { associateKmsKey, disassociateKmsKey } from './kms-keys.js';
 import { deleteMetricFilter, describeMetricFilters, putMetricFilter, testMetricFilter } from './metric-filters.js';
 import {
   deleteRetentionPolicy,
@@ -63,6 +64,8 @@ const OPERATIONS = {
   CreateExportTask: createExportTask,
   DescribeExportTasks: describeExportTasks,
   CancelExportTask: cancelExportTask,
+  AssociateKmsKey: associateKmsKey,
+  DisassociateKmsKey: disassociateKmsKey,
 };
 
 export function createHandlers(c: LogsContext): Handlers {

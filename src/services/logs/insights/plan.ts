@@ -113,10 +113,11 @@ function countingStats(command: Command): ScanPlan['count'] | undefined {
   return { statsIndex: 0, binMs: bin.args[0].amount, binName: group.name, countNames };
 }
 
-export function planScan(query: CompiledQuery): ScanPlan {
+/** How the query runs; `pushdown: false` keeps every command in JavaScript (SQL cannot read sealed messages). */
+export function planScan(query: CompiledQuery, options: { pushdown: boolean } = { pushdown: true }): ScanPlan {
   const { commands } = query;
   let lead = 0;
-  while (lead < commands.length && commands[lead].kind === 'filter') lead++;
+  while (options.pushdown && lead < commands.length && commands[lead].kind === 'filter') lead++;
   const pushed: SqlCondition[] = [];
   const kept: Command[] = [];
   for (const command of commands.slice(0, lead)) {
@@ -126,7 +127,7 @@ export function planScan(query: CompiledQuery): ScanPlan {
   }
   const where = pushed.length ? pushed.reduce((a, b) => conjoin(a, b, 'AND')) : undefined;
   const rest = [...kept, ...commands.slice(lead)];
-  const count = kept.length === 0 && rest.length > 0 ? countingStats(rest[0]) : undefined;
+  const count = options.pushdown && kept.length === 0 && rest.length > 0 ? countingStats(rest[0]) : undefined;
   // Matches are counted after the last event filter JavaScript runs, before any stats.
   const firstStats = rest.findIndex((command) => command.kind === 'stats');
   const eventPhase = firstStats < 0 ? rest : rest.slice(0, firstStats);
