@@ -23,6 +23,7 @@ import {
   UntagLogGroupCommand,
   UntagResourceCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers.js';
 
@@ -43,7 +44,16 @@ describe('CloudWatch Logs: groups, streams, retention, tags', () => {
 
   describe('log groups', () => {
     it('creates a group with tags, KMS key and class, and describes it like AWS', async () => {
-      await logs.send(new CreateLogGroupCommand({ logGroupName: '/app/web', tags: { team: 'core' }, kmsKeyId: 'arn:aws:kms:us-east-1:000000000000:key/abc', logGroupClass: 'INFREQUENT_ACCESS' }));
+      // The key must let CloudWatch Logs use it (test/e2e/logs-kms.test.ts covers the refusals).
+      const policy = JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::000000000000:root' }, Action: 'kms:*', Resource: '*' },
+          { Effect: 'Allow', Principal: { Service: 'logs.us-east-1.amazonaws.com' }, Action: ['kms:GenerateDataKey*', 'kms:Decrypt*'], Resource: '*' },
+        ],
+      });
+      const keyArn = (await new KMSClient(server.clientConfig).send(new CreateKeyCommand({ Policy: policy }))).KeyMetadata!.Arn!;
+      await logs.send(new CreateLogGroupCommand({ logGroupName: '/app/web', tags: { team: 'core' }, kmsKeyId: keyArn, logGroupClass: 'INFREQUENT_ACCESS' }));
       const { logGroups } = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/app/web' }));
       expect(logGroups).toHaveLength(1);
       const g = logGroups![0];
@@ -53,7 +63,7 @@ describe('CloudWatch Logs: groups, streams, retention, tags', () => {
         logGroupArn: 'arn:aws:logs:us-east-1:000000000000:log-group:/app/web',
         storedBytes: 0,
         metricFilterCount: 0,
-        kmsKeyId: 'arn:aws:kms:us-east-1:000000000000:key/abc',
+        kmsKeyId: keyArn,
         logGroupClass: 'INFREQUENT_ACCESS',
       });
       expect(g.retentionInDays).toBeUndefined();
