@@ -159,7 +159,8 @@ export function formatTable(results: BenchResults): string {
   out.push(
     `Drydock ${drydock.version} vs moto ${moto.version}: node ${host.node}, ${host.cpus} CPUs, wrk ${host.wrk}${host.wrkCpu === undefined ? ' (not pinned)' : ` pinned to CPU ${host.wrkCpu}`}, ` +
       `load average ${host.loadAverageAtStart[0].toFixed(1)} at start, ${host.loadAverageAtEnd[0].toFixed(1)} at end, ${results.durationSeconds.toFixed(0)} s`,
-    `Each cell: wrk for ${limits.measureSeconds} s after a ${limits.warmupSeconds} s warm-up, signed requests, any answer not 2xx fails the cell. Latencies in ms. floor: a server that does nothing.`,
+    `Each cell: wrk for ${limits.measureSeconds} s after a ${limits.warmupSeconds} s warm-up, signed requests, any answer not 2xx fails the cell; a row's cells run one after the other. ` +
+      'Latencies in ms. floor: a server that does nothing.',
     '',
     `${''.padEnd(20)} ${''.padEnd(5)} | ${header('Drydock')} | ${header('moto')} | ${header('floor')} | Drydock`,
     `${'Operation'.padEnd(20)} ${'conns'.padStart(5)} | ${columns} | ${columns} | ${columns} | vs moto  vs floor`,

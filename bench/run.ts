@@ -1,14 +1,15 @@
 /**
- * `npm run bench`: Drydock, moto_server and a do-nothing floor server side by side on 127.0.0.1,
- * the same pre-signed requests driven by wrk against each, one server at a time; then Drydock's
- * start-up, Drydock at scale, Git and builds. Prints the tables and the target checks, and writes
- * bench/results/latest.json and bench/results/<date>.json. See the README's Benchmark section.
+ * `npm run bench`: Drydock's start-up first; then Drydock, moto_server and a do-nothing floor
+ * server side by side on 127.0.0.1, the same pre-signed requests driven by wrk against each, a row's
+ * three cells one right after the other; then Drydock at scale, Git and builds. Prints the tables
+ * and the target checks, and writes bench/results/latest.json and bench/results/<date>.json. See
+ * the README's Benchmark section.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../src/core/paths.js';
-import { authorizationBench, formatAuthorizationBench } from './authorization.js';
+import { type AuthorizationBenchResults, authorizationBench, formatAuthorizationBench } from './authorization.js';
 import { codebuildBench, formatCodeBuildBench } from './codebuild.js';
 import { codecommitGitBench, formatGitBench } from './codecommit.js';
 import { type CellLimits, type CellResult, prepare, runCell } from './load.js';
@@ -37,62 +38,79 @@ async function setFloorAnswer(port: number, op: BenchOperation): Promise<void> {
   await answer.arrayBuffer();
 }
 
-/** Every operation at every connection count against one server; returns the cells by "operation/connections" and the peak RSS. */
-async function measure(server: RunningTarget): Promise<{ cells: Map<string, CellResult>; peakRss: number }> {
-  let peakRss = treeRss(server.pid);
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, treeRss(server.pid))), RSS_SAMPLE_MS);
-  const cells = new Map<string, CellResult>();
+type ServerKey = 'drydock' | 'moto' | 'floor';
+const SERVER_KEYS: ServerKey[] = ['drydock', 'moto', 'floor'];
+type Servers = Record<ServerKey, RunningTarget>;
+
+/**
+ * Every operation at every connection count, each row's cells run against the three servers in
+ * turn, so the machine's other work weighs on a row's Drydock, moto and floor figures alike.
+ * Returns the rows and each server's peak RSS.
+ */
+async function measure(servers: Servers): Promise<{ rows: Row[]; peakRss: Record<ServerKey, number> }> {
+  const peakRss = { drydock: 0, moto: 0, floor: 0 };
+  const sampleRss = () => {
+    for (const key of SERVER_KEYS) peakRss[key] = Math.max(peakRss[key], treeRss(servers[key].pid));
+  };
+  const sampler = setInterval(sampleRss, RSS_SAMPLE_MS);
+  const rows: Row[] = [];
   try {
     for (const op of benchOperations()) {
-      if (server.name === 'floor') await setFloorAnswer(server.port, op);
-      const unavailable = await prepare(server.port, op);
+      await setFloorAnswer(servers.floor.port, op);
+      const unavailable = new Map<ServerKey, CellResult | undefined>();
+      for (const key of SERVER_KEYS) unavailable.set(key, await prepare(servers[key].port, op));
       for (const connections of CONNECTIONS) {
-        const cell = unavailable ?? (await runCell(server.port, op, connections, LIMITS));
-        cells.set(`${op.id}/${connections}`, cell);
-        log(`${server.name.padEnd(8)} ${op.label} x${connections}: ${describe(cell)}`);
+        const cells = {} as Record<ServerKey, CellResult>;
+        for (const key of SERVER_KEYS) {
+          cells[key] = unavailable.get(key) ?? (await runCell(servers[key].port, op, connections, LIMITS));
+          log(`${servers[key].name.padEnd(8)} ${op.label} x${connections}: ${describe(cells[key])}`);
+        }
+        const { drydock, moto, floor } = cells;
+        rows.push({
+          operation: op.id,
+          label: op.label,
+          connections,
+          drydock,
+          moto,
+          floor,
+          vsMoto: drydock.state === 'ok' && moto.state === 'ok' ? drydock.reqPerSec / moto.reqPerSec : undefined,
+          vsFloor: drydock.state === 'ok' && floor.state === 'ok' ? drydock.reqPerSec / floor.reqPerSec : undefined,
+        });
       }
     }
   } finally {
     clearInterval(sampler);
   }
-  return { cells, peakRss: Math.max(peakRss, treeRss(server.pid)) };
+  sampleRss();
+  return { rows, peakRss };
 }
 
-/** Runs `measure` against a server started by `start`, stopped afterwards; `extra` runs on it too, before it stops. */
-async function against<T>(
-  start: (port: number) => Promise<RunningTarget>,
-  extra?: (server: RunningTarget) => Promise<T>,
-): Promise<{ server: RunningTarget; idleRss: number; run: Awaited<ReturnType<typeof measure>>; exitCode: number | null; extra?: T }> {
-  const server = await start(await freePort());
+/** The table: Drydock, moto and the floor started one after the other (no start-up competes with another), then measured; IAM's cost on the same Drydock. */
+async function tableBench(): Promise<{ rows: Row[]; servers: BenchResults['servers']; authorization: AuthorizationBenchResults }> {
+  const started: Partial<Servers> = {};
   try {
+    started.drydock = await startDrydock(await freePort());
+    started.moto = await startMoto(await freePort());
+    started.floor = await startFloor(await freePort());
+    const servers = started as Servers;
     await sleep(SETTLE_MS);
-    const idleRss = treeRss(server.pid);
-    const run = await measure(server);
-    const extraResult = extra ? await extra(server) : undefined;
-    return { server, idleRss, run, exitCode: await server.stop(), extra: extraResult };
-  } catch (err) {
-    await server.stop();
-    throw err;
+    const idleRss = { drydock: treeRss(servers.drydock.pid), moto: treeRss(servers.moto.pid) };
+    const { rows, peakRss } = await measure(servers);
+    // IAM enforcement's cost, on the table's Drydock process: root against an IAM user with many policies.
+    const authorization = await authorizationBench(servers.drydock.port, CONNECTIONS, LIMITS, log);
+    const summary = (key: 'drydock' | 'moto', exitCode: number | null): ServerSummary => ({
+      name: servers[key].name,
+      version: servers[key].version,
+      firstAnswerMs: servers[key].firstAnswerMs,
+      idleRssBytes: idleRss[key],
+      loadedRssBytes: peakRss[key],
+      exitCode,
+    });
+    const [drydockExit, motoExit] = [await servers.drydock.stop(), await servers.moto.stop()];
+    return { rows, servers: { drydock: summary('drydock', drydockExit), moto: summary('moto', motoExit) }, authorization };
+  } finally {
+    for (const server of Object.values(started)) await server.stop();
   }
-}
-
-function rows(drydock: Map<string, CellResult>, moto: Map<string, CellResult>, floor: Map<string, CellResult>): Row[] {
-  return benchOperations().flatMap((op) =>
-    CONNECTIONS.map((connections) => {
-      const key = `${op.id}/${connections}`;
-      const [d, m, f] = [drydock.get(key)!, moto.get(key)!, floor.get(key)!];
-      return {
-        operation: op.id,
-        label: op.label,
-        connections,
-        drydock: d,
-        moto: m,
-        floor: f,
-        vsMoto: d.state === 'ok' && m.state === 'ok' ? d.reqPerSec / m.reqPerSec : undefined,
-        vsFloor: d.state === 'ok' && f.state === 'ok' ? d.reqPerSec / f.reqPerSec : undefined,
-      };
-    }),
-  );
 }
 
 async function main(): Promise<void> {
@@ -109,36 +127,25 @@ async function main(): Promise<void> {
 
   // First, while nothing else of the bench runs: how fast Drydock starts.
   const startup = await startupBench(log);
-  // IAM enforcement's cost runs on the table's Drydock process: root against an IAM user with many policies.
-  const drydock = await against(startDrydock, (server) => authorizationBench(server.port, CONNECTIONS, LIMITS, log));
-  const moto = await against(startMoto);
-  const floor = await against(startFloor);
+  const table = await tableBench();
   const scale = await scaleBench(LIMITS, log);
   // Git over HTTP and its events: Drydock only, after the table so it competes with nothing.
   const codecommitGit = await codecommitGitBench();
   // Builds, their logs and the CodeBuild API rows beside moto: their own processes, after the rest.
   const codebuild = await codebuildBench();
 
-  const summary = (run: Awaited<ReturnType<typeof against>>): ServerSummary => ({
-    name: run.server.name,
-    version: run.server.version,
-    firstAnswerMs: run.server.firstAnswerMs,
-    idleRssBytes: run.idleRss,
-    loadedRssBytes: run.run.peakRss,
-    exitCode: run.exitCode,
-  });
   const measured: Omit<BenchResults, 'targets'> = {
     startedAt: startedAt.toISOString(),
     durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
     host: { node: process.version, cpus: cpus().length, wrk, wrkCpu: WRK_CPU, loadAverageAtStart, loadAverageAtEnd: loadavg() },
     limits: { ...LIMITS, connections: CONNECTIONS },
     startup,
-    servers: { drydock: summary(drydock), moto: summary(moto) },
-    rows: rows(drydock.run.cells, moto.run.cells, floor.run.cells),
+    servers: table.servers,
+    rows: table.rows,
     scale,
   };
   const results: BenchResults = { ...measured, targets: evaluateTargets(measured) };
-  const authorization = drydock.extra!;
+  const { authorization } = table;
 
   const sections = [
     formatTable(results),
