@@ -28,9 +28,10 @@ function sequenceNumber(now: number, counter: number): string {
 /** Queues one checked message (in the caller's transaction); a FIFO duplicate answers the original's id and sequence number. */
 function enqueue(c: SqsContext, queue: Queue, message: Outgoing, ctx: RequestContext): { MessageId: string; SequenceNumber?: string } {
   const now = c.rt.clock.now();
+  // High-throughput FIFO queues deduplicate within each message group.
+  const scope = queue.settings.dedupByGroup ? (message.groupId ?? '') : '';
   let sequence: string | null = null;
   if (queue.fifo === 1) {
-    const scope = queue.settings.dedupByGroup ? (message.groupId ?? '') : '';
     const duplicate = c.store.dedup(queue.id, scope, message.dedupId!, now);
     if (duplicate) return { MessageId: duplicate.message_id, SequenceNumber: duplicate.sequence_number };
     sequence = sequenceNumber(now, c.store.nextSequence(queue.id));
@@ -53,7 +54,6 @@ function enqueue(c: SqsContext, queue: Queue, message: Outgoing, ctx: RequestCon
     sequence_number: sequence,
   });
   if (sequence !== null) {
-    const scope = queue.settings.dedupByGroup ? (message.groupId ?? '') : '';
     c.store.putDedup(queue.id, scope, message.dedupId!, { message_id: messageId, sequence_number: sequence }, now + DEDUPLICATION_INTERVAL_MS, now);
   }
   notifyAfterCommit(c, queue.id);
