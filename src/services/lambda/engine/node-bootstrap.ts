@@ -165,7 +165,7 @@ async function main() {
     handler = await loadHandler();
   } catch (err) {
     const payload = errorPayload(err);
-    console.error('Init Error', JSON.stringify(payload));
+    console.error('Uncaught Exception \t' + JSON.stringify(payload));
     await call('POST', '/init/error', JSON.stringify(payload), { 'content-type': 'application/json', 'Lambda-Runtime-Function-Error-Type': payload.errorType });
     process.exit(129);
   }
@@ -203,7 +203,7 @@ async function main() {
       await call('POST', '/invocation/' + id + '/response', body ?? 'null', { 'content-type': 'application/json' });
     } else {
       const payload = errorPayload(outcome.error);
-      console.error('Invoke Error', JSON.stringify({ errorType: payload.errorType, errorMessage: payload.errorMessage, stack: payload.trace }));
+      console.error('Invoke Error \t' + JSON.stringify({ errorType: payload.errorType, errorMessage: payload.errorMessage, stack: payload.trace }));
       await call('POST', '/invocation/' + id + '/error', JSON.stringify(payload), { 'content-type': 'application/json', 'Lambda-Runtime-Function-Error-Type': payload.errorType });
       if (outcome.fatal) process.exit(129);
     }

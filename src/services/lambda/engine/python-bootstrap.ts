@@ -40,7 +40,8 @@ class RuntimeFault(Exception):
 
 
 def error_payload(error, request_id="", error_type=None):
-    frames = traceback.format_tb(error.__traceback__) if error.__traceback__ else []
+    # The runtime's own frames are not the function's: AWS's stackTrace starts in the function.
+    frames = traceback.format_list([frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename != __file__])
     return {
         "errorMessage": str(error),
         "errorType": error_type or getattr(error, "error_type", None) or type(error).__name__,
