@@ -6,6 +6,7 @@ import type { ServiceDefinition } from './contracts.js';
 import { events } from './events/index.js';
 import { iam } from './iam/index.js';
 import { kms } from './kms/index.js';
+import { lambda } from './lambda/index.js';
 import { logs } from './logs/index.js';
 import { s3 } from './s3/index.js';
 import { secretsmanager } from './secretsmanager/index.js';
@@ -14,4 +15,4 @@ import { sqs } from './sqs/index.js';
 import { ssm } from './ssm/index.js';
 import { sts } from './sts/index.js';
 
-export const SERVICES: Record<string, ServiceDefinition> = { sts, iam, s3, kms, ssm, secretsmanager, logs, codecommit, codebuild, events, sqs, sns };
+export const SERVICES: Record<string, ServiceDefinition> = { sts, iam, s3, kms, ssm, secretsmanager, logs, codecommit, codebuild, events, sqs, sns, lambda };

@@ -11,6 +11,7 @@ import type * as CodeCommit from '@aws-sdk/client-codecommit';
 import type * as EventBridge from '@aws-sdk/client-eventbridge';
 import type * as Iam from '@aws-sdk/client-iam';
 import type * as Kms from '@aws-sdk/client-kms';
+import type * as Lambda from '@aws-sdk/client-lambda';
 import type * as S3 from '@aws-sdk/client-s3';
 import type * as SecretsManager from '@aws-sdk/client-secrets-manager';
 import type * as Sns from '@aws-sdk/client-sns';
@@ -30,6 +31,7 @@ interface ServiceModules {
   events: typeof EventBridge;
   iam: typeof Iam;
   kms: typeof Kms;
+  lambda: typeof Lambda;
   logs: typeof Logs;
   s3: typeof S3;
   secretsmanager: typeof SecretsManager;
