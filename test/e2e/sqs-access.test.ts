@@ -93,4 +93,27 @@ describe('queue policies', () => {
     expect((await awsError(server.runtime.call('sqs', 'SendMessage', input, sns))).code).toBe('AccessDenied');
     expect((await root().send(new ReceiveMessageCommand({ QueueUrl }))).Messages?.[0].Body).toBe('{"detail":{}}');
   });
+
+  it("holds a service principal to the policy's aws:SourceArn condition", async () => {
+    const { QueueUrl } = await root().send(new CreateQueueCommand({ QueueName: 'one-rule-only' }));
+    const rule = 'arn:aws:events:us-east-1:000000000000:rule/allowed';
+    await root().send(
+      new SetQueueAttributesCommand({
+        QueueUrl,
+        Attributes: {
+          Policy: policy({
+            Effect: 'Allow',
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: 'sqs:SendMessage',
+            Resource: ARN('one-rule-only'),
+            Condition: { ArnEquals: { 'aws:SourceArn': rule } },
+          }),
+        },
+      }),
+    );
+    const input = { QueueUrl: QueueUrl!, MessageBody: 'event' };
+    const from = (sourceArn: string) => ({ principal: servicePrincipal('000000000000', 'events.amazonaws.com'), region: 'us-east-1', sourceArn, sourceAccount: '000000000000' });
+    expect((await server.runtime.call('sqs', 'SendMessage', input, from(rule))).MessageId).toBeDefined();
+    expect((await awsError(server.runtime.call('sqs', 'SendMessage', input, from(`${rule}-other`)))).code).toBe('AccessDenied');
+  });
 });
