@@ -80,8 +80,9 @@ export interface ProtocolDialect {
   /** SigV4 as the service verifies it; AWS's default rules (hashed body, escaped path) otherwise. */
   signing?: SigningRules;
   /**
-   * Authentication by other means than SigV4, tried on requests that carry no SigV4 signature
-   * (S3's SigV2 presigned URLs): the caller, undefined when the request has none, or an AwsError.
+   * Authentication by other means than SigV4, tried on requests that carry no SigV4 signature (S3's
+   * SigV2 presigned URLs and `Authorization: AWS …` headers; an Authorization header of any scheme
+   * but SigV4 comes here first): the caller, undefined when the request has none, or an AwsError.
    */
   authenticateUnsigned?(req: HttpRequest, context: AuthenticationContext): { principal: Principal; region: string } | undefined;
   /**

@@ -2,11 +2,12 @@
  * The AWS request pipeline: route → authenticate → deserialize → validate → invoke → serialize.
  * Generic over services: everything it knows about one comes from its model and its handlers.
  *
- * Gaps: no SigV4a (multi-region) signatures, no SigV2 header auth (only S3's SigV2 presigned
- * URLs), no `Date` header in place of X-Amz-Date, no event streams and no rpcv2-cbor protocol.
+ * Gaps: no SigV4a (multi-region) signatures, no `Date` header in place of X-Amz-Date for SigV4, no
+ * event streams and no rpcv2-cbor protocol. SigV2 (S3's only) is the S3 dialect's.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
+import { ALGORITHM_IDENTIFIER } from '@smithy/signature-v4';
 import { DEFAULT_REGION, isRegion, type Principal } from '../core/accounts.js';
 import type { Clock } from '../core/clock.js';
 import { AwsError } from '../core/errors.js';
@@ -179,10 +180,14 @@ export class Pipeline {
     req: HttpRequest,
   ): Promise<{ principal: Principal; region: string; signing?: { key: Uint8Array; auth: SigV4Auth } }> {
     const { errors } = service;
-    const auth = parseSigV4(req, errors);
+    // An Authorization header of another scheme is the dialect's to read (S3's SigV2) before it is refused.
+    const header = req.headers.authorization;
+    const otherScheme = header !== undefined && !header.startsWith(`${ALGORITHM_IDENTIFIER} `);
+    const auth = otherScheme ? undefined : parseSigV4(req, errors);
     if (!auth) {
       const other = service.dialect?.authenticateUnsigned?.(req, { credentials: this.opts.credentials, now: this.opts.clock.now(), errors });
       if (other) return other;
+      if (otherScheme) throw errors.unsupportedAuthorization();
       if (op.unsigned) return { principal: anonymous(), region: DEFAULT_REGION };
       throw errors.missingAuthentication();
     }
