@@ -60,7 +60,7 @@ function requestKeys(ctx: RequestContext): Context {
   return {
     'aws:SecureTransport': ctx.endpoint.startsWith('https:') ? 'true' : 'false',
     's3:authType': presigned ? 'REST-QUERY-STRING' : 'REST-HEADER',
-    's3:signatureversion': ctx.http.query.some(([name]) => name === 'Signature') ? 'AWS' : 'AWS4-HMAC-SHA256',
+    's3:signatureversion': /^AWS /i.test(ctx.http.headers.authorization ?? '') || ctx.http.query.some(([name]) => name === 'Signature') ? 'AWS' : 'AWS4-HMAC-SHA256',
   };
 }
 

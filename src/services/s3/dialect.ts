@@ -3,15 +3,16 @@
  * the Host name (virtual-hosted style), its own codes and statuses for authentication failures
  * (InvalidAccessKeyId, InvalidToken 400, AuthorizationHeaderMalformed …), a signed
  * x-amz-content-sha256 header (aws-chunked and unsigned payloads included) instead of a hashed
- * body, paths signed as sent, SigV2 presigned URLs, MethodNotAllowed for an unmatched route, and
- * answering every request that names no other service (anonymous GETs, SigV2 URLs).
+ * body, paths signed as sent, SigV2 (Authorization headers and presigned URLs), presigned URLs'
+ * hoisted x-amz-* headers, MethodNotAllowed for an unmatched route, and answering every request
+ * that names no other service (anonymous GETs, SigV2).
  */
 
 import { DEFAULT_REGION } from '../../core/accounts.js';
 import { AwsError } from '../../core/errors.js';
 import { checkCredential } from '../../protocol/credentials.js';
 import type { ProtocolDialect } from '../../protocol/dialect.js';
-import { parseSigV2Query, verifySigV2Query } from '../../protocol/sigv2.js';
+import { parseSigV2Header, parseSigV2Query, verifySigV2Header, verifySigV2Query } from '../../protocol/sigv2.js';
 import type { HttpRequest } from '../../protocol/types.js';
 import { asHeaderBytes, checkSendable } from './header-text.js';
 
@@ -58,6 +59,15 @@ function keepAttributesRoute(req: HttpRequest): void {
   }
 }
 
+/** A request signed both in its Authorization header and in its query string. */
+function oneMechanism(header: string): AwsError {
+  return new AwsError(
+    'InvalidArgument',
+    'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified',
+    { status: 400, fields: { ArgumentName: 'Authorization', ArgumentValue: header } },
+  );
+}
+
 export const s3Dialect: ProtocolDialect = {
   catchAll: true,
   // S3 refuses more than 8 KB of headers (RequestHeaderSectionTooLarge, MaxSizeAllowed 8192); the URL does not count.
@@ -70,7 +80,7 @@ export const s3Dialect: ProtocolDialect = {
   signing: { payloadHash: 'header', uriEscapePath: false },
   errors: {
     missingAuthentication: () => new AwsError('AccessDenied', 'Anonymous access is not allowed: sign requests with SigV4 (the default credentials test/test work).', { status: 403 }),
-    unsupportedAuthorization: () => new AwsError('InvalidArgument', 'Only AWS4-HMAC-SHA256 (Signature Version 4) is supported by Drydock.', { status: 400 }),
+    unsupportedAuthorization: () => new AwsError('InvalidArgument', 'Unsupported Authorization Type', { status: 400 }),
     malformedCredential: () =>
       new AwsError('AuthorizationHeaderMalformed', `The authorization header is malformed; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`, {
         status: 400,
@@ -96,8 +106,20 @@ export const s3Dialect: ProtocolDialect = {
     noRoute: (req) => new AwsError('MethodNotAllowed', 'The specified method is not allowed against this resource.', { status: 405, fields: { Method: req.method, ResourceType: 'OBJECT' } }),
     internal: () => new AwsError('InternalError', 'We encountered an internal error. Please try again.', { status: 500 }),
   },
-  /** Legacy SigV2 presigned URLs (`aws s3 presign` of the aws CLI v1), which S3 still accepts. */
+  /**
+   * Legacy SigV2, which S3 still accepts: `Authorization: AWS <AKID>:<signature>` headers (any other
+   * scheme than SigV4's is refused here, in S3's words) and presigned URLs (`aws s3 presign` of the
+   * aws CLI v1).
+   */
   authenticateUnsigned(req, { credentials, now, errors }) {
+    const header = req.headers.authorization;
+    if (header !== undefined) {
+      if (req.query.some(([name]) => name === 'Signature' || name === 'X-Amz-Algorithm')) throw oneMechanism(header);
+      const auth = parseSigV2Header(req, header);
+      const credential = checkCredential(credentials(auth.accessKeyId), { sessionToken: req.headers['x-amz-security-token'], now }, errors);
+      verifySigV2Header(req, req.path, auth, credential, Date.now(), errors);
+      return { principal: credential.principal, region: DEFAULT_REGION };
+    }
     const auth = parseSigV2Query(req);
     if (!auth) return undefined;
     const credential = checkCredential(credentials(auth.accessKeyId), { sessionToken: auth.sessionToken, now }, errors);

@@ -49,6 +49,9 @@
  *   bucket's region), never redirected (301 PermanentRedirect); it is refused after the authorization
  *   step, so a caller denied the operation hears AccessDenied first.
  * - PutObject conditional writes support If-None-Match: * and If-Match only.
+ * - SigV2 (Authorization headers and presigned URLs) is accepted for every bucket of a region opened
+ *   before 2014, whenever it was created (AWS announced an end of SigV2 for buckets created after
+ *   June 24, 2020); an SSE-C request is never refused for want of TLS.
  */
 
 import { createHash } from 'node:crypto';
