@@ -23,10 +23,16 @@
  * - The queue-owner-only operations (SetQueueAttributes, tags, permissions, move tasks,
  *   DeleteQueue) answer AccessDenied (403) to another account in Drydock's own words; a QueueUrl is
  *   resolved in the request's region whatever its host says.
- * - awsQuery requests must carry QueueUrl unless they are posted to the queue's path; messages of
- *   errors whose wording AWS does not document (tag limits, attribute name periods, cancelling a
- *   finished move task, a redrive policy refused by the dead-letter queue's RedriveAllowPolicy) are
- *   Drydock's own under AWS's codes.
+ * - awsQuery requests must carry QueueUrl unless they are posted to the queue's path; a form value
+ *   of the wrong type (MaxNumberOfMessages=abc) answers ValidationError; an awsQuery map entry
+ *   without its name (`Attribute.1.Value` alone) is ignored rather than refused.
+ * - Messages expired by their retention period are deleted when a receive or GetQueueAttributes
+ *   meets them (they are never received or counted once expired, as on AWS).
+ * - JSON errors name their shape in `__type` without AWS's `com.amazonaws.sqs#` namespace (the
+ *   SDKs read the code from `x-amzn-query-error` first).
+ * - Messages of errors whose wording AWS does not document (tag limits, attribute name periods,
+ *   cancelling a finished move task, a redrive policy refused by the dead-letter queue's
+ *   RedriveAllowPolicy) are Drydock's own under AWS's codes.
  */
 import { parseArn } from '../../core/arn.js';
 import { loadModel } from '../../protocol/model.js';
