@@ -6,6 +6,7 @@ import {
   DeleteResourcePolicyCommand,
   DescribeQueryDefinitionsCommand,
   DescribeResourcePoliciesCommand,
+  GetLogEventsCommand,
   ListLogGroupsCommand,
   type ListLogGroupsRequest,
   PutQueryDefinitionCommand,
@@ -85,6 +86,15 @@ describe('CloudWatch Logs: saved queries, ListLogGroups and resource policies', 
       await expectAwsError(logs.send(new ListLogGroupsCommand({ logGroupNamePattern: 'a*b' })), { code: 'InvalidParameterException', status: 400 });
       await expectAwsError(logs.send(new ListLogGroupsCommand({ limit: 0 })), { code: 'InvalidParameterException', status: 400 });
     });
+  });
+
+  it('refuses a logGroupIdentifier that is no log group ARN without repeating it', async () => {
+    const err = await expectAwsError(logs.send(new GetLogEventsCommand({ logGroupIdentifier: 'arn:aws:s3:::some-bucket', logStreamName: 's' })), {
+      code: 'InvalidParameterException',
+      status: 400,
+      message: 'The specified logGroupIdentifier is not a valid log group ARN.',
+    });
+    expect(err.message).not.toContain('some-bucket');
   });
 
   describe('resource policies', () => {

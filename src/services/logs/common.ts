@@ -64,7 +64,8 @@ export function groupByIdentifier(c: LogsContext, scope: Scope, identifier: stri
   if (!identifier.startsWith('arn:')) return requireGroup(c, scope, identifier);
   const parts = parseArn(identifier);
   const name = parts?.resource.startsWith('log-group:') ? parts.resource.slice('log-group:'.length) : undefined;
-  if (parts?.service !== 'logs' || !name) throw invalid(`Invalid log group ARN: ${identifier}`);
+  // AWS names the member, never the value, when an identifier is not a log group ARN.
+  if (parts?.service !== 'logs' || !name) throw invalid('The specified logGroupIdentifier is not a valid log group ARN.');
   // Cross-account observability is not modelled: only the caller's own groups are visible.
   if (parts.account !== scope.account || parts.region !== scope.region) throw groupNotFound();
   return requireGroup(c, scope, name);

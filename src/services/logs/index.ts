@@ -1,18 +1,22 @@
 /**
  * CloudWatch Logs: log groups and streams, PutLogEvents/GetLogEvents/FilterLogEvents with AWS's
- * limits, tokens and filter-pattern syntax, retention, tags, metric and subscription filters, and
- * Logs Insights queries run for real over the stored events (insights/, query-runner.ts). Other
- * services write logs through `api` (LogsApi).
+ * limits, tokens and filter-pattern syntax, retention, tags, metric and subscription filters, Logs
+ * Insights queries run for real over the stored events (insights/, query-runner.ts), saved queries,
+ * resource policies the authorization step evaluates, KMS encryption of groups (encryption.ts) and
+ * export tasks that write to S3 (export-runner.ts). Other services write logs through `api` (LogsApi).
  *
  * Gaps against AWS:
- * - Implemented: CreateLogGroup, DeleteLogGroup, DescribeLogGroups, PutLogGroupDeletionProtection,
- *   PutRetentionPolicy, DeleteRetentionPolicy, CreateLogStream, DeleteLogStream, DescribeLogStreams,
- *   PutLogEvents, GetLogEvents, FilterLogEvents, TagLogGroup, UntagLogGroup, ListTagsLogGroup,
- *   TagResource, UntagResource, ListTagsForResource, PutMetricFilter, DescribeMetricFilters,
- *   DeleteMetricFilter, TestMetricFilter, PutSubscriptionFilter, DescribeSubscriptionFilters,
- *   DeleteSubscriptionFilter, StartQuery, GetQueryResults, StopQuery, DescribeQueries. Every other
- *   operation (Live Tail, exports, destinations, transformers, data protection, deliveries …)
- *   answers NotImplemented (501).
+ * - Implemented: CreateLogGroup, DeleteLogGroup, DescribeLogGroups, ListLogGroups,
+ *   PutLogGroupDeletionProtection, PutRetentionPolicy, DeleteRetentionPolicy, CreateLogStream,
+ *   DeleteLogStream, DescribeLogStreams, PutLogEvents, GetLogEvents, FilterLogEvents, TagLogGroup,
+ *   UntagLogGroup, ListTagsLogGroup, TagResource, UntagResource, ListTagsForResource,
+ *   PutMetricFilter, DescribeMetricFilters, DeleteMetricFilter, TestMetricFilter,
+ *   PutSubscriptionFilter, DescribeSubscriptionFilters, DeleteSubscriptionFilter, StartQuery,
+ *   GetQueryResults, StopQuery, DescribeQueries, PutQueryDefinition, DescribeQueryDefinitions,
+ *   DeleteQueryDefinition, PutResourcePolicy, DescribeResourcePolicies, DeleteResourcePolicy,
+ *   AssociateKmsKey, DisassociateKmsKey, CreateExportTask, DescribeExportTasks, CancelExportTask.
+ *   Every other operation (GetLogRecord, Live Tail, destinations, transformers, data protection,
+ *   deliveries, field indexes …) answers NotImplemented (501).
  * - Logs Insights runs Logs Insights QL (CWLI) only: SQL and PPL answer 501, as do the commands
  *   pattern, diff, anomaly, unmask, SOURCE, join, lookup, unnest/expand, filterIndex, addtotals and
  *   relevantfields, and `parse` in logfmt/CSV modes. Runs fields, display, filter, stats (count,
@@ -21,11 +25,30 @@
  *   of the older documentation (no IP, JSON, hash or time-series functions). Discovered fields are
  *   the system ones and JSON fields (at most 200); Lambda, VPC flow log and other log-type fields are
  *   not discovered. count_distinct is exact and pct is nearest-rank (AWS approximates both). Sorting
- *   is descending unless `asc`; rows without `sort` come newest first, group by group.
- *   recordsMatched counts the events that pass the filters before the first `stats`, read in full
- *   even under a `limit`. Queries never time out (AWS: 60 minutes). The wording of the errors for a
- *   missing or doubled group parameter, endTime before startTime and an unknown queryId is not
- *   AWS's recorded text.
+ *   is descending unless `asc`; rows without `sort` come newest first, group by group; `stats` rows
+ *   come newest bin first, else in the order their groups first appear. recordsMatched counts the
+ *   events that pass the filters before the first `stats`, read in full even under a `limit`. A
+ *   query that reads every event through JavaScript takes some 4 s per million events (the leading
+ *   @message filters and plain counts SQLite answers take well under 1 s). Queries never time out
+ *   (AWS: 60 minutes) and their results are never encrypted with a KMS key (AssociateKmsKey on a
+ *   query-result ARN answers 501). The wording of the errors for a missing or doubled group
+ *   parameter, endTime before startTime and an unknown queryId is not AWS's recorded text.
+ * - Query definitions are kept for CWLI only (other languages answer 501) and their query strings
+ *   are not checked; clientToken is ignored.
+ * - Resource policies are evaluated as the union of the account-level policies and the group's own;
+ *   documents are checked for JSON with Effect, Principal and Action in every statement, not with
+ *   IAM's full grammar. A policy document's 5,120-character limit of older documentation is not
+ *   enforced (the model's 51,200 is).
+ * - KMS: events are sealed under a data key KMS makes once per association, and every read or write
+ *   of an encrypted group asks KMS to decrypt it (AWS caches keys for up to five minutes, so a
+ *   disabled key stops Drydock at once). A write or read KMS refuses answers AccessDeniedException
+ *   with the association's message; a query over such a group ends Failed. Queries over an encrypted
+ *   group run every command in JavaScript (SQL cannot look into sealed messages).
+ * - Export tasks: objects split into parts at 64 MiB of text per stream; a stream with no event in
+ *   the range gets no object. The PutObject calls carry the bucket-owner-full-control ACL, and
+ *   Drydock's S3 also checks s3:PutObjectAcl for a write with an ACL, so the bucket policy must
+ *   allow that action too (AWS's documented policy grants s3:PutObject only). Buckets are not checked
+ *   for being in the group's Region, and KMS-encrypted buckets are not special-cased.
  * - Metric filters are stored, validated and counted (metricFilterCount) but emit no metric:
  *   Drydock does not serve CloudWatch metrics.
  * - Subscription filters are stored and validated but deliver nothing: Drydock serves neither
@@ -36,7 +59,6 @@
  * - fieldSelectionCriteria, emitSystemFields and emitSystemFieldDimensions are stored and reported,
  *   not interpreted; applyOnTransformedLogs: true is refused (there are no transformers).
  * - TestMetricFilter reports extractedValues for space-delimited patterns only ({} for the others).
- * - kmsKeyId is stored and reported, not used to encrypt, and not checked against KMS.
  * - Cross-account observability is not modelled: accountIdentifiers/includeLinkedAccounts are ignored
  *   and ARNs of other accounts' groups are not found.
  * - Only log groups are taggable (TagResource with any other ARN is InvalidParameterException).
