@@ -7,6 +7,7 @@
  * needs iam:PassRole for lambda.amazonaws.com, and tags at creation lambda:TagResource.
  */
 import type { CreateFunctionRequest } from '@aws-sdk/client-lambda';
+import { AwsError } from '../../core/errors.js';
 import type { ContextValue } from '../../core/policy.js';
 import type { RequestContext } from '../../protocol/types.js';
 import type { ActionRule, ServiceAuthorization } from '../authorization.js';
@@ -56,6 +57,8 @@ const layers = (input: Named): Record<string, ContextValue> => (input.Layers?.le
 
 export const lambdaAuthorization: ServiceAuthorization = {
   prefix: 'lambda',
+  // Lambda answers a denial with 403 and its capitalised Message member.
+  denied: (message) => new AwsError('AccessDeniedException', message, { status: 403, fields: { Message: message } }),
   rules: {
     CreateFunction: {
       ...onFunction(layers),
