@@ -1,21 +1,28 @@
 /**
- * S3 answers as AWS gives them today: owners without DisplayName (gone since November 2025), and
- * an extended request id (`x-amz-id-2`) on every answer that error documents repeat as `<HostId>`.
+ * S3 answers as AWS gives them today: owners without DisplayName (gone since November 2025), the
+ * ownership controls, ACL values checked, and an extended request id (`x-amz-id-2`) on every answer
+ * that error documents repeat as `<HostId>`.
  */
 import {
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  DeleteBucketOwnershipControlsCommand,
   DeleteObjectCommand,
   GetBucketAclCommand,
+  GetBucketOwnershipControlsCommand,
   GetObjectAclCommand,
   GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
   ListBucketsCommand,
   ListMultipartUploadsCommand,
   ListObjectsCommand,
   ListObjectsV2Command,
   ListObjectVersionsCommand,
   ListPartsCommand,
+  type OwnershipControls,
   PutBucketAclCommand,
+  PutBucketOwnershipControlsCommand,
   PutBucketVersioningCommand,
   PutObjectAclCommand,
   PutObjectCommand,
@@ -91,6 +98,60 @@ describe('S3 owners and request ids as AWS answers them', () => {
     await s3.send(new PutObjectCommand({ Bucket: 'acl-names', Key: 'doc', Body: 'x' }));
     await s3.send(new PutObjectAclCommand({ Bucket: 'acl-names', Key: 'doc', GrantRead: `id="${other}"` }));
     expect((await raw('/acl-names/doc', { query: { acl: '' } })).text).not.toContain('DisplayName');
+  });
+
+  it('the ownership controls answer as AWS: the 2023 default, each setting, MalformedXML for a bad rule, not-found once deleted', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'ownership' }));
+    const rules = async () => (await s3.send(new GetBucketOwnershipControlsCommand({ Bucket: 'ownership' }))).OwnershipControls?.Rules;
+    expect(await rules()).toEqual([{ ObjectOwnership: 'BucketOwnerEnforced' }]);
+    for (const ObjectOwnership of ['ObjectWriter', 'BucketOwnerPreferred', 'BucketOwnerEnforced'] as const) {
+      await s3.send(new PutBucketOwnershipControlsCommand({ Bucket: 'ownership', OwnershipControls: { Rules: [{ ObjectOwnership }] } }));
+      expect(await rules()).toEqual([{ ObjectOwnership }]);
+    }
+    const bad: OwnershipControls[] = [
+      { Rules: [{ ObjectOwnership: 'Nobody' as 'ObjectWriter' }] },
+      { Rules: [{ ObjectOwnership: 'ObjectWriter' }, { ObjectOwnership: 'BucketOwnerPreferred' }] },
+      { Rules: [] },
+    ];
+    for (const OwnershipControls of bad) {
+      await expectAwsError(s3.send(new PutBucketOwnershipControlsCommand({ Bucket: 'ownership', OwnershipControls })), { code: 'MalformedXML', status: 400 });
+    }
+    expect(await rules()).toEqual([{ ObjectOwnership: 'BucketOwnerEnforced' }]);
+    await s3.send(new DeleteBucketOwnershipControlsCommand({ Bucket: 'ownership' }));
+    await expectAwsError(s3.send(new GetBucketOwnershipControlsCommand({ Bucket: 'ownership' })), {
+      code: 'OwnershipControlsNotFoundError',
+      status: 404,
+      message: 'The bucket ownership controls were not found',
+    });
+    await expectAwsError(s3.send(new GetBucketOwnershipControlsCommand({ Bucket: 'no-such-ownership' })), { code: 'NoSuchBucket', status: 404 });
+  });
+
+  it('unknown canned ACLs and malformed grants are InvalidArgument, naming the header and value, and write nothing', async () => {
+    const bogus = 'public-reed' as 'private';
+    const canned = await expectAwsError(s3.send(new PutObjectCommand({ Bucket: 'owners', Key: 'acl-refused', Body: 'x', ACL: bogus })), { code: 'InvalidArgument', status: 400 });
+    expect(canned).toMatchObject({ ArgumentName: 'x-amz-acl', ArgumentValue: 'public-reed' });
+    await expectAwsError(s3.send(new HeadObjectCommand({ Bucket: 'owners', Key: 'acl-refused' })), { code: 'NotFound', status: 404 });
+    await expectAwsError(s3.send(new CreateBucketCommand({ Bucket: 'acl-refused', ACL: bogus })), { code: 'InvalidArgument', status: 400 });
+    await expectAwsError(s3.send(new HeadBucketCommand({ Bucket: 'acl-refused' })), { code: 'NotFound', status: 404 });
+
+    await s3.send(new CreateBucketCommand({ Bucket: 'acl-grants', ObjectOwnership: 'ObjectWriter' }));
+    const before = await s3.send(new GetBucketAclCommand({ Bucket: 'acl-grants' }));
+    const grants: [string, string, string][] = [
+      ['nonsense', 'InvalidArgument', 'Argument format not recognized'],
+      ['id="not-a-canonical-id"', 'InvalidArgument', 'Invalid id'],
+      ['uri="http://acs.amazonaws.com/groups/global/Nobody"', 'InvalidArgument', 'Invalid group uri'],
+      ['emailAddress="someone@example.com"', 'UnresolvableGrantByEmailAddress', 'The email address you provided does not match any account on record.'],
+    ];
+    for (const [GrantRead, code, message] of grants) {
+      await expectAwsError(s3.send(new PutBucketAclCommand({ Bucket: 'acl-grants', GrantRead })), { code, status: 400, message });
+    }
+    await expectAwsError(s3.send(new PutBucketAclCommand({ Bucket: 'acl-grants', ACL: bogus })), { code: 'InvalidArgument', status: 400 });
+    await expectAwsError(s3.send(new PutBucketAclCommand({ Bucket: 'acl-grants', ACL: 'private', GrantRead: `id="${'a'.repeat(64)}"` })), {
+      code: 'InvalidRequest',
+      status: 400,
+      message: 'Specifying both Canned ACLs and Header Grants is not allowed',
+    });
+    expect((await s3.send(new GetBucketAclCommand({ Bucket: 'acl-grants' }))).Grants).toEqual(before.Grants);
   });
 
   it('every answer carries an x-amz-id-2, and an error document repeats it as HostId after the RequestId', async () => {

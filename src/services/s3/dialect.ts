@@ -51,7 +51,7 @@ function hoistPresignedHeaders(req: HttpRequest): void {
 /**
  * A GET `?attributes` without its required x-amz-object-attributes header is still
  * GetObjectAttributes, which refuses it as S3 does, not a GetObject of the whole object: the route
- * is kept by an empty header.
+ * is kept by an empty header (unsigned, so SigV4 does not mind it).
  */
 function keepAttributesRoute(req: HttpRequest): void {
   if (req.method === 'GET' && req.headers['x-amz-object-attributes'] === undefined && req.query.some(([name]) => name === 'attributes')) {

@@ -49,9 +49,11 @@
  *   bucket's region), never redirected (301 PermanentRedirect); it is refused after the authorization
  *   step, so a caller denied the operation hears AccessDenied first.
  * - PutObject conditional writes support If-None-Match: * and If-Match only.
+ * - GetObjectAttributes ignores SSE-C headers, and refuses an x-amz-max-parts that is not a number
+ *   (InvalidArgument) where S3 ignores it.
  * - SigV2 (Authorization headers and presigned URLs) is accepted for every bucket of a region opened
  *   before 2014, whenever it was created (AWS announced an end of SigV2 for buckets created after
- *   June 24, 2020); an SSE-C request is never refused for want of TLS.
+ *   June 24, 2020).
  */
 
 import { createHash } from 'node:crypto';
