@@ -33,10 +33,10 @@
  *   or the bucket default asks for SSE-KMS; GetBucketEncryption of a bucket without a configuration
  *   answers the SSE-S3 default), but content is stored unencrypted and reads never call KMS, so
  *   kms:Decrypt is not checked. An SSE-KMS key is looked up with KMS DescribeKey as the caller (AWS
- *   calls GenerateDataKey: a caller allowed that but not kms:DescribeKey is refused here). SSE-C headers
- *   and x-amz-server-side-encryption-context are ignored, SSE-KMS over plain HTTP is accepted (AWS
- *   requires TLS), and objects other services write through S3's api are SSE-S3 whatever the bucket's
- *   default.
+ *   calls GenerateDataKey: a caller allowed that but not kms:DescribeKey is refused here). SSE-C headers,
+ *   x-amz-server-side-encryption-context and SSE headers sent with reads (which AWS refuses) are
+ *   ignored, SSE-KMS over plain HTTP is accepted (AWS requires TLS), and objects other services write
+ *   through S3's api are SSE-S3 whatever the bucket's default.
  * - Storage classes are recorded, not simulated: GLACIER/DEEP_ARCHIVE objects are unreadable
  *   (InvalidObjectState) because RestoreObject is not implemented.
  * - Multipart: in-progress uploads are dropped with their bucket; completing an already completed
