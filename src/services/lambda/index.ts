@@ -60,7 +60,11 @@ export const lambda: ServiceDefinition = {
       handlers: createHandlers(c),
       handleHttp: lambdaHttpHandler(c),
       resourcePolicy: (arn) => functionResourcePolicy(c, arn),
-      stop: () => c.engine.stop(),
+      // Environments end with the server; the extracted packages are a cache of the blobs, made again on demand.
+      async stop() {
+        await c.engine.stop();
+        await c.engine.workspace.remove();
+      },
       async reset() {
         await c.engine.stop();
         await c.engine.workspace.remove();
