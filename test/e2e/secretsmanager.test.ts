@@ -242,7 +242,7 @@ describe('secretsmanager', () => {
     expect(a).not.toBe(def);
   });
 
-  it('resource policies; rotation is not implemented', async () => {
+  it('resource policies; rotation needs a rotation function', async () => {
     await sm.send(new CreateSecretCommand({ Name: 'pol', SecretString: 's' }));
     const policy = JSON.stringify({
       Version: '2012-10-17',
@@ -255,7 +255,7 @@ describe('secretsmanager', () => {
     await expect(sm.send(new PutResourcePolicyCommand({ SecretId: 'pol', ResourcePolicy: '{' }))).rejects.toMatchObject({ name: 'MalformedPolicyDocumentException' });
     await sm.send(new DeleteResourcePolicyCommand({ SecretId: 'pol' }));
     expect((await sm.send(new GetResourcePolicyCommand({ SecretId: 'pol' }))).ResourcePolicy).toBeUndefined();
-    await expect(sm.send(new RotateSecretCommand({ SecretId: 'pol' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 501 } });
+    await expect(sm.send(new RotateSecretCommand({ SecretId: 'pol' }))).rejects.toMatchObject({ name: 'InvalidRequestException', $metadata: { httpStatusCode: 400 } });
   });
 
   it('scopes secrets by region', async () => {

@@ -144,6 +144,17 @@ export function secretsManagerAuthorization(lookup: SecretLookup): ServiceAuthor
       ),
       RemoveRegionsFromReplication: onSecret(),
       StopReplicationToReplica: onSecret(),
+      // Configuring a rotation function also needs lambda:InvokeFunction on it (API reference, RotateSecret).
+      RotateSecret: onSecret((input) => present([['secretsmanager:RotationLambdaARN', input.RotationLambdaARN as string | undefined]]), {
+        also: [
+          {
+            action: 'lambda:InvokeFunction',
+            resource: (input: S.RotateSecretRequest) => input.RotationLambdaARN ?? '*',
+            when: (input: S.RotateSecretRequest) => input.RotationLambdaARN !== undefined,
+          },
+        ],
+      }),
+      CancelRotateSecret: onSecret(),
     },
   };
 }

@@ -6,6 +6,7 @@ import { type SecretsContext, sweep, validateSecretId } from './common.js';
 import { randomPassword } from './password.js';
 import { deleteResourcePolicy, getResourcePolicy, putResourcePolicy, validateResourcePolicy } from './policies.js';
 import { removeRegionsFromReplication, replicateSecretToRegions, stopReplicationToReplica } from './replication.js';
+import { cancelRotateSecret, rotateSecret } from './rotation.js';
 import { createSecret, deleteSecret, describeSecret, listSecrets, restoreSecret, updateSecret } from './secrets.js';
 import { tagResource, untagResource } from './tags.js';
 import { batchGetSecretValue, getSecretValue, listSecretVersionIds, putSecretValue, updateSecretVersionStage } from './values.js';
@@ -32,6 +33,8 @@ const OPERATIONS = {
   ReplicateSecretToRegions: replicateSecretToRegions,
   RemoveRegionsFromReplication: removeRegionsFromReplication,
   StopReplicationToReplica: stopReplicationToReplica,
+  RotateSecret: rotateSecret,
+  CancelRotateSecret: cancelRotateSecret,
 };
 
 export function createHandlers(c: SecretsContext): Handlers {

@@ -8,8 +8,16 @@
  * the data key for the caller (encryption.ts).
  *
  * Gaps against AWS:
- * - Rotation (RotateSecret, CancelRotateSecret) answers 501: it needs Lambda. DescribeSecret never
- *   reports rotation fields.
+ * - Rotation runs the function's four steps as AWS does (rotation-job.ts), but its retries are
+ *   Drydock's choice: 3 tries a minute apart on the clock, then the rotation stays pending until the
+ *   next window. Rotation happens when a window opens (AWS picks a time within it); NextRotationDate
+ *   is the window's last second. A value put by hand resets an AutomaticallyAfterDays schedule from
+ *   that moment; LastRotatedDate counts rotations only.
+ * - The RotationToken passed to the function is accepted back by PutSecretValue but not checked
+ *   (AWS checks it for functions that assume a role). Managed external rotation
+ *   (ExternalSecretRotationMetadata/RoleArn) is refused. Messages for a bad ScheduleExpression or
+ *   Duration, and RotationRules' AutomaticallyAfterDays shown for a ScheduleExpression (only for
+ *   `rate(N days)`), are Drydock's own; AWS does not document them.
  * - Replication is synchronous: a replica is InSync (or Failed, when its Region's KMS key cannot
  *   encrypt) as soon as the primary's request returns; it never shows InProgress.
  * - Resource policies are evaluated with the caller's IAM policies; ValidateResourcePolicy runs no IAM
@@ -33,6 +41,7 @@ import type { ServiceDefinition } from '../contracts.js';
 import { secretsManagerAuthorization } from './authorization.js';
 import { findOrUndefined, type SecretsContext } from './common.js';
 import { createHandlers } from './handlers.js';
+import { registerRotationJobs } from './rotation-job.js';
 import { SecretsStore } from './store.js';
 
 export const secretsmanager: ServiceDefinition = {
@@ -41,6 +50,7 @@ export const secretsmanager: ServiceDefinition = {
   validationError: 'ValidationException',
   create(rt) {
     const c: SecretsContext = { store: new SecretsStore(rt.store), rt };
+    registerRotationJobs(c);
     return {
       handlers: createHandlers(c),
       authorization: secretsManagerAuthorization({

@@ -27,6 +27,10 @@ function syncReplica(c: SecretsContext, primary: SecretRow, replica: SecretRow):
       store.clearContent(replica.arn);
       for (const tag of store.tags(primary.arn)) store.putTag(replica.arn, tag.tag_key, tag.tag_value);
       for (const version of store.versions(primary.arn).reverse()) {
+        if (!version.has_value) {
+          store.insertVersion({ ...version, secret_arn: replica.arn, last_accessed_at: null });
+          continue;
+        }
         const { ciphertext, keyArn } = encrypt(c, replica, version.version_id, decrypt(c, primary, version));
         store.insertVersion({ ...version, secret_arn: replica.arn, ciphertext, kms_key_arn: keyArn, last_accessed_at: null });
       }

@@ -25,6 +25,7 @@ import {
 import { dataKeyFor, decrypt, encrypt } from './encryption.js';
 import { filteredSecrets } from './filters.js';
 import { addReplicas, replicasOf, replicationStatus, syncReplicas } from './replication.js';
+import { rotationFields } from './rotation.js';
 import type { SecretRow } from './store.js';
 import { MAX_TAGS, validateTags } from './tags.js';
 import { addVersion } from './values.js';
@@ -36,7 +37,7 @@ import { addVersion } from './values.js';
 function retriedCreate(c: SecretsContext, existing: SecretRow, input: S.CreateSecretRequest, value: SecretValue | undefined): S.CreateSecretResponse {
   if (existing.deleted_at !== null) throw new AwsError('InvalidRequestException', "You can't create this secret because a secret with this name is already scheduled for deletion.");
   const retried = input.ClientRequestToken === undefined ? undefined : c.store.version(existing.arn, input.ClientRequestToken);
-  if (retried && value) {
+  if (retried?.has_value && value) {
     if (sameValue(decrypt(c, existing, retried), value)) return { ARN: existing.arn, Name: existing.name, VersionId: retried.version_id };
     throw tokenInUse(retried.version_id, existing.arn);
   }
@@ -91,6 +92,8 @@ function reencryptLabelled(c: SecretsContext, secret: SecretRow): void {
   const ids = new Set([CURRENT, PREVIOUS, 'AWSPENDING'].map((s) => stages.get(s)).filter((v): v is string => v !== undefined));
   for (const versionId of ids) {
     const version = store.version(secret.arn, versionId)!;
+    // A rotation's version without a value has nothing to re-encrypt.
+    if (!version.has_value) continue;
     const plain = decrypt(c, secret, version);
     const { ciphertext, keyArn } = encrypt(c, secret, versionId, plain);
     store.reencryptVersion(secret.arn, versionId, ciphertext, keyArn);
@@ -132,6 +135,7 @@ function listEntry(c: SecretsContext, secret: SecretRow): S.SecretListEntry {
     SecretVersionsToStages: versionsToStages(c, secret.arn),
     CreatedDate: new Date(secret.created_at),
     PrimaryRegion: secret.primary_region ?? (replicasOf(c, secret).length ? secret.region : undefined),
+    ...rotationFields(c, secret.arn),
   };
 }
 

@@ -30,12 +30,31 @@ export interface SecretRow {
 export interface VersionRow {
   secret_arn: string;
   version_id: string;
-  /** KMS ciphertext of the value (context: SecretARN, SecretVersionId). */
+  /** KMS ciphertext of the value (context: SecretARN, SecretVersionId); empty for a version without a value. */
   ciphertext: Buffer;
   is_binary: number;
   kms_key_arn: string;
   created_at: number;
   last_accessed_at: number | null;
+  /** 0 for the version a rotation starts with: it has its AWSPENDING label but no value until createSecret puts one. */
+  has_value: number;
+}
+
+/** A secret's rotation configuration and schedule; no row while rotation was never configured. */
+export interface RotationRow {
+  secret_arn: string;
+  enabled: number;
+  lambda_arn: string | null;
+  /** JSON of the RotationRules as RotateSecret was given them. */
+  rules: string | null;
+  last_rotated_at: number | null;
+  /** When the schedule counts from: the last rotation, or a new current value put by hand (AWS counts it as a rotation). */
+  basis_at: number;
+  /** The next rotation window's start and end, while rotation is on and scheduled. */
+  window_start: number | null;
+  window_end: number | null;
+  /** The job running the current rotation, for CancelRotateSecret. */
+  job_id: number | null;
 }
 
 export interface TagRow {
@@ -77,6 +96,14 @@ export class SecretsStore {
         ALTER TABLE secretsmanager_secrets ADD COLUMN replication_status TEXT;
         ALTER TABLE secretsmanager_secrets ADD COLUMN replication_message TEXT;`,
       },
+      {
+        version: 3,
+        sql: `ALTER TABLE secretsmanager_versions ADD COLUMN has_value INTEGER NOT NULL DEFAULT 1;
+        CREATE TABLE secretsmanager_rotations (
+          secret_arn TEXT PRIMARY KEY, enabled INTEGER NOT NULL, lambda_arn TEXT, rules TEXT,
+          last_rotated_at INTEGER, basis_at INTEGER NOT NULL, window_start INTEGER, window_end INTEGER, job_id INTEGER
+        );`,
+      },
     ]);
     const db = store.db;
     this.stmts = preparedOnUse({
@@ -104,8 +131,13 @@ export class SecretsStore {
       version: () => db.prepare<[string, string], VersionRow>('SELECT * FROM secretsmanager_versions WHERE secret_arn = ? AND version_id = ?'),
       versions: () => db.prepare<[string], VersionRow>('SELECT * FROM secretsmanager_versions WHERE secret_arn = ? ORDER BY created_at DESC, rowid DESC'),
       insertVersion: () =>
-        db.prepare<VersionRow>(`INSERT INTO secretsmanager_versions (secret_arn, version_id, ciphertext, is_binary, kms_key_arn, created_at, last_accessed_at)
-        VALUES (@secret_arn, @version_id, @ciphertext, @is_binary, @kms_key_arn, @created_at, @last_accessed_at)`),
+        db.prepare<VersionRow>(`INSERT INTO secretsmanager_versions (secret_arn, version_id, ciphertext, is_binary, kms_key_arn, created_at, last_accessed_at, has_value)
+        VALUES (@secret_arn, @version_id, @ciphertext, @is_binary, @kms_key_arn, @created_at, @last_accessed_at, @has_value)`),
+      fillVersion: () =>
+        db.prepare<[Buffer, number, string, string, string]>(
+          'UPDATE secretsmanager_versions SET ciphertext = ?, is_binary = ?, kms_key_arn = ?, has_value = 1 WHERE secret_arn = ? AND version_id = ?',
+        ),
+      deleteVersion: () => db.prepare<[string, string]>('DELETE FROM secretsmanager_versions WHERE secret_arn = ? AND version_id = ?'),
       reencryptVersion: () => db.prepare<[Buffer, string, string, string]>('UPDATE secretsmanager_versions SET ciphertext = ?, kms_key_arn = ? WHERE secret_arn = ? AND version_id = ?'),
       touchVersion: () => db.prepare<[number, string, string]>('UPDATE secretsmanager_versions SET last_accessed_at = ? WHERE secret_arn = ? AND version_id = ?'),
       pruneVersions: () =>
@@ -124,6 +156,14 @@ export class SecretsStore {
         VALUES (@arn, @key, @value, (SELECT COALESCE(MAX(position), 0) + 1 FROM secretsmanager_tags WHERE secret_arn = @arn))
         ON CONFLICT (secret_arn, tag_key) DO UPDATE SET tag_value = excluded.tag_value`),
       deleteTag: () => db.prepare<[string, string]>('DELETE FROM secretsmanager_tags WHERE secret_arn = ? AND tag_key = ?'),
+      rotation: () => db.prepare<[string], RotationRow>('SELECT * FROM secretsmanager_rotations WHERE secret_arn = ?'),
+      putRotation: () =>
+        db.prepare<RotationRow>(`INSERT INTO secretsmanager_rotations (secret_arn, enabled, lambda_arn, rules, last_rotated_at, basis_at, window_start, window_end, job_id)
+        VALUES (@secret_arn, @enabled, @lambda_arn, @rules, @last_rotated_at, @basis_at, @window_start, @window_end, @job_id)
+        ON CONFLICT (secret_arn) DO UPDATE SET enabled = excluded.enabled, lambda_arn = excluded.lambda_arn, rules = excluded.rules,
+        last_rotated_at = excluded.last_rotated_at, basis_at = excluded.basis_at, window_start = excluded.window_start,
+        window_end = excluded.window_end, job_id = excluded.job_id`),
+      deleteRotation: () => db.prepare<[string]>('DELETE FROM secretsmanager_rotations WHERE secret_arn = ?'),
     });
   }
 
@@ -168,12 +208,13 @@ export class SecretsStore {
     return this.stmts.expired.all(scope.account, scope.region, now).map((r) => r.arn);
   }
 
-  /** Removes a secret with all its versions, labels and tags. */
+  /** Removes a secret with all its versions, labels, tags and rotation. */
   purge(arn: string): void {
     this.stmts.deleteSecret.run(arn);
     this.stmts.deleteVersions.run(arn);
     this.stmts.deleteStages.run(arn);
     this.stmts.deleteTags.run(arn);
+    this.stmts.deleteRotation.run(arn);
   }
 
   version(arn: string, versionId: string): VersionRow | undefined {
@@ -187,6 +228,15 @@ export class SecretsStore {
 
   insertVersion(row: VersionRow): void {
     this.stmts.insertVersion.run(row);
+  }
+
+  /** Gives a version without a value its value. */
+  fillVersion(arn: string, versionId: string, ciphertext: Buffer, isBinary: boolean, kmsKeyArn: string): void {
+    this.stmts.fillVersion.run(ciphertext, isBinary ? 1 : 0, kmsKeyArn, arn, versionId);
+  }
+
+  deleteVersion(arn: string, versionId: string): void {
+    this.stmts.deleteVersion.run(arn, versionId);
   }
 
   reencryptVersion(arn: string, versionId: string, ciphertext: Buffer, kmsKeyArn: string): void {
@@ -225,5 +275,13 @@ export class SecretsStore {
 
   deleteTag(arn: string, key: string): void {
     this.stmts.deleteTag.run(arn, key);
+  }
+
+  rotation(arn: string): RotationRow | undefined {
+    return this.stmts.rotation.get(arn);
+  }
+
+  putRotation(row: RotationRow): void {
+    this.stmts.putRotation.run(row);
   }
 }

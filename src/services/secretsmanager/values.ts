@@ -22,6 +22,7 @@ import {
 import { type DataKey, dataKeyFor, decrypt, decryptFor, encrypt } from './encryption.js';
 import { filteredSecrets } from './filters.js';
 import { syncReplicas } from './replication.js';
+import { currentValuePut } from './rotation-job.js';
 import type { SecretRow, VersionRow } from './store.js';
 
 /** AWS keeps at most this many versions without staging labels, dropping the oldest. */
@@ -35,18 +36,21 @@ const MAX_UNLABELLED_VERSIONS = 100;
 export function addVersion(c: SecretsContext, secret: SecretRow, value: SecretValue, versionId: string, stages: string[], dataKey?: DataKey): { versionId: string; created: boolean } {
   const { store } = c;
   const existing = store.version(secret.arn, versionId);
-  if (existing) {
+  if (existing && existing.has_value === 1) {
     if (sameValue(decrypt(c, secret, existing), value)) return { versionId, created: false };
     throw tokenInUse(versionId, secret.arn);
   }
   const now = c.rt.clock.now();
   const { ciphertext, keyArn } = encrypt(c, secret, versionId, value, dataKey);
-  store.insertVersion({ secret_arn: secret.arn, version_id: versionId, ciphertext, is_binary: value.binary ? 1 : 0, kms_key_arn: keyArn, created_at: now, last_accessed_at: null });
+  // A rotation's AWSPENDING version has no value until its function's createSecret step puts one.
+  if (existing) store.fillVersion(secret.arn, versionId, ciphertext, value.binary, keyArn);
+  else store.insertVersion({ secret_arn: secret.arn, version_id: versionId, ciphertext, is_binary: value.binary ? 1 : 0, kms_key_arn: keyArn, created_at: now, last_accessed_at: null, has_value: 1 });
   // The first version of a secret always becomes AWSCURRENT, whatever labels were asked for.
   const labels = store.stages(secret.arn).has(CURRENT) || stages.includes(CURRENT) ? stages : [...stages, CURRENT];
   for (const stage of labels) attachStage(c, secret.arn, stage, versionId);
   store.pruneUnlabelled(secret.arn, MAX_UNLABELLED_VERSIONS);
   store.updateSecret({ ...secret, last_changed_at: now });
+  if (labels.includes(CURRENT)) currentValuePut(c, secret);
   return { versionId, created: true };
 }
 
@@ -63,7 +67,7 @@ async function readValue(c: SecretsContext, ctx: RequestContext, secret: SecretR
   let version: VersionRow | undefined;
   if (versionId !== undefined) {
     version = store.version(secret.arn, versionId);
-    if (!version) throw new AwsError('ResourceNotFoundException', `Secrets Manager can't find the specified secret value for VersionId: ${versionId}`);
+    if (!version?.has_value) throw new AwsError('ResourceNotFoundException', `Secrets Manager can't find the specified secret value for VersionId: ${versionId}`);
     if (stage !== undefined && !(byVersion[versionId] ?? []).includes(stage)) {
       throw new AwsError('InvalidRequestException', 'You provided a VersionStage that is not associated to the provided VersionId.');
     }
@@ -71,7 +75,7 @@ async function readValue(c: SecretsContext, ctx: RequestContext, secret: SecretR
     const label = stage ?? CURRENT;
     const id = store.stages(secret.arn).get(label);
     version = id === undefined ? undefined : store.version(secret.arn, id);
-    if (!version) throw new AwsError('ResourceNotFoundException', `Secrets Manager can't find the specified secret value for staging label: ${label}`);
+    if (!version?.has_value) throw new AwsError('ResourceNotFoundException', `Secrets Manager can't find the specified secret value for staging label: ${label}`);
   }
   const value = await decryptFor(c, ctx, secret, version);
   // AWS records access dates to the day.
