@@ -2,11 +2,13 @@
  * CodeCommit triggers delivered for real: a `git push` (test:test login) notifies the triggers its
  * references select through SNS to an SQS queue subscribed to the topic, with AWS's record (one
  * notification per push listing its references, created and deleted ones marked, the trigger's
- * custom data, the caller and the repository); TestRepositoryTriggers sends a test notification and
- * reports the destinations that refuse CodeCommit or do not exist.
+ * custom data, the caller and the repository); a Lambda function whose policy allows CodeCommit gets
+ * the same record as its event; TestRepositoryTriggers sends a test notification and reports the
+ * destinations that refuse CodeCommit or do not exist.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   CodeCommitClient,
   CreateBranchCommand,
@@ -17,11 +19,13 @@ import {
   type RepositoryTrigger,
   TestRepositoryTriggersCommand,
 } from '@aws-sdk/client-codecommit';
+import { AddPermissionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateTopicCommand, SetTopicAttributesCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteMessageCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useServer } from '../helpers.js';
 import { GitRunner, loginUrl } from './codecommit-git-helpers.js';
+import { createActiveFunction, executionRole, NODE_RUNTIME, zipOf } from './lambda-helpers.js';
 
 const server = useServer();
 const ACCOUNT = '000000000000';
@@ -173,6 +177,72 @@ describe('triggers delivered through SNS on git push', () => {
     const [tagged] = await notifications(all, 1);
     expect(tagged!.record.codecommit.references).toEqual([{ commit: tip, ref: 'refs/tags/v1', created: true }]);
     await nothingOn(mainOnly);
+  });
+});
+
+describe('triggers delivered to a Lambda function', () => {
+  /** A function logging every event it gets; with `permitted`, its policy lets CodeCommit invoke it for the repository. */
+  async function loggingFunction(name: string, permitted: boolean): Promise<string> {
+    const created = await createActiveFunction(new LambdaClient(server.clientConfig), {
+      FunctionName: name,
+      Runtime: NODE_RUNTIME,
+      Role: await executionRole(server, `${name}-role`),
+      Handler: 'index.handler',
+      Code: { ZipFile: zipOf({ 'index.mjs': "export const handler = async (event) => { console.log('TRIGGER-EVENT ' + JSON.stringify(event)); };\n" }) },
+    });
+    if (permitted) {
+      await new LambdaClient(server.clientConfig).send(
+        new AddPermissionCommand({
+          FunctionName: name,
+          StatementId: 'codecommit',
+          Action: 'lambda:InvokeFunction',
+          Principal: 'codecommit.amazonaws.com',
+          SourceArn: `arn:aws:codecommit:us-east-1:${ACCOUNT}:to-lambda`,
+          SourceAccount: ACCOUNT,
+        }),
+      );
+    }
+    return created.FunctionArn!;
+  }
+
+  /** The events the function logged, once `count` have arrived (invocations are asynchronous). */
+  async function loggedEvents(name: string, count: number): Promise<Notification['record'][]> {
+    const logs = new CloudWatchLogsClient(server.clientConfig);
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const { events = [] } = await logs.send(new FilterLogEventsCommand({ logGroupName: `/aws/lambda/${name}`, filterPattern: '"TRIGGER-EVENT"' })).catch(() => ({ events: [] }));
+      if (events.length >= count || Date.now() > deadline) {
+        return events.map((e) => (JSON.parse(e.message!.slice(e.message!.indexOf('{'))) as { Records: Notification['record'][] }).Records[0]!);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  it('invokes a function whose policy allows CodeCommit, with the record as its event; TestRepositoryTriggers reports one that does not', async () => {
+    const allowed = await loggingFunction('on-push', true);
+    const refusing = await loggingFunction('no-permission', false);
+    const created = (await cc.send(new CreateRepositoryCommand({ repositoryName: 'to-lambda' }))).repositoryMetadata!;
+    const tested = await cc.send(
+      new TestRepositoryTriggersCommand({
+        repositoryName: 'to-lambda',
+        triggers: [trigger({ name: 'allowed', destinationArn: allowed }), trigger({ name: 'refusing', destinationArn: refusing })],
+      }),
+    );
+    expect(tested.successfulExecutions).toEqual(['allowed']);
+    expect(tested.failedExecutions).toEqual([{ trigger: 'refusing', failureMessage: expect.stringContaining('AccessDeniedException') }]);
+    expect((await loggedEvents('on-push', 1))[0]).toMatchObject({ eventName: 'TriggerEventTest', eventSourceARN: created.Arn });
+
+    await cc.send(new PutRepositoryTriggersCommand({ repositoryName: 'to-lambda', triggers: [trigger({ name: 'allowed', destinationArn: allowed, customData: 'lambda' })] }));
+    const { commitId } = await cc.send(new PutFileCommand({ repositoryName: 'to-lambda', branchName: 'main', filePath: 'a.txt', fileContent: Buffer.from('a') }));
+    const [, pushed] = await loggedEvents('on-push', 2);
+    expect(pushed).toMatchObject({
+      eventName: 'ReferenceChanges',
+      eventTriggerName: 'allowed',
+      customData: 'lambda',
+      eventSourceARN: created.Arn,
+      userIdentityARN: ROOT_ARN,
+      codecommit: { references: [{ commit: commitId, ref: 'refs/heads/main', created: true }] },
+    });
   });
 });
 
