@@ -130,10 +130,10 @@ export class Routing<S extends RoutableService> {
     }
     let service = scope ? this.bySigningName.get(scope) : undefined;
     if (!service) {
-      // Unsigned query requests (AssumeRoleWithWebIdentity): the Action names the service.
+      // Unsigned query requests (AssumeRoleWithWebIdentity) go to `/`, where the Action names the
+      // service; elsewhere an Action parameter is an S3 object's query, even one a query service has.
       const action = await this.actionOf(req, loadBody);
-      service = action ? this.queryServices.find((s) => s.model.operations.has(action)) : undefined;
-      // Query requests go to `/`; elsewhere an Action parameter may be an S3 object's query.
+      service = action && req.path === '/' ? this.queryServices.find((s) => s.model.operations.has(action)) : undefined;
       if (!service && action && req.path === '/') throw new UnservedRequest(req, undefined, this.served, action);
     }
     service ??= this.fallback;

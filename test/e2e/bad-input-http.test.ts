@@ -63,11 +63,11 @@ describe('malformed HTTP', () => {
   });
 
   it("a request signed for a service Drydock does not emulate gets 501, not another service's answer", async () => {
-    const query = await signedRequest(server.url, requests.query('sqs', 'ListQueues', '2012-11-05'));
+    const query = await signedRequest(server.url, requests.query('elasticloadbalancing', 'DescribeLoadBalancers', '2015-12-01'));
     expect([query.status, query.code]).toEqual([501, 'NotImplemented']);
-    const json = await signedRequest(server.url, requests.json('sqs', 'AmazonSQS', 'ListQueues', {}, '1.0'));
+    const json = await signedRequest(server.url, requests.json('dynamodb', 'DynamoDB_20120810', 'ListTables', {}, '1.0'));
     expect([json.status, json.code]).toEqual([501, 'NotImplemented']);
-    expect(json.message).toMatch(/^Drydock does not serve 'sqs' .* yet; it serves: /);
+    expect(json.message).toMatch(/^Drydock does not serve 'dynamodb' .* yet; it serves: /);
   });
 
   it('huge headers are refused as S3 refuses them (400 RequestHeaderSectionTooLarge) and the server keeps serving', async () => {

@@ -22,9 +22,9 @@ describe('the aws CLI', () => {
   it.concurrent.each([
     ['awsQuery', 'cloudformation list-stacks', 'ListStacks', 'cloudformation'],
     ['ec2', 'ec2 describe-instances', 'DescribeInstances', 'ec2'],
-    ['REST-JSON', 'lambda list-functions', 'ListFunctions', 'lambda'],
-    ['awsJson 1.0', 'sqs list-queues', 'ListQueues', 'sqs'],
-    ['awsJson 1.1', 'events list-rules', 'ListRules', 'events'],
+    ['REST-JSON', 'apigateway get-rest-apis', 'GetRestApis', 'apigateway'],
+    ['awsJson 1.0', 'dynamodb list-tables', 'ListTables', 'dynamodb'],
+    ['awsJson 1.1', 'ecs list-clusters', 'ListClusters', 'ecs'],
     ['RPC v2 CBOR', 'cloudwatch list-metrics', 'ListMetrics', 'monitoring'],
     ['REST-XML', 'route53 list-hosted-zones', 'ListHostedZones', 'route53'],
   ])('prints NotImplemented naming the service (%s: aws %s)', async (_protocol, command, operation, signingName) => {
@@ -38,8 +38,8 @@ describe('the aws CLI', () => {
 
 describe('raw signed requests', () => {
   it('awsQuery: an <ErrorResponse> with the Action routed nowhere else', async () => {
-    const res = await signedRequest(server.url, requests.query('sns', 'ListTopics', '2010-03-31'));
-    expect([res.status, res.code, res.message]).toEqual([501, 'NotImplemented', notServed('sns')]);
+    const res = await signedRequest(server.url, requests.query('autoscaling', 'DescribeAutoScalingGroups', '2011-01-01'));
+    expect([res.status, res.code, res.message]).toEqual([501, 'NotImplemented', notServed('autoscaling')]);
     expect(res.headers['content-type']).toBe('text/xml');
     expect(res.text).toMatch(
       /^<\?xml [^>]+>\n<ErrorResponse><Error><Type>Receiver<\/Type><Code>NotImplemented<\/Code><Message>[^<]+<\/Message><\/Error><RequestId>[^<]+<\/RequestId><\/ErrorResponse>$/,
@@ -47,9 +47,9 @@ describe('raw signed requests', () => {
   });
 
   it('awsJson: __type and message, in the content type the client sent', async () => {
-    const res = await signedRequest(server.url, requests.json('events', 'AWSEvents', 'ListRules', {}, '1.1'));
+    const res = await signedRequest(server.url, requests.json('ecs', 'AmazonEC2ContainerServiceV20141113', 'ListClusters', {}, '1.1'));
     expect([res.status, res.headers['content-type'], res.headers['x-amzn-errortype']]).toEqual([501, 'application/x-amz-json-1.1', 'NotImplemented']);
-    expect(JSON.parse(res.text)).toEqual({ __type: 'NotImplemented', message: notServed('events') });
+    expect(JSON.parse(res.text)).toEqual({ __type: 'NotImplemented', message: notServed('ecs') });
     const dynamo = await signedRequest(server.url, requests.json('dynamodb', 'DynamoDB_20120810', 'ListTables', {}, '1.0'));
     expect([dynamo.status, dynamo.headers['content-type'], dynamo.code]).toEqual([501, 'application/x-amz-json-1.0', 'NotImplemented']);
   });
@@ -61,9 +61,9 @@ describe('raw signed requests', () => {
   });
 
   it('REST-JSON: the code in x-amzn-errortype, the message in the body', async () => {
-    const res = await signedRequest(server.url, { service: 'lambda', method: 'GET', path: '/2015-03-31/functions/' });
+    const res = await signedRequest(server.url, { service: 'apigateway', method: 'GET', path: '/restapis' });
     expect([res.status, res.headers['content-type'], res.headers['x-amzn-errortype']]).toEqual([501, 'application/json', 'NotImplemented']);
-    expect(JSON.parse(res.text)).toEqual({ message: notServed('lambda') });
+    expect(JSON.parse(res.text)).toEqual({ message: notServed('apigateway') });
   });
 
   it('REST-XML: an <ErrorResponse> (CloudFront, Route 53)', async () => {
@@ -86,7 +86,7 @@ describe('raw signed requests', () => {
   });
 
   it('a presigned URL for an unserved service is answered the same way', async () => {
-    const url = await presign(server.url, { service: 'sns', path: '/', query: { Action: 'ListTopics', Version: '2010-03-31' } });
+    const url = await presign(server.url, { service: 'autoscaling', path: '/', query: { Action: 'DescribeAutoScalingGroups', Version: '2011-01-01' } });
     const { pathname, search } = new URL(url);
     const res = await send(server.url, { method: 'GET', path: `${pathname}${search}`, headers: { host: new URL(server.url).host } });
     expect([res.status, res.code]).toEqual([501, 'NotImplemented']);
@@ -95,8 +95,8 @@ describe('raw signed requests', () => {
 
 describe('authentication comes first', () => {
   it.each([
-    ['awsQuery', () => requests.query('sns', 'ListTopics', '2010-03-31', {}, { unsigned: true }), 'MissingAuthenticationToken', /<ErrorResponse>/],
-    ['awsJson', () => requests.json('events', 'AWSEvents', 'ListRules', {}, '1.1', { unsigned: true }), 'MissingAuthenticationTokenException', /"__type"/],
+    ['awsQuery', () => requests.query('autoscaling', 'DescribeAutoScalingGroups', '2011-01-01', {}, { unsigned: true }), 'MissingAuthenticationToken', /<ErrorResponse>/],
+    ['awsJson', () => requests.json('ecs', 'AmazonEC2ContainerServiceV20141113', 'ListClusters', {}, '1.1', { unsigned: true }), 'MissingAuthenticationTokenException', /"__type"/],
   ])('an unsigned request gets 403 in its protocol (%s)', async (_protocol, build, code, shape) => {
     const res = await signedRequest(server.url, build());
     expect([res.status, res.code, res.message]).toEqual([403, code, 'Request is missing Authentication Token']);
@@ -105,8 +105,8 @@ describe('authentication comes first', () => {
 
   it.each([
     ['awsQuery', () => requests.query('cloudformation', 'ListStacks', '2010-05-15', {}, { secretAccessKey: 'wrong' })],
-    ['awsJson', () => requests.json('sqs', 'AmazonSQS', 'ListQueues', {}, '1.0', { secretAccessKey: 'wrong' })],
-    ['REST-JSON', () => ({ service: 'lambda', method: 'GET', path: '/2015-03-31/functions/', secretAccessKey: 'wrong' })],
+    ['awsJson', () => requests.json('dynamodb', 'DynamoDB_20120810', 'ListTables', {}, '1.0', { secretAccessKey: 'wrong' })],
+    ['REST-JSON', () => ({ service: 'apigateway', method: 'GET', path: '/restapis', secretAccessKey: 'wrong' })],
     ['ec2', () => requests.query('ec2', 'DescribeVpcs', '2016-11-15', {}, { secretAccessKey: 'wrong' })],
   ])('a wrong signature gets 403 SignatureDoesNotMatch (%s)', async (_protocol, build) => {
     const res = await signedRequest(server.url, build());
@@ -114,7 +114,7 @@ describe('authentication comes first', () => {
   });
 
   it('an unknown access key gets 403 InvalidClientTokenId', async () => {
-    const res = await signedRequest(server.url, requests.query('sns', 'ListTopics', '2010-03-31', {}, { accessKeyId: 'AKIAUNKNOWN0000000000' }));
+    const res = await signedRequest(server.url, requests.query('autoscaling', 'DescribeAutoScalingGroups', '2011-01-01', {}, { accessKeyId: 'AKIAUNKNOWN0000000000' }));
     expect([res.status, res.code]).toEqual([403, 'InvalidClientTokenId']);
   });
 
