@@ -31,7 +31,7 @@ const EXECUTION_POLICY = JSON.stringify({
   Version: '2012-10-17',
   Statement: [
     { Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], Resource: '*' },
-    { Effect: 'Allow', Action: ['lambda:InvokeFunction', 'sqs:SendMessage'], Resource: '*' },
+    { Effect: 'Allow', Action: ['lambda:InvokeFunction', 'sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], Resource: '*' },
   ],
 });
 

@@ -8,15 +8,20 @@ import { createRequire } from 'node:module';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   AddPermissionCommand,
+  CreateEventSourceMappingCommand,
   CreateFunctionCommand,
   CreateFunctionUrlConfigCommand,
+  DeleteEventSourceMappingCommand,
+  GetEventSourceMappingCommand,
   InvokeCommand,
   LambdaClient,
+  ListEventSourceMappingsCommand,
   PublishLayerVersionCommand,
   PutFunctionEventInvokeConfigCommand,
+  UpdateEventSourceMappingCommand,
 } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeSha256 } from '../../src/protocol/sigv4.js';
@@ -220,5 +225,46 @@ describe('function URLs', () => {
     const answer = await fetch(FunctionUrl!, { headers: signed.headers });
     expect(answer.status).toBe(200);
     expect(await answer.text()).toBe('secret');
+  });
+});
+
+describe('event source mappings', () => {
+  it('feeds SQS messages to the function in batches and deletes what it processed, keeping the batch item failures', async () => {
+    const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'orders', Attributes: { VisibilityTimeout: '30' } }))).QueueUrl!;
+    const results = (await sqs.send(new CreateQueueCommand({ QueueName: 'order-results' }))).QueueUrl!;
+    const code = `
+      const { SQSClient, SendMessageCommand } = require(${JSON.stringify(createRequire(import.meta.url).resolve('@aws-sdk/client-sqs'))});
+      const sqs = new SQSClient({});
+      exports.handler = async (event) => {
+        const failures = event.Records.filter((r) => r.body.includes('bad')).map((r) => ({ itemIdentifier: r.messageId }));
+        await sqs.send(new SendMessageCommand({ QueueUrl: ${JSON.stringify(results)}, MessageBody: JSON.stringify({ bodies: event.Records.map((r) => r.body), source: event.Records[0].eventSource, arn: event.Records[0].eventSourceARN }) }));
+        return { batchItemFailures: failures };
+      };`;
+    await createActiveFunction(lambda, { FunctionName: 'consumer', Runtime: NODE_RUNTIME, Role: role, Handler: 'index.handler', Timeout: 30, Code: { ZipFile: zipOf({ 'index.js': code }) } });
+    await expectAwsError(
+      lambda.send(new CreateEventSourceMappingCommand({ FunctionName: 'consumer', EventSourceArn: 'arn:aws:kinesis:us-east-1:000000000000:stream/clicks', StartingPosition: 'LATEST' })),
+      { code: 'NotImplemented', status: 501 },
+    );
+    await expectAwsError(lambda.send(new CreateEventSourceMappingCommand({ FunctionName: 'consumer', EventSourceArn: 'arn:aws:sqs:us-east-1:000000000000:orders', BatchSize: 50 })), {
+      code: 'InvalidParameterValueException',
+      status: 400,
+      message: 'Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10',
+    });
+    for (const body of ['one', 'two', 'bad three']) await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
+    const mapping = await lambda.send(
+      new CreateEventSourceMappingCommand({ FunctionName: 'consumer', EventSourceArn: 'arn:aws:sqs:us-east-1:000000000000:orders', BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'] }),
+    );
+    expect(mapping).toMatchObject({ State: 'Creating', BatchSize: 10, FunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:consumer' });
+    const batch = await receiveOne(results);
+    expect(batch).toMatchObject({ source: 'aws:sqs', arn: 'arn:aws:sqs:us-east-1:000000000000:orders' });
+    expect((batch.bodies as string[]).sort()).toEqual(['bad three', 'one', 'two']);
+    expect((await lambda.send(new GetEventSourceMappingCommand({ UUID: mapping.UUID }))).State).toBe('Enabled');
+    await lambda.send(new UpdateEventSourceMappingCommand({ UUID: mapping.UUID, Enabled: false }));
+    // Only the reported failure is left, invisible until its visibility timeout ends.
+    const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+    expect(attributes.Attributes).toEqual({ ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '1' });
+    expect((await lambda.send(new ListEventSourceMappingsCommand({ FunctionName: 'consumer' }))).EventSourceMappings).toHaveLength(1);
+    await lambda.send(new DeleteEventSourceMappingCommand({ UUID: mapping.UUID }));
+    await expectAwsError(lambda.send(new GetEventSourceMappingCommand({ UUID: mapping.UUID })), { code: 'ResourceNotFoundException', status: 404 });
   });
 });

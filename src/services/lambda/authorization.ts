@@ -7,6 +7,7 @@
  * needs iam:PassRole for lambda.amazonaws.com, and tags at creation lambda:TagResource.
  */
 import type { CreateFunctionRequest } from '@aws-sdk/client-lambda';
+import { arn } from '../../core/arn.js';
 import { AwsError } from '../../core/errors.js';
 import type { ContextValue } from '../../core/policy.js';
 import type { RequestContext } from '../../protocol/types.js';
@@ -23,6 +24,7 @@ interface Named {
   Layers?: string[];
   Principal?: string;
   Role?: string;
+  UUID?: string;
 }
 
 /** The ARN of the function a request names, qualifier included; `*` when it names none it could. */
@@ -45,6 +47,8 @@ const onLayer: ActionRule = { resource: (input: Named, ctx) => (input.LayerName 
 const onLayerVersion: ActionRule = {
   resource: (input: Named, ctx) => (input.LayerName && input.VersionNumber !== undefined ? layerArn(ctx, input.LayerName, input.VersionNumber) : '*'),
 };
+
+const onMapping: ActionRule = { resource: (input: Named, ctx) => (input.UUID ? arn('lambda', ctx.region, ctx.account, `event-source-mapping:${input.UUID}`) : '*') };
 
 const passRole = (when: (input: Named) => boolean) => ({
   action: 'iam:PassRole',
@@ -84,6 +88,11 @@ export const lambdaAuthorization: ServiceAuthorization = {
     ListFunctions: { resource: '*' },
     GetAccountSettings: { resource: '*' },
     ListLayers: { resource: '*' },
+    CreateEventSourceMapping: { resource: '*', context: (input: Named, ctx) => ({ 'lambda:FunctionArn': functionResource(input, ctx) }) },
+    ListEventSourceMappings: { resource: '*' },
+    GetEventSourceMapping: onMapping,
+    UpdateEventSourceMapping: onMapping,
+    DeleteEventSourceMapping: onMapping,
     ListLayerVersions: { resource: '*' },
     PublishLayerVersion: onLayer,
     GetLayerVersion: onLayerVersion,

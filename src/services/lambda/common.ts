@@ -9,6 +9,7 @@ import { AwsError } from '../../core/errors.js';
 import type { RequestContext } from '../../protocol/types.js';
 import type { Runtime } from '../contracts.js';
 import type { Engine } from './engine/engine.js';
+import type { MappingPollers } from './mappings.js';
 import type { LambdaStore } from './store.js';
 
 export interface LambdaContext {
@@ -18,6 +19,8 @@ export interface LambdaContext {
   engine: Engine;
   /** Signs the code download links GetFunction answers with (valid while this server runs). */
   signingKey: Buffer;
+  /** The pollers of the event source mappings. */
+  pollers: MappingPollers;
 }
 
 export const LATEST = '$LATEST';

@@ -15,6 +15,7 @@ import {
   publishLayerVersion,
   removeLayerVersionPermission,
 } from './layers.js';
+import { createEventSourceMapping, deleteEventSourceMapping, getEventSourceMapping, listEventSourceMappings, updateEventSourceMapping } from './mappings.js';
 import { addPermission, getPolicy, removePermission } from './permissions.js';
 import {
   deleteFunctionConcurrency,
@@ -82,6 +83,11 @@ const OPERATIONS = {
   AddLayerVersionPermission: addLayerVersionPermission,
   RemoveLayerVersionPermission: removeLayerVersionPermission,
   GetLayerVersionPolicy: getLayerVersionPolicy,
+  CreateEventSourceMapping: createEventSourceMapping,
+  GetEventSourceMapping: getEventSourceMapping,
+  UpdateEventSourceMapping: updateEventSourceMapping,
+  DeleteEventSourceMapping: deleteEventSourceMapping,
+  ListEventSourceMappings: listEventSourceMappings,
 };
 
 export function createHandlers(c: LambdaContext): Handlers {

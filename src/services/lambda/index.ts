@@ -16,7 +16,10 @@
  * - No extensions, Telemetry or Logs API, SnapStart, provisioned concurrency, code signing, durable
  *   executions, capacity providers, VPC or EFS: those operations answer 501 (VpcConfig is recorded).
  *   InvokeWithResponseStream and the legacy InvokeAsync answer 501.
- * - Event source mappings, GetRuntimeManagementConfig and the function scaling config answer 501.
+ * - Event source mappings read SQS queues only: DynamoDB and Kinesis streams (and Kafka, MQ,
+ *   DocumentDB) answer 501. FilterCriteria are stored but not applied; the role's SQS permissions are
+ *   checked when the pollers call SQS, not at creation. GetRuntimeManagementConfig and the function
+ *   scaling config answer 501.
  * - Memory is recorded (REPORT's Max Memory Used is the runtime's peak RSS) but not enforced, nor is
  *   ephemeral storage; CPU is not scaled with memory. Architectures are recorded: the host's runs.
  * - Without a sandbox (no bubblewrap or user namespaces), the process sees the host as it is: the
@@ -43,6 +46,7 @@ import type { LambdaContext } from './common.js';
 import { Engine } from './engine/engine.js';
 import { createHandlers } from './handlers.js';
 import { HTTP_PREFIX, lambdaHttpHandler } from './http.js';
+import { MappingPollers } from './mappings.js';
 import { functionResourcePolicy } from './permissions.js';
 import { LambdaStore } from './store.js';
 
@@ -53,19 +57,24 @@ export const lambda: ServiceDefinition = {
   httpPrefix: HTTP_PREFIX,
   authorization: lambdaAuthorization,
   create(rt) {
-    const c: LambdaContext = { store: new LambdaStore(rt.store), rt, engine: new Engine(rt), signingKey: randomBytes(32) };
+    const partial: Omit<LambdaContext, 'pollers'> = { store: new LambdaStore(rt.store), rt, engine: new Engine(rt), signingKey: randomBytes(32) };
+    const c = partial as LambdaContext;
+    c.pollers = new MappingPollers(c);
     rt.jobs.register(ACTIVATE_JOB, activationJob(c), { maxAttempts: 3, backoffMs: 500 });
     rt.jobs.register(ASYNC_INVOKE_JOB, asyncInvocationJob(c), { maxAttempts: 3, backoffMs: 1000 });
     return {
       handlers: createHandlers(c),
       handleHttp: lambdaHttpHandler(c),
       resourcePolicy: (arn) => functionResourcePolicy(c, arn),
+      start: () => c.pollers.start(),
       // Environments end with the server; the extracted packages are a cache of the blobs, made again on demand.
       async stop() {
+        c.pollers.stop();
         await c.engine.stop();
         await c.engine.workspace.remove();
       },
       async reset() {
+        c.pollers.stop();
         await c.engine.stop();
         await c.engine.workspace.remove();
       },
