@@ -4,9 +4,13 @@
  * notification per push listing its references, created and deleted ones marked, the trigger's
  * custom data, the caller and the repository); a Lambda function whose policy allows CodeCommit gets
  * the same record as its event; TestRepositoryTriggers sends a test notification and reports the
- * destinations that refuse CodeCommit or do not exist.
+ * destinations that refuse CodeCommit or do not exist. Every push git saw acknowledged is notified
+ * across a kill -9 of the server (the built CLI as a child process).
  */
-import { writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
@@ -22,10 +26,12 @@ import {
 import { AddPermissionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateTopicCommand, SetTopicAttributesCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteMessageCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useServer } from '../helpers.js';
+import { CLI } from './cli-helpers.js';
 import { GitRunner, loginUrl } from './codecommit-git-helpers.js';
 import { createActiveFunction, executionRole, NODE_RUNTIME, zipOf } from './lambda-helpers.js';
+import { eventually, httpEndpoint } from './sns-helpers.js';
 
 const server = useServer();
 const ACCOUNT = '000000000000';
@@ -335,5 +341,90 @@ describe('TestRepositoryTriggers', () => {
     const allowed = await cc.send(new TestRepositoryTriggersCommand({ repositoryName: 'probed', triggers: [trigger({ name: 'foreign-topic', destinationArn: foreign.topicArn })] }));
     expect(allowed).toMatchObject({ successfulExecutions: ['foreign-topic'], failedExecutions: [] });
     expect((await notifications(foreign, 1))[0]!.record.eventSourceARN).toBe(`arn:aws:codecommit:us-east-1:${ACCOUNT}:probed`);
+  });
+});
+
+/** A port nothing listens on, for the child server. */
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** `drydock start` on `dataDir` as a child process, once it answers. */
+async function startChild(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [CLI, 'start', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir], {
+    env: { ...process.env, DRYDOCK_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  await new Promise<void>((ready, fail) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('ready on')) ready();
+    });
+    child.once('exit', (code) => fail(new Error(`drydock exited with ${code} before it was ready: ${stderr}`)));
+  });
+  return { child, url: `http://127.0.0.1:${port}` };
+}
+
+describe('trigger durability', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'drydock-trigger-durability-'));
+  let child: ChildProcess | undefined;
+  const endpoint = httpEndpoint();
+  afterAll(async () => {
+    child?.kill('SIGKILL');
+    await (await endpoint).close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('notifies every acknowledged push after a kill -9 right after the last one', { timeout: 60_000 }, async () => {
+    expect(existsSync(CLI), `${CLI} is missing: npm test builds it (npm run build)`).toBe(true);
+    const subscriber = await endpoint;
+    const first = await startChild(dataDir);
+    child = first.child;
+    const config = { endpoint: first.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 };
+    const { TopicArn } = await new SNSClient(config).send(new CreateTopicCommand({ Name: 'pushes' }));
+    await new SNSClient(config).send(new SubscribeCommand({ TopicArn, Protocol: 'http', Endpoint: subscriber.url }));
+    await fetch(JSON.parse((await subscriber.request(0)).body).SubscribeURL);
+    const codecommit = new CodeCommitClient(config);
+    await codecommit.send(new CreateRepositoryCommand({ repositoryName: 'durable' }));
+    await codecommit.send(new PutRepositoryTriggersCommand({ repositoryName: 'durable', triggers: [trigger({ name: 'pushes', destinationArn: TopicArn! })] }));
+
+    const work = git.dir('durable');
+    const url = new URL(`${first.url}/v1/repos/durable`);
+    url.username = 'test';
+    url.password = 'test';
+    await git.ok(['clone', '--quiet', url.toString(), work]);
+    writeFileSync(join(work, 'a.txt'), 'a\n');
+    await git.ok(['add', 'a.txt'], { cwd: work });
+    await git.ok(['commit', '--quiet', '-m', 'a'], { cwd: work });
+    // Each push creates a branch; the kill follows the last acknowledgement at once.
+    const pushed: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      await git.ok(['push', '--quiet', 'origin', `HEAD:refs/heads/b${i}`], { cwd: work });
+      pushed.push(`refs/heads/b${i}`);
+    }
+    const exited = new Promise((done) => child!.once('exit', done));
+    child.kill('SIGKILL');
+    await exited;
+
+    child = (await startChild(dataDir)).child;
+    const notifiedRefs = () =>
+      new Set(
+        subscriber.requests
+          .filter((r) => r.headers['x-amz-sns-message-type'] === 'Notification')
+          .flatMap((r) => (JSON.parse(JSON.parse(r.body).Message) as { Records: Notification['record'][] }).Records[0]!.codecommit.references.map((ref) => ref.ref as string)),
+      );
+    await eventually(() => (pushed.every((ref) => notifiedRefs().has(ref)) ? true : undefined), 30_000);
+    expect([...notifiedRefs()].sort()).toEqual([...pushed].sort());
   });
 });
