@@ -26,7 +26,7 @@ import { attachStage, CURRENT, type SecretsContext } from './common.js';
 import { rotationSchedule } from './rotation-rules.js';
 import type { RotationRow, SecretRow } from './store.js';
 
-export const PENDING = 'AWSPENDING';
+const PENDING = 'AWSPENDING';
 const ROTATION_JOB = 'secretsmanager:rotation';
 const SCHEDULE_JOB = 'secretsmanager:rotation-window';
 const STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
@@ -63,7 +63,7 @@ export function pendingVersion(c: SecretsContext, secretArn: string): string | u
 }
 
 /** Publishes one of Secrets Manager's rotation events, as CloudTrail delivers service events to EventBridge. */
-export function publishRotationEvent(c: SecretsContext, secret: SecretRow, eventName: string, errorMessage?: string): void {
+function publishRotationEvent(c: SecretsContext, secret: SecretRow, eventName: string, errorMessage?: string): void {
   const time = new Date(c.rt.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
   c.rt.events.publish({
     source: 'aws.secretsmanager',
