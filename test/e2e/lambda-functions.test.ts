@@ -31,6 +31,7 @@ import {
   waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { servicePrincipal } from '../../src/core/accounts.js';
 import { createIamUser, expectAwsError, useServer } from '../helpers.js';
 import { createActiveFunction, decode, executionRole, NODE_RUNTIME, zipOf } from './lambda-helpers.js';
 
@@ -138,6 +139,16 @@ describe('creating functions', () => {
     await lambda.send(new DeleteFunctionCommand({ FunctionName: 'java-fn' }));
   });
 
+  it('fails to activate a Node.js version the host does not have, saying so', async (ctx) => {
+    if (NODE_RUNTIME === 'nodejs24.x') ctx.skip('this host runs Node.js 24');
+    await lambda.send(new CreateFunctionCommand({ FunctionName: 'node24', Runtime: 'nodejs24.x', Role: role, Handler: 'index.handler', Code: { ZipFile: versionCode('24') } }));
+    await expect(waitUntilFunctionActiveV2({ client: lambda, ...WAIT }, { FunctionName: 'node24' })).rejects.toThrow();
+    const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'node24' }));
+    expect(config).toMatchObject({ State: 'Failed', StateReasonCode: 'InvalidRuntime' });
+    expect(config.StateReason).toContain('found neither node24 nor a node of version 24 on the PATH');
+    await lambda.send(new DeleteFunctionCommand({ FunctionName: 'node24' }));
+  });
+
   it('records container-image functions and fails them with a clear reason instead of pretending to run them', async () => {
     await lambda.send(new CreateFunctionCommand({ FunctionName: 'image-fn', PackageType: 'Image', Role: role, Code: { ImageUri: '000000000000.dkr.ecr.us-east-1.amazonaws.com/app:latest' } }));
     await expect(waitUntilFunctionActiveV2({ client: lambda, ...WAIT }, { FunctionName: 'image-fn' })).rejects.toThrow();
@@ -238,6 +249,29 @@ describe('resource policies, concurrency and tags', () => {
     await expectAwsError(outsider.send(new InvokeCommand({ FunctionName: arn })), { code: 'AccessDeniedException', status: 403 });
     await expectAwsError(lambda.send(new GetPolicyCommand({ FunctionName: 'shared' })), { code: 'ResourceNotFoundException', status: 404 });
     outsider.destroy();
+  });
+
+  it('lets a service principal (S3 notifying) invoke only with a permission naming it and its source', async () => {
+    const s3 = { principal: servicePrincipal('000000000000', 's3.amazonaws.com'), region: 'us-east-1', sourceArn: 'arn:aws:s3:::uploads', sourceAccount: '000000000000' };
+    const invokeAsS3 = () => server.runtime.call('lambda', 'Invoke', { FunctionName: 'shared', InvocationType: 'Event', Payload: Buffer.from('{}') }, s3);
+    await expect(invokeAsS3()).rejects.toMatchObject({ code: 'AccessDeniedException' });
+    await lambda.send(
+      new AddPermissionCommand({ FunctionName: 'shared', StatementId: 'other-bucket', Action: 'lambda:InvokeFunction', Principal: 's3.amazonaws.com', SourceArn: 'arn:aws:s3:::elsewhere' }),
+    );
+    await expect(invokeAsS3()).rejects.toMatchObject({ code: 'AccessDeniedException' });
+    await lambda.send(
+      new AddPermissionCommand({
+        FunctionName: 'shared',
+        StatementId: 'uploads',
+        Action: 'lambda:InvokeFunction',
+        Principal: 's3.amazonaws.com',
+        SourceArn: 'arn:aws:s3:::uploads',
+        SourceAccount: '000000000000',
+      }),
+    );
+    expect(await invokeAsS3()).toMatchObject({ StatusCode: 202 });
+    await lambda.send(new RemovePermissionCommand({ FunctionName: 'shared', StatementId: 'uploads' }));
+    await lambda.send(new RemovePermissionCommand({ FunctionName: 'shared', StatementId: 'other-bucket' }));
   });
 
   it('answers TooManyRequestsException (429) beyond the reserved concurrency', async () => {
