@@ -17,7 +17,8 @@
  *   (AWS checks it for functions that assume a role). Managed external rotation
  *   (ExternalSecretRotationMetadata/RoleArn) is refused. Messages for a bad ScheduleExpression or
  *   Duration, and RotationRules' AutomaticallyAfterDays shown for a ScheduleExpression (only for
- *   `rate(N days)`), are Drydock's own; AWS does not document them.
+ *   `rate(N days)`), are Drydock's own; AWS does not document them. CancelRotateSecret on a secret
+ *   never configured for rotation succeeds and changes nothing (AWS's answer is undocumented).
  * - Replication is synchronous: a replica is InSync (or Failed, when its Region's KMS key cannot
  *   encrypt) as soon as the primary's request returns; it never shows InProgress.
  * - Resource policies are evaluated with the caller's IAM policies; ValidateResourcePolicy runs no IAM

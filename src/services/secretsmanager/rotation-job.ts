@@ -225,8 +225,9 @@ async function windowOpened(c: SecretsContext, window: WindowJob): Promise<void>
     // A window a later RotateSecret, cancel or rotation replaced is not this secret's schedule any more.
     if (!rotation?.enabled || rotation.window_start !== window.windowStart || !rotation.lambda_arn) return;
     const secret = c.store.byArn({ account: window.account, region: window.region }, window.secretArn);
-    if (!secret || secret.deleted_at !== null) return;
-    if (!rotating(c, rotation)) startRotation(c, secret, rotation, pendingVersion(c, secret.arn) ?? uuid());
+    if (!secret) return;
+    // A secret scheduled for deletion is not rotated, but keeps its schedule should it be restored.
+    if (secret.deleted_at === null && !rotating(c, rotation)) startRotation(c, secret, rotation, pendingVersion(c, secret.arn) ?? uuid());
     scheduleNextWindow(c, secret, window.windowStart);
   });
 }
