@@ -26,7 +26,8 @@
  *   code runs from its extracted directory (LAMBDA_TASK_ROOT names it, /opt is not bound: layers
  *   are found through NODE_PATH and PYTHONPATH), and TMPDIR replaces a private /tmp.
  * - Invocations during an update run the new code at once (AWS keeps the old code until the update
- *   ends). Timeouts and the init limit (10 s) are measured on Drydock's clock.
+ *   ends). Timeouts and the init limit (10 s) are real seconds (DRYDOCK_TIME_SCALE does not shorten
+ *   them), fired early by a clock advance past them. At most 32 idle environments stay warm.
  * - Recursive loops are detected through X-Amzn-Trace-Id lineage only (the AWS SDK forwards it from
  *   the function's calls); loops through SQS or SNS messages are not followed.
  * - Function URLs are served at `<endpoint>/_lambda/url/<url-id>/` (no per-URL host name); CORS is
@@ -70,7 +71,7 @@ export const lambda: ServiceDefinition = {
       // Environments end with the server; the extracted packages are a cache of the blobs, made again on demand.
       async stop() {
         c.pollers.stop();
-        await c.engine.stop();
+        await c.engine.stop(true);
         await c.engine.workspace.remove();
       },
       async reset() {

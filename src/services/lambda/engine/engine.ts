@@ -20,6 +20,8 @@ import { Workspace } from './workspace.js';
 
 /** An idle environment is reaped after this long of Drydock time without an invocation. */
 const IDLE_MS = 5 * 60_000;
+/** Idle environments kept warm at most, across functions: each is a process holding its memory, on a developer's machine. */
+const MAX_IDLE = 32;
 /** Concurrent executions an account has in a region unless its quota says otherwise (AWS's default). */
 export const ACCOUNT_CONCURRENCY = 1000;
 
@@ -61,6 +63,10 @@ export class Engine {
   /** Invocations running (environments starting included), per function and per account and region. */
   private readonly busyByFunction = new Map<string, number>();
   private readonly busyByAccount = new Map<string, number>();
+  /** Idle environments, least recently used first. */
+  private readonly idleOrder: Managed[] = [];
+  /** Set once the server stops: no environment starts after that. */
+  private closed = false;
 
   constructor(private readonly rt: Runtime) {
     this.workspace = new Workspace(rt.dataDir, rt.store.blobs);
@@ -96,10 +102,12 @@ export class Engine {
     return this.busyByFunction.get(functionKeyOf(scope, name)) ?? 0;
   }
 
-  /** Kills every environment (server stop, data reset). */
-  async stop(): Promise<void> {
-    for (const managed of [...this.live]) this.end(managed);
-    await Promise.all([...this.live].map((m) => m.log.flush()));
+  /** Kills every environment (data reset); `close` also keeps new ones from starting (server stop). */
+  async stop(close = false): Promise<void> {
+    this.closed ||= close;
+    const all = [...this.live];
+    for (const managed of all) this.end(managed);
+    await Promise.all(all.map((m) => m.log.flush()));
   }
 
   private checkConcurrency(target: InvocationTarget, functionKey: string, accountKey: string, reservedTotal: number): void {
@@ -134,7 +142,7 @@ export class Engine {
       {
         requestId: request.requestId,
         payload: request.payload,
-        deadlineMs: Date.now() + this.rt.clock.realDelay(timeoutMs),
+        deadlineMs: Date.now() + timeoutMs,
         invokedFunctionArn: target.invokedArn,
         traceId: request.traceId,
         clientContext: request.clientContext,
@@ -159,6 +167,7 @@ export class Engine {
 
   /** A new environment for `key`, initialized; or why it failed (its error payload and lines). */
   private async start(target: InvocationTarget, key: string, functionKey: string, lines: string[]): Promise<{ managed: Managed } | { failure: InitFailure }> {
+    if (this.closed) throw lambdaError('ServiceException', 'Drydock is shutting down.');
     const launch = await hostRuntime(target.config.Runtime ?? '', process.env.DRYDOCK_RUNTIME_VERSIONS === 'host');
     if ('problem' in launch) throw lambdaError('InvalidRuntimeException', launch.problem);
     const session = await assumeExecutionRole(this.rt, target);
@@ -224,11 +233,21 @@ export class Engine {
     return { payload, functionError: 'Unhandled', log: all.join('\n') };
   }
 
-  /** An idle environment of `key` whose credentials outlast this invocation. */
+  private forgetIdle(managed: Managed): void {
+    const pool = this.idle.get(managed.key);
+    const at = pool?.indexOf(managed) ?? -1;
+    if (at >= 0) pool!.splice(at, 1);
+    if (pool?.length === 0) this.idle.delete(managed.key);
+    const order = this.idleOrder.indexOf(managed);
+    if (order >= 0) this.idleOrder.splice(order, 1);
+  }
+
+  /** An idle environment of `key` whose credentials outlast this invocation (the most recently used: it is the warmest). */
   private takeIdle(key: string, timeoutMs: number): Managed | undefined {
     const pool = this.idle.get(key);
     while (pool?.length) {
-      const managed = pool.pop()!;
+      const managed = pool[pool.length - 1];
+      this.forgetIdle(managed);
       managed.idleTimer?.cancel();
       if (managed.env.state === 'idle' && !managed.retired && managed.session.expiresAt > this.rt.clock.now() + timeoutMs + 60_000) return managed;
       this.end(managed);
@@ -244,18 +263,14 @@ export class Engine {
     const pool = this.idle.get(managed.key) ?? [];
     pool.push(managed);
     this.idle.set(managed.key, pool);
-    managed.idleTimer = this.rt.clock.after(IDLE_MS, () => {
-      const at = pool.indexOf(managed);
-      if (at >= 0) pool.splice(at, 1);
-      this.end(managed);
-    });
+    this.idleOrder.push(managed);
+    if (this.idleOrder.length > MAX_IDLE) this.end(this.idleOrder[0]);
+    managed.idleTimer = this.rt.clock.after(IDLE_MS, () => this.end(managed));
   }
 
   private end(managed: Managed): void {
     managed.idleTimer?.cancel();
-    const pool = this.idle.get(managed.key);
-    const at = pool?.indexOf(managed) ?? -1;
-    if (at >= 0) pool!.splice(at, 1);
+    this.forgetIdle(managed);
     managed.env.kill();
     void managed.log.flush();
   }

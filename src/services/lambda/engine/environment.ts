@@ -13,6 +13,15 @@ import { RuntimeApi, type RuntimeInvocation, type RuntimeOutcome } from './runti
 /** Managed runtimes get this long to initialize (AWS's limit for on-demand functions). */
 export const INIT_TIMEOUT_MS = 10_000;
 
+/**
+ * A limit on a function's own work, as a clock timer: real seconds whatever the clock's scale (a
+ * scaled clock must not cut a 3-second function to 50 milliseconds), and still fired by a clock
+ * advance that goes past it (`POST /_drydock/time`), which is how tests reach it.
+ */
+function workTimer(clock: Clock, ms: number, fire: () => void): ClockTimer {
+  return clock.after(ms * clock.scale, fire);
+}
+
 export interface EnvironmentSpec {
   executor: Executor;
   clock: Clock;
@@ -77,7 +86,7 @@ export class ExecutionEnvironment {
     for (const stream of [this.session.child.stdout, this.session.child.stderr]) if (stream) this.readLines(stream);
     void this.session.exited.then(({ exitCode, signal }) => this.exited(signal ? `signal: ${signal === 'SIGKILL' ? 'killed' : signal}` : `exit status ${exitCode ?? 'unknown'}`));
     this.onExit((detail) => fail('Runtime.ExitError', { errorType: 'Runtime.ExitError', errorMessage: `Error: Runtime exited with error: ${detail}` }, `Runtime exited with error: ${detail}`));
-    const timer = this.spec.clock.after(INIT_TIMEOUT_MS, () =>
+    const timer = workTimer(this.spec.clock, INIT_TIMEOUT_MS, () =>
       fail('Runtime.Unknown', { errorType: 'Runtime.Unknown', errorMessage: `Init timed out after ${(INIT_TIMEOUT_MS / 1000).toFixed(2)} seconds` }, 'init timed out'),
     );
     const outcome = await result;
@@ -101,7 +110,7 @@ export class ExecutionEnvironment {
         resolve(outcome);
       };
       this.onExit((detail) => finish({ kind: 'exit', detail }));
-      timer = this.spec.clock.after(timeoutMs, () => {
+      timer = workTimer(this.spec.clock, timeoutMs, () => {
         this.api?.abandon();
         this.kill();
         finish({ kind: 'timeout', durationMs: performance.now() - started });
