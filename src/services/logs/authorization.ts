@@ -1,17 +1,20 @@
 /**
  * What each CloudWatch Logs operation needs to be allowed, from AWS's Service Authorization
- * Reference ("Actions, resources, and condition keys for Amazon CloudWatch Logs").
+ * Reference ("Actions, resources, and condition keys for Amazon CloudWatch Logs") and the resource
+ * ARNs AWS's own denials name.
  *
- * Group operations are checked on the log group's ARN (`arn:aws:logs:<region>:<account>:log-group:<name>`),
- * stream operations (PutLogEvents, GetLogEvents, DeleteLogStream) on the stream's
- * (`…:log-group:<name>:log-stream:<stream>`); a group named by ARN is checked on that ARN without
- * the `:*` DescribeLogGroups adds. DescribeLogGroups is checked on `*`. A group's tags are its
- * `aws:ResourceTag/…` keys (the table is built in create() over the store). A group's resource
- * policy is the account's account-level policies plus its own (index.ts, `resourcePolicy`).
- * StartQuery is checked on every group it reads; saved queries, ListLogGroups and the resource
- * policy operations on `*`.
- * Metric and subscription filters are checked on their log group (DescribeMetricFilters without one
- * and TestMetricFilter on `*`); PutSubscriptionFilter with a roleArn also needs `iam:PassRole` on it.
+ * Stream operations (CreateLogStream, PutLogEvents, GetLogEvents, DeleteLogStream) are checked on
+ * the stream's ARN (`…:log-group:<name>:log-stream:<stream>`). Every other operation on a group
+ * AWS checks on the group's "every stream" ARN, `…:log-group:<name>:log-stream:` (the stream name
+ * empty, as its denials read): so the common `log-group:<name>:*` and `log-group:<name>:log-stream:*`
+ * policies allow them, and a bare `log-group:<name>` does not. StartQuery is checked on each group's
+ * `…:log-group:<name>:*`. The tagging operations that name a group by `resourceArn` are checked on
+ * that ARN (without the `:*` DescribeLogGroups adds). DescribeLogGroups is checked on `*`. A group's
+ * tags are its `aws:ResourceTag/…` keys (the table is built in create() over the store). A group's
+ * resource policy is the account's account-level policies plus its own (index.ts, `resourcePolicy`).
+ * Saved queries, ListLogGroups and the resource policy operations are checked on `*`.
+ * DescribeMetricFilters without a group and TestMetricFilter are checked on `*`; PutSubscriptionFilter
+ * with a roleArn also needs `iam:PassRole` on it.
  */
 import type {
   CreateLogGroupRequest,
@@ -41,17 +44,21 @@ function groupArn(identifier: string | undefined, ctx: RequestContext): string {
   return `arn:${partitionOf(ctx.region)}:logs:${ctx.region}:${ctx.account}:log-group:${identifier}`;
 }
 
-const group = (input: GroupInput, ctx: RequestContext) => groupArn(input.logGroupName ?? input.logGroupIdentifier, ctx);
+/** The ARN AWS checks group operations on: the group's streams, none named (`…:log-group:<name>:log-stream:`). */
+const groupStreams = (arn: string) => (arn === '*' ? arn : `${arn}:log-stream:`);
+
+const group = (input: GroupInput, ctx: RequestContext) => groupStreams(groupArn(input.logGroupName ?? input.logGroupIdentifier, ctx));
 const stream = (input: GroupInput, ctx: RequestContext) => {
-  const arn = group(input, ctx);
-  return arn === '*' || !input.logStreamName ? arn : `${arn}:log-stream:${input.logStreamName}`;
+  const arn = groupArn(input.logGroupName ?? input.logGroupIdentifier, ctx);
+  return arn === '*' || !input.logStreamName ? groupStreams(arn) : `${arn}:log-stream:${input.logStreamName}`;
 };
 const taggedResource = (input: GroupInput, ctx: RequestContext) => groupArn(input.resourceArn, ctx);
 /** AssociateKmsKey/DisassociateKmsKey name their group by logGroupName or resourceIdentifier (its ARN). */
-const encrypted = (input: GroupInput & { resourceIdentifier?: string }, ctx: RequestContext) => groupArn(input.logGroupName ?? input.resourceIdentifier, ctx);
+const encrypted = (input: GroupInput & { resourceIdentifier?: string }, ctx: RequestContext) => groupStreams(groupArn(input.logGroupName ?? input.resourceIdentifier, ctx));
+/** Logs Insights checks each group it reads on the ARN DescribeLogGroups reports, `…:log-group:<name>:*`. */
 const queriedGroups = (input: StartQueryRequest, ctx: RequestContext) => {
   const groups = input.logGroupIdentifiers ?? input.logGroupNames ?? (input.logGroupName ? [input.logGroupName] : []);
-  return groups.length ? groups.map((g) => groupArn(g, ctx)) : '*';
+  return groups.length ? groups.map((g) => `${groupArn(g, ctx)}:*`) : '*';
 };
 
 function requestTags(tags: Record<string, string> | undefined): Record<string, ContextValue> {
@@ -88,12 +95,18 @@ export function logsAuthorization(lookup: LogGroupLookup): ServiceAuthorization 
       CreateLogGroup: {
         resource: group,
         context: (input: CreateLogGroupRequest) => requestTags(input.tags),
-        // Tags at creation also need logs:TagResource.
-        also: [{ action: 'logs:TagResource', resource: group, when: (input: CreateLogGroupRequest) => Object.keys(input.tags ?? {}).length > 0 }],
+        // Tags at creation also need logs:TagResource, checked on the group's ARN as TagResource is.
+        also: [
+          {
+            action: 'logs:TagResource',
+            resource: (input: CreateLogGroupRequest, ctx) => groupArn(input.logGroupName, ctx),
+            when: (input: CreateLogGroupRequest) => Object.keys(input.tags ?? {}).length > 0,
+          },
+        ],
       },
       DeleteLogGroup: on(group),
       DescribeLogGroups: { resource: '*' },
-      CreateLogStream: on(group),
+      CreateLogStream: on(stream),
       DeleteLogStream: on(stream),
       DescribeLogStreams: on(group),
       PutLogEvents: on(stream),
