@@ -255,7 +255,8 @@ describe('CloudWatch Logs Insights', () => {
     const policy = JSON.stringify({
       Version: '2012-10-17',
       Statement: [
-        { Effect: 'Allow', Action: 'logs:StartQuery', Resource: 'arn:aws:logs:us-east-1:000000000000:log-group:app' },
+        // AWS checks StartQuery on each group's `…:log-group:<name>:*`.
+        { Effect: 'Allow', Action: 'logs:StartQuery', Resource: 'arn:aws:logs:us-east-1:000000000000:log-group:app:*' },
         { Effect: 'Allow', Action: ['logs:GetQueryResults', 'logs:StopQuery'], Resource: '*' },
       ],
     });
