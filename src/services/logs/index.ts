@@ -51,11 +51,22 @@
  *   for being in the group's Region, and KMS-encrypted buckets are not special-cased.
  * - Metric filters are stored, validated and counted (metricFilterCount) but emit no metric:
  *   Drydock does not serve CloudWatch metrics.
- * - Subscription filters are stored and validated but deliver nothing: Drydock serves neither
- *   Lambda, Kinesis nor Firehose. Their destination is checked only by its ARN (vendor, account,
- *   Region, resource form), not for existence or permission to invoke; the role is checked through
- *   IAM (it must exist and trust logs.amazonaws.com or logs.<region>.amazonaws.com). A Logs
- *   destination ARN is ResourceNotFoundException, as PutDestination answers 501.
+ * - Subscription filters deliver to Lambda only (subscription-delivery.ts): the matching events of
+ *   each PutLogEvents call (or LogsApi write) go to the function in one asynchronous invocation per
+ *   filter (more when the encoded data passes 240 KiB), as logs.amazonaws.com, or, when the
+ *   function's policy refuses that, logs.<region>.amazonaws.com (AWS accepts either in the
+ *   permission). logEvents carry no extractedFields for space-delimited patterns, and a delivery
+ *   the function refuses (deleted, permission removed) is logged and dropped (AWS retries for up to
+ *   24 hours). AWS's test message to a Lambda destination is a DryRun invocation: existence and
+ *   permission are checked, the function does not run. Kinesis and Firehose destinations are stored
+ *   and validated by ARN but get nothing (Drydock serves neither), and are not checked for existence
+ *   or permission; the role is checked through IAM (it must exist and trust logs.amazonaws.com or
+ *   logs.<region>.amazonaws.com). A Logs destination ARN is ResourceNotFoundException, as
+ *   PutDestination answers 501.
+ * - Authorization names AWS's resource ARNs (authorization.ts): streams for the stream operations,
+ *   `log-group:<name>:log-stream:` for the other group operations, `log-group:<name>:*` for
+ *   StartQuery. Where AWS's newest denials name a bare `log-group:<name>` (DeleteLogGroup has been
+ *   seen so), Drydock still checks the `:log-stream:` form.
  * - fieldSelectionCriteria, emitSystemFields and emitSystemFieldDimensions are stored and reported,
  *   not interpreted; applyOnTransformedLogs: true is refused (there are no transformers).
  * - TestMetricFilter reports extractedValues for space-delimited patterns only ({} for the others).
@@ -91,6 +102,7 @@ import { registerQueryRunner } from './query-runner.js';
 import { LogsStore } from './store.js';
 import { QueryStore } from './store-queries.js';
 import { ResourceStore } from './store-resources.js';
+import { registerSubscriptionDelivery } from './subscription-delivery.js';
 
 export type { LogsApi } from './api.js';
 
@@ -104,12 +116,18 @@ export const logs: ServiceDefinition = {
     const c: LogsContext = { store: new LogsStore(rt.store), queries, resources: new ResourceStore(rt.store), rt };
     registerQueryRunner(c);
     registerExportRunner(c);
+    registerSubscriptionDelivery(c);
     return {
       handlers: createHandlers(c),
       authorization: logsAuthorization({
         tags(groupArn) {
           const parts = parseArn(groupArn);
-          const name = parts?.resource.startsWith('log-group:') ? parts.resource.slice('log-group:'.length).replace(/:log-stream:.*$/, '') : undefined;
+          const name = parts?.resource.startsWith('log-group:')
+            ? parts.resource
+                .slice('log-group:'.length)
+                .replace(/:log-stream:.*$/, '')
+                .replace(/:\*$/, '')
+            : undefined;
           const group = parts && name ? c.store.group({ account: parts.account, region: parts.region }, name) : undefined;
           return group ? (JSON.parse(group.tags) as Record<string, string>) : {};
         },

@@ -414,11 +414,12 @@ export class LogsStore {
 
   /**
    * Appends a chronologically ordered batch to a stream (inside the caller's transaction) and
-   * returns the stream's new sequence number; with `sealer`, each message is stored sealed under
-   * that data key (sizes still count the plain message).
+   * returns the stream's new sequence number and the events' row ids, in order; with `sealer`, each
+   * message is stored sealed under that data key (sizes still count the plain message).
    */
-  appendEvents(stream: StreamRow, events: NewEvent[], now: number, sealer?: { dataKey: number; seal(message: string): Buffer }): number {
+  appendEvents(stream: StreamRow, events: NewEvent[], now: number, sealer?: { dataKey: number; seal(message: string): Buffer }): { sequence: number; ids: number[] } {
     let bytes = 0;
+    const ids: number[] = [];
     // The batch is in time order, so its minutes come one after another.
     let minute = { minute: -1, events: 0, bytes: 0, minId: 0, maxId: 0 };
     const flush = () => {
@@ -427,6 +428,7 @@ export class LogsStore {
     for (const event of events) {
       const stored = sealer ? sealer.seal(event.message) : event.message;
       const id = Number(this.stmts.insertEvent.run(stream.group_id, stream.id, event.timestamp, now, stored, sealer?.dataKey ?? null).lastInsertRowid);
+      ids.push(id);
       const size = Buffer.byteLength(event.message, 'utf8');
       bytes += size;
       const at = Math.floor(event.timestamp / 60_000);
@@ -440,7 +442,7 @@ export class LogsStore {
     }
     flush();
     this.stmts.recordBatch.run({ id: stream.id, first: events[0].timestamp, last: events[events.length - 1].timestamp, now, bytes });
-    return stream.sequence + 1;
+    return { sequence: stream.sequence + 1, ids };
   }
 
   /** Deletes a group's events older than `cutoff` (retention), keeping the byte counters right. */

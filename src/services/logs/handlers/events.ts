@@ -17,6 +17,7 @@ import type { RequestContext } from '../../../protocol/types.js';
 import { DAY_MS, groupOfRequest, invalid, type LogsContext, patternOf, requireGroup, scopeOf, streamNotFound } from '../common.js';
 import { keyRing, writingKey } from '../encryption.js';
 import type { EventPosition, EventRow, GroupRow, TimeRange } from '../store.js';
+import { queueSubscriptionDeliveries } from '../subscription-delivery.js';
 import { eventId, parseStreamToken, readNextToken, sequenceToken, streamToken } from '../tokens.js';
 
 const HOUR_MS = 3_600_000;
@@ -115,7 +116,11 @@ function appendBatch(
     let sequence = stream.sequence;
     if (accepted.length) {
       if (group.retention_days !== null) store.purgeExpired(group.id, cutoff);
-      sequence = store.appendEvents(stream, accepted as { timestamp: number; message: string }[], now, sealer);
+      const appended = store.appendEvents(stream, accepted as { timestamp: number; message: string }[], now, sealer);
+      sequence = appended.sequence;
+      // One delivery per filter for the batch, as AWS batches a call's events.
+      const delivered = accepted.map((e, i) => ({ id: eventId({ ts: e.timestamp!, id: appended.ids[i] }), timestamp: e.timestamp!, message: e.message! }));
+      queueSubscriptionDeliveries(c, group, stream, delivered);
     }
     const rejected: RejectedLogEventsInfo = {};
     if (tooOldEnd > 0) rejected.tooOldLogEventEndIndex = tooOldEnd;

@@ -2,9 +2,11 @@
  * CloudWatch Logs subscription filters: PutSubscriptionFilter, DescribeSubscriptionFilters and
  * DeleteSubscriptionFilter, with AWS's limit (two per log group) and its checks of the destination:
  * the vendor (Lambda, Kinesis, Firehose, a Logs destination), the account and Region, the role
- * Kinesis and Firehose need, and that CloudWatch Logs may assume that role (through IAM). Drydock
- * serves neither Lambda, Kinesis nor Firehose, so such a destination is checked only by its ARN and
- * nothing is delivered to it; no Logs destination can exist (PutDestination answers 501).
+ * Kinesis and Firehose need, and that CloudWatch Logs may assume that role (through IAM). A Lambda
+ * function gets AWS's test message (as a DryRun invocation) and then the matching events
+ * (subscription-delivery.ts); Drydock serves neither Kinesis nor Firehose, so such a destination is
+ * checked only by its ARN and nothing is delivered to it; no Logs destination can exist
+ * (PutDestination answers 501).
  */
 import type {
   DeleteSubscriptionFilterRequest,
@@ -19,7 +21,9 @@ import { AwsError } from '../../../core/errors.js';
 import { pageToken } from '../../../core/pagination.js';
 import type { RequestContext } from '../../../protocol/types.js';
 import { checkRegexQuota, DEFAULT_DESCRIBE_LIMIT, groupArn, invalid, type LogsContext, limitExceeded, patternOf, refuseTransformedLogs, requireGroup, scopeOf } from '../common.js';
+import type { FilterPattern } from '../filter-pattern/index.js';
 import type { GroupRow, SubscriptionFilterRow } from '../store.js';
+import { callLambdaAsLogs } from '../subscription-delivery.js';
 import { readNextToken } from '../tokens.js';
 
 const MAX_SUBSCRIPTION_FILTERS = 2;
@@ -78,7 +82,8 @@ function logsMayAssume(c: LogsContext, roleArn: string, group: GroupRow): boolea
 
 /**
  * AWS assumes the role and sends a test message before it saves the filter. Drydock assumes the
- * role the same way; it can only check the target's ARN, the target's service being absent.
+ * role the same way; Kinesis and Firehose targets, whose services it does not serve, are checked
+ * by their ARN only (a Lambda function is then tried: testLambda).
  */
 function checkDelivery(c: LogsContext, input: PutSubscriptionFilterRequest, destination: ArnParts, group: GroupRow): void {
   if (input.roleArn !== undefined && !logsMayAssume(c, input.roleArn, group)) {
@@ -89,21 +94,51 @@ function checkDelivery(c: LogsContext, input: PutSubscriptionFilterRequest, dest
   if (!here || !RESOURCE[destination.service].test(destination.resource)) throw invalid(UNREACHABLE[destination.service]);
 }
 
-export function putSubscriptionFilter(c: LogsContext, input: PutSubscriptionFilterRequest, ctx: RequestContext): void {
+/**
+ * AWS's test message to a Lambda destination: a DryRun invocation as CloudWatch Logs, which the
+ * function must exist for and its permission allow (for the group as aws:SourceArn), without
+ * running it.
+ */
+async function testLambda(c: LogsContext, input: PutSubscriptionFilterRequest, group: GroupRow): Promise<void> {
+  try {
+    await callLambdaAsLogs(
+      c,
+      { account: group.account, region: group.region, arn: groupArn(group) },
+      {
+        service: 'lambda',
+        operation: 'Invoke',
+        input: { FunctionName: input.destinationArn!, InvocationType: 'DryRun' },
+      },
+    );
+  } catch (err) {
+    if (err instanceof AwsError) throw invalid(UNREACHABLE.lambda);
+    throw err;
+  }
+}
+
+/** The filter's log group, once the group may take it (the filter limit and the regex quota) and the destination is checked by its ARN. */
+function slotFor(c: LogsContext, input: PutSubscriptionFilterRequest, scope: Scope, destination: ArnParts, pattern: FilterPattern): { group: GroupRow; existing?: SubscriptionFilterRow } {
+  const name = input.filterName!;
+  const group = requireGroup(c, scope, input.logGroupName!);
+  const existing = c.store.subscriptionFilter(group.id, name);
+  if (!existing && c.store.countSubscriptionFilters(group.id) >= MAX_SUBSCRIPTION_FILTERS) throw limitExceeded();
+  checkRegexQuota(c, group.id, pattern, { kind: 'subscription', name });
+  checkDelivery(c, input, destination, group);
+  return { group, existing };
+}
+
+export async function putSubscriptionFilter(c: LogsContext, input: PutSubscriptionFilterRequest, ctx: RequestContext): Promise<void> {
   const scope = scopeOf(ctx);
   const destination = destinationOf(input, scope);
   const pattern = patternOf(input.filterPattern!);
   refuseTransformedLogs(input.applyOnTransformedLogs);
-  const name = input.filterName!;
+  // The Lambda test is a call to another service, so it runs between the checks and the write, which checks again.
+  if (destination.service === 'lambda') await testLambda(c, input, slotFor(c, input, scope, destination, pattern).group);
   c.store.tx(() => {
-    const group = requireGroup(c, scope, input.logGroupName!);
-    const existing = c.store.subscriptionFilter(group.id, name);
-    if (!existing && c.store.countSubscriptionFilters(group.id) >= MAX_SUBSCRIPTION_FILTERS) throw limitExceeded();
-    checkRegexQuota(c, group.id, pattern, { kind: 'subscription', name });
-    checkDelivery(c, input, destination, group);
+    const { group, existing } = slotFor(c, input, scope, destination, pattern);
     c.store.putSubscriptionFilter({
       group_id: group.id,
-      name,
+      name: input.filterName!,
       pattern: input.filterPattern!,
       // Updating a filter keeps the time it was created.
       created_at: existing?.created_at ?? c.rt.clock.now(),
