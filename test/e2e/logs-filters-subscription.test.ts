@@ -10,8 +10,10 @@ import {
   paginateDescribeSubscriptionFilters,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { AddPermissionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createIamUser, expectAwsError, useServer } from '../helpers.js';
+import { createActiveFunction, executionRole, NODE_RUNTIME, zipOf } from './lambda-helpers.js';
 
 const server = useServer();
 
@@ -38,6 +40,11 @@ describe('CloudWatch Logs subscription filters', () => {
     await create('logs-regional', trust('logs.us-east-1.amazonaws.com', { StringLike: { 'aws:SourceArn': `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/sf/*` } }));
     await create('logs-elsewhere', trust('logs.us-east-1.amazonaws.com', { StringLike: { 'aws:SourceArn': `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/other/*` } }));
     await create('lambda-only', trust('lambda.amazonaws.com'));
+    // PutSubscriptionFilter tests a Lambda destination: it must exist and let CloudWatch Logs invoke it.
+    const lambda = new LambdaClient(server.clientConfig);
+    const code = { ZipFile: zipOf({ 'index.mjs': 'export const handler = async () => {};\n' }) };
+    await createActiveFunction(lambda, { FunctionName: 'ship-logs', Runtime: NODE_RUNTIME, Role: await executionRole(server, 'ship-logs-role'), Handler: 'index.handler', Code: code });
+    await lambda.send(new AddPermissionCommand({ FunctionName: 'ship-logs', StatementId: 'logs', Action: 'lambda:InvokeFunction', Principal: 'logs.amazonaws.com', SourceAccount: ACCOUNT }));
   });
 
   const put = (input: Partial<PutSubscriptionFilterRequest> & { logGroupName: string; filterName: string }) =>
