@@ -3,8 +3,8 @@
  * parameters, 100,000 S3 objects in one bucket and 1,000 log streams, each in a Drydock process of
  * its own. The store is loaded through wrk with pre-signed unique requests (each sent exactly once,
  * every answer awaited and checked), then measured: GetParameter and GetObject latency at one
- * connection against the empty store's, 1,000-key ListObjectsV2 pages, and resident memory once
- * idle.
+ * connection against the empty store's (the better of two rounds each), 1,000-key ListObjectsV2
+ * pages, and resident memory once idle.
  */
 import { EMPTY_SHA256, sha256Hex } from '../src/protocol/sigv4.js';
 import { type BenchRequest, sign } from './client.js';
@@ -43,6 +43,7 @@ const LOAD_CONNECTIONS = 16;
 const LOAD_RUN_SECONDS = 300;
 const SETTLE_MS = 3_000;
 const LATENCY_TOLERANCE = 1.2;
+const READ_ROUNDS = 2;
 const LIST_PAGE_TARGET_MS = 10;
 export const IDLE_RSS_TARGET_MB = 120;
 
@@ -132,6 +133,16 @@ async function checkPage(port: number, op: BenchOperation): Promise<void> {
   if (!answer.ok || keys !== '1000') throw new Error(`ListObjectsV2 answered ${answer.status} with KeyCount ${keys ?? 'missing'}: ${text.slice(0, 200)}`);
 }
 
+/**
+ * Of two cells of the same read, the one with the lower p50 (or the one that ran): each store's
+ * read is measured READ_ROUNDS times, alternating, and its best round kept, so a burst of the
+ * machine's other work during one round does not decide the comparison.
+ */
+function lower(a: CellResult | undefined, b: CellResult): CellResult {
+  if (a?.state !== 'ok') return b;
+  return b.state === 'ok' && b.p50Ms < a.p50Ms ? b : a;
+}
+
 /** Runs every read's setup on a server, failing the phase if one cannot run. */
 async function prepareReads(port: number, operations: BenchOperation[]): Promise<void> {
   for (const op of operations) {
@@ -167,10 +178,14 @@ export async function scaleBench(limits: CellLimits, log: (line: string) => void
 
       const results: ScaleResults['reads'] = [];
       for (const op of operations) {
-        const before = await runCell(empty.port, op, 1, limits);
-        const loaded = await runCell(port, op, 1, limits);
-        results.push({ operation: op.id, label: op.label, empty: before, loaded });
-        log(`Drydock  ${op.label} x1: empty ${describe(before)}; loaded ${describe(loaded)}`);
+        let before: CellResult | undefined;
+        let loaded: CellResult | undefined;
+        for (let round = 0; round < READ_ROUNDS; round++) {
+          before = lower(before, await runCell(empty.port, op, 1, limits));
+          loaded = lower(loaded, await runCell(port, op, 1, limits));
+        }
+        results.push({ operation: op.id, label: op.label, empty: before!, loaded: loaded! });
+        log(`Drydock  ${op.label} x1: empty ${describe(before!)}; loaded ${describe(loaded!)}`);
       }
       const list = listPages(options.objects);
       await checkPage(port, list);
