@@ -21,6 +21,8 @@ import { withResponse } from '../../protocol/codecs/rest-xml.js';
 import type { Handler, Handlers, RequestContext } from '../../protocol/types.js';
 import { owner, type S3Core } from './core.js';
 import * as e from './errors.js';
+import { originOf } from './notification-delivery.js';
+import { objectEvent } from './object-tagging.js';
 import type { BucketRow } from './store.js';
 
 export interface Acl {
@@ -297,6 +299,7 @@ export function aclHandlers(core: S3Core): Handlers {
         const row = core.readable(bucket.name, input.Key!, ctx.account, 'PUT', input.VersionId);
         const acl = requestedAcl(input, bucket, row.owner_account);
         if (bucket.ownership !== ENFORCED) store.setObjectAcl(row, stored(acl, row.owner_account));
+        objectEvent(core, row, { name: 'ObjectAcl:Put', origin: originOf(ctx) });
         return {};
       });
     },

@@ -5,6 +5,7 @@
 import type { Readable } from 'node:stream';
 import { NULL_VERSION, type ObjectScope, quoteEtag, type S3Core, validBucketName } from './core.js';
 import * as e from './errors.js';
+import { ownerOrigin } from './notification-delivery.js';
 import { attributesFrom } from './objects.js';
 import type { ObjectRow } from './store.js';
 
@@ -71,6 +72,7 @@ export function createApi(core: S3Core): S3Api {
         scope.account,
         { blobId: blob.id, size: blob.size, etag: quoteEtag(blob.md5.toString('hex')) },
         attributesFrom({ ContentType: options.contentType, Metadata: options.metadata }),
+        { name: 'ObjectCreated:Put', origin: ownerOrigin(scope.account) },
       );
       return info(row);
     },
@@ -82,7 +84,7 @@ export function createApi(core: S3Core): S3Api {
       return info(core.readable(bucket, key, scope.account, 'HEAD', options.versionId));
     },
     deleteObject(scope, bucket, key) {
-      core.deleteObject(bucket, key, scope.account);
+      core.deleteObject(bucket, key, scope.account, ownerOrigin(scope.account));
     },
     listObjects(scope, bucket, prefix = '') {
       core.bucket(bucket, scope.account);

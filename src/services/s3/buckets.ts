@@ -36,6 +36,7 @@ import { isPublicPolicy, validateBucketPolicy } from './bucket-policy.js';
 import { owner, type S3Core, validateTags, validBucketName } from './core.js';
 import * as e from './errors.js';
 import { continuationKey, continuationToken } from './listing.js';
+import { checkNotificationConfiguration, validateDestinations } from './notification-config.js';
 import { DEFAULT_OWNERSHIP } from './store.js';
 
 /** What S3 reports for a bucket with no encryption configuration: since 2023 every bucket has SSE-S3. */
@@ -212,17 +213,10 @@ export function bucketHandlers(core: S3Core): Handlers {
       });
     },
 
-    PutBucketNotificationConfiguration(input: PutBucketNotificationConfigurationRequest, ctx: RequestContext): void {
-      const config = input.NotificationConfiguration ?? {};
-      const targets = [...(config.TopicConfigurations ?? []), ...(config.QueueConfigurations ?? []), ...(config.LambdaFunctionConfigurations ?? [])];
-      for (const target of targets) {
-        if (!target.Events?.length) throw e.malformedXml();
-        for (const event of target.Events) {
-          if (!/^s3:(\*|[A-Za-z]+:[A-Za-z*]+)$/.test(event) && !/^s3:[A-Za-z]+:[A-Za-z]+:[A-Za-z*]+$/.test(event)) {
-            throw e.invalidArgument('The event is not supported for notifications', 'Event', event);
-          }
-        }
-      }
+    async PutBucketNotificationConfiguration(input: PutBucketNotificationConfigurationRequest, ctx: RequestContext): Promise<void> {
+      const bucket = core.bucket(input.Bucket!, ctx.account);
+      const config = checkNotificationConfiguration(input.NotificationConfiguration ?? {}, bucket);
+      if (!input.SkipDestinationValidation) await validateDestinations(core.rt, bucket, config, ctx);
       store.tx(() => {
         core.bucket(input.Bucket!, ctx.account);
         store.setBucketConfig(input.Bucket!, 'notification', JSON.stringify(config));

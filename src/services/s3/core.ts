@@ -11,6 +11,7 @@ import type { BlobInfo } from '../../core/store.js';
 import type { Runtime } from '../contracts.js';
 import { Checksum, type ChecksumAlgorithm, isWellFormed } from './checksums.js';
 import * as e from './errors.js';
+import { type ChangedObject, type EventOrigin, type ObjectEventName, queueNotifications, Sequencer } from './notification-delivery.js';
 import type { BucketRow, ObjectAttributes, ObjectRow, S3Store } from './store.js';
 
 export const S3_NAMESPACE = 'http://s3.amazonaws.com/doc/2006-03-01/';
@@ -103,11 +104,24 @@ export interface ObjectScope {
   region: string;
 }
 
+/** What caused an object change, for its event notifications. */
+export interface ObjectEvent {
+  name: ObjectEventName;
+  origin: EventOrigin;
+}
+
+/** EventBridge's detail types for the changes S3 sends there. */
+const EVENTBRIDGE_DETAIL_TYPES: Partial<Record<string, 'Object Created' | 'Object Deleted'>> = { ObjectCreated: 'Object Created', ObjectRemoved: 'Object Deleted' };
+
 export class S3Core {
+  private readonly sequencer: Sequencer;
+
   constructor(
     readonly store: S3Store,
     readonly rt: Runtime,
-  ) {}
+  ) {
+    this.sequencer = new Sequencer(() => rt.clock.now());
+  }
 
   /** The bucket, if it exists and `account` owns it. */
   bucket(name: string, account: string): BucketRow {
@@ -154,7 +168,7 @@ export class S3Core {
    * Makes a new current version of `key` from a complete blob. The version id follows the
    * bucket's versioning state; a replaced 'null' version's blob is deleted after the commit.
    * If the bucket vanished meanwhile the blob is discarded. `alongside` runs in the same
-   * transaction (CompleteMultipartUpload removes its upload there).
+   * transaction (CompleteMultipartUpload removes its upload there), as do the `event`'s notifications.
    */
   commit(
     bucketName: string,
@@ -170,6 +184,7 @@ export class S3Core {
       partChecksums?: (string | null)[];
     },
     attributes: ObjectAttributes,
+    event: ObjectEvent,
     alongside?: () => void,
   ): { versionId?: string; row: Omit<ObjectRow, 'seq' | 'is_latest'> } {
     let replaced: string | undefined;
@@ -199,7 +214,7 @@ export class S3Core {
         };
         replaced = this.store.putVersion(row);
         const reported = bucket.versioning ? versionId : undefined;
-        this.notify(bucketName, 'Object Created', { key, size: content.size, etag: unquoteEtag(content.etag), 'version-id': reported });
+        this.objectChanged(bucket, event, { key, size: content.size, etag: unquoteEtag(content.etag), versionId: reported });
         return { versionId: reported, row };
       });
     } catch (err) {
@@ -214,8 +229,8 @@ export class S3Core {
    * DeleteObject semantics: a version id deletes that version for good; otherwise an
    * unversioned bucket loses the object, a versioned one gets a delete marker.
    */
-  deleteObject(bucketName: string, key: string, account: string, versionId?: string): DeleteOutcome {
-    const [outcome] = this.deleteObjects(bucketName, account, [{ key, versionId }]);
+  deleteObject(bucketName: string, key: string, account: string, origin: EventOrigin, versionId?: string): DeleteOutcome {
+    const [outcome] = this.deleteObjects(bucketName, account, [{ key, versionId }], origin);
     if ('error' in outcome) throw outcome.error;
     return outcome;
   }
@@ -224,7 +239,7 @@ export class S3Core {
    * Deletes several objects in one transaction (DeleteObjects): each item succeeds or fails on its
    * own (a savepoint each); blobs go only after the commit, so a crash never leaves a row without its blob.
    */
-  deleteObjects(bucketName: string, account: string, items: { key: string; versionId?: string }[]): (DeleteOutcome | { error: AwsError })[] {
+  deleteObjects(bucketName: string, account: string, items: { key: string; versionId?: string }[], origin: EventOrigin): (DeleteOutcome | { error: AwsError })[] {
     const blobs: string[] = [];
     const outcomes = this.store.tx(() => {
       const bucket = this.bucket(bucketName, account);
@@ -236,11 +251,13 @@ export class S3Core {
           throw err;
         }
       });
-      // Published in the transaction, so the bus's durable deliveries commit with the deletes.
+      // Notified in the transaction, so the durable deliveries commit with the deletes.
       items.forEach(({ key }, i) => {
         const outcome = results[i];
         if ('error' in outcome) return;
-        this.notify(bucketName, 'Object Deleted', { key, 'version-id': outcome.versionId, 'deletion-type': outcome.deleteMarker ? 'Delete Marker Created' : 'Permanently Deleted' });
+        // A delete without a version id that leaves a marker made one; deleting a marker by its id removes it.
+        const name = outcome.deleteMarker && items[i].versionId === undefined ? 'ObjectRemoved:DeleteMarkerCreated' : 'ObjectRemoved:Delete';
+        this.objectChanged(bucket, { name, origin }, { key, versionId: bucket.versioning ? outcome.versionId : undefined });
       });
       return results;
     });
@@ -319,21 +336,25 @@ export class S3Core {
   }
 
   /**
-   * Publishes S3's EventBridge events for buckets that turned EventBridge delivery on; called inside
-   * the change's transaction, so the bus's durable deliveries are written (or rolled back) with it.
+   * Tells who listens of an object change: queues the notifications the bucket's Topic, Queue and
+   * LambdaFunction configurations select, and publishes S3's EventBridge event when the bucket turned
+   * EventBridge delivery on. Call inside the change's transaction, so the durable deliveries are
+   * written (or rolled back) with it.
    */
-  private notify(bucketName: string, detailType: 'Object Created' | 'Object Deleted', object: Record<string, unknown>): void {
-    const bucket = this.store.getBucket(bucketName);
-    if (!bucket?.notification) return;
-    const config = JSON.parse(bucket.notification) as { EventBridgeConfiguration?: unknown };
-    if (!config.EventBridgeConfiguration) return;
+  objectChanged(bucket: BucketRow, event: ObjectEvent, object: ChangedObject): void {
+    queueNotifications(this.rt, this.sequencer, bucket, event.name, object, event.origin);
+    const detailType = EVENTBRIDGE_DETAIL_TYPES[event.name.split(':')[0]];
+    if (!detailType || !bucket.notification || !(JSON.parse(bucket.notification) as { EventBridgeConfiguration?: unknown }).EventBridgeConfiguration) return;
+    const detail: Record<string, unknown> = { key: object.key, 'version-id': object.versionId };
+    if (detailType === 'Object Created') Object.assign(detail, { size: object.size, etag: object.etag });
+    else detail['deletion-type'] = event.name === 'ObjectRemoved:DeleteMarkerCreated' ? 'Delete Marker Created' : 'Permanently Deleted';
     this.rt.events.publish({
       source: 'aws.s3',
       'detail-type': detailType,
       account: bucket.account,
       region: bucket.region,
-      resources: [arn('s3', '', '', bucketName)],
-      detail: { version: '0', bucket: { name: bucketName }, object, requester: bucket.account },
+      resources: [arn('s3', '', '', bucket.name)],
+      detail: { version: '0', bucket: { name: bucket.name }, object: detail, requester: bucket.account },
     });
   }
 }

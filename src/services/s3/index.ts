@@ -27,8 +27,18 @@
  *   configuration, retention and legal hold operations answer NotImplemented (501), as do account-level
  *   public access blocks (S3 Control), inventory/metrics/analytics/intelligent-tiering
  *   configurations, GetBucketPolicyStatus, SelectObjectContent, RestoreObject and directory buckets.
- * - Notification configurations are stored; only EventBridge delivery happens (events on the core
- *   bus when EventBridgeConfiguration is set). SNS/SQS/Lambda targets are not invoked.
+ * - Event notifications (notification-config.ts, notification-delivery.ts): Topic, Queue and
+ *   LambdaFunction configurations are validated as AWS does (s3:TestEvent to queues and topics, a
+ *   DryRun permission check of functions, as s3.amazonaws.com for the bucket; overlaps refused) and
+ *   deliver AWS's records durably for ObjectCreated:Put/Copy/CompleteMultipartUpload,
+ *   ObjectRemoved:Delete/DeleteMarkerCreated, ObjectTagging:Put/Delete and ObjectAcl:Put. Never
+ *   emitted, as Drydock has no such operation or process: ObjectCreated:Post (browser POST uploads),
+ *   ObjectRestore, Replication, Lifecycle, IntelligentTiering and ReducedRedundancyLostObject events
+ *   (accepted and stored). A delivery a kill -9 interrupts is sent again (at least once, as AWS
+ *   promises). Records of writes other services make through S3's api name the bucket owner as the
+ *   requester; x-amz-id-2 in records is not the one the response carried; the refusal reasons for
+ *   a destination that does not exist are LocalStack's recorded wording. EventBridge gets Object
+ *   Created and Object Deleted events only (no tagging, ACL or restore events).
  * - Server-side encryption is kept per object and reported as AWS reports it (SSE-S3 unless the request
  *   or the bucket default asks for SSE-KMS; GetBucketEncryption of a bucket without a configuration
  *   answers the SSE-S3 default), but content is stored unencrypted and reads never call KMS, so
@@ -78,6 +88,7 @@ import { decodeMetadata } from './header-text.js';
 import { lifecycleHandlers } from './lifecycle.js';
 import { listingHandlers } from './listing.js';
 import { multipartHandlers } from './multipart.js';
+import { registerNotificationDelivery } from './notification-delivery.js';
 import { objectAttributesHandlers } from './object-attributes.js';
 import { objectTaggingHandlers } from './object-tagging.js';
 import { objectHandlers, parseCopySource } from './objects.js';
@@ -194,6 +205,7 @@ export const s3: ServiceDefinition = {
   create(rt) {
     const store = new S3Store(rt.store);
     const core = new S3Core(store, rt);
+    registerNotificationDelivery(rt);
     const handlers: Handlers = {
       ...bucketHandlers(core),
       ...bucketConfigHandlers(core),

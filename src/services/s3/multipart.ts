@@ -25,6 +25,7 @@ import { Checksum, type ChecksumAlgorithm, compositeChecksum, parseAlgorithm } f
 import { owner, quoteEtag, type S3Core, unquoteEtag } from './core.js';
 import { encryptionMembers, writeEncryption } from './encryption.js';
 import * as e from './errors.js';
+import { originOf } from './notification-delivery.js';
 import { attributesFrom, checkReadableClass, checksumMember, checkUploadSize, claimedChecksum, copySourceConditions, digestExpectations, parseCopySource, resolveRange } from './objects.js';
 import type { UploadRow } from './store.js';
 
@@ -215,6 +216,7 @@ async function completeMultipartUpload(core: S3Core, input: CompleteMultipartUpl
       sse_kms_key_id: attributes.sse_kms_key_id,
       sse_bucket_key: attributes.sse_bucket_key,
     },
+    { name: 'ObjectCreated:CompleteMultipartUpload', origin: originOf(ctx) },
     () => {
       if (!core.store.getUpload(row.upload_id)) throw e.noSuchUpload(row.upload_id);
       partBlobs = core.store.deleteUpload(row.upload_id);

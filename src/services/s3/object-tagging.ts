@@ -2,8 +2,16 @@
 import type { DeleteObjectTaggingOutput, DeleteObjectTaggingRequest, GetObjectTaggingOutput, GetObjectTaggingRequest, PutObjectTaggingOutput, PutObjectTaggingRequest } from '@aws-sdk/client-s3';
 import { withResponse } from '../../protocol/codecs/rest-xml.js';
 import type { Handlers, RequestContext } from '../../protocol/types.js';
-import { NULL_VERSION, type S3Core, validateTags } from './core.js';
+import { NULL_VERSION, type ObjectEvent, type S3Core, unquoteEtag, validateTags } from './core.js';
 import * as e from './errors.js';
+import { originOf } from './notification-delivery.js';
+import type { ObjectRow } from './store.js';
+
+/** Notifies a change to a version's tags or ACL (records carry its ETag and version). */
+export function objectEvent(core: S3Core, row: ObjectRow, event: ObjectEvent): void {
+  const bucket = core.store.getBucket(row.bucket)!;
+  core.objectChanged(bucket, event, { key: row.key, etag: unquoteEtag(row.etag), versionId: bucket.versioning ? row.version_id : undefined });
+}
 
 export function objectTaggingHandlers(core: S3Core): Handlers {
   const { store } = core;
@@ -14,6 +22,7 @@ export function objectTaggingHandlers(core: S3Core): Handlers {
       return store.tx(() => {
         const row = core.readable(input.Bucket!, input.Key!, ctx.account, 'PUT', input.VersionId);
         store.setObjectTags(row, JSON.stringify(tags));
+        objectEvent(core, row, { name: 'ObjectTagging:Put', origin: originOf(ctx) });
         return { VersionId: row.version_id !== NULL_VERSION ? row.version_id : undefined };
       });
     },
@@ -27,6 +36,7 @@ export function objectTaggingHandlers(core: S3Core): Handlers {
       return store.tx(() => {
         const row = core.readable(input.Bucket!, input.Key!, ctx.account, 'DELETE', input.VersionId);
         store.setObjectTags(row, '[]');
+        objectEvent(core, row, { name: 'ObjectTagging:Delete', origin: originOf(ctx) });
         return { VersionId: row.version_id !== NULL_VERSION ? row.version_id : undefined };
       });
     },

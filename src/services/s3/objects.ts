@@ -24,6 +24,7 @@ import { type DigestExpectations, NULL_VERSION, parseTaggingHeader, quoteEtag, t
 import { encryptionMembers, writeEncryption } from './encryption.js';
 import * as e from './errors.js';
 import { applyResponseOverrides, encodeMetadata } from './header-text.js';
+import { originOf } from './notification-delivery.js';
 import type { BucketRow, ObjectAttributes, ObjectRow } from './store.js';
 
 /** Request members that carry an object's content headers and metadata. */
@@ -309,6 +310,7 @@ export function objectHandlers(core: S3Core): Handlers {
           checksum: checksum && { ...checksum, type: 'FULL_OBJECT' },
         },
         { ...attributes, ...encryption, checksum_algorithm: checksum?.algorithm ?? null },
+        { name: 'ObjectCreated:Put', origin: originOf(ctx) },
       );
       return {
         ETag: etag,
@@ -374,7 +376,7 @@ export function objectHandlers(core: S3Core): Handlers {
     },
 
     DeleteObject(input: DeleteObjectRequest, ctx: RequestContext): DeleteObjectOutput {
-      const outcome = core.deleteObject(input.Bucket!, input.Key!, ctx.account, input.VersionId);
+      const outcome = core.deleteObject(input.Bucket!, input.Key!, ctx.account, originOf(ctx), input.VersionId);
       return { DeleteMarker: outcome.deleteMarker || undefined, VersionId: outcome.versionId };
     },
 
@@ -386,6 +388,7 @@ export function objectHandlers(core: S3Core): Handlers {
         input.Bucket!,
         ctx.account,
         objects.map((o) => ({ key: o.Key!, versionId: o.VersionId })),
+        originOf(ctx),
       );
       const deleted: DeletedObject[] = [];
       const errors: DeleteError[] = [];
@@ -455,6 +458,7 @@ export function objectHandlers(core: S3Core): Handlers {
           checksum: checksum && { ...checksum, type: 'FULL_OBJECT' },
         },
         { ...copied, ...encryption, checksum_algorithm: checksum?.algorithm ?? null },
+        { name: 'ObjectCreated:Copy', origin: originOf(ctx) },
       );
       return withResponse(
         {
