@@ -124,6 +124,8 @@ describe('S3 buckets and listings', () => {
     await s3.send(
       new PutBucketNotificationConfigurationCommand({
         Bucket: 'configured',
+        // The queue does not exist: only the stored configuration is under test here.
+        SkipDestinationValidation: true,
         NotificationConfiguration: {
           QueueConfigurations: [{ Id: 'q', QueueArn: 'arn:aws:sqs:us-east-1:000000000000:q', Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'logs/' }] } } }],
           EventBridgeConfiguration: {},
@@ -131,8 +133,9 @@ describe('S3 buckets and listings', () => {
       }),
     );
     const notification = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: 'configured' }));
+    // S3 answers the rule names capitalized, whatever case they were sent in.
     expect(notification.QueueConfigurations).toEqual([
-      { Id: 'q', QueueArn: 'arn:aws:sqs:us-east-1:000000000000:q', Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'logs/' }] } } },
+      { Id: 'q', QueueArn: 'arn:aws:sqs:us-east-1:000000000000:q', Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'Prefix', Value: 'logs/' }] } } },
     ]);
     expect(notification.EventBridgeConfiguration).toEqual({});
     await expect(s3.send(new PutBucketVersioningCommand({ Bucket: 'nope-bucket', VersioningConfiguration: { Status: 'Enabled' } }))).rejects.toMatchObject({ name: 'NoSuchBucket' });
