@@ -24,8 +24,8 @@ import type { BucketRow } from './store.js';
 const DELIVERY_JOB = 's3:notification-delivery';
 const DELIVERY_ATTEMPTS = 3;
 const DELIVERY_CONCURRENCY = 4;
-export const S3_SERVICE_PRINCIPAL = 's3.amazonaws.com';
-export const NOTIFICATION_SUBJECT = 'Amazon S3 Notification';
+const S3_SERVICE_PRINCIPAL = 's3.amazonaws.com';
+const NOTIFICATION_SUBJECT = 'Amazon S3 Notification';
 
 /** The event types Drydock emits (`s3:` left off, as records name them). */
 export type ObjectEventName =
@@ -76,7 +76,7 @@ interface Delivery {
  * The "Amazon retail customer ID" S3 shows for an account (bucket owner, root requester): opaque,
  * stable, upper-case, as AWS's look.
  */
-export function customerId(account: string): string {
+function customerId(account: string): string {
   return `A${createHash('sha256').update(`drydock-customer:${account}`).digest('hex').slice(0, 13).toUpperCase()}`;
 }
 
@@ -99,7 +99,7 @@ export function ownerOrigin(account: string): EventOrigin {
  * An object key as records carry it and filters match it: URL-encoded as Java's URLEncoder does
  * (space as `+`; letters, digits and `.-*_` kept), with `/` kept, as S3 sends keys.
  */
-export function encodeKey(key: string): string {
+function encodeKey(key: string): string {
   return encodeURIComponent(key)
     .replace(/%20/g, '+')
     .replace(/%2F/g, '/')
