@@ -83,6 +83,7 @@ describe('Node.js', () => {
       version: '$LATEST',
       arn: 'arn:aws:lambda:us-east-1:000000000000:function:node-context',
       memory: '256',
+      cwd: '/var/task',
       keys: true,
       env: {
         AWS_LAMBDA_FUNCTION_NAME: 'node-context',

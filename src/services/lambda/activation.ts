@@ -3,7 +3,8 @@
  * an updated one InProgress until a job on the core queue has done what AWS does meanwhile: made
  * the code ready to run (extracted the package and its layers) and checked that the runtime can
  * run here. It then becomes Active / Successful, or Failed with AWS's reason code (InvalidRuntime,
- * InvalidZipFileException, InvalidImage). The job does nothing when the version changed again
+ * InvalidZipFileException, InvalidImage); an Active version gets a spare execution environment
+ * readied in the background for its first invocation (engine/spares.ts). The job does nothing when the version changed again
  * since it was queued: the newer change has its own job.
  */
 import { execFile } from 'node:child_process';
@@ -11,7 +12,8 @@ import type { Scope } from '../../core/accounts.js';
 import type { Job } from '../../core/jobs.js';
 import type { LambdaContext } from './common.js';
 import { hostRuntime } from './engine/runtimes.js';
-import { readConfig } from './resolve.js';
+import { invocationTarget } from './invoke.js';
+import { readConfig, resolveFunction } from './resolve.js';
 import type { StoredConfig } from './store.js';
 
 export const ACTIVATE_JOB = 'lambda:activate';
@@ -96,5 +98,16 @@ export function activationJob(c: LambdaContext): (job: Job) => Promise<void> {
       }
       c.store.setConfig(payload, payload.name, payload.version, next);
     });
+    if (!problem) await prepareEnvironment(c, payload);
   };
+}
+
+/** Readies a spare environment for the version's first invocation; a failure only means that invocation starts one itself. */
+async function prepareEnvironment(c: LambdaContext, payload: ActivatePayload): Promise<void> {
+  try {
+    const resolved = resolveFunction(c, payload.name, payload.version, payload);
+    await c.engine.prepare(invocationTarget(c, resolved));
+  } catch (err) {
+    c.rt.log.debug({ err, function: payload.name }, 'Lambda could not prepare an execution environment');
+  }
 }

@@ -31,6 +31,8 @@ export function invocationTarget(c: LambdaContext, resolved: Resolved): Invocati
   const version = alias ? (c.store.getVersion(ref, fn.name, pickAliasVersion(alias)) ?? resolved.version) : resolved.version;
   const config = readConfig(version);
   checkRunnable(config.State, config.StateReasonCode, config.StateReason);
+  // Only .zip functions become Active here (container images fail to activate), so code is stored.
+  if (!version.code_blob) throw conflict('The operation cannot be performed at this time. The function has no code package.');
   const layers = (config.Layers ?? []).flatMap((layer) => {
     const parts = (layer.Arn ?? '').split(':');
     const row = c.store.getLayerVersion({ region: parts[3], account: parts[4] }, parts[6], Number(parts[7]));
@@ -41,7 +43,7 @@ export function invocationTarget(c: LambdaContext, resolved: Resolved): Invocati
     functionName: fn.name,
     version: version.version,
     config,
-    code: version.code_blob ? { blob: version.code_blob, sha: version.code_sha } : undefined,
+    code: { blob: version.code_blob, sha: version.code_sha },
     layers,
     reservedConcurrency: fn.reserved_concurrency,
     invokedArn: functionArn(fn, fn.name, ref.qualifier),

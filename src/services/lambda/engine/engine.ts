@@ -9,13 +9,25 @@
  */
 import type { Scope } from '../../../core/accounts.js';
 import type { ClockTimer } from '../../../core/clock.js';
-import { hex } from '../../../core/ids.js';
 import type { Runtime } from '../../contracts.js';
 import { lambdaError } from '../common.js';
-import { ExecutionEnvironment, type InvocationOutcome } from './environment.js';
+import type { ExecutionEnvironment, InvocationOutcome } from './environment.js';
 import { FunctionLog } from './function-log.js';
-import { assumeExecutionRole, customBootstrap, environmentVariables, type InvocationTarget, logGroupName, logStreamName, prepareDirectories, type RoleSession, runtimePaths } from './launch.js';
+import {
+  assumeExecutionRole,
+  baseEnvironment,
+  customBootstrap,
+  functionEnvironment,
+  type InvocationTarget,
+  logGroupName,
+  logStreamName,
+  needsFreshProcess,
+  prepareDirectories,
+  type RoleSession,
+  runtimePaths,
+} from './launch.js';
 import { hostRuntime } from './runtimes.js';
+import { EnvironmentFactory, type LaunchPlan } from './spares.js';
 import { Workspace } from './workspace.js';
 
 /** An idle environment is reaped after this long of Drydock time without an invocation. */
@@ -68,8 +80,11 @@ export class Engine {
   /** Set once the server stops: no environment starts after that. */
   private closed = false;
 
+  private readonly factory: EnvironmentFactory;
+
   constructor(private readonly rt: Runtime) {
     this.workspace = new Workspace(rt.dataDir, rt.store.blobs);
+    this.factory = new EnvironmentFactory(rt, this.workspace);
   }
 
   /** Runs one invocation of `target`; throws TooManyRequestsException when concurrency is exhausted. */
@@ -85,6 +100,17 @@ export class Engine {
       bump(this.busyByFunction, functionKey, -1);
       if (target.reservedConcurrency === null) bump(this.busyByAccount, accountKey, -1);
     }
+  }
+
+  /**
+   * Readies a spare environment of the target's kind in the background (when a version becomes
+   * Active), so that its first invocation finds the process started, as AWS provisions execution
+   * environments ahead of demand. Nothing for kinds that never use spares.
+   */
+  async prepare(target: InvocationTarget): Promise<void> {
+    if (this.closed) return;
+    const planned = await this.plan(target);
+    if ('plan' in planned) this.factory.refill(planned.plan);
   }
 
   /** Ends every environment of the function (after an update or a delete); busy ones end after their invocation. */
@@ -105,6 +131,7 @@ export class Engine {
   /** Kills every environment (data reset); `close` also keeps new ones from starting (server stop). */
   async stop(close = false): Promise<void> {
     this.closed ||= close;
+    this.factory.stop(close);
     const all = [...this.live];
     for (const managed of all) this.end(managed);
     await Promise.all(all.map((m) => m.log.flush()));
@@ -165,50 +192,51 @@ export class Engine {
     return { payload: result.payload, functionError: result.functionError, log: lines.join('\n') };
   }
 
+  /** How environments of the target are started: its runtime's program, its paths, whether spares may serve it. */
+  private async plan(target: InvocationTarget): Promise<{ plan: LaunchPlan; dirs: { code: string; opt: string } } | { problem: InitProblem }> {
+    const launch = await hostRuntime(target.config.Runtime ?? '', process.env.DRYDOCK_RUNTIME_VERSIONS === 'host');
+    if ('problem' in launch) throw lambdaError('InvalidRuntimeException', launch.problem);
+    const dirs = await prepareDirectories(this.workspace, target, launch);
+    const sandboxed = (this.rt.executor.knownMode ?? (await this.rt.executor.detect())) !== 'process';
+    const memory = target.config.MemorySize ?? 128;
+    let bootstrapRoot: 'task' | 'opt' = 'task';
+    if (launch.family === 'provided') {
+      const found = customBootstrap(dirs, runtimePaths(sandboxed, dirs).paths);
+      if ('problem' in found) return { problem: { errorType: 'Runtime.InvalidEntrypoint', message: found.problem } };
+      bootstrapRoot = found.root;
+    }
+    const reusable = launch.family !== 'provided' && !needsFreshProcess(target);
+    const plan: LaunchPlan = {
+      key: reusable ? [sandboxed, memory, ...launch.argv({ taskRoot: '', optRoot: '', runtimeDir: dirs.runtime }, memory, '')].join('\0') : undefined,
+      sandboxed,
+      runtimeDir: dirs.runtime,
+      argv: (paths) => launch.argv(paths, memory, `${bootstrapRoot === 'opt' ? paths.optRoot : paths.taskRoot}/bootstrap`),
+      baseEnv: (paths, workDir) => baseEnvironment(launch, paths, sandboxed ? undefined : workDir),
+    };
+    return { plan, dirs };
+  }
+
   /** A new environment for `key`, initialized; or why it failed (its error payload and lines). */
   private async start(target: InvocationTarget, key: string, functionKey: string, lines: string[]): Promise<{ managed: Managed } | { failure: InitFailure }> {
     if (this.closed) throw lambdaError('ServiceException', 'Drydock is shutting down.');
-    const launch = await hostRuntime(target.config.Runtime ?? '', process.env.DRYDOCK_RUNTIME_VERSIONS === 'host');
-    if ('problem' in launch) throw lambdaError('InvalidRuntimeException', launch.problem);
+    const planned = await this.plan(target);
     const session = await assumeExecutionRole(this.rt, target);
-    const dirs = await prepareDirectories(this.workspace, target, launch);
-    const sandboxed = (this.rt.executor.knownMode ?? (await this.rt.executor.detect())) !== 'process';
-    const { paths, binds } = runtimePaths(sandboxed, dirs);
     const logStream = logStreamName(this.rt.clock.now(), target.version);
     const log = new FunctionLog(this.rt, { principal: session.principal, region: target.scope.region }, logGroupName(target), logStream);
-    let program: string[];
-    if (launch.family === 'provided') {
-      const bootstrap = customBootstrap(dirs, paths);
-      if ('problem' in bootstrap) return { failure: { errorType: 'Runtime.InvalidEntrypoint', message: bootstrap.problem, log } };
-      program = launch.argv(paths, target.config.MemorySize ?? 128, bootstrap.path);
-    } else {
-      program = launch.argv(paths, target.config.MemorySize ?? 128, '');
-    }
-    const id = hex(8);
-    const cwd = await this.workspace.environmentDir(id);
-    const env = environmentVariables(target, launch, paths, { session, logStream, endpoint: this.rt.endpoint(), tmpDir: sandboxed ? undefined : cwd });
+    if ('problem' in planned) return { failure: { ...planned.problem, log } };
+    const { env: environment, slot } = await this.factory.take(planned.plan);
+    await this.workspace.fillSlot(slot, planned.dirs.code, planned.dirs.opt);
+    this.factory.refill(planned.plan);
     // Until its first invocation, what the environment prints (its initialization) goes with that invocation's lines.
     const sink = { lines };
-    const environment = new ExecutionEnvironment({
-      executor: this.rt.executor,
-      clock: this.rt.clock,
-      argv: program,
-      env,
-      cwd,
-      binds,
-      hidden: [this.rt.dataDir],
-      onLine: (line) => {
-        sink.lines.push(line);
-        log.line(line);
-      },
-    });
+    environment.onLine = (line) => {
+      sink.lines.push(line);
+      log.line(line);
+    };
     const managed: Managed = { env: environment, key, functionKey, session, log, sink, retired: false };
     this.live.add(managed);
-    void environment.ended.then(() => {
-      this.live.delete(managed);
-      void this.workspace.removeEnvironmentDir(id);
-    });
-    const init = await managed.env.start();
+    void environment.ended.then(() => this.live.delete(managed));
+    const init = await environment.start(functionEnvironment(target, { session, logStream, endpoint: this.rt.endpoint() }));
     if (!init.ok) {
       this.end(managed);
       return { failure: { errorType: init.errorType, message: init.reason, payload: init.payload, log, initDurationMs: init.durationMs } };
@@ -276,9 +304,13 @@ export class Engine {
   }
 }
 
-interface InitFailure {
+/** Why an environment cannot even start (a custom runtime without a usable bootstrap). */
+interface InitProblem {
   errorType: string;
   message: string;
+}
+
+interface InitFailure extends InitProblem {
   payload?: Buffer;
   log: FunctionLog;
   initDurationMs?: number;

@@ -26,11 +26,16 @@ export interface EnvironmentSpec {
   executor: Executor;
   clock: Clock;
   argv: string[];
+  /** What the process starts with: the variables that do not depend on the function (paths), or all of them. */
   env: Record<string, string>;
   cwd: string;
   binds: Bind[];
   hidden: string[];
-  onLine(line: string): void;
+  /**
+   * The runtime reads its function's variables from stdin once assigned (Drydock's bootstraps do):
+   * the process can then start, as a spare, before its function is known.
+   */
+  assignedOnStdin: boolean;
 }
 
 /** How initialization ended. */
@@ -40,7 +45,9 @@ export type InitResult = { ok: true; durationMs: number } | { ok: false; duratio
 export type InvocationOutcome = RuntimeOutcome | { kind: 'timeout'; durationMs: number } | { kind: 'exit'; detail: string };
 
 export class ExecutionEnvironment {
-  state: 'starting' | 'idle' | 'busy' | 'dead' = 'starting';
+  state: 'spare' | 'starting' | 'idle' | 'busy' | 'dead' = 'spare';
+  /** Where every line the process prints goes. */
+  onLine: (line: string) => void = () => {};
   private session?: Session;
   private api?: RuntimeApi;
   private exitListeners: ((detail: string) => void)[] = [];
@@ -52,8 +59,28 @@ export class ExecutionEnvironment {
 
   constructor(private readonly spec: EnvironmentSpec) {}
 
-  /** Starts the runtime and waits for its initialization to end; a failed one leaves the environment dead. */
-  async start(): Promise<InitResult> {
+  /** Starts the process; `assigned` joins its environment unless the runtime takes it from stdin later. An error leaves the environment dead. */
+  spawn(assigned: Record<string, string> = {}): void {
+    const env = this.spec.assignedOnStdin ? { ...this.spec.env, DRYDOCK_LAMBDA_ASSIGNMENT: 'stdin' } : { ...this.spec.env, ...assigned };
+    try {
+      this.session = this.spec.executor.spawn({ argv: this.spec.argv, cwd: this.spec.cwd, env, binds: this.spec.binds, hidden: this.spec.hidden });
+    } catch (err) {
+      this.exited(`spawn failed: ${(err as Error).message}`);
+      return;
+    }
+    // A runtime that died before reading its assignment closes the pipe: writing then is no error of ours.
+    this.session.child.stdin?.on('error', () => undefined);
+    if (!this.spec.assignedOnStdin) this.session.child.stdin?.end();
+    for (const stream of [this.session.child.stdout, this.session.child.stderr]) if (stream) this.readLines(stream);
+    void this.session.exited.then(({ exitCode, signal }) => this.exited(signal ? `signal: ${signal === 'SIGKILL' ? 'killed' : signal}` : `exit status ${exitCode ?? 'unknown'}`));
+  }
+
+  /**
+   * Gives the environment its function (its variables, with the Runtime API's address) and waits
+   * for the runtime's initialization to end; a failed one leaves the environment dead.
+   */
+  async start(assigned: Record<string, string>): Promise<InitResult> {
+    this.state = 'starting';
     const started = performance.now();
     const elapsed = () => performance.now() - started;
     let settle!: (result: InitResult) => void;
@@ -70,21 +97,9 @@ export class ExecutionEnvironment {
         this.kill();
       },
     });
-    try {
-      this.session = this.spec.executor.spawn({
-        argv: this.spec.argv,
-        cwd: this.spec.cwd,
-        env: { ...this.spec.env, AWS_LAMBDA_RUNTIME_API: this.api.address },
-        binds: this.spec.binds,
-        hidden: this.spec.hidden,
-      });
-    } catch (err) {
-      fail('Runtime.Unknown', { errorType: 'Runtime.Unknown', errorMessage: (err as Error).message }, (err as Error).message);
-      return result;
-    }
-    this.session.child.stdin?.end();
-    for (const stream of [this.session.child.stdout, this.session.child.stderr]) if (stream) this.readLines(stream);
-    void this.session.exited.then(({ exitCode, signal }) => this.exited(signal ? `signal: ${signal === 'SIGKILL' ? 'killed' : signal}` : `exit status ${exitCode ?? 'unknown'}`));
+    const variables = { ...assigned, AWS_LAMBDA_RUNTIME_API: this.api.address };
+    if (!this.session && this.exitDetail === undefined) this.spawn(variables);
+    else if (this.spec.assignedOnStdin) this.session?.child.stdin?.end(`${JSON.stringify(variables)}\n`);
     this.onExit((detail) => fail('Runtime.ExitError', { errorType: 'Runtime.ExitError', errorMessage: `Error: Runtime exited with error: ${detail}` }, `Runtime exited with error: ${detail}`));
     const timer = workTimer(this.spec.clock, INIT_TIMEOUT_MS, () =>
       fail('Runtime.Unknown', { errorType: 'Runtime.Unknown', errorMessage: `Init timed out after ${(INIT_TIMEOUT_MS / 1000).toFixed(2)} seconds` }, 'init timed out'),
@@ -164,10 +179,10 @@ export class ExecutionEnvironment {
     stream.on('data', (chunk: string) => {
       const lines = (partial + chunk).split('\n');
       partial = lines.pop() ?? '';
-      for (const line of lines) this.spec.onLine(line.replace(/\r/g, '\n'));
+      for (const line of lines) this.onLine(line.replace(/\r/g, '\n'));
     });
     stream.on('end', () => {
-      if (partial) this.spec.onLine(partial.replace(/\r/g, '\n'));
+      if (partial) this.onLine(partial.replace(/\r/g, '\n'));
       partial = '';
     });
   }

@@ -29,7 +29,7 @@ export interface InvocationTarget {
   /** `$LATEST` or a published version number: what runs and what X-Amz-Executed-Version reports. */
   version: string;
   config: StoredConfig;
-  code?: Package;
+  code: Package;
   layers: Package[];
   /** The function's reserved concurrency, when it has one. */
   reservedConcurrency: number | null;
@@ -95,12 +95,12 @@ export function runtimePaths(sandboxed: boolean, dirs: { code: string; opt: stri
   };
 }
 
-/** A custom runtime's program: `bootstrap` in the package, else in a layer; the reason it cannot start otherwise. */
-export function customBootstrap(dirs: { code: string; opt: string }, paths: RuntimePaths): { path: string } | { problem: string } {
-  for (const [host, inside] of [
-    [dirs.code, paths.taskRoot],
-    [dirs.opt, paths.optRoot],
-  ]) {
+/** Where a custom runtime's `bootstrap` is: in the package, else in a layer; the reason it cannot start otherwise. */
+export function customBootstrap(dirs: { code: string; opt: string }, paths: RuntimePaths): { root: 'task' | 'opt' } | { problem: string } {
+  for (const [root, host, inside] of [
+    ['task', dirs.code, paths.taskRoot],
+    ['opt', dirs.opt, paths.optRoot],
+  ] as const) {
     let mode: number;
     try {
       const info = statSync(join(host, 'bootstrap'));
@@ -110,27 +110,33 @@ export function customBootstrap(dirs: { code: string; opt: string }, paths: Runt
       continue;
     }
     if ((mode & 0o111) === 0) return { problem: `fork/exec ${inside}/bootstrap: permission denied` };
-    return { path: join(inside, 'bootstrap') };
+    return { root };
   }
   return { problem: `Couldn't find valid bootstrap(s): [${paths.taskRoot}/bootstrap ${paths.optRoot}/bootstrap]` };
 }
 
-/** The environment's variables: the function's own, then AWS's reserved ones (which the function cannot set). */
-export function environmentVariables(
-  target: InvocationTarget,
-  launch: RuntimeLaunch,
-  paths: RuntimePaths,
-  extra: { session: RoleSession; logStream: string; endpoint: string; tmpDir?: string },
-): Record<string, string> {
-  const { config, scope } = target;
+/**
+ * The variables an environment's process starts with, whatever its function: the paths. A spare
+ * environment has only these until its function is assigned.
+ */
+export function baseEnvironment(launch: RuntimeLaunch, paths: RuntimePaths, tmpDir: string | undefined): Record<string, string> {
   return {
     PATH: `/usr/local/bin:/usr/bin:/bin:${paths.optRoot}/bin`,
     LANG: 'en_US.UTF-8',
     TZ: ':UTC',
     LD_LIBRARY_PATH: [`${paths.taskRoot}`, `${paths.taskRoot}/lib`, `${paths.optRoot}/lib`].join(':'),
-    ...(extra.tmpDir ? { TMPDIR: extra.tmpDir } : {}),
-    ...config.Environment?.Variables,
+    ...(tmpDir ? { TMPDIR: tmpDir } : {}),
     ...launch.env(paths),
+    LAMBDA_TASK_ROOT: paths.taskRoot,
+    LAMBDA_RUNTIME_DIR: paths.runtimeDir,
+  };
+}
+
+/** The function's variables, then AWS's reserved ones (which the function cannot set); they follow the base ones. */
+export function functionEnvironment(target: InvocationTarget, extra: { session: RoleSession; logStream: string; endpoint: string }): Record<string, string> {
+  const { config, scope } = target;
+  return {
+    ...config.Environment?.Variables,
     _HANDLER: config.Handler ?? '',
     AWS_EXECUTION_ENV: `AWS_Lambda_${config.Runtime}`,
     AWS_LAMBDA_FUNCTION_NAME: target.functionName,
@@ -144,10 +150,13 @@ export function environmentVariables(
     AWS_ACCESS_KEY_ID: extra.session.accessKeyId,
     AWS_SECRET_ACCESS_KEY: extra.session.secretAccessKey,
     AWS_SESSION_TOKEN: extra.session.sessionToken,
-    LAMBDA_TASK_ROOT: paths.taskRoot,
-    LAMBDA_RUNTIME_DIR: paths.runtimeDir,
     AWS_ENDPOINT_URL: extra.endpoint,
   };
+}
+
+/** Variables a running interpreter does not read again (NODE_OPTIONS, PYTHONPATH, LD_PRELOAD …): a function setting one needs a process of its own. */
+export function needsFreshProcess(target: InvocationTarget): boolean {
+  return Object.keys(target.config.Environment?.Variables ?? {}).some((name) => /^(NODE_|PYTHON|LD_|UV_|MALLOC_)|^TZ$/.test(name));
 }
 
 /** Variables AWS reserves: a function may not set them (CreateFunction and UpdateFunctionConfiguration refuse). */

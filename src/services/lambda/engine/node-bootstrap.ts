@@ -9,7 +9,8 @@
  * empty while context.callbackWaitsForEmptyEventLoop holds), context with awsRequestId,
  * functionName, getRemainingTimeInMillis, logStreamName …, console lines as AWS formats them
  * (`<time>\t<request id>\t<LEVEL>\t<message>`, one line per call), and `_X_AMZN_TRACE_ID` per
- * invocation (the AWS SDK forwards it, which is how recursive loops are found).
+ * invocation (the AWS SDK forwards it, which is how recursive loops are found). It runs in
+ * LAMBDA_TASK_ROOT, as AWS's runtimes do.
  *
  * It is kept as source text (written next to the function at environment start) because it runs
  * on the host's node, not inside Drydock.
@@ -22,11 +23,32 @@ import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 
-const [host, port] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');
+let host;
+let port;
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 const taskRoot = process.env.LAMBDA_TASK_ROOT;
-const handlerName = process.env._HANDLER ?? '';
+let handlerName;
 let currentRequestId;
+
+/**
+ * A spare environment starts before its function is known: its function's variables arrive on
+ * stdin as one JSON line (DRYDOCK_LAMBDA_ASSIGNMENT=stdin); otherwise they are in the environment.
+ */
+async function assignment() {
+  if (process.env.DRYDOCK_LAMBDA_ASSIGNMENT === 'stdin') {
+    let text = '';
+    for await (const chunk of process.stdin) {
+      text += chunk;
+      if (text.includes('\n')) break;
+    }
+    process.stdin.destroy();
+    delete process.env.DRYDOCK_LAMBDA_ASSIGNMENT;
+    Object.assign(process.env, JSON.parse(text.slice(0, text.indexOf('\n'))));
+  }
+  [host, port] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');
+  handlerName = process.env._HANDLER ?? '';
+  process.chdir(taskRoot);
+}
 
 function call(method, path, body, headers = {}) {
   return new Promise((done, fail) => {
@@ -160,6 +182,7 @@ process.on('unhandledRejection', (err) => {
 });
 
 async function main() {
+  await assignment();
   let handler;
   try {
     handler = await loadHandler();

@@ -7,15 +7,22 @@
  * Runtime.HandlerNotFound), then loops on /invocation/next with AWS's context object
  * (aws_request_id, function_name, get_remaining_time_in_millis(), log_stream_name …), AWS's error
  * payload (errorMessage, errorType, requestId, stackTrace) and its log format for the root logger.
+ * It runs in LAMBDA_TASK_ROOT, as AWS's runtimes do.
  *
  * Kept as source text because it runs on the host's python, not inside Drydock.
  */
 export const PYTHON_BOOTSTRAP = String.raw`
 import http.client, importlib, json, logging, os, sys, time, traceback
 
+# A spare environment starts before its function is known: its function's variables arrive on
+# stdin as one JSON line (DRYDOCK_LAMBDA_ASSIGNMENT=stdin); otherwise they are in the environment.
+if os.environ.pop("DRYDOCK_LAMBDA_ASSIGNMENT", None) == "stdin":
+    os.environ.update(json.loads(sys.stdin.readline()))
+    sys.stdin.close()
 RUNTIME = os.environ["AWS_LAMBDA_RUNTIME_API"]
 TASK_ROOT = os.environ["LAMBDA_TASK_ROOT"]
 HANDLER = os.environ.get("_HANDLER", "")
+os.chdir(TASK_ROOT)
 connection = http.client.HTTPConnection(RUNTIME)
 
 

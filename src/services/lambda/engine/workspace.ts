@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BlobStore } from '../../../core/store.js';
@@ -27,6 +27,28 @@ async function readBlob(blobs: BlobStore, id: string): Promise<Buffer> {
 }
 
 const digest = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 32);
+
+export interface Slot {
+  work: string;
+  task: string;
+  opt: string;
+}
+
+/** Recreates the tree of `from` in `to` (which exists): directories made, files hard-linked, symbolic links copied. */
+async function linkTree(from: string, to: string): Promise<void> {
+  for (const entry of await readdir(from, { withFileTypes: true })) {
+    const source = join(from, entry.name);
+    const target = join(to, entry.name);
+    if (entry.isDirectory()) {
+      await mkdir(target);
+      await linkTree(source, target);
+    } else if (entry.isSymbolicLink()) {
+      await symlink(await readlink(source), target);
+    } else {
+      await link(source, target);
+    }
+  }
+}
 
 export class Workspace {
   readonly root: string;
@@ -69,11 +91,21 @@ export class Workspace {
     });
   }
 
-  /** A fresh working directory for one environment (its process's cwd on the host). */
-  async environmentDir(id: string): Promise<string> {
-    const dir = join(this.root, 'env', id);
-    await mkdir(dir, { recursive: true });
-    return dir;
+  /**
+   * One environment's directories: its working directory (the process's cwd on the host, the only
+   * one it may write) and the empty directories bound at /var/task and /opt, filled (fillSlot) once
+   * the environment's function is known. They are siblings: the writable one must not contain them.
+   */
+  async slot(id: string): Promise<Slot> {
+    const root = join(this.root, 'env', id);
+    const slot = { work: join(root, 'work'), task: join(root, 'task'), opt: join(root, 'opt') };
+    await Promise.all(Object.values(slot).map((dir) => mkdir(dir, { recursive: true })));
+    return slot;
+  }
+
+  /** Puts the package and the layers into a slot, as hard links to the extracted copies (no bytes copied). */
+  async fillSlot(slot: Slot, code: string, opt: string): Promise<void> {
+    await Promise.all([linkTree(code, slot.task), linkTree(opt, slot.opt)]);
   }
 
   async removeEnvironmentDir(id: string): Promise<void> {
