@@ -29,7 +29,9 @@ function environmentVariablesRead(): string[] {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) visit(path);
-      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
+      // Lambda's bootstraps run inside a function's execution environment and read the function's
+      // variables (AWS_LAMBDA_RUNTIME_API …), which Drydock sets for it: they are not Drydock's settings.
+      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') && !entry.name.endsWith('-bootstrap.ts')) {
         const text = readFileSync(path, 'utf8');
         for (const m of text.matchAll(/process\.env\.([A-Z][A-Z0-9_]*)/g)) names.add(m[1]);
         // Settings read by name through a helper, as positiveInteger('DRYDOCK_CODEBUILD_CONCURRENCY', …) does.
@@ -40,6 +42,8 @@ function environmentVariablesRead(): string[] {
   };
   visit(join(PACKAGE_ROOT, 'src'));
   for (const passedOn of ['PATH', 'LANG']) names.delete(passedOn);
+  // Set by Drydock for a function's runtime process (how its invocation arrives), never read from Drydock's environment.
+  names.delete('DRYDOCK_LAMBDA_ASSIGNMENT');
   return [...names].sort();
 }
 

@@ -69,8 +69,8 @@ describe('with the default options', () => {
   });
 
   it('logs requests for services Drydock does not serve by their signing name and operation', async () => {
-    const logged = await server.requestLines(() => signedRequest(server.url(), requests.query('sns', 'ListTopics', '2010-03-31')));
-    expect(logged).toMatchObject([{ service: 'sns', operation: 'ListTopics', status: 501 }]);
+    const logged = await server.requestLines(() => signedRequest(server.url(), requests.query('autoscaling', 'DescribeAutoScalingGroups', '2011-01-01')));
+    expect(logged).toMatchObject([{ service: 'autoscaling', operation: 'DescribeAutoScalingGroups', status: 501 }]);
   });
 
   it("logs Git requests: method, the route's path prefix, status", async () => {
