@@ -17,7 +17,7 @@ export interface StoredCode {
   size: number;
 }
 
-export interface CodeSource {
+interface CodeSource {
   ZipFile?: Uint8Array;
   S3Bucket?: string;
   S3Key?: string;

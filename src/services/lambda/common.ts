@@ -89,7 +89,7 @@ export function parseFunctionName(text: string, qualifier: string | undefined, c
 }
 
 /** What the error messages name: the function's ARN, with the qualifier when there is one. */
-export function describeRef(ref: FunctionRef): string {
+function describeRef(ref: FunctionRef): string {
   return functionArn(ref, ref.name, ref.qualifier);
 }
 

@@ -8,11 +8,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestContext } from '../../protocol/types.js';
 import type { LambdaContext } from './common.js';
 import type { VersionRow } from './store.js';
-import { serveFunctionUrl } from './urls.js';
+import { FUNCTION_URL_PATH, serveFunctionUrl } from './urls.js';
 
 export const HTTP_PREFIX = '/_lambda/';
 const CODE_PATH = `${HTTP_PREFIX}code/`;
-export const URL_PATH = `${HTTP_PREFIX}url/`;
 const CODE_LINK_MS = 10 * 60_000;
 
 interface CodeToken {
@@ -66,7 +65,7 @@ export function lambdaHttpHandler(c: LambdaContext): (req: IncomingMessage, res:
   return async (req, res) => {
     const path = (req.url ?? '').split('?')[0];
     if (path.startsWith(CODE_PATH)) return serveCode(c, req, res, path.slice(CODE_PATH.length));
-    if (path.startsWith(URL_PATH)) return serveFunctionUrl(c, req, res, path.slice(URL_PATH.length));
+    if (path.startsWith(FUNCTION_URL_PATH)) return serveFunctionUrl(c, req, res, path.slice(FUNCTION_URL_PATH.length));
     sendXmlError(res, 404, 'NotFound', 'Not Found');
   };
 }

@@ -5,7 +5,8 @@
  * the function's `bootstrap`. Code and layers are extracted once and bound read-only at /var/task
  * and /opt, /tmp is private to each environment, credentials come from assuming the execution role
  * through STS, AWS_ENDPOINT_URL points at Drydock, and logs go to CloudWatch Logs with START, END and
- * REPORT lines. Versions, aliases with weighted routing, resource policies, concurrency, recursive
+ * REPORT lines. A cold start takes a spare environment whose process was started ahead (spares.ts)
+ * and runs the function's initialization in it. Versions, aliases with weighted routing, resource policies, concurrency, recursive
  * loop detection, asynchronous invocation with retries and destinations, layers and function URLs.
  *
  * Gaps against AWS:

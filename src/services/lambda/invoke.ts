@@ -22,7 +22,7 @@ import { pickAliasVersion, type Resolved, readConfig, resolveFunction } from './
 const MAX_SYNC_PAYLOAD = 6_291_456;
 const MAX_ASYNC_PAYLOAD = 1_048_576;
 /** The invocation of one chain after which AWS stops a recursive loop. */
-export const MAX_RECURSION = 16;
+const MAX_RECURSION = 16;
 const LOG_TAIL_BYTES = 4096;
 
 /** The version an invocation runs, with everything the engine needs to run it. */

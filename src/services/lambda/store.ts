@@ -61,7 +61,7 @@ export interface LayerVersionRow {
   created: number;
 }
 
-export interface EventInvokeConfigRow {
+interface EventInvokeConfigRow {
   account: string;
   region: string;
   function_name: string;
@@ -70,7 +70,7 @@ export interface EventInvokeConfigRow {
   modified: number;
 }
 
-export interface UrlRow {
+interface UrlRow {
   account: string;
   region: string;
   function_name: string;

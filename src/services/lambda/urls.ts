@@ -32,10 +32,11 @@ import { invocationTarget, runInvocation, traceFor } from './invoke.js';
 import { functionResourcePolicy } from './permissions.js';
 import { findFunction, resolveFunction } from './resolve.js';
 
-const URL_PREFIX = '/_lambda/url/';
+/** Where function URLs are served, under the service's HTTP prefix. */
+export const FUNCTION_URL_PATH = '/_lambda/url/';
 
 function urlOf(endpoint: string, urlId: string): string {
-  return `${endpoint}${URL_PREFIX}${urlId}/`;
+  return `${endpoint}${FUNCTION_URL_PATH}${urlId}/`;
 }
 
 /** The qualifier a URL is for: an alias, `$LATEST`, or none; AWS refuses version numbers. */

@@ -20,7 +20,7 @@ const S_IFDIR = 0o040000;
 /** Lambda's quota on a deployment package (function and layers) once unzipped. */
 export const MAX_UNZIPPED_BYTES = 262_144_000;
 
-export interface ArchiveEntry {
+interface ArchiveEntry {
   /** A safe `/`-separated relative path. */
   path: string;
   data: Uint8Array;

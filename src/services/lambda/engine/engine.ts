@@ -37,7 +37,7 @@ const MAX_IDLE = 32;
 /** Concurrent executions an account has in a region unless its quota says otherwise (AWS's default). */
 export const ACCOUNT_CONCURRENCY = 1000;
 
-export interface InvokeRequest {
+interface InvokeRequest {
   requestId: string;
   payload: Buffer;
   /** The X-Amzn-Trace-Id the function gets (with its recursion lineage). */

@@ -11,7 +11,7 @@ import type { Bind, Executor, Session } from '../../../core/executor.js';
 import { RuntimeApi, type RuntimeInvocation, type RuntimeOutcome } from './runtime-api.js';
 
 /** Managed runtimes get this long to initialize (AWS's limit for on-demand functions). */
-export const INIT_TIMEOUT_MS = 10_000;
+const INIT_TIMEOUT_MS = 10_000;
 
 /**
  * A limit on a function's own work, as a clock timer: real seconds whatever the clock's scale (a
@@ -22,7 +22,7 @@ function workTimer(clock: Clock, ms: number, fire: () => void): ClockTimer {
   return clock.after(ms * clock.scale, fire);
 }
 
-export interface EnvironmentSpec {
+interface EnvironmentSpec {
   executor: Executor;
   clock: Clock;
   argv: string[];
@@ -39,7 +39,7 @@ export interface EnvironmentSpec {
 }
 
 /** How initialization ended. */
-export type InitResult = { ok: true; durationMs: number } | { ok: false; durationMs: number; errorType: string; payload: Buffer; reason: string };
+type InitResult = { ok: true; durationMs: number } | { ok: false; durationMs: number; errorType: string; payload: Buffer; reason: string };
 
 /** How an invocation ended: the runtime's report, the deadline, or the runtime's death. */
 export type InvocationOutcome = RuntimeOutcome | { kind: 'timeout'; durationMs: number } | { kind: 'exit'; detail: string };

@@ -27,7 +27,7 @@ export interface RuntimeInvocation {
 /** What the runtime reported for an invocation. */
 export type RuntimeOutcome = { kind: 'response'; body: Buffer } | { kind: 'error'; body: Buffer; errorType?: string };
 
-export interface RuntimeApiEvents {
+interface RuntimeApiEvents {
   /** The runtime asked for its first invocation: its initialization is over. */
   ready(): void;
   /** The runtime reported that its initialization failed. */
