@@ -12,11 +12,16 @@ import { PACKAGE_ROOT } from '../src/core/paths.js';
 import { type AuthorizationBenchResults, authorizationBench, formatAuthorizationBench } from './authorization.js';
 import { codebuildBench, formatCodeBuildBench } from './codebuild.js';
 import { codecommitGitBench, formatGitBench } from './codecommit.js';
+import { eventsBench, formatEventsBench } from './events.js';
+import { formatLambdaBench, lambdaBench } from './lambda.js';
 import { type CellLimits, type CellResult, prepare, runCell } from './load.js';
+import { formatLogsInsightsBench, logsInsightsBench } from './logs-insights.js';
 import { type BenchOperation, benchOperations } from './operations.js';
 import { type BenchResults, evaluateTargets, formatTable, formatTargets, type Row, type ServerSummary } from './report.js';
 import { formatScaleBench, scaleBench } from './scale.js';
 import { freePort, killServers, type RunningTarget, startDrydock, startFloor, startMoto, treeRss } from './servers.js';
+import { formatSnsBench, snsBench } from './sns.js';
+import { formatSqsBench, sqsBench } from './sqs.js';
 import { startupBench } from './startup.js';
 import { killWrk, requireWrk, WRK_CPU } from './wrk.js';
 
@@ -133,6 +138,12 @@ async function main(): Promise<void> {
   const codecommitGit = await codecommitGitBench();
   // Builds, their logs and the CodeBuild API rows beside moto: their own processes, after the rest.
   const codebuild = await codebuildBench();
+  // The services that connect the toolchain, each beside moto where moto has the operation.
+  const sqs = await sqsBench(LIMITS, CONNECTIONS, log);
+  const sns = await snsBench();
+  const events = await eventsBench();
+  const lambda = await lambdaBench(log);
+  const logsInsights = await logsInsightsBench();
 
   const measured: Omit<BenchResults, 'targets'> = {
     startedAt: startedAt.toISOString(),
@@ -153,12 +164,17 @@ async function main(): Promise<void> {
     formatAuthorizationBench(authorization),
     formatGitBench(codecommitGit),
     formatCodeBuildBench(codebuild),
+    formatSqsBench(sqs),
+    formatSnsBench(sns),
+    formatEventsBench(events),
+    formatLambdaBench(lambda),
+    formatLogsInsightsBench(logsInsights),
     formatTargets(results.targets),
   ];
   process.stdout.write(`${sections.join('\n\n')}\n`);
   const dir = join(PACKAGE_ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const json = `${JSON.stringify({ ...results, authorization, codecommitGit, codebuild }, null, 2)}\n`;
+  const json = `${JSON.stringify({ ...results, authorization, codecommitGit, codebuild, sqs, sns, events, lambda, logsInsights }, null, 2)}\n`;
   const date = startedAt.toISOString().slice(0, 10);
   writeFileSync(join(dir, 'latest.json'), json);
   writeFileSync(join(dir, `${date}.json`), json);
