@@ -24,7 +24,7 @@ import { dropBlobs, fetchCode, type StoredCode, storeArchive } from './code.js';
 import { conflict, functionArn, functionNotFound, invalidParameter, LATEST, type LambdaContext, lambdaTimestamp, revisionMismatch, scopeOf } from './common.js';
 import { checkConfiguration, checkRole, initialConfiguration, inProgress, resolveLayers, updatedConfiguration } from './configuration.js';
 import { codeLocation } from './http.js';
-import { configurationOf, findFunction, readConfig, resolveFunction, tagsOf } from './resolve.js';
+import { configurationOf, findFunction, listedConfigurationOf, readConfig, resolveFunction, tagsOf } from './resolve.js';
 import type { StoredConfig, VersionRow } from './store.js';
 import { publishLatest } from './versions.js';
 
@@ -106,7 +106,7 @@ export function listFunctions(c: LambdaContext, input: ListFunctionsRequest, ctx
   const page = rows.slice(0, limit);
   const functions = page.flatMap((fn) => {
     const versions = c.store.versions(scope, fn.name);
-    return (input.FunctionVersion === 'ALL' ? versions : versions.filter((v) => v.version === LATEST)).map((v) => configurationOf(v));
+    return (input.FunctionVersion === 'ALL' ? versions : versions.filter((v) => v.version === LATEST)).map(listedConfigurationOf);
   });
   return { Functions: functions, ...(rows.length > limit ? { NextMarker: pageToken(page[page.length - 1].name) } : {}) };
 }

@@ -41,6 +41,15 @@ export function findFunction(c: LambdaContext, functionName: string, qualifier: 
   return { ref, fn };
 }
 
+/**
+ * A version as list operations show it: AWS's lists leave out the state fields (and the runtime
+ * version), which only GetFunction and GetFunctionConfiguration answer.
+ */
+export function listedConfigurationOf(row: VersionRow): FunctionConfiguration {
+  const { State, StateReason, StateReasonCode, LastUpdateStatus, LastUpdateStatusReason, LastUpdateStatusReasonCode, RuntimeVersionConfig, ...listed } = configurationOf(row);
+  return listed;
+}
+
 /** The function and the version its qualifier names (an alias resolves to its FunctionVersion). */
 export function resolveFunction(c: LambdaContext, functionName: string, qualifier: string | undefined, ctx: Scope): Resolved {
   const { ref, fn } = findFunction(c, functionName, qualifier, ctx);

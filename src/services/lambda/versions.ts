@@ -24,7 +24,7 @@ import { pageToken, readPageToken } from '../../core/pagination.js';
 import type { RequestContext } from '../../protocol/types.js';
 import { queueActivation } from './activation.js';
 import { conflict, functionArn, functionNotFound, invalidParameter, LATEST, type LambdaContext, lambdaTimestamp, notFound, revisionMismatch } from './common.js';
-import { configurationOf, findFunction, readConfig } from './resolve.js';
+import { configurationOf, findFunction, listedConfigurationOf, readConfig } from './resolve.js';
 import type { AliasRow, StoredConfig } from './store.js';
 
 const DEFAULT_LIST_ITEMS = 50;
@@ -91,7 +91,7 @@ export function listVersionsByFunction(c: LambdaContext, input: ListVersionsByFu
     : 0;
   const limit = input.MaxItems ?? DEFAULT_LIST_ITEMS;
   const page = all.slice(start, start + limit);
-  return { Versions: page.map((v) => configurationOf(v)), ...(start + limit < all.length ? { NextMarker: pageToken(start + limit) } : {}) };
+  return { Versions: page.map(listedConfigurationOf), ...(start + limit < all.length ? { NextMarker: pageToken(start + limit) } : {}) };
 }
 
 function aliasArn(scope: Scope, functionName: string, alias: string): string {
