@@ -5,9 +5,11 @@
  * the function's `bootstrap`. Code and layers are extracted once and bound read-only at /var/task
  * and /opt, /tmp is private to each environment, credentials come from assuming the execution role
  * through STS, AWS_ENDPOINT_URL points at Drydock, and logs go to CloudWatch Logs with START, END and
- * REPORT lines. A cold start takes a spare environment whose process was started ahead (spares.ts)
- * and runs the function's initialization in it. Versions, aliases with weighted routing, resource policies, concurrency, recursive
- * loop detection, asynchronous invocation with retries and destinations, layers and function URLs.
+ * REPORT lines. A cold start takes a spare environment whose process was started ahead
+ * (engine/spares.ts) and runs the function's initialization in it. Versions, aliases with weighted
+ * routing, resource policies, reserved and account concurrency, recursive loop detection,
+ * asynchronous invocation with retries and destinations, layers, function URLs and SQS event
+ * source mappings.
  *
  * Gaps against AWS:
  * - Runtimes: Java, .NET and Ruby are not run (their functions activate as Failed, InvalidRuntime);
@@ -35,6 +37,12 @@
  *   recorded but not applied; RESPONSE_STREAM answers buffered.
  * - Destinations and dead-letter queues are written with the execution role's permissions through
  *   Drydock's SQS, SNS, Lambda and EventBridge; S3 destinations are accepted but not written.
+ * - Logs are always text lines: LoggingConfig's LogFormat JSON and log levels are recorded, not
+ *   applied; X-Ray tracing is recorded only. The account's concurrency is AWS's default 1,000 (no
+ *   quota increases); idle environments are reaped after 5 minutes of Drydock time.
+ * - A timed-out invocation answers the classic payload (`{"errorMessage":"<time> <id> Task timed out
+ *   after N.NN seconds"}`); an event stopped by loop detection reaches the on-failure destination
+ *   with the condition `RecursiveInvocationException`, Drydock's name for it.
  * - Messages of errors AWS does not document (alias routing rules, tag limits, layer permissions)
  *   are Drydock's own, under AWS's codes.
  */
