@@ -3,17 +3,18 @@
  * satisfied by the states the activation job drives, and `aws lambda invoke` writes the function's
  * answer to its file and returns the log tail.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { useServer } from '../helpers.js';
+import { tempDirs } from '../temp-dirs.js';
 import { executionRole, NODE_RUNTIME, zipOf } from './lambda-helpers.js';
 
 const server = useServer();
+const tempDir = tempDirs('drydock-lambda-cli-');
 
 it('creates, waits, updates, waits and invokes with the aws CLI', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'drydock-lambda-cli-'));
+  const dir = tempDir();
   const role = await executionRole(server.server, 'cli-role');
   writeFileSync(join(dir, 'one.zip'), zipOf({ 'index.js': "exports.handler = async (e) => ({ version: 'one', e });" }));
   writeFileSync(join(dir, 'two.zip'), zipOf({ 'index.js': "exports.handler = async (e) => { console.log('two ran'); return { version: 'two', e }; };" }));
