@@ -230,6 +230,22 @@ describe('Node.js', () => {
   });
 });
 
+describe('environments', () => {
+  it('reaps a warm environment after five idle minutes of Drydock time', async () => {
+    await createActiveFunction(lambda, {
+      FunctionName: 'node-idle',
+      Runtime: NODE_RUNTIME,
+      Role: role,
+      Handler: 'index.handler',
+      Code: { ZipFile: zipOf({ 'index.js': 'exports.handler = async () => 1;' }) },
+    });
+    expect((await invoke('node-idle')).log).toContain('Init Duration');
+    expect((await invoke('node-idle')).log).not.toContain('Init Duration');
+    await fetch(`${server.url}/_drydock/time?advanceMs=${5 * 60_000 + 1000}`, { method: 'POST' });
+    expect((await invoke('node-idle')).log).toContain('Init Duration');
+  });
+});
+
 describe('Python', () => {
   it('runs a handler with the event and context, and reports exceptions with AWS payloads', async () => {
     await createActiveFunction(lambda, {
