@@ -16,7 +16,7 @@ import { withResponse } from '../../protocol/codecs/rest-xml.js';
 import type { Handlers, RequestContext } from '../../protocol/types.js';
 import { owner, type S3Core } from './core.js';
 import * as e from './errors.js';
-import type { ObjectRow } from './store.js';
+import type { ListingRow } from './store.js';
 
 /** encoding-type=url as S3 applies it: percent-encoding with `/` kept and spaces as `+`. */
 function urlEncode(text: string): string {
@@ -61,7 +61,7 @@ function markerPrefix(marker: string, prefix: string, delimiter: string | undefi
 }
 
 interface Page {
-  contents: ObjectRow[];
+  contents: ListingRow[];
   prefixes: string[];
   truncated: boolean;
   /** The last key or common prefix returned. */
@@ -71,7 +71,7 @@ interface Page {
 function listPage(core: S3Core, bucket: string, prefix: string, delimiter: string | undefined, after: string, max: number): Page {
   const page: Page = { contents: [], prefixes: [], truncated: false };
   if (delimiter === '') delimiter = undefined;
-  const rows = core.store.listLatest(bucket, after, prefix);
+  const rows = core.store.listEntries(bucket, after, prefix);
   try {
     for (const item of grouped(rows, prefix, delimiter, markerPrefix(after, prefix, delimiter))) {
       if (page.contents.length + page.prefixes.length >= max) {
@@ -92,7 +92,7 @@ function listPage(core: S3Core, bucket: string, prefix: string, delimiter: strin
   return page;
 }
 
-function objectEntry(row: ObjectRow, encode: (s: string) => string, fetchOwner: boolean): _Object {
+function objectEntry(row: ListingRow, encode: (s: string) => string, fetchOwner: boolean): _Object {
   return {
     Key: encode(row.key),
     LastModified: new Date(row.last_modified),

@@ -123,6 +123,10 @@ const OBJECT_COLUMNS = `bucket, key, version_id, is_latest, delete_marker, blob_
   storage_class, metadata, tags, checksum_algorithm, checksum_type, checksum_value, parts_count, part_sizes, owner_account,
   sse_algorithm, sse_kms_key_id, sse_bucket_key, part_checksums`;
 /** `column` starts with the @prefix parameter, case-sensitively (LIKE is not); the range lets SQLite seek the index. */
+/** The columns of an object that a listing page shows. */
+export type ListingRow = Pick<ObjectRow, 'key' | 'etag' | 'size' | 'last_modified' | 'storage_class' | 'checksum_algorithm' | 'checksum_type' | 'owner_account'>;
+const LISTING_COLUMNS = 'key, etag, size, last_modified, storage_class, checksum_algorithm, checksum_type, owner_account';
+
 const STARTS_WITH = (column: string) => `${column} >= @prefix AND substr(${column}, 1, length(@prefix)) = @prefix`;
 const OBJECT_VALUES = OBJECT_COLUMNS.split(',')
   .map((c) => `@${c.trim()}`)
@@ -229,6 +233,9 @@ export class S3Store {
       setObjectTags: () => db.prepare<[string, number]>('UPDATE s3_objects SET tags = ? WHERE seq = ?'),
       objectAcl: () => db.prepare<[number], { acl: string | null }>('SELECT acl FROM s3_objects WHERE seq = ?'),
       setObjectAcl: () => db.prepare<[string | null, number]>('UPDATE s3_objects SET acl = ? WHERE seq = ?'),
+      listEntries: () =>
+        db.prepare<{ bucket: string; after: string; prefix: string }, ListingRow>(`SELECT ${LISTING_COLUMNS} FROM s3_objects
+        WHERE bucket = @bucket AND is_latest = 1 AND delete_marker = 0 AND key > @after AND ${STARTS_WITH('key')} ORDER BY key`),
       listLatest: () =>
         db.prepare<{ bucket: string; after: string; prefix: string }, ObjectRow>(`SELECT * FROM s3_objects
         WHERE bucket = @bucket AND is_latest = 1 AND delete_marker = 0 AND key > @after AND ${STARTS_WITH('key')} ORDER BY key`),
@@ -360,6 +367,11 @@ export class S3Store {
   }
 
   /** Latest live objects after `afterKey` under `prefix`, by key (read lazily: stop early). */
+  /** What a ListObjects(V2) page shows of the latest versions after `afterKey`, by key: only the listing's columns, the row is wide. */
+  listEntries(bucket: string, afterKey: string, prefix: string): IterableIterator<ListingRow> {
+    return this.s.listEntries.iterate({ bucket, after: afterKey, prefix });
+  }
+
   listLatest(bucket: string, afterKey: string, prefix: string): IterableIterator<ObjectRow> {
     return this.s.listLatest.iterate({ bucket, after: afterKey, prefix });
   }
