@@ -4,7 +4,8 @@
  * the AWS SDK forwards, and function URLs (AuthType NONE behind the resource policy, AWS_IAM behind
  * a SigV4 signature).
  */
-import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   AddPermissionCommand,
@@ -23,6 +24,7 @@ import {
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeSha256 } from '../../src/protocol/sigv4.js';
 import { expectAwsError, useServer } from '../helpers.js';
@@ -33,7 +35,23 @@ let lambda: LambdaClient;
 let sqs: SQSClient;
 let role: string;
 /** The SDK a test function loads from this checkout (AWS's Node.js runtimes ship it; the host's node does not). */
-const LAMBDA_SDK = createRequire(import.meta.url).resolve('@aws-sdk/client-lambda');
+/**
+ * A handler's source with the AWS SDK clients it requires bundled in, as a deployment package
+ * carries them: Drydock's runtimes provide no SDK, and a handler cannot require one from this
+ * repository's node_modules by path, which a sandbox hides when the clone lives under /tmp (each
+ * execution environment gets its own /tmp).
+ */
+async function withSdk(source: string): Promise<string> {
+  const bundled = await build({
+    stdin: { contents: source, resolveDir: dirname(fileURLToPath(import.meta.url)), loader: 'js' },
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    write: false,
+  });
+  return bundled.outputFiles[0]!.text;
+}
 
 beforeAll(async () => {
   lambda = new LambdaClient(server.clientConfig);
@@ -176,13 +194,13 @@ describe('asynchronous invocation', () => {
 
   it('stops a function that invokes itself in a loop after 16 invocations', async () => {
     const queue = (await sqs.send(new CreateQueueCommand({ QueueName: 'loop-stopped' }))).QueueUrl!;
-    const code = `
-      const { LambdaClient, InvokeCommand } = require(${JSON.stringify(LAMBDA_SDK)});
+    const code = await withSdk(`
+      const { LambdaClient, InvokeCommand } = require('@aws-sdk/client-lambda');
       const client = new LambdaClient({});
       exports.handler = async (event) => {
         await client.send(new InvokeCommand({ FunctionName: process.env.AWS_LAMBDA_FUNCTION_NAME, InvocationType: 'Event', Payload: JSON.stringify({ depth: event.depth + 1 }) }));
         return event.depth;
-      };`;
+      };`);
     await createActiveFunction(lambda, { FunctionName: 'loops', Runtime: NODE_RUNTIME, Role: role, Handler: 'index.handler', Timeout: 30, Code: { ZipFile: zipOf({ 'index.js': code }) } });
     await lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'loops', DestinationConfig: { OnFailure: { Destination: 'arn:aws:sqs:us-east-1:000000000000:loop-stopped' } } }));
     await lambda.send(new InvokeCommand({ FunctionName: 'loops', InvocationType: 'Event', Payload: Buffer.from('{"depth":1}') }));
@@ -232,14 +250,14 @@ describe('event source mappings', () => {
   it('feeds SQS messages to the function in batches and deletes what it processed, keeping the batch item failures', async () => {
     const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'orders', Attributes: { VisibilityTimeout: '30' } }))).QueueUrl!;
     const results = (await sqs.send(new CreateQueueCommand({ QueueName: 'order-results' }))).QueueUrl!;
-    const code = `
-      const { SQSClient, SendMessageCommand } = require(${JSON.stringify(createRequire(import.meta.url).resolve('@aws-sdk/client-sqs'))});
+    const code = await withSdk(`
+      const { SQSClient, SendMessageCommand } = require('@aws-sdk/client-sqs');
       const sqs = new SQSClient({});
       exports.handler = async (event) => {
         const failures = event.Records.filter((r) => r.body.includes('bad')).map((r) => ({ itemIdentifier: r.messageId }));
         await sqs.send(new SendMessageCommand({ QueueUrl: ${JSON.stringify(results)}, MessageBody: JSON.stringify({ bodies: event.Records.map((r) => r.body), source: event.Records[0].eventSource, arn: event.Records[0].eventSourceARN }) }));
         return { batchItemFailures: failures };
-      };`;
+      };`);
     await createActiveFunction(lambda, { FunctionName: 'consumer', Runtime: NODE_RUNTIME, Role: role, Handler: 'index.handler', Timeout: 30, Code: { ZipFile: zipOf({ 'index.js': code }) } });
     await expectAwsError(
       lambda.send(new CreateEventSourceMappingCommand({ FunctionName: 'consumer', EventSourceArn: 'arn:aws:kinesis:us-east-1:000000000000:stream/clicks', StartingPosition: 'LATEST' })),
