@@ -12,6 +12,8 @@
  * source mappings.
  *
  * Gaps against AWS:
+ * - The Node.js runtimes do not include the AWS SDK for JavaScript v3 as AWS's do (nor Python's
+ *   boto3 beyond what the host has): a function that imports `@aws-sdk/*` must bundle it.
  * - Runtimes: Java, .NET and Ruby are not run (their functions activate as Failed, InvalidRuntime);
  *   a managed runtime needs the host's interpreter of its version (DRYDOCK_RUNTIME_VERSIONS=host
  *   takes any). Container-image functions are accepted and recorded but never run: they activate
