@@ -1,5 +1,6 @@
 /** Running the built `drydock` command as a user does: from a script (pipes), or on a terminal. */
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
 
@@ -44,4 +45,39 @@ export async function onTerminal(args: string[], env: Record<string, string> = {
   const { code, stdout } = await run('script', ['--quiet', '--return', '--command', command, '/dev/null'], cleanEnv(env), typed);
   // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape character is what starts a terminal control sequence.
   return { code, output: stdout.replaceAll('\r\n', '\n').replace(/\x1b\[[0-9;]*[A-Za-z]/g, '') };
+}
+
+/** A free TCP port on 127.0.0.1 (free when asked: the caller binds it next). */
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+/**
+ * The built CLI started in its own process on a free port and `dataDir`, once it prints its ready
+ * line: what the kill -9 tests start, SIGKILL mid-work and start again on the same directory.
+ */
+export async function startBuiltDrydock(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [CLI, 'start', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir], {
+    env: { ...process.env, DRYDOCK_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  await new Promise<void>((ready, fail) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('ready on')) ready();
+    });
+    child.once('exit', (code) => fail(new Error(`drydock exited with ${code} before it was ready: ${stderr}`)));
+  });
+  return { child, url: `http://127.0.0.1:${port}` };
 }

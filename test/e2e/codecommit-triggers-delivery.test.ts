@@ -7,9 +7,8 @@
  * destinations that refuse CodeCommit or do not exist. Every push git saw acknowledged is notified
  * across a kill -9 of the server (the built CLI as a child process).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
@@ -28,7 +27,7 @@ import { CreateTopicCommand, SetTopicAttributesCommand, SNSClient, SubscribeComm
 import { CreateQueueCommand, DeleteMessageCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useServer } from '../helpers.js';
-import { CLI } from './cli-helpers.js';
+import { CLI, startBuiltDrydock } from './cli-helpers.js';
 import { GitRunner, loginUrl } from './codecommit-git-helpers.js';
 import { createActiveFunction, executionRole, NODE_RUNTIME, zipOf } from './lambda-helpers.js';
 import { eventually, httpEndpoint } from './sns-helpers.js';
@@ -345,37 +344,7 @@ describe('TestRepositoryTriggers', () => {
 });
 
 /** A port nothing listens on, for the child server. */
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolvePort(port));
-    });
-  });
-}
-
 /** `drydock start` on `dataDir` as a child process, once it answers. */
-async function startChild(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [CLI, 'start', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir], {
-    env: { ...process.env, DRYDOCK_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  await new Promise<void>((ready, fail) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('ready on')) ready();
-    });
-    child.once('exit', (code) => fail(new Error(`drydock exited with ${code} before it was ready: ${stderr}`)));
-  });
-  return { child, url: `http://127.0.0.1:${port}` };
-}
-
 describe('trigger durability', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'drydock-trigger-durability-'));
   let child: ChildProcess | undefined;
@@ -389,7 +358,7 @@ describe('trigger durability', () => {
   it('notifies every acknowledged push after a kill -9 right after the last one', { timeout: 60_000 }, async () => {
     expect(existsSync(CLI), `${CLI} is missing: npm test builds it (npm run build)`).toBe(true);
     const subscriber = await endpoint;
-    const first = await startChild(dataDir);
+    const first = await startBuiltDrydock(dataDir);
     child = first.child;
     const config = { endpoint: first.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 };
     const { TopicArn } = await new SNSClient(config).send(new CreateTopicCommand({ Name: 'pushes' }));
@@ -417,7 +386,7 @@ describe('trigger durability', () => {
     child.kill('SIGKILL');
     await exited;
 
-    child = (await startChild(dataDir)).child;
+    child = (await startBuiltDrydock(dataDir)).child;
     const notifiedRefs = () =>
       new Set(
         subscriber.requests

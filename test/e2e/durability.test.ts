@@ -4,52 +4,21 @@
  * data directory every write the server acknowledged must be intact.
  */
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, GetLogEventsCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParametersCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, startBuiltDrydock } from './cli-helpers.js';
 
-const CLI = resolve(import.meta.dirname, '../../dist/src/cli/main.js');
 const WRITERS_PER_KIND = 3;
 /** Acknowledged writes (of all kinds) after which the server is killed. */
 const KILL_AFTER_ACKS = 120;
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolvePort(port));
-    });
-  });
-}
-
-async function startChild(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [CLI, 'start', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir], {
-    env: { ...process.env, DRYDOCK_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  await new Promise<void>((ready, fail) => {
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      if (out.includes('ready on')) ready();
-    });
-    child.once('exit', (code) => fail(new Error(`drydock exited with ${code} before it was ready: ${stderr}`)));
-  });
-  return { child, url: `http://127.0.0.1:${port}` };
-}
 
 function clients(url: string) {
   const config = { endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, forcePathStyle: true, maxAttempts: 1 };
@@ -68,7 +37,7 @@ describe('durability', () => {
 
   it('every acknowledged write survives SIGKILL mid-stream', { timeout: 60_000 }, async () => {
     expect(existsSync(CLI), `${CLI} is missing: npm test builds it (npm run build)`).toBe(true);
-    const first = await startChild(dataDir);
+    const first = await startBuiltDrydock(dataDir);
     child = first.child;
     const c = clients(first.url);
     await c.s3.send(new CreateBucketCommand({ Bucket: 'durable' }));
@@ -141,7 +110,7 @@ describe('durability', () => {
     expect(acks).toBeGreaterThanOrEqual(KILL_AFTER_ACKS);
     for (const acked of [ackedParameters, ackedObjects, ackedEvents, ackedSecrets]) expect(acked.size).toBeGreaterThan(0);
 
-    const second = await startChild(dataDir);
+    const second = await startBuiltDrydock(dataDir);
     child = second.child;
     const r = clients(second.url);
     const names = [...ackedParameters.keys()];

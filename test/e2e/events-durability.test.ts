@@ -6,49 +6,18 @@
  * interrupted on the event id).
  */
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, startBuiltDrydock } from './cli-helpers.js';
 
-const CLI = resolve(import.meta.dirname, '../../dist/src/cli/main.js');
 const KILL_AFTER_ACKS = 60;
 const QUEUE = 'durable-events.fifo';
 const QUEUE_ARN = `arn:aws:sqs:us-east-1:000000000000:${QUEUE}`;
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.once('error', fail);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => done(port));
-    });
-  });
-}
-
-async function startChild(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [CLI, 'start', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir], {
-    env: { ...process.env, DRYDOCK_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  await new Promise<void>((ready, fail) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('ready on')) ready();
-    });
-    child.once('exit', (code) => fail(new Error(`drydock exited with ${code} before it was ready: ${stderr}`)));
-  });
-  return { child, url: `http://127.0.0.1:${port}` };
-}
 
 function clients(url: string) {
   const config = { endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 };
@@ -65,7 +34,7 @@ describe('EventBridge durability', () => {
 
   it('delivers every acknowledged event exactly once across SIGKILL', { timeout: 60_000 }, async () => {
     expect(existsSync(CLI), `${CLI} is missing: npm test builds it (npm run build)`).toBe(true);
-    const first = await startChild(dataDir);
+    const first = await startBuiltDrydock(dataDir);
     child = first.child;
     const c = clients(first.url);
     const { QueueUrl } = await c.sqs.send(new CreateQueueCommand({ QueueName: QUEUE, Attributes: { FifoQueue: 'true' } }));
@@ -91,7 +60,7 @@ describe('EventBridge durability', () => {
     await exited;
     expect(acked.size).toBeGreaterThanOrEqual(KILL_AFTER_ACKS);
 
-    const second = await startChild(dataDir);
+    const second = await startBuiltDrydock(dataDir);
     child = second.child;
     const after = clients(second.url);
     const received: string[] = [];

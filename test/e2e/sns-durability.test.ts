@@ -5,48 +5,17 @@
  * deliveries are in flight. After a restart on the same data directory, every acknowledged message
  * reaches the subscriber.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI } from './cli-helpers.js';
+import { CLI, startBuiltDrydock } from './cli-helpers.js';
 import { eventually, type HttpEndpoint, httpEndpoint } from './sns-helpers.js';
 
 /** More than the 32 deliveries SNS runs at once: some are in flight at the kill, the rest still queued. */
 const MESSAGES = 40;
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolvePort(port));
-    });
-  });
-}
-
-async function startChild(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [CLI, 'start', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir], {
-    env: { ...process.env, DRYDOCK_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  await new Promise<void>((ready, fail) => {
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      if (out.includes('ready on')) ready();
-    });
-    child.once('exit', (code) => fail(new Error(`drydock exited with ${code} before it was ready: ${stderr}`)));
-  });
-  return { child, url: `http://127.0.0.1:${port}` };
-}
 
 const client = (url: string) => new SNSClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
 
@@ -66,7 +35,7 @@ describe('SNS durability', () => {
   it('delivers every acknowledged publish after a kill -9 with deliveries in flight', { timeout: 60_000 }, async () => {
     expect(existsSync(CLI), `${CLI} is missing: npm test builds it (npm run build)`).toBe(true);
     endpoint = await httpEndpoint();
-    const first = await startChild(dataDir);
+    const first = await startBuiltDrydock(dataDir);
     child = first.child;
     const sns = client(first.url);
     const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'durable' }));
@@ -82,7 +51,7 @@ describe('SNS durability', () => {
     await new Promise((resolve) => child!.once('exit', resolve));
 
     endpoint.holding = false;
-    const second = await startChild(dataDir);
+    const second = await startBuiltDrydock(dataDir);
     child = second.child;
     await eventually(() => (acknowledged.every((id) => notified(endpoint!).has(id)) ? true : undefined), 20_000);
     expect([...notified(endpoint)].sort()).toEqual([...acknowledged].sort());

@@ -5,47 +5,20 @@
  * acknowledged message is there once, the deleted one is gone, and the receipt handle given out
  * before the crash still deletes its message.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, startBuiltDrydock } from './cli-helpers.js';
 
-const CLI = resolve(import.meta.dirname, '../../dist/src/cli/main.js');
 const WRITERS = 4;
 const KILL_AFTER_ACKS = 150;
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolvePort(port));
-    });
-  });
-}
-
 async function startChild(dataDir: string): Promise<{ child: ChildProcess; sqs: SQSClient }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [CLI, 'start', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir], {
-    env: { ...process.env, DRYDOCK_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  await new Promise<void>((ready, fail) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('ready on')) ready();
-    });
-    child.once('exit', (code) => fail(new Error(`drydock exited with ${code} before it was ready: ${stderr}`)));
-  });
-  const endpoint = `http://127.0.0.1:${port}`;
-  return { child, sqs: new SQSClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 }) };
+  const { child, url } = await startBuiltDrydock(dataDir);
+  return { child, sqs: new SQSClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 }) };
 }
 
 describe('SQS durability', () => {
