@@ -11,6 +11,7 @@ import { preparedOnUse, type Store } from '../../core/store.js';
 import { toRegExp } from './insights/compile.js';
 import type { SqlCondition } from './insights/plan.js';
 import { MESSAGE_BYTES } from './store.js';
+import { type NewestFirstAfter, newestFirstPage } from './store-pages.js';
 
 export type QueryStatus = 'Scheduled' | 'Running' | 'Complete' | 'Failed' | 'Cancelled' | 'Timeout';
 
@@ -221,24 +222,8 @@ export class QueryStore {
   }
 
   /** One page of an account's queries in a Region, newest first. */
-  listQueries(scope: Scope, filter: { groupName?: string; status?: string; after?: { at: number; id: string }; limit: number }): QueryRow[] {
-    const where = ['account = ?', 'region = ?'];
-    const params: (string | number)[] = [scope.account, scope.region];
-    if (filter.groupName !== undefined) {
-      where.push('log_group_name = ?');
-      params.push(filter.groupName);
-    }
-    if (filter.status !== undefined) {
-      where.push('status = ?');
-      params.push(filter.status);
-    }
-    if (filter.after) {
-      where.push('(created_at, id) < (?, ?)');
-      params.push(filter.after.at, filter.after.id);
-    }
-    params.push(filter.limit);
-    const sql = `SELECT * FROM logs_queries WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?`;
-    return this.store.db.prepare<(string | number)[], QueryRow>(sql).all(...params);
+  listQueries(scope: Scope, filter: { groupName?: string; status?: string; after?: NewestFirstAfter; limit: number }): QueryRow[] {
+    return newestFirstPage<QueryRow>(this.store.db, 'logs_queries', scope, { log_group_name: filter.groupName, status: filter.status }, filter.after, filter.limit);
   }
 
   putDefinition(row: QueryDefinitionRow): void {

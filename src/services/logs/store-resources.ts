@@ -4,6 +4,7 @@
  */
 import type { Scope } from '../../core/accounts.js';
 import { preparedOnUse, type Store } from '../../core/store.js';
+import { type NewestFirstAfter, newestFirstPage } from './store-pages.js';
 
 export interface PolicyRow {
   account: string;
@@ -138,23 +139,8 @@ export class ResourceStore {
   }
 
   /** One page of export tasks, newest first, optionally one task or one status. */
-  listExports(scope: Scope, filter: { id?: string; status?: string; after?: { at: number; id: string }; limit: number }): ExportTaskRow[] {
-    const where = ['account = ?', 'region = ?'];
-    const params: (string | number)[] = [scope.account, scope.region];
-    if (filter.id !== undefined) {
-      where.push('id = ?');
-      params.push(filter.id);
-    }
-    if (filter.status !== undefined) {
-      where.push('status = ?');
-      params.push(filter.status);
-    }
-    if (filter.after) {
-      where.push('(created_at, id) < (?, ?)');
-      params.push(filter.after.at, filter.after.id);
-    }
-    params.push(filter.limit);
-    return this.store.db.prepare<(string | number)[], ExportTaskRow>(`SELECT * FROM logs_export_tasks WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?`).all(...params);
+  listExports(scope: Scope, filter: { id?: string; status?: string; after?: NewestFirstAfter; limit: number }): ExportTaskRow[] {
+    return newestFirstPage<ExportTaskRow>(this.store.db, 'logs_export_tasks', scope, { id: filter.id, status: filter.status }, filter.after, filter.limit);
   }
 
   /** Up to `limit` of a stream's events in [from, to] after the position (ts, id), oldest first. */
