@@ -1,0 +1,4 @@
+/** Resource providers for S3, IAM, KMS, SSM and Secrets Manager, by resource type. */
+import type { ResourceProvider } from './types.js';
+
+export const FOUNDATION_PROVIDERS: Record<string, ResourceProvider> = {};
