@@ -11,8 +11,13 @@ export interface PropertySpec {
   required?: true;
   /** Omitted for Mutable. */
   update?: 'Immutable' | 'Conditional';
-  /** The property's type: a primitive (`String`, `Integer`, `Long`, `Double`, `Boolean`, `Json`, `Timestamp`), `List<T>`, `Map<T>`, or a property type name of the resource. */
+  /**
+   * The property's type: a primitive (`String`, `Integer`, `Long`, `Double`, `Boolean`, `Json`, `Timestamp`), `List<T>`, `Map<T>`, or a property type name of the resource;
+   * alternatives are joined with `|` (`Json|String` for policy documents given as an object or as text).
+   */
   type: string;
+  /** The values a String property accepts, when the schema enumerates them. */
+  allowedValues?: string[];
 }
 
 export interface ResourceTypeSpec {
