@@ -15,8 +15,9 @@
  *   the project), CodePipeline StartPipelineExecution (501 until Drydock serves CodePipeline),
  *   another bus (same or another account or Region: the event goes on unchanged, allowed by the
  *   receiving bus's policy for the sending account or the target's role) and CloudWatch Logs
- *   groups (through Logs' api: Drydock's Logs has no resource policies, so none is checked, and a
- *   missing group is created; each event is written to a stream named after its id). Other ARNs
+ *   groups (CreateLogStream and PutLogEvents as events.amazonaws.com, so the Logs resource policy
+ *   decides as on AWS, whatever RoleArn the target names; a missing group is not created; each
+ *   event is written to a stream named after its id). Other ARNs
  *   (Step Functions, Kinesis, ECS, API destinations …) are refused by PutTargets. Target
  *   parameters other than SqsParameters (Http, Ecs, Batch, Kinesis, RunCommand, Redshift …) are
  *   stored and reported, not used. SNS FIFO topics get no MessageGroupId.

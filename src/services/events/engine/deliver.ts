@@ -48,7 +48,7 @@ async function deliverOnce(c: EventsContext, sessions: Map<string, { principal: 
   try {
     const input = targetInput(target, delivery.event, rule, delivery.ingestedAt);
     const caller = await callerFor(c, sessions, scope, target, rule.arn);
-    await deliverTo(c, scope, target, input, delivery.event, caller);
+    await deliverTo(c, scope, target, input, delivery.event, caller, rule.arn);
   } catch (err) {
     await failed(c, scope, delivery, target, rule, failureOf(err));
   }
@@ -68,11 +68,11 @@ async function callerFor(c: EventsContext, sessions: Map<string, { principal: Pr
   return { principal, account: scope.account, region: scope.region };
 }
 
-async function deliverTo(c: EventsContext, scope: Scope, target: Target, input: string, event: BusEvent, caller: InProcessCaller): Promise<void> {
+async function deliverTo(c: EventsContext, scope: Scope, target: Target, input: string, event: BusEvent, caller: InProcessCaller, ruleArn: string): Promise<void> {
   const kind = targetKind(target.Arn!);
   if (!kind) throw new AwsError('ResourceNotFoundException', `Target ${target.Arn} is not a resource EventBridge can deliver to.`);
   if (kind === 'event-bus') return forwardToBus(c, scope, target.Arn!, event, caller);
-  if (kind === 'logs') return writeToLogGroup(c, target.Arn!, input, event);
+  if (kind === 'logs') return writeToLogGroup(c, scope, ruleArn, target.Arn!, input, event);
   // The target's Region decides where its service looks for it (a queue URL names no Region).
   await c.rt.invoke(serviceCall(kind, target, input, event, c.rt.endpoint()), { ...caller, region: parseArn(target.Arn!)!.region || caller.region });
 }
@@ -101,14 +101,22 @@ async function forwardToBus(c: EventsContext, scope: Scope, arn: string, event: 
   c.store.tx(() => routeEvent(c, ref.scope, ref.name, event));
 }
 
-/** A log group: each event is a log event in a stream named after the event's id. */
-async function writeToLogGroup(c: EventsContext, arn: string, input: string, event: BusEvent): Promise<void> {
+/**
+ * A log group: each event is a log event in a stream named after the event's id, written through
+ * Logs' own CreateLogStream and PutLogEvents as events.amazonaws.com. AWS uses only the Logs
+ * resource policy for these targets (never the target's role), and creates no missing group.
+ */
+async function writeToLogGroup(c: EventsContext, scope: Scope, ruleArn: string, arn: string, input: string, event: BusEvent): Promise<void> {
   const parts = parseArn(arn)!;
-  const group = parts.resource.slice('log-group:'.length).replace(/:\*$/, '');
-  const logs = c.rt.api('logs');
-  const groupScope = { account: parts.account, region: parts.region };
-  logs.ensureLogStream(groupScope, group, event.id);
-  await logs.putLogEvents(groupScope, group, event.id, [{ timestamp: Date.parse(event.time), message: input }]);
+  const logGroupName = parts.resource.slice('log-group:'.length).replace(/:\*$/, '');
+  const caller: InProcessCaller = { principal: servicePrincipal(scope.account, EVENTS_PRINCIPAL), region: parts.region, sourceArn: ruleArn, sourceAccount: scope.account };
+  try {
+    await c.rt.call('logs', 'CreateLogStream', { logGroupName, logStreamName: event.id }, caller);
+  } catch (err) {
+    // A delivery retried after a crash finds the stream it made before.
+    if (!(err instanceof AwsError && err.code === 'ResourceAlreadyExistsException')) throw err;
+  }
+  await c.rt.call('logs', 'PutLogEvents', { logGroupName, logStreamName: event.id, logEvents: [{ timestamp: Date.parse(event.time), message: input }] }, caller);
 }
 
 function failureOf(err: unknown): Failure {
