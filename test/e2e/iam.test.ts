@@ -266,6 +266,10 @@ describe('IAM', () => {
     expect(JSON.parse(decodeURIComponent(version.PolicyVersion!.Document!))).toEqual({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] });
     await expectAwsError(iam.send(new CreatePolicyVersionCommand({ PolicyArn: admin, PolicyDocument: doc('s3:*') })), { code: 'AccessDenied', status: 403 });
     await expectAwsError(iam.send(new GetPolicyCommand({ PolicyArn: 'arn:aws:iam::aws:policy/NoSuchThing' })), { code: 'NoSuchEntityException', status: 404 });
+    // The CDK's bootstrap deploy role and its functions' roles attach these two, one under a path.
+    const lambdaBasic = await iam.send(new GetPolicyCommand({ PolicyArn: 'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole' }));
+    expect(lambdaBasic.Policy).toMatchObject({ PolicyName: 'AWSLambdaBasicExecutionRole', Path: '/service-role/' });
+    expect((await iam.send(new GetPolicyCommand({ PolicyArn: 'arn:aws:iam::aws:policy/AWSCloudFormationReadOnlyAccess' }))).Policy!.DefaultVersionId).toBe('v4');
 
     await iam.send(new CreateUserCommand({ UserName: 'admin-user' }));
     await iam.send(new AttachUserPolicyCommand({ UserName: 'admin-user', PolicyArn: admin }));

@@ -31,7 +31,9 @@
  *   (partition.ts); IAM's api (used by other services) answers `aws` ARNs.
  * - Root access keys cannot be created. RoleLastUsed is recorded when STS assumes the role.
  * - AWS managed policies: a fixed catalogue (AdministratorAccess, PowerUserAccess, ReadOnlyAccess,
- *   IAM/S3/SSM/Logs/SecretsManager/KMS and CodeCommit policies) with a single version each;
+ *   IAM/S3/SSM/Logs/SecretsManager/KMS, CodeCommit, AWSCloudFormationReadOnlyAccess and
+ *   service-role/AWSLambdaBasicExecutionRole, which the CDK's bootstrap roles and functions attach)
+ *   with a single version each;
  *   ReadOnlyAccess is abridged to the services Drydock serves. Their policy ids are stable but not AWS's.
  * - Modifying an AWS managed policy answers AccessDenied 403.
  * - Service-specific credentials: codecommit and cassandra only; CredentialAgeDays answers 501.

@@ -148,6 +148,18 @@ const POLICIES: AwsManagedPolicy[] = [
     allow(['s3:Get*', 's3:List*', 's3:Describe*', 's3-object-lambda:Get*', 's3-object-lambda:List*']),
   ]),
   policy('AmazonSSMReadOnlyAccess', 'Provides read only access to Amazon SSM.', 'v1', '2015-05-29T17:44:19Z', '2015-05-29T17:44:19Z', [allow(['ssm:Describe*', 'ssm:Get*', 'ssm:List*'])]),
+  policy('AWSCloudFormationReadOnlyAccess', 'Provides access to AWS CloudFormation via the AWS Management Console.', 'v4', '2015-02-06T18:39:49Z', '2019-11-13T17:40:00Z', [
+    allow(['cloudformation:Describe*', 'cloudformation:EstimateTemplateCost', 'cloudformation:Get*', 'cloudformation:List*', 'cloudformation:ValidateTemplate', 'cloudformation:Detect*']),
+  ]),
+  policy(
+    'AWSLambdaBasicExecutionRole',
+    'Provides write permissions to CloudWatch Logs.',
+    'v1',
+    '2015-04-09T15:03:43Z',
+    '2015-04-09T15:03:43Z',
+    [allow(['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'])],
+    '/service-role/',
+  ),
   policy('CloudWatchLogsFullAccess', 'Provides full access to CloudWatch Logs', 'v2', '2015-02-06T18:40:02Z', '2023-11-30T00:00:00Z', [allow(['logs:*', 'cloudwatch:GenerateQuery'])]),
   policy('SecretsManagerReadWrite', 'Provides read/write access to AWS Secrets Manager via the AWS Management Console.', 'v5', '2018-04-04T18:05:29Z', '2023-02-21T00:00:00Z', [
     {
