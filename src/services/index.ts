@@ -3,6 +3,7 @@
 import { codebuild } from './codebuild/index.js';
 import { codecommit } from './codecommit/index.js';
 import type { ServiceDefinition } from './contracts.js';
+import { ecr } from './ecr/index.js';
 import { events } from './events/index.js';
 import { iam } from './iam/index.js';
 import { kms } from './kms/index.js';
@@ -15,4 +16,4 @@ import { sqs } from './sqs/index.js';
 import { ssm } from './ssm/index.js';
 import { sts } from './sts/index.js';
 
-export const SERVICES: Record<string, ServiceDefinition> = { sts, iam, s3, kms, ssm, secretsmanager, logs, codecommit, codebuild, events, sqs, sns, lambda };
+export const SERVICES: Record<string, ServiceDefinition> = { sts, iam, s3, kms, ssm, secretsmanager, logs, codecommit, codebuild, events, sqs, sns, lambda, ecr };

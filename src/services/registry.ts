@@ -8,6 +8,7 @@
 import type * as Logs from '@aws-sdk/client-cloudwatch-logs';
 import type * as CodeBuild from '@aws-sdk/client-codebuild';
 import type * as CodeCommit from '@aws-sdk/client-codecommit';
+import type * as Ecr from '@aws-sdk/client-ecr';
 import type * as EventBridge from '@aws-sdk/client-eventbridge';
 import type * as Iam from '@aws-sdk/client-iam';
 import type * as Kms from '@aws-sdk/client-kms';
@@ -28,6 +29,7 @@ import type { S3Api } from './s3/index.js';
 interface ServiceModules {
   codebuild: typeof CodeBuild;
   codecommit: typeof CodeCommit;
+  ecr: typeof Ecr;
   events: typeof EventBridge;
   iam: typeof Iam;
   kms: typeof Kms;
