@@ -1,6 +1,6 @@
 /**
  * AWS::SSM::Parameter through PutParameter / DeleteParameter. Ref is the parameter's name;
- * GetAtt Type and Value. Without Name, AWS names the parameter `CFN-<LogicalId>-<12 random
+ * GetAtt Type, Value and Arn. Without Name, AWS names the parameter `CFN-<LogicalId>-<12 random
  * alphanumerics>`. CloudFormation refuses SecureString (only String and StringList), as AWS does.
  */
 import { randomInt } from 'node:crypto';
@@ -39,8 +39,12 @@ function putInput(name: string, props: Properties, overwrite: boolean) {
   };
 }
 
-function provided(name: string, props: Properties): ProvidedResource {
-  return { physicalId: name, attributes: { Type: parameterType(props), Value: requiredStringProp(props, 'Value') } };
+function provided(ctx: ProviderContext, name: string, props: Properties): ProvidedResource {
+  const path = name.startsWith('/') ? name.slice(1) : name;
+  return {
+    physicalId: name,
+    attributes: { Type: parameterType(props), Value: requiredStringProp(props, 'Value'), Arn: `arn:${ctx.partition}:ssm:${ctx.region}:${ctx.account}:parameter/${path}` },
+  };
 }
 
 export const ssmParameterProvider: ResourceProvider = {
@@ -48,7 +52,7 @@ export const ssmParameterProvider: ResourceProvider = {
     const name = stringProp(props, 'Name') ?? generatedName(ctx.logicalId);
     const tags: Tag[] | undefined = tagMapProp(props);
     await ctx.call('ssm', 'PutParameter', { ...putInput(name, props, false), Tags: tags?.length ? tags : undefined });
-    return provided(name, props);
+    return provided(ctx, name, props);
   },
 
   async update(ctx, current, props) {
@@ -58,7 +62,7 @@ export const ssmParameterProvider: ResourceProvider = {
     const { set, removed } = tagChanges(tagMapProp(current.props), tagMapProp(props));
     if (removed.length > 0) await ctx.call('ssm', 'RemoveTagsFromResource', { ResourceType: 'Parameter', ResourceId: name, TagKeys: removed });
     if (set.length > 0) await ctx.call('ssm', 'AddTagsToResource', { ResourceType: 'Parameter', ResourceId: name, Tags: set });
-    return provided(name, props);
+    return provided(ctx, name, props);
   },
 
   async delete(ctx, current) {
