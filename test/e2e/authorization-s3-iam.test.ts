@@ -1,4 +1,5 @@
 import { AttachUserPolicyCommand, CreateAccessKeyCommand, CreateUserCommand, GetUserCommand, IAMClient, ListUsersCommand, PutUserPolicyCommand, UpdateUserCommand } from '@aws-sdk/client-iam';
+import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import {
   CopyObjectCommand,
   CreateBucketCommand,
@@ -16,6 +17,7 @@ import {
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectAwsError, useServer } from '../helpers.js';
+import { executionRole, NODE_RUNTIME, zipOf } from './lambda-helpers.js';
 
 const server = useServer();
 const ACCOUNT = '000000000000';
@@ -41,6 +43,7 @@ describe('authorization of S3, IAM and STS requests', () => {
     const credentials: Credentials = { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! };
     return {
       arn: created.Arn!,
+      credentials,
       s3: new S3Client({ ...server.clientConfig, credentials, maxAttempts: 1 }),
       iam: new IAMClient({ ...server.clientConfig, credentials, maxAttempts: 1 }),
       sts: new STSClient({ ...server.clientConfig, credentials, maxAttempts: 1 }),
@@ -272,6 +275,32 @@ describe('authorization of S3, IAM and STS requests', () => {
       await expectAwsError(put({ ...ok, Resource: 'arn:aws:s3:::another-bucket/*' }), { code: 'MalformedPolicy', status: 400, message: 'Policy has invalid resource' });
       await put(ok);
       await put({ ...ok, Principal: { AWS: [`arn:aws:iam::${ACCOUNT}:root`, '111122223333'], Service: 'cloudtrail.amazonaws.com' } });
+    });
+  });
+
+  describe('aws:SecureTransport', () => {
+    it("a bucket policy denying insecure transport refuses plain-HTTP requests, not the calls AWS services make over TLS on a caller's behalf", async () => {
+      const deployer = await user('deployer', { Effect: 'Allow', Action: '*', Resource: '*' });
+      await root.send(new CreateBucketCommand({ Bucket: 'tls-only-assets' }));
+      await root.send(new PutObjectCommand({ Bucket: 'tls-only-assets', Key: 'code.zip', Body: zipOf({ 'index.js': 'exports.handler = async () => 1;' }) }));
+      // The statement the CDK's bootstrap stack puts on its asset bucket.
+      const insecure = { Bool: { 'aws:SecureTransport': 'false' } };
+      const resources = ['arn:aws:s3:::tls-only-assets', 'arn:aws:s3:::tls-only-assets/*'];
+      await root.send(new PutBucketPolicyCommand({ Bucket: 'tls-only-assets', Policy: policy({ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: resources, Condition: insecure }) }));
+
+      await expectAwsError(deployer.s3.send(new GetObjectCommand({ Bucket: 'tls-only-assets', Key: 'code.zip' })), {
+        code: 'AccessDenied',
+        status: 403,
+        message: denied(deployer.arn, 's3:GetObject', 'arn:aws:s3:::tls-only-assets/code.zip', 'with an explicit deny in a resource-based policy'),
+      });
+      // Lambda fetches the code from S3 itself, as the caller, over AWS's own TLS connection.
+      const role = await executionRole(server.server, 'tls-only-function-role');
+      const lambda = new LambdaClient({ ...server.clientConfig, credentials: deployer.credentials, maxAttempts: 1 });
+      const created = await lambda.send(
+        new CreateFunctionCommand({ FunctionName: 'tls-only-function', Runtime: NODE_RUNTIME, Role: role, Handler: 'index.handler', Code: { S3Bucket: 'tls-only-assets', S3Key: 'code.zip' } }),
+      );
+      expect(created.CodeSize).toBeGreaterThan(0);
+      lambda.destroy();
     });
   });
 

@@ -58,7 +58,11 @@ function objectArn(ctx: RequestContext, bucket: string | undefined, key: string 
 function requestKeys(ctx: RequestContext): Context {
   const presigned = ctx.http.query.some(([name]) => name === 'X-Amz-Signature' || name === 'Signature');
   return {
-    'aws:SecureTransport': ctx.endpoint.startsWith('https:') ? 'true' : 'false',
+    // A request with no client address behind it is an in-process call: one AWS service calling
+    // another on a caller's behalf (Lambda reading code, CloudFormation creating a bucket), which
+    // AWS always makes over TLS, so policies denying insecure transport (the CDK bootstrap bucket's)
+    // must not refuse it.
+    'aws:SecureTransport': ctx.endpoint.startsWith('https:') || ctx.http.sourceIp === undefined ? 'true' : 'false',
     's3:authType': presigned ? 'REST-QUERY-STRING' : 'REST-HEADER',
     's3:signatureversion': /^AWS /i.test(ctx.http.headers.authorization ?? '') || ctx.http.query.some(([name]) => name === 'Signature') ? 'AWS' : 'AWS4-HMAC-SHA256',
   };
