@@ -89,6 +89,8 @@ export interface EvaluationContext {
   pseudo: PseudoParameters;
   parameters: Record<string, ResolvedParameter>;
   conditions: Record<string, boolean>;
+  /** The template's Mappings, for `Fn::FindInMap` (absent: every FindInMap fails as an unknown mapping). */
+  mappings?: Template['Mappings'];
   /** `Ref` to a resource: its physical id; undefined when the resource has none yet (a change set then shows a Dynamic value). */
   resourceRef(logicalId: string): string | undefined;
   /** `Fn::GetAtt`: the attribute's value; undefined when not known yet. Throws AwsError when the attribute does not exist for the type. */
