@@ -17,6 +17,7 @@
  * before it runs, or aborts a running one's `info.signal`; either way it ends `cancelled`.
  */
 
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Clock, ClockTimer } from './clock.js';
 import { preparedOnUse, type Store } from './store.js';
 
@@ -94,6 +95,12 @@ const BATCH = 100;
 /** Retry delays stop doubling here, so a long retry chain still retries daily rather than never. */
 const MAX_BACKOFF_MS = 24 * 60 * 60 * 1000;
 
+/** The job whose effect the current async context is making (JobQueue.completeWith), until its first commit. */
+interface EffectScope {
+  jobId: number;
+  committed: boolean;
+}
+
 export class JobQueue {
   private readonly kinds = new Map<string, Kind>();
   private readonly running = new Map<number, RunningJob>();
@@ -101,6 +108,7 @@ export class JobQueue {
   private started = false;
   private pumpScheduled = false;
   private wake?: ClockTimer;
+  private readonly effects = new AsyncLocalStorage<EffectScope>();
 
   constructor(
     private readonly store: Store,
@@ -143,6 +151,27 @@ export class JobQueue {
       retry: () => db.prepare<[number, string, number]>("UPDATE jobs SET state = 'queued', run_at = ?, error = ? WHERE id = ? AND state = 'running'"),
       cancelQueued: () => db.prepare<[number]>("UPDATE jobs SET state = 'cancelled' WHERE id = ? AND state = 'queued'"),
       requestCancel: () => db.prepare<[number]>("UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND state = 'running'"),
+    });
+    store.beforeEachCommit(() => this.endWithEffect());
+  }
+
+  /**
+   * Runs `effect`, the one write a running job exists to make in another service (a message sent,
+   * an invocation queued), so that the first transaction committed inside it also ends the job
+   * `succeeded`: a process killed after that commit does not resume the job and make the write
+   * twice, and one killed before it resumes the job, which makes it once. Whatever the handler
+   * does after the effect no longer changes the job's state.
+   */
+  completeWith<T>(jobId: number, effect: () => Promise<T>): Promise<T> {
+    return this.effects.run({ jobId, committed: false }, effect);
+  }
+
+  private endWithEffect(): void {
+    const scope = this.effects.getStore();
+    if (!scope || scope.committed) return;
+    this.stmts.finish.run('succeeded', null, scope.jobId);
+    this.store.afterCommit(() => {
+      scope.committed = true;
     });
   }
 
@@ -277,7 +306,8 @@ export class JobQueue {
   private async execute(job: Job, entry: RunningJob, resumed: boolean): Promise<void> {
     let failure: { err: unknown } | undefined;
     try {
-      await entry.kind.handler(job, { resumed, attempt: job.attempts, signal: entry.controller.signal });
+      // Each handler starts outside any effect scope, even when an effect's commit woke the queue.
+      await this.effects.exit(() => entry.kind.handler(job, { resumed, attempt: job.attempts, signal: entry.controller.signal }));
     } catch (err) {
       failure = { err };
     }

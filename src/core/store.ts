@@ -34,6 +34,8 @@ export class Store {
   readonly blobs: BlobStore;
   /** After-commit hooks of each open `tx`, innermost last (a nested tx is a savepoint). */
   private readonly txHooks: (() => void)[][] = [];
+  /** Run inside every outermost transaction just before it commits (see `beforeEachCommit`). */
+  private readonly commitParticipants: (() => void)[] = [];
   /** Where an exception thrown by an after-commit hook goes: the commit already happened, so it is not the caller's. */
   onHookError: (err: unknown) => void = (err) => console.error('after-commit hook failed', err);
 
@@ -75,10 +77,12 @@ export class Store {
    */
   tx<T>(fn: () => T): T {
     const hooks: (() => void)[] = [];
+    const outermost = this.txHooks.length === 0;
     this.txHooks.push(hooks);
     let result: T;
     try {
-      result = this.db.transaction(fn)();
+      const work = outermost && this.commitParticipants.length > 0 ? () => this.withParticipants(fn) : fn;
+      result = this.db.transaction(work)();
     } finally {
       this.txHooks.pop();
     }
@@ -86,6 +90,21 @@ export class Store {
     // A nested tx only released its savepoint: its hooks wait for (and die with) the outer one.
     if (outer) outer.push(...hooks);
     else for (const hook of hooks) this.runHook(hook);
+    return result;
+  }
+
+  /**
+   * Runs `participant` inside every outermost `tx`, after its work and before it commits, so that
+   * what the participant writes commits or rolls back with that work (the job queue ends a job in
+   * the transaction of the effect it exists for: JobQueue.completeWith).
+   */
+  beforeEachCommit(participant: () => void): void {
+    this.commitParticipants.push(participant);
+  }
+
+  private withParticipants<T>(fn: () => T): T {
+    const result = fn();
+    for (const participant of this.commitParticipants) participant();
     return result;
   }
 
