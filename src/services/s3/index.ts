@@ -34,8 +34,8 @@
  *   ObjectRemoved:Delete/DeleteMarkerCreated, ObjectTagging:Put/Delete and ObjectAcl:Put. Never
  *   emitted, as Drydock has no such operation or process: ObjectCreated:Post (browser POST uploads),
  *   ObjectRestore, Replication, Lifecycle, IntelligentTiering and ReducedRedundancyLostObject events
- *   (accepted and stored). A delivery a kill -9 interrupts is sent again (at least once, as AWS
- *   promises). Records of writes other services make through S3's api name the bucket owner as the
+ *   (accepted and stored). A delivery a kill -9 interrupts is sent after the restart only if its
+ *   destination had not committed it (exactly once to SQS, SNS and Lambda). Records of writes other services make through S3's api name the bucket owner as the
  *   requester; x-amz-id-2 in records is not the one the response carried; the refusal reasons for
  *   a destination that does not exist are LocalStack's recorded wording. EventBridge gets Object
  *   Created and Object Deleted events only (no tagging, ACL or restore events).

@@ -4,8 +4,8 @@
  *
  * Each configuration whose events and key filter select a change gets one job, written in the
  * change's transaction (so an acknowledged write is notified across a kill -9, and a rolled-back
- * one never is; a delivery the kill interrupts is sent again after the restart: at least once, as
- * AWS promises). The job carries the finished `{"Records":[…]}` body in AWS's shape. SQS gets it as
+ * one never is) and ended in the destination's own transaction (so a delivery the kill interrupts
+ * is sent after the restart only if it had not been: exactly once). The job carries the finished `{"Records":[…]}` body in AWS's shape. SQS gets it as
  * the message body, SNS as the message (Subject "Amazon S3 Notification"), Lambda as the event of
  * an asynchronous (`Event`) invocation. Every call is made as the service principal
  * `s3.amazonaws.com` with the bucket as aws:SourceArn and its owner as aws:SourceAccount, so the
@@ -247,7 +247,8 @@ export function registerNotificationDelivery(rt: Runtime): void {
     async (job) => {
       const delivery = job.payload as Delivery;
       try {
-        await sendToDestination(rt, { name: delivery.bucket, account: delivery.account, region: delivery.region }, delivery.destinationArn, delivery.body);
+        // The destination's commit ends the job: a kill after it does not send the notification again.
+        await rt.jobs.completeWith(job.id, () => sendToDestination(rt, { name: delivery.bucket, account: delivery.account, region: delivery.region }, delivery.destinationArn, delivery.body));
       } catch (err) {
         if (!isRefusal(err)) throw err;
         rt.log.warn({ bucket: delivery.bucket, destination: delivery.destinationArn, code: err.code, reason: err.message }, 'S3 event notification was not delivered');
