@@ -85,6 +85,8 @@ export const cloudFormationAuthorization: ServiceAuthorization = {
     DetectStackDrift: onStack,
     DetectStackResourceDrift: onStack,
     DescribeStackResourceDrifts: onStack,
+    // Named by a detection id, not a stack: AWS authorizes it on `*`.
+    DescribeStackDriftDetectionStatus: {},
     SignalResource: onStack,
     GetTemplateSummary: { resource: (input: { StackName?: string }, ctx) => (input.StackName ? stackResource()(input, ctx) : '*') },
     ListStacks: {},
