@@ -7,6 +7,8 @@ import { iamPolicyProvider } from './iam-policy.js';
 import { iamRoleProvider } from './iam-role.js';
 import { iamUserProvider } from './iam-user.js';
 import { iamUserToGroupAdditionProvider } from './iam-user-to-group-addition.js';
+import { kmsAliasProvider } from './kms-alias.js';
+import { kmsKeyProvider } from './kms-key.js';
 import { s3BucketProvider } from './s3-bucket.js';
 import { s3BucketPolicyProvider } from './s3-bucket-policy.js';
 import { ssmParameterProvider } from './ssm-parameter.js';
@@ -21,6 +23,8 @@ export const FOUNDATION_PROVIDERS: Record<string, ResourceProvider> = {
   'AWS::IAM::Role': iamRoleProvider,
   'AWS::IAM::User': iamUserProvider,
   'AWS::IAM::UserToGroupAddition': iamUserToGroupAdditionProvider,
+  'AWS::KMS::Alias': kmsAliasProvider,
+  'AWS::KMS::Key': kmsKeyProvider,
   'AWS::S3::Bucket': s3BucketProvider,
   'AWS::S3::BucketPolicy': s3BucketPolicyProvider,
   'AWS::SSM::Parameter': ssmParameterProvider,
