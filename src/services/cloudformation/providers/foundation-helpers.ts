@@ -3,6 +3,7 @@
  * values (CloudFormation accepts `"3600"` for an Integer and `"true"` for a Boolean, so every
  * scalar may arrive as a string), tag shapes, and treating "already gone" as done on delete.
  */
+import { randomInt } from 'node:crypto';
 import { AwsError } from '../../../core/errors.js';
 import type { Properties } from './types.js';
 
@@ -141,4 +142,13 @@ function canonicalJson(value: unknown): string {
       .join(',')}}`;
   }
   return JSON.stringify(value);
+}
+
+const ALPHANUMERICS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** The mixed-case random suffix of names AWS generates in its own pattern for some types (SSM parameters, secrets). */
+export function randomAlphanumerics(length: number): string {
+  let text = '';
+  for (let i = 0; i < length; i++) text += ALPHANUMERICS[randomInt(ALPHANUMERICS.length)];
+  return text;
 }

@@ -11,6 +11,10 @@ import { kmsAliasProvider } from './kms-alias.js';
 import { kmsKeyProvider } from './kms-key.js';
 import { s3BucketProvider } from './s3-bucket.js';
 import { s3BucketPolicyProvider } from './s3-bucket-policy.js';
+import { secretsManagerResourcePolicyProvider } from './secretsmanager-resource-policy.js';
+import { secretsManagerRotationScheduleProvider } from './secretsmanager-rotation-schedule.js';
+import { secretsManagerSecretProvider } from './secretsmanager-secret.js';
+import { secretsManagerSecretTargetAttachmentProvider } from './secretsmanager-secret-target-attachment.js';
 import { ssmParameterProvider } from './ssm-parameter.js';
 import type { ResourceProvider } from './types.js';
 
@@ -27,5 +31,9 @@ export const FOUNDATION_PROVIDERS: Record<string, ResourceProvider> = {
   'AWS::KMS::Key': kmsKeyProvider,
   'AWS::S3::Bucket': s3BucketProvider,
   'AWS::S3::BucketPolicy': s3BucketPolicyProvider,
+  'AWS::SecretsManager::ResourcePolicy': secretsManagerResourcePolicyProvider,
+  'AWS::SecretsManager::RotationSchedule': secretsManagerRotationScheduleProvider,
+  'AWS::SecretsManager::Secret': secretsManagerSecretProvider,
+  'AWS::SecretsManager::SecretTargetAttachment': secretsManagerSecretTargetAttachmentProvider,
   'AWS::SSM::Parameter': ssmParameterProvider,
 };

@@ -3,19 +3,10 @@
  * GetAtt Type, Value and Arn. Without Name, AWS names the parameter `CFN-<LogicalId>-<12 random
  * alphanumerics>`. CloudFormation refuses SecureString (only String and StringList), as AWS does.
  */
-import { randomInt } from 'node:crypto';
 import type { ParameterTier, ParameterType, Tag } from '@aws-sdk/client-ssm';
 import { AwsError } from '../../../core/errors.js';
-import { requiredStringProp, sameValue, stringProp, tagChanges, tagMapProp, unlessGone } from './foundation-helpers.js';
+import { randomAlphanumerics, requiredStringProp, sameValue, stringProp, tagChanges, tagMapProp, unlessGone } from './foundation-helpers.js';
 import type { CurrentResource, Properties, ProvidedResource, ProviderContext, ResourceProvider } from './types.js';
-
-const ALPHANUMERICS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-
-function generatedName(logicalId: string): string {
-  let suffix = '';
-  for (let i = 0; i < 12; i++) suffix += ALPHANUMERICS[randomInt(ALPHANUMERICS.length)];
-  return `CFN-${logicalId}-${suffix}`;
-}
 
 function parameterType(props: Properties): ParameterType {
   const type = requiredStringProp(props, 'Type');
@@ -49,7 +40,7 @@ function provided(ctx: ProviderContext, name: string, props: Properties): Provid
 
 export const ssmParameterProvider: ResourceProvider = {
   async create(ctx, props) {
-    const name = stringProp(props, 'Name') ?? generatedName(ctx.logicalId);
+    const name = stringProp(props, 'Name') ?? `CFN-${ctx.logicalId}-${randomAlphanumerics(12)}`;
     const tags: Tag[] | undefined = tagMapProp(props);
     await ctx.call('ssm', 'PutParameter', { ...putInput(name, props, false), Tags: tags?.length ? tags : undefined });
     return provided(ctx, name, props);
