@@ -54,3 +54,16 @@ export function coerced(value: unknown, integers: ReadonlySet<string>, booleans:
   }
   return result;
 }
+
+/**
+ * Runs the steps that follow a resource's creation; when one fails, deletes the resource before
+ * failing: the engine records no physical id for a failed create, so nothing else would.
+ */
+export async function orDelete<T>(steps: () => Promise<T>, remove: () => Promise<unknown>): Promise<T> {
+  try {
+    return await steps();
+  } catch (error) {
+    await remove().catch(() => undefined);
+    throw error;
+  }
+}

@@ -7,6 +7,7 @@
  * A property removed from the template goes back to ECR's default.
  */
 import type { CreateRepositoryRequest, EncryptionConfiguration, ImageTagMutabilityExclusionFilter } from '@aws-sdk/client-ecr';
+import { orDelete } from './compute-helpers.js';
 import { booleanProp, jsonDocumentProp, listOfObjectsProp, objectProp, sameValue, stringProp, tagChanges, tagListProp, unlessGone } from './foundation-helpers.js';
 import type { CurrentResource, Properties, ProvidedResource, ProviderContext, ResourceProvider } from './types.js';
 
@@ -64,7 +65,10 @@ export const ecrRepositoryProvider: ResourceProvider = {
       encryptionConfiguration: encryption(props),
       tags: tagListProp(props),
     });
-    await applyPolicies(ctx, name, props);
+    await orDelete(
+      () => applyPolicies(ctx, name, props),
+      () => ctx.call('ecr', 'DeleteRepository', { repositoryName: name, force: true }),
+    );
     return provided(repository!);
   },
 

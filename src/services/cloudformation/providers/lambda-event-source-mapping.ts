@@ -7,7 +7,7 @@
  */
 import type { CreateEventSourceMappingRequest } from '@aws-sdk/client-lambda';
 import { AwsError } from '../../../core/errors.js';
-import { coerced, tagMap } from './compute-helpers.js';
+import { coerced, orDelete, tagMap } from './compute-helpers.js';
 import { requiredStringProp, sameValue, tagChanges, tagListProp, unlessGone } from './foundation-helpers.js';
 import type { Properties, ProviderContext, ResourceProvider } from './types.js';
 
@@ -75,7 +75,10 @@ export const lambdaEventSourceMappingProvider: ResourceProvider = {
     if (props.StartingPositionTimestamp !== undefined) request.StartingPositionTimestamp = new Date(Number(props.StartingPositionTimestamp) * 1000);
     const created = await ctx.call('lambda', 'CreateEventSourceMapping', request);
     const uuid = created.UUID!;
-    const { arn } = await settled(ctx, uuid);
+    const { arn } = await orDelete(
+      () => settled(ctx, uuid),
+      () => ctx.call('lambda', 'DeleteEventSourceMapping', { UUID: uuid }),
+    );
     return { physicalId: uuid, attributes: { Id: uuid, EventSourceMappingArn: arn } };
   },
 

@@ -10,7 +10,7 @@
  */
 import type { CreateFunctionRequest, FunctionCode, UpdateFunctionConfigurationRequest } from '@aws-sdk/client-lambda';
 import { AwsError } from '../../../core/errors.js';
-import { coerced, tagMap, waitForFunction } from './compute-helpers.js';
+import { coerced, orDelete, tagMap, waitForFunction } from './compute-helpers.js';
 import { integerProp, objectProp, requiredStringProp, sameValue, stringListProp, stringProp, tagChanges, tagListProp, unlessGone } from './foundation-helpers.js';
 import { inlineCodePackage } from './lambda-inline-code.js';
 import type { CurrentResource, Properties, ProvidedResource, ProviderContext, ResourceProvider } from './types.js';
@@ -120,9 +120,14 @@ export const lambdaFunctionProvider: ResourceProvider = {
       Tags: tagMap(tagListProp(props)),
     };
     await ctx.call('lambda', 'CreateFunction', request);
-    await applySettings(ctx, name, props);
-    await waitForFunction(ctx, name);
-    return provided(ctx, name);
+    return orDelete(
+      async () => {
+        await applySettings(ctx, name, props);
+        await waitForFunction(ctx, name);
+        return provided(ctx, name);
+      },
+      () => ctx.call('lambda', 'DeleteFunction', { FunctionName: name }),
+    );
   },
 
   async update(ctx, current, props) {

@@ -5,15 +5,20 @@
  * `<stack>-<LogicalId>-<random>` (at most 140 characters). Content comes from S3 (S3Bucket, S3Key,
  * S3ObjectVersion).
  */
+import { AwsError } from '../../../core/errors.js';
 import { objectProp, requiredStringProp, stringListProp, stringProp, unlessGone } from './foundation-helpers.js';
 import type { ResourceProvider } from './types.js';
 
 const MAX_NAME = 140;
 
-/** The layer name and version number of a layer version ARN. */
+/**
+ * The layer name and version number of a layer version ARN (`arn:…:layer:<name>:<version>`). The
+ * bare name, not the layer's ARN: Drydock's Lambda names layers by name only (see its Gaps).
+ */
 export function layerVersionOf(layerVersionArn: string): { layerName: string; version: number } {
-  const at = layerVersionArn.lastIndexOf(':');
-  return { layerName: layerVersionArn.slice(0, at), version: Number(layerVersionArn.slice(at + 1)) };
+  const match = /:layer:([^:]+):(\d+)$/.exec(layerVersionArn);
+  if (!match) throw new AwsError('ValidationError', `${layerVersionArn} is not a layer version ARN`);
+  return { layerName: match[1], version: Number(match[2]) };
 }
 
 export const lambdaLayerVersionProvider: ResourceProvider = {

@@ -4,7 +4,7 @@
  * must match the function's current code, as PublishVersion checks. Complete once the version is
  * Active. ProvisionedConcurrencyConfig fails with Lambda's 501 (no provisioned concurrency).
  */
-import { waitForFunction } from './compute-helpers.js';
+import { orDelete, waitForFunction } from './compute-helpers.js';
 import { integerProp, objectProp, requiredStringProp, stringProp, unlessGone } from './foundation-helpers.js';
 import type { ResourceProvider } from './types.js';
 
@@ -24,12 +24,16 @@ export const lambdaVersionProvider: ResourceProvider = {
     });
     const versionArn = published.FunctionArn!;
     const { version } = versionOf(versionArn);
-    await waitForFunction(ctx, functionName, version);
-    const provisioned = objectProp(props, 'ProvisionedConcurrencyConfig');
-    if (provisioned) {
-      const executions = integerProp(provisioned, 'ProvisionedConcurrentExecutions') ?? 0;
-      await ctx.call('lambda', 'PutProvisionedConcurrencyConfig', { FunctionName: functionName, Qualifier: version, ProvisionedConcurrentExecutions: executions });
-    }
+    await orDelete(
+      async () => {
+        await waitForFunction(ctx, functionName, version);
+        const provisioned = objectProp(props, 'ProvisionedConcurrencyConfig');
+        if (!provisioned) return;
+        const executions = integerProp(provisioned, 'ProvisionedConcurrentExecutions') ?? 0;
+        await ctx.call('lambda', 'PutProvisionedConcurrencyConfig', { FunctionName: functionName, Qualifier: version, ProvisionedConcurrentExecutions: executions });
+      },
+      () => ctx.call('lambda', 'DeleteFunction', { FunctionName: functionName, Qualifier: version }),
+    );
     return { physicalId: versionArn, attributes: { FunctionArn: versionArn, Version: version } };
   },
 
