@@ -21,8 +21,10 @@
  *   (Step Functions, Kinesis, ECS, API destinations …) are refused by PutTargets. Target
  *   parameters other than SqsParameters (Http, Ecs, Batch, Kinesis, RunCommand, Redshift …) are
  *   stored and reported, not used. SNS FIFO topics get no MessageGroupId.
- * - Delivery is at least once per target: a delivery the process died during is attempted again
- *   after the restart (SQS FIFO targets dedupe it by event id). Retries back off from 1 s,
+ * - Delivery is exactly once per target across a kill -9: an attempt's job ends in the transaction
+ *   of the write it makes (the target's, the retry's or the dead-letter queue's), so an attempt
+ *   the process died during is made again after the restart only if that write had not committed.
+ *   Retries back off from 1 s,
  *   doubling up to 5 min, without jitter. Dead-letter messages carry RULE_ARN, TARGET_ARN,
  *   ERROR_CODE (NO_PERMISSIONS, RESOURCE_NOT_FOUND, THROTTLING or SDK_CLIENT_ERROR),
  *   ERROR_MESSAGE, RETRY_ATTEMPTS and, after retries, EXHAUSTED_RETRY_CONDITION. Bus-level

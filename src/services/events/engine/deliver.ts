@@ -5,7 +5,8 @@
  * and Lambda permissions that name events.amazonaws.com and the rule as aws:SourceArn decide), and
  * on failure retries per the target's RetryPolicy on the clock, then writes the event to the
  * target's dead-letter queue with AWS's error attributes. Errors AWS does not retry (no permission,
- * no such resource, bad request) go to the dead-letter queue at once.
+ * no such resource, bad request) go to the dead-letter queue at once. The write an attempt ends
+ * in commits its job's end with it (JobQueue.completeWith): a kill -9 neither loses nor repeats it.
  */
 import type { Target } from '@aws-sdk/client-eventbridge';
 import { type Principal, rootPrincipal, type Scope, servicePrincipal } from '../../../core/accounts.js';
@@ -33,12 +34,20 @@ interface Failure {
   retryable: boolean;
 }
 
+/**
+ * Makes the one write an attempt ends in (the target's, the retry's or the dead-letter queue's):
+ * its commit also ends the attempt's job, so a kill -9 after it never makes it twice.
+ */
+type Effect = <T>(write: () => Promise<T>) => Promise<T>;
+
 export function registerDelivery(c: EventsContext): void {
   const sessions = new Map<string, { principal: Principal; expires: number }>();
-  c.rt.jobs.register(DELIVERY_JOB, (job) => deliverOnce(c, sessions, job.payload as Delivery), { concurrency: DELIVERY_CONCURRENCY });
+  c.rt.jobs.register(DELIVERY_JOB, (job) => deliverOnce(c, sessions, job.payload as Delivery, (write) => c.rt.jobs.completeWith(job.id, write)), {
+    concurrency: DELIVERY_CONCURRENCY,
+  });
 }
 
-async function deliverOnce(c: EventsContext, sessions: Map<string, { principal: Principal; expires: number }>, delivery: Delivery): Promise<void> {
+async function deliverOnce(c: EventsContext, sessions: Map<string, { principal: Principal; expires: number }>, delivery: Delivery, effect: Effect): Promise<void> {
   const scope = { account: delivery.account, region: delivery.region };
   const row = c.store.target(scope, delivery.bus, delivery.rule, delivery.target);
   // A target removed (or a rule deleted) since the event matched gets nothing more.
@@ -48,9 +57,9 @@ async function deliverOnce(c: EventsContext, sessions: Map<string, { principal: 
   try {
     const input = targetInput(target, delivery.event, rule, delivery.ingestedAt);
     const caller = await callerFor(c, sessions, scope, target, rule.arn);
-    await deliverTo(c, scope, target, input, delivery.event, caller, rule.arn);
+    await deliverTo(c, scope, target, input, delivery.event, caller, rule.arn, effect);
   } catch (err) {
-    await failed(c, scope, delivery, target, rule, failureOf(err));
+    await failed(c, scope, delivery, target, rule, failureOf(err), effect);
   }
 }
 
@@ -68,20 +77,20 @@ async function callerFor(c: EventsContext, sessions: Map<string, { principal: Pr
   return { principal, account: scope.account, region: scope.region };
 }
 
-async function deliverTo(c: EventsContext, scope: Scope, target: Target, input: string, event: BusEvent, caller: InProcessCaller, ruleArn: string): Promise<void> {
+async function deliverTo(c: EventsContext, scope: Scope, target: Target, input: string, event: BusEvent, caller: InProcessCaller, ruleArn: string, effect: Effect): Promise<void> {
   const kind = targetKind(target.Arn!);
   if (!kind) throw new AwsError('ResourceNotFoundException', `Target ${target.Arn} is not a resource EventBridge can deliver to.`);
-  if (kind === 'event-bus') return forwardToBus(c, scope, target.Arn!, event, caller);
-  if (kind === 'logs') return writeToLogGroup(c, scope, ruleArn, target.Arn!, input, event);
+  if (kind === 'event-bus') return forwardToBus(c, scope, target.Arn!, event, caller, effect);
+  if (kind === 'logs') return writeToLogGroup(c, scope, ruleArn, target.Arn!, input, event, effect);
   // The target's Region decides where its service looks for it (a queue URL names no Region).
-  await c.rt.invoke(serviceCall(kind, target, input, event, c.rt.endpoint()), { ...caller, region: parseArn(target.Arn!)!.region || caller.region });
+  await effect(() => c.rt.invoke(serviceCall(kind, target, input, event, c.rt.endpoint()), { ...caller, region: parseArn(target.Arn!)!.region || caller.region }));
 }
 
 /**
  * Another bus (of this account or another): the event goes on as it is, allowed by the receiving
  * bus's policy (events:PutEvents) for the sending account, or for the target's role.
  */
-async function forwardToBus(c: EventsContext, scope: Scope, arn: string, event: BusEvent, caller: InProcessCaller): Promise<void> {
+async function forwardToBus(c: EventsContext, scope: Scope, arn: string, event: BusEvent, caller: InProcessCaller, effect: Effect): Promise<void> {
   const parts = parseArn(arn)!;
   const ref = { scope: { account: parts.account, region: parts.region }, name: parts.resource.slice('event-bus/'.length) };
   if (ref.name === DEFAULT_BUS) c.store.ensureBus(ref.scope, DEFAULT_BUS, c.rt.clock.now());
@@ -98,7 +107,7 @@ async function forwardToBus(c: EventsContext, scope: Scope, arn: string, event: 
     });
     if (decision.decision !== 'Allow') throw new AwsError('AccessDeniedException', decision.message);
   }
-  c.store.tx(() => routeEvent(c, ref.scope, ref.name, event));
+  await effect(async () => c.store.tx(() => routeEvent(c, ref.scope, ref.name, event)));
 }
 
 /**
@@ -106,7 +115,7 @@ async function forwardToBus(c: EventsContext, scope: Scope, arn: string, event: 
  * Logs' own CreateLogStream and PutLogEvents as events.amazonaws.com. AWS uses only the Logs
  * resource policy for these targets (never the target's role), and creates no missing group.
  */
-async function writeToLogGroup(c: EventsContext, scope: Scope, ruleArn: string, arn: string, input: string, event: BusEvent): Promise<void> {
+async function writeToLogGroup(c: EventsContext, scope: Scope, ruleArn: string, arn: string, input: string, event: BusEvent, effect: Effect): Promise<void> {
   const parts = parseArn(arn)!;
   const logGroupName = parts.resource.slice('log-group:'.length).replace(/:\*$/, '');
   const caller: InProcessCaller = { principal: servicePrincipal(scope.account, EVENTS_PRINCIPAL), region: parts.region, sourceArn: ruleArn, sourceAccount: scope.account };
@@ -116,7 +125,7 @@ async function writeToLogGroup(c: EventsContext, scope: Scope, ruleArn: string, 
     // A delivery retried after a crash finds the stream it made before.
     if (!(err instanceof AwsError && err.code === 'ResourceAlreadyExistsException')) throw err;
   }
-  await c.rt.call('logs', 'PutLogEvents', { logGroupName, logStreamName: event.id, logEvents: [{ timestamp: Date.parse(event.time), message: input }] }, caller);
+  await effect(() => c.rt.call('logs', 'PutLogEvents', { logGroupName, logStreamName: event.id, logEvents: [{ timestamp: Date.parse(event.time), message: input }] }, caller));
 }
 
 function failureOf(err: unknown): Failure {
@@ -133,7 +142,7 @@ function deadLetterCode(failure: Failure): string {
   return 'SDK_CLIENT_ERROR';
 }
 
-async function failed(c: EventsContext, scope: Scope, delivery: Delivery, target: Target, rule: RuleOfDelivery, failure: Failure): Promise<void> {
+async function failed(c: EventsContext, scope: Scope, delivery: Delivery, target: Target, rule: RuleOfDelivery, failure: Failure, effect: Effect): Promise<void> {
   const maxRetries = target.RetryPolicy?.MaximumRetryAttempts ?? DEFAULT_RETRIES;
   const maxAgeMs = (target.RetryPolicy?.MaximumEventAgeInSeconds ?? DEFAULT_MAX_AGE_SECONDS) * 1000;
   const now = c.rt.clock.now();
@@ -143,7 +152,7 @@ async function failed(c: EventsContext, scope: Scope, delivery: Delivery, target
     if (delivery.attempt - 1 >= maxRetries) exhausted = 'MaximumRetryAttemptsExhausted';
     else if (now + backoff - delivery.ingestedAt > maxAgeMs) exhausted = 'MaximumEventAgeExhausted';
     else {
-      c.rt.jobs.enqueue(DELIVERY_JOB, { ...delivery, attempt: delivery.attempt + 1 }, backoff);
+      await effect(async () => c.store.tx(() => c.rt.jobs.enqueue(DELIVERY_JOB, { ...delivery, attempt: delivery.attempt + 1 }, backoff)));
       return;
     }
   }
@@ -161,17 +170,19 @@ async function failed(c: EventsContext, scope: Scope, delivery: Delivery, target
     ...(exhausted ? { EXHAUSTED_RETRY_CONDITION: exhausted } : {}),
   };
   try {
-    await c.rt.invoke(
-      {
-        service: 'sqs',
-        operation: 'SendMessage',
-        input: {
-          QueueUrl: queueUrl(c.rt.endpoint(), dlq),
-          MessageBody: JSON.stringify(delivery.event),
-          MessageAttributes: Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }])),
+    await effect(() =>
+      c.rt.invoke(
+        {
+          service: 'sqs',
+          operation: 'SendMessage',
+          input: {
+            QueueUrl: queueUrl(c.rt.endpoint(), dlq),
+            MessageBody: JSON.stringify(delivery.event),
+            MessageAttributes: Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }])),
+          },
         },
-      },
-      { principal: servicePrincipal(scope.account, EVENTS_PRINCIPAL), region: scope.region, sourceArn: rule.arn, sourceAccount: scope.account },
+        { principal: servicePrincipal(scope.account, EVENTS_PRINCIPAL), region: scope.region, sourceArn: rule.arn, sourceAccount: scope.account },
+      ),
     );
   } catch (err) {
     c.rt.log.warn({ rule: rule.arn, target: target.Id, dlq, err: err instanceof Error ? err.message : String(err) }, 'EventBridge could not write to the dead-letter queue');
