@@ -34,8 +34,9 @@ const lambda = () => new LambdaClient(server.clientConfig);
 const ACCOUNT = '000000000000';
 const REGION = 'us-east-1';
 
-const INLINE_CODE = `const response = require('cfn-response');
-exports.handler = async () => ({ greeting: process.env.GREETING, send: typeof response.send });`;
+/** Inline code that reads its variable, the layer's module and CloudFormation's cfn-response module. */
+const inlineCode = (edition: number) => `const response = require('cfn-response');
+exports.handler = async () => ({ edition: ${edition}, greeting: process.env.GREETING, shared: require('shared'), send: typeof response.send });`;
 
 let role: string;
 let queueArn: string;
@@ -54,6 +55,7 @@ interface Options {
   functionName?: string;
   timeout?: number;
   greeting?: string;
+  edition?: number;
   weights?: { FunctionVersion: string; FunctionWeight: number }[];
 }
 
@@ -65,7 +67,8 @@ function template(options: Options = {}): string {
       Runtime: NODE_RUNTIME,
       Handler: 'index.handler',
       Role: role,
-      Code: { ZipFile: INLINE_CODE },
+      Code: { ZipFile: inlineCode(options.edition ?? 1) },
+      Layers: [{ Ref: 'Layer' }],
       Timeout: options.timeout ?? 5,
       Environment: { Variables: { GREETING: options.greeting ?? 'hello' } },
       Tags: [{ Key: 'team', Value: 'compute' }],
@@ -146,9 +149,9 @@ describe('CloudFormation Lambda providers', () => {
     const { Configuration, Tags } = await lambda().send(new GetFunctionCommand({ FunctionName: name }));
     expect(Configuration).toMatchObject({ State: 'Active', Runtime: NODE_RUNTIME, Handler: 'index.handler', Timeout: 5, Role: role, Environment: { Variables: { GREETING: 'hello' } } });
     expect(Tags).toMatchObject({ team: 'compute' });
-    // Inline code is index.js, with CloudFormation's cfn-response module beside it.
+    // Inline code is index.js, with CloudFormation's cfn-response module beside it and the stack's layer under it.
     const invoked = await lambda().send(new InvokeCommand({ FunctionName: name }));
-    expect(decode(invoked.Payload)).toEqual({ greeting: 'hello', send: 'function' });
+    expect(decode(invoked.Payload)).toEqual({ edition: 1, greeting: 'hello', shared: 42, send: 'function' });
 
     expect(out.VerRef).toBe(`${functionArn}:1`);
     expect(out.VerArn).toBe(`${functionArn}:1`);
@@ -189,13 +192,16 @@ describe('CloudFormation Lambda providers', () => {
     expect(layerPolicy.Statement[0]).toMatchObject({ Sid: out.LayerPermRef.split('#')[1], Principal: '*', Action: 'lambda:GetLayerVersion' });
   });
 
-  it('updates the function configuration and the alias weights in place', async () => {
+  it('updates the function configuration and code, and the alias weights, in place', async () => {
     const before = (await resourcesOf(cfn(), 'compute')).Fn.PhysicalResourceId!;
-    await cfn().send(new UpdateStackCommand({ StackName: 'compute', TemplateBody: template({ timeout: 9, greeting: 'hi', weights: [{ FunctionVersion: '2', FunctionWeight: 0.25 }] }) }));
-    const stack = await expectStatus('compute', 'UPDATE_COMPLETE');
+    const weights = [{ FunctionVersion: '2', FunctionWeight: 0.25 }];
+    await cfn().send(new UpdateStackCommand({ StackName: 'compute', TemplateBody: template({ timeout: 9, greeting: 'hi', edition: 2, weights }) }));
+    await expectStatus('compute', 'UPDATE_COMPLETE');
     const resources = await resourcesOf(cfn(), 'compute');
     expect(resources.Fn.PhysicalResourceId).toBe(before);
     expect(await lambda().send(new GetFunctionConfigurationCommand({ FunctionName: before }))).toMatchObject({ Timeout: 9, Environment: { Variables: { GREETING: 'hi' } } });
+    const invoked = await lambda().send(new InvokeCommand({ FunctionName: before }));
+    expect(decode(invoked.Payload)).toMatchObject({ edition: 2, greeting: 'hi' });
     const alias = await lambda().send(new GetAliasCommand({ FunctionName: before, Name: 'live' }));
     expect(alias).toMatchObject({ FunctionVersion: '1', RoutingConfig: { AdditionalVersionWeights: { '2': 0.25 } } });
   });
