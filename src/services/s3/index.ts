@@ -108,7 +108,9 @@ const BODY_CHECKSUM_HEADER = /^x-amz-checksum-(crc32|crc32c|crc64nvme|sha1|sha25
  */
 async function checkBufferedDigests(ctx: RequestContext): Promise<void> {
   const { headers, body, stream } = ctx.http;
-  if (stream) return;
+  // An in-process call (no client address: a service acting for a caller, e.g. CloudFormation
+  // configuring a bucket) sends no body over a wire, so there is no digest to require or check.
+  if (stream || ctx.http.sourceIp === undefined) return;
   const required = model.operations.get(ctx.operation)?.checksumRequired ?? false;
   const md5 = headers['content-md5'];
   if (required && md5 === undefined && !Object.keys(headers).some((h) => BODY_CHECKSUM_HEADER.test(h))) {
