@@ -2,7 +2,7 @@
  * Which resources each resource waits for: `Ref`, `Fn::GetAtt`, `Fn::Sub` variables and
  * `DependsOn`, following only the `Fn::If` branches the conditions take, as AWS orders creation.
  */
-import { formatError, templateError } from './errors.js';
+import { formatError, templateError, validationError } from './errors.js';
 import { getAttArguments, intrinsicName, PSEUDO_PARAMETERS } from './intrinsics.js';
 import { subVariables } from './sub.js';
 import type { ResourceDeclaration, Template } from './types.js';
@@ -93,12 +93,13 @@ export function resourceDependencies(template: Template, conditions: Record<stri
   }
   if (unresolved.length > 0) throw formatError(`Unresolved resource dependencies [${unresolved.join(', ')}] in the Resources block of the template`);
   const cyclic = cycleMembers(graph);
-  if (cyclic.length > 0) throw validationCycle(cyclic);
+  if (cyclic.length > 0) throw circularDependency(cyclic);
   return graph;
 }
 
-function validationCycle(members: string[]): Error {
-  return formatError(`Circular dependency between resources: [${members.join(', ')}]`);
+/** AWS words this one without the "Template format error" prefix. */
+export function circularDependency(members: string[]): Error {
+  return validationError(`Circular dependency between resources: [${members.join(', ')}]`);
 }
 
 /** Every node on a cycle (Tarjan's strongly connected components of more than one node, or a self loop), in graph order. */

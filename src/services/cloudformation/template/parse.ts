@@ -21,9 +21,20 @@ const ALPHANUMERIC = /^[A-Za-z0-9]+$/;
 
 /** Parses a template body and checks its structure; throws AWS's ValidationError otherwise. */
 export function parseTemplate(body: string): Template {
-  const raw = body.trimStart().startsWith('{') ? parseJson(body) : parseYaml(body);
+  const raw = parseBody(body);
   checkStructure(raw);
   return raw as Template;
+}
+
+/** A JSON or YAML body (a whole template or an AWS::Include snippet) as data, short forms expanded; syntax errors only. */
+export function parseBody(body: string): unknown {
+  return body.trimStart().startsWith('{') ? parseJson(body) : parseYaml(body);
+}
+
+/** The structural checks alone, for templates a transform produced. */
+export function checkTemplateStructure(template: unknown): Template {
+  checkStructure(template);
+  return template as Template;
 }
 
 function parseJson(body: string): unknown {
