@@ -95,9 +95,10 @@ export class KeyRing {
         const row = this.store.getKey(scope, keyId)!;
         this.store.deleteKey(scope, keyId);
         if (!this.otherRegions(scope, row).length) this.store.deleteMaterials(this.materialScope(scope, row), keyId);
+        // Published with the change, so a kill -9 after the commit cannot lose the event.
+        this.publish(scope, 'KMS CMK Deletion', keyId);
       }
     });
-    for (const keyId of expired) this.publish(scope, 'KMS CMK Deletion', keyId);
   }
 
   /**
@@ -152,8 +153,8 @@ export class KeyRing {
     this.store.tx(() => {
       this.store.deleteMaterials(this.materialScope(scope, row), row.key_id);
       this.store.updateKey(updated);
+      this.publish(scope, 'KMS Imported Key Material Expiration', row.key_id);
     });
-    this.publish(scope, 'KMS Imported Key Material Expiration', row.key_id);
     return updated;
   }
 
@@ -300,9 +301,9 @@ export class KeyRing {
         rotations++;
       }
       this.store.updateKey(next);
+      for (let i = 0; i < rotations; i++) this.publish(scope, 'KMS CMK Rotation', row.key_id);
       return next;
     });
-    for (let i = 0; i < rotations; i++) this.publish(scope, 'KMS CMK Rotation', row.key_id);
     return updated;
   }
 
