@@ -10,6 +10,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../src/core/paths.js';
 import { type AuthorizationBenchResults, authorizationBench, formatAuthorizationBench } from './authorization.js';
+import { cloudFormationBench, formatCloudFormationBench } from './cloudformation.js';
 import { codebuildBench, formatCodeBuildBench } from './codebuild.js';
 import { codecommitGitBench, formatGitBench } from './codecommit.js';
 import { eventsBench, formatEventsBench } from './events.js';
@@ -144,6 +145,7 @@ async function main(): Promise<void> {
   const events = await eventsBench();
   const lambda = await lambdaBench(log);
   const logsInsights = await logsInsightsBench();
+  const cloudformation = await cloudFormationBench(undefined, log);
 
   const measured: Omit<BenchResults, 'targets'> = {
     startedAt: startedAt.toISOString(),
@@ -169,12 +171,13 @@ async function main(): Promise<void> {
     formatEventsBench(events),
     formatLambdaBench(lambda),
     formatLogsInsightsBench(logsInsights),
+    formatCloudFormationBench(cloudformation),
     formatTargets(results.targets),
   ];
   process.stdout.write(`${sections.join('\n\n')}\n`);
   const dir = join(PACKAGE_ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const json = `${JSON.stringify({ ...results, authorization, codecommitGit, codebuild, sqs, sns, events, lambda, logsInsights }, null, 2)}\n`;
+  const json = `${JSON.stringify({ ...results, authorization, codecommitGit, codebuild, sqs, sns, events, lambda, logsInsights, cloudformation }, null, 2)}\n`;
   const date = startedAt.toISOString().slice(0, 10);
   writeFileSync(join(dir, 'latest.json'), json);
   writeFileSync(join(dir, `${date}.json`), json);
