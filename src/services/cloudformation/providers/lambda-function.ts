@@ -138,7 +138,10 @@ export const lambdaFunctionProvider: ResourceProvider = {
       await ctx.call('lambda', 'UpdateFunctionConfiguration', { ...changes, FunctionName: name });
       await waitForFunction(ctx, name);
     }
-    if (!sameValue(current.props.Code, props.Code) || !sameValue(current.props.Architectures, props.Architectures)) {
+    // Inline code is packaged for its runtime (index.js or index.py): a new runtime repackages it.
+    const inline = objectProp(props, 'Code')?.ZipFile !== undefined;
+    const runtimeChanged = inline && !sameValue(current.props.Runtime, props.Runtime);
+    if (runtimeChanged || !sameValue(current.props.Code, props.Code) || !sameValue(current.props.Architectures, props.Architectures)) {
       const architectures = stringListProp(props, 'Architectures') as CreateFunctionRequest['Architectures'];
       await ctx.call('lambda', 'UpdateFunctionCode', { ...(await code(props)), FunctionName: name, Architectures: architectures });
       await waitForFunction(ctx, name);
