@@ -1,21 +1,13 @@
 /**
  * Deployment packages and layer archives: read once when uploaded (AWS refuses what it cannot
  * unzip, and what unzips to more than 250 MB), extracted with their Unix modes when an execution
- * environment needs them (a custom runtime's `bootstrap` must stay executable). fflate inflates;
- * the central directory is read here for the modes, which fflate does not expose.
+ * environment needs them (a custom runtime's `bootstrap` must stay executable). The archive itself
+ * is read by src/core/zip.ts.
  */
 import { chmod, mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join, posix } from 'node:path';
+import { dirname, join } from 'node:path';
 import { hex } from '../../core/ids.js';
-
-/** fflate is loaded on first use: importing it costs server start-up time. */
-let fflateModule: typeof import('fflate') | undefined;
-const fflate = (): typeof import('fflate') => (fflateModule ??= createRequire(import.meta.url)('fflate') as typeof import('fflate'));
-
-const S_IFMT = 0o170000;
-const S_IFLNK = 0o120000;
-const S_IFDIR = 0o040000;
+import { readZip, S_IFDIR, S_IFLNK, S_IFMT, safeEntryPath, type ZipEntry, ZipFormatError } from '../../core/zip.js';
 
 /** Lambda's quota on a deployment package (function and layers) once unzipped. */
 export const MAX_UNZIPPED_BYTES = 262_144_000;
@@ -28,64 +20,25 @@ interface ArchiveEntry {
   mode: number;
 }
 
+/** An archive Lambda refuses: not a zip, a path that leaves it, or too large unzipped (code.ts words each as AWS does). */
 export class ArchiveError extends Error {}
-
-/** Unix modes by entry name, from the central directory; throws ArchiveError when there is none. */
-function modesOf(zip: Uint8Array): Map<string, number> {
-  const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
-  let eocd = -1;
-  for (let i = zip.length - 22; i >= Math.max(0, zip.length - 22 - 0xffff); i--) {
-    if (view.getUint32(i, true) === 0x06054b50) {
-      eocd = i;
-      break;
-    }
-  }
-  if (eocd < 0) throw new ArchiveError('no end of central directory');
-  const count = view.getUint16(eocd + 10, true);
-  let offset = view.getUint32(eocd + 16, true);
-  const modes = new Map<string, number>();
-  for (let n = 0; n < count; n++) {
-    if (offset + 46 > zip.length || view.getUint32(offset, true) !== 0x02014b50) throw new ArchiveError('broken central directory');
-    const madeBy = view.getUint16(offset + 4, true) >> 8;
-    const flags = view.getUint16(offset + 8, true);
-    const nameLength = view.getUint16(offset + 28, true);
-    const extraLength = view.getUint16(offset + 30, true);
-    const commentLength = view.getUint16(offset + 32, true);
-    const external = view.getUint32(offset + 38, true);
-    // fflate reads names as UTF-8 when flag bit 11 says so, else as Latin-1: the keys must match.
-    const name = Buffer.from(zip.subarray(offset + 46, offset + 46 + nameLength)).toString(flags & 0x800 ? 'utf8' : 'latin1');
-    // Unix (3) and macOS (19) archivers keep st_mode in the upper half of the external attributes.
-    modes.set(name, madeBy === 3 || madeBy === 19 ? external >>> 16 : 0);
-    offset += 46 + nameLength + extraLength + commentLength;
-  }
-  return modes;
-}
-
-function safePath(name: string): string | undefined {
-  const unified = name.replace(/\\/g, '/');
-  if (unified.startsWith('/') || /^[A-Za-z]:/.test(unified)) return undefined;
-  const normalized = posix.normalize(unified).replace(/\/+$/, '');
-  if (normalized === '..' || normalized.startsWith('../')) return undefined;
-  return normalized;
-}
 
 /** The archive's entries; ArchiveError for what is not a zip, a path that leaves the archive, or more than 250 MB unzipped. */
 export function readArchive(zip: Uint8Array): ArchiveEntry[] {
-  const modes = modesOf(zip);
-  let files: Record<string, Uint8Array>;
+  let files: ZipEntry[];
   try {
-    files = fflate().unzipSync(zip);
+    files = readZip(zip);
   } catch (err) {
-    throw new ArchiveError((err as Error).message);
+    if (err instanceof ZipFormatError) throw new ArchiveError(err.message);
+    throw err;
   }
   let total = 0;
   const entries: ArchiveEntry[] = [];
-  for (const [name, data] of Object.entries(files)) {
-    const path = safePath(name);
+  for (const { name, data, mode } of files) {
+    const path = safeEntryPath(name);
     if (path === undefined) throw new ArchiveError(`insecure path ${name}`);
     total += data.length;
     if (total > MAX_UNZIPPED_BYTES) throw new ArchiveError('too large unzipped');
-    const mode = modes.get(name) ?? 0;
     if (path === '' || path === '.' || name.endsWith('/') || (mode & S_IFMT) === S_IFDIR) continue;
     entries.push({ path, data, mode });
   }
