@@ -18,7 +18,7 @@ export function templateUrlTooLarge(): Error {
 }
 
 const AWS_S3_HOST = /^(?:(.+)\.)?s3(?:[.-]([a-z0-9-]+))?(?:\.dualstack\.[a-z0-9-]+)?\.amazonaws\.com(?:\.cn)?$/;
-const LOCAL_HOSTS = /^(?:(.+)\.)?(?:s3\.)?(?:localhost|127\.0\.0\.1|\[::1\])$/;
+const LOCAL_HOSTS = /^(?:(.+?)\.)?(?:s3\.)?(?:localhost|127\.0\.0\.1|\[::1\])$/;
 
 export function templateUrlLocation(url: string): { bucket: string; key: string; versionId?: string } {
   let parsed: URL;

@@ -81,13 +81,15 @@ function checkStructure(raw: unknown): void {
   for (const section of ['Metadata', 'Parameters', 'Mappings', 'Conditions', 'Outputs', 'Rules']) {
     if (raw[section] !== undefined && raw[section] !== null && !isObject(raw[section])) throw formatError(`[/${section}] must be an object`);
   }
-  checkResources(raw.Resources);
-  checkParameters(raw.Parameters);
-  checkOutputs(raw.Outputs);
   const mappings = raw.Mappings;
   if (isObject(mappings) && Object.keys(mappings).length > MAX_MAPPINGS) {
     throw formatError(`Number of mappings, ${Object.keys(mappings).length}, is greater than maximum allowed, ${MAX_MAPPINGS}`);
   }
+  checkParameters(raw.Parameters);
+  // Transforms (Include, ForEach, SAM) may still add or rename resources and outputs: processTransforms checks what they produce.
+  if (raw.Transform !== undefined || JSON.stringify(raw).includes('"Fn::Transform"')) return;
+  checkResources(raw.Resources);
+  checkOutputs(raw.Outputs);
 }
 
 function checkResources(resources: unknown): void {
