@@ -1,0 +1,53 @@
+/**
+ * AWS CloudFormation: stacks whose resources are really created, updated and deleted through the
+ * other services' operations (as the stack's RoleARN session, or as the caller), by a durable
+ * engine that walks the dependency graph in parallel through AWS's stack and resource status
+ * machines: rollback on failure (OnFailure, DisableRollback, RetainExceptOnCreate), updates in
+ * place or by replacement per the resource specification with cleanup, update rollback with
+ * ContinueUpdateRollback and CancelUpdateStack, DeletionPolicy and UpdateReplacePolicy, stack
+ * policies, termination protection, exports and imports, stack events with SNS notifications and
+ * EventBridge events. A restart resumes or fails every operation explicitly.
+ *
+ * Gaps against AWS:
+ * - Change sets, drift detection, SignalResource, stack sets, the registry (types, hooks,
+ *   publishers), resource scans, generated templates, stack refactors, resource import
+ *   (IMPORT_*) and EstimateTemplateCost answer 501.
+ * - TimeoutInMinutes and RollbackConfiguration (alarm triggers) are stored but never stop an
+ *   operation. ClientRequestToken is recorded on events but does not make requests idempotent.
+ * - DeletionPolicy Snapshot: no resource type Drydock provides can snapshot, so the resource is
+ *   retained (DELETE_SKIPPED) with a reason saying so; AWS would snapshot types that support it.
+ * - A resource whose type the specification knows but Drydock has no provider for fails with
+ *   "Unsupported resource type: AWS::X::Y" (Drydock's words) and the stack rolls back.
+ * - Resource status reasons are the owning service's error message as such; AWS wraps them
+ *   ("Resource handler returned message: … (RequestToken: …, HandlerErrorCode: …)").
+ * - When Drydock stops while a resource is being created or updated, the operation fails into its
+ *   rollback with the in-flight resources marked failed ("Resource handler was interrupted");
+ *   a resource whose creation finished in the owning service just before the stop is not known
+ *   to the stack and is left behind. Deletions and rollbacks resume where they stopped.
+ * - DeleteStack refuses a stack with an operation in progress (AWS cancels a creation in progress).
+ * - Update comparisons are on resolved property values: a changed dynamic reference whose
+ *   resolved value is the same is not an update, and a changed secret value is.
+ * - Stack notifications are published to SNS as the principal who started the operation.
+ * - DescribeStacks/ListStacks report DriftInformation NOT_CHECKED.
+ */
+import { loadModel } from '../../protocol/model.js';
+import type { ServiceDefinition } from '../contracts.js';
+import { cloudFormationAuthorization } from './authorization.js';
+import type { CloudFormationContext } from './common.js';
+import { registerNotificationJobs } from './engine/events.js';
+import { registerStackJobs } from './engine/runner.js';
+import { createHandlers } from './handlers/index.js';
+import { CloudFormationStore } from './store.js';
+
+export const cloudformation: ServiceDefinition = {
+  name: 'cloudformation',
+  model: loadModel('cloudformation'),
+  validationError: 'ValidationError',
+  authorization: cloudFormationAuthorization,
+  create(rt) {
+    const c: CloudFormationContext = { store: new CloudFormationStore(rt.store), rt, cancels: new Map() };
+    registerStackJobs(c);
+    registerNotificationJobs(c);
+    return { handlers: createHandlers(c) };
+  },
+};
