@@ -1,5 +1,6 @@
 /** Every service Drydock serves, by folder name. Adding a service: see CONTRIBUTING.md. */
 
+import { cloudformation } from './cloudformation/index.js';
 import { codebuild } from './codebuild/index.js';
 import { codecommit } from './codecommit/index.js';
 import type { ServiceDefinition } from './contracts.js';
@@ -16,4 +17,4 @@ import { sqs } from './sqs/index.js';
 import { ssm } from './ssm/index.js';
 import { sts } from './sts/index.js';
 
-export const SERVICES: Record<string, ServiceDefinition> = { sts, iam, s3, kms, ssm, secretsmanager, logs, codecommit, codebuild, events, sqs, sns, lambda, ecr };
+export const SERVICES: Record<string, ServiceDefinition> = { sts, iam, s3, kms, ssm, secretsmanager, logs, codecommit, codebuild, events, sqs, sns, lambda, ecr, cloudformation };

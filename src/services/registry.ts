@@ -5,6 +5,7 @@
  * one line to each map (see CONTRIBUTING.md).
  */
 
+import type * as CloudFormation from '@aws-sdk/client-cloudformation';
 import type * as Logs from '@aws-sdk/client-cloudwatch-logs';
 import type * as CodeBuild from '@aws-sdk/client-codebuild';
 import type * as CodeCommit from '@aws-sdk/client-codecommit';
@@ -27,6 +28,7 @@ import type { S3Api } from './s3/index.js';
 
 /** Each service's SDK module, keyed by its SERVICES name: the source of its operations' types. */
 interface ServiceModules {
+  cloudformation: typeof CloudFormation;
   codebuild: typeof CodeBuild;
   codecommit: typeof CodeCommit;
   ecr: typeof Ecr;
