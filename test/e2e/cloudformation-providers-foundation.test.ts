@@ -237,8 +237,9 @@ describe('CloudFormation SSM, S3, KMS and Secrets Manager providers', () => {
 
   it('deletes every resource with the stack, keeps the retained one and schedules the key for deletion', async () => {
     const resources = await resourcesOf(cfn(), 'found');
+    const { StackId } = await settled(cfn(), 'found');
     await cfn().send(new DeleteStackCommand({ StackName: 'found' }));
-    await settled(cfn(), resources.Param.StackId!, 60_000);
+    await expectStatus(StackId!, 'DELETE_COMPLETE');
 
     await expectAwsError(ssm().send(new GetParameterCommand({ Name: resources.Param.PhysicalResourceId! })), { code: 'ParameterNotFound', status: 400 });
     expect((await ssm().send(new GetParameterCommand({ Name: '/cfn/found/kept' }))).Parameter?.Value).toBe('kept');

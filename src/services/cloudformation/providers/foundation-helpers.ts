@@ -113,7 +113,7 @@ export function tagChanges(before: KeyValueTag[] = [], after: KeyValueTag[] = []
 }
 
 /** Whether an error is the owning service's "no such thing" answer. */
-export function isAwsError(error: unknown, ...codes: string[]): error is AwsError {
+function isAwsError(error: unknown, ...codes: string[]): error is AwsError {
   return error instanceof AwsError && codes.includes(error.code);
 }
 

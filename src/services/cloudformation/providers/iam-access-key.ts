@@ -24,12 +24,12 @@ export const iamAccessKeyProvider: ResourceProvider = {
   },
 
   async delete(ctx, current) {
-    await unlessGone(() => ctx.call('iam', 'DeleteAccessKey', { UserName: requiredStringProp(current.props, 'UserName'), AccessKeyId: current.physicalId }), 'NoSuchEntity');
+    await unlessGone(() => ctx.call('iam', 'DeleteAccessKey', { UserName: requiredStringProp(current.props, 'UserName'), AccessKeyId: current.physicalId }), 'NoSuchEntityException');
   },
 
   async read(ctx, current) {
     const UserName = requiredStringProp(current.props, 'UserName');
-    const keys = await unlessGone(() => ctx.call('iam', 'ListAccessKeys', { UserName }), 'NoSuchEntity');
+    const keys = await unlessGone(() => ctx.call('iam', 'ListAccessKeys', { UserName }), 'NoSuchEntityException');
     const key = keys?.AccessKeyMetadata?.find((metadata) => metadata.AccessKeyId === current.physicalId);
     if (!key) return undefined;
     return { UserName, ...(current.props.Serial !== undefined && { Serial: current.props.Serial }), ...((current.props.Status !== undefined || key.Status !== 'Active') && { Status: key.Status }) };

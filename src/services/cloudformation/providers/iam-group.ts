@@ -25,11 +25,11 @@ export const iamGroupProvider: ResourceProvider = {
   async delete(ctx, current) {
     await removeAllPolicies(ctx, 'Group', current.physicalId);
     // A group that still has members fails to delete, as on AWS (UserToGroupAddition removes the stack's own first).
-    await unlessGone(() => ctx.call('iam', 'DeleteGroup', { GroupName: current.physicalId }), 'NoSuchEntity');
+    await unlessGone(() => ctx.call('iam', 'DeleteGroup', { GroupName: current.physicalId }), 'NoSuchEntityException');
   },
 
   async read(ctx, current) {
-    const found = await unlessGone(() => ctx.call('iam', 'GetGroup', { GroupName: current.physicalId }), 'NoSuchEntity');
+    const found = await unlessGone(() => ctx.call('iam', 'GetGroup', { GroupName: current.physicalId }), 'NoSuchEntityException');
     const group = found?.Group;
     if (!group) return undefined;
     return {

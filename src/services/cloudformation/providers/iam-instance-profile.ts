@@ -8,7 +8,7 @@ import type { ProviderContext, ResourceProvider } from './types.js';
 
 async function syncRoles(ctx: ProviderContext, InstanceProfileName: string, before: string[], after: string[]): Promise<void> {
   for (const RoleName of before) {
-    if (!after.includes(RoleName)) await unlessGone(() => ctx.call('iam', 'RemoveRoleFromInstanceProfile', { InstanceProfileName, RoleName }), 'NoSuchEntity');
+    if (!after.includes(RoleName)) await unlessGone(() => ctx.call('iam', 'RemoveRoleFromInstanceProfile', { InstanceProfileName, RoleName }), 'NoSuchEntityException');
   }
   for (const RoleName of after) if (!before.includes(RoleName)) await ctx.call('iam', 'AddRoleToInstanceProfile', { InstanceProfileName, RoleName });
 }
@@ -30,15 +30,15 @@ export const iamInstanceProfileProvider: ResourceProvider = {
   },
 
   async delete(ctx, current) {
-    const found = await unlessGone(() => ctx.call('iam', 'GetInstanceProfile', { InstanceProfileName: current.physicalId }), 'NoSuchEntity');
+    const found = await unlessGone(() => ctx.call('iam', 'GetInstanceProfile', { InstanceProfileName: current.physicalId }), 'NoSuchEntityException');
     if (!found) return;
     const roles = (found.InstanceProfile?.Roles ?? []).map((role) => role.RoleName!);
     await syncRoles(ctx, current.physicalId, roles, []);
-    await unlessGone(() => ctx.call('iam', 'DeleteInstanceProfile', { InstanceProfileName: current.physicalId }), 'NoSuchEntity');
+    await unlessGone(() => ctx.call('iam', 'DeleteInstanceProfile', { InstanceProfileName: current.physicalId }), 'NoSuchEntityException');
   },
 
   async read(ctx, current) {
-    const found = await unlessGone(() => ctx.call('iam', 'GetInstanceProfile', { InstanceProfileName: current.physicalId }), 'NoSuchEntity');
+    const found = await unlessGone(() => ctx.call('iam', 'GetInstanceProfile', { InstanceProfileName: current.physicalId }), 'NoSuchEntityException');
     const profile = found?.InstanceProfile;
     if (!profile) return undefined;
     return {

@@ -28,7 +28,7 @@ async function syncAttachments(ctx: ProviderContext, PolicyArn: string, before: 
     }
     for (const name of previous) {
       if (next.includes(name)) continue;
-      await unlessGone(() => ctx.invoke({ service: 'iam', operation: `Detach${kind}Policy`, input: { [nameMember(kind)]: name, PolicyArn } }), 'NoSuchEntity');
+      await unlessGone(() => ctx.invoke({ service: 'iam', operation: `Detach${kind}Policy`, input: { [nameMember(kind)]: name, PolicyArn } }), 'NoSuchEntityException');
     }
   }
 }
@@ -86,17 +86,17 @@ export const iamManagedPolicyProvider: ResourceProvider = {
   async delete(ctx, current) {
     const PolicyArn = current.physicalId;
     await syncAttachments(ctx, PolicyArn, current.props, {});
-    const versions = await unlessGone(() => ctx.call('iam', 'ListPolicyVersions', { PolicyArn }), 'NoSuchEntity');
+    const versions = await unlessGone(() => ctx.call('iam', 'ListPolicyVersions', { PolicyArn }), 'NoSuchEntityException');
     if (!versions) return;
     for (const version of versions.Versions ?? []) {
-      if (!version.IsDefaultVersion && version.VersionId) await unlessGone(() => ctx.call('iam', 'DeletePolicyVersion', { PolicyArn, VersionId: version.VersionId }), 'NoSuchEntity');
+      if (!version.IsDefaultVersion && version.VersionId) await unlessGone(() => ctx.call('iam', 'DeletePolicyVersion', { PolicyArn, VersionId: version.VersionId }), 'NoSuchEntityException');
     }
     // Still attached to principals outside the stack: DeleteConflict fails the delete, as on AWS.
-    await unlessGone(() => ctx.call('iam', 'DeletePolicy', { PolicyArn }), 'NoSuchEntity');
+    await unlessGone(() => ctx.call('iam', 'DeletePolicy', { PolicyArn }), 'NoSuchEntityException');
   },
 
   async read(ctx, current) {
-    const found = await unlessGone(() => ctx.call('iam', 'GetPolicy', { PolicyArn: current.physicalId }), 'NoSuchEntity');
+    const found = await unlessGone(() => ctx.call('iam', 'GetPolicy', { PolicyArn: current.physicalId }), 'NoSuchEntityException');
     const policy = found?.Policy;
     if (!policy) return undefined;
     const version = await ctx.call('iam', 'GetPolicyVersion', { PolicyArn: current.physicalId, VersionId: policy.DefaultVersionId });

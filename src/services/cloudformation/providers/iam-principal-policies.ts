@@ -29,7 +29,7 @@ export async function putInlinePolicy(ctx: ProviderContext, kind: PrincipalKind,
 
 /** Deletes an inline policy; one already gone (or whose principal is gone) counts as deleted. */
 export async function deleteInlinePolicy(ctx: ProviderContext, kind: PrincipalKind, principal: string, policyName: string): Promise<void> {
-  await unlessGone(() => ctx.invoke({ service: 'iam', operation: `Delete${kind}Policy`, input: { [nameMember(kind)]: principal, PolicyName: policyName } }), 'NoSuchEntity');
+  await unlessGone(() => ctx.invoke({ service: 'iam', operation: `Delete${kind}Policy`, input: { [nameMember(kind)]: principal, PolicyName: policyName } }), 'NoSuchEntityException');
 }
 
 async function attach(ctx: ProviderContext, kind: PrincipalKind, principal: string, policyArn: string): Promise<void> {
@@ -37,7 +37,7 @@ async function attach(ctx: ProviderContext, kind: PrincipalKind, principal: stri
 }
 
 async function detach(ctx: ProviderContext, kind: PrincipalKind, principal: string, policyArn: string): Promise<void> {
-  await unlessGone(() => ctx.invoke({ service: 'iam', operation: `Detach${kind}Policy`, input: { [nameMember(kind)]: principal, PolicyArn: policyArn } }), 'NoSuchEntity');
+  await unlessGone(() => ctx.invoke({ service: 'iam', operation: `Detach${kind}Policy`, input: { [nameMember(kind)]: principal, PolicyArn: policyArn } }), 'NoSuchEntityException');
 }
 
 /** Makes the principal's inline and managed policies those of `after` (everything `before` had and `after` lacks is removed). */
@@ -59,9 +59,9 @@ export async function syncPolicies(ctx: ProviderContext, kind: PrincipalKind, pr
 /** Removes every inline and attached policy, as the principal must be bare before IAM deletes it (including those added outside the stack). */
 export async function removeAllPolicies(ctx: ProviderContext, kind: PrincipalKind, principal: string): Promise<void> {
   const name = { [nameMember(kind)]: principal };
-  const inline = (await unlessGone(() => ctx.invoke({ service: 'iam', operation: `List${kind}Policies`, input: name }), 'NoSuchEntity')) as { PolicyNames?: string[] } | undefined;
+  const inline = (await unlessGone(() => ctx.invoke({ service: 'iam', operation: `List${kind}Policies`, input: name }), 'NoSuchEntityException')) as { PolicyNames?: string[] } | undefined;
   for (const policyName of inline?.PolicyNames ?? []) await deleteInlinePolicy(ctx, kind, principal, policyName);
-  const managed = (await unlessGone(() => ctx.invoke({ service: 'iam', operation: `ListAttached${kind}Policies`, input: name }), 'NoSuchEntity')) as
+  const managed = (await unlessGone(() => ctx.invoke({ service: 'iam', operation: `ListAttached${kind}Policies`, input: name }), 'NoSuchEntityException')) as
     | { AttachedPolicies?: { PolicyArn?: string }[] }
     | undefined;
   for (const policy of managed?.AttachedPolicies ?? []) if (policy.PolicyArn) await detach(ctx, kind, principal, policy.PolicyArn);

@@ -53,11 +53,11 @@ export const iamRoleProvider: ResourceProvider = {
   async delete(ctx, current) {
     const RoleName = current.physicalId;
     await removeAllPolicies(ctx, 'Role', RoleName);
-    await unlessGone(() => ctx.call('iam', 'DeleteRole', { RoleName }), 'NoSuchEntity');
+    await unlessGone(() => ctx.call('iam', 'DeleteRole', { RoleName }), 'NoSuchEntityException');
   },
 
   async read(ctx, current) {
-    const found = await unlessGone(() => ctx.call('iam', 'GetRole', { RoleName: current.physicalId }), 'NoSuchEntity');
+    const found = await unlessGone(() => ctx.call('iam', 'GetRole', { RoleName: current.physicalId }), 'NoSuchEntityException');
     const role = found?.Role;
     if (!role) return undefined;
     const actual = {

@@ -17,7 +17,7 @@ async function apply(ctx: ProviderContext, add: string[], remove: string[]): Pro
   }
   for (const membership of remove) {
     const [GroupName, UserName] = membership.split('\n');
-    await unlessGone(() => ctx.call('iam', 'RemoveUserFromGroup', { GroupName, UserName }), 'NoSuchEntity');
+    await unlessGone(() => ctx.call('iam', 'RemoveUserFromGroup', { GroupName, UserName }), 'NoSuchEntityException');
   }
 }
 
@@ -45,7 +45,7 @@ export const iamUserToGroupAdditionProvider: ResourceProvider = {
 
   async read(ctx, current) {
     const GroupName = requiredStringProp(current.props, 'GroupName');
-    const found = await unlessGone(() => ctx.call('iam', 'GetGroup', { GroupName }), 'NoSuchEntity');
+    const found = await unlessGone(() => ctx.call('iam', 'GetGroup', { GroupName }), 'NoSuchEntityException');
     if (!found) return undefined;
     const members = new Set((found.Users ?? []).map((user) => user.UserName));
     return { GroupName, Users: (stringListProp(current.props, 'Users') ?? []).filter((user) => members.has(user)) };

@@ -11,14 +11,14 @@ import type { Properties, ProviderContext, ResourceProvider } from './types.js';
 async function syncGroups(ctx: ProviderContext, UserName: string, before: string[], after: string[]): Promise<void> {
   for (const GroupName of after) if (!before.includes(GroupName)) await ctx.call('iam', 'AddUserToGroup', { UserName, GroupName });
   for (const GroupName of before) {
-    if (!after.includes(GroupName)) await unlessGone(() => ctx.call('iam', 'RemoveUserFromGroup', { UserName, GroupName }), 'NoSuchEntity');
+    if (!after.includes(GroupName)) await unlessGone(() => ctx.call('iam', 'RemoveUserFromGroup', { UserName, GroupName }), 'NoSuchEntityException');
   }
 }
 
 async function syncLoginProfile(ctx: ProviderContext, UserName: string, before: Properties | undefined, after: Properties | undefined): Promise<void> {
   if (sameValue(before, after)) return;
   if (!after) {
-    await unlessGone(() => ctx.call('iam', 'DeleteLoginProfile', { UserName }), 'NoSuchEntity');
+    await unlessGone(() => ctx.call('iam', 'DeleteLoginProfile', { UserName }), 'NoSuchEntityException');
     return;
   }
   const input = { UserName, Password: requiredStringProp(after, 'Password'), PasswordResetRequired: booleanProp(after, 'PasswordResetRequired') };
@@ -63,7 +63,7 @@ export const iamUserProvider: ResourceProvider = {
 
   async delete(ctx, current) {
     const UserName = current.physicalId;
-    const groups = await unlessGone(() => ctx.call('iam', 'ListGroupsForUser', { UserName }), 'NoSuchEntity');
+    const groups = await unlessGone(() => ctx.call('iam', 'ListGroupsForUser', { UserName }), 'NoSuchEntityException');
     if (!groups) return;
     await syncGroups(
       ctx,
@@ -71,13 +71,13 @@ export const iamUserProvider: ResourceProvider = {
       (groups.Groups ?? []).map((group) => group.GroupName!),
       [],
     );
-    await unlessGone(() => ctx.call('iam', 'DeleteLoginProfile', { UserName }), 'NoSuchEntity');
+    await unlessGone(() => ctx.call('iam', 'DeleteLoginProfile', { UserName }), 'NoSuchEntityException');
     await removeAllPolicies(ctx, 'User', UserName);
-    await unlessGone(() => ctx.call('iam', 'DeleteUser', { UserName }), 'NoSuchEntity');
+    await unlessGone(() => ctx.call('iam', 'DeleteUser', { UserName }), 'NoSuchEntityException');
   },
 
   async read(ctx, current) {
-    const found = await unlessGone(() => ctx.call('iam', 'GetUser', { UserName: current.physicalId }), 'NoSuchEntity');
+    const found = await unlessGone(() => ctx.call('iam', 'GetUser', { UserName: current.physicalId }), 'NoSuchEntityException');
     const user = found?.User;
     if (!user) return undefined;
     const groups = await ctx.call('iam', 'ListGroupsForUser', { UserName: current.physicalId });
