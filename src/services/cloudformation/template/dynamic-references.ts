@@ -74,11 +74,3 @@ export async function resolveDynamicReferences(value: unknown, external: Externa
   for (const [key, member] of Object.entries(value)) result[key] = await resolveDynamicReferences(member, external);
   return result;
 }
-
-/** True when a value holds a dynamic reference (change sets show such properties as changed on every update, as AWS does). */
-export function hasDynamicReference(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('{{resolve:');
-  if (Array.isArray(value)) return value.some(hasDynamicReference);
-  if (typeof value === 'object' && value !== null) return Object.values(value).some(hasDynamicReference);
-  return false;
-}

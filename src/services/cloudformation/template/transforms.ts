@@ -10,7 +10,7 @@ import { checkTemplateStructure, parseBody } from './parse.js';
 import { expandSam, SAM_TRANSFORM } from './sam.js';
 import type { ParameterInput, PseudoParameters, Template } from './types.js';
 
-export interface TransformHooks {
+interface TransformHooks {
   /** The text of an S3 object named by an AWS::Include Location (`s3://bucket/key` or an S3 URL). */
   fetchTemplate(location: string): Promise<string>;
   pseudo: PseudoParameters;
