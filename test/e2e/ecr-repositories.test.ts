@@ -157,6 +157,12 @@ describe('ECR repositories', () => {
     expect((await ecr.send(new GetLifecyclePolicyCommand({ repositoryName: 'policies' }))).lifecyclePolicyText).toBe(LIFECYCLE);
     const noAction = LIFECYCLE.replace('"expire"', '"keep"');
     await expectAwsError(ecr.send(new PutLifecyclePolicyCommand({ repositoryName: 'policies', lifecyclePolicyText: noAction })), { code: 'InvalidParameterException', status: 400 });
+    const noUnit = LIFECYCLE.replace('"imageCountMoreThan"', '"sinceImagePushed"');
+    await expectAwsError(ecr.send(new PutLifecyclePolicyCommand({ repositoryName: 'policies', lifecyclePolicyText: noUnit })), {
+      code: 'InvalidParameterException',
+      status: 400,
+      message: "Invalid parameter at 'LifecyclePolicyText' failed to satisfy constraint: 'Lifecycle policy validation failure: selection.countUnit must be days when countType is sinceImagePushed'",
+    });
     expect((await ecr.send(new GetLifecyclePolicyCommand({ repositoryName: 'policies' }))).lifecyclePolicyText).toBe(LIFECYCLE);
     await ecr.send(new DeleteLifecyclePolicyCommand({ repositoryName: 'policies' }));
     await expectAwsError(ecr.send(new DeleteLifecyclePolicyCommand({ repositoryName: 'policies' })), { code: 'LifecyclePolicyNotFoundException', status: 400 });

@@ -43,6 +43,10 @@ function checkLifecyclePolicy(text: string): void {
     if (!['tagged', 'untagged', 'any'].includes(selection.tagStatus as string)) throw lifecycleFailure('selection.tagStatus must be one of tagged, untagged, any');
     if (!['imageCountMoreThan', 'sinceImagePushed'].includes(selection.countType as string)) throw lifecycleFailure('selection.countType must be imageCountMoreThan or sinceImagePushed');
     if (typeof selection.countNumber !== 'number' || selection.countNumber < 1) throw lifecycleFailure('selection.countNumber must be a positive integer');
+    if (selection.countType === 'sinceImagePushed' && selection.countUnit !== 'days') throw lifecycleFailure('selection.countUnit must be days when countType is sinceImagePushed');
+    if (selection.countType === 'imageCountMoreThan' && selection.countUnit !== undefined) throw lifecycleFailure('selection.countUnit is not allowed when countType is imageCountMoreThan');
+    const prefixes = [selection.tagPrefixList, selection.tagPatternList].filter((list) => Array.isArray(list) && list.length > 0);
+    if (selection.tagStatus === 'tagged' && prefixes.length === 0) throw lifecycleFailure('selection.tagPrefixList or selection.tagPatternList is required when tagStatus is tagged');
     if ((rule.action as { type?: unknown } | undefined)?.type !== 'expire') throw lifecycleFailure('action.type must be expire');
   }
 }
