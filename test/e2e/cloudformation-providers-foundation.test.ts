@@ -12,6 +12,7 @@ import {
   GetBucketCorsCommand,
   GetBucketEncryptionCommand,
   GetBucketLifecycleConfigurationCommand,
+  GetBucketNotificationConfigurationCommand,
   GetBucketPolicyCommand,
   GetBucketTaggingCommand,
   GetBucketVersioningCommand,
@@ -61,6 +62,7 @@ function template(options: Options = {}): string {
         LifecycleConfiguration: { Rules: [{ Id: 'expire-logs', Status: 'Enabled', Prefix: 'logs/', ExpirationInDays: 30 }] },
         PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: false, IgnorePublicAcls: true, RestrictPublicBuckets: false },
         WebsiteConfiguration: { IndexDocument: 'index.html', ErrorDocument: 'error.html' },
+        NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } },
       },
     },
     BucketPolicy: {
@@ -163,6 +165,7 @@ describe('CloudFormation SSM, S3, KMS and Secrets Manager providers', () => {
       RestrictPublicBuckets: false,
     });
     expect(await s3().send(new GetBucketWebsiteCommand({ Bucket: bucket }))).toMatchObject({ IndexDocument: { Suffix: 'index.html' }, ErrorDocument: { Key: 'error.html' } });
+    expect((await s3().send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }))).EventBridgeConfiguration).toEqual({});
     expect(out.BucketPolicyRef).toBe(bucket);
     const policy = JSON.parse((await s3().send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy!);
     expect(policy.Statement[0]).toMatchObject({ Effect: 'Deny', Action: 's3:DeleteObject', Resource: `arn:aws:s3:::${bucket}/*` });
@@ -233,6 +236,21 @@ describe('CloudFormation SSM, S3, KMS and Secrets Manager providers', () => {
     expect(failed?.[2]).toContain('MetricsConfigurations');
     await expectAwsError(s3().send(new HeadBucketCommand({ Bucket: 'cfn-unsupported' })), { code: 'NotFound', status: 404 });
     await expectAwsError(ssm().send(new GetParameterCommand({ Name: '/cfn/unsupported/param' })), { code: 'ParameterNotFound', status: 400 });
+  });
+
+  it('fails a secret target attachment, as Drydock has no database to attach a secret to', async () => {
+    const body = JSON.stringify({
+      Resources: {
+        Secret: { Type: 'AWS::SecretsManager::Secret', Properties: { Name: 'cfn-attached', SecretString: '{}' } },
+        Attachment: { Type: 'AWS::SecretsManager::SecretTargetAttachment', Properties: { SecretId: { Ref: 'Secret' }, TargetType: 'AWS::RDS::DBInstance', TargetId: 'db-1' } },
+      },
+    });
+    await cfn().send(new CreateStackCommand({ StackName: 'attachment', TemplateBody: body }));
+    const stack = await settled(cfn(), 'attachment', 60_000);
+    expect(stack.StackStatus).toBe('ROLLBACK_COMPLETE');
+    const failed = (await eventLog(cfn(), stack.StackId!)).find(([logicalId, status]) => logicalId === 'Attachment' && status === 'CREATE_FAILED');
+    expect(failed?.[2]).toContain('AWS::RDS::DBInstance');
+    await expectAwsError(secrets().send(new DescribeSecretCommand({ SecretId: 'cfn-attached' })), { code: 'ResourceNotFoundException', status: 400 });
   });
 
   it('deletes every resource with the stack, keeps the retained one and schedules the key for deletion', async () => {
