@@ -7,6 +7,10 @@
  * its own reason (see Lambda's Gaps). Like CloudFormation, create and update complete only once the
  * function is Active and its last update Successful. A property removed from the template goes back
  * to Lambda's default.
+ *
+ * Gaps: RuntimeManagementConfig, FunctionScalingConfig, CapacityProviderConfig, DurableConfig,
+ * TenancyConfig and CodeSigningConfigArn fail the resource with 501 (Drydock's Lambda has no
+ * operation for them); drift is read for the configuration, concurrency and tags, not the code.
  */
 import type { CreateFunctionRequest, FunctionCode, UpdateFunctionConfigurationRequest } from '@aws-sdk/client-lambda';
 import { AwsError } from '../../../core/errors.js';
