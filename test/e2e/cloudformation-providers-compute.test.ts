@@ -6,7 +6,7 @@
  * documents them); updates in place (the function's configuration, the alias's weights) and by
  * replacement (a new function name); deletion, with a retained function kept.
  */
-import { CloudFormationClient, CreateStackCommand, DeleteStackCommand, type Output, type Stack, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, CreateStackCommand, DeleteStackCommand, DetectStackResourceDriftCommand, type Output, type Stack, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
 import {
   GetAliasCommand,
   GetEventSourceMappingCommand,
@@ -20,13 +20,15 @@ import {
   InvokeCommand,
   LambdaClient,
   ListVersionsByFunctionCommand,
+  UpdateFunctionConfigurationCommand,
+  waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectAwsError, useServer } from '../helpers.js';
 import { eventLog, resourcesOf, settled } from './cloudformation-helpers.js';
-import { decode, executionRole, NODE_RUNTIME, zipOf } from './lambda-helpers.js';
+import { decode, executionRole, NODE_RUNTIME, PYTHON_RUNTIME, zipOf } from './lambda-helpers.js';
 
 const server = useServer();
 const cfn = () => new CloudFormationClient(server.clientConfig);
@@ -76,6 +78,10 @@ function template(options: Options = {}): string {
   };
   const resources = {
     Fn: fn,
+    PyFn: {
+      Type: 'AWS::Lambda::Function',
+      Properties: { Runtime: PYTHON_RUNTIME, Handler: 'index.handler', Role: role, Code: { ZipFile: 'import cfnresponse\n\ndef handler(event, context):\n    return cfnresponse.SUCCESS\n' } },
+    },
     Ver: { Type: 'AWS::Lambda::Version', Properties: { FunctionName: { Ref: 'Fn' }, Description: 'first' } },
     Ver2: { Type: 'AWS::Lambda::Version', DependsOn: 'Ver', Properties: { FunctionName: { Ref: 'Fn' }, Description: 'second' } },
     Live: {
@@ -104,6 +110,7 @@ function template(options: Options = {}): string {
   const outputs = {
     FnRef: output({ Ref: 'Fn' }),
     FnArn: output({ 'Fn::GetAtt': ['Fn', 'Arn'] }),
+    PyFnRef: output({ Ref: 'PyFn' }),
     VerRef: output({ Ref: 'Ver' }),
     VerArn: output({ 'Fn::GetAtt': ['Ver', 'FunctionArn'] }),
     VerNumber: output({ 'Fn::GetAtt': ['Ver', 'Version'] }),
@@ -152,6 +159,8 @@ describe('CloudFormation Lambda providers', () => {
     // Inline code is index.js, with CloudFormation's cfn-response module beside it and the stack's layer under it.
     const invoked = await lambda().send(new InvokeCommand({ FunctionName: name }));
     expect(decode(invoked.Payload)).toEqual({ edition: 1, greeting: 'hello', shared: 42, send: 'function' });
+    // Python inline code is index.py, with the cfnresponse module.
+    expect(decode((await lambda().send(new InvokeCommand({ FunctionName: out.PyFnRef }))).Payload)).toBe('SUCCESS');
 
     expect(out.VerRef).toBe(`${functionArn}:1`);
     expect(out.VerArn).toBe(`${functionArn}:1`);
@@ -204,6 +213,19 @@ describe('CloudFormation Lambda providers', () => {
     expect(decode(invoked.Payload)).toMatchObject({ edition: 2, greeting: 'hi' });
     const alias = await lambda().send(new GetAliasCommand({ FunctionName: before, Name: 'live' }));
     expect(alias).toMatchObject({ FunctionVersion: '1', RoutingConfig: { AdditionalVersionWeights: { '2': 0.25 } } });
+  });
+
+  it('reports drift: a function changed behind the stack is MODIFIED, with the property that differs', async () => {
+    const name = (await resourcesOf(cfn(), 'compute')).Fn.PhysicalResourceId!;
+    await lambda().send(new UpdateFunctionConfigurationCommand({ FunctionName: name, Timeout: 30 }));
+    await waitUntilFunctionUpdatedV2({ client: lambda(), maxWaitTime: 30, minDelay: 0.05, maxDelay: 0.5 }, { FunctionName: name });
+    const drifted = (await cfn().send(new DetectStackResourceDriftCommand({ StackName: 'compute', LogicalResourceId: 'Fn' }))).StackResourceDrift!;
+    expect(drifted.StackResourceDriftStatus).toBe('MODIFIED');
+    expect(drifted.PropertyDifferences).toEqual([{ PropertyPath: '/Timeout', ExpectedValue: '9', ActualValue: '30', DifferenceType: 'NOT_EQUAL' }]);
+    for (const logicalId of ['Live', 'Ver', 'Perm', 'Url', 'Async', 'Mapping', 'Layer', 'LayerPerm']) {
+      const drift = (await cfn().send(new DetectStackResourceDriftCommand({ StackName: 'compute', LogicalResourceId: logicalId }))).StackResourceDrift!;
+      expect([logicalId, drift.StackResourceDriftStatus, drift.PropertyDifferences]).toEqual([logicalId, 'IN_SYNC', []]);
+    }
   });
 
   it('replaces the function (and what names it) when its name changes, and deletes the old one in cleanup', async () => {
