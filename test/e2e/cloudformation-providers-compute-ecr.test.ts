@@ -4,8 +4,8 @@
  * cannot run failing their stack with its clear error and rolling back: a container-image function
  * and a DynamoDB stream mapping.
  */
-import { CloudFormationClient, CreateStackCommand, DeleteStackCommand, type Output, type Stack, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
-import { DescribeRepositoriesCommand, ECRClient, GetLifecyclePolicyCommand, GetRepositoryPolicyCommand, ListTagsForResourceCommand } from '@aws-sdk/client-ecr';
+import { CloudFormationClient, CreateStackCommand, DeleteStackCommand, DetectStackResourceDriftCommand, type Output, type Stack, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
+import { DescribeRepositoriesCommand, ECRClient, GetLifecyclePolicyCommand, GetRepositoryPolicyCommand, ListTagsForResourceCommand, PutImageTagMutabilityCommand } from '@aws-sdk/client-ecr';
 import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectAwsError, useServer } from '../helpers.js';
@@ -57,6 +57,16 @@ describe('CloudFormation ECR repositories', () => {
     expect((await ecr().send(new GetLifecyclePolicyCommand({ repositoryName: out.Ref }))).lifecyclePolicyText).toBe(LIFECYCLE);
     expect(JSON.parse((await ecr().send(new GetRepositoryPolicyCommand({ repositoryName: out.Ref }))).policyText!)).toEqual(PULL_POLICY);
     expect((await ecr().send(new ListTagsForResourceCommand({ resourceArn: out.Arn }))).tags).toEqual([{ Key: 'team', Value: 'build' }]);
+  });
+
+  it('reports drift when the repository is changed behind the stack', async () => {
+    const name = (await resourcesOf(cfn(), 'Registry')).Repo.PhysicalResourceId!;
+    const inSync = (await cfn().send(new DetectStackResourceDriftCommand({ StackName: 'Registry', LogicalResourceId: 'Repo' }))).StackResourceDrift!;
+    expect(inSync.StackResourceDriftStatus).toBe('IN_SYNC');
+    await ecr().send(new PutImageTagMutabilityCommand({ repositoryName: name, imageTagMutability: 'MUTABLE' }));
+    const drifted = (await cfn().send(new DetectStackResourceDriftCommand({ StackName: 'Registry', LogicalResourceId: 'Repo' }))).StackResourceDrift!;
+    expect(drifted.StackResourceDriftStatus).toBe('MODIFIED');
+    expect(drifted.PropertyDifferences).toEqual([{ PropertyPath: '/ImageTagMutability', ExpectedValue: 'IMMUTABLE', ActualValue: 'MUTABLE', DifferenceType: 'NOT_EQUAL' }]);
   });
 
   it('updates settings in place, dropping the policies the template no longer has', async () => {
