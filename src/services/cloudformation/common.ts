@@ -7,12 +7,15 @@ import { arn } from '../../core/arn.js';
 import { AwsError } from '../../core/errors.js';
 import { uuid } from '../../core/ids.js';
 import type { Runtime } from '../contracts.js';
+import type { DriftStore } from './drift-store.js';
 import type { CloudFormationStore, StackRow } from './store.js';
 import type { ResolvedParameter } from './template/types.js';
 
 /** The service context every handler and the engine are given: made once per instance in index.ts. */
 export interface CloudFormationContext {
   store: CloudFormationStore;
+  /** Drift detections and their results. */
+  drift: DriftStore;
   rt: Runtime;
   /** The cancel switches of the updates running in this process (CancelUpdateStack), by stack id. */
   cancels: Map<string, AbortController>;

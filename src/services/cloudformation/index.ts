@@ -9,7 +9,7 @@
  * EventBridge events. A restart resumes or fails every operation explicitly.
  *
  * Gaps against AWS:
- * - Change sets, drift detection, SignalResource, stack sets, the registry (types, hooks,
+ * - Change sets, SignalResource, stack sets, the registry (types, hooks,
  *   publishers), resource scans, generated templates, stack refactors, resource import
  *   (IMPORT_*) and EstimateTemplateCost answer 501.
  * - TimeoutInMinutes and RollbackConfiguration (alarm triggers) are stored but never stop an
@@ -28,12 +28,21 @@
  * - Update comparisons are on resolved property values: a changed dynamic reference whose
  *   resolved value is the same is not an update, and a changed secret value is.
  * - Stack notifications are published to SNS as the principal who started the operation.
- * - DescribeStacks/ListStacks report DriftInformation NOT_CHECKED.
+ * - Drift detection compares only the properties each type's provider reads (its `read` says
+ *   which; a template property it cannot read is not checked), with the values dynamic references
+ *   resolved to (shown so in ExpectedProperties). A member added to a JSON document or map is
+ *   reported NOT_EQUAL with ExpectedValue "null" (AWS's ADD is documented for list elements).
+ *   Lists whose elements only changed order are in sync for every list (AWS decides per property
+ *   from the registry schema's insertionOrder). Detections and their results are never purged.
+ * - The wording of drift detection's refusals (a stack in a status that does not allow it, a
+ *   resource that cannot be checked, an unknown detection id) is Drydock's.
  */
 import { loadModel } from '../../protocol/model.js';
 import type { ServiceDefinition } from '../contracts.js';
 import { cloudFormationAuthorization } from './authorization.js';
 import type { CloudFormationContext } from './common.js';
+import { DriftStore } from './drift-store.js';
+import { registerDriftJobs } from './engine/drift.js';
 import { registerNotificationJobs } from './engine/events.js';
 import { registerStackJobs } from './engine/runner.js';
 import { createHandlers } from './handlers/index.js';
@@ -45,9 +54,10 @@ export const cloudformation: ServiceDefinition = {
   validationError: 'ValidationError',
   authorization: cloudFormationAuthorization,
   create(rt) {
-    const c: CloudFormationContext = { store: new CloudFormationStore(rt.store), rt, cancels: new Map() };
+    const c: CloudFormationContext = { store: new CloudFormationStore(rt.store), drift: new DriftStore(rt.store), rt, cancels: new Map() };
     registerStackJobs(c);
     registerNotificationJobs(c);
+    registerDriftJobs(c);
     return { handlers: createHandlers(c) };
   },
 };
