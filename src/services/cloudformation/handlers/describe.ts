@@ -8,6 +8,7 @@ import { AwsError } from '../../../core/errors.js';
 import { hasMembers, pageToken, readPageToken } from '../../../core/pagination.js';
 import type { RequestContext } from '../../../protocol/types.js';
 import { type CloudFormationContext, DELETED_STACK_RETENTION_MS, findStack, parametersOf, parseJson, type StackOutput, stackNotFound, validationError } from '../common.js';
+import { resourceDriftInformation, stackDriftInformation } from '../engine/drift.js';
 import type { ResourceRow, StackRow } from '../store.js';
 import { parseTemplate } from '../template/index.js';
 import type { Template } from '../template/types.js';
@@ -20,7 +21,7 @@ function optionalDate(ms: number | null): Date | undefined {
   return ms === null ? undefined : new Date(ms);
 }
 
-function describeStack(stack: StackRow): C.Stack {
+function describeStack(c: CloudFormationContext, stack: StackRow): C.Stack {
   const outputs = parseJson<StackOutput[]>(stack.outputs);
   return {
     StackId: stack.stack_id,
@@ -47,7 +48,7 @@ function describeStack(stack: StackRow): C.Stack {
     EnableTerminationProtection: stack.termination_protection === 1,
     ParentId: stack.parent_id ?? undefined,
     RootId: stack.root_id ?? undefined,
-    DriftInformation: { StackDriftStatus: 'NOT_CHECKED' },
+    DriftInformation: stackDriftInformation(c, stack.stack_id),
     RetainExceptOnCreate: stack.retain_except_on_create === 1,
   };
 }
@@ -56,12 +57,12 @@ export function describeStacks(c: CloudFormationContext, input: C.DescribeStacks
   if (input.StackName !== undefined) {
     const stack = findStack(c, ctx, input.StackName);
     if (!stack) throw stackNotFound(input.StackName);
-    return { Stacks: [describeStack(stack)] };
+    return { Stacks: [describeStack(c, stack)] };
   }
   const before = input.NextToken ? readPageToken(input.NextToken, positionToken, invalidToken).before : Number.MAX_SAFE_INTEGER;
   const rows = c.store.stacksNewestFirst(ctx, before, PAGE + 1, true);
   const page = rows.slice(0, PAGE);
-  return { Stacks: page.map(describeStack), NextToken: rows.length > PAGE ? pageToken({ before: page.at(-1)!.position }) : undefined };
+  return { Stacks: page.map((stack) => describeStack(c, stack)), NextToken: rows.length > PAGE ? pageToken({ before: page.at(-1)!.position }) : undefined };
 }
 
 export function listStacks(c: CloudFormationContext, input: C.ListStacksInput, ctx: RequestContext): C.ListStacksOutput {
@@ -85,7 +86,7 @@ export function listStacks(c: CloudFormationContext, input: C.ListStacksInput, c
         StackStatusReason: stack.status_reason ?? undefined,
         ParentId: stack.parent_id ?? undefined,
         RootId: stack.root_id ?? undefined,
-        DriftInformation: { StackDriftStatus: 'NOT_CHECKED' },
+        DriftInformation: stackDriftInformation(c, stack.stack_id),
       });
       if (summaries.length === PAGE) return { StackSummaries: summaries, NextToken: pageToken({ before }) };
     }
@@ -126,8 +127,6 @@ function resourceDescription(template: Template, logicalId: string): string | un
   return typeof description === 'string' ? description : undefined;
 }
 
-const driftNotChecked = { StackResourceDriftStatus: 'NOT_CHECKED' as const };
-
 export function describeStackResource(c: CloudFormationContext, input: C.DescribeStackResourceInput, ctx: RequestContext): C.DescribeStackResourceOutput {
   const stack = findStack(c, ctx, input.StackName!);
   if (!stack) throw stackNotFound(input.StackName!);
@@ -147,12 +146,12 @@ export function describeStackResource(c: CloudFormationContext, input: C.Describ
       ResourceStatusReason: row.status_reason ?? undefined,
       Description: resourceDescription(template, row.logical_id),
       Metadata: metadata === undefined ? undefined : JSON.stringify(metadata),
-      DriftInformation: driftNotChecked,
+      DriftInformation: resourceDriftInformation(c, stack.stack_id)(row),
     },
   };
 }
 
-function stackResource(stack: StackRow, template: Template, row: ResourceRow): C.StackResource {
+function stackResource(stack: StackRow, template: Template, row: ResourceRow, drift: C.StackResourceDriftInformation): C.StackResource {
   return {
     StackName: stack.name,
     StackId: stack.stack_id,
@@ -163,7 +162,7 @@ function stackResource(stack: StackRow, template: Template, row: ResourceRow): C
     ResourceStatus: row.status as C.ResourceStatus,
     ResourceStatusReason: row.status_reason ?? undefined,
     Description: resourceDescription(template, row.logical_id),
-    DriftInformation: driftNotChecked,
+    DriftInformation: drift,
   };
 }
 
@@ -183,7 +182,8 @@ export function describeStackResources(c: CloudFormationContext, input: C.Descri
   }
   const template = templateOf(stack);
   const rows = c.store.resources(stack.stack_id).filter((row) => input.LogicalResourceId === undefined || row.logical_id === input.LogicalResourceId);
-  return { StackResources: rows.map((row) => stackResource(stack, template, row)) };
+  const drift = resourceDriftInformation(c, stack.stack_id);
+  return { StackResources: rows.map((row) => stackResource(stack, template, row, drift(row))) };
 }
 
 export function listStackResources(c: CloudFormationContext, input: C.ListStackResourcesInput, ctx: RequestContext): C.ListStackResourcesOutput {
@@ -192,6 +192,7 @@ export function listStackResources(c: CloudFormationContext, input: C.ListStackR
   const start = input.NextToken ? readPageToken(input.NextToken, positionToken, invalidToken).before : 0;
   const rows = c.store.resources(stack.stack_id);
   const page = rows.slice(start, start + PAGE);
+  const drift = resourceDriftInformation(c, stack.stack_id);
   return {
     StackResourceSummaries: page.map((row) => ({
       LogicalResourceId: row.logical_id,
@@ -200,7 +201,7 @@ export function listStackResources(c: CloudFormationContext, input: C.ListStackR
       LastUpdatedTimestamp: new Date(row.updated_at),
       ResourceStatus: row.status as C.ResourceStatus,
       ResourceStatusReason: row.status_reason ?? undefined,
-      DriftInformation: driftNotChecked,
+      DriftInformation: drift(row),
     })),
     NextToken: start + PAGE < rows.length ? pageToken({ before: start + PAGE }) : undefined,
   };

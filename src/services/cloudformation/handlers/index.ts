@@ -14,6 +14,7 @@ import {
   listStackResources,
   listStacks,
 } from './describe.js';
+import { describeStackDriftDetectionStatus, describeStackResourceDrifts, detectStackDrift, detectStackResourceDrift } from './drift.js';
 import { cancelUpdateStack, continueUpdateRollback, createStack, deleteStack, getStackPolicy, rollbackStack, setStackPolicy, updateStack, updateTerminationProtection } from './stacks.js';
 import { getTemplateSummary, validateTemplate } from './templates.js';
 
@@ -39,6 +40,10 @@ const OPERATIONS = {
   DescribeAccountLimits: describeAccountLimits,
   ValidateTemplate: validateTemplate,
   GetTemplateSummary: getTemplateSummary,
+  DetectStackDrift: detectStackDrift,
+  DescribeStackDriftDetectionStatus: describeStackDriftDetectionStatus,
+  DetectStackResourceDrift: detectStackResourceDrift,
+  DescribeStackResourceDrifts: describeStackResourceDrifts,
 };
 
 export function createHandlers(c: CloudFormationContext): Handlers {
