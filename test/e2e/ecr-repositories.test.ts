@@ -212,6 +212,13 @@ describe('ECR repositories', () => {
   });
 });
 
+describe('ECR with the aws CLI', () => {
+  it('aws ecr get-login-password prints the password docker login takes', async () => {
+    const { stdout } = await server.aws(['ecr', 'get-login-password']);
+    expect(stdout.trim()).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+  });
+});
+
 describe('ECR durability', () => {
   it('keeps repositories and their policies across a restart', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'drydock-ecr-'));
