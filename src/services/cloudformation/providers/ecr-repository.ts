@@ -109,6 +109,9 @@ async function readRepository(ctx: ProviderContext, current: CurrentResource): P
   const policy = await unlessGone(() => ctx.call('ecr', 'GetRepositoryPolicy', { repositoryName: current.physicalId }), 'RepositoryPolicyNotFoundException');
   if (policy?.policyText) actual.RepositoryPolicyText = JSON.parse(policy.policyText);
   else delete actual.RepositoryPolicyText;
+  const lifecycle = await unlessGone(() => ctx.call('ecr', 'GetLifecyclePolicy', { repositoryName: current.physicalId }), 'LifecyclePolicyNotFoundException');
+  if (lifecycle?.lifecyclePolicyText) actual.LifecyclePolicy = { ...objectProp(current.props, 'LifecyclePolicy'), LifecyclePolicyText: lifecycle.lifecyclePolicyText };
+  else delete actual.LifecyclePolicy;
   const { tags } = await ctx.call('ecr', 'ListTagsForResource', { resourceArn: repository.repositoryArn! });
   if (tags?.length) actual.Tags = tags;
   else delete actual.Tags;

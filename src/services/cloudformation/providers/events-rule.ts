@@ -1,7 +1,7 @@
 /**
  * AWS::Events::Rule through PutRule (which replaces the whole rule, so create and update send
  * every property), PutTargets/RemoveTargets and DeleteRule. Ref is the rule's name on the default
- * bus and `<EventBusName>|<name>` on another bus, as AWS documents; GetAtt Arn. Without Name, AWS
+ * bus and `<EventBusName>|<name>` on another bus, as AWS documents; GetAtt Arn and RuleName. Without Name, AWS
  * names the rule `<stack>-<LogicalId>-<random>` (at most 64 characters). EventPattern may be an
  * object or a JSON string; targets keep their InputTransformer, RoleArn, DeadLetterConfig,
  * RetryPolicy and other members as the API spells them.
@@ -51,7 +51,7 @@ async function putRule(ctx: ProviderContext, rule: RuleName, props: Properties):
     RoleArn: stringProp(props, 'RoleArn'),
     Tags: tags?.length ? tags : undefined,
   });
-  return { physicalId: rule.bus ? `${rule.bus}|${rule.name}` : rule.name, attributes: { Arn: RuleArn } };
+  return { physicalId: rule.bus ? `${rule.bus}|${rule.name}` : rule.name, attributes: { Arn: RuleArn, RuleName: rule.name } };
 }
 
 async function currentTargetIds(ctx: ProviderContext, rule: RuleName): Promise<string[]> {

@@ -6,6 +6,7 @@
  * stack naming one fails honestly; FieldIndexPolicies and ResourcePolicyDocument are refused.
  */
 import type { LogGroupClass } from '@aws-sdk/client-cloudwatch-logs';
+import { AwsError } from '../../../core/errors.js';
 import { booleanProp, integerProp, sameValue, stringProp, tagChanges, tagListProp, unlessGone } from './foundation-helpers.js';
 import { jsonText, refuseUnsupported } from './integration-helpers.js';
 import type { Properties, ProvidedResource, ProviderContext, ResourceProvider } from './types.js';
@@ -47,6 +48,9 @@ export const logsLogGroupProvider: ResourceProvider = {
   async update(ctx, current, props) {
     refuseUnsupported(props, ctx.resourceType, ['FieldIndexPolicies', 'ResourcePolicyDocument', 'BearerTokenAuthenticationEnabled']);
     const name = current.physicalId;
+    if (!sameValue(current.props.LogGroupClass ?? 'STANDARD', props.LogGroupClass ?? 'STANDARD')) {
+      throw new AwsError('NotImplemented', 'Drydock cannot change the LogGroupClass of an existing log group (CloudWatch Logs has no operation for it)', { status: 501 });
+    }
     if (!sameValue(current.props.RetentionInDays, props.RetentionInDays)) {
       const retentionInDays = integerProp(props, 'RetentionInDays');
       if (retentionInDays !== undefined) await ctx.call('logs', 'PutRetentionPolicy', { logGroupName: name, retentionInDays });

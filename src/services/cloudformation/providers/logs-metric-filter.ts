@@ -5,7 +5,7 @@
  * metric filters but emits no metric (it serves no CloudWatch metrics).
  */
 import type { MetricTransformation, StandardUnit } from '@aws-sdk/client-cloudwatch-logs';
-import { booleanProp, listOfObjectsProp, requiredStringProp, stringProp, unlessGone } from './foundation-helpers.js';
+import { booleanProp, listOfObjectsProp, requiredStringProp, stringListProp, stringProp, unlessGone } from './foundation-helpers.js';
 import type { Properties, ProviderContext, ResourceProvider } from './types.js';
 
 const NOT_FOUND = 'ResourceNotFoundException';
@@ -33,6 +33,8 @@ async function put(ctx: ProviderContext, filterName: string, props: Properties) 
     filterPattern: stringProp(props, 'FilterPattern') ?? '',
     metricTransformations: transformations(props),
     applyOnTransformedLogs: booleanProp(props, 'ApplyOnTransformedLogs'),
+    fieldSelectionCriteria: stringProp(props, 'FieldSelectionCriteria'),
+    emitSystemFieldDimensions: stringListProp(props, 'EmitSystemFieldDimensions'),
   });
   return { physicalId: filterName };
 }

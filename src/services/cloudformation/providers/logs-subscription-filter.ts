@@ -4,7 +4,7 @@
  * Drydock's Logs delivers to Lambda destinations only, and PutSubscriptionFilter refuses others.
  */
 import type { Distribution } from '@aws-sdk/client-cloudwatch-logs';
-import { booleanProp, requiredStringProp, stringProp, unlessGone } from './foundation-helpers.js';
+import { booleanProp, requiredStringProp, stringListProp, stringProp, unlessGone } from './foundation-helpers.js';
 import type { Properties, ProviderContext, ResourceProvider } from './types.js';
 
 const NOT_FOUND = 'ResourceNotFoundException';
@@ -18,6 +18,8 @@ async function put(ctx: ProviderContext, filterName: string, props: Properties) 
     roleArn: stringProp(props, 'RoleArn'),
     distribution: stringProp(props, 'Distribution') as Distribution | undefined,
     applyOnTransformedLogs: booleanProp(props, 'ApplyOnTransformedLogs'),
+    fieldSelectionCriteria: stringProp(props, 'FieldSelectionCriteria'),
+    emitSystemFields: stringListProp(props, 'EmitSystemFields'),
   });
   return { physicalId: filterName };
 }

@@ -20,6 +20,26 @@ interface BucketConfiguration {
   remove(bucket: string, previous: Properties): ServiceCall | undefined;
 }
 
+/** AccessControl's values (CloudFormation's canned ACL names) as S3's x-amz-acl names them. */
+const CANNED_ACLS: Record<string, string> = {
+  Private: 'private',
+  PublicRead: 'public-read',
+  PublicReadWrite: 'public-read-write',
+  AuthenticatedRead: 'authenticated-read',
+  LogDeliveryWrite: 'log-delivery-write',
+  BucketOwnerRead: 'bucket-owner-read',
+  BucketOwnerFullControl: 'bucket-owner-full-control',
+  AwsExecRead: 'aws-exec-read',
+};
+
+export function cannedAcl(props: Properties): string | undefined {
+  const value = stringProp(props, 'AccessControl');
+  if (value === undefined) return undefined;
+  const acl = CANNED_ACLS[value];
+  if (!acl) throw new AwsError('ValidationError', `Value of property AccessControl must be one of ${Object.keys(CANNED_ACLS).join(', ')}`);
+  return acl;
+}
+
 /** A property's value as the `value` argument of put and remove. */
 export function sectionOf(props: Properties, property: string): Properties {
   const value = props[property];
@@ -176,7 +196,7 @@ export const BUCKET_CONFIGURATIONS: BucketConfiguration[] = [
   {
     // CreateBucket sets it on create; on update, after OwnershipControls, which may allow ACLs first.
     property: 'AccessControl',
-    put: (bucket, _value, all) => s3('PutBucketAcl', { Bucket: bucket, ACL: stringProp(all, 'AccessControl') }),
+    put: (bucket, _value, all) => s3('PutBucketAcl', { Bucket: bucket, ACL: cannedAcl(all) }),
     remove: (bucket) => s3('PutBucketAcl', { Bucket: bucket, ACL: 'private' }),
   },
   {

@@ -7,10 +7,10 @@
  * inventory, metrics, intelligent-tiering, Object Lock, metadata tables …) fail the resource
  * instead of being ignored.
  */
-import type { ObjectOwnership } from '@aws-sdk/client-s3';
+import type { BucketCannedACL, ObjectOwnership } from '@aws-sdk/client-s3';
 import { AwsError } from '../../../core/errors.js';
 import { booleanProp, listOfObjectsProp, objectProp, sameValue, stringProp, tagListProp, unlessGone } from './foundation-helpers.js';
-import { BUCKET_CONFIGURATIONS, SET_BY_CREATE_BUCKET, sectionOf } from './s3-bucket-configuration.js';
+import { BUCKET_CONFIGURATIONS, cannedAcl, SET_BY_CREATE_BUCKET, sectionOf } from './s3-bucket-configuration.js';
 import type { Properties, ProvidedResource, ProviderContext, ResourceProvider } from './types.js';
 
 const HANDLED = new Set(['BucketName', 'ObjectLockEnabled', ...BUCKET_CONFIGURATIONS.map((config) => config.property)]);
@@ -58,12 +58,14 @@ export const s3BucketProvider: ResourceProvider = {
     checkSupported(props);
     const bucket = stringProp(props, 'BucketName') ?? ctx.physicalName({ maxLength: 63, lowercase: true });
     // S3 in us-east-1 answers success when you re-create your own bucket; CloudFormation refuses to adopt it.
-    if (await bucketExists(ctx, bucket)) throw new AwsError('AlreadyExists', `${bucket} already exists`);
+    // (Another account's bucket is refused by CreateBucket itself: BucketAlreadyExists.)
+    const exists = await bucketExists(ctx, bucket).catch(() => false);
+    if (exists) throw new AwsError('AlreadyExists', `${bucket} already exists`);
     await ctx.call('s3', 'CreateBucket', {
       Bucket: bucket,
       CreateBucketConfiguration: ctx.region === 'us-east-1' ? undefined : { LocationConstraint: ctx.region as never },
       ObjectOwnership: objectOwnership(props),
-      ACL: stringProp(props, 'AccessControl') as never,
+      ACL: cannedAcl(props) as BucketCannedACL | undefined,
     });
     for (const config of BUCKET_CONFIGURATIONS) {
       if (props[config.property] === undefined || SET_BY_CREATE_BUCKET.has(config.property)) continue;

@@ -1,7 +1,7 @@
 /**
  * AWS::SNS::Subscription through Subscribe (ReturnSubscriptionArn, so a subscription awaiting
- * confirmation still has its ARN), SetSubscriptionAttributes and Unsubscribe. Ref is the
- * subscription ARN; there are no attributes. FilterPolicy, RedrivePolicy and DeliveryPolicy may be
+ * confirmation still has its ARN), SetSubscriptionAttributes and Unsubscribe. Ref and GetAtt Arn
+ * are the subscription ARN. FilterPolicy, RedrivePolicy and DeliveryPolicy may be
  * objects or JSON strings. A Region other than the stack's is refused: the call path reaches only
  * the stack's Region.
  */
@@ -47,7 +47,7 @@ export const snsSubscriptionProvider: ResourceProvider = {
       Attributes: Object.keys(attributes).length > 0 ? attributes : undefined,
       ReturnSubscriptionArn: true,
     });
-    return { physicalId: SubscriptionArn as string };
+    return { physicalId: SubscriptionArn as string, attributes: { Arn: SubscriptionArn } };
   },
 
   async update(ctx, current, props) {
@@ -59,7 +59,7 @@ export const snsSubscriptionProvider: ResourceProvider = {
       if (sameValue(previous[name], next[name])) continue;
       await ctx.call('sns', 'SetSubscriptionAttributes', { SubscriptionArn: current.physicalId, AttributeName: name, AttributeValue: next[name] ?? RESET[name] ?? '' });
     }
-    return { physicalId: current.physicalId };
+    return { physicalId: current.physicalId, attributes: { Arn: current.physicalId } };
   },
 
   async delete(ctx, current) {

@@ -11,7 +11,7 @@ import type { Properties, ProvidedResource, ProviderContext, ResourceProvider } 
 const NOT_FOUND = 'NotFoundException';
 const MAX_NAME = 256;
 /** Topic attributes that are template properties of the same name. */
-const SCALAR_ATTRIBUTES = ['DisplayName', 'KmsMasterKeyId', 'ContentBasedDeduplication', 'SignatureVersion', 'TracingConfig', 'FifoThroughputScope'];
+const SCALAR_ATTRIBUTES = ['DisplayName', 'KmsMasterKeyId', 'ContentBasedDeduplication', 'SignatureVersion', 'TracingConfig', 'FifoThroughputScope', 'MaximumMessageSize'];
 /** What GetTopicAttributes reports for attributes never set, and what a removed one goes back to. */
 const REPORTED_DEFAULTS: Record<string, string> = { ContentBasedDeduplication: 'false', SignatureVersion: '1', TracingConfig: 'PassThrough', FifoThroughputScope: 'Topic' };
 /** DeliveryStatusLogging's Protocol → the attribute-name prefix SNS uses for it. */
