@@ -9,6 +9,8 @@
 import { CloudFormationClient, CreateStackCommand, DeleteStackCommand, type Output, type Stack, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeKeyCommand, GetKeyRotationStatusCommand, KMSClient, ListAliasesCommand } from '@aws-sdk/client-kms';
 import {
+  CreateBucketCommand,
+  GetBucketAclCommand,
   GetBucketCorsCommand,
   GetBucketEncryptionCommand,
   GetBucketLifecycleConfigurationCommand,
@@ -236,6 +238,31 @@ describe('CloudFormation SSM, S3, KMS and Secrets Manager providers', () => {
     expect(failed?.[2]).toContain('MetricsConfigurations');
     await expectAwsError(s3().send(new HeadBucketCommand({ Bucket: 'cfn-unsupported' })), { code: 'NotFound', status: 404 });
     await expectAwsError(ssm().send(new GetParameterCommand({ Name: '/cfn/unsupported/param' })), { code: 'ParameterNotFound', status: 400 });
+  });
+
+  it("maps AccessControl onto S3's canned ACL, and refuses to adopt a bucket that already exists", async () => {
+    await s3().send(new CreateBucketCommand({ Bucket: 'cfn-taken' }));
+    const body = (name: string) =>
+      JSON.stringify({
+        Resources: {
+          Logs: {
+            Type: 'AWS::S3::Bucket',
+            Properties: { BucketName: name, OwnershipControls: { Rules: [{ ObjectOwnership: 'ObjectWriter' }] }, AccessControl: 'LogDeliveryWrite' },
+          },
+        },
+      });
+    await cfn().send(new CreateStackCommand({ StackName: 'acl', TemplateBody: body('cfn-log-target') }));
+    await expectStatus('acl', 'CREATE_COMPLETE');
+    const { Grants } = await s3().send(new GetBucketAclCommand({ Bucket: 'cfn-log-target' }));
+    expect(Grants?.map((grant) => grant.Grantee?.URI).filter(Boolean)).toContain('http://acs.amazonaws.com/groups/s3/LogDelivery');
+
+    await cfn().send(new CreateStackCommand({ StackName: 'taken', TemplateBody: body('cfn-taken') }));
+    const stack = await settled(cfn(), 'taken', 60_000);
+    expect(stack.StackStatus).toBe('ROLLBACK_COMPLETE');
+    const failed = (await eventLog(cfn(), stack.StackId!)).find(([logicalId, status]) => logicalId === 'Logs' && status === 'CREATE_FAILED');
+    expect(failed?.[2]).toBe('cfn-taken already exists');
+    // The rollback leaves the bucket it never created alone.
+    expect((await s3().send(new HeadBucketCommand({ Bucket: 'cfn-taken' }))).$metadata.httpStatusCode).toBe(200);
   });
 
   it('fails a secret target attachment, as Drydock has no database to attach a secret to', async () => {
