@@ -6,11 +6,11 @@
  * given a name: new URL, subscription replaced with it, old queue gone after cleanup) and
  * deletion (everything gone but the retained queue).
  */
-import { CloudFormationClient, CreateStackCommand, DeleteStackCommand, type Output, type Stack, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, CreateStackCommand, DeleteStackCommand, DetectStackResourceDriftCommand, type Output, type Stack, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand, DescribeLogStreamsCommand, DescribeMetricFiltersCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { DescribeArchiveCommand, DescribeEventBusCommand, DescribeRuleCommand, EventBridgeClient, ListTargetsByRuleCommand, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DescribeArchiveCommand, DescribeEventBusCommand, DescribeRuleCommand, EnableRuleCommand, EventBridgeClient, ListTargetsByRuleCommand, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetSubscriptionAttributesCommand, GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { GetQueueAttributesCommand, GetQueueUrlCommand, ListQueueTagsCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, ListQueueTagsCommand, ReceiveMessageCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { expectAwsError, useServer } from '../helpers.js';
 import { eventLog, resourcesOf, settled } from './cloudformation-helpers.js';
@@ -241,6 +241,38 @@ describe('CloudFormation SQS, SNS, Logs and EventBridge providers', () => {
     await expectAwsError(sns().send(new GetSubscriptionAttributesCommand({ SubscriptionArn: before.Subscription.PhysicalResourceId })), { code: 'NotFound', status: 404 });
   });
 
+  it('reads each resource back for drift detection: in sync as deployed, modified after a change behind the stack', async () => {
+    const drift = async (logicalId: string) => (await cfn().send(new DetectStackResourceDriftCommand({ StackName: STACK, LogicalResourceId: logicalId }))).StackResourceDrift!;
+    const logicalIds = [
+      'Queue',
+      'Ordered',
+      'Inbox',
+      'QueuePolicy',
+      'Topic',
+      'OrderedTopic',
+      'Subscription',
+      'TopicPolicy',
+      'LogGroup',
+      'Stream',
+      'Errors',
+      'Rule',
+      'Bus',
+      'BusRule',
+      'BusPolicy',
+      'Archive',
+    ];
+    for (const logicalId of logicalIds) {
+      const result = await drift(logicalId);
+      expect([logicalId, result.StackResourceDriftStatus, result.PropertyDifferences]).toEqual([logicalId, 'IN_SYNC', []]);
+    }
+
+    const queue = (await resourcesOf(cfn(), STACK)).Queue.PhysicalResourceId!;
+    await sqs().send(new SetQueueAttributesCommand({ QueueUrl: queue, Attributes: { VisibilityTimeout: '5' } }));
+    expect((await drift('Queue')).PropertyDifferences).toEqual([{ PropertyPath: '/VisibilityTimeout', ExpectedValue: '90', ActualValue: '5', DifferenceType: 'NOT_EQUAL' }]);
+    await events().send(new EnableRuleCommand({ Name: (await resourcesOf(cfn(), STACK)).Rule.PhysicalResourceId! }));
+    expect((await drift('Rule')).PropertyDifferences).toEqual([{ PropertyPath: '/State', ExpectedValue: 'DISABLED', ActualValue: 'ENABLED', DifferenceType: 'NOT_EQUAL' }]);
+  });
+
   it('deletes every resource but the retained queue', async () => {
     const resources = await resourcesOf(cfn(), STACK);
     const { StackId } = await settled(cfn(), STACK);
@@ -257,5 +289,18 @@ describe('CloudFormation SQS, SNS, Logs and EventBridge providers', () => {
     await expectAwsError(events().send(new DescribeRuleCommand({ Name: resources.Rule.PhysicalResourceId })), { code: 'ResourceNotFoundException', status: 400 });
     await expectAwsError(events().send(new DescribeEventBusCommand({ Name: 'cfn-int-bus' })), { code: 'ResourceNotFoundException', status: 400 });
     await expectAwsError(events().send(new DescribeArchiveCommand({ ArchiveName: resources.Archive.PhysicalResourceId })), { code: 'ResourceNotFoundException', status: 400 });
+  });
+
+  it("fails a resource with the owning service's refusal, or Drydock's for a property it cannot honour, and rolls back", async () => {
+    const reasonOf = async (stackName: string, resource: Record<string, unknown>): Promise<string | undefined> => {
+      const { StackId } = await cfn().send(new CreateStackCommand({ StackName: stackName, TemplateBody: JSON.stringify({ Resources: { Failing: resource } }) }));
+      await expectStatus(StackId!, 'ROLLBACK_COMPLETE');
+      return (await eventLog(cfn(), StackId!)).find(([, state]) => state === 'CREATE_FAILED')?.[2];
+    };
+    expect(await reasonOf('cfn-int-fifo', { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'cfn-int-not-fifo', FifoQueue: true } })).toMatch(/fifo/i);
+    await expectAwsError(sqs().send(new GetQueueUrlCommand({ QueueName: 'cfn-int-not-fifo' })), { code: 'AWS.SimpleQueueService.NonExistentQueue', status: 400 });
+    expect(await reasonOf('cfn-int-index', { Type: 'AWS::Logs::LogGroup', Properties: { FieldIndexPolicies: [{ Fields: ['requestId'] }] } })).toBe(
+      'Drydock does not support the FieldIndexPolicies property of AWS::Logs::LogGroup',
+    );
   });
 });
