@@ -18,8 +18,9 @@ import {
   ListStackResourcesCommand,
   type StackResourceDrift,
 } from '@aws-sdk/client-cloudformation';
+import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import { GetQueueUrlCommand, SetQueueAttributesCommand, SQSClient, TagQueueCommand } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueUrlCommand, ReceiveMessageCommand, SetQueueAttributesCommand, SQSClient, TagQueueCommand } from '@aws-sdk/client-sqs';
 import { DeleteParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectAwsError, useServer } from '../helpers.js';
@@ -173,6 +174,37 @@ describe('CloudFormation drift detection', () => {
 
     const { StackDriftDetectionId } = await client.send(new DetectStackDriftCommand({ StackName: STACK, LogicalResourceIds: ['Doomed', 'Steady'] }));
     expect(await detectionFinished(client, StackDriftDetectionId!)).toMatchObject({ StackDriftStatus: 'DRIFTED', DriftedStackResourceCount: 1 });
+  });
+
+  it('puts a Drift Detection Status Change event on the bus when a detection starts and when it ends', async () => {
+    const client = cfn();
+    const sqs = new SQSClient(server.clientConfig);
+    const events = new EventBridgeClient(server.clientConfig);
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'drift-events' }));
+    const queueArn = 'arn:aws:sqs:us-east-1:000000000000:drift-events';
+    const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: queueArn }] };
+    await sqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: { Policy: JSON.stringify(policy) } }));
+    const EventPattern = JSON.stringify({ source: ['aws.cloudformation'], 'detail-type': ['CloudFormation Drift Detection Status Change'] });
+    await events.send(new PutRuleCommand({ Name: 'drift-status', EventPattern }));
+    await events.send(new PutTargetsCommand({ Rule: 'drift-status', Targets: [{ Id: 'queue', Arn: queueArn }] }));
+
+    const { StackDriftDetectionId } = await client.send(new DetectStackDriftCommand({ StackName: STACK, LogicalResourceIds: ['Steady'] }));
+    const details: unknown[] = [];
+    const until = Date.now() + 15_000;
+    while (details.length < 2 && Date.now() < until) {
+      const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1, MaxNumberOfMessages: 10 }));
+      for (const message of Messages ?? []) details.push(JSON.parse(message.Body!).detail);
+    }
+    const stackId = (await client.send(new DescribeStacksCommand({ StackName: STACK }))).Stacks![0]!.StackId;
+    const detail = (status: string, drift: string, count: number) => ({
+      'stack-id': stackId,
+      'stack-drift-detection-id': StackDriftDetectionId,
+      'status-details': { 'stack-drift-status': drift, 'detection-status': status },
+      'drift-detection-details': { 'drifted-stack-resource-count': count },
+    });
+    expect(details).toHaveLength(2);
+    expect(details).toContainEqual(detail('DETECTION_IN_PROGRESS', 'NOT_CHECKED', -1));
+    expect(details).toContainEqual(detail('DETECTION_COMPLETE', 'IN_SYNC', 0));
   });
 
   it("refuses what AWS refuses with CloudFormation's errors", async () => {
