@@ -21,7 +21,7 @@ import type { ResourceRow, StackRow } from '../store.js';
 import { assumeStackRole, providerContext } from './caller.js';
 import { compareProperties } from './drift-compare.js';
 
-export const DRIFT_JOB = 'cloudformation.drift';
+const DRIFT_JOB = 'cloudformation.drift';
 
 /** AWS detects drift on stacks in these statuses only. */
 const DETECTABLE_STACK = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'UPDATE_ROLLBACK_FAILED']);
