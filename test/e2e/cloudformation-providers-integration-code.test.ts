@@ -5,10 +5,10 @@
  * filter that really delivers to a Lambda function; Ref and GetAtt as AWS documents them; a rename
  * and project settings updated in place, a report group replaced when given a name; and deletion.
  */
-import { CloudFormationClient, CreateStackCommand, DeleteStackCommand, type Output, type Stack, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, CreateStackCommand, DeleteStackCommand, DetectStackResourceDriftCommand, type Output, type Stack, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient, DescribeSubscriptionFiltersCommand, FilterLogEventsCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { BatchGetProjectsCommand, BatchGetReportGroupsCommand, CodeBuildClient, ListSourceCredentialsCommand } from '@aws-sdk/client-codebuild';
-import { CodeCommitClient, GetFileCommand, GetRepositoryCommand, GetRepositoryTriggersCommand, ListTagsForResourceCommand } from '@aws-sdk/client-codecommit';
+import { CodeCommitClient, GetFileCommand, GetRepositoryCommand, GetRepositoryTriggersCommand, ListTagsForResourceCommand, UpdateRepositoryDescriptionCommand } from '@aws-sdk/client-codecommit';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectAwsError, useServer } from '../helpers.js';
@@ -196,6 +196,16 @@ describe('CloudFormation CodeCommit, CodeBuild and Logs subscription filter prov
     expect(out.ReportsArn).toBe(`arn:aws:codebuild:${REGION}:${ACCOUNT}:report-group/cfn-code-tests`);
     const groups = await codebuild().send(new BatchGetReportGroupsCommand({ reportGroupArns: [before.Reports.PhysicalResourceId!, out.ReportsArn] }));
     expect([groups.reportGroups?.map((g) => g.arn), groups.reportGroupsNotFound]).toEqual([[out.ReportsArn], [before.Reports.PhysicalResourceId]]);
+  });
+
+  it('reads each resource back for drift detection', async () => {
+    const drift = async (logicalId: string) => (await cfn().send(new DetectStackResourceDriftCommand({ StackName: STACK, LogicalResourceId: logicalId }))).StackResourceDrift!;
+    for (const logicalId of ['Repo', 'Project', 'Reports', 'GitHub', 'AppLogs', 'AppStream', 'Forward']) {
+      const result = await drift(logicalId);
+      expect([logicalId, result.StackResourceDriftStatus, result.PropertyDifferences]).toEqual([logicalId, 'IN_SYNC', []]);
+    }
+    await codecommit().send(new UpdateRepositoryDescriptionCommand({ repositoryName: 'cfn-code-renamed', repositoryDescription: 'edited by hand' }));
+    expect((await drift('Repo')).PropertyDifferences).toEqual([{ PropertyPath: '/RepositoryDescription', ExpectedValue: 'renamed', ActualValue: 'edited by hand', DifferenceType: 'NOT_EQUAL' }]);
   });
 
   it('deletes the repository, the project, the report group and the credential', async () => {
