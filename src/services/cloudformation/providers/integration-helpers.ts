@@ -41,7 +41,7 @@ export function integerValue(value: unknown, where: string): number {
   return number;
 }
 
-function booleanValue(value: unknown, where: string): boolean {
+export function booleanValue(value: unknown, where: string): boolean {
   if (value === true || value === 'true') return true;
   if (value === false || value === 'false') return false;
   throw new AwsError('ValidationError', `Value of property ${where} must be a boolean`);
