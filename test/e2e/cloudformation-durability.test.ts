@@ -1,9 +1,10 @@
 /**
  * Stack operations survive kill -9: the real server runs as a child process (the built CLI), is
- * SIGKILLed while a stack is being deleted and while another is being created (500-parameter
- * dependency chains, so the work is sequential and long enough to interrupt), and after a restart on the same data directory neither stays IN_PROGRESS: the
- * creation fails explicitly into its rollback (the interrupted resource marked failed, everything
- * it made deleted), the deletion resumes and completes.
+ * SIGKILLed while a stack is being deleted and while another is being created (300-parameter
+ * dependency chains, so the work is sequential and long enough to interrupt), and after a restart
+ * on the same data directory neither stays IN_PROGRESS: the creation fails explicitly into its
+ * rollback (the interrupted resource marked failed, everything it made deleted), the deletion
+ * resumes and completes.
  */
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
