@@ -123,6 +123,12 @@ const FIXTURES: Record<string, (send: Send) => Promise<Input>> = {
     await send('codecommit', 'CreateRepository', { repositoryName: 'sweep-repo' });
     return { repositoryName: 'sweep-repo' };
   },
+  async cloudformation(send) {
+    const TemplateBody = JSON.stringify({ Resources: { P: { Type: 'AWS::SSM::Parameter', Properties: { Type: 'String', Value: 'v' } } } });
+    await send('cloudformation', 'CreateStack', { StackName: 'sweep-stack', TemplateBody });
+    // A template the sweep's generated bodies would never be; no role, token or policy URL a generated value could name.
+    return { StackName: 'sweep-stack', LogicalResourceId: 'P', TemplateBody, TemplateURL: undefined, RoleARN: undefined, StackPolicyURL: undefined, StackPolicyDuringUpdateURL: undefined };
+  },
   async sqs(send) {
     const { QueueUrl } = await send('sqs', 'CreateQueue', { QueueName: 'sweep-queue' });
     // No long poll: a generated WaitTimeSeconds would hold the request for up to 20 s.
