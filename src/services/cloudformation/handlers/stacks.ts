@@ -218,7 +218,8 @@ export function continueUpdateRollback(c: CloudFormationContext, input: C.Contin
   for (const logicalId of skip) {
     const row = c.store.resource(stack.stack_id, logicalId);
     if (row?.status !== 'UPDATE_FAILED') {
-      throw validationError(`Nested stacks could not be rolled back because the resource ${logicalId} is not in the UPDATE_FAILED state. Specify only resources in the UPDATE_FAILED state.`);
+      // AWS's wording for this refusal is undocumented: the message is Drydock's.
+      throw validationError(`Resource ${logicalId} cannot be skipped: only resources in the UPDATE_FAILED state can be.`);
     }
   }
   c.store.tx(() => {
