@@ -26,6 +26,11 @@ function keepsOnDelete(model: StackModel, row: ResourceRow, attribute: 'Deletion
   return undefined;
 }
 
+/** Why a resource created by the operation being rolled back is kept: only DeletionPolicy Retain keeps it (RetainExceptOnCreate does not). */
+function retainedAfterCreate(model: StackModel, row: ResourceRow): string | undefined {
+  return model.template.Resources[row.logical_id]?.DeletionPolicy === 'Retain' ? '' : undefined;
+}
+
 /** Deletes `rows` (resources no longer in the stack) in reverse dependency order of `model`. */
 async function deleteRemoved(run: Awaited<ReturnType<typeof beginRun>>, model: StackModel, rows: ResourceRow[], keep: (row: ResourceRow) => string | undefined): Promise<void> {
   const byId = new Map(rows.map((row) => [row.logical_id, row]));
@@ -182,7 +187,8 @@ export async function updateRollbackCleanupStep(c: CloudFormationContext, stack:
   });
   const previous = stack.previous ? parseJson<PreviousState>(stack.previous) : undefined;
   const abandoned = previous?.abandoned ? previousModel(stack, { ...previous, ...previous.abandoned }) : run.model;
-  await deleteRemoved(run, abandoned, added, () => undefined);
+  // What the failed update created goes, except what DeletionPolicy Retain keeps when the stack does not say RetainExceptOnCreate.
+  await deleteRemoved(run, abandoned, added, (row) => (stack.retain_except_on_create ? undefined : retainedAfterCreate(abandoned, row)));
   finishUpdate(c, stack, 'UPDATE_ROLLBACK_COMPLETE', (row) => {
     const prior = priorOf(row);
     return prior !== undefined && 'added' in prior;

@@ -178,7 +178,8 @@ export function deleteStack(c: CloudFormationContext, input: C.DeleteStackInput,
   // AWS answers success for a stack that does not exist or is already deleted.
   if (!stack || stack.deleted_at !== null || stack.status === 'DELETE_IN_PROGRESS') return;
   if (stack.termination_protection) throw validationError(`Stack [${stack.name}] cannot be deleted while TerminationProtection is enabled`);
-  if (inProgress(stack.status)) throw validationError(`Stack [${stack.name}] cannot be deleted while in status ${stack.status}`);
+  // A stack in review (a change set made it, none executed) has nothing running and may go.
+  if (inProgress(stack.status) && stack.status !== 'REVIEW_IN_PROGRESS') throw validationError(`Stack [${stack.name}] cannot be deleted while in status ${stack.status}`);
   if (input.RetainResources?.length && stack.status !== 'DELETE_FAILED') {
     throw validationError(`Invalid operation on stack [${stack.stack_id}]. RetainResources can only be specified when the stack is in the DELETE_FAILED state.`);
   }
