@@ -3,9 +3,10 @@
  * topics in AWS's `Key='value'` message format, "CloudFormation Stack Status Change" and
  * "CloudFormation Resource Status Change" events on the default bus, and a RoleARN the stack
  * assumes as cloudformation.amazonaws.com (refused when the role does not trust CloudFormation,
- * and its permissions deciding what the stack may do).
+ * and its permissions deciding what the stack may do: a deletion it may not make ends
+ * DELETE_FAILED, which DeleteStack with RetainResources completes).
  */
-import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, CreateStackCommand, DeleteStackCommand } from '@aws-sdk/client-cloudformation';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
@@ -132,5 +133,31 @@ describe('CloudFormation notifications, events and roles', () => {
     expect((await settled(cfn(), 'denied')).StackStatus).toBe('ROLLBACK_COMPLETE');
     const failure = (await eventLog(cfn(), 'denied')).find(([id, status]) => id === 'P' && status === 'CREATE_FAILED');
     expect(failure?.[2]).toMatch(/assumed-role\/deployer\/.* is not authorized to perform: ssm:PutParameter/);
+  });
+
+  it('fails a deletion its role may not make (DELETE_FAILED), and RetainResources then completes it', async () => {
+    const iam = new IAMClient(server.clientConfig);
+    const { Role } = await iam.send(new CreateRoleCommand({ RoleName: 'creator-only', AssumeRolePolicyDocument: ROLE_TRUST('cloudformation.amazonaws.com') }));
+    const createOnly = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ssm:PutParameter', Resource: '*' }] };
+    await iam.send(new PutRolePolicyCommand({ RoleName: 'creator-only', PolicyName: 'ssm', PolicyDocument: JSON.stringify(createOnly) }));
+    const template = JSON.stringify({ Resources: { Sticky: { Type: 'AWS::SSM::Parameter', Properties: { Name: '/sticky', Type: 'String', Value: 'v' } } } });
+    const { StackId } = await cfn().send(new CreateStackCommand({ StackName: 'sticky', TemplateBody: template, RoleARN: Role!.Arn }));
+    expect((await settled(cfn(), 'sticky')).StackStatus).toBe('CREATE_COMPLETE');
+
+    await expectAwsError(cfn().send(new DeleteStackCommand({ StackName: 'sticky', RetainResources: ['Sticky'] })), {
+      code: 'ValidationError',
+      status: 400,
+      message: /RetainResources can only be specified when the stack is in the DELETE_FAILED state/,
+    });
+    await cfn().send(new DeleteStackCommand({ StackName: 'sticky' }));
+    const failed = await settled(cfn(), 'sticky');
+    expect(failed.StackStatus).toBe('DELETE_FAILED');
+    expect(failed.StackStatusReason).toBe('The following resource(s) failed to delete: [Sticky].');
+    expect((await eventLog(cfn(), 'sticky')).find(([id, status]) => id === 'Sticky' && status === 'DELETE_FAILED')?.[2]).toMatch(/not authorized to perform: ssm:DeleteParameter/);
+
+    await cfn().send(new DeleteStackCommand({ StackName: 'sticky', RetainResources: ['Sticky'] }));
+    expect((await settled(cfn(), StackId!)).StackStatus).toBe('DELETE_COMPLETE');
+    expect((await eventLog(cfn(), StackId!)).at(-2)).toEqual(['Sticky', 'DELETE_SKIPPED', undefined]);
+    expect((await new SSMClient(server.clientConfig).send(new GetParameterCommand({ Name: '/sticky' }))).Parameter?.Value).toBe('v');
   });
 });
