@@ -188,7 +188,8 @@ export async function updateStep(c: CloudFormationContext, stack: StackRow, sign
 
 /** The update's work; answers the failure reason, or undefined once the stack moved on to its cleanup. */
 async function runUpdate(c: CloudFormationContext, stack: StackRow, signal: AbortSignal, cancel: AbortSignal): Promise<string | undefined> {
-  const run = await beginRun(c, stack, signal);
+  // CancelUpdateStack stops what providers are waiting for, as well as the walk.
+  const run = await beginRun(c, stack, AbortSignal.any([signal, cancel]));
   const active = new Set(run.model.active);
   const rows = new Map(c.store.resources(stack.stack_id).map((row) => [row.logical_id, row]));
   for (const row of rows.values()) {
@@ -210,7 +211,7 @@ async function runUpdate(c: CloudFormationContext, stack: StackRow, signal: Abor
       created.push(id);
       return createResource(run, id, { added: true });
     },
-    { stopOnFailure: true, signal: AbortSignal.any([signal, cancel]) },
+    { stopOnFailure: true, signal: run.signal },
   );
   if (cancel.aborted) return 'Stack update cancelled';
   if (walk.failed.length) {

@@ -54,6 +54,11 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** A failed step's reason: AWS's "cancelled" words when the operation was stopped under it (CancelUpdateStack). */
+function failure(run: Pick<OperationRun, 'signal'>, err: unknown, verb: 'creation' | 'update'): string {
+  return run.signal.aborted ? `Resource ${verb} cancelled` : message(err);
+}
+
 function provider(type: string): ResourceProvider {
   const found = PROVIDERS[type];
   if (!found) throw validationError(`Unsupported resource type: ${type}`);
@@ -124,8 +129,9 @@ export async function createResource(run: OperationRun, logicalId: string, prior
     return true;
   } catch (err) {
     if (!shown) saveResource(run, row, {});
-    row = stamp(run, row, { status: 'CREATE_FAILED', status_reason: message(err) });
-    saveResource(run, row, { reason: message(err), props: shown });
+    const reason = failure(run, err, 'creation');
+    row = stamp(run, row, { status: 'CREATE_FAILED', status_reason: reason });
+    saveResource(run, row, { reason, props: shown });
     return false;
   }
 }
@@ -198,8 +204,9 @@ export async function updateResource(run: OperationRun, logicalId: string, exist
     return true;
   } catch (err) {
     if (row.prior === existing.prior) row = stamp(run, row, { prior: JSON.stringify({ record: current, replaced: false } satisfies Prior) });
-    row = stamp(run, row, { status: 'UPDATE_FAILED', status_reason: message(err) });
-    saveResource(run, row, { reason: message(err), props: shown });
+    const reason = failure(run, err, 'update');
+    row = stamp(run, row, { status: 'UPDATE_FAILED', status_reason: reason });
+    saveResource(run, row, { reason, props: shown });
     return false;
   }
 }
