@@ -98,22 +98,6 @@ export interface ExportRow {
   stack_id: string;
 }
 
-export interface ChangeSetRow {
-  change_set_id: string;
-  stack_id: string;
-  account: string;
-  region: string;
-  name: string;
-  change_set_type: string;
-  status: string;
-  status_reason: string | null;
-  execution_status: string;
-  description: string | null;
-  created_at: number;
-  /** JSON of everything else the change set holds (template, parameters, changes …), owned by the change set handlers. */
-  data: string;
-}
-
 export type NewStackRow = Omit<StackRow, 'deleted_at' | 'cancel_requested' | 'updated_at' | 'previous' | 'outputs' | 'update_policy' | 'status_reason' | 'last_operation_id'> & {
   status_reason?: string | null;
   last_operation_id?: string | null;
