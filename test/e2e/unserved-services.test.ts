@@ -20,7 +20,7 @@ const cliError = (operation: string, signingName: string) => `An error occurred 
 describe('the aws CLI', () => {
   // One command per protocol family; each costs a Python start-up, so they run side by side.
   it.concurrent.each([
-    ['awsQuery', 'cloudformation list-stacks', 'ListStacks', 'cloudformation'],
+    ['awsQuery', 'autoscaling describe-auto-scaling-groups', 'DescribeAutoScalingGroups', 'autoscaling'],
     ['ec2', 'ec2 describe-instances', 'DescribeInstances', 'ec2'],
     ['REST-JSON', 'apigateway get-rest-apis', 'GetRestApis', 'apigateway'],
     ['awsJson 1.0', 'dynamodb list-tables', 'ListTables', 'dynamodb'],
