@@ -8,6 +8,7 @@ import { partitionOf } from '../../../core/arn.js';
 import { AwsError } from '../../../core/errors.js';
 import type { InProcessCaller } from '../../contracts.js';
 import { type CloudFormationContext, parseJson, validationError } from '../common.js';
+import { attributeNames } from '../spec/index.js';
 import type { StackRow } from '../store.js';
 import { evaluateConditions, resourceDependencies } from '../template/index.js';
 import type { EvaluationContext, ExternalValues, PseudoParameters, ResolvedParameter, Template } from '../template/types.js';
@@ -73,11 +74,12 @@ export function evaluationContext(c: CloudFormationContext, scope: Scope, model:
     resourceAttribute: (logicalId, attribute) => {
       const state = states.get(logicalId);
       if (!state) return undefined;
-      if (!Object.hasOwn(state.attributes, attribute)) {
-        const type = model.template.Resources[logicalId]?.Type ?? 'unknown';
-        throw validationError(`Template error: resource ${logicalId} does not support attribute type ${attribute} in Fn::GetAtt (${type})`);
-      }
-      return state.attributes[attribute];
+      const value = state.attributes[attribute];
+      if (value !== undefined && value !== null) return value;
+      const type = model.template.Resources[logicalId]?.Type ?? 'unknown';
+      // An attribute of the type the resource has no value for (an EventBus without Policy): AWS fails what reads it.
+      if (Object.hasOwn(state.attributes, attribute) || attributeNames(type).includes(attribute)) throw validationError(`Attribute '${attribute}' does not exist`);
+      throw validationError(`Template error: resource ${logicalId} does not support attribute type ${attribute} in Fn::GetAtt (${type})`);
     },
     importValue: (name) => {
       const found = c.store.export(scope, name);

@@ -5,11 +5,13 @@
  */
 import { type CloudFormationContext, parseJson, type StackOutput, scopeOf, validationError } from '../common.js';
 import type { StackRow } from '../store.js';
-import { evaluate } from '../template/index.js';
+import { containsDynamic, evaluate } from '../template/index.js';
 import type { OperationRun } from './resources.js';
 
-function text(value: unknown): string {
-  if (Array.isArray(value)) return value.map(String).join(',');
+/** An output's text; a value still unknown (DYNAMIC) fails the operation rather than showing as a placeholder. */
+function text(value: unknown, key: string): string {
+  if (containsDynamic(value)) throw validationError(`Template error: the value of output ${key} could not be resolved`);
+  if (Array.isArray(value)) return value.map((item) => text(item, key)).join(',');
   if (typeof value === 'object' && value !== null) return JSON.stringify(value);
   return String(value ?? '');
 }
@@ -19,9 +21,9 @@ export function evaluateOutputs(run: OperationRun): StackOutput[] {
   const outputs: StackOutput[] = [];
   for (const [key, declaration] of Object.entries(run.model.template.Outputs ?? {})) {
     if (declaration.Condition !== undefined && !run.model.conditions[declaration.Condition]) continue;
-    const output: StackOutput = { key, value: text(evaluate(declaration.Value, run.ctx)) };
-    if (declaration.Description !== undefined) output.description = text(evaluate(declaration.Description, run.ctx));
-    if (declaration.Export) output.exportName = text(evaluate(declaration.Export.Name, run.ctx));
+    const output: StackOutput = { key, value: text(evaluate(declaration.Value, run.ctx), key) };
+    if (declaration.Description !== undefined) output.description = text(evaluate(declaration.Description, run.ctx), key);
+    if (declaration.Export) output.exportName = text(evaluate(declaration.Export.Name, run.ctx), key);
     outputs.push(output);
   }
   return outputs;
