@@ -12,7 +12,7 @@ import { AwsError } from '../../core/errors.js';
 import type { ContextValue } from '../../core/policy.js';
 import type { RequestContext } from '../../protocol/types.js';
 import type { ActionRule, ServiceAuthorization } from '../authorization.js';
-import { functionArn, layerArn, parseFunctionName } from './common.js';
+import { functionArn, layerArn, layerOf, parseFunctionName } from './common.js';
 
 interface Named {
   FunctionName?: string;
@@ -43,9 +43,15 @@ const onFunction = (context?: (input: Named) => Record<string, ContextValue>): A
   ...(context ? { context: (input: Named) => context(input) } : {}),
 });
 
-const onLayer: ActionRule = { resource: (input: Named, ctx) => (input.LayerName ? layerArn(ctx, input.LayerName) : '*') };
+/** The ARN of the layer (version) a request names by name or by ARN. */
+function layerResource(input: Named, ctx: RequestContext, version?: number): string {
+  const layer = layerOf(input.LayerName!, ctx);
+  return layerArn(layer.scope, layer.name, version);
+}
+
+const onLayer: ActionRule = { resource: (input: Named, ctx) => (input.LayerName ? layerResource(input, ctx) : '*') };
 const onLayerVersion: ActionRule = {
-  resource: (input: Named, ctx) => (input.LayerName && input.VersionNumber !== undefined ? layerArn(ctx, input.LayerName, input.VersionNumber) : '*'),
+  resource: (input: Named, ctx) => (input.LayerName && input.VersionNumber !== undefined ? layerResource(input, ctx, input.VersionNumber) : '*'),
 };
 
 const onMapping: ActionRule = { resource: (input: Named, ctx) => (input.UUID ? arn('lambda', ctx.region, ctx.account, `event-source-mapping:${input.UUID}`) : '*') };

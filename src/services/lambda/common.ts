@@ -61,6 +61,14 @@ export function layerArn(scope: Scope, name: string, version?: number): string {
   return arn('lambda', scope.region, scope.account, `layer:${name}${version === undefined ? '' : `:${version}`}`);
 }
 
+const LAYER_ARN = /^arn:[a-zA-Z0-9-]+:lambda:([a-zA-Z0-9-]+):(\d{12}):layer:([a-zA-Z0-9-_]+)$/;
+
+/** The layer a LayerName names: a bare name is one of the request's account and Region, a layer ARN (which every LayerName member accepts) names its own. */
+export function layerOf(layerName: string, ctx: Pick<RequestContext, 'account' | 'region'>): { scope: Scope; name: string } {
+  const match = LAYER_ARN.exec(layerName);
+  return match ? { scope: { region: match[1]!, account: match[2]! }, name: match[3]! } : { scope: scopeOf(ctx), name: layerName };
+}
+
 /** Lambda's timestamps: ISO 8601 with milliseconds and a `+0000` offset (`2024-01-02T03:04:05.678+0000`). */
 export function lambdaTimestamp(ms: number): string {
   return new Date(ms).toISOString().replace('Z', '+0000');

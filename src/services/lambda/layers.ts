@@ -2,7 +2,8 @@
  * Layers: PublishLayerVersion keeps the archive (inline or from S3, checked as function code is)
  * under the layer's next version number (never reused after a delete); functions reference
  * versions by ARN and get them merged, in order, at /opt. Layer version permissions are stored and
- * answered; another account's layer is referenced by ARN like any other.
+ * answered; another account's layer is referenced by ARN like any other. Every LayerName member
+ * takes the layer's name or its ARN, as AWS's do.
  */
 import type {
   AddLayerVersionPermissionRequest,
@@ -26,7 +27,7 @@ import type { Scope } from '../../core/accounts.js';
 import { uuid } from '../../core/ids.js';
 import type { RequestContext } from '../../protocol/types.js';
 import { dropBlobs, fetchCode, storeArchive } from './code.js';
-import { conflict, invalidParameter, type LambdaContext, lambdaTimestamp, layerArn, notFound, scopeOf } from './common.js';
+import { conflict, invalidParameter, type LambdaContext, lambdaTimestamp, layerArn, layerOf, notFound, scopeOf } from './common.js';
 import type { LayerVersionRow } from './store.js';
 
 interface LayerConfig {
@@ -66,14 +67,27 @@ function requireLayerVersion(c: LambdaContext, scope: Scope, name: string, versi
   return row;
 }
 
+/** The layer a LayerName (a name or a layer ARN) names, in the request's Region. */
+function namedLayer(layerName: string, ctx: RequestContext): { scope: Scope; name: string } {
+  const layer = layerOf(layerName, ctx);
+  if (layer.scope.region !== ctx.region) throw invalidParameter(`Layers from '${layer.scope.region}' are not reachable in this region ('${ctx.region}')`);
+  return layer;
+}
+
+/** The version a request names by LayerName (name or ARN) and VersionNumber. */
+function namedLayerVersion(c: LambdaContext, input: { LayerName?: string; VersionNumber?: number }, ctx: RequestContext): LayerVersionRow {
+  const layer = namedLayer(input.LayerName!, ctx);
+  return requireLayerVersion(c, layer.scope, layer.name, input.VersionNumber!);
+}
+
 export async function publishLayerVersion(c: LambdaContext, input: PublishLayerVersionRequest, ctx: RequestContext): Promise<PublishLayerVersionResponse> {
-  const scope = scopeOf(ctx);
+  const { scope, name } = namedLayer(input.LayerName!, ctx);
   const zip = await fetchCode(c, input.Content ?? {}, ctx);
   if (!zip) throw invalidParameter('Please provide a source for layer content.');
   const code = await storeArchive(c, zip);
   try {
     return c.store.tx(() => {
-      const version = c.store.takeLayerVersion(scope, input.LayerName!);
+      const version = c.store.takeLayerVersion(scope, name);
       const config: LayerConfig = {
         Description: input.Description,
         CompatibleRuntimes: input.CompatibleRuntimes,
@@ -82,7 +96,7 @@ export async function publishLayerVersion(c: LambdaContext, input: PublishLayerV
       };
       const row: LayerVersionRow = {
         ...scope,
-        name: input.LayerName!,
+        name,
         version,
         config: JSON.stringify(config),
         code_blob: code.blob,
@@ -101,7 +115,7 @@ export async function publishLayerVersion(c: LambdaContext, input: PublishLayerV
 }
 
 export function getLayerVersion(c: LambdaContext, input: GetLayerVersionRequest, ctx: RequestContext): GetLayerVersionResponse {
-  return layerView(requireLayerVersion(c, scopeOf(ctx), input.LayerName!, input.VersionNumber!));
+  return layerView(namedLayerVersion(c, input, ctx));
 }
 
 export function getLayerVersionByArn(c: LambdaContext, input: GetLayerVersionByArnRequest, ctx: RequestContext): GetLayerVersionResponse {
@@ -117,7 +131,8 @@ function compatible(row: LayerVersionRow, runtime: string | undefined, architect
 }
 
 export function listLayerVersions(c: LambdaContext, input: ListLayerVersionsRequest, ctx: RequestContext): ListLayerVersionsResponse {
-  const rows = c.store.layerVersions(scopeOf(ctx), input.LayerName!).filter((row) => compatible(row, input.CompatibleRuntime, input.CompatibleArchitecture));
+  const layer = namedLayer(input.LayerName!, ctx);
+  const rows = c.store.layerVersions(layer.scope, layer.name).filter((row) => compatible(row, input.CompatibleRuntime, input.CompatibleArchitecture));
   return { LayerVersions: rows.slice(0, input.MaxItems ?? 50).map(listItem) };
 }
 
@@ -131,7 +146,8 @@ export function listLayers(c: LambdaContext, input: ListLayersRequest, ctx: Requ
 }
 
 export function deleteLayerVersion(c: LambdaContext, input: DeleteLayerVersionRequest, ctx: RequestContext): Record<string, never> {
-  const blobs = c.store.tx(() => c.store.deleteLayerVersion(scopeOf(ctx), input.LayerName!, input.VersionNumber!));
+  const layer = namedLayer(input.LayerName!, ctx);
+  const blobs = c.store.tx(() => c.store.deleteLayerVersion(layer.scope, layer.name, input.VersionNumber!));
   dropBlobs(c, blobs);
   return {};
 }
@@ -144,7 +160,7 @@ interface LayerPolicy {
 
 export function addLayerVersionPermission(c: LambdaContext, input: AddLayerVersionPermissionRequest, ctx: RequestContext): AddLayerVersionPermissionResponse {
   return c.store.tx(() => {
-    const row = requireLayerVersion(c, scopeOf(ctx), input.LayerName!, input.VersionNumber!);
+    const row = namedLayerVersion(c, input, ctx);
     const policy: LayerPolicy = row.policy ? JSON.parse(row.policy) : { Version: '2012-10-17', Id: 'default', Statement: [] };
     if (policy.Statement.some((s) => s.Sid === input.StatementId)) {
       throw conflict(`The statement id (${input.StatementId}) provided already exists. Please provide a new statement id, or remove the existing statement.`);
@@ -166,7 +182,7 @@ export function addLayerVersionPermission(c: LambdaContext, input: AddLayerVersi
 
 export function removeLayerVersionPermission(c: LambdaContext, input: RemoveLayerVersionPermissionRequest, ctx: RequestContext): Record<string, never> {
   c.store.tx(() => {
-    const row = requireLayerVersion(c, scopeOf(ctx), input.LayerName!, input.VersionNumber!);
+    const row = namedLayerVersion(c, input, ctx);
     const policy: LayerPolicy | undefined = row.policy ? JSON.parse(row.policy) : undefined;
     const kept = policy?.Statement.filter((s) => s.Sid !== input.StatementId);
     if (!policy || !kept || kept.length === policy.Statement.length) throw notFound(`Statement ${input.StatementId} is not found in resource policy.`);
@@ -176,7 +192,7 @@ export function removeLayerVersionPermission(c: LambdaContext, input: RemoveLaye
 }
 
 export function getLayerVersionPolicy(c: LambdaContext, input: GetLayerVersionPolicyRequest, ctx: RequestContext): GetLayerVersionPolicyResponse {
-  const row = requireLayerVersion(c, scopeOf(ctx), input.LayerName!, input.VersionNumber!);
+  const row = namedLayerVersion(c, input, ctx);
   if (!row.policy) throw layerNotFound();
   const { RevisionId, ...policy } = JSON.parse(row.policy) as LayerPolicy & { RevisionId: string };
   return { Policy: JSON.stringify(policy), RevisionId };
