@@ -1,4 +1,5 @@
 /** Resource providers for S3, IAM, KMS, SSM and Secrets Manager, by resource type. */
+import { cdkMetadataProvider } from './cdk-metadata.js';
 import { iamAccessKeyProvider } from './iam-access-key.js';
 import { iamGroupProvider } from './iam-group.js';
 import { iamInstanceProfileProvider } from './iam-instance-profile.js';
@@ -19,6 +20,7 @@ import { ssmParameterProvider } from './ssm-parameter.js';
 import type { ResourceProvider } from './types.js';
 
 export const FOUNDATION_PROVIDERS: Record<string, ResourceProvider> = {
+  'AWS::CDK::Metadata': cdkMetadataProvider,
   'AWS::IAM::AccessKey': iamAccessKeyProvider,
   'AWS::IAM::Group': iamGroupProvider,
   'AWS::IAM::InstanceProfile': iamInstanceProfileProvider,
