@@ -98,6 +98,22 @@ export interface ExportRow {
   stack_id: string;
 }
 
+export interface ChangeSetRow {
+  change_set_id: string;
+  stack_id: string;
+  account: string;
+  region: string;
+  name: string;
+  change_set_type: string;
+  status: string;
+  status_reason: string | null;
+  execution_status: string;
+  description: string | null;
+  created_at: number;
+  /** JSON of everything else the change set holds (template, parameters, changes …), owned by the change set engine. */
+  data: string;
+}
+
 export type NewStackRow = Omit<StackRow, 'deleted_at' | 'cancel_requested' | 'updated_at' | 'previous' | 'outputs' | 'update_policy' | 'status_reason' | 'last_operation_id'> & {
   status_reason?: string | null;
   last_operation_id?: string | null;
@@ -216,6 +232,27 @@ export class CloudFormationStore {
       insertImport: () => db.prepare<[string, string, string, string]>('INSERT OR IGNORE INTO cloudformation_imports (account, region, export_name, stack_id) VALUES (?, ?, ?, ?)'),
       importsOf: () => db.prepare<[string], { export_name: string }>('SELECT export_name FROM cloudformation_imports WHERE stack_id = ? ORDER BY export_name'),
       deleteImportsOf: () => db.prepare<[string]>('DELETE FROM cloudformation_imports WHERE stack_id = ?'),
+      changeSet: () => db.prepare<[string], ChangeSetRow>('SELECT * FROM cloudformation_change_sets WHERE change_set_id = ?'),
+      changeSetByName: () => db.prepare<[string, string], ChangeSetRow>('SELECT * FROM cloudformation_change_sets WHERE stack_id = ? AND name = ?'),
+      changeSetsOf: () => db.prepare<[string], ChangeSetRow>('SELECT * FROM cloudformation_change_sets WHERE stack_id = ? ORDER BY created_at, rowid'),
+      insertChangeSet: () =>
+        db.prepare(
+          `INSERT INTO cloudformation_change_sets (change_set_id, stack_id, account, region, name, change_set_type, status, status_reason, execution_status, description, created_at, data)
+           VALUES (@change_set_id, @stack_id, @account, @region, @name, @change_set_type, @status, @status_reason, @execution_status, @description, @created_at, @data)`,
+        ),
+      setExecutionStatus: () => db.prepare<[string, string]>('UPDATE cloudformation_change_sets SET execution_status = ? WHERE change_set_id = ?'),
+      obsoleteOtherChangeSets: () =>
+        db.prepare<[string, string]>(
+          `UPDATE cloudformation_change_sets SET execution_status = 'OBSOLETE' WHERE stack_id = ? AND change_set_id <> ? AND execution_status IN ('AVAILABLE', 'UNAVAILABLE')`,
+        ),
+      setChangeSetData: () => db.prepare<[string, string]>('UPDATE cloudformation_change_sets SET data = ? WHERE change_set_id = ?'),
+      deleteChangeSet: () => db.prepare<[string]>('DELETE FROM cloudformation_change_sets WHERE change_set_id = ?'),
+      latestEventSeq: () => db.prepare<[string], { seq: number }>('SELECT COALESCE(MAX(seq), 0) AS seq FROM cloudformation_events WHERE stack_id = ?'),
+      firstFinalStackEventAfter: () =>
+        db.prepare<[string, string, number], EventRow>(
+          `SELECT * FROM cloudformation_events WHERE stack_id = ? AND logical_id = ? AND seq > ? AND type = 'AWS::CloudFormation::Stack' AND status NOT LIKE '%_IN_PROGRESS'
+           ORDER BY seq LIMIT 1`,
+        ),
     });
   }
 
@@ -324,5 +361,49 @@ export class CloudFormationStore {
   setImports(stackId: string, scope: Scope, exportNames: Iterable<string>): void {
     this.stmts.deleteImportsOf.run(stackId);
     for (const name of exportNames) this.stmts.insertImport.run(scope.account, scope.region, name, stackId);
+  }
+
+  changeSet(changeSetId: string): ChangeSetRow | undefined {
+    return this.stmts.changeSet.get(changeSetId);
+  }
+
+  changeSetByName(stackId: string, name: string): ChangeSetRow | undefined {
+    return this.stmts.changeSetByName.get(stackId, name);
+  }
+
+  /** A stack's change sets, oldest first. */
+  changeSetsOf(stackId: string): ChangeSetRow[] {
+    return this.stmts.changeSetsOf.all(stackId);
+  }
+
+  insertChangeSet(row: ChangeSetRow): void {
+    this.stmts.insertChangeSet.run(row);
+  }
+
+  setChangeSetExecutionStatus(changeSetId: string, executionStatus: string): void {
+    this.stmts.setExecutionStatus.run(executionStatus, changeSetId);
+  }
+
+  setChangeSetData(changeSetId: string, data: string): void {
+    this.stmts.setChangeSetData.run(data, changeSetId);
+  }
+
+  /** Marks every other change set of the stack that could still run as OBSOLETE (one was executed). */
+  obsoleteOtherChangeSets(stackId: string, executedId: string): void {
+    this.stmts.obsoleteOtherChangeSets.run(stackId, executedId);
+  }
+
+  deleteChangeSet(changeSetId: string): void {
+    this.stmts.deleteChangeSet.run(changeSetId);
+  }
+
+  /** The sequence number of the stack's newest event (0 without any). */
+  latestEventSeq(stackId: string): number {
+    return this.stmts.latestEventSeq.get(stackId)?.seq ?? 0;
+  }
+
+  /** The first event of the stack itself after `afterSeq` with a final (not *_IN_PROGRESS) status: how an operation started then ended. */
+  firstFinalStackEventAfter(stackId: string, stackName: string, afterSeq: number): EventRow | undefined {
+    return this.stmts.firstFinalStackEventAfter.get(stackId, stackName, afterSeq);
   }
 }
