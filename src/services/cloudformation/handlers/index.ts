@@ -2,6 +2,7 @@
 import type { Handlers } from '../../../protocol/types.js';
 import { bindOperations } from '../../bind.js';
 import type { CloudFormationContext } from '../common.js';
+import { createChangeSet, deleteChangeSet, describeChangeSet, executeChangeSet, listChangeSets } from './change-sets.js';
 import {
   describeAccountLimits,
   describeStackEvents,
@@ -15,6 +16,7 @@ import {
   listStacks,
 } from './describe.js';
 import { describeStackDriftDetectionStatus, describeStackResourceDrifts, detectStackDrift, detectStackResourceDrift } from './drift.js';
+import { signalResource } from './signals.js';
 import { cancelUpdateStack, continueUpdateRollback, createStack, deleteStack, getStackPolicy, rollbackStack, setStackPolicy, updateStack, updateTerminationProtection } from './stacks.js';
 import { getTemplateSummary, validateTemplate } from './templates.js';
 
@@ -40,10 +42,16 @@ const OPERATIONS = {
   DescribeAccountLimits: describeAccountLimits,
   ValidateTemplate: validateTemplate,
   GetTemplateSummary: getTemplateSummary,
+  SignalResource: signalResource,
   DetectStackDrift: detectStackDrift,
   DescribeStackDriftDetectionStatus: describeStackDriftDetectionStatus,
   DetectStackResourceDrift: detectStackResourceDrift,
   DescribeStackResourceDrifts: describeStackResourceDrifts,
+  CreateChangeSet: createChangeSet,
+  DescribeChangeSet: describeChangeSet,
+  ExecuteChangeSet: executeChangeSet,
+  DeleteChangeSet: deleteChangeSet,
+  ListChangeSets: listChangeSets,
 };
 
 export function createHandlers(c: CloudFormationContext): Handlers {
