@@ -56,7 +56,7 @@ interface Cause {
 }
 
 /** Why a property's value changes: the template's text, a parameter, or a resource that changes under it. */
-function causes(before: ResourceDeclaration | undefined, after: ResourceDeclaration, property: string, input: PlanInput, changing: Set<string>): Cause[] {
+function causes(before: ResourceDeclaration | undefined, after: ResourceDeclaration, property: string, input: PlanInput, changing: Set<string>, modified: Set<string>): Cause[] {
   const declared = after.Properties?.[property];
   const out: Cause[] = [];
   if (!same(before?.Properties?.[property], declared)) out.push({ source: 'DirectModification' });
@@ -67,7 +67,10 @@ function causes(before: ResourceDeclaration | undefined, after: ResourceDeclarat
     if (now && was?.value !== now.value) out.push({ source: 'ParameterReference', entity: name });
     if (changing.has(name)) out.push({ source: 'ResourceReference', entity: name });
   }
-  for (const pair of attributes) if (changing.has(pair.split('.')[0]!)) out.push({ source: 'ResourceAttribute', entity: pair });
+  for (const pair of attributes) {
+    const id = pair.split('.')[0]!;
+    if (changing.has(id) || modified.has(id)) out.push({ source: 'ResourceAttribute', entity: pair });
+  }
   return out.length ? out : [{ source: 'DirectModification' }];
 }
 
@@ -83,6 +86,7 @@ function modification(
   input: PlanInput,
   ctx: EvaluationContext,
   changing: Set<string>,
+  modified: Set<string>,
 ): C.ResourceChange | undefined {
   const recorded = parseJson<Record<string, unknown>>(row.props);
   const next = (evaluate(after.Properties ?? {}, ctx) ?? {}) as Record<string, unknown>;
@@ -94,7 +98,7 @@ function modification(
     dynamic ||= isDynamic;
     changed.push(property);
     const behaviour = updateBehaviour(row.type, property);
-    for (const cause of causes(before, after, property, input, changing)) {
+    for (const cause of causes(before, after, property, input, changing, modified)) {
       details.push({
         Target: { Attribute: 'Properties', Name: property, RequiresRecreation: RECREATION[behaviour] },
         Evaluation: isDynamic ? 'Dynamic' : 'Static',
@@ -132,12 +136,14 @@ export function planChanges(input: PlanInput): C.Change[] {
   const rows = new Map(input.rows.filter((row) => row.status !== 'DELETE_COMPLETE' && row.physical_id !== null).map((row) => [row.logical_id, row]));
   /** Resources whose physical id or attributes are not known before the update runs (added or replaced). */
   const changing = new Set<string>();
+  /** Resources updated in place: same physical id, but their attributes may change (AWS shows what reads them as Dynamic). */
+  const modified = new Set<string>();
   const ctx: EvaluationContext = {
     pseudo: input.next.pseudo,
     parameters: input.next.parameters,
     conditions: input.next.conditions,
     resourceRef: (id) => (changing.has(id) ? undefined : (rows.get(id)?.physical_id ?? undefined)),
-    resourceAttribute: (id, attribute) => (changing.has(id) ? undefined : parseJson<Record<string, unknown>>(rows.get(id)?.attributes ?? '{}')[attribute]),
+    resourceAttribute: (id, attribute) => (changing.has(id) || modified.has(id) ? undefined : parseJson<Record<string, unknown>>(rows.get(id)?.attributes ?? '{}')[attribute]),
     importValue: input.importValue,
     availabilityZones,
   };
@@ -155,9 +161,10 @@ export function planChanges(input: PlanInput): C.Change[] {
       changes.set(id, { Action: 'Add', LogicalResourceId: id, ResourceType: after.Type, Scope: [], Details: [] });
       return;
     }
-    const change = modification(row, input.current?.template.Resources[id], after, input, ctx, changing);
+    const change = modification(row, input.current?.template.Resources[id], after, input, ctx, changing, modified);
     if (!change) return;
     if (change.Replacement !== 'False') changing.add(id);
+    else if (change.Scope?.includes('Properties')) modified.add(id);
     changes.set(id, change);
   };
   for (const id of input.next.active) visit(id);
