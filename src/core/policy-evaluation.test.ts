@@ -1597,6 +1597,24 @@ const conditions: Case[] = [
     expect: implicit('resource'),
   },
   {
+    name: 'Principal {"AWS": "*"} with aws:SourceArn (the older S3 walkthrough form) lets S3 publish for that bucket',
+    principal: service('s3.amazonaws.com'),
+    action: 'sns:Publish',
+    resource: `arn:aws:sns:us-east-1:${ACCT}:events`,
+    context: { 'aws:SourceArn': BUCKET, 'aws:SourceAccount': ACCT },
+    resourcePolicy: policy({ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sns:Publish', Resource: '*', Condition: { ArnLike: { 'aws:SourceArn': BUCKET } } }),
+    expect: ALLOW,
+  },
+  {
+    name: 'Principal {"AWS": "*"} with aws:SourceArn refuses S3 publishing for another bucket',
+    principal: service('s3.amazonaws.com'),
+    action: 'sns:Publish',
+    resource: `arn:aws:sns:us-east-1:${ACCT}:events`,
+    context: { 'aws:SourceArn': 'arn:aws:s3:::someone-elses-bucket', 'aws:SourceAccount': OTHER },
+    resourcePolicy: policy({ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sns:Publish', Resource: '*', Condition: { ArnLike: { 'aws:SourceArn': BUCKET } } }),
+    expect: implicit('resource'),
+  },
+  {
     name: 'aws:PrincipalOrgID: a principal of the organization in another account may read',
     principal: user('bob', OTHER),
     action: 's3:GetObject',
@@ -1681,7 +1699,7 @@ describe('principalMatches and denialMessage', () => {
     expect(principalMatches('*', anonymous)).toBe(true);
     expect(principalMatches({ AWS: '*' }, user('bob'))).toBe(true);
     expect(principalMatches({ AWS: '*' }, anonymous)).toBe(true);
-    expect(principalMatches({ AWS: '*' }, service('events.amazonaws.com'))).toBe(false);
+    expect(principalMatches({ AWS: '*' }, service('events.amazonaws.com'))).toBe(true);
     expect(principalMatches({ AWS: '*' }, federated('accounts.google.com'))).toBe(false);
     expect(principalMatches('*', service('events.amazonaws.com'))).toBe(true);
     expect(principalMatches({ AWS: ACCT }, s)).toBe(true);

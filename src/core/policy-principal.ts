@@ -1,9 +1,13 @@
 /**
  * The Principal and NotPrincipal elements of resource-based policies (IAM User Guide, "AWS JSON
  * policy elements: Principal" and "NotPrincipal"):
- * - `"*"` names everyone, anonymous callers included; `{"AWS": "*"}` every AWS principal and anonymous
- *   callers, but not service or federated (web identity, SAML) callers, which are named under their
- *   own keys. A role session is named by either as through its role.
+ * - `"*"` names everyone, anonymous callers included; `{"AWS": "*"}` every AWS principal, anonymous
+ *   callers and AWS service principals (a service calling on a resource's behalf): AWS's own older
+ *   walkthroughs let S3 publish to a topic or send to a queue with `{"AWS": "*"}` and an
+ *   aws:SourceArn condition, and SNS's default topic policy (`{"AWS": "*"}` with AWS:SourceOwner)
+ *   admits the owner account's CodeCommit triggers and alarms. Federated (web identity, SAML)
+ *   callers are named only under their own key. A role session is named by either as through its
+ *   role. (Role trust policies read `{"AWS": "*"}` more narrowly: see iam/trust-policy.ts.)
  * - An account id or `arn:aws:iam::<account>:root` names the account: every principal of it, but the
  *   grant only delegates to the account, whose identity policies must then allow (same account) or
  *   whose administrators must (cross account). For the root user itself it is a direct grant.
@@ -28,7 +32,7 @@ const RANK: Record<PrincipalMatch, number> = { none: 0, account: 1, role: 2, dir
 
 const ROOT = /^arn:aws[\w-]*:iam::(\d{12}):root$/;
 
-/** The principal's names in a Principal element, by key (`AWS`, `Service` …), as written; `everyone` for `"*"` (or `{"AWS": "*"}` for AWS principals). */
+/** The principal's names in a Principal element, by key (`AWS`, `Service` …), as written; `everyone` for `"*"` (or `{"AWS": "*"}` for all but federated callers). */
 function namesOf(element: unknown, principal: EvaluationPrincipal): { everyone: boolean; byKey: Map<string, string[]> } | undefined {
   if (element === '*') return { everyone: true, byKey: new Map() };
   if (!isObject(element)) return undefined;
@@ -37,8 +41,7 @@ function namesOf(element: unknown, principal: EvaluationPrincipal): { everyone: 
     const names = asList(value).filter((v): v is string => typeof v === 'string');
     byKey.set(key, names);
   }
-  const awsPrincipal = principal.kind !== 'service' && principal.kind !== 'federated';
-  return { everyone: awsPrincipal && (byKey.get('AWS') ?? []).includes('*'), byKey };
+  return { everyone: principal.kind !== 'federated' && (byKey.get('AWS') ?? []).includes('*'), byKey };
 }
 
 /** How one `AWS` name matches the principal. */

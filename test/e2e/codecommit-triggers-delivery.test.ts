@@ -341,6 +341,22 @@ describe('TestRepositoryTriggers', () => {
     expect(allowed).toMatchObject({ successfulExecutions: ['foreign-topic'], failedExecutions: [] });
     expect((await notifications(foreign, 1))[0]!.record.eventSourceARN).toBe(`arn:aws:codecommit:us-east-1:${ACCOUNT}:probed`);
   });
+
+  it("publishes to its own account's topic as codecommit.amazonaws.com: the default policy admits it, a policy that does not name it refuses it", async () => {
+    await cc.send(new CreateRepositoryCommand({ repositoryName: 'own-topic' }));
+    const own = await topicWithQueue('own-topic-policy');
+    const test = () => cc.send(new TestRepositoryTriggersCommand({ repositoryName: 'own-topic', triggers: [trigger({ name: 'own', destinationArn: own.topicArn })] }));
+    expect(await test()).toMatchObject({ successfulExecutions: ['own'], failedExecutions: [] });
+    await notifications(own, 1);
+
+    // A policy admitting only the account's IAM principals (not services) shuts CodeCommit out.
+    const accountOnly = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'SNS:Publish', Resource: own.topicArn }] };
+    await sns(ACCOUNT).send(new SetTopicAttributesCommand({ TopicArn: own.topicArn, AttributeName: 'Policy', AttributeValue: JSON.stringify(accountOnly) }));
+    const refused = await test();
+    expect(refused.successfulExecutions).toEqual([]);
+    expect(refused.failedExecutions?.[0]?.failureMessage).toContain('AuthorizationError');
+    await nothingOn(own);
+  });
 });
 
 /** A port nothing listens on, for the child server. */

@@ -358,6 +358,31 @@ describe('S3 notifications to SNS and Lambda', () => {
     expect(err).toMatchObject({ ArgumentName1: closed, ArgumentValue1: 'Permissions on the destination topic do not allow S3 to publish notifications from this bucket' });
   });
 
+  it('accepts a topic and a queue whose policies admit {"AWS": "*"} for the bucket only (the older walkthrough form)', async () => {
+    const anyoneFor = (action: string, resource: string, bucket: string) =>
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: action, Resource: resource, Condition: { ArnLike: { 'aws:SourceArn': bucketArn(bucket) } } }],
+      });
+    const { TopicArn } = await sns().send(new CreateTopicCommand({ Name: 'walkthrough-topic' }));
+    await sns().send(new SetTopicAttributesCommand({ TopicArn, AttributeName: 'Policy', AttributeValue: anyoneFor('SNS:Publish', TopicArn!, 'walkthrough') }));
+    const { url, arn } = await queue('walkthrough-queue');
+    await sqs().send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { Policy: anyoneFor('sqs:SendMessage', arn, 'walkthrough') } }));
+    await bucketNotifying('walkthrough', { QueueConfigurations: [{ QueueArn: arn, Events: ['s3:ObjectCreated:*'] }], TopicConfigurations: [{ TopicArn, Events: ['s3:ObjectRemoved:*'] }] });
+    await s3().send(new PutObjectCommand({ Bucket: 'walkthrough', Key: 'a.txt', Body: 'a' }));
+    const [test, created] = await bodies(url, 2);
+    expect(test).toMatchObject({ Event: 's3:TestEvent', Bucket: 'walkthrough' });
+    expect((created!.Records as S3Record[])[0]).toMatchObject({ eventName: 'ObjectCreated:Put', s3: { object: { key: 'a.txt' } } });
+
+    // The same policies refuse S3 for another bucket.
+    await s3().send(new CreateBucketCommand({ Bucket: 'not-walkthrough' }));
+    const err = await expectAwsError(
+      s3().send(new PutBucketNotificationConfigurationCommand({ Bucket: 'not-walkthrough', NotificationConfiguration: { TopicConfigurations: [{ TopicArn, Events: ['s3:ObjectCreated:*'] }] } })),
+      { code: 'InvalidArgument', status: 400, message: 'Unable to validate the following destination configurations' },
+    );
+    expect(err).toMatchObject({ ArgumentName1: TopicArn, ArgumentValue1: 'Permissions on the destination topic do not allow S3 to publish notifications from this bucket' });
+  });
+
   it('invokes a function whose permission allows S3 for the bucket with the records as its event; refuses one without', { timeout: 60_000 }, async () => {
     const lambda = new LambdaClient(server.clientConfig);
     const role = await executionRole(server, 's3-notified');

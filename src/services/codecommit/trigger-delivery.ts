@@ -141,16 +141,16 @@ function destinationCall(n: TriggerNotification): ServiceCall {
 }
 
 /**
- * Who CodeCommit is when it hands a notification over. AWS documents that a topic of the
- * repository's own account needs no policy for CodeCommit (its default policy admits the owner
- * account), so CodeCommit publishes there with the account's authority; a topic of another account
- * and every Lambda function (even the account's own) must allow the service principal
- * `codecommit.amazonaws.com`, which is who calls them.
+ * Who CodeCommit is when it hands a notification over: the service principal
+ * `codecommit.amazonaws.com`, with the repository as source. AWS documents that a topic of the
+ * repository's own account needs no policy for CodeCommit: its default policy (`{"AWS": "*"}` with
+ * AWS:SourceOwner) admits it, since CodeCommit sends the repository's account as SourceOwner. A
+ * topic of another account and every Lambda function (even the account's own) must allow the
+ * service principal.
  */
 function callerFor(n: TriggerNotification, destination: ArnParts | undefined): InProcessCaller {
-  const ownTopic = destination?.service === 'sns' && destination.account === n.account;
   return {
-    principal: ownTopic ? rootPrincipal(n.account, '') : servicePrincipal(n.account, SERVICE_PRINCIPAL),
+    principal: servicePrincipal(n.account, SERVICE_PRINCIPAL),
     account: destination?.account ?? n.account,
     region: destination?.region ?? n.region,
     sourceArn: n.repositoryArn,
@@ -160,7 +160,13 @@ function callerFor(n: TriggerNotification, destination: ArnParts | undefined): I
 
 /** Sends a notification as CodeCommit; throws the destination's AwsError when it refuses. */
 export async function sendNotification(c: CodeCommitContext, n: TriggerNotification): Promise<void> {
-  await c.rt.invoke(destinationCall(n), callerFor(n, parseArn(n.destinationArn)));
+  const destination = parseArn(n.destinationArn);
+  // Whether a topic exists is AWS's own look-up, whatever its policy says (a missing topic is
+  // NotFound, not a denial of CodeCommit): made as the topic's account.
+  if (destination?.service === 'sns') {
+    await c.rt.call('sns', 'GetTopicAttributes', { TopicArn: n.destinationArn }, { principal: rootPrincipal(destination.account, ''), region: destination.region });
+  }
+  await c.rt.invoke(destinationCall(n), callerFor(n, destination));
 }
 
 /** A refusal retrying cannot change: the destination is missing, denies CodeCommit, or its service is not emulated. */

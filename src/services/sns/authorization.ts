@@ -7,9 +7,12 @@
  *
  * Actions are written `SNS:<Operation>` because that is how SNS names them in denials ("… is not
  * authorized to perform: SNS:Publish …"); IAM matches actions case-insensitively. A topic policy's
- * `AWS:SourceOwner` is the caller's account, or for a service calling on a resource's behalf that
- * resource's account, which is what lets the default topic policy admit the owner's account.
- * Denials are SNS's AuthorizationError (403).
+ * `AWS:SourceOwner` is the caller's account, which is what lets the default topic policy (`{"AWS":
+ * "*"}` with AWS:SourceOwner) admit the owner's account. Of the services that publish on a
+ * resource's behalf, only those AWS documents as covered by the default policy send it, naming the
+ * resource's account (CodeCommit triggers); the others (S3 event notifications, EventBridge rules)
+ * send none, so the topic's policy must name them, as on AWS. Denials are SNS's AuthorizationError
+ * (403).
  */
 import type * as S from '@aws-sdk/client-sns';
 import { AwsError } from '../../core/errors.js';
@@ -27,7 +30,13 @@ function requestTags(tags: S.Tag[] | undefined): Record<string, ContextValue> {
   return out;
 }
 
-const sourceOwner = (ctx: RequestContext): Record<string, ContextValue> => ({ 'aws:SourceOwner': ctx.sourceAccount ?? ctx.principal.account });
+/** Service principals that publish with AWS:SourceOwner (the resource's account), so a topic's default policy admits its own account's. */
+const SENDS_SOURCE_OWNER = new Set(['codecommit.amazonaws.com']);
+
+function sourceOwner(ctx: RequestContext): Record<string, ContextValue> {
+  if (ctx.principal.kind !== 'service') return { 'aws:SourceOwner': ctx.principal.account };
+  return SENDS_SOURCE_OWNER.has(ctx.principal.arn) ? { 'aws:SourceOwner': ctx.sourceAccount ?? ctx.principal.account } : {};
+}
 
 export function snsAuthorization(topicTags: TopicTags): ServiceAuthorization {
   const resourceTags = (arn: string | undefined): Record<string, ContextValue> => {
