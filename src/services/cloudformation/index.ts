@@ -46,6 +46,7 @@ import { registerDriftJobs } from './engine/drift.js';
 import { registerNotificationJobs } from './engine/events.js';
 import { registerStackJobs } from './engine/runner.js';
 import { createHandlers } from './handlers/index.js';
+import { registerSignals } from './signals.js';
 import { CloudFormationStore } from './store.js';
 
 export const cloudformation: ServiceDefinition = {
@@ -58,6 +59,7 @@ export const cloudformation: ServiceDefinition = {
     registerStackJobs(c);
     registerNotificationJobs(c);
     registerDriftJobs(c);
+    registerSignals(c);
     return { handlers: createHandlers(c) };
   },
 };
