@@ -5,7 +5,7 @@
  */
 import type { InProcessCaller } from '../../contracts.js';
 import { type CloudFormationContext, parseJson, validationError } from '../common.js';
-import { PROVIDERS } from '../providers/index.js';
+import { providerOf } from '../providers/index.js';
 import type { CurrentResource, Properties, ResourceProvider } from '../providers/types.js';
 import { updateBehaviour, validateProperties } from '../spec/index.js';
 import type { ResourceRow, StackRow } from '../store.js';
@@ -60,7 +60,7 @@ function failure(run: Pick<OperationRun, 'signal'>, err: unknown, verb: 'creatio
 }
 
 function provider(type: string): ResourceProvider {
-  const found = PROVIDERS[type];
+  const found = providerOf(type);
   if (!found) throw validationError(`Unsupported resource type: ${type}`);
   return found;
 }
@@ -159,7 +159,7 @@ export function changedProperties(before: Properties, after: Properties): string
 
 /** Whether changing these properties replaces the resource: an Immutable one, a Conditional one the provider says replaces, or a type that cannot update. */
 export function requiresReplacement(type: string, changed: string[], current: CurrentResource, props: Properties): boolean {
-  const found = PROVIDERS[type];
+  const found = providerOf(type);
   if (!found?.update) return true;
   const behaviours = changed.map((key) => updateBehaviour(type, key));
   if (behaviours.includes('Immutable')) return true;
@@ -196,7 +196,10 @@ export async function updateResource(run: OperationRun, logicalId: string, exist
     } else {
       saveResource(run, row, { props: shown });
       const made = await found.update!(context, { physicalId: current.physicalId, props: current.props, attributes: current.attributes }, props.resolved);
+      // An update answered with another physical id made a new resource (a custom resource's contract): the old one goes in the cleanup.
+      const replaced = made.physicalId !== current.physicalId;
       row = stamp(run, row, { physical_id: made.physicalId, props: JSON.stringify(props.resolved), attributes: JSON.stringify(made.attributes ?? current.attributes) });
+      if (replaced) row = stamp(run, row, { prior: JSON.stringify({ record: current, replaced } satisfies Prior) });
       run.states.set(logicalId, { physicalId: made.physicalId, attributes: made.attributes ?? current.attributes });
     }
     row = stamp(run, row, { status: 'UPDATE_COMPLETE' });
@@ -259,7 +262,7 @@ export async function deleteRecord(
   note('DELETE_IN_PROGRESS');
   try {
     if (record) {
-      const found = PROVIDERS[record.type];
+      const found = providerOf(record.type);
       if (found)
         await found.delete(providerContext(run.c, run.stack, run.caller, row.logical_id, record.type, run.signal), {
           physicalId: record.physicalId,
