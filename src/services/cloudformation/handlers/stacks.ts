@@ -61,6 +61,16 @@ async function prepare(
   return { template, text, parameters };
 }
 
+/**
+ * The parent stack of a stack CloudFormation creates in-process for an AWS::CloudFormation::Stack
+ * resource (the call names the parent as its source); undefined for every other CreateStack.
+ */
+function nestingParent(c: CloudFormationContext, ctx: RequestContext): StackRow | undefined {
+  if (!ctx.calledVia?.includes('cloudformation.amazonaws.com') || !ctx.sourceArn) return undefined;
+  const parent = c.store.stack(ctx.sourceArn);
+  return parent && parent.account === ctx.account && parent.region === ctx.region ? parent : undefined;
+}
+
 export async function createStack(c: CloudFormationContext, input: C.CreateStackInput, ctx: RequestContext): Promise<C.CreateStackOutput> {
   const name = input.StackName!;
   checkStackName(name);
@@ -71,6 +81,7 @@ export async function createStack(c: CloudFormationContext, input: C.CreateStack
   const text = await templateText(c, input, ctx);
   const { template, parameters } = await prepare(c, { account: ctx.account, region: ctx.region, stack_id: stackId, name, notification_arns: notificationArns }, text, input, ctx);
   const policy = await stackPolicyText(c, input.StackPolicyBody, input.StackPolicyURL, ctx);
+  const parent = nestingParent(c, ctx);
   c.store.tx(() => {
     if (c.store.liveStackByName(ctx, name)) throw new AwsError('AlreadyExistsException', `Stack [${name}] already exists`);
     c.store.insertStack({
@@ -87,7 +98,8 @@ export async function createStack(c: CloudFormationContext, input: C.CreateStack
       parameters: JSON.stringify(parameters),
       capabilities: JSON.stringify(input.Capabilities ?? []),
       notification_arns: notificationArns,
-      role_arn: input.RoleARN ?? null,
+      // A nested stack acts through its parent's role.
+      role_arn: input.RoleARN ?? parent?.role_arn ?? null,
       tags: JSON.stringify(input.Tags ?? []),
       termination_protection: input.EnableTerminationProtection ? 1 : 0,
       disable_rollback: input.DisableRollback ? 1 : 0,
@@ -95,8 +107,8 @@ export async function createStack(c: CloudFormationContext, input: C.CreateStack
       retain_except_on_create: input.RetainExceptOnCreate ? 1 : 0,
       timeout_minutes: input.TimeoutInMinutes ?? null,
       stack_policy: policy ?? null,
-      parent_id: null,
-      root_id: null,
+      parent_id: parent?.stack_id ?? null,
+      root_id: parent ? (parent.root_id ?? parent.stack_id) : null,
       caller: JSON.stringify(ctx.principal),
       client_request_token: input.ClientRequestToken ?? null,
       operation_options: '{}',
