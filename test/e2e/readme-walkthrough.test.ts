@@ -38,4 +38,14 @@ describe('README walk-throughs', () => {
     expect(stdout).toMatch(/^built by demo:[0-9a-f-]{36}$/m);
     expect(stdout).toMatch(/arn:aws:codebuild:us-east-1:000000000000:report\/demo-unit:[0-9a-f-]{36}/);
   }, 150_000);
+
+  it('the CloudFormation walk-through deploys, rolls a refused update back and deletes', async () => {
+    const dir = tempDir();
+    const script = walkthrough('cloudformation').replaceAll('localhost:4566', new URL(server.url).host);
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir };
+    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', script], { cwd: dir, env, timeout: 120_000 });
+    expect(stdout).toMatch(/^http:\/\/[^/]+\/000000000000\/app-Jobs-[A-Z0-9]{12}$/m);
+    expect(stdout).toMatch(/^UPDATE_ROLLBACK_COMPLETE$/m);
+    expect(stdout).toMatch(/^Jobs\t.*MessageRetentionPeriod/m);
+  }, 150_000);
 });
