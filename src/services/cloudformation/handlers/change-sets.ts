@@ -67,6 +67,28 @@ function targetStack(c: CloudFormationContext, ctx: RequestContext, input: C.Cre
   return stack;
 }
 
+/**
+ * CreateChangeSet is idempotent: the same request again (a retry, or `aws cloudformation deploy`
+ * run twice within a second, which names its change sets by the second) answers the change set
+ * already made; a different one under the same name is refused, naming the first attribute that differs.
+ */
+function sameRequestAgain(existing: ChangeSetRow, data: ChangeSetData, type: string, description: string | undefined): C.CreateChangeSetOutput {
+  const before = parseJson<ChangeSetData>(existing.data);
+  const attributes: [string, unknown, unknown][] = [
+    ['Template', before.templateBody, data.templateBody],
+    ['Parameters', before.parameters, data.parameters],
+    ['Capabilities', before.capabilities, data.capabilities],
+    ['Tags', before.tags, data.tags],
+    ['NotificationARNs', before.notificationArns, data.notificationArns],
+    ['RoleARN', before.roleArn, data.roleArn],
+    ['ChangeSetType', existing.change_set_type, type],
+    ['Description', existing.description, description ?? null],
+  ];
+  const differing = attributes.find(([, left, right]) => JSON.stringify(left) !== JSON.stringify(right));
+  if (differing) throw new AwsError('AlreadyExistsException', `ChangeSet ${existing.name} cannot be created due to a mismatch with existing attribute ${differing[0]}`);
+  return { Id: existing.change_set_id, StackId: existing.stack_id };
+}
+
 function sameParameters(left: Record<string, ResolvedParameter>, right: Record<string, ResolvedParameter>): boolean {
   const values = (parameters: Record<string, ResolvedParameter>) => JSON.stringify(Object.values(parameters).map((p) => [p.key, p.value, p.resolvedValue ?? null]));
   return values(left) === values(right);
@@ -77,14 +99,6 @@ export async function createChangeSet(c: CloudFormationContext, input: C.CreateC
   if (type === 'IMPORT') throw new AwsError('NotImplemented', 'Drydock does not import existing resources into stacks (ChangeSetType IMPORT)', { status: 501 });
   const name = input.ChangeSetName!;
   const existing = targetStack(c, ctx, input, type);
-  const duplicate = existing && c.store.changeSetByName(existing.stack_id, name);
-  if (duplicate) {
-    // A retry with the same ClientToken answers the change set it made.
-    if (input.ClientToken !== undefined && parseJson<{ clientToken?: string }>(duplicate.data).clientToken === input.ClientToken) {
-      return { Id: duplicate.change_set_id, StackId: duplicate.stack_id };
-    }
-    throw new AwsError('AlreadyExistsException', `ChangeSet [${name}] already exists`);
-  }
   const update = type === 'UPDATE' ? existing : undefined;
   if (input.UsePreviousTemplate && !update) throw validationError('UsePreviousTemplate can only be used with an existing stack.');
   if (input.UsePreviousTemplate && (input.TemplateBody !== undefined || input.TemplateURL !== undefined)) {
@@ -101,7 +115,7 @@ export async function createChangeSet(c: CloudFormationContext, input: C.CreateC
   const parameters = await resolveParameters(template, input.Parameters ?? [], { previous, external: externalValues(c, caller), pseudo });
   const next = stackModel(template, parameters, pseudo);
   if (input.RoleARN) await assumeStackRole(c, ctx, input.RoleARN);
-  const data: ChangeSetData & { clientToken?: string } = {
+  const data: ChangeSetData = {
     templateBody: text,
     processedTemplate: JSON.stringify(template),
     parameters,
@@ -114,7 +128,6 @@ export async function createChangeSet(c: CloudFormationContext, input: C.CreateC
     rollbackConfiguration: input.RollbackConfiguration,
     changes: [],
     baseUpdatedAt: existing?.updated_at ?? null,
-    clientToken: input.ClientToken,
   };
   let status = 'CREATE_COMPLETE';
   let reason: string | null = null;
@@ -137,10 +150,12 @@ export async function createChangeSet(c: CloudFormationContext, input: C.CreateC
       reason = NO_CHANGES;
     }
   }
+  const duplicate = existing && c.store.changeSetByName(existing.stack_id, name);
+  if (duplicate) return sameRequestAgain(duplicate, data, type, input.Description);
   const changeSetId = changeSetArn(ctx, name);
   c.store.tx(() => {
     const stack = existing ? c.store.stack(existing.stack_id)! : insertReviewStack(c, ctx, stackId, stackName, JSON.stringify(ctx.principal));
-    if (c.store.changeSetByName(stack.stack_id, name)) throw new AwsError('AlreadyExistsException', `ChangeSet [${name}] already exists`);
+    if (c.store.changeSetByName(stack.stack_id, name)) throw new AwsError('AlreadyExistsException', `ChangeSet ${name} cannot be created due to a mismatch with existing attribute Template`);
     c.store.insertChangeSet({
       change_set_id: changeSetId,
       stack_id: stack.stack_id,
@@ -193,7 +208,25 @@ export function describeChangeSet(c: CloudFormationContext, input: C.DescribeCha
   };
 }
 
-export function executeChangeSet(c: CloudFormationContext, input: C.ExecuteChangeSetInput, ctx: RequestContext): C.ExecuteChangeSetOutput {
+/** How long ExecuteChangeSet holds its answer for the stack operation to end. */
+const SETTLE_MS = 15_000;
+const SETTLE_POLL_MS = 10;
+
+/**
+ * Waits (on the clock) until the stack's operation has ended, or SETTLE_MS passed. The waiters of
+ * the CLI, the SDKs and the CDK poll once and then sleep 30 s (stacks): answering ExecuteChangeSet
+ * when a stack of built-in providers is already done lets their first poll find it done.
+ */
+async function settle(c: CloudFormationContext, stackId: string): Promise<void> {
+  const deadline = c.rt.clock.now() + SETTLE_MS;
+  while (c.rt.clock.now() < deadline) {
+    const status = c.store.stack(stackId)?.status;
+    if (!status?.endsWith('_IN_PROGRESS')) return;
+    await c.rt.clock.sleep(SETTLE_POLL_MS);
+  }
+}
+
+export async function executeChangeSet(c: CloudFormationContext, input: C.ExecuteChangeSetInput, ctx: RequestContext): Promise<C.ExecuteChangeSetOutput> {
   const { row, data, stack } = findChangeSet(c, ctx, input.ChangeSetName!, input.StackName);
   if (row.status !== 'CREATE_COMPLETE') throw invalidStatus(`ChangeSet [${row.change_set_id}] cannot be executed in its current status of [${row.status}]`);
   if (input.DisableRollback !== undefined && data.onStackFailure !== undefined) {
@@ -211,6 +244,7 @@ export function executeChangeSet(c: CloudFormationContext, input: C.ExecuteChang
       retainExceptOnCreate: input.RetainExceptOnCreate,
     });
   });
+  await settle(c, stack.stack_id);
   return {};
 }
 
