@@ -9,9 +9,17 @@
  * EventBridge events. A restart resumes or fails every operation explicitly.
  *
  * Gaps against AWS:
- * - Change sets, SignalResource, stack sets, the registry (types, hooks,
- *   publishers), resource scans, generated templates, stack refactors, resource import
- *   (IMPORT_*) and EstimateTemplateCost answer 501.
+ * - SignalResource, stack sets, the registry (types, hooks, publishers), resource scans, generated
+ *   templates, stack refactors, resource import (IMPORT_*, ChangeSetType IMPORT) and
+ *   EstimateTemplateCost answer 501.
+ * - Change sets are worked out within the CreateChangeSet request, so CREATE_PENDING and
+ *   CREATE_IN_PROGRESS are never seen. IncludeNestedStacks is recorded and echoed, but nested
+ *   stacks get no change sets of their own. DescribeChangeSet pages Changes 100 at a time.
+ *   ExecuteChangeSet answers once the stack operation has ended (at most 15 s later), so waiters
+ *   find it done at their first poll. GetTemplate with ChangeSetName answers ChangeSetNotFound.
+ *   The wording of some refusals is Drydock's: CreateChangeSet's AlreadyExistsException for an
+ *   attribute other than Template, an UPDATE change set for a stack in review, ExecuteChangeSet
+ *   with DisableRollback after OnStackFailure, DeleteChangeSet during execution.
  * - TimeoutInMinutes and RollbackConfiguration (alarm triggers) are stored but never stop an
  *   operation. ClientRequestToken is recorded on events but does not make requests idempotent.
  * - DeletionPolicy Snapshot: no resource type Drydock provides can snapshot, so the resource is
