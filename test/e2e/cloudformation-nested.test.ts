@@ -1,0 +1,115 @@
+/**
+ * Nested stacks (AWS::CloudFormation::Stack from a TemplateURL in Drydock's S3) through their
+ * parent: created with AWS's generated name, ParentId and RootId, parameters passed down and
+ * outputs read with `Fn::GetAtt Child.Outputs.X`; updated and deleted with the parent; a failing
+ * nested stack fails its parent, which rolls back, and the nested stack is deleted.
+ */
+import { CloudFormationClient, CreateStackCommand, DeleteStackCommand, DescribeStacksCommand, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useServer } from '../helpers.js';
+import { eventLog, resourcesOf, settled } from './cloudformation-helpers.js';
+
+const server = useServer();
+let cfn: CloudFormationClient;
+
+const CHILD = {
+  Parameters: { Value: { Type: 'String' } },
+  Resources: { Param: { Type: 'AWS::SSM::Parameter', Properties: { Type: 'String', Value: { Ref: 'Value' } } } },
+  Outputs: { ParamName: { Value: { Ref: 'Param' } }, Echo: { Value: { 'Fn::Sub': 'child says ${Value}' } } },
+};
+
+const FAILING_CHILD = {
+  Parameters: { Value: { Type: 'String' } },
+  Resources: {
+    Good: { Type: 'AWS::SSM::Parameter', Properties: { Type: 'String', Value: 'fine' } },
+    Bad: { Type: 'AWS::SSM::Parameter', DependsOn: 'Good', Properties: { Type: 'String', Value: 'x', Tier: 'Bogus' } },
+  },
+};
+
+const templateUrl = (key: string) => `https://nested-templates.s3.amazonaws.com/${key}`;
+
+const parentTemplate = (value: string, key = 'child.json') =>
+  JSON.stringify({
+    Resources: {
+      Child: { Type: 'AWS::CloudFormation::Stack', Properties: { TemplateURL: templateUrl(key), Parameters: { Value: value }, TimeoutInMinutes: 10 } },
+    },
+    Outputs: { ChildParam: { Value: { 'Fn::GetAtt': ['Child', 'Outputs.ParamName'] } }, Echo: { Value: { 'Fn::GetAtt': ['Child', 'Outputs.Echo'] } } },
+  });
+
+beforeAll(async () => {
+  cfn = new CloudFormationClient(server.clientConfig);
+  const s3 = new S3Client(server.clientConfig);
+  await s3.send(new CreateBucketCommand({ Bucket: 'nested-templates' }));
+  await s3.send(new PutObjectCommand({ Bucket: 'nested-templates', Key: 'child.json', Body: JSON.stringify(CHILD) }));
+  await s3.send(new PutObjectCommand({ Bucket: 'nested-templates', Key: 'failing.json', Body: JSON.stringify(FAILING_CHILD) }));
+});
+
+async function describeStack(nameOrId: string) {
+  return (await cfn.send(new DescribeStacksCommand({ StackName: nameOrId }))).Stacks![0]!;
+}
+
+function outputsOf(stack: { Outputs?: { OutputKey?: string; OutputValue?: string }[] }): Record<string, string> {
+  return Object.fromEntries((stack.Outputs ?? []).map((o) => [o.OutputKey!, o.OutputValue!]));
+}
+
+async function parameterValue(name: string): Promise<string | undefined> {
+  return (await new SSMClient(server.clientConfig).send(new GetParameterCommand({ Name: name }))).Parameter?.Value;
+}
+
+describe('AWS::CloudFormation::Stack', () => {
+  it('creates, updates and deletes a nested stack through its parent, with ParentId, RootId and its outputs', async () => {
+    const { StackId: parentId } = await cfn.send(new CreateStackCommand({ StackName: 'parent', TemplateBody: parentTemplate('one') }));
+    const parent = await settled(cfn, 'parent');
+    expect(parent.StackStatus).toBe('CREATE_COMPLETE');
+    const childId = (await resourcesOf(cfn, 'parent')).Child!.PhysicalResourceId!;
+    const child = await describeStack(childId);
+    expect(child).toMatchObject({ StackId: childId, StackStatus: 'CREATE_COMPLETE', ParentId: parentId, RootId: parentId });
+    expect(child.StackName).toMatch(/^parent-Child-[A-Z0-9]{12}$/);
+    expect(parent.ParentId).toBeUndefined();
+    const outputs = outputsOf(parent);
+    expect(outputs.Echo).toBe('child says one');
+    expect(await parameterValue(outputs.ChildParam!)).toBe('one');
+
+    await cfn.send(new UpdateStackCommand({ StackName: 'parent', TemplateBody: parentTemplate('two') }));
+    const updated = await settled(cfn, 'parent');
+    expect(updated.StackStatus).toBe('UPDATE_COMPLETE');
+    expect((await describeStack(childId)).StackStatus).toBe('UPDATE_COMPLETE');
+    expect(outputsOf(updated).Echo).toBe('child says two');
+    expect(await parameterValue(outputs.ChildParam!)).toBe('two');
+
+    await cfn.send(new DeleteStackCommand({ StackName: 'parent' }));
+    expect((await settled(cfn, parentId!)).StackStatus).toBe('DELETE_COMPLETE');
+    expect((await describeStack(childId)).StackStatus).toBe('DELETE_COMPLETE');
+  });
+
+  it('fails the parent when the nested stack fails to create; both roll back', async () => {
+    await cfn.send(new CreateStackCommand({ StackName: 'parent-failing', TemplateBody: parentTemplate('x', 'failing.json') }));
+    expect((await settled(cfn, 'parent-failing')).StackStatus).toBe('ROLLBACK_COMPLETE');
+    const failed = (await eventLog(cfn, 'parent-failing')).find(([id, status]) => id === 'Child' && status === 'CREATE_FAILED');
+    expect(failed?.[2]).toMatch(
+      /^Embedded stack arn:aws:cloudformation:us-east-1:000000000000:stack\/parent-failing-Child-[A-Z0-9]{12}\/[0-9a-f-]+ was not successfully created: The following resource\(s\) failed to create: \[Bad\]\.$/,
+    );
+    const childId = /Embedded stack (\S+)/.exec(failed![2]!)![1]!;
+    const child = await describeStack(childId);
+    expect(child.StackStatus).toBe('DELETE_COMPLETE');
+    const childLog = await eventLog(cfn, childId);
+    expect(childLog).toContainEqual(['Good', 'DELETE_COMPLETE', undefined]);
+  });
+
+  it('rolls the parent update back when the nested stack update fails', async () => {
+    await cfn.send(new CreateStackCommand({ StackName: 'parent-rollback', TemplateBody: parentTemplate('one') }));
+    expect((await settled(cfn, 'parent-rollback')).StackStatus).toBe('CREATE_COMPLETE');
+    await cfn.send(new UpdateStackCommand({ StackName: 'parent-rollback', TemplateBody: parentTemplate('two', 'failing.json') }));
+    const rolledBack = await settled(cfn, 'parent-rollback');
+    expect(rolledBack.StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
+    expect(outputsOf(rolledBack).Echo).toBe('child says one');
+    const childId = (await resourcesOf(cfn, 'parent-rollback')).Child!.PhysicalResourceId!;
+    const child = await describeStack(childId);
+    expect(child.StackStatus).toMatch(/^UPDATE_(ROLLBACK_)?COMPLETE$/);
+    expect(outputsOf(child).Echo).toBe('child says one');
+    const failed = (await eventLog(cfn, 'parent-rollback')).find(([id, status]) => id === 'Child' && status === 'UPDATE_FAILED');
+    expect(failed?.[2]).toMatch(/^Embedded stack \S+ was not successfully updated\. Currently in UPDATE_ROLLBACK_COMPLETE with reason: /);
+  });
+});
