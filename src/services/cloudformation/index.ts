@@ -9,9 +9,14 @@
  * EventBridge events. A restart resumes or fails every operation explicitly.
  *
  * Gaps against AWS:
- * - SignalResource, stack sets, the registry (types, hooks, publishers), resource scans, generated
- *   templates, stack refactors, resource import (IMPORT_*, ChangeSetType IMPORT) and
- *   EstimateTemplateCost answer 501.
+ * - Stack sets, the registry (types, hooks, publishers), resource scans, generated templates,
+ *   stack refactors, resource import (IMPORT_*, ChangeSetType IMPORT) and EstimateTemplateCost
+ *   answer 501.
+ * - Nested stacks, custom resources and wait conditions: their providers' headers
+ *   (providers/cloudformation-*.ts) state how they differ. Their signals and responses are objects
+ *   in buckets of Drydock's account 999999999999 (AWS's own account on AWS), reachable through the
+ *   presigned URLs CloudFormation hands out; SignalResource serves CreationPolicy ResourceSignal
+ *   only (no UpdatePolicy: Drydock has no Auto Scaling groups).
  * - Change sets are worked out within the CreateChangeSet request, so CREATE_PENDING and
  *   CREATE_IN_PROGRESS are never seen. IncludeNestedStacks is recorded and echoed, but nested
  *   stacks get no change sets of their own. DescribeChangeSet pages Changes 100 at a time.
