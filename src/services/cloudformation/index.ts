@@ -26,7 +26,8 @@
  *   attribute other than Template, an UPDATE change set for a stack in review, ExecuteChangeSet
  *   with DisableRollback after OnStackFailure, DeleteChangeSet during execution.
  * - TimeoutInMinutes and RollbackConfiguration (alarm triggers) are stored but never stop an
- *   operation. ClientRequestToken is recorded on events but does not make requests idempotent.
+ *   operation. ClientRequestToken makes a retried request idempotent per stack; the message of
+ *   TokenAlreadyExistsException (a token the stack took for another operation) is Drydock's.
  * - DeletionPolicy Snapshot: no resource type Drydock provides can snapshot, so the resource is
  *   retained (DELETE_SKIPPED) with a reason saying so; AWS would snapshot types that support it.
  * - A resource whose type the specification knows but Drydock has no provider for fails with

@@ -172,6 +172,12 @@ export class CloudFormationStore {
         );
         CREATE INDEX cloudformation_change_sets_stack ON cloudformation_change_sets (stack_id, name);`,
       },
+      {
+        version: 2,
+        sql: `CREATE TABLE cloudformation_request_tokens (
+          stack_id TEXT NOT NULL, token TEXT NOT NULL, operation TEXT NOT NULL, PRIMARY KEY (stack_id, token)
+        );`,
+      },
     ]);
     const db = store.db;
     this.stmts = preparedOnUse({
@@ -247,6 +253,8 @@ export class CloudFormationStore {
         ),
       setChangeSetData: () => db.prepare<[string, string]>('UPDATE cloudformation_change_sets SET data = ? WHERE change_set_id = ?'),
       deleteChangeSet: () => db.prepare<[string]>('DELETE FROM cloudformation_change_sets WHERE change_set_id = ?'),
+      requestTokenOperation: () => db.prepare<[string, string], { operation: string }>('SELECT operation FROM cloudformation_request_tokens WHERE stack_id = ? AND token = ?'),
+      insertRequestToken: () => db.prepare<[string, string, string]>('INSERT OR IGNORE INTO cloudformation_request_tokens (stack_id, token, operation) VALUES (?, ?, ?)'),
       latestEventSeq: () => db.prepare<[string], { seq: number }>('SELECT COALESCE(MAX(seq), 0) AS seq FROM cloudformation_events WHERE stack_id = ?'),
       firstFinalStackEventAfter: () =>
         db.prepare<[string, string, number], EventRow>(
@@ -295,6 +303,15 @@ export class CloudFormationStore {
   }
 
   /** Forgets stacks deleted before `before` (AWS lists deleted stacks for 90 days). */
+  /** The operation a ClientRequestToken was first given to on the stack, if any. */
+  requestTokenOperation(stackId: string, token: string): string | undefined {
+    return this.stmts.requestTokenOperation.get(stackId, token)?.operation;
+  }
+
+  rememberRequestToken(stackId: string, token: string, operation: string): void {
+    this.stmts.insertRequestToken.run(stackId, token, operation);
+  }
+
   purgeDeleted(scope: Scope, before: number): void {
     this.stmts.purgeDeleted.run(scope.account, scope.region, before);
   }

@@ -15,6 +15,7 @@ import { externalValues, modelOfStack, pseudoParameters, stackModel } from '../e
 import type { ChangeSetRow, StackRow } from '../store.js';
 import { resolveParameters } from '../template/index.js';
 import type { ResolvedParameter } from '../template/types.js';
+import { isRetried, rememberToken } from './request-tokens.js';
 import { processedTemplate, requestCaller, templateText } from './templates.js';
 
 const PAGE = 100;
@@ -228,6 +229,7 @@ async function settle(c: CloudFormationContext, stackId: string): Promise<void> 
 
 export async function executeChangeSet(c: CloudFormationContext, input: C.ExecuteChangeSetInput, ctx: RequestContext): Promise<C.ExecuteChangeSetOutput> {
   const { row, data, stack } = findChangeSet(c, ctx, input.ChangeSetName!, input.StackName);
+  if (isRetried(c, stack.stack_id, input.ClientRequestToken, 'ExecuteChangeSet')) return {};
   if (row.status !== 'CREATE_COMPLETE') throw invalidStatus(`ChangeSet [${row.change_set_id}] cannot be executed in its current status of [${row.status}]`);
   if (input.DisableRollback !== undefined && data.onStackFailure !== undefined) {
     throw validationError('You cannot specify both DisableRollback and OnStackFailure; OnStackFailure was set when the change set was created.');
@@ -237,6 +239,7 @@ export async function executeChangeSet(c: CloudFormationContext, input: C.Execut
     const current = c.store.changeSet(row.change_set_id)!;
     const execution = executionStatusNow(c, current, data, now);
     if (execution !== 'AVAILABLE') throw invalidStatus(`ChangeSet [${row.change_set_id}] cannot be executed in its current execution status of [${execution}]`);
+    rememberToken(c, stack.stack_id, input.ClientRequestToken, 'ExecuteChangeSet');
     startExecution(c, current, data, now, {
       caller: JSON.stringify(ctx.principal),
       clientRequestToken: input.ClientRequestToken,

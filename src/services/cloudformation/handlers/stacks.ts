@@ -18,6 +18,7 @@ import { cancelOperation, startOperation } from '../engine/runner.js';
 import type { StackRow } from '../store.js';
 import { resolveParameters } from '../template/index.js';
 import type { ResolvedParameter, Template } from '../template/types.js';
+import { isRetried, rememberToken } from './request-tokens.js';
 import { processedTemplate, requestCaller, templateText } from './templates.js';
 
 const STACK_NAME = /^[a-zA-Z][-a-zA-Z0-9]*$/;
@@ -74,7 +75,8 @@ function nestingParent(c: CloudFormationContext, ctx: RequestContext): StackRow 
 export async function createStack(c: CloudFormationContext, input: C.CreateStackInput, ctx: RequestContext): Promise<C.CreateStackOutput> {
   const name = input.StackName!;
   checkStackName(name);
-  if (c.store.liveStackByName(ctx, name)) throw new AwsError('AlreadyExistsException', `Stack [${name}] already exists`);
+  const retried = retriedCreation(c, ctx, name, input.ClientRequestToken);
+  if (retried) return { StackId: retried };
   if (input.OnFailure !== undefined && input.DisableRollback !== undefined) throw validationError('Either DisableRollback or OnFailure can be specified, not both.');
   const stackId = stackArn(ctx, name);
   const notificationArns = JSON.stringify(input.NotificationARNs ?? []);
@@ -82,8 +84,9 @@ export async function createStack(c: CloudFormationContext, input: C.CreateStack
   const { template, parameters } = await prepare(c, { account: ctx.account, region: ctx.region, stack_id: stackId, name, notification_arns: notificationArns }, text, input, ctx);
   const policy = await stackPolicyText(c, input.StackPolicyBody, input.StackPolicyURL, ctx);
   const parent = nestingParent(c, ctx);
-  c.store.tx(() => {
-    if (c.store.liveStackByName(ctx, name)) throw new AwsError('AlreadyExistsException', `Stack [${name}] already exists`);
+  const created = c.store.tx(() => {
+    const again = retriedCreation(c, ctx, name, input.ClientRequestToken);
+    if (again) return again;
     c.store.insertStack({
       stack_id: stackId,
       account: ctx.account,
@@ -113,10 +116,20 @@ export async function createStack(c: CloudFormationContext, input: C.CreateStack
       client_request_token: input.ClientRequestToken ?? null,
       operation_options: '{}',
     });
+    rememberToken(c, stackId, input.ClientRequestToken, 'CreateStack');
     recordEvent(c, c.store.stack(stackId)!, { logicalId: name, physicalId: stackId, type: STACK_TYPE, status: 'CREATE_IN_PROGRESS', reason: 'User Initiated' });
     startOperation(c, stackId);
+    return stackId;
   });
-  return { StackId: stackId };
+  return { StackId: created };
+}
+
+/** The id of the live stack of that name when this CreateStack retries the one that made it (same token); AWS's refusal when another made it. */
+function retriedCreation(c: CloudFormationContext, ctx: RequestContext, name: string, token: string | undefined): string | undefined {
+  const live = c.store.liveStackByName(ctx, name);
+  if (!live) return undefined;
+  if (isRetried(c, live.stack_id, token, 'CreateStack')) return live.stack_id;
+  throw new AwsError('AlreadyExistsException', `Stack [${name}] already exists`);
 }
 
 function sameParameters(left: Record<string, ResolvedParameter>, right: Record<string, ResolvedParameter>): boolean {
@@ -132,6 +145,7 @@ function updateTemplateText(c: CloudFormationContext, stack: StackRow, input: C.
 
 export async function updateStack(c: CloudFormationContext, input: C.UpdateStackInput, ctx: RequestContext): Promise<C.UpdateStackOutput> {
   const stack = requireLiveStack(c, ctx, input.StackName!);
+  if (isRetried(c, stack.stack_id, input.ClientRequestToken, 'UpdateStack')) return { StackId: stack.stack_id };
   if (!UPDATABLE.has(stack.status)) throw wrongState(stack, 'updated');
   const notificationArns = JSON.stringify(input.NotificationARNs ?? JSON.parse(stack.notification_arns));
   const text = await updateTemplateText(c, stack, input, ctx);
@@ -180,6 +194,7 @@ export async function updateStack(c: CloudFormationContext, input: C.UpdateStack
       operation_options: '{}',
       cancel_requested: 0,
     });
+    rememberToken(c, stack.stack_id, input.ClientRequestToken, 'UpdateStack');
     startOperation(c, stack.stack_id);
   });
   return { StackId: stack.stack_id };
@@ -188,7 +203,7 @@ export async function updateStack(c: CloudFormationContext, input: C.UpdateStack
 export function deleteStack(c: CloudFormationContext, input: C.DeleteStackInput, ctx: RequestContext): void {
   const stack = findStack(c, ctx, input.StackName!);
   // AWS answers success for a stack that does not exist or is already deleted.
-  if (!stack || stack.deleted_at !== null || stack.status === 'DELETE_IN_PROGRESS') return;
+  if (!stack || isRetried(c, stack.stack_id, input.ClientRequestToken, 'DeleteStack') || stack.deleted_at !== null || stack.status === 'DELETE_IN_PROGRESS') return;
   if (stack.termination_protection) throw validationError(`Stack [${stack.name}] cannot be deleted while TerminationProtection is enabled`);
   // A stack in review (a change set made it, none executed) has nothing running and may go.
   if (inProgress(stack.status) && stack.status !== 'REVIEW_IN_PROGRESS') throw validationError(`Stack [${stack.name}] cannot be deleted while in status ${stack.status}`);
@@ -208,6 +223,7 @@ export function deleteStack(c: CloudFormationContext, input: C.DeleteStackInput,
       client_request_token: input.ClientRequestToken ?? null,
       operation_options: JSON.stringify({ retain: input.RetainResources ?? [] }),
     });
+    rememberToken(c, stack.stack_id, input.ClientRequestToken, 'DeleteStack');
     startOperation(c, stack.stack_id);
   });
 }
@@ -220,12 +236,17 @@ export function updateTerminationProtection(c: CloudFormationContext, input: C.U
 
 export function cancelUpdateStack(c: CloudFormationContext, input: C.CancelUpdateStackInput, ctx: RequestContext): void {
   const stack = requireLiveStack(c, ctx, input.StackName!);
+  if (isRetried(c, stack.stack_id, input.ClientRequestToken, 'CancelUpdateStack')) return;
   if (stack.status !== 'UPDATE_IN_PROGRESS') throw validationError('CancelUpdateStack cannot be called from current stack status');
-  c.store.tx(() => cancelOperation(c, stack.stack_id));
+  c.store.tx(() => {
+    rememberToken(c, stack.stack_id, input.ClientRequestToken, 'CancelUpdateStack');
+    cancelOperation(c, stack.stack_id);
+  });
 }
 
 export function continueUpdateRollback(c: CloudFormationContext, input: C.ContinueUpdateRollbackInput, ctx: RequestContext): C.ContinueUpdateRollbackOutput {
   const stack = requireLiveStack(c, ctx, input.StackName!);
+  if (isRetried(c, stack.stack_id, input.ClientRequestToken, 'ContinueUpdateRollback')) return {};
   if (stack.status !== 'UPDATE_ROLLBACK_FAILED') throw validationError(`Stack ${stack.stack_id} is in ${stack.status} state and can not continue update rollback.`);
   const skip = input.ResourcesToSkip ?? [];
   for (const logicalId of skip) {
@@ -242,6 +263,7 @@ export function continueUpdateRollback(c: CloudFormationContext, input: C.Contin
       client_request_token: input.ClientRequestToken ?? null,
       operation_options: JSON.stringify({ skip }),
     });
+    rememberToken(c, stack.stack_id, input.ClientRequestToken, 'ContinueUpdateRollback');
     startOperation(c, stack.stack_id);
   });
   return {};
@@ -249,6 +271,7 @@ export function continueUpdateRollback(c: CloudFormationContext, input: C.Contin
 
 export function rollbackStack(c: CloudFormationContext, input: C.RollbackStackInput, ctx: RequestContext): C.RollbackStackOutput {
   const stack = requireLiveStack(c, ctx, input.StackName!);
+  if (isRetried(c, stack.stack_id, input.ClientRequestToken, 'RollbackStack')) return { StackId: stack.stack_id };
   const next = stack.status === 'CREATE_FAILED' ? 'ROLLBACK_IN_PROGRESS' : stack.status === 'UPDATE_FAILED' ? 'UPDATE_ROLLBACK_IN_PROGRESS' : undefined;
   if (!next) throw validationError(`Stack ${stack.stack_id} is in ${stack.status} state and can not be rolled back.`);
   c.store.tx(() => {
@@ -258,6 +281,7 @@ export function rollbackStack(c: CloudFormationContext, input: C.RollbackStackIn
       client_request_token: input.ClientRequestToken ?? null,
       retain_except_on_create: input.RetainExceptOnCreate ? 1 : stack.retain_except_on_create,
     });
+    rememberToken(c, stack.stack_id, input.ClientRequestToken, 'RollbackStack');
     startOperation(c, stack.stack_id);
   });
   return { StackId: stack.stack_id };

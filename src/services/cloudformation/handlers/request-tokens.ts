@@ -1,0 +1,30 @@
+/**
+ * ClientRequestToken on the operations that start or steer a stack operation: a request retried
+ * with the token of one the stack already accepted (same operation) is answered as the first was
+ * and runs nothing again; a token the stack already took for another operation is refused with
+ * TokenAlreadyExistsException. Tokens are remembered per stack, in the transaction that starts the
+ * operation, so a retry after a restart is recognised too. Every event of the operation carries the
+ * token (engine/events.ts).
+ */
+import { AwsError } from '../../../core/errors.js';
+import type { CloudFormationContext } from '../common.js';
+
+export type TokenOperation = 'CreateStack' | 'UpdateStack' | 'DeleteStack' | 'ContinueUpdateRollback' | 'RollbackStack' | 'CancelUpdateStack' | 'ExecuteChangeSet';
+
+/**
+ * Whether the request repeats one the stack already accepted with this token (the caller then
+ * answers as the first time and starts nothing); throws when the token went to another operation.
+ */
+export function isRetried(c: CloudFormationContext, stackId: string, token: string | undefined, operation: TokenOperation): boolean {
+  if (token === undefined) return false;
+  const used = c.store.requestTokenOperation(stackId, token);
+  if (used === undefined) return false;
+  // AWS documents the exception but not its message: these words are Drydock's.
+  if (used !== operation) throw new AwsError('TokenAlreadyExistsException', `ClientRequestToken ${token} was already used for a ${used} request on this stack`);
+  return true;
+}
+
+/** Remembers the token of an operation the stack accepts; call inside the transaction that starts it. */
+export function rememberToken(c: CloudFormationContext, stackId: string, token: string | undefined, operation: TokenOperation): void {
+  if (token !== undefined) c.store.rememberRequestToken(stackId, token, operation);
+}
