@@ -70,10 +70,13 @@ function cdk(args: string[], cwd = APP): Promise<CdkRun> {
   });
 }
 
-/** cdk deploy of the app (synthesized into the test's directory) with the outputs in a file; answers them. */
-async function deploy(...extra: string[]): Promise<Record<string, string>> {
+/**
+ * cdk deploy with the outputs in a file; answers them. `app` says what it deploys: by default the
+ * app, synthesized into the test's directory, or (`--app <dir>`) an assembly synthesized before.
+ */
+async function deploy(app = ['--output', join(work, 'cdk.out')]): Promise<Record<string, string>> {
   const outputs = join(work, 'outputs.json');
-  const run = await cdk(['deploy', '--require-approval', 'never', '--output', join(work, 'cdk.out'), '--outputs-file', outputs, ...extra]);
+  const run = await cdk(['deploy', '--require-approval', 'never', ...app, '--outputs-file', outputs]);
   expect(run, run.stderr).toMatchObject({ code: 0 });
   expect(run.stdout + run.stderr).toContain(`✅  ${STACK}`);
   return JSON.parse(readFileSync(outputs, 'utf8'))[STACK];
@@ -172,14 +175,15 @@ describe('the aws-cdk CLI against Drydock', () => {
       expect(diff).toContain('[+] changed by context');
       expect(diff).toContain('Number of stacks with differences: 1');
 
-      await deploy('--context', 'greeting=changed by context');
+      // The assembly just compared is the one deployed, as a pipeline does: no second synthesis.
+      await deploy(['--app', join(work, 'cdk.out')]);
       const [stack] = (await cloudformation.send(new DescribeStacksCommand({ StackName: STACK }))).Stacks!;
       expect(stack.StackStatus).toBe('UPDATE_COMPLETE');
       expect((await ssm.send(new GetParameterCommand({ Name: '/drydock-cdk-app/greeting' }))).Parameter!.Value).toBe('changed by context');
       const invoked = await lambda.send(new InvokeCommand({ FunctionName: outputs.FunctionName, Payload: '{}' }));
       expect(JSON.parse(Buffer.from(invoked.Payload!).toString())).toEqual({ greeting: 'changed by context' });
 
-      // The assembly just deployed, compared again: nothing differs.
+      // The deployed assembly, compared again: nothing differs.
       const same = await cdk(['diff', '--fail', '--app', join(work, 'cdk.out')]);
       expect(same.code, same.stdout + same.stderr).toBe(0);
       expect(same.stdout + same.stderr).toContain('Number of stacks with differences: 0');
