@@ -1,6 +1,6 @@
 /**
- * Custom resources against a real Node.js Lambda function that answers in cfn-response's shape
- * with a fetch PUT to its ResponseURL: the request AWS sends (Create, Update with
+ * Custom resources against real Node.js Lambda functions (invoked directly, or through an SNS
+ * topic) that answer in cfn-response's shape with a fetch PUT to the ResponseURL: the request AWS sends (Create, Update with
  * OldResourceProperties, Delete; properties as strings), Data read by GetAtt, a FAILED response
  * rolling the stack back with AWS's reason, an update answered with a new PhysicalResourceId
  * replacing the resource (the old one gets a Delete in the cleanup), and the response timeout
@@ -8,7 +8,8 @@
  */
 import { CloudFormationClient, CreateStackCommand, DeleteStackCommand, DescribeStacksCommand, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { LambdaClient } from '@aws-sdk/client-lambda';
+import { AddPermissionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useServer } from '../helpers.js';
 import { eventLog, resourcesOf, settled } from './cloudformation-helpers.js';
@@ -82,7 +83,7 @@ function outputsOf(stack: { Outputs?: { OutputKey?: string; OutputValue?: string
   return Object.fromEntries((stack.Outputs ?? []).map((o) => [o.OutputKey!, o.OutputValue!]));
 }
 
-describe('custom resources backed by Lambda', () => {
+describe('custom resources backed by Lambda or SNS', () => {
   it('creates, updates in place, replaces on a new physical id (Delete in the cleanup) and deletes, with the request AWS sends', async () => {
     const { StackId } = await cfn.send(new CreateStackCommand({ StackName: 'widgets', TemplateBody: widgetTemplate({ Name: 'a', Count: 3, Enabled: true }) }));
     const created = await settled(cfn, 'widgets', 30_000);
@@ -151,6 +152,39 @@ describe('custom resources backed by Lambda', () => {
     expect(failed?.[2]).toMatch(
       /^CloudFormation did not receive a response from your Custom Resource\. Please check your logs for requestId \[[0-9a-f-]{36}\]\. If you are using the Python cfn-response module, you may need to update your Lambda function code so that CloudFormation can attach the updated version\.$/,
     );
+  });
+
+  it('sends the request to an SNS topic as its message, and the subscribed function answers it', async () => {
+    const lambda = new LambdaClient(server.clientConfig);
+    const sns = new SNSClient(server.clientConfig);
+    const role = await executionRole(server, 'custom-resource-sns-role');
+    const code = `
+exports.handler = async (notification) => {
+  const event = JSON.parse(notification.Records[0].Sns.Message);
+  const body = { Status: 'SUCCESS', PhysicalResourceId: 'topic-widget', StackId: event.StackId, RequestId: event.RequestId, LogicalResourceId: event.LogicalResourceId, Data: { Type: event.RequestType } };
+  await fetch(event.ResponseURL, { method: 'PUT', body: JSON.stringify(body) });
+};`;
+    const fn = await createActiveFunction(lambda, {
+      FunctionName: 'widget-topic-handler',
+      Runtime: NODE_RUNTIME,
+      Handler: 'index.handler',
+      Role: role,
+      Code: { ZipFile: zipOf({ 'index.js': code }) },
+    });
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'widget-requests' }));
+    await lambda.send(new AddPermissionCommand({ FunctionName: 'widget-topic-handler', StatementId: 'sns', Action: 'lambda:InvokeFunction', Principal: 'sns.amazonaws.com', SourceArn: TopicArn }));
+    await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'lambda', Endpoint: fn.FunctionArn }));
+
+    const template = JSON.stringify({
+      Resources: { Widget: { Type: 'Custom::TopicWidget', Properties: { ServiceToken: TopicArn } } },
+      Outputs: { Type: { Value: { 'Fn::GetAtt': ['Widget', 'Type'] } }, Id: { Value: { Ref: 'Widget' } } },
+    });
+    await cfn.send(new CreateStackCommand({ StackName: 'widgets-topic', TemplateBody: template }));
+    const stack = await settled(cfn, 'widgets-topic', 30_000);
+    expect(stack.StackStatus).toBe('CREATE_COMPLETE');
+    expect(outputsOf(stack)).toEqual({ Type: 'Create', Id: 'topic-widget' });
+    await cfn.send(new DeleteStackCommand({ StackName: stack.StackId }));
+    expect((await settled(cfn, stack.StackId!, 30_000)).StackStatus).toBe('DELETE_COMPLETE');
   });
 
   it('fails a resource whose ServiceToken is neither a function nor a topic', async () => {
