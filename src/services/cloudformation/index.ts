@@ -25,9 +25,11 @@
  *   The wording of some refusals is Drydock's: CreateChangeSet's AlreadyExistsException for an
  *   attribute other than Template, an UPDATE change set for a stack in review, ExecuteChangeSet
  *   with DisableRollback after OnStackFailure, DeleteChangeSet during execution.
- * - TimeoutInMinutes and RollbackConfiguration (alarm triggers) are stored but never stop an
- *   operation. ClientRequestToken makes a retried request idempotent per stack; the message of
- *   TokenAlreadyExistsException (a token the stack took for another operation) is Drydock's.
+ * - RollbackConfiguration (alarm triggers) is stored but never stops an operation. TimeoutInMinutes
+ *   runs on Drydock's clock from the stack's creation (the time warp passes it); a creation Drydock
+ *   stopped in fails on restart whatever time is left. ClientRequestToken makes a retried request
+ *   idempotent per stack; the message of TokenAlreadyExistsException (a token the stack took for
+ *   another operation) is Drydock's.
  * - DeletionPolicy Snapshot: no resource type Drydock provides can snapshot, so the resource is
  *   retained (DELETE_SKIPPED) with a reason saying so; AWS would snapshot types that support it.
  * - A resource whose type the specification knows but Drydock has no provider for fails with

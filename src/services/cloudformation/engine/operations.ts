@@ -75,6 +75,16 @@ function declarationOf(model: StackModel, logicalId: string): ResourceDeclaratio
   return model.template.Resources[logicalId];
 }
 
+const TIMED_OUT = 'Stack creation time exceeded the specified timeout. ';
+
+/** CreateStack's TimeoutInMinutes as a signal that aborts on Drydock's clock, counted from the stack's creation; undefined without one. */
+function creationDeadline(c: CloudFormationContext, stack: StackRow): { expired: AbortSignal; stop(): void } | undefined {
+  if (stack.timeout_minutes === null) return undefined;
+  const expiry = new AbortController();
+  const timer = c.rt.clock.after(Math.max(0, stack.created_at + stack.timeout_minutes * 60_000 - c.rt.clock.now()), () => expiry.abort());
+  return { expired: expiry.signal, stop: () => timer.cancel() };
+}
+
 const dependenciesOf = (model: StackModel) => (id: string) => model.dependencies.get(id) ?? [];
 
 /** CREATE_IN_PROGRESS: every resource in dependency order, then outputs; a failure rolls back (or stops, or deletes) as OnFailure says. */
@@ -84,10 +94,13 @@ export async function createStep(c: CloudFormationContext, stack: StackRow, sign
   let byResources = true;
   if (resumed) reason = failureReason('create', failInterrupted(c, stack)) || 'Drydock stopped while the stack was being created. ';
   else {
+    const deadline = creationDeadline(c, stack);
     try {
-      const run = await beginRun(c, stack, signal);
-      const result = await walkGraph(run.model.active, dependenciesOf(run.model), (id) => createResource(run, id, undefined), { stopOnFailure: true, signal });
-      reason = failureReason('create', result.failed);
+      // The timeout stops what providers wait on as well as the walk: those resources fail as "Resource creation cancelled".
+      const run = await beginRun(c, stack, deadline ? AbortSignal.any([signal, deadline.expired]) : signal);
+      const result = await walkGraph(run.model.active, dependenciesOf(run.model), (id) => createResource(run, id, undefined), { stopOnFailure: true, signal: run.signal });
+      const unfinished = result.failed.length + result.skipped.length > 0;
+      reason = unfinished && deadline?.expired.aborted ? TIMED_OUT : failureReason('create', result.failed);
       if (!reason) {
         c.store.tx(() => setStackStatus(c, stack.stack_id, 'CREATE_COMPLETE', undefined, { outputs: publishOutputs(run) }));
         return;
@@ -95,6 +108,8 @@ export async function createStep(c: CloudFormationContext, stack: StackRow, sign
     } catch (err) {
       reason = (err as Error).message;
       byResources = false;
+    } finally {
+      deadline?.stop();
     }
   }
   const next = (request: string) => (byResources ? `${reason}${request}` : reason);
