@@ -14,6 +14,15 @@
  *   its policy. BlockPublicAcls and BlockPublicPolicy are enforced; IgnorePublicAcls and
  *   RestrictPublicBuckets are stored only. DeleteObjects is refused whole when one key is denied (AWS
  *   reports that key in Errors), and s3:ExistingObjectTag/<key> is never set.
+ * - The account's root user is never refused on its own account's buckets, not even by an explicit
+ *   Deny in a bucket policy (src/services/authorization.ts skips resource policies for the owner's
+ *   root). On AWS such a Deny applies to the root user too, except for GetBucketPolicy,
+ *   PutBucketPolicy and DeleteBucketPolicy, which the owner's root may always call. Drydock keeps
+ *   the bypass because it serves plain HTTP: every direct request carries aws:SecureTransport
+ *   "false", and the CDK's bootstrap bucket denies `s3:*` to every principal on that condition, so
+ *   honouring the Deny would refuse `cdk deploy`'s asset uploads made with the root credentials
+ *   (the CDK's default when, as root, it cannot assume its bootstrap roles), which AWS reaches over
+ *   TLS.
  * - Objects are always owned by the bucket's account (as under BucketOwnerEnforced). An object write
  *   (PutObject, CopyObject, CreateMultipartUpload) whose ACL headers ask for more than the owner's
  *   full control answers NotImplemented: set that ACL with PutObjectAcl after the write. Email
