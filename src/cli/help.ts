@@ -19,6 +19,11 @@ const ENVIRONMENT: { names: string; readers: Reader[]; meaning: string }[] = [
     readers: ['server'],
     meaning: "aws (default): a build asking for a runtime version this host lacks fails, as AWS fails one its image lacks; host: it runs on the host's version and says so",
   },
+  {
+    names: 'DRYDOCK_PYTHON',
+    readers: ['server'],
+    meaning: "the python3 that expands SAM templates (AWS::Serverless-2016-10-31) with AWS's aws-sam-translator package (default python3 on PATH)",
+  },
   { names: 'AWS_ENDPOINT_URL', readers: ['client'], meaning: 'the Drydock the other commands call (default http://localhost:$DRYDOCK_PORT); --endpoint wins' },
   {
     names: 'AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN',
