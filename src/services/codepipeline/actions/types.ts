@@ -76,6 +76,11 @@ export interface ActionContext {
   actionTypeId: ActionTypeId;
   /** The action's configuration with every `#{…}` variable already resolved. */
   configuration: Record<string, string>;
+  /**
+   * Source actions: the revision StartPipelineExecution's `sourceRevisions` names for this action
+   * (COMMIT_ID, IMAGE_DIGEST, S3_OBJECT_VERSION_ID or S3_OBJECT_KEY), to fetch instead of the latest.
+   */
+  sourceRevision?: { revisionType: string; revisionValue: string };
   /** The action's input artifacts, in declaration order, as earlier actions wrote them. */
   inputArtifacts: ArtifactLocation[];
   /** Where the action's output artifacts go (keys chosen by the engine as AWS's: `<pipeline prefix>/<artifact name prefix>/<random>`). */
