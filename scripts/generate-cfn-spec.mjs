@@ -3,7 +3,8 @@
 // spec/types.ts) from AWS's CloudFormation resource specification as the CDK team publishes it in
 // the npm package @aws-cdk/aws-service-spec: every resource type name CloudFormation knows, and
 // for the types Drydock provides (DETAILED_TYPES) their properties (required, type, update
-// behaviour, allowed values), GetAtt attribute names and property types.
+// behaviour, allowed values), GetAtt attribute names, primary identifiers (for resource import)
+// and property types.
 //
 // Run with `npm run generate-cfn-spec`. The package is never a dependency: the script fetches the
 // pinned version with `npm pack` into a temporary folder and reads its db.json.gz (a gzipped JSON
@@ -170,6 +171,7 @@ function detail(resource, definitions) {
     },
   };
   const spec = { properties: members(resource.properties, context), attributes: Object.keys(resource.attributes).sort() };
+  if (resource.primaryIdentifier?.length) spec.primaryIdentifier = resource.primaryIdentifier;
   if (Object.keys(propertyTypes).length > 0) spec.propertyTypes = Object.fromEntries(Object.entries(propertyTypes).sort(([a], [b]) => a.localeCompare(b)));
   return spec;
 }

@@ -53,6 +53,11 @@ export function attributeNames(type: string): string[] {
   return resourceTypeSpec(type)?.attributes ?? [];
 }
 
+/** The members of the type's primary identifier (resource import's ResourceIdentifier keys); empty for types the index does not detail. */
+export function primaryIdentifier(type: string): string[] {
+  return resourceTypeSpec(type)?.primaryIdentifier ?? [];
+}
+
 /**
  * Checks a resource's resolved properties against its type's schema and throws what CloudFormation
  * reports as the resource's status reason when they do not fit, e.g.

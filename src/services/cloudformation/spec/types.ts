@@ -24,6 +24,8 @@ export interface ResourceTypeSpec {
   properties: Record<string, PropertySpec>;
   /** Attribute names `Fn::GetAtt` accepts. */
   attributes: string[];
+  /** The properties (or attributes) that identify an existing resource, as resource import's ResourceIdentifier names them (`QueueUrl`, `Name` …). */
+  primaryIdentifier?: string[];
   /** Property types (nested structures) of this resource, by name, with the same member shape. */
   propertyTypes?: Record<string, Record<string, PropertySpec>>;
 }
