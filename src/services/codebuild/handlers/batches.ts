@@ -96,7 +96,7 @@ export function StartBuildBatch(c: HandlerContext, input: CB.StartBuildBatchInpu
     buildTimeoutInMinutes: project.timeoutInMinutes,
     queuedTimeoutInMinutes: project.queuedTimeoutInMinutes,
     complete: false,
-    initiator: initiatorOf(ctx.principal),
+    initiator: initiatorOf(ctx),
     ...(project.vpcConfig ? { vpcConfig: project.vpcConfig } : {}),
     encryptionKey: project.encryptionKey,
     ...(project.fileSystemLocations?.length ? { fileSystemLocations: project.fileSystemLocations } : {}),

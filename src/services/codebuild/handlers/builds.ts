@@ -42,7 +42,7 @@ export function StartBuild(c: HandlerContext, input: CB.StartBuildInput, ctx: Re
   const row = c.stores.projects.row(scope, input.projectName!);
   if (!row) throw projectNotFound(input.projectName!);
   const project = applyOverrides(c, scope, buildProjectOf(row), input);
-  return { build: c.starter.create(initiatorOf(ctx.principal), scope, project, token, { debugSessionEnabled: input.debugSessionEnabled }) };
+  return { build: c.starter.create(initiatorOf(ctx), scope, project, token, { debugSessionEnabled: input.debugSessionEnabled }) };
 }
 
 export async function StopBuild(c: HandlerContext, input: CB.StopBuildInput, ctx: RequestContext): Promise<CB.StopBuildOutput> {
@@ -65,7 +65,7 @@ export function RetryBuild(c: HandlerContext, input: CB.RetryBuildInput, ctx: Re
   const original = rowOrNotFound(c, scope, input.id);
   if (!c.stores.projects.row(scope, original.project_name)) throw projectNotFound(original.project_name);
   const previousBuild = buildOf(original);
-  return { build: c.starter.create(initiatorOf(ctx.principal), scope, buildProjectOf(original), token, { debugSessionEnabled: previousBuild.debugSession?.sessionEnabled }) };
+  return { build: c.starter.create(initiatorOf(ctx), scope, buildProjectOf(original), token, { debugSessionEnabled: previousBuild.debugSession?.sessionEnabled }) };
 }
 
 export function BatchGetBuilds(c: HandlerContext, input: CB.BatchGetBuildsInput, ctx: RequestContext): CB.BatchGetBuildsOutput {

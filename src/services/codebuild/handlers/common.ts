@@ -3,7 +3,7 @@
  * parts the operations drive), and the checks and errors several resources use alike.
  */
 import type * as CB from '@aws-sdk/client-codebuild';
-import type { Principal, Scope } from '../../../core/accounts.js';
+import type { Scope } from '../../../core/accounts.js';
 import { parseArn } from '../../../core/arn.js';
 import { AwsError } from '../../../core/errors.js';
 import type { RequestContext } from '../../../protocol/types.js';
@@ -80,8 +80,15 @@ export function resourceIdOf(scope: Scope, type: 'build' | 'build-batch' | 'sand
   return parts.resource.slice(type.length + 1);
 }
 
-/** Who started a build or batch, as its `initiator` shows it. */
-export function initiatorOf(principal: Principal): string {
+/**
+ * Who started a build or batch, as its `initiator` shows it. CodePipeline starts builds as the
+ * pipeline's role on the pipeline's behalf (its calls carry the pipeline as aws:SourceArn), and
+ * AWS shows those builds as `codepipeline/<pipeline name>`.
+ */
+export function initiatorOf(ctx: Pick<RequestContext, 'principal' | 'calledVia' | 'sourceArn'>): string {
+  const pipeline = ctx.calledVia?.[0] === 'codepipeline.amazonaws.com' && ctx.sourceArn ? parseArn(ctx.sourceArn) : undefined;
+  if (pipeline?.service === 'codepipeline') return `codepipeline/${pipeline.resource}`;
+  const principal = ctx.principal;
   if (principal.kind === 'user') return principal.userName ?? principal.arn;
   if (principal.kind === 'assumed-role') return `${principal.roleName}/${principal.sessionName}`;
   return 'root';
