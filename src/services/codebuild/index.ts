@@ -90,8 +90,8 @@
  * - Caches: absolute cache paths outside the build's work directory are skipped with a log line;
  *   cache keys expand `$VAR` only (no `codebuild-hash-files`); LOCAL_DOCKER_LAYER_CACHE does nothing.
  *   Artifacts are never encrypted (encryptionDisabled is reported back). S3 sources get no
- *   resolvedSourceVersion (AWS documents none). CodePipeline input/output locations come from the
- *   project until CodePipeline passes its own.
+ *   resolvedSourceVersion (AWS documents none). A CODEPIPELINE source or artifact reads or writes
+ *   the `bucket/key` CodePipeline passes (sourceLocationOverride, artifactsOverride.location).
  * - Batch builds: no build-fanout (the batch fails saying so), no separate DOWNLOAD_SOURCE build,
  *   combineArtifacts and batchReportMode recorded only, matrix builds named build1…buildN, groups not
  *   yet started have no build ARN, child builds use the project's service role.

@@ -12,7 +12,7 @@
  *   `discard-paths` keeps only file names; symbolic links are followed unless `enable-symlinks` and
  *   packaging ZIP, which store them as links.
  * - CODEPIPELINE: a zip at the run's `project.artifacts.location` (`bucket/key`), the output artifact
- *   location CodePipeline passes to the build.
+ *   location CodePipeline passes to the build; none when the action has no output artifact.
  *
  * A build record's artifacts give the object's ARN and, for ZIP packaging only (as AWS documents),
  * its SHA-256 and MD5. Artifacts never encrypt (encryptionDisabled is only reported back).
@@ -53,6 +53,8 @@ async function uploadOne(c: CodeBuildContext, run: BuildRun, artifact: ProjectAr
   };
   // AWS's build record for a build without output: an empty location.
   if (artifact.type === 'NO_ARTIFACTS') return { location: '', ...identity };
+  // A pipeline action without output artifacts passes no location: the build uploads nothing, as on AWS.
+  if (artifact.type === 'CODEPIPELINE' && !artifact.location) return { location: '', ...identity };
 
   const zip = artifact.type === 'CODEPIPELINE' || artifact.packaging === 'ZIP';
   const entries = await collect(run, set, zip);

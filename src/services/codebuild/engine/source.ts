@@ -9,15 +9,17 @@
  *   sourceVersion is a branch, tag, commit id, `refs/...` or `<ref>^{<commit id>}`.
  * - S3: `bucket/key` of a zip (sourceVersion = the object's version id) or `bucket/prefix/` of a
  *   folder, every object below it downloaded.
- * - CODEPIPELINE: the input artifact is a zip in the pipeline's artifact store; until CodePipeline
- *   passes its location, the run's `project.source.location` (`bucket/key`) names it.
+ * - CODEPIPELINE: the input artifact is a zip in the pipeline's artifact store at the location
+ *   CodePipeline passes (sourceLocationOverride `bucket/key`). A CODEBUILD_CLONE_REF artifact (a zip
+ *   of one `codepipeline-clone-ref.json`) is cloned instead: the CodeCommit repository it names,
+ *   checked out at its commit, which becomes resolvedSourceVersion.
  * - NO_SOURCE: nothing. GitHub, GitHub Enterprise, Bitbucket, GitLab: refused, Drydock is offline.
  *
  * With the LOCAL cache mode LOCAL_SOURCE_CACHE, each source's `.git` is kept between builds in the
  * project's local cache directory and the next build fetches only what changed.
  */
 import { spawn } from 'node:child_process';
-import { cp, lstat, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ProjectSource } from '@aws-sdk/client-codebuild';
 import type { Scope } from '../../../core/accounts.js';
@@ -83,16 +85,42 @@ async function fetchSource(c: CodeBuildContext, run: BuildRun, target: SourceTar
       await fetchS3(c, run, target, location, target.version);
       // AWS: resolvedSourceVersion "for Amazon S3, this does not apply".
       return undefined;
-    case 'CODEPIPELINE':
+    case 'CODEPIPELINE': {
       if (!location) throw new BuildPhaseError('CLIENT_ERROR', `no input artifact location was given for CODEPIPELINE ${target.label}`);
       await fetchS3(c, run, target, location, undefined);
-      return undefined;
+      const ref = await cloneRefIn(target.dir, target);
+      if (!ref) return undefined;
+      await rm(join(target.dir, CLONE_REF_FILE));
+      return fetchCodeCommit(c, run, { ...target, source: { ...target.source, type: 'CODECOMMIT', location: ref.cloneUrlHttp }, version: ref.commitId });
+    }
     default:
       if (OFFLINE_SOURCES.has(type ?? '')) {
         throw new BuildPhaseError('CLIENT_ERROR', `Drydock runs offline: ${type} ${target.label} ${location} cannot be reached`);
       }
       throw new BuildPhaseError('CLIENT_ERROR', `unsupported source type ${type} for ${target.label}`);
   }
+}
+
+/**
+ * The file of a CODEBUILD_CLONE_REF input artifact (CodePipeline's CodeCommit source writes it): a
+ * zip holding only this file makes the build clone the repository it names at its commit.
+ */
+const CLONE_REF_FILE = 'codepipeline-clone-ref.json';
+
+/** The clone URL and commit of a CODEBUILD_CLONE_REF artifact just extracted into `dir`, if it is one. */
+async function cloneRefIn(dir: string, target: SourceTarget): Promise<{ cloneUrlHttp: string; commitId: string } | undefined> {
+  const entries = await readdir(dir);
+  if (entries.length !== 1 || entries[0] !== CLONE_REF_FILE) return undefined;
+  let ref: { cloneUrlHttp?: unknown; commitId?: unknown };
+  try {
+    ref = JSON.parse(await readFile(join(dir, CLONE_REF_FILE), 'utf8')) as typeof ref;
+  } catch {
+    throw new BuildPhaseError('CLIENT_ERROR', `invalid CodePipeline clone reference${suffix(target)}`);
+  }
+  if (typeof ref.cloneUrlHttp !== 'string' || typeof ref.commitId !== 'string' || !COMMIT_ID.test(ref.commitId)) {
+    throw new BuildPhaseError('CLIENT_ERROR', `invalid CodePipeline clone reference${suffix(target)}`);
+  }
+  return { cloneUrlHttp: ref.cloneUrlHttp, commitId: ref.commitId };
 }
 
 /** AWS's suffix for source errors: `… for primary source and source version refs/heads/main`. */
