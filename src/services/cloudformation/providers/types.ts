@@ -56,6 +56,12 @@ export interface ProviderContext {
   physicalName(options?: { maxLength?: number; lowercase?: boolean }): string;
   /** Aborted when the stack operation is cancelled (CancelUpdateStack) or the server stops: stop waiting and throw. */
   signal: AbortSignal;
+  /**
+   * Records the physical id of the resource being created before `create` answers, for providers
+   * that then wait long (a nested stack): a failure, or a restart while waiting, still finds the
+   * resource, so the stack's rollback deletes it. Absent where the engine does not create.
+   */
+  recordPhysicalId?(physicalId: string): void;
 }
 
 export interface ResourceProvider {
@@ -66,6 +72,11 @@ export interface ResourceProvider {
    * replacement). Absent: every update replaces the resource.
    */
   update?(ctx: ProviderContext, current: CurrentResource, props: Properties): Promise<ProvidedResource>;
+  /**
+   * `update` runs on every update of the stack (and on every update rollback), even when the
+   * resource's properties did not change: a nested stack's template at the same URL may have.
+   */
+  updatesUnchanged?: boolean;
   /**
    * For properties the specification marks Conditional: whether this change replaces the resource.
    * Absent: a conditional change is made in place.
