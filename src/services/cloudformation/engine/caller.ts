@@ -52,7 +52,15 @@ export function generatedPhysicalName(stackName: string, logicalId: string, opti
   return options.lowercase ? name.toLowerCase() : name;
 }
 
-export function providerContext(c: CloudFormationContext, stack: StackRow, caller: InProcessCaller, logicalId: string, resourceType: string, signal: AbortSignal): ProviderContext {
+export function providerContext(
+  c: CloudFormationContext,
+  stack: StackRow,
+  caller: InProcessCaller,
+  logicalId: string,
+  resourceType: string,
+  signal: AbortSignal,
+  recordPhysicalId?: (physicalId: string) => void,
+): ProviderContext {
   return {
     call: (service, operation, input) => c.rt.call(service, operation, input, caller),
     invoke: (call) => c.rt.invoke(call, caller),
@@ -68,5 +76,6 @@ export function providerContext(c: CloudFormationContext, stack: StackRow, calle
     resourceType,
     physicalName: (options) => generatedPhysicalName(stack.name, logicalId, options),
     signal,
+    recordPhysicalId,
   };
 }

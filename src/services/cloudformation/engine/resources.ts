@@ -119,10 +119,16 @@ export async function createResource(run: OperationRun, logicalId: string, prior
     shown = props.shown;
     saveResource(run, row, { props: shown });
     validateProperties(row.type, props.resolved, logicalId);
-    const made = await found.create(providerContext(run.c, run.stack, run.caller, logicalId, row.type, run.signal), props.resolved);
+    let initiated = false;
+    const initiate = (physicalId: string, attributes: Record<string, unknown>) => {
+      row = stamp(run, row, { physical_id: physicalId, props: JSON.stringify(props.resolved), attributes: JSON.stringify(attributes) });
+      if (!initiated) saveResource(run, row, { reason: 'Resource creation Initiated', props: shown });
+      initiated = true;
+    };
+    const context = providerContext(run.c, run.stack, run.caller, logicalId, row.type, run.signal, (physicalId) => initiate(physicalId, {}));
+    const made = await found.create(context, props.resolved);
     const attributes = made.attributes ?? {};
-    row = stamp(run, row, { physical_id: made.physicalId, props: JSON.stringify(props.resolved), attributes: JSON.stringify(attributes) });
-    saveResource(run, row, { reason: 'Resource creation Initiated', props: shown });
+    initiate(made.physicalId, attributes);
     run.states.set(logicalId, { physicalId: made.physicalId, attributes });
     row = stamp(run, row, { status: 'CREATE_COMPLETE' });
     saveResource(run, row, { props: shown });
@@ -179,7 +185,7 @@ export async function updateResource(run: OperationRun, logicalId: string, exist
     const props = await properties(run, logicalId);
     shown = props.shown;
     const changed = changedProperties(current.props, props.resolved);
-    if (changed.length === 0) return true;
+    if (changed.length === 0 && !providerOf(existing.type)?.updatesUnchanged) return true;
     const replace = requiresReplacement(existing.type, changed, current, props.resolved);
     const denial = policyDenial(run.policy, replace ? 'Update:Replace' : 'Update:Modify', logicalId, existing.type);
     if (denial) throw validationError(denial);
@@ -221,7 +227,7 @@ export async function revertResource(run: OperationRun, row: ResourceRow, record
   saveResource(run, next, { props: record.props });
   try {
     let attributes = record.attributes;
-    if (current && changedProperties(current.props, record.props).length > 0) {
+    if (current && (changedProperties(current.props, record.props).length > 0 || providerOf(record.type)?.updatesUnchanged)) {
       const found = provider(record.type);
       if (!found.update) throw validationError(`Resource ${row.logical_id} cannot be rolled back in place`);
       const context = providerContext(run.c, run.stack, run.caller, row.logical_id, record.type, run.signal);

@@ -11,6 +11,7 @@ import type { ResolvedParameter, Template } from '../template/types.js';
 import { setStackStatus } from './events.js';
 import { walkGraph } from './graph.js';
 import { pseudoParameters, type StackModel, stackModel } from './model.js';
+import { awaitNestedStacks, holdForParent } from './nested.js';
 import { beginRun, failInterrupted, type PreviousState } from './operations.js';
 import { restoreExports } from './outputs.js';
 import { deleteRecord, type Prior, priorOf, recordOf, revertResource, saveResource } from './resources.js';
@@ -58,6 +59,7 @@ function finishUpdate(c: CloudFormationContext, stack: StackRow, status: string,
 
 /** UPDATE_COMPLETE_CLEANUP_IN_PROGRESS: deletes old physical resources of replacements (UpdateReplacePolicy) and removed resources (DeletionPolicy). */
 export async function updateCleanupStep(c: CloudFormationContext, stack: StackRow, signal: AbortSignal): Promise<void> {
+  if (!(await holdForParent(c, stack, signal))) return;
   const run = await beginRun(c, stack, signal);
   const previous = stack.previous ? parseJson<PreviousState>(stack.previous) : undefined;
   const oldModel = previous ? previousModel(stack, previous) : run.model;
@@ -75,6 +77,7 @@ export async function updateCleanupStep(c: CloudFormationContext, stack: StackRo
     rows.filter((row) => row.removed),
     (row) => keepsOnDelete(oldModel, row, 'DeletionPolicy'),
   );
+  await awaitNestedStacks(c, rows, signal);
   finishUpdate(c, stack, 'UPDATE_COMPLETE', (row) => row.removed === 1);
 }
 
@@ -189,6 +192,7 @@ export async function updateRollbackCleanupStep(c: CloudFormationContext, stack:
   const abandoned = previous?.abandoned ? previousModel(stack, { ...previous, ...previous.abandoned }) : run.model;
   // What the failed update created goes, except what DeletionPolicy Retain keeps when the stack does not say RetainExceptOnCreate.
   await deleteRemoved(run, abandoned, added, (row) => (stack.retain_except_on_create ? undefined : retainedAfterCreate(abandoned, row)));
+  await awaitNestedStacks(c, rows, signal);
   finishUpdate(c, stack, 'UPDATE_ROLLBACK_COMPLETE', (row) => {
     const prior = priorOf(row);
     return prior !== undefined && 'added' in prior;
