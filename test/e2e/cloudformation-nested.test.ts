@@ -9,7 +9,7 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useServer } from '../helpers.js';
-import { eventLog, resourcesOf, settled } from './cloudformation-helpers.js';
+import { eventLog, eventsOf, resourcesOf, settled } from './cloudformation-helpers.js';
 
 const server = useServer();
 let cfn: CloudFormationClient;
@@ -95,7 +95,21 @@ describe('AWS::CloudFormation::Stack', () => {
     const child = await describeStack(childId);
     expect(child.StackStatus).toBe('DELETE_COMPLETE');
     const childLog = await eventLog(cfn, childId);
+    // The failed nested stack stays CREATE_FAILED until the parent's rollback deletes it.
+    const childStatuses = childLog.filter(([id]) => id === child.StackName).map(([, status]) => status);
+    expect(childStatuses).toEqual(['CREATE_IN_PROGRESS', 'CREATE_FAILED', 'DELETE_IN_PROGRESS', 'DELETE_COMPLETE']);
     expect(childLog).toContainEqual(['Good', 'DELETE_COMPLETE', undefined]);
+    const parentLog = (await eventsOf(cfn, 'parent-failing')).filter((e) => e.LogicalResourceId === 'Child' || e.LogicalResourceId === 'parent-failing');
+    expect(parentLog.map((e) => [e.LogicalResourceId, e.ResourceStatus, e.PhysicalResourceId || undefined])).toEqual([
+      ['parent-failing', 'CREATE_IN_PROGRESS', expect.any(String)],
+      ['Child', 'CREATE_IN_PROGRESS', undefined],
+      ['Child', 'CREATE_IN_PROGRESS', childId],
+      ['Child', 'CREATE_FAILED', childId],
+      ['parent-failing', 'ROLLBACK_IN_PROGRESS', expect.any(String)],
+      ['Child', 'DELETE_IN_PROGRESS', childId],
+      ['Child', 'DELETE_COMPLETE', childId],
+      ['parent-failing', 'ROLLBACK_COMPLETE', expect.any(String)],
+    ]);
   });
 
   it('rolls the parent update back when the nested stack update fails', async () => {
@@ -107,9 +121,72 @@ describe('AWS::CloudFormation::Stack', () => {
     expect(outputsOf(rolledBack).Echo).toBe('child says one');
     const childId = (await resourcesOf(cfn, 'parent-rollback')).Child!.PhysicalResourceId!;
     const child = await describeStack(childId);
-    expect(child.StackStatus).toMatch(/^UPDATE_(ROLLBACK_)?COMPLETE$/);
+    expect(child.StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
     expect(outputsOf(child).Echo).toBe('child says one');
     const failed = (await eventLog(cfn, 'parent-rollback')).find(([id, status]) => id === 'Child' && status === 'UPDATE_FAILED');
-    expect(failed?.[2]).toMatch(/^Embedded stack \S+ was not successfully updated\. Currently in UPDATE_ROLLBACK_COMPLETE with reason: /);
+    expect(failed?.[2]).toBe(`Embedded stack ${childId} was not successfully updated. Currently in UPDATE_ROLLBACK_IN_PROGRESS with reason: The following resource(s) failed to create: [Bad].`);
+  });
+
+  it('rolls back a nested stack whose update succeeded when the parent update fails after it', async () => {
+    const withBadSibling = (value: string, bad: boolean) => {
+      const template = JSON.parse(parentTemplate(value));
+      if (bad) template.Resources.Bad = { Type: 'AWS::SSM::Parameter', DependsOn: 'Child', Properties: { Type: 'String', Value: 'x', Tier: 'Bogus' } };
+      return JSON.stringify(template);
+    };
+    await cfn.send(new CreateStackCommand({ StackName: 'parent-sibling', TemplateBody: withBadSibling('one', false) }));
+    const created = await settled(cfn, 'parent-sibling');
+    expect(created.StackStatus).toBe('CREATE_COMPLETE');
+    const childId = (await resourcesOf(cfn, 'parent-sibling')).Child!.PhysicalResourceId!;
+    const childName = (await describeStack(childId)).StackName!;
+    await cfn.send(new UpdateStackCommand({ StackName: 'parent-sibling', TemplateBody: withBadSibling('two', true) }));
+    expect((await settled(cfn, 'parent-sibling')).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
+    const child = await describeStack(childId);
+    expect(child.StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
+    expect(outputsOf(child).Echo).toBe('child says one');
+    expect(await parameterValue(outputsOf(created).ChildParam!)).toBe('one');
+    // The nested update held for the parent's decision, then rolled back: it never completed.
+    const childStatuses = (await eventLog(cfn, childId)).filter(([id]) => id === childName).map(([, status]) => status);
+    expect(childStatuses).toEqual([
+      'CREATE_IN_PROGRESS',
+      'CREATE_COMPLETE',
+      'UPDATE_IN_PROGRESS',
+      'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS',
+      'UPDATE_ROLLBACK_IN_PROGRESS',
+      'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS',
+      'UPDATE_ROLLBACK_COMPLETE',
+    ]);
+    const parentLog = (await eventLog(cfn, 'parent-sibling')).filter(([id]) => id === 'Child').map(([, status]) => status);
+    expect(parentLog.slice(-4)).toEqual(['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE', 'UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE']);
+  });
+
+  it('updates a nested stack whose template changed at the same TemplateURL, and leaves an unchanged one alone', async () => {
+    const s3 = new S3Client(server.clientConfig);
+    await s3.send(new PutObjectCommand({ Bucket: 'nested-templates', Key: 'mutable.json', Body: JSON.stringify(CHILD) }));
+    const twoChildren = (description: string) => {
+      const template = JSON.parse(parentTemplate('same', 'mutable.json'));
+      template.Description = description;
+      template.Resources.Steady = { Type: 'AWS::CloudFormation::Stack', Properties: { TemplateURL: templateUrl('child.json'), Parameters: { Value: 'steady' } } };
+      return JSON.stringify(template);
+    };
+    await cfn.send(new CreateStackCommand({ StackName: 'parent-moving', TemplateBody: twoChildren('first') }));
+    expect(outputsOf(await settled(cfn, 'parent-moving')).Echo).toBe('child says same');
+    const changedChild = { ...CHILD, Outputs: { ...CHILD.Outputs, Echo: { Value: { 'Fn::Sub': 'child now says ${Value}' } } } };
+    await s3.send(new PutObjectCommand({ Bucket: 'nested-templates', Key: 'mutable.json', Body: JSON.stringify(changedChild) }));
+    await cfn.send(new UpdateStackCommand({ StackName: 'parent-moving', TemplateBody: twoChildren('second') }));
+    const updated = await settled(cfn, 'parent-moving');
+    expect(updated.StackStatus).toBe('UPDATE_COMPLETE');
+    expect(outputsOf(updated).Echo).toBe('child now says same');
+    const resources = await resourcesOf(cfn, 'parent-moving');
+    const moving = await describeStack(resources.Child!.PhysicalResourceId!);
+    expect(moving.StackStatus).toBe('UPDATE_COMPLETE');
+    const movingStatuses = (await eventLog(cfn, moving.StackId!)).filter(([id]) => id === moving.StackName).map(([, status]) => status);
+    expect(movingStatuses.slice(-3)).toEqual(['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_COMPLETE']);
+    // "No updates are to be performed." for the unchanged nested stack is quiet: it keeps its status.
+    expect((await describeStack(resources.Steady!.PhysicalResourceId!)).StackStatus).toBe('CREATE_COMPLETE');
+    // The parent completes after its nested stacks' cleanup.
+    const parentDone = (await eventsOf(cfn, 'parent-moving')).at(-1)!;
+    const movingDone = (await eventsOf(cfn, moving.StackId!)).at(-1)!;
+    expect(parentDone.ResourceStatus).toBe('UPDATE_COMPLETE');
+    expect(movingDone.Timestamp!.getTime()).toBeLessThanOrEqual(parentDone.Timestamp!.getTime());
   });
 });

@@ -3,21 +3,28 @@
  * with CreateStack as the parent stack's caller, named `<parent>-<Logical>-<RANDOM>`, with the
  * parent's capabilities and role, ParentId and RootId (CreateStack links a stack it creates for a
  * parent, see handlers/stacks.ts), and waited for on the stack status events. `Ref` is the nested
- * stack's id, `Fn::GetAtt Outputs.X` its outputs. Updates and deletions of the parent update and
- * delete it; a nested stack that fails fails its resource with AWS's "Embedded stack … was not
- * successfully created/updated" reason, so the parent rolls back.
+ * stack's id, `Fn::GetAtt Outputs.X` its outputs.
  *
- * Gaps against AWS: a nested stack whose creation failed is deleted by its own resource before the
- * parent rolls back (AWS deletes it in the parent's rollback); an update is sent only when the
- * resource's properties changed (AWS also updates a nested stack whose template at the same URL
- * changed); the parent's update rollback updates the nested stack back to its previous template and
- * parameters (AWS rolls the nested update back, UPDATE_ROLLBACK_*).
+ * As AWS: the nested stack's id is recorded on the parent's resource as soon as CreateStack answers
+ * (so the parent's rollback deletes it, after a restart too); a nested stack that fails to create
+ * stays CREATE_FAILED and is deleted by the parent's rollback. Every update of the parent updates
+ * the nested stack (its template at the same URL may have changed; "No updates" passes quietly); a
+ * nested update that succeeded holds in UPDATE_COMPLETE_CLEANUP_IN_PROGRESS until the parent's
+ * update is decided (engine/nested.ts), then cleans up with the parent or rolls back through it
+ * (UPDATE_ROLLBACK_IN_PROGRESS … UPDATE_ROLLBACK_COMPLETE, its own events); a nested update that
+ * fails fails the parent's resource with "Embedded stack … was not successfully updated. Currently
+ * in UPDATE_ROLLBACK_IN_PROGRESS with reason: …".
+ *
+ * Gaps against AWS: a nested stack the parent's rollback rolls back gets no ResourceStatusReason
+ * on its UPDATE_ROLLBACK_IN_PROGRESS event; a nested update that fails rolls itself back at once
+ * rather than waiting for its parent.
  */
 import type { Capability, Parameter, Tag } from '@aws-sdk/client-cloudformation';
 import { AwsError } from '../../../core/errors.js';
-import type { AwsEvent } from '../../../core/events.js';
 import type { InProcessCaller } from '../../contracts.js';
 import { type CloudFormationContext, parseJson, type StackOutput, validationError } from '../common.js';
+import { setStackStatus } from '../engine/events.js';
+import { settledStatus as settled, settleStack } from '../engine/nested.js';
 import { signalContext } from '../signals.js';
 import type { CurrentResource, Properties, ProvidedResource, ProviderContext, ResourceProvider } from './types.js';
 
@@ -44,49 +51,6 @@ function stackInput(c: CloudFormationContext, ctx: ProviderContext, props: Prope
   } as const;
 }
 
-/** Status changes of one stack as its events announce them, with their reasons. */
-interface Change {
-  status: string;
-  reason: string;
-}
-
-/** Waits until the stack reaches a status `final` accepts; answers it with the first failure reason seen on the way. */
-async function settle(c: CloudFormationContext, ctx: ProviderContext, stackId: string, final: (status: string) => boolean): Promise<{ status: string; failure?: string }> {
-  let failure: string | undefined;
-  let wake: () => void = () => {};
-  const noteFailure = (change: Change) => {
-    if (failure === undefined && /(FAILED|ROLLBACK_IN_PROGRESS)$/.test(change.status) && change.reason) failure = change.reason;
-  };
-  const unsubscribe = c.rt.events.subscribe((event: AwsEvent) => {
-    if (event['detail-type'] !== 'CloudFormation Stack Status Change' || event.detail['stack-id'] !== stackId) return;
-    const details = event.detail['status-details'] as { status: string; 'status-reason': string };
-    noteFailure({ status: details.status, reason: details['status-reason'] });
-    wake();
-  });
-  const onAbort = () => wake();
-  ctx.signal.addEventListener('abort', onAbort);
-  try {
-    for (;;) {
-      const woken = new Promise<void>((resolve) => {
-        wake = resolve;
-      });
-      const stack = c.store.stack(stackId);
-      if (!stack) throw validationError(`Stack with id ${stackId} does not exist`);
-      if (final(stack.status)) {
-        noteFailure({ status: stack.status, reason: stack.status_reason ?? '' });
-        return { status: stack.status, failure };
-      }
-      if (ctx.signal.aborted) throw ctx.signal.reason;
-      await woken;
-    }
-  } finally {
-    unsubscribe();
-    ctx.signal.removeEventListener('abort', onAbort);
-  }
-}
-
-const settled = (status: string) => !status.endsWith('_IN_PROGRESS');
-
 function provided(c: CloudFormationContext, stackId: string): ProvidedResource {
   const stack = c.store.stack(stackId)!;
   const attributes: Record<string, unknown> = { StackId: stackId };
@@ -95,39 +59,63 @@ function provided(c: CloudFormationContext, stackId: string): ProvidedResource {
 }
 
 async function deleteNested(c: CloudFormationContext, ctx: ProviderContext, stackId: string): Promise<void> {
+  // A nested stack still in an operation (its creation, after a restart) finishes it first.
+  await settleStack(c, stackId, settled, ctx.signal);
   await c.rt.call('cloudformation', 'DeleteStack', { StackName: stackId }, nestingCaller(ctx));
-  const result = await settle(c, ctx, stackId, settled);
+  const result = await settleStack(c, stackId, settled, ctx.signal);
   if (result.status !== 'DELETE_COMPLETE') throw validationError(`Embedded stack ${stackId} was not successfully deleted: ${result.failure ?? result.status}`);
+}
+
+/** An update of the nested stack is done (for now) once it holds for the parent's decision, or has failed and is rolling back. */
+const updateDone = (status: string) => status === 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS' || status === 'UPDATE_ROLLBACK_IN_PROGRESS' || settled(status);
+
+function notUpdated(stackId: string, result: { status: string; failure?: string }): AwsError {
+  return validationError(`Embedded stack ${stackId} was not successfully updated. Currently in ${result.status} with reason: ${result.failure ?? ''}`);
+}
+
+/**
+ * The parent's update rollback: a nested stack holding after its update rolls back that update
+ * (UPDATE_ROLLBACK_IN_PROGRESS, in its own job); one that failed is already rolling back; either
+ * way the parent waits for it to settle.
+ */
+async function rollBackNested(c: CloudFormationContext, ctx: ProviderContext, stackId: string): Promise<ProvidedResource> {
+  if (c.store.stack(stackId)?.status === 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS') setStackStatus(c, stackId, 'UPDATE_ROLLBACK_IN_PROGRESS');
+  const result = await settleStack(c, stackId, settled, ctx.signal);
+  if (result.status.endsWith('_FAILED')) throw notUpdated(stackId, result);
+  return provided(c, stackId);
 }
 
 export const nestedStackProvider: ResourceProvider = {
   async create(ctx, props) {
     const c = signalContext(ctx.rt);
-    const parent = c.store.stack(ctx.stackId);
     const input = {
       StackName: ctx.physicalName({ maxLength: 128 }),
       ...stackInput(c, ctx, props),
       TimeoutInMinutes: props.TimeoutInMinutes === undefined ? undefined : Number(props.TimeoutInMinutes),
-      // A failed nested stack stays as it is: the parent's failure decides what happens to it.
+      // A failed nested stack stays as it is: the parent's rollback deletes it (or keeps it, as the parent's OnFailure says).
       OnFailure: 'DO_NOTHING' as const,
     };
     const { StackId } = await c.rt.call('cloudformation', 'CreateStack', input, nestingCaller(ctx));
-    const result = await settle(c, ctx, StackId!, settled);
+    // Known to the parent before the wait, so the parent's rollback deletes it even after a restart.
+    ctx.recordPhysicalId?.(StackId!);
+    const result = await settleStack(c, StackId!, settled, ctx.signal);
     if (result.status === 'CREATE_COMPLETE') return provided(c, StackId!);
-    if (parent && !parent.disable_rollback && parent.on_failure !== 'DO_NOTHING') await deleteNested(c, ctx, StackId!);
     throw validationError(`Embedded stack ${StackId} was not successfully created: ${result.failure ?? result.status}`);
   },
+  // AWS passes every update of the parent down: the template at the same TemplateURL may have changed.
+  updatesUnchanged: true,
   async update(ctx, current: CurrentResource, props) {
     const c = signalContext(ctx.rt);
+    if (c.store.stack(ctx.stackId)?.status === 'UPDATE_ROLLBACK_IN_PROGRESS') return rollBackNested(c, ctx, current.physicalId);
     try {
       await c.rt.call('cloudformation', 'UpdateStack', { StackName: current.physicalId, ...stackInput(c, ctx, props) }, nestingCaller(ctx));
     } catch (err) {
       if (err instanceof AwsError && err.message === 'No updates are to be performed.') return provided(c, current.physicalId);
       throw err;
     }
-    const result = await settle(c, ctx, current.physicalId, settled);
-    if (result.status === 'UPDATE_COMPLETE') return provided(c, current.physicalId);
-    throw validationError(`Embedded stack ${current.physicalId} was not successfully updated. Currently in ${result.status} with reason: ${result.failure ?? ''}`);
+    const result = await settleStack(c, current.physicalId, updateDone, ctx.signal);
+    if (result.status === 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS' || result.status === 'UPDATE_COMPLETE') return provided(c, current.physicalId);
+    throw notUpdated(current.physicalId, result);
   },
   async delete(ctx, current) {
     const c = signalContext(ctx.rt);
