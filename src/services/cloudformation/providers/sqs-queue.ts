@@ -83,7 +83,8 @@ export const sqsQueueProvider: ResourceProvider = {
     const { set, removed } = tagChanges(tagListProp(current.props), tagListProp(props));
     if (removed.length > 0) await ctx.call('sqs', 'UntagQueue', { QueueUrl: url, TagKeys: removed });
     if (set.length > 0) await ctx.call('sqs', 'TagQueue', { QueueUrl: url, Tags: Object.fromEntries(set.map((tag) => [tag.Key, tag.Value])) });
-    return provided(ctx, url, String(current.attributes.QueueName));
+    // An imported queue is recorded without QueueName: it is the URL's last segment.
+    return provided(ctx, url, String(current.attributes.QueueName ?? url.slice(url.lastIndexOf('/') + 1)));
   },
 
   async delete(ctx, current) {
