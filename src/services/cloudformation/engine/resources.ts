@@ -95,7 +95,7 @@ function rowFor(run: OperationRun, logicalId: string, existing: ResourceRow | un
 }
 
 /** The resource's properties evaluated now (every dependency done), before and after dynamic references. */
-async function properties(run: OperationRun, logicalId: string): Promise<{ shown: Properties; resolved: Properties }> {
+export async function properties(run: OperationRun, logicalId: string): Promise<{ shown: Properties; resolved: Properties }> {
   const declared = run.model.template.Resources[logicalId]!.Properties ?? {};
   const shown = (evaluate(declared, run.ctx) ?? {}) as Properties;
   if (containsDynamic(shown)) throw validationError(`Template error: a value of resource ${logicalId} could not be resolved`);
