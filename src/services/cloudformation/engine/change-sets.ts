@@ -15,6 +15,7 @@ import type { ChangeSetRow, ResourceRow, StackRow } from '../store.js';
 import { DYNAMIC, evaluate } from '../template/index.js';
 import type { EvaluationContext, ResolvedParameter } from '../template/types.js';
 import { recordEvent, setStackStatus } from './events.js';
+import { beginImport, type ImportTarget } from './import.js';
 import { availabilityZones, type StackModel } from './model.js';
 import type { PreviousState } from './operations.js';
 import { planChanges } from './plan.js';
@@ -39,6 +40,10 @@ export interface ChangeSetData {
   changes: C.Change[];
   /** The stack's `updated_at` when the change set was made: a later update makes it OBSOLETE. */
   baseUpdatedAt: number | null;
+  /** An IMPORT change set's resources to import. */
+  resourcesToImport?: ImportTarget[];
+  /** Whether executing the change set creates its stack (CREATE, or IMPORT into a stack in review). */
+  createsStack?: boolean;
   /** Set by ExecuteChangeSet: the stack's newest event before the operation started. */
   executedAfterSeq?: number;
 }
@@ -145,7 +150,10 @@ export function executionStatusNow(c: CloudFormationContext, row: ChangeSetRow, 
     return final;
   }
   if (row.execution_status !== 'AVAILABLE' && row.execution_status !== 'UNAVAILABLE') return row.execution_status;
-  const movedOn = row.change_set_type === 'CREATE' ? stack.status !== 'REVIEW_IN_PROGRESS' : stack.updated_at !== data.baseUpdatedAt || !UPDATABLE.has(stack.status) || stack.deleted_at !== null;
+  const movedOn =
+    row.change_set_type === 'CREATE' || data.createsStack
+      ? stack.status !== 'REVIEW_IN_PROGRESS'
+      : stack.updated_at !== data.baseUpdatedAt || !UPDATABLE.has(stack.status) || stack.deleted_at !== null;
   return movedOn ? 'OBSOLETE' : row.execution_status;
 }
 
@@ -185,7 +193,9 @@ function stackColumns(data: ChangeSetData, options: ExecuteOptions, description:
 export function startExecution(c: CloudFormationContext, row: ChangeSetRow, data: ChangeSetData, stack: StackRow, options: ExecuteOptions): void {
   const description = parseJson<{ Description?: string }>(data.processedTemplate).Description ?? null;
   const executedAfterSeq = c.store.latestEventSeq(stack.stack_id);
-  if (row.change_set_type === 'CREATE') {
+  if (row.change_set_type === 'IMPORT') {
+    beginImport(c, stack, data.resourcesToImport ?? [], stackColumns(data, options, description));
+  } else if (row.change_set_type === 'CREATE') {
     setStackStatus(c, stack.stack_id, 'CREATE_IN_PROGRESS', 'User Initiated', {
       ...stackColumns(data, options, description),
       on_failure: data.onStackFailure ?? (options.disableRollback ? 'DO_NOTHING' : 'ROLLBACK'),

@@ -8,6 +8,7 @@
 import { type CloudFormationContext, STACK_JOB } from '../common.js';
 import type { StackRow } from '../store.js';
 import { setStackStatus } from './events.js';
+import { importRollbackStep, importStep } from './import.js';
 import { createStep, deleteStep, rollbackStep, updateStep } from './operations.js';
 import { updateCleanupStep, updateRollbackCleanupStep, updateRollbackStep } from './update-phases.js';
 
@@ -21,6 +22,8 @@ const STEPS: Record<string, Step> = {
   UPDATE_COMPLETE_CLEANUP_IN_PROGRESS: (c, stack, signal) => updateCleanupStep(c, stack, signal),
   UPDATE_ROLLBACK_IN_PROGRESS: (c, stack, signal) => updateRollbackStep(c, stack, signal),
   UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS: (c, stack, signal) => updateRollbackCleanupStep(c, stack, signal),
+  IMPORT_IN_PROGRESS: (c, stack, signal, resumed) => importStep(c, stack, signal, resumed),
+  IMPORT_ROLLBACK_IN_PROGRESS: (c, stack) => importRollbackStep(c, stack),
 };
 
 /** Where a step that throws (a bug, or the store failing) leaves the stack: never in progress. */
@@ -32,6 +35,8 @@ const FAILED_STATE: Record<string, string> = {
   UPDATE_COMPLETE_CLEANUP_IN_PROGRESS: 'UPDATE_COMPLETE',
   UPDATE_ROLLBACK_IN_PROGRESS: 'UPDATE_ROLLBACK_FAILED',
   UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS: 'UPDATE_ROLLBACK_COMPLETE',
+  IMPORT_IN_PROGRESS: 'IMPORT_ROLLBACK_IN_PROGRESS',
+  IMPORT_ROLLBACK_IN_PROGRESS: 'IMPORT_ROLLBACK_FAILED',
 };
 
 /** Registers the job that runs stack operations. */

@@ -11,6 +11,7 @@ import type { RequestContext } from '../../../protocol/types.js';
 import { type CloudFormationContext, findStack, parametersOf, parseJson, stackArn, UPDATABLE, validationError, wrongState } from '../common.js';
 import { assumeStackRole } from '../engine/caller.js';
 import { type ChangeSetData, changeSetArn, executionStatusNow, insertReviewStack, NO_CHANGES, planChangeSet, startExecution, visibleChanges } from '../engine/change-sets.js';
+import { importChanges, importTargets } from '../engine/import.js';
 import { externalValues, modelOfStack, pseudoParameters, stackModel } from '../engine/model.js';
 import type { ChangeSetRow, StackRow } from '../store.js';
 import { resolveParameters } from '../template/index.js';
@@ -54,7 +55,8 @@ function findChangeSet(c: CloudFormationContext, ctx: RequestContext, changeSetN
 function targetStack(c: CloudFormationContext, ctx: RequestContext, input: C.CreateChangeSetInput, type: string): StackRow | undefined {
   const stackName = input.StackName!;
   const stack = findStack(c, ctx, stackName);
-  if (type === 'CREATE') {
+  // An IMPORT change set creates its stack like a CREATE one when there is none yet (or it is in review).
+  if (type === 'CREATE' || (type === 'IMPORT' && (!stack || stack.status === 'REVIEW_IN_PROGRESS'))) {
     if (stack && stack.status !== 'REVIEW_IN_PROGRESS') {
       throw validationError(`Stack [${stackName}] already exists and cannot be created again with the changeSet [${input.ChangeSetName}].`);
     }
@@ -97,10 +99,9 @@ function sameParameters(left: Record<string, ResolvedParameter>, right: Record<s
 
 export async function createChangeSet(c: CloudFormationContext, input: C.CreateChangeSetInput, ctx: RequestContext): Promise<C.CreateChangeSetOutput> {
   const type = input.ChangeSetType ?? 'UPDATE';
-  if (type === 'IMPORT') throw new AwsError('NotImplemented', 'Drydock does not import existing resources into stacks (ChangeSetType IMPORT)', { status: 501 });
   const name = input.ChangeSetName!;
   const existing = targetStack(c, ctx, input, type);
-  const update = type === 'UPDATE' ? existing : undefined;
+  const update = type === 'UPDATE' || (type === 'IMPORT' && existing?.status !== 'REVIEW_IN_PROGRESS') ? existing : undefined;
   if (input.UsePreviousTemplate && !update) throw validationError('UsePreviousTemplate can only be used with an existing stack.');
   if (input.UsePreviousTemplate && (input.TemplateBody !== undefined || input.TemplateURL !== undefined)) {
     throw validationError('You cannot specify both usePreviousTemplate and Template Body/Template Url');
@@ -129,17 +130,22 @@ export async function createChangeSet(c: CloudFormationContext, input: C.CreateC
     rollbackConfiguration: input.RollbackConfiguration,
     changes: [],
     baseUpdatedAt: existing?.updated_at ?? null,
+    createsStack: !update,
   };
   let status = 'CREATE_COMPLETE';
   let reason: string | null = null;
-  try {
-    data.changes = planChangeSet(c, ctx, update ? c.store.resources(update.stack_id) : [], next, update ? modelOfStack(update) : undefined);
-  } catch (err) {
-    if (!(err instanceof AwsError)) throw err;
-    status = 'FAILED';
-    reason = err.message;
-  }
-  if (update && status === 'CREATE_COMPLETE') {
+  if (type === 'IMPORT') {
+    data.resourcesToImport = importTargets(c, input.ResourcesToImport, template, update);
+    data.changes = importChanges(data.resourcesToImport);
+  } else
+    try {
+      data.changes = planChangeSet(c, ctx, update ? c.store.resources(update.stack_id) : [], next, update ? modelOfStack(update) : undefined);
+    } catch (err) {
+      if (!(err instanceof AwsError)) throw err;
+      status = 'FAILED';
+      reason = err.message;
+    }
+  if (type === 'UPDATE' && update && status === 'CREATE_COMPLETE') {
     const unchanged =
       data.processedTemplate === update.processed_template &&
       sameParameters(parameters, parametersOf(update)) &&
