@@ -1,4 +1,5 @@
 /** The Build/Test CodeBuild, Approval Manual and Invoke Lambda action providers. */
+import { codeBuildBuild, codeBuildTest } from './codebuild.js';
 import type { ActionProvider } from './types.js';
 
-export const RUNNER_ACTIONS: ActionProvider[] = [];
+export const RUNNER_ACTIONS: ActionProvider[] = [codeBuildBuild, codeBuildTest];
