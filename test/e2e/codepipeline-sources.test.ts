@@ -1,0 +1,274 @@
+/**
+ * CodePipeline's Source CodeCommit and Source S3 actions end to end: a real `git push` to a
+ * CodeCommit branch starts the pipeline through the EventBridge rule AWS's console creates (the
+ * latency from push to InProgress is logged), the CODE_ZIP artifact holds the pushed tree, the
+ * CODEBUILD_CLONE_REF artifact names the commit, a sourceRevisions override picks an older commit,
+ * a missing branch fails the action; an S3 object version starts the pipeline through S3's
+ * EventBridge notifications and is copied as the artifact; an unversioned bucket fails the action.
+ */
+
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CodeCommitClient, CreateRepositoryCommand } from '@aws-sdk/client-codecommit';
+import {
+  CodePipelineClient,
+  CreatePipelineCommand,
+  GetPipelineExecutionCommand,
+  ListActionExecutionsCommand,
+  ListPipelineExecutionsCommand,
+  type PipelineDeclaration,
+  type PipelineExecutionStatus,
+  StartPipelineExecutionCommand,
+} from '@aws-sdk/client-codepipeline';
+import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateBucketCommand, GetObjectCommand, PutBucketNotificationConfigurationCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createZip, readZip } from '../../src/core/zip.js';
+import { useServer } from '../helpers.js';
+import { GitRunner, rootUrl } from './codecommit-git-helpers.js';
+
+const server = useServer();
+const client = <T>(Client: new (config: typeof server.clientConfig) => T) => new Client(server.clientConfig);
+const ACCOUNT = '000000000000';
+const REGION = 'us-east-1';
+const PIPELINE_ROLE = `arn:aws:iam::${ACCOUNT}:role/sources-pipeline-role`;
+const EVENTS_ROLE = `arn:aws:iam::${ACCOUNT}:role/sources-events-role`;
+const ARTIFACTS = 'sources-artifacts';
+const git = new GitRunner();
+
+const allow = (action: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }] });
+const trust = (service: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] });
+const pipelineArn = (name: string) => `arn:aws:codepipeline:${REGION}:${ACCOUNT}:${name}`;
+
+/** A pipeline of the given source action, then a Deploy S3 stage extracting its artifact into `deployBucket`. */
+function pipeline(name: string, source: { provider: string; configuration: Record<string, string> }, deployBucket: string): PipelineDeclaration {
+  return {
+    name,
+    roleArn: PIPELINE_ROLE,
+    pipelineType: 'V2',
+    artifactStore: { type: 'S3', location: ARTIFACTS },
+    stages: [
+      {
+        name: 'Source',
+        actions: [
+          {
+            name: 'Source',
+            namespace: 'SourceVariables',
+            actionTypeId: { category: 'Source', owner: 'AWS', provider: source.provider, version: '1' },
+            configuration: { PollForSourceChanges: 'false', ...source.configuration },
+            outputArtifacts: [{ name: 'SourceOutput' }],
+          },
+        ],
+      },
+      {
+        name: 'Deploy',
+        actions: [
+          {
+            name: 'Extract',
+            actionTypeId: { category: 'Deploy', owner: 'AWS', provider: 'S3', version: '1' },
+            configuration: { BucketName: deployBucket, Extract: 'true' },
+            inputArtifacts: [{ name: 'SourceOutput' }],
+          },
+        ],
+      },
+    ],
+  };
+}
+
+async function executionIds(name: string): Promise<string[]> {
+  const { pipelineExecutionSummaries } = await client(CodePipelineClient).send(new ListPipelineExecutionsCommand({ pipelineName: name }));
+  return (pipelineExecutionSummaries ?? []).map((summary) => summary.pipelineExecutionId!);
+}
+
+/** Waits (polling the API) for an execution of `name` other than `known`, and answers it with when it was seen. */
+async function newExecution(name: string, known: string[]): Promise<{ id: string; seenAt: number }> {
+  const until = Date.now() + 10_000;
+  for (;;) {
+    const fresh = (await executionIds(name)).find((id) => !known.includes(id));
+    if (fresh) return { id: fresh, seenAt: performance.now() };
+    if (Date.now() > until) throw new Error(`no new execution of ${name}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+async function finished(name: string, pipelineExecutionId: string): Promise<PipelineExecutionStatus | undefined> {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    const { pipelineExecution } = await client(CodePipelineClient).send(new GetPipelineExecutionCommand({ pipelineName: name, pipelineExecutionId }));
+    if (pipelineExecution?.status !== 'InProgress') return pipelineExecution?.status;
+    if (Date.now() > until) throw new Error(`execution ${pipelineExecutionId} of ${name} is still InProgress`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Waits for the executions CreatePipeline starts by itself, so later ones are told apart. */
+async function settledExecutions(name: string): Promise<string[]> {
+  const ids = await executionIds(name);
+  for (const id of ids) await finished(name, id);
+  return ids;
+}
+
+async function sourceAction(pipelineName: string, pipelineExecutionId: string) {
+  const { actionExecutionDetails } = await client(CodePipelineClient).send(new ListActionExecutionsCommand({ pipelineName, filter: { pipelineExecutionId } }));
+  return actionExecutionDetails!.find((detail) => detail.actionName === 'Source')!;
+}
+
+async function objectBytes(bucket: string, key: string): Promise<Buffer> {
+  const out = await client(S3Client).send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return Buffer.from(await out.Body!.transformToByteArray());
+}
+
+/** The source action's output artifact's zip entries, by name. */
+async function artifactFiles(pipelineName: string, pipelineExecutionId: string): Promise<Map<string, string>> {
+  const action = await sourceAction(pipelineName, pipelineExecutionId);
+  const location = action.output!.outputArtifacts![0].s3location!;
+  return new Map(readZip(await objectBytes(location.bucket!, location.key!)).map((entry) => [entry.name, Buffer.from(entry.data).toString('utf8')]));
+}
+
+async function commitAndPush(work: string, files: Record<string, string>, message: string): Promise<{ commitId: string; pushedAt: number }> {
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(work, name), text);
+  await git.ok(['add', '.'], { cwd: work });
+  await git.ok(['commit', '-q', '-m', message], { cwd: work });
+  await git.ok(['push', '-q', 'origin', 'HEAD:main'], { cwd: work });
+  const pushedAt = performance.now();
+  return { commitId: (await git.ok(['rev-parse', 'HEAD'], { cwd: work })).trim(), pushedAt };
+}
+
+beforeAll(async () => {
+  const iam = client(IAMClient);
+  await iam.send(new CreateRoleCommand({ RoleName: 'sources-pipeline-role', AssumeRolePolicyDocument: trust('codepipeline.amazonaws.com') }));
+  await iam.send(new PutRolePolicyCommand({ RoleName: 'sources-pipeline-role', PolicyName: 'admin', PolicyDocument: allow('*') }));
+  await iam.send(new CreateRoleCommand({ RoleName: 'sources-events-role', AssumeRolePolicyDocument: trust('events.amazonaws.com') }));
+  await iam.send(new PutRolePolicyCommand({ RoleName: 'sources-events-role', PolicyName: 'start', PolicyDocument: allow('codepipeline:StartPipelineExecution') }));
+  const s3 = client(S3Client);
+  for (const bucket of [ARTIFACTS, 'sources-site', 'sources-objects', 'sources-object-site']) {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+  }
+  await s3.send(new CreateBucketCommand({ Bucket: 'sources-unversioned' }));
+});
+
+describe('Source CodeCommit', () => {
+  let work: string;
+  let first: string;
+
+  beforeAll(async () => {
+    await client(CodeCommitClient).send(new CreateRepositoryCommand({ repositoryName: 'sources-app' }));
+    work = git.dir('sources-app');
+    await git.ok(['clone', '-q', rootUrl(server, 'sources-app'), '.'], { cwd: work });
+    first = (await commitAndPush(work, { 'README.md': 'first\n' }, 'First commit')).commitId;
+  });
+
+  it('starts on a git push through the console rule, within 200 ms, and the CODE_ZIP artifact holds the pushed tree', async () => {
+    const events = client(EventBridgeClient);
+    await events.send(
+      new PutRuleCommand({
+        Name: 'sources-app-push',
+        EventPattern: JSON.stringify({
+          source: ['aws.codecommit'],
+          'detail-type': ['CodeCommit Repository State Change'],
+          resources: [`arn:aws:codecommit:${REGION}:${ACCOUNT}:sources-app`],
+          detail: { event: ['referenceCreated', 'referenceUpdated'], referenceType: ['branch'], referenceName: ['main'] },
+        }),
+      }),
+    );
+    await events.send(new PutTargetsCommand({ Rule: 'sources-app-push', Targets: [{ Id: 'pipeline', Arn: pipelineArn('sources-app'), RoleArn: EVENTS_ROLE }] }));
+    await client(CodePipelineClient).send(
+      new CreatePipelineCommand({ pipeline: pipeline('sources-app', { provider: 'CodeCommit', configuration: { RepositoryName: 'sources-app', BranchName: 'main' } }, 'sources-site') }),
+    );
+    const known = await settledExecutions('sources-app');
+
+    const pushed = await commitAndPush(work, { 'app.js': 'console.log("v2");\n', 'README.md': 'second\n' }, 'Second commit');
+    const started = await newExecution('sources-app', known);
+    const latencyMs = started.seenAt - pushed.pushedAt;
+    console.log(`git push returned → pipeline execution listed: ${latencyMs.toFixed(1)} ms`);
+    // AWS's goal and Drydock's is 200 ms; the bound leaves room for a machine shared by parallel test files.
+    expect(latencyMs).toBeLessThan(1_000);
+    expect(await finished('sources-app', started.id)).toBe('Succeeded');
+
+    const files = await artifactFiles('sources-app', started.id);
+    expect([...files.keys()].sort()).toEqual(['README.md', 'app.js']);
+    expect(files.get('app.js')).toBe('console.log("v2");\n');
+    expect((await objectBytes('sources-site', 'README.md')).toString()).toBe('second\n');
+
+    const action = await sourceAction('sources-app', started.id);
+    expect(action.output?.outputVariables).toMatchObject({ CommitId: pushed.commitId, BranchName: 'main', RepositoryName: 'sources-app', CommitMessage: 'Second commit\n' });
+    expect(action.output?.outputVariables?.AuthorDate).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    const { pipelineExecution } = await client(CodePipelineClient).send(new GetPipelineExecutionCommand({ pipelineName: 'sources-app', pipelineExecutionId: started.id }));
+    expect(pipelineExecution?.artifactRevisions?.[0]?.revisionId).toBe(pushed.commitId);
+    expect(pipelineExecution?.trigger?.triggerType).toBe('CloudWatchEvent');
+  });
+
+  it('honours a sourceRevisions COMMIT_ID override', async () => {
+    const { pipelineExecutionId } = await client(CodePipelineClient).send(
+      new StartPipelineExecutionCommand({ name: 'sources-app', sourceRevisions: [{ actionName: 'Source', revisionType: 'COMMIT_ID', revisionValue: first }] }),
+    );
+    expect(await finished('sources-app', pipelineExecutionId!)).toBe('Succeeded');
+    expect((await sourceAction('sources-app', pipelineExecutionId!)).output?.outputVariables?.CommitId).toBe(first);
+    expect([...(await artifactFiles('sources-app', pipelineExecutionId!)).keys()]).toEqual(['README.md']);
+  });
+
+  it('writes a CODEBUILD_CLONE_REF artifact naming the commit', async () => {
+    const configuration = { RepositoryName: 'sources-app', BranchName: 'main', OutputArtifactFormat: 'CODEBUILD_CLONE_REF' };
+    await client(CodePipelineClient).send(new CreatePipelineCommand({ pipeline: pipeline('sources-clone-ref', { provider: 'CodeCommit', configuration }, 'sources-site') }));
+    const { pipelineExecutionId } = await client(CodePipelineClient).send(new StartPipelineExecutionCommand({ name: 'sources-clone-ref' }));
+    await finished('sources-clone-ref', pipelineExecutionId!);
+    const head = (await git.ok(['rev-parse', 'HEAD'], { cwd: work })).trim();
+    const ref = JSON.parse((await artifactFiles('sources-clone-ref', pipelineExecutionId!)).get('codepipeline-clone-ref.json')!);
+    expect(ref).toMatchObject({ repositoryName: 'sources-app', branchName: 'main', commitId: head });
+    expect(ref.cloneUrlHttp).toMatch(/\/v1\/repos\/sources-app$/);
+  });
+
+  it('fails the action when the branch does not exist', async () => {
+    await client(CodePipelineClient).send(
+      new CreatePipelineCommand({ pipeline: pipeline('sources-no-branch', { provider: 'CodeCommit', configuration: { RepositoryName: 'sources-app', BranchName: 'nope' } }, 'sources-site') }),
+    );
+    const { pipelineExecutionId } = await client(CodePipelineClient).send(new StartPipelineExecutionCommand({ name: 'sources-no-branch' }));
+    expect(await finished('sources-no-branch', pipelineExecutionId!)).toBe('Failed');
+    const action = await sourceAction('sources-no-branch', pipelineExecutionId!);
+    expect(action.status).toBe('Failed');
+    expect(action.output?.executionResult?.errorDetails?.message).toMatch(/^The action failed because no branch named nope was found in the selected AWS CodeCommit repository sources-app\./);
+  });
+});
+
+describe('Source S3', () => {
+  it('starts on a new object version through S3 EventBridge notifications and copies that version as the artifact', async () => {
+    const s3 = client(S3Client);
+    await s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: 'sources-objects', NotificationConfiguration: { EventBridgeConfiguration: {} } }));
+    const events = client(EventBridgeClient);
+    await events.send(
+      new PutRuleCommand({
+        Name: 'sources-object-created',
+        EventPattern: JSON.stringify({ source: ['aws.s3'], 'detail-type': ['Object Created'], detail: { bucket: { name: ['sources-objects'] }, object: { key: ['app.zip'] } } }),
+      }),
+    );
+    await events.send(new PutTargetsCommand({ Rule: 'sources-object-created', Targets: [{ Id: 'pipeline', Arn: pipelineArn('sources-object'), RoleArn: EVENTS_ROLE }] }));
+    await s3.send(new PutObjectCommand({ Bucket: 'sources-objects', Key: 'app.zip', Body: createZip([{ name: 'index.html', data: Buffer.from('v1'), mode: 0o100644 }]) }));
+    await client(CodePipelineClient).send(
+      new CreatePipelineCommand({ pipeline: pipeline('sources-object', { provider: 'S3', configuration: { S3Bucket: 'sources-objects', S3ObjectKey: 'app.zip' } }, 'sources-object-site') }),
+    );
+    const known = await settledExecutions('sources-object');
+
+    const zip = createZip([{ name: 'index.html', data: Buffer.from('v2'), mode: 0o100644 }]);
+    const put = await s3.send(new PutObjectCommand({ Bucket: 'sources-objects', Key: 'app.zip', Body: zip }));
+    const started = await newExecution('sources-object', known);
+    expect(await finished('sources-object', started.id)).toBe('Succeeded');
+    const action = await sourceAction('sources-object', started.id);
+    expect(action.output?.outputVariables).toEqual({ VersionId: put.VersionId, ETag: put.ETag!.replace(/"/g, '') });
+    const location = action.output!.outputArtifacts![0].s3location!;
+    expect(await objectBytes(location.bucket!, location.key!)).toEqual(zip);
+    expect((await objectBytes('sources-object-site', 'index.html')).toString()).toBe('v2');
+  });
+
+  it('fails the action when the bucket is not versioned', async () => {
+    await client(S3Client).send(new PutObjectCommand({ Bucket: 'sources-unversioned', Key: 'app.zip', Body: 'x' }));
+    await client(CodePipelineClient).send(
+      new CreatePipelineCommand({ pipeline: pipeline('sources-unversioned', { provider: 'S3', configuration: { S3Bucket: 'sources-unversioned', S3ObjectKey: 'app.zip' } }, 'sources-site') }),
+    );
+    const { pipelineExecutionId } = await client(CodePipelineClient).send(new StartPipelineExecutionCommand({ name: 'sources-unversioned' }));
+    expect(await finished('sources-unversioned', pipelineExecutionId!)).toBe('Failed');
+    const action = await sourceAction('sources-unversioned', pipelineExecutionId!);
+    expect(action.output?.executionResult?.errorDetails?.message).toBe('The Amazon S3 bucket sources-unversioned is not versioned. Enable versioning on the bucket and try again.');
+  });
+});
