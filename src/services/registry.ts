@@ -9,6 +9,7 @@ import type * as CloudFormation from '@aws-sdk/client-cloudformation';
 import type * as Logs from '@aws-sdk/client-cloudwatch-logs';
 import type * as CodeBuild from '@aws-sdk/client-codebuild';
 import type * as CodeCommit from '@aws-sdk/client-codecommit';
+import type * as CodePipeline from '@aws-sdk/client-codepipeline';
 import type * as Ecr from '@aws-sdk/client-ecr';
 import type * as EventBridge from '@aws-sdk/client-eventbridge';
 import type * as Iam from '@aws-sdk/client-iam';
@@ -31,6 +32,7 @@ interface ServiceModules {
   cloudformation: typeof CloudFormation;
   codebuild: typeof CodeBuild;
   codecommit: typeof CodeCommit;
+  codepipeline: typeof CodePipeline;
   ecr: typeof Ecr;
   events: typeof EventBridge;
   iam: typeof Iam;
