@@ -6,6 +6,7 @@
 import { circularDependency, collectReferences, cycleMembers, dependsOnList } from './dependencies.js';
 import { formatError, templateError } from './errors.js';
 import { FIND_IN_MAP_USAGE, getAttArguments, IF_USAGE, intrinsicName, JOIN_USAGE, PSEUDO_PARAMETERS, SPLIT_USAGE, SUB_USAGE, unsupportedFunction } from './intrinsics.js';
+import { checkRuleSyntax } from './rules.js';
 import type { Template } from './types.js';
 
 const FUNCTIONS = new Set([
@@ -36,6 +37,7 @@ export function usesLanguageExtensions(template: Template): boolean {
 }
 
 export function checkTemplate(template: Template, isKnownResourceType: (type: string) => boolean): void {
+  checkRuleSyntax(template);
   const resources = template.Resources;
   const unknownTypes = [...new Set(Object.values(resources).map((resource) => resource.Type))].filter((type) => !type.startsWith('Custom::') && !isKnownResourceType(type));
   if (unknownTypes.length > 0) throw formatError(`Unrecognized resource types: [${unknownTypes.join(', ')}]`);

@@ -4,6 +4,7 @@
  */
 import { AwsError } from '../../../core/errors.js';
 import { formatError, validationError } from './errors.js';
+import { checkRules } from './rules.js';
 import type { ExternalValues, ParameterDeclaration, ParameterInput, PseudoParameters, ResolvedParameter, Template } from './types.js';
 
 const AWS_SPECIFIC_TYPES = new Set([
@@ -98,6 +99,8 @@ export async function resolveParameters(
     resolved[key] = parameter;
   }
   if (unfetched.length > 0) throw validationError(`Unable to fetch parameters [${unfetched.join(',')}] from parameter store for this account.`);
+  // The Rules section judges the parameter values as a whole, once each is valid on its own.
+  checkRules(template, resolved, options.pseudo);
   return resolved;
 }
 
