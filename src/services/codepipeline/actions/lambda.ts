@@ -1,0 +1,88 @@
+/**
+ * Invoke/AWS/Lambda/1: invokes FunctionName asynchronously (InvocationType Event, as the pipeline's
+ * role) with AWS's CodePipeline job event, `{"CodePipeline.job": {id, accountId, data}}`, whose data
+ * holds the action configuration (UserParameters included), the input and output artifact
+ * locations, temporary STS credentials for the artifact store and, on a re-invocation, the
+ * continuation token. The function ends the job with PutJobSuccessResult or PutJobFailureResult; a
+ * success with a continuationToken invokes the function again with a new job carrying it. The
+ * success's outputVariables become the action's output variables.
+ *
+ * The job id is checkpointed around the invocation, so a restarted execution waits on for the same
+ * job (a function already invoked is not invoked again; one whose invocation was cut short is).
+ */
+import { AwsError } from '../../../core/errors.js';
+import { createJob, jobData, waitForJob } from '../engine/jobs.js';
+import { type ActionContext, ActionFailure, type ActionProvider, type ActionResult } from './types.js';
+
+/** The event the function receives for `jobId`. */
+function jobEvent(ctx: ActionContext, jobId: string): Record<string, unknown> {
+  const data = jobData(ctx, jobId);
+  if (!data) throw new Error(`job ${jobId} does not exist`);
+  return {
+    'CodePipeline.job': {
+      id: jobId,
+      accountId: ctx.account,
+      data: {
+        actionConfiguration: data.actionConfiguration,
+        inputArtifacts: (data.inputArtifacts ?? []).map((a) => ({ ...a, revision: a.revision ?? null })),
+        outputArtifacts: (data.outputArtifacts ?? []).map((a) => ({ ...a, revision: a.revision ?? null })),
+        artifactCredentials: data.artifactCredentials,
+        ...(data.continuationToken ? { continuationToken: data.continuationToken } : {}),
+      },
+    },
+  };
+}
+
+async function invoke(ctx: ActionContext, jobId: string): Promise<void> {
+  const functionName = ctx.configuration.FunctionName;
+  try {
+    await ctx.call('lambda', 'Invoke', { FunctionName: functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(jobEvent(ctx, jobId))) });
+  } catch (err) {
+    if (!(err instanceof AwsError)) throw err;
+    const code = err.code === 'AccessDeniedException' ? 'PermissionError' : err.code === 'ResourceNotFoundException' ? 'ConfigurationError' : 'JobFailed';
+    throw new ActionFailure(`Failed to invoke the Lambda function ${functionName}: ${err.code}: ${err.message}`, code);
+  }
+}
+
+/** Invokes the function for a job, checkpointed before and after: a restart in between invokes it again (at least once, never never). */
+async function start(ctx: ActionContext, jobId: string): Promise<void> {
+  ctx.checkpoint({ jobId, invoked: false });
+  await invoke(ctx, jobId);
+  ctx.checkpoint({ jobId, invoked: true });
+}
+
+async function run(ctx: ActionContext): Promise<ActionResult> {
+  const savedJob = typeof ctx.saved?.jobId === 'string' ? ctx.saved.jobId : undefined;
+  let jobId = savedJob ?? createJob(ctx);
+  if (!savedJob || ctx.saved?.invoked !== true) await start(ctx, jobId);
+  for (;;) {
+    const outcome = await waitForJob(ctx, jobId);
+    if (outcome.status === 'Failed') {
+      const failure = outcome.failureDetails;
+      throw new ActionFailure(failure.message, 'JobFailed', failure.externalExecutionId);
+    }
+    if (!outcome.continuationToken) {
+      const details = outcome.executionDetails;
+      return {
+        ...(outcome.outputVariables && Object.keys(outcome.outputVariables).length ? { outputVariables: outcome.outputVariables } : {}),
+        ...(details?.summary ? { summary: details.summary } : {}),
+        ...(details?.externalExecutionId ? { externalExecutionId: details.externalExecutionId } : {}),
+      };
+    }
+    jobId = createJob(ctx, { continuationToken: outcome.continuationToken });
+    await start(ctx, jobId);
+  }
+}
+
+export const lambdaInvoke: ActionProvider = {
+  typeId: { category: 'Invoke', owner: 'AWS', provider: 'Lambda', version: '1' },
+  settings: {
+    configurationProperties: [
+      { name: 'FunctionName', required: true, key: true, secret: false },
+      { name: 'UserParameters', required: false, key: false, secret: false },
+    ],
+    inputArtifacts: { minimumCount: 0, maximumCount: 5 },
+    outputArtifacts: { minimumCount: 0, maximumCount: 5 },
+  },
+  run,
+};
