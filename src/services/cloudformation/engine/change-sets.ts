@@ -17,6 +17,7 @@ import type { EvaluationContext, ResolvedParameter } from '../template/types.js'
 import { recordEvent, setStackStatus } from './events.js';
 import { beginImport, type ImportTarget } from './import.js';
 import { availabilityZones, type StackModel } from './model.js';
+import { withNestedStacks } from './nested.js';
 import type { PreviousState } from './operations.js';
 import { planChanges } from './plan.js';
 import { startOperation } from './runner.js';
@@ -110,7 +111,7 @@ export function planChangeSet(c: CloudFormationContext, scope: Scope, rows: Reso
     if (!found) throw validationError(`No export named ${name} found.`);
     return found.value;
   };
-  const changes = planChanges({ rows, current, next, importValue });
+  const changes = withNestedStacks(planChanges({ rows, current, next, importValue }), rows, next.active);
   addPropertyValues(changes, new Map(rows.map((row) => [row.logical_id, row])), next, importValue);
   return changes;
 }

@@ -6,6 +6,7 @@
  * AWS::CloudFormation::Stack provider). The waits are on stack status events, so a restart that
  * resumes the nested stack's job simply waits again.
  */
+import type * as C from '@aws-sdk/client-cloudformation';
 import type { AwsEvent } from '../../../core/events.js';
 import { type CloudFormationContext, validationError } from '../common.js';
 import type { ResourceRow, StackRow } from '../store.js';
@@ -98,4 +99,36 @@ export async function awaitNestedStacks(c: CloudFormationContext, rows: Resource
       return stack && !settledStatus(stack.status) ? settleStack(c, stackId, settledStatus, signal) : undefined;
     }),
   );
+}
+
+/**
+ * A nested stack shows in its parent's change set even when its properties did not change: as a
+ * Modify with ChangeSource Automatic, since its template at the same URL may have changed.
+ */
+const AUTOMATIC: C.ResourceChangeDetail = { Target: { Attribute: 'Properties', RequiresRecreation: 'Never' }, Evaluation: 'Dynamic', ChangeSource: 'Automatic' };
+
+function automaticChange(row: ResourceRow): C.ResourceChange {
+  return {
+    Action: 'Modify',
+    LogicalResourceId: row.logical_id,
+    PhysicalResourceId: row.physical_id ?? undefined,
+    ResourceType: NESTED_STACK_TYPE,
+    Replacement: 'False',
+    Scope: ['Properties'],
+    Details: [AUTOMATIC],
+  };
+}
+
+/** `changes` with an Automatic Modify for each nested stack still in the template whose properties did not change, in template order. */
+export function withNestedStacks(changes: C.Change[], rows: ResourceRow[], active: string[]): C.Change[] {
+  const byId = new Map(changes.map((change) => [change.ResourceChange?.LogicalResourceId, change]));
+  const existing = new Map(rows.filter((row) => row.status !== 'DELETE_COMPLETE' && row.physical_id !== null).map((row) => [row.logical_id, row]));
+  const inTemplate = active.flatMap((id): C.Change[] => {
+    const change = byId.get(id);
+    if (change) return [change];
+    const row = existing.get(id);
+    return row?.type === NESTED_STACK_TYPE ? [{ Type: 'Resource', ResourceChange: automaticChange(row) }] : [];
+  });
+  const activeIds = new Set(active);
+  return [...inTemplate, ...changes.filter((change) => !activeIds.has(change.ResourceChange?.LogicalResourceId ?? ''))];
 }

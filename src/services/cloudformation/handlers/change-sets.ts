@@ -13,6 +13,7 @@ import { assumeStackRole } from '../engine/caller.js';
 import { type ChangeSetData, changeSetArn, executionStatusNow, insertReviewStack, NO_CHANGES, planChangeSet, startExecution, visibleChanges } from '../engine/change-sets.js';
 import { importChanges, importTargets } from '../engine/import.js';
 import { externalValues, modelOfStack, pseudoParameters, stackModel } from '../engine/model.js';
+import { changeSetLinks, createNestedChangeSets, deleteNestedChangeSets } from '../engine/nested-change-sets.js';
 import type { ChangeSetRow, StackRow } from '../store.js';
 import { resolveParameters } from '../template/index.js';
 import type { ResolvedParameter } from '../template/types.js';
@@ -160,6 +161,14 @@ export async function createChangeSet(c: CloudFormationContext, input: C.CreateC
   const duplicate = existing && c.store.changeSetByName(existing.stack_id, name);
   if (duplicate) return sameRequestAgain(duplicate, data, type, input.Description);
   const changeSetId = changeSetArn(ctx, name);
+  if (update && data.includeNestedStacks && status === 'CREATE_COMPLETE') {
+    const parent = { changeSetId, name, capabilities: input.Capabilities };
+    const nestedFailure = await createNestedChangeSets(c, caller, parent, data, c.store.resources(update.stack_id));
+    if (nestedFailure) {
+      status = 'FAILED';
+      reason = nestedFailure;
+    }
+  }
   c.store.tx(() => {
     const stack = existing ? c.store.stack(existing.stack_id)! : insertReviewStack(c, ctx, stackId, stackName, JSON.stringify(ctx.principal));
     if (c.store.changeSetByName(stack.stack_id, name)) throw new AwsError('AlreadyExistsException', `ChangeSet ${name} cannot be created due to a mismatch with existing attribute Template`);
@@ -212,6 +221,7 @@ export function describeChangeSet(c: CloudFormationContext, input: C.DescribeCha
     NextToken: start + PAGE < data.changes.length ? pageToken({ offset: start + PAGE }) : undefined,
     IncludeNestedStacks: data.includeNestedStacks,
     OnStackFailure: data.onStackFailure as C.OnStackFailure | undefined,
+    ...changeSetLinks(data),
   };
 }
 
@@ -263,6 +273,7 @@ export function deleteChangeSet(c: CloudFormationContext, input: C.DeleteChangeS
     if (executionStatusNow(c, row, data, stack) === 'EXECUTE_IN_PROGRESS') {
       throw invalidStatus('An operation on this ChangeSet is currently in progress.  Please attempt this operation again later.');
     }
+    deleteNestedChangeSets(c, data);
     c.store.deleteChangeSet(row.change_set_id);
   });
   return {};
@@ -287,6 +298,7 @@ export function listChangeSets(c: CloudFormationContext, input: C.ListChangeSets
         CreationTime: new Date(row.created_at),
         Description: row.description ?? undefined,
         IncludeNestedStacks: data.includeNestedStacks,
+        ...changeSetLinks(data),
       };
     }),
     NextToken: start + PAGE < rows.length ? pageToken({ offset: start + PAGE }) : undefined,
