@@ -13,11 +13,15 @@
  * update is decided (engine/nested.ts), then cleans up with the parent or rolls back through it
  * (UPDATE_ROLLBACK_IN_PROGRESS … UPDATE_ROLLBACK_COMPLETE, its own events); a nested update that
  * fails fails the parent's resource with "Embedded stack … was not successfully updated. Currently
- * in UPDATE_ROLLBACK_IN_PROGRESS with reason: …".
+ * in UPDATE_ROLLBACK_IN_PROGRESS with reason: …". When the parent's update runs a change set made
+ * with IncludeNestedStacks, the nested stack's own change set is executed instead of UpdateStack
+ * (engine/nested-change-sets.ts).
  *
  * Gaps against AWS: a nested stack the parent's rollback rolls back gets no ResourceStatusReason
- * on its UPDATE_ROLLBACK_IN_PROGRESS event; a nested update that fails rolls itself back at once
- * rather than waiting for its parent.
+ * on its UPDATE_ROLLBACK_IN_PROGRESS event; a nested stack a change set adds gets no nested change
+ * set (AWS makes one for its stack in REVIEW_IN_PROGRESS); a nested change set can be executed or
+ * deleted on its own (AWS allows that only from the root change set; its refusal is not known to
+ * Drydock).
  */
 import type { Capability, Parameter, Tag } from '@aws-sdk/client-cloudformation';
 import { AwsError } from '../../../core/errors.js';
@@ -25,6 +29,7 @@ import type { InProcessCaller } from '../../contracts.js';
 import { type CloudFormationContext, parseJson, type StackOutput, validationError } from '../common.js';
 import { setStackStatus } from '../engine/events.js';
 import { settledStatus as settled, settleStack } from '../engine/nested.js';
+import { startNestedChangeSet } from '../engine/nested-change-sets.js';
 import { signalContext } from '../signals.js';
 import type { CurrentResource, Properties, ProvidedResource, ProviderContext, ResourceProvider } from './types.js';
 
@@ -107,11 +112,14 @@ export const nestedStackProvider: ResourceProvider = {
   async update(ctx, current: CurrentResource, props) {
     const c = signalContext(ctx.rt);
     if (c.store.stack(ctx.stackId)?.status === 'UPDATE_ROLLBACK_IN_PROGRESS') return rollBackNested(c, ctx, current.physicalId);
-    try {
-      await c.rt.call('cloudformation', 'UpdateStack', { StackName: current.physicalId, ...stackInput(c, ctx, props) }, nestingCaller(ctx));
-    } catch (err) {
-      if (err instanceof AwsError && err.message === 'No updates are to be performed.') return provided(c, current.physicalId);
-      throw err;
+    // A change set of the hierarchy runs the nested change set made for this stack; otherwise the parent's properties are passed down.
+    if (!startNestedChangeSet(c, ctx.stackId, current.physicalId)) {
+      try {
+        await c.rt.call('cloudformation', 'UpdateStack', { StackName: current.physicalId, ...stackInput(c, ctx, props) }, nestingCaller(ctx));
+      } catch (err) {
+        if (err instanceof AwsError && err.message === 'No updates are to be performed.') return provided(c, current.physicalId);
+        throw err;
+      }
     }
     const result = await settleStack(c, current.physicalId, updateDone, ctx.signal);
     if (result.status === 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS' || result.status === 'UPDATE_COMPLETE') return provided(c, current.physicalId);
