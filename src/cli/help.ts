@@ -65,6 +65,8 @@ Commands:
   aws <arguments>        the aws CLI, pointed at Drydock with the test credentials
   builds list            CodeBuild builds, newest first
   builds logs <build>    a CodeBuild build's log (--follow tails it)
+  pipelines approve <pipeline> <stage> <action>
+                         approve (or --reject) a pipeline's waiting manual approval
   sns outbox             what SNS sent by email and SMS (kept locally, never sent)
   help [<command>]       this text, or a command's
 
@@ -173,6 +175,29 @@ ${CLIENT_OPTIONS}
 
 ${environment(['client'])}`;
 
+const PIPELINES = `Usage: drydock pipelines approve <pipeline> <stage> <action> [options]
+
+CodePipeline pipelines of the caller's account and region:
+  approve <pipeline> <stage> <action>   answer the manual approval the action waits for
+
+drydock pipelines approve --help tells its options.
+`;
+
+const PIPELINES_APPROVE = `Usage: drydock pipelines approve <pipeline> <stage> <action> [--reject] [--summary TEXT] [--json] [--endpoint URL]
+
+Approves (or rejects) the manual approval the action of the pipeline's stage waits for: reads the
+approval's token with GetPipelineState, then answers it with PutApprovalResult, as
+aws codepipeline put-approval-result does. Exit 1 when the action is not waiting for an approval.
+
+Options:
+  --reject          reject instead of approve (the execution fails at the action)
+  --summary TEXT    the approval's summary (default "Approved with drydock pipelines approve")
+${CLIENT_OPTIONS}
+${JSON_OPTION}
+  -h, --help        this text
+
+${environment(['client'])}`;
+
 const SNS = `Usage: drydock sns outbox [options]
 
 SNS's local outbox: email, email-json and SMS messages are recorded there instead of being sent.
@@ -205,6 +230,8 @@ export const HELP: Record<string, string> = {
   builds: BUILDS,
   'builds list': BUILDS_LIST,
   'builds logs': BUILDS_LOGS,
+  pipelines: PIPELINES,
+  'pipelines approve': PIPELINES_APPROVE,
   sns: SNS,
   'sns outbox': SNS_OUTBOX,
 };

@@ -9,6 +9,7 @@ import { reset, status } from './admin.js';
 import { aws } from './aws.js';
 import { buildLogs, listBuilds } from './builds.js';
 import { HELP } from './help.js';
+import { approve } from './pipelines.js';
 import { snsOutbox } from './sns.js';
 import { start } from './start.js';
 import { CommandFailed, UsageError } from './usage.js';
@@ -24,6 +25,10 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void> | void> = {
   },
   'builds list': listBuilds,
   'builds logs': buildLogs,
+  pipelines() {
+    throw new UsageError('pipelines needs a subcommand: approve');
+  },
+  'pipelines approve': approve,
   sns() {
     throw new UsageError('sns needs a subcommand: outbox');
   },
@@ -42,7 +47,7 @@ function asksForHelp(command: string, args: string[]): boolean {
 /** The command path (['builds', 'logs']) and the arguments after it. */
 function locate(argv: string[]): { path: string[]; args: string[] } {
   const [command, ...args] = argv;
-  if ((command !== 'builds' && command !== 'sns') || args.length === 0 || isHelpFlag(args[0])) return { path: [command], args };
+  if (!['builds', 'pipelines', 'sns'].includes(command) || args.length === 0 || isHelpFlag(args[0])) return { path: [command], args };
   return { path: [command, args[0]], args: args.slice(1) };
 }
 

@@ -20,6 +20,8 @@ const COMMANDS: [string[], string][] = [
   [['builds'], 'Usage: drydock builds <list | logs>'],
   [['builds', 'list'], 'Usage: drydock builds list [--project P]'],
   [['builds', 'logs'], 'Usage: drydock builds logs <build>'],
+  [['pipelines'], 'Usage: drydock pipelines approve'],
+  [['pipelines', 'approve'], 'Usage: drydock pipelines approve <pipeline> <stage> <action>'],
 ];
 
 /** The environment variables Drydock's own code reads (PATH and LANG are only passed on to build commands). */
@@ -107,6 +109,8 @@ describe.concurrent('invocation mistakes', () => {
     [['builds', 'list', '--projects', 'p'], 'drydock: unknown option --projects (see drydock builds list --help)'],
     [['builds', 'logs'], 'drydock: which build? give its id or UUID (see drydock builds logs --help)'],
     [['builds', 'logs', 'a', 'b'], 'drydock: one build at a time, got 2 (see drydock builds logs --help)'],
+    [['pipelines'], 'drydock: pipelines needs a subcommand: approve (see drydock pipelines --help)'],
+    [['pipelines', 'approve', 'p'], 'drydock: give the pipeline, the stage and the approval action, got 1 argument (see drydock pipelines approve --help)'],
     [['help', 'deploy'], 'drydock: no help for "deploy": there is no such command (see drydock --help)'],
   ])('drydock %j: one line, exit 2', async (args, line) => {
     expect(await drydock(args)).toEqual({ code: 2, stdout: '', stderr: `${line}\n` });
