@@ -333,7 +333,12 @@ async function executeChangeSet(ctx: ActionContext): Promise<Stack | undefined> 
 }
 
 async function runMode(ctx: ActionContext, mode: Mode): Promise<Stack | undefined> {
-  if (ctx.saved?.stackId) return finish(ctx, ctx.saved as unknown as Saved);
+  const saved = ctx.saved?.stackId ? (ctx.saved as unknown as Saved) : undefined;
+  if (saved) {
+    const stack = await finish(ctx, saved);
+    // REPLACE_ON_FAILURE interrupted while deleting the failed stack still has to create it again.
+    if (!(mode === 'REPLACE_ON_FAILURE' && saved.operation === 'delete')) return stack;
+  }
   switch (mode) {
     case 'CREATE_UPDATE':
       return createOrUpdate(ctx, false);
