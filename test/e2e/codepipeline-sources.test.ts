@@ -20,7 +20,7 @@ import {
   type PipelineExecutionStatus,
   StartPipelineExecutionCommand,
 } from '@aws-sdk/client-codepipeline';
-import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, GetObjectCommand, PutBucketNotificationConfigurationCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -207,6 +207,23 @@ describe('Source CodeCommit', () => {
     expect(await finished('sources-app', pipelineExecutionId!)).toBe('Succeeded');
     expect((await sourceAction('sources-app', pipelineExecutionId!)).output?.outputVariables?.CommitId).toBe(first);
     expect([...(await artifactFiles('sources-app', pipelineExecutionId!)).keys()]).toEqual(['README.md']);
+  });
+
+  it('takes the commit an EventBridge input transformer names as the source revision', async () => {
+    const events = client(EventBridgeClient);
+    await events.send(new PutRuleCommand({ Name: 'sources-app-replay', EventPattern: JSON.stringify({ source: ['custom.release'] }) }));
+    const InputTemplate = '{"sourceRevisions": {"actionName": "Source", "revisionType": "COMMIT_ID", "revisionValue": <commit>}}';
+    await events.send(
+      new PutTargetsCommand({
+        Rule: 'sources-app-replay',
+        Targets: [{ Id: 'pipeline', Arn: pipelineArn('sources-app'), RoleArn: EVENTS_ROLE, InputTransformer: { InputPathsMap: { commit: '$.detail.commitId' }, InputTemplate } }],
+      }),
+    );
+    const known = await settledExecutions('sources-app');
+    await events.send(new PutEventsCommand({ Entries: [{ Source: 'custom.release', DetailType: 'Release', Detail: JSON.stringify({ commitId: first }) }] }));
+    const started = await newExecution('sources-app', known);
+    expect(await finished('sources-app', started.id)).toBe('Succeeded');
+    expect((await sourceAction('sources-app', started.id)).output?.outputVariables?.CommitId).toBe(first);
   });
 
   it('writes a CODEBUILD_CLONE_REF artifact naming the commit', async () => {

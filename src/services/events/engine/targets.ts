@@ -1,7 +1,8 @@
 /**
  * What delivering to a target means, by the kind of resource its ARN names: the operation
  * EventBridge calls on the target's service with the event's input. SQS, SNS, Lambda, CodeBuild
- * and CodePipeline are plain in-process calls; another event bus and a CloudWatch Logs group are
+ * and CodePipeline are plain in-process calls (a CodePipeline target's input may carry AWS's
+ * sourceRevisions override and variables); another event bus and a CloudWatch Logs group are
  * delivered by the engine itself (see deliver.ts).
  */
 import type { Target } from '@aws-sdk/client-eventbridge';
@@ -59,6 +60,27 @@ function startBuildOverrides(input: string): Record<string, unknown> {
   return Object.fromEntries(Object.entries(parsed).filter(([key]) => startBuildMembers!.has(key) && key !== 'projectName'));
 }
 
+/**
+ * A CodePipeline target's source override and variables: AWS's "input transform entry" makes the
+ * target's input `{"sourceRevisions": {"actionName", "revisionType", "revisionValue"}, "variables":
+ * [{"name", "value"}]}` (sourceRevisions as one object or a list); an event passed as it is has
+ * neither, and the execution takes the latest revisions.
+ */
+function pipelineOverrides(input: string): { sourceRevisions?: unknown[]; variables?: unknown[] } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(input);
+  } catch {
+    return {};
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
+  const { sourceRevisions, variables } = parsed as { sourceRevisions?: unknown; variables?: unknown };
+  return {
+    ...(sourceRevisions && typeof sourceRevisions === 'object' ? { sourceRevisions: Array.isArray(sourceRevisions) ? sourceRevisions : [sourceRevisions] } : {}),
+    ...(Array.isArray(variables) ? { variables } : {}),
+  };
+}
+
 /** The call that delivers `input` to a target of an in-process kind. */
 export function serviceCall(kind: Exclude<TargetKind, 'event-bus' | 'logs'>, target: Target, input: string, event: BusEvent, endpoint: string): ServiceCall {
   const arn = target.Arn!;
@@ -84,6 +106,6 @@ export function serviceCall(kind: Exclude<TargetKind, 'event-bus' | 'logs'>, tar
     case 'codebuild':
       return { service: 'codebuild', operation: 'StartBuild', input: { ...startBuildOverrides(input), projectName: parts.resource.slice('project/'.length) } };
     case 'codepipeline':
-      return { service: 'codepipeline', operation: 'StartPipelineExecution', input: { name: parts.resource } };
+      return { service: 'codepipeline', operation: 'StartPipelineExecution', input: { ...pipelineOverrides(input), name: parts.resource } };
   }
 }
