@@ -4,7 +4,7 @@
  * outputs read with `Fn::GetAtt Child.Outputs.X`; updated and deleted with the parent; a failing
  * nested stack fails its parent, which rolls back, and the nested stack is deleted.
  */
-import { CloudFormationClient, CreateStackCommand, DeleteStackCommand, DescribeStacksCommand, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
+import { CancelUpdateStackCommand, CloudFormationClient, CreateStackCommand, DeleteStackCommand, DescribeStacksCommand, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -157,6 +157,33 @@ describe('AWS::CloudFormation::Stack', () => {
     ]);
     const parentLog = (await eventLog(cfn, 'parent-sibling')).filter(([id]) => id === 'Child').map(([, status]) => status);
     expect(parentLog.slice(-4)).toEqual(['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE', 'UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE']);
+  });
+
+  it('cancels and rolls back a nested update still running when the parent update is cancelled', async () => {
+    const s3 = new S3Client(server.clientConfig);
+    const waiting = {
+      ...CHILD,
+      Resources: {
+        ...CHILD.Resources,
+        Handle: { Type: 'AWS::CloudFormation::WaitConditionHandle' },
+        Wait: { Type: 'AWS::CloudFormation::WaitCondition', Properties: { Handle: { Ref: 'Handle' }, Timeout: '3600' } },
+      },
+    };
+    await s3.send(new PutObjectCommand({ Bucket: 'nested-templates', Key: 'waiting.json', Body: JSON.stringify(waiting) }));
+    await cfn.send(new CreateStackCommand({ StackName: 'parent-cancel', TemplateBody: parentTemplate('one') }));
+    expect((await settled(cfn, 'parent-cancel')).StackStatus).toBe('CREATE_COMPLETE');
+    const childId = (await resourcesOf(cfn, 'parent-cancel')).Child!.PhysicalResourceId!;
+    await cfn.send(new UpdateStackCommand({ StackName: 'parent-cancel', TemplateBody: parentTemplate('two', 'waiting.json') }));
+    // Until the nested stack's update waits on its handle.
+    for (let polls = 0; polls < 500 && (await resourcesOf(cfn, childId)).Wait?.ResourceStatus !== 'CREATE_IN_PROGRESS'; polls++);
+    await cfn.send(new CancelUpdateStackCommand({ StackName: 'parent-cancel' }));
+    const rolledBack = await settled(cfn, 'parent-cancel');
+    expect(rolledBack.StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
+    expect(outputsOf(rolledBack).Echo).toBe('child says one');
+    const child = await describeStack(childId);
+    expect(child.StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
+    expect(outputsOf(child).Echo).toBe('child says one');
+    expect(Object.keys(await resourcesOf(cfn, childId))).toEqual(['Param']);
   });
 
   it('updates a nested stack whose template changed at the same TemplateURL, and leaves an unchanged one alone', async () => {

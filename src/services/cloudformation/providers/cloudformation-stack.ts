@@ -30,6 +30,7 @@ import { type CloudFormationContext, parseJson, type StackOutput, validationErro
 import { setStackStatus } from '../engine/events.js';
 import { settledStatus as settled, settleStack } from '../engine/nested.js';
 import { startNestedChangeSet } from '../engine/nested-change-sets.js';
+import { cancelOperation } from '../engine/runner.js';
 import { signalContext } from '../signals.js';
 import type { CurrentResource, Properties, ProvidedResource, ProviderContext, ResourceProvider } from './types.js';
 
@@ -78,13 +79,18 @@ function notUpdated(stackId: string, result: { status: string; failure?: string 
   return validationError(`Embedded stack ${stackId} was not successfully updated. Currently in ${result.status} with reason: ${result.failure ?? ''}`);
 }
 
+const holding = (status: string) => status === 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS' || settled(status);
+
 /**
- * The parent's update rollback: a nested stack holding after its update rolls back that update
+ * The parent's update rollback: a nested update still running (the parent was cancelled, or
+ * restarted) is cancelled; a nested stack holding after its update rolls that update back
  * (UPDATE_ROLLBACK_IN_PROGRESS, in its own job); one that failed is already rolling back; either
  * way the parent waits for it to settle.
  */
 async function rollBackNested(c: CloudFormationContext, ctx: ProviderContext, stackId: string): Promise<ProvidedResource> {
-  if (c.store.stack(stackId)?.status === 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS') setStackStatus(c, stackId, 'UPDATE_ROLLBACK_IN_PROGRESS');
+  if (c.store.stack(stackId)?.status === 'UPDATE_IN_PROGRESS') c.store.tx(() => cancelOperation(c, stackId));
+  const reached = await settleStack(c, stackId, holding, ctx.signal);
+  if (reached.status === 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS') setStackStatus(c, stackId, 'UPDATE_ROLLBACK_IN_PROGRESS');
   const result = await settleStack(c, stackId, settled, ctx.signal);
   if (result.status.endsWith('_FAILED')) throw notUpdated(stackId, result);
   return provided(c, stackId);
