@@ -37,7 +37,7 @@ interface Found {
 }
 
 /** A change set by ARN, or by name within StackName's stack, with AWS's refusals. */
-function findChangeSet(c: CloudFormationContext, ctx: RequestContext, changeSetName: string, stackName: string | undefined): Found {
+export function findChangeSet(c: CloudFormationContext, ctx: RequestContext, changeSetName: string, stackName: string | undefined): Found {
   if (CHANGE_SET_ARN.test(changeSetName)) {
     const row = c.store.changeSet(changeSetName);
     const stack = row && row.account === ctx.account && row.region === ctx.region ? c.store.stack(row.stack_id) : undefined;

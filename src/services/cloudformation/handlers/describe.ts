@@ -4,7 +4,6 @@
  * (NoEcho parameters masked as `****`, newest stacks and events first).
  */
 import type * as C from '@aws-sdk/client-cloudformation';
-import { AwsError } from '../../../core/errors.js';
 import { hasMembers, pageToken, readPageToken } from '../../../core/pagination.js';
 import type { RequestContext } from '../../../protocol/types.js';
 import { type CloudFormationContext, DELETED_STACK_RETENTION_MS, findStack, parametersOf, parseJson, type StackOutput, stackNotFound, validationError } from '../common.js';
@@ -12,6 +11,7 @@ import { resourceDriftInformation, stackDriftInformation } from '../engine/drift
 import type { ResourceRow, StackRow } from '../store.js';
 import { parseTemplate } from '../template/index.js';
 import type { Template } from '../template/types.js';
+import { findChangeSet } from './change-sets.js';
 
 const PAGE = 100;
 const invalidToken = () => validationError('Invalid NextToken');
@@ -208,7 +208,12 @@ export function listStackResources(c: CloudFormationContext, input: C.ListStackR
 }
 
 export function getTemplate(c: CloudFormationContext, input: C.GetTemplateInput, ctx: RequestContext): C.GetTemplateOutput {
-  if (input.ChangeSetName !== undefined) throw new AwsError('ChangeSetNotFoundException', `ChangeSet [${input.ChangeSetName}] does not exist`);
+  if (input.ChangeSetName !== undefined) {
+    // The template the change set would run, as it was submitted (Original) or after its transforms (Processed).
+    const { data } = findChangeSet(c, ctx, input.ChangeSetName, input.StackName);
+    const expanded = input.TemplateStage === 'Processed' && parseTemplate(data.templateBody).Transform !== undefined;
+    return { TemplateBody: expanded ? data.processedTemplate : data.templateBody, StagesAvailable: ['Original', 'Processed'] };
+  }
   const stackName = input.StackName;
   if (stackName === undefined) throw validationError('StackName must be specified.');
   const stack = findStack(c, ctx, stackName);
