@@ -15,7 +15,7 @@ import type { PreviousState } from '../engine/operations.js';
 import { exportInUse } from '../engine/outputs.js';
 import { parseStackPolicy } from '../engine/policy.js';
 import { cancelOperation, startOperation } from '../engine/runner.js';
-import type { StackRow } from '../store.js';
+import type { NewStackRow, StackRow } from '../store.js';
 import { resolveParameters } from '../template/index.js';
 import type { ResolvedParameter, Template } from '../template/types.js';
 import { isRetried, rememberToken } from './request-tokens.js';
@@ -78,7 +78,8 @@ export async function createStack(c: CloudFormationContext, input: C.CreateStack
   const retried = retriedCreation(c, ctx, name, input.ClientRequestToken);
   if (retried) return { StackId: retried };
   if (input.OnFailure !== undefined && input.DisableRollback !== undefined) throw validationError('Either DisableRollback or OnFailure can be specified, not both.');
-  const stackId = stackArn(ctx, name);
+  // A stack a CREATE change set made and left in review is created by CreateStack, keeping its id.
+  const stackId = inReview(c, ctx, name)?.stack_id ?? stackArn(ctx, name);
   const notificationArns = JSON.stringify(input.NotificationARNs ?? []);
   const text = await templateText(c, input, ctx);
   const { template, parameters } = await prepare(c, { account: ctx.account, region: ctx.region, stack_id: stackId, name, notification_arns: notificationArns }, text, input, ctx);
@@ -87,7 +88,7 @@ export async function createStack(c: CloudFormationContext, input: C.CreateStack
   const created = c.store.tx(() => {
     const again = retriedCreation(c, ctx, name, input.ClientRequestToken);
     if (again) return again;
-    c.store.insertStack({
+    const row: NewStackRow = {
       stack_id: stackId,
       account: ctx.account,
       region: ctx.region,
@@ -115,19 +116,31 @@ export async function createStack(c: CloudFormationContext, input: C.CreateStack
       caller: JSON.stringify(ctx.principal),
       client_request_token: input.ClientRequestToken ?? null,
       operation_options: '{}',
-    });
+    };
+    if (inReview(c, ctx, name)?.stack_id === stackId) {
+      const { stack_id: _id, account: _account, region: _region, name: _name, status: _status, status_reason: _reason, created_at: _created, ...columns } = row;
+      setStackStatus(c, stackId, 'CREATE_IN_PROGRESS', 'User Initiated', columns);
+    } else {
+      c.store.insertStack(row);
+      recordEvent(c, c.store.stack(stackId)!, { logicalId: name, physicalId: stackId, type: STACK_TYPE, status: 'CREATE_IN_PROGRESS', reason: 'User Initiated' });
+    }
     rememberToken(c, stackId, input.ClientRequestToken, 'CreateStack');
-    recordEvent(c, c.store.stack(stackId)!, { logicalId: name, physicalId: stackId, type: STACK_TYPE, status: 'CREATE_IN_PROGRESS', reason: 'User Initiated' });
     startOperation(c, stackId);
     return stackId;
   });
   return { StackId: created };
 }
 
+/** The live stack of that name when a CREATE change set left it in REVIEW_IN_PROGRESS. */
+function inReview(c: CloudFormationContext, ctx: RequestContext, name: string): StackRow | undefined {
+  const live = c.store.liveStackByName(ctx, name);
+  return live?.status === 'REVIEW_IN_PROGRESS' ? live : undefined;
+}
+
 /** The id of the live stack of that name when this CreateStack retries the one that made it (same token); AWS's refusal when another made it. */
 function retriedCreation(c: CloudFormationContext, ctx: RequestContext, name: string, token: string | undefined): string | undefined {
   const live = c.store.liveStackByName(ctx, name);
-  if (!live) return undefined;
+  if (!live || live.status === 'REVIEW_IN_PROGRESS') return undefined;
   if (isRetried(c, live.stack_id, token, 'CreateStack')) return live.stack_id;
   throw new AwsError('AlreadyExistsException', `Stack [${name}] already exists`);
 }
