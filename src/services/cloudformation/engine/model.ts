@@ -61,6 +61,16 @@ export function availabilityZones(region: string): string[] {
 }
 
 /**
+ * Why a GetAtt of a resource whose recorded `attributes` have no value for `attribute` fails: an
+ * attribute of the type the resource has no value for (an EventBus without Policy) does not exist;
+ * any other is not an attribute of the type.
+ */
+export function missingAttribute(type: string, logicalId: string, attribute: string, attributes: Record<string, unknown>): AwsError {
+  if (Object.hasOwn(attributes, attribute) || attributeNames(type).includes(attribute)) return validationError(`Attribute '${attribute}' does not exist`);
+  return validationError(`Template error: resource ${logicalId} does not support attribute type ${attribute} in Fn::GetAtt (${type})`);
+}
+
+/**
  * The evaluation context over live resource state: `states` is read at each call, so a resource
  * created a moment ago is already visible to what depends on it. `imported` collects the exports
  * the evaluation read (for ListImports).
@@ -76,10 +86,7 @@ export function evaluationContext(c: CloudFormationContext, scope: Scope, model:
       if (!state) return undefined;
       const value = state.attributes[attribute];
       if (value !== undefined && value !== null) return value;
-      const type = model.template.Resources[logicalId]?.Type ?? 'unknown';
-      // An attribute of the type the resource has no value for (an EventBus without Policy): AWS fails what reads it.
-      if (Object.hasOwn(state.attributes, attribute) || attributeNames(type).includes(attribute)) throw validationError(`Attribute '${attribute}' does not exist`);
-      throw validationError(`Template error: resource ${logicalId} does not support attribute type ${attribute} in Fn::GetAtt (${type})`);
+      throw missingAttribute(model.template.Resources[logicalId]?.Type ?? 'unknown', logicalId, attribute, state.attributes);
     },
     importValue: (name) => {
       const found = c.store.export(scope, name);

@@ -101,4 +101,20 @@ describe('planChanges', () => {
       Scope: ['DeletionPolicy'],
     });
   });
+
+  it('reads a GetAtt of a resource being replaced as Dynamic, and refuses one of an attribute the type or the resource does not have, as the engine would', async () => {
+    const rows = [row('A', '/a', { Name: '/a', Type: 'String', Value: 'v' }), row('B', 'CFN-B-X', { Type: 'String', Value: 'v' })];
+    const reading = (attribute: string, name = '/a') => model({ Resources: { A: param({ Name: name, Value: 'v' }), B: param({ Value: { 'Fn::GetAtt': ['A', attribute] } }) } });
+    const current = await reading('Value');
+    const replaced = Object.fromEntries(planChanges({ rows, current, next: await reading('Value', '/a2'), importValue }).map((c) => [c.ResourceChange!.LogicalResourceId, c.ResourceChange!]));
+    expect(replaced.A).toMatchObject({ Action: 'Modify', Replacement: 'True' });
+    expect(replaced.B?.Details?.[0]).toMatchObject({ Evaluation: 'Dynamic', ChangeSource: 'ResourceAttribute', CausingEntity: 'A.Value' });
+    // An unchanged resource's recorded attribute is read as it is: B's Value becomes 'String'.
+    expect(planChanges({ rows, current, next: await reading('Type'), importValue })[0]?.ResourceChange?.Details?.[0]).toMatchObject({ Evaluation: 'Static' });
+    await expect(async () => planChanges({ rows, current, next: await reading('Nope', '/a2'), importValue })).rejects.toThrow(
+      'Template error: resource A does not support attribute type Nope in Fn::GetAtt (AWS::SSM::Parameter)',
+    );
+    const withoutValue = [{ ...rows[0]!, attributes: JSON.stringify({ Type: 'String' }) }, rows[1]!];
+    expect(() => planChanges({ rows: withoutValue, current, next: current, importValue })).toThrow("Attribute 'Value' does not exist");
+  });
 });

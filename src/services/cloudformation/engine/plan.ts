@@ -9,11 +9,11 @@
  */
 import type * as C from '@aws-sdk/client-cloudformation';
 import { parseJson } from '../common.js';
-import { updateBehaviour } from '../spec/index.js';
+import { attributeNames, updateBehaviour } from '../spec/index.js';
 import type { ResourceRow } from '../store.js';
 import { containsDynamic, evaluate } from '../template/index.js';
 import type { EvaluationContext, ResourceDeclaration } from '../template/types.js';
-import { availabilityZones, type StackModel } from './model.js';
+import { availabilityZones, missingAttribute, type StackModel } from './model.js';
 import { changedProperties, requiresReplacement } from './resources.js';
 
 export interface PlanInput {
@@ -131,6 +131,13 @@ function modification(
   };
 }
 
+/** Whether GetAtt may read `attribute` of a resource of `type` before it exists: a documented attribute, any of a custom resource (its response's Data) or a nested stack's Outputs.X. */
+function isKnownAttribute(type: string, attribute: string): boolean {
+  if (type.startsWith('Custom::') || type === 'AWS::CloudFormation::CustomResource') return true;
+  if (type === 'AWS::CloudFormation::Stack' && attribute.startsWith('Outputs.')) return true;
+  return attributeNames(type).includes(attribute);
+}
+
 /** The changes that running `input.next` on the stack would make, in template order, removals last. */
 export function planChanges(input: PlanInput): C.Change[] {
   const rows = new Map(input.rows.filter((row) => row.status !== 'DELETE_COMPLETE' && row.physical_id !== null).map((row) => [row.logical_id, row]));
@@ -143,7 +150,19 @@ export function planChanges(input: PlanInput): C.Change[] {
     parameters: input.next.parameters,
     conditions: input.next.conditions,
     resourceRef: (id) => (changing.has(id) ? undefined : (rows.get(id)?.physical_id ?? undefined)),
-    resourceAttribute: (id, attribute) => (changing.has(id) || modified.has(id) ? undefined : parseJson<Record<string, unknown>>(rows.get(id)?.attributes ?? '{}')[attribute]),
+    resourceAttribute: (id, attribute) => {
+      const type = input.next.template.Resources[id]?.Type ?? 'unknown';
+      const row = rows.get(id);
+      if (changing.has(id) || modified.has(id) || !row) {
+        // Known only once the update ran (Dynamic), but only for an attribute the type has: as the engine, AWS refuses others.
+        if (isKnownAttribute(type, attribute)) return undefined;
+        throw missingAttribute(type, id, attribute, {});
+      }
+      const recorded = parseJson<Record<string, unknown>>(row.attributes);
+      const value = recorded[attribute];
+      if (value !== undefined && value !== null) return value;
+      throw missingAttribute(type, id, attribute, recorded);
+    },
     importValue: input.importValue,
     availabilityZones,
   };
