@@ -17,6 +17,7 @@ import {
   type DescribeChangeSetCommandOutput,
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
+  GetTemplateCommand,
   ListChangeSetsCommand,
   ListStackResourcesCommand,
   waitUntilChangeSetCreateComplete,
@@ -347,5 +348,28 @@ describe('CloudFormation change sets', () => {
     await server.aws(['cloudformation', 'wait', 'stack-update-complete', '--stack-name', 'cs-cli']);
     const kept = (await resourcesOf(client, 'cs-cli')).Kept!.PhysicalResourceId!;
     expect((await ssm().send(new GetParameterCommand({ Name: kept }))).Parameter?.Value).toBe('two');
+  });
+
+  it("GetTemplate answers a change set's template; CreateStack creates a stack a change set left in review, keeping its id", async () => {
+    const client = cfn();
+    const body = template({ Kept: parameter({ Value: 'reviewed' }) });
+    const created = await client.send(new CreateChangeSetCommand({ StackName: 'cs-review', ChangeSetName: 'looked-at', ChangeSetType: 'CREATE', TemplateBody: body }));
+    expect((await client.send(new GetTemplateCommand({ StackName: 'cs-review', ChangeSetName: 'looked-at' }))).TemplateBody).toBe(body);
+    expect((await client.send(new GetTemplateCommand({ ChangeSetName: created.Id, TemplateStage: 'Processed' }))).TemplateBody).toBe(body);
+    await expectAwsError(client.send(new GetTemplateCommand({ StackName: 'cs-review', ChangeSetName: 'other' })), {
+      code: 'ChangeSetNotFound',
+      status: 404,
+      message: 'ChangeSet [other] does not exist',
+    });
+
+    const made = await client.send(new CreateStackCommand({ StackName: 'cs-review', TemplateBody: body }));
+    expect(made.StackId).toBe(created.StackId);
+    expect((await settled(client, 'cs-review')).StackStatus).toBe('CREATE_COMPLETE');
+    expect((await client.send(new DescribeChangeSetCommand({ StackName: 'cs-review', ChangeSetName: 'looked-at' }))).ExecutionStatus).toBe('OBSOLETE');
+    await expectAwsError(client.send(new CreateStackCommand({ StackName: 'cs-review', TemplateBody: body })), {
+      code: 'AlreadyExistsException',
+      status: 400,
+      message: 'Stack [cs-review] already exists',
+    });
   });
 });
