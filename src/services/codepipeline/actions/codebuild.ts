@@ -19,6 +19,7 @@
 import type { Build, EnvironmentVariable, ProjectArtifacts, ProjectSource } from '@aws-sdk/client-codebuild';
 import { AwsError } from '../../../core/errors.js';
 import type { AwsEvent } from '../../../core/events.js';
+import { readZip } from '../../../core/zip.js';
 import { type ActionContext, ActionFailure, type ActionProvider, type ActionResult, type ArtifactLocation } from './types.js';
 
 const ENVIRONMENT_VARIABLE_TYPES = new Set(['PLAINTEXT', 'PARAMETER_STORE', 'SECRETS_MANAGER']);
@@ -74,15 +75,17 @@ async function secondarySource(ctx: ActionContext, artifact: ArtifactLocation): 
   return { source: { type: 'S3', location: locationOf(artifact), sourceIdentifier: artifact.name }, ...(artifact.versionId ? { version: artifact.versionId } : {}) };
 }
 
-/** The clone reference a CODEBUILD_CLONE_REF artifact holds: a zip of one stored JSON file. */
+/** The clone reference a CODEBUILD_CLONE_REF artifact holds: a zip of that one JSON file. */
 function cloneRefOf(zip: Buffer): { cloneUrlHttp: string; commitId: string } | undefined {
-  // The local file header: name length at 26, extra length at 28, name at 30; CodeCommit's source stores it uncompressed.
-  if (zip.length < 30 || zip.readUInt32LE(0) !== 0x04034b50 || zip.readUInt16LE(8) !== 0) return undefined;
-  const nameLength = zip.readUInt16LE(26);
-  if (zip.toString('utf8', 30, 30 + nameLength) !== CLONE_REF_FILE) return undefined;
-  const start = 30 + nameLength + zip.readUInt16LE(28);
+  let entries: ReturnType<typeof readZip>;
   try {
-    const ref = JSON.parse(zip.toString('utf8', start, start + zip.readUInt32LE(18))) as { cloneUrlHttp?: unknown; commitId?: unknown };
+    entries = readZip(zip);
+  } catch {
+    return undefined;
+  }
+  if (entries.length !== 1 || entries[0].name !== CLONE_REF_FILE) return undefined;
+  try {
+    const ref = JSON.parse(Buffer.from(entries[0].data).toString('utf8')) as { cloneUrlHttp?: unknown; commitId?: unknown };
     return typeof ref.cloneUrlHttp === 'string' && typeof ref.commitId === 'string' ? { cloneUrlHttp: ref.cloneUrlHttp, commitId: ref.commitId } : undefined;
   } catch {
     return undefined;
