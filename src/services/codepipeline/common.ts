@@ -82,10 +82,6 @@ export function pipelineArn(region: string, account: string, name: string): stri
   return arn('codepipeline', region, account, name);
 }
 
-export function actionTypeArn(region: string, account: string, category: string, provider: string, version: string): string {
-  return arn('codepipeline', region, account, `actiontype:Custom/${category}/${provider}/${version}`);
-}
-
 export function webhookArn(region: string, account: string, name: string): string {
   return arn('codepipeline', region, account, `webhook:${name}`);
 }

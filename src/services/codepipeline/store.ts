@@ -190,6 +190,7 @@ export class CodePipelineStore {
       deleteExecutions: () => db.prepare<[string, string, string]>('DELETE FROM codepipeline_executions WHERE account = ? AND region = ? AND pipeline = ?'),
       stageStates: () => db.prepare<[string], StageStateRow>('SELECT * FROM codepipeline_stage_states WHERE execution_id = ?'),
       putStageState: () => db.prepare<StageStateRow>('INSERT OR REPLACE INTO codepipeline_stage_states (execution_id, stage, status, updated_at) VALUES (@execution_id, @stage, @status, @updated_at)'),
+      deleteStageState: () => db.prepare<[string, string]>('DELETE FROM codepipeline_stage_states WHERE execution_id = ? AND stage = ?'),
       actionExecution: () => db.prepare<[string], ActionExecutionRow>('SELECT * FROM codepipeline_action_executions WHERE id = ?'),
       actionExecutionsOf: () => db.prepare<[string], ActionExecutionRow>('SELECT * FROM codepipeline_action_executions WHERE execution_id = ? ORDER BY started_at, rowid'),
       putActionExecution: () =>
@@ -290,6 +291,10 @@ export class CodePipelineStore {
 
   putStageState(row: StageStateRow): void {
     this.stmts.putStageState.run(row);
+  }
+
+  deleteStageState(executionId: string, stage: string): void {
+    this.stmts.deleteStageState.run(executionId, stage);
   }
 
   actionExecution(id: string): ActionExecutionRow | undefined {

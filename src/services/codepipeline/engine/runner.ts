@@ -1,0 +1,209 @@
+/**
+ * The execution engine: each pipeline execution is one durable job that walks the pipeline's
+ * stages in order. Before a stage it waits at the stage's entrance until the inbound transition
+ * is enabled and the execution mode lets it in (SUPERSEDED and QUEUED: one execution per stage; a
+ * newer SUPERSEDED execution arriving replaces an older one waiting there; PARALLEL: no waiting).
+ * In a stage, actions run in runOrder groups (one group at a time, its actions together); a
+ * failed action fails the stage and the execution. A restart resumes the job: finished actions
+ * are kept and in-progress ones are run again with their checkpoint (ctx.saved).
+ */
+import type { ActionDeclaration, PipelineDeclaration, StageDeclaration } from '@aws-sdk/client-codepipeline';
+import type { Job, JobRunInfo } from '../../../core/jobs.js';
+import type { ArtifactLocation } from '../actions/types.js';
+import type { CodePipelineContext } from '../common.js';
+import type { ActionExecutionRow, ExecutionRow } from '../store.js';
+import { type ExecutionRun, runAction, type StoredInput, type StoredOutput } from './action-run.js';
+import { pipelineEvent, stageEvent } from './events.js';
+
+export const EXECUTION_JOB = 'codepipeline.execution';
+/** Executions running at once: each mostly waits on its actions. */
+const EXECUTION_CONCURRENCY = 256;
+/** The stage state of an execution waiting at a stage's entrance (GetPipelineState's inboundExecution); not one of AWS's stage statuses. */
+export const INBOUND = 'Inbound';
+export const TERMINAL = new Set(['Succeeded', 'Failed', 'Stopped', 'Superseded', 'Cancelled']);
+
+/** The wake-up key of everything that may let a waiting execution of the pipeline go on. */
+export const pipelineKey = (account: string, region: string, pipeline: string) => `pipeline:${account}/${region}/${pipeline}`;
+
+type Outcome = 'Succeeded' | 'Failed' | 'Stopped' | 'Superseded';
+
+export class PipelineEngine {
+  private readonly controllers = new Map<string, AbortController>();
+
+  constructor(private readonly c: CodePipelineContext) {
+    c.rt.jobs.register(EXECUTION_JOB, (job, info) => this.run(job, info), { concurrency: EXECUTION_CONCURRENCY });
+  }
+
+  /** Aborts a running execution's actions (StopPipelineExecution with abandon, or superseded). */
+  abandon(executionId: string): void {
+    this.controllers.get(executionId)?.abort(new Error('abandoned'));
+  }
+
+  private async run(job: Job, info: JobRunInfo): Promise<void> {
+    const { c } = this;
+    const { executionId } = job.payload as { executionId: string };
+    const execution = c.store.execution(executionId);
+    if (!execution || TERMINAL.has(execution.status)) return;
+    const declarationText = c.store.versionDeclaration(execution.account, execution.region, execution.pipeline, execution.version);
+    if (!declarationText) return this.finish(execution, 'Failed', 'The pipeline was deleted');
+    const declaration = JSON.parse(declarationText) as PipelineDeclaration;
+    const controller = new AbortController();
+    this.controllers.set(executionId, controller);
+    const signal = AbortSignal.any([info.signal, controller.signal]);
+    try {
+      const outcome = await this.walk(execution, declaration, signal);
+      // The server stopping aborts info.signal: the job resumes after the restart, nothing is recorded now.
+      if (info.signal.aborted && !controller.signal.aborted) return;
+      if (outcome !== 'Superseded') this.finish(execution, outcome);
+    } finally {
+      this.controllers.delete(executionId);
+      const key = pipelineKey(execution.account, execution.region, execution.pipeline);
+      c.wakeups.notify(key);
+    }
+  }
+
+  private async walk(execution: ExecutionRow, declaration: PipelineDeclaration, signal: AbortSignal): Promise<Outcome> {
+    const { c } = this;
+    const run = restoreRun(c, execution, declaration, signal);
+    const records = c.store.actionExecutionsOf(execution.id);
+    const stageStatus = new Map(c.store.stageStates(execution.id).map((s) => [s.stage, s.status]));
+    for (const stage of declaration.stages ?? []) {
+      const status = stageStatus.get(stage.name!);
+      if (status === 'Succeeded') continue;
+      if (status !== 'InProgress') {
+        const entered = await this.enter(execution, stage.name!, signal);
+        if (entered !== 'entered') return entered;
+      }
+      const outcome = await this.runStage(run, stage, records);
+      if (outcome !== 'Succeeded') return outcome;
+    }
+    return 'Succeeded';
+  }
+
+  /** Waits at the stage's entrance; answers 'entered' once the stage is this execution's. */
+  private async enter(execution: ExecutionRow, stage: string, signal: AbortSignal): Promise<'entered' | 'Stopped' | 'Superseded'> {
+    const { c } = this;
+    const key = pipelineKey(execution.account, execution.region, execution.pipeline);
+    c.store.tx(() => {
+      if (execution.execution_mode === 'SUPERSEDED') this.supersedeWaiting(execution, stage);
+      c.store.putStageState({ execution_id: execution.id, stage, status: INBOUND, updated_at: c.rt.clock.now() });
+    });
+    c.wakeups.notify(key);
+    const verdict = await c.wakeups.until(key, signal, () => {
+      const now = c.store.execution(execution.id);
+      if (!now || now.status === 'Superseded') return 'Superseded' as const;
+      if (now.stop) return 'Stopped' as const;
+      return this.mayEnter(now, stage) ? ('entered' as const) : undefined;
+    });
+    if (verdict === 'entered') {
+      c.store.tx(() => {
+        c.store.putStageState({ execution_id: execution.id, stage, status: 'InProgress', updated_at: c.rt.clock.now() });
+        stageEvent(c.rt, execution, stage, 'STARTED');
+      });
+      c.wakeups.notify(key);
+    }
+    return verdict;
+  }
+
+  /** An older SUPERSEDED execution still waiting at this stage's entrance is replaced by the newer one. */
+  private supersedeWaiting(execution: ExecutionRow, stage: string): void {
+    const { c } = this;
+    for (const other of c.store.executionsOf(execution.account, execution.region, execution.pipeline)) {
+      if (other.id === execution.id || other.status !== 'InProgress' || other.started_at > execution.started_at) continue;
+      const waiting = c.store.stageStates(other.id).some((s) => s.stage === stage && s.status === INBOUND);
+      if (!waiting) continue;
+      const superseded = { ...other, status: 'Superseded', status_summary: `This pipeline execution was superseded by ${execution.id}`, updated_at: c.rt.clock.now() };
+      c.store.updateExecution(superseded);
+      c.store.deleteStageState(other.id, stage);
+      pipelineEvent(c.rt, superseded, 'SUPERSEDED');
+    }
+  }
+
+  private mayEnter(execution: ExecutionRow, stage: string): boolean {
+    const { c } = this;
+    const disabled = c.store.disabledTransitions(execution.account, execution.region, execution.pipeline).some((t) => t.stage === stage);
+    if (disabled) return false;
+    if (execution.execution_mode === 'PARALLEL') return true;
+    for (const other of c.store.executionsOf(execution.account, execution.region, execution.pipeline)) {
+      if (other.id === execution.id || other.status === 'Superseded' || !['InProgress', 'Stopping'].includes(other.status)) continue;
+      const state = c.store.stageStates(other.id).find((s) => s.stage === stage)?.status;
+      if (state === 'InProgress' || state === 'Stopping') return false;
+      // QUEUED: executions enter in the order they arrived.
+      if (execution.execution_mode === 'QUEUED' && state === INBOUND && other.started_at < execution.started_at) return false;
+    }
+    return true;
+  }
+
+  private async runStage(run: ExecutionRun, stage: StageDeclaration, records: ActionExecutionRow[]): Promise<Outcome> {
+    const { c } = this;
+    const { execution } = run;
+    const groups = new Map<number, ActionDeclaration[]>();
+    for (const action of stage.actions ?? []) groups.set(action.runOrder ?? 1, [...(groups.get(action.runOrder ?? 1) ?? []), action]);
+    let outcome: Outcome = 'Succeeded';
+    for (const order of [...groups.keys()].sort((a, b) => a - b)) {
+      const pending = groups.get(order)!.filter((a) => !records.some((r) => r.stage === stage.name && r.action === a.name && r.status === 'Succeeded'));
+      const results = await Promise.all(
+        pending.map((action) =>
+          runAction(
+            this.c,
+            run,
+            stage.name!,
+            action,
+            records.find((r) => r.stage === stage.name && r.action === action.name && r.status === 'InProgress'),
+          ),
+        ),
+      );
+      const now = c.store.execution(execution.id);
+      if (run.signal.aborted || now?.stop) outcome = now?.status === 'Superseded' ? 'Superseded' : 'Stopped';
+      else if (results.includes(false)) outcome = 'Failed';
+      if (outcome !== 'Succeeded') break;
+    }
+    if (outcome === 'Superseded') return outcome;
+    c.store.tx(() => {
+      c.store.putStageState({ execution_id: execution.id, stage: stage.name!, status: outcome, updated_at: c.rt.clock.now() });
+      stageEvent(c.rt, execution, stage.name!, outcome.toUpperCase());
+    });
+    return outcome;
+  }
+
+  private finish(execution: ExecutionRow, outcome: Exclude<Outcome, 'Superseded'>, summary?: string): void {
+    const { c } = this;
+    c.store.tx(() => {
+      const now = c.store.execution(execution.id);
+      if (!now || TERMINAL.has(now.status)) return;
+      const ended = { ...now, status: outcome, status_summary: summary ?? now.status_summary, updated_at: c.rt.clock.now() };
+      c.store.updateExecution(ended);
+      // No longer waiting at any stage's entrance.
+      for (const state of c.store.stageStates(execution.id)) {
+        if (state.status === INBOUND) c.store.deleteStageState(execution.id, state.stage);
+      }
+      pipelineEvent(c.rt, ended, outcome.toUpperCase());
+    });
+  }
+}
+
+/** The run's variables and artifacts, rebuilt from the actions that already succeeded (a resumed or retried execution). */
+function restoreRun(c: CodePipelineContext, execution: ExecutionRow, declaration: PipelineDeclaration, signal: AbortSignal): ExecutionRun {
+  const store = declaration.artifactStore ?? Object.values(declaration.artifactStores ?? {})[0];
+  const variables = JSON.parse(execution.variables) as { name: string; resolvedValue: string }[];
+  const scopes = new Map<string, Record<string, string>>([
+    ['codepipeline', { PipelineExecutionId: execution.id }],
+    ['variables', Object.fromEntries(variables.map((v) => [v.name, v.resolvedValue]))],
+  ]);
+  const artifacts = new Map<string, ArtifactLocation>();
+  for (const record of c.store.actionExecutionsOf(execution.id)) {
+    if (record.status !== 'Succeeded' || !record.output) continue;
+    const output = JSON.parse(record.output) as StoredOutput;
+    for (const artifact of output.artifactLocations ?? []) artifacts.set(artifact.name, artifact);
+    const input = JSON.parse(record.input) as StoredInput;
+    if (input.namespace) scopes.set(input.namespace, output.outputVariables ?? {});
+  }
+  return {
+    execution,
+    roleArn: declaration.roleArn!,
+    artifactStore: { bucket: store?.location ?? '', encryptionKey: store?.encryptionKey?.id ? { id: store.encryptionKey.id, type: 'KMS' } : undefined },
+    scopes,
+    artifacts,
+    signal,
+  };
+}

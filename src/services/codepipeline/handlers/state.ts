@@ -1,0 +1,186 @@
+/**
+ * What an execution looks like while it runs: GetPipelineState, ListActionExecutions; the inbound
+ * transitions (Disable/EnableStageTransition) and manual approvals (PutApprovalResult).
+ */
+import type * as CP from '@aws-sdk/client-codepipeline';
+import { AwsError } from '../../../core/errors.js';
+import { pageToken, readPageToken } from '../../../core/pagination.js';
+import type { RequestContext } from '../../../protocol/types.js';
+import { declarationOf, existingPipeline } from '../common.js';
+import type { StoredInput, StoredOutput } from '../engine/action-run.js';
+import { approvalKey } from '../engine/approvals.js';
+import { INBOUND, pipelineKey } from '../engine/runner.js';
+import type { ActionExecutionRow, ExecutionRow, StageStateRow } from '../store.js';
+import type { HandlerContext } from './context.js';
+import { existingExecution } from './executions.js';
+
+function actionExecutionOf(row: ActionExecutionRow): CP.ActionExecution {
+  const output = row.output ? (JSON.parse(row.output) as Partial<StoredOutput>) : undefined;
+  const error = row.error ? (JSON.parse(row.error) as CP.ErrorDetails) : undefined;
+  return {
+    actionExecutionId: row.id,
+    status: row.status as CP.ActionExecutionStatus,
+    summary: output?.executionResult?.externalExecutionSummary,
+    lastStatusChange: new Date(row.updated_at),
+    token: row.status === 'InProgress' && !row.decision ? (row.token ?? undefined) : undefined,
+    externalExecutionId: output?.executionResult?.externalExecutionId,
+    externalExecutionUrl: output?.executionResult?.externalExecutionUrl,
+    errorDetails: error,
+  };
+}
+
+export function getPipelineState(c: HandlerContext, input: CP.GetPipelineStateInput, ctx: RequestContext): CP.GetPipelineStateOutput {
+  const pipeline = existingPipeline(c, ctx.account, ctx.region, input.name!);
+  const declaration = declarationOf(pipeline);
+  const executions = c.store.executionsOf(ctx.account, ctx.region, pipeline.name);
+  const states = new Map<string, { execution: ExecutionRow; state: StageStateRow }[]>();
+  for (const execution of executions) {
+    for (const state of c.store.stageStates(execution.id)) states.set(state.stage, [...(states.get(state.stage) ?? []), { execution, state }]);
+  }
+  const disabled = c.store.disabledTransitions(ctx.account, ctx.region, pipeline.name);
+  return {
+    pipelineName: pipeline.name,
+    pipelineVersion: pipeline.version,
+    created: new Date(pipeline.created_at),
+    updated: new Date(pipeline.updated_at),
+    stageStates: declaration.stages?.map((stage) => {
+      const ofStage = states.get(stage.name!) ?? [];
+      const entered = ofStage.filter((s) => s.state.status !== INBOUND);
+      const inbound = ofStage.filter((s) => s.state.status === INBOUND && s.execution.status === 'InProgress');
+      const latest = entered[0];
+      const records = latest ? c.store.actionExecutionsOf(latest.execution.id).filter((r) => r.stage === stage.name) : [];
+      const transition = disabled.find((t) => t.stage === stage.name);
+      const stageExecution = (s: { execution: ExecutionRow; state: StageStateRow }): CP.StageExecution => ({
+        pipelineExecutionId: s.execution.id,
+        status: (s.state.status === INBOUND ? 'InProgress' : s.state.status) as CP.StageExecutionStatus,
+        type: 'STANDARD',
+      });
+      return {
+        stageName: stage.name,
+        inboundExecution: inbound[0] && stageExecution(inbound[0]),
+        inboundExecutions: inbound.length ? inbound.map(stageExecution) : undefined,
+        inboundTransitionState: {
+          enabled: !transition,
+          lastChangedBy: transition?.disabled_by,
+          lastChangedAt: transition && new Date(transition.disabled_at),
+          disabledReason: transition?.reason,
+        },
+        latestExecution: latest && stageExecution(latest),
+        actionStates: stage.actions?.map((action) => {
+          const record = records.filter((r) => r.action === action.name).at(-1);
+          const output = record?.output ? (JSON.parse(record.output) as Partial<StoredOutput>) : undefined;
+          const revision = output?.revision;
+          return {
+            actionName: action.name,
+            latestExecution: record && actionExecutionOf(record),
+            currentRevision: revision && { revisionId: revision.revisionId, revisionChangeId: revision.revisionId, created: revision.created && new Date(revision.created) },
+          };
+        }),
+      };
+    }),
+  };
+}
+
+const isPosition = (value: unknown): value is { skip: number } => typeof (value as { skip?: unknown })?.skip === 'number';
+
+export function listActionExecutions(c: HandlerContext, input: CP.ListActionExecutionsInput, ctx: RequestContext): CP.ListActionExecutionsOutput {
+  const pipeline = existingPipeline(c, ctx.account, ctx.region, input.pipelineName!);
+  const executionId = input.filter?.pipelineExecutionId ?? input.filter?.latestInPipelineExecution?.pipelineExecutionId;
+  const executions = executionId ? [existingExecution(c, ctx, pipeline.name, executionId)] : c.store.executionsOf(ctx.account, ctx.region, pipeline.name);
+  const rows = executions.flatMap((execution) =>
+    c.store
+      .actionExecutionsOf(execution.id)
+      .reverse()
+      .map((row) => ({ row, execution })),
+  );
+  const skip = input.nextToken ? readPageToken(input.nextToken, isPosition, () => new AwsError('InvalidNextTokenException', 'The next token was specified in an invalid format.')).skip : 0;
+  const limit = input.maxResults ?? 100;
+  const page = rows.slice(skip, skip + limit);
+  return {
+    actionExecutionDetails: page.map(({ row, execution }) => {
+      const stored = JSON.parse(row.input) as StoredInput;
+      const output = row.output ? (JSON.parse(row.output) as Partial<StoredOutput>) : undefined;
+      return {
+        pipelineExecutionId: execution.id,
+        actionExecutionId: row.id,
+        pipelineVersion: execution.version,
+        stageName: row.stage,
+        actionName: row.action,
+        startTime: new Date(row.started_at),
+        lastUpdateTime: new Date(row.updated_at),
+        status: row.status as CP.ActionExecutionStatus,
+        input: {
+          actionTypeId: stored.actionTypeId,
+          configuration: stored.configuration,
+          resolvedConfiguration: stored.resolvedConfiguration,
+          roleArn: stored.roleArn,
+          region: stored.region,
+          inputArtifacts: stored.inputArtifacts,
+          namespace: stored.namespace,
+        },
+        output: {
+          outputArtifacts: output?.outputArtifacts ?? [],
+          executionResult: { ...output?.executionResult, errorDetails: row.error ? (JSON.parse(row.error) as CP.ErrorDetails) : undefined },
+          outputVariables: output?.outputVariables,
+        },
+      };
+    }),
+    nextToken: rows.length > skip + limit ? pageToken({ skip: skip + limit }) : undefined,
+  };
+}
+
+function existingStage(c: HandlerContext, ctx: RequestContext, pipelineName: string, stageName: string) {
+  const pipeline = existingPipeline(c, ctx.account, ctx.region, pipelineName);
+  if (!declarationOf(pipeline).stages?.some((s) => s.name === stageName)) throw new AwsError('StageNotFoundException', `Stage '${stageName}' does not exist in pipeline '${pipelineName}'`);
+  return pipeline;
+}
+
+export function disableStageTransition(c: HandlerContext, input: CP.DisableStageTransitionInput, ctx: RequestContext): void {
+  c.store.tx(() => {
+    const pipeline = existingStage(c, ctx, input.pipelineName!, input.stageName!);
+    // Outbound transitions are the next stage's inbound one; the last stage has none.
+    let stage = input.stageName!;
+    if (input.transitionType === 'Outbound') {
+      const stages = declarationOf(pipeline).stages ?? [];
+      const next = stages[stages.findIndex((s) => s.name === stage) + 1];
+      if (!next) throw new AwsError('ValidationException', `Stage '${stage}' is the last stage of pipeline '${pipeline.name}' and has no outbound transition`);
+      stage = next.name!;
+    }
+    c.store.disableTransition({ account: ctx.account, region: ctx.region, pipeline: pipeline.name, stage, reason: input.reason!, disabled_by: ctx.principal.arn, disabled_at: c.rt.clock.now() });
+  });
+}
+
+export function enableStageTransition(c: HandlerContext, input: CP.EnableStageTransitionInput, ctx: RequestContext): void {
+  c.store.tx(() => {
+    const pipeline = existingStage(c, ctx, input.pipelineName!, input.stageName!);
+    let stage = input.stageName!;
+    if (input.transitionType === 'Outbound') {
+      const stages = declarationOf(pipeline).stages ?? [];
+      stage = stages[stages.findIndex((s) => s.name === stage) + 1]?.name ?? stage;
+    }
+    c.store.enableTransition(ctx.account, ctx.region, pipeline.name, stage);
+    c.store.afterCommit(() => c.wakeups.notify(pipelineKey(ctx.account, ctx.region, pipeline.name)));
+  });
+}
+
+export function putApprovalResult(c: HandlerContext, input: CP.PutApprovalResultInput, ctx: RequestContext): CP.PutApprovalResultOutput {
+  return c.store.tx(() => {
+    const pipeline = existingStage(c, ctx, input.pipelineName!, input.stageName!);
+    const action = declarationOf(pipeline)
+      .stages!.find((s) => s.name === input.stageName)!
+      .actions?.find((a) => a.name === input.actionName);
+    if (!action) throw new AwsError('ActionNotFoundException', `Action '${input.actionName}' does not exist in stage '${input.stageName}' of pipeline '${pipeline.name}'`);
+    const records = c.store
+      .executionsOf(ctx.account, ctx.region, pipeline.name)
+      .flatMap((e) => c.store.actionExecutionsOf(e.id))
+      .filter((r) => r.stage === input.stageName && r.action === input.actionName && r.token === input.token);
+    const record = records[0];
+    if (!record) throw new AwsError('InvalidApprovalTokenException', `The approval token ${input.token} is not valid for action '${input.actionName}' in stage '${input.stageName}'`);
+    if (record.decision || record.status !== 'InProgress') throw new AwsError('ApprovalAlreadyCompletedException', `The approval action '${input.actionName}' has already been completed`);
+    const at = c.rt.clock.now();
+    const decision = { status: input.result!.status, summary: input.result!.summary, approvedBy: ctx.principal.arn, at };
+    c.store.putActionExecution({ ...record, decision: JSON.stringify(decision), updated_at: at });
+    c.store.afterCommit(() => c.wakeups.notify(approvalKey(record.id)));
+    return { approvedAt: new Date(at) };
+  });
+}

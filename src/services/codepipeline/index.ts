@@ -1,0 +1,49 @@
+/**
+ * CodePipeline: pipelines (V1 and V2, versioned) whose executions really run: each execution is a
+ * durable job that walks the stages in order, runs each stage's actions by runOrder through the
+ * built-in action providers (actions/) or, for custom action types, through job workers
+ * (PollForJobs … PutJobSuccessResult), acting as the pipeline's service role assumed through STS,
+ * with artifacts as zips in the artifact store bucket and `#{…}` variables resolved.
+ *
+ * Gaps against AWS:
+ * - Action types Drydock has no provider for (CodeDeploy, ECS, Elastic Beanstalk, Step Functions,
+ *   Device Farm, CodeStarSourceConnection …) are valid structure, as AWS accepts them, but their
+ *   actions fail when they run with "Drydock has no provider for action type <category>/<owner>/<provider>/<version>".
+ *   CodeConnections (external Git hosts) cannot be reached offline.
+ * - Execution modes: SUPERSEDED (one execution per stage; an older execution waiting at a stage's
+ *   entrance is superseded by a newer one arriving there), QUEUED (one per stage, in arrival
+ *   order) and PARALLEL (no waiting). A superseded execution never interrupts an action already
+ *   running.
+ * - Not implemented (501): RetryStageExecution, RollbackStage, OverrideStageCondition,
+ *   PutActionRevision, ListRuleExecutions, ListRuleTypes, ListDeployActionExecutionTargets,
+ *   UpdateActionType, Register/DeregisterWebhookWithThirdParty (no GitHub offline). Stage
+ *   onFailure/onSuccess/beforeEntry conditions and V2 triggers are stored, not applied.
+ * - Webhooks are recorded (PutWebhook answers a Drydock URL) but nothing serves that URL.
+ * - Custom action jobs never time out (AWS times out jobs nobody acknowledges); a job's
+ *   artifactCredentials are the pipeline role's session at the time the job was created.
+ * - No authorization table yet: any principal of the account may call every operation.
+ * - Structure validation covers stages, names, runOrder groups, artifact wiring, action types,
+ *   their required configuration and artifact counts, namespaces and V1/V2 fields; messages are
+ *   AWS's where known (artifact counts, unavailable action types), otherwise Drydock's wording
+ *   under AWS's error codes.
+ * - Restart: an execution's job resumes; finished actions are kept and in-progress ones run again
+ *   with their provider's checkpoint (ctx.saved).
+ */
+import { loadModel } from '../../protocol/model.js';
+import type { ServiceDefinition } from '../contracts.js';
+import { type CodePipelineContext, registerContext, Wakeups } from './common.js';
+import { PipelineEngine } from './engine/runner.js';
+import { createHandlers } from './handlers/index.js';
+import { CodePipelineStore } from './store.js';
+
+export const codepipeline: ServiceDefinition = {
+  name: 'codepipeline',
+  model: loadModel('codepipeline'),
+  validationError: 'ValidationException',
+  create(rt) {
+    const context: CodePipelineContext = { rt, store: new CodePipelineStore(rt.store), wakeups: new Wakeups(), artifactCredentials: new Map() };
+    registerContext(context);
+    const engine = new PipelineEngine(context);
+    return { handlers: createHandlers({ ...context, engine }) };
+  },
+};
