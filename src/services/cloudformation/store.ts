@@ -119,6 +119,9 @@ export type NewStackRow = Omit<StackRow, 'deleted_at' | 'cancel_requested' | 'up
   last_operation_id?: string | null;
 };
 
+/** The tables whose rows belong to one stack, purged with it. */
+const PURGED_WITH_STACK = ['cloudformation_resources', 'cloudformation_events', 'cloudformation_change_sets', 'cloudformation_request_tokens', 'cloudformation_exports', 'cloudformation_imports'];
+
 export class CloudFormationStore {
   private readonly stmts;
   /** UPDATE statements by the set of columns they write, prepared on first use. */
@@ -202,7 +205,15 @@ export class CloudFormationStore {
           'SELECT * FROM cloudformation_stacks WHERE account = ? AND region = ? AND deleted_at IS NULL AND position < ? ORDER BY position DESC LIMIT ?',
         ),
       positionOf: () => db.prepare<[string], { position: number }>('SELECT position FROM cloudformation_stacks WHERE stack_id = ?'),
-      purgeDeleted: () => db.prepare<[string, string, number]>('DELETE FROM cloudformation_stacks WHERE account = ? AND region = ? AND deleted_at IS NOT NULL AND deleted_at < ?'),
+      purgeDeleted: () => {
+        const purged = 'SELECT stack_id FROM cloudformation_stacks WHERE account = ? AND region = ? AND deleted_at IS NOT NULL AND deleted_at < ?';
+        // What belongs to a purged stack goes with it; the stack row last, since the others find it through it.
+        const statements = [
+          ...PURGED_WITH_STACK.map((table) => db.prepare<[string, string, number]>(`DELETE FROM ${table} WHERE stack_id IN (${purged})`)),
+          db.prepare<[string, string, number]>(`DELETE FROM cloudformation_stacks WHERE stack_id IN (${purged})`),
+        ];
+        return { run: (account: string, region: string, before: number) => statements.forEach((statement) => statement.run(account, region, before)) };
+      },
       resources: () => db.prepare<[string], ResourceRow>('SELECT * FROM cloudformation_resources WHERE stack_id = ? ORDER BY position'),
       resource: () => db.prepare<[string, string], ResourceRow>('SELECT * FROM cloudformation_resources WHERE stack_id = ? AND logical_id = ?'),
       resourcesByPhysical: () =>
@@ -302,7 +313,6 @@ export class CloudFormationStore {
     return this.stmts.positionOf.get(stackId)?.position;
   }
 
-  /** Forgets stacks deleted before `before` (AWS lists deleted stacks for 90 days). */
   /** The operation a ClientRequestToken was first given to on the stack, if any. */
   requestTokenOperation(stackId: string, token: string): string | undefined {
     return this.stmts.requestTokenOperation.get(stackId, token)?.operation;
@@ -312,8 +322,9 @@ export class CloudFormationStore {
     this.stmts.insertRequestToken.run(stackId, token, operation);
   }
 
+  /** Forgets stacks deleted before `before` (AWS lists deleted stacks for 90 days), with their resources, events, change sets and request tokens. */
   purgeDeleted(scope: Scope, before: number): void {
-    this.stmts.purgeDeleted.run(scope.account, scope.region, before);
+    this.store.tx(() => this.stmts.purgeDeleted.run(scope.account, scope.region, before));
   }
 
   resources(stackId: string): ResourceRow[] {
