@@ -3,6 +3,7 @@
 import { cloudformation } from './cloudformation/index.js';
 import { codebuild } from './codebuild/index.js';
 import { codecommit } from './codecommit/index.js';
+import { codepipeline } from './codepipeline/index.js';
 import type { ServiceDefinition } from './contracts.js';
 import { ecr } from './ecr/index.js';
 import { events } from './events/index.js';
@@ -17,4 +18,4 @@ import { sqs } from './sqs/index.js';
 import { ssm } from './ssm/index.js';
 import { sts } from './sts/index.js';
 
-export const SERVICES: Record<string, ServiceDefinition> = { sts, iam, s3, kms, ssm, secretsmanager, logs, codecommit, codebuild, events, sqs, sns, lambda, ecr, cloudformation };
+export const SERVICES: Record<string, ServiceDefinition> = { sts, iam, s3, kms, ssm, secretsmanager, logs, codecommit, codebuild, events, sqs, sns, lambda, ecr, cloudformation, codepipeline };
