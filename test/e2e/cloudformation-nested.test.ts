@@ -4,9 +4,17 @@
  * outputs read with `Fn::GetAtt Child.Outputs.X`; updated and deleted with the parent; a failing
  * nested stack fails its parent, which rolls back, and the nested stack is deleted.
  */
-import { CancelUpdateStackCommand, CloudFormationClient, CreateStackCommand, DeleteStackCommand, DescribeStacksCommand, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
+import {
+  CancelUpdateStackCommand,
+  CloudFormationClient,
+  ContinueUpdateRollbackCommand,
+  CreateStackCommand,
+  DeleteStackCommand,
+  DescribeStacksCommand,
+  UpdateStackCommand,
+} from '@aws-sdk/client-cloudformation';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DeleteParameterCommand, GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useServer } from '../helpers.js';
 import { eventLog, eventsOf, resourcesOf, settled } from './cloudformation-helpers.js';
@@ -184,6 +192,36 @@ describe('AWS::CloudFormation::Stack', () => {
     expect(child.StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
     expect(outputsOf(child).Echo).toBe('child says one');
     expect(Object.keys(await resourcesOf(cfn, childId))).toEqual(['Param']);
+  });
+
+  it('continues the rollback of a nested stack in UPDATE_ROLLBACK_FAILED when the parent continues its rollback', async () => {
+    const s3 = new S3Client(server.clientConfig);
+    const tiered = (tier: string) => ({ ...CHILD, Resources: { Param: { ...CHILD.Resources.Param, Properties: { ...CHILD.Resources.Param.Properties, Tier: tier } } } });
+    await s3.send(new PutObjectCommand({ Bucket: 'nested-templates', Key: 'standard.json', Body: JSON.stringify(tiered('Standard')) }));
+    await s3.send(new PutObjectCommand({ Bucket: 'nested-templates', Key: 'advanced.json', Body: JSON.stringify(tiered('Advanced')) }));
+    const withBadSibling = (key: string, bad: boolean) => {
+      const template = JSON.parse(parentTemplate('one', key));
+      if (bad) template.Resources.Bad = { Type: 'AWS::SSM::Parameter', DependsOn: 'Child', Properties: { Type: 'String', Value: 'x', Tier: 'Bogus' } };
+      return JSON.stringify(template);
+    };
+    await cfn.send(new CreateStackCommand({ StackName: 'parent-continue', TemplateBody: withBadSibling('standard.json', false) }));
+    expect((await settled(cfn, 'parent-continue')).StackStatus).toBe('CREATE_COMPLETE');
+    const childId = (await resourcesOf(cfn, 'parent-continue')).Child!.PhysicalResourceId!;
+    // The nested update makes its parameter Advanced; rolling back to Standard is a downgrade SSM refuses.
+    await cfn.send(new UpdateStackCommand({ StackName: 'parent-continue', TemplateBody: withBadSibling('advanced.json', true) }));
+    const failed = await settled(cfn, 'parent-continue');
+    expect(failed.StackStatus).toBe('UPDATE_ROLLBACK_FAILED');
+    expect((await describeStack(childId)).StackStatus).toBe('UPDATE_ROLLBACK_FAILED');
+    const childFailure = (await eventLog(cfn, 'parent-continue')).filter(([id, status]) => id === 'Child' && status === 'UPDATE_FAILED').at(-1);
+    expect(childFailure?.[2]).toMatch(/^Embedded stack \S+ was not successfully updated\. Currently in UPDATE_ROLLBACK_FAILED with reason: /);
+
+    // Once the cause is gone (the parameter deleted behind the stacks' backs), continuing the parent's rollback continues the nested one.
+    const name = outputsOf(failed).ChildParam!;
+    await new SSMClient(server.clientConfig).send(new DeleteParameterCommand({ Name: name }));
+    await cfn.send(new ContinueUpdateRollbackCommand({ StackName: 'parent-continue' }));
+    expect((await settled(cfn, 'parent-continue')).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
+    expect((await describeStack(childId)).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
+    expect(await parameterValue(name)).toBe('one');
   });
 
   it('updates a nested stack whose template changed at the same TemplateURL, and leaves an unchanged one alone', async () => {

@@ -13,20 +13,21 @@
  * update is decided (engine/nested.ts), then cleans up with the parent or rolls back through it
  * (UPDATE_ROLLBACK_IN_PROGRESS … UPDATE_ROLLBACK_COMPLETE, its own events); a nested update that
  * fails fails the parent's resource with "Embedded stack … was not successfully updated. Currently
- * in UPDATE_ROLLBACK_IN_PROGRESS with reason: …". When the parent's update runs a change set made
- * with IncludeNestedStacks, the nested stack's own change set is executed instead of UpdateStack
- * (engine/nested-change-sets.ts).
+ * in UPDATE_ROLLBACK_IN_PROGRESS with reason: …". The parent's rollback cancels a nested update
+ * still running, and ContinueUpdateRollback on the parent continues a nested stack's failed
+ * rollback. When the parent's update runs a change set made with IncludeNestedStacks, the nested
+ * stack's own change set is executed instead of UpdateStack (engine/nested-change-sets.ts).
  *
  * Gaps against AWS: a nested stack the parent's rollback rolls back gets no ResourceStatusReason
  * on its UPDATE_ROLLBACK_IN_PROGRESS event; a nested stack a change set adds gets no nested change
  * set (AWS makes one for its stack in REVIEW_IN_PROGRESS); a nested change set can be executed or
  * deleted on its own (AWS allows that only from the root change set; its refusal is not known to
- * Drydock).
+ * Drydock); ResourcesToSkip does not take nested stacks' resources (`Nested.Logical`).
  */
 import type { Capability, Parameter, Tag } from '@aws-sdk/client-cloudformation';
 import { AwsError } from '../../../core/errors.js';
 import type { InProcessCaller } from '../../contracts.js';
-import { type CloudFormationContext, parseJson, type StackOutput, validationError } from '../common.js';
+import { type CloudFormationContext, type OperationOptions, parseJson, type StackOutput, validationError } from '../common.js';
 import { setStackStatus } from '../engine/events.js';
 import { settledStatus as settled, settleStack } from '../engine/nested.js';
 import { startNestedChangeSet } from '../engine/nested-change-sets.js';
@@ -79,6 +80,12 @@ function notUpdated(stackId: string, result: { status: string; failure?: string 
   return validationError(`Embedded stack ${stackId} was not successfully updated. Currently in ${result.status} with reason: ${result.failure ?? ''}`);
 }
 
+/** Whether the parent's rollback is a ContinueUpdateRollback (which records what it skips) rather than the rollback of a failed update. */
+function continuing(c: CloudFormationContext, ctx: ProviderContext): boolean {
+  const parent = c.store.stack(ctx.stackId);
+  return parent !== undefined && parseJson<OperationOptions>(parent.operation_options).skip !== undefined;
+}
+
 const holding = (status: string) => status === 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS' || settled(status);
 
 /**
@@ -88,7 +95,10 @@ const holding = (status: string) => status === 'UPDATE_COMPLETE_CLEANUP_IN_PROGR
  * way the parent waits for it to settle.
  */
 async function rollBackNested(c: CloudFormationContext, ctx: ProviderContext, stackId: string): Promise<ProvidedResource> {
-  if (c.store.stack(stackId)?.status === 'UPDATE_IN_PROGRESS') c.store.tx(() => cancelOperation(c, stackId));
+  const status = c.store.stack(stackId)?.status;
+  if (status === 'UPDATE_IN_PROGRESS') c.store.tx(() => cancelOperation(c, stackId));
+  // ContinueUpdateRollback on the parent continues the nested stacks' failed rollbacks too.
+  if (status === 'UPDATE_ROLLBACK_FAILED' && continuing(c, ctx)) await c.rt.call('cloudformation', 'ContinueUpdateRollback', { StackName: stackId }, nestingCaller(ctx));
   const reached = await settleStack(c, stackId, holding, ctx.signal);
   if (reached.status === 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS') setStackStatus(c, stackId, 'UPDATE_ROLLBACK_IN_PROGRESS');
   const result = await settleStack(c, stackId, settled, ctx.signal);
