@@ -188,6 +188,7 @@ function actionContext(c: CodePipelineContext, run: ExecutionRun, setup: ActionS
     actionExecutionId: setup.row.id,
     actionTypeId: setup.type,
     configuration: setup.configuration,
+    sourceRevision: setup.type.category === 'Source' ? sourceRevisionOf(execution, setup.action.name!) : undefined,
     inputArtifacts,
     outputArtifacts: setup.outputArtifacts,
     artifactStore: run.artifactStore,
@@ -210,6 +211,13 @@ function actionContext(c: CodePipelineContext, run: ExecutionRun, setup: ActionS
     saved,
     signal: run.signal,
   };
+}
+
+/** The override StartPipelineExecution's sourceRevisions gives this (source) action, if any. */
+function sourceRevisionOf(execution: ExecutionRow, actionName: string): ActionContext['sourceRevision'] {
+  const overrides = JSON.parse(execution.source_revisions) as { actionName?: string; revisionType?: string; revisionValue?: string }[];
+  const override = overrides.find((entry) => entry.actionName === actionName);
+  return override ? { revisionType: override.revisionType!, revisionValue: override.revisionValue! } : undefined;
 }
 
 async function bodyBytes(body: unknown): Promise<Buffer> {
