@@ -1,0 +1,204 @@
+/**
+ * CodePipeline's Build/Test CodeBuild action end to end: two S3 source actions feed a real
+ * CodeBuild build (primary and secondary sources, PLAINTEXT and PARAMETER_STORE variables), whose
+ * primary and secondary artifacts land in the pipeline's output artifacts and whose exported
+ * variables become the action's output variables; a failing build fails the action with AWS's
+ * message and the build id.
+ */
+import { BatchGetBuildsCommand, CodeBuildClient, CreateProjectCommand, ListBuildsForProjectCommand } from '@aws-sdk/client-codebuild';
+import {
+  type ActionDeclaration,
+  CodePipelineClient,
+  CreatePipelineCommand,
+  GetPipelineExecutionCommand,
+  ListActionExecutionsCommand,
+  type PipelineDeclaration,
+  type PipelineExecutionStatus,
+  StartPipelineExecutionCommand,
+} from '@aws-sdk/client-codepipeline';
+import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateBucketCommand, GetObjectCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createZip, readZip } from '../../src/core/zip.js';
+import { useServer } from '../helpers.js';
+
+const server = useServer();
+const client = <T>(Client: new (config: typeof server.clientConfig) => T) => new Client(server.clientConfig);
+const ACCOUNT = '000000000000';
+const ADMIN = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] });
+const trust = (service: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] });
+const PIPELINE_ROLE = `arn:aws:iam::${ACCOUNT}:role/build-pipeline-role`;
+const BUILD_ROLE = `arn:aws:iam::${ACCOUNT}:role/build-project-role`;
+
+const file = (name: string, text: string) => ({ name, data: Buffer.from(text), mode: 0o100644 });
+
+const BUILDSPEC = `version: 0.2
+env:
+  exported-variables:
+    - GREETING
+    - SOURCES
+phases:
+  build:
+    commands:
+      - test "$(cat app.txt)" = "primary source"
+      - test "$(cat "$CODEBUILD_SRC_DIR_ExtraOutput/extra.txt")" = "secondary source"
+      - export GREETING="$STAGE_NAME-$SECRET_SETTING"
+      - export SOURCES="$(ls "$CODEBUILD_SRC_DIR_ExtraOutput")"
+      - mkdir -p out report && echo "built by $CODEBUILD_INITIATOR" > out/result.txt && echo "$GREETING" > report/summary.txt
+artifacts:
+  files:
+    - out/result.txt
+  secondary-artifacts:
+    ReportOutput:
+      base-directory: report
+      files:
+        - summary.txt
+`;
+
+const s3Source = (name: string, key: string, output: string) => ({
+  name,
+  actionTypeId: { category: 'Source' as const, owner: 'AWS' as const, provider: 'S3', version: '1' },
+  configuration: { S3Bucket: 'build-source', S3ObjectKey: key, PollForSourceChanges: 'false' },
+  outputArtifacts: [{ name: output }],
+});
+
+function pipeline(name: string, project: string, build: Partial<ActionDeclaration> = {}): PipelineDeclaration {
+  return {
+    name,
+    roleArn: PIPELINE_ROLE,
+    pipelineType: 'V2',
+    artifactStore: { type: 'S3', location: 'build-artifacts' },
+    stages: [
+      { name: 'Source', actions: [s3Source('App', 'app.zip', 'SourceOutput'), s3Source('Extra', 'extra.zip', 'ExtraOutput')] },
+      {
+        name: 'Build',
+        actions: [
+          {
+            name: 'Build',
+            actionTypeId: { category: 'Build', owner: 'AWS', provider: 'CodeBuild', version: '1' },
+            configuration: { ProjectName: project },
+            inputArtifacts: [{ name: 'SourceOutput' }],
+            ...build,
+          },
+        ],
+      },
+    ],
+  };
+}
+
+async function runPipeline(name: string): Promise<{ id: string; status: PipelineExecutionStatus | undefined }> {
+  const codepipeline = client(CodePipelineClient);
+  const { pipelineExecutionId } = await codepipeline.send(new StartPipelineExecutionCommand({ name }));
+  const until = Date.now() + 60_000;
+  for (;;) {
+    const { pipelineExecution } = await codepipeline.send(new GetPipelineExecutionCommand({ pipelineName: name, pipelineExecutionId }));
+    if (pipelineExecution?.status !== 'InProgress') return { id: pipelineExecutionId!, status: pipelineExecution?.status };
+    if (Date.now() > until) throw new Error(`execution ${pipelineExecutionId} of ${name} is still InProgress`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function buildAction(pipelineName: string, pipelineExecutionId: string) {
+  const { actionExecutionDetails } = await client(CodePipelineClient).send(new ListActionExecutionsCommand({ pipelineName, filter: { pipelineExecutionId } }));
+  return actionExecutionDetails!.find((detail) => detail.actionName === 'Build')!;
+}
+
+async function zipText(bucket: string, key: string, name: string): Promise<string> {
+  const body = await (await client(S3Client).send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray();
+  const entry = readZip(body).find((e) => e.name === name);
+  return entry ? Buffer.from(entry.data).toString('utf8') : `(no ${name} in ${readZip(body).map((e) => e.name)})`;
+}
+
+beforeAll(async () => {
+  const iam = client(IAMClient);
+  for (const [name, service] of [
+    ['build-pipeline-role', 'codepipeline.amazonaws.com'],
+    ['build-project-role', 'codebuild.amazonaws.com'],
+  ]) {
+    await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trust(service) }));
+    await iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: 'all', PolicyDocument: ADMIN }));
+  }
+  const s3 = client(S3Client);
+  for (const bucket of ['build-source', 'build-artifacts']) {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+  }
+  await s3.send(new PutObjectCommand({ Bucket: 'build-source', Key: 'app.zip', Body: createZip([file('app.txt', 'primary source')]) }));
+  await s3.send(new PutObjectCommand({ Bucket: 'build-source', Key: 'extra.zip', Body: createZip([file('extra.txt', 'secondary source')]) }));
+  await client(SSMClient).send(new PutParameterCommand({ Name: '/build/secret', Value: 'from-ssm', Type: 'String' }));
+  const codebuild = client(CodeBuildClient);
+  const project = (name: string, buildspec: string) =>
+    codebuild.send(
+      new CreateProjectCommand({
+        name,
+        source: { type: 'CODEPIPELINE', buildspec },
+        artifacts: { type: 'CODEPIPELINE' },
+        environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' },
+        serviceRole: BUILD_ROLE,
+      }),
+    );
+  await project('pipeline-app', BUILDSPEC);
+  await project('pipeline-broken', 'version: 0.2\nphases:\n  build:\n    commands:\n      - echo about to fail\n      - exit 3\n');
+});
+
+describe('Build/AWS/CodeBuild/1', () => {
+  it('builds the input artifacts into the output artifacts, started by codepipeline/<pipeline>, with exported variables as output variables', async () => {
+    const codepipeline = client(CodePipelineClient);
+    await codepipeline.send(
+      new CreatePipelineCommand({
+        pipeline: pipeline('build-ok', 'pipeline-app', {
+          namespace: 'BuildVariables',
+          configuration: {
+            ProjectName: 'pipeline-app',
+            PrimarySource: 'SourceOutput',
+            EnvironmentVariables: JSON.stringify([
+              { name: 'STAGE_NAME', value: 'beta', type: 'PLAINTEXT' },
+              { name: 'SECRET_SETTING', value: '/build/secret', type: 'PARAMETER_STORE' },
+            ]),
+          },
+          inputArtifacts: [{ name: 'SourceOutput' }, { name: 'ExtraOutput' }],
+          outputArtifacts: [{ name: 'BuildOutput' }, { name: 'ReportOutput' }],
+        }),
+      }),
+    );
+    const { id, status } = await runPipeline('build-ok');
+    const action = await buildAction('build-ok', id);
+    expect({ status, action: action.status, error: action.output?.executionResult }).toMatchObject({ status: 'Succeeded', action: 'Succeeded' });
+    expect(action.output?.outputVariables).toEqual({ GREETING: 'beta-from-ssm', SOURCES: 'extra.txt' });
+
+    const buildId = action.output!.executionResult!.externalExecutionId!;
+    const codebuild = client(CodeBuildClient);
+    expect((await codebuild.send(new ListBuildsForProjectCommand({ projectName: 'pipeline-app' }))).ids).toContain(buildId);
+    const build = (await codebuild.send(new BatchGetBuildsCommand({ ids: [buildId] }))).builds![0];
+    expect(build).toMatchObject({ buildStatus: 'SUCCEEDED', initiator: 'codepipeline/build-ok', source: { type: 'CODEPIPELINE' } });
+    expect(build.secondarySources).toEqual([expect.objectContaining({ type: 'S3', sourceIdentifier: 'ExtraOutput' })]);
+
+    const outputs = Object.fromEntries(action.output!.outputArtifacts!.map((a) => [a.name, a.s3location!]));
+    expect(await zipText(outputs.BuildOutput.bucket!, outputs.BuildOutput.key!, 'out/result.txt')).toBe('built by codepipeline/build-ok\n');
+    expect(await zipText(outputs.ReportOutput.bucket!, outputs.ReportOutput.key!, 'summary.txt')).toBe('beta-from-ssm\n');
+  });
+
+  it('fails the action with the build id and AWS\'s "Build terminated with state" message when the build fails', async () => {
+    await client(CodePipelineClient).send(new CreatePipelineCommand({ pipeline: pipeline('build-broken', 'pipeline-broken', { configuration: { ProjectName: 'pipeline-broken' } }) }));
+    const { id, status } = await runPipeline('build-broken');
+    expect(status).toBe('Failed');
+    const action = await buildAction('build-broken', id);
+    expect(action.status).toBe('Failed');
+    const buildId = action.output?.executionResult?.externalExecutionId;
+    expect(buildId).toMatch(/^pipeline-broken:/);
+    expect(action.output?.executionResult?.externalExecutionSummary ?? action.output?.executionResult?.errorDetails?.message).toMatch(
+      /^Build terminated with state: FAILED\. Phase: BUILD, Code: COMMAND_EXECUTION_ERROR, Message: Error while executing command: exit 3\. Reason: exit status 3/,
+    );
+    const build = (await client(CodeBuildClient).send(new BatchGetBuildsCommand({ ids: [buildId!] }))).builds![0];
+    expect(build).toMatchObject({ buildStatus: 'FAILED', initiator: 'codepipeline/build-broken' });
+  });
+
+  it('fails the action naming the project when it does not exist', async () => {
+    await client(CodePipelineClient).send(new CreatePipelineCommand({ pipeline: pipeline('build-missing', 'no-such-project') }));
+    const { id, status } = await runPipeline('build-missing');
+    expect(status).toBe('Failed');
+    const action = await buildAction('build-missing', id);
+    expect(JSON.stringify(action.output?.executionResult)).toContain('Error calling startBuild');
+  });
+});
