@@ -25,7 +25,7 @@ export interface ImportTarget {
   logicalId: string;
   type: string;
   identifier: Record<string, string>;
-  /** The identifier's value: what `Ref` answers for every type Drydock imports (single-member identifiers). */
+  /** The identifier's value: what `Ref` answers for every type Drydock imports. */
   physicalId: string;
 }
 
@@ -33,6 +33,26 @@ export interface ImportTarget {
 interface ImportOptions {
   imports?: ImportTarget[];
 }
+
+/**
+ * The types Drydock imports: those whose one-member primary identifier is also their physical id
+ * (what `Ref` answers) and whose provider reads them. AWS::Events::Rule (identified by its Arn,
+ * referred to by its name) and the like are left out rather than recorded under the wrong id.
+ */
+const IMPORTABLE = new Set([
+  'AWS::S3::Bucket',
+  'AWS::SQS::Queue',
+  'AWS::SSM::Parameter',
+  'AWS::SNS::Topic',
+  'AWS::IAM::Role',
+  'AWS::IAM::User',
+  'AWS::IAM::Group',
+  'AWS::Logs::LogGroup',
+  'AWS::Lambda::Function',
+  'AWS::KMS::Key',
+  'AWS::SecretsManager::Secret',
+  'AWS::Events::EventBus',
+]);
 
 const sameJson = (left: unknown, right: unknown) => JSON.stringify(left) === JSON.stringify(right);
 
@@ -63,8 +83,7 @@ function importTarget(c: CloudFormationContext, resource: C.ResourceToImport, te
   if (stack && c.store.resource(stack.stack_id, logicalId)) throw validationError(`Resource [${logicalId}] to import already exists in the stack.`);
   const keys = primaryIdentifier(type);
   const provider = providerOf(type);
-  // Drydock imports types whose Ref is their one-member identifier and whose provider can read them.
-  if (keys.length !== 1 || !provider?.read) throw validationError(`ResourceType ${type} is not supported for resource import.`);
+  if (!IMPORTABLE.has(type) || keys.length !== 1 || !provider?.read) throw validationError(`ResourceType ${type} is not supported for resource import.`);
   const identifier = resource.ResourceIdentifier ?? {};
   if (!sameJson(Object.keys(identifier).sort(), keys)) {
     throw validationError(`Invalid ResourceIdentifier for resource [${logicalId}] of type ${type}: expected the keys [${keys.join(', ')}].`);
