@@ -10,8 +10,19 @@
  *
  * Gaps against AWS:
  * - Stack sets, the registry (types, hooks, publishers), resource scans, generated templates,
- *   stack refactors, resource import (IMPORT_*, ChangeSetType IMPORT) and EstimateTemplateCost
- *   answer 501.
+ *   stack refactors and EstimateTemplateCost answer 501. CreateChangeSet's
+ *   ImportExistingResources (automatic import) is ignored.
+ * - Resource import (ChangeSetType IMPORT) takes the types whose primary identifier is one property
+ *   that is also their physical id and whose provider can read them (engine/import.ts lists them:
+ *   S3 buckets, SQS queues, SSM parameters, SNS topics, IAM roles …); other types are refused. The imported resource is read through its provider
+ *   (one that is not there fails the import: "Resource of type 'X' with identifier 'Y' was not
+ *   found.") and its GetAtt attributes come from its provider's update with the template's own
+ *   properties, which changes nothing; the template's properties are not compared with the
+ *   resource's (AWS does not either; drift detection shows the differences). The wording of the
+ *   refusals other than the missing DeletionPolicy and the changes beside an import is Drydock's.
+ * - Rules: a failed assertion answers its AssertDescription (Drydock's words when it has none).
+ *   Fn::RefAll and Fn::ValueOfAll answer empty lists and Fn::ValueOf fails, since the AWS-specific
+ *   parameter types they look up name EC2-like resources Drydock does not have.
  * - Nested stacks, custom resources and wait conditions: their providers' headers
  *   (providers/cloudformation-*.ts) state how they differ. Their signals and responses are objects
  *   in buckets of Drydock's account 999999999999 (AWS's own account on AWS), reachable through the
@@ -22,7 +33,7 @@
  *   a change set modifies, not for nested stacks it adds (providers/cloudformation-stack.ts).
  *   DescribeChangeSet pages Changes 100 at a time.
  *   ExecuteChangeSet answers once the stack operation has ended (at most 15 s later), so waiters
- *   find it done at their first poll. GetTemplate with ChangeSetName answers ChangeSetNotFound.
+ *   find it done at their first poll.
  *   The wording of some refusals is Drydock's: CreateChangeSet's AlreadyExistsException for an
  *   attribute other than Template, an UPDATE change set for a stack in review, ExecuteChangeSet
  *   with DisableRollback after OnStackFailure, DeleteChangeSet during execution.
