@@ -202,7 +202,8 @@ describe('Deploy CloudFormation', () => {
 
   it('creates and executes a change set, then DELETE_ONLY deletes the stack and succeeds again once it is gone', async () => {
     await putSource('changes.zip', APP_TEMPLATE.replaceAll('/deploy/setting', '/deploy/changeset'));
-    const changeSet = { ...createUpdate, StackName: 'deploy-changes', ChangeSetName: 'pipeline-changes', OutputFileName: '' };
+    const { OutputFileName: _noOutputs, ...withoutOutputs } = createUpdate;
+    const changeSet = { ...withoutOutputs, StackName: 'deploy-changes', ChangeSetName: 'pipeline-changes' };
     await client(CodePipelineClient).send(
       new CreatePipelineCommand({
         pipeline: pipeline('deploy-changes', 'changes.zip', [
@@ -238,7 +239,8 @@ describe('Deploy CloudFormation', () => {
     const broken = await settled(cfn, 'deploy-broken');
     expect(broken.StackStatus).toBe('ROLLBACK_COMPLETE');
     await putSource('replace.zip', APP_TEMPLATE.replaceAll('/deploy/setting', '/deploy/replaced'));
-    const config = { ...createUpdate, StackName: 'deploy-broken', OutputFileName: '' };
+    const { OutputFileName: _noOutputs, ...withoutOutputs } = createUpdate;
+    const config = { ...withoutOutputs, StackName: 'deploy-broken' };
     const deployStage = (mode: string) => [{ name: 'Deploy', actions: [cfnAction('Deploy', { ...config, ActionMode: mode })] }];
     const codepipeline = client(CodePipelineClient);
     await codepipeline.send(new CreatePipelineCommand({ pipeline: pipeline('deploy-update-broken', 'replace.zip', deployStage('CREATE_UPDATE')) }));
@@ -271,7 +273,7 @@ describe('Deploy S3', () => {
           {
             name: 'Publish',
             actions: [
-              s3Deploy('Extracted', { BucketName: 'deploy-site', Extract: 'true', ObjectKey: 'www', CacheControl: 'max-age=60', CannedACL: 'public-read' }),
+              s3Deploy('Extracted', { BucketName: 'deploy-site', Extract: 'true', ObjectKey: 'www', CacheControl: 'max-age=60', CannedACL: 'bucket-owner-full-control' }),
               s3Deploy('Archived', { BucketName: 'deploy-site', Extract: 'false', ObjectKey: 'archive/site.zip', KMSEncryptionKeyARN: key.KeyMetadata!.Arn! }),
             ],
           },
@@ -293,7 +295,7 @@ describe('Deploy S3', () => {
     expect(names.sort()).toEqual(['infra/config.json', 'infra/template.json', 'params.json', 'site/index.html']);
   });
 
-  it('fails the action when the bucket does not exist, and when Extract is false without an ObjectKey', async () => {
+  it('fails the action when the bucket does not exist, when its ownership setting refuses the CannedACL, and when Extract is false without an ObjectKey', async () => {
     await client(CodePipelineClient).send(
       new CreatePipelineCommand({
         pipeline: pipeline('deploy-nowhere', 'site.zip', [
@@ -304,6 +306,12 @@ describe('Deploy S3', () => {
                 name: 'Missing',
                 actionTypeId: { category: 'Deploy', owner: 'AWS', provider: 'S3', version: '1' },
                 configuration: { BucketName: 'deploy-no-such-bucket', Extract: 'true' },
+                inputArtifacts: [{ name: 'SourceOutput' }],
+              },
+              {
+                name: 'PublicAcl',
+                actionTypeId: { category: 'Deploy', owner: 'AWS', provider: 'S3', version: '1' },
+                configuration: { BucketName: 'deploy-site', Extract: 'true', CannedACL: 'public-read' },
                 inputArtifacts: [{ name: 'SourceOutput' }],
               },
               {
@@ -320,6 +328,7 @@ describe('Deploy S3', () => {
     const run = await runPipeline('deploy-nowhere');
     expect(run.status).toBe('Failed');
     expect((await actionExecution('deploy-nowhere', run.id, 'Missing')).output?.executionResult?.errorDetails?.message).toBe('The specified bucket does not exist');
+    expect((await actionExecution('deploy-nowhere', run.id, 'PublicAcl')).output?.executionResult?.errorDetails?.message).toBe('The bucket does not allow ACLs');
     expect((await actionExecution('deploy-nowhere', run.id, 'NoKey')).output?.executionResult?.errorDetails?.message).toBe('ObjectKey is required when Extract is false.');
   });
 });
