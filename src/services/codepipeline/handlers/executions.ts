@@ -37,16 +37,25 @@ export function startExecution(
 ): ExecutionRow {
   const declaration = declarationOf(pipeline);
   const now = c.rt.clock.now();
+  // The execution CreatePipeline starts has no variable values: one without a default fails it at once.
+  let variables: { name: string; resolvedValue: string }[] = [];
+  let failure: string | undefined;
+  try {
+    variables = resolvedVariables(declaration, options.variables ?? []);
+  } catch (err) {
+    if (trigger.triggerType !== 'CreatePipeline' || !(err instanceof AwsError)) throw err;
+    failure = err.message;
+  }
   const row: ExecutionRow = {
     id: uuid(),
     account: pipeline.account,
     region: pipeline.region,
     pipeline: pipeline.name,
     version: pipeline.version,
-    status: 'InProgress',
-    status_summary: null,
+    status: failure ? 'Failed' : 'InProgress',
+    status_summary: failure ?? null,
     trigger: JSON.stringify(trigger),
-    variables: JSON.stringify(resolvedVariables(declaration, options.variables ?? [])),
+    variables: JSON.stringify(variables),
     source_revisions: JSON.stringify(options.sourceRevisions ?? []),
     execution_mode: declaration.executionMode ?? 'SUPERSEDED',
     stop: null,
@@ -55,6 +64,10 @@ export function startExecution(
     updated_at: now,
   };
   c.store.insertExecution(row);
+  if (failure) {
+    pipelineEvent(c.rt, row, 'FAILED');
+    return row;
+  }
   c.rt.jobs.enqueue(EXECUTION_JOB, { executionId: row.id });
   pipelineEvent(c.rt, row, 'STARTED');
   return row;
@@ -73,7 +86,10 @@ export function startPipelineExecution(c: HandlerContext, input: CP.StartPipelin
       const action = declaration.stages?.[0]?.actions?.find((a) => a.name === revision.actionName);
       if (!action) throw new AwsError('ValidationException', `The source action ${revision.actionName} does not exist in the pipeline`);
     }
-    const trigger = { triggerType: 'StartPipelineExecution' as const, triggerDetail: ctx.principal.arn };
+    // An EventBridge rule's target delivery names its rule (AWS: trigger CloudWatchEvent, the rule's ARN as detail).
+    const trigger = /^arn:[\w-]+:events:/.test(ctx.sourceArn ?? '')
+      ? { triggerType: 'CloudWatchEvent' as const, triggerDetail: ctx.sourceArn }
+      : { triggerType: 'StartPipelineExecution' as const, triggerDetail: ctx.principal.arn };
     const row = startExecution(c, pipeline, trigger, { variables: input.variables, sourceRevisions: input.sourceRevisions, clientToken: input.clientRequestToken });
     return { pipelineExecutionId: row.id };
   });

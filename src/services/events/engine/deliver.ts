@@ -82,8 +82,10 @@ async function deliverTo(c: EventsContext, scope: Scope, target: Target, input: 
   if (!kind) throw new AwsError('ResourceNotFoundException', `Target ${target.Arn} is not a resource EventBridge can deliver to.`);
   if (kind === 'event-bus') return forwardToBus(c, scope, target.Arn!, event, caller, effect);
   if (kind === 'logs') return writeToLogGroup(c, scope, ruleArn, target.Arn!, input, event, effect);
-  // The target's Region decides where its service looks for it (a queue URL names no Region).
-  await effect(() => c.rt.invoke(serviceCall(kind, target, input, event, c.rt.endpoint()), { ...caller, region: parseArn(target.Arn!)!.region || caller.region }));
+  // The target's Region decides where its service looks for it (a queue URL names no Region). CodePipeline
+  // records the rule that started an execution (trigger CloudWatchEvent), so it is told the rule even for a role's call.
+  const targetCaller = { ...caller, region: parseArn(target.Arn!)!.region || caller.region, ...(kind === 'codepipeline' ? { sourceArn: ruleArn } : {}) };
+  await effect(() => c.rt.invoke(serviceCall(kind, target, input, event, c.rt.endpoint()), targetCaller));
 }
 
 /**
