@@ -132,4 +132,32 @@ describe('change sets of stacks with nested stacks', () => {
       message: `ChangeSet [${again.Changed!.ChangeSetId}] does not exist`,
     });
   });
+
+  it('creates a nested stack in REVIEW_IN_PROGRESS with its own CREATE change set, created when the root is executed', async () => {
+    const template = JSON.stringify({
+      Resources: { Child: { Type: 'AWS::CloudFormation::Stack', Properties: { TemplateURL: url('steady.json'), Parameters: { Value: 'fresh' } } } },
+      Outputs: { Echo: { Value: { 'Fn::GetAtt': ['Child', 'Outputs.Echo'] } } },
+    });
+    const { Id: rootId, StackId: parentId } = await cfn.send(
+      new CreateChangeSetCommand({ StackName: 'cs-new', ChangeSetName: 'birth', ChangeSetType: 'CREATE', TemplateBody: template, IncludeNestedStacks: true }),
+    );
+    const root = await cfn.send(new DescribeChangeSetCommand({ ChangeSetName: rootId }));
+    expect(root.Status).toBe('CREATE_COMPLETE');
+    const change = changesById(root.Changes).Child!;
+    expect(change).toMatchObject({ Action: 'Add', ResourceType: 'AWS::CloudFormation::Stack' });
+    const nested = await cfn.send(new DescribeChangeSetCommand({ ChangeSetName: change.ChangeSetId }));
+    expect(nested).toMatchObject({ ParentChangeSetId: rootId, RootChangeSetId: rootId, Status: 'CREATE_COMPLETE', ExecutionStatus: 'AVAILABLE' });
+    expect(nested.StackName).toMatch(/^cs-new-Child-[A-Z0-9]{12}$/);
+    expect(changesById(nested.Changes).Param).toMatchObject({ Action: 'Add', ResourceType: 'AWS::SSM::Parameter' });
+    const review = (await cfn.send(new DescribeStacksCommand({ StackName: nested.StackId }))).Stacks![0]!;
+    expect(review).toMatchObject({ StackStatus: 'REVIEW_IN_PROGRESS', ParentId: parentId, RootId: parentId });
+
+    await cfn.send(new ExecuteChangeSetCommand({ ChangeSetName: rootId }));
+    expect((await settled(cfn, parentId!)).StackStatus).toBe('CREATE_COMPLETE');
+    expect((await resourcesOf(cfn, 'cs-new')).Child!.PhysicalResourceId).toBe(nested.StackId);
+    const created = (await cfn.send(new DescribeStacksCommand({ StackName: nested.StackId }))).Stacks![0]!;
+    expect(created.StackStatus).toBe('CREATE_COMPLETE');
+    expect((await cfn.send(new DescribeChangeSetCommand({ ChangeSetName: nested.ChangeSetId }))).ExecutionStatus).toBe('EXECUTE_COMPLETE');
+    expect((await outputsOf('cs-new')).Echo).toBe('says fresh');
+  });
 });

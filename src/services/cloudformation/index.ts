@@ -29,9 +29,8 @@
  *   presigned URLs CloudFormation hands out; SignalResource serves CreationPolicy ResourceSignal
  *   only (no UpdatePolicy: Drydock has no Auto Scaling groups).
  * - Change sets are worked out within the CreateChangeSet request, so CREATE_PENDING and
- *   CREATE_IN_PROGRESS are never seen. IncludeNestedStacks makes change sets for the nested stacks
- *   a change set modifies, not for nested stacks it adds (providers/cloudformation-stack.ts).
- *   DescribeChangeSet pages Changes 100 at a time.
+ *   CREATE_IN_PROGRESS are never seen. IncludeNestedStacks makes nested change sets; how they
+ *   differ is in providers/cloudformation-stack.ts. DescribeChangeSet pages Changes 100 at a time.
  *   ExecuteChangeSet answers once the stack operation has ended (at most 15 s later), so waiters
  *   find it done at their first poll.
  *   The wording of some refusals is Drydock's: CreateChangeSet's AlreadyExistsException for an

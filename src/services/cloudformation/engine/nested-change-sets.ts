@@ -3,7 +3,8 @@
  * property changes, or, when its properties did not change, as a Modify with ChangeSource
  * Automatic (its template at the same URL may have changed; an update always reaches it). With
  * IncludeNestedStacks, each nested stack the change set modifies gets its own change set, made by
- * CreateChangeSet on that stack (so its own nested stacks get theirs), named
+ * CreateChangeSet on that stack (so its own nested stacks get theirs), and each nested stack it
+ * adds is made in REVIEW_IN_PROGRESS (ParentId, RootId) with a CREATE change set; they are named
  * `<parent change set>-<Logical>-<RANDOM>`, linked by ParentChangeSetId and RootChangeSetId, and
  * named by ChangeSetId on the parent's change. A nested stack without changes gets none, and
  * leaves the parent's change set unless its properties changed. Executing the root runs the
@@ -12,7 +13,7 @@
 import type * as C from '@aws-sdk/client-cloudformation';
 import type { InProcessCaller } from '../../contracts.js';
 import { type CloudFormationContext, parseJson } from '../common.js';
-import type { ResourceRow } from '../store.js';
+import type { ResourceRow, StackRow } from '../store.js';
 import { generatedPhysicalName } from './caller.js';
 import { type ChangeSetData, executionStatusNow, NO_CHANGES, startExecution } from './change-sets.js';
 import { NESTED_STACK_TYPE } from './nested.js';
@@ -42,19 +43,47 @@ function parameterList(given: unknown): C.Parameter[] {
   }));
 }
 
-/** Sets the root of a nested change set and of everything nested under it. */
-function setRoot(c: CloudFormationContext, changeSetId: string, rootChangeSetId: string, parentChangeSetId: string): void {
+/** Sets the root of a nested change set and of everything nested under it, and the root of the stacks they create. */
+function setRoot(c: CloudFormationContext, changeSetId: string, parentChangeSetId: string, root: { changeSetId: string; stackId: string }): void {
   const row = c.store.changeSet(changeSetId);
   if (!row) return;
   const data = parseJson<LinkedData>(row.data);
-  c.store.setChangeSetData(changeSetId, JSON.stringify({ ...data, parentChangeSetId, rootChangeSetId }));
-  for (const nested of data.nestedChangeSetIds ?? []) setRoot(c, nested, rootChangeSetId, changeSetId);
+  c.store.setChangeSetData(changeSetId, JSON.stringify({ ...data, parentChangeSetId, rootChangeSetId: root.changeSetId }));
+  if (data.createsStack) c.store.updateStack(row.stack_id, { root_id: root.stackId });
+  for (const nested of data.nestedChangeSetIds ?? []) setRoot(c, nested, changeSetId, root);
 }
 
+/** The change set being made that nested change sets hang from, and its stack (which may not exist yet). */
 export interface ParentChangeSet {
   changeSetId: string;
   name: string;
+  stackId: string;
+  stackName: string;
+  /** The root stack of the hierarchy (the parent's own id for a root). */
+  rootStackId: string;
   capabilities?: C.Capability[];
+}
+
+/** The nested change set for one nested stack change: UPDATE for a nested stack that exists, CREATE (its stack in REVIEW_IN_PROGRESS) for one the change adds. */
+async function nestedChangeSet(c: CloudFormationContext, caller: InProcessCaller, parent: ParentChangeSet, change: C.ResourceChange, props: Record<string, unknown>) {
+  const adds = change.Action === 'Add';
+  const logicalId = change.LogicalResourceId!;
+  const { Id, StackId } = await c.rt.call(
+    'cloudformation',
+    'CreateChangeSet',
+    {
+      StackName: adds ? generatedPhysicalName(parent.stackName, logicalId, { maxLength: 128 }) : change.PhysicalResourceId,
+      ChangeSetName: generatedPhysicalName(parent.name, logicalId, { maxLength: 128 }),
+      ChangeSetType: adds ? 'CREATE' : 'UPDATE',
+      TemplateURL: props.TemplateURL as string | undefined,
+      Parameters: parameterList(props.Parameters),
+      Capabilities: parent.capabilities,
+      IncludeNestedStacks: true,
+    },
+    caller,
+  );
+  if (adds) c.store.updateStack(StackId!, { parent_id: parent.stackId, root_id: parent.rootStackId });
+  return c.store.changeSet(Id!)!;
 }
 
 /**
@@ -67,23 +96,8 @@ export async function createNestedChangeSets(c: CloudFormationContext, caller: I
   const dropped = new Set<C.Change>();
   for (const entry of data.changes) {
     const change = entry.ResourceChange;
-    if (change?.ResourceType !== NESTED_STACK_TYPE || change.Action !== 'Modify' || !change.PhysicalResourceId) continue;
-    const props = nestedProperties(change, byId.get(change.LogicalResourceId!));
-    const { Id } = await c.rt.call(
-      'cloudformation',
-      'CreateChangeSet',
-      {
-        StackName: change.PhysicalResourceId,
-        ChangeSetName: generatedPhysicalName(parent.name, change.LogicalResourceId!, { maxLength: 128 }),
-        ChangeSetType: 'UPDATE',
-        TemplateURL: props.TemplateURL as string | undefined,
-        Parameters: parameterList(props.Parameters),
-        Capabilities: parent.capabilities,
-        IncludeNestedStacks: true,
-      },
-      caller,
-    );
-    const nested = c.store.changeSet(Id!)!;
+    if (change?.ResourceType !== NESTED_STACK_TYPE || (change.Action !== 'Add' && (change.Action !== 'Modify' || !change.PhysicalResourceId))) continue;
+    const nested = await nestedChangeSet(c, caller, parent, change, nestedProperties(change, byId.get(change.LogicalResourceId!)));
     if (nested.status === 'FAILED' && nested.status_reason === NO_CHANGES) {
       c.store.deleteChangeSet(nested.change_set_id);
       if (isAutomaticOnly(change)) dropped.add(entry);
@@ -91,7 +105,7 @@ export async function createNestedChangeSets(c: CloudFormationContext, caller: I
     }
     linked.nestedChangeSetIds = [...(linked.nestedChangeSetIds ?? []), nested.change_set_id];
     change.ChangeSetId = nested.change_set_id;
-    setRoot(c, nested.change_set_id, linked.rootChangeSetId ?? parent.changeSetId, parent.changeSetId);
+    setRoot(c, nested.change_set_id, parent.changeSetId, { changeSetId: linked.rootChangeSetId ?? parent.changeSetId, stackId: parent.rootStackId });
     if (nested.status === 'FAILED') return `Nested change set ${nested.change_set_id} was not successfully created: Currently in FAILED.`;
   }
   data.changes = data.changes.filter((entry) => !dropped.has(entry));
@@ -115,23 +129,27 @@ export function deleteNestedChangeSets(c: CloudFormationContext, data: ChangeSet
 }
 
 /**
- * When the parent's update runs a change set of the hierarchy, starts the nested change set made
- * for the nested stack (instead of UpdateStack); answers whether it did.
+ * When the parent's operation runs a change set of the hierarchy, starts the nested change set
+ * made for its resource `logicalId` (instead of UpdateStack or CreateStack); answers the nested
+ * stack's id, or undefined when there is none to run. `created` is set on a stack the nested
+ * change set creates (what CreateStack would have set for a nested stack).
  */
-export function startNestedChangeSet(c: CloudFormationContext, parentStackId: string, nestedStackId: string): boolean {
+export function startNestedChangeSet(c: CloudFormationContext, parentStackId: string, logicalId: string, created: Partial<StackRow> = {}): string | undefined {
   return c.store.tx(() => {
     const parent = c.store.stack(parentStackId);
-    const stack = c.store.stack(nestedStackId);
-    if (!parent || !stack) return false;
+    if (!parent) return undefined;
     const executing = c.store
       .changeSetsOf(parentStackId)
       .find((row) => row.execution_status === 'EXECUTE_IN_PROGRESS' && executionStatusNow(c, row, parseJson(row.data), parent) === 'EXECUTE_IN_PROGRESS');
-    if (!executing) return false;
-    const nested = c.store.changeSetsOf(nestedStackId).find((row) => parseJson<LinkedData>(row.data).parentChangeSetId === executing.change_set_id);
-    if (nested?.status !== 'CREATE_COMPLETE') return false;
+    const change = executing && parseJson<ChangeSetData>(executing.data).changes.find((entry) => entry.ResourceChange?.LogicalResourceId === logicalId);
+    const nestedId = change?.ResourceChange?.ChangeSetId;
+    const nested = nestedId === undefined ? undefined : c.store.changeSet(nestedId);
+    const stack = nested && c.store.stack(nested.stack_id);
+    if (nested?.status !== 'CREATE_COMPLETE' || !stack) return undefined;
     const data = parseJson<LinkedData>(nested.data);
-    if (executionStatusNow(c, nested, data, stack) !== 'AVAILABLE') return false;
+    if (executionStatusNow(c, nested, data, stack) !== 'AVAILABLE') return undefined;
     startExecution(c, nested, data, stack, { caller: parent.caller });
-    return true;
+    if (data.createsStack) c.store.updateStack(stack.stack_id, created);
+    return stack.stack_id;
   });
 }

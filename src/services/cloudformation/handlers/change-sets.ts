@@ -161,9 +161,9 @@ export async function createChangeSet(c: CloudFormationContext, input: C.CreateC
   const duplicate = existing && c.store.changeSetByName(existing.stack_id, name);
   if (duplicate) return sameRequestAgain(duplicate, data, type, input.Description);
   const changeSetId = changeSetArn(ctx, name);
-  if (update && data.includeNestedStacks && status === 'CREATE_COMPLETE') {
-    const parent = { changeSetId, name, capabilities: input.Capabilities };
-    const nestedFailure = await createNestedChangeSets(c, caller, parent, data, c.store.resources(update.stack_id));
+  if (data.includeNestedStacks && status === 'CREATE_COMPLETE') {
+    const parent = { changeSetId, name, stackId, stackName, rootStackId: existing?.root_id ?? stackId, capabilities: input.Capabilities };
+    const nestedFailure = await createNestedChangeSets(c, caller, parent, data, update ? c.store.resources(update.stack_id) : []);
     if (nestedFailure) {
       status = 'FAILED';
       reason = nestedFailure;

@@ -16,11 +16,12 @@
  * in UPDATE_ROLLBACK_IN_PROGRESS with reason: …". The parent's rollback cancels a nested update
  * still running, and ContinueUpdateRollback on the parent continues a nested stack's failed
  * rollback. When the parent's update runs a change set made with IncludeNestedStacks, the nested
- * stack's own change set is executed instead of UpdateStack (engine/nested-change-sets.ts).
+ * stack's own change set is executed instead of UpdateStack, or, for a nested stack the change set
+ * adds (made in REVIEW_IN_PROGRESS), instead of CreateStack (engine/nested-change-sets.ts).
  *
  * Gaps against AWS: a nested stack the parent's rollback rolls back gets no ResourceStatusReason
- * on its UPDATE_ROLLBACK_IN_PROGRESS event; a nested stack a change set adds gets no nested change
- * set (AWS makes one for its stack in REVIEW_IN_PROGRESS); a nested change set can be executed or
+ * on its UPDATE_ROLLBACK_IN_PROGRESS event; a nested stack made in review by a change set counts
+ * its TimeoutInMinutes from that change set's creation; a nested change set can be executed or
  * deleted on its own (AWS allows that only from the root change set; its refusal is not known to
  * Drydock); ResourcesToSkip does not take nested stacks' resources (`Nested.Logical`).
  */
@@ -109,14 +110,15 @@ async function rollBackNested(c: CloudFormationContext, ctx: ProviderContext, st
 export const nestedStackProvider: ResourceProvider = {
   async create(ctx, props) {
     const c = signalContext(ctx.rt);
-    const input = {
-      StackName: ctx.physicalName({ maxLength: 128 }),
-      ...stackInput(c, ctx, props),
-      TimeoutInMinutes: props.TimeoutInMinutes === undefined ? undefined : Number(props.TimeoutInMinutes),
-      // A failed nested stack stays as it is: the parent's rollback deletes it (or keeps it, as the parent's OnFailure says).
-      OnFailure: 'DO_NOTHING' as const,
-    };
-    const { StackId } = await c.rt.call('cloudformation', 'CreateStack', input, nestingCaller(ctx));
+    const timeout = props.TimeoutInMinutes === undefined ? undefined : Number(props.TimeoutInMinutes);
+    // A failed nested stack stays as it is: the parent's rollback deletes it (or keeps it, as the parent's OnFailure says).
+    const asNested = { on_failure: 'DO_NOTHING', role_arn: c.store.stack(ctx.stackId)?.role_arn ?? null, timeout_minutes: timeout ?? null };
+    // A change set of the hierarchy made this nested stack in review already: its change set creates it.
+    let StackId = startNestedChangeSet(c, ctx.stackId, ctx.logicalId, asNested);
+    if (StackId === undefined) {
+      const input = { StackName: ctx.physicalName({ maxLength: 128 }), ...stackInput(c, ctx, props), TimeoutInMinutes: timeout, OnFailure: 'DO_NOTHING' as const };
+      ({ StackId } = await c.rt.call('cloudformation', 'CreateStack', input, nestingCaller(ctx)));
+    }
     // Known to the parent before the wait, so the parent's rollback deletes it even after a restart.
     ctx.recordPhysicalId?.(StackId!);
     const result = await settleStack(c, StackId!, settled, ctx.signal);
@@ -129,7 +131,7 @@ export const nestedStackProvider: ResourceProvider = {
     const c = signalContext(ctx.rt);
     if (c.store.stack(ctx.stackId)?.status === 'UPDATE_ROLLBACK_IN_PROGRESS') return rollBackNested(c, ctx, current.physicalId);
     // A change set of the hierarchy runs the nested change set made for this stack; otherwise the parent's properties are passed down.
-    if (!startNestedChangeSet(c, ctx.stackId, current.physicalId)) {
+    if (startNestedChangeSet(c, ctx.stackId, ctx.logicalId) === undefined) {
       try {
         await c.rt.call('cloudformation', 'UpdateStack', { StackName: current.physicalId, ...stackInput(c, ctx, props) }, nestingCaller(ctx));
       } catch (err) {
