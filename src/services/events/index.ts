@@ -12,7 +12,8 @@
  *   CreateEventBus with an EventSourceName answers ResourceNotFoundException (no partner sources).
  * - Targets delivered: SQS (FIFO with MessageGroupId, the event id as deduplication id), SNS,
  *   Lambda (asynchronous Invoke), CodeBuild StartBuild (the input's StartBuild members override
- *   the project), CodePipeline StartPipelineExecution (501 until Drydock serves CodePipeline),
+ *   the project), CodePipeline StartPipelineExecution (the rule recorded as the execution's
+ *   CloudWatchEvent trigger; an input with AWS's `sourceRevisions`/`variables` entry overrides them),
  *   another bus (same or another account or Region: the event goes on unchanged, allowed by the
  *   receiving bus's policy for the sending account or the target's role) and CloudWatch Logs
  *   groups (CreateLogStream and PutLogEvents as events.amazonaws.com, so the Logs resource policy
