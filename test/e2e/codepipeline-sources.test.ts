@@ -237,6 +237,25 @@ describe('Source CodeCommit', () => {
     expect(ref.cloneUrlHttp).toMatch(/\/v1\/repos\/sources-app$/);
   });
 
+  it('fails the action when the pipeline role may not archive the repository (codecommit:UploadArchive)', async () => {
+    const iam = client(IAMClient);
+    await iam.send(new CreateRoleCommand({ RoleName: 'sources-no-archive', AssumeRolePolicyDocument: trust('codepipeline.amazonaws.com') }));
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: '*', Resource: '*' },
+        { Effect: 'Deny', Action: 'codecommit:UploadArchive', Resource: '*' },
+      ],
+    };
+    await iam.send(new PutRolePolicyCommand({ RoleName: 'sources-no-archive', PolicyName: 'no-archive', PolicyDocument: JSON.stringify(policy) }));
+    const declaration = pipeline('sources-no-archive', { provider: 'CodeCommit', configuration: { RepositoryName: 'sources-app', BranchName: 'main' } }, 'sources-site');
+    await client(CodePipelineClient).send(new CreatePipelineCommand({ pipeline: { ...declaration, roleArn: `arn:aws:iam::${ACCOUNT}:role/sources-no-archive` } }));
+    const { pipelineExecutionId } = await client(CodePipelineClient).send(new StartPipelineExecutionCommand({ name: 'sources-no-archive' }));
+    expect(await finished('sources-no-archive', pipelineExecutionId!)).toBe('Failed');
+    const action = await sourceAction('sources-no-archive', pipelineExecutionId!);
+    expect(action.output?.executionResult?.errorDetails?.message).toMatch(/codecommit:UploadArchive/);
+  });
+
   it('fails the action when the branch does not exist', async () => {
     await client(CodePipelineClient).send(
       new CreatePipelineCommand({ pipeline: pipeline('sources-no-branch', { provider: 'CodeCommit', configuration: { RepositoryName: 'sources-app', BranchName: 'nope' } }, 'sources-site') }),
@@ -276,6 +295,16 @@ describe('Source S3', () => {
     const location = action.output!.outputArtifacts![0].s3location!;
     expect(await objectBytes(location.bucket!, location.key!)).toEqual(zip);
     expect((await objectBytes('sources-object-site', 'index.html')).toString()).toBe('v2');
+  });
+
+  it('fails the action when the object does not exist', async () => {
+    await client(CodePipelineClient).send(
+      new CreatePipelineCommand({ pipeline: pipeline('sources-no-object', { provider: 'S3', configuration: { S3Bucket: 'sources-objects', S3ObjectKey: 'missing.zip' } }, 'sources-site') }),
+    );
+    const { pipelineExecutionId } = await client(CodePipelineClient).send(new StartPipelineExecutionCommand({ name: 'sources-no-object' }));
+    expect(await finished('sources-no-object', pipelineExecutionId!)).toBe('Failed');
+    const action = await sourceAction('sources-no-object', pipelineExecutionId!);
+    expect(action.output?.executionResult?.errorDetails?.message).toBe("The object with key 'missing.zip' does not exist in the Amazon S3 bucket sources-objects.");
   });
 
   it('fails the action when the bucket is not versioned', async () => {
