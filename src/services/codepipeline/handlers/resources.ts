@@ -62,24 +62,19 @@ export function listActionTypes(c: HandlerContext, input: CP.ListActionTypesInpu
   return { actionTypes: all };
 }
 
-export function getActionType(c: HandlerContext, input: CP.GetActionTypeInput, ctx: RequestContext): CP.GetActionTypeOutput {
+/** GetActionType describes AWS's and third parties' action types (custom ones are ListActionTypes'): the built-in ones Drydock runs. */
+export function getActionType(_c: HandlerContext, input: CP.GetActionTypeInput, _ctx: RequestContext): CP.GetActionTypeOutput {
   const id = { category: input.category!, owner: input.owner!, provider: input.provider!, version: input.version! };
-  const row = input.owner === 'Custom' ? c.store.actionType(ctx.account, ctx.region, id.category, id.provider, id.version) : undefined;
-  if (!row) throw new AwsError('ActionTypeNotFoundException', `ActionType (Category: '${id.category}', Provider: '${id.provider}', Owner: '${id.owner}', Version: '${id.version}') does not exist`);
-  const type = JSON.parse(row.body) as CP.ActionType;
+  const provider = ACTION_PROVIDERS.get(`${id.category}/${id.owner}/${id.provider}/${id.version}`);
+  if (!provider)
+    throw new AwsError('ActionTypeNotFoundException', `ActionType (Category: '${id.category}', Provider: '${id.provider}', Owner: '${id.owner}', Version: '${id.version}') does not exist`);
   return {
     actionType: {
       executor: { type: 'JobWorker', configuration: { jobWorkerExecutorConfiguration: {} } },
       id,
-      inputArtifactDetails: type.inputArtifactDetails!,
-      outputArtifactDetails: type.outputArtifactDetails!,
-      properties: type.actionConfigurationProperties?.map((p) => ({ name: p.name!, optional: !p.required, key: p.key!, noEcho: p.secret!, queryable: p.queryable, description: p.description })),
-      urls: type.settings && {
-        configurationUrl: type.settings.entityUrlTemplate,
-        entityUrlTemplate: type.settings.entityUrlTemplate,
-        executionUrlTemplate: type.settings.executionUrlTemplate,
-        revisionUrlTemplate: type.settings.revisionUrlTemplate,
-      },
+      inputArtifactDetails: provider.settings.inputArtifacts,
+      outputArtifactDetails: provider.settings.outputArtifacts,
+      properties: provider.settings.configurationProperties.map((p) => ({ name: p.name, optional: !p.required, key: p.key, noEcho: p.secret })),
     },
   };
 }
