@@ -9,6 +9,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CodeBuildClient, CreateProjectCommand } from '@aws-sdk/client-codebuild';
 import { CodeCommitClient, CreateRepositoryCommand } from '@aws-sdk/client-codecommit';
 import {
   CodePipelineClient,
@@ -235,6 +236,51 @@ describe('Source CodeCommit', () => {
     const ref = JSON.parse((await artifactFiles('sources-clone-ref', pipelineExecutionId!)).get('codepipeline-clone-ref.json')!);
     expect(ref).toMatchObject({ repositoryName: 'sources-app', branchName: 'main', commitId: head });
     expect(ref.cloneUrlHttp).toMatch(/\/v1\/repos\/sources-app$/);
+  });
+
+  it('a CODEBUILD_CLONE_REF artifact makes the next CodeBuild action clone the repository at the commit', async () => {
+    const iam = client(IAMClient);
+    await iam.send(new CreateRoleCommand({ RoleName: 'sources-build-role', AssumeRolePolicyDocument: trust('codebuild.amazonaws.com') }));
+    await iam.send(new PutRolePolicyCommand({ RoleName: 'sources-build-role', PolicyName: 'admin', PolicyDocument: allow('*') }));
+    const buildspec =
+      'version: 0.2\nenv:\n  exported-variables:\n    - HEAD_COMMIT\n    - FILES\nphases:\n  build:\n    commands:\n      - export HEAD_COMMIT="$(git rev-parse HEAD)"\n      - export FILES="$(ls | tr \'\\n\' \' \')"\n';
+    await client(CodeBuildClient).send(
+      new CreateProjectCommand({
+        name: 'sources-clone',
+        source: { type: 'CODEPIPELINE', buildspec },
+        artifacts: { type: 'CODEPIPELINE' },
+        environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' },
+        serviceRole: `arn:aws:iam::${ACCOUNT}:role/sources-build-role`,
+      }),
+    );
+    const declaration = pipeline(
+      'sources-clone',
+      { provider: 'CodeCommit', configuration: { RepositoryName: 'sources-app', BranchName: 'main', OutputArtifactFormat: 'CODEBUILD_CLONE_REF' } },
+      'sources-site',
+    );
+    declaration.stages![1] = {
+      name: 'Build',
+      actions: [
+        {
+          name: 'Build',
+          namespace: 'BuildVariables',
+          actionTypeId: { category: 'Build', owner: 'AWS', provider: 'CodeBuild', version: '1' },
+          configuration: { ProjectName: 'sources-clone' },
+          inputArtifacts: [{ name: 'SourceOutput' }],
+        },
+      ],
+    };
+    await client(CodePipelineClient).send(new CreatePipelineCommand({ pipeline: declaration }));
+    const known = await settledExecutions('sources-clone');
+    const { pipelineExecutionId } = await client(CodePipelineClient).send(new StartPipelineExecutionCommand({ name: 'sources-clone' }));
+    expect(known).not.toContain(pipelineExecutionId);
+    expect(await finished('sources-clone', pipelineExecutionId!)).toBe('Succeeded');
+    const { actionExecutionDetails } = await client(CodePipelineClient).send(new ListActionExecutionsCommand({ pipelineName: 'sources-clone', filter: { pipelineExecutionId } }));
+    const build = actionExecutionDetails!.find((detail) => detail.actionName === 'Build')!;
+    const head = (await git.ok(['rev-parse', 'HEAD'], { cwd: work })).trim();
+    expect(build.output?.outputVariables?.HEAD_COMMIT).toBe(head);
+    const tree = (await git.ok(['ls-tree', '--name-only', 'HEAD'], { cwd: work })).trim().split('\n');
+    expect(build.output?.outputVariables?.FILES?.trim().split(' ').sort()).toEqual(tree.sort());
   });
 
   it('fails the action when the pipeline role may not archive the repository (codecommit:UploadArchive)', async () => {
