@@ -10,11 +10,10 @@ import {
   type ActionDeclaration,
   CodePipelineClient,
   CreatePipelineCommand,
-  GetPipelineExecutionCommand,
   ListActionExecutionsCommand,
+  ListPipelineExecutionsCommand,
   type PipelineDeclaration,
   type PipelineExecutionStatus,
-  StartPipelineExecutionCommand,
 } from '@aws-sdk/client-codepipeline';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, GetObjectCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -87,14 +86,15 @@ function pipeline(name: string, project: string, build: Partial<ActionDeclaratio
   };
 }
 
+/** The execution CreatePipeline started (as AWS's does), waited for until it ends. */
 async function runPipeline(name: string): Promise<{ id: string; status: PipelineExecutionStatus | undefined }> {
   const codepipeline = client(CodePipelineClient);
-  const { pipelineExecutionId } = await codepipeline.send(new StartPipelineExecutionCommand({ name }));
   const until = Date.now() + 60_000;
   for (;;) {
-    const { pipelineExecution } = await codepipeline.send(new GetPipelineExecutionCommand({ pipelineName: name, pipelineExecutionId }));
-    if (pipelineExecution?.status !== 'InProgress') return { id: pipelineExecutionId!, status: pipelineExecution?.status };
-    if (Date.now() > until) throw new Error(`execution ${pipelineExecutionId} of ${name} is still InProgress`);
+    const { pipelineExecutionSummaries } = await codepipeline.send(new ListPipelineExecutionsCommand({ pipelineName: name }));
+    const first = pipelineExecutionSummaries?.at(-1);
+    if (first && first.status !== 'InProgress') return { id: first.pipelineExecutionId!, status: first.status };
+    if (Date.now() > until) throw new Error(`${name} has no ended execution: ${JSON.stringify(pipelineExecutionSummaries)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

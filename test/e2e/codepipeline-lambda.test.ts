@@ -1,0 +1,180 @@
+/**
+ * CodePipeline's Invoke Lambda action end to end: a real Node.js function receives AWS's
+ * CodePipeline.job event, reads its input artifact and writes its output artifact with the job's
+ * temporary artifact credentials, and answers with PutJobSuccessResult (a continuation token
+ * first, which invokes it again, then output variables) or PutJobFailureResult.
+ */
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CodePipelineClient, CreatePipelineCommand, ListActionExecutionsCommand, ListPipelineExecutionsCommand, type PipelineExecutionStatus } from '@aws-sdk/client-codepipeline';
+import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateBucketCommand, GetObjectCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { build } from 'esbuild';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createZip, readZip } from '../../src/core/zip.js';
+import { useServer } from '../helpers.js';
+import { createActiveFunction, NODE_RUNTIME, zipOf } from './lambda-helpers.js';
+
+const server = useServer();
+const client = <T>(Client: new (config: typeof server.clientConfig) => T) => new Client(server.clientConfig);
+const ACCOUNT = '000000000000';
+const ADMIN = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] });
+const trust = (service: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] });
+const PIPELINE_ROLE = `arn:aws:iam::${ACCOUNT}:role/invoke-pipeline-role`;
+const FUNCTION_ROLE = `arn:aws:iam::${ACCOUNT}:role/invoke-function-role`;
+
+/**
+ * The validating function: the first invocation asks to be called again (a continuation token),
+ * the second reads the input artifact and writes the output artifact with the job's artifact
+ * credentials, and reports what it saw as output variables. UserParameters "fail" fails the job.
+ */
+const HANDLER = `
+const { CodePipelineClient, PutJobSuccessResultCommand, PutJobFailureResultCommand } = require('@aws-sdk/client-codepipeline');
+const { S3Client, GetObjectCommand, PutObjectCommand } = require('@aws-sdk/client-s3');
+const { unzipSync, zipSync, strToU8, strFromU8 } = require('fflate');
+const codepipeline = new CodePipelineClient({});
+exports.handler = async (event) => {
+  const job = event['CodePipeline.job'];
+  const { configuration } = job.data.actionConfiguration;
+  if (configuration.UserParameters === 'fail') {
+    await codepipeline.send(new PutJobFailureResultCommand({ jobId: job.id, failureDetails: { type: 'JobFailed', message: 'validation failed: ' + job.accountId } }));
+    return;
+  }
+  if (!job.data.continuationToken) {
+    await codepipeline.send(new PutJobSuccessResultCommand({ jobId: job.id, continuationToken: 'round-2' }));
+    return;
+  }
+  const { accessKeyId, secretAccessKey, sessionToken } = job.data.artifactCredentials;
+  const s3 = new S3Client({ credentials: { accessKeyId, secretAccessKey, sessionToken }, forcePathStyle: true });
+  const input = job.data.inputArtifacts[0].location.s3Location;
+  const zip = await (await s3.send(new GetObjectCommand({ Bucket: input.bucketName, Key: input.objectKey }))).Body.transformToByteArray();
+  const text = strFromU8(unzipSync(zip)['app.txt']);
+  const output = job.data.outputArtifacts[0].location.s3Location;
+  await s3.send(new PutObjectCommand({ Bucket: output.bucketName, Key: output.objectKey, Body: zipSync({ 'checked.txt': strToU8('checked ' + text) }) }));
+  await codepipeline.send(new PutJobSuccessResultCommand({
+    jobId: job.id,
+    outputVariables: { Seen: text, Params: configuration.UserParameters, Token: job.data.continuationToken, Key: String(!!sessionToken) },
+    executionDetails: { summary: 'validated', externalExecutionId: 'check-1' },
+  }));
+};`;
+
+async function bundled(source: string): Promise<string> {
+  const out = await build({
+    stdin: { contents: source, resolveDir: dirname(fileURLToPath(import.meta.url)), loader: 'js' },
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    write: false,
+  });
+  return out.outputFiles[0]!.text;
+}
+
+async function createPipeline(name: string, userParameters: string) {
+  await client(CodePipelineClient).send(
+    new CreatePipelineCommand({
+      pipeline: {
+        name,
+        roleArn: PIPELINE_ROLE,
+        pipelineType: 'V2',
+        artifactStore: { type: 'S3', location: 'invoke-artifacts' },
+        stages: [
+          {
+            name: 'Source',
+            actions: [
+              {
+                name: 'Source',
+                actionTypeId: { category: 'Source', owner: 'AWS', provider: 'S3', version: '1' },
+                configuration: { S3Bucket: 'invoke-source', S3ObjectKey: 'app.zip', PollForSourceChanges: 'false' },
+                outputArtifacts: [{ name: 'SourceOutput' }],
+              },
+            ],
+          },
+          {
+            name: 'Validate',
+            actions: [
+              {
+                name: 'Check',
+                namespace: 'CheckVariables',
+                actionTypeId: { category: 'Invoke', owner: 'AWS', provider: 'Lambda', version: '1' },
+                configuration: { FunctionName: 'pipeline-check', UserParameters: userParameters },
+                inputArtifacts: [{ name: 'SourceOutput' }],
+                outputArtifacts: [{ name: 'CheckedOutput' }],
+              },
+            ],
+          },
+        ],
+      },
+    }),
+  );
+}
+
+/** The execution CreatePipeline started (as AWS's does), waited for until it ends. */
+async function run(name: string): Promise<{ id: string; status: PipelineExecutionStatus | undefined }> {
+  const codepipeline = client(CodePipelineClient);
+  const until = Date.now() + 60_000;
+  for (;;) {
+    const { pipelineExecutionSummaries } = await codepipeline.send(new ListPipelineExecutionsCommand({ pipelineName: name }));
+    const first = pipelineExecutionSummaries?.at(-1);
+    if (first && first.status !== 'InProgress') return { id: first.pipelineExecutionId!, status: first.status };
+    if (Date.now() > until) throw new Error(`${name} has no ended execution: ${JSON.stringify(pipelineExecutionSummaries)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function checkAction(pipelineName: string, pipelineExecutionId: string) {
+  const { actionExecutionDetails } = await client(CodePipelineClient).send(new ListActionExecutionsCommand({ pipelineName, filter: { pipelineExecutionId } }));
+  return actionExecutionDetails!.find((detail) => detail.actionName === 'Check')!;
+}
+
+beforeAll(async () => {
+  const iam = client(IAMClient);
+  for (const [name, service] of [
+    ['invoke-pipeline-role', 'codepipeline.amazonaws.com'],
+    ['invoke-function-role', 'lambda.amazonaws.com'],
+  ]) {
+    await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trust(service) }));
+    await iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: 'all', PolicyDocument: ADMIN }));
+  }
+  const s3 = client(S3Client);
+  for (const bucket of ['invoke-source', 'invoke-artifacts']) {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+  }
+  await s3.send(new PutObjectCommand({ Bucket: 'invoke-source', Key: 'app.zip', Body: createZip([{ name: 'app.txt', data: Buffer.from('v1'), mode: 0o100644 }]) }));
+  await createActiveFunction(client(LambdaClient), {
+    FunctionName: 'pipeline-check',
+    Runtime: NODE_RUNTIME,
+    Role: FUNCTION_ROLE,
+    Handler: 'index.handler',
+    Timeout: 30,
+    Code: { ZipFile: zipOf({ 'index.js': await bundled(HANDLER) }) },
+  });
+}, 60_000);
+
+describe('Invoke/AWS/Lambda/1', () => {
+  it('invokes the function with the job, again for its continuation token, and takes its output artifact and variables', async () => {
+    await createPipeline('invoke-ok', 'check-v1');
+    const { id, status } = await run('invoke-ok');
+    const action = await checkAction('invoke-ok', id);
+    expect({ status, action: action.status, result: action.output?.executionResult }).toMatchObject({
+      status: 'Succeeded',
+      action: 'Succeeded',
+      result: { externalExecutionId: 'check-1', externalExecutionSummary: 'validated' },
+    });
+    expect(action.output?.outputVariables).toEqual({ Seen: 'v1', Params: 'check-v1', Token: 'round-2', Key: 'true' });
+    const output = action.output!.outputArtifacts![0].s3location!;
+    const zip = await (await client(S3Client).send(new GetObjectCommand({ Bucket: output.bucket, Key: output.key }))).Body!.transformToByteArray();
+    expect(Buffer.from(readZip(zip).find((e) => e.name === 'checked.txt')!.data).toString()).toBe('checked v1');
+  }, 60_000);
+
+  it('fails the action with the message of PutJobFailureResult', async () => {
+    await createPipeline('invoke-fail', 'fail');
+    const { id, status } = await run('invoke-fail');
+    expect(status).toBe('Failed');
+    const action = await checkAction('invoke-fail', id);
+    expect(action.status).toBe('Failed');
+    expect(JSON.stringify(action.output?.executionResult)).toContain(`validation failed: ${ACCOUNT}`);
+  }, 60_000);
+});
