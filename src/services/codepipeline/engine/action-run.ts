@@ -171,8 +171,6 @@ function actionContext(c: CodePipelineContext, run: ExecutionRun, setup: ActionS
   const call: ActionContext['call'] = (service, operation, input) => c.rt.call(service, operation, input, setup.caller);
   const inputArtifacts = (setup.action.inputArtifacts ?? []).map((a) => run.artifacts.get(a.name!)!);
   const saved = setup.row.checkpoint ? (JSON.parse(setup.row.checkpoint) as Record<string, unknown>) : undefined;
-  const overrides = JSON.parse(execution.source_revisions) as { actionName: string; revisionType: string; revisionValue: string }[];
-  const override = overrides.find((o) => o.actionName === setup.action.name);
   return {
     call,
     invoke: (serviceCall) => c.rt.invoke(serviceCall, setup.caller),
