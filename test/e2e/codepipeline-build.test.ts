@@ -6,6 +6,7 @@
  * message and the build id.
  */
 import { BatchGetBuildsCommand, CodeBuildClient, CreateProjectCommand, ListBuildsForProjectCommand } from '@aws-sdk/client-codebuild';
+import { CodeCommitClient, CreateRepositoryCommand, PutFileCommand } from '@aws-sdk/client-codecommit';
 import {
   type ActionDeclaration,
   CodePipelineClient,
@@ -139,6 +140,7 @@ beforeAll(async () => {
       }),
     );
   await project('pipeline-app', BUILDSPEC);
+  await project('pipeline-clone', 'version: 0.2\nenv:\n  exported-variables: [HEAD, TEXT]\nphases:\n  build:\n    commands:\n      - export HEAD="$(git rev-parse HEAD)" TEXT="$(cat app.txt)"\n');
   await project('pipeline-broken', 'version: 0.2\nphases:\n  build:\n    commands:\n      - echo about to fail\n      - exit 3\n');
 });
 
@@ -192,6 +194,49 @@ describe('Build/AWS/CodeBuild/1', () => {
     );
     const build = (await client(CodeBuildClient).send(new BatchGetBuildsCommand({ ids: [buildId!] }))).builds![0];
     expect(build).toMatchObject({ buildStatus: 'FAILED', initiator: 'codepipeline/build-broken' });
+  });
+
+  it('clones the CodeCommit repository at the source commit for a CODEBUILD_CLONE_REF input', async () => {
+    const codecommit = client(CodeCommitClient);
+    await codecommit.send(new CreateRepositoryCommand({ repositoryName: 'clone-ref-app' }));
+    const { commitId } = await codecommit.send(new PutFileCommand({ repositoryName: 'clone-ref-app', branchName: 'main', filePath: 'app.txt', fileContent: Buffer.from('from git') }));
+    await client(CodePipelineClient).send(
+      new CreatePipelineCommand({
+        pipeline: {
+          ...pipeline('build-clone-ref', 'pipeline-clone'),
+          stages: [
+            {
+              name: 'Source',
+              actions: [
+                {
+                  name: 'App',
+                  actionTypeId: { category: 'Source', owner: 'AWS', provider: 'CodeCommit', version: '1' },
+                  configuration: { RepositoryName: 'clone-ref-app', BranchName: 'main', OutputArtifactFormat: 'CODEBUILD_CLONE_REF', PollForSourceChanges: 'false' },
+                  outputArtifacts: [{ name: 'SourceOutput' }],
+                },
+              ],
+            },
+            {
+              name: 'Build',
+              actions: [
+                {
+                  name: 'Build',
+                  actionTypeId: { category: 'Build', owner: 'AWS', provider: 'CodeBuild', version: '1' },
+                  configuration: { ProjectName: 'pipeline-clone' },
+                  inputArtifacts: [{ name: 'SourceOutput' }],
+                },
+              ],
+            },
+          ],
+        },
+      }),
+    );
+    const { id, status } = await runPipeline('build-clone-ref');
+    const action = await buildAction('build-clone-ref', id);
+    expect({ status, action: action.status, result: action.output?.executionResult }).toMatchObject({ status: 'Succeeded', action: 'Succeeded' });
+    expect(action.output?.outputVariables).toEqual({ HEAD: commitId, TEXT: 'from git' });
+    const build = (await client(CodeBuildClient).send(new BatchGetBuildsCommand({ ids: [action.output!.executionResult!.externalExecutionId!] }))).builds![0];
+    expect(build.resolvedSourceVersion).toBe(commitId);
   });
 
   it('fails the action naming the project when it does not exist', async () => {
