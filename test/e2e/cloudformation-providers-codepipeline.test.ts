@@ -4,11 +4,24 @@
  * CodePipeline API (declaration, disabled transition, tags), updated in place (a new action, the
  * transition enabled again, tags changed, the version bumped) and deleted with the stack.
  */
+
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CloudFormationClient, CreateStackCommand, DeleteStackCommand, type Output, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
-import { CodePipelineClient, GetPipelineCommand, GetPipelineStateCommand, ListActionTypesCommand, ListTagsForResourceCommand, ListWebhooksCommand } from '@aws-sdk/client-codepipeline';
+import {
+  CodePipelineClient,
+  GetPipelineCommand,
+  GetPipelineStateCommand,
+  ListActionTypesCommand,
+  ListPipelineExecutionsCommand,
+  ListTagsForResourceCommand,
+  ListWebhooksCommand,
+} from '@aws-sdk/client-codepipeline';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { expectAwsError, useServer } from '../helpers.js';
 import { eventsOf, settled } from './cloudformation-helpers.js';
+import { GitRunner, rootUrl } from './codecommit-git-helpers.js';
 
 const server = useServer();
 const cfn = () => new CloudFormationClient(server.clientConfig);
@@ -113,6 +126,17 @@ function template(options: Options): string {
   });
 }
 
+/** A role `service` may assume, allowed `action` on `resource`. */
+function role(service: string, action: string, resource: unknown) {
+  return {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] },
+      Policies: [{ PolicyName: 'allow', PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: resource }] } }],
+    },
+  };
+}
+
 const outputsOf = (outputs: Output[] | undefined) => Object.fromEntries((outputs ?? []).map((output) => [output.OutputKey, output.OutputValue]));
 
 async function customToolListed(): Promise<boolean> {
@@ -158,6 +182,87 @@ describe('AWS::CodePipeline::Pipeline, CustomActionType and Webhook', () => {
     await expectAwsError(codepipeline().send(new GetPipelineCommand({ name })), { code: 'PipelineNotFoundException', status: 400 });
     expect(await customToolListed()).toBe(false);
     expect(((await codepipeline().send(new ListWebhooksCommand({}))).webhooks ?? []).length).toBe(0);
+  });
+
+  it('runs the pipeline a template declares with the EventBridge rule AWS documents, on a git push', async () => {
+    const sub = (text: string) => ({ 'Fn::Sub': text });
+    const body = JSON.stringify({
+      Resources: {
+        Repo: { Type: 'AWS::CodeCommit::Repository', Properties: { RepositoryName: 'cfn-pipeline-repo' } },
+        Artifacts: { Type: 'AWS::S3::Bucket', Properties: { VersioningConfiguration: { Status: 'Enabled' } } },
+        Site: { Type: 'AWS::S3::Bucket', Properties: {} },
+        PipelineRole: role('codepipeline.amazonaws.com', '*', '*'),
+        EventRole: role('events.amazonaws.com', 'codepipeline:StartPipelineExecution', sub('arn:aws:codepipeline:${AWS::Region}:${AWS::AccountId}:${Pipeline}')),
+        Pipeline: {
+          Type: 'AWS::CodePipeline::Pipeline',
+          Properties: {
+            Name: 'cfn-pushed',
+            RoleArn: { 'Fn::GetAtt': ['PipelineRole', 'Arn'] },
+            ArtifactStore: { Type: 'S3', Location: { Ref: 'Artifacts' } },
+            Stages: [
+              {
+                Name: 'Source',
+                Actions: [
+                  {
+                    Name: 'Source',
+                    ActionTypeId: { Category: 'Source', Owner: 'AWS', Provider: 'CodeCommit', Version: '1' },
+                    Configuration: { RepositoryName: { 'Fn::GetAtt': ['Repo', 'Name'] }, BranchName: 'main', PollForSourceChanges: false },
+                    OutputArtifacts: [{ Name: 'SourceOutput' }],
+                  },
+                ],
+              },
+              {
+                Name: 'Deploy',
+                Actions: [
+                  {
+                    Name: 'Extract',
+                    ActionTypeId: { Category: 'Deploy', Owner: 'AWS', Provider: 'S3', Version: '1' },
+                    Configuration: { BucketName: { Ref: 'Site' }, Extract: true },
+                    InputArtifacts: [{ Name: 'SourceOutput' }],
+                  },
+                ],
+              },
+            ],
+          },
+        },
+        PushRule: {
+          Type: 'AWS::Events::Rule',
+          Properties: {
+            EventPattern: {
+              source: ['aws.codecommit'],
+              'detail-type': ['CodeCommit Repository State Change'],
+              resources: [{ 'Fn::GetAtt': ['Repo', 'Arn'] }],
+              detail: { event: ['referenceCreated', 'referenceUpdated'], referenceType: ['branch'], referenceName: ['main'] },
+            },
+            Targets: [{ Id: 'codepipeline-Pipeline', Arn: sub('arn:aws:codepipeline:${AWS::Region}:${AWS::AccountId}:${Pipeline}'), RoleArn: { 'Fn::GetAtt': ['EventRole', 'Arn'] } }],
+          },
+        },
+      },
+      Outputs: { Site: { Value: { Ref: 'Site' } } },
+    });
+    await cfn().send(new CreateStackCommand({ StackName: 'cfn-pushed', TemplateBody: body, Capabilities: ['CAPABILITY_IAM'] }));
+    const stack = await settled(cfn(), 'cfn-pushed');
+    expect(stack.StackStatus).toBe('CREATE_COMPLETE');
+
+    const git = new GitRunner();
+    const work = git.dir('cfn-pushed');
+    await git.ok(['clone', '-q', rootUrl(server, 'cfn-pipeline-repo'), '.'], { cwd: work });
+    writeFileSync(join(work, 'index.html'), '<h1>pushed</h1>');
+    await git.ok(['add', '.'], { cwd: work });
+    await git.ok(['commit', '-q', '-m', 'Site'], { cwd: work });
+    await git.ok(['push', '-q', 'origin', 'HEAD:main'], { cwd: work });
+
+    const until = Date.now() + 20_000;
+    for (;;) {
+      const { pipelineExecutionSummaries } = await codepipeline().send(new ListPipelineExecutionsCommand({ pipelineName: 'cfn-pushed' }));
+      const pushed = pipelineExecutionSummaries?.find((summary) => summary.trigger?.triggerType === 'CloudWatchEvent');
+      if (pushed?.status === 'Succeeded') break;
+      if (pushed?.status === 'Failed' || Date.now() > until) throw new Error(`the pushed execution is ${pushed?.status ?? 'missing'}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const site = outputsOf(stack.Outputs).Site!;
+    const page = await new S3Client(server.clientConfig).send(new GetObjectCommand({ Bucket: site, Key: 'index.html' }));
+    expect(await page.Body!.transformToString()).toBe('<h1>pushed</h1>');
   });
 
   it('fails the resource with CodePipeline’s error for an invalid structure and rolls back', async () => {
