@@ -24,6 +24,7 @@ import {
   PollForJobsCommand,
   PutJobFailureResultCommand,
   PutJobSuccessResultCommand,
+  RetryStageExecutionCommand,
   StartPipelineExecutionCommand,
   StopPipelineExecutionCommand,
 } from '@aws-sdk/client-codepipeline';
@@ -210,6 +211,20 @@ describe('CodePipeline executions with custom actions', () => {
     expect(build.actionStates!.find((a) => a.actionName === 'Package')!.latestExecution).toBeUndefined();
     const job = await cp.send(new GetJobDetailsCommand({ jobId: first.id }));
     expect(job.jobDetails!.data!.pipelineContext!.pipelineName).toBe('exec-fail');
+
+    // Retrying the failed actions runs only the one that failed, then the rest of the stage.
+    await expectAwsError(cp.send(new RetryStageExecutionCommand({ pipelineName: 'exec-fail', stageName: 'Source', pipelineExecutionId: executionId, retryMode: 'FAILED_ACTIONS' })), {
+      code: 'StageNotRetryableException',
+      status: 400,
+    });
+    await cp.send(new RetryStageExecutionCommand({ pipelineName: 'exec-fail', stageName: 'Build', pipelineExecutionId: executionId, retryMode: 'FAILED_ACTIONS' }));
+    const retried = await nextJob(BUILD);
+    expect(retried.data!.pipelineContext!.action!.name).toBe(first.data!.pipelineContext!.action!.name);
+    await cp.send(new PutJobSuccessResultCommand({ jobId: retried.id }));
+    const packaging = await nextJob(BUILD);
+    expect(packaging.data!.pipelineContext!.action!.name).toBe('Package');
+    await cp.send(new PutJobSuccessResultCommand({ jobId: packaging.id }));
+    await waitForStatus('exec-fail', executionId, 'Succeeded');
   });
 
   it('fails an action whose type Drydock has no provider for, naming the type', async () => {

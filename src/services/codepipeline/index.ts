@@ -14,7 +14,7 @@
  *   entrance is superseded by a newer one arriving there), QUEUED (one per stage, in arrival
  *   order) and PARALLEL (no waiting). A superseded execution never interrupts an action already
  *   running.
- * - Not implemented (501): RetryStageExecution, RollbackStage, OverrideStageCondition,
+ * - Not implemented (501): RollbackStage, OverrideStageCondition,
  *   PutActionRevision, ListRuleExecutions, ListRuleTypes, ListDeployActionExecutionTargets,
  *   UpdateActionType, Register/DeregisterWebhookWithThirdParty (no GitHub offline). Stage
  *   onFailure/onSuccess/beforeEntry conditions and V2 triggers are stored, not applied.

@@ -66,6 +66,7 @@ export interface StageStateRow {
   stage: string;
   /** Cancelled | InProgress | Failed | Stopped | Stopping | Succeeded | Skipped. */
   status: string;
+  /** When the stage's current attempt started (entered, or retried): its action executions are those since. */
   updated_at: number;
 }
 

@@ -66,15 +66,22 @@ export class PipelineEngine {
     const { c } = this;
     const run = restoreRun(c, execution, declaration, signal);
     const records = c.store.actionExecutionsOf(execution.id);
-    const stageStatus = new Map(c.store.stageStates(execution.id).map((s) => [s.stage, s.status]));
+    const stageStates = new Map(c.store.stageStates(execution.id).map((s) => [s.stage, s]));
     for (const stage of declaration.stages ?? []) {
-      const status = stageStatus.get(stage.name!);
-      if (status === 'Succeeded') continue;
-      if (status !== 'InProgress') {
+      const state = stageStates.get(stage.name!);
+      if (state?.status === 'Succeeded') continue;
+      let since = state?.updated_at ?? 0;
+      if (state?.status !== 'InProgress') {
         const entered = await this.enter(execution, stage.name!, signal);
         if (entered !== 'entered') return entered;
+        since = c.store.stageStates(execution.id).find((s) => s.stage === stage.name)!.updated_at;
       }
-      const outcome = await this.runStage(run, stage, records);
+      // The stage's actions of this attempt: those since it was entered (or retried).
+      const outcome = await this.runStage(
+        run,
+        stage,
+        records.filter((r) => r.stage === stage.name && r.started_at >= since),
+      );
       if (outcome !== 'Succeeded') return outcome;
     }
     return 'Succeeded';
@@ -160,7 +167,9 @@ export class PipelineEngine {
     }
     if (outcome === 'Superseded') return outcome;
     c.store.tx(() => {
-      c.store.putStageState({ execution_id: execution.id, stage: stage.name!, status: outcome, updated_at: c.rt.clock.now() });
+      // updated_at stays when the stage's attempt started: a retry of its failed actions counts from there.
+      const entered = c.store.stageStates(execution.id).find((s) => s.stage === stage.name)?.updated_at ?? c.rt.clock.now();
+      c.store.putStageState({ execution_id: execution.id, stage: stage.name!, status: outcome, updated_at: entered });
       stageEvent(c.rt, execution, stage.name!, outcome.toUpperCase());
     });
     return outcome;

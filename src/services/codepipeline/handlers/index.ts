@@ -28,6 +28,7 @@ import {
   tagResource,
   untagResource,
 } from './resources.js';
+import { retryStageExecution } from './retry.js';
 import { disableStageTransition, enableStageTransition, getPipelineState, listActionExecutions, putApprovalResult } from './state.js';
 
 const OPERATIONS = {
@@ -38,6 +39,7 @@ const OPERATIONS = {
   DeletePipeline: deletePipeline,
   StartPipelineExecution: startPipelineExecution,
   StopPipelineExecution: stopPipelineExecution,
+  RetryStageExecution: retryStageExecution,
   GetPipelineExecution: getPipelineExecution,
   ListPipelineExecutions: listPipelineExecutions,
   GetPipelineState: getPipelineState,
