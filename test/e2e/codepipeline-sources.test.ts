@@ -7,7 +7,7 @@
  * EventBridge notifications and is copied as the artifact; an unversioned bucket fails the action.
  */
 
-import { writeFileSync } from 'node:fs';
+import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CodeBuildClient, CreateProjectCommand } from '@aws-sdk/client-codebuild';
 import { CodeCommitClient, CreateRepositoryCommand } from '@aws-sdk/client-codecommit';
@@ -127,6 +127,12 @@ async function artifactFiles(pipelineName: string, pipelineExecutionId: string):
   return new Map(readZip(await objectBytes(location.bucket!, location.key!)).map((entry) => [entry.name, Buffer.from(entry.data).toString('utf8')]));
 }
 
+/** The source action's output artifact's zip entry modes, by name. */
+async function artifactModes(pipelineName: string, pipelineExecutionId: string): Promise<Record<string, number>> {
+  const location = (await sourceAction(pipelineName, pipelineExecutionId)).output!.outputArtifacts![0].s3location!;
+  return Object.fromEntries(readZip(await objectBytes(location.bucket!, location.key!)).map((entry) => [entry.name, entry.mode]));
+}
+
 async function commitAndPush(work: string, files: Record<string, string>, message: string): Promise<{ commitId: string; pushedAt: number }> {
   for (const [name, text] of Object.entries(files)) writeFileSync(join(work, name), text);
   await git.ok(['add', '.'], { cwd: work });
@@ -180,6 +186,9 @@ describe('Source CodeCommit', () => {
     );
     const known = await settledExecutions('sources-app');
 
+    // AWS's CODE_ZIP keeps modes and leaves symbolic links out.
+    symlinkSync('README.md', join(work, 'readme-link'));
+    writeFileSync(join(work, 'run.sh'), '#!/bin/sh\necho run\n', { mode: 0o755 });
     const pushed = await commitAndPush(work, { 'app.js': 'console.log("v2");\n', 'README.md': 'second\n' }, 'Second commit');
     const started = await newExecution('sources-app', known);
     const latencyMs = started.seenAt - pushed.pushedAt;
@@ -189,7 +198,8 @@ describe('Source CodeCommit', () => {
     expect(await finished('sources-app', started.id)).toBe('Succeeded');
 
     const files = await artifactFiles('sources-app', started.id);
-    expect([...files.keys()].sort()).toEqual(['README.md', 'app.js']);
+    expect([...files.keys()].sort()).toEqual(['README.md', 'app.js', 'run.sh']);
+    expect(await artifactModes('sources-app', started.id)).toMatchObject({ 'run.sh': 0o100755, 'app.js': 0o100644 });
     expect(files.get('app.js')).toBe('console.log("v2");\n');
     expect((await objectBytes('sources-site', 'README.md')).toString()).toBe('second\n');
 

@@ -2,7 +2,7 @@
  * Source/AWS/CodeCommit/1: the head of a CodeCommit branch (or the commit StartPipelineExecution's
  * sourceRevisions names) becomes the action's output artifact and revision.
  *
- * - CODE_ZIP (the default): a zip of the commit's tree, without `.git`, as `git archive` writes it.
+ * - CODE_ZIP (the default): a zip of the commit's regular files (modes kept), without `.git`.
  * - CODEBUILD_CLONE_REF: AWS documents only that the artifact is "a Git URL reference" that only
  *   CodeBuild can use; Drydock's is a zip holding one file, `codepipeline-clone-ref.json`
  *   (CLONE_REF_FILE), naming the repository, its clone URL, the branch and the commit, which
@@ -16,7 +16,7 @@ import { execFile } from 'node:child_process';
 import type { Commit } from '@aws-sdk/client-codecommit';
 import { arn } from '../../../core/arn.js';
 import { AwsError } from '../../../core/errors.js';
-import { createZip, S_IFREG } from '../../../core/zip.js';
+import { createZip, readZip, S_IFMT, S_IFREG } from '../../../core/zip.js';
 import { type ActionContext, ActionFailure, type ActionProvider, type ActionResult } from './types.js';
 
 /** The one file of a CODEBUILD_CLONE_REF artifact. */
@@ -134,8 +134,18 @@ function authorizeArchive(ctx: ActionContext, repositoryArn: string): void {
   if (decision.decision !== 'Allow') throw new ActionFailure(decision.message, 'PermissionError');
 }
 
-/** The commit's tree as a zip, from the repository's Git data. */
+/**
+ * The commit's tree as a zip, from the repository's Git data: regular files only, as AWS's CODE_ZIP
+ * (symbolic links and submodules are left out; AWS documents that CODEBUILD_CLONE_REF keeps them).
+ */
 async function archiveCommit(ctx: ActionContext, repositoryName: string, commitId: string): Promise<Buffer> {
+  const archive = await gitArchive(ctx, repositoryName, commitId);
+  // git writes a Unix mode only for executables and links; other files get none (0) and are 0644 here.
+  const files = readZip(archive).filter((entry) => !entry.name.endsWith('/') && (entry.mode === 0 || (entry.mode & S_IFMT) === S_IFREG));
+  return createZip(files.map((entry) => ({ ...entry, mode: entry.mode || S_IFREG | 0o644 })));
+}
+
+async function gitArchive(ctx: ActionContext, repositoryName: string, commitId: string): Promise<Buffer> {
   const checkout = await ctx.rt.api('codecommit').checkout({ account: ctx.account, region: ctx.region }, repositoryName, commitId);
   if (!checkout?.commitId) throw new ActionFailure(`The repository ${repositoryName} does not exist.`, 'ConfigurationError');
   return new Promise((resolve, reject) => {
