@@ -74,7 +74,9 @@ describe('CloudFormation resource import', () => {
     expect(log.filter(([id]) => id === 'imports').map(([, status]) => status)).toEqual(['REVIEW_IN_PROGRESS', 'IMPORT_IN_PROGRESS', 'IMPORT_COMPLETE']);
 
     // Into the running stack: everything else exactly as it is.
-    const second = { ...first, Resources: { ...first.Resources, Param: parameter('/imported/param', 'v1') } };
+    // The queue declared with its members in another order is the same declaration.
+    const reordered = { Properties: { VisibilityTimeout: '30', QueueName: 'imported-queue' }, DeletionPolicy: 'Retain', Type: 'AWS::SQS::Queue' };
+    const second = { ...first, Resources: { Queue: reordered, Param: parameter('/imported/param', 'v1') } };
     await importChangeSet('imports', 'take-param', second, [{ type: 'AWS::SSM::Parameter', id: 'Param', identifier: { Name: '/imported/param' } }]);
     await cfn.send(new ExecuteChangeSetCommand({ StackName: 'imports', ChangeSetName: 'take-param' }));
     expect((await settled(cfn, 'imports')).StackStatus).toBe('IMPORT_COMPLETE');

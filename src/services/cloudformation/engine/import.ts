@@ -54,7 +54,18 @@ const IMPORTABLE = new Set([
   'AWS::Events::EventBus',
 ]);
 
-const sameJson = (left: unknown, right: unknown) => JSON.stringify(left) === JSON.stringify(right);
+/** A value with its object members in key order, so declarations compare alike whatever order the template wrote them in. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
+  );
+}
+
+const sameJson = (left: unknown, right: unknown) => JSON.stringify(canonical(left)) === JSON.stringify(canonical(right));
 
 /** The resources to import, checked against the template and the stack they go into (undefined for a new stack). */
 export function importTargets(c: CloudFormationContext, requested: C.ResourceToImport[] | undefined, template: Template, stack: StackRow | undefined): ImportTarget[] {
