@@ -29,6 +29,8 @@ export interface ExecutionRun {
   /** Artifacts written so far, by name. */
   artifacts: Map<string, ArtifactLocation>;
   signal: AbortSignal;
+  /** Aborted when the server stops: the action is left as it is, for the resumed job to take up. */
+  interrupted: AbortSignal;
 }
 
 /** What an action execution's output column holds: ListActionExecutions' output and what later actions need. */
@@ -109,6 +111,7 @@ export async function runAction(c: CodePipelineContext, run: ExecutionRun, stage
     succeed(c, run, row.id, eventAction, action, { result, outputArtifacts });
     return true;
   } catch (err) {
+    if (run.interrupted.aborted) return false;
     if (run.signal.aborted) {
       abandon(c, execution, row.id, eventAction);
       return false;

@@ -25,7 +25,8 @@ export const TERMINAL = new Set(['Succeeded', 'Failed', 'Stopped', 'Superseded',
 /** The wake-up key of everything that may let a waiting execution of the pipeline go on. */
 export const pipelineKey = (account: string, region: string, pipeline: string) => `pipeline:${account}/${region}/${pipeline}`;
 
-type Outcome = 'Succeeded' | 'Failed' | 'Stopped' | 'Superseded';
+/** Interrupted: the server is stopping; nothing more is written and the job resumes after the restart. */
+type Outcome = 'Succeeded' | 'Failed' | 'Stopped' | 'Superseded' | 'Interrupted';
 
 export class PipelineEngine {
   private readonly controllers = new Map<string, AbortController>();
@@ -51,10 +52,8 @@ export class PipelineEngine {
     this.controllers.set(executionId, controller);
     const signal = AbortSignal.any([info.signal, controller.signal]);
     try {
-      const outcome = await this.walk(execution, declaration, signal);
-      // The server stopping aborts info.signal: the job resumes after the restart, nothing is recorded now.
-      if (info.signal.aborted && !controller.signal.aborted) return;
-      if (outcome !== 'Superseded') this.finish(execution, outcome);
+      const outcome = await this.walk(execution, declaration, signal, info.signal);
+      if (outcome !== 'Superseded' && outcome !== 'Interrupted') this.finish(execution, outcome);
     } finally {
       this.controllers.delete(executionId);
       const key = pipelineKey(execution.account, execution.region, execution.pipeline);
@@ -62,9 +61,9 @@ export class PipelineEngine {
     }
   }
 
-  private async walk(execution: ExecutionRow, declaration: PipelineDeclaration, signal: AbortSignal): Promise<Outcome> {
+  private async walk(execution: ExecutionRow, declaration: PipelineDeclaration, signal: AbortSignal, interrupted: AbortSignal): Promise<Outcome> {
     const { c } = this;
-    const run = restoreRun(c, execution, declaration, signal);
+    const run = restoreRun(c, execution, declaration, signal, interrupted);
     const records = c.store.actionExecutionsOf(execution.id);
     const stageStates = new Map(c.store.stageStates(execution.id).map((s) => [s.stage, s]));
     for (const stage of declaration.stages ?? []) {
@@ -72,7 +71,12 @@ export class PipelineEngine {
       if (state?.status === 'Succeeded') continue;
       let since = state?.updated_at ?? 0;
       if (state?.status !== 'InProgress') {
-        const entered = await this.enter(execution, stage.name!, signal);
+        const entered = await this.enter(execution, stage.name!, signal).catch((err) => {
+          if (interrupted.aborted) return 'Interrupted' as const;
+          // Abandoned while waiting at the entrance (StopPipelineExecution with abandon, or the pipeline deleted).
+          if (signal.aborted) return c.store.execution(execution.id)?.status === 'Superseded' ? ('Superseded' as const) : ('Stopped' as const);
+          throw err;
+        });
         if (entered !== 'entered') return entered;
         since = c.store.stageStates(execution.id).find((s) => s.stage === stage.name)!.updated_at;
       }
@@ -160,6 +164,7 @@ export class PipelineEngine {
           ),
         ),
       );
+      if (run.interrupted.aborted) return 'Interrupted';
       const now = c.store.execution(execution.id);
       if (run.signal.aborted || now?.stop) outcome = now?.status === 'Superseded' ? 'Superseded' : 'Stopped';
       else if (results.includes(false)) outcome = 'Failed';
@@ -175,7 +180,7 @@ export class PipelineEngine {
     return outcome;
   }
 
-  private finish(execution: ExecutionRow, outcome: Exclude<Outcome, 'Superseded'>, summary?: string): void {
+  private finish(execution: ExecutionRow, outcome: Exclude<Outcome, 'Superseded' | 'Interrupted'>, summary?: string): void {
     const { c } = this;
     c.store.tx(() => {
       const now = c.store.execution(execution.id);
@@ -192,7 +197,7 @@ export class PipelineEngine {
 }
 
 /** The run's variables and artifacts, rebuilt from the actions that already succeeded (a resumed or retried execution). */
-function restoreRun(c: CodePipelineContext, execution: ExecutionRow, declaration: PipelineDeclaration, signal: AbortSignal): ExecutionRun {
+function restoreRun(c: CodePipelineContext, execution: ExecutionRow, declaration: PipelineDeclaration, signal: AbortSignal, interrupted: AbortSignal): ExecutionRun {
   const store = declaration.artifactStore ?? Object.values(declaration.artifactStores ?? {})[0];
   const variables = JSON.parse(execution.variables) as { name: string; resolvedValue: string }[];
   const scopes = new Map<string, Record<string, string>>([
@@ -214,5 +219,6 @@ function restoreRun(c: CodePipelineContext, execution: ExecutionRow, declaration
     scopes,
     artifacts,
     signal,
+    interrupted,
   };
 }
