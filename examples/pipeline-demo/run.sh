@@ -16,8 +16,13 @@ export AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-test} AWS_SECRET_ACCESS_KEY=${AWS_
 export AWS_DEFAULT_REGION=${AWS_DEFAULT_REGION:-us-east-1}
 name=${DEMO_NAME:-pipeline-demo}
 poll_seconds=${DEMO_POLL_SECONDS:-1}
+give_up_at=$(($(date +%s) + ${DEMO_TIMEOUT_SECONDS:-900}))
 
 say() { printf '\n== %s\n' "$*"; }
+wait_a_little() {
+  [ "$(date +%s)" -lt "$give_up_at" ] || { echo "gave up waiting after ${DEMO_TIMEOUT_SECONDS:-900} s" >&2; exit 1; }
+  sleep "$poll_seconds"
+}
 
 say "Deploying the pipeline stack $name-pipeline"
 aws cloudformation deploy --stack-name "$name-pipeline" --template-file "$here/pipeline.yaml" \
@@ -41,21 +46,24 @@ latest_execution() {
 # Pushes, finds the execution the push started, and prints each stage's status of that execution as
 # it changes, approving the manual approval on the way. Prints the execution's final status.
 push_and_watch() {
-  local before execution state shown='' stage status stage_execution token
+  local before execution state shown='' stage status stage_status stage_execution token
   before=$(latest_execution)
   git -C "$work" push -q "$remote" main
   execution=$before
-  while [ "$execution" = "$before" ]; do sleep "$poll_seconds"; execution=$(latest_execution); done
+  while [ "$execution" = "$before" ]; do wait_a_little; execution=$(latest_execution); done
   echo "push started execution $execution" >&2
   while :; do
+    # The status first, then the stages: the last round shows every stage of a finished execution.
+    status=$(aws codepipeline get-pipeline-execution --pipeline-name "$name" --pipeline-execution-id "$execution" \
+      --query 'pipelineExecution.status' --output text)
     state=$(aws codepipeline get-pipeline-state --name "$name" --output text \
       --query 'stageStates[].[stageName, latestExecution.status || `-`, latestExecution.pipelineExecutionId || `-`]')
-    while read -r stage status stage_execution; do
+    while read -r stage stage_status stage_execution; do
       [ "$stage_execution" = "$execution" ] || continue
-      case $shown in *"|$stage:$status|"*) continue ;; esac
-      shown="$shown|$stage:$status|"
-      printf '  %-9s %s\n' "$stage" "$status" >&2
-      if [ "$stage" = Approve ] && [ "$status" = InProgress ]; then
+      case $shown in *"|$stage:$stage_status|"*) continue ;; esac
+      shown="$shown|$stage:$stage_status|"
+      printf '  %-9s %s\n' "$stage" "$stage_status" >&2
+      if [ "$stage" = Approve ] && [ "$stage_status" = InProgress ]; then
         token=$(aws codepipeline get-pipeline-state --name "$name" --output text \
           --query "stageStates[?stageName=='Approve'].actionStates[0].latestExecution.token")
         aws codepipeline put-approval-result --pipeline-name "$name" --stage-name Approve --action-name Release \
@@ -63,9 +71,7 @@ push_and_watch() {
         echo "  Approve   approved by run.sh" >&2
       fi
     done <<< "$state"
-    status=$(aws codepipeline get-pipeline-execution --pipeline-name "$name" --pipeline-execution-id "$execution" \
-      --query 'pipelineExecution.status' --output text)
-    case $status in InProgress | Stopping) sleep "$poll_seconds" ;; *) echo "$execution $status"; return ;; esac
+    case $status in InProgress | Stopping) wait_a_little ;; *) echo "$execution $status"; return ;; esac
   done
 }
 
@@ -88,8 +94,9 @@ echo "Execution $execution: $status"
 build_error=$(aws codepipeline get-pipeline-state --name "$name" --output text \
   --query "stageStates[?stageName=='Build'].actionStates[0].latestExecution.errorDetails.message")
 echo "Build: $build_error"
-report=$(aws codebuild list-reports-for-report-group --output text --sort-order DESCENDING --max-items 1 \
+report=$(aws codebuild list-reports-for-report-group --output text --sort-order DESCENDING \
   --report-group-arn "arn:aws:codebuild:$AWS_DEFAULT_REGION:$account:report-group/$name-build-unit" --query 'reports[0]')
 echo "Test report $report:"
-aws codebuild describe-test-cases --report-arn "$report" --output text --query 'testCases[].[status, name, message]' | sed 's/^/  /'
+aws codebuild describe-test-cases --report-arn "$report" --output text --query 'testCases[].[status, name]' | sed 's/^/  /'
+aws codebuild describe-test-cases --report-arn "$report" --output text --query "testCases[?status=='FAILED'].message | [0]" | head -4 | sed 's/^/    /'
 [ "$status" = Failed ] || { echo "expected the second execution to fail at Build" >&2; exit 1; }
