@@ -71,7 +71,7 @@ async function bundled(source: string): Promise<string> {
   return out.outputFiles[0]!.text;
 }
 
-async function createPipeline(name: string, userParameters: string) {
+async function createPipeline(name: string, userParameters: string, functionName = 'pipeline-check') {
   await client(CodePipelineClient).send(
     new CreatePipelineCommand({
       pipeline: {
@@ -98,7 +98,7 @@ async function createPipeline(name: string, userParameters: string) {
                 name: 'Check',
                 namespace: 'CheckVariables',
                 actionTypeId: { category: 'Invoke', owner: 'AWS', provider: 'Lambda', version: '1' },
-                configuration: { FunctionName: 'pipeline-check', UserParameters: userParameters },
+                configuration: { FunctionName: functionName, UserParameters: userParameters },
                 inputArtifacts: [{ name: 'SourceOutput' }],
                 outputArtifacts: [{ name: 'CheckedOutput' }],
               },
@@ -176,5 +176,16 @@ describe('Invoke/AWS/Lambda/1', () => {
     const action = await checkAction('invoke-fail', id);
     expect(action.status).toBe('Failed');
     expect(JSON.stringify(action.output?.executionResult)).toContain(`validation failed: ${ACCOUNT}`);
+  }, 60_000);
+
+  it('fails the action as a configuration error when the function does not exist', async () => {
+    await createPipeline('invoke-missing', 'x', 'no-such-function');
+    const { id, status } = await run('invoke-missing');
+    expect(status).toBe('Failed');
+    const action = await checkAction('invoke-missing', id);
+    expect(action.output?.executionResult?.errorDetails).toMatchObject({
+      code: 'ConfigurationError',
+      message: expect.stringMatching(/^Failed to invoke the Lambda function no-such-function: ResourceNotFoundException: /),
+    });
   }, 60_000);
 });
