@@ -5,6 +5,10 @@
  * variables become the action's output variables; a failing build fails the action with AWS's
  * message and the build id.
  */
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BatchGetBuildsCommand, CodeBuildClient, CreateProjectCommand, ListBuildsForProjectCommand } from '@aws-sdk/client-codebuild';
 import { CodeCommitClient, CreateRepositoryCommand, PutFileCommand } from '@aws-sdk/client-codecommit';
 import {
@@ -21,7 +25,7 @@ import { CreateBucketCommand, GetObjectCommand, PutBucketVersioningCommand, PutO
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createZip, readZip } from '../../src/core/zip.js';
-import { useServer } from '../helpers.js';
+import { startTestServer, useServer } from '../helpers.js';
 
 const server = useServer();
 const client = <T>(Client: new (config: typeof server.clientConfig) => T) => new Client(server.clientConfig);
@@ -246,4 +250,69 @@ describe('Build/AWS/CodeBuild/1', () => {
     const action = await buildAction('build-missing', id);
     expect(JSON.stringify(action.output?.executionResult)).toContain('Error calling startBuild');
   });
+});
+
+describe('Build/AWS/CodeBuild/1 across a restart', () => {
+  it('reattaches to the checkpointed build instead of starting another, and fails with what became of it', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'drydock-pipeline-build-'));
+    let running = await startTestServer({ dataDir });
+    try {
+      const on = <T>(Client: new (config: typeof running.clientConfig) => T) => new Client(running.clientConfig);
+      const iam = on(IAMClient);
+      for (const [name, service] of [
+        ['build-pipeline-role', 'codepipeline.amazonaws.com'],
+        ['build-project-role', 'codebuild.amazonaws.com'],
+      ]) {
+        await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trust(service) }));
+        await iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: 'all', PolicyDocument: ADMIN }));
+      }
+      const s3 = on(S3Client);
+      for (const bucket of ['build-source', 'build-artifacts']) {
+        await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+        await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+      }
+      await s3.send(new PutObjectCommand({ Bucket: 'build-source', Key: 'app.zip', Body: createZip([file('app.txt', 'primary source')]) }));
+      await s3.send(new PutObjectCommand({ Bucket: 'build-source', Key: 'extra.zip', Body: createZip([file('extra.txt', 'secondary source')]) }));
+      await on(CodeBuildClient).send(
+        new CreateProjectCommand({
+          name: 'pipeline-slow',
+          source: { type: 'CODEPIPELINE', buildspec: 'version: 0.2\nphases:\n  build:\n    commands:\n      - sleep 60\n' },
+          artifacts: { type: 'CODEPIPELINE' },
+          environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' },
+          serviceRole: BUILD_ROLE,
+        }),
+      );
+      await on(CodePipelineClient).send(new CreatePipelineCommand({ pipeline: pipeline('build-restart', 'pipeline-slow') }));
+      const until = Date.now() + 30_000;
+      let buildId: string | undefined;
+      while (!buildId) {
+        const ids = (await on(CodeBuildClient).send(new ListBuildsForProjectCommand({ projectName: 'pipeline-slow' }))).ids ?? [];
+        const builds = ids.length ? ((await on(CodeBuildClient).send(new BatchGetBuildsCommand({ ids }))).builds ?? []) : [];
+        buildId = builds.find((b) => b.currentPhase === 'BUILD')?.id;
+        if (Date.now() > until) throw new Error('the build never reached BUILD');
+        if (!buildId) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await running.stop();
+      running = await startTestServer({ dataDir });
+
+      const codepipeline = new CodePipelineClient(running.clientConfig);
+      const ended = Date.now() + 30_000;
+      let summary = (await codepipeline.send(new ListPipelineExecutionsCommand({ pipelineName: 'build-restart' }))).pipelineExecutionSummaries![0];
+      while (summary.status === 'InProgress' && Date.now() < ended) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        summary = (await codepipeline.send(new ListPipelineExecutionsCommand({ pipelineName: 'build-restart' }))).pipelineExecutionSummaries![0];
+      }
+      expect(summary.status).toBe('Failed');
+      const { actionExecutionDetails } = await codepipeline.send(new ListActionExecutionsCommand({ pipelineName: 'build-restart', filter: { pipelineExecutionId: summary.pipelineExecutionId } }));
+      const action = actionExecutionDetails!.find((d) => d.actionName === 'Build')!;
+      expect(action.output?.executionResult?.externalExecutionId).toBe(buildId);
+      expect(action.output?.executionResult?.errorDetails?.message).toBe(
+        'Build terminated with state: FAILED. Phase: BUILD, Code: BUILD_INTERRUPTED, Message: Drydock restarted while the build was running',
+      );
+      expect((await new CodeBuildClient(running.clientConfig).send(new ListBuildsForProjectCommand({ projectName: 'pipeline-slow' }))).ids).toEqual([buildId]);
+    } finally {
+      await running.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
