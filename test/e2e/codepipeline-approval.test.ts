@@ -5,6 +5,9 @@
  * `drydock pipelines approve` command, or not at all (failed after 7 days of Drydock's clock,
  * skipped with the time warp).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   CodePipelineClient,
   CreatePipelineCommand,
@@ -21,7 +24,7 @@ import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createZip } from '../../src/core/zip.js';
-import { expectAwsError, useServer } from '../helpers.js';
+import { expectAwsError, startTestServer, useServer } from '../helpers.js';
 import { drydock } from './cli-helpers.js';
 
 const server = useServer();
@@ -207,4 +210,66 @@ describe('Approval/AWS/Manual/1', () => {
     const again = await drydock(['pipelines', 'approve', 'approve-cli', 'Review', 'Approve'], env);
     expect(again).toEqual({ code: 1, stdout: '', stderr: 'drydock: approve-cli/Review/Approve is not waiting for an approval\n' });
   });
+});
+
+describe('Approval/AWS/Manual/1 across a restart', () => {
+  it('waits on with the same token and expiry, and takes the answer given after the restart', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'drydock-pipeline-approval-'));
+    let running = await startTestServer({ dataDir });
+    try {
+      const on = <T>(Client: new (config: typeof running.clientConfig) => T) => new Client(running.clientConfig);
+      await on(IAMClient).send(new CreateRoleCommand({ RoleName: 'approval-pipeline-role', AssumeRolePolicyDocument: TRUST }));
+      await on(IAMClient).send(new PutRolePolicyCommand({ RoleName: 'approval-pipeline-role', PolicyName: 'all', PolicyDocument: ADMIN }));
+      for (const bucket of ['approval-source', 'approval-artifacts']) {
+        await on(S3Client).send(new CreateBucketCommand({ Bucket: bucket }));
+        await on(S3Client).send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+      }
+      await on(S3Client).send(new PutObjectCommand({ Bucket: 'approval-source', Key: 'app.zip', Body: createZip([{ name: 'a.txt', data: Buffer.from('a'), mode: 0o100644 }]) }));
+      const stages = [
+        {
+          name: 'Source',
+          actions: [
+            {
+              name: 'Source',
+              actionTypeId: { category: 'Source' as const, owner: 'AWS' as const, provider: 'S3', version: '1' },
+              configuration: { S3Bucket: 'approval-source', S3ObjectKey: 'app.zip', PollForSourceChanges: 'false' },
+              outputArtifacts: [{ name: 'SourceOutput' }],
+            },
+          ],
+        },
+        { name: 'Review', actions: [{ name: 'Approve', actionTypeId: { category: 'Approval' as const, owner: 'AWS' as const, provider: 'Manual', version: '1' } }] },
+      ];
+      const pipeline = { name: 'approve-restart', roleArn: PIPELINE_ROLE, pipelineType: 'V2' as const, artifactStore: { type: 'S3' as const, location: 'approval-artifacts' }, stages };
+      await on(CodePipelineClient).send(new CreatePipelineCommand({ pipeline }));
+      const tokenOn = async (codepipeline: CodePipelineClient) => {
+        const until = Date.now() + 20_000;
+        for (;;) {
+          const { stageStates } = await codepipeline.send(new GetPipelineStateCommand({ name: 'approve-restart' }));
+          const latest = stageStates?.find((s) => s.stageName === 'Review')?.actionStates?.[0]?.latestExecution;
+          if (latest?.status === 'InProgress' && latest.token) return latest.token;
+          if (Date.now() > until) throw new Error(`never waited: ${JSON.stringify(stageStates)}`);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      };
+      const token = await tokenOn(on(CodePipelineClient));
+      await running.stop();
+      running = await startTestServer({ dataDir });
+
+      const codepipeline = new CodePipelineClient(running.clientConfig);
+      expect(await tokenOn(codepipeline)).toBe(token);
+      await codepipeline.send(
+        new PutApprovalResultCommand({ pipelineName: 'approve-restart', stageName: 'Review', actionName: 'Approve', token, result: { status: 'Approved', summary: 'after restart' } }),
+      );
+      const until = Date.now() + 20_000;
+      let summary = (await codepipeline.send(new ListPipelineExecutionsCommand({ pipelineName: 'approve-restart' }))).pipelineExecutionSummaries![0];
+      while (summary.status === 'InProgress' && Date.now() < until) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        summary = (await codepipeline.send(new ListPipelineExecutionsCommand({ pipelineName: 'approve-restart' }))).pipelineExecutionSummaries![0];
+      }
+      expect(summary.status).toBe('Succeeded');
+    } finally {
+      await running.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
