@@ -25,7 +25,7 @@ import {
   UpdatePipelineCommand,
 } from '@aws-sdk/client-codepipeline';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expectAwsError, useServer } from '../helpers.js';
+import { createIamUser, expectAwsError, useServer } from '../helpers.js';
 
 const server = useServer();
 const cp = () => new CodePipelineClient(server.clientConfig);
@@ -164,6 +164,18 @@ describe('CodePipeline pipelines', () => {
     );
     await cp().send(new DeleteCustomActionTypeCommand({ category: 'Deploy', provider: 'Spare', version: '1' }));
     await expectAwsError(cp().send(new DeleteCustomActionTypeCommand({ category: 'Deploy', provider: 'Spare', version: '1' })), { code: 'ActionTypeNotFoundException', status: 400 });
+  });
+});
+
+describe('CodePipeline authorization', () => {
+  it('lets a user do what its policy allows on the pipeline it names, and nothing else', async () => {
+    await cp().send(new CreatePipelineCommand({ pipeline: declaration('guarded') }));
+    const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'codepipeline:GetPipeline', Resource: `arn:aws:codepipeline:us-east-1:${ACCOUNT}:guarded` }] };
+    const user = await createIamUser(server.clientConfig, 'pipeline-reader', [JSON.stringify(policy)]);
+    const reader = new CodePipelineClient({ ...server.clientConfig, credentials: user.credentials });
+    expect((await reader.send(new GetPipelineCommand({ name: 'guarded' }))).pipeline!.name).toBe('guarded');
+    await expectAwsError(reader.send(new StartPipelineExecutionCommand({ name: 'guarded' })), { code: 'AccessDeniedException', status: 400 });
+    await expectAwsError(reader.send(new CreatePipelineCommand({ pipeline: declaration('not-allowed') })), { code: 'AccessDeniedException', status: 400 });
   });
 });
 

@@ -21,7 +21,8 @@
  * - Webhooks are recorded (PutWebhook answers a Drydock URL) but nothing serves that URL.
  * - Custom action jobs never time out (AWS times out jobs nobody acknowledges); a job's
  *   artifactCredentials are the pipeline role's session at the time the job was created.
- * - No authorization table yet: any principal of the account may call every operation.
+ * - Authorization: IAM identity policies decide (resource ARNs and iam:PassRole per AWS's reference);
+ *   CodePipeline's condition keys and resource tags (aws:ResourceTag) are not evaluated.
  * - Structure validation covers stages, names, runOrder groups, artifact wiring, action types,
  *   their required configuration and artifact counts, namespaces and V1/V2 fields; messages are
  *   AWS's where known (artifact counts, unavailable action types), otherwise Drydock's wording
@@ -31,6 +32,7 @@
  */
 import { loadModel } from '../../protocol/model.js';
 import type { ServiceDefinition } from '../contracts.js';
+import { codePipelineAuthorization } from './authorization.js';
 import { type CodePipelineContext, registerContext, Wakeups } from './common.js';
 import { PipelineEngine } from './engine/runner.js';
 import { createHandlers } from './handlers/index.js';
@@ -40,6 +42,7 @@ export const codepipeline: ServiceDefinition = {
   name: 'codepipeline',
   model: loadModel('codepipeline'),
   validationError: 'ValidationException',
+  authorization: codePipelineAuthorization,
   create(rt) {
     const context: CodePipelineContext = { rt, store: new CodePipelineStore(rt.store), wakeups: new Wakeups(), artifactCredentials: new Map() };
     registerContext(context);
