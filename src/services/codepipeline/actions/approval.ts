@@ -14,7 +14,7 @@ import { openApproval, waitForApproval } from '../engine/approvals.js';
 import { type ActionContext, ActionFailure, type ActionProvider, type ActionResult } from './types.js';
 
 /** AWS fails an approval nobody answered within seven days. */
-export const APPROVAL_TIMEOUT_MS = 7 * 24 * 60 * 60 * 1000;
+const APPROVAL_TIMEOUT_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** `2016-07-07T20:22Z`: the minute precision of the notification's `expires`. */
 const expiresText = (at: number) => new Date(at).toISOString().slice(0, 16).concat('Z');
