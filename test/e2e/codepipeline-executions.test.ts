@@ -282,6 +282,25 @@ describe('CodePipeline executions with custom actions', () => {
     await expectAwsError(cp.send(new StopPipelineExecutionCommand({ pipelineName: 'exec-modes', pipelineExecutionId: second! })), { code: 'PipelineExecutionNotStoppableException', status: 400 });
   });
 
+  it('QUEUED lets one execution into a stage at a time, in arrival order; PARALLEL does not wait', async () => {
+    const cp = codepipeline();
+    await cp.send(new CreatePipelineCommand({ pipeline: pipeline('exec-queued', { pipelineType: 'V2', executionMode: 'QUEUED' }) }));
+    const first = await latestExecution('exec-queued');
+    const { pipelineExecutionId: second } = await cp.send(new StartPipelineExecutionCommand({ name: 'exec-queued' }));
+    const firstSource = await nextJob(SOURCE, { Label: 'exec-queued' });
+    expect(firstSource.data!.pipelineContext!.pipelineExecutionId).toBe(first);
+    const queued = await cp.send(new GetPipelineStateCommand({ name: 'exec-queued' }));
+    expect(queued.stageStates![0]!.inboundExecutions!.map((e) => e.pipelineExecutionId)).toEqual([second]);
+    await cp.send(new PutJobSuccessResultCommand({ jobId: firstSource.id, outputVariables: { CommitId: 'q1' } }));
+    const secondSource = await nextJob(SOURCE, { Label: 'exec-queued' });
+    expect(secondSource.data!.pipelineContext!.pipelineExecutionId).toBe(second);
+
+    await cp.send(new CreatePipelineCommand({ pipeline: pipeline('exec-parallel', { pipelineType: 'V2', executionMode: 'PARALLEL' }) }));
+    const { pipelineExecutionId: other } = await cp.send(new StartPipelineExecutionCommand({ name: 'exec-parallel' }));
+    const jobs = [await nextJob(SOURCE, { Label: 'exec-parallel' }), await nextJob(SOURCE, { Label: 'exec-parallel' })];
+    expect(jobs.map((j) => j.data!.pipelineContext!.pipelineExecutionId)).toContain(other);
+  });
+
   it('abandons running actions when stopped with abandon', async () => {
     const cp = codepipeline();
     await cp.send(new CreatePipelineCommand({ pipeline: pipeline('exec-abandon') }));
