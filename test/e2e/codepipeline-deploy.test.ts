@@ -10,13 +10,14 @@ import {
   CreatePipelineCommand,
   GetPipelineExecutionCommand,
   ListActionExecutionsCommand,
+  ListPipelineExecutionsCommand,
   type PipelineDeclaration,
   type PipelineExecutionStatus,
   StartPipelineExecutionCommand,
 } from '@aws-sdk/client-codepipeline';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createZip, readZip } from '../../src/core/zip.js';
@@ -88,17 +89,30 @@ const cfnAction = (name: string, configuration: Record<string, string>, extra: R
   ...extra,
 });
 
-/** Starts an execution and waits (on the execution's status) until it ends. */
-async function runPipeline(name: string): Promise<{ id: string; status: PipelineExecutionStatus | undefined }> {
-  const codepipeline = client(CodePipelineClient);
-  const { pipelineExecutionId } = await codepipeline.send(new StartPipelineExecutionCommand({ name }));
+type Run = { id: string; status: PipelineExecutionStatus | undefined };
+
+/** Waits (on the execution's status) until the execution ends. */
+async function settledRun(name: string, pipelineExecutionId: string): Promise<Run> {
   const until = Date.now() + 30_000;
   for (;;) {
-    const { pipelineExecution } = await codepipeline.send(new GetPipelineExecutionCommand({ pipelineName: name, pipelineExecutionId }));
-    if (pipelineExecution?.status !== 'InProgress') return { id: pipelineExecutionId!, status: pipelineExecution?.status };
+    const { pipelineExecution } = await client(CodePipelineClient).send(new GetPipelineExecutionCommand({ pipelineName: name, pipelineExecutionId }));
+    if (pipelineExecution?.status !== 'InProgress') return { id: pipelineExecutionId, status: pipelineExecution?.status };
     if (Date.now() > until) throw new Error(`execution ${pipelineExecutionId} of ${name} is still InProgress`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** The execution CreatePipeline starts, as AWS does, once it ends. */
+async function firstRun(name: string): Promise<Run> {
+  const { pipelineExecutionSummaries } = await client(CodePipelineClient).send(new ListPipelineExecutionsCommand({ pipelineName: name }));
+  expect(pipelineExecutionSummaries?.map((summary) => summary.trigger?.triggerType)).toEqual(['CreatePipeline']);
+  return settledRun(name, pipelineExecutionSummaries![0].pipelineExecutionId!);
+}
+
+/** Starts another execution and waits until it ends. */
+async function runPipeline(name: string): Promise<Run> {
+  const { pipelineExecutionId } = await client(CodePipelineClient).send(new StartPipelineExecutionCommand({ name }));
+  return settledRun(name, pipelineExecutionId!);
 }
 
 async function actionExecution(pipelineName: string, pipelineExecutionId: string, actionName: string) {
@@ -168,7 +182,7 @@ describe('Deploy CloudFormation', () => {
         ]),
       }),
     );
-    const first = await runPipeline('deploy-app');
+    const first = await firstRun('deploy-app');
     expect(first.status).toBe('Succeeded');
 
     const created = (await stack('deploy-app'))!;
@@ -217,7 +231,7 @@ describe('Deploy CloudFormation', () => {
         ]),
       }),
     );
-    const run = await runPipeline('deploy-changes');
+    const run = await firstRun('deploy-changes');
     expect(run.status).toBe('Succeeded');
     expect((await stack('deploy-changes'))?.StackStatus).toBe('CREATE_COMPLETE');
     expect((await client(SSMClient).send(new GetParameterCommand({ Name: '/deploy/changeset' }))).Parameter?.Value).toBe('prod-team-a-deploy-artifacts');
@@ -227,7 +241,7 @@ describe('Deploy CloudFormation', () => {
         pipeline: pipeline('deploy-teardown', 'changes.zip', [{ name: 'Teardown', actions: [cfnAction('Delete', { ActionMode: 'DELETE_ONLY', StackName: 'deploy-changes', RoleArn: STACK_ROLE })] }]),
       }),
     );
-    expect((await runPipeline('deploy-teardown')).status).toBe('Succeeded');
+    expect((await firstRun('deploy-teardown')).status).toBe('Succeeded');
     expect(await stack('deploy-changes')).toBeUndefined();
     await expect(client(SSMClient).send(new GetParameterCommand({ Name: '/deploy/changeset' }))).rejects.toThrow();
     expect((await runPipeline('deploy-teardown')).status).toBe('Succeeded');
@@ -244,16 +258,28 @@ describe('Deploy CloudFormation', () => {
     const deployStage = (mode: string) => [{ name: 'Deploy', actions: [cfnAction('Deploy', { ...config, ActionMode: mode })] }];
     const codepipeline = client(CodePipelineClient);
     await codepipeline.send(new CreatePipelineCommand({ pipeline: pipeline('deploy-update-broken', 'replace.zip', deployStage('CREATE_UPDATE')) }));
-    const refused = await runPipeline('deploy-update-broken');
+    const refused = await firstRun('deploy-update-broken');
     expect(refused.status).toBe('Failed');
     const refusal = await actionExecution('deploy-update-broken', refused.id, 'Deploy');
     expect(refusal.output?.executionResult?.errorDetails?.message).toBe(`Stack:${broken.StackId} is in ROLLBACK_COMPLETE state and can not be updated.`);
 
     await codepipeline.send(new CreatePipelineCommand({ pipeline: pipeline('deploy-replace', 'replace.zip', deployStage('REPLACE_ON_FAILURE')) }));
-    expect((await runPipeline('deploy-replace')).status).toBe('Succeeded');
+    expect((await firstRun('deploy-replace')).status).toBe('Succeeded');
     const replaced = (await stack('deploy-broken'))!;
     expect(replaced.StackStatus).toBe('CREATE_COMPLETE');
     expect(replaced.StackId).not.toBe(broken.StackId);
+  });
+  it('uploads a template larger than TemplateBody allows to the artifact store and creates the stack from its URL', async () => {
+    const large = JSON.stringify({ ...JSON.parse(APP_TEMPLATE.replaceAll('/deploy/setting', '/deploy/large')), Metadata: { Padding: 'x'.repeat(60_000) } });
+    await putSource('large.zip', large);
+    const { OutputFileName: _noOutputs, ...withoutOutputs } = createUpdate;
+    await client(CodePipelineClient).send(
+      new CreatePipelineCommand({ pipeline: pipeline('deploy-large', 'large.zip', [{ name: 'Deploy', actions: [cfnAction('Deploy', { ...withoutOutputs, StackName: 'deploy-large' })] }]) }),
+    );
+    expect((await firstRun('deploy-large')).status).toBe('Succeeded');
+    expect((await stack('deploy-large'))?.StackStatus).toBe('CREATE_COMPLETE');
+    const uploaded = await client(S3Client).send(new ListObjectsV2Command({ Bucket: 'deploy-artifacts', Prefix: 'deploy-large/CFNTemplates/' }));
+    expect(uploaded.Contents?.map((object) => object.Size)).toEqual([Buffer.byteLength(large)]);
   });
 });
 
@@ -280,7 +306,7 @@ describe('Deploy S3', () => {
         ]),
       }),
     );
-    expect((await runPipeline('deploy-site')).status).toBe('Succeeded');
+    expect((await firstRun('deploy-site')).status).toBe('Succeeded');
     const s3 = client(S3Client);
     const page = await s3.send(new HeadObjectCommand({ Bucket: 'deploy-site', Key: 'www/site/index.html' }));
     expect(page.CacheControl).toBe('max-age=60');
@@ -325,7 +351,7 @@ describe('Deploy S3', () => {
         ]),
       }),
     );
-    const run = await runPipeline('deploy-nowhere');
+    const run = await firstRun('deploy-nowhere');
     expect(run.status).toBe('Failed');
     expect((await actionExecution('deploy-nowhere', run.id, 'Missing')).output?.executionResult?.errorDetails?.message).toBe('The specified bucket does not exist');
     expect((await actionExecution('deploy-nowhere', run.id, 'PublicAcl')).output?.executionResult?.errorDetails?.message).toBe('The bucket does not allow ACLs');
