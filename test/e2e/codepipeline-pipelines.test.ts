@@ -210,6 +210,12 @@ describe('CodePipeline structure validation', () => {
       { name: 'Again', actionTypeId: SOURCE, configuration: { Repo: 'r' }, outputArtifacts: [{ name: 'Out' }] },
     ]);
     await refuse(sibling, 'InvalidStructureException', /Source actions must be in the first stage/);
+    // A variable must come from an action that runs earlier: its own namespace is a cycle.
+    await refuse(
+      withTest([{ name: 'Unit', actionTypeId: TEST, namespace: 'UnitVars', configuration: { Flag: '#{UnitVars.Result}' }, inputArtifacts: [{ name: 'Out' }] }]),
+      'InvalidStructureException',
+      'Action Unit refers to the namespace UnitVars, which no action that runs before it declares',
+    );
     // AWS's own types Drydock cannot run are valid structure.
     await cp().send(
       new CreatePipelineCommand({

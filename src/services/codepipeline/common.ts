@@ -98,10 +98,6 @@ export function invalidStructure(message: string): AwsError {
   return new AwsError('InvalidStructureException', message);
 }
 
-export function validation(message: string): AwsError {
-  return new AwsError('ValidationException', message);
-}
-
 export function declarationOf(row: PipelineRow): PipelineDeclaration {
   return JSON.parse(row.declaration) as PipelineDeclaration;
 }

@@ -7,7 +7,7 @@ import { ActionFailure } from '../actions/types.js';
 
 const REFERENCE = /#\{([A-Za-z0-9@\-_]+)\.([A-Za-z0-9@\-_.]+)\}/g;
 
-/** Every `namespace.name` a text refers to. */
+/** Every `#{namespace.name}` a text refers to. */
 export function references(text: string): { namespace: string; name: string }[] {
   return [...text.matchAll(REFERENCE)].map((m) => ({ namespace: m[1]!, name: m[2]! }));
 }

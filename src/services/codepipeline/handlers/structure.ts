@@ -11,6 +11,7 @@ import { AwsError } from '../../../core/errors.js';
 import { ACTION_PROVIDERS, actionTypeKey } from '../actions/index.js';
 import type { ActionProvider, ActionTypeId } from '../actions/types.js';
 import { type CodePipelineContext, invalidStructure } from '../common.js';
+import { references } from '../engine/variables.js';
 
 type Settings = ActionProvider['settings'];
 
@@ -107,6 +108,20 @@ function checkVersionFields(pipeline: PipelineDeclaration): void {
   }
 }
 
+/**
+ * A variable reference must name a namespace of an action that runs before this one (or
+ * `codepipeline` / `variables`): one declared by the action itself, a sibling or a later action
+ * could never resolve (and would make a cycle).
+ */
+function checkReferences(action: ActionDeclaration, earlier: Set<string>): void {
+  for (const text of Object.values(action.configuration ?? {})) {
+    for (const { namespace } of references(text)) {
+      if (namespace === 'codepipeline' || namespace === 'variables' || earlier.has(namespace)) continue;
+      throw invalidStructure(`Action ${action.name} refers to the namespace ${namespace}, which no action that runs before it declares`);
+    }
+  }
+}
+
 /** Throws AWS's error for the first thing wrong with the declaration. */
 export function checkStructure(c: CodePipelineContext, account: string, region: string, pipeline: PipelineDeclaration): void {
   checkArtifactStore(pipeline, region);
@@ -126,6 +141,7 @@ export function checkStructure(c: CodePipelineContext, account: string, region: 
     for (const order of orders) {
       const group = actions.filter((a) => (a.runOrder ?? 1) === order);
       const outputs: string[] = [];
+      const groupNamespaces: string[] = [];
       for (const action of group) {
         if (actionNames.has(action.name!)) throw invalidStructure(`Stage ${stage.name} has more than one action named ${action.name}`);
         actionNames.add(action.name!);
@@ -142,12 +158,16 @@ export function checkStructure(c: CodePipelineContext, account: string, region: 
             throw invalidStructure(`Output Artifact Bundle name ${output.name} is declared by more than one action; artifact names must be unique within a pipeline`);
           outputs.push(output.name!);
         }
+        checkReferences(action, namespaces);
         if (action.namespace) {
-          if (namespaces.has(action.namespace)) throw invalidStructure(`Namespace ${action.namespace} is used by more than one action; namespaces must be unique within a pipeline`);
-          namespaces.add(action.namespace);
+          if (namespaces.has(action.namespace) || groupNamespaces.includes(action.namespace)) {
+            throw invalidStructure(`Namespace ${action.namespace} is used by more than one action; namespaces must be unique within a pipeline`);
+          }
+          groupNamespaces.push(action.namespace);
         }
       }
       for (const name of outputs) produced.add(name);
+      for (const namespace of groupNamespaces) namespaces.add(namespace);
     }
   });
 }
