@@ -28,8 +28,10 @@ import {
   StartPipelineExecutionCommand,
   StopPipelineExecutionCommand,
 } from '@aws-sdk/client-codepipeline';
+import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, GetObjectCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, ReceiveMessageCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectAwsError, useServer } from '../helpers.js';
 
@@ -311,5 +313,45 @@ describe('CodePipeline executions with custom actions', () => {
     const state = await cp.send(new GetPipelineStateCommand({ name: 'exec-abandon' }));
     expect(state.stageStates![0]!.actionStates![0]!.latestExecution!.status).toBe('Abandoned');
     expect(state.stageStates![0]!.latestExecution!.status).toBe('Stopped');
+  });
+
+  it('publishes Pipeline, Stage and Action Execution State Change events with AWS detail shapes', async () => {
+    const sqs = new SQSClient(server.clientConfig);
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'pipeline-events' }));
+    const queueArn = `arn:aws:sqs:us-east-1:${ACCOUNT}:pipeline-events`;
+    const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: queueArn }] };
+    await sqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: { Policy: JSON.stringify(policy) } }));
+    const eb = new EventBridgeClient(server.clientConfig);
+    await eb.send(new PutRuleCommand({ Name: 'pipeline-events', EventPattern: JSON.stringify({ source: ['aws.codepipeline'], detail: { pipeline: ['exec-events'] } }) }));
+    await eb.send(new PutTargetsCommand({ Rule: 'pipeline-events', Targets: [{ Id: 'q', Arn: queueArn }] }));
+
+    const cp = codepipeline();
+    // A type of its own, so no other test's queued jobs come first.
+    const eventsBuild: ActionTypeId = { ...BUILD, provider: 'EventsBuild' };
+    await cp.send(
+      new CreateCustomActionTypeCommand({ ...eventsBuild, category: 'Build', inputArtifactDetails: { minimumCount: 1, maximumCount: 1 }, outputArtifactDetails: { minimumCount: 0, maximumCount: 0 } }),
+    );
+    const declaration = pipeline('exec-events');
+    declaration.stages![1] = { name: 'Build', actions: [{ name: 'Compile', actionTypeId: eventsBuild, inputArtifacts: [{ name: 'Code' }] }] };
+    await cp.send(new CreatePipelineCommand({ pipeline: declaration }));
+    const executionId = await latestExecution('exec-events');
+    await runSourceJob('exec-events', 'e1');
+    await cp.send(new PutJobSuccessResultCommand({ jobId: (await nextJob(eventsBuild)).id }));
+    await waitForStatus('exec-events', executionId, 'Succeeded');
+
+    const events: { 'detail-type': string; resources: string[]; detail: Record<string, unknown> }[] = [];
+    for (let i = 0; i < 20 && !events.some((e) => e.detail.state === 'SUCCEEDED' && e['detail-type'].startsWith('CodePipeline Pipeline')); i++) {
+      const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      for (const message of Messages ?? []) events.push(JSON.parse(message.Body!));
+    }
+    const pipelineStates = events.filter((e) => e['detail-type'] === 'CodePipeline Pipeline Execution State Change').map((e) => e.detail.state);
+    expect(pipelineStates).toEqual(['STARTED', 'SUCCEEDED']);
+    const started = events.find((e) => e['detail-type'] === 'CodePipeline Pipeline Execution State Change')!;
+    expect(started.resources).toEqual([`arn:aws:codepipeline:us-east-1:${ACCOUNT}:exec-events`]);
+    expect(started.detail).toMatchObject({ pipeline: 'exec-events', 'execution-id': executionId, version: 1, 'execution-trigger': { 'trigger-type': 'CreatePipeline' } });
+    const stageStates = events.filter((e) => e['detail-type'] === 'CodePipeline Stage Execution State Change').map((e) => `${e.detail.stage}:${e.detail.state}`);
+    expect(stageStates).toEqual(['Source:STARTED', 'Source:SUCCEEDED', 'Build:STARTED', 'Build:SUCCEEDED']);
+    const action = events.find((e) => e['detail-type'] === 'CodePipeline Action Execution State Change' && e.detail.state === 'SUCCEEDED' && e.detail.action === 'Compile')!;
+    expect(action.detail).toMatchObject({ stage: 'Build', region: 'us-east-1', type: { owner: 'Custom', provider: 'EventsBuild', category: 'Build', version: '1' } });
   });
 });

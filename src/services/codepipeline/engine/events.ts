@@ -24,12 +24,18 @@ function publish(rt: Runtime, execution: ExecutionRow, detailType: string, detai
   });
 }
 
+/** The execution's trigger as events spell it (`trigger-type`, `trigger-detail`). */
+function eventTrigger(execution: ExecutionRow): Record<string, string | undefined> {
+  const trigger = JSON.parse(execution.trigger) as { triggerType?: string; triggerDetail?: string };
+  return { 'trigger-type': trigger.triggerType, 'trigger-detail': trigger.triggerDetail };
+}
+
 /** state: STARTED | SUCCEEDED | RESUMED | FAILED | CANCELED | SUPERSEDED | STOPPING | STOPPED. */
 export function pipelineEvent(rt: Runtime, execution: ExecutionRow, state: string): void {
   publish(rt, execution, 'CodePipeline Pipeline Execution State Change', {
     ...base(execution),
     state,
-    'execution-trigger': JSON.parse(execution.trigger),
+    'execution-trigger': eventTrigger(execution),
   });
 }
 
