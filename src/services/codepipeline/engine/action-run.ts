@@ -23,7 +23,8 @@ import { resolveConfiguration } from './variables.js';
 export interface ExecutionRun {
   execution: ExecutionRow;
   roleArn: string;
-  artifactStore: { bucket: string; encryptionKey?: { id: string; type: 'KMS' } };
+  /** The artifact store of an action's region (artifactStores, for cross-region actions), else the pipeline's artifactStore. */
+  artifactStoreFor(region: string): ActionContext['artifactStore'];
   /** namespace → output variables, plus `codepipeline` and `variables`. */
   scopes: Map<string, Record<string, string>>;
   /** Artifacts written so far, by name. */
@@ -99,7 +100,8 @@ export async function runAction(c: CodePipelineContext, run: ExecutionRun, stage
       actionEvent(c.rt, execution, eventAction, 'STARTED');
     });
   }
-  const outputArtifacts = (action.outputArtifacts ?? []).map((a) => ({ name: a.name!, bucket: run.artifactStore.bucket, key: artifactKey(execution.pipeline, a.name!) }));
+  const store = run.artifactStoreFor(region);
+  const outputArtifacts = (action.outputArtifacts ?? []).map((a) => ({ name: a.name!, bucket: store.bucket, key: artifactKey(execution.pipeline, a.name!) }));
   try {
     const configuration = resolveConfiguration(input.configuration, run.scopes);
     input.resolvedConfiguration = configuration;
@@ -194,7 +196,7 @@ function actionContext(c: CodePipelineContext, run: ExecutionRun, setup: ActionS
     sourceRevision: setup.type.category === 'Source' ? sourceRevisionOf(execution, setup.action.name!) : undefined,
     inputArtifacts,
     outputArtifacts: setup.outputArtifacts,
-    artifactStore: run.artifactStore,
+    artifactStore: run.artifactStoreFor(setup.region),
     async readArtifact(name) {
       const location = inputArtifacts.find((a) => a.name === name);
       if (!location) throw new ActionFailure(`The input artifact ${name} is not an input of this action`, 'ConfigurationError');
@@ -204,7 +206,7 @@ function actionContext(c: CodePipelineContext, run: ExecutionRun, setup: ActionS
     async writeArtifact(name, zip) {
       const location = setup.outputArtifacts.find((a) => a.name === name);
       if (!location) throw new ActionFailure(`The output artifact ${name} is not an output of this action`, 'ConfigurationError');
-      const key = run.artifactStore.encryptionKey;
+      const key = run.artifactStoreFor(setup.region).encryptionKey;
       const out = await call('s3', 'PutObject', { Bucket: location.bucket, Key: location.key, Body: zip, ...(key ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: key.id } : {}) });
       location.versionId = out.VersionId;
     },

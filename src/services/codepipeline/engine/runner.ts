@@ -198,7 +198,6 @@ export class PipelineEngine {
 
 /** The run's variables and artifacts, rebuilt from the actions that already succeeded (a resumed or retried execution). */
 function restoreRun(c: CodePipelineContext, execution: ExecutionRow, declaration: PipelineDeclaration, signal: AbortSignal, interrupted: AbortSignal): ExecutionRun {
-  const store = declaration.artifactStore ?? Object.values(declaration.artifactStores ?? {})[0];
   const variables = JSON.parse(execution.variables) as { name: string; resolvedValue: string }[];
   const scopes = new Map<string, Record<string, string>>([
     ['codepipeline', { PipelineExecutionId: execution.id }],
@@ -215,7 +214,10 @@ function restoreRun(c: CodePipelineContext, execution: ExecutionRow, declaration
   return {
     execution,
     roleArn: declaration.roleArn!,
-    artifactStore: { bucket: store?.location ?? '', encryptionKey: store?.encryptionKey?.id ? { id: store.encryptionKey.id, type: 'KMS' } : undefined },
+    artifactStoreFor(region) {
+      const store = declaration.artifactStores?.[region] ?? declaration.artifactStore ?? declaration.artifactStores?.[execution.region];
+      return { bucket: store?.location ?? '', encryptionKey: store?.encryptionKey?.id ? { id: store.encryptionKey.id, type: 'KMS' } : undefined };
+    },
     scopes,
     artifacts,
     signal,

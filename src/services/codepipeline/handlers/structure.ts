@@ -150,6 +150,9 @@ export function checkStructure(c: CodePipelineContext, account: string, region: 
           throw invalidStructure(`The first stage of a pipeline must contain only source actions: action ${action.name} in stage ${stage.name} is a ${action.actionTypeId?.category} action`);
         if (index > 0 && isSource) throw invalidStructure(`Source actions must be in the first stage of a pipeline: action ${action.name} is in stage ${stage.name}`);
         checkAction(c, account, region, action);
+        if (action.region && action.region !== region && !pipeline.artifactStores?.[action.region]) {
+          throw invalidStructure(`Action ${action.name} runs in region ${action.region}: the pipeline's artifactStores must contain an artifact store for that region`);
+        }
         for (const input of action.inputArtifacts ?? []) {
           if (!produced.has(input.name!)) throw invalidStructure(`Input Artifact ${input.name} of action ${action.name} in stage ${stage.name} is not the output of any action that runs before it`);
         }
