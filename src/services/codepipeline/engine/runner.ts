@@ -54,6 +54,11 @@ export class PipelineEngine {
     try {
       const outcome = await this.walk(execution, declaration, signal, info.signal);
       if (outcome !== 'Superseded' && outcome !== 'Interrupted') this.finish(execution, outcome);
+    } catch (err) {
+      // Never InProgress forever: whatever went wrong in the engine itself fails the execution, saying what.
+      if (info.signal.aborted) return;
+      c.rt.log.error(`codepipeline: execution ${executionId} of ${execution.pipeline} failed in the engine: ${err instanceof Error ? err.stack : String(err)}`);
+      this.finish(execution, 'Failed', `Drydock could not run the execution: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
       this.controllers.delete(executionId);
       const key = pipelineKey(execution.account, execution.region, execution.pipeline);
