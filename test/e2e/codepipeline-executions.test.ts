@@ -25,6 +25,7 @@ import {
   PutJobFailureResultCommand,
   PutJobSuccessResultCommand,
   RetryStageExecutionCommand,
+  RollbackStageCommand,
   StartPipelineExecutionCommand,
   StopPipelineExecutionCommand,
 } from '@aws-sdk/client-codepipeline';
@@ -353,5 +354,39 @@ describe('CodePipeline executions with custom actions', () => {
     expect(stageStates).toEqual(['Source:STARTED', 'Source:SUCCEEDED', 'Build:STARTED', 'Build:SUCCEEDED']);
     const action = events.find((e) => e['detail-type'] === 'CodePipeline Action Execution State Change' && e.detail.state === 'SUCCEEDED' && e.detail.action === 'Compile')!;
     expect(action.detail).toMatchObject({ stage: 'Build', region: 'us-east-1', type: { owner: 'Custom', provider: 'EventsBuild', category: 'Build', version: '1' } });
+  });
+
+  it("RollbackStage runs only the stage again with the target execution's artifacts", async () => {
+    const cp = codepipeline();
+    const rollbackBuild: ActionTypeId = { ...BUILD, provider: 'RollbackBuild' };
+    await cp.send(
+      new CreateCustomActionTypeCommand({
+        ...rollbackBuild,
+        category: 'Build',
+        inputArtifactDetails: { minimumCount: 1, maximumCount: 1 },
+        outputArtifactDetails: { minimumCount: 0, maximumCount: 0 },
+      }),
+    );
+    const declaration = pipeline('exec-rollback', { pipelineType: 'V2' });
+    declaration.stages![1] = { name: 'Build', actions: [{ name: 'Ship', actionTypeId: rollbackBuild, inputArtifacts: [{ name: 'Code' }] }] };
+    await cp.send(new CreatePipelineCommand({ pipeline: declaration }));
+    const good = await latestExecution('exec-rollback');
+    await runSourceJob('exec-rollback', 'good');
+    const shipped = await nextJob(rollbackBuild);
+    await cp.send(new PutJobSuccessResultCommand({ jobId: shipped.id }));
+    await waitForStatus('exec-rollback', good, 'Succeeded');
+
+    await expectAwsError(cp.send(new RollbackStageCommand({ pipelineName: 'exec-rollback', stageName: 'Source', targetPipelineExecutionId: good })), {
+      code: 'UnableToRollbackStageException',
+      status: 400,
+    });
+    const { pipelineExecutionId } = await cp.send(new RollbackStageCommand({ pipelineName: 'exec-rollback', stageName: 'Build', targetPipelineExecutionId: good }));
+    const again = await nextJob(rollbackBuild);
+    expect(again.data!.pipelineContext!.pipelineExecutionId).toBe(pipelineExecutionId);
+    expect(again.data!.inputArtifacts).toEqual(shipped.data!.inputArtifacts);
+    await cp.send(new PutJobSuccessResultCommand({ jobId: again.id }));
+    await waitForStatus('exec-rollback', pipelineExecutionId!, 'Succeeded');
+    const { pipelineExecution } = await cp.send(new GetPipelineExecutionCommand({ pipelineName: 'exec-rollback', pipelineExecutionId }));
+    expect(pipelineExecution).toMatchObject({ executionType: 'ROLLBACK', trigger: { triggerType: 'ManualRollback' }, rollbackMetadata: { rollbackTargetPipelineExecutionId: good } });
   });
 });

@@ -37,6 +37,7 @@ export const codePipelineAuthorization: ServiceAuthorization = {
     GetPipelineState: { resource: PIPELINE },
     ListActionExecutions: { resource: BY_PIPELINE_NAME },
     RetryStageExecution: { resource: STAGE },
+    RollbackStage: { resource: STAGE },
     DisableStageTransition: { resource: STAGE },
     EnableStageTransition: { resource: STAGE },
     PutApprovalResult: { resource: ACTION },

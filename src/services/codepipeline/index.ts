@@ -14,13 +14,13 @@
  *   entrance is superseded by a newer one arriving there), QUEUED (one per stage, in arrival
  *   order) and PARALLEL (no waiting). A superseded execution never interrupts an action already
  *   running.
- * - Not implemented (501): RollbackStage, OverrideStageCondition, PutActionRevision,
+ * - Not implemented (501): OverrideStageCondition, PutActionRevision,
  *   ListRuleExecutions, ListRuleTypes, ListDeployActionExecutionTargets, UpdateActionType,
  *   Register/DeregisterWebhookWithThirdParty (no GitHub offline). Stage onFailure (ROLLBACK/RETRY
  *   act like FAIL), onSuccess/beforeEntry conditions and V2 triggers are stored, not applied;
  *   a stage is retried only through RetryStageExecution.
- * - GetPipeline's metadata has no pollingDisabledAt; executions never show executionType
- *   ROLLBACK or rollbackMetadata. ListActionExecutions treats latestInPipelineExecution like a
+ * - GetPipeline's metadata has no pollingDisabledAt; there are no automated rollbacks (only
+ *   RollbackStage's manual ones). ListActionExecutions treats latestInPipelineExecution like a
  *   pipelineExecutionId filter (every attempt of the execution's actions, newest first).
  * - Deleting a pipeline abandons its running executions' actions and removes the executions.
  * - Webhooks are recorded (PutWebhook answers a Drydock URL) but nothing serves that URL.

@@ -36,6 +36,8 @@ export interface ExecutionRow {
   client_token: string | null;
   started_at: number;
   updated_at: number;
+  /** JSON `{ stage, target }` of a RollbackStage execution: it runs only that stage, with the target execution's artifacts and variables. */
+  rollback: string | null;
 }
 
 export interface ActionExecutionRow {
@@ -162,6 +164,7 @@ export class CodePipelineStore {
           account TEXT NOT NULL, region TEXT NOT NULL, pipeline TEXT NOT NULL, stage TEXT NOT NULL, reason TEXT NOT NULL,
           disabled_by TEXT NOT NULL, disabled_at INTEGER NOT NULL, PRIMARY KEY (account, region, pipeline, stage));`,
       },
+      { version: 2, sql: 'ALTER TABLE codepipeline_executions ADD COLUMN rollback TEXT;' },
     ]);
     const db = store.db;
     this.stmts = preparedOnUse({
@@ -182,8 +185,8 @@ export class CodePipelineStore {
         db.prepare<[string, string, string, string], ExecutionRow>('SELECT * FROM codepipeline_executions WHERE account = ? AND region = ? AND pipeline = ? AND client_token = ?'),
       insertExecution: () =>
         db.prepare<ExecutionRow>(`INSERT INTO codepipeline_executions (id, account, region, pipeline, version, status, status_summary, trigger, variables, source_revisions,
-          execution_mode, stop, client_token, started_at, updated_at) VALUES (@id, @account, @region, @pipeline, @version, @status, @status_summary, @trigger, @variables,
-          @source_revisions, @execution_mode, @stop, @client_token, @started_at, @updated_at)`),
+          execution_mode, stop, client_token, started_at, updated_at, rollback) VALUES (@id, @account, @region, @pipeline, @version, @status, @status_summary, @trigger, @variables,
+          @source_revisions, @execution_mode, @stop, @client_token, @started_at, @updated_at, @rollback)`),
       updateExecution: () =>
         db.prepare<Pick<ExecutionRow, 'id' | 'status' | 'status_summary' | 'stop' | 'updated_at'>>(
           'UPDATE codepipeline_executions SET status = @status, status_summary = @status_summary, stop = @stop, updated_at = @updated_at WHERE id = @id',

@@ -71,7 +71,10 @@ export class PipelineEngine {
     const run = restoreRun(c, execution, declaration, signal, interrupted);
     const records = c.store.actionExecutionsOf(execution.id);
     const stageStates = new Map(c.store.stageStates(execution.id).map((s) => [s.stage, s]));
+    const rollback = execution.rollback ? (JSON.parse(execution.rollback) as { stage: string; target: string }) : undefined;
     for (const stage of declaration.stages ?? []) {
+      // A rollback runs only its stage.
+      if (rollback && stage.name !== rollback.stage) continue;
       const state = stageStates.get(stage.name!);
       if (state?.status === 'Succeeded') continue;
       let since = state?.updated_at ?? 0;
@@ -209,7 +212,10 @@ function restoreRun(c: CodePipelineContext, execution: ExecutionRow, declaration
     ['variables', Object.fromEntries(variables.map((v) => [v.name, v.resolvedValue]))],
   ]);
   const artifacts = new Map<string, ArtifactLocation>();
-  for (const record of c.store.actionExecutionsOf(execution.id)) {
+  // A rollback starts from what its target execution had produced.
+  const target = execution.rollback ? (JSON.parse(execution.rollback) as { target: string }).target : undefined;
+  const records = [...(target ? c.store.actionExecutionsOf(target) : []), ...c.store.actionExecutionsOf(execution.id)];
+  for (const record of records) {
     if (record.status !== 'Succeeded' || !record.output) continue;
     const output = JSON.parse(record.output) as StoredOutput;
     for (const artifact of output.artifactLocations ?? []) artifacts.set(artifact.name, artifact);

@@ -33,7 +33,7 @@ export function startExecution(
   c: HandlerContext,
   pipeline: PipelineRow,
   trigger: CP.ExecutionTrigger,
-  options: { variables?: CP.PipelineVariable[]; sourceRevisions?: CP.SourceRevisionOverride[]; clientToken?: string },
+  options: { variables?: CP.PipelineVariable[]; sourceRevisions?: CP.SourceRevisionOverride[]; clientToken?: string; rollback?: { stage: string; target: string } },
 ): ExecutionRow {
   const declaration = declarationOf(pipeline);
   const now = c.rt.clock.now();
@@ -62,6 +62,7 @@ export function startExecution(
     client_token: options.clientToken ?? null,
     started_at: now,
     updated_at: now,
+    rollback: options.rollback ? JSON.stringify(options.rollback) : null,
   };
   c.store.insertExecution(row);
   if (failure) {
@@ -133,7 +134,8 @@ export function getPipelineExecution(c: HandlerContext, input: CP.GetPipelineExe
       variables: JSON.parse(row.variables),
       trigger: JSON.parse(row.trigger),
       executionMode: row.execution_mode as CP.ExecutionMode,
-      executionType: 'STANDARD',
+      executionType: row.rollback ? 'ROLLBACK' : 'STANDARD',
+      rollbackMetadata: row.rollback ? { rollbackTargetPipelineExecutionId: (JSON.parse(row.rollback) as { target: string }).target } : undefined,
     },
   };
 }
@@ -164,7 +166,8 @@ export function listPipelineExecutions(c: HandlerContext, input: CP.ListPipeline
       trigger: JSON.parse(row.trigger),
       stopTrigger: row.stop ? { reason: (JSON.parse(row.stop) as { reason?: string }).reason } : undefined,
       executionMode: row.execution_mode as CP.ExecutionMode,
-      executionType: 'STANDARD',
+      executionType: row.rollback ? 'ROLLBACK' : 'STANDARD',
+      rollbackMetadata: row.rollback ? { rollbackTargetPipelineExecutionId: (JSON.parse(row.rollback) as { target: string }).target } : undefined,
     })),
     nextToken: rows.length > skip + limit ? pageToken({ skip: skip + limit }) : undefined,
   };

@@ -28,7 +28,7 @@ import {
   tagResource,
   untagResource,
 } from './resources.js';
-import { retryStageExecution } from './retry.js';
+import { retryStageExecution, rollbackStage } from './retry.js';
 import { disableStageTransition, enableStageTransition, getPipelineState, listActionExecutions, putApprovalResult } from './state.js';
 
 const OPERATIONS = {
@@ -40,6 +40,7 @@ const OPERATIONS = {
   StartPipelineExecution: startPipelineExecution,
   StopPipelineExecution: stopPipelineExecution,
   RetryStageExecution: retryStageExecution,
+  RollbackStage: rollbackStage,
   GetPipelineExecution: getPipelineExecution,
   ListPipelineExecutions: listPipelineExecutions,
   GetPipelineState: getPipelineState,

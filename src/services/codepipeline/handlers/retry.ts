@@ -10,7 +10,7 @@ import { declarationOf } from '../common.js';
 import { pipelineEvent, stageEvent } from '../engine/events.js';
 import { EXECUTION_JOB, INBOUND } from '../engine/runner.js';
 import type { HandlerContext } from './context.js';
-import { existingExecution } from './executions.js';
+import { existingExecution, startExecution } from './executions.js';
 
 export function retryStageExecution(c: HandlerContext, input: CP.RetryStageExecutionInput, ctx: RequestContext): CP.RetryStageExecutionOutput {
   return c.store.tx(() => {
@@ -42,5 +42,34 @@ export function retryStageExecution(c: HandlerContext, input: CP.RetryStageExecu
     pipelineEvent(c.rt, resumed, 'RESUMED');
     stageEvent(c.rt, resumed, input.stageName!, 'RESUMED');
     return { pipelineExecutionId: execution.id };
+  });
+}
+
+/**
+ * RollbackStage (V2): a new execution (trigger ManualRollback, type ROLLBACK) runs only the stage,
+ * with the artifacts and variables of the target execution, which must have succeeded in it.
+ */
+export function rollbackStage(c: HandlerContext, input: CP.RollbackStageInput, ctx: RequestContext): CP.RollbackStageOutput {
+  return c.store.tx(() => {
+    const target = existingExecution(c, ctx, input.pipelineName!, input.targetPipelineExecutionId!);
+    const pipeline = c.store.pipeline(ctx.account, ctx.region, target.pipeline)!;
+    const declaration = declarationOf(pipeline);
+    const index = declaration.stages?.findIndex((s) => s.name === input.stageName) ?? -1;
+    if (index < 0) throw new AwsError('StageNotFoundException', `Stage '${input.stageName}' does not exist in pipeline '${target.pipeline}'`);
+    if (declaration.pipelineType !== 'V2') throw new AwsError('ValidationException', 'RollbackStage is only supported for V2 type pipelines');
+    if (index === 0) throw new AwsError('UnableToRollbackStageException', `Stage '${input.stageName}' is the first stage of the pipeline and cannot be rolled back`);
+    const succeeded = c.store.stageStates(target.id).some((s) => s.stage === input.stageName && s.status === 'Succeeded');
+    if (!succeeded) throw new AwsError('UnableToRollbackStageException', `Pipeline execution ${target.id} did not succeed in stage '${input.stageName}' and cannot be a rollback target`);
+    if (target.version !== pipeline.version) throw new AwsError('UnableToRollbackStageException', `Pipeline execution ${target.id} ran an earlier version of the pipeline`);
+    const row = startExecution(
+      c,
+      pipeline,
+      { triggerType: 'ManualRollback', triggerDetail: ctx.principal.arn },
+      {
+        variables: (JSON.parse(target.variables) as { name: string; resolvedValue: string }[]).map((v) => ({ name: v.name, value: v.resolvedValue })),
+        rollback: { stage: input.stageName!, target: target.id },
+      },
+    );
+    return { pipelineExecutionId: row.id };
   });
 }
