@@ -212,7 +212,11 @@ export class CloudFormationStore {
           ...PURGED_WITH_STACK.map((table) => db.prepare<[string, string, number]>(`DELETE FROM ${table} WHERE stack_id IN (${purged})`)),
           db.prepare<[string, string, number]>(`DELETE FROM cloudformation_stacks WHERE stack_id IN (${purged})`),
         ];
-        return { run: (account: string, region: string, before: number) => statements.forEach((statement) => statement.run(account, region, before)) };
+        return {
+          run: (account: string, region: string, before: number) => {
+            for (const statement of statements) statement.run(account, region, before);
+          },
+        };
       },
       resources: () => db.prepare<[string], ResourceRow>('SELECT * FROM cloudformation_resources WHERE stack_id = ? ORDER BY position'),
       resource: () => db.prepare<[string, string], ResourceRow>('SELECT * FROM cloudformation_resources WHERE stack_id = ? AND logical_id = ?'),
