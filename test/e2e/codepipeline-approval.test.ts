@@ -8,30 +8,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  CodePipelineClient,
-  CreatePipelineCommand,
-  GetPipelineExecutionCommand,
-  GetPipelineStateCommand,
-  ListActionExecutionsCommand,
-  ListPipelineExecutionsCommand,
-  type PipelineExecutionStatus,
-  PutApprovalResultCommand,
-} from '@aws-sdk/client-codepipeline';
-import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CodePipelineClient, CreatePipelineCommand, GetPipelineStateCommand, ListPipelineExecutionsCommand, PutApprovalResultCommand } from '@aws-sdk/client-codepipeline';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createZip } from '../../src/core/zip.js';
 import { expectAwsError, startTestServer, useServer } from '../helpers.js';
 import { drydock } from './cli-helpers.js';
+import { ACCOUNT, actionExecution, createAdminRoles, createVersionedBuckets, executionEnded } from './codepipeline-helpers.js';
 
 const server = useServer();
 const client = <T>(Client: new (config: typeof server.clientConfig) => T) => new Client(server.clientConfig);
-const ACCOUNT = '000000000000';
-const ADMIN = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] });
-const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'codepipeline.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
 const PIPELINE_ROLE = `arn:aws:iam::${ACCOUNT}:role/approval-pipeline-role`;
 const SEVEN_DAYS_MS = 7 * 24 * 60 * 60 * 1000;
 let topicArn = '';
@@ -85,15 +73,7 @@ async function waitingToken(name: string): Promise<string> {
   }
 }
 
-async function ended(name: string, pipelineExecutionId: string): Promise<PipelineExecutionStatus | undefined> {
-  const until = Date.now() + 20_000;
-  for (;;) {
-    const { pipelineExecution } = await client(CodePipelineClient).send(new GetPipelineExecutionCommand({ pipelineName: name, pipelineExecutionId }));
-    if (pipelineExecution?.status !== 'InProgress') return pipelineExecution?.status;
-    if (Date.now() > until) throw new Error(`${pipelineExecutionId} is still InProgress`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const ended = (name: string, pipelineExecutionId: string) => executionEnded(server.clientConfig, name, pipelineExecutionId, 20_000, 50);
 
 /** Creates the pipeline, which starts its first execution as AWS's CreatePipeline does; answers that execution's id. */
 async function start(name: string): Promise<string> {
@@ -107,20 +87,12 @@ async function start(name: string): Promise<string> {
   }
 }
 
-async function approvalAction(pipelineName: string, pipelineExecutionId: string) {
-  const { actionExecutionDetails } = await client(CodePipelineClient).send(new ListActionExecutionsCommand({ pipelineName, filter: { pipelineExecutionId } }));
-  return actionExecutionDetails!.find((detail) => detail.actionName === 'Approve')!;
-}
+const approvalAction = (pipelineName: string, pipelineExecutionId: string) => actionExecution(server.clientConfig, pipelineName, pipelineExecutionId, 'Approve');
 
 beforeAll(async () => {
-  const iam = client(IAMClient);
-  await iam.send(new CreateRoleCommand({ RoleName: 'approval-pipeline-role', AssumeRolePolicyDocument: TRUST }));
-  await iam.send(new PutRolePolicyCommand({ RoleName: 'approval-pipeline-role', PolicyName: 'all', PolicyDocument: ADMIN }));
+  await createAdminRoles(server.clientConfig, { 'approval-pipeline-role': 'codepipeline.amazonaws.com' });
+  await createVersionedBuckets(server.clientConfig, ['approval-source', 'approval-artifacts']);
   const s3 = client(S3Client);
-  for (const bucket of ['approval-source', 'approval-artifacts']) {
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
-  }
   await s3.send(new PutObjectCommand({ Bucket: 'approval-source', Key: 'app.zip', Body: createZip([{ name: 'a.txt', data: Buffer.from('a'), mode: 0o100644 }]) }));
   topicArn = (await client(SNSClient).send(new CreateTopicCommand({ Name: 'approvals' }))).TopicArn!;
   const sqs = client(SQSClient);
@@ -218,12 +190,8 @@ describe('Approval/AWS/Manual/1 across a restart', () => {
     let running = await startTestServer({ dataDir });
     try {
       const on = <T>(Client: new (config: typeof running.clientConfig) => T) => new Client(running.clientConfig);
-      await on(IAMClient).send(new CreateRoleCommand({ RoleName: 'approval-pipeline-role', AssumeRolePolicyDocument: TRUST }));
-      await on(IAMClient).send(new PutRolePolicyCommand({ RoleName: 'approval-pipeline-role', PolicyName: 'all', PolicyDocument: ADMIN }));
-      for (const bucket of ['approval-source', 'approval-artifacts']) {
-        await on(S3Client).send(new CreateBucketCommand({ Bucket: bucket }));
-        await on(S3Client).send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
-      }
+      await createAdminRoles(running.clientConfig, { 'approval-pipeline-role': 'codepipeline.amazonaws.com' });
+      await createVersionedBuckets(running.clientConfig, ['approval-source', 'approval-artifacts']);
       await on(S3Client).send(new PutObjectCommand({ Bucket: 'approval-source', Key: 'app.zip', Body: createZip([{ name: 'a.txt', data: Buffer.from('a'), mode: 0o100644 }]) }));
       const stages = [
         {

@@ -11,27 +11,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchGetBuildsCommand, CodeBuildClient, CreateProjectCommand, ListBuildsForProjectCommand } from '@aws-sdk/client-codebuild';
 import { CodeCommitClient, CreateRepositoryCommand, PutFileCommand } from '@aws-sdk/client-codecommit';
-import {
-  type ActionDeclaration,
-  CodePipelineClient,
-  CreatePipelineCommand,
-  ListActionExecutionsCommand,
-  ListPipelineExecutionsCommand,
-  type PipelineDeclaration,
-  type PipelineExecutionStatus,
-} from '@aws-sdk/client-codepipeline';
-import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import { CreateBucketCommand, GetObjectCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { type ActionDeclaration, CodePipelineClient, CreatePipelineCommand, ListActionExecutionsCommand, ListPipelineExecutionsCommand, type PipelineDeclaration } from '@aws-sdk/client-codepipeline';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createZip, readZip } from '../../src/core/zip.js';
 import { startTestServer, useServer } from '../helpers.js';
+import { ACCOUNT, actionExecution, createAdminRoles, createVersionedBuckets, firstEndedExecution } from './codepipeline-helpers.js';
 
 const server = useServer();
 const client = <T>(Client: new (config: typeof server.clientConfig) => T) => new Client(server.clientConfig);
-const ACCOUNT = '000000000000';
-const ADMIN = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] });
-const trust = (service: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] });
 const PIPELINE_ROLE = `arn:aws:iam::${ACCOUNT}:role/build-pipeline-role`;
 const BUILD_ROLE = `arn:aws:iam::${ACCOUNT}:role/build-project-role`;
 
@@ -91,23 +80,8 @@ function pipeline(name: string, project: string, build: Partial<ActionDeclaratio
   };
 }
 
-/** The execution CreatePipeline started (as AWS's does), waited for until it ends. */
-async function runPipeline(name: string): Promise<{ id: string; status: PipelineExecutionStatus | undefined }> {
-  const codepipeline = client(CodePipelineClient);
-  const until = Date.now() + 60_000;
-  for (;;) {
-    const { pipelineExecutionSummaries } = await codepipeline.send(new ListPipelineExecutionsCommand({ pipelineName: name }));
-    const first = pipelineExecutionSummaries?.at(-1);
-    if (first && first.status !== 'InProgress') return { id: first.pipelineExecutionId!, status: first.status };
-    if (Date.now() > until) throw new Error(`${name} has no ended execution: ${JSON.stringify(pipelineExecutionSummaries)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function buildAction(pipelineName: string, pipelineExecutionId: string) {
-  const { actionExecutionDetails } = await client(CodePipelineClient).send(new ListActionExecutionsCommand({ pipelineName, filter: { pipelineExecutionId } }));
-  return actionExecutionDetails!.find((detail) => detail.actionName === 'Build')!;
-}
+const runPipeline = (name: string) => firstEndedExecution(server.clientConfig, name);
+const buildAction = (pipelineName: string, pipelineExecutionId: string) => actionExecution(server.clientConfig, pipelineName, pipelineExecutionId, 'Build');
 
 async function zipText(bucket: string, key: string, name: string): Promise<string> {
   const body = await (await client(S3Client).send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray();
@@ -116,19 +90,9 @@ async function zipText(bucket: string, key: string, name: string): Promise<strin
 }
 
 beforeAll(async () => {
-  const iam = client(IAMClient);
-  for (const [name, service] of [
-    ['build-pipeline-role', 'codepipeline.amazonaws.com'],
-    ['build-project-role', 'codebuild.amazonaws.com'],
-  ]) {
-    await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trust(service) }));
-    await iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: 'all', PolicyDocument: ADMIN }));
-  }
+  await createAdminRoles(server.clientConfig, { 'build-pipeline-role': 'codepipeline.amazonaws.com', 'build-project-role': 'codebuild.amazonaws.com' });
+  await createVersionedBuckets(server.clientConfig, ['build-source', 'build-artifacts']);
   const s3 = client(S3Client);
-  for (const bucket of ['build-source', 'build-artifacts']) {
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
-  }
   await s3.send(new PutObjectCommand({ Bucket: 'build-source', Key: 'app.zip', Body: createZip([file('app.txt', 'primary source')]) }));
   await s3.send(new PutObjectCommand({ Bucket: 'build-source', Key: 'extra.zip', Body: createZip([file('extra.txt', 'secondary source')]) }));
   await client(SSMClient).send(new PutParameterCommand({ Name: '/build/secret', Value: 'from-ssm', Type: 'String' }));
@@ -258,19 +222,9 @@ describe('Build/AWS/CodeBuild/1 across a restart', () => {
     let running = await startTestServer({ dataDir });
     try {
       const on = <T>(Client: new (config: typeof running.clientConfig) => T) => new Client(running.clientConfig);
-      const iam = on(IAMClient);
-      for (const [name, service] of [
-        ['build-pipeline-role', 'codepipeline.amazonaws.com'],
-        ['build-project-role', 'codebuild.amazonaws.com'],
-      ]) {
-        await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trust(service) }));
-        await iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: 'all', PolicyDocument: ADMIN }));
-      }
+      await createAdminRoles(running.clientConfig, { 'build-pipeline-role': 'codepipeline.amazonaws.com', 'build-project-role': 'codebuild.amazonaws.com' });
+      await createVersionedBuckets(running.clientConfig, ['build-source', 'build-artifacts']);
       const s3 = on(S3Client);
-      for (const bucket of ['build-source', 'build-artifacts']) {
-        await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-        await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
-      }
       await s3.send(new PutObjectCommand({ Bucket: 'build-source', Key: 'app.zip', Body: createZip([file('app.txt', 'primary source')]) }));
       await s3.send(new PutObjectCommand({ Bucket: 'build-source', Key: 'extra.zip', Body: createZip([file('extra.txt', 'secondary source')]) }));
       await on(CodeBuildClient).send(

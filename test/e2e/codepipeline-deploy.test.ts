@@ -5,30 +5,18 @@
  * parameters and objects they leave are checked through CloudFormation, SSM and S3.
  */
 import { CloudFormationClient, CreateStackCommand, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
-import {
-  CodePipelineClient,
-  CreatePipelineCommand,
-  GetPipelineExecutionCommand,
-  ListActionExecutionsCommand,
-  ListPipelineExecutionsCommand,
-  type PipelineDeclaration,
-  type PipelineExecutionStatus,
-  StartPipelineExecutionCommand,
-} from '@aws-sdk/client-codepipeline';
-import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CodePipelineClient, CreatePipelineCommand, ListPipelineExecutionsCommand, type PipelineDeclaration, StartPipelineExecutionCommand } from '@aws-sdk/client-codepipeline';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createZip, readZip } from '../../src/core/zip.js';
 import { useServer } from '../helpers.js';
 import { settled } from './cloudformation-helpers.js';
+import { ACCOUNT, actionExecution as actionExecutionOf, createAdminRoles, createVersionedBuckets, executionEnded, type Run } from './codepipeline-helpers.js';
 
 const server = useServer();
 const client = <T>(Client: new (config: typeof server.clientConfig) => T) => new Client(server.clientConfig);
-const ACCOUNT = '000000000000';
-const ADMIN = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] });
-const trust = (service: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] });
 const PIPELINE_ROLE = `arn:aws:iam::${ACCOUNT}:role/deploy-pipeline-role`;
 const STACK_ROLE = `arn:aws:iam::${ACCOUNT}:role/deploy-stack-role`;
 
@@ -89,17 +77,9 @@ const cfnAction = (name: string, configuration: Record<string, string>, extra: R
   ...extra,
 });
 
-type Run = { id: string; status: PipelineExecutionStatus | undefined };
-
 /** Waits (on the execution's status) until the execution ends. */
 async function settledRun(name: string, pipelineExecutionId: string): Promise<Run> {
-  const until = Date.now() + 30_000;
-  for (;;) {
-    const { pipelineExecution } = await client(CodePipelineClient).send(new GetPipelineExecutionCommand({ pipelineName: name, pipelineExecutionId }));
-    if (pipelineExecution?.status !== 'InProgress') return { id: pipelineExecutionId, status: pipelineExecution?.status };
-    if (Date.now() > until) throw new Error(`execution ${pipelineExecutionId} of ${name} is still InProgress`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  return { id: pipelineExecutionId, status: await executionEnded(server.clientConfig, name, pipelineExecutionId, 30_000, 50) };
 }
 
 /** The execution CreatePipeline starts, as AWS does, once it ends. */
@@ -115,10 +95,7 @@ async function runPipeline(name: string): Promise<Run> {
   return settledRun(name, pipelineExecutionId!);
 }
 
-async function actionExecution(pipelineName: string, pipelineExecutionId: string, actionName: string) {
-  const { actionExecutionDetails } = await client(CodePipelineClient).send(new ListActionExecutionsCommand({ pipelineName, filter: { pipelineExecutionId } }));
-  return actionExecutionDetails!.find((detail) => detail.actionName === actionName)!;
-}
+const actionExecution = (pipelineName: string, pipelineExecutionId: string, actionName: string) => actionExecutionOf(server.clientConfig, pipelineName, pipelineExecutionId, actionName);
 
 async function stack(name: string): Promise<Stack | undefined> {
   try {
@@ -134,19 +111,8 @@ async function objectText(bucket: string, key: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  const iam = client(IAMClient);
-  for (const [name, service] of [
-    ['deploy-pipeline-role', 'codepipeline.amazonaws.com'],
-    ['deploy-stack-role', 'cloudformation.amazonaws.com'],
-  ]) {
-    await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trust(service) }));
-    await iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: 'admin', PolicyDocument: ADMIN }));
-  }
-  const s3 = client(S3Client);
-  for (const bucket of ['deploy-source', 'deploy-artifacts', 'deploy-site']) {
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
-  }
+  await createAdminRoles(server.clientConfig, { 'deploy-pipeline-role': 'codepipeline.amazonaws.com', 'deploy-stack-role': 'cloudformation.amazonaws.com' }, 'admin');
+  await createVersionedBuckets(server.clientConfig, ['deploy-source', 'deploy-artifacts', 'deploy-site']);
 });
 
 describe('Deploy CloudFormation', () => {

@@ -6,21 +6,18 @@
  */
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CodePipelineClient, CreatePipelineCommand, ListActionExecutionsCommand, ListPipelineExecutionsCommand, type PipelineExecutionStatus } from '@aws-sdk/client-codepipeline';
-import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CodePipelineClient, CreatePipelineCommand } from '@aws-sdk/client-codepipeline';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { CreateBucketCommand, GetObjectCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createZip, readZip } from '../../src/core/zip.js';
 import { useServer } from '../helpers.js';
+import { ACCOUNT, actionExecution, createAdminRoles, createVersionedBuckets, firstEndedExecution } from './codepipeline-helpers.js';
 import { createActiveFunction, NODE_RUNTIME, zipOf } from './lambda-helpers.js';
 
 const server = useServer();
 const client = <T>(Client: new (config: typeof server.clientConfig) => T) => new Client(server.clientConfig);
-const ACCOUNT = '000000000000';
-const ADMIN = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] });
-const trust = (service: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] });
 const PIPELINE_ROLE = `arn:aws:iam::${ACCOUNT}:role/invoke-pipeline-role`;
 const FUNCTION_ROLE = `arn:aws:iam::${ACCOUNT}:role/invoke-function-role`;
 
@@ -110,38 +107,13 @@ async function createPipeline(name: string, userParameters: string, functionName
   );
 }
 
-/** The execution CreatePipeline started (as AWS's does), waited for until it ends. */
-async function run(name: string): Promise<{ id: string; status: PipelineExecutionStatus | undefined }> {
-  const codepipeline = client(CodePipelineClient);
-  const until = Date.now() + 60_000;
-  for (;;) {
-    const { pipelineExecutionSummaries } = await codepipeline.send(new ListPipelineExecutionsCommand({ pipelineName: name }));
-    const first = pipelineExecutionSummaries?.at(-1);
-    if (first && first.status !== 'InProgress') return { id: first.pipelineExecutionId!, status: first.status };
-    if (Date.now() > until) throw new Error(`${name} has no ended execution: ${JSON.stringify(pipelineExecutionSummaries)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function checkAction(pipelineName: string, pipelineExecutionId: string) {
-  const { actionExecutionDetails } = await client(CodePipelineClient).send(new ListActionExecutionsCommand({ pipelineName, filter: { pipelineExecutionId } }));
-  return actionExecutionDetails!.find((detail) => detail.actionName === 'Check')!;
-}
+const run = (name: string) => firstEndedExecution(server.clientConfig, name);
+const checkAction = (pipelineName: string, pipelineExecutionId: string) => actionExecution(server.clientConfig, pipelineName, pipelineExecutionId, 'Check');
 
 beforeAll(async () => {
-  const iam = client(IAMClient);
-  for (const [name, service] of [
-    ['invoke-pipeline-role', 'codepipeline.amazonaws.com'],
-    ['invoke-function-role', 'lambda.amazonaws.com'],
-  ]) {
-    await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trust(service) }));
-    await iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: 'all', PolicyDocument: ADMIN }));
-  }
+  await createAdminRoles(server.clientConfig, { 'invoke-pipeline-role': 'codepipeline.amazonaws.com', 'invoke-function-role': 'lambda.amazonaws.com' });
+  await createVersionedBuckets(server.clientConfig, ['invoke-source', 'invoke-artifacts']);
   const s3 = client(S3Client);
-  for (const bucket of ['invoke-source', 'invoke-artifacts']) {
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
-  }
   await s3.send(new PutObjectCommand({ Bucket: 'invoke-source', Key: 'app.zip', Body: createZip([{ name: 'app.txt', data: Buffer.from('v1'), mode: 0o100644 }]) }));
   await createActiveFunction(client(LambdaClient), {
     FunctionName: 'pipeline-check',

@@ -18,20 +18,19 @@ import {
   ListActionExecutionsCommand,
   ListPipelineExecutionsCommand,
   type PipelineDeclaration,
-  type PipelineExecutionStatus,
   StartPipelineExecutionCommand,
 } from '@aws-sdk/client-codepipeline';
 import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import { CreateBucketCommand, GetObjectCommand, PutBucketNotificationConfigurationCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, PutBucketNotificationConfigurationCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createZip, readZip } from '../../src/core/zip.js';
 import { useServer } from '../helpers.js';
 import { GitRunner, rootUrl } from './codecommit-git-helpers.js';
+import { ACCOUNT, actionExecution, createVersionedBuckets, executionEnded, trust } from './codepipeline-helpers.js';
 
 const server = useServer();
 const client = <T>(Client: new (config: typeof server.clientConfig) => T) => new Client(server.clientConfig);
-const ACCOUNT = '000000000000';
 const REGION = 'us-east-1';
 const PIPELINE_ROLE = `arn:aws:iam::${ACCOUNT}:role/sources-pipeline-role`;
 const EVENTS_ROLE = `arn:aws:iam::${ACCOUNT}:role/sources-events-role`;
@@ -39,7 +38,6 @@ const ARTIFACTS = 'sources-artifacts';
 const git = new GitRunner();
 
 const allow = (action: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }] });
-const trust = (service: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] });
 const pipelineArn = (name: string) => `arn:aws:codepipeline:${REGION}:${ACCOUNT}:${name}`;
 
 /** A pipeline of the given source action, then a Deploy S3 stage extracting its artifact into `deployBucket`. */
@@ -93,15 +91,7 @@ async function newExecution(name: string, known: string[]): Promise<{ id: string
   }
 }
 
-async function finished(name: string, pipelineExecutionId: string): Promise<PipelineExecutionStatus | undefined> {
-  const until = Date.now() + 30_000;
-  for (;;) {
-    const { pipelineExecution } = await client(CodePipelineClient).send(new GetPipelineExecutionCommand({ pipelineName: name, pipelineExecutionId }));
-    if (pipelineExecution?.status !== 'InProgress') return pipelineExecution?.status;
-    if (Date.now() > until) throw new Error(`execution ${pipelineExecutionId} of ${name} is still InProgress`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+const finished = (name: string, pipelineExecutionId: string) => executionEnded(server.clientConfig, name, pipelineExecutionId, 30_000, 25);
 
 /** Waits for the executions CreatePipeline starts by itself, so later ones are told apart. */
 async function settledExecutions(name: string): Promise<string[]> {
@@ -110,10 +100,7 @@ async function settledExecutions(name: string): Promise<string[]> {
   return ids;
 }
 
-async function sourceAction(pipelineName: string, pipelineExecutionId: string) {
-  const { actionExecutionDetails } = await client(CodePipelineClient).send(new ListActionExecutionsCommand({ pipelineName, filter: { pipelineExecutionId } }));
-  return actionExecutionDetails!.find((detail) => detail.actionName === 'Source')!;
-}
+const sourceAction = (pipelineName: string, pipelineExecutionId: string) => actionExecution(server.clientConfig, pipelineName, pipelineExecutionId, 'Source');
 
 async function objectBytes(bucket: string, key: string): Promise<Buffer> {
   const out = await client(S3Client).send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -148,11 +135,8 @@ beforeAll(async () => {
   await iam.send(new PutRolePolicyCommand({ RoleName: 'sources-pipeline-role', PolicyName: 'admin', PolicyDocument: allow('*') }));
   await iam.send(new CreateRoleCommand({ RoleName: 'sources-events-role', AssumeRolePolicyDocument: trust('events.amazonaws.com') }));
   await iam.send(new PutRolePolicyCommand({ RoleName: 'sources-events-role', PolicyName: 'start', PolicyDocument: allow('codepipeline:StartPipelineExecution') }));
+  await createVersionedBuckets(server.clientConfig, [ARTIFACTS, 'sources-site', 'sources-objects', 'sources-object-site']);
   const s3 = client(S3Client);
-  for (const bucket of [ARTIFACTS, 'sources-site', 'sources-objects', 'sources-object-site']) {
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
-  }
   await s3.send(new CreateBucketCommand({ Bucket: 'sources-unversioned' }));
 });
 
