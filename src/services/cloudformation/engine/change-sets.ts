@@ -18,7 +18,7 @@ import { recordEvent, setStackStatus } from './events.js';
 import { beginImport, type ImportTarget } from './import.js';
 import { availabilityZones, type StackModel } from './model.js';
 import { withNestedStacks } from './nested.js';
-import type { PreviousState } from './operations.js';
+import { previousStateOf } from './operations.js';
 import { planChanges } from './plan.js';
 import { startOperation } from './runner.js';
 
@@ -202,18 +202,7 @@ export function startExecution(c: CloudFormationContext, row: ChangeSetRow, data
       on_failure: data.onStackFailure ?? (options.disableRollback ? 'DO_NOTHING' : 'ROLLBACK'),
     });
   } else {
-    const previous: PreviousState = {
-      template_body: stack.template_body,
-      processed_template: stack.processed_template,
-      parameters: stack.parameters,
-      outputs: stack.outputs,
-      imports: c.store.importsOf(stack.stack_id),
-      notification_arns: stack.notification_arns,
-      capabilities: stack.capabilities,
-      tags: stack.tags,
-      role_arn: stack.role_arn,
-      description: stack.description,
-    };
+    const previous = previousStateOf(c, stack);
     setStackStatus(c, stack.stack_id, 'UPDATE_IN_PROGRESS', 'User Initiated', {
       ...stackColumns(data, options, description),
       update_policy: null,

@@ -16,7 +16,7 @@ import type { Template } from '../template/types.js';
 import { providerContext } from './caller.js';
 import { recordEvent, setStackStatus } from './events.js';
 import { walkGraph } from './graph.js';
-import { beginRun, failInterrupted, type PreviousState } from './operations.js';
+import { beginRun, failInterrupted, type PreviousState, previousStateOf } from './operations.js';
 import { publishOutputs } from './outputs.js';
 import { type OperationRun, properties, saveResource } from './resources.js';
 
@@ -115,18 +115,7 @@ export function importChanges(targets: ImportTarget[]): C.Change[] {
 
 /** Moves the stack to IMPORT_IN_PROGRESS with the change set's template; the previous state is kept for the rollback. Call inside a transaction. */
 export function beginImport(c: CloudFormationContext, stack: StackRow, targets: ImportTarget[], columns: Partial<StackRow>): void {
-  const previous: PreviousState = {
-    template_body: stack.template_body,
-    processed_template: stack.processed_template,
-    parameters: stack.parameters,
-    outputs: stack.outputs,
-    imports: c.store.importsOf(stack.stack_id),
-    notification_arns: stack.notification_arns,
-    capabilities: stack.capabilities,
-    tags: stack.tags,
-    role_arn: stack.role_arn,
-    description: stack.description,
-  };
+  const previous = previousStateOf(c, stack);
   const options: ImportOptions = { imports: targets };
   setStackStatus(c, stack.stack_id, 'IMPORT_IN_PROGRESS', 'User Initiated', {
     ...columns,

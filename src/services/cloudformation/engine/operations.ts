@@ -31,6 +31,22 @@ export interface PreviousState {
   abandoned?: { processed_template: string; parameters: string };
 }
 
+/** The stack as it is before an update or import begins: what its rollback restores. */
+export function previousStateOf(c: CloudFormationContext, stack: StackRow): PreviousState {
+  return {
+    template_body: stack.template_body,
+    processed_template: stack.processed_template,
+    parameters: stack.parameters,
+    outputs: stack.outputs,
+    imports: c.store.importsOf(stack.stack_id),
+    notification_arns: stack.notification_arns,
+    capabilities: stack.capabilities,
+    tags: stack.tags,
+    role_arn: stack.role_arn,
+    description: stack.description,
+  };
+}
+
 const INTERRUPTED = 'Resource handler was interrupted: Drydock stopped while the stack operation ran';
 
 export async function beginRun(c: CloudFormationContext, stack: StackRow, signal: AbortSignal, model = modelOfStack(stack)): Promise<OperationRun> {

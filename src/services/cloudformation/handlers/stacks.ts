@@ -11,7 +11,7 @@ import { type CloudFormationContext, findStack, inProgress, parametersOf, requir
 import { assumeStackRole } from '../engine/caller.js';
 import { recordEvent, setStackStatus } from '../engine/events.js';
 import { externalValues, pseudoParameters, stackModel } from '../engine/model.js';
-import type { PreviousState } from '../engine/operations.js';
+import { previousStateOf } from '../engine/operations.js';
 import { exportInUse } from '../engine/outputs.js';
 import { parseStackPolicy } from '../engine/policy.js';
 import { cancelOperation, startOperation } from '../engine/runner.js';
@@ -174,18 +174,7 @@ export async function updateStack(c: CloudFormationContext, input: C.UpdateStack
     if (policy !== undefined) c.store.updateStack(stack.stack_id, { stack_policy: policy });
     throw validationError('No updates are to be performed.');
   }
-  const previous: PreviousState = {
-    template_body: stack.template_body,
-    processed_template: stack.processed_template,
-    parameters: stack.parameters,
-    outputs: stack.outputs,
-    imports: c.store.importsOf(stack.stack_id),
-    notification_arns: stack.notification_arns,
-    capabilities: stack.capabilities,
-    tags: stack.tags,
-    role_arn: stack.role_arn,
-    description: stack.description,
-  };
+  const previous = previousStateOf(c, stack);
   c.store.tx(() => {
     setStackStatus(c, stack.stack_id, 'UPDATE_IN_PROGRESS', 'User Initiated', {
       template_body: text,
