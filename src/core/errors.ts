@@ -29,7 +29,8 @@ export class AwsError extends Error {
 /** A member an error body carries beside its message: a scalar, or a structure JSON protocols write as an object (CloudWatch Logs' queryCompileError). */
 export type ErrorField = string | number | boolean | { readonly [member: string]: ErrorField };
 
-/** A modelled operation Drydock does not implement: never a silent success. */
-export function notImplemented(service: string, operation: string): AwsError {
-  return new AwsError('NotImplemented', `${service} ${operation} is not implemented by Drydock yet`, { status: 501 });
+/** A modelled operation Drydock does not implement: never a silent success. `reason` says why, when there is more to say than "not yet". */
+export function notImplemented(service: string, operation: string, reason?: string): AwsError {
+  const message = reason ? `${service} ${operation} is not implemented by Drydock: ${reason}` : `${service} ${operation} is not implemented by Drydock yet`;
+  return new AwsError('NotImplemented', message, { status: 501 });
 }

@@ -20,6 +20,8 @@ export interface BoundService {
   validationError: string | false;
   /** What the service does differently from AWS's usual protocol rules (S3); none for most. */
   dialect?: ProtocolDialect;
+  /** Why an operation without a handler is not implemented, for its 501's message. */
+  unimplemented?: Readonly<Record<string, string>>;
 }
 
 /** Who makes an in-process call, and where. */
@@ -63,7 +65,7 @@ export class OperationInvoker {
   async run(service: BoundService, op: Operation, input: Record<string, unknown>, ctx: RequestContext): Promise<unknown> {
     if (service.validationError) validateInput(service.model, op.input, input, service.validationError);
     const handler = service.handlers[op.name];
-    if (!handler) throw notImplemented(service.model.metadata.serviceId, op.name);
+    if (!handler) throw notImplemented(service.model.metadata.serviceId, op.name, service.unimplemented?.[op.name]);
     if (this.authorize) await this.authorize(service, op, input, ctx);
     return handler(input, ctx);
   }

@@ -78,7 +78,14 @@ function buildServices(opts: ServiceOptions): ServiceSet {
   };
   for (const def of Object.values(SERVICES)) instances.set(def.name, def.create(runtime));
   invoker = new OperationInvoker(
-    Object.values(SERVICES).map((def) => ({ name: def.name, model: def.model, validationError: def.validationError, dialect: def.dialect, handlers: instances.get(def.name)!.handlers })),
+    Object.values(SERVICES).map((def) => ({
+      name: def.name,
+      model: def.model,
+      validationError: def.validationError,
+      dialect: def.dialect,
+      unimplemented: def.unimplemented,
+      handlers: instances.get(def.name)!.handlers,
+    })),
     opts.endpoint,
     createAuthorizer({
       tables: new Map(

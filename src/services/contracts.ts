@@ -85,5 +85,10 @@ export interface ServiceDefinition {
   dialect?: ProtocolDialect;
   /** What each operation needs to be allowed (IAM actions, resources, condition keys), as data. */
   authorization?: ServiceAuthorization;
+  /**
+   * Why Drydock leaves an operation of the model unimplemented, when there is a reason beyond "not
+   * yet" (no GitHub offline, no CodeDeploy service …): its 501 says so, and so does docs/coverage.md.
+   */
+  unimplemented?: Readonly<Record<string, string>>;
   create(rt: Runtime): ServiceInstance;
 }

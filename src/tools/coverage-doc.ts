@@ -27,6 +27,8 @@ export interface ServiceCoverage {
   protocol: string;
   implemented: string[];
   missing: string[];
+  /** Why Drydock leaves some of the missing operations out (ServiceDefinition.unimplemented). */
+  reasons: Readonly<Record<string, string>>;
 }
 
 /** Handler names per service, from instances created against a temporary store. */
@@ -51,6 +53,9 @@ export function serviceCoverage(): ServiceCoverage[] {
     const unknown = names.filter((n) => !def.model.operations.has(n));
     if (unknown.length) throw new Error(`service ${def.name} has handlers for operations its model does not define: ${unknown.join(', ')}`);
     const implemented = new Set(names);
+    // A reason for an operation that has a handler (or that the model lacks) is stale.
+    const stale = Object.keys(def.unimplemented ?? {}).filter((op) => implemented.has(op) || !def.model.operations.has(op));
+    if (stale.length) throw new Error(`service ${def.name} gives reasons for operations it implements or its model lacks: ${stale.join(', ')}`);
     return {
       name: def.name,
       fullName: def.model.metadata.serviceFullName,
@@ -58,6 +63,7 @@ export function serviceCoverage(): ServiceCoverage[] {
       protocol: def.model.protocol,
       implemented: operations.filter((op) => implemented.has(op)),
       missing: operations.filter((op) => !implemented.has(op)),
+      reasons: def.unimplemented ?? {},
     };
   });
 }
@@ -68,6 +74,13 @@ function percent(part: number, whole: number): string {
 
 function operationList(ops: string[]): string {
   return ops.length ? ops.map((op) => `\`${op}\``).join(', ') : '_none_';
+}
+
+/** The reasons given for missing operations, one line each; none when the service gives none. */
+function reasonList(s: ServiceCoverage): string[] {
+  const explained = s.missing.filter((op) => s.reasons[op]);
+  if (!explained.length) return [];
+  return ['Why:', '', ...explained.map((op) => `- \`${op}\`: ${s.reasons[op]}`), ''];
 }
 
 export function renderCoverage(services = serviceCoverage()): string {
@@ -103,6 +116,7 @@ export function renderCoverage(services = serviceCoverage()): string {
       '',
       `**Not implemented (${s.missing.length}):** ${operationList(s.missing)}`,
       '',
+      ...reasonList(s),
     );
   }
   return lines.join('\n');
