@@ -192,6 +192,34 @@ describe('CodePipeline structure validation', () => {
     await refuse({ ...d, stages: [d.stages![0]!, twice] }, 'InvalidStructureException', /more than one action named Unit/);
   });
 
+  it('accepts V2 triggers on a CodeStarSourceConnection source and refuses the rest in AWS words', async () => {
+    const connection = {
+      name: 'Git',
+      actionTypeId: { category: 'Source', owner: 'AWS', provider: 'CodeStarSourceConnection', version: '1' },
+      configuration: { ConnectionArn: `arn:aws:codeconnections:us-east-1:${ACCOUNT}:connection/x`, FullRepositoryId: 'me/app', BranchName: 'main' },
+      outputArtifacts: [{ name: 'Out' }],
+    };
+    const d = base();
+    const v2 = (triggers: PipelineDeclaration['triggers'], source = connection) => ({
+      ...d,
+      name: 'triggered',
+      pipelineType: 'V2' as const,
+      stages: [{ name: 'Source', actions: [source] }, d.stages![1]!],
+      triggers,
+    });
+    const trigger = (push: object[], sourceActionName = 'Git') => ({ providerType: 'CodeStarSourceConnection' as const, gitConfiguration: { sourceActionName, push } });
+    const notConnection = /^Triggers for connection must reference a CodeStarSourceConnection action/;
+    const badFilters = 'The trigger configuration for the source action is not valid. Make sure to choose valid filter combinations.';
+    await refuse(v2([trigger([{ tags: { includes: ['v*'] } }], 'Missing')]), 'InvalidStructureException', notConnection);
+    await refuse(v2([trigger([{ tags: { includes: ['v*'] } }], 'Src')], d.stages![0]!.actions![0]! as typeof connection), 'InvalidStructureException', notConnection);
+    await refuse(v2([trigger([{ tags: { includes: ['v*'] } }]), trigger([{ branches: { includes: ['main'] } }])]), 'InvalidStructureException', notConnection);
+    await refuse(v2([trigger([{ branches: { includes: ['main'] }, tags: { includes: ['v*'] } }])]), 'InvalidStructureException', badFilters);
+    await refuse(v2([trigger([{ filePaths: { includes: ['src/**'] } }])]), 'InvalidStructureException', badFilters);
+    await cp().send(new CreatePipelineCommand({ pipeline: v2([trigger([{ branches: { includes: ['main'] }, filePaths: { excludes: ['docs/**'] } }])]) }));
+    const { pipeline } = await cp().send(new GetPipelineCommand({ name: 'triggered' }));
+    expect(pipeline?.triggers?.[0]?.gitConfiguration?.push?.[0]?.branches?.includes).toEqual(['main']);
+  });
+
   it('refuses unknown action types, bad artifact counts, missing configuration and unwired artifacts', async () => {
     const d = base();
     const withTest = (action: NonNullable<PipelineDeclaration['stages']>[number]['actions']) => ({ ...d, stages: [d.stages![0]!, { name: 'Test', actions: action }] });

@@ -10,6 +10,9 @@
  *   Device Farm, CodeStarSourceConnection …) are valid structure, as AWS accepts them, but their
  *   actions fail when they run with "Drydock has no provider for action type <category>/<owner>/<provider>/<version>".
  *   CodeConnections (external Git hosts) cannot be reached offline.
+ * - V2 triggers are validated as AWS does (a CodeStarSourceConnection source action, one trigger per
+ *   action, tags XOR branches with file paths) and stored, but never fire: AWS applies them only to
+ *   CodeConnections sources.
  * - Execution modes: SUPERSEDED (one execution per stage; an older execution waiting at a stage's
  *   entrance is superseded by a newer one arriving there), QUEUED (one per stage, in arrival
  *   order) and PARALLEL (no waiting). A superseded execution never interrupts an action already

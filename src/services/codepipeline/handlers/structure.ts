@@ -12,6 +12,7 @@ import { ACTION_PROVIDERS, actionTypeKey } from '../actions/index.js';
 import type { ActionProvider, ActionTypeId } from '../actions/types.js';
 import { type CodePipelineContext, invalidStructure } from '../common.js';
 import { references } from '../engine/variables.js';
+import { checkTriggers } from './triggers.js';
 
 type Settings = ActionProvider['settings'];
 
@@ -101,6 +102,7 @@ function checkVersionFields(pipeline: PipelineDeclaration): void {
   const type = pipeline.pipelineType ?? 'V1';
   if (type === 'V1' && pipeline.variables?.length) throw new AwsError('ValidationException', 'Pipeline variables are only supported in V2 type pipelines');
   if (type === 'V1' && pipeline.triggers?.length) throw new AwsError('ValidationException', 'Triggers are only supported in V2 type pipelines');
+  checkTriggers(pipeline);
   const names = new Set<string>();
   for (const variable of pipeline.variables ?? []) {
     if (names.has(variable.name!)) throw invalidStructure(`Pipeline variable names must be unique: ${variable.name} is declared more than once`);
