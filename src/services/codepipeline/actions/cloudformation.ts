@@ -10,14 +10,17 @@
  * as it does in AWS; a failed stack fails the action with the first failed resource's reason, read
  * with DescribeStackEvents as AWS does.
  *
- * Gaps against AWS: the artifact URL that `Fn::GetArtifactAtt` answers for `URL` is the object's
- * S3 URL, not a presigned one; a change set that holds no changes is treated as done by both
- * CHANGE_SET_REPLACE and CHANGE_SET_EXECUTE (AWS's execute action also skips it).
+ * Gaps against AWS: `Fn::GetArtifactAtt`'s `URL` is a presigned GET URL on Drydock's endpoint
+ * (path style), valid for ARTIFACT_URL_SECONDS, a lifetime AWS does not document; a change set that
+ * holds no changes is treated as done by both CHANGE_SET_REPLACE and CHANGE_SET_EXECUTE (AWS's
+ * execute action also skips it).
  */
 import type { Capability, Parameter, Stack, Tag } from '@aws-sdk/client-cloudformation';
 import { AwsError } from '../../../core/errors.js';
 import type { AwsEvent } from '../../../core/events.js';
+import { presignUrl } from '../../../core/presign.js';
 import { createZip, readZip, safeEntryPath, ZipFormatError } from '../../../core/zip.js';
+import { contextOf } from '../common.js';
 import { type ActionContext, ActionFailure, type ActionProvider, type ActionResult } from './types.js';
 
 /** TemplateBody's limit: larger templates go through S3 (TemplateURL), as CodePipeline does. */
@@ -109,6 +112,30 @@ function parseJsonObject(text: string, what: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
+/** How long `Fn::GetArtifactAtt`'s presigned `URL` can be fetched: an hour, as long as the action role's session it is signed with lasts. */
+const ARTIFACT_URL_SECONDS = 3600;
+
+/**
+ * `Fn::GetArtifactAtt`'s `URL`: the artifact's S3 URL ("Using parameter override functions with
+ * CodePipeline pipelines" in the CloudFormation user guide), presigned with the action role's
+ * session (the credentials CodePipeline hands job workers as artifactCredentials) so whatever the
+ * stack hands it to can fetch the artifact with no credentials of its own.
+ */
+async function artifactUrl(ctx: ActionContext, artifact: { bucket: string; key: string }): Promise<string> {
+  const credentials = contextOf(ctx.rt).artifactCredentials.get(ctx.actionExecutionId);
+  if (!credentials) throw new ActionFailure('The artifact credentials of this action execution are not available.', 'JobFailed');
+  return presignUrl({
+    method: 'GET',
+    url: `${ctx.rt.endpoint()}/${artifact.bucket}/${artifact.key}`,
+    credentials,
+    region: ctx.region,
+    service: 's3',
+    expiresInSeconds: ARTIFACT_URL_SECONDS,
+    // Drydock checks a presigned URL's expiry against the wall clock, as every signing time.
+    now: Date.now(),
+  });
+}
+
 /** `Fn::GetArtifactAtt: [artifact, BucketName|ObjectKey|URL]` and `Fn::GetParam: [artifact, file, key]`. */
 async function overrideValue(ctx: ActionContext, name: string, value: unknown): Promise<string> {
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
@@ -119,7 +146,7 @@ async function overrideValue(ctx: ActionContext, name: string, value: unknown): 
     if (!artifact) throw new ActionFailure(`Fn::GetArtifactAtt for parameter ${name} names artifact ${String(artifactName)}, which is not an input artifact of this action.`, 'ConfigurationError');
     if (attribute === 'BucketName') return artifact.bucket;
     if (attribute === 'ObjectKey') return artifact.key;
-    if (attribute === 'URL') return `https://${artifact.bucket}.s3.amazonaws.com/${artifact.key}`;
+    if (attribute === 'URL') return artifactUrl(ctx, artifact);
     throw new ActionFailure(`Fn::GetArtifactAtt for parameter ${name}: ${String(attribute)} is not an artifact attribute (BucketName, ObjectKey or URL).`, 'ConfigurationError');
   }
   if (fn.length === 1 && fn[0][0] === 'Fn::GetParam' && Array.isArray(fn[0][1]) && fn[0][1].length === 3) {
