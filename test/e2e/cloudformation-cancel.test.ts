@@ -1,7 +1,8 @@
 /**
  * CancelUpdateStack against real updates that wait: one adding a WaitCondition nobody signals, and
  * one whose custom resource (behind an SNS topic, answered through an SQS subscription) never
- * answers its Update. Each is cancelled while it waits and rolls back to the previous template.
+ * answers its Update. Each is cancelled while it waits and rolls back to the previous template; the
+ * custom resource gets an Update back to its old properties.
  */
 import { CancelUpdateStackCommand, CloudFormationClient, CreateStackCommand, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
@@ -83,7 +84,7 @@ describe('CancelUpdateStack', () => {
     await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes!.QueueArn, Attributes: { RawMessageDelivery: 'true' } }));
 
     /** The next request CloudFormation sent to the topic; answered SUCCESS unless told not to. */
-    const nextRequest = async (answer: boolean): Promise<Record<string, string>> => {
+    const nextRequest = async (answer: boolean): Promise<Record<string, unknown>> => {
       const until = Date.now() + 10_000;
       for (;;) {
         const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 1 }));
@@ -111,6 +112,11 @@ describe('CancelUpdateStack', () => {
     await cfn.send(new UpdateStackCommand({ StackName: 'cancel-custom', TemplateBody: template('2') }));
     expect(await nextRequest(false)).toMatchObject({ RequestType: 'Update', ResourceProperties: expect.objectContaining({ Size: '2' }) });
     await cfn.send(new CancelUpdateStackCommand({ StackName: 'cancel-custom' }));
+    // The resource may have taken the cancelled update: the rollback updates it back, as AWS does.
+    const rollback = await nextRequest(true);
+    expect(rollback).toMatchObject({ RequestType: 'Update', PhysicalResourceId: 'widget-1' });
+    expect(rollback.ResourceProperties).toEqual({ ServiceToken: TopicArn, Size: '1' });
+    expect(rollback.OldResourceProperties).toEqual({ ServiceToken: TopicArn, Size: '2' });
 
     expect((await settled(cfn, 'cancel-custom')).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
     const log = await eventLog(cfn, 'cancel-custom');

@@ -2,7 +2,8 @@
  * Custom resources against real Node.js Lambda functions (invoked directly, or through an SNS
  * topic) that answer in cfn-response's shape with a fetch PUT to the ResponseURL: the request AWS sends (Create, Update with
  * OldResourceProperties, Delete; properties as strings), Data read by GetAtt, a FAILED response
- * rolling the stack back with AWS's reason, an update answered with a new PhysicalResourceId
+ * rolling the stack back with AWS's reason, a failed update rolled back by an Update with the old
+ * properties, an update answered with a new PhysicalResourceId
  * replacing the resource (the old one gets a Delete in the cleanup), and the response timeout
  * passed with the time warp.
  */
@@ -135,6 +136,24 @@ describe('custom resources backed by Lambda or SNS', () => {
     expect(stack.StackStatus).toBe('ROLLBACK_COMPLETE');
     const failed = (await eventLog(cfn, 'widgets-failed')).find(([id, status]) => id === 'Widget' && status === 'CREATE_FAILED');
     expect(failed?.[2]).toMatch(/^Received response status \[FAILED\] from custom resource\. Message returned: the widget broke \(RequestId: [0-9a-f-]{36}\)$/);
+  });
+
+  it('rolls a failed update back with an Update carrying the old properties (OldResourceProperties: the failed ones)', async () => {
+    const { StackId } = await cfn.send(new CreateStackCommand({ StackName: 'widgets-update-failed', TemplateBody: widgetTemplate({ Name: 'e', Count: 1 }) }));
+    expect((await settled(cfn, 'widgets-update-failed', 30_000)).StackStatus).toBe('CREATE_COMPLETE');
+    await cfn.send(new UpdateStackCommand({ StackName: 'widgets-update-failed', TemplateBody: widgetTemplate({ Name: 'e', Count: 2, Fail: 'yes' }) }));
+    expect((await settled(cfn, 'widgets-update-failed', 30_000)).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
+    const ours = (await waitForRequests((all) => all.filter((r) => r.StackId === StackId).length >= 3)).filter((r) => r.StackId === StackId);
+    expect(ours.map((r) => [r.RequestType, r.PhysicalResourceId ?? null, r.ResourceProperties, r.OldResourceProperties ?? null])).toEqual([
+      ['Create', null, { ServiceToken: functionArn, Name: 'e', Count: '1' }, null],
+      ['Update', 'widget-e', { ServiceToken: functionArn, Name: 'e', Count: '2', Fail: 'yes' }, { ServiceToken: functionArn, Name: 'e', Count: '1' }],
+      ['Update', 'widget-e', { ServiceToken: functionArn, Name: 'e', Count: '1' }, { ServiceToken: functionArn, Name: 'e', Count: '2', Fail: 'yes' }],
+    ]);
+    const log = await eventLog(cfn, 'widgets-update-failed');
+    expect(log.filter(([id]) => id === 'Widget').slice(-2)).toEqual([
+      ['Widget', 'UPDATE_IN_PROGRESS', undefined],
+      ['Widget', 'UPDATE_COMPLETE', undefined],
+    ]);
   });
 
   it('fails the resource when no response arrives within ServiceTimeout, on the Drydock clock', async () => {

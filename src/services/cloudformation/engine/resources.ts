@@ -180,6 +180,9 @@ export async function updateResource(run: OperationRun, logicalId: string, exist
   if (!current) return createResource(run, logicalId, { added: true });
   const declaredType = run.model.template.Resources[logicalId]!.Type;
   let shown: Properties | undefined;
+  // The properties an in-place update was sent with: once sent, the resource may hold them even if
+  // the update failed or was cancelled, so the rollback must send it the old ones back.
+  let attempted: Properties | undefined;
   try {
     if (declaredType !== existing.type) throw validationError(`Update of resource type is not permitted. The new template modifies resource type of the following resources: [${logicalId}]`);
     const props = await properties(run, logicalId);
@@ -201,6 +204,7 @@ export async function updateResource(run: OperationRun, logicalId: string, exist
       run.states.set(logicalId, { physicalId: made.physicalId, attributes: made.attributes ?? {} });
     } else {
       saveResource(run, row, { props: shown });
+      attempted = props.resolved;
       const made = await found.update!(context, { physicalId: current.physicalId, props: current.props, attributes: current.attributes }, props.resolved);
       // An update answered with another physical id made a new resource (a custom resource's contract): the old one goes in the cleanup.
       const replaced = made.physicalId !== current.physicalId;
@@ -213,6 +217,9 @@ export async function updateResource(run: OperationRun, logicalId: string, exist
     return true;
   } catch (err) {
     if (row.prior === existing.prior) row = stamp(run, row, { prior: JSON.stringify({ record: current, replaced: false } satisfies Prior) });
+    // AWS's rollback updates such a resource back to its previous properties (a custom resource gets
+    // an Update whose OldResourceProperties are the failed update's): revertResource sees the change.
+    if (attempted) row = stamp(run, row, { props: JSON.stringify(attempted) });
     const reason = failure(run, err, 'update');
     row = stamp(run, row, { status: 'UPDATE_FAILED', status_reason: reason });
     saveResource(run, row, { reason, props: shown });
