@@ -3,6 +3,7 @@
  * structure validation with AWS's errors, custom action types, webhooks and tags.
  */
 import {
+  type ActionDeclaration,
   type ActionTypeId,
   CodePipelineClient,
   CreateCustomActionTypeCommand,
@@ -193,7 +194,7 @@ describe('CodePipeline structure validation', () => {
   });
 
   it('accepts V2 triggers on a CodeStarSourceConnection source and refuses the rest in AWS words', async () => {
-    const connection = {
+    const connection: ActionDeclaration = {
       name: 'Git',
       actionTypeId: { category: 'Source', owner: 'AWS', provider: 'CodeStarSourceConnection', version: '1' },
       configuration: { ConnectionArn: `arn:aws:codeconnections:us-east-1:${ACCOUNT}:connection/x`, FullRepositoryId: 'me/app', BranchName: 'main' },
@@ -211,7 +212,7 @@ describe('CodePipeline structure validation', () => {
     const notConnection = /^Triggers for connection must reference a CodeStarSourceConnection action/;
     const badFilters = 'The trigger configuration for the source action is not valid. Make sure to choose valid filter combinations.';
     await refuse(v2([trigger([{ tags: { includes: ['v*'] } }], 'Missing')]), 'InvalidStructureException', notConnection);
-    await refuse(v2([trigger([{ tags: { includes: ['v*'] } }], 'Src')], d.stages![0]!.actions![0]! as typeof connection), 'InvalidStructureException', notConnection);
+    await refuse(v2([trigger([{ tags: { includes: ['v*'] } }], 'Src')], d.stages![0]!.actions![0]!), 'InvalidStructureException', notConnection);
     await refuse(v2([trigger([{ tags: { includes: ['v*'] } }]), trigger([{ branches: { includes: ['main'] } }])]), 'InvalidStructureException', notConnection);
     await refuse(v2([trigger([{ branches: { includes: ['main'] }, tags: { includes: ['v*'] } }])]), 'InvalidStructureException', badFilters);
     await refuse(v2([trigger([{ filePaths: { includes: ['src/**'] } }])]), 'InvalidStructureException', badFilters);
