@@ -132,7 +132,9 @@ describe('CloudFormation notifications, events and roles', () => {
     await cfn().send(new CreateStackCommand({ StackName: 'denied', TemplateBody: named('/elsewhere/x'), RoleARN: deployer.Role!.Arn }));
     expect((await settled(cfn(), 'denied')).StackStatus).toBe('ROLLBACK_COMPLETE');
     const failure = (await eventLog(cfn(), 'denied')).find(([id, status]) => id === 'P' && status === 'CREATE_FAILED');
-    expect(failure?.[2]).toMatch(/assumed-role\/deployer\/.* is not authorized to perform: ssm:PutParameter/);
+    expect(failure?.[2]).toMatch(
+      /^Resource handler returned message: "User: arn:aws:sts::\d{12}:assumed-role\/deployer\/.* is not authorized to perform: ssm:PutParameter .*\(Service: Ssm, Status Code: 400, Request ID: [0-9a-f-]{36}\)" \(RequestToken: [0-9a-f-]{36}, HandlerErrorCode: AccessDenied\)$/,
+    );
   });
 
   it('fails a deletion its role may not make (DELETE_FAILED), and RetainResources then completes it', async () => {

@@ -219,4 +219,24 @@ describe('CloudFormation IAM providers and the Secrets Manager rotation schedule
     await expectAwsError(iam().send(new GetInstanceProfileCommand({ InstanceProfileName: out.ProfileRef })), { code: 'NoSuchEntity', status: 404 });
     await expectAwsError(secrets().send(new DescribeSecretCommand({ SecretId: out.SecretRef })), { code: 'ResourceNotFoundException', status: 400 });
   });
+
+  it("fails IAM's refusals in each type's handler form: the registry's wrapping for a role, the SDK v1 suffix for an inline policy", async () => {
+    const template = JSON.stringify({
+      Resources: {
+        Role: { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: trust('lambda.amazonaws.com') } },
+        Inline: {
+          Type: 'AWS::IAM::Policy',
+          Properties: { PolicyName: 'broken', Roles: [{ Ref: 'Role' }], PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Resource: '*' }] } },
+        },
+        Named: { Type: 'AWS::IAM::Role', DependsOn: 'Role', Properties: { RoleName: 'cfn-iam-bad-path', Path: 'no-slashes', AssumeRolePolicyDocument: trust('lambda.amazonaws.com') } },
+      },
+    });
+    const { StackId } = await cfn().send(new CreateStackCommand({ StackName: 'iam-refusals', TemplateBody: template, Capabilities: CAPABILITIES }));
+    await expectStatus(StackId!, 'ROLLBACK_COMPLETE');
+    const reasons = Object.fromEntries((await eventLog(cfn(), StackId!)).filter(([, status]) => status === 'CREATE_FAILED').map(([id, , reason]) => [id, reason]));
+    expect(reasons.Inline).toMatch(/^.+ \(Service: AmazonIdentityManagement; Status Code: 400; Error Code: MalformedPolicyDocument; Request ID: [0-9a-f-]{36}; Proxy: null\)$/);
+    expect(reasons.Named).toMatch(
+      /^Resource handler returned message: ".+ \(Service: Iam, Status Code: 400, Request ID: [0-9a-f-]{36}\)" \(RequestToken: [0-9a-f-]{36}, HandlerErrorCode: InvalidRequest\)$/,
+    );
+  });
 });

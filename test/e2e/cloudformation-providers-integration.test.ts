@@ -297,7 +297,10 @@ describe('CloudFormation SQS, SNS, Logs and EventBridge providers', () => {
       await expectStatus(StackId!, 'ROLLBACK_COMPLETE');
       return (await eventLog(cfn(), StackId!)).find(([, state]) => state === 'CREATE_FAILED')?.[2];
     };
-    expect(await reasonOf('cfn-int-fifo', { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'cfn-int-not-fifo', FifoQueue: true } })).toMatch(/fifo/i);
+    // SQS queues are a registry type: SQS's refusal comes wrapped as AWS's handler returns it.
+    expect(await reasonOf('cfn-int-fifo', { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'cfn-int-not-fifo', FifoQueue: true } })).toMatch(
+      /^Resource handler returned message: ".*fifo.* \(Service: Sqs, Status Code: 400, Request ID: [0-9a-f-]{36}\)" \(RequestToken: [0-9a-f-]{36}, HandlerErrorCode: InvalidRequest\)$/i,
+    );
     await expectAwsError(sqs().send(new GetQueueUrlCommand({ QueueName: 'cfn-int-not-fifo' })), { code: 'AWS.SimpleQueueService.NonExistentQueue', status: 400 });
     expect(await reasonOf('cfn-int-index', { Type: 'AWS::Logs::LogGroup', Properties: { FieldIndexPolicies: [{ Fields: ['requestId'] }] } })).toBe(
       'Drydock does not support the FieldIndexPolicies property of AWS::Logs::LogGroup',

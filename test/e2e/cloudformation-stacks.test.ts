@@ -134,7 +134,10 @@ describe('CloudFormation stacks', () => {
     expect(stack.StackStatus).toBe('ROLLBACK_COMPLETE');
     const log = await eventLog(cfn(), 'clash');
     const failed = log.find(([id, status]) => id === 'Clash' && status === 'CREATE_FAILED');
-    expect(failed?.[2]).toMatch(/already exists/);
+    // SSM parameters are a registry type: AWS's handler refuses an existing name with its standard AlreadyExists message.
+    expect(failed?.[2]).toMatch(
+      /^Resource handler returned message: "Resource of type 'AWS::SSM::Parameter' with identifier '\/taken' already exists\." \(RequestToken: [0-9a-f-]{36}, HandlerErrorCode: AlreadyExists\)$/,
+    );
     expect(log).toContainEqual(['clash', 'ROLLBACK_IN_PROGRESS', 'The following resource(s) failed to create: [Clash]. Rollback requested by user.']);
     expect(log).toContainEqual(['Fine', 'DELETE_COMPLETE', undefined]);
     expect(log.at(-1)).toEqual(['clash', 'ROLLBACK_COMPLETE', undefined]);

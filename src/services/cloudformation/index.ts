@@ -45,8 +45,13 @@
  *   retained (DELETE_SKIPPED) with a reason saying so; AWS would snapshot types that support it.
  * - A resource whose type the specification knows but Drydock has no provider for fails with
  *   "Unsupported resource type: AWS::X::Y" (Drydock's words) and the stack rolls back.
- * - Resource status reasons are the owning service's error message as such; AWS wraps them
- *   ("Resource handler returned message: … (RequestToken: …, HandlerErrorCode: …)").
+ * - Resource status reasons wrap the owning service's refusal as AWS does (engine/handler-errors.ts):
+ *   "Resource handler returned message: … (RequestToken: …, HandlerErrorCode: …)" for registry
+ *   types, the SDK v1 "(Service: …; Status Code: …; Error Code: …)" suffix for the types AWS still
+ *   provisions itself. Which types are which is from stack events users reported (S3 buckets and
+ *   IAM inline policies are the older kind); a type with no report either way is treated as a
+ *   registry type. The Request IDs in them are fresh UUIDs, and the HandlerErrorCode is derived
+ *   from the service's error code and status (a handler may classify some errors differently).
  * - When Drydock stops while a resource is being created or updated, the operation fails into its
  *   rollback with the in-flight resources marked failed ("Resource handler was interrupted");
  *   a resource whose creation finished in the owning service just before the stop is not known

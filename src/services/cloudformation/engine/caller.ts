@@ -11,6 +11,7 @@ import type { InProcessCaller } from '../../contracts.js';
 import { type CloudFormationContext, principalOf, validationError } from '../common.js';
 import type { ProviderContext } from '../providers/types.js';
 import type { StackRow } from '../store.js';
+import { tagServiceError } from './handler-errors.js';
 
 const CLOUDFORMATION = 'cloudformation.amazonaws.com';
 const NAME_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
@@ -62,8 +63,16 @@ export function providerContext(
   recordPhysicalId?: (physicalId: string) => void,
 ): ProviderContext {
   return {
-    call: (service, operation, input) => c.rt.call(service, operation, input, caller),
-    invoke: (call) => c.rt.invoke(call, caller),
+    call: (service, operation, input) =>
+      c.rt.call(service, operation, input, caller).catch((err: unknown) => {
+        tagServiceError(err, service);
+        throw err;
+      }),
+    invoke: (call) =>
+      c.rt.invoke(call, caller).catch((err: unknown) => {
+        tagServiceError(err, call.service);
+        throw err;
+      }),
     caller,
     rt: c.rt,
     clock: c.rt.clock,

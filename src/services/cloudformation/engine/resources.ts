@@ -13,6 +13,7 @@ import { containsDynamic, evaluate, resolveDynamicReferences } from '../template
 import type { EvaluationContext, ExternalValues } from '../template/types.js';
 import { providerContext } from './caller.js';
 import { recordEvent } from './events.js';
+import { handlerStep } from './handler-errors.js';
 import type { ResourceState, StackModel } from './model.js';
 import { policyDenial } from './policy.js';
 
@@ -126,7 +127,7 @@ export async function createResource(run: OperationRun, logicalId: string, prior
       initiated = true;
     };
     const context = providerContext(run.c, run.stack, run.caller, logicalId, row.type, run.signal, (physicalId) => initiate(physicalId, {}));
-    const made = await found.create(context, props.resolved);
+    const made = await handlerStep(row.type, 'create', props.resolved, () => found.create(context, props.resolved));
     const attributes = made.attributes ?? {};
     initiate(made.physicalId, attributes);
     run.states.set(logicalId, { physicalId: made.physicalId, attributes });
@@ -198,14 +199,16 @@ export async function updateResource(run: OperationRun, logicalId: string, exist
     row = stamp(run, row, { status: 'UPDATE_IN_PROGRESS', status_reason: null, prior: JSON.stringify({ record: current, replaced: replace } satisfies Prior) });
     if (replace) {
       saveResource(run, row, { reason: 'Requested update requires the creation of a new physical resource; hence creating one.', props: shown });
-      const made = await found.create(context, props.resolved);
+      const made = await handlerStep(existing.type, 'create', props.resolved, () => found.create(context, props.resolved));
       row = stamp(run, row, { physical_id: made.physicalId, props: JSON.stringify(props.resolved), attributes: JSON.stringify(made.attributes ?? {}) });
       saveResource(run, row, { reason: 'Resource creation Initiated', props: shown });
       run.states.set(logicalId, { physicalId: made.physicalId, attributes: made.attributes ?? {} });
     } else {
       saveResource(run, row, { props: shown });
       attempted = props.resolved;
-      const made = await found.update!(context, { physicalId: current.physicalId, props: current.props, attributes: current.attributes }, props.resolved);
+      const made = await handlerStep(existing.type, 'update', props.resolved, () =>
+        found.update!(context, { physicalId: current.physicalId, props: current.props, attributes: current.attributes }, props.resolved),
+      );
       // An update answered with another physical id made a new resource (a custom resource's contract): the old one goes in the cleanup.
       const replaced = made.physicalId !== current.physicalId;
       row = stamp(run, row, { physical_id: made.physicalId, props: JSON.stringify(props.resolved), attributes: JSON.stringify(made.attributes ?? current.attributes) });
@@ -238,7 +241,11 @@ export async function revertResource(run: OperationRun, row: ResourceRow, record
       const found = provider(record.type);
       if (!found.update) throw validationError(`Resource ${row.logical_id} cannot be rolled back in place`);
       const context = providerContext(run.c, run.stack, run.caller, row.logical_id, record.type, run.signal);
-      attributes = (await found.update(context, { physicalId: current.physicalId, props: current.props, attributes: current.attributes }, record.props)).attributes ?? attributes;
+      const update = found.update;
+      const reverted = await handlerStep(record.type, 'update', record.props, () =>
+        update(context, { physicalId: current.physicalId, props: current.props, attributes: current.attributes }, record.props),
+      );
+      attributes = reverted.attributes ?? attributes;
     }
     next = stamp(run, next, { type: record.type, physical_id: record.physicalId, props: JSON.stringify(record.props), attributes: JSON.stringify(attributes), status: 'UPDATE_COMPLETE', prior: null });
     saveResource(run, next, { props: record.props });
@@ -276,12 +283,10 @@ export async function deleteRecord(
   try {
     if (record) {
       const found = providerOf(record.type);
-      if (found)
-        await found.delete(providerContext(run.c, run.stack, run.caller, row.logical_id, record.type, run.signal), {
-          physicalId: record.physicalId,
-          props: record.props,
-          attributes: record.attributes,
-        });
+      if (found) {
+        const context = providerContext(run.c, run.stack, run.caller, row.logical_id, record.type, run.signal);
+        await handlerStep(record.type, 'delete', record.props, () => found.delete(context, { physicalId: record.physicalId, props: record.props, attributes: record.attributes }));
+      }
     }
     note('DELETE_COMPLETE');
     return true;
