@@ -91,6 +91,15 @@ const EXTRA_TYPES = {
   'AWS::CDK::Metadata': { properties: { Analytics: { type: 'String' }, Modules: { type: 'String' } }, attributes: [] },
 };
 
+/**
+ * Primary identifiers under CloudFormation's own names where the package renamed the member: it
+ * calls AWS::CodeCommit::Repository's `Id` attribute `RepositoryId` (the registry schema's
+ * primaryIdentifier is `/properties/Id`, the name import and GetTemplateSummary use).
+ */
+const PRIMARY_IDENTIFIER_NAMES = {
+  'AWS::CodeCommit::Repository': { RepositoryId: 'Id' },
+};
+
 /** The standard `Key`/`Value` tag structure the specification writes as the type `tag`. */
 const TAG_TYPE = { Key: { required: true, type: 'String' }, Value: { required: true, type: 'String' } };
 
@@ -171,7 +180,8 @@ function detail(resource, definitions) {
     },
   };
   const spec = { properties: members(resource.properties, context), attributes: Object.keys(resource.attributes).sort() };
-  if (resource.primaryIdentifier?.length) spec.primaryIdentifier = resource.primaryIdentifier;
+  const renamed = PRIMARY_IDENTIFIER_NAMES[resource.cloudFormationType] ?? {};
+  if (resource.primaryIdentifier?.length) spec.primaryIdentifier = resource.primaryIdentifier.map((name) => renamed[name] ?? name);
   if (Object.keys(propertyTypes).length > 0) spec.propertyTypes = Object.fromEntries(Object.entries(propertyTypes).sort(([a], [b]) => a.localeCompare(b)));
   return spec;
 }

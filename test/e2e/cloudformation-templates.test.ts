@@ -1,6 +1,7 @@
 /**
  * Templates through the API: ValidateTemplate and GetTemplateSummary from a body, from a
- * TemplateURL in Drydock's S3 and (the summary) from a stack; a stack created from a TemplateURL;
+ * TemplateURL in Drydock's S3 and (the summary) from a stack, with import identifiers from the
+ * specification index; a stack created from a TemplateURL;
  * and the refusals for a body too large, both or neither of body and URL, and an object that
  * cannot be read.
  */
@@ -48,6 +49,33 @@ describe('CloudFormation templates', () => {
     expect((await settled(cfn(), 'from-s3')).StackStatus).toBe('CREATE_COMPLETE');
     expect((await cfn().send(new GetTemplateCommand({ StackName: 'from-s3' }))).TemplateBody).toBe(TEMPLATE);
     expect((await cfn().send(new GetTemplateSummaryCommand({ StackName: 'from-s3' }))).Parameters?.map((p) => p.ParameterKey)).toEqual(['Stage', 'Token']);
+  });
+
+  it("lists each importable type's primary identifier in ResourceIdentifierSummaries, and leaves out types import does not take", async () => {
+    const template = JSON.stringify({
+      Resources: {
+        Bucket: { Type: 'AWS::S3::Bucket' },
+        Logs: { Type: 'AWS::S3::Bucket' },
+        Role: { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: {} } },
+        Fn: { Type: 'AWS::Lambda::Function', Properties: { Role: 'r', Code: { ZipFile: 'x' } } },
+        Param: { Type: 'AWS::SSM::Parameter', Properties: { Type: 'String', Value: 'v' } },
+        Queue: { Type: 'AWS::SQS::Queue' },
+        Stream: { Type: 'AWS::Logs::LogStream', Properties: { LogGroupName: 'g' } },
+        Repo: { Type: 'AWS::CodeCommit::Repository', Properties: { RepositoryName: 'r' } },
+        Widget: { Type: 'Custom::Widget', Properties: { ServiceToken: 'arn:aws:sns:us-east-1:000000000000:t' } },
+        Handle: { Type: 'AWS::CloudFormation::WaitConditionHandle' },
+      },
+    });
+    const summary = await cfn().send(new GetTemplateSummaryCommand({ TemplateBody: template }));
+    expect(summary.ResourceIdentifierSummaries).toEqual([
+      { ResourceType: 'AWS::S3::Bucket', LogicalResourceIds: ['Bucket', 'Logs'], ResourceIdentifiers: ['BucketName'] },
+      { ResourceType: 'AWS::IAM::Role', LogicalResourceIds: ['Role'], ResourceIdentifiers: ['RoleName'] },
+      { ResourceType: 'AWS::Lambda::Function', LogicalResourceIds: ['Fn'], ResourceIdentifiers: ['FunctionName'] },
+      { ResourceType: 'AWS::SSM::Parameter', LogicalResourceIds: ['Param'], ResourceIdentifiers: ['Name'] },
+      { ResourceType: 'AWS::SQS::Queue', LogicalResourceIds: ['Queue'], ResourceIdentifiers: ['QueueUrl'] },
+      { ResourceType: 'AWS::Logs::LogStream', LogicalResourceIds: ['Stream'], ResourceIdentifiers: ['LogGroupName', 'LogStreamName'] },
+      { ResourceType: 'AWS::CodeCommit::Repository', LogicalResourceIds: ['Repo'], ResourceIdentifiers: ['Id'] },
+    ]);
   });
 
   it('refuses templates AWS refuses', async () => {

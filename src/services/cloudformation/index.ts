@@ -20,6 +20,10 @@
  *   properties, which changes nothing; the template's properties are not compared with the
  *   resource's (AWS does not either; drift detection shows the differences). The wording of the
  *   refusals other than the missing DeletionPolicy and the changes beside an import is Drydock's.
+ * - GetTemplateSummary's ResourceIdentifierSummaries name each type's primary identifier from the
+ *   specification index for every type but custom resources, wait conditions, macros and CDK
+ *   metadata; AWS also leaves out other types that do not support import (the index does not say
+ *   which), and Drydock's own resource import takes fewer types still (engine/import.ts).
  * - Rules: a failed assertion answers its AssertDescription (Drydock's words when it has none).
  *   Fn::RefAll and Fn::ValueOfAll answer empty lists and Fn::ValueOf fails, since the AWS-specific
  *   parameter types they look up name EC2-like resources Drydock does not have.
@@ -48,9 +52,9 @@
  * - Resource status reasons wrap the owning service's refusal as AWS does (engine/handler-errors.ts):
  *   "Resource handler returned message: … (RequestToken: …, HandlerErrorCode: …)" for registry
  *   types, the SDK v1 "(Service: …; Status Code: …; Error Code: …)" suffix for the types AWS still
- *   provisions itself. Which types are which is from stack events users reported (S3 buckets and
- *   IAM inline policies are the older kind); a type with no report either way is treated as a
- *   registry type. The Request IDs in them are fresh UUIDs, and the HandlerErrorCode is derived
+ *   provisions itself. Which types are which is from stack events users reported (S3 buckets,
+ *   IAM inline policies and CodeCommit repositories are the older kind); a type with no report
+ *   either way is treated as a registry type. The Request IDs in them are fresh UUIDs, and the HandlerErrorCode is derived
  *   from the service's error code and status (a handler may classify some errors differently).
  * - When Drydock stops while a resource is being created or updated, the operation fails into its
  *   rollback with the in-flight resources marked failed ("Resource handler was interrupted");

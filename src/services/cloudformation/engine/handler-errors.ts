@@ -34,12 +34,14 @@ import { primaryIdentifier } from '../spec/index.js';
 
 /**
  * Drydock's types AWS still provisions without a registry handler: those whose stack events users
- * reported in the SDK v1 form. Types with no report either way count as registry types.
+ * reported in the SDK v1 form, and AWS::CodeCommit::Repository, whose DescribeType answers
+ * ProvisioningType NON_PROVISIONABLE (no handlers; noted by the cdkd project's CodeCommit provider).
+ * Types with no report either way count as registry types.
  */
-const LEGACY_TYPES = new Set(['AWS::S3::Bucket', 'AWS::IAM::Policy']);
+const LEGACY_TYPES = new Set(['AWS::S3::Bucket', 'AWS::IAM::Policy', 'AWS::CodeCommit::Repository']);
 
 /** The SDK for Java v1 service names of the legacy types' services. */
-const SDK_V1_NAMES: Record<string, string> = { s3: 'Amazon S3', iam: 'AmazonIdentityManagement' };
+const SDK_V1_NAMES: Record<string, string> = { s3: 'Amazon S3', iam: 'AmazonIdentityManagement', codecommit: 'AWSCodeCommit' };
 
 function ownType(type: string): boolean {
   return type.startsWith('Custom::') || type.startsWith('AWS::CloudFormation::') || type === 'AWS::CDK::Metadata';

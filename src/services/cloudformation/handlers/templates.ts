@@ -7,7 +7,7 @@ import { AwsError } from '../../../core/errors.js';
 import type { RequestContext } from '../../../protocol/types.js';
 import type { InProcessCaller } from '../../contracts.js';
 import { type CloudFormationContext, findStack, stackNotFound, validationError } from '../common.js';
-import { isKnownResourceType } from '../spec/index.js';
+import { importIdentifiers, isKnownResourceType } from '../spec/index.js';
 import {
   checkTemplate,
   parseTemplate,
@@ -112,7 +112,7 @@ export async function getTemplateSummary(c: CloudFormationContext, input: C.GetT
   if (input.StackName !== undefined) {
     const stack = findStack(c, ctx, input.StackName);
     if (!stack || stack.deleted_at !== null) throw stackNotFound(input.StackName);
-    return templateSummaryOutput(parseTemplate(stack.template_body));
+    return templateSummaryOutput(parseTemplate(stack.template_body), importIdentifiers);
   }
-  return templateSummaryOutput(parseTemplate(await templateText(c, input, ctx)));
+  return templateSummaryOutput(parseTemplate(await templateText(c, input, ctx)), importIdentifiers);
 }

@@ -53,6 +53,24 @@ export function attributeNames(type: string): string[] {
   return resourceTypeSpec(type)?.attributes ?? [];
 }
 
+/**
+ * CloudFormation's own types that resource import does not take: custom resources, wait
+ * conditions and handles, macros and CDK metadata ("Resource type support" in the CloudFormation
+ * user guide lists none of them as importable; nested stacks are).
+ */
+const NOT_IMPORTABLE = new Set([
+  'AWS::CloudFormation::CustomResource',
+  'AWS::CloudFormation::WaitCondition',
+  'AWS::CloudFormation::WaitConditionHandle',
+  'AWS::CloudFormation::Macro',
+  'AWS::CDK::Metadata',
+]);
+
+/** GetTemplateSummary's ResourceIdentifiers for a type: its primary identifier, empty for a type import does not take or the index does not detail. */
+export function importIdentifiers(type: string): string[] {
+  return type.startsWith('Custom::') || NOT_IMPORTABLE.has(type) ? [] : primaryIdentifier(type);
+}
+
 /** The members of the type's primary identifier (resource import's ResourceIdentifier keys); empty for types the index does not detail. */
 export function primaryIdentifier(type: string): string[] {
   return resourceTypeSpec(type)?.primaryIdentifier ?? [];

@@ -22,29 +22,6 @@ const IAM_NAME_PROPERTIES: Record<string, string> = {
   'AWS::IAM::User': 'UserName',
 };
 
-/** The identifiers resource import needs, per type (GetTemplateSummary's ResourceIdentifierSummaries). */
-const RESOURCE_IDENTIFIERS: Record<string, string[]> = {
-  'AWS::CodeBuild::Project': ['Name'],
-  'AWS::CodeCommit::Repository': ['Id'],
-  'AWS::ECR::Repository': ['RepositoryName'],
-  'AWS::Events::EventBus': ['Name'],
-  'AWS::Events::Rule': ['Arn'],
-  'AWS::IAM::Group': ['GroupName'],
-  'AWS::IAM::InstanceProfile': ['InstanceProfileName'],
-  'AWS::IAM::ManagedPolicy': ['PolicyArn'],
-  'AWS::IAM::Role': ['RoleName'],
-  'AWS::IAM::User': ['UserName'],
-  'AWS::KMS::Alias': ['AliasName'],
-  'AWS::KMS::Key': ['KeyId'],
-  'AWS::Lambda::Function': ['FunctionName'],
-  'AWS::Logs::LogGroup': ['LogGroupName'],
-  'AWS::S3::Bucket': ['BucketName'],
-  'AWS::SecretsManager::Secret': ['Id'],
-  'AWS::SNS::Topic': ['TopicArn'],
-  'AWS::SQS::Queue': ['QueueUrl'],
-  'AWS::SSM::Parameter': ['Name'],
-};
-
 function declaredTransforms(template: Template): string[] {
   const transform = template.Transform;
   if (transform === undefined) return [];
@@ -98,7 +75,11 @@ export function validateTemplateOutput(template: Template): ValidateTemplateOutp
   };
 }
 
-export function templateSummaryOutput(template: Template): GetTemplateSummaryOutput {
+/**
+ * GetTemplateSummary's answer. `importIdentifiers` gives the properties that identify an existing
+ * resource of a type for import (ResourceIdentifierSummaries), empty for a type that cannot be imported.
+ */
+export function templateSummaryOutput(template: Template, importIdentifiers: (type: string) => string[]): GetTemplateSummaryOutput {
   const { capabilities, reason } = requiredCapabilities(template);
   const logicalIdsByType = new Map<string, string[]>();
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
@@ -121,7 +102,7 @@ export function templateSummaryOutput(template: Template): GetTemplateSummaryOut
     Metadata: template.Metadata === undefined ? undefined : JSON.stringify(template.Metadata),
     DeclaredTransforms: declaredTransforms(template),
     ResourceIdentifierSummaries: [...logicalIdsByType]
-      .filter(([type]) => RESOURCE_IDENTIFIERS[type])
-      .map(([type, logicalIds]) => ({ ResourceType: type, LogicalResourceIds: logicalIds, ResourceIdentifiers: RESOURCE_IDENTIFIERS[type] })),
+      .map(([type, logicalIds]) => ({ ResourceType: type, LogicalResourceIds: logicalIds, ResourceIdentifiers: importIdentifiers(type) }))
+      .filter((summary) => summary.ResourceIdentifiers.length > 0),
   };
 }

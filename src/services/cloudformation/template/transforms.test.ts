@@ -97,10 +97,10 @@ Resources:
       CapabilitiesReason: 'The following resource(s) require capabilities: [AWS::IAM::Role]',
       DeclaredTransforms: [],
     });
-    const summary = templateSummaryOutput(template);
+    const summary = templateSummaryOutput(template, (type) => (type === 'AWS::S3::Bucket' ? ['BucketName'] : []));
     expect(summary.ResourceTypes).toEqual(['AWS::IAM::Role', 'AWS::S3::Bucket']);
     expect(summary.Metadata).toBe('{"Owner":"me"}');
-    expect(summary.ResourceIdentifierSummaries).toContainEqual({ ResourceType: 'AWS::S3::Bucket', LogicalResourceIds: ['Bucket'], ResourceIdentifiers: ['BucketName'] });
+    expect(summary.ResourceIdentifierSummaries).toEqual([{ ResourceType: 'AWS::S3::Bucket', LogicalResourceIds: ['Bucket'], ResourceIdentifiers: ['BucketName'] }]);
   });
 
   it.each([
