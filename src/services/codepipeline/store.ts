@@ -1,5 +1,6 @@
 /** CodePipeline tables and their prepared statements. No SQL lives anywhere else. */
 import { preparedOnUse, type Store } from '../../core/store.js';
+import { ConditionStore } from './condition-store.js';
 
 /** A pipeline's current version; every version's declaration is in codepipeline_versions. */
 export interface PipelineRow {
@@ -127,6 +128,8 @@ type ScopeKey = [account: string, region: string];
 
 export class CodePipelineStore {
   private readonly stmts;
+  /** Stage conditions: rule executions, condition states and stage retries. */
+  readonly conditions: ConditionStore;
 
   constructor(private readonly store: Store) {
     store.migrate('codepipeline', [
@@ -166,6 +169,7 @@ export class CodePipelineStore {
       },
       { version: 2, sql: 'ALTER TABLE codepipeline_executions ADD COLUMN rollback TEXT;' },
     ]);
+    this.conditions = new ConditionStore(store);
     const db = store.db;
     this.stmts = preparedOnUse({
       pipeline: () => db.prepare<[string, string, string], PipelineRow>('SELECT * FROM codepipeline_pipelines WHERE account = ? AND region = ? AND name = ?'),

@@ -140,7 +140,8 @@ function providerOf(type: ActionTypeId): Provider {
   };
 }
 
-async function assumeRole(c: CodePipelineContext, execution: ExecutionRow, roleArn: string) {
+/** A session of `roleArn` assumed as codepipeline.amazonaws.com for the pipeline: the caller its actions (and rules) act as, and the credentials their jobs carry. */
+export async function assumeRole(c: CodePipelineContext, execution: ExecutionRow, roleArn: string) {
   const service: InProcessCaller = {
     principal: servicePrincipal(execution.account, 'codepipeline.amazonaws.com'),
     region: execution.region,
@@ -225,7 +226,7 @@ function sourceRevisionOf(execution: ExecutionRow, actionName: string): ActionCo
   return override ? { revisionType: override.revisionType!, revisionValue: override.revisionValue! } : undefined;
 }
 
-async function bodyBytes(body: unknown): Promise<Buffer> {
+export async function bodyBytes(body: unknown): Promise<Buffer> {
   if (body === undefined) return Buffer.alloc(0);
   if (Buffer.isBuffer(body)) return body;
   const chunks: Buffer[] = [];

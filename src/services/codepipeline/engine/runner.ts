@@ -4,15 +4,19 @@
  * is enabled and the execution mode lets it in (SUPERSEDED and QUEUED: one execution per stage; a
  * newer SUPERSEDED execution arriving replaces an older one waiting there; PARALLEL: no waiting).
  * In a stage, actions run in runOrder groups (one group at a time, its actions together); a
- * failed action fails the stage and the execution. A restart resumes the job: finished actions
- * are kept and in-progress ones are run again with their checkpoint (ctx.saved).
+ * failed action fails the stage, and the stage's conditions and onFailure (conditions.ts) decide
+ * what follows: entry conditions before the actions, success conditions after them, an automatic
+ * retry or rollback on failure. A restart resumes the job: finished actions are kept and
+ * in-progress ones are run again with their checkpoint (ctx.saved).
  */
 import type { ActionDeclaration, PipelineDeclaration, StageDeclaration } from '@aws-sdk/client-codepipeline';
 import type { Job, JobRunInfo } from '../../../core/jobs.js';
 import type { ArtifactLocation } from '../actions/types.js';
 import type { CodePipelineContext } from '../common.js';
-import type { ActionExecutionRow, ExecutionRow } from '../store.js';
+import type { HandlerContext } from '../handlers/context.js';
+import type { ExecutionRow } from '../store.js';
 import { type ExecutionRun, runAction, type StoredInput, type StoredOutput } from './action-run.js';
+import { StageConditions } from './conditions.js';
 import { pipelineEvent, stageEvent } from './events.js';
 
 export const EXECUTION_JOB = 'codepipeline.execution';
@@ -26,12 +30,16 @@ export const TERMINAL = new Set(['Succeeded', 'Failed', 'Stopped', 'Superseded',
 export const pipelineKey = (account: string, region: string, pipeline: string) => `pipeline:${account}/${region}/${pipeline}`;
 
 /** Interrupted: the server is stopping; nothing more is written and the job resumes after the restart. */
-type Outcome = 'Succeeded' | 'Failed' | 'Stopped' | 'Superseded' | 'Interrupted';
+export type Outcome = 'Succeeded' | 'Failed' | 'Stopped' | 'Superseded' | 'Interrupted';
 
 export class PipelineEngine {
   private readonly controllers = new Map<string, AbortController>();
+  readonly conditions: StageConditions;
 
   constructor(private readonly c: CodePipelineContext) {
+    // The conditions start executions (automatic rollbacks) as the handlers do, with this engine.
+    const handlerContext: HandlerContext = { ...c, engine: this };
+    this.conditions = new StageConditions(handlerContext);
     c.rt.jobs.register(EXECUTION_JOB, (job, info) => this.run(job, info), { concurrency: EXECUTION_CONCURRENCY });
   }
 
@@ -69,7 +77,6 @@ export class PipelineEngine {
   private async walk(execution: ExecutionRow, declaration: PipelineDeclaration, signal: AbortSignal, interrupted: AbortSignal): Promise<Outcome> {
     const { c } = this;
     const run = restoreRun(c, execution, declaration, signal, interrupted);
-    const records = c.store.actionExecutionsOf(execution.id);
     const stageStates = new Map(c.store.stageStates(execution.id).map((s) => [s.stage, s]));
     const rollback = execution.rollback ? (JSON.parse(execution.rollback) as { stage: string; target: string }) : undefined;
     for (const stage of declaration.stages ?? []) {
@@ -77,7 +84,6 @@ export class PipelineEngine {
       if (rollback && stage.name !== rollback.stage) continue;
       const state = stageStates.get(stage.name!);
       if (state?.status === 'Succeeded') continue;
-      let since = state?.updated_at ?? 0;
       if (state?.status !== 'InProgress') {
         const entered = await this.enter(execution, stage.name!, signal).catch((err) => {
           if (interrupted.aborted) return 'Interrupted' as const;
@@ -86,14 +92,11 @@ export class PipelineEngine {
           throw err;
         });
         if (entered !== 'entered') return entered;
-        since = c.store.stageStates(execution.id).find((s) => s.stage === stage.name)!.updated_at;
       }
-      // The stage's actions of this attempt: those since it was entered (or retried).
-      const outcome = await this.runStage(
-        run,
-        stage,
-        records.filter((r) => r.stage === stage.name && r.started_at >= since),
-      );
+      const outcome = await this.conditions.runStage(run, declaration, stage, {
+        runActions: (since) => this.runActions(run, stage, since),
+        settle: (status) => this.settleStage(execution, stage.name!, status),
+      });
       if (outcome !== 'Succeeded') return outcome;
     }
     return 'Succeeded';
@@ -153,9 +156,11 @@ export class PipelineEngine {
     return true;
   }
 
-  private async runStage(run: ExecutionRun, stage: StageDeclaration, records: ActionExecutionRow[]): Promise<Outcome> {
+  /** Runs the stage's actions of the attempt that started at `since` (entered, or retried), keeping those that already succeeded in it. */
+  private async runActions(run: ExecutionRun, stage: StageDeclaration, since: number): Promise<Outcome> {
     const { c } = this;
     const { execution } = run;
+    const records = c.store.actionExecutionsOf(execution.id).filter((r) => r.stage === stage.name && r.started_at >= since);
     const groups = new Map<number, ActionDeclaration[]>();
     for (const action of stage.actions ?? []) groups.set(action.runOrder ?? 1, [...(groups.get(action.runOrder ?? 1) ?? []), action]);
     let outcome: Outcome = 'Succeeded';
@@ -178,14 +183,19 @@ export class PipelineEngine {
       else if (results.includes(false)) outcome = 'Failed';
       if (outcome !== 'Succeeded') break;
     }
-    if (outcome === 'Superseded') return outcome;
+    return outcome;
+  }
+
+  /** Records how the stage ended (Succeeded, Failed, Stopped or Skipped) and publishes its state change. */
+  private settleStage(execution: ExecutionRow, stage: string, status: string): void {
+    const { c } = this;
     c.store.tx(() => {
       // updated_at stays when the stage's attempt started: a retry of its failed actions counts from there.
-      const entered = c.store.stageStates(execution.id).find((s) => s.stage === stage.name)?.updated_at ?? c.rt.clock.now();
-      c.store.putStageState({ execution_id: execution.id, stage: stage.name!, status: outcome, updated_at: entered });
-      stageEvent(c.rt, execution, stage.name!, outcome.toUpperCase());
+      const entered = c.store.stageStates(execution.id).find((s) => s.stage === stage)?.updated_at ?? c.rt.clock.now();
+      c.store.putStageState({ execution_id: execution.id, stage, status, updated_at: entered });
+      // AWS's stage events name no skipped state.
+      if (status !== 'Skipped') stageEvent(c.rt, execution, stage, status.toUpperCase());
     });
-    return outcome;
   }
 
   private finish(execution: ExecutionRow, outcome: Exclude<Outcome, 'Superseded' | 'Interrupted'>, summary?: string): void {

@@ -1,6 +1,7 @@
 /** The CodePipeline handlers map: every operation Drydock serves. The others answer 501 (see the Gaps in ../index.ts). */
 import type { Handlers } from '../../../protocol/types.js';
 import { bindOperations } from '../../bind.js';
+import { listRuleExecutions, listRuleTypes, overrideStageCondition } from './conditions.js';
 import type { HandlerContext } from './context.js';
 import { getPipelineExecution, listPipelineExecutions, startPipelineExecution, stopPipelineExecution } from './executions.js';
 import {
@@ -41,6 +42,9 @@ const OPERATIONS = {
   StopPipelineExecution: stopPipelineExecution,
   RetryStageExecution: retryStageExecution,
   RollbackStage: rollbackStage,
+  OverrideStageCondition: overrideStageCondition,
+  ListRuleExecutions: listRuleExecutions,
+  ListRuleTypes: listRuleTypes,
   GetPipelineExecution: getPipelineExecution,
   ListPipelineExecutions: listPipelineExecutions,
   GetPipelineState: getPipelineState,

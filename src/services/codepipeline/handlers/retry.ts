@@ -1,14 +1,17 @@
 /**
  * RetryStageExecution: a failed (or stopped) stage of the pipeline's latest execution in that
  * stage runs again, its failed actions only (FAILED_ACTIONS) or all of them (ALL_ACTIONS), and
- * the execution goes on from there on its durable job.
+ * the execution goes on from there on its durable job. RollbackStage: a new ROLLBACK execution of
+ * one stage. The engine's automatic retry and rollback (onFailure) reuse restartStage and
+ * startRollback.
  */
 import type * as CP from '@aws-sdk/client-codepipeline';
 import { AwsError } from '../../../core/errors.js';
 import type { RequestContext } from '../../../protocol/types.js';
-import { declarationOf } from '../common.js';
+import { type CodePipelineContext, declarationOf } from '../common.js';
 import { pipelineEvent, stageEvent } from '../engine/events.js';
 import { EXECUTION_JOB, INBOUND } from '../engine/runner.js';
+import type { ExecutionRow, PipelineRow, StageStateRow } from '../store.js';
 import type { HandlerContext } from './context.js';
 import { existingExecution, startExecution } from './executions.js';
 
@@ -31,17 +34,43 @@ export function retryStageExecution(c: HandlerContext, input: CP.RetryStageExecu
     if (execution.version !== pipeline.version) {
       throw new AwsError('StageNotRetryableException', `Stage '${input.stageName}' cannot be retried because the pipeline has been updated since execution ${execution.id} started`);
     }
-    const now = c.rt.clock.now();
-    const records = c.store.actionExecutionsOf(execution.id).filter((r) => r.stage === input.stageName && r.started_at >= state.updated_at);
-    // FAILED_ACTIONS keeps the attempt's succeeded actions (the stage's attempt starts where it did); ALL_ACTIONS starts it anew.
-    const since = input.retryMode === 'ALL_ACTIONS' ? now : Math.min(state.updated_at, ...records.map((r) => r.started_at));
-    c.store.putStageState({ ...state, status: 'InProgress', updated_at: since });
-    const resumed = { ...execution, status: 'InProgress', status_summary: null, stop: null, updated_at: now };
+    const resumed = { ...execution, status: 'InProgress', status_summary: null, stop: null, updated_at: c.rt.clock.now() };
     c.store.updateExecution(resumed);
+    restartStage(c, resumed, state, input.retryMode!, 'ManualStageRetry');
     c.rt.jobs.enqueue(EXECUTION_JOB, { executionId: execution.id });
     pipelineEvent(c.rt, resumed, 'RESUMED');
-    stageEvent(c.rt, resumed, input.stageName!, 'RESUMED');
     return { pipelineExecutionId: execution.id };
+  });
+}
+
+/**
+ * Starts a stage's attempt again (inside the caller's transaction): FAILED_ACTIONS keeps the
+ * attempt's succeeded actions (the attempt starts where it did), ALL_ACTIONS starts it anew. The
+ * new attempt evaluates its success and failure conditions anew; the retry is counted for
+ * GetPipelineState's retryStageMetadata.
+ */
+export function restartStage(c: CodePipelineContext, execution: ExecutionRow, state: StageStateRow, retryMode: string, trigger: 'AutomatedStageRetry' | 'ManualStageRetry'): void {
+  const now = c.rt.clock.now();
+  const records = c.store.actionExecutionsOf(execution.id).filter((r) => r.stage === state.stage && r.started_at >= state.updated_at);
+  const since = retryMode === 'ALL_ACTIONS' ? now : Math.min(state.updated_at, ...records.map((r) => r.started_at));
+  c.store.putStageState({ ...state, status: 'InProgress', updated_at: since });
+  c.store.conditions.deleteConditionState(execution.id, state.stage, 'ON_SUCCESS');
+  c.store.conditions.deleteConditionState(execution.id, state.stage, 'ON_FAILURE');
+  const retries = c.store.conditions.stageRetry(execution.id, state.stage) ?? { execution_id: execution.id, stage: state.stage, auto_attempts: 0, manual_attempts: 0, latest_trigger: trigger };
+  c.store.conditions.putStageRetry({
+    ...retries,
+    auto_attempts: retries.auto_attempts + (trigger === 'AutomatedStageRetry' ? 1 : 0),
+    manual_attempts: retries.manual_attempts + (trigger === 'ManualStageRetry' ? 1 : 0),
+    latest_trigger: trigger,
+  });
+  stageEvent(c.rt, execution, state.stage, 'RESUMED');
+}
+
+/** Starts a ROLLBACK execution of `stage` with the artifacts and variables of `target` (inside the caller's transaction). */
+export function startRollback(c: HandlerContext, pipeline: PipelineRow, stage: string, target: ExecutionRow, trigger: CP.ExecutionTrigger): ExecutionRow {
+  return startExecution(c, pipeline, trigger, {
+    variables: (JSON.parse(target.variables) as { name: string; resolvedValue: string }[]).map((v) => ({ name: v.name, value: v.resolvedValue })),
+    rollback: { stage, target: target.id },
   });
 }
 
@@ -61,15 +90,8 @@ export function rollbackStage(c: HandlerContext, input: CP.RollbackStageInput, c
     const succeeded = c.store.stageStates(target.id).some((s) => s.stage === input.stageName && s.status === 'Succeeded');
     if (!succeeded) throw new AwsError('UnableToRollbackStageException', `Pipeline execution ${target.id} did not succeed in stage '${input.stageName}' and cannot be a rollback target`);
     if (target.version !== pipeline.version) throw new AwsError('UnableToRollbackStageException', `Pipeline execution ${target.id} ran an earlier version of the pipeline`);
-    const row = startExecution(
-      c,
-      pipeline,
-      { triggerType: 'ManualRollback', triggerDetail: ctx.principal.arn },
-      {
-        variables: (JSON.parse(target.variables) as { name: string; resolvedValue: string }[]).map((v) => ({ name: v.name, value: v.resolvedValue })),
-        rollback: { stage: input.stageName!, target: target.id },
-      },
-    );
+    if (target.rollback) throw new AwsError('UnableToRollbackStageException', `Pipeline execution ${target.id} is a rollback execution and cannot be a rollback target`);
+    const row = startRollback(c, pipeline, input.stageName!, target, { triggerType: 'ManualRollback', triggerDetail: ctx.principal.arn });
     return { pipelineExecutionId: row.id };
   });
 }

@@ -11,6 +11,7 @@ import type { StoredInput, StoredOutput } from '../engine/action-run.js';
 import { approvalKey } from '../engine/approvals.js';
 import { INBOUND, pipelineKey } from '../engine/runner.js';
 import type { ActionExecutionRow, ExecutionRow, StageStateRow } from '../store.js';
+import { conditionStatesOf } from './conditions.js';
 import type { HandlerContext } from './context.js';
 import { existingExecution } from './executions.js';
 
@@ -53,7 +54,7 @@ export function getPipelineState(c: HandlerContext, input: CP.GetPipelineStateIn
       const stageExecution = (s: { execution: ExecutionRow; state: StageStateRow }): CP.StageExecution => ({
         pipelineExecutionId: s.execution.id,
         status: (s.state.status === INBOUND ? 'InProgress' : s.state.status) as CP.StageExecutionStatus,
-        type: 'STANDARD',
+        type: s.execution.rollback ? 'ROLLBACK' : 'STANDARD',
       });
       return {
         stageName: stage.name,
@@ -66,6 +67,7 @@ export function getPipelineState(c: HandlerContext, input: CP.GetPipelineStateIn
           disabledReason: transition?.reason,
         },
         latestExecution: latest && stageExecution(latest),
+        ...conditionStatesOf(c, latest?.execution.id, stage),
         actionStates: stage.actions?.map((action) => {
           const record = records.filter((r) => r.action === action.name).at(-1);
           const output = record?.output ? (JSON.parse(record.output) as Partial<StoredOutput>) : undefined;

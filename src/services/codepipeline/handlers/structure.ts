@@ -12,6 +12,7 @@ import { ACTION_PROVIDERS, actionTypeKey } from '../actions/index.js';
 import type { ActionProvider, ActionTypeId } from '../actions/types.js';
 import { type CodePipelineContext, invalidStructure } from '../common.js';
 import { references } from '../engine/variables.js';
+import { checkStageConditions } from './condition-structure.js';
 import { checkTriggers } from './triggers.js';
 
 type Settings = ActionProvider['settings'];
@@ -138,6 +139,7 @@ export function checkStructure(c: CodePipelineContext, account: string, region: 
     stageNames.add(stage.name!);
     const actions = stage.actions ?? [];
     if (!actions.length) throw invalidStructure(`Stage ${stage.name} must contain at least one action`);
+    const before = { produced: new Set(produced), namespaces: new Set(namespaces) };
     const actionNames = new Set<string>();
     const orders = [...new Set(actions.map((a) => a.runOrder ?? 1))].sort((a, b) => a - b);
     for (const order of orders) {
@@ -174,5 +176,6 @@ export function checkStructure(c: CodePipelineContext, account: string, region: 
       for (const name of outputs) produced.add(name);
       for (const namespace of groupNamespaces) namespaces.add(namespace);
     }
+    checkStageConditions(pipeline, stage, region, before, { produced, namespaces });
   });
 }
