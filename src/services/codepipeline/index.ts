@@ -17,8 +17,8 @@
  *   entrance is superseded by a newer one arriving there), QUEUED (one per stage, in arrival
  *   order) and PARALLEL (no waiting). A superseded execution never interrupts an action already
  *   running.
- * - Not implemented (501): OverrideStageCondition, PutActionRevision,
- *   ListRuleExecutions, ListRuleTypes, ListDeployActionExecutionTargets, UpdateActionType,
+ * - Not implemented (501): OverrideStageCondition,
+ *   ListRuleExecutions, ListRuleTypes, UpdateActionType (Drydock has no third-party action types),
  *   Register/DeregisterWebhookWithThirdParty (no GitHub offline). Stage onFailure (ROLLBACK/RETRY
  *   act like FAIL), onSuccess/beforeEntry conditions and V2 triggers are stored, not applied;
  *   a stage is retried only through RetryStageExecution.
@@ -27,8 +27,11 @@
  *   pipelineExecutionId filter (every attempt of the execution's actions, newest first).
  * - Deleting a pipeline abandons its running executions' actions and removes the executions.
  * - Webhooks are recorded (PutWebhook answers a Drydock URL) but nothing serves that URL.
- * - Custom action jobs never time out (AWS times out jobs nobody acknowledges); a job's
+ * - A custom action nobody finishes within AWS's 24 hours of Drydock's clock fails (its job ends
+ *   TimedOut) with Drydock's wording; Invoke Lambda jobs have no timeout. A job's
  *   artifactCredentials are the pipeline role's session at the time the job was created.
+ * - ListDeployActionExecutionTargets answers no targets: only CodeDeploy and ECS deploy actions
+ *   have them, and Drydock runs neither.
  * - Authorization: IAM identity policies decide (resource ARNs and iam:PassRole per AWS's reference);
  *   CodePipeline's condition keys and resource tags (aws:ResourceTag) are not evaluated.
  * - Structure validation covers stages, names, runOrder groups, artifact wiring, action types,
@@ -51,6 +54,12 @@ export const codepipeline: ServiceDefinition = {
   model: loadModel('codepipeline'),
   validationError: 'ValidationException',
   authorization: codePipelineAuthorization,
+  unimplemented: {
+    RegisterWebhookWithThirdParty: 'Registering a webhook with GitHub needs GitHub, which cannot be reached offline',
+    DeregisterWebhookWithThirdParty: 'Deregistering a webhook from GitHub needs GitHub, which cannot be reached offline',
+    UpdateActionType:
+      "It changes action types registered with AWS's integration model (owner ThirdParty), which only AWS registers: Drydock has none (custom action types are CreateCustomActionType's)",
+  },
   create(rt) {
     const context: CodePipelineContext = { rt, store: new CodePipelineStore(rt.store), wakeups: new Wakeups(), artifactCredentials: new Map() };
     registerContext(context);

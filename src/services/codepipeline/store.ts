@@ -1,6 +1,7 @@
 /** CodePipeline tables and their prepared statements. No SQL lives anywhere else. */
 import { preparedOnUse, type Store } from '../../core/store.js';
 import { ConditionStore } from './condition-store.js';
+import { HistoryStore } from './history-store.js';
 
 /** A pipeline's current version; every version's declaration is in codepipeline_versions. */
 export interface PipelineRow {
@@ -128,6 +129,8 @@ type ScopeKey = [account: string, region: string];
 
 export class CodePipelineStore {
   private readonly stmts;
+  /** Indexed reads of the execution history and source polling's memory. */
+  readonly history: HistoryStore;
   /** Stage conditions: rule executions, condition states and stage retries. */
   readonly conditions: ConditionStore;
 
@@ -169,6 +172,7 @@ export class CodePipelineStore {
       },
       { version: 2, sql: 'ALTER TABLE codepipeline_executions ADD COLUMN rollback TEXT;' },
     ]);
+    this.history = new HistoryStore(store);
     this.conditions = new ConditionStore(store);
     const db = store.db;
     this.stmts = preparedOnUse({
@@ -266,6 +270,7 @@ export class CodePipelineStore {
     this.stmts.deleteVersions.run(account, region, name);
     this.stmts.deleteExecutions.run(account, region, name);
     this.stmts.deleteTransitions.run(account, region, name);
+    this.history.deleteSourcePolls(account, region, name);
   }
 
   versionDeclaration(account: string, region: string, name: string, version: number): string | undefined {

@@ -8,7 +8,7 @@
  */
 import type { JobData } from '@aws-sdk/client-codepipeline';
 import { uuid } from '../../../core/ids.js';
-import type { ActionContext } from '../actions/types.js';
+import { type ActionContext, ActionFailure } from '../actions/types.js';
 import { contextOf } from '../common.js';
 import type { JobRow } from '../store.js';
 
@@ -75,12 +75,33 @@ export function jobData(ctx: ActionContext, jobId: string): JobData | undefined 
   return row ? (JSON.parse(row.data) as JobData) : undefined;
 }
 
-/** Waits until the job's worker reports (or ctx.signal aborts, which rejects). */
-export function waitForJob(ctx: ActionContext, jobId: string): Promise<JobOutcome> {
+/** A job's status once it has ended; TimedOut when nobody finished it in time. */
+const ENDED = new Set(['Succeeded', 'Failed', 'TimedOut']);
+
+/**
+ * Waits until the job's worker reports (or ctx.signal aborts, which rejects). With a deadline, a
+ * job still without a result when Drydock's clock reaches it ends TimedOut (a late result is then
+ * refused) and the wait rejects with an ActionFailure saying so. The deadline is derived from
+ * stored times, so a resumed wait after a restart keeps it.
+ */
+export function waitForJob(ctx: ActionContext, jobId: string, deadline?: { at: number; message: string }): Promise<JobOutcome> {
   const c = contextOf(ctx.rt);
-  return c.wakeups.until(jobKey(jobId), ctx.signal, () => {
+  const timer = deadline && ctx.clock.at(deadline.at, () => timeOut(ctx, jobId));
+  return c.wakeups
+    .until(jobKey(jobId), ctx.signal, () => {
+      const row = c.store.job(jobId);
+      if (!row) throw new Error(`job ${jobId} does not exist`);
+      if (row.status === 'TimedOut') throw new ActionFailure(deadline?.message ?? `The job ${jobId} timed out`, 'JobFailed');
+      return row.result && (row.status === 'Succeeded' || row.status === 'Failed') ? (JSON.parse(row.result) as JobOutcome) : undefined;
+    })
+    .finally(() => timer?.cancel());
+}
+
+function timeOut(ctx: ActionContext, jobId: string): void {
+  const c = contextOf(ctx.rt);
+  c.store.tx(() => {
     const row = c.store.job(jobId);
-    if (!row) throw new Error(`job ${jobId} does not exist`);
-    return row.result && (row.status === 'Succeeded' || row.status === 'Failed') ? (JSON.parse(row.result) as JobOutcome) : undefined;
+    if (row && !ENDED.has(row.status)) c.store.putJob({ ...row, status: 'TimedOut' });
   });
+  c.wakeups.notify(jobKey(jobId));
 }

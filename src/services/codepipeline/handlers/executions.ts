@@ -140,16 +140,18 @@ export function getPipelineExecution(c: HandlerContext, input: CP.GetPipelineExe
   };
 }
 
-const isPosition = (value: unknown): value is { skip: number } => typeof (value as { skip?: unknown })?.skip === 'number';
+/** A page token's position: the last execution shown (its started_at and insertion order). */
+const isPosition = (value: unknown): value is { startedAt: number; seq: number } =>
+  typeof (value as { startedAt?: unknown })?.startedAt === 'number' && typeof (value as { seq?: unknown })?.seq === 'number';
 
 export function listPipelineExecutions(c: HandlerContext, input: CP.ListPipelineExecutionsInput, ctx: RequestContext): CP.ListPipelineExecutionsOutput {
   existingPipeline(c, ctx.account, ctx.region, input.pipelineName!);
-  const skip = input.nextToken ? readPageToken(input.nextToken, isPosition, () => new AwsError('InvalidNextTokenException', 'The next token was specified in an invalid format.')).skip : 0;
+  const after = input.nextToken ? readPageToken(input.nextToken, isPosition, () => new AwsError('InvalidNextTokenException', 'The next token was specified in an invalid format.')) : undefined;
   const limit = input.maxResults ?? 100;
-  let rows = c.store.executionsOf(ctx.account, ctx.region, input.pipelineName!);
-  const stage = input.filter?.succeededInStage?.stageName;
-  if (stage) rows = rows.filter((row) => c.store.stageStates(row.id).some((s) => s.stage === stage && s.status === 'Succeeded'));
-  const page = rows.slice(skip, skip + limit);
+  // One row more than the page tells whether another page follows.
+  const rows = c.store.history.executionsPage(ctx.account, ctx.region, input.pipelineName!, { after, stage: input.filter?.succeededInStage?.stageName, limit: limit + 1 });
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
   return {
     pipelineExecutionSummaries: page.map((row) => ({
       pipelineExecutionId: row.id,
@@ -169,7 +171,7 @@ export function listPipelineExecutions(c: HandlerContext, input: CP.ListPipeline
       executionType: row.rollback ? 'ROLLBACK' : 'STANDARD',
       rollbackMetadata: row.rollback ? { rollbackTargetPipelineExecutionId: (JSON.parse(row.rollback) as { target: string }).target } : undefined,
     })),
-    nextToken: rows.length > skip + limit ? pageToken({ skip: skip + limit }) : undefined,
+    nextToken: rows.length > limit && last ? pageToken({ startedAt: last.started_at, seq: last.seq }) : undefined,
   };
 }
 

@@ -30,6 +30,7 @@ import {
   untagResource,
 } from './resources.js';
 import { retryStageExecution, rollbackStage } from './retry.js';
+import { listDeployActionExecutionTargets, putActionRevision } from './revisions.js';
 import { disableStageTransition, enableStageTransition, getPipelineState, listActionExecutions, putApprovalResult } from './state.js';
 
 const OPERATIONS = {
@@ -72,6 +73,8 @@ const OPERATIONS = {
   TagResource: tagResource,
   UntagResource: untagResource,
   ListTagsForResource: listTagsForResource,
+  PutActionRevision: putActionRevision,
+  ListDeployActionExecutionTargets: listDeployActionExecutionTargets,
 };
 
 export function createHandlers(c: HandlerContext): Handlers {

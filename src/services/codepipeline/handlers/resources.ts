@@ -62,12 +62,14 @@ export function listActionTypes(c: HandlerContext, input: CP.ListActionTypesInpu
   return { actionTypes: all };
 }
 
+const actionTypeNotFound = (id: { category?: string; owner?: string; provider?: string; version?: string }) =>
+  new AwsError('ActionTypeNotFoundException', `ActionType (Category: '${id.category}', Provider: '${id.provider}', Owner: '${id.owner}', Version: '${id.version}') does not exist`);
+
 /** GetActionType describes AWS's and third parties' action types (custom ones are ListActionTypes'): the built-in ones Drydock runs. */
 export function getActionType(_c: HandlerContext, input: CP.GetActionTypeInput, _ctx: RequestContext): CP.GetActionTypeOutput {
   const id = { category: input.category!, owner: input.owner!, provider: input.provider!, version: input.version! };
   const provider = ACTION_PROVIDERS.get(`${id.category}/${id.owner}/${id.provider}/${id.version}`);
-  if (!provider)
-    throw new AwsError('ActionTypeNotFoundException', `ActionType (Category: '${id.category}', Provider: '${id.provider}', Owner: '${id.owner}', Version: '${id.version}') does not exist`);
+  if (!provider) throw actionTypeNotFound(id);
   return {
     actionType: {
       executor: { type: 'JobWorker', configuration: { jobWorkerExecutorConfiguration: {} } },

@@ -33,11 +33,15 @@ function actionExecutionOf(row: ActionExecutionRow): CP.ActionExecution {
 export function getPipelineState(c: HandlerContext, input: CP.GetPipelineStateInput, ctx: RequestContext): CP.GetPipelineStateOutput {
   const pipeline = existingPipeline(c, ctx.account, ctx.region, input.name!);
   const declaration = declarationOf(pipeline);
-  const executions = c.store.executionsOf(ctx.account, ctx.region, pipeline.name);
-  const states = new Map<string, { execution: ExecutionRow; state: StageStateRow }[]>();
-  for (const execution of executions) {
-    for (const state of c.store.stageStates(execution.id)) states.set(state.stage, [...(states.get(state.stage) ?? []), { execution, state }]);
-  }
+  // Only what the answer shows: per stage its newest entered execution, and the running executions
+  // waiting at its entrance (indexed reads, so the cost does not grow with the pipeline's history).
+  const running = c.store.history.executionsWithStatus(ctx.account, ctx.region, pipeline.name, 'InProgress');
+  const waiting = running.flatMap((execution) =>
+    c.store
+      .stageStates(execution.id)
+      .filter((state) => state.status === INBOUND)
+      .map((state) => ({ execution, state })),
+  );
   const disabled = c.store.disabledTransitions(ctx.account, ctx.region, pipeline.name);
   return {
     pipelineName: pipeline.name,
@@ -45,10 +49,8 @@ export function getPipelineState(c: HandlerContext, input: CP.GetPipelineStateIn
     created: new Date(pipeline.created_at),
     updated: new Date(pipeline.updated_at),
     stageStates: declaration.stages?.map((stage) => {
-      const ofStage = states.get(stage.name!) ?? [];
-      const entered = ofStage.filter((s) => s.state.status !== INBOUND);
-      const inbound = ofStage.filter((s) => s.state.status === INBOUND && s.execution.status === 'InProgress');
-      const latest = entered[0];
+      const inbound = waiting.filter((s) => s.state.stage === stage.name);
+      const latest = c.store.history.latestInStage(ctx.account, ctx.region, pipeline.name, stage.name!);
       const records = latest ? c.store.actionExecutionsOf(latest.execution.id).filter((r) => r.stage === stage.name) : [];
       const transition = disabled.find((t) => t.stage === stage.name);
       const stageExecution = (s: { execution: ExecutionRow; state: StageStateRow }): CP.StageExecution => ({
@@ -172,11 +174,10 @@ export function putApprovalResult(c: HandlerContext, input: CP.PutApprovalResult
       .stages!.find((s) => s.name === input.stageName)!
       .actions?.find((a) => a.name === input.actionName);
     if (!action) throw new AwsError('ActionNotFoundException', `Action '${input.actionName}' does not exist in stage '${input.stageName}' of pipeline '${pipeline.name}'`);
-    const records = c.store
-      .executionsOf(ctx.account, ctx.region, pipeline.name)
-      .flatMap((e) => c.store.actionExecutionsOf(e.id))
-      .filter((r) => r.stage === input.stageName && r.action === input.actionName && r.token === input.token);
-    const record = records[0];
+    const record = c.store.history.actionExecutionsByToken(input.token!).find((r) => {
+      const execution = c.store.execution(r.execution_id);
+      return execution?.account === ctx.account && execution.region === ctx.region && execution.pipeline === pipeline.name && r.stage === input.stageName && r.action === input.actionName;
+    });
     if (!record) throw new AwsError('InvalidApprovalTokenException', `The approval token ${input.token} is not valid for action '${input.actionName}' in stage '${input.stageName}'`);
     if (record.decision || record.status !== 'InProgress') throw new AwsError('ApprovalAlreadyCompletedException', `The approval action '${input.actionName}' has already been completed`);
     const at = c.rt.clock.now();
