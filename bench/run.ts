@@ -13,6 +13,7 @@ import { type AuthorizationBenchResults, authorizationBench, formatAuthorization
 import { cloudFormationBench, formatCloudFormationBench } from './cloudformation.js';
 import { codebuildBench, formatCodeBuildBench } from './codebuild.js';
 import { codecommitGitBench, formatGitBench } from './codecommit.js';
+import { codePipelineBench, codePipelineTargets, formatCodePipelineBench } from './codepipeline.js';
 import { eventsBench, formatEventsBench } from './events.js';
 import { formatLambdaBench, lambdaBench } from './lambda.js';
 import { type CellLimits, type CellResult, prepare, runCell } from './load.js';
@@ -146,6 +147,8 @@ async function main(): Promise<void> {
   const lambda = await lambdaBench(log);
   const logsInsights = await logsInsightsBench();
   const cloudformation = await cloudFormationBench(undefined, log);
+  // Pipelines from git push to a deployed stack, the engine's overhead and the read rows beside moto.
+  const codepipeline = await codePipelineBench(undefined, log);
 
   const measured: Omit<BenchResults, 'targets'> = {
     startedAt: startedAt.toISOString(),
@@ -157,7 +160,7 @@ async function main(): Promise<void> {
     rows: table.rows,
     scale,
   };
-  const results: BenchResults = { ...measured, targets: evaluateTargets(measured) };
+  const results: BenchResults = { ...measured, targets: [...evaluateTargets(measured), ...codePipelineTargets(codepipeline)] };
   const { authorization } = table;
 
   const sections = [
@@ -172,12 +175,13 @@ async function main(): Promise<void> {
     formatLambdaBench(lambda),
     formatLogsInsightsBench(logsInsights),
     formatCloudFormationBench(cloudformation),
+    formatCodePipelineBench(codepipeline),
     formatTargets(results.targets),
   ];
   process.stdout.write(`${sections.join('\n\n')}\n`);
   const dir = join(PACKAGE_ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const json = `${JSON.stringify({ ...results, authorization, codecommitGit, codebuild, sqs, sns, events, lambda, logsInsights, cloudformation }, null, 2)}\n`;
+  const json = `${JSON.stringify({ ...results, authorization, codecommitGit, codebuild, sqs, sns, events, lambda, logsInsights, cloudformation, codepipeline }, null, 2)}\n`;
   const date = startedAt.toISOString().slice(0, 10);
   writeFileSync(join(dir, 'latest.json'), json);
   writeFileSync(join(dir, `${date}.json`), json);
