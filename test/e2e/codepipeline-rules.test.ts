@@ -1,0 +1,200 @@
+/**
+ * CodePipeline rules that wait or call out: a DeploymentWindow entry rule holds the execution until
+ * its window opens on the server's clock (a time warp opens it), OverrideStageCondition lets an
+ * execution through an entry condition in progress, a LambdaInvoke rule passes or fails by the
+ * function's PutJobSuccessResult/PutJobFailureResult, and ListRuleTypes lists the rule types.
+ */
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  CodePipelineClient,
+  CreatePipelineCommand,
+  GetPipelineStateCommand,
+  ListRuleExecutionsCommand,
+  ListRuleTypesCommand,
+  OverrideStageConditionCommand,
+  type PipelineDeclaration,
+  type RuleDeclaration,
+  type StageState,
+  StartPipelineExecutionCommand,
+} from '@aws-sdk/client-codepipeline';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { build } from 'esbuild';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectAwsError, useServer } from '../helpers.js';
+import { ACCOUNT, createAdminRoles, createVersionedBuckets, executionEnded, firstEndedExecution } from './codepipeline-helpers.js';
+import { createActiveFunction, NODE_RUNTIME, zipOf } from './lambda-helpers.js';
+
+const server = useServer();
+const codepipeline = () => new CodePipelineClient(server.clientConfig);
+const ROLE = `arn:aws:iam::${ACCOUNT}:role/rules-pipeline-role`;
+const HOUR = 3_600_000;
+
+/** Answers the rule's job as UserParameters says: "pass" succeeds, anything else fails. */
+const HANDLER = `
+const { CodePipelineClient, PutJobSuccessResultCommand, PutJobFailureResultCommand } = require('@aws-sdk/client-codepipeline');
+const codepipeline = new CodePipelineClient({});
+exports.handler = async (event) => {
+  const job = event['CodePipeline.job'];
+  const verdict = job.data.actionConfiguration.configuration.UserParameters;
+  if (verdict === 'pass') await codepipeline.send(new PutJobSuccessResultCommand({ jobId: job.id, executionDetails: { summary: 'the gate is open' } }));
+  else await codepipeline.send(new PutJobFailureResultCommand({ jobId: job.id, failureDetails: { type: 'JobFailed', message: 'the gate says ' + verdict } }));
+};`;
+
+beforeAll(async () => {
+  await createAdminRoles(server.clientConfig, { 'rules-pipeline-role': 'codepipeline.amazonaws.com', 'rules-function-role': 'lambda.amazonaws.com' });
+  await createVersionedBuckets(server.clientConfig, ['rules-source', 'rules-artifacts', 'rules-target']);
+}, 60_000);
+
+/** A V2 pipeline: an S3 source, then a Release stage (deploying to rules-target) behind `rules` as an entry condition. */
+async function create(name: string, rules: RuleDeclaration[]): Promise<void> {
+  await new S3Client(server.clientConfig).send(new PutObjectCommand({ Bucket: 'rules-source', Key: `${name}.zip`, Body: name }));
+  const pipeline: PipelineDeclaration = {
+    name,
+    roleArn: ROLE,
+    pipelineType: 'V2',
+    artifactStore: { type: 'S3', location: 'rules-artifacts' },
+    stages: [
+      {
+        name: 'Source',
+        actions: [
+          {
+            name: 'Source',
+            actionTypeId: { category: 'Source', owner: 'AWS', provider: 'S3', version: '1' },
+            configuration: { S3Bucket: 'rules-source', S3ObjectKey: `${name}.zip`, PollForSourceChanges: 'false' },
+            outputArtifacts: [{ name: 'Code' }],
+          },
+        ],
+      },
+      {
+        name: 'Release',
+        beforeEntry: { conditions: [{ result: 'FAIL', rules }] },
+        actions: [
+          {
+            name: 'Deploy',
+            actionTypeId: { category: 'Deploy', owner: 'AWS', provider: 'S3', version: '1' },
+            configuration: { BucketName: 'rules-target', Extract: 'false', ObjectKey: `${name}/app.zip` },
+            inputArtifacts: [{ name: 'Code' }],
+          },
+        ],
+      },
+    ],
+  };
+  await codepipeline().send(new CreatePipelineCommand({ pipeline }));
+}
+
+const rule = (name: string, provider: string, configuration: Record<string, string>): RuleDeclaration => ({
+  name,
+  ruleTypeId: { category: 'Rule', owner: 'AWS', provider, version: '1' },
+  configuration,
+});
+
+async function advance(ms: number): Promise<number> {
+  const response = await fetch(`${server.url}/_drydock/time?advanceMs=${ms}`, { method: 'POST' });
+  return Date.parse(((await response.json()) as { time: string }).time);
+}
+
+/** Polls GetPipelineState until the Release stage's entry rule is in progress for the newest execution. */
+async function waitingAtEntry(name: string): Promise<StageState> {
+  for (let i = 0; i < 500; i++) {
+    const { stageStates } = await codepipeline().send(new GetPipelineStateCommand({ name }));
+    const release = stageStates!.find((s) => s.stageName === 'Release')!;
+    if (release.beforeEntryConditionState?.conditionStates?.[0]?.ruleStates?.[0]?.latestExecution?.status === 'InProgress') return release;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`${name} never waited at its entry condition`);
+}
+
+const ended = (name: string, id: string) => executionEnded(server.clientConfig, name, id, 30_000, 20);
+
+describe('DeploymentWindow and OverrideStageCondition', () => {
+  it('holds the execution until the window opens on the server clock, and an override lets a waiting one through', async () => {
+    const now = await advance(0);
+    // Two hours from now, in Tokyo's local time (UTC+9, no daylight saving).
+    const tokyoHour = (new Date(now).getUTCHours() + 2 + 9) % 24;
+    await create('rules-window', [rule('BusinessHour', 'DeploymentWindow', { Cron: `* * ${tokyoHour} ? * * *`, TimeZone: 'Asia/Tokyo' })]);
+    const waiting = await waitingAtEntry('rules-window');
+    const first = waiting.latestExecution!.pipelineExecutionId!;
+    expect(waiting.latestExecution?.status).toBe('InProgress');
+    expect(waiting.beforeEntryConditionState?.latestExecution?.status).toBe('InProgress');
+
+    const cp = codepipeline();
+    await cp.send(new OverrideStageConditionCommand({ pipelineName: 'rules-window', stageName: 'Release', pipelineExecutionId: first, conditionType: 'BEFORE_ENTRY' }));
+    expect(await ended('rules-window', first)).toBe('Succeeded');
+    const overridden = (await cp.send(new GetPipelineStateCommand({ name: 'rules-window' }))).stageStates!.find((s) => s.stageName === 'Release')!;
+    expect(overridden.beforeEntryConditionState?.latestExecution?.status).toBe('Overridden');
+    expect(overridden.beforeEntryConditionState?.conditionStates?.[0]).toMatchObject({
+      latestExecution: { status: 'Overridden' },
+      ruleStates: [{ ruleName: 'BusinessHour', latestExecution: { status: 'Abandoned', lastUpdatedBy: expect.stringContaining(`arn:aws:iam::${ACCOUNT}:`) } }],
+    });
+    await expectAwsError(cp.send(new OverrideStageConditionCommand({ pipelineName: 'rules-window', stageName: 'Release', pipelineExecutionId: first, conditionType: 'BEFORE_ENTRY' })), {
+      code: 'ConditionNotOverridableException',
+      status: 400,
+    });
+
+    const { pipelineExecutionId } = await cp.send(new StartPipelineExecutionCommand({ name: 'rules-window' }));
+    const second = await waitingAtEntry('rules-window');
+    expect(second.latestExecution?.pipelineExecutionId).toBe(pipelineExecutionId);
+    // One minute into the window's hour.
+    const opening = Math.floor((now + 2 * HOUR) / HOUR) * HOUR;
+    await advance(opening + 60_000 - (await advance(0)));
+    expect(await ended('rules-window', pipelineExecutionId!)).toBe('Succeeded');
+    const { ruleExecutionDetails } = await cp.send(new ListRuleExecutionsCommand({ pipelineName: 'rules-window', filter: { pipelineExecutionId } }));
+    expect(ruleExecutionDetails![0]).toMatchObject({ status: 'Succeeded', output: { executionResult: { externalExecutionSummary: expect.stringContaining('is open') } } });
+  });
+
+  it('OverrideStageCondition answers AWS errors for an unknown pipeline or stage', async () => {
+    const cp = codepipeline();
+    const input = { pipelineName: 'no-such-pipeline', stageName: 'Release', pipelineExecutionId: '00000000-0000-0000-0000-000000000000', conditionType: 'BEFORE_ENTRY' as const };
+    await expectAwsError(cp.send(new OverrideStageConditionCommand(input)), { code: 'PipelineNotFoundException', status: 400 });
+    await expectAwsError(cp.send(new OverrideStageConditionCommand({ ...input, pipelineName: 'rules-window', stageName: 'Nowhere' })), { code: 'StageNotFoundException', status: 400 });
+  });
+});
+
+describe('LambdaInvoke', () => {
+  beforeAll(async () => {
+    const out = await build({
+      stdin: { contents: HANDLER, resolveDir: dirname(fileURLToPath(import.meta.url)), loader: 'js' },
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      write: false,
+    });
+    await createActiveFunction(new LambdaClient(server.clientConfig), {
+      FunctionName: 'rules-gate',
+      Runtime: NODE_RUNTIME,
+      Role: `arn:aws:iam::${ACCOUNT}:role/rules-function-role`,
+      Handler: 'index.handler',
+      Timeout: 30,
+      Code: { ZipFile: zipOf({ 'index.js': out.outputFiles[0]!.text }) },
+    });
+  }, 60_000);
+
+  it("passes when the function reports success and fails with its PutJobFailureResult's message", async () => {
+    await create('rules-lambda-pass', [rule('Gate', 'LambdaInvoke', { FunctionName: 'rules-gate', UserParameters: 'pass' })]);
+    await create('rules-lambda-deny', [rule('Gate', 'LambdaInvoke', { FunctionName: 'rules-gate', UserParameters: 'no' })]);
+    expect((await firstEndedExecution(server.clientConfig, 'rules-lambda-pass')).status).toBe('Succeeded');
+    expect((await firstEndedExecution(server.clientConfig, 'rules-lambda-deny')).status).toBe('Failed');
+    const cp = codepipeline();
+    const passed = (await cp.send(new ListRuleExecutionsCommand({ pipelineName: 'rules-lambda-pass' }))).ruleExecutionDetails![0]!;
+    expect(passed).toMatchObject({ ruleName: 'Gate', status: 'Succeeded', output: { executionResult: { externalExecutionSummary: 'the gate is open' } } });
+    const denied = (await cp.send(new ListRuleExecutionsCommand({ pipelineName: 'rules-lambda-deny' }))).ruleExecutionDetails![0]!;
+    expect(denied).toMatchObject({ ruleName: 'Gate', status: 'Failed', output: { executionResult: { errorDetails: { code: 'JobFailed', message: 'the gate says no' } } } });
+  }, 60_000);
+});
+
+describe('ListRuleTypes', () => {
+  it("lists AWS's rule types Drydock runs with their configuration properties", async () => {
+    const { ruleTypes } = await codepipeline().send(new ListRuleTypesCommand({ ruleOwnerFilter: 'AWS' }));
+    expect(ruleTypes!.map((t) => t.id!.provider).sort()).toEqual(['CloudWatchAlarm', 'DeploymentWindow', 'LambdaInvoke', 'VariableCheck']);
+    const variableCheck = ruleTypes!.find((t) => t.id!.provider === 'VariableCheck')!;
+    expect(variableCheck.id).toEqual({ category: 'Rule', owner: 'AWS', provider: 'VariableCheck', version: '1' });
+    expect(variableCheck.ruleConfigurationProperties!.map((p) => [p.name, p.required])).toEqual([
+      ['Operator', true],
+      ['Value', true],
+      ['Variable', true],
+    ]);
+  });
+});
