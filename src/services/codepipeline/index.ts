@@ -22,6 +22,9 @@
  *   Register/DeregisterWebhookWithThirdParty (no GitHub offline). Stage onFailure (ROLLBACK/RETRY
  *   act like FAIL), onSuccess/beforeEntry conditions and V2 triggers are stored, not applied;
  *   a stage is retried only through RetryStageExecution.
+ * - PollForSourceChanges (absent or "true") polls CodeCommit and S3 sources once a minute of
+ *   Drydock's clock; the execution's triggerDetail is the source action's name (Drydock's choice).
+ *   Polling is never disabled for inactivity.
  * - GetPipeline's metadata has no pollingDisabledAt; there are no automated rollbacks (only
  *   RollbackStage's manual ones). ListActionExecutions treats latestInPipelineExecution like a
  *   pipelineExecutionId filter (every attempt of the execution's actions, newest first).
@@ -47,6 +50,7 @@ import { codePipelineAuthorization } from './authorization.js';
 import { type CodePipelineContext, registerContext, Wakeups } from './common.js';
 import { PipelineEngine } from './engine/runner.js';
 import { createHandlers } from './handlers/index.js';
+import { SourcePoller } from './polling.js';
 import { CodePipelineStore } from './store.js';
 
 export const codepipeline: ServiceDefinition = {
@@ -64,6 +68,7 @@ export const codepipeline: ServiceDefinition = {
     const context: CodePipelineContext = { rt, store: new CodePipelineStore(rt.store), wakeups: new Wakeups(), artifactCredentials: new Map() };
     registerContext(context);
     const engine = new PipelineEngine(context);
-    return { handlers: createHandlers({ ...context, engine }) };
+    const poller = new SourcePoller({ ...context, engine });
+    return { handlers: createHandlers({ ...context, engine }), start: () => poller.start(), stop: () => poller.stop() };
   },
 };
