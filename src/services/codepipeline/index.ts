@@ -17,16 +17,26 @@
  *   entrance is superseded by a newer one arriving there), QUEUED (one per stage, in arrival
  *   order) and PARALLEL (no waiting). A superseded execution never interrupts an action already
  *   running.
- * - Not implemented (501): OverrideStageCondition,
- *   ListRuleExecutions, ListRuleTypes, UpdateActionType (Drydock has no third-party action types),
- *   Register/DeregisterWebhookWithThirdParty (no GitHub offline). Stage onFailure (ROLLBACK/RETRY
- *   act like FAIL), onSuccess/beforeEntry conditions and V2 triggers are stored, not applied;
- *   a stage is retried only through RetryStageExecution.
+ * - Not implemented (501): UpdateActionType (Drydock has no third-party action types),
+ *   Register/DeregisterWebhookWithThirdParty (no GitHub offline).
+ * - Stage conditions (V2 only) run their rules: VariableCheck, LambdaInvoke (the function gets the
+ *   Invoke action's job event and answers with its job results: AWS documents no other contract for
+ *   rule functions) and DeploymentWindow (Quartz cron in a time zone, waiting on Drydock's clock).
+ *   CloudWatchAlarm rules always fail, saying so: Drydock has no CloudWatch alarms. CodeBuild and
+ *   Commands rules are valid structure but fail when they run ("Drydock has no provider for rule
+ *   type …"), and ListRuleTypes does not list them. Entry conditions are evaluated once the
+ *   execution has entered the stage; a failure condition engages its result when its rules pass. A
+ *   stop without abandon lets a rule in progress finish (a DeploymentWindow rule waits for its
+ *   window). Rule executions publish no events (AWS documents none). Messages of condition
+ *   structure errors and rule failures are Drydock's wording.
+ * - onFailure RETRY retries the stage once by itself (AWS allows one automatic attempt); ROLLBACK
+ *   starts an execution of type ROLLBACK (trigger AutomatedRollback; its triggerDetail, the failed
+ *   execution's id, is Drydock's choice) with the last standard execution that succeeded in the
+ *   stage on the current pipeline version; without one the stage just stays failed.
  * - PollForSourceChanges (absent or "true") polls CodeCommit and S3 sources once a minute of
  *   Drydock's clock; the execution's triggerDetail is the source action's name (Drydock's choice).
  *   Polling is never disabled for inactivity.
- * - GetPipeline's metadata has no pollingDisabledAt; there are no automated rollbacks (only
- *   RollbackStage's manual ones). ListActionExecutions treats latestInPipelineExecution like a
+ * - GetPipeline's metadata has no pollingDisabledAt. ListActionExecutions treats latestInPipelineExecution like a
  *   pipelineExecutionId filter (every attempt of the execution's actions, newest first).
  * - Deleting a pipeline abandons its running executions' actions and removes the executions.
  * - Webhooks are recorded (PutWebhook answers a Drydock URL) but nothing serves that URL.
@@ -41,8 +51,8 @@
  *   their required configuration and artifact counts, namespaces and V1/V2 fields; messages are
  *   AWS's where known (artifact counts, unavailable action types), otherwise Drydock's wording
  *   under AWS's error codes.
- * - Restart: an execution's job resumes; finished actions are kept and in-progress ones run again
- *   with their provider's checkpoint (ctx.saved).
+ * - Restart: an execution's job resumes; finished actions and rules are kept and in-progress ones
+ *   run again with their provider's checkpoint (ctx.saved); an override recorded meanwhile holds.
  */
 import { loadModel } from '../../protocol/model.js';
 import type { ServiceDefinition } from '../contracts.js';
