@@ -20,7 +20,7 @@ import {
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { describe, expect, it } from 'vitest';
 import { expectAwsError, useServer } from '../helpers.js';
-import { eventLog, parametersTemplate, resourcesOf, settled } from './cloudformation-helpers.js';
+import { eventLog, eventsOf, parametersTemplate, resourcesOf, settled } from './cloudformation-helpers.js';
 
 const server = useServer();
 const cfn = () => new CloudFormationClient(server.clientConfig);
@@ -146,6 +146,19 @@ describe('CloudFormation stacks', () => {
     // A rolled-back stack can only be deleted.
     await cfn().send(new DeleteStackCommand({ StackName: 'clash' }));
     expect((await settled(cfn(), stack.StackId!)).StackStatus).toBe('DELETE_COMPLETE');
+  });
+
+  it('forgets the generated name a failed create meant to use: the failed resource has no physical id and nothing is deleted for it', async () => {
+    const template = JSON.stringify({ Resources: { TooLong: { Type: 'AWS::SSM::Parameter', Properties: { Type: 'String', Value: 'x'.repeat(5000) } } } });
+    await cfn().send(new CreateStackCommand({ StackName: 'generated-fails', TemplateBody: template }));
+    expect((await settled(cfn(), 'generated-fails')).StackStatus).toBe('ROLLBACK_COMPLETE');
+    const events = (await eventsOf(cfn(), 'generated-fails')).filter((event) => event.LogicalResourceId === 'TooLong');
+    expect(events.map((event) => [event.ResourceStatus, event.PhysicalResourceId])).toEqual([
+      ['CREATE_IN_PROGRESS', ''],
+      ['CREATE_FAILED', ''],
+      ['DELETE_IN_PROGRESS', ''],
+      ['DELETE_COMPLETE', ''],
+    ]);
   });
 
   it('stops at CREATE_FAILED with OnFailure DO_NOTHING, and RollbackStack then rolls back', async () => {

@@ -60,7 +60,7 @@ export function providerContext(
   logicalId: string,
   resourceType: string,
   signal: AbortSignal,
-  recordPhysicalId?: (physicalId: string) => void,
+  creation: Pick<ProviderContext, 'recordPhysicalId' | 'intendPhysicalId'> = {},
 ): ProviderContext {
   return {
     call: (service, operation, input) =>
@@ -85,6 +85,6 @@ export function providerContext(
     resourceType,
     physicalName: (options) => generatedPhysicalName(stack.name, logicalId, options),
     signal,
-    recordPhysicalId,
+    ...creation,
   };
 }

@@ -114,19 +114,24 @@ export async function createResource(run: OperationRun, logicalId: string, prior
   const priorText = prior ? JSON.stringify(prior) : null;
   row = stamp(run, row, { status: 'CREATE_IN_PROGRESS', prior: priorText });
   let shown: Properties | undefined;
+  let initiated = false;
   try {
     const found = provider(row.type);
     const props = await properties(run, logicalId);
     shown = props.shown;
     saveResource(run, row, { props: shown });
     validateProperties(row.type, props.resolved, logicalId);
-    let initiated = false;
     const initiate = (physicalId: string, attributes: Record<string, unknown>) => {
       row = stamp(run, row, { physical_id: physicalId, props: JSON.stringify(props.resolved), attributes: JSON.stringify(attributes) });
       if (!initiated) saveResource(run, row, { reason: 'Resource creation Initiated', props: shown });
       initiated = true;
     };
-    const context = providerContext(run.c, run.stack, run.caller, logicalId, row.type, run.signal, (physicalId) => initiate(physicalId, {}));
+    // An intended id is on the row (no event) until the create answers; a failed create forgets it.
+    const intend = (physicalId: string) => {
+      row = stamp(run, row, { physical_id: physicalId, props: JSON.stringify(props.resolved) });
+      saveResource(run, row);
+    };
+    const context = providerContext(run.c, run.stack, run.caller, logicalId, row.type, run.signal, { recordPhysicalId: (physicalId) => initiate(physicalId, {}), intendPhysicalId: intend });
     const made = await handlerStep(row.type, 'create', props.resolved, () => found.create(context, props.resolved));
     const attributes = made.attributes ?? {};
     initiate(made.physicalId, attributes);
@@ -137,6 +142,8 @@ export async function createResource(run: OperationRun, logicalId: string, prior
   } catch (err) {
     if (!shown) saveResource(run, row, {});
     const reason = failure(run, err, 'creation');
+    // A recorded id (a nested stack's) stays for the rollback to delete; a merely intended one was never made.
+    if (!initiated) row = stamp(run, row, { physical_id: null });
     row = stamp(run, row, { status: 'CREATE_FAILED', status_reason: reason });
     saveResource(run, row, { reason, props: shown });
     return false;
@@ -184,6 +191,8 @@ export async function updateResource(run: OperationRun, logicalId: string, exist
   // The properties an in-place update was sent with: once sent, the resource may hold them even if
   // the update failed or was cancelled, so the rollback must send it the old ones back.
   let attempted: Properties | undefined;
+  // A replacement's intended physical id, on the row until its create answers (see createResource).
+  let intended = false;
   try {
     if (declaredType !== existing.type) throw validationError(`Update of resource type is not permitted. The new template modifies resource type of the following resources: [${logicalId}]`);
     const props = await properties(run, logicalId);
@@ -195,11 +204,17 @@ export async function updateResource(run: OperationRun, logicalId: string, exist
     if (denial) throw validationError(denial);
     validateProperties(existing.type, props.resolved, logicalId);
     const found = provider(existing.type);
-    const context = providerContext(run.c, run.stack, run.caller, logicalId, existing.type, run.signal);
+    const intendPhysicalId = (physicalId: string) => {
+      row = stamp(run, row, { physical_id: physicalId, props: JSON.stringify(props.resolved) });
+      saveResource(run, row);
+      intended = true;
+    };
+    const context = providerContext(run.c, run.stack, run.caller, logicalId, existing.type, run.signal, replace ? { intendPhysicalId } : {});
     row = stamp(run, row, { status: 'UPDATE_IN_PROGRESS', status_reason: null, prior: JSON.stringify({ record: current, replaced: replace } satisfies Prior) });
     if (replace) {
       saveResource(run, row, { reason: 'Requested update requires the creation of a new physical resource; hence creating one.', props: shown });
       const made = await handlerStep(existing.type, 'create', props.resolved, () => found.create(context, props.resolved));
+      intended = false;
       row = stamp(run, row, { physical_id: made.physicalId, props: JSON.stringify(props.resolved), attributes: JSON.stringify(made.attributes ?? {}) });
       saveResource(run, row, { reason: 'Resource creation Initiated', props: shown });
       run.states.set(logicalId, { physicalId: made.physicalId, attributes: made.attributes ?? {} });
@@ -223,6 +238,7 @@ export async function updateResource(run: OperationRun, logicalId: string, exist
     // AWS's rollback updates such a resource back to its previous properties (a custom resource gets
     // an Update whose OldResourceProperties are the failed update's): revertResource sees the change.
     if (attempted) row = stamp(run, row, { props: JSON.stringify(attempted) });
+    if (intended) row = stamp(run, row, { physical_id: current.physicalId, props: JSON.stringify(current.props) });
     const reason = failure(run, err, 'update');
     row = stamp(run, row, { status: 'UPDATE_FAILED', status_reason: reason });
     saveResource(run, row, { reason, props: shown });

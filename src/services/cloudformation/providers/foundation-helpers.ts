@@ -5,7 +5,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { AwsError } from '../../../core/errors.js';
-import type { Properties } from './types.js';
+import type { Properties, ProviderContext } from './types.js';
 
 /** A property that must be a string (numbers and booleans are written as CloudFormation stringifies them). */
 export function stringProp(props: Properties, name: string): string | undefined {
@@ -147,6 +147,18 @@ function canonicalJson(value: unknown): string {
 const ALPHANUMERICS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /** The mixed-case random suffix of names AWS generates in its own pattern for some types (SSM parameters, secrets). */
+/**
+ * The name the template gave, or a generated one (`ctx.physicalName`) recorded as the resource's
+ * intended physical id before the service creates it, for types whose physical id is their name:
+ * a kill -9 between the service's create and the engine's record then leaves nothing behind.
+ */
+export function givenOrIntendedName(ctx: ProviderContext, given: string | undefined, options?: Parameters<ProviderContext['physicalName']>[0]): string {
+  if (given !== undefined) return given;
+  const name = ctx.physicalName(options);
+  ctx.intendPhysicalId?.(name);
+  return name;
+}
+
 export function randomAlphanumerics(length: number): string {
   let text = '';
   for (let i = 0; i < length; i++) text += ALPHANUMERICS[randomInt(ALPHANUMERICS.length)];

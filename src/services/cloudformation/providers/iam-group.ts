@@ -2,13 +2,13 @@
  * AWS::IAM::Group: CreateGroup with its inline Policies and ManagedPolicyArns. Ref is the group
  * name; GetAtt Arn. Without GroupName, AWS's generated name of at most 128 characters.
  */
-import { stringProp, unlessGone } from './foundation-helpers.js';
+import { givenOrIntendedName, stringProp, unlessGone } from './foundation-helpers.js';
 import { readPolicies, removeAllPolicies, syncPolicies } from './iam-principal-policies.js';
 import type { ResourceProvider } from './types.js';
 
 export const iamGroupProvider: ResourceProvider = {
   async create(ctx, props) {
-    const { Group } = await ctx.call('iam', 'CreateGroup', { GroupName: stringProp(props, 'GroupName') ?? ctx.physicalName({ maxLength: 128 }), Path: stringProp(props, 'Path') });
+    const { Group } = await ctx.call('iam', 'CreateGroup', { GroupName: givenOrIntendedName(ctx, stringProp(props, 'GroupName'), { maxLength: 128 }), Path: stringProp(props, 'Path') });
     await syncPolicies(ctx, 'Group', Group!.GroupName!, {}, props);
     return { physicalId: Group!.GroupName!, attributes: { Arn: Group!.Arn } };
   },

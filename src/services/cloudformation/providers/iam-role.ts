@@ -3,7 +3,7 @@
  * then its inline Policies and ManagedPolicyArns. Ref is the role name; GetAtt Arn and RoleId.
  * Without RoleName, AWS's generated name of at most 64 characters.
  */
-import { integerProp, jsonDocumentProp, requiredStringProp, sameValue, stringProp, tagChanges, tagListProp, unlessGone } from './foundation-helpers.js';
+import { givenOrIntendedName, integerProp, jsonDocumentProp, requiredStringProp, sameValue, stringProp, tagChanges, tagListProp, unlessGone } from './foundation-helpers.js';
 import { readPolicies, removeAllPolicies, syncPolicies } from './iam-principal-policies.js';
 import type { ProvidedResource, ResourceProvider } from './types.js';
 
@@ -15,7 +15,7 @@ export const iamRoleProvider: ResourceProvider = {
   async create(ctx, props) {
     const tags = tagListProp(props);
     const created = await ctx.call('iam', 'CreateRole', {
-      RoleName: stringProp(props, 'RoleName') ?? ctx.physicalName({ maxLength: 64 }),
+      RoleName: givenOrIntendedName(ctx, stringProp(props, 'RoleName'), { maxLength: 64 }),
       Path: stringProp(props, 'Path'),
       AssumeRolePolicyDocument: jsonDocumentProp(props, 'AssumeRolePolicyDocument') ?? requiredStringProp(props, 'AssumeRolePolicyDocument'),
       Description: stringProp(props, 'Description'),

@@ -4,7 +4,7 @@
  * at most 64 characters. Delete empties the user first (groups, policies, login profile), as IAM
  * refuses to delete a user that still has them.
  */
-import { booleanProp, objectProp, requiredStringProp, sameValue, stringListProp, stringProp, tagChanges, tagListProp, unlessGone } from './foundation-helpers.js';
+import { booleanProp, givenOrIntendedName, objectProp, requiredStringProp, sameValue, stringListProp, stringProp, tagChanges, tagListProp, unlessGone } from './foundation-helpers.js';
 import { readPolicies, removeAllPolicies, syncPolicies } from './iam-principal-policies.js';
 import type { Properties, ProviderContext, ResourceProvider } from './types.js';
 
@@ -30,7 +30,7 @@ export const iamUserProvider: ResourceProvider = {
   async create(ctx, props) {
     const tags = tagListProp(props);
     const { User } = await ctx.call('iam', 'CreateUser', {
-      UserName: stringProp(props, 'UserName') ?? ctx.physicalName({ maxLength: 64 }),
+      UserName: givenOrIntendedName(ctx, stringProp(props, 'UserName'), { maxLength: 64 }),
       Path: stringProp(props, 'Path'),
       PermissionsBoundary: stringProp(props, 'PermissionsBoundary'),
       Tags: tags?.length ? tags : undefined,

@@ -15,7 +15,7 @@
 import type { CreateFunctionRequest, FunctionCode, UpdateFunctionConfigurationRequest } from '@aws-sdk/client-lambda';
 import { AwsError } from '../../../core/errors.js';
 import { coerced, orDelete, tagMap, waitForFunction } from './compute-helpers.js';
-import { integerProp, objectProp, requiredStringProp, sameValue, stringListProp, stringProp, tagChanges, tagListProp, unlessGone } from './foundation-helpers.js';
+import { givenOrIntendedName, integerProp, objectProp, requiredStringProp, sameValue, stringListProp, stringProp, tagChanges, tagListProp, unlessGone } from './foundation-helpers.js';
 import { inlineCodePackage } from './lambda-inline-code.js';
 import type { CurrentResource, Properties, ProvidedResource, ProviderContext, ResourceProvider } from './types.js';
 
@@ -113,7 +113,7 @@ function refuseUnsupported(props: Properties): void {
 export const lambdaFunctionProvider: ResourceProvider = {
   async create(ctx, props) {
     refuseUnsupported(props);
-    const name = stringProp(props, 'FunctionName') ?? ctx.physicalName({ maxLength: MAX_NAME });
+    const name = givenOrIntendedName(ctx, stringProp(props, 'FunctionName'), { maxLength: MAX_NAME });
     const request: CreateFunctionRequest = {
       ...configuration(props),
       FunctionName: name,

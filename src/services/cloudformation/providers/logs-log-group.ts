@@ -7,7 +7,7 @@
  */
 import type { LogGroupClass } from '@aws-sdk/client-cloudwatch-logs';
 import { AwsError } from '../../../core/errors.js';
-import { booleanProp, integerProp, sameValue, stringProp, tagChanges, tagListProp, unlessGone } from './foundation-helpers.js';
+import { booleanProp, givenOrIntendedName, integerProp, sameValue, stringProp, tagChanges, tagListProp, unlessGone } from './foundation-helpers.js';
 import { jsonText, refuseUnsupported } from './integration-helpers.js';
 import type { Properties, ProvidedResource, ProviderContext, ResourceProvider } from './types.js';
 
@@ -30,7 +30,7 @@ async function putDataProtectionPolicy(ctx: ProviderContext, name: string, props
 export const logsLogGroupProvider: ResourceProvider = {
   async create(ctx, props) {
     refuseUnsupported(props, ctx.resourceType, ['FieldIndexPolicies', 'ResourcePolicyDocument', 'BearerTokenAuthenticationEnabled']);
-    const name = stringProp(props, 'LogGroupName') ?? ctx.physicalName({ maxLength: 512 });
+    const name = givenOrIntendedName(ctx, stringProp(props, 'LogGroupName'), { maxLength: 512 });
     const tags = tagListProp(props);
     await ctx.call('logs', 'CreateLogGroup', {
       logGroupName: name,

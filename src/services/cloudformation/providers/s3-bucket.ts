@@ -9,7 +9,7 @@
  */
 import type { BucketCannedACL, ObjectOwnership } from '@aws-sdk/client-s3';
 import { AwsError } from '../../../core/errors.js';
-import { booleanProp, listOfObjectsProp, objectProp, sameValue, stringProp, tagListProp, unlessGone } from './foundation-helpers.js';
+import { booleanProp, givenOrIntendedName, listOfObjectsProp, objectProp, sameValue, stringProp, tagListProp, unlessGone } from './foundation-helpers.js';
 import { BUCKET_CONFIGURATIONS, cannedAcl, SET_BY_CREATE_BUCKET, sectionOf } from './s3-bucket-configuration.js';
 import type { Properties, ProvidedResource, ProviderContext, ResourceProvider } from './types.js';
 
@@ -56,7 +56,7 @@ async function bucketExists(ctx: ProviderContext, bucket: string): Promise<boole
 export const s3BucketProvider: ResourceProvider = {
   async create(ctx, props) {
     checkSupported(props);
-    const bucket = stringProp(props, 'BucketName') ?? ctx.physicalName({ maxLength: 63, lowercase: true });
+    const bucket = givenOrIntendedName(ctx, stringProp(props, 'BucketName'), { maxLength: 63, lowercase: true });
     // S3 in us-east-1 answers success when you re-create your own bucket; CloudFormation refuses to adopt it.
     // (Another account's bucket is refused by CreateBucket itself: BucketAlreadyExists.)
     const exists = await bucketExists(ctx, bucket).catch(() => false);

@@ -24,7 +24,10 @@ function isFifo(props: Properties): boolean {
 function topicName(ctx: ProviderContext, props: Properties): string {
   const given = stringProp(props, 'TopicName');
   if (given !== undefined) return given;
-  return isFifo(props) ? `${ctx.physicalName({ maxLength: MAX_NAME - '.fifo'.length })}.fifo` : ctx.physicalName({ maxLength: MAX_NAME });
+  const name = isFifo(props) ? `${ctx.physicalName({ maxLength: MAX_NAME - '.fifo'.length })}.fifo` : ctx.physicalName({ maxLength: MAX_NAME });
+  // The topic's physical id is its ARN, known from the generated name before CreateTopic (see ProviderContext.intendPhysicalId).
+  ctx.intendPhysicalId?.(`arn:${ctx.partition}:sns:${ctx.region}:${ctx.account}:${name}`);
+  return name;
 }
 
 /** The topic attributes the template sets, by SNS attribute name. */

@@ -40,7 +40,10 @@ function provided(ctx: ProviderContext, name: string, props: Properties): Provid
 
 export const ssmParameterProvider: ResourceProvider = {
   async create(ctx, props) {
-    const name = stringProp(props, 'Name') ?? `CFN-${ctx.logicalId}-${randomAlphanumerics(12)}`;
+    const given = stringProp(props, 'Name');
+    const name = given ?? `CFN-${ctx.logicalId}-${randomAlphanumerics(12)}`;
+    // A generated name is the parameter's intended physical id (see ProviderContext.intendPhysicalId); a given one may be someone else's.
+    if (given === undefined) ctx.intendPhysicalId?.(name);
     const tags: Tag[] | undefined = tagMapProp(props);
     await ctx.call('ssm', 'PutParameter', { ...putInput(name, props, false), Tags: tags?.length ? tags : undefined });
     return provided(ctx, name, props);

@@ -62,6 +62,16 @@ export interface ProviderContext {
    * resource, so the stack's rollback deletes it. Absent where the engine does not create.
    */
   recordPhysicalId?(physicalId: string): void;
+  /**
+   * Records, durably and before the service call that creates the resource, the physical id it
+   * will have, for providers that know it up front because they generated the name
+   * (`physicalName()`): when Drydock is killed between the service's create and the engine's own
+   * record, the resource is still known, and the rollback deletes it (deleting one that was never
+   * made counts as done). A create that fails forgets it. Never for a name the template gave: a
+   * resource of that name may have existed before, and the rollback must not delete it. Absent
+   * where the engine does not create.
+   */
+  intendPhysicalId?(physicalId: string): void;
 }
 
 export interface ResourceProvider {
