@@ -63,6 +63,7 @@ describe('CloudFormation ClientRequestToken', () => {
     await expectAwsError(cfn().send(new UpdateStackCommand({ StackName: 'reused', TemplateBody: parametersTemplate({ One: 'b' }), ClientRequestToken: 'first' })), {
       code: 'TokenAlreadyExistsException',
       status: 400,
+      message: 'The client request token first has already been used for this stack. Retry the request with a different client request token',
     });
     await expectAwsError(cfn().send(new CreateStackCommand({ StackName: 'reused', TemplateBody: parametersTemplate({ One: 'a' }), ClientRequestToken: 'second' })), {
       code: 'AlreadyExistsException',

@@ -43,8 +43,9 @@
  * - RollbackConfiguration (alarm triggers) is stored but never stops an operation. TimeoutInMinutes
  *   runs on Drydock's clock from the stack's creation (the time warp passes it); a creation Drydock
  *   stopped in fails on restart whatever time is left. ClientRequestToken makes a retried request
- *   idempotent per stack; the message of TokenAlreadyExistsException (a token the stack took for
- *   another operation) is Drydock's.
+ *   idempotent per stack (a token the stack took for another operation is refused with
+ *   TokenAlreadyExistsException in AWS's words); tokens of a deleted stack do not carry over to a
+ *   new stack of the same name (AWS refuses those too).
  * - DeletionPolicy Snapshot: no resource type Drydock provides can snapshot, so the resource is
  *   retained (DELETE_SKIPPED) with a reason saying so; AWS would snapshot types that support it.
  * - A resource whose type the specification knows but Drydock has no provider for fails with

@@ -19,8 +19,10 @@ export function isRetried(c: CloudFormationContext, stackId: string, token: stri
   if (token === undefined) return false;
   const used = c.store.requestTokenOperation(stackId, token);
   if (used === undefined) return false;
-  // AWS documents the exception but not its message: these words are Drydock's.
-  if (used !== operation) throw new AwsError('TokenAlreadyExistsException', `ClientRequestToken ${token} was already used for a ${used} request on this stack`);
+  // AWS's words as an SDK reported them (banzaicloud/pipeline#3016; no closing full stop there).
+  if (used !== operation) {
+    throw new AwsError('TokenAlreadyExistsException', `The client request token ${token} has already been used for this stack. Retry the request with a different client request token`);
+  }
   return true;
 }
 
