@@ -308,7 +308,7 @@ describe('CloudFormation change sets', () => {
     await expectAwsError(client.send(new CreateChangeSetCommand({ StackName: 'cs-review', ChangeSetName: 'u', TemplateBody: parametersTemplate({ A: 'a' }) })), {
       code: 'ValidationError',
       status: 400,
-      message: `Stack:${StackId} is in REVIEW_IN_PROGRESS state and can not be updated.`,
+      message: 'Stack [cs-review] does not exist',
     });
     // A stack in review can be deleted; its change sets go with it.
     await client.send(new DeleteStackCommand({ StackName: 'cs-review' }));

@@ -38,8 +38,9 @@
  *   ExecuteChangeSet answers once the stack operation has ended (at most 15 s later), so waiters
  *   find it done at their first poll.
  *   The wording of some refusals is Drydock's: CreateChangeSet's AlreadyExistsException for an
- *   attribute other than Template, an UPDATE change set for a stack in review, ExecuteChangeSet
- *   with DisableRollback after OnStackFailure, DeleteChangeSet during execution.
+ *   attribute other than Template, ExecuteChangeSet with DisableRollback after OnStackFailure,
+ *   DeleteChangeSet during execution (ExecuteChangeSet's "An operation on this ChangeSet is
+ *   currently in progress." reused).
  * - RollbackConfiguration (alarm triggers) is stored but never stops an operation. TimeoutInMinutes
  *   runs on Drydock's clock from the stack's creation (the time warp passes it); a creation Drydock
  *   stopped in fails on restart whatever time is left. ClientRequestToken makes a retried request

@@ -66,7 +66,8 @@ function targetStack(c: CloudFormationContext, ctx: RequestContext, input: C.Cre
     }
     return stack;
   }
-  if (!stack || stack.deleted_at !== null) throw stackDoesNotExist(stackName);
+  // A stack in review has never been deployed: to an UPDATE change set it does not exist (boto/boto3#2327).
+  if (!stack || stack.deleted_at !== null || stack.status === 'REVIEW_IN_PROGRESS') throw stackDoesNotExist(stackName);
   if (!UPDATABLE.has(stack.status)) throw wrongState(stack, 'updated');
   return stack;
 }
