@@ -140,6 +140,12 @@ describe('stage entry conditions', () => {
       ruleStates: [{ ruleName: 'OnlyProd', latestExecution: { status: 'Failed', summary: "Variable check failed: the variable value 'dev' is not equal to 'prod'" } }],
     });
 
+    // A retry checks the entry condition again (and it fails again: the execution's Env is still dev).
+    await codepipeline().send(new RetryStageExecutionCommand({ pipelineName: 'cond-entry', stageName: 'Release', pipelineExecutionId: first.id, retryMode: 'FAILED_ACTIONS' }));
+    expect(await ended('cond-entry', first.id)).toBe('Failed');
+    const retried = await codepipeline().send(new ListRuleExecutionsCommand({ pipelineName: 'cond-entry', filter: { pipelineExecutionId: first.id } }));
+    expect(retried.ruleExecutionDetails!.map((r) => r.status)).toEqual(['Failed', 'Failed']);
+
     const { pipelineExecutionId } = await codepipeline().send(new StartPipelineExecutionCommand({ name: 'cond-entry', variables: [{ name: 'Env', value: 'prod' }] }));
     expect(await ended('cond-entry', pipelineExecutionId!)).toBe('Succeeded');
     const deployed = await s3().send(new GetObjectCommand({ Bucket: TARGET, Key: 'cond-entry/app.zip' }));
@@ -165,8 +171,11 @@ describe('stage entry conditions', () => {
     // Every execution's rules, newest first, a page at a time.
     const page1 = await cp.send(new ListRuleExecutionsCommand({ pipelineName: 'cond-entry', maxResults: 1 }));
     expect(page1.ruleExecutionDetails!.map((r) => [r.pipelineExecutionId, r.status])).toEqual([[pipelineExecutionId, 'Succeeded']]);
-    const page2 = await cp.send(new ListRuleExecutionsCommand({ pipelineName: 'cond-entry', maxResults: 1, nextToken: page1.nextToken }));
-    expect(page2.ruleExecutionDetails!.map((r) => [r.pipelineExecutionId, r.status])).toEqual([[first.id, 'Failed']]);
+    const page2 = await cp.send(new ListRuleExecutionsCommand({ pipelineName: 'cond-entry', maxResults: 2, nextToken: page1.nextToken }));
+    expect(page2.ruleExecutionDetails!.map((r) => [r.pipelineExecutionId, r.status])).toEqual([
+      [first.id, 'Failed'],
+      [first.id, 'Failed'],
+    ]);
     expect(page2.nextToken).toBeUndefined();
   });
 

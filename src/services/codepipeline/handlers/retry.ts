@@ -46,7 +46,8 @@ export function retryStageExecution(c: HandlerContext, input: CP.RetryStageExecu
 /**
  * Starts a stage's attempt again (inside the caller's transaction): FAILED_ACTIONS keeps the
  * attempt's succeeded actions (the attempt starts where it did), ALL_ACTIONS starts it anew. The
- * new attempt evaluates its success and failure conditions anew; the retry is counted for
+ * new attempt evaluates its success and failure conditions anew (and its entry conditions, when
+ * they had failed); the retry is counted for
  * GetPipelineState's retryStageMetadata.
  */
 export function restartStage(c: CodePipelineContext, execution: ExecutionRow, state: StageStateRow, retryMode: string, trigger: 'AutomatedStageRetry' | 'ManualStageRetry'): void {
@@ -56,6 +57,8 @@ export function restartStage(c: CodePipelineContext, execution: ExecutionRow, st
   c.store.putStageState({ ...state, status: 'InProgress', updated_at: since });
   c.store.conditions.deleteConditionState(execution.id, state.stage, 'ON_SUCCESS');
   c.store.conditions.deleteConditionState(execution.id, state.stage, 'ON_FAILURE');
+  // A stage its entry condition kept out checks that condition again.
+  if (c.store.conditions.conditionState(execution.id, state.stage, 'BEFORE_ENTRY')?.status === 'Failed') c.store.conditions.deleteConditionState(execution.id, state.stage, 'BEFORE_ENTRY');
   const retries = c.store.conditions.stageRetry(execution.id, state.stage) ?? { execution_id: execution.id, stage: state.stage, auto_attempts: 0, manual_attempts: 0, latest_trigger: trigger };
   c.store.conditions.putStageRetry({
     ...retries,
