@@ -14,16 +14,31 @@
  * Completion arrives through CodeBuild's "CodeBuild Build State Change" events on the bus; the
  * build id is checkpointed before waiting, so a restarted execution reattaches to the same build.
  *
- * Gaps: BatchEnabled builds fail the action saying Drydock does not run them for pipelines yet.
+ * BatchEnabled "true" runs a batch build (StartBuildBatch, the project's batch configuration and the
+ * buildspec's `batch` section) with the same sources and overrides; each build of the batch uploads
+ * its artifacts under its own build id in the artifact store, and the action succeeds when the batch
+ * does. As AWS lays them out: with CombineArtifacts "true" the one output artifact is a zip of every
+ * build's primary artifact, each in a folder named by its build identifier; otherwise each output
+ * artifact named `<build identifier>` is that build's primary artifact and one named
+ * `<build identifier>_<artifact identifier>` its secondary artifact.
+ *
+ * Gaps: a batch's builds get the primary input as the S3 object it is (or the CodeCommit commit a
+ * clone reference names), not as a CODEPIPELINE source, since CodeBuild would give every build of
+ * the batch the one CODEPIPELINE artifact location; an output name is split at its first underscore into build and artifact identifiers (a
+ * build identifier with an underscore cannot name a secondary artifact); the batch is checked on
+ * each of its builds' state-change events and at least every second of Drydock time (CodeBuild has
+ * no batch state-change event); a batch's exported variables are not the action's output variables.
  */
-import type { Build, EnvironmentVariable, ProjectArtifacts, ProjectSource } from '@aws-sdk/client-codebuild';
+import type { Build, BuildBatch, EnvironmentVariable, ProjectArtifacts, ProjectSource } from '@aws-sdk/client-codebuild';
 import { AwsError } from '../../../core/errors.js';
 import type { AwsEvent } from '../../../core/events.js';
-import { readZip } from '../../../core/zip.js';
+import { createZip, readZip, type ZipEntry } from '../../../core/zip.js';
 import { type ActionContext, ActionFailure, type ActionProvider, type ActionResult, type ArtifactLocation } from './types.js';
 
 const ENVIRONMENT_VARIABLE_TYPES = new Set(['PLAINTEXT', 'PARAMETER_STORE', 'SECRETS_MANAGER']);
 const CLONE_REF_FILE = 'codepipeline-clone-ref.json';
+/** How often (Drydock time) a running batch is looked at when no build event arrives. */
+const BATCH_CHECK_MS = 1000;
 
 const settings: ActionProvider['settings'] = {
   configurationProperties: [
@@ -92,20 +107,20 @@ function cloneRefOf(zip: Buffer): { cloneUrlHttp: string; commitId: string } | u
   }
 }
 
-/** StartBuild's refusals fail the action with AWS's wording for them. */
-async function callCodeBuild<T>(call: () => Promise<T>): Promise<T> {
+/** StartBuild's (or StartBuildBatch's) refusals fail the action with AWS's wording for them. */
+async function callCodeBuild<T>(operation: 'startBuild' | 'startBuildBatch', call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
     if (!(err instanceof AwsError)) throw err;
     const code = err.code === 'AccessDeniedException' ? 'PermissionError' : err.code === 'ResourceNotFoundException' || err.code === 'InvalidInputException' ? 'ConfigurationError' : 'JobFailed';
-    throw new ActionFailure(`Error calling startBuild: ${err.message} (Service: AWSCodeBuild; Status Code: ${err.status ?? 400}; Error Code: ${err.code})`, code);
+    throw new ActionFailure(`Error calling ${operation}: ${err.message} (Service: AWSCodeBuild; Status Code: ${err.status ?? 400}; Error Code: ${err.code})`, code);
   }
 }
 
-async function startBuild(ctx: ActionContext): Promise<string> {
+/** What StartBuild and StartBuildBatch share: the input artifacts as sources, EnvironmentVariables and BuildspecOverride. */
+async function sourceOverrides(ctx: ActionContext) {
   const config = ctx.configuration;
-  if (config.BatchEnabled === 'true') throw new ActionFailure('Drydock does not run CodeBuild batch builds (BatchEnabled) from pipelines yet', 'ConfigurationError');
   const inputs = ctx.inputArtifacts;
   if (inputs.length > 1 && !config.PrimarySource) {
     throw new ActionFailure('PrimarySource must be specified when the action has more than one input artifact', 'ConfigurationError');
@@ -113,6 +128,21 @@ async function startBuild(ctx: ActionContext): Promise<string> {
   const primary = config.PrimarySource ? inputs.find((a) => a.name === config.PrimarySource) : inputs[0];
   if (!primary) throw new ActionFailure(`PrimarySource ${config.PrimarySource} is not one of the action's input artifacts`, 'ConfigurationError');
   const secondaries = await Promise.all(inputs.filter((a) => a !== primary).map((a) => secondarySource(ctx, a)));
+  const variables = environmentVariables(config.EnvironmentVariables);
+  return {
+    projectName: config.ProjectName,
+    sourceTypeOverride: 'CODEPIPELINE' as const,
+    sourceLocationOverride: locationOf(primary),
+    ...(inputs.length > 1 ? { secondarySourcesOverride: secondaries.map((s) => s.source) } : {}),
+    ...(secondaries.some((s) => s.version)
+      ? { secondarySourcesVersionOverride: secondaries.filter((s) => s.version).map((s) => ({ sourceIdentifier: s.source.sourceIdentifier, sourceVersion: s.version })) }
+      : {}),
+    ...(variables ? { environmentVariablesOverride: variables } : {}),
+    ...(config.BuildspecOverride ? { buildspecOverride: config.BuildspecOverride } : {}),
+  };
+}
+
+async function startBuild(ctx: ActionContext): Promise<string> {
   const [firstOutput, ...otherOutputs] = ctx.outputArtifacts;
   const artifactsOverride: ProjectArtifacts = { type: 'CODEPIPELINE', ...(firstOutput ? { location: locationOf(firstOutput), artifactIdentifier: firstOutput.name } : {}) };
   const secondaryArtifactsOverride: ProjectArtifacts[] = otherOutputs.map((o) => ({
@@ -124,26 +154,8 @@ async function startBuild(ctx: ActionContext): Promise<string> {
     namespaceType: 'NONE',
     artifactIdentifier: o.name,
   }));
-  const variables = environmentVariables(config.EnvironmentVariables);
-  const { build } = await callCodeBuild(() =>
-    ctx.rt.call(
-      'codebuild',
-      'StartBuild',
-      {
-        projectName: config.ProjectName,
-        sourceTypeOverride: 'CODEPIPELINE',
-        sourceLocationOverride: locationOf(primary),
-        artifactsOverride,
-        ...(inputs.length > 1 ? { secondarySourcesOverride: secondaries.map((s) => s.source) } : {}),
-        ...(secondaries.some((s) => s.version)
-          ? { secondarySourcesVersionOverride: secondaries.filter((s) => s.version).map((s) => ({ sourceIdentifier: s.source.sourceIdentifier, sourceVersion: s.version })) }
-          : {}),
-        ...(otherOutputs.length ? { secondaryArtifactsOverride } : {}),
-        ...(variables ? { environmentVariablesOverride: variables } : {}),
-        ...(config.BuildspecOverride ? { buildspecOverride: config.BuildspecOverride } : {}),
-      },
-      pipelineCaller(ctx),
-    ),
+  const { build } = await callCodeBuild('startBuild', async () =>
+    ctx.rt.call('codebuild', 'StartBuild', { ...(await sourceOverrides(ctx)), artifactsOverride, ...(otherOutputs.length ? { secondaryArtifactsOverride } : {}) }, pipelineCaller(ctx)),
   );
   return build!.id!;
 }
@@ -217,7 +229,160 @@ async function readStream(stream: AsyncIterable<Buffer | string>): Promise<Buffe
   return Buffer.concat(chunks);
 }
 
+/**
+ * Where the builds of a batch upload: a prefix of the artifact store, each build under its own build
+ * id (namespaceType BUILD_ID), its primary artifact as `primary.zip` and each secondary artifact an
+ * output name asks for (`<build>_<artifact>`) as `<artifact>.zip`.
+ */
+function batchArtifactsOverrides(ctx: ActionContext): { artifactsOverride: ProjectArtifacts; secondaryArtifactsOverride?: ProjectArtifacts[] } {
+  const path = `${ctx.pipelineName.slice(0, 20)}/batch-${ctx.actionExecutionId}`;
+  const artifact = (name: string, artifactIdentifier?: string): ProjectArtifacts => ({
+    type: 'S3',
+    location: ctx.artifactStore.bucket,
+    path,
+    name,
+    packaging: 'ZIP',
+    namespaceType: 'BUILD_ID',
+    ...(artifactIdentifier ? { artifactIdentifier } : {}),
+  });
+  if (!ctx.outputArtifacts.length) return { artifactsOverride: { type: 'NO_ARTIFACTS' } };
+  const combine = ctx.configuration.CombineArtifacts === 'true';
+  const secondary = combine
+    ? []
+    : [
+        ...new Set(
+          ctx.outputArtifacts
+            .map((o) => o.name)
+            .filter((n) => n.includes('_'))
+            .map((n) => n.slice(n.indexOf('_') + 1)),
+        ),
+      ];
+  return { artifactsOverride: artifact('primary.zip'), ...(secondary.length ? { secondaryArtifactsOverride: secondary.map((id) => artifact(`${id}.zip`, id)) } : {}) };
+}
+
+async function startBatch(ctx: ActionContext): Promise<string> {
+  if (ctx.configuration.CombineArtifacts === 'true' && ctx.outputArtifacts.length > 1) {
+    throw new ActionFailure('CombineArtifacts combines the batch into one output artifact: the action may have only one', 'ConfigurationError');
+  }
+  const overrides = await sourceOverrides(ctx);
+  // CodeBuild takes a CODEPIPELINE source only with CODEPIPELINE artifacts, whose one location all the batch's builds would share:
+  // the primary input is given as the S3 object (or, for a clone reference, the repository) it is.
+  const primary = ctx.inputArtifacts.find((a) => locationOf(a) === overrides.sourceLocationOverride)!;
+  const { source, version } = await secondarySource(ctx, primary);
+  const { buildBatch } = await callCodeBuild('startBuildBatch', () =>
+    ctx.rt.call(
+      'codebuild',
+      'StartBuildBatch',
+      {
+        ...overrides,
+        sourceTypeOverride: source.type,
+        sourceLocationOverride: source.location,
+        ...(version ? { sourceVersion: version } : {}),
+        ...batchArtifactsOverrides(ctx),
+      },
+      pipelineCaller(ctx),
+    ),
+  );
+  return buildBatch!.id!;
+}
+
+async function batchOf(ctx: ActionContext, id: string): Promise<BuildBatch> {
+  const { buildBatches } = await ctx.rt.call('codebuild', 'BatchGetBuildBatches', { ids: [id] }, pipelineCaller(ctx));
+  const batch = buildBatches?.[0];
+  if (!batch) throw new ActionFailure(`Build batch ${id} no longer exists`, 'JobFailed', id);
+  return batch;
+}
+
+/**
+ * Waits for the batch to complete: looked at after each "CodeBuild Build State Change" event (its
+ * builds ending) and at least every second of Drydock time, since the batch itself has no event.
+ */
+async function awaitBatch(ctx: ActionContext, start: () => Promise<string>): Promise<BuildBatch> {
+  let news = () => {};
+  const stop = ctx.rt.events.subscribe((event: AwsEvent) => {
+    if (event.source === 'aws.codebuild' && event['detail-type'] === 'CodeBuild Build State Change') news();
+  });
+  try {
+    const id = await start();
+    for (;;) {
+      const batch = await batchOf(ctx, id);
+      if (batch.complete) return batch;
+      const settled = new AbortController();
+      news = () => settled.abort();
+      await ctx.clock.sleep(BATCH_CHECK_MS, AbortSignal.any([ctx.signal, settled.signal])).catch((err) => {
+        if (ctx.signal.aborted) throw err;
+      });
+    }
+  } finally {
+    stop();
+  }
+}
+
+const s3LocationOf = (arn: string) => /^arn:[^:]+:s3:::([^/]+)\/(.+)$/.exec(arn);
+
+/** The batch's artifact an output artifact name designates: `<build>` its primary, `<build>_<artifact>` a secondary one. */
+function batchArtifactLocation(batch: BuildBatch, name: string): string | undefined {
+  const groups = batch.buildGroups ?? [];
+  const whole = groups.find((g) => g.identifier === name);
+  if (whole) return whole.currentBuildSummary?.primaryArtifact?.location || undefined;
+  const split = name.indexOf('_');
+  const group = split > 0 ? groups.find((g) => g.identifier === name.slice(0, split)) : undefined;
+  return group?.currentBuildSummary?.secondaryArtifacts?.find((a) => a.identifier === name.slice(split + 1))?.location || undefined;
+}
+
+async function copyBatchOutputs(ctx: ActionContext, batch: BuildBatch): Promise<void> {
+  const s3 = ctx.rt.api('s3');
+  const scope = { account: ctx.account, region: ctx.region };
+  const read = async (location: string) => {
+    const [, bucket, key] = s3LocationOf(location) ?? [];
+    if (!bucket || !key) throw new ActionFailure(`The batch build's artifact ${location} is not an S3 object`, 'JobFailed', batch.id);
+    return readStream(s3.getObject(scope, bucket, key).body);
+  };
+  if (ctx.configuration.CombineArtifacts === 'true') {
+    if (!ctx.outputArtifacts.length) return;
+    const entries: ZipEntry[] = [];
+    for (const group of batch.buildGroups ?? []) {
+      const location = group.currentBuildSummary?.primaryArtifact?.location;
+      if (location) for (const entry of readZip(await read(location))) entries.push({ ...entry, name: `${group.identifier}/${entry.name}` });
+    }
+    await ctx.writeArtifact(ctx.outputArtifacts[0].name, createZip(entries));
+    return;
+  }
+  for (const output of ctx.outputArtifacts) {
+    const location = batchArtifactLocation(batch, output.name);
+    if (!location) throw new ActionFailure(`The batch build did not produce output artifact ${output.name}`, 'JobFailed', batch.id);
+    await ctx.writeArtifact(output.name, await read(location));
+  }
+}
+
+/** A batch that did not succeed: its status, and what its failed phase or builds say. */
+function batchFailureMessage(batch: BuildBatch): string {
+  const failedPhase = batch.phases?.find((p) => p.phaseStatus && p.phaseStatus !== 'SUCCEEDED' && p.contexts?.length);
+  const failedBuilds = (batch.buildGroups ?? []).filter((g) => g.currentBuildSummary?.buildStatus && g.currentBuildSummary.buildStatus !== 'SUCCEEDED');
+  const detail = failedPhase
+    ? `. Phase: ${failedPhase.phaseType}, Message: ${failedPhase.contexts?.[0]?.message}`
+    : failedBuilds.length
+      ? `. Builds: ${failedBuilds.map((g) => `${g.identifier} ${g.currentBuildSummary?.buildStatus}`).join(', ')}`
+      : '';
+  return `Build batch terminated with state: ${batch.buildBatchStatus}${detail}`;
+}
+
+async function runBatch(ctx: ActionContext): Promise<ActionResult> {
+  const savedId = typeof ctx.saved?.batchId === 'string' ? ctx.saved.batchId : undefined;
+  const batch = await awaitBatch(ctx, async () => {
+    if (savedId) return savedId;
+    const started = await startBatch(ctx);
+    ctx.checkpoint({ batchId: started });
+    return started;
+  });
+  if (batch.buildBatchStatus !== 'SUCCEEDED') throw new ActionFailure(batchFailureMessage(batch), 'JobFailed', batch.id);
+  await copyBatchOutputs(ctx, batch);
+  return { externalExecutionId: batch.id };
+}
+
 async function run(ctx: ActionContext): Promise<ActionResult> {
+  if (ctx.configuration.BatchEnabled === 'true') return runBatch(ctx);
+  if (ctx.configuration.CombineArtifacts === 'true') throw new ActionFailure('CombineArtifacts applies to batch builds: set BatchEnabled to true', 'ConfigurationError');
   const savedId = typeof ctx.saved?.buildId === 'string' ? ctx.saved.buildId : undefined;
   const id = await awaitBuild(ctx, async () => {
     if (savedId) {
