@@ -130,12 +130,18 @@ describe('custom resources backed by Lambda or SNS', () => {
     expect(all[1]!.OldResourceProperties).toEqual({ ServiceToken: functionArn, Name: 'a', Count: '3', Enabled: 'true' });
   });
 
-  it('fails the resource with the FAILED response reason and rolls the stack back', async () => {
-    await cfn.send(new CreateStackCommand({ StackName: 'widgets-failed', TemplateBody: widgetTemplate({ Name: 'c', Fail: 'yes' }, 'AWS::CloudFormation::CustomResource') }));
+  it('fails the resource with the FAILED response reason and rolls the stack back, sending the failed resource a Delete', async () => {
+    const { StackId } = await cfn.send(new CreateStackCommand({ StackName: 'widgets-failed', TemplateBody: widgetTemplate({ Name: 'c', Fail: 'yes' }, 'AWS::CloudFormation::CustomResource') }));
     const stack = await settled(cfn, 'widgets-failed', 30_000);
     expect(stack.StackStatus).toBe('ROLLBACK_COMPLETE');
     const failed = (await eventLog(cfn, 'widgets-failed')).find(([id, status]) => id === 'Widget' && status === 'CREATE_FAILED');
     expect(failed?.[2]).toMatch(/^Received response status \[FAILED\] from custom resource\. Message returned: the widget broke \(RequestId: [0-9a-f-]{36}\)$/);
+    // The FAILED response named widget-c: the rollback asks the provider to delete it.
+    const ours = (await waitForRequests((all) => all.filter((r) => r.StackId === StackId).length >= 2)).filter((r) => r.StackId === StackId);
+    expect(ours.map((r) => [r.RequestType, r.PhysicalResourceId ?? null])).toEqual([
+      ['Create', null],
+      ['Delete', 'widget-c'],
+    ]);
   });
 
   it('rolls a failed update back with an Update carrying the old properties (OldResourceProperties: the failed ones)', async () => {

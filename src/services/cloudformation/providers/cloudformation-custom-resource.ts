@@ -8,10 +8,13 @@
  * AWS's timeout reason. `Data` is what `Fn::GetAtt` reads. An update answered with another
  * PhysicalResourceId is a replacement: the engine sends the old one a Delete in the cleanup.
  *
+ * A create answered FAILED still names a physical resource (the response's PhysicalResourceId, or
+ * a generated name when it has none): the rollback sends it a Delete, as AWS does, so a provider
+ * that made half of something can clean it up.
+ *
  * Gaps against AWS: NoEcho in a response does not mask `Data` in outputs or events; a response
- * that is not JSON, or a create answered without PhysicalResourceId, fails the resource in
- * Drydock's words; a resource whose create failed gets no Delete request in the rollback (AWS
- * sends one with the id the failed response named).
+ * that is not JSON, or a create answered SUCCESS without PhysicalResourceId, fails the resource in
+ * Drydock's words; a create that never got an answer gets no Delete in the rollback.
  */
 import { uuid } from '../../../core/ids.js';
 import { validationError } from '../common.js';
@@ -58,8 +61,14 @@ async function deliver(ctx: ProviderContext, serviceToken: string, request: Reco
   }
 }
 
-/** Sends one request and waits for its response; throws the resource's failure reason. */
-async function send(ctx: ProviderContext, type: RequestType, props: Properties, extra: { PhysicalResourceId?: string; OldResourceProperties?: Properties }): Promise<CfnResponse> {
+/** Sends one request and waits for its response; throws the resource's failure reason (after `onFailed` has seen a FAILED response). */
+async function send(
+  ctx: ProviderContext,
+  type: RequestType,
+  props: Properties,
+  extra: { PhysicalResourceId?: string; OldResourceProperties?: Properties },
+  onFailed?: (response: CfnResponse) => void,
+): Promise<CfnResponse> {
   const serviceToken = String(props.ServiceToken ?? '');
   const timeoutMs = serviceTimeoutMs(props);
   const requestId = uuid();
@@ -90,7 +99,10 @@ async function send(ctx: ProviderContext, type: RequestType, props: Properties, 
   } catch {
     throw validationError(`Invalid response object: the response of request ${requestId} is not JSON`);
   }
-  if (response.Status === 'FAILED') throw validationError(`Received response status [FAILED] from custom resource. Message returned: ${response.Reason ?? ''} (RequestId: ${requestId})`);
+  if (response.Status === 'FAILED') {
+    onFailed?.(response);
+    throw validationError(`Received response status [FAILED] from custom resource. Message returned: ${response.Reason ?? ''} (RequestId: ${requestId})`);
+  }
   if (response.Status !== 'SUCCESS') throw validationError(`Invalid response object: Status must be SUCCESS or FAILED (RequestId: ${requestId})`);
   return response;
 }
@@ -103,7 +115,9 @@ function provided(response: CfnResponse, fallbackId: string | undefined): Provid
 
 export const customResourceProvider: ResourceProvider = {
   async create(ctx, props) {
-    return provided(await send(ctx, 'Create', props, {}), undefined);
+    // A failed create's physical id is recorded, so the rollback's Delete request names it.
+    const recordFailed = (response: CfnResponse) => ctx.recordPhysicalId?.(response.PhysicalResourceId || ctx.physicalName());
+    return provided(await send(ctx, 'Create', props, {}, recordFailed), undefined);
   },
   async update(ctx, current: CurrentResource, props) {
     const response = await send(ctx, 'Update', props, { PhysicalResourceId: current.physicalId, OldResourceProperties: current.props });
