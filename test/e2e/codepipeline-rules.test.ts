@@ -47,8 +47,8 @@ beforeAll(async () => {
   await createVersionedBuckets(server.clientConfig, ['rules-source', 'rules-artifacts', 'rules-target']);
 }, 60_000);
 
-/** A V2 pipeline: an S3 source, then a Release stage (deploying to rules-target) behind `rules` as an entry condition. */
-async function create(name: string, rules: RuleDeclaration[]): Promise<void> {
+/** A V2 pipeline: an S3 source, then a Release stage (deploying to rules-target) with `rules` as its entry (or success) condition. */
+async function create(name: string, rules: RuleDeclaration[], when: 'beforeEntry' | 'onSuccess' = 'beforeEntry'): Promise<void> {
   await new S3Client(server.clientConfig).send(new PutObjectCommand({ Bucket: 'rules-source', Key: `${name}.zip`, Body: name }));
   const pipeline: PipelineDeclaration = {
     name,
@@ -69,7 +69,7 @@ async function create(name: string, rules: RuleDeclaration[]): Promise<void> {
       },
       {
         name: 'Release',
-        beforeEntry: { conditions: [{ result: 'FAIL', rules }] },
+        [when]: { conditions: [{ result: 'FAIL', rules }] },
         actions: [
           {
             name: 'Deploy',
@@ -95,12 +95,12 @@ async function advance(ms: number): Promise<number> {
   return Date.parse(((await response.json()) as { time: string }).time);
 }
 
-/** Polls GetPipelineState until the Release stage's entry rule is in progress for the newest execution. */
-async function waitingAtEntry(name: string): Promise<StageState> {
+/** Polls GetPipelineState until the Release stage's entry (or success) rule is in progress for the newest execution. */
+async function waitingAtEntry(name: string, state: 'beforeEntryConditionState' | 'onSuccessConditionState' = 'beforeEntryConditionState'): Promise<StageState> {
   for (let i = 0; i < 500; i++) {
     const { stageStates } = await codepipeline().send(new GetPipelineStateCommand({ name }));
     const release = stageStates!.find((s) => s.stageName === 'Release')!;
-    if (release.beforeEntryConditionState?.conditionStates?.[0]?.ruleStates?.[0]?.latestExecution?.status === 'InProgress') return release;
+    if (release[state]?.conditionStates?.[0]?.ruleStates?.[0]?.latestExecution?.status === 'InProgress') return release;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   throw new Error(`${name} never waited at its entry condition`);
@@ -142,6 +142,23 @@ describe('DeploymentWindow and OverrideStageCondition', () => {
     expect(await ended('rules-window', pipelineExecutionId!)).toBe('Succeeded');
     const { ruleExecutionDetails } = await cp.send(new ListRuleExecutionsCommand({ pipelineName: 'rules-window', filter: { pipelineExecutionId } }));
     expect(ruleExecutionDetails![0]).toMatchObject({ status: 'Succeeded', output: { executionResult: { externalExecutionSummary: expect.stringContaining('is open') } } });
+  });
+
+  it('an override of a success condition in progress lets the stage succeed after its actions', async () => {
+    const now = await advance(0);
+    const hour = (new Date(now).getUTCHours() + 5) % 24;
+    await create('rules-success', [rule('Later', 'DeploymentWindow', { Cron: `* * ${hour} ? * * *` })], 'onSuccess');
+    const waiting = await waitingAtEntry('rules-success', 'onSuccessConditionState');
+    const id = waiting.latestExecution!.pipelineExecutionId!;
+    expect(waiting.actionStates![0]!.latestExecution?.status).toBe('Succeeded');
+    const cp = codepipeline();
+    const input = { pipelineName: 'rules-success', stageName: 'Release', pipelineExecutionId: id };
+    await expectAwsError(cp.send(new OverrideStageConditionCommand({ ...input, conditionType: 'BEFORE_ENTRY' })), { code: 'ConditionNotOverridableException', status: 400 });
+    await cp.send(new OverrideStageConditionCommand({ ...input, conditionType: 'ON_SUCCESS' }));
+    expect(await ended('rules-success', id)).toBe('Succeeded');
+    const release = (await cp.send(new GetPipelineStateCommand({ name: 'rules-success' }))).stageStates!.find((s) => s.stageName === 'Release')!;
+    expect(release.onSuccessConditionState?.latestExecution?.status).toBe('Overridden');
+    expect(release.latestExecution?.status).toBe('Succeeded');
   });
 
   it('OverrideStageCondition answers AWS errors for an unknown pipeline or stage', async () => {
