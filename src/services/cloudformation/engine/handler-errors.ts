@@ -115,7 +115,7 @@ function legacyReason(err: unknown): string {
 }
 
 /** Thrown in place of a provider's failure: its message is the ResourceStatusReason AWS would show. */
-export class HandlerFailure extends Error {}
+class HandlerFailure extends Error {}
 
 /** Runs a provider step, turning its failure into the reason AWS shows for the type. */
 export async function handlerStep<T>(type: string, step: 'create' | 'update' | 'delete', props: Record<string, unknown>, work: () => Promise<T>): Promise<T> {
