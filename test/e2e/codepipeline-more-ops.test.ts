@@ -11,6 +11,7 @@ import {
   CreateCustomActionTypeCommand,
   CreatePipelineCommand,
   GetPipelineExecutionCommand,
+  ListActionExecutionsCommand,
   ListDeployActionExecutionTargetsCommand,
   ListPipelineExecutionsCommand,
   PollForJobsCommand,
@@ -174,7 +175,7 @@ describe('custom action timeouts', () => {
   });
 });
 
-describe('ListPipelineExecutions pages', () => {
+describe('ListPipelineExecutions and ListActionExecutions pages', () => {
   it('pages newest first with its tokens and refuses a token it did not issue', async () => {
     for (let i = 0; i < 3; i++) await cp().send(new StartPipelineExecutionCommand({ name: 'revisions' }));
     const all = (await cp().send(new ListPipelineExecutionsCommand({ pipelineName: 'revisions' }))).pipelineExecutionSummaries!.map((s) => s.pipelineExecutionId);
@@ -187,6 +188,26 @@ describe('ListPipelineExecutions pages', () => {
     } while (nextToken);
     expect(seen).toEqual(all);
     await expectAwsError(cp().send(new ListPipelineExecutionsCommand({ pipelineName: 'revisions', nextToken: 'bogus' })), { code: 'InvalidNextTokenException', status: 400 });
+  });
+
+  it('pages ListActionExecutions across executions, newest first, with or without an execution filter', async () => {
+    const pages = async (filter?: { pipelineExecutionId: string }) => {
+      const ids: string[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = await cp().send(new ListActionExecutionsCommand({ pipelineName: 'revisions', maxResults: 1, nextToken, filter }));
+        ids.push(...page.actionExecutionDetails!.map((d) => d.actionExecutionId!));
+        nextToken = page.nextToken;
+      } while (nextToken);
+      return ids;
+    };
+    const all = (await cp().send(new ListActionExecutionsCommand({ pipelineName: 'revisions' }))).actionExecutionDetails!;
+    expect(all.length).toBeGreaterThan(3);
+    expect(await pages()).toEqual(all.map((d) => d.actionExecutionId));
+    const execution = all.find((d) => d.actionName === 'Work')!.pipelineExecutionId!;
+    const ofExecution = all.filter((d) => d.pipelineExecutionId === execution).map((d) => d.actionExecutionId);
+    expect(await pages({ pipelineExecutionId: execution })).toEqual(ofExecution);
+    await expectAwsError(cp().send(new ListActionExecutionsCommand({ pipelineName: 'revisions', nextToken: 'bogus' })), { code: 'InvalidNextTokenException', status: 400 });
   });
 });
 

@@ -10,6 +10,7 @@ import { declarationOf, existingPipeline } from '../common.js';
 import type { StoredInput, StoredOutput } from '../engine/action-run.js';
 import { approvalKey } from '../engine/approvals.js';
 import { INBOUND, pipelineKey } from '../engine/runner.js';
+import type { SequencedExecutionRow } from '../history-store.js';
 import type { ActionExecutionRow, ExecutionRow, StageStateRow } from '../store.js';
 import { conditionStatesOf } from './conditions.js';
 import type { HandlerContext } from './context.js';
@@ -85,21 +86,48 @@ export function getPipelineState(c: HandlerContext, input: CP.GetPipelineStateIn
   };
 }
 
-const isPosition = (value: unknown): value is { skip: number } => typeof (value as { skip?: unknown })?.skip === 'number';
+/** A page token's position: the execution the next page starts in (its started_at and insertion order) and how many of its action executions were shown. */
+interface Position {
+  startedAt: number;
+  seq: number;
+  skip: number;
+}
+const isPosition = (value: unknown): value is Position => ['startedAt', 'seq', 'skip'].every((key) => typeof (value as Record<string, unknown> | undefined)?.[key] === 'number');
+
+/** The pipeline's executions newest first from `from` (included), read a chunk at a time through the pipeline's index. */
+function* executionsFrom(c: HandlerContext, ctx: RequestContext, pipeline: string, from?: Position): Generator<SequencedExecutionRow> {
+  // (started_at, seq) < (t, s + 1) includes the execution at (t, s) itself.
+  let after = from && { startedAt: from.startedAt, seq: from.seq + 1 };
+  for (;;) {
+    const chunk = c.store.history.executionsPage(ctx.account, ctx.region, pipeline, { after, limit: 50 });
+    yield* chunk;
+    const last = chunk.at(-1);
+    if (!last || chunk.length < 50) return;
+    after = { startedAt: last.started_at, seq: last.seq };
+  }
+}
 
 export function listActionExecutions(c: HandlerContext, input: CP.ListActionExecutionsInput, ctx: RequestContext): CP.ListActionExecutionsOutput {
   const pipeline = existingPipeline(c, ctx.account, ctx.region, input.pipelineName!);
   const executionId = input.filter?.pipelineExecutionId ?? input.filter?.latestInPipelineExecution?.pipelineExecutionId;
-  const executions = executionId ? [existingExecution(c, ctx, pipeline.name, executionId)] : c.store.executionsOf(ctx.account, ctx.region, pipeline.name);
-  const rows = executions.flatMap((execution) =>
-    c.store
-      .actionExecutionsOf(execution.id)
-      .reverse()
-      .map((row) => ({ row, execution })),
-  );
-  const skip = input.nextToken ? readPageToken(input.nextToken, isPosition, () => new AwsError('InvalidNextTokenException', 'The next token was specified in an invalid format.')).skip : 0;
+  const from = input.nextToken ? readPageToken(input.nextToken, isPosition, () => new AwsError('InvalidNextTokenException', 'The next token was specified in an invalid format.')) : undefined;
   const limit = input.maxResults ?? 100;
-  const page = rows.slice(skip, skip + limit);
+  // Only the executions this page reaches are read, newest first, each one's action executions newest first.
+  const executions = executionId ? [{ ...existingExecution(c, ctx, pipeline.name, executionId), seq: 0 }] : executionsFrom(c, ctx, pipeline.name, from);
+  const page: { row: ActionExecutionRow; execution: ExecutionRow }[] = [];
+  let next: Position | undefined;
+  let skip = from?.skip ?? 0;
+  walk: for (const execution of executions) {
+    const records = c.store.actionExecutionsOf(execution.id).reverse();
+    for (let index = skip; index < records.length; index++) {
+      if (page.length === limit) {
+        next = { startedAt: execution.started_at, seq: execution.seq, skip: index };
+        break walk;
+      }
+      page.push({ row: records[index], execution });
+    }
+    skip = 0;
+  }
   return {
     actionExecutionDetails: page.map(({ row, execution }) => {
       const stored = JSON.parse(row.input) as StoredInput;
@@ -129,7 +157,7 @@ export function listActionExecutions(c: HandlerContext, input: CP.ListActionExec
         },
       };
     }),
-    nextToken: rows.length > skip + limit ? pageToken({ skip: skip + limit }) : undefined,
+    nextToken: next && pageToken(next),
   };
 }
 
