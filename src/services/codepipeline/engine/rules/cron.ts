@@ -162,15 +162,21 @@ export function windowOpen(cron: Cron, zone: string, ms: number): boolean {
 
 /** When the window next opens after `ms` (the start of a matching minute), or undefined when it never does. */
 export function nextOpening(cron: Cron, zone: string, ms: number): number | undefined {
+  const DAY = 86_400_000;
   let at = Math.floor(ms / 60_000) * 60_000 + 60_000;
-  // Day steps bound the search: some 200 years of days, far fewer steps for any real window.
-  for (let step = 0; step < 80_000; step++) {
+  // Each step skips to the next year, month, day, hour or minute that could match; the bound only stops expressions that never match again.
+  for (let step = 0; step < 20_000; step++) {
     const t = localTime(at, zone);
     if (t.year > 2199) return undefined;
-    const secondsLeft = { minute: 60 - t.second, hour: (59 - t.minute) * 60 + 60 - t.second };
-    if (!dayMatches(cron, t)) at += ((23 - t.hour) * 3600 + secondsLeft.hour) * 1000;
-    else if (!matches(cron.hours, t.hour, t)) at += secondsLeft.hour * 1000;
-    else if (!matches(cron.minutes, t.minute, t)) at += secondsLeft.minute * 1000;
+    const toMidnight = (86_400 - (t.hour * 3600 + t.minute * 60 + t.second)) * 1000;
+    if (!matches(cron.years, t.year, t)) {
+      const later = 'values' in cron.years ? [...cron.years.values].some((year) => year > t.year) : true;
+      if (!later) return undefined;
+      at += Date.UTC(t.year, 11, 31) - Date.UTC(t.year, t.month - 1, t.day) + toMidnight;
+    } else if (!matches(cron.months, t.month, t)) at += (lastDay(t) - t.day) * DAY + toMidnight;
+    else if (!dayMatches(cron, t)) at += toMidnight;
+    else if (!matches(cron.hours, t.hour, t)) at += (60 - t.minute) * 60_000 - t.second * 1000;
+    else if (!matches(cron.minutes, t.minute, t)) at += 60_000 - t.second * 1000;
     else return at;
   }
   return undefined;
