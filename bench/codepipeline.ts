@@ -309,7 +309,7 @@ export function codePipelineTargets(r: CodePipelineBenchResults): TargetCheck[] 
       met: push ? push.max < PUSH_TARGET_MS : undefined,
     },
     {
-      name: 'CodePipeline engine overhead per action',
+      name: 'Pipeline engine overhead per action',
       target: `< ${ACTION_OVERHEAD_TARGET_MS} ms`,
       value: engine ? `${engine.p50.toFixed(1)} ms (p50 of ${engine.samples} 10-action executions)` : 'not measured',
       met: engine ? engine.p50 < ACTION_OVERHEAD_TARGET_MS : undefined,
