@@ -56,17 +56,19 @@
  *   types, the SDK v1 "(Service: …; Status Code: …; Error Code: …)" suffix for the types AWS still
  *   provisions itself. Which types are which is from stack events users reported (S3 buckets,
  *   IAM inline policies and CodeCommit repositories are the older kind); a type with no report
- *   either way is treated as a registry type. The Request IDs in them are fresh UUIDs, and the HandlerErrorCode is derived
- *   from the service's error code and status (a handler may classify some errors differently).
+ *   either way is treated as a registry type. The Request IDs in them are fresh UUIDs, and the
+ *   HandlerErrorCode is derived from the service's error code and status (a handler may classify
+ *   some errors differently).
  * - When Drydock stops while a resource is being created or updated, the operation fails into its
  *   rollback with the in-flight resources marked failed ("Resource handler was interrupted").
  *   Resources with a generated name (S3 buckets, SSM parameters, IAM roles, users and groups,
- *   Lambda functions, log groups, SNS topics) record their physical id before they are made, so
- *   the rollback deletes them even when the kill landed between the service's create and the
- *   engine's record. Other resources whose creation finished in the owning service just before
- *   the stop (a name the template gave, which may belong to a resource that existed before; types
- *   whose id the service assigns, such as SQS queue URLs, KMS keys, secrets) are not known to the
- *   stack and are left behind. Deletions and rollbacks resume where they stopped.
+ *   Lambda functions, log groups, SNS topics, SQS queues) record their physical id before they
+ *   are made, so the rollback deletes them even when the kill landed between the service's create
+ *   and the engine's record. Other resources whose creation finished in the owning service just
+ *   before the stop (a name the template gave, which may belong to a resource that existed
+ *   before; types whose id the service assigns, such as KMS keys and secrets; other types with
+ *   generated names) are not known to the stack and are left behind. Deletions and rollbacks
+ *   resume where they stopped.
  * - DeleteStack refuses a stack with an operation in progress (AWS cancels a creation in progress).
  * - Update comparisons are on resolved property values: a changed dynamic reference whose
  *   resolved value is the same is not an update, and a changed secret value is.

@@ -41,7 +41,10 @@ function isFifo(props: Properties): boolean {
 function queueName(ctx: ProviderContext, props: Properties): string {
   const given = stringProp(props, 'QueueName');
   if (given !== undefined) return given;
-  return isFifo(props) ? `${ctx.physicalName({ maxLength: MAX_NAME - '.fifo'.length })}.fifo` : ctx.physicalName({ maxLength: MAX_NAME });
+  const name = isFifo(props) ? `${ctx.physicalName({ maxLength: MAX_NAME - '.fifo'.length })}.fifo` : ctx.physicalName({ maxLength: MAX_NAME });
+  // The queue's physical id is its URL, known from the generated name before CreateQueue (see ProviderContext.intendPhysicalId).
+  ctx.intendPhysicalId?.(`${ctx.rt.endpoint()}/${ctx.account}/${name}`);
+  return name;
 }
 
 async function provided(ctx: ProviderContext, url: string, name: string): Promise<ProvidedResource> {
