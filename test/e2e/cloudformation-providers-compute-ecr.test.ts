@@ -123,7 +123,9 @@ describe('CloudFormation Lambda resources Drydock cannot run', () => {
     await cfn().send(new CreateStackCommand({ StackName: 'image-fn', TemplateBody: JSON.stringify(template) }));
     await expectStatus('image-fn', 'ROLLBACK_COMPLETE');
     const failed = (await eventLog(cfn(), 'image-fn')).find(([id, status]) => id === 'Image' && status === 'CREATE_FAILED');
-    expect(failed?.[2]).toMatch(/InvalidImage/);
+    expect(failed?.[2]).toMatch(
+      /^Resource handler returned message: "Resource of type 'AWS::Lambda::Function' with identifier 'cfn-image' did not stabilize\. Status Reason is .+" \(RequestToken: [0-9a-f-]{36}, HandlerErrorCode: NotStabilized\)$/,
+    );
     await expectAwsError(new LambdaClient(server.clientConfig).send(new GetFunctionCommand({ FunctionName: 'cfn-image' })), { code: 'ResourceNotFoundException', status: 404 });
   });
 

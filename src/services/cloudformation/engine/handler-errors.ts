@@ -58,6 +58,7 @@ export function tagServiceError(err: unknown, service: string): void {
 /** The handler error code AWS's handler contract gives a failure of this service error. */
 function handlerErrorCode(err: AwsError, status: number): string {
   const code = err.code;
+  if (code === 'NotStabilized') return code;
   if (/AlreadyExists|AlreadyOwnedByYou|Exists(Exception)?$|NameExists/.test(code)) return 'AlreadyExists';
   if (/NotFound|NoSuch|DoesNotExist|NonExistent/.test(code) || status === 404) return 'NotFound';
   if (/AccessDenied|AuthorizationError|Unauthorized|NotAuthorized/.test(code) || status === 403) return 'AccessDenied';

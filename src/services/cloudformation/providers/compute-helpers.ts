@@ -23,9 +23,14 @@ export async function waitForFunction(ctx: ProviderContext, functionName: string
   const deadline = ctx.clock.now() + STABILIZE_MS;
   for (;;) {
     const config = await ctx.call('lambda', 'GetFunctionConfiguration', { FunctionName: functionName, Qualifier: qualifier });
-    if (config.State === 'Failed') throw new AwsError('NotStabilized', `Resource handler returned message: "${config.StateReason}" (StateReasonCode: ${config.StateReasonCode})`);
-    if (config.LastUpdateStatus === 'Failed')
-      throw new AwsError('NotStabilized', `Resource handler returned message: "${config.LastUpdateStatusReason}" (LastUpdateStatusReasonCode: ${config.LastUpdateStatusReasonCode})`);
+    // The registry handler's words (docwho2/java-connect-lex-chatgpt#36); the engine wraps them as a NotStabilized failure.
+    const unstable = (reason: string | undefined) =>
+      new AwsError(
+        'NotStabilized',
+        `Resource of type '${ctx.resourceType}' with identifier '${qualifier ? `${functionName}:${qualifier}` : functionName}' did not stabilize. Status Reason is ${reason}`,
+      );
+    if (config.State === 'Failed') throw unstable(config.StateReason);
+    if (config.LastUpdateStatus === 'Failed') throw unstable(config.LastUpdateStatusReason);
     if (config.State === 'Active' && (config.LastUpdateStatus ?? 'Successful') === 'Successful') return;
     if (ctx.clock.now() > deadline) throw new AwsError('NotStabilized', `Exceeded attempts to wait for function ${functionName} to become Active`);
     await ctx.clock.sleep(POLL_MS, ctx.signal);
