@@ -294,6 +294,11 @@ describe('bad input', () => {
       "TimeZone 'Mars/Olympus'",
     );
     await refused(pipeline('bad-result', entry([rule('Op', 'VariableCheck', { Variable: 'a', Value: 'b', Operator: 'EQ' })], 'ROLLBACK')), 'InvalidStructureException', 'Result ROLLBACK is not valid');
+    await refused(
+      pipeline('bad-skip', entry([rule('Window', 'DeploymentWindow', { Cron: '* * 9-17 ? * MON-FRI' })], 'SKIP')),
+      'InvalidStructureException',
+      'only LambdaInvoke and VariableCheck rules can',
+    );
     await refused(pipeline('bad-namespace', entry([rule('Op', 'VariableCheck', { Variable: '#{Later.X}', Value: 'b', Operator: 'EQ' })])), 'InvalidStructureException', 'namespace Later');
     await refused({ ...pipeline('bad-v1', { onFailure: { result: 'ROLLBACK' } }), pipelineType: 'V1', variables: undefined }, 'ValidationException', 'only supported in V2 type pipelines');
   });

@@ -2,10 +2,12 @@
  * CodePipeline rules that wait or call out: a DeploymentWindow entry rule holds the execution until
  * its window opens on the server's clock (a time warp opens it), OverrideStageCondition lets an
  * execution through an entry condition in progress, a LambdaInvoke rule passes or fails by the
- * function's PutJobSuccessResult/PutJobFailureResult, and ListRuleTypes lists the rule types.
+ * function's PutJobSuccessResult/PutJobFailureResult, a CodeBuild rule by its build, and
+ * ListRuleTypes lists the rule types.
  */
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CodeBuildClient, CreateProjectCommand } from '@aws-sdk/client-codebuild';
 import {
   CodePipelineClient,
   CreatePipelineCommand,
@@ -22,6 +24,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createZip } from '../../src/core/zip.js';
 import { expectAwsError, useServer } from '../helpers.js';
 import { ACCOUNT, createAdminRoles, createVersionedBuckets, executionEnded, firstEndedExecution } from './codepipeline-helpers.js';
 import { createActiveFunction, NODE_RUNTIME, zipOf } from './lambda-helpers.js';
@@ -43,13 +46,18 @@ exports.handler = async (event) => {
 };`;
 
 beforeAll(async () => {
-  await createAdminRoles(server.clientConfig, { 'rules-pipeline-role': 'codepipeline.amazonaws.com', 'rules-function-role': 'lambda.amazonaws.com' });
+  await createAdminRoles(server.clientConfig, {
+    'rules-pipeline-role': 'codepipeline.amazonaws.com',
+    'rules-function-role': 'lambda.amazonaws.com',
+    'rules-build-role': 'codebuild.amazonaws.com',
+  });
   await createVersionedBuckets(server.clientConfig, ['rules-source', 'rules-artifacts', 'rules-target']);
 }, 60_000);
 
 /** A V2 pipeline: an S3 source, then a Release stage (deploying to rules-target) with `rules` as its entry (or success) condition. */
 async function create(name: string, rules: RuleDeclaration[], when: 'beforeEntry' | 'onSuccess' = 'beforeEntry'): Promise<void> {
-  await new S3Client(server.clientConfig).send(new PutObjectCommand({ Bucket: 'rules-source', Key: `${name}.zip`, Body: name }));
+  const body = createZip([{ name: 'app.txt', data: Buffer.from(name), mode: 0o100644 }]);
+  await new S3Client(server.clientConfig).send(new PutObjectCommand({ Bucket: 'rules-source', Key: `${name}.zip`, Body: body }));
   const pipeline: PipelineDeclaration = {
     name,
     roleArn: ROLE,
@@ -202,10 +210,39 @@ describe('LambdaInvoke', () => {
   }, 60_000);
 });
 
+describe('CodeBuild', () => {
+  it('passes when the build of its input artifact succeeds and fails naming the build when it does not', async () => {
+    const codebuild = new CodeBuildClient(server.clientConfig);
+    for (const [name, command] of [
+      ['rules-build-pass', 'grep -q rules-build-pass app.txt'],
+      ['rules-build-fail', 'exit 3'],
+    ]) {
+      await codebuild.send(
+        new CreateProjectCommand({
+          name,
+          source: { type: 'CODEPIPELINE', buildspec: `version: 0.2\nphases:\n  build:\n    commands:\n      - ${command}\n` },
+          artifacts: { type: 'CODEPIPELINE' },
+          environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' },
+          serviceRole: `arn:aws:iam::${ACCOUNT}:role/rules-build-role`,
+        }),
+      );
+      await create(name, [{ ...rule('Tests', 'CodeBuild', { ProjectName: name }), inputArtifacts: [{ name: 'Code' }] }]);
+    }
+    expect((await firstEndedExecution(server.clientConfig, 'rules-build-pass')).status).toBe('Succeeded');
+    expect((await firstEndedExecution(server.clientConfig, 'rules-build-fail')).status).toBe('Failed');
+    const cp = codepipeline();
+    const passed = (await cp.send(new ListRuleExecutionsCommand({ pipelineName: 'rules-build-pass' }))).ruleExecutionDetails![0]!;
+    expect(passed).toMatchObject({ ruleName: 'Tests', status: 'Succeeded', output: { executionResult: { externalExecutionId: expect.stringMatching(/^rules-build-pass:/) } } });
+    const failed = (await cp.send(new ListRuleExecutionsCommand({ pipelineName: 'rules-build-fail' }))).ruleExecutionDetails![0]!;
+    expect(failed.status).toBe('Failed');
+    expect(failed.output?.executionResult?.errorDetails?.message).toContain('Build terminated with state: FAILED');
+  }, 120_000);
+});
+
 describe('ListRuleTypes', () => {
   it("lists AWS's rule types Drydock runs with their configuration properties", async () => {
     const { ruleTypes } = await codepipeline().send(new ListRuleTypesCommand({ ruleOwnerFilter: 'AWS' }));
-    expect(ruleTypes!.map((t) => t.id!.provider).sort()).toEqual(['CloudWatchAlarm', 'DeploymentWindow', 'LambdaInvoke', 'VariableCheck']);
+    expect(ruleTypes!.map((t) => t.id!.provider).sort()).toEqual(['CloudWatchAlarm', 'CodeBuild', 'DeploymentWindow', 'LambdaInvoke', 'VariableCheck']);
     const variableCheck = ruleTypes!.find((t) => t.id!.provider === 'VariableCheck')!;
     expect(variableCheck.id).toEqual({ category: 'Rule', owner: 'AWS', provider: 'VariableCheck', version: '1' });
     expect(variableCheck.ruleConfigurationProperties!.map((p) => [p.name, p.required])).toEqual([

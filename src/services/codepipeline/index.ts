@@ -21,10 +21,10 @@
  *   Register/DeregisterWebhookWithThirdParty (no GitHub offline).
  * - Stage conditions (V2 only) run their rules: VariableCheck, LambdaInvoke (the function gets the
  *   Invoke action's job event and answers with its job results: AWS documents no other contract for
- *   rule functions) and DeploymentWindow (Quartz cron in a time zone, waiting on Drydock's clock).
- *   CloudWatchAlarm rules always fail, saying so: Drydock has no CloudWatch alarms. CodeBuild and
- *   Commands rules are valid structure but fail when they run ("Drydock has no provider for rule
- *   type …"), and ListRuleTypes does not list them. Entry conditions are evaluated once the
+ *   rule functions), CodeBuild (the CodeBuild test action's build) and DeploymentWindow (Quartz cron
+ *   in a time zone, waiting on Drydock's clock). CloudWatchAlarm rules always fail, saying so:
+ *   Drydock has no CloudWatch alarms. Commands rules are valid structure but fail when they run
+ *   ("Drydock has no provider for rule type …"), and ListRuleTypes does not list them. Entry conditions are evaluated once the
  *   execution has entered the stage; a failure condition engages its result when its rules pass. A
  *   stop without abandon lets a rule in progress finish (a DeploymentWindow rule waits for its
  *   window). Rule executions publish no events (AWS documents none). Messages of condition

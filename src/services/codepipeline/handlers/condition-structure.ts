@@ -10,7 +10,7 @@
 import type { Condition, PipelineDeclaration, RuleDeclaration, StageDeclaration } from '@aws-sdk/client-codepipeline';
 import { AwsError } from '../../../core/errors.js';
 import { invalidStructure } from '../common.js';
-import { AWS_RULES_WITHOUT_PROVIDER, RULE_PROVIDERS } from '../engine/rules/index.js';
+import { AWS_RULES_WITHOUT_PROVIDER, RULE_PROVIDERS, SKIP_RULES } from '../engine/rules/index.js';
 import { references } from '../engine/variables.js';
 
 /** What exists when a stage's conditions run: artifacts produced and namespaces declared (before the stage for entry conditions, through it for the others). */
@@ -57,6 +57,8 @@ function checkConditionList(stage: StageDeclaration, kind: keyof typeof RESULTS,
     if (condition.result && !(RESULTS[kind] as readonly string[]).includes(condition.result))
       throw invalidStructure(`Result ${condition.result} is not valid for the ${kind} conditions of stage ${stage.name}: it must be one of ${RESULTS[kind].join(', ')}`);
     if (!condition.rules?.length) throw invalidStructure(`A condition of the ${kind} conditions of stage ${stage.name} must contain at least one rule`);
+    const unskippable = condition.result === 'SKIP' && condition.rules.find((rule) => !SKIP_RULES.has(rule.ruleTypeId?.provider ?? ''));
+    if (unskippable) throw invalidStructure(`Rule ${unskippable.name} cannot be used in an entry condition with the SKIP result: only LambdaInvoke and VariableCheck rules can`);
     for (const rule of condition.rules) checkRule(rule, region, declared);
   }
 }
