@@ -1,9 +1,13 @@
 /**
  * CodePipeline's remaining operations with the SDK client: PutActionRevision (a new revision
  * starts an execution, a known one does not), ListDeployActionExecutionTargets, the custom action
- * timeout on the clock, keyset pages of ListPipelineExecutions, and the reasons of the operations
+ * timeout on the clock (also across a restart), keyset pages of ListPipelineExecutions, and the reasons of the operations
  * left 501.
  */
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   AcknowledgeJobCommand,
   type ActionTypeId,
@@ -24,7 +28,7 @@ import {
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createZip } from '../../src/core/zip.js';
-import { expectAwsError, useServer } from '../helpers.js';
+import { expectAwsError, startTestServer, useServer } from '../helpers.js';
 import { ACCOUNT, actionExecution, createAdminRoles, createVersionedBuckets, executionEnded, firstEndedExecution } from './codepipeline-helpers.js';
 
 const server = useServer();
@@ -172,6 +176,48 @@ describe('custom action timeouts', () => {
     expect((await actionExecution(server.clientConfig, 'unanswered', run.id, 'Work')).output?.executionResult?.errorDetails?.message).toMatch(/within 24 hours/);
     expect((await cp().send(new AcknowledgeJobCommand({ jobId: job.id, nonce: job.nonce }))).status).toBe('TimedOut');
     await expectAwsError(cp().send(new PutJobSuccessResultCommand({ jobId: job.id })), { code: 'InvalidJobStateException', status: 400 });
+  });
+});
+
+describe('custom action timeout across a restart', () => {
+  it('still fails the action 24 hours after it started, counted from its stored start', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'drydock-codepipeline-timeout-'));
+    let restarted = await startTestServer({ dataDir });
+    try {
+      await createAdminRoles(restarted.clientConfig, { 'timeout-role': 'codepipeline.amazonaws.com' });
+      await createVersionedBuckets(restarted.clientConfig, ['timeout-artifacts']);
+      let client = new CodePipelineClient(restarted.clientConfig);
+      const type: ActionTypeId = { category: 'Test', owner: 'Custom', provider: 'TimeoutWork', version: '1' };
+      await client.send(new CreateCustomActionTypeCommand({ ...type, inputArtifactDetails: { minimumCount: 0, maximumCount: 0 }, outputArtifactDetails: { minimumCount: 0, maximumCount: 0 } }));
+      const source: ActionTypeId = { ...type, category: 'Source', provider: 'TimeoutSource' };
+      await client.send(new CreateCustomActionTypeCommand({ ...source, inputArtifactDetails: { minimumCount: 0, maximumCount: 0 }, outputArtifactDetails: { minimumCount: 0, maximumCount: 0 } }));
+      await client.send(
+        new CreatePipelineCommand({
+          pipeline: {
+            name: 'timeout',
+            roleArn: `arn:aws:iam::${ACCOUNT}:role/timeout-role`,
+            artifactStore: { type: 'S3', location: 'timeout-artifacts' },
+            stages: [
+              { name: 'One', actions: [{ name: 'Wait', actionTypeId: source }] },
+              { name: 'Two', actions: [{ name: 'Never', actionTypeId: type }] },
+            ],
+          },
+        }),
+      );
+      const { jobs } = await client.send(new PollForJobsCommand({ actionTypeId: source }));
+      expect(jobs).toHaveLength(1);
+      await restarted.stop();
+
+      restarted = await startTestServer({ dataDir });
+      client = new CodePipelineClient(restarted.clientConfig);
+      expect((await fetch(`${restarted.url}/_drydock/time?advanceMs=${ONE_DAY_MS + 60_000}`, { method: 'POST' })).status).toBe(200);
+      const run = await firstEndedExecution(restarted.clientConfig, 'timeout');
+      expect(run.status).toBe('Failed');
+      expect((await actionExecution(restarted.clientConfig, 'timeout', run.id, 'Wait')).output?.executionResult?.errorDetails?.message).toMatch(/within 24 hours/);
+    } finally {
+      await restarted.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 
