@@ -41,7 +41,11 @@ const LOAD_BATCH = 20_000;
 const LOAD_CONNECTIONS = 16;
 /** A bound on one loading run, far above what it takes. */
 const LOAD_RUN_SECONDS = 300;
-const SETTLE_MS = 3_000;
+/**
+ * How long the loaded server stays quiet before its idle memory is read: Drydock gives memory back
+ * in two steps once quiet (src/server/housekeeping.ts), the second about 7 s after the last request.
+ */
+const SETTLE_MS = 10_000;
 const LATENCY_TOLERANCE = 1.2;
 const READ_ROUNDS = 2;
 const LIST_PAGE_TARGET_MS = 10;

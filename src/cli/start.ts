@@ -87,7 +87,7 @@ export async function start(args: string[]): Promise<void> {
 
   dataDir = ephemeral ? mkdtempSync(join(tmpdir(), 'drydock-')) : resolve(values['data-dir'] ?? process.env.DRYDOCK_DATA_DIR ?? '.drydock');
   try {
-    server = await startServer({ port, host: values.host ?? process.env.DRYDOCK_HOST, dataDir, timeScale, durability, log, requestLog: !values.quiet });
+    server = await startServer({ port, host: values.host ?? process.env.DRYDOCK_HOST, dataDir, timeScale, durability, log, requestLog: !values.quiet, releaseMemoryWhenIdle: true });
   } catch (err) {
     removeEphemeralDir();
     throw startFailure(err, port, DataDirInUseError);

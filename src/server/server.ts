@@ -17,6 +17,7 @@ import { SERVICES } from '../services/index.js';
 import { VERSION } from '../version.js';
 import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
 import { COVERAGE_PATH, coveragePage, homePage, isHomePageRequest, serviceOperations } from './home-page.js';
+import { collectGarbage, collectYoungGarbage, IdleHousekeeping, startIdleHousekeeping } from './housekeeping.js';
 import { createServices } from './services.js';
 
 export interface ServerOptions {
@@ -33,6 +34,11 @@ export interface ServerOptions {
   durability?: Durability;
   /** One info log line per request; false turns it off (`drydock start --quiet`). */
   requestLog?: boolean;
+  /**
+   * Once idle after a burst of work, a full garbage collection and SQLite's cache given back
+   * (housekeeping.ts). `drydock start` turns it on; an embedding process's heap is its own business.
+   */
+  releaseMemoryWhenIdle?: boolean;
 }
 
 export interface RunningServer {
@@ -146,7 +152,17 @@ async function serve(opts: ServerOptions, log: Logger, lock: DataDirLock): Promi
     return send(404, { error: `no internal route ${req.method} ${path}` });
   };
 
+  const housekeeping = opts.releaseMemoryWhenIdle
+    ? new IdleHousekeeping({
+        release: () => {
+          store.releaseMemory();
+          collectGarbage();
+        },
+        releaseYoungGeneration: collectYoungGarbage,
+      })
+    : undefined;
   const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
+    housekeeping?.noteRequest();
     const target = req.url ?? '';
     // Services' routes come first: a service may serve pages under /_drydock/ (CodeBuild's build pages).
     const route = httpRoutes.find((r) => target.startsWith(r.prefix));
@@ -198,6 +214,7 @@ async function serve(opts: ServerOptions, log: Logger, lock: DataDirLock): Promi
   const port = (server.address() as AddressInfo).port;
   url = `http://localhost:${port}`;
   for (const instance of instances.values()) instance.start?.();
+  const stopHousekeeping = housekeeping ? startIdleHousekeeping(housekeeping) : undefined;
   // Last: every job kind and durable subscription is registered by now, so orphaned work finds its handler.
   jobs.start();
 
@@ -207,6 +224,7 @@ async function serve(opts: ServerOptions, log: Logger, lock: DataDirLock): Promi
     runtime,
     reset,
     async close() {
+      stopHousekeeping?.();
       jobs.stop();
       for (const instance of instances.values()) await instance.stop?.();
       await new Promise<void>((resolve) => {
