@@ -36,8 +36,9 @@
  * - PollForSourceChanges (absent or "true") polls CodeCommit and S3 sources once a minute of
  *   Drydock's clock; the execution's triggerDetail is the source action's name (Drydock's choice).
  *   Polling is never disabled for inactivity.
- * - GetPipeline's metadata has no pollingDisabledAt. ListActionExecutions treats latestInPipelineExecution like a
- *   pipelineExecutionId filter (every attempt of the execution's actions, newest first).
+ * - GetPipeline's metadata has no pollingDisabledAt. ListActionExecutions and ListRuleExecutions
+ *   treat latestInPipelineExecution like a pipelineExecutionId filter (every attempt of the
+ *   execution's actions or rules, newest first).
  * - Deleting a pipeline abandons its running executions' actions and removes the executions.
  * - Webhooks are recorded (PutWebhook answers a Drydock URL) but nothing serves that URL.
  * - A custom action nobody finishes within AWS's 24 hours of Drydock's clock fails (its job ends

@@ -83,7 +83,9 @@ export class PipelineEngine {
       // A rollback runs only its stage.
       if (rollback && stage.name !== rollback.stage) continue;
       const state = stageStates.get(stage.name!);
-      if (state?.status === 'Succeeded') continue;
+      if (state?.status === 'Succeeded' || state?.status === 'Skipped') continue;
+      // Ended before a restart, in the moment before the execution did.
+      if (state?.status === 'Failed' || state?.status === 'Stopped') return state.status;
       if (state?.status !== 'InProgress') {
         const entered = await this.enter(execution, stage.name!, signal).catch((err) => {
           if (interrupted.aborted) return 'Interrupted' as const;
