@@ -187,6 +187,15 @@ describe('stage entry conditions', () => {
     expect((await releaseState('cond-skip')).latestExecution).toMatchObject({ pipelineExecutionId: first.id, status: 'Skipped' });
     await expectAwsError(s3().send(new GetObjectCommand({ Bucket: TARGET, Key: 'cond-skip/app.zip' })), { code: 'NoSuchKey', status: 404 });
   });
+
+  it('a rule whose variable was never produced fails, naming the variable', async () => {
+    const unknown = rule('Unknown', 'VariableCheck', { Variable: '#{variables.Nowhere}', Operator: 'EQ', Value: 'x' });
+    await create(pipeline('cond-unresolved', { beforeEntry: { conditions: [{ result: 'FAIL', rules: [unknown] }] } }));
+    expect((await firstEndedExecution(server.clientConfig, 'cond-unresolved')).status).toBe('Failed');
+    const { ruleExecutionDetails } = await codepipeline().send(new ListRuleExecutionsCommand({ pipelineName: 'cond-unresolved' }));
+    expect(ruleExecutionDetails![0]!.status).toBe('Failed');
+    expect(ruleExecutionDetails![0]!.output?.executionResult?.errorDetails).toMatchObject({ code: 'ConfigurationError', message: expect.stringContaining('#{variables.Nowhere}') });
+  });
 });
 
 describe('onFailure', () => {

@@ -169,6 +169,16 @@ describe('DeploymentWindow and OverrideStageCondition', () => {
     expect(release.latestExecution?.status).toBe('Succeeded');
   });
 
+  it('fails a rule that outlasts its timeoutInMinutes of Drydock time', async () => {
+    const hour = (new Date(await advance(0)).getUTCHours() + 6) % 24;
+    await create('rules-timeout', [{ ...rule('Later', 'DeploymentWindow', { Cron: `* * ${hour} ? * * *` }), timeoutInMinutes: 5 }]);
+    const id = (await waitingAtEntry('rules-timeout')).latestExecution!.pipelineExecutionId!;
+    await advance(6 * 60_000);
+    expect(await ended('rules-timeout', id)).toBe('Failed');
+    const { ruleExecutionDetails } = await codepipeline().send(new ListRuleExecutionsCommand({ pipelineName: 'rules-timeout' }));
+    expect(ruleExecutionDetails![0]!.output?.executionResult?.errorDetails).toEqual({ code: 'JobFailed', message: 'Rule Later did not complete within its timeout of 5 minutes' });
+  });
+
   it('OverrideStageCondition answers AWS errors for an unknown pipeline or stage', async () => {
     const cp = codepipeline();
     const input = { pipelineName: 'no-such-pipeline', stageName: 'Release', pipelineExecutionId: '00000000-0000-0000-0000-000000000000', conditionType: 'BEFORE_ENTRY' as const };

@@ -239,15 +239,20 @@ export class StageConditions {
       started_at: now,
       updated_at: now,
     };
+    if (!previous) c.store.tx(() => c.store.conditions.putRuleExecution(row));
+    // timeoutInMinutes counts from the rule execution's start on Drydock's clock, so a restart does not extend it.
+    const timeout = new AbortController();
+    const timer = rule.timeoutInMinutes ? c.rt.clock.at(row.started_at + rule.timeoutInMinutes * 60_000, () => timeout.abort(new Error('timed out'))) : undefined;
+    const signal = AbortSignal.any([at.signal, timeout.signal]);
     try {
       input.resolvedConfiguration = resolveConfiguration(input.configuration, run.scopes);
-      c.store.tx(() => c.store.conditions.putRuleExecution({ ...(c.store.conditions.ruleExecution(row.id) ?? row), input: JSON.stringify(input) }));
+      c.store.tx(() => c.store.conditions.putRuleExecution({ ...c.store.conditions.ruleExecution(row.id)!, input: JSON.stringify(input) }));
       const type = rule.ruleTypeId!;
       const provider = RULE_PROVIDERS.get(type.provider!);
       if (!provider) throw new ActionFailure(`Drydock has no provider for rule type ${type.category}/${type.owner}/${type.provider}/${type.version}`, 'ConfigurationError');
       const session = await assumeRole(c, execution, rule.roleArn ?? run.roleArn);
       c.artifactCredentials.set(row.id, session.credentials);
-      const result = await provider.evaluate(this.ruleContext(run, { ...at, row, region, configuration: input.resolvedConfiguration, caller: session.caller }));
+      const result = await provider.evaluate(this.ruleContext(run, { ...at, signal, row, region, configuration: input.resolvedConfiguration, caller: session.caller }));
       this.endRule(row.id, 'Succeeded', { externalExecutionId: result.externalExecutionId, externalExecutionSummary: result.summary });
       return true;
     } catch (err) {
@@ -256,13 +261,15 @@ export class StageConditions {
         this.endRule(row.id, 'Abandoned', {});
         return false;
       }
-      const failure =
-        err instanceof ActionFailure
+      const failure = timeout.signal.aborted
+        ? { code: 'JobFailed', message: `Rule ${rule.name} did not complete within its timeout of ${rule.timeoutInMinutes} minutes` }
+        : err instanceof ActionFailure
           ? { code: err.code, message: err.message }
           : { code: 'JobFailed', message: err instanceof AwsError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err) };
       this.endRule(row.id, 'Failed', { externalExecutionSummary: failure.message, errorDetails: failure });
       return false;
     } finally {
+      timer?.cancel();
       c.artifactCredentials.delete(row.id);
     }
   }
