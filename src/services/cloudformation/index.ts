@@ -61,14 +61,15 @@
  *   some errors differently).
  * - When Drydock stops while a resource is being created or updated, the operation fails into its
  *   rollback with the in-flight resources marked failed ("Resource handler was interrupted").
- *   Resources with a generated name (S3 buckets, SSM parameters, IAM roles, users and groups,
- *   Lambda functions, log groups, SNS topics, SQS queues) record their physical id before they
- *   are made, so the rollback deletes them even when the kill landed between the service's create
- *   and the engine's record. Other resources whose creation finished in the owning service just
- *   before the stop (a name the template gave, which may belong to a resource that existed
- *   before; types whose id the service assigns, such as KMS keys and secrets; other types with
- *   generated names) are not known to the stack and are left behind. Deletions and rollbacks
- *   resume where they stopped.
+ *   Resources with a generated name (S3 buckets, SSM parameters, IAM roles, users, groups and
+ *   instance profiles, Lambda functions, log groups, streams and filters, SNS topics, SQS queues,
+ *   EventBridge rules and archives, CodeBuild projects, ECR repositories) record their physical
+ *   id before they are made, so the rollback deletes them even when the kill landed between the
+ *   service's create and the engine's record. Other resources whose creation finished in the
+ *   owning service just before the stop (a name the template gave, which may belong to a
+ *   resource that existed before; types whose id the service assigns, such as KMS keys and
+ *   secrets; other types with generated names) are not known to the stack and are left behind.
+ *   Deletions and rollbacks resume where they stopped.
  * - DeleteStack refuses a stack with an operation in progress (AWS cancels a creation in progress).
  * - Update comparisons are on resolved property values: a changed dynamic reference whose
  *   resolved value is the same is not an update, and a changed secret value is.

@@ -6,7 +6,7 @@
  * CreateWebhook/UpdateWebhook, which Drydock answers 501 (no Git host is reachable offline).
  */
 import type { CreateProjectInput, ProjectVisibilityType } from '@aws-sdk/client-codebuild';
-import { booleanProp, objectProp, sameValue, stringProp, tagListProp, unlessGone } from './foundation-helpers.js';
+import { booleanProp, givenOrIntendedName, objectProp, sameValue, stringProp, tagListProp, unlessGone } from './foundation-helpers.js';
 import { type CamelCaseOptions, camelCased } from './integration-helpers.js';
 import type { Properties, ProvidedResource, ProviderContext, ResourceProvider } from './types.js';
 
@@ -62,7 +62,7 @@ async function applyTriggers(ctx: ProviderContext, name: string, props: Properti
 
 export const codebuildProjectProvider: ResourceProvider = {
   async create(ctx, props) {
-    const name = stringProp(props, 'Name') ?? ctx.physicalName({ maxLength: 255 });
+    const name = givenOrIntendedName(ctx, stringProp(props, 'Name'), { maxLength: 255 });
     const { project } = await ctx.call('codebuild', 'CreateProject', projectInput(name, props));
     const arn = project?.arn as string;
     if (props.Visibility !== undefined || props.ResourceAccessRole !== undefined) await applyVisibility(ctx, arn, props);

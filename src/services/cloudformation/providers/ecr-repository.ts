@@ -8,7 +8,7 @@
  */
 import type { CreateRepositoryRequest, EncryptionConfiguration, ImageTagMutabilityExclusionFilter } from '@aws-sdk/client-ecr';
 import { orDelete } from './compute-helpers.js';
-import { booleanProp, jsonDocumentProp, listOfObjectsProp, objectProp, sameValue, stringProp, tagChanges, tagListProp, unlessGone } from './foundation-helpers.js';
+import { booleanProp, givenOrIntendedName, jsonDocumentProp, listOfObjectsProp, objectProp, sameValue, stringProp, tagChanges, tagListProp, unlessGone } from './foundation-helpers.js';
 import type { CurrentResource, Properties, ProvidedResource, ProviderContext, ResourceProvider } from './types.js';
 
 const NOT_FOUND = 'RepositoryNotFoundException';
@@ -56,7 +56,7 @@ function provided(repository: { repositoryName?: string; repositoryArn?: string;
 
 export const ecrRepositoryProvider: ResourceProvider = {
   async create(ctx, props) {
-    const name = stringProp(props, 'RepositoryName') ?? ctx.physicalName({ maxLength: MAX_NAME, lowercase: true });
+    const name = givenOrIntendedName(ctx, stringProp(props, 'RepositoryName'), { maxLength: MAX_NAME, lowercase: true });
     const { repository } = await ctx.call('ecr', 'CreateRepository', {
       repositoryName: name,
       imageTagMutability: stringProp(props, 'ImageTagMutability') as CreateRepositoryRequest['imageTagMutability'],

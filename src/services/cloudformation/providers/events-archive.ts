@@ -3,7 +3,7 @@
  * name; GetAtt Arn (the archive's ARN). Without ArchiveName, AWS generates `<stack>-<LogicalId>-<random>`
  * within the 48-character limit.
  */
-import { integerProp, requiredStringProp, stringProp, unlessGone } from './foundation-helpers.js';
+import { givenOrIntendedName, integerProp, requiredStringProp, stringProp, unlessGone } from './foundation-helpers.js';
 import { jsonText } from './integration-helpers.js';
 import type { Properties, ResourceProvider } from './types.js';
 
@@ -20,7 +20,7 @@ function settings(props: Properties) {
 
 export const eventsArchiveProvider: ResourceProvider = {
   async create(ctx, props) {
-    const name = stringProp(props, 'ArchiveName') ?? ctx.physicalName({ maxLength: 48 });
+    const name = givenOrIntendedName(ctx, stringProp(props, 'ArchiveName'), { maxLength: 48 });
     const { ArchiveArn } = await ctx.call('events', 'CreateArchive', { ArchiveName: name, EventSourceArn: requiredStringProp(props, 'SourceArn'), ...settings(props) });
     return { physicalId: name, attributes: { Arn: ArchiveArn } };
   },

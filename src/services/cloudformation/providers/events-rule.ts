@@ -72,7 +72,10 @@ async function removeTargets(ctx: ProviderContext, rule: RuleName, ids: string[]
 export const eventsRuleProvider: ResourceProvider = {
   async create(ctx, props) {
     const bus = stringProp(props, 'EventBusName');
-    const rule = { name: stringProp(props, 'Name') ?? ctx.physicalName({ maxLength: 64 }), bus: bus === DEFAULT_BUS ? undefined : bus };
+    const given = stringProp(props, 'Name');
+    const rule = { name: given ?? ctx.physicalName({ maxLength: 64 }), bus: bus === DEFAULT_BUS ? undefined : bus };
+    // A generated name is the rule's intended physical id (see ProviderContext.intendPhysicalId), in the form putRule answers.
+    if (given === undefined) ctx.intendPhysicalId?.(rule.bus ? `${rule.bus}|${rule.name}` : rule.name);
     const result = await putRule(ctx, rule, props);
     const wanted = targets(props);
     if (wanted.length > 0) await ctx.call('events', 'PutTargets', { Rule: rule.name, EventBusName: rule.bus, Targets: wanted });

@@ -3,7 +3,7 @@
  * role). Ref is the profile name; GetAtt Arn. Without InstanceProfileName, AWS's generated name of
  * at most 128 characters.
  */
-import { stringListProp, stringProp, unlessGone } from './foundation-helpers.js';
+import { givenOrIntendedName, stringListProp, stringProp, unlessGone } from './foundation-helpers.js';
 import type { ProviderContext, ResourceProvider } from './types.js';
 
 async function syncRoles(ctx: ProviderContext, InstanceProfileName: string, before: string[], after: string[]): Promise<void> {
@@ -16,7 +16,7 @@ async function syncRoles(ctx: ProviderContext, InstanceProfileName: string, befo
 export const iamInstanceProfileProvider: ResourceProvider = {
   async create(ctx, props) {
     const { InstanceProfile } = await ctx.call('iam', 'CreateInstanceProfile', {
-      InstanceProfileName: stringProp(props, 'InstanceProfileName') ?? ctx.physicalName({ maxLength: 128 }),
+      InstanceProfileName: givenOrIntendedName(ctx, stringProp(props, 'InstanceProfileName'), { maxLength: 128 }),
       Path: stringProp(props, 'Path'),
     });
     const name = InstanceProfile!.InstanceProfileName!;

@@ -2,13 +2,13 @@
  * AWS::Logs::LogStream through CreateLogStream / DeleteLogStream. Ref is the stream's name; there
  * are no attributes. Both properties replace the stream when changed, so there is no update.
  */
-import { requiredStringProp, stringProp, unlessGone } from './foundation-helpers.js';
+import { givenOrIntendedName, requiredStringProp, stringProp, unlessGone } from './foundation-helpers.js';
 import type { ResourceProvider } from './types.js';
 
 export const logsLogStreamProvider: ResourceProvider = {
   async create(ctx, props) {
     const logGroupName = requiredStringProp(props, 'LogGroupName');
-    const logStreamName = stringProp(props, 'LogStreamName') ?? ctx.physicalName({ maxLength: 512 });
+    const logStreamName = givenOrIntendedName(ctx, stringProp(props, 'LogStreamName'), { maxLength: 512 });
     await ctx.call('logs', 'CreateLogStream', { logGroupName, logStreamName });
     return { physicalId: logStreamName };
   },

@@ -5,7 +5,7 @@
  * metric filters but emits no metric (it serves no CloudWatch metrics).
  */
 import type { MetricTransformation, StandardUnit } from '@aws-sdk/client-cloudwatch-logs';
-import { booleanProp, listOfObjectsProp, requiredStringProp, stringListProp, stringProp, unlessGone } from './foundation-helpers.js';
+import { booleanProp, givenOrIntendedName, listOfObjectsProp, requiredStringProp, stringListProp, stringProp, unlessGone } from './foundation-helpers.js';
 import type { Properties, ProviderContext, ResourceProvider } from './types.js';
 
 const NOT_FOUND = 'ResourceNotFoundException';
@@ -40,7 +40,7 @@ async function put(ctx: ProviderContext, filterName: string, props: Properties) 
 }
 
 export const logsMetricFilterProvider: ResourceProvider = {
-  create: (ctx, props) => put(ctx, stringProp(props, 'FilterName') ?? ctx.physicalName({ maxLength: 512 }), props),
+  create: (ctx, props) => put(ctx, givenOrIntendedName(ctx, stringProp(props, 'FilterName'), { maxLength: 512 }), props),
 
   update: (ctx, current, props) => put(ctx, current.physicalId, props),
 

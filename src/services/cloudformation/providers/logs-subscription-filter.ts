@@ -4,7 +4,7 @@
  * Drydock's Logs delivers to Lambda destinations only, and PutSubscriptionFilter refuses others.
  */
 import type { Distribution } from '@aws-sdk/client-cloudwatch-logs';
-import { booleanProp, requiredStringProp, stringListProp, stringProp, unlessGone } from './foundation-helpers.js';
+import { booleanProp, givenOrIntendedName, requiredStringProp, stringListProp, stringProp, unlessGone } from './foundation-helpers.js';
 import type { Properties, ProviderContext, ResourceProvider } from './types.js';
 
 const NOT_FOUND = 'ResourceNotFoundException';
@@ -25,7 +25,7 @@ async function put(ctx: ProviderContext, filterName: string, props: Properties) 
 }
 
 export const logsSubscriptionFilterProvider: ResourceProvider = {
-  create: (ctx, props) => put(ctx, stringProp(props, 'FilterName') ?? ctx.physicalName({ maxLength: 512 }), props),
+  create: (ctx, props) => put(ctx, givenOrIntendedName(ctx, stringProp(props, 'FilterName'), { maxLength: 512 }), props),
 
   update: (ctx, current, props) => put(ctx, current.physicalId, props),
 
