@@ -46,6 +46,10 @@
  *   artifactCredentials are the pipeline role's session at the time the job was created.
  * - ListDeployActionExecutionTargets answers no targets: only CodeDeploy and ECS deploy actions
  *   have them, and Drydock runs neither.
+ * - PutActionRevision refuses an action that is not a source action (ValidationException, Drydock's
+ *   wording); a new revision starts an execution (trigger PutActionRevision) that fetches exactly it
+ *   for CodeCommit (COMMIT_ID) and S3 (S3_OBJECT_VERSION_ID) sources; a revision an execution
+ *   already used, or the last one polling or PutActionRevision saw, is not new.
  * - Authorization: IAM identity policies decide (resource ARNs and iam:PassRole per AWS's reference);
  *   CodePipeline's condition keys and resource tags (aws:ResourceTag) are not evaluated.
  * - Structure validation covers stages, names, runOrder groups, artifact wiring, action types,
