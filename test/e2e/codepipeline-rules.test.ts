@@ -19,6 +19,7 @@ import {
   type RuleDeclaration,
   type StageState,
   StartPipelineExecutionCommand,
+  StopPipelineExecutionCommand,
 } from '@aws-sdk/client-codepipeline';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -177,6 +178,18 @@ describe('DeploymentWindow and OverrideStageCondition', () => {
     expect(await ended('rules-timeout', id)).toBe('Failed');
     const { ruleExecutionDetails } = await codepipeline().send(new ListRuleExecutionsCommand({ pipelineName: 'rules-timeout' }));
     expect(ruleExecutionDetails![0]!.output?.executionResult?.errorDetails).toEqual({ code: 'JobFailed', message: 'Rule Later did not complete within its timeout of 5 minutes' });
+  });
+
+  it('StopPipelineExecution stops an execution waiting on a rule, abandoning the rule', async () => {
+    const hour = (new Date(await advance(0)).getUTCHours() + 7) % 24;
+    await create('rules-stop', [rule('Later', 'DeploymentWindow', { Cron: `* * ${hour} ? * * *` })]);
+    const id = (await waitingAtEntry('rules-stop')).latestExecution!.pipelineExecutionId!;
+    await codepipeline().send(new StopPipelineExecutionCommand({ pipelineName: 'rules-stop', pipelineExecutionId: id, reason: 'not today' }));
+    expect(await ended('rules-stop', id)).toBe('Stopped');
+    const release = (await codepipeline().send(new GetPipelineStateCommand({ name: 'rules-stop' }))).stageStates!.find((s) => s.stageName === 'Release')!;
+    expect(release.latestExecution?.status).toBe('Stopped');
+    expect(release.beforeEntryConditionState?.latestExecution?.status).toBe('Cancelled');
+    expect(release.beforeEntryConditionState?.conditionStates?.[0]?.ruleStates?.[0]?.latestExecution?.status).toBe('Abandoned');
   });
 
   it('OverrideStageCondition answers AWS errors for an unknown pipeline or stage', async () => {

@@ -24,11 +24,13 @@
  *   rule functions), CodeBuild (the CodeBuild test action's build) and DeploymentWindow (Quartz cron
  *   in a time zone, waiting on Drydock's clock). CloudWatchAlarm rules always fail, saying so:
  *   Drydock has no CloudWatch alarms. Commands rules are valid structure but fail when they run
- *   ("Drydock has no provider for rule type …"), and ListRuleTypes does not list them. Entry conditions are evaluated once the
- *   execution has entered the stage; a failure condition engages its result when its rules pass. A
- *   stop without abandon lets a rule in progress finish (a DeploymentWindow rule waits for its
- *   window). Rule executions publish no events (AWS documents none). Messages of condition
- *   structure errors and rule failures are Drydock's wording.
+ *   ("Drydock has no provider for rule type …"), and ListRuleTypes does not list them. Entry
+ *   conditions are evaluated once the execution has entered the stage; a failure condition engages
+ *   its result when its rules pass. A stop request, even one that lets running actions finish,
+ *   abandons the rules of a condition in progress (Drydock's choice: AWS does not say).
+ *   OverrideStageCondition never answers NotLatestPipelineExecutionException or
+ *   ConcurrentPipelineExecutionsLimitExceededException. Rule executions publish no events (AWS
+ *   documents none). Messages of condition structure errors and rule failures are Drydock's wording.
  * - onFailure RETRY retries the stage once by itself (AWS allows one automatic attempt); ROLLBACK
  *   starts an execution of type ROLLBACK (trigger AutomatedRollback; its triggerDetail, the failed
  *   execution's id, is Drydock's choice) with the last standard execution that succeeded in the

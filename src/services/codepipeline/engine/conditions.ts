@@ -27,7 +27,7 @@ import type { HandlerContext } from '../handlers/context.js';
 import { restartStage, startRollback } from '../handlers/retry.js';
 import { assumeRole, bodyBytes, type ExecutionRun } from './action-run.js';
 import { RULE_PROVIDERS } from './rules/index.js';
-import type { Outcome } from './runner.js';
+import { type Outcome, pipelineKey } from './runner.js';
 import { resolveConfiguration } from './variables.js';
 
 export type ConditionType = 'BEFORE_ENTRY' | 'ON_SUCCESS' | 'ON_FAILURE';
@@ -169,6 +169,14 @@ export class StageConditions {
     const override = new AbortController();
     this.evaluations.set(key, override);
     const signal = AbortSignal.any([run.signal, override.signal]);
+    // A stop request (even one that lets running actions finish) abandons the rules: they are no actions to wait for.
+    const done = new AbortController();
+    c.wakeups
+      .until(pipelineKey(execution.account, execution.region, execution.pipeline), AbortSignal.any([signal, done.signal]), () => (c.store.execution(execution.id)?.stop ? true : undefined))
+      .then(
+        () => override.abort(new Error('stopped')),
+        () => {},
+      );
     try {
       let failed: number | undefined;
       for (const [index, condition] of conditions.entries()) {
@@ -193,6 +201,7 @@ export class StageConditions {
       return verdictOf(c.store.conditions.conditionState(execution.id, stage, type)!);
     } finally {
       this.evaluations.delete(key);
+      done.abort();
     }
   }
 
