@@ -5,13 +5,14 @@
  * on the same data directory neither stays IN_PROGRESS: the creation fails explicitly into its
  * rollback (the interrupted resource marked failed, everything it made deleted), the deletion
  * resumes and completes. A resource with a generated name is recorded before it is made, so even
- * the one in flight at the kill is deleted in the rollback.
+ * the one in flight at the kill is deleted in the rollback; an update interrupted the same way
+ * rolls back with every parameter, the one in flight included, holding its old value again.
  */
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CloudFormationClient, CreateStackCommand, DeleteStackCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, CreateStackCommand, DeleteStackCommand, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeParametersCommand, GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, startBuiltDrydock } from './cli-helpers.js';
@@ -30,6 +31,15 @@ function parameters(prefix: string | undefined, count: number, chained: boolean)
   for (let i = 0; i < count; i++) {
     const name = prefix === undefined ? {} : { Name: `/${prefix}/p${i}` };
     resources[`P${i}`] = { Type: 'AWS::SSM::Parameter', ...(chained && i > 0 ? { DependsOn: `P${i - 1}` } : {}), Properties: { ...name, Type: 'String', Value: 'v' } };
+  }
+  return JSON.stringify({ Resources: resources });
+}
+
+/** Parameters `/<prefix>/p<i>` with `value`, each depending on the one before. */
+function valuedParameters(prefix: string, count: number, value: string): string {
+  const resources: Record<string, unknown> = {};
+  for (let i = 0; i < count; i++) {
+    resources[`P${i}`] = { Type: 'AWS::SSM::Parameter', ...(i > 0 ? { DependsOn: `P${i - 1}` } : {}), Properties: { Name: `/${prefix}/p${i}`, Type: 'String', Value: value } };
   }
   return JSON.stringify({ Resources: resources });
 }
@@ -123,5 +133,30 @@ describe('CloudFormation durability', () => {
     // The resource in flight had its intended name recorded before SSM made it: the rollback deletes it (or finds it never made).
     for (const id of interrupted) expect(log).toContainEqual([id, 'DELETE_COMPLETE', undefined]);
     expect(await parametersNamed(c.ssm, 'CFN-P')).toEqual([]);
+  });
+
+  it('updates back in the rollback a resource whose in-place update the kill interrupted', { timeout: 90_000 }, async () => {
+    expect(existsSync(CLI), `${CLI} is missing: npm test builds it (npm run build)`).toBe(true);
+    if (child && child.exitCode === null) await killRightAfter(child, Promise.resolve());
+    const first = await startBuiltDrydock(dataDir);
+    child = first.child;
+    let c = clients(first.url);
+    await c.cfn.send(new CreateStackCommand({ StackName: 'valued', TemplateBody: valuedParameters('valued', CHAIN, 'old') }));
+    expect((await settled(c.cfn, 'valued', 60_000)).StackStatus).toBe('CREATE_COMPLETE');
+    await killRightAfter(child, c.cfn.send(new UpdateStackCommand({ StackName: 'valued', TemplateBody: valuedParameters('valued', CHAIN, 'new') })));
+
+    const second = await startBuiltDrydock(dataDir);
+    child = second.child;
+    c = clients(second.url);
+    expect((await settled(c.cfn, 'valued', 60_000)).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
+    // The parameter in flight at the kill held its new value or not: either way the rollback put the old one back.
+    const values = new Set<string>();
+    let NextToken: string | undefined;
+    do {
+      const page = await c.ssm.send(new GetParametersByPathCommand({ Path: '/valued', NextToken }));
+      for (const parameter of page.Parameters!) values.add(parameter.Value!);
+      NextToken = page.NextToken;
+    } while (NextToken);
+    expect([...values]).toEqual(['old']);
   });
 });

@@ -60,7 +60,8 @@
  *   HandlerErrorCode is derived from the service's error code and status (a handler may classify
  *   some errors differently).
  * - When Drydock stops while a resource is being created or updated, the operation fails into its
- *   rollback with the in-flight resources marked failed ("Resource handler was interrupted").
+ *   rollback with the in-flight resources marked failed ("Resource handler was interrupted"); one
+ *   interrupted in an in-place update is updated back to its old properties in the rollback.
  *   Resources with a generated name (S3 buckets, SSM parameters, IAM roles, users, groups and
  *   instance profiles, Lambda functions, log groups, streams and filters, SNS topics, SQS queues,
  *   EventBridge rules and archives, CodeBuild projects, ECR repositories) record their physical

@@ -188,9 +188,6 @@ export async function updateResource(run: OperationRun, logicalId: string, exist
   if (!current) return createResource(run, logicalId, { added: true });
   const declaredType = run.model.template.Resources[logicalId]!.Type;
   let shown: Properties | undefined;
-  // The properties an in-place update was sent with: once sent, the resource may hold them even if
-  // the update failed or was cancelled, so the rollback must send it the old ones back.
-  let attempted: Properties | undefined;
   // A replacement's intended physical id, on the row until its create answers (see createResource).
   let intended = false;
   try {
@@ -219,8 +216,12 @@ export async function updateResource(run: OperationRun, logicalId: string, exist
       saveResource(run, row, { reason: 'Resource creation Initiated', props: shown });
       run.states.set(logicalId, { physicalId: made.physicalId, attributes: made.attributes ?? {} });
     } else {
+      // The row holds the properties the update is sent with before it is sent: once sent, the
+      // resource may hold them even if the update fails, is cancelled or Drydock is killed, so the
+      // rollback (revertResource) sees the change and updates it back to the old ones, as AWS does
+      // (a custom resource gets an Update whose OldResourceProperties are the failed update's).
+      row = stamp(run, row, { props: JSON.stringify(props.resolved) });
       saveResource(run, row, { props: shown });
-      attempted = props.resolved;
       const made = await handlerStep(existing.type, 'update', props.resolved, () =>
         found.update!(context, { physicalId: current.physicalId, props: current.props, attributes: current.attributes }, props.resolved),
       );
@@ -235,9 +236,6 @@ export async function updateResource(run: OperationRun, logicalId: string, exist
     return true;
   } catch (err) {
     if (row.prior === existing.prior) row = stamp(run, row, { prior: JSON.stringify({ record: current, replaced: false } satisfies Prior) });
-    // AWS's rollback updates such a resource back to its previous properties (a custom resource gets
-    // an Update whose OldResourceProperties are the failed update's): revertResource sees the change.
-    if (attempted) row = stamp(run, row, { props: JSON.stringify(attempted) });
     if (intended) row = stamp(run, row, { physical_id: current.physicalId, props: JSON.stringify(current.props) });
     const reason = failure(run, err, 'update');
     row = stamp(run, row, { status: 'UPDATE_FAILED', status_reason: reason });
