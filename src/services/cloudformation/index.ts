@@ -46,7 +46,7 @@
  *   stopped in fails on restart whatever time is left. ClientRequestToken makes a retried request
  *   idempotent per stack (a token the stack took for another operation is refused with
  *   TokenAlreadyExistsException in AWS's words); tokens of a deleted stack do not carry over to a
- *   new stack of the same name (AWS refuses those too).
+ *   new stack of the same name (a reported case has AWS refusing one with that exception).
  * - DeletionPolicy Snapshot: no resource type Drydock provides can snapshot, so the resource is
  *   retained (DELETE_SKIPPED) with a reason saying so; AWS would snapshot types that support it.
  * - A resource whose type the specification knows but Drydock has no provider for fails with
