@@ -38,6 +38,10 @@ export const codePipelineAuthorization: ServiceAuthorization = {
     ListActionExecutions: { resource: BY_PIPELINE_NAME },
     RetryStageExecution: { resource: STAGE },
     RollbackStage: { resource: STAGE },
+    // Not in the reference yet: on the stage and the pipeline, as their neighbours RetryStageExecution and ListActionExecutions.
+    OverrideStageCondition: { resource: STAGE },
+    ListRuleExecutions: { resource: BY_PIPELINE_NAME },
+    ListRuleTypes: { resource: '*' },
     DisableStageTransition: { resource: STAGE },
     EnableStageTransition: { resource: STAGE },
     PutApprovalResult: { resource: ACTION },
