@@ -36,9 +36,9 @@ export function retryStageExecution(c: HandlerContext, input: CP.RetryStageExecu
     }
     const resumed = { ...execution, status: 'InProgress', status_summary: null, stop: null, updated_at: c.rt.clock.now() };
     c.store.updateExecution(resumed);
+    pipelineEvent(c.rt, resumed, 'RESUMED');
     restartStage(c, resumed, state, input.retryMode!, 'ManualStageRetry');
     c.rt.jobs.enqueue(EXECUTION_JOB, { executionId: execution.id });
-    pipelineEvent(c.rt, resumed, 'RESUMED');
     return { pipelineExecutionId: execution.id };
   });
 }
@@ -47,8 +47,7 @@ export function retryStageExecution(c: HandlerContext, input: CP.RetryStageExecu
  * Starts a stage's attempt again (inside the caller's transaction): FAILED_ACTIONS keeps the
  * attempt's succeeded actions (the attempt starts where it did), ALL_ACTIONS starts it anew. The
  * new attempt evaluates its success and failure conditions anew (and its entry conditions, when
- * they had failed); the retry is counted for
- * GetPipelineState's retryStageMetadata.
+ * they had failed); the retry is counted for GetPipelineState's retryStageMetadata.
  */
 export function restartStage(c: CodePipelineContext, execution: ExecutionRow, state: StageStateRow, retryMode: string, trigger: 'AutomatedStageRetry' | 'ManualStageRetry'): void {
   const now = c.rt.clock.now();
