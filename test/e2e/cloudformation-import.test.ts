@@ -91,7 +91,7 @@ describe('CloudFormation resource import', () => {
     expect(attributes.Attributes?.VisibilityTimeout).toBe('60');
   });
 
-  it('refuses resources without DeletionPolicy and other changes beside the import, as AWS words it', async () => {
+  it('refuses resources without DeletionPolicy, other changes beside the import and types import does not take, as AWS words it', async () => {
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'no-policy-queue' }));
     const target = [{ type: 'AWS::SQS::Queue', id: 'Queue', identifier: { QueueUrl: QueueUrl! } }];
     await expectAwsError(importChangeSet('refused', 'cs', { Resources: { Queue: queue('no-policy-queue', '30', '') } }, target), {
@@ -105,6 +105,14 @@ describe('CloudFormation resource import', () => {
       status: 400,
       message: 'You have modified resources [Other] in your template that are not being imported. Update, create or delete operations cannot be executed during import operations.',
     });
+    const permission = { Type: 'AWS::Lambda::Permission', DeletionPolicy: 'Retain', Properties: { Action: 'lambda:InvokeFunction', FunctionName: 'f', Principal: 's3.amazonaws.com' } };
+    await expectAwsError(
+      importChangeSet('refused', 'cs', { Resources: { Permission: permission, Widget: { Type: 'Custom::Widget', DeletionPolicy: 'Retain', Properties: { ServiceToken: 'x' } } } }, [
+        { type: 'AWS::Lambda::Permission', id: 'Permission', identifier: { FunctionName: 'f', Id: 'p' } },
+        { type: 'Custom::Widget', id: 'Widget', identifier: { Id: 'w' } },
+      ]),
+      { code: 'ValidationError', status: 400, message: 'ResourceTypes [AWS::Lambda::Permission, Custom::Widget] are not supported for Import' },
+    );
   });
 
   it('rolls an import back when the resource does not exist, leaving the stack as it was', async () => {

@@ -14,12 +14,14 @@
  *   ImportExistingResources (automatic import) is ignored.
  * - Resource import (ChangeSetType IMPORT) takes the types whose primary identifier is one property
  *   that is also their physical id and whose provider can read them (engine/import.ts lists them:
- *   S3 buckets, SQS queues, SSM parameters, SNS topics, IAM roles …); other types are refused. The imported resource is read through its provider
- *   (one that is not there fails the import: "Resource of type 'X' with identifier 'Y' was not
- *   found.") and its GetAtt attributes come from its provider's update with the template's own
- *   properties, which changes nothing; the template's properties are not compared with the
- *   resource's (AWS does not either; drift detection shows the differences). The wording of the
- *   refusals other than the missing DeletionPolicy and the changes beside an import is Drydock's.
+ *   S3 buckets, SQS queues, SSM parameters, SNS topics, IAM roles …); other types are refused
+ *   ("ResourceTypes [T] are not supported for Import"), some of which AWS imports. The imported
+ *   resource is read through its provider (one that is not there fails the import: "Resource of
+ *   type 'X' with identifier 'Y' was not found.") and its GetAtt attributes come from its
+ *   provider's update with the template's own properties, which changes nothing; the template's
+ *   properties are not compared with the resource's (AWS does not either; drift detection shows
+ *   the differences). The wording of the refusals other than the unsupported types, the missing
+ *   DeletionPolicy and the changes beside an import is Drydock's.
  * - GetTemplateSummary's ResourceIdentifierSummaries name each type's primary identifier from the
  *   specification index for every type but custom resources, wait conditions, macros and CDK
  *   metadata; AWS also leaves out other types that do not support import (the index does not say

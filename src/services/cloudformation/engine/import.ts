@@ -70,6 +70,9 @@ const sameJson = (left: unknown, right: unknown) => JSON.stringify(canonical(lef
 /** The resources to import, checked against the template and the stack they go into (undefined for a new stack). */
 export function importTargets(c: CloudFormationContext, requested: C.ResourceToImport[] | undefined, template: Template, stack: StackRow | undefined): ImportTarget[] {
   if (!requested?.length) throw validationError('ResourcesToImport must be specified when ChangeSetType is IMPORT.');
+  // AWS's words (aws-cloudformation/cloudformation-coverage-roadmap#2339).
+  const unsupported = [...new Set(requested.map((resource) => resource.ResourceType!))].filter((type) => !importable(type));
+  if (unsupported.length) throw validationError(`ResourceTypes [${unsupported.join(', ')}] are not supported for Import`);
   const targets = requested.map((resource) => importTarget(c, resource, template, stack));
   const missingPolicy = targets.filter((target) => template.Resources[target.logicalId]!.DeletionPolicy === undefined).map((target) => target.logicalId);
   if (missingPolicy.length) throw validationError(`The following resources to import [${missingPolicy.join(', ')}] must have DeletionPolicy attribute specified in the template.`);
@@ -85,6 +88,10 @@ export function importTargets(c: CloudFormationContext, requested: C.ResourceToI
   return targets;
 }
 
+function importable(type: string): boolean {
+  return IMPORTABLE.has(type) && primaryIdentifier(type).length === 1 && providerOf(type)?.read !== undefined;
+}
+
 function importTarget(c: CloudFormationContext, resource: C.ResourceToImport, template: Template, stack: StackRow | undefined): ImportTarget {
   const logicalId = resource.LogicalResourceId!;
   const type = resource.ResourceType!;
@@ -93,8 +100,6 @@ function importTarget(c: CloudFormationContext, resource: C.ResourceToImport, te
   if (declaration.Type !== type) throw validationError(`Resource [${logicalId}] to import has type ${type} in ResourcesToImport but ${declaration.Type} in the template.`);
   if (stack && c.store.resource(stack.stack_id, logicalId)) throw validationError(`Resource [${logicalId}] to import already exists in the stack.`);
   const keys = primaryIdentifier(type);
-  const provider = providerOf(type);
-  if (!IMPORTABLE.has(type) || keys.length !== 1 || !provider?.read) throw validationError(`ResourceType ${type} is not supported for resource import.`);
   const identifier = resource.ResourceIdentifier ?? {};
   if (!sameJson(Object.keys(identifier).sort(), keys)) {
     throw validationError(`Invalid ResourceIdentifier for resource [${logicalId}] of type ${type}: expected the keys [${keys.join(', ')}].`);
