@@ -44,7 +44,9 @@
  * - Deleting a pipeline abandons its running executions' actions and removes the executions.
  * - Webhooks are recorded (PutWebhook answers a Drydock URL) but nothing serves that URL.
  * - A custom action nobody finishes within AWS's 24 hours of Drydock's clock fails (its job ends
- *   TimedOut) with Drydock's wording; Invoke Lambda jobs have no timeout. A job's
+ *   TimedOut) with Drydock's wording. An Invoke Lambda job the function has not answered within 20
+ *   minutes fails the action with AWS's message (each continuation token starts a new 20 minutes);
+ *   one still running after 24 hours fails with Drydock's wording. A job's
  *   artifactCredentials are the pipeline role's session at the time the job was created.
  * - ListDeployActionExecutionTargets answers no targets: only CodeDeploy and ECS deploy actions
  *   have them, and Drydock runs neither.

@@ -9,8 +9,15 @@
  *
  * The job id is checkpointed around the invocation, so a restarted execution waits on for the same
  * job (a function already invoked is not invoked again; one whose invocation was cut short is).
+ *
+ * Timeouts, on Drydock's clock, as AWS's quotas page states them: a job the function has not
+ * answered within 20 minutes fails the action with AWS's message; each continuation token (the
+ * function's "still in progress") starts a new 20 minutes, but the action fails once it has run
+ * 24 hours. Both count from stored times (the job's creation, the action's start), so they hold
+ * across a restart.
  */
 import { AwsError } from '../../../core/errors.js';
+import { contextOf } from '../common.js';
 import { createJob, jobData, waitForJob } from '../engine/jobs.js';
 import { type ActionContext, ActionFailure, type ActionProvider, type ActionResult } from './types.js';
 
@@ -44,6 +51,25 @@ async function invoke(ctx: ActionContext, jobId: string): Promise<void> {
   }
 }
 
+/** How long CodePipeline waits for the function to answer one job. */
+const REPLY_TIMEOUT_MS = 20 * 60 * 1000;
+/** How long an Invoke Lambda action may run in all, continuation tokens included. */
+const ACTION_TIMEOUT_MS = 24 * 60 * 60 * 1000;
+
+/** When the job must have been answered: 20 minutes after it was created, and never after the action's 24 hours. */
+function deadlineOf(ctx: ActionContext, jobId: string): { at: number; message: string } {
+  const { store } = contextOf(ctx.rt);
+  const now = ctx.clock.now();
+  const replyBy = (store.job(jobId)?.created_at ?? now) + REPLY_TIMEOUT_MS;
+  const actionEndsAt = (store.actionExecution(ctx.actionExecutionId)?.started_at ?? now) + ACTION_TIMEOUT_MS;
+  const functionName = ctx.configuration.FunctionName;
+  if (actionEndsAt < replyBy) return { at: actionEndsAt, message: `The AWS Lambda function ${functionName} did not complete the action within 24 hours` };
+  return {
+    at: replyBy,
+    message: `The AWS Lambda function ${functionName} failed to return a result. Check the function to verify that it has permission to call the PutJobSuccessResult action and that it made a call to PutJobSuccessResult.`,
+  };
+}
+
 /** Invokes the function for a job, checkpointed before and after: a restart in between invokes it again (at least once, never never). */
 async function start(ctx: ActionContext, jobId: string): Promise<void> {
   ctx.checkpoint({ jobId, invoked: false });
@@ -56,7 +82,7 @@ async function run(ctx: ActionContext): Promise<ActionResult> {
   let jobId = savedJob ?? createJob(ctx);
   if (!savedJob || ctx.saved?.invoked !== true) await start(ctx, jobId);
   for (;;) {
-    const outcome = await waitForJob(ctx, jobId);
+    const outcome = await waitForJob(ctx, jobId, deadlineOf(ctx, jobId));
     if (outcome.status === 'Failed') {
       const failure = outcome.failureDetails;
       throw new ActionFailure(failure.message, 'JobFailed', failure.externalExecutionId);

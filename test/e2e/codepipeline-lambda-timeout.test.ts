@@ -1,0 +1,177 @@
+/**
+ * The Invoke Lambda action's timeouts on Drydock's clock: a function that never answers its job
+ * fails the action after 20 minutes with AWS's message (and its late result is refused), a
+ * continuation token starts a new 20 minutes, and the deadline holds across a restart because it
+ * counts from the job's stored creation. The function here only records its job id in S3; the test
+ * answers for it when it needs to.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CodePipelineClient, CreatePipelineCommand, GetPipelineStateCommand, PutJobSuccessResultCommand } from '@aws-sdk/client-codepipeline';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createZip } from '../../src/core/zip.js';
+import { expectAwsError, startTestServer, type TestServer } from '../helpers.js';
+import { ACCOUNT, actionExecution, createAdminRoles, createVersionedBuckets, firstEndedExecution } from './codepipeline-helpers.js';
+import { createActiveFunction, NODE_RUNTIME, zipOf } from './lambda-helpers.js';
+
+const MINUTE_MS = 60_000;
+const NO_RESULT = (name: string) =>
+  `The AWS Lambda function ${name} failed to return a result. Check the function to verify that it has permission to call the PutJobSuccessResult action and that it made a call to PutJobSuccessResult.`;
+
+/** Records the job id under jobs/<UserParameters> and answers nothing (bundled with the SDK, as the runtime has none). */
+const SILENT_HANDLER = `
+const { S3Client, PutObjectCommand } = require('@aws-sdk/client-s3');
+const s3 = new S3Client({ forcePathStyle: true });
+exports.handler = async (event) => {
+  const job = event['CodePipeline.job'];
+  await s3.send(new PutObjectCommand({ Bucket: 'silent-source', Key: 'jobs/' + job.data.actionConfiguration.configuration.UserParameters, Body: job.id }));
+};`;
+
+async function bundled(source: string): Promise<string> {
+  const out = await build({
+    stdin: { contents: source, resolveDir: dirname(fileURLToPath(import.meta.url)), loader: 'js' },
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    write: false,
+  });
+  return out.outputFiles[0]!.text;
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'drydock-codepipeline-lambda-timeout-'));
+let server: TestServer;
+
+/** How far the tests have moved the clock: a restarted server's clock starts from real time again, so the restart test moves it this far back to where it was. */
+let advancedMs = 0;
+
+async function advance(ms: number): Promise<void> {
+  expect((await fetch(`${server.url}/_drydock/time?advanceMs=${ms}`, { method: 'POST' })).status).toBe(200);
+  advancedMs += ms;
+}
+
+async function createPipeline(name: string): Promise<void> {
+  await new CodePipelineClient(server.clientConfig).send(
+    new CreatePipelineCommand({
+      pipeline: {
+        name,
+        roleArn: `arn:aws:iam::${ACCOUNT}:role/silent-pipeline-role`,
+        pipelineType: 'V2',
+        artifactStore: { type: 'S3', location: 'silent-artifacts' },
+        stages: [
+          {
+            name: 'Source',
+            actions: [
+              {
+                name: 'Source',
+                actionTypeId: { category: 'Source', owner: 'AWS', provider: 'S3', version: '1' },
+                configuration: { S3Bucket: 'silent-source', S3ObjectKey: 'app.zip', PollForSourceChanges: 'false' },
+                outputArtifacts: [{ name: 'SourceOutput' }],
+              },
+            ],
+          },
+          {
+            name: 'Validate',
+            actions: [
+              {
+                name: 'Check',
+                actionTypeId: { category: 'Invoke', owner: 'AWS', provider: 'Lambda', version: '1' },
+                configuration: { FunctionName: 'silent-check', UserParameters: name },
+                inputArtifacts: [{ name: 'SourceOutput' }],
+              },
+            ],
+          },
+        ],
+      },
+    }),
+  );
+}
+
+/** The id of the job the function was last invoked with for `pipeline`, once it differs from `previous`. */
+async function invokedJob(pipeline: string, previous?: string): Promise<string> {
+  const s3 = new S3Client(server.clientConfig);
+  const until = Date.now() + 30_000;
+  for (;;) {
+    const body = await s3
+      .send(new GetObjectCommand({ Bucket: 'silent-source', Key: `jobs/${pipeline}` }))
+      .then((object) => object.Body!.transformToString())
+      .catch(() => undefined);
+    if (body && body !== previous) return body;
+    if (Date.now() > until) throw new Error(`the function was not invoked for ${pipeline}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function checkStatus(pipeline: string): Promise<string | undefined> {
+  const { stageStates } = await new CodePipelineClient(server.clientConfig).send(new GetPipelineStateCommand({ name: pipeline }));
+  return stageStates?.find((stage) => stage.stageName === 'Validate')?.actionStates?.[0]?.latestExecution?.status;
+}
+
+beforeAll(async () => {
+  server = await startTestServer({ dataDir });
+  await createAdminRoles(server.clientConfig, { 'silent-pipeline-role': 'codepipeline.amazonaws.com', 'silent-function-role': 'lambda.amazonaws.com' });
+  await createVersionedBuckets(server.clientConfig, ['silent-source', 'silent-artifacts']);
+  await new S3Client(server.clientConfig).send(new PutObjectCommand({ Bucket: 'silent-source', Key: 'app.zip', Body: createZip([{ name: 'app.txt', data: Buffer.from('v1'), mode: 0o100644 }]) }));
+  await createActiveFunction(new LambdaClient(server.clientConfig), {
+    FunctionName: 'silent-check',
+    Runtime: NODE_RUNTIME,
+    Role: `arn:aws:iam::${ACCOUNT}:role/silent-function-role`,
+    Handler: 'index.handler',
+    Timeout: 30,
+    Code: { ZipFile: zipOf({ 'index.js': await bundled(SILENT_HANDLER) }) },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await server?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('Invoke Lambda action timeouts', () => {
+  it('fails the action with AWS message when the function has not answered within 20 minutes, and refuses its late result', async () => {
+    await createPipeline('silent');
+    const jobId = await invokedJob('silent');
+    await advance(19 * MINUTE_MS);
+    expect(await checkStatus('silent')).toBe('InProgress');
+    await advance(2 * MINUTE_MS);
+    const run = await firstEndedExecution(server.clientConfig, 'silent');
+    expect(run.status).toBe('Failed');
+    const action = await actionExecution(server.clientConfig, 'silent', run.id, 'Check');
+    expect(action.output?.executionResult?.errorDetails).toEqual({ code: 'JobFailed', message: NO_RESULT('silent-check') });
+    await expectAwsError(new CodePipelineClient(server.clientConfig).send(new PutJobSuccessResultCommand({ jobId })), {
+      code: 'InvalidJobStateException',
+      status: 400,
+    });
+  }, 60_000);
+
+  it('gives the job of each continuation token its own 20 minutes', async () => {
+    await createPipeline('continued');
+    const first = await invokedJob('continued');
+    await advance(15 * MINUTE_MS);
+    await new CodePipelineClient(server.clientConfig).send(new PutJobSuccessResultCommand({ jobId: first, continuationToken: 'still-working' }));
+    await invokedJob('continued', first);
+    await advance(15 * MINUTE_MS);
+    expect(await checkStatus('continued')).toBe('InProgress');
+    await advance(6 * MINUTE_MS);
+    expect((await firstEndedExecution(server.clientConfig, 'continued')).status).toBe('Failed');
+  }, 60_000);
+
+  it('keeps the 20 minutes across a restart, counted from the stored job', async () => {
+    await createPipeline('restarted');
+    await invokedJob('restarted');
+    await server.stop();
+    server = await startTestServer({ dataDir });
+    expect((await fetch(`${server.url}/_drydock/time?advanceMs=${advancedMs}`, { method: 'POST' })).status).toBe(200);
+    await advance(19 * MINUTE_MS);
+    expect(await checkStatus('restarted')).toBe('InProgress');
+    await advance(2 * MINUTE_MS);
+    const run = await firstEndedExecution(server.clientConfig, 'restarted');
+    expect(run.status).toBe('Failed');
+    expect((await actionExecution(server.clientConfig, 'restarted', run.id, 'Check')).output?.executionResult?.errorDetails?.message).toBe(NO_RESULT('silent-check'));
+  }, 60_000);
+});
