@@ -26,7 +26,9 @@ import {
   type StageDeclaration,
   StartPipelineExecutionCommand,
 } from '@aws-sdk/client-codepipeline';
+import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, ReceiveMessageCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectAwsError, useServer } from '../helpers.js';
 import { ACCOUNT, createAdminRoles, createVersionedBuckets, executionEnded, firstEndedExecution } from './codepipeline-helpers.js';
@@ -119,6 +121,29 @@ async function answerJob(label: string, succeed: boolean): Promise<Job> {
   throw new Error(`no job for ${label}`);
 }
 
+type PipelineEvent = { 'detail-type': string; detail: Record<string, unknown> };
+
+/** A queue receiving the pipeline's state change events through an EventBridge rule; the answer receives them until the execution's end event. */
+async function eventQueue(pipelineName: string): Promise<() => Promise<PipelineEvent[]>> {
+  const sqs = new SQSClient(server.clientConfig);
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `${pipelineName}-events` }));
+  const queueArn = `arn:aws:sqs:us-east-1:${ACCOUNT}:${pipelineName}-events`;
+  const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: queueArn }] };
+  await sqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: { Policy: JSON.stringify(policy) } }));
+  const eventBridge = new EventBridgeClient(server.clientConfig);
+  await eventBridge.send(new PutRuleCommand({ Name: `${pipelineName}-events`, EventPattern: JSON.stringify({ source: ['aws.codepipeline'], detail: { pipeline: [pipelineName] } }) }));
+  await eventBridge.send(new PutTargetsCommand({ Rule: `${pipelineName}-events`, Targets: [{ Id: 'queue', Arn: queueArn }] }));
+  const ended = (events: PipelineEvent[]) => events.some((e) => e['detail-type'] === 'CodePipeline Pipeline Execution State Change' && e.detail.state !== 'STARTED');
+  return async () => {
+    const events: PipelineEvent[] = [];
+    for (let i = 0; i < 20 && !ended(events); i++) {
+      const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      events.push(...(Messages ?? []).map((message) => JSON.parse(message.Body!) as PipelineEvent));
+    }
+    return events;
+  };
+}
+
 const releaseState = async (name: string) => (await codepipeline().send(new GetPipelineStateCommand({ name }))).stageStates!.find((s) => s.stageName === 'Release')!;
 const ended = (name: string, id: string) => executionEnded(server.clientConfig, name, id, 30_000, 20);
 const workExecutions = async (pipelineName: string, pipelineExecutionId: string) =>
@@ -200,6 +225,7 @@ describe('stage entry conditions', () => {
 
 describe('onFailure', () => {
   it('RETRY retries the failed actions once by itself; a second failure fails the execution, which RetryStageExecution can still retry', async () => {
+    const received = await eventQueue('cond-retry');
     await create(pipeline('cond-retry', { onFailure: { result: 'RETRY', retryConfiguration: { retryMode: 'FAILED_ACTIONS' } } }, workAction('cond-retry')));
     await answerJob('cond-retry', false);
     await answerJob('cond-retry', true);
@@ -207,6 +233,10 @@ describe('onFailure', () => {
     expect(first.status).toBe('Succeeded');
     expect((await workExecutions('cond-retry', first.id)).map((a) => a.status)).toEqual(['Succeeded', 'Failed']);
     expect((await releaseState('cond-retry')).retryStageMetadata).toEqual({ autoStageRetryAttempt: 1, latestRetryTrigger: 'AutomatedStageRetry' });
+    const events = await received();
+    const stageStates = events.filter((e) => e['detail-type'] === 'CodePipeline Stage Execution State Change' && e.detail.stage === 'Release').map((e) => e.detail.state);
+    expect(stageStates).toEqual(['STARTED', 'FAILED', 'RESUMED', 'SUCCEEDED']);
+    expect(events.filter((e) => e['detail-type'] === 'CodePipeline Pipeline Execution State Change').map((e) => e.detail.state)).toEqual(['STARTED', 'SUCCEEDED']);
 
     const cp = codepipeline();
     const { pipelineExecutionId } = await cp.send(new StartPipelineExecutionCommand({ name: 'cond-retry' }));
