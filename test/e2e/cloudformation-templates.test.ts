@@ -62,6 +62,7 @@ describe('CloudFormation templates', () => {
         Queue: { Type: 'AWS::SQS::Queue' },
         Stream: { Type: 'AWS::Logs::LogStream', Properties: { LogGroupName: 'g' } },
         Repo: { Type: 'AWS::CodeCommit::Repository', Properties: { RepositoryName: 'r' } },
+        Permission: { Type: 'AWS::Lambda::Permission', Properties: { Action: 'lambda:InvokeFunction', FunctionName: 'f', Principal: 's3.amazonaws.com' } },
         Widget: { Type: 'Custom::Widget', Properties: { ServiceToken: 'arn:aws:sns:us-east-1:000000000000:t' } },
         Handle: { Type: 'AWS::CloudFormation::WaitConditionHandle' },
       },
@@ -74,7 +75,6 @@ describe('CloudFormation templates', () => {
       { ResourceType: 'AWS::SSM::Parameter', LogicalResourceIds: ['Param'], ResourceIdentifiers: ['Name'] },
       { ResourceType: 'AWS::SQS::Queue', LogicalResourceIds: ['Queue'], ResourceIdentifiers: ['QueueUrl'] },
       { ResourceType: 'AWS::Logs::LogStream', LogicalResourceIds: ['Stream'], ResourceIdentifiers: ['LogGroupName', 'LogStreamName'] },
-      { ResourceType: 'AWS::CodeCommit::Repository', LogicalResourceIds: ['Repo'], ResourceIdentifiers: ['Id'] },
     ]);
   });
 

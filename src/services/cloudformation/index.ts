@@ -23,9 +23,10 @@
  *   the differences). The wording of the refusals other than the unsupported types, the missing
  *   DeletionPolicy and the changes beside an import is Drydock's.
  * - GetTemplateSummary's ResourceIdentifierSummaries name each type's primary identifier from the
- *   specification index for every type but custom resources, wait conditions, macros and CDK
- *   metadata; AWS also leaves out other types that do not support import (the index does not say
- *   which), and Drydock's own resource import takes fewer types still (engine/import.ts).
+ *   specification index for every type but those known not to be importable (spec/index.ts:
+ *   custom resources, wait conditions, Lambda permissions, IAM inline policies …); AWS also leaves
+ *   out other types that do not support import (the index does not say which), and Drydock's own
+ *   resource import takes fewer types still (engine/import.ts).
  * - Rules: a failed assertion answers its AssertDescription (Drydock's words when it has none).
  *   Fn::RefAll and Fn::ValueOfAll answer empty lists and Fn::ValueOf fails, since the AWS-specific
  *   parameter types they look up name EC2-like resources Drydock does not have.

@@ -54,11 +54,17 @@ export function attributeNames(type: string): string[] {
 }
 
 /**
- * CloudFormation's own types that resource import does not take: custom resources, wait
- * conditions and handles, macros and CDK metadata ("Resource type support" in the CloudFormation
- * user guide lists none of them as importable; nested stacks are).
+ * Types resource import does not take: CloudFormation's own custom resources, wait conditions and
+ * handles, macros and CDK metadata ("Resource type support" in the CloudFormation user guide lists
+ * none of them as importable; nested stacks are); Lambda permissions and IAM inline policies (the
+ * console's "The following resource types are not supported for resource import: …" names them,
+ * pbudzon/aws-maintenance#16, amazon-connect/amazon-connect-realtime-transcription#34); CodeCommit
+ * repositories, which have no registry handlers to import with (ProvisioningType NON_PROVISIONABLE).
  */
 const NOT_IMPORTABLE = new Set([
+  'AWS::Lambda::Permission',
+  'AWS::IAM::Policy',
+  'AWS::CodeCommit::Repository',
   'AWS::CloudFormation::CustomResource',
   'AWS::CloudFormation::WaitCondition',
   'AWS::CloudFormation::WaitConditionHandle',
