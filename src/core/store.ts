@@ -6,7 +6,8 @@
  * blob file before the answer goes out, so it survives kill -9 or a crash of Drydock — what a
  * local cloud needs — without an fsync per request. `power` (DRYDOCK_DURABILITY=power): SQLite
  * synchronous=FULL and fsync of every blob before its rename, so it also survives losing the
- * machine, at several times the cost of a write.
+ * machine, at several times the cost of a write. Either way WAL checkpoints (which sync) happen in
+ * a worker thread rather than inside whichever commit crosses SQLite's threshold (checkpointer.ts).
  *
  * Services own their tables: each registers migrations under its own name and keeps its SQL in
  * its own store.ts. Nothing else touches another service's tables.
@@ -18,6 +19,7 @@ import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import Database from 'better-sqlite3';
+import { WalCheckpointer } from './checkpointer.js';
 
 export type Db = Database.Database;
 
@@ -32,6 +34,7 @@ export type Durability = 'process' | 'power';
 export class Store {
   readonly db: Db;
   readonly blobs: BlobStore;
+  private readonly checkpointer: WalCheckpointer;
   /** After-commit hooks of each open `tx`, innermost last (a nested tx is a savepoint). */
   private readonly txHooks: (() => void)[][] = [];
   /** Run inside every outermost transaction just before it commits (see `beforeEachCommit`). */
@@ -44,9 +47,12 @@ export class Store {
     durability: Durability = 'process',
   ) {
     mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(join(dataDir, 'drydock.sqlite'));
+    const file = join(dataDir, 'drydock.sqlite');
+    this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma(durability === 'power' ? 'synchronous = FULL' : 'synchronous = NORMAL');
+    const synchronous = durability === 'power' ? 'FULL' : 'NORMAL';
+    this.db.pragma(`synchronous = ${synchronous}`);
+    this.checkpointer = new WalCheckpointer(this.db, file, synchronous, (err) => console.error('WAL checkpointer failed: commits checkpoint again', err));
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec('CREATE TABLE IF NOT EXISTS schema_versions (owner TEXT PRIMARY KEY, version INTEGER NOT NULL)');
@@ -144,6 +150,7 @@ export class Store {
   }
 
   close(): void {
+    this.checkpointer.stop();
     this.db.close();
   }
 }

@@ -1,0 +1,169 @@
+/**
+ * WAL checkpoints off the request path. SQLite's automatic checkpoint runs inside the commit that
+ * crosses 1,000 WAL pages, and copying those pages into the database and syncing both files (what
+ * synchronous=NORMAL does at a checkpoint) stalled that request 20-80 ms every few hundred writes.
+ *
+ * Here the serving connection never checkpoints by itself (`wal_autocheckpoint = 0`). Once the WAL
+ * has grown past START_AFTER_WAL_BYTES, a worker thread with a connection of its own copies pages
+ * back with PASSIVE checkpoints, which never block the writer, and does the syncing. A WAL can only
+ * start over from its beginning when every frame in it has been copied back, which a writer that
+ * keeps committing during each pass never lets the worker reach; so once the WAL is long and only
+ * a short tail remains, the worker asks the serving connection to copy that tail itself: a pause
+ * of a few milliseconds every several thousand pages instead of tens every thousand. Commits are
+ * as durable as before: they are in the WAL when answered, and a checkpoint only moves them.
+ *
+ * Should the worker fail, the connection goes back to SQLite's automatic checkpoints.
+ */
+import { statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
+
+/** A session that writes less than this never starts the worker (closing the store checkpoints it). */
+export const START_AFTER_WAL_BYTES = 1024 * 1024;
+const WATCH_MS = 100;
+/** A WAL this many frames (4 KiB pages) long is made to start over: the serving connection copies its tail. */
+export const RESTART_FRAMES = 8192;
+/** The worker's pace while the WAL grows, and while nothing happens. */
+const ACTIVE_PASS_MS = 50;
+const IDLE_PASS_MS = 500;
+/** How long closing waits for the worker to close its connection. */
+const CLOSE_WAIT_MS = 2_000;
+/** SQLite's own default, for when the worker cannot run. */
+const AUTOCHECKPOINT_PAGES = 1000;
+
+export interface CheckpointerConfig {
+  sqlite: string;
+  path: string;
+  synchronous: string;
+  restartFrames: number;
+  activePassMs: number;
+  idlePassMs: number;
+  closed: Int32Array;
+}
+
+/** The worker, as CommonJS source (a bundled server has no file of its own to give a Worker). */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const config = workerData;
+const Database = require(config.sqlite);
+const db = new Database(config.path);
+db.pragma('synchronous = ' + config.synchronous);
+db.pragma('wal_autocheckpoint = 0');
+let timer;
+let lastLog = -1;
+let tailAsked = false;
+let caughtUp = false;
+function pass() {
+  let next = config.idlePassMs;
+  try {
+    const [{ log, checkpointed }] = db.pragma('wal_checkpoint(PASSIVE)');
+    if (log !== lastLog || checkpointed < log) next = config.activePassMs;
+    lastLog = log;
+    // A long WAL that writes keep from starting over: one more pass at once copies what came in
+    // during this one, and the serving connection then copies the little that came in meanwhile.
+    if (log < config.restartFrames) caughtUp = false;
+    else if (!caughtUp) {
+      caughtUp = true;
+      next = 0;
+    } else {
+      caughtUp = false;
+      tailAsked = true;
+      parentPort.postMessage('tail');
+      return;
+    }
+  } catch {
+    // Busy: the next pass tries again.
+  }
+  timer = setTimeout(pass, next);
+}
+parentPort.on('message', (message) => {
+  if (message === 'tail done') {
+    tailAsked = false;
+    timer = setTimeout(pass, config.activePassMs);
+  }
+  if (message === 'close') {
+    clearTimeout(timer);
+    db.close();
+    Atomics.store(config.closed, 0, 1);
+    Atomics.notify(config.closed, 0);
+    parentPort.close();
+  }
+});
+pass();
+`;
+
+export class WalCheckpointer {
+  private worker: Worker | undefined;
+  private readonly watch: NodeJS.Timeout;
+  private readonly closed = new Int32Array(new SharedArrayBuffer(4));
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly path: string,
+    private readonly synchronous: 'NORMAL' | 'FULL',
+    private readonly onError: (err: unknown) => void,
+  ) {
+    db.pragma('wal_autocheckpoint = 0');
+    this.watch = setInterval(() => this.startOnceGrown(), WATCH_MS);
+    this.watch.unref();
+  }
+
+  private startOnceGrown(): void {
+    let size: number;
+    try {
+      size = statSync(`${this.path}-wal`).size;
+    } catch {
+      return;
+    }
+    if (size < START_AFTER_WAL_BYTES) return;
+    clearInterval(this.watch);
+    this.start();
+  }
+
+  /** Starts the worker now (the store does so itself once its WAL grows). */
+  start(): void {
+    clearInterval(this.watch);
+    if (this.worker) return;
+    const config: CheckpointerConfig = {
+      sqlite: createRequire(import.meta.url).resolve('better-sqlite3'),
+      path: this.path,
+      synchronous: this.synchronous,
+      restartFrames: RESTART_FRAMES,
+      activePassMs: ACTIVE_PASS_MS,
+      idlePassMs: IDLE_PASS_MS,
+      closed: this.closed,
+    };
+    // A small heap: the worker holds nothing but one connection.
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: config, resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 } });
+    worker.unref();
+    worker.on('message', () => this.checkpointTail(worker));
+    worker.on('error', (err) => {
+      this.worker = undefined;
+      this.onError(err);
+      if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
+    });
+    this.worker = worker;
+  }
+
+  private checkpointTail(worker: Worker): void {
+    if (!this.db.open) return;
+    try {
+      this.db.pragma('wal_checkpoint(PASSIVE)');
+    } catch {
+      // An iterator holds the connection: the worker asks again after its next pass.
+    }
+    worker.postMessage('tail done');
+  }
+
+  /** Stops the worker once its connection is closed, so the serving connection closes last (and removes the WAL). */
+  stop(): void {
+    clearInterval(this.watch);
+    const worker = this.worker;
+    if (!worker) return;
+    this.worker = undefined;
+    worker.postMessage('close');
+    Atomics.wait(this.closed, 0, 0, CLOSE_WAIT_MS);
+    void worker.terminate();
+  }
+}
