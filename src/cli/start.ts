@@ -2,7 +2,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import type { RunningServer } from '../server/server.js';
 import { VERSION } from '../version.js';
 import { DEFAULT_PORT } from './endpoint.js';
@@ -48,11 +47,6 @@ export async function start(args: string[]): Promise<void> {
   if (durability !== 'process' && durability !== 'power') throw new UsageError(`DRYDOCK_DURABILITY must be 'process' or 'power', got '${durability}'`);
   const ephemeral = values.ephemeral;
   // Loaded here rather than at the top: the server pulls in every service model, which the other commands do not need.
-  // A smaller young generation than V8's default (16 MB semi-spaces): after a burst of requests the
-  // server otherwise keeps tens of megabytes of young generation it no longer needs (idle RSS after
-  // loading 20,000 parameters: 133 MB by default, 113 MB with this), at no measured cost in
-  // throughput; scavenges of a smaller space are also shorter pauses. Set before the server allocates.
-  setFlagsFromString('--max-semi-space-size=4');
   const [{ startServer }, { DataDirInUseError }, { createLogger }] = await Promise.all([import('../server/server.js'), import('../server/data-dir-lock.js'), import('../core/logger.js')]);
   const log = createLogger();
 
