@@ -315,6 +315,19 @@ describe('CloudFormation change sets', () => {
     expect((await settled(client, StackId!)).StackStatus).toBe('DELETE_COMPLETE');
   });
 
+  it('refuses DisableRollback on executing a change set made with OnStackFailure, in AWS words', async () => {
+    const client = cfn();
+    await client.send(new CreateChangeSetCommand({ StackName: 'cs-onfailure', ChangeSetName: 'x', ChangeSetType: 'CREATE', OnStackFailure: 'DELETE', TemplateBody: parametersTemplate({ A: 'a' }) }));
+    await expectAwsError(client.send(new ExecuteChangeSetCommand({ StackName: 'cs-onfailure', ChangeSetName: 'x', DisableRollback: true })), {
+      code: 'ValidationError',
+      status: 400,
+      message: 'Either DisableRollback or OnStackFailure can be specified, but not both. Validation error as OnStackFailure parameter was specified during CreateChangeSet.',
+    });
+    // The change set is still there to execute without it.
+    await client.send(new ExecuteChangeSetCommand({ StackName: 'cs-onfailure', ChangeSetName: 'x' }));
+    expect((await settled(client, 'cs-onfailure')).StackStatus).toBe('CREATE_COMPLETE');
+  });
+
   it('a change set on a 100-resource stack is complete at once, and its changes come in pages', async () => {
     const client = cfn();
     const values = (value: string) => Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`P${i}`, `${value}${i}`]));

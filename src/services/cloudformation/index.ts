@@ -41,9 +41,8 @@
  *   ExecuteChangeSet answers once the stack operation has ended (at most 15 s later), so waiters
  *   find it done at their first poll.
  *   The wording of some refusals is Drydock's: CreateChangeSet's AlreadyExistsException for an
- *   attribute other than Template, ExecuteChangeSet with DisableRollback after OnStackFailure,
- *   DeleteChangeSet during execution (ExecuteChangeSet's "An operation on this ChangeSet is
- *   currently in progress." reused).
+ *   attribute other than Template, DeleteChangeSet during execution (ExecuteChangeSet's "An
+ *   operation on this ChangeSet is currently in progress." reused).
  * - RollbackConfiguration (alarm triggers) is stored but never stops an operation. TimeoutInMinutes
  *   runs on Drydock's clock from the stack's creation (the time warp passes it); a creation Drydock
  *   stopped in fails on restart whatever time is left. ClientRequestToken makes a retried request

@@ -249,7 +249,8 @@ export async function executeChangeSet(c: CloudFormationContext, input: C.Execut
   if (isRetried(c, stack.stack_id, input.ClientRequestToken, 'ExecuteChangeSet')) return {};
   if (row.status !== 'CREATE_COMPLETE') throw invalidStatus(`ChangeSet [${row.change_set_id}] cannot be executed in its current status of [${row.status}]`);
   if (input.DisableRollback !== undefined && data.onStackFailure !== undefined) {
-    throw validationError('You cannot specify both DisableRollback and OnStackFailure; OnStackFailure was set when the change set was created.');
+    // AWS's words, as its knowledge-center article on this ExecuteChangeSet error quotes them.
+    throw validationError('Either DisableRollback or OnStackFailure can be specified, but not both. Validation error as OnStackFailure parameter was specified during CreateChangeSet.');
   }
   c.store.tx(() => {
     const now = c.store.stack(stack.stack_id)!;
