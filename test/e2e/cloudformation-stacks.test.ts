@@ -15,6 +15,7 @@ import {
   GetTemplateCommand,
   ListStacksCommand,
   RollbackStackCommand,
+  UpdateStackCommand,
   UpdateTerminationProtectionCommand,
 } from '@aws-sdk/client-cloudformation';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -161,7 +162,7 @@ describe('CloudFormation stacks', () => {
     ]);
   });
 
-  it('stops at CREATE_FAILED with OnFailure DO_NOTHING, and RollbackStack then rolls back', async () => {
+  it('stops at CREATE_FAILED with OnFailure DO_NOTHING, refuses an update as AWS does, and RollbackStack then rolls back', async () => {
     const template = JSON.stringify({
       Resources: {
         Kept: { Type: 'AWS::SSM::Parameter', Properties: { Name: '/kept-for-now', Type: 'String', Value: 'v' } },
@@ -173,6 +174,11 @@ describe('CloudFormation stacks', () => {
     expect(stack.StackStatus).toBe('CREATE_FAILED');
     expect(stack.StackStatusReason).toBe('The following resource(s) failed to create: [TooBig].');
     expect((await ssm().send(new GetParameterCommand({ Name: '/kept-for-now' }))).Parameter?.Value).toBe('v');
+    await expectAwsError(cfn().send(new UpdateStackCommand({ StackName: 'stays', TemplateBody: template })), {
+      code: 'ValidationError',
+      status: 400,
+      message: 'This stack cannot be updated from [CREATE_FAILED] state because it contains [on-failure: DO_NOTHING]. Please use disable-rollback option instead during stack creation.',
+    });
     await cfn().send(new RollbackStackCommand({ StackName: 'stays' }));
     expect((await settled(cfn(), 'stays')).StackStatus).toBe('ROLLBACK_COMPLETE');
     await expectAwsError(ssm().send(new GetParameterCommand({ Name: '/kept-for-now' })), { code: 'ParameterNotFound', status: 400 });

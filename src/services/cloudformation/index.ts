@@ -74,6 +74,8 @@
  *   secrets; other types with generated names) are not known to the stack and are left behind.
  *   Deletions and rollbacks resume where they stopped.
  * - DeleteStack refuses a stack with an operation in progress (AWS cancels a creation in progress).
+ * - A stack that DisableRollback left in CREATE_FAILED or UPDATE_FAILED can be rolled back
+ *   (RollbackStack) or deleted, not updated: AWS lets an UpdateStack retry the operation from there.
  * - Update comparisons are on resolved property values: a changed dynamic reference whose
  *   resolved value is the same is not an update, and a changed secret value is.
  * - Stack notifications are published to SNS as the principal who started the operation.

@@ -159,6 +159,10 @@ function updateTemplateText(c: CloudFormationContext, stack: StackRow, input: C.
 export async function updateStack(c: CloudFormationContext, input: C.UpdateStackInput, ctx: RequestContext): Promise<C.UpdateStackOutput> {
   const stack = requireLiveStack(c, ctx, input.StackName!);
   if (isRetried(c, stack.stack_id, input.ClientRequestToken, 'UpdateStack')) return { StackId: stack.stack_id };
+  if (stack.status === 'CREATE_FAILED' && stack.on_failure === 'DO_NOTHING' && !stack.disable_rollback) {
+    // AWS's words for a stack whose failed creation was kept by OnFailure (code-dot-org/code-dot-org#68524).
+    throw validationError('This stack cannot be updated from [CREATE_FAILED] state because it contains [on-failure: DO_NOTHING]. Please use disable-rollback option instead during stack creation.');
+  }
   if (!UPDATABLE.has(stack.status)) throw wrongState(stack, 'updated');
   const notificationArns = JSON.stringify(input.NotificationARNs ?? JSON.parse(stack.notification_arns));
   const text = await updateTemplateText(c, stack, input, ctx);
