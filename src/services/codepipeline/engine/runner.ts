@@ -132,8 +132,8 @@ export class PipelineEngine {
   /** An older SUPERSEDED execution still waiting at this stage's entrance is replaced by the newer one. */
   private supersedeWaiting(execution: ExecutionRow, stage: string): void {
     const { c } = this;
-    for (const other of c.store.executionsOf(execution.account, execution.region, execution.pipeline)) {
-      if (other.id === execution.id || other.status !== 'InProgress' || other.started_at > execution.started_at) continue;
+    for (const other of c.store.history.executionsWithStatus(execution.account, execution.region, execution.pipeline, 'InProgress')) {
+      if (other.id === execution.id || other.started_at > execution.started_at) continue;
       const waiting = c.store.stageStates(other.id).some((s) => s.stage === stage && s.status === INBOUND);
       if (!waiting) continue;
       const superseded = { ...other, status: 'Superseded', status_summary: `This pipeline execution was superseded by ${execution.id}`, updated_at: c.rt.clock.now() };
@@ -148,8 +148,11 @@ export class PipelineEngine {
     const disabled = c.store.disabledTransitions(execution.account, execution.region, execution.pipeline).some((t) => t.stage === stage);
     if (disabled) return false;
     if (execution.execution_mode === 'PARALLEL') return true;
-    for (const other of c.store.executionsOf(execution.account, execution.region, execution.pipeline)) {
-      if (other.id === execution.id || other.status === 'Superseded' || !['InProgress', 'Stopping'].includes(other.status)) continue;
+    const { history } = c.store;
+    const { account, region, pipeline } = execution;
+    // Only running executions can hold the stage: read those, not the pipeline's whole history.
+    for (const other of [...history.executionsWithStatus(account, region, pipeline, 'InProgress'), ...history.executionsWithStatus(account, region, pipeline, 'Stopping')]) {
+      if (other.id === execution.id) continue;
       const state = c.store.stageStates(other.id).find((s) => s.stage === stage)?.status;
       if (state === 'InProgress' || state === 'Stopping') return false;
       // QUEUED: executions enter in the order they arrived.
