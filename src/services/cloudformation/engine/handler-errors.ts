@@ -87,7 +87,7 @@ function wireOf(service: string, err: AwsError): { code: string; status: number 
 
 /** The identifier a create named (the primary identifier property's value), when the template gave it. */
 function requestedIdentifier(type: string, props: Record<string, unknown>): string | undefined {
-  const names = primaryIdentifier(type) ?? [];
+  const names = primaryIdentifier(type);
   const values = names.map((name) => props[name]);
   return values.length > 0 && values.every((value) => typeof value === 'string') ? values.join('|') : undefined;
 }
