@@ -48,6 +48,7 @@ export class HistoryStore {
       putSourcePoll: () =>
         db.prepare<SourcePollRow>(`INSERT OR REPLACE INTO codepipeline_source_polls (account, region, pipeline, stage, action, revision, polled_at)
           VALUES (@account, @region, @pipeline, @stage, @action, @revision, @polled_at)`),
+      lastExecutionStart: () => db.prepare<PipelineKey, { at: number | null }>('SELECT MAX(started_at) AS at FROM codepipeline_executions WHERE account = ? AND region = ? AND pipeline = ?'),
       deleteSourcePolls: () => db.prepare<PipelineKey>('DELETE FROM codepipeline_source_polls WHERE account = ? AND region = ? AND pipeline = ?'),
       // Newest execution first through codepipeline_executions_by_pipeline; each probe of an action's records is by execution.
       revisionExecutions: () =>
@@ -94,6 +95,11 @@ export class HistoryStore {
 
   deleteSourcePolls(...key: PipelineKey): void {
     this.stmts.deleteSourcePolls.run(...key);
+  }
+
+  /** When the pipeline's newest execution started (executions_by_pipeline answers it from the index). */
+  lastExecutionStart(...key: PipelineKey): number | undefined {
+    return this.stmts.lastExecutionStart.get(...key)?.at ?? undefined;
   }
 
   /** The revision the newest succeeded run of a source action produced. */

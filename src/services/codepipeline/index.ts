@@ -37,10 +37,11 @@
  *   stage on the current pipeline version; without one the stage just stays failed.
  * - PollForSourceChanges (absent or "true") polls CodeCommit and S3 sources once a minute of
  *   Drydock's clock; the execution's triggerDetail is the source action's name (Drydock's choice).
- *   Polling is never disabled for inactivity.
- * - GetPipeline's metadata has no pollingDisabledAt. ListActionExecutions and ListRuleExecutions
- *   treat latestInPipelineExecution like a pipelineExecutionId filter (every attempt of the
- *   execution's actions or rules, newest first).
+ *   A pipeline with no execution started for 30 days stops polling, and GetPipeline's
+ *   metadata.pollingDisabledAt shows its last start plus 30 days; an execution started later (by
+ *   hand, a rule, PutActionRevision) resumes it (Drydock's choice: AWS documents no way back).
+ * - ListActionExecutions and ListRuleExecutions treat latestInPipelineExecution like a
+ *   pipelineExecutionId filter (every attempt of the execution's actions or rules, newest first).
  * - Deleting a pipeline abandons its running executions' actions and removes the executions.
  * - Webhooks are recorded (PutWebhook answers a Drydock URL) but nothing serves that URL.
  * - A custom action nobody finishes within AWS's 24 hours of Drydock's clock fails (its job ends

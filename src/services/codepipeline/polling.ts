@@ -10,6 +10,13 @@
  * known, so only a later change starts an execution, through the same path as
  * StartPipelineExecution, with trigger PollForSourceChanges. The source is read through the
  * owning service's operations as the pipeline's role, as the source action reads it.
+ *
+ * Inactive pipelines stop polling, as AWS's pipeline structure reference says: a pipeline with no
+ * execution started for 30 days (since its creation when it has none) has polling disabled, and
+ * GetPipeline's metadata.pollingDisabledAt says since when (its last start plus 30 days). Derived
+ * from stored times, never stored itself: an execution started later (by hand, an EventBridge rule,
+ * PutActionRevision) makes the pipeline active and its polling resumes, Drydock's reading of
+ * AWS's "inactive" as "no execution started in the last 30 days".
  */
 
 import { servicePrincipal } from '../../core/accounts.js';
@@ -23,6 +30,8 @@ import type { PipelineRow } from './store.js';
 
 /** AWS polls a source about once a minute. */
 const POLL_INTERVAL_MS = 60_000;
+/** AWS disables polling in pipelines that have started no execution for this long. */
+const INACTIVE_AFTER_MS = 30 * 24 * 60 * 60 * 1000;
 /** A role session is reused for polls until this long before it expires. */
 const SESSION_MARGIN_MS = 5 * 60_000;
 
@@ -70,6 +79,7 @@ export class SourcePoller {
 
   private async pollAll(): Promise<void> {
     for (const pipeline of this.c.store.history.allPipelines()) {
+      if (pollingDisabledAt(this.c, pipeline) !== undefined) continue;
       for (const source of polledSources(pipeline)) await this.poll(pipeline, source);
     }
   }
@@ -129,6 +139,17 @@ export class SourcePoller {
     this.sessions.set(key, { caller, expiresAt: Credentials!.Expiration!.getTime() });
     return caller;
   }
+}
+
+/**
+ * When polling was disabled for the pipeline: 30 days after its newest execution started (or it was
+ * created), once that has passed and only for a pipeline with polling sources; else undefined.
+ */
+export function pollingDisabledAt(c: HandlerContext, pipeline: PipelineRow): number | undefined {
+  if (!polledSources(pipeline).length) return undefined;
+  const lastStart = c.store.history.lastExecutionStart(pipeline.account, pipeline.region, pipeline.name) ?? pipeline.created_at;
+  const disabledAt = lastStart + INACTIVE_AFTER_MS;
+  return disabledAt <= c.rt.clock.now() ? disabledAt : undefined;
 }
 
 /** The pipeline's CodeCommit and S3 source actions that poll (PollForSourceChanges absent or true). */

@@ -4,6 +4,7 @@ import { AwsError } from '../../../core/errors.js';
 import { pageToken, readPageToken } from '../../../core/pagination.js';
 import type { RequestContext } from '../../../protocol/types.js';
 import { declarationOf, existingPipeline, pipelineArn, type Tag } from '../common.js';
+import { pollingDisabledAt } from '../polling.js';
 import type { PipelineRow } from '../store.js';
 import type { HandlerContext } from './context.js';
 import { startExecution } from './executions.js';
@@ -82,7 +83,9 @@ export function getPipeline(c: HandlerContext, input: CP.GetPipelineInput, ctx: 
     if (!text) throw new AwsError('PipelineVersionNotFoundException', `Pipeline version '${input.version}' does not exist for pipeline '${row.name}'`);
     pipeline = JSON.parse(text) as CP.PipelineDeclaration;
   }
-  return { pipeline, metadata: { pipelineArn: pipelineArn(ctx.region, ctx.account, row.name), created: new Date(row.created_at), updated: new Date(row.updated_at) } };
+  const disabledAt = pollingDisabledAt(c, row);
+  const metadata: CP.PipelineMetadata = { pipelineArn: pipelineArn(ctx.region, ctx.account, row.name), created: new Date(row.created_at), updated: new Date(row.updated_at) };
+  return { pipeline, metadata: disabledAt === undefined ? metadata : { ...metadata, pollingDisabledAt: new Date(disabledAt) } };
 }
 
 const isPosition = (value: unknown): value is { after: string } => typeof (value as { after?: unknown })?.after === 'string';
