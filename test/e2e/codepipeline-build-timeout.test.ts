@@ -1,0 +1,94 @@
+/**
+ * The CodeBuild action's timeout is its build's: AWS's quotas give the CodeBuild action no limit of
+ * its own (CodeBuild's timeoutInMinutes, up to 36 hours, ends the build), so a build that outlasts
+ * its project's timeout on Drydock's clock ends TIMED_OUT and fails the action with AWS's message,
+ * the failed phase's context and the build id.
+ */
+import { CodeBuildClient, CreateProjectCommand, ListBuildsForProjectCommand } from '@aws-sdk/client-codebuild';
+import { CodePipelineClient, CreatePipelineCommand } from '@aws-sdk/client-codepipeline';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createZip } from '../../src/core/zip.js';
+import { useServer } from '../helpers.js';
+import { fetchBuild, waitForBuild } from './codebuild-helpers.js';
+import { ACCOUNT, actionExecution, createAdminRoles, createVersionedBuckets, firstEndedExecution } from './codepipeline-helpers.js';
+
+const server = useServer();
+
+beforeAll(async () => {
+  await createAdminRoles(server.clientConfig, { 'slow-pipeline-role': 'codepipeline.amazonaws.com', 'slow-project-role': 'codebuild.amazonaws.com' });
+  await createVersionedBuckets(server.clientConfig, ['slow-source', 'slow-artifacts']);
+  await new S3Client(server.clientConfig).send(new PutObjectCommand({ Bucket: 'slow-source', Key: 'app.zip', Body: createZip([{ name: 'app.txt', data: Buffer.from('app'), mode: 0o100644 }]) }));
+  await new CodeBuildClient(server.clientConfig).send(
+    new CreateProjectCommand({
+      name: 'slow-build',
+      source: { type: 'CODEPIPELINE', buildspec: 'version: 0.2\nphases:\n  build:\n    commands:\n      - sleep 600\n' },
+      artifacts: { type: 'CODEPIPELINE' },
+      environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' },
+      serviceRole: `arn:aws:iam::${ACCOUNT}:role/slow-project-role`,
+      timeoutInMinutes: 5,
+    }),
+  );
+});
+
+/** The id of the pipeline's build, once CodeBuild has one. */
+async function startedBuild(codebuild: CodeBuildClient): Promise<string> {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    const { ids } = await codebuild.send(new ListBuildsForProjectCommand({ projectName: 'slow-build' }));
+    if (ids?.length) return ids[0];
+    if (Date.now() > until) throw new Error('the pipeline started no build');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('Build/AWS/CodeBuild/1 timeout', () => {
+  it("fails the action when its build outlasts the project's timeoutInMinutes on Drydock's clock", async () => {
+    await new CodePipelineClient(server.clientConfig).send(
+      new CreatePipelineCommand({
+        pipeline: {
+          name: 'slow',
+          roleArn: `arn:aws:iam::${ACCOUNT}:role/slow-pipeline-role`,
+          artifactStore: { type: 'S3', location: 'slow-artifacts' },
+          stages: [
+            {
+              name: 'Source',
+              actions: [
+                {
+                  name: 'Source',
+                  actionTypeId: { category: 'Source', owner: 'AWS', provider: 'S3', version: '1' },
+                  configuration: { S3Bucket: 'slow-source', S3ObjectKey: 'app.zip', PollForSourceChanges: 'false' },
+                  outputArtifacts: [{ name: 'Src' }],
+                },
+              ],
+            },
+            {
+              name: 'Build',
+              actions: [
+                {
+                  name: 'Build',
+                  actionTypeId: { category: 'Build', owner: 'AWS', provider: 'CodeBuild', version: '1' },
+                  configuration: { ProjectName: 'slow-build' },
+                  inputArtifacts: [{ name: 'Src' }],
+                },
+              ],
+            },
+          ],
+        },
+      }),
+    );
+    const codebuild = new CodeBuildClient(server.clientConfig);
+    const buildId = await startedBuild(codebuild);
+    await waitForBuild(codebuild, buildId, (build) => build.currentPhase === 'BUILD');
+    expect((await fetch(`${server.url}/_drydock/time?advanceMs=${6 * 60_000}`, { method: 'POST' })).status).toBe(200);
+
+    const run = await firstEndedExecution(server.clientConfig, 'slow');
+    expect(run.status).toBe('Failed');
+    expect((await fetchBuild(codebuild, buildId)).buildStatus).toBe('TIMED_OUT');
+    const action = await actionExecution(server.clientConfig, 'slow', run.id, 'Build');
+    expect(action.output?.executionResult).toMatchObject({
+      externalExecutionId: buildId,
+      errorDetails: { code: 'JobFailed', message: 'Build terminated with state: TIMED_OUT. Phase: BUILD, Code: BUILD_TIMED_OUT, Message: Build has timed out. ' },
+    });
+  }, 60_000);
+});
