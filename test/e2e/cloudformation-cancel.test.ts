@@ -2,9 +2,10 @@
  * CancelUpdateStack against real updates that wait: one adding a WaitCondition nobody signals, and
  * one whose custom resource (behind an SNS topic, answered through an SQS subscription) never
  * answers its Update. Each is cancelled while it waits and rolls back to the previous template; the
- * custom resource gets an Update back to its old properties.
+ * custom resource gets an Update back to its old properties. A DeleteStack during a creation that
+ * waits stops it the same way, and the stack is deleted.
  */
-import { CancelUpdateStackCommand, CloudFormationClient, CreateStackCommand, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
+import { CancelUpdateStackCommand, CloudFormationClient, CreateStackCommand, DeleteStackCommand, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -70,6 +71,32 @@ describe('CancelUpdateStack', () => {
     expect(log).toContainEqual(['Wait', 'DELETE_COMPLETE', undefined]);
     expect((await ssm.send(new GetParameterCommand({ Name: '/cancel/param' }))).Parameter?.Value).toBe('before');
     expect(Object.keys(await resourcesOf(cfn, 'cancel-wait')).sort()).toEqual(['Handle', 'Param']);
+  });
+
+  it('deletes a stack whose creation is waiting on a WaitCondition: the wait is cancelled and what the creation made is deleted', async () => {
+    const template = {
+      Resources: {
+        Param: { Type: 'AWS::SSM::Parameter', Properties: { Name: '/cancel/creating', Type: 'String', Value: 'v' } },
+        Handle: { Type: 'AWS::CloudFormation::WaitConditionHandle' },
+        Wait: { Type: 'AWS::CloudFormation::WaitCondition', DependsOn: 'Param', Properties: { Handle: { Ref: 'Handle' }, Timeout: '3600' } },
+      },
+    };
+    const { StackId } = await cfn.send(new CreateStackCommand({ StackName: 'delete-creating', TemplateBody: JSON.stringify(template) }));
+    await whenStatus('delete-creating', 'Wait', 'CREATE_IN_PROGRESS');
+    await cfn.send(new DeleteStackCommand({ StackName: 'delete-creating' }));
+    // Asking again while the creation stops is answered as the first time.
+    await cfn.send(new DeleteStackCommand({ StackName: 'delete-creating' }));
+
+    expect((await settled(cfn, StackId!)).StackStatus).toBe('DELETE_COMPLETE');
+    const log = await eventLog(cfn, StackId!);
+    expect(log).toContainEqual(['Wait', 'CREATE_FAILED', 'Resource creation cancelled']);
+    const stackStatuses = log.filter(([id]) => id === 'delete-creating').map(([, status, reason]) => [status, reason]);
+    expect(stackStatuses).toEqual([
+      ['CREATE_IN_PROGRESS', 'User Initiated'],
+      ['DELETE_IN_PROGRESS', 'User Initiated'],
+      ['DELETE_COMPLETE', undefined],
+    ]);
+    await expectAwsError(ssm.send(new GetParameterCommand({ Name: '/cancel/creating' })), { code: 'ParameterNotFound', status: 400 });
   });
 
   it("cancels an update waiting on a custom resource's answer: the resource fails with 'Resource update cancelled' and the stack rolls back", async () => {

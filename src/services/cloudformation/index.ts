@@ -73,7 +73,8 @@
  *   resource that existed before; types whose id the service assigns, such as KMS keys and
  *   secrets; other types with generated names) are not known to the stack and are left behind.
  *   Deletions and rollbacks resume where they stopped.
- * - DeleteStack refuses a stack with an operation in progress (AWS cancels a creation in progress).
+ * - DeleteStack during a creation stops it (what waits is cancelled) and deletes the stack, acting
+ *   as the principal who created it (its RoleARN and caller are the creation's).
  * - A stack that DisableRollback left in CREATE_FAILED or UPDATE_FAILED can be rolled back
  *   (RollbackStack) or deleted, not updated: AWS lets an UpdateStack retry the operation from there.
  * - Update comparisons are on resolved property values: a changed dynamic reference whose

@@ -103,8 +103,12 @@ function creationDeadline(c: CloudFormationContext, stack: StackRow): { expired:
 
 const dependenciesOf = (model: StackModel) => (id: string) => model.dependencies.get(id) ?? [];
 
-/** CREATE_IN_PROGRESS: every resource in dependency order, then outputs; a failure rolls back (or stops, or deletes) as OnFailure says. */
-export async function createStep(c: CloudFormationContext, stack: StackRow, signal: AbortSignal, resumed: boolean): Promise<void> {
+/**
+ * CREATE_IN_PROGRESS: every resource in dependency order, then outputs; a failure rolls back (or
+ * stops, or deletes) as OnFailure says. A DeleteStack during the creation (`deleteRequested`) stops
+ * it as a timeout does, and the stack is deleted with what it made.
+ */
+export async function createStep(c: CloudFormationContext, stack: StackRow, signal: AbortSignal, resumed: boolean, deleteRequested: AbortSignal): Promise<void> {
   // Resource failures name the resources and say what happens next, as AWS words them; other failures (exports) are their own message.
   let reason: string | undefined;
   let byResources = true;
@@ -112,12 +116,12 @@ export async function createStep(c: CloudFormationContext, stack: StackRow, sign
   else {
     const deadline = creationDeadline(c, stack);
     try {
-      // The timeout stops what providers wait on as well as the walk: those resources fail as "Resource creation cancelled".
-      const run = await beginRun(c, stack, deadline ? AbortSignal.any([signal, deadline.expired]) : signal);
+      // The timeout and a DeleteStack stop what providers wait on as well as the walk: those resources fail as "Resource creation cancelled".
+      const run = await beginRun(c, stack, AbortSignal.any([signal, deleteRequested, ...(deadline ? [deadline.expired] : [])]));
       const result = await walkGraph(run.model.active, dependenciesOf(run.model), (id) => createResource(run, id, undefined), { stopOnFailure: true, signal: run.signal });
       const unfinished = result.failed.length + result.skipped.length > 0;
       reason = unfinished && deadline?.expired.aborted ? TIMED_OUT : failureReason('create', result.failed);
-      if (!reason) {
+      if (!reason && !deleteRequested.aborted) {
         c.store.tx(() => setStackStatus(c, stack.stack_id, 'CREATE_COMPLETE', undefined, { outputs: publishOutputs(run) }));
         return;
       }
@@ -127,6 +131,10 @@ export async function createStep(c: CloudFormationContext, stack: StackRow, sign
     } finally {
       deadline?.stop();
     }
+  }
+  if (c.store.stack(stack.stack_id)?.cancel_requested) {
+    setStackStatus(c, stack.stack_id, 'DELETE_IN_PROGRESS', 'User Initiated', { cancel_requested: 0, operation_options: JSON.stringify({ createFailed: true }) });
+    return;
   }
   const next = (request: string) => (byResources ? `${reason}${request}` : reason);
   if (stack.on_failure === 'DO_NOTHING' || stack.disable_rollback) setStackStatus(c, stack.stack_id, 'CREATE_FAILED', reason.trimEnd());

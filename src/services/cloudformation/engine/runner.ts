@@ -15,7 +15,7 @@ import { updateCleanupStep, updateRollbackCleanupStep, updateRollbackStep } from
 type Step = (c: CloudFormationContext, stack: StackRow, signal: AbortSignal, resumed: boolean, cancel: AbortSignal) => Promise<void>;
 
 const STEPS: Record<string, Step> = {
-  CREATE_IN_PROGRESS: (c, stack, signal, resumed) => createStep(c, stack, signal, resumed),
+  CREATE_IN_PROGRESS: (c, stack, signal, resumed, cancel) => createStep(c, stack, signal, resumed, cancel),
   ROLLBACK_IN_PROGRESS: (c, stack, signal) => rollbackStep(c, stack, signal),
   DELETE_IN_PROGRESS: (c, stack, signal) => deleteStep(c, stack, signal),
   UPDATE_IN_PROGRESS: (c, stack, signal, resumed, cancel) => updateStep(c, stack, signal, cancel, resumed),
@@ -74,7 +74,10 @@ export function startOperation(c: CloudFormationContext, stackId: string): void 
   c.rt.jobs.enqueue(STACK_JOB, { stackId });
 }
 
-/** Asks a running update to stop (CancelUpdateStack): in-flight resources finish, nothing new starts, and it rolls back. */
+/**
+ * Asks a running operation to stop: an update (CancelUpdateStack) lets in-flight resources finish,
+ * starts nothing new and rolls back; a creation (DeleteStack) is deleted instead.
+ */
 export function cancelOperation(c: CloudFormationContext, stackId: string): void {
   c.store.updateStack(stackId, { cancel_requested: 1 });
   c.rt.store.afterCommit(() => c.cancels.get(stackId)?.abort());

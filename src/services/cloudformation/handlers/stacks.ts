@@ -211,10 +211,20 @@ export function deleteStack(c: CloudFormationContext, input: C.DeleteStackInput,
   // AWS answers success for a stack that does not exist or is already deleted.
   if (!stack || isRetried(c, stack.stack_id, input.ClientRequestToken, 'DeleteStack') || stack.deleted_at !== null || stack.status === 'DELETE_IN_PROGRESS') return;
   if (stack.termination_protection) throw validationError(`Stack [${stack.name}] cannot be deleted while TerminationProtection is enabled`);
-  // A stack in review (a change set made it, none executed) has nothing running and may go.
-  if (inProgress(stack.status) && stack.status !== 'REVIEW_IN_PROGRESS') throw validationError(`Stack [${stack.name}] cannot be deleted while in status ${stack.status}`);
+  // A stack in review (a change set made it, none executed) has nothing running and may go; a creation is stopped and deleted.
+  if (inProgress(stack.status) && stack.status !== 'REVIEW_IN_PROGRESS' && stack.status !== 'CREATE_IN_PROGRESS') {
+    throw validationError(`Stack [${stack.name}] cannot be deleted while in status ${stack.status}`);
+  }
   if (input.RetainResources?.length && stack.status !== 'DELETE_FAILED') {
     throw validationError(`Invalid operation on stack [${stack.stack_id}]. RetainResources can only be specified when the stack is in the DELETE_FAILED state.`);
+  }
+  if (stack.status === 'CREATE_IN_PROGRESS') {
+    if (stack.cancel_requested) return;
+    c.store.tx(() => {
+      rememberToken(c, stack.stack_id, input.ClientRequestToken, 'DeleteStack');
+      cancelOperation(c, stack.stack_id);
+    });
+    return;
   }
   c.store.tx(() => {
     const inUse = exportInUse(c, stack);
