@@ -4,7 +4,8 @@
  * approve`). With NotificationArn, the pipeline's role publishes AWS's approval notification (the
  * JSON of "JSON data format for manual approval notifications") to that SNS topic, CustomData and
  * ExternalEntityLink included. Unanswered for 7 days of Drydock's clock (the time warp skips
- * them), the action fails; a rejection fails it too, approval succeeds it with the approver's summary.
+ * them), or for the action's timeoutInMinutes when its declaration sets one, the action fails; a
+ * rejection fails it too, approval succeeds it with the approver's summary.
  *
  * Gaps: the notification's consoleLink and approvalReviewLink are AWS console URLs (Drydock has no
  * console page for them); the timeout's and the rejection's messages are Drydock's wording.
@@ -13,8 +14,11 @@ import { AwsError } from '../../../core/errors.js';
 import { openApproval, waitForApproval } from '../engine/approvals.js';
 import { type ActionContext, ActionFailure, type ActionProvider, type ActionResult } from './types.js';
 
-/** AWS fails an approval nobody answered within seven days. */
-const APPROVAL_TIMEOUT_MS = 7 * 24 * 60 * 60 * 1000;
+/** AWS fails an approval nobody answered within seven days, unless the action's timeoutInMinutes says otherwise. */
+const APPROVAL_TIMEOUT_MINUTES = 7 * 24 * 60;
+
+/** "7 days" for AWS's default, else the configured minutes. */
+const expiryText = (minutes: number) => (minutes === APPROVAL_TIMEOUT_MINUTES ? '7 days' : `${minutes} minutes`);
 
 /** `2016-07-07T20:22Z`: the minute precision of the notification's `expires`. */
 const expiresText = (at: number) => new Date(at).toISOString().slice(0, 16).concat('Z');
@@ -50,9 +54,10 @@ async function notify(ctx: ActionContext, topicArn: string, token: string, expir
 async function run(ctx: ActionContext): Promise<ActionResult> {
   let token = typeof ctx.saved?.token === 'string' ? ctx.saved.token : undefined;
   let expiresAt = typeof ctx.saved?.expiresAt === 'number' ? ctx.saved.expiresAt : undefined;
+  const timeoutMinutes = ctx.timeoutInMinutes ?? APPROVAL_TIMEOUT_MINUTES;
   if (!token || expiresAt === undefined) {
     token = openApproval(ctx);
-    expiresAt = ctx.clock.now() + APPROVAL_TIMEOUT_MS;
+    expiresAt = ctx.clock.now() + timeoutMinutes * 60_000;
     ctx.checkpoint({ token, expiresAt });
     if (ctx.configuration.NotificationArn) await notify(ctx, ctx.configuration.NotificationArn, token, expiresAt);
   }
@@ -63,7 +68,7 @@ async function run(ctx: ActionContext): Promise<ActionResult> {
     if (decision.status === 'Rejected') throw new ActionFailure(decision.summary ? `Rejected: ${decision.summary}` : 'Rejected');
     return { summary: decision.summary };
   } catch (err) {
-    if (expiry.signal.aborted && !ctx.signal.aborted) throw new ActionFailure('The approval request expired: nobody approved or rejected it within 7 days');
+    if (expiry.signal.aborted && !ctx.signal.aborted) throw new ActionFailure(`The approval request expired: nobody approved or rejected it within ${expiryText(timeoutMinutes)}`);
     throw err;
   } finally {
     timer.cancel();

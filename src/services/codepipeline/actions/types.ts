@@ -74,6 +74,8 @@ export interface ActionContext {
   /** The action execution's id (ListActionExecutions' actionExecutionId). */
   actionExecutionId: string;
   actionTypeId: ActionTypeId;
+  /** The declaration's timeoutInMinutes: AWS lets it shorten or lengthen a manual approval's 7 days (5 minutes to 60 days). */
+  timeoutInMinutes?: number;
   /** The action's configuration with every `#{…}` variable already resolved. */
   configuration: Record<string, string>;
   /**

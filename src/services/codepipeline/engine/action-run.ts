@@ -193,6 +193,7 @@ function actionContext(c: CodePipelineContext, run: ExecutionRun, setup: ActionS
     actionName: setup.action.name!,
     actionExecutionId: setup.row.id,
     actionTypeId: setup.type,
+    timeoutInMinutes: setup.action.timeoutInMinutes,
     configuration: setup.configuration,
     sourceRevision: setup.type.category === 'Source' ? sourceRevisionOf(execution, setup.action.name!) : undefined,
     inputArtifacts,
