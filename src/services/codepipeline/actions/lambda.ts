@@ -56,18 +56,25 @@ const REPLY_TIMEOUT_MS = 20 * 60 * 1000;
 /** How long an Invoke Lambda action may run in all, continuation tokens included. */
 const ACTION_TIMEOUT_MS = 24 * 60 * 60 * 1000;
 
-/** When the job must have been answered: 20 minutes after it was created, and never after the action's 24 hours. */
-function deadlineOf(ctx: ActionContext, jobId: string): { at: number; message: string } {
-  const { store } = contextOf(ctx.rt);
-  const now = ctx.clock.now();
-  const replyBy = (store.job(jobId)?.created_at ?? now) + REPLY_TIMEOUT_MS;
-  const actionEndsAt = (store.actionExecution(ctx.actionExecutionId)?.started_at ?? now) + ACTION_TIMEOUT_MS;
-  const functionName = ctx.configuration.FunctionName;
+/**
+ * When a job of the action must have been answered, and the action's failure then: 20 minutes after
+ * the job was created, but never after the action's 24 hours.
+ */
+export function jobDeadline(functionName: string, jobCreatedAt: number, actionStartedAt: number): { at: number; message: string } {
+  const replyBy = jobCreatedAt + REPLY_TIMEOUT_MS;
+  const actionEndsAt = actionStartedAt + ACTION_TIMEOUT_MS;
   if (actionEndsAt < replyBy) return { at: actionEndsAt, message: `The AWS Lambda function ${functionName} did not complete the action within 24 hours` };
   return {
     at: replyBy,
     message: `The AWS Lambda function ${functionName} failed to return a result. Check the function to verify that it has permission to call the PutJobSuccessResult action and that it made a call to PutJobSuccessResult.`,
   };
+}
+
+/** The job's deadline from its stored creation and the action's stored start, so a restart keeps it. */
+function deadlineOf(ctx: ActionContext, jobId: string): { at: number; message: string } {
+  const { store } = contextOf(ctx.rt);
+  const now = ctx.clock.now();
+  return jobDeadline(ctx.configuration.FunctionName, store.job(jobId)?.created_at ?? now, store.actionExecution(ctx.actionExecutionId)?.started_at ?? now);
 }
 
 /** Invokes the function for a job, checkpointed before and after: a restart in between invokes it again (at least once, never never). */
