@@ -171,6 +171,27 @@ describe('BlobStore', () => {
     store.close();
   });
 
+  it('defers a small blob to the transaction of the row that references it, and stores a large one at once', async () => {
+    const store = new Store(tempDir());
+    const count = () => (store.db.prepare('SELECT COUNT(*) AS n FROM core_blobs_inline').get() as { n: number }).n;
+    const small = await store.blobs.write(Readable.from([Buffer.from('01234'), Buffer.from('56789')]), undefined, { deferInline: true });
+    expect(small.inline?.toString()).toBe('0123456789');
+    expect(count()).toBe(0);
+    expect(() =>
+      store.tx(() => {
+        store.blobs.insertInline(small.id, small.inline);
+        throw new Error('the row could not be written');
+      }),
+    ).toThrow('the row could not be written');
+    expect(count()).toBe(0);
+    store.tx(() => store.blobs.insertInline(small.id, small.inline));
+    expect((await readBlob(store, small.id)).toString()).toBe('0123456789');
+    const large = await store.blobs.write(Buffer.alloc(INLINE_BLOB_MAX + 1, 'x'), undefined, { deferInline: true });
+    expect(large.inline).toBeUndefined();
+    expect((await readBlob(store, large.id)).length).toBe(INLINE_BLOB_MAX + 1);
+    store.close();
+  });
+
   it('leaves nothing behind when a large source stream fails after spilling to a file', async () => {
     const store = new Store(tempDir());
     let sent = 0;

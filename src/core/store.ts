@@ -183,6 +183,11 @@ export interface BlobInfo {
   size: number;
   /** S3 ETags are MD5s, so every blob gets one; other digests are the caller's `observe`. */
   md5: Buffer;
+  /**
+   * A small blob written with `deferInline`: its bytes, not stored yet. `insertInline` stores them
+   * in the transaction of the row that references the blob, which saves a commit of their own.
+   */
+  inline?: Buffer;
 }
 
 /** Blobs up to this size live in SQLite: a file per small object costs more syscalls than the object. */
@@ -216,8 +221,12 @@ export class BlobStore {
     return join(this.dir, id.slice(0, 2), id);
   }
 
-  /** Writes a buffer or stream as a new blob; extra hashers (e.g. a CRC) see every chunk. */
-  async write(source: Buffer | Readable, observe?: (chunk: Buffer) => void): Promise<BlobInfo> {
+  /**
+   * Writes a buffer or stream as a new blob; extra hashers (e.g. a CRC) see every chunk. With
+   * `deferInline`, a blob small enough to live in SQLite comes back in `inline` instead, for the
+   * caller to store with `insertInline`.
+   */
+  async write(source: Buffer | Readable, observe?: (chunk: Buffer) => void, options: { deferInline?: boolean } = {}): Promise<BlobInfo> {
     const id = randomBytes(16).toString('hex');
     const md5 = createHash('md5');
     let size = 0;
@@ -226,10 +235,15 @@ export class BlobStore {
       size += chunk.length;
       observe?.(chunk);
     };
+    const small = (data: Buffer): BlobInfo => {
+      if (options.deferInline) return { id, size, md5: md5.digest(), inline: data };
+      this.stmts.insert.run(id, data);
+      return { id, size, md5: md5.digest() };
+    };
     if (Buffer.isBuffer(source)) {
       see(source);
-      if (source.length <= INLINE_BLOB_MAX) this.stmts.insert.run(id, source);
-      else await this.writeFile(id, Readable.from([source]));
+      if (source.length <= INLINE_BLOB_MAX) return small(source);
+      await this.writeFile(id, Readable.from([source]));
       return { id, size, md5: md5.digest() };
     }
     // Read the head of the stream: a body that ends within the inline limit never touches a file.
@@ -248,10 +262,7 @@ export class BlobStore {
       head.push(chunk);
       headSize += chunk.length;
     }
-    if (ended) {
-      this.stmts.insert.run(id, head.length === 1 ? head[0] : Buffer.concat(head));
-      return { id, size, md5: md5.digest() };
-    }
+    if (ended) return small(head.length === 1 ? head[0] : Buffer.concat(head));
     await this.writeFile(
       id,
       Readable.from(
@@ -292,6 +303,11 @@ export class BlobStore {
       rmSync(tmp, { force: true });
       throw err;
     }
+  }
+
+  /** Stores the bytes of a blob written with `deferInline` (call it in the transaction of the row that references it). */
+  insertInline(id: string, inline: Buffer | undefined): void {
+    if (inline) this.stmts.insert.run(id, inline);
   }
 
   /** The blob's bytes, or the inclusive byte `range` of them. */

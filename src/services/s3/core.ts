@@ -144,13 +144,14 @@ export class S3Core {
 
   /**
    * Writes a body to a new blob, checking every digest the client declared. On any mismatch the
-   * blob is removed and the error thrown: nothing of a rejected body stays behind.
+   * blob is removed and the error thrown: nothing of a rejected body stays behind. `deferInline`
+   * leaves a small body for `commit` to store (BlobInfo.inline).
    */
-  async ingest(source: Buffer | Readable, expect: DigestExpectations = {}): Promise<Ingested> {
+  async ingest(source: Buffer | Readable, expect: DigestExpectations = {}, options: { deferInline?: boolean } = {}): Promise<Ingested> {
     S3Core.checkContentMd5Form(expect.contentMd5);
     if (expect.algorithm && expect.checksum !== undefined && !isWellFormed(expect.algorithm, expect.checksum)) throw e.invalidChecksum(expect.algorithm);
     const checksum = expect.algorithm ? new Checksum(expect.algorithm) : undefined;
-    const blob = await this.rt.store.blobs.write(source, checksum ? (chunk) => checksum.update(chunk) : undefined);
+    const blob = await this.rt.store.blobs.write(source, checksum ? (chunk) => checksum.update(chunk) : undefined, options);
     try {
       if (expect.contentMd5 !== undefined && !Buffer.from(expect.contentMd5, 'base64').equals(blob.md5)) throw e.badDigest();
       if (!checksum) return { blob };
@@ -176,6 +177,8 @@ export class S3Core {
     account: string,
     content: {
       blobId: string;
+      /** The bytes of a small blob ingested with `deferInline`: stored in this commit's transaction. */
+      inline?: Buffer;
       size: number;
       etag: string;
       checksum?: { algorithm: string; value: string; type: string };
@@ -192,6 +195,7 @@ export class S3Core {
     try {
       result = this.store.tx(() => {
         const bucket = this.bucket(bucketName, account);
+        this.rt.store.blobs.insertInline(content.blobId, content.inline);
         alongside?.();
         const versionId = bucket.versioning === 'Enabled' ? newVersionId() : NULL_VERSION;
         const row: Omit<ObjectRow, 'seq' | 'is_latest'> = {

@@ -296,7 +296,8 @@ export function objectHandlers(core: S3Core): Handlers {
       const attributes = attributesFrom(input);
       checkWriteConditions(store, bucket.name, input.Key!, input);
       const encryption = await writeEncryption(core, bucket, input, ctx);
-      const { blob, checksum } = await core.ingest(input.Body, digestExpectations(input, ctx));
+      // A small body is stored in the commit's transaction rather than in one of its own.
+      const { blob, checksum } = await core.ingest(input.Body, digestExpectations(input, ctx), { deferInline: true });
       checkWriteConditions(store, bucket.name, input.Key!, input);
       const etag = quoteEtag(blob.md5.toString('hex'));
       const { versionId } = core.commit(
@@ -305,6 +306,7 @@ export function objectHandlers(core: S3Core): Handlers {
         ctx.account,
         {
           blobId: blob.id,
+          inline: blob.inline,
           size: blob.size,
           etag,
           checksum: checksum && { ...checksum, type: 'FULL_OBJECT' },
