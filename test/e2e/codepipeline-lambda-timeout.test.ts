@@ -3,13 +3,14 @@
  * fails the action after 20 minutes with AWS's message (and its late result is refused), a
  * continuation token starts a new 20 minutes, and the deadline holds across a restart because it
  * counts from the job's stored creation. The function here only records its job id in S3; the test
- * answers for it when it needs to.
+ * answers for it when it needs to. No job worker can take the function's job: PollForJobs refuses
+ * AWS-owned action types as AWS does.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CodePipelineClient, CreatePipelineCommand, GetPipelineStateCommand, PutJobSuccessResultCommand } from '@aws-sdk/client-codepipeline';
+import { CodePipelineClient, CreatePipelineCommand, GetPipelineStateCommand, PollForJobsCommand, PutJobSuccessResultCommand } from '@aws-sdk/client-codepipeline';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { build } from 'esbuild';
@@ -146,6 +147,22 @@ describe('Invoke Lambda action timeouts', () => {
     await expectAwsError(new CodePipelineClient(server.clientConfig).send(new PutJobSuccessResultCommand({ jobId })), {
       code: 'InvalidJobStateException',
       status: 400,
+    });
+  }, 60_000);
+
+  it('keeps the job from job workers: PollForJobs refuses AWS-owned action types, and names a custom one that does not exist as AWS does', async () => {
+    await createPipeline('unpolled');
+    await invokedJob('unpolled');
+    const codepipeline = new CodePipelineClient(server.clientConfig);
+    await expectAwsError(codepipeline.send(new PollForJobsCommand({ actionTypeId: { category: 'Invoke', owner: 'AWS', provider: 'Lambda', version: '1' } })), {
+      code: 'ValidationException',
+      status: 400,
+      message: "ActionType with owner 'AWS' is not supported",
+    });
+    await expectAwsError(codepipeline.send(new PollForJobsCommand({ actionTypeId: { category: 'Build', owner: 'Custom', provider: 'Nobody', version: '1' } })), {
+      code: 'ActionTypeNotFoundException',
+      status: 400,
+      message: "ActionType (Category: 'Build', Owner: 'Custom', Provider: 'Nobody', Version: '1') is not available",
     });
   }, 60_000);
 

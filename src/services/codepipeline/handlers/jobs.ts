@@ -21,9 +21,11 @@ function existingJob(c: HandlerContext, ctx: RequestContext, jobId: string): Job
 
 export function pollForJobs(c: HandlerContext, input: CP.PollForJobsInput, ctx: RequestContext): CP.PollForJobsOutput {
   const type = input.actionTypeId!;
+  // AWS's own action types have no job workers: their jobs (Invoke Lambda's) are not for polling.
+  if (type.owner === 'AWS') throw new AwsError('ValidationException', "ActionType with owner 'AWS' is not supported");
   return c.store.tx(() => {
     if (type.owner === 'Custom' && !c.store.actionType(ctx.account, ctx.region, type.category!, type.provider!, type.version!)) {
-      throw new AwsError('ActionTypeNotFoundException', `ActionType (Category: '${type.category}', Provider: '${type.provider}', Owner: '${type.owner}', Version: '${type.version}') does not exist`);
+      throw new AwsError('ActionTypeNotFoundException', `ActionType (Category: '${type.category}', Owner: '${type.owner}', Provider: '${type.provider}', Version: '${type.version}') is not available`);
     }
     const key = `${type.category}/${type.owner}/${type.provider}/${type.version}`;
     const query = Object.entries(input.queryParam ?? {});
