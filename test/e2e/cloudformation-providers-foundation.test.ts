@@ -263,6 +263,13 @@ describe('CloudFormation SSM, S3, KMS and Secrets Manager providers', () => {
     expect(failed?.[2]).toBe('cfn-taken already exists');
     // The rollback leaves the bucket it never created alone.
     expect((await s3().send(new HeadBucketCommand({ Bucket: 'cfn-taken' }))).$metadata.httpStatusCode).toBe(200);
+
+    // Another account's bucket (S3's BucketAlreadyExists) reads the same in the stack's events.
+    await new S3Client({ ...server.clientConfig, credentials: { accessKeyId: '111111111111', secretAccessKey: 'test' } }).send(new CreateBucketCommand({ Bucket: 'cfn-theirs' }));
+    await cfn().send(new CreateStackCommand({ StackName: 'theirs', TemplateBody: body('cfn-theirs') }));
+    const theirs = await settled(cfn(), 'theirs', 60_000);
+    expect(theirs.StackStatus).toBe('ROLLBACK_COMPLETE');
+    expect((await eventLog(cfn(), theirs.StackId!)).find(([logicalId, status]) => logicalId === 'Logs' && status === 'CREATE_FAILED')?.[2]).toBe('cfn-theirs already exists');
   });
 
   it('fails a secret target attachment, as Drydock has no database to attach a secret to', async () => {

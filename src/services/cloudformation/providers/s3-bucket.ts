@@ -58,15 +58,21 @@ export const s3BucketProvider: ResourceProvider = {
     checkSupported(props);
     const bucket = givenOrIntendedName(ctx, stringProp(props, 'BucketName'), { maxLength: 63, lowercase: true });
     // S3 in us-east-1 answers success when you re-create your own bucket; CloudFormation refuses to adopt it.
-    // (Another account's bucket is refused by CreateBucket itself: BucketAlreadyExists.)
+    // Another account's bucket is refused by CreateBucket itself (BucketAlreadyExists): CloudFormation
+    // reports both as "<name> already exists" (stack events users quote, e.g. serverless/examples#314).
+    const taken = new AwsError('AlreadyExists', `${bucket} already exists`);
     const exists = await bucketExists(ctx, bucket).catch(() => false);
-    if (exists) throw new AwsError('AlreadyExists', `${bucket} already exists`);
-    await ctx.call('s3', 'CreateBucket', {
-      Bucket: bucket,
-      CreateBucketConfiguration: ctx.region === 'us-east-1' ? undefined : { LocationConstraint: ctx.region as never },
-      ObjectOwnership: objectOwnership(props),
-      ACL: cannedAcl(props) as BucketCannedACL | undefined,
-    });
+    if (exists) throw taken;
+    try {
+      await ctx.call('s3', 'CreateBucket', {
+        Bucket: bucket,
+        CreateBucketConfiguration: ctx.region === 'us-east-1' ? undefined : { LocationConstraint: ctx.region as never },
+        ObjectOwnership: objectOwnership(props),
+        ACL: cannedAcl(props) as BucketCannedACL | undefined,
+      });
+    } catch (err) {
+      throw err instanceof AwsError && err.code === 'BucketAlreadyExists' ? taken : err;
+    }
     for (const config of BUCKET_CONFIGURATIONS) {
       if (props[config.property] === undefined || SET_BY_CREATE_BUCKET.has(config.property)) continue;
       await ctx.invoke(config.put(bucket, sectionOf(props, config.property), props));
