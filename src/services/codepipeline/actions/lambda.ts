@@ -2,10 +2,11 @@
  * Invoke/AWS/Lambda/1: invokes FunctionName asynchronously (InvocationType Event, as the pipeline's
  * role) with AWS's CodePipeline job event, `{"CodePipeline.job": {id, accountId, data}}`, whose data
  * holds the action configuration (UserParameters included), the input and output artifact
- * locations, temporary STS credentials for the artifact store and, on a re-invocation, the
- * continuation token. The function ends the job with PutJobSuccessResult or PutJobFailureResult; a
- * success with a continuationToken invokes the function again with a new job carrying it. The
- * success's outputVariables become the action's output variables.
+ * locations, temporary STS credentials for the artifact store, the store's KMS key when it has one
+ * and, on a re-invocation, the continuation token. The function ends the job with
+ * PutJobSuccessResult or PutJobFailureResult; a success with a continuationToken invokes the
+ * function again with a new job carrying it. The success's outputVariables become the action's
+ * output variables.
  *
  * The job id is checkpointed around the invocation, so a restarted execution waits on for the same
  * job (a function already invoked is not invoked again; one whose invocation was cut short is).
@@ -35,6 +36,7 @@ function jobEvent(ctx: ActionContext, jobId: string): Record<string, unknown> {
         outputArtifacts: (data.outputArtifacts ?? []).map((a) => ({ ...a, revision: a.revision ?? null })),
         artifactCredentials: data.artifactCredentials,
         ...(data.continuationToken ? { continuationToken: data.continuationToken } : {}),
+        ...(data.encryptionKey ? { encryptionKey: data.encryptionKey } : {}),
       },
     },
   };

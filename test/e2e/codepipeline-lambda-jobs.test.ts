@@ -1,5 +1,6 @@
 /**
- * The Invoke Lambda action's timeouts on Drydock's clock: a function that never answers its job
+ * Invoke Lambda jobs. The event carries the artifact store's KMS key as AWS's does. The action's
+ * timeouts run on Drydock's clock: a function that never answers its job
  * fails the action after 20 minutes with AWS's message (and its late result is refused), a
  * continuation token starts a new 20 minutes, and the deadline holds across a restart because it
  * counts from the job's stored creation. The function here only records its job id in S3; the test
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CodePipelineClient, CreatePipelineCommand, GetPipelineStateCommand, PollForJobsCommand, PutJobSuccessResultCommand } from '@aws-sdk/client-codepipeline';
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { build } from 'esbuild';
@@ -24,13 +26,19 @@ const MINUTE_MS = 60_000;
 const NO_RESULT = (name: string) =>
   `The AWS Lambda function ${name} failed to return a result. Check the function to verify that it has permission to call the PutJobSuccessResult action and that it made a call to PutJobSuccessResult.`;
 
-/** Records the job id under jobs/<UserParameters> and answers nothing (bundled with the SDK, as the runtime has none). */
+/**
+ * Records the job's data (its credentials left out) under events/<UserParameters>, then its id
+ * under jobs/<UserParameters>, and answers nothing (bundled with the SDK, as the runtime has none).
+ */
 const SILENT_HANDLER = `
 const { S3Client, PutObjectCommand } = require('@aws-sdk/client-s3');
 const s3 = new S3Client({ forcePathStyle: true });
 exports.handler = async (event) => {
   const job = event['CodePipeline.job'];
-  await s3.send(new PutObjectCommand({ Bucket: 'silent-source', Key: 'jobs/' + job.data.actionConfiguration.configuration.UserParameters, Body: job.id }));
+  const name = job.data.actionConfiguration.configuration.UserParameters;
+  const { artifactCredentials, ...data } = job.data;
+  await s3.send(new PutObjectCommand({ Bucket: 'silent-source', Key: 'events/' + name, Body: JSON.stringify(data) }));
+  await s3.send(new PutObjectCommand({ Bucket: 'silent-source', Key: 'jobs/' + name, Body: job.id }));
 };`;
 
 async function bundled(source: string): Promise<string> {
@@ -45,7 +53,7 @@ async function bundled(source: string): Promise<string> {
   return out.outputFiles[0]!.text;
 }
 
-const dataDir = mkdtempSync(join(tmpdir(), 'drydock-codepipeline-lambda-timeout-'));
+const dataDir = mkdtempSync(join(tmpdir(), 'drydock-codepipeline-lambda-jobs-'));
 let server: TestServer;
 
 /** How far the tests have moved the clock: a restarted server's clock starts from real time again, so the restart test moves it this far back to where it was. */
@@ -56,14 +64,14 @@ async function advance(ms: number): Promise<void> {
   advancedMs += ms;
 }
 
-async function createPipeline(name: string): Promise<void> {
+async function createPipeline(name: string, encryptionKey?: { id: string; type: 'KMS' }): Promise<void> {
   await new CodePipelineClient(server.clientConfig).send(
     new CreatePipelineCommand({
       pipeline: {
         name,
         roleArn: `arn:aws:iam::${ACCOUNT}:role/silent-pipeline-role`,
         pipelineType: 'V2',
-        artifactStore: { type: 'S3', location: 'silent-artifacts' },
+        artifactStore: { type: 'S3', location: 'silent-artifacts', encryptionKey },
         stages: [
           {
             name: 'Source',
@@ -131,6 +139,21 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop();
   rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('Invoke Lambda job event', () => {
+  it("gives the function the artifact store's KMS key, as AWS's event does", async () => {
+    const { KeyMetadata } = await new KMSClient(server.clientConfig).send(new CreateKeyCommand({}));
+    await createPipeline('encrypted', { id: KeyMetadata!.Arn!, type: 'KMS' });
+    await invokedJob('encrypted');
+    const body = await (await new S3Client(server.clientConfig).send(new GetObjectCommand({ Bucket: 'silent-source', Key: 'events/encrypted' }))).Body!.transformToString();
+    expect(JSON.parse(body)).toMatchObject({
+      actionConfiguration: { configuration: { FunctionName: 'silent-check', UserParameters: 'encrypted' } },
+      inputArtifacts: [{ name: 'SourceOutput', revision: null, location: { type: 'S3', s3Location: { bucketName: 'silent-artifacts' } } }],
+      outputArtifacts: [],
+      encryptionKey: { id: KeyMetadata!.Arn, type: 'KMS' },
+    });
+  }, 60_000);
 });
 
 describe('Invoke Lambda action timeouts', () => {
