@@ -1,7 +1,7 @@
 /**
  * The Invoke Lambda action's deadlines, as AWS's quotas state them: each job 20 minutes from its
  * creation (a continuation token's job gets its own 20 minutes), the action 24 hours in all. The
- * end-to-end tests (test/e2e/codepipeline-lambda-timeout.test.ts) show the 20 minutes on the clock;
+ * end-to-end tests (test/e2e/codepipeline-lambda-jobs.test.ts) show the 20 minutes on the clock;
  * the 24 hours would take some 70 continuation rounds there, so its arithmetic is checked here.
  */
 import { describe, expect, it } from 'vitest';
