@@ -16,9 +16,11 @@
  * GetPipeline's metadata.pollingDisabledAt says since when (its last start plus 30 days). Derived
  * from stored times, never stored itself: an execution started later (by hand, an EventBridge rule,
  * PutActionRevision) makes the pipeline active and its polling resumes, Drydock's reading of
- * AWS's "inactive" as "no execution started in the last 30 days".
+ * AWS's "inactive" as "no execution started in the last 30 days". AWS's fixed quota of 300
+ * polling pipelines per account and Region refuses the next one on CreatePipeline and UpdatePipeline.
  */
 
+import type { PipelineDeclaration } from '@aws-sdk/client-codepipeline';
 import { servicePrincipal } from '../../core/accounts.js';
 import type { ClockTimer } from '../../core/clock.js';
 import { AwsError } from '../../core/errors.js';
@@ -152,9 +154,33 @@ export function pollingDisabledAt(c: HandlerContext, pipeline: PipelineRow): num
   return disabledAt <= c.rt.clock.now() ? disabledAt : undefined;
 }
 
+/** AWS's fixed quota of pipelines that poll their sources, per account and Region. */
+const MAX_POLLING_PIPELINES = 300;
+
+/**
+ * Refuses a declaration that polls when its account's Region already has AWS's 300 pipelines that
+ * do (the pipeline itself not counted, for an update), in AWS's words. Called in the request's
+ * transaction, so two requests cannot both take the last place.
+ */
+export function checkPollingQuota(c: HandlerContext, account: string, region: string, declaration: PipelineDeclaration): void {
+  if (!pollingSourcesOf(declaration).length) return;
+  let polling = 0;
+  for (const row of c.store.history.allPipelines()) {
+    if (row.account === account && row.region === region && row.name !== declaration.name && polledSources(row).length) polling++;
+  }
+  if (polling >= MAX_POLLING_PIPELINES) {
+    throw new AwsError(
+      'LimitExceededException',
+      `Maximum number of pipelines using periodic source checks in account (${MAX_POLLING_PIPELINES}) exceeded. Switch to event-based change detection such as Amazon CloudWatch Events or webhooks to save this pipeline. Learn more: https://docs.aws.amazon.com/console/codepipeline/polling-to-events-based`,
+    );
+  }
+}
+
+const polledSources = (pipeline: PipelineRow): PolledSource[] => pollingSourcesOf(declarationOf(pipeline));
+
 /** The pipeline's CodeCommit and S3 source actions that poll (PollForSourceChanges absent or true). */
-function polledSources(pipeline: PipelineRow): PolledSource[] {
-  const first = declarationOf(pipeline).stages?.[0];
+function pollingSourcesOf(declaration: PipelineDeclaration): PolledSource[] {
+  const first = declaration.stages?.[0];
   const sources: PolledSource[] = [];
   for (const action of first?.actions ?? []) {
     const type = action.actionTypeId;

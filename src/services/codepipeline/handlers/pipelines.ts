@@ -4,7 +4,7 @@ import { AwsError } from '../../../core/errors.js';
 import { pageToken, readPageToken } from '../../../core/pagination.js';
 import type { RequestContext } from '../../../protocol/types.js';
 import { declarationOf, existingPipeline, pipelineArn, type Tag } from '../common.js';
-import { pollingDisabledAt } from '../polling.js';
+import { checkPollingQuota, pollingDisabledAt } from '../polling.js';
 import type { PipelineRow } from '../store.js';
 import type { HandlerContext } from './context.js';
 import { startExecution } from './executions.js';
@@ -39,6 +39,7 @@ export function createPipeline(c: HandlerContext, input: CP.CreatePipelineInput,
   return c.store.tx(() => {
     if (c.store.pipeline(ctx.account, ctx.region, declaration.name!))
       throw new AwsError('PipelineNameInUseException', `A pipeline with the name '${declaration.name}' already exists in account '${ctx.account}'`);
+    checkPollingQuota(c, ctx.account, ctx.region, declaration);
     const now = c.rt.clock.now();
     const pipeline = normalized(declaration, 1);
     const row: PipelineRow = {
@@ -68,6 +69,7 @@ export function updatePipeline(c: HandlerContext, input: CP.UpdatePipelineInput,
     if (declaration.version !== undefined && declaration.version !== row.version) {
       throw new AwsError('InvalidStructureException', `The pipeline version ${declaration.version} does not match the current version ${row.version} of pipeline ${row.name}`);
     }
+    checkPollingQuota(c, ctx.account, ctx.region, declaration);
     const version = row.version + 1;
     const pipeline = normalized(declaration, version);
     c.store.putPipeline({ ...row, version, declaration: JSON.stringify(pipeline), updated_at: c.rt.clock.now() });
