@@ -245,6 +245,12 @@ describe('CodePipeline structure validation', () => {
       'InvalidStructureException',
       'Action Unit refers to the namespace UnitVars, which no action that runs before it declares',
     );
+    // Only a manual approval may override its timeout.
+    await refuse(
+      withTest([{ name: 'Unit', actionTypeId: TEST, inputArtifacts: [{ name: 'Out' }], timeoutInMinutes: 30 }]),
+      'InvalidActionDeclarationException',
+      'Action Unit declares timeoutInMinutes, which only a manual approval action can override',
+    );
     // AWS's own types Drydock cannot run are valid structure.
     await cp().send(
       new CreatePipelineCommand({

@@ -73,6 +73,11 @@ function settingsOf(c: CodePipelineContext, account: string, region: string, act
 
 function checkAction(c: CodePipelineContext, account: string, region: string, action: ActionDeclaration): void {
   const settings = settingsOf(c, account, region, action);
+  // AWS: timeoutInMinutes "is available only to the manual approval ActionType" (wording Drydock's).
+  const type = action.actionTypeId;
+  if (action.timeoutInMinutes !== undefined && !(type?.category === 'Approval' && type.owner === 'AWS' && type.provider === 'Manual')) {
+    throw actionDeclarationError(`Action ${action.name} declares timeoutInMinutes, which only a manual approval action can override`);
+  }
   const configuration = action.configuration ?? {};
   for (const property of settings.configurationProperties) {
     if (property.required && configuration[property.name] === undefined)
