@@ -69,6 +69,31 @@ export function inProgress(status: string): boolean {
 /** Stack statuses from which UpdateStack may start. */
 export const UPDATABLE = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE']);
 
+/**
+ * Whether the stack is in a failed status DisableRollback kept ("Preserve successfully provisioned
+ * resources"), from which an update with DisableRollback retries the operation and RollbackStack
+ * rolls it back (AWS's guide, stack-failure-options).
+ */
+export function keptFailure(stack: StackRow): boolean {
+  return stack.status === 'UPDATE_FAILED' || (stack.status === 'CREATE_FAILED' && stack.disable_rollback === 1);
+}
+
+/** AWS's refusal of an update of a stack a failure left in CREATE_FAILED or UPDATE_FAILED, or undefined when the stack may be updated so. */
+export function updateRefusal(stack: StackRow, disableRollback: boolean | undefined): AwsError | undefined {
+  if (stack.status === 'CREATE_FAILED' && stack.on_failure === 'DO_NOTHING' && !stack.disable_rollback) {
+    // AWS's words for a stack whose failed creation was kept by OnFailure (code-dot-org/code-dot-org#68524).
+    return validationError('This stack cannot be updated from [CREATE_FAILED] state because it contains [on-failure: DO_NOTHING]. Please use disable-rollback option instead during stack creation.');
+  }
+  if (keptFailure(stack)) {
+    // AWS's words (ansible-collections/amazon.aws#1655): only an update that again preserves what it provisions may continue from there.
+    if (disableRollback) return undefined;
+    return validationError(
+      `This stack is currently in a non-terminal [${stack.status}] state. To update the stack from this state, please use the disable-rollback parameter with update-stack API. To rollback to the last known good state, use the rollback-stack API`,
+    );
+  }
+  return UPDATABLE.has(stack.status) ? undefined : wrongState(stack, 'updated');
+}
+
 /** What UpdateStack and others answer for a stack in a status that does not allow the operation. */
 export function wrongState(stack: StackRow, operation: string): AwsError {
   return validationError(`Stack:${stack.stack_id} is in ${stack.status} state and can not be ${operation}.`);

@@ -75,8 +75,16 @@
  *   Deletions and rollbacks resume where they stopped.
  * - DeleteStack during a creation stops it (what waits is cancelled) and deletes the stack, acting
  *   as the principal who created it (its RoleARN and caller are the creation's).
- * - A stack that DisableRollback left in CREATE_FAILED or UPDATE_FAILED can be rolled back
- *   (RollbackStack) or deleted, not updated: AWS lets an UpdateStack retry the operation from there.
+ * - DisableRollback ("Preserve successfully provisioned resources"): a failure stops the resources
+ *   that depend on it, the others go on; from CREATE_FAILED or UPDATE_FAILED an update (UpdateStack
+ *   or a change set) with DisableRollback retries: failed creations are made again (after a Delete
+ *   of a physical id the failed create named), failed updates are sent again, and RollbackStack
+ *   goes back to the state before the first failed update (a stack whose creation never completed
+ *   is rolled back as a creation, ROLLBACK_COMPLETE). AWS's guide says an update's failed
+ *   resources are rolled back to their last stable state at once; Drydock leaves them as the
+ *   failed request left them until the retry or RollbackStack. A resource that a failed update
+ *   replaced or added and the retry replaces again leaves the earlier replacement behind.
+ *   ExecuteChangeSet without DisableRollback from those states is refused with UpdateStack's words.
  * - Update comparisons are on resolved property values: a changed dynamic reference whose
  *   resolved value is the same is not an update, and a changed secret value is.
  * - Stack notifications are published to SNS as the principal who started the operation.

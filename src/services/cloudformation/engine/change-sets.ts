@@ -10,7 +10,7 @@ import type * as C from '@aws-sdk/client-cloudformation';
 import type { Scope } from '../../../core/accounts.js';
 import { arn } from '../../../core/arn.js';
 import { uuid } from '../../../core/ids.js';
-import { type CloudFormationContext, parseJson, STACK_TYPE, UPDATABLE, validationError } from '../common.js';
+import { type CloudFormationContext, keptFailure, parseJson, STACK_TYPE, UPDATABLE, validationError } from '../common.js';
 import type { ChangeSetRow, ResourceRow, StackRow } from '../store.js';
 import { DYNAMIC, evaluate } from '../template/index.js';
 import type { EvaluationContext, ResolvedParameter } from '../template/types.js';
@@ -18,7 +18,7 @@ import { recordEvent, setStackStatus } from './events.js';
 import { beginImport, type ImportTarget } from './import.js';
 import { availabilityZones, type StackModel } from './model.js';
 import { withNestedStacks } from './nested.js';
-import { previousStateOf } from './operations.js';
+import { updateBaseOf } from './operations.js';
 import { planChanges } from './plan.js';
 import { startOperation } from './runner.js';
 
@@ -154,7 +154,7 @@ export function executionStatusNow(c: CloudFormationContext, row: ChangeSetRow, 
   const movedOn =
     row.change_set_type === 'CREATE' || data.createsStack
       ? stack.status !== 'REVIEW_IN_PROGRESS'
-      : stack.updated_at !== data.baseUpdatedAt || !UPDATABLE.has(stack.status) || stack.deleted_at !== null;
+      : stack.updated_at !== data.baseUpdatedAt || !(UPDATABLE.has(stack.status) || keptFailure(stack)) || stack.deleted_at !== null;
   return movedOn ? 'OBSOLETE' : row.execution_status;
 }
 
@@ -202,7 +202,7 @@ export function startExecution(c: CloudFormationContext, row: ChangeSetRow, data
       on_failure: data.onStackFailure ?? (options.disableRollback ? 'DO_NOTHING' : 'ROLLBACK'),
     });
   } else {
-    const previous = previousStateOf(c, stack);
+    const previous = updateBaseOf(c, stack);
     setStackStatus(c, stack.stack_id, 'UPDATE_IN_PROGRESS', 'User Initiated', {
       ...stackColumns(data, options, description),
       update_policy: null,

@@ -27,6 +27,8 @@ export interface PreviousState {
   tags: string;
   role_arn: string | null;
   description: string | null;
+  /** The stack never reached a stable state (its creation failed and DisableRollback kept it): a rollback deletes it all. */
+  neverStable?: boolean;
   /** Set once the update rolls back: the failed update's template and parameters. */
   abandoned?: { processed_template: string; parameters: string };
 }
@@ -45,6 +47,17 @@ export function previousStateOf(c: CloudFormationContext, stack: StackRow): Prev
     role_arn: stack.role_arn,
     description: stack.description,
   };
+}
+
+/**
+ * What an update starting now rolls back to: the stack as it is, or, when it retries from a failure
+ * DisableRollback kept, the last stable state before that failure (AWS's "last known stable
+ * state"; a stack whose creation failed has none).
+ */
+export function updateBaseOf(c: CloudFormationContext, stack: StackRow): PreviousState {
+  if (stack.status === 'UPDATE_FAILED' && stack.previous) return parseJson<PreviousState>(stack.previous);
+  const state = previousStateOf(c, stack);
+  return stack.status === 'CREATE_FAILED' ? { ...state, neverStable: true } : state;
 }
 
 const INTERRUPTED = 'Resource handler was interrupted: Drydock stopped while the stack operation ran';
@@ -118,7 +131,7 @@ export async function createStep(c: CloudFormationContext, stack: StackRow, sign
     try {
       // The timeout and a DeleteStack stop what providers wait on as well as the walk: those resources fail as "Resource creation cancelled".
       const run = await beginRun(c, stack, AbortSignal.any([signal, deleteRequested, ...(deadline ? [deadline.expired] : [])]));
-      const result = await walkGraph(run.model.active, dependenciesOf(run.model), (id) => createResource(run, id, undefined), { stopOnFailure: true, signal: run.signal });
+      const result = await walkGraph(run.model.active, dependenciesOf(run.model), (id) => createResource(run, id, undefined), { stopOnFailure: !stack.disable_rollback, signal: run.signal });
       const unfinished = result.failed.length + result.skipped.length > 0;
       reason = unfinished && deadline?.expired.aborted ? TIMED_OUT : failureReason('create', result.failed);
       if (!reason && !deleteRequested.aborted) {
@@ -225,6 +238,17 @@ export async function updateStep(c: CloudFormationContext, stack: StackRow, sign
   else setStackStatus(c, stack.stack_id, 'UPDATE_ROLLBACK_IN_PROGRESS', reason.trimEnd());
 }
 
+/**
+ * A retry of a resource whose creation failed in an earlier operation DisableRollback kept: what
+ * the failed create left (a physical id it named) is deleted first, since it has no last known
+ * stable state, then the resource is created again.
+ */
+async function recreateFailed(run: OperationRun, logicalId: string, failed: ResourceRow): Promise<boolean> {
+  const leftOver = recordOf(failed);
+  if (leftOver && !(await deleteRecord(run, failed, leftOver, { eventsOnly: true }))) return false;
+  return createResource(run, logicalId, { added: true });
+}
+
 /** The update's work; answers the failure reason, or undefined once the stack moved on to its cleanup. */
 async function runUpdate(c: CloudFormationContext, stack: StackRow, signal: AbortSignal, cancel: AbortSignal): Promise<string | undefined> {
   // CancelUpdateStack stops what providers are waiting for, as well as the walk.
@@ -232,6 +256,12 @@ async function runUpdate(c: CloudFormationContext, stack: StackRow, signal: Abor
   const active = new Set(run.model.active);
   const rows = new Map(c.store.resources(stack.stack_id).map((row) => [row.logical_id, row]));
   for (const row of rows.values()) {
+    if (active.has(row.logical_id) && row.removed) {
+      // Back in the template of a retry after a failed update that removed it: it stays.
+      const kept = { ...row, removed: 0 };
+      c.store.putResource(kept);
+      rows.set(row.logical_id, kept);
+    }
     if (active.has(row.logical_id) || row.removed) continue;
     const denial = policyDenial(run.policy, 'Update:Delete', row.logical_id, row.type);
     if (denial) {
@@ -246,11 +276,16 @@ async function runUpdate(c: CloudFormationContext, stack: StackRow, signal: Abor
     dependenciesOf(run.model),
     (id) => {
       const existing = rows.get(id);
+      if (existing?.status === 'CREATE_FAILED') {
+        created.push(id);
+        return recreateFailed(run, id, existing);
+      }
       if (existing && existing.status !== 'DELETE_COMPLETE') return updateResource(run, id, existing);
       created.push(id);
       return createResource(run, id, { added: true });
     },
-    { stopOnFailure: true, signal: run.signal },
+    // With DisableRollback a failure stops only the resources that depend on it: "A failure in one path doesn't affect other provisioning paths" (AWS's guide, stack-failure-options).
+    { stopOnFailure: !stack.disable_rollback, signal: run.signal },
   );
   if (cancel.aborted) return 'Stack update cancelled';
   if (walk.failed.length) {

@@ -186,6 +186,16 @@ export async function updateResource(run: OperationRun, logicalId: string, exist
   let row = rowFor(run, logicalId, existing);
   const current = recordOf(existing);
   if (!current) return createResource(run, logicalId, { added: true });
+  const earlier = priorOf(existing);
+  // A retry after an update DisableRollback kept failed: a failed resource's update is sent again
+  // ("Retries provisioning operation on failed resources", AWS's guide, stack-failure-options).
+  const retried = existing.status === 'UPDATE_FAILED';
+  // What the rollback needs: an earlier failed update's prior (the last stable record, or "added") stays through its retries.
+  const priorFor = (replaced: boolean): string => {
+    if (earlier && 'added' in earlier) return existing.prior!;
+    if (earlier && 'record' in earlier) return JSON.stringify({ record: earlier.record, replaced: earlier.replaced || replaced } satisfies Prior);
+    return JSON.stringify({ record: current, replaced } satisfies Prior);
+  };
   const declaredType = run.model.template.Resources[logicalId]!.Type;
   let shown: Properties | undefined;
   // A replacement's intended physical id, on the row until its create answers (see createResource).
@@ -195,7 +205,8 @@ export async function updateResource(run: OperationRun, logicalId: string, exist
     const props = await properties(run, logicalId);
     shown = props.shown;
     const changed = changedProperties(current.props, props.resolved);
-    if (changed.length === 0 && !providerOf(existing.type)?.updatesUnchanged) return true;
+    if (retried && earlier && 'record' in earlier) changed.push(...changedProperties(earlier.record.props, props.resolved).filter((key) => !changed.includes(key)));
+    if (changed.length === 0 && !retried && !providerOf(existing.type)?.updatesUnchanged) return true;
     const replace = requiresReplacement(existing.type, changed, current, props.resolved);
     const denial = policyDenial(run.policy, replace ? 'Update:Replace' : 'Update:Modify', logicalId, existing.type);
     if (denial) throw validationError(denial);
@@ -207,7 +218,7 @@ export async function updateResource(run: OperationRun, logicalId: string, exist
       intended = true;
     };
     const context = providerContext(run.c, run.stack, run.caller, logicalId, existing.type, run.signal, replace ? { intendPhysicalId } : {});
-    row = stamp(run, row, { status: 'UPDATE_IN_PROGRESS', status_reason: null, prior: JSON.stringify({ record: current, replaced: replace } satisfies Prior) });
+    row = stamp(run, row, { status: 'UPDATE_IN_PROGRESS', status_reason: null, prior: priorFor(replace) });
     if (replace) {
       saveResource(run, row, { reason: 'Requested update requires the creation of a new physical resource; hence creating one.', props: shown });
       const made = await handlerStep(existing.type, 'create', props.resolved, () => found.create(context, props.resolved));
@@ -228,14 +239,14 @@ export async function updateResource(run: OperationRun, logicalId: string, exist
       // An update answered with another physical id made a new resource (a custom resource's contract): the old one goes in the cleanup.
       const replaced = made.physicalId !== current.physicalId;
       row = stamp(run, row, { physical_id: made.physicalId, props: JSON.stringify(props.resolved), attributes: JSON.stringify(made.attributes ?? current.attributes) });
-      if (replaced) row = stamp(run, row, { prior: JSON.stringify({ record: current, replaced } satisfies Prior) });
+      if (replaced) row = stamp(run, row, { prior: priorFor(true) });
       run.states.set(logicalId, { physicalId: made.physicalId, attributes: made.attributes ?? current.attributes });
     }
     row = stamp(run, row, { status: 'UPDATE_COMPLETE' });
     saveResource(run, row, { props: shown });
     return true;
   } catch (err) {
-    if (row.prior === existing.prior) row = stamp(run, row, { prior: JSON.stringify({ record: current, replaced: false } satisfies Prior) });
+    if (row.prior === existing.prior) row = stamp(run, row, { prior: priorFor(false) });
     if (intended) row = stamp(run, row, { physical_id: current.physicalId, props: JSON.stringify(current.props) });
     const reason = failure(run, err, 'update');
     row = stamp(run, row, { status: 'UPDATE_FAILED', status_reason: reason });

@@ -8,7 +8,7 @@ import type * as C from '@aws-sdk/client-cloudformation';
 import { AwsError } from '../../../core/errors.js';
 import { hasMembers, pageToken, readPageToken } from '../../../core/pagination.js';
 import type { RequestContext } from '../../../protocol/types.js';
-import { type CloudFormationContext, findStack, parametersOf, parseJson, stackArn, UPDATABLE, validationError, wrongState } from '../common.js';
+import { type CloudFormationContext, findStack, keptFailure, parametersOf, parseJson, stackArn, UPDATABLE, updateRefusal, validationError, wrongState } from '../common.js';
 import { assumeStackRole } from '../engine/caller.js';
 import { type ChangeSetData, changeSetArn, executionStatusNow, insertReviewStack, NO_CHANGES, planChangeSet, startExecution, visibleChanges } from '../engine/change-sets.js';
 import { importChanges, importTargets } from '../engine/import.js';
@@ -68,7 +68,8 @@ function targetStack(c: CloudFormationContext, ctx: RequestContext, input: C.Cre
   }
   // A stack in review has never been deployed: to an UPDATE change set it does not exist (boto/boto3#2327).
   if (!stack || stack.deleted_at !== null || stack.status === 'REVIEW_IN_PROGRESS') throw stackDoesNotExist(stackName);
-  if (!UPDATABLE.has(stack.status)) throw wrongState(stack, 'updated');
+  // A stack a failure DisableRollback kept takes change sets too (AWS's guide, stack-failure-options); executing one needs DisableRollback.
+  if (!UPDATABLE.has(stack.status) && !keptFailure(stack)) throw wrongState(stack, 'updated');
   return stack;
 }
 
@@ -251,6 +252,10 @@ export async function executeChangeSet(c: CloudFormationContext, input: C.Execut
   if (input.DisableRollback !== undefined && data.onStackFailure !== undefined) {
     // AWS's words, as its knowledge-center article on this ExecuteChangeSet error quotes them.
     throw validationError('Either DisableRollback or OnStackFailure can be specified, but not both. Validation error as OnStackFailure parameter was specified during CreateChangeSet.');
+  }
+  if (row.change_set_type === 'UPDATE') {
+    const refusal = updateRefusal(stack, input.DisableRollback);
+    if (refusal && keptFailure(stack)) throw refusal;
   }
   c.store.tx(() => {
     const now = c.store.stack(stack.stack_id)!;

@@ -7,11 +7,11 @@
 import type * as C from '@aws-sdk/client-cloudformation';
 import { AwsError } from '../../../core/errors.js';
 import type { RequestContext } from '../../../protocol/types.js';
-import { type CloudFormationContext, findStack, inProgress, parametersOf, requireLiveStack, STACK_TYPE, stackArn, UPDATABLE, validationError, wrongState } from '../common.js';
+import { type CloudFormationContext, findStack, inProgress, keptFailure, parametersOf, parseJson, requireLiveStack, STACK_TYPE, stackArn, updateRefusal, validationError } from '../common.js';
 import { assumeStackRole } from '../engine/caller.js';
 import { recordEvent, setStackStatus } from '../engine/events.js';
 import { externalValues, pseudoParameters, stackModel } from '../engine/model.js';
-import { previousStateOf } from '../engine/operations.js';
+import { type PreviousState, updateBaseOf } from '../engine/operations.js';
 import { exportInUse } from '../engine/outputs.js';
 import { parseStackPolicy } from '../engine/policy.js';
 import { cancelOperation, startOperation } from '../engine/runner.js';
@@ -159,11 +159,10 @@ function updateTemplateText(c: CloudFormationContext, stack: StackRow, input: C.
 export async function updateStack(c: CloudFormationContext, input: C.UpdateStackInput, ctx: RequestContext): Promise<C.UpdateStackOutput> {
   const stack = requireLiveStack(c, ctx, input.StackName!);
   if (isRetried(c, stack.stack_id, input.ClientRequestToken, 'UpdateStack')) return { StackId: stack.stack_id };
-  if (stack.status === 'CREATE_FAILED' && stack.on_failure === 'DO_NOTHING' && !stack.disable_rollback) {
-    // AWS's words for a stack whose failed creation was kept by OnFailure (code-dot-org/code-dot-org#68524).
-    throw validationError('This stack cannot be updated from [CREATE_FAILED] state because it contains [on-failure: DO_NOTHING]. Please use disable-rollback option instead during stack creation.');
-  }
-  if (!UPDATABLE.has(stack.status)) throw wrongState(stack, 'updated');
+  const refusal = updateRefusal(stack, input.DisableRollback);
+  if (refusal) throw refusal;
+  // From a failure DisableRollback kept, the same template again is AWS's Retry, not "no updates".
+  const retry = keptFailure(stack);
   const notificationArns = JSON.stringify(input.NotificationARNs ?? JSON.parse(stack.notification_arns));
   const text = await updateTemplateText(c, stack, input, ctx);
   const { template, parameters } = await prepare(c, { ...stack, notification_arns: notificationArns }, text, input, ctx, parametersOf(stack));
@@ -173,12 +172,17 @@ export async function updateStack(c: CloudFormationContext, input: C.UpdateStack
   const tags = input.Tags ? JSON.stringify(input.Tags) : stack.tags;
   const roleArn = input.RoleARN ?? stack.role_arn;
   const unchanged =
-    processed === stack.processed_template && sameParameters(parameters, parametersOf(stack)) && tags === stack.tags && notificationArns === stack.notification_arns && roleArn === stack.role_arn;
+    !retry &&
+    processed === stack.processed_template &&
+    sameParameters(parameters, parametersOf(stack)) &&
+    tags === stack.tags &&
+    notificationArns === stack.notification_arns &&
+    roleArn === stack.role_arn;
   if (unchanged) {
     if (policy !== undefined) c.store.updateStack(stack.stack_id, { stack_policy: policy });
     throw validationError('No updates are to be performed.');
   }
-  const previous = previousStateOf(c, stack);
+  const previous = updateBaseOf(c, stack);
   c.store.tx(() => {
     setStackStatus(c, stack.stack_id, 'UPDATE_IN_PROGRESS', 'User Initiated', {
       template_body: text,
@@ -288,7 +292,10 @@ export function continueUpdateRollback(c: CloudFormationContext, input: C.Contin
 export function rollbackStack(c: CloudFormationContext, input: C.RollbackStackInput, ctx: RequestContext): C.RollbackStackOutput {
   const stack = requireLiveStack(c, ctx, input.StackName!);
   if (isRetried(c, stack.stack_id, input.ClientRequestToken, 'RollbackStack')) return { StackId: stack.stack_id };
-  const next = stack.status === 'CREATE_FAILED' ? 'ROLLBACK_IN_PROGRESS' : stack.status === 'UPDATE_FAILED' ? 'UPDATE_ROLLBACK_IN_PROGRESS' : undefined;
+  // A stack that never reached a stable state (a retried failed creation) has nothing to go back to: it is rolled back as a creation, as AWS documents.
+  const neverStable = stack.previous !== null && parseJson<PreviousState>(stack.previous).neverStable === true;
+  const next =
+    stack.status === 'CREATE_FAILED' || (stack.status === 'UPDATE_FAILED' && neverStable) ? 'ROLLBACK_IN_PROGRESS' : stack.status === 'UPDATE_FAILED' ? 'UPDATE_ROLLBACK_IN_PROGRESS' : undefined;
   if (!next) throw validationError(`Stack ${stack.stack_id} is in ${stack.status} state and can not be rolled back.`);
   c.store.tx(() => {
     setStackStatus(c, stack.stack_id, next, 'User Initiated', {
