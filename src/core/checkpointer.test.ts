@@ -69,6 +69,17 @@ describe('WAL checkpointer', () => {
     expect(restarts).toBe(3);
   });
 
+  it('empties the WAL when the store releases memory, and starts the worker again once it grows', { timeout: 30_000 }, async () => {
+    const { store, file, insert } = storeWithTable();
+    while (statSync(`${file}-wal`).size < START_AFTER_WAL_BYTES * 2) insert();
+    await vi.waitFor(() => expect(walIndex(file).backfilled).toBeGreaterThan(0), { timeout: 10_000, interval: 20 });
+    store.releaseMemory();
+    expect(statSync(`${file}-wal`).size).toBe(0);
+    while (statSync(`${file}-wal`).size < START_AFTER_WAL_BYTES * 2) insert();
+    const { frames } = walIndex(file);
+    await vi.waitFor(() => expect(walIndex(file)).toEqual({ frames, backfilled: frames }), { timeout: 10_000, interval: 20 });
+  });
+
   it('stops the worker before the serving connection closes, which removes the WAL', { timeout: 20_000 }, async () => {
     const { store, file, insert } = storeWithTable();
     while (statSync(`${file}-wal`).size < START_AFTER_WAL_BYTES * 2) insert();

@@ -32,7 +32,7 @@ const CLOSE_WAIT_MS = 2_000;
 /** SQLite's own default, for when the worker cannot run. */
 const AUTOCHECKPOINT_PAGES = 1000;
 
-export interface CheckpointerConfig {
+interface CheckpointerConfig {
   sqlite: string;
   path: string;
   synchronous: string;
@@ -94,9 +94,8 @@ pass();
 `;
 
 export class WalCheckpointer {
-  private worker: Worker | undefined;
-  private readonly watch: NodeJS.Timeout;
-  private readonly closed = new Int32Array(new SharedArrayBuffer(4));
+  private worker: { thread: Worker; closed: Int32Array } | undefined;
+  private watch: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly db: Database.Database,
@@ -105,6 +104,10 @@ export class WalCheckpointer {
     private readonly onError: (err: unknown) => void,
   ) {
     db.pragma('wal_autocheckpoint = 0');
+    this.watchForGrowth();
+  }
+
+  private watchForGrowth(): void {
     this.watch = setInterval(() => this.startOnceGrown(), WATCH_MS);
     this.watch.unref();
   }
@@ -121,10 +124,8 @@ export class WalCheckpointer {
     this.start();
   }
 
-  /** Starts the worker now (the store does so itself once its WAL grows). */
-  start(): void {
-    clearInterval(this.watch);
-    if (this.worker) return;
+  private start(): void {
+    const closed = new Int32Array(new SharedArrayBuffer(4));
     const config: CheckpointerConfig = {
       sqlite: createRequire(import.meta.url).resolve('better-sqlite3'),
       path: this.path,
@@ -132,38 +133,59 @@ export class WalCheckpointer {
       restartFrames: RESTART_FRAMES,
       activePassMs: ACTIVE_PASS_MS,
       idlePassMs: IDLE_PASS_MS,
-      closed: this.closed,
+      closed,
     };
     // A small heap: the worker holds nothing but one connection.
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: config, resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 } });
-    worker.unref();
-    worker.on('message', () => this.checkpointTail(worker));
-    worker.on('error', (err) => {
-      this.worker = undefined;
+    const thread = new Worker(WORKER_SOURCE, { eval: true, workerData: config, resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 } });
+    thread.unref();
+    thread.on('message', () => this.checkpointTail(thread));
+    thread.on('error', (err) => {
+      if (this.worker?.thread === thread) this.worker = undefined;
       this.onError(err);
       if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
     });
-    this.worker = worker;
+    this.worker = { thread, closed };
   }
 
-  private checkpointTail(worker: Worker): void {
+  private checkpointTail(thread: Worker): void {
     if (!this.db.open) return;
     try {
       this.db.pragma('wal_checkpoint(PASSIVE)');
     } catch {
       // An iterator holds the connection: the worker asks again after its next pass.
     }
-    worker.postMessage('tail done');
+    thread.postMessage('tail done');
+  }
+
+  /** Waits (briefly) until the worker has closed its connection. */
+  private stopWorker(): void {
+    const worker = this.worker;
+    if (!worker) return;
+    this.worker = undefined;
+    worker.thread.postMessage('close');
+    Atomics.wait(worker.closed, 0, 0, CLOSE_WAIT_MS);
+    void worker.thread.terminate();
+  }
+
+  /**
+   * For idle moments: the worker (a thread with a heap of its own) ends, and the WAL is copied back
+   * and emptied by a TRUNCATE checkpoint, which holds up writers but there are none while idle.
+   * The worker starts again once the WAL grows.
+   */
+  release(): void {
+    if (!this.worker) return;
+    this.stopWorker();
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      // An iterator holds the connection: the WAL is emptied at the next idle moment instead.
+    }
+    this.watchForGrowth();
   }
 
   /** Stops the worker once its connection is closed, so the serving connection closes last (and removes the WAL). */
   stop(): void {
     clearInterval(this.watch);
-    const worker = this.worker;
-    if (!worker) return;
-    this.worker = undefined;
-    worker.postMessage('close');
-    Atomics.wait(this.closed, 0, 0, CLOSE_WAIT_MS);
-    void worker.terminate();
+    this.stopWorker();
   }
 }

@@ -144,8 +144,12 @@ export class Store {
     this.blobs.wipeFiles();
   }
 
-  /** Frees SQLite's page cache (up to 16 MB), which refills as it is read: for idle moments. */
+  /**
+   * For idle moments: ends the checkpointer's worker, empties the WAL, and frees SQLite's page cache
+   * (up to 16 MB), which refills as it is read.
+   */
   releaseMemory(): void {
+    this.checkpointer.release();
     this.db.pragma('shrink_memory');
   }
 

@@ -4,30 +4,31 @@
  * shrinks by itself while the process idles: 150 MB resident where a full garbage collection and
  * SQLite's `shrink_memory` bring it to ~105 MB. Doing that on the request path would be a pause
  * clients feel, so it waits until a whole check interval has passed without a request, and only
- * after resident memory has grown since the last time (an idle server is left alone). The young
- * generation follows some seconds later, when V8 agrees to shrink it.
+ * after resident memory has grown since the last time (an idle server is left alone). A second
+ * collection follows some seconds later, when V8 agrees to shrink its young generation.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { once } from '../core/lazy.js';
 
 /** How often activity is looked at: memory is given back 1-2 intervals after the last request. */
-export const IDLE_CHECK_MS = 1_000;
+const IDLE_CHECK_MS = 1_000;
 /** Growth of resident memory over the footprint after the last release that makes the next quiet moment release again. */
 export const RELEASE_AFTER_GROWTH_BYTES = 16 * 1024 * 1024;
 /**
- * Quiet intervals between the release and the young generation's turn. V8 shrinks its young
- * generation (up to 32 MB, sized for the burst) only in a collection that finds the allocation
- * rate low over the last 5 s, measured from collection to collection: this one must come more than
- * 5 s after the release, whose own measure still holds the burst's last allocations.
+ * Quiet intervals between the release and a second collection. V8 shrinks its young generation
+ * (up to 32 MB, sized for the burst) and gives back more of its old one only in a collection that
+ * finds the allocation rate low over the last 5 s, measured from collection to collection: the
+ * second must come more than 5 s after the first, whose own measure still holds the burst's last
+ * allocations.
  */
-export const YOUNG_GENERATION_DELAY_CHECKS = 6;
+export const SECOND_COLLECTION_DELAY_CHECKS = 6;
 
-export interface IdleHousekeepingOptions {
+interface IdleHousekeepingOptions {
   /** Gives back what the process holds but does not need (caches, garbage). */
   release: () => void;
-  /** A collection of the young generation, which shrinks it once allocation has been low a while. */
-  releaseYoungGeneration: () => void;
+  /** A second garbage collection, once allocation has been low a while. */
+  collectAgain: () => void;
   /** The process's resident memory in bytes (injected so tests need not allocate). */
   residentBytes?: () => number;
 }
@@ -37,7 +38,7 @@ export class IdleHousekeeping {
   private requestsSinceTick = 0;
   private quietChecks = 0;
   private busySinceQuiet = false;
-  private youngGenerationPending = false;
+  private secondCollectionPending = false;
   private readonly residentBytes: () => number;
   /**
    * Resident memory at start and once settled after each release: taken at the next quiet check,
@@ -57,7 +58,7 @@ export class IdleHousekeeping {
   }
 
   /** What it gave back, if anything. */
-  tick(): 'released' | 'young generation' | undefined {
+  tick(): 'released' | 'collected again' | undefined {
     if (this.requestsSinceTick > 0) {
       this.requestsSinceTick = 0;
       this.quietChecks = 0;
@@ -70,15 +71,15 @@ export class IdleHousekeeping {
       this.busySinceQuiet = false;
       if (this.residentBytes() - this.idleResident < RELEASE_AFTER_GROWTH_BYTES) return undefined;
       this.options.release();
-      this.youngGenerationPending = true;
+      this.secondCollectionPending = true;
       this.settling = true;
       return 'released';
     }
-    if (this.quietChecks === 1 + YOUNG_GENERATION_DELAY_CHECKS && this.youngGenerationPending) {
-      this.youngGenerationPending = false;
-      this.options.releaseYoungGeneration();
+    if (this.quietChecks === 1 + SECOND_COLLECTION_DELAY_CHECKS && this.secondCollectionPending) {
+      this.secondCollectionPending = false;
+      this.options.collectAgain();
       this.settling = true;
-      return 'young generation';
+      return 'collected again';
     }
     if (this.settling) {
       this.settling = false;
@@ -100,11 +101,6 @@ const exposedGc = once(() => {
 
 export function collectGarbage(): void {
   exposedGc()();
-}
-
-/** A collection of the young generation only (a few milliseconds). */
-export function collectYoungGarbage(): void {
-  (exposedGc() as (options: { type: 'minor' }) => void)({ type: 'minor' });
 }
 
 /** Checks every IDLE_CHECK_MS without keeping the process alive; returns what stops it. */

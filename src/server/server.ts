@@ -17,7 +17,7 @@ import { SERVICES } from '../services/index.js';
 import { VERSION } from '../version.js';
 import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
 import { COVERAGE_PATH, coveragePage, homePage, isHomePageRequest, serviceOperations } from './home-page.js';
-import { collectGarbage, collectYoungGarbage, IdleHousekeeping, startIdleHousekeeping } from './housekeeping.js';
+import { collectGarbage, IdleHousekeeping, startIdleHousekeeping } from './housekeeping.js';
 import { createServices } from './services.js';
 
 export interface ServerOptions {
@@ -158,7 +158,7 @@ async function serve(opts: ServerOptions, log: Logger, lock: DataDirLock): Promi
           store.releaseMemory();
           collectGarbage();
         },
-        releaseYoungGeneration: collectYoungGarbage,
+        collectAgain: collectGarbage,
       })
     : undefined;
   const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
