@@ -25,7 +25,7 @@ const HANDLER = `
 exports.handler = async (event) => {
   console.log('REQUEST ' + JSON.stringify(event));
   const props = event.ResourceProperties;
-  if (props.Silent === 'yes') return;
+  if (props.Silent === 'yes' && event.RequestType !== 'Delete') return;
   const old = event.OldResourceProperties || {};
   const renamed = event.RequestType === 'Create' || (event.RequestType === 'Update' && props.Name !== old.Name);
   const body = {
@@ -162,8 +162,8 @@ describe('custom resources backed by Lambda or SNS', () => {
     ]);
   });
 
-  it('fails the resource when no response arrives within ServiceTimeout, on the Drydock clock', async () => {
-    await cfn.send(new CreateStackCommand({ StackName: 'widgets-silent', TemplateBody: widgetTemplate({ Name: 'd', Silent: 'yes', ServiceTimeout: 60 }) }));
+  it('fails the resource when no response arrives within ServiceTimeout, on the Drydock clock, and the rollback sends it a Delete', async () => {
+    const { StackId } = await cfn.send(new CreateStackCommand({ StackName: 'widgets-silent', TemplateBody: widgetTemplate({ Name: 'd', Silent: 'yes', ServiceTimeout: 60 }) }));
     const until = Date.now() + 20_000;
     for (;;) {
       const status = (await cfn.send(new DescribeStacksCommand({ StackName: 'widgets-silent' }))).Stacks![0]!.StackStatus!;
@@ -177,6 +177,12 @@ describe('custom resources backed by Lambda or SNS', () => {
     expect(failed?.[2]).toMatch(
       /^CloudFormation did not receive a response from your Custom Resource\. Please check your logs for requestId \[[0-9a-f-]{36}\]\. If you are using the Python cfn-response module, you may need to update your Lambda function code so that CloudFormation can attach the updated version\.$/,
     );
+    // The unanswered create got a generated physical id, which the rollback's Delete names.
+    const ours = (await waitForRequests((all) => all.filter((r) => r.StackId === StackId).length >= 2)).filter((r) => r.StackId === StackId);
+    expect(ours.map((r) => r.RequestType)).toEqual(['Create', 'Delete']);
+    expect(ours[1]!.PhysicalResourceId).toMatch(/^widgets-silent-Widget-[A-Za-z0-9]+$/);
+    const widget = (await eventLog(cfn, 'widgets-silent')).filter(([id]) => id === 'Widget');
+    expect(widget.map(([, status]) => status)).toEqual(['CREATE_IN_PROGRESS', 'CREATE_IN_PROGRESS', 'CREATE_FAILED', 'DELETE_IN_PROGRESS', 'DELETE_COMPLETE']);
   });
 
   it('sends the request to an SNS topic as its message, and the subscribed function answers it', async () => {

@@ -9,12 +9,15 @@
  * PhysicalResourceId is a replacement: the engine sends the old one a Delete in the cleanup.
  *
  * A create answered FAILED still names a physical resource (the response's PhysicalResourceId, or
- * a generated name when it has none): the rollback sends it a Delete, as AWS does, so a provider
- * that made half of something can clean it up.
+ * a generated name when it has none), and so does a create that got no answer within
+ * ServiceTimeout (or was stopped waiting): the rollback sends it a Delete, as AWS does, so a
+ * provider that made half of something can clean it up; a provider that never answers that Delete
+ * either fails it after another ServiceTimeout (ROLLBACK_FAILED), as on AWS.
  *
  * Gaps against AWS: NoEcho in a response does not mask `Data` in outputs or events; a response
  * that is not JSON, or a create answered SUCCESS without PhysicalResourceId, fails the resource in
- * Drydock's words; a create that never got an answer gets no Delete in the rollback.
+ * Drydock's words. The physical id a Delete names after an unanswered create is a generated
+ * `stack-Logical-RANDOM` name: which id AWS sends then is not documented.
  */
 import { uuid } from '../../../core/ids.js';
 import { validationError } from '../common.js';
@@ -61,13 +64,17 @@ async function deliver(ctx: ProviderContext, serviceToken: string, request: Reco
   }
 }
 
-/** Sends one request and waits for its response; throws the resource's failure reason (after `onFailed` has seen a FAILED response). */
+/**
+ * Sends one request and waits for its response; throws the resource's failure reason, after
+ * `onFailed` has seen a FAILED response (or undefined: no response came, in time or before the
+ * operation was stopped).
+ */
 async function send(
   ctx: ProviderContext,
   type: RequestType,
   props: Properties,
   extra: { PhysicalResourceId?: string; OldResourceProperties?: Properties },
-  onFailed?: (response: CfnResponse) => void,
+  onFailed?: (response: CfnResponse | undefined) => void,
 ): Promise<CfnResponse> {
   const serviceToken = String(props.ServiceToken ?? '');
   const timeoutMs = serviceTimeoutMs(props);
@@ -87,8 +94,15 @@ async function send(
   };
   const until = ctx.clock.now() + timeoutMs;
   await deliver(ctx, serviceToken, request);
-  const body = await waitForSignal(ctx.rt, 'response', ctx.region, until, ctx.signal, async () => (await signalBodies(ctx.rt, 'response', ctx.region, key)).at(-1));
+  let body: string | undefined;
+  try {
+    body = await waitForSignal(ctx.rt, 'response', ctx.region, until, ctx.signal, async () => (await signalBodies(ctx.rt, 'response', ctx.region, key)).at(-1));
+  } catch (err) {
+    onFailed?.(undefined);
+    throw err;
+  }
   if (body === undefined) {
+    onFailed?.(undefined);
     throw validationError(
       `CloudFormation did not receive a response from your Custom Resource. Please check your logs for requestId [${requestId}]. If you are using the Python cfn-response module, you may need to update your Lambda function code so that CloudFormation can attach the updated version.`,
     );
@@ -115,8 +129,11 @@ function provided(response: CfnResponse, fallbackId: string | undefined): Provid
 
 export const customResourceProvider: ResourceProvider = {
   async create(ctx, props) {
-    // A failed create's physical id is recorded, so the rollback's Delete request names it.
-    const recordFailed = (response: CfnResponse) => ctx.recordPhysicalId?.(response.PhysicalResourceId || ctx.physicalName());
+    // A failed or unanswered create's physical id is recorded, so the rollback's Delete request
+    // names it: AWS sends a Delete after a create that timed out (the rollback of a silent custom
+    // resource waits a second hour, operatingops.org "Avoiding the Two Hour Exception Timeout";
+    // aws/aws-cdk#2126 shows the DELETE_IN_PROGRESS after the CREATE_FAILED).
+    const recordFailed = (response: CfnResponse | undefined) => ctx.recordPhysicalId?.(response?.PhysicalResourceId || ctx.physicalName());
     return provided(await send(ctx, 'Create', props, {}, recordFailed), undefined);
   },
   async update(ctx, current: CurrentResource, props) {
