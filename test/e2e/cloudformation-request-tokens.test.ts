@@ -74,6 +74,24 @@ describe('CloudFormation ClientRequestToken', () => {
     expect(await operationsOf('reused')).toEqual([['CREATE_IN_PROGRESS', 'first']]);
   });
 
+  it('refuses a CreateStack with a token a deleted stack of the same name took, as AWS does', async () => {
+    const { StackId } = await cfn().send(new CreateStackCommand({ StackName: 'again', TemplateBody: parametersTemplate({ One: 'a' }), ClientRequestToken: 'again-create' }));
+    await settled(cfn(), 'again');
+    await cfn().send(new DeleteStackCommand({ StackName: 'again', ClientRequestToken: 'again-delete' }));
+    expect((await settled(cfn(), StackId!)).StackStatus).toBe('DELETE_COMPLETE');
+    for (const token of ['again-create', 'again-delete']) {
+      await expectAwsError(cfn().send(new CreateStackCommand({ StackName: 'again', TemplateBody: parametersTemplate({ One: 'a' }), ClientRequestToken: token })), {
+        code: 'TokenAlreadyExistsException',
+        status: 400,
+        message: `The client request token ${token} has already been used for this stack. Retry the request with a different client request token`,
+      });
+    }
+    // Another name, or a new token, is not refused.
+    await cfn().send(new CreateStackCommand({ StackName: 'again-elsewhere', TemplateBody: parametersTemplate({ One: 'a' }), ClientRequestToken: 'again-create' }));
+    await cfn().send(new CreateStackCommand({ StackName: 'again', TemplateBody: parametersTemplate({ One: 'a' }), ClientRequestToken: 'again-fresh' }));
+    expect((await settled(cfn(), 'again')).StackStatus).toBe('CREATE_COMPLETE');
+  });
+
   it('answers a retried ExecuteChangeSet without executing it again', async () => {
     await cfn().send(new CreateStackCommand({ StackName: 'token-changes', TemplateBody: parametersTemplate({ One: 'a' }) }));
     await settled(cfn(), 'token-changes');

@@ -47,8 +47,9 @@
  *   runs on Drydock's clock from the stack's creation (the time warp passes it); a creation Drydock
  *   stopped in fails on restart whatever time is left. ClientRequestToken makes a retried request
  *   idempotent per stack (a token the stack took for another operation is refused with
- *   TokenAlreadyExistsException in AWS's words); tokens of a deleted stack do not carry over to a
- *   new stack of the same name (a reported case has AWS refusing one with that exception).
+ *   TokenAlreadyExistsException in AWS's words); a CreateStack with a token a deleted stack of the
+ *   same name took is refused so too, as a reported case has AWS do, until the deleted stack is
+ *   purged (90 days); other operations on the new stack do not look at the deleted one's tokens.
  * - DeletionPolicy Snapshot: no resource type Drydock provides can snapshot, so the resource is
  *   retained (DELETE_SKIPPED) with a reason saying so; AWS would snapshot types that support it.
  * - A resource whose type the specification knows but Drydock has no provider for fails with

@@ -269,6 +269,11 @@ export class CloudFormationStore {
       setChangeSetData: () => db.prepare<[string, string]>('UPDATE cloudformation_change_sets SET data = ? WHERE change_set_id = ?'),
       deleteChangeSet: () => db.prepare<[string]>('DELETE FROM cloudformation_change_sets WHERE change_set_id = ?'),
       requestTokenOperation: () => db.prepare<[string, string], { operation: string }>('SELECT operation FROM cloudformation_request_tokens WHERE stack_id = ? AND token = ?'),
+      deletedStackTookToken: () =>
+        db.prepare<[string, string, string, string], { found: number }>(
+          `SELECT 1 AS found FROM cloudformation_request_tokens t JOIN cloudformation_stacks s ON s.stack_id = t.stack_id
+           WHERE s.account = ? AND s.region = ? AND s.name = ? AND s.deleted_at IS NOT NULL AND t.token = ? LIMIT 1`,
+        ),
       insertRequestToken: () => db.prepare<[string, string, string]>('INSERT OR IGNORE INTO cloudformation_request_tokens (stack_id, token, operation) VALUES (?, ?, ?)'),
       latestEventSeq: () => db.prepare<[string], { seq: number }>('SELECT COALESCE(MAX(seq), 0) AS seq FROM cloudformation_events WHERE stack_id = ?'),
       firstFinalStackEventAfter: () =>
@@ -320,6 +325,11 @@ export class CloudFormationStore {
   /** The operation a ClientRequestToken was first given to on the stack, if any. */
   requestTokenOperation(stackId: string, token: string): string | undefined {
     return this.stmts.requestTokenOperation.get(stackId, token)?.operation;
+  }
+
+  /** Whether a deleted stack of that name (not yet purged) took the ClientRequestToken. */
+  deletedStackTookToken(scope: Scope, name: string, token: string): boolean {
+    return this.stmts.deletedStackTookToken.get(scope.account, scope.region, name, token) !== undefined;
   }
 
   rememberRequestToken(stackId: string, token: string, operation: string): void {

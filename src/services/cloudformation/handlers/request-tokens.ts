@@ -6,6 +6,7 @@
  * operation, so a retry after a restart is recognised too. Every event of the operation carries the
  * token (engine/events.ts).
  */
+import type { Scope } from '../../../core/accounts.js';
 import { AwsError } from '../../../core/errors.js';
 import type { CloudFormationContext } from '../common.js';
 
@@ -15,15 +16,25 @@ export type TokenOperation = 'CreateStack' | 'UpdateStack' | 'DeleteStack' | 'Co
  * Whether the request repeats one the stack already accepted with this token (the caller then
  * answers as the first time and starts nothing); throws when the token went to another operation.
  */
+const tokenTaken = (token: string) =>
+  // AWS's words as an SDK reported them (banzaicloud/pipeline#3016; no closing full stop there).
+  new AwsError('TokenAlreadyExistsException', `The client request token ${token} has already been used for this stack. Retry the request with a different client request token`);
+
 export function isRetried(c: CloudFormationContext, stackId: string, token: string | undefined, operation: TokenOperation): boolean {
   if (token === undefined) return false;
   const used = c.store.requestTokenOperation(stackId, token);
   if (used === undefined) return false;
-  // AWS's words as an SDK reported them (banzaicloud/pipeline#3016; no closing full stop there).
-  if (used !== operation) {
-    throw new AwsError('TokenAlreadyExistsException', `The client request token ${token} has already been used for this stack. Retry the request with a different client request token`);
-  }
+  if (used !== operation) throw tokenTaken(token);
   return true;
+}
+
+/**
+ * Refuses a CreateStack whose token a deleted stack of the same name took: AWS keeps a stack name's
+ * tokens past its deletion (banzaicloud/pipeline#3016: a stack made again under a deleted one's name
+ * with its CreateStack token was refused so), for as long as the deleted stack is listed.
+ */
+export function refuseTokenOfDeletedStack(c: CloudFormationContext, scope: Scope, name: string, token: string | undefined): void {
+  if (token !== undefined && c.store.deletedStackTookToken(scope, name, token)) throw tokenTaken(token);
 }
 
 /** Remembers the token of an operation the stack accepts; call inside the transaction that starts it. */

@@ -18,7 +18,7 @@ import { cancelOperation, startOperation } from '../engine/runner.js';
 import type { NewStackRow, StackRow } from '../store.js';
 import { resolveParameters } from '../template/index.js';
 import type { ResolvedParameter, Template } from '../template/types.js';
-import { isRetried, rememberToken } from './request-tokens.js';
+import { isRetried, refuseTokenOfDeletedStack, rememberToken } from './request-tokens.js';
 import { processedTemplate, requestCaller, templateText } from './templates.js';
 
 const STACK_NAME = /^[a-zA-Z][-a-zA-Z0-9]*$/;
@@ -140,7 +140,10 @@ function inReview(c: CloudFormationContext, ctx: RequestContext, name: string): 
 /** The id of the live stack of that name when this CreateStack retries the one that made it (same token); AWS's refusal when another made it. */
 function retriedCreation(c: CloudFormationContext, ctx: RequestContext, name: string, token: string | undefined): string | undefined {
   const live = c.store.liveStackByName(ctx, name);
-  if (!live || live.status === 'REVIEW_IN_PROGRESS') return undefined;
+  if (!live || live.status === 'REVIEW_IN_PROGRESS') {
+    refuseTokenOfDeletedStack(c, ctx, name, token);
+    return undefined;
+  }
   if (isRetried(c, live.stack_id, token, 'CreateStack')) return live.stack_id;
   throw new AwsError('AlreadyExistsException', `Stack [${name}] already exists`);
 }
