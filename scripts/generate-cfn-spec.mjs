@@ -92,11 +92,12 @@ const EXTRA_TYPES = {
 };
 
 /**
- * Primary identifiers under CloudFormation's own names where the package renamed the member: it
- * calls AWS::CodeCommit::Repository's `Id` attribute `RepositoryId` (the registry schema's
- * primaryIdentifier is `/properties/Id`, the name import and GetTemplateSummary use).
+ * Attributes (and so primary identifiers) under CloudFormation's own names where the package
+ * renamed the member: it calls AWS::CodeCommit::Repository's `Id` attribute `RepositoryId`, a name
+ * CloudFormation does not take (the registry schema's readOnly property and primaryIdentifier are
+ * `/properties/Id`; the CDK's generated CfnRepository reads `getAtt('Id')`).
  */
-const PRIMARY_IDENTIFIER_NAMES = {
+const ATTRIBUTE_NAMES = {
   'AWS::CodeCommit::Repository': { RepositoryId: 'Id' },
 };
 
@@ -179,8 +180,13 @@ function detail(resource, definitions) {
       propertyTypes[name] = build();
     },
   };
-  const spec = { properties: members(resource.properties, context), attributes: Object.keys(resource.attributes).sort() };
-  const renamed = PRIMARY_IDENTIFIER_NAMES[resource.cloudFormationType] ?? {};
+  const renamed = ATTRIBUTE_NAMES[resource.cloudFormationType] ?? {};
+  const spec = {
+    properties: members(resource.properties, context),
+    attributes: Object.keys(resource.attributes)
+      .map((name) => renamed[name] ?? name)
+      .sort(),
+  };
   if (resource.primaryIdentifier?.length) spec.primaryIdentifier = resource.primaryIdentifier.map((name) => renamed[name] ?? name);
   if (Object.keys(propertyTypes).length > 0) spec.propertyTypes = Object.fromEntries(Object.entries(propertyTypes).sort(([a], [b]) => a.localeCompare(b)));
   return spec;

@@ -103,7 +103,7 @@ function template(options: Options = {}): string {
   };
   const outputs: Record<string, unknown> = {
     RepoRef: { Ref: 'Repo' },
-    RepoId: getAtt('Repo', 'RepositoryId'),
+    RepoId: getAtt('Repo', 'Id'),
     RepoArn: getAtt('Repo', 'Arn'),
     RepoName: getAtt('Repo', 'Name'),
     CloneUrlHttp: getAtt('Repo', 'CloneUrlHttp'),

@@ -2,7 +2,7 @@
  * AWS::CodeCommit::Repository through CreateRepository (Code: the S3 zip becomes the first commit on
  * BranchName, through CodeCommit's api since the API has no such member), PutRepositoryTriggers,
  * UpdateRepositoryName/Description/EncryptionKey, the tag operations and DeleteRepository. Ref is
- * the repository ID; GetAtt Arn, CloneUrlHttp, CloneUrlSsh, Name, RepositoryId and KmsKeyId. RepositoryName is
+ * the repository ID; GetAtt Arn, CloneUrlHttp, CloneUrlSsh, Id and Name (AWS's attributes). RepositoryName is
  * required and updates in place (a rename). Code is used at creation only, as on AWS.
  */
 import type { RepositoryMetadata, RepositoryTrigger, RepositoryTriggerEventEnum } from '@aws-sdk/client-codecommit';
@@ -16,11 +16,10 @@ function provided(metadata: RepositoryMetadata): ProvidedResource {
     physicalId: metadata.repositoryId as string,
     attributes: {
       Arn: metadata.Arn,
-      RepositoryId: metadata.repositoryId,
+      Id: metadata.repositoryId,
       CloneUrlHttp: metadata.cloneUrlHttp,
       CloneUrlSsh: metadata.cloneUrlSsh,
       Name: metadata.repositoryName,
-      KmsKeyId: metadata.kmsKeyId,
     },
   };
 }

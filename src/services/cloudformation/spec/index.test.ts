@@ -51,6 +51,8 @@ describe('CloudFormation resource specification index', () => {
     expect(attributeNames('AWS::S3::Bucket')).toEqual(expect.arrayContaining(['Arn', 'DomainName', 'RegionalDomainName', 'WebsiteURL']));
     expect(attributeNames('AWS::Lambda::Function')).toEqual(expect.arrayContaining(['Arn']));
     expect(attributeNames('AWS::EC2::Instance')).toEqual([]);
+    // CloudFormation's names, not the package's rename of CodeCommit's Id (RepositoryId).
+    expect(attributeNames('AWS::CodeCommit::Repository')).toEqual(['Arn', 'CloneUrlHttp', 'CloneUrlSsh', 'Id', 'Name']);
   });
 
   it('accepts properties that fit, with CloudFormation scalar coercion', () => {
