@@ -25,7 +25,7 @@ const HANDLER = `
 exports.handler = async (event) => {
   console.log('REQUEST ' + JSON.stringify(event));
   const props = event.ResourceProperties;
-  if (props.Silent === 'yes' && event.RequestType !== 'Delete') return;
+  if (props.Silent === 'always' || (props.Silent === 'yes' && event.RequestType !== 'Delete')) return;
   const old = event.OldResourceProperties || {};
   const renamed = event.RequestType === 'Create' || (event.RequestType === 'Update' && props.Name !== old.Name);
   const body = {
@@ -70,6 +70,18 @@ async function waitForRequests(match: (all: Request[]) => boolean): Promise<Requ
     const all = await requests().catch(() => []);
     if (match(all)) return all;
     if (Date.now() > until) throw new Error(`requests never matched: ${JSON.stringify(all)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Advances Drydock's clock a minute at a time (past a 60 s ServiceTimeout) until the stack settles; answers its status. */
+async function settledPastTimeouts(stackName: string): Promise<string> {
+  const until = Date.now() + 20_000;
+  for (;;) {
+    const status = (await cfn.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks![0]!.StackStatus!;
+    if (!status.endsWith('_IN_PROGRESS')) return status;
+    if (Date.now() > until) throw new Error(`the silent custom resource of ${stackName} never timed out`);
+    await fetch(`${server.url}/_drydock/time?advanceMs=61000`, { method: 'POST' });
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -164,15 +176,7 @@ describe('custom resources backed by Lambda or SNS', () => {
 
   it('fails the resource when no response arrives within ServiceTimeout, on the Drydock clock, and the rollback sends it a Delete', async () => {
     const { StackId } = await cfn.send(new CreateStackCommand({ StackName: 'widgets-silent', TemplateBody: widgetTemplate({ Name: 'd', Silent: 'yes', ServiceTimeout: 60 }) }));
-    const until = Date.now() + 20_000;
-    for (;;) {
-      const status = (await cfn.send(new DescribeStacksCommand({ StackName: 'widgets-silent' }))).Stacks![0]!.StackStatus!;
-      if (!status.endsWith('_IN_PROGRESS')) break;
-      if (Date.now() > until) throw new Error('the silent custom resource never timed out');
-      await fetch(`${server.url}/_drydock/time?advanceMs=61000`, { method: 'POST' });
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect((await settled(cfn, 'widgets-silent')).StackStatus).toBe('ROLLBACK_COMPLETE');
+    expect(await settledPastTimeouts('widgets-silent')).toBe('ROLLBACK_COMPLETE');
     const failed = (await eventLog(cfn, 'widgets-silent')).find(([id, status]) => id === 'Widget' && status === 'CREATE_FAILED');
     expect(failed?.[2]).toMatch(
       /^CloudFormation did not receive a response from your Custom Resource\. Please check your logs for requestId \[[0-9a-f-]{36}\]\. If you are using the Python cfn-response module, you may need to update your Lambda function code so that CloudFormation can attach the updated version\.$/,
@@ -183,6 +187,14 @@ describe('custom resources backed by Lambda or SNS', () => {
     expect(ours[1]!.PhysicalResourceId).toMatch(/^widgets-silent-Widget-[A-Za-z0-9]+$/);
     const widget = (await eventLog(cfn, 'widgets-silent')).filter(([id]) => id === 'Widget');
     expect(widget.map(([, status]) => status)).toEqual(['CREATE_IN_PROGRESS', 'CREATE_IN_PROGRESS', 'CREATE_FAILED', 'DELETE_IN_PROGRESS', 'DELETE_COMPLETE']);
+  });
+
+  it('fails the rollback when the provider answers neither the create nor its Delete (ROLLBACK_FAILED), as on AWS', async () => {
+    await cfn.send(new CreateStackCommand({ StackName: 'widgets-mute', TemplateBody: widgetTemplate({ Name: 'm', Silent: 'always', ServiceTimeout: 60 }) }));
+    expect(await settledPastTimeouts('widgets-mute')).toBe('ROLLBACK_FAILED');
+    const widget = (await eventLog(cfn, 'widgets-mute')).filter(([id]) => id === 'Widget');
+    expect(widget.map(([, status]) => status)).toEqual(['CREATE_IN_PROGRESS', 'CREATE_IN_PROGRESS', 'CREATE_FAILED', 'DELETE_IN_PROGRESS', 'DELETE_FAILED']);
+    expect(widget.at(-1)?.[2]).toMatch(/^CloudFormation did not receive a response from your Custom Resource\./);
   });
 
   it('sends the request to an SNS topic as its message, and the subscribed function answers it', async () => {
