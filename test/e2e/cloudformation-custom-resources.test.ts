@@ -156,6 +156,21 @@ describe('custom resources backed by Lambda or SNS', () => {
     ]);
   });
 
+  it('retries a create that failed under DisableRollback: the id the FAILED response named gets a Delete, then a new Create', async () => {
+    const { StackId } = await cfn.send(new CreateStackCommand({ StackName: 'widgets-kept', DisableRollback: true, TemplateBody: widgetTemplate({ Name: 'k', Fail: 'yes' }) }));
+    expect((await settled(cfn, 'widgets-kept', 30_000)).StackStatus).toBe('CREATE_FAILED');
+    await cfn.send(new UpdateStackCommand({ StackName: 'widgets-kept', DisableRollback: true, TemplateBody: widgetTemplate({ Name: 'k2' }) }));
+    const stack = await settled(cfn, 'widgets-kept', 30_000);
+    expect(stack.StackStatus).toBe('UPDATE_COMPLETE');
+    expect(stack.Outputs?.find((o) => o.OutputKey === 'Id')?.OutputValue).toBe('widget-k2');
+    const ours = (await waitForRequests((all) => all.filter((r) => r.StackId === StackId).length >= 3)).filter((r) => r.StackId === StackId);
+    expect(ours.map((r) => [r.RequestType, r.PhysicalResourceId ?? null, r.ResourceProperties.Name])).toEqual([
+      ['Create', null, 'k'],
+      ['Delete', 'widget-k', 'k'],
+      ['Create', null, 'k2'],
+    ]);
+  });
+
   it('rolls a failed update back with an Update carrying the old properties (OldResourceProperties: the failed ones)', async () => {
     const { StackId } = await cfn.send(new CreateStackCommand({ StackName: 'widgets-update-failed', TemplateBody: widgetTemplate({ Name: 'e', Count: 1 }) }));
     expect((await settled(cfn, 'widgets-update-failed', 30_000)).StackStatus).toBe('CREATE_COMPLETE');
