@@ -187,9 +187,10 @@ export async function updateResource(run: OperationRun, logicalId: string, exist
   const current = recordOf(existing);
   if (!current) return createResource(run, logicalId, { added: true });
   const earlier = priorOf(existing);
-  // A retry after an update DisableRollback kept failed: a failed resource's update is sent again
-  // ("Retries provisioning operation on failed resources", AWS's guide, stack-failure-options).
-  const retried = existing.status === 'UPDATE_FAILED';
+  // A retry after an update DisableRollback kept failed (its bookkeeping, the prior, is still on the
+  // row): a failed resource's update is sent again ("Retries provisioning operation on failed
+  // resources", AWS's guide, stack-failure-options).
+  const retried = existing.status === 'UPDATE_FAILED' && earlier !== undefined;
   // What the rollback needs: an earlier failed update's prior (the last stable record, or "added") stays through its retries.
   const priorFor = (replaced: boolean): string => {
     if (earlier && 'added' in earlier) return existing.prior!;
