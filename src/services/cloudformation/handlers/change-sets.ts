@@ -253,9 +253,10 @@ export async function executeChangeSet(c: CloudFormationContext, input: C.Execut
     // AWS's words, as its knowledge-center article on this ExecuteChangeSet error quotes them.
     throw validationError('Either DisableRollback or OnStackFailure can be specified, but not both. Validation error as OnStackFailure parameter was specified during CreateChangeSet.');
   }
-  if (row.change_set_type === 'UPDATE') {
+  // From a failure DisableRollback kept, only an execution that again preserves what it provisions may continue (UpdateStack's rule and words).
+  if (row.change_set_type === 'UPDATE' && keptFailure(stack)) {
     const refusal = updateRefusal(stack, input.DisableRollback);
-    if (refusal && keptFailure(stack)) throw refusal;
+    if (refusal) throw refusal;
   }
   c.store.tx(() => {
     const now = c.store.stack(stack.stack_id)!;

@@ -12,14 +12,14 @@ import type { CloudFormationContext } from '../common.js';
 
 export type TokenOperation = 'CreateStack' | 'UpdateStack' | 'DeleteStack' | 'ContinueUpdateRollback' | 'RollbackStack' | 'CancelUpdateStack' | 'ExecuteChangeSet';
 
-/**
- * Whether the request repeats one the stack already accepted with this token (the caller then
- * answers as the first time and starts nothing); throws when the token went to another operation.
- */
 const tokenTaken = (token: string) =>
   // AWS's words as an SDK reported them (banzaicloud/pipeline#3016; no closing full stop there).
   new AwsError('TokenAlreadyExistsException', `The client request token ${token} has already been used for this stack. Retry the request with a different client request token`);
 
+/**
+ * Whether the request repeats one the stack already accepted with this token (the caller then
+ * answers as the first time and starts nothing); throws when the token went to another operation.
+ */
 export function isRetried(c: CloudFormationContext, stackId: string, token: string | undefined, operation: TokenOperation): boolean {
   if (token === undefined) return false;
   const used = c.store.requestTokenOperation(stackId, token);
@@ -31,7 +31,7 @@ export function isRetried(c: CloudFormationContext, stackId: string, token: stri
 /**
  * Refuses a CreateStack whose token a deleted stack of the same name took: AWS keeps a stack name's
  * tokens past its deletion (banzaicloud/pipeline#3016: a stack made again under a deleted one's name
- * with its CreateStack token was refused so), for as long as the deleted stack is listed.
+ * with its CreateStack token was refused so); Drydock forgets them when it purges the deleted stack.
  */
 export function refuseTokenOfDeletedStack(c: CloudFormationContext, scope: Scope, name: string, token: string | undefined): void {
   if (token !== undefined && c.store.deletedStackTookToken(scope, name, token)) throw tokenTaken(token);
