@@ -3,12 +3,10 @@
  * AWS's override of the 7-day default) fails the approval nobody answered once Drydock's clock
  * passes it, and GetPipeline shows it as declared. Below AWS's minimum it is refused.
  */
-import { type ActionDeclaration, CodePipelineClient, CreatePipelineCommand, GetPipelineCommand, GetPipelineStateCommand } from '@aws-sdk/client-codepipeline';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { type ActionDeclaration, CodePipelineClient, GetPipelineCommand, GetPipelineStateCommand } from '@aws-sdk/client-codepipeline';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createZip } from '../../src/core/zip.js';
 import { expectAwsError, useServer } from '../helpers.js';
-import { ACCOUNT, actionExecution, createAdminRoles, createVersionedBuckets, firstEndedExecution } from './codepipeline-helpers.js';
+import { ACCOUNT, actionExecution, createAdminRoles, createSourceThenStage, createVersionedBuckets, firstEndedExecution, putSourceZip } from './codepipeline-helpers.js';
 
 const server = useServer();
 const cp = () => new CodePipelineClient(server.clientConfig);
@@ -17,29 +15,13 @@ const MINUTE_MS = 60_000;
 const advance = async (ms: number) => expect((await fetch(`${server.url}/_drydock/time?advanceMs=${ms}`, { method: 'POST' })).status).toBe(200);
 
 function createPipeline(name: string, approval: Partial<ActionDeclaration>) {
-  return cp().send(
-    new CreatePipelineCommand({
-      pipeline: {
-        name,
-        roleArn: `arn:aws:iam::${ACCOUNT}:role/review-role`,
-        artifactStore: { type: 'S3', location: 'review-artifacts' },
-        stages: [
-          {
-            name: 'Source',
-            actions: [
-              {
-                name: 'Source',
-                actionTypeId: { category: 'Source', owner: 'AWS', provider: 'S3', version: '1' },
-                configuration: { S3Bucket: 'review-source', S3ObjectKey: 'app.zip', PollForSourceChanges: 'false' },
-                outputArtifacts: [{ name: 'Src' }],
-              },
-            ],
-          },
-          { name: 'Review', actions: [{ name: 'Approve', actionTypeId: { category: 'Approval', owner: 'AWS', provider: 'Manual', version: '1' }, ...approval }] },
-        ],
-      },
-    }),
-  );
+  return createSourceThenStage(server.clientConfig, {
+    name,
+    roleArn: `arn:aws:iam::${ACCOUNT}:role/review-role`,
+    artifactBucket: 'review-artifacts',
+    source: { bucket: 'review-source', artifact: 'Src' },
+    stage: { name: 'Review', actions: [{ name: 'Approve', actionTypeId: { category: 'Approval', owner: 'AWS', provider: 'Manual', version: '1' }, ...approval }] },
+  });
 }
 
 /** Waits until the approval is open (it has a token). */
@@ -62,7 +44,7 @@ async function approvalStatus(name: string): Promise<string | undefined> {
 beforeAll(async () => {
   await createAdminRoles(server.clientConfig, { 'review-role': 'codepipeline.amazonaws.com' });
   await createVersionedBuckets(server.clientConfig, ['review-source', 'review-artifacts']);
-  await new S3Client(server.clientConfig).send(new PutObjectCommand({ Bucket: 'review-source', Key: 'app.zip', Body: createZip([{ name: 'app.txt', data: Buffer.from('app'), mode: 0o100644 }]) }));
+  await putSourceZip(server.clientConfig, 'review-source', { 'app.txt': 'app' });
 });
 
 describe('Approval/AWS/Manual/1 timeoutInMinutes', () => {

@@ -8,15 +8,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CodePipelineClient, CreatePipelineCommand, GetPipelineStateCommand, ListPipelineExecutionsCommand, PutApprovalResultCommand } from '@aws-sdk/client-codepipeline';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CodePipelineClient, GetPipelineStateCommand, ListPipelineExecutionsCommand, PutApprovalResultCommand } from '@aws-sdk/client-codepipeline';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createZip } from '../../src/core/zip.js';
-import { expectAwsError, startTestServer, useServer } from '../helpers.js';
+import { expectAwsError, startTestServer, type TestServer, useServer } from '../helpers.js';
 import { drydock } from './cli-helpers.js';
-import { ACCOUNT, actionExecution, createAdminRoles, createVersionedBuckets, executionEnded } from './codepipeline-helpers.js';
+import { ACCOUNT, actionExecution, createAdminRoles, createSourceThenStage, createVersionedBuckets, executionEnded, putSourceZip } from './codepipeline-helpers.js';
 
 const server = useServer();
 const client = <T>(Client: new (config: typeof server.clientConfig) => T) => new Client(server.clientConfig);
@@ -25,40 +23,26 @@ const SEVEN_DAYS_MS = 7 * 24 * 60 * 60 * 1000;
 let topicArn = '';
 let queueUrl = '';
 
-function createPipeline(name: string) {
-  return client(CodePipelineClient).send(
-    new CreatePipelineCommand({
-      pipeline: {
-        name,
-        roleArn: PIPELINE_ROLE,
-        pipelineType: 'V2',
-        artifactStore: { type: 'S3', location: 'approval-artifacts' },
-        stages: [
-          {
-            name: 'Source',
-            actions: [
-              {
-                name: 'Source',
-                actionTypeId: { category: 'Source', owner: 'AWS', provider: 'S3', version: '1' },
-                configuration: { S3Bucket: 'approval-source', S3ObjectKey: 'app.zip', PollForSourceChanges: 'false' },
-                outputArtifacts: [{ name: 'SourceOutput' }],
-              },
-            ],
-          },
-          {
-            name: 'Review',
-            actions: [
-              {
-                name: 'Approve',
-                actionTypeId: { category: 'Approval', owner: 'AWS', provider: 'Manual', version: '1' },
-                configuration: { NotificationArn: topicArn, CustomData: 'Check the beta site first', ExternalEntityLink: 'https://beta.example.com' },
-              },
-            ],
-          },
-        ],
-      },
-    }),
-  );
+/** The pipeline of these tests: the S3 source, then the Review stage's manual approval with `configuration`. */
+function createApprovalPipeline(config: TestServer['clientConfig'], name: string, configuration?: Record<string, string>) {
+  return createSourceThenStage(config, {
+    name,
+    roleArn: PIPELINE_ROLE,
+    pipelineType: 'V2',
+    artifactBucket: 'approval-artifacts',
+    source: { bucket: 'approval-source', artifact: 'SourceOutput' },
+    stage: { name: 'Review', actions: [{ name: 'Approve', actionTypeId: { category: 'Approval', owner: 'AWS', provider: 'Manual', version: '1' }, configuration }] },
+  });
+}
+
+const createPipeline = (name: string) =>
+  createApprovalPipeline(server.clientConfig, name, { NotificationArn: topicArn, CustomData: 'Check the beta site first', ExternalEntityLink: 'https://beta.example.com' });
+
+/** Creates the roles, buckets and source object the pipeline needs on `config`'s server. */
+async function setUpSource(config: TestServer['clientConfig']) {
+  await createAdminRoles(config, { 'approval-pipeline-role': 'codepipeline.amazonaws.com' });
+  await createVersionedBuckets(config, ['approval-source', 'approval-artifacts']);
+  await putSourceZip(config, 'approval-source', { 'a.txt': 'a' });
 }
 
 /** Polls the pipeline's state until the approval waits, and answers its token. */
@@ -90,10 +74,7 @@ async function start(name: string): Promise<string> {
 const approvalAction = (pipelineName: string, pipelineExecutionId: string) => actionExecution(server.clientConfig, pipelineName, pipelineExecutionId, 'Approve');
 
 beforeAll(async () => {
-  await createAdminRoles(server.clientConfig, { 'approval-pipeline-role': 'codepipeline.amazonaws.com' });
-  await createVersionedBuckets(server.clientConfig, ['approval-source', 'approval-artifacts']);
-  const s3 = client(S3Client);
-  await s3.send(new PutObjectCommand({ Bucket: 'approval-source', Key: 'app.zip', Body: createZip([{ name: 'a.txt', data: Buffer.from('a'), mode: 0o100644 }]) }));
+  await setUpSource(server.clientConfig);
   topicArn = (await client(SNSClient).send(new CreateTopicCommand({ Name: 'approvals' }))).TopicArn!;
   const sqs = client(SQSClient);
   queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'approvals' }))).QueueUrl!;
@@ -189,26 +170,8 @@ describe('Approval/AWS/Manual/1 across a restart', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'drydock-pipeline-approval-'));
     let running = await startTestServer({ dataDir });
     try {
-      const on = <T>(Client: new (config: typeof running.clientConfig) => T) => new Client(running.clientConfig);
-      await createAdminRoles(running.clientConfig, { 'approval-pipeline-role': 'codepipeline.amazonaws.com' });
-      await createVersionedBuckets(running.clientConfig, ['approval-source', 'approval-artifacts']);
-      await on(S3Client).send(new PutObjectCommand({ Bucket: 'approval-source', Key: 'app.zip', Body: createZip([{ name: 'a.txt', data: Buffer.from('a'), mode: 0o100644 }]) }));
-      const stages = [
-        {
-          name: 'Source',
-          actions: [
-            {
-              name: 'Source',
-              actionTypeId: { category: 'Source' as const, owner: 'AWS' as const, provider: 'S3', version: '1' },
-              configuration: { S3Bucket: 'approval-source', S3ObjectKey: 'app.zip', PollForSourceChanges: 'false' },
-              outputArtifacts: [{ name: 'SourceOutput' }],
-            },
-          ],
-        },
-        { name: 'Review', actions: [{ name: 'Approve', actionTypeId: { category: 'Approval' as const, owner: 'AWS' as const, provider: 'Manual', version: '1' } }] },
-      ];
-      const pipeline = { name: 'approve-restart', roleArn: PIPELINE_ROLE, pipelineType: 'V2' as const, artifactStore: { type: 'S3' as const, location: 'approval-artifacts' }, stages };
-      await on(CodePipelineClient).send(new CreatePipelineCommand({ pipeline }));
+      await setUpSource(running.clientConfig);
+      await createApprovalPipeline(running.clientConfig, 'approve-restart');
       const tokenOn = async (codepipeline: CodePipelineClient) => {
         const until = Date.now() + 20_000;
         for (;;) {
@@ -219,7 +182,7 @@ describe('Approval/AWS/Manual/1 across a restart', () => {
           await new Promise((resolve) => setTimeout(resolve, 50));
         }
       };
-      const token = await tokenOn(on(CodePipelineClient));
+      const token = await tokenOn(new CodePipelineClient(running.clientConfig));
       await running.stop();
       running = await startTestServer({ dataDir });
 

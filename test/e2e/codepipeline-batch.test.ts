@@ -4,13 +4,12 @@
  * output artifact, a folder per build identifier; without it each output artifact is named after
  * the build (and secondary artifact) it holds; a failing build fails the action with the batch id.
  */
-import { BatchGetBuildBatchesCommand, CodeBuildClient, CreateProjectCommand } from '@aws-sdk/client-codebuild';
-import { CodePipelineClient, CreatePipelineCommand, type PipelineDeclaration } from '@aws-sdk/client-codepipeline';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { BatchGetBuildBatchesCommand, CodeBuildClient } from '@aws-sdk/client-codebuild';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createZip, readZip } from '../../src/core/zip.js';
+import { readZip } from '../../src/core/zip.js';
 import { useServer } from '../helpers.js';
-import { ACCOUNT, actionExecution, createAdminRoles, createVersionedBuckets, firstEndedExecution } from './codepipeline-helpers.js';
+import { ACCOUNT, actionExecution, createAdminRoles, createPipelineProject, createSourceThenStage, createVersionedBuckets, firstEndedExecution, putSourceZip } from './codepipeline-helpers.js';
 
 const server = useServer();
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/batch-pipeline-role`;
@@ -44,37 +43,26 @@ artifacts:
         - notes.txt
 `;
 
-function pipeline(name: string, project: string, configuration: Record<string, string>, outputs: string[]): PipelineDeclaration {
-  return {
+/** The S3 source, then a Build stage running `project` as a batch with `configuration` added, into `outputs`. */
+function createPipeline(name: string, project: string, configuration: Record<string, string>, outputs: string[]) {
+  return createSourceThenStage(server.clientConfig, {
     name,
     roleArn: ROLE,
-    artifactStore: { type: 'S3', location: 'batch-artifacts' },
-    stages: [
-      {
-        name: 'Source',
-        actions: [
-          {
-            name: 'Source',
-            actionTypeId: { category: 'Source', owner: 'AWS', provider: 'S3', version: '1' },
-            configuration: { S3Bucket: 'batch-source', S3ObjectKey: 'app.zip', PollForSourceChanges: 'false' },
-            outputArtifacts: [{ name: 'Src' }],
-          },
-        ],
-      },
-      {
-        name: 'Build',
-        actions: [
-          {
-            name: 'Build',
-            actionTypeId: { category: 'Build', owner: 'AWS', provider: 'CodeBuild', version: '1' },
-            configuration: { ProjectName: project, BatchEnabled: 'true', ...configuration },
-            inputArtifacts: [{ name: 'Src' }],
-            outputArtifacts: outputs.map((output) => ({ name: output })),
-          },
-        ],
-      },
-    ],
-  };
+    artifactBucket: 'batch-artifacts',
+    source: { bucket: 'batch-source', artifact: 'Src' },
+    stage: {
+      name: 'Build',
+      actions: [
+        {
+          name: 'Build',
+          actionTypeId: { category: 'Build', owner: 'AWS', provider: 'CodeBuild', version: '1' },
+          configuration: { ProjectName: project, BatchEnabled: 'true', ...configuration },
+          inputArtifacts: [{ name: 'Src' }],
+          outputArtifacts: outputs.map((output) => ({ name: output })),
+        },
+      ],
+    },
+  });
 }
 
 /** An output artifact of the Build action: its zip's files, by name. */
@@ -89,30 +77,16 @@ async function outputFiles(pipelineName: string, pipelineExecutionId: string, ar
 beforeAll(async () => {
   await createAdminRoles(server.clientConfig, { 'batch-pipeline-role': 'codepipeline.amazonaws.com', 'batch-project-role': 'codebuild.amazonaws.com' });
   await createVersionedBuckets(server.clientConfig, ['batch-source', 'batch-artifacts']);
-  await new S3Client(server.clientConfig).send(
-    new PutObjectCommand({ Bucket: 'batch-source', Key: 'app.zip', Body: createZip([{ name: 'app.txt', data: Buffer.from('the source'), mode: 0o100644 }]) }),
-  );
-  const codebuild = new CodeBuildClient(server.clientConfig);
-  for (const [name, buildspec] of [
-    ['batch-app', BUILDSPEC],
-    ['batch-broken', BUILDSPEC.replace('      - mkdir -p out extra\n', '      - test "$FLAVOUR" = penguin\n      - mkdir -p out extra\n')],
-  ]) {
-    await codebuild.send(
-      new CreateProjectCommand({
-        name,
-        source: { type: 'CODEPIPELINE', buildspec },
-        artifacts: { type: 'CODEPIPELINE' },
-        environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' },
-        serviceRole: BUILD_ROLE,
-        buildBatchConfig: { serviceRole: BUILD_ROLE },
-      }),
-    );
-  }
+  await putSourceZip(server.clientConfig, 'batch-source', { 'app.txt': 'the source' });
+  const batch = { buildBatchConfig: { serviceRole: BUILD_ROLE } };
+  await createPipelineProject(server.clientConfig, 'batch-app', BUILDSPEC, BUILD_ROLE, batch);
+  const broken = BUILDSPEC.replace('      - mkdir -p out extra\n', '      - test "$FLAVOUR" = penguin\n      - mkdir -p out extra\n');
+  await createPipelineProject(server.clientConfig, 'batch-broken', broken, BUILD_ROLE, batch);
 });
 
 describe('Build/AWS/CodeBuild/1 with BatchEnabled', () => {
   it('runs a real batch build and, with CombineArtifacts, puts each build in a folder of the one output artifact', async () => {
-    await new CodePipelineClient(server.clientConfig).send(new CreatePipelineCommand({ pipeline: pipeline('batch-combined', 'batch-app', { CombineArtifacts: 'true' }, ['Combined']) }));
+    await createPipeline('batch-combined', 'batch-app', { CombineArtifacts: 'true' }, ['Combined']);
     const run = await firstEndedExecution(server.clientConfig, 'batch-combined');
     const build = await actionExecution(server.clientConfig, 'batch-combined', run.id, 'Build');
     expect(run.status, JSON.stringify(build.output?.executionResult)).toBe('Succeeded');
@@ -126,7 +100,7 @@ describe('Build/AWS/CodeBuild/1 with BatchEnabled', () => {
   });
 
   it("without CombineArtifacts, names each output artifact after a build's primary or secondary artifact", async () => {
-    await new CodePipelineClient(server.clientConfig).send(new CreatePipelineCommand({ pipeline: pipeline('batch-separate', 'batch-app', {}, ['linux', 'other', 'other_notes']) }));
+    await createPipeline('batch-separate', 'batch-app', {}, ['linux', 'other', 'other_notes']);
     const run = await firstEndedExecution(server.clientConfig, 'batch-separate');
     expect(run.status).toBe('Succeeded');
     expect(await outputFiles('batch-separate', run.id, 'linux')).toEqual({ 'result.txt': 'penguin from the source\n' });
@@ -135,15 +109,14 @@ describe('Build/AWS/CodeBuild/1 with BatchEnabled', () => {
   });
 
   it('fails the action when a build of the batch fails, and refuses CombineArtifacts with several outputs or without a batch', async () => {
-    const codepipeline = new CodePipelineClient(server.clientConfig);
-    await codepipeline.send(new CreatePipelineCommand({ pipeline: pipeline('batch-failing', 'batch-broken', { CombineArtifacts: 'true' }, ['Combined']) }));
+    await createPipeline('batch-failing', 'batch-broken', { CombineArtifacts: 'true' }, ['Combined']);
     const failed = await firstEndedExecution(server.clientConfig, 'batch-failing');
     expect(failed.status).toBe('Failed');
     const build = await actionExecution(server.clientConfig, 'batch-failing', failed.id, 'Build');
     expect(build.output?.executionResult?.errorDetails?.message).toMatch(/^Build batch terminated with state: FAILED.*other FAILED/);
     expect(build.output?.executionResult?.externalExecutionId).toMatch(/^batch-broken:/);
 
-    await codepipeline.send(new CreatePipelineCommand({ pipeline: pipeline('batch-two-combined', 'batch-app', { CombineArtifacts: 'true' }, ['One', 'Two']) }));
+    await createPipeline('batch-two-combined', 'batch-app', { CombineArtifacts: 'true' }, ['One', 'Two']);
     const two = await firstEndedExecution(server.clientConfig, 'batch-two-combined');
     expect(two.status).toBe('Failed');
     expect((await actionExecution(server.clientConfig, 'batch-two-combined', two.id, 'Build')).output?.executionResult?.errorDetails).toMatchObject({
@@ -151,7 +124,7 @@ describe('Build/AWS/CodeBuild/1 with BatchEnabled', () => {
       message: expect.stringContaining('only one'),
     });
 
-    await codepipeline.send(new CreatePipelineCommand({ pipeline: pipeline('batch-not-enabled', 'batch-app', { BatchEnabled: 'false', CombineArtifacts: 'true' }, ['One']) }));
+    await createPipeline('batch-not-enabled', 'batch-app', { BatchEnabled: 'false', CombineArtifacts: 'true' }, ['One']);
     const single = await firstEndedExecution(server.clientConfig, 'batch-not-enabled');
     expect(single.status).toBe('Failed');
     expect((await actionExecution(server.clientConfig, 'batch-not-enabled', single.id, 'Build')).output?.executionResult?.errorDetails?.message).toMatch(/set BatchEnabled to true/);

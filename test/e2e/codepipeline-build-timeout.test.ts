@@ -4,31 +4,21 @@
  * its project's timeout on Drydock's clock ends TIMED_OUT and fails the action with AWS's message,
  * the failed phase's context and the build id.
  */
-import { CodeBuildClient, CreateProjectCommand, ListBuildsForProjectCommand } from '@aws-sdk/client-codebuild';
-import { CodePipelineClient, CreatePipelineCommand } from '@aws-sdk/client-codepipeline';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CodeBuildClient, ListBuildsForProjectCommand } from '@aws-sdk/client-codebuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createZip } from '../../src/core/zip.js';
 import { useServer } from '../helpers.js';
 import { fetchBuild, waitForBuild } from './codebuild-helpers.js';
-import { ACCOUNT, actionExecution, createAdminRoles, createVersionedBuckets, firstEndedExecution } from './codepipeline-helpers.js';
+import { ACCOUNT, actionExecution, createAdminRoles, createPipelineProject, createSourceThenStage, createVersionedBuckets, firstEndedExecution, putSourceZip } from './codepipeline-helpers.js';
 
 const server = useServer();
 
 beforeAll(async () => {
   await createAdminRoles(server.clientConfig, { 'slow-pipeline-role': 'codepipeline.amazonaws.com', 'slow-project-role': 'codebuild.amazonaws.com' });
   await createVersionedBuckets(server.clientConfig, ['slow-source', 'slow-artifacts']);
-  await new S3Client(server.clientConfig).send(new PutObjectCommand({ Bucket: 'slow-source', Key: 'app.zip', Body: createZip([{ name: 'app.txt', data: Buffer.from('app'), mode: 0o100644 }]) }));
-  await new CodeBuildClient(server.clientConfig).send(
-    new CreateProjectCommand({
-      name: 'slow-build',
-      source: { type: 'CODEPIPELINE', buildspec: 'version: 0.2\nphases:\n  build:\n    commands:\n      - sleep 600\n' },
-      artifacts: { type: 'CODEPIPELINE' },
-      environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' },
-      serviceRole: `arn:aws:iam::${ACCOUNT}:role/slow-project-role`,
-      timeoutInMinutes: 5,
-    }),
-  );
+  await putSourceZip(server.clientConfig, 'slow-source', { 'app.txt': 'app' });
+  await createPipelineProject(server.clientConfig, 'slow-build', 'version: 0.2\nphases:\n  build:\n    commands:\n      - sleep 600\n', `arn:aws:iam::${ACCOUNT}:role/slow-project-role`, {
+    timeoutInMinutes: 5,
+  });
 });
 
 /** The id of the pipeline's build, once CodeBuild has one. */
@@ -44,39 +34,23 @@ async function startedBuild(codebuild: CodeBuildClient): Promise<string> {
 
 describe('Build/AWS/CodeBuild/1 timeout', () => {
   it("fails the action when its build outlasts the project's timeoutInMinutes on Drydock's clock", async () => {
-    await new CodePipelineClient(server.clientConfig).send(
-      new CreatePipelineCommand({
-        pipeline: {
-          name: 'slow',
-          roleArn: `arn:aws:iam::${ACCOUNT}:role/slow-pipeline-role`,
-          artifactStore: { type: 'S3', location: 'slow-artifacts' },
-          stages: [
-            {
-              name: 'Source',
-              actions: [
-                {
-                  name: 'Source',
-                  actionTypeId: { category: 'Source', owner: 'AWS', provider: 'S3', version: '1' },
-                  configuration: { S3Bucket: 'slow-source', S3ObjectKey: 'app.zip', PollForSourceChanges: 'false' },
-                  outputArtifacts: [{ name: 'Src' }],
-                },
-              ],
-            },
-            {
-              name: 'Build',
-              actions: [
-                {
-                  name: 'Build',
-                  actionTypeId: { category: 'Build', owner: 'AWS', provider: 'CodeBuild', version: '1' },
-                  configuration: { ProjectName: 'slow-build' },
-                  inputArtifacts: [{ name: 'Src' }],
-                },
-              ],
-            },
-          ],
-        },
-      }),
-    );
+    await createSourceThenStage(server.clientConfig, {
+      name: 'slow',
+      roleArn: `arn:aws:iam::${ACCOUNT}:role/slow-pipeline-role`,
+      artifactBucket: 'slow-artifacts',
+      source: { bucket: 'slow-source', artifact: 'Src' },
+      stage: {
+        name: 'Build',
+        actions: [
+          {
+            name: 'Build',
+            actionTypeId: { category: 'Build', owner: 'AWS', provider: 'CodeBuild', version: '1' },
+            configuration: { ProjectName: 'slow-build' },
+            inputArtifacts: [{ name: 'Src' }],
+          },
+        ],
+      },
+    });
     const codebuild = new CodeBuildClient(server.clientConfig);
     const buildId = await startedBuild(codebuild);
     await waitForBuild(codebuild, buildId, (build) => build.currentPhase === 'BUILD');

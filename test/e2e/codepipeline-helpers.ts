@@ -1,11 +1,26 @@
 /**
  * Setup and polling shared by the CodePipeline e2e tests: the account, an allow-everything policy,
  * service trust policies, pipeline/service roles and versioned buckets (CodePipeline's S3 source
- * and artifact store need versioning), and waits on executions through the public API.
+ * and artifact store need versioning), the usual "S3 source, then one stage" pipeline, and waits
+ * on executions through the public API.
  */
-import { CodePipelineClient, GetPipelineExecutionCommand, ListActionExecutionsCommand, ListPipelineExecutionsCommand, type PipelineExecutionStatus } from '@aws-sdk/client-codepipeline';
+
+import { CodeBuildClient, CreateProjectCommand, type CreateProjectInput } from '@aws-sdk/client-codebuild';
+import {
+  CodePipelineClient,
+  CreatePipelineCommand,
+  type EncryptionKey,
+  GetPipelineExecutionCommand,
+  ListActionExecutionsCommand,
+  ListPipelineExecutionsCommand,
+  type PipelineDeclaration,
+  type PipelineExecutionStatus,
+  type PipelineType,
+  type StageDeclaration,
+} from '@aws-sdk/client-codepipeline';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { createZip } from '../../src/core/zip.js';
 import type { TestServer } from '../helpers.js';
 
 type ClientConfig = TestServer['clientConfig'];
@@ -38,6 +53,67 @@ export async function createVersionedBuckets(config: ClientConfig, buckets: stri
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
   }
+}
+
+/** Creates a CodeBuild project for a pipeline's Build action (source and artifacts CODEPIPELINE) on AWS's standard Linux image; `more` adds to or overrides the input. */
+export async function createPipelineProject(config: ClientConfig, name: string, buildspec: string, serviceRole: string, more: Partial<CreateProjectInput> = {}): Promise<void> {
+  await new CodeBuildClient(config).send(
+    new CreateProjectCommand({
+      name,
+      source: { type: 'CODEPIPELINE', buildspec },
+      artifacts: { type: 'CODEPIPELINE' },
+      environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' },
+      serviceRole,
+      ...more,
+    }),
+  );
+}
+
+/** Puts a zip of `files` (name → text) in `bucket` as `key`: the source object of an S3 source action. */
+export async function putSourceZip(config: ClientConfig, bucket: string, files: Record<string, string>, key = 'app.zip'): Promise<void> {
+  const entries = Object.entries(files).map(([name, text]) => ({ name, data: Buffer.from(text), mode: 0o100644 }));
+  await new S3Client(config).send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: createZip(entries) }));
+}
+
+/** The S3 source stage: `bucket`/`key`, not polled, as the output artifact `artifact`. */
+export function s3SourceStage(source: { bucket: string; key?: string; artifact: string }): StageDeclaration {
+  return {
+    name: 'Source',
+    actions: [
+      {
+        name: 'Source',
+        actionTypeId: { category: 'Source', owner: 'AWS', provider: 'S3', version: '1' },
+        configuration: { S3Bucket: source.bucket, S3ObjectKey: source.key ?? 'app.zip', PollForSourceChanges: 'false' },
+        outputArtifacts: [{ name: source.artifact }],
+      },
+    ],
+  };
+}
+
+/** A pipeline of two stages: an S3 source (see s3SourceStage), then `stage` around the action under test. */
+export interface SourceThenStage {
+  name: string;
+  roleArn: string;
+  pipelineType?: PipelineType;
+  artifactBucket: string;
+  encryptionKey?: EncryptionKey;
+  source: { bucket: string; key?: string; artifact: string };
+  stage: StageDeclaration;
+}
+
+export function sourceThenStage(pipeline: SourceThenStage): PipelineDeclaration {
+  return {
+    name: pipeline.name,
+    roleArn: pipeline.roleArn,
+    pipelineType: pipeline.pipelineType,
+    artifactStore: { type: 'S3', location: pipeline.artifactBucket, encryptionKey: pipeline.encryptionKey },
+    stages: [s3SourceStage(pipeline.source), pipeline.stage],
+  };
+}
+
+/** CreatePipeline of sourceThenStage(pipeline); its promise, so a test can expect a refusal. */
+export function createSourceThenStage(config: ClientConfig, pipeline: SourceThenStage) {
+  return new CodePipelineClient(config).send(new CreatePipelineCommand({ pipeline: sourceThenStage(pipeline) }));
 }
 
 /** The execution CreatePipeline started (as AWS's does), waited for until it ends. */
