@@ -19,8 +19,12 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 
-/** A session that writes less than this never starts the worker (closing the store checkpoints it). */
-export const START_AFTER_WAL_BYTES = 1024 * 1024;
+/**
+ * A session that writes less than this never starts the worker (closing the store checkpoints it):
+ * about the 1,000 pages at which SQLite would have checkpointed, and well above the 1.6 MB that
+ * creating every service's tables in a fresh data directory writes.
+ */
+export const START_AFTER_WAL_BYTES = 4 * 1024 * 1024;
 const WATCH_MS = 100;
 /** A WAL this many frames (4 KiB pages) long is made to start over: the serving connection copies its tail. */
 export const RESTART_FRAMES = 8192;
