@@ -1,11 +1,14 @@
 /**
  * What the Lambda tests share: deployment packages made in memory (with Unix modes, so a custom
- * runtime's bootstrap stays executable), an execution role Lambda may assume (with the managed
+ * runtime's bootstrap stays executable), handlers with the AWS SDK bundled in, an execution role Lambda may assume (with the managed
  * policy's CloudWatch Logs permissions), and functions created and waited for as a user would.
  */
 import { execFileSync } from 'node:child_process';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateFunctionCommand, type CreateFunctionRequest, type FunctionConfiguration, type LambdaClient, type Runtime, waitUntilFunctionActiveV2 } from '@aws-sdk/client-lambda';
+import { build } from 'esbuild';
 import { zipSync } from 'fflate';
 import type { TestServer } from '../helpers.js';
 
@@ -17,6 +20,24 @@ export function zipOf(files: Record<string, string | { text: string; mode: numbe
     entries[name] = [Buffer.from(text), { os: 3, attrs: ((0o100000 | mode) & 0xffff) << 16 }];
   }
   return zipSync(entries);
+}
+
+/**
+ * A handler's source with the AWS SDK clients it requires bundled in, as a deployment package
+ * carries them: Drydock's runtimes provide no SDK, and a handler cannot require one from this
+ * repository's node_modules by path, which a sandbox hides when the clone lives under /tmp (each
+ * execution environment gets its own /tmp).
+ */
+export async function withSdk(source: string): Promise<string> {
+  const bundled = await build({
+    stdin: { contents: source, resolveDir: dirname(fileURLToPath(import.meta.url)), loader: 'js' },
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    write: false,
+  });
+  return bundled.outputFiles[0]!.text;
 }
 
 /** The nodejs runtime this host runs without DRYDOCK_RUNTIME_VERSIONS=host (its own node's major). */
@@ -48,6 +69,18 @@ export async function createActiveFunction(lambda: LambdaClient, input: CreateFu
   const created = await lambda.send(new CreateFunctionCommand(input));
   await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 30, minDelay: 0.05, maxDelay: 0.5 }, { FunctionName: input.FunctionName });
   return created;
+}
+
+/** Creates the Node.js function `name` (index.handler, 30 seconds) running `source` with the SDK bundled in (see withSdk), and waits until it is Active. */
+export async function createSdkFunction(lambda: LambdaClient, name: string, role: string, source: string): Promise<FunctionConfiguration> {
+  return createActiveFunction(lambda, {
+    FunctionName: name,
+    Runtime: NODE_RUNTIME,
+    Role: role,
+    Handler: 'index.handler',
+    Timeout: 30,
+    Code: { ZipFile: zipOf({ 'index.js': await withSdk(source) }) },
+  });
 }
 
 export const decode = (payload: Uint8Array | undefined): unknown => JSON.parse(Buffer.from(payload ?? []).toString('utf8'));

@@ -4,8 +4,6 @@
  * the AWS SDK forwards, and function URLs (AuthType NONE behind the resource policy, AWS_IAM behind
  * a SigV4 signature).
  */
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   AddPermissionCommand,
@@ -24,34 +22,15 @@ import {
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeSha256 } from '../../src/protocol/sigv4.js';
 import { expectAwsError, useServer } from '../helpers.js';
-import { createActiveFunction, decode, executionRole, NODE_RUNTIME, zipOf } from './lambda-helpers.js';
+import { createActiveFunction, decode, executionRole, NODE_RUNTIME, withSdk, zipOf } from './lambda-helpers.js';
 
 const server = useServer();
 let lambda: LambdaClient;
 let sqs: SQSClient;
 let role: string;
-/** The SDK a test function loads from this checkout (AWS's Node.js runtimes ship it; the host's node does not). */
-/**
- * A handler's source with the AWS SDK clients it requires bundled in, as a deployment package
- * carries them: Drydock's runtimes provide no SDK, and a handler cannot require one from this
- * repository's node_modules by path, which a sandbox hides when the clone lives under /tmp (each
- * execution environment gets its own /tmp).
- */
-async function withSdk(source: string): Promise<string> {
-  const bundled = await build({
-    stdin: { contents: source, resolveDir: dirname(fileURLToPath(import.meta.url)), loader: 'js' },
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    write: false,
-  });
-  return bundled.outputFiles[0]!.text;
-}
 
 beforeAll(async () => {
   lambda = new LambdaClient(server.clientConfig);
