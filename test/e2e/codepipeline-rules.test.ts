@@ -5,30 +5,22 @@
  * function's PutJobSuccessResult/PutJobFailureResult, a CodeBuild rule by its build, and
  * ListRuleTypes lists the rule types.
  */
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { CodeBuildClient, CreateProjectCommand } from '@aws-sdk/client-codebuild';
 import {
   CodePipelineClient,
-  CreatePipelineCommand,
   GetPipelineStateCommand,
   ListRuleExecutionsCommand,
   ListRuleTypesCommand,
   OverrideStageConditionCommand,
-  type PipelineDeclaration,
   type RuleDeclaration,
   type StageState,
   StartPipelineExecutionCommand,
   StopPipelineExecutionCommand,
 } from '@aws-sdk/client-codepipeline';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createZip } from '../../src/core/zip.js';
 import { expectAwsError, useServer } from '../helpers.js';
-import { ACCOUNT, createAdminRoles, createVersionedBuckets, executionEnded, firstEndedExecution } from './codepipeline-helpers.js';
-import { createActiveFunction, NODE_RUNTIME, zipOf } from './lambda-helpers.js';
+import { ACCOUNT, createAdminRoles, createPipelineProject, createSourceThenStage, createVersionedBuckets, executionEnded, firstEndedExecution, putSourceZip } from './codepipeline-helpers.js';
+import { createSdkFunction } from './lambda-helpers.js';
 
 const server = useServer();
 const codepipeline = () => new CodePipelineClient(server.clientConfig);
@@ -57,40 +49,26 @@ beforeAll(async () => {
 
 /** A V2 pipeline: an S3 source, then a Release stage (deploying to rules-target) with `rules` as its entry (or success) condition. */
 async function create(name: string, rules: RuleDeclaration[], when: 'beforeEntry' | 'onSuccess' = 'beforeEntry'): Promise<void> {
-  const body = createZip([{ name: 'app.txt', data: Buffer.from(name), mode: 0o100644 }]);
-  await new S3Client(server.clientConfig).send(new PutObjectCommand({ Bucket: 'rules-source', Key: `${name}.zip`, Body: body }));
-  const pipeline: PipelineDeclaration = {
+  await putSourceZip(server.clientConfig, 'rules-source', { 'app.txt': name }, `${name}.zip`);
+  await createSourceThenStage(server.clientConfig, {
     name,
     roleArn: ROLE,
     pipelineType: 'V2',
-    artifactStore: { type: 'S3', location: 'rules-artifacts' },
-    stages: [
-      {
-        name: 'Source',
-        actions: [
-          {
-            name: 'Source',
-            actionTypeId: { category: 'Source', owner: 'AWS', provider: 'S3', version: '1' },
-            configuration: { S3Bucket: 'rules-source', S3ObjectKey: `${name}.zip`, PollForSourceChanges: 'false' },
-            outputArtifacts: [{ name: 'Code' }],
-          },
-        ],
-      },
-      {
-        name: 'Release',
-        [when]: { conditions: [{ result: 'FAIL', rules }] },
-        actions: [
-          {
-            name: 'Deploy',
-            actionTypeId: { category: 'Deploy', owner: 'AWS', provider: 'S3', version: '1' },
-            configuration: { BucketName: 'rules-target', Extract: 'false', ObjectKey: `${name}/app.zip` },
-            inputArtifacts: [{ name: 'Code' }],
-          },
-        ],
-      },
-    ],
-  };
-  await codepipeline().send(new CreatePipelineCommand({ pipeline }));
+    artifactBucket: 'rules-artifacts',
+    source: { bucket: 'rules-source', key: `${name}.zip`, artifact: 'Code' },
+    stage: {
+      name: 'Release',
+      [when]: { conditions: [{ result: 'FAIL', rules }] },
+      actions: [
+        {
+          name: 'Deploy',
+          actionTypeId: { category: 'Deploy', owner: 'AWS', provider: 'S3', version: '1' },
+          configuration: { BucketName: 'rules-target', Extract: 'false', ObjectKey: `${name}/app.zip` },
+          inputArtifacts: [{ name: 'Code' }],
+        },
+      ],
+    },
+  });
 }
 
 const rule = (name: string, provider: string, configuration: Record<string, string>): RuleDeclaration => ({
@@ -202,22 +180,7 @@ describe('DeploymentWindow and OverrideStageCondition', () => {
 
 describe('LambdaInvoke', () => {
   beforeAll(async () => {
-    const out = await build({
-      stdin: { contents: HANDLER, resolveDir: dirname(fileURLToPath(import.meta.url)), loader: 'js' },
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      write: false,
-    });
-    await createActiveFunction(new LambdaClient(server.clientConfig), {
-      FunctionName: 'rules-gate',
-      Runtime: NODE_RUNTIME,
-      Role: `arn:aws:iam::${ACCOUNT}:role/rules-function-role`,
-      Handler: 'index.handler',
-      Timeout: 30,
-      Code: { ZipFile: zipOf({ 'index.js': out.outputFiles[0]!.text }) },
-    });
+    await createSdkFunction(new LambdaClient(server.clientConfig), 'rules-gate', `arn:aws:iam::${ACCOUNT}:role/rules-function-role`, HANDLER);
   }, 60_000);
 
   it("passes when the function reports success and fails with its PutJobFailureResult's message", async () => {
@@ -235,20 +198,11 @@ describe('LambdaInvoke', () => {
 
 describe('CodeBuild', () => {
   it('passes when the build of its input artifact succeeds and fails naming the build when it does not', async () => {
-    const codebuild = new CodeBuildClient(server.clientConfig);
     for (const [name, command] of [
       ['rules-build-pass', 'grep -q rules-build-pass app.txt'],
       ['rules-build-fail', 'exit 3'],
     ]) {
-      await codebuild.send(
-        new CreateProjectCommand({
-          name,
-          source: { type: 'CODEPIPELINE', buildspec: `version: 0.2\nphases:\n  build:\n    commands:\n      - ${command}\n` },
-          artifacts: { type: 'CODEPIPELINE' },
-          environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' },
-          serviceRole: `arn:aws:iam::${ACCOUNT}:role/rules-build-role`,
-        }),
-      );
+      await createPipelineProject(server.clientConfig, name, `version: 0.2\nphases:\n  build:\n    commands:\n      - ${command}\n`, `arn:aws:iam::${ACCOUNT}:role/rules-build-role`);
       await create(name, [{ ...rule('Tests', 'CodeBuild', { ProjectName: name }), inputArtifacts: [{ name: 'Code' }] }]);
     }
     expect((await firstEndedExecution(server.clientConfig, 'rules-build-pass')).status).toBe('Succeeded');
