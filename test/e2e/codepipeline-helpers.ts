@@ -7,6 +7,7 @@
 
 import { CodeBuildClient, CreateProjectCommand, type CreateProjectInput } from '@aws-sdk/client-codebuild';
 import {
+  type ActionDeclaration,
   CodePipelineClient,
   CreatePipelineCommand,
   type EncryptionKey,
@@ -19,9 +20,11 @@ import {
   type StageDeclaration,
 } from '@aws-sdk/client-codepipeline';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createZip } from '../../src/core/zip.js';
 import type { TestServer } from '../helpers.js';
+import { createSdkFunction } from './lambda-helpers.js';
 
 type ClientConfig = TestServer['clientConfig'];
 
@@ -114,6 +117,50 @@ export function sourceThenStage(pipeline: SourceThenStage): PipelineDeclaration 
 /** CreatePipeline of sourceThenStage(pipeline); its promise, so a test can expect a refusal. */
 export function createSourceThenStage(config: ClientConfig, pipeline: SourceThenStage) {
   return new CodePipelineClient(config).send(new CreatePipelineCommand({ pipeline: sourceThenStage(pipeline) }));
+}
+
+/**
+ * What an Invoke Lambda pipeline of `prefix` needs: the roles `<prefix>-pipeline-role` and
+ * `<prefix>-function-role`, the versioned buckets `<prefix>-source` (app.zip holding app.txt "v1")
+ * and `<prefix>-artifacts`, and the function `functionName` running `handler` (see createSdkFunction).
+ */
+export async function setUpInvokeLambda(config: ClientConfig, prefix: string, functionName: string, handler: string): Promise<void> {
+  await createAdminRoles(config, { [`${prefix}-pipeline-role`]: 'codepipeline.amazonaws.com', [`${prefix}-function-role`]: 'lambda.amazonaws.com' });
+  await createVersionedBuckets(config, [`${prefix}-source`, `${prefix}-artifacts`]);
+  await putSourceZip(config, `${prefix}-source`, { 'app.txt': 'v1' });
+  await createSdkFunction(new LambdaClient(config), functionName, `arn:aws:iam::${ACCOUNT}:role/${prefix}-function-role`, handler);
+}
+
+/**
+ * A V2 pipeline on setUpInvokeLambda(prefix)'s role and buckets: the S3 source as SourceOutput, then
+ * the Validate stage whose action Check invokes `functionName` with `userParameters` on SourceOutput;
+ * `action` adds to that action (a namespace, output artifacts).
+ */
+export function createInvokeLambdaPipeline(
+  config: ClientConfig,
+  prefix: string,
+  pipeline: { name: string; functionName: string; userParameters: string; encryptionKey?: EncryptionKey; action?: Partial<ActionDeclaration> },
+) {
+  return createSourceThenStage(config, {
+    name: pipeline.name,
+    roleArn: `arn:aws:iam::${ACCOUNT}:role/${prefix}-pipeline-role`,
+    pipelineType: 'V2',
+    artifactBucket: `${prefix}-artifacts`,
+    encryptionKey: pipeline.encryptionKey,
+    source: { bucket: `${prefix}-source`, artifact: 'SourceOutput' },
+    stage: {
+      name: 'Validate',
+      actions: [
+        {
+          name: 'Check',
+          actionTypeId: { category: 'Invoke', owner: 'AWS', provider: 'Lambda', version: '1' },
+          configuration: { FunctionName: pipeline.functionName, UserParameters: pipeline.userParameters },
+          inputArtifacts: [{ name: 'SourceOutput' }],
+          ...pipeline.action,
+        },
+      ],
+    },
+  });
 }
 
 /** The execution CreatePipeline started (as AWS's does), waited for until it ends. */

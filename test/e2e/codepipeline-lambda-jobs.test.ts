@@ -9,18 +9,13 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { CodePipelineClient, CreatePipelineCommand, GetPipelineStateCommand, PollForJobsCommand, PutJobSuccessResultCommand } from '@aws-sdk/client-codepipeline';
+import { join } from 'node:path';
+import { CodePipelineClient, GetPipelineStateCommand, PollForJobsCommand, PutJobSuccessResultCommand } from '@aws-sdk/client-codepipeline';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { build } from 'esbuild';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createZip } from '../../src/core/zip.js';
 import { expectAwsError, startTestServer, type TestServer } from '../helpers.js';
-import { ACCOUNT, actionExecution, createAdminRoles, createVersionedBuckets, firstEndedExecution } from './codepipeline-helpers.js';
-import { createActiveFunction, NODE_RUNTIME, zipOf } from './lambda-helpers.js';
+import { actionExecution, createInvokeLambdaPipeline, firstEndedExecution, setUpInvokeLambda } from './codepipeline-helpers.js';
 
 const MINUTE_MS = 60_000;
 const NO_RESULT = (name: string) =>
@@ -41,18 +36,6 @@ exports.handler = async (event) => {
   await s3.send(new PutObjectCommand({ Bucket: 'silent-source', Key: 'jobs/' + name, Body: job.id }));
 };`;
 
-async function bundled(source: string): Promise<string> {
-  const out = await build({
-    stdin: { contents: source, resolveDir: dirname(fileURLToPath(import.meta.url)), loader: 'js' },
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    write: false,
-  });
-  return out.outputFiles[0]!.text;
-}
-
 const dataDir = mkdtempSync(join(tmpdir(), 'drydock-codepipeline-lambda-jobs-'));
 let server: TestServer;
 
@@ -64,42 +47,8 @@ async function advance(ms: number): Promise<void> {
   advancedMs += ms;
 }
 
-async function createPipeline(name: string, encryptionKey?: { id: string; type: 'KMS' }): Promise<void> {
-  await new CodePipelineClient(server.clientConfig).send(
-    new CreatePipelineCommand({
-      pipeline: {
-        name,
-        roleArn: `arn:aws:iam::${ACCOUNT}:role/silent-pipeline-role`,
-        pipelineType: 'V2',
-        artifactStore: { type: 'S3', location: 'silent-artifacts', encryptionKey },
-        stages: [
-          {
-            name: 'Source',
-            actions: [
-              {
-                name: 'Source',
-                actionTypeId: { category: 'Source', owner: 'AWS', provider: 'S3', version: '1' },
-                configuration: { S3Bucket: 'silent-source', S3ObjectKey: 'app.zip', PollForSourceChanges: 'false' },
-                outputArtifacts: [{ name: 'SourceOutput' }],
-              },
-            ],
-          },
-          {
-            name: 'Validate',
-            actions: [
-              {
-                name: 'Check',
-                actionTypeId: { category: 'Invoke', owner: 'AWS', provider: 'Lambda', version: '1' },
-                configuration: { FunctionName: 'silent-check', UserParameters: name },
-                inputArtifacts: [{ name: 'SourceOutput' }],
-              },
-            ],
-          },
-        ],
-      },
-    }),
-  );
-}
+const createPipeline = (name: string, encryptionKey?: { id: string; type: 'KMS' }) =>
+  createInvokeLambdaPipeline(server.clientConfig, 'silent', { name, functionName: 'silent-check', userParameters: name, encryptionKey });
 
 /** The id of the job the function was last invoked with for `pipeline`, once it differs from `previous`. */
 async function invokedJob(pipeline: string, previous?: string): Promise<string> {
@@ -123,17 +72,7 @@ async function checkStatus(pipeline: string): Promise<string | undefined> {
 
 beforeAll(async () => {
   server = await startTestServer({ dataDir });
-  await createAdminRoles(server.clientConfig, { 'silent-pipeline-role': 'codepipeline.amazonaws.com', 'silent-function-role': 'lambda.amazonaws.com' });
-  await createVersionedBuckets(server.clientConfig, ['silent-source', 'silent-artifacts']);
-  await new S3Client(server.clientConfig).send(new PutObjectCommand({ Bucket: 'silent-source', Key: 'app.zip', Body: createZip([{ name: 'app.txt', data: Buffer.from('v1'), mode: 0o100644 }]) }));
-  await createActiveFunction(new LambdaClient(server.clientConfig), {
-    FunctionName: 'silent-check',
-    Runtime: NODE_RUNTIME,
-    Role: `arn:aws:iam::${ACCOUNT}:role/silent-function-role`,
-    Handler: 'index.handler',
-    Timeout: 30,
-    Code: { ZipFile: zipOf({ 'index.js': await bundled(SILENT_HANDLER) }) },
-  });
+  await setUpInvokeLambda(server.clientConfig, 'silent', 'silent-check', SILENT_HANDLER);
 }, 60_000);
 
 afterAll(async () => {

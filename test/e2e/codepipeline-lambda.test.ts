@@ -4,22 +4,14 @@
  * temporary artifact credentials, and answers with PutJobSuccessResult (a continuation token
  * first, which invokes it again, then output variables) or PutJobFailureResult.
  */
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { CodePipelineClient, CreatePipelineCommand } from '@aws-sdk/client-codepipeline';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { build } from 'esbuild';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createZip, readZip } from '../../src/core/zip.js';
+import { readZip } from '../../src/core/zip.js';
 import { useServer } from '../helpers.js';
-import { ACCOUNT, actionExecution, createAdminRoles, createVersionedBuckets, firstEndedExecution } from './codepipeline-helpers.js';
-import { createActiveFunction, NODE_RUNTIME, zipOf } from './lambda-helpers.js';
+import { ACCOUNT, actionExecution, createInvokeLambdaPipeline, firstEndedExecution, setUpInvokeLambda } from './codepipeline-helpers.js';
 
 const server = useServer();
 const client = <T>(Client: new (config: typeof server.clientConfig) => T) => new Client(server.clientConfig);
-const PIPELINE_ROLE = `arn:aws:iam::${ACCOUNT}:role/invoke-pipeline-role`;
-const FUNCTION_ROLE = `arn:aws:iam::${ACCOUNT}:role/invoke-function-role`;
 
 /**
  * The validating function: the first invocation asks to be called again (a continuation token),
@@ -56,74 +48,18 @@ exports.handler = async (event) => {
   }));
 };`;
 
-async function bundled(source: string): Promise<string> {
-  const out = await build({
-    stdin: { contents: source, resolveDir: dirname(fileURLToPath(import.meta.url)), loader: 'js' },
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    write: false,
+const createPipeline = (name: string, userParameters: string, functionName = 'pipeline-check') =>
+  createInvokeLambdaPipeline(server.clientConfig, 'invoke', {
+    name,
+    functionName,
+    userParameters,
+    action: { namespace: 'CheckVariables', outputArtifacts: [{ name: 'CheckedOutput' }] },
   });
-  return out.outputFiles[0]!.text;
-}
-
-async function createPipeline(name: string, userParameters: string, functionName = 'pipeline-check') {
-  await client(CodePipelineClient).send(
-    new CreatePipelineCommand({
-      pipeline: {
-        name,
-        roleArn: PIPELINE_ROLE,
-        pipelineType: 'V2',
-        artifactStore: { type: 'S3', location: 'invoke-artifacts' },
-        stages: [
-          {
-            name: 'Source',
-            actions: [
-              {
-                name: 'Source',
-                actionTypeId: { category: 'Source', owner: 'AWS', provider: 'S3', version: '1' },
-                configuration: { S3Bucket: 'invoke-source', S3ObjectKey: 'app.zip', PollForSourceChanges: 'false' },
-                outputArtifacts: [{ name: 'SourceOutput' }],
-              },
-            ],
-          },
-          {
-            name: 'Validate',
-            actions: [
-              {
-                name: 'Check',
-                namespace: 'CheckVariables',
-                actionTypeId: { category: 'Invoke', owner: 'AWS', provider: 'Lambda', version: '1' },
-                configuration: { FunctionName: functionName, UserParameters: userParameters },
-                inputArtifacts: [{ name: 'SourceOutput' }],
-                outputArtifacts: [{ name: 'CheckedOutput' }],
-              },
-            ],
-          },
-        ],
-      },
-    }),
-  );
-}
 
 const run = (name: string) => firstEndedExecution(server.clientConfig, name);
 const checkAction = (pipelineName: string, pipelineExecutionId: string) => actionExecution(server.clientConfig, pipelineName, pipelineExecutionId, 'Check');
 
-beforeAll(async () => {
-  await createAdminRoles(server.clientConfig, { 'invoke-pipeline-role': 'codepipeline.amazonaws.com', 'invoke-function-role': 'lambda.amazonaws.com' });
-  await createVersionedBuckets(server.clientConfig, ['invoke-source', 'invoke-artifacts']);
-  const s3 = client(S3Client);
-  await s3.send(new PutObjectCommand({ Bucket: 'invoke-source', Key: 'app.zip', Body: createZip([{ name: 'app.txt', data: Buffer.from('v1'), mode: 0o100644 }]) }));
-  await createActiveFunction(client(LambdaClient), {
-    FunctionName: 'pipeline-check',
-    Runtime: NODE_RUNTIME,
-    Role: FUNCTION_ROLE,
-    Handler: 'index.handler',
-    Timeout: 30,
-    Code: { ZipFile: zipOf({ 'index.js': await bundled(HANDLER) }) },
-  });
-}, 60_000);
+beforeAll(() => setUpInvokeLambda(server.clientConfig, 'invoke', 'pipeline-check', HANDLER), 60_000);
 
 describe('Invoke/AWS/Lambda/1', () => {
   it('invokes the function with the job, again for its continuation token, and takes its output artifact and variables', async () => {
