@@ -6,7 +6,7 @@
 import { type ActionDeclaration, CodePipelineClient, GetPipelineCommand, GetPipelineStateCommand } from '@aws-sdk/client-codepipeline';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectAwsError, useServer } from '../helpers.js';
-import { ACCOUNT, actionExecution, createAdminRoles, createSourceThenStage, createVersionedBuckets, firstEndedExecution, putSourceZip } from './codepipeline-helpers.js';
+import { ACCOUNT, actionExecution, createAdminRoles, createSourceThenStage, createVersionedBuckets, firstEndedExecution, manualApprovalStage, putSourceZip } from './codepipeline-helpers.js';
 
 const server = useServer();
 const cp = () => new CodePipelineClient(server.clientConfig);
@@ -20,7 +20,7 @@ function createPipeline(name: string, approval: Partial<ActionDeclaration>) {
     roleArn: `arn:aws:iam::${ACCOUNT}:role/review-role`,
     artifactBucket: 'review-artifacts',
     source: { bucket: 'review-source', artifact: 'Src' },
-    stage: { name: 'Review', actions: [{ name: 'Approve', actionTypeId: { category: 'Approval', owner: 'AWS', provider: 'Manual', version: '1' }, ...approval }] },
+    stage: manualApprovalStage('Review', approval),
   });
 }
 

@@ -14,7 +14,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, S
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectAwsError, startTestServer, type TestServer, useServer } from '../helpers.js';
 import { drydock } from './cli-helpers.js';
-import { ACCOUNT, actionExecution, createAdminRoles, createSourceThenStage, createVersionedBuckets, executionEnded, putSourceZip } from './codepipeline-helpers.js';
+import { ACCOUNT, actionExecution, createAdminRoles, createSourceThenStage, createVersionedBuckets, executionEnded, manualApprovalStage, putSourceZip } from './codepipeline-helpers.js';
 
 const server = useServer();
 const client = <T>(Client: new (config: typeof server.clientConfig) => T) => new Client(server.clientConfig);
@@ -31,7 +31,7 @@ function createApprovalPipeline(config: TestServer['clientConfig'], name: string
     pipelineType: 'V2',
     artifactBucket: 'approval-artifacts',
     source: { bucket: 'approval-source', artifact: 'SourceOutput' },
-    stage: { name: 'Review', actions: [{ name: 'Approve', actionTypeId: { category: 'Approval', owner: 'AWS', provider: 'Manual', version: '1' }, configuration }] },
+    stage: manualApprovalStage('Review', { configuration }),
   });
 }
 

@@ -78,19 +78,31 @@ export async function putSourceZip(config: ClientConfig, bucket: string, files: 
   await new S3Client(config).send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: createZip(entries) }));
 }
 
-/** The S3 source stage: `bucket`/`key`, not polled, as the output artifact `artifact`. */
-export function s3SourceStage(source: { bucket: string; key?: string; artifact: string }): StageDeclaration {
+/** The S3 source stage: `bucket`/`key` (app.zip unless said), polled only when `poll` says "true", as the output artifact `artifact`. */
+export function s3SourceStage(source: S3Source): StageDeclaration {
   return {
     name: 'Source',
     actions: [
       {
         name: 'Source',
         actionTypeId: { category: 'Source', owner: 'AWS', provider: 'S3', version: '1' },
-        configuration: { S3Bucket: source.bucket, S3ObjectKey: source.key ?? 'app.zip', PollForSourceChanges: 'false' },
+        configuration: { S3Bucket: source.bucket, S3ObjectKey: source.key ?? 'app.zip', PollForSourceChanges: source.poll ?? 'false' },
         outputArtifacts: [{ name: source.artifact }],
       },
     ],
   };
+}
+
+interface S3Source {
+  bucket: string;
+  key?: string;
+  artifact: string;
+  poll?: 'true' | 'false';
+}
+
+/** The stage `name` whose one action, Approve, is a manual approval; `more` adds to the action (configuration, timeoutInMinutes). */
+export function manualApprovalStage(name: string, more: Partial<ActionDeclaration> = {}): StageDeclaration {
+  return { name, actions: [{ name: 'Approve', actionTypeId: { category: 'Approval', owner: 'AWS', provider: 'Manual', version: '1' }, ...more }] };
 }
 
 /** A pipeline of two stages: an S3 source (see s3SourceStage), then `stage` around the action under test. */
@@ -100,7 +112,7 @@ export interface SourceThenStage {
   pipelineType?: PipelineType;
   artifactBucket: string;
   encryptionKey?: EncryptionKey;
-  source: { bucket: string; key?: string; artifact: string };
+  source: S3Source;
   stage: StageDeclaration;
 }
 

@@ -14,11 +14,9 @@ import {
   type PipelineDeclaration,
   StartPipelineExecutionCommand,
 } from '@aws-sdk/client-codepipeline';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createZip } from '../../src/core/zip.js';
 import { useServer } from '../helpers.js';
-import { ACCOUNT, createAdminRoles, createVersionedBuckets } from './codepipeline-helpers.js';
+import { ACCOUNT, createAdminRoles, createVersionedBuckets, manualApprovalStage, putSourceZip, sourceThenStage } from './codepipeline-helpers.js';
 
 const server = useServer();
 const cp = () => new CodePipelineClient(server.clientConfig);
@@ -29,25 +27,13 @@ const advance = async (ms: number) => expect((await fetch(`${server.url}/_drydoc
 
 /** An S3 source (polling unless `poll` is "false"), then a manual approval nobody answers: executions only need to start. */
 function pipeline(name: string, poll: 'true' | 'false'): PipelineDeclaration {
-  return {
+  return sourceThenStage({
     name,
     roleArn: `arn:aws:iam::${ACCOUNT}:role/inactive-role`,
-    artifactStore: { type: 'S3', location: 'inactive-artifacts' },
-    stages: [
-      {
-        name: 'Source',
-        actions: [
-          {
-            name: 'Source',
-            actionTypeId: { category: 'Source', owner: 'AWS', provider: 'S3', version: '1' },
-            configuration: { S3Bucket: 'inactive-source', S3ObjectKey: 'app.zip', PollForSourceChanges: poll },
-            outputArtifacts: [{ name: 'Src' }],
-          },
-        ],
-      },
-      { name: 'Approve', actions: [{ name: 'Approve', actionTypeId: { category: 'Approval', owner: 'AWS', provider: 'Manual', version: '1' } }] },
-    ],
-  };
+    artifactBucket: 'inactive-artifacts',
+    source: { bucket: 'inactive-source', artifact: 'Src', poll },
+    stage: manualApprovalStage('Approve'),
+  });
 }
 
 async function executions(name: string) {
@@ -56,9 +42,7 @@ async function executions(name: string) {
 
 const metadata = async (name: string) => (await cp().send(new GetPipelineCommand({ name }))).metadata!;
 
-async function newSourceVersion(text: string): Promise<void> {
-  await new S3Client(server.clientConfig).send(new PutObjectCommand({ Bucket: 'inactive-source', Key: 'app.zip', Body: createZip([{ name: 'app.txt', data: Buffer.from(text), mode: 0o100644 }]) }));
-}
+const newSourceVersion = (text: string) => putSourceZip(server.clientConfig, 'inactive-source', { 'app.txt': text });
 
 /** Waits (real time: the poll runs once the clock is advanced) until `name` has more than `count` executions. */
 async function moreThan(name: string, count: number) {

@@ -7,7 +7,7 @@
 import { CodePipelineClient, CreatePipelineCommand, type PipelineDeclaration, UpdatePipelineCommand } from '@aws-sdk/client-codepipeline';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectAwsError, useServer } from '../helpers.js';
-import { ACCOUNT, createAdminRoles } from './codepipeline-helpers.js';
+import { ACCOUNT, createAdminRoles, manualApprovalStage, sourceThenStage } from './codepipeline-helpers.js';
 
 const server = useServer();
 const cp = () => new CodePipelineClient(server.clientConfig);
@@ -17,25 +17,13 @@ const LIMIT_MESSAGE =
 
 /** An S3 source (its bucket absent: the first execution fails at once), then a manual approval. */
 function pipeline(name: string, poll: 'true' | 'false'): PipelineDeclaration {
-  return {
+  return sourceThenStage({
     name,
     roleArn: `arn:aws:iam::${ACCOUNT}:role/quota-role`,
-    artifactStore: { type: 'S3', location: 'quota-artifacts' },
-    stages: [
-      {
-        name: 'Source',
-        actions: [
-          {
-            name: 'Source',
-            actionTypeId: { category: 'Source', owner: 'AWS', provider: 'S3', version: '1' },
-            configuration: { S3Bucket: 'quota-absent', S3ObjectKey: 'app.zip', PollForSourceChanges: poll },
-            outputArtifacts: [{ name: 'Src' }],
-          },
-        ],
-      },
-      { name: 'Approve', actions: [{ name: 'Approve', actionTypeId: { category: 'Approval', owner: 'AWS', provider: 'Manual', version: '1' } }] },
-    ],
-  };
+    artifactBucket: 'quota-artifacts',
+    source: { bucket: 'quota-absent', artifact: 'Src', poll },
+    stage: manualApprovalStage('Approve'),
+  });
 }
 
 beforeAll(async () => {
