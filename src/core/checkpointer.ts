@@ -9,7 +9,7 @@
  * start over from its beginning when every frame in it has been copied back, which a writer that
  * keeps committing during each pass never lets the worker reach; so once the WAL is long and only
  * a short tail remains, the worker asks the serving connection to copy that tail itself: a pause
- * of a few milliseconds every several thousand pages instead of tens every thousand. Commits are
+ * of a few milliseconds every 16,384 pages instead of tens every thousand. Commits are
  * as durable as before: they are in the WAL when answered, and a checkpoint only moves them.
  *
  * Should the worker fail, the connection goes back to SQLite's automatic checkpoints.
@@ -26,8 +26,11 @@ import type Database from 'better-sqlite3';
  */
 export const START_AFTER_WAL_BYTES = 4 * 1024 * 1024;
 const WATCH_MS = 100;
-/** A WAL this many frames (4 KiB pages) long is made to start over: the serving connection copies its tail. */
-export const RESTART_FRAMES = 8192;
+/**
+ * A WAL this many frames (4 KiB pages, 64 MB) long is made to start over: the serving connection
+ * copies its tail, a pause of the two syncs (3-16 ms here), so the longer the WAL, the rarer.
+ */
+export const RESTART_FRAMES = 16_384;
 /** The worker's pace while the WAL grows, and while nothing happens. */
 const ACTIVE_PASS_MS = 50;
 const IDLE_PASS_MS = 500;
