@@ -3,12 +3,11 @@
  * input artifact: a presigned S3 URL that fetches the artifact with no credentials at all, unlike
  * the bare object URL, which S3 refuses to an anonymous caller.
  */
-import { CodePipelineClient, CreatePipelineCommand } from '@aws-sdk/client-codepipeline';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, expect, it } from 'vitest';
 import { createZip } from '../../src/core/zip.js';
 import { useServer } from '../helpers.js';
-import { ACCOUNT, actionExecution, createAdminRoles, createVersionedBuckets, firstEndedExecution } from './codepipeline-helpers.js';
+import { ACCOUNT, actionExecution, createAdminRoles, createSourceThenStage, createVersionedBuckets, firstEndedExecution } from './codepipeline-helpers.js';
 
 const server = useServer();
 const TEMPLATE = JSON.stringify({
@@ -25,45 +24,29 @@ beforeAll(async () => {
 it('passes a presigned artifact URL (valid for an hour) that an anonymous GET can fetch', async () => {
   const source = createZip([{ name: 'template.json', data: Buffer.from(TEMPLATE), mode: 0o100644 }]);
   await new S3Client(server.clientConfig).send(new PutObjectCommand({ Bucket: 'url-source', Key: 'app.zip', Body: source }));
-  await new CodePipelineClient(server.clientConfig).send(
-    new CreatePipelineCommand({
-      pipeline: {
-        name: 'url-pipeline',
-        roleArn: `arn:aws:iam::${ACCOUNT}:role/url-pipeline-role`,
-        pipelineType: 'V2',
-        artifactStore: { type: 'S3', location: 'url-artifacts' },
-        stages: [
-          {
-            name: 'Source',
-            actions: [
-              {
-                name: 'Source',
-                actionTypeId: { category: 'Source', owner: 'AWS', provider: 'S3', version: '1' },
-                configuration: { S3Bucket: 'url-source', S3ObjectKey: 'app.zip', PollForSourceChanges: 'false' },
-                outputArtifacts: [{ name: 'SourceOutput' }],
-              },
-            ],
+  await createSourceThenStage(server.clientConfig, {
+    name: 'url-pipeline',
+    roleArn: `arn:aws:iam::${ACCOUNT}:role/url-pipeline-role`,
+    pipelineType: 'V2',
+    artifactBucket: 'url-artifacts',
+    source: { bucket: 'url-source', artifact: 'SourceOutput' },
+    stage: {
+      name: 'Deploy',
+      actions: [
+        {
+          name: 'Deploy',
+          actionTypeId: { category: 'Deploy', owner: 'AWS', provider: 'CloudFormation', version: '1' },
+          configuration: {
+            ActionMode: 'CREATE_UPDATE',
+            StackName: 'url-stack',
+            TemplatePath: 'SourceOutput::template.json',
+            ParameterOverrides: JSON.stringify({ SourceUrl: { 'Fn::GetArtifactAtt': ['SourceOutput', 'URL'] } }),
           },
-          {
-            name: 'Deploy',
-            actions: [
-              {
-                name: 'Deploy',
-                actionTypeId: { category: 'Deploy', owner: 'AWS', provider: 'CloudFormation', version: '1' },
-                configuration: {
-                  ActionMode: 'CREATE_UPDATE',
-                  StackName: 'url-stack',
-                  TemplatePath: 'SourceOutput::template.json',
-                  ParameterOverrides: JSON.stringify({ SourceUrl: { 'Fn::GetArtifactAtt': ['SourceOutput', 'URL'] } }),
-                },
-                inputArtifacts: [{ name: 'SourceOutput' }],
-              },
-            ],
-          },
-        ],
-      },
-    }),
-  );
+          inputArtifacts: [{ name: 'SourceOutput' }],
+        },
+      ],
+    },
+  });
   const run = await firstEndedExecution(server.clientConfig, 'url-pipeline');
   expect(run.status).toBe('Succeeded');
   const deploy = await actionExecution(server.clientConfig, 'url-pipeline', run.id, 'Deploy');

@@ -5,11 +5,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CodePipelineClient, CreatePipelineCommand, GetPipelineStateCommand, ListRuleExecutionsCommand } from '@aws-sdk/client-codepipeline';
+import { CodePipelineClient, GetPipelineStateCommand, ListRuleExecutionsCommand } from '@aws-sdk/client-codepipeline';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers.js';
-import { ACCOUNT, createAdminRoles, createVersionedBuckets, executionEnded } from './codepipeline-helpers.js';
+import { ACCOUNT, createAdminRoles, createSourceThenStage, createVersionedBuckets, executionEnded } from './codepipeline-helpers.js';
 
 const HOUR = 3_600_000;
 const dataDir = mkdtempSync(join(tmpdir(), 'drydock-codepipeline-conditions-'));
@@ -42,48 +42,32 @@ describe('stage conditions across a restart', () => {
     await new S3Client(server.clientConfig).send(new PutObjectCommand({ Bucket: 'durable-conditions-source', Key: 'app.zip', Body: 'v1' }));
     const windowHour = (new Date(await advance(0)).getUTCHours() + 3) % 24;
     let cp = new CodePipelineClient(server.clientConfig);
-    await cp.send(
-      new CreatePipelineCommand({
-        pipeline: {
-          name: 'durable-window',
-          roleArn: `arn:aws:iam::${ACCOUNT}:role/durable-conditions-role`,
-          pipelineType: 'V2',
-          artifactStore: { type: 'S3', location: 'durable-conditions-artifacts' },
-          stages: [
+    await createSourceThenStage(server.clientConfig, {
+      name: 'durable-window',
+      roleArn: `arn:aws:iam::${ACCOUNT}:role/durable-conditions-role`,
+      pipelineType: 'V2',
+      artifactBucket: 'durable-conditions-artifacts',
+      source: { bucket: 'durable-conditions-source', artifact: 'Code' },
+      stage: {
+        name: 'Release',
+        beforeEntry: {
+          conditions: [
             {
-              name: 'Source',
-              actions: [
-                {
-                  name: 'Source',
-                  actionTypeId: { category: 'Source', owner: 'AWS', provider: 'S3', version: '1' },
-                  configuration: { S3Bucket: 'durable-conditions-source', S3ObjectKey: 'app.zip', PollForSourceChanges: 'false' },
-                  outputArtifacts: [{ name: 'Code' }],
-                },
-              ],
-            },
-            {
-              name: 'Release',
-              beforeEntry: {
-                conditions: [
-                  {
-                    result: 'FAIL',
-                    rules: [{ name: 'Window', ruleTypeId: { category: 'Rule', owner: 'AWS', provider: 'DeploymentWindow', version: '1' }, configuration: { Cron: `* * ${windowHour} ? * * *` } }],
-                  },
-                ],
-              },
-              actions: [
-                {
-                  name: 'Deploy',
-                  actionTypeId: { category: 'Deploy', owner: 'AWS', provider: 'S3', version: '1' },
-                  configuration: { BucketName: 'durable-conditions-artifacts', Extract: 'false', ObjectKey: 'deployed/app.zip' },
-                  inputArtifacts: [{ name: 'Code' }],
-                },
-              ],
+              result: 'FAIL',
+              rules: [{ name: 'Window', ruleTypeId: { category: 'Rule', owner: 'AWS', provider: 'DeploymentWindow', version: '1' }, configuration: { Cron: `* * ${windowHour} ? * * *` } }],
             },
           ],
         },
-      }),
-    );
+        actions: [
+          {
+            name: 'Deploy',
+            actionTypeId: { category: 'Deploy', owner: 'AWS', provider: 'S3', version: '1' },
+            configuration: { BucketName: 'durable-conditions-artifacts', Extract: 'false', ObjectKey: 'deployed/app.zip' },
+            inputArtifacts: [{ name: 'Code' }],
+          },
+        ],
+      },
+    });
     const before = await waitingRule(cp);
     await server.stop();
 

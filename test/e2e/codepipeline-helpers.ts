@@ -72,10 +72,10 @@ export async function createPipelineProject(config: ClientConfig, name: string, 
   );
 }
 
-/** Puts a zip of `files` (name → text) in `bucket` as `key`: the source object of an S3 source action. */
-export async function putSourceZip(config: ClientConfig, bucket: string, files: Record<string, string>, key = 'app.zip'): Promise<void> {
+/** Puts a zip of `files` (name → text) in `bucket` as `key`, the source object of an S3 source action; answers its version id. */
+export async function putSourceZip(config: ClientConfig, bucket: string, files: Record<string, string>, key = 'app.zip'): Promise<string | undefined> {
   const entries = Object.entries(files).map(([name, text]) => ({ name, data: Buffer.from(text), mode: 0o100644 }));
-  await new S3Client(config).send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: createZip(entries) }));
+  return (await new S3Client(config).send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: createZip(entries) }))).VersionId;
 }
 
 /** The S3 source stage: `bucket`/`key` (app.zip unless said), polled only when `poll` says "true", as the output artifact `artifact`. */

@@ -25,11 +25,9 @@ import {
   StartPipelineExecutionCommand,
   UpdateActionTypeCommand,
 } from '@aws-sdk/client-codepipeline';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createZip } from '../../src/core/zip.js';
 import { expectAwsError, startTestServer, useServer } from '../helpers.js';
-import { ACCOUNT, actionExecution, createAdminRoles, createVersionedBuckets, executionEnded, firstEndedExecution } from './codepipeline-helpers.js';
+import { ACCOUNT, actionExecution, createAdminRoles, createSourceThenStage, createVersionedBuckets, executionEnded, firstEndedExecution, putSourceZip } from './codepipeline-helpers.js';
 
 const server = useServer();
 const cp = () => new CodePipelineClient(server.clientConfig);
@@ -42,38 +40,17 @@ const ONE_DAY_MS = 24 * 60 * 60 * 1000;
 const advance = async (ms: number) => expect((await fetch(`${server.url}/_drydock/time?advanceMs=${ms}`, { method: 'POST' })).status).toBe(200);
 
 /** A pipeline: an S3 source (no polling), then one custom action of `type`. */
-async function createPipeline(name: string, type: ActionTypeId): Promise<void> {
-  await cp().send(
-    new CreatePipelineCommand({
-      pipeline: {
-        name,
-        roleArn: ROLE,
-        artifactStore: { type: 'S3', location: ARTIFACTS },
-        stages: [
-          {
-            name: 'Source',
-            actions: [
-              {
-                name: 'Source',
-                actionTypeId: { category: 'Source', owner: 'AWS', provider: 'S3', version: '1' },
-                configuration: { S3Bucket: SOURCES, S3ObjectKey: `${name}.zip`, PollForSourceChanges: 'false' },
-                outputArtifacts: [{ name: 'Src' }],
-              },
-            ],
-          },
-          { name: 'Work', actions: [{ name: 'Work', actionTypeId: type, inputArtifacts: [{ name: 'Src' }] }] },
-        ],
-      },
-    }),
-  );
+function createPipeline(name: string, type: ActionTypeId) {
+  return createSourceThenStage(server.clientConfig, {
+    name,
+    roleArn: ROLE,
+    artifactBucket: ARTIFACTS,
+    source: { bucket: SOURCES, key: `${name}.zip`, artifact: 'Src' },
+    stage: { name: 'Work', actions: [{ name: 'Work', actionTypeId: type, inputArtifacts: [{ name: 'Src' }] }] },
+  });
 }
 
-async function putSource(name: string, text: string): Promise<string> {
-  const out = await new S3Client(server.clientConfig).send(
-    new PutObjectCommand({ Bucket: SOURCES, Key: `${name}.zip`, Body: createZip([{ name: 'app.txt', data: Buffer.from(text), mode: 0o100644 }]) }),
-  );
-  return out.VersionId!;
-}
+const putSource = (name: string, text: string) => putSourceZip(server.clientConfig, SOURCES, { 'app.txt': text }, `${name}.zip`);
 
 async function pollJob(type: ActionTypeId) {
   for (let i = 0; i < 500; i++) {
