@@ -1,4 +1,4 @@
-/** What the CloudFormation tests share: waiting for a stack to settle, and reading its events and resources. */
+/** What the CloudFormation tests share: waiting for a stack to settle, reading its events and resources, and templates of SSM parameters (the resource most tests deploy) with a read of their values. */
 import {
   type CloudFormationClient,
   DescribeStackEventsCommand,
@@ -8,6 +8,7 @@ import {
   type StackEvent,
   type StackResourceSummary,
 } from '@aws-sdk/client-cloudformation';
+import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 
 /** Polls the stack until its status is no longer *_IN_PROGRESS (the operation runs on its own); fails after `timeoutMs`. */
 export async function settled(cfn: CloudFormationClient, stackName: string, timeoutMs = 20_000): Promise<Stack> {
@@ -47,4 +48,14 @@ export function parametersTemplate(parameters: Record<string, string>, extra: Re
   const resources: Record<string, unknown> = {};
   for (const [logicalId, value] of Object.entries(parameters)) resources[logicalId] = { Type: 'AWS::SSM::Parameter', Properties: { Type: 'String', Value: value } };
   return JSON.stringify({ Resources: resources, ...extra });
+}
+
+/** An AWS::SSM::Parameter resource of Type String with `properties`; `attributes` adds resource attributes (DependsOn, UpdateReplacePolicy …). */
+export function ssmParameter(properties: Record<string, unknown>, attributes: Record<string, unknown> = {}) {
+  return { Type: 'AWS::SSM::Parameter', ...attributes, Properties: { Type: 'String', ...properties } };
+}
+
+/** The value of the SSM parameter `name`. */
+export async function parameterValue(ssm: SSMClient, name: string): Promise<string | undefined> {
+  return (await ssm.send(new GetParameterCommand({ Name: name }))).Parameter?.Value;
 }

@@ -18,14 +18,12 @@ import {
 import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { describe, expect, it } from 'vitest';
 import { expectAwsError, useServer } from '../helpers.js';
-import { eventLog, resourcesOf, settled } from './cloudformation-helpers.js';
+import { eventLog, parameterValue, resourcesOf, settled, ssmParameter } from './cloudformation-helpers.js';
 
 const server = useServer();
 const cfn = () => new CloudFormationClient(server.clientConfig);
 const ssm = () => new SSMClient(server.clientConfig);
 
-const parameterValue = async (name: string) => (await ssm().send(new GetParameterCommand({ Name: name }))).Parameter?.Value;
-const param = (properties: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ Type: 'AWS::SSM::Parameter', ...extra, Properties: { Type: 'String', ...properties } });
 const refusal = (status: string) =>
   `This stack is currently in a non-terminal [${status}] state. To update the stack from this state, please use the disable-rollback parameter with update-stack API. To rollback to the last known good state, use the rollback-stack API`;
 
@@ -34,9 +32,9 @@ async function failedCreation(name: string): Promise<string> {
   await ssm().send(new PutParameterCommand({ Name: `/pr/${name}/taken`, Type: 'String', Value: 'outside' }));
   const template = JSON.stringify({
     Resources: {
-      Made: param({ Name: `/pr/${name}/made`, Value: 'm' }),
-      Taken: param({ Name: `/pr/${name}/taken`, Value: 'mine' }),
-      AfterTaken: param({ Name: `/pr/${name}/after`, Value: 'a' }, { DependsOn: 'Taken' }),
+      Made: ssmParameter({ Name: `/pr/${name}/made`, Value: 'm' }),
+      Taken: ssmParameter({ Name: `/pr/${name}/taken`, Value: 'mine' }),
+      AfterTaken: ssmParameter({ Name: `/pr/${name}/after`, Value: 'a' }, { DependsOn: 'Taken' }),
     },
   });
   await cfn().send(new CreateStackCommand({ StackName: name, TemplateBody: template, DisableRollback: true }));
@@ -50,7 +48,7 @@ describe('CloudFormation DisableRollback retries', () => {
   it('keeps going on independent paths, refuses an update without DisableRollback, and retries the creation with the same template', async () => {
     await failedCreation('retried');
     // The failure stopped only what depends on it.
-    expect(await parameterValue('/pr/retried/made')).toBe('m');
+    expect(await parameterValue(ssm(), '/pr/retried/made')).toBe('m');
     const before = await resourcesOf(cfn(), 'retried');
     expect(before.Taken?.ResourceStatus).toBe('CREATE_FAILED');
     expect(before.AfterTaken).toBeUndefined();
@@ -66,8 +64,8 @@ describe('CloudFormation DisableRollback retries', () => {
     const stack = await settled(cfn(), 'retried');
     expect(stack.StackStatus).toBe('UPDATE_COMPLETE');
     expect(stack.DisableRollback).toBe(true);
-    expect(await parameterValue('/pr/retried/taken')).toBe('mine');
-    expect(await parameterValue('/pr/retried/after')).toBe('a');
+    expect(await parameterValue(ssm(), '/pr/retried/taken')).toBe('mine');
+    expect(await parameterValue(ssm(), '/pr/retried/after')).toBe('a');
     const log = await eventLog(cfn(), 'retried');
     const retry = log.slice(log.findIndex(([id, status]) => id === 'retried' && status === 'UPDATE_IN_PROGRESS'));
     expect(retry[0]).toEqual(['retried', 'UPDATE_IN_PROGRESS', 'User Initiated']);
@@ -93,12 +91,12 @@ describe('CloudFormation DisableRollback retries', () => {
     await cfn().send(new RollbackStackCommand({ StackName: 'unstable' }));
     expect((await settled(cfn(), 'unstable')).StackStatus).toBe('ROLLBACK_COMPLETE');
     await expectAwsError(ssm().send(new GetParameterCommand({ Name: '/pr/unstable/made' })), { code: 'ParameterNotFound', status: 400 });
-    expect(await parameterValue('/pr/unstable/taken')).toBe('outside');
+    expect(await parameterValue(ssm(), '/pr/unstable/taken')).toBe('outside');
   });
 
   it('retries a failed update with a fixed template, and RollbackStack after another failure goes back to the last stable state', async () => {
     const body = (changed: string, fixed: string) =>
-      JSON.stringify({ Resources: { Changed: param({ Name: '/pr/up/changed', Value: changed }), Fixed: param({ Name: '/pr/up/fixed', Value: fixed }) } });
+      JSON.stringify({ Resources: { Changed: ssmParameter({ Name: '/pr/up/changed', Value: changed }), Fixed: ssmParameter({ Name: '/pr/up/fixed', Value: fixed }) } });
     await cfn().send(new CreateStackCommand({ StackName: 'up', TemplateBody: body('one', 'one') }));
     await settled(cfn(), 'up');
     await cfn().send(new UpdateStackCommand({ StackName: 'up', DisableRollback: true, TemplateBody: body('two', 'x'.repeat(4097)) }));
@@ -106,23 +104,23 @@ describe('CloudFormation DisableRollback retries', () => {
     expect(failed.StackStatus).toBe('UPDATE_FAILED');
     expect(failed.StackStatusReason).toBe('The following resource(s) failed to update: [Fixed].');
     // The independent update went through and is kept.
-    expect(await parameterValue('/pr/up/changed')).toBe('two');
+    expect(await parameterValue(ssm(), '/pr/up/changed')).toBe('two');
     expect((await resourcesOf(cfn(), 'up')).Fixed?.ResourceStatus).toBe('UPDATE_FAILED');
 
     await cfn().send(new UpdateStackCommand({ StackName: 'up', DisableRollback: true, TemplateBody: body('two', 'three') }));
     expect((await settled(cfn(), 'up')).StackStatus).toBe('UPDATE_COMPLETE');
-    expect(await parameterValue('/pr/up/fixed')).toBe('three');
+    expect(await parameterValue(ssm(), '/pr/up/fixed')).toBe('three');
 
     await cfn().send(new UpdateStackCommand({ StackName: 'up', DisableRollback: true, TemplateBody: body('four', 'x'.repeat(4097)) }));
     expect((await settled(cfn(), 'up')).StackStatus).toBe('UPDATE_FAILED');
     await cfn().send(new UpdateStackCommand({ StackName: 'up', DisableRollback: true, TemplateBody: body('five', 'y'.repeat(4097)) }));
     expect((await settled(cfn(), 'up')).StackStatus).toBe('UPDATE_FAILED');
-    expect(await parameterValue('/pr/up/changed')).toBe('five');
+    expect(await parameterValue(ssm(), '/pr/up/changed')).toBe('five');
     // Back to the last stable state: before the first of the two failed updates.
     await cfn().send(new RollbackStackCommand({ StackName: 'up' }));
     expect((await settled(cfn(), 'up')).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
-    expect(await parameterValue('/pr/up/changed')).toBe('two');
-    expect(await parameterValue('/pr/up/fixed')).toBe('three');
+    expect(await parameterValue(ssm(), '/pr/up/changed')).toBe('two');
+    expect(await parameterValue(ssm(), '/pr/up/fixed')).toBe('three');
   });
 
   it('takes a change set on a stack left in CREATE_FAILED, executed only with DisableRollback', async () => {
@@ -134,6 +132,6 @@ describe('CloudFormation DisableRollback retries', () => {
     await expectAwsError(cfn().send(new ExecuteChangeSetCommand({ ChangeSetName: Id })), { code: 'ValidationError', status: 400, message: refusal('CREATE_FAILED') });
     await cfn().send(new ExecuteChangeSetCommand({ ChangeSetName: Id, DisableRollback: true }));
     expect((await settled(cfn(), 'viacs')).StackStatus).toBe('UPDATE_COMPLETE');
-    expect(await parameterValue('/pr/viacs/after')).toBe('b');
+    expect(await parameterValue(ssm(), '/pr/viacs/after')).toBe('b');
   });
 });

@@ -18,30 +18,27 @@ import {
 import { DescribeParametersCommand, GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { describe, expect, it } from 'vitest';
 import { expectAwsError, useServer } from '../helpers.js';
-import { eventLog, resourcesOf, settled } from './cloudformation-helpers.js';
+import { eventLog, parameterValue, resourcesOf, settled, ssmParameter } from './cloudformation-helpers.js';
 
 const server = useServer();
 const cfn = () => new CloudFormationClient(server.clientConfig);
 const ssm = () => new SSMClient(server.clientConfig);
 
-const parameterValue = async (name: string) => (await ssm().send(new GetParameterCommand({ Name: name }))).Parameter?.Value;
-const param = (properties: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ Type: 'AWS::SSM::Parameter', ...extra, Properties: { Type: 'String', ...properties } });
-
 describe('CloudFormation update rollback', () => {
   it('restores the previous template, parameters and resources when an update fails', async () => {
     const original = JSON.stringify({
       Parameters: { Greeting: { Type: 'String' } },
-      Resources: { Changed: param({ Name: '/rb/changed', Value: { Ref: 'Greeting' } }), Replaced: param({ Name: '/rb/replaced-v1', Value: 'r' }) },
+      Resources: { Changed: ssmParameter({ Name: '/rb/changed', Value: { Ref: 'Greeting' } }), Replaced: ssmParameter({ Name: '/rb/replaced-v1', Value: 'r' }) },
     });
     await cfn().send(new CreateStackCommand({ StackName: 'restorer', TemplateBody: original, Parameters: [{ ParameterKey: 'Greeting', ParameterValue: 'hello' }] }));
     await settled(cfn(), 'restorer');
     const failing = JSON.stringify({
       Parameters: { Greeting: { Type: 'String' } },
       Resources: {
-        Changed: param({ Name: '/rb/changed', Value: { Ref: 'Greeting' } }),
-        Replaced: param({ Name: '/rb/replaced-v2', Value: 'r' }),
-        Added: param({ Name: '/rb/added', Value: 'new' }),
-        TooBig: param({ Value: 'x'.repeat(4097) }, { DependsOn: ['Changed', 'Replaced', 'Added'] }),
+        Changed: ssmParameter({ Name: '/rb/changed', Value: { Ref: 'Greeting' } }),
+        Replaced: ssmParameter({ Name: '/rb/replaced-v2', Value: 'r' }),
+        Added: ssmParameter({ Name: '/rb/added', Value: 'new' }),
+        TooBig: ssmParameter({ Value: 'x'.repeat(4097) }, { DependsOn: ['Changed', 'Replaced', 'Added'] }),
       },
     });
     await cfn().send(new UpdateStackCommand({ StackName: 'restorer', TemplateBody: failing, Parameters: [{ ParameterKey: 'Greeting', ParameterValue: 'goodbye' }] }));
@@ -50,8 +47,8 @@ describe('CloudFormation update rollback', () => {
     expect(stack.Parameters).toEqual([{ ParameterKey: 'Greeting', ParameterValue: 'hello' }]);
     expect((await cfn().send(new GetTemplateCommand({ StackName: 'restorer' }))).TemplateBody).toBe(original);
 
-    expect(await parameterValue('/rb/changed')).toBe('hello');
-    expect(await parameterValue('/rb/replaced-v1')).toBe('r');
+    expect(await parameterValue(ssm(), '/rb/changed')).toBe('hello');
+    expect(await parameterValue(ssm(), '/rb/replaced-v1')).toBe('r');
     await expectAwsError(ssm().send(new GetParameterCommand({ Name: '/rb/replaced-v2' })), { code: 'ParameterNotFound', status: 400 });
     await expectAwsError(ssm().send(new GetParameterCommand({ Name: '/rb/added' })), { code: 'ParameterNotFound', status: 400 });
     const resources = await resourcesOf(cfn(), 'restorer');
@@ -71,11 +68,11 @@ describe('CloudFormation update rollback', () => {
   });
 
   it('reaches UPDATE_ROLLBACK_FAILED when a resource cannot go back, and ContinueUpdateRollback skips it', async () => {
-    const tiered = (tier: string, extra: Record<string, unknown> = {}) => JSON.stringify({ Resources: { Tiered: param({ Name: '/rb/tiered', Value: 'v', Tier: tier }), ...extra } });
+    const tiered = (tier: string, extra: Record<string, unknown> = {}) => JSON.stringify({ Resources: { Tiered: ssmParameter({ Name: '/rb/tiered', Value: 'v', Tier: tier }), ...extra } });
     await cfn().send(new CreateStackCommand({ StackName: 'stuck', TemplateBody: tiered('Standard') }));
     await settled(cfn(), 'stuck');
     // Advanced is reached in place; going back to Standard is what SSM refuses.
-    await cfn().send(new UpdateStackCommand({ StackName: 'stuck', TemplateBody: tiered('Advanced', { TooBig: param({ Value: 'x'.repeat(8193) }, { DependsOn: 'Tiered' }) }) }));
+    await cfn().send(new UpdateStackCommand({ StackName: 'stuck', TemplateBody: tiered('Advanced', { TooBig: ssmParameter({ Value: 'x'.repeat(8193) }, { DependsOn: 'Tiered' }) }) }));
     const failed = await settled(cfn(), 'stuck');
     expect(failed.StackStatus).toBe('UPDATE_ROLLBACK_FAILED');
     expect(failed.StackStatusReason).toBe('The following resource(s) failed to update: [Tiered].');
@@ -95,18 +92,18 @@ describe('CloudFormation update rollback', () => {
     const described = await ssm().send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Name', Values: ['/rb/tiered'] }] }));
     expect(described.Parameters?.[0]?.Tier).toBe('Advanced');
     // Recovered, the stack takes updates again.
-    await cfn().send(new UpdateStackCommand({ StackName: 'stuck', TemplateBody: tiered('Advanced', { Extra: param({ Name: '/rb/extra', Value: 'e' }) }) }));
+    await cfn().send(new UpdateStackCommand({ StackName: 'stuck', TemplateBody: tiered('Advanced', { Extra: ssmParameter({ Name: '/rb/extra', Value: 'e' }) }) }));
     expect((await settled(cfn(), 'stuck')).StackStatus).toBe('UPDATE_COMPLETE');
   });
 
   it('stops at UPDATE_FAILED with DisableRollback until RollbackStack', async () => {
-    const body = (value: string, extra: Record<string, unknown> = {}) => JSON.stringify({ Resources: { P: param({ Name: '/rb/held', Value: value }), ...extra } });
+    const body = (value: string, extra: Record<string, unknown> = {}) => JSON.stringify({ Resources: { P: ssmParameter({ Name: '/rb/held', Value: value }), ...extra } });
     await cfn().send(new CreateStackCommand({ StackName: 'held', TemplateBody: body('one') }));
     await settled(cfn(), 'held');
-    await cfn().send(new UpdateStackCommand({ StackName: 'held', DisableRollback: true, TemplateBody: body('two', { Bad: param({ Value: 'x'.repeat(4097) }, { DependsOn: 'P' }) }) }));
+    await cfn().send(new UpdateStackCommand({ StackName: 'held', DisableRollback: true, TemplateBody: body('two', { Bad: ssmParameter({ Value: 'x'.repeat(4097) }, { DependsOn: 'P' }) }) }));
     const stopped = await settled(cfn(), 'held');
     expect(stopped.StackStatus).toBe('UPDATE_FAILED');
-    expect(await parameterValue('/rb/held')).toBe('two');
+    expect(await parameterValue(ssm(), '/rb/held')).toBe('two');
     await expectAwsError(cfn().send(new CancelUpdateStackCommand({ StackName: 'held' })), {
       code: 'ValidationError',
       status: 400,
@@ -114,7 +111,7 @@ describe('CloudFormation update rollback', () => {
     });
     await cfn().send(new RollbackStackCommand({ StackName: 'held' }));
     expect((await settled(cfn(), 'held')).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
-    expect(await parameterValue('/rb/held')).toBe('one');
+    expect(await parameterValue(ssm(), '/rb/held')).toBe('one');
     await expectAwsError(cfn().send(new RollbackStackCommand({ StackName: 'held' })), { code: 'ValidationError', status: 400 });
     await expectAwsError(cfn().send(new ContinueUpdateRollbackCommand({ StackName: 'held' })), { code: 'ValidationError', status: 400 });
     const { Stacks } = await cfn().send(new DescribeStacksCommand({ StackName: 'held' }));

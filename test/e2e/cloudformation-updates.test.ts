@@ -17,19 +17,15 @@ import {
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { describe, expect, it } from 'vitest';
 import { expectAwsError, useServer } from '../helpers.js';
-import { eventLog, resourcesOf, settled } from './cloudformation-helpers.js';
+import { eventLog, parameterValue, resourcesOf, settled, ssmParameter } from './cloudformation-helpers.js';
 
 const server = useServer();
 const cfn = () => new CloudFormationClient(server.clientConfig);
 const ssm = () => new SSMClient(server.clientConfig);
 
-const parameterValue = async (name: string) => (await ssm().send(new GetParameterCommand({ Name: name }))).Parameter?.Value;
-
 function template(resources: Record<string, unknown>, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({ Resources: resources, ...extra });
 }
-
-const param = (properties: Record<string, unknown>, attributes: Record<string, unknown> = {}) => ({ Type: 'AWS::SSM::Parameter', ...attributes, Properties: { Type: 'String', ...properties } });
 
 describe('CloudFormation updates', () => {
   it('changes in place, replaces on an immutable change, adds and removes, then cleans up', async () => {
@@ -37,9 +33,9 @@ describe('CloudFormation updates', () => {
       new CreateStackCommand({
         StackName: 'evolving',
         TemplateBody: template({
-          Mutable: param({ Name: '/u/mutable', Value: 'v1' }),
-          Renamed: param({ Name: '/u/old-name', Value: 'same' }),
-          Doomed: param({ Name: '/u/doomed', Value: 'bye' }),
+          Mutable: ssmParameter({ Name: '/u/mutable', Value: 'v1' }),
+          Renamed: ssmParameter({ Name: '/u/old-name', Value: 'same' }),
+          Doomed: ssmParameter({ Name: '/u/doomed', Value: 'bye' }),
         }),
       }),
     );
@@ -50,18 +46,18 @@ describe('CloudFormation updates', () => {
       new UpdateStackCommand({
         StackName: 'evolving',
         TemplateBody: template({
-          Mutable: param({ Name: '/u/mutable', Value: 'v2' }),
-          Renamed: param({ Name: '/u/new-name', Value: 'same' }),
-          Added: param({ Name: '/u/added', Value: { 'Fn::GetAtt': ['Renamed', 'Value'] } }),
+          Mutable: ssmParameter({ Name: '/u/mutable', Value: 'v2' }),
+          Renamed: ssmParameter({ Name: '/u/new-name', Value: 'same' }),
+          Added: ssmParameter({ Name: '/u/added', Value: { 'Fn::GetAtt': ['Renamed', 'Value'] } }),
         }),
       }),
     );
     const stack = await settled(cfn(), 'evolving');
     expect(stack.StackStatus).toBe('UPDATE_COMPLETE');
     expect(stack.LastUpdatedTime).toBeInstanceOf(Date);
-    expect(await parameterValue('/u/mutable')).toBe('v2');
-    expect(await parameterValue('/u/new-name')).toBe('same');
-    expect(await parameterValue('/u/added')).toBe('same');
+    expect(await parameterValue(ssm(), '/u/mutable')).toBe('v2');
+    expect(await parameterValue(ssm(), '/u/new-name')).toBe('same');
+    expect(await parameterValue(ssm(), '/u/added')).toBe('same');
     await expectAwsError(ssm().send(new GetParameterCommand({ Name: '/u/old-name' })), { code: 'ParameterNotFound', status: 400 });
     await expectAwsError(ssm().send(new GetParameterCommand({ Name: '/u/doomed' })), { code: 'ParameterNotFound', status: 400 });
 
@@ -84,19 +80,19 @@ describe('CloudFormation updates', () => {
   });
 
   it('keeps the old resource of a replacement under UpdateReplacePolicy Retain', async () => {
-    await cfn().send(new CreateStackCommand({ StackName: 'keeper', TemplateBody: template({ P: param({ Name: '/k/one', Value: 'v' }, { UpdateReplacePolicy: 'Retain' }) }) }));
+    await cfn().send(new CreateStackCommand({ StackName: 'keeper', TemplateBody: template({ P: ssmParameter({ Name: '/k/one', Value: 'v' }, { UpdateReplacePolicy: 'Retain' }) }) }));
     await settled(cfn(), 'keeper');
-    await cfn().send(new UpdateStackCommand({ StackName: 'keeper', TemplateBody: template({ P: param({ Name: '/k/two', Value: 'v' }, { UpdateReplacePolicy: 'Retain' }) }) }));
+    await cfn().send(new UpdateStackCommand({ StackName: 'keeper', TemplateBody: template({ P: ssmParameter({ Name: '/k/two', Value: 'v' }, { UpdateReplacePolicy: 'Retain' }) }) }));
     expect((await settled(cfn(), 'keeper')).StackStatus).toBe('UPDATE_COMPLETE');
-    expect(await parameterValue('/k/one')).toBe('v');
-    expect(await parameterValue('/k/two')).toBe('v');
+    expect(await parameterValue(ssm(), '/k/one')).toBe('v');
+    expect(await parameterValue(ssm(), '/k/two')).toBe('v');
     expect(await eventLog(cfn(), 'keeper')).toContainEqual(['P', 'DELETE_SKIPPED', undefined]);
   });
 
   it('answers "No updates are to be performed." and takes previous parameter values', async () => {
     const body = JSON.stringify({
       Parameters: { Value: { Type: 'String' }, Other: { Type: 'String', Default: 'd' } },
-      Resources: { P: param({ Name: '/np/p', Value: { 'Fn::Join': ['-', [{ Ref: 'Value' }, { Ref: 'Other' }]] } }) },
+      Resources: { P: ssmParameter({ Name: '/np/p', Value: { 'Fn::Join': ['-', [{ Ref: 'Value' }, { Ref: 'Other' }]] } }) },
     });
     await cfn().send(new CreateStackCommand({ StackName: 'steady', TemplateBody: body, Parameters: [{ ParameterKey: 'Value', ParameterValue: 'a' }] }));
     await settled(cfn(), 'steady');
@@ -116,7 +112,7 @@ describe('CloudFormation updates', () => {
       }),
     );
     expect((await settled(cfn(), 'steady')).StackStatus).toBe('UPDATE_COMPLETE');
-    expect(await parameterValue('/np/p')).toBe('a-e');
+    expect(await parameterValue(ssm(), '/np/p')).toBe('a-e');
     await expectAwsError(cfn().send(new UpdateStackCommand({ StackName: 'absent', UsePreviousTemplate: true })), {
       code: 'ValidationError',
       status: 400,
@@ -125,7 +121,9 @@ describe('CloudFormation updates', () => {
   });
 
   it('enforces the stack policy during updates, and StackPolicyDuringUpdateBody overrides it once', async () => {
-    await cfn().send(new CreateStackCommand({ StackName: 'guarded', TemplateBody: template({ Guarded: param({ Name: '/g/guarded', Value: 'v1' }), Free: param({ Name: '/g/free', Value: 'v1' }) }) }));
+    await cfn().send(
+      new CreateStackCommand({ StackName: 'guarded', TemplateBody: template({ Guarded: ssmParameter({ Name: '/g/guarded', Value: 'v1' }), Free: ssmParameter({ Name: '/g/free', Value: 'v1' }) }) }),
+    );
     await settled(cfn(), 'guarded');
     const policy = {
       Statement: [
@@ -136,35 +134,38 @@ describe('CloudFormation updates', () => {
     await cfn().send(new SetStackPolicyCommand({ StackName: 'guarded', StackPolicyBody: JSON.stringify(policy) }));
     expect(JSON.parse((await cfn().send(new GetStackPolicyCommand({ StackName: 'guarded' }))).StackPolicyBody!)).toEqual(policy);
 
-    await cfn().send(new UpdateStackCommand({ StackName: 'guarded', TemplateBody: template({ Guarded: param({ Name: '/g/guarded', Value: 'v2' }), Free: param({ Name: '/g/free', Value: 'v1' }) }) }));
+    await cfn().send(
+      new UpdateStackCommand({ StackName: 'guarded', TemplateBody: template({ Guarded: ssmParameter({ Name: '/g/guarded', Value: 'v2' }), Free: ssmParameter({ Name: '/g/free', Value: 'v1' }) }) }),
+    );
     expect((await settled(cfn(), 'guarded')).StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
     expect(await eventLog(cfn(), 'guarded')).toContainEqual([
       'Guarded',
       'UPDATE_FAILED',
       'Action denied by stack policy: Statement [#1] does not allow [Update:Modify] for resource [LogicalResourceId/Guarded]',
     ]);
-    expect(await parameterValue('/g/guarded')).toBe('v1');
+    expect(await parameterValue(ssm(), '/g/guarded')).toBe('v1');
 
     const allowAll = JSON.stringify({ Statement: [{ Effect: 'Allow', Action: 'Update:*', Principal: '*', Resource: '*' }] });
     await cfn().send(
       new UpdateStackCommand({
         StackName: 'guarded',
-        TemplateBody: template({ Guarded: param({ Name: '/g/guarded', Value: 'v2' }), Free: param({ Name: '/g/free', Value: 'v1' }) }),
+        TemplateBody: template({ Guarded: ssmParameter({ Name: '/g/guarded', Value: 'v2' }), Free: ssmParameter({ Name: '/g/free', Value: 'v1' }) }),
         StackPolicyDuringUpdateBody: allowAll,
       }),
     );
     expect((await settled(cfn(), 'guarded')).StackStatus).toBe('UPDATE_COMPLETE');
-    expect(await parameterValue('/g/guarded')).toBe('v2');
+    expect(await parameterValue(ssm(), '/g/guarded')).toBe('v2');
     expect(JSON.parse((await cfn().send(new GetStackPolicyCommand({ StackName: 'guarded' }))).StackPolicyBody!)).toEqual(policy);
   });
 
   it('keeps exports unique and undeletable while imported', async () => {
-    const exporter = (value: string, name = 'shared-name') => template({ P: param({ Name: '/x/exported', Value: value }) }, { Outputs: { Out: { Value: { Ref: 'P' }, Export: { Name: name } } } });
+    const exporter = (value: string, name = 'shared-name') =>
+      template({ P: ssmParameter({ Name: '/x/exported', Value: value }) }, { Outputs: { Out: { Value: { Ref: 'P' }, Export: { Name: name } } } });
     await cfn().send(new CreateStackCommand({ StackName: 'exporter', TemplateBody: exporter('v') }));
     await settled(cfn(), 'exporter');
-    await cfn().send(new CreateStackCommand({ StackName: 'importer', TemplateBody: template({ P: param({ Name: '/x/imported', Value: { 'Fn::ImportValue': 'shared-name' } }) }) }));
+    await cfn().send(new CreateStackCommand({ StackName: 'importer', TemplateBody: template({ P: ssmParameter({ Name: '/x/imported', Value: { 'Fn::ImportValue': 'shared-name' } }) }) }));
     expect((await settled(cfn(), 'importer')).StackStatus).toBe('CREATE_COMPLETE');
-    expect(await parameterValue('/x/imported')).toBe('/x/exported');
+    expect(await parameterValue(ssm(), '/x/imported')).toBe('/x/exported');
 
     const exports = await cfn().send(new ListExportsCommand({}));
     expect(exports.Exports).toContainEqual(expect.objectContaining({ Name: 'shared-name', Value: '/x/exported' }));
@@ -176,13 +177,16 @@ describe('CloudFormation updates', () => {
     });
 
     await cfn().send(
-      new CreateStackCommand({ StackName: 'rival', TemplateBody: template({ P: param({ Name: '/x/rival', Value: 'v' }) }, { Outputs: { Out: { Value: 'x', Export: { Name: 'shared-name' } } } }) }),
+      new CreateStackCommand({
+        StackName: 'rival',
+        TemplateBody: template({ P: ssmParameter({ Name: '/x/rival', Value: 'v' }) }, { Outputs: { Out: { Value: 'x', Export: { Name: 'shared-name' } } } }),
+      }),
     );
     const rival = await settled(cfn(), 'rival');
     expect(rival.StackStatus).toBe('ROLLBACK_COMPLETE');
     expect(await eventLog(cfn(), 'rival')).toContainEqual(['rival', 'ROLLBACK_IN_PROGRESS', 'Export with name shared-name is already exported by stack exporter']);
 
-    await cfn().send(new UpdateStackCommand({ StackName: 'exporter', TemplateBody: template({ P: param({ Name: '/x/exported', Value: 'v' }) }) }));
+    await cfn().send(new UpdateStackCommand({ StackName: 'exporter', TemplateBody: template({ P: ssmParameter({ Name: '/x/exported', Value: 'v' }) }) }));
     const refused = await settled(cfn(), 'exporter');
     expect(refused.StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
     expect(await eventLog(cfn(), 'exporter')).toContainEqual(['exporter', 'UPDATE_ROLLBACK_IN_PROGRESS', 'Export shared-name cannot be deleted as it is in use by importer']);
