@@ -19,6 +19,14 @@ export interface SourcePollRow {
   polled_at: number;
 }
 
+/** A revision a source action produced: `revision` is the StoredOutput's revision, as JSON. */
+export interface SourceRevisionRow {
+  execution_id: string;
+  action: string;
+  artifact: string | null;
+  revision: string;
+}
+
 /** An execution with its insertion order, the tie-breaker of keyset pages. */
 export type SequencedExecutionRow = ExecutionRow & { seq: number };
 
@@ -57,6 +65,13 @@ export class HistoryStore {
           JOIN codepipeline_action_executions a ON a.execution_id = e.id
           WHERE e.account = ? AND e.region = ? AND e.pipeline = ? AND a.stage = ? AND a.action = ? AND a.status = 'Succeeded'
           ORDER BY e.started_at DESC, e.rowid DESC, a.started_at DESC`,
+        ),
+      sourceRevisions: () =>
+        db.prepare<[string], SourceRevisionRow>(
+          `SELECT execution_id, action, json_extract(output, '$.outputArtifacts[0].name') AS artifact, json_extract(output, '$.revision') AS revision
+          FROM codepipeline_action_executions
+          WHERE execution_id IN (SELECT value FROM json_each(?)) AND status = 'Succeeded' AND json_extract(output, '$.revision') IS NOT NULL
+          ORDER BY started_at, rowid`,
         ),
       executionsPage: () =>
         db.prepare<{ account: string; region: string; pipeline: string; before: number; seq: number; stage: string | null; limit: number }, SequencedExecutionRow>(
@@ -123,6 +138,15 @@ export class HistoryStore {
   executionsPage(account: string, region: string, pipeline: string, options: { after?: { startedAt: number; seq: number }; stage?: string; limit: number }): SequencedExecutionRow[] {
     const after = options.after ?? { startedAt: Number.MAX_SAFE_INTEGER, seq: Number.MAX_SAFE_INTEGER };
     return this.stmts.executionsPage.all({ account, region, pipeline, before: after.startedAt, seq: after.seq, stage: options.stage ?? null, limit: options.limit });
+  }
+
+  /**
+   * The revisions the source actions of these executions produced, in the order they ran, in one
+   * query: SQLite picks the revision out of each output, so a page of executions parses no
+   * artifact lists.
+   */
+  sourceRevisions(executionIds: string[]): SourceRevisionRow[] {
+    return this.stmts.sourceRevisions.all(JSON.stringify(executionIds));
   }
 
   /** The newest execution that entered the stage (not only waiting at its entrance), with its state there. */

@@ -104,15 +104,15 @@ export function existingExecution(c: HandlerContext, ctx: RequestContext, pipeli
   return row;
 }
 
-/** The revisions the execution's source actions produced (GetPipelineExecution's artifactRevisions, the summary's sourceRevisions). */
-function sourceRevisions(c: HandlerContext, execution: ExecutionRow): { actionName: string; artifactName?: string; revision: NonNullable<StoredOutput['revision']> }[] {
-  const revisions = [];
-  for (const record of c.store.actionExecutionsOf(execution.id)) {
-    if (record.status !== 'Succeeded' || !record.output) continue;
-    const output = JSON.parse(record.output) as StoredOutput;
-    if (output.revision) revisions.push({ actionName: record.action, artifactName: output.outputArtifacts?.[0]?.name, revision: output.revision });
+type SourceRevision = { actionName: string; artifactName?: string; revision: NonNullable<StoredOutput['revision']> };
+
+/** The revisions each execution's source actions produced (GetPipelineExecution's artifactRevisions, the summaries' sourceRevisions), by execution id. */
+function sourceRevisions(c: HandlerContext, executions: ExecutionRow[]): Map<string, SourceRevision[]> {
+  const byExecution = new Map<string, SourceRevision[]>(executions.map((e) => [e.id, []]));
+  for (const row of c.store.history.sourceRevisions(executions.map((e) => e.id))) {
+    byExecution.get(row.execution_id)!.push({ actionName: row.action, artifactName: row.artifact ?? undefined, revision: JSON.parse(row.revision) });
   }
-  return revisions;
+  return byExecution;
 }
 
 export function getPipelineExecution(c: HandlerContext, input: CP.GetPipelineExecutionInput, ctx: RequestContext): CP.GetPipelineExecutionOutput {
@@ -124,13 +124,15 @@ export function getPipelineExecution(c: HandlerContext, input: CP.GetPipelineExe
       pipelineExecutionId: row.id,
       status: row.status as CP.PipelineExecutionStatus,
       statusSummary: row.status_summary ?? undefined,
-      artifactRevisions: sourceRevisions(c, row).map((r) => ({
-        name: r.artifactName,
-        revisionId: r.revision.revisionId,
-        revisionSummary: r.revision.revisionSummary,
-        revisionUrl: r.revision.revisionUrl,
-        created: r.revision.created && new Date(r.revision.created),
-      })),
+      artifactRevisions: sourceRevisions(c, [row])
+        .get(row.id)!
+        .map((r) => ({
+          name: r.artifactName,
+          revisionId: r.revision.revisionId,
+          revisionSummary: r.revision.revisionSummary,
+          revisionUrl: r.revision.revisionUrl,
+          created: r.revision.created && new Date(r.revision.created),
+        })),
       variables: JSON.parse(row.variables),
       trigger: JSON.parse(row.trigger),
       executionMode: row.execution_mode as CP.ExecutionMode,
@@ -152,6 +154,7 @@ export function listPipelineExecutions(c: HandlerContext, input: CP.ListPipeline
   const rows = c.store.history.executionsPage(ctx.account, ctx.region, input.pipelineName!, { after, stage: input.filter?.succeededInStage?.stageName, limit: limit + 1 });
   const page = rows.slice(0, limit);
   const last = page.at(-1);
+  const revisions = sourceRevisions(c, page);
   return {
     pipelineExecutionSummaries: page.map((row) => ({
       pipelineExecutionId: row.id,
@@ -159,7 +162,7 @@ export function listPipelineExecutions(c: HandlerContext, input: CP.ListPipeline
       statusSummary: row.status_summary ?? undefined,
       startTime: new Date(row.started_at),
       lastUpdateTime: new Date(row.updated_at),
-      sourceRevisions: sourceRevisions(c, row).map((r) => ({
+      sourceRevisions: revisions.get(row.id)!.map((r) => ({
         actionName: r.actionName,
         revisionId: r.revision.revisionId,
         revisionSummary: r.revision.revisionSummary,
