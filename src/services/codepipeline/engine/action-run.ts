@@ -10,7 +10,7 @@ import type { ActionDeclaration, ArtifactDetail } from '@aws-sdk/client-codepipe
 import { servicePrincipal } from '../../../core/accounts.js';
 import { AwsError } from '../../../core/errors.js';
 import { uuid } from '../../../core/ids.js';
-import type { InProcessCaller } from '../../contracts.js';
+import type { InProcessCaller, Runtime } from '../../contracts.js';
 import { ACTION_PROVIDERS, actionTypeKey } from '../actions/index.js';
 import { type ActionContext, ActionFailure, type ActionResult, type ActionTypeId, type ArtifactLocation } from '../actions/types.js';
 import { type CodePipelineContext, pipelineArn } from '../common.js';
@@ -172,44 +172,64 @@ interface ActionSetup {
   outputArtifacts: ArtifactLocation[];
 }
 
-function actionContext(c: CodePipelineContext, run: ExecutionRun, setup: ActionSetup): ActionContext {
+/** What an action's and a rule's contexts share; the rest (type, configuration, outputs, checkpoints) is each one's own. */
+type SharedContext = Omit<ActionContext, 'actionTypeId' | 'timeoutInMinutes' | 'configuration' | 'sourceRevision' | 'outputArtifacts' | 'writeArtifact' | 'checkpoint' | 'saved' | 'signal'>;
+
+/**
+ * The context fields an action and a stage condition's rule get alike: calls as `at.caller`, where
+ * in which execution they run, and reads of their input artifacts (`at.inputsOf` names whose
+ * inputs an unknown artifact is not, in the refusal).
+ */
+export function sharedContext(
+  rt: Runtime,
+  run: ExecutionRun,
+  at: { stage: string; name: string; rowId: string; region: string; caller: InProcessCaller; inputArtifacts: ArtifactLocation[]; inputsOf: string },
+): SharedContext {
   const { execution } = run;
-  const call: ActionContext['call'] = (service, operation, input) => c.rt.call(service, operation, input, setup.caller);
-  const inputArtifacts = (setup.action.inputArtifacts ?? []).map((a) => run.artifacts.get(a.name!)!);
-  const saved = setup.row.checkpoint ? (JSON.parse(setup.row.checkpoint) as Record<string, unknown>) : undefined;
+  const call: ActionContext['call'] = (service, operation, input) => rt.call(service, operation, input, at.caller);
   return {
     call,
-    invoke: (serviceCall) => c.rt.invoke(serviceCall, setup.caller),
-    caller: setup.caller,
-    rt: c.rt,
-    clock: c.rt.clock,
+    invoke: (serviceCall) => rt.invoke(serviceCall, at.caller),
+    caller: at.caller,
+    rt,
+    clock: rt.clock,
     account: execution.account,
-    region: setup.region,
+    region: at.region,
     pipelineName: execution.pipeline,
     pipelineArn: pipelineArn(execution.region, execution.account, execution.pipeline),
     pipelineVersion: execution.version,
     executionId: execution.id,
-    stageName: setup.stage,
-    actionName: setup.action.name!,
-    actionExecutionId: setup.row.id,
+    stageName: at.stage,
+    actionName: at.name,
+    actionExecutionId: at.rowId,
+    inputArtifacts: at.inputArtifacts,
+    artifactStore: run.artifactStoreFor(at.region),
+    async readArtifact(name) {
+      const location = at.inputArtifacts.find((a) => a.name === name);
+      if (!location) throw new ActionFailure(`The input artifact ${name} is not an input of ${at.inputsOf}`, 'ConfigurationError');
+      const out = await call('s3', 'GetObject', { Bucket: location.bucket, Key: location.key, VersionId: location.versionId });
+      return bodyBytes(out.Body);
+    },
+  };
+}
+
+function actionContext(c: CodePipelineContext, run: ExecutionRun, setup: ActionSetup): ActionContext {
+  const { execution } = run;
+  const inputArtifacts = (setup.action.inputArtifacts ?? []).map((a) => run.artifacts.get(a.name!)!);
+  const shared = sharedContext(c.rt, run, { stage: setup.stage, name: setup.action.name!, rowId: setup.row.id, region: setup.region, caller: setup.caller, inputArtifacts, inputsOf: 'this action' });
+  const saved = setup.row.checkpoint ? (JSON.parse(setup.row.checkpoint) as Record<string, unknown>) : undefined;
+  return {
+    ...shared,
     actionTypeId: setup.type,
     timeoutInMinutes: setup.action.timeoutInMinutes,
     configuration: setup.configuration,
     sourceRevision: setup.type.category === 'Source' ? sourceRevisionOf(execution, setup.action.name!) : undefined,
-    inputArtifacts,
     outputArtifacts: setup.outputArtifacts,
-    artifactStore: run.artifactStoreFor(setup.region),
-    async readArtifact(name) {
-      const location = inputArtifacts.find((a) => a.name === name);
-      if (!location) throw new ActionFailure(`The input artifact ${name} is not an input of this action`, 'ConfigurationError');
-      const out = await call('s3', 'GetObject', { Bucket: location.bucket, Key: location.key, VersionId: location.versionId });
-      return bodyBytes(out.Body);
-    },
     async writeArtifact(name, zip) {
       const location = setup.outputArtifacts.find((a) => a.name === name);
       if (!location) throw new ActionFailure(`The output artifact ${name} is not an output of this action`, 'ConfigurationError');
       const key = run.artifactStoreFor(setup.region).encryptionKey;
-      const out = await call('s3', 'PutObject', { Bucket: location.bucket, Key: location.key, Body: zip, ...(key ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: key.id } : {}) });
+      const out = await shared.call('s3', 'PutObject', { Bucket: location.bucket, Key: location.key, Body: zip, ...(key ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: key.id } : {}) });
       location.versionId = out.VersionId;
     },
     checkpoint(data) {
@@ -227,7 +247,7 @@ function sourceRevisionOf(execution: ExecutionRow, actionName: string): ActionCo
   return override ? { revisionType: override.revisionType!, revisionValue: override.revisionValue! } : undefined;
 }
 
-export async function bodyBytes(body: unknown): Promise<Buffer> {
+async function bodyBytes(body: unknown): Promise<Buffer> {
   if (body === undefined) return Buffer.alloc(0);
   if (Buffer.isBuffer(body)) return body;
   const chunks: Buffer[] = [];

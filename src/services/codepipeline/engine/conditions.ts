@@ -21,11 +21,10 @@ import { AwsError } from '../../../core/errors.js';
 import { uuid } from '../../../core/ids.js';
 import type { InProcessCaller } from '../../contracts.js';
 import { type ActionContext, ActionFailure, type ActionTypeId } from '../actions/types.js';
-import { pipelineArn } from '../common.js';
 import type { ConditionStateRow, RuleExecutionRow } from '../condition-store.js';
 import type { HandlerContext } from '../handlers/context.js';
 import { restartStage, startRollback } from '../handlers/retry.js';
-import { assumeRole, bodyBytes, type ExecutionRun } from './action-run.js';
+import { assumeRole, type ExecutionRun, sharedContext } from './action-run.js';
 import { RULE_PROVIDERS } from './rules/index.js';
 import { type Outcome, pipelineKey } from './runner.js';
 import { resolveConfiguration } from './variables.js';
@@ -297,36 +296,14 @@ export class StageConditions {
     setup: { stage: string; rule: RuleDeclaration; row: RuleExecutionRow; region: string; configuration: Record<string, string>; caller: InProcessCaller; signal: AbortSignal },
   ): ActionContext {
     const { c } = this;
-    const { execution } = run;
-    const call: ActionContext['call'] = (service, operation, input) => c.rt.call(service, operation, input, setup.caller);
     const inputArtifacts = (setup.rule.inputArtifacts ?? []).flatMap((a) => run.artifacts.get(a.name!) ?? []);
+    const at = { stage: setup.stage, name: setup.rule.name!, rowId: setup.row.id, region: setup.region, caller: setup.caller, inputArtifacts, inputsOf: `rule ${setup.rule.name}` };
     return {
-      call,
-      invoke: (serviceCall) => c.rt.invoke(serviceCall, setup.caller),
-      caller: setup.caller,
-      rt: c.rt,
-      clock: c.rt.clock,
-      account: execution.account,
-      region: setup.region,
-      pipelineName: execution.pipeline,
-      pipelineArn: pipelineArn(execution.region, execution.account, execution.pipeline),
-      pipelineVersion: execution.version,
-      executionId: execution.id,
-      stageName: setup.stage,
-      actionName: setup.rule.name!,
-      actionExecutionId: setup.row.id,
+      ...sharedContext(c.rt, run, at),
       // A rule type in the action type's place: only a job a rule provider creates records it.
       actionTypeId: setup.rule.ruleTypeId as unknown as ActionTypeId,
       configuration: setup.configuration,
-      inputArtifacts,
       outputArtifacts: [],
-      artifactStore: run.artifactStoreFor(setup.region),
-      async readArtifact(name) {
-        const location = inputArtifacts.find((a) => a.name === name);
-        if (!location) throw new ActionFailure(`The input artifact ${name} is not an input of rule ${setup.rule.name}`, 'ConfigurationError');
-        const out = await call('s3', 'GetObject', { Bucket: location.bucket, Key: location.key, VersionId: location.versionId });
-        return bodyBytes(out.Body);
-      },
       async writeArtifact(name) {
         throw new ActionFailure(`Rule ${setup.rule.name} has no output artifact ${name}: rules produce no artifacts`, 'ConfigurationError');
       },
