@@ -9,7 +9,17 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readZip } from '../../src/core/zip.js';
 import { useServer } from '../helpers.js';
-import { ACCOUNT, actionExecution, createAdminRoles, createPipelineProject, createSourceThenStage, createVersionedBuckets, firstEndedExecution, putSourceZip } from './codepipeline-helpers.js';
+import {
+  ACCOUNT,
+  actionExecution,
+  codeBuildStage,
+  createAdminRoles,
+  createPipelineProject,
+  createSourceThenStage,
+  createVersionedBuckets,
+  firstEndedExecution,
+  putSourceZip,
+} from './codepipeline-helpers.js';
 
 const server = useServer();
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/batch-pipeline-role`;
@@ -50,18 +60,7 @@ function createPipeline(name: string, project: string, configuration: Record<str
     roleArn: ROLE,
     artifactBucket: 'batch-artifacts',
     source: { bucket: 'batch-source', artifact: 'Src' },
-    stage: {
-      name: 'Build',
-      actions: [
-        {
-          name: 'Build',
-          actionTypeId: { category: 'Build', owner: 'AWS', provider: 'CodeBuild', version: '1' },
-          configuration: { ProjectName: project, BatchEnabled: 'true', ...configuration },
-          inputArtifacts: [{ name: 'Src' }],
-          outputArtifacts: outputs.map((output) => ({ name: output })),
-        },
-      ],
-    },
+    stage: codeBuildStage(project, 'Src', { configuration: { BatchEnabled: 'true', ...configuration }, outputArtifacts: outputs.map((output) => ({ name: output })) }),
   });
 }
 

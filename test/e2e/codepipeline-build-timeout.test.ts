@@ -8,7 +8,17 @@ import { CodeBuildClient, ListBuildsForProjectCommand } from '@aws-sdk/client-co
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useServer } from '../helpers.js';
 import { fetchBuild, waitForBuild } from './codebuild-helpers.js';
-import { ACCOUNT, actionExecution, createAdminRoles, createPipelineProject, createSourceThenStage, createVersionedBuckets, firstEndedExecution, putSourceZip } from './codepipeline-helpers.js';
+import {
+  ACCOUNT,
+  actionExecution,
+  codeBuildStage,
+  createAdminRoles,
+  createPipelineProject,
+  createSourceThenStage,
+  createVersionedBuckets,
+  firstEndedExecution,
+  putSourceZip,
+} from './codepipeline-helpers.js';
 
 const server = useServer();
 
@@ -39,17 +49,7 @@ describe('Build/AWS/CodeBuild/1 timeout', () => {
       roleArn: `arn:aws:iam::${ACCOUNT}:role/slow-pipeline-role`,
       artifactBucket: 'slow-artifacts',
       source: { bucket: 'slow-source', artifact: 'Src' },
-      stage: {
-        name: 'Build',
-        actions: [
-          {
-            name: 'Build',
-            actionTypeId: { category: 'Build', owner: 'AWS', provider: 'CodeBuild', version: '1' },
-            configuration: { ProjectName: 'slow-build' },
-            inputArtifacts: [{ name: 'Src' }],
-          },
-        ],
-      },
+      stage: codeBuildStage('slow-build', 'Src'),
     });
     const codebuild = new CodeBuildClient(server.clientConfig);
     const buildId = await startedBuild(codebuild);

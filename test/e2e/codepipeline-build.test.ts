@@ -9,22 +9,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BatchGetBuildsCommand, CodeBuildClient, CreateProjectCommand, ListBuildsForProjectCommand } from '@aws-sdk/client-codebuild';
+import { BatchGetBuildsCommand, CodeBuildClient, ListBuildsForProjectCommand } from '@aws-sdk/client-codebuild';
 import { CodeCommitClient, CreateRepositoryCommand, PutFileCommand } from '@aws-sdk/client-codecommit';
 import { type ActionDeclaration, CodePipelineClient, CreatePipelineCommand, ListActionExecutionsCommand, ListPipelineExecutionsCommand, type PipelineDeclaration } from '@aws-sdk/client-codepipeline';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createZip, readZip } from '../../src/core/zip.js';
-import { startTestServer, useServer } from '../helpers.js';
-import { ACCOUNT, actionExecution, createAdminRoles, createVersionedBuckets, firstEndedExecution } from './codepipeline-helpers.js';
+import { readZip } from '../../src/core/zip.js';
+import { startTestServer, type TestServer, useServer } from '../helpers.js';
+import { ACCOUNT, actionExecution, codeBuildStage, createAdminRoles, createPipelineProject, createVersionedBuckets, firstEndedExecution, putSourceZip } from './codepipeline-helpers.js';
 
 const server = useServer();
 const client = <T>(Client: new (config: typeof server.clientConfig) => T) => new Client(server.clientConfig);
 const PIPELINE_ROLE = `arn:aws:iam::${ACCOUNT}:role/build-pipeline-role`;
 const BUILD_ROLE = `arn:aws:iam::${ACCOUNT}:role/build-project-role`;
-
-const file = (name: string, text: string) => ({ name, data: Buffer.from(text), mode: 0o100644 });
 
 const BUILDSPEC = `version: 0.2
 env:
@@ -62,21 +60,7 @@ function pipeline(name: string, project: string, build: Partial<ActionDeclaratio
     roleArn: PIPELINE_ROLE,
     pipelineType: 'V2',
     artifactStore: { type: 'S3', location: 'build-artifacts' },
-    stages: [
-      { name: 'Source', actions: [s3Source('App', 'app.zip', 'SourceOutput'), s3Source('Extra', 'extra.zip', 'ExtraOutput')] },
-      {
-        name: 'Build',
-        actions: [
-          {
-            name: 'Build',
-            actionTypeId: { category: 'Build', owner: 'AWS', provider: 'CodeBuild', version: '1' },
-            configuration: { ProjectName: project },
-            inputArtifacts: [{ name: 'SourceOutput' }],
-            ...build,
-          },
-        ],
-      },
-    ],
+    stages: [{ name: 'Source', actions: [s3Source('App', 'app.zip', 'SourceOutput'), s3Source('Extra', 'extra.zip', 'ExtraOutput')] }, codeBuildStage(project, 'SourceOutput', build)],
   };
 }
 
@@ -89,24 +73,18 @@ async function zipText(bucket: string, key: string, name: string): Promise<strin
   return entry ? Buffer.from(entry.data).toString('utf8') : `(no ${name} in ${readZip(body).map((e) => e.name)})`;
 }
 
+/** The roles, buckets and the two source objects the pipelines read, on `config`'s server. */
+async function setUpSources(config: TestServer['clientConfig']): Promise<void> {
+  await createAdminRoles(config, { 'build-pipeline-role': 'codepipeline.amazonaws.com', 'build-project-role': 'codebuild.amazonaws.com' });
+  await createVersionedBuckets(config, ['build-source', 'build-artifacts']);
+  await putSourceZip(config, 'build-source', { 'app.txt': 'primary source' });
+  await putSourceZip(config, 'build-source', { 'extra.txt': 'secondary source' }, 'extra.zip');
+}
+
 beforeAll(async () => {
-  await createAdminRoles(server.clientConfig, { 'build-pipeline-role': 'codepipeline.amazonaws.com', 'build-project-role': 'codebuild.amazonaws.com' });
-  await createVersionedBuckets(server.clientConfig, ['build-source', 'build-artifacts']);
-  const s3 = client(S3Client);
-  await s3.send(new PutObjectCommand({ Bucket: 'build-source', Key: 'app.zip', Body: createZip([file('app.txt', 'primary source')]) }));
-  await s3.send(new PutObjectCommand({ Bucket: 'build-source', Key: 'extra.zip', Body: createZip([file('extra.txt', 'secondary source')]) }));
+  await setUpSources(server.clientConfig);
   await client(SSMClient).send(new PutParameterCommand({ Name: '/build/secret', Value: 'from-ssm', Type: 'String' }));
-  const codebuild = client(CodeBuildClient);
-  const project = (name: string, buildspec: string) =>
-    codebuild.send(
-      new CreateProjectCommand({
-        name,
-        source: { type: 'CODEPIPELINE', buildspec },
-        artifacts: { type: 'CODEPIPELINE' },
-        environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' },
-        serviceRole: BUILD_ROLE,
-      }),
-    );
+  const project = (name: string, buildspec: string) => createPipelineProject(server.clientConfig, name, buildspec, BUILD_ROLE);
   await project('pipeline-app', BUILDSPEC);
   await project('pipeline-clone', 'version: 0.2\nenv:\n  exported-variables: [HEAD, TEXT]\nphases:\n  build:\n    commands:\n      - export HEAD="$(git rev-parse HEAD)" TEXT="$(cat app.txt)"\n');
   await project('pipeline-broken', 'version: 0.2\nphases:\n  build:\n    commands:\n      - echo about to fail\n      - exit 3\n');
@@ -184,17 +162,7 @@ describe('Build/AWS/CodeBuild/1', () => {
                 },
               ],
             },
-            {
-              name: 'Build',
-              actions: [
-                {
-                  name: 'Build',
-                  actionTypeId: { category: 'Build', owner: 'AWS', provider: 'CodeBuild', version: '1' },
-                  configuration: { ProjectName: 'pipeline-clone' },
-                  inputArtifacts: [{ name: 'SourceOutput' }],
-                },
-              ],
-            },
+            codeBuildStage('pipeline-clone', 'SourceOutput'),
           ],
         },
       }),
@@ -222,20 +190,8 @@ describe('Build/AWS/CodeBuild/1 across a restart', () => {
     let running = await startTestServer({ dataDir });
     try {
       const on = <T>(Client: new (config: typeof running.clientConfig) => T) => new Client(running.clientConfig);
-      await createAdminRoles(running.clientConfig, { 'build-pipeline-role': 'codepipeline.amazonaws.com', 'build-project-role': 'codebuild.amazonaws.com' });
-      await createVersionedBuckets(running.clientConfig, ['build-source', 'build-artifacts']);
-      const s3 = on(S3Client);
-      await s3.send(new PutObjectCommand({ Bucket: 'build-source', Key: 'app.zip', Body: createZip([file('app.txt', 'primary source')]) }));
-      await s3.send(new PutObjectCommand({ Bucket: 'build-source', Key: 'extra.zip', Body: createZip([file('extra.txt', 'secondary source')]) }));
-      await on(CodeBuildClient).send(
-        new CreateProjectCommand({
-          name: 'pipeline-slow',
-          source: { type: 'CODEPIPELINE', buildspec: 'version: 0.2\nphases:\n  build:\n    commands:\n      - sleep 60\n' },
-          artifacts: { type: 'CODEPIPELINE' },
-          environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' },
-          serviceRole: BUILD_ROLE,
-        }),
-      );
+      await setUpSources(running.clientConfig);
+      await createPipelineProject(running.clientConfig, 'pipeline-slow', 'version: 0.2\nphases:\n  build:\n    commands:\n      - sleep 60\n', BUILD_ROLE);
       await on(CodePipelineClient).send(new CreatePipelineCommand({ pipeline: pipeline('build-restart', 'pipeline-slow') }));
       const until = Date.now() + 30_000;
       let buildId: string | undefined;

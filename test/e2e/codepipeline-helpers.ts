@@ -105,6 +105,18 @@ export function manualApprovalStage(name: string, more: Partial<ActionDeclaratio
   return { name, actions: [{ name: 'Approve', actionTypeId: { category: 'Approval', owner: 'AWS', provider: 'Manual', version: '1' }, ...more }] };
 }
 
+/** The stage Build whose one action, Build, runs the CodeBuild project `project` on `input`; `more` adds to the action (its configuration to ProjectName's). */
+export function codeBuildStage(project: string, input: string, more: Partial<ActionDeclaration> = {}): StageDeclaration {
+  const action: ActionDeclaration = {
+    name: 'Build',
+    actionTypeId: { category: 'Build', owner: 'AWS', provider: 'CodeBuild', version: '1' },
+    inputArtifacts: [{ name: input }],
+    ...more,
+    configuration: { ProjectName: project, ...more.configuration },
+  };
+  return { name: 'Build', actions: [action] };
+}
+
 /** A pipeline of two stages: an S3 source (see s3SourceStage), then `stage` around the action under test. */
 export interface SourceThenStage {
   name: string;
