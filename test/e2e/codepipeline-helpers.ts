@@ -16,6 +16,7 @@ import {
   ListPipelineExecutionsCommand,
   type PipelineDeclaration,
   type PipelineExecutionStatus,
+  type PipelineExecutionSummary,
   type PipelineType,
   type StageDeclaration,
 } from '@aws-sdk/client-codepipeline';
@@ -197,6 +198,22 @@ export async function firstEndedExecution(config: ClientConfig, name: string): P
     if (first && first.status !== 'InProgress') return { id: first.pipelineExecutionId!, status: first.status };
     if (Date.now() > until) throw new Error(`${name} has no ended execution: ${JSON.stringify(pipelineExecutionSummaries)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The pipeline's executions, newest first. */
+export async function executionsOf(config: ClientConfig, name: string): Promise<PipelineExecutionSummary[]> {
+  return (await new CodePipelineClient(config).send(new ListPipelineExecutionsCommand({ pipelineName: name }))).pipelineExecutionSummaries ?? [];
+}
+
+/** Waits (real time: a poll runs once the clock has been advanced) until `name` has more than `count` executions; answers them, newest first. */
+export async function moreExecutionsThan(config: ClientConfig, name: string, count: number): Promise<PipelineExecutionSummary[]> {
+  const until = Date.now() + 15_000;
+  for (;;) {
+    const all = await executionsOf(config, name);
+    if (all.length > count) return all;
+    if (Date.now() > until) throw new Error(`${name} still has ${all.length} executions`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
 

@@ -5,18 +5,10 @@
  * started by hand makes the pipeline active again: the field goes and polling starts executions
  * again. A pipeline without polling sources never shows the field.
  */
-import {
-  CodePipelineClient,
-  CreatePipelineCommand,
-  GetPipelineCommand,
-  ListActionExecutionsCommand,
-  ListPipelineExecutionsCommand,
-  type PipelineDeclaration,
-  StartPipelineExecutionCommand,
-} from '@aws-sdk/client-codepipeline';
+import { CodePipelineClient, CreatePipelineCommand, GetPipelineCommand, ListActionExecutionsCommand, type PipelineDeclaration, StartPipelineExecutionCommand } from '@aws-sdk/client-codepipeline';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useServer } from '../helpers.js';
-import { ACCOUNT, createAdminRoles, createVersionedBuckets, manualApprovalStage, putSourceZip, sourceThenStage } from './codepipeline-helpers.js';
+import { ACCOUNT, createAdminRoles, createVersionedBuckets, executionsOf, manualApprovalStage, moreExecutionsThan, putSourceZip, sourceThenStage } from './codepipeline-helpers.js';
 
 const server = useServer();
 const cp = () => new CodePipelineClient(server.clientConfig);
@@ -36,24 +28,13 @@ function pipeline(name: string, poll: 'true' | 'false'): PipelineDeclaration {
   });
 }
 
-async function executions(name: string) {
-  return (await cp().send(new ListPipelineExecutionsCommand({ pipelineName: name }))).pipelineExecutionSummaries ?? [];
-}
+const executions = (name: string) => executionsOf(server.clientConfig, name);
 
 const metadata = async (name: string) => (await cp().send(new GetPipelineCommand({ name }))).metadata!;
 
 const newSourceVersion = (text: string) => putSourceZip(server.clientConfig, 'inactive-source', { 'app.txt': text });
 
-/** Waits (real time: the poll runs once the clock is advanced) until `name` has more than `count` executions. */
-async function moreThan(name: string, count: number) {
-  const until = Date.now() + 15_000;
-  for (;;) {
-    const all = await executions(name);
-    if (all.length > count) return all;
-    if (Date.now() > until) throw new Error(`${name} still has ${all.length} executions`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const moreThan = (name: string, count: number) => moreExecutionsThan(server.clientConfig, name, count);
 
 /** Waits until the execution's Source action has succeeded (what it fetched is then known to polling). */
 async function sourceSucceeded(name: string, pipelineExecutionId: string): Promise<void> {

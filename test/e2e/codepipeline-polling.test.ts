@@ -7,13 +7,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CodeCommitClient, CreateRepositoryCommand } from '@aws-sdk/client-codecommit';
-import { CodePipelineClient, CreatePipelineCommand, GetPipelineExecutionCommand, ListPipelineExecutionsCommand, type PipelineDeclaration } from '@aws-sdk/client-codepipeline';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CodePipelineClient, CreatePipelineCommand, GetPipelineExecutionCommand, type PipelineDeclaration } from '@aws-sdk/client-codepipeline';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createZip } from '../../src/core/zip.js';
 import { useServer } from '../helpers.js';
 import { GitRunner, rootUrl } from './codecommit-git-helpers.js';
-import { ACCOUNT, createAdminRoles, createVersionedBuckets, executionEnded } from './codepipeline-helpers.js';
+import { ACCOUNT, createAdminRoles, createVersionedBuckets, executionEnded, executionsOf, moreExecutionsThan, putSourceZip } from './codepipeline-helpers.js';
 
 const server = useServer();
 const cp = () => new CodePipelineClient(server.clientConfig);
@@ -57,9 +55,7 @@ function pipeline(name: string, source: { provider: 'CodeCommit' | 'S3'; configu
   };
 }
 
-async function executions(name: string) {
-  return (await cp().send(new ListPipelineExecutionsCommand({ pipelineName: name }))).pipelineExecutionSummaries ?? [];
-}
+const executions = (name: string) => executionsOf(server.clientConfig, name);
 
 /** Waits for every execution of the pipelines to end; answers how many each has. */
 async function settled(...names: string[]): Promise<number[]> {
@@ -72,16 +68,7 @@ async function settled(...names: string[]): Promise<number[]> {
   return counts;
 }
 
-/** Waits (real time: the poll itself runs once the clock is advanced) until `name` has more than `count` executions. */
-async function moreThan(name: string, count: number) {
-  const until = Date.now() + 15_000;
-  for (;;) {
-    const all = await executions(name);
-    if (all.length > count) return all;
-    if (Date.now() > until) throw new Error(`${name} still has ${all.length} executions`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const moreThan = (name: string, count: number) => moreExecutionsThan(server.clientConfig, name, count);
 
 beforeAll(async () => {
   await createAdminRoles(server.clientConfig, { 'polling-role': 'codepipeline.amazonaws.com' });
@@ -124,9 +111,7 @@ describe('PollForSourceChanges', () => {
   });
 
   it('starts a polling S3 pipeline when its object gets a new version', async () => {
-    const s3 = new S3Client(server.clientConfig);
-    const upload = async (text: string) =>
-      (await s3.send(new PutObjectCommand({ Bucket: 'polling-objects', Key: 'app.zip', Body: createZip([{ name: 'app.txt', data: Buffer.from(text), mode: 0o100644 }]) }))).VersionId!;
+    const upload = (text: string) => putSourceZip(server.clientConfig, 'polling-objects', { 'app.txt': text });
     await upload('one');
     const object = { S3Bucket: 'polling-objects', S3ObjectKey: 'app.zip' };
     await cp().send(new CreatePipelineCommand({ pipeline: pipeline('poll-s3-a-off', { provider: 'S3', configuration: { ...object, PollForSourceChanges: 'false' } }) }));
