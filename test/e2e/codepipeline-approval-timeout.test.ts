@@ -6,7 +6,7 @@
 import { type ActionDeclaration, CodePipelineClient, GetPipelineCommand, GetPipelineStateCommand } from '@aws-sdk/client-codepipeline';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectAwsError, useServer } from '../helpers.js';
-import { ACCOUNT, actionExecution, createAdminRoles, createSourceThenStage, createVersionedBuckets, firstEndedExecution, manualApprovalStage, putSourceZip } from './codepipeline-helpers.js';
+import { ACCOUNT, actionExecution, createSourceThenStage, firstEndedExecution, manualApprovalStage, setUpS3Source } from './codepipeline-helpers.js';
 
 const server = useServer();
 const cp = () => new CodePipelineClient(server.clientConfig);
@@ -42,9 +42,7 @@ async function approvalStatus(name: string): Promise<string | undefined> {
 }
 
 beforeAll(async () => {
-  await createAdminRoles(server.clientConfig, { 'review-role': 'codepipeline.amazonaws.com' });
-  await createVersionedBuckets(server.clientConfig, ['review-source', 'review-artifacts']);
-  await putSourceZip(server.clientConfig, 'review-source', { 'app.txt': 'app' });
+  await setUpS3Source(server.clientConfig, { roles: { 'review-role': 'codepipeline.amazonaws.com' }, source: 'review-source', artifacts: 'review-artifacts', files: { 'app.txt': 'app' } });
 });
 
 describe('Approval/AWS/Manual/1 timeoutInMinutes', () => {

@@ -14,7 +14,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, S
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectAwsError, startTestServer, type TestServer, useServer } from '../helpers.js';
 import { drydock } from './cli-helpers.js';
-import { ACCOUNT, actionExecution, createAdminRoles, createSourceThenStage, createVersionedBuckets, executionEnded, manualApprovalStage, putSourceZip } from './codepipeline-helpers.js';
+import { ACCOUNT, actionExecution, createSourceThenStage, executionEnded, manualApprovalStage, setUpS3Source } from './codepipeline-helpers.js';
 
 const server = useServer();
 const client = <T>(Client: new (config: typeof server.clientConfig) => T) => new Client(server.clientConfig);
@@ -40,9 +40,7 @@ const createPipeline = (name: string) =>
 
 /** Creates the roles, buckets and source object the pipeline needs on `config`'s server. */
 async function setUpSource(config: TestServer['clientConfig']) {
-  await createAdminRoles(config, { 'approval-pipeline-role': 'codepipeline.amazonaws.com' });
-  await createVersionedBuckets(config, ['approval-source', 'approval-artifacts']);
-  await putSourceZip(config, 'approval-source', { 'a.txt': 'a' });
+  await setUpS3Source(config, { roles: { 'approval-pipeline-role': 'codepipeline.amazonaws.com' }, source: 'approval-source', artifacts: 'approval-artifacts', files: { 'a.txt': 'a' } });
 }
 
 /** Polls the pipeline's state until the approval waits, and answers its token. */

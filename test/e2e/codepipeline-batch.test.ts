@@ -9,17 +9,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readZip } from '../../src/core/zip.js';
 import { useServer } from '../helpers.js';
-import {
-  ACCOUNT,
-  actionExecution,
-  codeBuildStage,
-  createAdminRoles,
-  createPipelineProject,
-  createSourceThenStage,
-  createVersionedBuckets,
-  firstEndedExecution,
-  putSourceZip,
-} from './codepipeline-helpers.js';
+import { ACCOUNT, actionExecution, codeBuildStage, createPipelineProject, createSourceThenStage, firstEndedExecution, setUpS3Source } from './codepipeline-helpers.js';
 
 const server = useServer();
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/batch-pipeline-role`;
@@ -74,9 +64,8 @@ async function outputFiles(pipelineName: string, pipelineExecutionId: string, ar
 }
 
 beforeAll(async () => {
-  await createAdminRoles(server.clientConfig, { 'batch-pipeline-role': 'codepipeline.amazonaws.com', 'batch-project-role': 'codebuild.amazonaws.com' });
-  await createVersionedBuckets(server.clientConfig, ['batch-source', 'batch-artifacts']);
-  await putSourceZip(server.clientConfig, 'batch-source', { 'app.txt': 'the source' });
+  const roles = { 'batch-pipeline-role': 'codepipeline.amazonaws.com', 'batch-project-role': 'codebuild.amazonaws.com' };
+  await setUpS3Source(server.clientConfig, { roles, source: 'batch-source', artifacts: 'batch-artifacts', files: { 'app.txt': 'the source' } });
   const batch = { buildBatchConfig: { serviceRole: BUILD_ROLE } };
   await createPipelineProject(server.clientConfig, 'batch-app', BUILDSPEC, BUILD_ROLE, batch);
   const broken = BUILDSPEC.replace('      - mkdir -p out extra\n', '      - test "$FLAVOUR" = penguin\n      - mkdir -p out extra\n');

@@ -8,24 +8,13 @@ import { CodeBuildClient, ListBuildsForProjectCommand } from '@aws-sdk/client-co
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useServer } from '../helpers.js';
 import { fetchBuild, waitForBuild } from './codebuild-helpers.js';
-import {
-  ACCOUNT,
-  actionExecution,
-  codeBuildStage,
-  createAdminRoles,
-  createPipelineProject,
-  createSourceThenStage,
-  createVersionedBuckets,
-  firstEndedExecution,
-  putSourceZip,
-} from './codepipeline-helpers.js';
+import { ACCOUNT, actionExecution, codeBuildStage, createPipelineProject, createSourceThenStage, firstEndedExecution, setUpS3Source } from './codepipeline-helpers.js';
 
 const server = useServer();
 
 beforeAll(async () => {
-  await createAdminRoles(server.clientConfig, { 'slow-pipeline-role': 'codepipeline.amazonaws.com', 'slow-project-role': 'codebuild.amazonaws.com' });
-  await createVersionedBuckets(server.clientConfig, ['slow-source', 'slow-artifacts']);
-  await putSourceZip(server.clientConfig, 'slow-source', { 'app.txt': 'app' });
+  const roles = { 'slow-pipeline-role': 'codepipeline.amazonaws.com', 'slow-project-role': 'codebuild.amazonaws.com' };
+  await setUpS3Source(server.clientConfig, { roles, source: 'slow-source', artifacts: 'slow-artifacts', files: { 'app.txt': 'app' } });
   await createPipelineProject(server.clientConfig, 'slow-build', 'version: 0.2\nphases:\n  build:\n    commands:\n      - sleep 600\n', `arn:aws:iam::${ACCOUNT}:role/slow-project-role`, {
     timeoutInMinutes: 5,
   });

@@ -17,7 +17,7 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readZip } from '../../src/core/zip.js';
 import { startTestServer, type TestServer, useServer } from '../helpers.js';
-import { ACCOUNT, actionExecution, codeBuildStage, createAdminRoles, createPipelineProject, createVersionedBuckets, firstEndedExecution, putSourceZip } from './codepipeline-helpers.js';
+import { ACCOUNT, actionExecution, codeBuildStage, createPipelineProject, firstEndedExecution, putSourceZip, setUpS3Source } from './codepipeline-helpers.js';
 
 const server = useServer();
 const client = <T>(Client: new (config: typeof server.clientConfig) => T) => new Client(server.clientConfig);
@@ -75,9 +75,8 @@ async function zipText(bucket: string, key: string, name: string): Promise<strin
 
 /** The roles, buckets and the two source objects the pipelines read, on `config`'s server. */
 async function setUpSources(config: TestServer['clientConfig']): Promise<void> {
-  await createAdminRoles(config, { 'build-pipeline-role': 'codepipeline.amazonaws.com', 'build-project-role': 'codebuild.amazonaws.com' });
-  await createVersionedBuckets(config, ['build-source', 'build-artifacts']);
-  await putSourceZip(config, 'build-source', { 'app.txt': 'primary source' });
+  const roles = { 'build-pipeline-role': 'codepipeline.amazonaws.com', 'build-project-role': 'codebuild.amazonaws.com' };
+  await setUpS3Source(config, { roles, source: 'build-source', artifacts: 'build-artifacts', files: { 'app.txt': 'primary source' } });
   await putSourceZip(config, 'build-source', { 'extra.txt': 'secondary source' }, 'extra.zip');
 }
 

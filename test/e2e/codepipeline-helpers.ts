@@ -59,6 +59,13 @@ export async function createVersionedBuckets(config: ClientConfig, buckets: stri
   }
 }
 
+/** What a test's S3-sourced pipelines need first: each role (name → trusted service) with admin rights, the versioned buckets `source` and `artifacts`, and app.zip of `files` in `source`. */
+export async function setUpS3Source(config: ClientConfig, setup: { roles: Record<string, string>; source: string; artifacts: string; files: Record<string, string> }): Promise<void> {
+  await createAdminRoles(config, setup.roles);
+  await createVersionedBuckets(config, [setup.source, setup.artifacts]);
+  await putSourceZip(config, setup.source, setup.files);
+}
+
 /** Creates a CodeBuild project for a pipeline's Build action (source and artifacts CODEPIPELINE) on AWS's standard Linux image; `more` adds to or overrides the input. */
 export async function createPipelineProject(config: ClientConfig, name: string, buildspec: string, serviceRole: string, more: Partial<CreateProjectInput> = {}): Promise<void> {
   await new CodeBuildClient(config).send(
@@ -150,9 +157,8 @@ export function createSourceThenStage(config: ClientConfig, pipeline: SourceThen
  * and `<prefix>-artifacts`, and the function `functionName` running `handler` (see createSdkFunction).
  */
 export async function setUpInvokeLambda(config: ClientConfig, prefix: string, functionName: string, handler: string): Promise<void> {
-  await createAdminRoles(config, { [`${prefix}-pipeline-role`]: 'codepipeline.amazonaws.com', [`${prefix}-function-role`]: 'lambda.amazonaws.com' });
-  await createVersionedBuckets(config, [`${prefix}-source`, `${prefix}-artifacts`]);
-  await putSourceZip(config, `${prefix}-source`, { 'app.txt': 'v1' });
+  const roles = { [`${prefix}-pipeline-role`]: 'codepipeline.amazonaws.com', [`${prefix}-function-role`]: 'lambda.amazonaws.com' };
+  await setUpS3Source(config, { roles, source: `${prefix}-source`, artifacts: `${prefix}-artifacts`, files: { 'app.txt': 'v1' } });
   await createSdkFunction(new LambdaClient(config), functionName, `arn:aws:iam::${ACCOUNT}:role/${prefix}-function-role`, handler);
 }
 
