@@ -61,6 +61,14 @@ function artifactKey(pipeline: string, artifact: string): string {
   return `${pipeline.slice(0, 20)}/${artifact.slice(0, 20)}/${random}`;
 }
 
+/** The input artifacts an action or rule declares, as its stored input records them: each name, and where this execution holds it. */
+export function storedInputArtifacts(run: ExecutionRun, declared: { name?: string }[] | undefined): { name?: string; s3location?: { bucket: string; key: string } }[] {
+  return (declared ?? []).map((a) => {
+    const location = run.artifacts.get(a.name!);
+    return { name: a.name, s3location: location && { bucket: location.bucket, key: location.key } };
+  });
+}
+
 /** Runs one action to its end; answers whether it succeeded. `previous` is its record when a restart resumes it. */
 export async function runAction(c: CodePipelineContext, run: ExecutionRun, stage: string, action: ActionDeclaration, previous?: ActionExecutionRow): Promise<boolean> {
   const { execution } = run;
@@ -72,10 +80,7 @@ export async function runAction(c: CodePipelineContext, run: ExecutionRun, stage
     configuration: action.configuration ?? {},
     roleArn: action.roleArn,
     region,
-    inputArtifacts: (action.inputArtifacts ?? []).map((a) => {
-      const location = run.artifacts.get(a.name!);
-      return { name: a.name, s3location: location && { bucket: location.bucket, key: location.key } };
-    }),
+    inputArtifacts: storedInputArtifacts(run, action.inputArtifacts),
     namespace: action.namespace,
   };
   const row: ActionExecutionRow = previous ?? {

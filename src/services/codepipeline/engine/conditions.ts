@@ -24,7 +24,7 @@ import { type ActionContext, ActionFailure, type ActionTypeId } from '../actions
 import type { ConditionStateRow, RuleExecutionRow } from '../condition-store.js';
 import type { HandlerContext } from '../handlers/context.js';
 import { restartStage, startRollback } from '../handlers/retry.js';
-import { assumeRole, type ExecutionRun, sharedContext } from './action-run.js';
+import { assumeRole, type ExecutionRun, sharedContext, storedInputArtifacts } from './action-run.js';
 import { RULE_PROVIDERS } from './rules/index.js';
 import { type Outcome, pipelineKey } from './runner.js';
 import { resolveConfiguration } from './variables.js';
@@ -226,10 +226,7 @@ export class StageConditions {
       configuration: rule.configuration ?? {},
       roleArn: rule.roleArn,
       region,
-      inputArtifacts: (rule.inputArtifacts ?? []).map((a) => {
-        const location = run.artifacts.get(a.name!);
-        return { name: a.name, s3location: location && { bucket: location.bucket, key: location.key } };
-      }),
+      inputArtifacts: storedInputArtifacts(run, rule.inputArtifacts),
     };
     const now = c.rt.clock.now();
     const row: RuleExecutionRow = previous ?? {
