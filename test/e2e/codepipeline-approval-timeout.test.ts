@@ -6,13 +6,13 @@
 import { type ActionDeclaration, CodePipelineClient, GetPipelineCommand, GetPipelineStateCommand } from '@aws-sdk/client-codepipeline';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectAwsError, useServer } from '../helpers.js';
-import { ACCOUNT, actionExecution, createSourceThenStage, firstEndedExecution, manualApprovalStage, setUpS3Source } from './codepipeline-helpers.js';
+import { ACCOUNT, actionExecution, advanceClock, createSourceThenStage, firstEndedExecution, manualApprovalStage, setUpS3Source } from './codepipeline-helpers.js';
 
 const server = useServer();
 const cp = () => new CodePipelineClient(server.clientConfig);
 const MINUTE_MS = 60_000;
 
-const advance = async (ms: number) => expect((await fetch(`${server.url}/_drydock/time?advanceMs=${ms}`, { method: 'POST' })).status).toBe(200);
+const advance = (ms: number) => advanceClock(server, ms);
 
 function createPipeline(name: string, approval: Partial<ActionDeclaration>) {
   return createSourceThenStage(server.clientConfig, {

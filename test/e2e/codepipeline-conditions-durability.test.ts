@@ -9,7 +9,7 @@ import { CodePipelineClient, GetPipelineStateCommand, ListRuleExecutionsCommand 
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers.js';
-import { ACCOUNT, createAdminRoles, createSourceThenStage, createVersionedBuckets, executionEnded } from './codepipeline-helpers.js';
+import { ACCOUNT, advanceClock, createAdminRoles, createSourceThenStage, createVersionedBuckets, executionEnded } from './codepipeline-helpers.js';
 
 const HOUR = 3_600_000;
 const dataDir = mkdtempSync(join(tmpdir(), 'drydock-codepipeline-conditions-'));
@@ -20,10 +20,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function advance(ms: number): Promise<number> {
-  const response = await fetch(`${server!.url}/_drydock/time?advanceMs=${ms}`, { method: 'POST' });
-  return Date.parse(((await response.json()) as { time: string }).time);
-}
+const advance = (ms: number) => advanceClock(server!, ms);
 
 async function waitingRule(cp: CodePipelineClient) {
   for (let i = 0; i < 500; i++) {

@@ -27,7 +27,7 @@ import {
 } from '@aws-sdk/client-codepipeline';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectAwsError, startTestServer, useServer } from '../helpers.js';
-import { ACCOUNT, actionExecution, createAdminRoles, createSourceThenStage, createVersionedBuckets, executionEnded, firstEndedExecution, putSourceZip } from './codepipeline-helpers.js';
+import { ACCOUNT, actionExecution, advanceClock, createAdminRoles, createSourceThenStage, createVersionedBuckets, executionEnded, firstEndedExecution, putSourceZip } from './codepipeline-helpers.js';
 
 const server = useServer();
 const cp = () => new CodePipelineClient(server.clientConfig);
@@ -37,7 +37,7 @@ const SOURCES = 'more-ops-sources';
 const WORK: ActionTypeId = { category: 'Build', owner: 'Custom', provider: 'MoreOpsWork', version: '1' };
 const ONE_DAY_MS = 24 * 60 * 60 * 1000;
 
-const advance = async (ms: number) => expect((await fetch(`${server.url}/_drydock/time?advanceMs=${ms}`, { method: 'POST' })).status).toBe(200);
+const advance = (ms: number) => advanceClock(server, ms);
 
 /** A pipeline: an S3 source (no polling), then one custom action of `type`. */
 function createPipeline(name: string, type: ActionTypeId) {
@@ -187,7 +187,7 @@ describe('custom action timeout across a restart', () => {
 
       restarted = await startTestServer({ dataDir });
       client = new CodePipelineClient(restarted.clientConfig);
-      expect((await fetch(`${restarted.url}/_drydock/time?advanceMs=${ONE_DAY_MS + 60_000}`, { method: 'POST' })).status).toBe(200);
+      await advanceClock(restarted, ONE_DAY_MS + 60_000);
       const run = await firstEndedExecution(restarted.clientConfig, 'timeout');
       expect(run.status).toBe('Failed');
       expect((await actionExecution(restarted.clientConfig, 'timeout', run.id, 'Wait')).output?.executionResult?.errorDetails?.message).toMatch(/within 24 hours/);

@@ -8,14 +8,14 @@
 import { CodePipelineClient, CreatePipelineCommand, GetPipelineCommand, ListActionExecutionsCommand, type PipelineDeclaration, StartPipelineExecutionCommand } from '@aws-sdk/client-codepipeline';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useServer } from '../helpers.js';
-import { ACCOUNT, createAdminRoles, createVersionedBuckets, executionsOf, manualApprovalStage, moreExecutionsThan, putSourceZip, sourceThenStage } from './codepipeline-helpers.js';
+import { ACCOUNT, advanceClock, createAdminRoles, createVersionedBuckets, executionsOf, manualApprovalStage, moreExecutionsThan, putSourceZip, sourceThenStage } from './codepipeline-helpers.js';
 
 const server = useServer();
 const cp = () => new CodePipelineClient(server.clientConfig);
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MINUTE_MS = 60_000;
 
-const advance = async (ms: number) => expect((await fetch(`${server.url}/_drydock/time?advanceMs=${ms}`, { method: 'POST' })).status).toBe(200);
+const advance = (ms: number) => advanceClock(server, ms);
 
 /** An S3 source (polling unless `poll` is "false"), then a manual approval nobody answers: executions only need to start. */
 function pipeline(name: string, poll: 'true' | 'false'): PipelineDeclaration {

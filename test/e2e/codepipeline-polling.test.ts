@@ -11,7 +11,7 @@ import { CodePipelineClient, CreatePipelineCommand, GetPipelineExecutionCommand,
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useServer } from '../helpers.js';
 import { GitRunner, rootUrl } from './codecommit-git-helpers.js';
-import { ACCOUNT, createAdminRoles, createVersionedBuckets, executionEnded, executionsOf, moreExecutionsThan, putSourceZip } from './codepipeline-helpers.js';
+import { ACCOUNT, advanceClock, createAdminRoles, createVersionedBuckets, executionEnded, executionsOf, moreExecutionsThan, putSourceZip } from './codepipeline-helpers.js';
 
 const server = useServer();
 const cp = () => new CodePipelineClient(server.clientConfig);
@@ -20,7 +20,7 @@ const ARTIFACTS = 'polling-artifacts';
 const POLL_INTERVAL_MS = 60_000;
 const git = new GitRunner();
 
-const advance = async (ms: number) => expect((await fetch(`${server.url}/_drydock/time?advanceMs=${ms}`, { method: 'POST' })).status).toBe(200);
+const advance = (ms: number) => advanceClock(server, ms);
 
 /** A source action, then a Deploy S3 stage extracting its artifact. */
 function pipeline(name: string, source: { provider: 'CodeCommit' | 'S3'; configuration: Record<string, string> }): PipelineDeclaration {

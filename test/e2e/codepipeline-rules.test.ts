@@ -19,7 +19,17 @@ import {
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectAwsError, useServer } from '../helpers.js';
-import { ACCOUNT, createAdminRoles, createPipelineProject, createSourceThenStage, createVersionedBuckets, executionEnded, firstEndedExecution, putSourceZip } from './codepipeline-helpers.js';
+import {
+  ACCOUNT,
+  advanceClock,
+  createAdminRoles,
+  createPipelineProject,
+  createSourceThenStage,
+  createVersionedBuckets,
+  executionEnded,
+  firstEndedExecution,
+  putSourceZip,
+} from './codepipeline-helpers.js';
 import { createSdkFunction } from './lambda-helpers.js';
 
 const server = useServer();
@@ -77,10 +87,7 @@ const rule = (name: string, provider: string, configuration: Record<string, stri
   configuration,
 });
 
-async function advance(ms: number): Promise<number> {
-  const response = await fetch(`${server.url}/_drydock/time?advanceMs=${ms}`, { method: 'POST' });
-  return Date.parse(((await response.json()) as { time: string }).time);
-}
+const advance = (ms: number) => advanceClock(server, ms);
 
 /** Polls GetPipelineState until the Release stage's entry (or success) rule is in progress for the newest execution. */
 async function waitingAtEntry(name: string, state: 'beforeEntryConditionState' | 'onSuccessConditionState' = 'beforeEntryConditionState'): Promise<StageState> {
