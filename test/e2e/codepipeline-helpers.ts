@@ -1,8 +1,9 @@
 /**
  * Setup and polling shared by the CodePipeline e2e tests: the account, an allow-everything policy,
  * service trust policies, pipeline/service roles and versioned buckets (CodePipeline's S3 source
- * and artifact store need versioning), the usual "S3 source, then one stage" pipeline, and waits
- * on executions through the public API.
+ * and artifact store need versioning), source zips, CodeBuild projects and Invoke Lambda functions,
+ * the usual "S3 source, then one stage" pipeline and its stages, the clock warp, and waits on
+ * executions through the public API.
  */
 
 import { CodeBuildClient, CreateProjectCommand, type CreateProjectInput } from '@aws-sdk/client-codebuild';
@@ -88,7 +89,7 @@ export async function putSourceZip(config: ClientConfig, bucket: string, files: 
 }
 
 /** The S3 source stage: `bucket`/`key` (app.zip unless said), polled only when `poll` says "true", as the output artifact `artifact`. */
-export function s3SourceStage(source: S3Source): StageDeclaration {
+function s3SourceStage(source: S3Source): StageDeclaration {
   return {
     name: 'Source',
     actions: [
@@ -126,8 +127,7 @@ export function codeBuildStage(project: string, input: string, more: Partial<Act
   return { name: 'Build', actions: [action] };
 }
 
-/** A pipeline of two stages: an S3 source (see s3SourceStage), then `stage` around the action under test. */
-export interface SourceThenStage {
+interface SourceThenStage {
   name: string;
   roleArn: string;
   pipelineType?: PipelineType;
@@ -137,6 +137,7 @@ export interface SourceThenStage {
   stage: StageDeclaration;
 }
 
+/** A pipeline of two stages: an S3 source (see s3SourceStage), then `stage` around the action under test. */
 export function sourceThenStage(pipeline: SourceThenStage): PipelineDeclaration {
   return {
     name: pipeline.name,
