@@ -112,10 +112,15 @@ export class Workspace {
     await rm(join(this.root, 'env', id), { recursive: true, force: true });
   }
 
-  /** Removes everything (server stop, data reset). */
+  /**
+   * Removes everything (server stop, data reset). An extraction still under way would write into
+   * the tree being removed (ENOTEMPTY): wait for those first, and retry for environments a sandbox
+   * is still setting up.
+   */
   async remove(): Promise<void> {
+    await Promise.allSettled(this.making.values());
     this.making.clear();
-    await rm(this.root, { recursive: true, force: true });
+    await rm(this.root, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
   }
 
   /** Makes `dir` with `make` unless it exists, once however many ask at the same time. */
