@@ -99,7 +99,8 @@ export interface GitBenchResults {
   smallPushMs: { p50: number; max: number };
 }
 
-const GIT_ENV = {
+/** Git without prompts or the machine's configuration, committing as the bench. */
+export const GIT_ENV = {
   GIT_TERMINAL_PROMPT: '0',
   GIT_CONFIG_NOSYSTEM: '1',
   GIT_AUTHOR_NAME: 'Bench',

@@ -17,6 +17,7 @@ import type { BenchRequest } from './client.js';
 import { HOST, send, sign } from './client.js';
 import { type CellLimits, type CellResult, prepare, runCell } from './load.js';
 import type { BenchOperation } from './operations.js';
+import type { Row } from './report.js';
 import { freePort, type RunningTarget, startDrydock, startFloor, startMoto } from './servers.js';
 
 /** Executions the read rows' pipeline has: CreatePipeline's own and the ones started after it. */
@@ -29,15 +30,7 @@ const ENDED_WITHIN_MS = 120_000;
 const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'codepipeline.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
 const ADMIN = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] });
 
-export interface ApiRow {
-  operation: string;
-  label: string;
-  connections: number;
-  drydock: CellResult;
-  moto: CellResult;
-  floor: CellResult;
-  /** Drydock req/s divided by moto's, when both ran. */
-  vsMoto?: number;
+export interface ApiRow extends Omit<Row, 'vsFloor'> {
   /** Bytes of Drydock's answer, which the floor answers too. */
   answerBytes: number;
 }

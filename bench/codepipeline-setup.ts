@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import type * as CP from '@aws-sdk/client-codepipeline';
 import { HOST } from './client.js';
+import { GIT_ENV } from './codecommit.js';
 
 /** How long any wait of the section may last before it fails. */
 export const GIVE_UP_MS = 300_000;
@@ -86,15 +87,6 @@ export async function settled(k: Clients, pipelineName: string, stillRunning = 0
     await sleep(20);
   }
 }
-
-const GIT_ENV = {
-  GIT_TERMINAL_PROMPT: '0',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_AUTHOR_NAME: 'Bench',
-  GIT_AUTHOR_EMAIL: 'bench@example.com',
-  GIT_COMMITTER_NAME: 'Bench',
-  GIT_COMMITTER_EMAIL: 'bench@example.com',
-};
 
 /** Runs git; resolves with stdout and the moment it exited (performance.now()). */
 export function git(args: string[], cwd: string): Promise<{ stdout: string; exitedAt: number }> {
