@@ -19,6 +19,7 @@ import { AddPermissionCommand, type AddPermissionRequest, InvokeCommand, LambdaC
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectAwsError, useServer } from '../helpers.js';
 import { createActiveFunction, executionRole, NODE_RUNTIME, zipOf } from './lambda-helpers.js';
+import { eventually } from './sns-helpers.js';
 
 const server = useServer();
 const ACCOUNT = '000000000000';
@@ -123,8 +124,14 @@ describe('CloudWatch Logs subscription filters deliver to Lambda', () => {
       Handler: 'index.handler',
       Code: { ZipFile: zipOf({ 'index.mjs': "export const handler = async (event) => { console.log('AUDIT ' + event.order); return 'ok'; };\n" }) },
     });
-    // Lambda makes the group on the first invocation; the filter goes on it as soon as it exists.
+    // Lambda makes the group on the first invocation; the filter goes on it once that invocation's
+    // lines are in (they are shipped after the invocation answers, as on AWS: a filter put before
+    // they land would deliver them too).
     await lambda.send(new InvokeCommand({ FunctionName: 'producer', Payload: Buffer.from(JSON.stringify({ order: 'first' })) }));
+    await eventually(async () => {
+      const { events } = await logs.send(new FilterLogEventsCommand({ logGroupName: '/aws/lambda/producer', filterPattern: '"AUDIT first"' })).catch(() => ({ events: [] }));
+      return events?.length ? events : undefined;
+    });
     await logs.send(new PutSubscriptionFilterCommand({ logGroupName: '/aws/lambda/producer', filterName: 'audit', filterPattern: 'AUDIT', destinationArn: sink }));
     await lambda.send(new InvokeCommand({ FunctionName: producer.FunctionName, Payload: Buffer.from(JSON.stringify({ order: 'o-42' })) }));
     const [delivery] = await deliveries('producer-sink', 1);
