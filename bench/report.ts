@@ -46,6 +46,8 @@ export interface BenchResults {
     wrk: string;
     /** The CPU wrk was pinned to; undefined: not pinned. */
     wrkCpu?: number;
+    /** The PM QoS CPU wake-up latency request during the run (cpu-wake-latency.ts). */
+    cpuWakeLatency?: string;
     loadAverageAtStart: number[];
     loadAverageAtEnd: number[];
   };
@@ -158,6 +160,7 @@ export function formatTable(results: BenchResults): string {
   const columns = `${'req/s'.padStart(8)} ${'p50'.padStart(7)} ${'p99'.padStart(7)}`;
   out.push(
     `Drydock ${drydock.version} vs moto ${moto.version}: node ${host.node}, ${host.cpus} CPUs, wrk ${host.wrk}${host.wrkCpu === undefined ? ' (not pinned)' : ` pinned to CPU ${host.wrkCpu}`}, ` +
+      `CPU wake-up latency ${host.cpuWakeLatency ?? 'not requested'}, ` +
       `load average ${host.loadAverageAtStart[0].toFixed(1)} at start, ${host.loadAverageAtEnd[0].toFixed(1)} at end, ${results.durationSeconds.toFixed(0)} s`,
     `Each cell: wrk for ${limits.measureSeconds} s after a ${limits.warmupSeconds} s warm-up, signed requests, any answer not 2xx fails the cell; a row's cells run one after the other. ` +
       'Latencies in ms. floor: a server that does nothing.',

@@ -14,6 +14,7 @@ import { cloudFormationBench, formatCloudFormationBench } from './cloudformation
 import { codebuildBench, formatCodeBuildBench } from './codebuild.js';
 import { codecommitGitBench, formatGitBench } from './codecommit.js';
 import { codePipelineBench, codePipelineTargets, formatCodePipelineBench } from './codepipeline.js';
+import { holdCpuWakeLatency } from './cpu-wake-latency.js';
 import { eventsBench, formatEventsBench } from './events.js';
 import { formatLambdaBench, lambdaBench } from './lambda.js';
 import { type CellLimits, type CellResult, prepare, runCell } from './load.js';
@@ -131,6 +132,8 @@ async function main(): Promise<void> {
   }
   const startedAt = new Date();
   const loadAverageAtStart = loadavg();
+  const cpuWakeLatency = holdCpuWakeLatency();
+  log(`CPU wake-up latency request: ${cpuWakeLatency}`);
 
   // First, while nothing else of the bench runs: how fast Drydock starts.
   const startup = await startupBench(log);
@@ -153,7 +156,7 @@ async function main(): Promise<void> {
   const measured: Omit<BenchResults, 'targets'> = {
     startedAt: startedAt.toISOString(),
     durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
-    host: { node: process.version, cpus: cpus().length, wrk, wrkCpu: WRK_CPU, loadAverageAtStart, loadAverageAtEnd: loadavg() },
+    host: { node: process.version, cpus: cpus().length, wrk, wrkCpu: WRK_CPU, cpuWakeLatency, loadAverageAtStart, loadAverageAtEnd: loadavg() },
     limits: { ...LIMITS, connections: CONNECTIONS },
     startup,
     servers: table.servers,
