@@ -24,6 +24,11 @@ export interface TestServer extends RunningServer {
   };
   /** Runs the aws CLI against this server; resolves with stdout, rejects with stderr. */
   aws(args: string[], env?: Record<string, string>): Promise<{ stdout: string; stderr: string }>;
+  /**
+   * Moves the server's clock `ms` forward through `POST /_drydock/time` (the time warp tests use
+   * instead of waiting), expecting 200; resolves with the server's new time in epoch milliseconds.
+   */
+  advanceClock(ms: number): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -96,6 +101,11 @@ export async function startTestServer(options: { dataDir?: string; timeScale?: n
         },
         maxBuffer: 64 * 1024 * 1024,
       });
+    },
+    async advanceClock(ms) {
+      const response = await fetch(`${server.url}/_drydock/time?advanceMs=${ms}`, { method: 'POST' });
+      expect(response.status).toBe(200);
+      return Date.parse(((await response.json()) as { time: string }).time);
     },
     async stop() {
       await server.close();

@@ -28,10 +28,6 @@ const parameterExists = () =>
     (err: Error) => (err.name === 'ParameterNotFound' ? false : Promise.reject(err)),
   );
 
-async function advanceClock(ms: number): Promise<void> {
-  expect((await fetch(`${server.url}/_drydock/time?advanceMs=${ms}`, { method: 'POST' })).status).toBe(200);
-}
-
 describe('drydock status', () => {
   it('from a script: the health document as one JSON line; on a terminal: text', async () => {
     const health = (await (await fetch(`${server.url}/_drydock/health`)).json()) as Record<string, unknown>;
@@ -70,7 +66,7 @@ describe('drydock reset', () => {
   });
 
   it('--yes: deletes every resource and puts the clock back to the real time; one JSON line', async () => {
-    await advanceClock(DAY);
+    await server.advanceClock(DAY);
     const reset = await drydock(['reset', '--yes', ...endpoint()]);
     expect(reset).toEqual({ code: 0, stdout: '{"reset":true}\n', stderr: '' });
     expect(await parameterExists()).toBe(false);
@@ -89,7 +85,7 @@ describe('drydock reset', () => {
   });
 
   it('on a terminal: yes resets and says so in text; -y skips the question', async () => {
-    await advanceClock(DAY);
+    await server.advanceClock(DAY);
     const confirmed = await onTerminal(['reset', ...endpoint()], {}, 'yes\n');
     expect(confirmed.code).toBe(0);
     expect(confirmed.output).toContain('[y/N] ');

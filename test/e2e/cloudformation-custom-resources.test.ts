@@ -81,7 +81,7 @@ async function settledPastTimeouts(stackName: string): Promise<string> {
     const status = (await cfn.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks![0]!.StackStatus!;
     if (!status.endsWith('_IN_PROGRESS')) return status;
     if (Date.now() > until) throw new Error(`the silent custom resource of ${stackName} never timed out`);
-    await fetch(`${server.url}/_drydock/time?advanceMs=61000`, { method: 'POST' });
+    await server.advanceClock(61000);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

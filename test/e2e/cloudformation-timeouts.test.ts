@@ -32,16 +32,14 @@ async function whenWaiting(stackName: string): Promise<void> {
   }
 }
 
-const advance = (ms: number) => fetch(`${server.url}/_drydock/time?advanceMs=${ms}`, { method: 'POST' });
-
 describe('CreateStack TimeoutInMinutes', () => {
   it('cancels what is still being created once the minutes pass, and rolls the stack back', async () => {
     await cfn.send(new CreateStackCommand({ StackName: 'timed-out', TemplateBody: waitingTemplate, TimeoutInMinutes: 2 }));
     await whenWaiting('timed-out');
-    await advance(60_000);
+    await server.advanceClock(60_000);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect((await cfn.send(new DescribeStacksCommand({ StackName: 'timed-out' }))).Stacks![0]!.StackStatus).toBe('CREATE_IN_PROGRESS');
-    await advance(61_000);
+    await server.advanceClock(61_000);
     const stack = await settled(cfn, 'timed-out');
     expect(stack).toMatchObject({ StackStatus: 'ROLLBACK_COMPLETE', TimeoutInMinutes: 2 });
     const log = await eventLog(cfn, 'timed-out');
@@ -55,7 +53,7 @@ describe('CreateStack TimeoutInMinutes', () => {
     const { StackId } = await cfn.send(new CreateStackCommand({ StackName: 'timed-out-deleted', TemplateBody: waitingTemplate, TimeoutInMinutes: 1, OnFailure: 'DELETE' }));
     await whenWaiting('timed-out-kept');
     await whenWaiting('timed-out-deleted');
-    await advance(61_000);
+    await server.advanceClock(61_000);
     const kept = await settled(cfn, 'timed-out-kept');
     expect(kept).toMatchObject({ StackStatus: 'CREATE_FAILED', StackStatusReason: 'Stack creation time exceeded the specified timeout.' });
     expect((await resourcesOf(cfn, 'timed-out-kept')).First!.ResourceStatus).toBe('CREATE_COMPLETE');

@@ -45,7 +45,7 @@ async function warpUntilSettled(stackName: string, stepMs: number): Promise<void
     const stack = (await cfn.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks![0]!;
     if (!stack.StackStatus!.endsWith('_IN_PROGRESS')) return;
     if (Date.now() > until) throw new Error(`${stackName} never settled`);
-    await fetch(`${server.url}/_drydock/time?advanceMs=${stepMs}`, { method: 'POST' });
+    await server.advanceClock(stepMs);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }

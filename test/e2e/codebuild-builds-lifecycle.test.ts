@@ -49,11 +49,6 @@ async function project(cb: CodeBuildClient, roleArn: string, name: string, build
   );
 }
 
-async function advance(server: TestServer, ms: number): Promise<void> {
-  const res = await fetch(`${server.url}/_drydock/time?advanceMs=${ms}`, { method: 'POST' });
-  expect(res.status).toBe(200);
-}
-
 describe('timeouts, queueing and log latency', () => {
   let server: TestServer;
   let cb: CodeBuildClient;
@@ -81,10 +76,10 @@ describe('timeouts, queueing and log latency', () => {
 
     // Both have five minutes: the queued build's clock started later, so four and a half minutes
     // in neither has timed out; at six both have.
-    await advance(server, 4.5 * 60_000);
+    await server.advanceClock(4.5 * 60_000);
     await new Promise((r) => setTimeout(r, 300));
     expect((await get(cb, first.id!)).buildComplete).toBe(false);
-    await advance(server, 90_000);
+    await server.advanceClock(90_000);
     const timedOut = await waitFor(cb, first.id!);
     expect(timedOut.buildStatus).toBe('TIMED_OUT');
     const buildPhase = timedOut.phases!.find((p) => p.phaseType === 'BUILD')!;
@@ -106,7 +101,7 @@ describe('timeouts, queueing and log latency', () => {
     expect((await get(cb, queuedBuild.id!)).currentPhase).toBe('QUEUED');
 
     const advanced = Date.now();
-    await advance(server, 360_000);
+    await server.advanceClock(360_000);
     const timedOut = await waitFor(cb, runningBuild.id!);
     const queueTimedOut = await waitFor(cb, queuedBuild.id!);
     // Far less than the real minutes either timeout stands for: the clock's timers fired at once.

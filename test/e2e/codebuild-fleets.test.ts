@@ -68,11 +68,6 @@ async function allFleetArns(): Promise<string[]> {
   return (await cb.send(new ListFleetsCommand({ sortBy: 'NAME' }))).fleets ?? [];
 }
 
-async function advance(ms: number): Promise<void> {
-  const res = await fetch(`${server.url}/_drydock/time?advanceMs=${ms}`, { method: 'POST' });
-  expect(res.status).toBe(200);
-}
-
 const getBuild = (id: string) => fetchBuild(cb, id);
 const waitFor = (id: string, done?: (b: Build) => boolean, timeoutMs?: number) => waitForBuild(cb, id, done, timeoutMs);
 
@@ -159,7 +154,7 @@ describe('fleet records', () => {
 
   it('updates by name or ARN, keeping what the update leaves out; tags are replaced; empty scaling removes scaling', async () => {
     const created = await create('updatable', { tags: [{ key: 'a', value: '1' }], scalingConfiguration: { scalingType: 'TARGET_TRACKING_SCALING', maxCapacity: 3 } });
-    await advance(5000);
+    await server.advanceClock(5000);
     const { fleet: updated } = await cb.send(new UpdateFleetCommand({ arn: 'updatable', baseCapacity: 2, overflowBehavior: 'ON_DEMAND', tags: [{ key: 'b', value: '2' }] }));
     expect(updated!.arn).toBe(created.arn);
     expect(updated!.id).toBe(created.id);
@@ -202,7 +197,7 @@ describe('ListFleets', () => {
   beforeAll(async () => {
     for (const name of names) {
       arns[name] = (await create(name)).arn!;
-      await advance(1000);
+      await server.advanceClock(1000);
     }
     // list-c becomes the most recently modified.
     await cb.send(new UpdateFleetCommand({ arn: 'list-c', baseCapacity: 2 }));
@@ -483,7 +478,7 @@ describe('capacity', () => {
     const second = (await cb.send(new StartBuildCommand({ projectName: 'queue-timeout-p', queuedTimeoutInMinutesOverride: 5 }))).build!;
     await new Promise((r) => setTimeout(r, 200));
     expect((await getBuild(second.id!)).currentPhase).toBe('QUEUED');
-    await advance(6 * 60_000);
+    await server.advanceClock(6 * 60_000);
     const timedOut = await waitFor(second.id!);
     expect(timedOut.buildStatus).toBe('TIMED_OUT');
     expect(timedOut.phases!.map((p) => `${p.phaseType}:${p.phaseStatus ?? '-'}`)).toEqual(['SUBMITTED:SUCCEEDED', 'QUEUED:TIMED_OUT', 'COMPLETED:-']);

@@ -82,11 +82,6 @@ async function logLines(client: CloudWatchLogsClient, group: string, stream: str
   return out.events!.map((e) => e.message!);
 }
 
-async function advance(ms: number): Promise<void> {
-  const res = await fetch(`${server.url}/_drydock/time?advanceMs=${ms}`, { method: 'POST' });
-  expect(res.status).toBe(200);
-}
-
 describe('CodeBuild sandboxes', () => {
   beforeAll(async () => {
     server = await startTestServer();
@@ -268,7 +263,7 @@ describe('CodeBuild sandboxes', () => {
     await waitForSandbox(cb, sandbox.id!, isRunning);
     const sleeper = (await cb.send(new StartCommandExecutionCommand({ sandboxId: sandbox.id!, command: 'sleep 42.125' }))).commandExecution!;
     await waitForCommand(cb, sandbox.id!, sleeper.id!, (e) => e.status === 'IN_PROGRESS');
-    await advance(5 * 60_000);
+    await server.advanceClock(5 * 60_000);
     const ended = await waitForSandbox(cb, sandbox.id!, isEnded);
     expect(ended.status).toBe('STOPPED');
     const runPhase = ended.currentSession!.phases!.find((p) => p.phaseType === 'RUN_SANDBOX')!;

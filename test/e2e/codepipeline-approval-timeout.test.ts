@@ -6,13 +6,11 @@
 import { type ActionDeclaration, CodePipelineClient, GetPipelineCommand, GetPipelineStateCommand } from '@aws-sdk/client-codepipeline';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectAwsError, useServer } from '../helpers.js';
-import { ACCOUNT, actionExecution, advanceClock, createSourceThenStage, firstEndedExecution, manualApprovalStage, setUpS3Source } from './codepipeline-helpers.js';
+import { ACCOUNT, actionExecution, createSourceThenStage, firstEndedExecution, manualApprovalStage, setUpS3Source } from './codepipeline-helpers.js';
 
 const server = useServer();
 const cp = () => new CodePipelineClient(server.clientConfig);
 const MINUTE_MS = 60_000;
-
-const advance = (ms: number) => advanceClock(server, ms);
 
 function createPipeline(name: string, approval: Partial<ActionDeclaration>) {
   return createSourceThenStage(server.clientConfig, {
@@ -50,9 +48,9 @@ describe('Approval/AWS/Manual/1 timeoutInMinutes', () => {
     await createPipeline('short-review', { timeoutInMinutes: 30 });
     expect((await cp().send(new GetPipelineCommand({ name: 'short-review' }))).pipeline?.stages?.[1].actions?.[0].timeoutInMinutes).toBe(30);
     await waiting('short-review');
-    await advance(29 * MINUTE_MS);
+    await server.advanceClock(29 * MINUTE_MS);
     expect(await approvalStatus('short-review')).toBe('InProgress');
-    await advance(2 * MINUTE_MS);
+    await server.advanceClock(2 * MINUTE_MS);
     const run = await firstEndedExecution(server.clientConfig, 'short-review');
     expect(run.status).toBe('Failed');
     expect((await actionExecution(server.clientConfig, 'short-review', run.id, 'Approve')).output?.executionResult?.errorDetails?.message).toBe(

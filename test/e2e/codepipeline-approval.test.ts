@@ -14,7 +14,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, S
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectAwsError, startTestServer, type TestServer, useServer } from '../helpers.js';
 import { drydock } from './cli-helpers.js';
-import { ACCOUNT, actionExecution, advanceClock, createSourceThenStage, executionEnded, manualApprovalStage, setUpS3Source } from './codepipeline-helpers.js';
+import { ACCOUNT, actionExecution, createSourceThenStage, executionEnded, manualApprovalStage, setUpS3Source } from './codepipeline-helpers.js';
 
 const server = useServer();
 const client = <T>(Client: new (config: typeof server.clientConfig) => T) => new Client(server.clientConfig);
@@ -141,10 +141,10 @@ describe('Approval/AWS/Manual/1', () => {
   it('fails after 7 days of Drydock time without an answer', async () => {
     const executionId = await start('approve-timeout');
     await waitingToken('approve-timeout');
-    await advanceClock(server, SEVEN_DAYS_MS - 60_000);
+    await server.advanceClock(SEVEN_DAYS_MS - 60_000);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect((await approvalAction('approve-timeout', executionId)).status).toBe('InProgress');
-    await advanceClock(server, 2 * 60_000);
+    await server.advanceClock(2 * 60_000);
     expect(await ended('approve-timeout', executionId)).toBe('Failed');
     const action = await approvalAction('approve-timeout', executionId);
     expect(JSON.stringify(action.output?.executionResult)).toContain('expired');

@@ -8,7 +8,7 @@ import { CodeBuildClient, ListBuildsForProjectCommand } from '@aws-sdk/client-co
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useServer } from '../helpers.js';
 import { fetchBuild, waitForBuild } from './codebuild-helpers.js';
-import { ACCOUNT, actionExecution, advanceClock, codeBuildStage, createPipelineProject, createSourceThenStage, firstEndedExecution, setUpS3Source } from './codepipeline-helpers.js';
+import { ACCOUNT, actionExecution, codeBuildStage, createPipelineProject, createSourceThenStage, firstEndedExecution, setUpS3Source } from './codepipeline-helpers.js';
 
 const server = useServer();
 
@@ -43,7 +43,7 @@ describe('Build/AWS/CodeBuild/1 timeout', () => {
     const codebuild = new CodeBuildClient(server.clientConfig);
     const buildId = await startedBuild(codebuild);
     await waitForBuild(codebuild, buildId, (build) => build.currentPhase === 'BUILD');
-    await advanceClock(server, 6 * 60_000);
+    await server.advanceClock(6 * 60_000);
 
     const run = await firstEndedExecution(server.clientConfig, 'slow');
     expect(run.status).toBe('Failed');

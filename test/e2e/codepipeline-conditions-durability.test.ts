@@ -9,7 +9,7 @@ import { CodePipelineClient, GetPipelineStateCommand, ListRuleExecutionsCommand 
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers.js';
-import { ACCOUNT, advanceClock, createAdminRoles, createSourceThenStage, createVersionedBuckets, executionEnded } from './codepipeline-helpers.js';
+import { ACCOUNT, createAdminRoles, createSourceThenStage, createVersionedBuckets, executionEnded } from './codepipeline-helpers.js';
 
 const HOUR = 3_600_000;
 const dataDir = mkdtempSync(join(tmpdir(), 'drydock-codepipeline-conditions-'));
@@ -19,8 +19,6 @@ afterAll(async () => {
   await server?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-const advance = (ms: number) => advanceClock(server!, ms);
 
 async function waitingRule(cp: CodePipelineClient) {
   for (let i = 0; i < 500; i++) {
@@ -37,7 +35,7 @@ describe('stage conditions across a restart', () => {
     await createAdminRoles(server.clientConfig, { 'durable-conditions-role': 'codepipeline.amazonaws.com' });
     await createVersionedBuckets(server.clientConfig, ['durable-conditions-source', 'durable-conditions-artifacts']);
     await new S3Client(server.clientConfig).send(new PutObjectCommand({ Bucket: 'durable-conditions-source', Key: 'app.zip', Body: 'v1' }));
-    const windowHour = (new Date(await advance(0)).getUTCHours() + 3) % 24;
+    const windowHour = (new Date(await server!.advanceClock(0)).getUTCHours() + 3) % 24;
     let cp = new CodePipelineClient(server.clientConfig);
     await createSourceThenStage(server.clientConfig, {
       name: 'durable-window',
@@ -72,9 +70,9 @@ describe('stage conditions across a restart', () => {
     cp = new CodePipelineClient(server.clientConfig);
     const release = (await cp.send(new GetPipelineStateCommand({ name: 'durable-window' }))).stageStates!.find((s) => s.stageName === 'Release')!;
     expect(release.beforeEntryConditionState?.latestExecution?.status).toBe('InProgress');
-    const now = await advance(0);
+    const now = await server!.advanceClock(0);
     const opening = Math.floor(now / HOUR) * HOUR + (((windowHour - new Date(now).getUTCHours() + 24) % 24) * HOUR || 24 * HOUR);
-    await advance(opening + 60_000 - now);
+    await server!.advanceClock(opening + 60_000 - now);
     expect(await executionEnded(server.clientConfig, 'durable-window', before.pipelineExecutionId!, 30_000, 20)).toBe('Succeeded');
     const { ruleExecutionDetails } = await cp.send(new ListRuleExecutionsCommand({ pipelineName: 'durable-window' }));
     expect(ruleExecutionDetails!.map((r) => [r.ruleExecutionId, r.status])).toEqual([[before.ruleExecutionId, 'Succeeded']]);

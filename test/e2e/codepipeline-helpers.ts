@@ -24,7 +24,6 @@ import {
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { expect } from 'vitest';
 import { createZip } from '../../src/core/zip.js';
 import type { TestServer } from '../helpers.js';
 import { createSdkFunction } from './lambda-helpers.js';
@@ -194,13 +193,6 @@ export function createInvokeLambdaPipeline(
       ],
     },
   });
-}
-
-/** Moves the server's clock `ms` forward (the time warp the tests use instead of waiting); answers the server's new time, in epoch milliseconds. */
-export async function advanceClock(server: { url: string }, ms: number): Promise<number> {
-  const response = await fetch(`${server.url}/_drydock/time?advanceMs=${ms}`, { method: 'POST' });
-  expect(response.status).toBe(200);
-  return Date.parse(((await response.json()) as { time: string }).time);
 }
 
 /** The execution CreatePipeline started (as AWS's does), waited for until it ends. */

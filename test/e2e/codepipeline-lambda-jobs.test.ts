@@ -15,7 +15,7 @@ import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectAwsError, startTestServer, type TestServer } from '../helpers.js';
-import { actionExecution, advanceClock, createInvokeLambdaPipeline, firstEndedExecution, setUpInvokeLambda } from './codepipeline-helpers.js';
+import { actionExecution, createInvokeLambdaPipeline, firstEndedExecution, setUpInvokeLambda } from './codepipeline-helpers.js';
 
 const MINUTE_MS = 60_000;
 const NO_RESULT = (name: string) =>
@@ -43,7 +43,7 @@ let server: TestServer;
 let advancedMs = 0;
 
 async function advance(ms: number): Promise<void> {
-  await advanceClock(server, ms);
+  await server.advanceClock(ms);
   advancedMs += ms;
 }
 
@@ -145,7 +145,7 @@ describe('Invoke Lambda action timeouts', () => {
     await invokedJob('restarted');
     await server.stop();
     server = await startTestServer({ dataDir });
-    await advanceClock(server, advancedMs);
+    await server.advanceClock(advancedMs);
     await advance(19 * MINUTE_MS);
     expect(await checkStatus('restarted')).toBe('InProgress');
     await advance(2 * MINUTE_MS);

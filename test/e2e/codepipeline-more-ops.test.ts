@@ -27,7 +27,7 @@ import {
 } from '@aws-sdk/client-codepipeline';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectAwsError, startTestServer, useServer } from '../helpers.js';
-import { ACCOUNT, actionExecution, advanceClock, createAdminRoles, createSourceThenStage, createVersionedBuckets, executionEnded, firstEndedExecution, putSourceZip } from './codepipeline-helpers.js';
+import { ACCOUNT, actionExecution, createAdminRoles, createSourceThenStage, createVersionedBuckets, executionEnded, firstEndedExecution, putSourceZip } from './codepipeline-helpers.js';
 
 const server = useServer();
 const cp = () => new CodePipelineClient(server.clientConfig);
@@ -36,8 +36,6 @@ const ARTIFACTS = 'more-ops-artifacts';
 const SOURCES = 'more-ops-sources';
 const WORK: ActionTypeId = { category: 'Build', owner: 'Custom', provider: 'MoreOpsWork', version: '1' };
 const ONE_DAY_MS = 24 * 60 * 60 * 1000;
-
-const advance = (ms: number) => advanceClock(server, ms);
 
 /** A pipeline: an S3 source (no polling), then one custom action of `type`. */
 function createPipeline(name: string, type: ActionTypeId) {
@@ -143,11 +141,11 @@ describe('custom action timeouts', () => {
     await putSource('unanswered', 'x');
     await createPipeline('unanswered', WORK);
     const job = await pollJob(WORK);
-    await advance(ONE_DAY_MS - 60_000);
+    await server.advanceClock(ONE_DAY_MS - 60_000);
     await new Promise((resolve) => setTimeout(resolve, 200));
     const { pipelineExecutionSummaries } = await cp().send(new ListPipelineExecutionsCommand({ pipelineName: 'unanswered' }));
     expect(pipelineExecutionSummaries?.[0]?.status).toBe('InProgress');
-    await advance(2 * 60_000);
+    await server.advanceClock(2 * 60_000);
     const run = await firstEndedExecution(server.clientConfig, 'unanswered');
     expect(run.status).toBe('Failed');
     expect((await actionExecution(server.clientConfig, 'unanswered', run.id, 'Work')).output?.executionResult?.errorDetails?.message).toMatch(/within 24 hours/);
@@ -187,7 +185,7 @@ describe('custom action timeout across a restart', () => {
 
       restarted = await startTestServer({ dataDir });
       client = new CodePipelineClient(restarted.clientConfig);
-      await advanceClock(restarted, ONE_DAY_MS + 60_000);
+      await restarted.advanceClock(ONE_DAY_MS + 60_000);
       const run = await firstEndedExecution(restarted.clientConfig, 'timeout');
       expect(run.status).toBe('Failed');
       expect((await actionExecution(restarted.clientConfig, 'timeout', run.id, 'Wait')).output?.executionResult?.errorDetails?.message).toMatch(/within 24 hours/);

@@ -8,14 +8,12 @@
 import { CodePipelineClient, CreatePipelineCommand, GetPipelineCommand, ListActionExecutionsCommand, type PipelineDeclaration, StartPipelineExecutionCommand } from '@aws-sdk/client-codepipeline';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useServer } from '../helpers.js';
-import { ACCOUNT, advanceClock, createAdminRoles, createVersionedBuckets, executionsOf, manualApprovalStage, moreExecutionsThan, putSourceZip, sourceThenStage } from './codepipeline-helpers.js';
+import { ACCOUNT, createAdminRoles, createVersionedBuckets, executionsOf, manualApprovalStage, moreExecutionsThan, putSourceZip, sourceThenStage } from './codepipeline-helpers.js';
 
 const server = useServer();
 const cp = () => new CodePipelineClient(server.clientConfig);
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MINUTE_MS = 60_000;
-
-const advance = (ms: number) => advanceClock(server, ms);
 
 /** An S3 source (polling unless `poll` is "false"), then a manual approval nobody answers: executions only need to start. */
 function pipeline(name: string, poll: 'true' | 'false'): PipelineDeclaration {
@@ -58,10 +56,10 @@ describe('polling of inactive pipelines', () => {
     await cp().send(new CreatePipelineCommand({ pipeline: pipeline('inactive', 'true') }));
     await cp().send(new CreatePipelineCommand({ pipeline: pipeline('event-based', 'false') }));
     const [first] = await executions('inactive');
-    await advance(29 * DAY_MS);
+    await server.advanceClock(29 * DAY_MS);
     expect((await metadata('inactive')).pollingDisabledAt).toBeUndefined();
 
-    await advance(DAY_MS + MINUTE_MS);
+    await server.advanceClock(DAY_MS + MINUTE_MS);
     expect((await metadata('inactive')).pollingDisabledAt).toEqual(new Date(first.startTime!.getTime() + 30 * DAY_MS));
     expect((await metadata('event-based')).pollingDisabledAt).toBeUndefined();
 
@@ -69,7 +67,7 @@ describe('polling of inactive pipelines', () => {
     await cp().send(new CreatePipelineCommand({ pipeline: pipeline('zz-active', 'true') }));
     await sourceSucceeded('zz-active', (await executions('zz-active'))[0].pipelineExecutionId!);
     await newSourceVersion('v2');
-    await advance(2 * MINUTE_MS);
+    await server.advanceClock(2 * MINUTE_MS);
     await moreThan('zz-active', 1);
     expect(await executions('inactive')).toHaveLength(1);
 
@@ -77,7 +75,7 @@ describe('polling of inactive pipelines', () => {
     expect((await metadata('inactive')).pollingDisabledAt).toBeUndefined();
     await sourceSucceeded('inactive', pipelineExecutionId!);
     await newSourceVersion('v3');
-    await advance(2 * MINUTE_MS);
+    await server.advanceClock(2 * MINUTE_MS);
     const all = await moreThan('inactive', 2);
     expect(all[0].trigger?.triggerType).toBe('PollForSourceChanges');
   }, 60_000);

@@ -11,7 +11,7 @@ import { CodePipelineClient, CreatePipelineCommand, GetPipelineExecutionCommand,
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useServer } from '../helpers.js';
 import { GitRunner, rootUrl } from './codecommit-git-helpers.js';
-import { ACCOUNT, advanceClock, createAdminRoles, createVersionedBuckets, executionEnded, executionsOf, moreExecutionsThan, putSourceZip } from './codepipeline-helpers.js';
+import { ACCOUNT, createAdminRoles, createVersionedBuckets, executionEnded, executionsOf, moreExecutionsThan, putSourceZip } from './codepipeline-helpers.js';
 
 const server = useServer();
 const cp = () => new CodePipelineClient(server.clientConfig);
@@ -19,8 +19,6 @@ const ROLE = `arn:aws:iam::${ACCOUNT}:role/polling-role`;
 const ARTIFACTS = 'polling-artifacts';
 const POLL_INTERVAL_MS = 60_000;
 const git = new GitRunner();
-
-const advance = (ms: number) => advanceClock(server, ms);
 
 /** A source action, then a Deploy S3 stage extracting its artifact. */
 function pipeline(name: string, source: { provider: 'CodeCommit' | 'S3'; configuration: Record<string, string> }): PipelineDeclaration {
@@ -96,7 +94,7 @@ describe('PollForSourceChanges', () => {
 
     // Whenever a poll looks (the clock's real-time minute may also pass), the change is since the revision the last execution built.
     const second = await push('two');
-    await advance(POLL_INTERVAL_MS + 1_000);
+    await server.advanceClock(POLL_INTERVAL_MS + 1_000);
     const [started] = await moreThan('poll-b-default', 1);
     expect(started.trigger).toEqual({ triggerType: 'PollForSourceChanges', triggerDetail: 'Source' });
     expect(await executionEnded(server.clientConfig, 'poll-b-default', started.pipelineExecutionId!, 30_000, 25)).toBe('Succeeded');
@@ -105,7 +103,7 @@ describe('PollForSourceChanges', () => {
     expect(await executions('poll-a-off')).toHaveLength(1);
 
     // The branch did not move again: the next poll starts nothing.
-    await advance(POLL_INTERVAL_MS + 1_000);
+    await server.advanceClock(POLL_INTERVAL_MS + 1_000);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await settled('poll-a-off', 'poll-b-default')).toEqual([1, 2]);
   });
@@ -119,7 +117,7 @@ describe('PollForSourceChanges', () => {
     expect(await settled('poll-s3-a-off', 'poll-s3-b-on')).toEqual([1, 1]);
 
     const version = await upload('two');
-    await advance(POLL_INTERVAL_MS + 1_000);
+    await server.advanceClock(POLL_INTERVAL_MS + 1_000);
     const [started] = await moreThan('poll-s3-b-on', 1);
     expect(started.trigger?.triggerType).toBe('PollForSourceChanges');
     expect(await executionEnded(server.clientConfig, 'poll-s3-b-on', started.pipelineExecutionId!, 30_000, 25)).toBe('Succeeded');

@@ -19,17 +19,7 @@ import {
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectAwsError, useServer } from '../helpers.js';
-import {
-  ACCOUNT,
-  advanceClock,
-  createAdminRoles,
-  createPipelineProject,
-  createSourceThenStage,
-  createVersionedBuckets,
-  executionEnded,
-  firstEndedExecution,
-  putSourceZip,
-} from './codepipeline-helpers.js';
+import { ACCOUNT, createAdminRoles, createPipelineProject, createSourceThenStage, createVersionedBuckets, executionEnded, firstEndedExecution, putSourceZip } from './codepipeline-helpers.js';
 import { createSdkFunction } from './lambda-helpers.js';
 
 const server = useServer();
@@ -87,8 +77,6 @@ const rule = (name: string, provider: string, configuration: Record<string, stri
   configuration,
 });
 
-const advance = (ms: number) => advanceClock(server, ms);
-
 /** Polls GetPipelineState until the Release stage's entry (or success) rule is in progress for the newest execution. */
 async function waitingAtEntry(name: string, state: 'beforeEntryConditionState' | 'onSuccessConditionState' = 'beforeEntryConditionState'): Promise<StageState> {
   for (let i = 0; i < 500; i++) {
@@ -104,7 +92,7 @@ const ended = (name: string, id: string) => executionEnded(server.clientConfig, 
 
 describe('DeploymentWindow and OverrideStageCondition', () => {
   it('holds the execution until the window opens on the server clock, and an override lets a waiting one through', async () => {
-    const now = await advance(0);
+    const now = await server.advanceClock(0);
     // Two hours from now, in Tokyo's local time (UTC+9, no daylight saving).
     const tokyoHour = (new Date(now).getUTCHours() + 2 + 9) % 24;
     await create('rules-window', [rule('BusinessHour', 'DeploymentWindow', { Cron: `* * ${tokyoHour} ? * * *`, TimeZone: 'Asia/Tokyo' })]);
@@ -132,14 +120,14 @@ describe('DeploymentWindow and OverrideStageCondition', () => {
     expect(second.latestExecution?.pipelineExecutionId).toBe(pipelineExecutionId);
     // One minute into the window's hour.
     const opening = Math.floor((now + 2 * HOUR) / HOUR) * HOUR;
-    await advance(opening + 60_000 - (await advance(0)));
+    await server.advanceClock(opening + 60_000 - (await server.advanceClock(0)));
     expect(await ended('rules-window', pipelineExecutionId!)).toBe('Succeeded');
     const { ruleExecutionDetails } = await cp.send(new ListRuleExecutionsCommand({ pipelineName: 'rules-window', filter: { pipelineExecutionId } }));
     expect(ruleExecutionDetails![0]).toMatchObject({ status: 'Succeeded', output: { executionResult: { externalExecutionSummary: expect.stringContaining('is open') } } });
   });
 
   it('an override of a success condition in progress lets the stage succeed after its actions', async () => {
-    const now = await advance(0);
+    const now = await server.advanceClock(0);
     const hour = (new Date(now).getUTCHours() + 5) % 24;
     await create('rules-success', [rule('Later', 'DeploymentWindow', { Cron: `* * ${hour} ? * * *` })], 'onSuccess');
     const waiting = await waitingAtEntry('rules-success', 'onSuccessConditionState');
@@ -156,17 +144,17 @@ describe('DeploymentWindow and OverrideStageCondition', () => {
   });
 
   it('fails a rule that outlasts its timeoutInMinutes of Drydock time', async () => {
-    const hour = (new Date(await advance(0)).getUTCHours() + 6) % 24;
+    const hour = (new Date(await server.advanceClock(0)).getUTCHours() + 6) % 24;
     await create('rules-timeout', [{ ...rule('Later', 'DeploymentWindow', { Cron: `* * ${hour} ? * * *` }), timeoutInMinutes: 5 }]);
     const id = (await waitingAtEntry('rules-timeout')).latestExecution!.pipelineExecutionId!;
-    await advance(6 * 60_000);
+    await server.advanceClock(6 * 60_000);
     expect(await ended('rules-timeout', id)).toBe('Failed');
     const { ruleExecutionDetails } = await codepipeline().send(new ListRuleExecutionsCommand({ pipelineName: 'rules-timeout' }));
     expect(ruleExecutionDetails![0]!.output?.executionResult?.errorDetails).toEqual({ code: 'JobFailed', message: 'Rule Later did not complete within its timeout of 5 minutes' });
   });
 
   it('StopPipelineExecution stops an execution waiting on a rule, abandoning the rule', async () => {
-    const hour = (new Date(await advance(0)).getUTCHours() + 7) % 24;
+    const hour = (new Date(await server.advanceClock(0)).getUTCHours() + 7) % 24;
     await create('rules-stop', [rule('Later', 'DeploymentWindow', { Cron: `* * ${hour} ? * * *` })]);
     const id = (await waitingAtEntry('rules-stop')).latestExecution!.pipelineExecutionId!;
     await codepipeline().send(new StopPipelineExecutionCommand({ pipelineName: 'rules-stop', pipelineExecutionId: id, reason: 'not today' }));

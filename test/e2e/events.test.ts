@@ -43,10 +43,6 @@ const eb = () => new EventBridgeClient(server.clientConfig);
 const sqs = () => new SQSClient(server.clientConfig);
 const other = () => new EventBridgeClient({ ...server.clientConfig, credentials: { accessKeyId: OTHER, secretAccessKey: 'test' } });
 
-async function advance(ms: number): Promise<void> {
-  expect((await fetch(`${server.url}/_drydock/time?advanceMs=${ms}`, { method: 'POST' })).status).toBe(200);
-}
-
 /** A queue whose policy lets EventBridge send to it (for rules whose ARN starts with `rulePrefix`), with its ARN and URL. */
 async function queue(name: string, allowEvents = true): Promise<{ url: string; arn: string }> {
   const { QueueUrl } = await sqs().send(new CreateQueueCommand({ QueueName: name, Attributes: name.endsWith('.fifo') ? { FifoQueue: 'true' } : {} }));
@@ -279,7 +275,7 @@ describe('delivery', () => {
     await eb().send(new PutRuleCommand({ Name: 'hourly', ScheduleExpression: 'rate(1 hour)' }));
     await eb().send(new PutTargetsCommand({ Rule: 'hourly', Targets: [{ Id: 't', Arn: q.arn }] }));
     expect(await receive(q.url, 1, 300)).toEqual([]);
-    await advance(3_600_000);
+    await server.advanceClock(3_600_000);
     const [tick] = await receive(q.url);
     expect(JSON.parse(tick!.Body!)).toMatchObject({ source: 'aws.events', 'detail-type': 'Scheduled Event', resources: [`arn:aws:events:us-east-1:${ACCOUNT}:rule/hourly`], detail: {} });
     await eb().send(new DeleteRuleCommand({ Name: 'hourly', Force: true }));

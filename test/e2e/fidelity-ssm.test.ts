@@ -20,7 +20,6 @@ describe('Parameter Store fidelity', () => {
   let sm: SecretsManagerClient;
   const events: AwsEvent[] = [];
   let unsubscribe: () => void;
-  const advance = (ms: number) => fetch(`${server.url}/_drydock/time?advanceMs=${ms}`, { method: 'POST' });
   const get = (Name: string, WithDecryption?: boolean) => ssm.send(new GetParameterCommand({ Name, WithDecryption }));
 
   beforeAll(() => {
@@ -125,7 +124,7 @@ describe('Parameter Store fidelity', () => {
       expect(await putImage('/ami/golden', 'ami-0123456789abcdef0')).toMatchObject({ Version: 1, Tier: 'Standard' });
       await expectAwsError(get('/ami/golden'), { code: 'ParameterNotFound', status: 400 });
       await expectAwsError(putImage('/ami/golden', 'ami-0123456789abcdef1', { Overwrite: true }), { code: 'TooManyUpdates', status: 400 });
-      await advance(1000);
+      await server.advanceClock(1000);
       await expect.poll(() => changes('/ami/golden').length).toBe(1);
       expect(changes('/ami/golden')).toEqual([{ name: '/ami/golden', type: 'String', operation: 'Create', dataType: 'aws:ec2:image' }]);
       expect((await get('/ami/golden')).Parameter).toMatchObject({ Value: 'ami-0123456789abcdef0', Version: 1, DataType: 'aws:ec2:image' });
@@ -134,7 +133,7 @@ describe('Parameter Store fidelity', () => {
     it('does not write a value that is not an image id, and publishes the failure', async () => {
       expect((await putImage('/ami/bad', 'not-an-ami')).Version).toBe(1);
       expect((await putImage('/ami/golden', 'ami-12345678', { Overwrite: true })).Version).toBe(2);
-      await advance(1000);
+      await server.advanceClock(1000);
       await expect.poll(() => changes('/ami/bad').length).toBe(1);
       expect(changes('/ami/bad')).toEqual([{ exception: 'Unable to Describe Resource', dataType: 'aws:ec2:image', name: '/ami/bad', type: 'String', operation: 'Create' }]);
       await expectAwsError(get('/ami/bad'), { code: 'ParameterNotFound', status: 400 });
@@ -143,7 +142,7 @@ describe('Parameter Store fidelity', () => {
       expect((await get('/ami/golden')).Parameter).toMatchObject({ Value: 'ami-12345678', Version: 2 });
 
       expect((await putImage('/ami/golden', 'ami-nothex', { Overwrite: true })).Version).toBe(3);
-      await advance(1000);
+      await server.advanceClock(1000);
       await expect.poll(() => changes('/ami/golden').length).toBe(3);
       expect(changes('/ami/golden').at(-1)).toEqual({ exception: 'Unable to Describe Resource', dataType: 'aws:ec2:image', name: '/ami/golden', type: 'String', operation: 'Update' });
       expect((await get('/ami/golden')).Parameter).toMatchObject({ Value: 'ami-12345678', Version: 2 });
@@ -151,7 +150,7 @@ describe('Parameter Store fidelity', () => {
 
     it('refuses a non-String aws:ec2:image parameter at once, starting no validation', async () => {
       await expectAwsError(putImage('/ami/secure', 'ami-0123456789abcdef0', { Type: 'SecureString' }), { code: 'ValidationException', status: 400 });
-      await advance(1000);
+      await server.advanceClock(1000);
       expect(changes('/ami/secure')).toEqual([]);
       await expectAwsError(get('/ami/secure'), { code: 'ParameterNotFound', status: 400 });
       // Nothing is pending either: a valid write starts at once.
@@ -162,7 +161,7 @@ describe('Parameter Store fidelity', () => {
       const user = await createIamUser(server.clientConfig, 'no-describe', [policy({ Effect: 'Allow', Action: 'ssm:PutParameter', Resource: '*' })]);
       const asUser = new SSMClient({ ...server.clientConfig, credentials: user.credentials });
       await asUser.send(new PutParameterCommand({ Name: '/ami/by-user', Value: 'ami-0123456789abcdef0', Type: 'String', DataType: 'aws:ec2:image' }));
-      await advance(1000);
+      await server.advanceClock(1000);
       await expect.poll(() => changes('/ami/by-user').length).toBe(1);
       expect(changes('/ami/by-user')[0]).toMatchObject({ exception: 'Unable to Describe Resource', operation: 'Create' });
       await expectAwsError(get('/ami/by-user'), { code: 'ParameterNotFound', status: 400 });

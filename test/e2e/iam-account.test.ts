@@ -54,8 +54,7 @@ async function allow(iam: IAMClient, user: string, actions: string[]): Promise<v
 }
 
 async function advance(ms: number): Promise<number> {
-  const res = await fetch(`${server.url}/_drydock/time?advanceMs=${ms}`, { method: 'POST' });
-  return Date.parse(((await res.json()) as { time: string }).time);
+  return server.advanceClock(ms);
 }
 
 function base32Decode(text: string): Buffer {

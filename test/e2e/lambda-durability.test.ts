@@ -49,7 +49,7 @@ it('runs functions and the pending retry of an accepted event after a restart', 
   const sqs = new SQSClient(second.clientConfig);
   try {
     expect(decode((await lambda.send(new InvokeCommand({ FunctionName: 'durable' }))).Payload)).toBe('alive');
-    await fetch(`${second.url}/_drydock/time?advanceMs=60000`, { method: 'POST' });
+    await second.advanceClock(60000);
     const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: `${second.url}/000000000000/durable-failures`, WaitTimeSeconds: 20 }));
     expect(JSON.parse(Messages![0].Body!)).toMatchObject({ requestContext: { condition: 'RetriesExhausted', approximateInvokeCount: 2 }, requestPayload: { fail: true } });
   } finally {

@@ -162,7 +162,7 @@ describe('asynchronous invocation', () => {
     await lambda.send(new InvokeCommand({ FunctionName: 'async-fails', InvocationType: 'Event', Payload: Buffer.from('{"order":7}') }));
     // Once the first attempt has failed (its REPORT is logged), the retry waits a minute of Drydock time: advancing the clock runs it now.
     await reported('/aws/lambda/async-fails', 1);
-    await fetch(`${server.url}/_drydock/time?advanceMs=60000`, { method: 'POST' });
+    await server.advanceClock(60000);
     expect(await receiveOne(queue)).toMatchObject({
       requestContext: { condition: 'RetriesExhausted', approximateInvokeCount: 2 },
       requestPayload: { order: 7 },

@@ -33,7 +33,7 @@ async function advanceUntilSettled<T>(promise: Promise<T>, stepMs: number): Prom
   });
   while (!settled) {
     await new Promise((resolve) => setTimeout(resolve, 25));
-    if (!settled) await fetch(`${server.url}/_drydock/time?advanceMs=${stepMs}`, { method: 'POST' });
+    if (!settled) await server.advanceClock(stepMs);
   }
   return watched;
 }
@@ -241,7 +241,7 @@ describe('environments', () => {
     });
     expect((await invoke('node-idle')).log).toContain('Init Duration');
     expect((await invoke('node-idle')).log).not.toContain('Init Duration');
-    await fetch(`${server.url}/_drydock/time?advanceMs=${5 * 60_000 + 1000}`, { method: 'POST' });
+    await server.advanceClock(5 * 60_000 + 1000);
     expect((await invoke('node-idle')).log).toContain('Init Duration');
   });
 });

@@ -58,7 +58,7 @@ describe('CloudWatch Logs Insights', () => {
     // Queries reach back to a group's creation, no further: the events come after it, and Drydock's clock moves on past them.
     const created = server.runtime.clock.now();
     base = created - (created % (5 * MINUTE)) + 5 * MINUTE;
-    expect((await fetch(`${server.url}/_drydock/time?advanceMs=${2 * 60 * MINUTE}`, { method: 'POST' })).status).toBe(200);
+    await server.advanceClock(2 * 60 * MINUTE);
     for (const stream of ['web-1', 'web-2']) await logs.send(new CreateLogStreamCommand({ logGroupName: 'app', logStreamName: stream }));
     await logs.send(new CreateLogStreamCommand({ logGroupName: 'other', logStreamName: 'worker' }));
     await put('app', 'web-1', [
@@ -285,7 +285,7 @@ describe('CloudWatch Logs Insights', () => {
     expect(await counts()).toEqual(['1', '1', '1', '1']);
     // A day's retention, a day after the cutoff falls inside minute 45 of the suite's hour: what came before it goes.
     const now = server.runtime.clock.now();
-    expect((await fetch(`${server.url}/_drydock/time?advanceMs=${base + 45 * MINUTE + 15_000 + 24 * 60 * MINUTE - now}`, { method: 'POST' })).status).toBe(200);
+    await server.advanceClock(base + 45 * MINUTE + 15_000 + 24 * 60 * MINUTE - now);
     await logs.send(new PutRetentionPolicyCommand({ logGroupName: 'churn', retentionInDays: 1 }));
     expect(await counts()).toEqual(['1', '1']);
     const all = await query({ logGroupName: 'churn', queryString: 'fields @message', startTime: 0, endTime: seconds(base + 2 * 60 * MINUTE) });

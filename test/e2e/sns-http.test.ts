@@ -20,10 +20,6 @@ afterEach(async () => {
   endpoint = undefined;
 });
 
-async function advanceClock(ms: number): Promise<void> {
-  await fetch(`${server.url}/_drydock/time?advanceMs=${ms}`, { method: 'POST' });
-}
-
 /** Verifies an HTTP message's signature with the certificate its SigningCertURL serves. */
 async function verifySignature(body: Record<string, string>): Promise<boolean> {
   const cert = new X509Certificate(await (await fetch(body.SigningCertURL!)).text());
@@ -121,18 +117,18 @@ describe('SNS to HTTP endpoints', () => {
 
     await sns().send(new PublishCommand({ TopicArn, Message: 'first try fails' }));
     await endpoint.request(1);
-    await advanceClock(30_000);
+    await server.advanceClock(30_000);
     await endpoint.request(2);
     endpoint.status = 200;
-    await advanceClock(30_000);
+    await server.advanceClock(30_000);
     expect(JSON.parse((await endpoint.request(3)).body).Message).toBe('first try fails');
 
     endpoint.status = 503;
     await sns().send(new PublishCommand({ TopicArn, Message: 'never delivered' }));
     await endpoint.request(4);
-    await advanceClock(30_000);
+    await server.advanceClock(30_000);
     await endpoint.request(5);
-    await advanceClock(30_000);
+    await server.advanceClock(30_000);
     await endpoint.request(6);
     const { Messages } = await eventually(async () => {
       const answer = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1 }));

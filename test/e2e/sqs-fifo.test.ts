@@ -11,10 +11,6 @@ import { expectAwsError, useServer } from '../helpers.js';
 const server = useServer();
 const sqs = () => new SQSClient(server.clientConfig);
 
-async function advance(ms: number): Promise<void> {
-  expect((await fetch(`${server.url}/_drydock/time?advanceMs=${ms}`, { method: 'POST' })).status).toBe(200);
-}
-
 async function fifo(name: string, attributes: Record<string, string> = {}): Promise<string> {
   return (await sqs().send(new CreateQueueCommand({ QueueName: `${name}.fifo`, Attributes: { FifoQueue: 'true', ...attributes } }))).QueueUrl!;
 }
@@ -35,7 +31,7 @@ describe('FIFO queues', () => {
     // The digest is of the body sent, duplicate or not.
     expect(again.MD5OfMessageBody).toBe(createHash('md5').update('other body').digest('hex'));
     expect(await bodies(url)).toEqual(['one']);
-    await advance(5 * 60_000);
+    await server.advanceClock(5 * 60_000);
     const later = await sqs().send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'two', MessageGroupId: 'g2', MessageDeduplicationId: 'd1' }));
     expect(later.MessageId).not.toBe(first.MessageId);
     expect(BigInt(later.SequenceNumber!)).toBeGreaterThan(BigInt(first.SequenceNumber!));
@@ -124,7 +120,7 @@ describe('FIFO queues', () => {
 
     await sqs().send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'kept', MessageGroupId: 'g', MessageDeduplicationId: 'k' }));
     const { Messages } = await sqs().send(new ReceiveMessageCommand({ QueueUrl: url, VisibilityTimeout: 10 }));
-    await advance(10_000);
+    await server.advanceClock(10_000);
     const handle = Messages![0].ReceiptHandle!;
     await expectAwsError(sqs().send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: handle })), {
       code: 'InvalidParameterValue',
@@ -140,7 +136,7 @@ describe('FIFO queues', () => {
     const retried = await sqs().send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 2, ReceiveRequestAttemptId: 'attempt-1' }));
     expect(retried.Messages?.map((m) => [m.Body, m.ReceiptHandle])).toEqual(first.Messages?.map((m) => [m.Body, m.ReceiptHandle]));
     // The retry restarted their visibility timeout: 20 s later, 30 s after the retry, they are still hidden.
-    await advance(20_000);
+    await server.advanceClock(20_000);
     expect(await bodies(url)).toEqual(['c']);
     // Once one of them is deleted, the attempt is a new receive.
     await sqs().send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: first.Messages![0].ReceiptHandle }));

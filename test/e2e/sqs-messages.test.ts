@@ -21,10 +21,6 @@ import { expectAwsError, useServer } from '../helpers.js';
 const server = useServer();
 const sqs = () => new SQSClient(server.clientConfig);
 
-async function advance(ms: number): Promise<void> {
-  expect((await fetch(`${server.url}/_drydock/time?advanceMs=${ms}`, { method: 'POST' })).status).toBe(200);
-}
-
 async function queue(name: string, attributes: Record<string, string> = {}): Promise<string> {
   return (await sqs().send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }))).QueueUrl!;
 }
@@ -211,7 +207,7 @@ describe('visibility, delays, long polls and retention on the clock', () => {
     expect(first.Messages).toHaveLength(1);
     expect((await sqs().send(new ReceiveMessageCommand({ QueueUrl: url }))).Messages).toBeUndefined();
     expect(await counts(url)).toMatchObject({ ApproximateNumberOfMessagesNotVisible: '1' });
-    await advance(30_000);
+    await server.advanceClock(30_000);
     const second = await sqs().send(new ReceiveMessageCommand({ QueueUrl: url, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }));
     expect(second.Messages?.[0].Attributes?.ApproximateReceiveCount).toBe('2');
     // The first receive's handle no longer deletes it (AWS answers success and keeps the message).
@@ -234,7 +230,7 @@ describe('visibility, delays, long polls and retention on the clock', () => {
     const url = await queue('twelve-hours');
     await sqs().send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'long job' }));
     const { Messages } = await sqs().send(new ReceiveMessageCommand({ QueueUrl: url, VisibilityTimeout: 3600 }));
-    await advance(3_600_000 - 1000);
+    await server.advanceClock(3_600_000 - 1000);
     await sqs().send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: Messages![0].ReceiptHandle, VisibilityTimeout: 39_600 }));
     await expectAwsError(sqs().send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: Messages![0].ReceiptHandle, VisibilityTimeout: 39_602 })), {
       code: 'InvalidParameterValue',
@@ -248,7 +244,7 @@ describe('visibility, delays, long polls and retention on the clock', () => {
     await sqs().send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'queue delay' }));
     await sqs().send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'own delay', DelaySeconds: 0 }));
     expect(await counts(url)).toMatchObject({ ApproximateNumberOfMessages: '1', ApproximateNumberOfMessagesDelayed: '1' });
-    await advance(60_000);
+    await server.advanceClock(60_000);
     expect(await counts(url)).toMatchObject({ ApproximateNumberOfMessages: '2', ApproximateNumberOfMessagesDelayed: '0' });
     await expectAwsError(sqs().send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'x', DelaySeconds: 901 })), {
       code: 'InvalidParameterValue',
@@ -272,13 +268,13 @@ describe('visibility, delays, long polls and retention on the clock', () => {
     const url = await queue('long-poll-clock');
     const empty = sqs().send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 20 }));
     await new Promise((resolve) => setTimeout(resolve, 50));
-    await advance(20_000);
+    await server.advanceClock(20_000);
     expect((await empty).Messages).toBeUndefined();
 
     await sqs().send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'later', DelaySeconds: 10 }));
     const waiting = sqs().send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 20 }));
     await new Promise((resolve) => setTimeout(resolve, 50));
-    await advance(10_000);
+    await server.advanceClock(10_000);
     expect((await waiting).Messages?.[0].Body).toBe('later');
   });
 
@@ -286,7 +282,7 @@ describe('visibility, delays, long polls and retention on the clock', () => {
     const url = await queue('retention', { MessageRetentionPeriod: '60' });
     await sqs().send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'short-lived' }));
     expect((await counts(url)).ApproximateNumberOfMessages).toBe('1');
-    await advance(60_000);
+    await server.advanceClock(60_000);
     expect((await counts(url)).ApproximateNumberOfMessages).toBe('0');
     expect((await sqs().send(new ReceiveMessageCommand({ QueueUrl: url }))).Messages).toBeUndefined();
   });

@@ -26,10 +26,6 @@ import { expectAwsError, useServer } from '../helpers.js';
 const server = useServer();
 const sqs = () => new SQSClient(server.clientConfig);
 
-async function advance(ms: number): Promise<void> {
-  expect((await fetch(`${server.url}/_drydock/time?advanceMs=${ms}`, { method: 'POST' })).status).toBe(200);
-}
-
 async function listed(prefix: string): Promise<string[]> {
   return (await sqs().send(new ListQueuesCommand({ QueueNamePrefix: prefix }))).QueueUrls ?? [];
 }
@@ -134,7 +130,7 @@ describe('creating and finding queues', () => {
       status: 400,
       message: 'You must wait 60 seconds after deleting a queue before you can create another with the same name.',
     });
-    await advance(60_000);
+    await server.advanceClock(60_000);
     await sqs().send(new CreateQueueCommand({ QueueName: 'short-lived' }));
   });
 
@@ -267,7 +263,7 @@ describe('purge, tags, permissions', () => {
       message: 'Only one PurgeQueue operation on purged is allowed every 60 seconds.',
     });
     expect(err.Code).toBe('AWS.SimpleQueueService.PurgeQueueInProgress');
-    await advance(60_000);
+    await server.advanceClock(60_000);
     await sqs().send(new PurgeQueueCommand({ QueueUrl }));
   });
 

@@ -21,10 +21,6 @@ const server = useServer();
 const sqs = () => new SQSClient(server.clientConfig);
 const arnOf = (name: string) => `arn:aws:sqs:us-east-1:000000000000:${name}`;
 
-async function advance(ms: number): Promise<void> {
-  expect((await fetch(`${server.url}/_drydock/time?advanceMs=${ms}`, { method: 'POST' })).status).toBe(200);
-}
-
 async function create(name: string, attributes: Record<string, string> = {}): Promise<string> {
   return (await sqs().send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }))).QueueUrl!;
 }
@@ -93,7 +89,7 @@ describe('message move tasks', () => {
       status: 400,
       message: 'There is already a task running. Only one active task is allowed for a source queue arn at a given time.',
     });
-    await advance(1000);
+    await server.advanceClock(1000);
     await eventually(async () => (await sqs().send(new ListMessageMoveTasksCommand({ SourceArn: arnOf('redrive-dlq') }))).Results?.[0].Status === 'COMPLETED');
     expect(await visible(source)).toBe(3);
     expect(await visible(dlq)).toBe(0);
@@ -114,7 +110,7 @@ describe('message move tasks', () => {
     const cancelled = await sqs().send(new CancelMessageMoveTaskCommand({ TaskHandle }));
     expect(cancelled.ApproximateNumberOfMessagesMoved).toBe(1);
     await eventually(async () => (await sqs().send(new ListMessageMoveTasksCommand({ SourceArn: arnOf('cancel-dlq') }))).Results?.[0].Status === 'CANCELLED');
-    await advance(5000);
+    await server.advanceClock(5000);
     expect(await visible(destination)).toBe(1);
 
     // Sent straight to the dead-letter queue, the others have no source queue to go back to.

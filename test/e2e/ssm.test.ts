@@ -142,7 +142,7 @@ describe('SSM Parameter Store', () => {
     it('validates DataType; aws:ec2:image values once their asynchronous validation is done (fidelity-ssm.test.ts has the rest)', async () => {
       const ok = await ssm.send(new PutParameterCommand({ Name: '/image/golden', Value: 'ami-0123456789abcdef0', Type: 'String', DataType: 'aws:ec2:image' }));
       expect(ok.Version).toBe(1);
-      await fetch(`${server.url}/_drydock/time?advanceMs=1000`, { method: 'POST' });
+      await server.advanceClock(1000);
       await expect.poll(async () => (await ssm.send(new GetParametersCommand({ Names: ['/image/golden'] }))).Parameters?.[0]?.DataType).toBe('aws:ec2:image');
       const notString = await failure(ssm.send(new PutParameterCommand({ Name: '/image/bad', Value: 'ami-0123456789abcdef0', Type: 'StringList', DataType: 'aws:ec2:image' })));
       expect(notString.name).toBe('ValidationException');

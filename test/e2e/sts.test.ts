@@ -34,11 +34,6 @@ describe('STS', () => {
   type Creds = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   const stsAs = (credentials: Creds) => new STSClient({ ...server.clientConfig, credentials, maxAttempts: 1 });
 
-  async function warp(ms: number) {
-    const res = await fetch(`${server.url}/_drydock/time?advanceMs=${ms}`, { method: 'POST' });
-    expect(res.status).toBe(200);
-  }
-
   beforeAll(async () => {
     server = await startTestServer();
     iam = new IAMClient(server.clientConfig);
@@ -206,9 +201,9 @@ describe('STS', () => {
   });
 
   it('temporary credentials expire with the Drydock clock, while signatures keep following the wall clock', async () => {
-    await warp(901_000);
+    await server.advanceClock(901_000);
     await expectAwsError(stsAs(expiring.role!).send(new GetCallerIdentityCommand({})), { code: 'ExpiredToken', status: 403 });
-    await warp(900_000);
+    await server.advanceClock(900_000);
     await expectAwsError(stsAs(expiring.session!).send(new GetCallerIdentityCommand({})), { code: 'ExpiredToken', status: 403 });
     // 30 warped minutes later, a request signed now with long-lived keys is still on time.
     expect((await stsAs(server.clientConfig.credentials).send(new GetCallerIdentityCommand({}))).Account).toBe('000000000000');
