@@ -60,6 +60,9 @@ function markerPrefix(marker: string, prefix: string, delimiter: string | undefi
   return marker.indexOf(delimiter, prefix.length) === marker.length - delimiter.length ? marker : undefined;
 }
 
+/** Rows read at a time by a delimited listing, whose keys may fold into few common prefixes. */
+const FOLDING_BATCH = 1000;
+
 interface Page {
   contents: ListingRow[];
   prefixes: string[];
@@ -68,26 +71,36 @@ interface Page {
   last?: string;
 }
 
+/**
+ * The listing's rows after `after`, read in batches of `batch`: a page without a delimiter needs one
+ * (its entries and one more to know it is truncated), one with a delimiter more while keys fold into
+ * common prefixes.
+ */
+function* listedRows(core: S3Core, bucket: string, after: string, prefix: string, batch: number): Generator<ListingRow> {
+  for (;;) {
+    const rows = core.store.listEntries(bucket, after, prefix, batch);
+    yield* rows;
+    if (rows.length < batch) return;
+    after = rows[rows.length - 1].key;
+  }
+}
+
 function listPage(core: S3Core, bucket: string, prefix: string, delimiter: string | undefined, after: string, max: number): Page {
   const page: Page = { contents: [], prefixes: [], truncated: false };
   if (delimiter === '') delimiter = undefined;
-  const rows = core.store.listEntries(bucket, after, prefix);
-  try {
-    for (const item of grouped(rows, prefix, delimiter, markerPrefix(after, prefix, delimiter))) {
-      if (page.contents.length + page.prefixes.length >= max) {
-        page.truncated = true;
-        break;
-      }
-      if ('row' in item) {
-        page.contents.push(item.row);
-        page.last = item.row.key;
-      } else {
-        page.prefixes.push(item.commonPrefix);
-        page.last = item.commonPrefix;
-      }
+  const rows = listedRows(core, bucket, after, prefix, delimiter ? Math.max(max + 1, FOLDING_BATCH) : max + 1);
+  for (const item of grouped(rows, prefix, delimiter, markerPrefix(after, prefix, delimiter))) {
+    if (page.contents.length + page.prefixes.length >= max) {
+      page.truncated = true;
+      break;
     }
-  } finally {
-    rows.return?.();
+    if ('row' in item) {
+      page.contents.push(item.row);
+      page.last = item.row.key;
+    } else {
+      page.prefixes.push(item.commonPrefix);
+      page.last = item.commonPrefix;
+    }
   }
   return page;
 }

@@ -122,11 +122,17 @@ const OBJECT_COLUMNS = `bucket, key, version_id, is_latest, delete_marker, blob_
   content_type, content_encoding, content_disposition, content_language, cache_control, expires, website_redirect,
   storage_class, metadata, tags, checksum_algorithm, checksum_type, checksum_value, parts_count, part_sizes, owner_account,
   sse_algorithm, sse_kms_key_id, sse_bucket_key, part_checksums`;
-/** `column` starts with the @prefix parameter, case-sensitively (LIKE is not); the range lets SQLite seek the index. */
 /** The columns of an object that a listing page shows. */
 export type ListingRow = Pick<ObjectRow, 'key' | 'etag' | 'size' | 'last_modified' | 'storage_class' | 'checksum_algorithm' | 'checksum_type' | 'owner_account'>;
 const LISTING_COLUMNS = 'key, etag, size, last_modified, storage_class, checksum_algorithm, checksum_type, owner_account';
+/** A listing row as better-sqlite3 answers it in raw mode: LISTING_COLUMNS in order. */
+type ListingTuple = [string, string, number, number, string, string | null, string | null, string];
 
+function listingRow(t: ListingTuple): ListingRow {
+  return { key: t[0], etag: t[1], size: t[2], last_modified: t[3], storage_class: t[4], checksum_algorithm: t[5], checksum_type: t[6], owner_account: t[7] };
+}
+
+/** `column` starts with the @prefix parameter, case-sensitively (LIKE is not); the range lets SQLite seek the index. */
 const STARTS_WITH = (column: string) => `${column} >= @prefix AND substr(${column}, 1, length(@prefix)) = @prefix`;
 const OBJECT_VALUES = OBJECT_COLUMNS.split(',')
   .map((c) => `@${c.trim()}`)
@@ -234,8 +240,10 @@ export class S3Store {
       objectAcl: () => db.prepare<[number], { acl: string | null }>('SELECT acl FROM s3_objects WHERE seq = ?'),
       setObjectAcl: () => db.prepare<[string | null, number]>('UPDATE s3_objects SET acl = ? WHERE seq = ?'),
       listEntries: () =>
-        db.prepare<{ bucket: string; after: string; prefix: string }, ListingRow>(`SELECT ${LISTING_COLUMNS} FROM s3_objects
-        WHERE bucket = @bucket AND is_latest = 1 AND delete_marker = 0 AND key > @after AND ${STARTS_WITH('key')} ORDER BY key`),
+        db
+          .prepare<{ bucket: string; after: string; prefix: string; limit: number }, ListingTuple>(`SELECT ${LISTING_COLUMNS} FROM s3_objects
+        WHERE bucket = @bucket AND is_latest = 1 AND delete_marker = 0 AND key > @after AND ${STARTS_WITH('key')} ORDER BY key LIMIT @limit`)
+          .raw(true),
       listLatest: () =>
         db.prepare<{ bucket: string; after: string; prefix: string }, ObjectRow>(`SELECT * FROM s3_objects
         WHERE bucket = @bucket AND is_latest = 1 AND delete_marker = 0 AND key > @after AND ${STARTS_WITH('key')} ORDER BY key`),
@@ -366,12 +374,16 @@ export class S3Store {
     this.s.setObjectAcl.run(acl, row.seq);
   }
 
-  /** Latest live objects after `afterKey` under `prefix`, by key (read lazily: stop early). */
-  /** What a ListObjects(V2) page shows of the latest versions after `afterKey`, by key: only the listing's columns, the row is wide. */
-  listEntries(bucket: string, afterKey: string, prefix: string): IterableIterator<ListingRow> {
-    return this.s.listEntries.iterate({ bucket, after: afterKey, prefix });
+  /**
+   * What a ListObjects(V2) page shows of the first `limit` latest versions after `afterKey`, by key:
+   * only the listing's columns (the row is wide), read in one step as arrays and made objects here,
+   * which costs half what stepping an iterator of better-sqlite3's own row objects does.
+   */
+  listEntries(bucket: string, afterKey: string, prefix: string, limit: number): ListingRow[] {
+    return this.s.listEntries.all({ bucket, after: afterKey, prefix, limit }).map(listingRow);
   }
 
+  /** Latest live objects after `afterKey` under `prefix`, by key (read lazily: stop early). */
   listLatest(bucket: string, afterKey: string, prefix: string): IterableIterator<ObjectRow> {
     return this.s.listLatest.iterate({ bucket, after: afterKey, prefix });
   }
