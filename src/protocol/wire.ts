@@ -26,8 +26,34 @@ export function formatTimestamp(value: unknown, format: TimestampFormat): string
     case 'rfc822':
       return date.toUTCString();
     case 'iso8601':
-      return date.toISOString();
+      return isoString(date);
   }
+}
+
+const MS_PER_DAY = 86_400_000;
+/** The range in which toISOString writes four-digit years (0000-01-01 to 9999-12-31). */
+const FOUR_DIGIT_YEARS = { first: -62_167_219_200_000, last: 253_402_300_799_999 };
+const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+/** The day of the last timestamp formatted, and its `YYYY-MM-DDT` text: a document's timestamps mostly share a day. */
+let lastDay = Number.NaN;
+let lastDayText = '';
+
+/**
+ * `date.toISOString()`, a sixth of its cost (V8 answers it with a runtime call, about 0.45 µs, which a
+ * 1,000-key listing paid 1,000 times): the day's text is toISOString's own, the time of day is worked out here.
+ */
+function isoString(date: Date): string {
+  const ms = date.getTime();
+  if (!(ms >= FOUR_DIGIT_YEARS.first && ms <= FOUR_DIGIT_YEARS.last)) return date.toISOString();
+  const day = Math.floor(ms / MS_PER_DAY);
+  if (day !== lastDay) {
+    lastDayText = date.toISOString().slice(0, 11);
+    lastDay = day;
+  }
+  const inDay = ms - day * MS_PER_DAY;
+  const seconds = Math.floor(inDay / 1000);
+  const millis = inDay - seconds * 1000;
+  return `${lastDayText}${TWO_DIGITS[Math.floor(seconds / 3600)]}:${TWO_DIGITS[Math.floor(seconds / 60) % 60]}:${TWO_DIGITS[seconds % 60]}.${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`;
 }
 
 export function parseTimestamp(text: string | number, path: string): Date {
