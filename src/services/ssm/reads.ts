@@ -36,9 +36,9 @@ export function getOne(c: SsmContext, ctx: RequestContext, text: string): Parame
   const key = nameKey(ref.name);
   if (ref.version === undefined && ref.label === undefined) {
     // The common read, the latest version, is one query: the parameter joined with that version.
-    const current = store.current(ctx.account, ctx.region, key);
-    if (!current) throw notFound(text);
-    return toParameter(ctx, current.name, current, ref.selector);
+    const latest = store.latest(ctx.account, ctx.region, key);
+    if (!latest) throw notFound(text);
+    return toParameter(ctx, latest.name, latest, ref.selector);
   }
   const param = store.parameter(ctx.account, ctx.region, key);
   if (!param) throw notFound(text);

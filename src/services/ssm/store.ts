@@ -34,6 +34,19 @@ export interface VersionRow {
 /** A parameter joined with its latest version. */
 export type CurrentRow = ParameterRow & Omit<VersionRow, 'account' | 'region' | 'name_key' | 'version'>;
 
+/** What a read of the latest version answers: the parameter's name and the version's value and attributes. */
+export interface LatestRow {
+  name: string;
+  version: number;
+  type: string;
+  value: string;
+  data_type: string;
+  modified_at: number;
+}
+
+/** LatestRow's columns in select order (the statement answers arrays: see `latest`). */
+type LatestColumns = [name: string, version: number, type: string, value: string, data_type: string, modified_at: number];
+
 export interface TagRow {
   tag_key: string;
   tag_value: string;
@@ -43,10 +56,10 @@ export interface TagRow {
 type ScopeArgs = [account: string, region: string];
 type Key = [account: string, region: string, nameKey: string];
 
-const CURRENT_SELECT = `SELECT p.account, p.region, p.name_key, p.name, p.version, v.type, v.value, v.description, v.key_id,
-    v.tier, v.data_type, v.allowed_pattern, v.policies, v.modified_at, v.modified_by
-  FROM ssm_parameters p JOIN ssm_parameter_versions v
+const LATEST_JOIN = `FROM ssm_parameters p JOIN ssm_parameter_versions v
     ON v.account = p.account AND v.region = p.region AND v.name_key = p.name_key AND v.version = p.version`;
+const CURRENT_SELECT = `SELECT p.account, p.region, p.name_key, p.name, p.version, v.type, v.value, v.description, v.key_id,
+    v.tier, v.data_type, v.allowed_pattern, v.policies, v.modified_at, v.modified_by ${LATEST_JOIN}`;
 
 export class SsmStore {
   private readonly stmts;
@@ -90,6 +103,8 @@ export class SsmStore {
     this.stmts = preparedOnUse({
       getParameter: () => db.prepare<Key, ParameterRow>('SELECT * FROM ssm_parameters WHERE account = ? AND region = ? AND name_key = ?'),
       getCurrent: () => db.prepare<Key, CurrentRow>(`${CURRENT_SELECT} WHERE p.account = ? AND p.region = ? AND p.name_key = ?`),
+      getLatest: () =>
+        db.prepare<Key, LatestColumns>(`SELECT p.name, p.version, v.type, v.value, v.data_type, v.modified_at ${LATEST_JOIN} WHERE p.account = ? AND p.region = ? AND p.name_key = ?`).raw(true),
       listCurrentAfter: () =>
         db.prepare<[...ScopeArgs, string, string, number], CurrentRow>(`${CURRENT_SELECT} WHERE p.account = ? AND p.region = ? AND p.name_key > ? AND p.name_key >= ? ORDER BY p.name_key LIMIT ?`),
       insertParameter: () => db.prepare<ParameterRow>('INSERT INTO ssm_parameters (account, region, name_key, name, version) VALUES (@account, @region, @name_key, @name, @version)'),
@@ -138,6 +153,15 @@ export class SsmStore {
 
   current(account: string, region: string, nameKey: string): CurrentRow | undefined {
     return this.stmts.getCurrent.get(account, region, nameKey);
+  }
+
+  /**
+   * GetParameter's read, its hottest: six columns as an array, made into an object of one fixed
+   * shape here, costs a third less than better-sqlite3 setting fifteen named properties one by one.
+   */
+  latest(account: string, region: string, nameKey: string): LatestRow | undefined {
+    const row = this.stmts.getLatest.get(account, region, nameKey);
+    return row && { name: row[0], version: row[1], type: row[2], value: row[3], data_type: row[4], modified_at: row[5] };
   }
 
   /**
