@@ -195,7 +195,9 @@ export async function putParameter(c: SsmContext, input: PutParameterRequest, ct
   // and again in the transaction on what it reads: the value is encrypted under the key chosen then.
   const before = preparePut(c, input, ctx, key, now);
   if (before.v.dataType === 'aws:ec2:image') return requestImageValidation(c, input, ctx, key, (before.param?.version ?? 0) + 1, before.v.tier, now);
-  const ciphertext = before.keyId === null ? undefined : await encrypt(c, ctx, before.displayName, before.keyId, input.Value!, before.v.tier);
+  // A value without KMS is written with nothing awaited since the read: what it read still stands, so it is not read again.
+  if (before.keyId === null) return c.store.tx(() => writePut(c, input, ctx, key, before, input.Value!, now));
+  const ciphertext = await encrypt(c, ctx, before.displayName, before.keyId, input.Value!, before.v.tier);
   return commitPut(c, input, ctx, key, now, ciphertext, before.keyId);
 }
 
@@ -208,13 +210,18 @@ export function commitPut(c: SsmContext, input: PutParameterRequest, writer: Wri
   return c.store.tx(() => {
     const put = preparePut(c, input, writer, key, now);
     if (put.keyId !== keyId) throw new AwsError('TooManyUpdates', 'There are concurrent updates for the parameter. Try again.');
-    if (put.param) makeRoomForVersion(c, writer, key, input.Name!);
-    const version = writeVersion(c, input, writer, put, ciphertext ?? input.Value!, now);
-    const expiresAt = put.v.policies ? expirationTime(put.v.policies) : undefined;
-    if (expiresAt !== undefined) scheduleExpiry(c, writer, key, expiresAt, now);
-    publishChange(c, writer, put.displayName, put.v.type, put.param ? 'Update' : 'Create', put.v.dataType === 'aws:ec2:image' ? { dataType: put.v.dataType } : {});
-    return { Version: version, Tier: put.v.tier as PutParameterResult['Tier'] };
+    return writePut(c, input, writer, key, put, ciphertext ?? input.Value!, now);
   });
+}
+
+/** Writes a checked PutParameter (inside the caller's transaction): the new version, its expiry and its change event. */
+function writePut(c: SsmContext, input: PutParameterRequest, writer: Writer, key: string, put: PreparedPut, value: string, now: number): PutParameterResult {
+  if (put.param) makeRoomForVersion(c, writer, key, input.Name!);
+  const version = writeVersion(c, input, writer, put, value, now);
+  const expiresAt = put.v.policies ? expirationTime(put.v.policies) : undefined;
+  if (expiresAt !== undefined) scheduleExpiry(c, writer, key, expiresAt, now);
+  publishChange(c, writer, put.displayName, put.v.type, put.param ? 'Update' : 'Create', put.v.dataType === 'aws:ec2:image' ? { dataType: put.v.dataType } : {});
+  return { Version: version, Tier: put.v.tier as PutParameterResult['Tier'] };
 }
 
 /** Deletes one parameter (inside the caller's transaction); false when it does not exist. */
