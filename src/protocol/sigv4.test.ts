@@ -7,11 +7,12 @@
  */
 
 import { Readable } from 'node:stream';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
 import { rootPrincipal } from '../core/accounts.js';
 import { verifiedBody } from './body.js';
 import { awsErrors, DEFAULT_SIGNING, type SigningRules } from './dialect.js';
-import { EMPTY_SHA256, parseSigV4, STREAMING_SIGNED, verifySigV4 } from './sigv4.js';
+import { EMPTY_SHA256, NodeSha256, parseSigV4, STREAMING_SIGNED, verifySigV4 } from './sigv4.js';
 import type { Credential, HttpRequest } from './types.js';
 
 const ACCESS_KEY = 'AKIAIOSFODNN7EXAMPLE';
@@ -28,7 +29,7 @@ const S3_SIGNING: SigningRules = { payloadHash: 'header', uriEscapePath: false }
 
 async function verify(req: HttpRequest, now = EXAMPLE_TIME) {
   const auth = parseSigV4(req, errors)!;
-  const key = await verifySigV4(req, auth, CREDENTIAL, { errors, signing: S3_SIGNING, now, host: req.headers.host });
+  const key = verifySigV4(req, auth, CREDENTIAL, { errors, signing: S3_SIGNING, now, host: req.headers.host });
   return { auth, key };
 }
 
@@ -45,7 +46,7 @@ describe('the SigV4 test suite', () => {
         authorization: `AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=${signature}`,
       },
     });
-  const verifySuite = (req: HttpRequest) =>
+  const verifySuite = async (req: HttpRequest) =>
     verifySigV4(req, parseSigV4(req, errors)!, suiteCredential, { errors, signing: DEFAULT_SIGNING, now: Date.UTC(2015, 7, 30, 12, 36), host: req.headers.host });
 
   // Vectors whose raw path needs encoding (get-utf8, get-space) are left out: they sign the path
@@ -67,6 +68,45 @@ describe('the SigV4 test suite', () => {
     await expect(verifySuite(suiteRequest(method, path, query, signature))).resolves.toBeDefined();
     const tampered = signature.replace(/^./, (c) => (c === '0' ? '1' : '0'));
     await expect(verifySuite(suiteRequest(method, path, query, tampered))).rejects.toMatchObject({ code: 'SignatureDoesNotMatch' });
+  });
+});
+
+describe('requests as the SDK signer signs them', () => {
+  const credential: Credential = { secretAccessKey: 'secret', principal: rootPrincipal('111122223333', 'AKIDEXAMPLE') };
+  const signed = async (path: string, query: Record<string, string>, headers: Record<string, string>, body = '') => {
+    const signer = new SignatureV4({ service: 'lambda', region: 'eu-west-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }, sha256: NodeSha256 });
+    const sent = await signer.sign(
+      { method: 'POST', protocol: 'http:', hostname: 'localhost', path, query, headers: { host: 'localhost:4566', ...headers }, body },
+      { signingDate: new Date(EXAMPLE_TIME) },
+    );
+    const lower = Object.fromEntries(Object.entries(sent.headers).map(([k, v]) => [k.toLowerCase(), v as string]));
+    return request({ method: 'POST', path, query: Object.entries(query), headers: lower, body: Buffer.from(body) });
+  };
+  const verifyLambda = async (req: HttpRequest) => verifySigV4(req, parseSigV4(req, errors)!, credential, { errors, signing: DEFAULT_SIGNING, now: EXAMPLE_TIME, host: 'localhost:4566' });
+
+  // The common shapes the verifier writes out itself, and those it leaves to the SDK's builder (an
+  // escaped or dotted path, a query string, a value to fold, SignedHeaders out of order).
+  it.each([
+    ['/', {}, {}],
+    ['/2015-03-31/functions/my.function_v2~x/invocations', {}, { 'x-amz-invocation-type': 'Event' }],
+    ['/trailing/slash/', {}, {}],
+    ['/a//b/./c/../d', {}, {}],
+    ['/needs%20escaping/caf%C3%A9', {}, {}],
+    ['/', { Qualifier: '$LATEST', 'a b': 'c&d' }, {}],
+    ['/', {}, { 'x-amz-meta-folded': '  two  spaces\tand a tab ' }],
+  ] as [string, Record<string, string>, Record<string, string>][])('%s %j %j', async (path, query, headers) => {
+    const req = await signed(path, query, { 'content-type': 'application/json', ...headers }, '{"a":1}');
+    await expect(verifyLambda(req)).resolves.toBeDefined();
+    await expect(verifyLambda({ ...req, body: Buffer.from('{"a":2}') })).rejects.toMatchObject({ code: 'SignatureDoesNotMatch' });
+  });
+
+  it('sorts SignedHeaders listed out of order, as the signer does, and counts a repeated one once', async () => {
+    const req = await signed('/', {}, { 'content-type': 'application/json' });
+    const reordered = (list: string) => ({ ...req, headers: { ...req.headers, authorization: req.headers.authorization.replace(/SignedHeaders=[^,]+/, `SignedHeaders=${list}`) } });
+    const list = /SignedHeaders=([^,]+)/.exec(req.headers.authorization)![1].split(';');
+    await expect(verifyLambda(reordered([...list].reverse().join(';')))).resolves.toBeDefined();
+    await expect(verifyLambda(reordered([...list, list[0]].join(';')))).resolves.toBeDefined();
+    await expect(verifyLambda(reordered(list.slice(1).join(';')))).rejects.toMatchObject({ code: 'SignatureDoesNotMatch' });
   });
 });
 

@@ -135,7 +135,7 @@ async function signedCaller(c: LambdaContext, http: HttpRequest): Promise<Princi
     const auth = parseSigV4(http, errors);
     if (!auth) return undefined;
     const credential = checkCredential(c.rt.credential(auth.accessKeyId), { sessionToken: http.headers['x-amz-security-token'], now: c.rt.clock.now() }, errors);
-    await verifySigV4(http, auth, credential, { errors, signing: DEFAULT_SIGNING, now: Date.now(), host: http.headers.host ?? '' });
+    verifySigV4(http, auth, credential, { errors, signing: DEFAULT_SIGNING, now: Date.now(), host: http.headers.host ?? '' });
     return credential.principal;
   } catch {
     return undefined;
