@@ -22,10 +22,9 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectAwsError, useServer } from '../helpers.js';
-import { createActiveFunction, NODE_RUNTIME, zipOf } from './lambda-helpers.js';
+import { createActiveFunction, NODE_RUNTIME, withSdk, zipOf } from './lambda-helpers.js';
 
 const server = useServer();
 const ACCOUNT = '000000000000';
@@ -90,8 +89,7 @@ beforeAll(async () => {
   lambda = new LambdaClient(server.clientConfig);
   sqs = new SQSClient(server.clientConfig);
   // The function with the AWS SDK bundled in (a CommonJS index.js), as the Node.js runtimes of AWS provide it.
-  const bundled = await build({ stdin: { contents: ROTATION_FUNCTION, resolveDir: process.cwd(), loader: 'js' }, bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false });
-  code = zipOf({ 'index.js': bundled.outputFiles[0]!.text });
+  code = zipOf({ 'index.js': await withSdk(ROTATION_FUNCTION) });
   const iam = new IAMClient(server.clientConfig);
   const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
   role = (await iam.send(new CreateRoleCommand({ RoleName: 'rotation', AssumeRolePolicyDocument: trust }))).Role!.Arn!;
