@@ -59,6 +59,12 @@ export { wildcardMatch } from './policy-conditions.js';
 
 export type Decision = 'Allow' | 'ExplicitDeny' | 'ImplicitDeny';
 
+/**
+ * Condition keys and their values, or what makes them: a request whose statements read no key
+ * then never pays for them (some read the service's state, such as a resource's tags).
+ */
+export type RequestContextKeys = Record<string, ContextValue> | (() => Record<string, ContextValue>);
+
 export interface PolicyRequest {
   /** `service:Operation`, e.g. `codecommit:GitPush`. */
   action: string;
@@ -86,8 +92,8 @@ export interface EvaluationInput {
   principal: EvaluationPrincipal;
   action: string;
   resource: string;
-  /** Condition keys (aws:* and service keys), already filled in by the caller. */
-  context: Record<string, ContextValue>;
+  /** Condition keys (aws:* and service keys), filled in by the caller. */
+  context: RequestContextKeys;
   /** Identity-based policy documents (user + groups, or the role), every one that applies. */
   identityPolicies: string[];
   /** The resource-based policy (bucket policy, key policy, secret policy, role trust policy …) and the account that owns the resource. */
@@ -127,14 +133,14 @@ class Probe {
   constructor(
     readonly action: string,
     readonly resource: string,
-    private readonly raw: Record<string, ContextValue>,
+    private readonly raw: RequestContextKeys,
   ) {
     this.actionLower = action.toLowerCase();
     this.service = this.actionLower.slice(0, Math.max(0, this.actionLower.indexOf(':')));
   }
 
   readonly context = (): Context => {
-    this.built ??= contextOf(this.raw);
+    this.built ??= contextOf(typeof this.raw === 'function' ? this.raw() : this.raw);
     return this.built;
   };
 }

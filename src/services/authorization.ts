@@ -154,13 +154,14 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorize {
         action: check.action,
         resource: check.resource,
         region: ctx.region,
-        context: {
+        // Made only if a statement reads a key: the service's keys may cost a read of its state (tags).
+        context: () => ({
           ...check.context(),
           ...(ctx.http.sourceIp ? { 'aws:SourceIp': ctx.http.sourceIp } : {}),
           ...(ctx.calledVia?.length ? { 'aws:CalledVia': ctx.calledVia, 'aws:CalledViaFirst': ctx.calledVia[0], 'aws:CalledViaLast': ctx.calledVia.at(-1) } : {}),
           ...(ctx.sourceArn ? { 'aws:SourceArn': ctx.sourceArn } : {}),
           ...(ctx.sourceAccount ? { 'aws:SourceAccount': ctx.sourceAccount } : {}),
-        },
+        }),
         resourcePolicy,
         resourceAccount,
       });

@@ -6,7 +6,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Principal } from '../../core/accounts.js';
 import { partitionOf } from '../../core/arn.js';
 import type { Clock } from '../../core/clock.js';
-import { type ContextValue, denialMessage, type EvaluationInput, type EvaluationResult, evaluate } from '../../core/policy.js';
+import { type ContextValue, denialMessage, type EvaluationInput, type EvaluationResult, evaluate, type RequestContextKeys } from '../../core/policy.js';
 import type { ResourcePolicy } from '../authorization.js';
 import type { IamCache } from './cache.js';
 import { roleArn, userArn, userPrincipal } from './common.js';
@@ -94,8 +94,8 @@ export interface AuthorizationRequest {
   action: string;
   resource: string;
   region: string;
-  /** Service-specific condition keys (e.g. `codecommit:References`); global `aws:` keys are added from the principal. */
-  context?: Record<string, ContextValue>;
+  /** Service-specific condition keys (e.g. `codecommit:References`), or what makes them; global `aws:` keys are added from the principal. */
+  context?: RequestContextKeys;
   /** The resource's own policy (bucket policy, key policy …), when it has one. */
   resourcePolicy?: ResourcePolicy;
   /** The account that owns the resource (cross-account requests need both sides to allow). */
@@ -198,23 +198,27 @@ export function createIamApi(store: IamStore, clock: Clock, credentials: Credent
         };
       });
       const principalArn = role ? roleArn(role) : principal.kind === 'root' ? `arn:${partitionOf(request.region)}:iam::${principal.account}:root` : principal.arn;
-      const context: Record<string, ContextValue> = {
-        'aws:username': user?.name,
-        'aws:userid': principal.userId,
-        'aws:PrincipalArn': principal.kind === 'service' ? undefined : principalArn,
-        'aws:PrincipalAccount': principal.kind === 'service' ? undefined : principal.account,
-        'aws:PrincipalType': PRINCIPAL_TYPES[principal.kind],
-        'aws:PrincipalIsAWSService': principal.kind === 'service' ? 'true' : 'false',
-        'aws:PrincipalServiceName': principal.servicePrincipal,
-        'aws:ViaAWSService': request.context?.['aws:CalledVia'] ? 'true' : 'false',
-        'aws:RequestedRegion': request.region,
-        'aws:CurrentTime': new Date(now).toISOString(),
-        'aws:EpochTime': String(Math.floor(now / 1000)),
-        'aws:SecureTransport': 'false',
+      // Made only when a statement reads a key: most policies have no Condition and no variable.
+      const context = (): Record<string, ContextValue> => {
+        const requestContext = typeof request.context === 'function' ? request.context() : request.context;
+        const keys: Record<string, ContextValue> = {
+          'aws:username': user?.name,
+          'aws:userid': principal.userId,
+          'aws:PrincipalArn': principal.kind === 'service' ? undefined : principalArn,
+          'aws:PrincipalAccount': principal.kind === 'service' ? undefined : principal.account,
+          'aws:PrincipalType': PRINCIPAL_TYPES[principal.kind],
+          'aws:PrincipalIsAWSService': principal.kind === 'service' ? 'true' : 'false',
+          'aws:PrincipalServiceName': principal.servicePrincipal,
+          'aws:ViaAWSService': requestContext?.['aws:CalledVia'] ? 'true' : 'false',
+          'aws:RequestedRegion': request.region,
+          'aws:CurrentTime': new Date(now).toISOString(),
+          'aws:EpochTime': String(Math.floor(now / 1000)),
+          'aws:SecureTransport': 'false',
+        };
+        for (const tag of tags) keys[`aws:PrincipalTag/${tag.key}`] = tag.value;
+        for (const [key, value] of Object.entries(principal.sessionTags ?? {})) keys[`aws:PrincipalTag/${key}`] = value;
+        return Object.assign(keys, requestContext);
       };
-      for (const tag of tags) context[`aws:PrincipalTag/${tag.key}`] = tag.value;
-      for (const [key, value] of Object.entries(principal.sessionTags ?? {})) context[`aws:PrincipalTag/${key}`] = value;
-      Object.assign(context, request.context);
       const input: EvaluationInput = {
         principal: {
           arn: principal.kind === 'root' ? principalArn : principal.arn,
