@@ -5,6 +5,7 @@ import type { Clock } from '../core/clock.js';
 import { EventBus } from '../core/events.js';
 import { Executor, type SandboxMode } from '../core/executor.js';
 import { JobQueue } from '../core/jobs.js';
+import { once } from '../core/lazy.js';
 import type { Logger } from '../core/logger.js';
 import type { Store } from '../core/store.js';
 import { OperationInvoker } from '../protocol/invoke.js';
@@ -98,12 +99,24 @@ function buildServices(opts: ServiceOptions): ServiceSet {
       iam: () => runtime.api('iam'),
     }),
   );
+  // Made once every instance exists, on the first request with a resource to authorize.
+  const ownersByArnService = once(() => instancesByArnService(instances));
   return { runtime, instances, invoker };
 
   /** The instance of the service an ARN names (`arn:aws:s3:::bucket` → S3), which knows the resource's policy. */
   function resourceOwner(arn: string): ServiceInstance | undefined {
-    const service = arn.split(':')[2];
-    const def = Object.values(SERVICES).find((d) => d.name === service || d.model.signingName === service);
-    return def && instances.get(def.name);
+    return ownersByArnService().get(arn.split(':')[2]);
   }
+}
+
+/**
+ * Each instance by the names an ARN's service segment may give it (its name, its signing name; the
+ * first service in SERVICES wins a name two share), looked up once per authorized request.
+ */
+function instancesByArnService(instances: Map<string, ServiceInstance>): Map<string, ServiceInstance> {
+  const byName = new Map<string, ServiceInstance>();
+  for (const def of Object.values(SERVICES)) {
+    for (const name of [def.name, def.model.signingName]) if (!byName.has(name)) byName.set(name, instances.get(def.name)!);
+  }
+  return byName;
 }
