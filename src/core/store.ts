@@ -328,7 +328,15 @@ export class BlobStore {
   }
 
   delete(id: string): void {
-    if (this.stmts.remove.run(id).changes === 0) rmSync(this.path(id), { force: true });
+    if (!this.deleteInline(id)) rmSync(this.path(id), { force: true });
+  }
+
+  /**
+   * Removes a blob kept in SQLite, in the caller's transaction (it rolls back with it); false for a
+   * blob kept in a file, which `delete` removes once the transaction committed.
+   */
+  deleteInline(id: string): boolean {
+    return this.stmts.remove.run(id).changes > 0;
   }
 
   /** Removes the blob files; inline blobs go with the rest of the rows in Store.wipe. */

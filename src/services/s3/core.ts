@@ -217,6 +217,8 @@ export class S3Core {
           owner_account: account,
         };
         replaced = this.store.putVersion(row);
+        // A replaced blob kept in SQLite goes in this transaction, not in a commit of its own after it.
+        if (replaced !== undefined && this.rt.store.blobs.deleteInline(replaced)) replaced = undefined;
         const reported = bucket.versioning ? versionId : undefined;
         this.objectChanged(bucket, event, { key, size: content.size, etag: unquoteEtag(content.etag), versionId: reported });
         return { versionId: reported, row };
@@ -241,7 +243,8 @@ export class S3Core {
 
   /**
    * Deletes several objects in one transaction (DeleteObjects): each item succeeds or fails on its
-   * own (a savepoint each); blobs go only after the commit, so a crash never leaves a row without its blob.
+   * own (a savepoint each); blobs kept in SQLite go with their rows, blob files only after the
+   * commit, so a crash never leaves a row without its blob.
    */
   deleteObjects(bucketName: string, account: string, items: { key: string; versionId?: string }[], origin: EventOrigin): (DeleteOutcome | { error: AwsError })[] {
     const blobs: string[] = [];
@@ -269,20 +272,23 @@ export class S3Core {
     return outcomes;
   }
 
-  /** The row changes of one delete; blobs no longer referenced are added to `blobs`. */
+  /** The row changes of one delete; blob files no longer referenced are added to `blobs`. */
   private deleteRows(bucket: BucketRow, key: string, account: string, versionId: string | undefined, blobs: string[]): DeleteOutcome {
+    const release = (blobId: string | null | undefined) => {
+      if (blobId && !this.rt.store.blobs.deleteInline(blobId)) blobs.push(blobId);
+    };
     if (versionId !== undefined) {
       const row = this.store.version(bucket.name, key, checkVersionId(versionId));
       if (!row) return { deleteMarker: false, versionId };
       this.store.deleteVersion(row);
-      if (row.blob_id) blobs.push(row.blob_id);
+      release(row.blob_id);
       return { deleteMarker: row.delete_marker === 1, versionId };
     }
     if (!bucket.versioning) {
       const row = this.store.latest(bucket.name, key);
       if (row) {
         this.store.deleteVersion(row);
-        if (row.blob_id) blobs.push(row.blob_id);
+        release(row.blob_id);
       }
       return { deleteMarker: false };
     }
@@ -317,7 +323,7 @@ export class S3Core {
       sse_kms_key_id: null,
       sse_bucket_key: 0,
     });
-    if (replaced) blobs.push(replaced);
+    release(replaced);
     return { deleteMarker: true, versionId: markerId };
   }
 

@@ -303,7 +303,7 @@ export class S3Store {
 
       latest: () => db.prepare<[string, string], ObjectTuple>(`SELECT seq, ${OBJECT_COLUMNS} FROM s3_objects WHERE bucket = ? AND key = ? AND is_latest = 1`).raw(true),
       version: () => db.prepare<[string, string, string], ObjectTuple>(`SELECT seq, ${OBJECT_COLUMNS} FROM s3_objects WHERE bucket = ? AND key = ? AND version_id = ?`).raw(true),
-      versionBlob: () => db.prepare<[string, string, string], { seq: number; blob_id: string | null }>('SELECT seq, blob_id FROM s3_objects WHERE bucket = ? AND key = ? AND version_id = ?'),
+      deleteVersionById: () => db.prepare<[string, string, string], { blob_id: string | null }>('DELETE FROM s3_objects WHERE bucket = ? AND key = ? AND version_id = ? RETURNING blob_id'),
       insertObject: () => db.prepare<Omit<ObjectRow, 'seq'>>(`INSERT INTO s3_objects (${OBJECT_COLUMNS}) VALUES (${OBJECT_VALUES})`),
       clearLatest: () => db.prepare<[string, string]>('UPDATE s3_objects SET is_latest = 0 WHERE bucket = ? AND key = ? AND is_latest = 1'),
       deleteVersion: () => db.prepare<[number]>('DELETE FROM s3_objects WHERE seq = ?'),
@@ -421,11 +421,10 @@ export class S3Store {
 
   /**
    * Makes `row` the latest version of its key. A version with the same id (the 'null' version of
-   * unversioned or suspended buckets) is replaced; its blob id is returned for deletion after commit.
+   * unversioned or suspended buckets) is replaced; its blob id is returned for the caller to delete.
    */
   putVersion(row: Omit<ObjectRow, 'seq' | 'is_latest'>): string | undefined {
-    const replaced = this.s.versionBlob.get(row.bucket, row.key, row.version_id);
-    if (replaced) this.s.deleteVersion.run(replaced.seq);
+    const replaced = this.s.deleteVersionById.get(row.bucket, row.key, row.version_id);
     this.s.clearLatest.run(row.bucket, row.key);
     this.s.insertObject.run({ ...row, is_latest: 1 });
     return replaced?.blob_id ?? undefined;
