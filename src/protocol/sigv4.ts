@@ -93,9 +93,40 @@ export function signingKey(secretAccessKey: string, shortDate: string, region: s
 /** The hex signature of `canonicalRequest` (text, or the bytes it stands for), made at `longDate` with `key` for the scope `shortDate/region/service`. */
 export function requestSignature(key: Uint8Array, longDate: string, region: string, service: string, canonicalRequest: string | Buffer): string {
   const scope = createScope(longDate.slice(0, 8), region, service);
-  return createHmac('sha256', key)
-    .update(`${ALGORITHM_IDENTIFIER}\n${longDate}\n${scope}\n${sha256Hex(canonicalRequest)}`)
-    .digest('hex');
+  return hmacSha256Hex(key, `${ALGORITHM_IDENTIFIER}\n${longDate}\n${scope}\n${sha256Hex(canonicalRequest)}`);
+}
+
+/** SHA-256's block size: HMAC pads its key to one block. */
+const BLOCK_BYTES = 64;
+/** A key's HMAC pads: `inner` is key XOR 0x36; `outer` is key XOR 0x5c followed by room for the inner digest. */
+interface HmacPads {
+  inner: Buffer;
+  outer: Buffer;
+}
+const padsByKey = new WeakMap<Uint8Array, HmacPads>();
+/** Where `inner pad ‖ text` is assembled; requests are verified one at a time, synchronously. */
+const hmacInput = Buffer.allocUnsafe(BLOCK_BYTES + 4096);
+
+/**
+ * HMAC-SHA256 as RFC 2104 defines it, H(K ⊕ opad ‖ H(K ⊕ ipad ‖ text)), over two one-shot hashes
+ * and pads kept per signing key: creating an Hmac object for every request cost more than the
+ * hashing itself. Keys longer than a block, and text that might not fit, take createHmac.
+ */
+function hmacSha256Hex(key: Uint8Array, text: string): string {
+  if (key.length > BLOCK_BYTES || text.length * 3 > hmacInput.length - BLOCK_BYTES) return createHmac('sha256', key).update(text).digest('hex');
+  let pads = padsByKey.get(key);
+  if (!pads) {
+    pads = { inner: Buffer.alloc(BLOCK_BYTES, 0x36), outer: Buffer.alloc(BLOCK_BYTES + 32, 0x5c) };
+    for (let i = 0; i < key.length; i++) {
+      pads.inner[i] ^= key[i];
+      pads.outer[i] ^= key[i];
+    }
+    padsByKey.set(key, pads);
+  }
+  pads.inner.copy(hmacInput, 0);
+  const length = BLOCK_BYTES + hmacInput.write(text, BLOCK_BYTES, 'utf8');
+  hash('sha256', hmacInput.subarray(0, length), 'buffer').copy(pads.outer, BLOCK_BYTES);
+  return hash('sha256', pads.outer, 'hex');
 }
 
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
@@ -124,21 +155,36 @@ export function parseSigV4(req: HttpRequest, errors: PipelineErrors): SigV4Auth 
   const header = req.headers.authorization;
   if (header) {
     if (!header.startsWith(`${ALGORITHM_IDENTIFIER} `)) throw errors.unsupportedAuthorization();
-    const params: Record<string, string> = {};
-    for (const part of header.slice(ALGORITHM_IDENTIFIER.length + 1).split(',')) {
-      const eq = part.indexOf('=');
-      if (eq > 0) params[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+    // `name=value` parts between commas, names and values trimmed, the last of a name winning; only
+    // three names matter, so they are picked out as they come instead of collected in an object.
+    let credential = '';
+    let signedHeaders = '';
+    let signature = '';
+    for (let start = ALGORITHM_IDENTIFIER.length + 1; start <= header.length; ) {
+      const comma = header.indexOf(',', start);
+      const end = comma < 0 ? header.length : comma;
+      const eq = header.indexOf('=', start);
+      if (eq > start && eq < end) {
+        const name = header.slice(start, eq).trim();
+        if (name === 'Credential') credential = header.slice(eq + 1, end).trim();
+        else if (name === 'SignedHeaders') signedHeaders = header.slice(eq + 1, end).trim();
+        else if (name === 'Signature') signature = header.slice(eq + 1, end).trim();
+      }
+      start = end + 1;
     }
     const longDate = req.headers['x-amz-date'] ?? '';
-    if (!params.Credential || !params.SignedHeaders || !params.Signature || !longDate) {
-      const missing = ['Credential', 'SignedHeaders', 'Signature'].filter((k) => !params[k]);
+    if (!credential || !signedHeaders || !signature || !longDate) {
+      const missing: string[] = [];
+      if (!credential) missing.push('Credential');
+      if (!signedHeaders) missing.push('SignedHeaders');
+      if (!signature) missing.push('Signature');
       if (!longDate) missing.push('X-Amz-Date');
       throw errors.incompleteAuthorization(missing);
     }
     // Fields spelled out rather than spread in: a spread followed by more fields is V8's slow path,
     // and this runs on every signed request.
-    const { accessKeyId, shortDate, region, service } = parseCredential(params.Credential, errors);
-    return { accessKeyId, shortDate, region, service, signedHeaders: params.SignedHeaders.split(';'), signature: params.Signature, longDate, presigned: false };
+    const { accessKeyId, shortDate, region, service } = parseCredential(credential, errors);
+    return { accessKeyId, shortDate, region, service, signedHeaders: signedHeaders.split(';'), signature, longDate, presigned: false };
   }
   const query = new Map(req.query);
   if (query.has('X-Amz-Signature') || query.get('X-Amz-Algorithm')) {
@@ -159,11 +205,20 @@ export function parseSigV4(req: HttpRequest, errors: PipelineErrors): SigV4Auth 
   return undefined;
 }
 
-/** `YYYYMMDDTHHMMSSZ` → epoch ms, NaN when malformed. */
+/** `YYYYMMDDTHHMMSSZ` → epoch ms, NaN when malformed. Read digit by digit: a regular expression's match and six substrings cost every signed request. */
 export function parseAmzDate(text: string): number {
-  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(text);
-  if (!m) return Number.NaN;
-  return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+  if (text.length !== 16 || text.charCodeAt(8) !== 0x54 /* T */ || text.charCodeAt(15) !== 0x5a /* Z */) return Number.NaN;
+  const digits = (from: number, to: number): number => {
+    let n = 0;
+    for (let i = from; i < to; i++) {
+      const d = text.charCodeAt(i) - 0x30;
+      if (d < 0 || d > 9) return Number.NaN;
+      n = n * 10 + d;
+    }
+    return n;
+  };
+  // Date.UTC as before: NaN from any malformed field carries through, and a two-digit year means 19xx.
+  return Date.UTC(digits(0, 4), digits(4, 6) - 1, digits(6, 8), digits(9, 11), digits(11, 13), digits(13, 15));
 }
 
 function sameSignature(a: string, b: string): boolean {
