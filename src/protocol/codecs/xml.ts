@@ -8,16 +8,41 @@ import type { XMLParser } from 'fast-xml-parser';
 import type { ServiceModel, Shape } from '../model.js';
 import { formatScalar, formatTimestamp, memberPath, parseScalar, setEntry, WireError } from '../wire.js';
 
-const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what must be escaped here.
 const NEEDS_ESCAPE = /[&<>"'\u0000-\u0008\u000b-\u001f]/;
 
+/** The reference for a character that must be escaped, or undefined for one that need not be. */
+function reference(code: number): string | undefined {
+  switch (code) {
+    case 38:
+      return '&amp;';
+    case 60:
+      return '&lt;';
+    case 62:
+      return '&gt;';
+    case 34:
+      return '&quot;';
+    case 39:
+      return '&apos;';
+    default:
+      return code < 32 && code !== 9 && code !== 10 ? `&#x${code.toString(16).toUpperCase()};` : undefined;
+  }
+}
+
 /** Escapes markup, and control characters as character references (as S3 does for object keys). */
 export function escapeXml(text: string): string {
-  // Most text needs no escaping: a test is cheaper than a replace that calls back for nothing.
   if (!NEEDS_ESCAPE.test(text)) return text;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what must be escaped here.
-  return text.replace(/[&<>"'\u0000-\u0008\u000b-\u001f]/g, (c) => XML_ESCAPES[c] ?? `&#x${c.charCodeAt(0).toString(16).toUpperCase()};`);
+  // Pieces between the escaped characters: a replace calling back per match cost four times as
+  // much for the text most often escaped, an ETag's two quotes.
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const escaped = reference(text.charCodeAt(i));
+    if (escaped === undefined) continue;
+    out += text.slice(from, i) + escaped;
+    from = i + 1;
+  }
+  return out + text.slice(from);
 }
 
 /** Renders one value as an element whose name and attributes were fixed when it was compiled; empty for undefined or null. */
