@@ -86,10 +86,11 @@ export class Pipeline {
     let response: HttpResponse;
     try {
       // The service is known before its operation: routing errors are then answered in its protocol.
-      const loadBody = async () => {
-        req.body = await readBody(incoming, this.opts.maxBodyBytes);
-      };
-      const routed = await this.routing.route(req, loadBody, (found) => (service = found));
+      const routed = await this.routing.route(
+        req,
+        () => readBody(req, incoming, this.opts.maxBodyBytes),
+        (found) => (service = found),
+      );
       operation = routed.op.name;
       const executed = this.execute(routed.service, routed.op, routed.labels, req, incoming, requestId);
       // Awaited only when the handler answered asynchronously: awaiting a plain value costs a microtask hop.
@@ -148,7 +149,7 @@ export class Pipeline {
     // IPv4 clients of a dual-stack socket appear as ::ffff:a.b.c.d; policies name them as IPv4.
     const remote = incoming.socket.remoteAddress;
     const sourceIp = remote?.startsWith('::ffff:') ? remote.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '') : remote;
-    return { method: (incoming.method ?? 'GET').toUpperCase(), path, rawQuery, query, headers, body: Buffer.alloc(0), sourceIp };
+    return { method: (incoming.method ?? 'GET').toUpperCase(), path, rawQuery, query, headers, body: NO_BODY, sourceIp };
   }
 
   /** Synchronous up to the handler: a promise only when the handler's answer is one. */
@@ -236,6 +237,9 @@ export class Pipeline {
   }
 }
 
+/** The body of a request until it is read: shared, as an empty buffer holds nothing to change. */
+const NO_BODY = Buffer.alloc(0);
+
 /** The size of a request's header section as sent: `name: value\r\n` per header. */
 function headerBytes(req: HttpRequest): number {
   let size = 0;
@@ -262,8 +266,8 @@ function safeDecode(text: string): string {
   }
 }
 
-/** Reads a whole body, refusing more than `max` bytes with 413 before buffering it. */
-export function readBody(incoming: IncomingMessage, max: number): Promise<Buffer> {
+/** Reads a whole body into `req.body`, refusing more than `max` bytes with 413 before buffering it. */
+function readBody(req: HttpRequest, incoming: IncomingMessage, max: number): Promise<void> {
   const declared = Number(incoming.headers['content-length'] ?? 0);
   if (declared > max) return Promise.reject(tooLarge(max));
   return new Promise((resolve, reject) => {
@@ -278,7 +282,12 @@ export function readBody(incoming: IncomingMessage, max: number): Promise<Buffer
       }
       chunks.push(chunk);
     });
-    incoming.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+    incoming.on('end', () => {
+      // A refused body that is drained afterwards also ends: it is no request's body.
+      if (size > max) return;
+      req.body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+      resolve();
+    });
     // A client that disconnects mid-body: settle (the answer goes nowhere) instead of waiting forever.
     incoming.on('error', () => reject(incompleteBody()));
     incoming.on('close', () => {

@@ -68,20 +68,30 @@ export class Routing<S extends RoutableService> {
    * route needs it, and for every operation but streaming uploads); `serviceFound` learns the
    * service as soon as it is known, so that a routing error is answered in that service's protocol.
    */
-  async route(req: HttpRequest, loadBody: () => Promise<void>, serviceFound: (service: S) => void = () => {}): Promise<Route<S>> {
+  route(req: HttpRequest, loadBody: () => Promise<void>, serviceFound: (service: S) => void = () => {}): Promise<Route<S>> {
+    const target = req.headers['x-amz-target'];
+    if (!target) return this.routeUntargeted(req, loadBody, serviceFound);
+    // Every awsJson call comes this way: one promise for its body, without async frames around it.
+    let route: Route<S> | undefined;
+    try {
+      route = this.byTargetHeader(req, target, serviceFound);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return loadBody().then(() => {
+      if (!route) throw new UnservedRequest(req, signingScope(req), this.served, undefined);
+      return route;
+    });
+  }
+
+  /** The route of a request without X-Amz-Target: by its signing name, Action or REST path. */
+  private async routeUntargeted(req: HttpRequest, loadBody: () => Promise<void>, serviceFound: (service: S) => void): Promise<Route<S>> {
     let bodyLoaded = false;
     const loadBodyOnce = async () => {
       if (bodyLoaded) return;
       bodyLoaded = true;
       await loadBody();
     };
-    const target = req.headers['x-amz-target'];
-    if (target) {
-      const route = this.byTargetHeader(req, target, serviceFound);
-      await loadBodyOnce();
-      if (!route) throw new UnservedRequest(req, signingScope(req), this.served, undefined);
-      return route;
-    }
     const service = await this.serviceOf(req, loadBodyOnce);
     serviceFound(service);
     if (service.model.protocol === 'query' || service.model.protocol === 'ec2') {
