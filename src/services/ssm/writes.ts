@@ -191,6 +191,8 @@ export async function putParameter(c: SsmContext, input: PutParameterRequest, ct
   checkPutRequest(input, ctx);
   const key = nameKey(input.Name!);
   const now = c.rt.clock.now();
+  // A type other than SecureString needs no KMS, so nothing is awaited: one transaction reads, checks and writes.
+  if (input.Type !== undefined && input.Type !== 'SecureString') return c.store.tx(() => putWithoutKms(c, input, ctx, key, now));
   // Every check runs before KMS is called for a SecureString (a refused request encrypts nothing),
   // and again in the transaction on what it reads: the value is encrypted under the key chosen then.
   const before = preparePut(c, input, ctx, key, now);
@@ -199,6 +201,13 @@ export async function putParameter(c: SsmContext, input: PutParameterRequest, ct
   if (before.keyId === null) return c.store.tx(() => writePut(c, input, ctx, key, before, input.Value!, now));
   const ciphertext = await encrypt(c, ctx, before.displayName, before.keyId, input.Value!, before.v.tier);
   return commitPut(c, input, ctx, key, now, ciphertext, before.keyId);
+}
+
+/** A PutParameter whose value needs no KMS, in the caller's transaction; an aws:ec2:image value is left to its validation. */
+function putWithoutKms(c: SsmContext, input: PutParameterRequest, ctx: RequestContext, key: string, now: number): PutParameterResult {
+  const put = preparePut(c, input, ctx, key, now);
+  if (put.v.dataType === 'aws:ec2:image') return requestImageValidation(c, input, ctx, key, (put.param?.version ?? 0) + 1, put.v.tier, now);
+  return writePut(c, input, ctx, key, put, input.Value!, now);
 }
 
 /**
