@@ -208,17 +208,19 @@ export function parseSigV4(req: HttpRequest, errors: PipelineErrors): SigV4Auth 
 /** `YYYYMMDDTHHMMSSZ` → epoch ms, NaN when malformed. Read digit by digit: a regular expression's match and six substrings cost every signed request. */
 export function parseAmzDate(text: string): number {
   if (text.length !== 16 || text.charCodeAt(8) !== 0x54 /* T */ || text.charCodeAt(15) !== 0x5a /* Z */) return Number.NaN;
-  const digits = (from: number, to: number): number => {
-    let n = 0;
-    for (let i = from; i < to; i++) {
-      const d = text.charCodeAt(i) - 0x30;
-      if (d < 0 || d > 9) return Number.NaN;
-      n = n * 10 + d;
-    }
-    return n;
-  };
   // Date.UTC as before: NaN from any malformed field carries through, and a two-digit year means 19xx.
-  return Date.UTC(digits(0, 4), digits(4, 6) - 1, digits(6, 8), digits(9, 11), digits(11, 13), digits(13, 15));
+  return Date.UTC(digitsAt(text, 0, 4), digitsAt(text, 4, 6) - 1, digitsAt(text, 6, 8), digitsAt(text, 9, 11), digitsAt(text, 11, 13), digitsAt(text, 13, 15));
+}
+
+/** The decimal number `text` spells from `from` to `to`, NaN unless every character there is an ASCII digit. */
+function digitsAt(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const digit = text.charCodeAt(i) - 0x30;
+    if (digit < 0 || digit > 9) return Number.NaN;
+    n = n * 10 + digit;
+  }
+  return n;
 }
 
 function sameSignature(a: string, b: string): boolean {
@@ -342,7 +344,9 @@ function strictlySorted(names: string[]): boolean {
  * hashed as it is.
  */
 function asSentBytes(canonical: string): string | Buffer {
-  return !/[\u0080-\uffff]/.test(canonical) || /[\u0100-\uffff]/.test(canonical) ? canonical : Buffer.from(canonical, 'latin1');
+  // ASCII is told by its UTF-8 length, one byte a character (counted natively, several times faster than a regular expression).
+  if (Buffer.byteLength(canonical, 'utf8') === canonical.length) return canonical;
+  return /[\u0100-\uffff]/.test(canonical) ? canonical : Buffer.from(canonical, 'latin1');
 }
 
 /** A buffered body signed through its x-amz-content-sha256 header must be what that header says. */
