@@ -92,9 +92,9 @@ export class Pipeline {
         (found) => (service = found),
       );
       operation = routed.op.name;
-      const executed = this.execute(routed.service, routed.op, routed.labels, req, incoming, requestId);
+      const output = this.execute(routed.service, routed.op, routed.labels, req, incoming, requestId);
       // Awaited only when the handler answered asynchronously: awaiting a plain value costs a microtask hop.
-      response = executed instanceof Promise ? await executed : executed;
+      response = routed.service.codec.encode(routed.op, isThenable(output) ? await output : output, requestId);
     } catch (err) {
       if (err instanceof UnservedRequest) {
         unserved = err;
@@ -152,8 +152,8 @@ export class Pipeline {
     return { method: (incoming.method ?? 'GET').toUpperCase(), path, rawQuery, query, headers, body: NO_BODY, sourceIp };
   }
 
-  /** Synchronous up to the handler: a promise only when the handler's answer is one. */
-  private execute(service: Prepared, op: Operation, labels: Record<string, string>, req: HttpRequest, incoming: IncomingMessage, requestId: string): HttpResponse | Promise<HttpResponse> {
+  /** Authenticates, decodes and runs the operation: its handler's output, synchronously unless the handler answers a promise. */
+  private execute(service: Prepared, op: Operation, labels: Record<string, string>, req: HttpRequest, incoming: IncomingMessage, requestId: string): unknown {
     const maxHeaderBytes = service.dialect?.maxHeaderBytes;
     if (maxHeaderBytes !== undefined) {
       const size = headerBytes(req);
@@ -179,8 +179,7 @@ export class Pipeline {
       endpoint: this.opts.endpoint(),
       http: req,
     };
-    const output = this.opts.invoker.run(service, op, input, ctx);
-    return isThenable(output) ? Promise.resolve(output).then((answer) => service.codec.encode(op, answer, requestId)) : service.codec.encode(op, output, requestId);
+    return this.opts.invoker.run(service, op, input, ctx);
   }
 
   private authenticate(service: Authenticating, op: Pick<Operation, 'unsigned'>, req: HttpRequest): { principal: Principal; region: string; signing?: { key: Uint8Array; auth: SigV4Auth } } {
