@@ -3,7 +3,10 @@ import {
   DeletePublicAccessBlockCommand,
   GetBucketAclCommand,
   GetObjectAclCommand,
+  GetObjectCommand,
+  GetObjectTaggingCommand,
   type Grant,
+  ListObjectVersionsCommand,
   PutBucketAclCommand,
   PutBucketOwnershipControlsCommand,
   PutBucketPolicyCommand,
@@ -190,6 +193,19 @@ describe('S3 ACLs under Object Ownership and the public access block', () => {
     await s3.send(new PutObjectCommand({ Bucket, Key: 'private-write', Body: 'x', ACL: 'private' }));
     await expectAwsError(s3.send(new PutObjectCommand({ Bucket, Key: 'public-write', Body: 'x', ACL: 'public-read' })), { code: 'NotImplemented', status: 501 });
     await expectAwsError(s3.send(new GetObjectAclCommand({ Bucket, Key: 'public-write' })), { code: 'NoSuchKey', status: 404 });
+  });
+
+  it('an overwrite in a bucket that never had versioning keeps nothing of the object it replaces: ACL, tags, metadata', async () => {
+    const Bucket = await aclBucket('overwritten-acls');
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'doc', Body: 'v1', Metadata: { old: 'yes' }, Tagging: 'a=1' }));
+    await s3.send(new PutObjectAclCommand({ Bucket, Key: 'doc', ACL: 'public-read' }));
+    expect((await s3.send(new GetObjectAclCommand({ Bucket, Key: 'doc' }))).Grants).toHaveLength(2);
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'doc', Body: 'v2', ContentType: 'text/plain' }));
+    expect((await s3.send(new GetObjectAclCommand({ Bucket, Key: 'doc' }))).Grants).toEqual([ownerGrant()]);
+    expect((await s3.send(new GetObjectTaggingCommand({ Bucket, Key: 'doc' }))).TagSet).toEqual([]);
+    const read = await s3.send(new GetObjectCommand({ Bucket, Key: 'doc' }));
+    expect([read.Metadata, read.ContentType, read.VersionId, await read.Body!.transformToString()]).toEqual([{}, 'text/plain', undefined, 'v2']);
+    expect((await s3.send(new ListObjectVersionsCommand({ Bucket }))).Versions?.map((v) => [v.Key, v.VersionId, v.IsLatest, v.Size])).toEqual([['doc', 'null', true, 2]]);
   });
 
   it('IAM decides ACL reads and writes on s3:GetBucketAcl, s3:PutBucketAcl and the version actions', async () => {

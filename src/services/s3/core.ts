@@ -216,7 +216,7 @@ export class S3Core {
           part_checksums: content.partChecksums ? JSON.stringify(content.partChecksums) : null,
           owner_account: account,
         };
-        replaced = this.store.putVersion(row);
+        replaced = this.store.putVersion(row, bucket.versioning === null);
         // A replaced blob kept in SQLite goes in this transaction, not in a commit of its own after it.
         if (replaced !== undefined && this.rt.store.blobs.deleteInline(replaced)) replaced = undefined;
         const reported = bucket.versioning ? versionId : undefined;
@@ -293,7 +293,7 @@ export class S3Core {
       return { deleteMarker: false };
     }
     const markerId = bucket.versioning === 'Enabled' ? newVersionId() : NULL_VERSION;
-    const replaced = this.store.putVersion({
+    const marker: Omit<ObjectRow, 'seq' | 'is_latest'> = {
       bucket: bucket.name,
       key,
       version_id: markerId,
@@ -322,7 +322,9 @@ export class S3Core {
       sse_algorithm: null,
       sse_kms_key_id: null,
       sse_bucket_key: 0,
-    });
+    };
+    // Delete markers exist only in buckets that have had versioning: never the only version of a key.
+    const replaced = this.store.putVersion(marker, false);
     release(replaced);
     return { deleteMarker: true, versionId: markerId };
   }
