@@ -79,6 +79,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { AwsError } from '../../core/errors.js';
 import { withResponse } from '../../protocol/codecs/rest-xml.js';
+import { isThenable } from '../../protocol/invoke.js';
 import { loadModel } from '../../protocol/model.js';
 import type { Handler, Handlers, RequestContext } from '../../protocol/types.js';
 import type { ResourcePolicy } from '../authorization.js';
@@ -89,7 +90,7 @@ import { createApi } from './api.js';
 import { s3Authorization } from './authorization.js';
 import { bucketConfigHandlers } from './bucket-config.js';
 import { bucketHandlers } from './buckets.js';
-import { Checksum, checksumHeader, SUPPORTED_ALGORITHMS } from './checksums.js';
+import { Checksum, type ChecksumAlgorithm, checksumHeader, SUPPORTED_ALGORITHMS } from './checksums.js';
 import { S3_NAMESPACE, S3Core } from './core.js';
 import { s3Dialect } from './dialect.js';
 import * as e from './errors.js';
@@ -115,11 +116,11 @@ const BODY_CHECKSUM_HEADER = /^x-amz-checksum-(crc32|crc32c|crc64nvme|sha1|sha25
  * headers do only on the operations the model marks checksum-required (DeleteObjects, PutBucketTagging …):
  * on CompleteMultipartUpload they are the object's checksum. Streaming bodies are checked as they are stored.
  */
-async function checkBufferedDigests(ctx: RequestContext): Promise<void> {
+function checkBufferedDigests(ctx: RequestContext): Promise<void> | undefined {
   const { headers, body, stream } = ctx.http;
   // An in-process call (no client address: a service acting for a caller, e.g. CloudFormation
   // configuring a bucket) sends no body over a wire, so there is no digest to require or check.
-  if (stream || ctx.http.sourceIp === undefined) return;
+  if (stream || ctx.http.sourceIp === undefined) return undefined;
   const required = model.operations.get(ctx.operation)?.checksumRequired ?? false;
   const md5 = headers['content-md5'];
   if (required && md5 === undefined && !Object.keys(headers).some((h) => BODY_CHECKSUM_HEADER.test(h))) {
@@ -129,13 +130,17 @@ async function checkBufferedDigests(ctx: RequestContext): Promise<void> {
     S3Core.checkContentMd5Form(md5);
     if (createHash('md5').update(body).digest('base64') !== md5) throw e.badDigest();
   }
-  if (!required) return;
-  for (const algorithm of SUPPORTED_ALGORITHMS) {
-    const claimed = headers[checksumHeader(algorithm)];
-    if (claimed === undefined) continue;
+  if (!required) return undefined;
+  const claimed = SUPPORTED_ALGORITHMS.filter((algorithm) => headers[checksumHeader(algorithm)] !== undefined);
+  return claimed.length ? checkBodyChecksums(body, headers, claimed) : undefined;
+}
+
+/** Checks the x-amz-checksum-* headers of `algorithms` against the body (asynchronous: the SDK's CRC64-NVME is). */
+async function checkBodyChecksums(body: Buffer, headers: Record<string, string>, algorithms: ChecksumAlgorithm[]): Promise<void> {
+  for (const algorithm of algorithms) {
     const actual = new Checksum(algorithm);
     actual.update(body);
-    if ((await actual.base64()) !== claimed) throw e.badChecksum(algorithm);
+    if ((await actual.base64()) !== headers[checksumHeader(algorithm)]) throw e.badChecksum(algorithm);
   }
 }
 
@@ -154,12 +159,15 @@ function copySourceKey(header: string): string | undefined {
   }
 }
 
-/** Checks every operation shares: key lengths (the copy source's too), the expected bucket owner, digests of buffered bodies. */
-async function checkCommon(input: { Key?: string; CopySource?: string; ExpectedBucketOwner?: string }, ctx: RequestContext): Promise<void> {
+/**
+ * Checks every operation shares: key lengths (the copy source's too), the expected bucket owner,
+ * digests of buffered bodies (a promise only when a checksum must be computed).
+ */
+function checkCommon(input: { Key?: string; CopySource?: string; ExpectedBucketOwner?: string }, ctx: RequestContext): Promise<void> | undefined {
   checkKeyLength(input.Key);
   if (input.CopySource !== undefined) checkKeyLength(copySourceKey(input.CopySource));
   if (input.ExpectedBucketOwner !== undefined && input.ExpectedBucketOwner !== ctx.account) throw e.accessDenied();
-  await checkBufferedDigests(ctx);
+  return checkBufferedDigests(ctx);
 }
 
 /**
@@ -182,29 +190,44 @@ function bucketPolicy(core: S3Core, resourceArn: string): ResourcePolicy | undef
   return bucket?.policy ? { document: bucket.policy, account: bucket.account, required: false } : undefined;
 }
 
+type S3Input = { Body?: unknown; Bucket?: string; Key?: string; CopySource?: string; ExpectedBucketOwner?: string; Metadata?: Record<string, string> };
+
 /**
  * Every S3 response document carries S3's namespace; user metadata is kept as the Unicode its
- * headers encode; an unread upload body is drained on failure.
+ * headers encode; an unread upload body is drained on failure. Synchronous unless a digest check
+ * or the handler is not: the pipeline then spends no microtask hops on a GET.
  */
 function s3Handler(core: S3Core, handler: Handler): Handler {
-  return async (input: { Body?: unknown; Bucket?: string; Key?: string; CopySource?: string; ExpectedBucketOwner?: string; Metadata?: Record<string, string> }, requestCtx) => {
+  return (input: S3Input, requestCtx) => {
     const ctx = actingContext(core, input.Bucket, requestCtx);
     try {
       const bucket = input.Bucket === undefined ? undefined : core.store.getBucket(input.Bucket);
       if (bucket) checkSigningRegion(bucket, ctx);
-      await checkCommon(input, ctx);
-      if (input.Metadata) input.Metadata = decodeMetadata(input.Metadata);
-      const output = (await handler(input, ctx)) ?? {};
-      return withResponse(output as object, { xmlNamespace: S3_NAMESPACE });
+      const digests = checkCommon(input, ctx);
+      const output = digests ? digests.then(() => runHandler(handler, input, ctx)) : runHandler(handler, input, ctx);
+      return isThenable(output) ? Promise.resolve(output).then(inS3Namespace, (err: unknown) => failed(input, err)) : inS3Namespace(output);
     } catch (err) {
-      if (input.Body instanceof Readable && !input.Body.readableEnded) {
-        // The request already failed: the rest of its body is only drained, and its own errors no longer matter.
-        input.Body.on('error', () => {});
-        input.Body.resume();
-      }
-      throw err;
+      return failed(input, err);
     }
   };
+}
+
+function runHandler(handler: Handler, input: S3Input, ctx: RequestContext): unknown {
+  if (input.Metadata) input.Metadata = decodeMetadata(input.Metadata);
+  return handler(input, ctx);
+}
+
+function inS3Namespace(output: unknown): object {
+  return withResponse((output ?? {}) as object, { xmlNamespace: S3_NAMESPACE });
+}
+
+/** Rethrows a request's failure once the rest of its body is drained: its own errors no longer matter. */
+function failed(input: S3Input, err: unknown): never {
+  if (input.Body instanceof Readable && !input.Body.readableEnded) {
+    input.Body.on('error', () => {});
+    input.Body.resume();
+  }
+  throw err;
 }
 
 export const s3: ServiceDefinition = {
