@@ -14,6 +14,8 @@ interface CompiledRoute {
   requiredHeaders: string[];
   /** Required query-bound members: S3's UploadPart, ListParts … share a URI with PutObject, GetObject … and differ only by these. */
   requiredQuery: string[];
+  /** The literal query of the request URI (`?tagging`, `?list-type=2`) as name/value pairs. */
+  staticQuery: [string, string][];
 }
 
 export interface RestRouter {
@@ -45,26 +47,33 @@ export function compileRoutes(model: ServiceModel): RestRouter {
         if (member.location === 'querystring' && member.type !== 'map') requiredQuery.push(member.locationName ?? name);
       }
     }
-    routes.push({ op, pattern: new RegExp(`^${source}${tail}$`), labels, literalLength, requiredHeaders, requiredQuery });
+    routes.push({ op, pattern: new RegExp(`^${source}${tail}$`), labels, literalLength, requiredHeaders, requiredQuery, staticQuery: Object.entries(op.staticQuery) });
   }
   // Most specific first; among equals a deprecated operation (S3 GetBucketLifecycle, …) yields to its successor.
   const score = (r: CompiledRoute) => (Object.keys(r.op.staticQuery).length + r.requiredQuery.length) * 1000 + r.requiredHeaders.length * 100 + r.literalLength - (r.op.deprecated ? 1 : 0);
   routes.sort((a, b) => score(b) - score(a));
 
+  // The routes of each method, in the same order: a request is tried only against its method's.
+  const byMethod = new Map<string, CompiledRoute[]>();
+  for (const route of routes) {
+    const list = byMethod.get(route.op.method);
+    if (list) list.push(route);
+    else byMethod.set(route.op.method, [route]);
+  }
+
   return {
     match(req) {
-      const queryKeys = new Set(req.query.map(([k]) => k));
-      for (const route of routes) {
-        if (route.op.method !== req.method) continue;
-        const m = route.pattern.exec(req.path);
-        if (!m) continue;
-        if (!Object.entries(route.op.staticQuery).every(([k, v]) => queryKeys.has(k) && (v === '' || req.query.some(([qk, qv]) => qk === k && qv === v)))) continue;
+      const queryKeys = req.query.length ? new Set(req.query.map(([k]) => k)) : NO_QUERY_KEYS;
+      for (const route of byMethod.get(req.method) ?? []) {
+        // The query and header conditions first: cheaper than the path's regular expression, and
+        // most routes (S3's `?acl`, `?tagging` …) fail them.
+        if (!route.staticQuery.every(([k, v]) => queryKeys.has(k) && (v === '' || req.query.some(([qk, qv]) => qk === k && qv === v)))) continue;
         if (!route.requiredHeaders.every((h) => req.headers[h] !== undefined)) continue;
         if (!route.requiredQuery.every((k) => queryKeys.has(k))) continue;
+        const m = route.pattern.exec(req.path);
+        if (!m) continue;
         const labels: Record<string, string> = {};
-        route.labels.forEach((label, i) => {
-          labels[label.name] = safeDecode(m[i + 1]);
-        });
+        for (let i = 0; i < route.labels.length; i++) labels[route.labels[i].name] = safeDecode(m[i + 1]);
         return { op: route.op, labels };
       }
       return undefined;
@@ -75,6 +84,8 @@ export function compileRoutes(model: ServiceModel): RestRouter {
   };
 }
 
+const NO_QUERY_KEYS: ReadonlySet<string> = new Set();
+
 function safeDecode(text: string): string {
   try {
     return decodeURIComponent(text);
@@ -83,25 +94,57 @@ function safeDecode(text: string): string {
   }
 }
 
+/** One member bound to the URI, the query string or headers, with what decoding it needs worked out once. */
+interface InputBinding {
+  name: string;
+  member: Shape;
+  /** The member's name in error paths (`key`). */
+  path: string;
+  /** Its name on the wire; for headers, lower-cased as Node gives header names. */
+  wire: string;
+}
+
+interface InputBindings {
+  uri: InputBinding[];
+  query: InputBinding[];
+  /** A map member taking the query parameters no other member names. */
+  queryMap?: InputBinding;
+  /** Members of header, headers and uri location, in model order (the order they land in the input). */
+  ordered: InputBinding[];
+}
+
+/** Each input shape's bindings, worked out on its first request: names, paths and wire names were rebuilt per member per request. */
+const inputBindings = new WeakMap<Shape, InputBindings>();
+function bindingsOf(model: ServiceModel, input: Shape): InputBindings {
+  let bindings = inputBindings.get(input);
+  if (!bindings) {
+    bindings = { uri: [], query: [], ordered: [] };
+    for (const { name, shape: member } of model.fields(input)) {
+      if (member.location === undefined) continue;
+      const wire = member.locationName ?? name;
+      const binding = { name, member, path: memberPath('', name), wire: member.location === 'header' ? wire.toLowerCase() : wire };
+      if (member.location === 'querystring') {
+        if (member.type === 'map') bindings.queryMap = binding;
+        else bindings.query.push(binding);
+      }
+      bindings.ordered.push(binding);
+    }
+    inputBindings.set(input, bindings);
+  }
+  return bindings;
+}
+
 /** Members bound to the URI, query string and headers. */
 export function decodeHttpBindings(model: ServiceModel, input: Shape, req: HttpRequest, labels: Record<string, string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const boundQueryKeys = new Set<string>();
-  let queryMapMember: [string, Shape] | undefined;
-  for (const { name, shape: member } of model.fields(input)) {
-    if (member.location === undefined) continue;
-    const path = memberPath('', name);
-    const wire = member.locationName ?? name;
+  const { ordered, queryMap } = bindingsOf(model, input);
+  for (const { name, member, path, wire } of ordered) {
     switch (member.location) {
       case 'uri':
         if (labels[wire] !== undefined) out[name] = parseScalar(member, labels[wire], path);
         break;
       case 'querystring': {
-        if (member.type === 'map') {
-          queryMapMember = [name, member];
-          break;
-        }
-        boundQueryKeys.add(wire);
+        if (member.type === 'map' || req.query.length === 0) break;
         const values = req.query.filter(([k]) => k === wire).map(([, v]) => v);
         if (!values.length) break;
         if (member.type === 'list') {
@@ -113,7 +156,7 @@ export function decodeHttpBindings(model: ServiceModel, input: Shape, req: HttpR
         break;
       }
       case 'header': {
-        const value = req.headers[wire.toLowerCase()];
+        const value = req.headers[wire];
         if (value === undefined) break;
         if (member.jsonvalue) out[name] = parseJsonValueHeader(value, path);
         else if (member.type === 'list') {
@@ -131,9 +174,9 @@ export function decodeHttpBindings(model: ServiceModel, input: Shape, req: HttpR
       }
     }
   }
-  if (queryMapMember) {
-    const [name, member] = queryMapMember;
-    const valueShape = model.member(member.value!);
+  if (queryMap && req.query.length) {
+    const boundQueryKeys = new Set(bindingsOf(model, input).query.map((binding) => binding.wire));
+    const valueShape = model.member(queryMap.member.value!);
     const map: Record<string, unknown> = {};
     for (const [k, v] of req.query) {
       if (boundQueryKeys.has(k)) continue;
@@ -141,7 +184,7 @@ export function decodeHttpBindings(model: ServiceModel, input: Shape, req: HttpR
       else if (Array.isArray(map[k])) (map[k] as string[]).push(v);
       else map[k] = [v];
     }
-    if (Object.keys(map).length) out[name] = map;
+    if (Object.keys(map).length) out[queryMap.name] = map;
   }
   return out;
 }
