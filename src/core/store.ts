@@ -44,6 +44,8 @@ export class Store {
    * per call, which cost a write request more than its own statements' JavaScript.
    */
   private readonly inTransaction: (work: () => unknown) => unknown;
+  /** Told once `wipe` has deleted every row (see `onWipe`). */
+  private readonly wipeListeners: (() => void)[] = [];
   /** Where an exception thrown by an after-commit hook goes: the commit already happened, so it is not the caller's. */
   onHookError: (err: unknown) => void = (err) => console.error('after-commit hook failed', err);
 
@@ -148,6 +150,12 @@ export class Store {
     });
     this.db.pragma('foreign_keys = ON');
     this.blobs.wipeFiles();
+    for (const listener of this.wipeListeners) listener();
+  }
+
+  /** Runs `listener` after every `wipe`: for what keeps copies of rows in memory, which must go with them. */
+  onWipe(listener: () => void): void {
+    this.wipeListeners.push(listener);
   }
 
   /**
