@@ -242,7 +242,7 @@ const NO_BODY = Buffer.alloc(0);
 /** The size of a request's header section as sent: `name: value\r\n` per header. */
 function headerBytes(req: HttpRequest): number {
   let size = 0;
-  for (const [name, value] of Object.entries(req.headers)) size += name.length + Buffer.byteLength(value) + 4;
+  for (const name in req.headers) size += name.length + Buffer.byteLength(req.headers[name]) + 4;
   return size;
 }
 

@@ -358,8 +358,12 @@ export function checkPayloadHash(req: HttpRequest, errors: PipelineErrors): void
 }
 
 export function sha256Hex(data: BinaryLike): string {
-  // The one-shot form skips creating a Hash object: several microseconds on every signed request.
-  return typeof data === 'string' || Buffer.isBuffer(data) ? hash('sha256', data, 'hex') : createHash('sha256').update(data).digest('hex');
+  if (typeof data === 'string' || Buffer.isBuffer(data)) {
+    // Nothing hashes to a constant, which every bodiless request (an S3 GET) checks its body against;
+    // the one-shot form skips creating a Hash object: several microseconds on every signed request.
+    return data.length === 0 ? EMPTY_SHA256 : hash('sha256', data, 'hex');
+  }
+  return createHash('sha256').update(data).digest('hex');
 }
 
 /** The signature of one aws-chunked chunk, chained from the previous one. */

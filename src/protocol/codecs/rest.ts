@@ -189,23 +189,45 @@ export function decodeHttpBindings(model: ServiceModel, input: Shape, req: HttpR
   return out;
 }
 
+/** One output member bound to a header, a header prefix or the status code, its wire name lower-cased once. */
+interface OutputBinding {
+  name: string;
+  member: Shape;
+  /** The header's name, or the prefix of a header map's names. */
+  wire: string;
+}
+
+/** Each output shape's bound members in model order, worked out on its first answer: most members of S3's outputs are headers. */
+const outputBindings = new WeakMap<Shape, OutputBinding[]>();
+function outputBindingsOf(model: ServiceModel, output: Shape): OutputBinding[] {
+  let bindings = outputBindings.get(output);
+  if (!bindings) {
+    bindings = [];
+    for (const { name, shape: member } of model.fields(output)) {
+      if (member.location === 'header') bindings.push({ name, member, wire: (member.locationName ?? name).toLowerCase() });
+      else if (member.location === 'headers') bindings.push({ name, member, wire: (member.locationName ?? '').toLowerCase() });
+      else if (member.location === 'statusCode') bindings.push({ name, member, wire: '' });
+    }
+    outputBindings.set(output, bindings);
+  }
+  return bindings;
+}
+
 /** Headers and status code from header/statusCode-bound output members. */
 export function encodeHttpBindings(model: ServiceModel, output: Shape, value: Record<string, unknown>): { headers: Record<string, string>; status?: number } {
   const headers: Record<string, string> = {};
   let status: number | undefined;
-  for (const { name, shape: member } of model.fields(output)) {
+  for (const { name, member, wire } of outputBindingsOf(model, output)) {
     const v = value[name];
     if (v === undefined || v === null) continue;
     if (member.location === 'header') {
-      const wire = (member.locationName ?? name).toLowerCase();
       if (member.jsonvalue) headers[wire] = Buffer.from(JSON.stringify(v)).toString('base64');
       else if (member.type === 'list') headers[wire] = (v as unknown[]).map((item) => formatScalar(model.member(member.member!), item, 'rfc822')).join(',');
       else if (member.type === 'timestamp') headers[wire] = String(formatTimestamp(v, member.timestampFormat ?? 'rfc822'));
       else headers[wire] = formatScalar(member, v, 'rfc822');
     } else if (member.location === 'headers') {
-      const prefix = (member.locationName ?? '').toLowerCase();
-      for (const [k, hv] of Object.entries(v as Record<string, string>)) headers[`${prefix}${k}`] = String(hv);
-    } else if (member.location === 'statusCode') {
+      for (const [k, hv] of Object.entries(v as Record<string, string>)) headers[`${wire}${k}`] = String(hv);
+    } else {
       status = Number(v);
     }
   }
