@@ -50,8 +50,11 @@ export interface ResponseOverrides {
 
 /** Attaches response overrides to a handler output (merged with any it already carries). */
 export function withResponse<T extends object>(output: T, overrides: ResponseOverrides): T {
-  const current = (output as { [RESPONSE_OVERRIDES]?: ResponseOverrides })[RESPONSE_OVERRIDES];
-  return Object.assign(output, { [RESPONSE_OVERRIDES]: { ...current, ...overrides } });
+  const carrier = output as { [RESPONSE_OVERRIDES]?: ResponseOverrides };
+  const current = carrier[RESPONSE_OVERRIDES];
+  // Kept as given when there is nothing to merge (every S3 answer gets its namespace this way): never mutated, only replaced.
+  carrier[RESPONSE_OVERRIDES] = current ? { ...current, ...overrides } : overrides;
+  return output;
 }
 
 /**
