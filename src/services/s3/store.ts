@@ -326,6 +326,12 @@ export class S3Store {
           .prepare<{ bucket: string; after: string; prefix: string; limit: number }, ListingTuple>(`SELECT ${LISTING_COLUMNS} FROM s3_objects
         WHERE bucket = @bucket AND is_latest = 1 AND delete_marker = 0 AND key > @after AND ${STARTS_WITH('key')} ORDER BY key LIMIT @limit`)
           .raw(true),
+      // Without a prefix: the prefix test costs a tenth of a page's read even when it is empty.
+      listAllEntries: () =>
+        db
+          .prepare<{ bucket: string; after: string; limit: number }, ListingTuple>(`SELECT ${LISTING_COLUMNS} FROM s3_objects
+        WHERE bucket = @bucket AND is_latest = 1 AND delete_marker = 0 AND key > @after ORDER BY key LIMIT @limit`)
+          .raw(true),
       listLatest: () =>
         db.prepare<{ bucket: string; after: string; prefix: string }, ObjectRow>(`SELECT * FROM s3_objects
         WHERE bucket = @bucket AND is_latest = 1 AND delete_marker = 0 AND key > @after AND ${STARTS_WITH('key')} ORDER BY key`),
@@ -473,7 +479,8 @@ export class S3Store {
    * which costs half what stepping an iterator of better-sqlite3's own row objects does.
    */
   listEntries(bucket: string, afterKey: string, prefix: string, limit: number): ListingRow[] {
-    return this.s.listEntries.all({ bucket, after: afterKey, prefix, limit }).map(listingRow);
+    const rows = prefix ? this.s.listEntries.all({ bucket, after: afterKey, prefix, limit }) : this.s.listAllEntries.all({ bucket, after: afterKey, limit });
+    return rows.map(listingRow);
   }
 
   /** Latest live objects after `afterKey` under `prefix`, by key (read lazily: stop early). */
