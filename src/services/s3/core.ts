@@ -18,9 +18,20 @@ export const S3_NAMESPACE = 'http://s3.amazonaws.com/doc/2006-03-01/';
 export const NULL_VERSION = 'null';
 const VERSION_ID = /^[A-Za-z0-9._-]{32}$/;
 
+/** Canonical ids by account: a listing with owners shows one per entry (a SHA-256 each, 1,000 a page). */
+const canonicalIds = new Map<string, string>();
+/** Bound on that map; far above the accounts a local cloud serves, it only keeps a runaway from growing it. */
+const MAX_CACHED_CANONICAL_IDS = 10_000;
+
 /** The 64-hex canonical user id S3 shows as Owner.ID, derived from the account. */
 function canonicalId(account: string): string {
-  return createHash('sha256').update(`drydock-canonical-user:${account}`).digest('hex');
+  let id = canonicalIds.get(account);
+  if (id === undefined) {
+    id = createHash('sha256').update(`drydock-canonical-user:${account}`).digest('hex');
+    if (canonicalIds.size >= MAX_CACHED_CANONICAL_IDS) canonicalIds.clear();
+    canonicalIds.set(account, id);
+  }
+  return id;
 }
 
 /**
