@@ -10,7 +10,7 @@ import type { Logger } from '../core/logger.js';
 import type { Store } from '../core/store.js';
 import { OperationInvoker } from '../protocol/invoke.js';
 import type { Credential } from '../protocol/types.js';
-import { createAuthorizer } from '../services/authorization.js';
+import { arnSegment, createAuthorizer } from '../services/authorization.js';
 import type { Runtime, ServiceInstance } from '../services/contracts.js';
 import { SERVICES } from '../services/index.js';
 import type { ServiceApis } from '../services/registry.js';
@@ -105,7 +105,8 @@ function buildServices(opts: ServiceOptions): ServiceSet {
 
   /** The instance of the service an ARN names (`arn:aws:s3:::bucket` → S3), which knows the resource's policy. */
   function resourceOwner(arn: string): ServiceInstance | undefined {
-    return ownersByArnService().get(arn.split(':')[2]);
+    const service = arnSegment(arn, 2);
+    return service === undefined ? undefined : ownersByArnService().get(service);
   }
 }
 

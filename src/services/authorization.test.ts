@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { rootPrincipal } from '../core/accounts.js';
 import type { Operation } from '../protocol/model.js';
 import type { RequestContext } from '../protocol/types.js';
-import { accessChecks, expand, type ServiceAuthorization } from './authorization.js';
+import { accessChecks, arnSegment, expand, type ServiceAuthorization } from './authorization.js';
 
 const ctx = (region = 'us-east-1'): RequestContext => ({
   requestId: 'r',
@@ -48,5 +48,12 @@ describe('authorization tables', () => {
     expect(checks[0].context()).toEqual({ 'codebuild:name': 'p' });
     expect(accessChecks(table, 'codebuild', op('CreateProject'), { name: 'p' }, ctx())).toHaveLength(1);
     expect(accessChecks(table, 'sts', op('GetCallerIdentity'), {}, ctx())).toEqual([]);
+  });
+});
+
+describe('arnSegment', () => {
+  it("answers what arn.split(':')[index] does, for ARNs and for what only looks like one", () => {
+    const texts = ['arn:aws:ssm:us-east-1:123456789012:parameter/a/b', 'arn:aws:s3:::bucket/key:with:colons', 'arn:aws:iam::123456789012:root', '*', '', 'a:b', 'a::', ':'];
+    for (const text of texts) for (let index = 0; index < 8; index++) expect(arnSegment(text, index)).toBe(text.split(':')[index]);
   });
 });
