@@ -336,8 +336,10 @@ export class S3Store {
         db.prepare<{ bucket: string; after: string; prefix: string }, ObjectRow>(`SELECT * FROM s3_objects
         WHERE bucket = @bucket AND is_latest = 1 AND delete_marker = 0 AND key > @after AND ${STARTS_WITH('key')} ORDER BY key`),
       listVersions: () =>
-        db.prepare<{ bucket: string; after: string; prefix: string }, ObjectRow>(`SELECT * FROM s3_objects
-        WHERE bucket = @bucket AND key >= @after AND ${STARTS_WITH('key')} ORDER BY key, seq DESC`),
+        db
+          .prepare<{ bucket: string; after: string; prefix: string }, ObjectTuple>(`SELECT seq, ${OBJECT_COLUMNS} FROM s3_objects
+        WHERE bucket = @bucket AND key >= @after AND ${STARTS_WITH('key')} ORDER BY key, seq DESC`)
+          .raw(true),
 
       insertUpload: () =>
         db.prepare<UploadRow>(`INSERT INTO s3_uploads (upload_id, bucket, key, initiated, content_type, content_encoding,
@@ -489,8 +491,8 @@ export class S3Store {
   }
 
   /** Every version (delete markers included) from `fromKey` under `prefix`, by key then newest first. */
-  listVersions(bucket: string, fromKey: string, prefix: string): IterableIterator<ObjectRow> {
-    return this.s.listVersions.iterate({ bucket, after: fromKey, prefix });
+  *listVersions(bucket: string, fromKey: string, prefix: string): IterableIterator<ObjectRow> {
+    for (const row of this.s.listVersions.iterate({ bucket, after: fromKey, prefix })) yield objectRow(row);
   }
 
   insertUpload(row: UploadRow): void {
