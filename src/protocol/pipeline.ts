@@ -7,7 +7,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { ALGORITHM_IDENTIFIER } from '@smithy/signature-v4';
 import { DEFAULT_REGION, isRegion, type Principal } from '../core/accounts.js';
 import type { Clock } from '../core/clock.js';
 import { AwsError } from '../core/errors.js';
@@ -24,7 +23,7 @@ import { awsErrors, DEFAULT_SIGNING, type PipelineErrors, type SigningRules } fr
 import { type BoundService, isThenable, type OperationInvoker } from './invoke.js';
 import type { Operation, ServiceModel } from './model.js';
 import { isStreamingInput, Routing } from './routing.js';
-import { checkPayloadHash, parseSigV4, type SigV4Auth, verifySigV4 } from './sigv4.js';
+import { checkPayloadHash, parseSigV4, SIGV4_AUTHORIZATION_PREFIX, type SigV4Auth, verifySigV4 } from './sigv4.js';
 import type { CredentialLookup, HttpRequest, HttpResponse, RequestContext } from './types.js';
 import { UnservedRequest } from './unserved.js';
 
@@ -186,7 +185,7 @@ export class Pipeline {
     const { errors } = service;
     // An Authorization header of another scheme is the dialect's to read (S3's SigV2) before it is refused.
     const header = req.headers.authorization;
-    const otherScheme = header !== undefined && !header.startsWith(`${ALGORITHM_IDENTIFIER} `);
+    const otherScheme = header !== undefined && !header.startsWith(SIGV4_AUTHORIZATION_PREFIX);
     const auth = otherScheme ? undefined : parseSigV4(req, errors);
     if (!auth) {
       const other = service.dialect?.authenticateUnsigned?.(req, { credentials: this.opts.credentials, now: this.opts.clock.now(), errors });

@@ -90,10 +90,15 @@ export function signingKey(secretAccessKey: string, shortDate: string, region: s
   return key;
 }
 
+// The SDK's constant and scope builder, read once: bundled, its module's exports are getters, one
+// call each time they are named on the request path.
+const ALGORITHM = ALGORITHM_IDENTIFIER;
+const credentialScope = createScope;
+
 /** The hex signature of `canonicalRequest` (text, or the bytes it stands for), made at `longDate` with `key` for the scope `shortDate/region/service`. */
 export function requestSignature(key: Uint8Array, longDate: string, region: string, service: string, canonicalRequest: string | Buffer): string {
-  const scope = createScope(longDate.slice(0, 8), region, service);
-  return hmacSha256Hex(key, `${ALGORITHM_IDENTIFIER}\n${longDate}\n${scope}\n${sha256Hex(canonicalRequest)}`);
+  const scope = credentialScope(longDate.slice(0, 8), region, service);
+  return hmacSha256Hex(key, `${ALGORITHM}\n${longDate}\n${scope}\n${sha256Hex(canonicalRequest)}`);
 }
 
 /** SHA-256's block size: HMAC pads its key to one block. */
@@ -139,12 +144,29 @@ export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 export const MAX_SKEW_MS = 15 * 60 * 1000;
 /** A header value the canonical request folds: line breaks, tabs, runs of spaces, or spaces at either end. */
 const NEEDS_FOLDING = /[\r\n\t]| {2}|^ | $/;
-const CREDENTIAL_PATTERN = /^([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request$/;
+/** What an Authorization header of SigV4 starts with. */
+export const SIGV4_AUTHORIZATION_PREFIX = `${ALGORITHM} `;
+const CREDENTIAL_TERMINATOR = '/aws4_request';
 
+/**
+ * `<access key>/<YYYYMMDD>/<region>/<service>/aws4_request`, each part non-empty and free of `/`,
+ * the date eight ASCII digits. Read by position rather than with a regular expression and its match array.
+ */
 function parseCredential(text: string, errors: PipelineErrors): Pick<SigV4Auth, 'accessKeyId' | 'shortDate' | 'region' | 'service'> {
-  const match = CREDENTIAL_PATTERN.exec(text);
-  if (!match) throw errors.malformedCredential();
-  return { accessKeyId: match[1], shortDate: match[2], region: match[3], service: match[4] };
+  const afterKey = text.indexOf('/');
+  const afterDate = afterKey + 9;
+  const afterRegion = text.indexOf('/', afterDate + 1);
+  const afterService = text.indexOf('/', afterRegion + 1);
+  const wellFormed =
+    afterKey > 0 &&
+    text.charCodeAt(afterDate) === 0x2f &&
+    !Number.isNaN(digitsAt(text, afterKey + 1, afterDate)) &&
+    afterRegion > afterDate + 1 &&
+    afterService > afterRegion + 1 &&
+    text.length === afterService + CREDENTIAL_TERMINATOR.length &&
+    text.endsWith(CREDENTIAL_TERMINATOR);
+  if (!wellFormed) throw errors.malformedCredential();
+  return { accessKeyId: text.slice(0, afterKey), shortDate: text.slice(afterKey + 1, afterDate), region: text.slice(afterDate + 1, afterRegion), service: text.slice(afterRegion + 1, afterService) };
 }
 
 /**
@@ -154,13 +176,13 @@ function parseCredential(text: string, errors: PipelineErrors): Pick<SigV4Auth, 
 export function parseSigV4(req: HttpRequest, errors: PipelineErrors): SigV4Auth | undefined {
   const header = req.headers.authorization;
   if (header) {
-    if (!header.startsWith(`${ALGORITHM_IDENTIFIER} `)) throw errors.unsupportedAuthorization();
+    if (!header.startsWith(SIGV4_AUTHORIZATION_PREFIX)) throw errors.unsupportedAuthorization();
     // `name=value` parts between commas, names and values trimmed, the last of a name winning; only
     // three names matter, so they are picked out as they come instead of collected in an object.
     let credential = '';
     let signedHeaders = '';
     let signature = '';
-    for (let start = ALGORITHM_IDENTIFIER.length + 1; start <= header.length; ) {
+    for (let start = SIGV4_AUTHORIZATION_PREFIX.length; start <= header.length; ) {
       const comma = header.indexOf(',', start);
       const end = comma < 0 ? header.length : comma;
       const eq = header.indexOf('=', start);
@@ -368,13 +390,13 @@ export function sha256Hex(data: BinaryLike): string {
 
 /** The signature of one aws-chunked chunk, chained from the previous one. */
 export function chunkSignature(signingKey: Uint8Array, auth: SigV4Auth, previous: string, chunkSha256Hex: string): string {
-  const scope = createScope(auth.shortDate, auth.region, auth.service);
+  const scope = credentialScope(auth.shortDate, auth.region, auth.service);
   const toSign = `AWS4-HMAC-SHA256-PAYLOAD\n${auth.longDate}\n${scope}\n${previous}\n${EMPTY_SHA256}\n${chunkSha256Hex}`;
   return createHmac('sha256', signingKey).update(toSign).digest('hex');
 }
 
 export function trailerSignature(signingKey: Uint8Array, auth: SigV4Auth, previous: string, trailer: string): string {
-  const scope = createScope(auth.shortDate, auth.region, auth.service);
+  const scope = credentialScope(auth.shortDate, auth.region, auth.service);
   const toSign = `AWS4-HMAC-SHA256-TRAILER\n${auth.longDate}\n${scope}\n${previous}\n${sha256Hex(trailer)}`;
   return createHmac('sha256', signingKey).update(toSign).digest('hex');
 }
