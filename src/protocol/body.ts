@@ -172,14 +172,10 @@ export interface VerifiedBody {
 /** Wraps a raw request stream in the decoding and checks its headers call for. */
 export function verifiedBody(raw: Readable, headers: Record<string, string>, signing: { key: Uint8Array; auth: SigV4Auth } | undefined, errors: BodyErrors): VerifiedBody {
   const contentHash = headers['x-amz-content-sha256'];
+  const encoding = headers['content-encoding'];
   const chunked =
-    (headers['content-encoding'] ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .includes('aws-chunked') ||
-    contentHash === STREAMING_SIGNED ||
-    contentHash === STREAMING_SIGNED_TRAILER ||
-    contentHash === STREAMING_UNSIGNED_TRAILER;
+    // Split only when there is an encoding: most uploads carry none.
+    encoding?.split(',').some((s) => s.trim() === 'aws-chunked') || contentHash === STREAMING_SIGNED || contentHash === STREAMING_SIGNED_TRAILER || contentHash === STREAMING_UNSIGNED_TRAILER;
   const decodedLength = headers['x-amz-decoded-content-length'] !== undefined ? Number(headers['x-amz-decoded-content-length']) : undefined;
   if (chunked) {
     const signed = contentHash === STREAMING_SIGNED || contentHash === STREAMING_SIGNED_TRAILER;
