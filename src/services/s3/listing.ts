@@ -76,19 +76,19 @@ interface Page {
  * (its entries and one more to know it is truncated), one with a delimiter more while keys fold into
  * common prefixes.
  */
-function* listedRows(core: S3Core, bucket: string, after: string, prefix: string, batch: number): Generator<ListingRow> {
+function* listedRows(core: S3Core, bucket: string, after: string, prefix: string, batch: number, owners: boolean): Generator<ListingRow> {
   for (;;) {
-    const rows = core.store.listEntries(bucket, after, prefix, batch);
+    const rows = core.store.listEntries(bucket, after, prefix, batch, owners);
     yield* rows;
     if (rows.length < batch) return;
     after = rows[rows.length - 1].key;
   }
 }
 
-function listPage(core: S3Core, bucket: string, prefix: string, delimiter: string | undefined, after: string, max: number): Page {
+function listPage(core: S3Core, bucket: string, prefix: string, delimiter: string | undefined, after: string, max: number, owners: boolean): Page {
   const page: Page = { contents: [], prefixes: [], truncated: false };
   if (delimiter === '') delimiter = undefined;
-  const rows = listedRows(core, bucket, after, prefix, delimiter ? Math.max(max + 1, FOLDING_BATCH) : max + 1);
+  const rows = listedRows(core, bucket, after, prefix, delimiter ? Math.max(max + 1, FOLDING_BATCH) : max + 1, owners);
   for (const item of grouped(rows, prefix, delimiter, markerPrefix(after, prefix, delimiter))) {
     if (page.contents.length + page.prefixes.length >= max) {
       page.truncated = true;
@@ -114,7 +114,7 @@ function objectEntry(row: ListingRow, encode: (s: string) => string, fetchOwner:
     ChecksumType: (row.checksum_type ?? undefined) as _Object['ChecksumType'],
     Size: row.size,
     StorageClass: row.storage_class as _Object['StorageClass'],
-    Owner: fetchOwner ? owner(row.owner_account) : undefined,
+    Owner: fetchOwner ? owner(row.owner_account!) : undefined,
   };
 }
 
@@ -162,7 +162,7 @@ export function listingHandlers(core: S3Core): Handlers {
   return {
     ListObjects(input: ListObjectsRequest, ctx: RequestContext): ListObjectsOutput {
       const { encode, prefix, max, shared } = listing(core, input, ctx);
-      const page = listPage(core, input.Bucket!, prefix, input.Delimiter, input.Marker ?? '', max);
+      const page = listPage(core, input.Bucket!, prefix, input.Delimiter, input.Marker ?? '', max, true);
       return withResponse(
         {
           IsTruncated: page.truncated,
@@ -179,7 +179,7 @@ export function listingHandlers(core: S3Core): Handlers {
       const { encode, prefix, max, shared } = listing(core, input, ctx);
       let after = input.StartAfter ?? '';
       if (input.ContinuationToken !== undefined) after = continuationKey(input.ContinuationToken);
-      const page = listPage(core, input.Bucket!, prefix, input.Delimiter, after, max);
+      const page = listPage(core, input.Bucket!, prefix, input.Delimiter, after, max, input.FetchOwner === true);
       return withResponse(
         {
           IsTruncated: page.truncated,

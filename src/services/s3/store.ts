@@ -196,10 +196,19 @@ function objectRow(t: ObjectTuple): ObjectRow {
 }
 
 /** The columns of an object that a listing page shows. */
-export type ListingRow = Pick<ObjectRow, 'key' | 'etag' | 'size' | 'last_modified' | 'storage_class' | 'checksum_algorithm' | 'checksum_type' | 'owner_account'>;
-const LISTING_COLUMNS = 'key, etag, size, last_modified, storage_class, checksum_algorithm, checksum_type, owner_account';
-/** A listing row as better-sqlite3 answers it in raw mode: LISTING_COLUMNS in order. */
-type ListingTuple = [string, string, number, number, string, string | null, string | null, string];
+export type ListingRow = Pick<ObjectRow, 'key' | 'etag' | 'size' | 'last_modified' | 'storage_class' | 'checksum_algorithm' | 'checksum_type'> & {
+  /** Read only for a page that shows owners. */
+  owner_account?: string;
+};
+/** A listing row as better-sqlite3 answers it in raw mode: the LISTING_SQL columns in order. */
+type ListingTuple = [string, string, number, number, string, string | null, string | null, string?];
+/**
+ * A listing page's statement: the prefix test only under a prefix, the owner's column only on a page
+ * that shows owners (each costs about a tenth of a 1,000-row read).
+ */
+const LISTING_SQL = (prefixed: boolean, owners: boolean) => `SELECT key, etag, size, last_modified, storage_class, checksum_algorithm, checksum_type${owners ? ', owner_account' : ''}
+  FROM s3_objects WHERE bucket = @bucket AND is_latest = 1 AND delete_marker = 0 AND key > @after${prefixed ? ` AND ${STARTS_WITH('key')}` : ''} ORDER BY key LIMIT @limit`;
+type ListingParams = { bucket: string; after: string; prefix: string; limit: number };
 
 function listingRow(t: ListingTuple): ListingRow {
   return { key: t[0], etag: t[1], size: t[2], last_modified: t[3], storage_class: t[4], checksum_algorithm: t[5], checksum_type: t[6], owner_account: t[7] };
@@ -321,17 +330,10 @@ export class S3Store {
       setObjectTags: () => db.prepare<[string, number]>('UPDATE s3_objects SET tags = ? WHERE seq = ?'),
       objectAcl: () => db.prepare<[number], { acl: string | null }>('SELECT acl FROM s3_objects WHERE seq = ?'),
       setObjectAcl: () => db.prepare<[string | null, number]>('UPDATE s3_objects SET acl = ? WHERE seq = ?'),
-      listEntries: () =>
-        db
-          .prepare<{ bucket: string; after: string; prefix: string; limit: number }, ListingTuple>(`SELECT ${LISTING_COLUMNS} FROM s3_objects
-        WHERE bucket = @bucket AND is_latest = 1 AND delete_marker = 0 AND key > @after AND ${STARTS_WITH('key')} ORDER BY key LIMIT @limit`)
-          .raw(true),
-      // Without a prefix: the prefix test costs a tenth of a page's read even when it is empty.
-      listAllEntries: () =>
-        db
-          .prepare<{ bucket: string; after: string; limit: number }, ListingTuple>(`SELECT ${LISTING_COLUMNS} FROM s3_objects
-        WHERE bucket = @bucket AND is_latest = 1 AND delete_marker = 0 AND key > @after ORDER BY key LIMIT @limit`)
-          .raw(true),
+      listEntries: () => db.prepare<ListingParams, ListingTuple>(LISTING_SQL(true, false)).raw(true),
+      listAllEntries: () => db.prepare<ListingParams, ListingTuple>(LISTING_SQL(false, false)).raw(true),
+      listEntriesWithOwners: () => db.prepare<ListingParams, ListingTuple>(LISTING_SQL(true, true)).raw(true),
+      listAllEntriesWithOwners: () => db.prepare<ListingParams, ListingTuple>(LISTING_SQL(false, true)).raw(true),
       listLatest: () =>
         db.prepare<{ bucket: string; after: string; prefix: string }, ObjectRow>(`SELECT * FROM s3_objects
         WHERE bucket = @bucket AND is_latest = 1 AND delete_marker = 0 AND key > @after AND ${STARTS_WITH('key')} ORDER BY key`),
@@ -480,9 +482,9 @@ export class S3Store {
    * only the listing's columns (the row is wide), read in one step as arrays and made objects here,
    * which costs half what stepping an iterator of better-sqlite3's own row objects does.
    */
-  listEntries(bucket: string, afterKey: string, prefix: string, limit: number): ListingRow[] {
-    const rows = prefix ? this.s.listEntries.all({ bucket, after: afterKey, prefix, limit }) : this.s.listAllEntries.all({ bucket, after: afterKey, limit });
-    return rows.map(listingRow);
+  listEntries(bucket: string, afterKey: string, prefix: string, limit: number, owners: boolean): ListingRow[] {
+    const statement = owners ? (prefix ? this.s.listEntriesWithOwners : this.s.listAllEntriesWithOwners) : prefix ? this.s.listEntries : this.s.listAllEntries;
+    return statement.all({ bucket, after: afterKey, prefix, limit }).map(listingRow);
   }
 
   /** Latest live objects after `afterKey` under `prefix`, by key (read lazily: stop early). */
