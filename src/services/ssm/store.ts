@@ -31,6 +31,24 @@ export interface VersionRow {
   modified_by: string;
 }
 
+/** VersionRow's columns in insert order. */
+type VersionColumns = [
+  account: string,
+  region: string,
+  nameKey: string,
+  version: number,
+  type: string,
+  value: string,
+  description: string | null,
+  keyId: string | null,
+  tier: string,
+  dataType: string,
+  allowedPattern: string | null,
+  policies: string | null,
+  modifiedAt: number,
+  modifiedBy: string,
+];
+
 /** A parameter joined with its latest version. */
 export type CurrentRow = ParameterRow & Omit<VersionRow, 'account' | 'region' | 'name_key' | 'version'>;
 
@@ -172,12 +190,17 @@ export class SsmStore {
         db.prepare<Key, LatestColumns>(`SELECT p.name, p.version, v.type, v.value, v.data_type, v.modified_at ${LATEST_JOIN} WHERE p.account = ? AND p.region = ? AND p.name_key = ?`).raw(true),
       listCurrentAfter: () =>
         db.prepare<[...ScopeArgs, string, string, number], CurrentRow>(`${CURRENT_SELECT} WHERE p.account = ? AND p.region = ? AND p.name_key > ? AND p.name_key >= ? ORDER BY p.name_key LIMIT ?`),
-      insertParameter: () => db.prepare<ParameterRow>('INSERT INTO ssm_parameters_clustered (account, region, name_key, name, version) VALUES (@account, @region, @name_key, @name, @version)'),
+      // Positional, not named (@account …), parameters: better-sqlite3 binds a named one by looking it up in the row
+      // object, 1.2 µs more for a version's fourteen.
+      insertParameter: () =>
+        db.prepare<[account: string, region: string, nameKey: string, name: string, version: number]>(
+          'INSERT INTO ssm_parameters_clustered (account, region, name_key, name, version) VALUES (?, ?, ?, ?, ?)',
+        ),
       setVersion: () => db.prepare<[number, ...Key]>('UPDATE ssm_parameters_clustered SET version = ? WHERE account = ? AND region = ? AND name_key = ?'),
       insertVersion: () =>
-        db.prepare<VersionRow>(`INSERT INTO ssm_parameter_versions
+        db.prepare<VersionColumns>(`INSERT INTO ssm_parameter_versions
         (account, region, name_key, version, type, value, description, key_id, tier, data_type, allowed_pattern, policies, modified_at, modified_by)
-        VALUES (@account, @region, @name_key, @version, @type, @value, @description, @key_id, @tier, @data_type, @allowed_pattern, @policies, @modified_at, @modified_by)`),
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       getVersion: () => db.prepare<[...Key, number], VersionRow>('SELECT * FROM ssm_parameter_versions WHERE account = ? AND region = ? AND name_key = ? AND version = ?'),
       listVersions: () =>
         db.prepare<[...Key, number, number], VersionRow>('SELECT * FROM ssm_parameter_versions WHERE account = ? AND region = ? AND name_key = ? AND version > ? ORDER BY version LIMIT ?'),
@@ -254,7 +277,7 @@ export class SsmStore {
 
   createParameter(row: ParameterRow): void {
     this.latestCache.forget(row.account, row.region, row.name_key);
-    this.stmts.insertParameter.run(row);
+    this.stmts.insertParameter.run(row.account, row.region, row.name_key, row.name, row.version);
   }
 
   setLatestVersion(account: string, region: string, nameKey: string, version: number): void {
@@ -264,7 +287,22 @@ export class SsmStore {
 
   addVersion(row: VersionRow): void {
     this.latestCache.forget(row.account, row.region, row.name_key);
-    this.stmts.insertVersion.run(row);
+    this.stmts.insertVersion.run(
+      row.account,
+      row.region,
+      row.name_key,
+      row.version,
+      row.type,
+      row.value,
+      row.description,
+      row.key_id,
+      row.tier,
+      row.data_type,
+      row.allowed_pattern,
+      row.policies,
+      row.modified_at,
+      row.modified_by,
+    );
   }
 
   version(account: string, region: string, nameKey: string, version: number): VersionRow | undefined {
