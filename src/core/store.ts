@@ -13,7 +13,7 @@
  * its own store.ts. Nothing else touches another service's tables.
  */
 
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { closeSync, createReadStream, createWriteStream, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -245,7 +245,8 @@ export class BlobStore {
    * caller to store with `insertInline`.
    */
   async write(source: Buffer | Readable, observe?: (chunk: Buffer) => void, options: { deferInline?: boolean } = {}): Promise<BlobInfo> {
-    const id = randomBytes(16).toString('hex');
+    // 32 hex digits (122 random bits) from Node's pooled UUID entropy: a randomBytes call cost 2-5 µs of every upload.
+    const id = randomUUID().replaceAll('-', '');
     const md5 = createHash('md5');
     let size = 0;
     const see = (chunk: Buffer) => {
