@@ -3,7 +3,7 @@
  * versions and delete markers, ingesting bodies into blobs with their digests checked, and
  * committing a version only once its blob is complete.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { arn } from '../../core/arn.js';
 import { AwsError } from '../../core/errors.js';
@@ -42,8 +42,20 @@ export function owner(account: string): { ID: string } {
   return { ID: canonicalId(account) };
 }
 
+const VERSION_ID_BYTES = 24;
+/** Random bytes for 64 version ids at a time: a randomBytes call per versioned write cost 2-5 µs. */
+const versionIdPool = Buffer.allocUnsafe(VERSION_ID_BYTES * 64);
+let versionIdOffset = versionIdPool.length;
+
+/** 32 base64url characters of 24 random bytes. */
 function newVersionId(): string {
-  return randomBytes(24).toString('base64url');
+  if (versionIdOffset === versionIdPool.length) {
+    randomFillSync(versionIdPool);
+    versionIdOffset = 0;
+  }
+  const id = versionIdPool.toString('base64url', versionIdOffset, versionIdOffset + VERSION_ID_BYTES);
+  versionIdOffset += VERSION_ID_BYTES;
+  return id;
 }
 
 /** A version id as the client sent it: 'null', one of ours, or InvalidArgument. */
