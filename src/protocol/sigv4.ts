@@ -98,40 +98,7 @@ const credentialScope = createScope;
 /** The hex signature of `canonicalRequest` (text, or the bytes it stands for), made at `longDate` with `key` for the scope `shortDate/region/service`. */
 export function requestSignature(key: Uint8Array, longDate: string, region: string, service: string, canonicalRequest: string | Buffer): string {
   const scope = credentialScope(longDate.slice(0, 8), region, service);
-  return hmacSha256Hex(key, `${ALGORITHM}\n${longDate}\n${scope}\n${sha256Hex(canonicalRequest)}`);
-}
-
-/** SHA-256's block size: HMAC pads its key to one block. */
-const BLOCK_BYTES = 64;
-/** A key's HMAC pads: `inner` is key XOR 0x36; `outer` is key XOR 0x5c followed by room for the inner digest. */
-interface HmacPads {
-  inner: Buffer;
-  outer: Buffer;
-}
-const padsByKey = new WeakMap<Uint8Array, HmacPads>();
-/** Where `inner pad ‖ text` is assembled; requests are verified one at a time, synchronously. */
-const hmacInput = Buffer.allocUnsafe(BLOCK_BYTES + 4096);
-
-/**
- * HMAC-SHA256 as RFC 2104 defines it, H(K ⊕ opad ‖ H(K ⊕ ipad ‖ text)), over two one-shot hashes
- * and pads kept per signing key: creating an Hmac object for every request cost more than the
- * hashing itself. Keys longer than a block, and text that might not fit, take createHmac.
- */
-function hmacSha256Hex(key: Uint8Array, text: string): string {
-  if (key.length > BLOCK_BYTES || text.length * 3 > hmacInput.length - BLOCK_BYTES) return createHmac('sha256', key).update(text).digest('hex');
-  let pads = padsByKey.get(key);
-  if (!pads) {
-    pads = { inner: Buffer.alloc(BLOCK_BYTES, 0x36), outer: Buffer.alloc(BLOCK_BYTES + 32, 0x5c) };
-    for (let i = 0; i < key.length; i++) {
-      pads.inner[i] ^= key[i];
-      pads.outer[i] ^= key[i];
-    }
-    padsByKey.set(key, pads);
-  }
-  pads.inner.copy(hmacInput, 0);
-  const length = BLOCK_BYTES + hmacInput.write(text, BLOCK_BYTES, 'utf8');
-  hash('sha256', hmacInput.subarray(0, length), 'buffer').copy(pads.outer, BLOCK_BYTES);
-  return hash('sha256', pads.outer, 'hex');
+  return createHmac('sha256', key).update(`${ALGORITHM}\n${longDate}\n${scope}\n${sha256Hex(canonicalRequest)}`).digest('hex');
 }
 
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
