@@ -232,6 +232,7 @@ export class BlobStore {
       insert: () => db.prepare<[string, Buffer]>('INSERT INTO core_blobs_inline (id, data) VALUES (?, ?)'),
       get: () => db.prepare<[string], { data: Buffer }>('SELECT data FROM core_blobs_inline WHERE id = ?'),
       remove: () => db.prepare<[string]>('DELETE FROM core_blobs_inline WHERE id = ?'),
+      rewrite: () => db.prepare<[Buffer, string]>('UPDATE core_blobs_inline SET data = ? WHERE id = ?'),
     });
   }
 
@@ -322,6 +323,15 @@ export class BlobStore {
       rmSync(tmp, { force: true });
       throw err;
     }
+  }
+
+  /**
+   * Replaces the bytes of a blob kept in SQLite, in the caller's transaction, for a row that takes
+   * the place of the only one referencing it (an overwrite): one row updated instead of a row and an
+   * index entry inserted and another of each deleted. False for a blob kept in a file.
+   */
+  rewriteInline(id: string, data: Buffer): boolean {
+    return this.stmts.rewrite.run(data, id).changes > 0;
   }
 
   /** Stores the bytes of a blob written with `deferInline` (call it in the transaction of the row that references it). */

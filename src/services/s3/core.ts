@@ -220,16 +220,22 @@ export class S3Core {
     try {
       result = this.store.tx(() => {
         const bucket = this.bucket(bucketName, account);
-        this.rt.store.blobs.insertInline(content.blobId, content.inline);
-        alongside?.();
         const versionId = bucket.versioning === 'Enabled' ? newVersionId() : NULL_VERSION;
+        // A key of a bucket that never had versioning has at most this one version: an overwrite
+        // rewrites it in place, and a small body takes the place of the bytes it had (7 WAL frames
+        // instead of 12 for a 1 KiB overwrite, 2 instead of 9 with the bytes rewritten too).
+        const current = bucket.versioning === null ? this.store.versionBlob(bucketName, key, versionId) : undefined;
+        let blobId = content.blobId;
+        if (content.inline && current?.blob_id && this.rt.store.blobs.rewriteInline(current.blob_id, content.inline)) blobId = current.blob_id;
+        else this.rt.store.blobs.insertInline(content.blobId, content.inline);
+        alongside?.();
         const row: Omit<ObjectRow, 'seq' | 'is_latest'> = {
           ...attributes,
           bucket: bucketName,
           key,
           version_id: versionId,
           delete_marker: 0,
-          blob_id: content.blobId,
+          blob_id: blobId,
           size: content.size,
           etag: content.etag,
           last_modified: this.now(),
@@ -241,7 +247,12 @@ export class S3Core {
           part_checksums: content.partChecksums ? JSON.stringify(content.partChecksums) : null,
           owner_account: account,
         };
-        replaced = this.store.putVersion(row, bucket.versioning === null);
+        if (current) {
+          this.store.rewriteVersion(row);
+          replaced = current.blob_id === blobId ? undefined : (current.blob_id ?? undefined);
+        } else {
+          replaced = this.store.putVersion(row);
+        }
         // A replaced blob kept in SQLite goes in this transaction, not in a commit of its own after it.
         if (replaced !== undefined && this.rt.store.blobs.deleteInline(replaced)) replaced = undefined;
         const reported = bucket.versioning ? versionId : undefined;
@@ -348,8 +359,7 @@ export class S3Core {
       sse_kms_key_id: null,
       sse_bucket_key: 0,
     };
-    // Delete markers exist only in buckets that have had versioning: never the only version of a key.
-    const replaced = this.store.putVersion(marker, false);
+    const replaced = this.store.putVersion(marker);
     release(replaced);
     return { deleteMarker: true, versionId: markerId };
   }

@@ -440,22 +440,26 @@ export class S3Store {
   /**
    * Makes `row` the latest version of its key. A version with the same id (the 'null' version of
    * unversioned or suspended buckets) is replaced; its blob id is returned for the caller to delete.
-   * `onlyVersion` says the key can have no other version (its bucket never had versioning): a
-   * version there is rewritten in place, its index entries left as they are, which writes about
-   * half the pages of a delete and an insert (7 WAL frames instead of 12 for a 1 KiB overwrite).
    */
-  putVersion(row: Omit<ObjectRow, 'seq' | 'is_latest'>, onlyVersion: boolean): string | undefined {
-    if (onlyVersion) {
-      const current = this.s.versionBlob.get(row.bucket, row.key, row.version_id);
-      if (current) {
-        this.s.rewriteVersion.run(row);
-        return current.blob_id ?? undefined;
-      }
-    }
+  putVersion(row: Omit<ObjectRow, 'seq' | 'is_latest'>): string | undefined {
     const replaced = this.s.deleteVersionById.get(row.bucket, row.key, row.version_id);
     this.s.clearLatest.run(row.bucket, row.key);
     this.s.insertObject.run({ ...row, is_latest: 1 });
     return replaced?.blob_id ?? undefined;
+  }
+
+  /** The blob of the version `versionId` of a key; undefined when there is no such version. */
+  versionBlob(bucket: string, key: string, versionId: string): { blob_id: string | null } | undefined {
+    return this.s.versionBlob.get(bucket, key, versionId);
+  }
+
+  /**
+   * Rewrites the existing version with `row`'s id in place, for a key that can have no other version
+   * (its bucket never had versioning): its index entries stay as they are, which writes about half
+   * the pages of a delete and an insert.
+   */
+  rewriteVersion(row: Omit<ObjectRow, 'seq' | 'is_latest'>): void {
+    this.s.rewriteVersion.run(row);
   }
 
   /** Permanently removes one version; the newest remaining one becomes the latest. */
