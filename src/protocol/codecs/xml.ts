@@ -75,15 +75,6 @@ function elementWriter(model: ServiceModel, shape: Shape, name: string, attrs: s
   return writer;
 }
 
-/** The element writer, looked up on first call: a recursive shape reaches itself while it is being compiled. */
-function lazyElement(model: ServiceModel, shape: Shape, name: string, attrs: string): ElementWriter {
-  let writer: ElementWriter | undefined;
-  return (value) => {
-    writer ??= elementWriter(model, shape, name, attrs);
-    return writer(value);
-  };
-}
-
 function compileElement(model: ServiceModel, shape: Shape, name: string, attrs: string): ElementWriter {
   const open = `<${name}${attrs}>`;
   const close = `</${name}>`;
@@ -120,7 +111,32 @@ interface MemberWriter {
   elements?: (value: unknown) => string;
 }
 
+/**
+ * A structure's members are worked out on its first value rather than when it is compiled: a
+ * recursive shape reaches itself then only as deep as a value goes, and every member's writer is
+ * then called directly.
+ */
 function structureElement(model: ServiceModel, shape: Shape, name: string, attrs: string): ElementWriter {
+  let members: MemberWriter[] | undefined;
+  const open = `<${name}${attrs}>`;
+  const close = `</${name}>`;
+  return (value) => {
+    if (value === undefined || value === null) return '';
+    members ??= memberWriters(model, shape);
+    const obj = value as Record<string, unknown>;
+    let valueAttrs = '';
+    let children = '';
+    for (const member of members) {
+      const v = obj[member.name];
+      if (v === undefined || v === null) continue;
+      if (member.attribute) valueAttrs += member.attribute(v);
+      else children += member.elements!(v);
+    }
+    return (valueAttrs ? `<${name}${attrs}${valueAttrs}>` : open) + children + close;
+  };
+}
+
+function memberWriters(model: ServiceModel, shape: Shape): MemberWriter[] {
   const members: MemberWriter[] = [];
   for (const { name: memberName, shape: member } of model.fields(shape)) {
     if (member.location) continue; // headers, status codes: not part of the document
@@ -136,29 +152,15 @@ function structureElement(model: ServiceModel, shape: Shape, name: string, attrs
       members.push({ name: memberName, elements: (v) => writeEntries(v as Record<string, unknown>) });
     } else {
       const ns = member.xmlNamespace ? ` xmlns${member.xmlNamespace.prefix ? `:${member.xmlNamespace.prefix}` : ''}="${member.xmlNamespace.uri}"` : '';
-      members.push({ name: memberName, elements: lazyElement(model, member, childName, ns) });
+      members.push({ name: memberName, elements: elementWriter(model, member, childName, ns) });
     }
   }
-  const open = `<${name}${attrs}>`;
-  const close = `</${name}>`;
-  return (value) => {
-    if (value === undefined || value === null) return '';
-    const obj = value as Record<string, unknown>;
-    let valueAttrs = '';
-    let children = '';
-    for (const member of members) {
-      const v = obj[member.name];
-      if (v === undefined || v === null) continue;
-      if (member.attribute) valueAttrs += member.attribute(v);
-      else children += member.elements!(v);
-    }
-    return (valueAttrs ? `<${name}${attrs}${valueAttrs}>` : open) + children + close;
-  };
+  return members;
 }
 
 /** The items of a list, each as the element `itemName` (wrapped in the list's element or flattened into its parent). */
 function itemsWriter(model: ServiceModel, item: Shape, itemName: string): (values: unknown[]) => string {
-  const writeItem = lazyElement(model, item, itemName, '');
+  const writeItem = elementWriter(model, item, itemName, '');
   return (values) => {
     let out = '';
     for (const v of values) out += writeItem(v);
@@ -170,8 +172,8 @@ function itemsWriter(model: ServiceModel, item: Shape, itemName: string): (value
 function mapEntriesWriter(model: ServiceModel, map: Shape, entryName: string): (value: Record<string, unknown>) => string {
   const keyShape = model.member(map.key!);
   const valueShape = model.member(map.value!);
-  const writeKey = lazyElement(model, keyShape, keyShape.locationName ?? 'key', '');
-  const writeValue = lazyElement(model, valueShape, valueShape.locationName ?? 'value', '');
+  const writeKey = elementWriter(model, keyShape, keyShape.locationName ?? 'key', '');
+  const writeValue = elementWriter(model, valueShape, valueShape.locationName ?? 'value', '');
   const open = `<${entryName}>`;
   const close = `</${entryName}>`;
   return (value) => {
