@@ -223,7 +223,8 @@ export class S3Core {
         const versionId = bucket.versioning === 'Enabled' ? newVersionId() : NULL_VERSION;
         // A key of a bucket that never had versioning has at most this one version: an overwrite
         // rewrites it in place, and a small body takes the place of the bytes it had (7 WAL frames
-        // instead of 12 for a 1 KiB overwrite, 2 instead of 9 with the bytes rewritten too).
+        // instead of 12 for a 1 KiB overwrite, 2 instead of 9 with the bytes rewritten too); a new
+        // key's version is only inserted.
         const current = bucket.versioning === null ? this.store.versionBlob(bucketName, key, versionId) : undefined;
         let blobId = content.blobId;
         if (content.inline && current?.blob_id && this.rt.store.blobs.rewriteInline(current.blob_id, content.inline)) blobId = current.blob_id;
@@ -250,6 +251,8 @@ export class S3Core {
         if (current) {
           this.store.rewriteVersion(row);
           replaced = current.blob_id === blobId ? undefined : (current.blob_id ?? undefined);
+        } else if (bucket.versioning === null) {
+          this.store.insertVersion(row);
         } else {
           replaced = this.store.putVersion(row);
         }

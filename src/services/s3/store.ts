@@ -448,6 +448,11 @@ export class S3Store {
     return replaced?.blob_id ?? undefined;
   }
 
+  /** Adds `row` as the latest version of a key that has no version yet (nothing to replace or demote). */
+  insertVersion(row: Omit<ObjectRow, 'seq' | 'is_latest'>): void {
+    this.s.insertObject.run({ ...row, is_latest: 1 });
+  }
+
   /** The blob of the version `versionId` of a key; undefined when there is no such version. */
   versionBlob(bucket: string, key: string, versionId: string): { blob_id: string | null } | undefined {
     return this.s.versionBlob.get(bucket, key, versionId);
