@@ -154,7 +154,8 @@ export function checksumMember(algorithm: string | null | undefined, value: stri
 
 /** The response headers every GET/HEAD of a version carries. */
 function objectHeaders(row: ObjectRow, bucket: BucketRow | undefined): HeadObjectOutput {
-  const tags = JSON.parse(row.tags) as unknown[];
+  // Most objects have neither tags nor metadata: their stored JSON is then not parsed on every GET and HEAD.
+  const tagCount = row.tags === '[]' ? 0 : (JSON.parse(row.tags) as unknown[]).length;
   const expires = row.expires ? new Date(row.expires) : undefined;
   return {
     ETag: row.etag,
@@ -167,10 +168,10 @@ function objectHeaders(row: ObjectRow, bucket: BucketRow | undefined): HeadObjec
     CacheControl: row.cache_control ?? undefined,
     Expires: expires && !Number.isNaN(expires.getTime()) ? expires : undefined,
     WebsiteRedirectLocation: row.website_redirect ?? undefined,
-    Metadata: encodeMetadata(JSON.parse(row.metadata) as Record<string, string>),
+    Metadata: row.metadata === '{}' ? {} : encodeMetadata(JSON.parse(row.metadata) as Record<string, string>),
     VersionId: row.version_id !== NULL_VERSION || bucket?.versioning ? row.version_id : undefined,
     AcceptRanges: 'bytes',
-    TagCount: tags.length || undefined,
+    TagCount: tagCount || undefined,
     StorageClass: row.storage_class !== 'STANDARD' ? (row.storage_class as HeadObjectOutput['StorageClass']) : undefined,
     ...encryptionMembers(row),
   };
