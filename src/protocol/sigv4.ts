@@ -98,7 +98,9 @@ const credentialScope = createScope;
 /** The hex signature of `canonicalRequest` (text, or the bytes it stands for), made at `longDate` with `key` for the scope `shortDate/region/service`. */
 export function requestSignature(key: Uint8Array, longDate: string, region: string, service: string, canonicalRequest: string | Buffer): string {
   const scope = credentialScope(longDate.slice(0, 8), region, service);
-  return createHmac('sha256', key).update(`${ALGORITHM}\n${longDate}\n${scope}\n${sha256Hex(canonicalRequest)}`).digest('hex');
+  return createHmac('sha256', key)
+    .update(`${ALGORITHM}\n${longDate}\n${scope}\n${sha256Hex(canonicalRequest)}`)
+    .digest('hex');
 }
 
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
