@@ -31,7 +31,6 @@ import { killWrk, requireWrk, WRK_CPU } from './wrk.js';
 const CONNECTIONS = [1, 16];
 const LIMITS: CellLimits = { warmupSeconds: 1, measureSeconds: 2 };
 const SETTLE_MS = 1_000;
-const RSS_SAMPLE_MS = 100;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -53,43 +52,35 @@ type Servers = Record<ServerKey, RunningTarget>;
 /**
  * Every operation at every connection count, each row's cells run against the three servers in
  * turn, so the machine's other work weighs on a row's Drydock, moto and floor figures alike.
- * Returns the rows and each server's peak RSS.
+ * Returns the rows and each server's peak RSS, read once at the end (VmHWM), not sampled during the runs.
  */
 async function measure(servers: Servers): Promise<{ rows: Row[]; peakRss: Record<ServerKey, number> }> {
-  const peakRss = { drydock: 0, moto: 0, floor: 0 };
-  const sampleRss = () => {
-    for (const key of SERVER_KEYS) peakRss[key] = Math.max(peakRss[key], treeRss(servers[key].pid));
-  };
-  const sampler = setInterval(sampleRss, RSS_SAMPLE_MS);
   const rows: Row[] = [];
-  try {
-    for (const op of benchOperations()) {
-      await setFloorAnswer(servers.floor.port, op);
-      const unavailable = new Map<ServerKey, CellResult | undefined>();
-      for (const key of SERVER_KEYS) unavailable.set(key, await prepare(servers[key].port, op));
-      for (const connections of CONNECTIONS) {
-        const cells = {} as Record<ServerKey, CellResult>;
-        for (const key of SERVER_KEYS) {
-          cells[key] = unavailable.get(key) ?? (await runCell(servers[key].port, op, connections, LIMITS));
-          log(`${servers[key].name.padEnd(8)} ${op.label} x${connections}: ${describe(cells[key])}`);
-        }
-        const { drydock, moto, floor } = cells;
-        rows.push({
-          operation: op.id,
-          label: op.label,
-          connections,
-          drydock,
-          moto,
-          floor,
-          vsMoto: drydock.state === 'ok' && moto.state === 'ok' ? drydock.reqPerSec / moto.reqPerSec : undefined,
-          vsFloor: drydock.state === 'ok' && floor.state === 'ok' ? drydock.reqPerSec / floor.reqPerSec : undefined,
-        });
+  for (const op of benchOperations()) {
+    await setFloorAnswer(servers.floor.port, op);
+    const unavailable = new Map<ServerKey, CellResult | undefined>();
+    for (const key of SERVER_KEYS) unavailable.set(key, await prepare(servers[key].port, op));
+    for (const connections of CONNECTIONS) {
+      const cells = {} as Record<ServerKey, CellResult>;
+      for (const key of SERVER_KEYS) {
+        cells[key] = unavailable.get(key) ?? (await runCell(servers[key].port, op, connections, LIMITS));
+        log(`${servers[key].name.padEnd(8)} ${op.label} x${connections}: ${describe(cells[key])}`);
       }
+      const { drydock, moto, floor } = cells;
+      rows.push({
+        operation: op.id,
+        label: op.label,
+        connections,
+        drydock,
+        moto,
+        floor,
+        vsMoto: drydock.state === 'ok' && moto.state === 'ok' ? drydock.reqPerSec / moto.reqPerSec : undefined,
+        vsFloor: drydock.state === 'ok' && floor.state === 'ok' ? drydock.reqPerSec / floor.reqPerSec : undefined,
+      });
     }
-  } finally {
-    clearInterval(sampler);
   }
-  sampleRss();
+  const peakRss = { drydock: 0, moto: 0, floor: 0 };
+  for (const key of SERVER_KEYS) peakRss[key] = treeRss(servers[key].pid, 'VmHWM');
   return { rows, peakRss };
 }
 

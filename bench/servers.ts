@@ -36,8 +36,12 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Resident set size in bytes of `pid` and all its descendants, from /proc. */
-export function treeRss(pid: number): number {
+/**
+ * Resident set size in bytes of `pid` and all its descendants, from /proc: `VmRSS` (now) or
+ * `VmHWM` (each process's peak so far, summed). Reading the peak once after a run replaces sampling
+ * during it: a sample walks all of /proc, CPU time the servers under measurement would lose.
+ */
+export function treeRss(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -55,7 +59,7 @@ export function treeRss(pid: number): number {
   while (pending.length) {
     const current = pending.pop()!;
     try {
-      const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${current}/status`, 'utf8'))?.[1];
+      const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${current}/status`, 'utf8'))?.[1];
       total += Number(kb ?? 0) * 1024;
     } catch {
       continue;
