@@ -5,8 +5,8 @@
  *
  * Why: at one connection the client and the server hand every request back and forth, and each
  * hand-over wakes an idle CPU. On a virtual machine a halted vCPU is woken through the hypervisor,
- * which measured 80 µs p50 and 0.2-1.7 ms p99 for the do-nothing floor server on the 2-vCPU VM the
- * bench runs on, against 24-30 µs p50 and 0.12-0.19 ms p99 with this request held: without it, the
+ * which measured 80 µs p50 and 0.2-0.6 ms p99 for the do-nothing floor server on the 2-vCPU VM the
+ * bench runs on, against 24-30 µs p50 and 0.15-0.27 ms p99 with this request held: without it, the
  * one-connection figures measure the machine's wake-ups, not the servers. It applies to all three
  * servers alike. The request lasts as long as the file stays open and needs write access to the
  * device (root); without it the bench runs as before and says so.
