@@ -1,7 +1,7 @@
 /** restXml (S3 and friends): HTTP bindings plus XML documents for body members and payloads. */
-import { randomFillSync } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { AwsError } from '../../core/errors.js';
+import { pooledRandomText } from '../../core/ids.js';
 import type { Shape } from '../model.js';
 import { WireError } from '../wire.js';
 import type { Codec, CodecFactory } from './codec.js';
@@ -11,24 +11,11 @@ import { escapeXml, parseXmlDocument, readXml, writeXml } from './xml.js';
 
 const XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
-const HOST_ID_BYTES = 56;
-/** Random bytes for 64 host ids at a time: a randomBytes call per answer cost 4 µs, twenty times the id's share of this pool. */
-const hostIdPool = Buffer.allocUnsafe(HOST_ID_BYTES * 64);
-let hostIdOffset = hostIdPool.length;
-
 /**
  * The extended request id S3 sends as `x-amz-id-2` on every answer and as `<HostId>` in error
  * documents (the same value): 56 opaque bytes, base64, as AWS's look.
  */
-function hostId(): string {
-  if (hostIdOffset === hostIdPool.length) {
-    randomFillSync(hostIdPool);
-    hostIdOffset = 0;
-  }
-  const id = hostIdPool.toString('base64', hostIdOffset, hostIdOffset + HOST_ID_BYTES);
-  hostIdOffset += HOST_ID_BYTES;
-  return id;
-}
+const hostId = pooledRandomText(56, 'base64');
 
 /**
  * Key under which a handler's output may carry {@link ResponseOverrides}: the generic way for a

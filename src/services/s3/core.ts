@@ -3,10 +3,11 @@
  * versions and delete markers, ingesting bodies into blobs with their digests checked, and
  * committing a version only once its blob is complete.
  */
-import { createHash, randomFillSync } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { arn } from '../../core/arn.js';
 import { AwsError } from '../../core/errors.js';
+import { pooledRandomText } from '../../core/ids.js';
 import type { BlobInfo } from '../../core/store.js';
 import type { Runtime } from '../contracts.js';
 import { Checksum, type ChecksumAlgorithm, isWellFormed } from './checksums.js';
@@ -42,21 +43,8 @@ export function owner(account: string): { ID: string } {
   return { ID: canonicalId(account) };
 }
 
-const VERSION_ID_BYTES = 24;
-/** Random bytes for 64 version ids at a time: a randomBytes call per versioned write cost 2-5 µs. */
-const versionIdPool = Buffer.allocUnsafe(VERSION_ID_BYTES * 64);
-let versionIdOffset = versionIdPool.length;
-
 /** 32 base64url characters of 24 random bytes. */
-function newVersionId(): string {
-  if (versionIdOffset === versionIdPool.length) {
-    randomFillSync(versionIdPool);
-    versionIdOffset = 0;
-  }
-  const id = versionIdPool.toString('base64url', versionIdOffset, versionIdOffset + VERSION_ID_BYTES);
-  versionIdOffset += VERSION_ID_BYTES;
-  return id;
-}
+const newVersionId = pooledRandomText(24, 'base64url');
 
 /** A version id as the client sent it: 'null', one of ours, or InvalidArgument. */
 function checkVersionId(versionId: string): string {
