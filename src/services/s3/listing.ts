@@ -16,7 +16,7 @@ import { withResponse } from '../../protocol/codecs/rest-xml.js';
 import type { Handlers, RequestContext } from '../../protocol/types.js';
 import { owner, type S3Core } from './core.js';
 import * as e from './errors.js';
-import type { ListingRow } from './store.js';
+import type { ListingRow } from './raw-rows.js';
 
 /** encoding-type=url as S3 applies it: percent-encoding with `/` kept and spaces as `+`. */
 function urlEncode(text: string): string {

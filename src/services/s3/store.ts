@@ -1,5 +1,6 @@
 /** S3 tables and their prepared statements. No SQL lives anywhere else. */
 import { preparedOnUse, type Store } from '../../core/store.js';
+import { type ListingRow, type ListingTuple, listingRow, type ObjectTuple, objectRow } from './raw-rows.js';
 
 export interface BucketRow {
   name: string;
@@ -122,86 +123,6 @@ const OBJECT_COLUMNS = `bucket, key, version_id, is_latest, delete_marker, blob_
   content_type, content_encoding, content_disposition, content_language, cache_control, expires, website_redirect,
   storage_class, metadata, tags, checksum_algorithm, checksum_type, checksum_value, parts_count, part_sizes, owner_account,
   sse_algorithm, sse_kms_key_id, sse_bucket_key, part_checksums`;
-/** An object row as better-sqlite3 answers it in raw mode: seq, then OBJECT_COLUMNS in order. */
-type ObjectTuple = [
-  seq: number,
-  bucket: string,
-  key: string,
-  version_id: string,
-  is_latest: number,
-  delete_marker: number,
-  blob_id: string | null,
-  size: number,
-  etag: string,
-  last_modified: number,
-  content_type: string | null,
-  content_encoding: string | null,
-  content_disposition: string | null,
-  content_language: string | null,
-  cache_control: string | null,
-  expires: string | null,
-  website_redirect: string | null,
-  storage_class: string,
-  metadata: string,
-  tags: string,
-  checksum_algorithm: string | null,
-  checksum_type: string | null,
-  checksum_value: string | null,
-  parts_count: number | null,
-  part_sizes: string | null,
-  owner_account: string,
-  sse_algorithm: string | null,
-  sse_kms_key_id: string | null,
-  sse_bucket_key: number,
-  part_checksums: string | null,
-];
-
-/**
- * One literal of a fixed shape: better-sqlite3's own row object costs V8 a property definition and a
- * map transition per column, and an object row has thirty (a third of a GET's row read).
- */
-function objectRow(t: ObjectTuple): ObjectRow {
-  return {
-    seq: t[0],
-    bucket: t[1],
-    key: t[2],
-    version_id: t[3],
-    is_latest: t[4],
-    delete_marker: t[5],
-    blob_id: t[6],
-    size: t[7],
-    etag: t[8],
-    last_modified: t[9],
-    content_type: t[10],
-    content_encoding: t[11],
-    content_disposition: t[12],
-    content_language: t[13],
-    cache_control: t[14],
-    expires: t[15],
-    website_redirect: t[16],
-    storage_class: t[17],
-    metadata: t[18],
-    tags: t[19],
-    checksum_algorithm: t[20],
-    checksum_type: t[21],
-    checksum_value: t[22],
-    parts_count: t[23],
-    part_sizes: t[24],
-    owner_account: t[25],
-    sse_algorithm: t[26],
-    sse_kms_key_id: t[27],
-    sse_bucket_key: t[28],
-    part_checksums: t[29],
-  };
-}
-
-/** The columns of an object that a listing page shows. */
-export type ListingRow = Pick<ObjectRow, 'key' | 'etag' | 'size' | 'last_modified' | 'storage_class' | 'checksum_algorithm' | 'checksum_type'> & {
-  /** Read only for a page that shows owners. */
-  owner_account?: string;
-};
-/** A listing row as better-sqlite3 answers it in raw mode: the LISTING_SQL columns in order. */
-type ListingTuple = [string, string, number, number, string, string | null, string | null, string?];
 /**
  * A listing page's statement: the prefix test only under a prefix, the owner's column only on a page
  * that shows owners (each costs about a tenth of a 1,000-row read).
@@ -209,10 +130,6 @@ type ListingTuple = [string, string, number, number, string, string | null, stri
 const LISTING_SQL = (prefixed: boolean, owners: boolean) => `SELECT key, etag, size, last_modified, storage_class, checksum_algorithm, checksum_type${owners ? ', owner_account' : ''}
   FROM s3_objects WHERE bucket = @bucket AND is_latest = 1 AND delete_marker = 0 AND key > @after${prefixed ? ` AND ${STARTS_WITH('key')}` : ''} ORDER BY key LIMIT @limit`;
 type ListingParams = { bucket: string; after: string; prefix: string; limit: number };
-
-function listingRow(t: ListingTuple): ListingRow {
-  return { key: t[0], etag: t[1], size: t[2], last_modified: t[3], storage_class: t[4], checksum_algorithm: t[5], checksum_type: t[6], owner_account: t[7] };
-}
 
 /** `column` starts with the @prefix parameter, case-sensitively (LIKE is not); the range lets SQLite seek the index. */
 const STARTS_WITH = (column: string) => `${column} >= @prefix AND substr(${column}, 1, length(@prefix)) = @prefix`;
