@@ -82,9 +82,10 @@ interface NotificationBody {
 
 describe('S3 notification durability', () => {
   const dataDirs: string[] = [];
-  let child: ChildProcess | undefined;
+  // Every server a test started: each test restarts its own, and all must be stopped, not only the last.
+  const children: ChildProcess[] = [];
   afterAll(() => {
-    child?.kill('SIGKILL');
+    for (const child of children) child.kill('SIGKILL');
     for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -94,13 +95,13 @@ describe('S3 notification durability', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'drydock-s3-notifications-durability-'));
     dataDirs.push(dataDir);
     const first = await startBuiltDrydock(dataDir);
-    child = first.child;
+    children.push(first.child);
     return {
       c: clients(first.url),
       child: first.child,
       restart: async () => {
         const second = await startBuiltDrydock(dataDir);
-        child = second.child;
+        children.push(second.child);
         return clients(second.url);
       },
     };
