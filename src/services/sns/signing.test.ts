@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Clock } from '../../core/clock.js';
 import { Store } from '../../core/store.js';
-import { Signer } from './signing.js';
+import { derInteger, Signer } from './signing.js';
 import { SnsStore } from './store.js';
 
 describe('SNS signing certificate', () => {
@@ -35,5 +35,14 @@ describe('SNS signing certificate', () => {
   it('keeps the key across instances: the certificate URL stays valid after a restart', () => {
     const first = new Signer(new SnsStore(store), new Clock()).certificatePem();
     expect(new Signer(new SnsStore(store), new Clock()).certificatePem()).toBe(first);
+  });
+
+  it('encodes serial numbers as minimal positive DER integers, whatever their random bytes', () => {
+    // A serial starting 00 0x (1 in 512 random ones) once made a certificate OpenSSL refused: "illegal padding".
+    expect(derInteger(Buffer.from([0x00, 0x12, 0x34]))).toEqual(Buffer.from([0x02, 0x02, 0x12, 0x34]));
+    expect(derInteger(Buffer.from([0x00, 0x00, 0x92]))).toEqual(Buffer.from([0x02, 0x02, 0x00, 0x92]));
+    expect(derInteger(Buffer.from([0x92, 0x01]))).toEqual(Buffer.from([0x02, 0x03, 0x00, 0x92, 0x01]));
+    expect(derInteger(Buffer.from([0x00]))).toEqual(Buffer.from([0x02, 0x01, 0x00]));
+    expect(derInteger(Buffer.from([0x02]))).toEqual(Buffer.from([0x02, 0x01, 0x02]));
   });
 });

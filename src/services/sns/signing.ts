@@ -73,7 +73,15 @@ const ORGANIZATION = '2.5.4.10';
 function selfSignedCertificate(privateKey: KeyObject, spki: Buffer, now: number): string {
   const algorithm = sequence(objectId(SHA256_WITH_RSA), tlv(0x05, Buffer.alloc(0)));
   const name = sequence(set(sequence(objectId(ORGANIZATION), tlv(0x0c, Buffer.from('Drydock', 'utf8')))), set(sequence(objectId(COMMON_NAME), tlv(0x0c, Buffer.from('sns.amazonaws.com', 'utf8')))));
-  const tbs = sequence(tlv(0xa0, integer(Buffer.from([2]))), integer(randomBytes(16)), algorithm, name, sequence(time(new Date(now - YEAR_MS / 365)), time(new Date(now + 10 * YEAR_MS))), name, spki);
+  const tbs = sequence(
+    tlv(0xa0, derInteger(Buffer.from([2]))),
+    derInteger(randomBytes(16)),
+    algorithm,
+    name,
+    sequence(time(new Date(now - YEAR_MS / 365)), time(new Date(now + 10 * YEAR_MS))),
+    name,
+    spki,
+  );
   const signature = sign('sha256', tbs, privateKey);
   const der = sequence(tbs, algorithm, tlv(0x03, Buffer.concat([Buffer.from([0]), signature])));
   const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
@@ -95,9 +103,16 @@ function tlv(tag: number, content: Buffer): Buffer {
 const sequence = (...items: Buffer[]) => tlv(0x30, Buffer.concat(items));
 const set = (...items: Buffer[]) => tlv(0x31, Buffer.concat(items));
 
-/** A non-negative INTEGER: a leading zero keeps a high first bit from reading as a sign. */
-function integer(bytes: Buffer): Buffer {
-  return tlv(0x02, bytes[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
+/**
+ * A non-negative DER INTEGER: minimal, as DER requires (a random serial starting with a zero byte
+ * and then one below 0x80 is refused by OpenSSL as 'illegal padding', once in 512 certificates),
+ * with a zero byte in front of a high first bit so that it stays positive.
+ */
+export function derInteger(bytes: Buffer): Buffer {
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0 && !(bytes[start + 1]! & 0x80)) start++;
+  const minimal = bytes.subarray(start);
+  return tlv(0x02, minimal[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), minimal]) : minimal);
 }
 
 function objectId(dotted: string): Buffer {
