@@ -197,9 +197,7 @@ export async function putParameter(c: SsmContext, input: PutParameterRequest, ct
   // and again in the transaction on what it reads: the value is encrypted under the key chosen then.
   const before = preparePut(c, input, ctx, key, now);
   if (before.v.dataType === 'aws:ec2:image') return requestImageValidation(c, input, ctx, key, (before.param?.version ?? 0) + 1, before.v.tier, now);
-  // A value without KMS is written with nothing awaited since the read: what it read still stands, so it is not read again.
-  if (before.keyId === null) return c.store.tx(() => writePut(c, input, ctx, key, before, input.Value!, now));
-  const ciphertext = await encrypt(c, ctx, before.displayName, before.keyId, input.Value!, before.v.tier);
+  const ciphertext = before.keyId === null ? undefined : await encrypt(c, ctx, before.displayName, before.keyId, input.Value!, before.v.tier);
   return commitPut(c, input, ctx, key, now, ciphertext, before.keyId);
 }
 
