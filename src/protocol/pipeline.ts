@@ -49,6 +49,19 @@ export interface PipelineOptions {
   maxBodyBytes: number;
   /** One info line per request (service, operation, status, ms, request id), once it is answered. */
   requestLog: boolean;
+  /**
+   * Group commit (Store.batched/committed): a request's synchronous work may share one SQLite
+   * commit with the other requests of its event-loop turn, and every answer waits until what it
+   * may have seen is committed, so nothing is acknowledged that kill -9 could still take back.
+   */
+  groupCommit?: GroupCommit;
+}
+
+export interface GroupCommit {
+  /** Runs `work` where its transactions may join the turn's shared commit. */
+  batched<T>(work: () => T): T;
+  /** Settles once every write made so far is committed; undefined when it already is. */
+  committed(): Promise<void> | undefined;
 }
 
 export class Pipeline {
@@ -91,7 +104,8 @@ export class Pipeline {
         (found) => (service = found),
       );
       operation = routed.op.name;
-      const output = this.execute(routed.service, routed.op, routed.labels, req, incoming, requestId);
+      const execute = () => this.execute(routed.service, routed.op, routed.labels, req, incoming, requestId);
+      const output = this.opts.groupCommit ? this.opts.groupCommit.batched(execute) : execute();
       // Awaited only when the handler answered asynchronously: awaiting a plain value costs a microtask hop.
       response = routed.service.codec.encode(routed.op, isThenable(output) ? await output : output, requestId);
     } catch (err) {
@@ -114,6 +128,16 @@ export class Pipeline {
     if (req.stream && !req.stream.readableEnded) {
       req.stream.on('error', () => {});
       req.stream.resume();
+    }
+    const commit = this.opts.groupCommit?.committed();
+    if (commit) {
+      try {
+        await commit;
+      } catch (err) {
+        // The shared commit failed: what this answer reports (or read) was rolled back.
+        if (response.body instanceof Readable) response.body.destroy();
+        response = this.errorResponse(err, service, requestId, `${service?.name ?? '?'}.${operation || '?'}`);
+      }
     }
     if (!incoming.complete) response.headers.connection = 'close';
     const streaming = writeResponse(res, response, req.method === 'HEAD');
