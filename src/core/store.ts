@@ -339,9 +339,14 @@ export class BlobStore {
     if (inline) this.stmts.insert.run(id, inline);
   }
 
+  /** The bytes of a blob kept in SQLite; undefined for one kept in a file (read it with `stream`). */
+  inlineBytes(id: string): Buffer | undefined {
+    return this.stmts.get.get(id)?.data;
+  }
+
   /** The blob's bytes, or the inclusive byte `range` of them. */
   stream(id: string, range?: { start: number; end: number }): Readable {
-    const inline = this.stmts.get.get(id)?.data;
+    const inline = this.inlineBytes(id);
     if (!inline) return createReadStream(this.path(id), range);
     return Readable.from([range ? inline.subarray(range.start, range.end + 1) : inline]);
   }
