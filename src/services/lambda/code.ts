@@ -24,7 +24,9 @@ interface CodeSource {
   S3ObjectVersion?: string;
 }
 
-async function readAll(stream: Readable): Promise<Buffer> {
+/** An in-process GetObject body: a small object comes as a Buffer, a larger one as a stream. */
+async function readAll(stream: Readable | Buffer): Promise<Buffer> {
+  if (Buffer.isBuffer(stream)) return stream;
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
   return Buffer.concat(chunks);

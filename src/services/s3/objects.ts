@@ -288,11 +288,23 @@ function checkWriteConditions(store: S3Core['store'], bucket: string, key: strin
 }
 
 /**
- * GetObject: the version's headers and a stream of its bytes (or of the range asked for).
- * GetObjectOutput['Body'] is the client's view (a stream with SDK mixins); the codec sends a plain Readable.
+ * An object's bytes, or the inclusive `range` of them: a small object's as the Buffer SQLite keeps
+ * (Node then writes it with the headers in one writev, where a one-chunk stream costs a pipe, its
+ * listeners and a promise per GET), a larger one's streamed from its file.
+ */
+function objectBody(core: S3Core, blobId: string, range?: { start: number; end: number }): GetObjectOutput['Body'] {
+  const { blobs } = core.rt.store;
+  const inline = blobs.inlineBytes(blobId);
+  const body = inline === undefined ? blobs.stream(blobId, range) : range ? inline.subarray(range.start, range.end + 1) : inline;
+  return body as unknown as GetObjectOutput['Body'];
+}
+
+/**
+ * GetObject: the version's headers and its bytes (or the range asked for).
+ * GetObjectOutput['Body'] is the client's view (a stream with SDK mixins); the codec sends a Buffer or a plain Readable.
  */
 function getObject(core: S3Core, input: GetObjectRequest, ctx: RequestContext): GetObjectOutput {
-  const { store, rt } = core;
+  const { store } = core;
   const row = core.readable(input.Bucket!, input.Key!, ctx.account, 'GET', input.VersionId);
   const bucket = store.getBucket(input.Bucket!);
   const headers: GetObjectOutput = objectHeaders(row, bucket);
@@ -311,14 +323,14 @@ function getObject(core: S3Core, input: GetObjectRequest, ctx: RequestContext): 
   applyResponseOverrides(headers, input);
   if (!range) {
     if (input.ChecksumMode === 'ENABLED') Object.assign(headers, checksumMember(row.checksum_algorithm, row.checksum_value), { ChecksumType: row.checksum_type ?? undefined });
-    return { ...headers, Body: rt.store.blobs.stream(row.blob_id!) as unknown as GetObjectOutput['Body'] };
+    return { ...headers, Body: objectBody(core, row.blob_id!) };
   }
   return withResponse(
     {
       ...headers,
       ContentLength: range.end - range.start + 1,
       ContentRange: `bytes ${range.start}-${range.end}/${row.size}`,
-      Body: rt.store.blobs.stream(row.blob_id!, range) as unknown as GetObjectOutput['Body'],
+      Body: objectBody(core, row.blob_id!, range),
     },
     { status: 206 },
   );

@@ -83,7 +83,9 @@ async function callS3<T>(ctx: ActionContext, bucket: string, key: string, call: 
   }
 }
 
-async function readAll(body: Readable): Promise<Buffer> {
+/** An in-process GetObject body: a small object comes as a Buffer, a larger one as a stream. */
+async function readAll(body: Readable | Buffer): Promise<Buffer> {
+  if (Buffer.isBuffer(body)) return body;
   const chunks: Buffer[] = [];
   for await (const chunk of body) chunks.push(Buffer.from(chunk as Uint8Array));
   return Buffer.concat(chunks);
