@@ -359,7 +359,7 @@ export class S3Core {
    * The version a GET/HEAD addresses: NoSuchKey (with the delete-marker headers) when the
    * current version is a delete marker, MethodNotAllowed when a delete marker is asked by id.
    */
-  readable(bucketName: string, key: string, account: string, method: string, versionId?: string): ObjectRow {
+  readable(bucketName: string, key: string, account: string, method: string, versionId?: string): Readonly<ObjectRow> {
     this.bucket(bucketName, account);
     if (versionId !== undefined) {
       const row = this.store.version(bucketName, key, checkVersionId(versionId));

@@ -292,10 +292,9 @@ function checkWriteConditions(store: S3Core['store'], bucket: string, key: strin
  * (Node then writes it with the headers in one writev, where a one-chunk stream costs a pipe, its
  * listeners and a promise per GET), a larger one's streamed from its file.
  */
-function objectBody(core: S3Core, blobId: string, range?: { start: number; end: number }): GetObjectOutput['Body'] {
-  const { blobs } = core.rt.store;
-  const inline = blobs.inlineBytes(blobId);
-  const body = inline === undefined ? blobs.stream(blobId, range) : range ? inline.subarray(range.start, range.end + 1) : inline;
+function objectBody(core: S3Core, row: Readonly<ObjectRow>, range?: { start: number; end: number }): GetObjectOutput['Body'] {
+  const inline = core.store.inlineBytes(row);
+  const body = inline === undefined ? core.rt.store.blobs.stream(row.blob_id!, range) : range ? inline.subarray(range.start, range.end + 1) : inline;
   return body as unknown as GetObjectOutput['Body'];
 }
 
@@ -323,14 +322,14 @@ function getObject(core: S3Core, input: GetObjectRequest, ctx: RequestContext): 
   applyResponseOverrides(headers, input);
   if (!range) {
     if (input.ChecksumMode === 'ENABLED') Object.assign(headers, checksumMember(row.checksum_algorithm, row.checksum_value), { ChecksumType: row.checksum_type ?? undefined });
-    return { ...headers, Body: objectBody(core, row.blob_id!) };
+    return { ...headers, Body: objectBody(core, row) };
   }
   return withResponse(
     {
       ...headers,
       ContentLength: range.end - range.start + 1,
       ContentRange: `bytes ${range.start}-${range.end}/${row.size}`,
-      Body: objectBody(core, row.blob_id!, range),
+      Body: objectBody(core, row, range),
     },
     { status: 206 },
   );
@@ -373,10 +372,10 @@ export function objectHandlers(core: S3Core): Handlers {
       };
     },
 
-    // One transaction for the version's row and its bytes: SQLite then takes its WAL read lock once
-    // rather than once per statement (three system calls each).
+    // Outside a transaction: a latest version and its bytes read there are kept (S3Store.latest), so
+    // that a repeated GET of an unchanged object reads nothing from SQLite.
     GetObject(input: GetObjectRequest, ctx: RequestContext): GetObjectOutput {
-      return store.tx(() => getObject(core, input, ctx));
+      return getObject(core, input, ctx);
     },
 
     HeadObject(input: HeadObjectRequest, ctx: RequestContext): HeadObjectOutput {

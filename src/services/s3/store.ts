@@ -1,5 +1,6 @@
 /** S3 tables and their prepared statements. No SQL lives anywhere else. */
 import { preparedOnUse, type Store } from '../../core/store.js';
+import { LatestObjectCache } from './object-cache.js';
 import { type ListingRow, type ListingTuple, listingRow, type ObjectTuple, objectRow } from './raw-rows.js';
 
 export interface BucketRow {
@@ -149,6 +150,8 @@ const MAX_CACHED_BUCKETS = 10_000;
 export class S3Store {
   private readonly s;
   private readonly buckets = new Map<string, BucketRow | undefined>();
+  /** Every method below that writes a key's versions forgets the key here (see LatestObjectCache). */
+  private readonly latestObjects = new LatestObjectCache();
 
   constructor(private readonly store: Store) {
     store.migrate('s3', [
@@ -283,6 +286,7 @@ export class S3Store {
       allParts: () => db.prepare<[string], PartRow>('SELECT * FROM s3_parts WHERE upload_id = ? ORDER BY part_number'),
       deleteParts: () => db.prepare<[string]>('DELETE FROM s3_parts WHERE upload_id = ?'),
     });
+    store.onWipe(() => this.latestObjects.clear());
   }
 
   tx<T>(fn: () => T): T {
@@ -305,9 +309,10 @@ export class S3Store {
     return row;
   }
 
-  /** Forgets every cached bucket row (the data directory was wiped). */
+  /** Forgets every cached bucket and object row (the data directory was wiped). */
   forgetBuckets(): void {
     this.buckets.clear();
+    this.latestObjects.clear();
   }
 
   /** A new bucket with S3's defaults: ACLs disabled unless `ownership` says otherwise, all public access blocked. */
@@ -335,6 +340,8 @@ export class S3Store {
     const blobs: string[] = [];
     for (const upload of this.s.uploadsOfBucket.all(name)) blobs.push(...this.deleteUpload(upload.upload_id));
     this.buckets.delete(name);
+    // Only an empty bucket is deleted; forgetting every object is the simple way to be sure of it.
+    this.latestObjects.clear();
     this.s.deleteBucket.run(name);
     return blobs;
   }
@@ -344,9 +351,28 @@ export class S3Store {
     this.s.setConfig[config].run(value, name);
   }
 
-  latest(bucket: string, key: string): ObjectRow | undefined {
-    const row = this.s.latest.get(bucket, key);
-    return row && objectRow(row);
+  /**
+   * The key's latest version (a delete marker included). The row is shared and frozen when it comes
+   * from the cache, which keeps only rows read outside a transaction (one read inside may roll back).
+   */
+  latest(bucket: string, key: string): Readonly<ObjectRow> | undefined {
+    const cached = this.latestObjects.row(bucket, key);
+    if (cached) return cached;
+    const tuple = this.s.latest.get(bucket, key);
+    if (!tuple) return undefined;
+    return this.store.db.inTransaction ? objectRow(tuple) : this.latestObjects.keep(objectRow(tuple));
+  }
+
+  /**
+   * The bytes of a version's blob when SQLite keeps them (undefined for a blob in a file), kept with
+   * the cached latest row once read outside a transaction: a repeated GET then reads nothing.
+   */
+  inlineBytes(row: Readonly<ObjectRow>): Buffer | undefined {
+    const cached = this.latestObjects.bytes(row);
+    if (cached) return cached;
+    const bytes = this.store.blobs.inlineBytes(row.blob_id!);
+    if (bytes && !this.store.db.inTransaction) this.latestObjects.keepBytes(row, bytes);
+    return bytes;
   }
 
   version(bucket: string, key: string, versionId: string): ObjectRow | undefined {
@@ -359,6 +385,7 @@ export class S3Store {
    * unversioned or suspended buckets) is replaced; its blob id is returned for the caller to delete.
    */
   putVersion(row: Omit<ObjectRow, 'seq' | 'is_latest'>): string | undefined {
+    this.latestObjects.forget(row.bucket, row.key);
     const replaced = this.s.deleteVersionById.get(row.bucket, row.key, row.version_id);
     this.s.clearLatest.run(row.bucket, row.key);
     this.s.insertObject.run({ ...row, is_latest: 1 });
@@ -367,6 +394,7 @@ export class S3Store {
 
   /** Adds `row` as the latest version of a key that has no version yet (nothing to replace or demote). */
   insertVersion(row: Omit<ObjectRow, 'seq' | 'is_latest'>): void {
+    this.latestObjects.forget(row.bucket, row.key);
     this.s.insertObject.run({ ...row, is_latest: 1 });
   }
 
@@ -381,16 +409,19 @@ export class S3Store {
    * the pages of a delete and an insert.
    */
   rewriteVersion(row: Omit<ObjectRow, 'seq' | 'is_latest'>): void {
+    this.latestObjects.forget(row.bucket, row.key);
     this.s.rewriteVersion.run(row);
   }
 
   /** Permanently removes one version; the newest remaining one becomes the latest. */
-  deleteVersion(row: ObjectRow): void {
+  deleteVersion(row: Readonly<ObjectRow>): void {
+    this.latestObjects.forget(row.bucket, row.key);
     this.s.deleteVersion.run(row.seq);
     if (row.is_latest) this.s.promoteNewest.run(row.bucket, row.key, row.bucket, row.key);
   }
 
-  setObjectTags(row: ObjectRow, tags: string): void {
+  setObjectTags(row: Readonly<ObjectRow>, tags: string): void {
+    this.latestObjects.forget(row.bucket, row.key);
     this.s.setObjectTags.run(tags, row.seq);
   }
 
@@ -399,7 +430,8 @@ export class S3Store {
     return this.s.objectAcl.get(row.seq)?.acl ?? undefined;
   }
 
-  setObjectAcl(row: ObjectRow, acl: string | null): void {
+  setObjectAcl(row: Readonly<ObjectRow>, acl: string | null): void {
+    this.latestObjects.forget(row.bucket, row.key);
     this.s.setObjectAcl.run(acl, row.seq);
   }
 
