@@ -109,6 +109,8 @@ export class WalCheckpointer {
     private readonly path: string,
     private readonly synchronous: 'NORMAL' | 'FULL',
     private readonly onError: (err: unknown) => void,
+    /** Commits the serving connection's open group commit: a checkpoint cannot copy past a transaction it holds open. */
+    private readonly commitOpenBatch: () => void,
   ) {
     db.pragma('wal_autocheckpoint = 0');
     this.watchForGrowth();
@@ -156,6 +158,7 @@ export class WalCheckpointer {
 
   private checkpointTail(thread: Worker): void {
     if (!this.db.open) return;
+    this.commitOpenBatch();
     try {
       this.db.pragma('wal_checkpoint(PASSIVE)');
     } catch {

@@ -9,6 +9,17 @@
  * machine, at several times the cost of a write. Either way WAL checkpoints (which sync) happen in
  * a worker thread rather than inside whichever commit crosses SQLite's threshold (checkpointer.ts).
  *
+ * Group commit: the AWS pipeline runs each request's synchronous work in `batched`, where the
+ * outermost transactions of one event-loop turn share a single COMMIT (each is a savepoint inside
+ * it, so a failing one still rolls back alone), and every answer waits for `committed()`. A commit
+ * costs more than a small write's statements; at `power` durability a turn's writes share one
+ * fsync instead of one each. Any other transaction (timers, jobs, engines, Git routes, a handler's
+ * code after an await) commits the open batch before it starts, so order is kept. Until the batch
+ * commits (at the latest in the next turn), a read on this connection sees its rows and a statement
+ * run outside `tx` joins it. AWS answers all wait for `committed()`; an answer given outside the
+ * pipeline in that window (a Git route, the internal API) may show rows that kill -9 could still
+ * take back. After-commit hooks of a batched `tx` run when the batch commits, not when it returns.
+ *
  * Services own their tables: each registers migrations under its own name and keeps its SQL in
  * its own store.ts. Nothing else touches another service's tables.
  */
@@ -31,6 +42,24 @@ export interface Migration {
 
 export type Durability = 'process' | 'power';
 
+interface Settlement {
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/** One group commit (see `Store.batched`). */
+interface Batch {
+  /** The after-commit hooks of its transactions, in order: they run once it commits. */
+  hooks: (() => void)[];
+  /** Made by the first `committed()`: a batch nobody waits for needs no promise. */
+  promise?: Promise<void>;
+  settled?: Settlement;
+}
+
+function isPromise(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
+}
+
 export class Store {
   readonly db: Db;
   readonly blobs: BlobStore;
@@ -46,6 +75,13 @@ export class Store {
   private readonly inTransaction: (work: () => unknown) => unknown;
   /** Told once `wipe` has deleted every row (see `onWipe`). */
   private readonly wipeListeners: (() => void)[] = [];
+  /** The open group commit: BEGIN has run, and its COMMIT is scheduled (see `batched`). */
+  private batch: Batch | undefined;
+  /** True while `batched` work runs: an outermost `tx` then joins the open batch. */
+  private batching = false;
+  /** The batch the current `batched` work wrote into, if any. */
+  private batchJoined: Batch | undefined;
+  private readonly batchStatements: { begin: Database.Statement; commit: Database.Statement; rollback: Database.Statement };
   /** Where an exception thrown by an after-commit hook goes: the commit already happened, so it is not the caller's. */
   onHookError: (err: unknown) => void = (err) => console.error('after-commit hook failed', err);
 
@@ -59,10 +95,17 @@ export class Store {
     this.db.pragma('journal_mode = WAL');
     const synchronous = durability === 'power' ? 'FULL' : 'NORMAL';
     this.db.pragma(`synchronous = ${synchronous}`);
-    this.checkpointer = new WalCheckpointer(this.db, file, synchronous, (err) => console.error('WAL checkpointer failed: commits checkpoint again', err));
+    this.checkpointer = new WalCheckpointer(
+      this.db,
+      file,
+      synchronous,
+      (err) => console.error('WAL checkpointer failed: commits checkpoint again', err),
+      () => this.commitBatch(),
+    );
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.inTransaction = this.db.transaction((work: () => unknown) => work());
+    this.batchStatements = { begin: this.db.prepare('BEGIN'), commit: this.db.prepare('COMMIT'), rollback: this.db.prepare('ROLLBACK') };
     this.db.exec('CREATE TABLE IF NOT EXISTS schema_versions (owner TEXT PRIMARY KEY, version INTEGER NOT NULL)');
     this.migrate('core.blobs', [{ version: 1, sql: 'CREATE TABLE core_blobs_inline (id TEXT PRIMARY KEY, data BLOB NOT NULL)' }]);
     this.blobs = new BlobStore(join(dataDir, 'blobs'), this.db, durability === 'power');
@@ -74,6 +117,7 @@ export class Store {
    * savepoint, so a fresh data directory gets every service's schema in a single commit.
    */
   migrate(owner: string, migrations: Migration[]): void {
+    this.commitBatch();
     const row = this.db.prepare('SELECT version FROM schema_versions WHERE owner = ?').get(owner) as { version: number } | undefined;
     const current = row?.version ?? 0;
     const pending = migrations.filter((m) => m.version > current).sort((a, b) => a.version - b.version);
@@ -92,19 +136,103 @@ export class Store {
   tx<T>(fn: () => T): T {
     const hooks: (() => void)[] = [];
     const outermost = this.txHooks.length === 0;
+    let batch: Batch | undefined;
+    if (outermost) {
+      if (this.batching) batch = this.joinBatch();
+      else this.commitBatch();
+    }
     this.txHooks.push(hooks);
     let result: T;
     try {
       const work = outermost && this.commitParticipants.length > 0 ? () => this.withParticipants(fn) : fn;
       result = this.inTransaction(work) as T;
+    } catch (err) {
+      // SQLite itself rolled back the whole transaction (I/O error, disk full): the batch is gone.
+      if (batch && !this.db.inTransaction) this.failBatch(batch, err);
+      throw err;
     } finally {
       this.txHooks.pop();
     }
     const outer = this.txHooks.at(-1);
     // A nested tx only released its savepoint: its hooks wait for (and die with) the outer one.
     if (outer) outer.push(...hooks);
+    else if (batch) batch.hooks.push(...hooks);
     else for (const hook of hooks) this.runHook(hook);
     return result;
+  }
+
+  /**
+   * Group commit: runs `work` (a request's synchronous part) so that its outermost transactions
+   * share one commit with the others of this event-loop turn. The first one begins the batch and
+   * schedules its COMMIT for after the poll phase that read the turn's requests; each runs as a
+   * savepoint, so one that fails rolls back only itself. Answers must wait for `committed()`.
+   */
+  batched<T>(work: () => T): T {
+    if (this.batching) return work();
+    this.batching = true;
+    this.batchJoined = undefined;
+    let result: T;
+    try {
+      result = work();
+    } finally {
+      this.batching = false;
+    }
+    const joined = this.batchJoined;
+    if (joined === undefined || !isPromise(result)) return result;
+    this.batchJoined = undefined;
+    // An asynchronous handler asks `committed()` only once it ends, when the batch its first part
+    // wrote into may be long gone: its result waits for (and fails with) that batch.
+    const commit = this.committed();
+    return (commit ? Promise.all([result, commit]).then(([value]) => value) : result) as T;
+  }
+
+  /** Settles once the open batch is committed (rejects if it rolled back); undefined when none is open. */
+  committed(): Promise<void> | undefined {
+    const batch = this.batch;
+    if (!batch) return undefined;
+    if (!batch.settled) {
+      let settle!: Settlement;
+      batch.promise = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+      batch.settled = settle;
+    }
+    return batch.promise;
+  }
+
+  private joinBatch(): Batch {
+    let batch = this.batch;
+    if (!batch) {
+      this.batchStatements.begin.run();
+      batch = { hooks: [] };
+      this.batch = batch;
+      const scheduled = batch;
+      setImmediate(() => {
+        if (this.batch === scheduled) this.commitBatch();
+      });
+    }
+    this.batchJoined = batch;
+    return batch;
+  }
+
+  /** Commits the open batch, if any: first thing for whatever must not run inside it or after it uncommitted. */
+  private commitBatch(): void {
+    const batch = this.batch;
+    if (!batch) return;
+    this.batch = undefined;
+    try {
+      this.batchStatements.commit.run();
+    } catch (err) {
+      if (this.db.inTransaction) this.batchStatements.rollback.run();
+      this.failBatch(batch, err);
+      return;
+    }
+    for (const hook of batch.hooks) this.runHook(hook);
+    batch.settled?.resolve();
+  }
+
+  private failBatch(batch: Batch, err: unknown): void {
+    if (this.batch === batch) this.batch = undefined;
+    batch.hooks.length = 0;
+    batch.settled?.reject(err);
   }
 
   /**
@@ -143,6 +271,7 @@ export class Store {
 
   /** Deletes every row of every table and every blob, keeping the schema. */
   wipe(): void {
+    this.commitBatch();
     const tables = this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'schema_versions'").all() as { name: string }[];
     this.db.pragma('foreign_keys = OFF');
     this.tx(() => {
@@ -163,11 +292,13 @@ export class Store {
    * (up to 16 MB), which refills as it is read.
    */
   releaseMemory(): void {
+    this.commitBatch();
     this.checkpointer.release();
     this.db.pragma('shrink_memory');
   }
 
   close(): void {
+    this.commitBatch();
     this.checkpointer.stop();
     this.db.close();
   }

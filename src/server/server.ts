@@ -94,6 +94,7 @@ async function serve(opts: ServerOptions, log: Logger, lock: DataDirLock): Promi
     endpoint: () => url,
     maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY,
     requestLog: opts.requestLog ?? true,
+    groupCommit: store,
   });
   const logHttpRoute = (opts.requestLog ?? true) && log.isLevelEnabled('info');
   // What the pages show is fixed once the services exist; worked out on the first look.
