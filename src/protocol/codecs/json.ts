@@ -4,7 +4,7 @@ import { AwsError } from '../../core/errors.js';
 import { WireError } from '../wire.js';
 import type { Codec, CodecFactory } from './codec.js';
 import { errorWire } from './codec.js';
-import { decodeJsonValue, encodeJsonValue, parseJsonBody } from './json-value.js';
+import { decodeJsonValue, parseJsonBody, writeJsonValue } from './json-value.js';
 
 export const jsonCodec: CodecFactory = (model, { serializationError }): Codec => {
   const contentType = `application/x-amz-json-${model.metadata.jsonVersion ?? '1.0'}`;
@@ -25,11 +25,10 @@ export const jsonCodec: CodecFactory = (model, { serializationError }): Codec =>
       }
     },
     encode(op, output, requestId) {
-      const body = op.output ? encodeJsonValue(model, op.output, output ?? {}) : {};
       return {
         status: 200,
         headers: { 'content-type': contentType, 'x-amzn-requestid': requestId },
-        body: JSON.stringify(body ?? {}),
+        body: (op.output && writeJsonValue(model, op.output, output ?? {})) || '{}',
       };
     },
     encodeError(err, requestId) {

@@ -5,7 +5,7 @@ import type { Shape } from '../model.js';
 import { WireError } from '../wire.js';
 import type { Codec, CodecFactory } from './codec.js';
 import { errorWire } from './codec.js';
-import { decodeJsonValue, encodeJsonValue, parseJsonBody } from './json-value.js';
+import { decodeJsonValue, parseJsonBody, writeJsonValue } from './json-value.js';
 import { decodeHttpBindings, encodeHttpBindings, hasBodyMembers } from './rest.js';
 
 export const restJsonCodec: CodecFactory = (model, { serializationError }): Codec => {
@@ -72,12 +72,12 @@ export const restJsonCodec: CodecFactory = (model, { serializationError }): Code
         if (payload === undefined || payload === null) return { status, headers };
         if (member.type === 'structure' || member.document) {
           headers['content-type'] = 'application/json';
-          return { status, headers, body: JSON.stringify(encodeJsonValue(model, member, payload)) };
+          return { status, headers, body: writeJsonValue(model, member, payload) };
         }
         return { status, headers, body: payload as Buffer | string | Readable };
       }
       headers['content-type'] = 'application/json';
-      return { status, headers, body: JSON.stringify(encodeJsonValue(model, bodyShape(op.output), value) ?? {}) };
+      return { status, headers, body: writeJsonValue(model, bodyShape(op.output), value) ?? '{}' };
     },
     encodeError(err, requestId) {
       const { code, status } = errorWire(model, err);
