@@ -78,9 +78,10 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { AwsError } from '../../core/errors.js';
+import { hasBodyMembers } from '../../protocol/codecs/rest.js';
 import { withResponse } from '../../protocol/codecs/rest-xml.js';
 import { isThenable } from '../../protocol/invoke.js';
-import { loadModel } from '../../protocol/model.js';
+import { loadModel, type Operation } from '../../protocol/model.js';
 import type { Handler, Handlers, RequestContext } from '../../protocol/types.js';
 import type { ResourcePolicy } from '../authorization.js';
 import type { ServiceDefinition } from '../contracts.js';
@@ -197,7 +198,11 @@ type S3Input = { Body?: unknown; Bucket?: string; Key?: string; CopySource?: str
  * headers encode; an unread upload body is drained on failure. Synchronous unless a digest check
  * or the handler is not: the pipeline then spends no microtask hops on a GET.
  */
-function s3Handler(core: S3Core, handler: Handler): Handler {
+function s3Handler(core: S3Core, handler: Handler, operation: string): Handler {
+  // An answer that is headers and raw bytes (GetObject, HeadObject, PutObject …) has no document
+  // to put a namespace on; marking its output anyway cost a symbol property that turned the wide
+  // GetObject output into a dictionary-mode object on every request.
+  const inNamespace = answersDocument(model.operations.get(operation)) ? inS3Namespace : answered;
   return (input: S3Input, requestCtx) => {
     const ctx = actingContext(core, input.Bucket, requestCtx);
     try {
@@ -205,7 +210,7 @@ function s3Handler(core: S3Core, handler: Handler): Handler {
       if (bucket) checkSigningRegion(bucket, ctx);
       const digests = checkCommon(input, ctx);
       const output = digests ? digests.then(() => runHandler(handler, input, ctx)) : runHandler(handler, input, ctx);
-      return isThenable(output) ? Promise.resolve(output).then(inS3Namespace, (err: unknown) => failed(input, err)) : inS3Namespace(output);
+      return isThenable(output) ? Promise.resolve(output).then(inNamespace, (err: unknown) => failed(input, err)) : inNamespace(output);
     } catch (err) {
       return failed(input, err);
     }
@@ -219,6 +224,18 @@ function runHandler(handler: Handler, input: S3Input, ctx: RequestContext): unkn
 
 function inS3Namespace(output: unknown): object {
   return withResponse((output ?? {}) as object, { xmlNamespace: S3_NAMESPACE });
+}
+
+function answered(output: unknown): object {
+  return (output ?? {}) as object;
+}
+
+/** Whether an operation's answer can be an XML document: its output has a structure payload or members in the body. */
+function answersDocument(op: Operation | undefined): boolean {
+  const output = op?.output;
+  if (!output) return false;
+  if (output.payload) return model.member(output.members![output.payload]).type === 'structure';
+  return hasBodyMembers(model, output);
 }
 
 /** Rethrows a request's failure once the rest of its body is drained: its own errors no longer matter. */
@@ -255,7 +272,7 @@ export const s3: ServiceDefinition = {
     // The ACL headers of object writes are checked as the bucket's ownership and public access block require.
     for (const write of ['PutObject', 'CopyObject', 'CreateMultipartUpload']) handlers[write] = withWriteAcl(core, handlers[write]);
     return {
-      handlers: Object.fromEntries(Object.entries(handlers).map(([name, handler]) => [name, s3Handler(core, handler)])),
+      handlers: Object.fromEntries(Object.entries(handlers).map(([name, handler]) => [name, s3Handler(core, handler, name)])),
       api: createApi(core),
       resourcePolicy: (resourceArn) => bucketPolicy(core, resourceArn),
       // The data directory is about to be wiped: cached bucket rows would outlive their buckets.

@@ -322,7 +322,8 @@ function getObject(core: S3Core, input: GetObjectRequest, ctx: RequestContext): 
   applyResponseOverrides(headers, input);
   if (!range) {
     if (input.ChecksumMode === 'ENABLED') Object.assign(headers, checksumMember(row.checksum_algorithm, row.checksum_value), { ChecksumType: row.checksum_type ?? undefined });
-    return { ...headers, Body: objectBody(core, row) };
+    headers.Body = objectBody(core, row);
+    return headers;
   }
   return withResponse(
     {
