@@ -23,9 +23,12 @@ export interface Writer {
   principal: { arn: string };
 }
 
-/** Code points, as AWS counts value sizes. */
-function length(text: string): number {
-  return [...text].length;
+/**
+ * Whether `text` has more than `limit` code points, as AWS counts value sizes. It has at most as
+ * many as UTF-16 units, so only a longer text is spread into code points (an array per put).
+ */
+function longerThan(text: string, limit: number): boolean {
+  return text.length > limit && [...text].length > limit;
 }
 
 function compilePattern(pattern: string): RegExp {
@@ -40,14 +43,14 @@ function compilePattern(pattern: string): RegExp {
   }
 }
 
-function resolveTier(requested: string | undefined, previous: string | undefined, valueLength: number, hasPolicies: boolean): string {
+function resolveTier(requested: string | undefined, previous: string | undefined, value: string, hasPolicies: boolean): string {
   if (requested === 'Standard' && previous === 'Advanced') {
     throw new AwsError(
       'ValidationException',
       "This parameter uses the advanced-parameter tier. You can't downgrade a parameter from the advanced-parameter tier to the standard-parameter tier. If necessary, you can delete the advanced parameter and recreate it as a standard parameter.",
     );
   }
-  if (requested === 'Intelligent-Tiering') return previous === 'Advanced' || valueLength > TIER_LIMITS.Standard || hasPolicies ? 'Advanced' : 'Standard';
+  if (requested === 'Intelligent-Tiering') return previous === 'Advanced' || longerThan(value, TIER_LIMITS.Standard) || hasPolicies ? 'Advanced' : 'Standard';
   return requested ?? previous ?? 'Standard';
 }
 
@@ -83,7 +86,7 @@ function checkDataType(dataType: string, type: string): void {
 }
 
 function checkTier(tier: string, value: string, storedPolicies: string | null): void {
-  if (length(value) > TIER_LIMITS[tier]) {
+  if (longerThan(value, TIER_LIMITS[tier])) {
     throw new AwsError(
       'ValidationException',
       tier === 'Standard'
@@ -113,7 +116,7 @@ function newVersion(input: PutParameterRequest, previous: VersionRow | undefined
   const policies = input.Policies !== undefined ? parsePolicies(input.Policies, now) : undefined;
   const fromRequest = policies?.length ? JSON.stringify(policies) : null;
   const storedPolicies = policies ? fromRequest : (previous?.policies ?? null);
-  const tier = resolveTier(input.Tier, previous?.tier, length(value), storedPolicies !== null);
+  const tier = resolveTier(input.Tier, previous?.tier, value, storedPolicies !== null);
   checkTier(tier, value, storedPolicies);
   return { type, dataType, allowedPattern, policies, storedPolicies, tier };
 }
