@@ -200,17 +200,36 @@ function compileWriter(model: ServiceModel, shape: Shape): Writer {
     }
     case 'timestamp': {
       const format = shape.timestampFormat ?? 'unixTimestamp';
-      return (value) => (value === null || value === undefined ? undefined : JSON.stringify(formatTimestamp(value, format)));
+      return (value) => (value === null || value === undefined ? undefined : scalarText(formatTimestamp(value, format)));
     }
     case 'blob':
       // Base64 holds nothing JSON escapes.
       return (value) => (value === null || value === undefined ? undefined : `"${Buffer.from(value as Uint8Array | string).toString('base64')}"`);
     case 'float':
     case 'double':
-      return (value) => (value === null || value === undefined ? undefined : JSON.stringify(typeof value === 'number' && !Number.isFinite(value) ? String(value) : value));
+      return (value) => (value === null || value === undefined ? undefined : scalarText(typeof value === 'number' && !Number.isFinite(value) ? String(value) : value));
     default:
-      return (value) => (value === null || value === undefined ? undefined : JSON.stringify(value));
+      return scalarText;
   }
+}
+
+/**
+ * JSON.stringify of a scalar member's value. A string with nothing to escape and a finite number
+ * are written without entering the serializer (half the cost of each of a small answer's values).
+ */
+function scalarText(value: unknown): string | undefined {
+  if (typeof value === 'string') return escapesNothing(value) ? `"${value}"` : JSON.stringify(value);
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
+  return value === null || value === undefined ? undefined : JSON.stringify(value);
+}
+
+/** Whether JSON.stringify writes `text` as it is: no quote, backslash, control character or surrogate (a lone one is escaped). */
+function escapesNothing(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return false;
+  }
+  return true;
 }
 
 /** A structure member as its writer writes it: the name read from the value, and `"wireName":`. */
