@@ -89,7 +89,9 @@ export class Pipeline {
   }
 
   async handle(incoming: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = performance.now();
+    // Guarded: building the log record costs allocations on every request even when info is off.
+    const logged = this.opts.requestLog && this.opts.log.isLevelEnabled('info');
+    const started = logged ? performance.now() : 0;
     const requestId = newRequestId();
     const req = this.head(incoming);
     let service: Prepared | undefined;
@@ -139,11 +141,10 @@ export class Pipeline {
         response = this.errorResponse(err, service, requestId, `${service?.name ?? '?'}.${operation || '?'}`);
       }
     }
-    if (!incoming.complete) response.headers.connection = 'close';
+    if (!bodyReceived(incoming, req)) response.headers.connection = 'close';
     const streaming = writeResponse(res, response, req.method === 'HEAD');
     if (streaming) await streaming;
-    // Guarded: building the log record costs allocations on every request even when info is off.
-    if (this.opts.requestLog && this.opts.log.isLevelEnabled('info')) {
+    if (logged) {
       const ms = Math.round((performance.now() - started) * 100) / 100;
       this.opts.log.info({ service: service?.name ?? unserved?.signingName, operation: operation || unserved?.operation, status: response.status, ms, requestId }, 'request');
     }
@@ -288,13 +289,23 @@ function safeDecode(text: string): string {
   }
 }
 
-/** Reads a whole body into `req.body`, refusing more than `max` bytes with 413 before buffering it. */
+/**
+ * Reads a whole body into `req.body`, refusing more than `max` bytes with 413 before buffering it.
+ * A body of a declared length is complete with its last byte, without waiting a tick more for the
+ * stream's 'end'; a request that declares neither a length nor a chunked body has none to wait for.
+ */
 function readBody(req: HttpRequest, incoming: IncomingMessage, max: number): Promise<void> {
-  const declared = Number(incoming.headers['content-length'] ?? 0);
-  if (declared > max) return Promise.reject(tooLarge(max));
+  const lengthHeader = incoming.headers['content-length'];
+  const declared = lengthHeader === undefined ? undefined : Number(lengthHeader);
+  if (declared !== undefined && declared > max) return Promise.reject(tooLarge(max));
+  if (declared === 0 || (declared === undefined && incoming.headers['transfer-encoding'] === undefined)) return BODY_READ;
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const done = () => {
+      req.body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+      resolve();
+    };
     incoming.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > max) {
@@ -303,19 +314,31 @@ function readBody(req: HttpRequest, incoming: IncomingMessage, max: number): Pro
         return;
       }
       chunks.push(chunk);
+      if (size === declared) done();
     });
-    incoming.on('end', () => {
-      // A refused body that is drained afterwards also ends: it is no request's body.
-      if (size > max) return;
-      req.body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-      resolve();
-    });
+    // A chunked body: complete at its end. A refused body that is drained afterwards also ends: it is no request's body.
+    if (declared === undefined) incoming.on('end', () => size <= max && done());
     // A client that disconnects mid-body: settle (the answer goes nowhere) instead of waiting forever.
-    incoming.on('error', () => reject(incompleteBody()));
+    // Node emits a broken request's 'error' only to listeners, and 'close' after it in any case.
     incoming.on('close', () => {
       if (!incoming.complete) reject(incompleteBody());
     });
   });
+}
+
+/** What readBody answers for a request without a body. */
+const BODY_READ = Promise.resolve();
+
+/**
+ * Whether the whole request has arrived. Node marks a request complete only after the 'data' event
+ * of its last byte (and after the 'request' event of one without a body), so an answer made in
+ * between counts the bytes of the length the request declared.
+ */
+function bodyReceived(incoming: IncomingMessage, req: HttpRequest): boolean {
+  if (incoming.complete) return true;
+  const lengthHeader = incoming.headers['content-length'];
+  if (lengthHeader === undefined) return incoming.headers['transfer-encoding'] === undefined;
+  return req.stream === undefined && req.body.length === Number(lengthHeader);
 }
 
 function incompleteBody(): AwsError {
