@@ -40,28 +40,29 @@ export function parameterArn(region: string, account: string, name: string): str
   return `arn:${partitionOf(region)}:ssm:${region}:${account}:parameter/${nameKey(name)}`;
 }
 
+/** The first three characters of a name's key, lower-cased: what decides the reserved prefixes. */
+function keyPrefix(name: string): string {
+  // Only ASCII letters lower-case to a, w, s or m: lower-casing the whole name copied it on every read.
+  return nameKey(name).slice(0, 3).toLowerCase();
+}
+
 /** True for names in the reserved public namespace (`/aws/...`, `aws...`), whatever the case. */
 export function isReserved(name: string): boolean {
-  return nameKey(name).toLowerCase().startsWith('aws');
+  return keyPrefix(name) === 'aws';
 }
 
 /** The checks PutParameter makes on a name before anything else. */
 export function validateNameForPut(name: string, region: string, account: string): void {
-  if (isReserved(name)) throw new AwsError('AccessDeniedException', `No access to reserved parameter name: ${name}.`);
+  const prefix = keyPrefix(name);
+  if (prefix === 'aws') throw new AwsError('AccessDeniedException', `No access to reserved parameter name: ${name}.`);
   const isPath = name.includes('/');
-  if (nameKey(name).toLowerCase().startsWith('ssm')) throw new AwsError('ValidationException', isPath ? PATH_MESSAGE : PREFIX_MESSAGE);
+  if (prefix === 'ssm') throw new AwsError('ValidationException', isPath ? PATH_MESSAGE : PREFIX_MESSAGE);
   if (!hasNameCharacters(name)) throw invalidName();
   if (isPath) {
+    const levels = name.slice(1).split('/');
     // A hierarchy must be fully qualified (leading slash) and have no empty level.
-    if (
-      !name.startsWith('/') ||
-      name
-        .slice(1)
-        .split('/')
-        .some((level) => level === '')
-    )
-      throw invalidName();
-    if (name.slice(1).split('/').length > MAX_HIERARCHY_LEVELS) {
+    if (!name.startsWith('/') || levels.includes('')) throw invalidName();
+    if (levels.length > MAX_HIERARCHY_LEVELS) {
       throw new AwsError('HierarchyLevelLimitExceededException', `A hierarchy can have a maximum of ${MAX_HIERARCHY_LEVELS} levels.`);
     }
   }
