@@ -16,7 +16,11 @@ export interface SigV4Auth {
   shortDate: string;
   region: string;
   service: string;
+  /** `<shortDate>/<region>/<service>/aws4_request`, as the credential spells it. */
+  scope: string;
   signedHeaders: string[];
+  /** SignedHeaders as sent (`host;x-amz-date`): the canonical request's own line when the names are sorted. */
+  signedHeadersText: string;
   signature: string;
   /** `YYYYMMDDTHHMMSSZ` from X-Amz-Date (header or query). */
   longDate: string;
@@ -72,20 +76,35 @@ function verifierFor(uriEscapePath: boolean): Verifier {
 /**
  * The SigV4 signing key of a secret for one day, region and service (`kSigning` of AWS's
  * documentation). Keys change once a day, and deriving one costs four HMACs, so they are kept
- * here. Bounded: cleared when full.
+ * here, by secret and then by credential scope (`<day>/<region>/<service>/aws4_request`, which a
+ * request carries as it is: no key text is built per request). Bounded: cleared when full.
  */
-const signingKeys = new Map<string, Buffer>();
+const signingKeys = new Map<string, Map<string, Buffer>>();
+let signingKeyCount = 0;
 const MAX_SIGNING_KEYS = 1024;
 export function signingKey(secretAccessKey: string, shortDate: string, region: string, service: string): Buffer {
-  const cacheKey = `${shortDate}\0${region}\0${service}\0${secretAccessKey}`;
-  let key = signingKeys.get(cacheKey);
+  return scopedSigningKey(secretAccessKey, credentialScope(shortDate, region, service), shortDate, region, service);
+}
+
+function scopedSigningKey(secretAccessKey: string, scope: string, shortDate: string, region: string, service: string): Buffer {
+  let byScope = signingKeys.get(secretAccessKey);
+  let key = byScope?.get(scope);
   if (!key) {
     const date = createHmac('sha256', `AWS4${secretAccessKey}`).update(shortDate).digest();
     const regional = createHmac('sha256', date).update(region).digest();
     const serviceKey = createHmac('sha256', regional).update(service).digest();
     key = createHmac('sha256', serviceKey).update('aws4_request').digest();
-    if (signingKeys.size >= MAX_SIGNING_KEYS) signingKeys.clear();
-    signingKeys.set(cacheKey, key);
+    if (signingKeyCount >= MAX_SIGNING_KEYS) {
+      signingKeys.clear();
+      signingKeyCount = 0;
+      byScope = undefined;
+    }
+    if (!byScope) {
+      byScope = new Map();
+      signingKeys.set(secretAccessKey, byScope);
+    }
+    byScope.set(scope, key);
+    signingKeyCount++;
   }
   return key;
 }
@@ -97,7 +116,10 @@ const credentialScope = createScope;
 
 /** The hex signature of `canonicalRequest` (text, or the bytes it stands for), made at `longDate` with `key` for the scope `shortDate/region/service`. */
 export function requestSignature(key: Uint8Array, longDate: string, region: string, service: string, canonicalRequest: string | Buffer): string {
-  const scope = credentialScope(longDate.slice(0, 8), region, service);
+  return scopedSignature(key, longDate, credentialScope(longDate.slice(0, 8), region, service), canonicalRequest);
+}
+
+function scopedSignature(key: Uint8Array, longDate: string, scope: string, canonicalRequest: string | Buffer): string {
   return createHmac('sha256', key)
     .update(`${ALGORITHM}\n${longDate}\n${scope}\n${sha256Hex(canonicalRequest)}`)
     .digest('hex');
@@ -121,7 +143,7 @@ const CREDENTIAL_TERMINATOR = '/aws4_request';
  * `<access key>/<YYYYMMDD>/<region>/<service>/aws4_request`, each part non-empty and free of `/`,
  * the date eight ASCII digits. Read by position rather than with a regular expression and its match array.
  */
-function parseCredential(text: string, errors: PipelineErrors): Pick<SigV4Auth, 'accessKeyId' | 'shortDate' | 'region' | 'service'> {
+function parseCredential(text: string, errors: PipelineErrors): Pick<SigV4Auth, 'accessKeyId' | 'shortDate' | 'region' | 'service' | 'scope'> {
   const afterKey = text.indexOf('/');
   const afterDate = afterKey + 9;
   const afterRegion = text.indexOf('/', afterDate + 1);
@@ -135,7 +157,13 @@ function parseCredential(text: string, errors: PipelineErrors): Pick<SigV4Auth, 
     text.length === afterService + CREDENTIAL_TERMINATOR.length &&
     text.endsWith(CREDENTIAL_TERMINATOR);
   if (!wellFormed) throw errors.malformedCredential();
-  return { accessKeyId: text.slice(0, afterKey), shortDate: text.slice(afterKey + 1, afterDate), region: text.slice(afterDate + 1, afterRegion), service: text.slice(afterRegion + 1, afterService) };
+  return {
+    accessKeyId: text.slice(0, afterKey),
+    shortDate: text.slice(afterKey + 1, afterDate),
+    region: text.slice(afterDate + 1, afterRegion),
+    service: text.slice(afterRegion + 1, afterService),
+    scope: text.slice(afterKey + 1),
+  };
 }
 
 /**
@@ -174,8 +202,8 @@ export function parseSigV4(req: HttpRequest, errors: PipelineErrors): SigV4Auth 
     }
     // Fields spelled out rather than spread in: a spread followed by more fields is V8's slow path,
     // and this runs on every signed request.
-    const { accessKeyId, shortDate, region, service } = parseCredential(credential, errors);
-    return { accessKeyId, shortDate, region, service, signedHeaders: signedHeaders.split(';'), signature, longDate, presigned: false };
+    const { accessKeyId, shortDate, region, service, scope } = parseCredential(credential, errors);
+    return { accessKeyId, shortDate, region, service, scope, signedHeaders: signedHeaders.split(';'), signedHeadersText: signedHeaders, signature, longDate, presigned: false };
   }
   const query = new Map(req.query);
   if (query.has('X-Amz-Signature') || query.get('X-Amz-Algorithm')) {
@@ -186,6 +214,7 @@ export function parseSigV4(req: HttpRequest, errors: PipelineErrors): SigV4Auth 
     return {
       ...parseCredential(query.get('X-Amz-Credential')!, errors),
       signedHeaders: query.get('X-Amz-SignedHeaders')!.split(';'),
+      signedHeadersText: query.get('X-Amz-SignedHeaders')!,
       signature: query.get('X-Amz-Signature')!,
       longDate: query.get('X-Amz-Date')!,
       presigned: true,
@@ -266,9 +295,10 @@ export function verifySigV4(req: HttpRequest, auth: SigV4Auth, credential: Crede
   else if (auth.presigned) payloadHash = UNSIGNED_PAYLOAD;
   else payloadHash = req.headers['x-amz-content-sha256'] ?? sha256Hex(req.body);
 
-  const canonical = canonicalRequest(req, auth.signedHeaders, values, payloadHash, opts.signing.uriEscapePath);
-  const key = signingKey(credential.secretAccessKey, auth.shortDate, auth.region, auth.service);
-  if (!sameSignature(requestSignature(key, auth.longDate, auth.region, auth.service, asSentBytes(canonical)), auth.signature)) throw errors.signatureMismatch();
+  const canonical = canonicalRequest(req, auth, values, payloadHash, opts.signing.uriEscapePath);
+  // The credential's scope is the one `longDate` gives: its date was checked to be longDate's day.
+  const key = scopedSigningKey(credential.secretAccessKey, auth.scope, auth.shortDate, auth.region, auth.service);
+  if (!sameSignature(scopedSignature(key, auth.longDate, auth.scope, asSentBytes(canonical)), auth.signature)) throw errors.signatureMismatch();
   return key;
 }
 
@@ -299,11 +329,13 @@ const PLAIN_PATH = /^(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9\-_.~]+)*\/?$/;
  * written out directly: the signer's own construction (splits, maps, sorts, an object of headers)
  * was a tenth of a signed request's cost. Anything else goes through the signer itself.
  */
-function canonicalRequest(req: HttpRequest, names: string[], values: string[], payloadHash: string, uriEscapePath: boolean): string {
+function canonicalRequest(req: HttpRequest, auth: Pick<SigV4Auth, 'signedHeaders' | 'signedHeadersText'>, values: string[], payloadHash: string, uriEscapePath: boolean): string {
+  const names = auth.signedHeaders;
   if (req.query.length === 0 && (!uriEscapePath || PLAIN_PATH.test(req.path)) && strictlySorted(names)) {
     let lines = `${names[0]}:${values[0]}`;
     for (let i = 1; i < names.length; i++) lines += `\n${names[i]}:${values[i]}`;
-    return `${req.method}\n${req.path}\n\n${lines}\n\n${names.join(';')}\n${payloadHash}`;
+    // Sorted names without repeats are the SignedHeaders text itself (it is their join).
+    return `${req.method}\n${req.path}\n\n${lines}\n\n${auth.signedHeadersText}\n${payloadHash}`;
   }
   const headers: Record<string, string> = {};
   for (let i = 0; i < names.length; i++) headers[names[i]] = values[i];
