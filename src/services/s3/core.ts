@@ -209,14 +209,6 @@ export class S3Core {
       result = this.store.tx(() => {
         const bucket = this.bucket(bucketName, account);
         const versionId = bucket.versioning === 'Enabled' ? newVersionId() : NULL_VERSION;
-        // A key of a bucket that never had versioning has at most this one version: an overwrite
-        // rewrites it in place, and a small body takes the place of the bytes it had (7 WAL frames
-        // instead of 12 for a 1 KiB overwrite, 2 instead of 9 with the bytes rewritten too); a new
-        // key's version is only inserted.
-        const current = bucket.versioning === null ? this.store.versionBlob(bucketName, key, versionId) : undefined;
-        let blobId = content.blobId;
-        if (content.inline && current?.blob_id && this.rt.store.blobs.rewriteInline(current.blob_id, content.inline)) blobId = current.blob_id;
-        else this.rt.store.blobs.insertInline(content.blobId, content.inline);
         alongside?.();
         // Every column written out: spreading the attributes and adding the rest cost about ten
         // microseconds a write (each added property a slow definition on the spread's copy).
@@ -225,7 +217,7 @@ export class S3Core {
           key,
           version_id: versionId,
           delete_marker: 0,
-          blob_id: blobId,
+          blob_id: content.blobId,
           size: content.size,
           etag: content.etag,
           last_modified: this.now(),
@@ -250,13 +242,24 @@ export class S3Core {
           sse_kms_key_id: attributes.sse_kms_key_id,
           sse_bucket_key: attributes.sse_bucket_key,
         };
-        if (current) {
-          this.store.rewriteVersion(row);
-          replaced = current.blob_id === blobId ? undefined : (current.blob_id ?? undefined);
-        } else if (bucket.versioning === null) {
-          this.store.insertVersion(row);
+        // A key of a bucket that never had versioning has at most this one version: an overwrite
+        // rewrites it in place, and a small body takes the place of the bytes it had (7 WAL frames
+        // instead of 12 for a 1 KiB overwrite, 2 instead of 9 with the bytes rewritten too; the
+        // rewrite answers the blob it keeps, so no statement reads it first); a new key's version is
+        // only inserted.
+        const kept = bucket.versioning === null ? this.store.rewriteVersion(row) : undefined;
+        if (kept?.blob_id && content.inline && this.rt.store.blobs.rewriteInline(kept.blob_id, content.inline)) {
+          row.blob_id = kept.blob_id;
         } else {
-          replaced = this.store.putVersion(row);
+          this.rt.store.blobs.insertInline(content.blobId, content.inline);
+          if (kept) {
+            this.store.setVersionBlob(bucketName, key, versionId, content.blobId);
+            replaced = kept.blob_id ?? undefined;
+          } else if (bucket.versioning === null) {
+            this.store.insertVersion(row);
+          } else {
+            replaced = this.store.putVersion(row);
+          }
         }
         // A replaced blob kept in SQLite goes in this transaction, not in a commit of its own after it.
         if (replaced !== undefined && this.rt.store.blobs.deleteInline(replaced)) replaced = undefined;

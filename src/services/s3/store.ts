@@ -1,7 +1,7 @@
 /** S3 tables and their prepared statements. No SQL lives anywhere else. */
 import { preparedOnUse, type Store } from '../../core/store.js';
 import { LatestObjectCache } from './object-cache.js';
-import { type ListingRow, type ListingTuple, listingRow, type ObjectTuple, objectRow } from './raw-rows.js';
+import { type ListingRow, type ListingTuple, listingRow, type ObjectTuple, objectRow, objectValues, REWRITTEN_COLUMNS, rewrittenValues } from './raw-rows.js';
 
 export interface BucketRow {
   name: string;
@@ -134,15 +134,13 @@ type ListingParams = { bucket: string; after: string; prefix: string; limit: num
 
 /** `column` starts with the @prefix parameter, case-sensitively (LIKE is not); the range lets SQLite seek the index. */
 const STARTS_WITH = (column: string) => `${column} >= @prefix AND substr(${column}, 1, length(@prefix)) = @prefix`;
+/** objectValues bound by position, one `?` per column. */
 const OBJECT_VALUES = OBJECT_COLUMNS.split(',')
-  .map((c) => `@${c.trim()}`)
+  .map(() => '?')
   .join(', ');
-/** What rewriting a version in place sets: every column but its identity and index keys (and the ACL back to the default). */
-const REWRITTEN_COLUMNS = `${OBJECT_COLUMNS.split(',')
-  .map((c) => c.trim())
-  .filter((c) => !['bucket', 'key', 'version_id', 'is_latest'].includes(c))
-  .map((c) => `${c} = @${c}`)
-  .join(', ')}, acl = NULL`;
+/** An in-place rewrite sets REWRITTEN_COLUMNS (bound by position: rewrittenValues) and the ACL back to the default. */
+const REWRITE_SET = `${REWRITTEN_COLUMNS.map((c) => `${c} = ?`).join(', ')}, acl = NULL`;
+type ObjectValues = ReturnType<typeof objectValues>;
 
 /** Bound on the bucket cache; far above what a local cloud holds, it only keeps a runaway from growing it. */
 const MAX_CACHED_BUCKETS = 10_000;
@@ -238,10 +236,10 @@ export class S3Store {
 
       latest: () => db.prepare<[string, string], ObjectTuple>(`SELECT seq, ${OBJECT_COLUMNS} FROM s3_objects WHERE bucket = ? AND key = ? AND is_latest = 1`).raw(true),
       version: () => db.prepare<[string, string, string], ObjectTuple>(`SELECT seq, ${OBJECT_COLUMNS} FROM s3_objects WHERE bucket = ? AND key = ? AND version_id = ?`).raw(true),
-      versionBlob: () => db.prepare<[string, string, string], { blob_id: string | null }>('SELECT blob_id FROM s3_objects WHERE bucket = ? AND key = ? AND version_id = ?'),
-      rewriteVersion: () => db.prepare<Omit<ObjectRow, 'seq' | 'is_latest'>>(`UPDATE s3_objects SET ${REWRITTEN_COLUMNS} WHERE bucket = @bucket AND key = @key AND version_id = @version_id`),
+      rewriteVersion: () => db.prepare<[unknown[]], { blob_id: string | null }>(`UPDATE s3_objects SET ${REWRITE_SET} WHERE bucket = ? AND key = ? AND version_id = ? RETURNING blob_id`),
+      setVersionBlob: () => db.prepare<[string, string, string, string]>('UPDATE s3_objects SET blob_id = ? WHERE bucket = ? AND key = ? AND version_id = ?'),
       deleteVersionById: () => db.prepare<[string, string, string], { blob_id: string | null }>('DELETE FROM s3_objects WHERE bucket = ? AND key = ? AND version_id = ? RETURNING blob_id'),
-      insertObject: () => db.prepare<Omit<ObjectRow, 'seq'>>(`INSERT INTO s3_objects (${OBJECT_COLUMNS}) VALUES (${OBJECT_VALUES})`),
+      insertObject: () => db.prepare<[ObjectValues]>(`INSERT INTO s3_objects (${OBJECT_COLUMNS}) VALUES (${OBJECT_VALUES})`),
       clearLatest: () => db.prepare<[string, string]>('UPDATE s3_objects SET is_latest = 0 WHERE bucket = ? AND key = ? AND is_latest = 1'),
       deleteVersion: () => db.prepare<[number]>('DELETE FROM s3_objects WHERE seq = ?'),
       promoteNewest: () =>
@@ -388,29 +386,30 @@ export class S3Store {
     this.latestObjects.forget(row.bucket, row.key);
     const replaced = this.s.deleteVersionById.get(row.bucket, row.key, row.version_id);
     this.s.clearLatest.run(row.bucket, row.key);
-    this.s.insertObject.run({ ...row, is_latest: 1 });
+    this.s.insertObject.run(objectValues(row, 1));
     return replaced?.blob_id ?? undefined;
   }
 
   /** Adds `row` as the latest version of a key that has no version yet (nothing to replace or demote). */
   insertVersion(row: Omit<ObjectRow, 'seq' | 'is_latest'>): void {
     this.latestObjects.forget(row.bucket, row.key);
-    this.s.insertObject.run({ ...row, is_latest: 1 });
-  }
-
-  /** The blob of the version `versionId` of a key; undefined when there is no such version. */
-  versionBlob(bucket: string, key: string, versionId: string): { blob_id: string | null } | undefined {
-    return this.s.versionBlob.get(bucket, key, versionId);
+    this.s.insertObject.run(objectValues(row, 1));
   }
 
   /**
-   * Rewrites the existing version with `row`'s id in place, for a key that can have no other version
-   * (its bucket never had versioning): its index entries stay as they are, which writes about half
-   * the pages of a delete and an insert.
+   * Rewrites the existing version with `row`'s id in place but for its blob id, for a key that can
+   * have no other version (its bucket never had versioning): its index entries stay as they are,
+   * which writes about half the pages of a delete and an insert. Answers the blob id the version
+   * keeps (set another with `setVersionBlob`); undefined when the key has no such version.
    */
-  rewriteVersion(row: Omit<ObjectRow, 'seq' | 'is_latest'>): void {
+  rewriteVersion(row: Omit<ObjectRow, 'seq' | 'is_latest'>): { blob_id: string | null } | undefined {
     this.latestObjects.forget(row.bucket, row.key);
-    this.s.rewriteVersion.run(row);
+    return this.s.rewriteVersion.get(rewrittenValues(row));
+  }
+
+  setVersionBlob(bucket: string, key: string, versionId: string, blobId: string): void {
+    this.latestObjects.forget(bucket, key);
+    this.s.setVersionBlob.run(blobId, bucket, key, versionId);
   }
 
   /** Permanently removes one version; the newest remaining one becomes the latest. */
