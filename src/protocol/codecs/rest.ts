@@ -66,10 +66,9 @@ export function compileRoutes(model: ServiceModel): RestRouter {
       const queryKeys = req.query.length ? new Set(req.query.map(([k]) => k)) : NO_QUERY_KEYS;
       for (const route of byMethod.get(req.method) ?? []) {
         // The query and header conditions first: cheaper than the path's regular expression, and
-        // most routes (S3's `?acl`, `?tagging` …) fail them.
-        if (!route.staticQuery.every(([k, v]) => queryKeys.has(k) && (v === '' || req.query.some(([qk, qv]) => qk === k && qv === v)))) continue;
-        if (!route.requiredHeaders.every((h) => req.headers[h] !== undefined)) continue;
-        if (!route.requiredQuery.every((k) => queryKeys.has(k))) continue;
+        // most routes (S3's `?acl`, `?tagging` …) fail them. Plain loops: a closure per condition
+        // per route cost every request dozens of calls.
+        if (!meetsConditions(route, req, queryKeys)) continue;
         const m = route.pattern.exec(req.path);
         if (!m) continue;
         const labels: Record<string, string> = {};
@@ -86,7 +85,20 @@ export function compileRoutes(model: ServiceModel): RestRouter {
 
 const NO_QUERY_KEYS: ReadonlySet<string> = new Set();
 
+/** Whether the request has the route's literal query, required headers and required query members. */
+function meetsConditions(route: CompiledRoute, req: HttpRequest, queryKeys: ReadonlySet<string>): boolean {
+  for (const [k, v] of route.staticQuery) {
+    if (!queryKeys.has(k)) return false;
+    if (v !== '' && !req.query.some(([qk, qv]) => qk === k && qv === v)) return false;
+  }
+  for (const header of route.requiredHeaders) if (req.headers[header] === undefined) return false;
+  for (const k of route.requiredQuery) if (!queryKeys.has(k)) return false;
+  return true;
+}
+
 function safeDecode(text: string): string {
+  // Most labels (bucket names, plain keys) have nothing escaped: decoding them answers the same text.
+  if (!text.includes('%')) return text;
   try {
     return decodeURIComponent(text);
   } catch {
@@ -167,9 +179,13 @@ export function decodeHttpBindings(model: ServiceModel, input: Shape, req: HttpR
       }
       case 'headers': {
         const prefix = (member.locationName ?? '').toLowerCase();
-        const map: Record<string, string> = {};
-        for (const [h, v] of Object.entries(req.headers)) if (h.startsWith(prefix)) map[h.slice(prefix.length)] = v;
-        if (Object.keys(map).length) out[name] = map;
+        let map: Record<string, string> | undefined;
+        for (const h in req.headers) {
+          if (!h.startsWith(prefix)) continue;
+          map ??= {};
+          map[h.slice(prefix.length)] = req.headers[h];
+        }
+        if (map) out[name] = map;
         break;
       }
     }
@@ -234,7 +250,15 @@ export function encodeHttpBindings(model: ServiceModel, output: Shape, value: Re
   return { headers, status };
 }
 
+/** Whether each shape has members in the body, worked out once: decoding and encoding ask on every request. */
+const bodyMembers = new WeakMap<Shape, boolean>();
+
 /** Members that travel in the body (no HTTP location). */
 export function hasBodyMembers(model: ServiceModel, shape: Shape): boolean {
-  return Object.values(shape.members ?? {}).some((ref) => !model.member(ref).location);
+  let has = bodyMembers.get(shape);
+  if (has === undefined) {
+    has = Object.values(shape.members ?? {}).some((ref) => !model.member(ref).location);
+    bodyMembers.set(shape, has);
+  }
+  return has;
 }
