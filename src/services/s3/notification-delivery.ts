@@ -72,12 +72,23 @@ interface Delivery {
   body: string;
 }
 
+/** Customer IDs by account: every write by an account's root names one (a SHA-256 each). */
+const customerIds = new Map<string, string>();
+/** Bound on that map; far above the accounts a local cloud serves, it only keeps a runaway from growing it. */
+const MAX_CACHED_CUSTOMER_IDS = 10_000;
+
 /**
  * The "Amazon retail customer ID" S3 shows for an account (bucket owner, root requester): opaque,
  * stable, upper-case, as AWS's look.
  */
 function customerId(account: string): string {
-  return `A${createHash('sha256').update(`drydock-customer:${account}`).digest('hex').slice(0, 13).toUpperCase()}`;
+  let id = customerIds.get(account);
+  if (id === undefined) {
+    id = `A${createHash('sha256').update(`drydock-customer:${account}`).digest('hex').slice(0, 13).toUpperCase()}`;
+    if (customerIds.size >= MAX_CACHED_CUSTOMER_IDS) customerIds.clear();
+    customerIds.set(account, id);
+  }
+  return id;
 }
 
 /** The requester as S3 records it: `AWS:<unique id>` for IAM identities, the customer ID for an account's root. */

@@ -123,17 +123,21 @@ export function checkUploadSize(ctx: RequestContext): void {
   }
 }
 
+/** Each algorithm with the request member holding its value, named once rather than per upload. */
+const UNSUPPORTED_MEMBERS = UNSUPPORTED_ALGORITHMS.map((algorithm) => [algorithm, `Checksum${algorithm}`] as const);
+const SUPPORTED_MEMBERS = SUPPORTED_ALGORITHMS.map((algorithm) => [algorithm, `Checksum${algorithm}`] as const);
+
 /** Which checksum a body must match: a header value, an aws-chunked trailer, or only the algorithm to compute. */
 export function digestExpectations(input: DigestInput, ctx: RequestContext, fallback?: ChecksumAlgorithm): DigestExpectations {
-  const memberValue = (algorithm: string) => (input as Record<string, string | undefined>)[`Checksum${algorithm}`];
-  for (const name of UNSUPPORTED_ALGORITHMS) if (memberValue(name) !== undefined) parseAlgorithm(name);
-  const inHeader = SUPPORTED_ALGORITHMS.find((a) => memberValue(a) !== undefined);
+  const members = input as Record<string, string | undefined>;
+  for (const [name, member] of UNSUPPORTED_MEMBERS) if (members[member] !== undefined) parseAlgorithm(name);
+  const inHeader = SUPPORTED_MEMBERS.find(([, member]) => members[member] !== undefined)?.[0];
   const trailer = ctx.http.headers['x-amz-trailer']?.trim().toLowerCase();
   const trailerAlgorithm = trailer?.startsWith('x-amz-checksum-') ? parseAlgorithm(trailer.slice('x-amz-checksum-'.length)) : undefined;
   return {
     contentMd5: input.ContentMD5,
     algorithm: inHeader ?? trailerAlgorithm ?? (input.ChecksumAlgorithm ? parseAlgorithm(input.ChecksumAlgorithm) : fallback),
-    checksum: inHeader ? memberValue(inHeader) : undefined,
+    checksum: inHeader ? members[`Checksum${inHeader}`] : undefined,
     trailers: ctx.http.trailers,
     trailerName: trailerAlgorithm ? trailer : undefined,
   };
@@ -350,6 +354,12 @@ export function objectHandlers(core: S3Core): Handlers {
       const { blob, checksum } = await core.ingest(input.Body, digestExpectations(input, ctx), { deferInline: true });
       checkWriteConditions(store, bucket.name, input.Key!, input);
       const etag = quoteEtag(blob.md5.toString('hex'));
+      // Set on the attributes' own object rather than spread into a new one with the encryption:
+      // spreads of these wide objects made slow dictionary-mode copies on every upload.
+      attributes.sse_algorithm = encryption.sse_algorithm;
+      attributes.sse_kms_key_id = encryption.sse_kms_key_id;
+      attributes.sse_bucket_key = encryption.sse_bucket_key;
+      attributes.checksum_algorithm = checksum?.algorithm ?? null;
       const { versionId } = core.commit(
         bucket.name,
         input.Key!,
@@ -359,18 +369,14 @@ export function objectHandlers(core: S3Core): Handlers {
           inline: blob.inline,
           size: blob.size,
           etag,
-          checksum: checksum && { ...checksum, type: 'FULL_OBJECT' },
+          checksum: checksum && { algorithm: checksum.algorithm, value: checksum.value, type: 'FULL_OBJECT' },
         },
-        { ...attributes, ...encryption, checksum_algorithm: checksum?.algorithm ?? null },
+        attributes,
         { name: 'ObjectCreated:Put', origin: originOf(ctx) },
       );
-      return {
-        ETag: etag,
-        VersionId: versionId,
-        ...encryptionMembers(encryption),
-        ...checksumMember(checksum?.algorithm, checksum?.value),
-        ChecksumType: checksum ? 'FULL_OBJECT' : undefined,
-      };
+      const { ServerSideEncryption, SSEKMSKeyId, BucketKeyEnabled } = encryptionMembers(encryption);
+      const output: PutObjectOutput = { ETag: etag, VersionId: versionId, ServerSideEncryption, SSEKMSKeyId, BucketKeyEnabled, ChecksumType: checksum ? 'FULL_OBJECT' : undefined };
+      return checksum ? Object.assign(output, checksumMember(checksum.algorithm, checksum.value)) : output;
     },
 
     // Outside a transaction: a latest version and its bytes read there are kept (S3Store.latest), so
