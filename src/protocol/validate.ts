@@ -50,62 +50,105 @@ function describe(value: unknown): string {
   return String(value);
 }
 
-function walk(model: ServiceModel, shape: Shape, value: unknown, path: string, errors: string[], sensitive: boolean): void {
-  if (errors.length >= MAX_REPORTED) return;
-  const hidden = sensitive || !!shape.sensitive;
-  const fail = (constraint: string) => errors.push(`Value ${hidden ? '' : `'${describe(value)}' `}at '${path}' failed to satisfy constraint: ${constraint}`);
+/**
+ * Checks one value at `path` against its shape, adding a message per violated constraint to
+ * `errors`; `sensitive` hides values (a sensitive shape or one inside it).
+ */
+type Validator = (value: unknown, path: string, errors: string[], sensitive: boolean) => void;
+
+/** Leaves without constraints: their members are skipped, and their paths never built. */
+const NOTHING_TO_CHECK: Validator = () => {};
+
+const validators = new WeakMap<Shape, Validator>();
+
+/**
+ * Validators are compiled once per shape: walking the model for every request (field lists, a path
+ * string and a closure per member) cost more than the checks themselves.
+ */
+function validatorOf(model: ServiceModel, shape: Shape): Validator {
+  let validator = validators.get(shape);
+  if (!validator) {
+    validator = compileValidator(model, shape);
+    validators.set(shape, validator);
+  }
+  return validator;
+}
+
+function failure(value: unknown, path: string, hidden: boolean, constraint: string): string {
+  return `Value ${hidden ? '' : `'${describe(value)}' `}at '${path}' failed to satisfy constraint: ${constraint}`;
+}
+
+/** The length checks of a list, map, string or blob, as one function (none when the shape has no bounds). */
+function lengthCheck(shape: Shape): ((value: unknown, length: number, path: string, errors: string[], hidden: boolean) => void) | undefined {
+  const { min, max } = shape;
+  if (min === undefined && max === undefined) return undefined;
+  return (value, length, path, errors, hidden) => {
+    if (min !== undefined && length < min) errors.push(failure(value, path, hidden, `Member must have length greater than or equal to ${min}`));
+    if (max !== undefined && length > max) errors.push(failure(value, path, hidden, `Member must have length less than or equal to ${max}`));
+  };
+}
+
+function compileValidator(model: ServiceModel, shape: Shape): Validator {
+  const sensitiveShape = !!shape.sensitive;
   switch (shape.type) {
-    case 'structure': {
-      const obj = value as Record<string, unknown>;
-      for (const name of shape.required ?? []) {
-        if (obj[name] === undefined || obj[name] === null) errors.push(`Value null at '${memberPath(path, name)}' failed to satisfy constraint: Member must not be null`);
-      }
-      for (const { name, shape: member } of model.fields(shape)) {
-        if (obj[name] === undefined || obj[name] === null) continue;
-        walk(model, member, obj[name], memberPath(path, name), errors, hidden);
-      }
-      return;
-    }
+    case 'structure':
+      return structureValidator(model, shape);
     case 'list': {
-      const list = value as unknown[];
-      if (shape.min !== undefined && list.length < shape.min) fail(`Member must have length greater than or equal to ${shape.min}`);
-      if (shape.max !== undefined && list.length > shape.max) fail(`Member must have length less than or equal to ${shape.max}`);
-      const member = model.member(shape.member!);
-      for (const [i, v] of list.entries()) if (v !== undefined && v !== null) walk(model, member, v, `${path}.${i + 1}.member`, errors, hidden);
-      return;
+      const checkLength = lengthCheck(shape);
+      const item = model.member(shape.member!);
+      return (value, path, errors, sensitive) => {
+        if (errors.length >= MAX_REPORTED) return;
+        const hidden = sensitive || sensitiveShape;
+        const list = value as unknown[];
+        checkLength?.(value, list.length, path, errors, hidden);
+        const validateItem = validatorOf(model, item);
+        if (validateItem === NOTHING_TO_CHECK) return;
+        for (const [i, v] of list.entries()) if (v !== undefined && v !== null) validateItem(v, `${path}.${i + 1}.member`, errors, hidden);
+      };
     }
     case 'map': {
-      const entries = Object.entries(value as Record<string, unknown>);
-      if (shape.min !== undefined && entries.length < shape.min) fail(`Member must have length greater than or equal to ${shape.min}`);
-      if (shape.max !== undefined && entries.length > shape.max) fail(`Member must have length less than or equal to ${shape.max}`);
+      const checkLength = lengthCheck(shape);
       const keyShape = model.member(shape.key!);
       const valueShape = model.member(shape.value!);
-      for (const [k, v] of entries) {
-        walk(model, keyShape, k, `${path}.key`, errors, hidden);
-        if (v !== undefined && v !== null) walk(model, valueShape, v, `${path}.${k}`, errors, hidden);
-      }
-      return;
+      return (value, path, errors, sensitive) => {
+        if (errors.length >= MAX_REPORTED) return;
+        const hidden = sensitive || sensitiveShape;
+        const entries = Object.entries(value as Record<string, unknown>);
+        checkLength?.(value, entries.length, path, errors, hidden);
+        const validateKey = validatorOf(model, keyShape);
+        const validateValue = validatorOf(model, valueShape);
+        for (const [k, v] of entries) {
+          validateKey(k, `${path}.key`, errors, hidden);
+          if (v !== undefined && v !== null) validateValue(v, `${path}.${k}`, errors, hidden);
+        }
+      };
     }
     case 'string': {
-      const text = value as string;
-      if (shape.min !== undefined || shape.max !== undefined) {
-        const length = codePointLength(text);
-        if (shape.min !== undefined && length < shape.min) fail(`Member must have length greater than or equal to ${shape.min}`);
-        if (shape.max !== undefined && length > shape.max) fail(`Member must have length less than or equal to ${shape.max}`);
-      }
-      if (shape.enum && !shape.enum.includes(text)) fail(`Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
-      if (shape.pattern) {
-        const re = compilePattern(shape.pattern);
-        if (re && !re.test(text)) fail(`Member must satisfy regular expression pattern: ${shape.pattern}`);
-      }
-      return;
+      const checkLength = lengthCheck(shape);
+      const allowed = shape.enum;
+      const pattern = shape.pattern;
+      if (!checkLength && !allowed && !pattern) return NOTHING_TO_CHECK;
+      return (value, path, errors, sensitive) => {
+        if (errors.length >= MAX_REPORTED) return;
+        const hidden = sensitive || sensitiveShape;
+        const text = value as string;
+        if (checkLength) checkLength(value, codePointLength(text), path, errors, hidden);
+        if (allowed && !allowed.includes(text)) errors.push(failure(value, path, hidden, `Member must satisfy enum value set: [${allowed.join(', ')}]`));
+        if (pattern) {
+          const re = compilePattern(pattern);
+          if (re && !re.test(text)) errors.push(failure(value, path, hidden, `Member must satisfy regular expression pattern: ${pattern}`));
+        }
+      };
     }
     case 'blob': {
-      const length = (value as Buffer).length;
-      if (length === undefined) return; // streaming bodies are checked by their consumer
-      if (shape.min !== undefined && length < shape.min) fail(`Member must have length greater than or equal to ${shape.min}`);
-      if (shape.max !== undefined && length > shape.max) fail(`Member must have length less than or equal to ${shape.max}`);
-      return;
+      const checkLength = lengthCheck(shape);
+      if (!checkLength) return NOTHING_TO_CHECK;
+      return (value, path, errors, sensitive) => {
+        if (errors.length >= MAX_REPORTED) return;
+        const length = (value as Buffer).length;
+        if (length === undefined) return; // streaming bodies are checked by their consumer
+        checkLength(value, length, path, errors, sensitive || sensitiveShape);
+      };
     }
     case 'integer':
     case 'long':
@@ -113,19 +156,55 @@ function walk(model: ServiceModel, shape: Shape, value: unknown, path: string, e
     case 'byte':
     case 'float':
     case 'double': {
-      const n = value as number;
-      if (shape.min !== undefined && n < shape.min) fail(`Member must have value greater than or equal to ${shape.min}`);
-      if (shape.max !== undefined && n > shape.max) fail(`Member must have value less than or equal to ${shape.max}`);
-      return;
+      const { min, max } = shape;
+      if (min === undefined && max === undefined) return NOTHING_TO_CHECK;
+      return (value, path, errors, sensitive) => {
+        if (errors.length >= MAX_REPORTED) return;
+        const hidden = sensitive || sensitiveShape;
+        const n = value as number;
+        if (min !== undefined && n < min) errors.push(failure(value, path, hidden, `Member must have value greater than or equal to ${min}`));
+        if (max !== undefined && n > max) errors.push(failure(value, path, hidden, `Member must have value less than or equal to ${max}`));
+      };
     }
+    default:
+      return NOTHING_TO_CHECK;
   }
+}
+
+/** A structure member as its validator reads it: its name, its path segment (`Name` → `name`) and its shape's validator. */
+interface MemberCheck {
+  name: string;
+  local: string;
+  validate: Validator;
+}
+
+function structureValidator(model: ServiceModel, shape: Shape): Validator {
+  const required = shape.required ?? [];
+  const sensitiveShape = !!shape.sensitive;
+  let members: MemberCheck[] | undefined;
+  return (value, path, errors, sensitive) => {
+    if (errors.length >= MAX_REPORTED) return;
+    const hidden = sensitive || sensitiveShape;
+    const obj = value as Record<string, unknown>;
+    for (const name of required) {
+      if (obj[name] === undefined || obj[name] === null) errors.push(`Value null at '${memberPath(path, name)}' failed to satisfy constraint: Member must not be null`);
+    }
+    // Worked out on the first value, not at compile time: a recursive shape compiles only as deep as values go.
+    members ??= model.fields(shape).map(({ name, shape: member }) => ({ name, local: memberPath('', name), validate: validatorOf(model, member) }));
+    for (const member of members) {
+      if (member.validate === NOTHING_TO_CHECK) continue;
+      const memberValue = obj[member.name];
+      if (memberValue === undefined || memberValue === null) continue;
+      member.validate(memberValue, path ? `${path}.${member.local}` : member.local, errors, hidden);
+    }
+  };
 }
 
 /** Throws `code` (the service's validation error) listing every violated constraint. */
 export function validateInput(model: ServiceModel, shape: Shape | undefined, input: Record<string, unknown>, code: string): void {
   if (!shape) return;
   const errors: string[] = [];
-  walk(model, shape, input, '', errors, false);
+  validatorOf(model, shape)(input, '', errors, false);
   if (errors.length) {
     const count = errors.length === 1 ? '1 validation error detected' : `${errors.length} validation errors detected`;
     throw new AwsError(code, `${count}: ${errors.join('; ')}`);
