@@ -70,12 +70,17 @@ export function attributesFrom(input: AttributeInput, checksumAlgorithm: string 
   if (input.StorageClass !== undefined && !STORAGE_CLASSES.has(input.StorageClass)) {
     throw new AwsError('InvalidStorageClass', 'The storage class you specified is not valid', { status: 400, fields: { StorageClassRequested: input.StorageClass } });
   }
-  // aws-chunked is how the body travelled, not how the object is encoded.
-  const encoding = (input.ContentEncoding ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s && s !== 'aws-chunked')
-    .join(',');
+  // aws-chunked is how the body travelled, not how the object is encoded. (Most uploads name no
+  // encoding, and no metadata or tags: their stored forms are then constants, not built per upload.)
+  const declared = input.ContentEncoding ?? '';
+  const encoding =
+    declared === ''
+      ? ''
+      : declared
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s && s !== 'aws-chunked')
+          .join(',');
   return {
     content_type: input.ContentType ?? 'binary/octet-stream',
     content_encoding: encoding || null,
@@ -86,8 +91,8 @@ export function attributesFrom(input: AttributeInput, checksumAlgorithm: string 
     expires: input.Expires ? String(input.Expires) : null,
     website_redirect: input.WebsiteRedirectLocation ?? null,
     storage_class: input.StorageClass ?? 'STANDARD',
-    metadata: JSON.stringify(input.Metadata ?? {}),
-    tags: JSON.stringify(input.Tagging ? validateTags(parseTaggingHeader(input.Tagging), 10, 'Object') : []),
+    metadata: input.Metadata === undefined || input.Metadata === null ? '{}' : JSON.stringify(input.Metadata),
+    tags: input.Tagging ? JSON.stringify(validateTags(parseTaggingHeader(input.Tagging), 10, 'Object')) : '[]',
     checksum_algorithm: checksumAlgorithm,
     checksum_type: null,
     // SSE-S3 until the write works out its own encryption (writeEncryption).
