@@ -143,19 +143,23 @@ interface PreparedPut {
   /** The KMS key of a SecureString (the request's, the previous version's, or the AWS managed key); null otherwise. */
   keyId: string | null;
   displayName: string;
+  /** A create whose parameter row is already written (createWithoutKms inserts it first). */
+  inserted: boolean;
+}
+
+function alreadyExists(): AwsError {
+  return new AwsError('ParameterAlreadyExists', 'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.');
 }
 
 function preparePut(c: SsmContext, input: PutParameterRequest, ctx: Writer, key: string, now: number): PreparedPut {
   const { store } = c;
   const param = store.parameter(ctx.account, ctx.region, key);
-  if (param && !input.Overwrite) {
-    throw new AwsError('ParameterAlreadyExists', 'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.');
-  }
+  if (param && !input.Overwrite) throw alreadyExists();
   const previous = param ? store.version(ctx.account, ctx.region, key, param.version) : undefined;
   const v = newVersion(input, previous, now);
   const previousKey = previous?.type === 'SecureString' ? previous.key_id : null;
   const keyId = v.type === 'SecureString' ? (input.KeyId ?? previousKey ?? DEFAULT_KEY) : null;
-  return { param, previous, v, keyId, displayName: param?.name ?? input.Name! };
+  return { param, previous, v, keyId, displayName: param?.name ?? input.Name!, inserted: false };
 }
 
 /** Writes the new version (and, for a new parameter, the parameter and its tags); answers its number. */
@@ -183,7 +187,7 @@ function writeVersion(c: SsmContext, input: PutParameterRequest, ctx: Writer, pu
   if (param) {
     store.setLatestVersion(ctx.account, ctx.region, key, version);
   } else {
-    store.createParameter({ account: ctx.account, region: ctx.region, name_key: key, name: input.Name!, version });
+    if (!put.inserted) store.createParameter({ account: ctx.account, region: ctx.region, name_key: key, name: input.Name!, version });
     for (const tag of input.Tags ?? []) store.putTag(ctx.account, ctx.region, key, tag.Key!, tag.Value!);
   }
   store.addVersion(row);
@@ -216,8 +220,20 @@ async function encryptAndCommit(c: SsmContext, input: PutParameterRequest, ctx: 
 
 /** A PutParameter whose value needs no KMS, in the caller's transaction; an aws:ec2:image value is left to its validation. */
 function putWithoutKms(c: SsmContext, input: PutParameterRequest, ctx: RequestContext, key: string, now: number): PutParameterResult {
+  if (!input.Overwrite && input.DataType !== 'aws:ec2:image') return createWithoutKms(c, input, ctx, key, now);
   const put = preparePut(c, input, ctx, key, now);
   if (put.v.dataType === 'aws:ec2:image') return requestImageValidation(c, input, ctx, key, (put.param?.version ?? 0) + 1, put.v.tier, now);
+  return writePut(c, input, ctx, key, put, input.Value!, now);
+}
+
+/**
+ * A create of a value that needs no KMS, in the caller's transaction, without a read first: the
+ * insert of the parameter row finds a name that exists (ParameterAlreadyExists, before any other
+ * check, as when it is read), and a check that fails afterwards rolls the row back with the rest.
+ */
+function createWithoutKms(c: SsmContext, input: PutParameterRequest, ctx: RequestContext, key: string, now: number): PutParameterResult {
+  if (!c.store.createParameter({ account: ctx.account, region: ctx.region, name_key: key, name: input.Name!, version: 1 })) throw alreadyExists();
+  const put: PreparedPut = { param: undefined, previous: undefined, v: newVersion(input, undefined, now), keyId: null, displayName: input.Name!, inserted: true };
   return writePut(c, input, ctx, key, put, input.Value!, now);
 }
 
