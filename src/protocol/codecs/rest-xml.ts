@@ -103,8 +103,7 @@ export const restXmlCodec: CodecFactory = (model, { serializationError }): Codec
       const overrides = (value as { [RESPONSE_OVERRIDES]?: ResponseOverrides })[RESPONSE_OVERRIDES] ?? {};
       const headers: Record<string, string> = { 'x-amz-request-id': requestId, 'x-amz-id-2': hostId() };
       if (!op.output) return { status: overrides.status ?? op.responseCode, headers };
-      const bindings = encodeHttpBindings(model, op.output, value);
-      Object.assign(headers, bindings.headers);
+      const bindings = encodeHttpBindings(model, op.output, value, headers);
       lengthLast(headers);
       const status = overrides.status ?? bindings.status ?? op.responseCode;
       if (status === 304) {

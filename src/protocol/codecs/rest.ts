@@ -229,9 +229,11 @@ function outputBindingsOf(model: ServiceModel, output: Shape): OutputBinding[] {
   return bindings;
 }
 
-/** Headers and status code from header/statusCode-bound output members. */
-export function encodeHttpBindings(model: ServiceModel, output: Shape, value: Record<string, unknown>): { headers: Record<string, string>; status?: number } {
-  const headers: Record<string, string> = {};
+/**
+ * Headers and status code from header/statusCode-bound output members; the headers are added to
+ * `headers` when given (the codec's own, which then needs no copy of them).
+ */
+export function encodeHttpBindings(model: ServiceModel, output: Shape, value: Record<string, unknown>, headers: Record<string, string> = {}): { headers: Record<string, string>; status?: number } {
   let status: number | undefined;
   for (const { name, member, wire } of outputBindingsOf(model, output)) {
     const v = value[name];
