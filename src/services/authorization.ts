@@ -98,21 +98,40 @@ function resources(spec: ResourceSpec, input: Record<string, unknown>, ctx: Requ
 
 const PLACEHOLDER = /\$\{([A-Za-z][A-Za-z0-9]*)\}/g;
 
-/** An ARN template with the request's partition, region, account and input members filled in. */
+/** A template split once into its text (even indexes) and placeholder names (odd ones). */
+const compiledTemplates = new Map<string, string[]>();
+
+function compiled(template: string): string[] {
+  let parts = compiledTemplates.get(template);
+  if (!parts) {
+    // split() with a capturing group keeps each placeholder's name between the texts around it.
+    parts = template.split(PLACEHOLDER);
+    compiledTemplates.set(template, parts);
+  }
+  return parts;
+}
+
+/**
+ * An ARN template with the request's partition, region, account and input members filled in.
+ * Every checked request expands one, so the template is split once rather than matched each time.
+ */
 export function expand(template: string, input: Record<string, unknown>, ctx: RequestContext): string {
-  let missing = false;
-  const out = template.replace(PLACEHOLDER, (_, name: string) => {
-    if (name === 'Partition') return partitionOf(ctx.region);
-    if (name === 'Region') return ctx.region;
-    if (name === 'Account') return ctx.account;
-    const value = input[name];
-    if (value === undefined || value === null || value === '') {
-      missing = true;
-      return '';
+  const parts = compiled(template);
+  let out = parts[0];
+  for (let i = 1; i < parts.length; i += 2) {
+    const name = parts[i];
+    let value: string;
+    if (name === 'Partition') value = partitionOf(ctx.region);
+    else if (name === 'Region') value = ctx.region;
+    else if (name === 'Account') value = ctx.account;
+    else {
+      const member = input[name];
+      if (member === undefined || member === null || member === '') return '*';
+      value = String(member);
     }
-    return String(value);
-  });
-  return missing ? '*' : out;
+    out += value + parts[i + 1];
+  }
+  return out;
 }
 
 /** A resource-based policy and the account that owns the resource. */
