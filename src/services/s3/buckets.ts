@@ -110,12 +110,11 @@ export function bucketHandlers(core: S3Core): Handlers {
     },
 
     DeleteBucket(input: DeleteBucketRequest, ctx: RequestContext): void {
-      const blobs = store.tx(() => {
+      store.tx(() => {
         const bucket = core.bucket(input.Bucket!, ctx.account);
         if (store.bucketHasVersions(bucket.name)) throw e.bucketNotEmpty(bucket.name);
-        return store.deleteBucket(bucket.name);
+        core.deleteBlobsOnCommit(store.deleteBucket(bucket.name));
       });
-      for (const id of blobs) rt.store.blobs.delete(id);
     },
 
     GetBucketLocation(input: GetBucketLocationRequest, ctx: RequestContext) {

@@ -203,7 +203,6 @@ export class S3Core {
     event: ObjectEvent,
     alongside?: () => void,
   ): { versionId?: string; row: Omit<ObjectRow, 'seq' | 'is_latest'> } {
-    let replaced: string | undefined;
     let result: { versionId?: string; row: Omit<ObjectRow, 'seq' | 'is_latest'> };
     try {
       result = this.store.tx(() => {
@@ -247,6 +246,7 @@ export class S3Core {
         // instead of 12 for a 1 KiB overwrite, 2 instead of 9 with the bytes rewritten too; the
         // rewrite answers the blob it keeps, so no statement reads it first); a new key's version is
         // only inserted.
+        let replaced: string | undefined;
         const kept = bucket.versioning === null ? this.store.rewriteVersion(row) : undefined;
         if (kept?.blob_id && content.inline && this.rt.store.blobs.rewriteInline(kept.blob_id, content.inline)) {
           row.blob_id = kept.blob_id;
@@ -262,7 +262,7 @@ export class S3Core {
           }
         }
         // A replaced blob kept in SQLite goes in this transaction, not in a commit of its own after it.
-        if (replaced !== undefined && this.rt.store.blobs.deleteInline(replaced)) replaced = undefined;
+        if (replaced !== undefined && !this.rt.store.blobs.deleteInline(replaced)) this.deleteBlobsOnCommit([replaced]);
         const reported = bucket.versioning ? versionId : undefined;
         this.objectChanged(bucket, event, { key, size: content.size, etag: unquoteEtag(content.etag), versionId: reported });
         return { versionId: reported, row };
@@ -271,8 +271,19 @@ export class S3Core {
       this.rt.store.blobs.delete(content.blobId);
       throw err;
     }
-    if (replaced) this.rt.store.blobs.delete(replaced);
     return result;
+  }
+
+  /**
+   * Removes blobs once the transaction that dropped the last rows naming them has committed (call
+   * it inside that transaction): with group commit that is the batch's COMMIT, later than the
+   * transaction's end, and a kill -9 before it must still find every blob a committed row names.
+   */
+  deleteBlobsOnCommit(blobIds: string[]): void {
+    if (blobIds.length === 0) return;
+    this.rt.store.afterCommit(() => {
+      for (const id of blobIds) this.rt.store.blobs.delete(id);
+    });
   }
 
   /**
@@ -310,9 +321,9 @@ export class S3Core {
         const name = outcome.deleteMarker && items[i].versionId === undefined ? 'ObjectRemoved:DeleteMarkerCreated' : 'ObjectRemoved:Delete';
         this.objectChanged(bucket, { name, origin }, { key, versionId: bucket.versioning ? outcome.versionId : undefined });
       });
+      this.deleteBlobsOnCommit(blobs);
       return results;
     });
-    for (const id of blobs) this.rt.store.blobs.delete(id);
     return outcomes;
   }
 

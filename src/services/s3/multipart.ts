@@ -63,17 +63,16 @@ function uploadOf(core: S3Core, bucket: string, key: string, uploadId: string, a
 function savePart(core: S3Core, row: UploadRow, partNumber: number, blob: { id: string; size: number; md5: Buffer }, checksum?: string): string {
   const { store, rt } = core;
   const etag = quoteEtag(blob.md5.toString('hex'));
-  let replaced: string | undefined;
   try {
     store.tx(() => {
       if (!store.getUpload(row.upload_id)) throw e.noSuchUpload(row.upload_id);
-      replaced = store.putPart({ upload_id: row.upload_id, part_number: partNumber, blob_id: blob.id, size: blob.size, etag, checksum_value: checksum ?? null, last_modified: core.now() });
+      const replaced = store.putPart({ upload_id: row.upload_id, part_number: partNumber, blob_id: blob.id, size: blob.size, etag, checksum_value: checksum ?? null, last_modified: core.now() });
+      if (replaced) core.deleteBlobsOnCommit([replaced]);
     });
   } catch (err) {
     rt.store.blobs.delete(blob.id);
     throw err;
   }
-  if (replaced) rt.store.blobs.delete(replaced);
   return etag;
 }
 
@@ -192,7 +191,6 @@ async function completeMultipartUpload(core: S3Core, input: CompleteMultipartUpl
     throw e.badChecksum(algorithm!);
   }
   // The upload's rows go in the same transaction as the object's; its part blobs after the commit.
-  let partBlobs: string[] = [];
   const attributes: UploadRow = row;
   const { versionId } = core.commit(
     input.Bucket!,
@@ -219,10 +217,9 @@ async function completeMultipartUpload(core: S3Core, input: CompleteMultipartUpl
     { name: 'ObjectCreated:CompleteMultipartUpload', origin: originOf(ctx) },
     () => {
       if (!core.store.getUpload(row.upload_id)) throw e.noSuchUpload(row.upload_id);
-      partBlobs = core.store.deleteUpload(row.upload_id);
+      core.deleteBlobsOnCommit(core.store.deleteUpload(row.upload_id));
     },
   );
-  for (const id of partBlobs) core.rt.store.blobs.delete(id);
   return withResponse(
     {
       Location: `${ctx.endpoint}/${input.Bucket}/${input.Key!.split('/').map(encodeURIComponent).join('/')}`,
@@ -239,11 +236,10 @@ async function completeMultipartUpload(core: S3Core, input: CompleteMultipartUpl
 }
 
 function abortMultipartUpload(core: S3Core, input: AbortMultipartUploadRequest, ctx: RequestContext): AbortMultipartUploadOutput {
-  const blobs = core.store.tx(() => {
+  core.store.tx(() => {
     const row = uploadOf(core, input.Bucket!, input.Key!, input.UploadId!, ctx.account);
-    return core.store.deleteUpload(row.upload_id);
+    core.deleteBlobsOnCommit(core.store.deleteUpload(row.upload_id));
   });
-  for (const id of blobs) core.rt.store.blobs.delete(id);
   return {};
 }
 
