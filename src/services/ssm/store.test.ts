@@ -79,6 +79,22 @@ describe('SsmStore.latest (cached)', () => {
     store.close();
   });
 
+  it('keeps nothing read while a group commit is open, whose rows may still roll back', async () => {
+    const { store, ssm } = storeWithReadParameter();
+    store.batched(() =>
+      ssm.tx(() => {
+        ssm.setLatestVersion(ACCOUNT, REGION, 'a', 2);
+        ssm.addVersion(version('a', 2, 'two'));
+      }),
+    );
+    // Read outside the batched work but on the connection holding the batch open: its rows, not kept.
+    expect(ssm.latest(ACCOUNT, REGION, 'a')?.value).toBe('two');
+    await store.committed();
+    store.db.prepare("UPDATE ssm_parameter_versions SET value = 'changed behind the cache' WHERE name_key = 'a' AND version = 2").run();
+    expect(ssm.latest(ACCOUNT, REGION, 'a')?.value).toBe('changed behind the cache');
+    store.close();
+  });
+
   it('forgets everything when the store is wiped', () => {
     const { store, ssm } = storeWithReadParameter();
     store.wipe();
