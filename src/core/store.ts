@@ -186,6 +186,19 @@ export class Store {
     return (commit ? Promise.all([result, commit]).then(([value]) => value) : result) as T;
   }
 
+  /**
+   * A transaction that joins the turn's group commit from code past an await (a handler that read
+   * a streamed body first, outside the pipeline's batched part), settling once that commit has
+   * landed (rejecting if it failed): the caller answers only after it, as a batched request does.
+   */
+  async txCommitted<T>(fn: () => T): Promise<T> {
+    const result = this.batched(() => this.tx(fn));
+    // Asked at once, while the batch this tx joined is still open: it cannot have settled yet.
+    const commit = this.committed();
+    if (commit) await commit;
+    return result;
+  }
+
   /** Settles once the open batch is committed (rejects if it rolled back); undefined when none is open. */
   committed(): Promise<void> | undefined {
     const batch = this.batch;
