@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../test/helpers.js';
 
@@ -25,6 +26,17 @@ describe('S3 blob files under group commit', () => {
     const row = server.runtime.store.db.prepare("SELECT blob_id FROM s3_objects WHERE bucket = 'batched' AND key = ?").get(key) as { blob_id: string };
     return join(server.runtime.store.blobs.dir, row.blob_id.slice(0, 2), row.blob_id);
   };
+
+  it('answers PutObjects whose bodies end in one turn once their shared commit is done', async () => {
+    // Another connection sees committed rows only.
+    const reader = new Database(join(server.dataDir, 'drydock.sqlite'), { readonly: true });
+    const committedEtags = () => reader.prepare("SELECT key, etag FROM s3_objects WHERE bucket = 'batched' AND key LIKE 'shared-%' ORDER BY key").all();
+    const puts = [0, 1, 2].map((i) => server.runtime.call('s3', 'PutObject', { Bucket: 'batched', Key: `shared-${i}`, Body: Buffer.from(`body ${i}`) }, caller));
+    const answers = await Promise.all(puts);
+    expect(committedEtags()).toEqual(answers.map((answer, i) => ({ key: `shared-${i}`, etag: answer.ETag })));
+    expect(server.runtime.store.committed()).toBeUndefined();
+    reader.close();
+  });
 
   it('removes a deleted object’s file only once the batch that deleted its row has committed', async () => {
     await server.runtime.call('s3', 'PutObject', { Bucket: 'batched', Key: 'large', Body: LARGE }, caller);

@@ -370,23 +370,31 @@ export function objectHandlers(core: S3Core): Handlers {
       attributes.sse_kms_key_id = encryption.sse_kms_key_id;
       attributes.sse_bucket_key = encryption.sse_bucket_key;
       attributes.checksum_algorithm = checksum?.algorithm ?? null;
-      const { versionId } = core.commit(
-        bucket.name,
-        input.Key!,
-        ctx.account,
-        {
-          blobId: blob.id,
-          inline: blob.inline,
-          size: blob.size,
-          etag,
-          checksum: checksum && { algorithm: checksum.algorithm, value: checksum.value, type: 'FULL_OBJECT' },
-        },
-        attributes,
-        { name: 'ObjectCreated:Put', origin: originOf(ctx) },
+      // The body came after an await, outside the pipeline's group commit: the version joins the
+      // batch of the uploads whose bodies ended in this turn (one COMMIT for them all), and the
+      // answer waits for that batch, failing with it.
+      const { versionId } = rt.store.batched(() =>
+        core.commit(
+          bucket.name,
+          input.Key!,
+          ctx.account,
+          {
+            blobId: blob.id,
+            inline: blob.inline,
+            size: blob.size,
+            etag,
+            checksum: checksum && { algorithm: checksum.algorithm, value: checksum.value, type: 'FULL_OBJECT' },
+          },
+          attributes,
+          { name: 'ObjectCreated:Put', origin: originOf(ctx) },
+        ),
       );
       const { ServerSideEncryption, SSEKMSKeyId, BucketKeyEnabled } = encryptionMembers(encryption);
       const output: PutObjectOutput = { ETag: etag, VersionId: versionId, ServerSideEncryption, SSEKMSKeyId, BucketKeyEnabled, ChecksumType: checksum ? 'FULL_OBJECT' : undefined };
-      return checksum ? Object.assign(output, checksumMember(checksum.algorithm, checksum.value)) : output;
+      if (checksum) Object.assign(output, checksumMember(checksum.algorithm, checksum.value));
+      const committed = rt.store.committed();
+      if (committed) await committed;
+      return output;
     },
 
     // Outside a transaction: a latest version and its bytes read there are kept (S3Store.latest), so
