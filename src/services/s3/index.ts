@@ -4,9 +4,11 @@
  * and replication configuration stored), objects with versions, delete markers and ACLs, ranges,
  * conditional requests, Content-MD5 and flexible checksums (headers and aws-chunked trailers),
  * object tagging, copies, multipart uploads, and the three listing APIs. Bodies stream to and from
- * the blob store. New buckets get S3's defaults since April 2023: BucketOwnerEnforced (ACLs
- * disabled) and every public access block on. User metadata is kept as Unicode and answered RFC 2047
- * encoded beyond printable US-ASCII; presigned URLs' hoisted x-amz-* parameters count as headers.
+ * the blob store (a small object, kept in SQLite, is answered whole; GET and HEAD read latest
+ * versions through an exact in-memory cache, object-cache.ts). New buckets get S3's defaults since
+ * April 2023: BucketOwnerEnforced (ACLs disabled) and every public access block on. User metadata is
+ * kept as Unicode and answered RFC 2047 encoded beyond printable US-ASCII; presigned URLs' hoisted
+ * x-amz-* parameters count as headers.
  *
  * Gaps:
  * - Requests are authorized with IAM policies and bucket policies (authorization.ts). ACLs are
