@@ -35,15 +35,17 @@ describe('Store group commit', () => {
   it('lets a transaction past an await join the batch and settle only once it committed', async () => {
     const { store, committedRows, insert } = storeWithTable();
     request(store, () => insert(1));
-    const late = store.txCommitted(() => {
-      insert(2);
-      return 'written';
-    });
+    const late = store.batchedAndCommitted(() =>
+      store.tx(() => {
+        insert(2);
+        return 'written';
+      }),
+    );
     expect(committedRows()).toEqual([]);
     await expect(late).resolves.toBe('written');
     expect(committedRows()).toEqual([1, 2]);
     // A failing one throws at once (its savepoint rolled back), as a plain tx does.
-    await expect(store.txCommitted(() => insert(2))).rejects.toThrow(/UNIQUE/);
+    await expect(store.batchedAndCommitted(() => store.tx(() => insert(2)))).rejects.toThrow(/UNIQUE/);
     await store.committed();
     expect(committedRows()).toEqual([1, 2]);
   });

@@ -187,13 +187,13 @@ export class Store {
   }
 
   /**
-   * A transaction that joins the turn's group commit from code past an await (a handler that read
-   * a streamed body first, outside the pipeline's batched part), settling once that commit has
-   * landed (rejecting if it failed): the caller answers only after it, as a batched request does.
+   * Runs `work` batched from code past an await (a handler that read a streamed body first, outside
+   * the pipeline's batched part), settling once the commit its transactions joined has landed
+   * (rejecting if it failed): the caller answers only after it, as a batched request does.
    */
-  async txCommitted<T>(fn: () => T): Promise<T> {
-    const result = this.batched(() => this.tx(fn));
-    // Asked at once, while the batch this tx joined is still open: it cannot have settled yet.
+  async batchedAndCommitted<T>(work: () => T): Promise<T> {
+    const result = this.batched(work);
+    // Asked at once, while the batch `work` joined is still open: it cannot have settled yet.
     const commit = this.committed();
     if (commit) await commit;
     return result;

@@ -373,7 +373,7 @@ export function objectHandlers(core: S3Core): Handlers {
       // The body came after an await, outside the pipeline's group commit: the version joins the
       // batch of the uploads whose bodies ended in this turn (one COMMIT for them all), and the
       // answer waits for that batch, failing with it.
-      const { versionId } = rt.store.batched(() =>
+      const { versionId } = await rt.store.batchedAndCommitted(() =>
         core.commit(
           bucket.name,
           input.Key!,
@@ -391,10 +391,7 @@ export function objectHandlers(core: S3Core): Handlers {
       );
       const { ServerSideEncryption, SSEKMSKeyId, BucketKeyEnabled } = encryptionMembers(encryption);
       const output: PutObjectOutput = { ETag: etag, VersionId: versionId, ServerSideEncryption, SSEKMSKeyId, BucketKeyEnabled, ChecksumType: checksum ? 'FULL_OBJECT' : undefined };
-      if (checksum) Object.assign(output, checksumMember(checksum.algorithm, checksum.value));
-      const committed = rt.store.committed();
-      if (committed) await committed;
-      return output;
+      return checksum ? Object.assign(output, checksumMember(checksum.algorithm, checksum.value)) : output;
     },
 
     // Outside a transaction: a latest version and its bytes read there are kept (S3Store.latest), so
