@@ -103,6 +103,20 @@ describe('Store group commit', () => {
     expect(ran).toEqual(['first, seeing 1', 'first, nested', 'second', 'waiter']);
   });
 
+  it('defers a hook asked for outside any transaction while a batch is open (files a handler drops after its transaction)', async () => {
+    const { store, committedRows, insert } = storeWithTable();
+    const ran: string[] = [];
+    store.batched(() => {
+      store.tx(() => insert(1));
+      store.afterCommit(() => ran.push(`after, seeing ${committedRows().join()}`));
+    });
+    expect(ran).toEqual([]);
+    await store.committed();
+    expect(ran).toEqual(['after, seeing 1']);
+    store.afterCommit(() => ran.push('no batch: at once'));
+    expect(ran).toEqual(['after, seeing 1', 'no batch: at once']);
+  });
+
   it('commits the open batch before a transaction outside batched work, so order and hooks keep their sequence', () => {
     const { store, committedRows, insert } = storeWithTable();
     const ran: string[] = [];

@@ -264,13 +264,16 @@ export class Store {
   }
 
   /**
-   * Runs `hook` once what the current `tx` wrote is committed (at once outside a `tx`), and never
-   * if it rolls back: for effects outside SQLite (in-memory listeners, waking workers) that must
-   * not see state that may still vanish.
+   * Runs `hook` once what the current `tx` wrote is committed, and never if it rolls back: for
+   * effects outside SQLite (in-memory listeners, waking workers, removing files rows named) that
+   * must not act on state that may still vanish. Outside a `tx` it runs at once, unless a group
+   * commit is open: what this turn wrote (a handler's transaction that just returned) is committed
+   * only with it.
    */
   afterCommit(hook: () => void): void {
     const current = this.txHooks.at(-1);
     if (current) current.push(hook);
+    else if (this.batch) this.batch.hooks.push(hook);
     else this.runHook(hook);
   }
 

@@ -67,7 +67,14 @@ export async function storeArchive(c: LambdaContext, zip: Buffer): Promise<Store
   return { blob: blob.id, sha: createHash('sha256').update(zip).digest('base64'), size: zip.length };
 }
 
-/** Deletes blobs no row refers to any more (after the transaction that dropped their last use committed). */
+/**
+ * Deletes blobs no row refers to any more, once the transaction that dropped their last use has
+ * committed: under group commit that is the turn's shared COMMIT, after the handler's transaction
+ * returned, and a kill -9 before it must still find every blob a committed row names.
+ */
 export function dropBlobs(c: LambdaContext, blobs: string[]): void {
-  for (const blob of blobs) c.rt.store.blobs.delete(blob);
+  if (blobs.length === 0) return;
+  c.rt.store.afterCommit(() => {
+    for (const blob of blobs) c.rt.store.blobs.delete(blob);
+  });
 }
