@@ -49,6 +49,12 @@ export async function walkGraph(nodes: Iterable<string>, dependencies: (node: st
     const launch = (node: string) => {
       started.add(node);
       running++;
+      // Each visit starts in a turn of its own: provisioning in-process resources is promise work
+      // that never waits on I/O, and a chain of them would otherwise hold the event loop (every
+      // other request, and the answer that started the operation) until the whole stack is done.
+      setImmediate(() => visitNode(node));
+    };
+    const visitNode = (node: string) => {
       visit(node)
         .catch(() => false)
         .then((ok) => {
