@@ -262,7 +262,6 @@ export class Pipeline {
   }
 }
 
-/** The body of a request until it is read: shared, as an empty buffer holds nothing to change. */
 let turnEnd: Promise<void> | undefined;
 
 /**
@@ -282,6 +281,7 @@ function endOfTurn(): Promise<void> {
   return turnEnd;
 }
 
+/** The body of a request until it is read: shared, as an empty buffer holds nothing to change. */
 const NO_BODY = Buffer.alloc(0);
 
 /** The size of a request's header section as sent: `name: value\r\n` per header. */
