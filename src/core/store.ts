@@ -31,6 +31,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import Database from 'better-sqlite3';
 import { WalCheckpointer } from './checkpointer.js';
+import { isThenable } from './thenable.js';
 
 export type Db = Database.Database;
 
@@ -54,10 +55,6 @@ interface Batch {
   /** Made by the first `committed()`: a batch nobody waits for needs no promise. */
   promise?: Promise<void>;
   settled?: Settlement;
-}
-
-function isPromise(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
 }
 
 export class Store {
@@ -178,7 +175,7 @@ export class Store {
       this.batching = false;
     }
     const joined = this.batchJoined;
-    if (joined === undefined || !isPromise(result)) return result;
+    if (joined === undefined || !isThenable(result)) return result;
     this.batchJoined = undefined;
     // An asynchronous handler asks `committed()` only once it ends, when the batch its first part
     // wrote into may be long gone: its result waits for (and fails with) that batch.

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../core/accounts.js';
 import { AwsError, notImplemented } from '../core/errors.js';
+import { isThenable } from '../core/thenable.js';
 import type { ProtocolDialect } from './dialect.js';
 import type { Operation, ServiceModel } from './model.js';
 import type { Handlers, HttpRequest, RequestContext } from './types.js';
@@ -91,11 +92,6 @@ export class OperationInvoker {
     const ctx = inProcessContext(serviceName, operation, caller, this.endpoint());
     return this.run(service, op, { ...(input as Record<string, unknown>) }, ctx);
   }
-}
-
-/** Whether `await` would wait for `value` (a promise, or any object with a `then` method). */
-export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
 }
 
 function inProcessContext(service: string, operation: string, caller: InProcessCaller, endpoint: string): RequestContext {

@@ -80,9 +80,9 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { AwsError } from '../../core/errors.js';
+import { isThenable } from '../../core/thenable.js';
 import { hasBodyMembers } from '../../protocol/codecs/rest.js';
 import { withResponse } from '../../protocol/codecs/rest-xml.js';
-import { isThenable } from '../../protocol/invoke.js';
 import { loadModel, type Operation } from '../../protocol/model.js';
 import type { Handler, Handlers, RequestContext } from '../../protocol/types.js';
 import type { ResourcePolicy } from '../authorization.js';
