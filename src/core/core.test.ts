@@ -6,9 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { tempDirs } from '../../test/temp-dirs.js';
 import { accountForRootKey } from './accounts.js';
 import { arn, parseArn } from './arn.js';
+import { INLINE_BLOB_MAX } from './blobs.js';
 import { Clock } from './clock.js';
 import { type AwsEvent, EventBus } from './events.js';
-import { INLINE_BLOB_MAX, preparedOnUse, Store } from './store.js';
+import { preparedOnUse } from './prepared.js';
+import { Store } from './store.js';
 
 const tempDir = tempDirs('drydock-core-');
 

@@ -19,7 +19,8 @@
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Clock, ClockTimer } from './clock.js';
-import { preparedOnUse, type Store } from './store.js';
+import { preparedOnUse } from './prepared.js';
+import type { Store } from './store.js';
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 

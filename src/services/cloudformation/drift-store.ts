@@ -3,7 +3,8 @@
  * (DetectStackDrift and its status), each resource's latest drift result, and each stack's drift
  * information (DescribeStacks' DriftInformation).
  */
-import { preparedOnUse, type Store } from '../../core/store.js';
+import { preparedOnUse } from '../../core/prepared.js';
+import type { Store } from '../../core/store.js';
 
 export interface DetectionRow {
   detection_id: string;

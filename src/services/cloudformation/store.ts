@@ -2,7 +2,8 @@
 
 import type { Statement } from 'better-sqlite3';
 import type { Scope } from '../../core/accounts.js';
-import { preparedOnUse, type Store } from '../../core/store.js';
+import { preparedOnUse } from '../../core/prepared.js';
+import type { Store } from '../../core/store.js';
 
 export interface StackRow {
   stack_id: string;

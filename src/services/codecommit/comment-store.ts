@@ -3,7 +3,8 @@
  * reactions. A reply copies its parent's repository, pull request, commit pair and location, so it
  * is listed in its parent's group as AWS lists it.
  */
-import { preparedOnUse, type Store } from '../../core/store.js';
+import { preparedOnUse } from '../../core/prepared.js';
+import type { Store } from '../../core/store.js';
 
 export interface CommentRow {
   seq?: number;

@@ -5,7 +5,8 @@
  * what git does not.
  */
 import type { Scope } from '../../core/accounts.js';
-import { preparedOnUse, type Store } from '../../core/store.js';
+import { preparedOnUse } from '../../core/prepared.js';
+import type { Store } from '../../core/store.js';
 
 export interface PullRequestRow {
   account: string;

@@ -3,7 +3,8 @@
  * directory, named by repository id so a rename moves nothing on disk), their tags and their
  * trigger configuration (keyed by repository id, so renames carry them along).
  */
-import { preparedOnUse, type Store } from '../../core/store.js';
+import { preparedOnUse } from '../../core/prepared.js';
+import type { Store } from '../../core/store.js';
 
 export interface RepositoryRow {
   account: string;

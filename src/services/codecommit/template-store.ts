@@ -3,7 +3,8 @@
  * account and region; associations are kept by repository id, so a rename changes nothing and a
  * deleted repository's associations are simply ignored (and dropped when next touched).
  */
-import { preparedOnUse, type Store } from '../../core/store.js';
+import { preparedOnUse } from '../../core/prepared.js';
+import type { Store } from '../../core/store.js';
 
 export interface TemplateRow {
   account: string;

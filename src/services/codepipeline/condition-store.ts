@@ -4,7 +4,8 @@
  * a stage was retried (retryStageMetadata). Part of CodePipelineStore (`store.conditions`), kept
  * apart so neither file grows past its limit.
  */
-import { preparedOnUse, type Store } from '../../core/store.js';
+import { preparedOnUse } from '../../core/prepared.js';
+import type { Store } from '../../core/store.js';
 
 /** One evaluation of one rule of a stage condition (ListRuleExecutions). */
 export interface RuleExecutionRow {

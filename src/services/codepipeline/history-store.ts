@@ -4,7 +4,8 @@
  * saw of each source action. Part of
  * CodePipelineStore (`store.history`), kept apart so neither file grows past its limit.
  */
-import { preparedOnUse, type Store } from '../../core/store.js';
+import { preparedOnUse } from '../../core/prepared.js';
+import type { Store } from '../../core/store.js';
 import type { ActionExecutionRow, ExecutionRow, PipelineRow, StageStateRow } from './store.js';
 
 /** What source polling last saw of a source action (PollForSourceChanges). */

@@ -1,5 +1,6 @@
 /** CodePipeline tables and their prepared statements. No SQL lives anywhere else. */
-import { preparedOnUse, type Store } from '../../core/store.js';
+import { preparedOnUse } from '../../core/prepared.js';
+import type { Store } from '../../core/store.js';
 import { ConditionStore } from './condition-store.js';
 import { HistoryStore } from './history-store.js';
 

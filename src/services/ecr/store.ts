@@ -1,6 +1,7 @@
 /** ECR tables and their prepared statements. No SQL lives anywhere else. */
 import { randomBytes } from 'node:crypto';
-import { preparedOnUse, type Store } from '../../core/store.js';
+import { preparedOnUse } from '../../core/prepared.js';
+import type { Store } from '../../core/store.js';
 
 /** One repository of a registry (an account's registry in one region). */
 export interface RepositoryRow {

@@ -1,6 +1,7 @@
 /** EventBridge tables and their prepared statements. No SQL lives anywhere else. */
 import type { Scope } from '../../core/accounts.js';
-import { preparedOnUse, type Store } from '../../core/store.js';
+import { preparedOnUse } from '../../core/prepared.js';
+import type { Store } from '../../core/store.js';
 
 export interface BusRow {
   account: string;

@@ -1,5 +1,6 @@
 /** IAM identity providers (OpenID Connect and SAML) and their prepared statements. No SQL lives anywhere else. */
-import { preparedOnUse, type Store } from '../../core/store.js';
+import { preparedOnUse } from '../../core/prepared.js';
+import type { Store } from '../../core/store.js';
 
 export interface OidcProviderRow {
   account: string;

@@ -1,6 +1,7 @@
 /** KMS tables and their prepared statements. No SQL lives anywhere else. Key material never leaves this service. */
 import type { Scope } from '../../core/accounts.js';
-import { preparedOnUse, type Store } from '../../core/store.js';
+import { preparedOnUse } from '../../core/prepared.js';
+import type { Store } from '../../core/store.js';
 
 export interface KeyRow {
   account: string;

@@ -7,7 +7,8 @@
  */
 import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
 import type { Scope } from '../../core/accounts.js';
-import { preparedOnUse, type Store } from '../../core/store.js';
+import { preparedOnUse } from '../../core/prepared.js';
+import type { Store } from '../../core/store.js';
 
 export interface FunctionRow {
   account: string;

@@ -7,7 +7,8 @@
 
 import type { Statement } from 'better-sqlite3';
 import type { Scope } from '../../core/accounts.js';
-import { preparedOnUse, type Store } from '../../core/store.js';
+import { preparedOnUse } from '../../core/prepared.js';
+import type { Store } from '../../core/store.js';
 import { toRegExp } from './insights/compile.js';
 import type { SqlCondition } from './insights/plan.js';
 import { MESSAGE_BYTES } from './store.js';

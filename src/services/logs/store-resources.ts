@@ -3,7 +3,8 @@
  * (their schema is the `logs.queries` migration in store-queries.ts, which runs first).
  */
 import type { Scope } from '../../core/accounts.js';
-import { preparedOnUse, type Store } from '../../core/store.js';
+import { preparedOnUse } from '../../core/prepared.js';
+import type { Store } from '../../core/store.js';
 import { type NewestFirstAfter, newestFirstPage } from './store-pages.js';
 
 export interface PolicyRow {

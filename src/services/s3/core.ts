@@ -6,9 +6,9 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { arn } from '../../core/arn.js';
+import type { BlobInfo } from '../../core/blobs.js';
 import { AwsError } from '../../core/errors.js';
 import { pooledRandomText } from '../../core/ids.js';
-import type { BlobInfo } from '../../core/store.js';
 import type { Runtime } from '../contracts.js';
 import { Checksum, type ChecksumAlgorithm, isWellFormed } from './checksums.js';
 import * as e from './errors.js';

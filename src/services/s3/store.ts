@@ -1,5 +1,6 @@
 /** S3 tables and their prepared statements. No SQL lives anywhere else. */
-import { preparedOnUse, type Store } from '../../core/store.js';
+import { preparedOnUse } from '../../core/prepared.js';
+import type { Store } from '../../core/store.js';
 import { LatestObjectCache } from './object-cache.js';
 import { type ListingRow, type ListingTuple, listingRow, type ObjectTuple, objectRow, objectValues, REWRITTEN_COLUMNS, rewrittenValues } from './raw-rows.js';
 

@@ -1,7 +1,8 @@
 /** Secrets Manager tables and their prepared statements. No SQL lives anywhere else. Values are stored KMS-encrypted only. */
 
 import type { Scope } from '../../core/accounts.js';
-import { preparedOnUse, type Store } from '../../core/store.js';
+import { preparedOnUse } from '../../core/prepared.js';
+import type { Store } from '../../core/store.js';
 
 export interface SecretRow {
   account: string;

@@ -1,5 +1,6 @@
 /** SQS tables and their prepared statements. No SQL lives anywhere else. */
-import { preparedOnUse, type Store } from '../../core/store.js';
+import { preparedOnUse } from '../../core/prepared.js';
+import type { Store } from '../../core/store.js';
 
 /** A queue. `id` is never reused, so a receipt handle of a deleted queue never names a new one of the same name. */
 export interface QueueRow {

@@ -1,5 +1,6 @@
 /** SSM Parameter Store tables and their prepared statements. No SQL lives anywhere else. */
-import { preparedOnUse, type Store } from '../../core/store.js';
+import { preparedOnUse } from '../../core/prepared.js';
+import type { Store } from '../../core/store.js';
 
 /** One parameter: identity and what is not versioned (tags live in their own table). */
 export interface ParameterRow {

@@ -7,7 +7,8 @@
  */
 import type { BuildBatch, StartBuildInput, StatusType } from '@aws-sdk/client-codebuild';
 import type { Scope } from '../../../core/accounts.js';
-import { preparedOnUse, type Store } from '../../../core/store.js';
+import { preparedOnUse } from '../../../core/prepared.js';
+import type { Store } from '../../../core/store.js';
 
 /** One build of the plan: its group in the batch and the StartBuild input it runs with. */
 export interface PlannedBuild {

@@ -7,7 +7,8 @@
  */
 import type { Build, Project } from '@aws-sdk/client-codebuild';
 import type { Scope } from '../../../core/accounts.js';
-import { preparedOnUse, type Store } from '../../../core/store.js';
+import { preparedOnUse } from '../../../core/prepared.js';
+import type { Store } from '../../../core/store.js';
 
 export interface BuildRow {
   seq: number;

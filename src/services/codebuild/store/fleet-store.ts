@@ -9,7 +9,8 @@
  */
 import type { Fleet } from '@aws-sdk/client-codebuild';
 import type { Scope } from '../../../core/accounts.js';
-import { preparedOnUse, type Store } from '../../../core/store.js';
+import { preparedOnUse } from '../../../core/prepared.js';
+import type { Store } from '../../../core/store.js';
 import { type ProjectCursor, type ProjectSortBy, type ProjectStore, SortedPages, type SortOrder } from './project-store.js';
 
 /** ListFleets sorts and pages as ListProjects does (FleetSortByType has the same values). */

@@ -10,7 +10,8 @@ import type { Project } from '@aws-sdk/client-codebuild';
 import type { Statement } from 'better-sqlite3';
 import type { Scope } from '../../../core/accounts.js';
 import { parseArn } from '../../../core/arn.js';
-import { preparedOnUse, type Store } from '../../../core/store.js';
+import { preparedOnUse } from '../../../core/prepared.js';
+import type { Store } from '../../../core/store.js';
 
 export interface ProjectRow {
   account: string;

@@ -1,5 +1,6 @@
 /** CodeBuild report groups, reports, test cases and code coverages: tables and prepared statements. */
-import { preparedOnUse, type Store } from '../../../core/store.js';
+import { preparedOnUse } from '../../../core/prepared.js';
+import type { Store } from '../../../core/store.js';
 
 export interface ReportGroupRow {
   account: string;

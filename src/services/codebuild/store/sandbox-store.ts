@@ -8,7 +8,8 @@
  */
 import type { CommandExecution, Project, Sandbox } from '@aws-sdk/client-codebuild';
 import type { Scope } from '../../../core/accounts.js';
-import { preparedOnUse, type Store } from '../../../core/store.js';
+import { preparedOnUse } from '../../../core/prepared.js';
+import type { Store } from '../../../core/store.js';
 
 export interface SandboxRow {
   seq: number;

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { link, mkdir, readdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BlobStore } from '../../../core/store.js';
+import type { BlobStore } from '../../../core/blobs.js';
 import { extractArchive, readArchive } from '../zip.js';
 
 /** A code package as the workspace needs it: its blob and its digest (the directory's name). */
