@@ -31,7 +31,7 @@ import type { ContextValue } from '../../core/policy.js';
 import type { RequestContext } from '../../protocol/types.js';
 import type { ActionRule, ServiceAuthorization } from '../authorization.js';
 import type { AclHeaders } from './acl.js';
-import { parseCopySource } from './objects.js';
+import { parseCopySource } from './preconditions.js';
 
 const BUCKET = 'arn:${Partition}:s3:::${Bucket}';
 const OBJECT = 'arn:${Partition}:s3:::${Bucket}/${Key}';

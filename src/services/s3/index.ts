@@ -104,7 +104,8 @@ import { multipartHandlers } from './multipart.js';
 import { registerNotificationDelivery } from './notification-delivery.js';
 import { objectAttributesHandlers } from './object-attributes.js';
 import { objectTaggingHandlers } from './object-tagging.js';
-import { objectHandlers, parseCopySource } from './objects.js';
+import { objectHandlers } from './objects.js';
+import { parseCopySource } from './preconditions.js';
 import { checkSigningRegion } from './regions.js';
 import { S3Store } from './store.js';
 

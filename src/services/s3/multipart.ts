@@ -26,7 +26,8 @@ import { owner, quoteEtag, type S3Core, unquoteEtag } from './core.js';
 import { encryptionMembers, writeEncryption } from './encryption.js';
 import * as e from './errors.js';
 import { originOf } from './notification-delivery.js';
-import { attributesFrom, checkReadableClass, checksumMember, checkUploadSize, claimedChecksum, copySourceConditions, digestExpectations, parseCopySource, resolveRange } from './objects.js';
+import { attributesFrom, checkReadableClass, checksumMember, checkUploadSize, claimedChecksum, digestExpectations } from './objects.js';
+import { copySourceConditions, parseCopySource, resolveRange } from './preconditions.js';
 import type { UploadRow } from './store.js';
 
 const MIN_PART_SIZE = 5 * 1024 * 1024;
